@@ -1,0 +1,66 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { join } from 'node:path';
+import { packageRoot } from '../services/util/package-root.js';
+import type { AppDeps } from './deps.js';
+import { errorHandler, notFoundHandler } from './errors.js';
+import { health } from './health.js';
+import { html, layout } from './html.js';
+
+export type { AppDeps } from './deps.js';
+
+/** Builds the Express app without listening (tests use it directly; `server.ts` listens). */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: true,
+        directives: { 'script-src': ["'self'"], 'style-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'connect-src': ["'self'"], 'object-src': ["'none'"], 'frame-ancestors': ["'none'"] },
+      },
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      deps.log.debug({ method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+    });
+    next();
+  });
+  app.use('/static', express.static(join(packageRoot(), 'dashboards', 'public'), { maxAge: '1h', index: false }));
+  app.get('/favicon.ico', (_req, res) => {
+    res.status(204).end();
+  });
+
+  app.get('/api/health', (_req, res) => {
+    res.json(health(deps));
+  });
+
+  app.get('/status', (_req, res) => {
+    const h = health(deps);
+    const rows = h.collectors.map(
+      (c) => html`<tr><td>${c.name}</td><td class="status-${c.state === 'ok' ? 'ok' : c.state === 'failing' ? 'failed' : 'warn'}">${c.state}${c.disabledReason ? html` — ${c.disabledReason}` : ''}</td><td>${c.lastRun?.startedAt ?? 'never'}</td><td>${c.lastSuccessAt ?? '—'}</td><td>${c.lastError ? html`${c.lastError.at}: ${c.lastError.message}` : '—'}</td></tr>`,
+    );
+    res.type('html').send(
+      layout(
+        'Status',
+        html`<h1>Status</h1>
+<p>outagewatch ${h.version} · database <code>${h.database.path}</code> (${(h.database.sizeBytes / 1e6).toFixed(1)} MB, schema ${h.database.schemaVersion}) · ${h.time}</p>
+<h2>Collectors</h2>
+${h.collectors.length === 0 ? html`<p class="muted">No collectors registered.</p>` : html`<table><thead><tr><th scope="col">Collector</th><th scope="col">State</th><th scope="col">Last run</th><th scope="col">Last success</th><th scope="col">Last error</th></tr></thead><tbody>${rows}</tbody></table>`}
+<p><a href="/api/health">JSON</a></p>`,
+      ),
+    );
+  });
+  app.get('/', (_req, res) => {
+    res.redirect(302, '/status');
+  });
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.log));
+  return app;
+}

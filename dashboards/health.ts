@@ -1,0 +1,59 @@
+import type { AppDeps } from './deps.js';
+
+export interface CollectorHealth {
+  name: string;
+  description: string;
+  enabled: boolean;
+  disabledReason: string | null;
+  state: 'ok' | 'failing' | 'partial' | 'never-run' | 'running' | 'disabled';
+  lastRun: { startedAt: string; finishedAt: string | null; status: string; rows: number; error: string | null } | null;
+  lastSuccessAt: string | null;
+  lastError: { at: string; message: string } | null;
+}
+
+export interface Health {
+  status: 'ok';
+  version: string;
+  time: string;
+  database: { path: string; sizeBytes: number; schemaVersion: number };
+  collectors: CollectorHealth[];
+}
+
+export const iso = (ts: number): string => new Date(ts * 1000).toISOString().replace('.000Z', 'Z');
+
+export function collectorHealth(deps: Pick<AppDeps, 'store' | 'collectors'>): CollectorHealth[] {
+  return deps.collectors.map((c) => {
+    const runs = deps.store.recentRuns({ collector: c.name, limit: 50 });
+    const last = runs[0];
+    const success = runs.find((r) => r.status === 'ok');
+    const failed = runs.find((r) => r.error);
+    let state: CollectorHealth['state'];
+    if (!c.enabled()) state = 'disabled';
+    else if (!last) state = 'never-run';
+    else if (last.status === 'running') state = 'running';
+    else if (last.status === 'ok') state = 'ok';
+    else if (last.status === 'partial') state = 'partial';
+    else state = 'failing';
+    return {
+      name: c.name,
+      description: c.describe(),
+      enabled: c.enabled(),
+      disabledReason: c.disabledReason(),
+      state,
+      lastRun: last ? { startedAt: iso(last.startedAt), finishedAt: last.finishedAt === null ? null : iso(last.finishedAt), status: last.status, rows: last.rows, error: last.error } : null,
+      lastSuccessAt: success?.finishedAt ? iso(success.finishedAt) : null,
+      lastError: failed?.error ? { at: iso(failed.finishedAt ?? failed.startedAt), message: failed.error } : null,
+    };
+  });
+}
+
+export function health(deps: AppDeps): Health {
+  const now = deps.now ? deps.now() : Math.floor(Date.now() / 1000);
+  return {
+    status: 'ok',
+    version: deps.version,
+    time: iso(now),
+    database: { path: deps.store.path, sizeBytes: deps.store.sizeBytes(), schemaVersion: deps.store.schemaVersion() },
+    collectors: collectorHealth(deps),
+  };
+}

@@ -1,0 +1,508 @@
+import { gzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
+import type { Db } from './connection.js';
+import { openDb } from './connection.js';
+import { migrate, schemaVersion } from './migrate.js';
+import { formatEntity, parseEntity, parseSignalName, type EntityRef } from './entities.js';
+
+/** A point as written: `[ts, value]`, ts Unix seconds UTC at the start of the step, value null = no data. */
+export type PointTuple = readonly [number, number | null];
+
+export interface SignalSpec {
+  /** `source.metric[:target]` */
+  name: string;
+  step?: number | null;
+  unit?: string | null;
+  synthetic?: boolean;
+  meta?: Record<string, unknown> | null;
+}
+
+export interface SourceEventInput {
+  source: string;
+  externalId: string;
+  entity?: string | null;
+  start: number;
+  end?: number | null;
+  kind?: string | null;
+  title?: string | null;
+  description?: string | null;
+  score?: number | null;
+  url?: string | null;
+  raw: unknown;
+}
+
+export interface RawResponseInput {
+  source: string;
+  url: string;
+  fetchedAt: number;
+  status?: number | null;
+  body: string | Buffer;
+}
+
+export interface CoverageInput {
+  signal: string;
+  status: 'ok' | 'no-data';
+}
+
+/** One collected window, written atomically: points, rollups, source events, raw responses and checkpoints. */
+export interface WindowWrite {
+  collector: string;
+  entity: string;
+  /** The interval this window covers: [from, until). */
+  from: number;
+  until: number;
+  series: Array<{ signal: SignalSpec; points: readonly PointTuple[] }>;
+  sourceEvents?: SourceEventInput[];
+  raw?: RawResponseInput[];
+  /** Checkpoint intervals to record; default: every series' signal as 'ok'. */
+  coverage?: CoverageInput[];
+}
+
+export interface WindowResult {
+  points: number;
+  events: number;
+}
+
+export interface CheckpointRow {
+  collector: string;
+  entity: string;
+  signal: string;
+  from: number;
+  until: number;
+  status: 'ok' | 'no-data';
+  updatedAt: number;
+}
+
+export interface SignalRow {
+  id: number;
+  entity: string;
+  name: string;
+  source: string;
+  metric: string;
+  target: string | null;
+  step: number | null;
+  unit: string | null;
+  synthetic: boolean;
+}
+
+export interface RollupRow {
+  ts: number;
+  min: number | null;
+  mean: number | null;
+  max: number | null;
+  n: number;
+}
+
+export type RunStatus = 'running' | 'ok' | 'partial' | 'failed' | 'interrupted';
+
+export interface RunRow {
+  id: number;
+  job: string;
+  collector: string | null;
+  startedAt: number;
+  finishedAt: number | null;
+  status: RunStatus;
+  rows: number;
+  windowsOk: number;
+  windowsFailed: number;
+  error: string | null;
+  details: unknown;
+}
+
+export interface RunFinish {
+  status: Exclude<RunStatus, 'running'>;
+  rows?: number;
+  windowsOk?: number;
+  windowsFailed?: number;
+  error?: string | null;
+  details?: unknown;
+}
+
+export interface SourceEventRow {
+  id: number;
+  source: string;
+  externalId: string;
+  entity: string | null;
+  start: number;
+  end: number | null;
+  kind: string | null;
+  title: string | null;
+  description: string | null;
+  score: number | null;
+  url: string | null;
+  raw: unknown;
+  fetchedAt: number;
+}
+
+/**
+ * The signal store. The SQLite implementation below is the only one today; the interface is what a
+ * PostgreSQL backend would implement.
+ */
+export interface SignalStore {
+  readonly path: string;
+  writeWindow(w: WindowWrite): WindowResult;
+  ensureEntity(ref: string, extra?: { name?: string | null; country?: string | null }): number;
+  ensureSignal(entity: string, spec: SignalSpec): number;
+  listEntities(): Array<{ id: number; entity: string; name: string | null; country: string | null }>;
+  listSignals(entity?: string): SignalRow[];
+  readPoints(signalId: number, from: number, until: number): Array<{ ts: number; value: number | null }>;
+  readRollup(signalId: number, resolution: 'hourly' | 'daily', from: number, until: number): RollupRow[];
+  listSourceEvents(filter?: { entity?: string; source?: string; from?: number; until?: number }): SourceEventRow[];
+  checkpoints(filter?: { collector?: string; entity?: string; signal?: string }): CheckpointRow[];
+  uncovered(collector: string, entity: string, signal: string, from: number, until: number): Array<[number, number]>;
+  startRun(job: string, collector?: string | null, details?: unknown): number;
+  finishRun(id: number, f: RunFinish): void;
+  markInterruptedRuns(): number;
+  recentRuns(filter?: { job?: string; collector?: string; limit?: number }): RunRow[];
+  schemaVersion(): number;
+  sizeBytes(): number;
+  close(): void;
+}
+
+const HOUR = 3600;
+const DAY = 86400;
+
+const now = () => Math.floor(Date.now() / 1000);
+
+function json(v: unknown): string {
+  return JSON.stringify(v ?? null);
+}
+
+export class SqliteStore implements SignalStore {
+  readonly db: Db;
+  readonly path: string;
+  private readonly entityIds = new Map<string, number>();
+  private readonly signalIds = new Map<string, number>();
+  private readonly stmts;
+
+  constructor(db: Db, path: string) {
+    this.db = db;
+    this.path = path;
+    this.stmts = {
+      entityGet: db.prepare<[string, string], { id: number }>('SELECT id FROM entities WHERE type = ? AND code = ?'),
+      entityIns: db.prepare('INSERT INTO entities (type, code, name, country) VALUES (?, ?, ?, ?) ON CONFLICT (type, code) DO UPDATE SET name = coalesce(excluded.name, name), country = coalesce(excluded.country, country)'),
+      signalGet: db.prepare<[number, string], { id: number }>('SELECT id FROM signals WHERE entity_id = ? AND name = ?'),
+      signalIns: db.prepare(
+        'INSERT INTO signals (entity_id, name, source, metric, target, step, unit, synthetic, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
+          'ON CONFLICT (entity_id, name) DO UPDATE SET step = coalesce(excluded.step, step), unit = coalesce(excluded.unit, unit), synthetic = excluded.synthetic, meta = coalesce(excluded.meta, meta)',
+      ),
+      pointUpsert: db.prepare('INSERT INTO points (signal_id, ts, value) VALUES (?, ?, ?) ON CONFLICT (signal_id, ts) DO UPDATE SET value = excluded.value'),
+      hourly: db.prepare(
+        'INSERT OR REPLACE INTO points_hourly (signal_id, ts, min, mean, max, n, sum) ' +
+          'SELECT signal_id, (ts / 3600) * 3600 AS h, min(value), avg(value), max(value), count(value), sum(value) ' +
+          'FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? GROUP BY h',
+      ),
+      daily: db.prepare(
+        'INSERT OR REPLACE INTO points_daily (signal_id, ts, min, mean, max, n, sum) ' +
+          'SELECT signal_id, (ts / 86400) * 86400 AS d, min(min), sum(sum) / sum(n), max(max), sum(n), sum(sum) ' +
+          'FROM points_hourly WHERE signal_id = ? AND ts >= ? AND ts < ? GROUP BY d',
+      ),
+      eventUpsert: db.prepare(
+        'INSERT INTO source_events (source, external_id, entity_id, start, end, kind, title, description, score, url, raw, fetched_at) ' +
+          'VALUES (@source, @externalId, @entityId, @start, @end, @kind, @title, @description, @score, @url, @raw, @fetchedAt) ' +
+          'ON CONFLICT (source, external_id) DO UPDATE SET entity_id = excluded.entity_id, start = excluded.start, end = excluded.end, kind = excluded.kind, ' +
+          'title = excluded.title, description = excluded.description, score = excluded.score, url = excluded.url, raw = excluded.raw, fetched_at = excluded.fetched_at',
+      ),
+      rawIns: db.prepare('INSERT INTO raw_responses (source, url, fetched_at, sha256, status, body_gzip) VALUES (?, ?, ?, ?, ?, ?)'),
+      cpSame: db.prepare<[string, string, string, string, number, number], { from_ts: number; until_ts: number }>(
+        'SELECT from_ts, until_ts FROM checkpoints WHERE collector = ? AND entity = ? AND signal = ? AND status = ? AND from_ts <= ? AND until_ts >= ?',
+      ),
+      cpOther: db.prepare<[string, string, string, string, number, number], { from_ts: number; until_ts: number; status: string }>(
+        'SELECT from_ts, until_ts, status FROM checkpoints WHERE collector = ? AND entity = ? AND signal = ? AND status != ? AND from_ts < ? AND until_ts > ?',
+      ),
+      cpDel: db.prepare('DELETE FROM checkpoints WHERE collector = ? AND entity = ? AND signal = ? AND from_ts = ?'),
+      cpIns: db.prepare('INSERT INTO checkpoints (collector, entity, signal, from_ts, until_ts, status, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      cpRange: db.prepare<[string, string, string, number, number], { from_ts: number; until_ts: number }>(
+        'SELECT from_ts, until_ts FROM checkpoints WHERE collector = ? AND entity = ? AND signal = ? AND from_ts < ? AND until_ts > ? ORDER BY from_ts',
+      ),
+      runIns: db.prepare("INSERT INTO runs (job, collector, started_at, status, details) VALUES (?, ?, ?, 'running', ?)"),
+      runFin: db.prepare('UPDATE runs SET finished_at = ?, status = ?, rows = ?, windows_ok = ?, windows_failed = ?, error = ?, details = coalesce(?, details) WHERE id = ?'),
+      runInterrupt: db.prepare("UPDATE runs SET status = 'interrupted', finished_at = ?, error = coalesce(error, 'process ended before the run finished') WHERE status = 'running'"),
+      readPoints: db.prepare<[number, number, number], { ts: number; value: number | null }>('SELECT ts, value FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts'),
+      readHourly: db.prepare<[number, number, number], RollupRow>('SELECT ts, min, mean, max, n FROM points_hourly WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts'),
+      readDaily: db.prepare<[number, number, number], RollupRow>('SELECT ts, min, mean, max, n FROM points_daily WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts'),
+    };
+  }
+
+  /** Opens (and migrates, unless read-only) the store at `path`. */
+  static open(path: string, opts: { readonly?: boolean; migrate?: boolean } = {}): SqliteStore {
+    const db = openDb(path, { readonly: opts.readonly });
+    if (!opts.readonly && opts.migrate !== false) migrate(db);
+    return new SqliteStore(db, path);
+  }
+
+  ensureEntity(ref: string, extra: { name?: string | null; country?: string | null } = {}): number {
+    const e: EntityRef = parseEntity(ref);
+    const key = formatEntity(e);
+    const cached = this.entityIds.get(key);
+    if (cached !== undefined && extra.name === undefined && extra.country === undefined) return cached;
+    const country = extra.country ?? (e.type === 'country' ? e.code : null);
+    this.stmts.entityIns.run(e.type, e.code, extra.name ?? null, country);
+    const id = this.stmts.entityGet.get(e.type, e.code)!.id;
+    this.entityIds.set(key, id);
+    return id;
+  }
+
+  ensureSignal(entity: string, spec: SignalSpec): number {
+    const key = `${formatEntity(parseEntity(entity))}|${spec.name}`;
+    const cached = this.signalIds.get(key);
+    if (cached !== undefined) return cached;
+    const entityId = this.ensureEntity(entity);
+    const n = parseSignalName(spec.name);
+    this.stmts.signalIns.run(entityId, spec.name, n.source, n.metric, n.target, spec.step ?? null, spec.unit ?? null, spec.synthetic ? 1 : 0, spec.meta ? json(spec.meta) : null);
+    const id = this.stmts.signalGet.get(entityId, spec.name)!.id;
+    this.signalIds.set(key, id);
+    return id;
+  }
+
+  /** Adds [from, until) with `status` to the covered intervals, merging neighbours and cutting other statuses. */
+  private cover(collector: string, entity: string, signal: string, from: number, until: number, status: 'ok' | 'no-data', at: number): void {
+    if (!(until > from)) return;
+    const s = this.stmts;
+    for (const o of s.cpOther.all(collector, entity, signal, status, until, from)) {
+      s.cpDel.run(collector, entity, signal, o.from_ts);
+      if (o.from_ts < from) s.cpIns.run(collector, entity, signal, o.from_ts, from, o.status, at);
+      if (o.until_ts > until) s.cpIns.run(collector, entity, signal, until, o.until_ts, o.status, at);
+    }
+    let lo = from;
+    let hi = until;
+    for (const o of s.cpSame.all(collector, entity, signal, status, until, from)) {
+      lo = Math.min(lo, o.from_ts);
+      hi = Math.max(hi, o.until_ts);
+      s.cpDel.run(collector, entity, signal, o.from_ts);
+    }
+    s.cpIns.run(collector, entity, signal, lo, hi, status, at);
+  }
+
+  private writeWindowTx = (w: WindowWrite): WindowResult => {
+    const at = now();
+    const entity = formatEntity(parseEntity(w.entity));
+    let points = 0;
+    for (const { signal, points: pts } of w.series) {
+      const id = this.ensureSignal(entity, signal);
+      if (pts.length === 0) continue;
+      let lo = Infinity;
+      let hi = -Infinity;
+      const up = this.stmts.pointUpsert;
+      for (const [ts, value] of pts) {
+        if (!Number.isInteger(ts)) throw new Error(`${signal.name}: point time ${ts} is not whole seconds`);
+        up.run(id, ts, value === null || Number.isNaN(value) ? null : value);
+        if (ts < lo) lo = ts;
+        if (ts > hi) hi = ts;
+      }
+      points += pts.length;
+      const hFrom = Math.floor(lo / HOUR) * HOUR;
+      const hUntil = Math.floor(hi / HOUR) * HOUR + HOUR;
+      this.stmts.hourly.run(id, hFrom, hUntil);
+      const dFrom = Math.floor(lo / DAY) * DAY;
+      const dUntil = Math.floor(hi / DAY) * DAY + DAY;
+      this.stmts.daily.run(id, dFrom, dUntil);
+    }
+    let events = 0;
+    for (const e of w.sourceEvents ?? []) {
+      this.stmts.eventUpsert.run({
+        source: e.source,
+        externalId: e.externalId,
+        entityId: e.entity ? this.ensureEntity(e.entity) : null,
+        start: e.start,
+        end: e.end ?? null,
+        kind: e.kind ?? null,
+        title: e.title ?? null,
+        description: e.description ?? null,
+        score: e.score ?? null,
+        url: e.url ?? null,
+        raw: json(e.raw),
+        fetchedAt: at,
+      });
+      events++;
+    }
+    for (const r of w.raw ?? []) {
+      const body = typeof r.body === 'string' ? Buffer.from(r.body) : r.body;
+      this.stmts.rawIns.run(r.source, r.url, r.fetchedAt, createHash('sha256').update(body).digest('hex'), r.status ?? null, gzipSync(body));
+    }
+    const coverage = w.coverage ?? w.series.map((s) => ({ signal: s.signal.name, status: 'ok' as const }));
+    for (const c of coverage) this.cover(w.collector, entity, c.signal, w.from, w.until, c.status, at);
+    return { points, events };
+  };
+
+  /** Writes one window in ONE transaction: after a crash either all of it is there or none. */
+  writeWindow(w: WindowWrite): WindowResult {
+    if (!(w.until > w.from)) throw new Error(`window ${w.from}..${w.until} is empty`);
+    const entityCacheSize = this.entityIds.size;
+    const signalCacheSize = this.signalIds.size;
+    try {
+      return this.db.transaction(this.writeWindowTx).immediate(w);
+    } catch (err) {
+      // ids created inside the rolled-back transaction are gone: forget them
+      if (this.entityIds.size !== entityCacheSize) this.entityIds.clear();
+      if (this.signalIds.size !== signalCacheSize) this.signalIds.clear();
+      throw err;
+    }
+  }
+
+  listEntities() {
+    return this.db
+      .prepare<[], { id: number; type: string; code: string; name: string | null; country: string | null }>('SELECT id, type, code, name, country FROM entities ORDER BY type, code')
+      .all()
+      .map((r) => ({ id: r.id, entity: `${r.type}:${r.code}`, name: r.name, country: r.country }));
+  }
+
+  listSignals(entity?: string): SignalRow[] {
+    type Row = { id: number; type: string; code: string; name: string; source: string; metric: string; target: string | null; step: number | null; unit: string | null; synthetic: number };
+    const sql = 'SELECT s.id, e.type, e.code, s.name, s.source, s.metric, s.target, s.step, s.unit, s.synthetic FROM signals s JOIN entities e ON e.id = s.entity_id';
+    let rows: Row[];
+    if (entity) {
+      const e = parseEntity(entity);
+      rows = this.db.prepare<[string, string], Row>(`${sql} WHERE e.type = ? AND e.code = ? ORDER BY s.name`).all(e.type, e.code);
+    } else {
+      rows = this.db.prepare<[], Row>(`${sql} ORDER BY e.type, e.code, s.name`).all();
+    }
+    return rows.map((r) => ({ id: r.id, entity: `${r.type}:${r.code}`, name: r.name, source: r.source, metric: r.metric, target: r.target, step: r.step, unit: r.unit, synthetic: r.synthetic === 1 }));
+  }
+
+  readPoints(signalId: number, from: number, until: number) {
+    return this.stmts.readPoints.all(signalId, from, until);
+  }
+
+  readRollup(signalId: number, resolution: 'hourly' | 'daily', from: number, until: number): RollupRow[] {
+    return (resolution === 'hourly' ? this.stmts.readHourly : this.stmts.readDaily).all(signalId, from, until);
+  }
+
+  listSourceEvents(filter: { entity?: string; source?: string; from?: number; until?: number } = {}): SourceEventRow[] {
+    const where: string[] = [];
+    const args: Array<string | number> = [];
+    if (filter.entity) {
+      const e = parseEntity(filter.entity);
+      where.push('e.type = ? AND e.code = ?');
+      args.push(e.type, e.code);
+    }
+    if (filter.source) {
+      where.push('se.source = ?');
+      args.push(filter.source);
+    }
+    if (filter.until !== undefined) {
+      where.push('se.start < ?');
+      args.push(filter.until);
+    }
+    if (filter.from !== undefined) {
+      where.push('coalesce(se.end, se.start) >= ?');
+      args.push(filter.from);
+    }
+    type Row = { id: number; source: string; external_id: string; type: string | null; code: string | null; start: number; end: number | null; kind: string | null; title: string | null; description: string | null; score: number | null; url: string | null; raw: string; fetched_at: number };
+    const rows = this.db
+      .prepare<Array<string | number>, Row>(
+        `SELECT se.id, se.source, se.external_id, e.type, e.code, se.start, se.end, se.kind, se.title, se.description, se.score, se.url, se.raw, se.fetched_at
+         FROM source_events se LEFT JOIN entities e ON e.id = se.entity_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY se.start, se.id`,
+      )
+      .all(...args);
+    return rows.map((r) => ({
+      id: r.id,
+      source: r.source,
+      externalId: r.external_id,
+      entity: r.type ? `${r.type}:${r.code}` : null,
+      start: r.start,
+      end: r.end,
+      kind: r.kind,
+      title: r.title,
+      description: r.description,
+      score: r.score,
+      url: r.url,
+      raw: JSON.parse(r.raw) as unknown,
+      fetchedAt: r.fetched_at,
+    }));
+  }
+
+  checkpoints(filter: { collector?: string; entity?: string; signal?: string } = {}): CheckpointRow[] {
+    const where: string[] = [];
+    const args: string[] = [];
+    for (const [col, v] of [['collector', filter.collector], ['entity', filter.entity], ['signal', filter.signal]] as const) {
+      if (v !== undefined) {
+        where.push(`${col} = ?`);
+        args.push(v);
+      }
+    }
+    type Row = { collector: string; entity: string; signal: string; from_ts: number; until_ts: number; status: 'ok' | 'no-data'; updated_at: number };
+    return this.db
+      .prepare<string[], Row>(`SELECT * FROM checkpoints ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY collector, entity, signal, from_ts`)
+      .all(...args)
+      .map((r) => ({ collector: r.collector, entity: r.entity, signal: r.signal, from: r.from_ts, until: r.until_ts, status: r.status, updatedAt: r.updated_at }));
+  }
+
+  /** Parts of [from, until) not yet covered by a checkpoint of any status, oldest first. */
+  uncovered(collector: string, entity: string, signal: string, from: number, until: number): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    let cur = from;
+    for (const c of this.stmts.cpRange.all(collector, formatEntity(parseEntity(entity)), signal, until, from)) {
+      if (c.from_ts > cur) out.push([cur, Math.min(c.from_ts, until)]);
+      cur = Math.max(cur, c.until_ts);
+      if (cur >= until) break;
+    }
+    if (cur < until) out.push([cur, until]);
+    return out;
+  }
+
+  startRun(job: string, collector: string | null = null, details?: unknown): number {
+    return Number(this.stmts.runIns.run(job, collector, now(), details === undefined ? null : json(details)).lastInsertRowid);
+  }
+
+  finishRun(id: number, f: RunFinish): void {
+    this.stmts.runFin.run(now(), f.status, f.rows ?? 0, f.windowsOk ?? 0, f.windowsFailed ?? 0, f.error ?? null, f.details === undefined ? null : json(f.details), id);
+  }
+
+  markInterruptedRuns(): number {
+    return this.stmts.runInterrupt.run(now()).changes;
+  }
+
+  recentRuns(filter: { job?: string; collector?: string; limit?: number } = {}): RunRow[] {
+    const where: string[] = [];
+    const args: Array<string | number> = [];
+    if (filter.job) {
+      where.push('job = ?');
+      args.push(filter.job);
+    }
+    if (filter.collector) {
+      where.push('collector = ?');
+      args.push(filter.collector);
+    }
+    args.push(Math.max(1, Math.min(1000, filter.limit ?? 20)));
+    type Row = { id: number; job: string; collector: string | null; started_at: number; finished_at: number | null; status: RunStatus; rows: number; windows_ok: number; windows_failed: number; error: string | null; details: string | null };
+    return this.db
+      .prepare<Array<string | number>, Row>(`SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id DESC LIMIT ?`)
+      .all(...args)
+      .map((r) => ({
+        id: r.id,
+        job: r.job,
+        collector: r.collector,
+        startedAt: r.started_at,
+        finishedAt: r.finished_at,
+        status: r.status,
+        rows: r.rows,
+        windowsOk: r.windows_ok,
+        windowsFailed: r.windows_failed,
+        error: r.error,
+        details: r.details ? (JSON.parse(r.details) as unknown) : null,
+      }));
+  }
+
+  schemaVersion(): number {
+    return schemaVersion(this.db);
+  }
+
+  sizeBytes(): number {
+    if (this.path === ':memory:') return 0;
+    let total = 0;
+    for (const suffix of ['', '-wal', '-shm']) {
+      try {
+        total += statSync(this.path + suffix).size;
+      } catch {
+        /* absent */
+      }
+    }
+    return total;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,98 @@
+import type { Command } from 'commander';
+import type { Logger } from 'pino';
+import { SqliteStore } from '../../db/store.js';
+import { loadConfig, type Config } from '../config.js';
+import { createLogger } from '../logger.js';
+import { UsageError } from '../errors.js';
+import { parseTime, TimeParseError } from '../util/time.js';
+
+export interface GlobalOptions {
+  db?: string;
+  config?: string;
+  logLevel?: string;
+}
+
+/**
+ * What every command gets: configuration (defaults < file < environment < flags), a logger on
+ * stderr, the store, and output helpers (stdout is for results only).
+ */
+export class CliContext {
+  private cfg: Config | undefined;
+  private logger: Logger | undefined;
+  private stores: SqliteStore[] = [];
+
+  constructor(
+    readonly program: Command,
+    readonly io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = { stdout: process.stdout, stderr: process.stderr },
+  ) {}
+
+  globals(): GlobalOptions {
+    return this.program.opts<GlobalOptions>();
+  }
+
+  /** Validated configuration; flags given here (e.g. `{ port: 0 }`) take precedence. */
+  config(flags: Record<string, unknown> = {}): Config {
+    if (this.cfg && Object.keys(flags).length === 0) return this.cfg;
+    const g = this.globals();
+    const cfg = loadConfig({ configFile: g.config, flags: { db: g.db, logLevel: g.logLevel, ...flags } });
+    this.cfg = cfg;
+    return cfg;
+  }
+
+  log(): Logger {
+    this.logger ??= createLogger(this.config().logLevel);
+    return this.logger;
+  }
+
+  /** The writable store (migrated). Closed when the command ends. */
+  store(): SqliteStore {
+    const s = SqliteStore.open(this.config().db);
+    this.stores.push(s);
+    return s;
+  }
+
+  /** A read-only connection for reports and listings of an existing database. */
+  readStore(): SqliteStore {
+    const s = SqliteStore.open(this.config().db, { readonly: true });
+    this.stores.push(s);
+    return s;
+  }
+
+  out(text: string): void {
+    this.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /** `--json`: exactly one JSON document on stdout. */
+  json(doc: unknown): void {
+    this.io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+  }
+
+  /** A plain text table on stdout. */
+  table(rows: Array<Record<string, unknown>>, columns?: string[]): void {
+    const cols = columns ?? Object.keys(rows[0] ?? {});
+    if (rows.length === 0) {
+      this.out('(none)');
+      return;
+    }
+    const cell = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v)).replace(/\s+/g, ' ');
+    const widths = cols.map((c) => Math.min(60, Math.max(c.length, ...rows.map((r) => cell(r[c]).length))));
+    const line = (vals: string[]) => vals.map((v, i) => (v.length > widths[i]! ? `${v.slice(0, widths[i]! - 1)}…` : v.padEnd(widths[i]!))).join('  ').trimEnd();
+    this.out([line(cols), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => cell(r[c]))))].join('\n'));
+  }
+
+  /** Parses `--from`/`--until` per the CLI conventions; a bad value is a usage error naming the flag. */
+  time(flag: string, value: string | undefined, role: 'start' | 'end'): number | undefined {
+    if (value === undefined) return undefined;
+    try {
+      return parseTime(value, role);
+    } catch (err) {
+      if (err instanceof TimeParseError) throw new UsageError(`${flag}: ${err.message}`);
+      throw err;
+    }
+  }
+
+  close(): void {
+    for (const s of this.stores) s.close();
+    this.stores = [];
+  }
+}

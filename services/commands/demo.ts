@@ -1,0 +1,15 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../cli/context.js';
+
+// Slot: `outagewatch demo` is built by its own issue; until then it says so and exits 1.
+export function register(program: Command, _ctx: CliContext): void {
+  program
+    .command('demo')
+    .description('(not available yet)')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(() => {
+      process.stderr.write('outagewatch demo is not available in this version yet\n');
+      process.exitCode = 1;
+    });
+}

@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import { startDaemon } from '../daemon.js';
+import type { CliContext } from '../cli/context.js';
+import { UsageError } from '../errors.js';
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('start')
+    .description('run the daemon: scheduled collection, detection and the dashboard')
+    .option('--no-dashboard', 'run only the scheduler')
+    .option('--host <host>', 'dashboard address (OUTAGEWATCH_HOST, default 127.0.0.1)')
+    .option('--port <port>', 'dashboard port (OUTAGEWATCH_PORT, default 8080; 0 picks a free one)')
+    .action(async (opts: { dashboard: boolean; host?: string; port?: string }) => {
+      if (opts.port !== undefined && !/^\d+$/.test(opts.port)) throw new UsageError(`--port: "${opts.port}" is not a port number`);
+      const config = ctx.config({ host: opts.host, port: opts.port });
+      const log = ctx.log();
+      const daemon = await startDaemon({ config, log, dashboard: opts.dashboard });
+      // stdout: where to look, for people and scripts
+      ctx.out(daemon.url ? `outagewatch ${config.db} — dashboard at ${daemon.url}` : `outagewatch ${config.db} — scheduler only`);
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const onSignal = (sig: NodeJS.Signals) => {
+          if (stopping) return;
+          stopping = true;
+          log.info({ signal: sig }, 'signal received');
+          const force = setTimeout(() => {
+            log.error('shutdown took over 10 s; exiting');
+            process.exit(1);
+          }, 10_000);
+          force.unref();
+          void daemon.stop().then(() => {
+            clearTimeout(force);
+            resolve();
+          });
+        };
+        process.once('SIGTERM', onSignal);
+        process.once('SIGINT', onSignal);
+      });
+    });
+}

@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createCollectors } from '../../collectors/registry.js';
+import { health } from '../../dashboards/health.js';
+import type { CliContext } from '../cli/context.js';
+import { packageVersion } from '../util/package-root.js';
+
+function daemonPid(dbPath: string): number | null {
+  const lock = `${resolve(dbPath)}.lock`;
+  if (!existsSync(lock)) return null;
+  try {
+    const { pid } = JSON.parse(readFileSync(lock, 'utf8')) as { pid?: number };
+    if (!pid) return null;
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return null;
+  }
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('status')
+    .description('database, daemon and collector health (the same facts as /api/health)')
+    .option('--json', 'print one JSON document')
+    .action((opts: { json?: boolean }) => {
+      const config = ctx.config();
+      const store = ctx.store();
+      const collectors = createCollectors(config, ctx.log());
+      const h = health({ config, store, collectors, log: ctx.log(), version: packageVersion() });
+      const pid = daemonPid(config.db);
+      const doc = { ...h, daemon: { running: pid !== null, pid } };
+      if (opts.json) {
+        ctx.json(doc);
+        return;
+      }
+      ctx.out(`outagewatch ${h.version}\ndatabase ${h.database.path} (${(h.database.sizeBytes / 1e6).toFixed(1)} MB, schema ${h.database.schemaVersion})\ndaemon ${pid ? `running (pid ${pid})` : 'not running'}`);
+      ctx.table(
+        h.collectors.map((c) => ({ collector: c.name, state: c.state, 'last run': c.lastRun?.startedAt ?? 'never', 'last success': c.lastSuccessAt ?? '', 'last error': c.lastError?.message ?? c.disabledReason ?? '' })),
+        ['collector', 'state', 'last run', 'last success', 'last error'],
+      );
+    });
+}

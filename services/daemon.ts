@@ -1,0 +1,87 @@
+import { resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { createCollectors } from '../collectors/registry.js';
+import { SqliteStore } from '../db/store.js';
+import { createApp } from '../dashboards/app.js';
+import { startServer, type RunningServer } from '../dashboards/server.js';
+import type { Config } from './config.js';
+import { acquireLock } from './lock.js';
+import { Scheduler } from './scheduler/scheduler.js';
+import { buildJobs } from './scheduler/jobs.js';
+import { STARTUP_TASKS } from './startup.js';
+import { packageVersion } from './util/package-root.js';
+
+export interface DaemonOptions {
+  config: Config;
+  log: Logger;
+  dashboard?: boolean;
+}
+
+export interface Daemon {
+  url: string | null;
+  scheduler: Scheduler;
+  store: SqliteStore;
+  stop(): Promise<void>;
+}
+
+/** Starts the scheduler and (unless `dashboard: false`) the dashboard, one daemon per database. */
+export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
+  const { config, log } = opts;
+  const dbPath = config.db === ':memory:' ? ':memory:' : resolve(config.db);
+  const lock = dbPath === ':memory:' ? null : acquireLock(dbPath);
+  let store: SqliteStore | undefined;
+  let reader: SqliteStore | undefined;
+  let server: RunningServer | undefined;
+  try {
+    store = SqliteStore.open(dbPath);
+    const interrupted = store.markInterruptedRuns();
+    if (interrupted > 0) log.warn({ runs: interrupted }, 'runs left unfinished by the previous process are marked interrupted');
+    for (const task of STARTUP_TASKS) {
+      try {
+        await task.run({ store, config, log });
+      } catch (err) {
+        log.error({ task: task.name, err: (err as Error).message }, 'startup task failed');
+      }
+    }
+    const collectors = createCollectors(config, log);
+    for (const c of collectors) if (!c.enabled()) log.warn({ collector: c.name, reason: c.disabledReason() }, 'collector disabled');
+    const scheduler = new Scheduler({ store, log });
+    for (const job of buildJobs({ config, store, collectors, log })) scheduler.add(job);
+    if (opts.dashboard !== false) {
+      reader = dbPath === ':memory:' ? store : SqliteStore.open(dbPath, { readonly: true });
+      const app = createApp({ config, store: reader, writer: store, collectors, log, version: packageVersion() });
+      server = await startServer(app, config.host, config.port);
+      log.info({ url: server.url }, 'dashboard listening');
+    }
+    scheduler.start();
+    let stopped: Promise<void> | null = null;
+    const finalStore = store;
+    const finalReader = reader;
+    const finalServer = server;
+    return {
+      url: server?.url ?? null,
+      scheduler,
+      store,
+      stop() {
+        stopped ??= (async () => {
+          log.info('shutting down');
+          const closing = finalServer?.close();
+          const clean = await scheduler.stop(8000);
+          if (!clean) log.warn('in-flight jobs did not finish in time; their open windows roll back');
+          await closing;
+          if (finalReader && finalReader !== finalStore) finalReader.close();
+          finalStore.close();
+          lock?.release();
+          log.info('stopped');
+        })();
+        return stopped;
+      },
+    };
+  } catch (err) {
+    await server?.close();
+    if (reader && reader !== store) reader.close();
+    store?.close();
+    lock?.release();
+    throw err;
+  }
+}

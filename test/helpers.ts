@@ -1,0 +1,28 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteStore } from '../db/store.js';
+
+/** A fresh temporary folder, removed by the returned cleanup. */
+export function tempDir(prefix = 'ow-test-'): { dir: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A migrated store in a temporary file. */
+export function tempStore(): { store: SqliteStore; path: string; dir: string; cleanup(): void } {
+  const t = tempDir();
+  const path = join(t.dir, 'test.db');
+  const store = SqliteStore.open(path);
+  return {
+    store,
+    path,
+    dir: t.dir,
+    cleanup() {
+      store.close();
+      t.cleanup();
+    },
+  };
+}
+
+export { seededRandom } from '../services/util/random.js';

@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+const json = process.env.VITEST_JSON;
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    exclude: ['dist/**', 'node_modules/**'],
+    setupFiles: ['test/setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    reporters: json ? ['default', 'json'] : ['default'],
+    outputFile: json ? { json } : undefined,
+  },
+});
