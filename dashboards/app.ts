@@ -6,6 +6,8 @@ import type { AppDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { health } from './health.js';
 import { html, layout } from './html.js';
+import { apiRouter } from './api/index.js';
+import { pagesRouter } from './pages/index.js';
 
 export type { AppDeps } from './deps.js';
 
@@ -56,6 +58,8 @@ ${h.collectors.length === 0 ? html`<p class="muted">No collectors registered.</p
       ),
     );
   });
+  app.use('/api', apiRouter(deps));
+  app.use(pagesRouter(deps));
   app.get('/', (_req, res) => {
     res.redirect(302, '/status');
   });

@@ -1,0 +1,14 @@
+import type { Logger } from 'pino';
+import type { SqliteStore } from '../../db/store.js';
+import type { Config } from '../config.js';
+
+export interface DemoContext {
+  store: SqliteStore;
+  config: Config;
+  log: Logger;
+  /** Where `../shared/data` style inputs live inside the repo. */
+  root: string;
+}
+
+/** `outagewatch demo` runs these in order; each goes through the real ingest paths. */
+export const DEMO_STEPS: Array<{ name: string; run(ctx: DemoContext): Promise<string> | string }> = [];
