@@ -1,0 +1,60 @@
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApp } from '../../dashboards/app.js';
+import type { Collector } from '../../collectors/types.js';
+import { loadConfig } from '../../services/config.js';
+import { silentLogger } from '../../services/logger.js';
+import { tempStore } from '../helpers.js';
+
+function fakeCollector(name: string, enabled = true): Collector {
+  return {
+    name,
+    describe: () => `${name} <b>test</b> collector`,
+    enabled: () => enabled,
+    disabledReason: () => (enabled ? null : 'no token configured (OUTAGEWATCH_RADAR_TOKEN)'),
+    signals: () => [],
+    collect: async () => ({ points: 0, events: 0, coveredUntil: null, windowsOk: 0, windowsFailed: 0, failures: [] }),
+  };
+}
+
+describe('dashboard shell', () => {
+  let t: ReturnType<typeof tempStore>;
+  afterEach(() => t?.cleanup());
+
+  function app() {
+    t = tempStore();
+    const config = loadConfig({ env: {}, cwd: t.dir, flags: { db: t.path } });
+    return createApp({ config, store: t.store, collectors: [fakeCollector('ioda'), fakeCollector('radar', false)], log: silentLogger, version: '9.9.9', now: () => 1463788800 });
+  }
+
+  it('GET /api/health reports version, database and per-collector state', async () => {
+    const a = app();
+    const id = t.store.startRun('collect:ioda', 'ioda');
+    t.store.finishRun(id, { status: 'failed', error: 'connect ECONNREFUSED api.ioda' });
+    const res = await request(a).get('/api/health').expect(200).expect('content-type', /json/);
+    expect(res.body).toMatchObject({ status: 'ok', version: '9.9.9', time: '2016-05-21T00:00:00Z', database: { path: t.path, schemaVersion: expect.any(Number) } });
+    expect(res.body.database.sizeBytes).toBeGreaterThan(0);
+    const [ioda, radar] = res.body.collectors;
+    expect(ioda).toMatchObject({ name: 'ioda', state: 'failing', lastSuccessAt: null, lastError: { message: 'connect ECONNREFUSED api.ioda' } });
+    expect(radar).toMatchObject({ name: 'radar', state: 'disabled', disabledReason: 'no token configured (OUTAGEWATCH_RADAR_TOKEN)' });
+    expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+  });
+
+  it('answers unknown API paths with a coded JSON 404 and unknown pages with an HTML 404', async () => {
+    const a = app();
+    const api = await request(a).get('/api/nope').expect(404);
+    expect(api.body).toEqual({ error: { code: 'NOT_FOUND', status: 404, message: 'no such endpoint: /api/nope' } });
+    const page = await request(a).get('/nope').expect(404).expect('content-type', /html/);
+    expect(page.text).toContain('404 Not found');
+  });
+
+  it('escapes source text on the status page', async () => {
+    const a = app();
+    const id = t.store.startRun('collect:ioda', 'ioda');
+    t.store.finishRun(id, { status: 'failed', error: '<img src=x onerror=alert(1)>' });
+    const res = await request(a).get('/status').expect(200);
+    expect(res.text).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(res.text).not.toContain('<img src=x');
+    expect(res.text).toContain('ioda');
+  });
+});
