@@ -36,6 +36,13 @@ export class Scheduler {
   private readonly controller = new AbortController();
   private stopping = false;
   private readonly log: Logger;
+  /** node-cron's own messages go through pino, not the console. */
+  private readonly cronLogger = {
+    info: (msg: string) => this.log.debug({ source: 'node-cron' }, msg),
+    warn: (msg: string) => this.log.debug({ source: 'node-cron' }, msg),
+    error: (msg: string | Error) => this.log.error({ source: 'node-cron' }, String(msg)),
+    debug: (msg: string) => this.log.trace({ source: 'node-cron' }, msg),
+  };
 
   constructor(private readonly opts: SchedulerOptions) {
     this.log = opts.log.child({ component: 'scheduler' });
@@ -62,7 +69,7 @@ export class Scheduler {
   start(): void {
     for (const [name, entry] of this.jobs) {
       if (entry.task) continue;
-      entry.task = cron.schedule(entry.def.cron, () => void this.trigger(name), { name, timezone: 'Etc/UTC', noOverlap: true });
+      entry.task = cron.schedule(entry.def.cron, () => void this.trigger(name), { name, timezone: 'Etc/UTC', noOverlap: true, logger: this.cronLogger });
     }
     this.log.info({ jobs: this.jobNames() }, 'scheduler started');
   }
