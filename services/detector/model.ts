@@ -26,4 +26,9 @@ export interface Outage {
   /** Blocked OONI targets / Google products. */
   targets: string[];
   evidence: Array<{ label: string; url: string }>;
+  /** Still going at the end of the data detection saw (its `end` is the last abnormal step's end). */
+  open?: boolean;
 }
+
+/** Kinds of episode a single signal yields before merging. */
+export type EpisodeClass = 'connectivity' | 'service';
