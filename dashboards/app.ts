@@ -6,6 +6,7 @@ import type { AppDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { health } from './health.js';
 import { html, layout } from './html.js';
+import { createMetrics } from './metrics.js';
 import { apiRouter } from './api/index.js';
 import { pagesRouter } from './pages/index.js';
 
@@ -25,6 +26,8 @@ export function createApp(deps: AppDeps): Express {
       crossOriginEmbedderPolicy: false,
     }),
   );
+  const metrics = createMetrics(deps);
+  app.use(metrics.middleware);
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
@@ -38,6 +41,7 @@ export function createApp(deps: AppDeps): Express {
     res.status(204).end();
   });
 
+  app.get('/metrics', metrics.handler);
   app.get('/api/health', (_req, res) => {
     res.json(health(deps));
   });
