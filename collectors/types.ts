@@ -50,6 +50,28 @@ export interface Collector {
   /** The signals this collector produces for an entity (`source.metric[:target]`). */
   signals(entity: string): string[];
   collect(args: CollectArgs): Promise<CollectResult>;
+  /**
+   * Optional: ingest saved API responses (`outagewatch ingest <name> FILE...`) through the same
+   * parse/validate/map/write path as `collect`.
+   */
+  ingest?(args: IngestArgs): Promise<IngestResult>;
+}
+
+export interface IngestArgs {
+  files: string[];
+  store: SignalStore;
+  log: Logger;
+  /** Mark every signal written as synthetic (generated data, e.g. the offline demo). */
+  synthetic?: boolean;
+}
+
+export interface IngestResult {
+  files: number;
+  filesOk: number;
+  points: number;
+  events: number;
+  /** One per file that could not be ingested (nothing from it was written). */
+  failures: Array<{ file: string; error: string }>;
 }
 
 /** Builds a collector from the validated configuration. */

@@ -1,0 +1,20 @@
+/** The collector framework: one HTTP client, one validation path, one window planner, one runner. */
+export { FetchError, isRetryable, isAbort, errorMessage, type FetchErrorKind } from './errors.js';
+export { parseJsonBody, formatPath } from './json.js';
+export { planWindows, mergeIntervals } from './windows.js';
+export { RequestLimiter, abortableSleep, type Sleep } from './limiter.js';
+export {
+  createHttpClient,
+  httpClientFromConfig,
+  buildUrl,
+  parseRetryAfter,
+  backoffDelay,
+  userAgent,
+  type HttpClient,
+  type HttpClientOptions,
+  type Query,
+  type TextResponse,
+  type JsonResponse,
+  type RequestOptions,
+} from './http.js';
+export { runCollection, planUncovered, type RunnerArgs, type SignalGroup, type WindowTask, type WindowData } from './runner.js';

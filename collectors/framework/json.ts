@@ -1,0 +1,44 @@
+import type { z } from 'zod';
+import { FetchError } from './errors.js';
+
+/** `['data', 0, 0, 'values', 3]` → `data[0][0].values[3]` */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out || '(root)';
+}
+
+/**
+ * Parses a response body and checks it against the schema of the real shape. The same function serves
+ * fetched responses and saved files (`origin` is then the file name): an invalid or truncated body, or a
+ * mismatch, throws a FetchError naming the origin and, for a mismatch, the field path.
+ */
+export function parseJsonBody<S extends z.ZodType>(text: string, schema: S, origin: string, opts: { expectedBytes?: number } = {}): z.infer<S> {
+  if (opts.expectedBytes !== undefined && Buffer.byteLength(text) < opts.expectedBytes) {
+    throw new FetchError('truncated', origin, `${origin}: truncated body (${Buffer.byteLength(text)} of ${opts.expectedBytes} bytes)`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    const msg = (err as Error).message;
+    const trimmed = text.trimEnd();
+    // JSON that stops early (a cut connection, a partial file) is "truncated", not just invalid
+    const endsEarly = /Unexpected end of JSON input/i.test(msg) || (/^[[{]/.test(text.trimStart()) && !/[}\]]$/.test(trimmed));
+    if (endsEarly && trimmed.length > 0) {
+      throw new FetchError('truncated', origin, `${origin}: truncated body (${msg})`);
+    }
+    throw new FetchError('invalid-json', origin, `${origin}: invalid JSON (${msg})`);
+  }
+  const parsed = schema.safeParse(doc);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const path = formatPath(issue.path);
+    const more = parsed.error.issues.length > 1 ? ` (+${parsed.error.issues.length - 1} more)` : '';
+    throw new FetchError('schema', origin, `${origin}: unexpected response shape at ${path}: ${issue.message}${more}`, { path });
+  }
+  return parsed.data as z.infer<S>;
+}

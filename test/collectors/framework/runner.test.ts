@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { FetchError, planWindows, runCollection, type WindowTask } from '../../../collectors/framework/index.js';
+import { silentLogger } from '../../../services/logger.js';
+import { tempStore } from '../../helpers.js';
+
+const DAY = 86400;
+const T0 = 1_451_606_400; // 2016-01-01
+
+describe('window planner', () => {
+  it('cuts a 182-day range into aligned windows of at most 99 days, contiguous and complete', () => {
+    const w = planWindows(T0 + 17, T0 + 182 * DAY, { maxLength: 99 * DAY, align: 300 });
+    expect(w).toEqual([
+      [T0, T0 + 99 * DAY],
+      [T0 + 99 * DAY, T0 + 182 * DAY],
+    ]);
+    const odd = planWindows(T0, T0 + 10 * DAY + 1, { maxLength: 3 * DAY, align: DAY });
+    expect(odd).toHaveLength(4);
+    expect(odd.at(-1)).toEqual([T0 + 9 * DAY, T0 + 11 * DAY]);
+  });
+});
+
+describe('runner', () => {
+  let t: ReturnType<typeof tempStore> | undefined;
+  afterEach(() => t?.cleanup());
+
+  const groups = [{ key: 'bgp', signals: ['test.bgp'], maxWindow: 10 * DAY, align: 300 }];
+  const fetchOk = async (task: WindowTask) => ({
+    series: [{ signal: { name: 'test.bgp', step: 3600 }, points: Array.from({ length: (task.until - task.from) / 3600 }, (_, i) => [task.from + i * 3600, i] as const) }],
+  });
+
+  it('writes each window, continues after a failed one, records the run, and retries only the failed window later', async () => {
+    t = tempStore();
+    const calls: number[] = [];
+    const first = await runCollection({
+      collector: 'test',
+      entity: 'country:KZ',
+      from: T0,
+      until: T0 + 30 * DAY,
+      store: t.store,
+      log: silentLogger,
+      groups,
+      fetchWindow: async (task) => {
+        calls.push(task.from);
+        if (task.from === T0 + 10 * DAY) throw new FetchError('http', 'http://x/y', 'http://x/y: HTTP 500', { status: 500 });
+        return fetchOk(task);
+      },
+    });
+    expect(first.windowsOk).toBe(2);
+    expect(first.windowsFailed).toBe(1);
+    expect(first.failures[0]).toMatchObject({ url: 'http://x/y', from: T0 + 10 * DAY });
+    expect(first.coveredUntil).toBe(T0 + 10 * DAY);
+    const run = t.store.recentRuns({ collector: 'test' })[0]!;
+    expect(run).toMatchObject({ status: 'partial', windowsOk: 2, windowsFailed: 1, rows: 480 });
+    expect(run.error).toContain('HTTP 500');
+
+    calls.length = 0;
+    const progress: number[] = [];
+    const second = await runCollection({ collector: 'test', entity: 'country:KZ', from: T0, until: T0 + 30 * DAY, store: t.store, log: silentLogger, groups, fetchWindow: async (task) => (calls.push(task.from), fetchOk(task)), onProgress: (p) => progress.push(p.windowsDone) });
+    expect(calls).toEqual([T0 + 10 * DAY]);
+    expect(progress).toEqual([1]);
+    expect(second.coveredUntil).toBe(T0 + 30 * DAY);
+    expect(t.store.recentRuns({ collector: 'test' })[0]!.status).toBe('ok');
+    const sig = t.store.listSignals('country:KZ')[0]!;
+    expect(t.store.readPoints(sig.id, T0, T0 + 30 * DAY)).toHaveLength(720);
+  });
+
+  it('writes but does not checkpoint the part of a window too recent to be settled', async () => {
+    t = tempStore();
+    const now = T0 + 5 * DAY;
+    await runCollection({ collector: 'test', entity: 'country:KZ', from: T0, until: T0 + 5 * DAY, store: t.store, log: silentLogger, groups, fetchWindow: fetchOk, settleSeconds: 3 * 3600, now: () => now });
+    expect(t.store.uncovered('test', 'country:KZ', 'test.bgp', T0, now)).toEqual([[now - 3 * 3600, now]]);
+    const sig = t.store.listSignals('country:KZ')[0]!;
+    expect(t.store.readPoints(sig.id, T0, now)).toHaveLength(120);
+  });
+});
