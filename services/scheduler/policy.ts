@@ -161,13 +161,13 @@ export function parseCollectionConfig(raw: unknown): CollectionConfig {
 }
 
 export function cadenceOf(cfg: CollectionConfig, collector: string): SourceCadence {
-  const base = DEFAULT_CADENCES[collector] ?? FALLBACK_CADENCE;
+  const base: { every: number; lag: number; refresh: number; watch: boolean; chunk?: number } = DEFAULT_CADENCES[collector] ?? FALLBACK_CADENCE;
   const o = cfg.sources[collector] ?? {};
   return {
     every: o.every ?? base.every,
     lag: o.lag ?? base.lag,
     refresh: o.refresh ?? base.refresh,
-    chunk: o.chunk ?? ('chunk' in base && base.chunk ? base.chunk : cfg.backfill.chunk),
+    chunk: o.chunk ?? base.chunk ?? cfg.backfill.chunk,
     watch: o.watch ?? base.watch,
   };
 }
@@ -269,6 +269,12 @@ export interface PlanInput {
   config: CollectionConfig;
   /** Default: the four known sources. */
   collectors?: ReadonlyArray<string | PlanCollector>;
+  /**
+   * The `liveUntil` of the last live run per (collector, entity), when known. A live window is due only
+   * once a new cadence step has passed since then, even when the newest data is not checkpointed yet
+   * (collectors leave unsettled windows uncovered).
+   */
+  lastLive?: (collector: string, entity: string) => number | undefined;
 }
 
 /** The watch window open at `now` for a country, if any: [start - before, end + after). */
@@ -326,7 +332,8 @@ export function planCollection(input: PlanInput): CollectionPlan {
       ranges.push({ collector: c.name, entity: w.entity, backfillFrom: cfg.backfill.enabled ? Math.min(backfillFrom, liveFrom) : liveFrom, liveFrom, liveUntil });
 
       // live: the uncovered part of the recent horizon, newest first; due only when a cadence step has passed
-      const gaps = subtract(liveFrom, liveUntil, covered);
+      const last = input.lastLive?.(c.name, w.entity);
+      const gaps = last !== undefined && last >= liveUntil ? [] : subtract(liveFrom, liveUntil, covered);
       const newest = gaps[gaps.length - 1];
       if (newest && newest[1] === liveUntil && cad.refresh > 0) {
         gaps[gaps.length - 1] = [Math.max(liveFrom, Math.min(newest[0], liveUntil - cad.refresh)), liveUntil];

@@ -153,3 +153,16 @@ describe('collection config', () => {
     expect(() => parseCollectionConfig({ bogus: 1 })).toThrow(/unknown setting/);
   });
 });
+
+describe('live cadence without checkpoints', () => {
+  it('is due once per cadence step even when the newest windows stay unsettled', () => {
+    const ev: PlanEvent = { id: 'kz-x', country: 'KZ', start: t('2020-01-01T00:00:00Z'), end: t('2020-01-02T00:00:00Z') };
+    const now = t('2022-06-01T12:07:00Z');
+    const cov = lookup(new Map());
+    const first = planCollection({ events: [ev], now, config: cfg, collectors: ['ioda'], coverage: cov });
+    const liveUntil = first.cadences[0]!.liveUntil;
+    const p = (at: number) => planCollection({ events: [ev], now: at, config: cfg, collectors: ['ioda'], coverage: cov, lastLive: () => liveUntil }).tasks.filter((x) => x.reason === 'live');
+    expect(p(now + 60)).toEqual([]);
+    expect(p(now + 180)).toHaveLength(1);
+  });
+});
