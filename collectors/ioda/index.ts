@@ -1,0 +1,117 @@
+import type { Logger } from 'pino';
+import { parseEntity, type EntityRef } from '../../db/entities.js';
+import type { SignalStore } from '../../db/store.js';
+import type { Config } from '../../services/config.js';
+import { runCollection, type HttpClient, type HttpClientOptions, type WindowTask, type WindowData } from '../framework/index.js';
+import type { CollectArgs, CollectResult, Collector } from '../types.js';
+import { createIodaHttp, fetchEvents, fetchSignals, queryEntities } from './client.js';
+import { DEFAULT_GTR_PRODUCTS, eventToSourceEvent, mapSignalsWindow, SETTLE_SECONDS, signalGroups, signalName, IODA_DATASOURCE_NAMES } from './collect.js';
+import { ingestIodaFiles } from './ingest.js';
+
+export interface IodaOptions {
+  http?: HttpClient;
+  httpOptions?: Omit<Partial<HttpClientOptions>, 'source' | 'baseUrl'>;
+  products?: readonly string[];
+  datasources?: readonly string[];
+  events?: boolean;
+  /** Keep raw responses (gzip) for provenance. Default true. */
+  keepRaw?: boolean;
+  now?: () => number;
+}
+
+export interface IodaCollector extends Collector {
+  /** The regions IODA knows inside a country (`entities/query?entityType=region&relatedTo=country/CC`). */
+  regionsOf(country: string, signal?: AbortSignal): Promise<Array<{ entity: string; name: string }>>;
+}
+
+export const IODA_NAME = 'ioda';
+
+export function createIodaCollector(config: Config, deps: { log: Logger } & IodaOptions): IodaCollector {
+  const http = deps.http ?? createIodaHttp(config, { log: deps.log, ...deps.httpOptions });
+  const products = deps.products ?? DEFAULT_GTR_PRODUCTS;
+  const keepRaw = deps.keepRaw !== false;
+  const named = new Set<string>();
+
+  /** Region names come from `entities/query` (series carry a name too, used for the others). */
+  async function nameEntity(store: SignalStore, e: EntityRef, entity: string, abort?: AbortSignal): Promise<void> {
+    if (named.has(entity) || e.type !== 'region') return;
+    named.add(entity);
+    const known = store.listEntities().find((x) => x.entity === entity);
+    if (known?.name) return;
+    try {
+      const [found] = await queryEntities(http, { entityType: 'region', entityCode: e.code, signal: abort });
+      if (found) {
+        const cc = found.attrs?.country_code;
+        store.ensureEntity(entity, { name: found.name, country: typeof cc === 'string' ? cc : null });
+      }
+    } catch (err) {
+      deps.log.warn({ entity, err: (err as Error).message }, 'IODA region lookup failed; continuing without its name');
+    }
+  }
+
+  async function fetchWindow(store: SignalStore, e: EntityRef, entity: string, task: WindowTask): Promise<WindowData> {
+    if (task.group.key === 'events') {
+      const { responses, events } = await fetchEvents(http, { entity: e, from: task.from, until: task.until, signal: task.abort });
+      return {
+        series: [],
+        sourceEvents: events.map((ev) => eventToSourceEvent(ev, entity)),
+        raw: keepRaw ? responses.map((r) => ({ source: IODA_NAME, url: r.url, fetchedAt: r.fetchedAt, status: r.status, body: r.body })) : [],
+        coverage: [{ signal: task.group.signals[0]!, status: 'ok' }],
+        urls: responses.map((r) => r.url),
+      };
+    }
+    const datasource = task.group.key;
+    const { response, series } = await fetchSignals(http, {
+      entity: e,
+      from: task.from,
+      until: task.until,
+      datasource,
+      sourceParams: datasource === 'gtr' ? [...products] : undefined,
+      signal: task.abort,
+    });
+    const mapped = mapSignalsWindow({ url: response.url, entity: e, datasource, expected: task.group.signals, data: series, from: task.from, until: task.until });
+    if (mapped.entityName && e.type !== 'region' && !named.has(entity)) {
+      named.add(entity);
+      store.ensureEntity(entity, { name: mapped.entityName });
+    }
+    return {
+      series: mapped.series,
+      coverage: mapped.coverage,
+      raw: keepRaw ? [{ source: IODA_NAME, url: response.url, fetchedAt: response.fetchedAt, status: response.status, body: response.body }] : [],
+      urls: [response.url],
+    };
+  }
+
+  return {
+    name: IODA_NAME,
+    describe: () => `IODA (Georgia Tech) signals ${IODA_DATASOURCE_NAMES.join(', ')} (gtr: ${products.join(', ')}) and outage events, from ${config.sources.ioda.url}`,
+    enabled: () => config.sources.ioda.enabled,
+    disabledReason: () => (config.sources.ioda.enabled ? null : 'sources.ioda.enabled is false in the configuration'),
+    signals(entity: string): string[] {
+      const e = parseEntity(entity);
+      return signalGroups(e, products, { datasources: deps.datasources, events: false }).flatMap((g) => g.signals);
+    },
+    async collect(args: CollectArgs): Promise<CollectResult> {
+      const e = parseEntity(args.entity);
+      const entity = `${e.type}:${e.code}`;
+      await nameEntity(args.store, e, entity, args.abort);
+      return runCollection({
+        ...args,
+        entity,
+        collector: IODA_NAME,
+        groups: signalGroups(e, products, { datasources: deps.datasources, events: deps.events }),
+        settleSeconds: SETTLE_SECONDS,
+        now: deps.now,
+        fetchWindow: (task) => fetchWindow(args.store, e, entity, task),
+      });
+    },
+    ingest: (args) => ingestIodaFiles(args),
+    async regionsOf(country: string, signal?: AbortSignal) {
+      const cc = country.toUpperCase();
+      const found = await queryEntities(http, { entityType: 'region', relatedTo: `country/${cc}`, signal });
+      return found.filter((r) => r.type === 'region').map((r) => ({ entity: `region:${r.code}`, name: r.name }));
+    },
+  };
+}
+
+export { signalName };
