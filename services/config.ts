@@ -45,6 +45,7 @@ export const configSchema = z
     calendar: z.record(z.string(), z.unknown()).default({}),
     webhooks: z.array(z.unknown()).default([]),
     reference: z.record(z.string(), z.unknown()).default({}),
+    api: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();
 

@@ -1,8 +1,66 @@
-import { Router } from 'express';
+import express, { Router, type RequestHandler } from 'express';
+import { rateLimit } from 'express-rate-limit';
 import type { AppDeps } from '../deps.js';
+import { AppError } from '../../services/errors.js';
+import { openApiDocument } from '../openapi.js';
+import { entitiesRouter } from './entities.js';
+import { apiOptions, type ApiOptions } from './options.js';
+import { outagesRouter } from './outages.js';
+import { signalsRouter } from './signals.js';
+import { sourcesRouter } from './sources.js';
+
+/** CORS is off unless origins are listed in `api.corsOrigins`; even then only reads are allowed cross-origin. */
+function cors(origins: string[]): RequestHandler {
+  const allowed = new Set(origins.map((o) => o.replace(/\/+$/, '')));
+  return (req, res, next) => {
+    const origin = req.get('origin');
+    if (origin && allowed.has(origin)) {
+      res.vary('Origin');
+      res.set('Access-Control-Allow-Origin', origin);
+      if (req.method === 'OPTIONS') {
+        res.set('Access-Control-Allow-Methods', 'GET, HEAD');
+        res.set('Access-Control-Allow-Headers', 'Accept');
+        res.set('Access-Control-Max-Age', '600');
+        res.status(204).end();
+        return;
+      }
+    }
+    next();
+  };
+}
+
+function limiter(opts: ApiOptions['rateLimit']): RequestHandler | null {
+  if (opts.max === 0) return null;
+  return rateLimit({
+    windowMs: opts.windowSeconds * 1000,
+    limit: opts.max,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: (_req, res, next) => {
+      next(new AppError('RATE_LIMITED', `too many requests: at most ${opts.max} per ${opts.windowSeconds} s per client; retry after ${res.get('Retry-After') ?? opts.windowSeconds} s`));
+    },
+  });
+}
 
 /** The JSON API under /api (health is mounted by the app itself). */
-export function apiRouter(_deps: AppDeps): Router {
+export function apiRouter(deps: AppDeps): Router {
+  const opts = apiOptions(deps.config);
   const router = Router();
+  if (opts.corsOrigins.length > 0) router.use(cors(opts.corsOrigins));
+  const limit = limiter(opts.rateLimit);
+  if (limit) router.use(limit);
+  router.use(express.json({ limit: '256kb', strict: true }));
+  router.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+
+  router.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument(deps.version));
+  });
+  router.use(entitiesRouter(deps));
+  router.use(signalsRouter(deps, { cacheEntries: opts.cacheEntries }));
+  router.use(sourcesRouter(deps));
+  router.use(outagesRouter(deps));
   return router;
 }

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { ConfigError, type Config } from '../../services/config.js';
+
+/**
+ * The `api` section of the configuration (validated here, like every module's own section):
+ * ```json
+ * { "api": { "rateLimit": { "windowSeconds": 60, "max": 600 }, "corsOrigins": [], "cacheEntries": 200 } }
+ * ```
+ * `rateLimit.max: 0` turns the limit off. `corsOrigins` empty = no CORS headers (the default).
+ */
+export const apiOptionsSchema = z
+  .object({
+    rateLimit: z
+      .object({
+        windowSeconds: z.number().int().min(1).max(86400).default(60),
+        max: z.number().int().min(0).default(600),
+      })
+      .strict()
+      .default({ windowSeconds: 60, max: 600 }),
+    corsOrigins: z.array(z.url({ protocol: /^https?$/ })).default([]),
+    /** Responses of /api/signals kept in memory (keyed by the query and the database's data version). */
+    cacheEntries: z.number().int().min(0).max(10000).default(200),
+  })
+  .strict();
+
+export type ApiOptions = z.infer<typeof apiOptionsSchema>;
+
+export function apiOptions(config: Config): ApiOptions {
+  const parsed = apiOptionsSchema.safeParse((config as { api?: unknown }).api ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(['api', ...issue.path.map(String)].join('.'), issue.code === 'unrecognized_keys' ? `unknown setting(s) ${issue.keys.join(', ')}` : issue.message);
+  }
+  return parsed.data;
+}

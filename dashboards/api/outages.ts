@@ -1,0 +1,54 @@
+import { Router } from 'express';
+import type { AppDeps } from '../deps.js';
+import { getOutage, listOutages } from '../../db/outages.js';
+import { outageToJson } from '../../services/detector/json.js';
+import { notFound } from '../../services/errors.js';
+import { sendListing } from '../csv.js';
+import { countryParam, entityParam, enumParam, numericId, rangeParams } from './params.js';
+
+export const OUTAGE_KINDS = ['connectivity', 'service-blocking', 'both'] as const;
+export const SEVERITIES = ['warning', 'critical'] as const;
+
+export function outagesRouter(deps: AppDeps): Router {
+  const router = Router();
+
+  router.get('/outages', (req, res) => {
+    const entity = entityParam(req, 'entity');
+    const country = countryParam(req);
+    const { from, until } = rangeParams(req);
+    const kind = enumParam(req, 'kind', OUTAGE_KINDS);
+    const severity = enumParam(req, 'severity', SEVERITIES);
+    const rows = listOutages(deps.store.db, { entity, country, from, until, kind })
+      .filter((o) => severity === undefined || o.severity === severity)
+      .map(outageToJson);
+    sendListing(
+      req,
+      res,
+      rows,
+      [
+        { header: 'id', value: (o) => o.id },
+        { header: 'entity', value: (o) => o.entity },
+        { header: 'kind', value: (o) => o.kind },
+        { header: 'severity', value: (o) => o.severity },
+        { header: 'start', value: (o) => o.start },
+        { header: 'end', value: (o) => o.end },
+        { header: 'duration_seconds', value: (o) => o.durationSeconds },
+        { header: 'score', value: (o) => o.score },
+        { header: 'open', value: (o) => o.open },
+        { header: 'signals', value: (o) => o.signals.map((s) => s.signal).join(' ') },
+        { header: 'max_depth', value: (o) => (o.signals.length ? Math.max(...o.signals.map((s) => s.depth)) : null) },
+        { header: 'targets', value: (o) => o.targets.join(' ') },
+      ],
+      'outages',
+    );
+  });
+
+  router.get('/outages/:id', (req, res) => {
+    const id = numericId(req.params.id);
+    const o = getOutage(deps.store.db, id);
+    if (!o) throw notFound(`outage ${id}`);
+    res.json(outageToJson(o));
+  });
+
+  return router;
+}

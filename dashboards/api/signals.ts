@@ -1,0 +1,186 @@
+import { Router, type Request } from 'express';
+import type { AppDeps } from '../deps.js';
+import type { SignalRow } from '../../db/store.js';
+import { dataVersion, inferStep, readSeries, type Resolution } from '../../db/signals-read.js';
+import { badParameter, notFound } from '../../services/errors.js';
+import { isoUtc } from '../../services/util/time.js';
+import { toCsv, wantsCsv } from '../csv.js';
+import { downsample, type Point } from '../downsample.js';
+import { entityParam, enumParam, intParam, listParam, rangeParams } from './params.js';
+
+const HOUR = 3600;
+const DAY = 86400;
+export const DEFAULT_RANGE_SECONDS = 7 * DAY;
+export const MAX_RAW_SLOTS = 1_000_000;
+
+export interface SeriesJson {
+  signal: string;
+  source: string;
+  metric: string;
+  target: string | null;
+  unit: string | null;
+  /** The signal's native step in seconds (stored, or inferred from its points). */
+  step: number | null;
+  synthetic: boolean;
+  resolution: Resolution;
+  bucketSeconds: number;
+  downsampled: boolean;
+  /** `[time, value]`; time in Unix seconds (or ISO with `times=iso`), value null = gap. */
+  points: Array<[number | string, number | null]>;
+}
+
+export interface SignalsJson {
+  entity: string;
+  from: string;
+  until: string;
+  maxPoints: number;
+  /** The resolution every series used, or `mixed`. */
+  resolution: Resolution | 'mixed' | 'none';
+  series: SeriesJson[];
+}
+
+/** Picks the coarsest resolution that still gives at least `maxPoints` steps over the range; raw otherwise. */
+export function chooseResolution(signalStep: number, span: number, maxPoints: number): { resolution: Resolution; step: number } {
+  const candidates: Array<{ resolution: Resolution; step: number }> = [];
+  if (signalStep < DAY) candidates.push({ resolution: 'daily', step: DAY });
+  if (signalStep < HOUR) candidates.push({ resolution: 'hourly', step: HOUR });
+  for (const c of candidates) if (span / c.step >= maxPoints) return c;
+  return { resolution: 'raw', step: signalStep };
+}
+
+function stepOf(resolution: Resolution, signalStep: number): number {
+  if (resolution === 'daily') return Math.max(DAY, signalStep);
+  if (resolution === 'hourly') return Math.max(HOUR, signalStep);
+  return signalStep;
+}
+
+interface Query {
+  entity: string;
+  from: number;
+  until: number;
+  names: string[] | undefined;
+  maxPoints: number;
+  resolution: Resolution | 'auto';
+  times: 'unix' | 'iso';
+  csv: boolean;
+}
+
+function readQuery(req: Request, now: number): Query {
+  const entity = entityParam(req, 'entity', true);
+  const r = rangeParams(req);
+  const until = r.until ?? (r.from !== undefined ? Math.max(now, r.from + HOUR) : now);
+  const from = r.from ?? until - DEFAULT_RANGE_SECONDS;
+  const names = listParam(req, 'signals');
+  const maxPoints = intParam(req, 'maxPoints', { min: 10, max: 20000, default: 1000 });
+  const resolution = enumParam(req, 'resolution', ['auto', 'raw', 'hourly', 'daily'] as const) ?? 'auto';
+  const times = enumParam(req, 'times', ['unix', 'iso'] as const) ?? 'unix';
+  return { entity, from, until, names, maxPoints, resolution, times, csv: wantsCsv(req) };
+}
+
+export function buildSeries(deps: AppDeps, sig: SignalRow, q: Pick<Query, 'from' | 'until' | 'maxPoints' | 'resolution' | 'times'>, stepCache: Map<number, number>): SeriesJson {
+  let signalStep = sig.step ?? stepCache.get(sig.id);
+  if (signalStep === undefined) {
+    signalStep = inferStep(deps.store, sig.id) ?? 300;
+    stepCache.set(sig.id, signalStep);
+  }
+  const span = q.until - q.from;
+  let chosen: { resolution: Resolution; step: number };
+  if (q.resolution === 'auto') chosen = chooseResolution(signalStep, span, q.maxPoints);
+  else {
+    chosen = { resolution: q.resolution, step: stepOf(q.resolution, signalStep) };
+    if (q.resolution === 'raw' && span / signalStep > MAX_RAW_SLOTS) throw badParameter('resolution', `raw points over this range would be more than ${MAX_RAW_SLOTS} per series: use auto, hourly or daily, or a shorter range`);
+  }
+  const alignedFrom = chosen.resolution === 'raw' ? q.from : Math.floor(q.from / chosen.step) * chosen.step;
+  const cols = readSeries(deps.store, sig.id, chosen.resolution, alignedFrom, q.until);
+  const ds = downsample(cols, alignedFrom, q.until, chosen.step, q.maxPoints);
+  const points: SeriesJson['points'] = q.times === 'iso' ? ds.points.map(([t, v]: Point) => [isoUtc(t), v]) : ds.points;
+  return {
+    signal: sig.name,
+    source: sig.source,
+    metric: sig.metric,
+    target: sig.target,
+    unit: sig.unit,
+    step: signalStep,
+    synthetic: sig.synthetic,
+    resolution: chosen.resolution,
+    bucketSeconds: ds.bucketSeconds,
+    downsampled: ds.downsampled,
+    points,
+  };
+}
+
+/** A small LRU of finished response bodies. */
+class BodyCache {
+  private readonly map = new Map<string, { type: string; body: string }>();
+  constructor(private readonly size: number) {}
+  get(key: string) {
+    const v = this.map.get(key);
+    if (v) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+  set(key: string, v: { type: string; body: string }) {
+    if (this.size <= 0) return;
+    this.map.set(key, v);
+    while (this.map.size > this.size) this.map.delete(this.map.keys().next().value!);
+  }
+}
+
+export function signalsRouter(deps: AppDeps, opts: { cacheEntries: number }): Router {
+  const router = Router();
+  const cache = new BodyCache(opts.cacheEntries);
+  const stepCache = new Map<number, number>();
+
+  router.get('/signals', (req, res) => {
+    const now = deps.now ? deps.now() : Math.floor(Date.now() / 1000);
+    const q = readQuery(req, now);
+    const version = dataVersion(deps.store);
+    const key = JSON.stringify([version, q]);
+    if (q.csv) res.set('Content-Disposition', 'attachment; filename="signals.csv"');
+    const hit = cache.get(key);
+    if (hit) {
+      res.type(hit.type).send(hit.body);
+      return;
+    }
+    const all = deps.store.listSignals(q.entity);
+    if (all.length === 0 && !deps.store.listEntities().some((e) => e.entity === q.entity)) throw notFound(`entity ${q.entity}`);
+    let chosen = all;
+    if (q.names) {
+      const unknown = q.names.filter((n) => !all.some((s) => s.name === n));
+      if (unknown.length > 0) throw badParameter('signals', `no signal ${unknown.join(', ')} for ${q.entity} (known: ${all.map((s) => s.name).join(', ') || 'none'})`);
+      chosen = q.names.map((n) => all.find((s) => s.name === n)!);
+    }
+    const series = chosen.map((s) => buildSeries(deps, s, q, stepCache));
+    const resolutions = new Set(series.map((s) => s.resolution));
+    const doc: SignalsJson = {
+      entity: q.entity,
+      from: isoUtc(q.from),
+      until: isoUtc(q.until),
+      maxPoints: q.maxPoints,
+      resolution: resolutions.size === 0 ? 'none' : resolutions.size === 1 ? [...resolutions][0]! : 'mixed',
+      series,
+    };
+    let entry: { type: string; body: string };
+    if (q.csv) {
+      const rows = series.flatMap((s) => s.points.map((p) => ({ s, t: p[0], v: p[1] })));
+      entry = {
+        type: 'text/csv; charset=utf-8',
+        body: toCsv(rows, [
+          { header: 'signal', value: (r) => r.s.signal },
+          { header: 'time', value: (r) => (typeof r.t === 'number' ? isoUtc(r.t) : r.t) },
+          { header: 'value', value: (r) => r.v },
+          { header: 'resolution', value: (r) => r.s.resolution },
+          { header: 'synthetic', value: (r) => r.s.synthetic },
+        ]),
+      };
+    } else {
+      entry = { type: 'application/json; charset=utf-8', body: JSON.stringify(doc) };
+    }
+    cache.set(key, entry);
+    res.type(entry.type).send(entry.body);
+  });
+
+  return router;
+}

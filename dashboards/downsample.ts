@@ -1,0 +1,98 @@
+/**
+ * Downsampling for charts: min/max per bucket, so a one-point dip (or spike) always survives, and
+ * gaps stay gaps.
+ *
+ * The range [from, until) is cut into equal buckets aligned to the series step. Each bucket with data
+ * yields the point holding its minimum and the point holding its maximum, in time order (one point
+ * when they are the same). A bucket without any non-null value is a gap: one `null` point at its
+ * start (consecutive empty buckets share one null). Leading and trailing empty stretches are left out.
+ * The result never has more than `maxPoints` points.
+ *
+ * For rollup rows (hourly/daily) a row carries min, mean and max of its interval; when a bucket holds
+ * a single row whose min and max differ, the one farther from the row's mean is kept (a dip
+ * usually), at the row's start time.
+ */
+export interface SeriesColumnsLike {
+  ts: ArrayLike<number>;
+  lo: ArrayLike<number | null>;
+  hi: ArrayLike<number | null>;
+  mean: ArrayLike<number | null>;
+}
+
+export type Point = [number, number | null];
+
+export interface DownsampleResult {
+  points: Point[];
+  /** Width of one bucket in seconds (the step itself when nothing was merged). */
+  bucketSeconds: number;
+  /** True when buckets hold more than one step. */
+  downsampled: boolean;
+}
+
+function bucketize(cols: SeriesColumnsLike, base: number, width: number): Point[] {
+  const out: Point[] = [];
+  const n = cols.ts.length;
+  let cur = -1;
+  let minI = -1;
+  let maxI = -1;
+  let lastEmitted = -1; // bucket index of the last bucket with data
+  let pendingGap = false;
+
+  const flush = () => {
+    if (cur < 0) return;
+    if (minI < 0) {
+      // the bucket only had null values: a gap (unless it leads the series)
+      if (lastEmitted >= 0) pendingGap = true;
+      return;
+    }
+    // the first empty bucket after the last one with data marks the gap
+    if (pendingGap || (lastEmitted >= 0 && cur > lastEmitted + 1)) out.push([base + (lastEmitted + 1) * width, null]);
+    pendingGap = false;
+    if (minI === maxI) {
+      const lo = cols.lo[minI]!;
+      const hi = cols.hi[minI]!;
+      const mean = cols.mean[minI];
+      let v = lo;
+      if (lo !== hi && mean !== null && mean !== undefined && hi - mean > mean - lo) v = hi;
+      out.push([cols.ts[minI]!, v]);
+    } else if (cols.ts[minI]! < cols.ts[maxI]!) {
+      out.push([cols.ts[minI]!, cols.lo[minI]!], [cols.ts[maxI]!, cols.hi[maxI]!]);
+    } else {
+      out.push([cols.ts[maxI]!, cols.hi[maxI]!], [cols.ts[minI]!, cols.lo[minI]!]);
+    }
+    lastEmitted = cur;
+  };
+
+  for (let i = 0; i < n; i++) {
+    const b = Math.floor((cols.ts[i]! - base) / width);
+    if (b !== cur) {
+      flush();
+      cur = b;
+      minI = -1;
+      maxI = -1;
+    }
+    const lo = cols.lo[i];
+    const hi = cols.hi[i];
+    if (lo !== null && lo !== undefined && (minI < 0 || lo < cols.lo[minI]!)) minI = i;
+    if (hi !== null && hi !== undefined && (maxI < 0 || hi > cols.hi[maxI]!)) maxI = i;
+  }
+  flush();
+  return out;
+}
+
+/**
+ * @param step the spacing of the rows (raw step, 3600 for hourly, 86400 for daily; at least 1)
+ */
+export function downsample(cols: SeriesColumnsLike, from: number, until: number, step: number, maxPoints: number): DownsampleResult {
+  const s = Math.max(1, Math.round(step));
+  const base = Math.floor(from / s) * s;
+  const slots = Math.max(1, Math.ceil((until - base) / s));
+  const limit = Math.max(2, Math.floor(maxPoints));
+  // one step per bucket when every step fits; else about limit/2 buckets (each yields up to two points)
+  let k = slots <= limit ? 1 : Math.ceil(slots / Math.floor(limit / 2));
+  for (;;) {
+    const points = bucketize(cols, base, k * s);
+    if (points.length <= limit) return { points, bucketSeconds: k * s, downsampled: k > 1 };
+    k = Math.max(k + 1, Math.ceil(k * (points.length / limit)));
+  }
+}

@@ -1,0 +1,313 @@
+/**
+ * The OpenAPI 3.1 description of /api, served at /api/openapi.json. Tests validate it and check every
+ * documented response of the running app against its schema, so keep it next to the code it describes.
+ */
+type Schema = Record<string, unknown>;
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const nullable = (type: string, extra: Schema = {}): Schema => ({ type: [type, 'null'], ...extra });
+const isoTime: Schema = { type: 'string', format: 'date-time', description: 'ISO 8601 UTC, e.g. 2016-05-21T00:00:00Z' };
+const isoTimeOrNull: Schema = { type: ['string', 'null'], format: 'date-time' };
+const obj = (properties: Record<string, Schema>, required: string[] = Object.keys(properties), extra: Schema = {}): Schema => ({ type: 'object', properties, required, ...extra });
+
+const TIME_HELP = 'ISO 8601 instant (`2016-05-21T00:00:00Z`; without an offset read as UTC), a date (`2016-05-21`: 00:00 UTC as `from`, the end of that UTC day as `until`) or Unix seconds (`1463788800`).';
+
+const param = (name: string, description: string, schema: Schema = { type: 'string' }, required = false): Schema => ({ name, in: 'query', required, description, schema });
+
+export const PARAMS: Record<string, Schema> = {
+  from: param('from', `Start of the range (inclusive). ${TIME_HELP}`),
+  until: param('until', `End of the range (exclusive). ${TIME_HELP}`),
+  entity: param('entity', 'Entity as `type:code`: `country:KZ`, `asn:9198`, `region:<IODA id>`.', { type: 'string', example: 'country:KZ' }),
+  country: param('country', 'ISO 3166-1 alpha-2 country code.', { type: 'string', pattern: '^[A-Za-z]{2}$', example: 'KZ' }),
+  format: param('format', 'Response format; `Accept: text/csv` selects CSV too. Text cells starting with = + - @ are prefixed with `\'` in CSV.', { type: 'string', enum: ['json', 'csv'] }),
+};
+
+const errorResponse = (description: string): Schema => ({ description, content: { 'application/json': { schema: ref('Error') } } });
+
+const ERRORS: Record<string, Schema> = {
+  '400': errorResponse('A bad parameter or body; `error.parameter` names the parameter.'),
+  '429': errorResponse('Rate limit exceeded (per client; see the RateLimit headers).'),
+};
+
+/** A listing: JSON array or CSV. */
+const listing = (item: string, description: string): Schema => ({
+  '200': {
+    description,
+    content: {
+      'application/json': { schema: { type: 'array', items: ref(item) } },
+      'text/csv': { schema: { type: 'string' } },
+    },
+  },
+  ...ERRORS,
+});
+
+const json = (schema: Schema, description: string): Schema => ({ description, content: { 'application/json': { schema } } });
+
+const security = [{ bearer: [] }];
+const writeErrors: Record<string, Schema> = {
+  '401': errorResponse('Missing or wrong `Authorization: Bearer <admin token>`.'),
+  '403': errorResponse('Writes are disabled: no admin token is configured (`OUTAGEWATCH_ADMIN_TOKEN`).'),
+};
+
+const schemas: Record<string, Schema> = {
+  Error: obj(
+    {
+      error: obj(
+        {
+          code: { type: 'string', example: 'BAD_PARAMETER' },
+          status: { type: 'integer' },
+          message: { type: 'string' },
+          parameter: { type: 'string', description: 'The offending parameter (400 BAD_PARAMETER).' },
+        },
+        ['code', 'status', 'message'],
+      ),
+    },
+    ['error'],
+  ),
+  CollectorHealth: obj({
+    name: { type: 'string' },
+    description: { type: 'string' },
+    enabled: { type: 'boolean' },
+    disabledReason: nullable('string'),
+    state: { type: 'string', enum: ['ok', 'failing', 'partial', 'never-run', 'running', 'disabled'] },
+    lastRun: {
+      oneOf: [
+        { type: 'null' },
+        obj({ startedAt: isoTime, finishedAt: isoTimeOrNull, status: { type: 'string' }, rows: { type: 'integer' }, error: nullable('string') }),
+      ],
+    },
+    lastSuccessAt: isoTimeOrNull,
+    lastError: { oneOf: [{ type: 'null' }, obj({ at: isoTime, message: { type: 'string' } })] },
+  }),
+  Health: obj({
+    status: { type: 'string', enum: ['ok'] },
+    version: { type: 'string' },
+    time: isoTime,
+    database: obj({ path: { type: 'string' }, sizeBytes: { type: 'integer' }, schemaVersion: { type: 'integer' } }),
+    collectors: { type: 'array', items: ref('CollectorHealth') },
+  }),
+  EntitySignal: obj({
+    signal: { type: 'string', description: '`source.metric[:target]`', example: 'ioda.bgp' },
+    source: { type: 'string' },
+    metric: { type: 'string' },
+    target: nullable('string'),
+    unit: nullable('string'),
+    step: nullable('integer', { description: 'Native step in seconds, when stored.' }),
+    synthetic: { type: 'boolean', description: 'True for generated (demo) data, never real measurements.' },
+    first: isoTimeOrNull,
+    last: isoTimeOrNull,
+  }),
+  Entity: obj({
+    entity: { type: 'string', example: 'country:KZ' },
+    type: { type: 'string', enum: ['country', 'region', 'asn', 'county'] },
+    code: { type: 'string' },
+    name: nullable('string'),
+    country: nullable('string'),
+    signals: { type: 'array', items: ref('EntitySignal') },
+  }),
+  Series: obj({
+    signal: { type: 'string' },
+    source: { type: 'string' },
+    metric: { type: 'string' },
+    target: nullable('string'),
+    unit: nullable('string'),
+    step: nullable('integer', { description: 'The signal\'s native step in seconds (stored, or inferred from its points).' }),
+    synthetic: { type: 'boolean' },
+    resolution: { type: 'string', enum: ['raw', 'hourly', 'daily'], description: 'Which table the points were read from.' },
+    bucketSeconds: { type: 'integer', description: 'Width of one downsampling bucket.' },
+    downsampled: { type: 'boolean' },
+    points: {
+      type: 'array',
+      description: '`[time, value]` pairs in time order. time: Unix seconds (or ISO 8601 with `times=iso`). value null marks a gap (no data), never zero. Per bucket the minimum and the maximum are kept, so one-point dips stay visible.',
+      items: { type: 'array', prefixItems: [{ type: ['integer', 'string'] }, { type: ['number', 'null'] }], minItems: 2, maxItems: 2 },
+    },
+  }),
+  Signals: obj({
+    entity: { type: 'string' },
+    from: isoTime,
+    until: isoTime,
+    maxPoints: { type: 'integer' },
+    resolution: { type: 'string', enum: ['raw', 'hourly', 'daily', 'mixed', 'none'] },
+    series: { type: 'array', items: ref('Series') },
+  }),
+  Run: obj({
+    id: { type: 'integer' },
+    job: { type: 'string' },
+    collector: nullable('string'),
+    startedAt: isoTime,
+    finishedAt: isoTimeOrNull,
+    status: { type: 'string', enum: ['running', 'ok', 'partial', 'failed', 'interrupted'] },
+    rows: { type: 'integer' },
+    windowsOk: { type: 'integer' },
+    windowsFailed: { type: 'integer' },
+    error: nullable('string'),
+  }),
+  Checkpoint: obj({
+    collector: { type: 'string' },
+    entity: { type: 'string' },
+    signal: { type: 'string', description: 'Signal name, or `*` for a collector-wide stream.' },
+    from: isoTime,
+    until: isoTime,
+    status: { type: 'string', enum: ['ok', 'no-data'] },
+    updatedAt: isoTime,
+  }),
+  Coverage: obj({
+    collector: { type: 'string' },
+    entity: { type: 'string' },
+    signal: { type: 'string' },
+    first: isoTime,
+    until: isoTime,
+    okSeconds: { type: 'integer' },
+    noDataSeconds: { type: 'integer' },
+    gaps: { type: 'array', items: obj({ from: isoTime, until: isoTime }) },
+    updatedAt: isoTime,
+  }),
+  Sources: obj({
+    collectors: { type: 'array', items: { allOf: [ref('CollectorHealth'), obj({ signals: { type: ['array', 'null'], items: { type: 'string' } } })] } },
+    runs: { type: 'array', items: ref('Run') },
+    checkpoints: { type: 'array', items: ref('Checkpoint') },
+    coverage: { type: 'array', items: ref('Coverage') },
+  }),
+  Outage: obj({
+    id: nullable('integer'),
+    entity: { type: 'string' },
+    kind: { type: 'string', enum: ['connectivity', 'service-blocking', 'both'] },
+    severity: { type: 'string', enum: ['warning', 'critical'] },
+    start: isoTime,
+    end: isoTime,
+    durationSeconds: { type: 'integer' },
+    score: { type: 'number' },
+    open: { type: 'boolean' },
+    signals: {
+      type: 'array',
+      items: obj({ signal: { type: 'string' }, start: isoTime, end: isoTime, severity: { type: 'string', enum: ['warning', 'critical'] }, depth: { type: 'number' }, score: { type: 'number' } }),
+    },
+    targets: { type: 'array', items: { type: 'string' } },
+    evidence: { type: 'array', items: obj({ label: { type: 'string' }, url: { type: 'string' } }) },
+  }),
+};
+
+const paths: Record<string, Schema> = {
+  '/health': {
+    get: {
+      summary: 'Version, database and collector health (the same facts as `outagewatch status --json`, without the daemon field).',
+      operationId: 'health',
+      responses: { '200': json(ref('Health'), 'Health') },
+    },
+  },
+  '/entities': {
+    get: {
+      summary: 'Entities with their signals (first and last point of each).',
+      operationId: 'listEntities',
+      parameters: [PARAMS.country, param('type', 'Entity type.', { type: 'string', enum: ['country', 'region', 'asn', 'county'] }), PARAMS.format],
+      responses: listing('Entity', 'Entities'),
+    },
+  },
+  '/entities/{entity}': {
+    get: {
+      summary: 'One entity.',
+      operationId: 'getEntity',
+      parameters: [{ name: 'entity', in: 'path', required: true, schema: { type: 'string' }, example: 'country:KZ' }],
+      responses: { '200': json(ref('Entity'), 'The entity'), '404': errorResponse('Unknown entity') },
+    },
+  },
+  '/signals': {
+    get: {
+      summary: 'Time series of one entity, downsampled for charts.',
+      description:
+        'Reads raw points for short ranges and the hourly or daily rollups for long ones (the coarsest whose step count over the range is at least `maxPoints`; `resolution` overrides), then keeps the minimum and maximum of each bucket so that dips stay visible, with at most `maxPoints` points per series. Gaps are `null` values. Defaults: `until` = now, `from` = `until` − 7 days. CSV is long format: signal,time,value,resolution,synthetic.',
+      operationId: 'signals',
+      parameters: [
+        { ...PARAMS.entity, required: true },
+        PARAMS.from,
+        PARAMS.until,
+        param('signals', 'Comma-separated signal names (default: all of the entity).', { type: 'string', example: 'ioda.bgp,ioda.ping-slash24' }),
+        param('maxPoints', 'Largest number of points per series (10–20000, default 1000).', { type: 'integer', minimum: 10, maximum: 20000, default: 1000 }),
+        param('resolution', 'Force a resolution.', { type: 'string', enum: ['auto', 'raw', 'hourly', 'daily'], default: 'auto' }),
+        param('times', 'Point times as Unix seconds (default) or ISO 8601 strings.', { type: 'string', enum: ['unix', 'iso'], default: 'unix' }),
+        PARAMS.format,
+      ],
+      responses: {
+        '200': { description: 'Series', content: { 'application/json': { schema: ref('Signals') }, 'text/csv': { schema: { type: 'string' } } } },
+        ...ERRORS,
+        '404': errorResponse('Unknown entity'),
+      },
+    },
+  },
+  '/sources': {
+    get: {
+      summary: 'Collectors, recent runs, checkpoints and coverage (CSV: the coverage table).',
+      operationId: 'sources',
+      parameters: [param('collector', 'Only this collector.'), PARAMS.entity, param('runs', 'How many recent runs (0–1000, default 50).', { type: 'integer', minimum: 0, maximum: 1000 }), PARAMS.format],
+      responses: { '200': { description: 'Sources', content: { 'application/json': { schema: ref('Sources') }, 'text/csv': { schema: { type: 'string' } } } }, ...ERRORS },
+    },
+  },
+  '/sources/runs': {
+    get: {
+      summary: 'Recent runs, newest first.',
+      operationId: 'listRuns',
+      parameters: [param('collector', 'Only this collector.'), param('limit', 'How many (1–1000, default 50).', { type: 'integer', minimum: 1, maximum: 1000 }), PARAMS.format],
+      responses: listing('Run', 'Runs'),
+    },
+  },
+  '/sources/checkpoints': {
+    get: {
+      summary: 'Covered intervals per collector, entity and signal.',
+      operationId: 'listCheckpoints',
+      parameters: [param('collector', 'Only this collector.'), PARAMS.entity, PARAMS.format],
+      responses: listing('Checkpoint', 'Checkpoints'),
+    },
+  },
+  '/outages': {
+    get: {
+      summary: 'Detected outages overlapping the range (the same shape as `outagewatch outages --json`).',
+      operationId: 'listOutages',
+      parameters: [
+        PARAMS.entity,
+        { ...PARAMS.country, description: 'Outages of every entity of this country (country, regions, ASes).' },
+        PARAMS.from,
+        PARAMS.until,
+        param('kind', 'Outage kind.', { type: 'string', enum: ['connectivity', 'service-blocking', 'both'] }),
+        param('severity', 'Severity.', { type: 'string', enum: ['warning', 'critical'] }),
+        PARAMS.format,
+      ],
+      responses: listing('Outage', 'Outages'),
+    },
+  },
+  '/outages/{id}': {
+    get: {
+      summary: 'One outage.',
+      operationId: 'getOutage',
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }],
+      responses: { '200': json(ref('Outage'), 'The outage'), '400': ERRORS['400'], '404': errorResponse('Unknown outage') },
+    },
+  },
+  '/openapi.json': {
+    get: { summary: 'This document.', operationId: 'openapi', responses: { '200': { description: 'OpenAPI 3.1 document', content: { 'application/json': { schema: { type: 'object' } } } } } },
+  },
+};
+
+/** Extension points for the paths and schemas added by other API modules (events, reference, collect). */
+export const EXTRA_PATHS: Record<string, Schema> = {};
+export const EXTRA_SCHEMAS: Record<string, Schema> = {};
+
+export function openApiDocument(version: string): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'outagewatch API',
+      version,
+      description:
+        'Read-only JSON API of outagewatch (writes need `Authorization: Bearer <admin token>`). Times in: ISO 8601 UTC or Unix seconds; times out: ISO 8601 UTC, except chart points (Unix seconds unless `times=iso`). Every listing is also CSV (`?format=csv` or `Accept: text/csv`). Errors: `{ "error": { "code", "status", "message" } }`, never a stack trace.',
+      license: { name: 'MIT', identifier: 'MIT' },
+    },
+    servers: [{ url: '/api' }],
+    paths: { ...paths, ...EXTRA_PATHS },
+    components: {
+      schemas: { ...schemas, ...EXTRA_SCHEMAS },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The admin token (`OUTAGEWATCH_ADMIN_TOKEN`).' } },
+    },
+  };
+}
+
+export { ref, obj, nullable, isoTime, isoTimeOrNull, json as jsonResponse, errorResponse, listing, security, writeErrors, ERRORS as COMMON_ERRORS };

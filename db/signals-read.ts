@@ -1,0 +1,96 @@
+import type { Statement } from 'better-sqlite3';
+import type { Db } from './connection.js';
+import type { SqliteStore } from './store.js';
+
+/** Read queries the API needs beyond the store's own: columnar series reads, extents, data version. */
+
+export type Resolution = 'raw' | 'hourly' | 'daily';
+
+/** A series as parallel columns, ascending by ts. For raw points lo = hi = value. */
+export interface SeriesColumns {
+  ts: number[];
+  lo: Array<number | null>;
+  hi: Array<number | null>;
+  mean: Array<number | null>;
+}
+
+interface Stmts {
+  raw: Statement<[number, number, number], [number, number | null]>;
+  hourly: Statement<[number, number, number], [number, number | null, number | null, number | null]>;
+  daily: Statement<[number, number, number], [number, number | null, number | null, number | null]>;
+  extent: Statement<[number, number], [number | null, number | null]>;
+  count: Statement<[number], [number]>;
+  firstTs: Statement<[number], [number]>;
+  dataVersion: Statement<[], [number]>;
+  totalChanges: Statement<[], [number]>;
+}
+
+const cache = new WeakMap<Db, Stmts>();
+
+function stmts(db: Db): Stmts {
+  let s = cache.get(db);
+  if (!s) {
+    s = {
+      raw: db.prepare<[number, number, number], [number, number | null]>('SELECT ts, value FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts').raw(true),
+      hourly: db.prepare<[number, number, number], [number, number | null, number | null, number | null]>('SELECT ts, min, max, mean FROM points_hourly WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts').raw(true),
+      daily: db.prepare<[number, number, number], [number, number | null, number | null, number | null]>('SELECT ts, min, max, mean FROM points_daily WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts').raw(true),
+      extent: db.prepare<[number, number], [number | null, number | null]>('SELECT (SELECT min(ts) FROM points WHERE signal_id = ?), (SELECT max(ts) FROM points WHERE signal_id = ?)').raw(true),
+      count: db.prepare<[number], [number]>('SELECT coalesce(sum(n), 0) FROM points_daily WHERE signal_id = ?').raw(true),
+      firstTs: db.prepare<[number], [number]>('SELECT ts FROM points WHERE signal_id = ? ORDER BY ts LIMIT 64').raw(true),
+      dataVersion: db.prepare<[], [number]>('PRAGMA data_version').raw(true),
+      totalChanges: db.prepare<[], [number]>('SELECT total_changes()').raw(true),
+    };
+    cache.set(db, s);
+  }
+  return s;
+}
+
+/** Reads [from, until) of one signal at a resolution, as columns. */
+export function readSeries(store: SqliteStore, signalId: number, resolution: Resolution, from: number, until: number): SeriesColumns {
+  const s = stmts(store.db);
+  const out: SeriesColumns = { ts: [], lo: [], hi: [], mean: [] };
+  if (resolution === 'raw') {
+    for (const [ts, v] of s.raw.iterate(signalId, from, until)) {
+      out.ts.push(ts);
+      out.lo.push(v);
+      out.hi.push(v);
+      out.mean.push(v);
+    }
+  } else {
+    for (const [ts, lo, hi, mean] of (resolution === 'hourly' ? s.hourly : s.daily).iterate(signalId, from, until)) {
+      out.ts.push(ts);
+      out.lo.push(lo);
+      out.hi.push(hi);
+      out.mean.push(mean);
+    }
+  }
+  return out;
+}
+
+/** First and last point time of a signal (null when it has no points). */
+export function signalExtent(store: SqliteStore, signalId: number): { first: number | null; last: number | null } {
+  const [first, last] = stmts(store.db).extent.get(signalId, signalId) ?? [null, null];
+  return { first, last };
+}
+
+/** Number of non-null points of a signal (from the daily rollup). */
+export function signalValueCount(store: SqliteStore, signalId: number): number {
+  return stmts(store.db).count.get(signalId)?.[0] ?? 0;
+}
+
+/** The typical spacing of a signal's first points (median difference), or null with fewer than two. */
+export function inferStep(store: SqliteStore, signalId: number): number | null {
+  const ts = stmts(store.db).firstTs.all(signalId).map((r) => r[0]);
+  if (ts.length < 2) return null;
+  const diffs = ts.slice(1).map((t, i) => t - ts[i]!).sort((a, b) => a - b);
+  return diffs[Math.floor(diffs.length / 2)]! || null;
+}
+
+/**
+ * Changes whenever the database does: `PRAGMA data_version` moves on commits by other connections,
+ * `total_changes()` on this connection's own. Used as a cache key.
+ */
+export function dataVersion(store: SqliteStore): string {
+  const s = stmts(store.db);
+  return `${s.dataVersion.get()?.[0] ?? 0}:${s.totalChanges.get()?.[0] ?? 0}`;
+}
