@@ -1,6 +1,9 @@
 import type { Logger } from 'pino';
 import type { Config } from '../services/config.js';
 import type { Collector, CollectorFactory } from './types.js';
+import { createOoni } from './ooni/index.js';
+import { createRipestat } from './ripestat/index.js';
+import { createRadar } from './radar/index.js';
 import { createIodaCollector } from './ioda/index.js';
 
 /**
@@ -9,6 +12,9 @@ import { createIodaCollector } from './ioda/index.js';
  */
 export const COLLECTOR_FACTORIES: Array<{ name: string; create: CollectorFactory }> = [
   { name: 'ioda', create: (config, deps) => createIodaCollector(config, deps) },
+  { name: 'ooni', create: createOoni },
+  { name: 'ripestat', create: createRipestat },
+  { name: 'radar', create: createRadar },
 ];
 
 export function createCollectors(config: Config, log: Logger): Collector[] {

@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { SignalStore } from '../../db/store.js';
+import type { IngestArgs, IngestResult } from '../types.js';
+import { errorMessage, FetchError } from './errors.js';
+
+/**
+ * A saved API response for `outagewatch ingest <source> FILE...`. Either the bare response body (when the
+ * body alone says what was asked, e.g. RIPEstat), or a recording that keeps the request beside it:
+ * `{ "url": "<request URL>", "status"?: 200, "fetchedAt"?: ISO time or Unix seconds, "body": <JSON or JSON text> }`.
+ */
+export interface SavedResponse {
+  file: string;
+  url: string | null;
+  status: number | null;
+  fetchedAt: number;
+  /** The response body as text (what `parseJsonBody` reads). */
+  body: string;
+}
+
+const recordingSchema = z.looseObject({
+  url: z.string().min(1),
+  status: z.number().int().optional(),
+  fetchedAt: z.union([z.string(), z.number()]).optional(),
+  body: z.unknown(),
+});
+
+export function readSavedResponse(file: string, text: string = readFileSync(file, 'utf8')): SavedResponse {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new FetchError('invalid-json', file, `${file}: invalid JSON (${(err as Error).message})`);
+  }
+  const rec = recordingSchema.safeParse(doc);
+  if (rec.success && 'body' in (doc as object)) {
+    const r = rec.data;
+    let fetchedAt = Math.floor(Date.now() / 1000);
+    if (typeof r.fetchedAt === 'number') fetchedAt = r.fetchedAt;
+    else if (typeof r.fetchedAt === 'string' && !Number.isNaN(Date.parse(r.fetchedAt))) fetchedAt = Math.floor(Date.parse(r.fetchedAt) / 1000);
+    const body = typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
+    return { file, url: r.url, status: r.status ?? null, fetchedAt, body };
+  }
+  return { file, url: null, status: null, fetchedAt: Math.floor(Date.now() / 1000), body: text };
+}
+
+/** Runs `one` per file; a file that fails is reported and nothing from it is written. */
+export async function ingestFiles(args: IngestArgs, one: (file: string, store: SignalStore) => { points: number; events: number }): Promise<IngestResult> {
+  const result: IngestResult = { files: args.files.length, filesOk: 0, points: 0, events: 0, failures: [] };
+  for (const file of args.files) {
+    try {
+      const r = one(file, args.store);
+      result.points += r.points;
+      result.events += r.events;
+      result.filesOk++;
+      args.log.info({ file, points: r.points, events: r.events }, 'ingested');
+    } catch (err) {
+      result.failures.push({ file, error: errorMessage(err) });
+      args.log.warn({ file, err: errorMessage(err) }, 'file not ingested');
+    }
+  }
+  return result;
+}

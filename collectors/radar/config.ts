@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { ConfigError, type Config } from '../../services/config.js';
+
+/** `collection.radar` in the configuration. */
+export const radarConfigSchema = z
+  .object({
+    /** Annotations per page (`limit`); pages continue by `offset` until a short page. */
+    pageSize: z.number().int().min(1).max(1000).default(100),
+    windowDays: z.number().int().min(1).max(3650).default(90),
+    /** Cloudflare allows 1200 requests per 5 minutes per token (and 429 blocks every call for 5 minutes). */
+    requestsPer5Minutes: z.number().int().min(1).max(1200).default(600),
+  })
+  .strict();
+export type RadarConfig = z.infer<typeof radarConfigSchema>;
+
+export function radarConfig(config: Pick<Config, 'collection'>): RadarConfig {
+  const r = radarConfigSchema.safeParse(config.collection.radar ?? {});
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new ConfigError(['collection', 'radar', ...issue.path.map(String)].join('.'), issue.code === 'unrecognized_keys' ? `unknown setting(s) ${issue.keys.join(', ')}` : issue.message);
+  }
+  return r.data;
+}

@@ -1,0 +1,45 @@
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Config } from '../../services/config.js';
+import { FetchError, formatPath, httpClientFromConfig, type HttpClient, type HttpClientOptions, type TextResponse } from '../framework/index.js';
+import type { RipestatConfig } from './config.js';
+import { tsToRipeTime } from './map.js';
+import { countryResourceStatsResponseSchema, ripestatEnvelopeSchema, type CountryResourceStatsResponse } from './schema.js';
+
+export const COUNTRY_RESOURCE_STATS_PATH = 'data/country-resource-stats/data.json';
+
+export function ripestatHttp(config: Config, cfg: RipestatConfig, log: Logger, overrides: Partial<HttpClientOptions> = {}): HttpClient {
+  const rps = cfg.requestsPerSecond;
+  return httpClientFromConfig(config, 'ripestat', {
+    log,
+    rateLimit: { requests: Math.max(1, Math.round(rps)), intervalMs: Math.round(1000 / Math.min(1, rps)) },
+    ...overrides,
+    // never more than 8 at once, whatever the overrides say
+    concurrency: Math.min(8, overrides.concurrency ?? cfg.concurrency),
+  });
+}
+
+/** Checks the envelope (`status` must be "ok") and then the data call's shape. */
+export function validateCountryResourceStats(doc: unknown, origin: string): CountryResourceStatsResponse {
+  const env = ripestatEnvelopeSchema.safeParse(doc);
+  if (env.success && (env.data.status !== 'ok' || env.data.status_code >= 400)) {
+    const msgs = (env.data.messages ?? []).filter((m) => m[0] === 'error').map((m) => m[1]).join('; ');
+    throw new FetchError('api-error', origin, `${origin}: RIPEstat status ${env.data.status} (${env.data.status_code})${msgs ? `: ${msgs}` : ''}`);
+  }
+  const r = countryResourceStatsResponseSchema.safeParse(doc);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const path = formatPath(issue.path);
+    throw new FetchError('schema', origin, `${origin}: unexpected response shape at ${path}: ${issue.message}`, { path });
+  }
+  return r.data;
+}
+
+export async function fetchCountryResourceStats(
+  http: HttpClient,
+  args: { cc: string; from: number; until: number; resolution: string; sourceapp: string; signal?: AbortSignal },
+): Promise<{ data: CountryResourceStatsResponse; response: TextResponse }> {
+  const query = { resource: args.cc, starttime: tsToRipeTime(args.from), endtime: tsToRipeTime(args.until - 1), resolution: args.resolution, sourceapp: args.sourceapp };
+  const r = await http.getJson(COUNTRY_RESOURCE_STATS_PATH, query, z.unknown(), { signal: args.signal });
+  return { data: validateCountryResourceStats(r.data, r.url), response: r };
+}

@@ -1,0 +1,125 @@
+import type { Logger } from 'pino';
+import { parseEntity } from '../../db/entities.js';
+import type { Config } from '../../services/config.js';
+import { FetchError, runCollection, type HttpClient, type HttpClientOptions, type SignalGroup, type WindowData, type WindowTask } from '../framework/index.js';
+import { ingestFiles, readSavedResponse } from '../framework/saved.js';
+import type { CollectArgs, CollectResult, Collector, IngestArgs, IngestResult } from '../types.js';
+import { fetchCountryResourceStats, ripestatHttp, validateCountryResourceStats } from './client.js';
+import { DEFAULT_WINDOW_DAYS, ripestatConfig, type RipestatConfig } from './config.js';
+import { RESOLUTION_STEP, RIPESTAT_METRICS, ripeTimeToTs, statsToSeries } from './map.js';
+
+const DAY = 86400;
+/** RIPEstat's routing statistics for a day are complete a day later. */
+export const RIPESTAT_SETTLE_SECONDS = DAY;
+/** Routing history starts in 2004 (country-resource-stats defaults). */
+export const RIPESTAT_EARLIEST = Date.UTC(2004, 0, 1) / 1000;
+
+export interface RipestatDeps {
+  log: Logger;
+  http?: Partial<HttpClientOptions>;
+  now?: () => number;
+}
+
+export class RipestatCollector implements Collector {
+  readonly name = 'ripestat';
+  readonly cfg: RipestatConfig;
+  private http: HttpClient | null = null;
+
+  constructor(
+    private readonly config: Config,
+    private readonly deps: RipestatDeps,
+  ) {
+    this.cfg = ripestatConfig(config);
+  }
+
+  describe(): string {
+    return `RIPEstat country-resource-stats (${this.config.sources.ripestat.url}): IPv4/IPv6 prefixes and ASNs seen in RIS per country, resolution ${this.cfg.resolution}`;
+  }
+
+  enabled(): boolean {
+    return this.config.sources.ripestat.enabled;
+  }
+
+  disabledReason(): string | null {
+    return this.enabled() ? null : 'disabled in the configuration (sources.ripestat.enabled = false)';
+  }
+
+  signals(entity: string): string[] {
+    return parseEntity(entity).type === 'country' ? RIPESTAT_METRICS.map((m) => `ripestat.${m}`) : [];
+  }
+
+  private client(): HttpClient {
+    this.http ??= ripestatHttp(this.config, this.cfg, this.deps.log, this.deps.http);
+    return this.http;
+  }
+
+  groups(): SignalGroup[] {
+    const days = this.cfg.windowDays ?? DEFAULT_WINDOW_DAYS[this.cfg.resolution];
+    const step = RESOLUTION_STEP[this.cfg.resolution];
+    return [{ key: 'country-resource-stats', signals: RIPESTAT_METRICS.map((m) => `ripestat.${m}`), maxWindow: days * DAY, align: Math.min(step, DAY) }];
+  }
+
+  async fetchWindow(task: WindowTask): Promise<WindowData> {
+    const cc = parseEntity(task.entity).code;
+    const r = await fetchCountryResourceStats(this.client(), { cc, from: task.from, until: task.until, resolution: this.cfg.resolution, sourceapp: this.cfg.sourceapp, signal: task.abort });
+    const data = r.data.data;
+    if (data.resolution !== this.cfg.resolution) {
+      // a coarser answer would put e.g. daily means into an hourly series: refuse the window instead
+      throw new FetchError('api-error', r.response.url, `${r.response.url}: RIPEstat answered at resolution ${data.resolution}, not ${this.cfg.resolution}; lower collection.ripestat.windowDays`);
+    }
+    const series = statsToSeries(data, { from: task.from, until: task.until });
+    return { series, raw: [{ source: 'ripestat', url: r.response.url, fetchedAt: r.response.fetchedAt, status: r.response.status, body: r.response.body }], urls: [r.response.url] };
+  }
+
+  async collect(args: CollectArgs): Promise<CollectResult> {
+    if (parseEntity(args.entity).type !== 'country') {
+      args.log.debug({ entity: args.entity }, 'RIPEstat country-resource-stats is per country; nothing to collect');
+      return { points: 0, events: 0, coveredUntil: null, windowsOk: 0, windowsFailed: 0, failures: [] };
+    }
+    return runCollection({
+      ...args,
+      from: Math.max(args.from, RIPESTAT_EARLIEST),
+      collector: this.name,
+      groups: this.groups(),
+      settleSeconds: RIPESTAT_SETTLE_SECONDS,
+      ...(this.deps.now ? { now: this.deps.now } : {}),
+      fetchWindow: (task) => this.fetchWindow(task),
+    });
+  }
+
+  /** `outagewatch ingest ripestat FILE...`: saved country-resource-stats bodies (the body says country, range and resolution). */
+  async ingest(args: IngestArgs): Promise<IngestResult> {
+    return ingestFiles(args, (file, store) => {
+      const saved = readSavedResponse(file);
+      let doc: unknown;
+      try {
+        doc = JSON.parse(saved.body);
+      } catch (err) {
+        throw new Error(`${file}: body is not JSON (${(err as Error).message})`);
+      }
+      const resp = validateCountryResourceStats(doc, file);
+      const data = resp.data;
+      const cc = data.resource.toUpperCase();
+      if (!/^[A-Z]{2}$/.test(cc)) throw new Error(`${file}: data.resource "${data.resource}" is not a country code`);
+      const step = RESOLUTION_STEP[data.resolution];
+      const starts = data.stats.flatMap((s) => s.timeline.map((t) => ripeTimeToTs(t.starttime)));
+      const ends = data.stats.flatMap((s) => s.timeline.map((t) => ripeTimeToTs(t.endtime ?? t.starttime)));
+      const from = data.query_starttime ? Math.floor(ripeTimeToTs(data.query_starttime) / step) * step : Math.min(...starts);
+      const until = data.query_endtime ? Math.floor(ripeTimeToTs(data.query_endtime) / step) * step + step : Math.max(...ends) + step;
+      if (!Number.isFinite(from) || !Number.isFinite(until) || !(until > from)) throw new Error(`${file}: cannot tell the time range (no query_starttime/query_endtime and no stats)`);
+      const series = statsToSeries(data, { from, until }).map((s) => ({ ...s, signal: { ...s.signal, synthetic: args.synthetic ?? false } }));
+      return store.writeWindow({
+        collector: this.name,
+        entity: `country:${cc}`,
+        from,
+        until,
+        series,
+        raw: [{ source: 'ripestat', url: saved.url ?? `file:${file}`, fetchedAt: saved.fetchedAt, status: saved.status, body: saved.body }],
+      });
+    });
+  }
+}
+
+export function createRipestatCollector(config: Config, deps: RipestatDeps): RipestatCollector {
+  return new RipestatCollector(config, deps);
+}
