@@ -1,0 +1,224 @@
+import { z } from 'zod';
+import { ConfigError, type Config } from '../config.js';
+import { parseDuration } from '../util/time.js';
+import type { EpisodeClass } from './model.js';
+
+/**
+ * The `detector` section of the configuration, validated here. Every field is optional; defaults
+ * follow IODA's published practice (docs/detector.md explains each choice).
+ *
+ * ```json
+ * { "detector": {
+ *     "signals": { "ioda.bgp": { "warning": 0.98 }, "custom.*": { "window": "48h" } },
+ *     "ooni": { "minMeasurements": 10 },
+ *     "alerts": { "maxAge": "2d" },
+ *     "watch": ["country:KZ"] } }
+ * ```
+ */
+
+const duration = z.union([
+  z.number().int().nonnegative(),
+  z.string().transform((s, ctx) => {
+    try {
+      return parseDuration(s);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `"${s}" is not a duration such as 24h, 7d, 90m` });
+      return z.NEVER;
+    }
+  }),
+]);
+
+const fraction = z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
+
+const ruleInput = z
+  .object({
+    baseline: z.enum(['moving', 'seasonal']).optional(),
+    /** Moving median: history window. */
+    window: duration.optional(),
+    /** Seasonal: period (1 day) and number of past periods (days) whose same time of day is used. */
+    period: duration.optional(),
+    seasons: z.number().int().min(1).max(60).optional(),
+    warning: fraction.optional(),
+    critical: fraction.optional(),
+    minBaseline: z.number().nonnegative().optional(),
+    minPoints: z.number().int().min(1).optional(),
+    minDuration: duration.optional(),
+    recoverPoints: z.number().int().min(1).optional(),
+    inpaintBelow: z.number().nonnegative().optional(),
+    inpaintAbove: z.number().positive().optional(),
+    maxInpaint: duration.optional(),
+    minCoverage: fraction.optional(),
+    class: z.enum(['connectivity', 'service']).optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict();
+
+const ooniInput = z
+  .object({
+    window: duration.optional(),
+    minCoverage: fraction.optional(),
+    minMeasurements: z.number().int().min(1).optional(),
+    floor: fraction.optional(),
+    minRise: fraction.optional(),
+    riseFactor: z.number().min(1).optional(),
+    critical: fraction.optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict();
+
+const alertsInput = z
+  .object({
+    maxAge: duration.optional(),
+    attempts: z.number().int().min(1).max(20).optional(),
+    backoff: duration.optional(),
+    timeout: duration.optional(),
+  })
+  .strict();
+
+const detectorInput = z
+  .object({
+    signals: z.record(z.string().regex(/^[a-z][a-z0-9_-]*(\.[A-Za-z0-9_\-.*]+)?(:.+)?$|^[a-z][a-z0-9_-]*\.\*$/, 'must be a signal name or pattern like ioda.bgp, ioda.gtr:*, custom.*'), ruleInput).optional(),
+    ooni: ooniInput.optional(),
+    alerts: alertsInput.optional(),
+    watch: z.array(z.string().min(3)).optional(),
+  })
+  .strict();
+
+export interface SignalRule {
+  baseline: 'moving' | 'seasonal';
+  window: number;
+  period: number;
+  seasons: number;
+  warning: number;
+  critical: number;
+  minBaseline: number;
+  minPoints: number;
+  minDuration: number;
+  recoverPoints: number;
+  inpaintBelow: number;
+  inpaintAbove: number;
+  maxInpaint: number;
+  minCoverage: number;
+  class: EpisodeClass;
+  enabled: boolean;
+}
+
+export interface OoniRule {
+  /** History of the anomaly rate the baseline is the median of. */
+  window: number;
+  minCoverage: number;
+  minMeasurements: number;
+  /** Absolute floor: the anomaly rate must reach this. */
+  floor: number;
+  /** The rate must exceed baseline + minRise … */
+  minRise: number;
+  /** … and riseFactor × baseline. */
+  riseFactor: number;
+  /** Rate at or above which (or any confirmed block) the episode is critical. */
+  critical: number;
+  enabled: boolean;
+}
+
+export interface DetectorConfig {
+  signals: Record<string, Partial<SignalRule>>;
+  ooni: OoniRule;
+  alerts: { maxAge: number; attempts: number; backoff: number; timeout: number };
+  watch: string[] | null;
+}
+
+const H = 3600;
+const D = 86400;
+
+const BASE: SignalRule = {
+  baseline: 'moving',
+  window: D,
+  period: D,
+  seasons: 7,
+  warning: 0.8,
+  critical: 0.5,
+  minBaseline: 20,
+  minPoints: 2,
+  minDuration: 0,
+  recoverPoints: 1,
+  inpaintBelow: 0.8,
+  inpaintAbove: 2,
+  maxInpaint: 7 * D,
+  minCoverage: 0.75,
+  class: 'connectivity',
+  enabled: true,
+};
+
+/** Built-in rules by pattern; see docs/detector.md for the reasons. */
+export const DEFAULT_RULES: Record<string, Partial<SignalRule>> = {
+  'ioda.bgp': { baseline: 'moving', window: D, warning: 0.99, critical: 0.5, minPoints: 2 },
+  'ioda.ping-slash24': { baseline: 'moving', window: 7 * D, warning: 0.8, critical: 0.5, minPoints: 2 },
+  'ioda.merit-nt': { baseline: 'seasonal', seasons: 7, warning: 0.25, critical: 0.1, minPoints: 2 },
+  'ioda.ucsd-nt': { baseline: 'seasonal', seasons: 7, warning: 0.25, critical: 0.1, minPoints: 2 },
+  'ioda.gtr:*': { baseline: 'seasonal', seasons: 7, warning: 0.5, critical: 0.25, minPoints: 2, class: 'service' },
+  'ripestat.*': { baseline: 'moving', window: 7 * D, warning: 0.9, critical: 0.5, minPoints: 1 },
+  'custom.*': { baseline: 'moving', window: D, warning: 0.8, critical: 0.5, minPoints: 2 },
+};
+
+export const DEFAULT_OONI: OoniRule = {
+  window: 28 * D,
+  minCoverage: 0.25,
+  minMeasurements: 10,
+  floor: 0.3,
+  minRise: 0.2,
+  riseFactor: 3,
+  critical: 0.6,
+  enabled: true,
+};
+
+export const DEFAULT_ALERTS = { maxAge: 2 * D, attempts: 4, backoff: 2, timeout: 10 };
+
+export function parseDetectorConfig(raw: unknown): DetectorConfig {
+  const parsed = detectorInput.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const reason = issue.code === 'unrecognized_keys' ? `unknown setting(s) ${issue.keys.join(', ')}` : issue.message;
+    throw new ConfigError(['detector', ...issue.path.map(String)].join('.'), reason);
+  }
+  const d = parsed.data;
+  for (const [name, r] of Object.entries(d.signals ?? {})) {
+    if (r.warning !== undefined && r.critical !== undefined && r.critical > r.warning) {
+      throw new ConfigError(`detector.signals.${name}.critical`, 'must not be above warning');
+    }
+  }
+  return {
+    signals: (d.signals ?? {}) as Record<string, Partial<SignalRule>>,
+    ooni: { ...DEFAULT_OONI, ...(d.ooni ?? {}) },
+    alerts: { ...DEFAULT_ALERTS, ...(d.alerts ?? {}) },
+    watch: d.watch ?? null,
+  };
+}
+
+export function detectorConfigFrom(config: Pick<Config, 'detector'> | undefined): DetectorConfig {
+  return parseDetectorConfig(config?.detector ?? {});
+}
+
+/** Patterns that may match `name`, most specific first. */
+function patterns(name: string): string[] {
+  const [head, target] = name.split(/:(.*)/s, 2) as [string, string | undefined];
+  const source = head.split('.')[0]!;
+  const out = [name];
+  if (target !== undefined) out.push(`${head}:*`);
+  out.push(head, `${source}.*`);
+  return out;
+}
+
+/**
+ * The rule for one signal (user settings over built-in defaults), or null when the signal is not
+ * one the connectivity detector handles (OONI signals have their own rule; unknown families are skipped).
+ */
+export function ruleFor(name: string, cfg: DetectorConfig): SignalRule | null {
+  if (name.startsWith('ooni.')) return null;
+  const pats = patterns(name);
+  const builtin = pats.map((p) => DEFAULT_RULES[p]).find((r) => r !== undefined);
+  const user = pats.map((p) => cfg.signals[p]).find((r) => r !== undefined);
+  if (!builtin && !user) return null;
+  const rule: SignalRule = { ...BASE, ...(builtin ?? {}), ...(user ?? {}) };
+  if (!rule.enabled) return null;
+  if (rule.baseline === 'seasonal' && !user?.window) rule.window = rule.period * rule.seasons;
+  return rule;
+}

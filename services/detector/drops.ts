@@ -1,0 +1,240 @@
+import type { SignalRule } from './config.js';
+import { SlidingMedian } from './median.js';
+import type { EpisodeClass, Severity } from './model.js';
+import { tsAt, type Series } from './series.js';
+
+/** Per-point status: the signal could not be judged there (gap, no baseline, baseline under the floor). */
+export const UNKNOWN = -1;
+export const NORMAL = 0;
+export const WARNING = 1;
+export const CRITICAL = 2;
+
+export interface DropAnalysis {
+  /** The expected value at each point (NaN: "no data" — too little history, warm-up). */
+  baseline: Float64Array;
+  /** value / baseline (NaN where unknown). */
+  ratio: Float64Array;
+  status: Int8Array;
+  /** 1 where the value was kept out of the history (its prediction stood in). */
+  inpainted: Uint8Array;
+}
+
+/** One signal's episode, before episodes of an entity are merged into outages. */
+export interface Episode {
+  signal: string;
+  class: EpisodeClass;
+  /** OONI target or Google product, for service episodes. */
+  target: string | null;
+  start: number;
+  end: number;
+  severity: Severity;
+  /** Fraction of the baseline lost at the deepest point (OONI: the anomaly-rate rise). */
+  depth: number;
+  /** Alert area: drop% × minutes. */
+  score: number;
+  /** Still abnormal at the last point with data. */
+  open: boolean;
+}
+
+/** The history a baseline is computed from: a moving window or the same time of day on past days. */
+interface History {
+  /** Called before point i is judged: drop what fell out of the window. */
+  advance(i: number, hist: Float64Array): void;
+  /** The baseline for point i, or NaN when too little of the window is present. */
+  predict(i: number): number;
+  add(i: number, h: number): void;
+  /** Is point k (k < i) still inside the history used from point i on? */
+  holds(k: number, i: number): boolean;
+  replace(k: number, oldValue: number, newValue: number): void;
+}
+
+function movingHistory(windowSteps: number, need: number): History {
+  const med = new SlidingMedian();
+  return {
+    advance(i, hist) {
+      const j = i - windowSteps - 1;
+      if (j >= 0) {
+        const h = hist[j]!;
+        if (h === h) med.remove(h);
+      }
+    },
+    predict: () => (med.size >= need ? med.median() : NaN),
+    add: (_i, h) => med.add(h),
+    holds: (k, i) => k >= i - windowSteps,
+    replace(_k, o, n) {
+      med.remove(o);
+      med.add(n);
+    },
+  };
+}
+
+function seasonalHistory(periodSteps: number, seasons: number, need: number): History {
+  const slots = new Array<SlidingMedian | undefined>(periodSteps);
+  const slot = (i: number) => (slots[i % periodSteps] ??= new SlidingMedian());
+  let current: SlidingMedian | undefined;
+  return {
+    advance(i, hist) {
+      current = slot(i);
+      const j = i - (seasons + 1) * periodSteps;
+      if (j >= 0) {
+        const h = hist[j]!;
+        if (h === h) current.remove(h);
+      }
+    },
+    predict: () => (current && current.size >= need ? current.median() : NaN),
+    add: (i, h) => slot(i).add(h),
+    holds: (k, i) => k > i - (seasons + 1) * periodSteps,
+    replace(k, o, n) {
+      const m = slot(k);
+      m.remove(o);
+      m.add(n);
+    },
+  };
+}
+
+/**
+ * Baseline and per-point status of one signal, after IODA's moving-median detector: the history holds
+ * the actual values, except values outside [inpaintBelow, inpaintAbove] × baseline, for which the
+ * prediction stands in — for at most `maxInpaint` seconds, after which the kept-out originals replace
+ * the predictions (a level shift becomes the new normal). Gaps stay gaps; a baseline needs
+ * `minCoverage` of its window present; baselines under `minBaseline` raise no alerts.
+ */
+export function analyseDrops(series: Series, rule: SignalRule): DropAnalysis {
+  const { values, step } = series;
+  const n = values.length;
+  const baseline = new Float64Array(n);
+  const ratio = new Float64Array(n);
+  const status = new Int8Array(n);
+  const inpainted = new Uint8Array(n);
+  const hist = new Float64Array(n);
+  let history: History;
+  if (rule.baseline === 'seasonal') {
+    const periodSteps = Math.max(1, Math.round(rule.period / step));
+    history = seasonalHistory(periodSteps, rule.seasons, Math.max(1, Math.ceil(rule.minCoverage * rule.seasons - 1e-9)));
+  } else {
+    const windowSteps = Math.max(1, Math.round(rule.window / step));
+    history = movingHistory(windowSteps, Math.max(1, Math.ceil(rule.minCoverage * windowSteps - 1e-9)));
+  }
+  const { warning, critical, minBaseline, inpaintBelow, inpaintAbove } = rule;
+  const maxInpaintSteps = rule.maxInpaint / step;
+  let runStart = -1;
+  for (let i = 0; i < n; i++) {
+    history.advance(i, hist);
+    const b = history.predict(i);
+    const x = values[i]!;
+    baseline[i] = b;
+    let h = x;
+    if (x !== x || b !== b || b < minBaseline || b <= 0) {
+      ratio[i] = NaN;
+      status[i] = UNKNOWN;
+      if (b !== b || b < minBaseline) runStart = -1;
+    } else {
+      const r = x / b;
+      ratio[i] = r;
+      status[i] = r < critical ? CRITICAL : r < warning ? WARNING : NORMAL;
+      if (r < inpaintBelow || r > inpaintAbove) {
+        if (runStart < 0) runStart = i;
+        if (i - runStart >= maxInpaintSteps) {
+          // kept out for too long: this is the new normal, put the originals back
+          for (let k = runStart; k < i; k++) {
+            if (inpainted[k] === 1 && history.holds(k, i)) {
+              history.replace(k, hist[k]!, values[k]!);
+              hist[k] = values[k]!;
+            }
+          }
+          runStart = -1;
+        } else {
+          h = b;
+          inpainted[i] = 1;
+        }
+      } else {
+        runStart = -1;
+      }
+    }
+    hist[i] = h;
+    if (h === h) history.add(i, h);
+  }
+  return { baseline, ratio, status, inpainted };
+}
+
+const SEVERITIES: Severity[] = ['warning', 'critical'];
+
+/**
+ * Episodes from per-point statuses: a warning or critical point opens one; `recoverPoints` normal
+ * points close it (its end is the first of them); unknown points (gaps, no baseline) neither open
+ * nor close one. Episodes with fewer than `minPoints` abnormal points or shorter than `minDuration`
+ * are dropped. `drop(i)` is the fraction lost at point i (for the depth and the alert area).
+ */
+export function episodesFromStatus(
+  series: Series,
+  status: Int8Array,
+  drop: (i: number) => number,
+  opts: { minPoints: number; minDuration: number; recoverPoints: number; signal: string; class: EpisodeClass; target: string | null },
+): Episode[] {
+  const out: Episode[] = [];
+  const stepMinutes = series.step / 60;
+  const n = status.length;
+  let open = false;
+  let start = 0;
+  let lastAbn = 0;
+  let sev = 1;
+  let depth = 0;
+  let score = 0;
+  let count = 0;
+  let normals = 0;
+  let firstNormal = -1;
+  const close = (endTs: number, stillOpen: boolean) => {
+    open = false;
+    const startTs = tsAt(series, start);
+    if (count >= opts.minPoints && endTs - startTs >= opts.minDuration) {
+      out.push({ signal: opts.signal, class: opts.class, target: opts.target, start: startTs, end: endTs, severity: SEVERITIES[sev - 1]!, depth, score, open: stillOpen });
+    }
+  };
+  for (let i = 0; i < n; i++) {
+    const s = status[i]!;
+    if (s === UNKNOWN) continue;
+    if (s >= WARNING) {
+      const d = Math.max(0, Math.min(1, drop(i)));
+      if (!open) {
+        open = true;
+        start = i;
+        sev = s;
+        depth = d;
+        score = 0;
+        count = 0;
+      }
+      if (s > sev) sev = s;
+      if (d > depth) depth = d;
+      score += d * 100 * stepMinutes;
+      count++;
+      lastAbn = i;
+      normals = 0;
+      firstNormal = -1;
+    } else if (open) {
+      if (normals === 0) firstNormal = i;
+      normals++;
+      if (normals >= opts.recoverPoints) {
+        close(tsAt(series, firstNormal), false);
+        normals = 0;
+        firstNormal = -1;
+      }
+    }
+  }
+  if (open) close(tsAt(series, lastAbn) + series.step, true);
+  return out;
+}
+
+/** Connectivity-style detection of one signal: drops below the rule's thresholds. */
+export function detectDrops(series: Series, rule: SignalRule, signal: string, target: string | null = null): { analysis: DropAnalysis; episodes: Episode[] } {
+  const analysis = analyseDrops(series, rule);
+  const { ratio } = analysis;
+  const episodes = episodesFromStatus(series, analysis.status, (i) => 1 - ratio[i]!, {
+    minPoints: rule.minPoints,
+    minDuration: rule.minDuration,
+    recoverPoints: rule.recoverPoints,
+    signal,
+    class: rule.class,
+    target,
+  });
+  return { analysis, episodes };
+}

@@ -1,0 +1,176 @@
+/**
+ * Sliding-window median in O(log W) per add/remove: two binary heaps (max-heap for the lower half,
+ * min-heap for the upper half) with lazy deletion. Removed values are remembered in a multiset and
+ * discarded when they reach a heap top; the heaps are compacted when stale entries pile up.
+ * Values must not be NaN; remove() only values that were added and are still in the window.
+ */
+
+class Heap {
+  data: Float64Array;
+  length = 0;
+  /** +1: min-heap, -1: max-heap (values are stored negated). */
+  constructor(private readonly sign: 1 | -1, capacity = 16) {
+    this.data = new Float64Array(capacity);
+  }
+
+  top(): number {
+    return this.sign * this.data[0]!;
+  }
+
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Float64Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    const d = this.data;
+    const v = this.sign * value;
+    let i = this.length++;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const pv = d[p]!;
+      if (pv <= v) break;
+      d[i] = pv;
+      i = p;
+    }
+    d[i] = v;
+  }
+
+  pop(): number {
+    const d = this.data;
+    const top = d[0]!;
+    const last = d[--this.length]!;
+    const n = this.length;
+    if (n > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        const c = r < n && d[r]! < d[l]! ? r : l;
+        if (d[c]! >= last) break;
+        d[i] = d[c]!;
+        i = c;
+      }
+      d[i] = last;
+    }
+    return this.sign * top;
+  }
+
+  /** Rebuilds the heap from the values kept by `keep` (Floyd's heapify). */
+  rebuild(keep: (value: number) => boolean): void {
+    const d = this.data;
+    let n = 0;
+    for (let i = 0; i < this.length; i++) {
+      const v = d[i]!;
+      if (keep(this.sign * v)) d[n++] = v;
+    }
+    this.length = n;
+    for (let i = (n >> 1) - 1; i >= 0; i--) {
+      const v = d[i]!;
+      let j = i;
+      for (;;) {
+        const l = 2 * j + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        const c = r < n && d[r]! < d[l]! ? r : l;
+        if (d[c]! >= v) break;
+        d[j] = d[c]!;
+        j = c;
+      }
+      d[j] = v;
+    }
+  }
+}
+
+export class SlidingMedian {
+  private readonly lo = new Heap(-1);
+  private readonly hi = new Heap(1);
+  private loSize = 0;
+  private hiSize = 0;
+  private readonly delayed = new Map<number, number>();
+  private delayedCount = 0;
+
+  get size(): number {
+    return this.loSize + this.hiSize;
+  }
+
+  add(value: number): void {
+    if (this.loSize === 0 || value <= this.lo.top()) {
+      this.lo.push(value);
+      this.loSize++;
+    } else {
+      this.hi.push(value);
+      this.hiSize++;
+    }
+    this.balance();
+  }
+
+  remove(value: number): void {
+    this.delayed.set(value, (this.delayed.get(value) ?? 0) + 1);
+    this.delayedCount++;
+    if (this.loSize > 0 && value <= this.lo.top()) {
+      this.loSize--;
+      if (value === this.lo.top()) this.prune(this.lo);
+    } else {
+      this.hiSize--;
+      if (this.hi.length > 0 && value === this.hi.top()) this.prune(this.hi);
+    }
+    this.balance();
+    if (this.delayedCount > 64 && this.delayedCount > 2 * this.size) this.compact();
+  }
+
+  /** The median of the values in the window (NaN when empty). */
+  median(): number {
+    const n = this.loSize + this.hiSize;
+    if (n === 0) return NaN;
+    if (n % 2 === 1) return this.lo.top();
+    return (this.lo.top() + this.hi.top()) / 2;
+  }
+
+  private prune(h: Heap): void {
+    while (h.length > 0) {
+      const v = h.top();
+      const c = this.delayed.get(v);
+      if (c === undefined) return;
+      if (c === 1) this.delayed.delete(v);
+      else this.delayed.set(v, c - 1);
+      this.delayedCount--;
+      h.pop();
+    }
+  }
+
+  private balance(): void {
+    if (this.loSize > this.hiSize + 1) {
+      this.hi.push(this.lo.pop());
+      this.loSize--;
+      this.hiSize++;
+      this.prune(this.lo);
+    } else if (this.loSize < this.hiSize) {
+      this.lo.push(this.hi.pop());
+      this.hiSize--;
+      this.loSize++;
+      this.prune(this.hi);
+    }
+  }
+
+  /** Drops every stale entry from both heaps. */
+  private compact(): void {
+    const pending = this.delayed;
+    const keep = (v: number) => {
+      const c = pending.get(v);
+      if (c === undefined) return true;
+      if (c === 1) pending.delete(v);
+      else pending.set(v, c - 1);
+      return false;
+    };
+    this.lo.rebuild(keep);
+    this.hi.rebuild(keep);
+    this.delayed.clear();
+    this.delayedCount = 0;
+    // no stale entries are left: the physical sizes are the true ones
+    this.loSize = this.lo.length;
+    this.hiSize = this.hi.length;
+    while (this.loSize > this.hiSize + 1 || this.loSize < this.hiSize) this.balance();
+  }
+}

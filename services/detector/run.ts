@@ -1,0 +1,138 @@
+import type { Logger } from 'pino';
+import { listOutages, replaceOutages } from '../../db/outages.js';
+import type { SqliteStore, SourceEventRow } from '../../db/store.js';
+import { formatEntity, parseEntity } from '../../db/entities.js';
+import { recordOutageChanges, type AlertChange, type CalendarRef } from '../alerts/changes.js';
+import { webhooksFrom } from '../alerts/config.js';
+import type { Config } from '../config.js';
+import { nowSeconds } from '../util/time.js';
+import { detectorConfigFrom, ruleFor, type DetectorConfig } from './config.js';
+import { detectEntity, type NamedSeries } from './detect.js';
+import type { Outage } from './model.js';
+import { toGrid } from './series.js';
+
+export type ComparisonStatus = 'agree' | 'only-source' | 'only-detected';
+
+/** A detected outage set beside the outages the sources declared themselves (IODA, Radar, OONI). */
+export interface Comparison {
+  entity: string;
+  status: ComparisonStatus;
+  outage: { start: number; end: number; kind: string } | null;
+  sourceEvent: { id: number; source: string; start: number; end: number | null; title: string | null; url: string | null } | null;
+}
+
+export interface DetectOptions {
+  entity?: string;
+  from?: number;
+  until?: number;
+  config?: Config;
+  log?: Logger;
+  /** Clock for alerts (tests). */
+  now?: number;
+  /** Names the calendar event an outage falls in (alerts). */
+  findEvent?: (entity: string, start: number, end: number) => CalendarRef | null;
+}
+
+export interface DetectResult {
+  entities: number;
+  outages: Outage[];
+  /** Outage starts and ends seen for the first time (announced ones were logged and queued for webhooks). */
+  changes: AlertChange[];
+  comparison: Comparison[];
+}
+
+/** How much history before `from` the baselines of this signal need. */
+function lookback(name: string, cfg: DetectorConfig): number {
+  if (name.startsWith('ooni.')) return cfg.ooni.window + 86400;
+  const rule = ruleFor(name, cfg);
+  if (!rule) return 0;
+  return (rule.baseline === 'seasonal' ? rule.period * (rule.seasons + 1) : rule.window) + 3600;
+}
+
+function watchedFn(config: Config | undefined, cfg: DetectorConfig): (entity: string) => boolean {
+  let list = cfg.watch;
+  const fromCollection = (config?.collection as { entities?: unknown } | undefined)?.entities;
+  if (!list && Array.isArray(fromCollection) && fromCollection.every((e) => typeof e === 'string')) list = fromCollection as string[];
+  if (!list) return () => true;
+  const set = new Set(list.map((e) => formatEntity(parseEntity(e))));
+  return (entity) => set.has(entity);
+}
+
+function compare(entity: string, outages: readonly Outage[], events: readonly SourceEventRow[]): Comparison[] {
+  const out: Comparison[] = [];
+  const matched = new Set<number>();
+  for (const ev of events) {
+    const evEnd = ev.end ?? ev.start + 3600;
+    const hits = outages.map((o, i) => [o, i] as const).filter(([o]) => o.start < evEnd && ev.start < o.end);
+    const sourceEvent = { id: ev.id, source: ev.source, start: ev.start, end: ev.end, title: ev.title, url: ev.url };
+    if (hits.length === 0) out.push({ entity, status: 'only-source', outage: null, sourceEvent });
+    for (const [o, i] of hits) {
+      matched.add(i);
+      out.push({ entity, status: 'agree', outage: { start: o.start, end: o.end, kind: o.kind }, sourceEvent });
+      if (ev.url && !o.evidence.some((e) => e.url === ev.url)) o.evidence.push({ label: `${ev.source} event${ev.title ? `: ${ev.title}` : ''}`, url: ev.url });
+    }
+  }
+  outages.forEach((o, i) => {
+    if (!matched.has(i)) out.push({ entity, status: 'only-detected', outage: { start: o.start, end: o.end, kind: o.kind }, sourceEvent: null });
+  });
+  return out;
+}
+
+/**
+ * Detection over the store: for each entity (or the one asked), reads its signals (with enough history
+ * before `from` for the baselines), runs the pure detector, compares with the source events, and
+ * replaces the stored detections of the range in one transaction (idempotent). New outage starts and
+ * ends of watched entities are recorded once and queued for the configured webhooks.
+ */
+export function detectAndStore(store: SqliteStore, opts: DetectOptions = {}): DetectResult {
+  const cfg = detectorConfigFrom(opts.config);
+  const webhooks = webhooksFrom(opts.config);
+  const watched = watchedFn(opts.config, cfg);
+  const now = opts.now ?? nowSeconds();
+  const log = opts.log;
+  const entities = opts.entity ? [formatEntity(parseEntity(opts.entity))] : [...new Set(store.listSignals().map((s) => s.entity))];
+  const result: DetectResult = { entities: 0, outages: [], changes: [], comparison: [] };
+  for (const entity of entities) {
+    const signals = store.listSignals(entity).filter((s) => s.name.startsWith('ooni.') || ruleFor(s.name, cfg) !== null);
+    if (signals.length === 0) continue;
+    result.entities++;
+    let from = opts.from ?? -Infinity;
+    let until = opts.until ?? Infinity;
+    // an earlier detection overlapping the range is redone whole, so it is replaced, not cut
+    for (const o of listOutages(store.db, { entity, from: Number.isFinite(from) ? from : undefined, until: Number.isFinite(until) ? until : undefined })) {
+      from = Math.min(from, o.start);
+      until = Math.max(until, o.end);
+    }
+    const named: NamedSeries[] = [];
+    let dataFrom = Infinity;
+    let dataUntil = -Infinity;
+    for (const s of signals) {
+      const readFrom = Number.isFinite(from) ? from - lookback(s.name, cfg) : -1e12;
+      const pts = store.readPoints(s.id, readFrom, Number.isFinite(until) ? until : 1e12);
+      if (pts.length === 0) continue;
+      const ts = new Float64Array(pts.length);
+      const vs = new Float64Array(pts.length);
+      for (let i = 0; i < pts.length; i++) {
+        ts[i] = pts[i]!.ts;
+        const v = pts[i]!.value;
+        vs[i] = v === null ? NaN : v;
+      }
+      const series = toGrid(ts, vs, s.step ?? undefined);
+      named.push({ name: s.name, series });
+      dataFrom = Math.min(dataFrom, ts[0]!);
+      dataUntil = Math.max(dataUntil, ts[ts.length - 1]! + series.step);
+    }
+    if (named.length === 0) continue;
+    const rangeFrom = Number.isFinite(from) ? from : dataFrom;
+    const rangeUntil = Number.isFinite(until) ? until : dataUntil;
+    const { outages: detected } = detectEntity(entity, named, cfg);
+    const inRange = detected.filter((o) => o.end > rangeFrom && o.start < rangeUntil);
+    const events = store.listSourceEvents({ entity, from: rangeFrom, until: rangeUntil });
+    result.comparison.push(...compare(entity, inRange, events));
+    const stored = replaceOutages(store.db, entity, rangeFrom, rangeUntil, inRange, now);
+    log?.debug({ entity, signals: named.length, outages: stored.length }, 'detection done');
+    result.outages.push(...stored);
+    result.changes.push(...recordOutageChanges(store.db, stored, { now, maxAge: cfg.alerts.maxAge, webhooks, watched, findEvent: opts.findEvent, log }));
+  }
+  return result;
+}

@@ -1,0 +1,46 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SlidingMedian } from '../../../services/detector/median.js';
+
+function naiveMedian(xs: number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+describe('SlidingMedian', () => {
+  it('equals the median of a re-sorted window for any sequence of values and window size', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 1, maxLength: 400 }), fc.integer({ min: 1, max: 40 }), (xs, w) => {
+        const m = new SlidingMedian();
+        for (let i = 0; i < xs.length; i++) {
+          if (i >= w) m.remove(xs[i - w]!);
+          m.add(xs[i]!);
+          const win = xs.slice(Math.max(0, i - w + 1), i + 1);
+          expect(m.size).toBe(win.length);
+          expect(m.median()).toBe(naiveMedian(win));
+        }
+      }),
+      { seed: 8, numRuns: 200 },
+    );
+  });
+
+  it('handles removals in any order (what the inpainting swap does)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0, max: 100, noNaN: true }), { minLength: 1, maxLength: 200 }), fc.integer(), (xs, seed) => {
+        const m = new SlidingMedian();
+        const live = [...xs];
+        for (const x of xs) m.add(x);
+        let s = seed >>> 0;
+        while (live.length > 0) {
+          s = (s * 1103515245 + 12345) >>> 0;
+          const [x] = live.splice(s % live.length, 1);
+          m.remove(x!);
+          expect(m.median()).toBe(naiveMedian(live));
+        }
+      }),
+      { seed: 9, numRuns: 100 },
+    );
+  });
+});
