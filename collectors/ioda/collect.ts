@@ -114,6 +114,12 @@ export function mapSignalsWindow(args: {
     entityName ??= s.entityName ?? null;
     series.push({ signal: spec, points: seriesPoints(s, args.from, args.until) });
   });
+  // an expected signal the answer lacks still gets its row (so pages can say "no data" for it), without points
+  for (const name of args.expected) {
+    if (seen.has(name)) continue;
+    const [, product] = name.split(':');
+    series.push({ signal: signalSpec(args.datasource, args.datasource === 'gtr' ? (product ?? null) : null, { synthetic: args.synthetic }), points: [] });
+  }
   const coverage = [...new Set([...args.expected, ...seen])].map((signal) => ({ signal, status: seen.has(signal) ? ('ok' as const) : ('no-data' as const) }));
   return { series, coverage, entityName };
 }
