@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { SqliteStore } from '../db/store.js';
 import type { Config } from './config.js';
+import { calendarConfig } from './calendar/config.js';
+import { seedCalendarIfChanged } from './calendar/seed.js';
 
 export interface StartupContext {
   store: SqliteStore;
@@ -12,4 +14,11 @@ export interface StartupContext {
  * Work done once when the daemon starts, after migrations and before scheduling (e.g. loading the
  * calendar seed on first start). Each task is named so failures can be reported.
  */
-export const STARTUP_TASKS: Array<{ name: string; run(ctx: StartupContext): void | Promise<void> }> = [];
+export const STARTUP_TASKS: Array<{ name: string; run(ctx: StartupContext): void | Promise<void> }> = [
+  {
+    name: 'calendar-seed',
+    run: ({ store, config, log }) => {
+      if (calendarConfig(config).seedOnStart) seedCalendarIfChanged(store, log);
+    },
+  },
+];

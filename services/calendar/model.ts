@@ -30,4 +30,10 @@ export interface ProtestEvent {
   origin: EventOrigin;
   originFile: string | null;
   originLine: number | null;
+  /** Unix seconds; set by the database (absent on events not stored yet). */
+  createdAt?: number;
+  updatedAt?: number;
 }
+
+/** The fields that make up an event's content (what an import compares to decide "unchanged"). */
+export const CONTENT_FIELDS = ['title', 'country', 'places', 'start', 'end', 'tz', 'allDay', 'kind', 'sources', 'notes', 'tags'] as const;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { SqliteStore } from '../../db/store.js';
 import type { Config } from '../config.js';
+import { seedCalendar } from '../calendar/seed.js';
 
 export interface DemoContext {
   store: SqliteStore;
@@ -11,4 +12,12 @@ export interface DemoContext {
 }
 
 /** `outagewatch demo` runs these in order; each goes through the real ingest paths. */
-export const DEMO_STEPS: Array<{ name: string; run(ctx: DemoContext): Promise<string> | string }> = [];
+export const DEMO_STEPS: Array<{ name: string; run(ctx: DemoContext): Promise<string> | string }> = [
+  {
+    name: 'calendar seed',
+    run: ({ store, log }) => {
+      const r = seedCalendar(store, log);
+      return `calendar: ${r.total} seed events (${r.inserted} new, ${r.updated} updated, ${r.unchanged} unchanged${r.keptUser.length ? `, ${r.keptUser.length} left to the user` : ''})`;
+    },
+  },
+];

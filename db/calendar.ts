@@ -1,0 +1,184 @@
+import type { Db } from './connection.js';
+import type { EventKind, EventOrigin, Place, ProtestEvent } from '../services/calendar/model.js';
+
+/** Storage of protest events (table `protest_events`, 0001) and calendar bookkeeping (`calendar_meta`, 0010). */
+
+export interface EventFilter {
+  country?: string;
+  /** Events overlapping [from, until): end > from and start < until. */
+  from?: number;
+  until?: number;
+  kind?: EventKind;
+  origin?: EventOrigin;
+}
+
+interface Row {
+  id: string;
+  title: string;
+  country: string;
+  places: string;
+  start: number;
+  end: number;
+  tz: string;
+  all_day: number;
+  kind: EventKind;
+  sources: string;
+  notes: string | null;
+  tags: string;
+  origin: EventOrigin;
+  origin_file: string | null;
+  origin_line: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+const COLUMNS = 'id, title, country, places, start, "end", tz, all_day, kind, sources, notes, tags, origin, origin_file, origin_line, created_at, updated_at';
+
+function fromRow(r: Row): ProtestEvent {
+  return {
+    id: r.id,
+    title: r.title,
+    country: r.country,
+    places: JSON.parse(r.places) as Place[],
+    start: r.start,
+    end: r.end,
+    tz: r.tz,
+    allDay: r.all_day === 1,
+    kind: r.kind,
+    sources: JSON.parse(r.sources) as string[],
+    notes: r.notes,
+    tags: JSON.parse(r.tags) as string[],
+    origin: r.origin,
+    originFile: r.origin_file,
+    originLine: r.origin_line,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function params(e: ProtestEvent, now: number) {
+  return {
+    id: e.id,
+    title: e.title,
+    country: e.country,
+    places: JSON.stringify(e.places.map((p) => ({ name: p.name, admin1: p.admin1 ?? null, lat: p.lat ?? null, lon: p.lon ?? null }))),
+    start: e.start,
+    end: e.end,
+    tz: e.tz,
+    all_day: e.allDay ? 1 : 0,
+    kind: e.kind,
+    sources: JSON.stringify(e.sources),
+    notes: e.notes,
+    tags: JSON.stringify(e.tags),
+    origin: e.origin,
+    origin_file: e.originFile,
+    origin_line: e.originLine,
+    now,
+  };
+}
+
+type Statements = ReturnType<typeof prepare>;
+const cache = new WeakMap<Db, Statements>();
+
+function prepare(db: Db) {
+  return {
+    get: db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM protest_events WHERE id = ?`),
+    byNaturalKey: db.prepare<[string, number, string], Row>(`SELECT ${COLUMNS} FROM protest_events WHERE country = ? AND start = ? AND title = ?`),
+    upsert: db.prepare(
+      `INSERT INTO protest_events (${COLUMNS})
+       VALUES (@id, @title, @country, @places, @start, @end, @tz, @all_day, @kind, @sources, @notes, @tags, @origin, @origin_file, @origin_line, @now, @now)
+       ON CONFLICT (id) DO UPDATE SET title = excluded.title, country = excluded.country, places = excluded.places,
+         start = excluded.start, "end" = excluded."end", tz = excluded.tz, all_day = excluded.all_day, kind = excluded.kind,
+         sources = excluded.sources, notes = excluded.notes, tags = excluded.tags, origin = excluded.origin,
+         origin_file = excluded.origin_file, origin_line = excluded.origin_line, updated_at = excluded.updated_at`,
+    ),
+    remove: db.prepare<[string]>('DELETE FROM protest_events WHERE id = ?'),
+    count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM protest_events'),
+    countOrigin: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM protest_events WHERE origin = ?'),
+    getMeta: db.prepare<[string], { value: string }>('SELECT value FROM calendar_meta WHERE key = ?'),
+    setMeta: db.prepare<[string, string]>('INSERT INTO calendar_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+  };
+}
+
+function stmts(db: Db): Statements {
+  let s = cache.get(db);
+  if (!s) {
+    s = prepare(db);
+    cache.set(db, s);
+  }
+  return s;
+}
+
+/** Events overlapping [from, until) (either bound optional), ordered by start, then id. */
+export function listEvents(db: Db, filter: EventFilter = {}): ProtestEvent[] {
+  const where: string[] = [];
+  const args: Array<string | number> = [];
+  if (filter.country) {
+    where.push('country = ?');
+    args.push(filter.country.toUpperCase());
+  }
+  if (filter.from !== undefined) {
+    where.push('"end" > ?');
+    args.push(filter.from);
+  }
+  if (filter.until !== undefined) {
+    where.push('start < ?');
+    args.push(filter.until);
+  }
+  if (filter.kind) {
+    where.push('kind = ?');
+    args.push(filter.kind);
+  }
+  if (filter.origin) {
+    where.push('origin = ?');
+    args.push(filter.origin);
+  }
+  const sql = `SELECT ${COLUMNS} FROM protest_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start, id`;
+  return db.prepare<Array<string | number>, Row>(sql).all(...args).map(fromRow);
+}
+
+/** Events that have not ended at `now` (upcoming or under way), soonest first. */
+export function listUpcoming(db: Db, now: number, filter: Omit<EventFilter, 'from'> = {}): ProtestEvent[] {
+  return listEvents(db, { ...filter, from: now });
+}
+
+export function getEvent(db: Db, id: string): ProtestEvent | null {
+  const r = stmts(db).get.get(id);
+  return r ? fromRow(r) : null;
+}
+
+/** The event with this natural key (country + start + title), if any. */
+export function findByNaturalKey(db: Db, country: string, start: number, title: string): ProtestEvent | null {
+  const r = stmts(db).byNaturalKey.get(country, start, title);
+  return r ? fromRow(r) : null;
+}
+
+/** Inserts or updates by id (created_at kept, updated_at = now). Wrap many calls in `db.transaction`. */
+export function upsertEvent(db: Db, e: ProtestEvent, now: number): void {
+  stmts(db).upsert.run(params(e, now));
+}
+
+/** Inserts or updates many events in ONE transaction: all or none. */
+export function upsertEvents(db: Db, events: readonly ProtestEvent[], now: number): void {
+  const s = stmts(db);
+  db.transaction(() => {
+    for (const e of events) s.upsert.run(params(e, now));
+  }).immediate();
+}
+
+/** Removes an event; false when there was none. */
+export function removeEvent(db: Db, id: string): boolean {
+  return stmts(db).remove.run(id).changes > 0;
+}
+
+export function countEvents(db: Db, origin?: EventOrigin): number {
+  return (origin ? stmts(db).countOrigin.get(origin) : stmts(db).count.get())?.n ?? 0;
+}
+
+export function getCalendarMeta(db: Db, key: string): string | null {
+  return stmts(db).getMeta.get(key)?.value ?? null;
+}
+
+export function setCalendarMeta(db: Db, key: string, value: string): void {
+  stmts(db).setMeta.run(key, value);
+}

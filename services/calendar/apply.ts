@@ -1,0 +1,56 @@
+import type { Db } from '../../db/connection.js';
+import { findByNaturalKey, getEvent, upsertEvent } from '../../db/calendar.js';
+import { CONTENT_FIELDS, type ProtestEvent } from './model.js';
+
+/** What writing one validated event would do to the calendar. */
+export interface PlannedChange {
+  action: 'insert' | 'update' | 'unchanged' | 'kept' | 'conflict';
+  event: ProtestEvent;
+  /** The stored event it matched (by id or by country + start + title). */
+  existing: ProtestEvent | null;
+}
+
+/** Same content (title, country, places, start, end, tz, allDay, kind, sources, notes, tags)? */
+export function sameContent(a: ProtestEvent, b: ProtestEvent): boolean {
+  return CONTENT_FIELDS.every((f) => JSON.stringify(norm(a[f])) === JSON.stringify(norm(b[f])));
+}
+
+function norm(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(norm);
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    // places: absent optional fields and null are the same
+    return { name: o.name, admin1: o.admin1 ?? null, lat: o.lat ?? null, lon: o.lon ?? null };
+  }
+  return v ?? null;
+}
+
+/**
+ * Matches each event with the stored calendar (by id, else by natural key, keeping the stored id),
+ * deciding insert / update / unchanged. `protect(existing)` true means the stored row must not be
+ * touched (the seed never overwrites a user's event): the change becomes `kept`.
+ */
+export function planChanges(db: Db, events: readonly ProtestEvent[], protect: (existing: ProtestEvent) => boolean = () => false): PlannedChange[] {
+  return events.map((e): PlannedChange => {
+    const existing = getEvent(db, e.id) ?? findByNaturalKey(db, e.country, e.start, e.title);
+    if (!existing) return { action: 'insert', event: e, existing: null };
+    if (protect(existing)) return { action: 'kept', event: existing, existing };
+    const event = existing.id === e.id ? e : { ...e, id: existing.id };
+    if (sameContent(existing, event)) return { action: 'unchanged', event, existing };
+    return { action: holder(db, event) ? 'conflict' : 'update', event, existing };
+  }).map((c): PlannedChange => (c.action === 'insert' && holder(db, c.event) ? { ...c, action: 'conflict' } : c));
+}
+
+/** Another stored event already using this event's country + start + title (the natural key is unique). */
+export function holder(db: Db, e: ProtestEvent): ProtestEvent | null {
+  const h = findByNaturalKey(db, e.country, e.start, e.title);
+  return h && h.id !== e.id ? h : null;
+}
+
+/** Writes the inserts and updates of a plan in ONE transaction (all or nothing). */
+export function applyChanges(db: Db, plan: readonly PlannedChange[], now: number, extra?: () => void): void {
+  db.transaction(() => {
+    for (const c of plan) if (c.action === 'insert' || c.action === 'update') upsertEvent(db, c.event, now);
+    extra?.();
+  }).immediate();
+}

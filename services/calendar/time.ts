@@ -1,0 +1,121 @@
+import { DateTime } from 'luxon';
+
+/**
+ * Local dates and times of calendar events. Every conversion names its zone explicitly: the
+ * machine's zone is never used.
+ */
+
+/** A start or end value as written in an input. */
+export type TimeValue =
+  | { type: 'date'; date: string } // YYYY-MM-DD, a local calendar day
+  | { type: 'local'; dt: string } // YYYY-MM-DDTHH:mm[:ss], a local wall-clock time
+  | { type: 'instant'; ts: number }; // an instant (had Z or an offset, or Unix seconds)
+
+export class TimeValueError extends Error {}
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const LOCAL_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$/;
+const INSTANT_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)$/i;
+
+/** Checks that a Y-M-D exists (2016-02-30 does not). */
+function realDate(y: number, m: number, d: number): boolean {
+  return DateTime.utc(y, m, d).isValid && DateTime.utc(y, m, d).day === d;
+}
+
+/**
+ * Reads a time value. Accepted: `2016-05-21`, `2016-05-21T11:00[:00]`, an ISO instant with `Z` or an
+ * offset, Unix seconds (9 to 12 digits), and the day-month-year style of ACLED web exports (`21 May 2016`,
+ * `21-May-2016`; four-digit years only). Throws TimeValueError with the reason.
+ */
+export function parseTimeValue(input: string): TimeValue {
+  const s = input.trim();
+  if (!s) throw new TimeValueError('missing');
+  let m = DATE_RE.exec(s);
+  if (m) {
+    if (!realDate(+m[1]!, +m[2]!, +m[3]!)) throw new TimeValueError(`impossible date "${s}"`);
+    return { type: 'date', date: s };
+  }
+  m = INSTANT_RE.exec(s);
+  if (m) {
+    if (!realDate(+m[1]!, +m[2]!, +m[3]!)) throw new TimeValueError(`impossible date "${s}"`);
+    const d = DateTime.fromISO(s.replace(' ', 'T').replace(/\s+/g, ''), { zone: 'utc', setZone: true });
+    if (!d.isValid) throw new TimeValueError(`impossible time "${s}"`);
+    return { type: 'instant', ts: Math.floor(d.toSeconds()) };
+  }
+  m = LOCAL_RE.exec(s);
+  if (m) {
+    if (!realDate(+m[1]!, +m[2]!, +m[3]!)) throw new TimeValueError(`impossible date "${s}"`);
+    if (+m[4]! > 23 || +m[5]! > 59 || +(m[6] ?? 0) > 59) throw new TimeValueError(`impossible time "${s}"`);
+    return { type: 'local', dt: s.replace(' ', 'T') };
+  }
+  if (/^-?\d{9,12}$/.test(s)) return { type: 'instant', ts: Number(s) };
+  const dmy = parseDayMonthYear(s);
+  if (dmy) return { type: 'date', date: dmy };
+  throw new TimeValueError(`not a date or time "${s}" (expected YYYY-MM-DD, YYYY-MM-DDTHH:MM or an ISO 8601 instant)`);
+}
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+/** `16 May 2025`, `16 May, 2025`, `16-May-2025`, `16 September 2025` → `2025-05-16`; impossible days throw. */
+export function parseDayMonthYear(s: string): string | null {
+  const m = /^(\d{1,2})[\s-]+([A-Za-z]{3,9})\.?,?[\s-]+(\d{4})$/.exec(s.trim());
+  if (!m) return null;
+  const name = m[2]!.toLowerCase();
+  const idx = MONTHS.findIndex((p) => name.startsWith(p) && (name.length === 3 || fullMonth(p) === name || name === 'sept'));
+  if (idx < 0) return null;
+  const y = +m[3]!;
+  const d = +m[1]!;
+  if (!realDate(y, idx + 1, d)) throw new TimeValueError(`impossible date "${s}"`);
+  return `${m[3]}-${String(idx + 1).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+function fullMonth(p: string): string {
+  return ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'][MONTHS.indexOf(p)]!;
+}
+
+/** The first instant of a local day in `tz` (00:00, or the first existing time when DST skips midnight). */
+export function localDayStart(date: string, tz: string): number {
+  const d = DateTime.fromISO(date, { zone: tz });
+  if (!d.isValid) throw new TimeValueError(`impossible date "${date}"`);
+  return Math.floor(d.startOf('day').toSeconds());
+}
+
+/** [first local day 00:00, day after last local day 00:00) in `tz`, Unix seconds. `last` is inclusive. */
+export function allDayRange(first: string, last: string, tz: string): [number, number] {
+  const start = localDayStart(first, tz);
+  const next = DateTime.fromISO(last, { zone: tz }).plus({ days: 1 }).toISODate();
+  if (!next) throw new TimeValueError(`impossible date "${last}"`);
+  return [start, localDayStart(next, tz)];
+}
+
+/** A local wall-clock time in `tz` → Unix seconds (a skipped time moves forward, as luxon does). */
+export function localToInstant(dt: string, tz: string): number {
+  const d = DateTime.fromISO(dt, { zone: tz });
+  if (!d.isValid) throw new TimeValueError(`impossible time "${dt}"`);
+  return Math.floor(d.toSeconds());
+}
+
+/** The local calendar day of an instant in `tz`: `2016-05-21`. */
+export function localDate(ts: number, tz: string): string {
+  return DateTime.fromSeconds(ts, { zone: tz }).toISODate()!;
+}
+
+/** ISO 8601 with the zone's offset at that instant: `2016-05-21T00:00:00+06:00`. */
+export function localIso(ts: number, tz: string): string {
+  return DateTime.fromSeconds(ts, { zone: tz }).toISO({ suppressMilliseconds: true })!;
+}
+
+/** True when the instant is the first instant of its local day in `tz`. */
+export function isLocalDayStart(ts: number, tz: string): boolean {
+  return localDayStart(localDate(ts, tz), tz) === ts;
+}
+
+/** The local day after `date` (`2016-12-31` → `2017-01-01`). */
+export function nextDate(date: string): string {
+  return DateTime.fromISO(date, { zone: 'utc' }).plus({ days: 1 }).toISODate()!;
+}
+
+/** The local day before `date`. */
+export function previousDate(date: string): string {
+  return DateTime.fromISO(date, { zone: 'utc' }).minus({ days: 1 }).toISODate()!;
+}
