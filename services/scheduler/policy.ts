@@ -135,9 +135,9 @@ export interface SourceCadence {
 /** Each source's natural cadence (IODA every 10 minutes with a 30-minute lag, OONI daily, RIPEstat and Radar hourly). */
 export const DEFAULT_CADENCES: Record<string, Omit<SourceCadence, 'chunk'> & { chunk?: number }> = {
   ioda: { every: 10 * MINUTE, lag: 30 * MINUTE, refresh: 0, watch: true },
-  ooni: { every: DAY, lag: HOUR, refresh: DAY, watch: true, chunk: 14 * DAY },
-  ripestat: { every: HOUR, lag: 0, refresh: 0, watch: true, chunk: 30 * DAY },
-  radar: { every: HOUR, lag: 0, refresh: 0, watch: true, chunk: 7 * DAY },
+  ooni: { every: DAY, lag: HOUR, refresh: DAY, watch: true },
+  ripestat: { every: HOUR, lag: 0, refresh: 0, watch: true },
+  radar: { every: HOUR, lag: 0, refresh: 0, watch: true },
 };
 const FALLBACK_CADENCE = { every: HOUR, lag: 0, refresh: 0, watch: true };
 
