@@ -4,7 +4,7 @@ import type { Config } from '../../services/config.js';
 import { FetchError, formatPath, httpClientFromConfig, type HttpClient, type HttpClientOptions, type TextResponse } from '../framework/index.js';
 import type { OoniConfig } from './config.js';
 import { aggregationQueryParams, type AggregationQuery } from './map.js';
-import { aggregationResponseSchema, measurementsResponseSchema, ooniErrorMessage, type AggregationResponse, type Measurement } from './schema.js';
+import { aggregationSchemaFor, measurementsResponseSchema, ooniErrorMessage, type AggregationResponse, type Measurement } from './schema.js';
 
 export const AGGREGATION_PATH = 'api/v1/aggregation';
 export const MEASUREMENTS_PATH = 'api/v1/measurements';
@@ -40,7 +40,7 @@ export interface Fetched<T> {
 
 export async function fetchAggregation(http: HttpClient, q: AggregationQuery, signal?: AbortSignal): Promise<Fetched<AggregationResponse>> {
   const r = await http.getJson(AGGREGATION_PATH, aggregationQueryParams(q), z.unknown(), { signal });
-  return { data: validateOoni(r.data, aggregationResponseSchema, r.url), response: r };
+  return { data: validateOoni(r.data, aggregationSchemaFor(r.data), r.url), response: r };
 }
 
 /** `2016-05-20T00:00:00` as the measurements endpoint takes datetimes (UTC). */

@@ -23,7 +23,7 @@ import {
   type AggregationQuery,
   type TargetSeries,
 } from './map.js';
-import { aggregationResponseSchema } from './schema.js';
+import { aggregationSchemaFor } from './schema.js';
 
 const DAY = 86400;
 /** OONI measurements keep arriving for a day or two after they were taken. */
@@ -201,7 +201,7 @@ export class OoniCollector implements Collector {
         } catch (err) {
           throw new Error(`${file}: body is not JSON (${(err as Error).message})`);
         }
-        const data = validateOoni(doc, aggregationResponseSchema, file);
+        const data = validateOoni(doc, aggregationSchemaFor(doc), file);
         const from = dayTs(q.since);
         const until = dayTs(q.until);
         if (!(until > from)) throw new Error(`${file}: until ${q.until} is not after since ${q.since}`);

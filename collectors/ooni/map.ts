@@ -295,7 +295,8 @@ export function evidenceCandidates(series: TargetSeries[], opts: { minMeasuremen
 
 /** Measurements worth citing: anomalous or confirmed and not failed; confirmed ones first. */
 export function pickEvidence(measurements: Measurement[], max: number): Measurement[] {
-  const good = measurements.filter((m) => (m.anomaly || m.confirmed) && !m.failure);
+  const seen = new Set<string>();
+  const good = measurements.filter((m) => (m.anomaly || m.confirmed) && !m.failure && !seen.has(m.measurement_uid) && seen.add(m.measurement_uid));
   const confirmed = good.filter((m) => m.confirmed);
   const other = good.filter((m) => !m.confirmed);
   return [...confirmed, ...other].slice(0, max);

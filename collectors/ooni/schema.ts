@@ -33,7 +33,7 @@ export const aggregationRowSchema = z.looseObject({
 });
 export type AggregationRow = z.infer<typeof aggregationRowSchema>;
 
-export const aggregationResponseSchema = z.looseObject({
+const aggregationBase = {
   v: z.number(),
   dimension_count: z.number().int().min(0).max(2),
   db_stats: z
@@ -44,9 +44,20 @@ export const aggregationResponseSchema = z.looseObject({
       elapsed_seconds: z.number().optional(),
     })
     .optional(),
-  /** An object when dimension_count is 0, a list when it is 1 or 2. */
-  result: z.union([z.array(aggregationRowSchema), aggregationRowSchema]),
-});
+};
+
+/** `result` is a list when dimension_count is 1 or 2 … */
+export const aggregationListSchema = z.looseObject({ ...aggregationBase, result: z.array(aggregationRowSchema) });
+/** … and a single object when it is 0. */
+export const aggregationObjectSchema = z.looseObject({ ...aggregationBase, result: aggregationRowSchema });
+
+export const aggregationResponseSchema = z.union([aggregationListSchema, aggregationObjectSchema]);
+
+/** The schema to check a document with, so that a mismatch names the exact field (a union would not). */
+export function aggregationSchemaFor(doc: unknown): typeof aggregationListSchema | typeof aggregationObjectSchema {
+  const result = typeof doc === 'object' && doc !== null ? (doc as { result?: unknown }).result : undefined;
+  return Array.isArray(result) || result === undefined ? aggregationListSchema : aggregationObjectSchema;
+}
 export type AggregationResponse = z.infer<typeof aggregationResponseSchema>;
 
 /**
