@@ -1,0 +1,179 @@
+import type { Db } from './connection.js';
+
+/** Reference outage lists (tables `reference_outages`, 0001, and `reference_lists`, 0040). Times: Unix seconds UTC. */
+
+export interface ReferenceOutage {
+  id?: number;
+  list: string;
+  /** stable key within the list: the same shutdown imported twice (or repeated across yearly sheets) is one row */
+  naturalKey: string;
+  country: string;
+  start: number;
+  /** exclusive; null = open-ended (Ongoing / Unknown) */
+  end: number | null;
+  /** connectivity | service-blocking | throttling | null */
+  kind: string | null;
+  scope: string | null;
+  scopeDetail: string | null;
+  cause: string | null;
+  services: string[];
+  source: string | null;
+  originFile: string | null;
+  originLine: number | null;
+  raw: unknown;
+}
+
+export interface ReferenceListRow {
+  name: string;
+  format: string;
+  files: Array<{ file: string; importedAt: number; imported: number; rejected: number; duplicates: number }>;
+  createdAt: number;
+  updatedAt: number;
+  count: number;
+  countries: number;
+  first: number | null;
+  last: number | null;
+  kinds: Record<string, number>;
+}
+
+export interface ReferenceFilter {
+  list: string;
+  country?: string;
+  /** overlapping [from, until); an open-ended row is taken to last `openEndedSeconds` */
+  from?: number;
+  until?: number;
+  openEndedSeconds?: number;
+}
+
+interface Row {
+  id: number;
+  list: string;
+  natural_key: string;
+  country: string;
+  start: number;
+  end: number | null;
+  kind: string | null;
+  scope: string | null;
+  scope_detail: string | null;
+  cause: string | null;
+  services: string;
+  source: string | null;
+  origin_file: string | null;
+  origin_line: number | null;
+  raw: string;
+}
+
+function fromRow(r: Row): ReferenceOutage {
+  return {
+    id: r.id,
+    list: r.list,
+    naturalKey: r.natural_key,
+    country: r.country,
+    start: r.start,
+    end: r.end,
+    kind: r.kind,
+    scope: r.scope,
+    scopeDetail: r.scope_detail,
+    cause: r.cause,
+    services: JSON.parse(r.services) as string[],
+    source: r.source,
+    originFile: r.origin_file,
+    originLine: r.origin_line,
+    raw: JSON.parse(r.raw) as unknown,
+  };
+}
+
+/**
+ * Writes rows of one list in ONE transaction. A row whose natural key is already in the list is a repeat:
+ * it updates the stored row, keeping a known end over an unknown one. Returns how many were new.
+ */
+export function upsertReferenceOutages(db: Db, list: string, format: string, file: string | null, rows: readonly ReferenceOutage[], stats: { rejected: number }, now = Math.floor(Date.now() / 1000)): { inserted: number; repeated: number } {
+  const get = db.prepare<[string, string], { id: number; end: number | null }>('SELECT id, "end" FROM reference_outages WHERE list = ? AND natural_key = ?');
+  const ins = db.prepare(
+    'INSERT INTO reference_outages (list, natural_key, country, start, "end", kind, scope, scope_detail, cause, services, source, origin_file, origin_line, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const upd = db.prepare('UPDATE reference_outages SET "end" = coalesce(?, "end"), kind = coalesce(?, kind), scope = coalesce(?, scope), scope_detail = coalesce(?, scope_detail), cause = coalesce(?, cause), services = ? WHERE id = ?');
+  const listGet = db.prepare<[string], { files: string }>('SELECT files FROM reference_lists WHERE name = ?');
+  const listIns = db.prepare('INSERT INTO reference_lists (name, format, files, created_at, updated_at) VALUES (?, ?, ?, ?, ?)');
+  const listUpd = db.prepare('UPDATE reference_lists SET files = ?, updated_at = ? WHERE name = ?');
+  return db
+    .transaction(() => {
+      let inserted = 0;
+      let repeated = 0;
+      for (const r of rows) {
+        const old = get.get(list, r.naturalKey);
+        if (old) {
+          repeated++;
+          const prev = db.prepare<[number], { services: string }>('SELECT services FROM reference_outages WHERE id = ?').get(old.id);
+          const services = [...new Set([...(JSON.parse(prev?.services ?? '[]') as string[]), ...r.services])];
+          upd.run(r.end, r.kind, r.scope, r.scopeDetail, r.cause, JSON.stringify(services), old.id);
+        } else {
+          inserted++;
+          ins.run(list, r.naturalKey, r.country, r.start, r.end, r.kind, r.scope, r.scopeDetail, r.cause, JSON.stringify(r.services), r.source, r.originFile, r.originLine, JSON.stringify(r.raw ?? null));
+        }
+      }
+      const entry = { file: file ?? '', importedAt: now, imported: inserted, rejected: stats.rejected, duplicates: repeated };
+      const existing = listGet.get(list);
+      if (existing) listUpd.run(JSON.stringify([...(JSON.parse(existing.files) as unknown[]), entry]), now, list);
+      else listIns.run(list, format, JSON.stringify([entry]), now, now);
+      return { inserted, repeated };
+    })
+    .immediate();
+}
+
+export function listReferenceOutages(db: Db, f: ReferenceFilter): ReferenceOutage[] {
+  const where = ['list = ?'];
+  const args: Array<string | number> = [f.list];
+  if (f.country) {
+    where.push('country = ?');
+    args.push(f.country.toUpperCase());
+  }
+  const open = f.openEndedSeconds ?? 86400;
+  if (f.from !== undefined) {
+    where.push('coalesce("end", start + ?) > ?');
+    args.push(open, f.from);
+  }
+  if (f.until !== undefined) {
+    where.push('start < ?');
+    args.push(f.until);
+  }
+  return db
+    .prepare<Array<string | number>, Row>(`SELECT * FROM reference_outages WHERE ${where.join(' AND ')} ORDER BY start, id`)
+    .all(...args)
+    .map(fromRow);
+}
+
+export function referenceListNames(db: Db): string[] {
+  return db
+    .prepare<[], { name: string }>('SELECT name FROM reference_lists UNION SELECT DISTINCT list AS name FROM reference_outages ORDER BY name')
+    .all()
+    .map((r) => r.name);
+}
+
+export function getReferenceList(db: Db, name: string): ReferenceListRow | null {
+  const meta = db.prepare<[string], { name: string; format: string; files: string; created_at: number; updated_at: number }>('SELECT * FROM reference_lists WHERE name = ?').get(name);
+  const agg = db
+    .prepare<[string], { n: number; countries: number; first: number | null; last: number | null }>('SELECT count(*) AS n, count(DISTINCT country) AS countries, min(start) AS first, max(coalesce("end", start)) AS last FROM reference_outages WHERE list = ?')
+    .get(name);
+  if (!meta && !agg?.n) return null;
+  const kinds: Record<string, number> = {};
+  for (const k of db.prepare<[string], { kind: string | null; n: number }>('SELECT kind, count(*) AS n FROM reference_outages WHERE list = ? GROUP BY kind ORDER BY kind').all(name)) kinds[k.kind ?? 'unspecified'] = k.n;
+  return {
+    name,
+    format: meta?.format ?? 'unknown',
+    files: meta ? (JSON.parse(meta.files) as ReferenceListRow['files']) : [],
+    createdAt: meta?.created_at ?? 0,
+    updatedAt: meta?.updated_at ?? 0,
+    count: agg?.n ?? 0,
+    countries: agg?.countries ?? 0,
+    first: agg?.first ?? null,
+    last: agg?.last ?? null,
+    kinds,
+  };
+}
+
+export function listReferenceLists(db: Db): ReferenceListRow[] {
+  return referenceListNames(db)
+    .map((n) => getReferenceList(db, n))
+    .filter((x): x is ReferenceListRow => x !== null);
+}

@@ -1,0 +1,136 @@
+/**
+ * Which sources had data for a window, and why not (pure). The inputs are read from the store by
+ * assemble.ts: per signal the UTC hours with at least one non-null point, and the collector checkpoints.
+ */
+import type { Axis } from './episodes.js';
+import { isoUtc } from '../util/time.js';
+
+export const SOURCES = ['ioda', 'ooni', 'ripestat', 'radar'] as const;
+export type CoverageSource = (typeof SOURCES)[number];
+
+/** OONI Web Connectivity was released on 3 June 2016 (older tests — http_requests, dns_consistency, tcp_connect — existed). */
+export const OONI_WEB_CONNECTIVITY_FROM = Date.UTC(2016, 5, 3) / 1000;
+/** Cloudflare Radar launched in 2020. */
+export const RADAR_FROM = Date.UTC(2020, 0, 1) / 1000;
+
+export interface SignalHours {
+  signal: string;
+  /** start of each UTC hour inside the window with at least one non-null point */
+  hours: readonly number[];
+}
+
+export interface CheckpointSpan {
+  signal: string;
+  from: number;
+  until: number;
+  status: 'ok' | 'no-data';
+}
+
+export interface SourceInput {
+  source: string;
+  signals: SignalHours[];
+  checkpoints: CheckpointSpan[];
+  /** source events (IODA events, Radar annotations, OONI confirmed) overlapping the window */
+  events: number;
+}
+
+export interface SourceCoverage {
+  source: string;
+  hadData: boolean;
+  /** fraction of the window's hours with data on at least one signal of the source */
+  fraction: number;
+  axes: Axis[];
+  signals: string[];
+  events: number;
+  reason: string | null;
+}
+
+/** The verdict axis a signal informs: OONI targets and Google product traffic tell about services. */
+export function signalAxis(signal: string): Axis {
+  if (signal.startsWith('ooni.') || signal.startsWith('ioda.gtr')) return 'services';
+  return 'connectivity';
+}
+
+/** The coverage source of a signal or collector name. */
+export function sourceOf(name: string): string {
+  const s = name.split('.')[0]!;
+  return s === 'cloudflare' ? 'radar' : s;
+}
+
+function coveredFraction(spans: Array<{ from: number; until: number }>, from: number, until: number): number {
+  const cut = spans
+    .map((s) => [Math.max(from, s.from), Math.min(until, s.until)] as const)
+    .filter(([a, b]) => b > a)
+    .sort((x, y) => x[0] - y[0]);
+  let total = 0;
+  let cur = from;
+  for (const [a, b] of cut) {
+    const lo = Math.max(a, cur);
+    if (b > lo) {
+      total += b - lo;
+      cur = b;
+    }
+  }
+  return until > from ? total / (until - from) : 0;
+}
+
+function eraNote(source: string, until: number): string | null {
+  if (source === 'ooni' && until <= OONI_WEB_CONNECTIVITY_FROM) return 'OONI Web Connectivity began on 3 June 2016 (only older tests such as http_requests, dns_consistency and tcp_connect exist before)';
+  if (source === 'radar' && until <= RADAR_FROM) return 'Cloudflare Radar began in 2020';
+  return null;
+}
+
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+
+/**
+ * One source's coverage of [from, until). A source counts as having data when at least `minFraction` of the
+ * window's hours hold data on one of its signals; an events-only source (Radar annotations) counts when an
+ * `ok` checkpoint covers that much of the window.
+ */
+export function sourceCoverage(input: SourceInput, entity: string, from: number, until: number, minFraction = 0.5): SourceCoverage {
+  const hourSet = new Set<number>();
+  const axisHours: Record<Axis, Set<number>> = { connectivity: new Set(), services: new Set() };
+  const withData: string[] = [];
+  const first = Math.floor(from / 3600) * 3600;
+  for (const s of input.signals) {
+    if (s.hours.length > 0) withData.push(s.signal);
+    for (const h of s.hours) {
+      if (h < first || h >= until) continue;
+      hourSet.add(h);
+      axisHours[signalAxis(s.signal)].add(h);
+    }
+  }
+  const windowHours = Math.max(1, Math.ceil((until - first) / 3600));
+  const fraction = Math.min(1, hourSet.size / windowHours);
+  const ok = coveredFraction(input.checkpoints.filter((c) => c.status === 'ok'), from, until);
+  const noData = coveredFraction(input.checkpoints.filter((c) => c.status === 'no-data'), from, until);
+  const eventsOnly = input.signals.length === 0 && input.checkpoints.some((c) => c.signal === '*');
+  const axes = new Set<Axis>();
+  for (const a of ['connectivity', 'services'] as const) if (axisHours[a].size / windowHours >= minFraction) axes.add(a);
+  if (axes.size === 0 && eventsOnly && ok >= minFraction) axes.add(input.source === 'ooni' ? 'services' : 'connectivity');
+  const hadData = axes.size > 0;
+  let reason: string | null = null;
+  if (!hadData) {
+    const era = eraNote(input.source, until);
+    let why: string;
+    if (input.checkpoints.length === 0 && input.signals.length === 0) why = `the ${input.source} collector never ran for ${entity}`;
+    else if (noData > 0) why = `${input.source} answered that it has no data for ${pct(noData)} of this window`;
+    else if (ok === 0 && fraction === 0) {
+      const spans = input.checkpoints;
+      const lo = Math.min(...spans.map((c) => c.from));
+      const hi = Math.max(...spans.map((c) => c.until));
+      why = spans.length ? `not collected for this window (collected ${isoUtc(lo)} to ${isoUtc(hi)})` : 'not collected for this window';
+    } else if (fraction === 0) why = 'collected, but no data points in the window';
+    else why = `only ${pct(fraction)} of the window's hours have data`;
+    reason = era ? `${era}; ${why}` : why;
+  }
+  return { source: input.source, hadData, fraction: Math.round(fraction * 1000) / 1000, axes: [...axes].sort(), signals: withData.sort(), events: input.events, reason };
+}
+
+/** Whether each verdict axis had data from some source. */
+export function axisData(cov: readonly SourceCoverage[]): Record<Axis, boolean> {
+  return {
+    connectivity: cov.some((c) => c.hadData && c.axes.includes('connectivity')),
+    services: cov.some((c) => c.hadData && c.axes.includes('services')),
+  };
+}
