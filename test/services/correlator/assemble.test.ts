@@ -1,0 +1,139 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { upsertEvent } from '../../../db/calendar.js';
+import { replaceOutages } from '../../../db/outages.js';
+import { upsertReferenceOutages } from '../../../db/reference.js';
+import type { SqliteStore } from '../../../db/store.js';
+import type { ProtestEvent } from '../../../services/calendar/model.js';
+import type { Outage } from '../../../services/detector/model.js';
+import { correlateCountry, correlateEvent } from '../../../services/correlator/assemble.js';
+import { tempStore } from '../../helpers.js';
+
+const H = 3600;
+const D = 86400;
+const t = (iso: string) => Date.parse(iso) / 1000;
+
+function event(id: string, startIso: string, country = 'KZ'): ProtestEvent {
+  const start = t(startIso);
+  return { id, title: id, country, places: [], start, end: start + D, tz: 'Asia/Almaty', allDay: true, kind: 'protest', sources: ['https://example.org/'], notes: null, tags: [], origin: 'manual', originFile: null, originLine: null };
+}
+
+function outage(start: number, hours: number, kind: Outage['kind'], signal: string, depth = 0.8): Outage {
+  return { entity: 'country:KZ', start, end: start + hours * H, kind, severity: 'critical', score: 1000, signals: [{ signal, start, end: start + hours * H, severity: 'critical', depth, score: 1000 }], targets: [], evidence: [] };
+}
+
+/** Hourly points for a signal over [from, until). */
+function series(store: SqliteStore, collector: string, signal: string, from: number, until: number, value = 100) {
+  const points: Array<[number, number]> = [];
+  for (let ts = from; ts < until; ts += H) points.push([ts, value]);
+  store.writeWindow({ collector, entity: 'country:KZ', from, until, series: [{ signal: { name: signal, step: H }, points }] });
+}
+
+describe('correlateEvent', () => {
+  let env: ReturnType<typeof tempStore>;
+  beforeEach(() => {
+    env = tempStore();
+  });
+  afterEach(() => env.cleanup());
+
+  const EV = '2021-03-20T18:00:00Z';
+
+  it('matches an outage 6 hours after the event start with onset +6 h, and not one 5 days later', () => {
+    const { store } = env;
+    upsertEvent(store.db, event('kz-test', EV), 0);
+    series(store, 'ioda', 'ioda.bgp', t(EV) - 60 * D, t(EV) + 60 * D);
+    replaceOutages(store.db, 'country:KZ', t(EV) - 60 * D, t(EV) + 60 * D, [outage(t(EV) + 6 * H, 4, 'connectivity', 'ioda.bgp'), outage(t(EV) + 5 * D, 4, 'connectivity', 'ioda.bgp')]);
+    const c = correlateEvent(store, 'kz-test');
+    expect(c.window).toMatchObject({ from: '2021-03-19T18:00:00Z', until: '2021-03-23T18:00:00Z', leadSeconds: D, lagSeconds: 2 * D });
+    expect(c.outages).toHaveLength(1);
+    expect(c.outages[0]!.onsetSeconds).toBe(6 * H);
+    expect(c.verdict.connectivity).toBe('outage');
+    expect(c.verdict.label).toBe('connectivity-outage');
+    // services have no data at all: not "normal"
+    expect(c.verdict.services).toBe('no-data');
+    expect(c.coverage.find((x) => x.source === 'ioda')).toMatchObject({ hadData: true, axes: ['connectivity'] });
+    expect(c.coverage.find((x) => x.source === 'ooni')!.reason).toBe('the ooni collector never ran for country:KZ');
+    // single-event p: the only other outage lies in an ordinary window of the 120-day history
+    expect(c.p).not.toBeNull();
+    expect(c.significance.windows).toBeGreaterThan(100);
+    expect(c.p!).toBeCloseTo((1 + c.significance.atLeastAsDeep) / (1 + c.significance.windows), 12);
+    expect(c.significance.smallestAttainableP).toBeCloseTo(1 / (1 + c.significance.windows), 12);
+  });
+
+  it('gives service-blocking when OONI shows blocking while connectivity holds', () => {
+    const { store } = env;
+    upsertEvent(store.db, event('kz-block', EV), 0);
+    series(store, 'ioda', 'ioda.bgp', t(EV) - 10 * D, t(EV) + 10 * D);
+    series(store, 'ooni', 'ooni.anomaly_rate:facebook.com', t(EV) - 10 * D, t(EV) + 10 * D, 0.1);
+    replaceOutages(store.db, 'country:KZ', t(EV) - 10 * D, t(EV) + 10 * D, [outage(t(EV) - 21 * H, 30, 'service-blocking', 'ooni.anomaly_rate:facebook.com')]);
+    const c = correlateEvent(store, 'kz-block');
+    expect(c.verdict).toEqual({ connectivity: 'normal', services: 'blocking', label: 'service-blocking' });
+    expect(c.outages[0]!.onsetSeconds).toBe(-21 * H);
+  });
+
+  it('says insufficient-data, not nothing-unusual, when no source had data', () => {
+    const { store } = env;
+    upsertEvent(store.db, event('kz-2016-05-21-land-protests', '2016-05-20T18:00:00Z'), 0);
+    const c = correlateEvent(store, 'kz-2016-05-21-land-protests');
+    expect(c.verdict).toEqual({ connectivity: 'no-data', services: 'no-data', label: 'insufficient-data' });
+    expect(c.p).toBeNull();
+    const ooni = c.coverage.find((x) => x.source === 'ooni')!;
+    expect(ooni.hadData).toBe(false);
+    expect(ooni.reason).toMatch(/^OONI Web Connectivity began on 3 June 2016/);
+    expect(c.coverage.find((x) => x.source === 'radar')!.reason).toMatch(/^Cloudflare Radar began in 2020/);
+  });
+
+  it('names a source that answered "no data" for the window', () => {
+    const { store } = env;
+    upsertEvent(store.db, event('kz-nd', EV), 0);
+    store.writeWindow({ collector: 'ripestat', entity: 'country:KZ', from: t(EV) - 5 * D, until: t(EV) + 5 * D, series: [], coverage: [{ signal: 'ripestat.v4_prefixes_ris', status: 'no-data' }] });
+    const c = correlateEvent(store, 'kz-nd');
+    expect(c.coverage.find((x) => x.source === 'ripestat')!.reason).toBe('ripestat answered that it has no data for 100% of this window');
+  });
+
+  it('takes a reference list as the outage input, kinds mapped to the axes', () => {
+    const { store } = env;
+    upsertEvent(store.db, event('kz-ref', EV), 0);
+    const row = (key: string, start: number, end: number | null, kind: string | null) => ({ list: 'mine', naturalKey: key, country: 'KZ', start, end, kind, scope: null, scopeDetail: null, cause: null, services: [], source: null, originFile: null, originLine: null, raw: {} });
+    upsertReferenceOutages(store.db, 'mine', 'csv', null, [row('a', t(EV) - 100 * D, t(EV) - 99 * D, null), row('b', t(EV) + 3 * H, null, 'service-blocking'), row('c', t(EV) + 100 * D, t(EV) + 101 * D, 'connectivity')], { rejected: 0 });
+    const c = correlateEvent(store, 'kz-ref', { outages: { type: 'reference', list: 'mine' } });
+    expect(c.outageInput).toBe('reference:mine');
+    expect(c.outages).toHaveLength(1);
+    expect(c.outages[0]).toMatchObject({ kind: 'service-blocking', openEnded: true, onsetSeconds: 3 * H, end: '2021-03-21T21:00:00Z' });
+    expect(c.verdict).toEqual({ connectivity: 'normal', services: 'blocking', label: 'service-blocking' });
+  });
+
+  it('throws NOT_FOUND for an unknown event', () => {
+    expect(() => correlateEvent(env.store, 'nope')).toThrow(/not found/);
+  });
+});
+
+describe('correlateCountry', () => {
+  it('reports ECA rates, Poisson and surrogate p-values, BH q-values and the smallest attainable p', () => {
+    const env = tempStore();
+    try {
+      const { store } = env;
+      const from = t('2019-01-07T00:00:00Z');
+      const until = from + 364 * 2 * D;
+      series(store, 'ioda', 'ioda.bgp', from, until);
+      const outs: Outage[] = [];
+      for (let i = 0; i < 12; i++) {
+        const start = from + (30 + i * 55) * D;
+        upsertEvent(store.db, event(`kz-e${i}`, new Date(start * 1000).toISOString()), 0);
+        outs.push(outage(start + 5 * H, 10, 'connectivity', 'ioda.bgp'));
+      }
+      replaceOutages(store.db, 'country:KZ', from, until, outs);
+      const c = correlateCountry(store, 'KZ', { B: 999 });
+      expect(c.events).toHaveLength(12);
+      expect(c.events.every((e) => e.verdict.label === 'connectivity-outage' && e.firstOnsetSeconds === 5 * H)).toBe(true);
+      const all = c.stats.tests.find((x) => x.name === 'all')!;
+      expect(all.trigger.rate).toBe(1);
+      expect(all.trigger.p!).toBeLessThan(1e-6);
+      expect(c.stats.exhaustive).toBe(true);
+      expect(all.trigger.surrogateP).toBeCloseTo(c.stats.smallestAttainableP, 12);
+      expect(all.trigger.q).not.toBeNull();
+      expect(c.stats.tests.map((x) => x.name)).toEqual(['all', 'connectivity', 'ioda']);
+    } finally {
+      env.cleanup();
+    }
+  });
+});
