@@ -78,3 +78,14 @@ export async function deliverPending(db: Db, opts: DeliverOptions): Promise<{ se
   }
   return result;
 }
+
+/** Delivers what is due with the settings of `detector.alerts` (no-op without webhooks configured). */
+export async function deliverConfigured(db: Db, alerts: { attempts: number; backoff: number; timeout: number }, log?: Logger, version?: string) {
+  return deliverPending(db, {
+    attempts: alerts.attempts,
+    backoffMs: alerts.backoff * 1000,
+    timeoutMs: alerts.timeout * 1000,
+    log,
+    userAgent: `outagewatch${version ? `/${version}` : ''} (webhook)`,
+  });
+}

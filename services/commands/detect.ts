@@ -1,15 +1,69 @@
 import type { Command } from 'commander';
+import { EntityRefError, formatEntity, parseEntity } from '../../db/entities.js';
+import { deliverConfigured } from '../alerts/webhooks.js';
 import type { CliContext } from '../cli/context.js';
+import { detectorConfigFrom } from '../detector/config.js';
+import { outageToJson } from '../detector/json.js';
+import { detectAndStore } from '../detector/run.js';
+import { UsageError } from '../errors.js';
+import { isoUtc } from '../util/time.js';
+import { packageVersion } from '../util/package-root.js';
 
-// Slot: `outagewatch detect` is built by its own issue; until then it says so and exits 1.
-export function register(program: Command, _ctx: CliContext): void {
+interface DetectFlags {
+  entity?: string;
+  from?: string;
+  until?: string;
+  json?: boolean;
+}
+
+export function entityFlag(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return formatEntity(parseEntity(value));
+  } catch (err) {
+    if (err instanceof EntityRefError) throw new UsageError(`--entity: ${err.message}`);
+    throw err;
+  }
+}
+
+/** `outagewatch detect [--entity] [--from --until] [--json]`: idempotent (re-running replaces that range's detections). */
+export function register(program: Command, ctx: CliContext): void {
   program
     .command('detect')
-    .description('(not available yet)')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => {
-      process.stderr.write('outagewatch detect is not available in this version yet\n');
-      process.exitCode = 1;
+    .description('detect outages and service blocking in the stored signals (re-running replaces the detections of the range)')
+    .option('--entity <type:code>', 'only this entity, e.g. country:KZ (default: every entity with signals)')
+    .option('--from <time>', 'start: a date (00:00 UTC), an ISO instant or Unix seconds (default: all data)')
+    .option('--until <time>', 'end, exclusive (a date means the end of that UTC day)')
+    .option('--json', 'print { entities, outages, comparison, changes } as one JSON document')
+    .action(async (flags: DetectFlags) => {
+      const entity = entityFlag(flags.entity);
+      const from = ctx.time('--from', flags.from, 'start');
+      const until = ctx.time('--until', flags.until, 'end');
+      if (from !== undefined && until !== undefined && !(until > from)) throw new UsageError('--until must be after --from');
+      const config = ctx.config();
+      const log = ctx.log();
+      const store = ctx.store();
+      const r = detectAndStore(store, { entity, from, until, config, log });
+      await deliverConfigured(store.db, detectorConfigFrom(config).alerts, log, packageVersion());
+      const count = (s: string) => r.comparison.filter((c) => c.status === s).length;
+      if (flags.json) {
+        ctx.json({
+          entities: r.entities,
+          outages: r.outages.map(outageToJson),
+          comparison: r.comparison.map((c) => ({
+            entity: c.entity,
+            status: c.status,
+            outage: c.outage && { start: isoUtc(c.outage.start), end: isoUtc(c.outage.end), kind: c.outage.kind },
+            sourceEvent: c.sourceEvent && { ...c.sourceEvent, start: isoUtc(c.sourceEvent.start), end: c.sourceEvent.end === null ? null : isoUtc(c.sourceEvent.end) },
+          })),
+          changes: r.changes.filter((c) => c.announced).map((c) => c.payload),
+        });
+        return;
+      }
+      ctx.table(
+        r.outages.map((o) => ({ entity: o.entity, kind: o.kind, severity: o.severity, start: isoUtc(o.start), end: o.open ? `${isoUtc(o.end)} (open)` : isoUtc(o.end), score: Math.round(o.score), signals: [...new Set(o.signals.map((s) => s.signal))].join(' '), targets: o.targets.join(' ') })),
+        ['entity', 'kind', 'severity', 'start', 'end', 'score', 'signals', 'targets'],
+      );
+      ctx.out(`${r.entities} entities, ${r.outages.length} outages; against source events: ${count('agree')} agree, ${count('only-source')} only in a source, ${count('only-detected')} only detected`);
     });
 }

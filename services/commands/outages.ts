@@ -1,15 +1,61 @@
 import type { Command } from 'commander';
+import { listOutages } from '../../db/outages.js';
 import type { CliContext } from '../cli/context.js';
+import { outageToJson } from '../detector/json.js';
+import type { OutageKind } from '../detector/model.js';
+import { UsageError } from '../errors.js';
+import { isoUtc } from '../util/time.js';
+import { entityFlag } from './detect.js';
 
-// Slot: `outagewatch outages` is built by its own issue; until then it says so and exits 1.
-export function register(program: Command, _ctx: CliContext): void {
+const KINDS: OutageKind[] = ['connectivity', 'service-blocking', 'both'];
+
+interface OutagesFlags {
+  entity?: string;
+  country?: string;
+  from?: string;
+  until?: string;
+  kind?: string;
+  json?: boolean;
+}
+
+/** `outagewatch outages [--entity] [--country] [--from --until] [--kind] [--json]`: the stored detections. */
+export function register(program: Command, ctx: CliContext): void {
   program
     .command('outages')
-    .description('(not available yet)')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => {
-      process.stderr.write('outagewatch outages is not available in this version yet\n');
-      process.exitCode = 1;
+    .description('list detected outages (overlapping --from/--until), oldest first')
+    .option('--entity <type:code>', 'only this entity, e.g. country:KZ')
+    .option('--country <CC>', 'every entity of this country (the country, its regions and networks)')
+    .option('--from <time>', 'start: a date (00:00 UTC), an ISO instant or Unix seconds')
+    .option('--until <time>', 'end, exclusive (a date means the end of that UTC day)')
+    .option('--kind <kind>', `one of ${KINDS.join(', ')}`)
+    .option('--json', 'print one JSON array (the /api/outages shape)')
+    .action((flags: OutagesFlags) => {
+      const entity = entityFlag(flags.entity);
+      const from = ctx.time('--from', flags.from, 'start');
+      const until = ctx.time('--until', flags.until, 'end');
+      if (from !== undefined && until !== undefined && !(until > from)) throw new UsageError('--until must be after --from');
+      if (flags.kind !== undefined && !KINDS.includes(flags.kind as OutageKind)) throw new UsageError(`--kind: must be one of ${KINDS.join(', ')}`);
+      if (flags.country !== undefined && !/^[A-Za-z]{2}$/.test(flags.country)) throw new UsageError('--country: a two-letter ISO 3166-1 code, e.g. KZ');
+      const store = ctx.readStore();
+      const list = listOutages(store.db, { entity, country: flags.country, from, until, kind: flags.kind as OutageKind | undefined });
+      if (flags.json) {
+        ctx.json(list.map(outageToJson));
+        return;
+      }
+      ctx.table(
+        list.map((o) => ({
+          id: o.id,
+          entity: o.entity,
+          kind: o.kind,
+          severity: o.severity,
+          start: isoUtc(o.start),
+          end: o.open ? `${isoUtc(o.end)} (open)` : isoUtc(o.end),
+          hours: Math.round(((o.end - o.start) / 3600) * 10) / 10,
+          score: Math.round(o.score),
+          signals: [...new Set(o.signals.map((s) => s.signal))].join(' '),
+          targets: o.targets.join(' '),
+        })),
+        ['id', 'entity', 'kind', 'severity', 'start', 'end', 'hours', 'score', 'signals', 'targets'],
+      );
     });
 }

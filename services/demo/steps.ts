@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { SqliteStore } from '../../db/store.js';
 import type { Config } from '../config.js';
 import { seedCalendar } from '../calendar/seed.js';
+import { detectDemoStep } from '../detector/hooks.js';
 
 export interface DemoContext {
   store: SqliteStore;
@@ -20,4 +21,6 @@ export const DEMO_STEPS: Array<{ name: string; run(ctx: DemoContext): Promise<st
       return `calendar: ${r.total} seed events (${r.inserted} new, ${r.updated} updated, ${r.unchanged} unchanged${r.keptUser.length ? `, ${r.keptUser.length} left to the user` : ''})`;
     },
   },
+  // keep detection LAST: it runs over everything the steps above loaded
+  detectDemoStep,
 ];

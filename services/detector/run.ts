@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { listOutages, replaceOutages } from '../../db/outages.js';
 import type { SqliteStore, SourceEventRow } from '../../db/store.js';
 import { formatEntity, parseEntity } from '../../db/entities.js';
+import { calendarFinder, watchedFilter } from '../alerts/context.js';
 import { recordOutageChanges, type AlertChange, type CalendarRef } from '../alerts/changes.js';
 import { webhooksFrom } from '../alerts/config.js';
 import type { Config } from '../config.js';
@@ -49,15 +50,6 @@ function lookback(name: string, cfg: DetectorConfig): number {
   return (rule.baseline === 'seasonal' ? rule.period * (rule.seasons + 1) : rule.window) + 3600;
 }
 
-function watchedFn(config: Config | undefined, cfg: DetectorConfig): (entity: string) => boolean {
-  let list = cfg.watch;
-  const fromCollection = (config?.collection as { entities?: unknown } | undefined)?.entities;
-  if (!list && Array.isArray(fromCollection) && fromCollection.every((e) => typeof e === 'string')) list = fromCollection as string[];
-  if (!list) return () => true;
-  const set = new Set(list.map((e) => formatEntity(parseEntity(e))));
-  return (entity) => set.has(entity);
-}
-
 function compare(entity: string, outages: readonly Outage[], events: readonly SourceEventRow[]): Comparison[] {
   const out: Comparison[] = [];
   const matched = new Set<number>();
@@ -87,7 +79,8 @@ function compare(entity: string, outages: readonly Outage[], events: readonly So
 export function detectAndStore(store: SqliteStore, opts: DetectOptions = {}): DetectResult {
   const cfg = detectorConfigFrom(opts.config);
   const webhooks = webhooksFrom(opts.config);
-  const watched = watchedFn(opts.config, cfg);
+  const watched = watchedFilter(store, opts.config, cfg);
+  const findEvent = opts.findEvent ?? calendarFinder(store);
   const now = opts.now ?? nowSeconds();
   const log = opts.log;
   const entities = opts.entity ? [formatEntity(parseEntity(opts.entity))] : [...new Set(store.listSignals().map((s) => s.entity))];
@@ -132,7 +125,7 @@ export function detectAndStore(store: SqliteStore, opts: DetectOptions = {}): De
     const stored = replaceOutages(store.db, entity, rangeFrom, rangeUntil, inRange, now);
     log?.debug({ entity, signals: named.length, outages: stored.length }, 'detection done');
     result.outages.push(...stored);
-    result.changes.push(...recordOutageChanges(store.db, stored, { now, maxAge: cfg.alerts.maxAge, webhooks, watched, findEvent: opts.findEvent, log }));
+    result.changes.push(...recordOutageChanges(store.db, stored, { now, maxAge: cfg.alerts.maxAge, webhooks, watched, findEvent, log }));
   }
   return result;
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { SqliteStore } from '../../db/store.js';
 import type { Config } from '../config.js';
+import { detectAfterCollect } from '../detector/hooks.js';
 
 export interface AfterCollectContext {
   store: SqliteStore;
@@ -13,4 +14,4 @@ export interface AfterCollectContext {
 }
 
 /** Run after each successful collection by the daemon (e.g. detection and live alerts). */
-export const AFTER_COLLECT_HOOKS: Array<{ name: string; run(ctx: AfterCollectContext): void | Promise<void> }> = [];
+export const AFTER_COLLECT_HOOKS: Array<{ name: string; run(ctx: AfterCollectContext): void | Promise<void> }> = [detectAfterCollect];

@@ -1,0 +1,25 @@
+import { deliverConfigured } from '../alerts/webhooks.js';
+import type { DemoContext } from '../demo/steps.js';
+import type { AfterCollectContext } from '../scheduler/hooks.js';
+import { detectorConfigFrom } from './config.js';
+import { detectAndStore } from './run.js';
+
+/** After each collection the daemon detects over the collected window (with the history baselines need), then sends due webhooks. */
+export const detectAfterCollect = {
+  name: 'detect',
+  async run(ctx: AfterCollectContext): Promise<void> {
+    const r = detectAndStore(ctx.store, { entity: ctx.entity, from: ctx.from, until: ctx.until, config: ctx.config, log: ctx.log });
+    ctx.log.debug({ collector: ctx.collector, entity: ctx.entity, outages: r.outages.length, changes: r.changes.length }, 'detection after collection');
+    await deliverConfigured(ctx.store.db, detectorConfigFrom(ctx.config).alerts, ctx.log);
+  },
+};
+
+/** The demo's last step: detection over everything the demo loaded. */
+export const detectDemoStep = {
+  name: 'detect',
+  run({ store, config, log }: DemoContext): string {
+    const r = detectAndStore(store, { config, log });
+    const kinds = ['connectivity', 'service-blocking', 'both'].map((k) => `${r.outages.filter((o) => o.kind === k).length} ${k}`).join(', ');
+    return `detect: ${r.entities} entities, ${r.outages.length} outages (${kinds})`;
+  },
+};
