@@ -1,0 +1,92 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { listOutages, getOutage } from '../../../db/outages.js';
+import type { SqliteStore } from '../../../db/store.js';
+import { main } from '../../../services/cli.js';
+import { configSchema } from '../../../services/config.js';
+import { detectAndStore } from '../../../services/detector/run.js';
+import { tsAt } from '../../../services/detector/series.js';
+import { tempStore } from '../../helpers.js';
+import { readMonash } from './monash.js';
+
+const utc = (s: string) => Date.parse(s) / 1000;
+const { mean } = readMonash();
+const points = Array.from(mean.values, (v, i) => [tsAt(mean, i), Number.isNaN(v) ? null : v] as const);
+
+function load(store: SqliteStore, upTo = Infinity) {
+  const pts = points.filter(([t]) => t < upTo);
+  store.writeWindow({
+    collector: 'test',
+    entity: 'country:IR',
+    from: pts[0]![0],
+    until: pts.at(-1)![0] + 3600,
+    series: [{ signal: { name: 'custom.connectivity', step: 3600 }, points: pts }],
+  });
+}
+
+async function cli(args: string[]) {
+  let out = '';
+  let err = '';
+  const io = { stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream, stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream };
+  const code = await main(['--log-level', 'silent', ...args], io);
+  return { code, out, err };
+}
+
+describe('detectAndStore and the CLI', () => {
+  let t: ReturnType<typeof tempStore>;
+  beforeEach(() => {
+    t = tempStore();
+  });
+  afterEach(() => t.cleanup());
+
+  it('stores the Iranian blackout, compares it with source events, and is idempotent', () => {
+    load(t.store);
+    t.store.writeWindow({
+      collector: 'test',
+      entity: 'country:IR',
+      from: utc('2019-11-10T00:00:00Z'),
+      until: utc('2019-11-21T00:00:00Z'),
+      series: [],
+      sourceEvents: [
+        { source: 'ioda', externalId: 'a', entity: 'country:IR', start: utc('2019-11-16T16:00:00Z'), end: utc('2019-11-21T00:00:00Z'), title: 'IODA outage', url: 'https://ioda.example/a', raw: {} },
+        { source: 'ioda', externalId: 'b', entity: 'country:IR', start: utc('2019-11-12T03:00:00Z'), end: utc('2019-11-12T04:00:00Z'), raw: {} },
+      ],
+    });
+    const config = configSchema.parse({});
+    const first = detectAndStore(t.store, { config });
+    expect(first.entities).toBe(1);
+    expect(first.outages).toHaveLength(1);
+    const o = first.outages[0]!;
+    expect(o.start).toBe(utc('2019-11-16T17:30:00Z'));
+    expect(o.kind).toBe('connectivity');
+    expect(o.evidence.some((e) => e.url === 'https://ioda.example/a')).toBe(true);
+    expect(first.comparison.map((c) => c.status).sort()).toEqual(['agree', 'only-source']);
+    const again = detectAndStore(t.store, { config });
+    const again2 = detectAndStore(t.store, { config, from: utc('2019-11-16T00:00:00Z'), until: utc('2019-11-18T00:00:00Z') });
+    const stored = listOutages(t.store.db);
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ start: o.start, end: o.end, kind: o.kind, open: true });
+    expect(again.outages[0]!.start).toBe(o.start);
+    expect(again2.outages[0]!.start).toBe(o.start);
+    expect(getOutage(t.store.db, stored[0]!.id!)?.entity).toBe('country:IR');
+    expect(listOutages(t.store.db, { country: 'IR', kind: 'service-blocking' })).toEqual([]);
+    expect(listOutages(t.store.db, { from: utc('2019-11-10T00:00:00Z'), until: utc('2019-11-16T00:00:00Z') })).toEqual([]);
+  });
+
+  it('`detect` then `outages --json` print the documented shape; bad flags exit 2', async () => {
+    load(t.store);
+    t.store.close();
+    const d = await cli(['--db', t.path, 'detect', '--entity', 'country:IR']);
+    expect(d.code).toBe(0);
+    expect(d.out).toContain('1 entities, 1 outages');
+    const r = await cli(['--db', t.path, 'outages', '--json', '--country', 'IR']);
+    expect(r.code).toBe(0);
+    const list = JSON.parse(r.out) as Array<Record<string, unknown>>;
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ entity: 'country:IR', kind: 'connectivity', severity: 'critical', start: '2019-11-16T17:30:00Z', open: true });
+    expect(Object.keys(list[0]!).sort()).toEqual(['durationSeconds', 'end', 'entity', 'evidence', 'id', 'kind', 'open', 'score', 'severity', 'signals', 'start', 'targets'].sort());
+    expect((await cli(['--db', t.path, 'outages', '--kind', 'outage'])).code).toBe(2);
+    expect((await cli(['--db', t.path, 'detect', '--entity', 'planet:earth'])).code).toBe(2);
+    const none = await cli(['--db', t.path, 'outages', '--json', '--until', '2019-11-15']);
+    expect(JSON.parse(none.out)).toEqual([]);
+  });
+});
