@@ -177,3 +177,10 @@ export function listReferenceLists(db: Db): ReferenceListRow[] {
     .map((n) => getReferenceList(db, n))
     .filter((x): x is ReferenceListRow => x !== null);
 }
+
+/** True when the list exists (false also on a database the 0040 migration has not reached). */
+export function referenceListExists(db: Db, name: string): boolean {
+  const t = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'reference_lists'").get();
+  if (!t?.n) return false;
+  return getReferenceList(db, name) !== null;
+}

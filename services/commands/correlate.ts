@@ -1,15 +1,168 @@
 import type { Command } from 'commander';
+import { referenceListExists } from '../../db/reference.js';
 import type { CliContext } from '../cli/context.js';
+import { correlateCountries, correlateEvent, parseOutageSource, type CorrelateOptions, type CountryCorrelationJson, type EventCorrelationJson } from '../correlator/assemble.js';
+import { correlatorConfig, referenceConfig } from '../correlator/config.js';
+import { AppError, UsageError } from '../errors.js';
+import { parseDuration, TimeParseError } from '../util/time.js';
 
-// Slot: `outagewatch correlate` is built by its own issue; until then it says so and exits 1.
-export function register(program: Command, _ctx: CliContext): void {
+interface Flags {
+  event?: string;
+  country?: string;
+  lead?: string;
+  lag?: string;
+  from?: string;
+  until?: string;
+  outages?: string;
+  surrogates?: string;
+  seed?: string;
+  method?: string;
+  json?: boolean;
+}
+
+function duration(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  try {
+    return parseDuration(v);
+  } catch (err) {
+    if (err instanceof TimeParseError) throw new UsageError(`${flag}: ${err.message}`);
+    throw err;
+  }
+}
+
+function int(flag: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`${flag}: must be a whole number ≥ ${min}`);
+  return Number(v);
+}
+
+const hours = (s: number) => `${s < 0 ? '−' : '+'}${Math.round((Math.abs(s) / 3600) * 10) / 10} h`;
+const fmtP = (p: number | null) => (p === null ? 'n/a' : p < 0.0001 ? p.toExponential(2) : String(Math.round(p * 10000) / 10000));
+
+function printEvent(ctx: CliContext, c: EventCorrelationJson): void {
+  const d = (s: number) => `${Math.round((s / 86400) * 100) / 100}d`;
+  ctx.out(`${c.event.id} — ${c.event.title} (${c.event.country})`);
+  ctx.out(`event   ${c.event.start} → ${c.event.end} (announced in ${c.event.tz})`);
+  ctx.out(`window  ${c.window.from} → ${c.window.until} (lead ${d(c.window.leadSeconds)}, lag ${d(c.window.lagSeconds)}); outages from ${c.outageInput}`);
+  ctx.out(`verdict ${c.verdict.label} (connectivity: ${c.verdict.connectivity}, services: ${c.verdict.services})${c.synthetic ? ' — on SYNTHETIC demo data' : ''}`);
+  ctx.out('');
+  ctx.out('outages in the window:');
+  ctx.table(
+    c.outages.map((o) => ({ id: o.id, entity: o.entity, kind: o.kind, start: o.start, end: o.openEnded ? `${o.end} (open-ended)` : o.end, onset: hours(o.onsetSeconds), depth: o.depth, score: o.score, signals: o.signals.join(' ') })),
+    ['id', 'entity', 'kind', 'start', 'end', 'onset', 'depth', 'score', 'signals'],
+  );
+  if (c.sourceEvents.length) {
+    ctx.out('');
+    ctx.out('declared by sources:');
+    ctx.table(c.sourceEvents.map((e) => ({ source: e.source, entity: e.entity, kind: e.kind, start: e.start, end: e.end, onset: hours(e.onsetSeconds), title: e.title })));
+  }
+  ctx.out('');
+  ctx.out('coverage:');
+  ctx.table(
+    c.coverage.map((x) => ({ source: x.source, data: x.hadData ? 'yes' : 'no', share: `${Math.round(x.fraction * 100)}%`, axes: x.axes.join(' '), why: x.reason ?? '' })),
+    ['source', 'data', 'share', 'axes', 'why'],
+  );
+  ctx.out('');
+  const s = c.significance;
+  if (s.p === null) ctx.out(`significance: not computable (${s.note ?? 'no data'})`);
+  else
+    ctx.out(
+      `significance: p = ${fmtP(s.p)} — window depth ${s.observed} ranked against ${s.windows} ordinary windows of the same length (${s.atLeastAsDeep} at least as deep); smallest attainable p ${fmtP(s.smallestAttainableP)}${s.note ? `; ${s.note}` : ''}`,
+    );
+}
+
+function printCountry(ctx: CliContext, c: CountryCorrelationJson): void {
+  ctx.out(`${c.country}: ${c.range ? `${c.range.from} → ${c.range.until}` : 'no data'}; outages from ${c.outageInput}`);
+  ctx.table(
+    c.events.map((e) => ({ id: e.id, start: e.start, verdict: e.verdict.label, outages: e.outages, 'first onset': e.firstOnsetSeconds === null ? '' : hours(e.firstOnsetSeconds), p: fmtP(e.p) })),
+    ['id', 'start', 'verdict', 'outages', 'first onset', 'p'],
+  );
+  ctx.out('');
+  const st = c.stats;
+  ctx.out(`set statistics: ${st.method.surrogate}${st.exhaustive ? ' (every distinct shift)' : ''}, B = ${st.B}, seed ${st.seed}; smallest attainable p ${fmtP(st.smallestAttainableP)}; ${st.method.multipleTesting}`);
+  ctx.table(
+    st.tests.map((t) => ({
+      test: t.name,
+      days: t.days,
+      events: t.eventsAssessable,
+      'trigger rate': t.trigger.rate,
+      expected: t.trigger.expected,
+      'p poisson': fmtP(t.trigger.p),
+      'p surrogate': fmtP(t.trigger.surrogateP),
+      q: fmtP(t.trigger.q),
+      'precursor rate': t.precursor.rate,
+      'p surr.': fmtP(t.precursor.surrogateP),
+      'q ': fmtP(t.precursor.q),
+    })),
+  );
+  if (st.note) ctx.out(`note: ${st.note}`);
+}
+
+/** `outagewatch correlate --event ID | --country CC[,CC…] [--lead 1d --lag 2d] [--outages reference:NAME] [--json]` */
+export function register(program: Command, ctx: CliContext): void {
   program
     .command('correlate')
-    .description('(not available yet)')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => {
-      process.stderr.write('outagewatch correlate is not available in this version yet\n');
-      process.exitCode = 1;
+    .description('line outages and blocking up against a calendar event (--event) or a country calendar (--country), with statistics')
+    .option('--event <id>', 'one calendar event, e.g. kz-2016-05-21-land-protests')
+    .option('--country <CC>', 'every event of a country (comma-separated for several, with Benjamini–Hochberg across them)')
+    .option('--lead <duration>', 'window opens this long before the event start (default 1d)')
+    .option('--lag <duration>', 'window closes this long after the event end (default 2d)')
+    .option('--from <time>', 'with --country: start of the period tested')
+    .option('--until <time>', 'with --country: end of the period tested')
+    .option('--outages <input>', '"detected" (default) or reference:NAME (a list imported with `reference import`)')
+    .option('--surrogates <B>', 'surrogates for the set test (default 9999)')
+    .option('--seed <n>', 'seed of the surrogates (default 1)')
+    .option('--method <m>', 'circular-shift (default) or block-permutation')
+    .option('--json', 'print one JSON document (the /api shape)')
+    .action((flags: Flags) => {
+      if (!flags.event === !flags.country) throw new UsageError('give exactly one of --event ID or --country CC');
+      const cfg = correlatorConfig(ctx.config());
+      const ref = referenceConfig(ctx.config());
+      if (flags.method !== undefined && flags.method !== 'circular-shift' && flags.method !== 'block-permutation') throw new UsageError('--method: circular-shift or block-permutation');
+      let outages;
+      try {
+        outages = parseOutageSource(flags.outages);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      const opts: CorrelateOptions = {
+        lead: duration('--lead', flags.lead) ?? cfg.lead,
+        lag: duration('--lag', flags.lag) ?? cfg.lag,
+        outages,
+        openEndedSeconds: ref.openEndedDefault,
+        B: int('--surrogates', flags.surrogates, 1) ?? cfg.surrogates,
+        seed: int('--seed', flags.seed, 0) ?? cfg.seed,
+        method: (flags.method as CorrelateOptions['method']) ?? cfg.method,
+        blockDays: cfg.blockDays,
+        minCoverage: cfg.minCoverage,
+        from: ctx.time('--from', flags.from, 'start'),
+        until: ctx.time('--until', flags.until, 'end'),
+      };
+      if (opts.from !== undefined && opts.until !== undefined && !(opts.until > opts.from)) throw new UsageError('--until must be after --from');
+      const store = ctx.readStore();
+      if (outages.type === 'reference') {
+        if (!referenceListExists(store.db, outages.list)) throw new UsageError(`reference list "${outages.list}" not found (run \`outagewatch reference import\` first)`);
+      }
+      if (flags.event) {
+        let c: EventCorrelationJson;
+        try {
+          c = correlateEvent(store, flags.event, opts);
+        } catch (err) {
+          if (err instanceof AppError && err.code === 'NOT_FOUND') throw new UsageError(`--event: ${err.message} (see \`outagewatch calendar list\`)`);
+          throw err;
+        }
+        if (flags.json) ctx.json(c);
+        else printEvent(ctx, c);
+        return;
+      }
+      const countries = flags.country!.split(',').map((s) => s.trim().toUpperCase());
+      for (const cc of countries) if (!/^[A-Z]{2}$/.test(cc)) throw new UsageError(`--country: "${cc}" is not a two-letter ISO 3166-1 code`);
+      const out = correlateCountries(store, countries, opts);
+      if (flags.json) ctx.json(out.length === 1 ? out[0] : out);
+      else
+        out.forEach((c, i) => {
+          if (i) ctx.out('');
+          printCountry(ctx, c);
+        });
     });
 }
