@@ -1,15 +1,50 @@
 import type { Command } from 'commander';
+import { reportJsonSchema } from '../report/model.js';
+import { gatherReport } from '../report/gather.js';
+import { REPORT_FORMATS, writeReport, type ReportFormat } from '../report/write.js';
 import type { CliContext } from '../cli/context.js';
+import { UsageError } from '../errors.js';
+import { packageVersion } from '../util/package-root.js';
+import { nowSeconds, parseDuration } from '../util/time.js';
 
-// Slot: `outagewatch report` is built by its own issue; until then it says so and exits 1.
-export function register(program: Command, _ctx: CliContext): void {
+export function register(program: Command, ctx: CliContext): void {
   program
     .command('report')
-    .description('(not available yet)')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => {
-      process.stderr.write('outagewatch report is not available in this version yet\n');
-      process.exitCode = 1;
+    .description('write a citable outage report for a calendar event or a country and range')
+    .option('--event <id>', 'calendar event id, e.g. kz-2016-05-21-land-protests')
+    .option('--country <cc>', 'country (ISO 3166-1 alpha-2), with --from and --until')
+    .option('--from <time>', 'start of the range (a date alone = 00:00 UTC)')
+    .option('--until <time>', 'end of the range (a date alone = the end of that UTC day)')
+    .option('--lead <duration>', 'window opens this long before the event start', '1d')
+    .option('--lag <duration>', 'window closes this long after the event end', '2d')
+    .option('--format <list>', `comma list of ${REPORT_FORMATS.join(',')}`, 'md,html,csv,json')
+    .option('--out <dir>', 'output folder', './reports')
+    .option('--json-schema', 'print the JSON Schema of the JSON report and exit')
+    .action((opts: { event?: string; country?: string; from?: string; until?: string; lead: string; lag: string; format: string; out: string; jsonSchema?: boolean }) => {
+      if (opts.jsonSchema) {
+        ctx.json(reportJsonSchema());
+        return;
+      }
+      const formats = opts.format.split(',').map((f) => f.trim().toLowerCase()).filter(Boolean);
+      const bad = formats.find((f) => !(REPORT_FORMATS as readonly string[]).includes(f));
+      if (bad || formats.length === 0) throw new UsageError(`--format: "${bad ?? ''}" is not one of ${REPORT_FORMATS.join(', ')}`);
+      if (!opts.event && !opts.country) throw new UsageError('give --event ID, or --country CC with --from and --until');
+      if (opts.event && opts.country) throw new UsageError('give either --event or --country, not both');
+      if (opts.country && (!opts.from || !opts.until)) throw new UsageError('--country needs --from and --until');
+      if (opts.country && !/^[A-Za-z]{2}$/.test(opts.country)) throw new UsageError(`--country: "${opts.country}" is not a two-letter country code`);
+      let lead: number;
+      let lag: number;
+      try {
+        lead = parseDuration(opts.lead);
+        lag = parseDuration(opts.lag);
+      } catch (err) {
+        throw new UsageError(`--lead/--lag: ${(err as Error).message}`);
+      }
+      const from = ctx.time('--from', opts.from, 'start');
+      const until = ctx.time('--until', opts.until, 'end');
+      if (from !== undefined && until !== undefined && until <= from) throw new UsageError('--until must be after --from');
+      const store = ctx.store();
+      const data = gatherReport(store, { eventId: opts.event, country: opts.country, from, until, lead, lag }, { version: packageVersion(), now: nowSeconds() });
+      for (const path of writeReport(data, formats as ReportFormat[], opts.out)) ctx.out(path);
     });
 }

@@ -1,0 +1,354 @@
+import { createHash } from 'node:crypto';
+import { DateTime } from 'luxon';
+import { getEvent, listEvents } from '../../db/calendar.js';
+import { listOutages } from '../../db/outages.js';
+import { listReferenceOutages, referenceListNames } from '../../db/reference.js';
+import type { SignalRow, SqliteStore } from '../../db/store.js';
+import { correlateEvent, correlateCountry, correlateRange } from '../correlator/assemble.js';
+import type { SourceCoverage } from '../correlator/coverage.js';
+import type { Verdict } from '../correlator/model.js';
+import type { ProtestEvent } from '../calendar/model.js';
+import type { Outage } from '../detector/model.js';
+import { notFound } from '../errors.js';
+import { evidenceLinks } from '../evidence/links.js';
+import { isoUtc } from '../util/time.js';
+import { duration, num, pValue, signedDuration } from './format.js';
+import type { ReportData } from './model.js';
+
+const DAY = 86400;
+
+export interface ReportRequest {
+  eventId?: string;
+  country?: string;
+  from?: number;
+  until?: number;
+  lead?: number;
+  lag?: number;
+  /** surrogates for the set statistics of a country report */
+  B?: number;
+  seed?: number;
+}
+
+export interface GatherOptions {
+  version: string;
+  /** generated-at, Unix seconds (injected so tests are stable) */
+  now: number;
+}
+
+const localIso = (ts: number, tz: string) => DateTime.fromSeconds(ts, { zone: tz }).toISO({ suppressMilliseconds: true }) ?? isoUtc(ts);
+
+const median = (xs: number[]): number | null => {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
+
+export const LICENCES: ReportData['licences'] = [
+  { source: 'IODA', licence: 'IODA terms of use (research use; acknowledge IODA)', attribution: 'Internet Outage Detection and Analysis (IODA), Internet Intelligence Lab, Georgia Institute of Technology — https://ioda.inetintel.cc.gatech.edu' },
+  { source: 'OONI', licence: 'CC BY-NC-SA 4.0', attribution: 'Open Observatory of Network Interference (OONI) — https://ooni.org/data' },
+  { source: 'RIPEstat', licence: 'RIPE NCC RIPEstat terms and conditions (attribution)', attribution: 'RIPE NCC RIPEstat — https://stat.ripe.net' },
+  { source: 'Cloudflare Radar', licence: 'CC BY-NC 4.0', attribution: 'Cloudflare Radar — https://radar.cloudflare.com' },
+  { source: 'Access Now #KeepItOn STOP', licence: 'Access Now STOP dataset terms (cite Access Now)', attribution: 'Access Now, #KeepItOn Shutdown Tracker Optimization Project (STOP) — https://www.accessnow.org/keepiton' },
+];
+
+interface Scope {
+  kind: 'event' | 'country';
+  entity: string;
+  country: string;
+  tz: string;
+  event: ProtestEvent | null;
+  window: { from: number; until: number; lead: number; lag: number };
+  display: { from: number; until: number };
+}
+
+function resolveScope(store: SqliteStore, req: ReportRequest): Scope {
+  if (req.eventId) {
+    const e = getEvent(store.db, req.eventId);
+    if (!e) throw notFound(`calendar event ${req.eventId}`);
+    const lead = req.lead ?? DAY;
+    const lag = req.lag ?? 2 * DAY;
+    const window = { from: e.start - lead, until: e.end + lag, lead, lag };
+    return { kind: 'event', entity: `country:${e.country}`, country: e.country, tz: e.tz, event: e, window, display: { from: window.from - 2 * DAY, until: window.until + 2 * DAY } };
+  }
+  if (!req.country || req.from === undefined || req.until === undefined) throw new Error('a report needs --event ID, or --country CC with --from and --until');
+  const country = req.country.toUpperCase();
+  const tz = listEvents(store.db, { country })[0]?.tz ?? 'UTC';
+  const window = { from: req.from, until: req.until, lead: 0, lag: 0 };
+  return { kind: 'country', entity: `country:${country}`, country, tz, event: null, window, display: { from: req.from, until: req.until } };
+}
+
+class RowHasher {
+  private readonly h = createHash('sha256');
+  rows = 0;
+  add(kind: string, row: unknown): void {
+    this.h.update(`${kind}\t${JSON.stringify(row)}\n`);
+    this.rows++;
+  }
+  digest(): string {
+    return this.h.digest('hex');
+  }
+}
+
+/** Reads everything a report needs from the store; the result is rendered by the format modules. */
+export function gatherReport(store: SqliteStore, req: ReportRequest, opts: GatherOptions): ReportData {
+  const s = resolveScope(store, req);
+  const hasher = new RowHasher();
+  const { from: wFrom, until: wUntil } = s.window;
+
+  // correlation: verdict, coverage, significance
+  let verdict: Verdict;
+  let coverage: SourceCoverage[];
+  let statistics: ReportData['statistics'];
+  const outageOnset = new Map<number, number>();
+  if (s.event) {
+    const c = correlateEvent(store, s.event.id, { lead: s.window.lead, lag: s.window.lag });
+    verdict = c.verdict;
+    coverage = c.coverage;
+    for (const o of c.outages) if (typeof o.id === 'number') outageOnset.set(o.id, o.onsetSeconds);
+    const sig = c.significance;
+    statistics = {
+      method: 'exact permutation: the window’s deepest loss ranked among all windows of the same length on the same entity’s ordinary days (no calendar event)',
+      p: c.p,
+      smallestAttainableP: sig.smallestAttainableP,
+      details: { statistic: sig.statistic, observedDepth: sig.observed, comparableWindows: sig.windows, atLeastAsDeep: sig.atLeastAsDeep, history: sig.history, note: sig.note },
+      text:
+        c.p === null
+          ? `No p-value: ${sig.note ?? 'the history does not allow a comparison'}.`
+          : `Of ${sig.windows} windows of the same length on ordinary days, ${sig.atLeastAsDeep} were at least as deep as this one: p = ${pValue(c.p)} (the smallest p this history allows is ${pValue(sig.smallestAttainableP)}).${c.p <= 0.05 ? ' That is unlikely to be chance at the 5% level.' : ' That is not unusual for this network: it could be chance.'}`,
+    };
+  } else {
+    const r = correlateRange(store, s.country, wFrom, wUntil);
+    verdict = r.verdict;
+    coverage = r.coverage;
+    const set = correlateCountry(store, s.country, { from: wFrom, until: wUntil, B: req.B ?? 999, seed: req.seed ?? 1 });
+    const first = set.stats.tests[0];
+    statistics = {
+      method: `event coincidence analysis of the country’s calendar (${set.stats.method.analytic}) with a ${set.stats.method.surrogate} surrogate test`,
+      p: first?.trigger.p ?? null,
+      smallestAttainableP: set.stats.smallestAttainableP,
+      details: { events: set.events.length, B: set.stats.B, seed: set.stats.seed, tests: set.stats.tests, correction: set.stats.method.multipleTesting, note: set.stats.note },
+      text:
+        set.events.length === 0
+          ? 'No calendar event of this country falls in the range, so there is no coincidence statistic.'
+          : `${set.events.length} calendar event(s) in the range; ${first ? `trigger coincidence rate ${first.trigger.k}/${first.trigger.n} (analytic p = ${pValue(first.trigger.p)}, surrogate p = ${pValue(first.trigger.surrogateP)})` : 'no test could be run'}.${set.stats.note ? ` ${set.stats.note}` : ''}`,
+    };
+  }
+
+  // outages of the entity (and its networks) in the window
+  const outages: Outage[] = listOutages(store.db, { country: s.country, from: wFrom, until: wUntil });
+  for (const o of outages) hasher.add('outage', o);
+  const outageRows: ReportData['outages'] = outages.map((o) => ({
+    id: o.id ?? null,
+    entity: o.entity,
+    kind: o.kind,
+    severity: o.severity,
+    start: isoUtc(o.start),
+    end: isoUtc(o.end),
+    startLocal: localIso(o.start, s.tz),
+    endLocal: localIso(o.end, s.tz),
+    durationSeconds: o.end - o.start,
+    onsetSeconds: s.event ? (o.id !== undefined && outageOnset.has(o.id) ? outageOnset.get(o.id)! : o.start - s.event.start) : null,
+    signals: o.signals.map((x) => x.signal),
+    targets: o.targets,
+    depth: round(o.signals.reduce((m, x) => Math.max(m, x.depth), 0)),
+    score: round(o.score, 2),
+  }));
+  const blockedTargets = [...new Set(outages.filter((o) => o.kind !== 'connectivity').flatMap((o) => o.targets))].sort();
+
+  // source events, compared with detections
+  const countryEntities = new Set([s.entity, ...store.listEntities().filter((x) => x.country === s.country).map((x) => x.entity)]);
+  const sourceEvents = store.listSourceEvents({ from: wFrom, until: wUntil }).filter((e) => e.entity !== null && countryEntities.has(e.entity));
+  for (const e of sourceEvents) hasher.add('source-event', { source: e.source, id: e.externalId, start: e.start, end: e.end, raw: e.raw });
+  const sourceRows: ReportData['sourceEvents'] = sourceEvents
+    .filter((e) => e.kind !== 'anomaly-evidence')
+    .map((e) => ({
+      source: e.source,
+      id: e.externalId,
+      start: isoUtc(e.start),
+      end: e.end === null ? null : isoUtc(e.end),
+      title: e.title,
+      agreement: outages.some((o) => o.start < (e.end ?? e.start + 1) && o.end > e.start) ? ('agree' as const) : ('only-source' as const),
+    }));
+
+  // signals
+  const signals = store.listSignals(s.entity);
+  const signalRows: ReportData['signals'] = [];
+  const series: ReportData['series'] = [];
+  const ooniTargets = new Map<string, Map<string, SignalRow>>();
+  const syntheticSignals: string[] = [];
+  const histFrom = wFrom - 7 * DAY;
+  for (const sig of signals) {
+    if (sig.source === 'ooni') {
+      if (sig.target) {
+        const m = ooniTargets.get(sig.target) ?? new Map<string, SignalRow>();
+        m.set(sig.metric, sig);
+        ooniTargets.set(sig.target, m);
+      }
+      if (sig.metric !== 'anomaly_rate') continue;
+    }
+    const pts = store.readPoints(sig.id, Math.min(histFrom, s.display.from), Math.max(wUntil, s.display.until));
+    for (const p of pts) hasher.add('point', [sig.name, p.ts, p.value]);
+    const hist = pts.filter((p) => p.ts >= histFrom && p.ts < wFrom && p.value !== null).map((p) => p.value!);
+    const inWin = pts.filter((p) => p.ts >= wFrom && p.ts < wUntil);
+    const vals = inWin.filter((p) => p.value !== null).map((p) => p.value!);
+    if (pts.length === 0) continue;
+    const step = sig.step ?? (inWin.length > 1 ? inWin[1]!.ts - inWin[0]!.ts : 300);
+    const expected = Math.max(1, Math.ceil((wUntil - wFrom) / step));
+    const baseline = median(hist);
+    const min = vals.length ? Math.min(...vals) : null;
+    const isRate = sig.metric === 'anomaly_rate';
+    const diurnal = sig.source === 'ioda' && (sig.metric === 'gtr' || sig.metric === 'merit-nt');
+    let drop: number | null = null;
+    if (!isRate && baseline !== null && baseline > 0 && min !== null) {
+      if (diurnal) {
+        // daily-cycle signals: each value against the median at the same time of day over the 7 days before
+        const byTime = new Map<number, number[]>();
+        for (const p of pts) if (p.ts >= histFrom && p.ts < wFrom && p.value !== null) byTime.set(p.ts % DAY, [...(byTime.get(p.ts % DAY) ?? []), p.value]);
+        drop = 0;
+        for (const p of inWin) {
+          const b = median(byTime.get(p.ts % DAY) ?? []);
+          if (p.value !== null && b !== null && b > 0) drop = Math.max(drop, 1 - p.value / b);
+        }
+      } else drop = Math.max(0, 1 - min / baseline);
+    }
+    if (sig.synthetic && vals.length) syntheticSignals.push(sig.name);
+    signalRows.push({
+      signal: sig.name,
+      synthetic: sig.synthetic,
+      baseline: baseline === null ? null : round(baseline, 3),
+      minInWindow: min === null ? null : round(min, 3),
+      dropPercent: drop === null ? null : round(drop * 100, 1),
+      coveragePercent: round(Math.min(100, (vals.length / expected) * 100), 1),
+      points: vals.length,
+    });
+    series.push({ signal: sig.name, synthetic: sig.synthetic, points: pts.filter((p) => p.ts >= s.display.from && p.ts < s.display.until).map((p) => [isoUtc(p.ts), p.value]) });
+  }
+
+  // OONI per target and day
+  const ooni: ReportData['ooni'] = [];
+  for (const [target, metrics] of [...ooniTargets].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const daily = (metric: string) => {
+      const sig = metrics.get(metric);
+      const m = new Map<number, number>();
+      if (!sig) return m;
+      for (const r of store.readRollup(sig.id, 'daily', Math.floor(wFrom / DAY) * DAY, wUntil)) if (r.n > 0 && r.mean !== null) m.set(r.ts, r.mean * r.n);
+      return m;
+    };
+    const meas = daily('measurement_count');
+    const anom = daily('anomaly_count');
+    const conf = daily('confirmed_count');
+    const days = [...new Set([...meas.keys(), ...anom.keys(), ...conf.keys()])].sort((a, b) => a - b);
+    if (days.length === 0) continue;
+    for (const d of days) hasher.add('ooni-day', [target, d, meas.get(d) ?? null, anom.get(d) ?? null, conf.get(d) ?? null]);
+    ooni.push({ target, days: days.map((d) => ({ day: isoUtc(d).slice(0, 10), measurements: meas.get(d) ?? null, anomaly: anom.get(d) ?? null, confirmed: conf.get(d) ?? null })) });
+  }
+
+  // reference lists
+  const reference: ReportData['reference'] = [];
+  for (const list of referenceListNames(store.db)) {
+    for (const r of listReferenceOutages(store.db, { list, country: s.country, from: wFrom, until: wUntil })) {
+      hasher.add('reference', [list, r.naturalKey, r.start, r.end, r.kind]);
+      reference.push({ list, country: r.country, start: isoUtc(r.start), end: r.end === null ? null : isoUtc(r.end), kind: r.kind, source: r.source });
+    }
+  }
+
+  // evidence
+  const evidence: ReportData['evidence'] = evidenceLinks(s.entity, wFrom, wUntil, { ooniTargets: ooni.map((o) => o.target) });
+  for (const e of sourceEvents) if (e.url && /^https?:\/\//.test(e.url)) evidence.push({ source: e.source, label: `${e.source}: ${e.title ?? e.kind ?? e.externalId}`, url: e.url });
+
+  if (s.event) hasher.add('event', s.event);
+  const synthetic = { any: syntheticSignals.length > 0, signals: syntheticSignals };
+  const coverageRows = coverage.map((c) => ({ source: c.source, hasData: c.hadData, reason: c.reason }));
+  const caveats: string[] = [];
+  if (synthetic.any) caveats.push(`Synthetic (generated) data is used for ${syntheticSignals.join(', ')}: this report demonstrates the method and is not evidence.`);
+  for (const c of coverage) if (!c.hadData && c.reason) caveats.push(`${c.source}: ${c.reason}.`);
+  if (ooni.length) caveats.push('OONI anomalies are signs of possible blocking, not proof; confirmed counts come from known blockpage fingerprints. Anomaly rates from few measurements are unreliable (rates below the minimum count are left empty).');
+  caveats.push('Detected outages compare each signal with its own recent baseline; a drop can also come from measurement problems at the source. Check the evidence links.');
+
+  const title = s.event ? `Outage report: ${s.event.title}` : `Outage report: ${s.country}, ${isoUtc(wFrom).slice(0, 10)} to ${isoUtc(wUntil - 1).slice(0, 10)}`;
+  const dataHash = hasher.digest();
+  const data: ReportData = {
+    schema: 'outagewatch-report/1',
+    title,
+    scope: { kind: s.kind, entity: s.entity, country: s.country, from: isoUtc(s.display.from), until: isoUtc(s.display.until), tz: s.tz },
+    event: s.event
+      ? {
+          id: s.event.id,
+          title: s.event.title,
+          country: s.event.country,
+          kind: s.event.kind,
+          places: s.event.places.map((p) => (p.admin1 ? `${p.name} (${p.admin1})` : p.name)),
+          start: isoUtc(s.event.start),
+          end: isoUtc(s.event.end),
+          startLocal: localIso(s.event.start, s.event.tz),
+          endLocal: localIso(s.event.end, s.event.tz),
+          tz: s.event.tz,
+          sources: s.event.sources,
+          notes: s.event.notes,
+        }
+      : null,
+    window: { from: isoUtc(wFrom), until: isoUtc(wUntil), leadSeconds: s.window.lead, lagSeconds: s.window.lag },
+    verdict: { ...verdict, blockedTargets },
+    summary: [],
+    synthetic,
+    outages: outageRows,
+    sourceEvents: sourceRows,
+    signals: signalRows,
+    ooni,
+    statistics,
+    coverage: coverageRows,
+    caveats,
+    evidence,
+    reference,
+    citation: '',
+    licences: LICENCES,
+    series,
+    reproducibility: {
+      tool: 'outagewatch',
+      version: opts.version,
+      generatedAt: isoUtc(opts.now),
+      parameters: { ...(s.event ? { event: s.event.id } : { country: s.country, from: isoUtc(wFrom), until: isoUtc(wUntil) }), leadSeconds: s.window.lead, lagSeconds: s.window.lag },
+      dataHash,
+      rows: hasher.rows,
+    },
+  };
+  data.summary = summarise(data);
+  data.citation = `outagewatch ${opts.version}, “${title}”, generated ${isoUtc(opts.now)}; data: ${[...new Set(coverage.filter((c) => c.hadData).map((c) => c.source))].join(', ') || 'none'}; data hash sha256:${dataHash.slice(0, 16)}….`;
+  return data;
+}
+
+/** The summary in plain words: what, when (UTC and local), how deep, how sure, and what is missing. */
+export function summarise(r: ReportData): string[] {
+  const out: string[] = [];
+  const where = r.event ? `around “${r.event.title}” (${r.event.startLocal.slice(0, 10)}, ${r.event.tz})` : `in ${r.scope.country}`;
+  const v = r.verdict;
+  const connectivity = r.outages.filter((o) => o.kind !== 'service-blocking');
+  const blocking = r.outages.filter((o) => o.kind !== 'connectivity');
+  if (v.label === 'insufficient-data') {
+    out.push(`There is not enough data to say what happened ${where}: no source had data for the window ${r.window.from} to ${r.window.until}. This is not the same as “nothing happened”.`);
+  } else if (v.label === 'nothing-unusual') {
+    out.push(`Nothing unusual was found ${where} between ${r.window.from} and ${r.window.until}: ${v.connectivity === 'normal' ? 'the network held' : 'there is no connectivity data'}, and ${v.services === 'normal' ? 'the measured services were reachable' : 'there is no data on services (blocking cannot be ruled out)'}.`);
+  } else {
+    const parts: string[] = [];
+    if (v.connectivity === 'outage') parts.push(`a connectivity outage (the network itself went dark${connectivity.length ? ` on ${[...new Set(connectivity.flatMap((o) => o.signals))].join(', ')}` : ''})`);
+    if (v.services === 'blocking') parts.push(`service blocking${v.blockedTargets.length ? ` of ${v.blockedTargets.join(', ')}` : ''}`);
+    const held = v.connectivity === 'normal' ? ' while the network held' : v.connectivity === 'no-data' ? ' (there is no connectivity data to say whether the network held)' : '';
+    out.push(`outagewatch found ${parts.join(' and ')} ${where}${held}.`);
+    const first = [...r.outages].sort((a, b) => a.start.localeCompare(b.start))[0];
+    if (first) {
+      const onset = first.onsetSeconds === null ? '' : ` (${signedDuration(first.onsetSeconds)} relative to the event start)`;
+      out.push(`It began at ${first.start} UTC (${first.startLocal} local)${onset} and the last episode ended at ${[...r.outages].sort((a, b) => b.end.localeCompare(a.end))[0]!.end} UTC; the longest episode lasted ${duration(Math.max(...r.outages.map((o) => o.durationSeconds)))}.`);
+      const deepest = [...r.outages].sort((a, b) => b.depth - a.depth)[0]!;
+      out.push(`At its deepest, ${num(deepest.depth * 100)}% of the baseline was lost (${deepest.signals.join(', ')}).`);
+    }
+  }
+  out.push(`How sure: ${r.statistics.text}`);
+  const missing = r.coverage.filter((c) => !c.hasData);
+  if (missing.length) out.push(`Missing data: ${missing.map((c) => `${c.source}${c.reason ? ` (${c.reason})` : ''}`).join('; ')}.`);
+  if (r.reference.length) out.push(`Published lists: ${r.reference.map((x) => `${x.list} records a ${x.kind ?? 'disruption'} from ${x.start.slice(0, 10)}`).join('; ')}.`);
+  if (r.synthetic.any) out.push(`Caution: these results come from SYNTHETIC demo data (${r.synthetic.signals.join(', ')}), not from measurements.`);
+  return out;
+}
