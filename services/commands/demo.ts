@@ -1,15 +1,31 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../cli/context.js';
+import { DEMO_STEPS } from '../demo/steps.js';
+import { packageRoot } from '../util/package-root.js';
 
-// Slot: `outagewatch demo` is built by its own issue; until then it says so and exits 1.
-export function register(program: Command, _ctx: CliContext): void {
+/** `outagewatch demo`: fills the configured database for an offline tour, running DEMO_STEPS in order. */
+export function register(program: Command, ctx: CliContext): void {
   program
     .command('demo')
-    .description('(not available yet)')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => {
-      process.stderr.write('outagewatch demo is not available in this version yet\n');
-      process.exitCode = 1;
+    .description('fill the database with demo data (seeded calendar, real and SYNTHETIC series) for an offline tour')
+    .option('--json', 'print what each step did as one JSON array')
+    .action(async (flags: { json?: boolean }) => {
+      const store = ctx.store();
+      const log = ctx.log();
+      const done: Array<{ step: string; ok: boolean; message: string }> = [];
+      for (const step of DEMO_STEPS) {
+        try {
+          const message = await step.run({ store, config: ctx.config(), log, root: packageRoot() });
+          done.push({ step: step.name, ok: true, message });
+          if (!flags.json) ctx.out(`✓ ${step.name}: ${message}`);
+        } catch (err) {
+          const message = (err as Error).message ?? String(err);
+          done.push({ step: step.name, ok: false, message });
+          if (!flags.json) ctx.out(`✗ ${step.name}: ${message}`);
+          process.exitCode = 1;
+        }
+      }
+      if (flags.json) ctx.json(done);
+      else ctx.out(done.every((d) => d.ok) ? `demo data ready in ${store.path}; start the dashboard with: outagewatch start` : 'some demo steps failed (see above)');
     });
 }

@@ -3,6 +3,8 @@ import type { SqliteStore } from '../../db/store.js';
 import type { Config } from '../config.js';
 import { seedCalendar } from '../calendar/seed.js';
 import { detectDemoStep } from '../detector/hooks.js';
+import { iodaSyntheticDemoStep } from './ioda-synthetic.js';
+import { ooniSyntheticDemoStep } from './ooni-synthetic.js';
 
 export interface DemoContext {
   store: SqliteStore;
@@ -21,6 +23,8 @@ export const DEMO_STEPS: Array<{ name: string; run(ctx: DemoContext): Promise<st
       return `calendar: ${r.total} seed events (${r.inserted} new, ${r.updated} updated, ${r.unchanged} unchanged${r.keptUser.length ? `, ${r.keptUser.length} left to the user` : ''})`;
     },
   },
+  iodaSyntheticDemoStep,
+  ooniSyntheticDemoStep,
   // keep detection LAST: it runs over everything the steps above loaded
   detectDemoStep,
 ];
