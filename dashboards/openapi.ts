@@ -185,6 +185,126 @@ const schemas: Record<string, Schema> = {
     targets: { type: 'array', items: { type: 'string' } },
     evidence: { type: 'array', items: obj({ label: { type: 'string' }, url: { type: 'string' } }) },
   }),
+  Place: obj({ name: { type: 'string' }, admin1: nullable('string'), lat: nullable('number'), lon: nullable('number') }),
+  Event: obj({
+    id: { type: 'string', example: 'kz-2016-05-21-land-protests' },
+    title: { type: 'string' },
+    country: { type: 'string', description: 'ISO 3166-1 alpha-2' },
+    places: { type: 'array', items: ref('Place') },
+    start: isoTime,
+    end: { ...isoTime, description: 'Exclusive end, ISO 8601 UTC.' },
+    tz: { type: 'string', description: 'IANA zone the event was announced in.', example: 'Asia/Almaty' },
+    allDay: { type: 'boolean' },
+    localStart: { type: 'string', description: '`start` in `tz` with its offset: 2016-05-21T00:00:00+06:00' },
+    localEnd: { type: 'string' },
+    localDays: obj({ first: { type: 'string', format: 'date' }, last: { type: 'string', format: 'date' } }),
+    kind: { type: 'string', enum: ['protest', 'election', 'unrest', 'anniversary', 'other'] },
+    sources: { type: 'array', items: { type: 'string' } },
+    notes: nullable('string'),
+    tags: { type: 'array', items: { type: 'string' } },
+    origin: obj({ type: { type: 'string', enum: ['seed', 'import', 'manual'] }, file: nullable('string'), line: nullable('integer') }),
+  }),
+  EventInput: {
+    type: 'object',
+    description: 'An event in the shape of `Event` (only title, country and start are required; `origin`, `localStart`, `localEnd`, `localDays` are ignored). start/end: ISO 8601 instant, local time or date in `tz`; a date alone makes an all-day event in its own zone. Validated by the same step as the calendar importers.',
+    properties: {
+      id: { type: 'string' },
+      title: { type: 'string' },
+      country: { type: 'string' },
+      places: { type: 'array', items: ref('Place') },
+      start: { type: 'string' },
+      end: { type: 'string' },
+      tz: { type: 'string' },
+      allDay: { type: 'boolean' },
+      kind: { type: 'string', enum: ['protest', 'election', 'unrest', 'anniversary', 'other'] },
+      sources: { type: 'array', items: { type: 'string' } },
+      notes: nullable('string'),
+      tags: { type: 'array', items: { type: 'string' } },
+    },
+    required: ['title', 'country', 'start'],
+  },
+  Verdict: obj({
+    connectivity: { type: 'string', enum: ['outage', 'normal', 'no-data'] },
+    services: { type: 'string', enum: ['blocking', 'normal', 'no-data'] },
+    label: { type: 'string', enum: ['connectivity-outage', 'service-blocking', 'both', 'nothing-unusual', 'insufficient-data'] },
+  }),
+  Correlation: obj(
+    {
+      event: obj({ id: { type: 'string' }, title: { type: 'string' }, country: { type: 'string' }, start: isoTime, end: isoTime, tz: { type: 'string' } }),
+      window: obj({ from: isoTime, until: isoTime, leadSeconds: { type: 'integer' }, lagSeconds: { type: 'integer' } }),
+      outageInput: { type: 'string', description: '`detected` or `reference:NAME`' },
+      verdict: ref('Verdict'),
+      outages: {
+        type: 'array',
+        items: obj({
+          id: { type: ['integer', 'string', 'null'] },
+          entity: { type: 'string' },
+          kind: { type: 'string' },
+          start: isoTime,
+          end: isoTime,
+          openEnded: { type: 'boolean' },
+          onsetSeconds: { type: 'integer', description: 'From the event start to the outage start; negative = before.' },
+          score: nullable('number'),
+          depth: { type: 'number' },
+          signals: { type: 'array', items: { type: 'string' } },
+          origin: { type: 'string' },
+        }),
+      },
+      sourceEvents: { type: 'array', items: { type: 'object' } },
+      coverage: { type: 'array', items: obj({ source: { type: 'string' }, hadData: { type: 'boolean' }, fraction: { type: 'number' }, reason: nullable('string') }, ['source', 'hadData']) },
+      p: nullable('number', { description: 'Exact permutation p of the window against the entity\'s ordinary days.' }),
+      significance: { type: 'object' },
+      synthetic: { type: 'boolean', description: 'True when some signal with data in the window is synthetic (demo data).' },
+    },
+    ['event', 'window', 'outageInput', 'verdict', 'outages', 'coverage', 'p', 'significance', 'synthetic'],
+    { description: 'The document of `outagewatch correlate --event ID --json`.' },
+  ),
+  EventDetail: {
+    allOf: [ref('Event'), obj({ verdict: ref('Verdict'), correlation: ref('Correlation') })],
+  },
+  ReferenceList: obj({
+    name: { type: 'string' },
+    format: { type: 'string' },
+    count: { type: 'integer' },
+    countries: { type: 'integer' },
+    first: isoTimeOrNull,
+    last: isoTimeOrNull,
+    kinds: { type: 'object', additionalProperties: { type: 'integer' } },
+    files: { type: 'array', items: obj({ file: { type: 'string' }, importedAt: isoTime, imported: { type: 'integer' }, rejected: { type: 'integer' }, duplicates: { type: 'integer' } }) },
+    createdAt: isoTimeOrNull,
+    updatedAt: isoTimeOrNull,
+  }),
+  ReferenceOutage: obj({
+    id: nullable('integer'),
+    list: { type: 'string' },
+    country: { type: 'string' },
+    start: isoTime,
+    end: { ...isoTimeOrNull, description: 'null: open-ended (Ongoing / Unknown in the source).' },
+    kind: nullable('string'),
+    scope: nullable('string'),
+    scopeDetail: nullable('string'),
+    cause: nullable('string'),
+    services: { type: 'array', items: { type: 'string' } },
+    source: nullable('string'),
+    origin: obj({ file: nullable('string'), line: nullable('integer') }),
+  }),
+  CollectRequest: obj(
+    {
+      source: { type: 'string', description: 'Collector name (see /sources).', example: 'ioda' },
+      entity: { type: 'string', example: 'country:KZ' },
+      from: { type: ['string', 'integer'], description: TIME_HELP },
+      until: { type: ['string', 'integer'], description: `Default: now. ${TIME_HELP}` },
+    },
+    ['source', 'entity', 'from'],
+  ),
+  CollectAccepted: obj({
+    runId: { type: 'integer' },
+    source: { type: 'string' },
+    entity: { type: 'string' },
+    from: isoTime,
+    until: isoTime,
+    run: { oneOf: [{ type: 'null' }, ref('Run')] },
+  }),
 };
 
 const paths: Record<string, Schema> = {
@@ -282,14 +402,105 @@ const paths: Record<string, Schema> = {
       responses: { '200': json(ref('Outage'), 'The outage'), '400': ERRORS['400'], '404': errorResponse('Unknown outage') },
     },
   },
+  '/sources/runs/{id}': {
+    get: {
+      summary: 'One run (e.g. the handle returned by POST /collect).',
+      operationId: 'getRun',
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }],
+      responses: { '200': json(ref('Run'), 'The run'), '400': ERRORS['400'], '404': errorResponse('Unknown run') },
+    },
+  },
+  '/events': {
+    get: {
+      summary: 'Protest calendar events overlapping the range (the same shape as `outagewatch calendar list --json`).',
+      operationId: 'listEvents',
+      parameters: [PARAMS.country, PARAMS.from, PARAMS.until, param('kind', 'Event kind.', { type: 'string', enum: ['protest', 'election', 'unrest', 'anniversary', 'other'] }), PARAMS.format],
+      responses: listing('Event', 'Events'),
+    },
+    post: {
+      summary: 'Add an event (admin token).',
+      operationId: 'createEvent',
+      security,
+      requestBody: { required: true, content: { 'application/json': { schema: ref('EventInput') } } },
+      responses: {
+        '201': json(ref('Event'), 'Created; Location names it.'),
+        '400': errorResponse('The body is not a valid event; `error.errors` lists `{ field, reason }`.'),
+        ...writeErrors,
+        '409': errorResponse('The id, or the country + start + title, is taken.'),
+        '503': errorResponse('No writable database connection.'),
+      },
+    },
+  },
+  '/events/{id}': {
+    get: {
+      summary: 'One event with its correlation and verdict.',
+      operationId: 'getEvent',
+      parameters: [
+        { name: 'id', in: 'path', required: true, schema: { type: 'string' }, example: 'kz-2016-05-21-land-protests' },
+        param('lead', 'Window opens this long before the event (duration: 1d, 36h; default from config, 1d).'),
+        param('lag', 'Window closes this long after the event (default 2d).'),
+        param('outages', 'Outage input: `detected` (default) or `reference:NAME`.'),
+      ],
+      responses: { '200': json(ref('EventDetail'), 'The event, its verdict and correlation'), '400': ERRORS['400'], '404': errorResponse('Unknown event') },
+    },
+    put: {
+      summary: 'Replace an event (admin token).',
+      operationId: 'updateEvent',
+      security,
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+      requestBody: { required: true, content: { 'application/json': { schema: ref('EventInput') } } },
+      responses: {
+        '200': json(ref('Event'), 'The stored event'),
+        '400': errorResponse('The body is not a valid event.'),
+        ...writeErrors,
+        '404': errorResponse('Unknown event'),
+        '409': errorResponse('Another event has the same country + start + title.'),
+        '503': errorResponse('No writable database connection.'),
+      },
+    },
+    delete: {
+      summary: 'Remove an event (admin token).',
+      operationId: 'deleteEvent',
+      security,
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+      responses: { '204': { description: 'Removed' }, ...writeErrors, '404': errorResponse('Unknown event'), '503': errorResponse('No writable database connection.') },
+    },
+  },
+  '/reference': {
+    get: {
+      summary: 'Reference outage lists (Access Now STOP, IODA investigated, user CSV).',
+      operationId: 'listReferenceLists',
+      parameters: [PARAMS.format],
+      responses: listing('ReferenceList', 'Lists'),
+    },
+  },
+  '/reference/{list}': {
+    get: {
+      summary: 'Outages of one reference list overlapping the range.',
+      operationId: 'listReferenceOutages',
+      parameters: [{ name: 'list', in: 'path', required: true, schema: { type: 'string' }, example: 'stop' }, PARAMS.country, PARAMS.from, PARAMS.until, PARAMS.format],
+      responses: { ...listing('ReferenceOutage', 'Reference outages'), '404': errorResponse('Unknown list') },
+    },
+  },
+  '/collect': {
+    post: {
+      summary: 'Start a collection in the background (admin token).',
+      operationId: 'collect',
+      security,
+      requestBody: { required: true, content: { 'application/json': { schema: ref('CollectRequest') } } },
+      responses: {
+        '202': json(ref('CollectAccepted'), 'Started; poll the run at Location (/api/sources/runs/{id}).'),
+        '400': errorResponse('Bad body: `error.parameter` names the field (source, entity, from, until).'),
+        ...writeErrors,
+        '409': errorResponse('A collection by this collector started through the API is still running.'),
+        '503': errorResponse('No writable database connection.'),
+      },
+    },
+  },
   '/openapi.json': {
     get: { summary: 'This document.', operationId: 'openapi', responses: { '200': { description: 'OpenAPI 3.1 document', content: { 'application/json': { schema: { type: 'object' } } } } } },
   },
 };
-
-/** Extension points for the paths and schemas added by other API modules (events, reference, collect). */
-export const EXTRA_PATHS: Record<string, Schema> = {};
-export const EXTRA_SCHEMAS: Record<string, Schema> = {};
 
 export function openApiDocument(version: string): Record<string, unknown> {
   return {
@@ -302,12 +513,11 @@ export function openApiDocument(version: string): Record<string, unknown> {
       license: { name: 'MIT', identifier: 'MIT' },
     },
     servers: [{ url: '/api' }],
-    paths: { ...paths, ...EXTRA_PATHS },
+    paths,
     components: {
-      schemas: { ...schemas, ...EXTRA_SCHEMAS },
+      schemas,
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The admin token (`OUTAGEWATCH_ADMIN_TOKEN`).' } },
     },
   };
 }
 
-export { ref, obj, nullable, isoTime, isoTimeOrNull, json as jsonResponse, errorResponse, listing, security, writeErrors, ERRORS as COMMON_ERRORS };

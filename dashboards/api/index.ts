@@ -3,9 +3,12 @@ import { rateLimit } from 'express-rate-limit';
 import type { AppDeps } from '../deps.js';
 import { AppError } from '../../services/errors.js';
 import { openApiDocument } from '../openapi.js';
+import { collectRouter } from './collect.js';
 import { entitiesRouter } from './entities.js';
+import { eventsRouter } from './events.js';
 import { apiOptions, type ApiOptions } from './options.js';
 import { outagesRouter } from './outages.js';
+import { referenceRouter } from './reference.js';
 import { signalsRouter } from './signals.js';
 import { sourcesRouter } from './sources.js';
 
@@ -62,5 +65,8 @@ export function apiRouter(deps: AppDeps): Router {
   router.use(signalsRouter(deps, { cacheEntries: opts.cacheEntries }));
   router.use(sourcesRouter(deps));
   router.use(outagesRouter(deps));
+  router.use(eventsRouter(deps));
+  router.use(referenceRouter(deps));
+  router.use(collectRouter(deps));
   return router;
 }

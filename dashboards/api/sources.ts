@@ -4,7 +4,9 @@ import type { CheckpointRow, RunRow } from '../../db/store.js';
 import { isoUtc } from '../../services/util/time.js';
 import { collectorHealth, type CollectorHealth } from '../health.js';
 import { sendListing, wantsCsv, toCsv } from '../csv.js';
-import { entityParam, intParam, single } from './params.js';
+import { entityParam, intParam, numericId, single } from './params.js';
+import { getRun } from '../../db/signals-read.js';
+import { notFound } from '../../services/errors.js';
 
 export interface RunJson {
   id: number;
@@ -171,6 +173,13 @@ export function sourcesRouter(deps: AppDeps): Router {
       ],
       'runs',
     );
+  });
+
+  router.get('/sources/runs/:id', (req, res) => {
+    const id = numericId(req.params.id);
+    const run = getRun(deps.store, id);
+    if (!run) throw notFound(`run ${id}`);
+    res.json(runJson(run));
   });
 
   router.get('/sources/checkpoints', (req, res) => {

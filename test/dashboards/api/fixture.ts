@@ -3,6 +3,9 @@ import { createApp } from '../../../dashboards/app.js';
 import type { Collector } from '../../../collectors/types.js';
 import type { PointTuple } from '../../../db/store.js';
 import { replaceOutages } from '../../../db/outages.js';
+import { upsertEvent } from '../../../db/calendar.js';
+import { upsertReferenceOutages } from '../../../db/reference.js';
+import { validateEvent } from '../../../services/calendar/validate.js';
 import { configSchema } from '../../../services/config.js';
 import { silentLogger } from '../../../services/logger.js';
 import { tempStore, seededRandom } from '../../helpers.js';
@@ -81,8 +84,31 @@ export function fixtureStore() {
       evidence: [],
     },
   ]);
+  for (const raw of EVENTS) {
+    const v = validateEvent({ line: 1, raw }, { file: 'fixture', origin: 'seed' });
+    if (!v.ok) throw new Error(JSON.stringify(v.errors));
+    upsertEvent(t.store.db, v.event, T.now);
+  }
+  upsertReferenceOutages(
+    t.store.db,
+    'stop',
+    'stop',
+    'stop-2016.csv',
+    [
+      { list: 'stop', naturalKey: 'KZ-2016-05-20', country: 'KZ', start: Date.UTC(2016, 4, 20) / 1000, end: Date.UTC(2016, 4, 22) / 1000, kind: 'service-blocking', scope: 'country', scopeDetail: null, cause: 'protests', services: ['Facebook', 'WhatsApp'], source: 'https://www.accessnow.org/keepiton', originFile: 'stop-2016.csv', originLine: 2, raw: {} },
+      { list: 'stop', naturalKey: 'UA-2016-06-01', country: 'UA', start: Date.UTC(2016, 5, 1) / 1000, end: null, kind: 'connectivity', scope: 'region', scopeDetail: '@Crimea', cause: null, services: [], source: null, originFile: 'stop-2016.csv', originLine: 3, raw: {} },
+    ],
+    { rejected: 0 },
+    T.now,
+  );
   return t;
 }
+
+export const EVENTS = [
+  { id: 'kz-2016-05-21-land-protests', title: 'Land reform protests', country: 'KZ', start: '2016-05-21', tz: 'Asia/Almaty', kind: 'protest', sources: ['https://en.wikipedia.org/wiki/2016_Kazakh_protests'], places: [{ name: 'Almaty' }] },
+  { id: 'kz-2022-01-05-unrest', title: 'January events', country: 'KZ', start: '2022-01-05', tz: 'Asia/Almaty', kind: 'unrest', sources: ['https://en.wikipedia.org/wiki/2022_Kazakh_unrest'], notes: '-cmd|calc' },
+  { id: 'ua-2016-05-01-rally', title: 'Rally', country: 'UA', start: '2016-05-01', tz: 'Europe/Kyiv', kind: 'protest', sources: ['https://example.org/ua'] },
+];
 
 export interface AppOptions {
   adminToken?: string;

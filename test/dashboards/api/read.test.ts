@@ -144,7 +144,7 @@ describe('read API', () => {
       expect(res.body.collectors.map((c: { name: string }) => c.name)).toEqual(['ioda', 'ooni']);
       expect(res.body.collectors[0]).toMatchObject({ state: 'ok', signals: null });
       expect(res.body.runs[0]).toMatchObject({ job: 'collect:ioda', collector: 'ioda', status: 'ok', windowsOk: 1 });
-      const cov = res.body.coverage.find((c: { signal: string }) => c.signal === 'ioda.bgp' && c.entity === 'country:KZ');
+      const cov = res.body.coverage.find((c: { signal: string; entity: string }) => c.signal === 'ioda.bgp' && c.entity === 'country:KZ');
       expect(cov).toMatchObject({ collector: 'ioda', first: '2016-04-01T00:00:00Z', until: '2016-06-01T00:00:00Z', okSeconds: 61 * 86400, noDataSeconds: 0, gaps: [] });
       const ooni = await request(app).get('/api/sources?collector=ooni&entity=country:KZ').expect(200);
       expect(ooni.body.collectors).toEqual([expect.objectContaining({ name: 'ooni', signals: ['ooni.anomaly_rate:facebook.com'] })]);

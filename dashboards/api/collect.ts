@@ -1,0 +1,89 @@
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import type { AppDeps } from '../deps.js';
+import { parseEntity, EntityRefError } from '../../db/entities.js';
+import { AppError, badParameter } from '../../services/errors.js';
+import { isoUtc, parseTime, TimeParseError } from '../../services/util/time.js';
+import { getRun } from '../../db/signals-read.js';
+import { requireAdmin } from '../auth.js';
+import { runJson } from './sources.js';
+
+const bodySchema = z.object({
+  source: z.string({ error: 'required: a collector name' }),
+  entity: z.string({ error: 'required, e.g. country:KZ' }),
+  from: z.union([z.string(), z.number().int()], { error: 'required: ISO 8601 UTC or Unix seconds' }),
+  until: z.union([z.string(), z.number().int()]).optional(),
+});
+
+function time(v: string | number, name: string, role: 'start' | 'end'): number {
+  if (typeof v === 'number') return v;
+  try {
+    return parseTime(v, role);
+  } catch (err) {
+    if (err instanceof TimeParseError) throw badParameter(name, `"${v}" is not a time: use ISO 8601 (2016-05-21T00:00:00Z), a date or Unix seconds`);
+    throw err;
+  }
+}
+
+/**
+ * `POST /api/collect` `{ source, entity, from, until? }`: runs one collector over the range in the
+ * background on the writable store and answers 202 with a run record to poll at
+ * `/api/sources/runs/{id}`. One API collection per collector at a time (409 otherwise).
+ */
+export function collectRouter(deps: AppDeps): Router {
+  const router = Router();
+  const running = new Set<string>();
+
+  router.post('/collect', requireAdmin(deps.config.adminToken), (req: Request, res) => {
+    if (!req.is('application/json')) throw new AppError('BAD_BODY', 'the request body must be JSON (Content-Type: application/json)');
+    const parsed = bodySchema.safeParse(req.body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const field = String(issue.path[0] ?? 'body');
+      throw badParameter(field, issue.message);
+    }
+    const b = parsed.data;
+    const collector = deps.collectors.find((c) => c.name === b.source);
+    if (!collector) throw badParameter('source', `unknown collector "${b.source}" (known: ${deps.collectors.map((c) => c.name).join(', ') || 'none'})`);
+    if (!collector.enabled()) throw badParameter('source', `${collector.name} is disabled: ${collector.disabledReason() ?? 'see its configuration'}`);
+    let entity: string;
+    try {
+      const e = parseEntity(b.entity);
+      entity = `${e.type}:${e.code}`;
+    } catch (err) {
+      if (err instanceof EntityRefError) throw badParameter('entity', err.message);
+      throw err;
+    }
+    if (collector.signals(entity).length === 0) throw badParameter('entity', `${collector.name} collects nothing for ${entity}`);
+    const now = deps.now ? deps.now() : Math.floor(Date.now() / 1000);
+    const from = time(b.from, 'from', 'start');
+    const until = b.until === undefined ? now : time(b.until, 'until', 'end');
+    if (until <= from) throw badParameter('until', 'must be after from');
+    if (!deps.writer) throw new AppError('UNAVAILABLE', 'this server has no writable database connection (run it with `outagewatch start`)');
+    if (running.has(collector.name)) throw new AppError('CONFLICT', `a collection by ${collector.name} started through the API is still running`);
+
+    const store = deps.writer;
+    const runId = store.startRun(`api-collect:${collector.name}`, collector.name, { entity, from: isoUtc(from), until: isoUtc(until) });
+    running.add(collector.name);
+    const log = deps.log.child({ apiRun: runId, collector: collector.name, entity });
+    void (async () => {
+      try {
+        const r = await collector.collect({ entity, from, until, store, log });
+        const status = r.windowsFailed === 0 ? 'ok' : r.windowsOk > 0 ? 'partial' : 'failed';
+        store.finishRun(runId, { status, rows: r.points + r.events, windowsOk: r.windowsOk, windowsFailed: r.windowsFailed, error: r.failures[0] ? `${r.windowsFailed} window(s) failed; first: ${r.failures[0].error}` : null });
+      } catch (err) {
+        log.error({ err }, 'API collection failed');
+        store.finishRun(runId, { status: 'failed', error: err instanceof Error ? err.message : String(err) });
+      } finally {
+        running.delete(collector.name);
+      }
+    })();
+    const run = getRun(store, runId);
+    res
+      .status(202)
+      .location(`/api/sources/runs/${runId}`)
+      .json({ runId, source: collector.name, entity, from: isoUtc(from), until: isoUtc(until), run: run ? runJson(run) : null });
+  });
+
+  return router;
+}

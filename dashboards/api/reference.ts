@@ -1,0 +1,125 @@
+import { Router } from 'express';
+import type { AppDeps } from '../deps.js';
+import { getReferenceList, listReferenceLists, listReferenceOutages, type ReferenceListRow, type ReferenceOutage } from '../../db/reference.js';
+import { referenceConfig } from '../../services/correlator/config.js';
+import { badParameter, notFound } from '../../services/errors.js';
+import { isoUtc } from '../../services/util/time.js';
+import { sendListing } from '../csv.js';
+import { countryParam, rangeParams } from './params.js';
+
+export interface ReferenceListJson {
+  name: string;
+  format: string;
+  count: number;
+  countries: number;
+  first: string | null;
+  last: string | null;
+  kinds: Record<string, number>;
+  files: Array<{ file: string; importedAt: string; imported: number; rejected: number; duplicates: number }>;
+  createdAt: string | null;
+  updatedAt: string | null;
+}
+
+export interface ReferenceOutageJson {
+  id: number | null;
+  list: string;
+  country: string;
+  start: string;
+  /** null: open-ended (Ongoing / Unknown in the source) */
+  end: string | null;
+  kind: string | null;
+  scope: string | null;
+  scopeDetail: string | null;
+  cause: string | null;
+  services: string[];
+  source: string | null;
+  origin: { file: string | null; line: number | null };
+}
+
+export function referenceListJson(l: ReferenceListRow): ReferenceListJson {
+  return {
+    name: l.name,
+    format: l.format,
+    count: l.count,
+    countries: l.countries,
+    first: l.first === null ? null : isoUtc(l.first),
+    last: l.last === null ? null : isoUtc(l.last),
+    kinds: { ...l.kinds },
+    files: l.files.map((f) => ({ file: f.file, importedAt: isoUtc(f.importedAt), imported: f.imported, rejected: f.rejected, duplicates: f.duplicates })),
+    createdAt: l.createdAt ? isoUtc(l.createdAt) : null,
+    updatedAt: l.updatedAt ? isoUtc(l.updatedAt) : null,
+  };
+}
+
+export function referenceOutageJson(o: ReferenceOutage): ReferenceOutageJson {
+  return {
+    id: o.id ?? null,
+    list: o.list,
+    country: o.country,
+    start: isoUtc(o.start),
+    end: o.end === null ? null : isoUtc(o.end),
+    kind: o.kind,
+    scope: o.scope,
+    scopeDetail: o.scopeDetail,
+    cause: o.cause,
+    services: [...o.services],
+    source: o.source,
+    origin: { file: o.originFile, line: o.originLine },
+  };
+}
+
+const LIST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+export function referenceRouter(deps: AppDeps): Router {
+  const router = Router();
+
+  router.get('/reference', (req, res) => {
+    const rows = listReferenceLists(deps.store.db).map(referenceListJson);
+    sendListing(
+      req,
+      res,
+      rows,
+      [
+        { header: 'name', value: (l) => l.name },
+        { header: 'format', value: (l) => l.format },
+        { header: 'count', value: (l) => l.count },
+        { header: 'countries', value: (l) => l.countries },
+        { header: 'first', value: (l) => l.first },
+        { header: 'last', value: (l) => l.last },
+        { header: 'updated_at', value: (l) => l.updatedAt },
+      ],
+      'reference-lists',
+    );
+  });
+
+  router.get('/reference/:list', (req, res) => {
+    const list = req.params.list;
+    if (!LIST_NAME.test(list)) throw badParameter('list', `"${list}" is not a list name`);
+    const country = countryParam(req);
+    const { from, until } = rangeParams(req);
+    if (!getReferenceList(deps.store.db, list)) throw notFound(`reference list ${list}`);
+    const openEndedSeconds = referenceConfig(deps.config).openEndedDefault;
+    const rows = listReferenceOutages(deps.store.db, { list, country, from, until, openEndedSeconds }).map(referenceOutageJson);
+    sendListing(
+      req,
+      res,
+      rows,
+      [
+        { header: 'id', value: (o) => o.id },
+        { header: 'list', value: (o) => o.list },
+        { header: 'country', value: (o) => o.country },
+        { header: 'start', value: (o) => o.start },
+        { header: 'end', value: (o) => o.end },
+        { header: 'kind', value: (o) => o.kind },
+        { header: 'scope', value: (o) => o.scope },
+        { header: 'scope_detail', value: (o) => o.scopeDetail },
+        { header: 'cause', value: (o) => o.cause },
+        { header: 'services', value: (o) => o.services.join(' ') },
+        { header: 'source', value: (o) => o.source },
+      ],
+      `reference-${list}`,
+    );
+  });
+
+  return router;
+}
