@@ -218,6 +218,30 @@ describe('GET /metrics', () => {
     expect(inf).toBe(2);
   });
 
+  it('labels routes inside (nested) routers with their pattern, static files with their mount point', async () => {
+    t = tempStore();
+    const m = createMetrics({ store: t.store, collectors: [], log: silentLogger }, { processMetrics: false });
+    const a = express();
+    a.use(m.middleware);
+    const inner = express.Router();
+    inner.get('/events/:id', (req, res) => {
+      res.json({ id: req.params.id });
+    });
+    const api = express.Router();
+    api.use(inner);
+    a.use('/api', api);
+    a.use('/static', (_req, res) => {
+      res.type('css').send('body{}');
+    });
+    a.get('/metrics', m.handler);
+    await request(a).get('/api/events/kz-2016-05-21-land-protests').expect(200);
+    await request(a).get('/api/events/kz-2022-01-05').expect(200);
+    await request(a).get('/static/style.css').expect(200);
+    const fams = parseExposition((await request(a).get('/metrics').expect(200)).text);
+    expect(value(fams, 'outagewatch_http_request_duration_seconds_count', { method: 'GET', route: '/api/events/:id', status: '200' })).toBe(2);
+    expect(value(fams, 'outagewatch_http_request_duration_seconds_count', { method: 'GET', route: '/static', status: '200' })).toBe(1);
+  });
+
   it('store contents come from the rollups and are cached for the TTL', async () => {
     t = tempStore();
     let clock = 1_000_000;
