@@ -9,6 +9,7 @@ import { html, layout } from './html.js';
 import { createMetrics } from './metrics.js';
 import { apiRouter } from './api/index.js';
 import { pagesRouter } from './pages/index.js';
+import { reportsRouter } from './reports.js';
 
 export type { AppDeps } from './deps.js';
 
@@ -63,6 +64,7 @@ ${h.collectors.length === 0 ? html`<p class="muted">No collectors registered.</p
     );
   });
   app.use('/api', apiRouter(deps));
+  app.use(reportsRouter(deps));
   app.use(pagesRouter(deps));
   app.get('/', (_req, res) => {
     res.redirect(302, '/status');

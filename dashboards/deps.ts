@@ -13,6 +13,8 @@ export interface AppDeps {
   collectors: Collector[];
   log: Logger;
   version: string;
+  /** Where reports are read from (default: `reports/` beside the database). */
+  reportsDir?: string;
   /** Injected clock (Unix seconds) for tests. */
   now?: () => number;
 }

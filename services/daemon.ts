@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import { acquireLock } from './lock.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { buildJobs } from './scheduler/jobs.js';
+import { autoReportJob } from './report/auto.js';
 import { STARTUP_TASKS } from './startup.js';
 import { packageVersion } from './util/package-root.js';
 
@@ -47,6 +48,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     for (const c of collectors) if (!c.enabled()) log.warn({ collector: c.name, reason: c.disabledReason() }, 'collector disabled');
     const scheduler = new Scheduler({ store, log });
     for (const job of buildJobs({ config, store, collectors, log })) scheduler.add(job);
+    scheduler.add(autoReportJob(store, config, log));
     if (opts.dashboard !== false) {
       reader = dbPath === ':memory:' ? store : SqliteStore.open(dbPath, { readonly: true });
       const app = createApp({ config, store: reader, writer: store, collectors, log, version: packageVersion() });

@@ -1,0 +1,50 @@
+import { dirname, join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { listEvents } from '../../db/calendar.js';
+import { getMeta, setMeta } from '../../db/meta.js';
+import type { SqliteStore } from '../../db/store.js';
+import type { Config } from '../config.js';
+import type { JobDefinition } from '../scheduler/scheduler.js';
+import { packageVersion } from '../util/package-root.js';
+import { nowSeconds } from '../util/time.js';
+import { gatherReport } from './gather.js';
+import { writeReport } from './write.js';
+
+const DAY = 86400;
+
+/** Where the daemon writes its reports: `reports/` beside the database file. */
+export function reportsDir(config: Config): string {
+  return config.db === ':memory:' ? resolve('reports') : join(dirname(resolve(config.db)), 'reports');
+}
+
+/**
+ * Writes a report for every calendar event whose window [start − 1 d, end + 2 d] has closed and has data,
+ * once — and again when the data behind it changed (its hash differs, e.g. after a backfill).
+ */
+export function writeDueReports(store: SqliteStore, config: Config, log: Logger, now = nowSeconds()): string[] {
+  const written: string[] = [];
+  const lag = 2 * DAY;
+  for (const e of listEvents(store.db, { until: now - lag })) {
+    if (e.end + lag > now) continue;
+    const data = gatherReport(store, { eventId: e.id }, { version: packageVersion(), now });
+    if (data.verdict.label === 'insufficient-data') continue;
+    const key = `report:${e.id}`;
+    if (getMeta(store.db, key) === data.reproducibility.dataHash) continue;
+    const paths = writeReport(data, ['html', 'md', 'json', 'csv'], reportsDir(config));
+    setMeta(store.db, key, data.reproducibility.dataHash);
+    log.info({ event: e.id, verdict: data.verdict.label, paths: paths.length }, 'report written');
+    written.push(...paths);
+  }
+  return written;
+}
+
+export function autoReportJob(store: SqliteStore, config: Config, log: Logger): JobDefinition {
+  return {
+    name: 'reports',
+    cron: '17 * * * *',
+    async run() {
+      const paths = writeDueReports(store, config, log);
+      return { rows: paths.length };
+    },
+  };
+}
