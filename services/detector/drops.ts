@@ -1,5 +1,5 @@
 import type { SignalRule } from './config.js';
-import { SlidingMedian } from './median.js';
+import { IndexedMedian } from './median.js';
 import type { EpisodeClass, Severity } from './model.js';
 import { tsAt, type Series } from './series.js';
 
@@ -36,58 +36,63 @@ export interface Episode {
   open: boolean;
 }
 
-/** The history a baseline is computed from: a moving window or the same time of day on past days. */
+/**
+ * The history a baseline is computed from: a moving window, or the same time of day on past days.
+ * Items are point indices; their values are `hist[i]` (the actual value, or the prediction that stood in).
+ */
 interface History {
   /** Called before point i is judged: drop what fell out of the window. */
-  advance(i: number, hist: Float64Array): void;
+  advance(i: number): void;
   /** The baseline for point i, or NaN when too little of the window is present. */
   predict(i: number): number;
-  add(i: number, h: number): void;
+  /** Adds point i (hist[i] must be set and not NaN). */
+  add(i: number): void;
   /** Is point k (k < i) still inside the history used from point i on? */
   holds(k: number, i: number): boolean;
-  replace(k: number, oldValue: number, newValue: number): void;
+  /** Replaces point k's value in the history by `value`. */
+  replace(k: number, value: number): void;
 }
 
-function movingHistory(windowSteps: number, need: number): History {
-  const med = new SlidingMedian();
+function movingHistory(hist: Float64Array, windowSteps: number, need: number): History {
+  const n = hist.length;
+  const med = new IndexedMedian(hist, new Int32Array(n), new Int8Array(n), Math.min(n, windowSteps + 1) + 1);
   return {
-    advance(i, hist) {
+    advance(i) {
       const j = i - windowSteps - 1;
-      if (j >= 0) {
-        const h = hist[j]!;
-        if (h === h) med.remove(h);
-      }
+      if (j >= 0) med.remove(j);
     },
     predict: () => (med.size >= need ? med.median() : NaN),
-    add: (_i, h) => med.add(h),
+    add: (i) => med.add(i),
     holds: (k, i) => k >= i - windowSteps,
-    replace(_k, o, n) {
-      med.remove(o);
-      med.add(n);
+    replace(k, value) {
+      med.remove(k);
+      hist[k] = value;
+      med.add(k);
     },
   };
 }
 
-function seasonalHistory(periodSteps: number, seasons: number, need: number): History {
-  const slots = new Array<SlidingMedian | undefined>(periodSteps);
-  const slot = (i: number) => (slots[i % periodSteps] ??= new SlidingMedian());
-  let current: SlidingMedian | undefined;
+function seasonalHistory(hist: Float64Array, periodSteps: number, seasons: number, need: number): History {
+  const n = hist.length;
+  const pos = new Int32Array(n);
+  const side = new Int8Array(n);
+  const slots = new Array<IndexedMedian | undefined>(periodSteps);
+  const slot = (i: number) => (slots[i % periodSteps] ??= new IndexedMedian(hist, pos, side, seasons + 2));
+  let current: IndexedMedian | undefined;
   return {
-    advance(i, hist) {
+    advance(i) {
       current = slot(i);
       const j = i - (seasons + 1) * periodSteps;
-      if (j >= 0) {
-        const h = hist[j]!;
-        if (h === h) current.remove(h);
-      }
+      if (j >= 0) current.remove(j);
     },
     predict: () => (current && current.size >= need ? current.median() : NaN),
-    add: (i, h) => slot(i).add(h),
+    add: (i) => slot(i).add(i),
     holds: (k, i) => k > i - (seasons + 1) * periodSteps,
-    replace(k, o, n) {
+    replace(k, value) {
       const m = slot(k);
-      m.remove(o);
-      m.add(n);
+      m.remove(k);
+      hist[k] = value;
+      m.add(k);
     },
   };
 }
@@ -110,16 +115,16 @@ export function analyseDrops(series: Series, rule: SignalRule): DropAnalysis {
   let history: History;
   if (rule.baseline === 'seasonal') {
     const periodSteps = Math.max(1, Math.round(rule.period / step));
-    history = seasonalHistory(periodSteps, rule.seasons, Math.max(1, Math.ceil(rule.minCoverage * rule.seasons - 1e-9)));
+    history = seasonalHistory(hist, periodSteps, rule.seasons, Math.max(1, Math.ceil(rule.minCoverage * rule.seasons - 1e-9)));
   } else {
     const windowSteps = Math.max(1, Math.round(rule.window / step));
-    history = movingHistory(windowSteps, Math.max(1, Math.ceil(rule.minCoverage * windowSteps - 1e-9)));
+    history = movingHistory(hist, windowSteps, Math.max(1, Math.ceil(rule.minCoverage * windowSteps - 1e-9)));
   }
   const { warning, critical, minBaseline, inpaintBelow, inpaintAbove } = rule;
   const maxInpaintSteps = rule.maxInpaint / step;
   let runStart = -1;
   for (let i = 0; i < n; i++) {
-    history.advance(i, hist);
+    history.advance(i);
     const b = history.predict(i);
     const x = values[i]!;
     baseline[i] = b;
@@ -138,8 +143,7 @@ export function analyseDrops(series: Series, rule: SignalRule): DropAnalysis {
           // kept out for too long: this is the new normal, put the originals back
           for (let k = runStart; k < i; k++) {
             if (inpainted[k] === 1 && history.holds(k, i)) {
-              history.replace(k, hist[k]!, values[k]!);
-              hist[k] = values[k]!;
+              history.replace(k, values[k]!);
             }
           }
           runStart = -1;
@@ -152,7 +156,7 @@ export function analyseDrops(series: Series, rule: SignalRule): DropAnalysis {
       }
     }
     hist[i] = h;
-    if (h === h) history.add(i, h);
+    if (h === h) history.add(i);
   }
   return { baseline, ratio, status, inpainted };
 }

@@ -174,3 +174,193 @@ export class SlidingMedian {
     while (this.loSize > this.hiSize + 1 || this.loSize < this.hiSize) this.balance();
   }
 }
+
+/**
+ * Sliding median over items identified by integer ids (point indices), values read from a shared
+ * array: two binary heaps of ids with each id's heap position tracked, so an arbitrary item is removed
+ * in O(log W) directly — no lazy deletion, no hashing, no allocation per step. Several instances may
+ * share one `pos`/`side` pair (an id lives in at most one instance at a time).
+ * The lower half is a max-heap (`lo`), the upper half a min-heap (`hi`); |lo| is |hi| or |hi| + 1.
+ */
+export class IndexedMedian {
+  private lo: Int32Array;
+  private hi: Int32Array;
+  private nLo = 0;
+  private nHi = 0;
+  private readonly vals: Float64Array;
+  private readonly pos: Int32Array;
+  private readonly side: Int8Array;
+
+  constructor(vals: Float64Array, pos: Int32Array, side: Int8Array, capacity = 16) {
+    this.vals = vals;
+    this.pos = pos;
+    this.side = side;
+    this.lo = new Int32Array(Math.max(4, capacity));
+    this.hi = new Int32Array(Math.max(4, capacity));
+  }
+
+  get size(): number {
+    return this.nLo + this.nHi;
+  }
+
+  median(): number {
+    const n = this.nLo + this.nHi;
+    if (n === 0) return NaN;
+    const a = this.vals[this.lo[0]!]!;
+    return (n & 1) === 1 ? a : (a + this.vals[this.hi[0]!]!) / 2;
+  }
+
+  add(id: number): void {
+    const v = this.vals[id]!;
+    if (this.nLo === 0 || v <= this.vals[this.lo[0]!]!) {
+      if (this.nLo === this.lo.length) this.lo = grow(this.lo);
+      this.side[id] = 1;
+      this.upLo(this.nLo++, id, v);
+      if (this.nLo > this.nHi + 1) this.moveLoToHi();
+    } else {
+      if (this.nHi === this.hi.length) this.hi = grow(this.hi);
+      this.side[id] = 2;
+      this.upHi(this.nHi++, id, v);
+      if (this.nHi > this.nLo) this.moveHiToLo();
+    }
+  }
+
+  remove(id: number): void {
+    const s = this.side[id];
+    if (s === 1) {
+      this.side[id] = 0;
+      this.removeLo(this.pos[id]!);
+      if (this.nLo < this.nHi) this.moveHiToLo();
+    } else if (s === 2) {
+      this.side[id] = 0;
+      this.removeHi(this.pos[id]!);
+      if (this.nLo > this.nHi + 1) this.moveLoToHi();
+    }
+  }
+
+  private moveLoToHi(): void {
+    const id = this.lo[0]!;
+    this.removeLo(0);
+    if (this.nHi === this.hi.length) this.hi = grow(this.hi);
+    this.side[id] = 2;
+    this.upHi(this.nHi++, id, this.vals[id]!);
+  }
+
+  private moveHiToLo(): void {
+    const id = this.hi[0]!;
+    this.removeHi(0);
+    if (this.nLo === this.lo.length) this.lo = grow(this.lo);
+    this.side[id] = 1;
+    this.upLo(this.nLo++, id, this.vals[id]!);
+  }
+
+  private upLo(i: number, id: number, v: number): void {
+    const h = this.lo;
+    const vals = this.vals;
+    const pos = this.pos;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const pid = h[p]!;
+      if (vals[pid]! >= v) break;
+      h[i] = pid;
+      pos[pid] = i;
+      i = p;
+    }
+    h[i] = id;
+    pos[id] = i;
+  }
+
+  private upHi(i: number, id: number, v: number): void {
+    const h = this.hi;
+    const vals = this.vals;
+    const pos = this.pos;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const pid = h[p]!;
+      if (vals[pid]! <= v) break;
+      h[i] = pid;
+      pos[pid] = i;
+      i = p;
+    }
+    h[i] = id;
+    pos[id] = i;
+  }
+
+  private downLo(i: number, id: number, v: number): void {
+    const h = this.lo;
+    const n = this.nLo;
+    const vals = this.vals;
+    const pos = this.pos;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      let cv = vals[h[c]!]!;
+      const r = c + 1;
+      if (r < n) {
+        const rv = vals[h[r]!]!;
+        if (rv > cv) {
+          c = r;
+          cv = rv;
+        }
+      }
+      if (cv <= v) break;
+      const cid = h[c]!;
+      h[i] = cid;
+      pos[cid] = i;
+      i = c;
+    }
+    h[i] = id;
+    pos[id] = i;
+  }
+
+  private downHi(i: number, id: number, v: number): void {
+    const h = this.hi;
+    const n = this.nHi;
+    const vals = this.vals;
+    const pos = this.pos;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      let cv = vals[h[c]!]!;
+      const r = c + 1;
+      if (r < n) {
+        const rv = vals[h[r]!]!;
+        if (rv < cv) {
+          c = r;
+          cv = rv;
+        }
+      }
+      if (cv >= v) break;
+      const cid = h[c]!;
+      h[i] = cid;
+      pos[cid] = i;
+      i = c;
+    }
+    h[i] = id;
+    pos[id] = i;
+  }
+
+  private removeLo(i: number): void {
+    const n = --this.nLo;
+    if (i === n) return;
+    const last = this.lo[n]!;
+    const v = this.vals[last]!;
+    if (i > 0 && this.vals[this.lo[(i - 1) >> 1]!]! < v) this.upLo(i, last, v);
+    else this.downLo(i, last, v);
+  }
+
+  private removeHi(i: number): void {
+    const n = --this.nHi;
+    if (i === n) return;
+    const last = this.hi[n]!;
+    const v = this.vals[last]!;
+    if (i > 0 && this.vals[this.hi[(i - 1) >> 1]!]! > v) this.upHi(i, last, v);
+    else this.downHi(i, last, v);
+  }
+}
+
+function grow(h: Int32Array): Int32Array {
+  const g = new Int32Array(h.length * 2);
+  g.set(h);
+  return g;
+}
