@@ -1,4 +1,5 @@
 import type { AppDeps } from './deps.js';
+import { backfillProgress, type BackfillProgress } from '../services/scheduler/backfill.js';
 
 export interface CollectorHealth {
   name: string;
@@ -17,6 +18,8 @@ export interface Health {
   time: string;
   database: { path: string; sizeBytes: number; schemaVersion: number };
   collectors: CollectorHealth[];
+  /** Backfill progress per enabled collector and watched entity (services/scheduler/backfill.ts). */
+  backfill: BackfillProgress[];
 }
 
 export const iso = (ts: number): string => new Date(ts * 1000).toISOString().replace('.000Z', 'Z');
@@ -47,6 +50,15 @@ export function collectorHealth(deps: Pick<AppDeps, 'store' | 'collectors'>): Co
   });
 }
 
+function safeBackfill(deps: AppDeps, now: number): BackfillProgress[] {
+  try {
+    return backfillProgress(deps.store, deps.config, now, deps.collectors);
+  } catch (err) {
+    deps.log.warn({ err: (err as Error).message }, 'backfill progress unavailable');
+    return [];
+  }
+}
+
 export function health(deps: AppDeps): Health {
   const now = deps.now ? deps.now() : Math.floor(Date.now() / 1000);
   return {
@@ -55,5 +67,6 @@ export function health(deps: AppDeps): Health {
     time: iso(now),
     database: { path: deps.store.path, sizeBytes: deps.store.sizeBytes(), schemaVersion: deps.store.schemaVersion() },
     collectors: collectorHealth(deps),
+    backfill: safeBackfill(deps, now),
   };
 }

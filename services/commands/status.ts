@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { createCollectors } from '../../collectors/registry.js';
 import { health } from '../../dashboards/health.js';
 import type { CliContext } from '../cli/context.js';
+import { formatSeconds } from '../cli/progress.js';
 import { packageVersion } from '../util/package-root.js';
 
 function daemonPid(dbPath: string): number | null {
@@ -40,5 +41,12 @@ export function register(program: Command, ctx: CliContext): void {
         h.collectors.map((c) => ({ collector: c.name, state: c.state, 'last run': c.lastRun?.startedAt ?? 'never', 'last success': c.lastSuccessAt ?? '', 'last error': c.lastError?.message ?? c.disabledReason ?? '' })),
         ['collector', 'state', 'last run', 'last success', 'last error'],
       );
+      if (h.backfill.length) {
+        ctx.out('\nbackfill (history kept per collector and entity)');
+        ctx.table(
+          h.backfill.map((b) => ({ collector: b.collector, entity: b.entity, covered: `${b.percent}%`, 'history from': b.from, 'oldest covered': b.oldestCovered ?? '', pending: b.pendingWindows, next: b.nextWindow ? `${b.nextWindow.reason} ${b.nextWindow.from}` : '', every: formatSeconds(b.cadenceSeconds), watch: b.watchEvent ?? '' })),
+          ['collector', 'entity', 'covered', 'history from', 'oldest covered', 'pending', 'next', 'every', 'watch'],
+        );
+      }
     });
 }
