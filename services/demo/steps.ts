@@ -5,6 +5,7 @@ import { seedCalendar } from '../calendar/seed.js';
 import { detectDemoStep } from '../detector/hooks.js';
 import { iodaSyntheticDemoStep } from './ioda-synthetic.js';
 import { ooniSyntheticDemoStep } from './ooni-synthetic.js';
+import { iranMonashDemoStep } from './iran.js';
 
 export interface DemoContext {
   store: SqliteStore;
@@ -25,6 +26,7 @@ export const DEMO_STEPS: Array<{ name: string; run(ctx: DemoContext): Promise<st
   },
   iodaSyntheticDemoStep,
   ooniSyntheticDemoStep,
+  iranMonashDemoStep,
   // keep detection LAST: it runs over everything the steps above loaded
   detectDemoStep,
 ];
