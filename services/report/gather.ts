@@ -220,6 +220,7 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
       synthetic: sig.synthetic,
       baseline: baseline === null ? null : round(baseline, 3),
       minInWindow: min === null ? null : round(min, 3),
+      peakInWindow: vals.length ? round(Math.max(...vals), 3) : null,
       dropPercent: drop === null ? null : round(drop * 100, 1),
       coveragePercent: round(Math.min(100, (vals.length / expected) * 100), 1),
       points: vals.length,

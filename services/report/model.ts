@@ -64,6 +64,7 @@ export const reportSchema = z.object({
       baseline: z.number().nullable().describe('median over the 7 days before the window'),
       /* dropPercent: largest loss against the baseline; for daily-cycle signals (IODA telescope, Google traffic) against the same time of day */
       minInWindow: z.number().nullable(),
+      peakInWindow: z.number().nullable(),
       dropPercent: z.number().nullable(),
       coveragePercent: z.number().describe('share of the window with data'),
       points: z.number(),

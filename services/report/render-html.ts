@@ -7,7 +7,7 @@ const CSS = `
 body { font: 10.5pt/1.45 Georgia, "Times New Roman", serif; color: #1b1f24; max-width: 180mm; margin: 0 auto; padding: 8mm 0; }
 h1 { font-size: 18pt; margin: 0 0 4mm; } h2 { font-size: 13pt; margin: 7mm 0 2mm; border-bottom: 1px solid #d0d7de; } h3 { font-size: 11pt; }
 table { border-collapse: collapse; width: 100%; margin: 2mm 0 4mm; font: 8.5pt/1.3 system-ui, sans-serif; page-break-inside: auto; }
-th, td { border: 1px solid #d0d7de; padding: 1mm 1.5mm; text-align: left; vertical-align: top; } th { background: #f6f8fa; }
+th, td { overflow-wrap: anywhere; border: 1px solid #d0d7de; padding: 1mm 1.5mm; text-align: left; vertical-align: top; } th { background: #f6f8fa; }
 tr { page-break-inside: avoid; } svg { max-width: 100%; height: auto; page-break-inside: avoid; }
 .synthetic { background: #fff4ce; border: 2px solid #e0b400; padding: 2mm 3mm; font-weight: bold; }
 .verdict { font-size: 12pt; padding: 2mm 3mm; background: #f6f8fa; border-left: 4px solid #0b57d0; }
@@ -45,12 +45,12 @@ ${
     : ''
 }
 <h2>Timeline of outages and blocking</h2>
-<p>Window: ${r.window.from} to ${r.window.until} (UTC).</p>
+<p>Window: ${r.window.from} to ${r.window.until} (UTC). Local times are in ${r.scope.tz}.</p>
 ${
   r.outages.length
     ? table(
-        ['Start (UTC)', 'End (UTC)', `Start (${r.scope.tz})`, `End (${r.scope.tz})`, 'Duration', 'Onset', 'Kind', 'Signals', 'Targets', 'Depth', 'Score'],
-        r.outages.map((o) => [o.start, o.end, o.startLocal, o.endLocal, duration(o.durationSeconds), signedDuration(o.onsetSeconds), o.kind, o.signals.join(', '), o.targets.join(', ') || '—', `${num(o.depth * 100)}%`, num(o.score, 0)]),
+        ['Start (UTC / local)', 'End (UTC / local)', 'Duration', 'Onset', 'Kind', 'Signals', 'Targets', 'Depth', 'Score'],
+        r.outages.map((o) => [html`${o.start}<br>${o.startLocal}`, html`${o.end}<br>${o.endLocal}`, duration(o.durationSeconds), signedDuration(o.onsetSeconds), o.kind, o.signals.join(', '), o.targets.join(', ') || '—', `${num(o.depth * 100)}%`, num(o.score, 0)]),
       )
     : html`<p>No outage or blocking episode was detected in the window.</p>`
 }
@@ -59,8 +59,8 @@ ${r.sourceEvents.length ? html`<h3>Outages declared by the sources</h3>${table([
 ${
   r.signals.length
     ? table(
-        ['Signal', 'Baseline', 'Minimum in window', 'Drop', 'Coverage', 'Data'],
-        r.signals.map((s) => [s.signal, num(s.baseline), num(s.minInWindow), s.dropPercent === null ? '—' : `${num(s.dropPercent)}%`, `${num(s.coveragePercent, 0)}%`, s.synthetic ? 'SYNTHETIC' : 'measured']),
+        ['Signal', 'Baseline', 'Minimum in window', 'Peak in window', 'Drop', 'Coverage', 'Data'],
+        r.signals.map((s) => [s.signal, num(s.baseline), num(s.minInWindow), num(s.peakInWindow), s.dropPercent === null ? '—' : `${num(s.dropPercent)}%`, `${num(s.coveragePercent, 0)}%`, s.synthetic ? 'SYNTHETIC' : 'measured']),
       )
     : html`<p>No signal data for this entity and range.</p>`
 }

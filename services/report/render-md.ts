@@ -66,8 +66,8 @@ export function renderMarkdown(r: ReportData, chartFiles: Record<string, string>
   out.push(
     r.signals.length
       ? mdTable(
-          ['Signal', 'Baseline', 'Minimum in window', 'Drop', 'Coverage', 'Data'],
-          r.signals.map((s) => [s.signal, num(s.baseline), num(s.minInWindow), s.dropPercent === null ? '—' : `${num(s.dropPercent)}%`, `${num(s.coveragePercent, 0)}%`, s.synthetic ? 'SYNTHETIC' : 'measured']),
+          ['Signal', 'Baseline', 'Minimum in window', 'Peak in window', 'Drop', 'Coverage', 'Data'],
+          r.signals.map((s) => [s.signal, num(s.baseline), num(s.minInWindow), num(s.peakInWindow), s.dropPercent === null ? '—' : `${num(s.dropPercent)}%`, `${num(s.coveragePercent, 0)}%`, s.synthetic ? 'SYNTHETIC' : 'measured']),
         )
       : 'No signal data for this entity and range.',
     '',
