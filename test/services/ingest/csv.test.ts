@@ -180,3 +180,53 @@ describe('the Monash IP Observatory file (real data, Asia/Tehran local epochs)',
     expect(mean.get(t('2019-11-16T20:00:00Z'))!).toBeGreaterThan(85);
   });
 });
+
+describe('the demo step', () => {
+  it('ingests the shipped copy of the Monash series (db/seeds) through the CSV ingest', async () => {
+    const { iranMonashDemoStep } = await import('../../../services/demo/iran.js');
+    const { packageRoot } = await import('../../../services/util/package-root.js');
+    const { silentLogger } = await import('../../../services/logger.js');
+    const { configSchema } = await import('../../../services/config.js');
+    const db = tempStore();
+    cleanups.push(db.cleanup);
+    const msg = iranMonashDemoStep.run({ store: db.store, config: configSchema.parse({}), log: silentLogger, root: packageRoot() });
+    expect(msg).toMatch(/REAL points .* mean of 73 counties/);
+    const ir = db.store.listSignals('country:IR')[0]!;
+    const mean = new Map(db.store.readPoints(ir.id, t('2019-11-16T16:30:00Z'), t('2019-11-16T18:31:00Z')).map((p) => [p.ts, p.value!]));
+    expect(mean.get(t('2019-11-16T16:30:00Z'))!).toBeGreaterThan(85);
+    expect(mean.get(t('2019-11-16T18:30:00Z'))!).toBeLessThan(20);
+  });
+});
+
+describe('outagewatch ingest csv (the real command line)', () => {
+  async function run(args: string[]) {
+    const { main } = await import('../../../services/cli.js');
+    const out = new PassThrough();
+    const err = new PassThrough();
+    let o = '';
+    let e = '';
+    out.on('data', (b: Buffer) => (o += b.toString()));
+    err.on('data', (b: Buffer) => (e += b.toString()));
+    const code = await main(args, { stdout: out, stderr: err });
+    process.exitCode = undefined;
+    return { code, out: o, err: e };
+  }
+
+  it('exits 0 with a summary, 2 on bad usage, and prints one JSON document with --json', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    const db = join(dir.dir, 'x.db');
+    const file = join(dir.dir, 'ok.csv');
+    writeFileSync(file, 'when,v\n16-Nov-2019 20:00:00,97\n16-Nov-2019 21:00:00,60\n');
+    const common = ['--db', db, 'ingest', 'csv', file, '--entity', 'country:IR', '--signal', 'custom.connectivity', '--time-column', 'when', '--value-column', 'v'];
+    const ok = await run([...common, '--time-format', 'dd-LLL-yyyy HH:mm:ss', '--tz', 'Asia/Tehran', '--json']);
+    expect(ok.code).toBe(0);
+    const doc = JSON.parse(ok.out) as { points: number; rejected: unknown[]; entities: Array<{ entity: string; from: string }> };
+    expect(doc).toMatchObject({ points: 2, rejected: [], entities: [{ entity: 'country:IR', from: '2019-11-16T16:30:00Z' }] });
+    const bad = await run([...common, '--epoch-local']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--epoch-local needs --tz');
+    const missing = await run(['--db', db, 'ingest', 'csv', file, '--entity', 'country:IR']);
+    expect(missing.code).toBe(2);
+  });
+});
