@@ -50,14 +50,14 @@ export function readSeries(store: SqliteStore, signalId: number, resolution: Res
   const s = stmts(store.db);
   const out: SeriesColumns = { ts: [], lo: [], hi: [], mean: [] };
   if (resolution === 'raw') {
-    for (const [ts, v] of s.raw.iterate(signalId, from, until)) {
+    for (const [ts, v] of s.raw.all(signalId, from, until)) {
       out.ts.push(ts);
       out.lo.push(v);
       out.hi.push(v);
       out.mean.push(v);
     }
   } else {
-    for (const [ts, lo, hi, mean] of (resolution === 'hourly' ? s.hourly : s.daily).iterate(signalId, from, until)) {
+    for (const [ts, lo, hi, mean] of (resolution === 'hourly' ? s.hourly : s.daily).all(signalId, from, until)) {
       out.ts.push(ts);
       out.lo.push(lo);
       out.hi.push(hi);

@@ -1,4 +1,5 @@
-import { Router, type Request } from 'express';
+import { createHash } from 'node:crypto';
+import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
 import type { SignalRow } from '../../db/store.js';
 import { dataVersion, inferStep, readSeries, type Resolution } from '../../db/signals-read.js';
@@ -109,9 +110,27 @@ export function buildSeries(deps: AppDeps, sig: SignalRow, q: Pick<Query, 'from'
   };
 }
 
+/** Sends a finished body with its precomputed ETag (Express then answers If-None-Match with 304 itself). */
+function send(res: Response, entry: CachedBody): void {
+  res.set('Content-Type', entry.type);
+  res.set('ETag', entry.etag);
+  res.send(entry.body);
+}
+
 /** A small LRU of finished response bodies. */
+interface CachedBody {
+  type: string;
+  body: Buffer;
+  etag: string;
+}
+
+function cachedBody(type: string, text: string): CachedBody {
+  const body = Buffer.from(text, 'utf8');
+  return { type, body, etag: `W/"${body.length.toString(16)}-${createHash('sha1').update(body).digest('base64url').slice(0, 27)}"` };
+}
+
 class BodyCache {
-  private readonly map = new Map<string, { type: string; body: string }>();
+  private readonly map = new Map<string, CachedBody>();
   constructor(private readonly size: number) {}
   get(key: string) {
     const v = this.map.get(key);
@@ -121,7 +140,7 @@ class BodyCache {
     }
     return v;
   }
-  set(key: string, v: { type: string; body: string }) {
+  set(key: string, v: CachedBody) {
     if (this.size <= 0) return;
     this.map.set(key, v);
     while (this.map.size > this.size) this.map.delete(this.map.keys().next().value!);
@@ -141,7 +160,7 @@ export function signalsRouter(deps: AppDeps, opts: { cacheEntries: number }): Ro
     if (q.csv) res.set('Content-Disposition', 'attachment; filename="signals.csv"');
     const hit = cache.get(key);
     if (hit) {
-      res.type(hit.type).send(hit.body);
+      send(res, hit);
       return;
     }
     const all = deps.store.listSignals(q.entity);
@@ -162,24 +181,24 @@ export function signalsRouter(deps: AppDeps, opts: { cacheEntries: number }): Ro
       resolution: resolutions.size === 0 ? 'none' : resolutions.size === 1 ? [...resolutions][0]! : 'mixed',
       series,
     };
-    let entry: { type: string; body: string };
+    let entry: CachedBody;
     if (q.csv) {
       const rows = series.flatMap((s) => s.points.map((p) => ({ s, t: p[0], v: p[1] })));
-      entry = {
-        type: 'text/csv; charset=utf-8',
-        body: toCsv(rows, [
+      entry = cachedBody(
+        'text/csv; charset=utf-8',
+        toCsv(rows, [
           { header: 'signal', value: (r) => r.s.signal },
           { header: 'time', value: (r) => (typeof r.t === 'number' ? isoUtc(r.t) : r.t) },
           { header: 'value', value: (r) => r.v },
           { header: 'resolution', value: (r) => r.s.resolution },
           { header: 'synthetic', value: (r) => r.s.synthetic },
         ]),
-      };
+      );
     } else {
-      entry = { type: 'application/json; charset=utf-8', body: JSON.stringify(doc) };
+      entry = cachedBody('application/json; charset=utf-8', JSON.stringify(doc));
     }
     cache.set(key, entry);
-    res.type(entry.type).send(entry.body);
+    send(res, entry);
   });
 
   return router;

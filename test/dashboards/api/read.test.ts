@@ -97,6 +97,10 @@ describe('read API', () => {
       t.store.writeWindow({ collector: 'ioda', entity: 'country:UA', from: T.gapFrom - 86400, until: T.gapFrom, series: [{ signal: { name: 'ioda.bgp', step: 300 }, points: [[T.gapFrom - 86400, 7]] }] });
       const after = await request(app).get('/api/signals').query(q).expect(200);
       expect(after.body.series[0].points).toEqual([[T.gapFrom - 86400, 7]]);
+      // a client holding the same answer gets 304 without a body
+      expect(after.headers.etag).toBeDefined();
+      expect(after.headers.etag).not.toBe(before.headers.etag);
+      await request(app).get('/api/signals').query(q).set('If-None-Match', after.headers.etag!).expect(304);
     });
 
     it('400s name the parameter; unknown entity 404', async () => {
