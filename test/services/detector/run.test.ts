@@ -6,6 +6,9 @@ import { configSchema } from '../../../services/config.js';
 import { detectAndStore } from '../../../services/detector/run.js';
 import { tsAt } from '../../../services/detector/series.js';
 import { tempStore } from '../../helpers.js';
+import { AFTER_COLLECT_HOOKS } from '../../../services/scheduler/hooks.js';
+import { DEMO_STEPS } from '../../../services/demo/steps.js';
+import { silentLogger } from '../../../services/logger.js';
 import { readMonash } from './monash.js';
 
 const utc = (s: string) => Date.parse(s) / 1000;
@@ -89,4 +92,14 @@ describe('detectAndStore and the CLI', () => {
     const none = await cli(['--db', t.path, 'outages', '--json', '--until', '2019-11-15']);
     expect(JSON.parse(none.out)).toEqual([]);
   });
+
+  it('the daemon detects after each collection, and the demo detects last', async () => {
+    load(t.store);
+    const hook = AFTER_COLLECT_HOOKS.find((h) => h.name === 'detect');
+    expect(hook).toBeDefined();
+    await hook!.run({ store: t.store, config: configSchema.parse({}), log: silentLogger, collector: 'test', entity: 'country:IR', from: utc('2019-11-16T00:00:00Z'), until: utc('2019-11-17T00:00:00Z') });
+    expect(listOutages(t.store.db, { entity: 'country:IR' }).map((o) => o.start)).toEqual([utc('2019-11-16T17:30:00Z')]);
+    expect(DEMO_STEPS.at(-1)?.name).toBe('detect');
+  });
 });
+
