@@ -1,15 +1,70 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../cli/context.js';
+import { correlatorConfig, referenceConfig } from '../correlator/config.js';
+import { AppError, UsageError } from '../errors.js';
+import { evaluateReference, type EvaluationJson } from '../reference/assemble.js';
+import type { Evaluation } from '../reference/evaluate.js';
 
-// Slot: `outagewatch evaluate` is built by its own issue; until then it says so and exits 1.
-export function register(program: Command, _ctx: CliContext): void {
+interface Flags {
+  reference: string;
+  country?: string;
+  from?: string;
+  until?: string;
+  kind?: string;
+  against?: string;
+  json?: boolean;
+}
+
+const pct = (x: number | null) => (x === null ? 'n/a' : `${Math.round(x * 1000) / 10}%`);
+
+function printEval(ctx: CliContext, title: string, e: Evaluation): void {
+  const o = e.overall;
+  ctx.out(`${title}: precision ${pct(o.precision)} (${o.matchedDetections}/${o.detections}), recall ${pct(o.recall)} (${o.matchedReferences}/${o.references})`);
+  const rows = e.byCountry.filter((c) => c.references + c.detections > 0);
+  if (rows.length > 1)
+    ctx.table(
+      rows.map((c) => ({ country: c.country, references: c.references, matched: c.matchedReferences, recall: pct(c.recall), detections: c.detections, correct: c.matchedDetections, precision: pct(c.precision) })),
+    );
+}
+
+/** `outagewatch evaluate --reference NAME [--country CC] [--from --until] [--kind K] [--against LIST] [--json]` */
+export function register(program: Command, ctx: CliContext): void {
   program
     .command('evaluate')
-    .description('(not available yet)')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => {
-      process.stderr.write('outagewatch evaluate is not available in this version yet\n');
-      process.exitCode = 1;
+    .description('precision and recall of detected outages and source events against a reference list (SIGCOMM 2023 matching rule)')
+    .requiredOption('--reference <name>', 'an imported reference list (see `reference list`)')
+    .option('--country <CC>', 'only this country')
+    .option('--from <time>', 'reference outages and detections starting at or after this time')
+    .option('--until <time>', 'and before this time')
+    .option('--kind <kind>', 'only reference outages of this kind (connectivity includes "both")')
+    .option('--against <list>', 'also score another reference list as if it were detections, e.g. ioda-investigated')
+    .option('--json', 'print one JSON document')
+    .action((flags: Flags) => {
+      const from = ctx.time('--from', flags.from, 'start');
+      const until = ctx.time('--until', flags.until, 'end');
+      if (from !== undefined && until !== undefined && !(until > from)) throw new UsageError('--until must be after --from');
+      if (flags.country !== undefined && !/^[A-Za-z]{2}$/.test(flags.country)) throw new UsageError('--country: a two-letter ISO 3166-1 code');
+      if (flags.kind !== undefined && !['connectivity', 'service-blocking', 'throttling', 'both'].includes(flags.kind)) throw new UsageError('--kind: connectivity, service-blocking, throttling or both');
+      const cfg = correlatorConfig(ctx.config());
+      const ref = referenceConfig(ctx.config());
+      const store = ctx.store();
+      let r: EvaluationJson;
+      try {
+        r = evaluateReference(store, { reference: flags.reference, country: flags.country, from, until, kind: flags.kind, against: flags.against, openEndedSeconds: ref.openEndedDefault, lead: cfg.lead, lag: cfg.lag });
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'NOT_FOUND') throw new UsageError(`${err.message} (see \`outagewatch reference list\`)`);
+        throw err;
+      }
+      if (flags.json) {
+        ctx.json(r);
+        return;
+      }
+      ctx.out(`reference "${r.reference}"${r.country ? ` ${r.country}` : ''}${r.kind ? `, kind ${r.kind}` : ''}; rule: ${r.rule}`);
+      printEval(ctx, 'detected outages', r.detected);
+      printEval(ctx, 'source events', r.sourceEvents);
+      if (r.against) printEval(ctx, `list "${r.against.list}"`, r.against);
+      ctx.out('');
+      ctx.out(`calendar events the list marks as disrupted: ${r.disruptedEvents.length}`);
+      if (r.disruptedEvents.length) ctx.table(r.disruptedEvents.map((e) => ({ id: e.id, country: e.country, start: e.start, references: e.references.map((x) => `${x.start.slice(0, 10)} ${x.kind ?? ''}`).join('; ') })));
     });
 }
