@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { upsertEvent } from '../../../db/calendar.js';
+import { replaceOutages } from '../../../db/outages.js';
+import { upsertReferenceOutages, type ReferenceOutage } from '../../../db/reference.js';
+import type { Outage } from '../../../services/detector/model.js';
+import { evaluateReference } from '../../../services/reference/assemble.js';
+import { evaluateDetections, matches, type RefItem } from '../../../services/reference/evaluate.js';
+import { tempStore } from '../../helpers.js';
+
+const D = 86400;
+const t = (iso: string) => Date.parse(iso) / 1000;
+
+describe('SIGCOMM 2023 matching rule', () => {
+  const ref: RefItem = { id: 1, country: 'KZ', start: t('2022-01-05T00:00:00Z'), end: t('2022-01-05T12:00:00Z'), kind: 'connectivity' };
+  const det = (start: number, country = 'KZ') => ({ id: 'd', country, start });
+
+  it('accepts a detection exactly one day before the reference start, not a second earlier', () => {
+    expect(matches(ref, det(ref.start - D))).toBe(true);
+    expect(matches(ref, det(ref.start - D - 1))).toBe(false);
+  });
+
+  it('closes at the later of two days after the start or one day after the end', () => {
+    // short outage: start + 2 d wins
+    expect(matches(ref, det(ref.start + 2 * D))).toBe(true);
+    expect(matches(ref, det(ref.start + 2 * D + 1))).toBe(false);
+    // long outage (10 days): end + 1 d wins
+    const long = { ...ref, end: ref.start + 10 * D };
+    expect(matches(long, det(ref.start + 11 * D))).toBe(true);
+    expect(matches(long, det(ref.start + 11 * D + 1))).toBe(false);
+  });
+
+  it('gives an open-ended reference outage its default length', () => {
+    const open = { ...ref, end: null };
+    expect(matches(open, det(ref.start + 2 * D), D)).toBe(true); // start + 2 d ≥ start + 1 d + 1 d
+    expect(matches(open, det(ref.start + 5 * D), D)).toBe(false);
+    expect(matches(open, det(ref.start + 5 * D), 7 * D)).toBe(true); // default 7 d: until start + 8 d
+  });
+
+  it('needs the same country', () => {
+    expect(matches(ref, det(ref.start, 'KG'))).toBe(false);
+  });
+
+  it('computes precision and recall per country and overall', () => {
+    const refs: RefItem[] = [
+      { id: 'a', country: 'KZ', start: 0, end: D, kind: null },
+      { id: 'b', country: 'KZ', start: 30 * D, end: 31 * D, kind: null },
+      { id: 'c', country: 'BY', start: 0, end: D, kind: null },
+    ];
+    const dets = [
+      { id: 1, country: 'KZ', start: 3600 },
+      { id: 2, country: 'KZ', start: 2 * 3600 },
+      { id: 3, country: 'KZ', start: 10 * D },
+      { id: 4, country: 'BY', start: D },
+    ];
+    const e = evaluateDetections(refs, dets);
+    expect(e.overall).toEqual({ references: 3, detections: 4, matchedReferences: 2, matchedDetections: 3, precision: 0.75, recall: 2 / 3 });
+    expect(e.byCountry.find((c) => c.country === 'KZ')).toMatchObject({ precision: 2 / 3, recall: 0.5 });
+    expect(e.byCountry.find((c) => c.country === 'BY')).toMatchObject({ precision: 1, recall: 1 });
+  });
+});
+
+describe('evaluateReference', () => {
+  it('scores detected outages against a list and names the calendar events the list marks as disrupted', () => {
+    const env = tempStore();
+    try {
+      const { store } = env;
+      const row = (key: string, start: string, end: string | null, kind: string | null): ReferenceOutage => ({ list: 'hand', naturalKey: key, country: 'KZ', start: t(start), end: end === null ? null : t(end), kind, scope: null, scopeDetail: null, cause: null, services: [], source: null, originFile: null, originLine: null, raw: {} });
+      upsertReferenceOutages(
+        store.db,
+        'hand',
+        'csv',
+        null,
+        [row('jan', '2022-01-05T00:00:00Z', '2022-01-10T00:00:00Z', 'connectivity'), row('may', '2016-05-20T00:00:00Z', null, 'service-blocking'), row('x', '2019-06-09T00:00:00Z', '2019-06-10T00:00:00Z', 'connectivity')],
+        { rejected: 0 },
+      );
+      const o = (start: string, hours: number): Outage => ({ entity: 'country:KZ', start: t(start), end: t(start) + hours * 3600, kind: 'connectivity', severity: 'critical', score: 1, signals: [], targets: [], evidence: [] });
+      // matches jan; matches may (open-ended, within start + 2 d); a false alarm in March 2020
+      replaceOutages(store.db, 'country:KZ', t('2016-01-01T00:00:00Z'), t('2023-01-01T00:00:00Z'), [o('2022-01-05T04:00:00Z', 100), o('2016-05-20T03:00:00Z', 40), o('2020-03-01T00:00:00Z', 5)]);
+      const ev = (id: string, start: string) => ({ id, title: id, country: 'KZ', places: [], start: t(start), end: t(start) + D, tz: 'Asia/Almaty', allDay: true, kind: 'protest' as const, sources: [], notes: null, tags: [], origin: 'manual' as const, originFile: null, originLine: null });
+      upsertEvent(store.db, ev('kz-2016-05-21-land-protests', '2016-05-20T18:00:00Z'), 0);
+      upsertEvent(store.db, ev('kz-2018-quiet', '2018-03-01T18:00:00Z'), 0);
+      const r = evaluateReference(store, { reference: 'hand' });
+      expect(r.detected.overall).toEqual({ references: 3, detections: 3, matchedReferences: 2, matchedDetections: 2, precision: 2 / 3, recall: 2 / 3 });
+      expect(r.disruptedEvents.map((e) => e.id)).toEqual(['kz-2016-05-21-land-protests']);
+      const conn = evaluateReference(store, { reference: 'hand', kind: 'connectivity', from: t('2019-01-01T00:00:00Z') });
+      expect(conn.detected.overall).toMatchObject({ references: 2, detections: 2, matchedReferences: 1, matchedDetections: 1 });
+    } finally {
+      env.cleanup();
+    }
+  });
+});
