@@ -277,6 +277,8 @@ export interface PlanInput {
   lastLive?: (collector: string, entity: string) => number | undefined;
 }
 
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** The watch window open at `now` for a country, if any: [start - before, end + after). */
 export function openWatch(events: readonly PlanEvent[], country: string | null, now: number, cfg: CollectionConfig): PlanEvent | null {
   if (!cfg.watch.enabled || !country) return null;
@@ -298,7 +300,7 @@ export function openWatch(events: readonly PlanEvent[], country: string | null, 
  */
 export function planCollection(input: PlanInput): CollectionPlan {
   const { now, config: cfg } = input;
-  const events = [...input.events].sort((a, b) => b.start - a.start || a.id.localeCompare(b.id));
+  const events = [...input.events].sort((a, b) => b.start - a.start || cmp(a.id, b.id));
   const watched = input.watched ? [...input.watched] : watchedEntities(events, cfg);
   const coverage = input.coverage ?? (() => []);
   const collectors: PlanCollector[] = (input.collectors ?? Object.keys(DEFAULT_CADENCES)).map((c) => (typeof c === 'string' ? { name: c } : c));
@@ -363,8 +365,8 @@ export function planCollection(input: PlanInput): CollectionPlan {
     }
   }
 
-  eventTasks.sort((p, q) => q.eventStart - p.eventStart || q.until - p.until || p.entity.localeCompare(q.entity) || p.collector.localeCompare(q.collector));
-  backfill.sort((p, q) => q.until - p.until || p.entity.localeCompare(q.entity) || p.collector.localeCompare(q.collector));
+  eventTasks.sort((p, q) => q.eventStart - p.eventStart || q.until - p.until || cmp(p.entity, q.entity) || cmp(p.collector, q.collector));
+  backfill.sort((p, q) => q.until - p.until || cmp(p.entity, q.entity) || cmp(p.collector, q.collector));
   const tasks: PlannedTask[] = [...live, ...eventTasks.map(({ eventStart: _s, ...t }) => t), ...backfill];
   return { now, entities: watched, tasks, cadences, ranges };
 }
