@@ -44,8 +44,34 @@ export function eventsToIcs(events: readonly ProtestEvent[], opts: { generatedAt
     if (e.places.length) ev.addPropertyWithValue('x-outagewatch-places', JSON.stringify(e.places.map((p) => ({ name: p.name, admin1: p.admin1 ?? null, lat: p.lat ?? null, lon: p.lon ?? null }))));
     cal.addSubcomponent(ev);
   }
-  const text = cal.toString();
-  return text.endsWith('\r\n') ? text : `${text}\r\n`;
+  return foldLines(cal.toString());
+}
+
+/**
+ * RFC 5545 line folding by octets: content lines of at most 75 octets, continuations starting with
+ * one space, never splitting a UTF-8 character (ical.js folds by characters, one too long).
+ */
+export function foldLines(text: string): string {
+  const unfolded = text.replace(/\r?\n[ \t]/g, '').split(/\r?\n/).filter((l) => l.length > 0);
+  const out: string[] = [];
+  for (const line of unfolded) {
+    let chunk = '';
+    let bytes = 0;
+    let limit = 75;
+    for (const ch of line) {
+      const b = Buffer.byteLength(ch);
+      if (bytes + b > limit) {
+        out.push(limit === 75 ? chunk : ` ${chunk}`);
+        chunk = '';
+        bytes = 0;
+        limit = 74;
+      }
+      chunk += ch;
+      bytes += b;
+    }
+    out.push(limit === 75 ? chunk : ` ${chunk}`);
+  }
+  return `${out.join('\r\n')}\r\n`;
 }
 
 function utcTime(ts: number): ICAL.Time {

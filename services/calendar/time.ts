@@ -75,9 +75,7 @@ function fullMonth(p: string): string {
 
 /** The first instant of a local day in `tz` (00:00, or the first existing time when DST skips midnight). */
 export function localDayStart(date: string, tz: string): number {
-  const d = DateTime.fromISO(date, { zone: tz });
-  if (!d.isValid) throw new TimeValueError(`impossible date "${date}"`);
-  return Math.floor(d.startOf('day').toSeconds());
+  return localToInstant(`${date}T00:00:00`, tz);
 }
 
 /** [first local day 00:00, day after last local day 00:00) in `tz`, Unix seconds. `last` is inclusive. */
@@ -88,11 +86,25 @@ export function allDayRange(first: string, last: string, tz: string): [number, n
   return [start, localDayStart(next, tz)];
 }
 
-/** A local wall-clock time in `tz` → Unix seconds (a skipped time moves forward, as luxon does). */
+/**
+ * A local wall-clock time in `tz` → Unix seconds. A time that occurs twice (clocks set back) is its
+ * EARLIER occurrence; a time that does not exist (clocks set forward) moves forward by the gap
+ * (RFC 5545 and Temporal's "compatible" choice).
+ */
 export function localToInstant(dt: string, tz: string): number {
   const d = DateTime.fromISO(dt, { zone: tz });
   if (!d.isValid) throw new TimeValueError(`impossible time "${dt}"`);
-  return Math.floor(d.toSeconds());
+  const wall = DateTime.fromISO(dt, { zone: 'utc' });
+  const wallSec = Math.floor(wall.toSeconds());
+  const want = wall.toFormat("yyyy-MM-dd'T'HH:mm:ss");
+  let best: number | null = null;
+  // the offsets in force a little before and after: the candidates for this wall time
+  for (const probe of [wallSec - 86_400, wallSec, wallSec + 86_400]) {
+    const offsetMin = DateTime.fromSeconds(probe, { zone: tz }).offset;
+    const ts = wallSec - offsetMin * 60;
+    if (DateTime.fromSeconds(ts, { zone: tz }).toFormat("yyyy-MM-dd'T'HH:mm:ss") === want && (best === null || ts < best)) best = ts;
+  }
+  return best ?? Math.floor(d.toSeconds());
 }
 
 /** The local calendar day of an instant in `tz`: `2016-05-21`. */

@@ -179,18 +179,17 @@ export function validateEvent(c: Candidate, opts: ValidateOptions): Validated {
   const file = opts.file ?? '(input)';
   const errors: RowError[] = [];
   const name = (f: string) => c.fieldNames?.[f as RawField] ?? f;
-  const fail = (field: string, reason: string) => errors.push({ file, line: c.line, field: name(field), reason });
+  const reported = new Set<string>();
+  const fail = (field: string, reason: string) => {
+    const key = `${name(field)}\u0000${reason}`;
+    if (reported.has(key)) return; // two fields read from one column report once
+    reported.add(key);
+    errors.push({ file, line: c.line, field: name(field), reason });
+  };
 
   const parsed = RawSchema.safeParse(c.raw);
   if (!parsed.success) {
-    const seen = new Set<string>();
-    for (const iss of parsed.error.issues) {
-      const field = String(iss.path[0] ?? 'row');
-      const key = `${field}\u0000${iss.message}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      fail(field, iss.message);
-    }
+    for (const iss of parsed.error.issues) fail(String(iss.path[0] ?? 'row'), iss.message);
   }
   // Keep checking what can be checked, so one report names every problem of the row.
   const r = parsed.success ? parsed.data : null;
@@ -233,35 +232,12 @@ export function validateEvent(c: Candidate, opts: ValidateOptions): Validated {
   const startV = readTime('start', startIn);
   const endV = readTime('end', endIn);
 
-  if (errors.length > 0 || !r || !country || !tz || !startV) return { ok: false, errors };
-
-  const allDay = r.allDay ?? startV.type === 'date';
-  let start: number;
-  let end: number;
-  if (allDay) {
-    const first = dayOf(startV, tz, 'start', fail);
-    if (first === null) return { ok: false, errors };
-    let last = first;
-    if (endV) {
-      const e = endV.type === 'date' ? endV.date : dayOf(endV, tz, 'end', fail);
-      if (e === null) return { ok: false, errors };
-      // A date is the last day (inclusive); an instant or 00:00 wall time is the exclusive end.
-      last = endV.type === 'date' ? e : previousDate(e);
-    }
-    if (last < first) {
-      fail('end', `ends before it starts (${endIn} is before ${startIn})`);
-      return { ok: false, errors };
-    }
-    [start, end] = allDayRange(first, last, tz);
-  } else {
-    start = startV.type === 'date' ? localDayStart(startV.date, tz) : startV.type === 'local' ? localToInstant(startV.dt, tz) : startV.ts;
-    if (!endV) end = localDayStart(nextDate(localDate(start, tz)), tz);
-    else end = endV.type === 'date' ? localDayStart(nextDate(endV.date), tz) : endV.type === 'local' ? localToInstant(endV.dt, tz) : endV.ts;
-    if (end <= start) {
-      fail('end', end === start ? `equals the start (${endIn}); an event must last` : `ends before it starts (${endIn} is before ${startIn})`);
-      return { ok: false, errors };
-    }
-  }
+  if (!country || !tz || !startV || (endIn !== undefined && !endV)) return { ok: false, errors };
+  const allDayIn = r ? r.allDay : typeof c.raw.allDay === 'boolean' ? c.raw.allDay : undefined;
+  const allDay = allDayIn ?? startV.type === 'date';
+  const range = timeRange(startV, endV, allDay, tz, fail, `${startIn}`, `${endIn}`);
+  if (errors.length > 0 || !r || !range) return { ok: false, errors };
+  const [start, end] = range;
 
   const title = r.title.replace(/\s+/g, ' ');
   const places: Place[] = r.places.map((p) => ({ name: p.name.replace(/\s+/g, ' '), admin1: p.admin1 ?? null, lat: p.lat ?? null, lon: p.lon ?? null }));
@@ -283,6 +259,43 @@ export function validateEvent(c: Candidate, opts: ValidateOptions): Validated {
     originLine: opts.origin === 'manual' ? null : c.line,
   };
   return { ok: true, event };
+}
+
+/** [start, end) in Unix seconds, or null after reporting why not. */
+function timeRange(
+  startV: TimeValue,
+  endV: TimeValue | null,
+  allDay: boolean,
+  tz: string,
+  fail: (f: string, r: string) => void,
+  startIn: string,
+  endIn: string,
+): [number, number] | null {
+  if (allDay) {
+    const first = dayOf(startV, tz, 'start', fail);
+    if (first === null) return null;
+    let last = first;
+    if (endV) {
+      const e = endV.type === 'date' ? endV.date : dayOf(endV, tz, 'end', fail);
+      if (e === null) return null;
+      // A date is the last day (inclusive); an instant or 00:00 wall time is the exclusive end.
+      last = endV.type === 'date' ? e : previousDate(e);
+    }
+    if (last < first) {
+      fail('end', `ends before it starts (${endIn} is before ${startIn})`);
+      return null;
+    }
+    return allDayRange(first, last, tz);
+  }
+  const start = startV.type === 'date' ? localDayStart(startV.date, tz) : startV.type === 'local' ? localToInstant(startV.dt, tz) : startV.ts;
+  let end: number;
+  if (!endV) end = localDayStart(nextDate(localDate(start, tz)), tz);
+  else end = endV.type === 'date' ? localDayStart(nextDate(endV.date), tz) : endV.type === 'local' ? localToInstant(endV.dt, tz) : endV.ts;
+  if (end <= start) {
+    fail('end', end === start ? `equals the start (${endIn}); an event must last` : `ends before it starts (${endIn} is before ${startIn})`);
+    return null;
+  }
+  return [start, end];
 }
 
 /** The local day an all-day start/end names; a time other than local midnight is an error. */

@@ -3,7 +3,7 @@ import { countryName, numericToAlpha2 } from '../countries.js';
 import type { EventKind, Place, ProtestEvent } from '../model.js';
 import { allDayRange, localDate } from '../time.js';
 import type { Candidate, RowError } from '../validate.js';
-import { zoneForPlace } from '../zones.js';
+import { primaryZone, zoneForPlace } from '../zones.js';
 import { CsvReadError, csvRecords } from './csv-read.js';
 import type { ImporterOptions, ParsedInput } from './types.js';
 
@@ -102,7 +102,7 @@ export async function parseAcled(input: Readable | string, opts: ImporterOptions
 
 /**
  * One event per country and local day: all places, all rows' notes (event id, sources, text), kind
- * `unrest` when any row was a riot. The zone is the one most rows had (ties: the first row's).
+ * `unrest` when any row was a riot. The zone is the one most rows had (ties: the country's primary zone, else the first row's).
  * Its id `<cc>-<date>-acled` stays the same when a newer export adds rows for that day.
  */
 export function mergeByCountryDay(events: ProtestEvent[]): ProtestEvent[] {
@@ -121,6 +121,8 @@ export function mergeByCountryDay(events: ProtestEvent[]): ProtestEvent[] {
     for (const e of g) zoneCount.set(e.tz, (zoneCount.get(e.tz) ?? 0) + 1);
     let tz = first.tz;
     for (const [z, n] of zoneCount) if (n > (zoneCount.get(tz) ?? 0)) tz = z;
+    const primary = primaryZone(first.country);
+    if (primary && primary !== tz && zoneCount.get(primary) === zoneCount.get(tz)) tz = primary;
     const [start, end] = allDayRange(date, date, tz);
     const places: Place[] = [];
     const seen = new Set<string>();

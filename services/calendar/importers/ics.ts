@@ -94,7 +94,7 @@ function readVevent(ev: ICAL.Component, line: number, opts: ImporterOptions, out
     kind: kind as EventKind | undefined,
     sources: sourcesX.length ? sourcesX : url ? [url] : [],
     notes: text(ev, 'description'),
-    tags: categories.filter((c) => c !== kindX),
+    tags: categories,
   };
   return {
     line,

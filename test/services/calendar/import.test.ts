@@ -1,0 +1,227 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { countEvents, getEvent, listEvents } from '../../../db/calendar.js';
+import { onCalendarChange, type CalendarChange } from '../../../services/calendar/events.js';
+import { exportEvents } from '../../../services/calendar/export.js';
+import { importCalendarFile } from '../../../services/calendar/import.js';
+import { parseMapSpec } from '../../../services/calendar/importers/csv.js';
+import { eventToJson } from '../../../services/calendar/json.js';
+import { formatRowError } from '../../../services/calendar/validate.js';
+import { tempStore } from '../../helpers.js';
+import { fixture, iso } from './helpers.js';
+
+const MAP = parseMapSpec('title=name,country=cc,start=date,end=until,tz=zone,kind=type,sources=link,notes=comment');
+let t: ReturnType<typeof tempStore>;
+afterEach(() => t?.cleanup());
+
+describe('ACLED import', () => {
+  it('turns Protests and Riots rows into one event per country and local day, with all places and notes', async () => {
+    t = tempStore();
+    const r = await importCalendarFile(t.store.db, fixture('acled-sample.csv'), { format: 'acled', displayName: 'acled-sample.csv', now: 1000 });
+    expect([r.rows, r.skipped, r.rejected, r.inserted]).toEqual([11, 1, 3, 4]);
+    const jan2 = getEvent(t.store.db, 'kz-2022-01-02-acled')!;
+    // Zhanaozen and Aktau (UTC+5) outnumber Almaty: the day is read in Asia/Aqtau
+    expect([jan2.tz, iso(jan2.start), iso(jan2.end), jan2.kind]).toEqual(['Asia/Aqtau', '2022-01-01T19:00:00Z', '2022-01-02T19:00:00Z', 'unrest']);
+    expect(jan2.places.map((p) => p.name)).toEqual(['Zhanaozen', 'Aktau', 'Almaty']);
+    expect(jan2.places[0]).toMatchObject({ admin1: 'Mangystau', lat: 43.3412, lon: 52.8619 });
+    expect(jan2.notes).toContain('TST1002 [Example Daily; Example Weekly]: Invented test row: drivers joined the protest.');
+    expect(jan2.sources).toEqual(['https://acleddata.com/']);
+    // "21 May 2016" (web style) merges with the ISO-dated row of the same day; tie → the country's main zone
+    const may21 = getEvent(t.store.db, 'kz-2016-05-21-acled')!;
+    expect([may21.tz, iso(may21.start), may21.places.length]).toEqual(['Asia/Almaty', '2016-05-20T18:00:00Z', 2]);
+    expect(getEvent(t.store.db, 'by-2020-08-09-acled')).toMatchObject({ country: 'BY', tz: 'Europe/Minsk' });
+    expect(getEvent(t.store.db, 'kz-2022-01-04-acled')!.tz).toBe('Asia/Atyrau');
+  });
+
+  it('reports each bad row as FILE:LINE: field: reason, counting physical lines (a note spans two)', async () => {
+    t = tempStore();
+    const r = await importCalendarFile(t.store.db, fixture('acled-sample.csv'), { format: 'acled', displayName: 'acled-sample.csv' });
+    expect(r.errors.map(formatRowError)).toEqual([
+      'acled-sample.csv:8: event_date: impossible date "2022-02-30"',
+      'acled-sample.csv:9: iso: unknown ISO 3166 numeric country code "999"',
+      'acled-sample.csv:10: location: missing',
+    ]);
+  });
+
+  it('--no-merge keeps one event per row with a stable id from event_id_cnty', async () => {
+    t = tempStore();
+    const r = await importCalendarFile(t.store.db, fixture('acled-sample.csv'), { format: 'acled', merge: false });
+    expect(r.inserted).toBe(7);
+    const e = getEvent(t.store.db, 'kz-acled-tst1005')!;
+    expect(e.title).toBe('Protest with intervention in Atyrau (ACLED TST1005)');
+    expect(e.notes).toContain('notes over two lines:\npolice detained');
+    expect(e.originLine).toBe(6);
+  });
+
+  it('rejects a file that lacks the ACLED columns', async () => {
+    t = tempStore();
+    const r = await importCalendarFile(t.store.db, fixture('mapped.csv'), { format: 'acled', displayName: 'mapped.csv' });
+    expect(r.errors.map(formatRowError)[0]).toMatch(/^mapped\.csv:1: header: not an ACLED export: missing columns event_id_cnty, event_date/);
+    expect(countEvents(t.store.db)).toBe(0);
+  });
+});
+
+describe('importing the same file twice changes nothing', () => {
+  for (const [format, file, extra] of [
+    ['acled', 'acled-sample.csv', {}],
+    ['csv', 'mapped.csv', { map: MAP }],
+    ['json', 'events.json', {}],
+    ['ics', 'events.ics', { country: 'KZ' }],
+  ] as const) {
+    it(format, async () => {
+      t = tempStore();
+      const first = await importCalendarFile(t.store.db, fixture(file), { format, now: 1000, ...extra });
+      expect(first.inserted).toBeGreaterThan(0);
+      const before = listEvents(t.store.db);
+      const again = await importCalendarFile(t.store.db, fixture(file), { format, now: 2000, ...extra });
+      expect([again.inserted, again.updated, again.unchanged]).toEqual([0, 0, first.inserted]);
+      expect(listEvents(t.store.db)).toEqual(before); // updated_at untouched too
+    });
+  }
+});
+
+describe('plain CSV, JSON and iCalendar', () => {
+  it('CSV with --map: good rows in, every bad kind reported by the column the user named', async () => {
+    t = tempStore();
+    const r = await importCalendarFile(t.store.db, fixture('mapped.csv'), { format: 'csv', map: MAP, displayName: 'mapped.csv' });
+    expect(r.errors.map(formatRowError)).toEqual([
+      'mapped.csv:4: name: missing',
+      'mapped.csv:5: cc: unknown country "XX" (expected an ISO 3166-1 alpha-2 code such as KZ)',
+      'mapped.csv:6: until: ends before it starts (2016-05-20 is before 2016-05-22)',
+      'mapped.csv:7: zone: unknown time zone "Asia/Nowhere" (expected an IANA zone such as Asia/Almaty)',
+      'mapped.csv:8: date: impossible date "2016-02-30"',
+    ]);
+    expect(listEvents(t.store.db).map((e) => e.title)).toEqual(['Rally A', 'Evening vigil']);
+    const vigil = listEvents(t.store.db, { country: 'IR' })[0]!;
+    // 23:30 on 21 Sep 2022 was still UTC+4:30; 01:00 on the 22nd is UTC+3:30 (the repeated hour lies between)
+    expect([iso(vigil.start), iso(vigil.end)]).toEqual(['2022-09-21T19:00:00Z', '2022-09-21T21:30:00Z']);
+  });
+
+  it('CSV without a title column says how to map one', async () => {
+    t = tempStore();
+    const r = await importCalendarFile(t.store.db, fixture('mapped.csv'), { format: 'csv', displayName: 'mapped.csv' });
+    expect(r.errors.map(formatRowError)).toContain('mapped.csv:1: header: no column for title (name one with --map title=COLUMN)');
+  });
+
+  it('JSON: every element validated, errors at the line the element starts', async () => {
+    t = tempStore();
+    const r = await importCalendarFile(t.store.db, fixture('events.json'), { format: 'json', displayName: 'events.json' });
+    expect(r.errors.map(formatRowError)).toEqual([
+      'events.json:23: kind: unknown kind "march" (expected protest, election, unrest, anniversary, other)',
+      'events.json:23: end: ends before it starts (2016-05-19 is before 2016-05-21)',
+      'events.json:30: row: expected an object',
+    ]);
+    const blocking = getEvent(t.store.db, 'kz-2016-05-20-blocking-starts')!;
+    expect([blocking.country, blocking.tz, iso(blocking.start), iso(blocking.end), blocking.allDay]).toEqual(['KZ', 'Asia/Almaty', '2016-05-19T21:00:00Z', '2016-05-21T18:00:00Z', false]);
+    // future dates are allowed: an upcoming anniversary
+    expect(getEvent(t.store.db, 'kz-2026-05-21-anniversary-land-protests')).toMatchObject({ kind: 'anniversary' });
+  });
+
+  it('iCalendar: TZID, DATE (DTEND exclusive) and UTC+DURATION events; unknown TZID and missing country reported', async () => {
+    t = tempStore();
+    const none = await importCalendarFile(t.store.db, fixture('events.ics'), { format: 'ics', displayName: 'events.ics', dryRun: true });
+    expect(none.errors.map(formatRowError)[0]).toBe('events.ics:4: X-OUTAGEWATCH-COUNTRY (or --country): missing');
+    const r = await importCalendarFile(t.store.db, fixture('events.ics'), { format: 'ics', displayName: 'events.ics', country: 'KZ' });
+    expect(r.errors.map(formatRowError)).toEqual(['events.ics:28: TZID: unknown time zone "Asia/Nowhere" (expected an IANA zone such as Asia/Almaty)']);
+    const [ny, rally, shutdown] = [listEvents(t.store.db)[1]!, listEvents(t.store.db)[0]!, listEvents(t.store.db)[2]!];
+    expect([iso(rally.start), iso(rally.end), rally.tz, rally.sources]).toEqual(['2016-05-21T05:00:00Z', '2016-05-21T09:00:00Z', 'Asia/Almaty', ['https://example.org/astana']]);
+    expect([iso(ny.start), iso(ny.end), ny.kind, ny.tags]).toEqual(['2021-12-30T18:00:00Z', '2022-01-01T18:00:00Z', 'unrest', ['unrest', 'watch']]);
+    expect([iso(shutdown.start), iso(shutdown.end)]).toEqual(['2022-01-05T10:30:00Z', '2022-01-05T14:30:00Z']);
+  });
+
+  it('two rows of one file naming the same event: the later one is reported as a duplicate', async () => {
+    t = tempStore();
+    const path = join(t.dir, 'dup.csv');
+    writeFileSync(path, 'title,country,start,tz\nRally,KZ,2016-05-21,Asia/Almaty\nRally,KZ,2016-05-21,Asia/Almaty\n');
+    const r = await importCalendarFile(t.store.db, path, { format: 'csv', displayName: 'dup.csv' });
+    expect(r.errors.map(formatRowError)).toEqual(['dup.csv:3: id: duplicate of the event on line 2 (same id kz-2016-05-21-rally)']);
+    expect(r.inserted).toBe(1);
+  });
+});
+
+describe('writes', () => {
+  it('--dry-run reports the plan and errors but writes nothing', async () => {
+    t = tempStore();
+    const r = await importCalendarFile(t.store.db, fixture('acled-sample.csv'), { format: 'acled', dryRun: true });
+    expect([r.inserted, r.errors.length]).toEqual([4, 3]);
+    expect(countEvents(t.store.db)).toBe(0);
+  });
+
+  it('never half-writes: when the database fails mid-import, none of the good rows stay', async () => {
+    t = tempStore();
+    t.store.db.exec(`CREATE TRIGGER boom BEFORE INSERT ON protest_events WHEN NEW.country = 'BY' BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`);
+    await expect(importCalendarFile(t.store.db, fixture('acled-sample.csv'), { format: 'acled' })).rejects.toThrow('disk on fire');
+    expect(countEvents(t.store.db)).toBe(0);
+  });
+
+  it('tells in-process listeners what was added, then updated', async () => {
+    t = tempStore();
+    const seen: CalendarChange[] = [];
+    const off = onCalendarChange((c) => seen.push(c));
+    try {
+      await importCalendarFile(t.store.db, fixture('events.json'), { format: 'json' });
+      const path = join(t.dir, 'edit.json');
+      writeFileSync(path, JSON.stringify([{ id: 'kz-2016-05-20-blocking-starts', title: 'Social networks unreachable', country: 'KZ', start: '2016-05-20T03:00', end: '2016-05-21T18:00:00Z', tz: 'Asia/Almaty', allDay: false, kind: 'other', notes: 'edited' }]));
+      await importCalendarFile(t.store.db, path, { format: 'json' });
+    } finally {
+      off();
+    }
+    expect(seen.map((c) => [c.cause, c.added.length, c.updated])).toEqual([
+      ['import', 2, []],
+      ['import', 0, ['kz-2016-05-20-blocking-starts']],
+    ]);
+    expect(getEvent(t.store.db, 'kz-2016-05-20-blocking-starts')!.updatedAt).toBeGreaterThan(0);
+  });
+});
+
+describe('export', () => {
+  it('CSV cells that start with = + - @ are neutralised, and the export imports back unchanged', async () => {
+    t = tempStore();
+    await importCalendarFile(t.store.db, fixture('mapped.csv'), { format: 'csv', map: MAP });
+    const path = join(t.dir, 'x.csv');
+    writeFileSync(path, 'title,country,start,tz,notes,tags\n-1 dead at rally,KZ,2016-05-22,Asia/Almaty,@admin +7 =2+2,"=cmd,ok"\n');
+    await importCalendarFile(t.store.db, path, { format: 'csv' });
+    const csv = await exportEvents(listEvents(t.store.db), 'csv', { generatedAt: 0 });
+    expect(csv).toContain(`"'=HYPERLINK(""http://evil.example"",""click"")"`);
+    expect(csv).toContain(`'-1 dead at rally`);
+    expect(csv).toContain(`'@admin +7 =2+2`);
+    expect(csv).toContain(`'=cmd, ok`);
+    expect(csv.split('\n').every((line) => !/(^|,)[=+\-@]/.test(line))).toBe(true);
+
+    const out = join(t.dir, 'export.csv');
+    writeFileSync(out, csv);
+    const before = listEvents(t.store.db).map(eventToJson);
+    const t2 = tempStore();
+    try {
+      const r = await importCalendarFile(t2.store.db, out, { format: 'csv' });
+      expect(r.errors).toEqual([]);
+      const after = listEvents(t2.store.db).map(eventToJson);
+      const strip = (j: ReturnType<typeof eventToJson>) => ({ ...j, origin: null, places: j.places.map((p) => p.name) });
+      expect(after.map(strip)).toEqual(before.map(strip));
+    } finally {
+      t2.cleanup();
+    }
+  });
+
+  it('ICS round trip: export then import gives the same events (zones, places, sources, times)', async () => {
+    t = tempStore();
+    await importCalendarFile(t.store.db, fixture('events.json'), { format: 'json' });
+    await importCalendarFile(t.store.db, fixture('events.ics'), { format: 'ics', country: 'KZ' });
+    await importCalendarFile(t.store.db, fixture('acled-sample.csv'), { format: 'acled' });
+    const before = listEvents(t.store.db);
+    const ics = await exportEvents(before, 'ics', { generatedAt: 1_700_000_000 });
+    expect(ics.split('\r\n').every((l) => Buffer.byteLength(l) <= 75)).toBe(true);
+    const path = join(t.dir, 'cal.ics');
+    writeFileSync(path, ics);
+    const t2 = tempStore();
+    try {
+      const r = await importCalendarFile(t2.store.db, path, { format: 'ics' });
+      expect(r.errors).toEqual([]);
+      const strip = (e: (typeof before)[number]) => ({ ...eventToJson(e), origin: null });
+      expect(listEvents(t2.store.db).map(strip)).toEqual(before.map(strip));
+    } finally {
+      t2.cleanup();
+    }
+  });
+});
