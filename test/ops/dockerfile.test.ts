@@ -80,6 +80,30 @@ function ignored(patterns: string[], path: string): boolean {
   return out;
 }
 
+/**
+ * Repo-relative paths the program reads at run time, found in its sources: `join(packageRoot(), 'a', 'b')`,
+ * and constants like `SEED_FILE = 'db/seeds/calendar.json'` or `X_FILE = join('db', 'seeds', 'x.csv')`.
+ */
+function runtimeReads(): Set<string> {
+  const reads = new Set<string>();
+  const literals = (args: string) => [...args.matchAll(/'([^']+)'/g)].map((m) => m[1]!).join('/');
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ts')) {
+        const src = readFileSync(p, 'utf8');
+        for (const m of src.matchAll(/packageRoot\(\),\s*((?:'[^']+'(?:,\s*)?)+)\)/g)) reads.add(literals(m[1]!));
+        for (const m of src.matchAll(/_(?:FILE|DIR|PATH)\s*=\s*'([^']+\/[^']+)'/g)) reads.add(m[1]!);
+        for (const m of src.matchAll(/_(?:FILE|DIR|PATH)\s*=\s*join\(((?:'[^']+'(?:,\s*)?)+)\)/g)) reads.add(literals(m[1]!));
+      }
+    }
+  };
+  for (const d of ['collectors', 'db', 'services', 'dashboards']) walk(join(ROOT, d));
+  // keep repo paths (a constant like OONI's `_PATH = '/api/v1/aggregation'` is a URL path, not a file)
+  return new Set([...reads].filter((r) => !r.startsWith('/') && existsSync(join(ROOT, r.split('/')[0]!))));
+}
+
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 const { stages, instructions } = parseDockerfile(dockerfile);
 const ignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
@@ -158,21 +182,14 @@ describe('Dockerfile (static checks)', () => {
     expect(hc[0]!.args).not.toMatch(/curl|wget/); // not in the slim image
   });
 
-  it('every folder the program reads through packageRoot() reaches the runtime image', () => {
+  it('every file and folder the program reads at run time reaches the runtime image', () => {
     const assembly = inStage(buildStage, 'RUN').find((r) => r.args.includes('mkdir -p /runtime'))!.args;
     const found = /find ((?:[\w.-]+ )+)-type f/.exec(assembly);
     expect(found, 'the assembly copies non-TypeScript files with find').not.toBeNull();
     const shipped = new Set(found![1]!.trim().split(' '));
-    const reads = new Set<string>();
-    const walk = (dir: string) => {
-      for (const e of readdirSync(dir, { withFileTypes: true })) {
-        const p = join(dir, e.name);
-        if (e.isDirectory()) walk(p);
-        else if (e.name.endsWith('.ts')) for (const m of readFileSync(p, 'utf8').matchAll(/packageRoot\(\),\s*'([^']+)'(?:,\s*'([^']+)')?/g)) reads.add(m[2] ? `${m[1]}/${m[2]}` : m[1]!);
-      }
-    };
-    for (const d of ['collectors', 'db', 'services', 'dashboards']) walk(join(ROOT, d));
+    const reads = runtimeReads();
     expect(reads.has('db/migrations'), 'migrations are read through packageRoot()').toBe(true);
+    expect(reads.has('dashboards/public'), 'dashboard assets are read through packageRoot()').toBe(true);
     for (const r of reads) {
       const top = r.split('/')[0]!;
       const ok = shipped.has(top) || ['node_modules', 'package.json', 'dist'].includes(top);
@@ -217,6 +234,7 @@ describe('Docker runtime stage, emulated without Docker', () => {
       .filter((f) => !f.startsWith('node_modules') && !f.startsWith('dist') && f.endsWith('.ts') && !f.startsWith(join('dashboards', 'public')));
     expect(sources, 'no TypeScript sources in the image').toEqual([]);
     expect(existsSync(join(out, 'db', 'migrations', '0001-init.sql'))).toBe(true);
+    for (const r of runtimeReads()) if (existsSync(join(ROOT, r))) expect(existsSync(join(out, r)), `${r} is read at run time: in the image`).toBe(true);
 
     // 3. the container's command, with the image's environment (loopback and a free port instead of 0.0.0.0:8080)
     const data = join(t.dir, 'data');
