@@ -38,6 +38,8 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   app.use('/static', express.static(join(packageRoot(), 'dashboards', 'public'), { maxAge: '1h', index: false }));
+  // the chart library, from node_modules (no CDN)
+  app.use('/static/vendor/uplot', express.static(join(packageRoot(), 'node_modules', 'uplot', 'dist'), { maxAge: '1h', index: false }));
   app.get('/favicon.ico', (_req, res) => {
     res.status(204).end();
   });
@@ -65,10 +67,8 @@ ${h.collectors.length === 0 ? html`<p class="muted">No collectors registered.</p
   });
   app.use('/api', apiRouter(deps));
   app.use(reportsRouter(deps));
+  // pages, including the overview at `/`
   app.use(pagesRouter(deps));
-  app.get('/', (_req, res) => {
-    res.redirect(302, '/status');
-  });
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));

@@ -1,0 +1,154 @@
+/**
+ * Server side of the charts: which panels a page shows (one per signal, Google products together, an
+ * anomaly-rate bar panel per OONI target), and the markup public/charts.js turns into uPlot charts.
+ * Data goes to the browser in data-* attributes (the CSP allows no inline script); the series
+ * themselves are fetched from /api/signals, the same URLs the CSV/JSON links point at.
+ */
+import type { SqliteStore, SignalRow } from '../../db/store.js';
+import { html, type SafeHtml } from '../html.js';
+import { apiUrl, dataLinks, type TimeMode } from './common.js';
+
+export interface PanelSeries {
+  entity: string;
+  signal: string;
+  label: string;
+}
+
+export interface Panel {
+  id: string;
+  title: string;
+  kind: 'line' | 'bars';
+  unit: string | null;
+  synthetic: boolean;
+  /** OONI target (bands of source events naming it go on this panel). */
+  target: string | null;
+  series: PanelSeries[];
+}
+
+export interface Band {
+  type: 'event' | 'window' | 'outage' | 'source-event';
+  from: number;
+  until: number;
+  label: string;
+  kind?: string;
+  target?: string | null;
+}
+
+export interface Marker {
+  at: number;
+  label: string;
+  href: string;
+}
+
+const ORDER = ['ioda.bgp', 'ioda.ping-slash24', 'ioda.merit-nt', 'ioda.gtr', 'ripestat', 'radar', 'cloudflare', 'custom'];
+const rank = (key: string) => {
+  const i = ORDER.findIndex((o) => key === o || key.startsWith(`${o}.`) || key.startsWith(o));
+  return i < 0 ? ORDER.length : i;
+};
+
+const TITLES: Record<string, string> = {
+  'ioda.bgp': 'BGP: visible /24 blocks (IODA)',
+  'ioda.ping-slash24': 'Active probing: responsive /24 blocks (IODA)',
+  'ioda.merit-nt': 'Network telescope: unique sources (IODA, Merit)',
+  'ioda.gtr': 'Google product traffic (IODA, Google Transparency Report)',
+};
+
+const slug = (s: string) => s.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase();
+
+/**
+ * Panels for an entity. `oonibars`: one bar panel per OONI target (event page); otherwise all OONI
+ * anomaly rates share one line panel (long timelines). `networks`: other entities (ASes) of the same
+ * country whose OONI anomaly rates are added to the target panels (per-network view).
+ */
+export function panelsFor(store: SqliteStore, entity: string, opts: { ooniBars: boolean; networks?: string[]; only?: string[] }): Panel[] {
+  const signals = store.listSignals(entity);
+  const groups = new Map<string, SignalRow[]>();
+  for (const s of signals) {
+    if (s.source === 'ooni' && s.metric !== 'anomaly_rate') continue; // counts stay in the CSV/JSON
+    const key = s.source === 'ooni' ? (opts.ooniBars ? `ooni.anomaly_rate:${s.target}` : 'ooni.anomaly_rate') : s.metric === 'gtr' ? 'ioda.gtr' : s.name;
+    const g = groups.get(key);
+    if (g) g.push(s);
+    else groups.set(key, [s]);
+  }
+  const netSignals = (opts.networks ?? []).map((n) => ({ entity: n, signals: store.listSignals(n) }));
+  const panels: Panel[] = [];
+  for (const [key, rows] of groups) {
+    if (opts.only && !rows.some((r) => opts.only!.includes(r.name))) continue;
+    const chosen = opts.only ? rows.filter((r) => opts.only!.includes(r.name)) : rows;
+    const first = chosen[0]!;
+    const isOoni = first.source === 'ooni';
+    const series: PanelSeries[] = chosen.map((r) => ({ entity, signal: r.name, label: isOoni && !opts.ooniBars ? (r.target ?? r.name) : r.target && !isOoni ? r.target : entity }));
+    let synthetic = chosen.some((r) => r.synthetic);
+    if (isOoni && opts.ooniBars) {
+      for (const n of netSignals) {
+        const s = n.signals.find((x) => x.name === first.name);
+        if (s) {
+          series.push({ entity: n.entity, signal: s.name, label: n.entity });
+          synthetic ||= s.synthetic;
+        }
+      }
+    }
+    panels.push({
+      id: `panel-${slug(key)}`,
+      title: isOoni ? (opts.ooniBars ? `OONI: ${first.target ?? ''} anomaly rate` : 'OONI: anomaly rate by target') : (TITLES[key] ?? `${key}${first.unit ? ` (${first.unit})` : ''}`),
+      kind: isOoni && opts.ooniBars ? 'bars' : 'line',
+      unit: isOoni ? 'share of measurements' : first.unit,
+      synthetic,
+      target: isOoni && opts.ooniBars ? first.target : null,
+      series,
+    });
+  }
+  return panels.sort((a, b) => rank(a.series[0]!.signal) - rank(b.series[0]!.signal) || a.id.localeCompare(b.id));
+}
+
+/** Every signal name of an entity (for the signal picker). */
+export function signalNames(store: SqliteStore, entity: string): string[] {
+  return store.listSignals(entity).map((s) => s.name);
+}
+
+export function panelMarkup(p: Panel, range: { from: number; until: number }, maxPoints: number): SafeHtml {
+  const byEntity = new Map<string, string[]>();
+  for (const s of p.series) byEntity.set(s.entity, [...(byEntity.get(s.entity) ?? []), s.signal]);
+  const links = [...byEntity].map(([entity, sigs]) =>
+    dataLinks('/api/signals', { entity, signals: sigs.join(','), from: range.from, until: range.until, maxPoints }, byEntity.size > 1 ? `Data (${entity})` : 'Data'),
+  );
+  return html`<section class="chart-panel chart-${p.kind}" id="${p.id}" data-panel="${JSON.stringify(p)}" aria-labelledby="${p.id}-h">
+<h3 id="${p.id}-h">${p.title}${p.synthetic ? html` <span class="synthetic" title="generated demo data, not a measurement">SYNTHETIC</span>` : ''}</h3>
+<div class="chart" role="img" aria-label="${`${p.title}: ${p.series.map((s) => s.signal).join(', ')}`}"></div>
+<p class="chart-status muted" aria-live="polite">Chart needs JavaScript; the data is in the links below.</p>
+${links}
+</section>`;
+}
+
+/** The container public/charts.js looks for. */
+export function chartsMarkup(opts: {
+  panels: Panel[];
+  from: number;
+  until: number;
+  tz: string;
+  mode: TimeMode;
+  bands: Band[];
+  markers?: Marker[];
+  maxPoints?: number;
+  id?: string;
+  emptyText?: string;
+}): SafeHtml {
+  const maxPoints = opts.maxPoints ?? 1200;
+  if (opts.panels.length === 0) return html`<p class="muted empty">${opts.emptyText ?? 'No signals stored for this entity.'}</p>`;
+  return html`<div class="charts" id="${opts.id ?? 'charts'}" data-from="${opts.from}" data-until="${opts.until}" data-tz="${opts.tz}" data-mode="${opts.mode}" data-maxpoints="${maxPoints}" data-bands="${JSON.stringify(opts.bands)}" data-markers="${JSON.stringify(opts.markers ?? [])}">
+<p class="axis-caption muted">Time axis: <span class="axis-zone">${opts.mode === 'local' ? opts.tz : 'UTC'}</span>. Drag across a chart to zoom into that range.</p>
+${opts.panels.map((p) => panelMarkup(p, opts, maxPoints))}
+</div>`;
+}
+
+export function legend(withEvent: boolean, withMarkers = false): SafeHtml {
+  return html`<ul class="chart-legend" aria-label="Chart shading">
+${withEvent ? html`<li><span class="swatch swatch-event"></span> protest event</li><li><span class="swatch swatch-window"></span> correlation window (lead/lag)</li>` : ''}
+${withMarkers ? html`<li><span class="swatch swatch-marker"></span> calendar event (marker; links to its page)</li>` : ''}
+<li><span class="swatch swatch-outage-connectivity"></span> detected connectivity outage</li>
+<li><span class="swatch swatch-outage-service-blocking"></span> detected service blocking</li>
+<li><span class="swatch swatch-source-event"></span> event declared by a source (IODA, OONI, Radar)</li>
+</ul>`;
+}
+
+export const signalsApi = (entity: string, from: number, until: number, maxPoints = 1200) => apiUrl('/api/signals', { entity, from, until, maxPoints });

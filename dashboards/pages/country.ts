@@ -1,0 +1,147 @@
+/** `/countries/:cc`: a long timeline of every signal, calendar markers, outage bands and the calendar's statistics. */
+import { Router, type Request } from 'express';
+import { listEvents } from '../../db/calendar.js';
+import { listOutages } from '../../db/outages.js';
+import { signalExtent } from '../../db/signals-read.js';
+import { countryName } from '../../services/calendar/countries.js';
+import { primaryZone } from '../../services/calendar/zones.js';
+import { correlateCountry } from '../../services/correlator/assemble.js';
+import { correlatorConfig } from '../../services/correlator/config.js';
+import { badParameter } from '../../services/errors.js';
+import type { AppDeps } from '../deps.js';
+import { html, layout } from '../html.js';
+import { type Band, chartsMarkup, legend, type Marker, panelsFor } from './charts.js';
+import { dataLinks, duration, num, pct, pValue, q, table, time, timeMode, timeQuery, tzToggle, verdictBadge, withQuery, type Column } from './common.js';
+
+const DAY = 86400;
+
+function signalsParam(req: Request): string[] | undefined {
+  const v = (req.query as Record<string, unknown>).signals;
+  if (v === undefined || v === '') return undefined;
+  const list = (Array.isArray(v) ? v : [v]).flatMap((x) => (typeof x === 'string' ? x.split(',') : [])).map((s) => s.trim()).filter(Boolean);
+  return list.length ? list : undefined;
+}
+
+const dateOnly = (ts: number) => new Date(ts * 1000).toISOString().slice(0, 10);
+
+export function countryRouter(deps: AppDeps): Router {
+  const router = Router();
+  router.get('/countries/:cc', (req, res) => {
+    const raw = req.params.cc;
+    if (!/^[A-Za-z]{2}$/.test(raw)) throw badParameter('cc', `"${raw}" is not a two-letter country code`);
+    const cc = raw.toUpperCase();
+    if (cc !== raw) {
+      res.redirect(301, withQuery(req, {}).replace(`/countries/${raw}`, `/countries/${cc}`));
+      return;
+    }
+    const mode = timeMode(req);
+    const now = deps.now ? deps.now() : Math.floor(Date.now() / 1000);
+    const tz = primaryZone(cc) ?? 'UTC';
+    const countryEntity = `country:${cc}`;
+    const networks = deps.store.listEntities().filter((e) => e.country === cc && e.entity !== countryEntity);
+    const wanted = q(req, 'entity');
+    if (wanted && wanted !== countryEntity && !networks.some((n) => n.entity === wanted)) throw badParameter('entity', `${wanted} is not ${countryEntity} or one of its networks`);
+    const entity = wanted || countryEntity;
+    const signals = deps.store.listSignals(entity);
+    let first: number | null = null;
+    let last: number | null = null;
+    for (const s of signals) {
+      const x = signalExtent(deps.store, s.id);
+      if (x.first !== null && (first === null || x.first < first)) first = x.first;
+      if (x.last !== null && (last === null || x.last > last)) last = x.last;
+    }
+    const defFrom = first !== null ? Math.floor(first / DAY) * DAY : now - 90 * DAY;
+    const defUntil = last !== null ? Math.ceil((last + 1) / DAY) * DAY : now;
+    const from = timeQuery(req, 'from', 'start') ?? defFrom;
+    const until = timeQuery(req, 'until', 'end') ?? defUntil;
+    if (until <= from) throw badParameter('until', 'must be after from');
+    const only = signalsParam(req);
+    const all = signals.filter((s) => !(s.source === 'ooni' && s.metric !== 'anomaly_rate'));
+    const panels = panelsFor(deps.store, entity, { ooniBars: false, only });
+    const calendar = listEvents(deps.store.db, { country: cc });
+    const outages = listOutages(deps.store.db, { entity, from, until });
+    const bands: Band[] = outages.map((o) => ({ type: 'outage', kind: o.kind, from: o.start, until: o.end, label: `${o.kind} outage (${o.severity})` }));
+    const markers: Marker[] = calendar.filter((e) => e.start >= from && e.start < until).map((e) => ({ at: e.start, label: e.title, href: `/events/${encodeURIComponent(e.id)}` }));
+    const cfg = correlatorConfig(deps.config);
+    const stats = correlateCountry(deps.store, cc, { lead: cfg.lead, lag: cfg.lag, B: cfg.surrogates, seed: cfg.seed, method: cfg.method, blockDays: cfg.blockDays, minCoverage: cfg.minCoverage });
+    const verdictOf = new Map(stats.events.map((e) => [e.id, e]));
+
+    type Ev = (typeof calendar)[number];
+    const evCols: Array<Column<Ev>> = [
+      { key: 'start', label: 'Start', sort: (e) => e.start, cell: (e) => time(e.start, mode, e.tz) },
+      { key: 'title', label: 'Event', sort: (e) => e.title, cell: (e) => html`<a href="/events/${e.id}">${e.title}</a>` },
+      { key: 'kind', label: 'Kind', sort: (e) => e.kind, cell: (e) => e.kind },
+      { key: 'verdict', label: 'Verdict', sort: (e) => verdictOf.get(e.id)?.verdict.label ?? null, cell: (e) => (verdictOf.get(e.id) ? verdictBadge(verdictOf.get(e.id)!.verdict.label) : html`<span class="muted">outside the data</span>`) },
+      { key: 'onset', label: 'First onset', sort: (e) => verdictOf.get(e.id)?.firstOnsetSeconds ?? null, cell: (e) => { const s = verdictOf.get(e.id)?.firstOnsetSeconds; return s === null || s === undefined ? '—' : `${duration(Math.abs(s))} ${s < 0 ? 'before' : 'after'}`; } },
+      { key: 'p', label: 'p', sort: (e) => verdictOf.get(e.id)?.p ?? null, cell: (e) => pValue(verdictOf.get(e.id)?.p) },
+      { key: 'view', label: 'On the timeline', cell: (e) => html`<a href="${withQuery(req, { from: dateOnly(e.start - 30 * DAY), until: dateOnly(e.end + 30 * DAY) })}">±30 days</a>` },
+    ];
+
+    const statRows = stats.stats.tests.map(
+      (t) =>
+        html`<tr><th scope="row">${t.name}</th><td>${t.days}</td><td>${t.eventsAssessable}</td><td>${t.outageDays}</td><td>${t.trigger.k}/${t.trigger.n} = ${pct(t.trigger.rate)} (expected ${pct(t.trigger.expected)})</td><td>${pValue(t.trigger.p)}</td><td>${pValue(t.trigger.surrogateP)}</td><td>${pValue(t.trigger.q)}</td><td>${t.precursor.k}/${t.precursor.n} = ${pct(t.precursor.rate)}</td><td>${pValue(t.precursor.p)}</td><td>${pValue(t.precursor.surrogateP)}</td><td>${pValue(t.precursor.q)}</td></tr>`,
+    );
+    const presets: Array<[string, number, number]> = [
+      ['All data', defFrom, defUntil],
+      ['Last 30 days of data', defUntil - 30 * DAY, defUntil],
+      ['Last year of data', defUntil - 365 * DAY, defUntil],
+    ];
+
+    const body = html`<nav class="crumbs" aria-label="Breadcrumb"><a href="/">Overview</a> › ${countryName(cc)}</nav>
+<h1>${countryName(cc)} (${cc})</h1>
+${tzToggle(req, mode, tz)}
+<section id="timeline" aria-labelledby="timeline-h">
+<h2 id="timeline-h">Timeline: ${entity}, ${time(from, mode, tz)} to ${time(until, mode, tz)}</h2>
+<form class="range-form" method="get" action="/countries/${cc}">
+<label for="f-from">From</label> <input id="f-from" name="from" type="date" value="${dateOnly(from)}">
+<label for="f-until">Until</label> <input id="f-until" name="until" type="date" value="${dateOnly(until - 1)}">
+${
+  networks.length
+    ? html`<label for="f-entity">Entity</label> <select id="f-entity" name="entity"><option value="">${countryEntity} (whole country)</option>${networks.map((n) => html`<option value="${n.entity}"${n.entity === entity ? html` selected` : ''}>${n.entity}${n.name ? ` ${n.name}` : ''}</option>`)}</select>`
+    : ''
+}
+${mode === 'local' ? html`<input type="hidden" name="tz" value="local">` : ''}
+<details class="signal-picker"${only ? html` open` : ''}><summary>Signals (${only ? only.length : 'all'})</summary>
+${all.map((s) => html`<label class="check"><input type="checkbox" name="signals" value="${s.name}"${!only || only.includes(s.name) ? html` checked` : ''}> ${s.name}${s.synthetic ? ' (synthetic)' : ''}</label> `)}
+</details>
+<button type="submit">Show</button>
+</form>
+<p class="presets">Range: ${presets.map(([label, a, b]) => html`<a href="${withQuery(req, { from: String(a), until: String(b) })}">${label}</a> · `)}${calendar.length ? html`<span class="muted">or pick an event below</span>` : ''}</p>
+${legend(false, true)}
+${chartsMarkup({ panels, from, until, tz, mode, bands, markers, maxPoints: 1500, id: 'charts', emptyText: `No signals stored for ${entity}.` })}
+${dataLinks('/api/signals', { entity, from, until, maxPoints: 1500, signals: only?.join(',') }, 'Every charted signal in this range')}
+${
+  networks.length
+    ? html`<h3>Networks of ${countryName(cc)}</h3><ul class="networks">${networks.map((n) => html`<li><a href="${withQuery(req, { entity: n.entity, signals: null })}">${n.entity}</a>${n.name ? html` ${n.name}` : ''}</li>`)}</ul>`
+    : html`<p class="muted">No per-network (AS) data stored for ${cc}: add entities such as <code>asn:9198</code> to <code>collection.entities</code> to collect per network.</p>`
+}
+</section>
+<section id="calendar" aria-labelledby="calendar-h">
+<h2 id="calendar-h">Calendar events</h2>
+${table(req, calendar, evCols, { key: 'start', dir: 'asc' }, { id: 'country-events', empty: `No calendar events for ${cc}.` })}
+${dataLinks('/api/events', { country: cc }, 'Events')}
+</section>
+<section id="statistics" aria-labelledby="stats-h">
+<h2 id="stats-h">Correlation statistics</h2>
+<p class="muted">${stats.stats.method.coincidence}. Analytic p: ${stats.stats.method.analytic}. Surrogates: ${stats.stats.method.surrogate}, B = ${stats.stats.B}${stats.stats.exhaustive ? ' (exhaustive)' : ''}, smallest attainable p ${pValue(stats.stats.smallestAttainableP)}; ${stats.stats.method.multipleTesting}. Lead ${duration(stats.stats.leadSeconds)}, lag ${duration(stats.stats.lagSeconds)}; outages: ${stats.outageInput}.</p>
+${stats.stats.note ? html`<p class="note">${stats.stats.note}</p>` : ''}
+${
+  statRows.length
+    ? html`<div class="table-wrap"><table id="stats"><thead><tr><th scope="col">Test</th><th scope="col">Days</th><th scope="col">Events assessable</th><th scope="col">Outage days</th><th scope="col">Trigger rate</th><th scope="col">p (Poisson)</th><th scope="col">p (surrogate)</th><th scope="col">q</th><th scope="col">Precursor rate</th><th scope="col">p (Poisson)</th><th scope="col">p (surrogate)</th><th scope="col">q</th></tr></thead><tbody>${statRows}</tbody></table></div>`
+    : html`<p class="muted">No test could be run.</p>`
+}
+<p class="data-links">Statistics: <code>outagewatch correlate --country ${cc} --json</code> prints the same numbers.</p>
+</section>
+<section id="outages" aria-labelledby="outages-h">
+<h2 id="outages-h">Outages in this range</h2>
+${
+  outages.length === 0
+    ? html`<p class="muted">None detected.</p>`
+    : html`<div class="table-wrap"><table id="country-outages"><thead><tr><th scope="col">Kind</th><th scope="col">Start</th><th scope="col">End</th><th scope="col">Duration</th><th scope="col">Score</th><th scope="col">Signals</th></tr></thead><tbody>${outages.map((o) => html`<tr><td><span class="kind kind-${o.kind}">${o.kind}</span></td><td>${time(o.start, mode, tz)}</td><td>${time(o.end, mode, tz)}</td><td>${duration(o.end - o.start)}</td><td>${num(o.score, 2)}</td><td>${o.signals.map((s) => s.signal).join(', ')}</td></tr>`)}</tbody></table></div>`
+}
+${dataLinks('/api/outages', { entity, from, until }, 'Outages')}
+</section>`;
+    res.type('html').send(layout(`${countryName(cc)}`, body, { styles: ['/static/vendor/uplot/uPlot.min.css'], scripts: ['/static/vendor/uplot/uPlot.iife.min.js', '/static/page.js', '/static/charts.js'] }));
+  });
+  return router;
+}

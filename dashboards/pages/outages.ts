@@ -1,0 +1,80 @@
+/** `/outages`: detected outages, filterable and sortable. */
+import { Router } from 'express';
+import { listOutages } from '../../db/outages.js';
+import type { Outage } from '../../services/detector/model.js';
+import { primaryZone } from '../../services/calendar/zones.js';
+import { badParameter } from '../../services/errors.js';
+import type { AppDeps } from '../deps.js';
+import { html, layout } from '../html.js';
+import { dataLinks, duration, field, keep, num, pct, q, select, table, time, timeMode, timeQuery, tzToggle, type Column } from './common.js';
+
+const KINDS = ['connectivity', 'service-blocking', 'both'] as const;
+const DAY = 86400;
+
+const countryOf = (entity: string, store: AppDeps['store']): string | null => {
+  if (entity.startsWith('country:')) return entity.slice(8);
+  return store.listEntities().find((e) => e.entity === entity)?.country ?? null;
+};
+
+export function outagesRouter(deps: AppDeps): Router {
+  const router = Router();
+  router.get('/outages', (req, res) => {
+    const mode = timeMode(req);
+    const country = q(req, 'country').toUpperCase();
+    if (country && !/^[A-Z]{2}$/.test(country)) throw badParameter('country', 'a two-letter country code');
+    const entity = q(req, 'entity');
+    if (entity && !/^(country|region|asn|county):[A-Za-z0-9._-]+$/.test(entity)) throw badParameter('entity', 'such as country:KZ or asn:9198');
+    const kind = q(req, 'kind');
+    if (kind && !(KINDS as readonly string[]).includes(kind)) throw badParameter('kind', `one of ${KINDS.join(', ')}`);
+    const severity = q(req, 'severity');
+    if (severity && severity !== 'warning' && severity !== 'critical') throw badParameter('severity', 'warning or critical');
+    const from = timeQuery(req, 'from', 'start');
+    const until = timeQuery(req, 'until', 'end');
+    const rows = listOutages(deps.store.db, { entity: entity || undefined, country: country || undefined, from, until, kind: (kind || undefined) as Outage['kind'] | undefined }).filter((o) => !severity || o.severity === severity);
+    const zone = (o: Outage) => {
+      const cc = countryOf(o.entity, deps.store);
+      return cc ? primaryZone(cc) : null;
+    };
+    const depth = (o: Outage) => (o.signals.length ? Math.max(...o.signals.map((s) => s.depth)) : null);
+    const cols: Array<Column<Outage>> = [
+      { key: 'id', label: 'ID', sort: (o) => o.id ?? null, cell: (o) => html`<a href="/api/outages/${o.id ?? ''}">${o.id ?? '—'}</a>` },
+      {
+        key: 'entity',
+        label: 'Entity',
+        sort: (o) => o.entity,
+        cell: (o) => {
+          const cc = countryOf(o.entity, deps.store);
+          return cc ? html`<a href="/countries/${cc}?${o.entity.startsWith('country:') ? '' : `entity=${encodeURIComponent(o.entity)}&`}from=${o.start - 7 * DAY}&amp;until=${o.end + 7 * DAY}">${o.entity}</a>` : o.entity;
+        },
+      },
+      { key: 'kind', label: 'Kind', sort: (o) => o.kind, cell: (o) => html`<span class="kind kind-${o.kind}">${o.kind}</span>` },
+      { key: 'severity', label: 'Severity', sort: (o) => o.severity, cell: (o) => o.severity },
+      { key: 'start', label: 'Start', sort: (o) => o.start, cell: (o) => time(o.start, mode, zone(o)) },
+      { key: 'end', label: 'End', sort: (o) => o.end, cell: (o) => html`${time(o.end, mode, zone(o))}${o.open ? ' (ongoing)' : ''}` },
+      { key: 'duration', label: 'Duration', sort: (o) => o.end - o.start, cell: (o) => duration(o.end - o.start) },
+      { key: 'depth', label: 'Deepest drop', sort: depth, cell: (o) => pct(depth(o)) },
+      { key: 'score', label: 'Score', sort: (o) => o.score, cell: (o) => num(o.score, 2) },
+      { key: 'signals', label: 'Signals', cell: (o) => o.signals.map((s) => s.signal).join(', ') },
+      { key: 'targets', label: 'Blocked targets', cell: (o) => o.targets.join(', ') || '—' },
+    ];
+    const api = { entity: entity || undefined, country: country || undefined, kind: kind || undefined, severity: severity || undefined, from, until };
+    const body = html`<h1>Outages</h1>
+<p class="muted">Episodes the detector found: <strong>connectivity</strong> (routing, probing or telescope fall) or <strong>service-blocking</strong> (OONI targets or Google products fall while connectivity holds), or both.</p>
+${tzToggle(req, mode, 'local time (country)')}
+<form class="filters" method="get" action="/outages" role="search" aria-label="Filter outages">
+${field('country', 'Country', country, { placeholder: 'KZ' })}
+${field('entity', 'Entity', entity, { placeholder: 'asn:9198' })}
+${select('kind', 'Kind', kind, ['', ...KINDS])}
+${select('severity', 'Severity', severity, ['', 'warning', 'critical'])}
+${field('from', 'From', q(req, 'from'), { type: 'date' })}
+${field('until', 'Until', q(req, 'until'), { type: 'date' })}
+${keep(req, ['tz', 'sort', 'dir'])}
+<button type="submit">Filter</button> <a href="/outages">Clear</a>
+</form>
+<p class="count">${rows.length} outage(s)</p>
+${table(req, rows, cols, { key: 'start', dir: 'desc' }, { id: 'outages', empty: 'No outages match.' })}
+${dataLinks('/api/outages', api, 'This table')}`;
+    res.type('html').send(layout('Outages', body, { scripts: ['/static/page.js'] }));
+  });
+  return router;
+}

@@ -1,0 +1,128 @@
+/** `/`: watched countries and their latest state, recent outages, upcoming events with their watch windows, collector health. */
+import { Router } from 'express';
+import { listEvents, listUpcoming } from '../../db/calendar.js';
+import { listOutages } from '../../db/outages.js';
+import { signalExtent } from '../../db/signals-read.js';
+import { countryName } from '../../services/calendar/countries.js';
+import { primaryZone } from '../../services/calendar/zones.js';
+import { parseCollectionConfig, watchedEntities } from '../../services/scheduler/policy.js';
+import type { AppDeps } from '../deps.js';
+import { collectorHealth } from '../health.js';
+import { html, layout } from '../html.js';
+import { dataLinks, duration, pct, table, time, timeMode, tzToggle, verdictBadge, type Column } from './common.js';
+
+const DAY = 86400;
+
+export function overviewRouter(deps: AppDeps): Router {
+  const router = Router();
+  router.get('/', (req, res) => {
+    const now = deps.now ? deps.now() : Math.floor(Date.now() / 1000);
+    const mode = timeMode(req);
+    const db = deps.store.db;
+    const policy = parseCollectionConfig(deps.config.collection);
+    const calendar = listEvents(db);
+    const watched = watchedEntities(
+      calendar.map((e) => ({ id: e.id, country: e.country, start: e.start, end: e.end })),
+      policy,
+    );
+    const signals = deps.store.listSignals();
+
+    interface Row {
+      entity: string;
+      country: string | null;
+      signals: number;
+      synthetic: boolean;
+      last: number | null;
+      outage: ReturnType<typeof listOutages>[number] | null;
+      events: number;
+      state: string;
+    }
+    const rows: Row[] = watched.map((w) => {
+      const mine = signals.filter((s) => s.entity === w.entity);
+      let last: number | null = null;
+      for (const s of mine) {
+        const x = signalExtent(deps.store, s.id).last;
+        if (x !== null && (last === null || x > last)) last = x;
+      }
+      const outages = listOutages(db, { entity: w.entity });
+      const outage = outages.length ? outages[outages.length - 1]! : null;
+      let state = 'no data yet';
+      if (last !== null) state = outage && (outage.open || outage.end >= last - DAY) ? `${outage.kind} outage` : 'normal';
+      return { entity: w.entity, country: w.country, signals: mine.length, synthetic: mine.some((s) => s.synthetic), last, outage, events: w.country ? calendar.filter((e) => e.country === w.country).length : 0, state };
+    });
+    const countryLink = (r: Row) => (r.country ? html`<a href="/countries/${r.country}">${countryName(r.country)} (${r.country})</a>` : r.entity);
+    const cols: Array<Column<Row>> = [
+      { key: 'entity', label: 'Watched', sort: (r) => r.entity, cell: (r) => html`${countryLink(r)}${r.entity.startsWith('country:') ? '' : html` <span class="muted">${r.entity}</span>`}` },
+      { key: 'state', label: 'Latest state', sort: (r) => r.state, cell: (r) => html`<span class="state state-${r.state.replace(/[^a-z]+/g, '-')}">${r.state}</span>${r.synthetic ? html` <span class="synthetic">SYNTHETIC</span>` : ''}` },
+      { key: 'last', label: 'Data until', sort: (r) => r.last, cell: (r) => time(r.last, mode, r.country ? primaryZone(r.country) : null) },
+      { key: 'outage', label: 'Latest outage', sort: (r) => r.outage?.start ?? null, cell: (r) => (r.outage ? html`<span class="kind kind-${r.outage.kind}">${r.outage.kind}</span> ${time(r.outage.start, mode, r.country ? primaryZone(r.country) : null)} (${duration(r.outage.end - r.outage.start)})` : '—') },
+      { key: 'signals', label: 'Signals', sort: (r) => r.signals, cell: (r) => r.signals },
+      { key: 'events', label: 'Calendar events', sort: (r) => r.events, cell: (r) => (r.country ? html`<a href="/calendar?country=${r.country}">${r.events}</a>` : '—') },
+    ];
+
+    const recent = listOutages(db)
+      .sort((a, b) => b.start - a.start)
+      .slice(0, 10);
+    const upcoming = listUpcoming(db, now).slice(0, 10);
+    const past = calendar
+      .filter((e) => e.start < now)
+      .sort((a, b) => b.start - a.start)
+      .slice(0, 5);
+    const health = collectorHealth(deps);
+    const eventRow = (e: (typeof calendar)[number]) =>
+      html`<tr><td><a href="/events/${e.id}">${e.title}</a></td><td>${e.country}</td><td>${time(e.start, mode, e.tz)}</td><td>${
+        policy.watch.enabled ? html`${time(e.start - policy.watch.before, mode, e.tz)} to ${time(e.end + policy.watch.after, mode, e.tz)}` : 'watching off'
+      }</td></tr>`;
+
+    const body = html`<h1>outagewatch</h1>
+<p class="lead">Internet outages and service blocking in open measurement data (IODA, OONI, RIPEstat, Cloudflare Radar), lined up against protest dates.</p>
+${tzToggle(req, mode, 'local time')}
+<section aria-labelledby="watched-h">
+<h2 id="watched-h">Watched countries and networks</h2>
+${table(req, rows, cols, { key: 'entity', dir: 'asc' }, { id: 'watched', empty: 'Nothing is watched yet: add calendar events or collection.entities in the config.' })}
+${dataLinks('/api/entities', {}, 'Entities')}
+</section>
+<section aria-labelledby="recent-h">
+<h2 id="recent-h">Recent outages</h2>
+${
+  recent.length === 0
+    ? html`<p class="muted">No outages detected yet.</p>`
+    : html`<div class="table-wrap"><table id="recent-outages"><thead><tr><th scope="col">Entity</th><th scope="col">Kind</th><th scope="col">Start</th><th scope="col">Duration</th><th scope="col">Deepest drop</th><th scope="col">Targets</th></tr></thead><tbody>${recent.map((o) => {
+        const cc = o.entity.startsWith('country:') ? o.entity.slice(8) : null;
+        const depth = o.signals.length ? Math.max(...o.signals.map((s) => s.depth)) : null;
+        return html`<tr><td>${cc ? html`<a href="/countries/${cc}?from=${o.start - 7 * DAY}&amp;until=${o.end + 7 * DAY}">${o.entity}</a>` : o.entity}</td><td><span class="kind kind-${o.kind}">${o.kind}</span></td><td>${time(o.start, mode, cc ? primaryZone(cc) : null)}</td><td>${duration(o.end - o.start)}${o.open ? ' (ongoing)' : ''}</td><td>${pct(depth)}</td><td>${o.targets.join(', ') || '—'}</td></tr>`;
+      })}</tbody></table></div>`
+}
+<p><a href="/outages">All outages</a></p>
+${dataLinks('/api/outages', {}, 'Outages')}
+</section>
+<section aria-labelledby="upcoming-h">
+<h2 id="upcoming-h">Upcoming calendar events</h2>
+${
+  upcoming.length === 0
+    ? html`<p class="muted">No upcoming events in the calendar.</p>`
+    : html`<div class="table-wrap"><table id="upcoming"><thead><tr><th scope="col">Event</th><th scope="col">Country</th><th scope="col">Starts</th><th scope="col">Watch window (5-minute collection)</th></tr></thead><tbody>${upcoming.map(eventRow)}</tbody></table></div>`
+}
+${
+  past.length
+    ? html`<h3>Most recent past events</h3><div class="table-wrap"><table id="past-events"><thead><tr><th scope="col">Event</th><th scope="col">Country</th><th scope="col">Started</th><th scope="col">Watch window</th></tr></thead><tbody>${past.map(eventRow)}</tbody></table></div>`
+    : ''
+}
+<p><a href="/calendar">The whole calendar</a></p>
+${dataLinks('/api/events', { from: now }, 'Upcoming events')}
+</section>
+<section aria-labelledby="health-h">
+<h2 id="health-h">Collectors</h2>
+${
+  health.length === 0
+    ? html`<p class="muted">No collectors registered.</p>`
+    : html`<ul class="health">${health.map((c) => html`<li><strong>${c.name}</strong>: <span class="state-${c.state}">${c.state}</span>${c.disabledReason ? html` (${c.disabledReason})` : ''}${c.lastRun ? html`, last run ${time(Date.parse(c.lastRun.startedAt) / 1000, mode, null)} (${c.lastRun.status}, ${c.lastRun.rows} rows)` : ''}</li>`)}</ul>`
+}
+<p><a href="/sources">Runs, checkpoints, backfill and coverage</a> · <a href="/status">Status</a></p>
+${dataLinks('/api/sources', { runs: 20 }, 'Sources')}
+</section>
+<p class="muted">Verdict labels: ${verdictBadge('connectivity-outage')} ${verdictBadge('service-blocking')} ${verdictBadge('both')} ${verdictBadge('nothing-unusual')} ${verdictBadge('insufficient-data')}</p>`;
+    res.type('html').send(layout('Overview', body, { scripts: ['/static/page.js'] }));
+  });
+  return router;
+}
