@@ -33,6 +33,8 @@ export interface ReferenceListRow {
   countries: number;
   first: number | null;
   last: number | null;
+  /** the latest start: the list records shutdowns that began up to here */
+  lastStart: number | null;
   kinds: Record<string, number>;
 }
 
@@ -153,7 +155,9 @@ export function referenceListNames(db: Db): string[] {
 export function getReferenceList(db: Db, name: string): ReferenceListRow | null {
   const meta = db.prepare<[string], { name: string; format: string; files: string; created_at: number; updated_at: number }>('SELECT * FROM reference_lists WHERE name = ?').get(name);
   const agg = db
-    .prepare<[string], { n: number; countries: number; first: number | null; last: number | null }>('SELECT count(*) AS n, count(DISTINCT country) AS countries, min(start) AS first, max(coalesce("end", start)) AS last FROM reference_outages WHERE list = ?')
+    .prepare<[string], { n: number; countries: number; first: number | null; last: number | null; lastStart: number | null }>(
+      'SELECT count(*) AS n, count(DISTINCT country) AS countries, min(start) AS first, max(coalesce("end", start)) AS last, max(start) AS lastStart FROM reference_outages WHERE list = ?',
+    )
     .get(name);
   if (!meta && !agg?.n) return null;
   const kinds: Record<string, number> = {};
@@ -168,6 +172,7 @@ export function getReferenceList(db: Db, name: string): ReferenceListRow | null 
     countries: agg?.countries ?? 0,
     first: agg?.first ?? null,
     last: agg?.last ?? null,
+    lastStart: agg?.lastStart ?? null,
     kinds,
   };
 }

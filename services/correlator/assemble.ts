@@ -128,8 +128,9 @@ function referenceCoverage(r: Reader, country: string, w: TimeWindow): SourceCov
   const meta = getReferenceList(r.store.db, name);
   const source = `reference:${name}`;
   if (!meta || meta.count === 0) return { source, hadData: false, fraction: 0, axes: [], signals: [], events: 0, reason: `reference list "${name}" is empty or was never imported` };
+  // the list records shutdowns that began between its first and last start
   const lo = meta.first ?? 0;
-  const hi = (meta.last ?? lo) + r.openEnded;
+  const hi = (meta.lastStart ?? lo) + DAY;
   const inside = Math.max(0, Math.min(hi, w.until) - Math.max(lo, w.from)) / Math.max(1, w.until - w.from);
   const axes = new Set<Axis>();
   for (const k of Object.keys(meta.kinds)) for (const a of axesOf(k === 'unspecified' ? null : k)) axes.add(a);
@@ -153,7 +154,7 @@ function readValidDays(r: Reader, country: string, range: DayRange, filter: (sig
     const meta = getReferenceList(r.store.db, r.input.list);
     if (meta && meta.first !== null) {
       const a = Math.max(0, dayIndex(range, meta.first));
-      const b = Math.min(range.len - 1, dayIndex(range, (meta.last ?? meta.first) + r.openEnded));
+      const b = Math.min(range.len - 1, dayIndex(range, meta.lastStart ?? meta.first));
       const axes = new Set<Axis>();
       for (const k of Object.keys(meta.kinds)) for (const x of axesOf(k === 'unspecified' ? null : k)) axes.add(x);
       for (const ax of axes) for (let d = a; d <= b; d++) out[ax][d] = 1;
@@ -178,7 +179,7 @@ function dataSpan(r: Reader, country: string): TimeWindow | null {
   if (r.input.type === 'reference') {
     const meta = getReferenceList(r.store.db, r.input.list);
     if (!meta || meta.first === null) return null;
-    return { from: meta.first, until: (meta.last ?? meta.first) + r.openEnded };
+    return { from: meta.first, until: (meta.lastStart ?? meta.first) + DAY };
   }
   let lo = Infinity;
   let hi = -Infinity;
@@ -328,7 +329,7 @@ function correlateOne(r: Reader, o: Resolved, ev: ProtestEvent, calendar: readon
     coverage,
     p: significance.p,
     significance,
-    synthetic,
+    synthetic: r.input.type === 'detected' && synthetic,
   };
 }
 
