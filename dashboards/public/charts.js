@@ -162,6 +162,7 @@
               return tickLabel(t, incr, zone);
             });
             u.root.setAttribute('data-xticks', labels.join('|').replace(/\n/g, ' '));
+            u.root.setAttribute('data-xsplits', splits.join(','));
             u.root.setAttribute('data-zone', zone);
             return labels;
           },
