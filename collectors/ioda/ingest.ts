@@ -5,7 +5,7 @@ import type { SignalStore, SourceEventInput, WindowWrite } from '../../db/store.
 import { errorMessage, FetchError } from '../framework/index.js';
 import type { IngestResult } from '../types.js';
 import { entityFromIoda, eventToSourceEvent, seriesPoints, signalSpec, IODA_DATASOURCES } from './collect.js';
-import { envelopeSchema, eventsDataSchema, NESTED_DATASOURCES, parseIodaBody, signalsDataSchema } from './schema.js';
+import { checkIodaEnvelope, envelopeSchema, eventsDataSchema, NESTED_DATASOURCES, signalsDataSchema } from './schema.js';
 import { parseJsonBody } from '../framework/index.js';
 
 /** Checkpoints of ingested files are kept apart from the collector's, so that `collect` still fetches the real thing. */
@@ -22,7 +22,7 @@ export function mapSavedResponse(text: string, origin: string, opts: { synthetic
     if (typeof ds === 'string' && NESTED_DATASOURCES.has(ds)) {
       throw new FetchError('schema', origin, `${origin}: datasource "${ds}" has nested values; outagewatch ingests ${Object.keys(IODA_DATASOURCES).join(', ')}`, { path: 'requestParameters.datasource' });
     }
-    const { data } = parseIodaBody(text, signalsDataSchema, origin, 'signals');
+    const { data } = checkIodaEnvelope(env, signalsDataSchema, origin, 'signals');
     const byEntity = new Map<string, WindowWrite>();
     data.forEach((list, i) =>
       list.forEach((s, j) => {
@@ -46,7 +46,7 @@ export function mapSavedResponse(text: string, origin: string, opts: { synthetic
     return [...byEntity.values()];
   }
   if (env.type === 'outages.events') {
-    const { data } = parseIodaBody(text, eventsDataSchema, origin, 'outages.events');
+    const { data } = checkIodaEnvelope(env, eventsDataSchema, origin, 'outages.events');
     const rp = env.requestParameters ?? {};
     const reqEntity = typeof rp.entityType === 'string' && typeof rp.entityCode === 'string' ? entityFromIoda(rp.entityType, rp.entityCode) : null;
     const byEntity = new Map<string, SourceEventInput[]>();

@@ -10,7 +10,7 @@ import { answer, STEPS, valueAt } from './mock.js';
 // nock does not cross processes: the child collects from a real local HTTP server serving SYNTHETIC answers (mock.ts).
 const child = join(import.meta.dirname, 'child', 'backfill.ts');
 const FROM = Date.UTC(2016, 0, 1) / 1000;
-const UNTIL = Date.UTC(2017, 0, 1) / 1000; // 366 days: 4 windows per datasource
+const UNTIL = FROM + 200 * 86400; // 200 days: 3 windows per datasource
 
 let server: Server;
 let base = '';
@@ -25,7 +25,7 @@ beforeAll(async () => {
     setTimeout(() => {
       res.writeHead(a?.status ?? 404, { 'content-type': 'application/json' });
       res.end(a?.body ?? '{}');
-    }, 15);
+    }, 5);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v2`;
@@ -65,7 +65,7 @@ describe('IODA backfill killed and resumed', () => {
     const rand = seededRandom(20160521);
     let kills = 0;
     for (let i = 0; i < 2; i++) {
-      const r = await runChild(path, 2 + Math.floor(rand() * 8), Math.floor(rand() * 40));
+      const r = await runChild(path, 2 + Math.floor(rand() * 10), Math.floor(rand() * 40));
       if (r.killed) kills++;
     }
     expect(kills).toBeGreaterThan(0);
