@@ -6,7 +6,7 @@
  * and cached in the temp folder (`outagewatch-api-bench-v1.db`) so that later runs skip the build.
  *
  * The server runs in a child process (this file with OW_API_BENCH_SERVER=1) on 127.0.0.1 port 0, with the
- * rate limit off; autocannon drives it from this process for BENCH_SECONDS (default 10) per scenario:
+ * rate limit off; autocannon drives it (sending Accept-Encoding: gzip, as browsers do) from this process for BENCH_SECONDS (default 10) per scenario:
  *   - `cached`:   one year (2020) repeated, the way a dashboard polls (served from the response cache);
  *   - `uncached`: the response cache off, every request computed from the hourly rollup (3 × 8,784 rows);
  *   - `floor`:    /favicon.ico (a route doing nothing), the app's ceiling on this machine at that moment.
@@ -37,7 +37,7 @@ interface AutocannonResult {
   non2xx: number;
 }
 // autocannon ships no type declarations: type the part used here
-const autocannon = createRequire(import.meta.url)('autocannon') as (opts: { url: string; connections: number; duration: number }) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as (opts: { url: string; connections: number; duration: number; headers?: Record<string, string> }) => Promise<AutocannonResult>;
 
 const FROM = Date.UTC(2014, 0, 1) / 1000;
 const UNTIL = Date.UTC(2024, 0, 1) / 1000;
@@ -48,6 +48,9 @@ const DB_PATH = process.env.OW_API_BENCH_DB ?? join(tmpdir(), 'outagewatch-api-b
 const SECONDS = Math.max(1, Number(process.env.BENCH_SECONDS ?? 10));
 const CONNECTIONS = 50;
 const URL_PATH = '/api/signals?entity=country:KZ&from=2020-01-01T00:00:00Z&until=2021-01-01T00:00:00Z&maxPoints=2000';
+
+// what a browser sends
+const HEADERS = { 'accept-encoding': 'gzip, deflate, br', accept: 'application/json' };
 
 const log = (msg: string) => process.stderr.write(`[api.bench] ${msg}\n`);
 
@@ -128,8 +131,8 @@ async function measure(cacheEntries: number, path = URL_PATH): Promise<Figures> 
     if (probe.status !== 200 || body.series.length !== 3) throw new Error(`unexpected answer ${probe.status}`);
     log(`probe: resolution ${body.resolution}, points per series ${body.series.map((s) => s.points.length).join('/')}`);
     // warm-up
-    await autocannon({ url: url + URL_PATH, connections: CONNECTIONS, duration: 2 });
-    const r = await autocannon({ url: url + URL_PATH, connections: CONNECTIONS, duration: SECONDS });
+    await autocannon({ url: url + URL_PATH, connections: CONNECTIONS, duration: 2, headers: HEADERS });
+    const r = await autocannon({ url: url + URL_PATH, connections: CONNECTIONS, duration: SECONDS, headers: HEADERS });
     const errors = r.errors + r.non2xx + r.timeouts;
     log(`cache ${cacheEntries}: median ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${r.requests.average} req/s, errors ${errors}`);
     return { p50: r.latency.p50, p99: r.latency.p99, rps: r.requests.average, errors, bytes: r.throughput.average };

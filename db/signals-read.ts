@@ -88,12 +88,21 @@ export function inferStep(store: SqliteStore, signalId: number): number | null {
 
 /**
  * Changes whenever the database does: `PRAGMA data_version` moves on commits by other connections,
- * `total_changes()` on this connection's own. Used as a cache key.
+ * `total_changes()` on this connection's own (checked every call). Used as a cache key. With `maxAgeMs`,
+ * `data_version` is read at most that often (other connections' commits show after at most that long).
  */
-export function dataVersion(store: SqliteStore): string {
+export function dataVersion(store: SqliteStore, maxAgeMs = 0): string {
   const s = stmts(store.db);
-  return `${s.dataVersion.get()?.[0] ?? 0}:${s.totalChanges.get()?.[0] ?? 0}`;
+  const now = maxAgeMs > 0 ? Date.now() : 0;
+  let seen = lastDataVersion.get(store.db);
+  if (!seen || maxAgeMs <= 0 || now - seen.at >= maxAgeMs) {
+    seen = { at: now, value: s.dataVersion.get()?.[0] ?? 0 };
+    lastDataVersion.set(store.db, seen);
+  }
+  return `${seen.value}:${s.totalChanges.get()?.[0] ?? 0}`;
 }
+
+const lastDataVersion = new WeakMap<Db, { at: number; value: number }>();
 
 type RunDbRow = { id: number; job: string; collector: string | null; started_at: number; finished_at: number | null; status: RunRow['status']; rows: number; windows_ok: number; windows_failed: number; error: string | null; details: string | null };
 const runStmts = new WeakMap<Db, Statement<[number], RunDbRow>>();

@@ -14,10 +14,18 @@ export function single(req: Request, name: string): string | undefined {
   return v;
 }
 
+const ISO_UTC = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ$/;
+
 /** ISO 8601 UTC instant, a date (`2016-05-21`) or Unix seconds. */
 export function timeParam(req: Request, name: string, role: 'start' | 'end'): number | undefined {
   const v = single(req, name);
   if (v === undefined || v === '') return undefined;
+  // fast path for the form clients send most (full UTC instants); everything else goes through parseTime
+  if (ISO_UTC.test(v)) {
+    const ms = Date.parse(v);
+    // Date.parse rolls 2016-02-30 over to March: accept only dates that read back the same
+    if (Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 19) === v.slice(0, 19)) return Math.floor(ms / 1000);
+  }
   try {
     return parseTime(v, role);
   } catch (err) {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
 import type { SignalRow } from '../../db/store.js';
@@ -13,6 +14,8 @@ const HOUR = 3600;
 const DAY = 86400;
 export const DEFAULT_RANGE_SECONDS = 7 * DAY;
 export const MAX_RAW_SLOTS = 1_000_000;
+/** Commits by other connections (the daemon's writer) reach the response cache within this long. */
+export const DATA_VERSION_MAX_AGE_MS = 200;
 
 export interface SeriesJson {
   signal: string;
@@ -110,9 +113,20 @@ export function buildSeries(deps: AppDeps, sig: SignalRow, q: Pick<Query, 'from'
   };
 }
 
-/** Sends a finished body with its precomputed ETag (Express then answers If-None-Match with 304 itself). */
-function send(res: Response, entry: CachedBody): void {
+/**
+ * Sends a finished body with its precomputed ETag (Express then answers If-None-Match with 304 itself),
+ * gzipped once and kept when the client accepts gzip (chart JSON shrinks about 4×).
+ */
+function send(req: Request, res: Response, entry: CachedBody): void {
   res.set('Content-Type', entry.type);
+  res.vary('Accept-Encoding');
+  if (entry.body.length > 1024 && req.acceptsEncodings('gzip', 'identity') === 'gzip') {
+    entry.gzip ??= gzipSync(entry.body, { level: 6 });
+    res.set('Content-Encoding', 'gzip');
+    res.set('ETag', `${entry.etag.slice(0, -1)}-gz"`);
+    res.send(entry.gzip);
+    return;
+  }
   res.set('ETag', entry.etag);
   res.send(entry.body);
 }
@@ -122,6 +136,8 @@ interface CachedBody {
   type: string;
   body: Buffer;
   etag: string;
+  /** The body gzipped, made on the first request that accepts gzip. */
+  gzip?: Buffer;
 }
 
 function cachedBody(type: string, text: string): CachedBody {
@@ -155,12 +171,12 @@ export function signalsRouter(deps: AppDeps, opts: { cacheEntries: number }): Ro
   router.get('/signals', (req, res) => {
     const now = deps.now ? deps.now() : Math.floor(Date.now() / 1000);
     const q = readQuery(req, now);
-    const version = dataVersion(deps.store);
+    const version = dataVersion(deps.store, DATA_VERSION_MAX_AGE_MS);
     const key = JSON.stringify([version, q]);
     if (q.csv) res.set('Content-Disposition', 'attachment; filename="signals.csv"');
     const hit = cache.get(key);
     if (hit) {
-      send(res, hit);
+      send(req, res, hit);
       return;
     }
     const all = deps.store.listSignals(q.entity);
@@ -198,7 +214,7 @@ export function signalsRouter(deps: AppDeps, opts: { cacheEntries: number }): Ro
       entry = cachedBody('application/json; charset=utf-8', JSON.stringify(doc));
     }
     cache.set(key, entry);
-    send(res, entry);
+    send(req, res, entry);
   });
 
   return router;

@@ -84,6 +84,17 @@ describe('read API', () => {
       expect(isoTimes.body.series[0].points.slice(0, 2)).toEqual([['2016-05-15T00:00:00Z', 0.05], ['2016-05-16T00:00:00Z', 0.05]]);
     });
 
+    it('gzips a large answer for clients that accept it, plain otherwise', async () => {
+      const q = { entity: 'country:KZ', from: '2016-05-01', until: '2016-06-01', maxPoints: 2000 };
+      const gz = await request(app).get('/api/signals').query(q).set('Accept-Encoding', 'gzip').expect(200);
+      expect(gz.headers['content-encoding']).toBe('gzip');
+      expect(gz.headers.vary).toContain('Accept-Encoding');
+      const plain = await request(app).get('/api/signals').query(q).set('Accept-Encoding', 'identity').expect(200);
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(gz.body).toEqual(plain.body);
+      expect(Number(gz.headers['content-length'])).toBeLessThan(Number(plain.headers['content-length']) / 2);
+    });
+
     it('defaults to the last 7 days before now', async () => {
       const res = await request(app).get('/api/signals?entity=country:KZ&signals=ioda.bgp').expect(200);
       expect(res.body).toMatchObject({ from: iso(T.now - 7 * 86400), until: iso(T.now) });
@@ -107,6 +118,7 @@ describe('read API', () => {
       const cases: Array<[Record<string, string>, string]> = [
         [{ entity: 'country:KZ', from: 'banana' }, 'from'],
         [{ entity: 'country:KZ', until: '2016-13-45' }, 'until'],
+        [{ entity: 'country:KZ', from: '2016-02-30T00:00:00Z' }, 'from'],
         [{ entity: 'country:KZ', from: '2016-05-22', until: '2016-05-20' }, 'until'],
         [{}, 'entity'],
         [{ entity: 'KZ' }, 'entity'],
