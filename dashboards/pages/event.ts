@@ -50,7 +50,7 @@ function verdictSection(c: EventCorrelationJson, ev: ProtestEvent, mode: TimeMod
 <dl class="facts">
 <dt>Connectivity</dt><dd class="axis axis-${v.connectivity}">${AXIS_TEXT[v.connectivity] ?? v.connectivity}</dd>
 <dt>Services</dt><dd class="axis axis-${v.services}">${AXIS_TEXT[v.services] ?? v.services}</dd>
-<dt>Window</dt><dd>${time(Date.parse(c.window.from) / 1000, mode, ev.tz)} to ${time(Date.parse(c.window.until) / 1000, mode, ev.tz)} (event ± ${duration(c.window.leadSeconds)} before, ${duration(c.window.lagSeconds)} after; outages from ${c.outageInput})</dd>
+<dt>Window</dt><dd>${time(Date.parse(c.window.from) / 1000, mode, ev.tz)} to ${time(Date.parse(c.window.until) / 1000, mode, ev.tz)} (from ${duration(c.window.leadSeconds)} before the start to ${duration(c.window.lagSeconds)} after the end; outages: ${c.outageInput})</dd>
 <dt>Onset</dt><dd>${first ? html`${onsetText(first.onsetSeconds)} (${first.kind})` : 'no outage in the window'}</dd>
 <dt>Depth</dt><dd>${depth === null ? '—' : html`${pct(depth)} of baseline lost at the deepest point`}</dd>
 <dt>p-value</dt><dd>${sig.p === null ? html`not computed${sig.note ? html`: ${sig.note}` : ''}` : html`p = ${pValue(sig.p)} (${sig.statistic} of this window against ${sig.windows} ordinary windows of the same country${sig.history ? html`, ${sig.history.from.slice(0, 10)} to ${sig.history.until.slice(0, 10)}` : ''}; smallest attainable ${pValue(sig.smallestAttainableP)})`}${

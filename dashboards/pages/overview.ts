@@ -60,6 +60,7 @@ export function overviewRouter(deps: AppDeps): Router {
       { key: 'events', label: 'Calendar events', sort: (r) => r.events, cell: (r) => (r.country ? html`<a href="/calendar?country=${r.country}">${r.events}</a>` : '—') },
     ];
 
+    const entityCountry = new Map(deps.store.listEntities().map((e) => [e.entity, e.country] as const));
     const recent = listOutages(db)
       .sort((a, b) => b.start - a.start)
       .slice(0, 10);
@@ -88,9 +89,10 @@ ${
   recent.length === 0
     ? html`<p class="muted">No outages detected yet.</p>`
     : html`<div class="table-wrap"><table id="recent-outages"><thead><tr><th scope="col">Entity</th><th scope="col">Kind</th><th scope="col">Start</th><th scope="col">Duration</th><th scope="col">Deepest drop</th><th scope="col">Targets</th></tr></thead><tbody>${recent.map((o) => {
-        const cc = o.entity.startsWith('country:') ? o.entity.slice(8) : null;
+        const cc = o.entity.startsWith('country:') ? o.entity.slice(8) : (entityCountry.get(o.entity) ?? null);
         const depth = o.signals.length ? Math.max(...o.signals.map((s) => s.depth)) : null;
-        return html`<tr><td>${cc ? html`<a href="/countries/${cc}?from=${o.start - 7 * DAY}&amp;until=${o.end + 7 * DAY}">${o.entity}</a>` : o.entity}</td><td><span class="kind kind-${o.kind}">${o.kind}</span></td><td>${time(o.start, mode, cc ? primaryZone(cc) : null)}</td><td>${duration(o.end - o.start)}${o.open ? ' (ongoing)' : ''}</td><td>${pct(depth)}</td><td>${o.targets.join(', ') || '—'}</td></tr>`;
+        const sub = o.entity.startsWith('country:') ? '' : `entity=${encodeURIComponent(o.entity)}&`;
+        return html`<tr><td>${cc ? html`<a href="/countries/${cc}?${sub}from=${o.start - 7 * DAY}&amp;until=${o.end + 7 * DAY}">${o.entity}</a>` : o.entity}</td><td><span class="kind kind-${o.kind}">${o.kind}</span></td><td>${time(o.start, mode, cc ? primaryZone(cc) : null)}</td><td>${duration(o.end - o.start)}${o.open ? ' (ongoing)' : ''}</td><td>${pct(depth)}</td><td>${o.targets.join(', ') || '—'}</td></tr>`;
       })}</tbody></table></div>`
 }
 <p><a href="/outages">All outages</a></p>
