@@ -283,14 +283,12 @@ const schemas: Record<string, Schema> = {
   ReferenceList: obj({
     name: { type: 'string' },
     format: { type: 'string' },
-    count: { type: 'integer' },
+    outages: { type: 'integer', description: 'How many outages the list holds.' },
     countries: { type: 'integer' },
     first: isoTimeOrNull,
     last: isoTimeOrNull,
     kinds: { type: 'object', additionalProperties: { type: 'integer' } },
     files: { type: 'array', items: obj({ file: { type: 'string' }, importedAt: isoTime, imported: { type: 'integer' }, rejected: { type: 'integer' }, duplicates: { type: 'integer' } }) },
-    createdAt: isoTimeOrNull,
-    updatedAt: isoTimeOrNull,
   }),
   ReferenceOutage: obj({
     id: nullable('integer'),
@@ -486,7 +484,7 @@ const paths: Record<string, Schema> = {
   },
   '/reference': {
     get: {
-      summary: 'Reference outage lists (Access Now STOP, IODA investigated, user CSV).',
+      summary: 'Reference outage lists (Access Now STOP, IODA investigated, user CSV); the shape of `outagewatch reference list --json`.',
       operationId: 'listReferenceLists',
       parameters: [PARAMS.format],
       responses: listing('ReferenceList', 'Lists'),

@@ -7,17 +7,16 @@ import { isoUtc } from '../../services/util/time.js';
 import { sendListing } from '../csv.js';
 import { countryParam, rangeParams } from './params.js';
 
+/** The shape of `outagewatch reference list --json` (services/commands/reference.ts). */
 export interface ReferenceListJson {
   name: string;
   format: string;
-  count: number;
+  outages: number;
   countries: number;
   first: string | null;
   last: string | null;
   kinds: Record<string, number>;
   files: Array<{ file: string; importedAt: string; imported: number; rejected: number; duplicates: number }>;
-  createdAt: string | null;
-  updatedAt: string | null;
 }
 
 export interface ReferenceOutageJson {
@@ -40,14 +39,12 @@ export function referenceListJson(l: ReferenceListRow): ReferenceListJson {
   return {
     name: l.name,
     format: l.format,
-    count: l.count,
+    outages: l.count,
     countries: l.countries,
     first: l.first === null ? null : isoUtc(l.first),
     last: l.last === null ? null : isoUtc(l.last),
     kinds: { ...l.kinds },
     files: l.files.map((f) => ({ file: f.file, importedAt: isoUtc(f.importedAt), imported: f.imported, rejected: f.rejected, duplicates: f.duplicates })),
-    createdAt: l.createdAt ? isoUtc(l.createdAt) : null,
-    updatedAt: l.updatedAt ? isoUtc(l.updatedAt) : null,
   };
 }
 
@@ -82,11 +79,12 @@ export function referenceRouter(deps: AppDeps): Router {
       [
         { header: 'name', value: (l) => l.name },
         { header: 'format', value: (l) => l.format },
-        { header: 'count', value: (l) => l.count },
+        { header: 'outages', value: (l) => l.outages },
         { header: 'countries', value: (l) => l.countries },
         { header: 'first', value: (l) => l.first },
         { header: 'last', value: (l) => l.last },
-        { header: 'updated_at', value: (l) => l.updatedAt },
+        { header: 'kinds', value: (l) => Object.entries(l.kinds).map(([k, n]) => `${k}:${n}`).join(' ') },
+        { header: 'files', value: (l) => l.files.map((f) => f.file).join(' ') },
       ],
       'reference-lists',
     );

@@ -70,7 +70,7 @@ describe('API listings, detail and protections', () => {
 
   it('/api/reference lists the lists and one list\'s outages, with filters', async () => {
     const lists = await request(app).get('/api/reference').expect(200);
-    expect(lists.body).toEqual([expect.objectContaining({ name: 'stop', format: 'stop', count: 2, countries: 2, first: '2016-05-20T00:00:00Z' })]);
+    expect(lists.body).toEqual([expect.objectContaining({ name: 'stop', format: 'stop', outages: 2, countries: 2, first: '2016-05-20T00:00:00Z', files: [expect.objectContaining({ file: 'stop-2016.csv', imported: 2 })] })]);
     const all = await request(app).get('/api/reference/stop').expect(200);
     expect(all.body.map((o: { country: string }) => o.country)).toEqual(['KZ', 'UA']);
     expect(all.body[1]).toMatchObject({ end: null, scopeDetail: '@Crimea' });
