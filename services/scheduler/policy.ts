@@ -306,7 +306,8 @@ export function planCollection(input: PlanInput): CollectionPlan {
   const collectors: PlanCollector[] = (input.collectors ?? Object.keys(DEFAULT_CADENCES)).map((c) => (typeof c === 'string' ? { name: c } : c));
 
   const live: PlannedTask[] = [];
-  const eventTasks: Array<PlannedTask & { eventStart: number }> = [];
+  const eventTasks: PlannedTask[] = [];
+  const eventStart = new Map<string, number>(events.map((e) => [e.id, e.start]));
   const backfill: PlannedTask[] = [];
   const cadences: PlannedCadence[] = [];
   const ranges: PlanRange[] = [];
@@ -350,7 +351,7 @@ export function planCollection(input: PlanInput): CollectionPlan {
         if (!(until > from)) continue;
         for (const [a, b] of subtract(from, until, [...covered, ...planned])) {
           for (const [x, y] of chunkNewestFirst(a, b, cad.chunk)) {
-            eventTasks.push({ collector: c.name, entity: w.entity, from: x, until: y, priority: 1, reason: 'event', eventId: e.id, eventStart: e.start });
+            eventTasks.push({ collector: c.name, entity: w.entity, from: x, until: y, priority: 1, reason: 'event', eventId: e.id });
           }
         }
         planned.push([from, until]);
@@ -365,8 +366,9 @@ export function planCollection(input: PlanInput): CollectionPlan {
     }
   }
 
-  eventTasks.sort((p, q) => q.eventStart - p.eventStart || q.until - p.until || cmp(p.entity, q.entity) || cmp(p.collector, q.collector));
+  const startOf = (t: PlannedTask) => eventStart.get(t.eventId!) ?? 0;
+  eventTasks.sort((p, q) => startOf(q) - startOf(p) || q.until - p.until || cmp(p.entity, q.entity) || cmp(p.collector, q.collector));
   backfill.sort((p, q) => q.until - p.until || cmp(p.entity, q.entity) || cmp(p.collector, q.collector));
-  const tasks: PlannedTask[] = [...live, ...eventTasks.map(({ eventStart: _s, ...t }) => t), ...backfill];
+  const tasks: PlannedTask[] = [...live, ...eventTasks, ...backfill];
   return { now, entities: watched, tasks, cadences, ranges };
 }
