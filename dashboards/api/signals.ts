@@ -16,6 +16,8 @@ export const DEFAULT_RANGE_SECONDS = 7 * DAY;
 export const MAX_RAW_SLOTS = 1_000_000;
 /** Commits by other connections (the daemon's writer) reach the response cache within this long. */
 export const DATA_VERSION_MAX_AGE_MS = 200;
+/** Memory the response cache may hold (bodies plus their gzip copies, estimated). */
+export const CACHE_MAX_BYTES = 64 * 1024 * 1024;
 
 export interface SeriesJson {
   signal: string;
@@ -131,7 +133,6 @@ function send(req: Request, res: Response, entry: CachedBody): void {
   res.send(entry.body);
 }
 
-/** A small LRU of finished response bodies. */
 interface CachedBody {
   type: string;
   body: Buffer;
@@ -140,14 +141,22 @@ interface CachedBody {
   gzip?: Buffer;
 }
 
-function cachedBody(type: string, text: string): CachedBody {
+export function cachedBody(type: string, text: string): CachedBody {
   const body = Buffer.from(text, 'utf8');
   return { type, body, etag: `W/"${body.length.toString(16)}-${createHash('sha1').update(body).digest('base64url').slice(0, 27)}"` };
 }
 
-class BodyCache {
+/** Estimated memory of an entry: the body and its gzip copy (made later; usually under half the body). */
+const weight = (v: CachedBody) => Math.ceil(v.body.length * 1.5);
+
+/** A small LRU of finished response bodies, bounded by entry count and by bytes. */
+export class BodyCache {
   private readonly map = new Map<string, CachedBody>();
-  constructor(private readonly size: number) {}
+  private bytes = 0;
+  constructor(
+    private readonly size: number,
+    private readonly maxBytes = CACHE_MAX_BYTES,
+  ) {}
   get(key: string) {
     const v = this.map.get(key);
     if (v) {
@@ -157,9 +166,20 @@ class BodyCache {
     return v;
   }
   set(key: string, v: CachedBody) {
-    if (this.size <= 0) return;
+    // an answer bigger than a quarter of the budget is not kept
+    if (this.size <= 0 || weight(v) > this.maxBytes / 4) return;
+    const old = this.map.get(key);
+    if (old) {
+      this.bytes -= weight(old);
+      this.map.delete(key);
+    }
     this.map.set(key, v);
-    while (this.map.size > this.size) this.map.delete(this.map.keys().next().value!);
+    this.bytes += weight(v);
+    while (this.map.size > this.size || this.bytes > this.maxBytes) {
+      const [k, first] = this.map.entries().next().value!;
+      this.map.delete(k);
+      this.bytes -= weight(first);
+    }
   }
 }
 
