@@ -80,19 +80,63 @@ function bucketize(cols: SeriesColumnsLike, base: number, width: number): Point[
   return out;
 }
 
-/**
- * @param step the spacing of the rows (raw step, 3600 for hourly, 86400 for daily; at least 1)
- */
-export function downsample(cols: SeriesColumnsLike, from: number, until: number, step: number, maxPoints: number): DownsampleResult {
+/** The extremes of one bucket with data, as `db/signals-read.ts` computes them in SQL. */
+export interface BucketExtreme {
+  /** bucket index from `base` */
+  b: number;
+  minTs: number;
+  min: number;
+  /** mean of the row holding the minimum (rollups), for a bucket of one row */
+  minMean: number | null;
+  maxTs: number;
+  max: number;
+}
+
+/** The same points `bucketize` makes, from per-bucket extremes (buckets without data are absent). */
+export function pointsFromExtremes(ext: readonly BucketExtreme[], base: number, width: number): Point[] {
+  const out: Point[] = [];
+  let last = -1;
+  for (const e of ext) {
+    if (last >= 0 && e.b > last + 1) out.push([base + (last + 1) * width, null]);
+    if (e.minTs === e.maxTs) {
+      let v = e.min;
+      if (e.min !== e.max && e.minMean !== null && e.max - e.minMean > e.minMean - e.min) v = e.max;
+      out.push([e.minTs, v]);
+    } else if (e.minTs < e.maxTs) {
+      out.push([e.minTs, e.min], [e.maxTs, e.max]);
+    } else {
+      out.push([e.maxTs, e.max], [e.minTs, e.min]);
+    }
+    last = e.b;
+  }
+  return out;
+}
+
+/** Bucket geometry for a range: base, and the first bucket width (in steps) to try. */
+export function bucketPlan(from: number, until: number, step: number, maxPoints: number): { step: number; base: number; k: number; limit: number } {
   const s = Math.max(1, Math.round(step));
   const base = Math.floor(from / s) * s;
   const slots = Math.max(1, Math.ceil((until - base) / s));
   const limit = Math.max(2, Math.floor(maxPoints));
   // one step per bucket when every step fits; else about limit/2 buckets (each yields up to two points)
-  let k = slots <= limit ? 1 : Math.ceil(slots / Math.floor(limit / 2));
+  const k = slots <= limit ? 1 : Math.ceil(slots / Math.floor(limit / 2));
+  return { step: s, base, k, limit };
+}
+
+/** Downsampling with any bucketer (in JS over columns, or in SQL): widens buckets until the points fit. */
+export function downsampleWith(bucketer: (base: number, width: number) => Point[], from: number, until: number, step: number, maxPoints: number): DownsampleResult {
+  const plan = bucketPlan(from, until, step, maxPoints);
+  let k = plan.k;
   for (;;) {
-    const points = bucketize(cols, base, k * s);
-    if (points.length <= limit) return { points, bucketSeconds: k * s, downsampled: k > 1 };
-    k = Math.max(k + 1, Math.ceil(k * (points.length / limit)));
+    const points = bucketer(plan.base, k * plan.step);
+    if (points.length <= plan.limit) return { points, bucketSeconds: k * plan.step, downsampled: k > 1 };
+    k = Math.max(k + 1, Math.ceil(k * (points.length / plan.limit)));
   }
+}
+
+/**
+ * @param step the spacing of the rows (raw step, 3600 for hourly, 86400 for daily; at least 1)
+ */
+export function downsample(cols: SeriesColumnsLike, from: number, until: number, step: number, maxPoints: number): DownsampleResult {
+  return downsampleWith((base, width) => bucketize(cols, base, width), from, until, step, maxPoints);
 }

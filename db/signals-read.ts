@@ -130,3 +130,50 @@ export function getRun(store: SqliteStore, id: number): RunRow | null {
     details: r.details ? (JSON.parse(r.details) as unknown) : null,
   };
 }
+
+/** Per bucket `(ts - base) / width`: the row holding the minimum and the row holding the maximum (first in time on ties). */
+export interface BucketExtremeRow {
+  b: number;
+  minTs: number;
+  min: number;
+  minMean: number | null;
+  maxTs: number;
+  max: number;
+}
+
+type ExtremeStmt = Statement<[number, number, number, number, number], [number, number, number, number | null]>;
+const extremeStmts = new WeakMap<Db, Record<string, ExtremeStmt>>();
+
+function extremeStmt(db: Db, resolution: Resolution, which: 'min' | 'max'): ExtremeStmt {
+  let m = extremeStmts.get(db);
+  if (!m) {
+    m = {};
+    extremeStmts.set(db, m);
+  }
+  const key = `${resolution}:${which}`;
+  let st = m[key];
+  if (!st) {
+    // SQLite gives bare columns (ts, mean) the values of the row where the single min()/max() is reached
+    const sql =
+      resolution === 'raw'
+        ? `SELECT (ts - CAST(? AS INTEGER)) / CAST(? AS INTEGER) AS b, ${which}(value), ts, value FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? AND value IS NOT NULL GROUP BY b ORDER BY b`
+        : `SELECT (ts - CAST(? AS INTEGER)) / CAST(? AS INTEGER) AS b, ${which}(${which}), ts, mean FROM points_${resolution} WHERE signal_id = ? AND ts >= ? AND ts < ? AND ${which} IS NOT NULL GROUP BY b ORDER BY b`;
+    st = db.prepare<[number, number, number, number, number], [number, number, number, number | null]>(sql).raw(true);
+    m[key] = st;
+  }
+  return st;
+}
+
+/** Bucket extremes computed in SQL (two grouped scans), for downsampling long ranges without moving every row into JS. */
+export function readBucketExtremes(store: SqliteStore, signalId: number, resolution: Resolution, base: number, width: number, from: number, until: number): BucketExtremeRow[] {
+  const mins = extremeStmt(store.db, resolution, 'min').all(base, width, signalId, from, until);
+  const maxs = extremeStmt(store.db, resolution, 'max').all(base, width, signalId, from, until);
+  const out: BucketExtremeRow[] = [];
+  // both list the same buckets (those with a non-null value) in the same order
+  for (let i = 0; i < mins.length; i++) {
+    const [b, min, minTs, minMean] = mins[i]!;
+    const mx = maxs[i]!;
+    out.push({ b, minTs, min, minMean, maxTs: mx[2], max: mx[1] });
+  }
+  return out;
+}

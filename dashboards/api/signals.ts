@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
-import type { SignalRow } from '../../db/store.js';
-import { dataVersion, inferStep, readSeries, type Resolution } from '../../db/signals-read.js';
+import type { SignalRow, SqliteStore } from '../../db/store.js';
+import { dataVersion, inferStep, readBucketExtremes, readSeries, type Resolution } from '../../db/signals-read.js';
 import { badParameter, notFound } from '../../services/errors.js';
 import { isoUtc } from '../../services/util/time.js';
 import { toCsv, wantsCsv } from '../csv.js';
-import { downsample, type Point } from '../downsample.js';
+import { bucketPlan, downsample, downsampleWith, pointsFromExtremes, type DownsampleResult, type Point } from '../downsample.js';
 import { entityParam, enumParam, intParam, listParam, rangeParams } from './params.js';
 
 const HOUR = 3600;
@@ -97,8 +97,7 @@ export function buildSeries(deps: AppDeps, sig: SignalRow, q: Pick<Query, 'from'
     if (q.resolution === 'raw' && span / signalStep > MAX_RAW_SLOTS) throw badParameter('resolution', `raw points over this range would be more than ${MAX_RAW_SLOTS} per series: use auto, hourly or daily, or a shorter range`);
   }
   const alignedFrom = chosen.resolution === 'raw' ? q.from : Math.floor(q.from / chosen.step) * chosen.step;
-  const cols = readSeries(deps.store, sig.id, chosen.resolution, alignedFrom, q.until);
-  const ds = downsample(cols, alignedFrom, q.until, chosen.step, q.maxPoints);
+  const ds = seriesPoints(deps.store, sig.id, chosen.resolution, alignedFrom, q.until, chosen.step, q.maxPoints);
   const points: SeriesJson['points'] = q.times === 'iso' ? ds.points.map(([t, v]: Point) => [isoUtc(t), v]) : ds.points;
   return {
     signal: sig.name,
@@ -148,6 +147,18 @@ export function cachedBody(type: string, text: string): CachedBody {
 
 /** Estimated memory of an entry: the body and its gzip copy (made later; usually under half the body). */
 const weight = (v: CachedBody) => Math.ceil(v.body.length * 1.5);
+
+/**
+ * The downsampled points of one signal: when buckets merge several steps the extremes are found in SQL
+ * (two grouped scans; rows never reach JS), otherwise the rows are read and bucketed in JS. Both give the
+ * same points (test/dashboards/api/downsample-sql.test.ts).
+ */
+export function seriesPoints(store: SqliteStore, signalId: number, resolution: Resolution, from: number, until: number, step: number, maxPoints: number): DownsampleResult {
+  if (bucketPlan(from, until, step, maxPoints).k > 1) {
+    return downsampleWith((base, width) => pointsFromExtremes(readBucketExtremes(store, signalId, resolution, base, width, from, until), base, width), from, until, step, maxPoints);
+  }
+  return downsample(readSeries(store, signalId, resolution, from, until), from, until, step, maxPoints);
+}
 
 /** A small LRU of finished response bodies, bounded by entry count and by bytes. */
 export class BodyCache {
