@@ -312,11 +312,17 @@ export class SqliteStore implements SignalStore {
       let hi = -Infinity;
       // Fast path: when the series' points are in strictly increasing time and the store holds no other point in
       // the hours they touch, the hourly rollup is exactly an aggregate of these points, computed here in one pass
-      // (same results as the SQL below, bit for bit: SQLite's compensated sum is reproduced). Otherwise the hours
-      // are recomputed from the stored points.
+      // (same results as the SQL below, bit for bit: SQLite's compensated sum is reproduced). The first and last
+      // hour may already hold points (windows that do not start or end on the hour): those two are recomputed
+      // from the stored points. Points already stored in any other hour: every hour is recomputed.
       const first = pts[0]![0];
       const last = pts[pts.length - 1]![0];
-      let fast = first >= 0 && (pts.length === 1 || first < last) && this.stmts.pointsAny.get(id, first - (first % HOUR), last - (last % HOUR) + HOUR) === undefined;
+      const hFirst = first - (first % HOUR);
+      const hLast = last - (last % HOUR);
+      const any = (a: number, b: number) => this.stmts.pointsAny.get(id, a, b) !== undefined;
+      let fast = first >= 0 && (pts.length === 1 || first < last) && !(hLast - hFirst > HOUR && any(hFirst + HOUR, hLast));
+      const redoFirst = fast && any(hFirst, hFirst + HOUR);
+      const redoLast = fast && hLast !== hFirst && any(hLast, hLast + HOUR);
       const hours: HourAgg[] = [];
       let cur: HourAgg | null = null;
       let prev = -Infinity;
@@ -348,6 +354,10 @@ export class SqliteStore implements SignalStore {
       const hUntil = Math.floor(hi / HOUR) * HOUR + HOUR;
       if (fast) {
         for (const h of hours) {
+          if ((redoFirst && h.ts === hFirst) || (redoLast && h.ts === hLast)) {
+            this.stmts.hourly.run(id, h.ts, h.ts + HOUR);
+            continue;
+          }
           const total = h.n === 0 ? null : Number.isFinite(h.err) ? h.sum + h.err : h.sum;
           this.stmts.hourlyPut.run(id, h.ts, h.min, total === null ? null : total / h.n, h.max, h.n, total);
         }
