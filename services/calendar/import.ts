@@ -4,13 +4,13 @@ import type { Db } from '../../db/connection.js';
 import { nowSeconds } from '../util/time.js';
 import { applyChanges, planChanges, type PlannedChange } from './apply.js';
 import { emitCalendarChange } from './events.js';
-import { parseAcled } from './importers/acled.js';
+import { countryDayMerger, parseAcled } from './importers/acled.js';
 import { parseCsv } from './importers/csv.js';
 import { parseIcs } from './importers/ics.js';
 import { parseJson } from './importers/json.js';
-import type { ImportFormat, ImporterOptions, ParsedInput } from './importers/types.js';
+import type { CandidateSink, Combiner, ImportFormat, ImporterOptions, ParsedInput } from './importers/types.js';
 import type { ProtestEvent } from './model.js';
-import { validateEvent, type RowError } from './validate.js';
+import { validateEvent, type Candidate, type RowError } from './validate.js';
 
 export { IMPORT_FORMATS, type ImportFormat } from './importers/types.js';
 
@@ -44,17 +44,34 @@ export interface ImportReport {
 }
 
 /** Reads a file in the given format: streamed for CSV/ACLED, whole for JSON/iCalendar. */
-export async function parseCalendarFile(path: string, format: ImportFormat, opts: ImporterOptions): Promise<ParsedInput> {
+export async function parseCalendarFile(path: string, format: ImportFormat, opts: ImporterOptions, sink?: CandidateSink): Promise<ParsedInput> {
   switch (format) {
     case 'acled':
-      return parseAcled(createReadStream(path), opts);
+      return parseAcled(createReadStream(path), opts, sink);
     case 'csv':
-      return parseCsv(createReadStream(path), opts);
+      return parseCsv(createReadStream(path), opts, sink);
     case 'json':
       return parseJson(readFileSync(path, 'utf8'), opts);
     case 'ics':
       return parseIcs(readFileSync(path, 'utf8'), opts);
   }
+}
+
+/** Runs candidates through the shared validation step as they are read. */
+class Validator {
+  readonly events: ProtestEvent[] = [];
+  readonly errors: RowError[] = [];
+  constructor(
+    private readonly opts: ImportOptions & { file: string },
+    /** Folds events as they are validated (ACLED merge), instead of keeping each one. */
+    readonly combiner?: Combiner,
+  ) {}
+  add = (c: Candidate): void => {
+    const v = validateEvent(c, { file: this.opts.file, origin: 'import', defaultTz: this.opts.tz, defaultKind: this.opts.kind });
+    if (!v.ok) this.errors.push(...v.errors);
+    else if (this.combiner) this.combiner.add(v.event);
+    else this.events.push(v.event);
+  };
 }
 
 /**
@@ -65,20 +82,23 @@ export async function parseCalendarFile(path: string, format: ImportFormat, opts
  */
 export async function importCalendarFile(db: Db, path: string, opts: ImportOptions): Promise<ImportReport> {
   const file = opts.displayName ?? path;
-  const parsed = await parseCalendarFile(path, opts.format, { ...opts, file });
-  return importParsed(db, parsed, { ...opts, file });
+  const o = { ...opts, file };
+  const validator = new Validator(o, opts.format === 'acled' && (opts.merge ?? true) ? countryDayMerger() : undefined);
+  const parsed = await parseCalendarFile(path, opts.format, o, validator.add);
+  return importParsed(db, parsed, o, validator);
 }
 
-export function importParsed(db: Db, parsed: ParsedInput, opts: ImportOptions & { file: string }): ImportReport {
+export function importParsed(db: Db, parsed: ParsedInput, opts: ImportOptions & { file: string }, validated = new Validator(opts)): ImportReport {
   const file = opts.file;
-  const errors: RowError[] = [...parsed.errors];
-  let events: ProtestEvent[] = [];
-  for (const c of parsed.candidates) {
-    const v = validateEvent(c, { file, origin: 'import', defaultTz: opts.tz, defaultKind: opts.kind });
-    if (v.ok) events.push(v.event);
-    else errors.push(...v.errors);
+  for (const c of parsed.candidates) validated.add(c);
+  const errors: RowError[] = [...parsed.errors, ...validated.errors];
+  let events = validated.combiner ? validated.combiner.finish() : validated.events;
+  if (parsed.combiner && !validated.combiner) {
+    const combiner = parsed.combiner();
+    for (const e of events) combiner.add(e);
+    events.length = 0;
+    events = combiner.finish();
   }
-  if (parsed.combine) events = parsed.combine(events);
 
   // Two rows of one file naming the same event: the first wins, the later one is reported.
   const byId = new Map<string, ProtestEvent>();

@@ -19,7 +19,26 @@ const INSTANT_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\
 
 /** Checks that a Y-M-D exists (2016-02-30 does not). */
 function realDate(y: number, m: number, d: number): boolean {
-  return DateTime.utc(y, m, d).isValid && DateTime.utc(y, m, d).day === d;
+  if (m < 1 || m > 12 || d < 1 || y < 1) return false;
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]!;
+  return d <= days;
+}
+
+/**
+ * Zone arithmetic is costly (each luxon conversion asks ICU), and imports convert the same few
+ * (zone, day) pairs over and over: remember the answers (bounded).
+ */
+function memo<K, V>(fn: (k: K) => V, max = 100_000): (k: K) => V {
+  const cache = new Map<K, V>();
+  return (k: K) => {
+    const hit = cache.get(k);
+    if (hit !== undefined || cache.has(k)) return hit as V;
+    const v = fn(k);
+    if (cache.size >= max) cache.clear();
+    cache.set(k, v);
+    return v;
+  };
 }
 
 /**
@@ -80,10 +99,7 @@ export function localDayStart(date: string, tz: string): number {
 
 /** [first local day 00:00, day after last local day 00:00) in `tz`, Unix seconds. `last` is inclusive. */
 export function allDayRange(first: string, last: string, tz: string): [number, number] {
-  const start = localDayStart(first, tz);
-  const next = DateTime.fromISO(last, { zone: tz }).plus({ days: 1 }).toISODate();
-  if (!next) throw new TimeValueError(`impossible date "${last}"`);
-  return [start, localDayStart(next, tz)];
+  return [localDayStart(first, tz), localDayStart(nextDate(last), tz)];
 }
 
 /**
@@ -92,25 +108,63 @@ export function allDayRange(first: string, last: string, tz: string): [number, n
  * (RFC 5545 and Temporal's "compatible" choice).
  */
 export function localToInstant(dt: string, tz: string): number {
-  const d = DateTime.fromISO(dt, { zone: tz });
-  if (!d.isValid) throw new TimeValueError(`impossible time "${dt}"`);
-  const wall = DateTime.fromISO(dt, { zone: 'utc' });
-  const wallSec = Math.floor(wall.toSeconds());
-  const want = wall.toFormat("yyyy-MM-dd'T'HH:mm:ss");
-  let best: number | null = null;
-  // the offsets in force a little before and after: the candidates for this wall time
-  for (const probe of [wallSec - 86_400, wallSec, wallSec + 86_400]) {
-    const offsetMin = DateTime.fromSeconds(probe, { zone: tz }).offset;
-    const ts = wallSec - offsetMin * 60;
-    if (DateTime.fromSeconds(ts, { zone: tz }).toFormat("yyyy-MM-dd'T'HH:mm:ss") === want && (best === null || ts < best)) best = ts;
-  }
-  return best ?? Math.floor(d.toSeconds());
+  return localToInstantMemo(`${tz}\u0000${dt}`);
 }
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The zone's UTC offset in minutes at an instant (one cached Intl formatter per zone). */
+export function offsetMinutes(tz: string, ts: number): number {
+  return offsetMemo(`${tz}\u0000${ts}`);
+}
+
+const offsetMemo = memo((key: string): number => {
+  const [tz, tsText] = key.split('\u0000') as [string, string];
+  return computeOffset(tz, Number(tsText));
+});
+
+function computeOffset(tz: string, ts: number): number {
+  let f = formatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', era: 'short' });
+    formatters.set(tz, f);
+  }
+  const p: Record<string, string> = {};
+  for (const part of f.formatToParts(new Date(ts * 1000))) p[part.type] = part.value;
+  let year = Number(p.year);
+  if (p.era === 'BC' || p.era === 'B') year = 1 - year;
+  const asUtc = Date.UTC(year, Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second)) / 1000;
+  return Math.round((asUtc - ts) / 60);
+}
+
+const localToInstantMemo = memo((key: string): number => {
+  const [tz, dt] = key.split('\u0000') as [string, string];
+  const wallMs = Date.parse(`${dt.length === 16 ? `${dt}:00` : dt.slice(0, 19)}Z`);
+  if (!Number.isFinite(wallMs)) throw new TimeValueError(`impossible time "${dt}"`);
+  const wall = Math.floor(wallMs / 1000);
+  // the offsets in force a day before and a day after: the only candidates for this wall time
+  const before = offsetMinutes(tz, wall - 86_400);
+  const after = offsetMinutes(tz, wall + 86_400);
+  if (before === after && offsetMinutes(tz, wall - before * 60) === before) return wall - before * 60;
+  let best: number | null = null;
+  for (const o of new Set([before, offsetMinutes(tz, wall), after])) {
+    const ts = wall - o * 60;
+    if (offsetMinutes(tz, ts) === o && (best === null || ts < best)) best = ts;
+  }
+  // a wall time skipped by a forward jump: read it with the offset before the jump (lands after the gap)
+  return best ?? wall - before * 60;
+});
 
 /** The local calendar day of an instant in `tz`: `2016-05-21`. */
 export function localDate(ts: number, tz: string): string {
-  return DateTime.fromSeconds(ts, { zone: tz }).toISODate()!;
+  return localDateMemo(`${tz}\u0000${ts}`);
 }
+
+const localDateMemo = memo((key: string): string => {
+  const [tz, tsText] = key.split('\u0000') as [string, string];
+  const ts = Number(tsText);
+  return new Date((ts + offsetMinutes(tz, ts) * 60) * 1000).toISOString().slice(0, 10);
+});
 
 /** ISO 8601 with the zone's offset at that instant: `2016-05-21T00:00:00+06:00`. */
 export function localIso(ts: number, tz: string): string {
@@ -124,10 +178,10 @@ export function isLocalDayStart(ts: number, tz: string): boolean {
 
 /** The local day after `date` (`2016-12-31` → `2017-01-01`). */
 export function nextDate(date: string): string {
-  return DateTime.fromISO(date, { zone: 'utc' }).plus({ days: 1 }).toISODate()!;
+  return new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 }
 
 /** The local day before `date`. */
 export function previousDate(date: string): string {
-  return DateTime.fromISO(date, { zone: 'utc' }).minus({ days: 1 }).toISODate()!;
+  return new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
 }

@@ -43,10 +43,17 @@ function knownSpellings(): Map<string, string> {
  * `Asia/Rangoon`), with only its letter case repaired (`asia/almaty` → `Asia/Almaty`); null if unknown.
  */
 export function canonicalZone(input: string): string | null {
+  const hit = zoneCache.get(input);
+  if (hit !== undefined) return hit;
   const tz = input.trim();
-  if (!tz || !IANAZone.isValidZone(tz)) return null;
-  return knownSpellings().get(tz.toLowerCase()) ?? tz;
+  const result = !tz || !IANAZone.isValidZone(tz) ? null : (knownSpellings().get(tz.toLowerCase()) ?? tz);
+  if (zoneCache.size > 10_000) zoneCache.clear();
+  zoneCache.set(input, result);
+  return result;
 }
+
+// luxon's isValidZone builds an Intl.DateTimeFormat on every call: slow and memory-hungry in imports.
+const zoneCache = new Map<string, string | null>();
 
 /** The zone a country's dates are read in when nothing else says: its capital's / most populous zone. */
 export function primaryZone(country: string): string | null {

@@ -4,8 +4,8 @@ import type { EventKind, Place, ProtestEvent } from '../model.js';
 import { allDayRange, localDate } from '../time.js';
 import type { Candidate, RowError } from '../validate.js';
 import { primaryZone, zoneForPlace } from '../zones.js';
-import { CsvReadError, csvRecords } from './csv-read.js';
-import type { ImporterOptions, ParsedInput } from './types.js';
+import { CsvReadError, readCsv } from './csv-read.js';
+import type { CandidateSink, Combiner, ImporterOptions, ParsedInput } from './types.js';
 
 /**
  * ACLED CSV exports (31 columns: event_id_cnty, event_date, year, time_precision, disorder_type,
@@ -27,15 +27,16 @@ const REQUIRED = ['event_id_cnty', 'event_date', 'event_type', 'sub_event_type',
 export const ACLED_SOURCE_URL = 'https://acleddata.com/';
 const EVENT_KINDS: Record<string, EventKind> = { protests: 'protest', riots: 'unrest' };
 const NOTES_MAX = 20_000;
+const FIELD_NAMES: Candidate['fieldNames'] = { id: 'event_id_cnty', title: 'location', start: 'event_date', country: 'iso', places: 'location', tz: 'tz' };
 
-export async function parseAcled(input: Readable | string, opts: ImporterOptions): Promise<ParsedInput> {
+export async function parseAcled(input: Readable | string, opts: ImporterOptions, sink?: CandidateSink): Promise<ParsedInput> {
   const file = opts.file;
   const out: ParsedInput = { rows: 0, skipped: 0, candidates: [], errors: [] };
   const err = (line: number, field: string, reason: string) => out.errors.push({ file, line, field, reason });
   let col: Record<string, number> | null = null;
   let width = 0;
   try {
-    for await (const { record, line } of csvRecords(input)) {
+    await readCsv(input, (record, line) => {
       if (!col) {
         col = {};
         record.forEach((h, i) => (col![h.trim().toLowerCase()] = i));
@@ -43,27 +44,27 @@ export async function parseAcled(input: Readable | string, opts: ImporterOptions
         const missing = REQUIRED.filter((c) => col![c] === undefined);
         if (missing.length) {
           err(line, 'header', `not an ACLED export: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
-          return out;
+          return false;
         }
-        continue;
+        return;
       }
       out.rows++;
       if (record.length !== width) {
         err(line, 'row', `has ${record.length} fields, the header has ${width}`);
-        continue;
+        return;
       }
       const get = (c: string) => (record[col![c]!] ?? '').trim();
       const type = get('event_type').toLowerCase();
       const kind = EVENT_KINDS[type];
       if (!kind) {
         out.skipped++;
-        continue;
+        return;
       }
       const iso = get('iso');
       const cc = numericToAlpha2(iso);
       if (!cc) {
         err(line, 'iso', iso ? `unknown ISO 3166 numeric country code "${iso}"` : 'missing');
-        continue;
+        return;
       }
       const lat = get('latitude') === '' ? null : Number(get('latitude'));
       const lon = get('longitude') === '' ? null : Number(get('longitude'));
@@ -87,81 +88,105 @@ export async function parseAcled(input: Readable | string, opts: ImporterOptions
           notes: `${eventId || `line ${line}`}${srcNames ? ` [${srcNames}]` : ''}: ${get('notes')}`.trim(),
           tags: ['acled', sub.toLowerCase()],
         },
-        fieldNames: { id: 'event_id_cnty', title: 'location', start: 'event_date', country: 'iso', places: 'location', tz: 'tz' },
+        fieldNames: FIELD_NAMES,
       };
-      out.candidates.push(candidate);
-    }
+      if (sink) sink(candidate);
+      else out.candidates.push(candidate);
+    });
   } catch (e) {
     if (e instanceof CsvReadError) err(e.line, 'row', e.message);
     else throw e;
   }
   if (!col) err(1, 'header', 'empty file');
-  if (opts.merge ?? true) out.combine = mergeByCountryDay;
+  if (opts.merge ?? true) out.combiner = countryDayMerger;
   return out;
+}
+
+interface Group {
+  first: ProtestEvent;
+  date: string;
+  rows: number;
+  zones: Map<string, number>;
+  places: Map<string, Place>;
+  riots: boolean;
+  notes: string[];
+  notesLength: number;
+  dropped: number;
+  sources: Set<string>;
+  tags: Set<string>;
 }
 
 /**
  * One event per country and local day: all places, all rows' notes (event id, sources, text), kind
- * `unrest` when any row was a riot. The zone is the one most rows had (ties: the country's primary zone, else the first row's).
- * Its id `<cc>-<date>-acled` stays the same when a newer export adds rows for that day.
+ * `unrest` when any row was a riot. The zone is the one most rows had (ties: the country's primary
+ * zone, else the first row's). Its id `<cc>-<date>-acled` stays the same when a newer export adds
+ * rows for that day.
  */
-export function mergeByCountryDay(events: ProtestEvent[]): ProtestEvent[] {
-  const groups = new Map<string, ProtestEvent[]>();
-  for (const e of events) {
-    const key = `${e.country}|${localDate(e.start, e.tz)}`;
-    const g = groups.get(key);
-    if (g) g.push(e);
-    else groups.set(key, [e]);
-  }
-  const merged: ProtestEvent[] = [];
-  for (const [key, g] of groups) {
-    const first = g[0]!;
-    const date = key.slice(3);
-    const zoneCount = new Map<string, number>();
-    for (const e of g) zoneCount.set(e.tz, (zoneCount.get(e.tz) ?? 0) + 1);
-    let tz = first.tz;
-    for (const [z, n] of zoneCount) if (n > (zoneCount.get(tz) ?? 0)) tz = z;
-    const primary = primaryZone(first.country);
-    if (primary && primary !== tz && zoneCount.get(primary) === zoneCount.get(tz)) tz = primary;
-    const [start, end] = allDayRange(date, date, tz);
-    const places: Place[] = [];
-    const seen = new Set<string>();
-    for (const e of g)
+export function countryDayMerger(): Combiner {
+  const groups = new Map<string, Group>();
+  return {
+    add(e) {
+      const date = localDate(e.start, e.tz);
+      const key = `${e.country}|${date}`;
+      let g = groups.get(key);
+      if (!g) {
+        g = { first: e, date, rows: 0, zones: new Map(), places: new Map(), riots: false, notes: [], notesLength: 0, dropped: 0, sources: new Set(), tags: new Set() };
+        groups.set(key, g);
+      }
+      g.rows++;
+      g.zones.set(e.tz, (g.zones.get(e.tz) ?? 0) + 1);
       for (const p of e.places) {
         const k = `${p.name}|${p.admin1 ?? ''}`;
-        if (!seen.has(k)) {
-          seen.add(k);
-          places.push(p);
-        }
+        if (!g.places.has(k)) g.places.set(k, p);
       }
-    const riots = g.some((e) => e.kind === 'unrest');
-    const names = places.slice(0, 3).map((p) => p.name);
-    const more = places.length > 3 ? ` and ${places.length - 3} more place${places.length - 3 > 1 ? 's' : ''}` : '';
-    const title = `${riots ? 'Protests and riots' : 'Protests'} in ${countryName(first.country)}: ${names.join(', ')}${more} (ACLED, ${g.length} event${g.length > 1 ? 's' : ''})`;
-    let notes = '';
-    let i = 0;
-    for (; i < g.length; i++) {
-      const n = g[i]!.notes ?? '';
-      if (notes.length + n.length + 1 > NOTES_MAX - 40) break;
-      notes += (notes ? '\n' : '') + n;
-    }
-    if (i < g.length) notes += `\n… and ${g.length - i} more rows`;
-    merged.push({
-      ...first,
-      id: `${first.country.toLowerCase()}-${date}-acled`,
-      title,
-      places,
-      start,
-      end,
-      tz,
-      allDay: true,
-      kind: riots ? 'unrest' : 'protest',
-      sources: [...new Set(g.flatMap((e) => e.sources))],
-      notes,
-      tags: [...new Set(g.flatMap((e) => e.tags))],
-    });
-  }
-  return merged;
+      if (e.kind === 'unrest') g.riots = true;
+      const n = e.notes ?? '';
+      if (g.dropped === 0 && g.notesLength + n.length + 1 <= NOTES_MAX - 40) {
+        g.notes.push(n);
+        g.notesLength += n.length + 1;
+      } else g.dropped++;
+      for (const s of e.sources) g.sources.add(s);
+      for (const t of e.tags) g.tags.add(t);
+    },
+    finish() {
+      return [...groups.values()].map(mergedEvent);
+    },
+  };
+}
+
+function mergedEvent(g: Group): ProtestEvent {
+  const first = g.first;
+  let tz = first.tz;
+  for (const [z, n] of g.zones) if (n > (g.zones.get(tz) ?? 0)) tz = z;
+  const primary = primaryZone(first.country);
+  if (primary && primary !== tz && g.zones.get(primary) === g.zones.get(tz)) tz = primary;
+  const [start, end] = allDayRange(g.date, g.date, tz);
+  const places = [...g.places.values()];
+  const names = places.slice(0, 3).map((p) => p.name);
+  const extra = places.length - 3;
+  const more = extra > 0 ? ` and ${extra} more place${extra > 1 ? 's' : ''}` : '';
+  const title = `${g.riots ? 'Protests and riots' : 'Protests'} in ${countryName(first.country)}: ${names.join(', ')}${more} (ACLED, ${g.rows} event${g.rows > 1 ? 's' : ''})`;
+  return {
+    ...first,
+    id: `${first.country.toLowerCase()}-${g.date}-acled`,
+    title,
+    places,
+    start,
+    end,
+    tz,
+    allDay: true,
+    kind: g.riots ? 'unrest' : 'protest',
+    sources: [...g.sources],
+    notes: g.notes.join('\n') + (g.dropped ? `\n… and ${g.dropped} more rows` : ''),
+    tags: [...g.tags],
+  };
+}
+
+/** The same merge over a list (tests, small inputs). */
+export function mergeByCountryDay(events: ProtestEvent[]): ProtestEvent[] {
+  const m = countryDayMerger();
+  for (const e of events) m.add(e);
+  return m.finish();
 }
 
 export type { RowError };

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Candidate, RawEvent } from '../validate.js';
-import { CsvReadError, csvRecords, unneutralise } from './csv-read.js';
-import type { ImporterOptions, ParsedInput } from './types.js';
+import { CsvReadError, readCsv, unneutralise } from './csv-read.js';
+import type { CandidateSink, ImporterOptions, ParsedInput } from './types.js';
 
 /**
  * Plain CSV with a header row. Columns are matched to model fields by name (case-insensitive; the
@@ -42,7 +42,7 @@ export function parseMapSpec(spec: string | undefined): Record<string, string> {
   return map;
 }
 
-export async function parseCsv(input: Readable | string, opts: ImporterOptions): Promise<ParsedInput> {
+export async function parseCsv(input: Readable | string, opts: ImporterOptions, sink?: CandidateSink): Promise<ParsedInput> {
   const file = opts.file;
   const out: ParsedInput = { rows: 0, skipped: 0, candidates: [], errors: [] };
   const err = (line: number, field: string, reason: string) => out.errors.push({ file, line, field, reason });
@@ -50,7 +50,7 @@ export async function parseCsv(input: Readable | string, opts: ImporterOptions):
   const names: Partial<Record<CsvField, string>> = {};
   let width = 0;
   try {
-    for await (const { record, line } of csvRecords(input)) {
+    await readCsv(input, (record, line) => {
       if (!cols) {
         width = record.length;
         const header = record.map((h) => h.trim());
@@ -85,13 +85,13 @@ export async function parseCsv(input: Readable | string, opts: ImporterOptions):
             bad = true;
           }
         }
-        if (bad) return out;
-        continue;
+        if (bad) return false;
+        return;
       }
       out.rows++;
       if (record.length !== width) {
         err(line, 'row', `has ${record.length} fields, the header has ${width}`);
-        continue;
+        return;
       }
       const get = (f: CsvField): string | undefined => {
         const i = cols![f];
@@ -115,8 +115,9 @@ export async function parseCsv(input: Readable | string, opts: ImporterOptions):
       const fieldNames: Candidate['fieldNames'] = {};
       for (const [f, n] of Object.entries(names)) if (f in raw) fieldNames[f as keyof RawEvent] = n;
       if (names.place && !names.places) fieldNames.places = names.place;
-      out.candidates.push({ line, raw, fieldNames });
-    }
+      if (sink) sink({ line, raw, fieldNames });
+      else out.candidates.push({ line, raw, fieldNames });
+    });
   } catch (e) {
     if (e instanceof CsvReadError) err(e.line, 'row', e.message);
     else throw e;

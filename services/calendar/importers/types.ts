@@ -29,5 +29,14 @@ export interface ParsedInput {
   /** Errors found while reading (file structure, columns, format-specific fields). */
   errors: RowError[];
   /** Format-specific step after validation (ACLED: merge rows of one country and day). */
-  combine?: (events: ProtestEvent[]) => ProtestEvent[];
+  combiner?: () => Combiner;
 }
+
+/** Folds validated events as they come (so that a 100,000-row file is never held as events). */
+export interface Combiner {
+  add(e: ProtestEvent): void;
+  finish(): ProtestEvent[];
+}
+
+/** Receives each candidate as soon as it is read; when given, `candidates` stays empty. */
+export type CandidateSink = (c: Candidate) => void;

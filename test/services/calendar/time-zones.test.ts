@@ -1,4 +1,7 @@
+import fc from 'fast-check';
+import { DateTime } from 'luxon';
 import { afterEach, describe, expect, it } from 'vitest';
+import { localDate, localToInstant } from '../../../services/calendar/time.js';
 import { eventToJson } from '../../../services/calendar/json.js';
 import { eventsToIcs } from '../../../services/calendar/ics.js';
 import { zoneForPlace } from '../../../services/calendar/zones.js';
@@ -71,5 +74,28 @@ describe('all-day events cover their local day in their own zone', () => {
     expect(zoneForPlace('KZ', 43.34, 52.86)).toBe('Asia/Aqtau'); // Zhanaozen
     expect(zoneForPlace('KZ', null, null)).toBe('Asia/Almaty');
     expect(zoneForPlace('MM', null, null)).toBe('Asia/Yangon');
+  });
+});
+
+describe('wall-clock conversion agrees with the tz database (luxon) everywhere', () => {
+  it('round-trips every instant, choosing the earlier of a repeated hour', () => {
+    const zones = ['Asia/Almaty', 'Asia/Tehran', 'Europe/Minsk', 'America/New_York', 'Australia/Lord_Howe', 'Africa/Cairo', 'Asia/Qyzylorda'];
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(1990, 0, 1) / 1000, max: Date.UTC(2030, 0, 1) / 1000 }), fc.constantFrom(...zones), (ts, tz) => {
+        const t = Math.floor(ts / 60) * 60;
+        const wall = DateTime.fromSeconds(t, { zone: tz });
+        const back = localToInstant(wall.toFormat("yyyy-MM-dd'T'HH:mm:ss"), tz);
+        // same wall time in the zone; the same instant unless that wall time occurred twice (then the earlier)
+        expect(DateTime.fromSeconds(back, { zone: tz }).toFormat('yyyy-MM-dd HH:mm')).toBe(wall.toFormat('yyyy-MM-dd HH:mm'));
+        expect(back <= t).toBe(true);
+        expect(t - back <= 3600).toBe(true);
+        expect(localDate(t, tz)).toBe(wall.toISODate());
+      }),
+      { seed: 20160521, numRuns: 3000 },
+    );
+  });
+
+  it('a wall time skipped by a forward jump moves past the gap (Tehran 22 Mar 2022 00:30 → 01:30 +04:30)', () => {
+    expect(iso(localToInstant('2022-03-22T00:30', 'Asia/Tehran'))).toBe('2022-03-21T21:00:00Z');
   });
 });
