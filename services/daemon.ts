@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { createCollectors } from '../collectors/registry.js';
 import { SqliteStore } from '../db/store.js';
@@ -29,6 +30,7 @@ export interface Daemon {
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const { config, log } = opts;
   const dbPath = config.db === ':memory:' ? ':memory:' : resolve(config.db);
+  if (dbPath !== ':memory:') mkdirSync(dirname(dbPath), { recursive: true });
   const lock = dbPath === ':memory:' ? null : acquireLock(dbPath);
   let store: SqliteStore | undefined;
   let reader: SqliteStore | undefined;

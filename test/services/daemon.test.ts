@@ -71,6 +71,15 @@ describe('daemon', () => {
     expect(existsSync(`${db}.lock`)).toBe(false);
   }, 60_000);
 
+  it('creates the database folder on first start (npm start on a fresh clone)', async () => {
+    const db = join(t.dir, 'fresh', 'data', 'outagewatch.db');
+    const d = await start(db);
+    expect((await fetch(`${d.url}/api/health`)).status).toBe(200);
+    expect(existsSync(db)).toBe(true);
+    d.proc.kill('SIGTERM');
+    expect((await d.exited).code).toBe(0);
+  }, 60_000);
+
   it('a daemon killed with SIGKILL leaves no lock that blocks the next start', async () => {
     const db = join(t.dir, 'k.db');
     const d = await start(db);
