@@ -102,19 +102,25 @@ export async function parseAcled(input: Readable | string, opts: ImporterOptions
   return out;
 }
 
+/** What a country-day keeps while rows stream in: small arrays (a day has a few rows), no Maps. */
 interface Group {
-  first: ProtestEvent;
+  first: Pick<ProtestEvent, 'country' | 'tz' | 'origin' | 'originFile' | 'originLine'>;
   date: string;
   rows: number;
-  zones: Map<string, number>;
-  places: Map<string, Place>;
+  /** zone, count, zone, count, … */
+  zones: Array<string | number>;
+  places: Place[];
   riots: boolean;
   notes: string[];
   notesLength: number;
   dropped: number;
-  sources: Set<string>;
-  tags: Set<string>;
+  sources: string[];
+  tags: string[];
 }
+
+const pushNew = (xs: string[], ys: readonly string[]) => {
+  for (const y of ys) if (!xs.includes(y)) xs.push(y);
+};
 
 /**
  * One event per country and local day: all places, all rows' notes (event id, sources, text), kind
@@ -130,55 +136,75 @@ export function countryDayMerger(): Combiner {
       const key = `${e.country}|${date}`;
       let g = groups.get(key);
       if (!g) {
-        g = { first: e, date, rows: 0, zones: new Map(), places: new Map(), riots: false, notes: [], notesLength: 0, dropped: 0, sources: new Set(), tags: new Set() };
+        g = {
+          first: { country: e.country, tz: e.tz, origin: e.origin, originFile: e.originFile, originLine: e.originLine },
+          date,
+          rows: 0,
+          zones: [],
+          places: [],
+          riots: false,
+          notes: [],
+          notesLength: 0,
+          dropped: 0,
+          sources: [],
+          tags: [],
+        };
         groups.set(key, g);
       }
       g.rows++;
-      g.zones.set(e.tz, (g.zones.get(e.tz) ?? 0) + 1);
-      for (const p of e.places) {
-        const k = `${p.name}|${p.admin1 ?? ''}`;
-        if (!g.places.has(k)) g.places.set(k, p);
-      }
+      const zi = g.zones.indexOf(e.tz);
+      if (zi < 0) g.zones.push(e.tz, 1);
+      else g.zones[zi + 1] = (g.zones[zi + 1] as number) + 1;
+      for (const p of e.places) if (!g.places.some((q) => q.name === p.name && (q.admin1 ?? null) === (p.admin1 ?? null))) g.places.push(p);
       if (e.kind === 'unrest') g.riots = true;
       const n = e.notes ?? '';
       if (g.dropped === 0 && g.notesLength + n.length + 1 <= NOTES_MAX - 40) {
         g.notes.push(n);
         g.notesLength += n.length + 1;
       } else g.dropped++;
-      for (const s of e.sources) g.sources.add(s);
-      for (const t of e.tags) g.tags.add(t);
+      pushNew(g.sources, e.sources);
+      pushNew(g.tags, e.tags);
     },
     finish() {
-      return [...groups.values()].map(mergedEvent);
+      const out: ProtestEvent[] = [];
+      for (const g of groups.values()) out.push(mergedEvent(g));
+      groups.clear();
+      return out;
     },
   };
 }
 
 function mergedEvent(g: Group): ProtestEvent {
   const first = g.first;
+  const count = (z: string) => {
+    const i = g.zones.indexOf(z);
+    return i < 0 ? 0 : (g.zones[i + 1] as number);
+  };
   let tz = first.tz;
-  for (const [z, n] of g.zones) if (n > (g.zones.get(tz) ?? 0)) tz = z;
+  for (let i = 0; i < g.zones.length; i += 2) if ((g.zones[i + 1] as number) > count(tz)) tz = g.zones[i] as string;
   const primary = primaryZone(first.country);
-  if (primary && primary !== tz && g.zones.get(primary) === g.zones.get(tz)) tz = primary;
+  if (primary && primary !== tz && count(primary) === count(tz)) tz = primary;
   const [start, end] = allDayRange(g.date, g.date, tz);
-  const places = [...g.places.values()];
-  const names = places.slice(0, 3).map((p) => p.name);
-  const extra = places.length - 3;
+  const names = g.places.slice(0, 3).map((p) => p.name);
+  const extra = g.places.length - 3;
   const more = extra > 0 ? ` and ${extra} more place${extra > 1 ? 's' : ''}` : '';
   const title = `${g.riots ? 'Protests and riots' : 'Protests'} in ${countryName(first.country)}: ${names.join(', ')}${more} (ACLED, ${g.rows} event${g.rows > 1 ? 's' : ''})`;
   return {
-    ...first,
     id: `${first.country.toLowerCase()}-${g.date}-acled`,
     title,
-    places,
+    country: first.country,
+    places: g.places,
     start,
     end,
     tz,
     allDay: true,
     kind: g.riots ? 'unrest' : 'protest',
-    sources: [...g.sources],
+    sources: g.sources,
     notes: g.notes.join('\n') + (g.dropped ? `\n… and ${g.dropped} more rows` : ''),
-    tags: [...g.tags],
+    tags: g.tags,
+    origin: first.origin,
+    originFile: first.originFile,
+    originLine: first.originLine,
   };
 }
 
