@@ -44,6 +44,15 @@ export function readSavedResponse(file: string, text: string = readFileSync(file
   return { file, url: null, status: null, fetchedAt: Math.floor(Date.now() / 1000), body: text };
 }
 
+/** The saved body parsed as JSON; a body that is not JSON is an error naming the file. */
+export function savedJson(saved: SavedResponse): unknown {
+  try {
+    return JSON.parse(saved.body);
+  } catch (err) {
+    throw new FetchError('invalid-json', saved.file, `${saved.file}: body is not JSON (${(err as Error).message})`);
+  }
+}
+
 /** Runs `one` per file; a file that fails is reported and nothing from it is written. */
 export async function ingestFiles(args: IngestArgs, one: (file: string, store: SignalStore) => { points: number; events: number }): Promise<IngestResult> {
   const result: IngestResult = { files: args.files.length, filesOk: 0, points: 0, events: 0, failures: [] };

@@ -3,7 +3,7 @@ import type { PointTuple, RawResponseInput, SignalSpec, SignalStore, SourceEvent
 import { parseEntity } from '../../db/entities.js';
 import type { Config } from '../../services/config.js';
 import { errorMessage, runCollection, type HttpClient, type HttpClientOptions, type SignalGroup, type WindowData, type WindowTask } from '../framework/index.js';
-import { readSavedResponse } from '../framework/saved.js';
+import { readSavedResponse, savedJson } from '../framework/saved.js';
 import type { CollectArgs, CollectResult, Collector, IngestArgs, IngestResult } from '../types.js';
 import { fetchAggregation, fetchEvidenceMeasurements, ooniHttp, validateOoni } from './client.js';
 import { LEGACY_WEB_TESTS, ooniConfig, type OoniConfig } from './config.js';
@@ -195,12 +195,7 @@ export class OoniCollector implements Collector {
         const saved = readSavedResponse(file);
         if (!saved.url) throw new Error(`${file}: an OONI response must be saved with its request: {"url": ".../api/v1/aggregation?...", "body": ...}`);
         const q = aggregationQueryFromUrl(saved.url);
-        let doc: unknown;
-        try {
-          doc = JSON.parse(saved.body);
-        } catch (err) {
-          throw new Error(`${file}: body is not JSON (${(err as Error).message})`);
-        }
+        const doc = savedJson(saved);
         const data = validateOoni(doc, aggregationSchemaFor(doc), file);
         const from = dayTs(q.since);
         const until = dayTs(q.until);

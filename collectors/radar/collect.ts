@@ -3,7 +3,7 @@ import { parseEntity } from '../../db/entities.js';
 import type { SourceEventInput } from '../../db/store.js';
 import type { Config } from '../../services/config.js';
 import { runCollection, type HttpClient, type HttpClientOptions, type SignalGroup, type WindowData, type WindowTask } from '../framework/index.js';
-import { ingestFiles, readSavedResponse } from '../framework/saved.js';
+import { ingestFiles, readSavedResponse, savedJson } from '../framework/saved.js';
 import type { CollectArgs, CollectResult, Collector, IngestArgs, IngestResult } from '../types.js';
 import { fetchOutageAnnotations, radarHttp, validateRadarOutages } from './client.js';
 import { radarConfig, type RadarConfig } from './config.js';
@@ -106,12 +106,7 @@ export class RadarCollector implements Collector {
   async ingest(args: IngestArgs): Promise<IngestResult> {
     return ingestFiles(args, (file, store) => {
       const saved = readSavedResponse(file);
-      let doc: unknown;
-      try {
-        doc = JSON.parse(saved.body);
-      } catch (err) {
-        throw new Error(`${file}: body is not JSON (${(err as Error).message})`);
-      }
+      const doc = savedJson(saved);
       const resp = validateRadarOutages(doc, file);
       const byEntity = new Map<string, SourceEventInput[]>();
       for (const a of resp.result.annotations) {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { parseEntity } from '../../db/entities.js';
 import type { Config } from '../../services/config.js';
 import { FetchError, runCollection, type HttpClient, type HttpClientOptions, type SignalGroup, type WindowData, type WindowTask } from '../framework/index.js';
-import { ingestFiles, readSavedResponse } from '../framework/saved.js';
+import { ingestFiles, readSavedResponse, savedJson } from '../framework/saved.js';
 import type { CollectArgs, CollectResult, Collector, IngestArgs, IngestResult } from '../types.js';
 import { fetchCountryResourceStats, ripestatHttp, validateCountryResourceStats } from './client.js';
 import { DEFAULT_WINDOW_DAYS, ripestatConfig, type RipestatConfig } from './config.js';
@@ -91,12 +91,7 @@ export class RipestatCollector implements Collector {
   async ingest(args: IngestArgs): Promise<IngestResult> {
     return ingestFiles(args, (file, store) => {
       const saved = readSavedResponse(file);
-      let doc: unknown;
-      try {
-        doc = JSON.parse(saved.body);
-      } catch (err) {
-        throw new Error(`${file}: body is not JSON (${(err as Error).message})`);
-      }
+      const doc = savedJson(saved);
       const resp = validateCountryResourceStats(doc, file);
       const data = resp.data;
       const cc = data.resource.toUpperCase();
