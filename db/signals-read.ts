@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './connection.js';
-import type { RunRow, SqliteStore } from './store.js';
+import type { SqliteStore } from './store.js';
 
 /** Read queries the API needs beyond the store's own: columnar series reads, extents, data version. */
 
@@ -104,32 +104,6 @@ export function dataVersion(store: SqliteStore, maxAgeMs = 0): string {
 
 const lastDataVersion = new WeakMap<Db, { at: number; value: number }>();
 
-type RunDbRow = { id: number; job: string; collector: string | null; started_at: number; finished_at: number | null; status: RunRow['status']; rows: number; windows_ok: number; windows_failed: number; error: string | null; details: string | null };
-const runStmts = new WeakMap<Db, Statement<[number], RunDbRow>>();
-
-/** One run by id (the handle `POST /api/collect` returns), or null. */
-export function getRun(store: SqliteStore, id: number): RunRow | null {
-  let s = runStmts.get(store.db);
-  if (!s) {
-    s = store.db.prepare<[number], RunDbRow>('SELECT id, job, collector, started_at, finished_at, status, rows, windows_ok, windows_failed, error, details FROM runs WHERE id = ?');
-    runStmts.set(store.db, s);
-  }
-  const r = s.get(id);
-  if (!r) return null;
-  return {
-    id: r.id,
-    job: r.job,
-    collector: r.collector,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-    status: r.status,
-    rows: r.rows,
-    windowsOk: r.windows_ok,
-    windowsFailed: r.windows_failed,
-    error: r.error,
-    details: r.details ? (JSON.parse(r.details) as unknown) : null,
-  };
-}
 
 /** Per bucket `(ts - base) / width`: the row holding the minimum and the row holding the maximum (first in time on ties). */
 export interface BucketExtremeRow {

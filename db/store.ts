@@ -160,6 +160,24 @@ export interface SignalStore {
   close(): void;
 }
 
+type RunDbRow = { id: number; job: string; collector: string | null; started_at: number; finished_at: number | null; status: RunStatus; rows: number; windows_ok: number; windows_failed: number; error: string | null; details: string | null };
+
+function runFromRow(r: RunDbRow): RunRow {
+  return {
+    id: r.id,
+    job: r.job,
+    collector: r.collector,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    status: r.status,
+    rows: r.rows,
+    windowsOk: r.windows_ok,
+    windowsFailed: r.windows_failed,
+    error: r.error,
+    details: r.details ? (JSON.parse(r.details) as unknown) : null,
+  };
+}
+
 const HOUR = 3600;
 const DAY = 86400;
 
@@ -535,23 +553,16 @@ export class SqliteStore implements SignalStore {
       args.push(filter.collector);
     }
     args.push(Math.max(1, Math.min(1000, filter.limit ?? 20)));
-    type Row = { id: number; job: string; collector: string | null; started_at: number; finished_at: number | null; status: RunStatus; rows: number; windows_ok: number; windows_failed: number; error: string | null; details: string | null };
     return this.db
-      .prepare<Array<string | number>, Row>(`SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id DESC LIMIT ?`)
+      .prepare<Array<string | number>, RunDbRow>(`SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id DESC LIMIT ?`)
       .all(...args)
-      .map((r) => ({
-        id: r.id,
-        job: r.job,
-        collector: r.collector,
-        startedAt: r.started_at,
-        finishedAt: r.finished_at,
-        status: r.status,
-        rows: r.rows,
-        windowsOk: r.windows_ok,
-        windowsFailed: r.windows_failed,
-        error: r.error,
-        details: r.details ? (JSON.parse(r.details) as unknown) : null,
-      }));
+      .map(runFromRow);
+  }
+
+  /** One run by id, or null. */
+  getRun(id: number): RunRow | null {
+    const r = this.db.prepare<[number], RunDbRow>('SELECT * FROM runs WHERE id = ?').get(id);
+    return r ? runFromRow(r) : null;
   }
 
   schemaVersion(): number {

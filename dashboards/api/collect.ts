@@ -4,7 +4,7 @@ import type { AppDeps } from '../deps.js';
 import { parseEntity, EntityRefError } from '../../db/entities.js';
 import { AppError, badParameter } from '../../services/errors.js';
 import { isoUtc, parseTime, TimeParseError } from '../../services/util/time.js';
-import { getRun } from '../../db/signals-read.js';
+
 import { requireAdmin } from '../auth.js';
 import { runJson } from './sources.js';
 
@@ -78,7 +78,7 @@ export function collectRouter(deps: AppDeps): Router {
         running.delete(collector.name);
       }
     })();
-    const run = getRun(store, runId);
+    const run = store.getRun(runId);
     res
       .status(202)
       .location(`/api/sources/runs/${runId}`)

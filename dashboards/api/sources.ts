@@ -5,7 +5,7 @@ import { isoUtc } from '../../services/util/time.js';
 import { collectorHealth, type CollectorHealth } from '../health.js';
 import { sendListing, wantsCsv, toCsv } from '../csv.js';
 import { entityParam, intParam, numericId, single } from './params.js';
-import { getRun } from '../../db/signals-read.js';
+
 import { notFound } from '../../services/errors.js';
 
 export interface RunJson {
@@ -177,7 +177,7 @@ export function sourcesRouter(deps: AppDeps): Router {
 
   router.get('/sources/runs/:id', (req, res) => {
     const id = numericId(req.params.id);
-    const run = getRun(deps.store, id);
+    const run = deps.store.getRun(id);
     if (!run) throw notFound(`run ${id}`);
     res.json(runJson(run));
   });
