@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { SignalStore } from '../db/store.js';
 import type { Config } from '../services/config.js';
+import type { HttpClientOptions } from './framework/http.js';
 
 /** Progress reported by a collector as windows complete (CLI progress bars, health page). */
 export interface CollectProgress {
@@ -76,3 +77,10 @@ export interface IngestResult {
 
 /** Builds a collector from the validated configuration. */
 export type CollectorFactory = (config: Config, deps: { log: Logger }) => Collector;
+
+/** What a collector is built with: its logger, overrides for its HTTP client (tests: no sleeping) and a clock. */
+export interface CollectorDeps {
+  log: Logger;
+  http?: Partial<HttpClientOptions>;
+  now?: () => number;
+}

@@ -4,7 +4,7 @@ import { parseEntity } from '../../db/entities.js';
 import type { Config } from '../../services/config.js';
 import { errorMessage, runCollection, type HttpClient, type HttpClientOptions, type SignalGroup, type WindowData, type WindowTask } from '../framework/index.js';
 import { readSavedResponse, savedJson } from '../framework/saved.js';
-import type { CollectArgs, CollectResult, Collector, IngestArgs, IngestResult } from '../types.js';
+import type { CollectArgs, CollectResult, Collector, IngestArgs, IngestResult, CollectorDeps } from '../types.js';
 import { fetchAggregation, fetchEvidenceMeasurements, ooniHttp, validateOoni } from './client.js';
 import { LEGACY_WEB_TESTS, ooniConfig, type OoniConfig } from './config.js';
 import {
@@ -31,12 +31,7 @@ export const OONI_SETTLE_SECONDS = 2 * DAY;
 
 type Series = Array<{ signal: SignalSpec; points: PointTuple[] }>;
 
-export interface OoniDeps {
-  log: Logger;
-  /** Overrides for the HTTP client (tests: no sleeping, generous rate limit). */
-  http?: Partial<HttpClientOptions>;
-  now?: () => number;
-}
+export type OoniDeps = CollectorDeps;
 
 function raw(r: { url: string; fetchedAt: number; status: number; body: string }): RawResponseInput {
   return { source: 'ooni', url: r.url, fetchedAt: r.fetchedAt, status: r.status, body: r.body };

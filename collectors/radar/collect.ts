@@ -4,7 +4,7 @@ import type { SourceEventInput } from '../../db/store.js';
 import type { Config } from '../../services/config.js';
 import { runCollection, type HttpClient, type HttpClientOptions, type SignalGroup, type WindowData, type WindowTask } from '../framework/index.js';
 import { ingestFiles, readSavedResponse, savedJson } from '../framework/saved.js';
-import type { CollectArgs, CollectResult, Collector, IngestArgs, IngestResult } from '../types.js';
+import type { CollectArgs, CollectResult, Collector, IngestArgs, IngestResult, CollectorDeps } from '../types.js';
 import { fetchOutageAnnotations, radarHttp, validateRadarOutages } from './client.js';
 import { radarConfig, type RadarConfig } from './config.js';
 import { annotationEvent } from './map.js';
@@ -15,11 +15,7 @@ export const RADAR_SETTLE_SECONDS = 7 * DAY;
 /** Checkpoint name of the annotation stream (it has no points). */
 export const RADAR_STREAM = 'radar.annotations';
 
-export interface RadarDeps {
-  log: Logger;
-  http?: Partial<HttpClientOptions>;
-  now?: () => number;
-}
+export type RadarDeps = CollectorDeps;
 
 export class RadarCollector implements Collector {
   readonly name = 'radar';

@@ -3,7 +3,7 @@ import { parseEntity } from '../../db/entities.js';
 import type { Config } from '../../services/config.js';
 import { FetchError, runCollection, type HttpClient, type HttpClientOptions, type SignalGroup, type WindowData, type WindowTask } from '../framework/index.js';
 import { ingestFiles, readSavedResponse, savedJson } from '../framework/saved.js';
-import type { CollectArgs, CollectResult, Collector, IngestArgs, IngestResult } from '../types.js';
+import type { CollectArgs, CollectResult, Collector, IngestArgs, IngestResult, CollectorDeps } from '../types.js';
 import { fetchCountryResourceStats, ripestatHttp, validateCountryResourceStats } from './client.js';
 import { DEFAULT_WINDOW_DAYS, ripestatConfig, type RipestatConfig } from './config.js';
 import { RESOLUTION_STEP, RIPESTAT_METRICS, ripeTimeToTs, statsToSeries } from './map.js';
@@ -14,11 +14,7 @@ export const RIPESTAT_SETTLE_SECONDS = DAY;
 /** Routing history starts in 2004 (country-resource-stats defaults). */
 export const RIPESTAT_EARLIEST = Date.UTC(2004, 0, 1) / 1000;
 
-export interface RipestatDeps {
-  log: Logger;
-  http?: Partial<HttpClientOptions>;
-  now?: () => number;
-}
+export type RipestatDeps = CollectorDeps;
 
 export class RipestatCollector implements Collector {
   readonly name = 'ripestat';
