@@ -102,10 +102,15 @@ function readCoverage(r: Reader, country: string, w: TimeWindow, minCoverage: nu
   for (const s of signals) {
     const inp = bySource.get(sourceOf(s.source));
     if (!inp) continue;
-    const hours = store
-      .readRollup(s.id, 'hourly', Math.floor(w.from / 3600) * 3600, w.until)
-      .filter((h) => h.n > 0)
-      .map((h) => h.ts);
+    // a point covers its whole step: a daily OONI count speaks for the 24 hours of its day
+    const span = Math.max(3600, s.step ?? 3600);
+    const first = Math.floor(w.from / 3600) * 3600;
+    const covered = new Set<number>();
+    for (const h of store.readRollup(s.id, 'hourly', Math.floor((w.from - span + 1) / 3600) * 3600, w.until)) {
+      if (h.n === 0) continue;
+      for (let t = h.ts; t < h.ts + span; t += 3600) if (t >= first && t < w.until) covered.add(t);
+    }
+    const hours = [...covered].sort((a, b) => a - b);
     if (hours.length && s.synthetic) synthetic = true;
     inp.signals.push({ signal: s.name, hours });
   }
