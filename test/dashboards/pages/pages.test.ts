@@ -7,6 +7,7 @@ import { ADMIN_TOKEN, fixtureApp, fixtureStore, T } from '../api/fixture.js';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const HOSTILE_ESCAPED = '&lt;img src=x onerror=alert(1)&gt;';
+const HOSTILE_SOURCE = '<svg onload=alert(3)>';
 
 function addHostile(t: ReturnType<typeof fixtureStore>) {
   const v = validateEvent(
@@ -18,6 +19,16 @@ function addHostile(t: ReturnType<typeof fixtureStore>) {
   );
   if (!v.ok) throw new Error(JSON.stringify(v.errors));
   upsertEvent(t.store.db, v.event, T.now);
+  // a source event (as a collector would store it) whose title is markup and whose link is a javascript: URL
+  const at = Date.UTC(2016, 4, 10, 6) / 1000;
+  t.store.writeWindow({
+    collector: 'ioda',
+    entity: 'country:KZ',
+    from: at,
+    until: at + 3600,
+    series: [],
+    sourceEvents: [{ source: 'ioda', externalId: 'hostile-1', entity: 'country:KZ', start: at, end: at + 3600, kind: 'outage', title: HOSTILE_SOURCE, url: 'javascript:alert(3)', raw: {} }],
+  });
 }
 
 describe('dashboard pages (supertest)', () => {
@@ -96,6 +107,10 @@ describe('dashboard pages (supertest)', () => {
     const ev = await request(app).get('/events/kz-2016-05-10-hostile').expect(200);
     expect(ev.text).toContain('&lt;b&gt;Almaty&lt;/b&gt;');
     expect(ev.text).toContain('&lt;script&gt;alert(2)&lt;/script&gt;');
+    // source event text too, and its javascript: link is not a link
+    expect(ev.text).toContain('&lt;svg onload=alert(3)&gt;');
+    expect(ev.text).not.toContain('<svg onload');
+    expect(ev.text).not.toContain('href="javascript:');
   });
 
   it('filters and sorts the outages table, with the same filters in its CSV/JSON links', async () => {
