@@ -122,6 +122,17 @@ describe('connectivity drops', () => {
     expect(find({ start: T0, step: STEP, values: early })).toEqual([]);
   });
 
+  it('after a long gap the baseline is "no data" until 75% of its window is back: a drop there is not an outage', () => {
+    const values = new Float64Array(864).fill(1000);
+    values.fill(NaN, 288, 528); // a 20 h gap on day 2 of a 24 h window
+    values.fill(300, 540, 570); // 1 h after the gap: only ~17% of the window present
+    values.fill(300, 780, 810); // later: 87.5% present again
+    const s = { start: T0, step: STEP, values };
+    const { episodes, analysis } = detectDrops(s, rule, 'custom.connectivity');
+    expect(Number.isNaN(analysis.baseline[545]!)).toBe(true);
+    expect(episodes.map((e) => [e.start, e.end])).toEqual([[T0 + 780 * STEP, T0 + 810 * STEP]]);
+  });
+
   it('uses the same time of day for daily-cycle signals (telescope)', () => {
     const tele = ruleFor('ioda.merit-nt', cfg)!;
     expect(tele.baseline).toBe('seasonal');

@@ -79,7 +79,11 @@ describe('evaluateReference', () => {
       const ev = (id: string, start: string) => ({ id, title: id, country: 'KZ', places: [], start: t(start), end: t(start) + D, tz: 'Asia/Almaty', allDay: true, kind: 'protest' as const, sources: [], notes: null, tags: [], origin: 'manual' as const, originFile: null, originLine: null });
       upsertEvent(store.db, ev('kz-2016-05-21-land-protests', '2016-05-20T18:00:00Z'), 0);
       upsertEvent(store.db, ev('kz-2018-quiet', '2018-03-01T18:00:00Z'), 0);
+      // source events (IODA, Radar) are scored the same way: one matches jan, one is 3 days before may (too early)
+      const se = (id: string, start: string) => ({ source: 'ioda', externalId: id, entity: 'country:KZ', start: t(start), end: t(start) + 3600, raw: {} });
+      store.writeWindow({ collector: 'test', entity: 'country:KZ', from: t('2016-01-01T00:00:00Z'), until: t('2023-01-01T00:00:00Z'), series: [], sourceEvents: [se('a', '2022-01-06T00:00:00Z'), se('b', '2016-05-17T00:00:00Z')] });
       const r = evaluateReference(store, { reference: 'hand' });
+      expect(r.sourceEvents.overall).toEqual({ references: 3, detections: 2, matchedReferences: 1, matchedDetections: 1, precision: 1 / 2, recall: 1 / 3 });
       expect(r.detected.overall).toEqual({ references: 3, detections: 3, matchedReferences: 2, matchedDetections: 2, precision: 2 / 3, recall: 2 / 3 });
       expect(r.disruptedEvents.map((e) => e.id)).toEqual(['kz-2016-05-21-land-protests']);
       const conn = evaluateReference(store, { reference: 'hand', kind: 'connectivity', from: t('2019-01-01T00:00:00Z') });
