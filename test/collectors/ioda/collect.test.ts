@@ -168,7 +168,8 @@ describe('IODA collect: windows and retries', () => {
 
   it('a timeout fails that window only, names the URL, and the run says so; a later run fills it', async () => {
     nock(HOST).get(/datasource=bgp/).times(3).delay(1000).reply(200, 'late');
-    nock(HOST).get(/datasource=ping-slash24/).reply(200, (uri) => answer(uri)!.body);
+    // up to 3 answers: on a busy machine the healthy window's first answer may itself miss the 300 ms timeout
+    nock(HOST).get(/datasource=ping-slash24/).times(3).reply(200, (uri) => answer(uri)!.body);
     const r = await collector([], { datasources: ['bgp', 'ping-slash24'], events: false }).collect({ entity: 'country:KZ', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
     expect(r.windowsOk).toBe(1);
     expect(r.windowsFailed).toBe(1);
