@@ -5,6 +5,7 @@ import { upsertReferenceOutages, type ReferenceOutage } from '../../../db/refere
 import type { Outage } from '../../../services/detector/model.js';
 import { evaluateReference } from '../../../services/reference/assemble.js';
 import { evaluateDetections, matches, type RefItem } from '../../../services/reference/evaluate.js';
+import { main } from '../../../services/cli.js';
 import { tempStore } from '../../helpers.js';
 
 const D = 86400;
@@ -88,6 +89,36 @@ describe('evaluateReference', () => {
       expect(r.disruptedEvents.map((e) => e.id)).toEqual(['kz-2016-05-21-land-protests']);
       const conn = evaluateReference(store, { reference: 'hand', kind: 'connectivity', from: t('2019-01-01T00:00:00Z') });
       expect(conn.detected.overall).toMatchObject({ references: 2, detections: 2, matchedReferences: 1, matchedDetections: 1 });
+    } finally {
+      env.cleanup();
+    }
+  });
+});
+
+describe('outagewatch evaluate', () => {
+  it('--json prints precision and recall; an unknown list or a bad flag is a usage error', async () => {
+    const env = tempStore();
+    try {
+      const row = (key: string, start: string): ReferenceOutage => ({ list: 'hand', naturalKey: key, country: 'KZ', start: t(start), end: t(start) + D, kind: 'connectivity', scope: null, scopeDetail: null, cause: null, services: [], source: null, originFile: null, originLine: null, raw: {} });
+      upsertReferenceOutages(env.store.db, 'hand', 'csv', null, [row('a', '2022-01-05T00:00:00Z'), row('b', '2020-06-01T00:00:00Z')], { rejected: 0 });
+      const o: Outage = { entity: 'country:KZ', start: t('2022-01-05T06:00:00Z'), end: t('2022-01-05T10:00:00Z'), kind: 'connectivity', severity: 'critical', score: 1, signals: [], targets: [], evidence: [] };
+      replaceOutages(env.store.db, 'country:KZ', t('2016-01-01T00:00:00Z'), t('2023-01-01T00:00:00Z'), [o]);
+      env.store.close();
+      let out = '';
+      const io = { stdout: { write: (s: string) => ((out += s), true) }, stderr: { write: () => true } } as unknown as { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
+      const run = async (...args: string[]) => {
+        out = '';
+        const code = await main(['--db', env.path, '--log-level', 'silent', 'evaluate', ...args], io);
+        process.exitCode = undefined;
+        return code;
+      };
+      expect(await run('--reference', 'hand', '--json')).toBe(0);
+      const j = JSON.parse(out) as { detected: { overall: Record<string, number> } };
+      expect(j.detected.overall).toMatchObject({ references: 2, detections: 1, matchedReferences: 1, matchedDetections: 1, precision: 1, recall: 0.5 });
+      expect(await run('--reference', 'hand', '--from', '2021-01-01', '--json')).toBe(0);
+      expect((JSON.parse(out) as { detected: { overall: Record<string, number> } }).detected.overall).toMatchObject({ references: 1, recall: 1 });
+      expect(await run('--reference', 'nope')).toBe(2);
+      expect(await run('--reference', 'hand', '--country', 'Kazakhstan')).toBe(2);
     } finally {
       env.cleanup();
     }
