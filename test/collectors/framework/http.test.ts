@@ -49,6 +49,15 @@ describe('HTTP client', () => {
     expect(sleeps[1]!).toBeGreaterThan(sleeps[0]!);
   });
 
+  it('retries a network error (connection refused) with backoff and succeeds', async () => {
+    nock('http://api.example.test').get('/v2/x').replyWithError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }).get('/v2/x').reply(200, { data: [{ v: null }] });
+    const { c, sleeps } = client();
+    const r = await c.getJson('x', {}, schema);
+    expect(r.attempts).toBe(2);
+    expect(r.data.data[0]!.v).toBeNull();
+    expect(sleeps).toEqual([backoffDelay(1, 1000, 60_000, () => 0.5)]);
+  });
+
   it('honours Retry-After in seconds and as an HTTP date on 429', async () => {
     const date = new Date(Date.now() + 7000).toUTCString();
     nock('http://api.example.test').get('/v2/x').reply(429, 'slow down', { 'Retry-After': '3' }).get('/v2/x').reply(429, '', { 'Retry-After': date }).get('/v2/x').reply(200, { data: [] });
