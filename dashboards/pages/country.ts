@@ -3,11 +3,11 @@ import { Router, type Request } from 'express';
 import { listEvents } from '../../db/calendar.js';
 import { listOutages } from '../../db/outages.js';
 import { signalExtent } from '../../db/signals-read.js';
-import { countryName } from '../../services/calendar/countries.js';
+import { countryName, normaliseCountry } from '../../services/calendar/countries.js';
 import { primaryZone } from '../../services/calendar/zones.js';
 import { correlateCountry } from '../../services/correlator/assemble.js';
 import { correlatorConfig } from '../../services/correlator/config.js';
-import { badParameter } from '../../services/errors.js';
+import { badParameter, notFound } from '../../services/errors.js';
 import type { AppDeps } from '../deps.js';
 import { html, layout } from '../html.js';
 import { type Band, chartsMarkup, legend, type Marker, panelsFor } from './charts.js';
@@ -39,6 +39,8 @@ export function countryRouter(deps: AppDeps): Router {
     const tz = primaryZone(cc) ?? 'UTC';
     const countryEntity = `country:${cc}`;
     const networks = deps.store.listEntities().filter((e) => e.country === cc && e.entity !== countryEntity);
+    // an unknown code (ZZ) with nothing stored for it is a 404, not an empty page
+    if (normaliseCountry(cc) === null && networks.length === 0 && deps.store.listSignals(countryEntity).length === 0) throw notFound(`country ${cc}`);
     const wanted = q(req, 'entity');
     if (wanted && wanted !== countryEntity && !networks.some((n) => n.entity === wanted)) throw badParameter('entity', `${wanted} is not ${countryEntity} or one of its networks`);
     const entity = wanted || countryEntity;

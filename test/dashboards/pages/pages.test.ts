@@ -172,6 +172,10 @@ describe('dashboard pages (supertest)', () => {
     expect(narrowed.text).not.toContain('id="panel-ioda-ping-slash24"');
     await request(app).get('/countries/kz').expect(301).expect('location', '/countries/KZ');
     await request(app).get('/countries/KZZ').expect(400);
+    // not a country, nothing stored: 404; a real country without data still gets its (empty) page
+    const zz = await request(app).get('/countries/ZZ').expect(404);
+    expect(zz.text).toContain('country ZZ');
+    await request(app).get('/countries/FR').expect(200);
     await request(app).get('/countries/KZ?entity=asn:1').expect(400);
   });
 });
