@@ -1,11 +1,12 @@
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createIodaHttp, fetchEvents } from '../../../collectors/ioda/client.js';
 import { createIodaCollector } from '../../../collectors/ioda/index.js';
 import type { SqliteStore } from '../../../db/store.js';
 import { loadConfig } from '../../../services/config.js';
 import { silentLogger } from '../../../services/logger.js';
 import { tempStore } from '../../helpers.js';
-import { answer, fixture, signalsBody } from './mock.js';
+import { answer, eventsBody, fixture, signalsBody } from './mock.js';
 
 const HOST = 'http://ioda.test';
 const FROM = 1463702400; // 2016-05-20T00:00Z
@@ -119,6 +120,27 @@ describe('IODA collect: happy path from fixtures', () => {
       { entity: 'region:1376', name: 'Almaty' },
       { entity: 'region:1377', name: 'Almaty City' },
     ]);
+  });
+});
+
+describe('IODA outages/events paging', () => {
+  it('pages from 0 with limit until a short page', async () => {
+    const pages: string[] = [];
+    const full = JSON.parse(fixture('outages-events-country-KZ-20160520.json')) as { data: Array<Record<string, unknown>> };
+    nock(HOST)
+      .get(/^\/v2\/outages\/events\?/)
+      .times(2)
+      .reply(function (uri) {
+        const q = new URL(uri, HOST).searchParams;
+        pages.push(`${q.get('page')}/${q.get('limit')}`);
+        if (q.get('page') === '0') return [200, fixture('outages-events-country-KZ-20160520.json')];
+        return [200, eventsBody(q, [{ ...full.data[0]!, start: 1463760000 }])];
+      });
+    const http = createIodaHttp(config, { timeoutMs: 2000, rateLimit: { requests: 1000, intervalMs: 1000 } });
+    const r = await fetchEvents(http, { entity: { type: 'country', code: 'KZ' }, from: FROM, until: UNTIL, limit: full.data.length });
+    expect(pages).toEqual([`0/${full.data.length}`, `1/${full.data.length}`]);
+    expect(r.events).toHaveLength(full.data.length + 1);
+    expect(r.responses).toHaveLength(2);
   });
 });
 
