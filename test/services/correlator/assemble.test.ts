@@ -102,6 +102,16 @@ describe('correlateEvent', () => {
     expect(c.verdict).toEqual({ connectivity: 'normal', services: 'blocking', label: 'service-blocking' });
   });
 
+  it('counts a reference list without kinds as connectivity', () => {
+    const { store } = env;
+    upsertEvent(store.db, event('kz-ref', EV), 0);
+    const row = { list: 'kindless', naturalKey: 'a', country: 'KZ', start: t(EV) + 2 * H, end: t(EV) + 8 * H, kind: null, scope: null, scopeDetail: null, cause: null, services: [], source: null, originFile: null, originLine: null, raw: {} };
+    upsertReferenceOutages(store.db, 'kindless', 'ioda-investigated', null, [row], { rejected: 0 });
+    const c = correlateEvent(store, 'kz-ref', { outages: { type: 'reference', list: 'kindless' } });
+    expect(c.outages.map((o) => [o.kind, o.onsetSeconds])).toEqual([['connectivity', 2 * H]]);
+    expect(c.verdict.label).toBe('connectivity-outage');
+  });
+
   it('throws NOT_FOUND for an unknown event', () => {
     expect(() => correlateEvent(env.store, 'nope')).toThrow(/not found/);
   });
