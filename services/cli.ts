@@ -66,6 +66,11 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  // `outagewatch outages | head`: a closed pipe ends the output quietly, not with an EPIPE crash
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
