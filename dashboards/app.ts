@@ -52,7 +52,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/status', (_req, res) => {
     const h = health(deps);
     const rows = h.collectors.map(
-      (c) => html`<tr><td>${c.name}</td><td class="status-${c.state === 'ok' ? 'ok' : c.state === 'failing' ? 'failed' : 'warn'}">${c.state}${c.disabledReason ? html` — ${c.disabledReason}` : ''}</td><td>${c.lastRun?.startedAt ?? 'never'}</td><td>${c.lastSuccessAt ?? '—'}</td><td>${c.lastError ? html`${c.lastError.at}: ${c.lastError.message}` : '—'}</td></tr>`,
+      (c) => html`<tr><td>${c.name}</td><td class="status-${c.state === 'ok' ? 'ok' : c.state === 'failing' ? 'failed' : 'warn'}">${c.state}${c.disabledReason ? html` — ${c.disabledReason}` : ''}${c.noData.length ? html` · no data from the source for ${c.noData.length} range(s), newest ${c.noData[0]!.entity} ${c.noData[0]!.signal} ${c.noData[0]!.from} – ${c.noData[0]!.until}` : ''}</td><td>${c.lastRun?.startedAt ?? 'never'}</td><td>${c.lastSuccessAt ?? '—'}</td><td>${c.lastError ? html`${c.lastError.at}: ${c.lastError.message}` : '—'}</td></tr>`,
     );
     res.type('html').send(
       layout(

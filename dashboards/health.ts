@@ -10,6 +10,8 @@ export interface CollectorHealth {
   lastRun: { startedAt: string; finishedAt: string | null; status: string; rows: number; error: string | null } | null;
   lastSuccessAt: string | null;
   lastError: { at: string; message: string } | null;
+  /** Ranges where the source answered "no data for this era" (e.g. IODA `data: [[]]`), newest first, at most 20. */
+  noData: Array<{ entity: string; signal: string; from: string; until: string }>;
 }
 
 export interface Health {
@@ -46,6 +48,12 @@ export function collectorHealth(deps: Pick<AppDeps, 'store' | 'collectors'>): Co
       lastRun: last ? { startedAt: iso(last.startedAt), finishedAt: last.finishedAt === null ? null : iso(last.finishedAt), status: last.status, rows: last.rows, error: last.error } : null,
       lastSuccessAt: success?.finishedAt ? iso(success.finishedAt) : null,
       lastError: failed?.error ? { at: iso(failed.finishedAt ?? failed.startedAt), message: failed.error } : null,
+      noData: deps.store
+        .checkpoints({ collector: c.name })
+        .filter((cp) => cp.status === 'no-data')
+        .sort((a, b) => b.from - a.from)
+        .slice(0, 20)
+        .map((cp) => ({ entity: cp.entity, signal: cp.signal, from: iso(cp.from), until: iso(cp.until) })),
     };
   });
 }

@@ -78,6 +78,11 @@ const schemas: Record<string, Schema> = {
     },
     lastSuccessAt: isoTimeOrNull,
     lastError: { oneOf: [{ type: 'null' }, obj({ at: isoTime, message: { type: 'string' } })] },
+    noData: {
+      type: 'array',
+      description: 'Ranges where the source answered "no data for this era" (e.g. IODA `data: [[]]`), newest first, at most 20.',
+      items: obj({ entity: { type: 'string' }, signal: { type: 'string' }, from: isoTime, until: isoTime }),
+    },
   }),
   Health: obj({
     status: { type: 'string', enum: ['ok'] },

@@ -40,6 +40,16 @@ describe('dashboard shell', () => {
     expect(res.headers['content-security-policy']).toContain("script-src 'self'");
   });
 
+  it('says per collector where the source had no data for an era', async () => {
+    const a = app();
+    t.store.writeWindow({ collector: 'ioda', entity: 'country:KZ', from: 1104537600, until: 1112313600, series: [{ signal: { name: 'ioda.gtr:YOUTUBE' }, points: [] }], coverage: [{ signal: 'ioda.gtr:YOUTUBE', status: 'no-data' }] });
+    const res = await request(a).get('/api/health').expect(200);
+    expect(res.body.collectors[0].noData).toEqual([{ entity: 'country:KZ', signal: 'ioda.gtr:YOUTUBE', from: '2005-01-01T00:00:00Z', until: '2005-04-01T00:00:00Z' }]);
+    expect(res.body.collectors[1].noData).toEqual([]);
+    const page = await request(a).get('/status').expect(200);
+    expect(page.text).toContain('no data from the source for 1 range(s)');
+  });
+
   it('answers unknown API paths with a coded JSON 404 and unknown pages with an HTML 404', async () => {
     const a = app();
     const api = await request(a).get('/api/nope').expect(404);
