@@ -3,6 +3,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statS
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers.js';
+import { OFFLINE_SOURCES_ENV } from '../offline-env.js';
 
 // There is no Docker engine here: these tests check what can be checked without one.
 
@@ -241,7 +242,7 @@ describe('Docker runtime stage, emulated without Docker', () => {
     mkdirSync(data); // the volume exists in the image
     const envLine = inStage(runtimeStage, 'ENV').map((e) => e.args).join(' ');
     const imageEnv = Object.fromEntries([...envLine.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]));
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: t.dir, ...imageEnv, OUTAGEWATCH_DB: join(data, 'outagewatch.db'), OUTAGEWATCH_HOST: '127.0.0.1', OUTAGEWATCH_PORT: '0', LOG_LEVEL: 'info' };
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: t.dir, ...imageEnv, OUTAGEWATCH_DB: join(data, 'outagewatch.db'), OUTAGEWATCH_HOST: '127.0.0.1', OUTAGEWATCH_PORT: '0', LOG_LEVEL: 'info', ...OFFLINE_SOURCES_ENV };
     const argv = JSON.parse(inStage(runtimeStage, 'CMD')[0]!.args) as string[];
     const child = spawn(argv[0]!, argv.slice(1), { cwd: out, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../services/util/package-root.js';
 import { tempDir } from '../helpers.js';
+import { OFFLINE_SOURCES_ENV } from '../offline-env.js';
 
 const cli = join(packageRoot(), 'services', 'cli.ts');
 
@@ -14,7 +15,7 @@ interface Started {
 }
 
 function run(args: string[], env: Record<string, string> = {}) {
-  const proc = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info', ...env }, cwd: packageRoot() });
+  const proc = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info', ...OFFLINE_SOURCES_ENV, ...env }, cwd: packageRoot() });
   let stdout = '';
   let stderr = '';
   proc.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
