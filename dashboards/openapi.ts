@@ -295,6 +295,30 @@ const schemas: Record<string, Schema> = {
     kinds: { type: 'object', additionalProperties: { type: 'integer' } },
     files: { type: 'array', items: obj({ file: { type: 'string' }, importedAt: isoTime, imported: { type: 'integer' }, rejected: { type: 'integer' }, duplicates: { type: 'integer' } }) },
   }),
+  SourceEvent: obj({
+    id: { type: 'integer' },
+    source: { type: 'string', example: 'ioda' },
+    externalId: { type: 'string' },
+    entity: nullable('string'),
+    kind: nullable('string'),
+    title: nullable('string'),
+    description: nullable('string'),
+    start: isoTime,
+    end: isoTimeOrNull,
+    score: nullable('number'),
+    url: nullable('string'),
+    raw: { description: 'The record as the source sent it.' },
+  }),
+  CountryCorrelation: obj(
+    {
+      country: { type: 'string' },
+      range: { oneOf: [{ type: 'null' }, obj({ from: isoTime, until: isoTime })] },
+      outageInput: { type: 'string' },
+      events: { type: 'array', items: { type: 'object' } },
+      stats: { type: 'object', description: 'Event coincidence analysis: method, lead/lag, B, seed, smallest attainable p, one entry per test (see docs/correlator.md).' },
+    },
+    ['country', 'range', 'outageInput', 'events', 'stats'],
+  ),
   ReferenceOutage: obj({
     id: nullable('integer'),
     list: { type: 'string' },
@@ -413,6 +437,32 @@ const paths: Record<string, Schema> = {
         PARAMS.format,
       ],
       responses: listing('Outage', 'Outages'),
+    },
+  },
+  '/source-events': {
+    get: {
+      summary: 'Outages the sources declared themselves (IODA events, Radar annotations, OONI evidence) overlapping the range.',
+      operationId: 'listSourceEvents',
+      parameters: [
+        PARAMS.entity,
+        { ...PARAMS.country, description: 'Source events of every entity of this country.' },
+        param('source', 'Source name (ioda, ooni, radar).'),
+        PARAMS.from,
+        PARAMS.until,
+        PARAMS.format,
+      ],
+      responses: listing('SourceEvent', 'Source events'),
+    },
+  },
+  '/correlation': {
+    get: {
+      summary: 'A country calendar against its outages (the same document as `outagewatch correlate --country CC --json`); as CSV, one row per test.',
+      operationId: 'correlateCountry',
+      parameters: [{ ...PARAMS.country, required: true }, PARAMS.from, PARAMS.until, PARAMS.format],
+      responses: {
+        '200': { description: 'The correlation', content: { 'application/json': { schema: ref('CountryCorrelation') }, 'text/csv': { schema: { type: 'string' } } } },
+        ...ERRORS,
+      },
     },
   },
   '/outages/{id}': {

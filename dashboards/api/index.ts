@@ -10,6 +10,7 @@ import { apiOptions, type ApiOptions } from './options.js';
 import { outagesRouter } from './outages.js';
 import { referenceRouter } from './reference.js';
 import { signalsRouter } from './signals.js';
+import { sourceEventsRouter } from './source-events.js';
 import { sourcesRouter } from './sources.js';
 
 /** CORS is off unless origins are listed in `api.corsOrigins`; even then only reads are allowed cross-origin. */
@@ -67,6 +68,7 @@ export function apiRouter(deps: AppDeps): Router {
   router.use(outagesRouter(deps));
   router.use(eventsRouter(deps));
   router.use(referenceRouter(deps));
+  router.use(sourceEventsRouter(deps));
   router.use(collectRouter(deps));
   return router;
 }

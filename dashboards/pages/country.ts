@@ -132,7 +132,8 @@ ${
     ? html`<div class="table-wrap"><table id="stats"><thead><tr><th scope="col">Test</th><th scope="col">Days</th><th scope="col">Events assessable</th><th scope="col">Outage days</th><th scope="col">Trigger rate</th><th scope="col">p (Poisson)</th><th scope="col">p (surrogate)</th><th scope="col">q</th><th scope="col">Precursor rate</th><th scope="col">p (Poisson)</th><th scope="col">p (surrogate)</th><th scope="col">q</th></tr></thead><tbody>${statRows}</tbody></table></div>`
     : html`<p class="muted">No test could be run.</p>`
 }
-<p class="data-links">Statistics: <code>outagewatch correlate --country ${cc} --json</code> prints the same numbers.</p>
+${dataLinks('/api/correlation', { country: cc }, 'Statistics')}
+<p class="muted"><code>outagewatch correlate --country ${cc} --json</code> prints the same numbers.</p>
 </section>
 <section id="outages" aria-labelledby="outages-h">
 <h2 id="outages-h">Outages in this range</h2>

@@ -79,6 +79,7 @@ ${
       )}</tbody></table></div>`
 }
 <p class="data-links">Verdict, correlation and source events: <a href="/api/events/${encodeURIComponent(ev.id)}" class="data-json">JSON</a></p>
+${dataLinks('/api/source-events', { country: ev.country, from: c.window.from, until: c.window.until }, 'Source events in the window')}
 </section>`;
 }
 

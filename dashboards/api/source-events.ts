@@ -1,0 +1,106 @@
+import { Router } from 'express';
+import { correlateCountry } from '../../services/correlator/assemble.js';
+import { correlatorConfig } from '../../services/correlator/config.js';
+import { badParameter } from '../../services/errors.js';
+import { isoUtc } from '../../services/util/time.js';
+import type { AppDeps } from '../deps.js';
+import { sendListing, wantsCsv } from '../csv.js';
+import { countryParam, entityParam, rangeParams, single } from './params.js';
+
+/** A source event as the API lists it: an outage a source declared itself, with its raw record as evidence. */
+export interface SourceEventJson {
+  id: number;
+  source: string;
+  externalId: string;
+  entity: string | null;
+  kind: string | null;
+  title: string | null;
+  description: string | null;
+  start: string;
+  end: string | null;
+  score: number | null;
+  url: string | null;
+  raw: unknown;
+}
+
+export function sourceEventsRouter(deps: AppDeps): Router {
+  const router = Router();
+
+  router.get('/source-events', (req, res) => {
+    const entity = entityParam(req, 'entity');
+    const country = countryParam(req);
+    const source = single(req, 'source');
+    if (source !== undefined && !/^[a-z][a-z0-9_-]{0,31}$/.test(source)) throw badParameter('source', `"${source}" is not a source name such as ioda, ooni or radar`);
+    const { from, until } = rangeParams(req);
+    const inCountry = country ? new Set(deps.store.listEntities().filter((e) => e.country === country).map((e) => e.entity)) : null;
+    const rows: SourceEventJson[] = deps.store
+      .listSourceEvents({ ...(entity ? { entity } : {}), ...(source ? { source } : {}), ...(from !== undefined ? { from } : {}), ...(until !== undefined ? { until } : {}) })
+      .filter((e) => inCountry === null || (e.entity !== null && inCountry.has(e.entity)))
+      .map((e) => ({ id: e.id, source: e.source, externalId: e.externalId, entity: e.entity, kind: e.kind, title: e.title, description: e.description, start: isoUtc(e.start), end: e.end === null ? null : isoUtc(e.end), score: e.score, url: e.url, raw: e.raw }));
+    sendListing(
+      req,
+      res,
+      rows,
+      [
+        { header: 'id', value: (e) => e.id },
+        { header: 'source', value: (e) => e.source },
+        { header: 'external_id', value: (e) => e.externalId },
+        { header: 'entity', value: (e) => e.entity },
+        { header: 'kind', value: (e) => e.kind },
+        { header: 'title', value: (e) => e.title },
+        { header: 'start', value: (e) => e.start },
+        { header: 'end', value: (e) => e.end },
+        { header: 'score', value: (e) => e.score },
+        { header: 'url', value: (e) => e.url },
+      ],
+      'source-events',
+    );
+  });
+
+  /** A country's calendar against its outages: the same document as `outagewatch correlate --country CC --json`. */
+  router.get('/correlation', (req, res) => {
+    const country = countryParam(req);
+    if (!country) throw badParameter('country', 'a two-letter country code is required');
+    const { from, until } = rangeParams(req);
+    const cfg = correlatorConfig(deps.config);
+    const doc = correlateCountry(deps.store, country, {
+      lead: cfg.lead,
+      lag: cfg.lag,
+      B: cfg.surrogates,
+      seed: cfg.seed,
+      method: cfg.method,
+      blockDays: cfg.blockDays,
+      minCoverage: cfg.minCoverage,
+      ...(from !== undefined ? { from } : {}),
+      ...(until !== undefined ? { until } : {}),
+    });
+    if (!wantsCsv(req)) {
+      res.json(doc);
+      return;
+    }
+    sendListing(
+      req,
+      res,
+      doc.stats.tests,
+      [
+        { header: 'country', value: () => doc.country },
+        { header: 'test', value: (t) => t.name },
+        { header: 'days', value: (t) => t.days },
+        { header: 'events_assessable', value: (t) => t.eventsAssessable },
+        { header: 'outage_days', value: (t) => t.outageDays },
+        { header: 'trigger_k', value: (t) => t.trigger.k },
+        { header: 'trigger_n', value: (t) => t.trigger.n },
+        { header: 'trigger_p_poisson', value: (t) => t.trigger.p },
+        { header: 'trigger_p_surrogate', value: (t) => t.trigger.surrogateP },
+        { header: 'trigger_q', value: (t) => t.trigger.q },
+        { header: 'precursor_k', value: (t) => t.precursor.k },
+        { header: 'precursor_n', value: (t) => t.precursor.n },
+        { header: 'precursor_p_poisson', value: (t) => t.precursor.p },
+        { header: 'precursor_p_surrogate', value: (t) => t.precursor.surrogateP },
+      ],
+      `correlation-${country}`,
+    );
+  });
+
+  return router;
+}
