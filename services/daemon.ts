@@ -58,6 +58,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       log.info({ url: server.url }, 'dashboard listening');
     }
     scheduler.start();
+    // collect once right away instead of waiting for the first cron tick
+    const kickoff = setTimeout(() => {
+      for (const name of scheduler.jobNames()) if (name.startsWith('collect:')) void scheduler.trigger(name);
+    }, 1000);
+    kickoff.unref();
     let stopped: Promise<void> | null = null;
     const finalStore = store;
     const finalReader = reader;
@@ -69,6 +74,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       stop() {
         stopped ??= (async () => {
           log.info('shutting down');
+          clearTimeout(kickoff);
           const closing = finalServer?.close();
           const clean = await scheduler.stop(8000);
           if (!clean) log.warn('in-flight jobs did not finish in time; their open windows roll back');
