@@ -68,6 +68,14 @@ export function apiUrl(path: string, params: Record<string, string | number | un
 }
 
 /** "Data: JSON · CSV" links to the API request behind a table or chart. */
+/** `?signals=a,b` (or repeated `signals=`): the signals a view shows; undefined = all. */
+export function signalsParam(req: Request): string[] | undefined {
+  const v = (req.query as Record<string, unknown>).signals;
+  if (v === undefined || v === '') return undefined;
+  const list = (Array.isArray(v) ? v : [v]).flatMap((x) => (typeof x === 'string' ? x.split(',') : [])).map((s) => s.trim()).filter(Boolean);
+  return list.length ? list : undefined;
+}
+
 export function dataLinks(path: string, params: Record<string, string | number | undefined | null> = {}, label = 'Data'): SafeHtml {
   return html`<p class="data-links">${label}: <a href="${apiUrl(path, params)}" class="data-json">JSON</a> · <a href="${apiUrl(path, { ...params, format: 'csv' })}" class="data-csv">CSV</a></p>`;
 }

@@ -11,16 +11,9 @@ import { badParameter, notFound } from '../../services/errors.js';
 import type { AppDeps } from '../deps.js';
 import { html, layout } from '../html.js';
 import { type Band, chartsMarkup, legend, type Marker, panelsFor } from './charts.js';
-import { dataLinks, duration, num, pct, pValue, q, table, time, timeMode, timeQuery, tzToggle, verdictBadge, withQuery, type Column } from './common.js';
+import { dataLinks, duration, num, pct, pValue, q, signalsParam, table, time, timeMode, timeQuery, tzToggle, verdictBadge, withQuery, type Column } from './common.js';
 
 const DAY = 86400;
-
-function signalsParam(req: Request): string[] | undefined {
-  const v = (req.query as Record<string, unknown>).signals;
-  if (v === undefined || v === '') return undefined;
-  const list = (Array.isArray(v) ? v : [v]).flatMap((x) => (typeof x === 'string' ? x.split(',') : [])).map((s) => s.trim()).filter(Boolean);
-  return list.length ? list : undefined;
-}
 
 const dateOnly = (ts: number) => new Date(ts * 1000).toISOString().slice(0, 10);
 

@@ -12,7 +12,7 @@ import { evidenceLinks } from '../../services/evidence/links.js';
 import type { AppDeps } from '../deps.js';
 import { html, layout, type SafeHtml } from '../html.js';
 import { type Band, chartsMarkup, legend, panelsFor } from './charts.js';
-import { dataLinks, duration, durationQuery, fmtLocal, fmtUtc, num, pct, pValue, q, time, timeMode, timeQuery, type TimeMode, tzToggle, verdictBadge, withQuery } from './common.js';
+import { dataLinks, duration, durationQuery, fmtLocal, fmtUtc, num, pct, pValue, q, signalsParam, time, timeMode, timeQuery, type TimeMode, tzToggle, verdictBadge, withQuery } from './common.js';
 
 const DAY = 86400;
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
@@ -113,7 +113,11 @@ export function eventRouter(deps: AppDeps): Router {
     if (wanted && wanted !== entity) throw badParameter('entity', `${wanted} is not ${countryEntity} or one of its networks`);
     const chartNetworks = entity === countryEntity ? networks.map((n) => n.entity) : [];
     const panels = panelsFor(deps.store, entity, { ooniBars: true, networks: chartNetworks });
-    const lineP = panels.filter((p) => p.kind === 'line');
+    const allLine = panels.filter((p) => p.kind === 'line');
+    // `?signals=` (shareable in the URL) narrows the line charts to the chosen signals
+    const only = signalsParam(req);
+    const lineP = only ? allLine.map((p) => ({ ...p, series: p.series.filter((x) => only.includes(x.signal)) })).filter((p) => p.series.length > 0) : allLine;
+    const lineSignals = [...new Set(allLine.flatMap((p) => p.series.map((x) => x.signal)))];
     const ooniP = panels.filter((p) => p.kind === 'bars');
     const outages = listOutages(deps.store.db, { entity, from: range.from, until: range.until });
     const srcEvents = deps.store.listSourceEvents({ entity, from: range.from, until: range.until }).filter((e) => e.start < range.until && (e.end ?? e.start + 1) > range.from);
@@ -154,13 +158,14 @@ ${
     ? html`<label for="f-entity">Entity</label> <select id="f-entity" name="entity"><option value="${countryEntity}">${countryEntity} (whole country)</option>${networks.map((n) => html`<option value="${n.entity}"${n.entity === entity ? html` selected` : ''}>${n.entity}${n.name ? ` ${n.name}` : ''}</option>`)}</select>`
     : ''
 }
+${lineSignals.length > 1 ? html`<fieldset class="signal-picker"><legend>Signals</legend>${lineSignals.map((name) => html`<label class="check"><input type="checkbox" name="signals" value="${name}"${!only || only.includes(name) ? html` checked` : ''}> ${name}</label> `)}</fieldset>` : ''}
 ${mode === 'local' ? html`<input type="hidden" name="tz" value="local">` : ''}
 <button type="submit">Show</button>
 ${range.explicit ? html` <a href="${withQuery(req, { from: null, until: null })}">Reset zoom</a>` : ''}
 </form>
 ${legend(true)}
 ${chartsMarkup({ ...common, panels: lineP, id: 'charts', emptyText: `No signals stored for ${entity}.` })}
-${dataLinks('/api/signals', { entity, from: range.from, until: range.until }, 'Every signal of this entity in this range')}
+${dataLinks('/api/signals', { entity, from: range.from, until: range.until, signals: only?.join(',') }, only ? 'The charted signals in this range' : 'Every signal of this entity in this range')}
 </section>
 <section id="ooni" aria-labelledby="ooni-h">
 <h2 id="ooni-h">OONI: anomaly rate per target${chartNetworks.length ? ' (country and each network)' : ''}</h2>
