@@ -39,6 +39,19 @@ export function recordChange(db: Db, c: { key: string; entity: string; change: C
   return { id: Number(r.lastInsertRowid), key: c.key, entity: c.entity, change: c.change, at: c.at, payload: c.payload, announced: c.announced, createdAt: c.now };
 }
 
+/** 'started' changes of an entity recorded at times in [from, until), oldest first, with the outage end they carried. */
+export function startedChanges(db: Db, entity: string, from: number, until: number): Array<{ at: number; outageEnd: number | null }> {
+  type Row = { at: number; payload: string };
+  return db
+    .prepare<[string, number, number], Row>("SELECT at, payload FROM outage_changes WHERE entity = ? AND change = 'started' AND at >= ? AND at < ? ORDER BY at")
+    .all(entity, from, until)
+    .map((r) => {
+      const end = (JSON.parse(r.payload) as { outage?: { end?: string } }).outage?.end;
+      const ts = end ? Date.parse(end) / 1000 : NaN;
+      return { at: r.at, outageEnd: Number.isFinite(ts) ? ts : null };
+    });
+}
+
 export function listChanges(db: Db, filter: { entity?: string; limit?: number } = {}): ChangeRow[] {
   type Row = { id: number; key: string; entity: string; change: ChangeType; at: number; payload: string; announced: number; created_at: number };
   const rows = filter.entity

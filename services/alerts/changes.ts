@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Db } from '../../db/connection.js';
-import { queueDelivery, recordChange } from '../../db/alerts.js';
+import { queueDelivery, recordChange, startedChanges } from '../../db/alerts.js';
 import { outageToJson, type OutageJson } from '../detector/json.js';
 import type { Outage } from '../detector/model.js';
 import { isoUtc } from '../util/time.js';
@@ -45,6 +45,9 @@ export interface ChangeOptions {
   log?: Logger;
 }
 
+/** How far back an earlier announcement of the same (overlapping) outage is looked for. */
+const SAME_OUTAGE_LOOKBACK = 7 * 86400;
+
 function describe(event: AlertEvent, o: Outage, cal: CalendarRef | null): string {
   const what = o.kind === 'service-blocking' ? `service blocking${o.targets.length ? ` (${o.targets.join(', ')})` : ''}` : o.kind === 'both' ? `connectivity outage and service blocking` : 'connectivity outage';
   const when = event === 'outage.started' ? `started ${isoUtc(o.start)}` : `ended ${isoUtc(o.end)} (began ${isoUtc(o.start)})`;
@@ -52,8 +55,8 @@ function describe(event: AlertEvent, o: Outage, cal: CalendarRef | null): string
 }
 
 /**
- * Records each start and end of the given (stored) outages once, keyed by entity and start so that
- * re-detection does not repeat them. New, recent changes of watched entities are logged and queued
+ * Records each start and end of the given (stored) outages once, keyed by entity and the start first announced
+ * (an overlapping re-detection whose start moved is the same outage), so that re-detection does not repeat them. New, recent changes of watched entities are logged and queued
  * for every webhook that asked for that event. Returns the changes seen for the first time.
  */
 export function recordOutageChanges(db: Db, outages: readonly Outage[], opts: ChangeOptions): AlertChange[] {
@@ -62,8 +65,12 @@ export function recordOutageChanges(db: Db, outages: readonly Outage[], opts: Ch
     if (!opts.watched(o.entity)) continue;
     const events: Array<[AlertEvent, number]> = [['outage.started', o.start]];
     if (!o.open) events.push(['outage.ended', o.end]);
+    // the same outage re-detected with a start moved by late data keeps the identity of its first announcement:
+    // an earlier 'started' change of this entity whose outage overlaps this one
+    const prior = startedChanges(db, o.entity, o.start - SAME_OUTAGE_LOOKBACK, o.end).find((c) => c.at === o.start || (c.outageEnd !== null && c.outageEnd >= o.start && c.at < o.end));
+    const identity = prior?.at ?? o.start;
     for (const [event, at] of events) {
-      const key = `${event === 'outage.started' ? 'started' : 'ended'}:${o.entity}:${o.start}`;
+      const key = `${event === 'outage.started' ? 'started' : 'ended'}:${o.entity}:${identity}`;
       const announced = at >= opts.now - opts.maxAge;
       const cal = opts.findEvent?.(o.entity, o.start, o.end) ?? null;
       const payload: AlertPayload = { event, entity: o.entity, at: isoUtc(at), text: describe(event, o, cal), outage: outageToJson(o), calendarEvent: cal };
