@@ -1,16 +1,11 @@
+import { mergeIntervals } from '../../collectors/framework/windows.js';
+
 /** Half-open intervals `[from, until)` in Unix seconds, and the few set operations the planner needs. */
 export type Interval = readonly [number, number];
 
 /** Sorts and merges overlapping or touching intervals; drops empty ones. */
 export function normalize(list: readonly Interval[]): Interval[] {
-  const sorted = list.filter(([a, b]) => b > a).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-  const out: Array<[number, number]> = [];
-  for (const [a, b] of sorted) {
-    const last = out[out.length - 1];
-    if (last && a <= last[1]) last[1] = Math.max(last[1], b);
-    else out.push([a, b]);
-  }
-  return out;
+  return mergeIntervals(list);
 }
 
 /** The parts of `[from, until)` not in `covered` (normalized), oldest first. */
