@@ -41,6 +41,11 @@ export interface CollectResult {
   failures: WindowFailure[];
 }
 
+/** The result of a collection that did nothing (a disabled collector, an entity the source does not cover). */
+export function emptyCollectResult(): CollectResult {
+  return { points: 0, events: 0, coveredUntil: null, windowsOk: 0, windowsFailed: 0, failures: [] };
+}
+
 /** Every source implements this; the registry lists them so the scheduler, CLI and health page treat them alike. */
 export interface Collector {
   readonly name: string;

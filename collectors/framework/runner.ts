@@ -1,6 +1,7 @@
 import type { CoverageInput, PointTuple, RawResponseInput, SignalSpec, SourceEventInput } from '../../db/store.js';
 import { isoUtc } from '../../services/util/time.js';
 import type { CollectArgs, CollectResult, WindowFailure } from '../types.js';
+import { emptyCollectResult } from '../types.js';
 import { errorMessage, FetchError, isAbort } from './errors.js';
 import { mergeIntervals, planWindows } from './windows.js';
 
@@ -78,7 +79,7 @@ export async function runCollection(args: RunnerArgs): Promise<CollectResult> {
   const now = args.now ?? (() => Math.floor(Date.now() / 1000));
   const log = args.log.child({ collector: args.collector, entity: args.entity });
   const until = Math.min(args.until, now());
-  const result: CollectResult = { points: 0, events: 0, coveredUntil: null, windowsOk: 0, windowsFailed: 0, failures: [] };
+  const result: CollectResult = emptyCollectResult();
   const record = args.recordRun !== false;
   const runId = record ? args.store.startRun(args.job ?? `collect:${args.collector}`, args.collector, { entity: args.entity, from: isoUtc(args.from), until: isoUtc(args.until) }) : null;
   let interrupted = false;

@@ -5,6 +5,7 @@ import type { Config } from '../../services/config.js';
 import { errorMessage, runCollection, type HttpClient, type HttpClientOptions, type SignalGroup, type WindowData, type WindowTask } from '../framework/index.js';
 import { readSavedResponse, savedJson } from '../framework/saved.js';
 import type { CollectArgs, CollectResult, Collector, IngestArgs, IngestResult, CollectorDeps } from '../types.js';
+import { emptyCollectResult } from '../types.js';
 import { fetchAggregation, fetchEvidenceMeasurements, ooniHttp, validateOoni } from './client.js';
 import { LEGACY_WEB_TESTS, ooniConfig, type OoniConfig } from './config.js';
 import {
@@ -165,7 +166,7 @@ export class OoniCollector implements Collector {
     const e = parseEntity(args.entity);
     if (e.type !== 'country' && e.type !== 'asn') {
       args.log.debug({ entity: args.entity }, 'OONI has data per country and network only; nothing to collect');
-      return { points: 0, events: 0, coveredUntil: null, windowsOk: 0, windowsFailed: 0, failures: [] };
+      return emptyCollectResult();
     }
     const now = this.deps.now ?? (() => Math.floor(Date.now() / 1000));
     const settleBefore = now() - OONI_SETTLE_SECONDS;

@@ -5,6 +5,7 @@ import type { Config } from '../../services/config.js';
 import { runCollection, type HttpClient, type HttpClientOptions, type SignalGroup, type WindowData, type WindowTask } from '../framework/index.js';
 import { ingestFiles, readSavedResponse, savedJson } from '../framework/saved.js';
 import type { CollectArgs, CollectResult, Collector, IngestArgs, IngestResult, CollectorDeps } from '../types.js';
+import { emptyCollectResult } from '../types.js';
 import { fetchOutageAnnotations, radarHttp, validateRadarOutages } from './client.js';
 import { radarConfig, type RadarConfig } from './config.js';
 import { annotationEvent } from './map.js';
@@ -77,7 +78,7 @@ export class RadarCollector implements Collector {
   }
 
   async collect(args: CollectArgs): Promise<CollectResult> {
-    const empty: CollectResult = { points: 0, events: 0, coveredUntil: null, windowsOk: 0, windowsFailed: 0, failures: [] };
+    const empty = emptyCollectResult();
     if (!this.enabled()) {
       // the daemon and the health page report disabledReason(); a run is not an error
       args.log.debug({ reason: this.disabledReason() }, 'Cloudflare Radar collector disabled');

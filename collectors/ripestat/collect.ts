@@ -4,6 +4,7 @@ import type { Config } from '../../services/config.js';
 import { FetchError, runCollection, type HttpClient, type HttpClientOptions, type SignalGroup, type WindowData, type WindowTask } from '../framework/index.js';
 import { ingestFiles, readSavedResponse, savedJson } from '../framework/saved.js';
 import type { CollectArgs, CollectResult, Collector, IngestArgs, IngestResult, CollectorDeps } from '../types.js';
+import { emptyCollectResult } from '../types.js';
 import { fetchCountryResourceStats, ripestatHttp, validateCountryResourceStats } from './client.js';
 import { DEFAULT_WINDOW_DAYS, ripestatConfig, type RipestatConfig } from './config.js';
 import { RESOLUTION_STEP, RIPESTAT_METRICS, ripeTimeToTs, statsToSeries } from './map.js';
@@ -70,7 +71,7 @@ export class RipestatCollector implements Collector {
   async collect(args: CollectArgs): Promise<CollectResult> {
     if (parseEntity(args.entity).type !== 'country') {
       args.log.debug({ entity: args.entity }, 'RIPEstat country-resource-stats is per country; nothing to collect');
-      return { points: 0, events: 0, coveredUntil: null, windowsOk: 0, windowsFailed: 0, failures: [] };
+      return emptyCollectResult();
     }
     return runCollection({
       ...args,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createCollectors } from '../../collectors/registry.js';
 import type { CollectResult, Collector } from '../../collectors/types.js';
+import { emptyCollectResult } from '../../collectors/types.js';
 import { EntityRefError, formatEntity, parseEntity } from '../../db/entities.js';
 import type { CliContext } from '../cli/context.js';
 import { createProgressReporter } from '../cli/progress.js';
@@ -112,7 +113,7 @@ export function register(program: Command, ctx: CliContext): void {
           if (!c.enabled()) {
             const reason = c.disabledReason() ?? 'disabled';
             log.warn({ collector: c.name, reason }, 'collector skipped');
-            for (const entity of entities) outcomes.push({ ...outcome(c.name, entity, from, until, { points: 0, events: 0, coveredUntil: null, windowsOk: 0, windowsFailed: 0, failures: [] }), skipped: reason });
+            for (const entity of entities) outcomes.push({ ...outcome(c.name, entity, from, until, emptyCollectResult()), skipped: reason });
             if (flags.source !== 'all') failed = true;
             continue;
           }
