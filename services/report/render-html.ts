@@ -1,6 +1,7 @@
 import { html, raw, type SafeHtml } from '../../dashboards/html.js';
 import type { ReportData } from './model.js';
-import { duration, num, pValue, signedDuration } from './format.js';
+import { duration, num, signedDuration } from './format.js';
+import { coverageTable, eventTable, licenceTable, ooniTable, referenceTable, signalTable, sourceEventTable, statisticsTable, type TextTable } from './tables.js';
 
 const CSS = `
 @page { size: A4; margin: 15mm; }
@@ -19,6 +20,8 @@ function table(headers: string[], rows: unknown[][]): SafeHtml {
   return html`<table><thead><tr>${headers.map((h) => html`<th scope="col">${h}</th>`)}</tr></thead><tbody>${rows.map((r) => html`<tr>${r.map((c) => html`<td>${c}</td>`)}</tr>`)}</tbody></table>`;
 }
 
+const tab = (t: TextTable) => table(t.headers, t.rows);
+
 const safeUrl = (url: string) => (/^https?:\/\//i.test(url) ? url : '#');
 
 /** One self-contained HTML file: inline CSS, server-drawn SVG charts, no JavaScript, no external references. */
@@ -32,16 +35,7 @@ ${r.summary.map((p) => html`<p>${p}</p>`)}
 <p class="verdict">Verdict: <strong>${r.verdict.label}</strong> — connectivity: ${r.verdict.connectivity}; services: ${r.verdict.services}${r.verdict.blockedTargets.length ? html`; blocked: ${r.verdict.blockedTargets.join(', ')}` : ''}</p>
 ${
   e
-    ? html`<h2>The event</h2>${table(['Field', 'Value'], [
-        ['Title', e.title],
-        ['Id', e.id],
-        ['Country', e.country],
-        ['Kind', e.kind],
-        ['Places', e.places.join('; ') || '—'],
-        ['Start', `${e.start} (${e.startLocal}, ${e.tz})`],
-        ['End', `${e.end} (${e.endLocal}, ${e.tz})`],
-        ['Notes', e.notes ?? '—'],
-      ])}${e.sources.length ? html`<p>Sources:</p><ul>${e.sources.map((s) => html`<li><a href="${safeUrl(s)}">${s}</a></li>`)}</ul>` : ''}`
+    ? html`<h2>The event</h2>${tab(eventTable(e))}${e.sources.length ? html`<p>Sources:</p><ul>${e.sources.map((s) => html`<li><a href="${safeUrl(s)}">${s}</a></li>`)}</ul>` : ''}`
     : ''
 }
 <h2>Timeline of outages and blocking</h2>
@@ -54,32 +48,29 @@ ${
       )
     : html`<p>No outage or blocking episode was detected in the window.</p>`
 }
-${r.sourceEvents.length ? html`<h3>Outages declared by the sources</h3>${table(['Source', 'Start (UTC)', 'End (UTC)', 'Title', 'Agreement with detections'], r.sourceEvents.map((s) => [s.source, s.start, s.end ?? 'open', s.title ?? '—', s.agreement]))}` : ''}
+${r.sourceEvents.length ? html`<h3>Outages declared by the sources</h3>${tab(sourceEventTable(r))}` : ''}
 <h2>Signals</h2>
 ${
   r.signals.length
-    ? table(
-        ['Signal', 'Baseline', 'Minimum in window', 'Peak in window', 'Drop', 'Coverage', 'Data'],
-        r.signals.map((s) => [s.signal, num(s.baseline), num(s.minInWindow), num(s.peakInWindow), s.dropPercent === null ? '—' : `${num(s.dropPercent)}%`, `${num(s.coveragePercent, 0)}%`, s.synthetic ? 'SYNTHETIC' : 'measured']),
-      )
+    ? tab(signalTable(r))
     : html`<p>No signal data for this entity and range.</p>`
 }
 ${r.signals.map((s) => (charts[s.signal] ? html`<figure>${raw(charts[s.signal]!)}</figure>` : ''))}
-${r.ooni.length ? html`<h2>OONI measurements per target</h2>${r.ooni.map((t) => html`<h3>${t.target}</h3>${table(['Day', 'Measurements', 'Anomalies', 'Confirmed'], t.days.map((d) => [d.day, num(d.measurements, 0), num(d.anomaly, 0), num(d.confirmed, 0)]))}`)}` : ''}
+${r.ooni.length ? html`<h2>OONI measurements per target</h2>${r.ooni.map((t) => html`<h3>${t.target}</h3>${tab(ooniTable(t))}`)}` : ''}
 <h2>Statistics</h2>
 <p>${r.statistics.text}</p>
-${table(['Item', 'Value'], [['Method', r.statistics.method], ['p', pValue(r.statistics.p)], ['Smallest attainable p', pValue(r.statistics.smallestAttainableP)], ['Lead', duration(r.window.leadSeconds)], ['Lag', duration(r.window.lagSeconds)], ...Object.entries(r.statistics.details).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)])])}
+${tab(statisticsTable(r))}
 <h2>Data coverage and caveats</h2>
-${table(['Source', 'Data for the window', 'Why not'], r.coverage.map((c) => [c.source, c.hasData ? 'yes' : 'no', c.reason ?? '—']))}
+${tab(coverageTable(r))}
 <ul>${r.caveats.map((c) => html`<li>${c}</li>`)}</ul>
 <h2>Evidence</h2>
 <ul>${r.evidence.map((x) => html`<li><a href="${safeUrl(x.url)}">${x.label}</a></li>`)}</ul>
 <h2>Published outage lists</h2>
-${r.reference.length ? table(['List', 'Country', 'Start', 'End', 'Kind', 'Source'], r.reference.map((x) => [x.list, x.country, x.start, x.end ?? 'open-ended', x.kind ?? '—', x.source ?? '—'])) : html`<p>No imported reference list marks a disruption in this window (or no list has been imported).</p>`}
+${r.reference.length ? tab(referenceTable(r)) : html`<p>No imported reference list marks a disruption in this window (or no list has been imported).</p>`}
 <h2>How to cite</h2>
 <p>${r.citation}</p>
 <h2>Licences and attribution</h2>
-${table(['Source', 'Licence', 'Attribution'], r.licences.map((l) => [l.source, l.licence, l.attribution]))}
+${tab(licenceTable(r))}
 <h2>Reproducibility</h2>
 <p class="muted">Generated by ${r.reproducibility.tool} ${r.reproducibility.version} at ${r.reproducibility.generatedAt}. Parameters: <code>${JSON.stringify(r.reproducibility.parameters)}</code>. Data hash (sha256 of the ${r.reproducibility.rows} rows used): <code>${r.reproducibility.dataHash}</code>.</p>`;
   return html`<!doctype html>
