@@ -206,10 +206,16 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
       if (diurnal) {
         // daily-cycle signals: each value against the median at the same time of day over the 7 days before
         const byTime = new Map<number, number[]>();
-        for (const p of pts) if (p.ts >= histFrom && p.ts < wFrom && p.value !== null) byTime.set(p.ts % DAY, [...(byTime.get(p.ts % DAY) ?? []), p.value]);
+        for (const p of pts) {
+          if (p.ts < histFrom || p.ts >= wFrom || p.value === null) continue;
+          const slot = byTime.get(p.ts % DAY);
+          if (slot) slot.push(p.value);
+          else byTime.set(p.ts % DAY, [p.value]);
+        }
         drop = 0;
+        const baselineAt = new Map([...byTime].map(([slot, xs]) => [slot, median(xs)] as const));
         for (const p of inWin) {
-          const b = median(byTime.get(p.ts % DAY) ?? []);
+          const b = baselineAt.get(p.ts % DAY) ?? null;
           if (p.value !== null && b !== null && b > 0) drop = Math.max(drop, 1 - p.value / b);
         }
       } else drop = Math.max(0, 1 - min / baseline);
