@@ -198,7 +198,13 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
     const step = sig.step ?? (inWin.length > 1 ? inWin[1]!.ts - inWin[0]!.ts : 300);
     const expected = Math.max(1, Math.ceil((wUntil - wFrom) / step));
     const baseline = median(hist);
-    const min = vals.length ? Math.min(...vals) : null;
+    // loops, not Math.min(...vals): a country report over a year holds ~100k points, too many for spread arguments
+    let min: number | null = null;
+    let peak: number | null = null;
+    for (const v of vals) {
+      if (min === null || v < min) min = v;
+      if (peak === null || v > peak) peak = v;
+    }
     const isRate = sig.metric === 'anomaly_rate';
     const diurnal = sig.source === 'ioda' && (sig.metric === 'gtr' || sig.metric === 'merit-nt');
     let drop: number | null = null;
@@ -226,7 +232,7 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
       synthetic: sig.synthetic,
       baseline: baseline === null ? null : round(baseline, 3),
       minInWindow: min === null ? null : round(min, 3),
-      peakInWindow: vals.length ? round(Math.max(...vals), 3) : null,
+      peakInWindow: peak === null ? null : round(peak, 3),
       dropPercent: drop === null ? null : round(drop * 100, 1),
       coveragePercent: round(Math.min(100, (vals.length / expected) * 100), 1),
       points: vals.length,
