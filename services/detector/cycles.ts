@@ -8,9 +8,10 @@ import type { Series } from './series.js';
  *   half a day apart opposite (r(12 h) low or negative); noise gives both near 0; a trend, a random walk
  *   or a level shift (an outage) makes both high and alike. A daily cycle is there when r(24 h) ≥ 0.3 and
  *   the contrast is ≥ 0.3.
- * - **Weekly**: r(7 d) − max(r(3 d), r(4 d)). A purely daily cycle keeps points 3, 4 and 7 days apart equally
- *   alike; a weekday/weekend pattern makes 7 days apart more alike than 3 or 4. A weekly cycle is there when
- *   r(7 d) ≥ 0.3 and the contrast is ≥ 0.1.
+ * - **Weekly**: on the day levels (the mean of each UTC day with 75 % of it present, so the daily swing is
+ *   gone), r(7 d) − max(r(3 d), r(4 d)). Days 3, 4 and 7 apart are equally alike without a weekly pattern
+ *   (noise, trends, a wandering level); a weekday/weekend pattern makes 7 days apart more alike than 3 or 4.
+ *   A weekly cycle is there when r(7 d) ≥ 0.3 and the contrast is ≥ 0.1.
  *
  * Only pairs where both points have data count (gaps are left out, never read as zero). The test needs
  * enough pairs: a quarter of a day's worth at 12 h and 24 h for the daily test (about 30 h of data),
@@ -96,20 +97,43 @@ export function detectCycles(series: Series): Cycles {
     else daily = d.r >= CYCLE_TEST.minCorrelation && d.r - h.r >= CYCLE_TEST.dailyContrast;
   }
   let weekly: boolean | null = null;
-  const perWeek = lagSteps(WEEK, step);
-  const per3 = lagSteps(3 * DAY, step);
-  const per4 = lagSteps(4 * DAY, step);
-  if (perWeek > 0 && per3 > 0 && per4 > 0) {
-    const w = lagCorrelation(values, perWeek);
-    const t3 = lagCorrelation(values, per3);
-    const t4 = lagCorrelation(values, per4);
+  if (step <= DAY && DAY % step === 0) {
+    const days = step === DAY ? values : dailyLevels(series).levels;
+    const w = lagCorrelation(days, 7);
+    const t3 = lagCorrelation(days, 3);
+    const t4 = lagCorrelation(days, 4);
     r.week = w.r;
     r.threeDays = t3.r;
     r.fourDays = t4.r;
-    const enough = w.pairs >= 0.75 * (CYCLE_TEST.weeklyMinWeeks - 1) * perWeek;
+    const enough = w.pairs >= 0.75 * (CYCLE_TEST.weeklyMinWeeks - 1) * 7;
     if (w.pairs >= 3 && Number.isNaN(w.r)) weekly = false;
     else if (!enough || Number.isNaN(w.r) || Number.isNaN(t3.r) || Number.isNaN(t4.r)) weekly = null;
     else weekly = w.r >= CYCLE_TEST.minCorrelation && w.r - Math.max(t3.r, t4.r) >= CYCLE_TEST.weeklyContrast;
   }
   return { daily, weekly, r };
 }
+
+const MIN_DAY_COVERAGE = 0.75;
+
+/** Mean of each UTC day's points, NaN where under 75 % of the day has data. Day 0 starts at `day0`. */
+export function dailyLevels(series: Series): { day0: number; levels: Float64Array } {
+  const { start, step, values } = series;
+  const day0 = Math.floor(start / DAY) * DAY;
+  if (values.length === 0 || step > DAY) return { day0, levels: new Float64Array(0) };
+  const perDay = Math.max(1, Math.round(DAY / step));
+  const last = Math.floor((start + (values.length - 1) * step) / DAY) * DAY;
+  const days = (last - day0) / DAY + 1;
+  const sum = new Float64Array(days);
+  const cnt = new Float64Array(days);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v !== v) continue;
+    const d = Math.floor((start + i * step - day0) / DAY);
+    sum[d]! += v;
+    cnt[d]! += 1;
+  }
+  const levels = new Float64Array(days);
+  for (let d = 0; d < days; d++) levels[d] = cnt[d]! >= MIN_DAY_COVERAGE * perDay ? sum[d]! / cnt[d]! : NaN;
+  return { day0, levels };
+}
+

@@ -1,7 +1,9 @@
 import type { DegradationRule } from './config.js';
-import { DAY } from './cycles.js';
+import { DAY, dailyLevels } from './cycles.js';
 import type { Episode } from './drops.js';
 import type { Series } from './series.js';
+
+export { dailyLevels };
 
 /**
  * Slow degradation (throttling) of a services-axis signal: the signal settles well below its long-run
@@ -20,35 +22,11 @@ import type { Series } from './series.js';
  * level has become the new normal. Its loss is 1 − median(day level over the episode) / L.
  */
 
-const MIN_DAY_COVERAGE = 0.75;
-
 function median(xs: number[]): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-/** Mean of each UTC day's points, NaN where under 75 % of the day has data. Day 0 starts at `day0`. */
-export function dailyLevels(series: Series): { day0: number; levels: Float64Array } {
-  const { start, step, values } = series;
-  const day0 = Math.floor(start / DAY) * DAY;
-  if (values.length === 0 || step > DAY) return { day0, levels: new Float64Array(0) };
-  const perDay = Math.max(1, Math.round(DAY / step));
-  const last = Math.floor((start + (values.length - 1) * step) / DAY) * DAY;
-  const days = (last - day0) / DAY + 1;
-  const sum = new Float64Array(days);
-  const cnt = new Float64Array(days);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (v !== v) continue;
-    const d = Math.floor((start + i * step - day0) / DAY);
-    sum[d]! += v;
-    cnt[d]! += 1;
-  }
-  const levels = new Float64Array(days);
-  for (let d = 0; d < days; d++) levels[d] = cnt[d]! >= MIN_DAY_COVERAGE * perDay ? sum[d]! / cnt[d]! : NaN;
-  return { day0, levels };
 }
 
 /** Valid values of `a` in [from, to) (indices clipped), skipping excluded days. */
