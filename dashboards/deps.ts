@@ -3,6 +3,14 @@ import type { Collector } from '../collectors/types.js';
 import type { SqliteStore } from '../db/store.js';
 import type { Config } from '../services/config.js';
 
+/** Background work that stops with the daemon (the scheduler implements it). */
+export interface BackgroundJobs {
+  /** Starts `fn` under the daemon's stop signal; null when stopping or when work of this name is in flight. */
+  runDetached(name: string, fn: (signal: AbortSignal) => Promise<void>): Promise<void> | null;
+  isRunning(name: string): boolean;
+  readonly accepting: boolean;
+}
+
 /** What the dashboard needs; tests build these directly and call `createApp` without listening. */
 export interface AppDeps {
   config: Config;
@@ -15,6 +23,8 @@ export interface AppDeps {
   version: string;
   /** Where reports are read from (default: `reports/` beside the database). */
   reportsDir?: string;
+  /** Where API-started work runs so that stopping the daemon aborts and awaits it (default: a local runner that never aborts). */
+  jobs?: BackgroundJobs;
   /** Injected clock (Unix seconds) for tests. */
   now?: () => number;
 }
