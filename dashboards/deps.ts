@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Collector } from '../collectors/types.js';
 import type { SqliteStore } from '../db/store.js';
 import type { Config } from '../services/config.js';
+import type { DbWatch } from './health.js';
 
 /** Background work that stops with the daemon (the scheduler implements it). */
 export interface BackgroundJobs {
@@ -25,6 +26,8 @@ export interface AppDeps {
   reportsDir?: string;
   /** Where API-started work runs so that stopping the daemon aborts and awaits it (default: a local runner that never aborts). */
   jobs?: BackgroundJobs;
+  /** The database's integrity check and latest request error, shared by /api/health, /status and /sources (createApp makes one). */
+  dbWatch?: DbWatch;
   /** Injected clock (Unix seconds) for tests. */
   now?: () => number;
 }

@@ -56,7 +56,7 @@ describe('daemon', () => {
     const res = await fetch(`${d.url}/api/health`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { status: string; database: { path: string; schemaVersion: number } };
-    expect(body.status).toBe('ok');
+    expect(['ok', 'degraded'], 'sources point at a closed port, so a failed first run may already show').toContain(body.status);
     expect(body.database.path).toBe(db);
     expect(body.database.schemaVersion).toBeGreaterThanOrEqual(1);
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
