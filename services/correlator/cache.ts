@@ -15,12 +15,12 @@ interface Entry {
 const MAX_ENTRIES = 200;
 const caches = new WeakMap<SqliteStore, Map<string, Entry>>();
 
-/** The store's data version (0 on a database without migration 0060). */
-export function dataVersion(store: SqliteStore): number {
+/** The store's data version; null on a database without migration 0060 (then nothing is cached). */
+export function dataVersion(store: SqliteStore): number | null {
   try {
     return store.dataVersion();
   } catch {
-    return 0;
+    return null;
   }
 }
 
@@ -32,6 +32,7 @@ export function cachedCorrelation<T>(store: SqliteStore, key: string, compute: (
     caches.set(store, m);
   }
   const version = dataVersion(store);
+  if (version === null) return compute();
   const hit = m.get(key);
   if (hit && hit.version === version) {
     m.delete(key);
