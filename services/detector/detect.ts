@@ -2,7 +2,7 @@ import { insufficientRanges, type BaselineKind, type TimeRange } from './baselin
 import { detectBlocking } from './blocking.js';
 import { ruleFor, type DetectorConfig } from './config.js';
 import { detectDegradation } from './degradation.js';
-import { detectDrops, type Episode } from './drops.js';
+import { analyseDrops, detectDrops, type DropAnalysis, type Episode } from './drops.js';
 import { mergeEpisodes } from './merge.js';
 import type { Outage } from './model.js';
 import { alignTo, type Series } from './series.js';
@@ -85,6 +85,23 @@ function ooniInputs(signals: readonly NamedSeries[]) {
 }
 
 /**
+ * The history state of ONE signal without detecting anything else (for coverage: "insufficient history" instead of
+ * "normal" or an outage): which baseline it gets, the cycles found, the history it needs, and the ranges where it had
+ * data but too little history before them. Null for signals the detector has no rule for (and OONI rates).
+ */
+export function signalHistory(s: NamedSeries, cfg: DetectorConfig): SignalHistory | null {
+  const rule = ruleFor(s.name, cfg);
+  if (!rule) return null;
+  const analysis = analyseDrops(s.series, rule);
+  return historyOf(s.name, axisOf(s, cfg), s.series, analysis);
+}
+
+function historyOf(signal: string, axis: SignalAxis, series: Series, analysis: DropAnalysis): SignalHistory {
+  const r = analysis.resolved;
+  return { signal, axis, baseline: r.kind, cycles: r.cycles && { daily: r.cycles.daily, weekly: r.cycles.weekly }, needs: r.needs, insufficient: insufficientRanges(series, analysis.baseline) };
+}
+
+/**
  * Pure detection for ONE entity: drops on each connectivity/Google signal the configuration knows,
  * blocking on each OONI target, merged into outages.
  */
@@ -102,7 +119,7 @@ export function detectEntity(entity: string, signals: readonly NamedSeries[], cf
     const target = axis === 'services' ? (s.target ?? targetOf(s.name)) : null;
     const { analysis, episodes: drops } = detectDrops(s.series, rule, s.name, target, cls);
     const r = analysis.resolved;
-    history.push({ signal: s.name, axis, baseline: r.kind, cycles: r.cycles && { daily: r.cycles.daily, weekly: r.cycles.weekly }, needs: r.needs, insufficient: insufficientRanges(s.series, analysis.baseline) });
+    history.push(historyOf(s.name, axis, s.series, analysis));
     if (axis === 'services' && cfg.degradation.enabled) {
       const degr = detectDegradation(s.series, cfg.degradation, s.name, target, r.cycles?.weekly === true || r.kind === 'same-time-of-week');
       episodes.push(...degr);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { insufficientRanges } from '../../../services/detector/baselines.js';
 import { parseDetectorConfig, ruleFor } from '../../../services/detector/config.js';
-import { detectEntity } from '../../../services/detector/detect.js';
+import { detectEntity, signalHistory } from '../../../services/detector/detect.js';
 import { detectDrops } from '../../../services/detector/drops.js';
 import type { Series } from '../../../services/detector/series.js';
 import { T0, traffic } from './traffic.js';
@@ -19,6 +19,12 @@ describe('baselines for a series brought with `ingest csv` (a product’s traffi
     expect(r.history[0]!.baseline).toBe('same-time-of-day');
     expect(r.history[0]!.needs).toBe(3 * DAY);
     expect(r.history[0]!.insufficient).toEqual([{ start: T0, end: T0 + 2 * DAY }]);
+  });
+
+  it('signalHistory gives the same state alone (for coverage), and nothing for signals without a rule', () => {
+    const s = traffic({ seed: 5, days: 2, step: 7200, night: 0.15 });
+    expect(signalHistory({ name: 'custom.traffic', series: s }, cfg)).toEqual(detect(s).history[0]);
+    expect(signalHistory({ name: 'ooni.anomaly_rate:x', series: s }, cfg)).toBeNull();
   });
 
   it('months of a daily-cycle series: no night is flagged (a 24 h moving median flags every one)', () => {
