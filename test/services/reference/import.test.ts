@@ -90,6 +90,44 @@ describe('STOP sheets', () => {
   });
 });
 
+describe('a STOP sheet not seen before (the 2020 sheet has the 2021 layout)', () => {
+  // stands for the missing 2020 sheet and any later yearly sheet: real 2021 rows with the names and scope words
+  // other STOP years and UN-style lists use
+  it('keeps every row whatever the country spelling, with the scope normalized and the area of a non-ISO place', () => {
+    const lines = read('stop_2021.csv').split('\n');
+    const header = lines[0]!.replace(/\r$/, '');
+    const cols = header.split(',');
+    const base = parseStop(read('stop_2021.csv'), 'x', 'x').rows[1]!.raw as Record<string, string>;
+    const row = (country: string, geo: string) =>
+      cols
+        .map((c) => (c === 'country' ? country : c === 'geo_scope' ? geo : (base[c] ?? '')))
+        .map((v) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v))
+        .join(',');
+    const sheet = [
+      header,
+      row('Venezuela (Bolivarian Republic of)', 'It affected locations in more than one state, province, or region'),
+      row('Viet Nam', 'It affected more than one city in the same state, province, or region'),
+      row('Tanzania, United Republic of', 'It only affected one city, county, or village'),
+      row('Somaliland', 'Level  2'),
+      row('Kashmir', 'multi-regional'),
+      row('Türkiye', 'Not sure'),
+      row('Republic of Atlantis', 'National'),
+    ].join('\n');
+    const r = parseStop(sheet, 'stop_2020.csv', 'stop');
+    expect(r.layout).toBe('2020-2022');
+    expect(r.rows.map((x) => [x.country, x.area === base['area_name'] ? 'sheet area' : x.area, x.scope])).toEqual([
+      ['VE', 'sheet area', 'national'],
+      ['VN', 'sheet area', 'regional'],
+      ['TZ', 'sheet area', 'local'],
+      ['SO', 'Somaliland', 'regional'],
+      ['IN', 'Jammu and Kashmir', 'national'],
+      ['TR', 'sheet area', 'unknown'],
+    ]);
+    expect(r.rows[3]!.scopeRaw).toBe('Level  2');
+    expect(r.rejected).toEqual([{ file: 'stop_2020.csv', line: 8, field: 'country', reason: expect.stringMatching(/^unknown country "Republic of Atlantis" \(closest: .+\)$/) }]);
+  });
+});
+
 describe('IODA investigated outages', () => {
   it('parses the long UTC times, keeps scope and cause, and reports N/A, empty, wrong-weekday and backwards rows', () => {
     expect(parseIodaTime('Monday, February 1, 2021, 12:20:00 AM')).toBe(t('2021-02-01T00:20:00Z'));
