@@ -128,6 +128,28 @@ describe('a STOP sheet not seen before (the 2020 sheet has the 2021 layout)', ()
   });
 });
 
+describe('a 2020 sheet in the 2019 layout', () => {
+  // stands for the 2020 sheet as the SIGCOMM 2023 study read it (its notebook lists the 2019 columns less
+  // sub-region, plus sms_affected, phone_call_affected and state/india); real 2019 rows under those columns,
+  // with header names cased and spaced differently
+  it('is read by the same parser: layout from the header whatever its case and spacing, scope words normalized', () => {
+    const rows = parseStop(read('stop_2019.csv'), 'x', 'x').rows.slice(0, 20);
+    const cols = Object.keys(rows[0]!.raw as Record<string, string>).filter((c) => c !== 'sub-region' && c !== 'SMS_and_phone_call_affected');
+    const header = [...cols.map((c) => (c === 'full or service-based' ? 'Full or Service-based' : c === 'geo_scope' ? 'Geo_Scope ' : c)), 'sms_affected', 'phone_call_affected', 'state/india'];
+    const q = (v: string) => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+    const lines = rows.map((r) => {
+      const raw = r.raw as Record<string, string>;
+      return [...cols.map((c) => raw[c] ?? ''), 'Yes', 'Yes', 'Jammu and Kashmir'].map(q).join(',');
+    });
+    const r = parseStop([header.map(q).join(','), ...lines].join('\n'), 'stop_2020.csv', 'stop');
+    expect(r.layout).toBe('2019');
+    expect(r.rejected).toEqual([]);
+    expect(r.rows.map((x) => [x.country, x.start, x.kind, x.scope])).toEqual(rows.map((x) => [x.country, x.start, x.kind, x.scope]));
+    expect(r.rows.every((x) => x.services.includes('SMS') && x.services.includes('Phone calls'))).toBe(true);
+    expect(new Set(r.rows.map((x) => x.scope))).toEqual(new Set(['local', 'regional', 'national']));
+  });
+});
+
 describe('IODA investigated outages', () => {
   it('parses the long UTC times, keeps scope and cause, and reports N/A, empty, wrong-weekday and backwards rows', () => {
     expect(parseIodaTime('Monday, February 1, 2021, 12:20:00 AM')).toBe(t('2021-02-01T00:20:00Z'));
