@@ -20,6 +20,8 @@ export const apiOptionsSchema = z
     corsOrigins: z.array(z.url({ protocol: /^https?$/ })).default([]),
     /** Responses of /api/signals kept in memory (keyed by the query and the database's data version). */
     cacheEntries: z.number().int().min(0).max(10000).default(200),
+    /** Send CSP `upgrade-insecure-requests` on plain-HTTP requests too (a TLS proxy in front); always sent over HTTPS. */
+    upgradeInsecureRequests: z.boolean().default(false),
   })
   .strict();
 
