@@ -9,6 +9,7 @@ import { html, layout } from './html.js';
 import { createMetrics } from './metrics.js';
 import { apiRouter } from './api/index.js';
 import { apiOptions } from './api/options.js';
+import { clientLimiter, rangeLimit } from './limits.js';
 import { pagesRouter } from './pages/index.js';
 import { reportsRouter } from './reports.js';
 
@@ -53,6 +54,13 @@ export function createApp(given: AppDeps): Express {
     const h = health(deps, watch);
     res.set('Cache-Control', 'no-store').status(healthHttpStatus(h)).json(h);
   });
+
+  const limits = apiOptions(deps.config);
+  // pages are rate-limited per client like the API (which has its own limiter); assets, health and metrics are not
+  const pageLimit = clientLimiter({ ...limits.pageRateLimit, what: 'page requests', skip: (path) => /^\/(api|static|metrics|favicon\.ico)(\/|$)/.test(path) });
+  if (pageLimit) app.use(pageLimit);
+  // no request may ask for more than api.maxRangeDays of data (API and pages)
+  app.use(rangeLimit(limits.maxRangeDays, () => (deps.now ? deps.now() : Math.floor(Date.now() / 1000))));
 
   app.get('/status', async (_req, res) => {
     await watch.ensureFresh(deps.now ? deps.now() : Math.floor(Date.now() / 1000));

@@ -70,7 +70,7 @@ describe.skipIf(skip)('dashboard over plain HTTP by a host name, in headless Chr
       if (r.status() === 200) loaded.push(r.url());
     });
     await page.goto(`http://outagewatch.test:${port}/status`, { waitUntil: 'load' });
-    const rules = await page.evaluate(() => [...document.styleSheets].reduce((n, s) => n + s.cssRules.length, 0));
+    const rules = await page.evaluate(() => Array.from({ length: document.styleSheets.length }, (_, i) => document.styleSheets.item(i)!.cssRules.length).reduce((n, k) => n + k, 0));
     expect(failed).toEqual([]);
     expect(loaded.some((u) => u === `http://outagewatch.test:${port}/static/style.css`)).toBe(true);
     expect(loaded.some((u) => u.startsWith('https:'))).toBe(false);
