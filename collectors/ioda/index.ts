@@ -125,7 +125,7 @@ const DAY = 86400;
 export const iodaModule: CollectorModule = {
   name: IODA_NAME,
   title: 'IODA',
-  summary: `signals ${IODA_DATASOURCE_NAMES.join(', ')} and gtr (Google product traffic), and outage events`,
+  summary: `signals ${IODA_DATASOURCE_NAMES.join(', ')} (gtr: Google product traffic) and outage events`,
   source: { url: 'https://api.ioda.inetintel.cc.gatech.edu/v2' },
   cadence: { every: 10 * MINUTE, lag: 30 * MINUTE, refresh: 0, watch: true },
   axis: (signal) => (signal.startsWith('ioda.gtr') ? 'services' : 'connectivity'),
