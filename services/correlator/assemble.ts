@@ -12,7 +12,7 @@ import type { ProtestEvent } from '../calendar/model.js';
 import type { Outage } from '../detector/model.js';
 import { notFound } from '../errors.js';
 import { isoUtc } from '../util/time.js';
-import type { Verdict } from './model.js';
+import { entityScope, normalizeScope, type Scope, type Verdict } from './model.js';
 import { AXES, axesOf, eventWindow, onsetSeconds, overlapping, verdictFor, type Axis, type Episode, type TimeWindow } from './episodes.js';
 import { SOURCES, axisData, signalAxis, sourceCoverage, sourceOf, type CheckpointSpan, type SourceCoverage, type SourceInput } from './coverage.js';
 import { DAY, dailySeries, dayIndex, dayRange, eventDays, type DayRange } from './days.js';
@@ -52,20 +52,87 @@ const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
 
 // ---------- reading ----------
 
-function episodeFromOutage(o: Outage): Episode {
+/** What the correlator knows of a country's entities: names, data steps of their signals, units per type. */
+interface CountryUnits {
+  names: Map<string, string>;
+  /** `entity|signal` → step seconds */
+  steps: Map<string, number>;
+  /** sub-national entity type → number of units of the country with at least one signal */
+  units: Record<string, number>;
+}
+
+function countryUnits(store: SqliteStore, country: string): CountryUnits {
+  const names = new Map<string, string>();
+  const inCountry = new Set<string>();
+  for (const e of store.listEntities()) {
+    if (e.country !== country && e.entity !== `country:${country}`) continue;
+    inCountry.add(e.entity);
+    if (e.name) names.set(e.entity, e.name);
+  }
+  const steps = new Map<string, number>();
+  const withSignals = new Set<string>();
+  for (const s of store.listSignals()) {
+    if (!inCountry.has(s.entity)) continue;
+    withSignals.add(s.entity);
+    if (s.step) steps.set(`${s.entity}|${s.name}`, s.step);
+  }
+  const units: Record<string, number> = {};
+  for (const e of withSignals) {
+    const type = e.split(':')[0]!;
+    if (type !== 'country') units[type] = (units[type] ?? 0) + 1;
+  }
+  return { names, steps, units };
+}
+
+function episodeFromOutage(o: Outage, cu: CountryUnits | null): Episode {
   const depth = o.signals.reduce((m, s) => Math.max(m, s.depth), 0);
-  return { id: o.id ?? null, entity: o.entity, kind: o.kind, start: o.start, end: o.end, score: o.score, depth: o.signals.length ? depth : 1, signals: o.signals.map((s) => s.signal), origin: 'detected' };
+  const first = [...o.signals].sort((a, b) => a.start - b.start)[0];
+  const firstSignal = first?.signal ?? null;
+  return {
+    id: o.id ?? null,
+    entity: o.entity,
+    kind: o.kind,
+    start: o.start,
+    end: o.end,
+    score: o.score,
+    depth: o.signals.length ? depth : 1,
+    signals: o.signals.map((s) => s.signal),
+    origin: 'detected',
+    scope: entityScope(o.entity),
+    area: cu?.names.get(o.entity) ?? null,
+    firstSignal,
+    step: firstSignal ? (cu?.steps.get(`${o.entity}|${firstSignal}`) ?? null) : null,
+  };
 }
 
 interface Reader {
   store: SqliteStore;
   input: OutageSource;
   openEnded: number;
+  /** per country, read once */
+  units?: Map<string, CountryUnits>;
+}
+
+function unitsOf(r: Reader, country: string): CountryUnits {
+  r.units ??= new Map();
+  let u = r.units.get(country);
+  if (!u) {
+    u = countryUnits(r.store, country);
+    r.units.set(country, u);
+  }
+  return u;
+}
+
+/** A reference outage's scope, area and raw scope text, whichever shape the list's rows have (normalized or raw). */
+function referenceScope(o: { scope?: string | null; scopeRaw?: string | null; scopeDetail?: string | null; area?: string | null }): { scope: Scope; scopeRaw: string | null; area: string | null } {
+  const raw = o.scopeRaw ?? o.scope ?? null;
+  return { scope: normalizeScope(o.scope ?? o.scopeRaw ?? null), scopeRaw: raw, area: o.area ?? o.scopeDetail ?? null };
 }
 
 function readEpisodes(r: Reader, country: string, from?: number, until?: number): Episode[] {
   if (r.input.type === 'detected') {
-    return listOutages(r.store.db, { country, ...(from !== undefined ? { from } : {}), ...(until !== undefined ? { until } : {}) }).map(episodeFromOutage);
+    const cu = unitsOf(r, country);
+    return listOutages(r.store.db, { country, ...(from !== undefined ? { from } : {}), ...(until !== undefined ? { until } : {}) }).map((o) => episodeFromOutage(o, cu));
   }
   const list = r.input.list;
   return listReferenceOutages(r.store.db, { list, country, from, until, openEndedSeconds: r.openEnded }).map((o) => ({
@@ -79,6 +146,8 @@ function readEpisodes(r: Reader, country: string, from?: number, until?: number)
     signals: [],
     origin: `reference:${list}`,
     openEnded: o.end === null,
+    step: DAY,
+    ...referenceScope(o),
   }));
 }
 
@@ -217,6 +286,14 @@ export interface CorrelatedOutageJson {
   openEnded: boolean;
   /** seconds from the event start to the outage start; negative = before */
   onsetSeconds: number;
+  /** how much of the country it covers (national, regional, local, asn, unknown) */
+  scope: Scope;
+  /** the scope as the reference list wrote it (null for detected outages) */
+  scopeRaw: string | null;
+  /** the country entity a sub-national unit belongs to (null for the country itself) */
+  parent: string | null;
+  /** the unit's name or the area a reference outage names */
+  area: string | null;
   score: number | null;
   depth: number;
   signals: string[];
@@ -251,6 +328,10 @@ function outageJson(ep: Episode, ev: ProtestEvent): CorrelatedOutageJson {
     end: isoUtc(ep.end),
     openEnded: ep.openEnded ?? false,
     onsetSeconds: onsetSeconds(ep, ev),
+    scope: ep.scope ?? 'national',
+    scopeRaw: ep.scopeRaw ?? null,
+    parent: ep.entity.startsWith('country:') ? null : `country:${ev.country}`,
+    area: ep.area ?? null,
     score: ep.score === null ? null : round(ep.score, 2),
     depth: round(ep.depth),
     signals: ep.signals,
@@ -293,7 +374,7 @@ function correlateOne(r: Reader, o: Resolved, ev: ProtestEvent, calendar: readon
   const episodes = overlapping(readEpisodes(r, ev.country, w.from, w.until), w);
   const { coverage, synthetic } = readCoverage(r, ev.country, w, o.minCoverage);
   const considered = r.input.type === 'reference' ? coverage.filter((c) => c.source.startsWith('reference:')) : coverage;
-  const verdict = verdictFor(episodes, axisData(considered));
+  const verdict = verdictFor(episodes, axisData(considered), { eventStart: ev.start, country: ev.country, units: r.input.type === 'detected' ? unitsOf(r, ev.country).units : {} });
   const ents = entitiesOf(r.store, ev.country);
   const sourceEvents = r.store
     .listSourceEvents({ from: w.from, until: w.until })
@@ -385,7 +466,8 @@ export interface CountryCorrelationJson {
   country: string;
   range: { from: string; until: string } | null;
   outageInput: string;
-  events: Array<{ id: string; title: string; start: string; end: string; tz: string; verdict: Verdict; outages: number; firstOnsetSeconds: number | null; p: number | null }>;
+  /** per event: `firstOnsetSeconds` is the verdict's national onset (null when there is none); `subnational` counts the sub-national episodes */
+  events: Array<{ id: string; title: string; start: string; end: string; tz: string; verdict: Verdict; outages: number; subnational: number; firstOnsetSeconds: number | null; p: number | null }>;
   stats: SetStatsJson;
 }
 
@@ -429,8 +511,8 @@ export function correlateCountry(store: SqliteStore, country: string, opts: Corr
   const history = { span: { from, until }, episodes };
   const events = calendar.map((ev) => {
     const c = correlateOne(r, o, ev, calendarAll, history);
-    const firstOnset = c.outages.length ? Math.min(...c.outages.map((x) => x.onsetSeconds)) : null;
-    return { id: ev.id, title: ev.title, start: isoUtc(ev.start), end: isoUtc(ev.end), tz: ev.tz, verdict: c.verdict, outages: c.outages.length, firstOnsetSeconds: firstOnset, p: c.p };
+    const firstOnset = c.verdict.onset ? c.verdict.onset.seconds : null;
+    return { id: ev.id, title: ev.title, start: isoUtc(ev.start), end: isoUtc(ev.end), tz: ev.tz, verdict: c.verdict, outages: c.outages.length, subnational: c.verdict.subnational?.length ?? 0, firstOnsetSeconds: firstOnset, p: c.p };
   });
   const windows = calendar.map((ev) => eventDays(range, ev, o.lead, o.lag));
   // tests: everything, each axis, and each source that has signals
@@ -516,5 +598,6 @@ export function correlateRange(store: SqliteStore, country: string, from: number
   const w: TimeWindow = { from, until };
   const episodes = overlapping(readEpisodes(r, cc, from, until), w);
   const { coverage, synthetic } = readCoverage(r, cc, w, o.minCoverage);
-  return { verdict: verdictFor(episodes, axisData(coverage)), episodes, coverage, synthetic };
+  const considered = r.input.type === 'reference' ? coverage.filter((c) => c.source.startsWith('reference:')) : coverage;
+  return { verdict: verdictFor(episodes, axisData(considered), { country: cc, units: r.input.type === 'detected' ? unitsOf(r, cc).units : {} }), episodes, coverage, synthetic };
 }

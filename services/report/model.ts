@@ -31,8 +31,25 @@ export const reportSchema = z.object({
   verdict: z.object({
     connectivity: z.enum(['outage', 'normal', 'no-data']),
     services: z.enum(['blocking', 'normal', 'no-data']),
-    label: z.enum(['connectivity-outage', 'service-blocking', 'both', 'nothing-unusual', 'insufficient-data']),
+    label: z.enum(['connectivity-outage', 'service-blocking', 'both', 'regional-outage', 'nothing-unusual', 'insufficient-data']),
     blockedTargets: z.array(z.string()),
+    onset: z
+      .object({
+        time: iso,
+        seconds: z.number().nullable().describe('from the event start; null for a country range'),
+        entity: z.string(),
+        signal: z.string().nullable(),
+        precision: z.enum(['day', 'hour', 'minute']),
+        stepSeconds: z.number(),
+        basis: z.enum(['national', 'subnational-majority']),
+      })
+      .nullable()
+      .describe('when the national outage or blocking began, from country-level evidence only'),
+    depth: z.number().nullable().describe('deepest fraction of normal lost on country-level evidence'),
+    subnational: z.array(
+      z.object({ scope: z.enum(['regional', 'local', 'asn', 'unknown']), entity: z.string().nullable(), area: z.string().nullable(), start: iso, end: iso, depth: z.number(), kind: z.string(), origin: z.string() }),
+    ),
+    subnationalSummary: z.string().nullable(),
   }),
   summary: z.array(z.string()).describe('plain-words summary, one paragraph each'),
   synthetic: z.object({ any: z.boolean(), signals: z.array(z.string()) }),
