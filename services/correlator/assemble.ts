@@ -14,7 +14,7 @@ import { notFound } from '../errors.js';
 import { isoUtc } from '../util/time.js';
 import { entityScope, normalizeScope, type Scope, type Verdict } from './model.js';
 import { AXES, axesOf, eventWindow, onsetSeconds, overlapping, verdictFor, type Axis, type Episode, type TimeWindow } from './episodes.js';
-import { SOURCES, axisData, signalAxis, sourceCoverage, sourceOf, type CheckpointSpan, type SourceCoverage, type SourceInput } from './coverage.js';
+import { SOURCES, SOURCE_NAMES, axisData, signalAxis, sourceCoverage, sourceOf, type CheckpointSpan, type SourceCoverage, type SourceInput } from './coverage.js';
 import { DAY, dailySeries, dayIndex, dayRange, eventDays, type DayRange } from './days.js';
 import { ecaWindows, type EcaRate } from './eca.js';
 import { singleEventPermutation, type PermutationResult } from './permutation.js';
@@ -51,6 +51,7 @@ const outageSourceName = (o: OutageSource) => (o.type === 'detected' ? 'detected
 const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
 
 // ---------- reading ----------
+
 
 /** What the correlator knows of a country's entities: names, data steps of their signals, units per type. */
 interface CountryUnits {
@@ -166,11 +167,19 @@ function readCoverage(r: Reader, country: string, w: TimeWindow, minCoverage: nu
   const ents = entitiesOf(store, country);
   const events = store.listSourceEvents({ from: w.from, until: w.until }).filter((e) => e.entity !== null && ents.has(e.entity));
   let synthetic = false;
-  const inputs: SourceInput[] = SOURCES.map((source) => ({ source, signals: [], checkpoints: [], events: 0 }));
+  const inputs: SourceInput[] = SOURCES.map((source) => ({ source, name: SOURCE_NAMES[source], signals: [], checkpoints: [], events: 0 }));
   const bySource = new Map(inputs.map((i) => [i.source, i]));
   for (const s of signals) {
-    const inp = bySource.get(sourceOf(s.source));
-    if (!inp) continue;
+    // a built-in source by its prefix; any other (ingest csv) by the source name it was given
+    const builtIn = (SOURCES as readonly string[]).includes(sourceOf(s.source));
+    const key = builtIn ? sourceOf(s.source) : s.provenance.sourceName;
+    let inp = bySource.get(key);
+    // a custom source that never had a point anywhere near the window is not listed
+    if (!inp) {
+      inp = { source: key, name: s.provenance.sourceName, signals: [], checkpoints: [], events: 0 };
+      bySource.set(key, inp);
+      inputs.push(inp);
+    }
     // a point covers its whole step: a daily OONI count speaks for the 24 hours of its day
     const span = Math.max(3600, s.step ?? 3600);
     const first = Math.floor(w.from / 3600) * 3600;
@@ -181,7 +190,7 @@ function readCoverage(r: Reader, country: string, w: TimeWindow, minCoverage: nu
     }
     const hours = [...covered].sort((a, b) => a - b);
     if (hours.length && s.synthetic) synthetic = true;
-    inp.signals.push({ signal: s.name, hours });
+    inp.signals.push({ signal: s.name, axis: s.provenance.axis, hours });
   }
   for (const c of cps) {
     const inp = bySource.get(sourceOf(c.collector));
@@ -191,7 +200,8 @@ function readCoverage(r: Reader, country: string, w: TimeWindow, minCoverage: nu
     const inp = bySource.get(sourceOf(e.source));
     if (inp) inp.events++;
   }
-  const coverage = inputs.map((i) => sourceCoverage(i, entity, w.from, w.until, minCoverage));
+  // built-in sources are always listed (with why they have no data); other sources when they have data in the window
+  const coverage = inputs.filter((i) => (SOURCES as readonly string[]).includes(i.source) || i.signals.some((x) => x.hours.length > 0)).map((i) => sourceCoverage(i, entity, w.from, w.until, minCoverage));
   if (r.input.type === 'reference') coverage.push(referenceCoverage(r, country, w));
   return { coverage, synthetic };
 }
@@ -201,7 +211,7 @@ function referenceCoverage(r: Reader, country: string, w: TimeWindow): SourceCov
   const name = (r.input as { list: string }).list;
   const meta = getReferenceList(r.store.db, name);
   const source = `reference:${name}`;
-  if (!meta || meta.count === 0) return { source, hadData: false, fraction: 0, axes: [], signals: [], events: 0, reason: `reference list "${name}" is empty or was never imported` };
+  if (!meta || meta.count === 0) return { source, name: source, hadData: false, hours: 0, fraction: 0, axes: [], signals: [], events: 0, reason: `reference list "${name}" is empty or was never imported` };
   // the list records shutdowns that began between its first and last start
   const lo = meta.first ?? 0;
   const hi = (meta.lastStart ?? lo) + DAY;
@@ -212,7 +222,9 @@ function referenceCoverage(r: Reader, country: string, w: TimeWindow): SourceCov
   const n = listReferenceOutages(r.store.db, { list: name, country, from: w.from, until: w.until, openEndedSeconds: r.openEnded }).length;
   return {
     source,
+    name: source,
     hadData,
+    hours: Math.round((inside * (w.until - w.from)) / 3600),
     fraction: round(inside, 3),
     axes: hadData ? [...axes].sort() : [],
     signals: [],
@@ -238,7 +250,7 @@ function readValidDays(r: Reader, country: string, range: DayRange, filter: (sig
   const until = range.origin + range.len * DAY;
   for (const s of r.store.listSignals(`country:${country}`)) {
     if (!filter(s.name, sourceOf(s.source))) continue;
-    const arr = out[signalAxis(s.name)];
+    const arr = out[s.provenance.axis ?? signalAxis(s.name)];
     for (const row of r.store.readRollup(s.id, 'daily', range.origin, until)) {
       if (row.n <= 0) continue;
       const d = dayIndex(range, row.ts);
