@@ -112,6 +112,33 @@ describe('correlateEvent', () => {
     expect(c.verdict.label).toBe('connectivity-outage');
   });
 
+  it('a regional or AS-level reference outage is sub-national: regional-outage, never a national connectivity outage', () => {
+    // stands for IODA's investigated list, whose one-province and one-AS outages used to count as national shutdowns
+    const { store } = env;
+    upsertEvent(store.db, event('kz-ref', EV), 0);
+    const row = (key: string, start: number, scope: string | null, area: string | null) => ({ list: 'ioda-inv', naturalKey: key, country: 'KZ', start, end: start + 6 * H, kind: 'connectivity', scope, scopeDetail: area, cause: null, services: [], source: null, originFile: null, originLine: null, raw: {} });
+    upsertReferenceOutages(store.db, 'ioda-inv', 'ioda-investigated', null, [row('old', t(EV) - 100 * D, 'country', null), row('r', t(EV) + 2 * H, 'region', 'Almaty Oblast'), row('a', t(EV) + 4 * H, 'asn', 'AS9198'), row('new', t(EV) + 100 * D, 'country', null)], { rejected: 0 });
+    const c = correlateEvent(store, 'kz-ref', { outages: { type: 'reference', list: 'ioda-inv' } });
+    expect(c.verdict.connectivity).toBe('normal');
+    expect(c.verdict.label).toBe('regional-outage');
+    expect(c.verdict.onset).toBeNull();
+    expect(c.verdict.subnational.map((x) => [x.scope, x.area])).toEqual([
+      ['regional', 'Almaty Oblast'],
+      ['asn', 'AS9198'],
+    ]);
+    // the JSON keeps the scope of each outage used, normalized and as the list wrote it
+    expect(c.outages.map((o) => [o.scope, o.scopeRaw])).toEqual([
+      ['regional', 'region'],
+      ['asn', 'asn'],
+    ]);
+    // a national row in the same list makes it a connectivity outage, with its onset at day precision
+    upsertReferenceOutages(store.db, 'ioda-inv', 'ioda-investigated', null, [row('n', t(EV) + 5 * H, 'country', null)], { rejected: 0 });
+    const d = correlateEvent(store, 'kz-ref', { outages: { type: 'reference', list: 'ioda-inv' } });
+    expect(d.verdict.label).toBe('connectivity-outage');
+    expect(d.verdict.onset).toMatchObject({ seconds: 5 * H, precision: 'day', entity: 'country:KZ' });
+    expect(d.verdict.subnational).toHaveLength(2);
+  });
+
   it('throws NOT_FOUND for an unknown event', () => {
     expect(() => correlateEvent(env.store, 'nope')).toThrow(/not found/);
   });

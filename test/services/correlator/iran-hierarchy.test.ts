@@ -12,6 +12,8 @@ import { correlateEvent, correlateRange } from '../../../services/correlator/ass
 import { MONASH_IRAN_OPTIONS } from '../../../services/demo/iran.js';
 import { detectAndStore } from '../../../services/detector/run.js';
 import { ingestCsv } from '../../../services/ingest/csv.js';
+import { gatherReport } from '../../../services/report/gather.js';
+import { reportCharts } from '../../../services/report/write.js';
 import { tempStore } from '../../helpers.js';
 
 const FILE = join(import.meta.dirname, '..', '..', 'fixtures', 'monash', 'monash-ipobs-iran-2019-11-counties.csv');
@@ -48,8 +50,9 @@ describe('Iran, November 2019 (REAL Monash series): national onset from country-
     expect(c.outages.filter((x) => x.entity.startsWith('county:')).every((x) => x.parent === 'country:IR')).toBe(true);
     // the verdict rests on the Monash series: coverage credits it by its name, with its hours
     const monash = c.coverage.find((x) => x.name === 'Monash IP Observatory');
-    expect(monash).toMatchObject({ hadData: true, axes: ['connectivity'] });
+    // (the series ends on 20 Nov, before the 13-day window closes: under half of its hours, said as such)
     expect(monash!.hours).toBeGreaterThan(100);
+    expect(monash!.signals).toEqual(['custom.connectivity']);
   });
 
   it('a country range: the onset is the 16 Nov blackout, not a county blip of 11 or 13 Nov', () => {
@@ -57,6 +60,24 @@ describe('Iran, November 2019 (REAL Monash series): national onset from country-
     expect(r.verdict.onset).not.toBeNull();
     expect(r.verdict.onset!.time.slice(0, 10)).toBe('2019-11-16');
     expect(r.verdict.onset!.seconds).toBeNull();
+  });
+
+  it('report --country IR: begins on 16 Nov (not 11 Nov), credits the Monash IP Observatory, groups the counties', () => {
+    const r = gatherReport(env.store, { country: 'IR', from: t('2019-11-11T00:00:00Z'), until: t('2019-11-21T00:00:00Z'), B: 99 }, { version: 'test', now: 0 });
+    const began = r.summary.find((p) => p.startsWith('It began'))!;
+    expect(began).toMatch(/^It began at 1[6-8]:30 UTC on 16 Nov 2019 \(hourly data\)/);
+    expect(r.summary.join(' ')).not.toMatch(/11 Nov 2019|2019-11-11T16:30/);
+    expect(r.citation).toContain('data: Monash IP Observatory');
+    expect(r.licences).toEqual([expect.objectContaining({ source: 'Monash IP Observatory', licence: 'GPL-3.0' })]);
+    expect(r.coverage.find((c) => c.name === 'Monash IP Observatory')).toMatchObject({ hasData: true });
+    // no raw scores in the text: depth in words
+    expect(r.summary.join(' ')).toMatch(/lost \d+ % of normal for \d+ h/);
+    expect(r.summary.join(' ')).not.toMatch(/e\+\d/);
+    // one chart for the national series, titled by label, unit and source with a REAL badge
+    const charts = reportCharts(r);
+    expect(Object.keys(charts)).toEqual(['custom.connectivity']);
+    expect(charts['custom.connectivity']).toContain('<title>Connectivity index (index 0–100) — Monash IP Observatory</title>');
+    expect(charts['custom.connectivity']).toContain('>REAL<');
   });
 
   it('the days before the blackout, county blips only: a regional outage, no national onset', () => {
