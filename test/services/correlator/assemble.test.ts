@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { upsertEvent } from '../../../db/calendar.js';
 import { replaceOutages } from '../../../db/outages.js';
-import { upsertReferenceOutages } from '../../../db/reference.js';
+import { upsertReferenceOutages, type Scope } from '../../../db/reference.js';
 import type { SqliteStore } from '../../../db/store.js';
 import type { ProtestEvent } from '../../../services/calendar/model.js';
 import type { Outage } from '../../../services/detector/model.js';
@@ -116,8 +116,15 @@ describe('correlateEvent', () => {
     // stands for IODA's investigated list, whose one-province and one-AS outages used to count as national shutdowns
     const { store } = env;
     upsertEvent(store.db, event('kz-ref', EV), 0);
-    const row = (key: string, start: number, scope: string | null, area: string | null) => ({ list: 'ioda-inv', naturalKey: key, country: 'KZ', start, end: start + 6 * H, kind: 'connectivity', scope, scopeDetail: area, cause: null, services: [], source: null, originFile: null, originLine: null, raw: {} });
-    upsertReferenceOutages(store.db, 'ioda-inv', 'ioda-investigated', null, [row('old', t(EV) - 100 * D, 'country', null), row('r', t(EV) + 2 * H, 'region', 'Almaty Oblast'), row('a', t(EV) + 4 * H, 'asn', 'AS9198'), row('new', t(EV) + 100 * D, 'country', null)], { rejected: 0 });
+    const row = (key: string, start: number, scope: Scope, scopeRaw: string, area: string | null) => ({ list: 'ioda-inv', naturalKey: key, country: 'KZ', start, end: start + 6 * H, kind: 'connectivity', scope, scopeRaw, scopeDetail: area, area, cause: null, services: [], source: null, originFile: null, originLine: null, raw: {} });
+    upsertReferenceOutages(
+      store.db,
+      'ioda-inv',
+      'ioda-investigated',
+      null,
+      [row('old', t(EV) - 100 * D, 'national', 'country', null), row('r', t(EV) + 2 * H, 'regional', 'Region (Almaty Oblast)', 'Almaty Oblast'), row('a', t(EV) + 4 * H, 'asn', 'AS (9198)', 'AS9198'), row('new', t(EV) + 100 * D, 'national', 'country', null)],
+      { rejected: 0 },
+    );
     const c = correlateEvent(store, 'kz-ref', { outages: { type: 'reference', list: 'ioda-inv' } });
     expect(c.verdict.connectivity).toBe('normal');
     expect(c.verdict.label).toBe('regional-outage');
@@ -128,11 +135,11 @@ describe('correlateEvent', () => {
     ]);
     // the JSON keeps the scope of each outage used, normalized and as the list wrote it
     expect(c.outages.map((o) => [o.scope, o.scopeRaw])).toEqual([
-      ['regional', 'region'],
-      ['asn', 'asn'],
+      ['regional', 'Region (Almaty Oblast)'],
+      ['asn', 'AS (9198)'],
     ]);
     // a national row in the same list makes it a connectivity outage, with its onset at day precision
-    upsertReferenceOutages(store.db, 'ioda-inv', 'ioda-investigated', null, [row('n', t(EV) + 5 * H, 'country', null)], { rejected: 0 });
+    upsertReferenceOutages(store.db, 'ioda-inv', 'ioda-investigated', null, [row('n', t(EV) + 5 * H, 'national', 'country', null)], { rejected: 0 });
     const d = correlateEvent(store, 'kz-ref', { outages: { type: 'reference', list: 'ioda-inv' } });
     expect(d.verdict.label).toBe('connectivity-outage');
     expect(d.verdict.onset).toMatchObject({ seconds: 5 * H, precision: 'day', entity: 'country:KZ' });
