@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseEntity } from '../../db/entities.js';
+import { SYNTHETIC_PROVENANCE } from '../../db/provenance.js';
 import type { PointTuple, SignalSpec } from '../../db/store.js';
 import { parseSection } from '../../core/errors.js';
 import type { Config } from '../../services/config.js';
@@ -18,6 +19,13 @@ export const ATLAS_SETTLE_SECONDS = DAY;
 export const ATLAS_EARLIEST = Date.UTC(2014, 0, 1) / 1000;
 /** Probe statuses stored as signals: `atlas.probes_connected` carries the outage signal. */
 export const ATLAS_STATUSES = ['connected', 'disconnected'] as const;
+
+/** How Atlas signals are credited (stored with every signal, shown on pages and in reports). */
+export const ATLAS_PROVENANCE = {
+  sourceName: 'RIPE Atlas',
+  licence: 'RIPE NCC RIPE Atlas and RIPEstat terms and conditions (attribution)',
+  citation: 'RIPE Atlas probe archive, via RIPEstat atlas-probe-deployment — https://atlas.ripe.net',
+};
 
 /** `collection.atlas` in the configuration. */
 export const atlasConfigSchema = z
@@ -51,7 +59,13 @@ export function deploymentToSeries(data: ProbeDeploymentData, resource: string, 
       if (t >= opts.from && t < opts.until) byDay.set(t, r.statuses[status]);
     }
     return {
-      signal: { name: `atlas.probes_${status}`, step: DAY, unit: 'probes', meta: { dataCall: 'atlas-probe-deployment', resource } },
+      signal: {
+        name: `atlas.probes_${status}`,
+        step: DAY,
+        unit: 'probes',
+        meta: { dataCall: 'atlas-probe-deployment', resource },
+        provenance: { ...ATLAS_PROVENANCE, label: `RIPE Atlas probes ${status}`, axis: 'connectivity' as const },
+      },
       points: [...byDay.entries()].sort((a, b) => a[0] - b[0]),
     };
   });
@@ -143,7 +157,7 @@ export class AtlasCollector implements Collector {
         if (days.length === 0) return [];
         const from = Math.min(...days);
         const until = Math.max(...days) + DAY;
-        const series = deploymentToSeries(data, block.resource, { from, until }).map((s) => ({ ...s, signal: { ...s.signal, synthetic: args.synthetic ?? false } }));
+        const series = deploymentToSeries(data, block.resource, { from, until }).map((s) => ({ ...s, signal: { ...s.signal, synthetic: args.synthetic ?? false, ...(args.synthetic ? { provenance: { ...s.signal.provenance, ...SYNTHETIC_PROVENANCE('RIPE Atlas') } } : {}) } }));
         return [{ entity, from, until, series }];
       });
       let points = 0;

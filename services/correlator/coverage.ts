@@ -4,14 +4,18 @@
  */
 import type { Axis } from './episodes.js';
 import { isoUtc } from '../util/time.js';
-import { axisOfSignal, collectorNames, eraNote, sourceOfName } from '../sources.js';
+import { COLLECTOR_MODULES, axisOfSignal, collectorNames, eraNote, sourceOfName } from '../sources.js';
 
 /** Every registered source, in the registry's order (collectors/registry.ts). */
 export const SOURCES: readonly string[] = collectorNames();
 export type CoverageSource = string;
+/** The names the sources are credited by (as in their signals' provenance), from their collector modules. */
+export const SOURCE_NAMES: Record<CoverageSource, string> = Object.fromEntries(COLLECTOR_MODULES.map((m) => [m.name, m.title]));
 
 export interface SignalHours {
   signal: string;
+  /** the verdict axis from the signal's provenance (default: by its name) */
+  axis?: Axis;
   /** start of each UTC hour inside the window with at least one non-null point */
   hours: readonly number[];
 }
@@ -24,7 +28,10 @@ export interface CheckpointSpan {
 }
 
 export interface SourceInput {
+  /** a built-in source (`ioda`, `ooni`, `ripestat`, `radar`) or, for any other, its provenance source name */
   source: string;
+  /** the name to credit: "IODA", "Monash IP Observatory", an `ingest csv --source-name` (default: `source`) */
+  name?: string;
   signals: SignalHours[];
   checkpoints: CheckpointSpan[];
   /** source events (IODA events, Radar annotations, OONI confirmed) overlapping the window */
@@ -33,7 +40,11 @@ export interface SourceInput {
 
 export interface SourceCoverage {
   source: string;
+  /** the source's name from the provenance of its signals ("IODA", "Monash IP Observatory") */
+  name: string;
   hadData: boolean;
+  /** hours of the window with data on at least one of its signals */
+  hours: number;
   /** fraction of the window's hours with data on at least one signal of the source */
   fraction: number;
   axes: Axis[];
@@ -86,7 +97,7 @@ export function sourceCoverage(input: SourceInput, entity: string, from: number,
     for (const h of s.hours) {
       if (h < first || h >= until) continue;
       hourSet.add(h);
-      axisHours[signalAxis(s.signal)].add(h);
+      axisHours[s.axis ?? signalAxis(s.signal)].add(h);
     }
   }
   const windowHours = Math.max(1, Math.ceil((until - first) / 3600));
@@ -113,7 +124,7 @@ export function sourceCoverage(input: SourceInput, entity: string, from: number,
     else why = `only ${pct(fraction)} of the window's hours have data`;
     reason = era ? `${era}; ${why}` : why;
   }
-  return { source: input.source, hadData, fraction: Math.round(fraction * 1000) / 1000, axes: [...axes].sort(), signals: withData.sort(), events: input.events, reason };
+  return { source: input.source, name: input.name ?? input.source, hadData, hours: hourSet.size, fraction: Math.round(fraction * 1000) / 1000, axes: [...axes].sort(), signals: withData.sort(), events: input.events, reason };
 }
 
 /** Whether each verdict axis had data from some source. */

@@ -55,6 +55,7 @@ describe('RIPE Atlas probe connectivity', () => {
     expect(points(t.store, 'country:KZ', 'atlas.probes_connected').map((p) => p.value)).toEqual([6, 6, 2, 6]);
     expect(points(t.store, 'country:KZ', 'atlas.probes_disconnected').map((p) => p.value)).toEqual([1, 1, 5, 1]);
     expect(t.store.listSignals('country:KZ').find((s) => s.name === 'atlas.probes_connected')).toMatchObject({ step: 86400, unit: 'probes' });
+    expect(t.store.listSignals('country:KZ').find((s) => s.name === 'atlas.probes_connected')!.provenance).toMatchObject({ sourceName: 'RIPE Atlas', axis: 'connectivity' });
     expect(t.store.uncovered('atlas', 'country:KZ', 'atlas.probes_connected', D('2016-05-19'), D('2016-05-23'))).toEqual([]);
   });
 
