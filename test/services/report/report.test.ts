@@ -17,7 +17,9 @@ const golden = (name: string) => join(import.meta.dirname, '..', '..', 'fixtures
 
 function checkGolden(name: string, actual: string) {
   const path = golden(name);
-  if (process.env.UPDATE_GOLDEN || !existsSync(path)) writeFileSync(path, actual);
+  // UPDATE_GOLDEN=1 rewrites the file on purpose; a missing golden file is a failure, never written silently
+  if (process.env.UPDATE_GOLDEN) writeFileSync(path, actual);
+  if (!existsSync(path)) throw new Error(`golden file ${path} is missing: run with UPDATE_GOLDEN=1 once and review it`);
   expect(actual).toBe(readFileSync(path, 'utf8'));
 }
 
