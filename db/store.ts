@@ -265,6 +265,7 @@ export class SqliteStore implements SignalStore {
       readPoints: db.prepare<[number, number, number], { ts: number; value: number | null }>('SELECT ts, value FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts'),
       readHourly: db.prepare<[number, number, number], RollupRow>('SELECT ts, min, mean, max, n FROM points_hourly WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts'),
       readDaily: db.prepare<[number, number, number], RollupRow>('SELECT ts, min, mean, max, n FROM points_daily WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts'),
+      iterPoints: db.prepare<[number, number, number], [number, number | null]>('SELECT ts, value FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts').raw(true),
     };
   }
 
@@ -450,6 +451,14 @@ export class SqliteStore implements SignalStore {
 
   readPoints(signalId: number, from: number, until: number) {
     return this.stmts.readPoints.all(signalId, from, until);
+  }
+
+  /**
+   * The points of [from, until) in time order as `[ts, value]` rows, one at a time (nothing is gathered in
+   * memory). The connection is busy until the iteration ends: finish it (or `return()`) before other queries.
+   */
+  iteratePoints(signalId: number, from: number, until: number): IterableIterator<[number, number | null]> {
+    return this.stmts.iterPoints.iterate(signalId, from, until);
   }
 
   readRollup(signalId: number, resolution: 'hourly' | 'daily', from: number, until: number): RollupRow[] {

@@ -35,7 +35,7 @@ export function outagesRouter(deps: AppDeps): Router {
       const cc = countryOf(o.entity, deps.store);
       return cc ? primaryZone(cc) : null;
     };
-    const depth = (o: Outage) => (o.signals.length ? Math.max(...o.signals.map((s) => s.depth)) : null);
+    const depth = (o: Outage) => (o.signals.length ? o.signals.reduce((m, s) => Math.max(m, s.depth), -Infinity) : null);
     const cols: Array<Column<Outage>> = [
       { key: 'id', label: 'ID', sort: (o) => o.id ?? null, cell: (o) => html`<a href="/api/outages/${o.id ?? ''}">${o.id ?? '—'}</a>` },
       {

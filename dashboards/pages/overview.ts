@@ -90,7 +90,7 @@ ${
     ? html`<p class="muted">No outages detected yet.</p>`
     : html`<div class="table-wrap"><table id="recent-outages"><thead><tr><th scope="col">Entity</th><th scope="col">Kind</th><th scope="col">Start</th><th scope="col">Duration</th><th scope="col">Deepest drop</th><th scope="col">Targets</th></tr></thead><tbody>${recent.map((o) => {
         const cc = o.entity.startsWith('country:') ? o.entity.slice(8) : (entityCountry.get(o.entity) ?? null);
-        const depth = o.signals.length ? Math.max(...o.signals.map((s) => s.depth)) : null;
+        const depth = o.signals.length ? o.signals.reduce((m, s) => Math.max(m, s.depth), -Infinity) : null;
         const sub = o.entity.startsWith('country:') ? '' : `entity=${encodeURIComponent(o.entity)}&`;
         return html`<tr><td>${cc ? html`<a href="/countries/${cc}?${sub}from=${o.start - 7 * DAY}&amp;until=${o.end + 7 * DAY}">${o.entity}</a>` : o.entity}</td><td><span class="kind kind-${o.kind}">${o.kind}</span></td><td>${time(o.start, mode, cc ? primaryZone(cc) : null)}</td><td>${duration(o.end - o.start)}${o.open ? ' (ongoing)' : ''}</td><td>${pct(depth)}</td><td>${o.targets.join(', ') || '—'}</td></tr>`;
       })}</tbody></table></div>`

@@ -429,7 +429,7 @@ export function correlateCountry(store: SqliteStore, country: string, opts: Corr
   const history = { span: { from, until }, episodes };
   const events = calendar.map((ev) => {
     const c = correlateOne(r, o, ev, calendarAll, history);
-    const firstOnset = c.outages.length ? Math.min(...c.outages.map((x) => x.onsetSeconds)) : null;
+    const firstOnset = c.outages.length ? c.outages.reduce((m, x) => Math.min(m, x.onsetSeconds), Infinity) : null;
     return { id: ev.id, title: ev.title, start: isoUtc(ev.start), end: isoUtc(ev.end), tz: ev.tz, verdict: c.verdict, outages: c.outages.length, firstOnsetSeconds: firstOnset, p: c.p };
   });
   const windows = calendar.map((ev) => eventDays(range, ev, o.lead, o.lag));

@@ -64,10 +64,10 @@ export function detectEntity(entity: string, signals: readonly NamedSeries[], cf
   for (const s of signals) {
     const rule = ruleFor(s.name, cfg);
     if (!rule) continue;
-    episodes.push(...detectDrops(s.series, rule, s.name, rule.class === 'service' ? targetOf(s.name) : null).episodes);
+    for (const item of detectDrops(s.series, rule, s.name, rule.class === 'service' ? targetOf(s.name) : null).episodes) episodes.push(item);
   }
   if (cfg.ooni.enabled) {
-    for (const input of ooniInputs(signals)) episodes.push(...detectBlocking(input, cfg.ooni).episodes);
+    for (const input of ooniInputs(signals)) for (const item of detectBlocking(input, cfg.ooni).episodes) episodes.push(item);
   }
   return { episodes, outages: mergeEpisodes(entity, episodes) };
 }

@@ -58,8 +58,8 @@ export function mergeEpisodes(entity: string, episodes: readonly Episode[]): Out
     }
   }
   return groups.map((g) => {
-    const start = Math.min(...g.map((e) => e.start));
-    const end = Math.max(...g.map((e) => e.end));
+    const start = g.reduce((m, e) => Math.min(m, e.start), Infinity);
+    const end = g.reduce((m, e) => Math.max(m, e.end), -Infinity);
     const severity: Severity = g.some((e) => e.severity === 'critical') ? 'critical' : 'warning';
     const best = new Map<string, number>();
     for (const e of g) best.set(datasourceOf(e.signal), Math.max(best.get(datasourceOf(e.signal)) ?? 0, e.score));

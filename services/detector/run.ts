@@ -121,11 +121,11 @@ export function detectAndStore(store: SqliteStore, opts: DetectOptions = {}): De
     const { outages: detected } = detectEntity(entity, named, cfg);
     const inRange = detected.filter((o) => o.end > rangeFrom && o.start < rangeUntil);
     const events = store.listSourceEvents({ entity, from: rangeFrom, until: rangeUntil });
-    result.comparison.push(...compare(entity, inRange, events));
+    for (const item of compare(entity, inRange, events)) result.comparison.push(item);
     const stored = replaceOutages(store.db, entity, rangeFrom, rangeUntil, inRange, now);
     log?.debug({ entity, signals: named.length, outages: stored.length }, 'detection done');
-    result.outages.push(...stored);
-    result.changes.push(...recordOutageChanges(store.db, stored, { now, maxAge: cfg.alerts.maxAge, webhooks, watched, findEvent, log }));
+    for (const item of stored) result.outages.push(item);
+    for (const item of recordOutageChanges(store.db, stored, { now, maxAge: cfg.alerts.maxAge, webhooks, watched, findEvent, log })) result.changes.push(item);
   }
   return result;
 }

@@ -88,7 +88,7 @@ describe('reports', () => {
     }
     const outagesCsv = renderOutagesCsv(r);
     expect(outagesCsv.split('\r\n')[0]).toBe('entity,kind,severity,start_utc,end_utc,start_local,end_local,duration_seconds,onset_seconds,signals,targets,depth,score,synthetic_data');
-    const series = renderSeriesCsv({ ...r, series: [{ signal: '=cmd|calc', synthetic: false, points: [['2016-05-20T00:00:00Z', -1]] }] });
+    const series = renderSeriesCsv({ ...r, series: [{ signal: '=cmd|calc', synthetic: false, resolution: 'raw', bucketSeconds: 3600, points: [['2016-05-20T00:00:00Z', -1]] }] });
     expect(series).toContain("'=cmd|calc,2016-05-20T00:00:00Z,-1,false");
   });
 
