@@ -136,7 +136,7 @@ const schemas: Record<string, Schema> = {
     unit: nullable('string'),
     step: nullable('integer', { description: 'The signal\'s native step in seconds (stored, or inferred from its points).' }),
     synthetic: { type: 'boolean' },
-    resolution: { type: 'string', enum: ['raw', 'hourly', 'daily'], description: 'Which table the points were read from.' },
+    resolution: { type: 'string', enum: ['raw', 'hourly', '6h', 'daily'], description: 'Which table the points were read from (`6h`: the 6-hour rollup).' },
     bucketSeconds: { type: 'integer', description: 'Width of one downsampling bucket.' },
     downsampled: { type: 'boolean' },
     points: {
@@ -150,7 +150,7 @@ const schemas: Record<string, Schema> = {
     from: isoTime,
     until: isoTime,
     maxPoints: { type: 'integer' },
-    resolution: { type: 'string', enum: ['raw', 'hourly', 'daily', 'mixed', 'none'] },
+    resolution: { type: 'string', enum: ['raw', 'hourly', '6h', 'daily', 'mixed', 'none'] },
     series: { type: 'array', items: ref('Series') },
   }),
   Run: obj({
@@ -380,7 +380,7 @@ const paths: Record<string, Schema> = {
     get: {
       summary: 'Time series of one entity, downsampled for charts.',
       description:
-        'Reads raw points for short ranges and the hourly or daily rollups for long ones (the coarsest whose step count over the range is at least `maxPoints`; `resolution` overrides), then keeps the minimum and maximum of each bucket so that dips stay visible, with at most `maxPoints` points per series. Gaps are `null` values. Defaults: `until` = now, `from` = `until` − 7 days. CSV is long format: signal,time,value,resolution,synthetic.',
+        'Reads raw points for short ranges and the hourly, 6-hour or daily rollups for long ones (the coarsest whose step count over the range is at least `maxPoints`; `resolution` overrides), then keeps the minimum and maximum of each bucket so that dips stay visible, with at most `maxPoints` points per series. Gaps are `null` values. Defaults: `until` = now, `from` = `until` − 7 days. CSV is long format: signal,time,value,resolution,synthetic.',
       operationId: 'signals',
       parameters: [
         { ...PARAMS.entity, required: true },
@@ -388,7 +388,7 @@ const paths: Record<string, Schema> = {
         PARAMS.until,
         param('signals', 'Comma-separated signal names (default: all of the entity).', { type: 'string', example: 'ioda.bgp,ioda.ping-slash24' }),
         param('maxPoints', 'Largest number of points per series (10–20000, default 1000).', { type: 'integer', minimum: 10, maximum: 20000, default: 1000 }),
-        param('resolution', 'Force a resolution.', { type: 'string', enum: ['auto', 'raw', 'hourly', 'daily'], default: 'auto' }),
+        param('resolution', 'Force a resolution.', { type: 'string', enum: ['auto', 'raw', 'hourly', '6h', 'daily'], default: 'auto' }),
         param('times', 'Point times as Unix seconds (default) or ISO 8601 strings.', { type: 'string', enum: ['unix', 'iso'], default: 'unix' }),
         PARAMS.format,
       ],

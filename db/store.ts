@@ -241,6 +241,11 @@ export class SqliteStore implements SignalStore {
           'SELECT signal_id, (ts / 86400) * 86400 AS d, min(min), sum(sum) / sum(n), max(max), sum(n), sum(sum) ' +
           'FROM points_hourly WHERE signal_id = ? AND ts >= ? AND ts < ? GROUP BY d',
       ),
+      sixHourly: db.prepare(
+        'INSERT OR REPLACE INTO points_6h (signal_id, ts, min, mean, max, n, sum) ' +
+          'SELECT signal_id, (ts / 21600) * 21600 AS q, min(min), sum(sum) / sum(n), max(max), sum(n), sum(sum) ' +
+          'FROM points_hourly WHERE signal_id = ? AND ts >= ? AND ts < ? GROUP BY q',
+      ),
       eventUpsert: db.prepare(
         'INSERT INTO source_events (source, external_id, entity_id, start, end, kind, title, description, score, url, raw, fetched_at) ' +
           'VALUES (@source, @externalId, @entityId, @start, @end, @kind, @title, @description, @score, @url, @raw, @fetchedAt) ' +
@@ -386,6 +391,8 @@ export class SqliteStore implements SignalStore {
       const dFrom = Math.floor(lo / DAY) * DAY;
       const dUntil = Math.floor(hi / DAY) * DAY + DAY;
       this.stmts.daily.run(id, dFrom, dUntil);
+      // 6-hour blocks lie inside UTC days: the same day range covers every block the window touched
+      this.stmts.sixHourly.run(id, dFrom, dUntil);
     }
     let events = 0;
     for (const e of w.sourceEvents ?? []) {
