@@ -29,10 +29,16 @@ const ERRORS: Record<string, Schema> = {
   '429': errorResponse('Rate limit exceeded (per client; see the RateLimit headers).'),
 };
 
-/** A listing: JSON array or CSV. */
+const PAGING_HEADERS: Schema = {
+  'X-Total-Count': { description: 'Rows the listing holds in all (every page).', schema: { type: 'integer', minimum: 0 } },
+  Link: { description: 'When more rows follow: `<URL of the next page>; rel="next"`.', schema: { type: 'string' } },
+};
+
+/** A listing: JSON array (one page: `limit`, `offset`) or CSV (every row unless `limit` is given). */
 const listing = (item: string, description: string): Schema => ({
   '200': {
     description,
+    headers: PAGING_HEADERS,
     content: {
       'application/json': { schema: { type: 'array', items: ref(item) } },
       'text/csv': { schema: { type: 'string' } },
@@ -573,6 +579,22 @@ const paths: Record<string, Schema> = {
   },
 };
 
+const PAGING_PARAMS: Schema[] = [
+  param('limit', 'Page size: rows per answer (1–10000; JSON default 1000; CSV default every row).', { type: 'integer', minimum: 1, maximum: 10000 }),
+  param('offset', 'Rows to skip (default 0); the order of a listing is stable, so offset pages do not overlap.', { type: 'integer', minimum: 0 }),
+];
+
+/** Every listing operation takes `limit` and `offset` (the runs listing already had its own `limit`). */
+function withPaging(all: Record<string, Schema>): Record<string, Schema> {
+  for (const ops of Object.values(all)) {
+    const get = (ops as Record<string, Schema>).get as { parameters?: Schema[]; responses: Record<string, Schema & { headers?: unknown }> } | undefined;
+    if (!get || get.responses['200']?.headers !== PAGING_HEADERS) continue;
+    const names = new Set((get.parameters ?? []).map((p) => (p as { name?: string }).name));
+    get.parameters = [...(get.parameters ?? []), ...PAGING_PARAMS.filter((p) => !names.has((p as { name?: string }).name))];
+  }
+  return all;
+}
+
 export function openApiDocument(version: string): Record<string, unknown> {
   return {
     openapi: '3.1.0',
@@ -584,7 +606,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       license: { name: 'MIT', identifier: 'MIT' },
     },
     servers: [{ url: '/api' }],
-    paths,
+    paths: withPaging(paths),
     components: {
       schemas,
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The admin token (`OUTAGEWATCH_ADMIN_TOKEN`).' } },

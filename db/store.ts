@@ -270,6 +270,7 @@ export class SqliteStore implements SignalStore {
       readPoints: db.prepare<[number, number, number], { ts: number; value: number | null }>('SELECT ts, value FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts'),
       readHourly: db.prepare<[number, number, number], RollupRow>('SELECT ts, min, mean, max, n FROM points_hourly WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts'),
       readDaily: db.prepare<[number, number, number], RollupRow>('SELECT ts, min, mean, max, n FROM points_daily WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts'),
+      chunkPoints: db.prepare<[number, number, number, number], [number, number | null]>('SELECT ts, value FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts LIMIT ?').raw(true),
       iterPoints: db.prepare<[number, number, number], [number, number | null]>('SELECT ts, value FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts').raw(true),
     };
   }
@@ -458,6 +459,39 @@ export class SqliteStore implements SignalStore {
 
   readPoints(signalId: number, from: number, until: number) {
     return this.stmts.readPoints.all(signalId, from, until);
+  }
+
+  /**
+   * The points of [from, until) as two columns (time, value; NaN = no data), read in chunks of `chunk` rows
+   * (keyset: each chunk starts after the last time read) straight into typed arrays: no object per point, and
+   * never more than one chunk of row arrays alive. What the detector reads.
+   */
+  readColumns(signalId: number, from: number, until: number, chunk = 65536): { ts: Float64Array; values: Float64Array; length: number } {
+    let ts = new Float64Array(chunk);
+    let values = new Float64Array(chunk);
+    let n = 0;
+    let cur = from;
+    for (;;) {
+      const rows = this.stmts.chunkPoints.all(signalId, cur, until, chunk);
+      if (n + rows.length > ts.length) {
+        const size = Math.max(ts.length * 2, n + rows.length);
+        const t2 = new Float64Array(size);
+        const v2 = new Float64Array(size);
+        t2.set(ts.subarray(0, n));
+        v2.set(values.subarray(0, n));
+        ts = t2;
+        values = v2;
+      }
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]!;
+        ts[n] = r[0];
+        values[n] = r[1] === null ? Number.NaN : r[1];
+        n++;
+      }
+      if (rows.length < chunk) break;
+      cur = rows[rows.length - 1]![0] + 1;
+    }
+    return { ts: ts.subarray(0, n), values: values.subarray(0, n), length: n };
   }
 
   /**

@@ -10,6 +10,8 @@ import { dataLinks, duration, field, keep, num, pct, q, select, table, time, tim
 
 const KINDS = ['connectivity', 'service-blocking', 'both'] as const;
 const DAY = 86400;
+/** rows per page of the table */
+export const PAGE_SIZE = 100;
 
 const countryOf = (entity: string, store: AppDeps['store']): string | null => {
   if (entity.startsWith('country:')) return entity.slice(8);
@@ -72,7 +74,7 @@ ${keep(req, ['tz', 'sort', 'dir'])}
 <button type="submit">Filter</button> <a href="/outages">Clear</a>
 </form>
 <p class="count">${rows.length} outage(s)</p>
-${table(req, rows, cols, { key: 'start', dir: 'desc' }, { id: 'outages', empty: 'No outages match.' })}
+${table(req, rows, cols, { key: 'start', dir: 'desc' }, { id: 'outages', empty: 'No outages match.', page: { size: PAGE_SIZE } })}
 ${dataLinks('/api/outages', api, 'This table')}`;
     res.type('html').send(layout('Outages', body, { scripts: ['/static/page.js'] }));
   });
