@@ -53,7 +53,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     scheduler.add(autoReportJob(store, config, log));
     if (opts.dashboard !== false) {
       reader = dbPath === ':memory:' ? store : SqliteStore.open(dbPath, { readonly: true });
-      const app = createApp({ config, store: reader, writer: store, collectors, log, version: packageVersion() });
+      // API-started collections run under the scheduler's stop signal, so stopping aborts and awaits them too
+      const app = createApp({ config, store: reader, writer: store, collectors, log, version: packageVersion(), jobs: scheduler });
       server = await startServer(app, config.host, config.port);
       log.info({ url: server.url }, 'dashboard listening');
     }
