@@ -102,7 +102,7 @@ export function tenYearDb(path = TEN_DB_PATH): { path: string; buildSeconds: num
     events.push({ id: `kz-bench-${i}`, title: `Benchmark event ${i} (synthetic)`, country: 'KZ', places: [{ name: 'Almaty' }], start, end: start + DAY, tz: 'Asia/Almaty', allDay: true, kind: 'protest', sources: ['https://example.org/synthetic'], notes: 'synthetic benchmark event', tags: [], origin: 'manual', originFile: null, originLine: null });
   }
   upsertEvents(store.db, events, TEN_UNTIL);
-  const refs: ReferenceOutage[] = outs.filter((_, i) => i % 4 === 0).map(([start, end], i) => ({ list: 'bench', naturalKey: `bench-${i}`, country: 'KZ', start, end, kind: 'connectivity', scope: 'country', scopeDetail: null, cause: 'synthetic', services: [], source: 'https://example.org/synthetic', originFile: null, originLine: null, raw: { i } }));
+  const refs: ReferenceOutage[] = outs.filter((_, i) => i % 4 === 0).map(([start, end], i) => ({ list: 'bench', naturalKey: `bench-${i}`, country: 'KZ', start, end, kind: 'connectivity', scope: 'national', scopeRaw: 'country', scopeDetail: null, area: null, cause: 'synthetic', services: [], source: 'https://example.org/synthetic', originFile: null, originLine: null, raw: { i } }));
   upsertReferenceOutages(store.db, 'bench', 'csv', null, refs, { rejected: 0 }, TEN_UNTIL);
   store.db.pragma('wal_checkpoint(TRUNCATE)');
   store.close();
