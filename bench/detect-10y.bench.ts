@@ -35,6 +35,22 @@ async function main(): Promise<void> {
       for (const s of sigs) scan.get(s.id);
     });
     log(`floor: SQLite scan of ${db.points} points in ${floorMs} ms`);
+    // reading alone: the way detection read before (an object per point, then copied into typed arrays) and now
+    const objectsMs = medianMs(() => {
+      for (const s of sigs) {
+        const pts = store.readPoints(s.id, -1e12, 1e12);
+        const ts = new Float64Array(pts.length);
+        const vs = new Float64Array(pts.length);
+        for (let i = 0; i < pts.length; i++) {
+          ts[i] = pts[i]!.ts;
+          vs[i] = pts[i]!.value ?? NaN;
+        }
+      }
+    });
+    const columnsMs = medianMs(() => {
+      for (const s of sigs) store.readColumns(s.id, -1e12, 1e12);
+    });
+    log(`reading: objects ${objectsMs} ms (before), columns ${columnsMs} ms (now)`);
     // the pure detector on the same series, already in memory
     const cfg = detectorConfigFrom(undefined);
     const named: NamedSeries[] = sigs.map((s) => {
@@ -74,6 +90,8 @@ async function main(): Promise<void> {
       { name: 'detect.10y.full', figure: fullMs, unit: 'ms', reference: floorMs, ratio: r3(fullMs / floorMs), target: 'ratio <= 3' },
       { name: 'detect.10y.floor.sqlite-scan', figure: floorMs, unit: 'ms' },
       { name: 'detect.10y.pure-detector', figure: pureMs, unit: 'ms' },
+      { name: 'detect.10y.read.objects-before', figure: objectsMs, unit: 'ms', reference: floorMs, ratio: r3(objectsMs / floorMs) },
+      { name: 'detect.10y.read.columns', figure: columnsMs, unit: 'ms', reference: floorMs, ratio: r3(columnsMs / floorMs) },
       { name: 'detect.10y.outages', figure: outages, unit: 'outages' },
       { name: 'detect.incremental.1h', figure: incMs, unit: 'ms', target: '< 100 ms' },
     ];
