@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { reportJsonSchema } from '../report/model.js';
 import { gatherReport } from '../report/gather.js';
+import { correlateOptions } from '../correlator/options.js';
 import { exportPointsCsv } from '../report/export-csv.js';
 import { REPORT_FORMATS, reportBaseName, writeReport, type ReportFormat } from '../report/write.js';
 import { join, resolve } from 'node:path';
@@ -17,13 +18,13 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--country <cc>', 'country (ISO 3166-1 alpha-2), with --from and --until')
     .option('--from <time>', 'start of the range (a date alone = 00:00 UTC)')
     .option('--until <time>', 'end of the range (a date alone = the end of that UTC day)')
-    .option('--lead <duration>', 'window opens this long before the event start', '1d')
-    .option('--lag <duration>', 'window closes this long after the event end', '2d')
+    .option('--lead <duration>', 'window opens this long before the event start (default: correlator.lead, 1d)')
+    .option('--lag <duration>', 'window closes this long after the event end (default: correlator.lag, 2d)')
     .option('--format <list>', `comma list of ${REPORT_FORMATS.join(',')}`, 'md,html,csv,json')
     .option('--out <dir>', 'output folder', './reports')
     .option('--full-csv', 'also write every stored point of the range at full resolution (BASE.points.csv, streamed)')
     .option('--json-schema', 'print the JSON Schema of the JSON report and exit')
-    .action((opts: { event?: string; country?: string; from?: string; until?: string; lead: string; lag: string; format: string; out: string; fullCsv?: boolean; jsonSchema?: boolean }) => {
+    .action((opts: { event?: string; country?: string; from?: string; until?: string; lead?: string; lag?: string; format: string; out: string; fullCsv?: boolean; jsonSchema?: boolean }) => {
       if (opts.jsonSchema) {
         ctx.json(reportJsonSchema());
         return;
@@ -35,11 +36,11 @@ export function register(program: Command, ctx: CliContext): void {
       if (opts.event && opts.country) throw new UsageError('give either --event or --country, not both');
       if (opts.country && (!opts.from || !opts.until)) throw new UsageError('--country needs --from and --until');
       if (opts.country && !/^[A-Za-z]{2}$/.test(opts.country)) throw new UsageError(`--country: "${opts.country}" is not a two-letter country code`);
-      let lead: number;
-      let lag: number;
+      let lead: number | undefined;
+      let lag: number | undefined;
       try {
-        lead = parseDuration(opts.lead);
-        lag = parseDuration(opts.lag);
+        lead = opts.lead === undefined ? undefined : parseDuration(opts.lead);
+        lag = opts.lag === undefined ? undefined : parseDuration(opts.lag);
       } catch (err) {
         throw new UsageError(`--lead/--lag: ${(err as Error).message}`);
       }
@@ -47,7 +48,7 @@ export function register(program: Command, ctx: CliContext): void {
       const until = ctx.time('--until', opts.until, 'end');
       if (from !== undefined && until !== undefined && until <= from) throw new UsageError('--until must be after --from');
       const store = ctx.store();
-      const data = gatherReport(store, { eventId: opts.event, country: opts.country, from, until, lead, lag }, { version: packageVersion(), now: nowSeconds() });
+      const data = gatherReport(store, { eventId: opts.event, country: opts.country, from, until, correlate: correlateOptions(ctx.config(), { lead, lag }) }, { version: packageVersion(), now: nowSeconds() });
       for (const path of writeReport(data, formats as ReportFormat[], opts.out)) ctx.out(path);
       if (opts.fullCsv) {
         const path = join(resolve(opts.out), `${reportBaseName(data)}.points.csv`);
