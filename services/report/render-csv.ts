@@ -10,6 +10,8 @@ export function renderSeriesCsv(r: ReportData): string {
   const rows = r.series.flatMap((s) => s.points.map((p) => ({ s, time: p[0], value: p[1], min: p.length === 4 ? p[2] : null, max: p.length === 4 ? p[3] : null })));
   return toCsv(rows, [
     { header: 'signal', value: (x) => x.s.signal },
+    { header: 'source', value: (x) => x.s.sourceName },
+    { header: 'unit', value: (x) => x.s.unit },
     { header: 'time_utc', value: (x) => x.time },
     { header: 'value', value: (x) => x.value },
     { header: 'synthetic', value: (x) => x.s.synthetic },
@@ -24,6 +26,9 @@ export function renderSeriesCsv(r: ReportData): string {
 export function renderOutagesCsv(r: ReportData): string {
   return toCsv(r.outages, [
     { header: 'entity', value: (o) => o.entity },
+    { header: 'parent', value: (o) => o.parent },
+    { header: 'scope', value: (o) => o.scope },
+    { header: 'name', value: (o) => o.name },
     { header: 'kind', value: (o) => o.kind },
     { header: 'severity', value: (o) => o.severity },
     { header: 'start_utc', value: (o) => o.start },
@@ -35,6 +40,8 @@ export function renderOutagesCsv(r: ReportData): string {
     { header: 'signals', value: (o) => o.signals.join(' ') },
     { header: 'targets', value: (o) => o.targets.join(' ') },
     { header: 'depth', value: (o) => o.depth },
+    { header: 'lost_percent', value: (o) => o.lostPercent },
+    { header: 'hours', value: (o) => o.hours },
     { header: 'score', value: (o) => o.score },
     { header: 'synthetic_data', value: () => r.synthetic.any },
   ]);
