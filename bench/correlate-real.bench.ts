@@ -5,7 +5,7 @@
  *
  * Database: the demo steps (`outagewatch demo`: seeded calendar, SYNTHETIC IODA/OONI for KZ, REAL Iran series,
  * detection) plus 1,000 random all-day KZ events (seeded) between the first and last day of KZ data, built
- * once in the temp folder (`outagewatch-correlate-bench-v1.db`).
+ * once in the temp folder (`outagewatch-correlate-bench-v2.db`).
  *
  * Pages: with OW_BENCH_PAGES=1 (or always when BENCH_SECONDS is set) the dashboard is started on that
  * database and autocannon drives warm `/countries/KZ` and `/events/ID` at 50 connections (p99 target < 200 ms).
@@ -29,7 +29,7 @@ import { silentLogger } from '../services/logger.js';
 import { seededRandom } from '../services/util/random.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-const DB_PATH = process.env.OW_CORR_BENCH_DB ?? join(tmpdir(), 'outagewatch-correlate-bench-v1.db');
+const DB_PATH = process.env.OW_CORR_BENCH_DB ?? join(tmpdir(), 'outagewatch-correlate-bench-v2.db');
 const N_EVENTS = 1000;
 const TARGET_S = 2;
 const PAGE_P99_MS = 200;
@@ -84,6 +84,8 @@ const autocannon = createRequire(import.meta.url)('autocannon') as (opts: { url:
 async function serve(): Promise<void> {
   const { createApp } = await import('../dashboards/app.js');
   const { startServer } = await import('../dashboards/server.js');
+  const { enableCorrelationWorker } = await import('../services/correlator/cache.js');
+  enableCorrelationWorker(); // as `outagewatch start` does
   const config = configSchema.parse({ db: DB_PATH, api: { rateLimit: { max: 0 } } });
   const store = SqliteStore.open(DB_PATH, { readonly: true });
   const app = createApp({ config, store, collectors: [], log: silentLogger, version: 'bench' });
