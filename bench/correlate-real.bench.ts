@@ -15,7 +15,7 @@
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { upsertEvents } from '../db/calendar.js';
@@ -131,7 +131,10 @@ async function main(): Promise<void> {
   const opts = correlateOptions(configSchema.parse({ db: DB_PATH }));
   let events = 0;
   correlateCountry(store, 'KZ', { ...opts, B: 99 }); // warm-up (statements, JIT)
+  const cpu0 = process.cpuUsage();
   const inProcess = seconds(() => (events = correlateCountry(store, 'KZ', opts).events.length));
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   store.close();
   log(`in process: ${events} events in ${inProcess.toFixed(3)} s`);
   const cli = join(ROOT, 'services', 'cli.ts');
@@ -141,6 +144,7 @@ async function main(): Promise<void> {
   const mark = (ok: boolean, t: string) => `${t} (${ok ? 'met' : 'MISSED'})`;
   const results: Array<Record<string, unknown>> = [
     { name: `correlate --country KZ, ${events} events, demo database, in process`, figure: r3(inProcess), unit: 's', reference: TARGET_S, ratio: r3(inProcess / TARGET_S), target: mark(inProcess < TARGET_S, `< ${TARGET_S} s`) },
+    { name: `correlate --country KZ, ${events} events, demo database, in process, CPU time`, figure: r3(cpuSeconds), unit: 's', reference: TARGET_S, ratio: r3(cpuSeconds / TARGET_S), target: mark(cpuSeconds < TARGET_S, `< ${TARGET_S} s`) },
     { name: `correlate --country KZ --json, ${events} events, demo database, CLI process end to end`, figure: r3(endToEnd), unit: 's', reference: TARGET_S, ratio: r3(endToEnd / TARGET_S), target: mark(endToEnd < TARGET_S, `< ${TARGET_S} s`) },
   ];
   if (process.env.OW_BENCH_PAGES === '1' || process.env.BENCH_SECONDS !== undefined) {
@@ -149,6 +153,8 @@ async function main(): Promise<void> {
       results.push({ name: `first (cold) ${p.path}`, figure: p.firstMs, unit: 'ms' });
     }
   }
+  // the machine's load while measuring: wall-clock figures on a shared machine are only as good as this
+  results.push({ name: 'machine load average (1 min) at the end', figure: r3(loadavg()[0]!), unit: 'runnable', reference: cpus().length, target: `cores: ${cpus().length}` });
   process.stdout.write(`${JSON.stringify({ results })}\n`);
 }
 

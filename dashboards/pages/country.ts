@@ -33,7 +33,7 @@ export function countryRouter(deps: AppDeps): Router {
     const pageKey = `country:${req.originalUrl}:${Math.floor(now / 3600)}`;
     const cached = cachedPage(deps.store, pageKey);
     if (cached.html !== undefined) {
-      res.type('html').send(cached.html);
+      res.type('html').set('ETag', cached.html.etag).send(cached.html.body);
       return;
     }
     const tz = primaryZone(cc) ?? 'UTC';
@@ -151,8 +151,8 @@ ${
 ${dataLinks('/api/outages', { entity, from, until }, 'Outages')}
 </section>`;
     const page = layout(`${countryName(cc)}`, body, { styles: ['/static/vendor/uplot/uPlot.min.css'], scripts: ['/static/vendor/uplot/uPlot.iife.min.js', '/static/page.js', '/static/charts.js'] });
-    keepPage(deps.store, pageKey, cached.version, page);
-    res.type('html').send(page);
+    const kept = keepPage(deps.store, pageKey, cached.version, page);
+    res.type('html').set('ETag', kept.etag).send(kept.body);
   });
   return router;
 }

@@ -103,7 +103,7 @@ export function eventRouter(deps: AppDeps): Router {
     const pageKey = `event:${req.originalUrl}`;
     const cached = cachedPage(deps.store, pageKey);
     if (cached.html !== undefined) {
-      res.type('html').send(cached.html);
+      res.type('html').set('ETag', cached.html.etag).send(cached.html.body);
       return;
     }
     const ev = getEvent(deps.store.db, id);
@@ -184,8 +184,8 @@ ${chartsMarkup({ ...common, panels: ooniP, id: 'ooni-charts', emptyText: 'No OON
 <ul class="evidence">${evidence.map((l) => html`<li><span class="src src-${l.source}">${l.source}</span> ${safeLink(l.url, l.label)}</li>`)}</ul>
 </section>`;
     const page = layout(ev.title, body, { styles: ['/static/vendor/uplot/uPlot.min.css'], scripts: ['/static/vendor/uplot/uPlot.iife.min.js', '/static/page.js', '/static/charts.js'] });
-    keepPage(deps.store, pageKey, cached.version, page);
-    res.type('html').send(page);
+    const kept = keepPage(deps.store, pageKey, cached.version, page);
+    res.type('html').set('ETag', kept.etag).send(kept.body);
   });
   return router;
 }

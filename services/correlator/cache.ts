@@ -4,6 +4,7 @@
  * valid while the store's data version (points, outages, calendar, reference lists, source events,
  * checkpoints — see migration 0060) is unchanged. Bounded (least recently used out).
  */
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -58,7 +59,12 @@ const MAX_PAGES = 50;
  * re-rendering a 1,000-event calendar). `version` is the data version read BEFORE rendering: a change during
  * the render leaves the entry stale, and the next request renders again.
  */
-export function cachedPage(store: SqliteStore, key: string): { version: number | null; html: string | undefined } {
+export interface CachedPage {
+  body: Buffer;
+  etag: string;
+}
+
+export function cachedPage(store: SqliteStore, key: string): { version: number | null; html: CachedPage | undefined } {
   const version = dataVersion(store);
   if (version === null) return { version, html: undefined };
   const m = pages.get(store);
@@ -66,19 +72,23 @@ export function cachedPage(store: SqliteStore, key: string): { version: number |
   if (!m || !hit || hit.version !== version) return { version, html: undefined };
   m.delete(key);
   m.set(key, hit);
-  return { version, html: hit.value as string };
+  return { version, html: hit.value as CachedPage };
 }
 
-export function keepPage(store: SqliteStore, key: string, version: number | null, html: string): void {
-  if (version === null) return;
+/** Keeps a rendered page (body and its ETag computed once, so a hit costs no hashing). */
+export function keepPage(store: SqliteStore, key: string, version: number | null, html: string): CachedPage {
+  const body = Buffer.from(html, 'utf8');
+  const page = { body, etag: `W/"${body.length.toString(16)}-${createHash('sha1').update(body).digest('base64').slice(0, 27)}"` };
+  if (version === null) return page;
   let m = pages.get(store);
   if (!m) {
     m = new Map();
     pages.set(store, m);
   }
   m.delete(key);
-  m.set(key, { version, value: html });
+  m.set(key, { version, value: page });
   while (m.size > MAX_PAGES) m.delete(m.keys().next().value!);
+  return page;
 }
 
 /** Drops every cached result of a store (tests, or after a bulk change outside the triggers). */
