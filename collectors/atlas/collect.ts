@@ -153,10 +153,14 @@ export class AtlasCollector implements Collector {
         const m = /^(cc|asn4)_(\w+)$/i.exec(block.resource);
         if (!m) throw new Error(`${file}: data.deployments resource "${block.resource}" is neither cc_<country> nor asn4_<AS>`);
         const entity = m[1]!.toLowerCase() === 'cc' ? `country:${m[2]!.toUpperCase()}` : `asn:${m[2]}`;
-        const days = block.deployment.map((r) => dayStart(r.date));
-        if (days.length === 0) return [];
-        const from = Math.min(...days);
-        const until = Math.max(...days) + DAY;
+        if (block.deployment.length === 0) return [];
+        let from = Infinity;
+        let until = -Infinity;
+        for (const r of block.deployment) {
+          const t = dayStart(r.date);
+          from = Math.min(from, t);
+          until = Math.max(until, t + DAY);
+        }
         const series = deploymentToSeries(data, block.resource, { from, until }).map((s) => ({ ...s, signal: { ...s.signal, synthetic: args.synthetic ?? false, ...(args.synthetic ? { provenance: { ...s.signal.provenance, ...SYNTHETIC_PROVENANCE('RIPE Atlas') } } : {}) } }));
         return [{ entity, from, until, series }];
       });
