@@ -118,8 +118,8 @@ const buildStage = stages.findIndex((s) => s.name === 'build');
 describe('Dockerfile (static checks)', () => {
   it('builds with the full toolchain and runs on the slim image', () => {
     expect(stages).toHaveLength(2);
-    expect(stages[buildStage]?.image).toBe('node:20-bookworm');
-    expect(stages[runtimeStage]?.image).toBe('node:20-bookworm-slim');
+    expect(stages[buildStage]?.image).toBe('node:24-bookworm');
+    expect(stages[runtimeStage]?.image).toBe('node:24-bookworm-slim');
     const buildRuns = inStage(buildStage, 'RUN').map((r) => r.args).join('\n');
     expect(buildRuns).toMatch(/apt-get install[^\n]*python3[^\n]*make[^\n]*g\+\+/);
     expect(buildRuns).toMatch(/npm ci\b/);
