@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { reportJsonSchema } from '../report/model.js';
+import { reportsDir } from '../report/auto.js';
 import { gatherReport } from '../report/gather.js';
 import { REPORT_FORMATS, writeReport, type ReportFormat } from '../report/write.js';
 import type { CliContext } from '../cli/context.js';
-import { UsageError } from '../errors.js';
+import { AppError, unknownEvent, UsageError } from '../errors.js';
 import { packageVersion } from '../util/package-root.js';
 import { nowSeconds, parseDuration } from '../util/time.js';
 
@@ -18,9 +19,9 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--lead <duration>', 'window opens this long before the event start', '1d')
     .option('--lag <duration>', 'window closes this long after the event end', '2d')
     .option('--format <list>', `comma list of ${REPORT_FORMATS.join(',')}`, 'md,html,csv,json')
-    .option('--out <dir>', 'output folder', './reports')
+    .option('--out <dir>', 'output folder (default: reportsDir / OUTAGEWATCH_REPORTS_DIR, else reports/ beside the database — the folder /reports lists)')
     .option('--json-schema', 'print the JSON Schema of the JSON report and exit')
-    .action((opts: { event?: string; country?: string; from?: string; until?: string; lead: string; lag: string; format: string; out: string; jsonSchema?: boolean }) => {
+    .action((opts: { event?: string; country?: string; from?: string; until?: string; lead: string; lag: string; format: string; out?: string; jsonSchema?: boolean }) => {
       if (opts.jsonSchema) {
         ctx.json(reportJsonSchema());
         return;
@@ -31,7 +32,7 @@ export function register(program: Command, ctx: CliContext): void {
       if (!opts.event && !opts.country) throw new UsageError('give --event ID, or --country CC with --from and --until');
       if (opts.event && opts.country) throw new UsageError('give either --event or --country, not both');
       if (opts.country && (!opts.from || !opts.until)) throw new UsageError('--country needs --from and --until');
-      if (opts.country && !/^[A-Za-z]{2}$/.test(opts.country)) throw new UsageError(`--country: "${opts.country}" is not a two-letter country code`);
+      const country = ctx.country('--country', opts.country);
       let lead: number;
       let lag: number;
       try {
@@ -43,8 +44,14 @@ export function register(program: Command, ctx: CliContext): void {
       const from = ctx.time('--from', opts.from, 'start');
       const until = ctx.time('--until', opts.until, 'end');
       if (from !== undefined && until !== undefined && until <= from) throw new UsageError('--until must be after --from');
-      const store = ctx.store();
-      const data = gatherReport(store, { eventId: opts.event, country: opts.country, from, until, lead, lag }, { version: packageVersion(), now: nowSeconds() });
-      for (const path of writeReport(data, formats as ReportFormat[], opts.out)) ctx.out(path);
+      const store = ctx.existingStore();
+      let data;
+      try {
+        data = gatherReport(store, { eventId: opts.event, country, from, until, lead, lag }, { version: packageVersion(), now: nowSeconds() });
+      } catch (err) {
+        if (opts.event && err instanceof AppError && err.code === 'NOT_FOUND') throw unknownEvent('--event', opts.event);
+        throw err;
+      }
+      for (const path of writeReport(data, formats as ReportFormat[], opts.out ?? reportsDir(ctx.config()))) ctx.out(path);
     });
 }

@@ -27,7 +27,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--json', 'print one JSON document')
     .action((opts: { json?: boolean }) => {
       const config = ctx.config();
-      const store = ctx.store();
+      const store = ctx.existingStore();
       const collectors = createCollectors(config, ctx.log());
       const h = health({ config, store, collectors, log: ctx.log(), version: packageVersion() });
       const pid = daemonPid(config.db);
