@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../services/util/package-root.js';
 import type { AppDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './errors.js';
-import { health } from './health.js';
+import { DbWatch, health, healthHttpStatus } from './health.js';
 import { html, layout } from './html.js';
 import { createMetrics } from './metrics.js';
 import { apiRouter } from './api/index.js';
@@ -14,7 +14,9 @@ import { reportsRouter } from './reports.js';
 export type { AppDeps } from './deps.js';
 
 /** Builds the Express app without listening (tests use it directly; `server.ts` listens). */
-export function createApp(deps: AppDeps): Express {
+export function createApp(given: AppDeps): Express {
+  const deps: AppDeps = { ...given, dbWatch: given.dbWatch ?? new DbWatch(given.store) };
+  const watch = deps.dbWatch!;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -45,12 +47,17 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.get('/metrics', metrics.handler);
-  app.get('/api/health', (_req, res) => {
-    res.json(health(deps));
+  app.get('/api/health', async (_req, res) => {
+    const now = deps.now ? deps.now() : Math.floor(Date.now() / 1000);
+    await watch.ensureFresh(now);
+    const h = health(deps, watch);
+    res.set('Cache-Control', 'no-store').status(healthHttpStatus(h)).json(h);
   });
 
-  app.get('/status', (_req, res) => {
-    const h = health(deps);
+  app.get('/status', async (_req, res) => {
+    await watch.ensureFresh(deps.now ? deps.now() : Math.floor(Date.now() / 1000));
+    const h = health(deps, watch);
+    res.status(healthHttpStatus(h));
     const rows = h.collectors.map(
       (c) => html`<tr><td>${c.name}</td><td class="status-${c.state === 'ok' ? 'ok' : c.state === 'failing' ? 'failed' : 'warn'}">${c.state}${c.disabledReason ? html` — ${c.disabledReason}` : ''}${c.noData.length ? html` · no data from the source for ${c.noData.length} range(s), newest ${c.noData[0]!.entity} ${c.noData[0]!.signal} ${c.noData[0]!.from} – ${c.noData[0]!.until}` : ''}</td><td>${c.lastRun?.startedAt ?? 'never'}</td><td>${c.lastSuccessAt ?? '—'}</td><td>${c.lastError ? html`${c.lastError.at}: ${c.lastError.message}` : '—'}</td></tr>`,
     );
@@ -58,6 +65,8 @@ export function createApp(deps: AppDeps): Express {
       layout(
         'Status',
         html`<h1>Status</h1>
+<p class="status-${h.status === 'ok' ? 'ok' : h.status === 'down' ? 'failed' : 'warn'}">Overall: <strong>${h.status}</strong></p>
+${h.reasons.length ? html`<ul class="health-reasons">${h.reasons.map((r) => html`<li>${r}</li>`)}</ul>` : ''}
 <p>outagewatch ${h.version} · database <code>${h.database.path}</code> (${(h.database.sizeBytes / 1e6).toFixed(1)} MB, schema ${h.database.schemaVersion}) · ${h.time}</p>
 <h2>Collectors</h2>
 ${h.collectors.length === 0 ? html`<p class="muted">No collectors registered.</p>` : html`<table><thead><tr><th scope="col">Collector</th><th scope="col">State</th><th scope="col">Last run</th><th scope="col">Last success</th><th scope="col">Last error</th></tr></thead><tbody>${rows}</tbody></table>`}
@@ -71,6 +80,6 @@ ${h.collectors.length === 0 ? html`<p class="muted">No collectors registered.</p
   app.use(pagesRouter(deps));
 
   app.use(notFoundHandler);
-  app.use(errorHandler(deps.log));
+  app.use(errorHandler(deps.log, (err, path) => watch.noteError(err, path, deps.now ? deps.now() : undefined)));
   return app;
 }

@@ -2,6 +2,15 @@ import type { Logger } from 'pino';
 import type { Collector } from '../collectors/types.js';
 import type { SqliteStore } from '../db/store.js';
 import type { Config } from '../services/config.js';
+import type { DbWatch } from './health.js';
+
+/** Background work that stops with the daemon (the scheduler implements it). */
+export interface BackgroundJobs {
+  /** Starts `fn` under the daemon's stop signal; null when stopping or when work of this name is in flight. */
+  runDetached(name: string, fn: (signal: AbortSignal) => Promise<void>): Promise<void> | null;
+  isRunning(name: string): boolean;
+  readonly accepting: boolean;
+}
 
 /** What the dashboard needs; tests build these directly and call `createApp` without listening. */
 export interface AppDeps {
@@ -15,6 +24,10 @@ export interface AppDeps {
   version: string;
   /** Where reports are read from (default: `reports/` beside the database). */
   reportsDir?: string;
+  /** Where API-started work runs so that stopping the daemon aborts and awaits it (default: a local runner that never aborts). */
+  jobs?: BackgroundJobs;
+  /** The database's integrity check and latest request error, shared by /api/health, /status and /sources (createApp makes one). */
+  dbWatch?: DbWatch;
   /** Injected clock (Unix seconds) for tests. */
   now?: () => number;
 }

@@ -18,8 +18,9 @@ function asAppError(err: unknown): AppError {
 }
 
 /** The one error middleware: JSON `{ error: { code, message } }` under /api, an HTML page elsewhere. No stack traces. */
-export function errorHandler(log: Logger): ErrorRequestHandler {
+export function errorHandler(log: Logger, onError?: (err: unknown, path: string) => void): ErrorRequestHandler {
   return (err, req, res, _next) => {
+    onError?.(err, req.path);
     const app = asAppError(err);
     if (app.status >= 500) log.error({ err, path: req.path }, 'request failed');
     if (res.headersSent) {

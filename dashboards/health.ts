@@ -15,7 +15,9 @@ export interface CollectorHealth {
 }
 
 export interface Health {
-  status: 'ok';
+  /** `degraded`: something needs attention (`reasons`); `down`: the database cannot be read (HTTP 503). */
+  status: 'ok' | 'degraded' | 'down';
+  reasons: string[];
   version: string;
   time: string;
   database: { path: string; sizeBytes: number; schemaVersion: number };
@@ -67,14 +69,107 @@ function safeBackfill(deps: AppDeps, now: number): BackfillProgress[] {
   }
 }
 
-export function health(deps: AppDeps): Health {
+/** SQLite's error codes that say the file itself is in trouble (damaged, not a database, unreadable, full). */
+const DB_TROUBLE = /^SQLITE_(CORRUPT|NOTADB|IOERR|CANTOPEN|FULL|READONLY)/;
+
+/**
+ * What the server knows about its database beyond one cheap read: the latest `quick_check` (run in a worker
+ * thread, at most every `checkEverySeconds`) and the latest database error a request ran into.
+ */
+export class DbWatch {
+  private check: { at: number; ok: boolean; problems: string[] } | null = null;
+  private running: Promise<void> | null = null;
+  private lastError: { at: number; code: string; message: string; path: string } | null = null;
+
+  constructor(
+    private readonly store: Pick<AppDeps['store'], 'quickCheck'>,
+    private readonly checkEverySeconds = 600,
+  ) {}
+
+  /** Called by the error handler: a request failed with a database error. */
+  noteError(err: unknown, path: string, now = Math.floor(Date.now() / 1000)): void {
+    const code = (err as { code?: unknown } | null)?.code;
+    if (typeof code === 'string' && DB_TROUBLE.test(code)) this.lastError = { at: now, code, message: (err as Error).message, path };
+  }
+
+  /** Runs the quick check now (off the event loop); resolves when it is done. */
+  refresh(now = Math.floor(Date.now() / 1000)): Promise<void> {
+    this.running ??= this.store
+      .quickCheck()
+      .then((r) => {
+        this.check = { at: now, ok: r.ok, problems: r.problems };
+      })
+      .finally(() => {
+        this.running = null;
+      });
+    return this.running;
+  }
+
+  /** Starts a check when none ran for `checkEverySeconds`; waits up to `waitMs` for the first one ever. */
+  async ensureFresh(now: number, waitMs = 5000): Promise<void> {
+    if (this.check && now - this.check.at < this.checkEverySeconds) return;
+    const p = this.refresh(now);
+    if (this.check) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, waitMs)))]);
+    clearTimeout(timer);
+  }
+
+  reasons(now: number): string[] {
+    const out: string[] = [];
+    if (this.check && !this.check.ok) out.push(`database fails its quick check (${iso(this.check.at)}): ${this.check.problems.slice(0, 3).join('; ')}`);
+    if (this.lastError && now - this.lastError.at < this.checkEverySeconds) out.push(`database error ${this.lastError.code} answering ${this.lastError.path} at ${iso(this.lastError.at)}: ${this.lastError.message}`);
+    return out;
+  }
+}
+
+export function health(deps: AppDeps, watch?: DbWatch): Health {
   const now = deps.now ? deps.now() : Math.floor(Date.now() / 1000);
+  let schemaVersion: number;
+  try {
+    deps.store.probe();
+    schemaVersion = deps.store.schemaVersion();
+  } catch (err) {
+    deps.log.error({ err }, 'health: the database cannot be read');
+    return {
+      status: 'down',
+      reasons: [`database ${deps.store.path} cannot be read: ${(err as Error).message}`],
+      version: deps.version,
+      time: iso(now),
+      database: { path: deps.store.path, sizeBytes: safeSize(deps), schemaVersion: -1 },
+      collectors: [],
+      backfill: [],
+    };
+  }
+  const reasons: string[] = [];
+  let collectors: CollectorHealth[] = [];
+  try {
+    collectors = collectorHealth(deps);
+  } catch (err) {
+    reasons.push(`collector state cannot be read from the database: ${(err as Error).message}`);
+  }
+  for (const c of collectors) {
+    if (c.enabled && c.lastRun?.status === 'failed') reasons.push(`collector ${c.name}: latest run failed (${c.lastRun.finishedAt ?? c.lastRun.startedAt}): ${c.lastRun.error ?? 'no error recorded'}`);
+  }
+  if (watch) reasons.push(...watch.reasons(now));
   return {
-    status: 'ok',
+    status: reasons.length ? 'degraded' : 'ok',
+    reasons,
     version: deps.version,
     time: iso(now),
-    database: { path: deps.store.path, sizeBytes: deps.store.sizeBytes(), schemaVersion: deps.store.schemaVersion() },
-    collectors: collectorHealth(deps),
+    database: { path: deps.store.path, sizeBytes: safeSize(deps), schemaVersion },
+    collectors,
     backfill: safeBackfill(deps, now),
   };
 }
+
+function safeSize(deps: AppDeps): number {
+  try {
+    return deps.store.sizeBytes();
+  } catch {
+    return 0;
+  }
+}
+
+/** HTTP status for a health document: 503 when down. */
+export const healthHttpStatus = (h: Health): number => (h.status === 'down' ? 503 : 200);

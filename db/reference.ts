@@ -1,6 +1,10 @@
 import type { Db } from './connection.js';
 
-/** Reference outage lists (tables `reference_outages`, 0001, and `reference_lists`, 0040). Times: Unix seconds UTC. */
+/** Reference outage lists (tables `reference_outages`, 0001 and 0065, and `reference_lists`, 0040). Times: Unix seconds UTC. */
+
+/** How much of a country an outage covers (docs/reference.md maps every list's vocabulary onto these). */
+export const SCOPES = ['national', 'regional', 'local', 'asn', 'unknown'] as const;
+export type Scope = (typeof SCOPES)[number];
 
 export interface ReferenceOutage {
   id?: number;
@@ -13,8 +17,17 @@ export interface ReferenceOutage {
   end: number | null;
   /** connectivity | service-blocking | throttling | null */
   kind: string | null;
-  scope: string | null;
+  /** normalized from `scopeRaw` (services/reference/scope.ts); `unknown` when the list says nothing or something else */
+  scope: Scope;
+  /** the list's own scope text, as written (`Level  2`, `Region (Central Equitoria)`, a STOP sentence), or null */
+  scopeRaw: string | null;
+  /** the list's detail of the scope: STOP's area names, IODA's region name or AS number */
   scopeDetail: string | null;
+  /**
+   * where in the country, when the list says: a place the country column names that is not an ISO country
+   * (`Somaliland` under SO, `Jammu and Kashmir` under IN), else the list's area or region name (not an AS number)
+   */
+  area: string | null;
   cause: string | null;
   services: string[];
   source: string | null;
@@ -36,6 +49,8 @@ export interface ReferenceListRow {
   /** the latest start: the list records shutdowns that began up to here */
   lastStart: number | null;
   kinds: Record<string, number>;
+  /** outages per normalized scope */
+  scopes: Record<string, number>;
 }
 
 export interface ReferenceFilter {
@@ -56,7 +71,9 @@ interface Row {
   end: number | null;
   kind: string | null;
   scope: string | null;
+  scope_raw: string | null;
   scope_detail: string | null;
+  area: string | null;
   cause: string | null;
   services: string;
   source: string | null;
@@ -74,8 +91,10 @@ function fromRow(r: Row): ReferenceOutage {
     start: r.start,
     end: r.end,
     kind: r.kind,
-    scope: r.scope,
+    scope: (SCOPES as readonly string[]).includes(r.scope ?? '') ? (r.scope as Scope) : 'unknown',
+    scopeRaw: r.scope_raw,
     scopeDetail: r.scope_detail,
+    area: r.area,
     cause: r.cause,
     services: JSON.parse(r.services) as string[],
     source: r.source,
@@ -92,9 +111,12 @@ function fromRow(r: Row): ReferenceOutage {
 export function upsertReferenceOutages(db: Db, list: string, format: string, file: string | null, rows: readonly ReferenceOutage[], stats: { rejected: number }, now = Math.floor(Date.now() / 1000)): { inserted: number; repeated: number } {
   const get = db.prepare<[string, string], { id: number; end: number | null }>('SELECT id, "end" FROM reference_outages WHERE list = ? AND natural_key = ?');
   const ins = db.prepare(
-    'INSERT INTO reference_outages (list, natural_key, country, start, "end", kind, scope, scope_detail, cause, services, source, origin_file, origin_line, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO reference_outages (list, natural_key, country, start, "end", kind, scope, scope_raw, scope_detail, area, cause, services, source, origin_file, origin_line, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
-  const upd = db.prepare('UPDATE reference_outages SET "end" = coalesce(?, "end"), kind = coalesce(?, kind), scope = coalesce(?, scope), scope_detail = coalesce(?, scope_detail), cause = coalesce(?, cause), services = ? WHERE id = ?');
+  // a repeat keeps what is known: an unknown scope (and its text) does not replace a known one
+  const upd = db.prepare(
+    'UPDATE reference_outages SET "end" = coalesce(?, "end"), kind = coalesce(?, kind), scope_raw = CASE WHEN ? = \'unknown\' AND scope <> \'unknown\' THEN scope_raw ELSE coalesce(?, scope_raw) END, scope = CASE WHEN ? = \'unknown\' THEN scope ELSE ? END, scope_detail = coalesce(?, scope_detail), area = coalesce(?, area), cause = coalesce(?, cause), services = ? WHERE id = ?',
+  );
   const listGet = db.prepare<[string], { files: string }>('SELECT files FROM reference_lists WHERE name = ?');
   const listIns = db.prepare('INSERT INTO reference_lists (name, format, files, created_at, updated_at) VALUES (?, ?, ?, ?, ?)');
   const listUpd = db.prepare('UPDATE reference_lists SET files = ?, updated_at = ? WHERE name = ?');
@@ -108,10 +130,10 @@ export function upsertReferenceOutages(db: Db, list: string, format: string, fil
           repeated++;
           const prev = db.prepare<[number], { services: string }>('SELECT services FROM reference_outages WHERE id = ?').get(old.id);
           const services = [...new Set([...(JSON.parse(prev?.services ?? '[]') as string[]), ...r.services])];
-          upd.run(r.end, r.kind, r.scope, r.scopeDetail, r.cause, JSON.stringify(services), old.id);
+          upd.run(r.end, r.kind, r.scope, r.scopeRaw, r.scope, r.scope, r.scopeDetail, r.area, r.cause, JSON.stringify(services), old.id);
         } else {
           inserted++;
-          ins.run(list, r.naturalKey, r.country, r.start, r.end, r.kind, r.scope, r.scopeDetail, r.cause, JSON.stringify(r.services), r.source, r.originFile, r.originLine, JSON.stringify(r.raw ?? null));
+          ins.run(list, r.naturalKey, r.country, r.start, r.end, r.kind, r.scope, r.scopeRaw, r.scopeDetail, r.area, r.cause, JSON.stringify(r.services), r.source, r.originFile, r.originLine, JSON.stringify(r.raw ?? null));
         }
       }
       const entry = { file: file ?? '', importedAt: now, imported: inserted, rejected: stats.rejected, duplicates: repeated };
@@ -162,6 +184,11 @@ export function getReferenceList(db: Db, name: string): ReferenceListRow | null 
   if (!meta && !agg?.n) return null;
   const kinds: Record<string, number> = {};
   for (const k of db.prepare<[string], { kind: string | null; n: number }>('SELECT kind, count(*) AS n FROM reference_outages WHERE list = ? GROUP BY kind ORDER BY kind').all(name)) kinds[k.kind ?? 'unspecified'] = k.n;
+  const scopes: Record<string, number> = {};
+  for (const k of db.prepare<[string], { scope: string | null; n: number }>('SELECT scope, count(*) AS n FROM reference_outages WHERE list = ? GROUP BY scope').all(name)) {
+    const s = (SCOPES as readonly string[]).includes(k.scope ?? '') ? k.scope! : 'unknown';
+    scopes[s] = (scopes[s] ?? 0) + k.n;
+  }
   return {
     name,
     format: meta?.format ?? 'unknown',
@@ -174,6 +201,7 @@ export function getReferenceList(db: Db, name: string): ReferenceListRow | null 
     last: agg?.last ?? null,
     lastStart: agg?.lastStart ?? null,
     kinds,
+    scopes: Object.fromEntries(SCOPES.filter((x) => scopes[x]).map((x) => [x, scopes[x]!])),
   };
 }
 

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { Db } from './connection.js';
 import { openDb } from './connection.js';
+import { quickCheck, type IntegrityResult } from './integrity.js';
 import { migrate, schemaVersion } from './migrate.js';
 import { formatEntity, parseEntity, parseSignalName, type EntityRef } from './entities.js';
 
@@ -567,6 +568,17 @@ export class SqliteStore implements SignalStore {
 
   schemaVersion(): number {
     return schemaVersion(this.db);
+  }
+
+  /** A cheap read of the schema and the newest run: throws when the database cannot be read at all. */
+  probe(): void {
+    this.db.prepare('SELECT count(*) AS n FROM sqlite_master').get();
+    this.db.prepare('SELECT id FROM runs ORDER BY id DESC LIMIT 1').get();
+  }
+
+  /** SQLite's `quick_check` of the whole file, in a worker thread (never blocks the event loop). */
+  quickCheck(max = 10): Promise<IntegrityResult> {
+    return quickCheck(this.path, this.db, max);
   }
 
   sizeBytes(): number {

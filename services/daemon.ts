@@ -55,7 +55,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     scheduler.add(autoReportJob(store, config, log));
     if (server) {
       reader = dbPath === ':memory:' ? store : SqliteStore.open(dbPath, { readonly: true });
-      server.attach(createApp({ config, store: reader, writer: store, collectors, log, version: packageVersion() }));
+      // API-started collections run under the scheduler's stop signal, so stopping aborts and awaits them too
+      server.attach(createApp({ config, store: reader, writer: store, collectors, log, version: packageVersion(), jobs: scheduler }));
       log.info({ url: server.url }, 'dashboard listening');
     }
     scheduler.start();

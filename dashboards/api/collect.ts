@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import type { AppDeps } from '../deps.js';
+import type { AppDeps, BackgroundJobs } from '../deps.js';
 import { parseEntity, EntityRefError } from '../../db/entities.js';
 import { AppError, badParameter } from '../../services/errors.js';
 import { isoUtc, parseTime, TimeParseError } from '../../services/util/time.js';
@@ -25,14 +25,32 @@ function time(v: string | number, name: string, role: 'start' | 'end'): number {
   }
 }
 
+/** For apps built without a daemon (tests, embedding): runs the work, one per name, with a signal that never aborts. */
+function localJobs(): BackgroundJobs {
+  const running = new Set<string>();
+  const never = new AbortController().signal;
+  return {
+    accepting: true,
+    isRunning: (name) => running.has(name),
+    runDetached(name, fn) {
+      if (running.has(name)) return null;
+      running.add(name);
+      return Promise.resolve()
+        .then(() => fn(never))
+        .finally(() => running.delete(name));
+    },
+  };
+}
+
 /**
  * `POST /api/collect` `{ source, entity, from, until? }`: runs one collector over the range in the
  * background on the writable store and answers 202 with a run record to poll at
- * `/api/sources/runs/{id}`. One API collection per collector at a time (409 otherwise).
+ * `/api/sources/runs/{id}`. One API collection per collector at a time (409 otherwise). The work runs under
+ * the daemon's stop signal (`deps.jobs`): stopping the daemon aborts it and marks its run `interrupted`.
  */
 export function collectRouter(deps: AppDeps): Router {
   const router = Router();
-  const running = new Set<string>();
+  const jobs = deps.jobs ?? localJobs();
 
   router.post('/collect', requireAdmin(deps.config.adminToken), (req: Request, res) => {
     if (!req.is('application/json')) throw new AppError('BAD_BODY', 'the request body must be JSON (Content-Type: application/json)');
@@ -60,24 +78,28 @@ export function collectRouter(deps: AppDeps): Router {
     const until = b.until === undefined ? now : time(b.until, 'until', 'end');
     if (until <= from) throw badParameter('until', 'must be after from');
     if (!deps.writer) throw new AppError('UNAVAILABLE', 'this server has no writable database connection (run it with `outagewatch start`)');
-    if (running.has(collector.name)) throw new AppError('CONFLICT', `a collection by ${collector.name} started through the API is still running`);
+    const jobName = `api-collect:${collector.name}`;
+    if (jobs.isRunning(jobName)) throw new AppError('CONFLICT', `a collection by ${collector.name} started through the API is still running`);
+    if (!jobs.accepting) throw new AppError('UNAVAILABLE', 'the server is shutting down');
 
     const store = deps.writer;
-    const runId = store.startRun(`api-collect:${collector.name}`, collector.name, { entity, from: isoUtc(from), until: isoUtc(until) });
-    running.add(collector.name);
+    const runId = store.startRun(jobName, collector.name, { entity, from: isoUtc(from), until: isoUtc(until) });
     const log = deps.log.child({ apiRun: runId, collector: collector.name, entity });
-    void (async () => {
+    const started = jobs.runDetached(jobName, async (signal) => {
       try {
-        const r = await collector.collect({ entity, from, until, store, log });
-        const status = r.windowsFailed === 0 ? 'ok' : r.windowsOk > 0 ? 'partial' : 'failed';
-        store.finishRun(runId, { status, rows: r.points + r.events, windowsOk: r.windowsOk, windowsFailed: r.windowsFailed, error: r.failures[0] ? `${r.windowsFailed} window(s) failed; first: ${r.failures[0].error}` : null });
+        const r = await collector.collect({ entity, from, until, store, log, abort: signal });
+        const status = signal.aborted ? 'interrupted' : r.windowsFailed === 0 ? 'ok' : r.windowsOk > 0 ? 'partial' : 'failed';
+        const error = signal.aborted ? 'interrupted: the server stopped before the collection finished' : r.failures[0] ? `${r.windowsFailed} window(s) failed; first: ${r.failures[0].error}` : null;
+        store.finishRun(runId, { status, rows: r.points + r.events, windowsOk: r.windowsOk, windowsFailed: r.windowsFailed, error });
       } catch (err) {
-        log.error({ err }, 'API collection failed');
-        store.finishRun(runId, { status: 'failed', error: err instanceof Error ? err.message : String(err) });
-      } finally {
-        running.delete(collector.name);
+        if (!signal.aborted) log.error({ err }, 'API collection failed');
+        store.finishRun(runId, { status: signal.aborted ? 'interrupted' : 'failed', error: err instanceof Error ? err.message : String(err) });
       }
-    })();
+    });
+    if (!started) {
+      store.finishRun(runId, { status: 'interrupted', error: 'not started: the server is shutting down or the collector is busy' });
+      throw new AppError('CONFLICT', `a collection by ${collector.name} could not start now: the server is shutting down or one is already running`);
+    }
     const run = store.getRun(runId);
     res
       .status(202)

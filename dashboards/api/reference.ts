@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { AppDeps } from '../deps.js';
-import { getReferenceList, listReferenceLists, listReferenceOutages, type ReferenceListRow, type ReferenceOutage } from '../../db/reference.js';
+import { getReferenceList, listReferenceLists, listReferenceOutages, type ReferenceListRow, type ReferenceOutage, type Scope } from '../../db/reference.js';
 import { referenceConfig } from '../../services/correlator/config.js';
 import { badParameter, notFound } from '../../services/errors.js';
 import { isoUtc } from '../../services/util/time.js';
@@ -16,6 +16,8 @@ export interface ReferenceListJson {
   first: string | null;
   last: string | null;
   kinds: Record<string, number>;
+  /** outages per scope (national, regional, local, asn, unknown; absent = none) */
+  scopes: Record<string, number>;
   files: Array<{ file: string; importedAt: string; imported: number; rejected: number; duplicates: number }>;
 }
 
@@ -27,8 +29,13 @@ export interface ReferenceOutageJson {
   /** null: open-ended (Ongoing / Unknown in the source) */
   end: string | null;
   kind: string | null;
-  scope: string | null;
+  /** national | regional | local | asn | unknown (docs/reference.md) */
+  scope: Scope;
+  /** the list's own scope text */
+  scopeRaw: string | null;
   scopeDetail: string | null;
+  /** where in the country (Somaliland under SO; the list's area or region name) */
+  area: string | null;
   cause: string | null;
   services: string[];
   source: string | null;
@@ -44,6 +51,7 @@ export function referenceListJson(l: ReferenceListRow): ReferenceListJson {
     first: l.first === null ? null : isoUtc(l.first),
     last: l.last === null ? null : isoUtc(l.last),
     kinds: { ...l.kinds },
+    scopes: { ...l.scopes },
     files: l.files.map((f) => ({ file: f.file, importedAt: isoUtc(f.importedAt), imported: f.imported, rejected: f.rejected, duplicates: f.duplicates })),
   };
 }
@@ -57,7 +65,9 @@ export function referenceOutageJson(o: ReferenceOutage): ReferenceOutageJson {
     end: o.end === null ? null : isoUtc(o.end),
     kind: o.kind,
     scope: o.scope,
+    scopeRaw: o.scopeRaw,
     scopeDetail: o.scopeDetail,
+    area: o.area,
     cause: o.cause,
     services: [...o.services],
     source: o.source,
@@ -84,6 +94,7 @@ export function referenceRouter(deps: AppDeps): Router {
         { header: 'first', value: (l) => l.first },
         { header: 'last', value: (l) => l.last },
         { header: 'kinds', value: (l) => Object.entries(l.kinds).map(([k, n]) => `${k}:${n}`).join(' ') },
+        { header: 'scopes', value: (l) => Object.entries(l.scopes).map(([k, n]) => `${k}:${n}`).join(' ') },
         { header: 'files', value: (l) => l.files.map((f) => f.file).join(' ') },
       ],
       'reference-lists',
@@ -110,7 +121,9 @@ export function referenceRouter(deps: AppDeps): Router {
         { header: 'end', value: (o) => o.end },
         { header: 'kind', value: (o) => o.kind },
         { header: 'scope', value: (o) => o.scope },
+        { header: 'scope_raw', value: (o) => o.scopeRaw },
         { header: 'scope_detail', value: (o) => o.scopeDetail },
+        { header: 'area', value: (o) => o.area },
         { header: 'cause', value: (o) => o.cause },
         { header: 'services', value: (o) => o.services.join(' ') },
         { header: 'source', value: (o) => o.source },

@@ -1,13 +1,13 @@
 /** `/reference`: published outage lists (Access Now STOP, IODA investigated, user CSV), filterable and sortable. */
 import { Router } from 'express';
-import { getReferenceList, listReferenceLists, listReferenceOutages, type ReferenceListRow, type ReferenceOutage } from '../../db/reference.js';
+import { getReferenceList, listReferenceLists, listReferenceOutages, SCOPES, type ReferenceListRow, type ReferenceOutage } from '../../db/reference.js';
 import { primaryZone } from '../../services/calendar/zones.js';
 import { referenceConfig } from '../../services/correlator/config.js';
 import { badParameter, notFound } from '../../services/errors.js';
 import type { AppDeps } from '../deps.js';
 import { html, layout } from '../html.js';
 import { safeLink } from './event.js';
-import { dataLinks, duration, field, keep, q, table, time, timeMode, timeQuery, tzToggle, withQuery, type Column } from './common.js';
+import { dataLinks, duration, field, keep, q, select, table, time, timeMode, timeQuery, tzToggle, withQuery, type Column } from './common.js';
 
 const LIST = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
@@ -24,6 +24,7 @@ export function referenceRouter(deps: AppDeps): Router {
       { key: 'first', label: 'First', sort: (l) => l.first, cell: (l) => time(l.first, mode, null) },
       { key: 'last', label: 'Last', sort: (l) => l.last, cell: (l) => time(l.last, mode, null) },
       { key: 'kinds', label: 'Kinds', cell: (l) => Object.entries(l.kinds).map(([k, n]) => `${k}: ${n}`).join(', ') || '—' },
+      { key: 'scopes', label: 'Scopes', cell: (l) => Object.entries(l.scopes).map(([k, n]) => `${k}: ${n}`).join(', ') || '—' },
       { key: 'files', label: 'Files', cell: (l) => l.files.map((f) => `${f.file} (${f.imported} imported, ${f.rejected} rejected)`).join('; ') || '—' },
     ];
     const listName = q(req, 'list');
@@ -37,9 +38,11 @@ export function referenceRouter(deps: AppDeps): Router {
       const from = timeQuery(req, 'from', 'start');
       const until = timeQuery(req, 'until', 'end');
       const text = q(req, 'q').toLowerCase();
+      const scope = q(req, 'scope');
+      if (scope && !(SCOPES as readonly string[]).includes(scope)) throw badParameter('scope', `one of ${SCOPES.join(', ')}`);
       const openEndedSeconds = referenceConfig(deps.config).openEndedDefault;
       const rows = listReferenceOutages(deps.store.db, { list: listName, country: country || undefined, from, until, openEndedSeconds }).filter(
-        (o) => !text || [o.cause, o.scopeDetail, o.scope, o.kind, ...o.services].some((s) => (s ?? '').toLowerCase().includes(text)),
+        (o) => (!scope || o.scope === scope) && (!text || [o.cause, o.scopeDetail, o.scopeRaw, o.area, o.scope, o.kind, ...o.services].some((s) => (s ?? '').toLowerCase().includes(text))),
       );
       const cols: Array<Column<ReferenceOutage>> = [
         { key: 'country', label: 'Country', sort: (o) => o.country, cell: (o) => html`<a href="/countries/${o.country}?from=${o.start - 14 * 86400}&amp;until=${(o.end ?? o.start + openEndedSeconds) + 14 * 86400}">${o.country}</a>` },
@@ -47,7 +50,8 @@ export function referenceRouter(deps: AppDeps): Router {
         { key: 'end', label: 'End', sort: (o) => o.end, cell: (o) => (o.end === null ? 'ongoing / unknown' : time(o.end, mode, primaryZone(o.country))) },
         { key: 'duration', label: 'Duration', sort: (o) => (o.end === null ? null : o.end - o.start), cell: (o) => (o.end === null ? '—' : duration(o.end - o.start)) },
         { key: 'kind', label: 'Kind', sort: (o) => o.kind, cell: (o) => o.kind ?? '—' },
-        { key: 'scope', label: 'Scope', sort: (o) => o.scope, cell: (o) => `${o.scope ?? '—'}${o.scopeDetail ? ` (${o.scopeDetail})` : ''}` },
+        { key: 'scope', label: 'Scope', sort: (o) => o.scope, cell: (o) => html`<span title="${o.scopeRaw ?? 'the list gives no scope'}">${o.scope}</span>` },
+        { key: 'area', label: 'Area', sort: (o) => o.area, cell: (o) => o.area ?? (o.scope === 'asn' && o.scopeDetail ? `AS${o.scopeDetail.replace(/^AS/i, '')}` : '—') },
         { key: 'cause', label: 'Cause', sort: (o) => o.cause, cell: (o) => o.cause ?? '—' },
         { key: 'services', label: 'Services', cell: (o) => o.services.join(', ') || '—' },
         { key: 'source', label: 'Source', cell: (o) => safeLink(o.source, 'source') },
@@ -59,10 +63,11 @@ export function referenceRouter(deps: AppDeps): Router {
 <input type="hidden" name="list" value="${listName}">
 ${field('q', 'Text', q(req, 'q'), { type: 'search' })}
 ${field('country', 'Country', country, { placeholder: 'KZ' })}
+${select('scope', 'Scope', scope, ['', ...SCOPES])}
 ${field('from', 'From', q(req, 'from'), { type: 'date' })}
 ${field('until', 'Until', q(req, 'until'), { type: 'date' })}
 ${keep(req, ['tz', 'sort', 'dir'])}
-<button type="submit">Filter</button> <a href="${withQuery(req, { q: null, country: null, from: null, until: null })}">Clear</a>
+<button type="submit">Filter</button> <a href="${withQuery(req, { q: null, country: null, scope: null, from: null, until: null })}">Clear</a>
 </form>
 ${table(req, rows, cols, { key: 'start', dir: 'desc' }, { id: 'reference-outages', empty: 'No outages match.' })}
 ${dataLinks(`/api/reference/${encodeURIComponent(listName)}`, { country: country || undefined, from, until }, 'This table')}

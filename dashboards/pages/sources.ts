@@ -14,7 +14,7 @@ export function sourcesRouter(deps: AppDeps): Router {
   const router = Router();
   router.get('/sources', (req, res) => {
     const mode = timeMode(req);
-    const h = health(deps);
+    const h = health(deps, deps.dbWatch);
     const names = h.collectors.map((c) => c.name);
     const collector = q(req, 'collector');
     const pick = (name: string) => !collector || name === collector;

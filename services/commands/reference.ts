@@ -43,9 +43,10 @@ export function register(program: Command, ctx: CliContext): void {
         first: l.first === null ? null : isoUtc(l.first),
         last: l.last === null ? null : isoUtc(l.last),
         kinds: l.kinds,
+        scopes: l.scopes,
         files: l.files.map((f) => ({ ...f, importedAt: isoUtc(f.importedAt) })),
       }));
       if (flags.json) ctx.json(lists);
-      else ctx.table(lists.map((l) => ({ ...l, kinds: Object.entries(l.kinds).map(([k, n]) => `${k}:${n}`).join(' '), files: l.files.length })));
+      else ctx.table(lists.map((l) => ({ ...l, kinds: Object.entries(l.kinds).map(([k, n]) => `${k}:${n}`).join(' '), scopes: Object.entries(l.scopes).map(([k, n]) => `${k}:${n}`).join(' '), files: l.files.length })));
     });
 }

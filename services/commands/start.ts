@@ -30,6 +30,11 @@ export function register(program: Command, ctx: CliContext): void {
           force.unref();
           void daemon.stop().then(() => {
             clearTimeout(force);
+            // work that ignored the stop signal must not keep the process (and its requests) alive
+            setTimeout(() => {
+              log.error('something still ran after the daemon stopped; exiting');
+              process.exit(process.exitCode ?? 0);
+            }, 1000).unref();
             resolve();
           });
         };

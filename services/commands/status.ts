@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createCollectors } from '../../collectors/registry.js';
-import { health } from '../../dashboards/health.js';
+import { DbWatch, health } from '../../dashboards/health.js';
 import type { CliContext } from '../cli/context.js';
 import { formatSeconds } from '../cli/progress.js';
 import { packageVersion } from '../util/package-root.js';
@@ -25,17 +25,21 @@ export function register(program: Command, ctx: CliContext): void {
     .command('status')
     .description('database, daemon and collector health (the same facts as /api/health)')
     .option('--json', 'print one JSON document')
-    .action((opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean }) => {
       const config = ctx.config();
       const store = ctx.existingStore();
       const collectors = createCollectors(config, ctx.log());
-      const h = health({ config, store, collectors, log: ctx.log(), version: packageVersion() });
+      const watch = new DbWatch(store);
+      await watch.refresh();
+      const h = health({ config, store, collectors, log: ctx.log(), version: packageVersion() }, watch);
+      if (h.status === 'down') process.exitCode = 1;
       const pid = daemonPid(config.db);
       const doc = { ...h, daemon: { running: pid !== null, pid } };
       if (opts.json) {
         ctx.json(doc);
         return;
       }
+      ctx.out(`status ${h.status}${h.reasons.map((r) => `\n  - ${r}`).join('')}`);
       ctx.out(`outagewatch ${h.version}\ndatabase ${h.database.path} (${(h.database.sizeBytes / 1e6).toFixed(1)} MB, schema ${h.database.schemaVersion})\ndaemon ${pid ? `running (pid ${pid})` : 'not running'}`);
       ctx.table(
         h.collectors.map((c) => ({ collector: c.name, state: c.state, 'last run': c.lastRun?.startedAt ?? 'never', 'last success': c.lastSuccessAt ?? '', 'last error': c.lastError?.message ?? c.disabledReason ?? '' })),

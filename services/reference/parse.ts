@@ -3,12 +3,13 @@
  * - `stop`: Access Now #KeepItOn STOP, three yearly layouts (2016–18; 2019 with trailing spaces in header names;
  *   2020–22), ISO or m/d/Y days, `Ongoing`/`Unknown`/blank ends (open-ended).
  * - `ioda-investigated`: IODA's manually investigated outages (SIGCOMM 2023), UTC times in long English form.
- * - `csv`: `country,start,end[,kind,scope,cause,source]`.
+ * - `csv`: `country,start,end[,kind,scope,area,cause,source]`.
  * Every rejected row is reported as FILE:LINE: field: reason, LINE being the record's first physical line.
  */
 import { parse } from 'csv-parse/sync';
 import type { ReferenceOutage } from '../../db/reference.js';
-import { countryCode } from './countries.js';
+import { normalizeScope } from './scope.js';
+import { resolveCountry, unknownCountryReason, type CountryMatch } from './countries.js';
 import { DateFormatError, parseDay, parseInstant, parseIodaTime, parseMonth } from './dates.js';
 
 export const FORMATS = ['stop', 'ioda-investigated', 'csv'] as const;
@@ -39,21 +40,74 @@ interface Rec {
 
 const DAY = 86400;
 
-/** Records with their first physical line; header names trimmed (the 2019 STOP sheet pads them with spaces). */
-function records(text: string): { header: string[]; recs: Rec[] } {
-  const out = parse(text, { bom: true, info: true, raw: true, relax_column_count: true, skip_empty_lines: true }) as unknown as Array<{ record: string[]; info: { lines: number }; raw: string }>;
-  if (out.length === 0) return { header: [], recs: [] };
-  const header = out[0]!.record.map((h) => h.trim());
-  const recs: Rec[] = out.slice(1).map((o) => {
+const QUOTE_ERRORS: Record<string, string> = {
+  CSV_INVALID_CLOSING_QUOTE: 'bad CSV quote: a closing quote is followed by text instead of a comma or line end',
+  CSV_QUOTE_NOT_CLOSED: 'bad CSV quote: a quoted field is never closed',
+  INVALID_OPENING_QUOTE: 'bad CSV quote: a quote inside an unquoted field',
+  CSV_INVALID_OPENING_QUOTE: 'bad CSV quote: a quote inside an unquoted field',
+};
+
+interface Parsed {
+  record: string[];
+  info: { lines: number; column?: number };
+  raw: string;
+}
+
+/**
+ * Records with their first physical line; header names trimmed (the 2019 STOP sheet pads them with spaces).
+ * A record csv-parse cannot read (a stray or unclosed quote) is reported at its first line, naming the column where
+ * the parser stopped, and reading resumes at the next physical line: one bad quote costs that row, not the file.
+ */
+function records(text: string): { header: string[]; recs: Rec[]; broken: Array<{ line: number; field: string; reason: string }> } {
+  const lines = text.split(/(?<=\n)/);
+  const got: Array<{ p: Parsed; offset: number }> = [];
+  const broken: Array<{ line: number; field: string; reason: string; column: number | null }> = [];
+  let offset = 0; // physical lines before the chunk being read
+  while (offset < lines.length) {
+    const chunk = offset === 0 ? text : lines.slice(offset).join('');
+    let lastEnd = 0; // last physical line (within the chunk) of the last record read
+    try {
+      parse(chunk, {
+        bom: offset === 0,
+        info: true,
+        raw: true,
+        relax_column_count: true,
+        skip_empty_lines: true,
+        // with info and raw, csv-parse hands over { record, info, raw }
+        on_record: (rec: string[]) => {
+          const p = rec as unknown as Parsed;
+          got.push({ p, offset });
+          lastEnd = p.info.lines;
+          return null;
+        },
+      });
+      break;
+    } catch (err) {
+      const e = err as { code?: string; message?: string; column?: number };
+      if (typeof e.code !== 'string' || (!e.code.startsWith('CSV_') && !e.code.startsWith('INVALID_'))) throw err;
+      // the bad record starts at the first non-empty line after the last good one
+      let bad = lastEnd; // 0-based index within the chunk
+      while (bad < lines.length - offset && !lines[offset + bad]!.trim()) bad++;
+      broken.push({ line: offset + bad + 1, field: '', column: typeof e.column === 'number' ? e.column : null, reason: QUOTE_ERRORS[e.code] ?? `unreadable CSV: ${(e.message ?? e.code).replace(/ at line \d+.*$/s, '')}` });
+      offset += bad + 1;
+    }
+  }
+  if (got.length === 0 || broken[0]?.line === 1) return { header: [], recs: [], broken: broken.map(({ line, reason }) => ({ line, field: line === 1 ? 'header' : 'csv', reason })) };
+  const header = got[0]!.p.record.map((h) => h.trim());
+  const recs: Rec[] = got.slice(1).map(({ p: o, offset: off }) => {
     const body = o.raw.replace(/^(\r?\n)+/, '').replace(/\r?\n$/, '');
-    const line = o.info.lines - (body.match(/\n/g)?.length ?? 0);
+    const line = off + o.info.lines - (body.match(/\n/g)?.length ?? 0);
     const raw: Record<string, string> = {};
     header.forEach((h, i) => {
       if (h && raw[h] === undefined) raw[h] = o.record[i] ?? '';
     });
     return { line, raw, has: (n) => header.includes(n), get: (n) => (raw[n] ?? '').trim() };
   });
-  return { header, recs };
+  return {
+    header,
+    recs,
+    broken: broken.map(({ line, reason, column }) => ({ line, field: (column !== null && header[column]) || 'csv', reason: `${reason} (the row is skipped; reading goes on at the next line)` })),
+  };
 }
 
 class Reject extends Error {
@@ -81,11 +135,21 @@ function isoDay(ts: number): string {
   return new Date(ts * 1000).toISOString().slice(0, 10);
 }
 
-function country(v: string, field: string): string {
+function country(v: string, field: string): CountryMatch {
   if (!v) throw new Reject(field, 'empty');
-  const cc = countryCode(v);
-  if (!cc) throw new Reject(field, `unknown country "${v}"`);
-  return cc;
+  const m = resolveCountry(v);
+  if (!m) throw new Reject(field, unknownCountryReason(v));
+  return m;
+}
+
+/** A file whose header is not the format's: the header line, or the lines csv-parse could not read. */
+function headerRejection(file: string, broken: ReadonlyArray<{ line: number; field: string; reason: string }>, reason: string): Rejection[] {
+  return broken.some((b) => b.line === 1) ? brokenRows(file, broken) : [{ file, line: 1, field: 'header', reason }];
+}
+
+/** Rows csv-parse could not read, as rejections. */
+function brokenRows(file: string, broken: ReadonlyArray<{ line: number; field: string; reason: string }>): Rejection[] {
+  return broken.map((b) => ({ file, line: b.line, field: b.field, reason: b.reason }));
 }
 
 function split(v: string): string[] {
@@ -146,17 +210,17 @@ function stopServices(layout: StopLayout, r: Rec): string[] {
 }
 
 export function parseStop(text: string, file: string, list: string): ParseResult {
-  const { header, recs } = records(text);
+  const { header, recs, broken } = records(text);
   const layout = stopLayout(header);
   if (!layout) {
-    return { rows: [], rejected: [{ file, line: 1, field: 'header', reason: 'not a STOP sheet: expected shutdown_type_group (2016–18), "full or service-based" (2019) or shutdown_extent (2020–22)' }], repeated: 0, layout: 'unknown' };
+    return { rows: [], rejected: headerRejection(file, broken, 'not a STOP sheet: expected shutdown_type_group (2016–18), "full or service-based" (2019) or shutdown_extent (2020–22)'), repeated: 0, layout: 'unknown' };
   }
   const key = keyer();
   const rows: ReferenceOutage[] = [];
-  const rejected: Rejection[] = [];
+  const rejected: Rejection[] = brokenRows(file, broken);
   for (const r of recs) {
     try {
-      const cc = country(r.get('country'), 'country');
+      const { code: cc, area: place } = country(r.get('country'), 'country');
       const sRaw = r.get('start_date');
       if (!sRaw) throw new Reject('start_date', 'empty');
       const start = parseDay(sRaw);
@@ -171,7 +235,7 @@ export function parseStop(text: string, file: string, list: string): ParseResult
         if (end <= start) throw new Reject('end_date', `ends before it starts (${eRaw} < ${sRaw})`);
       }
       const geo = r.get('geo_scope');
-      const area = r.get('area_name');
+      const areaName = r.get('area_name').replace(/\s+/g, ' ');
       rows.push({
         list,
         naturalKey: key(`${cc}|${isoDay(start)}`),
@@ -179,8 +243,10 @@ export function parseStop(text: string, file: string, list: string): ParseResult
         start,
         end,
         kind: stopKind(layout, r),
-        scope: geo || null,
-        scopeDetail: area || null,
+        scope: normalizeScope(geo),
+        scopeRaw: geo || null,
+        scopeDetail: areaName || null,
+        area: place ?? (areaName || null),
         cause: r.get('actual_cause').replace(/\s+/g, ' ') || null,
         services: stopServices(layout, r),
         source: (r.get('news_link') || r.get('info_source_link') || r.get('an_link')).split(/\s+/)[0] || null,
@@ -200,14 +266,14 @@ export function parseStop(text: string, file: string, list: string): ParseResult
 // ---------- IODA investigated ----------
 
 export function parseIodaInvestigated(text: string, file: string, list: string): ParseResult {
-  const { header, recs } = records(text);
+  const { header, recs, broken } = records(text);
   if (!header.includes('Begin time') || !header.includes('End time') || !header.includes('Country')) {
-    return { rows: [], rejected: [{ file, line: 1, field: 'header', reason: 'not IODA\'s investigated-outages list: expected "Begin time", "End time", "Country"' }], repeated: 0, layout: 'unknown' };
+    return { rows: [], rejected: headerRejection(file, broken, 'not IODA\'s investigated-outages list: expected "Begin time", "End time", "Country"'), repeated: 0, layout: 'unknown' };
   }
   const scopeCol = header.find((h) => h.startsWith('Scope')) ?? 'Scope';
   const key = keyer();
   const rows: ReferenceOutage[] = [];
-  const rejected: Rejection[] = [];
+  const rejected: Rejection[] = brokenRows(file, broken);
   const time = (r: Rec, field: string) => {
     try {
       return parseIodaTime(r.get(field));
@@ -219,14 +285,15 @@ export function parseIodaInvestigated(text: string, file: string, list: string):
   for (const r of recs) {
     if (Object.values(r.raw).every((v) => !v.trim())) continue;
     try {
-      const cc = country(r.get('Country'), 'Country');
+      const { code: cc, area: place } = country(r.get('Country'), 'Country');
       const start = time(r, 'Begin time');
       const end = time(r, 'End time');
       if (end < start) throw new Reject('End time', `ends before it starts (${r.get('End time')} < ${r.get('Begin time')})`);
       const scopeRaw = r.get(scopeCol);
-      const sm = /^(Country|Region|AS)\b\s*(?:\((.*)\))?/i.exec(scopeRaw);
-      const scope = sm ? ({ country: 'country', region: 'region', as: 'asn' } as Record<string, string>)[sm[1]!.toLowerCase()]! : scopeRaw || null;
-      const detail = (sm?.[2] ?? '').trim() || r.get('Region') || r.get('AS') || null;
+      const scope = normalizeScope(scopeRaw);
+      // "Region (Central Equitoria)", "AS (10091)": the detail in the parenthesis, else the Region / AS column
+      const paren = (/\(([^)]*)\)/.exec(scopeRaw)?.[1] ?? '').trim();
+      const detail = paren || (scope === 'asn' ? r.get('AS') : r.get('Region')) || r.get('Region') || r.get('AS') || null;
       const id = r.get('ID');
       rows.push({
         list,
@@ -236,7 +303,9 @@ export function parseIodaInvestigated(text: string, file: string, list: string):
         end,
         kind: null,
         scope,
+        scopeRaw: scopeRaw || null,
         scopeDetail: detail,
+        area: place ?? (scope === 'asn' ? null : detail),
         cause: r.get('Cause') || null,
         services: [],
         source: r.get('Grafana URLs').split(/\s+/)[0] || null,
@@ -255,20 +324,20 @@ export function parseIodaInvestigated(text: string, file: string, list: string):
 // ---------- plain CSV ----------
 
 export function parsePlainCsv(text: string, file: string, list: string): ParseResult {
-  const { header, recs } = records(text);
+  const { header, recs, broken } = records(text);
   const h = header.map((x) => x.toLowerCase());
   const missing = ['country', 'start', 'end'].filter((c) => !h.includes(c));
-  if (missing.length) return { rows: [], rejected: [{ file, line: 1, field: 'header', reason: `missing column(s) ${missing.join(', ')} (expected country,start,end[,kind,scope,cause,source])` }], repeated: 0, layout: 'unknown' };
+  if (missing.length) return { rows: [], rejected: headerRejection(file, broken, `missing column(s) ${missing.join(', ')} (expected country,start,end[,kind,scope,area,cause,source])`), repeated: 0, layout: 'unknown' };
   const col = (r: Rec, name: string) => {
     const idx = h.indexOf(name);
     return idx < 0 ? '' : (r.raw[header[idx]!] ?? '').trim();
   };
   const key = keyer();
   const rows: ReferenceOutage[] = [];
-  const rejected: Rejection[] = [];
+  const rejected: Rejection[] = brokenRows(file, broken);
   for (const r of recs) {
     try {
-      const cc = country(col(r, 'country'), 'country');
+      const { code: cc, area: place } = country(col(r, 'country'), 'country');
       const sRaw = col(r, 'start');
       if (!sRaw) throw new Reject('start', 'empty');
       const start = parseInstant(sRaw);
@@ -291,8 +360,10 @@ export function parsePlainCsv(text: string, file: string, list: string): ParseRe
         start,
         end,
         kind: kindRaw || null,
-        scope: col(r, 'scope') || null,
-        scopeDetail: null,
+        scope: normalizeScope(col(r, 'scope')),
+        scopeRaw: col(r, 'scope') || null,
+        scopeDetail: col(r, 'area') || null,
+        area: place ?? (col(r, 'area') || null),
         cause: col(r, 'cause') || null,
         services: [],
         source: col(r, 'source') || null,

@@ -114,6 +114,26 @@ export class Scheduler {
     }
   }
 
+  /**
+   * Runs work started outside the schedule (a collection asked through the API) under the same stop signal:
+   * `stop()` aborts it and waits for it like a scheduled run. Returns null (and starts nothing) while stopping
+   * or while work of the same name is in flight.
+   */
+  runDetached(name: string, fn: (signal: AbortSignal) => Promise<void>): Promise<void> | null {
+    if (this.stopping || this.inFlight.has(name)) return null;
+    const p = Promise.resolve()
+      .then(() => fn(this.controller.signal))
+      .catch((err: unknown) => this.log.error({ job: name, err }, 'job failed'))
+      .finally(() => this.inFlight.delete(name));
+    this.inFlight.set(name, p);
+    return p;
+  }
+
+  /** False once `stop()` was called. */
+  get accepting(): boolean {
+    return !this.stopping;
+  }
+
   /** Stops scheduling, aborts in-flight runs and waits for them (at most `timeoutMs`). */
   async stop(timeoutMs = 8000): Promise<boolean> {
     this.stopping = true;

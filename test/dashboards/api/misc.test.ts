@@ -70,10 +70,10 @@ describe('API listings, detail and protections', () => {
 
   it('/api/reference lists the lists and one list\'s outages, with filters', async () => {
     const lists = await request(app).get('/api/reference').expect(200);
-    expect(lists.body).toEqual([expect.objectContaining({ name: 'stop', format: 'stop', outages: 2, countries: 2, first: '2016-05-20T00:00:00Z', files: [expect.objectContaining({ file: 'stop-2016.csv', imported: 2 })] })]);
+    expect(lists.body).toEqual([expect.objectContaining({ name: 'stop', format: 'stop', outages: 2, countries: 2, first: '2016-05-20T00:00:00Z', scopes: { national: 1, regional: 1 }, files: [expect.objectContaining({ file: 'stop-2016.csv', imported: 2 })] })]);
     const all = await request(app).get('/api/reference/stop').expect(200);
     expect(all.body.map((o: { country: string }) => o.country)).toEqual(['KZ', 'UA']);
-    expect(all.body[1]).toMatchObject({ end: null, scopeDetail: '@Crimea' });
+    expect(all.body[1]).toMatchObject({ end: null, scope: 'regional', scopeRaw: 'Region (@Crimea)', scopeDetail: '@Crimea', area: '@Crimea' });
     expect((await request(app).get('/api/reference/stop?country=UA').expect(200)).body).toHaveLength(1);
     expect((await request(app).get('/api/reference/stop?from=2016-05-25&until=2016-05-31').expect(200)).body).toHaveLength(0);
     await request(app).get('/api/reference/nope').expect(404);

@@ -93,7 +93,7 @@ describe('correlateEvent', () => {
   it('takes a reference list as the outage input, kinds mapped to the axes', () => {
     const { store } = env;
     upsertEvent(store.db, event('kz-ref', EV), 0);
-    const row = (key: string, start: number, end: number | null, kind: string | null) => ({ list: 'mine', naturalKey: key, country: 'KZ', start, end, kind, scope: null, scopeDetail: null, cause: null, services: [], source: null, originFile: null, originLine: null, raw: {} });
+    const row = (key: string, start: number, end: number | null, kind: string | null) => ({ list: 'mine', naturalKey: key, country: 'KZ', start, end, kind, scope: 'unknown' as const, scopeRaw: null, scopeDetail: null, area: null, cause: null, services: [], source: null, originFile: null, originLine: null, raw: {} });
     upsertReferenceOutages(store.db, 'mine', 'csv', null, [row('a', t(EV) - 100 * D, t(EV) - 99 * D, null), row('b', t(EV) + 3 * H, null, 'service-blocking'), row('c', t(EV) + 100 * D, t(EV) + 101 * D, 'connectivity')], { rejected: 0 });
     const c = correlateEvent(store, 'kz-ref', { outages: { type: 'reference', list: 'mine' } });
     expect(c.outageInput).toBe('reference:mine');
@@ -105,7 +105,7 @@ describe('correlateEvent', () => {
   it('counts a reference list without kinds as connectivity', () => {
     const { store } = env;
     upsertEvent(store.db, event('kz-ref', EV), 0);
-    const row = { list: 'kindless', naturalKey: 'a', country: 'KZ', start: t(EV) + 2 * H, end: t(EV) + 8 * H, kind: null, scope: null, scopeDetail: null, cause: null, services: [], source: null, originFile: null, originLine: null, raw: {} };
+    const row = { list: 'kindless', naturalKey: 'a', country: 'KZ', start: t(EV) + 2 * H, end: t(EV) + 8 * H, kind: null, scope: 'unknown' as const, scopeRaw: null, scopeDetail: null, area: null, cause: null, services: [], source: null, originFile: null, originLine: null, raw: {} };
     upsertReferenceOutages(store.db, 'kindless', 'ioda-investigated', null, [row], { rejected: 0 });
     const c = correlateEvent(store, 'kz-ref', { outages: { type: 'reference', list: 'kindless' } });
     expect(c.outages.map((o) => [o.kind, o.onsetSeconds])).toEqual([['connectivity', 2 * H]]);

@@ -65,7 +65,7 @@ describe('evaluateReference', () => {
     const env = tempStore();
     try {
       const { store } = env;
-      const row = (key: string, start: string, end: string | null, kind: string | null): ReferenceOutage => ({ list: 'hand', naturalKey: key, country: 'KZ', start: t(start), end: end === null ? null : t(end), kind, scope: null, scopeDetail: null, cause: null, services: [], source: null, originFile: null, originLine: null, raw: {} });
+      const row = (key: string, start: string, end: string | null, kind: string | null): ReferenceOutage => ({ list: 'hand', naturalKey: key, country: 'KZ', start: t(start), end: end === null ? null : t(end), kind, scope: 'unknown', scopeRaw: null, scopeDetail: null, area: null, cause: null, services: [], source: null, originFile: null, originLine: null, raw: {} });
       upsertReferenceOutages(
         store.db,
         'hand',
@@ -99,7 +99,7 @@ describe('outagewatch evaluate', () => {
   it('--json prints precision and recall; an unknown list or a bad flag is a usage error', async () => {
     const env = tempStore();
     try {
-      const row = (key: string, start: string): ReferenceOutage => ({ list: 'hand', naturalKey: key, country: 'KZ', start: t(start), end: t(start) + D, kind: 'connectivity', scope: null, scopeDetail: null, cause: null, services: [], source: null, originFile: null, originLine: null, raw: {} });
+      const row = (key: string, start: string): ReferenceOutage => ({ list: 'hand', naturalKey: key, country: 'KZ', start: t(start), end: t(start) + D, kind: 'connectivity', scope: 'unknown', scopeRaw: null, scopeDetail: null, area: null, cause: null, services: [], source: null, originFile: null, originLine: null, raw: {} });
       upsertReferenceOutages(env.store.db, 'hand', 'csv', null, [row('a', '2022-01-05T00:00:00Z'), row('b', '2020-06-01T00:00:00Z')], { rejected: 0 });
       const o: Outage = { entity: 'country:KZ', start: t('2022-01-05T06:00:00Z'), end: t('2022-01-05T10:00:00Z'), kind: 'connectivity', severity: 'critical', score: 1, signals: [], targets: [], evidence: [] };
       replaceOutages(env.store.db, 'country:KZ', t('2016-01-01T00:00:00Z'), t('2023-01-01T00:00:00Z'), [o]);
