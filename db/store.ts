@@ -570,6 +570,15 @@ export class SqliteStore implements SignalStore {
     return schemaVersion(this.db);
   }
 
+  /**
+   * A number that changes whenever something correlation results are computed from changes (points, outages,
+   * calendar, reference lists, source events, checkpoints; kept by triggers, migration 0060). Cache keys use it.
+   */
+  dataVersion(): number {
+    const r = this.db.prepare<[], { v: number }>("SELECT v FROM data_version WHERE name = 'correlation'").get();
+    return r?.v ?? 0;
+  }
+
   /** A cheap read of the schema and the newest run: throws when the database cannot be read at all. */
   probe(): void {
     this.db.prepare('SELECT count(*) AS n FROM sqlite_master').get();

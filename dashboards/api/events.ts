@@ -7,8 +7,9 @@ import { emitCalendarChange } from '../../services/calendar/events.js';
 import { eventToJson, rawFromJson } from '../../services/calendar/json.js';
 import { EVENT_KINDS } from '../../services/calendar/model.js';
 import { validateEvent } from '../../services/calendar/validate.js';
-import { correlateEvent, parseOutageSource, type CorrelateOptions } from '../../services/correlator/assemble.js';
-import { correlatorConfig } from '../../services/correlator/config.js';
+import { parseOutageSource, type CorrelateOptions } from '../../services/correlator/assemble.js';
+import { cachedEvent } from '../../services/correlator/cache.js';
+import { correlateOptions as buildOptions } from '../../services/correlator/options.js';
 import { AppError, badParameter, notFound } from '../../services/errors.js';
 import { parseDuration, TimeParseError } from '../../services/util/time.js';
 import { requireAdmin } from '../auth.js';
@@ -36,19 +37,16 @@ function durationParam(req: Request, name: string): number | undefined {
 
 /** Correlation options: the config's `correlator` section, overridden by `lead`, `lag` and `outages`. */
 function correlateOptions(req: Request, deps: AppDeps): CorrelateOptions {
-  const cfg = correlatorConfig(deps.config);
-  const opts: CorrelateOptions = { lead: cfg.lead, lag: cfg.lag, B: cfg.surrogates, seed: cfg.seed, method: cfg.method, blockDays: cfg.blockDays, minCoverage: cfg.minCoverage };
-  opts.lead = durationParam(req, 'lead') ?? opts.lead;
-  opts.lag = durationParam(req, 'lag') ?? opts.lag;
   const outages = single(req, 'outages');
+  let source;
   if (outages !== undefined && outages !== '') {
     try {
-      opts.outages = parseOutageSource(outages);
+      source = parseOutageSource(outages);
     } catch {
       throw badParameter('outages', `"${outages}" must be detected or reference:NAME`);
     }
   }
-  return opts;
+  return buildOptions(deps.config, { lead: durationParam(req, 'lead'), lag: durationParam(req, 'lag'), outages: source });
 }
 
 function writer(deps: AppDeps): SqliteStore {
@@ -115,7 +113,7 @@ export function eventsRouter(deps: AppDeps): Router {
     const opts = correlateOptions(req, deps);
     const e = getEvent(deps.store.db, id);
     if (!e) throw notFound(`event ${id}`);
-    const correlation = correlateEvent(deps.store, id, opts);
+    const correlation = cachedEvent(deps.store, id, opts);
     res.json({ ...eventToJson(e), verdict: correlation.verdict, correlation });
   });
 

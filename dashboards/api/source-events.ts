@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import { correlateCountry } from '../../services/correlator/assemble.js';
-import { correlatorConfig } from '../../services/correlator/config.js';
+import { cachedCountry } from '../../services/correlator/cache.js';
+import { correlateOptions } from '../../services/correlator/options.js';
 import { badParameter } from '../../services/errors.js';
 import { isoUtc } from '../../services/util/time.js';
 import type { AppDeps } from '../deps.js';
@@ -62,18 +62,7 @@ export function sourceEventsRouter(deps: AppDeps): Router {
     const country = countryParam(req);
     if (!country) throw badParameter('country', 'a two-letter country code is required');
     const { from, until } = rangeParams(req);
-    const cfg = correlatorConfig(deps.config);
-    const doc = correlateCountry(deps.store, country, {
-      lead: cfg.lead,
-      lag: cfg.lag,
-      B: cfg.surrogates,
-      seed: cfg.seed,
-      method: cfg.method,
-      blockDays: cfg.blockDays,
-      minCoverage: cfg.minCoverage,
-      ...(from !== undefined ? { from } : {}),
-      ...(until !== undefined ? { until } : {}),
-    });
+    const doc = cachedCountry(deps.store, country, correlateOptions(deps.config, { from, until }));
     if (!wantsCsv(req)) {
       res.json(doc);
       return;
@@ -90,13 +79,17 @@ export function sourceEventsRouter(deps: AppDeps): Router {
         { header: 'outage_days', value: (t) => t.outageDays },
         { header: 'trigger_k', value: (t) => t.trigger.k },
         { header: 'trigger_n', value: (t) => t.trigger.n },
-        { header: 'trigger_p_poisson', value: (t) => t.trigger.p },
-        { header: 'trigger_p_surrogate', value: (t) => t.trigger.surrogateP },
+        { header: 'b', value: (t) => t.B },
+        { header: 'exhaustive', value: (t) => t.exhaustive },
+        { header: 'smallest_attainable_p', value: (t) => t.smallestAttainableP },
+        { header: 'trigger_p', value: (t) => t.trigger.p },
         { header: 'trigger_q', value: (t) => t.trigger.q },
+        { header: 'trigger_p_analytic_approximation', value: (t) => t.trigger.analyticP },
         { header: 'precursor_k', value: (t) => t.precursor.k },
         { header: 'precursor_n', value: (t) => t.precursor.n },
-        { header: 'precursor_p_poisson', value: (t) => t.precursor.p },
-        { header: 'precursor_p_surrogate', value: (t) => t.precursor.surrogateP },
+        { header: 'precursor_p', value: (t) => t.precursor.p },
+        { header: 'precursor_q', value: (t) => t.precursor.q },
+        { header: 'precursor_p_analytic_approximation', value: (t) => t.precursor.analyticP },
       ],
       `correlation-${country}`,
     );

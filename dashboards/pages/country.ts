@@ -5,8 +5,8 @@ import { listOutages } from '../../db/outages.js';
 import { signalExtent } from '../../db/signals-read.js';
 import { countryName, normaliseCountry } from '../../services/calendar/countries.js';
 import { primaryZone } from '../../services/calendar/zones.js';
-import { correlateCountry } from '../../services/correlator/assemble.js';
-import { correlatorConfig } from '../../services/correlator/config.js';
+import { cachedCountry } from '../../services/correlator/cache.js';
+import { correlateOptions } from '../../services/correlator/options.js';
 import { badParameter, notFound } from '../../services/errors.js';
 import type { AppDeps } from '../deps.js';
 import { html, layout } from '../html.js';
@@ -57,8 +57,7 @@ export function countryRouter(deps: AppDeps): Router {
     const outages = listOutages(deps.store.db, { entity, from, until });
     const bands: Band[] = outages.map((o) => ({ type: 'outage', kind: o.kind, from: o.start, until: o.end, label: `${o.kind} outage (${o.severity})` }));
     const markers: Marker[] = calendar.filter((e) => e.start >= from && e.start < until).map((e) => ({ at: e.start, label: e.title, href: `/events/${encodeURIComponent(e.id)}` }));
-    const cfg = correlatorConfig(deps.config);
-    const stats = correlateCountry(deps.store, cc, { lead: cfg.lead, lag: cfg.lag, B: cfg.surrogates, seed: cfg.seed, method: cfg.method, blockDays: cfg.blockDays, minCoverage: cfg.minCoverage });
+    const stats = cachedCountry(deps.store, cc, correlateOptions(deps.config));
     const verdictOf = new Map(stats.events.map((e) => [e.id, e]));
 
     type Ev = (typeof calendar)[number];
@@ -68,13 +67,15 @@ export function countryRouter(deps: AppDeps): Router {
       { key: 'kind', label: 'Kind', sort: (e) => e.kind, cell: (e) => e.kind },
       { key: 'verdict', label: 'Verdict', sort: (e) => verdictOf.get(e.id)?.verdict.label ?? null, cell: (e) => (verdictOf.get(e.id) ? verdictBadge(verdictOf.get(e.id)!.verdict.label) : html`<span class="muted">outside the data</span>`) },
       { key: 'onset', label: 'First onset', sort: (e) => verdictOf.get(e.id)?.firstOnsetSeconds ?? null, cell: (e) => { const s = verdictOf.get(e.id)?.firstOnsetSeconds; return s === null || s === undefined ? '—' : `${duration(Math.abs(s))} ${s < 0 ? 'before' : 'after'}`; } },
-      { key: 'p', label: 'p', sort: (e) => verdictOf.get(e.id)?.p ?? null, cell: (e) => pValue(verdictOf.get(e.id)?.p) },
+      { key: 'p', label: 'p (this event)', sort: (e) => verdictOf.get(e.id)?.p ?? null, cell: (e) => { const x = verdictOf.get(e.id); return x && x.p === null ? html`<span class="muted" title="${x.reason ?? ''}">n/a</span>` : pValue(x?.p); } },
+      { key: 'q', label: 'q (BH)', sort: (e) => verdictOf.get(e.id)?.q ?? null, cell: (e) => pValue(verdictOf.get(e.id)?.q) },
       { key: 'view', label: 'On the timeline', cell: (e) => html`<a href="${withQuery(req, { from: dateOnly(e.start - 30 * DAY), until: dateOnly(e.end + 30 * DAY) })}">±30 days</a>` },
     ];
 
+    const testLabel: Record<string, string> = { all: 'All outages', connectivity: 'Connectivity outages', services: 'Service blocking', ioda: 'IODA outages only', ooni: 'OONI outages only', ripestat: 'RIPEstat outages only', radar: 'Cloudflare Radar outages only' };
     const statRows = stats.stats.tests.map(
       (t) =>
-        html`<tr><th scope="row">${t.name}</th><td>${t.days}</td><td>${t.eventsAssessable}</td><td>${t.outageDays}</td><td>${t.trigger.k}/${t.trigger.n} = ${pct(t.trigger.rate)} (expected ${pct(t.trigger.expected)})</td><td>${pValue(t.trigger.p)}</td><td>${pValue(t.trigger.surrogateP)}</td><td>${pValue(t.trigger.q)}</td><td>${t.precursor.k}/${t.precursor.n} = ${pct(t.precursor.rate)}</td><td>${pValue(t.precursor.p)}</td><td>${pValue(t.precursor.surrogateP)}</td><td>${pValue(t.precursor.q)}</td></tr>`,
+        html`<tr><th scope="row">${testLabel[t.name] ?? t.name}</th><td>${num(t.days, 0)}</td><td>${t.eventsAssessable}</td><td>${num(t.outageDays, 1)}</td><td>${t.B}${t.exhaustive ? ' (every weekly shift)' : ''}</td><td>${t.trigger.k}/${t.trigger.n} = ${pct(t.trigger.rate)}</td><td>${pValue(t.trigger.p)}</td><td>${pValue(t.trigger.q)}</td><td>${t.precursor.k}/${t.precursor.n} = ${pct(t.precursor.rate)}</td><td>${pValue(t.precursor.p)}</td><td>${pValue(t.precursor.q)}</td><td class="muted">${pValue(t.trigger.analyticP)} / ${pValue(t.precursor.analyticP)}</td></tr>`,
     );
     const presets: Array<[string, number, number]> = [
       ['All data', defFrom, defUntil],
@@ -118,11 +119,16 @@ ${dataLinks('/api/events', { country: cc }, 'Events')}
 </section>
 <section id="statistics" aria-labelledby="stats-h">
 <h2 id="stats-h">Correlation statistics</h2>
-<p class="muted">${stats.stats.method.coincidence}. Analytic p: ${stats.stats.method.analytic}. Surrogates: ${stats.stats.method.surrogate}, B = ${stats.stats.B}${stats.stats.exhaustive ? ' (exhaustive)' : ''}, smallest attainable p ${pValue(stats.stats.smallestAttainableP)}; ${stats.stats.method.multipleTesting}. Lead ${duration(stats.stats.leadSeconds)}, lag ${duration(stats.stats.lagSeconds)}; outages: ${stats.outageInput}.</p>
+<p>Two tests ask whether this country's outages line up with its calendar more than chance would have them, each event counting with its window from ${duration(stats.stats.leadSeconds)} before its start to ${duration(stats.stats.lagSeconds)} after its end (outages: ${stats.outageInput}${stats.synthetic ? '; SYNTHETIC demo data' : ''}):</p>
+<ul>
+<li><strong>Trigger test</strong> — do protest events come with an outage? The share of events whose window holds an outage.</li>
+<li><strong>Precursor test</strong> — do outages begin around protest events? The share of outage onsets that fall inside some event window.</li>
+</ul>
+<p class="muted"><strong>p</strong> comes from a surrogate test: the outage history is ${stats.stats.method.surrogate === 'circular-shift' ? 'shifted by whole weeks' : `cut into ${stats.stats.method.blockDays}-day blocks and shuffled`}, which keeps how outages cluster, and p is the share of shifted histories that line up at least as well (B per test; the smallest p a test can give is 1/(B+1)). <strong>q</strong> corrects p for testing many things at once (<a href="https://en.wikipedia.org/wiki/False_discovery_rate#Benjamini%E2%80%93Hochberg_procedure">Benjamini–Hochberg false discovery rate</a>) over every p in this table. The last column is an <em>analytic approximation</em> (the Poisson null of <a href="https://doi.org/10.1140/epjst/e2016-60110-5">event coincidence analysis</a>) that ignores clustering and is shown for reference only. Calendar table above: p (this event) ranks the event's own window among ordinary windows; q (BH) corrects it over the ${stats.eventsFamily.size} event(s) that could be assessed.</p>
 ${stats.stats.note ? html`<p class="note">${stats.stats.note}</p>` : ''}
 ${
   statRows.length
-    ? html`<div class="table-wrap"><table id="stats"><thead><tr><th scope="col">Test</th><th scope="col">Days</th><th scope="col">Events assessable</th><th scope="col">Outage days</th><th scope="col">Trigger rate</th><th scope="col">p (Poisson)</th><th scope="col">p (surrogate)</th><th scope="col">q</th><th scope="col">Precursor rate</th><th scope="col">p (Poisson)</th><th scope="col">p (surrogate)</th><th scope="col">q</th></tr></thead><tbody>${statRows}</tbody></table></div>`
+    ? html`<div class="table-wrap"><table id="stats"><thead><tr><th scope="col" rowspan="2">Outages tested</th><th scope="col" rowspan="2">Days with data</th><th scope="col" rowspan="2">Events assessable</th><th scope="col" rowspan="2">Outage days</th><th scope="col" rowspan="2">B</th><th scope="colgroup" colspan="3">Trigger test</th><th scope="colgroup" colspan="3">Precursor test</th><th scope="col" rowspan="2">Analytic approximation (trigger / precursor)</th></tr><tr><th scope="col">rate</th><th scope="col">p</th><th scope="col">q</th><th scope="col">rate</th><th scope="col">p</th><th scope="col">q</th></tr></thead><tbody>${statRows}</tbody></table></div>`
     : html`<p class="muted">No test could be run.</p>`
 }
 ${dataLinks('/api/correlation', { country: cc }, 'Statistics')}

@@ -5,8 +5,9 @@ import { listOutages } from '../../db/outages.js';
 import { countryName } from '../../services/calendar/countries.js';
 import { eventToJson } from '../../services/calendar/json.js';
 import type { ProtestEvent } from '../../services/calendar/model.js';
-import { correlateEvent, type EventCorrelationJson } from '../../services/correlator/assemble.js';
-import { correlatorConfig } from '../../services/correlator/config.js';
+import type { EventCorrelationJson } from '../../services/correlator/assemble.js';
+import { cachedEvent } from '../../services/correlator/cache.js';
+import { correlateOptions } from '../../services/correlator/options.js';
 import { badParameter, notFound } from '../../services/errors.js';
 import { evidenceLinks } from '../../services/evidence/links.js';
 import type { AppDeps } from '../deps.js';
@@ -53,7 +54,7 @@ function verdictSection(c: EventCorrelationJson, ev: ProtestEvent, mode: TimeMod
 <dt>Window</dt><dd>${time(Date.parse(c.window.from) / 1000, mode, ev.tz)} to ${time(Date.parse(c.window.until) / 1000, mode, ev.tz)} (from ${duration(c.window.leadSeconds)} before the start to ${duration(c.window.lagSeconds)} after the end; outages: ${c.outageInput})</dd>
 <dt>Onset</dt><dd>${first ? html`${onsetText(first.onsetSeconds)} (${first.kind})` : 'no outage in the window'}</dd>
 <dt>Depth</dt><dd>${depth === null ? '—' : html`${pct(depth)} of baseline lost at the deepest point`}</dd>
-<dt>p-value</dt><dd>${sig.p === null ? html`not computed${sig.note ? html`: ${sig.note}` : ''}` : html`p = ${pValue(sig.p)} (${sig.statistic} of this window against ${sig.windows} ordinary windows of the same country${sig.history ? html`, ${sig.history.from.slice(0, 10)} to ${sig.history.until.slice(0, 10)}` : ''}; smallest attainable ${pValue(sig.smallestAttainableP)})`}${
+<dt>p-value</dt><dd>${sig.p === null ? html`not computed${sig.note ? html`: ${sig.note}` : ''}` : html`p = ${pValue(sig.p)} (permutation test: the deepest loss in this window, ${sig.window ? `${sig.window.from} to ${sig.window.until}` : ''}, ranked against ${sig.windows} non-overlapping ordinary windows of the same length and time of day in the same country${sig.history ? html`, ${sig.history.from.slice(0, 10)} to ${sig.history.until.slice(0, 10)}` : ''}; smallest attainable ${pValue(sig.smallestAttainableP)})`}${
     sig.byAxis ? html`; connectivity p = ${pValue(sig.byAxis.connectivity.p)}, services p = ${pValue(sig.byAxis.services.p)}` : ''
   }</dd>
 </dl>
@@ -104,8 +105,7 @@ export function eventRouter(deps: AppDeps): Router {
     const mode = timeMode(req);
     const j = eventToJson(ev);
     const range = rangeOf(req, ev);
-    const cfg = correlatorConfig(deps.config);
-    const c = correlateEvent(deps.store, id, { lead: cfg.lead, lag: cfg.lag, B: cfg.surrogates, seed: cfg.seed, method: cfg.method, blockDays: cfg.blockDays, minCoverage: cfg.minCoverage });
+    const c = cachedEvent(deps.store, id, correlateOptions(deps.config));
     const countryEntity = `country:${ev.country}`;
     const networks = deps.store.listEntities().filter((e) => e.country === ev.country && e.entity !== countryEntity && deps.store.listSignals(e.entity).length > 0);
     const wanted = q(req, 'entity');

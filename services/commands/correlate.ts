@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { referenceListExists } from '../../db/reference.js';
 import type { CliContext } from '../cli/context.js';
 import { correlateCountries, correlateEvent, parseOutageSource, type CorrelateOptions, type CountryCorrelationJson, type EventCorrelationJson } from '../correlator/assemble.js';
-import { correlatorConfig, referenceConfig } from '../correlator/config.js';
+import { correlateOptions } from '../correlator/options.js';
 import { AppError, unknownEvent, UsageError } from '../errors.js';
 import { parseDuration, TimeParseError } from '../util/time.js';
 
@@ -67,32 +67,35 @@ function printEvent(ctx: CliContext, c: EventCorrelationJson): void {
   if (s.p === null) ctx.out(`significance: not computable (${s.note ?? 'no data'})`);
   else
     ctx.out(
-      `significance: p = ${fmtP(s.p)} — window depth ${s.observed} ranked against ${s.windows} ordinary windows of the same length (${s.atLeastAsDeep} at least as deep); smallest attainable p ${fmtP(s.smallestAttainableP)}${s.note ? `; ${s.note}` : ''}`,
+      `significance: p = ${fmtP(s.p)} — window depth ${s.observed} (${s.window ? `${s.window.from} → ${s.window.until}` : 'window'}) ranked against ${s.windows} non-overlapping ordinary windows of the same length (${s.atLeastAsDeep} at least as deep); smallest attainable p ${fmtP(s.smallestAttainableP)}${s.note ? `; ${s.note}` : ''}`,
     );
 }
 
 function printCountry(ctx: CliContext, c: CountryCorrelationJson): void {
   ctx.out(`${c.country}: ${c.range ? `${c.range.from} → ${c.range.until}` : 'no data'}; outages from ${c.outageInput}`);
+  ctx.out(`per event: p = single-event permutation test; q = ${c.eventsFamily.correction}, ${c.eventsFamily.description}${c.synthetic ? ' — on SYNTHETIC demo data' : ''}`);
   ctx.table(
-    c.events.map((e) => ({ id: e.id, start: e.start, verdict: e.verdict.label, outages: e.outages, 'first onset': e.firstOnsetSeconds === null ? '' : hours(e.firstOnsetSeconds), p: fmtP(e.p) })),
-    ['id', 'start', 'verdict', 'outages', 'first onset', 'p'],
+    c.events.map((e) => ({ id: e.id, start: e.start, verdict: e.verdict.label, outages: e.outages, 'first onset': e.firstOnsetSeconds === null ? '' : hours(e.firstOnsetSeconds), p: fmtP(e.p), q: fmtP(e.q), why: e.reason ?? '' })),
+    ['id', 'start', 'verdict', 'outages', 'first onset', 'p', 'q', 'why'],
   );
   ctx.out('');
   const st = c.stats;
-  ctx.out(`set statistics: ${st.method.surrogate}${st.exhaustive ? ' (every distinct shift)' : ''}, B = ${st.B}, seed ${st.seed}; smallest attainable p ${fmtP(st.smallestAttainableP)}; ${st.method.multipleTesting}`);
+  ctx.out(`set statistics: p = ${st.method.surrogate} surrogate test (seed ${st.seed}; B and the smallest attainable p per test); q = ${st.method.multipleTesting}; analytic p = ${st.method.analytic}`);
   ctx.table(
     st.tests.map((t) => ({
       test: t.name,
       days: t.days,
       events: t.eventsAssessable,
+      B: `${t.B}${t.exhaustive ? ' (all shifts)' : ''}`,
+      'min p': fmtP(t.smallestAttainableP),
       'trigger rate': t.trigger.rate,
-      expected: t.trigger.expected,
-      'p poisson': fmtP(t.trigger.p),
-      'p surrogate': fmtP(t.trigger.surrogateP),
-      q: fmtP(t.trigger.q),
+      'trigger p': fmtP(t.trigger.p),
+      'trigger q': fmtP(t.trigger.q),
+      'analytic approx.': fmtP(t.trigger.analyticP),
       'precursor rate': t.precursor.rate,
-      'p surr.': fmtP(t.precursor.surrogateP),
-      'q ': fmtP(t.precursor.q),
+      'precursor p': fmtP(t.precursor.p),
+      'precursor q': fmtP(t.precursor.q),
+      'analytic approx. ': fmtP(t.precursor.analyticP),
     })),
   );
   if (st.note) ctx.out(`note: ${st.note}`);
@@ -105,19 +108,17 @@ export function register(program: Command, ctx: CliContext): void {
     .description('line outages and blocking up against a calendar event (--event) or a country calendar (--country), with statistics')
     .option('--event <id>', 'one calendar event, e.g. kz-2016-05-21-land-protests')
     .option('--country <CC>', 'every event of a country (comma-separated for several, with Benjamini–Hochberg across them)')
-    .option('--lead <duration>', 'window opens this long before the event start (default 1d)')
-    .option('--lag <duration>', 'window closes this long after the event end (default 2d)')
+    .option('--lead <duration>', 'window opens this long before the event start (default: correlator.lead, 1d)')
+    .option('--lag <duration>', 'window closes this long after the event end (default: correlator.lag, 2d)')
     .option('--from <time>', 'with --country: start of the period tested')
     .option('--until <time>', 'with --country: end of the period tested')
     .option('--outages <input>', '"detected" (default) or reference:NAME (a list imported with `reference import`)')
-    .option('--surrogates <B>', 'surrogates for the set test (default 9999)')
-    .option('--seed <n>', 'seed of the surrogates (default 1)')
-    .option('--method <m>', 'circular-shift (default) or block-permutation')
+    .option('--surrogates <B>', 'surrogates for the set test (default: correlator.surrogates, 9999)')
+    .option('--seed <n>', 'seed of the surrogates (default: correlator.seed, 1)')
+    .option('--method <m>', 'circular-shift or block-permutation (default: correlator.method)')
     .option('--json', 'print one JSON document (the /api shape)')
     .action((flags: Flags) => {
       if (!flags.event === !flags.country) throw new UsageError('give exactly one of --event ID or --country CC');
-      const cfg = correlatorConfig(ctx.config());
-      const ref = referenceConfig(ctx.config());
       if (flags.method !== undefined && flags.method !== 'circular-shift' && flags.method !== 'block-permutation') throw new UsageError('--method: circular-shift or block-permutation');
       let outages;
       try {
@@ -125,19 +126,16 @@ export function register(program: Command, ctx: CliContext): void {
       } catch (err) {
         throw new UsageError((err as Error).message);
       }
-      const opts: CorrelateOptions = {
-        lead: duration('--lead', flags.lead) ?? cfg.lead,
-        lag: duration('--lag', flags.lag) ?? cfg.lag,
+      const opts: CorrelateOptions = correlateOptions(ctx.config(), {
+        lead: duration('--lead', flags.lead),
+        lag: duration('--lag', flags.lag),
         outages,
-        openEndedSeconds: ref.openEndedDefault,
-        B: int('--surrogates', flags.surrogates, 1) ?? cfg.surrogates,
-        seed: int('--seed', flags.seed, 0) ?? cfg.seed,
-        method: (flags.method as CorrelateOptions['method']) ?? cfg.method,
-        blockDays: cfg.blockDays,
-        minCoverage: cfg.minCoverage,
+        B: int('--surrogates', flags.surrogates, 1),
+        seed: int('--seed', flags.seed, 0),
+        method: flags.method as CorrelateOptions['method'],
         from: ctx.time('--from', flags.from, 'start'),
         until: ctx.time('--until', flags.until, 'end'),
-      };
+      });
       if (opts.from !== undefined && opts.until !== undefined && !(opts.until > opts.from)) throw new UsageError('--until must be after --from');
       const store = ctx.readStore();
       if (outages.type === 'reference') {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { reportJsonSchema } from '../report/model.js';
 import { reportsDir } from '../report/auto.js';
 import { gatherReport } from '../report/gather.js';
+import { correlateOptions } from '../correlator/options.js';
 import { REPORT_FORMATS, writeReport, type ReportFormat } from '../report/write.js';
 import type { CliContext } from '../cli/context.js';
 import { AppError, unknownEvent, UsageError } from '../errors.js';
@@ -16,12 +17,12 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--country <cc>', 'country (ISO 3166-1 alpha-2), with --from and --until')
     .option('--from <time>', 'start of the range (a date alone = 00:00 UTC)')
     .option('--until <time>', 'end of the range (a date alone = the end of that UTC day)')
-    .option('--lead <duration>', 'window opens this long before the event start', '1d')
-    .option('--lag <duration>', 'window closes this long after the event end', '2d')
+    .option('--lead <duration>', 'window opens this long before the event start (default: correlator.lead, 1d)')
+    .option('--lag <duration>', 'window closes this long after the event end (default: correlator.lag, 2d)')
     .option('--format <list>', `comma list of ${REPORT_FORMATS.join(',')}`, 'md,html,csv,json')
     .option('--out <dir>', 'output folder (default: reportsDir / OUTAGEWATCH_REPORTS_DIR, else reports/ beside the database — the folder /reports lists)')
     .option('--json-schema', 'print the JSON Schema of the JSON report and exit')
-    .action((opts: { event?: string; country?: string; from?: string; until?: string; lead: string; lag: string; format: string; out?: string; jsonSchema?: boolean }) => {
+    .action((opts: { event?: string; country?: string; from?: string; until?: string; lead?: string; lag?: string; format: string; out?: string; jsonSchema?: boolean }) => {
       if (opts.jsonSchema) {
         ctx.json(reportJsonSchema());
         return;
@@ -33,11 +34,11 @@ export function register(program: Command, ctx: CliContext): void {
       if (opts.event && opts.country) throw new UsageError('give either --event or --country, not both');
       if (opts.country && (!opts.from || !opts.until)) throw new UsageError('--country needs --from and --until');
       const country = ctx.country('--country', opts.country);
-      let lead: number;
-      let lag: number;
+      let lead: number | undefined;
+      let lag: number | undefined;
       try {
-        lead = parseDuration(opts.lead);
-        lag = parseDuration(opts.lag);
+        lead = opts.lead === undefined ? undefined : parseDuration(opts.lead);
+        lag = opts.lag === undefined ? undefined : parseDuration(opts.lag);
       } catch (err) {
         throw new UsageError(`--lead/--lag: ${(err as Error).message}`);
       }
@@ -47,7 +48,7 @@ export function register(program: Command, ctx: CliContext): void {
       const store = ctx.existingStore();
       let data;
       try {
-        data = gatherReport(store, { eventId: opts.event, country, from, until, lead, lag }, { version: packageVersion(), now: nowSeconds() });
+        data = gatherReport(store, { eventId: opts.event, country, from, until, correlate: correlateOptions(ctx.config(), { lead, lag }) }, { version: packageVersion(), now: nowSeconds() });
       } catch (err) {
         if (opts.event && err instanceof AppError && err.code === 'NOT_FOUND') throw unknownEvent('--event', opts.event);
         throw err;

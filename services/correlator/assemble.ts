@@ -4,7 +4,7 @@
  * next to it. `correlateEvent` and `correlateCountry` return the JSON documents of `outagewatch correlate
  * --json` and of the API.
  */
-import type { SqliteStore } from '../../db/store.js';
+import type { CheckpointRow, SignalRow, SourceEventRow, SqliteStore } from '../../db/store.js';
 import { getEvent, listEvents } from '../../db/calendar.js';
 import { listOutages } from '../../db/outages.js';
 import { getReferenceList, listReferenceOutages } from '../../db/reference.js';
@@ -15,9 +15,9 @@ import { isoUtc } from '../util/time.js';
 import type { Verdict } from './model.js';
 import { AXES, axesOf, eventWindow, onsetSeconds, overlapping, verdictFor, type Axis, type Episode, type TimeWindow } from './episodes.js';
 import { SOURCES, axisData, signalAxis, sourceCoverage, sourceOf, type CheckpointSpan, type SourceCoverage, type SourceInput } from './coverage.js';
-import { DAY, dailySeries, dayIndex, dayRange, eventDays, type DayRange } from './days.js';
+import { DAY, HOUR, dailySeries, dayIndex, dayRange, eventDays, stepsPerDay, type DayRange } from './days.js';
 import { ecaWindows, type EcaRate } from './eca.js';
-import { singleEventPermutation, type PermutationResult } from './permutation.js';
+import { singleEventPermutation, type PermutationResult, type TileCache } from './permutation.js';
 import { surrogateTest, type SurrogateMethod, type SurrogateStat } from './surrogate.js';
 import { benjaminiHochberg } from './stats.js';
 
@@ -35,6 +35,8 @@ export interface CorrelateOptions {
   method?: SurrogateMethod;
   blockDays?: number;
   minCoverage?: number;
+  /** significance level used to call a result significant (default 0.05) */
+  alpha?: number;
   from?: number;
   until?: number;
 }
@@ -88,49 +90,132 @@ function entitiesOf(store: SqliteStore, country: string): Set<string> {
   return out;
 }
 
-/** Coverage of [from, until) by the four sources for the country entity (plus the reference list when used). */
-function readCoverage(r: Reader, country: string, w: TimeWindow, minCoverage: number): { coverage: SourceCoverage[]; synthetic: boolean } {
+// ---------- one country's data, read once ----------
+
+/**
+ * Everything the correlator reads about one country, loaded ONCE per call (a country listing of 1,000 events
+ * must not re-read the history per event): signals with their hours of data over the whole history, collector
+ * checkpoints, source events, outages and the calendar. Per-event coverage, verdicts and statistics are then
+ * computed from memory.
+ */
+interface CountryData {
+  cc: string;
+  entity: string;
+  /** hourly grid over the data history and every window asked about */
+  grid: DayRange;
+  /** days (or the reference list's period) with data, null when there is none */
+  span: TimeWindow | null;
+  signals: Array<{ name: string; source: string; axis: Axis; synthetic: boolean; step: number; hours: Uint8Array }>;
+  checkpoints: CheckpointRow[];
+  sourceEvents: SourceEventRow[];
+  episodes: Episode[];
+  calendar: ProtestEvent[];
+  refMeta: ReturnType<typeof getReferenceList> | null;
+}
+
+function dataSpanOf(r: Reader, country: string, signals: readonly SignalRow[]): TimeWindow | null {
+  if (r.input.type === 'reference') {
+    const meta = getReferenceList(r.store.db, r.input.list);
+    if (!meta || meta.first === null) return null;
+    return { from: meta.first, until: (meta.lastStart ?? meta.first) + DAY };
+  }
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of signals) {
+    const rows = r.store.readRollup(s.id, 'daily', -1e12, 1e12);
+    for (const x of rows) {
+      if (x.n <= 0) continue;
+      if (x.ts < lo) lo = x.ts;
+      if (x.ts + DAY > hi) hi = x.ts + DAY;
+    }
+  }
+  void country;
+  return Number.isFinite(lo) ? { from: lo, until: hi } : null;
+}
+
+function loadCountry(r: Reader, country: string, extra: readonly TimeWindow[], spanOverride?: TimeWindow): CountryData {
   const { store } = r;
-  const entity = `country:${country}`;
-  const signals = store.listSignals(entity);
-  const cps = store.checkpoints({ entity });
-  const ents = entitiesOf(store, country);
-  const events = store.listSourceEvents({ from: w.from, until: w.until }).filter((e) => e.entity !== null && ents.has(e.entity));
+  const cc = country.toUpperCase();
+  const entity = `country:${cc}`;
+  const rows = store.listSignals(entity);
+  const span = spanOverride ?? dataSpanOf(r, cc, rows);
+  let lo = span ? span.from : Infinity;
+  let hi = span ? span.until : -Infinity;
+  for (const w of extra) {
+    lo = Math.min(lo, w.from);
+    hi = Math.max(hi, w.until);
+  }
+  if (!Number.isFinite(lo)) {
+    lo = 0;
+    hi = 0;
+  }
+  const grid = dayRange(lo, hi, HOUR);
+  const gridUntil = grid.origin + grid.len * HOUR;
+  const signals: CountryData['signals'] = [];
+  for (const s of rows) {
+    const hours = new Uint8Array(grid.len);
+    // a point covers its whole step: a daily OONI count speaks for the 24 hours of its day
+    const stepSecs = Math.max(HOUR, s.step ?? HOUR);
+    const per = Math.round(stepSecs / HOUR);
+    if (grid.len > 0) {
+      for (const h of store.readRollup(s.id, 'hourly', Math.floor((grid.origin - stepSecs + 1) / HOUR) * HOUR, gridUntil)) {
+        if (h.n === 0) continue;
+        const i0 = dayIndex(grid, h.ts);
+        for (let i = Math.max(0, i0); i < Math.min(grid.len, i0 + per); i++) hours[i] = 1;
+      }
+    }
+    signals.push({ name: s.name, source: sourceOf(s.source), axis: signalAxis(s.name), synthetic: s.synthetic, step: stepSecs, hours });
+  }
+  const ents = entitiesOf(store, cc);
+  const sourceEvents = grid.len ? store.listSourceEvents({ from: grid.origin, until: gridUntil }).filter((e) => e.entity !== null && ents.has(e.entity)) : [];
+  return {
+    cc,
+    entity,
+    grid,
+    span,
+    signals,
+    checkpoints: store.checkpoints({ entity }),
+    sourceEvents,
+    episodes: grid.len ? readEpisodes(r, cc, grid.origin, gridUntil) : [],
+    calendar: listEvents(store.db, { country: cc }),
+    refMeta: r.input.type === 'reference' ? getReferenceList(store.db, r.input.list) : null,
+  };
+}
+
+/** Coverage of [from, until) by the four sources for the country entity (plus the reference list when used). */
+function readCoverage(r: Reader, data: CountryData, w: TimeWindow, minCoverage: number): { coverage: SourceCoverage[]; synthetic: boolean } {
+  const { entity, grid } = data;
   let synthetic = false;
   const inputs: SourceInput[] = SOURCES.map((source) => ({ source, signals: [], checkpoints: [], events: 0 }));
   const bySource = new Map(inputs.map((i) => [i.source, i]));
-  for (const s of signals) {
-    const inp = bySource.get(sourceOf(s.source));
+  const a = Math.max(0, dayIndex(grid, w.from));
+  const b = Math.min(grid.len, Math.ceil((w.until - grid.origin) / HOUR));
+  for (const s of data.signals) {
+    const inp = bySource.get(s.source);
     if (!inp) continue;
-    // a point covers its whole step: a daily OONI count speaks for the 24 hours of its day
-    const span = Math.max(3600, s.step ?? 3600);
-    const first = Math.floor(w.from / 3600) * 3600;
-    const covered = new Set<number>();
-    for (const h of store.readRollup(s.id, 'hourly', Math.floor((w.from - span + 1) / 3600) * 3600, w.until)) {
-      if (h.n === 0) continue;
-      for (let t = h.ts; t < h.ts + span; t += 3600) if (t >= first && t < w.until) covered.add(t);
-    }
-    const hours = [...covered].sort((a, b) => a - b);
+    const hours: number[] = [];
+    for (let i = a; i < b; i++) if (s.hours[i]) hours.push(grid.origin + i * HOUR);
     if (hours.length && s.synthetic) synthetic = true;
     inp.signals.push({ signal: s.name, hours });
   }
-  for (const c of cps) {
+  for (const c of data.checkpoints) {
     const inp = bySource.get(sourceOf(c.collector));
     if (inp) inp.checkpoints.push({ signal: c.signal, from: c.from, until: c.until, status: c.status } satisfies CheckpointSpan);
   }
-  for (const e of events) {
+  for (const e of data.sourceEvents) {
+    if (!(e.start < w.until && (e.end ?? e.start) >= w.from)) continue;
     const inp = bySource.get(sourceOf(e.source));
     if (inp) inp.events++;
   }
   const coverage = inputs.map((i) => sourceCoverage(i, entity, w.from, w.until, minCoverage));
-  if (r.input.type === 'reference') coverage.push(referenceCoverage(r, country, w));
+  if (r.input.type === 'reference') coverage.push(referenceCoverage(r, data, w));
   return { coverage, synthetic };
 }
 
 /** A reference list "has data" for a window inside the period it covers; its axes are those of its kinds. */
-function referenceCoverage(r: Reader, country: string, w: TimeWindow): SourceCoverage {
+function referenceCoverage(r: Reader, data: CountryData, w: TimeWindow): SourceCoverage {
   const name = (r.input as { list: string }).list;
-  const meta = getReferenceList(r.store.db, name);
+  const meta = data.refMeta;
   const source = `reference:${name}`;
   if (!meta || meta.count === 0) return { source, hadData: false, fraction: 0, axes: [], signals: [], events: 0, reason: `reference list "${name}" is empty or was never imported` };
   // the list records shutdowns that began between its first and last start
@@ -140,7 +225,7 @@ function referenceCoverage(r: Reader, country: string, w: TimeWindow): SourceCov
   const axes = new Set<Axis>();
   for (const k of Object.keys(meta.kinds)) for (const a of axesOf(k === 'unspecified' ? null : k)) axes.add(a);
   const hadData = inside >= 0.5;
-  const n = listReferenceOutages(r.store.db, { list: name, country, from: w.from, until: w.until, openEndedSeconds: r.openEnded }).length;
+  const n = overlapping(data.episodes, w).length;
   return {
     source,
     hadData,
@@ -152,49 +237,27 @@ function referenceCoverage(r: Reader, country: string, w: TimeWindow): SourceCov
   };
 }
 
-/** Days with data per axis for the country entity over a day range (from daily rollups). */
-function readValidDays(r: Reader, country: string, range: DayRange, filter: (signal: string, source: string) => boolean = () => true): Record<Axis, Uint8Array> {
-  const out: Record<Axis, Uint8Array> = { connectivity: new Uint8Array(range.len), services: new Uint8Array(range.len) };
+/** Hours with data per axis for the country entity over the grid (optionally one source's signals only). */
+function validHours(r: Reader, data: CountryData, source: string | null = null): Record<Axis, Uint8Array> {
+  const { grid } = data;
+  const out: Record<Axis, Uint8Array> = { connectivity: new Uint8Array(grid.len), services: new Uint8Array(grid.len) };
   if (r.input.type === 'reference') {
-    const meta = getReferenceList(r.store.db, r.input.list);
+    const meta = data.refMeta;
     if (meta && meta.first !== null) {
-      const a = Math.max(0, dayIndex(range, meta.first));
-      const b = Math.min(range.len - 1, dayIndex(range, meta.lastStart ?? meta.first));
+      const a = Math.max(0, dayIndex(grid, meta.first));
+      const b = Math.min(grid.len - 1, dayIndex(grid, (meta.lastStart ?? meta.first) + DAY - 1));
       const axes = new Set<Axis>();
       for (const k of Object.keys(meta.kinds)) for (const x of axesOf(k === 'unspecified' ? null : k)) axes.add(x);
       for (const ax of axes) for (let d = a; d <= b; d++) out[ax][d] = 1;
     }
     return out;
   }
-  const until = range.origin + range.len * DAY;
-  for (const s of r.store.listSignals(`country:${country}`)) {
-    if (!filter(s.name, sourceOf(s.source))) continue;
-    const arr = out[signalAxis(s.name)];
-    for (const row of r.store.readRollup(s.id, 'daily', range.origin, until)) {
-      if (row.n <= 0) continue;
-      const d = dayIndex(range, row.ts);
-      if (d >= 0 && d < range.len) arr[d] = 1;
-    }
+  for (const s of data.signals) {
+    if (source !== null && s.source !== source) continue;
+    const arr = out[s.axis];
+    for (let i = 0; i < grid.len; i++) if (s.hours[i]) arr[i] = 1;
   }
   return out;
-}
-
-/** The span of days with data (or of the reference list) for a country. */
-function dataSpan(r: Reader, country: string): TimeWindow | null {
-  if (r.input.type === 'reference') {
-    const meta = getReferenceList(r.store.db, r.input.list);
-    if (!meta || meta.first === null) return null;
-    return { from: meta.first, until: (meta.lastStart ?? meta.first) + DAY };
-  }
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const s of r.store.listSignals(`country:${country}`)) {
-    const rows = r.store.readRollup(s.id, 'daily', -1e12, 1e12).filter((x) => x.n > 0);
-    if (!rows.length) continue;
-    lo = Math.min(lo, rows[0]!.ts);
-    hi = Math.max(hi, rows[rows.length - 1]!.ts + DAY);
-  }
-  return Number.isFinite(lo) ? { from: lo, until: hi } : null;
 }
 
 // ---------- JSON shapes ----------
@@ -223,6 +286,15 @@ export interface CorrelatedOutageJson {
   origin: string;
 }
 
+export interface SignificanceJson extends PermutationResult {
+  /** in words: what was tested */
+  method: string;
+  /** the window the statistic is taken over: the verdict's window, to the hour */
+  window: { from: string; until: string } | null;
+  history: { from: string; until: string } | null;
+  byAxis: Record<Axis, PermutationResult> | null;
+}
+
 export interface EventCorrelationJson {
   event: EventRef;
   window: { from: string; until: string; leadSeconds: number; lagSeconds: number };
@@ -231,12 +303,14 @@ export interface EventCorrelationJson {
   outages: CorrelatedOutageJson[];
   sourceEvents: Array<{ id: number; source: string; entity: string | null; kind: string | null; title: string | null; start: string; end: string | null; onsetSeconds: number; url: string | null }>;
   coverage: SourceCoverage[];
-  /** exact permutation p of the window's depth against the entity's ordinary days (null: cannot be computed) */
+  /** the headline p: permutation p of the window's depth against the entity's ordinary windows (null: cannot be computed, see significance.note) */
   p: number | null;
-  significance: PermutationResult & { history: { from: string; until: string } | null; byAxis: Record<Axis, PermutationResult> | null };
+  significance: SignificanceJson;
   /** true when some signal with data in the window is synthetic (demo data) */
   synthetic: boolean;
 }
+
+export const SINGLE_EVENT_METHOD = 'permutation test: the deepest loss inside the event window ranked among non-overlapping windows of the same length (same time of day) on the same country’s ordinary time — with data and no calendar event';
 
 function eventRef(e: ProtestEvent): EventRef {
   return { id: e.id, title: e.title, country: e.country, start: isoUtc(e.start), end: isoUtc(e.end), tz: e.tz };
@@ -268,6 +342,7 @@ interface Resolved {
   method: SurrogateMethod;
   blockDays: number;
   minCoverage: number;
+  alpha: number;
 }
 
 function resolve(opts: CorrelateOptions): Resolved {
@@ -281,6 +356,7 @@ function resolve(opts: CorrelateOptions): Resolved {
     method: opts.method ?? 'circular-shift',
     blockDays: opts.blockDays ?? 14,
     minCoverage: opts.minCoverage ?? 0.5,
+    alpha: opts.alpha ?? 0.05,
   };
 }
 
@@ -288,41 +364,62 @@ function noResult(note: string): PermutationResult {
   return { statistic: 'max-depth', observed: null, p: null, windows: 0, atLeastAsDeep: 0, smallestAttainableP: null, note };
 }
 
-function correlateOne(r: Reader, o: Resolved, ev: ProtestEvent, calendar: readonly ProtestEvent[], history: { span: TimeWindow | null; episodes: Episode[] } | null): EventCorrelationJson {
+/** The per-country series the single-event test ranks against, built once and shared by every event. */
+interface SignificanceContext {
+  busy: Uint8Array;
+  combined: Float64Array;
+  byAxis: Record<Axis, Float64Array>;
+  caches: { combined: TileCache; connectivity: TileCache; services: TileCache };
+}
+
+function significanceContext(r: Reader, o: Resolved, data: CountryData): SignificanceContext {
+  const { grid } = data;
+  const valid = validHours(r, data);
+  const busy = new Uint8Array(grid.len);
+  for (const e of data.calendar) {
+    const dw = eventDays(grid, e, o.lead, o.lag);
+    for (let d = Math.max(0, dw.from); d <= Math.min(grid.len - 1, dw.until); d++) busy[d] = 1;
+  }
+  const anyValid = new Uint8Array(grid.len);
+  for (let d = 0; d < grid.len; d++) anyValid[d] = valid.connectivity[d]! | valid.services[d]!;
+  return {
+    busy,
+    combined: dailySeries(data.episodes, grid, anyValid).depth,
+    byAxis: { connectivity: dailySeries(data.episodes, grid, valid.connectivity, ['connectivity']).depth, services: dailySeries(data.episodes, grid, valid.services, ['services']).depth },
+    caches: { combined: new Map(), connectivity: new Map(), services: new Map() },
+  };
+}
+
+function correlateOne(r: Reader, o: Resolved, ev: ProtestEvent, data: CountryData, ctx: SignificanceContext | null): EventCorrelationJson {
   const w = eventWindow(ev, o.lead, o.lag);
-  const episodes = overlapping(readEpisodes(r, ev.country, w.from, w.until), w);
-  const { coverage, synthetic } = readCoverage(r, ev.country, w, o.minCoverage);
+  const episodes = overlapping(data.episodes, w);
+  const { coverage, synthetic } = readCoverage(r, data, w, o.minCoverage);
   const considered = r.input.type === 'reference' ? coverage.filter((c) => c.source.startsWith('reference:')) : coverage;
   const verdict = verdictFor(episodes, axisData(considered));
-  const ents = entitiesOf(r.store, ev.country);
-  const sourceEvents = r.store
-    .listSourceEvents({ from: w.from, until: w.until })
-    .filter((e) => e.entity !== null && ents.has(e.entity) && e.start < w.until && (e.end ?? e.start + 1) > w.from)
+  const sourceEvents = data.sourceEvents
+    .filter((e) => e.start < w.until && (e.end ?? e.start + 1) > w.from)
     .map((e) => ({ id: e.id, source: e.source, entity: e.entity, kind: e.kind, title: e.title, start: isoUtc(e.start), end: e.end === null ? null : isoUtc(e.end), onsetSeconds: e.start - ev.start, url: e.url }));
 
-  // single-event significance over the history of the country's data
-  let significance: EventCorrelationJson['significance'];
-  const span = history ? history.span : dataSpan(r, ev.country);
-  if (!span) {
-    significance = { ...noResult('no data history for this country'), history: null, byAxis: null };
+  // single-event significance over the history of the country's data, on the verdict's window to the hour
+  let significance: SignificanceJson;
+  const span = data.span;
+  if (!span || !ctx) {
+    significance = { ...noResult('no data history for this country'), method: SINGLE_EVENT_METHOD, window: null, history: null, byAxis: null };
   } else {
-    const from = Math.min(span.from, w.from);
-    const until = Math.max(span.until, w.until);
-    const range = dayRange(from, until);
-    const all = history ? history.episodes : readEpisodes(r, ev.country, from, until);
-    const valid = readValidDays(r, ev.country, range);
-    const busy = new Uint8Array(range.len);
-    for (const e of calendar) {
-      const dw = eventDays(range, e, o.lead, o.lag);
-      for (let d = Math.max(0, dw.from); d <= Math.min(range.len - 1, dw.until); d++) busy[d] = 1;
-    }
-    const dw = eventDays(range, ev, o.lead, o.lag);
-    const anyValid = new Uint8Array(range.len);
-    for (let d = 0; d < range.len; d++) anyValid[d] = valid.connectivity[d]! | valid.services[d]!;
-    const combined = singleEventPermutation(dailySeries(all, range, anyValid).depth, busy, dw);
+    const grid = data.grid;
+    const dw = eventDays(grid, ev, o.lead, o.lag);
+    const opt = { minValid: o.minCoverage };
+    const combined = singleEventPermutation(ctx.combined, ctx.busy, dw, { ...opt, cache: ctx.caches.combined });
     const byAxis = {} as Record<Axis, PermutationResult>;
-    for (const a of AXES) byAxis[a] = singleEventPermutation(dailySeries(all, range, valid[a], [a]).depth, busy, dw);
-    significance = { ...combined, observed: combined.observed === null ? null : round(combined.observed), history: { from: isoUtc(span.from), until: isoUtc(span.until) }, byAxis };
+    for (const a of AXES) byAxis[a] = singleEventPermutation(ctx.byAxis[a], ctx.busy, dw, { ...opt, cache: ctx.caches[a] });
+    significance = {
+      ...combined,
+      observed: combined.observed === null ? null : round(combined.observed),
+      method: SINGLE_EVENT_METHOD,
+      window: { from: isoUtc(grid.origin + dw.from * HOUR), until: isoUtc(grid.origin + (dw.until + 1) * HOUR) },
+      history: { from: isoUtc(span.from), until: isoUtc(span.until) },
+      byAxis,
+    };
   }
   return {
     event: eventRef(ev),
@@ -344,11 +441,27 @@ export function correlateEvent(store: SqliteStore, eventId: string, opts: Correl
   if (!ev) throw notFound(`event "${eventId}"`);
   const o = resolve(opts);
   const r: Reader = { store, input: o.input, openEnded: o.openEnded };
-  const calendar = listEvents(store.db, { country: ev.country });
-  return correlateOne(r, o, ev, calendar, null);
+  const data = loadCountry(r, ev.country, [eventWindow(ev, o.lead, o.lag)]);
+  return correlateOne(r, o, ev, data, data.span ? significanceContext(r, o, data) : null);
 }
 
 // ---------- sets ----------
+
+export interface RateJson {
+  k: number;
+  n: number;
+  rate: number | null;
+  /** rate expected under the analytic (Poisson) null */
+  expected: number | null;
+  /** the headline, calibrated p: the surrogate test's (circular shift or block permutation) */
+  p: number | null;
+  /** the analytic approximation (Poisson null, CoinCalc conventions): ignores clustering, shown for reference only */
+  analyticP: number | null;
+  /** mean rate of the surrogates: what the outage process gives by itself */
+  surrogateMean: number | null;
+  /** Benjamini–Hochberg q-value over the family named in `stats.method.multipleTesting` */
+  q: number | null;
+}
 
 export interface SetTestJson {
   /** what was tested: `all`, `connectivity`, `services`, or one source (`ioda`, `ooni`, `ripestat`) */
@@ -358,8 +471,13 @@ export interface SetTestJson {
   eventsAssessable: number;
   outageDays: number;
   outageOnsets: number;
-  trigger: EcaRate & { surrogateP: number | null; surrogateMean: number | null; q: number | null };
-  precursor: EcaRate & { surrogateP: number | null; surrogateMean: number | null; q: number | null };
+  /** surrogates drawn for this test (for an exhaustive circular shift: the number of distinct shifts) */
+  B: number;
+  /** true when every distinct circular shift was used once */
+  exhaustive: boolean;
+  smallestAttainableP: number | null;
+  trigger: RateJson;
+  precursor: RateJson;
 }
 
 export interface SetStatsJson {
@@ -372,66 +490,125 @@ export interface SetStatsJson {
   };
   leadSeconds: number;
   lagSeconds: number;
-  /** surrogates drawn (for an exhaustive circular shift: the number of distinct shifts) */
+  /** the largest B of the tests (each test states its own) */
   B: number;
   seed: number;
+  /** true only when every test was exhaustive (each test states its own) */
   exhaustive: boolean;
+  /** the smallest attainable p of the test with the largest B */
   smallestAttainableP: number;
+  alpha: number;
   tests: SetTestJson[];
   note: string | null;
+}
+
+export interface CountryEventJson {
+  id: string;
+  title: string;
+  start: string;
+  end: string;
+  tz: string;
+  verdict: Verdict;
+  outages: number;
+  firstOnsetSeconds: number | null;
+  /** the event's own (single-event permutation) p; null when it cannot be assessed */
+  p: number | null;
+  /** Benjamini–Hochberg q over the assessable events of this listing (`eventsFamily`) */
+  q: number | null;
+  /** why p is null */
+  reason: string | null;
+  synthetic: boolean;
 }
 
 export interface CountryCorrelationJson {
   country: string;
   range: { from: string; until: string } | null;
   outageInput: string;
-  events: Array<{ id: string; title: string; start: string; end: string; tz: string; verdict: Verdict; outages: number; firstOnsetSeconds: number | null; p: number | null }>;
+  /** every calendar event of the range; `p: null` with a reason where it cannot be assessed */
+  events: CountryEventJson[];
+  /** the multiple-testing family of `events[].q` */
+  eventsFamily: { correction: string; size: number; description: string };
   stats: SetStatsJson;
+  /** true when some signal behind the result is synthetic (demo data) */
+  synthetic: boolean;
 }
 
-function rateJson(e: EcaRate, s: SurrogateStat | null): SetTestJson['trigger'] {
-  return { k: e.k, n: e.n, rate: e.rate === null ? null : round(e.rate), expected: e.expected === null ? null : round(e.expected), p: e.p === null ? null : round(e.p, 6), surrogateP: s?.p ?? null, surrogateMean: s?.nullMean === null || s?.nullMean === undefined ? null : round(s.nullMean), q: null };
+function rateJson(e: EcaRate, s: SurrogateStat | null): RateJson {
+  return {
+    k: e.k,
+    n: e.n,
+    rate: e.rate === null ? null : round(e.rate),
+    expected: e.expected === null ? null : round(e.expected),
+    p: s?.p ?? null,
+    analyticP: e.p === null ? null : round(e.p, 6),
+    surrogateMean: s?.nullMean === null || s?.nullMean === undefined ? null : round(s.nullMean),
+    q: null,
+  };
 }
+
+/** Benjamini–Hochberg over the listing's assessable events, in place; returns the family size. */
+export function applyEventBH(events: Array<{ p: number | null; q: number | null }>): number {
+  const idx = events.map((e, i) => (e.p === null ? -1 : i)).filter((i) => i >= 0);
+  benjaminiHochberg(idx.map((i) => events[i]!.p!)).forEach((q, k) => (events[idx[k]!]!.q = round(q, 6)));
+  return idx.length;
+}
+
+const eventsFamily = (size: number) => ({
+  correction: 'Benjamini–Hochberg',
+  size,
+  description: `q-values over the ${size} assessable event(s) of this listing (events without a p are left out of the family)`,
+});
 
 /** Correlation of a country's calendar (`outagewatch correlate --country KZ`). */
 export function correlateCountry(store: SqliteStore, country: string, opts: CorrelateOptions = {}): CountryCorrelationJson {
   const cc = country.toUpperCase();
   const o = resolve(opts);
   const r: Reader = { store, input: o.input, openEnded: o.openEnded };
-  const span = dataSpan(r, cc);
+  const span = dataSpanOf(r, cc, r.input.type === 'detected' ? store.listSignals(`country:${cc}`) : []);
   const from = opts.from ?? span?.from;
   const until = opts.until ?? span?.until;
-  const calendarAll = listEvents(store.db, { country: cc });
-  const calendar = calendarAll.filter((e) => (from === undefined || e.end > from) && (until === undefined || e.start < until));
   const statsBase = {
     method: {
-      coincidence: 'event coincidence analysis on UTC days: trigger = share of events whose window [start − lead, end + lag] holds an outage day; precursor = share of outage onsets inside some event window',
-      analytic: 'Poisson null (CoinCalc conventions, Poisson-binomial over unequal windows)',
+      coincidence: 'event coincidence analysis on hours: trigger = share of events whose window [start − lead, end + lag) holds an outage; precursor = share of outage onsets inside some event window',
+      analytic: 'analytic approximation: Poisson null (CoinCalc conventions, Poisson-binomial over unequal windows); ignores clustering',
       surrogate: o.method,
       blockDays: o.method === 'block-permutation' ? o.blockDays : null,
-      multipleTesting: 'Benjamini–Hochberg over the tests listed (q)',
+      multipleTesting: 'Benjamini–Hochberg over the surrogate p-values of the tests listed (trigger and precursor of each)',
     },
     leadSeconds: o.lead,
     lagSeconds: o.lag,
     seed: o.seed,
+    alpha: o.alpha,
   };
   if (from === undefined || until === undefined || until <= from) {
+    const calendar = listEvents(store.db, { country: cc, ...(from !== undefined ? { from } : {}), ...(until !== undefined ? { until } : {}) });
     return {
       country: cc,
       range: null,
       outageInput: outageSourceName(r.input),
-      events: [],
+      events: calendar.map((ev) => ({ id: ev.id, title: ev.title, start: isoUtc(ev.start), end: isoUtc(ev.end), tz: ev.tz, verdict: { connectivity: 'no-data', services: 'no-data', label: 'insufficient-data' }, outages: 0, firstOnsetSeconds: null, p: null, q: null, reason: `no data for ${cc}`, synthetic: false })),
+      eventsFamily: eventsFamily(0),
       stats: { ...statsBase, B: 0, exhaustive: false, smallestAttainableP: 1, tests: [], note: `no data for ${cc}: nothing to test` },
+      synthetic: false,
     };
   }
-  const range = dayRange(from, until);
-  const episodes = readEpisodes(r, cc, range.origin, range.origin + range.len * DAY);
-  const history = { span: { from, until }, episodes };
-  const events = calendar.map((ev) => {
-    const c = correlateOne(r, o, ev, calendarAll, history);
+  const calendarAll = listEvents(store.db, { country: cc });
+  const calendar = calendarAll.filter((e) => e.end > from && e.start < until);
+  const data = loadCountry(r, cc, [{ from, until }, ...calendar.map((ev) => eventWindow(ev, o.lead, o.lag))], span ?? { from, until });
+  const ctx = significanceContext(r, o, data);
+  let synthetic = false;
+  const events: CountryEventJson[] = calendar.map((ev) => {
+    const c = correlateOne(r, o, ev, data, ctx);
+    if (c.synthetic) synthetic = true;
     const firstOnset = c.outages.length ? Math.min(...c.outages.map((x) => x.onsetSeconds)) : null;
-    return { id: ev.id, title: ev.title, start: isoUtc(ev.start), end: isoUtc(ev.end), tz: ev.tz, verdict: c.verdict, outages: c.outages.length, firstOnsetSeconds: firstOnset, p: c.p };
+    return { id: ev.id, title: ev.title, start: isoUtc(ev.start), end: isoUtc(ev.end), tz: ev.tz, verdict: c.verdict, outages: c.outages.length, firstOnsetSeconds: firstOnset, p: c.p, q: null, reason: c.p === null ? (c.significance.note ?? 'cannot be assessed') : null, synthetic: c.synthetic };
   });
+  const familySize = applyEventBH(events);
+  // the set tests run over the requested range, on the same hourly grid and windows as the verdicts
+  const grid = data.grid;
+  const a = Math.max(0, dayIndex(grid, from));
+  const b = Math.min(grid.len, Math.ceil((until - grid.origin) / HOUR));
+  const range: DayRange = { origin: grid.origin + a * HOUR, len: Math.max(0, b - a), step: HOUR };
   const windows = calendar.map((ev) => eventDays(range, ev, o.lead, o.lag));
   // tests: everything, each axis, and each source that has signals
   type Spec = { name: string; axes: Axis[]; source: string | null };
@@ -441,56 +618,60 @@ export function correlateCountry(store: SqliteStore, country: string, opts: Corr
     { name: 'services', axes: ['services'], source: null },
   ];
   if (r.input.type === 'detected') {
-    const sources = new Set(store.listSignals(`country:${cc}`).map((s) => sourceOf(s.source)));
+    const sources = new Set(data.signals.map((s) => s.source));
     for (const s of SOURCES) if (sources.has(s)) specs.push({ name: s, axes: ['connectivity', 'services'], source: s });
   }
-  let B = 0;
-  let exhaustive = false;
+  const rangeUntil = range.origin + range.len * HOUR;
+  const inRange = data.episodes.filter((e) => e.start < rangeUntil && e.end > range.origin);
   const tests: SetTestJson[] = [];
   for (const spec of specs) {
-    const valid = readValidDays(r, cc, range, spec.source ? (_sig, src) => src === spec.source : undefined);
+    const valid = validHours(r, data, spec.source);
     const v = new Uint8Array(range.len);
-    for (let d = 0; d < range.len; d++) for (const a of spec.axes) v[d] = v[d]! | valid[a][d]!;
-    const eps = spec.source ? episodes.filter((e) => e.signals.some((s) => sourceOf(s) === spec.source)) : episodes;
+    for (let d = 0; d < range.len; d++) for (const ax of spec.axes) v[d] = v[d]! | valid[ax][d + a]!;
+    const eps = spec.source ? inRange.filter((e) => e.signals.some((s) => sourceOf(s) === spec.source)) : inRange;
     const series = dailySeries(eps, range, v, spec.axes);
-    const days = series.valid.reduce((a, b) => a + b, 0);
-    if (days === 0) continue;
-    const eca = ecaWindows(series, windows);
-    const sur = eca.assessable.length ? surrogateTest(series, windows, { method: o.method, B: o.B, seed: o.seed, blockDays: o.blockDays }) : null;
-    if (sur) {
-      B = Math.max(B, sur.B);
-      exhaustive = sur.exhaustive;
-    }
+    let steps = 0;
+    for (let d = 0; d < range.len; d++) steps += series.valid[d]!;
+    if (steps === 0) continue;
+    const eca = ecaWindows(series, windows, { minValid: o.minCoverage });
+    const sur = eca.assessable.length ? surrogateTest(series, windows, { method: o.method, B: o.B, seed: o.seed, blockDays: o.blockDays, stepsPerDay: stepsPerDay(range), minValid: o.minCoverage }) : null;
     tests.push({
       name: spec.name,
       country: cc,
-      days,
+      days: round(steps / 24, 2),
       eventsAssessable: eca.assessable.length,
-      outageDays: eca.nActiveDays,
+      outageDays: round(eca.nActiveDays / 24, 2),
       outageOnsets: eca.nOnsets,
+      B: sur?.B ?? 0,
+      exhaustive: sur?.exhaustive ?? false,
+      smallestAttainableP: sur ? sur.smallestAttainableP : null,
       trigger: rateJson(eca.trigger, sur?.trigger ?? null),
       precursor: rateJson(eca.precursor, sur?.precursor ?? null),
     });
   }
   applyBH(tests);
+  const run = tests.filter((t) => t.B > 0);
+  const B = run.reduce((m, t) => Math.max(m, t.B), 0);
   const few = calendar.length < 5 ? `only ${calendar.length} event(s): set statistics need more protest dates to say anything` : null;
   return {
     country: cc,
-    range: { from: isoUtc(range.origin), until: isoUtc(range.origin + range.len * DAY) },
+    range: { from: isoUtc(range.origin), until: isoUtc(rangeUntil) },
     outageInput: outageSourceName(r.input),
     events,
-    stats: { ...statsBase, B, exhaustive, smallestAttainableP: B > 0 ? 1 / (B + 1) : 1, tests, note: few },
+    eventsFamily: eventsFamily(familySize),
+    stats: { ...statsBase, B, exhaustive: run.length > 0 && run.every((t) => t.exhaustive), smallestAttainableP: B > 0 ? 1 / (B + 1) : 1, tests, note: few },
+    synthetic: r.input.type === 'detected' && (synthetic || data.signals.some((s) => s.synthetic && s.hours.some((x) => x === 1))),
   };
 }
 
-/** Benjamini–Hochberg over the surrogate p-values of the tests (trigger and precursor together), in place. */
+/** Benjamini–Hochberg over the surrogate (headline) p-values of the tests (trigger and precursor together), in place. */
 export function applyBH(tests: SetTestJson[]): void {
   const ps: number[] = [];
-  const slots: Array<SetTestJson['trigger']> = [];
+  const slots: RateJson[] = [];
   for (const t of tests) {
     for (const x of [t.trigger, t.precursor]) {
-      if (x.surrogateP !== null) {
-        ps.push(x.surrogateP);
+      if (x.p !== null) {
+        ps.push(x.p);
         slots.push(x);
       }
     }
@@ -498,12 +679,16 @@ export function applyBH(tests: SetTestJson[]): void {
   benjaminiHochberg(ps).forEach((q, i) => (slots[i]!.q = round(q, 6)));
 }
 
-/** Several countries at once, with Benjamini–Hochberg across all of their tests. */
+/** Several countries at once, with Benjamini–Hochberg across all of their tests and all of their events. */
 export function correlateCountries(store: SqliteStore, countries: readonly string[], opts: CorrelateOptions = {}): CountryCorrelationJson[] {
   const out = countries.map((c) => correlateCountry(store, c, opts));
   if (out.length > 1) {
     applyBH(out.flatMap((c) => c.stats.tests));
-    for (const c of out) c.stats.method.multipleTesting = `Benjamini–Hochberg over all tests of ${out.length} countries (q)`;
+    const size = applyEventBH(out.flatMap((c) => c.events));
+    for (const c of out) {
+      c.stats.method.multipleTesting = `Benjamini–Hochberg over all tests of ${out.length} countries (q)`;
+      c.eventsFamily = { ...eventsFamily(size), description: `q-values over the ${size} assessable event(s) of all ${out.length} countries listed` };
+    }
   }
   return out;
 }
@@ -514,7 +699,8 @@ export function correlateRange(store: SqliteStore, country: string, from: number
   const r: Reader = { store, input: o.input, openEnded: o.openEnded };
   const cc = country.toUpperCase();
   const w: TimeWindow = { from, until };
-  const episodes = overlapping(readEpisodes(r, cc, from, until), w);
-  const { coverage, synthetic } = readCoverage(r, cc, w, o.minCoverage);
+  const data = loadCountry(r, cc, [w], w);
+  const episodes = overlapping(data.episodes, w);
+  const { coverage, synthetic } = readCoverage(r, data, w, o.minCoverage);
   return { verdict: verdictFor(episodes, axisData(coverage)), episodes, coverage, synthetic };
 }

@@ -15,6 +15,8 @@ export const correlatorConfigSchema = z
     blockDays: z.number().int().min(1).default(14),
     /** share of a window's hours a source must cover to count as "had data" */
     minCoverage: z.number().min(0).max(1).default(0.5),
+    /** significance level the pages and reports use to call a p (or q) "significant" */
+    alpha: z.number().gt(0).lt(1).default(0.05),
   })
   .strict();
 

@@ -139,15 +139,25 @@ export function prefix(x: Uint8Array): Int32Array {
   return s;
 }
 
+/** How many of a window's steps must have data for the window to be judged (1 = all of them). */
+export interface WindowOptions {
+  minValid?: number;
+}
+
+/** Steps of a window of `width` that must have data. */
+export const neededValid = (width: number, minValid = 1) => Math.max(1, Math.ceil(width * Math.min(1, Math.max(0, minValid)) - 1e-9));
+
 /**
- * ECA with the calendar's own windows: each event j is tested on its window [from_j, until_j] (event days
- * plus lead and lag). An event counts only when every day of its window had data. The analytic p-values
- * generalise CoinCalc's to windows of unequal length w_j: an event's window holds an outage day with
- * q_j = 1 − (1 − w_j/T)^{N_A} (Poisson-binomial over events); an onset on a day with data falls in the union
- * of all event windows (whatever the data inside them) with
- * q = 1 − Π_j (1 − w_j/T) (binomial over onsets). With equal windows these are CoinCalc's formulas.
+ * ECA with the calendar's own windows: each event j is tested on its window [from_j, until_j] (event steps
+ * plus lead and lag). An event counts only when at least `minValid` of its window's steps had data (all of them
+ * by default). The analytic p-values generalise CoinCalc's to windows of unequal length w_j and outages that
+ * last several steps: with N outage episodes of mean length d̄ steps, an episode overlaps window j when its
+ * onset falls in w_j + d̄ − 1 steps, so q_j = 1 − (1 − (w_j + d̄ − 1)/T)^N (Poisson-binomial over events); an
+ * onset on a step with data falls in the union U of all event windows with q = |U ∩ valid| / T exactly
+ * (binomial over onsets). With equal one-step outages and disjoint windows these are CoinCalc's formulas.
+ * They ignore clustering: an analytic approximation, the surrogate test is the calibrated one.
  */
-export function ecaWindows(series: DailyOutages, windows: readonly DayWindow[]): WindowEcaResult {
+export function ecaWindows(series: DailyOutages, windows: readonly DayWindow[], opts: WindowOptions = {}): WindowEcaResult {
   const { active, onset, valid } = series;
   const len = valid.length;
   const sA = prefix(active);
@@ -155,36 +165,42 @@ export function ecaWindows(series: DailyOutages, windows: readonly DayWindow[]):
   let T = 0;
   let nActive = 0;
   let nOnsets = 0;
+  let runs = 0;
   for (let i = 0; i < len; i++) {
+    if (active[i] && (i === 0 || !active[i - 1])) runs++;
     if (!valid[i]) continue;
     T++;
     if (active[i]) nActive++;
     if (onset[i]) nOnsets++;
   }
+  const meanRun = runs > 0 ? nActive / runs : 1;
   const assessable: number[] = [];
   let kt = 0;
   const qs: number[] = [];
   const inUnion = new Uint8Array(len);
-  let survive = 1;
   windows.forEach((w, j) => {
     if (w.from < 0 || w.until >= len || w.until < w.from) return;
     const width = w.until - w.from + 1;
-    survive *= 1 - Math.min(1, width / Math.max(1, T));
     for (let d = w.from; d <= w.until; d++) inUnion[d] = 1;
-    if (sV[w.until + 1]! - sV[w.from]! !== width) return;
+    if (sV[w.until + 1]! - sV[w.from]! < neededValid(width, opts.minValid)) return;
     assessable.push(j);
     if (sA[w.until + 1]! - sA[w.from]! > 0) kt++;
-    qs.push(T > 0 ? 1 - Math.pow(1 - Math.min(1, width / T), nActive) : 0);
+    qs.push(T > 0 ? 1 - Math.pow(1 - Math.min(1, (width + meanRun - 1) / T), runs) : 0);
   });
   let kp = 0;
-  for (let i = 0; i < len; i++) if (onset[i] && valid[i] && inUnion[i]) kp++;
+  let unionValid = 0;
+  for (let i = 0; i < len; i++) {
+    if (!inUnion[i] || !valid[i]) continue;
+    unionValid++;
+    if (onset[i]) kp++;
+  }
   const nB = assessable.length;
   const trigger: EcaRate =
     nB === 0
       ? { k: 0, n: 0, rate: null, expected: null, p: null }
       : { k: kt, n: nB, rate: kt / nB, expected: qs.reduce((a, b) => a + b, 0) / nB, p: poissonBinomialUpperTail(kt, qs) };
-  const qU = 1 - survive;
+  const qU = T > 0 ? unionValid / T : 0;
   const precursor: EcaRate =
-    nOnsets === 0 || survive === 1 ? { k: kp, n: nOnsets, rate: nOnsets === 0 ? null : kp / nOnsets, expected: null, p: null } : { k: kp, n: nOnsets, rate: kp / nOnsets, expected: qU, p: binomialUpperTail(kp, nOnsets, qU) };
+    nOnsets === 0 || qU === 0 ? { k: kp, n: nOnsets, rate: nOnsets === 0 ? null : kp / nOnsets, expected: null, p: null } : { k: kp, n: nOnsets, rate: kp / nOnsets, expected: qU, p: binomialUpperTail(kp, nOnsets, qU) };
   return { T, nActiveDays: nActive, nOnsets, trigger, precursor, assessable };
 }

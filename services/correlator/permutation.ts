@@ -1,17 +1,21 @@
 /**
  * Single-event significance (methods.md §4.2, "single protest date"): the event window's statistic is ranked
- * among every window of the same length on the same entity's ordinary days — days with data and no calendar
- * event — giving an exact permutation p = (1 + #{ordinary windows ≥ observed}) / (1 + #ordinary windows).
- * The smallest p the history allows is 1 / (1 + #ordinary windows). Pure.
+ * among the windows of the same length on the same entity's ordinary time — with data and no calendar event —
+ * giving a permutation p = (1 + #{ordinary windows ≥ observed}) / (1 + #ordinary windows).
+ *
+ * The comparison windows do not overlap: the history is tiled into consecutive windows of the event window's
+ * length, in phase with it (same time of day), and a tile counts when it is ordinary. Overlapping sliding
+ * windows would share their days and overstate the resolution (101 sliding 5-day windows are about 20
+ * independent ones). The smallest p the history allows is therefore 1 / (1 + #tiles). Pure.
  */
-import type { DayWindow } from './eca.js';
+import { neededValid, type DayWindow } from './eca.js';
 
 export interface PermutationResult {
   statistic: 'max-depth';
-  /** the event window's deepest loss (0 = no outage), null when some day of the window had no data */
+  /** the event window's deepest loss (0 = no outage), null when the window had too little data */
   observed: number | null;
   p: number | null;
-  /** ordinary windows compared against */
+  /** non-overlapping ordinary windows compared against */
   windows: number;
   /** how many of them were at least as deep */
   atLeastAsDeep: number;
@@ -19,11 +23,47 @@ export interface PermutationResult {
   note: string | null;
 }
 
+export interface PermutationOptions {
+  /** share of a window's steps that must have data (default 1: every step) */
+  minValid?: number;
+}
+
+/** The maxima of the ordinary tiles of one length and phase, reusable across events (see `tileMaxima`). */
+export type TileCache = Map<string, Float64Array>;
+
 /**
- * @param depth per day: deepest loss (0 when nothing), NaN when no data
- * @param busy per day: 1 when the day lies in some calendar event's window (not ordinary)
+ * Maxima of the ordinary, sufficiently covered tiles of length L starting at `phase` (mod L).
+ * @param depth per step: deepest loss (0 when nothing), NaN when no data
+ * @param busy per step: 1 when the step lies in some calendar event's window (not ordinary)
  */
-export function singleEventPermutation(depth: Float64Array, busy: Uint8Array, w: DayWindow): PermutationResult {
+export function tileMaxima(depth: Float64Array, busy: Uint8Array, L: number, phase: number, minValid = 1, cache?: TileCache): Float64Array {
+  const key = `${L}:${phase}:${minValid}`;
+  const hit = cache?.get(key);
+  if (hit) return hit;
+  const need = neededValid(L, minValid);
+  const out: number[] = [];
+  for (let s = phase; s + L <= depth.length; s += L) {
+    let m = 0;
+    let ok = 0;
+    let bad = false;
+    for (let d = s; d < s + L; d++) {
+      if (busy[d]) {
+        bad = true;
+        break;
+      }
+      const x = depth[d]!;
+      if (Number.isNaN(x)) continue;
+      ok++;
+      if (x > m) m = x;
+    }
+    if (!bad && ok >= need) out.push(m);
+  }
+  const arr = Float64Array.from(out);
+  cache?.set(key, arr);
+  return arr;
+}
+
+export function singleEventPermutation(depth: Float64Array, busy: Uint8Array, w: DayWindow, opts: PermutationOptions & { cache?: TileCache } = {}): PermutationResult {
   const len = depth.length;
   const L = w.until - w.from + 1;
   const base = { statistic: 'max-depth' as const };
@@ -31,30 +71,22 @@ export function singleEventPermutation(depth: Float64Array, busy: Uint8Array, w:
     return { ...base, observed: null, p: null, windows: 0, atLeastAsDeep: 0, smallestAttainableP: null, note: 'the event window lies outside the data history' };
   }
   let observed = 0;
+  let ok = 0;
   for (let d = w.from; d <= w.until; d++) {
     const x = depth[d]!;
-    if (Number.isNaN(x)) {
-      return { ...base, observed: null, p: null, windows: 0, atLeastAsDeep: 0, smallestAttainableP: null, note: 'some day of the event window has no data' };
-    }
+    if (Number.isNaN(x)) continue;
+    ok++;
     observed = Math.max(observed, x);
   }
-  let windows = 0;
-  let ge = 0;
-  // sliding: count bad (NaN or busy) days in the window, and take the max directly (L is a few days)
-  let bad = 0;
-  const isBad = (d: number) => (Number.isNaN(depth[d]!) || busy[d] ? 1 : 0);
-  for (let d = 0; d < Math.min(L, len); d++) bad += isBad(d);
-  for (let s = 0; s + L <= len; s++) {
-    if (s > 0) bad += isBad(s + L - 1) - isBad(s - 1);
-    if (bad === 0) {
-      windows++;
-      let m = 0;
-      for (let d = s; d < s + L; d++) m = Math.max(m, depth[d]!);
-      if (m >= observed - 1e-12) ge++;
-    }
+  if (ok < neededValid(L, opts.minValid)) {
+    return { ...base, observed: null, p: null, windows: 0, atLeastAsDeep: 0, smallestAttainableP: null, note: ok === 0 ? 'no data in the event window' : 'some of the event window has no data' };
   }
+  const tiles = tileMaxima(depth, busy, L, ((w.from % L) + L) % L, opts.minValid ?? 1, opts.cache);
+  const windows = tiles.length;
+  let ge = 0;
+  for (let i = 0; i < windows; i++) if (tiles[i]! >= observed - 1e-12) ge++;
   if (windows === 0) {
-    return { ...base, observed, p: null, windows: 0, atLeastAsDeep: 0, smallestAttainableP: null, note: 'no ordinary days with data to compare with' };
+    return { ...base, observed, p: null, windows: 0, atLeastAsDeep: 0, smallestAttainableP: null, note: 'no ordinary windows with data to compare with' };
   }
   return {
     ...base,
@@ -63,6 +95,6 @@ export function singleEventPermutation(depth: Float64Array, busy: Uint8Array, w:
     windows,
     atLeastAsDeep: ge,
     smallestAttainableP: 1 / (1 + windows),
-    note: windows < 19 ? `only ${windows} ordinary windows: p cannot go below ${(1 / (1 + windows)).toFixed(3)}` : null,
+    note: windows < 19 ? `only ${windows} non-overlapping ordinary windows: p cannot go below ${(1 / (1 + windows)).toFixed(3)}` : null,
   };
 }

@@ -6,14 +6,17 @@
  *   by a multiple of 7 days, so weekday structure, clustering and autocorrelation are kept exactly except at
  *   the wrap point. Shifts shorter than the longest window are left out. When there are no more distinct
  *   shifts than B, every shift is used once (an exact test) and B is the number of shifts.
- * - `block-permutation`: the series is cut into blocks of `blockDays` and the blocks are shuffled.
+ * - `block-permutation`: the series is cut into blocks of `blockDays` and the blocks are shuffled (evaluated
+ *   block by block on the original prefix sums, so a surrogate costs O(windows + blocks), not O(steps)).
+ *
+ * Steps may be days (`stepsPerDay` 1, the default) or hours (24): shifts and blocks are whole days either way.
  *
  * Statistics: the trigger and precursor coincidence rates; ties between equal rates are broken by the number
  * of outage days inside the event windows (a finer measure of the same thing), so the test is not made
  * conservative by a discrete statistic. p = (1 + #{S_b ≥ S_obs}) / (B + 1); the smallest attainable p is
  * 1 / (B + 1).
  */
-import { prefix, type DailyOutages, type DayWindow } from './eca.js';
+import { neededValid, prefix, type DailyOutages, type DayWindow } from './eca.js';
 import { seededRandom } from '../util/random.js';
 
 export type SurrogateMethod = 'circular-shift' | 'block-permutation';
@@ -27,6 +30,10 @@ export interface SurrogateOptions {
   blockDays?: number;
   /** shift step for circular shifts (default 7 days) */
   shiftStepDays?: number;
+  /** steps per day of the series (1 for daily series, 24 for hourly) */
+  stepsPerDay?: number;
+  /** share of a window's steps that must have data for it to count (default 1: all) */
+  minValid?: number;
 }
 
 export interface SurrogateStat {
@@ -53,6 +60,7 @@ interface Win {
   from: number;
   until: number;
   width: number;
+  need: number;
 }
 
 interface Stats {
@@ -71,7 +79,8 @@ export function surrogateTest(series: DailyOutages, windows: readonly DayWindow[
   const seed = opts.seed ?? 1;
   const rnd = seededRandom(seed);
   const len = series.valid.length;
-  const ws: Win[] = windows.filter((w) => w.from >= 0 && w.until < len && w.until >= w.from).map((w) => ({ from: w.from, until: w.until, width: w.until - w.from + 1 }));
+  const ws: Win[] = windows.filter((w) => w.from >= 0 && w.until < len && w.until >= w.from).map((w) => ({ from: w.from, until: w.until, width: w.until - w.from + 1, need: neededValid(w.until - w.from + 1, opts.minValid) }));
+  const spd = Math.max(1, Math.round(opts.stepsPerDay ?? 1));
   const union = new Uint8Array(len);
   let totalWidth = 0;
   for (const w of ws) {
@@ -87,7 +96,7 @@ export function surrogateTest(series: DailyOutages, windows: readonly DayWindow[
     for (const w of ws) {
       const f = w.from + off;
       const u = w.until + off;
-      if (sV[u + 1]! - sV[f]! !== w.width) continue;
+      if (sV[u + 1]! - sV[f]! < w.need) continue;
       n++;
       const a = sA[u + 1]! - sA[f]!;
       overlap += a;
@@ -128,7 +137,7 @@ export function surrogateTest(series: DailyOutages, windows: readonly DayWindow[
   };
 
   if (method === 'circular-shift') {
-    const step = opts.shiftStepDays ?? 7;
+    const step = (opts.shiftStepDays ?? 7) * spd;
     const maxWidth = ws.reduce((m, w) => Math.max(m, w.width), 1);
     const shifts: number[] = [];
     for (let k = step; k < len; k += step) if (Math.min(k, len - k) >= maxWidth) shifts.push(k);
@@ -153,12 +162,17 @@ export function surrogateTest(series: DailyOutages, windows: readonly DayWindow[
       for (let b = 0; b < Bmax; b++) evalShift(shifts[Math.floor(rnd() * shifts.length)]!);
     }
   } else {
-    const L = Math.max(1, Math.floor(opts.blockDays ?? 14));
+    const L = Math.max(1, Math.floor(opts.blockDays ?? 14)) * spd;
     const nBlocks = Math.ceil(len / L);
     const order = Array.from({ length: nBlocks }, (_, i) => i);
-    const sA = new Int32Array(len + 1);
-    const sV = new Int32Array(len + 1);
-    const { active, onset, valid } = series;
+    const blockLen = (blk: number) => Math.min(len, blk * L + L) - blk * L;
+    const sA = prefix(series.active);
+    const sV = prefix(series.valid);
+    // windows sorted by start, so one pass walks the permuted blocks forward
+    const sorted = [...ws].sort((x, y) => x.from - y.from);
+    const posStart = new Int32Array(nBlocks + 1);
+    const rankOf = new Int32Array(nBlocks);
+    const onsetSrc = onsets;
     for (let b = 0; b < Bmax; b++) {
       for (let i = nBlocks - 1; i > 0; i--) {
         const j = Math.floor(rnd() * (i + 1));
@@ -166,24 +180,36 @@ export function surrogateTest(series: DailyOutages, windows: readonly DayWindow[
         order[i] = order[j]!;
         order[j] = t;
       }
-      let pos = 0;
-      let kp = 0;
-      let np = 0;
-      for (const blk of order) {
-        const to = Math.min(len, blk * L + L);
-        for (let src = blk * L; src < to; src++) {
-          const v = valid[src]!;
-          sA[pos + 1] = sA[pos]! + active[src]!;
-          sV[pos + 1] = sV[pos]! + v;
-          if (v && onset[src]) {
-            np++;
-            if (union[pos]) kp++;
-          }
-          pos++;
-        }
+      for (let i = 0; i < nBlocks; i++) {
+        posStart[i + 1] = posStart[i]! + blockLen(order[i]!);
+        rankOf[order[i]!] = i;
       }
-      const [kt, n, ov] = windowStats(sA, sV, 0);
-      tally(mk(kt, n, ov, kp, np));
+      let k = 0;
+      let n = 0;
+      let overlap = 0;
+      let bi = 0;
+      for (const w of sorted) {
+        while (posStart[bi + 1]! <= w.from) bi++;
+        let a = 0;
+        let v = 0;
+        for (let j = bi; j < nBlocks && posStart[j]! <= w.until; j++) {
+          const lo = Math.max(w.from, posStart[j]!);
+          const hi = Math.min(w.until, posStart[j + 1]! - 1);
+          const src = order[j]! * L - posStart[j]!;
+          a += sA[hi + src + 1]! - sA[lo + src]!;
+          v += sV[hi + src + 1]! - sV[lo + src]!;
+        }
+        if (v < w.need) continue;
+        n++;
+        overlap += a;
+        if (a > 0) k++;
+      }
+      let kp = 0;
+      for (const o of onsetSrc) {
+        const blk = Math.floor(o / L);
+        if (union[posStart[rankOf[blk]!]! + (o - blk * L)]) kp++;
+      }
+      tally(mk(k, n, overlap, kp, onsetSrc.length));
     }
   }
   const stat = (o: number | null, ge: number, cnt: number, sum: number): SurrogateStat => ({

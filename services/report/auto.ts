@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import type { JobDefinition } from '../scheduler/scheduler.js';
 import { packageVersion } from '../util/package-root.js';
 import { nowSeconds } from '../util/time.js';
+import { correlateOptions } from '../correlator/options.js';
 import { gatherReport } from './gather.js';
 import { writeReport } from './write.js';
 
@@ -27,10 +28,11 @@ export function reportsDir(config: Config): string {
  */
 export function writeDueReports(store: SqliteStore, config: Config, log: Logger, now = nowSeconds()): string[] {
   const written: string[] = [];
-  const lag = 2 * DAY;
+  const correlate = correlateOptions(config);
+  const lag = correlate.lag;
   for (const e of listEvents(store.db, { until: now - lag })) {
     if (e.end + lag > now) continue;
-    const data = gatherReport(store, { eventId: e.id }, { version: packageVersion(), now });
+    const data = gatherReport(store, { eventId: e.id, correlate }, { version: packageVersion(), now });
     if (data.verdict.label === 'insufficient-data') continue;
     const key = `report:${e.id}`;
     if (getMeta(store.db, key) === data.reproducibility.dataHash) continue;

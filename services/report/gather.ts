@@ -4,7 +4,8 @@ import { getEvent, listEvents } from '../../db/calendar.js';
 import { listOutages } from '../../db/outages.js';
 import { listReferenceOutages, referenceListNames } from '../../db/reference.js';
 import type { SignalRow, SqliteStore } from '../../db/store.js';
-import { correlateEvent, correlateCountry, correlateRange } from '../correlator/assemble.js';
+import { correlateEvent, correlateCountry, correlateRange, type CorrelateOptions } from '../correlator/assemble.js';
+import { correlateOptions } from '../correlator/options.js';
 import type { SourceCoverage } from '../correlator/coverage.js';
 import type { Verdict } from '../correlator/model.js';
 import type { ProtestEvent } from '../calendar/model.js';
@@ -27,6 +28,17 @@ export interface ReportRequest {
   /** surrogates for the set statistics of a country report */
   B?: number;
   seed?: number;
+  /**
+   * The correlator's options, from the one options builder (`correlateOptions(config, overrides)`), so that a
+   * report and `outagewatch correlate` give the same p. Without it: the configuration defaults.
+   */
+  correlate?: CorrelateOptions;
+}
+
+/** The report's correlate options: the builder's, with the request's lead/lag/B/seed on top. */
+function reportOptions(req: ReportRequest): CorrelateOptions {
+  const base = req.correlate ?? correlateOptions(undefined);
+  return { ...base, ...(req.lead !== undefined ? { lead: req.lead } : {}), ...(req.lag !== undefined ? { lag: req.lag } : {}), ...(req.B !== undefined ? { B: req.B } : {}), ...(req.seed !== undefined ? { seed: req.seed } : {}) };
 }
 
 export interface GatherOptions {
@@ -68,8 +80,9 @@ function resolveScope(store: SqliteStore, req: ReportRequest): Scope {
   if (req.eventId) {
     const e = getEvent(store.db, req.eventId);
     if (!e) throw notFound(`calendar event ${req.eventId}`);
-    const lead = req.lead ?? DAY;
-    const lag = req.lag ?? 2 * DAY;
+    const o = reportOptions(req);
+    const lead = o.lead ?? DAY;
+    const lag = o.lag ?? 2 * DAY;
     const window = { from: e.start - lead, until: e.end + lag, lead, lag };
     return { kind: 'event', entity: `country:${e.country}`, country: e.country, tz: e.tz, event: e, window, display: { from: window.from - 2 * DAY, until: window.until + 2 * DAY } };
   }
@@ -103,37 +116,47 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
   let coverage: SourceCoverage[];
   let statistics: ReportData['statistics'];
   const outageOnset = new Map<number, number>();
+  const copts = reportOptions(req);
   if (s.event) {
-    const c = correlateEvent(store, s.event.id, { lead: s.window.lead, lag: s.window.lag });
+    const c = correlateEvent(store, s.event.id, { ...copts, lead: s.window.lead, lag: s.window.lag });
     verdict = c.verdict;
     coverage = c.coverage;
     for (const o of c.outages) if (typeof o.id === 'number') outageOnset.set(o.id, o.onsetSeconds);
     const sig = c.significance;
     statistics = {
-      method: 'exact permutation: the window’s deepest loss ranked among all windows of the same length on the same entity’s ordinary days (no calendar event)',
+      method: `${sig.method} (the same test and p as \`outagewatch correlate --event ${s.event.id}\`)`,
       p: c.p,
       smallestAttainableP: sig.smallestAttainableP,
-      details: { statistic: sig.statistic, observedDepth: sig.observed, comparableWindows: sig.windows, atLeastAsDeep: sig.atLeastAsDeep, history: sig.history, note: sig.note },
+      details: { statistic: sig.statistic, observedDepth: sig.observed, window: sig.window, comparableWindows: sig.windows, atLeastAsDeep: sig.atLeastAsDeep, history: sig.history, note: sig.note },
       text:
         c.p === null
           ? `No p-value: ${sig.note ?? 'the history does not allow a comparison'}.`
-          : `Of ${sig.windows} windows of the same length on ordinary days, ${sig.atLeastAsDeep} were at least as deep as this one: p = ${pValue(c.p)} (the smallest p this history allows is ${pValue(sig.smallestAttainableP)}).${c.p <= 0.05 ? ' That is unlikely to be chance at the 5% level.' : ' That is not unusual for this network: it could be chance.'}`,
+          : `Of ${sig.windows} non-overlapping windows of the same length on ordinary days, ${sig.atLeastAsDeep} were at least as deep as this one: p = ${pValue(c.p)} (the smallest p this history allows is ${pValue(sig.smallestAttainableP)}).${c.p <= (copts.alpha ?? 0.05) ? ` That is unlikely to be chance at the ${Math.round((copts.alpha ?? 0.05) * 100)}% level.` : ' That is not unusual for this network: it could be chance.'}`,
     };
   } else {
-    const r = correlateRange(store, s.country, wFrom, wUntil);
+    const r = correlateRange(store, s.country, wFrom, wUntil, copts);
     verdict = r.verdict;
     coverage = r.coverage;
-    const set = correlateCountry(store, s.country, { from: wFrom, until: wUntil, B: req.B ?? 999, seed: req.seed ?? 1 });
+    const set = correlateCountry(store, s.country, { ...copts, from: wFrom, until: wUntil });
     const first = set.stats.tests[0];
+    const analytic = (x: { analyticP: number | null }) => `analytic approximation ${pValue(x.analyticP)}`;
     statistics = {
-      method: `event coincidence analysis of the country’s calendar (${set.stats.method.analytic}) with a ${set.stats.method.surrogate} surrogate test`,
+      method: `event coincidence analysis of the country’s calendar, p from a ${set.stats.method.surrogate} surrogate test (B per test), q by ${set.stats.method.multipleTesting}; ${set.stats.method.analytic}`,
       p: first?.trigger.p ?? null,
-      smallestAttainableP: set.stats.smallestAttainableP,
-      details: { events: set.events.length, B: set.stats.B, seed: set.stats.seed, tests: set.stats.tests, correction: set.stats.method.multipleTesting, note: set.stats.note },
+      smallestAttainableP: first?.smallestAttainableP ?? null,
+      details: {
+        events: set.events.map((e) => ({ id: e.id, start: e.start, verdict: e.verdict.label, p: e.p, q: e.q, reason: e.reason })),
+        eventsFamily: set.eventsFamily,
+        seed: set.stats.seed,
+        tests: set.stats.tests,
+        correction: set.stats.method.multipleTesting,
+        synthetic: set.synthetic,
+        note: set.stats.note,
+      },
       text:
         set.events.length === 0
           ? 'No calendar event of this country falls in the range, so there is no coincidence statistic.'
-          : `${set.events.length} calendar event(s) in the range; ${first ? `trigger coincidence rate ${first.trigger.k}/${first.trigger.n} (analytic p = ${pValue(first.trigger.p)}, surrogate p = ${pValue(first.trigger.surrogateP)})` : 'no test could be run'}.${set.stats.note ? ` ${set.stats.note}` : ''}`,
+          : `${set.events.length} calendar event(s) in the range; ${first ? `trigger test (do events come with an outage?): ${first.trigger.k}/${first.trigger.n}, p = ${pValue(first.trigger.p)} (surrogate test, B = ${first.B}), q = ${pValue(first.trigger.q)}; ${analytic(first.trigger)}. Precursor test (do outages begin around events?): ${first.precursor.k}/${first.precursor.n}, p = ${pValue(first.precursor.p)}, q = ${pValue(first.precursor.q)}; ${analytic(first.precursor)}` : 'no test could be run'}.${set.stats.note ? ` ${set.stats.note}` : ''}`,
     };
   }
 

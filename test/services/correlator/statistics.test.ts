@@ -63,9 +63,10 @@ describe('event coincidence analysis (CoinCalc conventions)', () => {
     // w = 3, T = 20, N_A = 2: q = 1 − (17/20)² = 0.2775; K_t = 1 of 2 → P = 1 − 0.7225²
     expect(r.trigger.k).toBe(1);
     expect(r.trigger.p).toBeCloseTo(1 - 0.7225 ** 2, 12);
-    // precursor: onsets 3 (inside) and 11 (outside): q = 1 − (17/20)² again
+    // precursor: onsets 3 (inside) and 11 (outside); the exact union of the windows holds 6 of 20 days: q = 0.3
     expect(r.precursor.k).toBe(1);
-    expect(r.precursor.p).toBeCloseTo(1 - 0.7225 ** 2, 12);
+    expect(r.precursor.expected).toBeCloseTo(0.3, 12);
+    expect(r.precursor.p).toBeCloseTo(1 - 0.7 ** 2, 12);
   });
 
   it('a window with a day without data cannot be judged', () => {
@@ -103,11 +104,12 @@ describe('single-event permutation', () => {
     busy[10] = 1;
     busy[11] = 1;
     const r = singleEventPermutation(depth, busy, { from: 10, until: 11 });
-    // ordinary 2-day windows: starts 0..8 (9 windows; 9 would touch day 10) and starts 12..18 (7) = 16
-    expect(r.windows).toBe(16);
-    expect(r.atLeastAsDeep).toBe(2); // [2,3] and [3,4]
-    expect(r.p).toBeCloseTo(3 / 17, 12);
-    expect(r.smallestAttainableP).toBeCloseTo(1 / 17, 12);
+    // non-overlapping 2-day windows in phase with the event: [0,1], [2,3], … [18,19] = 10, less the event's own = 9
+    // (sliding windows would count 16 that share their days and overstate the resolution)
+    expect(r.windows).toBe(9);
+    expect(r.atLeastAsDeep).toBe(1); // [2,3]
+    expect(r.p).toBeCloseTo(2 / 10, 12);
+    expect(r.smallestAttainableP).toBeCloseTo(1 / 10, 12);
   });
 
   it('gives no p when the event window has no data', () => {

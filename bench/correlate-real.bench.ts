@@ -1,0 +1,160 @@
+/**
+ * Real correlation path benchmark (issue 17): `outagewatch correlate --country KZ --json` on the demo database
+ * plus 1,000 imported calendar events, end to end (a fresh CLI process: start, read the store, correlate,
+ * print), beside the same call in process. Target: under 2 s end to end.
+ *
+ * Database: the demo steps (`outagewatch demo`: seeded calendar, SYNTHETIC IODA/OONI for KZ, REAL Iran series,
+ * detection) plus 1,000 random all-day KZ events (seeded) between the first and last day of KZ data, built
+ * once in the temp folder (`outagewatch-correlate-bench-v1.db`).
+ *
+ * Pages: with OW_BENCH_PAGES=1 (or always when BENCH_SECONDS is set) the dashboard is started on that
+ * database and autocannon drives warm `/countries/KZ` and `/events/ID` at 50 connections (p99 target < 200 ms).
+ *
+ *   npx tsx bench/correlate-real.bench.ts
+ */
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { upsertEvents } from '../db/calendar.js';
+import { SqliteStore } from '../db/store.js';
+import type { ProtestEvent } from '../services/calendar/model.js';
+import { configSchema } from '../services/config.js';
+import { correlateCountry } from '../services/correlator/assemble.js';
+import { correlateOptions } from '../services/correlator/options.js';
+import { DEMO_STEPS } from '../services/demo/steps.js';
+import { silentLogger } from '../services/logger.js';
+import { seededRandom } from '../services/util/random.js';
+
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+const DB_PATH = process.env.OW_CORR_BENCH_DB ?? join(tmpdir(), 'outagewatch-correlate-bench-v1.db');
+const N_EVENTS = 1000;
+const TARGET_S = 2;
+const PAGE_P99_MS = 200;
+const SECONDS = Math.max(1, Number(process.env.BENCH_SECONDS ?? 10));
+const log = (msg: string) => process.stderr.write(`[correlate-real.bench] ${msg}\n`);
+
+async function buildDb(path: string): Promise<void> {
+  if (existsSync(path)) return;
+  const tmp = `${path}.building-${process.pid}`;
+  const store = SqliteStore.open(tmp);
+  const config = configSchema.parse({ db: tmp });
+  for (const step of DEMO_STEPS) await step.run({ store, config, log: silentLogger, root: ROOT });
+  const span = { lo: Infinity, hi: -Infinity };
+  for (const s of store.listSignals('country:KZ')) {
+    for (const r of store.readRollup(s.id, 'daily', 0, 4e9)) {
+      span.lo = Math.min(span.lo, r.ts);
+      span.hi = Math.max(span.hi, r.ts);
+    }
+  }
+  const rnd = seededRandom(20160521);
+  const events: ProtestEvent[] = [];
+  const days = Math.floor((span.hi - span.lo) / 86400);
+  for (let i = 0; i < N_EVENTS; i++) {
+    // an all-day event in Almaty: local midnight (UTC+6) to the next
+    const day = span.lo + Math.floor(rnd() * days) * 86400;
+    const start = day - 6 * 3600;
+    events.push({ id: `bench-kz-${i}`, title: `bench event ${i}`, country: 'KZ', places: [], start, end: start + 86400, tz: 'Asia/Almaty', allDay: true, kind: 'protest', sources: ['https://example.org/bench'], notes: null, tags: [], origin: 'import', originFile: null, originLine: null });
+  }
+  upsertEvents(store.db, events, Math.floor(Date.now() / 1000));
+  store.db.pragma('wal_checkpoint(TRUNCATE)');
+  store.close();
+  for (const suffix of ['-wal', '-shm']) rmSync(tmp + suffix, { force: true });
+  renameSync(tmp, path);
+  log(`built ${path}`);
+}
+
+function seconds(f: () => unknown): number {
+  const t0 = process.hrtime.bigint();
+  f();
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+interface AutocannonResult {
+  latency: { p50: number; p99: number };
+  requests: { average: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+const autocannon = createRequire(import.meta.url)('autocannon') as (opts: { url: string; connections: number; duration: number }) => Promise<AutocannonResult>;
+
+async function serve(): Promise<void> {
+  const { createApp } = await import('../dashboards/app.js');
+  const { startServer } = await import('../dashboards/server.js');
+  const config = configSchema.parse({ db: DB_PATH, api: { rateLimit: { max: 0 } } });
+  const store = SqliteStore.open(DB_PATH, { readonly: true });
+  const app = createApp({ config, store, collectors: [], log: silentLogger, version: 'bench' });
+  const running = await startServer(app, '127.0.0.1', 0);
+  process.send?.({ url: running.url });
+  process.on('disconnect', () => {
+    void running.close().then(() => {
+      store.close();
+      process.exit(0);
+    });
+  });
+}
+
+async function pages(): Promise<Array<{ path: string; p99: number; p50: number; rps: number; errors: number; firstMs: number }>> {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, OW_CORR_BENCH_SERVER: '1', OW_CORR_BENCH_DB: DB_PATH }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: ['--import', 'tsx'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { url: string }).url));
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  const out = [];
+  try {
+    for (const path of ['/countries/KZ', '/events/kz-2016-05-21-land-protests']) {
+      const t0 = Date.now();
+      const first = await fetch(url + path);
+      await first.text();
+      const firstMs = Date.now() - t0;
+      if (first.status !== 200) throw new Error(`${path}: HTTP ${first.status}`);
+      await autocannon({ url: url + path, connections: 50, duration: 2 });
+      const r = await autocannon({ url: url + path, connections: 50, duration: SECONDS });
+      log(`${path}: first ${firstMs} ms; warm median ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${r.requests.average} req/s`);
+      out.push({ path, p99: r.latency.p99, p50: r.latency.p50, rps: r.requests.average, errors: r.errors + r.timeouts + r.non2xx, firstMs });
+    }
+  } finally {
+    child.disconnect();
+    await new Promise((res) => child.once('exit', res));
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  await buildDb(DB_PATH);
+  const store = SqliteStore.open(DB_PATH, { readonly: true });
+  const opts = correlateOptions(configSchema.parse({ db: DB_PATH }));
+  let events = 0;
+  correlateCountry(store, 'KZ', { ...opts, B: 99 }); // warm-up (statements, JIT)
+  const inProcess = seconds(() => (events = correlateCountry(store, 'KZ', opts).events.length));
+  store.close();
+  log(`in process: ${events} events in ${inProcess.toFixed(3)} s`);
+  const cli = join(ROOT, 'services', 'cli.ts');
+  const endToEnd = seconds(() => execFileSync(process.execPath, ['--import', 'tsx', cli, '--db', DB_PATH, 'correlate', '--country', 'KZ', '--json'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'silent' } }));
+  log(`end to end (CLI process under tsx): ${endToEnd.toFixed(3)} s`);
+  const r3 = (x: number) => Math.round(x * 1000) / 1000;
+  const mark = (ok: boolean, t: string) => `${t} (${ok ? 'met' : 'MISSED'})`;
+  const results: Array<Record<string, unknown>> = [
+    { name: `correlate --country KZ, ${events} events, demo database, in process`, figure: r3(inProcess), unit: 's', reference: TARGET_S, ratio: r3(inProcess / TARGET_S), target: mark(inProcess < TARGET_S, `< ${TARGET_S} s`) },
+    { name: `correlate --country KZ --json, ${events} events, demo database, CLI process end to end`, figure: r3(endToEnd), unit: 's', reference: TARGET_S, ratio: r3(endToEnd / TARGET_S), target: mark(endToEnd < TARGET_S, `< ${TARGET_S} s`) },
+  ];
+  if (process.env.OW_BENCH_PAGES === '1' || process.env.BENCH_SECONDS !== undefined) {
+    for (const p of await pages()) {
+      results.push({ name: `warm ${p.path} at 50 connections, p99`, figure: p.p99, unit: 'ms', reference: PAGE_P99_MS, ratio: r3(p.p99 / PAGE_P99_MS), target: mark(p.p99 < PAGE_P99_MS && p.errors === 0, `< ${PAGE_P99_MS} ms`) });
+      results.push({ name: `first (cold) ${p.path}`, figure: p.firstMs, unit: 'ms' });
+    }
+  }
+  process.stdout.write(`${JSON.stringify({ results })}\n`);
+}
+
+if (process.env.OW_CORR_BENCH_SERVER) {
+  void serve();
+} else {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  });
+}
