@@ -5,11 +5,14 @@ import { coverageTable, eventTable, licenceTable, ooniTable, referenceTable, sig
 
 const CSS = `
 @page { size: A4; margin: 15mm; }
-body { font: 10.5pt/1.45 Georgia, "Times New Roman", serif; color: #1b1f24; max-width: 180mm; margin: 0 auto; padding: 8mm 0; }
+/* on screen an A4 sheet (210 mm) with the print margins, so what you read is what prints: 180 mm of text and charts */
+body { font: 10.5pt/1.45 Georgia, "Times New Roman", serif; color: #1b1f24; width: 210mm; max-width: 100%; box-sizing: border-box; margin: 0 auto; padding: 10mm 15mm; }
+@media print { body { width: auto; padding: 0; } }
 h1 { font-size: 18pt; margin: 0 0 4mm; } h2 { font-size: 13pt; margin: 7mm 0 2mm; border-bottom: 1px solid #d0d7de; } h3 { font-size: 11pt; }
 table { border-collapse: collapse; width: 100%; margin: 2mm 0 4mm; font: 8.5pt/1.3 system-ui, sans-serif; page-break-inside: auto; }
-th, td { overflow-wrap: anywhere; border: 1px solid #d0d7de; padding: 1mm 1.5mm; text-align: left; vertical-align: top; } th { background: #f6f8fa; }
-tr { page-break-inside: avoid; } svg { max-width: 100%; height: auto; page-break-inside: avoid; }
+th, td { overflow-wrap: break-word; border: 1px solid #d0d7de; padding: 1mm 1.2mm; text-align: left; vertical-align: top; } th { background: #f6f8fa; }
+tr { page-break-inside: avoid; } figure { margin: 3mm 0; } svg { display: block; max-width: 100%; height: auto; page-break-inside: avoid; }
+
 .synthetic { background: #fff4ce; border: 2px solid #e0b400; padding: 2mm 3mm; font-weight: bold; }
 .verdict { font-size: 12pt; padding: 2mm 3mm; background: #f6f8fa; border-left: 4px solid #0b57d0; }
 .muted { color: #57606a; } code { font-size: 8.5pt; word-break: break-all; }
@@ -21,6 +24,9 @@ function table(headers: string[], rows: unknown[][]): SafeHtml {
 }
 
 const tab = (t: TextTable) => table(t.headers, t.rows);
+
+/** An ISO time that may wrap between its date and its time (`2016-05-20` / `T03:00:00Z`) in a narrow A4 column. */
+const wbr = (iso: string) => html`${iso.slice(0, 10)}<wbr>${iso.slice(10)}`;
 
 const safeUrl = (url: string) => (/^https?:\/\//i.test(url) ? url : '#');
 
@@ -44,7 +50,7 @@ ${
   r.outages.length
     ? table(
         ['Start (UTC / local)', 'End (UTC / local)', 'Duration', 'Onset', 'Kind', 'Signals', 'Targets', 'Depth', 'Score'],
-        r.outages.map((o) => [html`${o.start}<br>${o.startLocal}`, html`${o.end}<br>${o.endLocal}`, duration(o.durationSeconds), signedDuration(o.onsetSeconds), o.kind, o.signals.join(', '), o.targets.join(', ') || '—', `${num(o.depth * 100)}%`, num(o.score, 0)]),
+        r.outages.map((o) => [html`${wbr(o.start)}<br>${wbr(o.startLocal)}`, html`${wbr(o.end)}<br>${wbr(o.endLocal)}`, duration(o.durationSeconds), signedDuration(o.onsetSeconds), o.kind, html`${o.signals.map((sig, i) => html`${i ? ', ' : ''}${sig.split(':')[0]}${sig.includes(':') ? html`:<wbr>${sig.slice(sig.indexOf(':') + 1)}` : ''}`)}`, o.targets.join(', ') || '—', `${num(o.depth * 100)}%`, num(o.score, 0)]),
       )
     : html`<p>No outage or blocking episode was detected in the window.</p>`
 }
