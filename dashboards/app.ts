@@ -8,6 +8,8 @@ import { DbWatch, health, healthHttpStatus } from './health.js';
 import { html, layout } from './html.js';
 import { createMetrics } from './metrics.js';
 import { apiRouter } from './api/index.js';
+import { apiOptions } from './api/options.js';
+import { clientLimiter, rangeLimit } from './limits.js';
 import { pagesRouter } from './pages/index.js';
 import { reportsRouter } from './reports.js';
 
@@ -20,15 +22,14 @@ export function createApp(given: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        useDefaults: true,
-        directives: { 'script-src': ["'self'"], 'style-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'connect-src': ["'self'"], 'object-src': ["'none'"], 'frame-ancestors': ["'none'"] },
-      },
-      crossOriginEmbedderPolicy: false,
-    }),
-  );
+  // `upgrade-insecure-requests` only when the page itself came over HTTPS (or `api.upgradeInsecureRequests` says
+  // a TLS proxy is in front): over plain HTTP by a host name other than localhost it makes the browser ask for
+  // the CSS and JavaScript over https, which fails, leaving an unstyled page without charts
+  const directives = { 'script-src': ["'self'"], 'style-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'connect-src': ["'self'"], 'object-src': ["'none'"], 'frame-ancestors': ["'none'"] };
+  const secureHeaders = helmet({ contentSecurityPolicy: { useDefaults: true, directives }, crossOriginEmbedderPolicy: false });
+  const plainHeaders = helmet({ contentSecurityPolicy: { useDefaults: true, directives: { ...directives, 'upgrade-insecure-requests': null } }, crossOriginEmbedderPolicy: false });
+  const forceUpgrade = apiOptions(deps.config).upgradeInsecureRequests;
+  app.use((req, res, next) => (req.secure || forceUpgrade ? secureHeaders : plainHeaders)(req, res, next));
   const metrics = createMetrics(deps);
   app.use(metrics.middleware);
   app.use((req, res, next) => {
@@ -53,6 +54,13 @@ export function createApp(given: AppDeps): Express {
     const h = health(deps, watch);
     res.set('Cache-Control', 'no-store').status(healthHttpStatus(h)).json(h);
   });
+
+  const limits = apiOptions(deps.config);
+  // pages are rate-limited per client like the API (which has its own limiter); assets, health and metrics are not
+  const pageLimit = clientLimiter({ ...limits.pageRateLimit, what: 'page requests', skip: (path) => /^\/(api|static|metrics|favicon\.ico)(\/|$)/.test(path) });
+  if (pageLimit) app.use(pageLimit);
+  // no request may ask for more than api.maxRangeDays of data (API and pages)
+  app.use(rangeLimit(limits.maxRangeDays, () => (deps.now ? deps.now() : Math.floor(Date.now() / 1000))));
 
   app.get('/status', async (_req, res) => {
     await watch.ensureFresh(deps.now ? deps.now() : Math.floor(Date.now() / 1000));

@@ -10,6 +10,7 @@ export type FetchErrorKind =
   | 'invalid-json' // body is not JSON
   | 'schema' // JSON does not match the real shape
   | 'api-error' // the source answered (often HTTP 200) but said it failed
+  | 'mismatch' // a well-formed answer to a different question (entity, datasource, range, step, number of values)
   | 'aborted'; // cancelled by an AbortSignal
 
 export class FetchError extends Error {

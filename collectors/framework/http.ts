@@ -172,6 +172,18 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     throw new FetchError('http', r.url, `${r.url}: HTTP ${r.status}${snippet ? ` ${snippet}` : ''}`, extra);
   }
 
+  /**
+   * A 2xx body that is shorter than its Content-Length, empty (other than 204), or cut short and padded with
+   * NUL bytes within its length is a truncation: retried within the run like a cut connection.
+   */
+  function checkComplete(r: TextResponse & { expectedBytes?: number }): void {
+    const bytes = Buffer.byteLength(r.body);
+    if (r.expectedBytes !== undefined && bytes < r.expectedBytes) throw new FetchError('truncated', r.url, `${r.url}: truncated body (${bytes} of ${r.expectedBytes} bytes)`);
+    if (r.status !== 204 && r.body.trim() === '') throw new FetchError('truncated', r.url, `${r.url}: truncated body (empty)`);
+    const nul = r.body.indexOf('\0');
+    if (nul >= 0 && /^\0*$/.test(r.body.slice(nul))) throw new FetchError('truncated', r.url, `${r.url}: truncated body (${Buffer.byteLength(r.body.slice(0, nul))} bytes, then ${r.body.length - nul} NUL bytes)`);
+  }
+
   const client: HttpClient = {
     source: opts.source,
     baseUrl: opts.baseUrl,
@@ -183,7 +195,9 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         attempts++;
         const r = await attempt(url, ro.signal);
         checkStatus(r);
-        return { ...r, attempts };
+        checkComplete(r);
+        const { expectedBytes: _e, ...rest } = r;
+        return { ...rest, attempts };
       });
     },
     async getJson(path, query, schema, ro = {}) {

@@ -20,6 +20,11 @@ export function parseJsonBody<S extends z.ZodType>(text: string, schema: S, orig
   if (opts.expectedBytes !== undefined && Buffer.byteLength(text) < opts.expectedBytes) {
     throw new FetchError('truncated', origin, `${origin}: truncated body (${Buffer.byteLength(text)} of ${opts.expectedBytes} bytes)`);
   }
+  // an empty 200 (a proxy or a backend that gave up) or a body cut short and padded with NUL bytes within
+  // its announced length is a truncation: retried like one
+  if (text.trim() === '') throw new FetchError('truncated', origin, `${origin}: truncated body (empty)`);
+  const nul = text.indexOf('\0');
+  if (nul >= 0 && /^\0*$/.test(text.slice(nul))) throw new FetchError('truncated', origin, `${origin}: truncated body (${Buffer.byteLength(text.slice(0, nul))} bytes, then ${text.length - nul} NUL bytes)`);
   let doc: unknown;
   try {
     doc = JSON.parse(text);

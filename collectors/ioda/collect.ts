@@ -81,6 +81,26 @@ export function seriesPoints(s: IodaSeries, lo = -Infinity, hi = Infinity): Poin
   return out;
 }
 
+const isoOf = (ts: number) => new Date(ts * 1000).toISOString().replace('.000Z', 'Z');
+
+/**
+ * A series must answer the request: at the native step, starting at (or before) the asked `from`, and — once the
+ * window has settled — reaching the asked `until` with one value per step. Anything less would be written and
+ * checkpointed with holes that are never fetched again; it fails the window instead (fetched again later).
+ */
+function checkAnswered(s: IodaSeries, where: string, args: { url: string; from: number; until: number; settled?: boolean }): void {
+  const fail = (field: string, why: string) => {
+    throw new FetchError('mismatch', args.url, `${args.url}: answer does not match the request at ${where}.${field}: ${why}`, { path: `${where}.${field}` });
+  };
+  if (s.step !== s.nativeStep) fail('step', `step ${s.step} s, asked for the native step ${s.nativeStep} s`);
+  const askedFrom = Math.floor(args.from / s.step) * s.step;
+  if (s.from > askedFrom) fail('from', `starts at ${isoOf(s.from)}, asked from ${isoOf(args.from)}`);
+  if (args.settled === false) return;
+  if (s.until < args.until) fail('until', `ends at ${isoOf(s.until)}, asked until ${isoOf(args.until)}`);
+  const expected = Math.ceil((Math.min(s.until, args.until) - s.from) / s.step);
+  if (s.values.length < expected) fail('values', `${s.values.length} values for ${isoOf(s.from)}–${isoOf(Math.min(s.until, args.until))} at ${s.step} s, expected ${expected}`);
+}
+
 /**
  * Maps one `signals/raw` answer for one entity and one datasource to a window's series and coverage:
  * a product/datasource with a series is 'ok' (even if all its values are null); one absent from the
@@ -95,6 +115,8 @@ export function mapSignalsWindow(args: {
   from: number;
   until: number;
   synthetic?: boolean;
+  /** The window has settled (older than SETTLE_SECONDS): the answer must then hold every value of it. Default true. */
+  settled?: boolean;
 }): Pick<WindowData, 'series' | 'coverage'> & { entityName: string | null } {
   const seriesList = args.data.flat();
   const series: WindowData['series'] = [];
@@ -108,6 +130,7 @@ export function mapSignalsWindow(args: {
     if (s.datasource !== args.datasource) {
       throw new FetchError('schema', args.url, `${args.url}: unexpected response shape at ${where}.datasource: asked for ${args.datasource}, got ${s.datasource}`, { path: `${where}.datasource` });
     }
+    checkAnswered(s, where, args);
     const spec = signalSpec(s.datasource, args.datasource === 'gtr' ? s.subtype || 'WEB_SEARCH' : null, { synthetic: args.synthetic });
     if (seen.has(spec.name)) return;
     seen.add(spec.name);

@@ -69,7 +69,9 @@ export function createIodaCollector(config: Config, deps: { log: Logger } & Ioda
       sourceParams: datasource === 'gtr' ? [...products] : undefined,
       signal: task.abort,
     });
-    const mapped = mapSignalsWindow({ url: response.url, entity: e, datasource, expected: task.group.signals, data: series, from: task.from, until: task.until });
+    const now = deps.now ? deps.now() : Math.floor(Date.now() / 1000);
+    const settled = task.until <= now - SETTLE_SECONDS;
+    const mapped = mapSignalsWindow({ url: response.url, entity: e, datasource, expected: task.group.signals, data: series, from: task.from, until: task.until, settled });
     if (mapped.entityName && e.type !== 'region' && !named.has(entity)) {
       named.add(entity);
       store.ensureEntity(entity, { name: mapped.entityName });

@@ -17,6 +17,24 @@ export const RIPESTAT_EARLIEST = Date.UTC(2004, 0, 1) / 1000;
 
 export type RipestatDeps = CollectorDeps;
 
+const isoOf = (ts: number) => new Date(ts * 1000).toISOString().replace('.000Z', 'Z');
+
+/** The answer must be about the asked country and cover the asked range; anything else fails the window (fetched again later). */
+function checkAnswered(data: { resource: string; query_starttime?: string | null; query_endtime?: string | null }, ask: { cc: string; from: number; until: number; step: number; url: string }): void {
+  const fail = (field: string, why: string) => {
+    throw new FetchError('mismatch', ask.url, `${ask.url}: answer does not match the request at data.${field}: ${why}`, { path: `data.${field}` });
+  };
+  if (data.resource.toUpperCase() !== ask.cc.toUpperCase()) fail('resource', `answer is about "${data.resource}", asked for ${ask.cc}`);
+  if (data.query_starttime) {
+    const start = ripeTimeToTs(data.query_starttime);
+    if (start > Math.floor(ask.from / ask.step) * ask.step) fail('query_starttime', `starts at ${isoOf(start)}, asked from ${isoOf(ask.from)}`);
+  }
+  if (data.query_endtime) {
+    const end = ripeTimeToTs(data.query_endtime);
+    if (end + ask.step < ask.until) fail('query_endtime', `ends at ${isoOf(end)}, asked until ${isoOf(ask.until)}`);
+  }
+}
+
 export class RipestatCollector implements Collector {
   readonly name = 'ripestat';
   readonly cfg: RipestatConfig;
@@ -64,6 +82,7 @@ export class RipestatCollector implements Collector {
       // a coarser answer would put e.g. daily means into an hourly series: refuse the window instead
       throw new FetchError('api-error', r.response.url, `${r.response.url}: RIPEstat answered at resolution ${data.resolution}, not ${this.cfg.resolution}; lower collection.ripestat.windowDays`);
     }
+    checkAnswered(data, { cc, from: task.from, until: task.until, step: RESOLUTION_STEP[this.cfg.resolution], url: r.response.url });
     const series = statsToSeries(data, { from: task.from, until: task.until });
     return { series, raw: [{ source: 'ripestat', url: r.response.url, fetchedAt: r.response.fetchedAt, status: r.response.status, body: r.response.body }], urls: [r.response.url] };
   }

@@ -2,6 +2,8 @@
  * `/calendar`: the protest calendar, filterable and sortable, with add and import forms for an admin;
  * `/login` and `/logout` for the admin session (see session.ts).
  */
+import { apiOptions } from '../api/options.js';
+import { clientLimiter } from '../limits.js';
 import express, { Router, type Request } from 'express';
 import { DateTime } from 'luxon';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -153,7 +155,9 @@ ${admin ? adminForms(req, sessions) : sessions.enabled ? html`<p><a href="/login
     res.type('html').send(loginPage(req, sessions));
   });
 
-  router.post('/login', form, (req, res) => {
+  // failed logins per client are limited (a token cannot be guessed at network speed); successful ones do not count
+  const loginLimit = clientLimiter({ ...apiOptions(deps.config).loginRateLimit, what: 'failed logins', skipSuccessfulRequests: true });
+  router.post('/login', ...(loginLimit ? [loginLimit] : []), form, (req, res) => {
     if (!sessions.enabled) throw new AppError('WRITES_DISABLED', 'writes are disabled: set OUTAGEWATCH_ADMIN_TOKEN (adminToken in the config) to allow them');
     if (!sessions.checkToken(str(req.body, 'token'))) {
       res.status(401).type('html').send(loginPage(req, sessions, 'That token is not valid.'));

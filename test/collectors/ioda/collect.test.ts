@@ -280,3 +280,61 @@ describe('IODA collect: bad answers write nothing of their window', () => {
     expect(pointCount(t.store)).toBe(n1);
   });
 });
+
+describe('IODA collect: an answer that does not match the request fails its window, which is fetched again later', () => {
+  // Each stands for a source (or a proxy in front of it) answering 200 with less than was asked: before, such
+  // answers were written and checkpointed, leaving a third of the points missing for good.
+  const good = () => JSON.parse(fixture('signals-raw-country-KZ-bgp-20160520.json')) as { data: Array<Array<{ from: number; until: number; step: number; values: Array<number | null> }>> };
+  const cases: Array<[string, (d: ReturnType<typeof good>) => void, RegExp]> = [
+    ['a short series (a third of the values missing)', (d) => void (d.data[0]![0]!.values = d.data[0]![0]!.values.slice(0, 192)), /192 values.*expected 288/],
+    ['a doubled step', (d) => {
+      const s = d.data[0]![0]!;
+      s.step = 600;
+      s.values = s.values.filter((_, i) => i % 2 === 0);
+    }, /step 600.*asked for the native step 300/],
+    ['a shifted `from`', (d) => {
+      const s = d.data[0]![0]!;
+      s.from += 8 * 3600;
+      s.values = s.values.slice(96);
+    }, /starts at 2016-05-20T08:00:00Z.*asked from 2016-05-20T00:00:00Z/],
+  ];
+  for (const [name, change, message] of cases) {
+    it(name, async () => {
+      const doc = good();
+      change(doc);
+      nock(HOST).get(/signals\/raw/).reply(200, JSON.stringify(doc));
+      const r = await collector([], { datasources: ['bgp'], events: false }).collect({ entity: 'country:KZ', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
+      expect(r.windowsOk).toBe(0);
+      expect(r.windowsFailed).toBe(1);
+      expect(r.failures[0]!.error).toMatch(message);
+      expect(r.failures[0]!.url).toContain('datasource=bgp');
+      expect(pointCount(t.store)).toBe(0);
+      expect(t.store.checkpoints()).toEqual([]);
+      const run = t.store.recentRuns({ collector: 'ioda' })[0]!;
+      expect(run.status).toBe('failed');
+      expect(run.error).toMatch(message);
+      // the next run asks again and gets it all
+      nock(HOST).get(/signals\/raw/).reply(200, fixture('signals-raw-country-KZ-bgp-20160520.json'));
+      const again = await collector([], { datasources: ['bgp'], events: false }).collect({ entity: 'country:KZ', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
+      expect(again).toMatchObject({ windowsOk: 1, windowsFailed: 0, points: 288 });
+    });
+  }
+
+  it('an empty 200 body is retried within the run like a truncation', async () => {
+    nock(HOST).get(/signals\/raw/).reply(200, '').get(/signals\/raw/).reply(200, fixture('signals-raw-country-KZ-bgp-20160520.json'));
+    const sleeps: number[] = [];
+    const r = await collector(sleeps, { datasources: ['bgp'], events: false }).collect({ entity: 'country:KZ', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
+    expect(r).toMatchObject({ windowsOk: 1, windowsFailed: 0, points: 288 });
+    expect(sleeps).toHaveLength(1);
+  });
+
+  it('a body cut short within its announced length (padded with NUL bytes) is retried within the run', async () => {
+    const body = fixture('signals-raw-country-KZ-bgp-20160520.json');
+    const cut = body.slice(0, 2000) + '\0'.repeat(body.length - 2000);
+    nock(HOST).get(/signals\/raw/).reply(200, cut, { 'Content-Length': String(Buffer.byteLength(cut)) }).get(/signals\/raw/).reply(200, body);
+    const sleeps: number[] = [];
+    const r = await collector(sleeps, { datasources: ['bgp'], events: false }).collect({ entity: 'country:KZ', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
+    expect(r).toMatchObject({ windowsOk: 1, windowsFailed: 0, points: 288 });
+    expect(sleeps).toHaveLength(1);
+  });
+});

@@ -134,6 +134,26 @@ describe('RIPEstat', () => {
     expect(pointCount(t.store)).toBe(0);
   });
 
+  it('an answer about another country or a shifted range fails the window, writing nothing; a later run asks again', async () => {
+    // stands for a cache or proxy answering with another request's body: before, it was written and checkpointed
+    const other = { ...kzData('2016-05-19', '2016-05-22'), resource: 'uz' };
+    const shifted = { ...kzData('2016-05-21', '2016-05-22'), stats: kzData('2016-05-19', '2016-05-22').stats.slice(1) };
+    for (const [data, message] of [
+      [other, /data\.resource: answer is about "uz", asked for KZ/],
+      [shifted, /data\.query_starttime: starts at 2016-05-21T00:00:00Z, asked from 2016-05-19T00:00:00Z/],
+    ] as const) {
+      nock(HOST).get('/data/country-resource-stats/data.json').query(true).reply(200, crsBody(data));
+      const r = await collector().collect({ entity: 'country:KZ', from: D('2016-05-19'), until: D('2016-05-23'), store: t.store, log: silentLogger });
+      expect(r.windowsFailed).toBe(1);
+      expect(r.failures[0]!.error).toMatch(message);
+      expect(pointCount(t.store)).toBe(0);
+      expect(t.store.checkpoints()).toEqual([]);
+    }
+    nock(HOST).get('/data/country-resource-stats/data.json').query(true).reply(200, crsBody(kzData('2016-05-19', '2016-05-22')));
+    const again = await collector().collect({ entity: 'country:KZ', from: D('2016-05-19'), until: D('2016-05-23'), store: t.store, log: silentLogger });
+    expect(again.windowsOk).toBe(1);
+  });
+
   it('a schema mismatch writes nothing and names the field', async () => {
     const data = kzData('2016-05-19', '2016-05-22');
     (data.stats[1] as Record<string, unknown>).timeline = 'yesterday';

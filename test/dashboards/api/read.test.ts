@@ -126,7 +126,7 @@ describe('read API', () => {
         [{ entity: 'country:KZ', maxPoints: '5' }, 'maxPoints'],
         [{ entity: 'country:KZ', signals: 'ioda.nope' }, 'signals'],
         [{ entity: 'country:KZ', resolution: 'weekly' }, 'resolution'],
-        [{ entity: 'country:KZ', resolution: 'raw', from: '1990-01-01', until: '2020-01-01' }, 'resolution'],
+        [{ entity: 'country:KZ', resolution: 'raw', from: '2000-01-01', until: '2016-01-01' }, 'resolution'],
         [{ entity: 'country:KZ', format: 'xml' }, 'format'],
       ];
       for (const [query, param] of cases) {

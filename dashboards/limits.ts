@@ -1,0 +1,49 @@
+import type { RequestHandler } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { AppError, badParameter } from '../services/errors.js';
+import { timeParam } from './api/params.js';
+
+const DAY = 86400;
+
+/**
+ * Bounds the range one request may ask for: with `from` given, `until` (or now) − `from` must be at most
+ * `maxDays`; otherwise a 400 naming the parameter and the limit (`api.maxRangeDays`). Applies to the API and
+ * the pages alike, before any work is done.
+ */
+export function rangeLimit(maxDays: number, now: () => number): RequestHandler {
+  return (req, _res, next) => {
+    const q = req.query as Record<string, unknown>;
+    if (q.from === undefined && q.until === undefined) {
+      next();
+      return;
+    }
+    const from = timeParam(req, 'from', 'start');
+    const until = timeParam(req, 'until', 'end');
+    if (from === undefined) {
+      next();
+      return;
+    }
+    const end = until ?? Math.max(now(), from);
+    if (end - from > maxDays * DAY) {
+      next(badParameter(until === undefined ? 'from' : 'until', `the range is ${Math.ceil((end - from) / DAY)} days, longer than the limit of ${maxDays} days (api.maxRangeDays): ask for a shorter range`));
+      return;
+    }
+    next();
+  };
+}
+
+/** A per-client limiter answering 429 through the app's error handler (JSON under /api, a page elsewhere). */
+export function clientLimiter(opts: { windowSeconds: number; max: number; what: string; skipSuccessfulRequests?: boolean; skip?: (path: string) => boolean }): RequestHandler | null {
+  if (opts.max === 0) return null;
+  return rateLimit({
+    windowMs: opts.windowSeconds * 1000,
+    limit: opts.max,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    skipSuccessfulRequests: opts.skipSuccessfulRequests ?? false,
+    ...(opts.skip ? { skip: (req) => opts.skip!(req.path) } : {}),
+    handler: (_req, res, next) => {
+      next(new AppError('RATE_LIMITED', `too many ${opts.what}: at most ${opts.max} per ${opts.windowSeconds} s per client; retry after ${res.get('Retry-After') ?? opts.windowSeconds} s`));
+    },
+  });
+}
