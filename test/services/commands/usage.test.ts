@@ -1,6 +1,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from '../../../dashboards/app.js';
+import { loadConfig } from '../../../services/config.js';
+import { silentLogger } from '../../../services/logger.js';
 import { main } from '../../../services/cli.js';
 import { tempDir, tempStore } from '../../helpers.js';
 import { buildReportFixture } from '../report/fixture.js';
@@ -100,6 +104,11 @@ describe('bad usage on an existing database', () => {
     // --until 2016-05-28 covers that whole day: the window ends 2016-05-29T00:00Z, the name says 28
     expect(r.out.trim()).toBe(join(t.dir, 'reports', 'KZ-2016-05-14-2016-05-28.json'));
     expect(readdirSync(join(t.dir, 'reports'))).toEqual(['KZ-2016-05-14-2016-05-28.json']);
+    // and the dashboard of the same database lists it at /reports (one folder for the CLI, the daemon and the page)
+    const config = loadConfig({ env: {}, cwd: t.dir, flags: { db: t.path } });
+    const page = await request(createApp({ config, store: t.store, collectors: [], log: silentLogger, version: 'x' })).get('/reports').expect(200);
+    expect(page.text).toContain('href="/reports/KZ-2016-05-14-2016-05-28.json"');
+    expect(page.text).not.toContain('No reports yet');
   });
 
   it('report: OUTAGEWATCH_REPORTS_DIR moves the one reports folder', async () => {
