@@ -1,7 +1,7 @@
 import { html, raw, type SafeHtml } from '../../dashboards/html.js';
 import type { ReportData } from './model.js';
-import { duration, num, signedDuration } from './format.js';
-import { coverageTable, eventTable, licenceTable, ooniTable, referenceTable, signalTable, sourceEventTable, statisticsTable, type TextTable } from './tables.js';
+import { onsetText, relativeOnset } from './format.js';
+import { coverageTable, nationalOutageTable, subnationalTable, eventTable, licenceTable, ooniTable, referenceTable, signalTable, sourceEventTable, statisticsTable, type TextTable } from './tables.js';
 
 const CSS = `
 @page { size: A4; margin: 15mm; }
@@ -19,14 +19,20 @@ tr { page-break-inside: avoid; } figure { margin: 3mm 0; } svg { display: block;
 a { color: #0b57d0; } @media print { a { color: inherit; } }
 `;
 
+/**
+ * A cell's text with places it may wrap in a narrow A4 column, never inside a word: an ISO time between its date
+ * and its time (`2016-05-20` / `T03:00:00Z`), a signal name after its colon (`ioda.gtr:` / `YOUTUBE`).
+ */
+function breakable(text: string): SafeHtml | string {
+  const pieces = text.replace(/\b(\d{4}-\d\d-\d\d)T(?=\d\d:)/g, '$1\u0000T').replace(/:(?=[A-Za-z])/g, ':\u0000').split('\u0000');
+  return pieces.length === 1 ? text : html`${pieces.map((p, i) => (i ? html`<wbr>${p}` : p))}`;
+}
+
 function table(headers: string[], rows: unknown[][]): SafeHtml {
-  return html`<table><thead><tr>${headers.map((h) => html`<th scope="col">${h}</th>`)}</tr></thead><tbody>${rows.map((r) => html`<tr>${r.map((c) => html`<td>${c}</td>`)}</tr>`)}</tbody></table>`;
+  return html`<table><thead><tr>${headers.map((h) => html`<th scope="col">${h}</th>`)}</tr></thead><tbody>${rows.map((r) => html`<tr>${r.map((c) => html`<td>${typeof c === 'string' ? breakable(c) : c}</td>`)}</tr>`)}</tbody></table>`;
 }
 
 const tab = (t: TextTable) => table(t.headers, t.rows);
-
-/** An ISO time that may wrap between its date and its time (`2016-05-20` / `T03:00:00Z`) in a narrow A4 column. */
-const wbr = (iso: string) => html`${iso.slice(0, 10)}<wbr>${iso.slice(10)}`;
 
 const safeUrl = (url: string) => (/^https?:\/\//i.test(url) ? url : '#');
 
@@ -39,6 +45,7 @@ ${r.synthetic.any ? html`<p class="synthetic">SYNTHETIC DATA: this report uses g
 <h2>Summary</h2>
 ${r.summary.map((p) => html`<p>${p}</p>`)}
 <p class="verdict">Verdict: <strong>${r.verdict.label}</strong> — connectivity: ${r.verdict.connectivity}; services: ${r.verdict.services}${r.verdict.blockedTargets.length ? html`; blocked: ${r.verdict.blockedTargets.join(', ')}` : ''}</p>
+${r.verdict.onset ? html`<p class="onset">Onset: ${onsetText(r.verdict.onset)}${r.verdict.onset.seconds === null ? '' : `, ${relativeOnset(r.verdict.onset.seconds, r.verdict.onset.precision)}`} (${r.verdict.onset.entity})</p>` : ''}
 ${
   e
     ? html`<h2>The event</h2>${tab(eventTable(e))}${e.sources.length ? html`<p>Sources:</p><ul>${e.sources.map((s) => html`<li><a href="${safeUrl(s)}">${s}</a></li>`)}</ul>` : ''}`
@@ -46,13 +53,11 @@ ${
 }
 <h2>Timeline of outages and blocking</h2>
 <p>Window: ${r.window.from} to ${r.window.until} (UTC). Local times are in ${r.scope.tz}.</p>
+${nationalOutageTable(r).rows.length ? tab(nationalOutageTable(r)) : html`<p>No national outage or blocking episode was detected in the window.</p>`}
 ${
-  r.outages.length
-    ? table(
-        ['Start (UTC / local)', 'End (UTC / local)', 'Duration', 'Onset', 'Kind', 'Signals', 'Targets', 'Depth', 'Score'],
-        r.outages.map((o) => [html`${wbr(o.start)}<br>${wbr(o.startLocal)}`, html`${wbr(o.end)}<br>${wbr(o.endLocal)}`, duration(o.durationSeconds), signedDuration(o.onsetSeconds), o.kind, html`${o.signals.map((sig, i) => html`${i ? ', ' : ''}${sig.split(':')[0]}${sig.includes(':') ? html`:<wbr>${sig.slice(sig.indexOf(':') + 1)}` : ''}`)}`, o.targets.join(', ') || '—', `${num(o.depth * 100)}%`, num(o.score, 0)]),
-      )
-    : html`<p>No outage or blocking episode was detected in the window.</p>`
+  subnationalTable(r).rows.length
+    ? html`<details><summary>Sub-national outages: ${r.outages.filter((o) => o.parent !== null).length} episodes in ${subnationalTable(r).rows.length} units of ${r.scope.entity}${r.verdict.subnationalSummary ? html` — ${r.verdict.subnationalSummary}` : ''}</summary>${tab(subnationalTable(r))}</details>`
+    : ''
 }
 ${r.sourceEvents.length ? html`<h3>Outages declared by the sources</h3>${tab(sourceEventTable(r))}` : ''}
 <h2>Signals</h2>
