@@ -42,7 +42,7 @@ export function groupCoverage(rows: readonly CoverageJson[], countryOf: Readonly
   const groups: CoverageGroup[] = [];
   for (const g of byKey.values()) {
     if (new Set(g.rows.map((r) => r.entity)).size >= GROUP_AT) groups.push(g);
-    else single.push(...g.rows);
+    else for (const r of g.rows) single.push(r);
   }
   return { single, groups: groups.sort((a, b) => a.key.localeCompare(b.key)) };
 }
@@ -109,7 +109,7 @@ ${keep(req, ['tz'])}
 </form>
 <section aria-labelledby="runs-h">
 <h2 id="runs-h">Recent runs</h2>
-${table(req, runs, runCols, { key: 'id', dir: 'desc' }, { id: 'runs', empty: 'No runs yet.' })}
+${table(req, runs, runCols, { key: 'id', dir: 'desc' }, { id: 'runs', empty: 'No runs yet.', page: { size: 50, param: 'runs-page' } })}
 ${dataLinks('/api/sources/runs', { collector: collector || undefined }, 'Runs')}
 </section>
 <section aria-labelledby="backfill-h">
@@ -118,7 +118,7 @@ ${table(req, h.backfill.filter((b) => pick(b.collector)), bfCols, { key: 'collec
 </section>
 <section aria-labelledby="coverage-h">
 <h2 id="coverage-h">Coverage per entity (checkpoints)</h2>
-${table(req, grouped.single, covCols, { key: 'entity', dir: 'asc' }, { id: 'coverage', empty: grouped.groups.length ? 'Only regional rows (below).' : 'No checkpoints yet.' })}
+${table(req, grouped.single, covCols, { key: 'entity', dir: 'asc' }, { id: 'coverage', empty: grouped.groups.length ? 'Only regional rows (below).' : 'No checkpoints yet.', page: { size: 100, param: 'coverage-page' } })}
 ${grouped.groups.map((g) => {
   const entities = new Set(g.rows.map((r) => r.entity)).size;
   const first = g.rows.reduce((m, r) => (r.first < m ? r.first : m), g.rows[0]!.first);

@@ -13,6 +13,8 @@ export interface ChartInput {
   points: ReadonlyArray<readonly [number, number | null]>;
   from: number;
   until: number;
+  /** For series drawn from rollups: `[bucket start, min, max]` per bucket, drawn behind the line so a short blackout stays visible. */
+  range?: ReadonlyArray<readonly [number, number | null, number | null]>;
   bands?: ChartBand[];
   synthetic?: boolean;
   width?: number;
@@ -81,12 +83,25 @@ export function svgChart(c: ChartInput): string {
   const ph = H - T - B;
   const span = Math.max(1, c.until - c.from);
   const x = (ts: number) => L + ((Math.min(c.until, Math.max(c.from, ts)) - c.from) / span) * pw;
-  const values = c.points.filter((p) => p[0] >= c.from && p[0] < c.until).map((p) => p[1]).filter((v): v is number => v !== null && Number.isFinite(v));
+  // loops, never Math.min(...values): a long series is too many arguments for one call
+  let count = 0;
+  let vMin = Infinity;
+  let vMax = -Infinity;
+  const see = (v: number | null) => {
+    if (v === null || !Number.isFinite(v)) return;
+    count++;
+    if (v < vMin) vMin = v;
+    if (v > vMax) vMax = v;
+  };
+  for (const p of c.points) if (p[0] >= c.from && p[0] < c.until) see(p[1]);
+  for (const r of c.range ?? []) {
+    if (r[0] < c.from || r[0] >= c.until) continue;
+    see(r[1]);
+    see(r[2]);
+  }
   // from zero: the axis includes 0 whatever the data, with a little room above the largest value
-  const min = values.length ? Math.min(...values) : 0;
-  const max = values.length ? Math.max(...values) : 1;
-  let lo = Math.min(0, min);
-  let hi = Math.max(0, max);
+  let lo = Math.min(0, count ? vMin : 0);
+  let hi = Math.max(0, count ? vMax : 1);
   if (hi === lo) hi = lo + 1;
   const pad = (hi - lo) * 0.08;
   if (hi > 0) hi += pad;
@@ -118,6 +133,13 @@ export function svgChart(c: ChartInput): string {
     parts.push(`<line x1="${xx.toFixed(1)}" y1="${T + ph}" x2="${xx.toFixed(1)}" y2="${T + ph + 3}" stroke="#57606a"/>`);
     parts.push(`<text x="${xx.toFixed(1)}" y="${T + ph + 14}" text-anchor="middle">${new Date(d * 1000).toISOString().slice(5, 10)}</text>`);
   }
+  // bucket extremes (long ranges drawn from rollups): one vertical stroke per bucket from its min to its max
+  const ticks: string[] = [];
+  for (const [ts, mn, mx] of c.range ?? []) {
+    if (ts < c.from || ts >= c.until || mn === null || mx === null || !Number.isFinite(mn) || !Number.isFinite(mx)) continue;
+    ticks.push(`M${x(ts).toFixed(1)} ${y(mx).toFixed(1)}V${y(mn).toFixed(1)}`);
+  }
+  if (ticks.length) parts.push(`<path class="range" fill="none" stroke="#8c959f" stroke-width="1" d="${ticks.join('')}"><title>minimum and maximum of each bucket</title></path>`);
   // the line, broken at gaps; daily values as steps (held until the next value, or for one step at the end)
   const segments: string[][] = [];
   let cur: string[] = [];
@@ -147,7 +169,7 @@ export function svgChart(c: ChartInput): string {
       parts.push(`<circle cx="${px}" cy="${py}" r="1.5" fill="#1b1f24"/>`);
     }
   }
-  if (values.length === 0) parts.push(`<text x="${L + pw / 2}" y="${T + ph / 2}" text-anchor="middle" fill="#57606a">no data in this range</text>`);
+  if (count === 0) parts.push(`<text x="${L + pw / 2}" y="${T + ph / 2}" text-anchor="middle" fill="#57606a">no data in this range</text>`);
   legendRows.forEach((row, r) => {
     let lx = L;
     const ly = H - B + 24 + 14 * (r + 1);
