@@ -20,6 +20,8 @@ const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
 const sourceSchema = z.object({ url, enabled: z.boolean().default(true), token: z.string().min(1, 'must not be empty').optional() }).strict();
 export type SourceSection = z.infer<typeof sourceSchema>;
+/** A source that declares no token variable takes no `token`. */
+const sourceSchemaOf = (tokenEnv: string | undefined) => (tokenEnv ? sourceSchema : sourceSchema.omit({ token: true }));
 
 export const configSchema = z
   .object({
@@ -32,7 +34,7 @@ export const configSchema = z
     logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     /** `sources.<name>` for every collector in the registry (url, enabled, and a token where the source takes one). */
     sources: z
-      .object(Object.fromEntries(COLLECTOR_MODULES.map((m) => [m.name, sourceSchema.default({ url: m.source.url, enabled: true })])) as Record<string, z.ZodDefault<typeof sourceSchema>>)
+      .object(Object.fromEntries(COLLECTOR_MODULES.map((m) => [m.name, sourceSchemaOf(m.source.tokenEnv).default({ url: m.source.url, enabled: true })])) as Record<string, z.ZodDefault<typeof sourceSchema>>)
       .strict()
       .default(sourceDefaults),
     collection: z.record(z.string(), z.unknown()).default({}),
