@@ -39,7 +39,7 @@ const AXIS_TEXT: Record<string, string> = {
 function verdictSection(c: EventCorrelationJson, ev: ProtestEvent, mode: TimeMode): SafeHtml {
   const v = c.verdict;
   const first = c.outages.length ? c.outages.reduce((a, b) => (a.onsetSeconds <= b.onsetSeconds ? a : b)) : null;
-  const depth = c.outages.length ? Math.max(...c.outages.map((o) => o.depth)) : null;
+  const depth = c.outages.length ? c.outages.reduce((m, o) => Math.max(m, o.depth), -Infinity) : null;
   const sig = c.significance;
   const coverage = c.coverage.map(
     (s) =>
