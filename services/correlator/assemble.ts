@@ -105,6 +105,7 @@ function episodeFromOutage(o: Outage, cu: CountryUnits | null): Episode {
     area: cu?.names.get(o.entity) ?? null,
     firstSignal,
     step: firstSignal ? (cu?.steps.get(`${o.entity}|${firstSignal}`) ?? null) : null,
+    lostPercent: o.lostPercent ?? null,
   };
 }
 
@@ -369,6 +370,10 @@ export interface CorrelatedOutageJson {
   parent: string | null;
   /** the unit's name or the area a reference outage names */
   area: string | null;
+  /** share of normal lost, percent (null for a reference outage, or when only rates such as OONI anomaly rates rose) */
+  lostPercent: number | null;
+  /** how long, hours */
+  hours: number;
   score: number | null;
   depth: number;
   signals: string[];
@@ -418,6 +423,8 @@ function outageJson(ep: Episode, ev: ProtestEvent): CorrelatedOutageJson {
     scopeRaw: ep.scopeRaw ?? null,
     parent: ep.entity.startsWith('country:') ? null : `country:${ev.country}`,
     area: ep.area ?? null,
+    lostPercent: ep.lostPercent === undefined || ep.lostPercent === null ? null : round(ep.lostPercent, 1),
+    hours: round((ep.end - ep.start) / 3600, 2),
     score: ep.score === null ? null : round(ep.score, 2),
     depth: round(ep.depth),
     signals: ep.signals,
