@@ -91,6 +91,7 @@ function episodeFromOutage(o: Outage, cu: CountryUnits | null): Episode {
   const depth = o.signals.reduce((m, s) => Math.max(m, s.depth), 0);
   const first = [...o.signals].sort((a, b) => a.start - b.start)[0];
   const firstSignal = first?.signal ?? null;
+  const level = o.signals.filter((x) => !x.signal.startsWith('ooni.anomaly_rate'));
   return {
     id: o.id ?? null,
     entity: o.entity,
@@ -105,7 +106,8 @@ function episodeFromOutage(o: Outage, cu: CountryUnits | null): Episode {
     area: cu?.names.get(o.entity) ?? null,
     firstSignal,
     step: firstSignal ? (cu?.steps.get(`${o.entity}|${firstSignal}`) ?? null) : null,
-    lostPercent: o.lostPercent ?? null,
+    // the detector's figure; for outages stored without one, the deepest level signal (rates such as OONI's do not "lose")
+    lostPercent: o.lostPercent ?? (level.length ? Math.round(Math.max(...level.map((x) => x.depth)) * 1000) / 10 : null),
   };
 }
 

@@ -188,7 +188,7 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
     scope: entityScope(o.entity),
     parent: o.entity.startsWith('country:') ? null : `country:${s.country}`,
     name: entityNames.get(o.entity) ?? null,
-    lostPercent: o.lostPercent === undefined ? levelLost(o) : o.lostPercent === null ? null : Math.round(o.lostPercent),
+    lostPercent: o.lostPercent === undefined || o.lostPercent === null ? levelLost(o) : Math.round(o.lostPercent),
     hours: round(o.hours ?? (o.end - o.start) / 3600, 1),
     signals: o.signals.map((x) => x.signal),
     targets: o.targets,
