@@ -107,7 +107,7 @@ function episodeFromOutage(o: Outage, cu: CountryUnits | null): Episode {
     firstSignal,
     step: firstSignal ? (cu?.steps.get(`${o.entity}|${firstSignal}`) ?? null) : null,
     // the detector's figure; for outages stored without one, the deepest level signal (rates such as OONI's do not "lose")
-    lostPercent: o.lostPercent ?? (level.length ? Math.round(Math.max(...level.map((x) => x.depth)) * 1000) / 10 : null),
+    lostPercent: o.lostPercent ?? (level.length ? Math.round(level.reduce((m, x) => Math.max(m, x.depth), 0) * 1000) / 10 : null),
   };
 }
 
