@@ -158,7 +158,7 @@ async function main(): Promise<void> {
   log(`in process: ${events} events in ${inProcess.toFixed(3)} s`);
   // end to end as users run it: the built CLI (`outagewatch` → dist/) when it is newer than the correlator sources
   const built = join(ROOT, 'dist', 'services', 'cli.js');
-  const fresh = existsSync(built) && statSync(built).mtimeMs >= ['assemble.ts', 'surrogate.ts', 'permutation.ts', 'eca.ts'].reduce((m, f) => Math.max(m, statSync(join(ROOT, 'services', 'correlator', f)).mtimeMs), 0);
+  const fresh = existsSync(built) && statSync(built).mtimeMs >= ['assemble.ts', 'surrogate.ts', 'permutation.ts', 'eca.ts'].reduce((m, f) => Math.max(m, statSync(join(ROOT, 'services', 'correlator', f)).mtimeMs), -Infinity);
   const args = fresh ? [built] : ['--import', 'tsx', join(ROOT, 'services', 'cli.ts')];
   const endToEnd = seconds(() => execFileSync(process.execPath, [...args, '--db', DB_PATH, 'correlate', '--country', 'KZ', '--json'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'silent' } }));
   log(`end to end (${fresh ? 'built CLI, dist/' : 'CLI under tsx: run `npm run build` first to time the built CLI'}): ${endToEnd.toFixed(3)} s`);
