@@ -3,7 +3,7 @@ import { referenceListExists } from '../../db/reference.js';
 import type { CliContext } from '../cli/context.js';
 import { correlateCountries, correlateEvent, parseOutageSource, type CorrelateOptions, type CountryCorrelationJson, type EventCorrelationJson } from '../correlator/assemble.js';
 import { correlateOptions } from '../correlator/options.js';
-import { AppError, UsageError } from '../errors.js';
+import { AppError, unknownEvent, UsageError } from '../errors.js';
 import { parseDuration, TimeParseError } from '../util/time.js';
 import { onsetText, relativeOnset } from '../report/format.js';
 
@@ -188,15 +188,14 @@ export function register(program: Command, ctx: CliContext): void {
         try {
           c = correlateEvent(store, flags.event, opts);
         } catch (err) {
-          if (err instanceof AppError && err.code === 'NOT_FOUND') throw new UsageError(`--event: ${err.message} (see \`outagewatch calendar list\`)`);
+          if (err instanceof AppError && err.code === 'NOT_FOUND') throw unknownEvent('--event', flags.event);
           throw err;
         }
         if (flags.json) ctx.json(c);
         else printEvent(ctx, c);
         return;
       }
-      const countries = flags.country!.split(',').map((s) => s.trim().toUpperCase());
-      for (const cc of countries) if (!/^[A-Z]{2}$/.test(cc)) throw new UsageError(`--country: "${cc}" is not a two-letter ISO 3166-1 code`);
+      const countries = flags.country!.split(',').map((s) => ctx.country('--country', s.trim())!);
       const out = correlateCountries(store, countries, opts);
       if (flags.json) ctx.json(out.length === 1 ? out[0] : out);
       else
