@@ -166,7 +166,7 @@ ${
 <p><a href="/sources">Runs, checkpoints, backfill and coverage</a> · <a href="/status">Status</a></p>
 ${dataLinks('/api/sources', { runs: 20 }, 'Sources')}
 </section>
-<p class="muted">Verdict labels: ${verdictBadge('connectivity-outage')} ${verdictBadge('service-blocking')} ${verdictBadge('both')} ${verdictBadge('nothing-unusual')} ${verdictBadge('insufficient-data')}</p>`;
+<p class="muted">Verdict labels: ${verdictBadge('connectivity-outage')} ${verdictBadge('service-blocking')} ${verdictBadge('both')} ${verdictBadge('regional-outage')} ${verdictBadge('nothing-unusual')} ${verdictBadge('insufficient-data')}</p>`;
     res.type('html').send(layout('Overview', body, { scripts: ['/static/page.js'] }));
   });
   return router;
