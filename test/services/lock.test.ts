@@ -31,22 +31,23 @@ describe('daemon lock', () => {
 
   it('a symlink to the database, or a symlinked folder, is the same database: the second lock is refused', async () => {
     // the hostile probe started a second daemon on one file by giving a symlinked path
-    t = tempDir();
-    const real = join(t.dir, 'real');
+    const dir = tempDir();
+    t = dir;
+    const real = join(dir.dir, 'real');
     mkdirSync(real);
     const db = join(real, 'ow.db');
     writeFileSync(db, '');
-    symlinkSync(db, join(t.dir, 'link.db'));
-    symlinkSync(real, join(t.dir, 'linkdir'));
+    symlinkSync(db, join(dir.dir, 'link.db'));
+    symlinkSync(real, join(dir.dir, 'linkdir'));
     proc = await holder(db);
-    expect(() => acquireLock(join(t.dir, 'link.db'))).toThrow(LockHeldError);
-    expect(() => acquireLock(join(t.dir, 'linkdir', 'ow.db'))).toThrow(LockHeldError);
-    expect(() => acquireLock(join(t.dir, 'real', '..', 'real', 'ow.db'))).toThrow(LockHeldError);
-    expect(lockPathFor(join(t.dir, 'link.db'))).toBe(lockPathFor(db));
+    expect(() => acquireLock(join(dir.dir, 'link.db'))).toThrow(LockHeldError);
+    expect(() => acquireLock(join(dir.dir, 'linkdir', 'ow.db'))).toThrow(LockHeldError);
+    expect(() => acquireLock(join(dir.dir, 'real', '..', 'real', 'ow.db'))).toThrow(LockHeldError);
+    expect(lockPathFor(join(dir.dir, 'link.db'))).toBe(lockPathFor(db));
     proc.kill('SIGKILL');
     await new Promise((r) => proc!.once('exit', r));
     // the holder is gone: any of the names takes the (stale) lock over
-    const again = acquireLock(join(t.dir, 'link.db'));
+    const again = acquireLock(join(dir.dir, 'link.db'));
     expect(again.path).toBe(`${db}.lock`);
     again.release();
     expect(existsSync(again.path)).toBe(false);
