@@ -16,6 +16,8 @@ export interface EvaluateOptions {
   until?: number;
   /** only reference outages of this kind (`connectivity` also takes `both`) */
   kind?: string;
+  /** only reference outages of these scopes (national, regional, local, asn, unknown) */
+  scope?: readonly string[];
   /** besides detected outages and source events, score another reference list as if it were detections */
   against?: string;
   openEndedSeconds?: number;
@@ -28,13 +30,15 @@ export interface EvaluationJson {
   country: string | null;
   range: { from: string | null; until: string | null };
   kind: string | null;
+  /** the scopes the reference outages were limited to (null: all) */
+  scope: string[] | null;
   rule: string;
   openEndedSeconds: number;
   detected: Evaluation;
   sourceEvents: Evaluation;
   against: (Evaluation & { list: string }) | null;
   /** calendar events whose window [start − lead, end + lag] overlaps a reference outage of their country */
-  disruptedEvents: Array<{ id: string; title: string; country: string; start: string; end: string; tz: string; references: Array<{ id: number | null; start: string; end: string | null; kind: string | null }> }>;
+  disruptedEvents: Array<{ id: string; title: string; country: string; start: string; end: string; tz: string; references: Array<{ id: number | null; start: string; end: string | null; kind: string | null; scope: string; area: string | null }> }>;
 }
 
 function kindOk(kind: string | null, want: string | undefined): boolean {
@@ -46,7 +50,17 @@ function kindOk(kind: string | null, want: string | undefined): boolean {
 const inRange = (ts: number, o: EvaluateOptions) => (o.from === undefined || ts >= o.from) && (o.until === undefined || ts < o.until);
 
 function refItems(rows: readonly ReferenceOutage[], o: EvaluateOptions): RefItem[] {
-  return rows.filter((r) => inRange(r.start, o) && kindOk(r.kind, o.kind)).map((r) => ({ id: r.id ?? r.naturalKey, country: r.country, start: r.start, end: r.end, kind: r.kind }));
+  return rows.filter((r) => inRange(r.start, o) && kindOk(r.kind, o.kind) && scopeOk(r.scope, o.scope)).map((r) => ({ id: r.id ?? r.naturalKey, country: r.country, start: r.start, end: r.end, kind: r.kind, scope: r.scope }));
+}
+
+function scopeOk(scope: string, want: readonly string[] | undefined): boolean {
+  return !want || want.length === 0 || want.includes(scope);
+}
+
+/** A detection's own scope, from the type of its entity: a country's outage is national, a region's regional… */
+function entityScope(entity: string | null): string {
+  const type = entity?.split(':', 1)[0];
+  return type === 'country' ? 'national' : type === 'region' ? 'regional' : type === 'county' ? 'local' : type === 'asn' ? 'asn' : 'unknown';
 }
 
 export function evaluateReference(store: SqliteStore, o: EvaluateOptions): EvaluationJson {
@@ -61,24 +75,24 @@ export function evaluateReference(store: SqliteStore, o: EvaluateOptions): Evalu
   const dets: DetItem[] = [];
   for (const x of listOutages(store.db, country ? { country } : {})) {
     const c = cc(x.entity);
-    if (keep(c) && inRange(x.start, o)) dets.push({ id: x.id ?? `${x.entity}@${x.start}`, country: c, start: x.start });
+    if (keep(c) && inRange(x.start, o)) dets.push({ id: x.id ?? `${x.entity}@${x.start}`, country: c, start: x.start, kind: x.kind, scope: entityScope(x.entity) });
   }
   const evs: DetItem[] = [];
   for (const x of store.listSourceEvents()) {
     const c = cc(x.entity);
-    if (keep(c) && inRange(x.start, o)) evs.push({ id: x.id, country: c, start: x.start });
+    if (keep(c) && inRange(x.start, o)) evs.push({ id: x.id, country: c, start: x.start, kind: x.kind, scope: entityScope(x.entity) });
   }
   let against: EvaluationJson['against'] = null;
   if (o.against) {
     if (!getReferenceList(store.db, o.against)) throw notFound(`reference list "${o.against}"`);
     const other = listReferenceOutages(store.db, { list: o.against, country })
       .filter((r) => inRange(r.start, o))
-      .map((r) => ({ id: r.id ?? r.naturalKey, country: r.country, start: r.start }));
+      .map((r) => ({ id: r.id ?? r.naturalKey, country: r.country, start: r.start, kind: r.kind, scope: r.scope }));
     against = { list: o.against, ...evaluateDetections(refs, other, open) };
   }
   const lead = o.lead ?? DAY;
   const lag = o.lag ?? 2 * DAY;
-  const all = listReferenceOutages(store.db, { list: o.reference, country }).filter((r) => kindOk(r.kind, o.kind));
+  const all = listReferenceOutages(store.db, { list: o.reference, country }).filter((r) => kindOk(r.kind, o.kind) && scopeOk(r.scope, o.scope));
   const disruptedEvents: EvaluationJson['disruptedEvents'] = [];
   for (const ev of listEvents(store.db, { ...(country ? { country } : {}), ...(o.from !== undefined ? { from: o.from } : {}), ...(o.until !== undefined ? { until: o.until } : {}) })) {
     const from = ev.start - lead;
@@ -92,7 +106,7 @@ export function evaluateReference(store: SqliteStore, o: EvaluateOptions): Evalu
         start: isoUtc(ev.start),
         end: isoUtc(ev.end),
         tz: ev.tz,
-        references: hits.map((r) => ({ id: r.id ?? null, start: isoUtc(r.start), end: r.end === null ? null : isoUtc(r.end), kind: r.kind })),
+        references: hits.map((r) => ({ id: r.id ?? null, start: isoUtc(r.start), end: r.end === null ? null : isoUtc(r.end), kind: r.kind, scope: r.scope, area: r.area })),
       });
   }
   return {
@@ -100,6 +114,7 @@ export function evaluateReference(store: SqliteStore, o: EvaluateOptions): Evalu
     country: country ?? null,
     range: { from: o.from === undefined ? null : isoUtc(o.from), until: o.until === undefined ? null : isoUtc(o.until) },
     kind: o.kind ?? null,
+    scope: o.scope && o.scope.length ? [...o.scope] : null,
     rule: 'same country; detection start in [reference start − 1 day, max(reference start + 2 days, reference end + 1 day)] (SIGCOMM 2023, Bischof et al.)',
     openEndedSeconds: open,
     detected: evaluateDetections(refs, dets, open),

@@ -16,51 +16,44 @@
 import countries from 'i18n-iso-countries';
 
 /**
- * Names the library's English data lacks or holds ambiguously. Keys are folded (see `fold`). Each entry is a name
- * some list or common usage writes for an ISO country.
+ * Names the library's English data lacks or holds ambiguously, written as lists write them (matched after `key`).
+ * Each is a name some list (UN M49, World Bank, STOP, IODA) or common usage gives an ISO country.
  */
 const ALIASES: Record<string, string> = {
   // former or common English names
-  burma: 'MM',
-  swaziland: 'SZ',
-  macedonia: 'MK',
-  'former yugoslav republic of macedonia': 'MK',
-  laos: 'LA',
-  syria: 'SY',
-  'cabo verde': 'CV',
-  czechoslovakia: 'CZ',
-  'east timor': 'TL',
-  'vatican city': 'VA',
-  vatican: 'VA',
-  micronesia: 'FM',
+  Burma: 'MM',
+  Swaziland: 'SZ',
+  Macedonia: 'MK',
+  'Former Yugoslav Republic of Macedonia': 'MK',
+  Laos: 'LA',
+  Syria: 'SY',
+  'Cabo Verde': 'CV',
+  'East Timor': 'TL',
+  'Holy See': 'VA',
+  'Vatican City': 'VA',
+  'Slovak Republic': 'SK',
+  'Kyrgyz Republic': 'KG',
   // "Congo" alone is the Republic of the Congo in ISO 3166-1 and UN usage; the library also lists it under CD
-  congo: 'CG',
-  'congo brazzaville': 'CG',
-  'congo kinshasa': 'CD',
-  drc: 'CD',
-  'dr congo': 'CD',
-  'democratic republic of congo': 'CD',
-  'palestinian territories': 'PS',
-  'palestinian territory': 'PS',
-  'occupied palestinian territory': 'PS',
-  'south korea': 'KR',
-  korea: 'KR',
-  'democratic peoples republic of korea': 'KP',
-  'korea democratic peoples republic of': 'KP',
-  'united states': 'US',
-  america: 'US',
-  britain: 'GB',
-  'u k': 'GB',
-  'u s': 'US',
-  uae: 'AE',
-  'emirates': 'AE',
-  'bonaire sint eustatius saba': 'BQ',
-  'caribbean netherlands': 'BQ',
-  'st martin': 'MF',
-  'st kitts and nevis': 'KN',
-  'st lucia': 'LC',
-  'st vincent and the grenadines': 'VC',
-  'the gambia': 'GM',
+  Congo: 'CG',
+  'Congo-Brazzaville': 'CG',
+  'Congo-Kinshasa': 'CD',
+  DRC: 'CD',
+  'DR Congo': 'CD',
+  "Democratic People's Republic of Korea": 'KP',
+  'Palestinian Territories': 'PS',
+  'Occupied Palestinian Territory': 'PS',
+  'West Bank and Gaza': 'PS',
+  'United Kingdom of Great Britain and Northern Ireland': 'GB',
+  'United States Virgin Islands': 'VI',
+  'Wallis and Futuna Islands': 'WF',
+  'Hong Kong SAR': 'HK',
+  'Hong Kong SAR, China': 'HK',
+  'Macao SAR, China': 'MO',
+  'China, Hong Kong Special Administrative Region': 'HK',
+  'Macao SAR': 'MO',
+  Macau: 'MO',
+  'China, Macao Special Administrative Region': 'MO',
+  'Caribbean Netherlands': 'BQ',
 };
 
 /**
@@ -68,31 +61,44 @@ const ALIASES: Record<string, string> = {
  * in, and the area kept beside it. (Kosovo has its own user-assigned code XK in the library, so it is not here.)
  */
 const PLACES: Record<string, { code: string; area: string }> = {
-  somaliland: { code: 'SO', area: 'Somaliland' },
-  puntland: { code: 'SO', area: 'Puntland' },
-  kashmir: { code: 'IN', area: 'Jammu and Kashmir' },
-  'jammu and kashmir': { code: 'IN', area: 'Jammu and Kashmir' },
-  'indian administered kashmir': { code: 'IN', area: 'Jammu and Kashmir' },
-  'azad kashmir': { code: 'PK', area: 'Azad Jammu and Kashmir' },
-  'azad jammu and kashmir': { code: 'PK', area: 'Azad Jammu and Kashmir' },
-  'pakistan administered kashmir': { code: 'PK', area: 'Azad Jammu and Kashmir' },
-  'gaza': { code: 'PS', area: 'Gaza Strip' },
-  'gaza strip': { code: 'PS', area: 'Gaza Strip' },
-  'west bank': { code: 'PS', area: 'West Bank' },
-  crimea: { code: 'UA', area: 'Crimea' },
-  abkhazia: { code: 'GE', area: 'Abkhazia' },
-  'south ossetia': { code: 'GE', area: 'South Ossetia' },
-  transnistria: { code: 'MD', area: 'Transnistria' },
-  'northern cyprus': { code: 'CY', area: 'Northern Cyprus' },
-  'nagorno karabakh': { code: 'AZ', area: 'Nagorno-Karabakh' },
-  'artsakh': { code: 'AZ', area: 'Nagorno-Karabakh' },
-  tibet: { code: 'CN', area: 'Tibet' },
-  xinjiang: { code: 'CN', area: 'Xinjiang' },
-  zanzibar: { code: 'TZ', area: 'Zanzibar' },
-  england: { code: 'GB', area: 'England' },
-  scotland: { code: 'GB', area: 'Scotland' },
-  wales: { code: 'GB', area: 'Wales' },
-  'northern ireland': { code: 'GB', area: 'Northern Ireland' },
+  Somaliland: { code: 'SO', area: 'Somaliland' },
+  Puntland: { code: 'SO', area: 'Puntland' },
+  Kashmir: { code: 'IN', area: 'Jammu and Kashmir' },
+  'Jammu and Kashmir': { code: 'IN', area: 'Jammu and Kashmir' },
+  'Indian-administered Kashmir': { code: 'IN', area: 'Jammu and Kashmir' },
+  'Azad Kashmir': { code: 'PK', area: 'Azad Jammu and Kashmir' },
+  'Azad Jammu and Kashmir': { code: 'PK', area: 'Azad Jammu and Kashmir' },
+  'Pakistan-administered Kashmir': { code: 'PK', area: 'Azad Jammu and Kashmir' },
+  Gaza: { code: 'PS', area: 'Gaza Strip' },
+  'Gaza Strip': { code: 'PS', area: 'Gaza Strip' },
+  'West Bank': { code: 'PS', area: 'West Bank' },
+  Crimea: { code: 'UA', area: 'Crimea' },
+  Abkhazia: { code: 'GE', area: 'Abkhazia' },
+  'South Ossetia': { code: 'GE', area: 'South Ossetia' },
+  Transnistria: { code: 'MD', area: 'Transnistria' },
+  'Northern Cyprus': { code: 'CY', area: 'Northern Cyprus' },
+  'Nagorno-Karabakh': { code: 'AZ', area: 'Nagorno-Karabakh' },
+  Tibet: { code: 'CN', area: 'Tibet' },
+  Xinjiang: { code: 'CN', area: 'Xinjiang' },
+  Zanzibar: { code: 'TZ', area: 'Zanzibar' },
+  England: { code: 'GB', area: 'England' },
+  Scotland: { code: 'GB', area: 'Scotland' },
+  Wales: { code: 'GB', area: 'Wales' },
+  'Northern Ireland': { code: 'GB', area: 'Northern Ireland' },
+};
+
+/** Abbreviations of the World Bank's and others' short forms, read as words (`Congo, Dem. Rep.`, `Lao PDR`). */
+const ABBREVIATIONS: Record<string, string> = {
+  rep: 'republic',
+  dem: 'democratic',
+  st: 'saint',
+  sts: 'states',
+  fed: 'federated',
+  is: 'islands',
+  isl: 'islands',
+  herz: 'herzegovina',
+  eq: 'equatorial',
+  pdr: 'peoples democratic republic',
 };
 
 /** Case, accents, apostrophes, punctuation and spacing folded; `&` read as `and`; a leading "the" dropped. */
@@ -108,65 +114,88 @@ export function fold(name: string): string {
     .replace(/^the /, '');
 }
 
+/** `fold` with abbreviations written out: the key names are compared by. */
+function key(name: string): string {
+  return fold(name)
+    .split(' ')
+    .map((w) => ABBREVIATIONS[w] ?? w)
+    .join(' ');
+}
+
 const STOP_WORDS = new Set(['the', 'of', 'and']);
 
-/** `fold` without spaces and without "the", "of", "and": `SriLanka` = `Sri Lanka`, `DemocraticRepublicCongo`. */
-function compact(folded: string): string {
-  return folded
+/** A key without spaces and without "the", "of", "and": `SriLanka` = `Sri Lanka`, `DemocraticRepublicCongo`. */
+function compact(k: string): string {
+  return k
     .split(' ')
     .filter((w) => !STOP_WORDS.has(w))
     .join('');
 }
 
-/** The readings of a name: itself, inverted forms put in order, parentheses and slashes taken apart. */
-function readings(name: string): string[] {
-  const out: string[] = [];
-  const add = (s: string) => {
-    const t = s.trim();
-    if (t && !out.includes(t)) out.push(t);
+/** Words that only say what kind of state a country is: "X, Republic of" or "X (Bolivarian Republic of)" is X. */
+const GENERIC = new Set(['the', 'of', 'and', 'republic', 'state', 'states', 'united', 'islamic', 'arab', 'bolivarian', 'plurinational', 'federated', 'federal', 'kingdom', 'rb', 'commonwealth', 'principality', 'sultanate', 'socialist', 'oriental', 'co', 'operative', 'cooperative']);
+
+const generic = (s: string) => key(s).split(' ').every((w) => !w || GENERIC.has(w));
+
+/**
+ * The readings of a name, strongest first, in tiers:
+ * 0. the name itself;
+ * 1. inverted forms put in order: "Korea, Republic of" → "Republic of Korea", "Iran (Islamic Republic of)" →
+ *    "Islamic Republic of Iran", "Sudan (South)" → "South Sudan";
+ * 2. alternatives: the parenthesis alone ("Ivory Coast (Cote d'Ivoire)"), each part of "A/B", and the head alone
+ *    when what it drops is generic ("Venezuela (Bolivarian Republic of)", "Yemen, Rep."). A head whose dropped part
+ *    says something ("China, Hong Kong Special Administrative Region", "Congo, Dem. Rep.") is only a check:
+ *    it must agree with the other readings of its tier.
+ */
+function readings(name: string): Array<{ tier: 0 | 1 | 2; text: string; checkOnly?: boolean }> {
+  const out: Array<{ tier: 0 | 1 | 2; text: string; checkOnly?: boolean }> = [{ tier: 0, text: name }];
+  const seen = new Set<string>([name]);
+  const add = (tier: 1 | 2, text: string, checkOnly = false) => {
+    const t = text.trim().replace(/\s+/g, ' ');
+    if (!t || seen.has(t)) return;
+    seen.add(t);
+    out.push({ tier, text: t, ...(checkOnly ? { checkOnly } : {}) });
   };
-  const visit = (s: string, depth: number) => {
-    add(s);
-    if (depth > 2) return;
-    // "X (Y)": Y qualifies X ("Bolivarian Republic of") or is another name of it ("Cote d'Ivoire")
-    const paren = /^(.*?)\s*\(([^()]*)\)\s*(.*)$/.exec(s);
-    if (paren) {
-      const [, x, y, rest] = paren as unknown as [string, string, string, string];
-      visit(`${y} ${x} ${rest}`, depth + 1);
-      visit(`${x} ${rest}`, depth + 1);
-      visit(y, depth + 1);
-    }
-    // "X, Y": UN inverted form ("Korea, Republic of", "Congo, the Democratic Republic of the")
-    const comma = /^([^,]+),\s*(.+)$/.exec(s);
-    if (comma) {
-      visit(`${comma[2]} ${comma[1]}`, depth + 1);
-      visit(comma[1]!, depth + 1);
-    }
-    if (s.includes('/')) for (const part of s.split('/')) visit(part, depth + 1);
-  };
-  visit(name, 0);
+  const bracket = /^(.*?)\s*[([]([^()[\]]*)[)\]]\s*(.*)$/.exec(name);
+  if (bracket) {
+    const [, x, y, rest] = bracket as unknown as [string, string, string, string];
+    const head = `${x} ${rest}`;
+    add(1, `${y} ${head}`);
+    add(2, y);
+    add(2, head, !generic(y));
+  }
+  const comma = /^([^,]+),\s*(.+)$/.exec(name);
+  if (comma) {
+    const [, x, y] = comma as unknown as [string, string, string];
+    add(1, `${y} ${x}`);
+    add(2, x, !generic(y));
+  }
+  if (name.includes('/')) for (const part of name.split('/')) add(2, part);
+  // "Congo (the Democratic Republic of the)": one more level for the inverted reading's own parenthesis
+  if (bracket && /[([]/.test(bracket[3] ?? '')) for (const r of readings(`${bracket[2]} ${bracket[1]} ${bracket[3]}`).slice(1)) add(r.tier === 0 ? 1 : r.tier, r.text, r.checkOnly);
   return out;
 }
 
 interface Index {
-  /** folded key → code (null: two countries share it) */
+  /** key → code (null: two countries share it) */
   exact: Map<string, string | null>;
   compact: Map<string, string | null>;
+  places: Map<string, { code: string; area: string }>;
   /** every known name with its code, for suggestions */
   names: Array<{ name: string; folded: string; code: string }>;
 }
 
 let index: Index | null = null;
 
-function put(map: Map<string, string | null>, key: string, code: string, override: boolean): void {
-  if (!key) return;
+function put(map: Map<string, string | null>, k: string, code: string, override: boolean): void {
+  if (!k) return;
   if (override) {
-    map.set(key, code);
+    map.set(k, code);
     return;
   }
-  const old = map.get(key);
-  if (old === undefined) map.set(key, code);
-  else if (old !== code) map.set(key, null);
+  const old = map.get(k);
+  if (old === undefined) map.set(k, code);
+  else if (old !== code) map.set(k, null);
 }
 
 function buildIndex(): Index {
@@ -178,25 +207,32 @@ function buildIndex(): Index {
   const all = countries.getNames('en', { select: 'all' });
   for (const [code, list] of Object.entries(all)) {
     for (const name of list) {
-      names.push({ name, folded: fold(name), code });
-      put(exact, fold(name), code, false);
-      put(cmp, compact(fold(name)), code, false);
-      // the library's own inverted or qualified names also answer to their other readings ("Moldova")
+      names.push({ name, folded: key(name), code });
+      put(exact, key(name), code, false);
+      put(cmp, compact(key(name)), code, false);
+      // the library's own inverted or qualified names also answer to their other readings:
+      // "Moldova, Republic of" to "Moldova", "Saint Martin (French part)" to "Saint Martin"
       for (const r of readings(name).slice(1)) {
-        put(derivedExact, fold(r), code, false);
-        put(derivedCmp, compact(fold(r)), code, false);
+        if (generic(r.text)) continue; // "Netherlands (Kingdom of the)" does not make "Kingdom of the" a name
+        put(derivedExact, key(r.text), code, false);
+        put(derivedCmp, compact(key(r.text)), code, false);
       }
     }
   }
   for (const [k, v] of derivedExact) if (!exact.has(k)) exact.set(k, v);
   for (const [k, v] of derivedCmp) if (!cmp.has(k)) cmp.set(k, v);
-  for (const [k, code] of Object.entries(ALIASES)) {
-    put(exact, k, code, true);
-    put(cmp, compact(k), code, true);
+  for (const [name, code] of Object.entries(ALIASES)) {
+    put(exact, key(name), code, true);
+    put(cmp, compact(key(name)), code, true);
     // suggested under the country's own name
-    names.push({ name: countries.getName(code, 'en') ?? code, folded: k, code });
+    names.push({ name: countries.getName(code, 'en') ?? code, folded: key(name), code });
   }
-  return { exact, compact: cmp, names };
+  const places = new Map<string, { code: string; area: string }>();
+  for (const [name, p] of Object.entries(PLACES)) {
+    places.set(key(name), p);
+    names.push({ name: p.area, folded: key(name), code: p.code });
+  }
+  return { exact, compact: cmp, places, names };
 }
 
 function getIndex(): Index {
@@ -209,7 +245,22 @@ export interface CountryMatch {
   area: string | null;
 }
 
-/** A country name or ISO 3166-1 alpha-2/alpha-3 code as the lists write it → alpha-2 (and area), or null. */
+function lookup(idx: Index, text: string): CountryMatch | null | 'ambiguous' {
+  const k = key(text);
+  const place = idx.places.get(k);
+  if (place) return { code: place.code, area: place.area };
+  const e = idx.exact.get(k);
+  if (e === null) return 'ambiguous';
+  if (e) return { code: e, area: null };
+  const c = idx.compact.get(compact(k));
+  if (c === null) return 'ambiguous';
+  return c ? { code: c, area: null } : null;
+}
+
+/**
+ * A country name or ISO 3166-1 alpha-2/alpha-3 code as the lists write it → alpha-2 (and area), or null when the
+ * name is unknown or its readings point at different countries.
+ */
 export function resolveCountry(input: string): CountryMatch | null {
   const s = input.trim().replace(/\s+/g, ' ');
   if (!s) return null;
@@ -220,18 +271,20 @@ export function resolveCountry(input: string): CountryMatch | null {
   }
   const idx = getIndex();
   const rs = readings(s);
-  // places first: "Somaliland" must not fall to a fuzzy reading
-  for (const r of rs) {
-    const p = PLACES[fold(r)];
-    if (p) return { code: p.code, area: p.area };
-  }
-  for (const r of rs) {
-    const code = idx.exact.get(fold(r));
-    if (code) return { code, area: null };
-  }
-  for (const r of rs) {
-    const code = idx.compact.get(compact(fold(r)));
-    if (code) return { code, area: null };
+  for (const tier of [0, 1, 2] as const) {
+    const hits: CountryMatch[] = [];
+    const checks: CountryMatch[] = [];
+    let ambiguous = false;
+    for (const r of rs.filter((x) => x.tier === tier)) {
+      const m = lookup(idx, r.text);
+      if (m === 'ambiguous') ambiguous ||= !r.checkOnly;
+      else if (m) (r.checkOnly ? checks : hits).push(m);
+    }
+    if (ambiguous) return null;
+    if (!hits.length) continue;
+    // a head that drops a meaningful part is never enough alone; it only has to agree with the rest of its tier
+    if (new Set([...hits, ...checks].map((h) => h.code)).size > 1) return null;
+    return hits.find((h) => h.area) ?? hits[0]!;
   }
   return null;
 }
@@ -254,10 +307,9 @@ function levenshtein(a: string, b: string): number {
 
 /** The `n` known names closest to an unknown one (by edit distance of the folded names; one name per country). */
 export function closestCountries(input: string, n = 3): Array<{ name: string; code: string }> {
-  const f = fold(input);
+  const f = key(input);
   const best = new Map<string, { name: string; code: string; d: number }>();
-  const candidates: Index['names'] = [...getIndex().names, ...Object.entries(PLACES).map(([k, p]) => ({ name: p.area, folded: k, code: p.code }))];
-  for (const c of candidates) {
+  for (const c of getIndex().names) {
     // a name that starts with the input, or contains it as a word, is close whatever its length
     const d = c.folded.startsWith(f) || ` ${c.folded} `.includes(` ${f} `) ? Math.min(levenshtein(f, c.folded), 1) : levenshtein(f, c.folded);
     const key = `${c.code}`;

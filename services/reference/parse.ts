@@ -40,6 +40,11 @@ interface Rec {
 
 const DAY = 86400;
 
+/** A column name folded for lookup: `end_date `, `End Date` and `end-date` are one column. */
+export function columnKey(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '');
+}
+
 const QUOTE_ERRORS: Record<string, string> = {
   CSV_INVALID_CLOSING_QUOTE: 'bad CSV quote: a closing quote is followed by text instead of a comma or line end',
   CSV_QUOTE_NOT_CLOSED: 'bad CSV quote: a quoted field is never closed',
@@ -94,6 +99,10 @@ function records(text: string): { header: string[]; recs: Rec[]; broken: Array<{
   }
   if (got.length === 0 || broken[0]?.line === 1) return { header: [], recs: [], broken: broken.map(({ line, reason }) => ({ line, field: line === 1 ? 'header' : 'csv', reason })) };
   const header = got[0]!.p.record.map((h) => h.trim());
+  // columns are found whatever their case, spacing and punctuation: a sheet not seen before may write
+  // "Full or Service-based", "full_or_service_based" or "phone_call_affected" for "phonecall_affected"
+  const byName = new Map<string, string>();
+  for (const h of header) if (h && !byName.has(columnKey(h))) byName.set(columnKey(h), h);
   const recs: Rec[] = got.slice(1).map(({ p: o, offset: off }) => {
     const body = o.raw.replace(/^(\r?\n)+/, '').replace(/\r?\n$/, '');
     const line = off + o.info.lines - (body.match(/\n/g)?.length ?? 0);
@@ -101,7 +110,8 @@ function records(text: string): { header: string[]; recs: Rec[]; broken: Array<{
     header.forEach((h, i) => {
       if (h && raw[h] === undefined) raw[h] = o.record[i] ?? '';
     });
-    return { line, raw, has: (n) => header.includes(n), get: (n) => (raw[n] ?? '').trim() };
+    const col = (n: string) => byName.get(columnKey(n)) ?? n;
+    return { line, raw, has: (n) => byName.has(columnKey(n)), get: (n) => (raw[col(n)] ?? '').trim() };
   });
   return {
     header,
@@ -164,9 +174,10 @@ function split(v: string): string[] {
 type StopLayout = '2016-2018' | '2019' | '2020-2022';
 
 function stopLayout(header: string[]): StopLayout | null {
-  if (header.includes('shutdown_type_group')) return '2016-2018';
-  if (header.includes('full or service-based')) return '2019';
-  if (header.includes('shutdown_extent')) return '2020-2022';
+  const cols = new Set(header.map(columnKey));
+  if (cols.has('shutdowntypegroup')) return '2016-2018';
+  if (cols.has('fullorservicebased')) return '2019';
+  if (cols.has('shutdownextent')) return '2020-2022';
   return null;
 }
 
@@ -204,7 +215,7 @@ function stopServices(layout: StopLayout, r: Rec): string[] {
     }
     out.push(...split(layout === '2019' ? r.get('other_service_details (specify)') : r.get('other_affected')));
     if (/^(yes|true)/i.test(r.get('SMS_and_phone_call_affected') || r.get('sms_affected'))) out.push('SMS');
-    if (/^(yes|true)/i.test(r.get('phonecall_affected'))) out.push('Phone calls');
+    if (/^(yes|true)/i.test(r.get('phonecall_affected'))) out.push('Phone calls'); // also "phone_call_affected" (2020)
   }
   return [...new Set(out)];
 }
@@ -267,10 +278,11 @@ export function parseStop(text: string, file: string, list: string): ParseResult
 
 export function parseIodaInvestigated(text: string, file: string, list: string): ParseResult {
   const { header, recs, broken } = records(text);
-  if (!header.includes('Begin time') || !header.includes('End time') || !header.includes('Country')) {
+  const cols = new Set(header.map(columnKey));
+  if (!cols.has('begintime') || !cols.has('endtime') || !cols.has('country')) {
     return { rows: [], rejected: headerRejection(file, broken, 'not IODA\'s investigated-outages list: expected "Begin time", "End time", "Country"'), repeated: 0, layout: 'unknown' };
   }
-  const scopeCol = header.find((h) => h.startsWith('Scope')) ?? 'Scope';
+  const scopeCol = header.find((h) => /^scope\b/i.test(h)) ?? 'Scope';
   const key = keyer();
   const rows: ReferenceOutage[] = [];
   const rejected: Rejection[] = brokenRows(file, broken);

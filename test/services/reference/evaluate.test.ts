@@ -4,7 +4,7 @@ import { replaceOutages } from '../../../db/outages.js';
 import { upsertReferenceOutages, type ReferenceOutage } from '../../../db/reference.js';
 import type { Outage } from '../../../services/detector/model.js';
 import { evaluateReference } from '../../../services/reference/assemble.js';
-import { evaluateDetections, matches, type RefItem } from '../../../services/reference/evaluate.js';
+import { evaluateDetections, kindFamilies, matches, type RefItem } from '../../../services/reference/evaluate.js';
 import { main } from '../../../services/cli.js';
 import { tempStore } from '../../helpers.js';
 
@@ -119,6 +119,104 @@ describe('outagewatch evaluate', () => {
       expect((JSON.parse(out) as { detected: { overall: Record<string, number> } }).detected.overall).toMatchObject({ references: 1, recall: 1 });
       expect(await run('--reference', 'nope')).toBe(2);
       expect(await run('--reference', 'hand', '--country', 'Kazakhstan')).toBe(2);
+    } finally {
+      env.cleanup();
+    }
+  });
+});
+
+describe('breakdowns by scope, kind and year', () => {
+  // stands for STOP against IODA's list: a national shutdown IODA saw, a regional and a local one it did not,
+  // a throttling episode the detector called degradation, and a service block seen only as a connectivity drop
+  const refs: RefItem[] = [
+    { id: 'nat', country: 'IR', start: t('2019-11-16T00:00:00Z'), end: t('2019-11-24T00:00:00Z'), kind: 'connectivity', scope: 'national' },
+    { id: 'reg', country: 'IN', start: t('2019-08-05T00:00:00Z'), end: null, kind: 'connectivity', scope: 'regional' },
+    { id: 'loc', country: 'IN', start: t('2020-01-10T00:00:00Z'), end: t('2020-01-11T00:00:00Z'), kind: 'connectivity', scope: 'local' },
+    { id: 'thr', country: 'TR', start: t('2020-03-01T00:00:00Z'), end: t('2020-03-05T00:00:00Z'), kind: 'throttling', scope: 'national' },
+    { id: 'svc', country: 'KZ', start: t('2020-06-01T00:00:00Z'), end: t('2020-06-02T00:00:00Z'), kind: 'service-blocking' },
+  ];
+  const dets = [
+    { id: 1, country: 'IR', start: t('2019-11-16T12:00:00Z'), kind: 'connectivity', scope: 'national' },
+    { id: 2, country: 'IR', start: t('2019-11-17T00:00:00Z'), kind: 'connectivity', scope: 'regional' },
+    { id: 3, country: 'TR', start: t('2020-03-02T00:00:00Z'), kind: 'degradation', scope: 'national' },
+    { id: 4, country: 'KZ', start: t('2020-06-01T06:00:00Z'), kind: 'connectivity', scope: 'national' },
+    { id: 5, country: 'IN', start: t('2021-02-01T00:00:00Z'), kind: 'connectivity', scope: 'asn' },
+  ];
+  const e = evaluateDetections(refs, dets);
+
+  it('by scope: references by theirs, detections by theirs, the same matches as overall', () => {
+    expect(e.overall).toMatchObject({ references: 5, matchedReferences: 3, detections: 5, matchedDetections: 4 });
+    expect(e.byScope.map((s) => [s.scope, s.references, s.matchedReferences, s.recall, s.detections, s.matchedDetections])).toEqual([
+      ['national', 2, 2, 1, 3, 3],
+      ['regional', 1, 0, 0, 1, 1],
+      ['local', 1, 0, 0, 0, 0],
+      ['asn', 0, 0, null, 1, 0],
+      ['unknown', 1, 1, 1, 0, 0],
+    ]);
+  });
+
+  it('by kind: throttling and degradation are one family; a service block is not found by a connectivity drop', () => {
+    expect(e.byKind.map((k) => [k.kind, k.references, k.matchedReferences, k.detections, k.matchedDetections])).toEqual([
+      ['connectivity', 3, 1, 4, 2],
+      ['service-blocking', 1, 0, 0, 0],
+      ['throttling', 1, 1, 1, 1],
+    ]);
+    expect(kindFamilies('both')).toEqual(['connectivity', 'service-blocking']);
+    expect(kindFamilies(null)).toEqual(['connectivity']);
+  });
+
+  it('by year of the start, UTC', () => {
+    expect(e.byYear.map((y) => [y.year, y.references, y.matchedReferences, y.detections])).toEqual([
+      [2019, 2, 1, 2],
+      [2020, 3, 2, 2],
+      [2021, 0, 0, 1],
+    ]);
+  });
+
+  it('`evaluate --by scope` prints a table per block; --json holds byScope in each block and in against', async () => {
+    const env = tempStore();
+    try {
+      const row = (key: string, list: string, start: string, scope: ReferenceOutage['scope'], scopeRaw: string, kind: string | null = 'connectivity'): ReferenceOutage => ({ list, naturalKey: key, country: 'IR', start: t(start), end: t(start) + D, kind, scope, scopeRaw, scopeDetail: null, area: null, cause: null, services: [], source: null, originFile: null, originLine: null, raw: {} });
+      upsertReferenceOutages(env.store.db, 'stop', 'stop', null, [row('a', 'stop', '2019-11-16T00:00:00Z', 'national', 'Level 3'), row('b', 'stop', '2019-06-01T00:00:00Z', 'regional', 'Level  2'), row('c', 'stop', '2019-07-01T00:00:00Z', 'local', 'Level 1')], { rejected: 0 });
+      upsertReferenceOutages(env.store.db, 'ioda', 'ioda-investigated', null, [row('x', 'ioda', '2019-11-16T06:00:00Z', 'national', 'Country', null), row('y', 'ioda', '2019-06-02T06:00:00Z', 'asn', 'AS (12880)', null)], { rejected: 0 });
+      env.store.close();
+      let out = '';
+      const io = { stdout: { write: (s: string) => ((out += s), true) }, stderr: { write: () => true } } as unknown as { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
+      const run = async (...args: string[]) => {
+        out = '';
+        const code = await main(['--db', env.path, '--log-level', 'silent', 'evaluate', '--reference', 'stop', '--against', 'ioda', ...args], io);
+        process.exitCode = undefined;
+        return code;
+      };
+      expect(await run('--by', 'scope', '--json')).toBe(0);
+      type Block = { byScope: Array<{ scope: string; references: number; matchedReferences: number; recall: number | null }>; byKind: unknown[]; byYear: unknown[]; byCountry: unknown[] };
+      const j = JSON.parse(out) as { detected: Block; against: Block & { list: string } };
+      expect(j.detected.byScope.map((s) => [s.scope, s.references, s.matchedReferences])).toEqual([
+        ['national', 1, 0],
+        ['regional', 1, 0],
+        ['local', 1, 0],
+      ]);
+      expect(j.against.byScope.map((s) => [s.scope, s.references, s.matchedReferences, s.recall])).toEqual([
+        ['national', 1, 1, 1],
+        ['regional', 1, 1, 1],
+        ['local', 1, 0, 0],
+        ['asn', 0, 0, null],
+      ]);
+      expect(j.against.byKind).toBeInstanceOf(Array);
+      expect(j.against.byYear).toBeInstanceOf(Array);
+      expect(await run('--by', 'scope')).toBe(0);
+      const text = out.slice(out.indexOf('list "ioda"'));
+      expect(text).toMatch(/by scope:\n\s*scope\s+references\s+matched\s+recall/);
+      expect(text).toMatch(/\nnational\s+1\s+1\s+100%/);
+      expect(text).toMatch(/\nlocal\s+1\s+0\s+0%/);
+      expect(await run('--scope', 'national,regional', '--json')).toBe(0);
+      expect((JSON.parse(out) as { against: Block }).against.byScope.map((s) => [s.scope, s.references])).toEqual([
+        ['national', 1],
+        ['regional', 1],
+        ['asn', 0],
+      ]);
+      expect(await run('--by', 'size')).toBe(2);
+      expect(await run('--scope', 'planet')).toBe(2);
     } finally {
       env.cleanup();
     }

@@ -90,6 +90,66 @@ describe('STOP sheets', () => {
   });
 });
 
+describe('a STOP sheet not seen before (the 2020 sheet has the 2021 layout)', () => {
+  // stands for the missing 2020 sheet and any later yearly sheet: real 2021 rows with the names and scope words
+  // other STOP years and UN-style lists use
+  it('keeps every row whatever the country spelling, with the scope normalized and the area of a non-ISO place', () => {
+    const lines = read('stop_2021.csv').split('\n');
+    const header = lines[0]!.replace(/\r$/, '');
+    const cols = header.split(',');
+    const base = parseStop(read('stop_2021.csv'), 'x', 'x').rows[1]!.raw as Record<string, string>;
+    const row = (country: string, geo: string) =>
+      cols
+        .map((c) => (c === 'country' ? country : c === 'geo_scope' ? geo : (base[c] ?? '')))
+        .map((v) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v))
+        .join(',');
+    const sheet = [
+      header,
+      row('Venezuela (Bolivarian Republic of)', 'It affected locations in more than one state, province, or region'),
+      row('Viet Nam', 'It affected more than one city in the same state, province, or region'),
+      row('Tanzania, United Republic of', 'It only affected one city, county, or village'),
+      row('Somaliland', 'Level  2'),
+      row('Kashmir', 'multi-regional'),
+      row('Türkiye', 'Not sure'),
+      row('Republic of Atlantis', 'National'),
+    ].join('\n');
+    const r = parseStop(sheet, 'stop_2020.csv', 'stop');
+    expect(r.layout).toBe('2020-2022');
+    expect(r.rows.map((x) => [x.country, x.area === base['area_name'] ? 'sheet area' : x.area, x.scope])).toEqual([
+      ['VE', 'sheet area', 'national'],
+      ['VN', 'sheet area', 'regional'],
+      ['TZ', 'sheet area', 'local'],
+      ['SO', 'Somaliland', 'regional'],
+      ['IN', 'Jammu and Kashmir', 'national'],
+      ['TR', 'sheet area', 'unknown'],
+    ]);
+    expect(r.rows[3]!.scopeRaw).toBe('Level  2');
+    expect(r.rejected).toEqual([{ file: 'stop_2020.csv', line: 8, field: 'country', reason: expect.stringMatching(/^unknown country "Republic of Atlantis" \(closest: .+\)$/) }]);
+  });
+});
+
+describe('a 2020 sheet in the 2019 layout', () => {
+  // stands for the 2020 sheet as the SIGCOMM 2023 study read it (its notebook lists the 2019 columns less
+  // sub-region, plus sms_affected, phone_call_affected and state/india); real 2019 rows under those columns,
+  // with header names cased and spaced differently
+  it('is read by the same parser: layout from the header whatever its case and spacing, scope words normalized', () => {
+    const rows = parseStop(read('stop_2019.csv'), 'x', 'x').rows.slice(0, 20);
+    const cols = Object.keys(rows[0]!.raw as Record<string, string>).filter((c) => c !== 'sub-region' && c !== 'SMS_and_phone_call_affected');
+    const header = [...cols.map((c) => (c === 'full or service-based' ? 'Full or Service-based' : c === 'geo_scope' ? 'Geo_Scope ' : c)), 'sms_affected', 'phone_call_affected', 'state/india'];
+    const q = (v: string) => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+    const lines = rows.map((r) => {
+      const raw = r.raw as Record<string, string>;
+      return [...cols.map((c) => raw[c] ?? ''), 'Yes', 'Yes', 'Jammu and Kashmir'].map(q).join(',');
+    });
+    const r = parseStop([header.map(q).join(','), ...lines].join('\n'), 'stop_2020.csv', 'stop');
+    expect(r.layout).toBe('2019');
+    expect(r.rejected).toEqual([]);
+    expect(r.rows.map((x) => [x.country, x.start, x.kind, x.scope])).toEqual(rows.map((x) => [x.country, x.start, x.kind, x.scope]));
+    expect(r.rows.every((x) => x.services.includes('SMS') && x.services.includes('Phone calls'))).toBe(true);
+    expect(new Set(r.rows.map((x) => x.scope))).toEqual(new Set(['local', 'regional', 'national']));
+  });
+});
+
 describe('IODA investigated outages', () => {
   it('parses the long UTC times, keeps scope and cause, and reports N/A, empty, wrong-weekday and backwards rows', () => {
     expect(parseIodaTime('Monday, February 1, 2021, 12:20:00 AM')).toBe(t('2021-02-01T00:20:00Z'));
