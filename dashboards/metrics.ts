@@ -114,7 +114,7 @@ export function createMetrics(deps: Pick<AppDeps, 'store' | 'collectors' | 'log'
     signals.set(c.signals);
     entities.set(c.entities);
     outages.reset();
-    for (const kind of ['connectivity', 'service-blocking', 'both']) outages.set({ kind }, 0);
+    for (const kind of ['connectivity', 'service-blocking', 'both', 'degradation']) outages.set({ kind }, 0);
     for (const o of c.outages) outages.set({ kind: o.kind }, o.n);
     sourceEvents.reset();
     for (const s of c.sourceEvents) sourceEvents.set({ source: s.source }, s.n);

@@ -28,24 +28,45 @@ interface Row {
   targets: string;
   evidence: string;
   open: number;
+  country: string | null;
+  lost_percent: number | null;
+  hours: number | null;
+  synthetic: number;
 }
 
-const SELECT = `SELECT o.id, e.type, e.code, o.start, o.end, o.kind, o.severity, o.score, o.signals, o.targets, o.evidence, o.open
+const SELECT = `SELECT o.id, e.type, e.code, e.country, o.start, o.end, o.kind, o.severity, o.score, o.signals, o.targets, o.evidence, o.open,
+  o.lost_percent, o.hours, o.synthetic
   FROM outages o JOIN entities e ON e.id = o.entity_id`;
 
+/** The entity an entity belongs to: its country for regions, counties and networks (null for countries and when unknown). */
+function parentOf(type: string, country: string | null): string | null {
+  return type !== 'country' && country && /^[A-Z]{2}$/.test(country) ? `country:${country}` : null;
+}
+
+/** Percent of normal lost from the signals' stored mean loss, for rows detected before the column existed. */
+function lostFromSignals(signals: OutageSignal[]): number | null {
+  const l = signals.map((s) => s.lost).filter((x): x is number => typeof x === 'number');
+  return l.length ? Math.round(Math.max(...l) * 1000) / 10 : null;
+}
+
 function toOutage(r: Row): Outage {
+  const signals = JSON.parse(r.signals) as OutageSignal[];
   return {
     id: r.id,
     entity: `${r.type}:${r.code}`,
+    parent: parentOf(r.type, r.country),
     start: r.start,
     end: r.end,
     kind: r.kind,
     severity: r.severity,
     score: r.score,
-    signals: JSON.parse(r.signals) as OutageSignal[],
+    signals,
     targets: JSON.parse(r.targets) as string[],
     evidence: JSON.parse(r.evidence) as Array<{ label: string; url: string }>,
     open: r.open === 1,
+    lostPercent: r.lost_percent ?? lostFromSignals(signals),
+    hours: r.hours ?? Math.round(((r.end - r.start) / 3600) * 100) / 100,
+    synthetic: r.synthetic === 1,
   };
 }
 
@@ -103,15 +124,20 @@ export function replaceOutages(db: Db, entity: string, from: number, until: numb
   return db
     .transaction((): Outage[] => {
       const id = entityId(db, key);
+      const ent = db.prepare<[number], { type: string; country: string | null }>('SELECT type, country FROM entities WHERE id = ?').get(id);
+      const parent = ent ? parentOf(ent.type, ent.country) : null;
       db.prepare('DELETE FROM outages WHERE entity_id = ? AND end > ? AND start < ?').run(id, from, until);
       const ins = db.prepare(
-        'INSERT INTO outages (entity_id, start, end, kind, severity, score, signals, targets, evidence, detected_at, open) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO outages (entity_id, start, end, kind, severity, score, signals, targets, evidence, detected_at, open, lost_percent, hours, synthetic) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       );
       const out: Outage[] = [];
       for (const o of outages) {
         if (formatEntity(parseEntity(o.entity)) !== key) throw new Error(`outage of ${o.entity} given to replaceOutages for ${key}`);
-        const r = ins.run(id, o.start, o.end, o.kind, o.severity, o.score, JSON.stringify(o.signals), JSON.stringify(o.targets), JSON.stringify(o.evidence), detectedAt, o.open ? 1 : 0);
-        out.push({ ...o, entity: key, id: Number(r.lastInsertRowid) });
+        const lostPercent = o.lostPercent !== undefined ? o.lostPercent : lostFromSignals(o.signals);
+        const hours = o.hours ?? Math.round(((o.end - o.start) / 3600) * 100) / 100;
+        const synthetic = o.synthetic ?? false;
+        const r = ins.run(id, o.start, o.end, o.kind, o.severity, o.score, JSON.stringify(o.signals), JSON.stringify(o.targets), JSON.stringify(o.evidence), detectedAt, o.open ? 1 : 0, lostPercent, hours, synthetic ? 1 : 0);
+        out.push({ ...o, entity: key, parent, lostPercent, hours, synthetic, id: Number(r.lastInsertRowid) });
       }
       return out;
     })

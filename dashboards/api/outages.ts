@@ -6,7 +6,7 @@ import { notFound } from '../../services/errors.js';
 import { sendListing } from '../csv.js';
 import { countryParam, entityParam, enumParam, numericId, rangeParams } from './params.js';
 
-export const OUTAGE_KINDS = ['connectivity', 'service-blocking', 'both'] as const;
+export const OUTAGE_KINDS = ['connectivity', 'service-blocking', 'both', 'degradation'] as const;
 export const SEVERITIES = ['warning', 'critical'] as const;
 
 export function outagesRouter(deps: AppDeps): Router {
@@ -28,12 +28,16 @@ export function outagesRouter(deps: AppDeps): Router {
       [
         { header: 'id', value: (o) => o.id },
         { header: 'entity', value: (o) => o.entity },
+        { header: 'parent', value: (o) => o.parent },
         { header: 'kind', value: (o) => o.kind },
         { header: 'severity', value: (o) => o.severity },
         { header: 'start', value: (o) => o.start },
         { header: 'end', value: (o) => o.end },
         { header: 'duration_seconds', value: (o) => o.durationSeconds },
         { header: 'score', value: (o) => o.score },
+        { header: 'lost_percent', value: (o) => o.lostPercent },
+        { header: 'hours', value: (o) => o.hours },
+        { header: 'synthetic', value: (o) => o.synthetic },
         { header: 'open', value: (o) => o.open },
         { header: 'signals', value: (o) => o.signals.map((s) => s.signal).join(' ') },
         { header: 'max_depth', value: (o) => (o.signals.length ? Math.max(...o.signals.map((s) => s.depth)) : null) },

@@ -1,14 +1,16 @@
 /** `/outages`: detected outages, filterable and sortable. */
 import { Router } from 'express';
 import { listOutages } from '../../db/outages.js';
-import type { Outage } from '../../services/detector/model.js';
+import { groupByParent, subnationalSummary } from '../../services/detector/group.js';
+import { lossText } from '../../services/detector/json.js';
+import { OUTAGE_KINDS, type Outage } from '../../services/detector/model.js';
 import { primaryZone } from '../../services/calendar/zones.js';
 import { badParameter } from '../../services/errors.js';
 import type { AppDeps } from '../deps.js';
 import { html, layout } from '../html.js';
-import { dataLinks, duration, field, keep, num, pct, q, select, table, time, timeMode, timeQuery, tzToggle, type Column } from './common.js';
+import { dataLinks, duration, field, keep, pct, q, select, table, time, timeMode, timeQuery, tzToggle, type Column } from './common.js';
 
-const KINDS = ['connectivity', 'service-blocking', 'both'] as const;
+const KINDS = OUTAGE_KINDS;
 const DAY = 86400;
 
 const countryOf = (entity: string, store: AppDeps['store']): string | null => {
@@ -35,6 +37,8 @@ export function outagesRouter(deps: AppDeps): Router {
       const cc = countryOf(o.entity, deps.store);
       return cc ? primaryZone(cc) : null;
     };
+    const groups = groupByParent(rows);
+    const national = groups.find((g) => !g.parent)?.rows ?? [];
     const depth = (o: Outage) => (o.signals.length ? Math.max(...o.signals.map((s) => s.depth)) : null);
     const cols: Array<Column<Outage>> = [
       { key: 'id', label: 'ID', sort: (o) => o.id ?? null, cell: (o) => html`<a href="/api/outages/${o.id ?? ''}">${o.id ?? '—'}</a>` },
@@ -47,19 +51,20 @@ export function outagesRouter(deps: AppDeps): Router {
           return cc ? html`<a href="/countries/${cc}?${o.entity.startsWith('country:') ? '' : `entity=${encodeURIComponent(o.entity)}&`}from=${o.start - 7 * DAY}&amp;until=${o.end + 7 * DAY}">${o.entity}</a>` : o.entity;
         },
       },
-      { key: 'kind', label: 'Kind', sort: (o) => o.kind, cell: (o) => html`<span class="kind kind-${o.kind}">${o.kind}</span>` },
+      { key: 'kind', label: 'Kind', sort: (o) => o.kind, cell: (o) => html`<span class="kind kind-${o.kind}">${o.kind}</span>${o.synthetic ? html` <span class="synthetic" title="rests on synthetic (demo or test) data, not measurements">SYNTHETIC</span>` : ''}` },
       { key: 'severity', label: 'Severity', sort: (o) => o.severity, cell: (o) => o.severity },
       { key: 'start', label: 'Start', sort: (o) => o.start, cell: (o) => time(o.start, mode, zone(o)) },
       { key: 'end', label: 'End', sort: (o) => o.end, cell: (o) => html`${time(o.end, mode, zone(o))}${o.open ? ' (ongoing)' : ''}` },
       { key: 'duration', label: 'Duration', sort: (o) => o.end - o.start, cell: (o) => duration(o.end - o.start) },
       { key: 'depth', label: 'Deepest drop', sort: depth, cell: (o) => pct(depth(o)) },
-      { key: 'score', label: 'Score', sort: (o) => o.score, cell: (o) => num(o.score, 2) },
+      // sorted by how much was lost in all: percent of normal × hours (the deepest fall where no mean loss is known)
+      { key: 'loss', label: 'Loss', sort: (o) => (o.lostPercent ?? (depth(o) ?? 0) * 100) * (o.hours ?? (o.end - o.start) / 3600), cell: (o) => lossText(o) },
       { key: 'signals', label: 'Signals', cell: (o) => o.signals.map((s) => s.signal).join(', ') },
       { key: 'targets', label: 'Blocked targets', cell: (o) => o.targets.join(', ') || '—' },
     ];
     const api = { entity: entity || undefined, country: country || undefined, kind: kind || undefined, severity: severity || undefined, from, until };
     const body = html`<h1>Outages</h1>
-<p class="muted">Episodes the detector found: <strong>connectivity</strong> (routing, probing or telescope fall) or <strong>service-blocking</strong> (OONI targets or Google products fall while connectivity holds), or both.</p>
+<p class="muted">Episodes the detector found: <strong>connectivity</strong> (routing, probing or telescope fall), <strong>service-blocking</strong> (OONI targets or Google products fall while connectivity holds), both, or <strong>degradation</strong> (a service running well below its long-run level for days: throttling). Loss is the share of normal lost while it lasted; regions, counties and networks are grouped under their country.</p>
 ${tzToggle(req, mode, 'local time (country)')}
 <form class="filters" method="get" action="/outages" role="search" aria-label="Filter outages">
 ${field('country', 'Country', country, { placeholder: 'KZ' })}
@@ -71,8 +76,13 @@ ${field('until', 'Until', q(req, 'until'), { type: 'date' })}
 ${keep(req, ['tz', 'sort', 'dir'])}
 <button type="submit">Filter</button> <a href="/outages">Clear</a>
 </form>
-<p class="count">${rows.length} outage(s)</p>
-${table(req, rows, cols, { key: 'start', dir: 'desc' }, { id: 'outages', empty: 'No outages match.' })}
+<p class="count">${rows.length} outage(s)${groups.some((g) => g.parent) ? `, of which ${rows.filter((o) => o.parent).length} sub-national (grouped under their country below)` : ''}</p>
+${table(req, national, cols, { key: 'start', dir: 'desc' }, { id: 'outages', empty: rows.length ? 'No national outages match; sub-national ones are below.' : 'No outages match.' })}
+${groups
+  .filter((g) => g.parent)
+  .map((g) => html`<details class="subnational" data-parent="${g.parent}"><summary><strong>${g.parent}</strong>: ${subnationalSummary(g.rows)}${g.rows.some((o) => o.synthetic) ? html` <span class="synthetic">SYNTHETIC</span>` : ''}</summary>
+${table(req, g.rows, cols, { key: 'start', dir: 'desc' }, { id: `outages-${g.parent!.replace(/[^A-Za-z0-9]+/g, '-')}` })}
+</details>`)}
 ${dataLinks('/api/outages', api, 'This table')}`;
     res.type('html').send(layout('Outages', body, { scripts: ['/static/page.js'] }));
   });

@@ -5,11 +5,13 @@ import { listOutages } from '../../db/outages.js';
 import { signalExtent } from '../../db/signals-read.js';
 import { countryName } from '../../services/calendar/countries.js';
 import { primaryZone } from '../../services/calendar/zones.js';
+import { groupByParent, subnationalSummary } from '../../services/detector/group.js';
+import { lossText } from '../../services/detector/json.js';
 import { parseCollectionConfig, watchedEntities } from '../../services/scheduler/policy.js';
 import type { AppDeps } from '../deps.js';
 import { collectorHealth } from '../health.js';
 import { html, layout } from '../html.js';
-import { dataLinks, duration, pct, table, time, timeMode, tzToggle, verdictBadge, type Column } from './common.js';
+import { dataLinks, duration, table, time, timeMode, tzToggle, verdictBadge, type Column } from './common.js';
 
 const DAY = 86400;
 
@@ -61,14 +63,21 @@ export function overviewRouter(deps: AppDeps): Router {
     ];
 
     const entityCountry = new Map(deps.store.listEntities().map((e) => [e.entity, e.country] as const));
-    const recent = listOutages(db)
-      .sort((a, b) => b.start - a.start)
-      .slice(0, 10);
+    // the 10 latest national (or parentless) outages; sub-national ones among the latest 100, collapsed per country
+    const latest = listOutages(db).sort((a, b) => b.start - a.start);
+    const recent = latest.filter((o) => !o.parent).slice(0, 10);
+    const recentSub = groupByParent(latest.slice(0, 100).filter((o) => o.parent));
     const upcoming = listUpcoming(db, now).slice(0, 10);
     const past = calendar
       .filter((e) => e.start < now)
       .sort((a, b) => b.start - a.start)
       .slice(0, 5);
+    const recentTable = (list: typeof latest) =>
+      html`<div class="table-wrap"><table class="recent-outages"${list === recent ? html` id="recent-outages"` : ''}><thead><tr><th scope="col">Entity</th><th scope="col">Kind</th><th scope="col">Start</th><th scope="col">Duration</th><th scope="col">Loss</th><th scope="col">Targets</th></tr></thead><tbody>${list.map((o) => {
+        const cc = o.entity.startsWith('country:') ? o.entity.slice(8) : (entityCountry.get(o.entity) ?? null);
+        const sub = o.entity.startsWith('country:') ? '' : `entity=${encodeURIComponent(o.entity)}&`;
+        return html`<tr><td>${cc ? html`<a href="/countries/${cc}?${sub}from=${o.start - 7 * DAY}&amp;until=${o.end + 7 * DAY}">${o.entity}</a>` : o.entity}${o.synthetic ? html` <span class="synthetic">SYNTHETIC</span>` : ''}</td><td><span class="kind kind-${o.kind}">${o.kind}</span></td><td>${time(o.start, mode, cc ? primaryZone(cc) : null)}</td><td>${duration(o.end - o.start)}${o.open ? ' (ongoing)' : ''}</td><td>${lossText(o)}</td><td>${o.targets.join(', ') || '—'}</td></tr>`;
+      })}</tbody></table></div>`;
     const health = collectorHealth(deps);
     const eventRow = (e: (typeof calendar)[number]) =>
       html`<tr><td><a href="/events/${e.id}">${e.title}</a></td><td>${e.country}</td><td>${time(e.start, mode, e.tz)}</td><td>${
@@ -86,14 +95,9 @@ ${dataLinks('/api/entities', {}, 'Entities')}
 <section aria-labelledby="recent-h">
 <h2 id="recent-h">Recent outages</h2>
 ${
-  recent.length === 0
+  recent.length === 0 && recentSub.length === 0
     ? html`<p class="muted">No outages detected yet.</p>`
-    : html`<div class="table-wrap"><table id="recent-outages"><thead><tr><th scope="col">Entity</th><th scope="col">Kind</th><th scope="col">Start</th><th scope="col">Duration</th><th scope="col">Deepest drop</th><th scope="col">Targets</th></tr></thead><tbody>${recent.map((o) => {
-        const cc = o.entity.startsWith('country:') ? o.entity.slice(8) : (entityCountry.get(o.entity) ?? null);
-        const depth = o.signals.length ? Math.max(...o.signals.map((s) => s.depth)) : null;
-        const sub = o.entity.startsWith('country:') ? '' : `entity=${encodeURIComponent(o.entity)}&`;
-        return html`<tr><td>${cc ? html`<a href="/countries/${cc}?${sub}from=${o.start - 7 * DAY}&amp;until=${o.end + 7 * DAY}">${o.entity}</a>` : o.entity}</td><td><span class="kind kind-${o.kind}">${o.kind}</span></td><td>${time(o.start, mode, cc ? primaryZone(cc) : null)}</td><td>${duration(o.end - o.start)}${o.open ? ' (ongoing)' : ''}</td><td>${pct(depth)}</td><td>${o.targets.join(', ') || '—'}</td></tr>`;
-      })}</tbody></table></div>`
+    : html`${recent.length ? recentTable(recent) : html`<p class="muted">No national outages detected yet.</p>`}${recentSub.map((g) => html`<details class="subnational" data-parent="${g.parent}"><summary><strong>${g.parent}</strong>: ${subnationalSummary(g.rows)}${g.rows.some((o) => o.synthetic) ? html` <span class="synthetic">SYNTHETIC</span>` : ''}</summary>${recentTable(g.rows.slice(0, 20))}${g.rows.length > 20 ? html`<p><a href="/outages?country=${g.parent!.slice(8)}">All ${g.rows.length}</a></p>` : ''}</details>`)}`
 }
 <p><a href="/outages">All outages</a></p>
 ${dataLinks('/api/outages', {}, 'Outages')}

@@ -49,7 +49,14 @@ export interface ChangeOptions {
 const SAME_OUTAGE_LOOKBACK = 7 * 86400;
 
 function describe(event: AlertEvent, o: Outage, cal: CalendarRef | null): string {
-  const what = o.kind === 'service-blocking' ? `service blocking${o.targets.length ? ` (${o.targets.join(', ')})` : ''}` : o.kind === 'both' ? `connectivity outage and service blocking` : 'connectivity outage';
+  const what =
+    o.kind === 'service-blocking'
+      ? `service blocking${o.targets.length ? ` (${o.targets.join(', ')})` : ''}`
+      : o.kind === 'degradation'
+        ? `service degradation${o.targets.length ? ` (${o.targets.join(', ')})` : ''}`
+        : o.kind === 'both'
+          ? `connectivity outage and service blocking`
+          : 'connectivity outage';
   const when = event === 'outage.started' ? `started ${isoUtc(o.start)}` : `ended ${isoUtc(o.end)} (began ${isoUtc(o.start)})`;
   return `${o.entity}: ${what}, ${o.severity}, ${when}${cal ? `, during calendar event "${cal.title}" (${cal.id})` : ''}`;
 }

@@ -3,9 +3,11 @@ import { EntityRefError, formatEntity, parseEntity } from '../../db/entities.js'
 import { deliverConfigured } from '../alerts/webhooks.js';
 import type { CliContext } from '../cli/context.js';
 import { detectorConfigFrom } from '../detector/config.js';
-import { outageToJson } from '../detector/json.js';
+import { lossText, outageToJson } from '../detector/json.js';
 import { detectAndStore } from '../detector/run.js';
+import type { Outage } from '../detector/model.js';
 import { UsageError } from '../errors.js';
+import { groupByParent, subnationalSummary } from '../detector/group.js';
 import { isoUtc } from '../util/time.js';
 import { packageVersion } from '../util/package-root.js';
 
@@ -57,13 +59,18 @@ export function register(program: Command, ctx: CliContext): void {
             sourceEvent: c.sourceEvent && { ...c.sourceEvent, start: isoUtc(c.sourceEvent.start), end: c.sourceEvent.end === null ? null : isoUtc(c.sourceEvent.end) },
           })),
           changes: r.changes.filter((c) => c.announced).map((c) => c.payload),
+          history: r.history.map((h) => ({ ...h, insufficient: h.insufficient.map((x) => ({ start: isoUtc(x.start), end: isoUtc(x.end) })) })),
         });
         return;
       }
-      ctx.table(
-        r.outages.map((o) => ({ entity: o.entity, kind: o.kind, severity: o.severity, start: isoUtc(o.start), end: o.open ? `${isoUtc(o.end)} (open)` : isoUtc(o.end), score: Math.round(o.score), signals: [...new Set(o.signals.map((s) => s.signal))].join(' '), targets: o.targets.join(' ') })),
-        ['entity', 'kind', 'severity', 'start', 'end', 'score', 'signals', 'targets'],
-      );
+      const cols = ['entity', 'kind', 'severity', 'start', 'end', 'loss', 'signals', 'targets'];
+      const row = (o: Outage) => ({ entity: o.synthetic ? `${o.entity} SYNTHETIC` : o.entity, kind: o.kind, severity: o.severity, start: isoUtc(o.start), end: o.open ? `${isoUtc(o.end)} (open)` : isoUtc(o.end), loss: lossText(o), signals: [...new Set(o.signals.map((s) => s.signal))].join(' '), targets: o.targets.join(' ') });
+      const groups = groupByParent(r.outages);
+      if (groups.length === 0) ctx.table([], cols);
+      groups.forEach((g, i) => {
+        if (g.parent) ctx.out(`${i > 0 ? '\n' : ''}${g.parent}: ${subnationalSummary(g.rows)}`);
+        ctx.table(g.rows.map(row), cols);
+      });
       ctx.out(`${r.entities} entities, ${r.outages.length} outages; against source events: ${count('agree')} agree, ${count('only-source')} only in a source, ${count('only-detected')} only detected`);
     });
 }

@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
 import { listOutages } from '../../db/outages.js';
 import type { CliContext } from '../cli/context.js';
-import { outageToJson } from '../detector/json.js';
-import type { OutageKind } from '../detector/model.js';
+import { lossText, outageToJson } from '../detector/json.js';
+import { OUTAGE_KINDS, type Outage, type OutageKind } from '../detector/model.js';
 import { UsageError } from '../errors.js';
+import { groupByParent, subnationalSummary } from '../detector/group.js';
 import { isoUtc } from '../util/time.js';
 import { entityFlag } from './detect.js';
 
-const KINDS: OutageKind[] = ['connectivity', 'service-blocking', 'both'];
+const KINDS: readonly OutageKind[] = OUTAGE_KINDS;
 
 interface OutagesFlags {
   entity?: string;
@@ -42,20 +43,28 @@ export function register(program: Command, ctx: CliContext): void {
         ctx.json(list.map(outageToJson));
         return;
       }
-      ctx.table(
-        list.map((o) => ({
-          id: o.id,
-          entity: o.entity,
-          kind: o.kind,
-          severity: o.severity,
-          start: isoUtc(o.start),
-          end: o.open ? `${isoUtc(o.end)} (open)` : isoUtc(o.end),
-          hours: Math.round(((o.end - o.start) / 3600) * 10) / 10,
-          score: Math.round(o.score),
-          signals: [...new Set(o.signals.map((s) => s.signal))].join(' '),
-          targets: o.targets.join(' '),
-        })),
-        ['id', 'entity', 'kind', 'severity', 'start', 'end', 'hours', 'score', 'signals', 'targets'],
-      );
+      const cols = ['id', 'entity', 'kind', 'severity', 'start', 'end', 'loss', 'signals', 'targets'];
+      const row = (o: Outage) => ({
+        id: o.id,
+        entity: o.synthetic ? `${o.entity} SYNTHETIC` : o.entity,
+        kind: o.kind,
+        severity: o.severity,
+        start: isoUtc(o.start),
+        end: o.open ? `${isoUtc(o.end)} (open)` : isoUtc(o.end),
+        loss: lossText(o),
+        signals: [...new Set(o.signals.map((s) => s.signal))].join(' '),
+        targets: o.targets.join(' '),
+      });
+      const groups = groupByParent(list);
+      if (groups.length === 0) {
+        ctx.table([], cols);
+        return;
+      }
+      groups.forEach((g, i) => {
+        if (g.parent) ctx.out(`${i > 0 ? '\n' : ''}${g.parent}: ${subnationalSummary(g.rows)}`);
+        ctx.table(g.rows.map(row), cols);
+      });
+      const synthetic = list.filter((o) => o.synthetic).length;
+      if (synthetic > 0) ctx.out(`${synthetic} of ${list.length} outage(s) rest on SYNTHETIC data (demo or test series), not measurements`);
     });
 }

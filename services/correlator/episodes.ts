@@ -30,6 +30,7 @@ export interface Episode {
 export function axesOf(kind: string | null | undefined): Axis[] {
   switch (kind) {
     case 'service-blocking':
+    case 'degradation': // the detector's degradations come only from services-axis signals
       return ['services'];
     case 'both':
       return ['connectivity', 'services'];

@@ -92,6 +92,7 @@ export function detectBlocking(input: BlockingInput, rule: OoniRule): { analysis
     recoverPoints: 1,
     signal: input.signal,
     class: 'service',
+    rate: true,
     target: input.target,
   });
   return { analysis, episodes };

@@ -32,7 +32,7 @@ const fraction = z.number().min(0, 'must be between 0 and 1').max(1, 'must be be
 
 const ruleInput = z
   .object({
-    baseline: z.enum(['moving', 'seasonal']).optional(),
+    baseline: z.enum(['auto', 'moving', 'seasonal']).optional(),
     /** Moving median: history window. */
     window: duration.optional(),
     /** Seasonal: period (1 day) and number of past periods (days) whose same time of day is used. */
@@ -66,6 +66,20 @@ const ooniInput = z
   })
   .strict();
 
+const degradationInput = z
+  .object({
+    /** The recent level must be under this fraction of the long-run level. */
+    below: z.number().gt(0).lt(1).optional(),
+    /** Long-run level: median daily level over this span, ending where the recent span starts. */
+    longRun: duration.optional(),
+    /** Recent level: median daily level over this span. */
+    recent: duration.optional(),
+    /** A degradation lasting longer becomes the new normal. */
+    maxDuration: duration.optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict();
+
 const alertsInput = z
   .object({
     maxAge: duration.optional(),
@@ -79,13 +93,15 @@ const detectorInput = z
   .object({
     signals: z.record(z.string().regex(/^[a-z][a-z0-9_-]*(\.[A-Za-z0-9_\-.*]+)?(:.+)?$|^[a-z][a-z0-9_-]*\.\*$/, 'must be a signal name or pattern like ioda.bgp, ioda.gtr:*, custom.*'), ruleInput).optional(),
     ooni: ooniInput.optional(),
+    degradation: degradationInput.optional(),
     alerts: alertsInput.optional(),
     watch: z.array(z.string().min(3)).optional(),
   })
   .strict();
 
 export interface SignalRule {
-  baseline: 'moving' | 'seasonal';
+  /** `auto`: find daily/weekly cycles in the data (cycles.ts) and choose; `moving`/`seasonal`: as configured. */
+  baseline: 'auto' | 'moving' | 'seasonal';
   window: number;
   period: number;
   seasons: number;
@@ -119,9 +135,19 @@ export interface OoniRule {
   enabled: boolean;
 }
 
+/** Slow degradation of services-axis signals (degradation.ts). */
+export interface DegradationRule {
+  below: number;
+  longRun: number;
+  recent: number;
+  maxDuration: number;
+  enabled: boolean;
+}
+
 export interface DetectorConfig {
   signals: Record<string, Partial<SignalRule>>;
   ooni: OoniRule;
+  degradation: DegradationRule;
   alerts: { maxAge: number; attempts: number; backoff: number; timeout: number };
   watch: string[] | null;
 }
@@ -130,7 +156,7 @@ const H = 3600;
 const D = 86400;
 
 const BASE: SignalRule = {
-  baseline: 'moving',
+  baseline: 'auto',
   window: D,
   period: D,
   seasons: 7,
@@ -150,13 +176,13 @@ const BASE: SignalRule = {
 
 /** Built-in rules by pattern; see docs/detector.md for the reasons. */
 export const DEFAULT_RULES: Record<string, Partial<SignalRule>> = {
-  'ioda.bgp': { baseline: 'moving', window: D, warning: 0.99, critical: 0.5, minPoints: 2 },
-  'ioda.ping-slash24': { baseline: 'moving', window: 7 * D, warning: 0.8, critical: 0.5, minPoints: 2 },
-  'ioda.merit-nt': { baseline: 'seasonal', seasons: 7, warning: 0.25, critical: 0.1, minPoints: 2 },
-  'ioda.ucsd-nt': { baseline: 'seasonal', seasons: 7, warning: 0.25, critical: 0.1, minPoints: 2 },
-  'ioda.gtr:*': { baseline: 'seasonal', seasons: 7, warning: 0.5, critical: 0.25, minPoints: 2, class: 'service' },
-  'ripestat.*': { baseline: 'moving', window: 7 * D, warning: 0.9, critical: 0.5, minPoints: 1 },
-  'custom.*': { baseline: 'moving', window: D, warning: 0.8, critical: 0.5, minPoints: 2 },
+  'ioda.bgp': { window: D, warning: 0.99, critical: 0.5, minPoints: 2 },
+  'ioda.ping-slash24': { window: 7 * D, warning: 0.8, critical: 0.5, minPoints: 2 },
+  'ioda.merit-nt': { window: 7 * D, warning: 0.25, critical: 0.1, minPoints: 2 },
+  'ioda.ucsd-nt': { window: 7 * D, warning: 0.25, critical: 0.1, minPoints: 2 },
+  'ioda.gtr:*': { window: 7 * D, warning: 0.5, critical: 0.25, minPoints: 2, class: 'service' },
+  'ripestat.*': { window: 7 * D, warning: 0.9, critical: 0.5, minPoints: 1 },
+  'custom.*': { window: D, warning: 0.8, critical: 0.5, minPoints: 2 },
 };
 
 export const DEFAULT_OONI: OoniRule = {
@@ -169,6 +195,8 @@ export const DEFAULT_OONI: OoniRule = {
   critical: 0.6,
   enabled: true,
 };
+
+export const DEFAULT_DEGRADATION: DegradationRule = { below: 0.8, longRun: 28 * D, recent: 7 * D, maxDuration: 90 * D, enabled: true };
 
 export const DEFAULT_ALERTS = { maxAge: 2 * D, attempts: 4, backoff: 2, timeout: 10 };
 
@@ -188,6 +216,7 @@ export function parseDetectorConfig(raw: unknown): DetectorConfig {
   return {
     signals: (d.signals ?? {}) as Record<string, Partial<SignalRule>>,
     ooni: { ...DEFAULT_OONI, ...(d.ooni ?? {}) },
+    degradation: { ...DEFAULT_DEGRADATION, ...(d.degradation ?? {}) },
     alerts: { ...DEFAULT_ALERTS, ...(d.alerts ?? {}) },
     watch: d.watch ?? null,
   };

@@ -1,14 +1,43 @@
+import { insufficientRanges, type BaselineKind, type TimeRange } from './baselines.js';
 import { detectBlocking } from './blocking.js';
 import { ruleFor, type DetectorConfig } from './config.js';
-import { detectDrops, type Episode } from './drops.js';
+import { detectDegradation } from './degradation.js';
+import { analyseDrops, detectDrops, type DropAnalysis, type Episode } from './drops.js';
 import { mergeEpisodes } from './merge.js';
 import type { Outage } from './model.js';
 import { alignTo, type Series } from './series.js';
+
+export type SignalAxis = 'connectivity' | 'services';
 
 export interface NamedSeries {
   /** `source.metric[:target]` */
   name: string;
   series: Series;
+  /** The signal's stored axis (provenance), when it has one; otherwise the rule's class decides. */
+  axis?: SignalAxis | null;
+  /** The service a services-axis signal measures (stored target), when not in the name. */
+  target?: string | null;
+  /** Synthetic data (demo, tests): outages it takes part in are marked synthetic. */
+  synthetic?: boolean;
+}
+
+/** Per signal: which baseline it got, the cycles found, and where it had data but too little history to judge. */
+export interface SignalHistory {
+  signal: string;
+  axis: SignalAxis;
+  baseline: BaselineKind;
+  cycles: { daily: boolean | null; weekly: boolean | null } | null;
+  /** Seconds of history a point needs before it is judged. */
+  needs: number;
+  /** "insufficient history": data present, no baseline yet. */
+  insufficient: TimeRange[];
+}
+
+/** The axis of a signal: its stored axis when present, else from its detector rule (Google products and OONI: services). */
+export function axisOf(s: Pick<NamedSeries, 'name' | 'axis'>, cfg: DetectorConfig): SignalAxis {
+  if (s.axis === 'connectivity' || s.axis === 'services') return s.axis;
+  if (s.name.startsWith('ooni.')) return 'services';
+  return ruleFor(s.name, cfg)?.class === 'service' ? 'services' : 'connectivity';
 }
 
 const targetOf = (name: string): string | null => {
@@ -56,18 +85,52 @@ function ooniInputs(signals: readonly NamedSeries[]) {
 }
 
 /**
+ * The history state of ONE signal without detecting anything else (for coverage: "insufficient history" instead of
+ * "normal" or an outage): which baseline it gets, the cycles found, the history it needs, and the ranges where it had
+ * data but too little history before them. Null for signals the detector has no rule for (and OONI rates).
+ */
+export function signalHistory(s: NamedSeries, cfg: DetectorConfig): SignalHistory | null {
+  const rule = ruleFor(s.name, cfg);
+  if (!rule) return null;
+  const analysis = analyseDrops(s.series, rule);
+  return historyOf(s.name, axisOf(s, cfg), s.series, analysis);
+}
+
+function historyOf(signal: string, axis: SignalAxis, series: Series, analysis: DropAnalysis): SignalHistory {
+  const r = analysis.resolved;
+  return { signal, axis, baseline: r.kind, cycles: r.cycles && { daily: r.cycles.daily, weekly: r.cycles.weekly }, needs: r.needs, insufficient: insufficientRanges(series, analysis.baseline) };
+}
+
+/**
  * Pure detection for ONE entity: drops on each connectivity/Google signal the configuration knows,
  * blocking on each OONI target, merged into outages.
  */
-export function detectEntity(entity: string, signals: readonly NamedSeries[], cfg: DetectorConfig): { episodes: Episode[]; outages: Outage[] } {
+export function detectEntity(entity: string, signals: readonly NamedSeries[], cfg: DetectorConfig): { episodes: Episode[]; outages: Outage[]; history: SignalHistory[] } {
   const episodes: Episode[] = [];
+  const history: SignalHistory[] = [];
+  const synthetic = new Set<string>();
   for (const s of signals) {
+    if (s.synthetic) synthetic.add(s.name);
     const rule = ruleFor(s.name, cfg);
     if (!rule) continue;
-    episodes.push(...detectDrops(s.series, rule, s.name, rule.class === 'service' ? targetOf(s.name) : null).episodes);
+    const axis = axisOf(s, cfg);
+    // a services-axis signal never yields connectivity episodes, whatever its rule says
+    const cls = axis === 'services' ? 'service' : 'connectivity';
+    const target = axis === 'services' ? (s.target ?? targetOf(s.name)) : null;
+    const { analysis, episodes: drops } = detectDrops(s.series, rule, s.name, target, cls);
+    const r = analysis.resolved;
+    history.push(historyOf(s.name, axis, s.series, analysis));
+    if (axis === 'services' && cfg.degradation.enabled) {
+      const degr = detectDegradation(s.series, cfg.degradation, s.name, target, r.cycles?.weekly === true || r.kind === 'same-time-of-week');
+      episodes.push(...degr);
+      // a drop that is the degradation's own onset (no deeper than twice the degradation's loss, inside it) is not a separate blocking
+      episodes.push(...drops.filter((e) => !degr.some((g) => e.start >= g.start - 86400 && e.start < g.end && e.depth <= Math.min(0.95, 2 * g.depth))));
+    } else {
+      episodes.push(...drops);
+    }
   }
   if (cfg.ooni.enabled) {
     for (const input of ooniInputs(signals)) episodes.push(...detectBlocking(input, cfg.ooni).episodes);
   }
-  return { episodes, outages: mergeEpisodes(entity, episodes) };
+  return { episodes, outages: mergeEpisodes(entity, episodes, synthetic), history };
 }

@@ -1,3 +1,4 @@
+import { resolveBaseline, type ResolvedBaseline } from './baselines.js';
 import type { SignalRule } from './config.js';
 import { IndexedMedian } from './median.js';
 import type { EpisodeClass, Severity } from './model.js';
@@ -17,6 +18,8 @@ export interface DropAnalysis {
   status: Int8Array;
   /** 1 where the value was kept out of the history (its prediction stood in). */
   inpainted: Uint8Array;
+  /** The baseline used (for `baseline: auto`, chosen from the cycles in the data). */
+  resolved: ResolvedBaseline;
 }
 
 /** One signal's episode, before episodes of an entity are merged into outages. */
@@ -32,6 +35,8 @@ export interface Episode {
   depth: number;
   /** Alert area: drop% × minutes. */
   score: number;
+  /** Mean fraction lost over the abnormal points (null for rate signals: OONI). */
+  lost?: number | null;
   /** Still abnormal at the last point with data. */
   open: boolean;
 }
@@ -104,13 +109,22 @@ function seasonalHistory(hist: Float64Array, periodSteps: number, seasons: numbe
  * the predictions (a level shift becomes the new normal). Gaps stay gaps; a baseline needs
  * `minCoverage` of its window present; baselines under `minBaseline` raise no alerts.
  */
-export function analyseDrops(series: Series, rule: SignalRule): DropAnalysis {
+export function analyseDrops(series: Series, input: SignalRule): DropAnalysis {
   const { values, step } = series;
   const n = values.length;
   const baseline = new Float64Array(n);
   const ratio = new Float64Array(n);
   const status = new Int8Array(n);
   const inpainted = new Uint8Array(n);
+  const resolved = resolveBaseline(series, input);
+  const rule = resolved.rule;
+  if (resolved.kind === 'undetermined') {
+    // too little data to tell whether the signal has a daily cycle: nothing can be judged yet
+    baseline.fill(NaN);
+    ratio.fill(NaN);
+    status.fill(UNKNOWN);
+    return { baseline, ratio, status, inpainted, resolved };
+  }
   const hist = new Float64Array(n);
   let history: History;
   if (rule.baseline === 'seasonal') {
@@ -158,7 +172,7 @@ export function analyseDrops(series: Series, rule: SignalRule): DropAnalysis {
     hist[i] = h;
     if (h === h) history.add(i);
   }
-  return { baseline, ratio, status, inpainted };
+  return { baseline, ratio, status, inpainted, resolved };
 }
 
 const SEVERITIES: Severity[] = ['warning', 'critical'];
@@ -173,7 +187,7 @@ export function episodesFromStatus(
   series: Series,
   status: Int8Array,
   drop: (i: number) => number,
-  opts: { minPoints: number; minDuration: number; recoverPoints: number; signal: string; class: EpisodeClass; target: string | null },
+  opts: { minPoints: number; minDuration: number; recoverPoints: number; signal: string; class: EpisodeClass; target: string | null; rate?: boolean },
 ): Episode[] {
   const out: Episode[] = [];
   const stepMinutes = series.step / 60;
@@ -191,7 +205,8 @@ export function episodesFromStatus(
     open = false;
     const startTs = tsAt(series, start);
     if (count >= opts.minPoints && endTs - startTs >= opts.minDuration) {
-      out.push({ signal: opts.signal, class: opts.class, target: opts.target, start: startTs, end: endTs, severity: SEVERITIES[sev - 1]!, depth, score, open: stillOpen });
+      const lost = opts.rate ? null : count > 0 ? score / (count * 100 * stepMinutes) : 0;
+      out.push({ signal: opts.signal, class: opts.class, target: opts.target, start: startTs, end: endTs, severity: SEVERITIES[sev - 1]!, depth, score, lost, open: stillOpen });
     }
   };
   for (let i = 0; i < n; i++) {
@@ -229,7 +244,7 @@ export function episodesFromStatus(
 }
 
 /** Connectivity-style detection of one signal: drops below the rule's thresholds. */
-export function detectDrops(series: Series, rule: SignalRule, signal: string, target: string | null = null): { analysis: DropAnalysis; episodes: Episode[] } {
+export function detectDrops(series: Series, rule: SignalRule, signal: string, target: string | null = null, cls: EpisodeClass = rule.class): { analysis: DropAnalysis; episodes: Episode[] } {
   const analysis = analyseDrops(series, rule);
   const { ratio } = analysis;
   const episodes = episodesFromStatus(series, analysis.status, (i) => 1 - ratio[i]!, {
@@ -237,7 +252,7 @@ export function detectDrops(series: Series, rule: SignalRule, signal: string, ta
     minDuration: rule.minDuration,
     recoverPoints: rule.recoverPoints,
     signal,
-    class: rule.class,
+    class: cls,
     target,
   });
   return { analysis, episodes };

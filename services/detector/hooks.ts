@@ -2,6 +2,7 @@ import { deliverConfigured } from '../alerts/webhooks.js';
 import type { DemoContext } from '../demo/steps.js';
 import type { AfterCollectContext } from '../scheduler/hooks.js';
 import { detectorConfigFrom } from './config.js';
+import { OUTAGE_KINDS } from './model.js';
 import { detectAndStore } from './run.js';
 
 /** After each collection the daemon detects over the collected window (with the history baselines need), then sends due webhooks. */
@@ -19,7 +20,7 @@ export const detectDemoStep = {
   name: 'detect',
   run({ store, config, log }: DemoContext): string {
     const r = detectAndStore(store, { config, log });
-    const kinds = ['connectivity', 'service-blocking', 'both'].map((k) => `${r.outages.filter((o) => o.kind === k).length} ${k}`).join(', ');
+    const kinds = OUTAGE_KINDS.map((k) => `${r.outages.filter((o) => o.kind === k).length} ${k}`).join(', ');
     return `detect: ${r.entities} entities, ${r.outages.length} outages (${kinds})`;
   },
 };

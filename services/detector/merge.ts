@@ -43,7 +43,14 @@ function kindOf(episodes: Episode[]): { kind: OutageKind; blocked: Episode[] } {
  * its highest severity, its signals with their depth and alert area, and IODA's overall score: the
  * product over datasources of each datasource's largest alert area.
  */
-export function mergeEpisodes(entity: string, episodes: readonly Episode[]): Outage[] {
+export function mergeEpisodes(entity: string, episodes: readonly Episode[], synthetic: ReadonlySet<string> = new Set()): Outage[] {
+  // degradations (weeks long) merge only with each other: a blocking inside one stays its own outage
+  const degradations = groupOverlapping(episodes.filter((e) => e.class === 'degradation'));
+  const drops = groupOverlapping(episodes.filter((e) => e.class !== 'degradation'));
+  return [...drops.map((g) => toOutage(entity, g, synthetic, false)), ...degradations.map((g) => toOutage(entity, g, synthetic, true))].sort((a, b) => a.start - b.start || a.end - b.end);
+}
+
+function groupOverlapping(episodes: readonly Episode[]): Episode[][] {
   const sorted = [...episodes].sort((a, b) => a.start - b.start || a.end - b.end || a.signal.localeCompare(b.signal));
   const groups: Episode[][] = [];
   let groupEnd = -Infinity;
@@ -57,7 +64,11 @@ export function mergeEpisodes(entity: string, episodes: readonly Episode[]): Out
       groupEnd = e.end;
     }
   }
-  return groups.map((g) => {
+  return groups;
+}
+
+function toOutage(entity: string, g: Episode[], synthetic: ReadonlySet<string>, degradation: boolean): Outage {
+  {
     const start = Math.min(...g.map((e) => e.start));
     const end = Math.max(...g.map((e) => e.end));
     const severity: Severity = g.some((e) => e.severity === 'critical') ? 'critical' : 'warning';
@@ -65,9 +76,10 @@ export function mergeEpisodes(entity: string, episodes: readonly Episode[]): Out
     for (const e of g) best.set(datasourceOf(e.signal), Math.max(best.get(datasourceOf(e.signal)) ?? 0, e.score));
     let score = 1;
     for (const v of best.values()) score *= v;
-    const { kind, blocked } = kindOf(g);
+    const { kind, blocked } = degradation ? { kind: 'degradation' as const, blocked: g } : kindOf(g);
     const targets = kind === 'connectivity' ? [] : [...new Set(blocked.map((e) => e.target).filter((t): t is string => t !== null))].sort();
     const open = g.some((e) => e.open && e.end === end);
+    const losses = g.map((e) => e.lost).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
     const outage: Outage = {
       entity,
       start,
@@ -75,11 +87,14 @@ export function mergeEpisodes(entity: string, episodes: readonly Episode[]): Out
       kind,
       severity,
       score,
-      signals: g.map((e) => ({ signal: e.signal, start: e.start, end: e.end, severity: e.severity, depth: e.depth, score: e.score })),
+      signals: g.map((e) => ({ signal: e.signal, start: e.start, end: e.end, severity: e.severity, depth: e.depth, score: e.score, ...(typeof e.lost === 'number' ? { lost: e.lost } : {}) })),
       targets,
       evidence: evidenceFor(entity, start, end, g.map((e) => e.signal), targets),
       open,
+      lostPercent: losses.length ? Math.round(Math.max(...losses) * 1000) / 10 : null,
+      hours: Math.round(((end - start) / 3600) * 100) / 100,
+      synthetic: g.some((e) => synthetic.has(e.signal)),
     };
     return outage;
-  });
+  }
 }

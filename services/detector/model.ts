@@ -1,5 +1,6 @@
 /** What the detector produces (DESIGN.md, "outage"). Times are Unix seconds UTC, [start, end). */
-export type OutageKind = 'connectivity' | 'service-blocking' | 'both';
+export type OutageKind = 'connectivity' | 'service-blocking' | 'both' | 'degradation';
+export const OUTAGE_KINDS: readonly OutageKind[] = ['connectivity', 'service-blocking', 'both', 'degradation'];
 export type Severity = 'warning' | 'critical';
 
 export interface OutageSignal {
@@ -12,11 +13,15 @@ export interface OutageSignal {
   depth: number;
   /** IODA-style alert area: drop% × minutes. */
   score: number;
+  /** Mean fraction of normal lost over the abnormal points (0..1); absent for OONI rates and rows stored before it existed. */
+  lost?: number;
 }
 
 export interface Outage {
   id?: number;
   entity: string;
+  /** The entity this one belongs to (`country:IR` for `county:ir-behbahan`); null for countries and unknown ones. */
+  parent?: string | null;
   start: number;
   end: number;
   kind: OutageKind;
@@ -28,7 +33,13 @@ export interface Outage {
   evidence: Array<{ label: string; url: string }>;
   /** Still going at the end of the data detection saw (its `end` is the last abnormal step's end). */
   open?: boolean;
+  /** Percent of normal lost (the largest of its level signals' mean loss); null when only rates (OONI) fell. */
+  lostPercent?: number | null;
+  /** How long, in hours. */
+  hours?: number;
+  /** Some contributing signal is synthetic (demo/test data). */
+  synthetic?: boolean;
 }
 
 /** Kinds of episode a single signal yields before merging. */
-export type EpisodeClass = 'connectivity' | 'service';
+export type EpisodeClass = 'connectivity' | 'service' | 'degradation';

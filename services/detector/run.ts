@@ -8,7 +8,8 @@ import { webhooksFrom } from '../alerts/config.js';
 import type { Config } from '../config.js';
 import { nowSeconds } from '../util/time.js';
 import { detectorConfigFrom, ruleFor, type DetectorConfig } from './config.js';
-import { detectEntity, type NamedSeries } from './detect.js';
+import { lookbackFor } from './baselines.js';
+import { detectEntity, type NamedSeries, type SignalAxis, type SignalHistory } from './detect.js';
 import type { Outage } from './model.js';
 import { toGrid } from './series.js';
 
@@ -40,6 +41,14 @@ export interface DetectResult {
   /** Outage starts and ends seen for the first time (announced ones were logged and queued for webhooks). */
   changes: AlertChange[];
   comparison: Comparison[];
+  /** Per entity and signal: the baseline chosen, and where data had too little history to be judged. */
+  history: Array<SignalHistory & { entity: string }>;
+}
+
+/** The stored axis of a signal row (provenance), when the store has one. */
+function storedAxis(s: object): SignalAxis | null {
+  const a = 'axis' in s ? s.axis : undefined;
+  return a === 'connectivity' || a === 'services' ? a : null;
 }
 
 /** How much history before `from` the baselines of this signal need. */
@@ -47,7 +56,7 @@ function lookback(name: string, cfg: DetectorConfig): number {
   if (name.startsWith('ooni.')) return cfg.ooni.window + 86400;
   const rule = ruleFor(name, cfg);
   if (!rule) return 0;
-  return (rule.baseline === 'seasonal' ? rule.period * (rule.seasons + 1) : rule.window) + 3600;
+  return lookbackFor(rule) + 3600;
 }
 
 function compare(entity: string, outages: readonly Outage[], events: readonly SourceEventRow[]): Comparison[] {
@@ -84,7 +93,7 @@ export function detectAndStore(store: SqliteStore, opts: DetectOptions = {}): De
   const now = opts.now ?? nowSeconds();
   const log = opts.log;
   const entities = opts.entity ? [formatEntity(parseEntity(opts.entity))] : [...new Set(store.listSignals().map((s) => s.entity))];
-  const result: DetectResult = { entities: 0, outages: [], changes: [], comparison: [] };
+  const result: DetectResult = { entities: 0, outages: [], changes: [], comparison: [], history: [] };
   for (const entity of entities) {
     const signals = store.listSignals(entity).filter((s) => s.name.startsWith('ooni.') || ruleFor(s.name, cfg) !== null);
     if (signals.length === 0) continue;
@@ -111,14 +120,15 @@ export function detectAndStore(store: SqliteStore, opts: DetectOptions = {}): De
         vs[i] = v === null ? NaN : v;
       }
       const series = toGrid(ts, vs, s.step ?? undefined);
-      named.push({ name: s.name, series });
+      named.push({ name: s.name, series, axis: storedAxis(s), target: s.target, synthetic: s.synthetic });
       dataFrom = Math.min(dataFrom, ts[0]!);
       dataUntil = Math.max(dataUntil, ts[ts.length - 1]! + series.step);
     }
     if (named.length === 0) continue;
     const rangeFrom = Number.isFinite(from) ? from : dataFrom;
     const rangeUntil = Number.isFinite(until) ? until : dataUntil;
-    const { outages: detected } = detectEntity(entity, named, cfg);
+    const { outages: detected, history } = detectEntity(entity, named, cfg);
+    for (const h of history) result.history.push({ entity, ...h, insufficient: h.insufficient.filter((r) => r.end > rangeFrom && r.start < rangeUntil) });
     const inRange = detected.filter((o) => o.end > rangeFrom && o.start < rangeUntil);
     const events = store.listSourceEvents({ entity, from: rangeFrom, until: rangeUntil });
     result.comparison.push(...compare(entity, inRange, events));

@@ -119,11 +119,13 @@ describe('dashboard pages (supertest)', () => {
     const blocking = await request(app).get('/outages?kind=service-blocking').expect(200);
     expect(blocking.text).toContain('1 outage(s)');
     expect(blocking.text).toContain('href="/api/outages?kind=service-blocking&amp;format=csv"');
-    const asc = await request(app).get('/outages?sort=score&dir=asc').expect(200);
+    // the raw IODA score is not shown: the loss column ("lost X % of normal for Y h") sorts by percent × hours
+    expect(all.text).not.toMatch(/>Score</);
+    const asc = await request(app).get('/outages?sort=loss&dir=asc').expect(200);
     const order = [...asc.text.matchAll(/<span class="kind kind-([a-z-]+)">/g)].map((m) => m[1]);
     expect(order).toEqual(['connectivity', 'service-blocking']);
-    expect(asc.text).toMatch(/aria-sort="ascending"><a href="\/outages\?sort=score&amp;dir=desc">Score/);
-    const desc = await request(app).get('/outages?sort=score&dir=desc').expect(200);
+    expect(asc.text).toMatch(/aria-sort="ascending"><a href="\/outages\?sort=loss&amp;dir=desc">Loss/);
+    const desc = await request(app).get('/outages?sort=loss&dir=desc').expect(200);
     expect([...desc.text.matchAll(/<span class="kind kind-([a-z-]+)">/g)].map((m) => m[1])).toEqual(['service-blocking', 'connectivity']);
     await request(app).get('/outages?kind=bogus').expect(400).expect('content-type', /html/);
   });

@@ -135,11 +135,13 @@ describe('connectivity drops', () => {
 
   it('uses the same time of day for daily-cycle signals (telescope)', () => {
     const tele = ruleFor('ioda.merit-nt', cfg)!;
-    expect(tele.baseline).toBe('seasonal');
+    // chosen from the data, not from the name: the cycle is found and the same time of day is used
+    expect(tele.baseline).toBe('auto');
     // 10 days of a strong daily cycle: night at 15% of day; a 7-day moving median would flag every night
     const values = new Float64Array(240);
     for (let i = 0; i < 240; i++) values[i] = i % 24 < 8 ? 150 : 1000;
     const s = { start: T0, step: 3600, values };
+    expect(detectDrops(s, tele, 'ioda.merit-nt').analysis.resolved.kind).toBe('same-time-of-day');
     expect(detectDrops(s, tele, 'ioda.merit-nt').episodes).toEqual([]);
     expect(detectDrops(s, { ...tele, baseline: 'moving', window: 7 * 86400 }, 'ioda.merit-nt').episodes.length).toBeGreaterThan(0);
     // a day-time fall to 5% on day 9 is found, starting at its first hour

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDetectorConfig } from '../../../services/detector/config.js';
 import { detectEntity } from '../../../services/detector/detect.js';
+import { lossText } from '../../../services/detector/json.js';
 import { tsAt, type Series } from '../../../services/detector/series.js';
 import { readMonash } from './monash.js';
 
@@ -62,6 +63,16 @@ describe('the Iranian blackout of 16 Nov 2019 (Monash IP Observatory)', () => {
     expect(o!.open).toBe(true);
     // nothing else in the national series: the days before were ordinary
     expect(outages).toHaveLength(1);
+    // the numbers a reader is shown: most of normal lost, for the 82 h until the file ends
+    expect(o!.lostPercent).toBeGreaterThan(85);
+    expect(o!.hours).toBe(82);
+    expect(lossText(o!)).toMatch(/^lost 9\d % of normal for 82 h$/);
+  });
+
+  it('the baseline is chosen from the data: no daily cycle in this index, so the 24 h moving median after 18 h', () => {
+    const { history } = detectEntity('country:IR', [{ name: 'custom.connectivity', series: mean }], cfg);
+    expect(history[0]).toMatchObject({ baseline: 'moving', cycles: { daily: false }, needs: 18 * HOUR });
+    expect(history[0]!.insufficient).toEqual([{ start: mean.start, end: mean.start + 18 * HOUR }]);
   });
 
   it('most counties start within one step of their own drop, inside 16:30–18:30 UTC (± one step)', () => {

@@ -39,19 +39,34 @@ describe('merging episodes into outages', () => {
     expect(both[0]).toMatchObject({ kind: 'both', targets: ['facebook.com'], score: 10 });
   });
 
+  it('degradations merge only with each other: a blocking inside one stays its own outage', () => {
+    const deg = ep('custom.traffic:youtube.com', 0, 30 * 86400, 1000, { class: 'degradation', lost: 0.3 });
+    const block = ep('custom.traffic:youtube.com', 10 * 86400, 10 * 86400 + 3600, 50, { class: 'service', lost: 0.9 });
+    const out = mergeEpisodes('country:RU', [deg, block]);
+    expect(out.map((o) => [o.kind, o.lostPercent])).toEqual([
+      ['degradation', 30],
+      ['service-blocking', 90],
+    ]);
+    expect(out[0]!.targets).toEqual(['youtube.com']);
+  });
+
   it('renders the JSON shape of `outages --json` and the API', () => {
-    const [o] = mergeEpisodes('country:KZ', [ep('ioda.bgp', 1463716800, 1463720400, 12.345678)]);
+    const [o] = mergeEpisodes('country:KZ', [ep('ioda.bgp', 1463716800, 1463720400, 12.345678, { lost: 0.41234 })], new Set(['ioda.bgp']));
     expect(outageToJson({ ...o!, id: 7 })).toEqual({
       id: 7,
       entity: 'country:KZ',
+      parent: null,
       kind: 'connectivity',
       severity: 'warning',
       start: '2016-05-20T04:00:00Z',
       end: '2016-05-20T05:00:00Z',
       durationSeconds: 3600,
       score: 12.35,
+      lostPercent: 41.2,
+      hours: 1,
+      synthetic: true,
       open: false,
-      signals: [{ signal: 'ioda.bgp', start: '2016-05-20T04:00:00Z', end: '2016-05-20T05:00:00Z', severity: 'warning', depth: 0.5, score: 12.35 }],
+      signals: [{ signal: 'ioda.bgp', start: '2016-05-20T04:00:00Z', end: '2016-05-20T05:00:00Z', severity: 'warning', depth: 0.5, score: 12.35, lost: 0.4123 }],
       targets: [],
       evidence: [{ label: 'IODA dashboard: country KZ', url: 'https://ioda.inetintel.cc.gatech.edu/country/KZ?from=1463695200&until=1463742000' }],
     });

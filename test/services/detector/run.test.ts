@@ -86,7 +86,13 @@ describe('detectAndStore and the CLI', () => {
     const list = JSON.parse(r.out) as Array<Record<string, unknown>>;
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({ entity: 'country:IR', kind: 'connectivity', severity: 'critical', start: '2019-11-16T17:30:00Z', open: true });
-    expect(Object.keys(list[0]!).sort()).toEqual(['durationSeconds', 'end', 'entity', 'evidence', 'id', 'kind', 'open', 'score', 'severity', 'signals', 'start', 'targets'].sort());
+    expect(Object.keys(list[0]!).sort()).toEqual(['durationSeconds', 'end', 'entity', 'evidence', 'hours', 'id', 'kind', 'lostPercent', 'open', 'parent', 'score', 'severity', 'signals', 'start', 'synthetic', 'targets'].sort());
+    // the numbers a reader understands beside the IODA score: most of normal lost, for the 82 h until the file ends
+    expect(list[0]).toMatchObject({ parent: null, synthetic: false, hours: 82 });
+    expect(list[0]!.lostPercent as number).toBeGreaterThan(80);
+    const table = await cli(['--db', t.path, 'outages', '--country', 'IR']);
+    expect(table.out).toMatch(/lost 9\d % of normal for 82 h/);
+    expect(table.out).not.toMatch(/\de\+\d/);
     expect((await cli(['--db', t.path, 'outages', '--kind', 'outage'])).code).toBe(2);
     expect((await cli(['--db', t.path, 'detect', '--entity', 'planet:earth'])).code).toBe(2);
     const none = await cli(['--db', t.path, 'outages', '--json', '--until', '2019-11-15']);

@@ -6,6 +6,8 @@ import type { Outage } from '../../../services/detector/model.js';
 import { evaluateReference } from '../../../services/reference/assemble.js';
 import { evaluateDetections, kindFamilies, matches, type RefItem } from '../../../services/reference/evaluate.js';
 import { main } from '../../../services/cli.js';
+import { join } from 'node:path';
+import { importReference } from '../../../services/reference/import.js';
 import { tempStore } from '../../helpers.js';
 
 const D = 86400;
@@ -217,6 +219,28 @@ describe('breakdowns by scope, kind and year', () => {
       ]);
       expect(await run('--by', 'size')).toBe(2);
       expect(await run('--scope', 'planet')).toBe(2);
+    } finally {
+      env.cleanup();
+    }
+  });
+});
+
+describe('the SIGCOMM 2023 table on the real sheets (docs/reference.md)', () => {
+  it('KeepItOn full-network shutdowns from 2018-01-01 to 2021-08-01 against IODA investigated outages, by scope', async () => {
+    const env = tempStore();
+    try {
+      const FIX = join(import.meta.dirname, '../../fixtures/reference');
+      importReference(env.store, ['stop_2016_2018.csv', 'stop_2019.csv', 'stop_2021.csv'].map((f) => join(FIX, f)), 'stop');
+      importReference(env.store, [join(FIX, 'ioda-investigated-outages-2018-2022.csv')], 'ioda-investigated');
+      env.store.close();
+      let out = '';
+      const io = { stdout: { write: (s: string) => ((out += s), true) }, stderr: { write: () => true } } as unknown as { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
+      const args = ['--db', env.path, '--log-level', 'silent', 'evaluate', '--reference', 'stop', '--kind', 'connectivity', '--from', '2018-01-01', '--until', '2021-08-01', '--against', 'ioda-investigated', '--by', 'scope', '--json'];
+      expect(await main(args, io)).toBe(0);
+      const j = JSON.parse(out) as { against: { overall: { references: number; matchedReferences: number }; byScope: Array<{ scope: string; references: number; matchedReferences: number }> } };
+      // the published table is 55/544: national 46/89, regional 7/132, local 2/315 (the 2020 sheet is not here)
+      expect(j.against.overall).toMatchObject({ references: 410, matchedReferences: 47 });
+      expect(Object.fromEntries(j.against.byScope.filter((s) => s.references).map((s) => [s.scope, `${s.matchedReferences}/${s.references}`]))).toEqual({ national: '41/73', regional: '4/96', local: '2/233', unknown: '0/8' });
     } finally {
       env.cleanup();
     }
