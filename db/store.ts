@@ -2,8 +2,9 @@ import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import type { Db } from './connection.js';
-import { openDb } from './connection.js';
+import { describeDbError, namedDbError, openDb } from './connection.js';
 import { quickCheck, type IntegrityResult } from './integrity.js';
 import { migrate, schemaVersion } from './migrate.js';
 import { formatEntity, parseEntity, parseSignalName, type EntityRef } from './entities.js';
@@ -286,11 +287,22 @@ export class SqliteStore implements SignalStore {
     };
   }
 
+  /** A database error in words naming `path` (read-only, not a database, damaged, full disk), or null. */
+  static describeError(err: unknown, path: string): string | null {
+    return describeDbError(err, path);
+  }
+
   /** Opens (and migrates, unless read-only) the store at `path`. */
   static open(path: string, opts: { readonly?: boolean; migrate?: boolean; owner?: RunOwner } = {}): SqliteStore {
-    const db = openDb(path, { readonly: opts.readonly });
-    if (!opts.readonly && opts.migrate !== false) migrate(db);
-    return new SqliteStore(db, path, opts.owner);
+    let db: Db | undefined;
+    try {
+      db = openDb(path, { readonly: opts.readonly });
+      if (!opts.readonly && opts.migrate !== false) migrate(db);
+      return new SqliteStore(db, path, opts.owner);
+    } catch (err) {
+      if (db?.open) db.close();
+      throw namedDbError(err, path === ':memory:' ? path : resolve(path));
+    }
   }
 
   ensureEntity(ref: string, extra: { name?: string | null; country?: string | null } = {}): number {

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { SqliteStore } from '../../db/store.js';
@@ -89,6 +90,17 @@ export class CliContext {
       if (err instanceof TimeParseError) throw new UsageError(`${flag}: ${err.message}`);
       throw err;
     }
+  }
+
+  /** A database error in words naming the configured file, or null for other errors. */
+  describeDbError(err: unknown): string | null {
+    let path: string;
+    try {
+      path = resolve(this.config().db);
+    } catch {
+      return null;
+    }
+    return SqliteStore.describeError(err, path);
   }
 
   close(): void {
