@@ -8,6 +8,9 @@ import { describeDbError, namedDbError, openDb } from './connection.js';
 import { quickCheck, type IntegrityResult } from './integrity.js';
 import { migrate, schemaVersion } from './migrate.js';
 import { formatEntity, parseEntity, parseSignalName, type EntityRef } from './entities.js';
+import { defaultProvenance, mergeProvenance, type SignalProvenance } from './provenance.js';
+
+export type { SignalProvenance } from './provenance.js';
 
 /** A point as written: `[ts, value]`, ts Unix seconds UTC at the start of the step, value null = no data. */
 export type PointTuple = readonly [number, number | null];
@@ -19,6 +22,8 @@ export interface SignalSpec {
   unit?: string | null;
   synthetic?: boolean;
   meta?: Record<string, unknown> | null;
+  /** source name, licence, citation, label, axis, target; missing fields take the source's defaults */
+  provenance?: Partial<Omit<SignalProvenance, 'unit'>> | null;
 }
 
 export interface SourceEventInput {
@@ -87,6 +92,8 @@ export interface SignalRow {
   step: number | null;
   unit: string | null;
   synthetic: boolean;
+  /** what was recorded, over the defaults of a built-in source */
+  provenance: SignalProvenance;
 }
 
 export interface RollupRow {
@@ -242,8 +249,10 @@ export class SqliteStore implements SignalStore {
       entityIns: db.prepare('INSERT INTO entities (type, code, name, country) VALUES (?, ?, ?, ?) ON CONFLICT (type, code) DO UPDATE SET name = coalesce(excluded.name, name), country = coalesce(excluded.country, country)'),
       signalGet: db.prepare<[number, string], { id: number }>('SELECT id FROM signals WHERE entity_id = ? AND name = ?'),
       signalIns: db.prepare(
-        'INSERT INTO signals (entity_id, name, source, metric, target, step, unit, synthetic, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
-          'ON CONFLICT (entity_id, name) DO UPDATE SET step = coalesce(excluded.step, step), unit = coalesce(excluded.unit, unit), synthetic = excluded.synthetic, meta = coalesce(excluded.meta, meta)',
+        'INSERT INTO signals (entity_id, name, source, metric, target, step, unit, synthetic, meta, source_name, licence, citation, label, axis) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
+          'ON CONFLICT (entity_id, name) DO UPDATE SET step = coalesce(excluded.step, step), unit = coalesce(excluded.unit, unit), synthetic = excluded.synthetic, meta = coalesce(excluded.meta, meta), ' +
+          'target = coalesce(excluded.target, target), source_name = coalesce(excluded.source_name, source_name), licence = coalesce(excluded.licence, licence), citation = coalesce(excluded.citation, citation), ' +
+          'label = coalesce(excluded.label, label), axis = coalesce(excluded.axis, axis)',
       ),
       pointUpsert: db.prepare('INSERT INTO points (signal_id, ts, value) VALUES (?, ?, ?) ON CONFLICT (signal_id, ts) DO UPDATE SET value = excluded.value'),
       hourly: db.prepare(
@@ -323,7 +332,26 @@ export class SqliteStore implements SignalStore {
     if (cached !== undefined) return cached;
     const entityId = this.ensureEntity(entity);
     const n = parseSignalName(spec.name);
-    this.stmts.signalIns.run(entityId, spec.name, n.source, n.metric, n.target, spec.step ?? null, spec.unit ?? null, spec.synthetic ? 1 : 0, spec.meta ? json(spec.meta) : null);
+    const p = spec.provenance ?? {};
+    // a built-in source's provenance is recorded with the signal even when its collector gave none
+    const d = defaultProvenance(spec.name);
+    const known = d.licence !== null;
+    this.stmts.signalIns.run(
+      entityId,
+      spec.name,
+      n.source,
+      n.metric,
+      p.target ?? n.target,
+      spec.step ?? null,
+      spec.unit ?? null,
+      spec.synthetic ? 1 : 0,
+      spec.meta ? json(spec.meta) : null,
+      p.sourceName ?? (known ? d.sourceName : null),
+      p.licence ?? (known ? d.licence : null),
+      p.citation ?? (known ? d.citation : null),
+      p.label ?? null,
+      p.axis ?? null,
+    );
     const id = this.stmts.signalGet.get(entityId, spec.name)!.id;
     this.signalIds.set(key, id);
     return id;
@@ -466,8 +494,24 @@ export class SqliteStore implements SignalStore {
   }
 
   listSignals(entity?: string): SignalRow[] {
-    type Row = { id: number; type: string; code: string; name: string; source: string; metric: string; target: string | null; step: number | null; unit: string | null; synthetic: number };
-    const sql = 'SELECT s.id, e.type, e.code, s.name, s.source, s.metric, s.target, s.step, s.unit, s.synthetic FROM signals s JOIN entities e ON e.id = s.entity_id';
+    type Row = {
+      id: number;
+      type: string;
+      code: string;
+      name: string;
+      source: string;
+      metric: string;
+      target: string | null;
+      step: number | null;
+      unit: string | null;
+      synthetic: number;
+      source_name: string | null;
+      licence: string | null;
+      citation: string | null;
+      label: string | null;
+      axis: 'connectivity' | 'services' | null;
+    };
+    const sql = 'SELECT s.id, e.type, e.code, s.name, s.source, s.metric, s.target, s.step, s.unit, s.synthetic, s.source_name, s.licence, s.citation, s.label, s.axis FROM signals s JOIN entities e ON e.id = s.entity_id';
     let rows: Row[];
     if (entity) {
       const e = parseEntity(entity);
@@ -475,7 +519,18 @@ export class SqliteStore implements SignalStore {
     } else {
       rows = this.db.prepare<[], Row>(`${sql} ORDER BY e.type, e.code, s.name`).all();
     }
-    return rows.map((r) => ({ id: r.id, entity: `${r.type}:${r.code}`, name: r.name, source: r.source, metric: r.metric, target: r.target, step: r.step, unit: r.unit, synthetic: r.synthetic === 1 }));
+    return rows.map((r) => ({
+      id: r.id,
+      entity: `${r.type}:${r.code}`,
+      name: r.name,
+      source: r.source,
+      metric: r.metric,
+      target: r.target,
+      step: r.step,
+      unit: r.unit,
+      synthetic: r.synthetic === 1,
+      provenance: mergeProvenance(r.name, { sourceName: r.source_name, licence: r.licence, citation: r.citation, unit: r.unit, label: r.label, axis: r.axis, target: r.target }),
+    }));
   }
 
   readPoints(signalId: number, from: number, until: number) {

@@ -1,5 +1,6 @@
 import type { PointTuple, SignalSpec, SourceEventInput } from '../../db/store.js';
 import { formatEntity, parseEntity, type EntityRef } from '../../db/entities.js';
+import { defaultAxis, defaultProvenance, KNOWN_SOURCES, SYNTHETIC_PROVENANCE } from '../../db/provenance.js';
 import { FetchError, type SignalGroup, type WindowData } from '../framework/index.js';
 import type { IodaEvent, IodaSeries } from './schema.js';
 
@@ -39,7 +40,13 @@ export function signalSpec(datasource: string, subtype: string | null | undefine
     meta.synthetic = true;
     meta.note = `SYNTHETIC: generated data in the recorded IODA response shape${opts.origin ? ` (${opts.origin})` : ''}; not a measurement`;
   }
-  return { name: signalName(datasource, subtype), step: ds?.step ?? null, unit: ds?.unit ?? null, synthetic: opts.synthetic === true, meta };
+  const name = signalName(datasource, subtype);
+  const provenance = {
+    ...(opts.synthetic ? SYNTHETIC_PROVENANCE('IODA') : KNOWN_SOURCES.ioda),
+    label: defaultProvenance(name).label,
+    axis: defaultAxis(name),
+  };
+  return { name, step: ds?.step ?? null, unit: ds?.unit ?? null, synthetic: opts.synthetic === true, meta, provenance };
 }
 
 /** IODA `entityType`/`entityCode` → `type:code` (null for types outagewatch does not keep, e.g. continent). */

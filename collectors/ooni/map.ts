@@ -1,4 +1,5 @@
 import type { PointTuple, SignalSpec, SourceEventInput } from '../../db/store.js';
+import { defaultProvenance, KNOWN_SOURCES, SYNTHETIC_PROVENANCE } from '../../db/provenance.js';
 import type { AggregationResponse, AggregationRow, Measurement } from './schema.js';
 
 /** Pure mapping from OONI responses to outagewatch points and source events. */
@@ -257,7 +258,14 @@ export function toSeries(
         return [t, metric === 'anomaly_rate' ? anomalyRate(b, opts.minMeasurements) : b[metric]] as const;
       });
       list.push({
-        signal: { name: signalName(metric, s.target), step: opts.step, unit: metric === 'anomaly_rate' ? 'ratio' : 'measurements', synthetic: opts.synthetic ?? false, meta },
+        signal: {
+          name: signalName(metric, s.target),
+          step: opts.step,
+          unit: metric === 'anomaly_rate' ? 'ratio' : 'measurements',
+          synthetic: opts.synthetic ?? false,
+          meta,
+          provenance: { ...(opts.synthetic ? SYNTHETIC_PROVENANCE('OONI') : KNOWN_SOURCES.ooni), label: defaultProvenance(signalName(metric, s.target)).label, axis: 'services' as const, target: s.target },
+        },
         points,
       });
     }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { parseEntity } from '../../db/entities.js';
+import { SYNTHETIC_PROVENANCE } from '../../db/provenance.js';
 import type { Config } from '../../services/config.js';
 import { FetchError, runCollection, type HttpClient, type HttpClientOptions, type SignalGroup, type WindowData, type WindowTask } from '../framework/index.js';
 import { ingestFiles, readSavedResponse, savedJson } from '../framework/saved.js';
@@ -118,7 +119,7 @@ export class RipestatCollector implements Collector {
       const from = data.query_starttime ? Math.floor(ripeTimeToTs(data.query_starttime) / step) * step : Math.min(...starts);
       const until = data.query_endtime ? Math.floor(ripeTimeToTs(data.query_endtime) / step) * step + step : Math.max(...ends) + step;
       if (!Number.isFinite(from) || !Number.isFinite(until) || !(until > from)) throw new Error(`${file}: cannot tell the time range (no query_starttime/query_endtime and no stats)`);
-      const series = statsToSeries(data, { from, until }).map((s) => ({ ...s, signal: { ...s.signal, synthetic: args.synthetic ?? false } }));
+      const series = statsToSeries(data, { from, until }).map((s) => ({ ...s, signal: { ...s.signal, synthetic: args.synthetic ?? false, ...(args.synthetic ? { provenance: { ...s.signal.provenance, ...SYNTHETIC_PROVENANCE('RIPEstat') } } : {}) } }));
       return store.writeWindow({
         collector: this.name,
         entity: `country:${cc}`,

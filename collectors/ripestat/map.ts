@@ -1,4 +1,5 @@
 import type { PointTuple, SignalSpec } from '../../db/store.js';
+import { KNOWN_SOURCES } from '../../db/provenance.js';
 import type { CountryResourceStatsData } from './schema.js';
 
 /** Pure mapping from RIPEstat `country-resource-stats` to points. */
@@ -54,7 +55,13 @@ export function statsToSeries(
     }
   }
   return RIPESTAT_METRICS.map((m) => ({
-    signal: { name: `ripestat.${m}`, step, unit: UNITS[m], meta: { dataCall: 'country-resource-stats', resolution: data.resolution } },
+    signal: {
+      name: `ripestat.${m}`,
+      step,
+      unit: UNITS[m],
+      meta: { dataCall: 'country-resource-stats', resolution: data.resolution },
+      provenance: { ...KNOWN_SOURCES.ripestat, label: `Routed resources: ${m.replace(/_/g, ' ')}`, axis: 'connectivity' as const },
+    },
     points: [...values.get(m)!.entries()].sort((a, b) => a[0] - b[0]),
   }));
 }

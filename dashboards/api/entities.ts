@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { AppDeps } from '../deps.js';
 import { ENTITY_TYPES } from '../../db/entities.js';
+import type { SignalProvenance } from '../../db/store.js';
 import { signalExtent } from '../../db/signals-read.js';
 import { notFound } from '../../services/errors.js';
 import { isoUtc } from '../../services/util/time.js';
@@ -15,6 +16,8 @@ export interface EntitySignalJson {
   unit: string | null;
   step: number | null;
   synthetic: boolean;
+  /** source name, licence, citation, unit, label, axis and target */
+  provenance: SignalProvenance;
   /** First and last point, ISO 8601 UTC (null without points). */
   first: string | null;
   last: string | null;
@@ -51,6 +54,7 @@ export function entitiesJson(deps: Pick<AppDeps, 'store'>): EntityJson[] {
             unit: s.unit,
             step: s.step,
             synthetic: s.synthetic,
+            provenance: s.provenance,
             first: x.first === null ? null : isoUtc(x.first),
             last: x.last === null ? null : isoUtc(x.last),
           };

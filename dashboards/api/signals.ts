@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
-import type { SignalRow, SqliteStore } from '../../db/store.js';
+import type { SignalProvenance, SignalRow, SqliteStore } from '../../db/store.js';
 import { dataVersion, inferStep, readBucketExtremes, readSeries, type Resolution } from '../../db/signals-read.js';
 import { badParameter, notFound } from '../../services/errors.js';
 import { isoUtc } from '../../services/util/time.js';
@@ -28,6 +28,8 @@ export interface SeriesJson {
   /** The signal's native step in seconds (stored, or inferred from its points). */
   step: number | null;
   synthetic: boolean;
+  /** source name, licence, citation, unit, label, axis and target (DESIGN.md "provenance") */
+  provenance: SignalProvenance;
   resolution: Resolution;
   bucketSeconds: number;
   downsampled: boolean;
@@ -107,6 +109,7 @@ export function buildSeries(deps: AppDeps, sig: SignalRow, q: Pick<Query, 'from'
     unit: sig.unit,
     step: signalStep,
     synthetic: sig.synthetic,
+    provenance: sig.provenance,
     resolution: chosen.resolution,
     bucketSeconds: ds.bucketSeconds,
     downsampled: ds.downsampled,

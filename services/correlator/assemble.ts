@@ -12,9 +12,9 @@ import type { ProtestEvent } from '../calendar/model.js';
 import type { Outage } from '../detector/model.js';
 import { notFound } from '../errors.js';
 import { isoUtc } from '../util/time.js';
-import type { Verdict } from './model.js';
+import { entityScope, normalizeScope, type Scope, type Verdict } from './model.js';
 import { AXES, axesOf, eventWindow, onsetSeconds, overlapping, verdictFor, type Axis, type Episode, type TimeWindow } from './episodes.js';
-import { SOURCES, axisData, signalAxis, sourceCoverage, sourceOf, type CheckpointSpan, type SourceCoverage, type SourceInput } from './coverage.js';
+import { SOURCES, SOURCE_NAMES, axisData, signalAxis, sourceCoverage, sourceOf, type CheckpointSpan, type SourceCoverage, type SourceInput } from './coverage.js';
 import { DAY, HOUR, dailySeries, dayIndex, dayRange, eventDays, stepsPerDay, type DayRange } from './days.js';
 import { ecaWindows, type EcaRate } from './eca.js';
 import { singleEventPermutation, type PermutationResult, type TileCache } from './permutation.js';
@@ -54,20 +54,88 @@ const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
 
 // ---------- reading ----------
 
-function episodeFromOutage(o: Outage): Episode {
+
+/** What the correlator knows of a country's entities: names, data steps of their signals, units per type. */
+interface CountryUnits {
+  names: Map<string, string>;
+  /** `entity|signal` → step seconds */
+  steps: Map<string, number>;
+  /** sub-national entity type → number of units of the country with at least one signal */
+  units: Record<string, number>;
+}
+
+function countryUnits(store: SqliteStore, country: string): CountryUnits {
+  const names = new Map<string, string>();
+  const inCountry = new Set<string>();
+  for (const e of store.listEntities()) {
+    if (e.country !== country && e.entity !== `country:${country}`) continue;
+    inCountry.add(e.entity);
+    if (e.name) names.set(e.entity, e.name);
+  }
+  const steps = new Map<string, number>();
+  const withSignals = new Set<string>();
+  for (const s of store.listSignals()) {
+    if (!inCountry.has(s.entity)) continue;
+    withSignals.add(s.entity);
+    if (s.step) steps.set(`${s.entity}|${s.name}`, s.step);
+  }
+  const units: Record<string, number> = {};
+  for (const e of withSignals) {
+    const type = e.split(':')[0]!;
+    if (type !== 'country') units[type] = (units[type] ?? 0) + 1;
+  }
+  return { names, steps, units };
+}
+
+function episodeFromOutage(o: Outage, cu: CountryUnits | null): Episode {
   const depth = o.signals.reduce((m, s) => Math.max(m, s.depth), 0);
-  return { id: o.id ?? null, entity: o.entity, kind: o.kind, start: o.start, end: o.end, score: o.score, depth: o.signals.length ? depth : 1, signals: o.signals.map((s) => s.signal), origin: 'detected' };
+  const first = [...o.signals].sort((a, b) => a.start - b.start)[0];
+  const firstSignal = first?.signal ?? null;
+  return {
+    id: o.id ?? null,
+    entity: o.entity,
+    kind: o.kind,
+    start: o.start,
+    end: o.end,
+    score: o.score,
+    depth: o.signals.length ? depth : 1,
+    signals: o.signals.map((s) => s.signal),
+    origin: 'detected',
+    scope: entityScope(o.entity),
+    area: cu?.names.get(o.entity) ?? null,
+    firstSignal,
+    step: firstSignal ? (cu?.steps.get(`${o.entity}|${firstSignal}`) ?? null) : null,
+  };
 }
 
 interface Reader {
   store: SqliteStore;
   input: OutageSource;
   openEnded: number;
+  /** per country, read once */
+  units?: Map<string, CountryUnits>;
+}
+
+function unitsOf(r: Reader, country: string): CountryUnits {
+  r.units ??= new Map();
+  let u = r.units.get(country);
+  if (!u) {
+    u = countryUnits(r.store, country);
+    r.units.set(country, u);
+  }
+  return u;
+}
+
+/** A reference outage's scope, area and raw scope text, whichever shape the list's rows have (normalized or raw). */
+function referenceScope(o: { scope?: string | null; scopeRaw?: string | null; scopeDetail?: string | null; area?: string | null }): { scope: Scope; scopeRaw: string | null; area: string | null } {
+  const raw = o.scopeRaw ?? o.scope ?? null;
+  return { scope: normalizeScope(o.scope ?? o.scopeRaw ?? null), scopeRaw: raw, area: o.area ?? o.scopeDetail ?? null };
 }
 
 function readEpisodes(r: Reader, country: string, from?: number, until?: number): Episode[] {
   if (r.input.type === 'detected') {
-    return listOutages(r.store.db, { country, ...(from !== undefined ? { from } : {}), ...(until !== undefined ? { until } : {}) }).map(episodeFromOutage);
+    const cu = unitsOf(r, country);
+    return listOutages(r.store.db, { country, ...(from !== undefined ? { from } : {}), ...(until !== undefined ? { until } : {}) }).map((o) => episodeFromOutage(o, cu));
   }
   const list = r.input.list;
   return listReferenceOutages(r.store.db, { list, country, from, until, openEndedSeconds: r.openEnded }).map((o) => ({
@@ -81,6 +149,8 @@ function readEpisodes(r: Reader, country: string, from?: number, until?: number)
     signals: [],
     origin: `reference:${list}`,
     openEnded: o.end === null,
+    step: DAY,
+    ...referenceScope(o),
   }));
 }
 
@@ -105,7 +175,8 @@ interface CountryData {
   grid: DayRange;
   /** days (or the reference list's period) with data, null when there is none */
   span: TimeWindow | null;
-  signals: Array<{ name: string; source: string; axis: Axis; synthetic: boolean; step: number; hours: Uint8Array }>;
+  /** `source` is the prefix (`ioda`); `key` the coverage row (a built-in prefix, or the provenance source name of any other) */
+  signals: Array<{ name: string; source: string; key: string; sourceName: string; axis: Axis; synthetic: boolean; step: number; hours: Uint8Array }>;
   checkpoints: CheckpointRow[];
   sourceEvents: SourceEventRow[];
   episodes: Episode[];
@@ -164,7 +235,9 @@ function loadCountry(r: Reader, country: string, extra: readonly TimeWindow[], s
         for (let i = Math.max(0, i0); i < Math.min(grid.len, i0 + per); i++) hours[i] = 1;
       }
     }
-    signals.push({ name: s.name, source: sourceOf(s.source), axis: signalAxis(s.name), synthetic: s.synthetic, step: stepSecs, hours });
+    const source = sourceOf(s.source);
+    const key = (SOURCES as readonly string[]).includes(source) ? source : s.provenance.sourceName;
+    signals.push({ name: s.name, source, key, sourceName: s.provenance.sourceName, axis: s.provenance.axis ?? signalAxis(s.name), synthetic: s.synthetic, step: stepSecs, hours });
   }
   const ents = entitiesOf(store, cc);
   const sourceEvents = grid.len ? store.listSourceEvents({ from: grid.origin, until: gridUntil }).filter((e) => e.entity !== null && ents.has(e.entity)) : [];
@@ -186,17 +259,22 @@ function loadCountry(r: Reader, country: string, extra: readonly TimeWindow[], s
 function readCoverage(r: Reader, data: CountryData, w: TimeWindow, minCoverage: number): { coverage: SourceCoverage[]; synthetic: boolean } {
   const { entity, grid } = data;
   let synthetic = false;
-  const inputs: SourceInput[] = SOURCES.map((source) => ({ source, signals: [], checkpoints: [], events: 0 }));
+  const inputs: SourceInput[] = SOURCES.map((source) => ({ source, name: SOURCE_NAMES[source], signals: [], checkpoints: [], events: 0 }));
   const bySource = new Map(inputs.map((i) => [i.source, i]));
   const a = Math.max(0, dayIndex(grid, w.from));
   const b = Math.min(grid.len, Math.ceil((w.until - grid.origin) / HOUR));
   for (const s of data.signals) {
-    const inp = bySource.get(s.source);
-    if (!inp) continue;
+    // a built-in source by its prefix; any other (ingest csv) by the source name it was given
+    let inp = bySource.get(s.key);
+    if (!inp) {
+      inp = { source: s.key, name: s.sourceName, signals: [], checkpoints: [], events: 0 };
+      bySource.set(s.key, inp);
+      inputs.push(inp);
+    }
     const hours: number[] = [];
     for (let i = a; i < b; i++) if (s.hours[i]) hours.push(grid.origin + i * HOUR);
     if (hours.length && s.synthetic) synthetic = true;
-    inp.signals.push({ signal: s.name, hours });
+    inp.signals.push({ signal: s.name, axis: s.axis, hours });
   }
   for (const c of data.checkpoints) {
     const inp = bySource.get(sourceOf(c.collector));
@@ -207,7 +285,8 @@ function readCoverage(r: Reader, data: CountryData, w: TimeWindow, minCoverage: 
     const inp = bySource.get(sourceOf(e.source));
     if (inp) inp.events++;
   }
-  const coverage = inputs.map((i) => sourceCoverage(i, entity, w.from, w.until, minCoverage));
+  // built-in sources are always listed (with why they have no data); other sources when they have data in the window
+  const coverage = inputs.filter((i) => (SOURCES as readonly string[]).includes(i.source) || i.signals.some((x) => x.hours.length > 0)).map((i) => sourceCoverage(i, entity, w.from, w.until, minCoverage));
   if (r.input.type === 'reference') coverage.push(referenceCoverage(r, data, w));
   return { coverage, synthetic };
 }
@@ -217,7 +296,7 @@ function referenceCoverage(r: Reader, data: CountryData, w: TimeWindow): SourceC
   const name = (r.input as { list: string }).list;
   const meta = data.refMeta;
   const source = `reference:${name}`;
-  if (!meta || meta.count === 0) return { source, hadData: false, fraction: 0, axes: [], signals: [], events: 0, reason: `reference list "${name}" is empty or was never imported` };
+  if (!meta || meta.count === 0) return { source, name: source, hadData: false, hours: 0, fraction: 0, axes: [], signals: [], events: 0, reason: `reference list "${name}" is empty or was never imported` };
   // the list records shutdowns that began between its first and last start
   const lo = meta.first ?? 0;
   const hi = (meta.lastStart ?? lo) + DAY;
@@ -228,7 +307,9 @@ function referenceCoverage(r: Reader, data: CountryData, w: TimeWindow): SourceC
   const n = overlapping(data.episodes, w).length;
   return {
     source,
+    name: source,
     hadData,
+    hours: Math.round((inside * (w.until - w.from)) / 3600),
     fraction: round(inside, 3),
     axes: hadData ? [...axes].sort() : [],
     signals: [],
@@ -280,6 +361,14 @@ export interface CorrelatedOutageJson {
   openEnded: boolean;
   /** seconds from the event start to the outage start; negative = before */
   onsetSeconds: number;
+  /** how much of the country it covers (national, regional, local, asn, unknown) */
+  scope: Scope;
+  /** the scope as the reference list wrote it (null for detected outages) */
+  scopeRaw: string | null;
+  /** the country entity a sub-national unit belongs to (null for the country itself) */
+  parent: string | null;
+  /** the unit's name or the area a reference outage names */
+  area: string | null;
   score: number | null;
   depth: number;
   signals: string[];
@@ -325,6 +414,10 @@ function outageJson(ep: Episode, ev: ProtestEvent): CorrelatedOutageJson {
     end: isoUtc(ep.end),
     openEnded: ep.openEnded ?? false,
     onsetSeconds: onsetSeconds(ep, ev),
+    scope: ep.scope ?? 'national',
+    scopeRaw: ep.scopeRaw ?? null,
+    parent: ep.entity.startsWith('country:') ? null : `country:${ev.country}`,
+    area: ep.area ?? null,
     score: ep.score === null ? null : round(ep.score, 2),
     depth: round(ep.depth),
     signals: ep.signals,
@@ -395,7 +488,7 @@ function correlateOne(r: Reader, o: Resolved, ev: ProtestEvent, data: CountryDat
   const episodes = overlapping(data.episodes, w);
   const { coverage, synthetic } = readCoverage(r, data, w, o.minCoverage);
   const considered = r.input.type === 'reference' ? coverage.filter((c) => c.source.startsWith('reference:')) : coverage;
-  const verdict = verdictFor(episodes, axisData(considered));
+  const verdict = verdictFor(episodes, axisData(considered), { eventStart: ev.start, country: ev.country, units: r.input.type === 'detected' ? unitsOf(r, ev.country).units : {} });
   const sourceEvents = data.sourceEvents
     .filter((e) => e.start < w.until && (e.end ?? e.start + 1) > w.from)
     .map((e) => ({ id: e.id, source: e.source, entity: e.entity, kind: e.kind, title: e.title, start: isoUtc(e.start), end: e.end === null ? null : isoUtc(e.end), onsetSeconds: e.start - ev.start, url: e.url }));
@@ -510,6 +603,9 @@ export interface CountryEventJson {
   tz: string;
   verdict: Verdict;
   outages: number;
+  /** sub-national episodes beside the verdict (counted, not listed) */
+  subnational: number;
+  /** the verdict's national onset, seconds from the event start (null when there is none) */
   firstOnsetSeconds: number | null;
   /** the event's own (single-event permutation) p; null when it cannot be assessed */
   p: number | null;
@@ -586,7 +682,7 @@ export function correlateCountry(store: SqliteStore, country: string, opts: Corr
       country: cc,
       range: null,
       outageInput: outageSourceName(r.input),
-      events: calendar.map((ev) => ({ id: ev.id, title: ev.title, start: isoUtc(ev.start), end: isoUtc(ev.end), tz: ev.tz, verdict: { connectivity: 'no-data', services: 'no-data', label: 'insufficient-data' }, outages: 0, firstOnsetSeconds: null, p: null, q: null, reason: `no data for ${cc}`, synthetic: false })),
+      events: calendar.map((ev) => ({ id: ev.id, title: ev.title, start: isoUtc(ev.start), end: isoUtc(ev.end), tz: ev.tz, verdict: { connectivity: 'no-data', services: 'no-data', label: 'insufficient-data', onset: null, depth: null, subnational: [], subnationalSummary: null }, outages: 0, subnational: 0, firstOnsetSeconds: null, p: null, q: null, reason: `no data for ${cc}`, synthetic: false })),
       eventsFamily: eventsFamily(0),
       stats: { ...statsBase, B: 0, exhaustive: false, smallestAttainableP: 1, tests: [], note: `no data for ${cc}: nothing to test` },
       synthetic: false,
@@ -600,8 +696,8 @@ export function correlateCountry(store: SqliteStore, country: string, opts: Corr
   const events: CountryEventJson[] = calendar.map((ev) => {
     const c = correlateOne(r, o, ev, data, ctx);
     if (c.synthetic) synthetic = true;
-    const firstOnset = c.outages.length ? Math.min(...c.outages.map((x) => x.onsetSeconds)) : null;
-    return { id: ev.id, title: ev.title, start: isoUtc(ev.start), end: isoUtc(ev.end), tz: ev.tz, verdict: c.verdict, outages: c.outages.length, firstOnsetSeconds: firstOnset, p: c.p, q: null, reason: c.p === null ? (c.significance.note ?? 'cannot be assessed') : null, synthetic: c.synthetic };
+    const firstOnset = c.verdict.onset ? c.verdict.onset.seconds : null;
+    return { id: ev.id, title: ev.title, start: isoUtc(ev.start), end: isoUtc(ev.end), tz: ev.tz, verdict: c.verdict, outages: c.outages.length, subnational: c.verdict.subnational.length, firstOnsetSeconds: firstOnset, p: c.p, q: null, reason: c.p === null ? (c.significance.note ?? 'cannot be assessed') : null, synthetic: c.synthetic };
   });
   const familySize = applyEventBH(events);
   // the set tests run over the requested range, on the same hourly grid and windows as the verdicts
@@ -702,5 +798,6 @@ export function correlateRange(store: SqliteStore, country: string, from: number
   const data = loadCountry(r, cc, [w], w);
   const episodes = overlapping(data.episodes, w);
   const { coverage, synthetic } = readCoverage(r, data, w, o.minCoverage);
-  return { verdict: verdictFor(episodes, axisData(coverage)), episodes, coverage, synthetic };
+  const considered = r.input.type === 'reference' ? coverage.filter((c) => c.source.startsWith('reference:')) : coverage;
+  return { verdict: verdictFor(episodes, axisData(considered), { country: cc, units: r.input.type === 'detected' ? unitsOf(r, cc).units : {} }), episodes, coverage, synthetic };
 }

@@ -7,6 +7,8 @@ import { isoUtc } from '../util/time.js';
 
 export const SOURCES = ['ioda', 'ooni', 'ripestat', 'radar'] as const;
 export type CoverageSource = (typeof SOURCES)[number];
+/** The names the built-in sources are credited by (as in their signals' provenance). */
+export const SOURCE_NAMES: Record<CoverageSource, string> = { ioda: 'IODA', ooni: 'OONI', ripestat: 'RIPEstat', radar: 'Cloudflare Radar' };
 
 /** OONI Web Connectivity was released on 3 June 2016 (older tests — http_requests, dns_consistency, tcp_connect — existed). */
 export const OONI_WEB_CONNECTIVITY_FROM = Date.UTC(2016, 5, 3) / 1000;
@@ -15,6 +17,8 @@ export const RADAR_FROM = Date.UTC(2020, 0, 1) / 1000;
 
 export interface SignalHours {
   signal: string;
+  /** the verdict axis from the signal's provenance (default: by its name) */
+  axis?: Axis;
   /** start of each UTC hour inside the window with at least one non-null point */
   hours: readonly number[];
 }
@@ -27,7 +31,10 @@ export interface CheckpointSpan {
 }
 
 export interface SourceInput {
+  /** a built-in source (`ioda`, `ooni`, `ripestat`, `radar`) or, for any other, its provenance source name */
   source: string;
+  /** the name to credit: "IODA", "Monash IP Observatory", an `ingest csv --source-name` (default: `source`) */
+  name?: string;
   signals: SignalHours[];
   checkpoints: CheckpointSpan[];
   /** source events (IODA events, Radar annotations, OONI confirmed) overlapping the window */
@@ -36,7 +43,11 @@ export interface SourceInput {
 
 export interface SourceCoverage {
   source: string;
+  /** the source's name from the provenance of its signals ("IODA", "Monash IP Observatory") */
+  name: string;
   hadData: boolean;
+  /** hours of the window with data on at least one of its signals */
+  hours: number;
   /** fraction of the window's hours with data on at least one signal of the source */
   fraction: number;
   axes: Axis[];
@@ -97,7 +108,7 @@ export function sourceCoverage(input: SourceInput, entity: string, from: number,
     for (const h of s.hours) {
       if (h < first || h >= until) continue;
       hourSet.add(h);
-      axisHours[signalAxis(s.signal)].add(h);
+      axisHours[s.axis ?? signalAxis(s.signal)].add(h);
     }
   }
   const windowHours = Math.max(1, Math.ceil((until - first) / 3600));
@@ -124,7 +135,7 @@ export function sourceCoverage(input: SourceInput, entity: string, from: number,
     else why = `only ${pct(fraction)} of the window's hours have data`;
     reason = era ? `${era}; ${why}` : why;
   }
-  return { source: input.source, hadData, fraction: Math.round(fraction * 1000) / 1000, axes: [...axes].sort(), signals: withData.sort(), events: input.events, reason };
+  return { source: input.source, name: input.name ?? input.source, hadData, hours: hourSet.size, fraction: Math.round(fraction * 1000) / 1000, axes: [...axes].sort(), signals: withData.sort(), events: input.events, reason };
 }
 
 /** Whether each verdict axis had data from some source. */

@@ -15,6 +15,14 @@ export const MONASH_IRAN_OPTIONS: CsvIngestOptions = {
   epochLocal: true,
   groupColumn: 'name_2',
   groupEntityType: 'county',
+  provenance: {
+    sourceName: 'Monash IP Observatory',
+    licence: 'GPL-3.0',
+    citation: 'Monash IP Observatory (SoDa Labs, Monash University) — https://github.com/sodalabsio/shared_data',
+    unit: 'index 0–100',
+    label: 'Connectivity index',
+    axis: 'connectivity',
+  },
 };
 
 /** Demo step: ingest the real Iranian series through the generic CSV ingest (`outagewatch ingest csv`). */

@@ -12,6 +12,13 @@ interface CsvFlags {
   epochLocal?: boolean;
   groupColumn?: string;
   groupEntityType?: string;
+  sourceName?: string;
+  licence?: string;
+  citation?: string;
+  unit?: string;
+  label?: string;
+  axis?: string;
+  target?: string;
   json?: boolean;
 }
 
@@ -41,10 +48,17 @@ export function registerCsvIngest(ingestCmd: Command, ctx: CliContext): Command 
     .option('--epoch-local', 'the Unix-second times count local wall-clock time in --tz, not UTC')
     .option('--group-column <col>', 'each value of this column becomes its own entity; --entity gets their mean')
     .option('--group-entity-type <type>', 'region or county: the entity type of the groups')
+    .option('--source-name <name>', 'who measured the series, shown in coverage, charts and citations (e.g. "Monash IP Observatory"; default: the signal\'s source prefix)')
+    .option('--licence <text>', 'licence of the data (e.g. GPL-3.0, CC BY 4.0)')
+    .option('--citation <text>', 'how to cite the data, or a URL')
+    .option('--unit <unit>', 'unit of the values (e.g. "index 0–100", "requests")')
+    .option('--label <text>', 'human label for charts (e.g. "Connectivity index")')
+    .option('--axis <axis>', 'connectivity (default) or services: the verdict axis the series informs')
+    .option('--target <name>', 'with --axis services: what is measured (e.g. youtube.com)')
     .option('--json', 'print one JSON document')
     .addHelpText(
       'after',
-      '\nExamples:\n  outagewatch ingest csv irn.csv --entity country:IR --signal custom.connectivity \\\n    --time-column time_e --value-column connectivity --tz Asia/Tehran --epoch-local \\\n    --group-column name_2 --group-entity-type county\n\nRejected rows are reported as FILE:LINE: field: reason; good rows are kept; exit 1 when any row was rejected.',
+      '\nExamples:\n  outagewatch ingest csv irn.csv --entity country:IR --signal custom.connectivity \\\n    --time-column time_e --value-column connectivity --tz Asia/Tehran --epoch-local \\\n    --group-column name_2 --group-entity-type county \\\n    --source-name "Monash IP Observatory" --licence GPL-3.0 --unit "index 0–100" --label "Connectivity index"\n\nRejected rows are reported as FILE:LINE: field: reason; good rows are kept; exit 1 when any row was rejected.',
     )
     .action((file: string, flags: CsvFlags) => {
       const opts: CsvIngestOptions = {
@@ -57,6 +71,15 @@ export function registerCsvIngest(ingestCmd: Command, ctx: CliContext): Command 
         epochLocal: flags.epochLocal === true,
         groupColumn: flags.groupColumn,
         groupEntityType: flags.groupEntityType as CsvIngestOptions['groupEntityType'],
+        provenance: {
+          sourceName: flags.sourceName,
+          licence: flags.licence,
+          citation: flags.citation,
+          unit: flags.unit,
+          label: flags.label,
+          axis: flags.axis as 'connectivity' | 'services' | undefined,
+          target: flags.target,
+        },
       };
       checkOptions(opts);
       const result = ingestCsv(ctx.store(), file, opts);

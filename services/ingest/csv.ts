@@ -29,6 +29,18 @@ export interface CsvIngestOptions {
   groupEntityType?: 'region' | 'county';
   /** Collector name the checkpoints are kept under (default `csv`). */
   collector?: string;
+  /** Provenance stored with the signal (`--source-name`, `--licence`, `--citation`, `--unit`, `--label`, `--axis`, `--target`). */
+  provenance?: CsvProvenance;
+}
+
+export interface CsvProvenance {
+  sourceName?: string;
+  licence?: string;
+  citation?: string;
+  unit?: string;
+  label?: string;
+  axis?: 'connectivity' | 'services';
+  target?: string;
 }
 
 export interface RejectedRow {
@@ -106,6 +118,14 @@ export function checkOptions(opts: CsvIngestOptions): void {
   if (opts.groupEntityType && !opts.groupColumn) throw new UsageError('--group-entity-type needs --group-column');
   if (opts.groupEntityType && opts.groupEntityType !== 'region' && opts.groupEntityType !== 'county') throw new UsageError('--group-entity-type: must be region or county');
   if (opts.timeFormat !== undefined && opts.timeFormat.trim() === '') throw new UsageError('--time-format: must not be empty');
+  const p = opts.provenance;
+  if (p) {
+    if (p.axis !== undefined && p.axis !== 'connectivity' && p.axis !== 'services') throw new UsageError(`--axis: must be connectivity or services, not "${String(p.axis)}"`);
+    if (p.target !== undefined && p.axis !== 'services') throw new UsageError('--target names what a services signal measures: give it with --axis services');
+    for (const [flag, v] of [['--source-name', p.sourceName], ['--licence', p.licence], ['--citation', p.citation], ['--unit', p.unit], ['--label', p.label], ['--target', p.target]] as const) {
+      if (v !== undefined && v.trim() === '') throw new UsageError(`${flag}: must not be empty`);
+    }
+  }
 }
 
 type TimeParser = (raw: string) => { ts: number } | { error: string };
@@ -404,7 +424,9 @@ export function ingestCsv(store: SignalStore, file: string, opts: CsvIngestOptio
     const meta: Record<string, unknown> = { source: 'csv', file: basename(file), column: opts.valueColumn };
     if (s.aggregate) Object.assign(meta, { aggregate: 'mean', groups: s.groups, groupColumn: opts.groupColumn });
     if (s.name !== null) Object.assign(meta, { group: s.name });
-    const wr = store.writeWindow({ collector, entity: s.entity, from, until, series: [{ signal: { name: opts.signal, step: parsed.step, meta }, points: s.points }] });
+    const p = opts.provenance ?? {};
+    const provenance = { sourceName: p.sourceName, licence: p.licence, citation: p.citation, label: p.label, axis: p.axis, target: p.target };
+    const wr = store.writeWindow({ collector, entity: s.entity, from, until, series: [{ signal: { name: opts.signal, step: parsed.step, unit: p.unit ?? null, meta, provenance }, points: s.points }] });
     points += wr.points;
     entities.push({ entity: s.entity, name: s.name, points: wr.points, from: isoUtc(from), until: isoUtc(until) });
   }

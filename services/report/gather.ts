@@ -6,14 +6,15 @@ import { listReferenceOutages, referenceListNames } from '../../db/reference.js'
 import type { SignalRow, SqliteStore } from '../../db/store.js';
 import { correlateEvent, correlateCountry, correlateRange, type CorrelateOptions } from '../correlator/assemble.js';
 import { correlateOptions } from '../correlator/options.js';
-import type { SourceCoverage } from '../correlator/coverage.js';
+import { SOURCE_NAMES, type SourceCoverage } from '../correlator/coverage.js';
+import { entityScope } from '../correlator/model.js';
 import type { Verdict } from '../correlator/model.js';
 import type { ProtestEvent } from '../calendar/model.js';
 import type { Outage } from '../detector/model.js';
 import { notFound } from '../errors.js';
 import { evidenceLinks } from '../evidence/links.js';
 import { isoUtc } from '../util/time.js';
-import { duration, num, pValue, signedDuration } from './format.js';
+import { duration, lostText, onsetText, pValue, rateText, relativeOnset } from './format.js';
 import type { ReportData } from './model.js';
 
 const DAY = 86400;
@@ -57,6 +58,15 @@ const median = (xs: number[]): number | null => {
 };
 
 const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
+
+/** Rate signals (a share of measurements, such as OONI anomaly rates) rise when something is blocked: "lost" does not apply. */
+const isRateSignal = (signal: string) => /^ooni\.anomaly_rate/.test(signal);
+
+/** Largest share of normal lost on the outage's level signals, percent; null when only rate signals are in it. */
+function levelLost(o: Outage): number | null {
+  const level = o.signals.filter((x) => !isRateSignal(x.signal));
+  return level.length ? Math.round(level.reduce((m, x) => Math.max(m, x.depth), 0) * 100) : null;
+}
 
 export const LICENCES: ReportData['licences'] = [
   { source: 'IODA', licence: 'IODA terms of use (research use; acknowledge IODA)', attribution: 'Internet Outage Detection and Analysis (IODA), Internet Intelligence Lab, Georgia Institute of Technology — https://ioda.inetintel.cc.gatech.edu' },
@@ -162,6 +172,7 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
 
   // outages of the entity (and its networks) in the window
   const outages: Outage[] = listOutages(store.db, { country: s.country, from: wFrom, until: wUntil });
+  const entityNames = new Map(store.listEntities().flatMap((e) => (e.name ? [[e.entity, e.name] as const] : [])));
   for (const o of outages) hasher.add('outage', o);
   const outageRows: ReportData['outages'] = outages.map((o) => ({
     id: o.id ?? null,
@@ -174,12 +185,17 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
     endLocal: localIso(o.end, s.tz),
     durationSeconds: o.end - o.start,
     onsetSeconds: s.event ? (o.id !== undefined && outageOnset.has(o.id) ? outageOnset.get(o.id)! : o.start - s.event.start) : null,
+    scope: entityScope(o.entity),
+    parent: o.entity.startsWith('country:') ? null : `country:${s.country}`,
+    name: entityNames.get(o.entity) ?? null,
+    lostPercent: levelLost(o),
+    hours: round((o.end - o.start) / 3600, 1),
     signals: o.signals.map((x) => x.signal),
     targets: o.targets,
     depth: round(o.signals.reduce((m, x) => Math.max(m, x.depth), 0)),
     score: round(o.score, 2),
   }));
-  const blockedTargets = [...new Set(outages.filter((o) => o.kind !== 'connectivity').flatMap((o) => o.targets))].sort();
+  const blockedTargets = [...new Set(outages.filter((o) => o.kind !== 'connectivity' && o.entity === s.entity).flatMap((o) => o.targets))].sort();
 
   // source events, compared with detections
   const countryEntities = new Set([s.entity, ...store.listEntities().filter((x) => x.country === s.country).map((x) => x.entity)]);
@@ -202,6 +218,8 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
   const series: ReportData['series'] = [];
   const ooniTargets = new Map<string, Map<string, SignalRow>>();
   const syntheticSignals: string[] = [];
+  /** the sources behind the signals used, by the name they are credited by */
+  const used = new Map<string, ReportData['licences'][number]>();
   const histFrom = wFrom - 7 * DAY;
   for (const sig of signals) {
     if (sig.source === 'ooni') {
@@ -250,9 +268,15 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
       } else drop = Math.max(0, 1 - min / baseline);
     }
     if (sig.synthetic && vals.length) syntheticSignals.push(sig.name);
+    const pv = sig.provenance;
     signalRows.push({
       signal: sig.name,
       synthetic: sig.synthetic,
+      label: pv.label,
+      unit: pv.unit,
+      sourceName: pv.sourceName,
+      axis: pv.axis,
+      rate: isRate,
       baseline: baseline === null ? null : round(baseline, 3),
       minInWindow: min === null ? null : round(min, 3),
       peakInWindow: peak === null ? null : round(peak, 3),
@@ -260,7 +284,8 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
       coveragePercent: round(Math.min(100, (vals.length / expected) * 100), 1),
       points: vals.length,
     });
-    series.push({ signal: sig.name, synthetic: sig.synthetic, points: pts.filter((p) => p.ts >= s.display.from && p.ts < s.display.until).map((p) => [isoUtc(p.ts), p.value]) });
+    used.set(pv.sourceName, { source: pv.sourceName, licence: pv.licence ?? 'not stated by the source', attribution: pv.citation ?? '—' });
+    series.push({ signal: sig.name, synthetic: sig.synthetic, label: pv.label, unit: pv.unit, sourceName: pv.sourceName, points: pts.filter((p) => p.ts >= s.display.from && p.ts < s.display.until).map((p) => [isoUtc(p.ts), p.value]) });
   }
 
   // OONI per target and day
@@ -297,10 +322,18 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
 
   if (s.event) hasher.add('event', s.event);
   const synthetic = { any: syntheticSignals.length > 0, signals: syntheticSignals };
-  const coverageRows = coverage.map((c) => ({ source: c.source, hasData: c.hadData, reason: c.reason }));
+  const coverageRows = coverage.map((c) => ({ source: c.source, name: c.name, hasData: c.hadData, hours: c.hours, reason: c.reason }));
+  // licences: every source whose data the report uses, by its credited name (sources of declared events and reference lists too)
+  for (const e of sourceEvents) {
+    const known = LICENCES.find((l) => l.source === (SOURCE_NAMES as Record<string, string>)[e.source === 'cloudflare' ? 'radar' : e.source]);
+    if (known && !used.has(known.source)) used.set(known.source, known);
+  }
+  if (reference.some((x) => /stop|access/i.test(x.list))) used.set(LICENCES[4]!.source, LICENCES[4]!);
+  for (const list of new Set(reference.map((x) => x.list))) if (!/stop|access/i.test(list)) used.set(`reference list ${list}`, { source: `reference list ${list}`, licence: 'as published by the list', attribution: `imported reference list “${list}”` });
+  const licences = [...used.values()];
   const caveats: string[] = [];
   if (synthetic.any) caveats.push(`Synthetic (generated) data is used for ${syntheticSignals.join(', ')}: this report demonstrates the method and is not evidence.`);
-  for (const c of coverage) if (!c.hadData && c.reason) caveats.push(`${c.source}: ${c.reason}.`);
+  for (const c of coverage) if (!c.hadData && c.reason) caveats.push(`${c.name}: ${c.reason}.`);
   if (ooni.length) caveats.push('OONI anomalies are signs of possible blocking, not proof; confirmed counts come from known blockpage fingerprints. Anomaly rates from few measurements are unreliable (rates below the minimum count are left empty).');
   caveats.push('Detected outages compare each signal with its own recent baseline; a drop can also come from measurement problems at the source. Check the evidence links.');
 
@@ -340,7 +373,7 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
     evidence,
     reference,
     citation: '',
-    licences: LICENCES,
+    licences,
     series,
     reproducibility: {
       tool: 'outagewatch',
@@ -352,7 +385,8 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
     },
   };
   data.summary = summarise(data);
-  data.citation = `outagewatch ${opts.version}, “${title}”, generated ${isoUtc(opts.now)}; data: ${[...new Set(coverage.filter((c) => c.hadData).map((c) => c.source))].join(', ') || 'none'}; data hash sha256:${dataHash.slice(0, 16)}….`;
+  const credited = [...new Set([...coverage.filter((c) => c.hadData).map((c) => c.name), ...licences.map((l) => l.source)])];
+  data.citation = `outagewatch ${opts.version}, “${title}”, generated ${isoUtc(opts.now)}; data: ${credited.join(', ') || 'none (no source had data for this window)'}; data hash sha256:${dataHash.slice(0, 16)}….`;
   return data;
 }
 
@@ -361,29 +395,40 @@ export function summarise(r: ReportData): string[] {
   const out: string[] = [];
   const where = r.event ? `around “${r.event.title}” (${r.event.startLocal.slice(0, 10)}, ${r.event.tz})` : `in ${r.scope.country}`;
   const v = r.verdict;
-  const connectivity = r.outages.filter((o) => o.kind !== 'service-blocking');
-  const blocking = r.outages.filter((o) => o.kind !== 'connectivity');
+  const national = r.outages.filter((o) => o.parent === null);
+  const connectivity = national.filter((o) => o.kind !== 'service-blocking' && o.kind !== 'degradation');
   if (v.label === 'insufficient-data') {
     out.push(`There is not enough data to say what happened ${where}: no source had data for the window ${r.window.from} to ${r.window.until}. This is not the same as “nothing happened”.`);
   } else if (v.label === 'nothing-unusual') {
     out.push(`Nothing unusual was found ${where} between ${r.window.from} and ${r.window.until}: ${v.connectivity === 'normal' ? 'the network held' : 'there is no connectivity data'}, and ${v.services === 'normal' ? 'the measured services were reachable' : 'there is no data on services (blocking cannot be ruled out)'}.`);
+  } else if (v.label === 'regional-outage') {
+    out.push(
+      `outagewatch found sub-national outages only ${where}; ${v.connectivity === 'normal' ? 'the country as a whole held' : 'there is no national connectivity data to say whether the country as a whole held'}${v.services === 'no-data' ? ' (there is no data on services)' : ''}. ${v.subnationalSummary ?? ''}`.trim(),
+    );
   } else {
     const parts: string[] = [];
     if (v.connectivity === 'outage') parts.push(`a connectivity outage (the network itself went dark${connectivity.length ? ` on ${[...new Set(connectivity.flatMap((o) => o.signals))].join(', ')}` : ''})`);
     if (v.services === 'blocking') parts.push(`service blocking${v.blockedTargets.length ? ` of ${v.blockedTargets.join(', ')}` : ''}`);
     const held = v.connectivity === 'normal' ? ' while the network held' : v.connectivity === 'no-data' ? ' (there is no connectivity data to say whether the network held)' : '';
     out.push(`outagewatch found ${parts.join(' and ')} ${where}${held}.`);
-    const first = [...r.outages].sort((a, b) => a.start.localeCompare(b.start))[0];
-    if (first) {
-      const onset = first.onsetSeconds === null ? '' : ` (${signedDuration(first.onsetSeconds)} relative to the event start)`;
-      out.push(`It began at ${first.start} UTC (${first.startLocal} local)${onset} and the last episode ended at ${[...r.outages].sort((a, b) => b.end.localeCompare(a.end))[0]!.end} UTC; the longest episode lasted ${duration(Math.max(...r.outages.map((o) => o.durationSeconds)))}.`);
-      const deepest = [...r.outages].sort((a, b) => b.depth - a.depth)[0]!;
-      out.push(`At its deepest, ${num(deepest.depth * 100)}% of the baseline was lost (${deepest.signals.join(', ')}).`);
+    if (v.onset) {
+      const rel = v.onset.seconds === null ? '' : `, ${relativeOnset(v.onset.seconds, v.onset.precision)}`;
+      const basis = v.onset.basis === 'subnational-majority' ? ' when more than half of the country’s units were down at once' : ` on ${v.onset.entity}${v.onset.signal ? ` (${v.onset.signal})` : ''}`;
+      const ends = national.length ? `; the last national episode ended at ${[...national].sort((a, b) => b.end.localeCompare(a.end))[0]!.end} UTC and the longest lasted ${duration(Math.max(...national.map((o) => o.durationSeconds)))}` : '';
+      out.push(`It began ${onsetText(v.onset)}${rel}${basis}${ends}.`);
     }
+    const levels = national.filter((o) => o.lostPercent !== null);
+    if (levels.length) {
+      const deepest = [...levels].sort((a, b) => b.lostPercent! - a.lostPercent! || b.hours - a.hours)[0]!;
+      out.push(`At its deepest the ${deepest.entity === r.scope.entity ? 'country' : deepest.entity} ${lostText(deepest.lostPercent!, deepest.hours)} (${deepest.signals.filter((x) => !isRateSignal(x)).join(', ')}).`);
+    }
+    const rates = r.signals.filter((x) => x.rate && x.peakInWindow !== null && national.some((o) => o.signals.includes(x.signal)));
+    if (rates.length) out.push(`OONI: ${rates.map((x) => `${x.label.replace(/^OONI anomaly rate: /, '')}: ${rateText(x.peakInWindow! * 100, x.baseline === null ? null : x.baseline * 100)}`).join('; ')}.`);
+    if (v.subnationalSummary) out.push(`Beside the national picture, ${v.subnationalSummary}.`);
   }
   out.push(`How sure: ${r.statistics.text}`);
   const missing = r.coverage.filter((c) => !c.hasData);
-  if (missing.length) out.push(`Missing data: ${missing.map((c) => `${c.source}${c.reason ? ` (${c.reason})` : ''}`).join('; ')}.`);
+  if (missing.length) out.push(`Missing data: ${missing.map((c) => `${c.name}${c.reason ? ` (${c.reason})` : ''}`).join('; ')}.`);
   if (r.reference.length) out.push(`Published lists: ${r.reference.map((x) => `${x.list} records a ${x.kind ?? 'disruption'} from ${x.start.slice(0, 10)}`).join('; ')}.`);
   if (r.synthetic.any) out.push(`Caution: these results come from SYNTHETIC demo data (${r.synthetic.signals.join(', ')}), not from measurements.`);
   return out;

@@ -3,9 +3,11 @@ import type { ReportData } from './model.js';
 
 /** Per-signal series, one row per point (formula-injection safe). */
 export function renderSeriesCsv(r: ReportData): string {
-  const rows = r.series.flatMap((s) => s.points.map(([time, value]) => ({ signal: s.signal, synthetic: s.synthetic, time, value })));
+  const rows = r.series.flatMap((s) => s.points.map(([time, value]) => ({ signal: s.signal, source: s.sourceName, unit: s.unit, synthetic: s.synthetic, time, value })));
   return toCsv(rows, [
     { header: 'signal', value: (x) => x.signal },
+    { header: 'source', value: (x) => x.source },
+    { header: 'unit', value: (x) => x.unit },
     { header: 'time_utc', value: (x) => x.time },
     { header: 'value', value: (x) => x.value },
     { header: 'synthetic', value: (x) => x.synthetic },
@@ -16,6 +18,9 @@ export function renderSeriesCsv(r: ReportData): string {
 export function renderOutagesCsv(r: ReportData): string {
   return toCsv(r.outages, [
     { header: 'entity', value: (o) => o.entity },
+    { header: 'parent', value: (o) => o.parent },
+    { header: 'scope', value: (o) => o.scope },
+    { header: 'name', value: (o) => o.name },
     { header: 'kind', value: (o) => o.kind },
     { header: 'severity', value: (o) => o.severity },
     { header: 'start_utc', value: (o) => o.start },
@@ -27,6 +32,8 @@ export function renderOutagesCsv(r: ReportData): string {
     { header: 'signals', value: (o) => o.signals.join(' ') },
     { header: 'targets', value: (o) => o.targets.join(' ') },
     { header: 'depth', value: (o) => o.depth },
+    { header: 'lost_percent', value: (o) => o.lostPercent },
+    { header: 'hours', value: (o) => o.hours },
     { header: 'score', value: (o) => o.score },
     { header: 'synthetic_data', value: () => r.synthetic.any },
   ]);

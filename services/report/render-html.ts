@@ -1,7 +1,7 @@
 import { html, raw, type SafeHtml } from '../../dashboards/html.js';
 import type { ReportData } from './model.js';
-import { duration, num, signedDuration } from './format.js';
-import { coverageTable, eventTable, licenceTable, ooniTable, referenceTable, signalTable, sourceEventTable, statisticsTable, type TextTable } from './tables.js';
+import { onsetText, relativeOnset } from './format.js';
+import { coverageTable, nationalOutageTable, subnationalTable, eventTable, licenceTable, ooniTable, referenceTable, signalTable, sourceEventTable, statisticsTable, type TextTable } from './tables.js';
 
 const CSS = `
 @page { size: A4; margin: 15mm; }
@@ -33,6 +33,7 @@ ${r.synthetic.any ? html`<p class="synthetic">SYNTHETIC DATA: this report uses g
 <h2>Summary</h2>
 ${r.summary.map((p) => html`<p>${p}</p>`)}
 <p class="verdict">Verdict: <strong>${r.verdict.label}</strong> — connectivity: ${r.verdict.connectivity}; services: ${r.verdict.services}${r.verdict.blockedTargets.length ? html`; blocked: ${r.verdict.blockedTargets.join(', ')}` : ''}</p>
+${r.verdict.onset ? html`<p class="onset">Onset: ${onsetText(r.verdict.onset)}${r.verdict.onset.seconds === null ? '' : `, ${relativeOnset(r.verdict.onset.seconds, r.verdict.onset.precision)}`} (${r.verdict.onset.entity})</p>` : ''}
 ${
   e
     ? html`<h2>The event</h2>${tab(eventTable(e))}${e.sources.length ? html`<p>Sources:</p><ul>${e.sources.map((s) => html`<li><a href="${safeUrl(s)}">${s}</a></li>`)}</ul>` : ''}`
@@ -40,13 +41,11 @@ ${
 }
 <h2>Timeline of outages and blocking</h2>
 <p>Window: ${r.window.from} to ${r.window.until} (UTC). Local times are in ${r.scope.tz}.</p>
+${nationalOutageTable(r).rows.length ? tab(nationalOutageTable(r)) : html`<p>No national outage or blocking episode was detected in the window.</p>`}
 ${
-  r.outages.length
-    ? table(
-        ['Start (UTC / local)', 'End (UTC / local)', 'Duration', 'Onset', 'Kind', 'Signals', 'Targets', 'Depth', 'Score'],
-        r.outages.map((o) => [html`${o.start}<br>${o.startLocal}`, html`${o.end}<br>${o.endLocal}`, duration(o.durationSeconds), signedDuration(o.onsetSeconds), o.kind, o.signals.join(', '), o.targets.join(', ') || '—', `${num(o.depth * 100)}%`, num(o.score, 0)]),
-      )
-    : html`<p>No outage or blocking episode was detected in the window.</p>`
+  subnationalTable(r).rows.length
+    ? html`<details><summary>Sub-national outages: ${r.outages.filter((o) => o.parent !== null).length} episodes in ${subnationalTable(r).rows.length} units of ${r.scope.entity}${r.verdict.subnationalSummary ? html` — ${r.verdict.subnationalSummary}` : ''}</summary>${tab(subnationalTable(r))}</details>`
+    : ''
 }
 ${r.sourceEvents.length ? html`<h3>Outages declared by the sources</h3>${tab(sourceEventTable(r))}` : ''}
 <h2>Signals</h2>

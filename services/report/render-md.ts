@@ -1,6 +1,6 @@
 import type { ReportData } from './model.js';
-import { duration, num, signedDuration } from './format.js';
-import { coverageTable, eventTable, licenceTable, ooniTable, referenceTable, signalTable, sourceEventTable, statisticsTable, type TextTable } from './tables.js';
+import { chartTitle, onsetText, relativeOnset } from './format.js';
+import { coverageTable, nationalOutageTable, subnationalTable, eventTable, licenceTable, ooniTable, referenceTable, signalTable, sourceEventTable, statisticsTable, type TextTable } from './tables.js';
 
 /** A Markdown table cell: no pipes, no line breaks, no raw HTML. */
 export function mdCell(value: unknown): string {
@@ -32,6 +32,7 @@ export function renderMarkdown(r: ReportData, chartFiles: Record<string, string>
   if (r.synthetic.any) out.push(`> **SYNTHETIC DATA.** This report uses synthetic (generated, not measured) data for: ${r.synthetic.signals.map(mdText).join(', ')}. Do not cite it as evidence.`, '');
   out.push('## Summary', '', ...r.summary.flatMap((p) => [mdText(p), '']));
   out.push(`**Verdict:** ${r.verdict.label} (connectivity: ${r.verdict.connectivity}; services: ${r.verdict.services}${r.verdict.blockedTargets.length ? `; blocked: ${r.verdict.blockedTargets.map(mdText).join(', ')}` : ''})`, '');
+  if (r.verdict.onset) out.push(`**Onset:** ${onsetText(r.verdict.onset)}${r.verdict.onset.seconds === null ? '' : `, ${relativeOnset(r.verdict.onset.seconds, r.verdict.onset.precision)}`} (${r.verdict.onset.entity})`, '');
   if (r.event) {
     const e = r.event;
     out.push('## The event', '');
@@ -40,15 +41,14 @@ export function renderMarkdown(r: ReportData, chartFiles: Record<string, string>
   }
   out.push('## Timeline of outages and blocking', '');
   out.push(`Window: ${r.window.from} to ${r.window.until} (UTC).`, '');
-  out.push(
-    r.outages.length
-      ? mdTable(
-          ['Start (UTC)', 'End (UTC)', `Start (${r.scope.tz})`, `End (${r.scope.tz})`, 'Duration', 'Onset', 'Kind', 'Signals', 'Targets', 'Depth', 'Score'],
-          r.outages.map((o) => [o.start, o.end, o.startLocal, o.endLocal, duration(o.durationSeconds), signedDuration(o.onsetSeconds), o.kind, o.signals.join(', '), o.targets.join(', ') || '—', `${num(o.depth * 100)}%`, num(o.score, 0)]),
-        )
-      : 'No outage or blocking episode was detected in the window.',
-    '',
-  );
+  const nat = nationalOutageTable(r);
+  out.push(nat.rows.length ? md(nat) : `No national outage or blocking episode was detected in the window.`, '');
+  const sub = subnationalTable(r);
+  if (sub.rows.length) {
+    out.push(`### Sub-national outages (${r.outages.length - nat.rows.length} episodes in ${sub.rows.length} units of ${r.scope.entity})`, '');
+    if (r.verdict.subnationalSummary) out.push(mdText(r.verdict.subnationalSummary), '');
+    out.push(md(sub), '');
+  }
   if (r.sourceEvents.length) {
     out.push('### Outages declared by the sources', '');
     out.push(md(sourceEventTable(r)), '');
@@ -62,7 +62,7 @@ export function renderMarkdown(r: ReportData, chartFiles: Record<string, string>
   );
   for (const s of r.signals) {
     const file = chartFiles[s.signal];
-    if (file) out.push(`![${mdCell(s.signal)}${s.synthetic ? ' (synthetic)' : ''}](${encodeURI(file)})`, '');
+    if (file) out.push(`![${mdCell(chartTitle(s))} ${s.synthetic ? 'SYNTHETIC' : 'REAL'}](${encodeURI(file)})`, '');
   }
   if (r.ooni.length) {
     out.push('## OONI measurements per target', '');

@@ -99,7 +99,9 @@ export function svgChart(c: ChartInput): string {
   }
   if (values.length === 0) parts.push(`<text x="${L + pw / 2}" y="${T + ph / 2}" text-anchor="middle" fill="#57606a">no data in this range</text>`);
   parts.push(`<text x="${L}" y="14" font-size="12" font-weight="bold">${escapeHtml(c.title)}</text>`);
-  if (c.synthetic) parts.push(`<text x="${W - R}" y="14" text-anchor="end" font-size="11" font-weight="bold" fill="#8a5300">SYNTHETIC DATA</text>`);
+  // every chart says whether it shows measurements or generated data
+  if (c.synthetic) parts.push(`<text class="badge badge-synthetic" x="${W - R}" y="14" text-anchor="end" font-size="11" font-weight="bold" fill="#8a5300">SYNTHETIC DATA</text>`);
+  else parts.push(`<text class="badge badge-real" x="${W - R}" y="14" text-anchor="end" font-size="11" font-weight="bold" fill="#1a7f37">REAL</text>`);
   parts.push('</svg>');
   return parts.join('');
 }

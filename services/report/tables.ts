@@ -1,5 +1,5 @@
 import type { ReportData } from './model.js';
-import { duration, num, pValue } from './format.js';
+import { duration, lostText, num, pValue, rateText, signedDuration } from './format.js';
 
 /** A table of plain text cells, rendered as Markdown or HTML: both formats carry the same facts. */
 export interface TextTable {
@@ -31,9 +31,54 @@ export function sourceEventTable(r: ReportData): TextTable {
 
 export function signalTable(r: ReportData): TextTable {
   return {
-    headers: ['Signal', 'Baseline', 'Minimum in window', 'Peak in window', 'Drop', 'Coverage', 'Data'],
-    rows: r.signals.map((s) => [s.signal, num(s.baseline), num(s.minInWindow), num(s.peakInWindow), s.dropPercent === null ? '—' : `${num(s.dropPercent)}%`, `${num(s.coveragePercent, 0)}%`, s.synthetic ? 'SYNTHETIC' : 'measured']),
+    headers: ['Signal', 'Source', 'Unit', 'Normal (median before)', 'Minimum in window', 'Peak in window', 'Change', 'Coverage', 'Data'],
+    rows: r.signals.map((s) => [
+      `${s.label} (${s.signal})`,
+      s.sourceName,
+      s.unit ?? '—',
+      s.rate && s.baseline !== null ? `${num(s.baseline * 100)}%` : num(s.baseline),
+      s.rate && s.minInWindow !== null ? `${num(s.minInWindow * 100)}%` : num(s.minInWindow),
+      s.rate && s.peakInWindow !== null ? `${num(s.peakInWindow * 100)}%` : num(s.peakInWindow),
+      s.rate ? (s.peakInWindow === null ? '—' : rateText(s.peakInWindow * 100, s.baseline === null ? null : s.baseline * 100)) : s.dropPercent === null ? '—' : `lost ${num(s.dropPercent)}% of normal at the lowest`,
+      `${num(s.coveragePercent, 0)}%`,
+      s.synthetic ? 'SYNTHETIC' : 'REAL',
+    ]),
   };
+}
+
+type OutageRow = ReportData['outages'][number];
+
+/** How much an outage took away, in words: "lost 97 % of normal for 82 h", or for rate signals only, how long anomalies were high. */
+export function howMuch(o: OutageRow): string {
+  return o.lostPercent === null ? `measurement anomalies for ${num(o.hours)} h` : lostText(o.lostPercent, o.hours);
+}
+
+/** Country-level outages: one row each. */
+export function nationalOutageTable(r: ReportData): TextTable {
+  const rows = r.outages.filter((o) => o.parent === null);
+  return {
+    headers: ['Start (UTC)', 'End (UTC)', `Start (${r.scope.tz})`, 'Duration', 'Onset', 'Kind', 'How much', 'Signals', 'Targets'],
+    rows: rows.map((o) => [o.start, o.end, o.startLocal, duration(o.durationSeconds), signedDuration(o.onsetSeconds), o.kind, howMuch(o), o.signals.join(', '), o.targets.join(', ') || '—']),
+  };
+}
+
+/** Sub-national outages grouped per unit (a county, a region, an AS): one row per unit, not per episode. */
+export function subnationalTable(r: ReportData): TextTable {
+  const byUnit = new Map<string, OutageRow[]>();
+  for (const o of r.outages) {
+    if (o.parent === null) continue;
+    const g = byUnit.get(o.entity) ?? [];
+    g.push(o);
+    byUnit.set(o.entity, g);
+  }
+  const rows = [...byUnit.entries()]
+    .map(([entity, eps]) => {
+      const first = [...eps].sort((a, b) => a.start.localeCompare(b.start))[0]!;
+      const deepest = [...eps].sort((a, b) => (b.lostPercent ?? 0) - (a.lostPercent ?? 0) || b.hours - a.hours)[0]!;
+      return { first: first.start, cells: [eps[0]!.name ?? entity, entity, eps[0]!.scope, String(eps.length), first.start, howMuch(deepest)] };
+    })
+    .sort((a, b) => a.first.localeCompare(b.first));
+  return { headers: ['Unit', 'Entity', 'Scope', 'Episodes', 'First start (UTC)', 'Deepest'], rows: rows.map((x) => x.cells) };
 }
 
 export function ooniTable(t: Ooni): TextTable {
@@ -55,7 +100,7 @@ export function statisticsTable(r: ReportData): TextTable {
 }
 
 export function coverageTable(r: ReportData): TextTable {
-  return { headers: ['Source', 'Data for the window', 'Why not'], rows: r.coverage.map((c) => [c.source, c.hasData ? 'yes' : 'no', c.reason ?? '—']) };
+  return { headers: ['Source', 'Data for the window', 'Hours with data', 'Why not'], rows: r.coverage.map((c) => [c.name, c.hasData ? 'yes' : 'no', String(c.hours), c.reason ?? '—']) };
 }
 
 export function referenceTable(r: ReportData): TextTable {

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileSlug } from './format.js';
+import { chartTitle, fileSlug } from './format.js';
 import type { ReportData } from './model.js';
 import { renderOutagesCsv, renderSeriesCsv } from './render-csv.js';
 import { renderHtml } from './render-html.js';
@@ -16,13 +16,14 @@ const toTs = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 export function reportCharts(r: ReportData): Record<string, string> {
   const bands: ChartBand[] = [];
   if (r.event) bands.push({ from: toTs(r.event.start), until: toTs(r.event.end), kind: 'event', label: `event: ${r.event.title}` });
-  for (const o of r.outages) bands.push({ from: toTs(o.start), until: toTs(o.end), kind: o.kind === 'service-blocking' ? 'blocking' : 'outage', label: `${o.kind} ${o.start} – ${o.end}` });
+  // national outages only: sub-national episodes (a hundred counties) would cover the chart
+  for (const o of r.outages.filter((x) => x.parent === null)) bands.push({ from: toTs(o.start), until: toTs(o.end), kind: o.kind === 'service-blocking' ? 'blocking' : 'outage', label: `${o.kind} ${o.start} – ${o.end}` });
   const charts: Record<string, string> = {};
   const from = toTs(r.scope.from);
   const until = toTs(r.scope.until);
   for (const s of r.series) {
     charts[s.signal] = svgChart({
-      title: `${s.signal}${s.synthetic ? ' (synthetic)' : ''}`,
+      title: chartTitle(s),
       points: s.points.map(([t, v]) => [toTs(t), v] as const),
       from,
       until,

@@ -21,7 +21,20 @@ describe('read API', () => {
       const kz = res.body.find((e: { entity: string }) => e.entity === 'country:KZ');
       expect(kz).toMatchObject({ type: 'country', code: 'KZ', country: 'KZ' });
       const bgp = kz.signals.find((s: { signal: string }) => s.signal === 'ioda.bgp');
-      expect(bgp).toEqual({ signal: 'ioda.bgp', source: 'ioda', metric: 'bgp', target: null, unit: 'prefixes', step: 300, synthetic: false, first: '2016-04-01T00:00:00Z', last: '2016-05-31T23:55:00Z' });
+      expect(bgp).toEqual({
+        signal: 'ioda.bgp',
+        source: 'ioda',
+        metric: 'bgp',
+        target: null,
+        unit: 'prefixes',
+        step: 300,
+        synthetic: false,
+        provenance: expect.objectContaining({ sourceName: 'IODA', unit: 'prefixes', axis: 'connectivity', label: 'BGP: visible /24 blocks' }),
+        first: '2016-04-01T00:00:00Z',
+        last: '2016-05-31T23:55:00Z',
+      });
+      // provenance of every signal is in the metadata: a services signal names its axis and target
+      expect(kz.signals.find((s: { signal: string }) => s.signal === 'ooni.anomaly_rate:facebook.com').provenance).toMatchObject({ sourceName: 'OONI', axis: 'services', target: 'facebook.com', licence: 'CC BY-NC-SA 4.0' });
       expect(kz.signals.find((s: { signal: string }) => s.signal === 'custom.connectivity').synthetic).toBe(true);
       expect(kz.signals.find((s: { signal: string }) => s.signal === 'ooni.anomaly_rate:facebook.com')).toMatchObject({ target: 'facebook.com', metric: 'anomaly_rate' });
     });

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { upsertEvent } from '../../../db/calendar.js';
 import { replaceOutages } from '../../../db/outages.js';
-import { upsertReferenceOutages } from '../../../db/reference.js';
+import { upsertReferenceOutages, type Scope } from '../../../db/reference.js';
 import type { SqliteStore } from '../../../db/store.js';
 import type { ProtestEvent } from '../../../services/calendar/model.js';
 import type { Outage } from '../../../services/detector/model.js';
@@ -68,7 +68,7 @@ describe('correlateEvent', () => {
     series(store, 'ooni', 'ooni.anomaly_rate:facebook.com', t(EV) - 10 * D, t(EV) + 10 * D, 0.1);
     replaceOutages(store.db, 'country:KZ', t(EV) - 10 * D, t(EV) + 10 * D, [outage(t(EV) - 21 * H, 30, 'service-blocking', 'ooni.anomaly_rate:facebook.com')]);
     const c = correlateEvent(store, 'kz-block');
-    expect(c.verdict).toEqual({ connectivity: 'normal', services: 'blocking', label: 'service-blocking' });
+    expect(c.verdict).toMatchObject({ connectivity: 'normal', services: 'blocking', label: 'service-blocking' });
     expect(c.outages[0]!.onsetSeconds).toBe(-21 * H);
   });
 
@@ -76,7 +76,7 @@ describe('correlateEvent', () => {
     const { store } = env;
     upsertEvent(store.db, event('kz-2016-05-21-land-protests', '2016-05-20T18:00:00Z'), 0);
     const c = correlateEvent(store, 'kz-2016-05-21-land-protests');
-    expect(c.verdict).toEqual({ connectivity: 'no-data', services: 'no-data', label: 'insufficient-data' });
+    expect(c.verdict).toMatchObject({ connectivity: 'no-data', services: 'no-data', label: 'insufficient-data' });
     expect(c.p).toBeNull();
     const ooni = c.coverage.find((x) => x.source === 'ooni')!;
     expect(ooni.hadData).toBe(false);
@@ -101,7 +101,7 @@ describe('correlateEvent', () => {
     expect(c.outageInput).toBe('reference:mine');
     expect(c.outages).toHaveLength(1);
     expect(c.outages[0]).toMatchObject({ kind: 'service-blocking', openEnded: true, onsetSeconds: 3 * H, end: '2021-03-21T21:00:00Z' });
-    expect(c.verdict).toEqual({ connectivity: 'normal', services: 'blocking', label: 'service-blocking' });
+    expect(c.verdict).toMatchObject({ connectivity: 'normal', services: 'blocking', label: 'service-blocking' });
   });
 
   it('counts a reference list without kinds as connectivity', () => {
@@ -112,6 +112,40 @@ describe('correlateEvent', () => {
     const c = correlateEvent(store, 'kz-ref', { outages: { type: 'reference', list: 'kindless' } });
     expect(c.outages.map((o) => [o.kind, o.onsetSeconds])).toEqual([['connectivity', 2 * H]]);
     expect(c.verdict.label).toBe('connectivity-outage');
+  });
+
+  it('a regional or AS-level reference outage is sub-national: regional-outage, never a national connectivity outage', () => {
+    // stands for IODA's investigated list, whose one-province and one-AS outages used to count as national shutdowns
+    const { store } = env;
+    upsertEvent(store.db, event('kz-ref', EV), 0);
+    const row = (key: string, start: number, scope: Scope, scopeRaw: string, area: string | null) => ({ list: 'ioda-inv', naturalKey: key, country: 'KZ', start, end: start + 6 * H, kind: 'connectivity', scope, scopeRaw, scopeDetail: area, area, cause: null, services: [], source: null, originFile: null, originLine: null, raw: {} });
+    upsertReferenceOutages(
+      store.db,
+      'ioda-inv',
+      'ioda-investigated',
+      null,
+      [row('old', t(EV) - 100 * D, 'national', 'country', null), row('r', t(EV) + 2 * H, 'regional', 'Region (Almaty Oblast)', 'Almaty Oblast'), row('a', t(EV) + 4 * H, 'asn', 'AS (9198)', 'AS9198'), row('new', t(EV) + 100 * D, 'national', 'country', null)],
+      { rejected: 0 },
+    );
+    const c = correlateEvent(store, 'kz-ref', { outages: { type: 'reference', list: 'ioda-inv' } });
+    expect(c.verdict.connectivity).toBe('normal');
+    expect(c.verdict.label).toBe('regional-outage');
+    expect(c.verdict.onset).toBeNull();
+    expect(c.verdict.subnational.map((x) => [x.scope, x.area])).toEqual([
+      ['regional', 'Almaty Oblast'],
+      ['asn', 'AS9198'],
+    ]);
+    // the JSON keeps the scope of each outage used, normalized and as the list wrote it
+    expect(c.outages.map((o) => [o.scope, o.scopeRaw])).toEqual([
+      ['regional', 'Region (Almaty Oblast)'],
+      ['asn', 'AS (9198)'],
+    ]);
+    // a national row in the same list makes it a connectivity outage, with its onset at day precision
+    upsertReferenceOutages(store.db, 'ioda-inv', 'ioda-investigated', null, [row('n', t(EV) + 5 * H, 'national', 'country', null)], { rejected: 0 });
+    const d = correlateEvent(store, 'kz-ref', { outages: { type: 'reference', list: 'ioda-inv' } });
+    expect(d.verdict.label).toBe('connectivity-outage');
+    expect(d.verdict.onset).toMatchObject({ seconds: 5 * H, precision: 'day', entity: 'country:KZ' });
+    expect(d.verdict.subnational).toHaveLength(2);
   });
 
   it('throws NOT_FOUND for an unknown event', () => {

@@ -8,6 +8,8 @@ import { UsageError } from '../../../services/errors.js';
 import { registerCsvIngest } from '../../../services/ingest/csv-command.js';
 import { ingestCsv, parseCsvSeries, readRecords, slugify, type CsvIngestOptions } from '../../../services/ingest/csv.js';
 import { tempDir, tempStore } from '../../helpers.js';
+import { SqliteStore } from '../../../db/store.js';
+import { correlateRange } from '../../../services/correlator/assemble.js';
 
 const MONASH = join(import.meta.dirname, '../../fixtures/monash/monash-ipobs-iran-2019-11-counties.csv');
 const t = (iso: string) => Date.parse(iso) / 1000;
@@ -228,5 +230,53 @@ describe('outagewatch ingest csv (the real command line)', () => {
     expect(bad.err).toContain('--epoch-local needs --tz');
     const missing = await run(['--db', db, 'ingest', 'csv', file, '--entity', 'country:IR']);
     expect(missing.code).toBe(2);
+  });
+});
+
+describe('ingest csv: provenance flags', () => {
+  async function run(args: string[]) {
+    const { main } = await import('../../../services/cli.js');
+    const out = new PassThrough();
+    const err = new PassThrough();
+    let o = '';
+    let e = '';
+    out.on('data', (b: Buffer) => (o += b.toString()));
+    err.on('data', (b: Buffer) => (e += b.toString()));
+    const code = await main(args, { stdout: out, stderr: err });
+    process.exitCode = undefined;
+    return { code, out: o, err: e };
+  }
+  it('stores --source-name, --licence, --citation, --unit, --label, --axis and --target with the signal and shows them in coverage', async () => {
+    // stands for a product's own traffic series a user brings (e.g. requests to youtube.com per country)
+    const dir = tempDir();
+    try {
+      const db = join(dir.dir, 'p.db');
+      const file = join(dir.dir, 'traffic.csv');
+      const rows = ['time,requests'];
+      for (let h = 0; h < 72; h++) rows.push(`${new Date(Date.UTC(2022, 0, 1, h)).toISOString()},${1000 + h}`);
+      writeFileSync(file, `${rows.join('\n')}\n`);
+      const args = ['--db', db, 'ingest', 'csv', file, '--entity', 'country:KZ', '--signal', 'custom.traffic', '--time-column', 'time', '--value-column', 'requests'];
+      const prov = ['--source-name', 'Example CDN', '--licence', 'CC BY 4.0', '--citation', 'https://example.org/traffic', '--unit', 'requests/h', '--label', 'Video requests', '--axis', 'services', '--target', 'youtube.com'];
+      const ok = await run([...args, ...prov]);
+      expect(ok.code).toBe(0);
+      const bad = await run([...args, '--axis', 'satellite']);
+      expect(bad.code).toBe(2);
+      expect(bad.err).toContain('--axis');
+      const orphan = await run([...args, '--target', 'youtube.com']);
+      expect(orphan.code).toBe(2);
+      const store = SqliteStore.open(db);
+      try {
+        const sig = store.listSignals('country:KZ').find((s) => s.name === 'custom.traffic')!;
+        expect(sig.provenance).toEqual({ sourceName: 'Example CDN', licence: 'CC BY 4.0', citation: 'https://example.org/traffic', unit: 'requests/h', label: 'Video requests', axis: 'services', target: 'youtube.com' });
+        const c = correlateRange(store, 'KZ', Date.UTC(2022, 0, 1) / 1000, Date.UTC(2022, 0, 3) / 1000);
+        // credited by its source name, on the services axis it was given, with its hours
+        expect(c.coverage.find((x) => x.name === 'Example CDN')).toMatchObject({ source: 'Example CDN', hadData: true, axes: ['services'], hours: 48 });
+        expect(c.verdict.services).toBe('normal');
+      } finally {
+        store.close();
+      }
+    } finally {
+      dir.cleanup();
+    }
   });
 });
