@@ -95,7 +95,7 @@ export function formatTable(runs: BenchRun[]): string {
     for (const x of r.results) rows.push([x.name, num(x.figure), x.unit, num(x.reference), num(x.ratio), x.target ?? '']);
     if (!r.ok) rows.push([r.file, 'FAILED', '', '', '', r.error ?? '']);
   }
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const widths = head.map((h, i) => rows.reduce((m, row) => Math.max(m, row[i]!.length), h.length));
   const right = new Set([1, 3, 4]);
   const line = (cells: string[]) => cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');

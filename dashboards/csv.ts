@@ -39,13 +39,61 @@ export function wantsCsv(req: Request): boolean {
   return (req.get('accept') ?? '').includes('text/csv') && req.accepts(['application/json', 'text/csv']) === 'text/csv';
 }
 
-/** Sends a listing as JSON (the array itself) or CSV with the given columns. */
+/** JSON listings answer at most this many rows unless `limit` asks for another page size (up to LISTING_MAX_LIMIT). */
+export const LISTING_DEFAULT_LIMIT = 1000;
+export const LISTING_MAX_LIMIT = 10000;
+/** CSV rows written per chunk when a CSV export streams. */
+const CSV_CHUNK_ROWS = 1000;
+
+function pagingParam(req: Request, name: 'limit' | 'offset', max: number): number | undefined {
+  const v = req.query[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !/^\d+$/.test(v) || Number(v) > max || (name === 'limit' && Number(v) < 1)) throw badParameter(name, name === 'limit' ? `a whole number from 1 to ${max}` : 'a whole number from 0');
+  return Number(v);
+}
+
+/**
+ * The page of a listing `?limit=&offset=` asks for (rows keep the listing's own stable order). JSON pages are at
+ * most LISTING_DEFAULT_LIMIT rows by default; a CSV export without `limit` is every row.
+ */
+export function listingPage(req: Request, total: number, csv: boolean): { offset: number; limit: number } {
+  const limit = pagingParam(req, 'limit', LISTING_MAX_LIMIT) ?? (csv ? Number.POSITIVE_INFINITY : LISTING_DEFAULT_LIMIT);
+  const offset = pagingParam(req, 'offset', Number.MAX_SAFE_INTEGER) ?? 0;
+  return { offset: Math.min(offset, total), limit };
+}
+
+/**
+ * Sends a listing as JSON (the array itself: one page of it) or CSV with the given columns, with the total row
+ * count in `X-Total-Count` and, when more rows follow, a `Link: <…>; rel="next"` to the next page. CSV is written
+ * in chunks as it is made (streamed), so an export of every row never builds one large string.
+ */
 export function sendListing<T>(req: Request, res: Response, rows: readonly T[], columns: ReadonlyArray<{ header: string; value: (row: T) => CsvCell }>, filename: string): void {
-  if (wantsCsv(req)) {
+  const csv = wantsCsv(req);
+  const { offset, limit } = listingPage(req, rows.length, csv);
+  const end = Math.min(rows.length, offset + limit);
+  res.set('X-Total-Count', String(rows.length));
+  if (end < rows.length) {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(req.query)) if (typeof v === 'string' && k !== 'offset' && k !== 'limit') params.set(k, v);
+    params.set('limit', String(limit));
+    params.set('offset', String(end));
+    res.set('Link', `<${req.baseUrl}${req.path}?${params.toString()}>; rel="next"`);
+  }
+  if (csv) {
     res.type('text/csv; charset=utf-8');
     res.set('Content-Disposition', `attachment; filename="${filename}.csv"`);
-    res.send(toCsv(rows, columns));
+    if (end - offset <= CSV_CHUNK_ROWS) {
+      res.send(toCsv(rows.slice(offset, end), columns));
+      return;
+    }
+    res.write(`${columns.map((c) => csvCell(c.header)).join(',')}\r\n`);
+    for (let i = offset; i < end; i += CSV_CHUNK_ROWS) {
+      const lines: string[] = [];
+      for (let j = i; j < Math.min(end, i + CSV_CHUNK_ROWS); j++) lines.push(`${columns.map((c) => csvCell(c.value(rows[j]!))).join(',')}\r\n`);
+      res.write(lines.join(''));
+    }
+    res.end();
     return;
   }
-  res.json(rows);
+  res.json(offset === 0 && end === rows.length ? rows : rows.slice(offset, end));
 }

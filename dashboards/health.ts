@@ -151,7 +151,7 @@ export function health(deps: AppDeps, watch?: DbWatch): Health {
   for (const c of collectors) {
     if (c.enabled && c.lastRun?.status === 'failed') reasons.push(`collector ${c.name}: latest run failed (${c.lastRun.finishedAt ?? c.lastRun.startedAt}): ${c.lastRun.error ?? 'no error recorded'}`);
   }
-  if (watch) reasons.push(...watch.reasons(now));
+  if (watch) for (const r of watch.reasons(now)) reasons.push(r);
   return {
     status: reasons.length ? 'degraded' : 'ok',
     reasons,

@@ -29,10 +29,16 @@ const ERRORS: Record<string, Schema> = {
   '429': errorResponse('Rate limit exceeded (per client; see the RateLimit headers).'),
 };
 
-/** A listing: JSON array or CSV. */
+const PAGING_HEADERS: Schema = {
+  'X-Total-Count': { description: 'Rows the listing holds in all (every page).', schema: { type: 'integer', minimum: 0 } },
+  Link: { description: 'When more rows follow: `<URL of the next page>; rel="next"`.', schema: { type: 'string' } },
+};
+
+/** A listing: JSON array (one page: `limit`, `offset`) or CSV (every row unless `limit` is given). */
 const listing = (item: string, description: string): Schema => ({
   '200': {
     description,
+    headers: PAGING_HEADERS,
     content: {
       'application/json': { schema: { type: 'array', items: ref(item) } },
       'text/csv': { schema: { type: 'string' } },
@@ -151,7 +157,7 @@ const schemas: Record<string, Schema> = {
     step: nullable('integer', { description: 'The signal\'s native step in seconds (stored, or inferred from its points).' }),
     synthetic: { type: 'boolean' },
     provenance: ref('Provenance'),
-    resolution: { type: 'string', enum: ['raw', 'hourly', 'daily'], description: 'Which table the points were read from.' },
+    resolution: { type: 'string', enum: ['raw', 'hourly', '6h', 'daily'], description: 'Which table the points were read from (`6h`: the 6-hour rollup).' },
     bucketSeconds: { type: 'integer', description: 'Width of one downsampling bucket.' },
     downsampled: { type: 'boolean' },
     points: {
@@ -165,7 +171,7 @@ const schemas: Record<string, Schema> = {
     from: isoTime,
     until: isoTime,
     maxPoints: { type: 'integer' },
-    resolution: { type: 'string', enum: ['raw', 'hourly', 'daily', 'mixed', 'none'] },
+    resolution: { type: 'string', enum: ['raw', 'hourly', '6h', 'daily', 'mixed', 'none'] },
     series: { type: 'array', items: ref('Series') },
   }),
   Run: obj({
@@ -294,7 +300,7 @@ const schemas: Record<string, Schema> = {
       },
       sourceEvents: { type: 'array', items: { type: 'object' } },
       coverage: { type: 'array', items: obj({ source: { type: 'string' }, hadData: { type: 'boolean' }, fraction: { type: 'number' }, reason: nullable('string') }, ['source', 'hadData']) },
-      p: nullable('number', { description: 'Exact permutation p of the window against the entity\'s ordinary days.' }),
+      p: nullable('number', { description: 'The headline p: permutation p of the window (the verdict\'s window, to the hour) against non-overlapping ordinary windows of the same country (see significance).' }),
       significance: { type: 'object' },
       synthetic: { type: 'boolean', description: 'True when some signal with data in the window is synthetic (demo data).' },
     },
@@ -334,10 +340,16 @@ const schemas: Record<string, Schema> = {
       country: { type: 'string' },
       range: { oneOf: [{ type: 'null' }, obj({ from: isoTime, until: isoTime })] },
       outageInput: { type: 'string' },
-      events: { type: 'array', items: { type: 'object' } },
-      stats: { type: 'object', description: 'Event coincidence analysis: method, lead/lag, B, seed, smallest attainable p, one entry per test (see docs/correlator.md).' },
+      events: {
+        type: 'array',
+        description: 'Every calendar event of the range; p null with a reason where the event cannot be assessed.',
+        items: obj({ id: { type: 'string' }, p: nullable('number', { description: 'The event\'s own (single-event permutation) p.' }), q: nullable('number', { description: 'Benjamini–Hochberg q over the assessable events of this listing (eventsFamily).' }), reason: nullable('string'), synthetic: { type: 'boolean' } }, ['id', 'p', 'q', 'reason']),
+      },
+      eventsFamily: obj({ correction: { type: 'string' }, size: { type: 'integer' }, description: { type: 'string' } }, ['correction', 'size']),
+      stats: { type: 'object', description: 'Event coincidence analysis: method, lead/lag, seed, one entry per test with its own B, exhaustive and smallest attainable p; p = surrogate (calibrated), q = Benjamini–Hochberg, analyticP = Poisson approximation (see docs/correlator.md).' },
+      synthetic: { type: 'boolean', description: 'True when some signal behind the result is synthetic (demo data).' },
     },
-    ['country', 'range', 'outageInput', 'events', 'stats'],
+    ['country', 'range', 'outageInput', 'events', 'eventsFamily', 'stats', 'synthetic'],
   ),
   ReferenceOutage: obj({
     id: nullable('integer'),
@@ -402,7 +414,7 @@ const paths: Record<string, Schema> = {
     get: {
       summary: 'Time series of one entity, downsampled for charts.',
       description:
-        'Reads raw points for short ranges and the hourly or daily rollups for long ones (the coarsest whose step count over the range is at least `maxPoints`; `resolution` overrides), then keeps the minimum and maximum of each bucket so that dips stay visible, with at most `maxPoints` points per series. Gaps are `null` values. Defaults: `until` = now, `from` = `until` − 7 days. CSV is long format: signal,time,value,resolution,synthetic.',
+        'Reads raw points for short ranges and the hourly, 6-hour or daily rollups for long ones (the coarsest whose step count over the range is at least `maxPoints`; `resolution` overrides), then keeps the minimum and maximum of each bucket so that dips stay visible, with at most `maxPoints` points per series. Gaps are `null` values. Defaults: `until` = now, `from` = `until` − 7 days. CSV is long format: signal,time,value,resolution,synthetic.',
       operationId: 'signals',
       parameters: [
         { ...PARAMS.entity, required: true },
@@ -410,7 +422,7 @@ const paths: Record<string, Schema> = {
         PARAMS.until,
         param('signals', 'Comma-separated signal names (default: all of the entity).', { type: 'string', example: 'ioda.bgp,ioda.ping-slash24' }),
         param('maxPoints', 'Largest number of points per series (10–20000, default 1000).', { type: 'integer', minimum: 10, maximum: 20000, default: 1000 }),
-        param('resolution', 'Force a resolution.', { type: 'string', enum: ['auto', 'raw', 'hourly', 'daily'], default: 'auto' }),
+        param('resolution', 'Force a resolution.', { type: 'string', enum: ['auto', 'raw', 'hourly', '6h', 'daily'], default: 'auto' }),
         param('times', 'Point times as Unix seconds (default) or ISO 8601 strings.', { type: 'string', enum: ['unix', 'iso'], default: 'unix' }),
         PARAMS.format,
       ],
@@ -595,6 +607,22 @@ const paths: Record<string, Schema> = {
   },
 };
 
+const PAGING_PARAMS: Schema[] = [
+  param('limit', 'Page size: rows per answer (1–10000; JSON default 1000; CSV default every row).', { type: 'integer', minimum: 1, maximum: 10000 }),
+  param('offset', 'Rows to skip (default 0); the order of a listing is stable, so offset pages do not overlap.', { type: 'integer', minimum: 0 }),
+];
+
+/** Every listing operation takes `limit` and `offset` (the runs listing already had its own `limit`). */
+function withPaging(all: Record<string, Schema>): Record<string, Schema> {
+  for (const ops of Object.values(all)) {
+    const get = (ops as Record<string, Schema>).get as { parameters?: Schema[]; responses: Record<string, Schema & { headers?: unknown }> } | undefined;
+    if (!get || get.responses['200']?.headers !== PAGING_HEADERS) continue;
+    const names = new Set((get.parameters ?? []).map((p) => (p as { name?: string }).name));
+    get.parameters = [...(get.parameters ?? []), ...PAGING_PARAMS.filter((p) => !names.has((p as { name?: string }).name))];
+  }
+  return all;
+}
+
 export function openApiDocument(version: string): Record<string, unknown> {
   return {
     openapi: '3.1.0',
@@ -606,7 +634,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       license: { name: 'MIT', identifier: 'MIT' },
     },
     servers: [{ url: '/api' }],
-    paths,
+    paths: withPaging(paths),
     components: {
       schemas,
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The admin token (`OUTAGEWATCH_ADMIN_TOKEN`).' } },

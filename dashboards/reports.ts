@@ -47,7 +47,7 @@ ${
     ? html`<p>No reports yet.</p>`
     : html`<table><thead><tr><th scope="col">Report</th><th scope="col">Formats</th><th scope="col">Written (UTC)</th></tr></thead><tbody>${bases.map((b) => {
         const mine = files.filter((f) => f.base === b);
-        return html`<tr><td>${b}</td><td>${mine.map((f) => html`<a href="/reports/${encodeURIComponent(f.name)}">${f.format}</a> `)}</td><td>${isoUtc(Math.max(...mine.map((f) => f.modified)))}</td></tr>`;
+        return html`<tr><td>${b}</td><td>${mine.map((f) => html`<a href="/reports/${encodeURIComponent(f.name)}">${f.format}</a> `)}</td><td>${isoUtc(mine.reduce((m, f) => Math.max(m, f.modified), -Infinity))}</td></tr>`;
       })}</tbody></table>`
 }`,
       ),

@@ -46,7 +46,7 @@ function parentOf(type: string, country: string | null): string | null {
 /** Percent of normal lost from the signals' stored mean loss, for rows detected before the column existed. */
 function lostFromSignals(signals: OutageSignal[]): number | null {
   const l = signals.map((s) => s.lost).filter((x): x is number => typeof x === 'number');
-  return l.length ? Math.round(Math.max(...l) * 1000) / 10 : null;
+  return l.length ? Math.round(l.reduce((m, x) => Math.max(m, x), -Infinity) * 1000) / 10 : null;
 }
 
 function toOutage(r: Row): Outage {

@@ -4,7 +4,10 @@ import type { SqliteStore } from './store.js';
 
 /** Read queries the API needs beyond the store's own: columnar series reads, extents, data version. */
 
-export type Resolution = 'raw' | 'hourly' | 'daily';
+/** Where points are read: raw points, or the hourly, 6-hour (`6h`, table `points_6h`) or daily rollup. */
+export type Resolution = 'raw' | 'hourly' | '6h' | 'daily';
+
+const ROLLUP_TABLE = { hourly: 'points_hourly', '6h': 'points_6h', daily: 'points_daily' } as const;
 
 /** A series as parallel columns, ascending by ts. For raw points lo = hi = value. */
 export interface SeriesColumns {
@@ -18,6 +21,7 @@ interface Stmts {
   raw: Statement<[number, number, number], [number, number | null]>;
   hourly: Statement<[number, number, number], [number, number | null, number | null, number | null]>;
   daily: Statement<[number, number, number], [number, number | null, number | null, number | null]>;
+  sixHourly: Statement<[number, number, number], [number, number | null, number | null, number | null]>;
   extent: Statement<[number, number], [number | null, number | null]>;
   count: Statement<[number], [number]>;
   firstTs: Statement<[number], [number]>;
@@ -34,6 +38,7 @@ function stmts(db: Db): Stmts {
       raw: db.prepare<[number, number, number], [number, number | null]>('SELECT ts, value FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts').raw(true),
       hourly: db.prepare<[number, number, number], [number, number | null, number | null, number | null]>('SELECT ts, min, max, mean FROM points_hourly WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts').raw(true),
       daily: db.prepare<[number, number, number], [number, number | null, number | null, number | null]>('SELECT ts, min, max, mean FROM points_daily WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts').raw(true),
+      sixHourly: db.prepare<[number, number, number], [number, number | null, number | null, number | null]>('SELECT ts, min, max, mean FROM points_6h WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts').raw(true),
       extent: db.prepare<[number, number], [number | null, number | null]>('SELECT (SELECT min(ts) FROM points WHERE signal_id = ?), (SELECT max(ts) FROM points WHERE signal_id = ?)').raw(true),
       count: db.prepare<[number], [number]>('SELECT coalesce(sum(n), 0) FROM points_daily WHERE signal_id = ?').raw(true),
       firstTs: db.prepare<[number], [number]>('SELECT ts FROM points WHERE signal_id = ? ORDER BY ts LIMIT 64').raw(true),
@@ -57,7 +62,7 @@ export function readSeries(store: SqliteStore, signalId: number, resolution: Res
       out.mean.push(v);
     }
   } else {
-    for (const [ts, lo, hi, mean] of (resolution === 'hourly' ? s.hourly : s.daily).all(signalId, from, until)) {
+    for (const [ts, lo, hi, mean] of (resolution === 'hourly' ? s.hourly : resolution === '6h' ? s.sixHourly : s.daily).all(signalId, from, until)) {
       out.ts.push(ts);
       out.lo.push(lo);
       out.hi.push(hi);
@@ -131,7 +136,7 @@ function extremeStmt(db: Db, resolution: Resolution, which: 'min' | 'max'): Extr
     const sql =
       resolution === 'raw'
         ? `SELECT (ts - CAST(? AS INTEGER)) / CAST(? AS INTEGER) AS b, ${which}(value), ts, value FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? AND value IS NOT NULL GROUP BY b ORDER BY b`
-        : `SELECT (ts - CAST(? AS INTEGER)) / CAST(? AS INTEGER) AS b, ${which}(${which}), ts, mean FROM points_${resolution} WHERE signal_id = ? AND ts >= ? AND ts < ? AND ${which} IS NOT NULL GROUP BY b ORDER BY b`;
+        : `SELECT (ts - CAST(? AS INTEGER)) / CAST(? AS INTEGER) AS b, ${which}(${which}), ts, mean FROM ${ROLLUP_TABLE[resolution]} WHERE signal_id = ? AND ts >= ? AND ts < ? AND ${which} IS NOT NULL GROUP BY b ORDER BY b`;
     st = db.prepare<[number, number, number, number, number], [number, number, number, number | null]>(sql).raw(true);
     m[key] = st;
   }

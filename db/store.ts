@@ -268,6 +268,11 @@ export class SqliteStore implements SignalStore {
           'SELECT signal_id, (ts / 86400) * 86400 AS d, min(min), sum(sum) / sum(n), max(max), sum(n), sum(sum) ' +
           'FROM points_hourly WHERE signal_id = ? AND ts >= ? AND ts < ? GROUP BY d',
       ),
+      sixHourly: db.prepare(
+        'INSERT OR REPLACE INTO points_6h (signal_id, ts, min, mean, max, n, sum) ' +
+          'SELECT signal_id, (ts / 21600) * 21600 AS q, min(min), sum(sum) / sum(n), max(max), sum(n), sum(sum) ' +
+          'FROM points_hourly WHERE signal_id = ? AND ts >= ? AND ts < ? GROUP BY q',
+      ),
       eventUpsert: db.prepare(
         'INSERT INTO source_events (source, external_id, entity_id, start, end, kind, title, description, score, url, raw, fetched_at) ' +
           'VALUES (@source, @externalId, @entityId, @start, @end, @kind, @title, @description, @score, @url, @raw, @fetchedAt) ' +
@@ -293,6 +298,8 @@ export class SqliteStore implements SignalStore {
       readPoints: db.prepare<[number, number, number], { ts: number; value: number | null }>('SELECT ts, value FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts'),
       readHourly: db.prepare<[number, number, number], RollupRow>('SELECT ts, min, mean, max, n FROM points_hourly WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts'),
       readDaily: db.prepare<[number, number, number], RollupRow>('SELECT ts, min, mean, max, n FROM points_daily WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts'),
+      chunkPoints: db.prepare<[number, number, number, number], [number, number | null]>('SELECT ts, value FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts LIMIT ?').raw(true),
+      iterPoints: db.prepare<[number, number, number], [number, number | null]>('SELECT ts, value FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts').raw(true),
     };
   }
 
@@ -443,6 +450,8 @@ export class SqliteStore implements SignalStore {
       const dFrom = Math.floor(lo / DAY) * DAY;
       const dUntil = Math.floor(hi / DAY) * DAY + DAY;
       this.stmts.daily.run(id, dFrom, dUntil);
+      // 6-hour blocks lie inside UTC days: the same day range covers every block the window touched
+      this.stmts.sixHourly.run(id, dFrom, dUntil);
     }
     let events = 0;
     for (const e of w.sourceEvents ?? []) {
@@ -535,6 +544,47 @@ export class SqliteStore implements SignalStore {
 
   readPoints(signalId: number, from: number, until: number) {
     return this.stmts.readPoints.all(signalId, from, until);
+  }
+
+  /**
+   * The points of [from, until) as two columns (time, value; NaN = no data), read in chunks of `chunk` rows
+   * (keyset: each chunk starts after the last time read) straight into typed arrays: no object per point, and
+   * never more than one chunk of row arrays alive. What the detector reads.
+   */
+  readColumns(signalId: number, from: number, until: number, chunk = 65536): { ts: Float64Array; values: Float64Array; length: number } {
+    let ts = new Float64Array(chunk);
+    let values = new Float64Array(chunk);
+    let n = 0;
+    let cur = from;
+    for (;;) {
+      const rows = this.stmts.chunkPoints.all(signalId, cur, until, chunk);
+      if (n + rows.length > ts.length) {
+        const size = Math.max(ts.length * 2, n + rows.length);
+        const t2 = new Float64Array(size);
+        const v2 = new Float64Array(size);
+        t2.set(ts.subarray(0, n));
+        v2.set(values.subarray(0, n));
+        ts = t2;
+        values = v2;
+      }
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]!;
+        ts[n] = r[0];
+        values[n] = r[1] === null ? Number.NaN : r[1];
+        n++;
+      }
+      if (rows.length < chunk) break;
+      cur = rows[rows.length - 1]![0] + 1;
+    }
+    return { ts: ts.subarray(0, n), values: values.subarray(0, n), length: n };
+  }
+
+  /**
+   * The points of [from, until) in time order as `[ts, value]` rows, one at a time (nothing is gathered in
+   * memory). The connection is busy until the iteration ends: finish it (or `return()`) before other queries.
+   */
+  iteratePoints(signalId: number, from: number, until: number): IterableIterator<[number, number | null]> {
+    return this.stmts.iterPoints.iterate(signalId, from, until);
   }
 
   readRollup(signalId: number, resolution: 'hourly' | 'daily', from: number, until: number): RollupRow[] {

@@ -11,6 +11,7 @@ import { ownedHere, ownerGone } from './runs.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { buildJobs } from './scheduler/jobs.js';
 import { autoReportJob } from './report/auto.js';
+import { enableCorrelationWorker } from './correlator/cache.js';
 import { STARTUP_TASKS } from './startup.js';
 import { packageVersion } from './util/package-root.js';
 
@@ -56,6 +57,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     if (opts.dashboard !== false) {
       reader = dbPath === ':memory:' ? store : SqliteStore.open(dbPath, { readonly: true });
       // API-started collections run under the scheduler's stop signal, so stopping aborts and awaits them too
+      // cold correlations (a country's whole calendar, B = 9,999) run off the event loop
+      enableCorrelationWorker(reader.path !== ':memory:');
       const app = createApp({ config, store: reader, writer: store, collectors, log, version: packageVersion(), jobs: scheduler });
       server = await startServer(app, config.host, config.port);
       log.info({ url: server.url }, 'dashboard listening');

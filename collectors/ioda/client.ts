@@ -63,7 +63,7 @@ export async function fetchEvents(
     const response = await http.getText('outages/events', query, { signal: args.signal });
     const { data } = parseIodaBody(response.body, eventsDataSchema, response.url, 'outages.events');
     responses.push(response);
-    events.push(...data);
+    for (const item of data) events.push(item);
     if (data.length < limit) break;
   }
   return { responses, events };
@@ -80,7 +80,7 @@ export async function queryEntities(
     const query: Query = { entityType: args.entityType, entityCode: args.entityCode, relatedTo: args.relatedTo, search: args.search, limit, page };
     const response = await http.getText('entities/query', query, { signal: args.signal });
     const { data } = parseIodaBody(response.body, entitiesDataSchema, response.url, 'entities.lookup');
-    out.push(...data);
+    for (const item of data) out.push(item);
     if (data.length < limit) break;
   }
   return out;

@@ -58,8 +58,8 @@ export function mapSavedResponse(text: string, origin: string, opts: { synthetic
     const out: WindowWrite[] = [];
     for (const [entity, events] of byEntity) {
       if (!entity) throw new FetchError('schema', origin, `${origin}: unexpected response shape at data[].location: cannot tell the entity of an event`, { path: 'data.location' });
-      const from = Math.min(...events.map((e) => e.start));
-      const until = Math.max(...events.map((e) => (e.end ?? e.start) + 1));
+      const from = events.reduce((m, e) => Math.min(m, e.start), Infinity);
+      const until = events.reduce((m, e) => Math.max(m, (e.end ?? e.start) + 1), -Infinity);
       out.push({ collector: INGEST_COLLECTOR, entity, from, until, series: [], sourceEvents: events, coverage: [] });
     }
     return out;

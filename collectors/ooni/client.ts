@@ -88,7 +88,7 @@ export async function fetchEvidenceMeasurements(
     const r = await http.getJson(MEASUREMENTS_PATH, { ...base, offset }, z.unknown(), { signal: opts.signal });
     const data = validateOoni(r.data, measurementsResponseSchema, r.url);
     responses.push(r);
-    all.push(...data.results);
+    for (const item of data.results) all.push(item);
     if (opts.pick(all).length >= opts.want) break;
     const last = data.metadata.next_url === null || data.results.length < data.metadata.limit || data.metadata.count !== -1;
     if (last) break;

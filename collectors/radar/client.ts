@@ -53,7 +53,7 @@ export async function fetchOutageAnnotations(
     const r = await http.getJson(OUTAGES_PATH, query, z.unknown(), { signal: args.signal });
     const data = validateRadarOutages(r.data, r.url);
     responses.push(r);
-    annotations.push(...data.result.annotations);
+    for (const item of data.result.annotations) annotations.push(item);
     if (data.result.annotations.length < args.pageSize) return { annotations, responses };
   }
   throw new FetchError('api-error', http.url(OUTAGES_PATH), `Cloudflare Radar returned more than ${maxPages} full pages; narrow collection.radar.windowDays`);

@@ -116,8 +116,8 @@ export class RadarCollector implements Collector {
       let points = 0;
       let events = 0;
       for (const [entity, evs] of byEntity) {
-        const from = Math.min(...evs.map((e) => e.start));
-        const until = Math.max(...evs.map((e) => (e.end ?? e.start) + 1));
+        const from = evs.reduce((m, e) => Math.min(m, e.start), Infinity);
+        const until = evs.reduce((m, e) => Math.max(m, (e.end ?? e.start) + 1), -Infinity);
         const r = store.writeWindow({ collector: this.name, entity, from, until, series: [], sourceEvents: evs, coverage: [] });
         points += r.points;
         events += r.events;

@@ -116,8 +116,8 @@ export class RipestatCollector implements Collector {
       const step = RESOLUTION_STEP[data.resolution];
       const starts = data.stats.flatMap((s) => s.timeline.map((t) => ripeTimeToTs(t.starttime)));
       const ends = data.stats.flatMap((s) => s.timeline.map((t) => ripeTimeToTs(t.endtime ?? t.starttime)));
-      const from = data.query_starttime ? Math.floor(ripeTimeToTs(data.query_starttime) / step) * step : Math.min(...starts);
-      const until = data.query_endtime ? Math.floor(ripeTimeToTs(data.query_endtime) / step) * step + step : Math.max(...ends) + step;
+      const from = data.query_starttime ? Math.floor(ripeTimeToTs(data.query_starttime) / step) * step : starts.reduce((m, x) => Math.min(m, x), Infinity);
+      const until = data.query_endtime ? Math.floor(ripeTimeToTs(data.query_endtime) / step) * step + step : ends.reduce((m, x) => Math.max(m, x), -Infinity) + step;
       if (!Number.isFinite(from) || !Number.isFinite(until) || !(until > from)) throw new Error(`${file}: cannot tell the time range (no query_starttime/query_endtime and no stats)`);
       const series = statsToSeries(data, { from, until }).map((s) => ({ ...s, signal: { ...s.signal, synthetic: args.synthetic ?? false, ...(args.synthetic ? { provenance: { ...s.signal.provenance, ...SYNTHETIC_PROVENANCE('RIPEstat') } } : {}) } }));
       return store.writeWindow({

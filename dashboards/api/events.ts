@@ -8,7 +8,7 @@ import { eventToJson, rawFromJson } from '../../services/calendar/json.js';
 import { EVENT_KINDS } from '../../services/calendar/model.js';
 import { validateEvent } from '../../services/calendar/validate.js';
 import { parseOutageSource, type CorrelateOptions } from '../../services/correlator/assemble.js';
-import { cachedEvent } from '../../services/correlator/cache.js';
+import { cachedEventAsync } from '../../services/correlator/cache.js';
 import { correlateOptions as buildOptions } from '../../services/correlator/options.js';
 import { AppError, badParameter, notFound } from '../../services/errors.js';
 import { parseDuration, TimeParseError } from '../../services/util/time.js';
@@ -108,12 +108,12 @@ export function eventsRouter(deps: AppDeps): Router {
     );
   });
 
-  router.get('/events/:id', (req, res) => {
+  router.get('/events/:id', async (req, res) => {
     const id = eventIdParam(req);
     const opts = correlateOptions(req, deps);
     const e = getEvent(deps.store.db, id);
     if (!e) throw notFound(`event ${id}`);
-    const correlation = cachedEvent(deps.store, id, opts);
+    const correlation = await cachedEventAsync(deps.store, id, opts);
     res.json({ ...eventToJson(e), verdict: correlation.verdict, correlation });
   });
 

@@ -40,7 +40,7 @@ export function outagesRouter(deps: AppDeps): Router {
         { header: 'synthetic', value: (o) => o.synthetic },
         { header: 'open', value: (o) => o.open },
         { header: 'signals', value: (o) => o.signals.map((s) => s.signal).join(' ') },
-        { header: 'max_depth', value: (o) => (o.signals.length ? Math.max(...o.signals.map((s) => s.depth)) : null) },
+        { header: 'max_depth', value: (o) => (o.signals.length ? o.signals.reduce((m, s) => Math.max(m, s.depth), -Infinity) : null) },
         { header: 'targets', value: (o) => o.targets.join(' ') },
       ],
       'outages',

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { cachedCountry } from '../../services/correlator/cache.js';
+import { cachedCountryAsync } from '../../services/correlator/cache.js';
 import { correlateOptions } from '../../services/correlator/options.js';
 import { badParameter } from '../../services/errors.js';
 import { isoUtc } from '../../services/util/time.js';
@@ -58,11 +58,11 @@ export function sourceEventsRouter(deps: AppDeps): Router {
   });
 
   /** A country's calendar against its outages: the same document as `outagewatch correlate --country CC --json`. */
-  router.get('/correlation', (req, res) => {
+  router.get('/correlation', async (req, res) => {
     const country = countryParam(req);
     if (!country) throw badParameter('country', 'a two-letter country code is required');
     const { from, until } = rangeParams(req);
-    const doc = cachedCountry(deps.store, country, correlateOptions(deps.config, { from, until }));
+    const doc = await cachedCountryAsync(deps.store, country, correlateOptions(deps.config, { from, until }));
     if (!wantsCsv(req)) {
       res.json(doc);
       return;

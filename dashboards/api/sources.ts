@@ -91,7 +91,7 @@ export function coverage(rows: CheckpointRow[]): CoverageJson[] {
       okSeconds: g.filter((r) => r.status === 'ok').reduce((s, r) => s + (r.until - r.from), 0),
       noDataSeconds: g.filter((r) => r.status === 'no-data').reduce((s, r) => s + (r.until - r.from), 0),
       gaps,
-      updatedAt: isoUtc(Math.max(...g.map((r) => r.updatedAt))),
+      updatedAt: isoUtc(g.reduce((m, r) => Math.max(m, r.updatedAt), -Infinity)),
     };
   });
 }

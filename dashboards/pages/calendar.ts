@@ -131,7 +131,7 @@ ${keep(req, ['tz', 'sort', 'dir'])}
 <button type="submit">Filter</button> <a href="/calendar">Clear</a>
 </form>
 <p class="count">${rows.length} event(s)</p>
-${table(req, rows, cols, { key: 'start', dir: 'asc' }, { id: 'events', empty: 'No events match.' })}
+${table(req, rows, cols, { key: 'start', dir: 'asc' }, { id: 'events', empty: 'No events match.', page: { size: 100 } })}
 ${dataLinks('/api/events', api, 'This table')}
 ${admin ? adminForms(req, sessions) : sessions.enabled ? html`<p><a href="/login?next=%2Fcalendar">Log in</a> with the admin token to add or import events.</p>` : html`<p class="muted">Editing is disabled on this server (no admin token configured).</p>`}`;
     res.type('html').send(layout('Calendar', body, { scripts: ['/static/page.js'] }));

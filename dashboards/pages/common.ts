@@ -7,6 +7,7 @@ import { DateTime } from 'luxon';
 import { badParameter } from '../../services/errors.js';
 import { parseDuration, parseTime, TimeParseError } from '../../services/util/time.js';
 import { html, type SafeHtml } from '../html.js';
+import { pageOf, pagerNav, type PageOpts } from './pager.js';
 
 export type TimeMode = 'utc' | 'local';
 
@@ -162,9 +163,12 @@ export function sortRows<T>(req: Request, rows: readonly T[], cols: ReadonlyArra
   return { rows: sorted, key: col.key, dir };
 }
 
-export function table<T>(req: Request, rows: readonly T[], cols: ReadonlyArray<Column<T>>, def: { key: string; dir: 'asc' | 'desc' }, opts: { caption?: string; id?: string; empty?: string } = {}): SafeHtml {
+/** A sortable table; with `page`, one page of the sorted rows and a pager (`pager.ts`). */
+export function table<T>(req: Request, rows: readonly T[], cols: ReadonlyArray<Column<T>>, def: { key: string; dir: 'asc' | 'desc' }, opts: { caption?: string; id?: string; empty?: string; page?: PageOpts } = {}): SafeHtml {
   if (rows.length === 0) return html`<p class="muted empty">${opts.empty ?? 'Nothing to show.'}</p>`;
   const s = sortRows(req, rows, cols, def);
+  const p = opts.page ? pageOf(req, s.rows.length, opts.page) : null;
+  if (p) s.rows = s.rows.slice(p.offset, p.offset + p.size);
   const head = cols.map((c) => {
     if (!c.sort) return html`<th scope="col">${c.label}</th>`;
     const active = c.key === s.key;
@@ -173,7 +177,8 @@ export function table<T>(req: Request, rows: readonly T[], cols: ReadonlyArray<C
     return html`<th scope="col" aria-sort="${ariaSort}"><a href="${withQuery(req, { sort: c.key, dir: next })}">${c.label}${active ? (s.dir === 'asc' ? ' ▲' : ' ▼') : ''}</a></th>`;
   });
   const body = s.rows.map((r) => html`<tr>${cols.map((c) => html`<td${c.className ? html` class="${c.className}"` : ''}>${c.cell(r)}</td>`)}</tr>`);
-  return html`<div class="table-wrap"><table${opts.id ? html` id="${opts.id}"` : ''} class="sortable">${opts.caption ? html`<caption>${opts.caption}</caption>` : ''}<thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
+  const nav = p ? pagerNav(req, p, opts.caption ?? opts.id ?? 'this table') : '';
+  return html`<div class="table-wrap"><table${opts.id ? html` id="${opts.id}"` : ''} class="sortable">${opts.caption ? html`<caption>${opts.caption}</caption>` : ''}<thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>${nav}`;
 }
 
 /** A label + input pair for filter forms. */

@@ -5,7 +5,7 @@ import { listOutages } from '../../db/outages.js';
 import { signalExtent } from '../../db/signals-read.js';
 import { countryName, normaliseCountry } from '../../services/calendar/countries.js';
 import { primaryZone } from '../../services/calendar/zones.js';
-import { cachedCountry } from '../../services/correlator/cache.js';
+import { cachedCountryAsync, cachedPage, keepPage } from '../../services/correlator/cache.js';
 import { correlateOptions } from '../../services/correlator/options.js';
 import { badParameter, notFound } from '../../services/errors.js';
 import type { AppDeps } from '../deps.js';
@@ -19,7 +19,7 @@ const dateOnly = (ts: number) => new Date(ts * 1000).toISOString().slice(0, 10);
 
 export function countryRouter(deps: AppDeps): Router {
   const router = Router();
-  router.get('/countries/:cc', (req, res) => {
+  router.get('/countries/:cc', async (req, res) => {
     const raw = req.params.cc;
     if (!/^[A-Za-z]{2}$/.test(raw)) throw badParameter('cc', `"${raw}" is not a two-letter country code`);
     const cc = raw.toUpperCase();
@@ -29,6 +29,13 @@ export function countryRouter(deps: AppDeps): Router {
     }
     const mode = timeMode(req);
     const now = deps.now ? deps.now() : Math.floor(Date.now() / 1000);
+    // a warm page is served as rendered, until the data changes (or the hour turns: default ranges follow now)
+    const pageKey = `country:${req.originalUrl}:${Math.floor(now / 3600)}`;
+    const cached = cachedPage(deps.store, pageKey);
+    if (cached.html !== undefined) {
+      res.type('html').set('ETag', cached.html.etag).send(cached.html.body);
+      return;
+    }
     const tz = primaryZone(cc) ?? 'UTC';
     const countryEntity = `country:${cc}`;
     const networks = deps.store.listEntities().filter((e) => e.country === cc && e.entity !== countryEntity);
@@ -57,7 +64,7 @@ export function countryRouter(deps: AppDeps): Router {
     const outages = listOutages(deps.store.db, { entity, from, until });
     const bands: Band[] = outages.map((o) => ({ type: 'outage', kind: o.kind, from: o.start, until: o.end, label: `${o.kind} outage (${o.severity})` }));
     const markers: Marker[] = calendar.filter((e) => e.start >= from && e.start < until).map((e) => ({ at: e.start, label: e.title, href: `/events/${encodeURIComponent(e.id)}` }));
-    const stats = cachedCountry(deps.store, cc, correlateOptions(deps.config));
+    const stats = await cachedCountryAsync(deps.store, cc, correlateOptions(deps.config));
     const verdictOf = new Map(stats.events.map((e) => [e.id, e]));
 
     type Ev = (typeof calendar)[number];
@@ -143,7 +150,9 @@ ${
 }
 ${dataLinks('/api/outages', { entity, from, until }, 'Outages')}
 </section>`;
-    res.type('html').send(layout(`${countryName(cc)}`, body, { styles: ['/static/vendor/uplot/uPlot.min.css'], scripts: ['/static/vendor/uplot/uPlot.iife.min.js', '/static/page.js', '/static/charts.js'] }));
+    const page = layout(`${countryName(cc)}`, body, { styles: ['/static/vendor/uplot/uPlot.min.css'], scripts: ['/static/vendor/uplot/uPlot.iife.min.js', '/static/page.js', '/static/charts.js'] });
+    const kept = keepPage(deps.store, pageKey, cached.version, page);
+    res.type('html').set('ETag', kept.etag).send(kept.body);
   });
   return router;
 }

@@ -6,7 +6,7 @@ import { countryName } from '../../services/calendar/countries.js';
 import { eventToJson } from '../../services/calendar/json.js';
 import type { ProtestEvent } from '../../services/calendar/model.js';
 import type { EventCorrelationJson } from '../../services/correlator/assemble.js';
-import { cachedEvent } from '../../services/correlator/cache.js';
+import { cachedEventAsync, cachedPage, keepPage } from '../../services/correlator/cache.js';
 import { correlateOptions } from '../../services/correlator/options.js';
 import { badParameter, notFound } from '../../services/errors.js';
 import { evidenceLinks } from '../../services/evidence/links.js';
@@ -39,7 +39,7 @@ const AXIS_TEXT: Record<string, string> = {
 function verdictSection(c: EventCorrelationJson, ev: ProtestEvent, mode: TimeMode): SafeHtml {
   const v = c.verdict;
   const first = c.outages.length ? c.outages.reduce((a, b) => (a.onsetSeconds <= b.onsetSeconds ? a : b)) : null;
-  const depth = c.outages.length ? Math.max(...c.outages.map((o) => o.depth)) : null;
+  const depth = c.outages.length ? c.outages.reduce((m, o) => Math.max(m, o.depth), -Infinity) : null;
   const sig = c.significance;
   const coverage = c.coverage.map(
     (s) =>
@@ -97,15 +97,21 @@ function rangeOf(req: Request, ev: ProtestEvent): { from: number; until: number;
 
 export function eventRouter(deps: AppDeps): Router {
   const router = Router();
-  router.get('/events/:id', (req, res) => {
+  router.get('/events/:id', async (req, res) => {
     const id = req.params.id;
     if (!ID.test(id)) throw badParameter('id', 'not an event id');
+    const pageKey = `event:${req.originalUrl}`;
+    const cached = cachedPage(deps.store, pageKey);
+    if (cached.html !== undefined) {
+      res.type('html').set('ETag', cached.html.etag).send(cached.html.body);
+      return;
+    }
     const ev = getEvent(deps.store.db, id);
     if (!ev) throw notFound(`event ${id}`);
     const mode = timeMode(req);
     const j = eventToJson(ev);
     const range = rangeOf(req, ev);
-    const c = cachedEvent(deps.store, id, correlateOptions(deps.config));
+    const c = await cachedEventAsync(deps.store, id, correlateOptions(deps.config));
     const countryEntity = `country:${ev.country}`;
     const networks = deps.store.listEntities().filter((e) => e.country === ev.country && e.entity !== countryEntity && deps.store.listSignals(e.entity).length > 0);
     const wanted = q(req, 'entity');
@@ -177,7 +183,9 @@ ${chartsMarkup({ ...common, panels: ooniP, id: 'ooni-charts', emptyText: 'No OON
 <p class="muted">The sources' own views of ${entity} for the same range.</p>
 <ul class="evidence">${evidence.map((l) => html`<li><span class="src src-${l.source}">${l.source}</span> ${safeLink(l.url, l.label)}</li>`)}</ul>
 </section>`;
-    res.type('html').send(layout(ev.title, body, { styles: ['/static/vendor/uplot/uPlot.min.css'], scripts: ['/static/vendor/uplot/uPlot.iife.min.js', '/static/page.js', '/static/charts.js'] }));
+    const page = layout(ev.title, body, { styles: ['/static/vendor/uplot/uPlot.min.css'], scripts: ['/static/vendor/uplot/uPlot.iife.min.js', '/static/page.js', '/static/charts.js'] });
+    const kept = keepPage(deps.store, pageKey, cached.version, page);
+    res.type('html').set('ETag', kept.etag).send(kept.body);
   });
   return router;
 }

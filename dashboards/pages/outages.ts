@@ -12,6 +12,8 @@ import { dataLinks, duration, field, keep, pct, q, select, table, time, timeMode
 
 const KINDS = OUTAGE_KINDS;
 const DAY = 86400;
+/** rows per page of each table */
+export const PAGE_SIZE = 100;
 
 const countryOf = (entity: string, store: AppDeps['store']): string | null => {
   if (entity.startsWith('country:')) return entity.slice(8);
@@ -39,7 +41,7 @@ export function outagesRouter(deps: AppDeps): Router {
     };
     const groups = groupByParent(rows);
     const national = groups.find((g) => !g.parent)?.rows ?? [];
-    const depth = (o: Outage) => (o.signals.length ? Math.max(...o.signals.map((s) => s.depth)) : null);
+    const depth = (o: Outage) => (o.signals.length ? o.signals.reduce((m, s) => Math.max(m, s.depth), -Infinity) : null);
     const cols: Array<Column<Outage>> = [
       { key: 'id', label: 'ID', sort: (o) => o.id ?? null, cell: (o) => html`<a href="/api/outages/${o.id ?? ''}">${o.id ?? '—'}</a>` },
       {
@@ -77,11 +79,11 @@ ${keep(req, ['tz', 'sort', 'dir'])}
 <button type="submit">Filter</button> <a href="/outages">Clear</a>
 </form>
 <p class="count">${rows.length} outage(s)${groups.some((g) => g.parent) ? `, of which ${rows.filter((o) => o.parent).length} sub-national (grouped under their country below)` : ''}</p>
-${table(req, national, cols, { key: 'start', dir: 'desc' }, { id: 'outages', empty: rows.length ? 'No national outages match; sub-national ones are below.' : 'No outages match.' })}
+${table(req, national, cols, { key: 'start', dir: 'desc' }, { id: 'outages', empty: rows.length ? 'No national outages match; sub-national ones are below.' : 'No outages match.', page: { size: PAGE_SIZE } })}
 ${groups
   .filter((g) => g.parent)
   .map((g) => html`<details class="subnational" data-parent="${g.parent}"><summary><strong>${g.parent}</strong>: ${subnationalSummary(g.rows)}${g.rows.some((o) => o.synthetic) ? html` <span class="synthetic">SYNTHETIC</span>` : ''}</summary>
-${table(req, g.rows, cols, { key: 'start', dir: 'desc' }, { id: `outages-${g.parent!.replace(/[^A-Za-z0-9]+/g, '-')}` })}
+${table(req, g.rows, cols, { key: 'start', dir: 'desc' }, { id: `outages-${g.parent!.replace(/[^A-Za-z0-9]+/g, '-')}`, page: { size: PAGE_SIZE, param: `page-${g.parent!.replace(/[^A-Za-z0-9]+/g, '-')}` } })}
 </details>`)}
 ${dataLinks('/api/outages', api, 'This table')}`;
     res.type('html').send(layout('Outages', body, { scripts: ['/static/page.js'] }));

@@ -69,7 +69,7 @@ ${field('until', 'Until', q(req, 'until'), { type: 'date' })}
 ${keep(req, ['tz', 'sort', 'dir'])}
 <button type="submit">Filter</button> <a href="${withQuery(req, { q: null, country: null, scope: null, from: null, until: null })}">Clear</a>
 </form>
-${table(req, rows, cols, { key: 'start', dir: 'desc' }, { id: 'reference-outages', empty: 'No outages match.' })}
+${table(req, rows, cols, { key: 'start', dir: 'desc' }, { id: 'reference-outages', empty: 'No outages match.', page: { size: 100 } })}
 ${dataLinks(`/api/reference/${encodeURIComponent(listName)}`, { country: country || undefined, from, until }, 'This table')}
 </section>`;
     }

@@ -71,7 +71,7 @@ ${keep(req, ['tz'])}
 </form>
 <section aria-labelledby="runs-h">
 <h2 id="runs-h">Recent runs</h2>
-${table(req, runs, runCols, { key: 'id', dir: 'desc' }, { id: 'runs', empty: 'No runs yet.' })}
+${table(req, runs, runCols, { key: 'id', dir: 'desc' }, { id: 'runs', empty: 'No runs yet.', page: { size: 50, param: 'runs-page' } })}
 ${dataLinks('/api/sources/runs', { collector: collector || undefined }, 'Runs')}
 </section>
 <section aria-labelledby="backfill-h">
@@ -80,7 +80,7 @@ ${table(req, h.backfill.filter((b) => pick(b.collector)), bfCols, { key: 'collec
 </section>
 <section aria-labelledby="coverage-h">
 <h2 id="coverage-h">Coverage per entity (checkpoints)</h2>
-${table(req, cov, covCols, { key: 'entity', dir: 'asc' }, { id: 'coverage', empty: 'No checkpoints yet.' })}
+${table(req, cov, covCols, { key: 'entity', dir: 'asc' }, { id: 'coverage', empty: 'No checkpoints yet.', page: { size: 100, param: 'coverage-page' } })}
 ${dataLinks('/api/sources', { collector: collector || undefined }, 'Coverage')}
 ${dataLinks('/api/sources/checkpoints', { collector: collector || undefined }, 'Checkpoints')}
 </section>`;

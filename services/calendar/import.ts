@@ -115,7 +115,7 @@ class Validator {
   ) {}
   add = (c: Candidate): void => {
     const v = validateEvent(c, { file: this.opts.file, origin: 'import', defaultTz: this.opts.tz, defaultKind: this.opts.kind });
-    if (!v.ok) this.errors.push(...v.errors);
+    if (!v.ok) for (const item of v.errors) this.errors.push(item);
     else if (this.combiner) this.combiner.add(v.event);
     else this.events.push(v.event);
   };

@@ -81,7 +81,7 @@ export function parseSeed(text: string, file = SEED_FILE): ProtestEvent[] {
     if (v.ok) {
       if (v.event.sources.length === 0) errors.push({ file, line: lines[i] ?? 1, field: 'sources', reason: 'every seed event needs a source URL' });
       else events.push(v.event);
-    } else errors.push(...v.errors);
+    } else for (const item of v.errors) errors.push(item);
   });
   if (errors.length) throw new SeedError(`invalid calendar seed:\n${errors.map(formatRowError).join('\n')}`);
   return events;

@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { reportJsonSchema } from '../report/model.js';
 import { gatherReport } from '../report/gather.js';
 import { correlateOptions } from '../correlator/options.js';
-import { REPORT_FORMATS, writeReport, type ReportFormat } from '../report/write.js';
+import { exportPointsCsv } from '../report/export-csv.js';
+import { REPORT_FORMATS, reportBaseName, writeReport, type ReportFormat } from '../report/write.js';
+import { join, resolve } from 'node:path';
 import type { CliContext } from '../cli/context.js';
 import { UsageError } from '../errors.js';
 import { packageVersion } from '../util/package-root.js';
@@ -20,8 +22,9 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--lag <duration>', 'window closes this long after the event end (default: correlator.lag, 2d)')
     .option('--format <list>', `comma list of ${REPORT_FORMATS.join(',')}`, 'md,html,csv,json')
     .option('--out <dir>', 'output folder', './reports')
+    .option('--full-csv', 'also write every stored point of the range at full resolution (BASE.points.csv, streamed)')
     .option('--json-schema', 'print the JSON Schema of the JSON report and exit')
-    .action((opts: { event?: string; country?: string; from?: string; until?: string; lead?: string; lag?: string; format: string; out: string; jsonSchema?: boolean }) => {
+    .action((opts: { event?: string; country?: string; from?: string; until?: string; lead?: string; lag?: string; format: string; out: string; fullCsv?: boolean; jsonSchema?: boolean }) => {
       if (opts.jsonSchema) {
         ctx.json(reportJsonSchema());
         return;
@@ -47,5 +50,10 @@ export function register(program: Command, ctx: CliContext): void {
       const store = ctx.store();
       const data = gatherReport(store, { eventId: opts.event, country: opts.country, from, until, correlate: correlateOptions(ctx.config(), { lead, lag }) }, { version: packageVersion(), now: nowSeconds() });
       for (const path of writeReport(data, formats as ReportFormat[], opts.out)) ctx.out(path);
+      if (opts.fullCsv) {
+        const path = join(resolve(opts.out), `${reportBaseName(data)}.points.csv`);
+        exportPointsCsv(store, data.scope.entity, Math.floor(Date.parse(data.scope.from) / 1000), Math.floor(Date.parse(data.scope.until) / 1000), path);
+        ctx.out(path);
+      }
     });
 }

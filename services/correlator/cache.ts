@@ -4,7 +4,12 @@
  * valid while the store's data version (points, outages, calendar, reference lists, source events,
  * checkpoints — see migration 0060) is unchanged. Bounded (least recently used out).
  */
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { SqliteStore } from '../../db/store.js';
+import { AppError, type ErrorCode } from '../errors.js';
 import { correlateCountry, correlateEvent, type CorrelateOptions, type CountryCorrelationJson, type EventCorrelationJson } from './assemble.js';
 
 interface Entry {
@@ -46,9 +51,50 @@ export function cachedCorrelation<T>(store: SqliteStore, key: string, compute: (
   return value;
 }
 
+const pages = new WeakMap<SqliteStore, Map<string, Entry>>();
+const MAX_PAGES = 50;
+
+/**
+ * Rendered pages that show correlation results, by URL and data version (a warm page is served without
+ * re-rendering a 1,000-event calendar). `version` is the data version read BEFORE rendering: a change during
+ * the render leaves the entry stale, and the next request renders again.
+ */
+export interface CachedPage {
+  body: Buffer;
+  etag: string;
+}
+
+export function cachedPage(store: SqliteStore, key: string): { version: number | null; html: CachedPage | undefined } {
+  const version = dataVersion(store);
+  if (version === null) return { version, html: undefined };
+  const m = pages.get(store);
+  const hit = m?.get(key);
+  if (!m || !hit || hit.version !== version) return { version, html: undefined };
+  m.delete(key);
+  m.set(key, hit);
+  return { version, html: hit.value as CachedPage };
+}
+
+/** Keeps a rendered page (body and its ETag computed once, so a hit costs no hashing). */
+export function keepPage(store: SqliteStore, key: string, version: number | null, html: string): CachedPage {
+  const body = Buffer.from(html, 'utf8');
+  const page = { body, etag: `W/"${body.length.toString(16)}-${createHash('sha1').update(body).digest('base64').slice(0, 27)}"` };
+  if (version === null) return page;
+  let m = pages.get(store);
+  if (!m) {
+    m = new Map();
+    pages.set(store, m);
+  }
+  m.delete(key);
+  m.set(key, { version, value: page });
+  while (m.size > MAX_PAGES) m.delete(m.keys().next().value!);
+  return page;
+}
+
 /** Drops every cached result of a store (tests, or after a bulk change outside the triggers). */
 export function clearCorrelationCache(store: SqliteStore): void {
   caches.delete(store);
+  pages.delete(store);
 }
 
 /** `correlateCountry`, cached by data version (pages and the API). The result is shared: do not mutate it. */
@@ -59,4 +105,118 @@ export function cachedCountry(store: SqliteStore, country: string, opts: Correla
 /** `correlateEvent`, cached by data version (pages and the API). The result is shared: do not mutate it. */
 export function cachedEvent(store: SqliteStore, eventId: string, opts: CorrelateOptions): EventCorrelationJson {
   return cachedCorrelation(store, `event:${eventId}:${JSON.stringify(opts)}`, () => correlateEvent(store, eventId, opts));
+}
+
+// ---------- off the event loop ----------
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+}
+
+let worker: Worker | null = null;
+let workerEnabled = false;
+let nextId = 1;
+const pending = new Map<number, Pending>();
+const inflight = new WeakMap<SqliteStore, Map<string, Promise<unknown>>>();
+
+/**
+ * Cold correlations run in a worker thread from now on (the dashboard of `outagewatch start` turns this on):
+ * no request blocks the event loop while 1,000 events and 9,999 surrogates are computed.
+ */
+export function enableCorrelationWorker(on = true): void {
+  workerEnabled = on;
+  if (!on && worker) {
+    void worker.terminate();
+    worker = null;
+  }
+}
+
+function failAll(err: Error): void {
+  for (const p of pending.values()) p.reject(err);
+  pending.clear();
+  worker = null;
+}
+
+function getWorker(): Worker {
+  if (worker) return worker;
+  const ts = import.meta.url.endsWith('.ts');
+  let w: Worker;
+  if (ts) {
+    // running from the TypeScript sources (tests, `npm run cli`): register tsx's loader in the worker first
+    const api = createRequire(import.meta.url).resolve('tsx/esm/api');
+    const entry = new URL('./worker.ts', import.meta.url).href;
+    w = new Worker(`import(${JSON.stringify(pathToFileURL(api).href.replace(/\.cjs$/, '.mjs'))}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
+  } else {
+    w = new Worker(new URL('./worker.js', import.meta.url));
+  }
+  w.unref();
+  w.on('message', (m: { id: number; value?: unknown; error?: { code: ErrorCode | null; message: string } }) => {
+    const p = pending.get(m.id);
+    if (!p) return;
+    pending.delete(m.id);
+    if (m.error) p.reject(m.error.code ? new AppError(m.error.code, m.error.message) : new Error(m.error.message));
+    else p.resolve(m.value);
+  });
+  w.on('error', (err) => failAll(err));
+  w.on('exit', (code) => failAll(new Error(`correlation worker exited (${code})`)));
+  worker = w;
+  return w;
+}
+
+function inWorker<T>(store: SqliteStore, kind: 'country' | 'event', arg: string, opts: CorrelateOptions): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const id = nextId++;
+    pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+    getWorker().postMessage({ id, db: store.path, kind, arg, opts });
+  });
+}
+
+async function cachedAsync<T>(store: SqliteStore, key: string, kind: 'country' | 'event', arg: string, opts: CorrelateOptions, sync: () => T): Promise<T> {
+  const version = dataVersion(store);
+  const useWorker = workerEnabled && store.path !== ':memory:' && version !== null;
+  if (!useWorker) return cachedCorrelation(store, key, sync);
+  const m = caches.get(store);
+  const hit = m?.get(key);
+  if (hit && hit.version === version) return hit.value as T;
+  let fl = inflight.get(store);
+  if (!fl) {
+    fl = new Map();
+    inflight.set(store, fl);
+  }
+  const flKey = `${version}:${key}`;
+  let p = fl.get(flKey) as Promise<T> | undefined;
+  if (!p) {
+    p = inWorker<T>(store, kind, arg, opts).then(
+      (value) => {
+        fl.delete(flKey);
+        let c = caches.get(store);
+        if (!c) {
+          c = new Map();
+          caches.set(store, c);
+        }
+        c.set(key, { version, value });
+        while (c.size > MAX_ENTRIES) c.delete(c.keys().next().value!);
+        return value;
+      },
+      (err: unknown) => {
+        fl.delete(flKey);
+        throw err;
+      },
+    );
+    fl.set(flKey, p);
+  }
+  return p;
+}
+
+/** `cachedCountry`, computed in the worker thread when it is enabled (see `enableCorrelationWorker`). */
+export function cachedCountryAsync(store: SqliteStore, country: string, opts: CorrelateOptions): Promise<CountryCorrelationJson> {
+  const key = `country:${country.toUpperCase()}:${JSON.stringify(opts)}`;
+  return cachedAsync(store, key, 'country', country, opts, () => correlateCountry(store, country, opts));
+}
+
+/** `cachedEvent`, computed in the worker thread when it is enabled (see `enableCorrelationWorker`). */
+export function cachedEventAsync(store: SqliteStore, eventId: string, opts: CorrelateOptions): Promise<EventCorrelationJson> {
+  const key = `event:${eventId}:${JSON.stringify(opts)}`;
+  return cachedAsync(store, key, 'event', eventId, opts, () => correlateEvent(store, eventId, opts));
 }

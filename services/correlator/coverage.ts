@@ -128,8 +128,8 @@ export function sourceCoverage(input: SourceInput, entity: string, from: number,
     else if (noData > 0) why = `${input.source} answered that it has no data for ${pct(noData)} of this window`;
     else if (ok === 0 && fraction === 0) {
       const spans = input.checkpoints;
-      const lo = Math.min(...spans.map((c) => c.from));
-      const hi = Math.max(...spans.map((c) => c.until));
+      const lo = spans.reduce((m, c) => Math.min(m, c.from), Infinity);
+      const hi = spans.reduce((m, c) => Math.max(m, c.until), -Infinity);
       why = spans.length ? `not collected for this window (collected ${isoUtc(lo)} to ${isoUtc(hi)})` : 'not collected for this window';
     } else if (fraction === 0) why = 'collected, but no data points in the window';
     else why = `only ${pct(fraction)} of the window's hours have data`;

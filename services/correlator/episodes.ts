@@ -160,8 +160,8 @@ export function subnationalSummary(sub: readonly Episode[], national: readonly E
     const total = units[key];
     const label = PLURAL[key] ?? key;
     const count = total ? `${n} of ${total} ${label}` : `${n} ${n === 1 ? label.replace(/ies$/, 'y').replace(/s$/, '').replace(/ reference outage$/, ' reference outage') : label}`;
-    const from = Math.min(...eps.map((e) => e.start));
-    const until = Math.max(...eps.map((e) => e.end));
+    const from = eps.reduce((m, e) => Math.min(m, e.start), Infinity);
+    const until = eps.reduce((m, e) => Math.max(m, e.end), -Infinity);
     const largest = [...eps].sort((a, b) => b.depth - a.depth || a.start - b.start)[0]!;
     const name = unitName(largest);
     const depth = largest.origin === 'detected' ? `, ${Math.round(largest.depth * 100)} %` : '';
@@ -216,7 +216,7 @@ export function verdictFor(episodes: readonly Episode[], hasData: Record<Axis, b
   if (national.length) {
     const first = [...national].sort((a, b) => a.start - b.start)[0]!;
     onset = onsetOf(first);
-    depth = Math.max(...national.map((e) => e.depth));
+    depth = national.reduce((m, e) => Math.max(m, e.depth), -Infinity);
   }
   if (!hit.connectivity && ctx.units) {
     const m = majorityOnset(sub, ctx.units, ctx.majority);

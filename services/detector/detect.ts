@@ -122,15 +122,15 @@ export function detectEntity(entity: string, signals: readonly NamedSeries[], cf
     history.push(historyOf(s.name, axis, s.series, analysis));
     if (axis === 'services' && cfg.degradation.enabled) {
       const degr = detectDegradation(s.series, cfg.degradation, s.name, target, r.cycles?.weekly === true || r.kind === 'same-time-of-week');
-      episodes.push(...degr);
+      for (const item of degr) episodes.push(item);
       // a drop that is the degradation's own onset (no deeper than twice the degradation's loss, inside it) is not a separate blocking
-      episodes.push(...drops.filter((e) => !degr.some((g) => e.start >= g.start - 86400 && e.start < g.end && e.depth <= Math.min(0.95, 2 * g.depth))));
+      for (const item of drops.filter((e) => !degr.some((g) => e.start >= g.start - 86400 && e.start < g.end && e.depth <= Math.min(0.95, 2 * g.depth)))) episodes.push(item);
     } else {
-      episodes.push(...drops);
+      for (const item of drops) episodes.push(item);
     }
   }
   if (cfg.ooni.enabled) {
-    for (const input of ooniInputs(signals)) episodes.push(...detectBlocking(input, cfg.ooni).episodes);
+    for (const input of ooniInputs(signals)) for (const item of detectBlocking(input, cfg.ooni).episodes) episodes.push(item);
   }
   return { episodes, outages: mergeEpisodes(entity, episodes, synthetic), history };
 }

@@ -25,8 +25,8 @@ export function groupByParent(list: readonly Outage[]): Array<{ parent: string |
 export function subnationalSummary(rows: readonly Outage[]): string {
   const entities = new Set(rows.map((o) => o.entity));
   const types = [...new Set(rows.map((o) => o.entity.split(':')[0]!))].sort();
-  const from = isoUtc(Math.min(...rows.map((o) => o.start))).slice(0, 10);
-  const until = isoUtc(Math.max(...rows.map((o) => o.end))).slice(0, 10);
+  const from = isoUtc(rows.reduce((m, o) => Math.min(m, o.start), Infinity)).slice(0, 10);
+  const until = isoUtc(rows.reduce((m, o) => Math.max(m, o.end), -Infinity)).slice(0, 10);
   return `${rows.length} sub-national outage${rows.length === 1 ? '' : 's'} in ${entities.size} ${types.join('/')} unit${entities.size === 1 ? '' : 's'}, ${from === until ? from : `${from} to ${until}`}`;
 }
 

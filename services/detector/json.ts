@@ -69,7 +69,7 @@ export function lossText(o: Pick<Outage, 'kind' | 'start' | 'end' | 'signals' | 
   const hours = hoursText(o.hours ?? (o.end - o.start) / 3600);
   const lost = o.lostPercent;
   if (lost === null || lost === undefined) {
-    const rise = o.signals.length ? Math.max(...o.signals.map((s) => s.depth)) : null;
+    const rise = o.signals.length ? o.signals.reduce((m, s) => Math.max(m, s.depth), -Infinity) : null;
     return rise === null ? `for ${hours}` : `anomaly rate up ${Math.round(rise * 100)} points for ${hours}`;
   }
   const pct = lost >= 10 ? Math.round(lost) : Math.round(lost * 10) / 10;

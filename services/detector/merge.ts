@@ -69,8 +69,8 @@ function groupOverlapping(episodes: readonly Episode[]): Episode[][] {
 
 function toOutage(entity: string, g: Episode[], synthetic: ReadonlySet<string>, degradation: boolean): Outage {
   {
-    const start = Math.min(...g.map((e) => e.start));
-    const end = Math.max(...g.map((e) => e.end));
+    const start = g.reduce((m, e) => Math.min(m, e.start), Infinity);
+    const end = g.reduce((m, e) => Math.max(m, e.end), -Infinity);
     const severity: Severity = g.some((e) => e.severity === 'critical') ? 'critical' : 'warning';
     const best = new Map<string, number>();
     for (const e of g) best.set(datasourceOf(e.signal), Math.max(best.get(datasourceOf(e.signal)) ?? 0, e.score));
@@ -91,7 +91,7 @@ function toOutage(entity: string, g: Episode[], synthetic: ReadonlySet<string>, 
       targets,
       evidence: evidenceFor(entity, start, end, g.map((e) => e.signal), targets),
       open,
-      lostPercent: losses.length ? Math.round(Math.max(...losses) * 1000) / 10 : null,
+      lostPercent: losses.length ? Math.round(losses.reduce((m, x) => Math.max(m, x), -Infinity) * 1000) / 10 : null,
       hours: Math.round(((end - start) / 3600) * 100) / 100,
       synthetic: g.some((e) => synthetic.has(e.signal)),
     };

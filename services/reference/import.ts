@@ -40,7 +40,7 @@ export function importReference(store: SqliteStore, files: readonly string[], fo
     const parsed = parseReference(format, text, file, list);
     const w = upsertReferenceOutages(store.db, list, format, file, parsed.rows, { rejected: parsed.rejected.length });
     out.files.push({ file, layout: parsed.layout, imported: w.inserted, repeated: w.repeated, rejected: parsed.rejected.length });
-    out.rejections.push(...parsed.rejected);
+    for (const item of parsed.rejected) out.rejections.push(item);
     out.imported += w.inserted;
     out.repeated += w.repeated;
     out.rejected += parsed.rejected.length;

@@ -207,13 +207,13 @@ const STOP_APPS = ['facebook', 'twitter', 'whatsapp', 'instagram', 'telegram'];
 function stopServices(layout: StopLayout, r: Rec): string[] {
   const out: string[] = [];
   if (layout === '2016-2018') {
-    out.push(...split(r.get('services_affected')), ...split(r.get('service_details')));
+    for (const item of [...split(r.get('services_affected')), ...split(r.get('service_details'))]) out.push(item);
   } else {
     for (const [k, v] of Object.entries(r.raw)) {
       const m = /^([a-z]+)_affected$/i.exec(k.trim());
       if (m && STOP_APPS.includes(m[1]!.toLowerCase()) && /^(yes|true)/i.test(v.trim())) out.push(m[1]![0]!.toUpperCase() + m[1]!.slice(1).toLowerCase());
     }
-    out.push(...split(layout === '2019' ? r.get('other_service_details (specify)') : r.get('other_affected')));
+    for (const item of split(layout === '2019' ? r.get('other_service_details (specify)') : r.get('other_affected'))) out.push(item);
     if (/^(yes|true)/i.test(r.get('SMS_and_phone_call_affected') || r.get('sms_affected'))) out.push('SMS');
     if (/^(yes|true)/i.test(r.get('phonecall_affected'))) out.push('Phone calls'); // also "phone_call_affected" (2020)
   }

@@ -35,7 +35,7 @@ export function writeDueReports(store: SqliteStore, config: Config, log: Logger,
     const paths = writeReport(data, ['html', 'md', 'json', 'csv'], reportsDir(config));
     setMeta(store.db, key, data.reproducibility.dataHash);
     log.info({ event: e.id, verdict: data.verdict.label, paths: paths.length }, 'report written');
-    written.push(...paths);
+    for (const item of paths) written.push(item);
   }
   return written;
 }

@@ -16,8 +16,10 @@ import { evidenceLinks } from '../evidence/links.js';
 import { isoUtc } from '../util/time.js';
 import { duration, lostText, onsetText, pValue, rateText, relativeOnset } from './format.js';
 import type { ReportData } from './model.js';
+import { bucketRollup, chartPlan, type ChartPlan } from './series.js';
 
 const DAY = 86400;
+const HOUR = 3600;
 
 export interface ReportRequest {
   eventId?: string;
@@ -103,16 +105,116 @@ function resolveScope(store: SqliteStore, req: ReportRequest): Scope {
   return { kind: 'country', entity: `country:${country}`, country, tz, event: null, window, display: { from: req.from, until: req.until } };
 }
 
+/** sha256 over the rows a report used, one line each (`kind<TAB>JSON`), fed to the hash in large chunks. */
 class RowHasher {
   private readonly h = createHash('sha256');
+  private buf = '';
   rows = 0;
   add(kind: string, row: unknown): void {
-    this.h.update(`${kind}\t${JSON.stringify(row)}\n`);
+    this.addLine(`${kind}\t${JSON.stringify(row)}\n`);
+  }
+  /** A line already in the `kind<TAB>JSON\n` form. */
+  addLine(line: string): void {
+    this.buf += line;
     this.rows++;
+    if (this.buf.length >= 1 << 16) {
+      this.h.update(this.buf);
+      this.buf = '';
+    }
   }
   digest(): string {
+    this.h.update(this.buf);
+    this.buf = '';
     return this.h.digest('hex');
   }
+}
+
+interface SignalStats {
+  baseline: number | null;
+  min: number | null;
+  peak: number | null;
+  drop: number | null;
+  /** non-null values in the window */
+  values: number;
+  /** steps the window has room for */
+  expected: number;
+  plan: ChartPlan;
+  display: ReportData['series'][number]['points'];
+}
+
+/**
+ * One signal's figures for the report, in one pass over its points in time order (streamed from the store,
+ * never gathered): the 7-day baseline before the window, the window's minimum, peak and drop, its coverage,
+ * and every point into the data hash. The chart series comes from the raw points for short ranges and from
+ * the hourly or daily rollups otherwise, each bucket with its minimum and maximum. Null when there are no points.
+ */
+function signalStats(
+  store: SqliteStore,
+  sig: SignalRow,
+  hasher: RowHasher,
+  r: { histFrom: number; wFrom: number; wUntil: number; display: { from: number; until: number } },
+): SignalStats | null {
+  const { histFrom, wFrom, wUntil, display } = r;
+  const readFrom = Math.min(histFrom, display.from);
+  const readUntil = Math.max(wUntil, display.until);
+  const isRate = sig.metric === 'anomaly_rate';
+  const diurnal = sig.source === 'ioda' && (sig.metric === 'gtr' || sig.metric === 'merit-nt');
+  let plan: ChartPlan | null = sig.step ? chartPlan(display.until - display.from, sig.step) : null;
+  const rawDisplay: Array<[string, number | null]> = [];
+  const hist: number[] = [];
+  const histSlots = new Map<number, number[]>();
+  let baselineAt: Map<number, number | null> | null = null;
+  let any = false;
+  let values = 0;
+  let min: number | null = null;
+  let peak: number | null = null;
+  let diurnalDrop = 0;
+  let firstWin: number | null = null;
+  let secondWin: number | null = null;
+  const prefix = `point\t[${JSON.stringify(sig.name)},`;
+  for (const [ts, v] of store.iteratePoints(sig.id, readFrom, readUntil)) {
+    any = true;
+    hasher.addLine(`${prefix}${ts},${v !== null && Number.isFinite(v) ? v : 'null'}]\n`);
+    if (ts < wFrom) {
+      if (ts >= histFrom && v !== null) {
+        hist.push(v);
+        if (diurnal) {
+          const slot = histSlots.get(ts % DAY);
+          if (slot) slot.push(v);
+          else histSlots.set(ts % DAY, [v]);
+        }
+      }
+    } else if (ts < wUntil) {
+      if (firstWin === null) firstWin = ts;
+      else if (secondWin === null) secondWin = ts;
+      if (v !== null) {
+        values++;
+        if (min === null || v < min) min = v;
+        if (peak === null || v > peak) peak = v;
+        if (diurnal) {
+          // daily-cycle signals: each value against the median at the same time of day over the 7 days before
+          baselineAt ??= new Map([...histSlots].map(([slot, xs]) => [slot, median(xs)] as const));
+          const b = baselineAt.get(ts % DAY) ?? null;
+          if (b !== null && b > 0) diurnalDrop = Math.max(diurnalDrop, 1 - v / b);
+        }
+      }
+    }
+    if (plan === null && firstWin !== null && secondWin !== null) plan = chartPlan(display.until - display.from, secondWin - firstWin);
+    if (ts >= display.from && ts < display.until && (plan === null || plan.resolution === 'raw')) rawDisplay.push([isoUtc(ts), v]);
+  }
+  if (!any) return null;
+  const step = sig.step ?? (firstWin !== null && secondWin !== null ? secondWin - firstWin : 300);
+  plan ??= chartPlan(display.until - display.from, step);
+  const baseline = median(hist);
+  let drop: number | null = null;
+  if (!isRate && baseline !== null && baseline > 0 && min !== null) drop = diurnal ? diurnalDrop : Math.max(0, 1 - min / baseline);
+  let shown: ReportData['series'][number]['points'] = rawDisplay;
+  if (plan.resolution !== 'raw') {
+    const unit = plan.resolution === 'hourly' ? HOUR : DAY;
+    const base = Math.floor(display.from / plan.bucketSeconds) * plan.bucketSeconds;
+    shown = bucketRollup(store.readRollup(sig.id, plan.resolution, Math.floor(display.from / unit) * unit, display.until), base, plan.bucketSeconds, display.from);
+  }
+  return { baseline, min, peak, drop, values, expected: Math.max(1, Math.ceil((wUntil - wFrom) / step)), plan, display: shown };
 }
 
 /** Reads everything a report needs from the store; the result is rendered by the format modules. */
@@ -230,44 +332,10 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
       }
       if (sig.metric !== 'anomaly_rate') continue;
     }
-    const pts = store.readPoints(sig.id, Math.min(histFrom, s.display.from), Math.max(wUntil, s.display.until));
-    for (const p of pts) hasher.add('point', [sig.name, p.ts, p.value]);
-    const hist = pts.filter((p) => p.ts >= histFrom && p.ts < wFrom && p.value !== null).map((p) => p.value!);
-    const inWin = pts.filter((p) => p.ts >= wFrom && p.ts < wUntil);
-    const vals = inWin.filter((p) => p.value !== null).map((p) => p.value!);
-    if (pts.length === 0) continue;
-    const step = sig.step ?? (inWin.length > 1 ? inWin[1]!.ts - inWin[0]!.ts : 300);
-    const expected = Math.max(1, Math.ceil((wUntil - wFrom) / step));
-    const baseline = median(hist);
-    // loops, not Math.min(...vals): a country report over a year holds ~100k points, too many for spread arguments
-    let min: number | null = null;
-    let peak: number | null = null;
-    for (const v of vals) {
-      if (min === null || v < min) min = v;
-      if (peak === null || v > peak) peak = v;
-    }
+    const st = signalStats(store, sig, hasher, { histFrom, wFrom, wUntil, display: s.display });
+    if (st === null) continue;
     const isRate = sig.metric === 'anomaly_rate';
-    const diurnal = sig.source === 'ioda' && (sig.metric === 'gtr' || sig.metric === 'merit-nt');
-    let drop: number | null = null;
-    if (!isRate && baseline !== null && baseline > 0 && min !== null) {
-      if (diurnal) {
-        // daily-cycle signals: each value against the median at the same time of day over the 7 days before
-        const byTime = new Map<number, number[]>();
-        for (const p of pts) {
-          if (p.ts < histFrom || p.ts >= wFrom || p.value === null) continue;
-          const slot = byTime.get(p.ts % DAY);
-          if (slot) slot.push(p.value);
-          else byTime.set(p.ts % DAY, [p.value]);
-        }
-        drop = 0;
-        const baselineAt = new Map([...byTime].map(([slot, xs]) => [slot, median(xs)] as const));
-        for (const p of inWin) {
-          const b = baselineAt.get(p.ts % DAY) ?? null;
-          if (p.value !== null && b !== null && b > 0) drop = Math.max(drop, 1 - p.value / b);
-        }
-      } else drop = Math.max(0, 1 - min / baseline);
-    }
-    if (sig.synthetic && vals.length) syntheticSignals.push(sig.name);
+    if (sig.synthetic && st.values) syntheticSignals.push(sig.name);
     const pv = sig.provenance;
     signalRows.push({
       signal: sig.name,
@@ -277,15 +345,15 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
       sourceName: pv.sourceName,
       axis: pv.axis,
       rate: isRate,
-      baseline: baseline === null ? null : round(baseline, 3),
-      minInWindow: min === null ? null : round(min, 3),
-      peakInWindow: peak === null ? null : round(peak, 3),
-      dropPercent: drop === null ? null : round(drop * 100, 1),
-      coveragePercent: round(Math.min(100, (vals.length / expected) * 100), 1),
-      points: vals.length,
+      baseline: st.baseline === null ? null : round(st.baseline, 3),
+      minInWindow: st.min === null ? null : round(st.min, 3),
+      peakInWindow: st.peak === null ? null : round(st.peak, 3),
+      dropPercent: st.drop === null ? null : round(st.drop * 100, 1),
+      coveragePercent: round(Math.min(100, (st.values / st.expected) * 100), 1),
+      points: st.values,
     });
     used.set(pv.sourceName, { source: pv.sourceName, licence: pv.licence ?? 'not stated by the source', attribution: pv.citation ?? '—' });
-    series.push({ signal: sig.name, synthetic: sig.synthetic, label: pv.label, unit: pv.unit, sourceName: pv.sourceName, points: pts.filter((p) => p.ts >= s.display.from && p.ts < s.display.until).map((p) => [isoUtc(p.ts), p.value]) });
+    series.push({ signal: sig.name, synthetic: sig.synthetic, label: pv.label, unit: pv.unit, sourceName: pv.sourceName, resolution: st.plan.resolution, bucketSeconds: st.plan.bucketSeconds, points: st.display });
   }
 
   // OONI per target and day
@@ -414,7 +482,7 @@ export function summarise(r: ReportData): string[] {
     if (v.onset) {
       const rel = v.onset.seconds === null ? '' : `, ${relativeOnset(v.onset.seconds, v.onset.precision)}`;
       const basis = v.onset.basis === 'subnational-majority' ? ' when more than half of the country’s units were down at once' : ` on ${v.onset.entity}${v.onset.signal ? ` (${v.onset.signal})` : ''}`;
-      const ends = national.length ? `; the last national episode ended at ${[...national].sort((a, b) => b.end.localeCompare(a.end))[0]!.end} UTC and the longest lasted ${duration(Math.max(...national.map((o) => o.durationSeconds)))}` : '';
+      const ends = national.length ? `; the last national episode ended at ${[...national].sort((a, b) => b.end.localeCompare(a.end))[0]!.end} UTC and the longest lasted ${duration(national.reduce((mx, o) => Math.max(mx, o.durationSeconds), 0))}` : '';
       out.push(`It began ${onsetText(v.onset)}${rel}${basis}${ends}.`);
     }
     const levels = national.filter((o) => o.lostPercent !== null);

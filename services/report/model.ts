@@ -105,7 +105,25 @@ export const reportSchema = z.object({
   reference: z.array(z.object({ list: z.string(), country: z.string(), start: iso, end: iso.nullable(), kind: z.string().nullable(), source: z.string().nullable() })),
   citation: z.string(),
   licences: z.array(z.object({ source: z.string(), licence: z.string(), attribution: z.string() })),
-  series: z.array(z.object({ signal: z.string(), synthetic: z.boolean(), label: z.string(), unit: z.string().nullable(), sourceName: z.string(), points: z.array(z.tuple([iso, z.number().nullable()])) })).describe('series behind the charts (display resolution)'),
+  series: z
+    .array(
+      z.object({
+        signal: z.string(),
+        synthetic: z.boolean(),
+        label: z.string(),
+        unit: z.string().nullable(),
+        sourceName: z.string(),
+        resolution: z.enum(['raw', 'hourly', 'daily']).describe('raw points for short ranges; the hourly or daily rollup otherwise'),
+        bucketSeconds: z.number().describe('seconds one point covers (the step for raw points)'),
+        points: z.array(
+          z.union([
+            z.tuple([iso, z.number().nullable()]).describe('raw: [time, value]'),
+            z.tuple([iso, z.number().nullable(), z.number().nullable(), z.number().nullable()]).describe('rollup bucket: [start, mean, min, max]'),
+          ]),
+        ),
+      }),
+    )
+    .describe('series behind the charts, at a resolution that fits the page (at most about 2,500 points each); the full-resolution points are the separate `--full-csv` export'),
   reproducibility: z.object({
     tool: z.string(),
     version: z.string(),

@@ -1,16 +1,24 @@
 import { toCsv } from '../../dashboards/csv.js';
 import type { ReportData } from './model.js';
 
-/** Per-signal series, one row per point (formula-injection safe). */
+/**
+ * Per-signal chart series, one row per point (formula-injection safe): raw points for short ranges, rollup
+ * buckets (mean, with the bucket's min and max) for long ones. The full-resolution points are the separate
+ * `--full-csv` export (`export-csv.ts`).
+ */
 export function renderSeriesCsv(r: ReportData): string {
-  const rows = r.series.flatMap((s) => s.points.map(([time, value]) => ({ signal: s.signal, source: s.sourceName, unit: s.unit, synthetic: s.synthetic, time, value })));
+  const rows = r.series.flatMap((s) => s.points.map((p) => ({ s, time: p[0], value: p[1], min: p.length === 4 ? p[2] : null, max: p.length === 4 ? p[3] : null })));
   return toCsv(rows, [
-    { header: 'signal', value: (x) => x.signal },
-    { header: 'source', value: (x) => x.source },
-    { header: 'unit', value: (x) => x.unit },
+    { header: 'signal', value: (x) => x.s.signal },
+    { header: 'source', value: (x) => x.s.sourceName },
+    { header: 'unit', value: (x) => x.s.unit },
     { header: 'time_utc', value: (x) => x.time },
     { header: 'value', value: (x) => x.value },
-    { header: 'synthetic', value: (x) => x.synthetic },
+    { header: 'synthetic', value: (x) => x.s.synthetic },
+    { header: 'resolution', value: (x) => x.s.resolution },
+    { header: 'bucket_seconds', value: (x) => x.s.bucketSeconds },
+    { header: 'bucket_min', value: (x) => x.min },
+    { header: 'bucket_max', value: (x) => x.max },
   ]);
 }
 

@@ -30,14 +30,19 @@ export function renderMarkdown(r: ReportData, chartFiles: Record<string, string>
   const out: string[] = [];
   out.push(`# ${mdText(r.title)}`, '');
   if (r.synthetic.any) out.push(`> **SYNTHETIC DATA.** This report uses synthetic (generated, not measured) data for: ${r.synthetic.signals.map(mdText).join(', ')}. Do not cite it as evidence.`, '');
-  out.push('## Summary', '', ...r.summary.flatMap((p) => [mdText(p), '']));
+  out.push('## Summary', '');
+  for (const p of r.summary) out.push(mdText(p), '');
   out.push(`**Verdict:** ${r.verdict.label} (connectivity: ${r.verdict.connectivity}; services: ${r.verdict.services}${r.verdict.blockedTargets.length ? `; blocked: ${r.verdict.blockedTargets.map(mdText).join(', ')}` : ''})`, '');
   if (r.verdict.onset) out.push(`**Onset:** ${onsetText(r.verdict.onset)}${r.verdict.onset.seconds === null ? '' : `, ${relativeOnset(r.verdict.onset.seconds, r.verdict.onset.precision)}`} (${r.verdict.onset.entity})`, '');
   if (r.event) {
     const e = r.event;
     out.push('## The event', '');
     out.push(md(eventTable(e)), '');
-    if (e.sources.length) out.push('Sources:', '', ...e.sources.map((s) => `- ${link(s, s)}`), '');
+    if (e.sources.length) {
+      out.push('Sources:', '');
+      for (const s of e.sources) out.push(`- ${link(s, s)}`);
+      out.push('');
+    }
   }
   out.push('## Timeline of outages and blocking', '');
   out.push(`Window: ${r.window.from} to ${r.window.until} (UTC).`, '');
@@ -76,7 +81,9 @@ export function renderMarkdown(r: ReportData, chartFiles: Record<string, string>
   out.push(md(coverageTable(r)), '');
   for (const c of r.caveats) out.push(`- ${mdText(c)}`);
   out.push('');
-  out.push('## Evidence', '', ...r.evidence.map((e) => `- ${link(e.label, e.url)}`), '');
+  out.push('## Evidence', '');
+  for (const e of r.evidence) out.push(`- ${link(e.label, e.url)}`);
+  out.push('');
   out.push('## Published outage lists', '');
   out.push(
     r.reference.length

@@ -13,6 +13,8 @@ export interface ChartInput {
   points: ReadonlyArray<readonly [number, number | null]>;
   from: number;
   until: number;
+  /** For series drawn from rollups: `[bucket start, min, max]` per bucket, drawn behind the line so a short blackout stays visible. */
+  range?: ReadonlyArray<readonly [number, number | null, number | null]>;
   bands?: ChartBand[];
   synthetic?: boolean;
   width?: number;
@@ -44,9 +46,23 @@ export function svgChart(c: ChartInput): string {
   const ph = H - T - B;
   const span = Math.max(1, c.until - c.from);
   const x = (ts: number) => L + ((ts - c.from) / span) * pw;
-  const values = c.points.map((p) => p[1]).filter((v): v is number => v !== null && Number.isFinite(v));
-  let lo = values.length ? Math.min(...values) : 0;
-  let hi = values.length ? Math.max(...values) : 1;
+  // loops, never Math.min(...values): a long series is too many arguments for one call
+  let count = 0;
+  let vMin = Infinity;
+  let vMax = -Infinity;
+  const see = (v: number | null) => {
+    if (v === null || !Number.isFinite(v)) return;
+    count++;
+    if (v < vMin) vMin = v;
+    if (v > vMax) vMax = v;
+  };
+  for (const p of c.points) see(p[1]);
+  for (const r of c.range ?? []) {
+    see(r[1]);
+    see(r[2]);
+  }
+  let lo = count ? vMin : 0;
+  let hi = count ? vMax : 1;
   if (lo > 0 && lo < hi * 0.5) lo = 0;
   if (hi === lo) {
     hi = lo + 1;
@@ -77,6 +93,13 @@ export function svgChart(c: ChartInput): string {
     parts.push(`<line x1="${xx.toFixed(1)}" y1="${T + ph}" x2="${xx.toFixed(1)}" y2="${T + ph + 3}" stroke="#57606a"/>`);
     parts.push(`<text x="${xx.toFixed(1)}" y="${T + ph + 14}" text-anchor="middle">${new Date(d * 1000).toISOString().slice(5, 10)}</text>`);
   }
+  // bucket extremes (long ranges drawn from rollups): one vertical stroke per bucket from its min to its max
+  const ticks: string[] = [];
+  for (const [ts, mn, mx] of c.range ?? []) {
+    if (ts < c.from || ts >= c.until || mn === null || mx === null || !Number.isFinite(mn) || !Number.isFinite(mx)) continue;
+    ticks.push(`M${x(ts).toFixed(1)} ${y(mx).toFixed(1)}V${y(mn).toFixed(1)}`);
+  }
+  if (ticks.length) parts.push(`<path class="range" fill="none" stroke="#8c959f" stroke-width="1" d="${ticks.join('')}"><title>minimum and maximum of each bucket</title></path>`);
   // the line, broken at gaps
   const segments: string[] = [];
   let cur: string[] = [];
@@ -97,7 +120,7 @@ export function svgChart(c: ChartInput): string {
       parts.push(`<circle cx="${px}" cy="${py}" r="1.5" fill="#1b1f24"/>`);
     }
   }
-  if (values.length === 0) parts.push(`<text x="${L + pw / 2}" y="${T + ph / 2}" text-anchor="middle" fill="#57606a">no data in this range</text>`);
+  if (count === 0) parts.push(`<text x="${L + pw / 2}" y="${T + ph / 2}" text-anchor="middle" fill="#57606a">no data in this range</text>`);
   parts.push(`<text x="${L}" y="14" font-size="12" font-weight="bold">${escapeHtml(c.title)}</text>`);
   // every chart says whether it shows measurements or generated data
   if (c.synthetic) parts.push(`<text class="badge badge-synthetic" x="${W - R}" y="14" text-anchor="end" font-size="11" font-weight="bold" fill="#8a5300">SYNTHETIC DATA</text>`);

@@ -24,7 +24,8 @@ export function reportCharts(r: ReportData): Record<string, string> {
   for (const s of r.series) {
     charts[s.signal] = svgChart({
       title: chartTitle(s),
-      points: s.points.map(([t, v]) => [toTs(t), v] as const),
+      points: s.points.map((p) => [toTs(p[0]), p[1]] as const),
+      range: s.resolution === 'raw' ? undefined : s.points.map((p) => [toTs(p[0]), p.length === 4 ? p[2] : null, p.length === 4 ? p[3] : null] as const),
       from,
       until,
       bands,

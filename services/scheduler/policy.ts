@@ -315,7 +315,7 @@ export function planCollection(input: PlanInput): CollectionPlan {
   for (const w of watched) {
     const mine = w.country ? events.filter((e) => e.country.toUpperCase() === w.country) : [];
     const watch = openWatch(mine, w.country, now, cfg);
-    const earliest = mine.length ? Math.min(...mine.map((e) => e.start)) : now;
+    const earliest = mine.length ? mine.reduce((m, e) => Math.min(m, e.start), Infinity) : now;
     for (const c of collectors) {
       if (c.supports && !c.supports(w.entity)) continue;
       const cad = cadenceOf(cfg, c.name);

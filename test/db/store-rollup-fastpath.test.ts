@@ -27,6 +27,12 @@ function rollupsMatchPoints(store: SqliteStore, from = 0, until = 2 ** 31): void
     .prepare<[], Row>('SELECT signal_id, (ts / 86400) * 86400 AS ts, min(min) AS min, sum(sum) / sum(n) AS mean, max(max) AS max, sum(n) AS n, sum(sum) AS sum FROM points_hourly GROUP BY signal_id, ts / 86400 ORDER BY 1, 2')
     .all();
   expect(daily).toEqual(fromHourly);
+  // the 6-hour rollup (long chart ranges) is the same aggregate of the hourly rows, by 6-hour UTC block
+  const sixHourly = store.db.prepare<[], Row>('SELECT signal_id, ts, min, mean, max, n, sum FROM points_6h ORDER BY signal_id, ts').all();
+  const blocks = store.db
+    .prepare<[], Row>('SELECT signal_id, (ts / 21600) * 21600 AS ts, min(min) AS min, sum(sum) / sum(n) AS mean, max(max) AS max, sum(n) AS n, sum(sum) AS sum FROM points_hourly GROUP BY signal_id, ts / 21600 ORDER BY 1, 2')
+    .all();
+  expect(sixHourly).toEqual(blocks);
 }
 
 describe('hourly rollups computed while writing', () => {

@@ -69,12 +69,12 @@ describe('read API', () => {
       expect(res.body.series.find((s: { signal: string }) => s.signal === 'ioda.ping-slash24').step).toBe(600);
     });
 
-    it('reads the hourly rollup for two months, keeps the dip and marks the one-day gap as null', async () => {
+    it('reads the 6-hour rollup for two months, keeps the dip and marks the one-day gap as null', async () => {
       const res = await request(app)
         .get('/api/signals')
         .query({ entity: 'country:KZ', signals: 'ioda.bgp', from: iso(T.dataFrom), until: String(T.dataUntil), maxPoints: 200 })
         .expect(200);
-      expect(res.body.resolution).toBe('hourly');
+      expect(res.body.resolution).toBe('6h');
       const [bgp] = res.body.series;
       expect(bgp.points.length).toBeLessThanOrEqual(200);
       expect(bgp.downsampled).toBe(true);

@@ -161,3 +161,29 @@ describe('country listings', () => {
     expect(cachedCountry(store, 'KZ', opts).events[1]!.outages).toBe(1);
   });
 });
+
+describe('correlation off the event loop', () => {
+  it('the worker thread gives the same document as the synchronous path, and unknown events stay NOT_FOUND', async () => {
+    const { cachedCountryAsync, cachedEventAsync, clearCorrelationCache, enableCorrelationWorker } = await import('../../../services/correlator/cache.js');
+    const env = tempStore();
+    try {
+      const { store } = env;
+      const from = t('2019-01-07T00:00:00Z');
+      fill(store, from, from + 120 * D);
+      upsertEvent(store.db, allDayAlmaty('kz-w', '2019-03-01'), 0);
+      replaceOutages(store.db, 'country:KZ', from, from + 120 * D, [outage(t('2019-03-01T02:00:00Z'), 3)]);
+      const opts = { ...correlateOptions(undefined), B: 99 };
+      const sync = correlateCountry(store, 'KZ', opts);
+      enableCorrelationWorker();
+      clearCorrelationCache(store);
+      const viaWorker = await cachedCountryAsync(store, 'KZ', opts);
+      expect(viaWorker).toEqual(sync);
+      expect(await cachedCountryAsync(store, 'KZ', opts)).toBe(viaWorker);
+      expect(await cachedEventAsync(store, 'kz-w', opts)).toEqual(correlateEvent(store, 'kz-w', opts));
+      await expect(cachedEventAsync(store, 'nope', opts)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    } finally {
+      enableCorrelationWorker(false);
+      env.cleanup();
+    }
+  }, 60_000);
+});

@@ -88,7 +88,7 @@ describe('reports', () => {
     }
     const outagesCsv = renderOutagesCsv(r);
     expect(outagesCsv.split('\r\n')[0]).toBe('entity,parent,scope,name,kind,severity,start_utc,end_utc,start_local,end_local,duration_seconds,onset_seconds,signals,targets,depth,lost_percent,hours,score,synthetic_data');
-    const series = renderSeriesCsv({ ...r, series: [{ signal: '=cmd|calc', synthetic: false, label: 'x', unit: null, sourceName: '@src', points: [['2016-05-20T00:00:00Z', -1]] }] });
+    const series = renderSeriesCsv({ ...r, series: [{ signal: '=cmd|calc', synthetic: false, label: 'x', unit: null, sourceName: '@src', resolution: 'raw', bucketSeconds: 3600, points: [['2016-05-20T00:00:00Z', -1]] }] });
     expect(series).toContain("'=cmd|calc,'@src,,2016-05-20T00:00:00Z,-1,false");
   });
 

@@ -1,0 +1,107 @@
+/**
+ * Detection benchmark (issue 21) on a copy of the shared ten-year database (`bench/tenyear-db.ts`):
+ *   - `detect.10y.full`: `detectAndStore` for country:KZ over everything (what `outagewatch detect` does), beside
+ *     its floor in the same run: one scan inside SQLite of the same points (`sum(value)` per signal), and the pure
+ *     detector alone on the same series already in memory (`detectEntity`);
+ *   - `detect.incremental`: after a one-hour collection window is written, detection of the new window only
+ *     (`detectAndStore` with `from` = the window start: the baselines' lookback is read, not ten years).
+ * Targets: full within 3× of the scan; incremental in milliseconds (< 100 ms). Prints one JSON line on stdout.
+ *
+ *   npx tsx bench/detect-10y.bench.ts
+ */
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteStore, type PointTuple } from '../db/store.js';
+import { detectEntity, type NamedSeries } from '../services/detector/detect.js';
+import { detectorConfigFrom } from '../services/detector/config.js';
+import { detectAndStore } from '../services/detector/run.js';
+import { toGrid } from '../services/detector/series.js';
+import { medianMs, TEN_ENTITY, TEN_SIGNALS, TEN_UNTIL, tenYearDb } from './tenyear-db.js';
+
+const log = (msg: string) => process.stderr.write(`[detect-10y.bench] ${msg}\n`);
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+async function main(): Promise<void> {
+  const db = tenYearDb();
+  const dir = mkdtempSync(join(tmpdir(), 'ow-detect-bench-'));
+  try {
+    const path = join(dir, 'tenyear.db');
+    copyFileSync(db.path, path);
+    const store = SqliteStore.open(path);
+    const sigs = store.listSignals(TEN_ENTITY);
+    const scan = store.db.prepare('SELECT count(*), sum(value) FROM points WHERE signal_id = ?').raw(true);
+    const floorMs = medianMs(() => {
+      for (const s of sigs) scan.get(s.id);
+    });
+    log(`floor: SQLite scan of ${db.points} points in ${floorMs} ms`);
+    // reading alone: the way detection read before (an object per point, then copied into typed arrays) and now
+    const objectsMs = medianMs(() => {
+      for (const s of sigs) {
+        const pts = store.readPoints(s.id, -1e12, 1e12);
+        const ts = new Float64Array(pts.length);
+        const vs = new Float64Array(pts.length);
+        for (let i = 0; i < pts.length; i++) {
+          ts[i] = pts[i]!.ts;
+          vs[i] = pts[i]!.value ?? NaN;
+        }
+      }
+    });
+    const columnsMs = medianMs(() => {
+      for (const s of sigs) store.readColumns(s.id, -1e12, 1e12);
+    });
+    log(`reading: objects ${objectsMs} ms (before), columns ${columnsMs} ms (now)`);
+    // the pure detector on the same series, already in memory
+    const cfg = detectorConfigFrom(undefined);
+    const named: NamedSeries[] = sigs.map((s) => {
+      const rows = store.readPoints(s.id, -1e12, 1e12);
+      const ts = new Float64Array(rows.length);
+      const vs = new Float64Array(rows.length);
+      rows.forEach((r, i) => {
+        ts[i] = r.ts;
+        vs[i] = r.value ?? NaN;
+      });
+      return { name: s.name, series: toGrid(ts, vs, s.step ?? undefined) };
+    });
+    const pureMs = medianMs(() => detectEntity(TEN_ENTITY, named, cfg), 1);
+    log(`pure detector: ${pureMs} ms`);
+    let outages = 0;
+    const fullMs = medianMs(() => {
+      outages = detectAndStore(store, { entity: TEN_ENTITY, now: TEN_UNTIL }).outages.length;
+    }, 1);
+    log(`full detect: ${fullMs} ms, ${outages} outages`);
+    // a collection brings one new hour; detection of the new window only
+    const times: number[] = [];
+    for (let h = 0; h < 3; h++) {
+      const from = TEN_UNTIL + h * 3600;
+      const series = TEN_SIGNALS.map((s) => {
+        const pts: PointTuple[] = [];
+        for (let ts = from; ts < from + 3600; ts += s.step) pts.push([ts, s.level]);
+        return { signal: { name: s.name, step: s.step, synthetic: true }, points: pts };
+      });
+      store.writeWindow({ collector: 'bench', entity: TEN_ENTITY, from, until: from + 3600, series });
+      times.push(medianMs(() => detectAndStore(store, { entity: TEN_ENTITY, from, until: from + 3600, now: TEN_UNTIL }), 1));
+    }
+    times.sort((a, b) => a - b);
+    const incMs = times[1]!;
+    log(`incremental detect of one new hour: ${incMs} ms`);
+    store.close();
+    const results = [
+      { name: 'detect.10y.full', figure: fullMs, unit: 'ms', reference: floorMs, ratio: r3(fullMs / floorMs), target: 'ratio <= 3' },
+      { name: 'detect.10y.floor.sqlite-scan', figure: floorMs, unit: 'ms' },
+      { name: 'detect.10y.pure-detector', figure: pureMs, unit: 'ms' },
+      { name: 'detect.10y.read.objects-before', figure: objectsMs, unit: 'ms', reference: floorMs, ratio: r3(objectsMs / floorMs) },
+      { name: 'detect.10y.read.columns', figure: columnsMs, unit: 'ms', reference: floorMs, ratio: r3(columnsMs / floorMs) },
+      { name: 'detect.10y.outages', figure: outages, unit: 'outages' },
+      { name: 'detect.incremental.1h', figure: incMs, unit: 'ms', target: '< 100 ms' },
+    ];
+    process.stdout.write(`${JSON.stringify({ results })}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,135 @@
+/**
+ * `/api/signals` under load with cache misses (issue 21): 50 concurrent users each asking a DISTINCT one-year range
+ * of country:KZ (every request a cache miss: the start moves by one hour per request) on the shared ten-year
+ * database (`bench/tenyear-db.ts`), maxPoints 1000, Accept-Encoding gzip as browsers send. The server runs in a
+ * child process (this file with OW_SIGNALS_BENCH_SERVER=1), autocannon drives it for BENCH_SECONDS (default 10).
+ * Beside it, in the same run, its floor: the SQL those requests need (the rollup rows of every signal for the same
+ * distinct ranges, read in this process), as milliseconds per request.
+ * Targets: p99 < 300 ms, >= 60 req/s, no timeouts; time per request within 1.5× of the SQL it needs.
+ * Prints one JSON line on stdout; progress on stderr.
+ *
+ *   npx tsx bench/signals-load.bench.ts
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { readSeries } from '../db/signals-read.js';
+import { SqliteStore } from '../db/store.js';
+import { chooseResolution } from '../dashboards/api/signals.js';
+import { TEN_DB_PATH, TEN_ENTITY, TEN_FROM, tenYearDb } from './tenyear-db.js';
+
+interface Histogram {
+  average: number;
+  p50: number;
+  p99: number;
+}
+interface AutocannonResult {
+  latency: Histogram;
+  requests: Histogram;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+type Req = { path?: string };
+// autocannon ships no type declarations: type the part used here
+const autocannon = createRequire(import.meta.url)('autocannon') as (opts: {
+  url: string;
+  connections: number;
+  duration: number;
+  headers?: Record<string, string>;
+  requests?: Array<{ setupRequest: (req: Req) => Req }>;
+}) => Promise<AutocannonResult>;
+
+const SECONDS = Math.max(1, Number(process.env.BENCH_SECONDS ?? 10));
+const CONNECTIONS = 50;
+const YEAR = 365 * 86400;
+const HEADERS = { 'accept-encoding': 'gzip, deflate, br', accept: 'application/json' };
+const log = (msg: string) => process.stderr.write(`[signals-load.bench] ${msg}\n`);
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** The i-th distinct one-year range: starts one hour apart, all inside the ten years. */
+const rangeOf = (i: number): [number, number] => {
+  const from = TEN_FROM + (i % (8 * 365 * 24)) * 3600;
+  return [from, from + YEAR];
+};
+
+async function serve(): Promise<void> {
+  const { createApp } = await import('../dashboards/app.js');
+  const { startServer } = await import('../dashboards/server.js');
+  const { configSchema } = await import('../services/config.js');
+  const { silentLogger } = await import('../services/logger.js');
+  const path = process.env.OW_TENYEAR_DB ?? TEN_DB_PATH;
+  const config = configSchema.parse({ db: path, api: { rateLimit: { max: 0 } } });
+  const store = SqliteStore.open(path, { readonly: true });
+  const app = createApp({ config, store, collectors: [], log: silentLogger, version: 'bench', now: () => TEN_FROM + 10 * YEAR });
+  const running = await startServer(app, '127.0.0.1', 0);
+  process.send?.({ url: running.url });
+  process.on('disconnect', () => {
+    void running.close().then(() => {
+      store.close();
+      process.exit(0);
+    });
+  });
+}
+
+function startChild(path: string): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, OW_SIGNALS_BENCH_SERVER: '1', OW_TENYEAR_DB: path }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    child.once('message', (m) => resolve({ child, url: (m as { url: string }).url }));
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+}
+
+async function main(): Promise<void> {
+  const db = tenYearDb();
+  // the floor: the rows the same requests need, read in this process
+  const store = SqliteStore.open(db.path, { readonly: true });
+  const sigs = store.listSignals(TEN_ENTITY);
+  const N = 200;
+  const t0 = process.hrtime.bigint();
+  let rows = 0;
+  for (let i = 0; i < N; i++) {
+    const [from, until] = rangeOf(100_000 + i);
+    for (const s of sigs) {
+      const c = chooseResolution(s.step ?? 300, until - from, 1000);
+      rows += readSeries(store, s.id, c.resolution, Math.floor(from / c.step) * c.step, until).ts.length;
+    }
+  }
+  const floorMs = r3(Number(process.hrtime.bigint() - t0) / 1e6 / N);
+  store.close();
+  log(`floor: ${floorMs} ms of SQL per request (${Math.round(rows / N)} rollup rows)`);
+  const { child, url } = await startChild(db.path);
+  try {
+    let i = 0;
+    const next = (req: Req): Req => {
+      const [from, until] = rangeOf(i++);
+      return { ...req, path: `/api/signals?entity=${TEN_ENTITY}&from=${from}&until=${until}&maxPoints=1000` };
+    };
+    await autocannon({ url, connections: CONNECTIONS, duration: 2, headers: HEADERS, requests: [{ setupRequest: next }] });
+    const r = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers: HEADERS, requests: [{ setupRequest: next }] });
+    const failed = r.errors + r.timeouts + r.non2xx;
+    const perRequest = r3(1000 / Math.max(1e-9, r.requests.average));
+    log(`50 users, distinct 1-year ranges: p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${r.requests.average} req/s, failed ${failed}`);
+    const results = [
+      { name: 'api.signals.misses.p99', figure: r.latency.p99, unit: 'ms', target: '< 300 ms' },
+      { name: 'api.signals.misses.p50', figure: r.latency.p50, unit: 'ms' },
+      { name: 'api.signals.misses.requests', figure: r.requests.average, unit: 'req/s', target: '>= 60 req/s' },
+      { name: 'api.signals.misses.per-request', figure: perRequest, unit: 'ms', reference: floorMs, ratio: r3(perRequest / floorMs), target: 'ratio <= 1.5' },
+      { name: 'api.signals.misses.floor.sql', figure: floorMs, unit: 'ms' },
+      { name: 'api.signals.misses.failed', figure: failed, unit: 'requests', target: '0' },
+    ];
+    process.stdout.write(`${JSON.stringify({ results })}\n`);
+  } finally {
+    child.disconnect();
+    await new Promise((res) => child.once('exit', res));
+  }
+}
+
+if (process.env.OW_SIGNALS_BENCH_SERVER) {
+  void serve();
+} else {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  });
+}
