@@ -7,7 +7,7 @@
  *
  * Everything is written through the project's own write paths (`SqliteStore.writeWindow` in 30-day windows with
  * its rollups, `replaceOutages`, `upsertEvents`, `upsertReferenceOutages`) once, into the temp folder
- * (`outagewatch-tenyear-v1.db`, built under another name and renamed when complete); every benchmark of a run (and
+ * (`outagewatch-tenyear-v2.db`, built under another name and renamed when complete); every benchmark of a run (and
  * later runs) reuses the file. `OW_TENYEAR_DB` points elsewhere.
  */
 import { existsSync, renameSync, rmSync } from 'node:fs';
@@ -33,7 +33,7 @@ export const TEN_SIGNALS = [
 const WINDOW = 30 * 86400;
 const DAY = 86400;
 
-export const TEN_DB_PATH = process.env.OW_TENYEAR_DB ?? join(tmpdir(), 'outagewatch-tenyear-v1.db');
+export const TEN_DB_PATH = process.env.OW_TENYEAR_DB ?? join(tmpdir(), 'outagewatch-tenyear-v2.db');
 
 const log = (msg: string) => process.stderr.write(`[tenyear-db] ${msg}\n`);
 
@@ -53,7 +53,8 @@ export function blackouts(): Array<[number, number]> {
 /** Builds the database unless it exists; returns its path and how long the build took (0 when reused). */
 export function tenYearDb(path = TEN_DB_PATH): { path: string; buildSeconds: number; points: number } {
   if (existsSync(path)) {
-    const store = SqliteStore.open(path, { readonly: true });
+    // opened writable once so that migrations added since the build apply (benchmarks then open it read-only)
+    const store = SqliteStore.open(path);
     const points = (store.db.prepare('SELECT sum(n) AS n FROM points_daily').get() as { n: number }).n;
     store.close();
     return { path, buildSeconds: 0, points };
