@@ -5,7 +5,7 @@
 # The build stage has the full toolchain (better-sqlite3 compiles from source); the runtime stage gets only
 # the compiled program, runtime dependencies and the files it reads at run time (migrations, seeds, assets).
 
-FROM node:20-bookworm AS build
+FROM node:24-bookworm AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
@@ -29,7 +29,7 @@ RUN npm prune --omit=dev --no-audit --no-fund \
  && cp -a package.json node_modules dist /runtime/ \
  && find collectors db services dashboards -type f \( -path 'dashboards/public/*' -o ! -name '*.ts' \) -exec cp --parents {} /runtime/ \;
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     OUTAGEWATCH_DB=/data/outagewatch.db \
     OUTAGEWATCH_HOST=0.0.0.0 \

@@ -182,7 +182,7 @@ const median = (xs: number[]) => {
 };
 const fmt = (x: number) => `${(x / 1e6).toFixed(3)} M/s`;
 
-const results: Array<{ name: string; figure: number; unit: string; reference?: number; ratio?: number; target?: string }> = [];
+const results: Array<{ name: string; figure: number; unit: string; reference?: number; ratio?: number; target?: string; check?: { of: 'ratio'; op: '>='; value: number } }> = [];
 try {
   for (const order of ['sorted', 'time-major'] as const) {
     const rows = bareRows(order);
@@ -206,11 +206,11 @@ try {
     const s = median(store);
     const ratio = (x: number, ref: number) => Math.round((x / ref) * 1000) / 1000;
     results.push({ name: `store.bare-insert.${order}`, figure: Math.round(b), unit: 'rows/s' });
-    results.push({ name: `store.window-write.${order}`, figure: Math.round(s), unit: 'points/s', reference: Math.round(b), ratio: ratio(s, b), target: `>= ${TARGET}` });
+    results.push({ name: `store.window-write.${order}`, figure: Math.round(s), unit: 'points/s', reference: Math.round(b), ratio: ratio(s, b), target: `>= ${TARGET}`, check: { of: 'ratio', op: '>=', value: TARGET } });
     if (sameOrder) {
       const bs = median(bareSame);
       results.push({ name: 'store.bare-insert.window-order', figure: Math.round(bs), unit: 'rows/s' });
-      results.push({ name: 'store.window-write.vs-window-order', figure: Math.round(s), unit: 'points/s', reference: Math.round(bs), ratio: ratio(s, bs), target: `>= ${TARGET}` });
+      results.push({ name: 'store.window-write.vs-window-order', figure: Math.round(s), unit: 'points/s', reference: Math.round(bs), ratio: ratio(s, bs), target: `>= ${TARGET}`, check: { of: 'ratio', op: '>=', value: TARGET } });
     }
   }
 } finally {

@@ -41,7 +41,7 @@ export function reportsRouter(deps: AppDeps): Router {
       layout(
         'Reports',
         html`<h1>Reports</h1>
-<p class="muted">Written automatically once an event's window has closed and its data is in, or by <code>outagewatch report --event ID --out ${dir()}</code>.</p>
+<p class="muted">Written automatically (at start, then hourly) once an event's window has closed and its data is in, and by <code>outagewatch report --event ID</code> — all into one folder, <code>${dir()}</code> (beside the database; <code>reportsDir</code> or <code>OUTAGEWATCH_REPORTS_DIR</code> moves it).</p>
 ${
   bases.length === 0
     ? html`<p>No reports yet.</p>`

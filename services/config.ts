@@ -22,6 +22,8 @@ export const configSchema = z
     host: z.string().min(1, 'must not be empty').default('127.0.0.1'),
     port: z.coerce.number({ error: 'must be a port number 0-65535' }).int('must be a port number 0-65535').min(0, 'must be a port number 0-65535').max(65535, 'must be a port number 0-65535').default(8080),
     adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** Where reports go (CLI, daemon and `/reports` alike); default `reports/` beside the database. */
+    reportsDir: z.string().min(1, 'must not be empty').optional(),
     logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     sources: z
       .object({
@@ -70,6 +72,7 @@ export const ENV_SETTINGS: Record<string, string[]> = {
   OUTAGEWATCH_PORT: ['port'],
   OUTAGEWATCH_ADMIN_TOKEN: ['adminToken'],
   LOG_LEVEL: ['logLevel'],
+  OUTAGEWATCH_REPORTS_DIR: ['reportsDir'],
   OUTAGEWATCH_IODA_URL: ['sources', 'ioda', 'url'],
   OUTAGEWATCH_OONI_URL: ['sources', 'ooni', 'url'],
   OUTAGEWATCH_RIPESTAT_URL: ['sources', 'ripestat', 'url'],
@@ -105,16 +108,35 @@ function setPath(target: Obj, path: string[], value: unknown): void {
   cur[path[path.length - 1]!] = value;
 }
 
-function settingName(path: PropertyKey[]): string {
+/** `logLevel` → `--log-level`: the command-line flag a config path was given as. */
+function flagName(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replaceAll('.', '-')}`;
+}
+
+/** Every leaf path of a plain JSON object (`{ sources: { ooni: { url } } }` → `sources.ooni.url`). */
+function leafPaths(value: unknown, prefix: string[] = []): string[][] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.keys(value).length === 0) return prefix.length ? [prefix] : [];
+  return Object.entries(value as Obj).flatMap(([k, v]) => leafPaths(v, [...prefix, k]));
+}
+
+/**
+ * Where a setting came from, for messages: the flag (`--port`), the environment variable (`OUTAGEWATCH_PORT`)
+ * or the file (`in /path/outagewatch.config.json`); the nearest enclosing path that has an origin counts.
+ */
+function settingName(path: PropertyKey[], origins: Map<string, string>): string {
   const dotted = path.map(String).join('.');
-  const env = Object.entries(ENV_SETTINGS).find(([, p]) => p.join('.') === dotted);
-  return env ? `${dotted} (${env[0]})` : dotted;
+  for (let n = path.length; n > 0; n--) {
+    const origin = origins.get(path.slice(0, n).map(String).join('.'));
+    if (origin) return `${dotted} (${origin})`;
+  }
+  return dotted;
 }
 
 export function loadConfig(opts: LoadOptions = {}): Config {
   const env = opts.env ?? process.env;
   const cwd = opts.cwd ?? process.cwd();
   const raw: Obj = {};
+  const origins = new Map<string, string>();
   const file = opts.configFile ?? (existsSync(resolve(cwd, 'outagewatch.config.json')) ? 'outagewatch.config.json' : undefined);
   if (file) {
     const path = resolve(cwd, file);
@@ -124,6 +146,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     } catch (err) {
       throw new ConfigError('--config', `${path} is not valid JSON (${(err as Error).message})`);
     }
+    for (const p of leafPaths(raw)) origins.set(p.join('.'), `in ${path}`);
   }
   // a source given only partly (e.g. a url in the file) keeps the other defaults
   const sources = (raw.sources ?? {}) as Obj;
@@ -134,18 +157,43 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   raw.sources = sources;
   for (const [name, path] of Object.entries(ENV_SETTINGS)) {
     const value = env[name];
-    if (value !== undefined && value !== '') setPath(raw, path, value);
+    if (value !== undefined && value !== '') {
+      setPath(raw, path, value);
+      origins.set(path.join('.'), name);
+    }
   }
   for (const [key, value] of Object.entries(opts.flags ?? {})) {
-    if (value !== undefined) setPath(raw, key.split('.'), value);
+    if (value === undefined) continue;
+    setPath(raw, key.split('.'), value);
+    origins.set(key, flagName(key));
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const reason = issue.code === 'unrecognized_keys' ? `unknown setting(s) ${issue.keys.join(', ')}` : issue.message;
-    throw new ConfigError(settingName(issue.path), reason);
+    if (issue.code === 'unrecognized_keys') {
+      // name the unknown key itself (not its empty parent path), where it was given, and what is known there
+      const names = issue.keys.map((k) => settingName([...issue.path, k], origins));
+      const known = knownKeys(issue.path);
+      throw new ConfigError(names.join(', '), `unknown setting${known.length ? ` (known here: ${known.join(', ')})` : ''}`);
+    }
+    throw new ConfigError(settingName(issue.path, origins), issue.message);
   }
   // trailing slashes on base URLs are not significant
   for (const s of Object.values(parsed.data.sources)) s.url = s.url.replace(/\/+$/, '');
   return parsed.data;
+}
+
+/** The setting names the schema accepts at a path (`[]` → `db, host, port, …`; `['sources']` → `ioda, ooni, …`). */
+function knownKeys(path: PropertyKey[]): string[] {
+  let schema: z.ZodType = configSchema;
+  for (const key of path) {
+    let inner: z.ZodType = schema;
+    while (inner instanceof z.ZodDefault || inner instanceof z.ZodOptional) inner = inner.unwrap() as z.ZodType;
+    if (!(inner instanceof z.ZodObject)) return [];
+    const next = (inner.shape as Record<string, z.ZodType>)[String(key)];
+    if (!next) return [];
+    schema = next;
+  }
+  while (schema instanceof z.ZodDefault || schema instanceof z.ZodOptional) schema = schema.unwrap() as z.ZodType;
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape as Record<string, unknown>) : [];
 }

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { createCollectors } from '../collectors/registry.js';
 import { SqliteStore } from '../db/store.js';
 import { createApp } from '../dashboards/app.js';
-import { startServer, type RunningServer } from '../dashboards/server.js';
+import { bindServer, type BoundServer } from '../dashboards/server.js';
 import type { Config } from './config.js';
 import { acquireLock } from './lock.js';
 import { ownedHere, ownerGone } from './runs.js';
@@ -32,12 +32,14 @@ export interface Daemon {
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const { config, log } = opts;
   const dbPath = config.db === ':memory:' ? ':memory:' : resolve(config.db);
-  if (dbPath !== ':memory:') mkdirSync(dirname(dbPath), { recursive: true });
-  const lock = dbPath === ':memory:' ? null : acquireLock(dbPath);
+  // the port first: when it is taken the daemon stops here, before any folder, database or seed is created
+  const server: BoundServer | undefined = opts.dashboard !== false ? await bindServer(config.host, config.port) : undefined;
+  let lock: ReturnType<typeof acquireLock> | null = null;
   let store: SqliteStore | undefined;
   let reader: SqliteStore | undefined;
-  let server: RunningServer | undefined;
   try {
+    if (dbPath !== ':memory:') mkdirSync(dirname(dbPath), { recursive: true });
+    lock = dbPath === ':memory:' ? null : acquireLock(dbPath);
     store = SqliteStore.open(dbPath);
     // only runs whose process is gone: a `collect` running beside the daemon keeps its run
     const interrupted = store.markInterruptedRuns(ownerGone);
@@ -54,25 +56,26 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     const scheduler = new Scheduler({ store, log });
     for (const job of buildJobs({ config, store, collectors, log })) scheduler.add(job);
     scheduler.add(autoReportJob(store, config, log));
-    if (opts.dashboard !== false) {
+    if (server) {
       reader = dbPath === ':memory:' ? store : SqliteStore.open(dbPath, { readonly: true });
       // API-started collections run under the scheduler's stop signal, so stopping aborts and awaits them too
       // cold correlations (a country's whole calendar, B = 9,999) run off the event loop
       enableCorrelationWorker(reader.path !== ':memory:');
-      const app = createApp({ config, store: reader, writer: store, collectors, log, version: packageVersion(), jobs: scheduler });
-      server = await startServer(app, config.host, config.port);
+      server.attach(createApp({ config, store: reader, writer: store, collectors, log, version: packageVersion(), jobs: scheduler }));
       log.info({ url: server.url }, 'dashboard listening');
     }
     scheduler.start();
-    // collect once right away instead of waiting for the first cron tick
+    // collect once right away instead of waiting for the first cron tick, and write the reports of event
+    // windows that closed while the daemon was not running (not only at the next hourly tick)
     const kickoff = setTimeout(() => {
-      for (const name of scheduler.jobNames()) if (name.startsWith('collect:')) void scheduler.trigger(name);
+      for (const name of scheduler.jobNames()) if (name.startsWith('collect:') || name === 'reports') void scheduler.trigger(name);
     }, 1000);
     kickoff.unref();
     let stopped: Promise<void> | null = null;
     const finalStore = store;
     const finalReader = reader;
     const finalServer = server;
+    const finalLock = lock;
     return {
       url: server?.url ?? null,
       scheduler,
@@ -93,7 +96,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
           }
           if (finalReader && finalReader !== finalStore) finalReader.close();
           finalStore.close();
-          lock?.release();
+          finalLock?.release();
           log.info('stopped');
         })();
         return stopped;

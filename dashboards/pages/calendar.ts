@@ -5,6 +5,7 @@
 import { apiOptions } from '../api/options.js';
 import { clientLimiter } from '../limits.js';
 import express, { Router, type Request } from 'express';
+import { DateTime } from 'luxon';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,14 +17,27 @@ import { emitCalendarChange } from '../../services/calendar/events.js';
 import { IMPORT_FORMATS, importCalendarFile, type ImportFormat } from '../../services/calendar/import.js';
 import { rawFromJson } from '../../services/calendar/json.js';
 import { EVENT_KINDS, type EventKind, type ProtestEvent } from '../../services/calendar/model.js';
+import { localDate } from '../../services/calendar/time.js';
 import { validateEvent } from '../../services/calendar/validate.js';
 import { AppError, badParameter } from '../../services/errors.js';
 import type { AppDeps } from '../deps.js';
 import { html, layout, type SafeHtml } from '../html.js';
-import { dataLinks, field, keep, q, select, table, time, timeMode, timeQuery, tzToggle, type Column } from './common.js';
+import { dataLinks, field, keep, q, select, table, time, timeMode, timeQuery, tzToggle, type Column, type TimeMode } from './common.js';
 import type { Sessions } from './session.js';
 
 const form = express.urlencoded({ extended: false, limit: '2mb', parameterLimit: 50 });
+
+/**
+ * The event's own date first — the day people in that place lived it (21 May 2016 in Almaty), and for a timed
+ * event its local clock time — then, smaller, the instant it starts in the page's mode (UTC: 2016-05-20 18:00 UTC).
+ */
+function eventDate(e: ProtestEvent, mode: TimeMode): SafeHtml {
+  const first = localDate(e.start, e.tz);
+  const last = localDate(Math.max(e.start, e.end - 1), e.tz);
+  const days = first === last ? first : `${first} – ${last}`;
+  const clock = e.allDay ? '' : ` ${DateTime.fromSeconds(e.start, { zone: e.tz }).toFormat('HH:mm')}`;
+  return html`<span class="local-date">${days}${clock}</span> <span class="muted small starts">${e.allDay ? 'all day; ' : ''}starts ${time(e.start, mode, e.tz)}</span>`;
+}
 
 function str(body: unknown, name: string): string {
   const v = (body as Record<string, unknown> | undefined)?.[name];
@@ -106,7 +120,7 @@ export function calendarRouter(deps: AppDeps, sessions: Sessions): Router {
       (e) => !text || e.title.toLowerCase().includes(text) || e.id.includes(text) || e.places.some((p) => p.name.toLowerCase().includes(text)),
     );
     const cols: Array<Column<ProtestEvent>> = [
-      { key: 'start', label: 'Start', sort: (e) => e.start, cell: (e) => time(e.start, mode, e.tz) },
+      { key: 'start', label: 'Date (local)', sort: (e) => e.start, cell: (e) => eventDate(e, mode) },
       { key: 'title', label: 'Event', sort: (e) => e.title.toLowerCase(), cell: (e) => html`<a href="/events/${e.id}" class="event-link">${e.title}</a>` },
       { key: 'country', label: 'Country', sort: (e) => e.country, cell: (e) => html`<a href="/countries/${e.country}" title="${countryName(e.country)}">${e.country}</a>` },
       { key: 'kind', label: 'Kind', sort: (e) => e.kind, cell: (e) => e.kind },
@@ -118,7 +132,7 @@ export function calendarRouter(deps: AppDeps, sessions: Sessions): Router {
     const admin = sessions.isAdmin(req);
     const flash = q(req, 'imported') ? html`<p class="ok" role="status">Import done: ${q(req, 'imported')}.</p>` : '';
     const body = html`<h1>Calendar</h1>
-<p class="muted">Protest days, elections and unrest, each with its sources. Times are instants with the zone they were announced in.</p>
+<p class="muted">Protest days, elections and unrest, each with its sources. Each date is the event’s own local date (in its zone); the instant it starts follows in the chosen time.</p>
 ${flash}
 ${tzToggle(req, mode, 'event’s local time')}
 <form class="filters" method="get" action="/calendar" role="search" aria-label="Filter events">

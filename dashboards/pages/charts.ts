@@ -20,6 +20,8 @@ export interface Panel {
   kind: 'line' | 'bars';
   unit: string | null;
   synthetic: boolean;
+  /** who measured the data shown (provenance source names, e.g. "Monash IP Observatory") */
+  sources: string[];
   /** OONI target (bands of source events naming it go on this panel). */
   target: string | null;
   series: PanelSeries[];
@@ -88,12 +90,17 @@ export function panelsFor(store: SqliteStore, entity: string, opts: { ooniBars: 
         }
       }
     }
+    const sources = [...new Set(chosen.map((r) => r.provenance.sourceName))];
+    const pv = first.provenance;
+    // titled by label, unit and source: "Connectivity index (index 0–100) — Monash IP Observatory"
+    const generic = `${key === 'ioda.gtr' ? 'Google product traffic' : pv.label}${first.unit ? ` (${first.unit})` : ''} — ${sources.join(', ')}`;
     panels.push({
       id: `panel-${slug(key)}`,
-      title: isOoni ? (opts.ooniBars ? `OONI: ${first.target ?? ''} anomaly rate` : 'OONI: anomaly rate by target') : (TITLES[key] ?? `${key}${first.unit ? ` (${first.unit})` : ''}`),
+      title: isOoni ? (opts.ooniBars ? `OONI: ${first.target ?? ''} anomaly rate — ${sources.join(', ')}` : `OONI: anomaly rate by target — ${sources.join(', ')}`) : first.synthetic ? generic : (TITLES[key] ?? generic),
       kind: isOoni && opts.ooniBars ? 'bars' : 'line',
       unit: isOoni ? 'share of measurements' : first.unit,
       synthetic,
+      sources,
       target: isOoni && opts.ooniBars ? first.target : null,
       series,
     });
@@ -113,7 +120,7 @@ export function panelMarkup(p: Panel, range: { from: number; until: number }, ma
     dataLinks('/api/signals', { entity, signals: sigs.join(','), from: range.from, until: range.until, maxPoints }, byEntity.size > 1 ? `Data (${entity})` : 'Data'),
   );
   return html`<section class="chart-panel chart-${p.kind}" id="${p.id}" data-panel="${JSON.stringify(p)}" aria-labelledby="${p.id}-h">
-<h3 id="${p.id}-h">${p.title}${p.synthetic ? html` <span class="synthetic" title="generated demo data, not a measurement">SYNTHETIC</span>` : ''}</h3>
+<h3 id="${p.id}-h">${p.title}${p.synthetic ? html` <span class="synthetic badge-synthetic" title="generated demo data, not a measurement">SYNTHETIC</span>` : html` <span class="real badge-real" title="measured data">REAL</span>`}</h3>
 <div class="chart" role="img" aria-label="${`${p.title}: ${p.series.map((s) => s.signal).join(', ')}`}"></div>
 <p class="chart-status muted" aria-live="polite">Chart needs JavaScript; the data is in the links below.</p>
 ${links}

@@ -204,6 +204,7 @@ export const VERDICT_TEXT: Record<string, string> = {
   'connectivity-outage': 'connectivity outage',
   'service-blocking': 'service blocking',
   both: 'connectivity outage and service blocking',
+  'regional-outage': 'regional outage only',
   'nothing-unusual': 'nothing unusual',
   'insufficient-data': 'insufficient data',
 };

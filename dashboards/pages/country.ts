@@ -8,6 +8,7 @@ import { primaryZone } from '../../services/calendar/zones.js';
 import { cachedCountryAsync, cachedPage, keepPage } from '../../services/correlator/cache.js';
 import { correlateOptions } from '../../services/correlator/options.js';
 import { badParameter, notFound } from '../../services/errors.js';
+import { relativeOnset } from '../../services/report/format.js';
 import type { AppDeps } from '../deps.js';
 import { html, layout } from '../html.js';
 import { type Band, chartsMarkup, legend, type Marker, panelsFor } from './charts.js';
@@ -73,7 +74,18 @@ export function countryRouter(deps: AppDeps): Router {
       { key: 'title', label: 'Event', sort: (e) => e.title, cell: (e) => html`<a href="/events/${e.id}">${e.title}</a>` },
       { key: 'kind', label: 'Kind', sort: (e) => e.kind, cell: (e) => e.kind },
       { key: 'verdict', label: 'Verdict', sort: (e) => verdictOf.get(e.id)?.verdict.label ?? null, cell: (e) => (verdictOf.get(e.id) ? verdictBadge(verdictOf.get(e.id)!.verdict.label) : html`<span class="muted">outside the data</span>`) },
-      { key: 'onset', label: 'First onset', sort: (e) => verdictOf.get(e.id)?.firstOnsetSeconds ?? null, cell: (e) => { const s = verdictOf.get(e.id)?.firstOnsetSeconds; return s === null || s === undefined ? '—' : `${duration(Math.abs(s))} ${s < 0 ? 'before' : 'after'}`; } },
+      {
+        key: 'onset',
+        label: 'National onset',
+        sort: (e) => verdictOf.get(e.id)?.firstOnsetSeconds ?? null,
+        cell: (e) => {
+          const x = verdictOf.get(e.id);
+          const on = x?.verdict.onset;
+          const sub = x?.subnational ? html` <span class="muted">(${x.subnational} sub-national)</span>` : '';
+          if (!on || on.seconds === null) return html`—${sub}`;
+          return html`${relativeOnset(on.seconds, on.precision)} <span class="muted">(${on.precision === 'day' ? 'daily data' : on.precision === 'hour' ? 'hourly data' : 'sub-hourly data'})</span>${sub}`;
+        },
+      },
       { key: 'p', label: 'p (this event)', sort: (e) => verdictOf.get(e.id)?.p ?? null, cell: (e) => { const x = verdictOf.get(e.id); return x && x.p === null ? html`<span class="muted" title="${x.reason ?? ''}">n/a</span>` : pValue(x?.p); } },
       { key: 'q', label: 'q (BH)', sort: (e) => verdictOf.get(e.id)?.q ?? null, cell: (e) => pValue(verdictOf.get(e.id)?.q) },
       { key: 'view', label: 'On the timeline', cell: (e) => html`<a href="${withQuery(req, { from: dateOnly(e.start - 30 * DAY), until: dateOnly(e.end + 30 * DAY) })}">±30 days</a>` },

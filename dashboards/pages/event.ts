@@ -10,6 +10,7 @@ import { cachedEventAsync, cachedPage, keepPage } from '../../services/correlato
 import { correlateOptions } from '../../services/correlator/options.js';
 import { badParameter, notFound } from '../../services/errors.js';
 import { evidenceLinks } from '../../services/evidence/links.js';
+import { onsetText as onsetAt, relativeOnset } from '../../services/report/format.js';
 import type { AppDeps } from '../deps.js';
 import { html, layout, type SafeHtml } from '../html.js';
 import { type Band, chartsMarkup, legend, panelsFor } from './charts.js';
@@ -36,14 +37,31 @@ const AXIS_TEXT: Record<string, string> = {
   'no-data': 'no data for this window',
 };
 
+type WindowOutage = EventCorrelationJson['outages'][number];
+
+/** "lost 97 % of normal for 82 h" instead of a raw score; a reference outage has no depth, only its length. */
+function lossWords(o: WindowOutage): string {
+  const h = o.hours >= 10 ? Math.round(o.hours) : Math.round(o.hours * 10) / 10;
+  if (o.origin !== 'detected') return `listed (${o.scope}), ${h} h`;
+  if (o.lostPercent === null) return `measurement anomalies for ${h} h`;
+  return o.kind === 'degradation' ? `ran ${Math.round(o.lostPercent)} % below normal for ${h} h` : `lost ${Math.round(o.lostPercent)} % of normal for ${h} h`;
+}
+
+function outageRows(rows: readonly WindowOutage[], mode: TimeMode, ev: ProtestEvent): SafeHtml {
+  return html`<div class="table-wrap"><table class="outages-in-window"><thead><tr><th scope="col">Kind</th><th scope="col">Entity</th><th scope="col">Start</th><th scope="col">End</th><th scope="col">Onset</th><th scope="col">Loss</th><th scope="col">Signals</th></tr></thead><tbody>${rows.map(
+    (o) =>
+      html`<tr><td><span class="kind kind-${o.kind}">${o.kind}</span></td><td>${o.area && o.area !== o.entity ? html`${o.area} <span class="muted">${o.entity}</span>` : o.entity}</td><td>${time(Date.parse(o.start) / 1000, mode, ev.tz)}</td><td>${time(Date.parse(o.end) / 1000, mode, ev.tz)}</td><td>${onsetText(o.onsetSeconds)}</td><td>${lossWords(o)}</td><td>${o.signals.join(', ')}</td></tr>`,
+  )}</tbody></table></div>`;
+}
+
 function verdictSection(c: EventCorrelationJson, ev: ProtestEvent, mode: TimeMode): SafeHtml {
   const v = c.verdict;
-  const first = c.outages.length ? c.outages.reduce((a, b) => (a.onsetSeconds <= b.onsetSeconds ? a : b)) : null;
-  const depth = c.outages.length ? c.outages.reduce((m, o) => Math.max(m, o.depth), -Infinity) : null;
   const sig = c.significance;
+  const national = c.outages.filter((o) => o.parent === null);
+  const sub = c.outages.filter((o) => o.parent !== null);
   const coverage = c.coverage.map(
     (s) =>
-      html`<li class="${s.hadData ? 'cov-ok' : 'cov-missing'}"><strong>${s.source}</strong>: ${s.hadData ? html`data for ${pct(s.fraction)} of the window's hours${s.axes.length ? html` (informs ${s.axes.join(' and ')})` : ''}` : 'no usable data'}${s.events ? html`; ${s.events} source event(s)` : ''}${s.reason ? html`. <span class="reason">${s.reason}</span>` : ''}</li>`,
+      html`<li class="${s.hadData ? 'cov-ok' : 'cov-missing'}"><strong>${s.name}</strong>: ${s.hadData ? html`data for ${s.hours} h, ${pct(s.fraction)} of the window's hours${s.axes.length ? html` (informs ${s.axes.join(' and ')})` : ''}` : s.hours ? html`only ${s.hours} h of data in the window` : 'no usable data'}${s.events ? html`; ${s.events} source event(s)` : ''}${s.reason ? html`. <span class="reason">${s.reason}</span>` : ''}</li>`,
   );
   return html`<section id="verdict" aria-labelledby="verdict-h">
 <h2 id="verdict-h">Verdict</h2>
@@ -52,8 +70,13 @@ function verdictSection(c: EventCorrelationJson, ev: ProtestEvent, mode: TimeMod
 <dt>Connectivity</dt><dd class="axis axis-${v.connectivity}">${AXIS_TEXT[v.connectivity] ?? v.connectivity}</dd>
 <dt>Services</dt><dd class="axis axis-${v.services}">${AXIS_TEXT[v.services] ?? v.services}</dd>
 <dt>Window</dt><dd>${time(Date.parse(c.window.from) / 1000, mode, ev.tz)} to ${time(Date.parse(c.window.until) / 1000, mode, ev.tz)} (from ${duration(c.window.leadSeconds)} before the start to ${duration(c.window.lagSeconds)} after the end; outages: ${c.outageInput})</dd>
-<dt>Onset</dt><dd>${first ? html`${onsetText(first.onsetSeconds)} (${first.kind})` : 'no outage in the window'}</dd>
-<dt>Depth</dt><dd>${depth === null ? '—' : html`${pct(depth)} of baseline lost at the deepest point`}</dd>
+<dt>Onset</dt><dd class="onset">${
+    v.onset
+      ? html`${onsetAt(v.onset)}${v.onset.seconds === null ? '' : html`, ${relativeOnset(v.onset.seconds, v.onset.precision)}`} on ${v.onset.entity}${v.onset.signal ? html` (${v.onset.signal})` : ''}${v.onset.basis === 'subnational-majority' ? ' — most of the country’s units down at once' : ''}`
+      : html`no national onset${sub.length ? ' (sub-national episodes only)' : ''}`
+  }</dd>
+<dt>Depth</dt><dd>${v.depth === null ? '—' : html`the country lost ${Math.round(v.depth * 100)} % of normal at the deepest point`}</dd>
+${v.subnationalSummary ? html`<dt>Sub-national</dt><dd class="subnational-summary">${v.subnationalSummary}</dd>` : ''}
 <dt>p-value</dt><dd>${sig.p === null ? html`not computed${sig.note ? html`: ${sig.note}` : ''}` : html`p = ${pValue(sig.p)} (permutation test: the deepest loss in this window, ${sig.window ? `${sig.window.from} to ${sig.window.until}` : ''}, ranked against ${sig.windows} non-overlapping ordinary windows of the same length and time of day in the same country${sig.history ? html`, ${sig.history.from.slice(0, 10)} to ${sig.history.until.slice(0, 10)}` : ''}; smallest attainable ${pValue(sig.smallestAttainableP)})`}${
     sig.byAxis ? html`; connectivity p = ${pValue(sig.byAxis.connectivity.p)}, services p = ${pValue(sig.byAxis.services.p)}` : ''
   }</dd>
@@ -61,13 +84,11 @@ function verdictSection(c: EventCorrelationJson, ev: ProtestEvent, mode: TimeMod
 <h3>Coverage</h3>
 <ul class="coverage">${coverage}</ul>
 <h3>Outages in the window</h3>
+${national.length === 0 ? html`<p class="muted">No national outage.</p>` : outageRows(national, mode, ev)}
 ${
-  c.outages.length === 0
-    ? html`<p class="muted">None detected.</p>`
-    : html`<div class="table-wrap"><table class="outages-in-window"><thead><tr><th scope="col">Kind</th><th scope="col">Entity</th><th scope="col">Start</th><th scope="col">End</th><th scope="col">Onset</th><th scope="col">Depth</th><th scope="col">Score</th><th scope="col">Signals</th></tr></thead><tbody>${c.outages.map(
-        (o) =>
-          html`<tr><td><span class="kind kind-${o.kind}">${o.kind}</span></td><td>${o.entity}</td><td>${time(Date.parse(o.start) / 1000, mode, ev.tz)}</td><td>${time(Date.parse(o.end) / 1000, mode, ev.tz)}</td><td>${onsetText(o.onsetSeconds)}</td><td>${pct(o.depth)}</td><td>${num(o.score, 2)}</td><td>${o.signals.join(', ')}</td></tr>`,
-      )}</tbody></table></div>`
+  sub.length
+    ? html`<details class="subnational"><summary>Sub-national: ${sub.length} episode(s) in ${new Set(sub.map((o) => o.entity)).size} unit(s) of country:${ev.country}</summary>${outageRows(sub, mode, ev)}</details>`
+    : ''
 }
 ${dataLinks('/api/outages', { country: ev.country, from: c.window.from, until: c.window.until }, 'Outages in the window')}
 <h3>Events declared by sources</h3>

@@ -4,6 +4,7 @@ import { listEvents, listUpcoming } from '../../db/calendar.js';
 import { listOutages } from '../../db/outages.js';
 import { signalExtent } from '../../db/signals-read.js';
 import { countryName } from '../../services/calendar/countries.js';
+import { localDate } from '../../services/calendar/time.js';
 import { primaryZone } from '../../services/calendar/zones.js';
 import { groupByParent, subnationalSummary } from '../../services/detector/group.js';
 import { lossText } from '../../services/detector/json.js';
@@ -72,6 +73,33 @@ export function overviewRouter(deps: AppDeps): Router {
       .filter((e) => e.start < now)
       .sort((a, b) => b.start - a.start)
       .slice(0, 5);
+    // the events that have data to look at (the first thing worth following), newest first: any signal of the
+    // event's country or its networks/regions with a daily value inside the event window [start − 1 d, end + 2 d]
+    const entitiesOf = new Map<string, number[]>();
+    const syntheticIds = new Set(signals.filter((s) => s.synthetic).map((s) => s.id));
+    const countryOfEntity = new Map(deps.store.listEntities().map((e) => [e.entity, e.country ?? (e.entity.startsWith('country:') ? e.entity.slice(8) : null)] as const));
+    for (const s of signals) {
+      const cc = countryOfEntity.get(s.entity) ?? (s.entity.startsWith('country:') ? s.entity.slice(8) : null);
+      if (!cc) continue;
+      if (!entitiesOf.has(cc)) entitiesOf.set(cc, []);
+      entitiesOf.get(cc)!.push(s.id);
+    }
+    const withData = calendar
+      .map((e) => {
+        const ids = entitiesOf.get(e.country) ?? [];
+        let points = 0;
+        let synthetic = false;
+        for (const id of ids) {
+          const n = deps.store.readRollup(id, 'daily', e.start - DAY, e.end + 2 * DAY).reduce((sum, r) => sum + r.n, 0);
+          if (n > 0) {
+            points += n;
+            if (syntheticIds.has(id)) synthetic = true;
+          }
+        }
+        return { e, points, synthetic };
+      })
+      .filter((x) => x.points > 0)
+      .sort((a, b) => b.e.start - a.e.start);
     const recentTable = (list: typeof latest) =>
       html`<div class="table-wrap"><table class="recent-outages"${list === recent ? html` id="recent-outages"` : ''}><thead><tr><th scope="col">Entity</th><th scope="col">Kind</th><th scope="col">Start</th><th scope="col">Duration</th><th scope="col">Loss</th><th scope="col">Targets</th></tr></thead><tbody>${list.map((o) => {
         const cc = o.entity.startsWith('country:') ? o.entity.slice(8) : (entityCountry.get(o.entity) ?? null);
@@ -102,6 +130,17 @@ ${
 <p><a href="/outages">All outages</a></p>
 ${dataLinks('/api/outages', {}, 'Outages')}
 </section>
+<section aria-labelledby="with-data-h">
+<h2 id="with-data-h">Events with data</h2>
+${
+  withData.length === 0
+    ? html`<p class="muted">No calendar event has data yet: the collectors fill the windows around events (see <a href="/sources">Sources</a>), or run <code>outagewatch demo</code>.</p>`
+    : html`<div class="table-wrap"><table id="events-with-data"><thead><tr><th scope="col">Event</th><th scope="col">Country</th><th scope="col">Local date</th><th scope="col">Data in its window</th></tr></thead><tbody>${withData.map(
+        ({ e, points, synthetic }) =>
+          html`<tr><td><a href="/events/${e.id}" class="event-link">${e.title}</a></td><td>${e.country}</td><td>${localDate(e.start, e.tz)} <span class="muted small">${e.tz}</span></td><td>${points.toLocaleString('en-US')} values${synthetic ? html` <span class="synthetic">SYNTHETIC</span>` : ''}</td></tr>`,
+      )}</tbody></table></div>`
+}
+</section>
 <section aria-labelledby="upcoming-h">
 <h2 id="upcoming-h">Upcoming calendar events</h2>
 ${
@@ -127,7 +166,7 @@ ${
 <p><a href="/sources">Runs, checkpoints, backfill and coverage</a> · <a href="/status">Status</a></p>
 ${dataLinks('/api/sources', { runs: 20 }, 'Sources')}
 </section>
-<p class="muted">Verdict labels: ${verdictBadge('connectivity-outage')} ${verdictBadge('service-blocking')} ${verdictBadge('both')} ${verdictBadge('nothing-unusual')} ${verdictBadge('insufficient-data')}</p>`;
+<p class="muted">Verdict labels: ${verdictBadge('connectivity-outage')} ${verdictBadge('service-blocking')} ${verdictBadge('both')} ${verdictBadge('regional-outage')} ${verdictBadge('nothing-unusual')} ${verdictBadge('insufficient-data')}</p>`;
     res.type('html').send(layout('Overview', body, { scripts: ['/static/page.js'] }));
   });
   return router;

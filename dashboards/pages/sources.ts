@@ -10,6 +10,43 @@ import type { BackfillProgress } from '../../services/scheduler/backfill.js';
 
 const secs = (iso: string) => Date.parse(iso) / 1000;
 
+/** Sub-national entities of one kind (73 Iranian counties) with this many rows or more fold into one line. */
+const GROUP_AT = 6;
+
+interface CoverageGroup {
+  /** `IR county` */
+  key: string;
+  country: string;
+  type: string;
+  rows: CoverageJson[];
+}
+
+/**
+ * Coverage rows split into those shown one by one (countries, networks, small sets) and groups of many regions or
+ * counties of one country, each shown as one collapsed summary line that opens to its rows.
+ */
+export function groupCoverage(rows: readonly CoverageJson[], countryOf: ReadonlyMap<string, string | null>): { single: CoverageJson[]; groups: CoverageGroup[] } {
+  const byKey = new Map<string, CoverageGroup>();
+  const single: CoverageJson[] = [];
+  for (const r of rows) {
+    const type = r.entity.split(':')[0]!;
+    const country = countryOf.get(r.entity) ?? null;
+    if (type === 'country' || !country) {
+      single.push(r);
+      continue;
+    }
+    const key = `${country} ${type}`;
+    if (!byKey.has(key)) byKey.set(key, { key, country, type, rows: [] });
+    byKey.get(key)!.rows.push(r);
+  }
+  const groups: CoverageGroup[] = [];
+  for (const g of byKey.values()) {
+    if (new Set(g.rows.map((r) => r.entity)).size >= GROUP_AT) groups.push(g);
+    else for (const r of g.rows) single.push(r);
+  }
+  return { single, groups: groups.sort((a, b) => a.key.localeCompare(b.key)) };
+}
+
 export function sourcesRouter(deps: AppDeps): Router {
   const router = Router();
   router.get('/sources', (req, res) => {
@@ -20,6 +57,7 @@ export function sourcesRouter(deps: AppDeps): Router {
     const pick = (name: string) => !collector || name === collector;
     const runs = deps.store.recentRuns({ collector: collector || undefined, limit: 50 });
     const cov = coverage(deps.store.checkpoints({ collector: collector || undefined }));
+    const grouped = groupCoverage(cov, new Map(deps.store.listEntities().map((e) => [e.entity, e.country] as const)));
     const runCols: Array<Column<RunRow>> = [
       { key: 'id', label: 'Run', sort: (r) => r.id, cell: (r) => html`<a href="/api/sources/runs/${r.id}">${r.id}</a>` },
       { key: 'job', label: 'Job', sort: (r) => r.job, cell: (r) => r.job },
@@ -29,7 +67,7 @@ export function sourcesRouter(deps: AppDeps): Router {
       { key: 'status', label: 'Status', sort: (r) => r.status, cell: (r) => html`<span class="status-${r.status}">${r.status}</span>` },
       { key: 'rows', label: 'Rows', sort: (r) => r.rows, cell: (r) => r.rows },
       { key: 'windows', label: 'Windows ok / failed', cell: (r) => `${r.windowsOk} / ${r.windowsFailed}` },
-      { key: 'error', label: 'Error', cell: (r) => (r.error ? html`<span class="error-text">${r.error}</span>` : '—') },
+      { key: 'error', label: 'Error', className: 'wrap', cell: (r) => (r.error ? html`<span class="error-text">${r.error}</span>` : '—') },
     ];
     const covCols: Array<Column<CoverageJson>> = [
       { key: 'entity', label: 'Entity', sort: (c) => c.entity, cell: (c) => (c.entity.startsWith('country:') ? html`<a href="/countries/${c.entity.slice(8)}">${c.entity}</a>` : c.entity) },
@@ -80,7 +118,16 @@ ${table(req, h.backfill.filter((b) => pick(b.collector)), bfCols, { key: 'collec
 </section>
 <section aria-labelledby="coverage-h">
 <h2 id="coverage-h">Coverage per entity (checkpoints)</h2>
-${table(req, cov, covCols, { key: 'entity', dir: 'asc' }, { id: 'coverage', empty: 'No checkpoints yet.', page: { size: 100, param: 'coverage-page' } })}
+${table(req, grouped.single, covCols, { key: 'entity', dir: 'asc' }, { id: 'coverage', empty: grouped.groups.length ? 'Only regional rows (below).' : 'No checkpoints yet.', page: { size: 100, param: 'coverage-page' } })}
+${grouped.groups.map((g) => {
+  const entities = new Set(g.rows.map((r) => r.entity)).size;
+  const first = g.rows.reduce((m, r) => (r.first < m ? r.first : m), g.rows[0]!.first);
+  const until = g.rows.reduce((m, r) => (r.until > m ? r.until : m), g.rows[0]!.until);
+  const gaps = g.rows.reduce((n, r) => n + r.gaps.length, 0);
+  const signals = [...new Set(g.rows.map((r) => `${r.collector} ${r.signal}`))].join(', ');
+  return html`<details class="group coverage-group" id="${`coverage-${g.country}-${g.type}`}"><summary><strong>${g.country}: ${entities} ${g.type} entities</strong> <span class="muted">(${signals}) · ${time(secs(first), mode, null)} to ${time(secs(until), mode, null)} · ${gaps ? `${gaps} gap(s)` : 'no gaps'}</span></summary>
+${table(req, g.rows, covCols, { key: 'entity', dir: 'asc' })}</details>`;
+})}
 ${dataLinks('/api/sources', { collector: collector || undefined }, 'Coverage')}
 ${dataLinks('/api/sources/checkpoints', { collector: collector || undefined }, 'Checkpoints')}
 </section>`;

@@ -45,6 +45,13 @@
     return p.hour + ':' + p.minute;
   }
 
+  /** The hover time, always with its zone: `2016-05-21 11:00 Asia/Almaty` or `2016-05-20 18:00 UTC`. */
+  function hoverTime(ts, zone) {
+    if (ts === null || ts === undefined) return '—';
+    var p = parts(ts, zone);
+    return p.year + '-' + p.month + '-' + p.day + ' ' + p.hour + ':' + p.minute + ' ' + zone;
+  }
+
   function yLabel(v, unit) {
     if (v === null || v === undefined) return '';
     if (unit === 'share of measurements') return Math.round(v * 100) + '%';
@@ -131,7 +138,7 @@
     if (chart.u) chart.u.destroy();
     el.textContent = '';
     var bars = spec.kind === 'bars';
-    var series = [{}].concat(
+    var series = [{ label: 'Time', value: function (u, ts) { return hoverTime(ts, zone); } }].concat(
       spec.series.map(function (s, i) {
         var color = COLORS[i % COLORS.length];
         var o = { label: s.label, stroke: color, width: 1.5, spanGaps: false, points: { show: false }, value: function (u, v) { return v === null || v === undefined ? '—' : yLabel(v, spec.unit); } };
@@ -264,8 +271,13 @@
           if (meta.some(function (m) { return m.synthetic; })) c.spec.synthetic = true;
           var status = c.panel.querySelector('.chart-status');
           if (n === 0) {
+            // said in the panel itself, where the chart would be, not only as a badge beside the title
             status.textContent = 'No data in this range.';
             c.panel.classList.add('no-data');
+            var empty = document.createElement('p');
+            empty.className = 'no-data-text';
+            empty.textContent = 'no data';
+            c.panel.querySelector('.chart').after(empty);
           } else {
             var res = meta.map(function (m) { return m.resolution + (m.downsampled ? ', downsampled to ' + m.bucketSeconds + ' s buckets' : ''); });
             status.textContent = n + ' values · ' + res.filter(function (r, i) { return res.indexOf(r) === i; }).join('; ') + (c.spec.synthetic ? ' · SYNTHETIC (generated demo data)' : '');

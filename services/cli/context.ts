@@ -1,10 +1,13 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { SqliteStore } from '../../db/store.js';
 import { loadConfig, type Config } from '../config.js';
 import { createLogger } from '../logger.js';
-import { UsageError } from '../errors.js';
+import { normaliseCountry } from '../calendar/countries.js';
+import { MissingDatabaseError, UsageError } from '../errors.js';
 import { parseTime, TimeParseError } from '../util/time.js';
 
 export interface GlobalOptions {
@@ -52,11 +55,34 @@ export class CliContext {
     return s;
   }
 
-  /** A read-only connection for reports and listings of an existing database. */
+  /**
+   * The store of a command that only reads (status, listings, reports): the database must exist already —
+   * a missing file is named (exit 1) and neither it nor its folder is created.
+   */
+  existingStore(): SqliteStore {
+    this.requireDatabase();
+    return this.store();
+  }
+
+  /** A read-only connection for reports and listings of an existing database (a missing file is named, exit 1). */
   readStore(): SqliteStore {
+    this.requireDatabase();
     const s = SqliteStore.open(this.config().db, { readonly: true });
     this.stores.push(s);
     return s;
+  }
+
+  private requireDatabase(): void {
+    const db = this.config().db;
+    if (db !== ':memory:' && !existsSync(resolve(db))) throw new MissingDatabaseError(resolve(db));
+  }
+
+  /** `--country`: an ISO 3166-1 alpha-2 code (any case) → upper case; anything else is a usage error. */
+  country(flag: string, value: string | undefined): string | undefined {
+    if (value === undefined) return undefined;
+    const cc = normaliseCountry(value);
+    if (!cc) throw new UsageError(`${flag}: "${value}" is not an ISO 3166-1 alpha-2 country code (e.g. KZ)`);
+    return cc;
   }
 
   out(text: string): void {

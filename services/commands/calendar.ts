@@ -13,7 +13,7 @@ import { seedCalendar } from '../calendar/seed.js';
 import { formatRowError, validateEvent } from '../calendar/validate.js';
 import { canonicalZone } from '../calendar/zones.js';
 import type { CliContext } from '../cli/context.js';
-import { UsageError } from '../errors.js';
+import { unknownEvent, UsageError } from '../errors.js';
 import { nowSeconds } from '../util/time.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -76,9 +76,10 @@ export function register(program: Command, ctx: CliContext): void {
       const from = ctx.time('--from', opts.from, 'start');
       const until = ctx.time('--until', opts.until, 'end');
       const now = nowSeconds();
-      const store = ctx.store();
+      const country = ctx.country('--country', opts.country);
+      const store = ctx.existingStore();
       const events = listEvents(store.db, {
-        country: opts.country?.toUpperCase(),
+        country,
         from: opts.upcoming ? Math.max(from ?? now, now) : from,
         until,
         kind: kindOption(opts.kind),
@@ -93,12 +94,8 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<id>', 'event id')
     .option('--json', 'print one JSON object')
     .action((id: string, opts: { json?: boolean }) => {
-      const e = getEvent(ctx.store().db, id);
-      if (!e) {
-        ctx.io.stderr.write(`outagewatch: no calendar event "${id}"\n`);
-        process.exitCode = 1;
-        return;
-      }
+      const e = getEvent(ctx.existingStore().db, id);
+      if (!e) throw unknownEvent('calendar show', id);
       const j = eventToJson(e);
       if (opts.json) return ctx.json(j);
       ctx.out(
@@ -227,7 +224,8 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (opts: { format: ExportFormat; out?: string; country?: string; from?: string; until?: string }) => {
       const from = ctx.time('--from', opts.from, 'start');
       const until = ctx.time('--until', opts.until, 'end');
-      const events = listEvents(ctx.store().db, { country: opts.country?.toUpperCase(), from, until });
+      const country = ctx.country('--country', opts.country);
+      const events = listEvents(ctx.existingStore().db, { country, from, until });
       const text = await exportEvents(events, opts.format, { generatedAt: nowSeconds() });
       if (opts.out) {
         writeFileSync(opts.out, text);
@@ -240,12 +238,8 @@ export function register(program: Command, ctx: CliContext): void {
     .description('remove an event by id')
     .argument('<id>', 'event id')
     .action((id: string) => {
-      const store = ctx.store();
-      if (!removeEvent(store.db, id)) {
-        ctx.io.stderr.write(`outagewatch: no calendar event "${id}"\n`);
-        process.exitCode = 1;
-        return;
-      }
+      const store = ctx.existingStore();
+      if (!removeEvent(store.db, id)) throw unknownEvent('calendar remove', id);
       emitCalendarChange({ cause: 'remove', added: [], updated: [], removed: [id] });
       ctx.out(`removed ${id}`);
     });

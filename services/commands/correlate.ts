@@ -3,8 +3,9 @@ import { referenceListExists } from '../../db/reference.js';
 import type { CliContext } from '../cli/context.js';
 import { correlateCountries, correlateEvent, parseOutageSource, type CorrelateOptions, type CountryCorrelationJson, type EventCorrelationJson } from '../correlator/assemble.js';
 import { correlateOptions } from '../correlator/options.js';
-import { AppError, UsageError } from '../errors.js';
+import { AppError, unknownEvent, UsageError } from '../errors.js';
 import { parseDuration, TimeParseError } from '../util/time.js';
+import { onsetText, relativeOnset } from '../report/format.js';
 
 interface Flags {
   event?: string;
@@ -39,18 +40,49 @@ function int(flag: string, v: string | undefined, min: number): number | undefin
 const hours = (s: number) => `${s < 0 ? '−' : '+'}${Math.round((Math.abs(s) / 3600) * 10) / 10} h`;
 const fmtP = (p: number | null) => (p === null ? 'n/a' : p < 0.0001 ? p.toExponential(2) : String(Math.round(p * 10000) / 10000));
 
+/** "lost 97 % of normal for 82 h"; a reference outage has no depth, only its length. */
+function lossWords(o: { lostPercent: number | null; hours: number; origin: string; kind: string }): string {
+  const h = o.hours >= 10 ? Math.round(o.hours) : Math.round(o.hours * 10) / 10;
+  if (o.origin !== 'detected') return `listed, ${h} h`;
+  if (o.lostPercent === null) return `anomalies for ${h} h`;
+  return o.kind === 'degradation' ? `ran ${Math.round(o.lostPercent)} % below normal for ${h} h` : `lost ${Math.round(o.lostPercent)} % of normal for ${h} h`;
+}
+
 function printEvent(ctx: CliContext, c: EventCorrelationJson): void {
   const d = (s: number) => `${Math.round((s / 86400) * 100) / 100}d`;
   ctx.out(`${c.event.id} — ${c.event.title} (${c.event.country})`);
   ctx.out(`event   ${c.event.start} → ${c.event.end} (announced in ${c.event.tz})`);
   ctx.out(`window  ${c.window.from} → ${c.window.until} (lead ${d(c.window.leadSeconds)}, lag ${d(c.window.lagSeconds)}); outages from ${c.outageInput}`);
   ctx.out(`verdict ${c.verdict.label} (connectivity: ${c.verdict.connectivity}, services: ${c.verdict.services})${c.synthetic ? ' — on SYNTHETIC demo data' : ''}`);
+  const on = c.verdict.onset;
+  ctx.out(on ? `onset   ${onsetText(on)}${on.seconds === null ? '' : `, ${relativeOnset(on.seconds, on.precision)}`} on ${on.entity}${on.signal ? ` (${on.signal})` : ''}${on.basis === 'subnational-majority' ? ' — most of the country’s units down at once' : ''}` : 'onset   none (no national evidence)');
+  if (c.verdict.subnationalSummary) ctx.out(`beside  ${c.verdict.subnationalSummary}`);
   ctx.out('');
-  ctx.out('outages in the window:');
+  // national rows one by one; sub-national ones (counties, regions, ASes) counted per scope — `--json` lists them all
+  const national = c.outages.filter((o) => o.parent === null);
+  const sub = c.outages.filter((o) => o.parent !== null);
+  ctx.out('national outages in the window:');
   ctx.table(
-    c.outages.map((o) => ({ id: o.id, entity: o.entity, kind: o.kind, start: o.start, end: o.openEnded ? `${o.end} (open-ended)` : o.end, onset: hours(o.onsetSeconds), depth: o.depth, score: o.score, signals: o.signals.join(' ') })),
-    ['id', 'entity', 'kind', 'start', 'end', 'onset', 'depth', 'score', 'signals'],
+    national.map((o) => ({ id: o.id, entity: o.entity, scope: o.scope, kind: o.kind, start: o.start, end: o.openEnded ? `${o.end} (open-ended)` : o.end, onset: hours(o.onsetSeconds), loss: lossWords(o), signals: o.signals.join(' ') })),
+    ['id', 'entity', 'scope', 'kind', 'start', 'end', 'onset', 'loss', 'signals'],
   );
+  if (sub.length) {
+    const byParent = new Map<string, typeof sub>();
+    for (const o of sub) byParent.set(o.parent!, [...(byParent.get(o.parent!) ?? []), o]);
+    ctx.out('');
+    ctx.out('sub-national outages (counted; --json lists each):');
+    ctx.table(
+      [...byParent].map(([parent, eps]) => ({
+        parent,
+        episodes: eps.length,
+        units: new Set(eps.map((o) => o.entity)).size,
+        scopes: [...new Set(eps.map((o) => o.scope))].join(' '),
+        first: eps.map((o) => o.start).sort()[0]!,
+        deepest: lossWords([...eps].sort((a, b) => (b.lostPercent ?? 0) - (a.lostPercent ?? 0))[0]!),
+      })),
+      ['parent', 'episodes', 'units', 'scopes', 'first', 'deepest'],
+    );
+  }
   if (c.sourceEvents.length) {
     ctx.out('');
     ctx.out('declared by sources:');
@@ -59,8 +91,8 @@ function printEvent(ctx: CliContext, c: EventCorrelationJson): void {
   ctx.out('');
   ctx.out('coverage:');
   ctx.table(
-    c.coverage.map((x) => ({ source: x.source, data: x.hadData ? 'yes' : 'no', share: `${Math.round(x.fraction * 100)}%`, axes: x.axes.join(' '), why: x.reason ?? '' })),
-    ['source', 'data', 'share', 'axes', 'why'],
+    c.coverage.map((x) => ({ source: x.name, data: x.hadData ? 'yes' : 'no', hours: x.hours, share: `${Math.round(x.fraction * 100)}%`, axes: x.axes.join(' '), why: x.reason ?? '' })),
+    ['source', 'data', 'hours', 'share', 'axes', 'why'],
   );
   ctx.out('');
   const s = c.significance;
@@ -75,8 +107,18 @@ function printCountry(ctx: CliContext, c: CountryCorrelationJson): void {
   ctx.out(`${c.country}: ${c.range ? `${c.range.from} → ${c.range.until}` : 'no data'}; outages from ${c.outageInput}`);
   ctx.out(`per event: p = single-event permutation test; q = ${c.eventsFamily.correction}, ${c.eventsFamily.description}${c.synthetic ? ' — on SYNTHETIC demo data' : ''}`);
   ctx.table(
-    c.events.map((e) => ({ id: e.id, start: e.start, verdict: e.verdict.label, outages: e.outages, 'first onset': e.firstOnsetSeconds === null ? '' : hours(e.firstOnsetSeconds), p: fmtP(e.p), q: fmtP(e.q), why: e.reason ?? '' })),
-    ['id', 'start', 'verdict', 'outages', 'first onset', 'p', 'q', 'why'],
+    c.events.map((e) => ({
+      id: e.id,
+      start: e.start,
+      verdict: e.verdict.label,
+      outages: e.outages - e.subnational,
+      'sub-national': e.subnational,
+      onset: e.verdict.onset ? `${onsetText(e.verdict.onset)}${e.verdict.onset.seconds === null ? '' : `, ${relativeOnset(e.verdict.onset.seconds, e.verdict.onset.precision)}`}` : '',
+      p: fmtP(e.p),
+      q: fmtP(e.q),
+      why: e.reason ?? '',
+    })),
+    ['id', 'start', 'verdict', 'outages', 'sub-national', 'onset', 'p', 'q', 'why'],
   );
   ctx.out('');
   const st = c.stats;
@@ -146,15 +188,14 @@ export function register(program: Command, ctx: CliContext): void {
         try {
           c = correlateEvent(store, flags.event, opts);
         } catch (err) {
-          if (err instanceof AppError && err.code === 'NOT_FOUND') throw new UsageError(`--event: ${err.message} (see \`outagewatch calendar list\`)`);
+          if (err instanceof AppError && err.code === 'NOT_FOUND') throw unknownEvent('--event', flags.event);
           throw err;
         }
         if (flags.json) ctx.json(c);
         else printEvent(ctx, c);
         return;
       }
-      const countries = flags.country!.split(',').map((s) => s.trim().toUpperCase());
-      for (const cc of countries) if (!/^[A-Z]{2}$/.test(cc)) throw new UsageError(`--country: "${cc}" is not a two-letter ISO 3166-1 code`);
+      const countries = flags.country!.split(',').map((s) => ctx.country('--country', s.trim())!);
       const out = correlateCountries(store, countries, opts);
       if (flags.json) ctx.json(out.length === 1 ? out[0] : out);
       else

@@ -36,9 +36,9 @@ export function register(program: Command, ctx: CliContext): void {
       const until = ctx.time('--until', flags.until, 'end');
       if (from !== undefined && until !== undefined && !(until > from)) throw new UsageError('--until must be after --from');
       if (flags.kind !== undefined && !KINDS.includes(flags.kind as OutageKind)) throw new UsageError(`--kind: must be one of ${KINDS.join(', ')}`);
-      if (flags.country !== undefined && !/^[A-Za-z]{2}$/.test(flags.country)) throw new UsageError('--country: a two-letter ISO 3166-1 code, e.g. KZ');
+      const country = ctx.country('--country', flags.country);
       const store = ctx.readStore();
-      const list = listOutages(store.db, { entity, country: flags.country, from, until, kind: flags.kind as OutageKind | undefined });
+      const list = listOutages(store.db, { entity, country, from, until, kind: flags.kind as OutageKind | undefined });
       if (flags.json) {
         ctx.json(list.map(outageToJson));
         return;

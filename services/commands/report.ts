@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { reportJsonSchema } from '../report/model.js';
+import { reportsDir } from '../report/auto.js';
 import { gatherReport } from '../report/gather.js';
 import { correlateOptions } from '../correlator/options.js';
 import { exportPointsCsv } from '../report/export-csv.js';
 import { REPORT_FORMATS, reportBaseName, writeReport, type ReportFormat } from '../report/write.js';
 import { join, resolve } from 'node:path';
 import type { CliContext } from '../cli/context.js';
-import { UsageError } from '../errors.js';
+import { AppError, unknownEvent, UsageError } from '../errors.js';
 import { packageVersion } from '../util/package-root.js';
 import { nowSeconds, parseDuration } from '../util/time.js';
 
@@ -21,10 +22,10 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--lead <duration>', 'window opens this long before the event start (default: correlator.lead, 1d)')
     .option('--lag <duration>', 'window closes this long after the event end (default: correlator.lag, 2d)')
     .option('--format <list>', `comma list of ${REPORT_FORMATS.join(',')}`, 'md,html,csv,json')
-    .option('--out <dir>', 'output folder', './reports')
+    .option('--out <dir>', 'output folder (default: reportsDir / OUTAGEWATCH_REPORTS_DIR, else reports/ beside the database — the folder /reports lists)')
     .option('--full-csv', 'also write every stored point of the range at full resolution (BASE.points.csv, streamed)')
     .option('--json-schema', 'print the JSON Schema of the JSON report and exit')
-    .action((opts: { event?: string; country?: string; from?: string; until?: string; lead?: string; lag?: string; format: string; out: string; fullCsv?: boolean; jsonSchema?: boolean }) => {
+    .action((opts: { event?: string; country?: string; from?: string; until?: string; lead?: string; lag?: string; format: string; out?: string; fullCsv?: boolean; jsonSchema?: boolean }) => {
       if (opts.jsonSchema) {
         ctx.json(reportJsonSchema());
         return;
@@ -35,7 +36,7 @@ export function register(program: Command, ctx: CliContext): void {
       if (!opts.event && !opts.country) throw new UsageError('give --event ID, or --country CC with --from and --until');
       if (opts.event && opts.country) throw new UsageError('give either --event or --country, not both');
       if (opts.country && (!opts.from || !opts.until)) throw new UsageError('--country needs --from and --until');
-      if (opts.country && !/^[A-Za-z]{2}$/.test(opts.country)) throw new UsageError(`--country: "${opts.country}" is not a two-letter country code`);
+      const country = ctx.country('--country', opts.country);
       let lead: number | undefined;
       let lag: number | undefined;
       try {
@@ -47,11 +48,18 @@ export function register(program: Command, ctx: CliContext): void {
       const from = ctx.time('--from', opts.from, 'start');
       const until = ctx.time('--until', opts.until, 'end');
       if (from !== undefined && until !== undefined && until <= from) throw new UsageError('--until must be after --from');
-      const store = ctx.store();
-      const data = gatherReport(store, { eventId: opts.event, country: opts.country, from, until, correlate: correlateOptions(ctx.config(), { lead, lag }) }, { version: packageVersion(), now: nowSeconds() });
-      for (const path of writeReport(data, formats as ReportFormat[], opts.out)) ctx.out(path);
+      const store = ctx.existingStore();
+      let data;
+      try {
+        data = gatherReport(store, { eventId: opts.event, country, from, until, correlate: correlateOptions(ctx.config(), { lead, lag }) }, { version: packageVersion(), now: nowSeconds() });
+      } catch (err) {
+        if (opts.event && err instanceof AppError && err.code === 'NOT_FOUND') throw unknownEvent('--event', opts.event);
+        throw err;
+      }
+      const out = opts.out ?? reportsDir(ctx.config());
+      for (const path of writeReport(data, formats as ReportFormat[], out)) ctx.out(path);
       if (opts.fullCsv) {
-        const path = join(resolve(opts.out), `${reportBaseName(data)}.points.csv`);
+        const path = join(resolve(out), `${reportBaseName(data)}.points.csv`);
         exportPointsCsv(store, data.scope.entity, Math.floor(Date.parse(data.scope.from) / 1000), Math.floor(Date.parse(data.scope.until) / 1000), path);
         ctx.out(path);
       }

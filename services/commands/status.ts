@@ -27,7 +27,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--json', 'print one JSON document')
     .action(async (opts: { json?: boolean }) => {
       const config = ctx.config();
-      const store = ctx.store();
+      const store = ctx.existingStore();
       const collectors = createCollectors(config, ctx.log());
       const watch = new DbWatch(store);
       await watch.refresh();

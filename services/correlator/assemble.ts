@@ -91,6 +91,7 @@ function episodeFromOutage(o: Outage, cu: CountryUnits | null): Episode {
   const depth = o.signals.reduce((m, s) => Math.max(m, s.depth), 0);
   const first = [...o.signals].sort((a, b) => a.start - b.start)[0];
   const firstSignal = first?.signal ?? null;
+  const level = o.signals.filter((x) => !x.signal.startsWith('ooni.anomaly_rate'));
   return {
     id: o.id ?? null,
     entity: o.entity,
@@ -105,6 +106,8 @@ function episodeFromOutage(o: Outage, cu: CountryUnits | null): Episode {
     area: cu?.names.get(o.entity) ?? null,
     firstSignal,
     step: firstSignal ? (cu?.steps.get(`${o.entity}|${firstSignal}`) ?? null) : null,
+    // the detector's figure; for outages stored without one, the deepest level signal (rates such as OONI's do not "lose")
+    lostPercent: o.lostPercent ?? (level.length ? Math.round(level.reduce((m, x) => Math.max(m, x.depth), 0) * 1000) / 10 : null),
   };
 }
 
@@ -369,6 +372,10 @@ export interface CorrelatedOutageJson {
   parent: string | null;
   /** the unit's name or the area a reference outage names */
   area: string | null;
+  /** share of normal lost, percent (null for a reference outage, or when only rates such as OONI anomaly rates rose) */
+  lostPercent: number | null;
+  /** how long, hours */
+  hours: number;
   score: number | null;
   depth: number;
   signals: string[];
@@ -418,6 +425,8 @@ function outageJson(ep: Episode, ev: ProtestEvent): CorrelatedOutageJson {
     scopeRaw: ep.scopeRaw ?? null,
     parent: ep.entity.startsWith('country:') ? null : `country:${ev.country}`,
     area: ep.area ?? null,
+    lostPercent: ep.lostPercent === undefined || ep.lostPercent === null ? null : round(ep.lostPercent, 1),
+    hours: round((ep.end - ep.start) / 3600, 2),
     score: ep.score === null ? null : round(ep.score, 2),
     depth: round(ep.depth),
     signals: ep.signals,

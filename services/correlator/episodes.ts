@@ -35,6 +35,8 @@ export interface Episode {
   firstSignal?: string | null;
   /** step of the data behind the start, seconds (reference lists: 86400) */
   step?: number | null;
+  /** share of normal lost on level signals, percent (detected; null when only rates rose or for a list) */
+  lostPercent?: number | null;
 }
 
 /** Which verdict axes a kind counts on. Throttling degrades the network itself, so it counts as connectivity. */

@@ -13,8 +13,12 @@ import { writeReport } from './write.js';
 
 const DAY = 86400;
 
-/** Where the daemon writes its reports: `reports/` beside the database file. */
+/**
+ * The one folder for reports — written by `outagewatch report`, by the daemon, and listed on `/reports`:
+ * `reportsDir` (OUTAGEWATCH_REPORTS_DIR) when set, otherwise `reports/` beside the database file.
+ */
 export function reportsDir(config: Config): string {
+  if (config.reportsDir) return resolve(config.reportsDir);
   return config.db === ':memory:' ? resolve('reports') : join(dirname(resolve(config.db)), 'reports');
 }
 

@@ -5,19 +5,31 @@ import { coverageTable, nationalOutageTable, subnationalTable, eventTable, licen
 
 const CSS = `
 @page { size: A4; margin: 15mm; }
-body { font: 10.5pt/1.45 Georgia, "Times New Roman", serif; color: #1b1f24; max-width: 180mm; margin: 0 auto; padding: 8mm 0; }
+/* on screen an A4 sheet (210 mm) with the print margins, so what you read is what prints: 180 mm of text and charts */
+body { font: 10.5pt/1.45 Georgia, "Times New Roman", serif; color: #1b1f24; width: 210mm; max-width: 100%; box-sizing: border-box; margin: 0 auto; padding: 10mm 15mm; }
+@media print { body { width: auto; padding: 0; } }
 h1 { font-size: 18pt; margin: 0 0 4mm; } h2 { font-size: 13pt; margin: 7mm 0 2mm; border-bottom: 1px solid #d0d7de; } h3 { font-size: 11pt; }
 table { border-collapse: collapse; width: 100%; margin: 2mm 0 4mm; font: 8.5pt/1.3 system-ui, sans-serif; page-break-inside: auto; }
-th, td { overflow-wrap: anywhere; border: 1px solid #d0d7de; padding: 1mm 1.5mm; text-align: left; vertical-align: top; } th { background: #f6f8fa; }
-tr { page-break-inside: avoid; } svg { max-width: 100%; height: auto; page-break-inside: avoid; }
+th, td { overflow-wrap: break-word; border: 1px solid #d0d7de; padding: 1mm 1.2mm; text-align: left; vertical-align: top; } th { background: #f6f8fa; }
+tr { page-break-inside: avoid; } figure { margin: 3mm 0; } svg { display: block; max-width: 100%; height: auto; page-break-inside: avoid; }
+
 .synthetic { background: #fff4ce; border: 2px solid #e0b400; padding: 2mm 3mm; font-weight: bold; }
 .verdict { font-size: 12pt; padding: 2mm 3mm; background: #f6f8fa; border-left: 4px solid #0b57d0; }
 .muted { color: #57606a; } code { font-size: 8.5pt; word-break: break-all; }
 a { color: #0b57d0; } @media print { a { color: inherit; } }
 `;
 
+/**
+ * A cell's text with places it may wrap in a narrow A4 column, never inside a word: an ISO time between its date
+ * and its time (`2016-05-20` / `T03:00:00Z`), a signal name after its colon (`ioda.gtr:` / `YOUTUBE`).
+ */
+function breakable(text: string): SafeHtml | string {
+  const pieces = text.replace(/\b(\d{4}-\d\d-\d\d)T(?=\d\d:)/g, '$1\u0000T').replace(/:(?=[A-Za-z])/g, ':\u0000').split('\u0000');
+  return pieces.length === 1 ? text : html`${pieces.map((p, i) => (i ? html`<wbr>${p}` : p))}`;
+}
+
 function table(headers: string[], rows: unknown[][]): SafeHtml {
-  return html`<table><thead><tr>${headers.map((h) => html`<th scope="col">${h}</th>`)}</tr></thead><tbody>${rows.map((r) => html`<tr>${r.map((c) => html`<td>${c}</td>`)}</tr>`)}</tbody></table>`;
+  return html`<table><thead><tr>${headers.map((h) => html`<th scope="col">${h}</th>`)}</tr></thead><tbody>${rows.map((r) => html`<tr>${r.map((c) => html`<td>${typeof c === 'string' ? breakable(c) : c}</td>`)}</tr>`)}</tbody></table>`;
 }
 
 const tab = (t: TextTable) => table(t.headers, t.rows);

@@ -35,9 +35,13 @@ export function reportCharts(r: ReportData): Record<string, string> {
   return charts;
 }
 
-/** The base file name of a report: the event id, or country and range. */
+/**
+ * The base file name of a report: the event id, or country and range with both dates inclusive — the window's
+ * end is exclusive (`--until 2016-07-01` ends at 2016-07-02T00:00Z), so the name carries the day before it.
+ */
 export function reportBaseName(r: ReportData): string {
-  return fileSlug(r.event ? r.event.id : `${r.scope.country}-${r.window.from.slice(0, 10)}-${r.window.until.slice(0, 10)}`);
+  const lastDay = new Date((toTs(r.window.until) - 1) * 1000).toISOString().slice(0, 10);
+  return fileSlug(r.event ? r.event.id : `${r.scope.country}-${r.window.from.slice(0, 10)}-${lastDay}`);
 }
 
 /** Writes the asked formats into `outDir`; returns the paths written. */

@@ -235,4 +235,42 @@ describe.skipIf(skip)('dashboard in headless Chromium', () => {
     await overview.close();
     expect(problems).toEqual([]);
   }, 60_000);
+
+  it('a newcomer’s defaults: hover times carry their zone, an empty panel says "no data", the calendar leads with the local date, the overview links the events with data', async () => {
+    const page = await open(`/events/${EVENT}`);
+    await page.waitForSelector('#charts.charts-ready', { timeout: 20_000 });
+    // the demo has no telescope values in May 2016: the panel says so where the chart would be
+    const telescope = page.locator('#panel-ioda-merit-nt');
+    expect(await telescope.getAttribute('data-points')).toBe('0');
+    expect(await telescope.locator('.no-data-text').innerText()).toBe('no data');
+    expect(await telescope.locator('.no-data-text').isVisible()).toBe(true);
+    await telescope.screenshot({ path: join(ARTIFACTS, 'event-no-data-panel.png') });
+    // hovering a chart shows the time with its zone, UTC by default and the event's zone in local mode
+    const hoverTime = async () => {
+      await page.locator('#panel-ioda-bgp .u-over').hover({ position: { x: 300, y: 40 } });
+      return page.locator('#panel-ioda-bgp .u-legend .u-series').first().innerText();
+    };
+    expect(await hoverTime()).toMatch(/^Time\s*2016-05-1\d \d\d:\d\d UTC$/);
+    await page.locator('#panel-ioda-bgp').screenshot({ path: join(ARTIFACTS, 'event-hover-utc.png') });
+    await page.click('.tz-toggle [data-tz-mode="local"]');
+    await page.waitForFunction(() => document.querySelector('#panel-ioda-bgp .uplot')?.getAttribute('data-zone') === 'Asia/Almaty');
+    expect(await hoverTime()).toMatch(/^Time\s*2016-05-1\d \d\d:\d\d Asia\/Almaty$/);
+    await page.close();
+
+    // 21 May 2016 is listed as 2016-05-21 (Almaty), not first as the UTC instant 2016-05-20 18:00
+    const cal = await open('/calendar?country=KZ&from=2016-05-21&until=2016-05-21');
+    const row = cal.locator('#events tbody tr', { has: cal.locator(`a[href="/events/${EVENT}"]`) });
+    expect(await row.locator('.local-date').innerText()).toBe('2016-05-21');
+    expect(await row.locator('td').first().innerText()).toMatch(/^2016-05-21\s+all day; starts 2016-05-20 18:00 UTC$/);
+    await cal.screenshot({ path: join(ARTIFACTS, 'calendar.png'), fullPage: true });
+    await cal.close();
+
+    // the event the README says to follow is one click away on the overview
+    const overview = await open('/');
+    await overview.click(`#events-with-data a[href="/events/${EVENT}"]`);
+    await overview.waitForURL(`${base}/events/${EVENT}`);
+    await overview.close();
+    expect(problems).toEqual([]);
+  }, 60_000);
 });
+

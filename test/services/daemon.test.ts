@@ -4,7 +4,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../services/cli.js';
+import { loadConfig } from '../../services/config.js';
+import { startDaemon } from '../../services/daemon.js';
+import { silentLogger } from '../../services/logger.js';
 import { SqliteStore } from '../../db/store.js';
+import { buildReportFixture } from './report/fixture.js';
 import { packageRoot } from '../../services/util/package-root.js';
 import { tempDir } from '../helpers.js';
 import { OFFLINE_SOURCES_ENV } from '../offline-env.js';
@@ -96,6 +101,48 @@ describe('daemon', () => {
     again.proc.kill('SIGINT');
     expect((await again.exited).code).toBe(0);
   }, 60_000);
+
+  it('a taken port fails fast naming --port and OUTAGEWATCH_PORT, before any database is created or seeded', async () => {
+    const other = createServer();
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const port = (other.address() as AddressInfo).port;
+    try {
+      const db = join(t.dir, 'taken', 'outagewatch.db');
+      let err = '';
+      const io = { stdout: { write: () => true } as unknown as NodeJS.WritableStream, stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream };
+      const code = await main(['--log-level', 'silent', 'start', '--port', String(port), '--db', db], io);
+      expect(code).toBe(1);
+      expect(err).toContain(`port ${port} on 127.0.0.1 is already in use (EADDRINUSE)`);
+      expect(err).toContain('--port');
+      expect(err).toContain('OUTAGEWATCH_PORT');
+      expect(existsSync(db), 'no database created').toBe(false);
+      expect(existsSync(join(t.dir, 'taken')), 'not even its folder').toBe(false);
+    } finally {
+      await new Promise((r) => other.close(r));
+    }
+  });
+
+  it('writes at start the reports of event windows that closed while it was not running', async () => {
+    const db = join(t.dir, 'reports-at-start', 'outagewatch.db');
+    const seed = SqliteStore.open(db);
+    buildReportFixture(seed); // a 2016 event with data: its window closed long ago
+    seed.close();
+    const config = loadConfig({
+      env: {},
+      cwd: t.dir,
+      flags: { db, 'calendar.seedOnStart': false, 'sources.ioda.enabled': false, 'sources.ooni.enabled': false, 'sources.ripestat.enabled': false, 'sources.radar.enabled': false },
+    });
+    const daemon = await startDaemon({ config, log: silentLogger, dashboard: false });
+    try {
+      const report = join(t.dir, 'reports-at-start', 'reports', 'kz-2016-05-21-test.html');
+      const deadline = Date.now() + 20_000;
+      while (!existsSync(report) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(existsSync(report), 'report written at start, not at the next hourly tick').toBe(true);
+    } finally {
+      await daemon.stop();
+    }
+  }, 40_000);
+
   it('SIGTERM during an API-started collection: exits within 10 s, sends nothing to the source after stopping, marks the runs interrupted', async () => {
     // A local stand-in for IODA that is down (503 after a short delay), the case where the client retries with backoff:
     // before the fix the API-started collection ignored the stop, kept retrying for about a minute and crashed in finishRun.

@@ -164,6 +164,8 @@ describe('dashboard pages (supertest)', () => {
   it('shows the country timeline with calendar markers, statistics and networks', async () => {
     const res = await request(app).get('/countries/KZ').expect(200);
     expect(res.text).toContain('<h1>Kazakhstan (KZ)</h1>');
+    // with no range asked for, the timeline covers the stored data (April–May 2016 here), not the weeks before today
+    expect(res.text).toContain(`data-from="${Date.UTC(2016, 3, 1) / 1000}" data-until="${Date.UTC(2016, 5, 1) / 1000}"`);
     const markers = JSON.parse(/data-markers="([^"]*)"/.exec(res.text)![1]!.replace(/&quot;/g, '"')) as Array<{ href: string }>;
     expect(markers.map((m) => m.href)).toContain('/events/kz-2016-05-21-land-protests');
     expect(res.text).toContain('id="stats"');

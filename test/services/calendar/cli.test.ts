@@ -63,7 +63,10 @@ describe('outagewatch calendar', () => {
     expect(bad.err).toContain('--title: missing');
     expect(bad.err).toContain('--country: unknown country "XX"');
     expect((await run('remove', 'kz-2030-12-16-vigil')).out).toBe('removed kz-2030-12-16-vigil\n');
-    expect((await run('remove', 'kz-2030-12-16-vigil')).code).toBe(1);
+    // an unknown id is bad usage (exit 2), with the command that lists the ids
+    const gone = await run('remove', 'kz-2030-12-16-vigil');
+    expect(gone.code).toBe(2);
+    expect(gone.err).toContain('`outagewatch calendar list`');
   });
 
   it('import reports rejected rows and a summary, exits 1; --dry-run writes nothing; a second import changes nothing', async () => {

@@ -35,6 +35,15 @@ describe('the built-in seed', () => {
     expect([iso(ir.start), iso(ir.end)]).toEqual(['2022-09-18T19:30:00Z', '2022-12-25T20:30:00Z']);
   });
 
+  it('public notes speak to readers, not to the developers (no tool instructions or internal data-set names)', () => {
+    t = tempStore();
+    seedCalendar(t.store);
+    const notes = listEvents(t.store.db).map((e) => `${e.id}: ${e.notes ?? ''}`);
+    // the notes appear on the calendar, event pages and reports; these phrases were instructions for the code or the research
+    for (const n of notes) expect(n).not.toMatch(/correlator|lookback|heldout|was not read here|in this research|>=\s*\d/i);
+    expect(getEvent(t.store.db, 'kz-2016-05-21-land-protests')!.notes).toContain('Western cities (Atyrau, Oral, Aktobe) are UTC+05');
+  });
+
   it('reloading updates seed rows and never touches the user’s own events', () => {
     t = tempStore();
     seedCalendar(t.store);
