@@ -583,7 +583,14 @@ const paths: Record<string, Schema> = {
     get: {
       summary: 'Outages of one reference list overlapping the range.',
       operationId: 'listReferenceOutages',
-      parameters: [{ name: 'list', in: 'path', required: true, schema: { type: 'string' }, example: 'stop' }, PARAMS.country, PARAMS.from, PARAMS.until, PARAMS.format],
+      parameters: [
+        { name: 'list', in: 'path', required: true, schema: { type: 'string' }, example: 'stop' },
+        PARAMS.country,
+        param('scope', 'Only outages of this scope.', { type: 'string', enum: ['national', 'regional', 'local', 'asn', 'unknown'] }),
+        PARAMS.from,
+        PARAMS.until,
+        PARAMS.format,
+      ],
       responses: { ...listing('ReferenceOutage', 'Reference outages'), '404': errorResponse('Unknown list') },
     },
   },

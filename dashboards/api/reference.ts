@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { AppDeps } from '../deps.js';
-import { getReferenceList, listReferenceLists, listReferenceOutages, type ReferenceListRow, type ReferenceOutage, type Scope } from '../../db/reference.js';
+import { getReferenceList, listReferenceLists, listReferenceOutages, SCOPES, type ReferenceListRow, type ReferenceOutage, type Scope } from '../../db/reference.js';
 import { referenceConfig } from '../../services/correlator/config.js';
 import { badParameter, notFound } from '../../services/errors.js';
 import { isoUtc } from '../../services/util/time.js';
@@ -106,9 +106,13 @@ export function referenceRouter(deps: AppDeps): Router {
     if (!LIST_NAME.test(list)) throw badParameter('list', `"${list}" is not a list name`);
     const country = countryParam(req);
     const { from, until } = rangeParams(req);
+    const scope = typeof req.query['scope'] === 'string' && req.query['scope'] !== '' ? req.query['scope'] : undefined;
+    if (req.query['scope'] !== undefined && (scope === undefined || !(SCOPES as readonly string[]).includes(scope))) throw badParameter('scope', `one of ${SCOPES.join(', ')}`);
     if (!getReferenceList(deps.store.db, list)) throw notFound(`reference list ${list}`);
     const openEndedSeconds = referenceConfig(deps.config).openEndedDefault;
-    const rows = listReferenceOutages(deps.store.db, { list, country, from, until, openEndedSeconds }).map(referenceOutageJson);
+    const rows = listReferenceOutages(deps.store.db, { list, country, from, until, openEndedSeconds })
+      .filter((o) => !scope || o.scope === scope)
+      .map(referenceOutageJson);
     sendListing(
       req,
       res,

@@ -70,7 +70,7 @@ ${keep(req, ['tz', 'sort', 'dir'])}
 <button type="submit">Filter</button> <a href="${withQuery(req, { q: null, country: null, scope: null, from: null, until: null })}">Clear</a>
 </form>
 ${table(req, rows, cols, { key: 'start', dir: 'desc' }, { id: 'reference-outages', empty: 'No outages match.', page: { size: 100 } })}
-${dataLinks(`/api/reference/${encodeURIComponent(listName)}`, { country: country || undefined, from, until }, 'This table')}
+${dataLinks(`/api/reference/${encodeURIComponent(listName)}`, { country: country || undefined, scope: scope || undefined, from, until }, 'This table')}
 </section>`;
     }
     const body = html`<h1>Reference lists</h1>

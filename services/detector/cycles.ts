@@ -4,7 +4,8 @@ import type { Series } from './series.js';
  * Daily and weekly cycles found in a signal's own data (not from its name): the autocorrelation at one
  * period against the autocorrelation at lags where a cycle of that period is out of phase. Pure, O(n) per lag.
  *
- * - **Daily**: r(24 h) − r(12 h). A daily swing makes points a day apart alike (r(24 h) near 1) and points
+ * - **Daily**: r(24 h) − r(12 h), on the series less its level (each point minus the mean of the day centred on it,
+ *   from four days of data on; `withoutLevel`). A daily swing makes points a day apart alike (r(24 h) near 1) and points
  *   half a day apart opposite (r(12 h) low or negative); noise gives both near 0; a trend, a random walk
  *   or a level shift (an outage) makes both high and alike. A daily cycle is there when r(24 h) ≥ 0.3 and
  *   the contrast is ≥ 0.3.
@@ -79,6 +80,46 @@ function lagSteps(seconds: number, step: number): number {
   return Number.isInteger(k) ? k : 0;
 }
 
+/**
+ * The series minus its level: each point less the mean of the full day centred on it (a whole period, so a daily
+ * swing averages out and stays, while a level shift — an outage of days, like Iran's of 16–20 Nov 2019 — or a trend
+ * is taken out and cannot hide the swing). Points without a centred day at least 75 % present are left out. Only
+ * for series of four days or more (null otherwise: the raw values are used).
+ */
+export function withoutLevel(values: ArrayLike<number>, perDay: number): Float64Array | null {
+  const n = values.length;
+  if (n < 4 * perDay) return null;
+  const sum = new Float64Array(n + 1);
+  const cnt = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    const ok = v === v;
+    sum[i + 1] = sum[i]! + (ok ? v : 0);
+    cnt[i + 1] = cnt[i]! + (ok ? 1 : 0);
+  }
+  const half = perDay / 2;
+  const out = new Float64Array(n).fill(NaN);
+  for (let i = half; i + half <= n; i++) {
+    const v = values[i]!;
+    if (v !== v) continue;
+    const c = cnt[i + half]! - cnt[i - half]!;
+    if (c < 0.75 * perDay) continue;
+    out[i] = v - (sum[i + half]! - sum[i - half]!) / c;
+  }
+  return out;
+}
+
+function dailyTest(x: ArrayLike<number>, perDay: number): { daily: boolean | null; day: number; halfDay: number } {
+  const d = lagCorrelation(x, perDay);
+  const h = lagCorrelation(x, perDay / 2);
+  const enough = d.pairs >= CYCLE_TEST.minDailyPairs * perDay && h.pairs >= CYCLE_TEST.minDailyPairs * perDay;
+  let daily: boolean | null;
+  if (d.pairs >= 3 && Number.isNaN(d.r)) daily = false; // constant
+  else if (!enough || Number.isNaN(d.r) || Number.isNaN(h.r)) daily = null;
+  else daily = d.r >= CYCLE_TEST.minCorrelation && d.r - h.r >= CYCLE_TEST.dailyContrast;
+  return { daily, day: d.r, halfDay: h.r };
+}
+
 export function detectCycles(series: Series): Cycles {
   const { values, step } = series;
   const r = { day: NaN, halfDay: NaN, week: NaN, threeDays: NaN, fourDays: NaN };
@@ -86,15 +127,13 @@ export function detectCycles(series: Series): Cycles {
   const perDay = lagSteps(DAY, step);
   // a daily cycle needs at least 4 points a day to be seen, and a lag of half a day on the grid
   if (perDay >= 4 && perDay % 2 === 0) {
-    const d = lagCorrelation(values, perDay);
-    const h = lagCorrelation(values, perDay / 2);
-    r.day = d.r;
-    r.halfDay = h.r;
-    const enough = d.pairs >= CYCLE_TEST.minDailyPairs * perDay && h.pairs >= CYCLE_TEST.minDailyPairs * perDay;
-    const constant = d.pairs >= 3 && Number.isNaN(d.r);
-    if (constant) daily = false;
-    else if (!enough || Number.isNaN(d.r) || Number.isNaN(h.r)) daily = null;
-    else daily = d.r >= CYCLE_TEST.minCorrelation && d.r - h.r >= CYCLE_TEST.dailyContrast;
+    const level = withoutLevel(values, perDay);
+    // less its level where that leaves enough pairs (gaps can eat the centred days), else the raw values
+    let t = level ? dailyTest(level, perDay) : null;
+    if (!t || t.daily === null) t = dailyTest(values, perDay);
+    daily = t.daily;
+    r.day = t.day;
+    r.halfDay = t.halfDay;
   }
   let weekly: boolean | null = null;
   if (step <= DAY && DAY % step === 0) {

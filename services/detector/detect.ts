@@ -33,11 +33,15 @@ export interface SignalHistory {
   insufficient: TimeRange[];
 }
 
-/** The axis of a signal: its stored axis when present, else from its detector rule (Google products and OONI: services). */
+/**
+ * The axis of a signal: services when its stored provenance axis says so (`ingest csv --axis services`, Google
+ * products, OONI) or its detector rule does (`"class": "service"` in the config); otherwise its stored axis, or
+ * connectivity.
+ */
 export function axisOf(s: Pick<NamedSeries, 'name' | 'axis'>, cfg: DetectorConfig): SignalAxis {
-  if (s.axis === 'connectivity' || s.axis === 'services') return s.axis;
-  if (s.name.startsWith('ooni.')) return 'services';
-  return ruleFor(s.name, cfg)?.class === 'service' ? 'services' : 'connectivity';
+  if (s.axis === 'services' || s.name.startsWith('ooni.')) return 'services';
+  if (ruleFor(s.name, cfg)?.class === 'service') return 'services';
+  return 'connectivity';
 }
 
 const targetOf = (name: string): string | null => {

@@ -9,7 +9,7 @@ import type { Config } from '../config.js';
 import { nowSeconds } from '../util/time.js';
 import { detectorConfigFrom, ruleFor, type DetectorConfig } from './config.js';
 import { lookbackFor } from './baselines.js';
-import { detectEntity, type NamedSeries, type SignalAxis, type SignalHistory } from './detect.js';
+import { detectEntity, type NamedSeries, type SignalHistory } from './detect.js';
 import type { Outage } from './model.js';
 import { toGrid } from './series.js';
 
@@ -43,12 +43,6 @@ export interface DetectResult {
   comparison: Comparison[];
   /** Per entity and signal: the baseline chosen, and where data had too little history to be judged. */
   history: Array<SignalHistory & { entity: string }>;
-}
-
-/** The stored axis of a signal row (provenance), when the store has one. */
-function storedAxis(s: object): SignalAxis | null {
-  const a = 'axis' in s ? s.axis : undefined;
-  return a === 'connectivity' || a === 'services' ? a : null;
 }
 
 /** How much history before `from` the baselines of this signal need. */
@@ -114,7 +108,7 @@ export function detectAndStore(store: SqliteStore, opts: DetectOptions = {}): De
       const { ts, values: vs, length } = store.readColumns(s.id, readFrom, Number.isFinite(until) ? until : 1e12);
       if (length === 0) continue;
       const series = toGrid(ts, vs, s.step ?? undefined);
-      named.push({ name: s.name, series, axis: storedAxis(s), target: s.target, synthetic: s.synthetic });
+      named.push({ name: s.name, series, axis: s.provenance.axis, target: s.provenance.target ?? s.target, synthetic: s.synthetic });
       dataFrom = Math.min(dataFrom, ts[0]!);
       dataUntil = Math.max(dataUntil, ts[ts.length - 1]! + series.step);
     }

@@ -77,6 +77,8 @@ describe('API listings, detail and protections', () => {
     expect((await request(app).get('/api/reference/stop?country=UA').expect(200)).body).toHaveLength(1);
     expect((await request(app).get('/api/reference/stop?from=2016-05-25&until=2016-05-31').expect(200)).body).toHaveLength(0);
     await request(app).get('/api/reference/nope').expect(404);
+    expect((await request(app).get('/api/reference/stop?scope=regional').expect(200)).body.map((o: { country: string }) => o.country)).toEqual(['UA']);
+    await request(app).get('/api/reference/stop?scope=planet').expect(400);
   });
 
   it('sends no CORS headers by default and only for listed origins when configured', async () => {

@@ -56,6 +56,8 @@ const CASES: Array<{ method: 'get' | 'post' | 'put' | 'delete'; path: string; ur
   { method: 'get', path: '/reference/{list}', url: '/api/reference/stop' },
   { method: 'get', path: '/reference/{list}', url: '/api/reference/stop?format=csv' },
   { method: 'get', path: '/reference/{list}', url: '/api/reference/stop?until=never' },
+  { method: 'get', path: '/reference/{list}', url: '/api/reference/stop?scope=regional' },
+  { method: 'get', path: '/reference/{list}', url: '/api/reference/stop?scope=planet' },
   { method: 'get', path: '/reference/{list}', url: '/api/reference/nope' },
   { method: 'post', path: '/events', url: '/api/events', body: { title: 'Rally', country: 'KZ', start: '2016-06-12', tz: 'Asia/Almaty', kind: 'protest', sources: ['https://example.org/a'] } },
   { method: 'post', path: '/events', url: '/api/events', body: { title: 'Rally', country: 'Atlantis', start: '2016-06-12' } },

@@ -151,6 +151,11 @@ describe('dashboard pages (supertest)', () => {
     expect(kz.text).toContain('Facebook, WhatsApp');
     expect(kz.text).toContain('href="/api/reference/stop?country=KZ&amp;format=csv"');
     await request(app).get('/reference?list=nope').expect(404);
+    const regional = await request(app).get('/reference?list=stop&scope=regional').expect(200);
+    expect(regional.text).toContain('stop: 1 outage(s)');
+    expect(regional.text).toContain('title="Region (@Crimea)"');
+    expect(regional.text).toContain('href="/api/reference/stop?scope=regional&amp;format=csv"');
+    await request(app).get('/reference?list=stop&scope=planet').expect(400);
   });
 
   it('shows collectors, runs and coverage on /sources', async () => {

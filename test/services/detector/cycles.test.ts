@@ -36,6 +36,13 @@ describe('cycles found in the data (any signal, any name)', () => {
     );
   });
 
+  it('a blackout of days does not hide a daily swing (the level is taken out first)', () => {
+    // like the Monash county series of Iran, Nov 2019: nine hourly days, dark for the last three and a half
+    const s = traffic({ seed: 4, days: 9, step: 3600, night: 0.4, noise: 0.05 });
+    for (let i = Math.round(5.5 * 24); i < s.values.length; i++) s.values[i] = s.values[i]! * 0.05;
+    expect(detectCycles(s).daily).toBe(true);
+  });
+
   it('the answer does not depend on the unit or offset of the values (property)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 1e6 }), fc.double({ min: 1e-3, max: 1e6, noNaN: true }), fc.double({ min: -1e3, max: 1e3, noNaN: true }), fc.boolean(), (seed, a, b, cyc) => {

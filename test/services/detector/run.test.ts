@@ -10,6 +10,7 @@ import { AFTER_COLLECT_HOOKS } from '../../../services/scheduler/hooks.js';
 import { DEMO_STEPS } from '../../../services/demo/steps.js';
 import { silentLogger } from '../../../services/logger.js';
 import { readMonash } from './monash.js';
+import { traffic } from './traffic.js';
 
 const utc = (s: string) => Date.parse(s) / 1000;
 const { mean } = readMonash();
@@ -97,6 +98,19 @@ describe('detectAndStore and the CLI', () => {
     expect((await cli(['--db', t.path, 'detect', '--entity', 'planet:earth'])).code).toBe(2);
     const none = await cli(['--db', t.path, 'outages', '--json', '--until', '2019-11-15']);
     expect(JSON.parse(none.out)).toEqual([]);
+  });
+
+  it('a series stored with the services axis (ingest csv --axis services --target) is throttled, not a connectivity outage', () => {
+    // a product's hourly traffic in one country, 30 % lower from day 70 (stands for throttling such as Twitter in Russia, 2021)
+    const s = traffic({ seed: 31, days: 110, step: 3600, night: 0.3, weekend: 0.8, noise: 0.05 });
+    const pts = Array.from(s.values, (v, i) => [s.start + i * 3600, i >= 70 * 24 ? v * 0.7 : v] as [number, number]);
+    const until = s.start + pts.length * 3600;
+    t.store.writeWindow({ collector: 'test', entity: 'country:RU', from: s.start, until, series: [{ signal: { name: 'custom.traffic', step: 3600, provenance: { axis: 'services', target: 'twitter.com' } }, points: pts }] });
+    const r = detectAndStore(t.store, { config: configSchema.parse({}) });
+    expect(r.outages.map((o) => [o.kind, o.targets])).toEqual([['degradation', ['twitter.com']]]);
+    expect(Math.abs(r.outages[0]!.start - (s.start + 70 * 86400))).toBeLessThanOrEqual(2 * 86400);
+    expect(r.history[0]).toMatchObject({ entity: 'country:RU', signal: 'custom.traffic', axis: 'services', baseline: 'same-time-of-week' });
+    expect(listOutages(t.store.db, { kind: 'degradation' })).toHaveLength(1);
   });
 
   it('the daemon detects after each collection, and the demo detects last', async () => {
