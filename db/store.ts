@@ -1,8 +1,10 @@
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import type { Db } from './connection.js';
-import { openDb } from './connection.js';
+import { describeDbError, namedDbError, openDb } from './connection.js';
 import { quickCheck, type IntegrityResult } from './integrity.js';
 import { migrate, schemaVersion } from './migrate.js';
 import { formatEntity, parseEntity, parseSignalName, type EntityRef } from './entities.js';
@@ -143,6 +145,17 @@ export interface SourceEventRow {
   fetchedAt: number;
 }
 
+/** The process that started a run: a run still `running` is left alone while its owner lives. */
+export interface RunOwner {
+  host: string;
+  pid: number;
+  /** Process start, Unix milliseconds (tells a reused pid apart). */
+  started: number;
+}
+
+/** This process as a run owner. */
+export const THIS_PROCESS: RunOwner = { host: hostname(), pid: process.pid, started: Math.round(performance.timeOrigin) };
+
 /**
  * The signal store. The SQLite implementation below is the only one today; the interface is what a
  * PostgreSQL backend would implement.
@@ -161,7 +174,8 @@ export interface SignalStore {
   uncovered(collector: string, entity: string, signal: string, from: number, until: number): Array<[number, number]>;
   startRun(job: string, collector?: string | null, details?: unknown): number;
   finishRun(id: number, f: RunFinish): void;
-  markInterruptedRuns(): number;
+  /** Marks `running` runs `interrupted` when `ownerGone` says their owner is gone (null owner: an old run without one). */
+  markInterruptedRuns(ownerGone?: (owner: RunOwner | null) => boolean, reason?: string): number;
   recentRuns(filter?: { job?: string; collector?: string; limit?: number }): RunRow[];
   schemaVersion(): number;
   sizeBytes(): number;
@@ -223,10 +237,13 @@ export class SqliteStore implements SignalStore {
   private readonly entityIds = new Map<string, number>();
   private readonly signalIds = new Map<string, number>();
   private readonly stmts;
+  /** Recorded with every run this store starts (tests give another). */
+  readonly owner: RunOwner;
 
-  constructor(db: Db, path: string) {
+  constructor(db: Db, path: string, owner: RunOwner = THIS_PROCESS) {
     this.db = db;
     this.path = path;
+    this.owner = owner;
     this.stmts = {
       entityGet: db.prepare<[string, string], { id: number }>('SELECT id FROM entities WHERE type = ? AND code = ?'),
       entityIns: db.prepare('INSERT INTO entities (type, code, name, country) VALUES (?, ?, ?, ?) ON CONFLICT (type, code) DO UPDATE SET name = coalesce(excluded.name, name), country = coalesce(excluded.country, country)'),
@@ -274,9 +291,10 @@ export class SqliteStore implements SignalStore {
       cpRange: db.prepare<[string, string, string, number, number], { from_ts: number; until_ts: number }>(
         'SELECT from_ts, until_ts FROM checkpoints WHERE collector = ? AND entity = ? AND signal = ? AND from_ts < ? AND until_ts > ? ORDER BY from_ts',
       ),
-      runIns: db.prepare("INSERT INTO runs (job, collector, started_at, status, details) VALUES (?, ?, ?, 'running', ?)"),
+      runIns: db.prepare("INSERT INTO runs (job, collector, started_at, status, details, owner_host, owner_pid, owner_started) VALUES (?, ?, ?, 'running', ?, ?, ?, ?)"),
+      runRunning: db.prepare<[], { id: number; owner_host: string | null; owner_pid: number | null; owner_started: number | null }>("SELECT id, owner_host, owner_pid, owner_started FROM runs WHERE status = 'running'"),
       runFin: db.prepare('UPDATE runs SET finished_at = ?, status = ?, rows = ?, windows_ok = ?, windows_failed = ?, error = ?, details = coalesce(?, details) WHERE id = ?'),
-      runInterrupt: db.prepare("UPDATE runs SET status = 'interrupted', finished_at = ?, error = coalesce(error, 'process ended before the run finished') WHERE status = 'running'"),
+      runInterrupt: db.prepare("UPDATE runs SET status = 'interrupted', finished_at = ?, error = coalesce(error, ?) WHERE id = ? AND status = 'running'"),
       readPoints: db.prepare<[number, number, number], { ts: number; value: number | null }>('SELECT ts, value FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts'),
       readHourly: db.prepare<[number, number, number], RollupRow>('SELECT ts, min, mean, max, n FROM points_hourly WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts'),
       readDaily: db.prepare<[number, number, number], RollupRow>('SELECT ts, min, mean, max, n FROM points_daily WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts'),
@@ -285,11 +303,22 @@ export class SqliteStore implements SignalStore {
     };
   }
 
+  /** A database error in words naming `path` (read-only, not a database, damaged, full disk), or null. */
+  static describeError(err: unknown, path: string): string | null {
+    return describeDbError(err, path);
+  }
+
   /** Opens (and migrates, unless read-only) the store at `path`. */
-  static open(path: string, opts: { readonly?: boolean; migrate?: boolean } = {}): SqliteStore {
-    const db = openDb(path, { readonly: opts.readonly });
-    if (!opts.readonly && opts.migrate !== false) migrate(db);
-    return new SqliteStore(db, path);
+  static open(path: string, opts: { readonly?: boolean; migrate?: boolean; owner?: RunOwner } = {}): SqliteStore {
+    let db: Db | undefined;
+    try {
+      db = openDb(path, { readonly: opts.readonly });
+      if (!opts.readonly && opts.migrate !== false) migrate(db);
+      return new SqliteStore(db, path, opts.owner);
+    } catch (err) {
+      if (db?.open) db.close();
+      throw namedDbError(err, path === ':memory:' ? path : resolve(path));
+    }
   }
 
   ensureEntity(ref: string, extra: { name?: string | null; country?: string | null } = {}): number {
@@ -636,15 +665,23 @@ export class SqliteStore implements SignalStore {
   }
 
   startRun(job: string, collector: string | null = null, details?: unknown): number {
-    return Number(this.stmts.runIns.run(job, collector, now(), details === undefined ? null : json(details)).lastInsertRowid);
+    return Number(this.stmts.runIns.run(job, collector, now(), details === undefined ? null : json(details), this.owner.host, this.owner.pid, this.owner.started).lastInsertRowid);
   }
 
   finishRun(id: number, f: RunFinish): void {
     this.stmts.runFin.run(now(), f.status, f.rows ?? 0, f.windowsOk ?? 0, f.windowsFailed ?? 0, f.error ?? null, f.details === undefined ? null : json(f.details), id);
   }
 
-  markInterruptedRuns(): number {
-    return this.stmts.runInterrupt.run(now()).changes;
+  markInterruptedRuns(ownerGone: (owner: RunOwner | null) => boolean = () => true, reason = 'the process that ran it ended before the run finished'): number {
+    const gone = this.stmts.runRunning
+      .all()
+      .filter((r) => ownerGone(r.owner_host === null || r.owner_pid === null ? null : { host: r.owner_host, pid: r.owner_pid, started: r.owner_started ?? 0 }));
+    const t = now();
+    let n = 0;
+    this.db.transaction(() => {
+      for (const r of gone) n += this.stmts.runInterrupt.run(t, reason, r.id).changes;
+    })();
+    return n;
   }
 
   recentRuns(filter: { job?: string; collector?: string; limit?: number } = {}): RunRow[] {

@@ -49,7 +49,9 @@ export async function main(argv: string[], io?: CliContext['io']): Promise<numbe
       err.write(`outagewatch: ${e.message}\n`);
       return 1;
     }
-    err.write(`outagewatch: ${(e as Error).message ?? String(e)}\n`);
+    // a database error names the file (read-only, not a database, damaged, full disk)
+    const named = ctx.describeDbError(e);
+    err.write(`outagewatch: ${named ?? (e as Error).message ?? String(e)}\n`);
     return 1;
   } finally {
     ctx.close();

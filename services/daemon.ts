@@ -7,6 +7,7 @@ import { createApp } from '../dashboards/app.js';
 import { bindServer, type BoundServer } from '../dashboards/server.js';
 import type { Config } from './config.js';
 import { acquireLock } from './lock.js';
+import { ownedHere, ownerGone } from './runs.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { buildJobs } from './scheduler/jobs.js';
 import { autoReportJob } from './report/auto.js';
@@ -40,7 +41,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     if (dbPath !== ':memory:') mkdirSync(dirname(dbPath), { recursive: true });
     lock = dbPath === ':memory:' ? null : acquireLock(dbPath);
     store = SqliteStore.open(dbPath);
-    const interrupted = store.markInterruptedRuns();
+    // only runs whose process is gone: a `collect` running beside the daemon keeps its run
+    const interrupted = store.markInterruptedRuns(ownerGone);
     if (interrupted > 0) log.warn({ runs: interrupted }, 'runs left unfinished by the previous process are marked interrupted');
     for (const task of STARTUP_TASKS) {
       try {
@@ -86,6 +88,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
           const clean = await scheduler.stop(8000);
           if (!clean) log.warn('in-flight jobs did not finish in time; their open windows roll back');
           await closing;
+          try {
+            const left = finalStore.markInterruptedRuns(ownedHere, 'interrupted: the daemon stopped before the run finished');
+            if (left > 0) log.warn({ runs: left }, 'runs still in flight at shutdown are marked interrupted');
+          } catch (err) {
+            log.error({ err }, 'could not mark the runs in flight as interrupted');
+          }
           if (finalReader && finalReader !== finalStore) finalReader.close();
           finalStore.close();
           finalLock?.release();

@@ -1,5 +1,35 @@
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, realpathSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+
+/**
+ * The lock file of a database: beside its real path (symlinks resolved, for the file and for its folder), so
+ * that every path naming the same file shares one lock.
+ */
+export function lockPathFor(dbPath: string): string {
+  const abs = resolve(dbPath);
+  let real: string;
+  try {
+    real = realpathSync(abs);
+  } catch {
+    try {
+      real = join(realpathSync(dirname(abs)), basename(abs));
+    } catch {
+      real = abs;
+    }
+  }
+  return `${real}.lock`;
+}
+
+/** device:inode of the database file (null when it does not exist yet). */
+function identity(dbPath: string): string | null {
+  try {
+    const st = statSync(dbPath);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return null;
+  }
+}
 
 export class LockHeldError extends Error {
   constructor(
@@ -26,15 +56,16 @@ export interface DaemonLock {
 }
 
 /**
- * One daemon per database: an exclusive lock file beside it holding the owner's pid. A lock whose
- * process is gone (kill -9, crash) is stale and taken over.
+ * One daemon per database: an exclusive lock file beside the database's real path (see lockPathFor) holding the
+ * owner's pid, host and the file's identity. A lock whose process is gone (kill -9, crash) is stale and taken over.
  */
 export function acquireLock(dbPath: string): DaemonLock {
-  const path = `${dbPath}.lock`;
+  const path = lockPathFor(dbPath);
+  const fileId = identity(dbPath);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = openSync(path, 'wx');
-      writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }));
+      writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), file: fileId }));
       closeSync(fd);
       let released = false;
       return {

@@ -83,6 +83,7 @@ export async function runCollection(args: RunnerArgs): Promise<CollectResult> {
   const record = args.recordRun !== false;
   const runId = record ? args.store.startRun(args.job ?? `collect:${args.collector}`, args.collector, { entity: args.entity, from: isoUtc(args.from), until: isoUtc(args.until) }) : null;
   let interrupted = false;
+  let storeFailed = false;
   try {
     const settleBefore = now() - (args.settleSeconds ?? 0);
     // a window reaching past the settled edge is split there, so that the settled part is checkpointed
@@ -111,6 +112,16 @@ export async function runCollection(args: RunnerArgs): Promise<CollectResult> {
           interrupted = true;
           break;
         }
+        if (isDatabaseTrouble(err)) {
+          // the store, not the source, failed (full disk, read-only or damaged file): later windows would fail the
+          // same way, so stop here; the run is recorded as failed with the database named
+          const error = `database ${args.store.path}: ${errorMessage(err)}`;
+          result.failures.push({ entity: args.entity, signal: w.group.key, from: w.from, until: w.until, error });
+          result.windowsFailed++;
+          storeFailed = true;
+          log.error({ err, group: w.group.key, from: isoUtc(w.from), until: isoUtc(w.until) }, 'the database failed; collection stopped');
+          break;
+        }
         const failure: WindowFailure = { entity: args.entity, signal: w.group.key, from: w.from, until: w.until, error: errorMessage(err) };
         if (err instanceof FetchError) failure.url = err.url;
         result.failures.push(failure);
@@ -128,10 +139,10 @@ export async function runCollection(args: RunnerArgs): Promise<CollectResult> {
   } finally {
     if (runId !== null) {
       const failed = result.windowsFailed;
-      const status = interrupted ? 'interrupted' : failed === 0 ? 'ok' : result.windowsOk > 0 ? 'partial' : 'failed';
+      const status = interrupted ? 'interrupted' : storeFailed ? 'failed' : failed === 0 ? 'ok' : result.windowsOk > 0 ? 'partial' : 'failed';
       const first = result.failures[0];
       const error = interrupted ? 'interrupted before all windows were collected' : first ? `${failed} window(s) failed; first: ${first.error}` : null;
-      args.store.finishRun(runId, {
+      const finish = () => args.store.finishRun(runId, {
         status,
         rows: result.points + result.events,
         windowsOk: result.windowsOk,
@@ -139,8 +150,21 @@ export async function runCollection(args: RunnerArgs): Promise<CollectResult> {
         error,
         details: { entity: args.entity, from: isoUtc(args.from), until: isoUtc(args.until), failures: result.failures.slice(0, 20).map((f) => ({ ...f, from: isoUtc(f.from), until: isoUtc(f.until) })) },
       });
+      try {
+        finish();
+      } catch (err) {
+        // e.g. the disk is full even for the run record: say so, the caller still prints its summary
+        log.error({ err, run: runId }, `could not record the end of run ${runId} in ${args.store.path}`);
+        result.failures.push({ entity: args.entity, from: args.from, until: args.until, error: `database ${args.store.path}: could not record the run: ${errorMessage(err)}` });
+      }
     }
   }
+}
+
+/** SQLite errors about the database file itself (not about one window's data). */
+function isDatabaseTrouble(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^SQLITE_(FULL|IOERR|READONLY|CORRUPT|NOTADB|CANTOPEN)/.test(code);
 }
 
 /** Latest t such that [from, t) is covered for every signal of every group (null when nothing is). */

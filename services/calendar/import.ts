@@ -45,6 +45,9 @@ export interface ImportReport {
 
 /** Reads a file in the given format: streamed for CSV/ACLED, whole for JSON/iCalendar. */
 export async function parseCalendarFile(path: string, format: ImportFormat, opts: ImporterOptions, sink?: CandidateSink): Promise<ParsedInput> {
+  // text that is not UTF-8 (a spreadsheet saved as windows-1251) would turn into U+FFFD silently: refuse the file
+  const notUtf8 = await checkUtf8(path);
+  if (notUtf8) return { rows: 0, skipped: 0, candidates: [], errors: [{ file: opts.file, line: notUtf8.line, field: 'file', reason: notUtf8.reason }] };
   switch (format) {
     case 'acled':
       return parseAcled(createReadStream(path), opts, sink);
@@ -55,6 +58,50 @@ export async function parseCalendarFile(path: string, format: ImportFormat, opts
     case 'ics':
       return parseIcs(readFileSync(path, 'utf8'), opts);
   }
+}
+
+/**
+ * Streams the file through a strict UTF-8 decoder (constant memory). Null when it is UTF-8 (a BOM is fine);
+ * otherwise the first bad byte's line and a reason naming the encoding it most likely is.
+ */
+async function checkUtf8(path: string): Promise<{ line: number; reason: string } | null> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let line = 1;
+  for await (const chunk of createReadStream(path)) {
+    const buf = chunk as Buffer;
+    try {
+      decoder.decode(buf, { stream: true });
+    } catch {
+      // find the first byte that cannot start or continue a UTF-8 sequence, for the line and the guess
+      const bad = firstInvalidUtf8(buf);
+      for (let i = 0; i < bad; i++) if (buf[i] === 0x0a) line++;
+      const high = buf.filter((b) => b >= 0x80);
+      const cyrillic = high.filter((b) => b >= 0xc0).length > high.length * 0.6;
+      const guess = cyrillic ? 'windows-1251 (Cyrillic)' : 'a legacy 8-bit encoding such as windows-1252 or latin-1';
+      const cp = cyrillic ? 'CP1251' : 'CP1252';
+      return { line, reason: `not UTF-8 text (byte 0x${buf[bad]!.toString(16).toUpperCase()} cannot be UTF-8; the file looks like ${guess}): nothing was imported; convert it first, e.g. iconv -f ${cp} -t UTF-8 FILE > FILE.utf8` };
+    }
+    for (const b of buf) if (b === 0x0a) line++;
+  }
+  try {
+    decoder.decode();
+  } catch {
+    return { line, reason: 'not UTF-8 text (the file ends inside a multi-byte character): nothing was imported' };
+  }
+  return null;
+}
+
+function firstInvalidUtf8(buf: Buffer): number {
+  let i = 0;
+  while (i < buf.length) {
+    const b = buf[i]!;
+    const n = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (n === 0) return i;
+    if (i + n > buf.length) return i; // cut at the chunk edge: the decoder's own error came earlier
+    for (let k = 1; k < n; k++) if ((buf[i + k]! & 0xc0) !== 0x80) return i;
+    i += n;
+  }
+  return Math.max(0, buf.length - 1);
 }
 
 /** Runs candidates through the shared validation step as they are read. */

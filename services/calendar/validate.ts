@@ -73,7 +73,11 @@ export interface ValidateOptions {
 export type Validated = { ok: true; event: ProtestEvent } | { ok: false; errors: RowError[] };
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v === null ? undefined : v);
-const asText = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : typeof v === 'string' ? v.trim() : v);
+/** ANSI escape sequences (colour, cursor moves, OSC titles) and other control characters: never stored, never printed raw to a terminal. */
+const ANSI = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[@-Z\\-_])/g;
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+export const stripControls = (s: string): string => s.replace(ANSI, '').replace(CONTROL, '');
+const asText = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : typeof v === 'string' ? stripControls(v).trim() : v);
 
 const requiredText = z.preprocess(
   (v) => blankToUndefined(asText(v)),

@@ -117,6 +117,17 @@ export class CliContext {
     }
   }
 
+  /** A database error in words naming the configured file, or null for other errors. */
+  describeDbError(err: unknown): string | null {
+    let path: string;
+    try {
+      path = resolve(this.config().db);
+    } catch {
+      return null;
+    }
+    return SqliteStore.describeError(err, path);
+  }
+
   close(): void {
     for (const s of this.stores) s.close();
     this.stores = [];

@@ -6,6 +6,7 @@ import { EntityRefError, formatEntity, parseEntity } from '../../db/entities.js'
 import type { CliContext } from '../cli/context.js';
 import { createProgressReporter } from '../cli/progress.js';
 import { UsageError } from '../errors.js';
+import { ownerGone } from '../runs.js';
 import { isoUtc, nowSeconds } from '../util/time.js';
 
 interface CollectFlags {
@@ -90,6 +91,9 @@ export function register(program: Command, ctx: CliContext): void {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       const store = ctx.store();
+      // a run left `running` by a collect or daemon that was killed is interrupted (never one whose process lives)
+      const stale = store.markInterruptedRuns(ownerGone);
+      if (stale > 0) log.warn({ runs: stale }, 'runs left unfinished by a process that is gone are marked interrupted');
       const outcomes: CollectOutcome[] = [];
       let failed = false;
       try {

@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { createCollectors } from '../../collectors/registry.js';
 import { DbWatch, health } from '../../dashboards/health.js';
 import type { CliContext } from '../cli/context.js';
 import { formatSeconds } from '../cli/progress.js';
+import { lockPathFor } from '../lock.js';
 import { packageVersion } from '../util/package-root.js';
 
 function daemonPid(dbPath: string): number | null {
-  const lock = `${resolve(dbPath)}.lock`;
+  const lock = lockPathFor(dbPath);
   if (!existsSync(lock)) return null;
   try {
     const { pid } = JSON.parse(readFileSync(lock, 'utf8')) as { pid?: number };

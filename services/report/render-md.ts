@@ -20,7 +20,10 @@ export function mdTable(headers: string[], rows: unknown[][]): string {
   return [line(headers), `|${headers.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-const link = (label: string, url: string) => `[${mdCell(label).replace(/[[\]]/g, '')}](${url.replace(/[()\s]/g, encodeURIComponent)})`;
+/** A link target as CommonMark reads it back: `(`, `)`, `<`, `>`, whitespace and `\\` percent-encoded (encodeURIComponent leaves parentheses). */
+export const mdLinkTarget = (url: string) => url.replace(/[()<>\s\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+
+const link = (label: string, url: string) => `[${mdCell(label).replace(/[[\]]/g, '')}](${mdLinkTarget(url)})`;
 
 /** Markdown rendering; `chartFiles` maps a signal name to the SVG file written beside the report. */
 export function renderMarkdown(r: ReportData, chartFiles: Record<string, string> = {}): string {

@@ -17,7 +17,8 @@ export function parseIcs(text: string, opts: ImporterOptions): ParsedInput {
   try {
     root = new ICAL.Component(ICAL.parse(text));
   } catch (e) {
-    out.errors.push({ file, line: 1, field: 'file', reason: `not valid iCalendar: ${(e as Error).message}` });
+    const msg = (e as Error).message;
+    out.errors.push({ file, line: icsErrorLine(text, msg), field: 'file', reason: `not valid iCalendar: ${msg.replace(/^invalid /, '').replace(/\s+/g, ' ')}` });
     return out;
   }
   // ical.js keeps no positions: the n-th VEVENT is the n-th BEGIN:VEVENT line.
@@ -30,9 +31,10 @@ export function parseIcs(text: string, opts: ImporterOptions): ParsedInput {
     out.rows++;
     const line = lines[i] ?? 1;
     try {
-      out.candidates.push(readVevent(ev, line, opts, out));
+      out.candidates.push(readVevent(ev, line, opts));
     } catch (e) {
-      out.errors.push({ file, line, field: 'VEVENT', reason: (e as Error).message });
+      // a rejected row is reported and never imported
+      out.errors.push({ file, line, field: e instanceof RowRejected ? e.field : 'VEVENT', reason: (e as Error).message });
     }
   });
   return out;
@@ -43,7 +45,27 @@ function text(ev: ICAL.Component, name: string): string | undefined {
   return v === null || v === undefined ? undefined : String(v);
 }
 
-function readVevent(ev: ICAL.Component, line: number, opts: ImporterOptions, out: ParsedInput): Candidate {
+class RowRejected extends Error {
+  constructor(
+    readonly field: string,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** The line an ical.js parse error is about: the quoted text it names, found in the file (1 when it names none). */
+function icsErrorLine(text: string, message: string): number {
+  // ical.js quotes the offending line last (`invalid line (no token ";" or ":") "THE LINE"`)
+  const quoted = [...message.matchAll(/"([^"]{1,200})"/g)].at(-1)?.[1];
+  if (quoted) {
+    const at = text.indexOf(quoted);
+    if (at >= 0) return text.slice(0, at).split('\n').length;
+  }
+  return 1;
+}
+
+function readVevent(ev: ICAL.Component, line: number, opts: ImporterOptions): Candidate {
   const country = text(ev, 'x-outagewatch-country') ?? opts.country;
   const dtstart = ev.getFirstProperty('dtstart');
   const tzid = dtstart?.getParameter('tzid');
@@ -72,7 +94,7 @@ function readVevent(ev: ICAL.Component, line: number, opts: ImporterOptions, out
     try {
       places = JSON.parse(placesX);
     } catch {
-      out.errors.push({ file: opts.file, line, field: 'X-OUTAGEWATCH-PLACES', reason: 'not valid JSON' });
+      throw new RowRejected('X-OUTAGEWATCH-PLACES', 'not valid JSON');
     }
   } else if (typeof places === 'string') {
     const geo = ev.getFirstPropertyValue('geo') as [number, number] | null;

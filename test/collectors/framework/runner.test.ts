@@ -73,3 +73,39 @@ describe('runner', () => {
     expect(t.store.readPoints(sig.id, T0, now)).toHaveLength(120);
   });
 });
+
+describe('runner on a full disk', () => {
+  let t: ReturnType<typeof tempStore> | undefined;
+  afterEach(() => t?.cleanup());
+
+  it('stops at the first window the database cannot take, marks the run failed and names the database', async () => {
+    // a full disk, made real for SQLite by capping the file's page count (SQLITE_FULL, "database or disk is full")
+    t = tempStore();
+    const store = t.store;
+    const pages = store.db.pragma('page_count', { simple: true }) as number;
+    store.db.pragma(`max_page_count = ${pages + 4}`);
+    const groups = [{ key: 'bgp', signals: ['test.bgp'], maxWindow: 10 * DAY, align: 300 }];
+    const asked: number[] = [];
+    const r = await runCollection({
+      collector: 'test',
+      entity: 'country:KZ',
+      from: T0,
+      until: T0 + 200 * DAY,
+      store,
+      log: silentLogger,
+      groups,
+      now: () => T0 + 400 * DAY,
+      fetchWindow: async (task) => {
+        asked.push(task.from);
+        return { series: [{ signal: { name: 'test.bgp', step: 300 }, points: Array.from({ length: (task.until - task.from) / 300 }, (_, i) => [task.from + i * 300, i % 1000] as const) }] };
+      },
+    });
+    expect(r.windowsFailed).toBe(1);
+    expect(asked.length).toBeLessThan(20); // stopped, did not fetch every window only to fail each
+    expect(r.failures.at(-1)!.error).toContain(`database ${t.path}`);
+    expect(r.failures.at(-1)!.error).toMatch(/full/);
+    const run = store.recentRuns({ collector: 'test' })[0]!;
+    expect(run.status).toBe('failed');
+    expect(run.error).toContain(t.path);
+  });
+});

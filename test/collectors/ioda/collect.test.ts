@@ -161,7 +161,8 @@ describe('IODA collect: windows and retries', () => {
     const r = await collector([], { events: false }).collect({ entity: 'country:KZ', from, until, store: t.store, log: silentLogger });
     expect(r.failures).toEqual([]);
     for (const ds of ['bgp', 'ping-slash24', 'merit-nt', 'gtr']) {
-      const w = asked.filter((a) => a.ds === ds);
+      // distinct windows: on a loaded machine an answer may miss the 300 ms timeout and be asked again (a retry, same window)
+      const w = asked.filter((a, i) => a.ds === ds && asked.findIndex((b) => b.ds === a.ds && b.from === a.from && b.until === a.until) === i);
       expect(w).toHaveLength(2);
       expect(w[0]!.from).toBe(from);
       expect(w[0]!.until).toBe(w[1]!.from);

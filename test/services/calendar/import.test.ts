@@ -225,3 +225,60 @@ describe('export', () => {
     }
   });
 });
+
+describe('hostile and mis-encoded calendar files', () => {
+  const ics = (vevents: string) => ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN', vevents, 'END:VCALENDAR', ''].join('\r\n');
+  const vevent = (uid: string, summary: string, extra = '') =>
+    ['BEGIN:VEVENT', `UID:${uid}`, 'DTSTAMP:20160501T000000Z', 'DTSTART;VALUE=DATE:20160521', `SUMMARY:${summary}`, 'X-OUTAGEWATCH-COUNTRY:KZ', ...(extra ? [extra] : []), 'END:VEVENT'].join('\r\n');
+
+  it('an iCalendar row reported as rejected is not imported', async () => {
+    t = tempStore();
+    const path = join(t.dir, 'bad-places.ics');
+    writeFileSync(path, ics([vevent('a@x', 'Rally', 'X-OUTAGEWATCH-PLACES:[{"name": "Almaty"'), vevent('b@x', 'March')].join('\r\n')));
+    const r = await importCalendarFile(t.store.db, path, { format: 'ics', displayName: 'bad-places.ics' });
+    expect(r.errors.map(formatRowError)).toEqual(['bad-places.ics:4: X-OUTAGEWATCH-PLACES: not valid JSON']);
+    expect(r.inserted).toBe(1);
+    expect(listEvents(t.store.db).map((e) => e.title)).toEqual(['March']);
+  });
+
+  it('an iCalendar parse error names its line, not a JS exception', async () => {
+    t = tempStore();
+    const path = join(t.dir, 'broken.ics');
+    writeFileSync(path, ics([vevent('a@x', 'Rally'), 'THIS LINE IS GARBAGE'].join('\r\n')));
+    const r = await importCalendarFile(t.store.db, path, { format: 'ics', displayName: 'broken.ics' });
+    expect(r.errors).toHaveLength(1);
+    expect(formatRowError(r.errors[0]!)).toMatch(/^broken\.ics:11: file: not valid iCalendar: line .*THIS LINE IS GARBAGE/);
+    expect(countEvents(t.store.db)).toBe(0);
+  });
+
+  it('a windows-1251 file is refused with a message naming the encoding, never imported as U+FFFD', async () => {
+    // a Russian-language protest list saved from Excel as "CSV (Windows)": cp1251 bytes for "Митинг" (rally)
+    t = tempStore();
+    const cp1251 = Buffer.from([0xcc, 0xe8, 0xf2, 0xe8, 0xed, 0xe3]);
+    for (const [format, name, body] of [
+      ['csv', 'cp1251.csv', Buffer.concat([Buffer.from('title,country,start\nRally,KZ,2016-05-20\n'), cp1251, Buffer.from(',KZ,2016-05-21\n')])],
+      ['ics', 'cp1251.ics', Buffer.concat([Buffer.from(ics(vevent('a@x', 'XX')).split('XX')[0]!), cp1251, Buffer.from(ics(vevent('a@x', 'XX')).split('XX')[1]!)])],
+      ['json', 'cp1251.json', Buffer.concat([Buffer.from('[{"title": "'), cp1251, Buffer.from('", "country": "KZ", "start": "2016-05-21"}]')])],
+    ] as const) {
+      const path = join(t.dir, name);
+      writeFileSync(path, body);
+      const r = await importCalendarFile(t.store.db, path, { format, displayName: name });
+      expect(r.errors, name).toHaveLength(1);
+      expect(formatRowError(r.errors[0]!)).toMatch(new RegExp(`^${name.replace('.', '\\.')}:\\d+: file: not UTF-8 text .*windows-1251.*nothing was imported`));
+      expect(r.inserted).toBe(0);
+    }
+    expect(listEvents(t.store.db).some((e) => e.title.includes('\uFFFD'))).toBe(false);
+    expect(countEvents(t.store.db)).toBe(0);
+  });
+
+  it('ANSI escapes and control characters in titles and notes are stripped before they are stored or printed', async () => {
+    t = tempStore();
+    const path = join(t.dir, 'ansi.json');
+    writeFileSync(path, JSON.stringify([{ title: 'Rally\u001b[2J\u001b[31m in red\u0007\u0000', country: 'KZ', start: '2016-05-21', notes: 'a\u001b]0;pwned\u0007b\u0008c' }]));
+    const r = await importCalendarFile(t.store.db, path, { format: 'json', displayName: 'ansi.json' });
+    expect(r.inserted).toBe(1);
+    const [e] = listEvents(t.store.db);
+    expect(e!.title).toBe('Rally in red');
+    expect(e!.notes).toBe('abc');
+  });
+});

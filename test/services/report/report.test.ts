@@ -94,6 +94,19 @@ describe('reports', () => {
     expect(series).toContain("'=cmd|calc,'@src,,2016-05-20T00:00:00Z,-1,false");
   });
 
+  it('Markdown link targets keep their whole URL: ), <, > and spaces are percent-encoded', () => {
+    // a source URL with parentheses (Wikipedia-style) used to end the link early and leave the rest as text
+    t = tempStore();
+    buildReportFixture(t.store);
+    const r = gatherReport(t.store, { eventId: 'kz-2016-05-21-test' }, { version: 'x', now: NOW });
+    const url = 'https://en.wikipedia.org/wiki/Protests_(2016)<b>x</b> y';
+    const md = renderMarkdown({ ...r, evidence: [{ ...r.evidence[0]!, label: 'Protests', url }] });
+    expect(md).toContain('- [Protests](https://en.wikipedia.org/wiki/Protests_%282016%29%3Cb%3Ex%3C/b%3E%20y)');
+    const line = md.split('\n').find((l) => l.startsWith('- [Protests]('))!;
+    expect(line.slice(line.indexOf('](') + 2, -1)).not.toMatch(/[()<>\s]/);
+    expect(decodeURIComponent(line.slice(line.indexOf('](') + 2, -1))).toBe(url);
+  });
+
   it('an event with no data gives a clear insufficient-data report, not an error', async () => {
     t = tempStore();
     const quiet = Date.UTC(2019, 2, 19, 18) / 1000;
