@@ -1,26 +1,87 @@
 import type { Logger } from 'pino';
+import type { EntityRef } from '../db/entities.js';
 import type { Config } from '../services/config.js';
-import type { Collector, CollectorFactory } from './types.js';
-import { createOoni } from './ooni/index.js';
-import { createRipestat } from './ripestat/index.js';
-import { createRadar } from './radar/index.js';
-import { createIodaCollector } from './ioda/index.js';
+import type { CadenceDefaults, Collector, CollectorModule, DetectorRuleDefaults, EvidenceLink, SignalAxis } from './types.js';
+import { iodaModule } from './ioda/index.js';
+import { ooniModule } from './ooni/index.js';
+import { ripestatModule } from './ripestat/index.js';
+import { radarModule } from './radar/index.js';
+import { atlasModule } from './atlas/index.js';
 
 /**
- * The one list of collectors. Each source adds its factory here, in order of value:
- * IODA, OONI, RIPEstat, Cloudflare Radar.
+ * The one list of sources, in order of value. A source is added by its folder plus one line here; config
+ * defaults and env vars, cadence, coverage, evidence links, detector defaults, chart order and help texts
+ * are derived from these declarations (see docs/architecture.md).
  */
-export const COLLECTOR_FACTORIES: Array<{ name: string; create: CollectorFactory }> = [
-  { name: 'ioda', create: (config, deps) => createIodaCollector(config, deps) },
-  { name: 'ooni', create: createOoni },
-  { name: 'ripestat', create: createRipestat },
-  { name: 'radar', create: createRadar },
-];
+export const COLLECTOR_MODULES: readonly CollectorModule[] = [iodaModule, ooniModule, ripestatModule, radarModule, atlasModule];
 
 export function createCollectors(config: Config, log: Logger): Collector[] {
-  return COLLECTOR_FACTORIES.map((f) => f.create(config, { log: log.child({ collector: f.name }) }));
+  return COLLECTOR_MODULES.map((m) => m.create(config, { log: log.child({ collector: m.name }) }));
 }
 
 export function collectorNames(): string[] {
-  return COLLECTOR_FACTORIES.map((f) => f.name);
+  return COLLECTOR_MODULES.map((m) => m.name);
+}
+
+export function collectorModule(name: string): CollectorModule | undefined {
+  return COLLECTOR_MODULES.find((m) => m.name === name);
+}
+
+/** `sources.<name>` defaults: base URL, enabled. */
+export function sourceDefaults(): Record<string, { url: string; enabled: boolean }> {
+  return Object.fromEntries(COLLECTOR_MODULES.map((m) => [m.name, { url: m.source.url, enabled: true }]));
+}
+
+/** Environment variable → config path, for every source: `OUTAGEWATCH_<NAME>_URL` and a declared token variable. */
+export function sourceEnv(): Record<string, string[]> {
+  const env: Record<string, string[]> = {};
+  for (const m of COLLECTOR_MODULES) {
+    env[`OUTAGEWATCH_${m.name.toUpperCase()}_URL`] = ['sources', m.name, 'url'];
+    if (m.source.tokenEnv) env[m.source.tokenEnv] = ['sources', m.name, 'token'];
+  }
+  return env;
+}
+
+export function defaultCadences(): Record<string, CadenceDefaults> {
+  return Object.fromEntries(COLLECTOR_MODULES.map((m) => [m.name, m.cadence]));
+}
+
+/** Built-in detector rules of every source, by signal pattern. */
+export function defaultDetectorRules(): Record<string, DetectorRuleDefaults> {
+  return Object.assign({}, ...COLLECTOR_MODULES.map((m) => m.detectorRules ?? {})) as Record<string, DetectorRuleDefaults>;
+}
+
+/** The source (collector name) of a signal or collector name: `cloudflare.x` belongs to radar. */
+export function sourceOfName(name: string): string {
+  const s = name.split('.')[0]!;
+  return COLLECTOR_MODULES.find((m) => m.name === s || m.aliases?.includes(s))?.name ?? s;
+}
+
+/** The verdict axis a signal informs (a source declares it; default connectivity). */
+export function axisOfSignal(signal: string): SignalAxis {
+  return collectorModule(sourceOfName(signal))?.axis?.(signal) ?? 'connectivity';
+}
+
+/** Why a source has nothing for a window that ends before its history starts (null otherwise). */
+export function eraNote(source: string, until: number): string | null {
+  const era = collectorModule(source)?.era;
+  return era && until <= era.from ? era.note : null;
+}
+
+export function evidenceLinksFor(entity: EntityRef, from: number, until: number, opts: { ooniTargets?: string[] } = {}): EvidenceLink[] {
+  return COLLECTOR_MODULES.flatMap((m) => m.evidenceLinks?.(entity, from, until, opts) ?? []);
+}
+
+/** Chart panel order (signal names or prefixes) and titles; `custom` signals come last. */
+export function chartOrder(): string[] {
+  return [...COLLECTOR_MODULES.flatMap((m) => m.charts?.order ?? [m.name]), 'custom'];
+}
+
+export function chartTitles(): Record<string, string> {
+  return Object.assign({}, ...COLLECTOR_MODULES.map((m) => m.charts?.titles ?? {})) as Record<string, string>;
+}
+
+/** One line per source for help texts and docs. */
+export function sourceLines(opts: { ingestOnly?: boolean } = {}): string[] {
+  return COLLECTOR_MODULES.filter((m) => !opts.ingestOnly || m.ingests).map((m) => `${m.name.padEnd(9)} ${m.title}: ${opts.ingestOnly ? m.ingests : m.summary}`);
 }

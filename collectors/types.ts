@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { EntityRef } from '../db/entities.js';
 import type { SignalStore } from '../db/store.js';
 import type { Config } from '../services/config.js';
 import type { HttpClientOptions } from './framework/http.js';
@@ -88,4 +90,65 @@ export interface CollectorDeps {
   log: Logger;
   http?: Partial<HttpClientOptions>;
   now?: () => number;
+}
+
+/** The verdict axis a signal informs (connectivity: can people reach the Internet; services: can they reach a service). */
+export type SignalAxis = 'connectivity' | 'services';
+
+/** A link to a source's own view of an entity and time range (pages and reports). */
+export interface EvidenceLink {
+  source: string;
+  label: string;
+  url: string;
+}
+
+/** Built-in detector settings for a signal pattern (`source.metric`, `source.*`, `source.metric:*`); see docs/detector.md. */
+export interface DetectorRuleDefaults {
+  window?: number;
+  warning?: number;
+  critical?: number;
+  minBaseline?: number;
+  minPoints?: number;
+  class?: 'connectivity' | 'service';
+  enabled?: boolean;
+}
+
+/** How often the scheduler collects a source (seconds): every, lag behind now, refresh of settled data, watch. */
+export interface CadenceDefaults {
+  every: number;
+  lag: number;
+  refresh: number;
+  watch: boolean;
+  chunk?: number;
+}
+
+/**
+ * Everything the rest of the program needs to know about a source, declared in its own folder and listed once
+ * in collectors/registry.ts. Config defaults and environment variables, scheduler cadence, coverage, evidence
+ * links, detector defaults, chart order and help texts are all derived from these declarations.
+ */
+export interface CollectorModule {
+  name: string;
+  /** Human name (`RIPE Atlas`). */
+  title: string;
+  /** One line for `collect --help`, the README's source table and docs. */
+  summary: string;
+  /** `sources.<name>`: default base URL; `OUTAGEWATCH_<NAME>_URL` sets it. `tokenEnv`: an env var for `sources.<name>.token`. */
+  source: { url: string; tokenEnv?: string };
+  /** `collection.<name>`: the collector's own settings (validated when any command starts). */
+  configSchema?: z.ZodType;
+  cadence: CadenceDefaults;
+  /** Signal-name prefixes (before the first `.`) that belong to this source, besides its name (`cloudflare` for Radar). */
+  aliases?: string[];
+  /** The verdict axis of one of its signals (default connectivity). */
+  axis?: (signal: string) => SignalAxis;
+  /** The source's history starts here (Unix seconds); a window before it is explained as such in coverage. */
+  era?: { from: number; note: string };
+  detectorRules?: Record<string, DetectorRuleDefaults>;
+  /** Chart panels: order keys (signal names or prefixes) and titles. */
+  charts?: { order: string[]; titles?: Record<string, string> };
+  evidenceLinks?: (entity: EntityRef, from: number, until: number, opts: { ooniTargets?: string[] }) => EvidenceLink[];
+  /** `outagewatch ingest <name>` accepts saved responses of this source. */
+  ingests?: string;
+  create: CollectorFactory;
 }

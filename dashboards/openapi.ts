@@ -271,11 +271,34 @@ const schemas: Record<string, Schema> = {
     },
     required: ['title', 'country', 'start'],
   },
-  Verdict: obj({
-    connectivity: { type: 'string', enum: ['outage', 'normal', 'no-data'] },
-    services: { type: 'string', enum: ['blocking', 'normal', 'no-data'] },
-    label: { type: 'string', enum: ['connectivity-outage', 'service-blocking', 'both', 'nothing-unusual', 'insufficient-data'] },
-  }),
+  Verdict: obj(
+    {
+      connectivity: { type: 'string', enum: ['outage', 'normal', 'no-data'], description: '`outage` only on national evidence.' },
+      services: { type: 'string', enum: ['blocking', 'normal', 'no-data'] },
+      label: { type: 'string', enum: ['connectivity-outage', 'service-blocking', 'both', 'regional-outage', 'nothing-unusual', 'insufficient-data'] },
+      onset: {
+        oneOf: [
+          { type: 'null' },
+          obj({
+            time: isoTime,
+            seconds: nullable('integer', { description: 'From the event start (negative = before); null for a range.' }),
+            entity: { type: 'string' },
+            signal: nullable('string'),
+            precision: { type: 'string', enum: ['day', 'hour', 'minute'] },
+            stepSeconds: { type: 'integer' },
+            basis: { type: 'string', enum: ['national', 'subnational-majority'] },
+          }),
+        ],
+      },
+      depth: nullable('number', { description: 'Deepest fraction of normal lost on national evidence.' }),
+      subnational: {
+        type: 'array',
+        items: obj({ scope: { type: 'string', enum: ['regional', 'local', 'asn', 'unknown'] }, entity: nullable('string'), area: nullable('string'), start: isoTime, end: isoTime, depth: { type: 'number' }, kind: { type: 'string' }, origin: { type: 'string' } }),
+      },
+      subnationalSummary: nullable('string', { description: 'e.g. "regional: 3 of 73 counties, 13–15 Nov; largest: Behbahan, 40 %".' }),
+    },
+    ['connectivity', 'services', 'label'],
+  ),
   Correlation: obj(
     {
       event: obj({ id: { type: 'string' }, title: { type: 'string' }, country: { type: 'string' }, start: isoTime, end: isoTime, tz: { type: 'string' } }),

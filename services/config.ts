@@ -1,6 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { COLLECTOR_MODULES, sourceDefaults, sourceEnv } from './sources.js';
+import { ConfigError } from '../core/errors.js';
+
+export { ConfigError } from '../core/errors.js';
 
 /**
  * Configuration, lowest to highest precedence: defaults, `outagewatch.config.json` (or `--config`),
@@ -14,7 +18,10 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 
 const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
-const sourceSchema = z.object({ url, enabled: z.boolean().default(true) }).strict();
+const sourceSchema = z.object({ url, enabled: z.boolean().default(true), token: z.string().min(1, 'must not be empty').optional() }).strict();
+export type SourceSection = z.infer<typeof sourceSchema>;
+/** A source that declares no token variable takes no `token`. */
+const sourceSchemaOf = (tokenEnv: string | undefined) => (tokenEnv ? sourceSchema : sourceSchema.omit({ token: true }));
 
 export const configSchema = z
   .object({
@@ -25,22 +32,11 @@ export const configSchema = z
     /** Where reports go (CLI, daemon and `/reports` alike); default `reports/` beside the database. */
     reportsDir: z.string().min(1, 'must not be empty').optional(),
     logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+    /** `sources.<name>` for every collector in the registry (url, enabled, and a token where the source takes one). */
     sources: z
-      .object({
-        ioda: sourceSchema.default({ url: 'https://api.ioda.inetintel.cc.gatech.edu/v2', enabled: true }),
-        ooni: sourceSchema.default({ url: 'https://api.ooni.io', enabled: true }),
-        ripestat: sourceSchema.default({ url: 'https://stat.ripe.net', enabled: true }),
-        radar: sourceSchema
-          .extend({ token: z.string().min(1, 'must not be empty').optional() })
-          .default({ url: 'https://api.cloudflare.com/client/v4/radar', enabled: true }),
-      })
+      .object(Object.fromEntries(COLLECTOR_MODULES.map((m) => [m.name, sourceSchemaOf(m.source.tokenEnv).default({ url: m.source.url, enabled: true })])) as Record<string, z.ZodDefault<typeof sourceSchema>>)
       .strict()
-      .default({
-        ioda: { url: 'https://api.ioda.inetintel.cc.gatech.edu/v2', enabled: true },
-        ooni: { url: 'https://api.ooni.io', enabled: true },
-        ripestat: { url: 'https://stat.ripe.net', enabled: true },
-        radar: { url: 'https://api.cloudflare.com/client/v4/radar', enabled: true },
-      }),
+      .default(sourceDefaults),
     collection: z.record(z.string(), z.unknown()).default({}),
     detector: z.record(z.string(), z.unknown()).default({}),
     correlator: z.record(z.string(), z.unknown()).default({}),
@@ -53,18 +49,6 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 
-/** A bad setting: the program stops with one line naming it, exit 2. */
-export class ConfigError extends Error {
-  readonly exitCode = 2;
-  constructor(
-    readonly setting: string,
-    readonly reason: string,
-  ) {
-    super(`invalid setting ${setting}: ${reason}`);
-    this.name = 'ConfigError';
-  }
-}
-
 /** Environment variable → config path. */
 export const ENV_SETTINGS: Record<string, string[]> = {
   OUTAGEWATCH_DB: ['db'],
@@ -73,19 +57,9 @@ export const ENV_SETTINGS: Record<string, string[]> = {
   OUTAGEWATCH_ADMIN_TOKEN: ['adminToken'],
   LOG_LEVEL: ['logLevel'],
   OUTAGEWATCH_REPORTS_DIR: ['reportsDir'],
-  OUTAGEWATCH_IODA_URL: ['sources', 'ioda', 'url'],
-  OUTAGEWATCH_OONI_URL: ['sources', 'ooni', 'url'],
-  OUTAGEWATCH_RIPESTAT_URL: ['sources', 'ripestat', 'url'],
-  OUTAGEWATCH_RADAR_URL: ['sources', 'radar', 'url'],
-  OUTAGEWATCH_RADAR_TOKEN: ['sources', 'radar', 'token'],
+  ...sourceEnv(),
 };
 
-const DEFAULT_SOURCES: Record<string, string> = {
-  ioda: 'https://api.ioda.inetintel.cc.gatech.edu/v2',
-  ooni: 'https://api.ooni.io',
-  ripestat: 'https://stat.ripe.net',
-  radar: 'https://api.cloudflare.com/client/v4/radar',
-};
 
 export interface LoadOptions {
   /** `--config FILE`; without it `outagewatch.config.json` in the working directory is read when present. */
@@ -150,9 +124,9 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   }
   // a source given only partly (e.g. a url in the file) keeps the other defaults
   const sources = (raw.sources ?? {}) as Obj;
-  for (const [name, def] of Object.entries(DEFAULT_SOURCES)) {
+  for (const [name, def] of Object.entries(sourceDefaults())) {
     const given = sources[name];
-    sources[name] = { url: def, enabled: true, ...(typeof given === 'object' && given !== null ? (given as Obj) : {}) };
+    sources[name] = { ...def, ...(typeof given === 'object' && given !== null ? (given as Obj) : {}) };
   }
   raw.sources = sources;
   for (const [name, path] of Object.entries(ENV_SETTINGS)) {

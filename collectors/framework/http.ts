@@ -217,7 +217,14 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
 }
 
 /** A client for `config.sources.<name>` (base URL from the config / `OUTAGEWATCH_<NAME>_URL`). */
-export function httpClientFromConfig(config: Config, name: keyof Config['sources'], overrides: Omit<Partial<HttpClientOptions>, 'source'> = {}): HttpClient {
-  const src = config.sources[name];
+export function httpClientFromConfig(config: Config, name: string, overrides: Omit<Partial<HttpClientOptions>, 'source'> = {}): HttpClient {
+  const src = sourceConfig(config, name);
   return createHttpClient({ source: name, baseUrl: src.url, ...overrides });
+}
+
+/** `sources.<name>` of a registered source (loadConfig fills every registered source's defaults). */
+export function sourceConfig(config: Pick<Config, 'sources'>, name: string): { url: string; enabled: boolean; token?: string | undefined } {
+  const src = config.sources[name];
+  if (!src) throw new Error(`no sources.${name} in the configuration: is ${name} listed in collectors/registry.ts?`);
+  return src;
 }

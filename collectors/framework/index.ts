@@ -6,6 +6,7 @@ export { RequestLimiter, abortableSleep, type Sleep } from './limiter.js';
 export {
   createHttpClient,
   httpClientFromConfig,
+  sourceConfig,
   buildUrl,
   parseRetryAfter,
   backoffDelay,

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../services/config.js';
-import { createHttpClient, type HttpClient, type HttpClientOptions, type Query, type TextResponse } from '../framework/index.js';
+import { createHttpClient, type HttpClient, type HttpClientOptions, type Query, type TextResponse, sourceConfig } from '../framework/index.js';
 import { entitiesDataSchema, eventsDataSchema, parseIodaBody, signalsDataSchema, type IodaEntity, type IodaEvent, type IodaSeries } from './schema.js';
 
 /**
@@ -10,7 +10,7 @@ import { entitiesDataSchema, eventsDataSchema, parseIodaBody, signalsDataSchema,
 export function createIodaHttp(config: Config, opts: Omit<Partial<HttpClientOptions>, 'source' | 'baseUrl'> & { log?: Logger } = {}): HttpClient {
   return createHttpClient({
     source: 'ioda',
-    baseUrl: config.sources.ioda.url,
+    baseUrl: sourceConfig(config, 'ioda').url,
     timeoutMs: 60_000,
     rateLimit: { requests: 2, intervalMs: 1000 },
     concurrency: 2,

@@ -2,8 +2,8 @@ import type { Logger } from 'pino';
 import { parseEntity, type EntityRef } from '../../db/entities.js';
 import type { SignalStore } from '../../db/store.js';
 import type { Config } from '../../services/config.js';
-import { runCollection, type HttpClient, type HttpClientOptions, type WindowTask, type WindowData } from '../framework/index.js';
-import type { CollectArgs, CollectResult, Collector } from '../types.js';
+import { runCollection, type HttpClient, type HttpClientOptions, type WindowTask, type WindowData, sourceConfig } from '../framework/index.js';
+import type { CollectArgs, CollectResult, Collector, CollectorModule } from '../types.js';
 import { createIodaHttp, fetchEvents, fetchSignals, queryEntities } from './client.js';
 import { DEFAULT_GTR_PRODUCTS, eventToSourceEvent, mapSignalsWindow, SETTLE_SECONDS, signalGroups, signalName, IODA_DATASOURCE_NAMES } from './collect.js';
 import { ingestIodaFiles } from './ingest.js';
@@ -86,9 +86,9 @@ export function createIodaCollector(config: Config, deps: { log: Logger } & Ioda
 
   return {
     name: IODA_NAME,
-    describe: () => `IODA (Georgia Tech) signals ${IODA_DATASOURCE_NAMES.join(', ')} (gtr: ${products.join(', ')}) and outage events, from ${config.sources.ioda.url}`,
-    enabled: () => config.sources.ioda.enabled,
-    disabledReason: () => (config.sources.ioda.enabled ? null : 'sources.ioda.enabled is false in the configuration'),
+    describe: () => `IODA (Georgia Tech) signals ${IODA_DATASOURCE_NAMES.join(', ')} (gtr: ${products.join(', ')}) and outage events, from ${sourceConfig(config, 'ioda').url}`,
+    enabled: () => sourceConfig(config, 'ioda').enabled,
+    disabledReason: () => (sourceConfig(config, 'ioda').enabled ? null : 'sources.ioda.enabled is false in the configuration'),
     signals(entity: string): string[] {
       const e = parseEntity(entity);
       return signalGroups(e, products, { datasources: deps.datasources, events: false }).flatMap((g) => g.signals);
@@ -117,3 +117,38 @@ export function createIodaCollector(config: Config, deps: { log: Logger } & Ioda
 }
 
 export { signalName };
+
+const MINUTE = 60;
+const DAY = 86400;
+
+/** IODA (Georgia Tech), declared in one place (listed in collectors/registry.ts). */
+export const iodaModule: CollectorModule = {
+  name: IODA_NAME,
+  title: 'IODA',
+  summary: `signals ${IODA_DATASOURCE_NAMES.join(', ')} (gtr: Google product traffic) and outage events`,
+  source: { url: 'https://api.ioda.inetintel.cc.gatech.edu/v2' },
+  cadence: { every: 10 * MINUTE, lag: 30 * MINUTE, refresh: 0, watch: true },
+  axis: (signal) => (signal.startsWith('ioda.gtr') ? 'services' : 'connectivity'),
+  detectorRules: {
+    'ioda.bgp': { window: DAY, warning: 0.99, critical: 0.5, minPoints: 2 },
+    'ioda.ping-slash24': { window: 7 * DAY, warning: 0.8, critical: 0.5, minPoints: 2 },
+    'ioda.merit-nt': { window: 7 * DAY, warning: 0.25, critical: 0.1, minPoints: 2 },
+    'ioda.ucsd-nt': { window: 7 * DAY, warning: 0.25, critical: 0.1, minPoints: 2 },
+    'ioda.gtr:*': { window: 7 * DAY, warning: 0.5, critical: 0.25, minPoints: 2, class: 'service' },
+  },
+  charts: {
+    order: ['ioda.bgp', 'ioda.ping-slash24', 'ioda.merit-nt', 'ioda.gtr'],
+    titles: {
+      'ioda.bgp': 'BGP: visible /24 blocks (IODA)',
+      'ioda.ping-slash24': 'Active probing: responsive /24 blocks (IODA)',
+      'ioda.merit-nt': 'Network telescope: unique sources (IODA, Merit)',
+      'ioda.gtr': 'Google product traffic (IODA, Google Transparency Report)',
+    },
+  },
+  evidenceLinks(e, from, until) {
+    if (e.type === 'county') return [];
+    return [{ source: IODA_NAME, label: `IODA dashboard: ${e.type} ${e.code}`, url: `https://ioda.inetintel.cc.gatech.edu/${e.type}/${encodeURIComponent(e.code)}?from=${from}&until=${until}` }];
+  },
+  ingests: 'saved signals/raw and events responses',
+  create: (config, deps) => createIodaCollector(config, deps),
+};

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { PointTuple, RawResponseInput, SignalSpec, SignalStore, SourceEventInput } from '../../db/store.js';
 import { parseEntity } from '../../db/entities.js';
 import type { Config } from '../../services/config.js';
-import { errorMessage, runCollection, type HttpClient, type HttpClientOptions, type SignalGroup, type WindowData, type WindowTask } from '../framework/index.js';
+import { errorMessage, runCollection, type HttpClient, type HttpClientOptions, type SignalGroup, type WindowData, type WindowTask, sourceConfig } from '../framework/index.js';
 import { readSavedResponse, savedJson } from '../framework/saved.js';
 import type { CollectArgs, CollectResult, Collector, IngestArgs, IngestResult, CollectorDeps } from '../types.js';
 import { emptyCollectResult } from '../types.js';
@@ -51,11 +51,11 @@ export class OoniCollector implements Collector {
   }
 
   describe(): string {
-    return `OONI measurement aggregation (${this.config.sources.ooni.url}): per ${this.cfg.grain} and target (${this.cfg.webTargets.length} web targets, ${this.cfg.appTests.length} app tests), per country${this.cfg.perNetwork ? ' and per network' : ''}`;
+    return `OONI measurement aggregation (${sourceConfig(this.config, 'ooni').url}): per ${this.cfg.grain} and target (${this.cfg.webTargets.length} web targets, ${this.cfg.appTests.length} app tests), per country${this.cfg.perNetwork ? ' and per network' : ''}`;
   }
 
   enabled(): boolean {
-    return this.config.sources.ooni.enabled;
+    return sourceConfig(this.config, 'ooni').enabled;
   }
 
   disabledReason(): string | null {

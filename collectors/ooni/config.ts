@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ConfigError, type Config } from '../../services/config.js';
+import { parseSection } from '../../core/errors.js';
+import type { Config } from '../../services/config.js';
 
 /** Web targets that matter when social media is blocked (OONI `domain` filter; `www.` variants are queried too). */
 export const DEFAULT_WEB_TARGETS = [
@@ -62,10 +63,5 @@ export type OoniConfig = z.infer<typeof ooniConfigSchema>;
 
 /** Validates `collection.ooni`; a bad value names the setting. */
 export function ooniConfig(config: Pick<Config, 'collection'>): OoniConfig {
-  const r = ooniConfigSchema.safeParse(config.collection.ooni ?? {});
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new ConfigError(['collection', 'ooni', ...issue.path.map(String)].join('.'), issue.code === 'unrecognized_keys' ? `unknown setting(s) ${issue.keys.join(', ')}` : issue.message);
-  }
-  return r.data;
+  return parseSection(ooniConfigSchema, config.collection.ooni, ['collection', 'ooni']);
 }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { parseEntity } from '../../db/entities.js';
 import type { SourceEventInput } from '../../db/store.js';
 import type { Config } from '../../services/config.js';
-import { runCollection, type HttpClient, type HttpClientOptions, type SignalGroup, type WindowData, type WindowTask } from '../framework/index.js';
+import { runCollection, type HttpClient, type HttpClientOptions, type SignalGroup, type WindowData, type WindowTask, sourceConfig } from '../framework/index.js';
 import { ingestFiles, readSavedResponse, savedJson } from '../framework/saved.js';
 import type { CollectArgs, CollectResult, Collector, IngestArgs, IngestResult, CollectorDeps } from '../types.js';
 import { emptyCollectResult } from '../types.js';
@@ -31,19 +31,19 @@ export class RadarCollector implements Collector {
   }
 
   describe(): string {
-    return `Cloudflare Radar outage annotations (${this.config.sources.radar.url}/annotations/outages) per country and network, as source events`;
+    return `Cloudflare Radar outage annotations (${sourceConfig(this.config, 'radar').url}/annotations/outages) per country and network, as source events`;
   }
 
   private token(): string | null {
-    return this.config.sources.radar.token ?? null;
+    return sourceConfig(this.config, 'radar').token ?? null;
   }
 
   enabled(): boolean {
-    return this.config.sources.radar.enabled && this.token() !== null;
+    return sourceConfig(this.config, 'radar').enabled && this.token() !== null;
   }
 
   disabledReason(): string | null {
-    if (!this.config.sources.radar.enabled) return 'disabled in the configuration (sources.radar.enabled = false)';
+    if (!sourceConfig(this.config, 'radar').enabled) return 'disabled in the configuration (sources.radar.enabled = false)';
     if (!this.token()) return 'no API token: set OUTAGEWATCH_RADAR_TOKEN (or sources.radar.token) to a Cloudflare token with Account › Radar › Read';
     return null;
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ConfigError, type Config } from '../../services/config.js';
+import { parseSection } from '../../core/errors.js';
+import type { Config } from '../../services/config.js';
 
 /** `collection.radar` in the configuration. */
 export const radarConfigSchema = z
@@ -14,10 +15,5 @@ export const radarConfigSchema = z
 export type RadarConfig = z.infer<typeof radarConfigSchema>;
 
 export function radarConfig(config: Pick<Config, 'collection'>): RadarConfig {
-  const r = radarConfigSchema.safeParse(config.collection.radar ?? {});
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new ConfigError(['collection', 'radar', ...issue.path.map(String)].join('.'), issue.code === 'unrecognized_keys' ? `unknown setting(s) ${issue.keys.join(', ')}` : issue.message);
-  }
-  return r.data;
+  return parseSection(radarConfigSchema, config.collection.radar, ['collection', 'radar']);
 }

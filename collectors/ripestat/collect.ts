@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { parseEntity } from '../../db/entities.js';
 import { SYNTHETIC_PROVENANCE } from '../../db/provenance.js';
 import type { Config } from '../../services/config.js';
-import { FetchError, runCollection, type HttpClient, type HttpClientOptions, type SignalGroup, type WindowData, type WindowTask } from '../framework/index.js';
+import { FetchError, runCollection, type HttpClient, type HttpClientOptions, type SignalGroup, type WindowData, type WindowTask, sourceConfig } from '../framework/index.js';
 import { ingestFiles, readSavedResponse, savedJson } from '../framework/saved.js';
 import type { CollectArgs, CollectResult, Collector, IngestArgs, IngestResult, CollectorDeps } from '../types.js';
 import { emptyCollectResult } from '../types.js';
@@ -49,11 +49,11 @@ export class RipestatCollector implements Collector {
   }
 
   describe(): string {
-    return `RIPEstat country-resource-stats (${this.config.sources.ripestat.url}): IPv4/IPv6 prefixes and ASNs seen in RIS per country, resolution ${this.cfg.resolution}`;
+    return `RIPEstat country-resource-stats (${sourceConfig(this.config, 'ripestat').url}): IPv4/IPv6 prefixes and ASNs seen in RIS per country, resolution ${this.cfg.resolution}`;
   }
 
   enabled(): boolean {
-    return this.config.sources.ripestat.enabled;
+    return sourceConfig(this.config, 'ripestat').enabled;
   }
 
   disabledReason(): string | null {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ConfigError, type Config } from '../../services/config.js';
+import { parseSection } from '../../core/errors.js';
+import type { Config } from '../../services/config.js';
 
 /** Days per request by resolution: RIPEstat answers at a coarser resolution when a range is long. */
 export const DEFAULT_WINDOW_DAYS = { '5m': 1, '1h': 4, '1d': 365, '1w': 1825 } as const;
@@ -20,10 +21,5 @@ export const ripestatConfigSchema = z
 export type RipestatConfig = z.infer<typeof ripestatConfigSchema>;
 
 export function ripestatConfig(config: Pick<Config, 'collection'>): RipestatConfig {
-  const r = ripestatConfigSchema.safeParse(config.collection.ripestat ?? {});
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new ConfigError(['collection', 'ripestat', ...issue.path.map(String)].join('.'), issue.code === 'unrecognized_keys' ? `unknown setting(s) ${issue.keys.join(', ')}` : issue.message);
-  }
-  return r.data;
+  return parseSection(ripestatConfigSchema, config.collection.ripestat, ['collection', 'ripestat']);
 }

@@ -7,6 +7,7 @@
 import type { SqliteStore, SignalRow } from '../../db/store.js';
 import { html, type SafeHtml } from '../html.js';
 import { apiUrl, dataLinks, type TimeMode } from './common.js';
+import { chartOrder, chartTitles } from '../../services/sources.js';
 
 export interface PanelSeries {
   entity: string;
@@ -42,18 +43,14 @@ export interface Marker {
   href: string;
 }
 
-const ORDER = ['ioda.bgp', 'ioda.ping-slash24', 'ioda.merit-nt', 'ioda.gtr', 'ripestat', 'radar', 'cloudflare', 'custom'];
+// panel order and titles come from the collector modules (collectors/<name>/index.ts)
+const ORDER = chartOrder();
 const rank = (key: string) => {
   const i = ORDER.findIndex((o) => key === o || key.startsWith(`${o}.`) || key.startsWith(o));
   return i < 0 ? ORDER.length : i;
 };
 
-const TITLES: Record<string, string> = {
-  'ioda.bgp': 'BGP: visible /24 blocks (IODA)',
-  'ioda.ping-slash24': 'Active probing: responsive /24 blocks (IODA)',
-  'ioda.merit-nt': 'Network telescope: unique sources (IODA, Merit)',
-  'ioda.gtr': 'Google product traffic (IODA, Google Transparency Report)',
-};
+const TITLES: Record<string, string> = chartTitles();
 
 const slug = (s: string) => s.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase();
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createCollectors } from '../../collectors/registry.js';
+import { collectorNames, createCollectors, sourceLines } from '../../collectors/registry.js';
 import type { CollectResult, Collector } from '../../collectors/types.js';
 import { emptyCollectResult } from '../../collectors/types.js';
 import { EntityRefError, formatEntity, parseEntity } from '../../db/entities.js';
@@ -55,12 +55,13 @@ export function register(program: Command, ctx: CliContext): void {
   program
     .command('collect')
     .description('collect signals for entities over a time range (resumable: covered windows are skipped)')
-    .requiredOption('--source <name>', 'a collector name (ioda, ...) or "all"')
+    .requiredOption('--source <name>', `a collector name (${collectorNames().join(', ')}) or "all"`)
     .option('--entity <type:code>', 'entity to collect, e.g. country:KZ, region:1376, asn:9198 (repeatable)', collectList, [])
     .option('--regions-of <CC>', 'also every IODA region of this country (looked up via IODA entities/query; repeatable)', collectList, [])
     .requiredOption('--from <time>', 'start: a date (00:00 UTC), an ISO instant or Unix seconds')
     .option('--until <time>', 'end (exclusive; a date means the end of that UTC day); default now')
     .option('--json', 'print the outcome as one JSON array')
+    .addHelpText('after', `\nSources (collectors/registry.ts):\n${sourceLines().map((l) => `  ${l}`).join('\n')}`)
     .action(async (flags: CollectFlags) => {
       const from = ctx.time('--from', flags.from, 'start')!;
       const until = ctx.time('--until', flags.until, 'end') ?? nowSeconds();

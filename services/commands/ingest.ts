@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { collectorNames, createCollectors } from '../../collectors/registry.js';
+import { COLLECTOR_MODULES, createCollectors, sourceLines } from '../../collectors/registry.js';
 import type { IngestResult } from '../../collectors/types.js';
 import type { CliContext } from '../cli/context.js';
 import { UsageError } from '../errors.js';
@@ -35,10 +35,12 @@ export async function ingestSaved(ctx: CliContext, source: string, files: string
  */
 export function register(program: Command, ctx: CliContext): void {
   const ingest = program.command('ingest').description('ingest saved API responses (ingest <source> FILE...) or a CSV series (ingest csv FILE)');
-  for (const name of collectorNames()) {
+  ingest.addHelpText('after', `\nSources that ingest saved responses (collectors/registry.ts):\n${sourceLines({ ingestOnly: true }).map((l) => `  ${l}`).join('\n')}\n  csv       a series of your own (ingest csv --help)`);
+  for (const m of COLLECTOR_MODULES.filter((x) => x.ingests)) {
+    const name = m.name;
     ingest
       .command(name)
-      .description(`ingest saved ${name} API responses through the same validation as collect`)
+      .description(`ingest ${m.ingests ?? ''} (${m.title}) through the same validation as collect`)
       .argument('<files...>', 'saved response files (JSON)')
       .option('--synthetic', 'flag the signals written as synthetic (generated, not measured)')
       .option('--json', 'print the outcome as one JSON document')

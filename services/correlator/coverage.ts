@@ -4,16 +4,13 @@
  */
 import type { Axis } from './episodes.js';
 import { isoUtc } from '../util/time.js';
+import { COLLECTOR_MODULES, axisOfSignal, collectorNames, eraNote, sourceOfName } from '../sources.js';
 
-export const SOURCES = ['ioda', 'ooni', 'ripestat', 'radar'] as const;
-export type CoverageSource = (typeof SOURCES)[number];
-/** The names the built-in sources are credited by (as in their signals' provenance). */
-export const SOURCE_NAMES: Record<CoverageSource, string> = { ioda: 'IODA', ooni: 'OONI', ripestat: 'RIPEstat', radar: 'Cloudflare Radar' };
-
-/** OONI Web Connectivity was released on 3 June 2016 (older tests — http_requests, dns_consistency, tcp_connect — existed). */
-export const OONI_WEB_CONNECTIVITY_FROM = Date.UTC(2016, 5, 3) / 1000;
-/** Cloudflare Radar launched in 2020. */
-export const RADAR_FROM = Date.UTC(2020, 0, 1) / 1000;
+/** Every registered source, in the registry's order (collectors/registry.ts). */
+export const SOURCES: readonly string[] = collectorNames();
+export type CoverageSource = string;
+/** The names the sources are credited by (as in their signals' provenance), from their collector modules. */
+export const SOURCE_NAMES: Record<CoverageSource, string> = Object.fromEntries(COLLECTOR_MODULES.map((m) => [m.name, m.title]));
 
 export interface SignalHours {
   signal: string;
@@ -56,16 +53,14 @@ export interface SourceCoverage {
   reason: string | null;
 }
 
-/** The verdict axis a signal informs: OONI targets and Google product traffic tell about services. */
+/** The verdict axis a signal informs, as its source declares it: OONI targets and Google product traffic tell about services. */
 export function signalAxis(signal: string): Axis {
-  if (signal.startsWith('ooni.') || signal.startsWith('ioda.gtr')) return 'services';
-  return 'connectivity';
+  return axisOfSignal(signal);
 }
 
-/** The coverage source of a signal or collector name. */
+/** The coverage source of a signal or collector name (`cloudflare.x` is Radar's). */
 export function sourceOf(name: string): string {
-  const s = name.split('.')[0]!;
-  return s === 'cloudflare' ? 'radar' : s;
+  return sourceOfName(name);
 }
 
 function coveredFraction(spans: Array<{ from: number; until: number }>, from: number, until: number): number {
@@ -83,12 +78,6 @@ function coveredFraction(spans: Array<{ from: number; until: number }>, from: nu
     }
   }
   return until > from ? total / (until - from) : 0;
-}
-
-function eraNote(source: string, until: number): string | null {
-  if (source === 'ooni' && until <= OONI_WEB_CONNECTIVITY_FROM) return 'OONI Web Connectivity began on 3 June 2016 (only older tests such as http_requests, dns_consistency and tcp_connect exist before)';
-  if (source === 'radar' && until <= RADAR_FROM) return 'Cloudflare Radar began in 2020';
-  return null;
 }
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;

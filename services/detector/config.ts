@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigError, type Config } from '../config.js';
 import { parseDuration } from '../util/time.js';
 import type { EpisodeClass } from './model.js';
+import { defaultDetectorRules } from '../sources.js';
 
 /**
  * The `detector` section of the configuration, validated here. Every field is optional; defaults
@@ -176,12 +177,8 @@ const BASE: SignalRule = {
 
 /** Built-in rules by pattern; see docs/detector.md for the reasons. */
 export const DEFAULT_RULES: Record<string, Partial<SignalRule>> = {
-  'ioda.bgp': { window: D, warning: 0.99, critical: 0.5, minPoints: 2 },
-  'ioda.ping-slash24': { window: 7 * D, warning: 0.8, critical: 0.5, minPoints: 2 },
-  'ioda.merit-nt': { window: 7 * D, warning: 0.25, critical: 0.1, minPoints: 2 },
-  'ioda.ucsd-nt': { window: 7 * D, warning: 0.25, critical: 0.1, minPoints: 2 },
-  'ioda.gtr:*': { window: 7 * D, warning: 0.5, critical: 0.25, minPoints: 2, class: 'service' },
-  'ripestat.*': { window: 7 * D, warning: 0.9, critical: 0.5, minPoints: 1 },
+  // each source's own defaults, declared in its collector module (collectors/<name>/index.ts)
+  ...defaultDetectorRules(),
   'custom.*': { window: D, warning: 0.8, critical: 0.5, minPoints: 2 },
 };
 

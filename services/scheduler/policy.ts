@@ -3,6 +3,7 @@ import { parseEntity, formatEntity } from '../../db/entities.js';
 import { ConfigError } from '../config.js';
 import { parseDuration } from '../util/time.js';
 import { chunkNewestFirst, normalize, subtract, type Interval } from './intervals.js';
+import { defaultCadences } from '../sources.js';
 
 /**
  * The collection policy: what the daemon collects, for which entities, in which order and how often.
@@ -132,13 +133,8 @@ export interface SourceCadence {
   watch: boolean;
 }
 
-/** Each source's natural cadence (IODA every 10 minutes with a 30-minute lag, OONI daily, RIPEstat and Radar hourly). */
-export const DEFAULT_CADENCES: Record<string, Omit<SourceCadence, 'chunk'> & { chunk?: number }> = {
-  ioda: { every: 10 * MINUTE, lag: 30 * MINUTE, refresh: 0, watch: true },
-  ooni: { every: DAY, lag: HOUR, refresh: DAY, watch: true },
-  ripestat: { every: HOUR, lag: 0, refresh: 0, watch: true },
-  radar: { every: HOUR, lag: 0, refresh: 0, watch: true },
-};
+/** Each source's natural cadence, as its collector module declares it (IODA every 10 minutes with a 30-minute lag, OONI daily, RIPEstat and Radar hourly, Atlas four times a day). */
+export const DEFAULT_CADENCES: Record<string, Omit<SourceCadence, 'chunk'> & { chunk?: number }> = defaultCadences();
 const FALLBACK_CADENCE = { every: HOUR, lag: 0, refresh: 0, watch: true };
 
 /** Validates the `collection` config section; a bad value is a ConfigError naming `collection.<path>`. */

@@ -27,8 +27,8 @@ describe('configuration', () => {
     t = tempDir();
     const c = loadConfig({ env: {}, cwd: t.dir });
     expect(c).toMatchObject({ db: './data/outagewatch.db', host: '127.0.0.1', port: 8080, logLevel: 'info' });
-    expect(c.sources.ioda.url).toBe('https://api.ioda.inetintel.cc.gatech.edu/v2');
-    expect(c.sources.radar.token).toBeUndefined();
+    expect(c.sources.ioda!.url).toBe('https://api.ioda.inetintel.cc.gatech.edu/v2');
+    expect(c.sources.radar!.token).toBeUndefined();
   });
 
   it('takes defaults < file < environment < flags', () => {
@@ -38,8 +38,8 @@ describe('configuration', () => {
     expect(c.port).toBe(9001);
     expect(c.host).toBe('0.0.0.0');
     expect(c.db).toBe('flag.db');
-    expect(c.sources.ooni.url).toBe('https://api.ooni.org');
-    expect(c.sources.ioda.url).toBe('https://api.ioda.inetintel.cc.gatech.edu/v2');
+    expect(c.sources.ooni!.url).toBe('https://api.ooni.org');
+    expect(c.sources.ioda!.url).toBe('https://api.ioda.inetintel.cc.gatech.edu/v2');
   });
 
   const bad: Array<[Record<string, string>, RegExp]> = [

@@ -61,13 +61,13 @@ describe('outagewatch collect', () => {
   it('--source all runs every enabled collector and skips Radar without a token instead of failing', async () => {
     delete process.env.OUTAGEWATCH_RADAR_TOKEN;
     const cfg = join(t.dir, 'outagewatch.config.json');
-    writeFileSync(cfg, JSON.stringify({ sources: { ooni: { enabled: false }, ripestat: { enabled: false } } }));
+    writeFileSync(cfg, JSON.stringify({ sources: { ooni: { enabled: false }, ripestat: { enabled: false }, atlas: { enabled: false } } }));
     nock('http://ioda.test').persist().get(/^\/v2\//).reply(200, (uri) => answer(uri)!.body);
     const o = io();
     const code = await main(['--db', db, '--config', cfg, 'collect', '--source', 'all', '--entity', 'country:KZ', '--from', '2016-05-20', '--until', '2016-05-20', '--json'], o.io);
     expect(code).toBe(0);
     const doc = JSON.parse(o.out()) as Array<{ collector: string; windowsOk: number; windowsFailed: number; skipped?: string }>;
-    expect(doc.map((d) => d.collector).sort()).toEqual(['ioda', 'ooni', 'radar', 'ripestat']);
+    expect(doc.map((d) => d.collector).sort()).toEqual(['atlas', 'ioda', 'ooni', 'radar', 'ripestat']);
     expect(doc.find((d) => d.collector === 'ioda')).toMatchObject({ windowsOk: 5, windowsFailed: 0 });
     expect(doc.find((d) => d.collector === 'ioda')!.skipped).toBeUndefined();
     expect(doc.find((d) => d.collector === 'radar')!.skipped).toMatch(/OUTAGEWATCH_RADAR_TOKEN/);
