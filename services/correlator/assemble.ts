@@ -12,7 +12,7 @@ import type { ProtestEvent } from '../calendar/model.js';
 import type { Outage } from '../detector/model.js';
 import { notFound } from '../errors.js';
 import { isoUtc } from '../util/time.js';
-import { entityScope, normalizeScope, type Scope, type Verdict } from './model.js';
+import { entityScope, isNational, normalizeScope, type Scope, type Verdict } from './model.js';
 import { AXES, axesOf, eventWindow, onsetSeconds, overlapping, verdictFor, type Axis, type Episode, type TimeWindow } from './episodes.js';
 import { HISTORY_NEEDED_HOURS, SOURCES, SOURCE_NAMES, axisData, signalAxis, sourceCoverage, sourceOf, type CheckpointSpan, type SourceCoverage, type SourceInput } from './coverage.js';
 import { DAY, HOUR, dailySeries, dayIndex, dayRange, eventDays, stepsPerDay, type DayRange } from './days.js';
@@ -487,10 +487,13 @@ function significanceContext(r: Reader, o: Resolved, data: CountryData): Signifi
   }
   const anyValid = new Uint8Array(grid.len);
   for (let d = 0; d < grid.len; d++) anyValid[d] = valid.connectivity[d]! | valid.services[d]!;
+  // the same evidence the verdict stands on: national episodes only (a county blip is no national outage, in the
+  // event window or on the ordinary days it is ranked against)
+  const national = data.episodes.filter((e) => isNational(e.scope ?? 'national'));
   return {
     busy,
-    combined: dailySeries(data.episodes, grid, anyValid).depth,
-    byAxis: { connectivity: dailySeries(data.episodes, grid, valid.connectivity, ['connectivity']).depth, services: dailySeries(data.episodes, grid, valid.services, ['services']).depth },
+    combined: dailySeries(national, grid, anyValid).depth,
+    byAxis: { connectivity: dailySeries(national, grid, valid.connectivity, ['connectivity']).depth, services: dailySeries(national, grid, valid.services, ['services']).depth },
     caches: { combined: new Map(), connectivity: new Map(), services: new Map() },
   };
 }
