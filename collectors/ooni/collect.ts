@@ -231,7 +231,7 @@ export class OoniCollector implements Collector {
         args.log.info({ file, points: r.points, events: r.events }, 'ingested');
       } catch (err) {
         result.failures.push({ file, error: errorMessage(err) });
-        args.log.warn({ file, err: errorMessage(err) }, 'file not ingested');
+        args.log.warn({ file, err }, 'file not ingested');
       }
     }
     return result;
