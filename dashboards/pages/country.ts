@@ -1,5 +1,5 @@
 /** `/countries/:cc`: a long timeline of every signal, calendar markers, outage bands and the calendar's statistics. */
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { listEvents } from '../../db/calendar.js';
 import { listOutages } from '../../db/outages.js';
 import { signalExtent } from '../../db/signals-read.js';
