@@ -57,6 +57,13 @@ export interface Collector {
   disabledReason(): string | null;
   /** The signals this collector produces for an entity (`source.metric[:target]`). */
   signals(entity: string): string[];
+  /**
+   * Unix seconds (UTC) of the source's first data, where the source documents one (see docs/collectors.md):
+   * a range reaching before it is clipped to it rather than asked for.
+   */
+  readonly firstData?: number;
+  /** How many windows (one request each) `collect` would plan for [from, until) with nothing covered yet. */
+  windowCount?(entity: string, from: number, until: number): number;
   collect(args: CollectArgs): Promise<CollectResult>;
   /**
    * Optional: ingest saved API responses (`outagewatch ingest <name> FILE...`) through the same

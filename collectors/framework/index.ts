@@ -18,4 +18,4 @@ export {
   type JsonResponse,
   type RequestOptions,
 } from './http.js';
-export { runCollection, planUncovered, type RunnerArgs, type SignalGroup, type WindowTask, type WindowData } from './runner.js';
+export { runCollection, planUncovered, countWindows, type RunnerArgs, type SignalGroup, type WindowTask, type WindowData } from './runner.js';

@@ -56,6 +56,13 @@ interface PlannedWindow {
   until: number;
 }
 
+/** How many windows [from, until) is cut into over all groups when nothing is covered yet (the most a run may fetch). */
+export function countWindows(groups: readonly SignalGroup[], from: number, until: number): number {
+  let n = 0;
+  for (const g of groups) n += until > from ? planWindows(from, until, { maxLength: g.maxWindow, align: g.align ?? 1 }).length : 0;
+  return n;
+}
+
 /** The windows still to fetch for [from, until): per group, the uncovered parts cut into windows, oldest first. */
 export function planUncovered(args: Pick<RunnerArgs, 'collector' | 'entity' | 'from' | 'until' | 'store' | 'groups'>): PlannedWindow[] {
   const out: PlannedWindow[] = [];

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { parseEntity, type EntityRef } from '../../db/entities.js';
 import type { SignalStore } from '../../db/store.js';
 import type { Config } from '../../services/config.js';
-import { runCollection, type HttpClient, type HttpClientOptions, type WindowTask, type WindowData, sourceConfig } from '../framework/index.js';
+import { countWindows, runCollection, type HttpClient, type HttpClientOptions, type WindowTask, type WindowData, sourceConfig } from '../framework/index.js';
 import type { CollectArgs, CollectResult, Collector, CollectorModule } from '../types.js';
 import { createIodaHttp, fetchEvents, fetchSignals, queryEntities } from './client.js';
 import { DEFAULT_GTR_PRODUCTS, eventToSourceEvent, mapSignalsWindow, SETTLE_SECONDS, signalGroups, signalName, IODA_DATASOURCE_NAMES } from './collect.js';
@@ -92,6 +92,9 @@ export function createIodaCollector(config: Config, deps: { log: Logger } & Ioda
     signals(entity: string): string[] {
       const e = parseEntity(entity);
       return signalGroups(e, products, { datasources: deps.datasources, events: false }).flatMap((g) => g.signals);
+    },
+    windowCount(entity: string, from: number, until: number): number {
+      return countWindows(signalGroups(parseEntity(entity), products, { datasources: deps.datasources, events: deps.events }), from, until);
     },
     async collect(args: CollectArgs): Promise<CollectResult> {
       const e = parseEntity(args.entity);

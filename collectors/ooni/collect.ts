@@ -1,7 +1,7 @@
 import type { PointTuple, RawResponseInput, SignalSpec, SignalStore, SourceEventInput } from '../../db/store.js';
 import { parseEntity } from '../../db/entities.js';
 import type { Config } from '../../services/config.js';
-import { errorMessage, runCollection, type HttpClient, type SignalGroup, type WindowData, type WindowTask, sourceConfig } from '../framework/index.js';
+import { countWindows, errorMessage, runCollection, type HttpClient, type SignalGroup, type WindowData, type WindowTask, sourceConfig } from '../framework/index.js';
 import { readSavedResponse, savedJson } from '../framework/saved.js';
 import type { CollectArgs, CollectResult, Collector, IngestArgs, IngestResult, CollectorDeps } from '../types.js';
 import { emptyCollectResult } from '../types.js';
@@ -39,6 +39,8 @@ function raw(r: { url: string; fetchedAt: number; status: number; body: string }
 
 export class OoniCollector implements Collector {
   readonly name = 'ooni';
+  /** 2012-01-01: OONI's measurements start in 2012 (docs/collectors.md). */
+  readonly firstData = 1325376000;
   readonly cfg: OoniConfig;
   private http: HttpClient | null = null;
 
@@ -82,6 +84,10 @@ export class OoniCollector implements Collector {
     const maxDays = this.grainFor(entity) === 'hour' ? 7 : this.cfg.windowDays;
     const g = (key: string, targets: string[]): SignalGroup => ({ key, signals: targets.flatMap((t) => OONI_METRICS.map((m) => signalName(m, t))), maxWindow: maxDays * DAY, align: DAY });
     return [g('web', web), ...(apps.length ? [g('apps', apps)] : [])];
+  }
+
+  windowCount(entity: string, from: number, until: number): number {
+    return countWindows(this.groups(entity), from, until);
   }
 
   /** Hourly buckets only for countries (per-network rows stay daily). */

@@ -1,7 +1,7 @@
 import { parseEntity } from '../../db/entities.js';
 import type { SourceEventInput } from '../../db/store.js';
 import type { Config } from '../../services/config.js';
-import { runCollection, type HttpClient, type SignalGroup, type WindowData, type WindowTask, sourceConfig } from '../framework/index.js';
+import { countWindows, runCollection, type HttpClient, type SignalGroup, type WindowData, type WindowTask, sourceConfig } from '../framework/index.js';
 import { ingestFiles, readSavedResponse, savedJson } from '../framework/saved.js';
 import type { CollectArgs, CollectResult, Collector, IngestArgs, IngestResult, CollectorDeps } from '../types.js';
 import { emptyCollectResult } from '../types.js';
@@ -19,6 +19,8 @@ export type RadarDeps = CollectorDeps;
 
 export class RadarCollector implements Collector {
   readonly name = 'radar';
+  /** 2020-09-01: Cloudflare Radar launched in September 2020; no annotation predates it (docs/collectors.md). */
+  readonly firstData = 1598918400;
   readonly cfg: RadarConfig;
   private http: HttpClient | null = null;
 
@@ -61,6 +63,10 @@ export class RadarCollector implements Collector {
 
   groups(): SignalGroup[] {
     return [{ key: 'outages', signals: [RADAR_STREAM], maxWindow: this.cfg.windowDays * DAY, align: DAY }];
+  }
+
+  windowCount(_entity: string, from: number, until: number): number {
+    return countWindows(this.groups(), from, until);
   }
 
   async fetchWindow(task: WindowTask): Promise<WindowData> {

@@ -1,7 +1,7 @@
 import { parseEntity } from '../../db/entities.js';
 import { SYNTHETIC_PROVENANCE } from '../../db/provenance.js';
 import type { Config } from '../../services/config.js';
-import { FetchError, runCollection, type HttpClient, type SignalGroup, type WindowData, type WindowTask, sourceConfig } from '../framework/index.js';
+import { countWindows, FetchError, runCollection, type HttpClient, type SignalGroup, type WindowData, type WindowTask, sourceConfig } from '../framework/index.js';
 import { ingestFiles, readSavedResponse, savedJson } from '../framework/saved.js';
 import type { CollectArgs, CollectResult, Collector, IngestArgs, IngestResult, CollectorDeps } from '../types.js';
 import { emptyCollectResult } from '../types.js';
@@ -37,6 +37,8 @@ function checkAnswered(data: { resource: string; query_starttime?: string | null
 
 export class RipestatCollector implements Collector {
   readonly name = 'ripestat';
+  /** 2004-01-01: country-resource-stats starts its default range there (docs/collectors.md). */
+  readonly firstData = 1072915200;
   readonly cfg: RipestatConfig;
   private http: HttpClient | null = null;
 
@@ -72,6 +74,10 @@ export class RipestatCollector implements Collector {
     const days = this.cfg.windowDays ?? DEFAULT_WINDOW_DAYS[this.cfg.resolution];
     const step = RESOLUTION_STEP[this.cfg.resolution];
     return [{ key: 'country-resource-stats', signals: RIPESTAT_METRICS.map((m) => `ripestat.${m}`), maxWindow: days * DAY, align: Math.min(step, DAY) }];
+  }
+
+  windowCount(_entity: string, from: number, until: number): number {
+    return countWindows(this.groups(), from, until);
   }
 
   async fetchWindow(task: WindowTask): Promise<WindowData> {

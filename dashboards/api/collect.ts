@@ -6,6 +6,7 @@ import { AppError, badParameter } from '../../services/errors.js';
 import { isoUtc, parseTime, TimeParseError } from '../../services/util/time.js';
 
 import { requireAdmin } from '../auth.js';
+import { apiOptions } from './options.js';
 import { runJson } from './sources.js';
 
 const bodySchema = z.object({
@@ -51,6 +52,7 @@ function localJobs(): BackgroundJobs {
 export function collectRouter(deps: AppDeps): Router {
   const router = Router();
   const jobs = deps.jobs ?? localJobs();
+  const maxWindows = apiOptions(deps.config).maxCollectWindows;
 
   router.post('/collect', requireAdmin(deps.config.adminToken), (req: Request, res) => {
     if (!req.is('application/json')) throw new AppError('BAD_BODY', 'the request body must be JSON (Content-Type: application/json)');
@@ -77,17 +79,25 @@ export function collectRouter(deps: AppDeps): Router {
     const from = time(b.from, 'from', 'start');
     const until = b.until === undefined ? now : time(b.until, 'until', 'end');
     if (until <= from) throw badParameter('until', 'must be after from');
+    // a range reaching before the source's first data is clipped to it (nothing to fetch there), not refused
+    const first = collector.firstData;
+    const clipped = first !== undefined && from < first;
+    if (clipped && until <= first) throw badParameter('until', `${collector.name} has no data before ${isoUtc(first)}: the range ends before it`);
+    const start = clipped ? first : from;
+    const windows = collector.windowCount ? collector.windowCount(entity, start, until) : 0;
+    if (windows > maxWindows)
+      throw badParameter('from', `the range needs ${windows} windows from ${collector.name}, more than the limit of ${maxWindows} per request (api.maxCollectWindows): ask for a shorter range or use \`outagewatch collect\``);
     if (!deps.writer) throw new AppError('UNAVAILABLE', 'this server has no writable database connection (run it with `outagewatch start`)');
     const jobName = `api-collect:${collector.name}`;
     if (jobs.isRunning(jobName)) throw new AppError('CONFLICT', `a collection by ${collector.name} started through the API is still running`);
     if (!jobs.accepting) throw new AppError('UNAVAILABLE', 'the server is shutting down');
 
     const store = deps.writer;
-    const runId = store.startRun(jobName, collector.name, { entity, from: isoUtc(from), until: isoUtc(until) });
+    const runId = store.startRun(jobName, collector.name, { entity, from: isoUtc(start), until: isoUtc(until) });
     const log = deps.log.child({ apiRun: runId, collector: collector.name, entity });
     const started = jobs.runDetached(jobName, async (signal) => {
       try {
-        const r = await collector.collect({ entity, from, until, store, log, abort: signal });
+        const r = await collector.collect({ entity, from: start, until, store, log, abort: signal });
         const status = signal.aborted ? 'interrupted' : r.windowsFailed === 0 ? 'ok' : r.windowsOk > 0 ? 'partial' : 'failed';
         const error = signal.aborted ? 'interrupted: the server stopped before the collection finished' : r.failures[0] ? `${r.windowsFailed} window(s) failed; first: ${r.failures[0].error}` : null;
         store.finishRun(runId, { status, rows: r.points + r.events, windowsOk: r.windowsOk, windowsFailed: r.windowsFailed, error });
@@ -104,7 +114,7 @@ export function collectRouter(deps: AppDeps): Router {
     res
       .status(202)
       .location(`/api/sources/runs/${runId}`)
-      .json({ runId, source: collector.name, entity, from: isoUtc(from), until: isoUtc(until), run: run ? runJson(run) : null });
+      .json({ runId, source: collector.name, entity, from: isoUtc(start), until: isoUtc(until), run: run ? runJson(run) : null, ...(clipped ? { clippedFrom: isoUtc(from), note: `${collector.name} has no data before ${isoUtc(start)}: the range was clipped to start there` } : {}) });
   });
 
   return router;

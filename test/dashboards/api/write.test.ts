@@ -2,6 +2,9 @@ import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, fakeCollector, fixtureApp, fixtureStore } from './fixture.js';
 import type { CollectArgs } from '../../../collectors/types.js';
+import { createRipestatCollector } from '../../../collectors/ripestat/collect.js';
+import { loadConfig } from '../../../services/config.js';
+import { silentLogger } from '../../../services/logger.js';
 
 const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 const rally = { title: 'Rally in Almaty', country: 'kz', start: '2016-06-12', tz: 'Asia/Almaty', kind: 'protest', sources: ['https://example.org/rally'], places: [{ name: 'Almaty' }] };
@@ -123,5 +126,49 @@ describe('writes', () => {
     expect((await request(app).get(`/api/sources/runs/${res.body.runId}`).expect(200)).body).toMatchObject({ status: 'failed', error: 'socket hang up' });
     const ro = fixtureApp(t, { adminToken: ADMIN_TOKEN, collectors: [broken] });
     expect((await request(ro).post('/api/events').set(auth).send(rally).expect(503)).body.error.code).toBe('UNAVAILABLE');
+  });
+
+  // The real RIPEstat collector plans the windows (its windowDays by resolution) and declares its first data
+  // (2004-01-01); only its network fetch is replaced, so nothing leaves the machine.
+  function ripestat(resolution: '5m' | '1d', calls: CollectArgs[]) {
+    const config = loadConfig({ env: {}, cwd: '/' });
+    config.collection = { ripestat: { resolution } };
+    const c = createRipestatCollector(config, { log: silentLogger });
+    c.collect = async (args) => {
+      calls.push(args);
+      return { points: 0, events: 0, coveredUntil: args.until, windowsOk: 1, windowsFailed: 0, failures: [] };
+    };
+    return c;
+  }
+
+  it('POST /api/collect refuses a range needing more windows than api.maxCollectWindows, naming the cap, before any work', async () => {
+    t = fixtureStore();
+    const calls: CollectArgs[] = [];
+    // 5-minute resolution: one-day windows, so 2004..2016 is about 4,500 requests to RIPEstat from one API call
+    const app = fixtureApp(t, { adminToken: ADMIN_TOKEN, writer: true, collectors: [ripestat('5m', calls)] });
+    const huge = await request(app).post('/api/collect').set(auth).send({ source: 'ripestat', entity: 'country:KZ', from: '2004-01-01', until: '2016-05-21' }).expect(400);
+    expect(huge.body.error.parameter).toBe('from');
+    expect(huge.body.error.message).toMatch(/needs 4525 windows from ripestat, more than the limit of 1000 per request \(api\.maxCollectWindows\)/);
+    expect(calls).toHaveLength(0);
+    await request(app).post('/api/collect').set(auth).send({ source: 'ripestat', entity: 'country:KZ', from: '2016-05-01', until: '2016-05-21' }).expect(202);
+    expect(calls).toHaveLength(1);
+    // the cap is a setting: yearly windows, 13 of them, over a cap of 3
+    const small = fixtureApp(t, { adminToken: ADMIN_TOKEN, writer: true, collectors: [ripestat('1d', calls)], api: { maxCollectWindows: 3 } });
+    const r = await request(small).post('/api/collect').set(auth).send({ source: 'ripestat', entity: 'country:KZ', from: '2004-01-01', until: '2016-05-21' }).expect(400);
+    expect(r.body.error.message).toContain('limit of 3 per request (api.maxCollectWindows)');
+  });
+
+  it('POST /api/collect clips a range reaching before the source\'s first data to it instead of asking for years of nothing', async () => {
+    t = fixtureStore();
+    const calls: CollectArgs[] = [];
+    const app = fixtureApp(t, { adminToken: ADMIN_TOKEN, writer: true, collectors: [ripestat('5m', calls)] });
+    // 1990 is before RIPEstat's first data (2004-01-01): clipped, and then well within the window cap
+    const res = await request(app).post('/api/collect').set(auth).send({ source: 'ripestat', entity: 'country:KZ', from: '1990-01-01', until: '2004-01-10' }).expect(202);
+    expect(res.body).toMatchObject({ from: '2004-01-01T00:00:00Z', until: '2004-01-11T00:00:00Z', clippedFrom: '1990-01-01T00:00:00Z' });
+    expect(res.body.note).toContain('no data before 2004-01-01T00:00:00Z');
+    expect(calls[0]).toMatchObject({ from: 1072915200, until: 1073779200 });
+    // a range wholly before the first data has nothing to clip to: a 400 saying so
+    const before = await request(app).post('/api/collect').set(auth).send({ source: 'ripestat', entity: 'country:KZ', from: '1990-01-01', until: '1999-01-01' }).expect(400);
+    expect(before.body.error.message).toContain('no data before 2004-01-01');
   });
 });
