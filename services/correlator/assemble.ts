@@ -14,7 +14,7 @@ import { notFound } from '../errors.js';
 import { isoUtc } from '../util/time.js';
 import { entityScope, normalizeScope, type Scope, type Verdict } from './model.js';
 import { AXES, axesOf, eventWindow, onsetSeconds, overlapping, verdictFor, type Axis, type Episode, type TimeWindow } from './episodes.js';
-import { SOURCES, SOURCE_NAMES, axisData, signalAxis, sourceCoverage, sourceOf, type CheckpointSpan, type SourceCoverage, type SourceInput } from './coverage.js';
+import { HISTORY_NEEDED_HOURS, SOURCES, SOURCE_NAMES, axisData, signalAxis, sourceCoverage, sourceOf, type CheckpointSpan, type SourceCoverage, type SourceInput } from './coverage.js';
 import { DAY, HOUR, dailySeries, dayIndex, dayRange, eventDays, stepsPerDay, type DayRange } from './days.js';
 import { ecaWindows, type EcaRate } from './eca.js';
 import { singleEventPermutation, type PermutationResult, type TileCache } from './permutation.js';
@@ -277,7 +277,10 @@ function readCoverage(r: Reader, data: CountryData, w: TimeWindow, minCoverage: 
     const hours: number[] = [];
     for (let i = a; i < b; i++) if (s.hours[i]) hours.push(grid.origin + i * HOUR);
     if (hours.length && s.synthetic) synthetic = true;
-    inp.signals.push({ signal: s.name, axis: s.axis, hours });
+    // the history a baseline is built from: hours with data in the three days before the window (the grid may start later: that is no history)
+    let historyHours = 0;
+    for (let i = Math.max(0, a - HISTORY_NEEDED_HOURS.dailyCycle); i < a; i++) if (s.hours[i]) historyHours++;
+    inp.signals.push({ signal: s.name, axis: s.axis, hours, historyHours });
   }
   for (const c of data.checkpoints) {
     const inp = bySource.get(sourceOf(c.collector));
