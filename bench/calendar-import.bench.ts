@@ -1,7 +1,9 @@
 // Calendar: import a generated 100,000-row ACLED-format CSV (invented rows, 31 columns, both date styles,
 // quoted notes with commas, 15% non-protest rows that are skipped) into a fresh database, merging rows of
 // one country and day (the default), then import it again (a no-op). Measures rows/s and peak memory.
-// The import runs in a child process whose kernel maxRSS is the memory figure. Targets: under 10 s and under 300 MB. Prints one JSON line. Run: npx tsx bench/calendar-import.bench.ts
+// The import runs in a child process whose kernel maxRSS is the memory figure. Targets: under 10 s and under 300 MB.
+// Then the same for a 1,000,000-row file (BENCH_BIG_ROWS), once, for memory only: peak under 200 MB at any size (issue 19).
+// Prints one JSON line. Run: npx tsx bench/calendar-import.bench.ts
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
@@ -15,6 +17,7 @@ import { ACLED_COLUMNS } from '../services/calendar/importers/acled.js';
 import { seededRandom } from '../services/util/random.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
+const BIG_ROWS = Number(process.env.BENCH_BIG_ROWS ?? 1_000_000);
 
 // [numeric iso, country, admin1, location, lat, lon]
 const PLACES: Array<[number, string, string, string, number, number]> = [
@@ -36,7 +39,7 @@ const PLACES: Array<[number, string, string, string, number, number]> = [
 ];
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
-async function generate(path: string): Promise<void> {
+async function generate(path: string, rows: number): Promise<void> {
   const rand = seededRandom(20160521);
   const out = createWriteStream(path);
   const write = async (s: string) => {
@@ -44,7 +47,7 @@ async function generate(path: string): Promise<void> {
   };
   await write(`${ACLED_COLUMNS.join(',')}\n`);
   const day0 = Date.UTC(2018, 0, 1);
-  for (let i = 0; i < ROWS; i++) {
+  for (let i = 0; i < rows; i++) {
     const [iso, country, admin1, location, lat, lon] = PLACES[Math.floor(rand() * PLACES.length)]!;
     const d = new Date(day0 + Math.floor(rand() * 7 * 365) * 86_400_000);
     const date = rand() < 0.5 ? d.toISOString().slice(0, 10) : `${String(d.getUTCDate()).padStart(2, '0')} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
@@ -62,15 +65,15 @@ async function generate(path: string): Promise<void> {
 }
 
 /** The import itself runs in a child process, so that its peak memory (kernel maxRSS) is its own. */
-async function child(csv: string): Promise<void> {
-  const store = SqliteStore.open(join(dirname(csv), 'bench.db'));
+async function child(csv: string, once: boolean): Promise<void> {
+  const store = SqliteStore.open(join(dirname(csv), `bench-${Date.now()}.db`));
   const rssBefore = process.memoryUsage().rss;
   const t0 = performance.now();
   const r = await importCalendarFile(store.db, csv, { format: 'acled' });
   const seconds = (performance.now() - t0) / 1000;
   const peakRss = process.resourceUsage().maxRSS * 1024;
   const t1 = performance.now();
-  const again = await importCalendarFile(store.db, csv, { format: 'acled' });
+  const again = once ? { inserted: 0, updated: 0 } : await importCalendarFile(store.db, csv, { format: 'acled' });
   const secondsAgain = (performance.now() - t1) / 1000;
   store.close();
   process.stdout.write(`${JSON.stringify({ rows: r.rows, skipped: r.skipped, events: r.inserted, rejected: r.rejected, changedAgain: again.inserted + again.updated, seconds, secondsAgain, peakRss, rssBefore })}\n`);
@@ -81,13 +84,18 @@ const childSchema = z.object({ rows: z.number(), skipped: z.number(), events: z.
 async function parent(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ow-bench-calendar-'));
   try {
-    const csv = join(dir, 'acled-100k.csv');
-    await generate(csv);
-    const size = statSync(csv).size;
-    const res = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', csv], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'silent' } });
-    if (res.status !== 0) throw new Error(`import process failed (${res.status ?? res.signal})`);
-    const m = childSchema.parse(JSON.parse(res.stdout.trim().split('\n').at(-1)!));
-    if (m.rows !== ROWS || m.changedAgain !== 0 || m.rejected !== 0) throw new Error(`unexpected result: ${JSON.stringify(m)}`);
+    const run = async (rows: number, once: boolean) => {
+      const csv = join(dir, `acled-${rows}.csv`);
+      await generate(csv, rows);
+      const size = statSync(csv).size;
+      const res = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', csv, once ? 'once' : 'twice'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'silent' } });
+      rmSync(csv, { force: true });
+      if (res.status !== 0) throw new Error(`import process failed (${res.status ?? res.signal})`);
+      const m = childSchema.parse(JSON.parse(res.stdout.trim().split('\n').at(-1)!));
+      if (m.rows !== rows || m.changedAgain !== 0 || m.rejected !== 0) throw new Error(`unexpected result: ${JSON.stringify(m)}`);
+      return { m, size };
+    };
+    const { m, size } = await run(ROWS, false);
     const mb = m.peakRss / 1e6;
     process.stderr.write(
       `calendar import: ${ROWS} rows (${(size / 1e6).toFixed(1)} MB), ${m.skipped} skipped, ${m.events} events in ${m.seconds.toFixed(2)} s; ` +
@@ -99,11 +107,17 @@ async function parent(): Promise<void> {
       { name: 'calendar import: peak memory (maxRSS of the importing process)', figure: Math.round(mb), unit: 'MB', reference: 300, ratio: +(mb / 300).toFixed(2), target: '< 300 MB', check: { of: 'figure', op: '<', value: 300 } },
       { name: 'calendar re-import of the same file (no-op)', figure: +m.secondsAgain.toFixed(2), unit: 's' },
     ];
+    if (BIG_ROWS > 0) {
+      const big = await run(BIG_ROWS, true);
+      const bigMb = big.m.peakRss / 1e6;
+      process.stderr.write(`calendar import: ${BIG_ROWS} rows (${(big.size / 1e6).toFixed(0)} MB), ${big.m.events} events in ${big.m.seconds.toFixed(1)} s; peak RSS ${bigMb.toFixed(0)} MB\n`);
+      results.push({ name: `calendar import: peak memory at ${BIG_ROWS.toLocaleString('en')} rows (maxRSS)`, figure: Math.round(bigMb), unit: 'MB', reference: 200, ratio: +(bigMb / 200).toFixed(2), target: '< 200 MB at any size', check: { of: 'figure', op: '<', value: 200 } });
+    }
     process.stdout.write(`${JSON.stringify({ results })}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-if (process.argv[2] === '--child') await child(process.argv[3]!);
+if (process.argv[2] === '--child') await child(process.argv[3]!, process.argv[4] === 'once');
 else await parent();

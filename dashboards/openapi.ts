@@ -228,7 +228,7 @@ const schemas: Record<string, Schema> = {
     open: { type: 'boolean' },
     signals: {
       type: 'array',
-      items: obj({ signal: { type: 'string' }, start: isoTime, end: isoTime, severity: { type: 'string', enum: ['warning', 'critical'] }, depth: { type: 'number' }, score: { type: 'number' }, lost: { type: ['number', 'null'], description: 'Mean fraction of normal lost (0–1); null for rates.' } }),
+      items: obj({ signal: { type: 'string' }, start: isoTime, end: isoTime, severity: { type: 'string', enum: ['warning', 'critical'] }, depth: { type: 'number' }, score: { type: 'number' }, lost: { type: ['number', 'null'], description: 'Mean fraction of normal lost (0–1); null for rates.' }, rate: { type: ['number', 'null'], description: 'Rate signals (OONI): the anomaly rate at the deepest point (0–1); null for level signals.' }, normalRate: { type: ['number', 'null'], description: 'Rate signals: the normal anomaly rate there (0–1); null when unknown or for level signals.' } }),
     },
     targets: { type: 'array', items: { type: 'string' } },
     evidence: { type: 'array', items: obj({ label: { type: 'string' }, url: { type: 'string' } }) },

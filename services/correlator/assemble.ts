@@ -5,7 +5,7 @@
  * --json` and of the API.
  */
 import type { CheckpointRow, SignalRow, SourceEventRow, SqliteStore } from '../../db/store.js';
-import { getEvent, listEvents } from '../../db/calendar.js';
+import { countEventsWhere, getEvent, listEvents } from '../../db/calendar.js';
 import { listOutages } from '../../db/outages.js';
 import { getReferenceList, listReferenceOutages } from '../../db/reference.js';
 import type { ProtestEvent } from '../calendar/model.js';
@@ -14,7 +14,7 @@ import { notFound } from '../errors.js';
 import { isoUtc } from '../util/time.js';
 import { entityScope, normalizeScope, type Scope, type Verdict } from './model.js';
 import { AXES, axesOf, eventWindow, onsetSeconds, overlapping, verdictFor, type Axis, type Episode, type TimeWindow } from './episodes.js';
-import { SOURCES, SOURCE_NAMES, axisData, signalAxis, sourceCoverage, sourceOf, type CheckpointSpan, type SourceCoverage, type SourceInput } from './coverage.js';
+import { HISTORY_NEEDED_HOURS, SOURCES, SOURCE_NAMES, axisData, signalAxis, sourceCoverage, sourceOf, type CheckpointSpan, type SourceCoverage, type SourceInput } from './coverage.js';
 import { DAY, HOUR, dailySeries, dayIndex, dayRange, eventDays, stepsPerDay, type DayRange } from './days.js';
 import { ecaWindows, type EcaRate } from './eca.js';
 import { singleEventPermutation, type PermutationResult, type TileCache } from './permutation.js';
@@ -277,7 +277,10 @@ function readCoverage(r: Reader, data: CountryData, w: TimeWindow, minCoverage: 
     const hours: number[] = [];
     for (let i = a; i < b; i++) if (s.hours[i]) hours.push(grid.origin + i * HOUR);
     if (hours.length && s.synthetic) synthetic = true;
-    inp.signals.push({ signal: s.name, axis: s.axis, hours });
+    // the history a baseline is built from: hours with data in the three days before the window (the grid may start later: that is no history)
+    let historyHours = 0;
+    for (let i = Math.max(0, a - HISTORY_NEEDED_HOURS.dailyCycle); i < a; i++) if (s.hours[i]) historyHours++;
+    inp.signals.push({ signal: s.name, axis: s.axis, hours, historyHours });
   }
   for (const c of data.checkpoints) {
     const inp = bySource.get(sourceOf(c.collector));
@@ -809,4 +812,9 @@ export function correlateRange(store: SqliteStore, country: string, from: number
   const { coverage, synthetic } = readCoverage(r, data, w, o.minCoverage);
   const considered = r.input.type === 'reference' ? coverage.filter((c) => c.source.startsWith('reference:')) : coverage;
   return { verdict: verdictFor(episodes, axisData(considered), { country: cc, units: r.input.type === 'detected' ? unitsOf(r, cc).units : {} }), episodes, coverage, synthetic };
+}
+
+/** How many calendar events of a country (every country when none is given) overlap [from, until) (all of them without bounds): what a correlation would load. */
+export function countCountryEvents(store: SqliteStore, country: string | undefined, range: { from?: number; until?: number } = {}): number {
+  return countEventsWhere(store.db, { ...(country ? { country: country.toUpperCase() } : {}), ...(range.from !== undefined ? { from: range.from } : {}), ...(range.until !== undefined ? { until: range.until } : {}) });
 }

@@ -18,6 +18,26 @@ export interface SignalHours {
   axis?: Axis;
   /** start of each UTC hour inside the window with at least one non-null point */
   hours: readonly number[];
+  /** hours with data in the three days before the window (the history a baseline is built from); absent = not known */
+  historyHours?: number;
+}
+
+/** History the detector needs before it judges a point (docs/detector.md): about a day; three days for a daily cycle. */
+export const HISTORY_NEEDED_HOURS = { any: 24, dailyCycle: 72 } as const;
+
+/**
+ * What coverage says of signals with data in the window but too little history before it: the detector does not
+ * judge such points (no outage, but no "normal" either), and a reader must be told.
+ */
+export function historyNote(signals: readonly SignalHours[]): string | null {
+  const short = signals.filter((s) => s.hours.length > 0 && s.historyHours !== undefined && s.historyHours < HISTORY_NEEDED_HOURS.dailyCycle);
+  if (!short.length) return null;
+  const none = short.filter((s) => s.historyHours! < HISTORY_NEEDED_HOURS.any);
+  const some = short.filter((s) => s.historyHours! >= HISTORY_NEEDED_HOURS.any);
+  const parts: string[] = [];
+  if (none.length) parts.push(`insufficient history: ${none.map((s) => `${s.signal} (${s.historyHours} h before the window)`).join(', ')} — the detector needs about a day of data before it judges a point`);
+  if (some.length) parts.push(`short history: ${some.map((s) => `${s.signal} (${s.historyHours} h before the window)`).join(', ')} — too short for a same-time-of-day baseline if the series has a daily cycle (three days needed)`);
+  return parts.join('; ');
 }
 
 export interface CheckpointSpan {
@@ -123,6 +143,8 @@ export function sourceCoverage(input: SourceInput, entity: string, from: number,
     } else if (fraction === 0) why = 'collected, but no data points in the window';
     else why = `only ${pct(fraction)} of the window's hours have data`;
     reason = era ? `${era}; ${why}` : why;
+  } else {
+    reason = historyNote(input.signals);
   }
   return { source: input.source, name: input.name ?? input.source, hadData, hours: hourSet.size, fraction: Math.round(fraction * 1000) / 1000, axes: [...axes].sort(), signals: withData.sort(), events: input.events, reason };
 }

@@ -1,12 +1,13 @@
+import { SCOPES, normalizeScope, type Scope } from '../reference/scope.js';
+
 /** The two-axis verdict of DESIGN.md, with the national onset and the sub-national picture beside it. */
 export type ConnectivityVerdict = 'outage' | 'normal' | 'no-data';
 export type ServicesVerdict = 'blocking' | 'normal' | 'no-data';
 export type VerdictLabel = 'connectivity-outage' | 'service-blocking' | 'both' | 'regional-outage' | 'nothing-unusual' | 'insufficient-data';
 export const VERDICT_LABELS: readonly VerdictLabel[] = ['connectivity-outage', 'service-blocking', 'both', 'regional-outage', 'nothing-unusual', 'insufficient-data'];
 
-/** How much of a country an outage covers (DESIGN.md "scope"). */
-export type Scope = 'national' | 'regional' | 'local' | 'asn' | 'unknown';
-export const SCOPES: readonly Scope[] = ['national', 'regional', 'local', 'asn', 'unknown'];
+/** How much of a country an outage covers (DESIGN.md "scope"): one vocabulary, read by services/reference/scope.ts. */
+export { SCOPES, normalizeScope, type Scope };
 
 /** How exactly the onset is known: the step of the data it was read from. */
 export type OnsetPrecision = 'day' | 'hour' | 'minute';
@@ -61,24 +62,6 @@ export function verdictLabel(connectivity: ConnectivityVerdict, services: Servic
   if (subnational) return 'regional-outage';
   if (connectivity === 'no-data' && services === 'no-data') return 'insufficient-data';
   return 'nothing-unusual';
-}
-
-/**
- * The scope of a reference outage from what a list wrote, in the one vocabulary. Already-normalized values
- * pass through; raw texts (IODA `country`/`region`/`AS`, STOP `level 1/2/3`, sentences, `multi-regional`) are
- * read case- and space-insensitively. Anything else is `unknown`.
- */
-export function normalizeScope(raw: string | null | undefined): Scope {
-  if (raw === null || raw === undefined) return 'unknown';
-  const s = raw.toLowerCase().replace(/\s+/g, ' ').trim();
-  if (s === '') return 'unknown';
-  if ((SCOPES as readonly string[]).includes(s)) return s as Scope;
-  if (/^(country|nation(al|wide)?)\b/.test(s)) return 'national';
-  if (/^(as|asn)\b/.test(s) || /\bautonomous system\b/.test(s)) return 'asn';
-  if (/\blevel ?3\b/.test(s) || /multi[- ]?regional/.test(s) || /more than one (state|province|region)/.test(s) || /\bnational|nationwide\b/.test(s)) return 'national';
-  if (/\blevel ?2\b/.test(s) || /^(region|province|state)\b/.test(s) || /\bregional\b/.test(s) || /more than one (city|town|location)/.test(s)) return 'regional';
-  if (/\blevel ?1\b/.test(s) || /\blocal\b/.test(s) || /\b(one|single|a) (city|county|village|town)\b/.test(s)) return 'local';
-  return 'unknown';
 }
 
 /** The scope of a detected outage from its entity type: a country is national, a region regional, a county local. */

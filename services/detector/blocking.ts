@@ -1,7 +1,7 @@
 import type { OoniRule } from './config.js';
 import { CRITICAL, NORMAL, UNKNOWN, WARNING, episodesFromStatus, type Episode } from './drops.js';
 import { SlidingMedian } from './median.js';
-import type { Series } from './series.js';
+import { tsAt, type Series } from './series.js';
 
 /**
  * Service blocking of one OONI target (a domain such as facebook.com, or an app test such as
@@ -95,5 +95,17 @@ export function detectBlocking(input: BlockingInput, rule: OoniRule): { analysis
     rate: true,
     target: input.target,
   });
+  // Rate episodes say what a reader needs: "anomalies in 93 % of measurements (normally 5 %)".
+  for (const e of episodes) {
+    let best = -Infinity;
+    for (let i = Math.max(0, Math.round((e.start - input.rate.start) / input.rate.step)); i < rate.length && tsAt(input.rate, i) < e.end; i++) {
+      const r = rate[i]!;
+      if (r !== r || r <= best) continue;
+      best = r;
+      const b = analysis.baseline[i]!;
+      e.rate = r;
+      e.normalRate = b === b ? b : null;
+    }
+  }
   return { analysis, episodes };
 }

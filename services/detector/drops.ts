@@ -39,6 +39,9 @@ export interface Episode {
   lost?: number | null;
   /** Still abnormal at the last point with data. */
   open: boolean;
+  /** Rate signals (OONI): the anomaly rate at the deepest point and what was normal there (0..1; null = no baseline). */
+  rate?: number;
+  normalRate?: number | null;
 }
 
 /**

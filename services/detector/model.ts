@@ -15,6 +15,9 @@ export interface OutageSignal {
   score: number;
   /** Mean fraction of normal lost over the abnormal points (0..1); absent for OONI rates and rows stored before it existed. */
   lost?: number;
+  /** OONI rates: the anomaly rate at the deepest point and the normal rate there (0..1; null = no baseline). */
+  rate?: number;
+  normalRate?: number | null;
 }
 
 export interface Outage {

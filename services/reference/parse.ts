@@ -6,8 +6,8 @@
  * - `csv`: `country,start,end[,kind,scope,area,cause,source]`.
  * Every rejected row is reported as FILE:LINE: field: reason, LINE being the record's first physical line.
  */
-import { parse } from 'csv-parse/sync';
 import type { ReferenceOutage } from '../../db/reference.js';
+import { readCsvText, type BrokenRecord } from '../util/csv-records.js';
 import { normalizeScope } from './scope.js';
 import { resolveCountry, unknownCountryReason, type CountryMatch } from './countries.js';
 import { DateFormatError, parseDay, parseInstant, parseIodaTime, parseMonth } from './dates.js';
@@ -45,70 +45,28 @@ export function columnKey(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]+/g, '');
 }
 
-const QUOTE_ERRORS: Record<string, string> = {
-  CSV_INVALID_CLOSING_QUOTE: 'bad CSV quote: a closing quote is followed by text instead of a comma or line end',
-  CSV_QUOTE_NOT_CLOSED: 'bad CSV quote: a quoted field is never closed',
-  INVALID_OPENING_QUOTE: 'bad CSV quote: a quote inside an unquoted field',
-  CSV_INVALID_OPENING_QUOTE: 'bad CSV quote: a quote inside an unquoted field',
-};
-
-interface Parsed {
-  record: string[];
-  info: { lines: number; column?: number };
-  raw: string;
-}
-
 /**
  * Records with their first physical line; header names trimmed (the 2019 STOP sheet pads them with spaces).
  * A record csv-parse cannot read (a stray or unclosed quote) is reported at its first line, naming the column where
- * the parser stopped, and reading resumes at the next physical line: one bad quote costs that row, not the file.
+ * the parser stopped, and reading resumes at the next physical line: one bad quote costs that row, not the file
+ * (the shared reader in services/util/csv-records.ts, also used by the calendar importers).
  */
 function records(text: string): { header: string[]; recs: Rec[]; broken: Array<{ line: number; field: string; reason: string }> } {
-  const lines = text.split(/(?<=\n)/);
-  const got: Array<{ p: Parsed; offset: number }> = [];
-  const broken: Array<{ line: number; field: string; reason: string; column: number | null }> = [];
-  let offset = 0; // physical lines before the chunk being read
-  while (offset < lines.length) {
-    const chunk = offset === 0 ? text : lines.slice(offset).join('');
-    let lastEnd = 0; // last physical line (within the chunk) of the last record read
-    try {
-      parse(chunk, {
-        bom: offset === 0,
-        info: true,
-        raw: true,
-        relax_column_count: true,
-        skip_empty_lines: true,
-        // with info and raw, csv-parse hands over { record, info, raw }
-        on_record: (rec: string[]) => {
-          const p = rec as unknown as Parsed;
-          got.push({ p, offset });
-          lastEnd = p.info.lines;
-          return null;
-        },
-      });
-      break;
-    } catch (err) {
-      const e = err as { code?: string; message?: string; column?: number };
-      if (typeof e.code !== 'string' || (!e.code.startsWith('CSV_') && !e.code.startsWith('INVALID_'))) throw err;
-      // the bad record starts at the first non-empty line after the last good one
-      let bad = lastEnd; // 0-based index within the chunk
-      while (bad < lines.length - offset && !lines[offset + bad]!.trim()) bad++;
-      broken.push({ line: offset + bad + 1, field: '', column: typeof e.column === 'number' ? e.column : null, reason: QUOTE_ERRORS[e.code] ?? `unreadable CSV: ${(e.message ?? e.code).replace(/ at line \d+.*$/s, '')}` });
-      offset += bad + 1;
-    }
+  const got: Array<{ record: string[]; line: number }> = [];
+  const broken: BrokenRecord[] = [];
+  readCsvText(text, (record, line) => void got.push({ record, line }), (b) => broken.push(b));
+  if (got.length === 0 || broken[0]?.line === 1 || (got[0]!.line > 1 && broken.some((b) => b.line < got[0]!.line))) {
+    return { header: [], recs: [], broken: broken.map(({ line, reason }) => ({ line, field: line === 1 ? 'header' : 'csv', reason })) };
   }
-  if (got.length === 0 || broken[0]?.line === 1) return { header: [], recs: [], broken: broken.map(({ line, reason }) => ({ line, field: line === 1 ? 'header' : 'csv', reason })) };
-  const header = got[0]!.p.record.map((h) => h.trim());
+  const header = got[0]!.record.map((h) => h.trim());
   // columns are found whatever their case, spacing and punctuation: a sheet not seen before may write
   // "Full or Service-based", "full_or_service_based" or "phone_call_affected" for "phonecall_affected"
   const byName = new Map<string, string>();
   for (const h of header) if (h && !byName.has(columnKey(h))) byName.set(columnKey(h), h);
-  const recs: Rec[] = got.slice(1).map(({ p: o, offset: off }) => {
-    const body = o.raw.replace(/^(\r?\n)+/, '').replace(/\r?\n$/, '');
-    const line = off + o.info.lines - (body.match(/\n/g)?.length ?? 0);
+  const recs: Rec[] = got.slice(1).map(({ record, line }) => {
     const raw: Record<string, string> = {};
     header.forEach((h, i) => {
-      if (h && raw[h] === undefined) raw[h] = o.record[i] ?? '';
+      if (h && raw[h] === undefined) raw[h] = record[i] ?? '';
     });
     const col = (n: string) => byName.get(columnKey(n)) ?? n;
     return { line, raw, has: (n) => byName.has(columnKey(n)), get: (n) => (raw[col(n)] ?? '').trim() };

@@ -69,10 +69,7 @@ export function lostText(lostPercent: number, hours: number): string {
   return `lost ${Math.round(lostPercent)} % of normal for ${h}`;
 }
 
-/** "anomalies in 93 % of measurements (normally 5 %)" */
-export function rateText(percent: number, normalPercent: number | null): string {
-  return `anomalies in ${Math.round(percent)} % of measurements${normalPercent === null ? '' : ` (normally ${Math.round(normalPercent)} %)`}`;
-}
+export { rateText } from '../detector/json.js';
 
 /** A chart's title: label, unit and source ("Connectivity index (index 0–100) — Monash IP Observatory"). */
 export function chartTitle(s: { label: string; unit: string | null; sourceName: string }): string {

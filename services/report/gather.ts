@@ -401,7 +401,7 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
   const licences = [...used.values()];
   const caveats: string[] = [];
   if (synthetic.any) caveats.push(`Synthetic (generated) data is used for ${syntheticSignals.join(', ')}: this report demonstrates the method and is not evidence.`);
-  for (const c of coverage) if (!c.hadData && c.reason) caveats.push(`${c.name}: ${c.reason}.`);
+  for (const c of coverage) if (c.reason) caveats.push(`${c.name}: ${c.reason}.`);
   if (ooni.length) caveats.push('OONI anomalies are signs of possible blocking, not proof; confirmed counts come from known blockpage fingerprints. Anomaly rates from few measurements are unreliable (rates below the minimum count are left empty).');
   caveats.push('Detected outages compare each signal with its own recent baseline; a drop can also come from measurement problems at the source. Check the evidence links.');
 

@@ -4,6 +4,7 @@ import type { EventKind, Place, ProtestEvent } from '../model.js';
 import { allDayRange, localDate } from '../time.js';
 import type { Candidate, RowError } from '../validate.js';
 import { primaryZone, zoneForPlace } from '../zones.js';
+import type { OnBroken } from '../../util/csv-records.js';
 import { CsvReadError, readCsv } from './csv-read.js';
 import type { CandidateSink, Combiner, ImporterOptions, ParsedInput } from './types.js';
 
@@ -36,8 +37,21 @@ export async function parseAcled(input: Readable | string, opts: ImporterOptions
   let col: Record<string, number> | null = null;
   let width = 0;
   try {
+    let headerRow: string[] | null = null;
+    let headerBroken = false;
+    const broken: OnBroken = (b) => {
+      if (!headerRow) {
+        headerBroken = true;
+        err(b.line, 'header', `${b.reason}: nothing was imported`);
+        return;
+      }
+      out.rows++;
+      err(b.line, (b.column !== null && headerRow[b.column]?.trim()) || 'row', `${b.reason} (this row is skipped; the rows after it are read)`);
+    };
     await readCsv(input, (record, line) => {
+      if (headerBroken) return false;
       if (!col) {
+        headerRow = record;
         col = {};
         record.forEach((h, i) => (col![h.trim().toLowerCase()] = i));
         width = record.length;
@@ -92,12 +106,12 @@ export async function parseAcled(input: Readable | string, opts: ImporterOptions
       };
       if (sink) sink(candidate);
       else out.candidates.push(candidate);
-    });
+    }, broken);
   } catch (e) {
     if (e instanceof CsvReadError) err(e.line, 'row', e.message);
     else throw e;
   }
-  if (!col) err(1, 'header', 'empty file');
+  if (!col && !out.errors.some((e) => e.field === 'header')) err(1, 'header', 'empty file');
   if (opts.merge ?? true) out.combiner = countryDayMerger;
   return out;
 }

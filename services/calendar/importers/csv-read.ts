@@ -1,5 +1,5 @@
-import { parse, CsvError } from 'csv-parse';
 import type { Readable } from 'node:stream';
+import { readCsvStream, readCsvText, type OnBroken } from '../../util/csv-records.js';
 
 export class CsvReadError extends Error {
   constructor(
@@ -13,48 +13,23 @@ export class CsvReadError extends Error {
 /**
  * Reads CSV records in order, calling `onRecord` with the physical line each starts on (quoted
  * fields may span lines; blank lines are skipped but counted). Records are handled synchronously as
- * the parser produces them, so nothing piles up in memory. `onRecord` returns false to ignore the
- * rest. A malformed file rejects with CsvReadError naming the line.
+ * they are read, so nothing piles up in memory. `onRecord` returns false to ignore the rest. A record
+ * that cannot be read (a stray or unclosed quote) goes to `onBroken` and reading goes on at the next
+ * line (the shared reader in services/util/csv-records.ts).
  */
-export function readCsv(input: Readable | string, onRecord: (record: string[], line: number) => boolean | void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let prevLines = 0;
-    let prevEmpty = 0;
-    let stopped = false;
-    let failure: unknown = null;
-    const parser = parse({
-      bom: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      on_record: (record: string[], info: { lines: number; empty_lines: number }) => {
-        const line = prevLines + 1 + (info.empty_lines - prevEmpty);
-        prevLines = info.lines;
-        prevEmpty = info.empty_lines;
-        if (stopped || failure) return null;
-        try {
-          if (onRecord(record, line) === false) stopped = true;
-        } catch (e) {
-          failure = e;
-        }
-        return null;
-      },
-    });
-    const done = (e?: unknown) => {
-      if (typeof input !== 'string') input.destroy();
-      if (e instanceof CsvError) reject(new CsvReadError((e as CsvError & { lines?: number }).lines ?? prevLines + 1, `malformed CSV: ${e.message.replace(/^Invalid [^:]*: /, '')}`));
-      else if (e) reject(e);
-      else if (failure) reject(failure);
-      else resolve();
-    };
-    parser.on('error', done);
-    parser.on('end', () => done());
-    parser.resume();
-    if (typeof input === 'string') parser.end(input);
-    else {
-      input.on('error', done);
-      input.pipe(parser);
+export async function readCsv(input: Readable | string, onRecord: (record: string[], line: number) => boolean | void, onBroken: OnBroken): Promise<void> {
+  let failure: unknown = null;
+  const guarded = (record: string[], line: number): boolean | void => {
+    try {
+      return onRecord(record, line);
+    } catch (e) {
+      failure = e;
+      return false;
     }
-  });
+  };
+  if (typeof input === 'string') readCsvText(input, guarded, onBroken);
+  else await readCsvStream(input, guarded, onBroken);
+  if (failure) throw failure;
 }
 
 /** Undoes the export's formula neutralising: `'=SUM(A1)` → `=SUM(A1)`. */

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Candidate, RawEvent } from '../validate.js';
+import type { OnBroken } from '../../util/csv-records.js';
 import { CsvReadError, readCsv, unneutralise } from './csv-read.js';
 import type { CandidateSink, ImporterOptions, ParsedInput } from './types.js';
 
@@ -50,8 +51,21 @@ export async function parseCsv(input: Readable | string, opts: ImporterOptions, 
   const names: Partial<Record<CsvField, string>> = {};
   let width = 0;
   try {
+    let headerRow: string[] | null = null;
+    let headerBroken = false;
+    const broken: OnBroken = (b) => {
+      if (!headerRow) {
+        headerBroken = true;
+        err(b.line, 'header', `${b.reason}: nothing was imported`);
+        return;
+      }
+      out.rows++;
+      err(b.line, (b.column !== null && headerRow[b.column]?.trim()) || 'row', `${b.reason} (this row is skipped; the rows after it are read)`);
+    };
     await readCsv(input, (record, line) => {
+      if (headerBroken) return false;
       if (!cols) {
+        headerRow = record;
         width = record.length;
         const header = record.map((h) => h.trim());
         const index = new Map(header.map((h, i) => [h.toLowerCase(), i] as const));
@@ -117,11 +131,11 @@ export async function parseCsv(input: Readable | string, opts: ImporterOptions, 
       if (names.place && !names.places) fieldNames.places = names.place;
       if (sink) sink({ line, raw, fieldNames });
       else out.candidates.push({ line, raw, fieldNames });
-    });
+    }, broken);
   } catch (e) {
     if (e instanceof CsvReadError) err(e.line, 'row', e.message);
     else throw e;
   }
-  if (!cols) err(1, 'header', 'empty file');
+  if (!cols && !out.errors.some((e) => e.field === 'header')) err(1, 'header', 'empty file');
   return out;
 }

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { countEvents, getEvent, listEvents } from '../../../db/calendar.js';
@@ -59,6 +59,56 @@ describe('ACLED import', () => {
     const r = await importCalendarFile(t.store.db, fixture('mapped.csv'), { format: 'acled', displayName: 'mapped.csv' });
     expect(r.errors.map(formatRowError)[0]).toMatch(/^mapped\.csv:1: header: not an ACLED export: missing columns event_id_cnty, event_date/);
     expect(countEvents(t.store.db)).toBe(0);
+  });
+});
+
+describe('a bad CSV quote costs only its row', () => {
+  // The real ACLED sample (a note spanning two lines included) with one row broken the two ways a hand-edited
+  // export breaks: a stray quote inside an unquoted field, and a quoted note that is never closed. Rows before
+  // AND after the broken one must be imported.
+  const sample = () => readFileSync(fixture('acled-sample.csv'), 'utf8').split('\n');
+  const write = (lines: string[]) => {
+    const path = join(t.dir, 'acled-broken.csv');
+    writeFileSync(path, lines.join('\n'));
+    return path;
+  };
+
+  it('ACLED: a stray quote in a location (line 3) is reported; the other rows are imported', async () => {
+    t = tempStore();
+    const lines = sample();
+    lines[2] = lines[2]!.replace(',Aktau,,Aktau,', ',Aktau,,Ak"tau,');
+    const r = await importCalendarFile(t.store.db, write(lines), { format: 'acled', displayName: 'acled-broken.csv', merge: false });
+    const errs = r.errors.map(formatRowError);
+    expect(errs[0]).toMatch(/^acled-broken\.csv:3: location: bad CSV quote: a quote inside an unquoted field/);
+    expect(errs.slice(1)).toEqual(['acled-broken.csv:8: event_date: impossible date "2022-02-30"', 'acled-broken.csv:9: iso: unknown ISO 3166 numeric country code "999"', 'acled-broken.csv:10: location: missing']);
+    expect(r.rows).toBe(11);
+    expect(getEvent(t.store.db, 'kz-acled-tst1001')).not.toBeNull(); // before
+    expect(getEvent(t.store.db, 'kz-acled-tst1002')).toBeNull(); // the broken row
+    expect(getEvent(t.store.db, 'kz-acled-tst1005')!.originLine).toBe(6); // after, spanning two lines
+    expect(getEvent(t.store.db, 'by-acled-tst2001')).not.toBeNull(); // the last row
+    expect(r.inserted).toBe(6);
+  });
+
+  it('ACLED: a quoted note never closed (line 4) costs that row only', async () => {
+    t = tempStore();
+    const lines = sample();
+    lines[3] = lines[3]!.replace(',National,Invented test row: a cr', ',National,"Invented test row: a cr');
+    expect(lines[3]).toContain('"Invented');
+    const r = await importCalendarFile(t.store.db, write(lines), { format: 'acled', displayName: 'acled-broken.csv', merge: false });
+    expect(r.errors.map(formatRowError)[0]).toMatch(/^acled-broken\.csv:4: (notes|row): bad CSV quote/);
+    expect(r.errors.filter((e) => e.line !== 4).map((e) => e.line)).toEqual([8, 9, 10]);
+    expect(getEvent(t.store.db, 'kz-acled-tst1003')).toBeNull();
+    expect(['tst1001', 'tst1002', 'tst1005', 'tst1009', 'tst1010'].map((id) => getEvent(t.store.db, `kz-acled-${id}`) !== null)).toEqual([true, true, true, true, true]);
+    expect(getEvent(t.store.db, 'by-acled-tst2001')).not.toBeNull();
+  });
+
+  it('plain CSV: a stray quote after a closing quote (line 3) is reported; rows 2, 4 and 5 are read', async () => {
+    t = tempStore();
+    const path = join(t.dir, 'broken.csv');
+    writeFileSync(path, 'title,country,start,tz\nRally A,KZ,2016-05-21,Asia/Almaty\n"Rally "B" x,KZ,2016-05-22,Asia/Almaty\nRally C,KZ,2016-05-23,Asia/Almaty\nRally D,KZ,2016-05-24,Asia/Almaty\n');
+    const r = await importCalendarFile(t.store.db, path, { format: 'csv', displayName: 'broken.csv' });
+    expect(r.errors.map(formatRowError)).toEqual([expect.stringMatching(/^broken\.csv:3: title: bad CSV quote: a closing quote is followed by text/)]);
+    expect(listEvents(t.store.db).map((e) => e.title).sort()).toEqual(['Rally A', 'Rally C', 'Rally D']);
   });
 });
 

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { detectBlocking } from '../../../services/detector/blocking.js';
 import { parseDetectorConfig } from '../../../services/detector/config.js';
 import { detectEntity } from '../../../services/detector/detect.js';
+import { lossText, outageToJson } from '../../../services/detector/json.js';
+import { mergeEpisodes } from '../../../services/detector/merge.js';
 import type { Series } from '../../../services/detector/series.js';
 import { seededRandom } from '../../helpers.js';
 
@@ -29,6 +31,17 @@ describe('OONI service blocking', () => {
     expect(episodes).toHaveLength(1);
     expect(episodes[0]).toMatchObject({ start: T0 + 30 * DAY, end: T0 + 31 * DAY, severity: 'critical', target: 'facebook.com', class: 'service' });
     expect(episodes[0]!.depth).toBeCloseTo(0.78, 1);
+  });
+
+  it('a blocking episode says what a reader needs: anomalies in 80 % of measurements (normally 2 %), not "100 % lost"', () => {
+    const { episodes } = detectBlocking(target({ count: 40, spike: 0.8 }), cfg.ooni);
+    const e = episodes[0]!;
+    expect(e.rate).toBeCloseTo(0.8, 5);
+    expect(e.normalRate).toBeCloseTo(0.02, 1);
+    const o = mergeEpisodes('country:IR', episodes, new Set())[0]!;
+    expect(o.lostPercent).toBeNull();
+    expect(lossText(o)).toBe('anomalies in 80 % of measurements (normally 2 %) for 24 h');
+    expect(outageToJson(o).signals[0]).toMatchObject({ rate: 0.8, normalRate: expect.closeTo(0.02, 1) });
   });
 
   it('the same jump with 3 measurements that day is not', () => {
