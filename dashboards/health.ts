@@ -64,7 +64,7 @@ function safeBackfill(deps: AppDeps, now: number): BackfillProgress[] {
   try {
     return backfillProgress(deps.store, deps.config, now, deps.collectors);
   } catch (err) {
-    deps.log.warn({ err: (err as Error).message }, 'backfill progress unavailable');
+    deps.log.warn({ err }, 'backfill progress unavailable');
     return [];
   }
 }

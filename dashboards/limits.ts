@@ -1,6 +1,9 @@
 import type { RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { AppError, badParameter } from '../services/errors.js';
+import { countCountryEvents } from '../services/correlator/assemble.js';
+import type { AppDeps } from './deps.js';
+import { apiOptions } from './api/options.js';
 import { timeParam } from './api/params.js';
 
 const DAY = 86400;
@@ -46,4 +49,18 @@ export function clientLimiter(opts: { windowSeconds: number; max: number; what: 
       next(new AppError('RATE_LIMITED', `too many ${opts.what}: at most ${opts.max} per ${opts.windowSeconds} s per client; retry after ${res.get('Retry-After') ?? opts.windowSeconds} s`));
     },
   });
+}
+
+/**
+ * Bounds the events one request may correlate or list (`api.maxEvents`): counts the country's calendar events
+ * in the range (a count, before any work) and throws a 400 naming the limit when there are more. `param` is
+ * the parameter the user can narrow (the range's `from`, or `country` when no range was given).
+ */
+export function checkEventLimit(deps: Pick<AppDeps, 'store' | 'config'>, country: string | undefined, range: { from?: number; until?: number } = {}): void {
+  const max = apiOptions(deps.config).maxEvents;
+  const n = countCountryEvents(deps.store, country, range);
+  if (n > max) {
+    const param = range.from !== undefined ? 'from' : 'country';
+    throw badParameter(param, `${country ? country.toUpperCase() : 'the calendar'} has ${n} calendar events in the range, more than the limit of ${max} per request (api.maxEvents): ask for a shorter range`);
+  }
 }

@@ -138,7 +138,7 @@ export function createMetrics(deps: Pick<AppDeps, 'store' | 'collectors' | 'log'
       res.setHeader('Cache-Control', 'no-store');
       res.type(registry.contentType).send(body);
     } catch (err) {
-      deps.log.error({ err: (err as Error).message }, 'metrics scrape failed');
+      deps.log.error({ err }, 'metrics scrape failed');
       next(err);
     }
   };

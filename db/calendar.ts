@@ -109,8 +109,7 @@ function stmts(db: Db): Statements {
   return s;
 }
 
-/** Events overlapping [from, until) (either bound optional), ordered by start, then id. */
-export function listEvents(db: Db, filter: EventFilter = {}): ProtestEvent[] {
+function whereOf(filter: EventFilter): { where: string; args: Array<string | number> } {
   const where: string[] = [];
   const args: Array<string | number> = [];
   if (filter.country) {
@@ -133,8 +132,19 @@ export function listEvents(db: Db, filter: EventFilter = {}): ProtestEvent[] {
     where.push('origin = ?');
     args.push(filter.origin);
   }
-  const sql = `SELECT ${COLUMNS} FROM protest_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start, id`;
-  return db.prepare<Array<string | number>, Row>(sql).all(...args).map(fromRow);
+  return { where: where.length ? `WHERE ${where.join(' AND ')}` : '', args };
+}
+
+/** Events overlapping [from, until) (either bound optional), ordered by start, then id. */
+export function listEvents(db: Db, filter: EventFilter = {}): ProtestEvent[] {
+  const { where, args } = whereOf(filter);
+  return db.prepare<Array<string | number>, Row>(`SELECT ${COLUMNS} FROM protest_events ${where} ORDER BY start, id`).all(...args).map(fromRow);
+}
+
+/** How many events `listEvents` would return for this filter (a count, nothing read). */
+export function countEventsWhere(db: Db, filter: EventFilter = {}): number {
+  const { where, args } = whereOf(filter);
+  return db.prepare<Array<string | number>, { n: number }>(`SELECT count(*) AS n FROM protest_events ${where}`).get(...args)?.n ?? 0;
 }
 
 /** Events that have not ended at `now` (upcoming or under way), soonest first. */

@@ -26,7 +26,7 @@ export function parseEntity(input: string): EntityRef {
   } else if (type === 'asn') {
     code = code.replace(/^AS/i, '');
     if (!/^\d{1,10}$/.test(code)) throw new EntityRefError(input, 'an AS number is digits, e.g. asn:9198');
-  } else if (!/^[\w.\-]{1,64}$/.test(code)) {
+  } else if (!/^[\w.-]{1,64}$/.test(code)) {
     throw new EntityRefError(input, 'code may hold letters, digits, ".", "_" and "-" only');
   }
   return { type, code };

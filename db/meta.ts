@@ -9,6 +9,3 @@ export function setMeta(db: Db, key: string, value: string): void {
   db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
 }
 
-export function listMeta(db: Db, prefix: string): Array<{ key: string; value: string }> {
-  return db.prepare<[string], { key: string; value: string }>("SELECT key, value FROM meta WHERE key LIKE ? ESCAPE '\\' ORDER BY key").all(`${prefix.replace(/[%_\\]/g, (c) => `\\${c}`)}%`);
-}

@@ -23,7 +23,6 @@ interface Stmts {
   daily: Statement<[number, number, number], [number, number | null, number | null, number | null]>;
   sixHourly: Statement<[number, number, number], [number, number | null, number | null, number | null]>;
   extent: Statement<[number, number], [number | null, number | null]>;
-  count: Statement<[number], [number]>;
   firstTs: Statement<[number], [number]>;
   dataVersion: Statement<[], [number]>;
   totalChanges: Statement<[], [number]>;
@@ -40,7 +39,6 @@ function stmts(db: Db): Stmts {
       daily: db.prepare<[number, number, number], [number, number | null, number | null, number | null]>('SELECT ts, min, max, mean FROM points_daily WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts').raw(true),
       sixHourly: db.prepare<[number, number, number], [number, number | null, number | null, number | null]>('SELECT ts, min, max, mean FROM points_6h WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts').raw(true),
       extent: db.prepare<[number, number], [number | null, number | null]>('SELECT (SELECT min(ts) FROM points WHERE signal_id = ?), (SELECT max(ts) FROM points WHERE signal_id = ?)').raw(true),
-      count: db.prepare<[number], [number]>('SELECT coalesce(sum(n), 0) FROM points_daily WHERE signal_id = ?').raw(true),
       firstTs: db.prepare<[number], [number]>('SELECT ts FROM points WHERE signal_id = ? ORDER BY ts LIMIT 64').raw(true),
       dataVersion: db.prepare<[], [number]>('PRAGMA data_version').raw(true),
       totalChanges: db.prepare<[], [number]>('SELECT total_changes()').raw(true),
@@ -76,11 +74,6 @@ export function readSeries(store: SqliteStore, signalId: number, resolution: Res
 export function signalExtent(store: SqliteStore, signalId: number): { first: number | null; last: number | null } {
   const [first, last] = stmts(store.db).extent.get(signalId, signalId) ?? [null, null];
   return { first, last };
-}
-
-/** Number of non-null points of a signal (from the daily rollup). */
-export function signalValueCount(store: SqliteStore, signalId: number): number {
-  return stmts(store.db).count.get(signalId)?.[0] ?? 0;
 }
 
 /** The typical spacing of a signal's first points (median difference), or null with fewer than two. */

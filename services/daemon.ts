@@ -48,7 +48,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       try {
         await task.run({ store, config, log });
       } catch (err) {
-        log.error({ task: task.name, err: (err as Error).message }, 'startup task failed');
+        log.error({ task: task.name, err }, 'startup task failed');
       }
     }
     const collectors = createCollectors(config, log);

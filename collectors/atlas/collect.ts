@@ -4,7 +4,7 @@ import { SYNTHETIC_PROVENANCE } from '../../db/provenance.js';
 import type { PointTuple, SignalSpec } from '../../db/store.js';
 import { parseSection } from '../../core/errors.js';
 import type { Config } from '../../services/config.js';
-import { FetchError, runCollection, sourceConfig, type HttpClient, type SignalGroup, type WindowData, type WindowTask } from '../framework/index.js';
+import { countWindows, FetchError, runCollection, sourceConfig, type HttpClient, type SignalGroup, type WindowData, type WindowTask } from '../framework/index.js';
 import { ingestFiles, readSavedResponse, savedJson } from '../framework/saved.js';
 import type { CollectArgs, CollectResult, Collector, CollectorDeps, IngestArgs, IngestResult } from '../types.js';
 import { emptyCollectResult } from '../types.js';
@@ -73,6 +73,7 @@ export function deploymentToSeries(data: ProbeDeploymentData, resource: string, 
 
 export class AtlasCollector implements Collector {
   readonly name = ATLAS;
+  readonly firstData = ATLAS_EARLIEST;
   readonly cfg: AtlasConfig;
   private http: HttpClient | null = null;
 
@@ -110,6 +111,10 @@ export class AtlasCollector implements Collector {
 
   groups(): SignalGroup[] {
     return [{ key: 'atlas-probe-deployment', signals: this.signals('country:KZ'), maxWindow: this.cfg.windowDays * DAY, align: DAY }];
+  }
+
+  windowCount(entity: string, from: number, until: number): number {
+    return atlasResource(parseEntity(entity)) ? countWindows(this.groups(), Math.max(from, ATLAS_EARLIEST), until) : 0;
   }
 
   async fetchWindow(task: WindowTask, resource: string): Promise<WindowData> {

@@ -149,7 +149,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         const fe = err as FetchError;
         const ra = fe.kind === 'http' ? (fe.extra as { retryAfterMs?: number }).retryAfterMs : undefined;
         const delay = ra !== undefined ? Math.min(retryAfterMax, ra) : backoffDelay(n, baseMs, maxMs, random);
-        log.warn({ url, attempt: n, delayMs: delay, err: fe.message }, 'request failed; retrying');
+        log.warn({ url, attempt: n, delayMs: delay, err: fe }, 'request failed; retrying');
         try {
           await sleep(delay, signal);
         } catch {

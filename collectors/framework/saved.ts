@@ -65,7 +65,7 @@ export async function ingestFiles(args: IngestArgs, one: (file: string, store: S
       args.log.info({ file, points: r.points, events: r.events }, 'ingested');
     } catch (err) {
       result.failures.push({ file, error: errorMessage(err) });
-      args.log.warn({ file, err: errorMessage(err) }, 'file not ingested');
+      args.log.warn({ file, err }, 'file not ingested');
     }
   }
   return result;

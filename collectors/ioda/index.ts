@@ -45,7 +45,7 @@ export function createIodaCollector(config: Config, deps: { log: Logger } & Ioda
         store.ensureEntity(entity, { name: found.name, country: typeof cc === 'string' ? cc : null });
       }
     } catch (err) {
-      deps.log.warn({ entity, err: (err as Error).message }, 'IODA region lookup failed; continuing without its name');
+      deps.log.warn({ entity, err }, 'IODA region lookup failed; continuing without its name');
     }
   }
 

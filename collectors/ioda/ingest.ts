@@ -87,7 +87,7 @@ export async function ingestIodaFiles(args: { files: string[]; store: SignalStor
       args.log.info({ file, points, events, synthetic: args.synthetic === true || undefined }, writes.length ? (args.synthetic ? 'ingested SYNTHETIC IODA response' : 'ingested IODA response') : 'no data in IODA response');
     } catch (err) {
       result.failures.push({ file, error: errorMessage(err) });
-      args.log.warn({ file, err: errorMessage(err) }, 'IODA response not ingested');
+      args.log.warn({ file, err }, 'IODA response not ingested');
     }
   }
   return result;

@@ -1,8 +1,7 @@
-import type { Logger } from 'pino';
 import type { PointTuple, RawResponseInput, SignalSpec, SignalStore, SourceEventInput } from '../../db/store.js';
 import { parseEntity } from '../../db/entities.js';
 import type { Config } from '../../services/config.js';
-import { countWindows, errorMessage, runCollection, type HttpClient, type HttpClientOptions, type SignalGroup, type WindowData, type WindowTask, sourceConfig } from '../framework/index.js';
+import { countWindows, errorMessage, runCollection, type HttpClient, type SignalGroup, type WindowData, type WindowTask, sourceConfig } from '../framework/index.js';
 import { readSavedResponse, savedJson } from '../framework/saved.js';
 import type { CollectArgs, CollectResult, Collector, IngestArgs, IngestResult, CollectorDeps } from '../types.js';
 import { emptyCollectResult } from '../types.js';
@@ -237,7 +236,7 @@ export class OoniCollector implements Collector {
         args.log.info({ file, points: r.points, events: r.events }, 'ingested');
       } catch (err) {
         result.failures.push({ file, error: errorMessage(err) });
-        args.log.warn({ file, err: errorMessage(err) }, 'file not ingested');
+        args.log.warn({ file, err }, 'file not ingested');
       }
     }
     return result;

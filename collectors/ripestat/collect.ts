@@ -1,8 +1,7 @@
-import type { Logger } from 'pino';
 import { parseEntity } from '../../db/entities.js';
 import { SYNTHETIC_PROVENANCE } from '../../db/provenance.js';
 import type { Config } from '../../services/config.js';
-import { countWindows, FetchError, runCollection, type HttpClient, type HttpClientOptions, type SignalGroup, type WindowData, type WindowTask, sourceConfig } from '../framework/index.js';
+import { countWindows, FetchError, runCollection, type HttpClient, type SignalGroup, type WindowData, type WindowTask, sourceConfig } from '../framework/index.js';
 import { ingestFiles, readSavedResponse, savedJson } from '../framework/saved.js';
 import type { CollectArgs, CollectResult, Collector, IngestArgs, IngestResult, CollectorDeps } from '../types.js';
 import { emptyCollectResult } from '../types.js';

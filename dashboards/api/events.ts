@@ -13,6 +13,7 @@ import { correlateOptions as buildOptions } from '../../services/correlator/opti
 import { AppError, badParameter, notFound } from '../../services/errors.js';
 import { parseDuration, TimeParseError } from '../../services/util/time.js';
 import { requireAdmin } from '../auth.js';
+import { checkEventLimit } from '../limits.js';
 import { sendListing } from '../csv.js';
 import { countryParam, enumParam, rangeParams, single } from './params.js';
 
@@ -83,6 +84,7 @@ export function eventsRouter(deps: AppDeps): Router {
     const country = countryParam(req);
     const { from, until } = rangeParams(req);
     const kind = enumParam(req, 'kind', EVENT_KINDS);
+    checkEventLimit(deps, country, { ...(from !== undefined ? { from } : {}), ...(until !== undefined ? { until } : {}) });
     const rows = listEvents(deps.store.db, { country, from, until, kind }).map(eventToJson);
     sendListing(
       req,

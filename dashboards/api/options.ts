@@ -22,6 +22,8 @@ export const apiOptionsSchema = z
     cacheEntries: z.number().int().min(0).max(10000).default(200),
     /** Longest `from`..`until` one request may ask for (API and pages), days; a longer one is a 400 naming this limit. */
     maxRangeDays: z.number().int().min(1).max(100_000).default(7305),
+    /** Most calendar events one request may correlate or list (one country's range); more is a 400 naming this limit. */
+    maxEvents: z.number().int().min(1).max(10_000_000).default(5000),
     /** Most windows (one source request each) one `POST /api/collect` may start; more is a 400 naming this limit. */
     maxCollectWindows: z.number().int().min(1).max(1_000_000).default(1000),
     /** Server-rendered pages (and report files) per client address; `max: 0` turns it off. */

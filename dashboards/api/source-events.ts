@@ -4,6 +4,7 @@ import { correlateOptions } from '../../services/correlator/options.js';
 import { badParameter } from '../../services/errors.js';
 import { isoUtc } from '../../services/util/time.js';
 import type { AppDeps } from '../deps.js';
+import { checkEventLimit } from '../limits.js';
 import { sendListing, wantsCsv } from '../csv.js';
 import { countryParam, entityParam, rangeParams, single } from './params.js';
 
@@ -62,6 +63,7 @@ export function sourceEventsRouter(deps: AppDeps): Router {
     const country = countryParam(req);
     if (!country) throw badParameter('country', 'a two-letter country code is required');
     const { from, until } = rangeParams(req);
+    checkEventLimit(deps, country, { ...(from !== undefined ? { from } : {}), ...(until !== undefined ? { until } : {}) });
     const doc = await cachedCountryAsync(deps.store, country, correlateOptions(deps.config, { from, until }));
     if (!wantsCsv(req)) {
       res.json(doc);

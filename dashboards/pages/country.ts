@@ -1,5 +1,5 @@
 /** `/countries/:cc`: a long timeline of every signal, calendar markers, outage bands and the calendar's statistics. */
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { listEvents } from '../../db/calendar.js';
 import { listOutages } from '../../db/outages.js';
 import { signalExtent } from '../../db/signals-read.js';
@@ -10,6 +10,7 @@ import { correlateOptions } from '../../services/correlator/options.js';
 import { badParameter, notFound } from '../../services/errors.js';
 import { relativeOnset } from '../../services/report/format.js';
 import type { AppDeps } from '../deps.js';
+import { checkEventLimit } from '../limits.js';
 import { html, layout } from '../html.js';
 import { type Band, chartsMarkup, legend, type Marker, panelsFor } from './charts.js';
 import { dataLinks, duration, num, pct, pValue, q, signalsParam, table, time, timeMode, timeQuery, tzToggle, verdictBadge, withQuery, type Column } from './common.js';
@@ -61,6 +62,7 @@ export function countryRouter(deps: AppDeps): Router {
     const only = signalsParam(req);
     const all = signals.filter((s) => !(s.source === 'ooni' && s.metric !== 'anomaly_rate'));
     const panels = panelsFor(deps.store, entity, { ooniBars: false, only });
+    checkEventLimit(deps, cc);
     const calendar = listEvents(deps.store.db, { country: cc });
     const outages = listOutages(deps.store.db, { entity, from, until });
     const bands: Band[] = outages.map((o) => ({ type: 'outage', kind: o.kind, from: o.start, until: o.end, label: `${o.kind} outage (${o.severity})` }));

@@ -14,7 +14,7 @@ import { onsetText as onsetAt, relativeOnset } from '../../services/report/forma
 import type { AppDeps } from '../deps.js';
 import { html, layout, type SafeHtml } from '../html.js';
 import { type Band, chartsMarkup, legend, panelsFor } from './charts.js';
-import { dataLinks, duration, durationQuery, fmtLocal, fmtUtc, num, pct, pValue, q, signalsParam, time, timeMode, timeQuery, type TimeMode, tzToggle, verdictBadge, withQuery } from './common.js';
+import { dataLinks, duration, durationQuery, fmtLocal, fmtUtc, pct, pValue, q, signalsParam, time, timeMode, timeQuery, type TimeMode, tzToggle, verdictBadge, withQuery } from './common.js';
 
 const DAY = 86400;
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;

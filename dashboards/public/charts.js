@@ -241,7 +241,8 @@
     var byEntity = {};
     mine.forEach(function (c) {
       c.spec.series.forEach(function (s) {
-        (byEntity[s.entity] = byEntity[s.entity] || []).indexOf(s.signal) < 0 && byEntity[s.entity].push(s.signal);
+        const list = (byEntity[s.entity] = byEntity[s.entity] || []);
+        if (list.indexOf(s.signal) < 0) list.push(s.signal);
       });
       c.panel.querySelector('.chart-status').textContent = 'Loading…';
     });

@@ -110,7 +110,7 @@ export function register(program: Command, ctx: CliContext): void {
           } catch (err) {
             if (err instanceof UsageError) throw err;
             failed = true;
-            log.error({ country: cc, err: (err as Error).message }, 'IODA region lookup failed');
+            log.error({ country: cc, err }, 'IODA region lookup failed');
           }
         }
         if (entities.length === 0) throw new UsageError('give at least one --entity (or --regions-of)');

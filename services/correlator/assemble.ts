@@ -5,7 +5,7 @@
  * --json` and of the API.
  */
 import type { CheckpointRow, SignalRow, SourceEventRow, SqliteStore } from '../../db/store.js';
-import { getEvent, listEvents } from '../../db/calendar.js';
+import { countEventsWhere, getEvent, listEvents } from '../../db/calendar.js';
 import { listOutages } from '../../db/outages.js';
 import { getReferenceList, listReferenceOutages } from '../../db/reference.js';
 import type { ProtestEvent } from '../calendar/model.js';
@@ -815,4 +815,9 @@ export function correlateRange(store: SqliteStore, country: string, from: number
   const { coverage, synthetic } = readCoverage(r, data, w, o.minCoverage);
   const considered = r.input.type === 'reference' ? coverage.filter((c) => c.source.startsWith('reference:')) : coverage;
   return { verdict: verdictFor(episodes, axisData(considered), { country: cc, units: r.input.type === 'detected' ? unitsOf(r, cc).units : {} }), episodes, coverage, synthetic };
+}
+
+/** How many calendar events of a country (every country when none is given) overlap [from, until) (all of them without bounds): what a correlation would load. */
+export function countCountryEvents(store: SqliteStore, country: string | undefined, range: { from?: number; until?: number } = {}): number {
+  return countEventsWhere(store.db, { ...(country ? { country: country.toUpperCase() } : {}), ...(range.from !== undefined ? { from: range.from } : {}), ...(range.until !== undefined ? { until: range.until } : {}) });
 }

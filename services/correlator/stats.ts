@@ -78,13 +78,6 @@ export function benjaminiHochberg(ps: readonly number[]): number[] {
   return q;
 }
 
-/** Benjamini–Yekutieli: BH times c(m) = Σ 1/i, valid under arbitrary dependence. */
-export function benjaminiYekutieli(ps: readonly number[]): number[] {
-  let c = 0;
-  for (let i = 1; i <= ps.length; i++) c += 1 / i;
-  return benjaminiHochberg(ps).map((q) => Math.min(1, q * c));
-}
-
 /** Smallest and largest k with P(X ≤ k) within the central `level` of Binomial(n, q) — the acceptance interval. */
 export function binomialInterval(n: number, q: number, level: number): [number, number] {
   const lo = (1 - level) / 2;

@@ -153,7 +153,6 @@ export interface DetectorConfig {
   watch: string[] | null;
 }
 
-const H = 3600;
 const D = 86400;
 
 const BASE: SignalRule = {

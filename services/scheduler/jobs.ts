@@ -86,7 +86,7 @@ export async function runCollectionSlice(a: SliceArgs): Promise<SliceOutcome> {
         try {
           await hook.run({ store, config: a.config, log, collector: c.name, entity: task.entity, from: task.from, until: task.until });
         } catch (err) {
-          log.error({ hook: hook.name, entity: task.entity, err: (err as Error).message }, 'after-collect hook failed');
+          log.error({ hook: hook.name, entity: task.entity, err }, 'after-collect hook failed');
         }
       }
     }

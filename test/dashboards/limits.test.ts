@@ -23,6 +23,27 @@ describe('bounds and rate limits on everything a client can ask', () => {
     expect((await request(small).get('/api/signals').query({ entity: 'country:KZ', from: '2016-01-01', until: '2016-03-01' }).expect(400)).body.error.message).toContain('limit of 30 days');
   });
 
+  it('a request over more calendar events than api.maxEvents is a 400 naming the limit (correlation, listings, country page)', async () => {
+    // stands for a country with thousands of events (an ACLED import) correlated in one request; the fixture
+    // calendar has 2 KZ events (2016 and 2022) and 1 UA event, so a limit of 1 shows the bound
+    t = fixtureStore();
+    const app = fixtureApp(t, { api: { maxEvents: 1 } });
+    const corr = await request(app).get('/api/correlation').query({ country: 'KZ' }).expect(400);
+    expect(corr.body.error.parameter).toBe('country');
+    expect(corr.body.error.message).toContain('KZ has 2 calendar events in the range, more than the limit of 1 per request (api.maxEvents)');
+    const ranged = await request(app).get('/api/correlation').query({ country: 'KZ', from: '2015-01-01', until: '2023-01-01' }).expect(400);
+    expect(ranged.body.error.parameter).toBe('from');
+    const list = await request(app).get('/api/events').expect(400);
+    expect(list.body.error.message).toContain('the calendar has 3 calendar events');
+    const page = await request(app).get('/countries/KZ').expect(400).expect('content-type', /html/);
+    expect(page.text).toContain('api.maxEvents');
+    // a narrower range (one event) is answered
+    await request(app).get('/api/correlation').query({ country: 'KZ', from: '2016-01-01', until: '2017-01-01' }).expect(200);
+    expect((await request(app).get('/api/events').query({ country: 'UA' }).expect(200)).body).toHaveLength(1);
+    // the default limit leaves ordinary calendars alone
+    await request(fixtureApp(t)).get('/api/correlation').query({ country: 'KZ' }).expect(200);
+  });
+
   it('wrong logins are limited per client: 30 wrong tokens in a row: the 11th and later get 429', async () => {
     t = fixtureStore();
     const app = fixtureApp(t, { adminToken: ADMIN_TOKEN });

@@ -222,11 +222,4 @@ function mergedEvent(g: Group): ProtestEvent {
   };
 }
 
-/** The same merge over a list (tests, small inputs). */
-export function mergeByCountryDay(events: ProtestEvent[]): ProtestEvent[] {
-  const m = countryDayMerger();
-  for (const e of events) m.add(e);
-  return m.finish();
-}
-
 export type { RowError };

@@ -108,7 +108,7 @@ describe('IODA collect: happy path from fixtures', () => {
       .query({ entityType: 'region', entityCode: '1376', limit: '1000', page: '0' })
       .reply(200, fixture('entities-query-region-relatedTo-KZ.json'))
       .get(/^\/v2\/signals\/raw\/region\/1376\?/)
-      .reply(200, (uri) => signalsBody({ type: 'region', code: '1376', datasource: 'bgp', from: FROM, until: UNTIL }))
+      .reply(200, () => signalsBody({ type: 'region', code: '1376', datasource: 'bgp', from: FROM, until: UNTIL }))
       .get(/^\/v2\/outages\/events/)
       .reply(200, (uri) => answer(uri)!.body);
     const c = collector([], { datasources: ['bgp'] });
