@@ -3,7 +3,8 @@
  * (`url`: the request URL, or the file for saved responses) so that a failed window can say what failed and why.
  */
 export type FetchErrorKind =
-  | 'network' // connection refused/reset, DNS...
+  | 'network' // connection reset, other transient network trouble
+  | 'unreachable' // the name does not resolve or the connection is refused: not retried now, the next run tries again
   | 'timeout' // no complete answer within the client's timeout
   | 'http' // non-2xx status (after retries for 5xx/429)
   | 'truncated' // body shorter than announced / JSON ends early
@@ -37,6 +38,13 @@ export function isRetryable(err: unknown): boolean {
   if (!(err instanceof FetchError)) return false;
   if (err.kind === 'network' || err.kind === 'timeout' || err.kind === 'truncated') return true;
   return err.kind === 'http' && (err.status === 429 || (err.status !== undefined && err.status >= 500));
+}
+
+/** DNS failures and refused connections: the source cannot be reached now (offline, wrong URL, server down). */
+export const UNREACHABLE_CODES: ReadonlySet<string> = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+export function isUnreachable(err: unknown): boolean {
+  return err instanceof FetchError && err.kind === 'unreachable';
 }
 
 export function isAbort(err: unknown): boolean {

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { Config } from '../../services/config.js';
 import { silentLogger } from '../../services/logger.js';
 import { packageVersion } from '../../services/util/package-root.js';
-import { FetchError, isRetryable } from './errors.js';
+import { FetchError, UNREACHABLE_CODES, isRetryable } from './errors.js';
 import { parseJsonBody } from './json.js';
 import { abortableSleep, RequestLimiter, type Sleep } from './limiter.js';
 
@@ -128,10 +128,14 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       return { url, status: res.status, body, headers, fetchedAt: Math.floor(Date.now() / 1000), attempts: 0, expectedBytes };
     } catch (err) {
       if (signal?.aborted || axios.isCancel(err)) throw new FetchError('aborted', url, `${url}: request cancelled`);
-      const code = (err as { code?: string }).code;
+      // axios puts the system error's code on the error or (depending on the adapter) on its cause
+      const e = err as { code?: string; cause?: { code?: string } };
+      const code = e.code !== undefined && UNREACHABLE_CODES.has(e.code) ? e.code : (e.cause?.code ?? e.code);
       const msg = (err as Error).message;
       if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(msg)) throw new FetchError('timeout', url, `${url}: no answer within ${timeoutMs} ms`);
       if (code === 'ECONNRESET' && /aborted|socket hang up/i.test(msg)) throw new FetchError('truncated', url, `${url}: connection closed before the body was complete (${msg})`);
+      // offline, a name that does not resolve or a refused connection: fail now (one line), the next run tries again
+      if (code !== undefined && UNREACHABLE_CODES.has(code)) throw new FetchError('unreachable', url, `${url}: cannot reach the source (${code}${code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? ': the name does not resolve' : ': connection refused'}); the next run tries again`);
       throw new FetchError('network', url, `${url}: network error ${code ?? ''} ${msg}`.replace(/\s+/g, ' ').trim());
     } finally {
       release();

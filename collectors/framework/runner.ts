@@ -2,7 +2,7 @@ import type { CoverageInput, PointTuple, RawResponseInput, SignalSpec, SourceEve
 import { isoUtc } from '../../services/util/time.js';
 import type { CollectArgs, CollectResult, WindowFailure } from '../types.js';
 import { emptyCollectResult } from '../types.js';
-import { errorMessage, FetchError, isAbort } from './errors.js';
+import { errorMessage, FetchError, isAbort, isUnreachable } from './errors.js';
 import { mergeIntervals, planWindows } from './windows.js';
 
 /** A set of signals fetched together (one request per window), e.g. IODA `bgp`, or `gtr` with its products. */
@@ -133,6 +133,11 @@ export async function runCollection(args: RunnerArgs): Promise<CollectResult> {
         if (err instanceof FetchError) failure.url = err.url;
         result.failures.push(failure);
         result.windowsFailed++;
+        if (isUnreachable(err)) {
+          // every later window would fail the same way: one warning for the run, not one per window
+          log.warn({ url: failure.url, err: failure.error }, 'source unreachable; collection stopped, the next run tries again');
+          break;
+        }
         log.warn({ group: w.group.key, from: isoUtc(w.from), until: isoUtc(w.until), url: failure.url, err: failure.error }, 'window failed; it will be retried on a later run');
       }
       args.onProgress?.({ windowsDone: result.windowsOk + result.windowsFailed, windowsTotal: total, points: result.points, errors: result.windowsFailed });

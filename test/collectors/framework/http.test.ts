@@ -49,8 +49,21 @@ describe('HTTP client', () => {
     expect(sleeps[1]!).toBeGreaterThan(sleeps[0]!);
   });
 
-  it('retries a network error (connection refused) with backoff and succeeds', async () => {
-    nock('http://api.example.test').get('/v2/x').replyWithError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }).get('/v2/x').reply(200, { data: [{ v: null }] });
+  it('fails at once, without retrying, when the name does not resolve or the connection is refused (offline: the next run tries again)', async () => {
+    for (const code of ['ENOTFOUND', 'ECONNREFUSED']) {
+      nock('http://api.example.test').get('/v2/x').replyWithError(Object.assign(new Error(`getaddrinfo ${code} api.example.test`), { code }));
+      const { c, sleeps } = client();
+      const err = await c.getJson('x', {}, schema).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(FetchError);
+      expect((err as FetchError).kind).toBe('unreachable');
+      expect((err as FetchError).message).toMatch(/cannot reach the source.*next run tries again/);
+      expect(sleeps).toEqual([]);
+      nock.cleanAll();
+    }
+  });
+
+  it('retries a network error (connection reset) with backoff and succeeds', async () => {
+    nock('http://api.example.test').get('/v2/x').replyWithError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })).get('/v2/x').reply(200, { data: [{ v: null }] });
     const { c, sleeps } = client();
     const r = await c.getJson('x', {}, schema);
     expect(r.attempts).toBe(2);

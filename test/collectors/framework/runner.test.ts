@@ -64,6 +64,30 @@ describe('runner', () => {
     expect(t.store.readPoints(sig.id, T0, T0 + 30 * DAY)).toHaveLength(720);
   });
 
+  it('an unreachable source (offline, DNS failure, refused connection) stops the run at the first window: one failure, not one per window', async () => {
+    t = tempStore();
+    const calls: number[] = [];
+    const r = await runCollection({
+      collector: 'test',
+      entity: 'country:KZ',
+      from: T0,
+      until: T0 + 30 * DAY,
+      store: t.store,
+      log: silentLogger,
+      groups,
+      fetchWindow: async (task) => {
+        calls.push(task.from);
+        throw new FetchError('unreachable', 'http://x/y', 'http://x/y: cannot reach the source (ENOTFOUND: the name does not resolve); the next run tries again');
+      },
+    });
+    expect(calls).toEqual([T0]);
+    expect(r.windowsFailed).toBe(1);
+    expect(r.windowsOk).toBe(0);
+    const run = t.store.recentRuns({ collector: 'test' })[0]!;
+    expect(run.status).toBe('failed');
+    expect(run.error).toContain('cannot reach the source');
+  });
+
   it('writes but does not checkpoint the part of a window too recent to be settled', async () => {
     t = tempStore();
     const now = T0 + 5 * DAY;
