@@ -10,6 +10,8 @@ export interface CollectorHealth {
   lastRun: { startedAt: string; finishedAt: string | null; status: string; rows: number; error: string | null } | null;
   lastSuccessAt: string | null;
   lastError: { at: string; message: string } | null;
+  /** Start of the unbroken run of failed runs up to the latest finished one (null when that one did not fail). */
+  failingSince: string | null;
   /** Ranges where the source answered "no data for this era" (e.g. IODA `data: [[]]`), newest first, at most 20. */
   noData: Array<{ entity: string; signal: string; from: string; until: string }>;
 }
@@ -34,10 +36,15 @@ export function collectorHealth(deps: Pick<AppDeps, 'store' | 'collectors'>): Co
     const last = runs[0];
     const success = runs.find((r) => r.status === 'ok');
     const failed = runs.find((r) => r.error);
+    // the runs that failed one after another up to the latest finished one (a run in progress says nothing yet)
+    const finished = runs.filter((r) => r.status !== 'running');
+    let streak = 0;
+    while (streak < finished.length && finished[streak]!.status === 'failed') streak++;
+    const failingSince = streak ? iso(finished[streak - 1]!.startedAt) : null;
     let state: CollectorHealth['state'];
     if (!c.enabled()) state = 'disabled';
     else if (!last) state = 'never-run';
-    else if (last.status === 'running') state = 'running';
+    else if (last.status === 'running') state = failingSince ? 'failing' : 'running';
     else if (last.status === 'ok') state = 'ok';
     else if (last.status === 'partial') state = 'partial';
     else state = 'failing';
@@ -50,6 +57,7 @@ export function collectorHealth(deps: Pick<AppDeps, 'store' | 'collectors'>): Co
       lastRun: last ? { startedAt: iso(last.startedAt), finishedAt: last.finishedAt === null ? null : iso(last.finishedAt), status: last.status, rows: last.rows, error: last.error } : null,
       lastSuccessAt: success?.finishedAt ? iso(success.finishedAt) : null,
       lastError: failed?.error ? { at: iso(failed.finishedAt ?? failed.startedAt), message: failed.error } : null,
+      failingSince,
       noData: deps.store
         .checkpoints({ collector: c.name })
         .filter((cp) => cp.status === 'no-data')

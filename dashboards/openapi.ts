@@ -84,6 +84,7 @@ const schemas: Record<string, Schema> = {
     },
     lastSuccessAt: isoTimeOrNull,
     lastError: { oneOf: [{ type: 'null' }, obj({ at: isoTime, message: { type: 'string' } })] },
+    failingSince: { ...isoTimeOrNull, description: 'Start of the unbroken run of failed runs up to the latest finished one; null when that one did not fail.' },
     noData: {
       type: 'array',
       description: 'Ranges where the source answered "no data for this era" (e.g. IODA `data: [[]]`), newest first, at most 20.',

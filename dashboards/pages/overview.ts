@@ -161,7 +161,7 @@ ${dataLinks('/api/events', { from: now }, 'Upcoming events')}
 ${
   health.length === 0
     ? html`<p class="muted">No collectors registered.</p>`
-    : html`<ul class="health">${health.map((c) => html`<li><strong>${c.name}</strong>: <span class="state-${c.state}">${c.state}</span>${c.disabledReason ? html` (${c.disabledReason})` : ''}${c.lastRun ? html`, last run ${time(Date.parse(c.lastRun.startedAt) / 1000, mode, null)} (${c.lastRun.status}, ${c.lastRun.rows} rows)` : ''}</li>`)}</ul>`
+    : html`<ul class="health">${health.map((c) => html`<li><strong>${c.name}</strong>: <span class="state-${c.state}">${c.state}${c.failingSince ? html` since ${time(Date.parse(c.failingSince) / 1000, mode, null)}` : ''}</span>${c.disabledReason ? html` (${c.disabledReason})` : ''}${c.lastRun ? html`, last run ${time(Date.parse(c.lastRun.startedAt) / 1000, mode, null)} (${c.lastRun.status}, ${c.lastRun.rows} rows)` : ''}</li>`)}</ul>`
 }
 <p><a href="/sources">Runs, checkpoints, backfill and coverage</a> · <a href="/status">Status</a></p>
 ${dataLinks('/api/sources', { runs: 20 }, 'Sources')}

@@ -40,6 +40,22 @@ describe('dashboard shell', () => {
     expect(res.headers['content-security-policy']).toContain("script-src 'self'");
   });
 
+  it('a collector whose runs keep failing shows "failing since …, last error …", also while its next run is under way (offline)', async () => {
+    const a = app();
+    for (const err of ['getaddrinfo ENOTFOUND api.ioda', 'connect ECONNREFUSED api.ioda']) {
+      const id = t.store.startRun('collect:ioda', 'ioda');
+      t.store.finishRun(id, { status: 'failed', error: err });
+    }
+    t.store.startRun('collect:ioda', 'ioda'); // the next attempt, still running
+    const res = await request(a).get('/api/health').expect(200);
+    const ioda = res.body.collectors[0];
+    expect(ioda.state).toBe('failing');
+    expect(ioda.failingSince).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(ioda.lastError.message).toBe('connect ECONNREFUSED api.ioda');
+    const page = await request(a).get('/sources').expect(200);
+    expect(page.text).toMatch(/class="state-failing">failing<br><span class="error-text">failing since [^<]*(<[^>]+>[^<]*)*; last error: connect ECONNREFUSED api\.ioda/);
+  });
+
   it('says per collector where the source had no data for an era', async () => {
     const a = app();
     t.store.writeWindow({ collector: 'ioda', entity: 'country:KZ', from: 1104537600, until: 1112313600, series: [{ signal: { name: 'ioda.gtr:YOUTUBE' }, points: [] }], coverage: [{ signal: 'ioda.gtr:YOUTUBE', status: 'no-data' }] });
