@@ -26,3 +26,18 @@ export function tempStore(): { store: SqliteStore; path: string; dir: string; cl
 }
 
 export { seededRandom } from '../services/util/random.js';
+
+/** stdout and stderr for `main(argv, io)`, captured as strings (what a user of the CLI would see). */
+export function capture() {
+  let out = '';
+  let err = '';
+  return {
+    io: { stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream, stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream },
+    get out() {
+      return out;
+    },
+    get err() {
+      return err;
+    },
+  };
+}

@@ -3,21 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../../db/store.js';
 import { main } from '../../../services/cli.js';
-import { tempDir } from '../../helpers.js';
-
-function capture() {
-  let out = '';
-  let err = '';
-  return {
-    io: { stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream, stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream },
-    get out() {
-      return out;
-    },
-    get err() {
-      return err;
-    },
-  };
-}
+import { tempDir, capture } from '../../helpers.js';
 
 describe('database errors name the database', () => {
   let t: ReturnType<typeof tempDir> | undefined;

@@ -2,22 +2,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../../services/cli.js';
 import { SqliteStore } from '../../../db/store.js';
-import { tempDir } from '../../helpers.js';
+import { tempDir, capture } from '../../helpers.js';
 import { OFFLINE_SOURCES_ENV } from '../../offline-env.js';
-
-function capture() {
-  let out = '';
-  let err = '';
-  return {
-    io: { stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream, stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream },
-    get out() {
-      return out;
-    },
-    get err() {
-      return err;
-    },
-  };
-}
 
 describe('outagewatch status', () => {
   let t: ReturnType<typeof tempDir>;
