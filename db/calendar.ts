@@ -222,7 +222,7 @@ export interface ImportStage {
 
 let stageCounter = 0;
 
-export function openImportStage(db: Db, batchSize = 2000): ImportStage {
+export function openImportStage(db: Db, batchSize = 100): ImportStage {
   const name = `calendar_import_${process.pid}_${++stageCounter}`;
   const rows = `temp.${name}_rows`;
   const groups = `temp.${name}_groups`;

@@ -42,7 +42,7 @@ export interface ImportReport {
   /** The first REPORT_KEEP errors, by line; `errorsOmitted` more were found. */
   errors: RowError[];
   errorsOmitted: number;
-  /** The first REPORT_KEEP planned changes; `changesOmitted` more. */
+  /** The first REPORT_KEEP_CHANGES planned changes; `changesOmitted` more. */
   changes: PlannedChange[];
   changesOmitted: number;
 }
@@ -108,8 +108,9 @@ function firstInvalidUtf8(buf: Buffer): number {
   return Math.max(0, buf.length - 1);
 }
 
-/** At most this many changes and errors are kept in the report (the counts stay exact). */
+/** At most this many errors and planned changes (whole events, notes and all) are kept in the report; the counts stay exact. */
 export const REPORT_KEEP = 10_000;
+export const REPORT_KEEP_CHANGES = 1_000;
 
 /** Errors of one import: the first REPORT_KEEP kept, every rejected line counted. */
 class ErrorList {
@@ -199,7 +200,7 @@ function writeStaged(db: Db, stage: ImportStage, parsed: ParsedInput, opts: Impo
       writeChange(db, c, now);
       stage.recordWritten(c.event.id, c.action);
     }
-    if (changes.length < REPORT_KEEP) changes.push(c);
+    if (changes.length < REPORT_KEEP_CHANGES) changes.push(c);
     else changesOmitted++;
   };
 
