@@ -9,7 +9,7 @@ export function register(program: Command, ctx: CliContext): void {
     .description('apply pending schema migrations (also done at every start)')
     .option('--json', 'print the result as JSON')
     .action((opts: { json?: boolean }) => {
-      const path = ctx.config().db;
+      const path = ctx.sqlitePath();
       const handle = openDb(path);
       try {
         const applied = migrate(handle);
