@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type pg from 'pg';
+import { packageRoot } from '../../core/package-root.js';
 import { loadMigrations, type Migration } from '../migrate.js';
 
 /**
@@ -13,17 +12,6 @@ import { loadMigrations, type Migration } from '../migrate.js';
 
 /** The advisory lock key of migrations (`ow` + `mig`). */
 export const MIGRATION_LOCK = 0x6f77_6d69_67;
-
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'package.json');
-    if (existsSync(candidate) && (JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string }).name === 'outagewatch') return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('cannot find the outagewatch package root');
-    dir = parent;
-  }
-}
 
 export function pgMigrationsDir(): string {
   return join(packageRoot(), 'db', 'postgres', 'migrations');

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeDbLocation, parseDbLocation, redactDbUrl } from '../../core/db-location.js';
-import { loadConfig } from '../../services/config.js';
+import { loadConfig } from '../../services/program-config.js';
 import { main } from '../../services/cli.js';
 import { capture, tempDir } from '../helpers.js';
 
