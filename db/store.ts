@@ -318,6 +318,8 @@ export class SqliteStore implements SignalStore {
       readPoints: db.prepare<[number, number, number], { ts: number; value: number | null }>('SELECT ts, value FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts'),
       readHourly: db.prepare<[number, number, number], RollupRow>('SELECT ts, min, mean, max, n FROM points_hourly WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts'),
       readDaily: db.prepare<[number, number, number], RollupRow>('SELECT ts, min, mean, max, n FROM points_daily WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts'),
+      hoursWithData: db.prepare<[number, number, number], number>('SELECT ts FROM points_hourly WHERE signal_id = ? AND ts >= ? AND ts < ? AND n > 0 ORDER BY ts').pluck(),
+      daySpan: db.prepare<[number], { first: number | null; last: number | null }>('SELECT min(ts) AS first, max(ts) AS last FROM points_daily WHERE signal_id = ? AND n > 0'),
       countPoints: db.prepare<[number, number, number], number>('SELECT count(*) FROM points WHERE signal_id = ? AND ts >= ? AND ts < ?').pluck(),
       collectPoints: db.prepare<[number, number, number], number>('SELECT count(ow_collect_point(ts, value)) FROM (SELECT ts, value FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts)').pluck(),
       iterPoints: db.prepare<[number, number, number], [number, number | null]>('SELECT ts, value FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts').raw(true),
@@ -593,6 +595,17 @@ export class SqliteStore implements SignalStore {
    */
   iteratePoints(signalId: number, from: number, until: number): IterableIterator<[number, number | null]> {
     return this.stmts.iterPoints.iterate(signalId, from, until);
+  }
+
+  /** Start times of the hours of [from, until) in which the signal has at least one value, ascending (coverage). */
+  hoursWithData(signalId: number, from: number, until: number): number[] {
+    return this.stmts.hoursWithData.all(signalId, from, until);
+  }
+
+  /** The first and last UTC day (start times) on which the signal has a value, or null when it has none. */
+  daySpan(signalId: number): { first: number; last: number } | null {
+    const r = this.stmts.daySpan.get(signalId);
+    return r && r.first !== null && r.last !== null ? { first: r.first, last: r.last } : null;
   }
 
   readRollup(signalId: number, resolution: 'hourly' | 'daily', from: number, until: number): RollupRow[] {
