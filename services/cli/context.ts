@@ -94,13 +94,24 @@ export class CliContext {
    */
   existingStore(): SqliteStore {
     this.requireDatabase();
-    return this.store();
+    // a file this user may not write (chmod 444, another user's) is opened read-only: no migration, no write
+    const s = SqliteStore.openForReading(this.sqlitePath());
+    this.stores.push(s);
+    return s;
   }
 
   /** A read-only connection for reports and listings of an existing database (a missing file is named, exit 1). */
   readStore(): SqliteStore {
     this.requireDatabase();
-    const s = SqliteStore.open(this.sqlitePath(), { readonly: true });
+    // bring a writable file's schema up to date first; a read-only one must be current already (named if not)
+    const path = this.sqlitePath();
+    const opened = SqliteStore.openForReading(path);
+    if (opened.db.readonly) {
+      this.stores.push(opened);
+      return opened;
+    }
+    opened.close();
+    const s = SqliteStore.open(path, { readonly: true });
     this.stores.push(s);
     return s;
   }
