@@ -1,32 +1,8 @@
 import type { Request, Response } from 'express';
 import { badParameter } from '../services/errors.js';
+import { csvBody, csvHeader, toCsv, type CsvColumn } from '../services/util/csv-write.js';
 
-/**
- * CSV for every API listing. Text cells that a spreadsheet would run as a formula (starting with
- * `=`, `+`, `-`, `@`, a tab or a carriage return) are neutralised with a leading `'`; numbers are
- * written as numbers (a negative value stays a number). RFC 4180 quoting, CRLF line ends.
- */
-export type CsvCell = string | number | boolean | null | undefined;
-
-const FORMULA_START = /^[=+\-@\t\r]/;
-
-export function neutralise(text: string): string {
-  return FORMULA_START.test(text) ? `'${text}` : text;
-}
-
-export function csvCell(value: CsvCell): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-  if (typeof value === 'boolean') return value ? 'true' : 'false';
-  const text = neutralise(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-export function toCsv<T>(rows: readonly T[], columns: ReadonlyArray<{ header: string; value: (row: T) => CsvCell }>): string {
-  const lines = [columns.map((c) => csvCell(c.header)).join(',')];
-  for (const row of rows) lines.push(columns.map((c) => csvCell(c.value(row))).join(','));
-  return `${lines.join('\r\n')}\r\n`;
-}
+/* CSV for every API listing goes through the one CSV writer (services/util/csv-write.ts: quoting, formula neutralisation). */
 
 /** `?format=csv|json` wins; otherwise `Accept: text/csv` (preferred over JSON) selects CSV. */
 export function wantsCsv(req: Request): boolean {
@@ -67,7 +43,7 @@ export function listingPage(req: Request, total: number, csv: boolean): { offset
  * count in `X-Total-Count` and, when more rows follow, a `Link: <…>; rel="next"` to the next page. CSV is written
  * in chunks as it is made (streamed), so an export of every row never builds one large string.
  */
-export function sendListing<T>(req: Request, res: Response, rows: readonly T[], columns: ReadonlyArray<{ header: string; value: (row: T) => CsvCell }>, filename: string): void {
+export function sendListing<T>(req: Request, res: Response, rows: readonly T[], columns: ReadonlyArray<CsvColumn<T>>, filename: string): void {
   const csv = wantsCsv(req);
   const { offset, limit } = listingPage(req, rows.length, csv);
   const end = Math.min(rows.length, offset + limit);
@@ -86,12 +62,8 @@ export function sendListing<T>(req: Request, res: Response, rows: readonly T[], 
       res.send(toCsv(rows.slice(offset, end), columns));
       return;
     }
-    res.write(`${columns.map((c) => csvCell(c.header)).join(',')}\r\n`);
-    for (let i = offset; i < end; i += CSV_CHUNK_ROWS) {
-      const lines: string[] = [];
-      for (let j = i; j < Math.min(end, i + CSV_CHUNK_ROWS); j++) lines.push(`${columns.map((c) => csvCell(c.value(rows[j]!))).join(',')}\r\n`);
-      res.write(lines.join(''));
-    }
+    res.write(csvHeader(columns));
+    for (let i = offset; i < end; i += CSV_CHUNK_ROWS) res.write(csvBody(rows, columns, i, Math.min(end, i + CSV_CHUNK_ROWS)));
     res.end();
     return;
   }

@@ -6,7 +6,8 @@ import type { SignalProvenance, SignalRow, SqliteStore } from '../../db/store.js
 import { dataVersion, inferStep, readBucketExtremes, readSeries, type Resolution } from '../../db/signals-read.js';
 import { badParameter, notFound } from '../../services/errors.js';
 import { isoUtc } from '../../services/util/time.js';
-import { toCsv, wantsCsv } from '../csv.js';
+import { toCsv } from '../../services/util/csv-write.js';
+import { wantsCsv } from '../csv.js';
 import { bucketPlan, downsample, downsampleWith, pointsFromExtremes, type DownsampleResult, type Point } from '../downsample.js';
 import { entityParam, enumParam, intParam, listParam, rangeParams } from './params.js';
 

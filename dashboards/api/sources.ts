@@ -3,7 +3,8 @@ import type { AppDeps } from '../deps.js';
 import type { CheckpointRow, RunRow } from '../../db/store.js';
 import { isoUtc } from '../../services/util/time.js';
 import { collectorHealth, type CollectorHealth } from '../health.js';
-import { sendListing, wantsCsv, toCsv } from '../csv.js';
+import { toCsv } from '../../services/util/csv-write.js';
+import { sendListing, wantsCsv } from '../csv.js';
 import { entityParam, intParam, numericId, single } from './params.js';
 
 import { notFound } from '../../services/errors.js';

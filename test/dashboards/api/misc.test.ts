@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Express } from 'express';
-import { csvCell, toCsv } from '../../../dashboards/csv.js';
+import { csvCell, toCsv } from '../../../services/util/csv-write.js';
 import { fixtureApp, fixtureStore } from './fixture.js';
 
 describe('CSV', () => {
