@@ -1,41 +1,29 @@
 import type { Request, Response } from 'express';
-import { badParameter } from '../services/errors.js';
+import { z } from 'zod';
+import { formatParam, LISTING_DEFAULT_LIMIT, pagingQuery, parseParams } from './api/schema.js';
 import { csvBody, csvHeader, toCsv, type CsvColumn } from '../services/util/csv-write.js';
 
 /* CSV for every API listing goes through the one CSV writer (services/util/csv-write.ts: quoting, formula neutralisation). */
 
-/** `?format=csv|json` wins; otherwise `Accept: text/csv` (preferred over JSON) selects CSV. */
+/** `?format=csv|json` wins (checked by the same schema as every route's `format`); otherwise `Accept: text/csv` (preferred over JSON) selects CSV. */
 export function wantsCsv(req: Request): boolean {
-  const f = req.query.format;
-  if (f !== undefined) {
-    if (f === 'csv') return true;
-    if (f === 'json') return false;
-    throw badParameter('format', 'must be json or csv');
-  }
+  const f = parseParams(z.object({ format: formatParam }), req.query).format;
+  if (f !== undefined) return f === 'csv';
   return (req.get('accept') ?? '').includes('text/csv') && req.accepts(['application/json', 'text/csv']) === 'text/csv';
 }
 
-/** JSON listings answer at most this many rows unless `limit` asks for another page size (up to LISTING_MAX_LIMIT). */
-export const LISTING_DEFAULT_LIMIT = 1000;
-export const LISTING_MAX_LIMIT = 10000;
 /** CSV rows written per chunk when a CSV export streams. */
 const CSV_CHUNK_ROWS = 1000;
 
-function pagingParam(req: Request, name: 'limit' | 'offset', max: number): number | undefined {
-  const v = req.query[name];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !/^\d+$/.test(v) || Number(v) > max || (name === 'limit' && Number(v) < 1)) throw badParameter(name, name === 'limit' ? `a whole number from 1 to ${max}` : 'a whole number from 0');
-  return Number(v);
-}
-
 /**
- * The page of a listing `?limit=&offset=` asks for (rows keep the listing's own stable order). JSON pages are at
- * most LISTING_DEFAULT_LIMIT rows by default; a CSV export without `limit` is every row.
+ * The page of a listing `?limit=&offset=` asks for (rows keep the listing's own stable order; the paging schema of
+ * dashboards/api/schema.ts). JSON pages are at most LISTING_DEFAULT_LIMIT rows by default; a CSV export without
+ * `limit` is every row.
  */
 export function listingPage(req: Request, total: number, csv: boolean): { offset: number; limit: number } {
-  const limit = pagingParam(req, 'limit', LISTING_MAX_LIMIT) ?? (csv ? Number.POSITIVE_INFINITY : LISTING_DEFAULT_LIMIT);
-  const offset = pagingParam(req, 'offset', Number.MAX_SAFE_INTEGER) ?? 0;
-  return { offset: Math.min(offset, total), limit };
+  const p = parseParams(pagingQuery, req.query);
+  const limit = p.limit ?? (csv ? Number.POSITIVE_INFINITY : LISTING_DEFAULT_LIMIT);
+  return { offset: Math.min(p.offset ?? 0, total), limit };
 }
 
 /**
