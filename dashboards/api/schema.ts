@@ -231,7 +231,7 @@ export interface Parsed<Q extends QueryShape, P extends z.ZodType, B extends z.Z
 }
 
 /** Defines a route spec keeping its schema types. */
-export function route<Q extends QueryShape = z.ZodObject<{}>, P extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined>(spec: RouteSpec<Q, P, B>): RouteSpec<Q, P, B> {
+export function route<Q extends QueryShape = z.ZodObject<Record<string, never>>, P extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined>(spec: RouteSpec<Q, P, B>): RouteSpec<Q, P, B> {
   return spec;
 }
 
