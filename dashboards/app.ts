@@ -1,10 +1,11 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { join } from 'node:path';
-import { packageRoot } from '../services/util/package-root.js';
+import { packageRoot } from '../core/package-root.js';
 import type { AppDeps } from './deps.js';
 import { errorHandler, notFoundHandler, requestLogger } from './errors.js';
-import { DbWatch, health, healthHttpStatus } from './health.js';
+import { DbWatch } from './db-watch.js';
+import { health, healthHttpStatus } from './health.js';
 import { html, layout } from './html.js';
 import { createMetrics } from './metrics.js';
 import { apiRouter } from './api/index.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
-import { AppError, ERRORS } from '../services/errors.js';
+import { AppError, ERRORS } from '../core/app-errors.js';
 import { html, layout } from './html.js';
 
 /** A request id a client or proxy may send in `X-Request-Id` and that we keep (anything else gets a fresh UUID). */

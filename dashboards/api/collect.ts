@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { AppDeps, BackgroundJobs } from '../deps.js';
-import { AppError, badParameter } from '../../services/errors.js';
-import { isoUtc } from '../../services/util/time.js';
+import { AppError, badParameter } from '../../core/app-errors.js';
+import { isoUtc } from '../../core/time.js';
 import { requireAdmin } from '../auth.js';
 import { apiOptions } from './options.js';
 import { routes } from './routes.js';

@@ -8,7 +8,7 @@ import { eventToJson, rawFromJson } from '../../services/calendar/json.js';
 import { validateEvent } from '../../services/calendar/validate.js';
 import { cachedEventAsync } from '../../services/correlator/cache.js';
 import { correlateOptions } from '../../services/correlator/options.js';
-import { AppError, notFound } from '../../services/errors.js';
+import { AppError, notFound } from '../../core/app-errors.js';
 import { requireAdmin } from '../auth.js';
 import { checkEventLimit } from '../limits.js';
 import { sendListing } from '../csv.js';

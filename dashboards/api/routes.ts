@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { ENTITY_TYPES, parseEntity, EntityRefError } from '../../db/entities.js';
 import { SCOPES } from '../../db/reference.js';
-import { EVENT_KINDS } from '../../services/calendar/model.js';
+import { EVENT_KINDS } from '../../core/calendar.js';
 import { parseOutageSource } from '../../services/correlator/assemble.js';
-import { TimeParseError } from '../../services/util/time.js';
+import { TimeParseError } from '../../core/time.js';
 import { countryParam, durationParam, entityParam, enumParam, formatParam, intParam, listParam, numericIdPath, param, pathParam, rangeShape, readTime, required, route, textParam, TIME_TEXT, withDefault } from './schema.js';
 
 /**

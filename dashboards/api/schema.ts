@@ -1,8 +1,8 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { parseEntity, EntityRefError } from '../../db/entities.js';
-import { AppError, badParameter } from '../../services/errors.js';
-import { parseDuration, parseTime, TimeParseError } from '../../services/util/time.js';
+import { AppError, badParameter } from '../../core/app-errors.js';
+import { parseDuration, parseTime, TimeParseError } from '../../core/time.js';
 
 /**
  * One zod schema per route: its query parameters, path parameters and body are zod schemas that validate the

@@ -1,14 +1,14 @@
 import { Router } from 'express';
 import type { AppDeps } from '../deps.js';
 import type { CheckpointRow, RunRow } from '../../db/store.js';
-import { isoUtc } from '../../services/util/time.js';
+import { isoUtc } from '../../core/time.js';
 import { collectorHealth, type CollectorHealth } from '../health.js';
 import { toCsv } from '../../services/util/csv-write.js';
 import { sendListing, wantsCsv } from '../csv.js';
 import { routes } from './routes.js';
 import { handle } from './schema.js';
 
-import { notFound } from '../../services/errors.js';
+import { notFound } from '../../core/app-errors.js';
 
 export interface RunJson {
   id: number;

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { createCollectors } from '../../collectors/registry.js';
-import { DbWatch, health } from '../../dashboards/health.js';
+import { DbWatch } from '../../dashboards/db-watch.js';
+import { health } from '../../dashboards/health.js';
 import type { CliContext } from '../cli/context.js';
 import { formatSeconds } from '../cli/progress.js';
 import { lockPathFor } from '../lock.js';
-import { packageVersion } from '../util/package-root.js';
+import { packageVersion } from '../../core/package-root.js';
 
 function daemonPid(dbPath: string): number | null {
   const lock = lockPathFor(dbPath);

@@ -2,7 +2,7 @@ import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'n
 import { dirname } from 'node:path';
 import type { SqliteStore } from '../../db/store.js';
 import { csvRows, type CsvCell } from '../util/csv-write.js';
-import { isoUtc } from '../util/time.js';
+import { isoUtc } from '../../core/time.js';
 
 /** Rows buffered before each write: memory stays flat however many points the range holds. */
 const CHUNK_ROWS = 20_000;
