@@ -25,6 +25,10 @@ export function buildProgram(io?: CliContext['io']): { program: Command; ctx: Cl
       writeOut: (s) => (io?.stdout ?? process.stdout).write(s),
       writeErr: (s) => (io?.stderr ?? process.stderr).write(s),
     });
+  // every section of the configuration is validated before any command does its work: a typo stops it (exit 2)
+  program.hook('preAction', () => {
+    ctx.config();
+  });
   for (const c of COMMANDS) c.register(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride();
   return { program, ctx };

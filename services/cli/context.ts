@@ -4,11 +4,15 @@ import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { SqliteStore } from '../../db/store.js';
 import { type Config } from '../../core/config.js';
-import { loadConfig } from '../program-config.js';
+import { loadConfig, type SectionCheck } from '../program-config.js';
+import { apiOptions } from '../../dashboards/api/options.js';
 import { createLogger } from '../../core/logger.js';
 import { normaliseCountry } from '../calendar/countries.js';
 import { MissingDatabaseError, UsageError } from '../../core/app-errors.js';
 import { parseTime, TimeParseError } from '../../core/time.js';
+
+/** The web layer's own section, checked with the others when any command starts (the composition root wires it in). */
+const WEB_SECTIONS: SectionCheck[] = [{ section: 'api', check: apiOptions }];
 
 export interface GlobalOptions {
   db?: string;
@@ -38,7 +42,7 @@ export class CliContext {
   config(flags: Record<string, unknown> = {}): Config {
     if (this.cfg && Object.keys(flags).length === 0) return this.cfg;
     const g = this.globals();
-    const cfg = loadConfig({ configFile: g.config, flags: { db: g.db, logLevel: g.logLevel, ...flags } });
+    const cfg = loadConfig({ configFile: g.config, flags: { db: g.db, logLevel: g.logLevel, ...flags } }, WEB_SECTIONS);
     this.cfg = cfg;
     return cfg;
   }
