@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { AppDeps } from '../deps.js';
 import { getOutage, listOutages } from '../../db/outages.js';
 import { outageToJson } from '../../services/detector/json.js';
-import { notFound } from '../../services/errors.js';
+import { notFound } from '../../core/app-errors.js';
 import { sendListing } from '../csv.js';
 import { countryParam, entityParam, enumParam, numericId, rangeParams } from './params.js';
 

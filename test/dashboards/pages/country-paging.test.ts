@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertEvents } from '../../../db/calendar.js';
-import type { ProtestEvent } from '../../../services/calendar/model.js';
+import type { ProtestEvent } from '../../../core/calendar.js';
 import { fixtureApp, fixtureStore, T } from '../api/fixture.js';
 
 // A country with a long protest calendar: an imported ACLED-style list gives hundreds of demonstration days per

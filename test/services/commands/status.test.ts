@@ -6,8 +6,8 @@ import { createApp } from '../../../dashboards/app.js';
 import { upsertEvent } from '../../../db/calendar.js';
 import { main } from '../../../services/cli.js';
 import { SqliteStore, type PointTuple } from '../../../db/store.js';
-import { configSchema } from '../../../services/config.js';
-import { silentLogger } from '../../../services/logger.js';
+import { configSchema } from '../../../services/program-config.js';
+import { silentLogger } from '../../../core/logger.js';
 import { tempDir, capture } from '../../helpers.js';
 import { OFFLINE_SOURCES_ENV } from '../../offline-env.js';
 
