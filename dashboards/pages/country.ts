@@ -77,7 +77,7 @@ async function renderCountry(deps: AppDeps, req: Request, cc: string, mode: Time
   const calendar = cachedCorrelation(deps.store, `calendar-list:${cc}`, () => listEvents(deps.store.db, { country: cc }));
   const outages = listOutages(deps.store.db, { entity, from, until });
   const bands: Band[] = outages.map((o) => ({ type: 'outage', kind: o.kind, from: o.start, until: o.end, label: `${o.kind} outage (${o.severity})` }));
-  const markers: Marker[] = calendar.filter((e) => e.start >= from && e.start < until).map((e) => ({ at: e.start, label: e.title, href: `/events/${encodeURIComponent(e.id)}` }));
+  const markers: Marker[] = calendar.filter((e) => e.start >= from && e.start < until).map((e) => ({ at: e.start, id: e.id, label: e.title }));
   await breathe();
   const stats = await cachedCountryAsync(deps.store, cc, correlateOptions(deps.config));
   const verdictOf = derivedFrom(stats, 'by-id', () => new Map(stats.events.map((e) => [e.id, e])));
