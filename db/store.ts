@@ -9,6 +9,7 @@ import { quickCheck, type IntegrityResult } from './integrity.js';
 import { migrate, schemaVersion } from './migrate.js';
 import { formatEntity, parseEntity, parseSignalName, type EntityRef } from './entities.js';
 import { defaultProvenance, mergeProvenance, type SignalProvenance } from './provenance.js';
+import { extendDetectionState, getDetectionState, putDetectionState, type DetectionState } from './detection-state.js';
 
 export type { SignalProvenance } from './provenance.js';
 
@@ -606,6 +607,21 @@ export class SqliteStore implements SignalStore {
   daySpan(signalId: number): { first: number; last: number } | null {
     const r = this.stmts.daySpan.get(signalId);
     return r && r.first !== null && r.last !== null ? { first: r.first, last: r.last } : null;
+  }
+
+  /** The rules hash an entity's stored outages were detected with (null before its first detection over all data). */
+  detectionState(entity: string): DetectionState | null {
+    return getDetectionState(this.db, entity);
+  }
+
+  /** After a detection over all of an entity's data: the rules it used and the span it saw. */
+  recordFullDetection(entity: string, rulesHash: string, from: number | null, until: number | null, now: number): void {
+    putDetectionState(this.db, { entity, rulesHash, detectedFrom: from, detectedUntil: until, updatedAt: now });
+  }
+
+  /** After a window was detected with the stored rules. */
+  recordWindowDetection(entity: string, until: number, now: number): void {
+    extendDetectionState(this.db, entity, until, now);
   }
 
   readRollup(signalId: number, resolution: 'hourly' | 'daily', from: number, until: number): RollupRow[] {
