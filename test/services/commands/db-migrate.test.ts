@@ -4,7 +4,7 @@ import { main } from '../../../services/cli.js';
 import { capture, tempDir } from '../../helpers.js';
 import { usePostgres } from '../../pg.js';
 
-const pgt = usePostgres();
+const pgt = usePostgres({ database: false });
 
 describe('outagewatch db migrate', () => {
   let t: ReturnType<typeof tempDir> | undefined;
