@@ -55,7 +55,7 @@ function windows(): WindowWrite[] {
 
 async function main(): Promise<void> {
   let admin = process.env.OUTAGEWATCH_TEST_PG_URL ?? null;
-  let stop = () => {};
+  let stop: () => Promise<void> | void = () => {};
   if (!admin) {
     const bin = findPgBin();
     if (!bin) throw new Error('no PostgreSQL (initdb) on this machine and no OUTAGEWATCH_TEST_PG_URL');
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     ];
     process.stdout.write(`${JSON.stringify({ results })}\n`);
   } finally {
-    stop();
+    await stop();
   }
 }
 

@@ -173,7 +173,6 @@ class PgSide implements Side {
   async page(t: TableSpec, after: Row | null, limit: number): Promise<Row[]> {
     const cols = t.cols.map((x) => (x.type === 'json' ? `${q(x.pg ?? x.name)}::text` : q(x.pg ?? x.name))).join(', ');
     const keyCols = t.key.map((k) => q(t.cols.find((x) => x.name === k)!.pg ?? k));
-    const key = keyCols.join(', ');
     const args: unknown[] = after ? [...after, limit] : [limit];
     // the key compared in the C collation, as SQLite orders text
     const collated = t.key.map((k, i) => (t.cols.find((x) => x.name === k)!.type === 'text' ? `${keyCols[i]} COLLATE "C"` : keyCols[i]!)).join(', ');
