@@ -749,6 +749,12 @@ export class SqliteStore implements SignalStore {
     return schemaVersion(this.db);
   }
 
+  /** The engine and its version, e.g. `SQLite 3.50.4` (health, status). */
+  engineVersion(): string {
+    const r = this.db.prepare<[], { v: string }>('SELECT sqlite_version() AS v').get();
+    return `SQLite ${r?.v ?? '?'}`;
+  }
+
   /**
    * A number that changes whenever something correlation results are computed from changes (points, outages,
    * calendar, reference lists, source events, checkpoints; kept by triggers, migration 0060). Cache keys use it.
