@@ -9,6 +9,7 @@ import { quickCheck, type IntegrityResult } from './integrity.js';
 import { migrate, schemaVersion } from './migrate.js';
 import { formatEntity, parseEntity, parseSignalName, type EntityRef } from './entities.js';
 import { defaultProvenance, mergeProvenance, type SignalProvenance } from './provenance.js';
+import { extendDetectionState, getDetectionState, putDetectionState, type DetectionState } from './detection-state.js';
 
 export type { SignalProvenance } from './provenance.js';
 
@@ -608,6 +609,21 @@ export class SqliteStore implements SignalStore {
     return r && r.first !== null && r.last !== null ? { first: r.first, last: r.last } : null;
   }
 
+  /** The rules hash an entity's stored outages were detected with (null before its first detection over all data). */
+  detectionState(entity: string): DetectionState | null {
+    return getDetectionState(this.db, entity);
+  }
+
+  /** After a detection over all of an entity's data: the rules it used and the span it saw. */
+  recordFullDetection(entity: string, rulesHash: string, from: number | null, until: number | null, now: number): void {
+    putDetectionState(this.db, { entity, rulesHash, detectedFrom: from, detectedUntil: until, updatedAt: now });
+  }
+
+  /** After a window was detected with the stored rules. */
+  recordWindowDetection(entity: string, until: number, now: number): void {
+    extendDetectionState(this.db, entity, until, now);
+  }
+
   readRollup(signalId: number, resolution: 'hourly' | 'daily', from: number, until: number): RollupRow[] {
     return (resolution === 'hourly' ? this.stmts.readHourly : this.stmts.readDaily).all(signalId, from, until);
   }
@@ -747,6 +763,12 @@ export class SqliteStore implements SignalStore {
 
   schemaVersion(): number {
     return schemaVersion(this.db);
+  }
+
+  /** The engine and its version, e.g. `SQLite 3.50.4` (health, status). */
+  engineVersion(): string {
+    const r = this.db.prepare<[], { v: string }>('SELECT sqlite_version() AS v').get();
+    return `SQLite ${r?.v ?? '?'}`;
   }
 
   /**

@@ -52,7 +52,7 @@ export const components: Record<string, Schema> = {
     status: { type: 'string', enum: ['ok'] },
     version: { type: 'string' },
     time: isoTime,
-    database: obj({ path: { type: 'string' }, sizeBytes: { type: 'integer' }, schemaVersion: { type: 'integer' } }),
+    database: obj({ backend: { type: 'string', enum: ['sqlite', 'postgres'] }, engine: { type: 'string', description: 'The database engine and its version, e.g. SQLite 3.50.4 or PostgreSQL 15.18.' }, path: { type: 'string' }, sizeBytes: { type: 'integer' }, schemaVersion: { type: 'integer' } }),
     collectors: { type: 'array', items: ref('CollectorHealth') },
     backfill: { type: 'array', items: ref('BackfillProgress'), description: 'Backfill progress per enabled collector and watched entity.' },
   }),

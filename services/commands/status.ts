@@ -41,7 +41,7 @@ export function register(program: Command, ctx: CliContext): void {
         return;
       }
       ctx.out(`status ${h.status}${h.reasons.map((r) => `\n  - ${r}`).join('')}`);
-      ctx.out(`outagewatch ${h.version}\ndatabase ${h.database.path} (${(h.database.sizeBytes / 1e6).toFixed(1)} MB, schema ${h.database.schemaVersion})\ndaemon ${pid ? `running (pid ${pid})` : 'not running'}`);
+      ctx.out(`outagewatch ${h.version}\ndatabase ${h.database.path} (${h.database.engine}, ${(h.database.sizeBytes / 1e6).toFixed(1)} MB, schema ${h.database.schemaVersion})\ndaemon ${pid ? `running (pid ${pid})` : 'not running'}`);
       ctx.table(
         h.collectors.map((c) => ({ collector: c.name, state: c.failingSince ? `failing since ${c.failingSince}` : c.state, 'last run': c.lastRun?.startedAt ?? 'never', 'last success': c.lastSuccessAt ?? '', 'last error': c.lastError?.message ?? c.disabledReason ?? '' })),
         ['collector', 'state', 'last run', 'last success', 'last error'],
