@@ -9,6 +9,7 @@ import { quickCheck, type IntegrityResult } from './integrity.js';
 import { migrate, schemaVersion } from './migrate.js';
 import { formatEntity, parseEntity, parseSignalName, type EntityRef } from './entities.js';
 import { defaultProvenance, mergeProvenance, type SignalProvenance } from './provenance.js';
+import { extendDetectionState, getDetectionState, putDetectionState, type DetectionState } from './detection-state.js';
 
 export type { SignalProvenance } from './provenance.js';
 
@@ -608,8 +609,39 @@ export class SqliteStore implements SignalStore {
     return r && r.first !== null && r.last !== null ? { first: r.first, last: r.last } : null;
   }
 
+  /** The rules hash an entity's stored outages were detected with (null before its first detection over all data). */
+  detectionState(entity: string): DetectionState | null {
+    return getDetectionState(this.db, entity);
+  }
+
+  /** After a detection over all of an entity's data: the rules it used and the span it saw. */
+  recordFullDetection(entity: string, rulesHash: string, from: number | null, until: number | null, now: number): void {
+    putDetectionState(this.db, { entity, rulesHash, detectedFrom: from, detectedUntil: until, updatedAt: now });
+  }
+
+  /** After a window was detected with the stored rules. */
+  recordWindowDetection(entity: string, until: number, now: number): void {
+    extendDetectionState(this.db, entity, until, now);
+  }
+
   readRollup(signalId: number, resolution: 'hourly' | 'daily', from: number, until: number): RollupRow[] {
     return (resolution === 'hourly' ? this.stmts.readHourly : this.stmts.readDaily).all(signalId, from, until);
+  }
+
+  /**
+   * The UTC days (start of day, Unix seconds) in [from, until) on which at least one of the signals holds a value,
+   * from the daily rollups (they outlive raw points pruned by retention), in order; `synthetic` when a synthetic
+   * signal gave the day (and no measured one).
+   */
+  daysWithData(signalIds: readonly number[], from: number, until: number): Array<{ day: number; synthetic: boolean }> {
+    if (signalIds.length === 0) return [];
+    return this.db
+      .prepare<[string, number, number], { day: number; measured: number }>(
+        'SELECT d.ts AS day, max(s.synthetic = 0) AS measured FROM points_daily d JOIN signals s ON s.id = d.signal_id ' +
+          'WHERE d.signal_id IN (SELECT value FROM json_each(?)) AND d.ts >= ? AND d.ts < ? AND d.n > 0 GROUP BY d.ts ORDER BY d.ts',
+      )
+      .all(JSON.stringify(signalIds), from, until)
+      .map((r) => ({ day: r.day, synthetic: r.measured === 0 }));
   }
 
   listSourceEvents(filter: { entity?: string; source?: string; from?: number; until?: number } = {}): SourceEventRow[] {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ConfigError, type Config } from '../../core/config.js';
 import { parseDuration } from '../../core/time.js';
@@ -246,4 +247,29 @@ export function ruleFor(name: string, cfg: DetectorConfig): SignalRule | null {
   if (!rule.enabled) return null;
   if (rule.baseline === 'seasonal' && !user?.window) rule.window = rule.period * rule.seasons;
   return rule;
+}
+
+/** JSON with object keys sorted (a stable text for hashing). */
+function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .filter((k) => o[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v ?? null);
+}
+
+/**
+ * A hash of the rules detection applies to these signals: each one's effective rule (built-in defaults and the
+ * user's configuration merged; null when disabled or unknown), and the OONI and degradation settings. Equal hashes:
+ * outages detected earlier still stand; a different one: the entity is re-detected from the start. Alert settings
+ * and the watch list do not take part (they change no outage).
+ */
+export function rulesHash(signalNames: readonly string[], cfg: DetectorConfig): string {
+  const rules = [...new Set(signalNames)].sort().map((name) => [name, ruleFor(name, cfg)] as const);
+  return createHash('sha256').update(stableJson({ rules, ooni: cfg.ooni, degradation: cfg.degradation })).digest('hex');
 }
