@@ -628,6 +628,22 @@ export class SqliteStore implements SignalStore {
     return (resolution === 'hourly' ? this.stmts.readHourly : this.stmts.readDaily).all(signalId, from, until);
   }
 
+  /**
+   * The UTC days (start of day, Unix seconds) in [from, until) on which at least one of the signals holds a value,
+   * from the daily rollups (they outlive raw points pruned by retention), in order; `synthetic` when a synthetic
+   * signal gave the day (and no measured one).
+   */
+  daysWithData(signalIds: readonly number[], from: number, until: number): Array<{ day: number; synthetic: boolean }> {
+    if (signalIds.length === 0) return [];
+    return this.db
+      .prepare<[string, number, number], { day: number; measured: number }>(
+        'SELECT d.ts AS day, max(s.synthetic = 0) AS measured FROM points_daily d JOIN signals s ON s.id = d.signal_id ' +
+          'WHERE d.signal_id IN (SELECT value FROM json_each(?)) AND d.ts >= ? AND d.ts < ? AND d.n > 0 GROUP BY d.ts ORDER BY d.ts',
+      )
+      .all(JSON.stringify(signalIds), from, until)
+      .map((r) => ({ day: r.day, synthetic: r.measured === 0 }));
+  }
+
   listSourceEvents(filter: { entity?: string; source?: string; from?: number; until?: number } = {}): SourceEventRow[] {
     const where: string[] = [];
     const args: Array<string | number> = [];

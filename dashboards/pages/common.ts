@@ -174,10 +174,12 @@ export function table<T>(req: Request, rows: readonly T[], cols: ReadonlyArray<C
     const active = c.key === s.key;
     const next = active && s.dir === 'asc' ? 'desc' : 'asc';
     const ariaSort = active ? (s.dir === 'asc' ? 'ascending' : 'descending') : 'none';
-    return html`<th scope="col" aria-sort="${ariaSort}"><a href="${withQuery(req, { sort: c.key, dir: next })}">${c.label}${active ? (s.dir === 'asc' ? ' ▲' : ' ▼') : ''}</a></th>`;
+    // a new order starts again at its first page
+    const href = withQuery(req, p ? { sort: c.key, dir: next, [p.param]: null } : { sort: c.key, dir: next });
+    return html`<th scope="col" aria-sort="${ariaSort}"><a href="${href}${p?.anchor ? `#${p.anchor}` : ''}">${c.label}${active ? (s.dir === 'asc' ? ' ▲' : ' ▼') : ''}</a></th>`;
   });
   const body = s.rows.map((r) => html`<tr>${cols.map((c) => html`<td${c.className ? html` class="${c.className}"` : ''}>${c.cell(r)}</td>`)}</tr>`);
-  const nav = p ? pagerNav(req, p, opts.caption ?? opts.id ?? 'this table') : '';
+  const nav = p ? pagerNav(req, p, opts.page?.label ?? opts.caption ?? opts.id ?? 'this table') : '';
   return html`<div class="table-wrap"><table${opts.id ? html` id="${opts.id}"` : ''} class="sortable">${opts.caption ? html`<caption>${opts.caption}</caption>` : ''}<thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>${nav}`;
 }
 

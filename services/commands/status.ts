@@ -47,10 +47,10 @@ export function register(program: Command, ctx: CliContext): void {
         ['collector', 'state', 'last run', 'last success', 'last error'],
       );
       if (h.backfill.length) {
-        ctx.out('\nbackfill (history kept per collector and entity)');
+        ctx.out('\nbackfill (history kept per collector and entity; covered = windows fetched and days with data in the store)');
         ctx.table(
-          h.backfill.map((b) => ({ collector: b.collector, entity: b.entity, covered: `${b.percent}%`, 'history from': b.from, 'oldest covered': b.oldestCovered ?? '', pending: b.pendingWindows, next: b.nextWindow ? `${b.nextWindow.reason} ${b.nextWindow.from}` : '', every: formatSeconds(b.cadenceSeconds), watch: b.watchEvent ?? '' })),
-          ['collector', 'entity', 'covered', 'history from', 'oldest covered', 'pending', 'next', 'every', 'watch'],
+          h.backfill.map((b) => ({ collector: b.collector, entity: b.entity, covered: `${b.percent}%${b.synthetic ? ' SYNTHETIC' : ''}`, 'days with data': b.daysWithData, 'history from': b.from, 'oldest covered': b.oldestCovered ?? '', pending: b.pendingWindows, next: b.nextWindow ? `${b.nextWindow.reason} ${b.nextWindow.from}` : '', every: formatSeconds(b.cadenceSeconds), watch: b.watchEvent ?? '' })),
+          ['collector', 'entity', 'covered', 'days with data', 'history from', 'oldest covered', 'pending', 'next', 'every', 'watch'],
         );
       }
     });
