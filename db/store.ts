@@ -1,12 +1,12 @@
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Db } from './connection.js';
-import { describeDbError, namedDbError, openDb } from './connection.js';
+import { DatabaseError, describeDbError, namedDbError, openDb } from './connection.js';
 import { quickCheck, type IntegrityResult } from './integrity.js';
-import { migrate, schemaVersion } from './migrate.js';
+import { loadMigrations, migrate, schemaVersion } from './migrate.js';
 import { formatEntity, parseEntity, parseSignalName, type EntityRef } from './entities.js';
 import { defaultProvenance, mergeProvenance, type SignalProvenance } from './provenance.js';
 import { extendDetectionState, getDetectionState, putDetectionState, type DetectionState } from './detection-state.js';
@@ -332,17 +332,42 @@ export class SqliteStore implements SignalStore {
     return describeDbError(err, path);
   }
 
-  /** Opens (and migrates, unless read-only) the store at `path`. */
+  /**
+   * Opens (and migrates, unless read-only) the store at `path`. A read-only connection writes nothing (no
+   * migration, no pragma that writes) and refuses a schema older than this outagewatch's, naming the migration
+   * it needs, instead of failing later on a missing table or column.
+   */
   static open(path: string, opts: { readonly?: boolean; migrate?: boolean; owner?: RunOwner } = {}): SqliteStore {
     let db: Db | undefined;
+    const abs = path === ':memory:' ? path : resolve(path);
     try {
       db = openDb(path, { readonly: opts.readonly });
-      if (!opts.readonly && opts.migrate !== false) migrate(db);
+      if (opts.readonly) checkSchemaForReading(db, abs);
+      else if (opts.migrate !== false) migrate(db);
       return new SqliteStore(db, path, opts.owner);
     } catch (err) {
       if (db?.open) db.close();
-      throw namedDbError(err, path === ':memory:' ? path : resolve(path));
+      if (err instanceof DatabaseError) throw err;
+      if (opts.readonly && abs !== ':memory:' && isWalWithoutWritableFolder(err) && !folderWritable(abs)) {
+        throw new DatabaseError(
+          `database ${abs} is read-only here and its folder ${dirname(abs)} is not writable: SQLite needs to create ${abs}-shm beside it to read a database in WAL mode; ` +
+            `make the folder writable, or (as its owner) switch the file to rollback mode before sharing it read-only: sqlite3 ${abs} 'PRAGMA journal_mode=DELETE'`,
+          'SQLITE_READONLY',
+          abs,
+        );
+      }
+      throw namedDbError(err, abs);
     }
+  }
+
+  /**
+   * The store of a command that only reads (status, listings, reports): opened and migrated as usual when this
+   * user may write the file and its folder; otherwise read-only, with no migration and no write at all (a schema
+   * older than this outagewatch's is refused, naming the migration it needs).
+   */
+  static openForReading(path: string, opts: { owner?: RunOwner } = {}): SqliteStore {
+    if (path === ':memory:' || writableHere(path)) return SqliteStore.open(path, opts);
+    return SqliteStore.open(path, { ...opts, readonly: true });
   }
 
   ensureEntity(ref: string, extra: { name?: string | null; country?: string | null } = {}): number {
@@ -806,5 +831,47 @@ export class SqliteStore implements SignalStore {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+}
+
+/** This user may write the file and the folder it is in (SQLite writes journals beside the file). */
+function writableHere(path: string): boolean {
+  try {
+    accessSync(resolve(path), fsConstants.W_OK);
+    accessSync(dirname(resolve(path)), fsConstants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function folderWritable(abs: string): boolean {
+  try {
+    accessSync(dirname(abs), fsConstants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isWalWithoutWritableFolder(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_READONLY_DIRECTORY' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY_CANTINIT' || code === 'SQLITE_READONLY';
+}
+
+/** A read-only connection cannot migrate: a schema older than this outagewatch's is refused, naming the first migration missing. */
+function checkSchemaForReading(db: Db, abs: string): void {
+  const version = schemaVersion(db);
+  const migrations = loadMigrations();
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (version > latest) throw new DatabaseError(`database ${abs} has schema version ${version}, newer than this outagewatch (${latest}); upgrade outagewatch`, 'SCHEMA_NEWER', abs);
+  const missing = migrations.find((m) => m.version > version);
+  if (missing) {
+    throw new DatabaseError(
+      `database ${abs} is read-only and needs migration ${missing.name} (its schema is version ${version}, this outagewatch needs ${latest}); ` +
+        'run `outagewatch db migrate` once with write access to the file and its folder',
+      'SQLITE_READONLY',
+      abs,
+    );
   }
 }

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { ConfigError, type Config } from '../../core/config.js';
-import { parseDuration } from '../../core/time.js';
+import { ConfigError, duration, parseSection, type Config } from '../../core/config.js';
 import type { EpisodeClass } from '../../core/outage.js';
 import { defaultDetectorRules } from '../sources.js';
 
@@ -17,18 +16,6 @@ import { defaultDetectorRules } from '../sources.js';
  *     "watch": ["country:KZ"] } }
  * ```
  */
-
-const duration = z.union([
-  z.number().int().nonnegative(),
-  z.string().transform((s, ctx) => {
-    try {
-      return parseDuration(s);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: `"${s}" is not a duration such as 24h, 7d, 90m` });
-      return z.NEVER;
-    }
-  }),
-]);
 
 const fraction = z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
 
@@ -198,13 +185,7 @@ export const DEFAULT_DEGRADATION: DegradationRule = { below: 0.8, longRun: 28 * 
 export const DEFAULT_ALERTS = { maxAge: 2 * D, attempts: 4, backoff: 2, timeout: 10 };
 
 export function parseDetectorConfig(raw: unknown): DetectorConfig {
-  const parsed = detectorInput.safeParse(raw ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const reason = issue.code === 'unrecognized_keys' ? `unknown setting(s) ${issue.keys.join(', ')}` : issue.message;
-    throw new ConfigError(['detector', ...issue.path.map(String)].join('.'), reason);
-  }
-  const d = parsed.data;
+  const d = parseSection(detectorInput, raw, ['detector']);
   for (const [name, r] of Object.entries(d.signals ?? {})) {
     if (r.warning !== undefined && r.critical !== undefined && r.critical > r.warning) {
       throw new ConfigError(`detector.signals.${name}.critical`, 'must not be above warning');
