@@ -65,3 +65,11 @@ export function namedDbError(err: unknown, path: string): unknown {
   const text = describeDbError(err, path);
   return text ? new DatabaseError(text, String((err as { code: string }).code), path) : err;
 }
+
+/**
+ * Runs `fn` inside one read transaction: every statement in it sees the same snapshot of the database, so a
+ * listing's count and its pages (read by several statements) agree even while the daemon commits (WAL).
+ */
+export function readSnapshot<R>(db: Db, fn: () => R): R {
+  return db.transaction(fn)();
+}

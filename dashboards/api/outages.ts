@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { AppDeps } from '../deps.js';
-import { getOutage, listOutages } from '../../db/outages.js';
+import { readSnapshot } from '../../db/connection.js';
+import { countOutages, getOutage, pageOutages } from '../../db/outages.js';
 import { outageToJson } from '../../services/detector/json.js';
 import { notFound } from '../../services/errors.js';
 import { sendListing } from '../csv.js';
@@ -18,13 +19,17 @@ export function outagesRouter(deps: AppDeps): Router {
     const { from, until } = rangeParams(req);
     const kind = enumParam(req, 'kind', OUTAGE_KINDS);
     const severity = enumParam(req, 'severity', SEVERITIES);
-    const rows = listOutages(deps.store.db, { entity, country, from, until, kind })
-      .filter((o) => severity === undefined || o.severity === severity)
-      .map(outageToJson);
+    // counted and paged in SQL, in the listing's stable order (start, then id)
+    const filter = { entity, country, from, until, kind, severity };
+    const db = deps.store.db;
     sendListing(
       req,
       res,
-      rows,
+      {
+        total: () => countOutages(db, filter).total,
+        rows: (offset, limit) => pageOutages(db, filter, { sort: 'start', dir: 'asc', offset, limit }).map(outageToJson),
+        snapshot: (fn) => readSnapshot(db, fn),
+      },
       [
         { header: 'id', value: (o) => o.id },
         { header: 'entity', value: (o) => o.entity },

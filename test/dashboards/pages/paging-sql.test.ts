@@ -1,0 +1,119 @@
+/**
+ * `/outages` pages in SQL (issue 21): every sortable column gives, page by page, exactly the order the whole list
+ * sorted in JS gives (nulls last, ties in start-then-id order), the national table and each country's sub-national
+ * table count and page on their own, the last page holds the remainder, and a filter narrows the count. Stands
+ * for a country's ten years of detections: national outages of every kind and severity, some with no signal
+ * (no depth), some detected before the loss columns existed (loss from the signals), and regional outages under it.
+ */
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listOutages, replaceOutages } from '../../../db/outages.js';
+import type { Outage } from '../../../services/detector/model.js';
+import { seededRandom } from '../../helpers.js';
+import { fixtureApp, fixtureStore } from '../api/fixture.js';
+
+const T0 = Date.UTC(2014, 0, 1) / 1000;
+const KINDS = ['connectivity', 'service-blocking', 'both', 'degradation'] as const;
+
+function outages(entity: string, n: number, seed: number): Outage[] {
+  const rnd = seededRandom(seed);
+  const out: Outage[] = [];
+  for (let i = 0; i < n; i++) {
+    // starts repeat (ties), durations and depths repeat (ties), some rows without signals (no depth)
+    const start = T0 + Math.floor(rnd() * 200) * 86400;
+    const hours = 1 + Math.floor(rnd() * 4);
+    const depth = Math.round(rnd() * 4) / 4;
+    const lost = rnd() < 0.5 ? Math.round(rnd() * 100) / 100 : undefined;
+    const signals = rnd() < 0.15 ? [] : [{ signal: 'ioda.bgp', start, end: start + hours * 3600, severity: 'critical' as const, depth, score: i, ...(lost !== undefined ? { lost } : {}) }];
+    out.push({ entity, start, end: start + hours * 3600, kind: KINDS[i % 4]!, severity: rnd() < 0.3 ? 'warning' : 'critical', score: i, signals, targets: [], evidence: [], ...(rnd() < 0.3 ? { lostPercent: null } : {}) });
+  }
+  return out;
+}
+
+const depthOf = (o: Outage) => (o.signals.length ? o.signals.reduce((m, s) => Math.max(m, s.depth), -Infinity) : null);
+const SORTS: Record<string, (o: Outage) => string | number | null> = {
+  id: (o) => o.id!,
+  entity: (o) => o.entity,
+  kind: (o) => o.kind,
+  severity: (o) => o.severity,
+  start: (o) => o.start,
+  end: (o) => o.end,
+  duration: (o) => o.end - o.start,
+  depth: depthOf,
+  loss: (o) => (o.lostPercent ?? (depthOf(o) ?? 0) * 100) * (o.hours ?? (o.end - o.start) / 3600),
+};
+
+/** The order the page showed before paging moved into SQL: a stable sort of the start-then-id list. */
+function jsOrder(rows: Outage[], key: string, dir: 'asc' | 'desc'): number[] {
+  const f = SORTS[key]!;
+  return [...rows]
+    .sort((a, b) => {
+      const x = f(a);
+      const y = f(b);
+      if (x === y) return 0;
+      if (x === null) return 1;
+      if (y === null) return -1;
+      const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
+      return dir === 'asc' ? c : -c;
+    })
+    .map((o) => o.id!);
+}
+
+const idsOf = (html: string, tableId: string) => {
+  const table = html.match(new RegExp(`<table id="${tableId}"[\\s\\S]*?</table>`))?.[0] ?? '';
+  return [...table.matchAll(/<a href="\/api\/outages\/(\d+)">/g)].map((m) => Number(m[1]));
+};
+
+describe('/outages pages in SQL', () => {
+  let t: ReturnType<typeof fixtureStore>;
+  let app: ReturnType<typeof fixtureApp>;
+  beforeAll(() => {
+    t = fixtureStore();
+    t.store.ensureEntity('region:UZ-1', { country: 'UZ' });
+    t.store.ensureEntity('region:UZ-2', { country: 'UZ' });
+    const end = T0 + 400 * 86400;
+    replaceOutages(t.store.db, 'country:UZ', T0, end, outages('country:UZ', 237, 1), T0);
+    replaceOutages(t.store.db, 'region:UZ-1', T0, end, outages('region:UZ-1', 90, 2), T0);
+    replaceOutages(t.store.db, 'region:UZ-2', T0, end, outages('region:UZ-2', 41, 3), T0);
+    app = fixtureApp(t);
+  });
+  afterAll(() => t.cleanup());
+
+  it.each(Object.keys(SORTS).flatMap((k) => [[k, 'asc'], [k, 'desc']] as const))('sort=%s dir=%s: pages in SQL follow the order of the whole list sorted', async (key, dir) => {
+    const all = listOutages(t.store.db, { country: 'UZ' });
+    const national = all.filter((o) => !o.parent);
+    const got: number[] = [];
+    for (let page = 1; page <= 3; page++) {
+      const res = await request(app).get(`/outages?country=UZ&sort=${key}&dir=${dir}&page=${page}`).expect(200);
+      got.push(...idsOf(res.text, 'outages'));
+    }
+    expect(got).toEqual(jsOrder(national, key, dir));
+    // the sub-national table of a country pages on its own parameter, in the same order
+    const region: number[] = [];
+    for (const page of [1, 2]) {
+      const res = await request(app).get(`/outages?country=UZ&sort=${key}&dir=${dir}&page-country-UZ=${page}`).expect(200);
+      region.push(...idsOf(res.text, 'outages-country-UZ'));
+    }
+    expect(region).toEqual(jsOrder(all.filter((o) => o.parent === 'country:UZ'), key, dir));
+  });
+
+  it('counts every row, shows the remainder on the last page and clamps a page past the end to it', async () => {
+    const first = await request(app).get('/outages?country=UZ').expect(200);
+    expect(first.text).toContain('368 outage(s), of which 131 sub-national');
+    expect(first.text).toContain('Rows 1–100 of 237 (page 1 of 3)');
+    expect(first.text).toContain('131 sub-national outages in 2 region units');
+    expect(first.text).toContain('Rows 1–100 of 131 (page 1 of 2)');
+    const last = await request(app).get('/outages?country=UZ&page=3').expect(200);
+    expect(idsOf(last.text, 'outages')).toHaveLength(37);
+    expect(last.text).toContain('Rows 201–237 of 237 (page 3 of 3)');
+    const past = await request(app).get('/outages?country=UZ&page=99').expect(200);
+    expect(idsOf(past.text, 'outages')).toEqual(idsOf(last.text, 'outages'));
+  });
+
+  it('filters narrow the count and the pages (severity is filtered in SQL too)', async () => {
+    const warnings = listOutages(t.store.db, { country: 'UZ' }).filter((o) => o.severity === 'warning');
+    const res = await request(app).get('/outages?country=UZ&severity=warning').expect(200);
+    expect(res.text).toContain(`${warnings.length} outage(s), of which ${warnings.filter((o) => o.parent).length} sub-national`);
+    expect(idsOf(res.text, 'outages')).toEqual(jsOrder(warnings.filter((o) => !o.parent), 'start', 'desc').slice(0, 100));
+  });
+});
