@@ -85,8 +85,8 @@ function buildDb(path: string): void {
 async function serve(): Promise<void> {
   const { createApp } = await import('../dashboards/app.js');
   const { startServer } = await import('../dashboards/server.js');
-  const { configSchema } = await import('../services/config.js');
-  const { silentLogger } = await import('../services/logger.js');
+  const { configSchema } = await import('../services/program-config.js');
+  const { silentLogger } = await import('../core/logger.js');
   const cacheEntries = Number(process.env.OW_API_BENCH_CACHE ?? 200);
   const config = configSchema.parse({ db: DB_PATH, api: { rateLimit: { max: 0 }, cacheEntries } });
   const store = SqliteStore.open(DB_PATH, { readonly: true });

@@ -20,12 +20,12 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { upsertEvents } from '../db/calendar.js';
 import { SqliteStore } from '../db/store.js';
-import type { ProtestEvent } from '../services/calendar/model.js';
-import { configSchema } from '../services/config.js';
+import type { ProtestEvent } from '../core/calendar.js';
+import { configSchema } from '../services/program-config.js';
 import { correlateCountry } from '../services/correlator/assemble.js';
 import { correlateOptions } from '../services/correlator/options.js';
 import { DEMO_STEPS } from '../services/demo/steps.js';
-import { silentLogger } from '../services/logger.js';
+import { silentLogger } from '../core/logger.js';
 import { seededRandom } from '../services/util/random.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ingestIodaFiles } from '../collectors/ioda/ingest.js';
 import { SqliteStore } from '../db/store.js';
-import { silentLogger } from '../services/logger.js';
+import { silentLogger } from '../core/logger.js';
 import { seededRandom } from '../services/util/random.js';
 
 const WINDOWS = Number(process.env.BENCH_WINDOWS ?? 12);

@@ -14,8 +14,8 @@ import { listOutages } from '../db/outages.js';
 import { listReferenceOutages } from '../db/reference.js';
 import { SqliteStore } from '../db/store.js';
 import { createApp } from '../dashboards/app.js';
-import { configSchema } from '../services/config.js';
-import { silentLogger } from '../services/logger.js';
+import { configSchema } from '../services/program-config.js';
+import { silentLogger } from '../core/logger.js';
 import { medianMs, TEN_UNTIL, tenYearDb } from './tenyear-db.js';
 
 const log = (msg: string) => process.stderr.write(`[pages-10y.bench] ${msg}\n`);

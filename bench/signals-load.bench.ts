@@ -60,8 +60,8 @@ const rangeOf = (i: number): [number, number] => {
 async function serve(): Promise<void> {
   const { createApp } = await import('../dashboards/app.js');
   const { startServer } = await import('../dashboards/server.js');
-  const { configSchema } = await import('../services/config.js');
-  const { silentLogger } = await import('../services/logger.js');
+  const { configSchema } = await import('../services/program-config.js');
+  const { silentLogger } = await import('../core/logger.js');
   const path = process.env.OW_TENYEAR_DB ?? TEN_DB_PATH;
   const config = configSchema.parse({ db: path, api: { rateLimit: { max: 0 } } });
   const store = SqliteStore.open(path, { readonly: true });

@@ -17,8 +17,8 @@ import { upsertEvents } from '../db/calendar.js';
 import { replaceOutages } from '../db/outages.js';
 import { upsertReferenceOutages, type ReferenceOutage } from '../db/reference.js';
 import { SqliteStore, type PointTuple } from '../db/store.js';
-import type { ProtestEvent } from '../services/calendar/model.js';
-import type { Outage } from '../services/detector/model.js';
+import type { ProtestEvent } from '../core/calendar.js';
+import type { Outage } from '../core/outage.js';
 import { seededRandom } from '../services/util/random.js';
 
 export const TEN_FROM = Date.UTC(2014, 0, 1) / 1000;

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { EntityRef } from '../db/entities.js';
-import type { Config } from '../services/config.js';
+import { sourceEnvOf, type Config, type SourceDeclaration } from '../core/config.js';
 import type { CadenceDefaults, Collector, CollectorModule, DetectorRuleDefaults, EvidenceLink, SignalAxis } from './types.js';
 import { iodaModule } from './ioda/index.js';
 import { ooniModule } from './ooni/index.js';
@@ -27,19 +27,14 @@ export function collectorModule(name: string): CollectorModule | undefined {
   return COLLECTOR_MODULES.find((m) => m.name === name);
 }
 
-/** `sources.<name>` defaults: base URL, enabled. */
-export function sourceDefaults(): Record<string, { url: string; enabled: boolean }> {
-  return Object.fromEntries(COLLECTOR_MODULES.map((m) => [m.name, { url: m.source.url, enabled: true }]));
+/** What the config needs to know about every source (core/config.ts derives `sources.<name>` and its env vars). */
+export function sourceDeclarations(): SourceDeclaration[] {
+  return COLLECTOR_MODULES.map((m) => ({ name: m.name, url: m.source.url, tokenEnv: m.source.tokenEnv }));
 }
 
 /** Environment variable → config path, for every source: `OUTAGEWATCH_<NAME>_URL` and a declared token variable. */
 export function sourceEnv(): Record<string, string[]> {
-  const env: Record<string, string[]> = {};
-  for (const m of COLLECTOR_MODULES) {
-    env[`OUTAGEWATCH_${m.name.toUpperCase()}_URL`] = ['sources', m.name, 'url'];
-    if (m.source.tokenEnv) env[m.source.tokenEnv] = ['sources', m.name, 'token'];
-  }
-  return env;
+  return sourceEnvOf(sourceDeclarations());
 }
 
 export function defaultCadences(): Record<string, CadenceDefaults> {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { EntityRef } from '../db/entities.js';
 import type { SignalStore } from '../db/store.js';
-import type { Config } from '../services/config.js';
+import type { Config } from '../core/config.js';
 import type { HttpClientOptions } from './framework/http.js';
 
 /** Progress reported by a collector as windows complete (CLI progress bars, health page). */

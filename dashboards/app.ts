@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { join } from 'node:path';
-import { packageRoot } from '../services/util/package-root.js';
+import { packageRoot } from '../core/package-root.js';
 import type { AppDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { DbWatch, health, healthHttpStatus } from './health.js';

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { AppError } from '../services/errors.js';
+import { AppError } from '../core/app-errors.js';
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { badParameter } from '../services/errors.js';
+import { badParameter } from '../core/app-errors.js';
 
 /**
  * CSV for every API listing. Text cells that a spreadsheet would run as a formula (starting with

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Collector } from '../collectors/types.js';
 import type { SqliteStore } from '../db/store.js';
-import type { Config } from '../services/config.js';
+import type { Config } from '../core/config.js';
 import type { DbWatch } from './health.js';
 
 /** Background work that stops with the daemon (the scheduler implements it). */

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { AppError, ERRORS } from '../services/errors.js';
+import { AppError, ERRORS } from '../core/app-errors.js';
 import { html, layout } from './html.js';
 
 /** 404 for anything no route answered: JSON under /api, a page elsewhere. */

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import { AppError, badParameter } from '../services/errors.js';
+import { AppError, badParameter } from '../core/app-errors.js';
 import { countCountryEvents } from '../services/correlator/assemble.js';
 import type { AppDeps } from './deps.js';
 import { apiOptions } from './api/options.js';

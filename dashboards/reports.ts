@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
-import { AppError } from '../services/errors.js';
+import { AppError } from '../core/app-errors.js';
 import { reportsDir } from '../services/report/auto.js';
-import { isoUtc } from '../services/util/time.js';
+import { isoUtc } from '../core/time.js';
 import type { AppDeps } from './deps.js';
 import { html, layout } from './html.js';
 

@@ -1,5 +1,5 @@
 import type { Db } from './connection.js';
-import type { EventKind, EventOrigin, Place, ProtestEvent } from '../services/calendar/model.js';
+import type { EventKind, EventOrigin, Place, ProtestEvent } from '../core/calendar.js';
 
 /** Storage of protest events (table `protest_events`, 0001) and calendar bookkeeping (`calendar_meta`, 0010). */
 

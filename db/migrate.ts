@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../services/util/package-root.js';
+import { packageRoot } from '../core/package-root.js';
 import type { Db } from './connection.js';
 
 export interface Migration {

@@ -1,6 +1,6 @@
 import type { Db } from './connection.js';
 import { formatEntity, parseEntity } from './entities.js';
-import type { Outage, OutageKind, OutageSignal, Severity } from '../services/detector/model.js';
+import type { Outage, OutageKind, OutageSignal, Severity } from '../core/outage.js';
 
 /** Detected outages (table `outages`). Times are Unix seconds UTC, [start, end). */
 

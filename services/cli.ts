@@ -4,10 +4,10 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CliContext } from './cli/context.js';
 import { COMMANDS } from './commands/index.js';
-import { ConfigError } from './config.js';
-import { UsageError } from './errors.js';
+import { ConfigError } from '../core/config.js';
+import { UsageError } from '../core/app-errors.js';
 import { LockHeldError } from './lock.js';
-import { packageVersion } from './util/package-root.js';
+import { packageVersion } from '../core/package-root.js';
 
 /** Builds the `outagewatch` program. Exit codes: 0 ok, 1 failure, 2 bad usage. */
 export function buildProgram(io?: CliContext['io']): { program: Command; ctx: CliContext } {

@@ -5,7 +5,7 @@ import { createCollectors } from '../collectors/registry.js';
 import { SqliteStore } from '../db/store.js';
 import { createApp } from '../dashboards/app.js';
 import { bindServer, type BoundServer } from '../dashboards/server.js';
-import type { Config } from './config.js';
+import type { Config } from '../core/config.js';
 import { acquireLock } from './lock.js';
 import { ownedHere, ownerGone } from './runs.js';
 import { Scheduler } from './scheduler/scheduler.js';
@@ -13,7 +13,7 @@ import { buildJobs } from './scheduler/jobs.js';
 import { autoReportJob } from './report/auto.js';
 import { enableCorrelationWorker } from './correlator/cache.js';
 import { STARTUP_TASKS } from './startup.js';
-import { packageVersion } from './util/package-root.js';
+import { packageVersion } from '../core/package-root.js';
 
 export interface DaemonOptions {
   config: Config;

@@ -13,7 +13,7 @@ export {
   defaultDetectorRules,
   eraNote,
   evidenceLinksFor,
-  sourceDefaults,
+  sourceDeclarations,
   sourceEnv,
   sourceLines,
   sourceOfName,

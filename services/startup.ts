@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { SqliteStore } from '../db/store.js';
-import type { Config } from './config.js';
+import type { Config } from '../core/config.js';
 import { calendarConfig } from './calendar/config.js';
 import { seedCalendarIfChanged } from './calendar/seed.js';
 

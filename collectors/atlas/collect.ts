@@ -3,7 +3,7 @@ import { parseEntity } from '../../db/entities.js';
 import { SYNTHETIC_PROVENANCE } from '../../db/provenance.js';
 import type { PointTuple, SignalSpec } from '../../db/store.js';
 import { parseSection } from '../../core/errors.js';
-import type { Config } from '../../services/config.js';
+import type { Config } from '../../core/config.js';
 import { countWindows, FetchError, runCollection, sourceConfig, type HttpClient, type SignalGroup, type WindowData, type WindowTask } from '../framework/index.js';
 import { ingestFiles, readSavedResponse, savedJson } from '../framework/saved.js';
 import type { CollectArgs, CollectResult, Collector, CollectorDeps, IngestArgs, IngestResult } from '../types.js';

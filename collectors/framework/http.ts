@@ -1,9 +1,9 @@
 import axios, { type AxiosInstance } from 'axios';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import type { Config } from '../../services/config.js';
-import { silentLogger } from '../../services/logger.js';
-import { packageVersion } from '../../services/util/package-root.js';
+import type { Config } from '../../core/config.js';
+import { silentLogger } from '../../core/logger.js';
+import { packageVersion } from '../../core/package-root.js';
 import { FetchError, UNREACHABLE_CODES, isRetryable } from './errors.js';
 import { parseJsonBody } from './json.js';
 import { abortableSleep, RequestLimiter, type Sleep } from './limiter.js';

@@ -1,5 +1,5 @@
 import type { CoverageInput, PointTuple, RawResponseInput, SignalSpec, SourceEventInput } from '../../db/store.js';
-import { isoUtc } from '../../services/util/time.js';
+import { isoUtc } from '../../core/time.js';
 import type { CollectArgs, CollectResult, WindowFailure } from '../types.js';
 import { emptyCollectResult } from '../types.js';
 import { errorMessage, FetchError, isAbort, isUnreachable } from './errors.js';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Config } from '../../services/config.js';
+import type { Config } from '../../core/config.js';
 import { createHttpClient, type HttpClient, type HttpClientOptions, type Query, type TextResponse, sourceConfig } from '../framework/index.js';
 import { entitiesDataSchema, eventsDataSchema, parseIodaBody, signalsDataSchema, type IodaEntity, type IodaEvent, type IodaSeries } from './schema.js';
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { parseEntity, type EntityRef } from '../../db/entities.js';
 import type { SignalStore } from '../../db/store.js';
-import type { Config } from '../../services/config.js';
+import type { Config } from '../../core/config.js';
 import { countWindows, runCollection, type HttpClient, type HttpClientOptions, type WindowTask, type WindowData, sourceConfig } from '../framework/index.js';
 import type { CollectArgs, CollectResult, Collector, CollectorModule } from '../types.js';
 import { createIodaHttp, fetchEvents, fetchSignals, queryEntities } from './client.js';

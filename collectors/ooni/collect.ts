@@ -1,6 +1,6 @@
 import type { PointTuple, RawResponseInput, SignalSpec, SignalStore, SourceEventInput } from '../../db/store.js';
 import { parseEntity } from '../../db/entities.js';
-import type { Config } from '../../services/config.js';
+import type { Config } from '../../core/config.js';
 import { countWindows, errorMessage, runCollection, type HttpClient, type SignalGroup, type WindowData, type WindowTask, sourceConfig } from '../framework/index.js';
 import { readSavedResponse, savedJson } from '../framework/saved.js';
 import type { CollectArgs, CollectResult, Collector, IngestArgs, IngestResult, CollectorDeps } from '../types.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseSection } from '../../core/errors.js';
-import type { Config } from '../../services/config.js';
+import type { Config } from '../../core/config.js';
 
 /** Web targets that matter when social media is blocked (OONI `domain` filter; `www.` variants are queried too). */
 export const DEFAULT_WEB_TARGETS = [

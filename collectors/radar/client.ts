@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Config } from '../../services/config.js';
+import type { Config } from '../../core/config.js';
 import { FetchError, formatPath, httpClientFromConfig, type HttpClient, type HttpClientOptions, type TextResponse } from '../framework/index.js';
 import type { RadarConfig } from './config.js';
 import { radarErrorSchema, radarOutagesResponseSchema, type RadarAnnotation, type RadarOutagesResponse } from './schema.js';

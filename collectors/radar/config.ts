@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseSection } from '../../core/errors.js';
-import type { Config } from '../../services/config.js';
+import type { Config } from '../../core/config.js';
 
 /** `collection.radar` in the configuration. */
 export const radarConfigSchema = z

@@ -1,6 +1,6 @@
 import { parseEntity } from '../../db/entities.js';
 import { SYNTHETIC_PROVENANCE } from '../../db/provenance.js';
-import type { Config } from '../../services/config.js';
+import type { Config } from '../../core/config.js';
 import { countWindows, FetchError, runCollection, type HttpClient, type SignalGroup, type WindowData, type WindowTask, sourceConfig } from '../framework/index.js';
 import { ingestFiles, readSavedResponse, savedJson } from '../framework/saved.js';
 import type { CollectArgs, CollectResult, Collector, IngestArgs, IngestResult, CollectorDeps } from '../types.js';

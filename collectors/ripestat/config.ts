@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseSection } from '../../core/errors.js';
-import type { Config } from '../../services/config.js';
+import type { Config } from '../../core/config.js';
 
 /** Days per request by resolution: RIPEstat answers at a coarser resolution when a range is long. */
 export const DEFAULT_WINDOW_DAYS = { '5m': 1, '1h': 4, '1d': 365, '1w': 1825 } as const;

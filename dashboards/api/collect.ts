@@ -2,8 +2,8 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { AppDeps, BackgroundJobs } from '../deps.js';
 import { parseEntity, EntityRefError } from '../../db/entities.js';
-import { AppError, badParameter } from '../../services/errors.js';
-import { isoUtc, parseTime, TimeParseError } from '../../services/util/time.js';
+import { AppError, badParameter } from '../../core/app-errors.js';
+import { isoUtc, parseTime, TimeParseError } from '../../core/time.js';
 
 import { requireAdmin } from '../auth.js';
 import { apiOptions } from './options.js';

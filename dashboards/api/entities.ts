@@ -3,8 +3,8 @@ import type { AppDeps } from '../deps.js';
 import { ENTITY_TYPES } from '../../db/entities.js';
 import type { SignalProvenance } from '../../db/store.js';
 import { signalExtent } from '../../db/signals-read.js';
-import { notFound } from '../../services/errors.js';
-import { isoUtc } from '../../services/util/time.js';
+import { notFound } from '../../core/app-errors.js';
+import { isoUtc } from '../../core/time.js';
 import { sendListing } from '../csv.js';
 import { countryParam, enumParam } from './params.js';
 

@@ -1,7 +1,7 @@
 import express, { Router, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { AppDeps } from '../deps.js';
-import { AppError } from '../../services/errors.js';
+import { AppError } from '../../core/app-errors.js';
 import { openApiDocument } from '../openapi.js';
 import { collectRouter } from './collect.js';
 import { entitiesRouter } from './entities.js';

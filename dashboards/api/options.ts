@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, type Config } from '../../services/config.js';
+import { ConfigError, type Config } from '../../core/config.js';
 
 /**
  * The `api` section of the configuration (validated here, like every module's own section):

@@ -3,7 +3,7 @@ import type { AppDeps } from '../deps.js';
 import { readSnapshot } from '../../db/connection.js';
 import { countOutages, getOutage, pageOutages } from '../../db/outages.js';
 import { outageToJson } from '../../services/detector/json.js';
-import { notFound } from '../../services/errors.js';
+import { notFound } from '../../core/app-errors.js';
 import { sendListing } from '../csv.js';
 import { countryParam, entityParam, enumParam, numericId, rangeParams } from './params.js';
 

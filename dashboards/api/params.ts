@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { parseEntity, EntityRefError } from '../../db/entities.js';
-import { badParameter } from '../../services/errors.js';
-import { parseTime, TimeParseError } from '../../services/util/time.js';
+import { badParameter } from '../../core/app-errors.js';
+import { parseTime, TimeParseError } from '../../core/time.js';
 
 /**
  * Query-parameter readers for the API: each returns the typed value or throws a 400 naming the parameter.

@@ -2,8 +2,8 @@ import { Router } from 'express';
 import type { AppDeps } from '../deps.js';
 import { getReferenceList, listReferenceLists, listReferenceOutages, SCOPES, type ReferenceListRow, type ReferenceOutage, type Scope } from '../../db/reference.js';
 import { referenceConfig } from '../../services/correlator/config.js';
-import { badParameter, notFound } from '../../services/errors.js';
-import { isoUtc } from '../../services/util/time.js';
+import { badParameter, notFound } from '../../core/app-errors.js';
+import { isoUtc } from '../../core/time.js';
 import { sendListing } from '../csv.js';
 import { countryParam, rangeParams } from './params.js';
 

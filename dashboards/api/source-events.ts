@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { cachedCountryAsync } from '../../services/correlator/cache.js';
 import { correlateOptions } from '../../services/correlator/options.js';
-import { badParameter } from '../../services/errors.js';
-import { isoUtc } from '../../services/util/time.js';
+import { badParameter } from '../../core/app-errors.js';
+import { isoUtc } from '../../core/time.js';
 import type { AppDeps } from '../deps.js';
 import { checkEventLimit } from '../limits.js';
 import { sendListing, wantsCsv } from '../csv.js';

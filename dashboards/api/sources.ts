@@ -1,12 +1,12 @@
 import { Router, type Request } from 'express';
 import type { AppDeps } from '../deps.js';
 import type { CheckpointRow, RunRow } from '../../db/store.js';
-import { isoUtc } from '../../services/util/time.js';
+import { isoUtc } from '../../core/time.js';
 import { collectorHealth, type CollectorHealth } from '../health.js';
 import { sendListing, wantsCsv, toCsv } from '../csv.js';
 import { entityParam, intParam, numericId, single } from './params.js';
 
-import { notFound } from '../../services/errors.js';
+import { notFound } from '../../core/app-errors.js';
 
 export interface RunJson {
   id: number;

@@ -4,8 +4,8 @@
  */
 import type { Request } from 'express';
 import { DateTime } from 'luxon';
-import { badParameter } from '../../services/errors.js';
-import { parseDuration, parseTime, TimeParseError } from '../../services/util/time.js';
+import { badParameter } from '../../core/app-errors.js';
+import { parseDuration, parseTime, TimeParseError } from '../../core/time.js';
 import { html, type SafeHtml } from '../html.js';
 import { pageOf, pagerNav, type Page, type PageOpts } from './pager.js';
 

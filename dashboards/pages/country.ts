@@ -7,7 +7,7 @@ import { countryName, normaliseCountry } from '../../services/calendar/countries
 import { primaryZone } from '../../services/calendar/zones.js';
 import { cachedCountryAsync, cachedPage, keepPage } from '../../services/correlator/cache.js';
 import { correlateOptions } from '../../services/correlator/options.js';
-import { badParameter, notFound } from '../../services/errors.js';
+import { badParameter, notFound } from '../../core/app-errors.js';
 import { relativeOnset } from '../../services/report/format.js';
 import type { AppDeps } from '../deps.js';
 import { checkEventLimit } from '../limits.js';

@@ -5,7 +5,7 @@
  * time zone). Without JavaScript, like the rest of the dashboard.
  */
 import type { Request } from 'express';
-import { badParameter } from '../../services/errors.js';
+import { badParameter } from '../../core/app-errors.js';
 import { html, type SafeHtml } from '../html.js';
 
 export interface PageOpts {

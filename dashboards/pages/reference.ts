@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { getReferenceList, listReferenceLists, listReferenceOutages, SCOPES, type ReferenceListRow, type ReferenceOutage } from '../../db/reference.js';
 import { primaryZone } from '../../services/calendar/zones.js';
 import { referenceConfig } from '../../services/correlator/config.js';
-import { badParameter, notFound } from '../../services/errors.js';
+import { badParameter, notFound } from '../../core/app-errors.js';
 import type { AppDeps } from '../deps.js';
 import { html, layout } from '../html.js';
 import { safeLink } from './event.js';

@@ -6,7 +6,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
-import { AppError } from '../../services/errors.js';
+import { AppError } from '../../core/app-errors.js';
 import { tokensMatch } from '../auth.js';
 import { html, type SafeHtml } from '../html.js';
 

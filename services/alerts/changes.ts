@@ -2,8 +2,8 @@ import type { Logger } from 'pino';
 import type { Db } from '../../db/connection.js';
 import { queueDelivery, recordChange, startedChanges } from '../../db/alerts.js';
 import { outageToJson, type OutageJson } from '../detector/json.js';
-import type { Outage } from '../detector/model.js';
-import { isoUtc } from '../util/time.js';
+import type { Outage } from '../../core/outage.js';
+import { isoUtc } from '../../core/time.js';
 import type { AlertEvent, Webhook } from './config.js';
 
 /** The calendar event an outage falls in, as alerts name it. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, type Config } from '../config.js';
+import { ConfigError, type Config } from '../../core/config.js';
 
 /** The events a webhook can ask for. */
 export const ALERT_EVENTS = ['outage.started', 'outage.ended'] as const;

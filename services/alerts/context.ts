@@ -1,10 +1,10 @@
 import { listEvents } from '../../db/calendar.js';
 import { formatEntity, parseEntity } from '../../db/entities.js';
 import type { SqliteStore } from '../../db/store.js';
-import type { Config } from '../config.js';
+import type { Config } from '../../core/config.js';
 import type { DetectorConfig } from '../detector/config.js';
 import { parseCollectionConfig, watchedEntities } from '../scheduler/policy.js';
-import { isoUtc } from '../util/time.js';
+import { isoUtc } from '../../core/time.js';
 import type { CalendarRef } from './changes.js';
 
 const DAY = 86400;

@@ -2,7 +2,7 @@ import axios from 'axios';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/connection.js';
 import { dueDeliveries, markAttemptFailed, markDelivered } from '../../db/alerts.js';
-import { nowSeconds } from '../util/time.js';
+import { nowSeconds } from '../../core/time.js';
 
 export interface DeliverOptions {
   /** Attempts per call (with exponential backoff between them). */

@@ -1,6 +1,6 @@
 import type { Db } from '../../db/connection.js';
 import { findByNaturalKey, getEvent, upsertEvent } from '../../db/calendar.js';
-import { CONTENT_FIELDS, type ProtestEvent } from './model.js';
+import { CONTENT_FIELDS, type ProtestEvent } from '../../core/calendar.js';
 
 /** What writing one validated event would do to the calendar. */
 export interface PlannedChange {

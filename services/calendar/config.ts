@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, type Config } from '../config.js';
+import { ConfigError, type Config } from '../../core/config.js';
 
 /** The `calendar` section of the configuration. */
 export const CalendarConfigSchema = z

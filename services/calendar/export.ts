@@ -1,7 +1,7 @@
 import { writeToString } from '@fast-csv/format';
 import { eventsToIcs } from './ics.js';
 import { eventToJson } from './json.js';
-import type { ProtestEvent } from './model.js';
+import type { ProtestEvent } from '../../core/calendar.js';
 
 export const EXPORT_FORMATS = ['json', 'csv', 'ics'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

@@ -1,5 +1,5 @@
 import ICAL from 'ical.js';
-import type { ProtestEvent } from './model.js';
+import type { ProtestEvent } from '../../core/calendar.js';
 import { localDate, nextDate } from './time.js';
 
 /**

@@ -1,7 +1,7 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/connection.js';
-import { nowSeconds } from '../util/time.js';
+import { nowSeconds } from '../../core/time.js';
 import { applyChanges, planChanges, type PlannedChange } from './apply.js';
 import { emitCalendarChange } from './events.js';
 import { countryDayMerger, parseAcled } from './importers/acled.js';
@@ -9,7 +9,7 @@ import { parseCsv } from './importers/csv.js';
 import { parseIcs } from './importers/ics.js';
 import { parseJson } from './importers/json.js';
 import type { CandidateSink, Combiner, ImportFormat, ImporterOptions, ParsedInput } from './importers/types.js';
-import type { ProtestEvent } from './model.js';
+import type { ProtestEvent } from '../../core/calendar.js';
 import { validateEvent, type Candidate, type RowError } from './validate.js';
 
 export { IMPORT_FORMATS, type ImportFormat } from './importers/types.js';

@@ -1,5 +1,5 @@
-import { isoUtc } from '../util/time.js';
-import type { EventKind, Place, ProtestEvent } from './model.js';
+import { isoUtc } from '../../core/time.js';
+import type { EventKind, Place, ProtestEvent } from '../../core/calendar.js';
 import { localDate, localIso } from './time.js';
 import type { RawEvent } from './validate.js';
 

@@ -5,12 +5,12 @@ import type { Logger } from 'pino';
 import type { Db } from '../../db/connection.js';
 import { getCalendarMeta, setCalendarMeta } from '../../db/calendar.js';
 import type { SqliteStore } from '../../db/store.js';
-import { packageRoot } from '../util/package-root.js';
-import { nowSeconds } from '../util/time.js';
+import { packageRoot } from '../../core/package-root.js';
+import { nowSeconds } from '../../core/time.js';
 import { applyChanges, planChanges } from './apply.js';
 import { emitCalendarChange } from './events.js';
 import { arrayElementLines } from './importers/json-lines.js';
-import type { ProtestEvent } from './model.js';
+import type { ProtestEvent } from '../../core/calendar.js';
 import { formatRowError, validateEvent, type RowError } from './validate.js';
 
 /** Where the seed lives, relative to the package root (also the events' origin file). */

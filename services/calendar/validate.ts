@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EVENT_KINDS, type EventKind, type EventOrigin, type Place, type ProtestEvent } from './model.js';
+import { EVENT_KINDS, type EventKind, type EventOrigin, type Place, type ProtestEvent } from '../../core/calendar.js';
 import { normaliseCountry } from './countries.js';
 import { canonicalZone, primaryZone } from './zones.js';
 import { ID_MAX, ID_RE, eventId } from './slug.js';

@@ -3,11 +3,12 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { SqliteStore } from '../../db/store.js';
-import { loadConfig, type Config } from '../config.js';
-import { createLogger } from '../logger.js';
+import { type Config } from '../../core/config.js';
+import { loadConfig } from '../program-config.js';
+import { createLogger } from '../../core/logger.js';
 import { normaliseCountry } from '../calendar/countries.js';
-import { MissingDatabaseError, UsageError } from '../errors.js';
-import { parseTime, TimeParseError } from '../util/time.js';
+import { MissingDatabaseError, UsageError } from '../../core/app-errors.js';
+import { parseTime, TimeParseError } from '../../core/time.js';
 
 export interface GlobalOptions {
   db?: string;

@@ -8,13 +8,13 @@ import { EXPORT_FORMATS, exportEvents, type ExportFormat } from '../calendar/exp
 import { IMPORT_FORMATS, importCalendarFile, type ImportFormat, type ImportReport } from '../calendar/import.js';
 import { MapError, parseMapSpec } from '../calendar/importers/csv.js';
 import { eventToJson } from '../calendar/json.js';
-import { EVENT_KINDS, type EventKind, type ProtestEvent } from '../calendar/model.js';
+import { EVENT_KINDS, type EventKind, type ProtestEvent } from '../../core/calendar.js';
 import { seedCalendar } from '../calendar/seed.js';
 import { formatRowError, validateEvent } from '../calendar/validate.js';
 import { canonicalZone } from '../calendar/zones.js';
 import type { CliContext } from '../cli/context.js';
-import { unknownEvent, UsageError } from '../errors.js';
-import { nowSeconds } from '../util/time.js';
+import { unknownEvent, UsageError } from '../../core/app-errors.js';
+import { nowSeconds } from '../../core/time.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 

@@ -5,9 +5,9 @@ import { emptyCollectResult } from '../../collectors/types.js';
 import { EntityRefError, formatEntity, parseEntity } from '../../db/entities.js';
 import type { CliContext } from '../cli/context.js';
 import { createProgressReporter } from '../cli/progress.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../core/app-errors.js';
 import { ownerGone } from '../runs.js';
-import { isoUtc, nowSeconds } from '../util/time.js';
+import { isoUtc, nowSeconds } from '../../core/time.js';
 
 interface CollectFlags {
   source: string;

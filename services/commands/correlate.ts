@@ -3,8 +3,8 @@ import { referenceListExists } from '../../db/reference.js';
 import type { CliContext } from '../cli/context.js';
 import { correlateCountries, correlateEvent, parseOutageSource, type CorrelateOptions, type CountryCorrelationJson, type EventCorrelationJson } from '../correlator/assemble.js';
 import { correlateOptions } from '../correlator/options.js';
-import { AppError, unknownEvent, UsageError } from '../errors.js';
-import { parseDuration, TimeParseError } from '../util/time.js';
+import { AppError, unknownEvent, UsageError } from '../../core/app-errors.js';
+import { parseDuration, TimeParseError } from '../../core/time.js';
 import { onsetText, relativeOnset } from '../report/format.js';
 
 interface Flags {

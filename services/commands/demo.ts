@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../cli/context.js';
 import { DEMO_STEPS } from '../demo/steps.js';
-import { packageRoot } from '../util/package-root.js';
+import { packageRoot } from '../../core/package-root.js';
 
 /** `outagewatch demo`: fills the configured database for an offline tour, running DEMO_STEPS in order. */
 export function register(program: Command, ctx: CliContext): void {

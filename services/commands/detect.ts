@@ -5,11 +5,11 @@ import type { CliContext } from '../cli/context.js';
 import { detectorConfigFrom } from '../detector/config.js';
 import { lossText, outageToJson } from '../detector/json.js';
 import { detectAndStore } from '../detector/run.js';
-import type { Outage } from '../detector/model.js';
-import { UsageError } from '../errors.js';
+import type { Outage } from '../../core/outage.js';
+import { UsageError } from '../../core/app-errors.js';
 import { groupByParent, subnationalSummary } from '../detector/group.js';
-import { isoUtc } from '../util/time.js';
-import { packageVersion } from '../util/package-root.js';
+import { isoUtc } from '../../core/time.js';
+import { packageVersion } from '../../core/package-root.js';
 
 interface DetectFlags {
   entity?: string;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../cli/context.js';
 import { correlatorConfig, referenceConfig } from '../correlator/config.js';
-import { AppError, UsageError } from '../errors.js';
+import { AppError, UsageError } from '../../core/app-errors.js';
 import { evaluateReference, type EvaluationJson } from '../reference/assemble.js';
 import type { Evaluation, Scores } from '../reference/evaluate.js';
 

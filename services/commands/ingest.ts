@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { COLLECTOR_MODULES, createCollectors, sourceLines } from '../../collectors/registry.js';
 import type { IngestResult } from '../../collectors/types.js';
 import type { CliContext } from '../cli/context.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../core/app-errors.js';
 import { registerCsvIngest } from '../ingest/csv-command.js';
 
 interface IngestFlags {

@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { listOutages } from '../../db/outages.js';
 import type { CliContext } from '../cli/context.js';
 import { lossText, outageToJson } from '../detector/json.js';
-import { OUTAGE_KINDS, type Outage, type OutageKind } from '../detector/model.js';
-import { UsageError } from '../errors.js';
+import { OUTAGE_KINDS, type Outage, type OutageKind } from '../../core/outage.js';
+import { UsageError } from '../../core/app-errors.js';
 import { groupByParent, subnationalSummary } from '../detector/group.js';
-import { isoUtc } from '../util/time.js';
+import { isoUtc } from '../../core/time.js';
 import { entityFlag } from './detect.js';
 
 const KINDS: readonly OutageKind[] = OUTAGE_KINDS;

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { listReferenceLists } from '../../db/reference.js';
 import type { CliContext } from '../cli/context.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../core/app-errors.js';
 import { importReference } from '../reference/import.js';
 import { FORMATS, type ReferenceFormat } from '../reference/parse.js';
-import { isoUtc } from '../util/time.js';
+import { isoUtc } from '../../core/time.js';
 
 /** `outagewatch reference import FILE… --format stop|ioda-investigated|csv [--name NAME]` and `reference list [--json]`. */
 export function register(program: Command, ctx: CliContext): void {

@@ -7,9 +7,9 @@ import { exportPointsCsv } from '../report/export-csv.js';
 import { REPORT_FORMATS, reportBaseName, writeReport, type ReportFormat } from '../report/write.js';
 import { join, resolve } from 'node:path';
 import type { CliContext } from '../cli/context.js';
-import { AppError, unknownEvent, UsageError } from '../errors.js';
-import { packageVersion } from '../util/package-root.js';
-import { nowSeconds, parseDuration } from '../util/time.js';
+import { AppError, unknownEvent, UsageError } from '../../core/app-errors.js';
+import { packageVersion } from '../../core/package-root.js';
+import { nowSeconds, parseDuration } from '../../core/time.js';
 
 export function register(program: Command, ctx: CliContext): void {
   program

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { startDaemon } from '../daemon.js';
 import type { CliContext } from '../cli/context.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../core/app-errors.js';
 
 export function register(program: Command, ctx: CliContext): void {
   program

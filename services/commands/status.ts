@@ -5,7 +5,7 @@ import { DbWatch, health } from '../../dashboards/health.js';
 import type { CliContext } from '../cli/context.js';
 import { formatSeconds } from '../cli/progress.js';
 import { lockPathFor } from '../lock.js';
-import { packageVersion } from '../util/package-root.js';
+import { packageVersion } from '../../core/package-root.js';
 
 function daemonPid(dbPath: string): number | null {
   const lock = lockPathFor(dbPath);

@@ -8,10 +8,10 @@ import type { CheckpointRow, SignalRow, SourceEventRow, SqliteStore } from '../.
 import { countEventsWhere, getEvent, listEvents } from '../../db/calendar.js';
 import { listOutages } from '../../db/outages.js';
 import { getReferenceList, listReferenceOutages } from '../../db/reference.js';
-import type { ProtestEvent } from '../calendar/model.js';
-import type { Outage } from '../detector/model.js';
-import { notFound } from '../errors.js';
-import { isoUtc } from '../util/time.js';
+import type { ProtestEvent } from '../../core/calendar.js';
+import type { Outage } from '../../core/outage.js';
+import { notFound } from '../../core/app-errors.js';
+import { isoUtc } from '../../core/time.js';
 import { entityScope, isNational, normalizeScope, type Scope, type Verdict } from './model.js';
 import { AXES, axesOf, eventWindow, onsetSeconds, overlapping, verdictFor, type Axis, type Episode, type TimeWindow } from './episodes.js';
 import { HISTORY_NEEDED_HOURS, SOURCES, SOURCE_NAMES, axisData, signalAxis, sourceCoverage, sourceOf, type CheckpointSpan, type SourceCoverage, type SourceInput } from './coverage.js';

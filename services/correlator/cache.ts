@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { SqliteStore } from '../../db/store.js';
-import { AppError, type ErrorCode } from '../errors.js';
+import { AppError, type ErrorCode } from '../../core/app-errors.js';
 import { correlateCountry, correlateEvent, type CorrelateOptions, type CountryCorrelationJson, type EventCorrelationJson } from './assemble.js';
 
 interface Entry {

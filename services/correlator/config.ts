@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ConfigError, type Config } from '../config.js';
-import { parseDuration } from '../util/time.js';
+import { ConfigError, type Config } from '../../core/config.js';
+import { parseDuration } from '../../core/time.js';
 
 const duration = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+(?:\.\d+)?\s*[smhdw]$/, 'must be a duration such as 1d, 36h')]).transform((v) => (typeof v === 'number' ? v : parseDuration(v)));
 

@@ -3,7 +3,7 @@
  * assemble.ts: per signal the UTC hours with at least one non-null point, and the collector checkpoints.
  */
 import type { Axis } from './episodes.js';
-import { isoUtc } from '../util/time.js';
+import { isoUtc } from '../../core/time.js';
 import { COLLECTOR_MODULES, axisOfSignal, collectorNames, eraNote, sourceOfName } from '../sources.js';
 
 /** Every registered source, in the registry's order (collectors/registry.ts). */

@@ -4,7 +4,7 @@
  */
 import type { ConnectivityVerdict, Onset, OnsetPrecision, Scope, ServicesVerdict, SubnationalEpisode, Verdict } from './model.js';
 import { isNational, verdictLabel } from './model.js';
-import { isoUtc } from '../util/time.js';
+import { isoUtc } from '../../core/time.js';
 
 export type Axis = 'connectivity' | 'services';
 export const AXES: readonly Axis[] = ['connectivity', 'services'];

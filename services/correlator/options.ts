@@ -4,7 +4,7 @@
  * pages, the reports and the daemon all build their options here, so that the same event gives the same p
  * everywhere.
  */
-import type { Config } from '../config.js';
+import type { Config } from '../../core/config.js';
 import type { CorrelateOptions, OutageSource } from './assemble.js';
 import { correlatorConfig, referenceConfig } from './config.js';
 import type { SurrogateMethod } from './surrogate.js';

@@ -5,7 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { SqliteStore } from '../../db/store.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../../core/app-errors.js';
 import { correlateCountry, correlateEvent, type CorrelateOptions } from './assemble.js';
 
 interface Job {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { SqliteStore } from '../../db/store.js';
-import type { Config } from '../config.js';
+import type { Config } from '../../core/config.js';
 import { seedCalendar } from '../calendar/seed.js';
 import { detectDemoStep } from '../detector/hooks.js';
 import { iodaSyntheticDemoStep } from './ioda-synthetic.js';

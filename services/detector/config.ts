@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ConfigError, type Config } from '../config.js';
-import { parseDuration } from '../util/time.js';
-import type { EpisodeClass } from './model.js';
+import { ConfigError, type Config } from '../../core/config.js';
+import { parseDuration } from '../../core/time.js';
+import type { EpisodeClass } from '../../core/outage.js';
 import { defaultDetectorRules } from '../sources.js';
 
 /**

@@ -4,7 +4,7 @@ import { ruleFor, type DetectorConfig } from './config.js';
 import { detectDegradation } from './degradation.js';
 import { analyseDrops, detectDrops, type DropAnalysis, type Episode } from './drops.js';
 import { mergeEpisodes } from './merge.js';
-import type { Outage } from './model.js';
+import type { Outage } from '../../core/outage.js';
 import { alignTo, type Series } from './series.js';
 
 export type SignalAxis = 'connectivity' | 'services';

@@ -1,7 +1,7 @@
 import { resolveBaseline, type ResolvedBaseline } from './baselines.js';
 import type { SignalRule } from './config.js';
 import { IndexedMedian } from './median.js';
-import type { EpisodeClass, Severity } from './model.js';
+import type { EpisodeClass, Severity } from '../../core/outage.js';
 import { tsAt, type Series } from './series.js';
 
 /** Per-point status: the signal could not be judged there (gap, no baseline, baseline under the floor). */

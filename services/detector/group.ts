@@ -1,5 +1,5 @@
-import { isoUtc } from '../util/time.js';
-import type { Outage } from './model.js';
+import { isoUtc } from '../../core/time.js';
+import type { Outage } from '../../core/outage.js';
 
 /**
  * Rows grouped per parent: each national (or parentless) outage in order, and per parent country one

@@ -2,7 +2,7 @@ import { deliverConfigured } from '../alerts/webhooks.js';
 import type { DemoContext } from '../demo/steps.js';
 import type { AfterCollectContext } from '../scheduler/hooks.js';
 import { detectorConfigFrom } from './config.js';
-import { OUTAGE_KINDS } from './model.js';
+import { OUTAGE_KINDS } from '../../core/outage.js';
 import { detectAndStore } from './run.js';
 
 /** After each collection the daemon detects over the collected window (with the history baselines need), then sends due webhooks. */

@@ -1,5 +1,5 @@
-import { isoUtc } from '../util/time.js';
-import type { Outage, OutageKind, OutageSignal, Severity } from './model.js';
+import { isoUtc } from '../../core/time.js';
+import type { Outage, OutageKind, OutageSignal, Severity } from '../../core/outage.js';
 
 /** One outage as `outagewatch outages --json` and `/api/outages` show it (documented in docs/detector.md). */
 export interface OutageJson {

@@ -1,6 +1,6 @@
 import type { Episode } from './drops.js';
 import { evidenceFor } from './evidence.js';
-import type { Outage, OutageKind, Severity } from './model.js';
+import type { Outage, OutageKind, Severity } from '../../core/outage.js';
 
 /** IODA's datasource of a signal: `source.metric` (every Google product is one datasource, `ioda.gtr`; every OONI target one, `ooni.anomaly_rate`). */
 export function datasourceOf(signal: string): string {

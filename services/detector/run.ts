@@ -5,12 +5,12 @@ import { formatEntity, parseEntity } from '../../db/entities.js';
 import { calendarFinder, watchedFilter } from '../alerts/context.js';
 import { recordOutageChanges, type AlertChange, type CalendarRef } from '../alerts/changes.js';
 import { webhooksFrom } from '../alerts/config.js';
-import type { Config } from '../config.js';
-import { nowSeconds } from '../util/time.js';
+import type { Config } from '../../core/config.js';
+import { nowSeconds } from '../../core/time.js';
 import { detectorConfigFrom, ruleFor, type DetectorConfig } from './config.js';
 import { lookbackFor } from './baselines.js';
 import { detectEntity, type NamedSeries, type SignalHistory } from './detect.js';
-import type { Outage } from './model.js';
+import type { Outage } from '../../core/outage.js';
 import { toGrid } from './series.js';
 
 export type ComparisonStatus = 'agree' | 'only-source' | 'only-detected';

@@ -3,8 +3,8 @@ import { basename } from 'node:path';
 import { DateTime } from 'luxon';
 import { parseEntity, formatEntity, parseSignalName } from '../../db/entities.js';
 import type { PointTuple, SignalStore } from '../../db/store.js';
-import { UsageError } from '../errors.js';
-import { isoUtc } from '../util/time.js';
+import { UsageError } from '../../core/app-errors.js';
+import { isoUtc } from '../../core/time.js';
 
 /**
  * Generic CSV ingest: a user's own time series (`custom.connectivity`...) from any CSV with a time column

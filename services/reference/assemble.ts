@@ -3,8 +3,8 @@ import { listEvents } from '../../db/calendar.js';
 import { listOutages } from '../../db/outages.js';
 import { getReferenceList, listReferenceOutages, type ReferenceOutage } from '../../db/reference.js';
 import type { SqliteStore } from '../../db/store.js';
-import { notFound } from '../errors.js';
-import { isoUtc } from '../util/time.js';
+import { notFound } from '../../core/app-errors.js';
+import { isoUtc } from '../../core/time.js';
 import { evaluateDetections, type DetItem, type Evaluation, type RefItem } from './evaluate.js';
 
 const DAY = 86400;

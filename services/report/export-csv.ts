@@ -2,7 +2,7 @@ import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'n
 import { dirname } from 'node:path';
 import type { SqliteStore } from '../../db/store.js';
 import { csvCell } from '../../dashboards/csv.js';
-import { isoUtc } from '../util/time.js';
+import { isoUtc } from '../../core/time.js';
 
 /** Bytes buffered before each write: memory stays flat however many points the range holds. */
 const CHUNK = 1 << 20;

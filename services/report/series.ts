@@ -1,4 +1,4 @@
-import { isoUtc } from '../util/time.js';
+import { isoUtc } from '../../core/time.js';
 
 /** A rollup row as the store reads it (hourly or daily: min, mean and max of `n` non-null values). */
 export interface RollupLike {

@@ -1,7 +1,7 @@
 import type { Collector } from '../../collectors/types.js';
 import type { SqliteStore } from '../../db/store.js';
-import type { Config } from '../config.js';
-import { isoUtc } from '../util/time.js';
+import type { Config } from '../../core/config.js';
+import { isoUtc } from '../../core/time.js';
 import { planCollectors, planEvents, storeCoverage } from './coverage.js';
 import { intersect, measure, normalize } from './intervals.js';
 import { parseCollectionConfig, planCollection, type PlanEvent } from './policy.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseEntity, formatEntity } from '../../db/entities.js';
-import { ConfigError } from '../config.js';
-import { parseDuration } from '../util/time.js';
+import { ConfigError } from '../../core/config.js';
+import { parseDuration } from '../../core/time.js';
 import { chunkNewestFirst, normalize, subtract, type Interval } from './intervals.js';
 import { defaultCadences } from '../sources.js';
 

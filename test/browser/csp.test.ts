@@ -11,8 +11,8 @@ import { chromium, type Browser } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../dashboards/app.js';
-import { configSchema } from '../../services/config.js';
-import { silentLogger } from '../../services/logger.js';
+import { configSchema } from '../../services/program-config.js';
+import { silentLogger } from '../../core/logger.js';
 import { tempStore } from '../helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';

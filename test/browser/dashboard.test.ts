@@ -19,9 +19,9 @@ import { createCollectors } from '../../collectors/registry.js';
 import { createApp } from '../../dashboards/app.js';
 import { validateEvent } from '../../services/calendar/validate.js';
 import { main } from '../../services/cli.js';
-import { configSchema } from '../../services/config.js';
-import { silentLogger } from '../../services/logger.js';
-import { packageRoot } from '../../services/util/package-root.js';
+import { configSchema } from '../../services/program-config.js';
+import { silentLogger } from '../../core/logger.js';
+import { packageRoot } from '../../core/package-root.js';
 import { tempDir } from '../helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatherReport } from '../../services/report/gather.js';
 import { renderHtml } from '../../services/report/render-html.js';
 import { reportCharts } from '../../services/report/write.js';
-import { packageRoot } from '../../services/util/package-root.js';
+import { packageRoot } from '../../core/package-root.js';
 import { tempStore } from '../helpers.js';
 import { buildReportFixture, EVENT_START } from '../services/report/fixture.js';
 

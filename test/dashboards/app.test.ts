@@ -2,8 +2,8 @@ import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../dashboards/app.js';
 import type { Collector } from '../../collectors/types.js';
-import { loadConfig } from '../../services/config.js';
-import { silentLogger } from '../../services/logger.js';
+import { loadConfig } from '../../services/program-config.js';
+import { silentLogger } from '../../core/logger.js';
 import { tempStore } from '../helpers.js';
 
 function fakeCollector(name: string, enabled = true): Collector {

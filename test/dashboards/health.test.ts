@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Collector } from '../../collectors/types.js';
 import { createApp } from '../../dashboards/app.js';
 import { SqliteStore } from '../../db/store.js';
-import { loadConfig } from '../../services/config.js';
-import { silentLogger } from '../../services/logger.js';
+import { loadConfig } from '../../services/program-config.js';
+import { silentLogger } from '../../core/logger.js';
 import { tempStore } from '../helpers.js';
 
 function fakeCollector(name: string): Collector {

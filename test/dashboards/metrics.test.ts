@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../dashboards/app.js';
 import { createMetrics } from '../../dashboards/metrics.js';
 import type { Collector } from '../../collectors/types.js';
-import { loadConfig } from '../../services/config.js';
-import { silentLogger } from '../../services/logger.js';
+import { loadConfig } from '../../services/program-config.js';
+import { silentLogger } from '../../core/logger.js';
 import { tempStore } from '../helpers.js';
 
 // ---- a strict parser of the Prometheus text exposition format (version 0.0.4) ----

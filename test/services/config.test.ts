@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../services/config.js';
+import { ConfigError } from '../../core/config.js';
+import { loadConfig } from '../../services/program-config.js';
 import { main } from '../../services/cli.js';
 import { tempDir, capture } from '../helpers.js';
 

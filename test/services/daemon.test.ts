@@ -5,12 +5,12 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../services/cli.js';
-import { loadConfig } from '../../services/config.js';
+import { loadConfig } from '../../services/program-config.js';
 import { startDaemon } from '../../services/daemon.js';
-import { silentLogger } from '../../services/logger.js';
+import { silentLogger } from '../../core/logger.js';
 import { SqliteStore } from '../../db/store.js';
 import { buildReportFixture } from './report/fixture.js';
-import { packageRoot } from '../../services/util/package-root.js';
+import { packageRoot } from '../../core/package-root.js';
 import { tempDir } from '../helpers.js';
 import { OFFLINE_SOURCES_ENV } from '../offline-env.js';
 

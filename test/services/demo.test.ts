@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { iodaSyntheticDemoStep, writeSyntheticIodaResponses } from '../../services/demo/ioda-synthetic.js';
 import { DEMO_STEPS } from '../../services/demo/steps.js';
-import { loadConfig } from '../../services/config.js';
-import { silentLogger } from '../../services/logger.js';
+import { loadConfig } from '../../services/program-config.js';
+import { silentLogger } from '../../core/logger.js';
 import { tempDir, tempStore } from '../helpers.js';
 
 const t0 = (iso: string) => Date.parse(iso) / 1000;

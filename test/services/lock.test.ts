@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { packageRoot } from '../../services/util/package-root.js';
+import { packageRoot } from '../../core/package-root.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { acquireLock, LockHeldError, lockPathFor } from '../../services/lock.js';
 import { tempDir } from '../helpers.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Scheduler } from '../../services/scheduler/scheduler.js';
-import { silentLogger } from '../../services/logger.js';
+import { silentLogger } from '../../core/logger.js';
 import { tempStore } from '../helpers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { countryName, numericToAlpha2 } from '../countries.js';
-import type { EventKind, Place, ProtestEvent } from '../model.js';
+import type { EventKind, Place, ProtestEvent } from '../../../core/calendar.js';
 import { allDayRange, localDate } from '../time.js';
 import type { Candidate, RowError } from '../validate.js';
 import { primaryZone, zoneForPlace } from '../zones.js';

@@ -1,5 +1,5 @@
 import ICAL from 'ical.js';
-import { EVENT_KINDS, type EventKind } from '../model.js';
+import { EVENT_KINDS, type EventKind } from '../../../core/calendar.js';
 import { previousDate } from '../time.js';
 import type { Candidate, RawEvent } from '../validate.js';
 import type { ImporterOptions, ParsedInput } from './types.js';

@@ -1,4 +1,4 @@
-import type { EventKind, ProtestEvent } from '../model.js';
+import type { EventKind, ProtestEvent } from '../../../core/calendar.js';
 import type { Candidate, RowError } from '../validate.js';
 
 export const IMPORT_FORMATS = ['acled', 'csv', 'json', 'ics'] as const;

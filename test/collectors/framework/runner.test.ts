@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FetchError, planWindows, runCollection, type WindowTask } from '../../../collectors/framework/index.js';
-import { silentLogger } from '../../../services/logger.js';
+import { silentLogger } from '../../../core/logger.js';
 import { tempStore } from '../../helpers.js';
 
 const DAY = 86400;

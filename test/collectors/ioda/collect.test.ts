@@ -3,8 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createIodaHttp, fetchEvents } from '../../../collectors/ioda/client.js';
 import { createIodaCollector } from '../../../collectors/ioda/index.js';
 import type { SqliteStore } from '../../../db/store.js';
-import { loadConfig } from '../../../services/config.js';
-import { silentLogger } from '../../../services/logger.js';
+import { loadConfig } from '../../../services/program-config.js';
+import { silentLogger } from '../../../core/logger.js';
 import { tempStore } from '../../helpers.js';
 import { answer, eventsBody, fixture, signalsBody } from './mock.js';
 

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ooniSyntheticDemoStep, syntheticOoniAggregation } from '../../../services/demo/ooni-synthetic.js';
 import { DEMO_STEPS } from '../../../services/demo/steps.js';
-import { loadConfig } from '../../../services/config.js';
-import { silentLogger } from '../../../services/logger.js';
+import { loadConfig } from '../../../services/program-config.js';
+import { silentLogger } from '../../../core/logger.js';
 import { tempStore } from '../../helpers.js';
 
 const D = (s: string) => Date.parse(`${s}T00:00:00Z`) / 1000;

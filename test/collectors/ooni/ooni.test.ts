@@ -6,8 +6,9 @@ import { createOoniCollector, type OoniCollector } from '../../../collectors/oon
 import { anomalyRate, aggregateRows, aggregationQueryFromUrl } from '../../../collectors/ooni/map.js';
 import { aggregationResponseSchema } from '../../../collectors/ooni/schema.js';
 import type { SqliteStore } from '../../../db/store.js';
-import { ConfigError, loadConfig } from '../../../services/config.js';
-import { silentLogger } from '../../../services/logger.js';
+import { ConfigError } from '../../../core/config.js';
+import { loadConfig } from '../../../services/program-config.js';
+import { silentLogger } from '../../../core/logger.js';
 import { tempStore } from '../../helpers.js';
 import { aggregationAnswer, counts, envelope, fixture, NETWORKS } from './mock.js';
 

@@ -5,8 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRadarCollector } from '../../../collectors/radar/index.js';
 import { radarOutagesResponseSchema } from '../../../collectors/radar/schema.js';
 import { createCollectors } from '../../../collectors/registry.js';
-import { loadConfig } from '../../../services/config.js';
-import { silentLogger } from '../../../services/logger.js';
+import { loadConfig } from '../../../services/program-config.js';
+import { silentLogger } from '../../../core/logger.js';
 import { tempStore } from '../../helpers.js';
 
 const HOST = 'http://radar.test';

@@ -5,8 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRipestatCollector } from '../../../collectors/ripestat/index.js';
 import { ripestatEnvelopeSchema } from '../../../collectors/ripestat/schema.js';
 import type { SqliteStore } from '../../../db/store.js';
-import { ConfigError, loadConfig } from '../../../services/config.js';
-import { silentLogger } from '../../../services/logger.js';
+import { ConfigError } from '../../../core/config.js';
+import { loadConfig } from '../../../services/program-config.js';
+import { silentLogger } from '../../../core/logger.js';
 import { tempStore } from '../../helpers.js';
 
 const HOST = 'http://ripestat.test';

@@ -6,8 +6,8 @@ import { replaceOutages } from '../../../db/outages.js';
 import { upsertEvent } from '../../../db/calendar.js';
 import { upsertReferenceOutages } from '../../../db/reference.js';
 import { validateEvent } from '../../../services/calendar/validate.js';
-import { configSchema } from '../../../services/config.js';
-import { silentLogger } from '../../../services/logger.js';
+import { configSchema } from '../../../services/program-config.js';
+import { silentLogger } from '../../../core/logger.js';
 import { tempStore, seededRandom } from '../../helpers.js';
 
 /** Fixture times (Unix seconds UTC). */

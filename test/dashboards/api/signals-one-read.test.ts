@@ -85,8 +85,8 @@ describe('one read per /api/signals request', () => {
   it('runs one statement over the points tables for a request of five series', async () => {
     const { default: request } = await import('supertest');
     const { createApp } = await import('../../../dashboards/app.js');
-    const { configSchema } = await import('../../../services/config.js');
-    const { silentLogger } = await import('../../../services/logger.js');
+    const { configSchema } = await import('../../../services/program-config.js');
+    const { silentLogger } = await import('../../../core/logger.js');
     const reads: string[] = [];
     // count executions of statements that read points or rollups (statements are cached, so patch their class)
     const proto = Object.getPrototypeOf(t.store.db.prepare('SELECT 1')) as { all: (this: Statement, ...a: unknown[]) => unknown[] };

@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, fakeCollector, fixtureApp, fixtureStore } from './fixture.js';
 import type { CollectArgs } from '../../../collectors/types.js';
 import { createRipestatCollector } from '../../../collectors/ripestat/collect.js';
-import { loadConfig } from '../../../services/config.js';
-import { silentLogger } from '../../../services/logger.js';
+import { loadConfig } from '../../../services/program-config.js';
+import { silentLogger } from '../../../core/logger.js';
 
 const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 const rally = { title: 'Rally in Almaty', country: 'kz', start: '2016-06-12', tz: 'Asia/Almaty', kind: 'protest', sources: ['https://example.org/rally'], places: [{ name: 'Almaty' }] };

@@ -8,7 +8,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listOutages, replaceOutages } from '../../../db/outages.js';
-import type { Outage } from '../../../services/detector/model.js';
+import type { Outage } from '../../../core/outage.js';
 import { seededRandom } from '../../helpers.js';
 import { fixtureApp, fixtureStore } from '../api/fixture.js';
 

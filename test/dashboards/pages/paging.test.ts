@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replaceOutages } from '../../../db/outages.js';
-import type { Outage } from '../../../services/detector/model.js';
+import type { Outage } from '../../../core/outage.js';
 import { fixtureApp, fixtureStore } from '../api/fixture.js';
 
 // Ten years of a country's detections run to ~1,900 outages (issue 21: /outages was 1.1 MB of HTML, every row);

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { listChanges } from '../../../db/alerts.js';
 import { recordOutageChanges } from '../../../services/alerts/changes.js';
-import type { Outage } from '../../../services/detector/model.js';
-import { silentLogger } from '../../../services/logger.js';
+import type { Outage } from '../../../core/outage.js';
+import { silentLogger } from '../../../core/logger.js';
 import { tempStore } from '../../helpers.js';
 
 const H = 3600;

@@ -5,7 +5,8 @@ import { listDeliveries } from '../../../db/alerts.js';
 import { upsertEvent } from '../../../db/calendar.js';
 import { parseWebhooks } from '../../../services/alerts/config.js';
 import { deliverPending } from '../../../services/alerts/webhooks.js';
-import { ConfigError, configSchema } from '../../../services/config.js';
+import { ConfigError } from '../../../core/config.js';
+import { configSchema } from '../../../services/program-config.js';
 import { detectAndStore } from '../../../services/detector/run.js';
 import { tempStore } from '../../helpers.js';
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { validateEvent, type RawEvent } from '../../../services/calendar/validate.js';
-import type { ProtestEvent } from '../../../services/calendar/model.js';
+import type { ProtestEvent } from '../../../core/calendar.js';
 
 export const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'calendar');
 export const fixture = (name: string) => join(FIXTURES, name);

@@ -5,8 +5,8 @@ import { countEvents, getEvent, listEvents, removeEvent, upsertEvent } from '../
 import { parseSeed, readSeedText, SeedError, seedCalendar, seedCalendarIfChanged } from '../../../services/calendar/seed.js';
 import { STARTUP_TASKS } from '../../../services/startup.js';
 import { DEMO_STEPS } from '../../../services/demo/steps.js';
-import { loadConfig } from '../../../services/config.js';
-import { createLogger } from '../../../services/logger.js';
+import { loadConfig } from '../../../services/program-config.js';
+import { createLogger } from '../../../core/logger.js';
 import { tempStore } from '../../helpers.js';
 import { ev, iso } from './helpers.js';
 

@@ -3,8 +3,8 @@ import { upsertEvent } from '../../../db/calendar.js';
 import { replaceOutages } from '../../../db/outages.js';
 import { upsertReferenceOutages, type Scope } from '../../../db/reference.js';
 import type { SqliteStore } from '../../../db/store.js';
-import type { ProtestEvent } from '../../../services/calendar/model.js';
-import type { Outage } from '../../../services/detector/model.js';
+import type { ProtestEvent } from '../../../core/calendar.js';
+import type { Outage } from '../../../core/outage.js';
 import { correlateCountry, correlateEvent } from '../../../services/correlator/assemble.js';
 import { tempStore } from '../../helpers.js';
 

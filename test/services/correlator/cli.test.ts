@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { upsertEvent } from '../../../db/calendar.js';
 import { replaceOutages } from '../../../db/outages.js';
-import type { Outage } from '../../../services/detector/model.js';
+import type { Outage } from '../../../core/outage.js';
 import { main } from '../../../services/cli.js';
 import { tempStore } from '../../helpers.js';
 

@@ -12,12 +12,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { upsertEvent } from '../../../db/calendar.js';
 import { replaceOutages } from '../../../db/outages.js';
 import type { SqliteStore } from '../../../db/store.js';
-import type { ProtestEvent } from '../../../services/calendar/model.js';
+import type { ProtestEvent } from '../../../core/calendar.js';
 import { main } from '../../../services/cli.js';
 import { correlateCountry, correlateEvent } from '../../../services/correlator/assemble.js';
 import { cachedCountry } from '../../../services/correlator/cache.js';
 import { correlateOptions } from '../../../services/correlator/options.js';
-import type { Outage } from '../../../services/detector/model.js';
+import type { Outage } from '../../../core/outage.js';
 import { benjaminiHochberg } from '../../../services/correlator/stats.js';
 import { tempStore } from '../../helpers.js';
 

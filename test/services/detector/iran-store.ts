@@ -1,4 +1,4 @@
-import { configSchema } from '../../../services/config.js';
+import { configSchema } from '../../../services/program-config.js';
 import { MONASH_IRAN_OPTIONS } from '../../../services/demo/iran.js';
 import { detectAndStore } from '../../../services/detector/run.js';
 import { ingestCsv } from '../../../services/ingest/csv.js';

@@ -2,13 +2,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listOutages, getOutage } from '../../../db/outages.js';
 import type { SqliteStore } from '../../../db/store.js';
 import { main } from '../../../services/cli.js';
-import { configSchema } from '../../../services/config.js';
+import { configSchema } from '../../../services/program-config.js';
 import { detectAndStore } from '../../../services/detector/run.js';
 import { tsAt } from '../../../services/detector/series.js';
 import { tempStore } from '../../helpers.js';
 import { AFTER_COLLECT_HOOKS } from '../../../services/scheduler/hooks.js';
 import { DEMO_STEPS } from '../../../services/demo/steps.js';
-import { silentLogger } from '../../../services/logger.js';
+import { silentLogger } from '../../../core/logger.js';
 import { readMonash } from './monash.js';
 import { traffic } from './traffic.js';
 

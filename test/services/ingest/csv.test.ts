@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CliContext } from '../../../services/cli/context.js';
-import { UsageError } from '../../../services/errors.js';
+import { UsageError } from '../../../core/app-errors.js';
 import { registerCsvIngest } from '../../../services/ingest/csv-command.js';
 import { ingestCsv, parseCsvSeries, readRecords, slugify, type CsvIngestOptions } from '../../../services/ingest/csv.js';
 import { tempDir, tempStore } from '../../helpers.js';
@@ -186,9 +186,9 @@ describe('the Monash IP Observatory file (real data, Asia/Tehran local epochs)',
 describe('the demo step', () => {
   it('ingests the shipped copy of the Monash series (db/seeds) through the CSV ingest', async () => {
     const { iranMonashDemoStep } = await import('../../../services/demo/iran.js');
-    const { packageRoot } = await import('../../../services/util/package-root.js');
-    const { silentLogger } = await import('../../../services/logger.js');
-    const { configSchema } = await import('../../../services/config.js');
+    const { packageRoot } = await import('../../../core/package-root.js');
+    const { silentLogger } = await import('../../../core/logger.js');
+    const { configSchema } = await import('../../../services/program-config.js');
     const db = tempStore();
     cleanups.push(db.cleanup);
     const msg = iranMonashDemoStep.run({ store: db.store, config: configSchema.parse({}), log: silentLogger, root: packageRoot() });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { upsertEvent } from '../../../db/calendar.js';
 import { replaceOutages } from '../../../db/outages.js';
 import { upsertReferenceOutages, type ReferenceOutage } from '../../../db/reference.js';
-import type { Outage } from '../../../services/detector/model.js';
+import type { Outage } from '../../../core/outage.js';
 import { evaluateReference } from '../../../services/reference/assemble.js';
 import { evaluateDetections, kindFamilies, matches, type RefItem } from '../../../services/reference/evaluate.js';
 import { main } from '../../../services/cli.js';

@@ -1,7 +1,7 @@
 import { upsertEvent } from '../../../db/calendar.js';
 import { replaceOutages } from '../../../db/outages.js';
 import type { SqliteStore } from '../../../db/store.js';
-import type { ProtestEvent } from '../../../services/calendar/model.js';
+import type { ProtestEvent } from '../../../core/calendar.js';
 
 /** A small, fully deterministic database: one event, three signals, one detected outage. */
 export const EVENT_START = Date.UTC(2016, 4, 20, 18) / 1000; // 21 May 2016 00:00 Asia/Almaty

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../services/config.js';
+import { ConfigError } from '../../../core/config.js';
 import { measure, normalize, type Interval } from '../../../services/scheduler/intervals.js';
 import { parseCollectionConfig, planCollection, watchedEntities, type PlanEvent, type PlannedTask } from '../../../services/scheduler/policy.js';
 

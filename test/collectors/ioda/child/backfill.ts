@@ -2,8 +2,8 @@
 // local mock server named by OUTAGEWATCH_IODA_URL, until done or killed.
 import { createIodaCollector } from '../../../../collectors/ioda/index.js';
 import { SqliteStore } from '../../../../db/store.js';
-import { loadConfig } from '../../../../services/config.js';
-import { silentLogger } from '../../../../services/logger.js';
+import { loadConfig } from '../../../../services/program-config.js';
+import { silentLogger } from '../../../../core/logger.js';
 
 const [dbPath, from, until] = process.argv.slice(2);
 const store = SqliteStore.open(dbPath!);

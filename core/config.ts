@@ -1,17 +1,20 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { COLLECTOR_MODULES, sourceDefaults, sourceEnv } from './sources.js';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError } from './errors.js';
 
-export { ConfigError } from '../core/errors.js';
+export { ConfigError } from './errors.js';
 
 /**
  * Configuration, lowest to highest precedence: defaults, `outagewatch.config.json` (or `--config`),
  * environment, command-line flags. Validated once; a bad value is a ConfigError naming the setting.
  *
- * Sections owned by other modules (`collection`, `detector`, `correlator`, `calendar`, `webhooks`, `reference`)
- * are kept as plain objects here and validated by their own module's schema.
+ * core/ holds the base sections, the loader and the types; it knows no source by name. The whole program's
+ * config (the `sources.<name>` of every registered collector and every module's own section) is composed in
+ * services/program-config.ts, which passes the source declarations in here.
+ *
+ * Sections owned by other modules (`collection`, `detector`, `correlator`, `calendar`, `webhooks`, `reference`,
+ * `api`) are kept as plain objects in the `Config` type and validated by their own module's schema.
  */
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -23,43 +26,67 @@ export type SourceSection = z.infer<typeof sourceSchema>;
 /** A source that declares no token variable takes no `token`. */
 const sourceSchemaOf = (tokenEnv: string | undefined) => (tokenEnv ? sourceSchema : sourceSchema.omit({ token: true }));
 
-export const configSchema = z
-  .object({
-    db: z.string().min(1, 'must not be empty').default('./data/outagewatch.db'),
-    host: z.string().min(1, 'must not be empty').default('127.0.0.1'),
-    port: z.coerce.number({ error: 'must be a port number 0-65535' }).int('must be a port number 0-65535').min(0, 'must be a port number 0-65535').max(65535, 'must be a port number 0-65535').default(8080),
-    adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
-    /** Where reports go (CLI, daemon and `/reports` alike); default `reports/` beside the database. */
-    reportsDir: z.string().min(1, 'must not be empty').optional(),
-    logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
-    /** `sources.<name>` for every collector in the registry (url, enabled, and a token where the source takes one). */
-    sources: z
-      .object(Object.fromEntries(COLLECTOR_MODULES.map((m) => [m.name, sourceSchemaOf(m.source.tokenEnv).default({ url: m.source.url, enabled: true })])) as Record<string, z.ZodDefault<typeof sourceSchema>>)
-      .strict()
-      .default(sourceDefaults),
-    collection: z.record(z.string(), z.unknown()).default({}),
-    detector: z.record(z.string(), z.unknown()).default({}),
-    correlator: z.record(z.string(), z.unknown()).default({}),
-    calendar: z.record(z.string(), z.unknown()).default({}),
-    webhooks: z.array(z.unknown()).default([]),
-    reference: z.record(z.string(), z.unknown()).default({}),
-    api: z.record(z.string(), z.unknown()).default({}),
-  })
-  .strict();
+/** What the config needs to know about a source (a collector module declares it): its name, default base URL, token variable. */
+export interface SourceDeclaration {
+  name: string;
+  url: string;
+  tokenEnv?: string | undefined;
+}
 
-export type Config = z.infer<typeof configSchema>;
+/** `sources.<name>` defaults: base URL, enabled. */
+export function sourceDefaultsOf(sources: readonly SourceDeclaration[]): Record<string, { url: string; enabled: boolean }> {
+  return Object.fromEntries(sources.map((s) => [s.name, { url: s.url, enabled: true }]));
+}
 
-/** Environment variable → config path. */
-export const ENV_SETTINGS: Record<string, string[]> = {
+/** Environment variable → config path, for every source: `OUTAGEWATCH_<NAME>_URL` and a declared token variable. */
+export function sourceEnvOf(sources: readonly SourceDeclaration[]): Record<string, string[]> {
+  const env: Record<string, string[]> = {};
+  for (const s of sources) {
+    env[`OUTAGEWATCH_${s.name.toUpperCase()}_URL`] = ['sources', s.name, 'url'];
+    if (s.tokenEnv) env[s.tokenEnv] = ['sources', s.name, 'token'];
+  }
+  return env;
+}
+
+/** The config file's schema, with a `sources.<name>` section for each declared source. */
+export function buildConfigSchema(sources: readonly SourceDeclaration[]) {
+  return z
+    .object({
+      db: z.string().min(1, 'must not be empty').default('./data/outagewatch.db'),
+      host: z.string().min(1, 'must not be empty').default('127.0.0.1'),
+      port: z.coerce.number({ error: 'must be a port number 0-65535' }).int('must be a port number 0-65535').min(0, 'must be a port number 0-65535').max(65535, 'must be a port number 0-65535').default(8080),
+      adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
+      /** Where reports go (CLI, daemon and `/reports` alike); default `reports/` beside the database. */
+      reportsDir: z.string().min(1, 'must not be empty').optional(),
+      logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+      /** `sources.<name>` for every declared source (url, enabled, and a token where the source takes one). */
+      sources: z
+        .object(Object.fromEntries(sources.map((s) => [s.name, sourceSchemaOf(s.tokenEnv).default({ url: s.url, enabled: true })])) as Record<string, z.ZodDefault<typeof sourceSchema>>)
+        .strict()
+        .default(() => sourceDefaultsOf(sources)),
+      collection: z.record(z.string(), z.unknown()).default({}),
+      detector: z.record(z.string(), z.unknown()).default({}),
+      correlator: z.record(z.string(), z.unknown()).default({}),
+      calendar: z.record(z.string(), z.unknown()).default({}),
+      webhooks: z.array(z.unknown()).default([]),
+      reference: z.record(z.string(), z.unknown()).default({}),
+      api: z.record(z.string(), z.unknown()).default({}),
+    })
+    .strict();
+}
+
+export type ConfigSchema = ReturnType<typeof buildConfigSchema>;
+export type Config = z.infer<ConfigSchema>;
+
+/** Environment variable → config path, besides the sources'. */
+export const BASE_ENV_SETTINGS: Record<string, string[]> = {
   OUTAGEWATCH_DB: ['db'],
   OUTAGEWATCH_HOST: ['host'],
   OUTAGEWATCH_PORT: ['port'],
   OUTAGEWATCH_ADMIN_TOKEN: ['adminToken'],
   LOG_LEVEL: ['logLevel'],
   OUTAGEWATCH_REPORTS_DIR: ['reportsDir'],
-  ...sourceEnv(),
 };
-
 
 export interface LoadOptions {
   /** `--config FILE`; without it `outagewatch.config.json` in the working directory is read when present. */
@@ -68,6 +95,13 @@ export interface LoadOptions {
   /** Command-line flags, highest precedence, as config paths (`{ db: 'x.db', port: 0 }`). */
   flags?: Record<string, unknown>;
   cwd?: string;
+}
+
+/** What the loader is given by the composition: the schema, the environment table and the declared sources. */
+export interface ConfigProgram {
+  schema: ConfigSchema;
+  env: Record<string, string[]>;
+  sources: readonly SourceDeclaration[];
 }
 
 type Obj = Record<string, unknown>;
@@ -106,7 +140,8 @@ function settingName(path: PropertyKey[], origins: Map<string, string>): string 
   return dotted;
 }
 
-export function loadConfig(opts: LoadOptions = {}): Config {
+/** Reads the file, environment and flags and validates the base sections against `program.schema`. */
+export function loadConfigWith(program: ConfigProgram, opts: LoadOptions = {}): Config {
   const env = opts.env ?? process.env;
   const cwd = opts.cwd ?? process.cwd();
   const raw: Obj = {};
@@ -124,12 +159,12 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   }
   // a source given only partly (e.g. a url in the file) keeps the other defaults
   const sources = (raw.sources ?? {}) as Obj;
-  for (const [name, def] of Object.entries(sourceDefaults())) {
+  for (const [name, def] of Object.entries(sourceDefaultsOf(program.sources))) {
     const given = sources[name];
     sources[name] = { ...def, ...(typeof given === 'object' && given !== null ? (given as Obj) : {}) };
   }
   raw.sources = sources;
-  for (const [name, path] of Object.entries(ENV_SETTINGS)) {
+  for (const [name, path] of Object.entries(program.env)) {
     const value = env[name];
     if (value !== undefined && value !== '') {
       setPath(raw, path, value);
@@ -141,13 +176,13 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     setPath(raw, key.split('.'), value);
     origins.set(key, flagName(key));
   }
-  const parsed = configSchema.safeParse(raw);
+  const parsed = program.schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     if (issue.code === 'unrecognized_keys') {
       // name the unknown key itself (not its empty parent path), where it was given, and what is known there
       const names = issue.keys.map((k) => settingName([...issue.path, k], origins));
-      const known = knownKeys(issue.path);
+      const known = knownKeys(program.schema, issue.path);
       throw new ConfigError(names.join(', '), `unknown setting${known.length ? ` (known here: ${known.join(', ')})` : ''}`);
     }
     throw new ConfigError(settingName(issue.path, origins), issue.message);
@@ -158,8 +193,8 @@ export function loadConfig(opts: LoadOptions = {}): Config {
 }
 
 /** The setting names the schema accepts at a path (`[]` → `db, host, port, …`; `['sources']` → `ioda, ooni, …`). */
-function knownKeys(path: PropertyKey[]): string[] {
-  let schema: z.ZodType = configSchema;
+function knownKeys(root: z.ZodType, path: PropertyKey[]): string[] {
+  let schema: z.ZodType = root;
   for (const key of path) {
     let inner: z.ZodType = schema;
     while (inner instanceof z.ZodDefault || inner instanceof z.ZodOptional) inner = inner.unwrap() as z.ZodType;
