@@ -7,7 +7,9 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listEvents, upsertEvents } from '../../../db/calendar.js';
 import { listOutages, replaceOutages } from '../../../db/outages.js';
+import type { ProtestEvent } from '../../../core/calendar.js';
 import type { Outage } from '../../../core/outage.js';
 import { seededRandom } from '../../helpers.js';
 import { fixtureApp, fixtureStore } from '../api/fixture.js';
@@ -115,5 +117,75 @@ describe('/outages pages in SQL', () => {
     const res = await request(app).get('/outages?country=UZ&severity=warning').expect(200);
     expect(res.text).toContain(`${warnings.length} outage(s), of which ${warnings.filter((o) => o.parent).length} sub-national`);
     expect(idsOf(res.text, 'outages')).toEqual(jsOrder(warnings.filter((o) => !o.parent), 'start', 'desc').slice(0, 100));
+  });
+});
+
+describe('/calendar and /api/events page in SQL', () => {
+  let t: ReturnType<typeof fixtureStore>;
+  let app: ReturnType<typeof fixtureApp>;
+  const N = 230;
+  const KINDS_E = ['protest', 'election', 'unrest', 'anniversary', 'other'] as const;
+  const TITLES = ['Митинг в Алматы', 'Land protest', 'Election day', 'Жаңаөзен anniversary', 'unrest in Nukus', 'Protest against fuel prices'];
+  beforeAll(() => {
+    t = fixtureStore();
+    const rnd = seededRandom(9);
+    const events: ProtestEvent[] = [];
+    for (let i = 0; i < N; i++) {
+      // a country's calendar over years: repeated days (ties), titles in Cyrillic and Latin, places to search
+      const start = T0 + Math.floor(rnd() * 150) * 86400 - 5 * 3600;
+      events.push({ id: `uz-test-${String(i).padStart(3, '0')}`, title: `${TITLES[i % TITLES.length]!} ${i % 7}-${i}`, country: 'UZ', places: [{ name: i % 4 === 0 ? 'Нукус' : 'Tashkent' }], start, end: start + 86400, tz: i % 3 ? 'Asia/Tashkent' : 'Asia/Samarkand', allDay: true, kind: KINDS_E[i % 5]!, sources: ['https://example.org/test'], notes: null, tags: [], origin: i % 2 ? 'manual' : 'import', originFile: null, originLine: null });
+    }
+    upsertEvents(t.store.db, events, T0);
+    app = fixtureApp(t);
+  });
+  afterAll(() => t.cleanup());
+
+  const ids = (html: string) => [...(html.match(/<table id="events"[\s\S]*?<\/table>/)?.[0] ?? '').matchAll(/<a href="\/events\/([^"]+)"/g)].map((m) => m[1]!);
+  const SORT_E: Record<string, (e: ProtestEvent) => string | number> = { start: (e) => e.start, title: (e) => e.title.toLowerCase(), country: (e) => e.country, kind: (e) => e.kind, tz: (e) => e.tz, origin: (e) => e.origin };
+  const order = (rows: ProtestEvent[], key: string, dir: 'asc' | 'desc') => {
+    const f = SORT_E[key]!;
+    // stable sort of the start-then-id list; text compared by code point (the order SQLite gives)
+    return [...rows].sort((a, b) => {
+      const x = f(a);
+      const y = f(b);
+      const c = x < y ? -1 : x > y ? 1 : 0;
+      return dir === 'asc' ? c : -c;
+    });
+  };
+
+  it.each(Object.keys(SORT_E).flatMap((k) => [[k, 'asc'], [k, 'desc']] as const))('sort=%s dir=%s: three pages in the order of the whole list sorted', async (key, dir) => {
+    const all = listEvents(t.store.db, { country: 'UZ' });
+    expect(all).toHaveLength(N);
+    const got: string[] = [];
+    for (const page of [1, 2, 3]) got.push(...ids((await request(app).get(`/calendar?country=UZ&sort=${key}&dir=${dir}&page=${page}`).expect(200)).text));
+    expect(got).toEqual(order(all, key, dir).map((e) => e.id));
+  });
+
+  it('counts every event, shows the remainder on the last page, and searches titles and places in any script', async () => {
+    const first = await request(app).get('/calendar?country=UZ').expect(200);
+    expect(first.text).toContain(`${N} event(s)`);
+    expect(first.text).toContain('Rows 1–100 of 230 (page 1 of 3)');
+    const last = await request(app).get('/calendar?country=UZ&page=3').expect(200);
+    expect(ids(last.text)).toHaveLength(30);
+    const all = listEvents(t.store.db, { country: 'UZ' });
+    for (const text of ['МИТИНГ', 'нукус', 'ANNIVERSARY', 'uz-test-01']) {
+      const want = all.filter((e) => e.title.toLowerCase().includes(text.toLowerCase()) || e.id.includes(text.toLowerCase()) || e.places.some((p) => p.name.toLowerCase().includes(text.toLowerCase())));
+      expect(want.length).toBeGreaterThan(0);
+      const res = await request(app).get(`/calendar?country=UZ&q=${encodeURIComponent(text)}`).expect(200);
+      expect(res.text).toContain(`${want.length} event(s)`);
+      expect(ids(res.text)).toEqual(want.slice(0, 100).map((e) => e.id));
+    }
+  });
+
+  it('/api/events pages in the stable start-then-id order with X-Total-Count and Link; CSV streams every row', async () => {
+    const all = listEvents(t.store.db, { country: 'UZ' }).map((e) => e.id);
+    const a = await request(app).get('/api/events?country=UZ&limit=100').expect(200);
+    expect(a.headers['x-total-count']).toBe(String(N));
+    expect(a.headers.link).toBe('</api/events?country=UZ&limit=100&offset=100>; rel="next"');
+    const b = await request(app).get('/api/events?country=UZ&limit=100&offset=200').expect(200);
+    expect(b.headers.link).toBeUndefined();
+    expect([...a.body, ...b.body].map((e: { id: string }) => e.id)).toEqual([...all.slice(0, 100), ...all.slice(200)]);
+    const csv = await request(app).get('/api/events?country=UZ&format=csv').expect(200);
+    expect(csv.text.split('\r\n').filter(Boolean).slice(1).map((l) => l.split(',')[0])).toEqual(all);
   });
 });
