@@ -114,18 +114,24 @@ export function listOutages(db: Db, filter: OutageFilter = {}): Outage[] {
 const NATIONAL = "(e.type = 'country' OR e.country IS NULL OR NOT (e.country GLOB '[A-Z][A-Z]'))";
 const DEPTH = "(SELECT max(json_extract(j.value, '$.depth')) FROM json_each(o.signals) j)";
 
-/** What the listings sort by: SQL for each key (nulls always last, ties in start then id order). */
+/**
+ * What the listings sort by: SQL for each key, and whether it can be null (nulls sort last in either direction;
+ * a key that cannot be null is ordered by itself, so that an index on it serves the page).
+ */
 export const OUTAGE_SORTS = {
-  id: 'o.id',
-  entity: "e.type || ':' || e.code",
-  kind: 'o.kind',
-  severity: 'o.severity',
-  start: 'o.start',
-  end: 'o.end',
-  duration: '(o.end - o.start)',
-  depth: DEPTH,
+  id: { sql: 'o.id', nullable: false },
+  entity: { sql: "e.type || ':' || e.code", nullable: false },
+  kind: { sql: 'o.kind', nullable: false },
+  severity: { sql: 'o.severity', nullable: false },
+  start: { sql: 'o.start', nullable: false },
+  end: { sql: 'o.end', nullable: false },
+  duration: { sql: '(o.end - o.start)', nullable: false },
+  depth: { sql: DEPTH, nullable: true },
   // percent of normal lost × hours: the stored mean loss, else the signals' largest mean loss, else the deepest fall
-  loss: `(coalesce(o.lost_percent, (SELECT round(max(json_extract(j.value, '$.lost')) * 1000) / 10.0 FROM json_each(o.signals) j), coalesce(${DEPTH}, 0) * 100) * coalesce(o.hours, round((o.end - o.start) / 3600.0, 2)))`,
+  loss: {
+    sql: `(coalesce(o.lost_percent, (SELECT round(max(json_extract(j.value, '$.lost')) * 1000) / 10.0 FROM json_each(o.signals) j), coalesce(${DEPTH}, 0) * 100) * coalesce(o.hours, round((o.end - o.start) / 3600.0, 2)))`,
+    nullable: false,
+  },
 } as const;
 export type OutageSortKey = keyof typeof OUTAGE_SORTS;
 
@@ -161,10 +167,14 @@ export function countOutages(db: Db, filter: OutagePageFilter = {}): { total: nu
  */
 export function pageOutages(db: Db, filter: OutagePageFilter, page: { sort: OutageSortKey; dir: 'asc' | 'desc'; limit: number; offset: number }): Outage[] {
   const w = pageWhere(filter);
-  const expr = OUTAGE_SORTS[page.sort];
+  const key = OUTAGE_SORTS[page.sort];
   const dir = page.dir === 'desc' ? 'DESC' : 'ASC';
-  const sql = `${SELECT} ${w.sql} ORDER BY (${expr}) IS NULL, ${expr} ${dir}, o.start, o.id LIMIT ? OFFSET ?`;
-  return db.prepare<Array<string | number>, Row>(sql).all(...w.args, page.limit, page.offset).map(toOutage);
+  // the page's ids first (the sorter holds ids and keys, not every row's JSON), then those rows
+  const order = `${key.nullable ? `(${key.sql}) IS NULL, ` : ''}${key.sql} ${dir}, o.start, o.id`;
+  const ids = db.prepare<Array<string | number>, number>(`SELECT o.id FROM outages o JOIN entities e ON e.id = o.entity_id ${w.sql} ORDER BY ${order} LIMIT ? OFFSET ?`).pluck().all(...w.args, page.limit, page.offset);
+  if (ids.length === 0) return [];
+  const byId = new Map(db.prepare<number[], Row>(`${SELECT} WHERE o.id IN (${ids.map(() => '?').join(', ')})`).all(...ids).map((r) => [r.id, r]));
+  return ids.map((id) => toOutage(byId.get(id)!));
 }
 
 /** Per parent country, what its sub-national outages hold (for the grouped listings): count, units, types, span. */
