@@ -1,4 +1,4 @@
-import type { Db } from './connection.js';
+import { ensureUnicodeLower, type Db } from './connection.js';
 import type { EventKind, EventOrigin, Place, ProtestEvent } from '../core/calendar.js';
 
 /** Storage of protest events (table `protest_events`, 0001) and calendar bookkeeping (`calendar_meta`, 0010). */
@@ -105,18 +105,10 @@ function prepare(db: Db) {
   };
 }
 
-/** JavaScript's Unicode lower-casing inside SQL (SQLite's own `lower` folds ASCII only; titles are in Kazakh, Russian…). */
-const withLower = new WeakSet<Db>();
-function ensureLower(db: Db): void {
-  if (withLower.has(db)) return;
-  db.function('ow_lower', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v));
-  withLower.add(db);
-}
-
 function stmts(db: Db): Statements {
   let s = cache.get(db);
   if (!s) {
-    ensureLower(db);
+    ensureUnicodeLower(db);
     s = prepare(db);
     cache.set(db, s);
   }
@@ -156,14 +148,14 @@ function whereOf(filter: EventFilter): { where: string; args: Array<string | num
 
 /** Events overlapping [from, until) (either bound optional), ordered by start, then id. */
 export function listEvents(db: Db, filter: EventFilter = {}): ProtestEvent[] {
-  ensureLower(db);
+  ensureUnicodeLower(db);
   const { where, args } = whereOf(filter);
   return db.prepare<Array<string | number>, Row>(`SELECT ${COLUMNS} FROM protest_events ${where} ORDER BY start, id`).all(...args).map(fromRow);
 }
 
 /** How many events `listEvents` would return for this filter (a count, nothing read). */
 export function countEventsWhere(db: Db, filter: EventFilter = {}): number {
-  ensureLower(db);
+  ensureUnicodeLower(db);
   const { where, args } = whereOf(filter);
   return db.prepare<Array<string | number>, { n: number }>(`SELECT count(*) AS n FROM protest_events ${where}`).get(...args)?.n ?? 0;
 }
@@ -174,7 +166,7 @@ export type EventSortKey = keyof typeof EVENT_SORTS;
 
 /** One page of the events `listEvents` would return, sorted in SQL (issue 21: a page reads its rows, not all). */
 export function pageEvents(db: Db, filter: EventFilter, page: { sort: EventSortKey; dir: 'asc' | 'desc'; limit: number; offset: number }): ProtestEvent[] {
-  ensureLower(db);
+  ensureUnicodeLower(db);
   const { where, args } = whereOf(filter);
   const expr = EVENT_SORTS[page.sort];
   const sql = `SELECT ${COLUMNS} FROM protest_events ${where} ORDER BY (${expr}) IS NULL, ${expr} ${page.dir === 'desc' ? 'DESC' : 'ASC'}, start, id LIMIT ? OFFSET ?`;

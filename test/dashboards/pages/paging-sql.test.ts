@@ -9,6 +9,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listEvents, upsertEvents } from '../../../db/calendar.js';
 import { listOutages, replaceOutages } from '../../../db/outages.js';
+import { listReferenceOutages, upsertReferenceOutages, type ReferenceOutage } from '../../../db/reference.js';
 import type { ProtestEvent } from '../../../core/calendar.js';
 import type { Outage } from '../../../core/outage.js';
 import { seededRandom } from '../../helpers.js';
@@ -187,5 +188,76 @@ describe('/calendar and /api/events page in SQL', () => {
     expect([...a.body, ...b.body].map((e: { id: string }) => e.id)).toEqual([...all.slice(0, 100), ...all.slice(200)]);
     const csv = await request(app).get('/api/events?country=UZ&format=csv').expect(200);
     expect(csv.text.split('\r\n').filter(Boolean).slice(1).map((l) => l.split(',')[0])).toEqual(all);
+  });
+});
+
+describe('/reference and /api/reference/:list page in SQL', () => {
+  let t: ReturnType<typeof fixtureStore>;
+  let app: ReturnType<typeof fixtureApp>;
+  const N = 163;
+  const SCOPE_LIST = ['national', 'regional', 'local', 'asn', 'unknown'] as const;
+  beforeAll(() => {
+    t = fixtureStore();
+    const rnd = seededRandom(4);
+    // a published list over years (as Access Now's STOP sheets): repeated days, open ends, causes in several languages
+    const rows: ReferenceOutage[] = [];
+    for (let i = 0; i < N; i++) {
+      const start = T0 + Math.floor(rnd() * 100) * 86400;
+      rows.push({ list: 'paged', naturalKey: `p-${i}`, country: i % 3 ? 'UZ' : 'TJ', start, end: i % 5 === 0 ? null : start + (1 + Math.floor(rnd() * 3)) * 3600, kind: i % 4 === 0 ? null : i % 2 ? 'connectivity' : 'service-blocking', scope: SCOPE_LIST[i % 5]!, scopeRaw: null, scopeDetail: null, area: i % 6 === 0 ? null : `Area ${i % 9}`, cause: i % 7 === 0 ? 'Выборы' : i % 2 ? 'Protests' : null, services: i % 8 === 0 ? ['Telegram'] : [], source: 'https://example.org/list', originFile: null, originLine: null, raw: { i } });
+    }
+    upsertReferenceOutages(t.store.db, 'paged', 'csv', null, rows, { rejected: 0 }, T0);
+    app = fixtureApp(t);
+  });
+  afterAll(() => t.cleanup());
+
+  const ids = (html: string) => [...(html.match(/<table id="reference-outages"[\s\S]*?<\/table>/)?.[0] ?? '').matchAll(/<tr><td><a href="\/countries\/(\w\w)\?from=(\d+)/g)].map((m) => `${m[1]}@${m[2]}`);
+  const SORT_R: Record<string, (o: ReferenceOutage) => string | number | null> = {
+    country: (o) => o.country,
+    start: (o) => o.start,
+    end: (o) => o.end,
+    duration: (o) => (o.end === null ? null : o.end - o.start),
+    kind: (o) => o.kind,
+    scope: (o) => o.scope,
+    area: (o) => o.area,
+    cause: (o) => o.cause,
+  };
+  const order = (rows: ReferenceOutage[], key: string, dir: 'asc' | 'desc') => {
+    const f = SORT_R[key]!;
+    return [...rows].sort((a, b) => {
+      const x = f(a);
+      const y = f(b);
+      if (x === y) return 0;
+      if (x === null) return 1;
+      if (y === null) return -1;
+      const c = x < y ? -1 : 1;
+      return dir === 'asc' ? c : -c;
+    });
+  };
+  // rows are told apart on the page by country and start (the link); several share both, so compare those keys
+  const keyOf = (o: ReferenceOutage) => `${o.country}@${o.start - 14 * 86400}`;
+
+  it.each(Object.keys(SORT_R).flatMap((k) => [[k, 'asc'], [k, 'desc']] as const))('sort=%s dir=%s: two pages in the order of the whole list sorted', async (key, dir) => {
+    const all = listReferenceOutages(t.store.db, { list: 'paged' });
+    const got: string[] = [];
+    for (const page of [1, 2]) got.push(...ids((await request(app).get(`/reference?list=paged&sort=${key}&dir=${dir}&page=${page}`).expect(200)).text));
+    expect(got).toEqual(order(all, key, dir).map(keyOf));
+  });
+
+  it('counts, filters by scope and text in SQL, and the API pages in start-then-id order', async () => {
+    const all = listReferenceOutages(t.store.db, { list: 'paged' });
+    const first = await request(app).get('/reference?list=paged').expect(200);
+    expect(first.text).toContain(`paged: ${N} outage(s)`);
+    expect(first.text).toContain('Rows 1–100 of 163 (page 1 of 2)');
+    const byText = await request(app).get(`/reference?list=paged&q=${encodeURIComponent('ВЫБОРЫ')}`).expect(200);
+    expect(byText.text).toContain(`paged: ${all.filter((o) => o.cause === 'Выборы').length} outage(s)`);
+    const telegram = await request(app).get('/reference?list=paged&q=telegram&scope=national').expect(200);
+    expect(telegram.text).toContain(`paged: ${all.filter((o) => o.services.includes('Telegram') && o.scope === 'national').length} outage(s)`);
+    const a = await request(app).get('/api/reference/paged?limit=100').expect(200);
+    expect(a.headers['x-total-count']).toBe(String(N));
+    expect(a.headers.link).toBe('</api/reference/paged?limit=100&offset=100>; rel="next"');
+    const b = await request(app).get('/api/reference/paged?limit=100&offset=100').expect(200);
+    expect([...a.body, ...b.body].map((o: { id: number }) => o.id)).toEqual(all.map((o) => o.id));
+    const regional = await request(app).get('/api/reference/paged?scope=regional&limit=5').expect(200);
+    expect(regional.headers['x-total-count']).toBe(String(all.filter((o) => o.scope === 'regional').length));
   });
 });
