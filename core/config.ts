@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { DbLocationError, parseDbLocation } from './db-location.js';
 
 export { ConfigError } from './errors.js';
 
@@ -52,7 +53,19 @@ export function sourceEnvOf(sources: readonly SourceDeclaration[]): Record<strin
 export function buildConfigSchema(sources: readonly SourceDeclaration[]) {
   return z
     .object({
-      db: z.string().min(1, 'must not be empty').default('./data/outagewatch.db'),
+      /** A SQLite file path or a postgres:// URL; any other URL scheme is refused (core/db-location.ts). */
+      db: z
+        .string()
+        .min(1, 'must not be empty')
+        .superRefine((value, ctx) => {
+          try {
+            parseDbLocation(value);
+          } catch (err) {
+            if (!(err instanceof DbLocationError)) throw err;
+            ctx.addIssue({ code: 'custom', message: err.message });
+          }
+        })
+        .default('./data/outagewatch.db'),
       host: z.string().min(1, 'must not be empty').default('127.0.0.1'),
       port: z.coerce.number({ error: 'must be a port number 0-65535' }).int('must be a port number 0-65535').min(0, 'must be a port number 0-65535').max(65535, 'must be a port number 0-65535').default(8080),
       adminToken: z.string().min(16, 'must be at least 16 characters').optional(),

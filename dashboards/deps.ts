@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Collector } from '../collectors/types.js';
 import type { SqliteStore } from '../db/store.js';
 import type { Config } from '../core/config.js';
-import type { DbWatch } from './health.js';
+import type { DbWatch } from './db-watch.js';
 
 /** Background work that stops with the daemon (the scheduler implements it). */
 export interface BackgroundJobs {

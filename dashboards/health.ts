@@ -1,4 +1,6 @@
 import type { AppDeps } from './deps.js';
+import type { DbWatch } from './db-watch.js';
+import { isoUtc } from '../core/time.js';
 import { backfillProgress, type BackfillProgress } from '../services/scheduler/backfill.js';
 
 export interface CollectorHealth {
@@ -28,7 +30,7 @@ export interface Health {
   backfill: BackfillProgress[];
 }
 
-export const iso = (ts: number): string => new Date(ts * 1000).toISOString().replace('.000Z', 'Z');
+const iso = isoUtc;
 
 export function collectorHealth(deps: Pick<AppDeps, 'store' | 'collectors'>): CollectorHealth[] {
   return deps.collectors.map((c) => {
@@ -74,60 +76,6 @@ function safeBackfill(deps: AppDeps, now: number): BackfillProgress[] {
   } catch (err) {
     deps.log.warn({ err }, 'backfill progress unavailable');
     return [];
-  }
-}
-
-/** SQLite's error codes that say the file itself is in trouble (damaged, not a database, unreadable, full). */
-const DB_TROUBLE = /^SQLITE_(CORRUPT|NOTADB|IOERR|CANTOPEN|FULL|READONLY)/;
-
-/**
- * What the server knows about its database beyond one cheap read: the latest `quick_check` (run in a worker
- * thread, at most every `checkEverySeconds`) and the latest database error a request ran into.
- */
-export class DbWatch {
-  private check: { at: number; ok: boolean; problems: string[] } | null = null;
-  private running: Promise<void> | null = null;
-  private lastError: { at: number; code: string; message: string; path: string } | null = null;
-
-  constructor(
-    private readonly store: Pick<AppDeps['store'], 'quickCheck'>,
-    private readonly checkEverySeconds = 600,
-  ) {}
-
-  /** Called by the error handler: a request failed with a database error. */
-  noteError(err: unknown, path: string, now = Math.floor(Date.now() / 1000)): void {
-    const code = (err as { code?: unknown } | null)?.code;
-    if (typeof code === 'string' && DB_TROUBLE.test(code)) this.lastError = { at: now, code, message: (err as Error).message, path };
-  }
-
-  /** Runs the quick check now (off the event loop); resolves when it is done. */
-  refresh(now = Math.floor(Date.now() / 1000)): Promise<void> {
-    this.running ??= this.store
-      .quickCheck()
-      .then((r) => {
-        this.check = { at: now, ok: r.ok, problems: r.problems };
-      })
-      .finally(() => {
-        this.running = null;
-      });
-    return this.running;
-  }
-
-  /** Starts a check when none ran for `checkEverySeconds`; waits up to `waitMs` for the first one ever. */
-  async ensureFresh(now: number, waitMs = 5000): Promise<void> {
-    if (this.check && now - this.check.at < this.checkEverySeconds) return;
-    const p = this.refresh(now);
-    if (this.check) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, waitMs)))]);
-    clearTimeout(timer);
-  }
-
-  reasons(now: number): string[] {
-    const out: string[] = [];
-    if (this.check && !this.check.ok) out.push(`database fails its quick check (${iso(this.check.at)}): ${this.check.problems.slice(0, 3).join('; ')}`);
-    if (this.lastError && now - this.lastError.at < this.checkEverySeconds) out.push(`database error ${this.lastError.code} answering ${this.lastError.path} at ${iso(this.lastError.at)}: ${this.lastError.message}`);
-    return out;
   }
 }
 

@@ -27,29 +27,50 @@ export interface DeliveryRow {
   payload: unknown;
 }
 
+/** Statements prepared once per connection (detection records thousands of changes in one run). */
+const stmtCache = new WeakMap<Db, ReturnType<typeof prepareAll>>();
+function prepareAll(db: Db) {
+  return {
+    insert: db.prepare('INSERT INTO outage_changes (key, entity, change, at, payload, announced, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING'),
+    exists: db.prepare<[string], number>('SELECT 1 FROM outage_changes WHERE key = ?').pluck(),
+    started: db.prepare<[string, number, number], { at: number; end: string | null }>(
+      "SELECT at, json_extract(payload, '$.outage.end') AS end FROM outage_changes WHERE entity = ? AND change = 'started' AND at >= ? AND at < ? ORDER BY at",
+    ),
+  };
+}
+const stmts = (db: Db) => {
+  let s = stmtCache.get(db);
+  if (!s) stmtCache.set(db, (s = prepareAll(db)));
+  return s;
+};
+
 /**
  * Records a change unless its key is already known. Returns the new row, or null when the change was
  * seen before (so it is never announced twice).
  */
 export function recordChange(db: Db, c: { key: string; entity: string; change: ChangeType; at: number; payload: unknown; announced: boolean; now: number }): ChangeRow | null {
-  const r = db
-    .prepare('INSERT INTO outage_changes (key, entity, change, at, payload, announced, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING')
-    .run(c.key, c.entity, c.change, c.at, JSON.stringify(c.payload), c.announced ? 1 : 0, c.now);
+  const r = stmts(db).insert.run(c.key, c.entity, c.change, c.at, JSON.stringify(c.payload), c.announced ? 1 : 0, c.now);
   if (r.changes === 0) return null;
   return { id: Number(r.lastInsertRowid), key: c.key, entity: c.entity, change: c.change, at: c.at, payload: c.payload, announced: c.announced, createdAt: c.now };
 }
 
+/** Whether a change with this key was recorded (a cheap look-up before building its payload). */
+export function changeRecorded(db: Db, key: string): boolean {
+  return stmts(db).exists.get(key) !== undefined;
+}
+
+/** The outage end a 'started' change carried (its payload's `outage.end`, ISO), as Unix seconds or null. */
+export function outageEndOf(end: string | null | undefined): number | null {
+  const ts = end ? Date.parse(end) / 1000 : NaN;
+  return Number.isFinite(ts) ? ts : null;
+}
+
 /** 'started' changes of an entity recorded at times in [from, until), oldest first, with the outage end they carried. */
 export function startedChanges(db: Db, entity: string, from: number, until: number): Array<{ at: number; outageEnd: number | null }> {
-  type Row = { at: number; payload: string };
-  return db
-    .prepare<[string, number, number], Row>("SELECT at, payload FROM outage_changes WHERE entity = ? AND change = 'started' AND at >= ? AND at < ? ORDER BY at")
-    .all(entity, from, until)
-    .map((r) => {
-      const end = (JSON.parse(r.payload) as { outage?: { end?: string } }).outage?.end;
-      const ts = end ? Date.parse(end) / 1000 : NaN;
-      return { at: r.at, outageEnd: Number.isFinite(ts) ? ts : null };
-    });
+  // the end is read inside SQLite: the payloads (whole outages) are never parsed here
+  return stmts(db)
+    .started.all(entity, from, until)
+    .map((r) => ({ at: r.at, outageEnd: outageEndOf(r.end) }));
 }
 
 export function listChanges(db: Db, filter: { entity?: string; limit?: number } = {}): ChangeRow[] {

@@ -218,3 +218,89 @@ export function getCalendarMeta(db: Db, key: string): string | null {
 export function setCalendarMeta(db: Db, key: string, value: string): void {
   stmts(db).setMeta.run(key, value);
 }
+
+/**
+ * Scratch space for one calendar import (TEMP tables: this connection only, on disk in the temp folder, never
+ * in the calendar file), so that a file of any size is never held in memory: validated rows are staged as they
+ * are read, then read back in batches (whole merge groups, or rows in file order) inside the one transaction
+ * that writes the calendar. `drop()` removes it.
+ */
+export interface ImportStage {
+  /** Stages one validated event (JSON) under its merge group (null: not merged); buffered, written in batches. */
+  add(group: string | null, event: string): void;
+  /** Writes what is buffered. */
+  flush(): void;
+  /** Merge groups in the order of their first row, after the group whose first row was `afterSeq`. */
+  groups(afterSeq: number, limit: number): Array<{ grp: string; first: number }>;
+  /** The events of one merge group, in file order. */
+  groupEvents(grp: string): string[];
+  /** Unmerged events in file order, after `afterSeq`. */
+  events(afterSeq: number, limit: number): Array<{ seq: number; event: string }>;
+  /** The line recorded for a key seen earlier in this file, or null. */
+  seenLine(key: string): number | null;
+  markSeen(key: string, line: number): void;
+  /** Remembers an id written (insert/update), to announce after the commit. */
+  recordWritten(id: string, action: 'insert' | 'update'): void;
+  /** Ids written, in order, after row `afterSeq` of that list. */
+  written(afterSeq: number, limit: number): Array<{ seq: number; id: string; action: 'insert' | 'update' }>;
+  drop(): void;
+}
+
+let stageCounter = 0;
+
+export function openImportStage(db: Db, batchSize = 100): ImportStage {
+  const name = `calendar_import_${process.pid}_${++stageCounter}`;
+  const rows = `temp.${name}_rows`;
+  const groups = `temp.${name}_groups`;
+  const seen = `temp.${name}_seen`;
+  const written = `temp.${name}_written`;
+  db.exec(`
+    CREATE TEMP TABLE ${name}_rows (seq INTEGER PRIMARY KEY, grp TEXT, event TEXT NOT NULL);
+    CREATE INDEX temp.${name}_rows_grp ON ${name}_rows (grp, seq) WHERE grp IS NOT NULL;
+    CREATE TEMP TABLE ${name}_groups (grp TEXT PRIMARY KEY, first INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE INDEX temp.${name}_groups_first ON ${name}_groups (first);
+    CREATE TEMP TABLE ${name}_seen (key TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TEMP TABLE ${name}_written (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, action TEXT NOT NULL);
+  `);
+  const insRow = db.prepare<[string | null, string]>(`INSERT INTO ${rows} (grp, event) VALUES (?, ?)`);
+  const insGroup = db.prepare<[string, number]>(`INSERT INTO ${groups} (grp, first) VALUES (?, ?) ON CONFLICT (grp) DO NOTHING`);
+  const selGroups = db.prepare<[number, number], { grp: string; first: number }>(`SELECT grp, first FROM ${groups} WHERE first > ? ORDER BY first LIMIT ?`);
+  const selGroupEvents = db.prepare<[string], { event: string }>(`SELECT event FROM ${rows} WHERE grp = ? ORDER BY seq`);
+  const selEvents = db.prepare<[number, number], { seq: number; event: string }>(`SELECT seq, event FROM ${rows} WHERE seq > ? AND grp IS NULL ORDER BY seq LIMIT ?`);
+  const selSeen = db.prepare<[string], { line: number }>(`SELECT line FROM ${seen} WHERE key = ?`);
+  const insSeen = db.prepare<[string, number]>(`INSERT INTO ${seen} (key, line) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`);
+  const insWritten = db.prepare<[string, string]>(`INSERT INTO ${written} (id, action) VALUES (?, ?)`);
+  const selWritten = db.prepare<[number, number], { seq: number; id: string; action: 'insert' | 'update' }>(`SELECT seq, id, action FROM ${written} WHERE seq > ? ORDER BY seq LIMIT ?`);
+  let buffer: Array<[string | null, string]> = [];
+  const writeBuffer = db.transaction((items: Array<[string | null, string]>) => {
+    for (const [grp, event] of items) {
+      const seq = Number(insRow.run(grp, event).lastInsertRowid);
+      if (grp !== null) insGroup.run(grp, seq);
+    }
+  });
+  const flush = () => {
+    if (buffer.length === 0) return;
+    const items = buffer;
+    buffer = [];
+    // nested inside a caller's transaction this is a savepoint; on its own it only writes the TEMP tables
+    writeBuffer(items);
+  };
+  return {
+    add(group, event) {
+      buffer.push([group, event]);
+      if (buffer.length >= batchSize) flush();
+    },
+    flush,
+    groups: (afterSeq, limit) => selGroups.all(afterSeq, limit),
+    groupEvents: (grp) => selGroupEvents.all(grp).map((r) => r.event),
+    events: (afterSeq, limit) => selEvents.all(afterSeq, limit),
+    seenLine: (key) => selSeen.get(key)?.line ?? null,
+    markSeen: (key, line) => void insSeen.run(key, line),
+    recordWritten: (id, action) => void insWritten.run(id, action),
+    written: (afterSeq, limit) => selWritten.all(afterSeq, limit),
+    drop() {
+      buffer = [];
+      db.exec(`DROP TABLE IF EXISTS ${rows}; DROP TABLE IF EXISTS ${groups}; DROP TABLE IF EXISTS ${seen}; DROP TABLE IF EXISTS ${written};`);
+    },
+  };
+}

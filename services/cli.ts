@@ -16,7 +16,7 @@ export function buildProgram(io?: CliContext['io']): { program: Command; ctx: Cl
   program
     .description('Internet outages and service blocking from open measurement data, lined up against protest dates')
     .version(packageVersion(), '-V, --version')
-    .option('--db <file>', 'SQLite database file (OUTAGEWATCH_DB, default ./data/outagewatch.db)')
+    .option('--db <file|url>', 'SQLite database file or postgres:// URL (OUTAGEWATCH_DB, default ./data/outagewatch.db)')
     .option('--config <file>', 'configuration file (default ./outagewatch.config.json when present)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (LOG_LEVEL)')
     .showHelpAfterError()
@@ -25,6 +25,12 @@ export function buildProgram(io?: CliContext['io']): { program: Command; ctx: Cl
       writeOut: (s) => (io?.stdout ?? process.stdout).write(s),
       writeErr: (s) => (io?.stderr ?? process.stderr).write(s),
     });
+  // the command's full name (`db migrate`), for messages such as "does not work on PostgreSQL yet"
+  program.hook('preAction', (_top, action) => {
+    const names: string[] = [];
+    for (let c: Command | null = action; c && c !== program; c = c.parent) names.unshift(c.name());
+    ctx.command = names.join(' ');
+  });
   for (const c of COMMANDS) c.register(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride();
   return { program, ctx };

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Config } from '../../core/config.js';
 import { FetchError, formatPath, httpClientFromConfig, type HttpClient, type HttpClientOptions, type TextResponse } from '../framework/index.js';
 import type { OoniConfig } from './config.js';
-import { aggregationQueryParams, type AggregationQuery } from './map.js';
+import { aggregationMismatch, aggregationQueryParams, type AggregationQuery } from './map.js';
 import { aggregationSchemaFor, measurementsResponseSchema, ooniErrorMessage, type AggregationResponse, type Measurement } from './schema.js';
 
 export const AGGREGATION_PATH = 'api/v1/aggregation';
@@ -40,7 +40,15 @@ export interface Fetched<T> {
 
 export async function fetchAggregation(http: HttpClient, q: AggregationQuery, signal?: AbortSignal): Promise<Fetched<AggregationResponse>> {
   const r = await http.getJson(AGGREGATION_PATH, aggregationQueryParams(q), z.unknown(), { signal });
-  return { data: validateOoni(r.data, aggregationSchemaFor(r.data), r.url), response: r };
+  const data = validateOoni(r.data, aggregationSchemaFor(r.data), r.url);
+  checkAggregationAnswer(q, data, r.url);
+  return { data, response: r };
+}
+
+/** An aggregation answer to a different question (place, axis, range, grain) fails the window; it is fetched again later. */
+export function checkAggregationAnswer(q: AggregationQuery, data: AggregationResponse, origin: string): void {
+  const m = aggregationMismatch(q, data);
+  if (m) throw new FetchError('mismatch', origin, `${origin}: answer does not match the request at ${m.path}: ${m.why}`, { path: m.path });
 }
 
 /** `2016-05-20T00:00:00` as the measurements endpoint takes datetimes (UTC). */

@@ -5,7 +5,7 @@ import { countWindows, errorMessage, runCollection, type HttpClient, type Signal
 import { readSavedResponse, savedJson } from '../framework/saved.js';
 import type { CollectArgs, CollectResult, Collector, IngestArgs, IngestResult, CollectorDeps } from '../types.js';
 import { emptyCollectResult } from '../types.js';
-import { fetchAggregation, fetchEvidenceMeasurements, ooniHttp, validateOoni } from './client.js';
+import { checkAggregationAnswer, fetchAggregation, fetchEvidenceMeasurements, ooniHttp, validateOoni } from './client.js';
 import { LEGACY_WEB_TESTS, ooniConfig, type OoniConfig } from './config.js';
 import {
   aggregateRows,
@@ -198,6 +198,7 @@ export class OoniCollector implements Collector {
         const q = aggregationQueryFromUrl(saved.url);
         const doc = savedJson(saved);
         const data = validateOoni(doc, aggregationSchemaFor(doc), file);
+        checkAggregationAnswer(q, data, file);
         const from = dayTs(q.since);
         const until = dayTs(q.until);
         if (!(until > from)) throw new Error(`${file}: until ${q.until} is not after since ${q.since}`);

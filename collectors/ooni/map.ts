@@ -158,6 +158,50 @@ export function queryTargets(q: AggregationQuery): string[] {
 }
 
 /**
+ * Where an aggregation answer does not answer the query it was sent for (`null` when it does): the axes
+ * (`dimension_count`, the axis column of every row, its value among those asked), the place (`probe_cc`,
+ * `probe_asn` when the row carries them), the time grain (`YYYY-MM-DD` by day, `YYYY-MM-DDTHH:MM:SSZ` by hour,
+ * aligned to the step) and the range (`since` ≤ bucket < `until`). OONI leaves out buckets without
+ * measurements, so a missing bucket is not a mismatch; a row that does not belong to the question is.
+ */
+export function aggregationMismatch(q: AggregationQuery, resp: AggregationResponse): { path: string; why: string } | null {
+  const dims = q.axis_y ? 2 : 1;
+  if (resp.dimension_count !== dims) return { path: 'dimension_count', why: `${resp.dimension_count} dimensions, asked for ${dims} (axis_x=measurement_start_day${q.axis_y ? `, axis_y=${q.axis_y}` : ''})` };
+  const rows = Array.isArray(resp.result) ? resp.result : [resp.result];
+  const step = GRAIN_STEP[q.time_grain];
+  const from = dayTs(q.since);
+  const until = dayTs(q.until);
+  const domains = new Set((q.domain ?? []).map((d) => d.toLowerCase()));
+  const tests = new Set(q.test_name);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    const at = (field: string) => `result[${i}].${field}`;
+    const day = row.measurement_start_day;
+    if (day === undefined) return { path: at('measurement_start_day'), why: 'missing (asked for axis_x=measurement_start_day)' };
+    const hourly = day.length > 10;
+    if (hourly !== (q.time_grain === 'hour')) return { path: at('measurement_start_day'), why: `"${day}" is ${hourly ? 'an hour' : 'a day'}, asked for time_grain=${q.time_grain}` };
+    const ts = bucketTs(day);
+    if (ts < from || ts >= until) return { path: at('measurement_start_day'), why: `"${day}" is outside the asked ${q.since}–${q.until} (until exclusive)` };
+    if ((ts - from) % step !== 0) return { path: at('measurement_start_day'), why: `"${day}" is not on a ${q.time_grain} boundary` };
+    if (q.probe_cc && row.probe_cc !== undefined && row.probe_cc.toUpperCase() !== q.probe_cc.toUpperCase()) return { path: at('probe_cc'), why: `row is about ${row.probe_cc}, asked for ${q.probe_cc}` };
+    const asn = rowAsn(row);
+    if (q.probe_asn && asn !== undefined && asn !== q.probe_asn) return { path: at('probe_asn'), why: `row is about AS${asn}, asked for AS${q.probe_asn}` };
+    if (q.axis_y === 'domain') {
+      if (row.domain === undefined) return { path: at('domain'), why: 'missing (asked for axis_y=domain)' };
+      if (domains.size && !domains.has(row.domain.toLowerCase())) return { path: at('domain'), why: `"${row.domain}" was not asked for` };
+    } else if (q.axis_y === 'test_name') {
+      if (row.test_name === undefined) return { path: at('test_name'), why: 'missing (asked for axis_y=test_name)' };
+      if (!tests.has(row.test_name)) return { path: at('test_name'), why: `"${row.test_name}" was not asked for` };
+    } else if (q.axis_y === 'probe_asn') {
+      if (asn === undefined) return { path: at('probe_asn'), why: 'missing (asked for axis_y=probe_asn)' };
+    }
+    if (row.test_name !== undefined && !tests.has(row.test_name)) return { path: at('test_name'), why: `"${row.test_name}" was not asked for` };
+    if (row.domain !== undefined && domains.size && !domains.has(row.domain.toLowerCase())) return { path: at('domain'), why: `"${row.domain}" was not asked for` };
+  }
+  return null;
+}
+
+/**
  * Groups aggregation rows by (entity, target, bucket). Buckets OONI leaves out had no measurements: they
  * are filled with zero counts for every (entity, target) the window knows about, so that the anomaly rate is
  * NULL (not missing) there. A country-level query knows all its targets; a per-network query only the

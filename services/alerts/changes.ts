@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Db } from '../../db/connection.js';
-import { queueDelivery, recordChange, startedChanges } from '../../db/alerts.js';
+import { changeRecorded, outageEndOf, queueDelivery, recordChange, startedChanges } from '../../db/alerts.js';
 import { outageToJson, type OutageJson } from '../detector/json.js';
 import type { Outage } from '../../core/outage.js';
 import { isoUtc } from '../../core/time.js';
@@ -68,21 +68,50 @@ function describe(event: AlertEvent, o: Outage, cal: CalendarRef | null): string
  */
 export function recordOutageChanges(db: Db, outages: readonly Outage[], opts: ChangeOptions): AlertChange[] {
   const out: AlertChange[] = [];
+  // the 'started' changes each outage's identity is looked up in, read once per entity for the whole span (a
+  // ten-year re-detection has thousands of outages) and kept up to date with the changes recorded below
+  const started = new Map<string, Array<{ at: number; outageEnd: number | null }>>();
+  const startedOf = (entity: string) => {
+    let list = started.get(entity);
+    if (!list) {
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const o of outages) {
+        if (o.entity !== entity) continue;
+        lo = Math.min(lo, o.start - SAME_OUTAGE_LOOKBACK);
+        hi = Math.max(hi, o.end);
+      }
+      list = startedChanges(db, entity, lo, hi);
+      started.set(entity, list);
+    }
+    return list;
+  };
   for (const o of outages) {
     if (!opts.watched(o.entity)) continue;
     const events: Array<[AlertEvent, number]> = [['outage.started', o.start]];
     if (!o.open) events.push(['outage.ended', o.end]);
     // the same outage re-detected with a start moved by late data keeps the identity of its first announcement:
-    // an earlier 'started' change of this entity whose outage overlaps this one
-    const prior = startedChanges(db, o.entity, o.start - SAME_OUTAGE_LOOKBACK, o.end).find((c) => c.at === o.start || (c.outageEnd !== null && c.outageEnd >= o.start && c.at < o.end));
+    // an earlier 'started' change of this entity (at in [start − 7 d, end)) whose outage overlaps this one, the oldest
+    const list = startedOf(o.entity);
+    let prior: { at: number; outageEnd: number | null } | undefined;
+    for (let i = firstAtOrAfter(list, o.start - SAME_OUTAGE_LOOKBACK); i < list.length && list[i]!.at < o.end; i++) {
+      const c = list[i]!;
+      if (c.at === o.start || (c.outageEnd !== null && c.outageEnd >= o.start && c.at < o.end)) {
+        prior = c;
+        break;
+      }
+    }
     const identity = prior?.at ?? o.start;
     for (const [event, at] of events) {
       const key = `${event === 'outage.started' ? 'started' : 'ended'}:${o.entity}:${identity}`;
+      // seen before: nothing to record or announce (checked before the payload is built)
+      if (changeRecorded(db, key)) continue;
       const announced = at >= opts.now - opts.maxAge;
       const cal = opts.findEvent?.(o.entity, o.start, o.end) ?? null;
       const payload: AlertPayload = { event, entity: o.entity, at: isoUtc(at), text: describe(event, o, cal), outage: outageToJson(o), calendarEvent: cal };
       const row = recordChange(db, { key, entity: o.entity, change: event === 'outage.started' ? 'started' : 'ended', at, payload, announced, now: opts.now });
       if (!row) continue;
+      if (event === 'outage.started') list.splice(firstAtOrAfter(list, at + 1), 0, { at, outageEnd: outageEndOf(payload.outage.end) });
       if (announced) {
         opts.log?.info({ event, entity: o.entity, at: payload.at, kind: o.kind, severity: o.severity, calendarEvent: cal?.id ?? null }, payload.text);
         for (const w of opts.webhooks) if (w.events.includes(event)) queueDelivery(db, row.id, w.url, opts.now);
@@ -91,4 +120,16 @@ export function recordOutageChanges(db: Db, outages: readonly Outage[], opts: Ch
     }
   }
   return out;
+}
+
+/** Index of the first item with `at >= t` in a list sorted by `at`. */
+function firstAtOrAfter(list: ReadonlyArray<{ at: number }>, t: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]!.at < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/connection.js';
 import { findByNaturalKey, getEvent, upsertEvent } from '../../db/calendar.js';
+export { openImportStage, type ImportStage } from '../../db/calendar.js';
 import { CONTENT_FIELDS, type ProtestEvent } from '../../core/calendar.js';
 
 /** What writing one validated event would do to the calendar. */
@@ -53,4 +54,9 @@ export function applyChanges(db: Db, plan: readonly PlannedChange[], now: number
     for (const c of plan) if (c.action === 'insert' || c.action === 'update') upsertEvent(db, c.event, now);
     extra?.();
   }).immediate();
+}
+
+/** Writes one planned insert or update (call inside the transaction that writes the whole file). */
+export function writeChange(db: Db, c: PlannedChange, now: number): void {
+  if (c.action === 'insert' || c.action === 'update') upsertEvent(db, c.event, now);
 }

@@ -2,13 +2,13 @@ import { createReadStream, readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/connection.js';
 import { nowSeconds } from '../../core/time.js';
-import { applyChanges, planChanges, type PlannedChange } from './apply.js';
+import { openImportStage, planChanges, writeChange, type ImportStage, type PlannedChange } from './apply.js';
 import { emitCalendarChange } from './events.js';
-import { countryDayMerger, parseAcled } from './importers/acled.js';
+import { countryDayGroup, countryDayMerger, parseAcled } from './importers/acled.js';
 import { parseCsv } from './importers/csv.js';
 import { parseIcs } from './importers/ics.js';
 import { parseJson } from './importers/json.js';
-import type { CandidateSink, Combiner, ImportFormat, ImporterOptions, ParsedInput } from './importers/types.js';
+import type { CandidateSink, ImportFormat, ImporterOptions, ParsedInput } from './importers/types.js';
 import type { ProtestEvent } from '../../core/calendar.js';
 import { validateEvent, type Candidate, type RowError } from './validate.js';
 
@@ -39,8 +39,12 @@ export interface ImportReport {
   inserted: number;
   updated: number;
   unchanged: number;
+  /** The first REPORT_KEEP errors, by line; `errorsOmitted` more were found. */
   errors: RowError[];
+  errorsOmitted: number;
+  /** The first REPORT_KEEP_CHANGES planned changes; `changesOmitted` more. */
   changes: PlannedChange[];
+  changesOmitted: number;
 }
 
 /** Reads a file in the given format: streamed for CSV/ACLED, whole for JSON/iCalendar. */
@@ -104,94 +108,151 @@ function firstInvalidUtf8(buf: Buffer): number {
   return Math.max(0, buf.length - 1);
 }
 
-/** Runs candidates through the shared validation step as they are read. */
-class Validator {
-  readonly events: ProtestEvent[] = [];
-  readonly errors: RowError[] = [];
-  constructor(
-    private readonly opts: ImportOptions & { file: string },
-    /** Folds events as they are validated (ACLED merge), instead of keeping each one. */
-    readonly combiner?: Combiner,
-  ) {}
-  add = (c: Candidate): void => {
-    const v = validateEvent(c, { file: this.opts.file, origin: 'import', defaultTz: this.opts.tz, defaultKind: this.opts.kind });
-    if (!v.ok) for (const item of v.errors) this.errors.push(item);
-    else if (this.combiner) this.combiner.add(v.event);
-    else this.events.push(v.event);
+/** At most this many errors and planned changes (whole events, notes and all) are kept in the report; the counts stay exact. */
+export const REPORT_KEEP = 10_000;
+export const REPORT_KEEP_CHANGES = 1_000;
+
+/** Errors of one import: the first REPORT_KEEP kept, every rejected line counted. */
+class ErrorList {
+  readonly kept: RowError[] = [];
+  omitted = 0;
+  readonly lines = new Set<number>();
+  add = (e: RowError): void => {
+    this.lines.add(e.line);
+    if (this.kept.length < REPORT_KEEP) this.kept.push(e);
+    else this.omitted++;
   };
 }
 
 /**
- * Imports a calendar file: read → the shared validation step → (ACLED merge) → duplicates inside
- * the file → plan against the stored calendar → ONE transaction for all good rows. Importing the
- * same file again changes nothing (ids are stable; an event with the same country, start and title
- * is the same event).
+ * Runs candidates through the shared validation step as they are read and stages the good ones (TEMP tables,
+ * in batches), so that neither the rows nor the merged events of a large file are held in memory.
+ */
+class Validator {
+  constructor(
+    private readonly opts: ImportOptions & { file: string },
+    private readonly stage: ImportStage,
+    private readonly errors: ErrorList,
+    /** The merge group of an event (ACLED: country and day), or null to keep each event. */
+    private readonly group: ((e: ProtestEvent) => string) | null,
+  ) {}
+  add = (c: Candidate): void => {
+    const v = validateEvent(c, { file: this.opts.file, origin: 'import', defaultTz: this.opts.tz, defaultKind: this.opts.kind });
+    if (!v.ok) for (const item of v.errors) this.errors.add(item);
+    else this.stage.add(this.group ? this.group(v.event) : null, JSON.stringify(v.event));
+  };
+}
+
+/**
+ * Imports a calendar file: read → the shared validation step → staged (TEMP tables) → in ONE transaction:
+ * (ACLED merge, one country-day at a time) → duplicates inside the file → plan against the stored calendar →
+ * write. All good rows of a file or none; bad rows are reported as FILE:LINE: field: reason. Memory stays flat
+ * at any file size (CSV and ACLED are streamed). Importing the same file again changes nothing (ids are stable;
+ * an event with the same country, start and title is the same event).
  */
 export async function importCalendarFile(db: Db, path: string, opts: ImportOptions): Promise<ImportReport> {
   const file = opts.displayName ?? path;
   const o = { ...opts, file };
-  const validator = new Validator(o, opts.format === 'acled' && (opts.merge ?? true) ? countryDayMerger() : undefined);
-  const parsed = await parseCalendarFile(path, opts.format, o, validator.add);
-  return importParsed(db, parsed, o, validator);
+  const stage = openImportStage(db);
+  try {
+    const errors = new ErrorList();
+    const merge = opts.format === 'acled' && (opts.merge ?? true);
+    const validator = new Validator(o, stage, errors, merge ? countryDayGroup : null);
+    const parsed = await parseCalendarFile(path, opts.format, o, validator.add);
+    for (const c of parsed.candidates) validator.add(c);
+    stage.flush();
+    return writeStaged(db, stage, parsed, o, errors, merge || parsed.combiner !== undefined);
+  } finally {
+    stage.drop();
+  }
 }
 
-export function importParsed(db: Db, parsed: ParsedInput, opts: ImportOptions & { file: string }, validated = new Validator(opts)): ImportReport {
+function writeStaged(db: Db, stage: ImportStage, parsed: ParsedInput, opts: ImportOptions & { file: string }, errors: ErrorList, merged: boolean): ImportReport {
   const file = opts.file;
-  for (const c of parsed.candidates) validated.add(c);
-  const errors: RowError[] = [...parsed.errors, ...validated.errors];
-  let events = validated.combiner ? validated.combiner.finish() : validated.events;
-  if (parsed.combiner && !validated.combiner) {
-    const combiner = parsed.combiner();
-    for (const e of events) combiner.add(e);
-    events.length = 0;
-    events = combiner.finish();
-  }
+  for (const e of parsed.errors) errors.add(e);
+  const now = opts.now ?? nowSeconds();
+  const counts = { events: 0, inserted: 0, updated: 0, unchanged: 0 };
+  const changes: PlannedChange[] = [];
+  let changesOmitted = 0;
 
-  // Two rows of one file naming the same event: the first wins, the later one is reported.
-  const byId = new Map<string, ProtestEvent>();
-  const byKey = new Map<string, ProtestEvent>();
-  const unique: ProtestEvent[] = [];
-  for (const e of events) {
+  const take = (e: ProtestEvent): void => {
+    // two rows of one file naming the same event: the first wins, the later one is reported
     const key = `${e.country}|${e.start}|${e.title}`;
-    const prev = byId.get(e.id) ?? byKey.get(key);
-    if (prev) {
-      const same = prev.id === e.id ? `id ${e.id}` : 'country, start and title';
-      errors.push({ file, line: e.originLine ?? 0, field: prev.id === e.id ? 'id' : 'title', reason: `duplicate of the event on line ${prev.originLine} (same ${same})` });
-      continue;
+    const sameId = stage.seenLine(`id:${e.id}`);
+    const prevLine = sameId ?? stage.seenLine(`nk:${key}`);
+    if (prevLine !== null) {
+      const same = sameId !== null ? `id ${e.id}` : 'country, start and title';
+      errors.add({ file, line: e.originLine ?? 0, field: sameId !== null ? 'id' : 'title', reason: `duplicate of the event on line ${prevLine} (same ${same})` });
+      return;
     }
-    byId.set(e.id, e);
-    byKey.set(key, e);
-    unique.push(e);
-  }
+    stage.markSeen(`id:${e.id}`, e.originLine ?? 0);
+    stage.markSeen(`nk:${key}`, e.originLine ?? 0);
+    const c = planChanges(db, [e])[0]!;
+    if (c.action === 'conflict') {
+      errors.add({ file, line: c.event.originLine ?? 0, field: 'title', reason: 'another stored event already has this country, start and title' });
+      return;
+    }
+    counts.events++;
+    if (c.action === 'insert') counts.inserted++;
+    else if (c.action === 'update') counts.updated++;
+    else if (c.action === 'unchanged') counts.unchanged++;
+    if (!opts.dryRun && (c.action === 'insert' || c.action === 'update')) {
+      writeChange(db, c, now);
+      stage.recordWritten(c.event.id, c.action);
+    }
+    if (changes.length < REPORT_KEEP_CHANGES) changes.push(c);
+    else changesOmitted++;
+  };
 
-  const planned = planChanges(db, unique);
-  for (const c of planned.filter((p) => p.action === 'conflict')) {
-    errors.push({ file, line: c.event.originLine ?? 0, field: 'title', reason: `another stored event already has this country, start and title` });
+  const run = () => {
+    if (merged) {
+      // one country-day at a time, in the order of each day's first row
+      for (let after = 0; ; ) {
+        const groups = stage.groups(after, 500);
+        if (groups.length === 0) break;
+        for (const g of groups) {
+          const merger = countryDayMerger();
+          for (const json of stage.groupEvents(g.grp)) merger.add(JSON.parse(json) as ProtestEvent);
+          for (const e of merger.finish()) take(e);
+          after = g.first;
+        }
+      }
+    }
+    for (let after = 0; ; ) {
+      const batch = stage.events(after, 2000);
+      if (batch.length === 0) break;
+      for (const r of batch) take(JSON.parse(r.event) as ProtestEvent);
+      after = batch[batch.length - 1]!.seq;
+    }
+  };
+  if (opts.dryRun) run();
+  else {
+    // ONE transaction for the whole file: all good rows or none
+    db.transaction(run).immediate();
+    // announced after the commit, in chunks (a large file is never held as one list of ids)
+    for (let after = 0; ; ) {
+      const batch = stage.written(after, 10_000);
+      if (batch.length === 0) break;
+      emitCalendarChange({ cause: 'import', added: batch.filter((w) => w.action === 'insert').map((w) => w.id), updated: batch.filter((w) => w.action === 'update').map((w) => w.id), removed: [] });
+      after = batch[batch.length - 1]!.seq;
+    }
   }
-  const plan = planned.filter((p) => p.action !== 'conflict');
-  if (!opts.dryRun) {
-    applyChanges(db, plan, opts.now ?? nowSeconds());
-    emitCalendarChange({
-      cause: 'import',
-      added: plan.filter((c) => c.action === 'insert').map((c) => c.event.id),
-      updated: plan.filter((c) => c.action === 'update').map((c) => c.event.id),
-      removed: [],
-    });
-  }
-  errors.sort((a, b) => a.line - b.line);
+  const list = errors.kept.sort((a, b) => a.line - b.line);
   const report: ImportReport = {
     file,
     format: opts.format,
     dryRun: opts.dryRun ?? false,
     rows: parsed.rows,
     skipped: parsed.skipped,
-    rejected: new Set(errors.map((e) => e.line)).size,
-    events: plan.length,
-    inserted: plan.filter((c) => c.action === 'insert').length,
-    updated: plan.filter((c) => c.action === 'update').length,
-    unchanged: plan.filter((c) => c.action === 'unchanged').length,
-    errors,
-    changes: plan,
+    rejected: errors.lines.size,
+    events: counts.events,
+    inserted: counts.inserted,
+    updated: counts.updated,
+    unchanged: counts.unchanged,
+    errors: list,
+    errorsOmitted: errors.omitted,
+    changes,
+    changesOmitted,
   };
   opts.log?.info({ file, format: opts.format, rows: report.rows, inserted: report.inserted, updated: report.updated, unchanged: report.unchanged, rejected: report.rejected, dryRun: report.dryRun }, 'calendar import');
   return report;

@@ -9,6 +9,25 @@ import { createLogger } from '../../core/logger.js';
 import { normaliseCountry } from '../calendar/countries.js';
 import { MissingDatabaseError, UsageError } from '../../core/app-errors.js';
 import { parseTime, TimeParseError } from '../../core/time.js';
+import { describeDbLocation, parseDbLocation, type DbLocation } from '../../core/db-location.js';
+
+/**
+ * The commands that work on a PostgreSQL database today (issue 23); every other command refuses one with exit 2
+ * (never a silent fall back to SQLite). `docs/scale.md` lists what remains.
+ */
+export const POSTGRES_COMMANDS: readonly string[] = ['db migrate'];
+
+/** A command asked to work on a backend it does not support yet: exit 2, one line saying so. */
+export class UnsupportedBackendError extends UsageError {
+  constructor(command: string, loc: DbLocation) {
+    super(
+      `\`outagewatch ${command}\` does not work on PostgreSQL yet (database ${describeDbLocation(loc)}); ` +
+        (POSTGRES_COMMANDS.length ? `on PostgreSQL this version runs only: ${POSTGRES_COMMANDS.map((c) => `outagewatch ${c}`).join(', ')}. ` : 'no command runs on PostgreSQL in this version yet. ') +
+        'Use a SQLite file for the rest (see docs/scale.md)',
+    );
+    this.name = 'UnsupportedBackendError';
+  }
+}
 
 export interface GlobalOptions {
   db?: string;
@@ -24,6 +43,8 @@ export class CliContext {
   private cfg: Config | undefined;
   private logger: Logger | undefined;
   private stores: SqliteStore[] = [];
+  /** The command being run, e.g. `db migrate` (set before its action runs), for messages. */
+  command = '';
 
   constructor(
     readonly program: Command,
@@ -48,9 +69,21 @@ export class CliContext {
     return this.logger;
   }
 
+  /** Where the configured database lives (a SQLite path or a PostgreSQL URL). */
+  dbLocation(): DbLocation {
+    return parseDbLocation(this.config().db);
+  }
+
+  /** The SQLite path of the configured database; a PostgreSQL URL is refused (exit 2) for commands not ported yet. */
+  sqlitePath(): string {
+    const loc = this.dbLocation();
+    if (loc.backend !== 'sqlite') throw new UnsupportedBackendError(this.command || 'this command', loc);
+    return loc.path;
+  }
+
   /** The writable store (migrated). Closed when the command ends. */
   store(): SqliteStore {
-    const s = SqliteStore.open(this.config().db);
+    const s = SqliteStore.open(this.sqlitePath());
     this.stores.push(s);
     return s;
   }
@@ -67,13 +100,13 @@ export class CliContext {
   /** A read-only connection for reports and listings of an existing database (a missing file is named, exit 1). */
   readStore(): SqliteStore {
     this.requireDatabase();
-    const s = SqliteStore.open(this.config().db, { readonly: true });
+    const s = SqliteStore.open(this.sqlitePath(), { readonly: true });
     this.stores.push(s);
     return s;
   }
 
   private requireDatabase(): void {
-    const db = this.config().db;
+    const db = this.sqlitePath();
     if (db !== ':memory:' && !existsSync(resolve(db))) throw new MissingDatabaseError(resolve(db));
   }
 
@@ -122,7 +155,9 @@ export class CliContext {
   describeDbError(err: unknown): string | null {
     let path: string;
     try {
-      path = resolve(this.config().db);
+      const loc = this.dbLocation();
+      if (loc.backend !== 'sqlite') return null;
+      path = resolve(loc.path);
     } catch {
       return null;
     }

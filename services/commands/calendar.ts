@@ -51,8 +51,10 @@ function printReport(ctx: CliContext, r: ImportReport): void {
     for (const c of r.changes) {
       if (c.action === 'insert' || c.action === 'update') ctx.out(`would ${c.action} ${c.event.id}  ${when(c.event)} ${c.event.tz}  ${c.event.title}`);
     }
+    if (r.changesOmitted) ctx.out(`… and ${r.changesOmitted} more event(s) not listed`);
   }
   for (const e of r.errors) ctx.out(formatRowError(e));
+  if (r.errorsOmitted) ctx.out(`… and ${r.errorsOmitted} more error(s) not listed`);
   const verb = r.dryRun ? 'would import' : 'imported';
   ctx.out(
     `${r.file}: ${r.rows} row(s) read${r.skipped ? `, ${r.skipped} skipped (not protests or riots)` : ''}, ${r.rejected} rejected; ` +
@@ -207,6 +209,8 @@ export function register(program: Command, ctx: CliContext): void {
           updated: report.updated,
           unchanged: report.unchanged,
           errors: report.errors.map(formatRowError),
+          errorsOmitted: report.errorsOmitted,
+          changesOmitted: report.changesOmitted,
           changes: report.changes.filter((c) => c.action === 'insert' || c.action === 'update').map((c) => ({ action: c.action, id: c.event.id })),
         });
       } else printReport(ctx, report);

@@ -13,6 +13,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (opts: { dashboard: boolean; host?: string; port?: string }) => {
       if (opts.port !== undefined && !/^\d+$/.test(opts.port)) throw new UsageError(`--port: "${opts.port}" is not a port number`);
       const config = ctx.config({ host: opts.host, port: opts.port });
+      ctx.sqlitePath(); // the daemon runs on SQLite only (yet): a postgres:// URL is refused here, exit 2
       const log = ctx.log();
       const daemon = await startDaemon({ config, log, dashboard: opts.dashboard });
       // stdout: where to look, for people and scripts

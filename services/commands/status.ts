@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { createCollectors } from '../../collectors/registry.js';
-import { DbWatch, health } from '../../dashboards/health.js';
+import { DbWatch } from '../../dashboards/db-watch.js';
+import { health } from '../../dashboards/health.js';
 import type { CliContext } from '../cli/context.js';
 import { formatSeconds } from '../cli/progress.js';
 import { lockPathFor } from '../lock.js';

@@ -196,12 +196,10 @@ function dataSpanOf(r: Reader, country: string, signals: readonly SignalRow[]): 
   let lo = Infinity;
   let hi = -Infinity;
   for (const s of signals) {
-    const rows = r.store.readRollup(s.id, 'daily', -1e12, 1e12);
-    for (const x of rows) {
-      if (x.n <= 0) continue;
-      if (x.ts < lo) lo = x.ts;
-      if (x.ts + DAY > hi) hi = x.ts + DAY;
-    }
+    const span = r.store.daySpan(s.id);
+    if (!span) continue;
+    if (span.first < lo) lo = span.first;
+    if (span.last + DAY > hi) hi = span.last + DAY;
   }
   void country;
   return Number.isFinite(lo) ? { from: lo, until: hi } : null;
@@ -232,9 +230,8 @@ function loadCountry(r: Reader, country: string, extra: readonly TimeWindow[], s
     const stepSecs = Math.max(HOUR, s.step ?? HOUR);
     const per = Math.round(stepSecs / HOUR);
     if (grid.len > 0) {
-      for (const h of store.readRollup(s.id, 'hourly', Math.floor((grid.origin - stepSecs + 1) / HOUR) * HOUR, gridUntil)) {
-        if (h.n === 0) continue;
-        const i0 = dayIndex(grid, h.ts);
+      for (const ts of store.hoursWithData(s.id, Math.floor((grid.origin - stepSecs + 1) / HOUR) * HOUR, gridUntil)) {
+        const i0 = dayIndex(grid, ts);
         for (let i = Math.max(0, i0); i < Math.min(grid.len, i0 + per); i++) hours[i] = 1;
       }
     }

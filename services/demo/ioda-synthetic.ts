@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ingestIodaFiles } from '../../collectors/ioda/ingest.js';
 import { seededRandom } from '../util/random.js';
-import type { DemoContext } from './steps.js';
+import type { DemoContext } from './context.js';
 
 /**
  * SYNTHETIC IODA `signals/raw` responses for Kazakhstan, in the recorded response shape (envelope as in

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { ingestCsv, type CsvIngestOptions } from '../ingest/csv.js';
-import type { DemoContext } from './steps.js';
+import type { DemoContext } from './context.js';
 
 /** The Monash IP Observatory's county series for Iran, November 2019 (REAL data; provenance beside the file). */
 export const MONASH_IRAN_FILE = join('db', 'seeds', 'monash-ipobs-iran-2019-11-counties.csv');

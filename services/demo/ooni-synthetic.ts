@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createOoniCollector } from '../../collectors/ooni/index.js';
 import { seededRandom } from '../util/random.js';
-import type { DemoContext } from './steps.js';
+import type { DemoContext } from './context.js';
 
 /**
  * SYNTHETIC OONI `/api/v1/aggregation` responses for Kazakhstan, saved in the recorded shape

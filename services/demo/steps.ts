@@ -1,22 +1,12 @@
-import type { Logger } from 'pino';
-import type { SqliteStore } from '../../db/store.js';
-import type { Config } from '../../core/config.js';
+import type { DemoStep } from './context.js';
 import { seedCalendar } from '../calendar/seed.js';
 import { detectDemoStep } from '../detector/hooks.js';
 import { iodaSyntheticDemoStep } from './ioda-synthetic.js';
 import { ooniSyntheticDemoStep } from './ooni-synthetic.js';
 import { iranMonashDemoStep } from './iran.js';
 
-export interface DemoContext {
-  store: SqliteStore;
-  config: Config;
-  log: Logger;
-  /** Where `../shared/data` style inputs live inside the repo. */
-  root: string;
-}
-
 /** `outagewatch demo` runs these in order; each goes through the real ingest paths. */
-export const DEMO_STEPS: Array<{ name: string; run(ctx: DemoContext): Promise<string> | string }> = [
+export const DEMO_STEPS: DemoStep[] = [
   {
     name: 'calendar seed',
     run: ({ store, log }) => {

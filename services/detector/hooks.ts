@@ -1,6 +1,6 @@
 import { deliverConfigured } from '../alerts/webhooks.js';
-import type { DemoContext } from '../demo/steps.js';
-import type { AfterCollectContext } from '../scheduler/hooks.js';
+import type { DemoContext } from '../demo/context.js';
+import type { AfterCollectContext } from '../scheduler/context.js';
 import { detectorConfigFrom } from './config.js';
 import { OUTAGE_KINDS } from '../../core/outage.js';
 import { detectAndStore } from './run.js';

@@ -105,7 +105,7 @@ function resolveScope(store: SqliteStore, req: ReportRequest): Scope {
   return { kind: 'country', entity: `country:${country}`, country, tz, event: null, window, display: { from: req.from, until: req.until } };
 }
 
-/** sha256 over the rows a report used, one line each (`kind<TAB>JSON`), fed to the hash in large chunks. */
+/** sha256 over the rows a report used, one line each (`kind<TAB>JSON`; a signal's points as the bytes of its time and value columns), fed to the hash in large chunks. */
 class RowHasher {
   private readonly h = createHash('sha256');
   private buf = '';
@@ -121,6 +121,15 @@ class RowHasher {
       this.h.update(this.buf);
       this.buf = '';
     }
+  }
+  /** A signal's points as two columns: a `points<TAB>[name,count]` line, then the bytes of both (one row per point). */
+  addColumns(name: string, ts: Float64Array, values: Float64Array): void {
+    this.addLine(`points\t${JSON.stringify([name, ts.length])}\n`);
+    this.h.update(this.buf);
+    this.buf = '';
+    this.h.update(new Uint8Array(ts.buffer, ts.byteOffset, ts.byteLength));
+    this.h.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    this.rows += ts.length - 1;
   }
   digest(): string {
     this.h.update(this.buf);
@@ -143,10 +152,11 @@ interface SignalStats {
 }
 
 /**
- * One signal's figures for the report, in one pass over its points in time order (streamed from the store,
- * never gathered): the 7-day baseline before the window, the window's minimum, peak and drop, its coverage,
- * and every point into the data hash. The chart series comes from the raw points for short ranges and from
- * the hourly or daily rollups otherwise, each bucket with its minimum and maximum. Null when there are no points.
+ * One signal's figures for the report, in one pass over its points in time order (read as two typed columns, time
+ * and value, never as an object per point): the 7-day baseline before the window, the window's minimum, peak and
+ * drop, its coverage, and every point into the data hash (the columns' bytes). The chart series comes from the raw
+ * points for short ranges and from the hourly or daily rollups otherwise, each bucket with its minimum and maximum.
+ * Null when there are no points.
  */
 function signalStats(
   store: SqliteStore,
@@ -159,57 +169,52 @@ function signalStats(
   const readUntil = Math.max(wUntil, display.until);
   const isRate = sig.metric === 'anomaly_rate';
   const diurnal = sig.source === 'ioda' && (sig.metric === 'gtr' || sig.metric === 'merit-nt');
-  let plan: ChartPlan | null = sig.step ? chartPlan(display.until - display.from, sig.step) : null;
-  const rawDisplay: Array<[string, number | null]> = [];
+  const { ts, values: vs, length: n } = store.readColumns(sig.id, readFrom, readUntil);
+  if (n === 0) return null;
+  // every point used, exactly (NaN = a stored null): the signal's name and count, then both columns' bytes
+  hasher.addColumns(sig.name, ts, vs);
   const hist: number[] = [];
   const histSlots = new Map<number, number[]>();
+  let i = 0;
+  for (; i < n && ts[i]! < wFrom; i++) {
+    const v = vs[i]!;
+    if (ts[i]! < histFrom || v !== v) continue;
+    hist.push(v);
+    if (diurnal) {
+      const slot = histSlots.get(ts[i]! % DAY);
+      if (slot) slot.push(v);
+      else histSlots.set(ts[i]! % DAY, [v]);
+    }
+  }
+  const firstWin = i < n && ts[i]! < wUntil ? ts[i]! : null;
+  const secondWin = i + 1 < n && ts[i + 1]! < wUntil ? ts[i + 1]! : null;
   let baselineAt: Map<number, number | null> | null = null;
-  let any = false;
   let values = 0;
   let min: number | null = null;
   let peak: number | null = null;
   let diurnalDrop = 0;
-  let firstWin: number | null = null;
-  let secondWin: number | null = null;
-  const prefix = `point\t[${JSON.stringify(sig.name)},`;
-  for (const [ts, v] of store.iteratePoints(sig.id, readFrom, readUntil)) {
-    any = true;
-    hasher.addLine(`${prefix}${ts},${v !== null && Number.isFinite(v) ? v : 'null'}]\n`);
-    if (ts < wFrom) {
-      if (ts >= histFrom && v !== null) {
-        hist.push(v);
-        if (diurnal) {
-          const slot = histSlots.get(ts % DAY);
-          if (slot) slot.push(v);
-          else histSlots.set(ts % DAY, [v]);
-        }
-      }
-    } else if (ts < wUntil) {
-      if (firstWin === null) firstWin = ts;
-      else if (secondWin === null) secondWin = ts;
-      if (v !== null) {
-        values++;
-        if (min === null || v < min) min = v;
-        if (peak === null || v > peak) peak = v;
-        if (diurnal) {
-          // daily-cycle signals: each value against the median at the same time of day over the 7 days before
-          baselineAt ??= new Map([...histSlots].map(([slot, xs]) => [slot, median(xs)] as const));
-          const b = baselineAt.get(ts % DAY) ?? null;
-          if (b !== null && b > 0) diurnalDrop = Math.max(diurnalDrop, 1 - v / b);
-        }
-      }
+  for (; i < n && ts[i]! < wUntil; i++) {
+    const v = vs[i]!;
+    if (v !== v) continue;
+    values++;
+    if (min === null || v < min) min = v;
+    if (peak === null || v > peak) peak = v;
+    if (diurnal) {
+      // daily-cycle signals: each value against the median at the same time of day over the 7 days before
+      baselineAt ??= new Map([...histSlots].map(([slot, xs]) => [slot, median(xs)] as const));
+      const b = baselineAt.get(ts[i]! % DAY) ?? null;
+      if (b !== null && b > 0) diurnalDrop = Math.max(diurnalDrop, 1 - v / b);
     }
-    if (plan === null && firstWin !== null && secondWin !== null) plan = chartPlan(display.until - display.from, secondWin - firstWin);
-    if (ts >= display.from && ts < display.until && (plan === null || plan.resolution === 'raw')) rawDisplay.push([isoUtc(ts), v]);
   }
-  if (!any) return null;
   const step = sig.step ?? (firstWin !== null && secondWin !== null ? secondWin - firstWin : 300);
-  plan ??= chartPlan(display.until - display.from, step);
+  const plan = chartPlan(display.until - display.from, step);
   const baseline = median(hist);
   let drop: number | null = null;
   if (!isRate && baseline !== null && baseline > 0 && min !== null) drop = diurnal ? diurnalDrop : Math.max(0, 1 - min / baseline);
-  let shown: ReportData['series'][number]['points'] = rawDisplay;
-  if (plan.resolution !== 'raw') {
+  let shown: ReportData['series'][number]['points'] = [];
+  if (plan.resolution === 'raw') {
+    for (let k = 0; k < n; k++) if (ts[k]! >= display.from && ts[k]! < display.until) shown.push([isoUtc(ts[k]!), vs[k]! === vs[k]! ? vs[k]! : null]);
+  } else {
     const unit = plan.resolution === 'hourly' ? HOUR : DAY;
     const base = Math.floor(display.from / plan.bucketSeconds) * plan.bucketSeconds;
     shown = bucketRollup(store.readRollup(sig.id, plan.resolution, Math.floor(display.from / unit) * unit, display.until), base, plan.bucketSeconds, display.from);

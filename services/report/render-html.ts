@@ -1,4 +1,4 @@
-import { html, raw, type SafeHtml } from '../../dashboards/html.js';
+import { html, raw, type SafeHtml } from '../util/html.js';
 import type { ReportData } from './model.js';
 import { onsetText, relativeOnset } from './format.js';
 import { coverageTable, nationalOutageTable, subnationalTable, eventTable, licenceTable, ooniTable, referenceTable, signalTable, sourceEventTable, statisticsTable, type TextTable } from './tables.js';

@@ -1,4 +1,4 @@
-import { escapeHtml } from '../../dashboards/html.js';
+import { escapeHtml } from '../util/html.js';
 
 export interface ChartBand {
   from: number;

@@ -142,6 +142,11 @@ const pushNew = (xs: string[], ys: readonly string[]) => {
  * zone, else the first row's). Its id `<cc>-<date>-acled` stays the same when a newer export adds
  * rows for that day.
  */
+/** The merge group of an event: its country and local day (`KZ|2016-05-21`). */
+export function countryDayGroup(e: Pick<ProtestEvent, 'country' | 'start' | 'tz'>): string {
+  return `${e.country}|${localDate(e.start, e.tz)}`;
+}
+
 export function countryDayMerger(): Combiner {
   const groups = new Map<string, Group>();
   return {

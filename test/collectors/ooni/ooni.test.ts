@@ -265,6 +265,57 @@ describe('OONI collect', () => {
     expect(pointCount(t.store)).toBe(0);
   });
 
+  it('an answer to another question (range, grain, axis, target, place) fails the window, writes nothing, is named in the run and asked again later', async () => {
+    // stands for a cache or proxy answering with another request's body, or an API that ignored a parameter:
+    // before, such rows were written (or silently dropped) and the window checkpointed, never fetched again
+    const shift = (uri: string, days: number) => {
+      const u = new URL(uri, HOST);
+      for (const k of ['since', 'until']) u.searchParams.set(k, new Date((D(u.searchParams.get(k)!) + days * DAY) * 1000).toISOString().slice(0, 10));
+      return u.pathname + u.search;
+    };
+    const rowsOf = (uri: string) => JSON.parse(aggregationAnswer(uri)).result as Array<Record<string, unknown>>;
+    const odd: Array<[string, (uri: string) => string, RegExp]> = [
+      ['a shifted range', (uri) => aggregationAnswer(shift(uri, -2)), /result\[0\]\.measurement_start_day: "2016-05-17" is outside the asked 2016-05-19–2016-05-23/],
+      ['hourly rows for a daily question', (uri) => envelope(rowsOf(uri).map((r) => ({ ...r, measurement_start_day: `${String(r.measurement_start_day)}T00:00:00Z` })), 2), /measurement_start_day: "2016-05-19T00:00:00Z" is an hour, asked for time_grain=day/],
+      ['axis_y ignored (one dimension)', (uri) => aggregationAnswer(uri.replace(/&axis_y=[a-z_]+/, '')), /dimension_count: 1 dimensions, asked for 2/],
+      ['a domain that was not asked for', (uri) => envelope(rowsOf(uri).map((r) => ({ ...r, domain: 'vk.com' })), 2), /result\[0\]\.domain: "vk\.com" was not asked for/],
+      ['rows about another country', (uri) => envelope(rowsOf(uri).map((r) => ({ ...r, probe_cc: 'UZ' })), 2), /result\[0\]\.probe_cc: row is about UZ, asked for KZ/],
+    ];
+    const c = collector({ appTests: [], perNetwork: false, evidence: { enabled: false } });
+    for (const [what, answer, message] of odd) {
+      nock.cleanAll();
+      nock(HOST).persist().get(/^\/api\/v1\/aggregation\?/).reply((uri) => [200, answer(uri)]);
+      const r = await c.collect({ entity: 'country:KZ', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
+      expect(r.windowsFailed, what).toBe(1);
+      expect(r.failures[0]!.error, what).toMatch(/answer does not match the request/);
+      expect(r.failures[0]!.error, what).toMatch(message);
+      expect(pointCount(t.store), what).toBe(0);
+      expect(t.store.checkpoints(), what).toEqual([]);
+      const run = t.store.recentRuns({ collector: 'ooni', limit: 1 })[0]!;
+      expect(run.status, what).toBe('failed');
+      expect(JSON.stringify(run.details) + (run.error ?? ''), what).toMatch(/answer does not match the request/);
+    }
+    nock.cleanAll();
+    const seen: string[] = [];
+    serve(seen);
+    const again = await c.collect({ entity: 'country:KZ', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
+    expect(again.windowsOk).toBe(1);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(points(t.store, 'country:KZ', 'ooni.anomaly_rate:facebook.com')).toHaveLength(4);
+  });
+
+  it('an empty 200 body is retried within the run', async () => {
+    let calls = 0;
+    nock(HOST)
+      .persist()
+      .get(/^\/api\/v1\/aggregation\?/)
+      .reply((uri) => (++calls === 1 ? [200, ''] : [200, aggregationAnswer(uri)]));
+    const r = await collector({ appTests: [], perNetwork: false, evidence: { enabled: false } }).collect({ entity: 'country:KZ', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
+    expect(r.windowsFailed).toBe(0);
+    expect(calls).toBe(2);
+    expect(points(t.store, 'country:KZ', 'ooni.anomaly_rate:facebook.com')).toHaveLength(4);
+  });
+
   it('re-collecting the same range gives the same rows', async () => {
     const seen: string[] = [];
     serve(seen);

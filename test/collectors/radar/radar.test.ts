@@ -37,6 +37,24 @@ const fullAnnotation = {
   outage: { outageCause: 'GOVERNMENT_DIRECTED', outageType: 'NATIONWIDE' },
 };
 
+/** SYNTHETIC: the full-shape annotation re-addressed to Ukraine and into the collected range (Sep–Oct 2022). */
+const uaFullAnnotation = {
+  ...fullAnnotation,
+  startDate: '2022-09-05T12:00:00Z',
+  endDate: '2022-09-10T06:00:00Z',
+  locations: ['UA'],
+  locationsDetails: [{ code: 'UA', name: 'Ukraine' }],
+  asns: [],
+  asnsDetails: [],
+};
+
+/** The docs example as Radar answers `location=…`: only the annotations about that location. */
+function docsFor(location: string): string {
+  const doc = JSON.parse(docsExample());
+  doc.result.annotations = doc.result.annotations.filter((a: { locations: string[] }) => a.locations.includes(location));
+  return JSON.stringify(doc);
+}
+
 function makeConfig(token?: string, radar: Record<string, unknown> = {}) {
   const env: Record<string, string> = { OUTAGEWATCH_RADAR_URL: `${HOST}/client/v4/radar` };
   if (token) env.OUTAGEWATCH_RADAR_TOKEN = token;
@@ -95,27 +113,27 @@ describe('Cloudflare Radar', () => {
         const q = new URL(uri, HOST).searchParams;
         seen.push(q);
         auth.push(String(this.req.headers.authorization));
-        const page = q.get('offset') === '0' ? docs.result.annotations : [fullAnnotation];
+        const page = q.get('offset') === '0' ? [docs.result.annotations[0], uaFullAnnotation] : [];
         return [200, JSON.stringify({ success: true, errors: [], messages: [], result: { annotations: page } })];
       });
     const c = collector('tok-123', { pageSize: 2, windowDays: 365 });
     expect(c.enabled()).toBe(true);
-    const r = await c.collect({ entity: 'country:KZ', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
+    const r = await c.collect({ entity: 'country:UA', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
     expect(r.windowsFailed).toBe(0);
     expect(seen.map((q) => q.get('offset'))).toEqual(['0', '2']);
-    expect(Object.fromEntries(seen[0]!)).toEqual({ limit: '2', offset: '0', dateStart: '2022-09-01T00:00:00Z', dateEnd: '2022-10-31T23:59:59Z', format: 'json', location: 'KZ' });
+    expect(Object.fromEntries(seen[0]!)).toEqual({ limit: '2', offset: '0', dateStart: '2022-09-01T00:00:00Z', dateEnd: '2022-10-31T23:59:59Z', format: 'json', location: 'UA' });
     expect(auth).toEqual(['Bearer tok-123', 'Bearer tok-123']);
     const events = t.store.listSourceEvents({ source: 'radar' });
-    expect(events).toHaveLength(3);
+    expect(events).toHaveLength(2);
     const ua = events.find((e) => e.title!.includes('power outage'))!;
     expect(ua.end).toBeNull(); // ongoing
     expect(ua.start).toBe(D('2022-10-25'));
     expect(ua.url).toMatch(/npr\.org/);
     expect(ua.externalId).toMatch(/^sha256:/); // the docs example has no id
-    const kz = events.find((e) => e.externalId.startsWith('2f1e2b0c'))!;
-    expect(kz.title).toBe('Cloudflare Radar: nationwide outage (government directed) in Kazakhstan');
-    expect(kz.end).toBe(D('2022-01-10') + 6 * 3600);
-    expect(t.store.uncovered('radar', 'country:KZ', 'radar.annotations', FROM, UNTIL)).toEqual([]);
+    const full = events.find((e) => e.externalId.startsWith('2f1e2b0c'))!;
+    expect(full.title).toBe('Cloudflare Radar: nationwide outage (government directed) in Ukraine');
+    expect(full.end).toBe(D('2022-09-10') + 6 * 3600);
+    expect(t.store.uncovered('radar', 'country:UA', 'radar.annotations', FROM, UNTIL)).toEqual([]);
   });
 
   it('waits for retry-after on 429 and then succeeds', async () => {
@@ -128,12 +146,12 @@ describe('Cloudflare Radar', () => {
       .reply(() => {
         calls++;
         if (calls === 1) return [429, JSON.stringify({ success: false, errors: [{ code: 971, message: 'Please wait and consider throttling your request speed' }], messages: [], result: null }), { 'retry-after': '7' }];
-        return [200, docsExample()];
+        return [200, docsFor('UA')];
       });
     const r = await collector('tok', {}, sleeps).collect({ entity: 'country:UA', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
     expect(r.windowsFailed).toBe(0);
     expect(sleeps).toEqual([7000]);
-    expect(t.store.listSourceEvents({ source: 'radar' })).toHaveLength(2);
+    expect(t.store.listSourceEvents({ source: 'radar' })).toHaveLength(1);
   });
 
   it('success:false and schema mismatches write nothing', async () => {
@@ -153,8 +171,63 @@ describe('Cloudflare Radar', () => {
     expect(t.store.checkpoints({ collector: 'radar' })).toEqual([]);
   });
 
+  it('an answer to another question (another place, outside the range) fails the window, writes nothing and is asked again later', async () => {
+    // stands for a cache or proxy answering with another request's body, or a filter the API ignored: before,
+    // the US annotation was filed under UA (and a January annotation under September–October) and checkpointed
+    const docs = JSON.parse(docsExample());
+    const us = docs.result.annotations[1];
+    const usDetails = { ...uaFullAnnotation, asnsDetails: [{ asn: '7922', name: 'Comcast', locations: { code: 'US', name: 'United States' } }], locations: [] };
+    const odd: Array<[string, unknown[], RegExp]> = [
+      ['the US annotation for location=UA', [docs.result.annotations[0], us], /result\.annotations\[1\]\.locations: about US, asked for UA/],
+      ['a network annotation located in the US only by its details', [usDetails], /result\.annotations\[0\]\.locations: about US, asked for UA/],
+      ['an annotation that ended before the range', [{ ...fullAnnotation, locations: ['UA'] }], /result\.annotations\[0\]\.endDate: ended at 2022-01-10T06:00:00Z, before the asked range/],
+      ['an annotation that starts after the range', [{ ...uaFullAnnotation, startDate: '2022-12-01T00:00:00Z', endDate: null }], /result\.annotations\[0\]\.startDate: starts at 2022-12-01T00:00:00Z, after the asked range/],
+    ];
+    const c = collector('tok', { windowDays: 365 });
+    for (const [what, annotations, message] of odd) {
+      nock.cleanAll();
+      nock(HOST).get('/client/v4/radar/annotations/outages').query(true).reply(200, JSON.stringify({ success: true, errors: [], result: { annotations } }));
+      const r = await c.collect({ entity: 'country:UA', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
+      expect(r.windowsFailed, what).toBe(1);
+      expect(r.failures[0]!.error, what).toMatch(/answer does not match the request/);
+      expect(r.failures[0]!.error, what).toMatch(message);
+      expect(t.store.listSourceEvents(), what).toEqual([]);
+      expect(t.store.checkpoints({ collector: 'radar' }), what).toEqual([]);
+      const run = t.store.recentRuns({ collector: 'radar', limit: 1 })[0]!;
+      expect(run.status, what).toBe('failed');
+      expect(JSON.stringify(run.details) + (run.error ?? ''), what).toMatch(/answer does not match the request/);
+    }
+    // an ongoing annotation that started before the range overlaps it: accepted (overlap, not containment)
+    nock.cleanAll();
+    nock(HOST).get('/client/v4/radar/annotations/outages').query(true).reply(200, JSON.stringify({ success: true, errors: [], result: { annotations: [{ ...docs.result.annotations[0], startDate: '2022-08-01T00:00:00Z' }] } }));
+    const again = await c.collect({ entity: 'country:UA', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
+    expect(again.windowsOk).toBe(1);
+    expect(t.store.listSourceEvents({ source: 'radar' })).toHaveLength(1);
+  });
+
+  it('asked for a network, an annotation about other networks fails the window', async () => {
+    nock(HOST).get('/client/v4/radar/annotations/outages').query(true).reply(200, JSON.stringify({ success: true, errors: [], result: { annotations: [{ ...uaFullAnnotation, asns: [9198] }] } }));
+    const r = await collector('tok', { windowDays: 365 }).collect({ entity: 'asn:15895', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
+    expect(r.windowsFailed).toBe(1);
+    expect(r.failures[0]!.error).toMatch(/result\.annotations\[0\]\.asns: about AS9198, asked for AS15895/);
+    expect(t.store.listSourceEvents()).toEqual([]);
+  });
+
+  it('an empty 200 body is retried within the run', async () => {
+    let calls = 0;
+    nock(HOST)
+      .persist()
+      .get('/client/v4/radar/annotations/outages')
+      .query(true)
+      .reply(() => (++calls === 1 ? [200, ''] : [200, docsFor('UA')]));
+    const r = await collector('tok', { windowDays: 365 }).collect({ entity: 'country:UA', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
+    expect(r.windowsFailed).toBe(0);
+    expect(calls).toBe(2);
+    expect(t.store.listSourceEvents({ source: 'radar' })).toHaveLength(1);
+  });
+
   it('collecting or ingesting the same annotations twice keeps one event each', async () => {
-    nock(HOST).persist().get('/client/v4/radar/annotations/outages').query(true).reply(200, docsExample());
+    nock(HOST).persist().get('/client/v4/radar/annotations/outages').query(true).reply(200, docsFor('UA'));
     const c = createRadarCollector(makeConfig('tok'), {
       log: silentLogger,
       http: { rateLimit: { requests: 1000, intervalMs: 1000 }, sleep: async () => {} },
@@ -162,13 +235,13 @@ describe('Cloudflare Radar', () => {
     });
     await c.collect({ entity: 'country:UA', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
     await c.collect({ entity: 'country:UA', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
-    expect(t.store.listSourceEvents({ source: 'radar' })).toHaveLength(2);
+    expect(t.store.listSourceEvents({ source: 'radar' })).toHaveLength(1);
     const file = join(t.dir, 'radar.json');
     writeFileSync(file, docsExample());
     const r = await collector().ingest!({ files: [file, file], store: t.store, log: silentLogger });
     expect(r.filesOk).toBe(2);
-    // collect filed both answers under the asked location (UA); ingest files each under its own locations
-    // (UA, US): the UA annotation is the same event as collected, the US one is new
-    expect(t.store.listSourceEvents({ source: 'radar' }).map((e) => e.entity).sort()).toEqual(['country:UA', 'country:UA', 'country:US']);
+    // ingest files each annotation under its own locations (UA, US): the UA one is the same event as collected,
+    // the US one is new
+    expect(t.store.listSourceEvents({ source: 'radar' }).map((e) => e.entity).sort()).toEqual(['country:UA', 'country:US']);
   });
 });

@@ -205,6 +205,30 @@ describe('writes', () => {
     expect(countEvents(t.store.db)).toBe(0);
   });
 
+  it('a large file is staged, not held: the report lists the first 1,000 changes with exact counts, a mid-file failure still writes nothing, and no scratch table stays', async () => {
+    // stands for a multi-year ACLED or user CSV export (issue 19: 1,000,000 rows held in memory before writing)
+    t = tempStore();
+    const path = join(t.dir, 'many.csv');
+    const lines = ['title,country,start,tz'];
+    for (let i = 0; i < 2500; i++) lines.push(`Rally ${i},KZ,${new Date(Date.UTC(2016, 0, 1) + i * 86_400_000).toISOString().slice(0, 10)},Asia/Almaty`);
+    lines.push('Rally 5,KZ,2016-01-06,Asia/Almaty'); // a duplicate of line 7, found after 2,500 staged rows
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const scratch = () => t.store.db.prepare("SELECT count(*) AS n FROM sqlite_temp_master WHERE type = 'table'").get() as { n: number };
+    t.store.db.exec(`CREATE TRIGGER boom BEFORE INSERT ON protest_events WHEN NEW.title = 'Rally 2400' BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`);
+    await expect(importCalendarFile(t.store.db, path, { format: 'csv', displayName: 'many.csv' })).rejects.toThrow('disk on fire');
+    expect(countEvents(t.store.db)).toBe(0);
+    expect(scratch().n).toBe(0);
+    t.store.db.exec('DROP TRIGGER boom');
+    const r = await importCalendarFile(t.store.db, path, { format: 'csv', displayName: 'many.csv' });
+    expect([r.rows, r.inserted, r.events, r.rejected]).toEqual([2501, 2500, 2500, 1]);
+    expect(r.changes).toHaveLength(1000);
+    expect(r.changesOmitted).toBe(1500);
+    expect(r.changes[0]!.event.title).toBe('Rally 0');
+    expect(r.errors.map(formatRowError)).toEqual(['many.csv:2502: id: duplicate of the event on line 7 (same id kz-2016-01-06-rally-5)']);
+    expect(countEvents(t.store.db)).toBe(2500);
+    expect(scratch().n).toBe(0);
+  });
+
   it('tells in-process listeners what was added, then updated', async () => {
     t = tempStore();
     const seen: CalendarChange[] = [];

@@ -1,0 +1,40 @@
+import pg from 'pg';
+import { parseDbLocation, type DbLocation } from '../core/db-location.js';
+import { openDb } from './connection.js';
+import { migrate, schemaVersion } from './migrate.js';
+import { migratePg, pgSchemaVersion } from './postgres/migrate.js';
+import { PgPointStore } from './postgres/store.js';
+import { SqlitePointStore, type PointStore } from './repository.js';
+import { SqliteStore, type RunOwner } from './store.js';
+
+/**
+ * Opens the core store where `OUTAGEWATCH_DB` says: a SQLite file or a PostgreSQL URL (core/db-location.ts), and
+ * brings its schema up to date (each backend with its own migrations).
+ */
+export async function openPointStore(where: string | DbLocation, opts: { migrate?: boolean; owner?: RunOwner } = {}): Promise<PointStore> {
+  const loc = typeof where === 'string' ? parseDbLocation(where) : where;
+  if (loc.backend === 'postgres') return PgPointStore.open(loc.url, opts);
+  return new SqlitePointStore(SqliteStore.open(loc.path, opts));
+}
+
+/** `outagewatch db migrate`: applies pending migrations of either backend; the names applied and the version. */
+export async function migrateDatabase(where: string | DbLocation): Promise<{ applied: string[]; schemaVersion: number }> {
+  const loc = typeof where === 'string' ? parseDbLocation(where) : where;
+  if (loc.backend === 'postgres') {
+    const client = new pg.Client({ connectionString: loc.url, application_name: 'outagewatch' });
+    await client.connect();
+    try {
+      const applied = await migratePg(client);
+      return { applied, schemaVersion: await pgSchemaVersion(client) };
+    } finally {
+      await client.end();
+    }
+  }
+  const handle = openDb(loc.path);
+  try {
+    const applied = migrate(handle);
+    return { applied, schemaVersion: schemaVersion(handle) };
+  } finally {
+    handle.close();
+  }
+}

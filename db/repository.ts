@@ -1,0 +1,181 @@
+import type { DbBackend } from '../core/db-location.js';
+import type { Db } from './connection.js';
+import { getMeta, setMeta } from './meta.js';
+import { readSeries, signalExtent, type Resolution, type SeriesColumns } from './signals-read.js';
+import type { CheckpointRow, RollupRow, RunFinish, RunOwner, RunRow, SignalRow, SignalSpec, SourceEventRow, SqliteStore, WindowResult, WindowWrite } from './store.js';
+
+/**
+ * The core store behind one asynchronous interface (issue 23): points and rollups, signals and entities, source
+ * events, runs and checkpoints, meta. Two implementations: SQLite (`SqlitePointStore`, today's `SqliteStore`
+ * wrapped as it is) and PostgreSQL (`PgPointStore`, db/postgres/store.ts). Both give the same results for the
+ * same calls (test/db/point-store.test.ts runs the same tests on both).
+ *
+ * Not converted yet: the rest of the program still calls `SqliteStore` and the free functions of db/ directly
+ * (calendar, outages, alerts, reference lists…); docs/scale.md lists what remains.
+ */
+
+export type RollupResolution = Exclude<Resolution, 'raw'>;
+
+export interface EntityRow {
+  id: number;
+  entity: string;
+  name: string | null;
+  country: string | null;
+}
+
+export interface SourceEventFilter {
+  entity?: string;
+  source?: string;
+  from?: number;
+  until?: number;
+}
+
+export interface CheckpointFilter {
+  collector?: string;
+  entity?: string;
+  signal?: string;
+}
+
+export interface PointStore {
+  readonly backend: DbBackend;
+  /** Where it is, for messages (a path, or the URL without its password). */
+  readonly location: string;
+  /** e.g. `SQLite 3.50.4`, `PostgreSQL 15.18`. */
+  serverVersion(): Promise<string>;
+  /** The newest migration applied (each backend numbers its own). */
+  schemaVersion(): Promise<number>;
+
+  /** One collected window in ONE transaction: all of it or nothing; writing it again changes nothing. */
+  writeWindow(w: WindowWrite): Promise<WindowResult>;
+  ensureEntity(ref: string, extra?: { name?: string | null; country?: string | null }): Promise<number>;
+  ensureSignal(entity: string, spec: SignalSpec): Promise<number>;
+  listEntities(): Promise<EntityRow[]>;
+  listSignals(entity?: string): Promise<SignalRow[]>;
+
+  readPoints(signalId: number, from: number, until: number): Promise<Array<{ ts: number; value: number | null }>>;
+  readRollup(signalId: number, resolution: RollupResolution, from: number, until: number): Promise<RollupRow[]>;
+  /** [from, until) at a resolution as columns (the chart read). */
+  readSeries(signalId: number, resolution: Resolution, from: number, until: number): Promise<SeriesColumns>;
+  signalExtent(signalId: number): Promise<{ first: number | null; last: number | null }>;
+
+  listSourceEvents(filter?: SourceEventFilter): Promise<SourceEventRow[]>;
+  checkpoints(filter?: CheckpointFilter): Promise<CheckpointRow[]>;
+  uncovered(collector: string, entity: string, signal: string, from: number, until: number): Promise<Array<[number, number]>>;
+
+  startRun(job: string, collector?: string | null, details?: unknown): Promise<number>;
+  finishRun(id: number, f: RunFinish): Promise<void>;
+  markInterruptedRuns(ownerGone?: (owner: RunOwner | null) => boolean, reason?: string): Promise<number>;
+  recentRuns(filter?: { job?: string; collector?: string; limit?: number }): Promise<RunRow[]>;
+  getRun(id: number): Promise<RunRow | null>;
+
+  getMeta(key: string): Promise<string | null>;
+  setMeta(key: string, value: string): Promise<void>;
+
+  close(): Promise<void>;
+}
+
+const SIX_HOURLY_SQL = 'SELECT ts, min, mean, max, n FROM points_6h WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts';
+
+/** `PointStore` over today's SQLite store: every call is the synchronous one, settled. */
+export class SqlitePointStore implements PointStore {
+  readonly backend = 'sqlite' as const;
+  readonly location: string;
+
+  constructor(readonly store: SqliteStore) {
+    this.location = store.path;
+  }
+
+  private get db(): Db {
+    return this.store.db;
+  }
+
+  serverVersion(): Promise<string> {
+    const r = this.db.prepare<[], { v: string }>('SELECT sqlite_version() AS v').get();
+    return Promise.resolve(`SQLite ${r?.v ?? '?'}`);
+  }
+
+  schemaVersion(): Promise<number> {
+    return Promise.resolve(this.store.schemaVersion());
+  }
+
+  async writeWindow(w: WindowWrite): Promise<WindowResult> {
+    return this.store.writeWindow(w);
+  }
+
+  async ensureEntity(ref: string, extra?: { name?: string | null; country?: string | null }): Promise<number> {
+    return this.store.ensureEntity(ref, extra);
+  }
+
+  async ensureSignal(entity: string, spec: SignalSpec): Promise<number> {
+    return this.store.ensureSignal(entity, spec);
+  }
+
+  async listEntities(): Promise<EntityRow[]> {
+    return this.store.listEntities();
+  }
+
+  async listSignals(entity?: string): Promise<SignalRow[]> {
+    return this.store.listSignals(entity);
+  }
+
+  async readPoints(signalId: number, from: number, until: number): Promise<Array<{ ts: number; value: number | null }>> {
+    return this.store.readPoints(signalId, from, until);
+  }
+
+  async readRollup(signalId: number, resolution: RollupResolution, from: number, until: number): Promise<RollupRow[]> {
+    if (resolution === '6h') return this.db.prepare<[number, number, number], RollupRow>(SIX_HOURLY_SQL).all(signalId, from, until);
+    return this.store.readRollup(signalId, resolution, from, until);
+  }
+
+  async readSeries(signalId: number, resolution: Resolution, from: number, until: number): Promise<SeriesColumns> {
+    return readSeries(this.store, signalId, resolution, from, until);
+  }
+
+  async signalExtent(signalId: number): Promise<{ first: number | null; last: number | null }> {
+    return signalExtent(this.store, signalId);
+  }
+
+  async listSourceEvents(filter?: SourceEventFilter): Promise<SourceEventRow[]> {
+    return this.store.listSourceEvents(filter);
+  }
+
+  async checkpoints(filter?: CheckpointFilter): Promise<CheckpointRow[]> {
+    return this.store.checkpoints(filter);
+  }
+
+  async uncovered(collector: string, entity: string, signal: string, from: number, until: number): Promise<Array<[number, number]>> {
+    return this.store.uncovered(collector, entity, signal, from, until);
+  }
+
+  async startRun(job: string, collector?: string | null, details?: unknown): Promise<number> {
+    return this.store.startRun(job, collector, details);
+  }
+
+  async finishRun(id: number, f: RunFinish): Promise<void> {
+    this.store.finishRun(id, f);
+  }
+
+  async markInterruptedRuns(ownerGone?: (owner: RunOwner | null) => boolean, reason?: string): Promise<number> {
+    return this.store.markInterruptedRuns(ownerGone, reason);
+  }
+
+  async recentRuns(filter?: { job?: string; collector?: string; limit?: number }): Promise<RunRow[]> {
+    return this.store.recentRuns(filter);
+  }
+
+  async getRun(id: number): Promise<RunRow | null> {
+    return this.store.getRun(id);
+  }
+
+  async getMeta(key: string): Promise<string | null> {
+    return getMeta(this.db, key);
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    setMeta(this.db, key, value);
+  }
+
+  async close(): Promise<void> {
+    this.store.close();
+  }
+}

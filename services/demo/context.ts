@@ -1,0 +1,17 @@
+import type { Logger } from 'pino';
+import type { SqliteStore } from '../../db/store.js';
+import type { Config } from '../../core/config.js';
+
+/** What a demo step runs with (`outagewatch demo`; the steps are listed in steps.ts). */
+export interface DemoContext {
+  store: SqliteStore;
+  config: Config;
+  log: Logger;
+  /** Where `../shared/data` style inputs live inside the repo. */
+  root: string;
+}
+
+export interface DemoStep {
+  name: string;
+  run(ctx: DemoContext): Promise<string> | string;
+}
