@@ -3,7 +3,7 @@ import helmet from 'helmet';
 import { join } from 'node:path';
 import { packageRoot } from '../core/package-root.js';
 import type { AppDeps } from './deps.js';
-import { errorHandler, notFoundHandler } from './errors.js';
+import { errorHandler, notFoundHandler, requestLogger } from './errors.js';
 import { DbWatch } from './db-watch.js';
 import { health, healthHttpStatus } from './health.js';
 import { html, layout } from './html.js';
@@ -33,14 +33,7 @@ export function createApp(given: AppDeps): Express {
   app.use((req, res, next) => (req.secure || forceUpgrade ? secureHeaders : plainHeaders)(req, res, next));
   const metrics = createMetrics(deps);
   app.use(metrics.middleware);
-  app.use((req, res, next) => {
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      deps.log.debug({ method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
-    });
-    next();
-  });
+  app.use(requestLogger(deps.log));
   app.use('/static', express.static(join(packageRoot(), 'dashboards', 'public'), { maxAge: '1h', index: false }));
   // the chart library, from node_modules (no CDN)
   app.use('/static/vendor/uplot', express.static(join(packageRoot(), 'node_modules', 'uplot', 'dist'), { maxAge: '1h', index: false }));

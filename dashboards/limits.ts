@@ -4,7 +4,7 @@ import { AppError, badParameter } from '../core/app-errors.js';
 import { countCountryEvents } from '../services/correlator/assemble.js';
 import type { AppDeps } from './deps.js';
 import { apiOptions } from './api/options.js';
-import { timeParam } from './api/params.js';
+import { parseParams, rangeTimes } from './api/schema.js';
 
 const DAY = 86400;
 
@@ -20,8 +20,14 @@ export function rangeLimit(maxDays: number, now: () => number): RequestHandler {
       next();
       return;
     }
-    const from = timeParam(req, 'from', 'start');
-    const until = timeParam(req, 'until', 'end');
+    let from: number | undefined;
+    let until: number | undefined;
+    try {
+      ({ from, until } = parseParams(rangeTimes, req.query));
+    } catch (err) {
+      next(err);
+      return;
+    }
     if (from === undefined) {
       next();
       return;

@@ -1,30 +1,12 @@
-import { Router, type Request } from 'express';
-import { z } from 'zod';
+import { Router } from 'express';
 import type { AppDeps, BackgroundJobs } from '../deps.js';
-import { parseEntity, EntityRefError } from '../../db/entities.js';
 import { AppError, badParameter } from '../../core/app-errors.js';
-import { isoUtc, parseTime, TimeParseError } from '../../core/time.js';
-
+import { isoUtc } from '../../core/time.js';
 import { requireAdmin } from '../auth.js';
 import { apiOptions } from './options.js';
+import { routes } from './routes.js';
+import { handle } from './schema.js';
 import { runJson } from './sources.js';
-
-const bodySchema = z.object({
-  source: z.string({ error: 'required: a collector name' }),
-  entity: z.string({ error: 'required, e.g. country:KZ' }),
-  from: z.union([z.string(), z.number().int()], { error: 'required: ISO 8601 UTC or Unix seconds' }),
-  until: z.union([z.string(), z.number().int()]).optional(),
-});
-
-function time(v: string | number, name: string, role: 'start' | 'end'): number {
-  if (typeof v === 'number') return v;
-  try {
-    return parseTime(v, role);
-  } catch (err) {
-    if (err instanceof TimeParseError) throw badParameter(name, `"${v}" is not a time: use ISO 8601 (2016-05-21T00:00:00Z), a date or Unix seconds`);
-    throw err;
-  }
-}
 
 /** For apps built without a daemon (tests, embedding): runs the work, one per name, with a signal that never aborts. */
 function localJobs(): BackgroundJobs {
@@ -54,30 +36,18 @@ export function collectRouter(deps: AppDeps): Router {
   const jobs = deps.jobs ?? localJobs();
   const maxWindows = apiOptions(deps.config).maxCollectWindows;
 
-  router.post('/collect', requireAdmin(deps.config.adminToken), (req: Request, res) => {
-    if (!req.is('application/json')) throw new AppError('BAD_BODY', 'the request body must be JSON (Content-Type: application/json)');
-    const parsed = bodySchema.safeParse(req.body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const field = String(issue.path[0] ?? 'body');
-      throw badParameter(field, issue.message);
-    }
-    const b = parsed.data;
+  router.post(
+    '/collect',
+    requireAdmin(deps.config.adminToken),
+    handle(routes.collect, ({ body: b }, _req, res) => {
     const collector = deps.collectors.find((c) => c.name === b.source);
     if (!collector) throw badParameter('source', `unknown collector "${b.source}" (known: ${deps.collectors.map((c) => c.name).join(', ') || 'none'})`);
     if (!collector.enabled()) throw badParameter('source', `${collector.name} is disabled: ${collector.disabledReason() ?? 'see its configuration'}`);
-    let entity: string;
-    try {
-      const e = parseEntity(b.entity);
-      entity = `${e.type}:${e.code}`;
-    } catch (err) {
-      if (err instanceof EntityRefError) throw badParameter('entity', err.message);
-      throw err;
-    }
+    const entity = b.entity;
     if (collector.signals(entity).length === 0) throw badParameter('entity', `${collector.name} collects nothing for ${entity}`);
     const now = deps.now ? deps.now() : Math.floor(Date.now() / 1000);
-    const from = time(b.from, 'from', 'start');
-    const until = b.until === undefined ? now : time(b.until, 'until', 'end');
+    const from = b.from;
+    const until = b.until ?? now;
     if (until <= from) throw badParameter('until', 'must be after from');
     // a range reaching before the source's first data is clipped to it (nothing to fetch there), not refused
     const first = collector.firstData;
@@ -115,7 +85,8 @@ export function collectRouter(deps: AppDeps): Router {
       .status(202)
       .location(`/api/sources/runs/${runId}`)
       .json({ runId, source: collector.name, entity, from: isoUtc(start), until: isoUtc(until), run: run ? runJson(run) : null, ...(clipped ? { clippedFrom: isoUtc(from), note: `${collector.name} has no data before ${isoUtc(start)}: the range was clipped to start there` } : {}) });
-  });
+    }),
+  );
 
   return router;
 }

@@ -1,12 +1,12 @@
 import { Router } from 'express';
 import type { AppDeps } from '../deps.js';
-import { ENTITY_TYPES } from '../../db/entities.js';
 import type { SignalProvenance } from '../../db/store.js';
 import { signalExtent } from '../../db/signals-read.js';
 import { notFound } from '../../core/app-errors.js';
 import { isoUtc } from '../../core/time.js';
 import { sendListing } from '../csv.js';
-import { countryParam, enumParam } from './params.js';
+import { routes } from './routes.js';
+import { handle } from './schema.js';
 
 export interface EntitySignalJson {
   signal: string;
@@ -65,9 +65,9 @@ export function entitiesJson(deps: Pick<AppDeps, 'store'>): EntityJson[] {
 
 export function entitiesRouter(deps: AppDeps): Router {
   const router = Router();
-  router.get('/entities', (req, res) => {
-    const country = countryParam(req);
-    const type = enumParam(req, 'type', ENTITY_TYPES);
+  router.get(
+    '/entities',
+    handle(routes.listEntities, ({ query: { country, type } }, req, res) => {
     const rows = entitiesJson(deps).filter((e) => (country === undefined || e.country === country) && (type === undefined || e.type === type));
     sendListing(
       req,
@@ -84,12 +84,15 @@ export function entitiesRouter(deps: AppDeps): Router {
       ],
       'entities',
     );
-  });
-  router.get('/entities/:entity', (req, res) => {
-    const id = req.params.entity;
+    }),
+  );
+  router.get(
+    '/entities/:entity',
+    handle(routes.getEntity, ({ params: { entity: id } }, _req, res) => {
     const found = entitiesJson(deps).find((e) => e.entity === id || e.entity.toLowerCase() === id.toLowerCase());
     if (!found) throw notFound(`entity ${id}`);
     res.json(found);
-  });
+    }),
+  );
   return router;
 }

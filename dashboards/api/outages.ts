@@ -5,20 +5,17 @@ import { countOutages, getOutage, pageOutages } from '../../db/outages.js';
 import { outageToJson } from '../../services/detector/json.js';
 import { notFound } from '../../core/app-errors.js';
 import { sendListing } from '../csv.js';
-import { countryParam, entityParam, enumParam, numericId, rangeParams } from './params.js';
+import { routes } from './routes.js';
+import { handle } from './schema.js';
 
-export const OUTAGE_KINDS = ['connectivity', 'service-blocking', 'both', 'degradation'] as const;
-export const SEVERITIES = ['warning', 'critical'] as const;
+export { OUTAGE_KINDS, SEVERITIES } from './routes.js';
 
 export function outagesRouter(deps: AppDeps): Router {
   const router = Router();
 
-  router.get('/outages', (req, res) => {
-    const entity = entityParam(req, 'entity');
-    const country = countryParam(req);
-    const { from, until } = rangeParams(req);
-    const kind = enumParam(req, 'kind', OUTAGE_KINDS);
-    const severity = enumParam(req, 'severity', SEVERITIES);
+  router.get(
+    '/outages',
+    handle(routes.listOutages, ({ query: { entity, country, from, until, kind, severity } }, req, res) => {
     // counted and paged in SQL, in the listing's stable order (start, then id)
     const filter = { entity, country, from, until, kind, severity };
     const db = deps.store.db;
@@ -50,14 +47,17 @@ export function outagesRouter(deps: AppDeps): Router {
       ],
       'outages',
     );
-  });
+    }),
+  );
 
-  router.get('/outages/:id', (req, res) => {
-    const id = numericId(req.params.id);
+  router.get(
+    '/outages/:id',
+    handle(routes.getOutage, ({ params: { id } }, _req, res) => {
     const o = getOutage(deps.store.db, id);
     if (!o) throw notFound(`outage ${id}`);
     res.json(outageToJson(o));
-  });
+    }),
+  );
 
   return router;
 }

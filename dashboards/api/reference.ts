@@ -1,12 +1,13 @@
 import { Router } from 'express';
 import type { AppDeps } from '../deps.js';
 import { readSnapshot } from '../../db/connection.js';
-import { countReferenceOutages, getReferenceList, listReferenceLists, pageReferenceOutages, SCOPES, type ReferenceListRow, type ReferenceOutage, type Scope } from '../../db/reference.js';
+import { countReferenceOutages, getReferenceList, listReferenceLists, pageReferenceOutages, type ReferenceListRow, type ReferenceOutage, type Scope } from '../../db/reference.js';
 import { referenceConfig } from '../../services/correlator/config.js';
-import { badParameter, notFound } from '../../core/app-errors.js';
+import { notFound } from '../../core/app-errors.js';
 import { isoUtc } from '../../core/time.js';
 import { sendListing } from '../csv.js';
-import { countryParam, rangeParams } from './params.js';
+import { routes } from './routes.js';
+import { handle } from './schema.js';
 
 /** The shape of `outagewatch reference list --json` (services/commands/reference.ts). */
 export interface ReferenceListJson {
@@ -76,12 +77,12 @@ export function referenceOutageJson(o: ReferenceOutage): ReferenceOutageJson {
   };
 }
 
-const LIST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
-
 export function referenceRouter(deps: AppDeps): Router {
   const router = Router();
 
-  router.get('/reference', (req, res) => {
+  router.get(
+    '/reference',
+    handle(routes.listReferenceLists, (_input, req, res) => {
     const rows = listReferenceLists(deps.store.db).map(referenceListJson);
     sendListing(
       req,
@@ -100,15 +101,12 @@ export function referenceRouter(deps: AppDeps): Router {
       ],
       'reference-lists',
     );
-  });
+    }),
+  );
 
-  router.get('/reference/:list', (req, res) => {
-    const list = req.params.list;
-    if (!LIST_NAME.test(list)) throw badParameter('list', `"${list}" is not a list name`);
-    const country = countryParam(req);
-    const { from, until } = rangeParams(req);
-    const scope = typeof req.query['scope'] === 'string' && req.query['scope'] !== '' ? req.query['scope'] : undefined;
-    if (req.query['scope'] !== undefined && (scope === undefined || !(SCOPES as readonly string[]).includes(scope))) throw badParameter('scope', `one of ${SCOPES.join(', ')}`);
+  router.get(
+    '/reference/:list',
+    handle(routes.listReferenceOutages, ({ params: { list }, query: { country, from, until, scope } }, req, res) => {
     if (!getReferenceList(deps.store.db, list)) throw notFound(`reference list ${list}`);
     const openEndedSeconds = referenceConfig(deps.config).openEndedDefault;
     // counted and paged in SQL, in the listing's stable order (start, then id)
@@ -139,7 +137,8 @@ export function referenceRouter(deps: AppDeps): Router {
       ],
       `reference-${list}`,
     );
-  });
+    }),
+  );
 
   return router;
 }

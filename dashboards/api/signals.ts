@@ -6,9 +6,12 @@ import type { SignalProvenance, SignalRow, SqliteStore } from '../../db/store.js
 import { dataVersion, inferStep, readBucketExtremes, readSeries, readSeriesMany, type Resolution, type SeriesReadPart } from '../../db/signals-read.js';
 import { badParameter, notFound } from '../../core/app-errors.js';
 import { isoUtc } from '../../core/time.js';
-import { csvCell, wantsCsv } from '../csv.js';
+import { csvCell } from '../../services/util/csv-write.js';
+import { wantsCsv } from '../csv.js';
 import { bucketPlan, downsample, downsampleWith, pointsFromExtremes, type DownsampleResult, type Point } from '../downsample.js';
-import { entityParam, enumParam, intParam, listParam, rangeParams } from './params.js';
+import type { z } from 'zod';
+import { routes } from './routes.js';
+import { handle } from './schema.js';
 
 const HOUR = 3600;
 const SIX_HOURS = 6 * HOUR;
@@ -78,16 +81,11 @@ interface Query {
   csv: boolean;
 }
 
-function readQuery(req: Request, now: number): Query {
-  const entity = entityParam(req, 'entity', true);
-  const r = rangeParams(req);
-  const until = r.until ?? (r.from !== undefined ? Math.max(now, r.from + HOUR) : now);
-  const from = r.from ?? until - DEFAULT_RANGE_SECONDS;
-  const names = listParam(req, 'signals');
-  const maxPoints = intParam(req, 'maxPoints', { min: 10, max: 20000, default: 1000 });
-  const resolution = enumParam(req, 'resolution', ['auto', 'raw', 'hourly', '6h', 'daily'] as const) ?? 'auto';
-  const times = enumParam(req, 'times', ['unix', 'iso'] as const) ?? 'unix';
-  return { entity, from, until, names, maxPoints, resolution, times, csv: wantsCsv(req) };
+/** The validated query (routes.signals) with the range's defaults: until = now, from = until − 7 days. */
+function readQuery(q: z.output<NonNullable<(typeof routes.signals)['query']>>, req: Request, now: number): Query {
+  const until = q.until ?? (q.from !== undefined ? Math.max(now, q.from + HOUR) : now);
+  const from = q.from ?? until - DEFAULT_RANGE_SECONDS;
+  return { entity: q.entity, from, until, names: q.signals, maxPoints: q.maxPoints, resolution: q.resolution, times: q.times, csv: wantsCsv(req) };
 }
 
 /** How one signal of a request is read: its native step, the resolution chosen for the range and where the read starts. */
@@ -256,9 +254,11 @@ export function signalsRouter(deps: AppDeps, opts: { cacheEntries: number }): Ro
   const cache = new BodyCache(opts.cacheEntries);
   const stepCache = new Map<number, number>();
 
-  router.get('/signals', (req, res) => {
+  router.get(
+    '/signals',
+    handle(routes.signals, ({ query }, req, res) => {
     const now = deps.now ? deps.now() : Math.floor(Date.now() / 1000);
-    const q = readQuery(req, now);
+    const q = readQuery(query, req, now);
     const version = dataVersion(deps.store, DATA_VERSION_MAX_AGE_MS);
     const key = JSON.stringify([version, q]);
     if (q.csv) res.set('Content-Disposition', 'attachment; filename="signals.csv"');
@@ -302,7 +302,8 @@ export function signalsRouter(deps: AppDeps, opts: { cacheEntries: number }): Ro
     }
     cache.set(key, entry);
     send(req, res, entry);
-  });
+    }),
+  );
 
   return router;
 }

@@ -1,12 +1,12 @@
 import { Router } from 'express';
 import { cachedCountryAsync } from '../../services/correlator/cache.js';
 import { correlateOptions } from '../../services/correlator/options.js';
-import { badParameter } from '../../core/app-errors.js';
 import { isoUtc } from '../../core/time.js';
 import type { AppDeps } from '../deps.js';
 import { checkEventLimit } from '../limits.js';
 import { sendListing, wantsCsv } from '../csv.js';
-import { countryParam, entityParam, rangeParams, single } from './params.js';
+import { routes } from './routes.js';
+import { handle } from './schema.js';
 
 /** A source event as the API lists it: an outage a source declared itself, with its raw record as evidence. */
 export interface SourceEventJson {
@@ -27,12 +27,9 @@ export interface SourceEventJson {
 export function sourceEventsRouter(deps: AppDeps): Router {
   const router = Router();
 
-  router.get('/source-events', (req, res) => {
-    const entity = entityParam(req, 'entity');
-    const country = countryParam(req);
-    const source = single(req, 'source');
-    if (source !== undefined && !/^[a-z][a-z0-9_-]{0,31}$/.test(source)) throw badParameter('source', `"${source}" is not a source name such as ioda, ooni or radar`);
-    const { from, until } = rangeParams(req);
+  router.get(
+    '/source-events',
+    handle(routes.listSourceEvents, ({ query: { entity, country, source, from, until } }, req, res) => {
     const inCountry = country ? new Set(deps.store.listEntities().filter((e) => e.country === country).map((e) => e.entity)) : null;
     const rows: SourceEventJson[] = deps.store
       .listSourceEvents({ ...(entity ? { entity } : {}), ...(source ? { source } : {}), ...(from !== undefined ? { from } : {}), ...(until !== undefined ? { until } : {}) })
@@ -56,13 +53,13 @@ export function sourceEventsRouter(deps: AppDeps): Router {
       ],
       'source-events',
     );
-  });
+    }),
+  );
 
   /** A country's calendar against its outages: the same document as `outagewatch correlate --country CC --json`. */
-  router.get('/correlation', async (req, res) => {
-    const country = countryParam(req);
-    if (!country) throw badParameter('country', 'a two-letter country code is required');
-    const { from, until } = rangeParams(req);
+  router.get(
+    '/correlation',
+    handle(routes.correlateCountry, async ({ query: { country, from, until } }, req, res) => {
     checkEventLimit(deps, country, { ...(from !== undefined ? { from } : {}), ...(until !== undefined ? { until } : {}) });
     const doc = await cachedCountryAsync(deps.store, country, correlateOptions(deps.config, { from, until }));
     if (!wantsCsv(req)) {
@@ -95,7 +92,8 @@ export function sourceEventsRouter(deps: AppDeps): Router {
       ],
       `correlation-${country}`,
     );
-  });
+    }),
+  );
 
   return router;
 }

@@ -1,10 +1,12 @@
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import type { AppDeps } from '../deps.js';
 import type { CheckpointRow, RunRow } from '../../db/store.js';
 import { isoUtc } from '../../core/time.js';
 import { collectorHealth, type CollectorHealth } from '../health.js';
-import { sendListing, wantsCsv, toCsv } from '../csv.js';
-import { entityParam, intParam, numericId, single } from './params.js';
+import { toCsv } from '../../services/util/csv-write.js';
+import { sendListing, wantsCsv } from '../csv.js';
+import { routes } from './routes.js';
+import { handle } from './schema.js';
 
 import { notFound } from '../../core/app-errors.js';
 
@@ -99,16 +101,13 @@ export function coverage(rows: CheckpointRow[]): CoverageJson[] {
 export function sourcesRouter(deps: AppDeps): Router {
   const router = Router();
 
-  const filters = (req: Request) => ({
-    collector: single(req, 'collector') || undefined,
-    entity: entityParam(req, 'entity'),
-  });
   const checkpointRows = (f: { collector?: string; entity?: string }) => deps.store.checkpoints({ collector: f.collector, entity: f.entity });
   const checkpointJson = (c: CheckpointRow): CheckpointJson => ({ collector: c.collector, entity: c.entity, signal: c.signal, from: isoUtc(c.from), until: isoUtc(c.until), status: c.status, updatedAt: isoUtc(c.updatedAt) });
 
-  router.get('/sources', (req, res) => {
-    const f = filters(req);
-    const limit = intParam(req, 'runs', { min: 0, max: 1000, default: 50 });
+  router.get(
+    '/sources',
+    handle(routes.sources, ({ query: { collector, entity, runs: limit } }, req, res) => {
+    const f = { collector, entity };
     const cps = checkpointRows(f);
     const cov = coverage(cps);
     if (wantsCsv(req)) {
@@ -149,12 +148,13 @@ export function sourcesRouter(deps: AppDeps): Router {
       coverage: cov,
     };
     res.json(doc);
-  });
+    }),
+  );
 
-  router.get('/sources/runs', (req, res) => {
-    const f = filters(req);
-    const limit = intParam(req, 'limit', { min: 1, max: 1000, default: 50 });
-    const rows = deps.store.recentRuns({ collector: f.collector, limit }).map(runJson);
+  router.get(
+    '/sources/runs',
+    handle(routes.listRuns, ({ query: { collector, limit } }, req, res) => {
+    const rows = deps.store.recentRuns({ collector, limit }).map(runJson);
     sendListing(
       req,
       res,
@@ -173,17 +173,22 @@ export function sourcesRouter(deps: AppDeps): Router {
       ],
       'runs',
     );
-  });
+    }),
+  );
 
-  router.get('/sources/runs/:id', (req, res) => {
-    const id = numericId(req.params.id);
+  router.get(
+    '/sources/runs/:id',
+    handle(routes.getRun, ({ params: { id } }, _req, res) => {
     const run = deps.store.getRun(id);
     if (!run) throw notFound(`run ${id}`);
     res.json(runJson(run));
-  });
+    }),
+  );
 
-  router.get('/sources/checkpoints', (req, res) => {
-    const rows = checkpointRows(filters(req)).map(checkpointJson);
+  router.get(
+    '/sources/checkpoints',
+    handle(routes.listCheckpoints, ({ query: { collector, entity } }, req, res) => {
+    const rows = checkpointRows({ collector, entity }).map(checkpointJson);
     sendListing(
       req,
       res,
@@ -199,7 +204,8 @@ export function sourcesRouter(deps: AppDeps): Router {
       ],
       'checkpoints',
     );
-  });
+    }),
+  );
 
   return router;
 }

@@ -1,4 +1,4 @@
-import { writeToString } from '@fast-csv/format';
+import { csvRows } from '../util/csv-write.js';
 import { eventsToIcs } from './ics.js';
 import { eventToJson } from './json.js';
 import type { ProtestEvent } from '../../core/calendar.js';
@@ -8,14 +8,6 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** The CSV columns, in order; `calendar import --format csv` reads them back without a --map. */
 export const CSV_COLUMNS = ['id', 'title', 'country', 'places', 'start', 'end', 'tz', 'allDay', 'localStart', 'localEnd', 'kind', 'sources', 'notes', 'tags', 'origin'] as const;
-
-/**
- * A cell that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or carriage
- * return) gets a leading `'`, so it shows as text (OWASP "CSV injection"). The CSV importer removes it.
- */
-export function neutraliseCell(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}
 
 export function eventsToCsvRows(events: readonly ProtestEvent[]): string[][] {
   return events.map((e) => {
@@ -37,7 +29,8 @@ export function eventsToCsvRows(events: readonly ProtestEvent[]): string[][] {
       tags: j.tags.join(', '),
       origin: j.origin.type,
     };
-    return CSV_COLUMNS.map((c) => neutraliseCell(row[c]));
+    // formula neutralisation is the writer's (services/util/csv-write.ts); the CSV importer undoes it
+    return CSV_COLUMNS.map((c) => row[c]);
   });
 }
 
@@ -46,7 +39,7 @@ export async function exportEvents(events: readonly ProtestEvent[], format: Expo
     case 'json':
       return `${JSON.stringify(events.map(eventToJson), null, 2)}\n`;
     case 'csv':
-      return `${await writeToString([[...CSV_COLUMNS], ...eventsToCsvRows(events)], { headers: false, rowDelimiter: '\n' })}\n`;
+      return csvRows([[...CSV_COLUMNS], ...eventsToCsvRows(events)], '\n');
     case 'ics':
       return eventsToIcs(events, { generatedAt: opts.generatedAt });
   }

@@ -4,6 +4,7 @@ import { DateTime } from 'luxon';
 import { parseEntity, formatEntity, parseSignalName } from '../../db/entities.js';
 import type { PointTuple, SignalStore } from '../../db/store.js';
 import { UsageError } from '../../core/app-errors.js';
+import { readCsvText } from '../util/csv-records.js';
 import { isoUtc } from '../../core/time.js';
 
 /**
@@ -209,78 +210,20 @@ function commonStep(tss: number[]): number | null {
 }
 
 /**
- * RFC 4180 records with the 1-based physical line each starts on: quoted fields may hold commas, doubled
- * quotes and line breaks; CRLF or LF; blank lines are skipped. A quote left open is reported and ends
- * the file.
+ * The CSV records with the 1-based physical line each starts on, read by the one CSV reader
+ * (services/util/csv-records.ts over csv-parse): quoted fields may hold commas, doubled quotes and line breaks;
+ * CRLF or LF; blank lines are skipped. A record that cannot be read (a stray or unclosed quote) is reported at
+ * its first line and reading goes on at the next line.
  */
 export function readRecords(text: string, reject: (line: number, reason: string) => void): Array<{ record: string[]; line: number }> {
   const out: Array<{ record: string[]; line: number }> = [];
-  const n = text.length;
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  let line = 1;
-  while (i < n) {
-    const start = line;
-    const record: string[] = [];
-    let field = '';
-    let blank = true;
-    for (;;) {
-      const c = text[i];
-      if (c === '"' && field === '') {
-        // quoted field
-        blank = false;
-        let j = i + 1;
-        let value = '';
-        for (;;) {
-          const q = text.indexOf('"', j);
-          if (q < 0) {
-            reject(start, `a quoted field opened on line ${start} is never closed`);
-            return out;
-          }
-          const chunk = text.slice(j, q);
-          for (let k = chunk.indexOf('\n'); k >= 0; k = chunk.indexOf('\n', k + 1)) line++;
-          value += chunk;
-          if (text[q + 1] === '"') {
-            value += '"';
-            j = q + 2;
-            continue;
-          }
-          i = q + 1;
-          break;
-        }
-        field = value;
-        // anything after the closing quote up to the delimiter is kept as written
-        while (i < n && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') field += text[i++];
-        continue;
-      }
-      if (c === ',') {
-        blank = false;
-        record.push(field);
-        field = '';
-        i++;
-        continue;
-      }
-      if (c === '\n' || c === '\r' || c === undefined) {
-        record.push(field);
-        if (c === '\r' && text[i + 1] === '\n') i++;
-        if (c !== undefined) {
-          i++;
-          line++;
-        }
-        break;
-      }
-      // unquoted run up to the next delimiter
-      let j = i;
-      while (j < n) {
-        const d = text.charCodeAt(j);
-        if (d === 44 || d === 10 || d === 13) break;
-        j++;
-      }
-      field += text.slice(i, j);
-      if (j > i) blank = false;
-      i = j;
-    }
-    if (!(blank && record.length === 1 && record[0] === '')) out.push({ record, line: start });
-  }
+  readCsvText(
+    text,
+    (record, line) => {
+      out.push({ record, line });
+    },
+    (b) => reject(b.line, b.reason),
+  );
   return out;
 }
 

@@ -1,17 +1,18 @@
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SqliteStore } from '../../db/store.js';
-import { csvCell } from '../../dashboards/csv.js';
+import { csvRows, type CsvCell } from '../util/csv-write.js';
 import { isoUtc } from '../../core/time.js';
 
-/** Bytes buffered before each write: memory stays flat however many points the range holds. */
-const CHUNK = 1 << 20;
+/** Rows buffered before each write: memory stays flat however many points the range holds. */
+const CHUNK_ROWS = 20_000;
 
 /**
  * The full-resolution export behind a report: every stored point of the entity's signals in [from, until),
  * one row each (`signal,time_utc,ts,value,synthetic`; empty value = no data), streamed from the store to
  * `path` in chunks (through `path.tmp`, renamed when complete: a failed export leaves no half file). Returns
- * the number of rows written. Signal names are neutralised like every CSV cell.
+ * the number of rows written, through the one CSV writer (services/util/csv-write.ts; signal names are
+ * neutralised like every CSV cell).
  */
 export function exportPointsCsv(store: SqliteStore, entity: string, from: number, until: number, path: string): number {
   mkdirSync(dirname(path), { recursive: true });
@@ -20,20 +21,19 @@ export function exportPointsCsv(store: SqliteStore, entity: string, from: number
   let rows = 0;
   let done = false;
   try {
-    let buf = 'signal,time_utc,ts,value,synthetic\r\n';
+    writeSync(fd, csvRows([['signal', 'time_utc', 'ts', 'value', 'synthetic']]));
+    let chunk: CsvCell[][] = [];
     for (const sig of store.listSignals(entity)) {
-      const name = csvCell(sig.name);
-      const synthetic = sig.synthetic ? 'true' : 'false';
       for (const [ts, v] of store.iteratePoints(sig.id, from, until)) {
-        buf += `${name},${isoUtc(ts)},${ts},${csvCell(v)},${synthetic}\r\n`;
+        chunk.push([sig.name, isoUtc(ts), ts, v, sig.synthetic]);
         rows++;
-        if (buf.length >= CHUNK) {
-          writeSync(fd, buf);
-          buf = '';
+        if (chunk.length >= CHUNK_ROWS) {
+          writeSync(fd, csvRows(chunk));
+          chunk = [];
         }
       }
     }
-    writeSync(fd, buf);
+    writeSync(fd, csvRows(chunk));
     done = true;
   } finally {
     closeSync(fd);

@@ -1,4 +1,4 @@
-import { toCsv } from '../../dashboards/csv.js';
+import { toCsv } from '../util/csv-write.js';
 import type { ReportData } from './model.js';
 
 /**

@@ -69,7 +69,7 @@ describe('dashboard shell', () => {
   it('answers unknown API paths with a coded JSON 404 and unknown pages with an HTML 404', async () => {
     const a = app();
     const api = await request(a).get('/api/nope').expect(404);
-    expect(api.body).toEqual({ error: { code: 'NOT_FOUND', status: 404, message: 'no such endpoint: /api/nope' } });
+    expect(api.body).toEqual({ error: { code: 'NOT_FOUND', status: 404, message: 'no such endpoint: /api/nope', requestId: api.headers['x-request-id'] } });
     const page = await request(a).get('/nope').expect(404).expect('content-type', /html/);
     expect(page.text).toContain('404 Not found');
   });

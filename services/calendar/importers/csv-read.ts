@@ -32,7 +32,3 @@ export async function readCsv(input: Readable | string, onRecord: (record: strin
   if (failure) throw failure;
 }
 
-/** Undoes the export's formula neutralising: `'=SUM(A1)` → `=SUM(A1)`. */
-export function unneutralise(cell: string): string {
-  return /^'[=+\-@\t\r]/.test(cell) ? cell.slice(1) : cell;
-}

@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { Candidate, RawEvent } from '../validate.js';
 import type { OnBroken } from '../../util/csv-records.js';
-import { CsvReadError, readCsv, unneutralise } from './csv-read.js';
+import { unneutralise } from '../../util/csv-write.js';
+import { CsvReadError, readCsv } from './csv-read.js';
 import type { CandidateSink, ImporterOptions, ParsedInput } from './types.js';
 
 /**

@@ -1,4 +1,5 @@
 import type { Express } from 'express';
+import type { Logger } from 'pino';
 import { createApp } from '../../../dashboards/app.js';
 import type { Collector } from '../../../collectors/types.js';
 import type { PointTuple } from '../../../db/store.js';
@@ -115,6 +116,7 @@ export interface AppOptions {
   api?: Record<string, unknown>;
   collectors?: Collector[];
   writer?: boolean;
+  log?: Logger;
 }
 
 export function fixtureApp(t: ReturnType<typeof tempStore>, opts: AppOptions = {}): Express {
@@ -124,7 +126,7 @@ export function fixtureApp(t: ReturnType<typeof tempStore>, opts: AppOptions = {
     store: t.store,
     writer: opts.writer ? t.store : undefined,
     collectors: opts.collectors ?? [fakeCollector('ioda', ['ioda.bgp', 'ioda.ping-slash24']), fakeCollector('ooni', ['ooni.anomaly_rate:facebook.com'])],
-    log: silentLogger,
+    log: opts.log ?? silentLogger,
     version: '1.2.3',
     now: () => T.now,
   });

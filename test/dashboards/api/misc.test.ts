@@ -1,7 +1,8 @@
 import request from 'supertest';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Express } from 'express';
-import { csvCell, toCsv } from '../../../dashboards/csv.js';
+import { csvCell, toCsv } from '../../../services/util/csv-write.js';
 import { fixtureApp, fixtureStore } from './fixture.js';
 
 describe('CSV', () => {
@@ -109,7 +110,33 @@ describe('API listings, detail and protections', () => {
     const broken = fixtureApp(store);
     store.store.db.exec('DROP TABLE outages');
     const res = await request(broken).get('/api/outages').expect(500);
-    expect(res.body).toEqual({ error: { code: 'INTERNAL', status: 500, message: 'internal error' } });
+    expect(res.body).toEqual({ error: { code: 'INTERNAL', status: 500, message: 'internal error', requestId: res.headers['x-request-id'] } });
+    store.cleanup();
+  });
+
+  it('gives every request an id (X-Request-Id, in error answers and in its log line) and logs a failure with its stack', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const log = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+    const store = fixtureStore();
+    const app = fixtureApp(store, { log });
+    const ok = await request(app).get('/api/entities').expect(200);
+    const id = ok.headers['x-request-id'];
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    const done = lines.find((l) => l.msg === 'request' && l.reqId === id);
+    expect(done).toMatchObject({ level: 20, req: { method: 'GET', url: '/api/entities' }, res: { status: 200 } });
+    expect(JSON.stringify(done)).not.toContain('authorization');
+    // an id the caller sent (a proxy's) is kept; a malformed one is replaced
+    expect((await request(app).get('/api/entities').set('X-Request-Id', 'edge-42.a')).headers['x-request-id']).toBe('edge-42.a');
+    expect((await request(app).get('/api/entities').set('X-Request-Id', 'bad id <x>')).headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const bad = await request(app).get('/api/outages?from=banana').expect(400);
+    expect(bad.body.error.requestId).toBe(bad.headers['x-request-id']);
+    store.store.db.exec('DROP TABLE outages');
+    const failed = await request(app).get('/api/outages').expect(500);
+    const line = lines.find((l) => l.reqId === failed.headers['x-request-id']);
+    expect(line).toMatchObject({ level: 50, msg: 'request failed', res: { status: 500 } });
+    expect((line!.err as { stack?: string }).stack).toContain('no such table: outages');
+    const page = await request(app).get('/no-such-page').expect(404);
+    expect(page.text).toContain(`Request id: <code>${page.headers['x-request-id']}</code>`);
     store.cleanup();
   });
 });

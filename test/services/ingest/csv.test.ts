@@ -137,7 +137,7 @@ describe('bad rows', () => {
       { record: ['x\r\ny', '1'], line: 2 },
       { record: ['say "hi"', '2'], line: 5 },
     ]);
-    expect(problems).toEqual([[6, 'a quoted field opened on line 6 is never closed']]);
+    expect(problems).toEqual([[6, 'bad CSV quote: a quoted field is never closed']]);
     const r = parseCsvSeries('time,value\n"2019-11-16\nT00:00Z",1\n2019-11-16T01:00Z,2\n', base);
     expect(r.rejected).toEqual([{ line: 2, field: 'time', reason: expect.stringContaining('not an ISO 8601 time') }]);
     expect(r.accepted).toBe(1);
