@@ -17,6 +17,7 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci --ignore-scripts --no-audit --no-fund \
  && npm rebuild better-sqlite3
 COPY tsconfig.json tsconfig.build.json ./
+COPY core ./core
 COPY collectors ./collectors
 COPY db ./db
 COPY services ./services
@@ -27,7 +28,7 @@ RUN npm run build
 RUN npm prune --omit=dev --no-audit --no-fund \
  && mkdir -p /runtime \
  && cp -a package.json node_modules dist /runtime/ \
- && find collectors db services dashboards -type f \( -path 'dashboards/public/*' -o ! -name '*.ts' \) -exec cp --parents {} /runtime/ \;
+ && find core collectors db services dashboards -type f \( -path 'dashboards/public/*' -o ! -name '*.ts' \) -exec cp --parents {} /runtime/ \;
 
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \

@@ -4,7 +4,8 @@
  *     its floor in the same run: one scan inside SQLite of the same points (`sum(value)` per signal), and the pure
  *     detector alone on the same series already in memory (`detectEntity`);
  *   - `detect.incremental`: after a one-hour collection window is written, detection of the new window only
- *     (`detectAndStore` with `from` = the window start: the baselines' lookback is read, not ten years).
+ *     (`detectAndStore` with `from` = the window start: the baselines' lookback is read, not ten years; the rules
+ *     hash recorded by the full detection matches, so nothing older is redone), median of ten collections.
  * Targets: full within 3× of the scan; incremental in milliseconds (< 100 ms). Prints one JSON line on stdout.
  *
  *   npx tsx bench/detect-10y.bench.ts
@@ -71,8 +72,9 @@ async function main(): Promise<void> {
     }, 1);
     log(`full detect: ${fullMs} ms, ${outages} outages`);
     // a collection brings one new hour; detection of the new window only
+    // (ten collections in a row, as the daemon runs them: the median; the first, with cold code paths, beside it)
     const times: number[] = [];
-    for (let h = 0; h < 3; h++) {
+    for (let h = 0; h < 10; h++) {
       const from = TEN_UNTIL + h * 3600;
       const series = TEN_SIGNALS.map((s) => {
         const pts: PointTuple[] = [];
@@ -82,9 +84,10 @@ async function main(): Promise<void> {
       store.writeWindow({ collector: 'bench', entity: TEN_ENTITY, from, until: from + 3600, series });
       times.push(medianMs(() => detectAndStore(store, { entity: TEN_ENTITY, from, until: from + 3600, now: TEN_UNTIL }), 1));
     }
+    const firstIncMs = times[0]!;
     times.sort((a, b) => a - b);
-    const incMs = times[1]!;
-    log(`incremental detect of one new hour: ${incMs} ms`);
+    const incMs = times[times.length >> 1]!;
+    log(`incremental detect of one new hour: ${incMs} ms (median of ${times.length}; the first ${firstIncMs} ms)`);
     store.close();
     const results = [
       { name: 'detect.10y.full', figure: fullMs, unit: 'ms', reference: floorMs, ratio: r3(fullMs / floorMs), target: 'ratio <= 3', check: { of: 'ratio' as const, op: '<=' as const, value: 3 } },
@@ -93,6 +96,7 @@ async function main(): Promise<void> {
       { name: 'detect.10y.read.objects-before', figure: objectsMs, unit: 'ms', reference: floorMs, ratio: r3(objectsMs / floorMs) },
       { name: 'detect.10y.read.columns', figure: columnsMs, unit: 'ms', reference: floorMs, ratio: r3(columnsMs / floorMs) },
       { name: 'detect.10y.outages', figure: outages, unit: 'outages' },
+      { name: 'detect.incremental.1h.first', figure: firstIncMs, unit: 'ms' },
       { name: 'detect.incremental.1h', figure: incMs, unit: 'ms', target: '< 100 ms', check: { of: 'figure' as const, op: '<' as const, value: 100 } },
     ];
     process.stdout.write(`${JSON.stringify({ results })}\n`);

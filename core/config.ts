@@ -2,9 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { parseDuration } from './time.js';
 import { DbLocationError, parseDbLocation } from './db-location.js';
 
-export { ConfigError } from './errors.js';
+export { ConfigError, configErrorFrom, parseSection } from './errors.js';
 
 /**
  * Configuration, lowest to highest precedence: defaults, `outagewatch.config.json` (or `--config`),
@@ -17,6 +18,26 @@ export { ConfigError } from './errors.js';
  * Sections owned by other modules (`collection`, `detector`, `correlator`, `calendar`, `webhooks`, `reference`,
  * `api`) are kept as plain objects in the `Config` type and validated by their own module's schema.
  */
+
+/**
+ * The one duration setting of every config section: whole seconds (`86400`), or a number with a unit, `s`, `m`,
+ * `h`, `d` or `w` (`30d`, `36h`, `90m`, `1.5h`; core/time.ts `parseDuration`). A bad value names the syntax.
+ */
+export const duration = z
+  .union([z.number(), z.string()], { error: 'must be a duration: whole seconds or a string such as 30d, 36h, 90m' })
+  .transform((v, ctx) => {
+    if (typeof v === 'number') {
+      if (Number.isInteger(v) && v >= 0) return v;
+      ctx.addIssue({ code: 'custom', message: 'must be whole seconds (not negative) or a string such as 30d, 36h, 90m' });
+      return z.NEVER;
+    }
+    try {
+      return parseDuration(v);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration such as 30d, 36h, 90m` });
+      return z.NEVER;
+    }
+  });
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 

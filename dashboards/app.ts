@@ -69,7 +69,7 @@ export function createApp(given: AppDeps): Express {
         html`<h1>Status</h1>
 <p class="status-${h.status === 'ok' ? 'ok' : h.status === 'down' ? 'failed' : 'warn'}">Overall: <strong>${h.status}</strong></p>
 ${h.reasons.length ? html`<ul class="health-reasons">${h.reasons.map((r) => html`<li>${r}</li>`)}</ul>` : ''}
-<p>outagewatch ${h.version} · database <code>${h.database.path}</code> (${(h.database.sizeBytes / 1e6).toFixed(1)} MB, schema ${h.database.schemaVersion}) · ${h.time}</p>
+<p>outagewatch ${h.version} · database <code>${h.database.path}</code> (${h.database.engine}, ${(h.database.sizeBytes / 1e6).toFixed(1)} MB, schema ${h.database.schemaVersion}) · ${h.time}</p>
 <h2>Collectors</h2>
 ${h.collectors.length === 0 ? html`<p class="muted">No collectors registered.</p>` : html`<table><thead><tr><th scope="col">Collector</th><th scope="col">State</th><th scope="col">Last run</th><th scope="col">Last success</th><th scope="col">Last error</th></tr></thead><tbody>${rows}</tbody></table>`}
 <p><a href="/api/health">JSON</a></p>`,

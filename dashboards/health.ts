@@ -24,7 +24,8 @@ export interface Health {
   reasons: string[];
   version: string;
   time: string;
-  database: { path: string; sizeBytes: number; schemaVersion: number };
+  /** `backend`: `sqlite` or `postgres`; `engine`: its name and version, e.g. `SQLite 3.50.4`. */
+  database: { backend: 'sqlite' | 'postgres'; engine: string; path: string; sizeBytes: number; schemaVersion: number };
   collectors: CollectorHealth[];
   /** Backfill progress per enabled collector and watched entity (services/scheduler/backfill.ts). */
   backfill: BackfillProgress[];
@@ -79,6 +80,15 @@ function safeBackfill(deps: AppDeps, now: number): BackfillProgress[] {
   }
 }
 
+/** The database engine and version (the dashboard runs on SQLite in this version; docs/scale.md). */
+function safeEngine(deps: AppDeps): string {
+  try {
+    return deps.store.engineVersion();
+  } catch {
+    return 'SQLite';
+  }
+}
+
 export function health(deps: AppDeps, watch?: DbWatch): Health {
   const now = deps.now ? deps.now() : Math.floor(Date.now() / 1000);
   let schemaVersion: number;
@@ -92,7 +102,7 @@ export function health(deps: AppDeps, watch?: DbWatch): Health {
       reasons: [`database ${deps.store.path} cannot be read: ${(err as Error).message}`],
       version: deps.version,
       time: iso(now),
-      database: { path: deps.store.path, sizeBytes: safeSize(deps), schemaVersion: -1 },
+      database: { backend: 'sqlite', engine: safeEngine(deps), path: deps.store.path, sizeBytes: safeSize(deps), schemaVersion: -1 },
       collectors: [],
       backfill: [],
     };
@@ -113,7 +123,7 @@ export function health(deps: AppDeps, watch?: DbWatch): Health {
     reasons,
     version: deps.version,
     time: iso(now),
-    database: { path: deps.store.path, sizeBytes: safeSize(deps), schemaVersion },
+    database: { backend: 'sqlite', engine: safeEngine(deps), path: deps.store.path, sizeBytes: safeSize(deps), schemaVersion },
     collectors,
     backfill: safeBackfill(deps, now),
   };

@@ -1,14 +1,15 @@
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Db } from './connection.js';
-import { describeDbError, namedDbError, openDb } from './connection.js';
+import { DatabaseError, describeDbError, namedDbError, openDb } from './connection.js';
 import { quickCheck, type IntegrityResult } from './integrity.js';
-import { migrate, schemaVersion } from './migrate.js';
+import { loadMigrations, migrate, schemaVersion } from './migrate.js';
 import { formatEntity, parseEntity, parseSignalName, type EntityRef } from './entities.js';
 import { defaultProvenance, mergeProvenance, type SignalProvenance } from './provenance.js';
+import { extendDetectionState, getDetectionState, putDetectionState, type DetectionState } from './detection-state.js';
 
 export type { SignalProvenance } from './provenance.js';
 
@@ -331,17 +332,42 @@ export class SqliteStore implements SignalStore {
     return describeDbError(err, path);
   }
 
-  /** Opens (and migrates, unless read-only) the store at `path`. */
+  /**
+   * Opens (and migrates, unless read-only) the store at `path`. A read-only connection writes nothing (no
+   * migration, no pragma that writes) and refuses a schema older than this outagewatch's, naming the migration
+   * it needs, instead of failing later on a missing table or column.
+   */
   static open(path: string, opts: { readonly?: boolean; migrate?: boolean; owner?: RunOwner } = {}): SqliteStore {
     let db: Db | undefined;
+    const abs = path === ':memory:' ? path : resolve(path);
     try {
       db = openDb(path, { readonly: opts.readonly });
-      if (!opts.readonly && opts.migrate !== false) migrate(db);
+      if (opts.readonly) checkSchemaForReading(db, abs);
+      else if (opts.migrate !== false) migrate(db);
       return new SqliteStore(db, path, opts.owner);
     } catch (err) {
       if (db?.open) db.close();
-      throw namedDbError(err, path === ':memory:' ? path : resolve(path));
+      if (err instanceof DatabaseError) throw err;
+      if (opts.readonly && abs !== ':memory:' && isWalWithoutWritableFolder(err) && !folderWritable(abs)) {
+        throw new DatabaseError(
+          `database ${abs} is read-only here and its folder ${dirname(abs)} is not writable: SQLite needs to create ${abs}-shm beside it to read a database in WAL mode; ` +
+            `make the folder writable, or (as its owner) switch the file to rollback mode before sharing it read-only: sqlite3 ${abs} 'PRAGMA journal_mode=DELETE'`,
+          'SQLITE_READONLY',
+          abs,
+        );
+      }
+      throw namedDbError(err, abs);
     }
+  }
+
+  /**
+   * The store of a command that only reads (status, listings, reports): opened and migrated as usual when this
+   * user may write the file and its folder; otherwise read-only, with no migration and no write at all (a schema
+   * older than this outagewatch's is refused, naming the migration it needs).
+   */
+  static openForReading(path: string, opts: { owner?: RunOwner } = {}): SqliteStore {
+    if (path === ':memory:' || writableHere(path)) return SqliteStore.open(path, opts);
+    return SqliteStore.open(path, { ...opts, readonly: true });
   }
 
   ensureEntity(ref: string, extra: { name?: string | null; country?: string | null } = {}): number {
@@ -608,8 +634,39 @@ export class SqliteStore implements SignalStore {
     return r && r.first !== null && r.last !== null ? { first: r.first, last: r.last } : null;
   }
 
+  /** The rules hash an entity's stored outages were detected with (null before its first detection over all data). */
+  detectionState(entity: string): DetectionState | null {
+    return getDetectionState(this.db, entity);
+  }
+
+  /** After a detection over all of an entity's data: the rules it used and the span it saw. */
+  recordFullDetection(entity: string, rulesHash: string, from: number | null, until: number | null, now: number): void {
+    putDetectionState(this.db, { entity, rulesHash, detectedFrom: from, detectedUntil: until, updatedAt: now });
+  }
+
+  /** After a window was detected with the stored rules. */
+  recordWindowDetection(entity: string, until: number, now: number): void {
+    extendDetectionState(this.db, entity, until, now);
+  }
+
   readRollup(signalId: number, resolution: 'hourly' | 'daily', from: number, until: number): RollupRow[] {
     return (resolution === 'hourly' ? this.stmts.readHourly : this.stmts.readDaily).all(signalId, from, until);
+  }
+
+  /**
+   * The UTC days (start of day, Unix seconds) in [from, until) on which at least one of the signals holds a value,
+   * from the daily rollups (they outlive raw points pruned by retention), in order; `synthetic` when a synthetic
+   * signal gave the day (and no measured one).
+   */
+  daysWithData(signalIds: readonly number[], from: number, until: number): Array<{ day: number; synthetic: boolean }> {
+    if (signalIds.length === 0) return [];
+    return this.db
+      .prepare<[string, number, number], { day: number; measured: number }>(
+        'SELECT d.ts AS day, max(s.synthetic = 0) AS measured FROM points_daily d JOIN signals s ON s.id = d.signal_id ' +
+          'WHERE d.signal_id IN (SELECT value FROM json_each(?)) AND d.ts >= ? AND d.ts < ? AND d.n > 0 GROUP BY d.ts ORDER BY d.ts',
+      )
+      .all(JSON.stringify(signalIds), from, until)
+      .map((r) => ({ day: r.day, synthetic: r.measured === 0 }));
   }
 
   listSourceEvents(filter: { entity?: string; source?: string; from?: number; until?: number } = {}): SourceEventRow[] {
@@ -733,6 +790,12 @@ export class SqliteStore implements SignalStore {
     return schemaVersion(this.db);
   }
 
+  /** The engine and its version, e.g. `SQLite 3.50.4` (health, status). */
+  engineVersion(): string {
+    const r = this.db.prepare<[], { v: string }>('SELECT sqlite_version() AS v').get();
+    return `SQLite ${r?.v ?? '?'}`;
+  }
+
   /**
    * A number that changes whenever something correlation results are computed from changes (points, outages,
    * calendar, reference lists, source events, checkpoints; kept by triggers, migration 0060). Cache keys use it.
@@ -768,5 +831,47 @@ export class SqliteStore implements SignalStore {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+}
+
+/** This user may write the file and the folder it is in (SQLite writes journals beside the file). */
+function writableHere(path: string): boolean {
+  try {
+    accessSync(resolve(path), fsConstants.W_OK);
+    accessSync(dirname(resolve(path)), fsConstants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function folderWritable(abs: string): boolean {
+  try {
+    accessSync(dirname(abs), fsConstants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isWalWithoutWritableFolder(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_READONLY_DIRECTORY' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY_CANTINIT' || code === 'SQLITE_READONLY';
+}
+
+/** A read-only connection cannot migrate: a schema older than this outagewatch's is refused, naming the first migration missing. */
+function checkSchemaForReading(db: Db, abs: string): void {
+  const version = schemaVersion(db);
+  const migrations = loadMigrations();
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (version > latest) throw new DatabaseError(`database ${abs} has schema version ${version}, newer than this outagewatch (${latest}); upgrade outagewatch`, 'SCHEMA_NEWER', abs);
+  const missing = migrations.find((m) => m.version > version);
+  if (missing) {
+    throw new DatabaseError(
+      `database ${abs} is read-only and needs migration ${missing.name} (its schema is version ${version}, this outagewatch needs ${latest}); ` +
+        'run `outagewatch db migrate` once with write access to the file and its folder',
+      'SQLITE_READONLY',
+      abs,
+    );
   }
 }

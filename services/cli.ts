@@ -25,11 +25,13 @@ export function buildProgram(io?: CliContext['io']): { program: Command; ctx: Cl
       writeOut: (s) => (io?.stdout ?? process.stdout).write(s),
       writeErr: (s) => (io?.stderr ?? process.stderr).write(s),
     });
-  // the command's full name (`db migrate`), for messages such as "does not work on PostgreSQL yet"
+  // the command's full name (`db migrate`), for messages such as "does not work on PostgreSQL yet"; and every
+  // section of the configuration is validated before any command does its work: a typo stops it (exit 2)
   program.hook('preAction', (_top, action) => {
     const names: string[] = [];
     for (let c: Command | null = action; c && c !== program; c = c.parent) names.unshift(c.name());
     ctx.command = names.join(' ');
+    ctx.config();
   });
   for (const c of COMMANDS) c.register(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride();

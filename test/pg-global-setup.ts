@@ -8,12 +8,13 @@
  * Without PostgreSQL the PostgreSQL tests are skipped, unless `REQUIRE_PG=1` (set by `.ci/run`): then they fail,
  * naming why the cluster could not start. Each test file gets its own database (test/pg.ts).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
@@ -53,7 +54,7 @@ function freePort(): Promise<number> {
 
 interface Cluster {
   url: string;
-  stop(): void;
+  stop(): Promise<void>;
 }
 
 /** uid/gid of `nobody` (to run initdb/pg_ctl as when this process is root). */
@@ -64,7 +65,35 @@ function nobody(): { uid: number; gid: number } {
   return { uid, gid };
 }
 
+/**
+ * Folders of earlier runs that were killed (their cluster already stopped with them: no live postmaster), older than
+ * 15 minutes so that a run still starting is never touched.
+ */
+function removeStaleClusters(): void {
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith('ow-pg-')) continue;
+    const dir = join(tmpdir(), name);
+    try {
+      if (Date.now() - statSync(dir).mtimeMs < 15 * 60_000) continue;
+      const pidFile = join(dir, 'data', 'postmaster.pid');
+      if (existsSync(pidFile)) {
+        const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+        try {
+          process.kill(pid, 0);
+          continue; // alive
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'EPERM') continue;
+        }
+      }
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      /* another run removed it */
+    }
+  }
+}
+
 export async function startCluster(bin: string): Promise<Cluster> {
+  removeStaleClusters();
   const dir = mkdtempSync(join(tmpdir(), 'ow-pg-'));
   const data = join(dir, 'data');
   const user = 'ow_test';
@@ -78,51 +107,88 @@ export async function startCluster(bin: string): Promise<Cluster> {
     chownSync(dir, u.uid, u.gid);
     chownSync(pwfile, u.uid, u.gid);
     chmodSync(dir, 0o700);
-    as = ['setpriv', `--reuid=${u.uid}`, `--regid=${u.gid}`, '--clear-groups', '--'];
+    as = [`--reuid=${u.uid}`, `--regid=${u.gid}`, '--clear-groups'];
   }
+  const env = { ...process.env, LC_ALL: 'C', LANG: 'C' };
   const run = (cmd: string, args: string[]) => {
-    const full = [...as, join(bin, cmd), ...args];
-    const r = spawnSync(full[0]!, full.slice(1), { encoding: 'utf8', cwd: dir, env: { ...process.env, LC_ALL: 'C', LANG: 'C' } });
+    const r = spawnSync('setpriv', [...as, '--', join(bin, cmd), ...args], { encoding: 'utf8', cwd: dir, env });
     if (r.status !== 0) throw new Error(`${cmd} failed (${r.error?.message ?? `exit ${r.status}`}): ${(r.stderr || r.stdout || '').trim().slice(-800)}`);
+  };
+  const logFile = join(dir, 'server.log');
+  let server: ReturnType<typeof spawn> | undefined;
+  const stopServer = async () => {
+    if (!server || server.exitCode !== null || server.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => server!.once('exit', () => resolve()));
+    server.kill('SIGINT'); // fast shutdown
+    const timer = setTimeout(() => server?.kill('SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(timer);
   };
   try {
     run('initdb', ['-D', data, '-U', user, '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-N', '-E', 'UTF8', '--locale=C']);
     const port = await freePort();
-    const opts = [
-      `-p ${port}`,
-      '-c listen_addresses=127.0.0.1',
-      "-c unix_socket_directories=''",
-      // a throw-away test cluster: durability off, speed on
-      '-c fsync=off',
-      '-c synchronous_commit=off',
-      '-c full_page_writes=off',
-      '-c max_connections=200',
-    ].join(' ');
-    run('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', opts, 'start']);
+    const log = openSync(logFile, 'a');
+    // postgres itself as our child (not daemonised by pg_ctl), with a parent-death signal: when this process dies
+    // however it dies (a killed test run), the cluster shuts down too instead of lingering
+    server = spawn(
+      'setpriv',
+      [
+        '--pdeathsig=SIGINT',
+        ...as,
+        '--',
+        join(bin, 'postgres'),
+        '-D', data,
+        '-p', String(port),
+        '-c', 'listen_addresses=127.0.0.1',
+        '-c', 'unix_socket_directories=',
+        // a throw-away test cluster: durability off, speed on
+        '-c', 'fsync=off',
+        '-c', 'synchronous_commit=off',
+        '-c', 'full_page_writes=off',
+        '-c', 'max_connections=200',
+      ],
+      { cwd: dir, env, stdio: ['ignore', log, log] },
+    );
+    closeSync(log);
+    let spawnError: Error | null = null;
+    server.once('error', (err) => {
+      spawnError = err;
+    });
+    const url = `postgres://${user}:${password}@127.0.0.1:${port}/postgres`;
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (spawnError) throw new Error(`setpriv/postgres could not start: ${(spawnError as Error).message}`);
+      if (server.exitCode !== null) throw new Error(`postgres exited (${server.exitCode}) while starting`);
+      const c = new pg.Client({ connectionString: url });
+      try {
+        await c.connect();
+        await c.end();
+        break;
+      } catch (err) {
+        await c.end().catch(() => {});
+        if (Date.now() > deadline) throw new Error(`postgres did not accept connections within 60 s: ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
     return {
-      url: `postgres://${user}:${password}@127.0.0.1:${port}/postgres`,
-      stop() {
+      url,
+      async stop() {
         try {
-          run('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '30', 'stop']);
+          await stopServer();
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }
       },
     };
   } catch (err) {
-    const log = join(dir, 'server.log');
-    const tail = existsSync(log) ? `\n${readFileSync(log, 'utf8').slice(-800)}` : '';
-    try {
-      run('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']);
-    } catch {
-      /* not running */
-    }
+    const tail = existsSync(logFile) ? `\n${readFileSync(logFile, 'utf8').slice(-800)}` : '';
+    await stopServer();
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`${(err as Error).message}${tail}`);
   }
 }
 
-export default async function setup(project: TestProject): Promise<() => void> {
+export default async function setup(project: TestProject): Promise<() => Promise<void> | void> {
   const given = process.env.OUTAGEWATCH_TEST_PG_URL;
   if (given) {
     project.provide('pgAdminUrl', given);

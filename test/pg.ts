@@ -26,7 +26,8 @@ function dbUrl(admin: string, name: string): string {
   return u.toString();
 }
 
-export function usePostgres(): TestPostgres {
+/** `database: false`: no database of the file's own (tests that only call createDatabase()). */
+export function usePostgres(opts: { database?: boolean } = {}): TestPostgres {
   const admin = inject('pgAdminUrl');
   const why = inject('pgUnavailable');
   const required = process.env.REQUIRE_PG === '1';
@@ -49,6 +50,10 @@ export function usePostgres(): TestPostgres {
 
   beforeAll(async () => {
     if (!admin && !required) return;
+    if (opts.database === false) {
+      if (!admin) throw new Error(`PostgreSQL is required (REQUIRE_PG=1) but not available: ${why ?? 'unknown reason'}`);
+      return;
+    }
     main = await createDatabase();
   });
 

@@ -3,7 +3,7 @@ import { parseEntity, type EntityRef } from '../../db/entities.js';
 import type { SignalStore } from '../../db/store.js';
 import type { Config } from '../../core/config.js';
 import { countWindows, runCollection, type HttpClient, type HttpClientOptions, type WindowTask, type WindowData, sourceConfig } from '../framework/index.js';
-import type { CollectArgs, CollectResult, Collector, CollectorModule } from '../types.js';
+import type { CollectArgs, CollectResult, Collector, CollectorModule, IngestArgs, IngestResult } from '../types.js';
 import { createIodaHttp, fetchEvents, fetchSignals, queryEntities } from './client.js';
 import { DEFAULT_GTR_PRODUCTS, eventToSourceEvent, mapSignalsWindow, SETTLE_SECONDS, signalGroups, signalName, IODA_DATASOURCE_NAMES } from './collect.js';
 import { ingestIodaFiles } from './ingest.js';
@@ -19,104 +19,135 @@ export interface IodaOptions {
   now?: () => number;
 }
 
-export interface IodaCollector extends Collector {
-  /** The regions IODA knows inside a country (`entities/query?entityType=region&relatedTo=country/CC`). */
-  regionsOf(country: string, signal?: AbortSignal): Promise<Array<{ entity: string; name: string }>>;
-}
-
 export const IODA_NAME = 'ioda';
 
-export function createIodaCollector(config: Config, deps: { log: Logger } & IodaOptions): IodaCollector {
-  const http = deps.http ?? createIodaHttp(config, { log: deps.log, ...deps.httpOptions });
-  const products = deps.products ?? DEFAULT_GTR_PRODUCTS;
-  const keepRaw = deps.keepRaw !== false;
-  const named = new Set<string>();
+/** The dependencies of the IODA collector: its logger, and overrides for tests (a client, products, clock). */
+export type IodaDeps = { log: Logger } & IodaOptions;
+
+/** IODA (Georgia Tech): signals per datasource and outage events, in windows through the shared runner. */
+export class IodaCollector implements Collector {
+  readonly name = IODA_NAME;
+  readonly products: readonly string[];
+  private readonly http: HttpClient;
+  private readonly keepRaw: boolean;
+  /** Entities whose name is known or was looked up in this process. */
+  private readonly named = new Set<string>();
+
+  constructor(
+    private readonly config: Config,
+    private readonly deps: IodaDeps,
+  ) {
+    this.http = deps.http ?? createIodaHttp(config, { log: deps.log, ...deps.httpOptions });
+    this.products = deps.products ?? DEFAULT_GTR_PRODUCTS;
+    this.keepRaw = deps.keepRaw !== false;
+  }
+
+  describe(): string {
+    return `IODA (Georgia Tech) signals ${IODA_DATASOURCE_NAMES.join(', ')} (gtr: ${this.products.join(', ')}) and outage events, from ${sourceConfig(this.config, IODA_NAME).url}`;
+  }
+
+  enabled(): boolean {
+    return sourceConfig(this.config, IODA_NAME).enabled;
+  }
+
+  disabledReason(): string | null {
+    return this.enabled() ? null : 'sources.ioda.enabled is false in the configuration';
+  }
+
+  signals(entity: string): string[] {
+    return signalGroups(parseEntity(entity), this.products, { datasources: this.deps.datasources, events: false }).flatMap((g) => g.signals);
+  }
+
+  windowCount(entity: string, from: number, until: number): number {
+    return countWindows(this.groups(parseEntity(entity)), from, until);
+  }
+
+  private groups(e: EntityRef) {
+    return signalGroups(e, this.products, { datasources: this.deps.datasources, events: this.deps.events });
+  }
+
+  async collect(args: CollectArgs): Promise<CollectResult> {
+    const e = parseEntity(args.entity);
+    const entity = `${e.type}:${e.code}`;
+    await this.nameEntity(args.store, e, entity, args.abort);
+    return runCollection({
+      ...args,
+      entity,
+      collector: IODA_NAME,
+      groups: this.groups(e),
+      settleSeconds: SETTLE_SECONDS,
+      now: this.deps.now,
+      fetchWindow: (task) => this.fetchWindow(args.store, e, entity, task),
+    });
+  }
+
+  /** `outagewatch ingest ioda FILE...`: saved signals/raw and events responses. */
+  ingest(args: IngestArgs): Promise<IngestResult> {
+    return ingestIodaFiles(args);
+  }
+
+  /** The regions IODA knows inside a country (`entities/query?entityType=region&relatedTo=country/CC`). */
+  async regionsOf(country: string, signal?: AbortSignal): Promise<Array<{ entity: string; name: string }>> {
+    const cc = country.toUpperCase();
+    const found = await queryEntities(this.http, { entityType: 'region', relatedTo: `country/${cc}`, signal });
+    return found.filter((r) => r.type === 'region').map((r) => ({ entity: `region:${r.code}`, name: r.name }));
+  }
 
   /** Region names come from `entities/query` (series carry a name too, used for the others). */
-  async function nameEntity(store: SignalStore, e: EntityRef, entity: string, abort?: AbortSignal): Promise<void> {
-    if (named.has(entity) || e.type !== 'region') return;
-    named.add(entity);
+  private async nameEntity(store: SignalStore, e: EntityRef, entity: string, abort?: AbortSignal): Promise<void> {
+    if (this.named.has(entity) || e.type !== 'region') return;
+    this.named.add(entity);
     const known = store.listEntities().find((x) => x.entity === entity);
     if (known?.name) return;
     try {
-      const [found] = await queryEntities(http, { entityType: 'region', entityCode: e.code, signal: abort });
+      const [found] = await queryEntities(this.http, { entityType: 'region', entityCode: e.code, signal: abort });
       if (found) {
         const cc = found.attrs?.country_code;
         store.ensureEntity(entity, { name: found.name, country: typeof cc === 'string' ? cc : null });
       }
     } catch (err) {
-      deps.log.warn({ entity, err }, 'IODA region lookup failed; continuing without its name');
+      this.deps.log.warn({ entity, err }, 'IODA region lookup failed; continuing without its name');
     }
   }
 
-  async function fetchWindow(store: SignalStore, e: EntityRef, entity: string, task: WindowTask): Promise<WindowData> {
+  private async fetchWindow(store: SignalStore, e: EntityRef, entity: string, task: WindowTask): Promise<WindowData> {
     if (task.group.key === 'events') {
-      const { responses, events } = await fetchEvents(http, { entity: e, from: task.from, until: task.until, signal: task.abort });
+      const { responses, events } = await fetchEvents(this.http, { entity: e, from: task.from, until: task.until, signal: task.abort });
       return {
         series: [],
         sourceEvents: events.map((ev) => eventToSourceEvent(ev, entity)),
-        raw: keepRaw ? responses.map((r) => ({ source: IODA_NAME, url: r.url, fetchedAt: r.fetchedAt, status: r.status, body: r.body })) : [],
+        raw: this.keepRaw ? responses.map((r) => ({ source: IODA_NAME, url: r.url, fetchedAt: r.fetchedAt, status: r.status, body: r.body })) : [],
         coverage: [{ signal: task.group.signals[0]!, status: 'ok' }],
         urls: responses.map((r) => r.url),
       };
     }
     const datasource = task.group.key;
-    const { response, series } = await fetchSignals(http, {
+    const { response, series } = await fetchSignals(this.http, {
       entity: e,
       from: task.from,
       until: task.until,
       datasource,
-      sourceParams: datasource === 'gtr' ? [...products] : undefined,
+      sourceParams: datasource === 'gtr' ? [...this.products] : undefined,
       signal: task.abort,
     });
-    const now = deps.now ? deps.now() : Math.floor(Date.now() / 1000);
+    const now = this.deps.now ? this.deps.now() : Math.floor(Date.now() / 1000);
     const settled = task.until <= now - SETTLE_SECONDS;
     const mapped = mapSignalsWindow({ url: response.url, entity: e, datasource, expected: task.group.signals, data: series, from: task.from, until: task.until, settled });
-    if (mapped.entityName && e.type !== 'region' && !named.has(entity)) {
-      named.add(entity);
+    if (mapped.entityName && e.type !== 'region' && !this.named.has(entity)) {
+      this.named.add(entity);
       store.ensureEntity(entity, { name: mapped.entityName });
     }
     return {
       series: mapped.series,
       coverage: mapped.coverage,
-      raw: keepRaw ? [{ source: IODA_NAME, url: response.url, fetchedAt: response.fetchedAt, status: response.status, body: response.body }] : [],
+      raw: this.keepRaw ? [{ source: IODA_NAME, url: response.url, fetchedAt: response.fetchedAt, status: response.status, body: response.body }] : [],
       urls: [response.url],
     };
   }
+}
 
-  return {
-    name: IODA_NAME,
-    describe: () => `IODA (Georgia Tech) signals ${IODA_DATASOURCE_NAMES.join(', ')} (gtr: ${products.join(', ')}) and outage events, from ${sourceConfig(config, 'ioda').url}`,
-    enabled: () => sourceConfig(config, 'ioda').enabled,
-    disabledReason: () => (sourceConfig(config, 'ioda').enabled ? null : 'sources.ioda.enabled is false in the configuration'),
-    signals(entity: string): string[] {
-      const e = parseEntity(entity);
-      return signalGroups(e, products, { datasources: deps.datasources, events: false }).flatMap((g) => g.signals);
-    },
-    windowCount(entity: string, from: number, until: number): number {
-      return countWindows(signalGroups(parseEntity(entity), products, { datasources: deps.datasources, events: deps.events }), from, until);
-    },
-    async collect(args: CollectArgs): Promise<CollectResult> {
-      const e = parseEntity(args.entity);
-      const entity = `${e.type}:${e.code}`;
-      await nameEntity(args.store, e, entity, args.abort);
-      return runCollection({
-        ...args,
-        entity,
-        collector: IODA_NAME,
-        groups: signalGroups(e, products, { datasources: deps.datasources, events: deps.events }),
-        settleSeconds: SETTLE_SECONDS,
-        now: deps.now,
-        fetchWindow: (task) => fetchWindow(args.store, e, entity, task),
-      });
-    },
-    ingest: (args) => ingestIodaFiles(args),
-    async regionsOf(country: string, signal?: AbortSignal) {
-      const cc = country.toUpperCase();
-      const found = await queryEntities(http, { entityType: 'region', relatedTo: `country/${cc}`, signal });
-      return found.filter((r) => r.type === 'region').map((r) => ({ entity: `region:${r.code}`, name: r.name }));
-    },
-  };
+export function createIodaCollector(config: Config, deps: IodaDeps): IodaCollector {
+  return new IodaCollector(config, deps);
 }
 
 export { signalName };

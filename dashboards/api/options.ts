@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, type Config } from '../../core/config.js';
+import { parseSection, type Config } from '../../core/config.js';
 
 /**
  * The `api` section of the configuration (validated here, like every module's own section):
@@ -44,10 +44,5 @@ export const apiOptionsSchema = z
 export type ApiOptions = z.infer<typeof apiOptionsSchema>;
 
 export function apiOptions(config: Config): ApiOptions {
-  const parsed = apiOptionsSchema.safeParse((config as { api?: unknown }).api ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ConfigError(['api', ...issue.path.map(String)].join('.'), issue.code === 'unrecognized_keys' ? `unknown setting(s) ${issue.keys.join(', ')}` : issue.message);
-  }
-  return parsed.data;
+  return parseSection(apiOptionsSchema, config.api, ['api']);
 }

@@ -171,15 +171,18 @@ export function sortRows<T>(req: Request, rows: readonly T[], cols: ReadonlyArra
 
 type TableOpts = { caption?: string; id?: string; empty?: string };
 
-function renderTable<T>(req: Request, rows: readonly T[], cols: ReadonlyArray<Column<T>>, s: { key: string; dir: 'asc' | 'desc' }, nav: SafeHtml | string, opts: TableOpts): SafeHtml {
+function renderTable<T>(req: Request, rows: readonly T[], cols: ReadonlyArray<Column<T>>, s: { key: string; dir: 'asc' | 'desc' }, p: Page | null, opts: TableOpts & { page?: PageOpts }): SafeHtml {
   const head = cols.map((c) => {
     if (!c.sort) return html`<th scope="col">${c.label}</th>`;
     const active = c.key === s.key;
     const next = active && s.dir === 'asc' ? 'desc' : 'asc';
     const ariaSort = active ? (s.dir === 'asc' ? 'ascending' : 'descending') : 'none';
-    return html`<th scope="col" aria-sort="${ariaSort}"><a href="${withQuery(req, { sort: c.key, dir: next })}">${c.label}${active ? (s.dir === 'asc' ? ' ▲' : ' ▼') : ''}</a></th>`;
+    // a new order starts again at its first page
+    const href = withQuery(req, p ? { sort: c.key, dir: next, [p.param]: null } : { sort: c.key, dir: next });
+    return html`<th scope="col" aria-sort="${ariaSort}"><a href="${href}${p?.anchor ? `#${p.anchor}` : ''}">${c.label}${active ? (s.dir === 'asc' ? ' ▲' : ' ▼') : ''}</a></th>`;
   });
   const body = rows.map((r) => html`<tr>${cols.map((c) => html`<td${c.className ? html` class="${c.className}"` : ''}>${c.cell(r)}</td>`)}</tr>`);
+  const nav = p ? pagerNav(req, p, opts.page?.label ?? opts.caption ?? opts.id ?? 'this table') : '';
   return html`<div class="table-wrap"><table${opts.id ? html` id="${opts.id}"` : ''} class="sortable">${opts.caption ? html`<caption>${opts.caption}</caption>` : ''}<thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>${nav}`;
 }
 
@@ -189,7 +192,7 @@ export function table<T>(req: Request, rows: readonly T[], cols: ReadonlyArray<C
   const s = sortRows(req, rows, cols, def);
   const p = opts.page ? pageOf(req, s.rows.length, opts.page) : null;
   if (p) s.rows = s.rows.slice(p.offset, p.offset + p.size);
-  return renderTable(req, s.rows, cols, s, p ? pagerNav(req, p, opts.caption ?? opts.id ?? 'this table') : '', opts);
+  return renderTable(req, s.rows, cols, s, p, opts);
 }
 
 /**
@@ -208,7 +211,7 @@ export function pagedTable<T>(
   if (total === 0) return html`<p class="muted empty">${opts.empty ?? 'Nothing to show.'}</p>`;
   const s = sortState(req, cols, def);
   const p = pageOf(req, total, opts.page);
-  return renderTable(req, load(s, p), cols, s, pagerNav(req, p, opts.caption ?? opts.id ?? 'this table'), opts);
+  return renderTable(req, load(s, p), cols, s, p, opts);
 }
 
 /** A label + input pair for filter forms. */

@@ -6,7 +6,7 @@ import { countryName } from '../../services/calendar/countries.js';
 import { eventToJson } from '../../services/calendar/json.js';
 import type { ProtestEvent } from '../../core/calendar.js';
 import type { EventCorrelationJson } from '../../services/correlator/assemble.js';
-import { cachedEventAsync, cachedPage, keepPage } from '../../services/correlator/cache.js';
+import { cachedEventAsync, renderPageOnce } from '../../services/correlator/cache.js';
 import { correlateOptions } from '../../services/correlator/options.js';
 import { badParameter, notFound } from '../../core/app-errors.js';
 import { evidenceLinks } from '../../services/evidence/links.js';
@@ -121,47 +121,49 @@ export function eventRouter(deps: AppDeps): Router {
   router.get('/events/:id', async (req, res) => {
     const id = req.params.id;
     if (!ID.test(id)) throw badParameter('id', 'not an event id');
-    const pageKey = `event:${req.originalUrl}`;
-    const cached = cachedPage(deps.store, pageKey);
-    if (cached.html !== undefined) {
-      res.type('html').set('ETag', cached.html.etag).send(cached.html.body);
-      return;
-    }
-    const ev = getEvent(deps.store.db, id);
-    if (!ev) throw notFound(`event ${id}`);
-    const mode = timeMode(req);
-    const j = eventToJson(ev);
-    const range = rangeOf(req, ev);
-    const c = await cachedEventAsync(deps.store, id, correlateOptions(deps.config));
-    const countryEntity = `country:${ev.country}`;
-    const networks = deps.store.listEntities().filter((e) => e.country === ev.country && e.entity !== countryEntity && deps.store.listSignals(e.entity).length > 0);
-    const wanted = q(req, 'entity');
-    const entity = wanted && (wanted === countryEntity || networks.some((n) => n.entity === wanted)) ? wanted : countryEntity;
-    if (wanted && wanted !== entity) throw badParameter('entity', `${wanted} is not ${countryEntity} or one of its networks`);
-    const chartNetworks = entity === countryEntity ? networks.map((n) => n.entity) : [];
-    const panels = panelsFor(deps.store, entity, { ooniBars: true, networks: chartNetworks });
-    const allLine = panels.filter((p) => p.kind === 'line');
-    // `?signals=` (shareable in the URL) narrows the line charts to the chosen signals
-    const only = signalsParam(req);
-    const lineP = only ? allLine.map((p) => ({ ...p, series: p.series.filter((x) => only.includes(x.signal)) })).filter((p) => p.series.length > 0) : allLine;
-    const lineSignals = [...new Set(allLine.flatMap((p) => p.series.map((x) => x.signal)))];
-    const ooniP = panels.filter((p) => p.kind === 'bars');
-    const outages = listOutages(deps.store.db, { entity, from: range.from, until: range.until });
-    const srcEvents = deps.store.listSourceEvents({ entity, from: range.from, until: range.until }).filter((e) => e.start < range.until && (e.end ?? e.start + 1) > range.from);
-    const bands: Band[] = [
-      { type: 'window', from: Date.parse(c.window.from) / 1000, until: Date.parse(c.window.until) / 1000, label: 'correlation window' },
-      { type: 'event', from: ev.start, until: ev.end, label: ev.title },
-      ...outages.map((o): Band => ({ type: 'outage', kind: o.kind, from: o.start, until: o.end, label: `${o.kind} outage (${o.severity})` })),
-      ...srcEvents.map((e): Band => {
-        const target = ooniP.find((p) => p.target && (e.title ?? '').includes(p.target))?.target ?? null;
-        return { type: 'source-event', from: e.start, until: e.end ?? e.start + 3600, label: e.title ?? `${e.source} event`, target };
-      }),
-    ];
-    const targets = [...new Set(ooniP.map((p) => p.target).filter((t): t is string => !!t))];
-    const evidence = evidenceLinks(entity, range.from, range.until, { ooniTargets: targets });
-    const common = { from: range.from, until: range.until, tz: ev.tz, mode, bands };
+    // a warm page is served as rendered until the data changes; a cold one is rendered once however many wait
+    const page = await renderPageOnce(deps.store, `event:${req.originalUrl}`, () => renderEvent(deps, req, id));
+    res.type('html').set('ETag', page.etag).send(page.body);
+  });
+  return router;
+}
 
-    const body = html`<nav class="crumbs" aria-label="Breadcrumb"><a href="/calendar">Calendar</a> › <a href="/countries/${ev.country}">${countryName(ev.country)}</a> › ${ev.id}</nav>
+async function renderEvent(deps: AppDeps, req: Request, id: string): Promise<string> {
+  const ev = getEvent(deps.store.db, id);
+  if (!ev) throw notFound(`event ${id}`);
+  const mode = timeMode(req);
+  const j = eventToJson(ev);
+  const range = rangeOf(req, ev);
+  const c = await cachedEventAsync(deps.store, id, correlateOptions(deps.config));
+  const countryEntity = `country:${ev.country}`;
+  const networks = deps.store.listEntities().filter((e) => e.country === ev.country && e.entity !== countryEntity && deps.store.listSignals(e.entity).length > 0);
+  const wanted = q(req, 'entity');
+  const entity = wanted && (wanted === countryEntity || networks.some((n) => n.entity === wanted)) ? wanted : countryEntity;
+  if (wanted && wanted !== entity) throw badParameter('entity', `${wanted} is not ${countryEntity} or one of its networks`);
+  const chartNetworks = entity === countryEntity ? networks.map((n) => n.entity) : [];
+  const panels = panelsFor(deps.store, entity, { ooniBars: true, networks: chartNetworks });
+  const allLine = panels.filter((p) => p.kind === 'line');
+  // `?signals=` (shareable in the URL) narrows the line charts to the chosen signals
+  const only = signalsParam(req);
+  const lineP = only ? allLine.map((p) => ({ ...p, series: p.series.filter((x) => only.includes(x.signal)) })).filter((p) => p.series.length > 0) : allLine;
+  const lineSignals = [...new Set(allLine.flatMap((p) => p.series.map((x) => x.signal)))];
+  const ooniP = panels.filter((p) => p.kind === 'bars');
+  const outages = listOutages(deps.store.db, { entity, from: range.from, until: range.until });
+  const srcEvents = deps.store.listSourceEvents({ entity, from: range.from, until: range.until }).filter((e) => e.start < range.until && (e.end ?? e.start + 1) > range.from);
+  const bands: Band[] = [
+    { type: 'window', from: Date.parse(c.window.from) / 1000, until: Date.parse(c.window.until) / 1000, label: 'correlation window' },
+    { type: 'event', from: ev.start, until: ev.end, label: ev.title },
+    ...outages.map((o): Band => ({ type: 'outage', kind: o.kind, from: o.start, until: o.end, label: `${o.kind} outage (${o.severity})` })),
+    ...srcEvents.map((e): Band => {
+      const target = ooniP.find((p) => p.target && (e.title ?? '').includes(p.target))?.target ?? null;
+      return { type: 'source-event', from: e.start, until: e.end ?? e.start + 3600, label: e.title ?? `${e.source} event`, target };
+    }),
+  ];
+  const targets = [...new Set(ooniP.map((p) => p.target).filter((t): t is string => !!t))];
+  const evidence = evidenceLinks(entity, range.from, range.until, { ooniTargets: targets });
+  const common = { from: range.from, until: range.until, tz: ev.tz, mode, bands };
+
+  const body = html`<nav class="crumbs" aria-label="Breadcrumb"><a href="/calendar">Calendar</a> › <a href="/countries/${ev.country}">${countryName(ev.country)}</a> › ${ev.id}</nav>
 <h1 class="event-title">${ev.title}</h1>
 <p class="muted">${ev.kind} · <a href="/countries/${ev.country}">${countryName(ev.country)} (${ev.country})</a>${ev.places.length ? html` · ${ev.places.map((p) => p.name).join(', ')}` : ''}</p>
 ${tzToggle(req, mode, ev.tz)}
@@ -204,9 +206,5 @@ ${chartsMarkup({ ...common, panels: ooniP, id: 'ooni-charts', emptyText: 'No OON
 <p class="muted">The sources' own views of ${entity} for the same range.</p>
 <ul class="evidence">${evidence.map((l) => html`<li><span class="src src-${l.source}">${l.source}</span> ${safeLink(l.url, l.label)}</li>`)}</ul>
 </section>`;
-    const page = layout(ev.title, body, { styles: ['/static/vendor/uplot/uPlot.min.css'], scripts: ['/static/vendor/uplot/uPlot.iife.min.js', '/static/page.js', '/static/charts.js'] });
-    const kept = keepPage(deps.store, pageKey, cached.version, page);
-    res.type('html').set('ETag', kept.etag).send(kept.body);
-  });
-  return router;
+  return layout(ev.title, body, { styles: ['/static/vendor/uplot/uPlot.min.css'], scripts: ['/static/vendor/uplot/uPlot.iife.min.js', '/static/page.js', '/static/charts.js'] });
 }

@@ -13,6 +13,10 @@ export interface PageOpts {
   size: number;
   /** query parameter naming the page (default `page`) */
   param?: string;
+  /** id of the element the previous/next links jump to (the table's section on a long page) */
+  anchor?: string;
+  /** what the rows are, for the pager's accessible name ("Pages of calendar events") */
+  label?: string;
 }
 
 export interface Page {
@@ -23,6 +27,7 @@ export interface Page {
   size: number;
   total: number;
   param: string;
+  anchor?: string;
 }
 
 /** The page `?page=` asks for, clamped to the pages there are (a page past the end shows the last). */
@@ -36,15 +41,16 @@ export function pageOf(req: Request, total: number, opts: PageOpts): Page {
   }
   const pages = Math.max(1, Math.ceil(total / opts.size));
   page = Math.min(page, pages);
-  return { page, pages, offset: (page - 1) * opts.size, size: opts.size, total, param };
+  return { page, pages, offset: (page - 1) * opts.size, size: opts.size, total, param, ...(opts.anchor ? { anchor: opts.anchor } : {}) };
 }
 
-function linkTo(req: Request, param: string, page: number): string {
+/** The URL of page `page` (every other query parameter kept); exported for `Link` headers. */
+export function pageLink(req: Request, p: Pick<Page, 'param' | 'anchor'>, page: number): string {
   const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(req.query as Record<string, unknown>)) if (typeof v === 'string' && k !== param) params.set(k, v);
-  if (page > 1) params.set(param, String(page));
+  for (const [k, v] of Object.entries(req.query as Record<string, unknown>)) if (typeof v === 'string' && k !== p.param) params.set(k, v);
+  if (page > 1) params.set(p.param, String(page));
   const s = params.toString();
-  return `${req.baseUrl}${req.path}${s ? `?${s}` : ''}`;
+  return `${req.baseUrl}${req.path}${s ? `?${s}` : ''}${p.anchor ? `#${p.anchor}` : ''}`;
 }
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -54,6 +60,6 @@ export function pagerNav(req: Request, p: Page, label: string): SafeHtml | strin
   if (p.pages <= 1) return '';
   const last = Math.min(p.total, p.offset + p.size);
   return html`<nav class="pager" aria-label="Pages of ${label}"><span>Rows ${n(p.offset + 1)}–${n(last)} of ${n(p.total)} (page ${n(p.page)} of ${n(p.pages)})</span>${
-    p.page > 1 ? html` <a rel="prev" href="${linkTo(req, p.param, p.page - 1)}">‹ Previous</a>` : ''
-  }${p.page < p.pages ? html` <a rel="next" href="${linkTo(req, p.param, p.page + 1)}">Next ›</a>` : ''}</nav>`;
+    p.page > 1 ? html` <a rel="prev" href="${pageLink(req, p, p.page - 1)}">‹ Previous</a>` : ''
+  }${p.page < p.pages ? html` <a rel="next" href="${pageLink(req, p, p.page + 1)}">Next ›</a>` : ''}</nav>`;
 }

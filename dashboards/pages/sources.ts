@@ -83,7 +83,8 @@ export function sourcesRouter(deps: AppDeps): Router {
     const bfCols: Array<Column<BackfillProgress>> = [
       { key: 'collector', label: 'Collector', sort: (b) => b.collector, cell: (b) => b.collector },
       { key: 'entity', label: 'Entity', sort: (b) => b.entity, cell: (b) => b.entity },
-      { key: 'percent', label: 'Covered', sort: (b) => b.percent, cell: (b) => html`<progress max="100" value="${b.percent}" aria-label="${`${b.collector} ${b.entity} backfill`}">${b.percent}%</progress> ${b.percent}%` },
+      { key: 'percent', label: 'Covered', sort: (b) => b.percent, cell: (b) => html`<progress max="100" value="${b.percent}" aria-label="${`${b.collector} ${b.entity} backfill`}">${b.percent}%</progress> ${b.percent}%${b.synthetic ? html` <span class="synthetic" title="the days with data are generated demo data">SYNTHETIC</span>` : ''}` },
+      { key: 'days', label: 'Days with data', sort: (b) => b.daysWithData, cell: (b) => b.daysWithData.toLocaleString('en-US') },
       { key: 'history', label: 'History kept', cell: (b) => html`${time(secs(b.from), mode, null)} to ${time(secs(b.until), mode, null)}` },
       { key: 'oldest', label: 'Oldest covered', sort: (b) => b.oldestCovered, cell: (b) => (b.oldestCovered ? time(secs(b.oldestCovered), mode, null) : '—') },
       { key: 'pending', label: 'Windows pending', sort: (b) => b.pendingWindows, cell: (b) => b.pendingWindows },

@@ -232,7 +232,10 @@
       mode: root.getAttribute('data-mode') === 'local' ? 'local' : 'utc',
       maxPoints: Number(root.getAttribute('data-maxpoints')) || 1200,
       bands: parse(root.getAttribute('data-bands'), []),
-      markers: parse(root.getAttribute('data-markers'), []),
+      // calendar markers come as [at, event id, label] (dashboards/pages/charts.ts markersAttr)
+      markers: parse(root.getAttribute('data-markers'), []).map(function (m) {
+        return { at: m[0], href: '/events/' + encodeURIComponent(m[1]), label: m[2] };
+      }),
     };
     var panels = Array.prototype.slice.call(root.querySelectorAll('.chart-panel'));
     var mine = panels.map(function (p) {

@@ -36,21 +36,28 @@ const ROLLUP_SET = 'ON CONFLICT (signal_id, ts) DO UPDATE SET min = excluded.min
 // the SQLite rollup rules (db/store.ts), in PostgreSQL: non-null values only; hours from points, 6-hour blocks and
 // days from the hourly rows (sum(sum) / sum(n): means combine exactly up to summation order)
 const SQL = {
+  // every series of a window in one statement: parallel arrays of (signal id, time, value)
   points:
-    'INSERT INTO points (signal_id, ts, value) SELECT $1::bigint, t, v FROM unnest($2::bigint[], $3::float8[]) AS u(t, v) ' +
+    'INSERT INTO points (signal_id, ts, value) SELECT s, t, v FROM unnest($1::bigint[], $2::bigint[], $3::float8[]) AS u(s, t, v) ' +
     'ON CONFLICT (signal_id, ts) DO UPDATE SET value = excluded.value',
+  // rollups of every series at once: $1 signal ids, $2/$3 the [from, until) each one's recompute covers
   hourly:
     'INSERT INTO points_hourly (signal_id, ts, min, mean, max, n, sum) ' +
-    'SELECT signal_id, (ts / 3600) * 3600 AS h, min(value), avg(value), max(value), count(value), sum(value) ' +
-    `FROM points WHERE signal_id = $1 AND ts >= $2 AND ts < $3 GROUP BY signal_id, h ${ROLLUP_SET}`,
+    'SELECT p.signal_id, (p.ts / 3600) * 3600 AS h, min(p.value), avg(p.value), max(p.value), count(p.value), sum(p.value) ' +
+    'FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS r(sid, lo, hi) JOIN points p ON p.signal_id = r.sid AND p.ts >= r.lo AND p.ts < r.hi ' +
+    `GROUP BY p.signal_id, h ${ROLLUP_SET}`,
   sixHourly:
     'INSERT INTO points_6h (signal_id, ts, min, mean, max, n, sum) ' +
-    'SELECT signal_id, (ts / 21600) * 21600 AS q, min(min), sum(sum) / nullif(sum(n), 0), max(max), sum(n), sum(sum) ' +
-    `FROM points_hourly WHERE signal_id = $1 AND ts >= $2 AND ts < $3 GROUP BY signal_id, q ${ROLLUP_SET}`,
+    'SELECT p.signal_id, (p.ts / 21600) * 21600 AS q, min(p.min), sum(p.sum) / nullif(sum(p.n), 0), max(p.max), sum(p.n), sum(p.sum) ' +
+    'FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS r(sid, lo, hi) JOIN points_hourly p ON p.signal_id = r.sid AND p.ts >= r.lo AND p.ts < r.hi ' +
+    `GROUP BY p.signal_id, q ${ROLLUP_SET}`,
   daily:
     'INSERT INTO points_daily (signal_id, ts, min, mean, max, n, sum) ' +
-    'SELECT signal_id, (ts / 86400) * 86400 AS d, min(min), sum(sum) / nullif(sum(n), 0), max(max), sum(n), sum(sum) ' +
-    `FROM points_hourly WHERE signal_id = $1 AND ts >= $2 AND ts < $3 GROUP BY signal_id, d ${ROLLUP_SET}`,
+    'SELECT p.signal_id, (p.ts / 86400) * 86400 AS d, min(p.min), sum(p.sum) / nullif(sum(p.n), 0), max(p.max), sum(p.n), sum(p.sum) ' +
+    'FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS r(sid, lo, hi) JOIN points_hourly p ON p.signal_id = r.sid AND p.ts >= r.lo AND p.ts < r.hi ' +
+    `GROUP BY p.signal_id, d ${ROLLUP_SET}`,
+  // checkpoint merging (migration 0002), every signal of the window in one call
+  cover: 'SELECT outagewatch_cover($1, $2, u.signal, $3, $4, u.status, $5) FROM unnest($6::text[], $7::text[]) WITH ORDINALITY AS u(signal, status, i) ORDER BY u.i',
   entityUpsert:
     'INSERT INTO entities (type, code, name, country) VALUES ($1, $2, $3, $4) ' +
     'ON CONFLICT (type, code) DO UPDATE SET name = coalesce(excluded.name, entities.name), country = coalesce(excluded.country, entities.country) RETURNING id',
@@ -91,11 +98,6 @@ function runFromRow(r: RunDbRow): RunRow {
 /** JSON for a jsonb parameter (the driver would turn an array into a PostgreSQL array otherwise). */
 function jsonb(v: unknown): string {
   return JSON.stringify(v ?? null);
-}
-
-/** A checkpoint's advisory lock key: one (collector, entity, signal) stream is merged by one writer at a time. */
-function streamKey(collector: string, entity: string, signal: string): string {
-  return JSON.stringify([collector, entity, signal]);
 }
 
 export interface PgOpenOptions {
@@ -212,35 +214,6 @@ export class PgPointStore implements PointStore {
     return this.upsertSignal(this.pool, entity, spec);
   }
 
-  /** Adds [from, until) with `status` to the covered intervals, merging neighbours and cutting other statuses (as SQLite). */
-  private async cover(c: pg.ClientBase, collector: string, entity: string, signal: string, from: number, until: number, status: 'ok' | 'no-data', at: number): Promise<void> {
-    if (!(until > from)) return;
-    await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))', [streamKey(collector, entity, signal)]);
-    const ins = 'INSERT INTO checkpoints (collector, entity, signal, from_ts, until_ts, status, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)';
-    const del = 'DELETE FROM checkpoints WHERE collector = $1 AND entity = $2 AND signal = $3 AND from_ts = $4';
-    const other = await c.query<{ from_ts: number; until_ts: number; status: string }>(
-      'SELECT from_ts, until_ts, status FROM checkpoints WHERE collector = $1 AND entity = $2 AND signal = $3 AND status <> $4 AND from_ts < $5 AND until_ts > $6',
-      [collector, entity, signal, status, until, from],
-    );
-    for (const o of other.rows) {
-      await c.query(del, [collector, entity, signal, o.from_ts]);
-      if (o.from_ts < from) await c.query(ins, [collector, entity, signal, o.from_ts, from, o.status, at]);
-      if (o.until_ts > until) await c.query(ins, [collector, entity, signal, until, o.until_ts, o.status, at]);
-    }
-    let lo = from;
-    let hi = until;
-    const same = await c.query<{ from_ts: number; until_ts: number }>(
-      'SELECT from_ts, until_ts FROM checkpoints WHERE collector = $1 AND entity = $2 AND signal = $3 AND status = $4 AND from_ts <= $5 AND until_ts >= $6',
-      [collector, entity, signal, status, until, from],
-    );
-    for (const o of same.rows) {
-      lo = Math.min(lo, o.from_ts);
-      hi = Math.max(hi, o.until_ts);
-      await c.query(del, [collector, entity, signal, o.from_ts]);
-    }
-    await c.query(ins, [collector, entity, signal, lo, hi, status, at]);
-  }
-
   /** The series of a window as upsert columns: whole-second times, NaN as null, the last of equal times kept (as SQLite's upsert). */
   private static columns(name: string, pts: WindowWrite['series'][number]['points']): { ts: number[]; values: Array<number | null>; lo: number; hi: number } {
     const last = new Map<number, number | null>();
@@ -278,20 +251,35 @@ export class PgPointStore implements PointStore {
       await client.query('BEGIN');
       const at = now();
       let points = 0;
+      const sid: number[] = [];
+      const sts: number[] = [];
+      const sval: Array<number | null> = [];
+      const hour: [number[], number[], number[]] = [[], [], []];
+      const day: [number[], number[], number[]] = [[], [], []];
       for (let i = 0; i < w.series.length; i++) {
         const { signal, points: pts } = w.series[i]!;
         const id = await this.upsertSignal(client, entity, signal);
         const c = cols[i];
         if (!c) continue;
-        await client.query(SQL.points, [id, c.ts, c.values]);
+        for (let k = 0; k < c.ts.length; k++) {
+          sid.push(id);
+          sts.push(c.ts[k]!);
+          sval.push(c.values[k]!);
+        }
         points += pts.length;
-        const hFrom = Math.floor(c.lo / HOUR) * HOUR;
-        const hUntil = Math.floor(c.hi / HOUR) * HOUR + HOUR;
-        await client.query(SQL.hourly, [id, hFrom, hUntil]);
-        const dFrom = Math.floor(c.lo / DAY) * DAY;
-        const dUntil = Math.floor(c.hi / DAY) * DAY + DAY;
-        await client.query(SQL.daily, [id, dFrom, dUntil]);
-        await client.query(SQL.sixHourly, [id, dFrom, dUntil]);
+        hour[0].push(id);
+        hour[1].push(Math.floor(c.lo / HOUR) * HOUR);
+        hour[2].push(Math.floor(c.hi / HOUR) * HOUR + HOUR);
+        day[0].push(id);
+        day[1].push(Math.floor(c.lo / DAY) * DAY);
+        day[2].push(Math.floor(c.hi / DAY) * DAY + DAY);
+      }
+      if (sid.length) {
+        await client.query(SQL.points, [sid, sts, sval]);
+        await client.query(SQL.hourly, hour);
+        await client.query(SQL.daily, day);
+        // 6-hour blocks lie inside UTC days: the same day range covers every block the window touched
+        await client.query(SQL.sixHourly, day);
       }
       let events = 0;
       for (const e of w.sourceEvents ?? []) {
@@ -311,7 +299,9 @@ export class PgPointStore implements PointStore {
         ]);
       }
       const coverage = w.coverage ?? w.series.map((s) => ({ signal: s.signal.name, status: 'ok' as const }));
-      for (const c of coverage) await this.cover(client, w.collector, entity, c.signal, w.from, w.until, c.status, at);
+      if (coverage.length) {
+        await client.query(SQL.cover, [w.collector, entity, w.from, w.until, at, coverage.map((c) => c.signal), coverage.map((c) => c.status)]);
+      }
       await client.query('COMMIT');
       ok = true;
       return { points, events };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, type Config } from '../../core/config.js';
+import { parseSection, type Config } from '../../core/config.js';
 
 /** The events a webhook can ask for. */
 export const ALERT_EVENTS = ['outage.started', 'outage.ended'] as const;
@@ -19,13 +19,7 @@ export interface Webhook {
 
 /** Validates the `webhooks` section: `[{ "url": "https://…", "events": ["outage.started"] }]` (events default: all). */
 export function parseWebhooks(raw: unknown): Webhook[] {
-  const parsed = z.array(webhookSchema).safeParse(raw ?? []);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const reason = issue.code === 'unrecognized_keys' ? `unknown setting(s) ${issue.keys.join(', ')}` : issue.message;
-    throw new ConfigError(['webhooks', ...issue.path.map(String)].join('.'), reason);
-  }
-  return parsed.data.map((w) => ({ url: w.url, events: w.events ?? [...ALERT_EVENTS] }));
+  return parseSection(z.array(webhookSchema), raw ?? [], ['webhooks']).map((w) => ({ url: w.url, events: w.events ?? [...ALERT_EVENTS] }));
 }
 
 export const webhooksFrom = (config: Pick<Config, 'webhooks'> | undefined): Webhook[] => parseWebhooks(config?.webhooks ?? []);

@@ -25,13 +25,20 @@ function countryLookup(store: SqliteStore): (entity: string) => string | null {
  */
 export function calendarFinder(store: SqliteStore): (entity: string, start: number, end: number) => CalendarRef | null {
   const countryOf = countryLookup(store);
+  // each country's events read once (by start), when its first outage asks: a ten-year detection asks thousands of times
+  const byCountry = new Map<string, ReturnType<typeof listEvents>>();
   return (entity, start, end) => {
     const country = countryOf(entity);
     if (!country) return null;
-    const events = listEvents(store.db, { country, from: start - 2 * DAY, until: end + DAY }).filter((ev) => ev.start - DAY < end && start < ev.end + 2 * DAY);
-    if (events.length === 0) return null;
-    const ev = events.reduce((a, b) => (Math.abs(b.start - start) < Math.abs(a.start - start) ? b : a));
-    return { id: ev.id, title: ev.title, start: isoUtc(ev.start), end: isoUtc(ev.end), tz: ev.tz };
+    let all = byCountry.get(country);
+    if (!all) byCountry.set(country, (all = listEvents(store.db, { country })));
+    let best: (typeof all)[number] | null = null;
+    for (const ev of all) {
+      if (ev.start - DAY >= end) break;
+      if (!(start < ev.end + 2 * DAY)) continue;
+      if (best === null || Math.abs(ev.start - start) < Math.abs(best.start - start)) best = ev;
+    }
+    return best && { id: best.id, title: best.title, start: isoUtc(best.start), end: isoUtc(best.end), tz: best.tz };
   };
 }
 

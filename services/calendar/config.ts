@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, type Config } from '../../core/config.js';
+import { parseSection, type Config } from '../../core/config.js';
 
 /** The `calendar` section of the configuration. */
 export const CalendarConfigSchema = z
@@ -14,10 +14,5 @@ export const CalendarConfigSchema = z
 export type CalendarConfig = z.infer<typeof CalendarConfigSchema>;
 
 export function calendarConfig(config: Pick<Config, 'calendar'>): CalendarConfig {
-  const r = CalendarConfigSchema.safeParse(config.calendar ?? {});
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new ConfigError(`calendar.${i.path.join('.')}`, i.message);
-  }
-  return r.data;
+  return parseSection(CalendarConfigSchema, config.calendar, ['calendar']);
 }

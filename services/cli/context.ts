@@ -4,7 +4,8 @@ import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { SqliteStore } from '../../db/store.js';
 import { type Config } from '../../core/config.js';
-import { loadConfig } from '../program-config.js';
+import { loadConfig, type SectionCheck } from '../program-config.js';
+import { apiOptions } from '../../dashboards/api/options.js';
 import { createLogger } from '../../core/logger.js';
 import { normaliseCountry } from '../calendar/countries.js';
 import { MissingDatabaseError, UsageError } from '../../core/app-errors.js';
@@ -15,7 +16,7 @@ import { describeDbLocation, parseDbLocation, type DbLocation } from '../../core
  * The commands that work on a PostgreSQL database today (issue 23); every other command refuses one with exit 2
  * (never a silent fall back to SQLite). `docs/scale.md` lists what remains.
  */
-export const POSTGRES_COMMANDS: readonly string[] = ['db migrate'];
+export const POSTGRES_COMMANDS: readonly string[] = ['db migrate', 'db copy'];
 
 /** A command asked to work on a backend it does not support yet: exit 2, one line saying so. */
 export class UnsupportedBackendError extends UsageError {
@@ -28,6 +29,9 @@ export class UnsupportedBackendError extends UsageError {
     this.name = 'UnsupportedBackendError';
   }
 }
+
+/** The web layer's own section, checked with the others when any command starts (the composition root wires it in). */
+const WEB_SECTIONS: SectionCheck[] = [{ section: 'api', check: apiOptions }];
 
 export interface GlobalOptions {
   db?: string;
@@ -59,7 +63,7 @@ export class CliContext {
   config(flags: Record<string, unknown> = {}): Config {
     if (this.cfg && Object.keys(flags).length === 0) return this.cfg;
     const g = this.globals();
-    const cfg = loadConfig({ configFile: g.config, flags: { db: g.db, logLevel: g.logLevel, ...flags } });
+    const cfg = loadConfig({ configFile: g.config, flags: { db: g.db, logLevel: g.logLevel, ...flags } }, WEB_SECTIONS);
     this.cfg = cfg;
     return cfg;
   }
@@ -94,13 +98,24 @@ export class CliContext {
    */
   existingStore(): SqliteStore {
     this.requireDatabase();
-    return this.store();
+    // a file this user may not write (chmod 444, another user's) is opened read-only: no migration, no write
+    const s = SqliteStore.openForReading(this.sqlitePath());
+    this.stores.push(s);
+    return s;
   }
 
   /** A read-only connection for reports and listings of an existing database (a missing file is named, exit 1). */
   readStore(): SqliteStore {
     this.requireDatabase();
-    const s = SqliteStore.open(this.sqlitePath(), { readonly: true });
+    // bring a writable file's schema up to date first; a read-only one must be current already (named if not)
+    const path = this.sqlitePath();
+    const opened = SqliteStore.openForReading(path);
+    if (opened.db.readonly) {
+      this.stores.push(opened);
+      return opened;
+    }
+    opened.close();
+    const s = SqliteStore.open(path, { readonly: true });
     this.stores.push(s);
     return s;
   }

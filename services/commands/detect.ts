@@ -71,6 +71,7 @@ export function register(program: Command, ctx: CliContext): void {
         if (g.parent) ctx.out(`${i > 0 ? '\n' : ''}${g.parent}: ${subnationalSummary(g.rows)}`);
         ctx.table(g.rows.map(row), cols);
       });
+      if (r.rerun.length) ctx.out(`the detector rules changed since the last detection of ${r.rerun.join(', ')}: detected again from the start, not only the range asked`);
       ctx.out(`${r.entities} entities, ${r.outages.length} outages; against source events: ${count('agree')} agree, ${count('only-source')} only in a source, ${count('only-detected')} only detected`);
     });
 }

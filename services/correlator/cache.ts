@@ -91,10 +91,65 @@ export function keepPage(store: SqliteStore, key: string, version: number | null
   return page;
 }
 
+const rendering = new WeakMap<SqliteStore, Map<string, Promise<CachedPage>>>();
+
+/**
+ * A page from the cache, or rendered ONCE per (key, data version) however many requests ask for it meanwhile:
+ * after a data change, 50 waiting clients get the one render instead of rendering the page 50 times in a row
+ * on the event loop. `render` may await (the correlation runs in the worker).
+ */
+export function renderPageOnce(store: SqliteStore, key: string, render: () => Promise<string>): Promise<CachedPage> {
+  const cached = cachedPage(store, key);
+  if (cached.html !== undefined) return Promise.resolve(cached.html);
+  if (cached.version === null) return render().then((h) => keepPage(store, key, null, h));
+  let m = rendering.get(store);
+  if (!m) {
+    m = new Map();
+    rendering.set(store, m);
+  }
+  const flKey = `${cached.version}:${key}`;
+  let p = m.get(flKey);
+  if (!p) {
+    const inflight = m;
+    p = render().then(
+      (h) => {
+        inflight.delete(flKey);
+        return keepPage(store, key, cached.version, h);
+      },
+      (err: unknown) => {
+        inflight.delete(flKey);
+        throw err;
+      },
+    );
+    m.set(flKey, p);
+  }
+  return p;
+}
+
+const derived = new WeakMap<object, Map<string, unknown>>();
+
+/**
+ * Something made from a cached result (e.g. the rendered statistics table of a country page), kept as long as
+ * that result is: every page that shows it (each page of the events table, each time-zone mode) reuses it, and
+ * a data change, which replaces the result, drops it with it. The key names what else it depends on.
+ */
+export function derivedFrom<T>(source: object, key: string, make: () => T): T {
+  let m = derived.get(source);
+  if (!m) {
+    m = new Map();
+    derived.set(source, m);
+  }
+  if (m.has(key)) return m.get(key) as T;
+  const value = make();
+  m.set(key, value);
+  return value;
+}
+
 /** Drops every cached result of a store (tests, or after a bulk change outside the triggers). */
 export function clearCorrelationCache(store: SqliteStore): void {
   caches.delete(store);
   pages.delete(store);
+  rendering.delete(store);
 }
 
 /** `correlateCountry`, cached by data version (pages and the API). The result is shared: do not mutate it. */

@@ -1,8 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, type Config } from '../../core/config.js';
-import { parseDuration } from '../../core/time.js';
-
-const duration = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+(?:\.\d+)?\s*[smhdw]$/, 'must be a duration such as 1d, 36h')]).transform((v) => (typeof v === 'number' ? v : parseDuration(v)));
+import { duration, parseSection, type Config } from '../../core/config.js';
 
 /** Config section `correlator` (all optional). */
 export const correlatorConfigSchema = z
@@ -32,20 +29,10 @@ export const referenceConfigSchema = z
 
 export type ReferenceConfig = z.infer<typeof referenceConfigSchema>;
 
-function parseSection<T>(schema: z.ZodType<T>, name: string, value: unknown): T {
-  const r = schema.safeParse(value ?? {});
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const path = [name, ...issue.path.map(String)].join('.');
-    throw new ConfigError(path, issue.code === 'unrecognized_keys' ? `unknown setting(s) ${issue.keys.join(', ')}` : issue.message);
-  }
-  return r.data;
-}
-
 export function correlatorConfig(cfg?: Pick<Config, 'correlator'>): CorrelatorConfig {
-  return parseSection(correlatorConfigSchema, 'correlator', cfg?.correlator);
+  return parseSection(correlatorConfigSchema, cfg?.correlator, ['correlator']);
 }
 
 export function referenceConfig(cfg?: Pick<Config, 'reference'>): ReferenceConfig {
-  return parseSection(referenceConfigSchema, 'reference', cfg?.reference);
+  return parseSection(referenceConfigSchema, cfg?.reference, ['reference']);
 }

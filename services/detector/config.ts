@@ -1,6 +1,6 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { ConfigError, type Config } from '../../core/config.js';
-import { parseDuration } from '../../core/time.js';
+import { ConfigError, duration, parseSection, type Config } from '../../core/config.js';
 import type { EpisodeClass } from '../../core/outage.js';
 import { defaultDetectorRules } from '../sources.js';
 
@@ -16,18 +16,6 @@ import { defaultDetectorRules } from '../sources.js';
  *     "watch": ["country:KZ"] } }
  * ```
  */
-
-const duration = z.union([
-  z.number().int().nonnegative(),
-  z.string().transform((s, ctx) => {
-    try {
-      return parseDuration(s);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: `"${s}" is not a duration such as 24h, 7d, 90m` });
-      return z.NEVER;
-    }
-  }),
-]);
 
 const fraction = z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
 
@@ -197,13 +185,7 @@ export const DEFAULT_DEGRADATION: DegradationRule = { below: 0.8, longRun: 28 * 
 export const DEFAULT_ALERTS = { maxAge: 2 * D, attempts: 4, backoff: 2, timeout: 10 };
 
 export function parseDetectorConfig(raw: unknown): DetectorConfig {
-  const parsed = detectorInput.safeParse(raw ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const reason = issue.code === 'unrecognized_keys' ? `unknown setting(s) ${issue.keys.join(', ')}` : issue.message;
-    throw new ConfigError(['detector', ...issue.path.map(String)].join('.'), reason);
-  }
-  const d = parsed.data;
+  const d = parseSection(detectorInput, raw, ['detector']);
   for (const [name, r] of Object.entries(d.signals ?? {})) {
     if (r.warning !== undefined && r.critical !== undefined && r.critical > r.warning) {
       throw new ConfigError(`detector.signals.${name}.critical`, 'must not be above warning');
@@ -246,4 +228,29 @@ export function ruleFor(name: string, cfg: DetectorConfig): SignalRule | null {
   if (!rule.enabled) return null;
   if (rule.baseline === 'seasonal' && !user?.window) rule.window = rule.period * rule.seasons;
   return rule;
+}
+
+/** JSON with object keys sorted (a stable text for hashing). */
+function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .filter((k) => o[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v ?? null);
+}
+
+/**
+ * A hash of the rules detection applies to these signals: each one's effective rule (built-in defaults and the
+ * user's configuration merged; null when disabled or unknown), and the OONI and degradation settings. Equal hashes:
+ * outages detected earlier still stand; a different one: the entity is re-detected from the start. Alert settings
+ * and the watch list do not take part (they change no outage).
+ */
+export function rulesHash(signalNames: readonly string[], cfg: DetectorConfig): string {
+  const rules = [...new Set(signalNames)].sort().map((name) => [name, ruleFor(name, cfg)] as const);
+  return createHash('sha256').update(stableJson({ rules, ooni: cfg.ooni, degradation: cfg.degradation })).digest('hex');
 }

@@ -7,7 +7,7 @@ import { recordOutageChanges, type AlertChange, type CalendarRef } from '../aler
 import { webhooksFrom } from '../alerts/config.js';
 import type { Config } from '../../core/config.js';
 import { nowSeconds } from '../../core/time.js';
-import { detectorConfigFrom, ruleFor, type DetectorConfig } from './config.js';
+import { detectorConfigFrom, ruleFor, rulesHash, type DetectorConfig } from './config.js';
 import { lookbackFor } from './baselines.js';
 import { detectEntity, type NamedSeries, type SignalHistory } from './detect.js';
 import type { Outage } from '../../core/outage.js';
@@ -41,6 +41,8 @@ export interface DetectResult {
   /** Outage starts and ends seen for the first time (announced ones were logged and queued for webhooks). */
   changes: AlertChange[];
   comparison: Comparison[];
+  /** Entities asked for a window but re-detected from the start: their rules changed since their outages were detected. */
+  rerun: string[];
   /** Per entity and signal: the baseline chosen, and where data had too little history to be judged. */
   history: Array<SignalHistory & { entity: string }>;
 }
@@ -76,7 +78,9 @@ function compare(entity: string, outages: readonly Outage[], events: readonly So
 /**
  * Detection over the store: for each entity (or the one asked), reads its signals (with enough history
  * before `from` for the baselines), runs the pure detector, compares with the source events, and
- * replaces the stored detections of the range in one transaction (idempotent). New outage starts and
+ * replaces the stored detections of the range in one transaction (idempotent). A detection over all of an
+ * entity's data records the hash of the rules it used; a window asked for later is detected alone while that
+ * hash matches, and the entity is detected again from the start when the rules changed. New outage starts and
  * ends of watched entities are recorded once and queued for the configured webhooks.
  */
 export function detectAndStore(store: SqliteStore, opts: DetectOptions = {}): DetectResult {
@@ -87,13 +91,23 @@ export function detectAndStore(store: SqliteStore, opts: DetectOptions = {}): De
   const now = opts.now ?? nowSeconds();
   const log = opts.log;
   const entities = opts.entity ? [formatEntity(parseEntity(opts.entity))] : [...new Set(store.listSignals().map((s) => s.entity))];
-  const result: DetectResult = { entities: 0, outages: [], changes: [], comparison: [], history: [] };
+  const result: DetectResult = { entities: 0, outages: [], changes: [], comparison: [], rerun: [], history: [] };
   for (const entity of entities) {
     const signals = store.listSignals(entity).filter((s) => s.name.startsWith('ooni.') || ruleFor(s.name, cfg) !== null);
     if (signals.length === 0) continue;
     result.entities++;
-    let from = opts.from ?? -Infinity;
-    let until = opts.until ?? Infinity;
+    // the rules the stored outages were detected with: a window is enough while they hold; otherwise everything
+    // is detected again (outages outside the window would stand under the old rules)
+    const hash = rulesHash(signals.map((s) => s.name), cfg);
+    const state = store.detectionState(entity);
+    let full = opts.from === undefined && opts.until === undefined;
+    if (!full && state && state.rulesHash !== hash) {
+      full = true;
+      result.rerun.push(entity);
+      log?.info({ entity }, 'detector rules changed since the last detection: detecting again from the start');
+    }
+    let from = full ? -Infinity : (opts.from ?? -Infinity);
+    let until = full ? Infinity : (opts.until ?? Infinity);
     // an earlier detection overlapping the range is redone whole, so it is replaced, not cut
     for (const o of listOutages(store.db, { entity, from: Number.isFinite(from) ? from : undefined, until: Number.isFinite(until) ? until : undefined })) {
       from = Math.min(from, o.start);
@@ -121,6 +135,8 @@ export function detectAndStore(store: SqliteStore, opts: DetectOptions = {}): De
     const events = store.listSourceEvents({ entity, from: rangeFrom, until: rangeUntil });
     for (const item of compare(entity, inRange, events)) result.comparison.push(item);
     const stored = replaceOutages(store.db, entity, rangeFrom, rangeUntil, inRange, now);
+    if (full) store.recordFullDetection(entity, hash, dataFrom, dataUntil, now);
+    else if (state) store.recordWindowDetection(entity, rangeUntil, now);
     log?.debug({ entity, signals: named.length, outages: stored.length }, 'detection done');
     for (const item of stored) result.outages.push(item);
     for (const item of recordOutageChanges(store.db, stored, { now, maxAge: cfg.alerts.maxAge, webhooks, watched, findEvent, log })) result.changes.push(item);

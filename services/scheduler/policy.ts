@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { parseEntity, formatEntity } from '../../db/entities.js';
-import { ConfigError } from '../../core/config.js';
-import { parseDuration } from '../../core/time.js';
+import { ConfigError, duration, parseSection } from '../../core/config.js';
 import { chunkNewestFirst, normalize, subtract, type Interval } from './intervals.js';
-import { defaultCadences } from '../sources.js';
+import { collectorModule, defaultCadences } from '../sources.js';
 
 /**
  * The collection policy: what the daemon collects, for which entities, in which order and how often.
@@ -16,19 +15,6 @@ import { defaultCadences } from '../sources.js';
 const MINUTE = 60;
 const HOUR = 3600;
 const DAY = 86400;
-
-/** A duration in config: seconds, or a string such as `30d`, `36h`, `5m`. */
-const duration = z.union([
-  z.number().int('must be whole seconds').min(0, 'must not be negative'),
-  z.string().transform((s, ctx) => {
-    try {
-      return parseDuration(s);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: `"${s}" is not a duration such as 30d, 36h, 5m` });
-      return z.NEVER;
-    }
-  }),
-]);
 
 const positive = duration.refine((n) => n > 0, 'must be longer than zero');
 
@@ -137,15 +123,20 @@ export interface SourceCadence {
 export const DEFAULT_CADENCES: Record<string, Omit<SourceCadence, 'chunk'> & { chunk?: number }> = defaultCadences();
 const FALLBACK_CADENCE = { every: HOUR, lag: 0, refresh: 0, watch: true };
 
-/** Validates the `collection` config section; a bad value is a ConfigError naming `collection.<path>`. */
+/**
+ * Validates the `collection` config section; a bad value is a ConfigError naming `collection.<path>`.
+ * `collection.<name>` of a collector that declares a config schema is that collector's own section, validated
+ * by its schema (collectors/<name>/); every other key belongs to the collection policy.
+ */
 export function parseCollectionConfig(raw: unknown): CollectionConfig {
-  const r = collectionConfigSchema.safeParse(raw ?? {});
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const reason = issue.code === 'unrecognized_keys' ? `unknown setting(s) ${issue.keys.join(', ')}` : issue.message;
-    throw new ConfigError(['collection', ...issue.path.map(String)].join('.'), reason);
+  const policy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries((raw ?? {}) as Record<string, unknown>)) {
+    const schema = collectorModule(key)?.configSchema;
+    if (schema) parseSection(schema, value, ['collection', key]);
+    else policy[key] = value;
   }
-  for (const [i, e] of r.data.entities.entries()) {
+  const data = parseSection(collectionConfigSchema, policy, ['collection']);
+  for (const [i, e] of data.entities.entries()) {
     const ref = typeof e === 'string' ? e : e.entity;
     try {
       parseEntity(ref);
@@ -153,7 +144,7 @@ export function parseCollectionConfig(raw: unknown): CollectionConfig {
       throw new ConfigError(`collection.entities.${i}`, (err as Error).message);
     }
   }
-  return r.data;
+  return data;
 }
 
 export function cadenceOf(cfg: CollectionConfig, collector: string): SourceCadence {

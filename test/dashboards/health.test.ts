@@ -58,6 +58,9 @@ describe('/api/health tells the truth', () => {
     t.store.finishRun(ok, { status: 'ok', rows: 10 });
     const first = await request(a).get('/api/health').expect(200);
     expect(first.body).toMatchObject({ status: 'ok', reasons: [] });
+    // the backend and its version are named (issue 23: SQLite or PostgreSQL)
+    expect(first.body.database.backend).toBe('sqlite');
+    expect(first.body.database.engine).toMatch(/^SQLite 3\.\d+\.\d+$/);
     const bad = t.store.startRun('collect:ioda', 'ioda');
     t.store.finishRun(bad, { status: 'failed', error: 'http://127.0.0.1:9/ioda: network error ECONNREFUSED' });
     const res = await request(a).get('/api/health').expect(200);
@@ -67,6 +70,7 @@ describe('/api/health tells the truth', () => {
     expect(res.body.reasons[0]).toContain('ECONNREFUSED');
     const page = await request(a).get('/status').expect(200);
     expect(page.text).toContain('degraded');
+    expect(page.text).toContain(`(${first.body.database.engine as string}, `);
     const again = t.store.startRun('collect:ioda', 'ioda');
     t.store.finishRun(again, { status: 'ok', rows: 1 });
     expect((await request(a).get('/api/health').expect(200)).body.status).toBe('ok');

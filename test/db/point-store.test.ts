@@ -12,7 +12,7 @@ import { usePostgres } from '../pg.js';
 // checkpoints, runs, meta. PostgreSQL runs on the private test cluster (test/pg-global-setup.ts); without it these
 // are skipped locally and fail under REQUIRE_PG=1.
 
-const pgt = usePostgres();
+const pgt = usePostgres({ database: false });
 
 interface Backend {
   name: 'sqlite' | 'postgres';

@@ -100,7 +100,7 @@ function runtimeReads(): Set<string> {
       }
     }
   };
-  for (const d of ['collectors', 'db', 'services', 'dashboards']) walk(join(ROOT, d));
+  for (const d of ['core', 'collectors', 'db', 'services', 'dashboards']) walk(join(ROOT, d));
   // keep repo paths (a constant like OONI's `_PATH = '/api/v1/aggregation'` is a URL path, not a file)
   return new Set([...reads].filter((r) => !r.startsWith('/') && existsSync(join(ROOT, r.split('/')[0]!))));
 }
@@ -210,7 +210,7 @@ describe('Docker runtime stage, emulated without Docker', () => {
   it('runs the daemon with production dependencies only: /api/health answers, the HEALTHCHECK passes, SIGTERM stops it', async () => {
     // 1. the build stage after `npm run build`: sources + dist + full node_modules (hard links: fast, no recompile)
     const ctx = join(t.dir, 'app');
-    for (const f of ['package.json', 'package-lock.json', '.npmrc', 'collectors', 'db', 'services', 'dashboards', 'dist']) {
+    for (const f of ['package.json', 'package-lock.json', '.npmrc', 'core', 'collectors', 'db', 'services', 'dashboards', 'dist']) {
       if (existsSync(join(ROOT, f))) cpSync(join(ROOT, f), join(ctx, f), { recursive: true });
     }
     const link = spawnSync('cp', ['-al', join(ROOT, 'node_modules'), join(ctx, 'node_modules')]);

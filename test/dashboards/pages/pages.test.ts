@@ -171,8 +171,9 @@ describe('dashboard pages (supertest)', () => {
     expect(res.text).toContain('<h1>Kazakhstan (KZ)</h1>');
     // with no range asked for, the timeline covers the stored data (April–May 2016 here), not the weeks before today
     expect(res.text).toContain(`data-from="${Date.UTC(2016, 3, 1) / 1000}" data-until="${Date.UTC(2016, 5, 1) / 1000}"`);
-    const markers = JSON.parse(/data-markers="([^"]*)"/.exec(res.text)![1]!.replace(/&quot;/g, '"')) as Array<{ href: string }>;
-    expect(markers.map((m) => m.href)).toContain('/events/kz-2016-05-21-land-protests');
+    // markers go as [at, event id, label] (the browser links each to /events/ID)
+    const markers = JSON.parse(/data-markers="([^"]*)"/.exec(res.text)![1]!.replace(/&quot;/g, '"')) as Array<[number, string, string]>;
+    expect(markers).toContainEqual([Date.UTC(2016, 4, 20, 18) / 1000, 'kz-2016-05-21-land-protests', 'Land reform protests']);
     expect(res.text).toContain('id="stats"');
     expect(res.text).toContain('href="/countries/KZ?entity=asn%3A9198"');
     const narrowed = await request(app).get('/countries/KZ?from=2016-05-19&until=2016-05-22&signals=ioda.bgp').expect(200);

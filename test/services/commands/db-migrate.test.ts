@@ -1,10 +1,11 @@
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../../services/cli.js';
 import { capture, tempDir } from '../../helpers.js';
 import { usePostgres } from '../../pg.js';
 
-const pgt = usePostgres();
+const pgt = usePostgres({ database: false });
 
 describe('outagewatch db migrate', () => {
   let t: ReturnType<typeof tempDir> | undefined;
@@ -31,11 +32,14 @@ describe('outagewatch db migrate', () => {
     const c = capture();
     expect(await main(['db', 'migrate', '--json', '--db', url], c.io)).toBe(0);
     const doc = JSON.parse(c.out) as { database: string; backend: string; applied: string[]; schemaVersion: number };
-    expect(doc).toMatchObject({ backend: 'postgres', applied: ['0001-core-store.sql'], schemaVersion: 1 });
+    expect(doc.backend).toBe('postgres');
+    expect(doc.applied).toEqual(readdirSync(join(process.cwd(), 'db', 'postgres', 'migrations')).filter((f) => f.endsWith('.sql')).sort());
+    expect(doc.applied[0]).toBe('0001-core-store.sql');
+    expect(doc.schemaVersion).toBe(Number(doc.applied.at(-1)!.slice(0, 4)));
     expect(doc.database).toContain(':***@127.0.0.1:');
     const again = capture();
     expect(await main(['db', 'migrate', '--db', url], again.io)).toBe(0);
-    expect(again.out).toBe('already up to date; schema version 1\n');
+    expect(again.out).toBe(`already up to date; schema version ${doc.schemaVersion}\n`);
   });
 
   it('on an unreachable PostgreSQL: exit 1 with the reason, no file created', async () => {

@@ -1,0 +1,110 @@
+/**
+ * Window writes on PostgreSQL (issue 23) against a bare COPY of the same rows, in the same run on the same server.
+ *
+ * Data: W windows of one UTC day each, 3 signals of 5-minute points (864 rows a window), for 50 countries —
+ * the shape of an IODA backfill. The window write does everything `PgPointStore.writeWindow` does (upsert of the
+ * points, hourly/6-hour/daily rollups, checkpoints, one transaction a window); the reference is psql's `\copy` of
+ * exactly those rows into the same partitioned `points` table of another fresh database (partitions made first,
+ * not timed), nothing else. Target: window writes at >= 50 % of the COPY's rows per second.
+ *
+ * The server is a private cluster started here like the tests' (test/pg-global-setup.ts: fsync off, loopback), or
+ * `OUTAGEWATCH_TEST_PG_URL` (a superuser URL). Both sides run on the same server with the same settings.
+ */
+import { spawnSync } from 'node:child_process';
+import pg from 'pg';
+import { PgPointStore } from '../db/postgres/store.js';
+import { ensurePartitions, partitionsBetween } from '../db/postgres/partitions.js';
+import type { PointTuple, WindowWrite } from '../db/store.js';
+import { seededRandom } from '../services/util/random.js';
+import { findPgBin, startCluster } from '../test/pg-global-setup.js';
+
+const TARGET = 0.5;
+const DAYS = Number(process.env.BENCH_PG_DAYS ?? 4);
+const COUNTRIES = ['AF', 'AM', 'AZ', 'BD', 'BY', 'CD', 'CM', 'CN', 'CU', 'DZ', 'EG', 'ET', 'GA', 'GN', 'IN', 'IQ', 'IR', 'JO', 'KG', 'KZ', 'LY', 'MA', 'ML', 'MM', 'MR', 'NE', 'NG', 'NI', 'PK', 'PS', 'RU', 'RW', 'SA', 'SD', 'SN', 'SO', 'SS', 'SY', 'TD', 'TG', 'TJ', 'TM', 'TN', 'TR', 'TZ', 'UG', 'UZ', 'VE', 'YE', 'ZW'];
+const SIGNALS = ['ioda.bgp', 'ioda.ping-slash24', 'ioda.merit-nt'];
+const DAY0 = Date.UTC(2024, 0, 1) / 1000;
+
+async function createDb(admin: string, name: string): Promise<string> {
+  const c = new pg.Client({ connectionString: admin });
+  await c.connect();
+  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await c.query(`CREATE DATABASE ${name}`);
+  await c.end();
+  const u = new URL(admin);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+function windows(): WindowWrite[] {
+  const rnd = seededRandom(2023);
+  const out: WindowWrite[] = [];
+  for (let d = 0; d < DAYS; d++) {
+    for (const cc of COUNTRIES) {
+      const from = DAY0 + d * 86400;
+      out.push({
+        collector: 'ioda',
+        entity: `country:${cc}`,
+        from,
+        until: from + 86400,
+        series: SIGNALS.map((name) => ({ signal: { name, step: 300 }, points: Array.from({ length: 288 }, (_, i): PointTuple => [from + i * 300, rnd() < 0.02 ? null : Math.round(rnd() * 1e5) / 10]) })),
+      });
+    }
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  let admin = process.env.OUTAGEWATCH_TEST_PG_URL ?? null;
+  let stop: () => Promise<void> | void = () => {};
+  if (!admin) {
+    const bin = findPgBin();
+    if (!bin) throw new Error('no PostgreSQL (initdb) on this machine and no OUTAGEWATCH_TEST_PG_URL');
+    const cluster = await startCluster(bin);
+    admin = cluster.url;
+    stop = cluster.stop;
+  }
+  try {
+    const ws = windows();
+    const rows = ws.reduce((n, w) => n + w.series.reduce((m, s) => m + s.points.length, 0), 0);
+
+    // window writes
+    const store = await PgPointStore.open(await createDb(admin, 'bench_windows'));
+    const t0 = performance.now();
+    for (const w of ws) await store.writeWindow(w);
+    const windowSeconds = (performance.now() - t0) / 1000;
+    const signals = await store.listSignals();
+    await store.close();
+
+    // bare COPY of the same rows (same signal ids) into the same table in a fresh database
+    const copyUrl = await createDb(admin, 'bench_copy');
+    const copyStore = await PgPointStore.open(copyUrl);
+    const c = await copyStore.pool.connect();
+    await ensurePartitions(c, [...partitionsBetween('points', DAY0, DAY0 + DAYS * 86400 - 1)], new Set());
+    c.release();
+    await copyStore.close();
+    const ids = new Map(signals.map((s) => [`${s.entity}|${s.name}`, s.id]));
+    const lines: string[] = [];
+    for (const w of ws) for (const s of w.series) for (const [ts, v] of s.points) lines.push(`${ids.get(`${w.entity}|${s.signal.name}`)},${ts},${v === null ? '' : v}`);
+    const csv = `${lines.join('\n')}\n`;
+    const t1 = performance.now();
+    const r = spawnSync('psql', [copyUrl, '-v', 'ON_ERROR_STOP=1', '-q', '-c', '\\copy points (signal_id, ts, value) FROM STDIN WITH (FORMAT csv)'], { input: csv, encoding: 'utf8' });
+    const copySeconds = (performance.now() - t1) / 1000;
+    if (r.status !== 0) throw new Error(`psql \\copy failed: ${r.stderr}`);
+
+    const w = rows / windowSeconds;
+    const b = rows / copySeconds;
+    process.stderr.write(`pg: ${ws.length} windows, ${rows} rows: window writes ${windowSeconds.toFixed(2)} s, bare COPY ${copySeconds.toFixed(2)} s\n`);
+    const results = [
+      { name: 'pg.bare-copy', figure: Math.round(b), unit: 'rows/s' },
+      { name: 'pg.window-write', figure: Math.round(w), unit: 'points/s', reference: Math.round(b), ratio: Math.round((w / b) * 1000) / 1000, target: `>= ${TARGET}`, check: { of: 'ratio' as const, op: '>=' as const, value: TARGET } },
+    ];
+    process.stdout.write(`${JSON.stringify({ results })}\n`);
+  } finally {
+    await stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,125 @@
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { upsertEvent } from '../../../db/calendar.js';
+import { openPointStore } from '../../../db/open.js';
+import type { PointStore } from '../../../db/repository.js';
+import { SqliteStore, type PointTuple } from '../../../db/store.js';
+import { main } from '../../../services/cli.js';
+import { capture, seededRandom, tempDir } from '../../helpers.js';
+import { usePostgres } from '../../pg.js';
+
+// `outagewatch db copy`: SQLite → PostgreSQL → SQLite gives back the same store (ids, points, rollups, checkpoints,
+// runs, events). The data stands for a few days of IODA signals for two countries around the 2016 Kazakhstan
+// protests (seeded values), with a source event, a raw response and runs.
+
+const pgt = usePostgres({ database: false });
+const t = tempDir();
+afterAll(() => t.cleanup());
+
+const DAY0 = 1463702400; // 2016-05-20
+
+function fill(path: string): void {
+  const s = SqliteStore.open(path);
+  const rnd = seededRandom(23);
+  for (const entity of ['country:KZ', 'country:UZ']) {
+    for (let d = 0; d < 3; d++) {
+      const from = DAY0 + d * 86400;
+      const pts: PointTuple[] = Array.from({ length: 288 }, (_, i) => [from + i * 300, rnd() < 0.05 ? null : Math.round(rnd() * 5000) / 10]);
+      s.writeWindow({ collector: 'ioda', entity, from, until: from + 86400, series: [{ signal: { name: 'ioda.bgp', step: 300, meta: { note: 'seeded' } }, points: pts }, { signal: { name: 'ioda.ping-slash24', step: 600, synthetic: true }, points: pts.filter((_, i) => i % 2 === 0) }] });
+    }
+  }
+  s.writeWindow({
+    collector: 'ioda-events',
+    entity: 'country:KZ',
+    from: DAY0,
+    until: DAY0 + 86400,
+    series: [],
+    sourceEvents: [{ source: 'ioda', externalId: 'kz-1', entity: 'country:KZ', start: DAY0 + 3600, end: DAY0 + 7200, kind: 'outage', raw: { a: [1, 'x'] } }],
+    raw: [{ source: 'ioda', url: 'https://api.ioda.inetintel.cc.gatech.edu/v2/outages/events?entityType=country&entityCode=KZ', fetchedAt: DAY0, status: 200, body: '{"data":[]}' }],
+    coverage: [{ signal: '*', status: 'ok' }],
+  });
+  const run = s.startRun('collect:ioda', 'ioda', { windows: 6 });
+  s.finishRun(run, { status: 'ok', rows: 2592, windowsOk: 6 });
+  s.close();
+}
+
+async function snapshot(store: PointStore) {
+  const signals = await store.listSignals();
+  const series = [];
+  for (const sig of signals) {
+    series.push({ id: sig.id, points: await store.readPoints(sig.id, 0, 2e9), hourly: await store.readRollup(sig.id, 'hourly', 0, 2e9), sixHourly: await store.readRollup(sig.id, '6h', 0, 2e9), daily: await store.readRollup(sig.id, 'daily', 0, 2e9) });
+  }
+  return {
+    entities: await store.listEntities(),
+    signals,
+    series,
+    checkpoints: await store.checkpoints(),
+    runs: await store.recentRuns(),
+    events: (await store.listSourceEvents()).map((e) => ({ ...e, fetchedAt: 0 })),
+  };
+}
+
+describe.skipIf(!pgt.enabled)('outagewatch db copy', () => {
+  it('SQLite → PostgreSQL → SQLite keeps everything, verified; progress on stderr; the copy keeps working after', async () => {
+    const a = join(t.dir, 'a.db');
+    const b = join(t.dir, 'b.db');
+    fill(a);
+    const url = await pgt.createDatabase();
+    const c1 = capture();
+    expect(await main(['db', 'copy', a, url, '--batch', '500', '--json'], c1.io)).toBe(0);
+    const r1 = JSON.parse(c1.out) as { tables: Array<{ table: string; rows: number }>; rollupChecksum: string; target: string };
+    expect(r1.tables.find((x) => x.table === 'points')!.rows).toBe(2 * 3 * (288 + 144));
+    expect(r1.target).not.toMatch(/:[^*@/]+@/); // no password
+    expect(c1.err).toMatch(/copy points: 500\/2592 rows \(19%\)|copy points: 2592\/2592 rows \(100%\)/);
+    const c2 = capture();
+    expect(await main(['db', 'copy', url, b, '--json'], c2.io)).toBe(0);
+    const r2 = JSON.parse(c2.out) as { rollupChecksum: string };
+    expect(r2.rollupChecksum).toBe(r1.rollupChecksum);
+
+    const sa = await openPointStore(a);
+    const sp = await openPointStore(url);
+    const sb = await openPointStore(b);
+    try {
+      const [x, y, z] = [await snapshot(sa), await snapshot(sp), await snapshot(sb)];
+      expect(z).toEqual(x);
+      expect(y).toEqual(x);
+      // ids go on after the copied ones on PostgreSQL
+      const id = await sp.ensureEntity('country:TJ');
+      expect(id).toBeGreaterThan(x.entities.reduce((m, e) => Math.max(m, e.id), 0));
+      await sp.writeWindow({ collector: 'ioda', entity: 'country:KZ', from: DAY0 + 3 * 86400, until: DAY0 + 3 * 86400 + 3600, series: [{ signal: { name: 'ioda.bgp' }, points: [[DAY0 + 3 * 86400, 1]] }] });
+      expect((await sp.listSignals('country:KZ')).map((s) => s.id)).toEqual(x.signals.filter((s) => s.entity === 'country:KZ').map((s) => s.id));
+    } finally {
+      await sa.close();
+      await sp.close();
+      await sb.close();
+    }
+  });
+
+  it('refuses a target that holds data (exit 2, nothing written) and a source with tables PostgreSQL lacks, unless --core-only', async () => {
+    const a = join(t.dir, 'c.db');
+    fill(a);
+    const url = await pgt.createDatabase();
+    expect(await main(['db', 'copy', a, url], capture().io)).toBe(0);
+    const again = capture();
+    expect(await main(['db', 'copy', a, url], again.io)).toBe(2);
+    expect(again.err).toMatch(/is not empty \(meta|is not empty \(entities holds \d+ rows\)/);
+
+    const s = SqliteStore.open(a);
+    upsertEvent(s.db, { id: 'kz-2016-05-21-land-protests', title: 'Land reform protests', country: 'KZ', places: [], start: DAY0 + 86400, end: DAY0 + 2 * 86400, tz: 'Asia/Almaty', allDay: true, kind: 'protest', sources: [], notes: null, tags: [], origin: 'manual', originFile: null, originLine: null }, DAY0);
+    s.close();
+    const url2 = await pgt.createDatabase();
+    const refused = capture();
+    expect(await main(['db', 'copy', a, url2], refused.io)).toBe(2);
+    expect(refused.err).toMatch(/protest_events \(1 rows\).*--core-only/);
+    expect(await main(['db', 'copy', a, url2, '--core-only'], capture().io)).toBe(0);
+  });
+
+  it('bad arguments exit 2: an unsupported URL scheme, a missing source file', async () => {
+    const c = capture();
+    expect(await main(['db', 'copy', 'mysql://x@y/z', join(t.dir, 'z.db')], c.io)).toBe(2);
+    expect(c.err).toMatch(/unsupported database URL scheme "mysql:"/);
+    const m = capture();
+    expect(await main(['db', 'copy', join(t.dir, 'missing.db'), join(t.dir, 'z.db')], m.io)).toBe(2);
+    expect(m.err).toMatch(/missing\.db does not exist/);
+  });
+});
