@@ -73,6 +73,8 @@ async function main(): Promise<void> {
     for (const w of ws) await store.writeWindow(w);
     const windowSeconds = (performance.now() - t0) / 1000;
     const signals = await store.listSignals();
+    const size = await store.pool.query<{ bytes: number }>("SELECT sum(pg_total_relation_size(relid)) AS bytes FROM pg_partition_tree('points')");
+    const bytesPerPoint = size.rows[0]!.bytes / rows;
     await store.close();
 
     // bare COPY of the same rows (same signal ids) into the same table in a fresh database
@@ -96,6 +98,8 @@ async function main(): Promise<void> {
     process.stderr.write(`pg: ${ws.length} windows, ${rows} rows: window writes ${windowSeconds.toFixed(2)} s, bare COPY ${copySeconds.toFixed(2)} s\n`);
     const results = [
       { name: 'pg.bare-copy', figure: Math.round(b), unit: 'rows/s' },
+      // the sizing arithmetic of docs/scale.md: heap + primary key, per stored point
+      { name: 'pg.points-bytes-per-point', figure: Math.round(bytesPerPoint * 10) / 10, unit: 'bytes' },
       { name: 'pg.window-write', figure: Math.round(w), unit: 'points/s', reference: Math.round(b), ratio: Math.round((w / b) * 1000) / 1000, target: `>= ${TARGET}`, check: { of: 'ratio' as const, op: '>=' as const, value: TARGET } },
     ];
     process.stdout.write(`${JSON.stringify({ results })}\n`);

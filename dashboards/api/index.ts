@@ -1,12 +1,11 @@
 import express, { Router, type RequestHandler } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import type { AppDeps } from '../deps.js';
-import { AppError } from '../../core/app-errors.js';
 import { openApiDocument } from '../openapi.js';
 import { collectRouter } from './collect.js';
 import { entitiesRouter } from './entities.js';
 import { eventsRouter } from './events.js';
-import { apiOptions, type ApiOptions } from './options.js';
+import { clientLimiter } from '../limits.js';
+import { apiOptions } from './options.js';
 import { outagesRouter } from './outages.js';
 import { referenceRouter } from './reference.js';
 import { signalsRouter } from './signals.js';
@@ -33,25 +32,12 @@ function cors(origins: string[]): RequestHandler {
   };
 }
 
-function limiter(opts: ApiOptions['rateLimit']): RequestHandler | null {
-  if (opts.max === 0) return null;
-  return rateLimit({
-    windowMs: opts.windowSeconds * 1000,
-    limit: opts.max,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    handler: (_req, res, next) => {
-      next(new AppError('RATE_LIMITED', `too many requests: at most ${opts.max} per ${opts.windowSeconds} s per client; retry after ${res.get('Retry-After') ?? opts.windowSeconds} s`));
-    },
-  });
-}
-
 /** The JSON API under /api (health is mounted by the app itself). */
 export function apiRouter(deps: AppDeps): Router {
   const opts = apiOptions(deps.config);
   const router = Router();
   if (opts.corsOrigins.length > 0) router.use(cors(opts.corsOrigins));
-  const limit = limiter(opts.rateLimit);
+  const limit = clientLimiter({ ...opts.rateLimit, what: 'requests' });
   if (limit) router.use(limit);
   router.use(express.json({ limit: '256kb', strict: true }));
   router.use((_req, res, next) => {

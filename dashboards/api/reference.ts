@@ -1,27 +1,14 @@
 import { Router } from 'express';
 import type { AppDeps } from '../deps.js';
 import { readSnapshot } from '../../db/connection.js';
-import { countReferenceOutages, getReferenceList, listReferenceLists, pageReferenceOutages, type ReferenceListRow, type ReferenceOutage, type Scope } from '../../db/reference.js';
+import { countReferenceOutages, getReferenceList, listReferenceLists, pageReferenceOutages, type ReferenceOutage, type Scope } from '../../db/reference.js';
+import { referenceListJson } from '../../services/reference/json.js';
 import { referenceConfig } from '../../services/correlator/config.js';
 import { notFound } from '../../core/app-errors.js';
 import { isoUtc } from '../../core/time.js';
 import { sendListing } from '../csv.js';
 import { routes } from './routes.js';
 import { handle } from './schema.js';
-
-/** The shape of `outagewatch reference list --json` (services/commands/reference.ts). */
-export interface ReferenceListJson {
-  name: string;
-  format: string;
-  outages: number;
-  countries: number;
-  first: string | null;
-  last: string | null;
-  kinds: Record<string, number>;
-  /** outages per scope (national, regional, local, asn, unknown; absent = none) */
-  scopes: Record<string, number>;
-  files: Array<{ file: string; importedAt: string; imported: number; rejected: number; duplicates: number }>;
-}
 
 export interface ReferenceOutageJson {
   id: number | null;
@@ -42,20 +29,6 @@ export interface ReferenceOutageJson {
   services: string[];
   source: string | null;
   origin: { file: string | null; line: number | null };
-}
-
-export function referenceListJson(l: ReferenceListRow): ReferenceListJson {
-  return {
-    name: l.name,
-    format: l.format,
-    outages: l.count,
-    countries: l.countries,
-    first: l.first === null ? null : isoUtc(l.first),
-    last: l.last === null ? null : isoUtc(l.last),
-    kinds: { ...l.kinds },
-    scopes: { ...l.scopes },
-    files: l.files.map((f) => ({ file: f.file, importedAt: isoUtc(f.importedAt), imported: f.imported, rejected: f.rejected, duplicates: f.duplicates })),
-  };
 }
 
 export function referenceOutageJson(o: ReferenceOutage): ReferenceOutageJson {

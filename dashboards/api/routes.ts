@@ -4,7 +4,7 @@ import { SCOPES } from '../../db/reference.js';
 import { EVENT_KINDS } from '../../core/calendar.js';
 import { parseOutageSource } from '../../services/correlator/assemble.js';
 import { TimeParseError } from '../../core/time.js';
-import { countryParam, durationParam, entityParam, enumParam, formatParam, intParam, listParam, numericIdPath, param, pathParam, rangeShape, readTime, required, route, textParam, TIME_TEXT, withDefault } from './schema.js';
+import { countryParam, durationParam, entityParam, enumParam, formatParam, intParam, listParam, numericIdPath, param, pathParam, rangeShape, readTime, required, route, slugPath, textParam, TIME_TEXT, withDefault } from './schema.js';
 
 /**
  * Every route of the JSON API, one spec each: the zod schemas of its query, path parameters and body validate the
@@ -35,12 +35,7 @@ export const SEVERITIES = ['warning', 'critical'] as const;
 
 const collector = textParam('Only this collector.');
 const format = formatParam;
-const eventId = (description = 'Event id.') =>
-  pathParam(description, z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/), (v, ctx) => {
-    if (/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(v)) return v;
-    ctx.addIssue({ code: 'custom', message: `"${v}" is not an event id (a slug such as kz-2016-05-21-land-protests)` });
-    return z.NEVER;
-  }, 'kz-2016-05-21-land-protests');
+const eventId = () => slugPath('Event id.', /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, (v) => `"${v}" is not an event id (a slug such as kz-2016-05-21-land-protests)`, 'kz-2016-05-21-land-protests');
 
 /**
  * An event as a request body (the `EventInput` component). The handler checks the body against this schema with
@@ -322,11 +317,7 @@ export const routes = {
     operationId: 'listReferenceOutages',
     summary: 'Outages of one reference list overlapping the range.',
     params: z.object({
-      list: pathParam('Reference list name.', z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/), (v, ctx) => {
-        if (/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(v)) return v;
-        ctx.addIssue({ code: 'custom', message: `"${v}" is not a list name` });
-        return z.NEVER;
-      }, 'stop'),
+      list: slugPath('Reference list name.', /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, (v) => `"${v}" is not a list name`, 'stop'),
     }),
     query: z.object({ country: countryParam(), scope: enumParam('Only outages of this scope.', SCOPES, () => `one of ${SCOPES.join(', ')}`), ...rangeShape, format }),
     listing: { item: 'ReferenceOutage', description: 'Reference outages' },

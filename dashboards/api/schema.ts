@@ -183,6 +183,10 @@ export function pathParam<T>(description: string, value: z.ZodType, read: (text:
   );
 }
 
+/** A name or slug in the path matching `pattern` (`reason` says what was expected). */
+export const slugPath = (description: string, pattern: RegExp, reason: (v: string) => string, example: string) =>
+  pathParam(description, z.string().regex(pattern), (v, ctx) => (pattern.test(v) ? v : fail(ctx, reason(v))), example);
+
 /** A numeric id in the path (outages, runs). */
 export const numericIdPath = (description: string) =>
   pathParam(description, z.int().min(0), (v, ctx) => (/^\d{1,15}$/.test(v) ? Number(v) : fail(ctx, `"${v}" is not a numeric id`)));

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
-import type { SignalProvenance, SignalRow, SqliteStore } from '../../db/store.js';
+import type { SignalRow, SqliteStore } from '../../db/store.js';
+import type { EntitySignalJson } from './entities.js';
 import { dataVersion, inferStep, readBucketExtremes, readSeries, readSeriesMany, type Resolution, type SeriesReadPart } from '../../db/signals-read.js';
 import { badParameter, notFound } from '../../core/app-errors.js';
 import { isoUtc } from '../../core/time.js';
@@ -25,17 +26,8 @@ export const DATA_VERSION_MAX_AGE_MS = 200;
 /** Memory the response cache may hold (bodies plus their gzip copies, estimated). */
 export const CACHE_MAX_BYTES = 64 * 1024 * 1024;
 
-export interface SeriesJson {
-  signal: string;
-  source: string;
-  metric: string;
-  target: string | null;
-  unit: string | null;
-  /** The signal's native step in seconds (stored, or inferred from its points). */
-  step: number | null;
-  synthetic: boolean;
-  /** source name, licence, citation, unit, label, axis and target (DESIGN.md "provenance") */
-  provenance: SignalProvenance;
+/** A signal as /api/entities describes it (step: stored, or inferred from its points), with its chart points. */
+export interface SeriesJson extends Omit<EntitySignalJson, 'first' | 'last'> {
   resolution: Resolution;
   bucketSeconds: number;
   downsampled: boolean;

@@ -3,8 +3,8 @@ import { listReferenceLists } from '../../db/reference.js';
 import type { CliContext } from '../cli/context.js';
 import { UsageError } from '../../core/app-errors.js';
 import { importReference } from '../reference/import.js';
+import { referenceListJson } from '../reference/json.js';
 import { FORMATS, type ReferenceFormat } from '../reference/parse.js';
-import { isoUtc } from '../../core/time.js';
 
 /** `outagewatch reference import FILE… --format stop|ioda-investigated|csv [--name NAME]` and `reference list [--json]`. */
 export function register(program: Command, ctx: CliContext): void {
@@ -35,17 +35,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--json', 'print one JSON array')
     .action((flags: { json?: boolean }) => {
       const store = ctx.store();
-      const lists = listReferenceLists(store.db).map((l) => ({
-        name: l.name,
-        format: l.format,
-        outages: l.count,
-        countries: l.countries,
-        first: l.first === null ? null : isoUtc(l.first),
-        last: l.last === null ? null : isoUtc(l.last),
-        kinds: l.kinds,
-        scopes: l.scopes,
-        files: l.files.map((f) => ({ ...f, importedAt: isoUtc(f.importedAt) })),
-      }));
+      const lists = listReferenceLists(store.db).map(referenceListJson);
       if (flags.json) ctx.json(lists);
       else ctx.table(lists.map((l) => ({ ...l, kinds: Object.entries(l.kinds).map(([k, n]) => `${k}:${n}`).join(' '), scopes: Object.entries(l.scopes).map(([k, n]) => `${k}:${n}`).join(' '), files: l.files.length })));
     });

@@ -1,26 +1,10 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../cli/context.js';
-import { checkOptions, ingestCsv, type CsvIngestOptions, type CsvIngestResult } from './csv.js';
+import { checkOptions, ingestCsv, type CsvIngestOptions, type CsvIngestResult, type CsvProvenance } from './csv.js';
 
-interface CsvFlags {
-  entity: string;
-  signal: string;
-  timeColumn: string;
-  valueColumn: string;
-  timeFormat?: string;
-  tz?: string;
-  epochLocal?: boolean;
-  groupColumn?: string;
-  groupEntityType?: string;
-  sourceName?: string;
-  licence?: string;
-  citation?: string;
-  unit?: string;
-  label?: string;
-  axis?: string;
-  target?: string;
-  json?: boolean;
-}
+/** The command's flags: the ingest options as given on the command line (`--axis` etc. checked by checkOptions). */
+type CsvFlags = Omit<CsvIngestOptions, 'groupEntityType' | 'provenance' | 'collector'> &
+  Omit<CsvProvenance, 'axis'> & { groupEntityType?: string; axis?: string; json?: boolean };
 
 /** One line per rejected row, `FILE:LINE: field: reason`. */
 export function formatRejected(r: CsvIngestResult): string[] {
@@ -61,25 +45,12 @@ export function registerCsvIngest(ingestCmd: Command, ctx: CliContext): Command 
       '\nExamples:\n  outagewatch ingest csv irn.csv --entity country:IR --signal custom.connectivity \\\n    --time-column time_e --value-column connectivity --tz Asia/Tehran --epoch-local \\\n    --group-column name_2 --group-entity-type county \\\n    --source-name "Monash IP Observatory" --licence GPL-3.0 --unit "index 0–100" --label "Connectivity index"\n\nRejected rows are reported as FILE:LINE: field: reason; good rows are kept; exit 1 when any row was rejected.',
     )
     .action((file: string, flags: CsvFlags) => {
+      const { json: _json, sourceName, licence, citation, unit, label, axis, target, groupEntityType, epochLocal, ...columns } = flags;
       const opts: CsvIngestOptions = {
-        entity: flags.entity,
-        signal: flags.signal,
-        timeColumn: flags.timeColumn,
-        valueColumn: flags.valueColumn,
-        timeFormat: flags.timeFormat,
-        tz: flags.tz,
-        epochLocal: flags.epochLocal === true,
-        groupColumn: flags.groupColumn,
-        groupEntityType: flags.groupEntityType as CsvIngestOptions['groupEntityType'],
-        provenance: {
-          sourceName: flags.sourceName,
-          licence: flags.licence,
-          citation: flags.citation,
-          unit: flags.unit,
-          label: flags.label,
-          axis: flags.axis as 'connectivity' | 'services' | undefined,
-          target: flags.target,
-        },
+        ...columns,
+        epochLocal: epochLocal === true,
+        groupEntityType: groupEntityType as CsvIngestOptions['groupEntityType'],
+        provenance: { sourceName, licence, citation, unit, label, axis: axis as CsvProvenance['axis'], target },
       };
       checkOptions(opts);
       const result = ingestCsv(ctx.store(), file, opts);
