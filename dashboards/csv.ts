@@ -27,33 +27,54 @@ export function listingPage(req: Request, total: number, csv: boolean): { offset
 }
 
 /**
+ * Rows of a listing read a page at a time (issue 21: the database pages with LIMIT/OFFSET in a stable order and
+ * counts with COUNT, so a page never reads every row). `snapshot` runs the count and every page read inside one
+ * read transaction, so that a streamed export neither repeats nor skips rows while the daemon writes.
+ */
+export interface ListingSource<T> {
+  total: () => number;
+  rows: (offset: number, limit: number) => readonly T[];
+  snapshot?: <R>(fn: () => R) => R;
+}
+
+/** An in-memory list as a listing source (short lists, or lists assembled in JS). */
+export function arraySource<T>(rows: readonly T[]): ListingSource<T> {
+  return { total: () => rows.length, rows: (offset, limit) => (offset === 0 && limit >= rows.length ? rows : rows.slice(offset, offset + limit)) };
+}
+
+/**
  * Sends a listing as JSON (the array itself: one page of it) or CSV with the given columns, with the total row
  * count in `X-Total-Count` and, when more rows follow, a `Link: <…>; rel="next"` to the next page. CSV is written
- * in chunks as it is made (streamed), so an export of every row never builds one large string.
+ * in chunks as it is read (streamed), so an export of every row never holds every row or one large string.
  */
-export function sendListing<T>(req: Request, res: Response, rows: readonly T[], columns: ReadonlyArray<CsvColumn<T>>, filename: string): void {
+export function sendListing<T>(req: Request, res: Response, rows: readonly T[] | ListingSource<T>, columns: ReadonlyArray<CsvColumn<T>>, filename: string): void {
+  const source = Array.isArray(rows) ? arraySource(rows as readonly T[]) : (rows as ListingSource<T>);
+  const run = source.snapshot ?? (<R>(fn: () => R) => fn());
   const csv = wantsCsv(req);
-  const { offset, limit } = listingPage(req, rows.length, csv);
-  const end = Math.min(rows.length, offset + limit);
-  res.set('X-Total-Count', String(rows.length));
-  if (end < rows.length) {
-    const params = new URLSearchParams();
-    for (const [k, v] of Object.entries(req.query)) if (typeof v === 'string' && k !== 'offset' && k !== 'limit') params.set(k, v);
-    params.set('limit', String(limit));
-    params.set('offset', String(end));
-    res.set('Link', `<${req.baseUrl}${req.path}?${params.toString()}>; rel="next"`);
-  }
-  if (csv) {
+  run(() => {
+    const total = source.total();
+    const { offset, limit } = listingPage(req, total, csv);
+    const end = Math.min(total, offset + limit);
+    res.set('X-Total-Count', String(total));
+    if (end < total) {
+      const params = new URLSearchParams();
+      for (const [k, v] of Object.entries(req.query)) if (typeof v === 'string' && k !== 'offset' && k !== 'limit') params.set(k, v);
+      params.set('limit', String(limit));
+      params.set('offset', String(end));
+      res.set('Link', `<${req.baseUrl}${req.path}?${params.toString()}>; rel="next"`);
+    }
+    if (!csv) {
+      res.json(end > offset ? source.rows(offset, end - offset) : []);
+      return;
+    }
     res.type('text/csv; charset=utf-8');
     res.set('Content-Disposition', `attachment; filename="${filename}.csv"`);
     if (end - offset <= CSV_CHUNK_ROWS) {
-      res.send(toCsv(rows.slice(offset, end), columns));
+      res.send(toCsv(end > offset ? source.rows(offset, end - offset) : [], columns));
       return;
     }
     res.write(csvHeader(columns));
-    for (let i = offset; i < end; i += CSV_CHUNK_ROWS) res.write(csvBody(rows, columns, i, Math.min(end, i + CSV_CHUNK_ROWS)));
+    for (let i = offset; i < end; i += CSV_CHUNK_ROWS) res.write(csvBody(source.rows(i, Math.min(end, i + CSV_CHUNK_ROWS) - i), columns));
     res.end();
-    return;
-  }
-  res.json(offset === 0 && end === rows.length ? rows : rows.slice(offset, end));
+  });
 }

@@ -1,4 +1,4 @@
-import type { Db } from './connection.js';
+import { ensureUnicodeLower, type Db } from './connection.js';
 import type { EventKind, EventOrigin, Place, ProtestEvent } from '../core/calendar.js';
 
 /** Storage of protest events (table `protest_events`, 0001) and calendar bookkeeping (`calendar_meta`, 0010). */
@@ -10,6 +10,11 @@ export interface EventFilter {
   until?: number;
   kind?: EventKind;
   origin?: EventOrigin;
+  /**
+   * Text the title (case-insensitive, Unicode), the id or a place name (case-insensitive) must contain: what the
+   * calendar page's search box asks.
+   */
+  text?: string;
 }
 
 interface Row {
@@ -103,6 +108,7 @@ function prepare(db: Db) {
 function stmts(db: Db): Statements {
   let s = cache.get(db);
   if (!s) {
+    ensureUnicodeLower(db);
     s = prepare(db);
     cache.set(db, s);
   }
@@ -132,19 +138,39 @@ function whereOf(filter: EventFilter): { where: string; args: Array<string | num
     where.push('origin = ?');
     args.push(filter.origin);
   }
+  if (filter.text) {
+    where.push("(instr(ow_lower(title), ?) > 0 OR instr(id, ?) > 0 OR EXISTS (SELECT 1 FROM json_each(places) p WHERE instr(ow_lower(json_extract(p.value, '$.name')), ?) > 0))");
+    const t = filter.text.toLowerCase();
+    args.push(t, t, t);
+  }
   return { where: where.length ? `WHERE ${where.join(' AND ')}` : '', args };
 }
 
 /** Events overlapping [from, until) (either bound optional), ordered by start, then id. */
 export function listEvents(db: Db, filter: EventFilter = {}): ProtestEvent[] {
+  ensureUnicodeLower(db);
   const { where, args } = whereOf(filter);
   return db.prepare<Array<string | number>, Row>(`SELECT ${COLUMNS} FROM protest_events ${where} ORDER BY start, id`).all(...args).map(fromRow);
 }
 
 /** How many events `listEvents` would return for this filter (a count, nothing read). */
 export function countEventsWhere(db: Db, filter: EventFilter = {}): number {
+  ensureUnicodeLower(db);
   const { where, args } = whereOf(filter);
   return db.prepare<Array<string | number>, { n: number }>(`SELECT count(*) AS n FROM protest_events ${where}`).get(...args)?.n ?? 0;
+}
+
+/** What the calendar listing sorts by (nulls last, ties in start-then-id order as `listEvents`). */
+export const EVENT_SORTS = { start: 'start', title: 'ow_lower(title)', country: 'country', kind: 'kind', tz: 'tz', origin: 'origin' } as const;
+export type EventSortKey = keyof typeof EVENT_SORTS;
+
+/** One page of the events `listEvents` would return, sorted in SQL (issue 21: a page reads its rows, not all). */
+export function pageEvents(db: Db, filter: EventFilter, page: { sort: EventSortKey; dir: 'asc' | 'desc'; limit: number; offset: number }): ProtestEvent[] {
+  ensureUnicodeLower(db);
+  const { where, args } = whereOf(filter);
+  const expr = EVENT_SORTS[page.sort];
+  const sql = `SELECT ${COLUMNS} FROM protest_events ${where} ORDER BY (${expr}) IS NULL, ${expr} ${page.dir === 'desc' ? 'DESC' : 'ASC'}, start, id LIMIT ? OFFSET ?`;
+  return db.prepare<Array<string | number>, Row>(sql).all(...args, page.limit, page.offset).map(fromRow);
 }
 
 /** Events that have not ended at `now` (upcoming or under way), soonest first. */

@@ -65,3 +65,22 @@ export function namedDbError(err: unknown, path: string): unknown {
   const text = describeDbError(err, path);
   return text ? new DatabaseError(text, String((err as { code: string }).code), path) : err;
 }
+
+/**
+ * Runs `fn` inside one read transaction: every statement in it sees the same snapshot of the database, so a
+ * listing's count and its pages (read by several statements) agree even while the daemon commits (WAL).
+ */
+export function readSnapshot<R>(db: Db, fn: () => R): R {
+  return db.transaction(fn)();
+}
+
+const withLower = new WeakSet<Db>();
+/**
+ * Registers `ow_lower(text)` on a connection: JavaScript's Unicode lower-casing inside SQL (SQLite's own `lower`
+ * folds ASCII only; titles and causes come in Kazakh, Russian, Farsi…). Used by case-insensitive searches.
+ */
+export function ensureUnicodeLower(db: Db): void {
+  if (withLower.has(db)) return;
+  db.function('ow_lower', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v));
+  withLower.add(db);
+}

@@ -70,8 +70,7 @@ function toOutage(r: Row): Outage {
   };
 }
 
-/** Outages overlapping [from, until), ordered by start (then id). */
-export function listOutages(db: Db, filter: OutageFilter = {}): Outage[] {
+function whereOf(filter: OutageFilter & { severity?: Severity }): { sql: string; args: Array<string | number> } {
   const where: string[] = [];
   const args: Array<string | number> = [];
   if (filter.entity) {
@@ -96,8 +95,108 @@ export function listOutages(db: Db, filter: OutageFilter = {}): Outage[] {
     where.push('o.kind = ?');
     args.push(filter.kind);
   }
-  const sql = `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY o.start, o.id`;
-  return db.prepare<Array<string | number>, Row>(sql).all(...args).map(toOutage);
+  if (filter.severity) {
+    where.push('o.severity = ?');
+    args.push(filter.severity);
+  }
+  return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', args };
+}
+
+/** Outages overlapping [from, until), ordered by start (then id). */
+export function listOutages(db: Db, filter: OutageFilter = {}): Outage[] {
+  const w = whereOf(filter);
+  return db.prepare<Array<string | number>, Row>(`${SELECT} ${w.sql} ORDER BY o.start, o.id`).all(...w.args).map(toOutage);
+}
+
+// ---------- paging in SQL (issue 21: long listings read one page, not every row) ----------
+
+/** A row belongs to no parent (a country, or an entity without a known country) — `parentOf` in SQL. */
+const NATIONAL = "(e.type = 'country' OR e.country IS NULL OR NOT (e.country GLOB '[A-Z][A-Z]'))";
+const DEPTH = "(SELECT max(json_extract(j.value, '$.depth')) FROM json_each(o.signals) j)";
+
+/**
+ * What the listings sort by: SQL for each key, and whether it can be null (nulls sort last in either direction;
+ * a key that cannot be null is ordered by itself, so that an index on it serves the page).
+ */
+export const OUTAGE_SORTS = {
+  id: { sql: 'o.id', nullable: false },
+  entity: { sql: "e.type || ':' || e.code", nullable: false },
+  kind: { sql: 'o.kind', nullable: false },
+  severity: { sql: 'o.severity', nullable: false },
+  start: { sql: 'o.start', nullable: false },
+  end: { sql: 'o.end', nullable: false },
+  duration: { sql: '(o.end - o.start)', nullable: false },
+  depth: { sql: DEPTH, nullable: true },
+  // percent of normal lost × hours: the stored mean loss, else the signals' largest mean loss, else the deepest fall
+  loss: {
+    sql: `(coalesce(o.lost_percent, (SELECT round(max(json_extract(j.value, '$.lost')) * 1000) / 10.0 FROM json_each(o.signals) j), coalesce(${DEPTH}, 0) * 100) * coalesce(o.hours, round((o.end - o.start) / 3600.0, 2)))`,
+    nullable: false,
+  },
+} as const;
+export type OutageSortKey = keyof typeof OUTAGE_SORTS;
+
+export interface OutagePageFilter extends OutageFilter {
+  severity?: Severity;
+  /** `null`: national rows only (no parent); `country:CC`: the sub-national rows under that country. */
+  parent?: string | null;
+}
+
+function pageWhere(filter: OutagePageFilter): { sql: string; args: Array<string | number> } {
+  const w = whereOf(filter);
+  if (filter.parent === undefined) return w;
+  let cond: string;
+  const args = [...w.args];
+  if (filter.parent === null) cond = NATIONAL;
+  else {
+    cond = `NOT ${NATIONAL} AND e.country = ?`;
+    args.push(filter.parent.replace(/^country:/, ''));
+  }
+  return { sql: w.sql ? `${w.sql} AND ${cond}` : `WHERE ${cond}`, args };
+}
+
+/** How many outages match, and how many of them are sub-national (have a parent country). */
+export function countOutages(db: Db, filter: OutagePageFilter = {}): { total: number; subnational: number } {
+  const w = pageWhere(filter);
+  const r = db.prepare<Array<string | number>, { total: number; sub: number | null }>(`SELECT count(*) AS total, sum(NOT ${NATIONAL}) AS sub FROM outages o JOIN entities e ON e.id = o.entity_id ${w.sql}`).get(...w.args)!;
+  return { total: r.total, subnational: r.sub ?? 0 };
+}
+
+/**
+ * One page of the matching outages in a stable order: by `sort` (nulls last in either direction), ties by start
+ * then id, as `listOutages` orders them.
+ */
+export function pageOutages(db: Db, filter: OutagePageFilter, page: { sort: OutageSortKey; dir: 'asc' | 'desc'; limit: number; offset: number }): Outage[] {
+  const w = pageWhere(filter);
+  const key = OUTAGE_SORTS[page.sort];
+  const dir = page.dir === 'desc' ? 'DESC' : 'ASC';
+  // the page's ids first (the sorter holds ids and keys, not every row's JSON), then those rows
+  const order = `${key.nullable ? `(${key.sql}) IS NULL, ` : ''}${key.sql} ${dir}, o.start, o.id`;
+  const ids = db.prepare<Array<string | number>, number>(`SELECT o.id FROM outages o JOIN entities e ON e.id = o.entity_id ${w.sql} ORDER BY ${order} LIMIT ? OFFSET ?`).pluck().all(...w.args, page.limit, page.offset);
+  if (ids.length === 0) return [];
+  const byId = new Map(db.prepare<number[], Row>(`${SELECT} WHERE o.id IN (${ids.map(() => '?').join(', ')})`).all(...ids).map((r) => [r.id, r]));
+  return ids.map((id) => toOutage(byId.get(id)!));
+}
+
+/** Per parent country, what its sub-national outages hold (for the grouped listings): count, units, types, span. */
+export interface ParentGroup {
+  parent: string;
+  count: number;
+  entities: number;
+  types: string[];
+  from: number;
+  until: number;
+  synthetic: boolean;
+}
+
+export function outageParentGroups(db: Db, filter: OutageFilter & { severity?: Severity } = {}): ParentGroup[] {
+  const w = whereOf(filter);
+  const sql = `SELECT 'country:' || e.country AS parent, count(*) AS n, count(DISTINCT o.entity_id) AS entities, group_concat(DISTINCT e.type) AS types,
+    min(o.start) AS lo, max(o.end) AS hi, max(o.synthetic) AS synth
+    FROM outages o JOIN entities e ON e.id = o.entity_id ${w.sql ? `${w.sql} AND` : 'WHERE'} NOT ${NATIONAL} GROUP BY e.country ORDER BY parent`;
+  return db
+    .prepare<Array<string | number>, { parent: string; n: number; entities: number; types: string; lo: number; hi: number; synth: number }>(sql)
+    .all(...w.args)
+    .map((r) => ({ parent: r.parent, count: r.n, entities: r.entities, types: r.types.split(',').sort(), from: r.lo, until: r.hi, synthetic: r.synth === 1 }));
 }
 
 export function getOutage(db: Db, id: number): Outage | undefined {

@@ -1,4 +1,4 @@
-import type { Db } from './connection.js';
+import { ensureUnicodeLower, type Db } from './connection.js';
 
 /** Reference outage lists (tables `reference_outages`, 0001 and 0065, and `reference_lists`, 0040). Times: Unix seconds UTC. */
 
@@ -60,6 +60,10 @@ export interface ReferenceFilter {
   from?: number;
   until?: number;
   openEndedSeconds?: number;
+  /** rows of this scope (rows whose stored scope is not one of SCOPES count as `unknown`) */
+  scope?: Scope;
+  /** text (case-insensitive) that the cause, scope detail, raw scope, area, scope, kind or a service must contain */
+  text?: string;
 }
 
 interface Row {
@@ -145,7 +149,10 @@ export function upsertReferenceOutages(db: Db, list: string, format: string, fil
     .immediate();
 }
 
-export function listReferenceOutages(db: Db, f: ReferenceFilter): ReferenceOutage[] {
+/** The scope a row shows: its stored scope when it is one of SCOPES, `unknown` otherwise (as `fromRow`). */
+const SCOPE_SQL = `(CASE WHEN scope IN (${SCOPES.map((x) => `'${x}'`).join(', ')}) THEN scope ELSE 'unknown' END)`;
+
+function referenceWhere(db: Db, f: ReferenceFilter): { sql: string; args: Array<string | number> } {
   const where = ['list = ?'];
   const args: Array<string | number> = [f.list];
   if (f.country) {
@@ -161,9 +168,55 @@ export function listReferenceOutages(db: Db, f: ReferenceFilter): ReferenceOutag
     where.push('start < ?');
     args.push(f.until);
   }
+  if (f.scope) {
+    where.push(`${SCOPE_SQL} = ?`);
+    args.push(f.scope);
+  }
+  if (f.text) {
+    ensureUnicodeLower(db);
+    const fields = ['cause', 'scope_detail', 'scope_raw', 'area', SCOPE_SQL, 'kind'].map((c) => `instr(ow_lower(coalesce(${c}, '')), ?) > 0`);
+    where.push(`(${fields.join(' OR ')} OR EXISTS (SELECT 1 FROM json_each(services) s WHERE instr(ow_lower(s.value), ?) > 0))`);
+    const t = f.text.toLowerCase();
+    for (let i = 0; i < 7; i++) args.push(t);
+  }
+  return { sql: where.join(' AND '), args };
+}
+
+export function listReferenceOutages(db: Db, f: ReferenceFilter): ReferenceOutage[] {
+  const w = referenceWhere(db, f);
   return db
-    .prepare<Array<string | number>, Row>(`SELECT * FROM reference_outages WHERE ${where.join(' AND ')} ORDER BY start, id`)
-    .all(...args)
+    .prepare<Array<string | number>, Row>(`SELECT * FROM reference_outages WHERE ${w.sql} ORDER BY start, id`)
+    .all(...w.args)
+    .map(fromRow);
+}
+
+/** How many rows `listReferenceOutages` would return (a count, nothing read). */
+export function countReferenceOutages(db: Db, f: ReferenceFilter): number {
+  const w = referenceWhere(db, f);
+  return db.prepare<Array<string | number>, { n: number }>(`SELECT count(*) AS n FROM reference_outages WHERE ${w.sql}`).get(...w.args)?.n ?? 0;
+}
+
+/** What reference listings sort by (nulls last in either direction, ties in start-then-id order). */
+export const REFERENCE_SORTS = {
+  country: 'country',
+  start: 'start',
+  end: '"end"',
+  duration: '("end" - start)',
+  kind: 'kind',
+  scope: SCOPE_SQL,
+  area: 'area',
+  cause: 'cause',
+} as const;
+export type ReferenceSortKey = keyof typeof REFERENCE_SORTS;
+
+/** One page of the rows `listReferenceOutages` would return, sorted and paged in SQL. */
+export function pageReferenceOutages(db: Db, f: ReferenceFilter, page: { sort: ReferenceSortKey; dir: 'asc' | 'desc'; limit: number; offset: number }): ReferenceOutage[] {
+  const w = referenceWhere(db, f);
+  const expr = REFERENCE_SORTS[page.sort];
+  const order = `(${expr}) IS NULL, ${expr} ${page.dir === 'desc' ? 'DESC' : 'ASC'}, start, id`;
+  return db
+    .prepare<Array<string | number>, Row>(`SELECT * FROM reference_outages WHERE ${w.sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
+    .all(...w.args, page.limit, page.offset)
     .map(fromRow);
 }
 

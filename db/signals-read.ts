@@ -149,3 +149,65 @@ export function readBucketExtremes(store: SqliteStore, signalId: number, resolut
   }
   return out;
 }
+
+/** One part of a combined read: these signals at one resolution over [from, until). */
+export interface SeriesReadPart {
+  signalIds: readonly number[];
+  resolution: Resolution;
+  from: number;
+  until: number;
+}
+
+const manyStmts = new WeakMap<Db, Map<string, Statement<number[], [number, number, number | null, number | null, number | null]>>>();
+/** Distinct statement shapes kept per connection (shapes differ by resolutions and signal counts only). */
+const MANY_STMT_CACHE = 64;
+
+/**
+ * Reads several signals' series in ONE statement (issue 21: one query per chart request): a `UNION ALL` of one
+ * indexed range read per part (`signal_id IN (…) AND ts >= ? AND ts < ?` on the part's table), rows in
+ * (signal, time) order. Returns the columns of every signal asked (empty columns for a signal without rows).
+ */
+export function readSeriesMany(store: SqliteStore, parts: readonly SeriesReadPart[]): Map<number, SeriesColumns> {
+  const out = new Map<number, SeriesColumns>();
+  for (const p of parts) for (const id of p.signalIds) out.set(id, { ts: [], lo: [], hi: [], mean: [] });
+  const used = parts.filter((p) => p.signalIds.length > 0);
+  if (used.length === 0) return out;
+  const sql = used
+    .map((p) => {
+      const ids = p.signalIds.map(() => '?').join(', ');
+      return p.resolution === 'raw'
+        ? `SELECT signal_id, ts, value, value, value FROM points WHERE signal_id IN (${ids}) AND ts >= ? AND ts < ?`
+        : `SELECT signal_id, ts, min, max, mean FROM ${ROLLUP_TABLE[p.resolution]} WHERE signal_id IN (${ids}) AND ts >= ? AND ts < ?`;
+    })
+    .join(' UNION ALL ');
+  const ordered = `${sql} ORDER BY 1, 2`;
+  let m = manyStmts.get(store.db);
+  if (!m) {
+    m = new Map();
+    manyStmts.set(store.db, m);
+  }
+  let st = m.get(ordered);
+  if (!st) {
+    if (m.size >= MANY_STMT_CACHE) m.delete(m.keys().next().value!);
+    st = store.db.prepare<number[], [number, number, number | null, number | null, number | null]>(ordered).raw(true);
+    m.set(ordered, st);
+  }
+  const args: number[] = [];
+  for (const p of used) {
+    for (const id of p.signalIds) args.push(id);
+    args.push(p.from, p.until);
+  }
+  let cols: SeriesColumns | undefined;
+  let cur = -1;
+  for (const [id, ts, lo, hi, mean] of st.all(...args)) {
+    if (id !== cur) {
+      cur = id;
+      cols = out.get(id);
+    }
+    cols!.ts.push(ts);
+    cols!.lo.push(lo);
+    cols!.hi.push(hi);
+    cols!.mean.push(mean);
+  }
+  return out;
+}

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { createCollectors } from '../collectors/registry.js';
@@ -6,7 +6,7 @@ import { SqliteStore } from '../db/store.js';
 import { createApp } from '../dashboards/app.js';
 import { bindServer, type BoundServer } from '../dashboards/server.js';
 import type { Config } from '../core/config.js';
-import { acquireLock } from './lock.js';
+import { acquireLock, lockPathFor } from './lock.js';
 import { ownedHere, ownerGone } from './runs.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { buildJobs } from './scheduler/jobs.js';
@@ -19,6 +19,8 @@ export interface DaemonOptions {
   config: Config;
   log: Logger;
   dashboard?: boolean;
+  /** false: serve the dashboard and API only (no scheduler); on a file this user cannot write, read-only. */
+  collect?: boolean;
 }
 
 export interface Daemon {
@@ -38,36 +40,56 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   let store: SqliteStore | undefined;
   let reader: SqliteStore | undefined;
   try {
-    if (dbPath !== ':memory:') mkdirSync(dirname(dbPath), { recursive: true });
-    lock = dbPath === ':memory:' ? null : acquireLock(dbPath);
-    store = SqliteStore.open(dbPath);
-    // only runs whose process is gone: a `collect` running beside the daemon keeps its run
-    const interrupted = store.markInterruptedRuns(ownerGone);
-    if (interrupted > 0) log.warn({ runs: interrupted }, 'runs left unfinished by the previous process are marked interrupted');
-    for (const task of STARTUP_TASKS) {
+    const serveOnly = opts.collect === false;
+    if (serveOnly && dbPath !== ':memory:' && existsSync(dbPath)) {
+      // serving only: a database shared read-only (chmod 444, another user's file, read-only storage) is served as it is
       try {
-        await task.run({ store, config, log });
+        lock = acquireLock(dbPath);
       } catch (err) {
-        log.error({ task: task.name, err }, 'startup task failed');
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'EACCES' && code !== 'EROFS' && code !== 'EPERM') throw err;
+        log.warn({ lock: lockPathFor(dbPath), code }, 'cannot write the lock file beside the database: serving without a lock');
+      }
+      store = SqliteStore.openForReading(dbPath);
+    } else {
+      if (dbPath !== ':memory:') mkdirSync(dirname(dbPath), { recursive: true });
+      lock = dbPath === ':memory:' ? null : acquireLock(dbPath);
+      store = SqliteStore.open(dbPath);
+    }
+    const readOnly = store.db.readonly;
+    if (readOnly) log.warn({ db: dbPath }, 'the database is read-only here: serving pages and the API read-only (no migration, no startup tasks, nothing collected or written)');
+    else {
+      // only runs whose process is gone: a `collect` running beside the daemon keeps its run
+      const interrupted = store.markInterruptedRuns(ownerGone);
+      if (interrupted > 0) log.warn({ runs: interrupted }, 'runs left unfinished by the previous process are marked interrupted');
+      for (const task of STARTUP_TASKS) {
+        try {
+          await task.run({ store, config, log });
+        } catch (err) {
+          log.error({ task: task.name, err }, 'startup task failed');
+        }
       }
     }
     const collectors = createCollectors(config, log);
     for (const c of collectors) if (!c.enabled()) log.warn({ collector: c.name, reason: c.disabledReason() }, 'collector disabled');
     const scheduler = new Scheduler({ store, log });
-    for (const job of buildJobs({ config, store, collectors, log })) scheduler.add(job);
-    scheduler.add(autoReportJob(store, config, log));
+    if (!serveOnly) {
+      for (const job of buildJobs({ config, store, collectors, log })) scheduler.add(job);
+      scheduler.add(autoReportJob(store, config, log));
+    } else log.info('collection is off (--no-collect): no scheduled collection, detection or reports');
     if (server) {
-      reader = dbPath === ':memory:' ? store : SqliteStore.open(dbPath, { readonly: true });
+      reader = dbPath === ':memory:' || readOnly ? store : SqliteStore.open(dbPath, { readonly: true });
       // API-started collections run under the scheduler's stop signal, so stopping aborts and awaits them too
       // cold correlations (a country's whole calendar, B = 9,999) run off the event loop
       enableCorrelationWorker(reader.path !== ':memory:');
-      server.attach(createApp({ config, store: reader, writer: store, collectors, log, version: packageVersion(), jobs: scheduler }));
+      server.attach(createApp({ config, store: reader, writer: readOnly ? undefined : store, collectors, log, version: packageVersion(), jobs: scheduler }));
       log.info({ url: server.url }, 'dashboard listening');
     }
-    scheduler.start();
+    if (!serveOnly) scheduler.start();
     // collect once right away instead of waiting for the first cron tick, and write the reports of event
     // windows that closed while the daemon was not running (not only at the next hourly tick)
     const kickoff = setTimeout(() => {
+      if (serveOnly) return;
       for (const name of scheduler.jobNames()) if (name.startsWith('collect:') || name === 'reports') void scheduler.trigger(name);
     }, 1000);
     kickoff.unref();
@@ -88,11 +110,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
           const clean = await scheduler.stop(8000);
           if (!clean) log.warn('in-flight jobs did not finish in time; their open windows roll back');
           await closing;
-          try {
-            const left = finalStore.markInterruptedRuns(ownedHere, 'interrupted: the daemon stopped before the run finished');
-            if (left > 0) log.warn({ runs: left }, 'runs still in flight at shutdown are marked interrupted');
-          } catch (err) {
-            log.error({ err }, 'could not mark the runs in flight as interrupted');
+          if (!readOnly) {
+            try {
+              const left = finalStore.markInterruptedRuns(ownedHere, 'interrupted: the daemon stopped before the run finished');
+              if (left > 0) log.warn({ runs: left }, 'runs still in flight at shutdown are marked interrupted');
+            } catch (err) {
+              log.error({ err }, 'could not mark the runs in flight as interrupted');
+            }
           }
           if (finalReader && finalReader !== finalStore) finalReader.close();
           finalStore.close();

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { AppDeps } from '../deps.js';
-import { getEvent, listEvents, removeEvent } from '../../db/calendar.js';
+import { countEventsWhere, getEvent, pageEvents, removeEvent } from '../../db/calendar.js';
+import { readSnapshot } from '../../db/connection.js';
 import type { SqliteStore } from '../../db/store.js';
 import { applyChanges, planChanges } from '../../services/calendar/apply.js';
 import { emitCalendarChange } from '../../services/calendar/events.js';
@@ -37,11 +38,17 @@ export function eventsRouter(deps: AppDeps): Router {
     '/events',
     handle(routes.listEvents, ({ query: { country, from, until, kind } }, req, res) => {
     checkEventLimit(deps, country, { ...(from !== undefined ? { from } : {}), ...(until !== undefined ? { until } : {}) });
-    const rows = listEvents(deps.store.db, { country, from, until, kind }).map(eventToJson);
+    // counted and paged in SQL, in the listing's stable order (start, then id)
+    const filter = { country, from, until, kind };
+    const db = deps.store.db;
     sendListing(
       req,
       res,
-      rows,
+      {
+        total: () => countEventsWhere(db, filter),
+        rows: (offset, limit) => pageEvents(db, filter, { sort: 'start', dir: 'asc', offset, limit }).map(eventToJson),
+        snapshot: (fn) => readSnapshot(db, fn),
+      },
       [
         { header: 'id', value: (e) => e.id },
         { header: 'title', value: (e) => e.title },

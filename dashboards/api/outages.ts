@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { AppDeps } from '../deps.js';
-import { getOutage, listOutages } from '../../db/outages.js';
+import { readSnapshot } from '../../db/connection.js';
+import { countOutages, getOutage, pageOutages } from '../../db/outages.js';
 import { outageToJson } from '../../services/detector/json.js';
 import { notFound } from '../../core/app-errors.js';
 import { sendListing } from '../csv.js';
@@ -15,13 +16,17 @@ export function outagesRouter(deps: AppDeps): Router {
   router.get(
     '/outages',
     handle(routes.listOutages, ({ query: { entity, country, from, until, kind, severity } }, req, res) => {
-    const rows = listOutages(deps.store.db, { entity, country, from, until, kind })
-      .filter((o) => severity === undefined || o.severity === severity)
-      .map(outageToJson);
+    // counted and paged in SQL, in the listing's stable order (start, then id)
+    const filter = { entity, country, from, until, kind, severity };
+    const db = deps.store.db;
     sendListing(
       req,
       res,
-      rows,
+      {
+        total: () => countOutages(db, filter).total,
+        rows: (offset, limit) => pageOutages(db, filter, { sort: 'start', dir: 'asc', offset, limit }).map(outageToJson),
+        snapshot: (fn) => readSnapshot(db, fn),
+      },
       [
         { header: 'id', value: (o) => o.id },
         { header: 'entity', value: (o) => o.entity },

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { AppDeps } from '../deps.js';
-import { getReferenceList, listReferenceLists, listReferenceOutages, type ReferenceOutage, type Scope } from '../../db/reference.js';
+import { readSnapshot } from '../../db/connection.js';
+import { countReferenceOutages, getReferenceList, listReferenceLists, pageReferenceOutages, type ReferenceOutage, type Scope } from '../../db/reference.js';
 import { referenceListJson } from '../../services/reference/json.js';
 import { referenceConfig } from '../../services/correlator/config.js';
 import { notFound } from '../../core/app-errors.js';
@@ -81,13 +82,17 @@ export function referenceRouter(deps: AppDeps): Router {
     handle(routes.listReferenceOutages, ({ params: { list }, query: { country, from, until, scope } }, req, res) => {
     if (!getReferenceList(deps.store.db, list)) throw notFound(`reference list ${list}`);
     const openEndedSeconds = referenceConfig(deps.config).openEndedDefault;
-    const rows = listReferenceOutages(deps.store.db, { list, country, from, until, openEndedSeconds })
-      .filter((o) => !scope || o.scope === scope)
-      .map(referenceOutageJson);
+    // counted and paged in SQL, in the listing's stable order (start, then id)
+    const filter = { list, country, from, until, openEndedSeconds, scope: scope as Scope | undefined };
+    const db = deps.store.db;
     sendListing(
       req,
       res,
-      rows,
+      {
+        total: () => countReferenceOutages(db, filter),
+        rows: (offset, limit) => pageReferenceOutages(db, filter, { sort: 'start', dir: 'asc', offset, limit }).map(referenceOutageJson),
+        snapshot: (fn) => readSnapshot(db, fn),
+      },
       [
         { header: 'id', value: (o) => o.id },
         { header: 'list', value: (o) => o.list },

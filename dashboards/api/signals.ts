@@ -4,10 +4,10 @@ import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
 import type { SignalRow, SqliteStore } from '../../db/store.js';
 import type { EntitySignalJson } from './entities.js';
-import { dataVersion, inferStep, readBucketExtremes, readSeries, type Resolution } from '../../db/signals-read.js';
+import { dataVersion, inferStep, readBucketExtremes, readSeries, readSeriesMany, type Resolution, type SeriesReadPart } from '../../db/signals-read.js';
 import { badParameter, notFound } from '../../core/app-errors.js';
 import { isoUtc } from '../../core/time.js';
-import { toCsv } from '../../services/util/csv-write.js';
+import { csvCell } from '../../services/util/csv-write.js';
 import { wantsCsv } from '../csv.js';
 import { bucketPlan, downsample, downsampleWith, pointsFromExtremes, type DownsampleResult, type Point } from '../downsample.js';
 import type { z } from 'zod';
@@ -80,7 +80,28 @@ function readQuery(q: z.output<NonNullable<(typeof routes.signals)['query']>>, r
   return { entity: q.entity, from, until, names: q.signals, maxPoints: q.maxPoints, resolution: q.resolution, times: q.times, csv: wantsCsv(req) };
 }
 
-export function buildSeries(deps: AppDeps, sig: SignalRow, q: Pick<Query, 'from' | 'until' | 'maxPoints' | 'resolution' | 'times'>, stepCache: Map<number, number>): SeriesJson {
+/** How one signal of a request is read: its native step, the resolution chosen for the range and where the read starts. */
+export interface SeriesPlan {
+  sig: SignalRow;
+  signalStep: number;
+  resolution: Resolution;
+  /** spacing of the rows read (the rollup's bucket, or the native step for raw) */
+  step: number;
+  /** start of the read: `from` aligned down to a rollup bucket (raw reads start at `from`) */
+  from: number;
+  until: number;
+  /** true when the rows go through the combined read and are bucketed in JS; false: bucket extremes in SQL */
+  inOneRead: boolean;
+}
+
+/**
+ * Raw rows a series may bring into JS in the combined read (per `maxPoints`); a raw read that merges more steps
+ * than this gets its bucket extremes from SQL (two grouped scans; rows never reach JS). Rollups always go through
+ * the combined read: the resolution chosen for a range holds fewer than 6 × maxPoints rows.
+ */
+export const RAW_ROWS_PER_POINT_IN_JS = 6;
+
+export function planSeries(deps: AppDeps, sig: SignalRow, q: Pick<Query, 'from' | 'until' | 'maxPoints' | 'resolution'>, stepCache: Map<number, number>): SeriesPlan {
   let signalStep = sig.step ?? stepCache.get(sig.id);
   if (signalStep === undefined) {
     signalStep = inferStep(deps.store, sig.id) ?? 300;
@@ -93,22 +114,48 @@ export function buildSeries(deps: AppDeps, sig: SignalRow, q: Pick<Query, 'from'
     chosen = { resolution: q.resolution, step: stepOf(q.resolution, signalStep) };
     if (q.resolution === 'raw' && span / signalStep > MAX_RAW_SLOTS) throw badParameter('resolution', `raw points over this range would be more than ${MAX_RAW_SLOTS} per series: use auto, hourly or daily, or a shorter range`);
   }
-  const alignedFrom = chosen.resolution === 'raw' ? q.from : Math.floor(q.from / chosen.step) * chosen.step;
-  const ds = seriesPoints(deps.store, sig.id, chosen.resolution, alignedFrom, q.until, chosen.step, q.maxPoints);
-  const points: SeriesJson['points'] = q.times === 'iso' ? ds.points.map(([t, v]: Point) => [isoUtc(t), v]) : ds.points;
+  const from = chosen.resolution === 'raw' ? q.from : Math.floor(q.from / chosen.step) * chosen.step;
+  const inOneRead = chosen.resolution !== 'raw' || bucketPlan(from, q.until, chosen.step, q.maxPoints).k === 1 || span / chosen.step <= RAW_ROWS_PER_POINT_IN_JS * q.maxPoints;
+  return { sig, signalStep, resolution: chosen.resolution, step: chosen.step, from, until: q.until, inOneRead };
+}
+
+/**
+ * The downsampled points of every planned series: the rows of all series that go through JS come from ONE
+ * statement (`readSeriesMany`: a UNION ALL of indexed range reads, one per resolution and start), the rest (long
+ * raw ranges) from grouped SQL per series. Both give the same points (test/dashboards/api/downsample-sql.test.ts,
+ * test/dashboards/api/signals-one-read.test.ts).
+ */
+export function readPlanned(store: SqliteStore, plans: readonly SeriesPlan[], maxPoints: number): DownsampleResult[] {
+  const parts = new Map<string, SeriesReadPart & { signalIds: number[] }>();
+  for (const p of plans) {
+    if (!p.inOneRead) continue;
+    const key = `${p.resolution}:${p.from}`;
+    let part = parts.get(key);
+    if (!part) {
+      part = { signalIds: [], resolution: p.resolution, from: p.from, until: p.until };
+      parts.set(key, part);
+    }
+    if (!part.signalIds.includes(p.sig.id)) part.signalIds.push(p.sig.id);
+  }
+  const cols = readSeriesMany(store, [...parts.values()]);
+  return plans.map((p) => (p.inOneRead ? downsample(cols.get(p.sig.id)!, p.from, p.until, p.step, maxPoints) : seriesPoints(store, p.sig.id, p.resolution, p.from, p.until, p.step, maxPoints)));
+}
+
+function seriesJson(p: SeriesPlan, ds: DownsampleResult, times: Query['times']): SeriesJson {
+  const sig = p.sig;
   return {
     signal: sig.name,
     source: sig.source,
     metric: sig.metric,
     target: sig.target,
     unit: sig.unit,
-    step: signalStep,
+    step: p.signalStep,
     synthetic: sig.synthetic,
     provenance: sig.provenance,
-    resolution: chosen.resolution,
+    resolution: p.resolution,
     bucketSeconds: ds.bucketSeconds,
     downsampled: ds.downsampled,
-    points,
+    points: times === 'iso' ? ds.points.map(([t, v]: Point) => [isoUtc(t), v]) : ds.points,
   };
 }
 
@@ -220,7 +267,9 @@ export function signalsRouter(deps: AppDeps, opts: { cacheEntries: number }): Ro
       if (unknown.length > 0) throw badParameter('signals', `no signal ${unknown.join(', ')} for ${q.entity} (known: ${all.map((s) => s.name).join(', ') || 'none'})`);
       chosen = q.names.map((n) => all.find((s) => s.name === n)!);
     }
-    const series = chosen.map((s) => buildSeries(deps, s, q, stepCache));
+    const plans = chosen.map((s) => planSeries(deps, s, q, stepCache));
+    const read = readPlanned(deps.store, plans, q.maxPoints);
+    const series = plans.map((p, i) => seriesJson(p, read[i]!, q.times));
     const resolutions = new Set(series.map((s) => s.resolution));
     const doc: SignalsJson = {
       entity: q.entity,
@@ -232,17 +281,14 @@ export function signalsRouter(deps: AppDeps, opts: { cacheEntries: number }): Ro
     };
     let entry: CachedBody;
     if (q.csv) {
-      const rows = series.flatMap((s) => s.points.map((p) => ({ s, t: p[0], v: p[1] })));
-      entry = cachedBody(
-        'text/csv; charset=utf-8',
-        toCsv(rows, [
-          { header: 'signal', value: (r) => r.s.signal },
-          { header: 'time', value: (r) => (typeof r.t === 'number' ? isoUtc(r.t) : r.t) },
-          { header: 'value', value: (r) => r.v },
-          { header: 'resolution', value: (r) => r.s.resolution },
-          { header: 'synthetic', value: (r) => r.s.synthetic },
-        ]),
-      );
+      // built line by line from the point tuples (no object per point)
+      const lines = [['signal', 'time', 'value', 'resolution', 'synthetic'].join(',')];
+      for (const s of series) {
+        const tail = `${csvCell(s.resolution)},${csvCell(s.synthetic)}`;
+        const name = csvCell(s.signal);
+        for (const [t, v] of s.points) lines.push(`${name},${typeof t === 'number' ? isoUtc(t) : t},${csvCell(v)},${tail}`);
+      }
+      entry = cachedBody('text/csv; charset=utf-8', `${lines.join('\r\n')}\r\n`);
     } else {
       entry = cachedBody('application/json; charset=utf-8', JSON.stringify(doc));
     }

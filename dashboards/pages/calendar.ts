@@ -9,7 +9,7 @@ import { DateTime } from 'luxon';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getEvent, listEvents } from '../../db/calendar.js';
+import { countEventsWhere, getEvent, pageEvents, type EventSortKey } from '../../db/calendar.js';
 import type { SqliteStore } from '../../db/store.js';
 import { applyChanges, planChanges } from '../../services/calendar/apply.js';
 import { countryName } from '../../services/calendar/countries.js';
@@ -22,7 +22,7 @@ import { validateEvent } from '../../services/calendar/validate.js';
 import { AppError, badParameter } from '../../core/app-errors.js';
 import type { AppDeps } from '../deps.js';
 import { html, layout, type SafeHtml } from '../html.js';
-import { dataLinks, field, keep, q, select, table, time, timeMode, timeQuery, tzToggle, type Column, type TimeMode } from './common.js';
+import { dataLinks, field, keep, pagedTable, q, select, time, timeMode, timeQuery, tzToggle, type Column, type TimeMode } from './common.js';
 import type { Sessions } from './session.js';
 
 const form = express.urlencoded({ extended: false, limit: '2mb', parameterLimit: 50 });
@@ -116,9 +116,9 @@ export function calendarRouter(deps: AppDeps, sessions: Sessions): Router {
     const text = q(req, 'q').toLowerCase();
     const from = timeQuery(req, 'from', 'start');
     const until = timeQuery(req, 'until', 'end');
-    const rows = listEvents(deps.store.db, { country: country || undefined, kind: (kind || undefined) as EventKind | undefined, from, until }).filter(
-      (e) => !text || e.title.toLowerCase().includes(text) || e.id.includes(text) || e.places.some((p) => p.name.toLowerCase().includes(text)),
-    );
+    // counted and paged in SQL (issue 21), the text search too
+    const filter = { country: country || undefined, kind: (kind || undefined) as EventKind | undefined, from, until, text: text || undefined };
+    const total = countEventsWhere(deps.store.db, filter);
     const cols: Array<Column<ProtestEvent>> = [
       { key: 'start', label: 'Date (local)', sort: (e) => e.start, cell: (e) => eventDate(e, mode) },
       { key: 'title', label: 'Event', sort: (e) => e.title.toLowerCase(), cell: (e) => html`<a href="/events/${e.id}" class="event-link">${e.title}</a>` },
@@ -144,8 +144,8 @@ ${field('until', 'Until', q(req, 'until'), { type: 'date' })}
 ${keep(req, ['tz', 'sort', 'dir'])}
 <button type="submit">Filter</button> <a href="/calendar">Clear</a>
 </form>
-<p class="count">${rows.length} event(s)</p>
-${table(req, rows, cols, { key: 'start', dir: 'asc' }, { id: 'events', empty: 'No events match.', page: { size: 100 } })}
+<p class="count">${total} event(s)</p>
+${pagedTable(req, total, (s, p) => pageEvents(deps.store.db, filter, { sort: s.key as EventSortKey, dir: s.dir, limit: p.size, offset: p.offset }), cols, { key: 'start', dir: 'asc' }, { id: 'events', empty: 'No events match.', page: { size: 100 } })}
 ${dataLinks('/api/events', api, 'This table')}
 ${admin ? adminForms(req, sessions) : sessions.enabled ? html`<p><a href="/login?next=%2Fcalendar">Log in</a> with the admin token to add or import events.</p>` : html`<p class="muted">Editing is disabled on this server (no admin token configured).</p>`}`;
     res.type('html').send(layout('Calendar', body, { scripts: ['/static/page.js'] }));

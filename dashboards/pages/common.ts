@@ -7,7 +7,7 @@ import { DateTime } from 'luxon';
 import { badParameter } from '../../core/app-errors.js';
 import { parseDuration, parseTime, TimeParseError } from '../../core/time.js';
 import { html, type SafeHtml } from '../html.js';
-import { pageOf, pagerNav, type PageOpts } from './pager.js';
+import { pageOf, pagerNav, type Page, type PageOpts } from './pager.js';
 
 export type TimeMode = 'utc' | 'local';
 
@@ -158,13 +158,19 @@ export interface Column<T> {
   className?: string;
 }
 
-/** Sorts by `?sort=KEY&dir=asc|desc` (server-side, so the URL carries the state). */
-export function sortRows<T>(req: Request, rows: readonly T[], cols: ReadonlyArray<Column<T>>, def: { key: string; dir: 'asc' | 'desc' }): { rows: T[]; key: string; dir: 'asc' | 'desc' } {
+/** The sort `?sort=KEY&dir=asc|desc` asks for, among the sortable columns (the default when it names none). */
+export function sortState<T>(req: Request, cols: ReadonlyArray<Column<T>>, def: { key: string; dir: 'asc' | 'desc' }): { key: string; dir: 'asc' | 'desc' } {
   const want = q(req, 'sort');
   const col = cols.find((c) => c.key === want && c.sort) ?? cols.find((c) => c.key === def.key)!;
   const d = q(req, 'dir');
   const dir: 'asc' | 'desc' = d === 'asc' || d === 'desc' ? d : col.key === def.key ? def.dir : 'asc';
-  const f = col.sort!;
+  return { key: col.key, dir };
+}
+
+/** Sorts by `?sort=KEY&dir=asc|desc` (server-side, so the URL carries the state). */
+export function sortRows<T>(req: Request, rows: readonly T[], cols: ReadonlyArray<Column<T>>, def: { key: string; dir: 'asc' | 'desc' }): { rows: T[]; key: string; dir: 'asc' | 'desc' } {
+  const { key, dir } = sortState(req, cols, def);
+  const f = cols.find((c) => c.key === key)!.sort!;
   const sorted = [...rows].sort((a, b) => {
     const x = f(a);
     const y = f(b);
@@ -174,15 +180,12 @@ export function sortRows<T>(req: Request, rows: readonly T[], cols: ReadonlyArra
     const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
     return dir === 'asc' ? c : -c;
   });
-  return { rows: sorted, key: col.key, dir };
+  return { rows: sorted, key, dir };
 }
 
-/** A sortable table; with `page`, one page of the sorted rows and a pager (`pager.ts`). */
-export function table<T>(req: Request, rows: readonly T[], cols: ReadonlyArray<Column<T>>, def: { key: string; dir: 'asc' | 'desc' }, opts: { caption?: string; id?: string; empty?: string; page?: PageOpts } = {}): SafeHtml {
-  if (rows.length === 0) return html`<p class="muted empty">${opts.empty ?? 'Nothing to show.'}</p>`;
-  const s = sortRows(req, rows, cols, def);
-  const p = opts.page ? pageOf(req, s.rows.length, opts.page) : null;
-  if (p) s.rows = s.rows.slice(p.offset, p.offset + p.size);
+type TableOpts = { caption?: string; id?: string; empty?: string };
+
+function renderTable<T>(req: Request, rows: readonly T[], cols: ReadonlyArray<Column<T>>, s: { key: string; dir: 'asc' | 'desc' }, p: Page | null, opts: TableOpts & { page?: PageOpts }): SafeHtml {
   const head = cols.map((c) => {
     if (!c.sort) return html`<th scope="col">${c.label}</th>`;
     const active = c.key === s.key;
@@ -192,9 +195,37 @@ export function table<T>(req: Request, rows: readonly T[], cols: ReadonlyArray<C
     const href = withQuery(req, p ? { sort: c.key, dir: next, [p.param]: null } : { sort: c.key, dir: next });
     return html`<th scope="col" aria-sort="${ariaSort}"><a href="${href}${p?.anchor ? `#${p.anchor}` : ''}">${c.label}${active ? (s.dir === 'asc' ? ' ▲' : ' ▼') : ''}</a></th>`;
   });
-  const body = s.rows.map((r) => html`<tr>${cols.map((c) => html`<td${c.className ? html` class="${c.className}"` : ''}>${c.cell(r)}</td>`)}</tr>`);
+  const body = rows.map((r) => html`<tr>${cols.map((c) => html`<td${c.className ? html` class="${c.className}"` : ''}>${c.cell(r)}</td>`)}</tr>`);
   const nav = p ? pagerNav(req, p, opts.page?.label ?? opts.caption ?? opts.id ?? 'this table') : '';
   return html`<div class="table-wrap"><table${opts.id ? html` id="${opts.id}"` : ''} class="sortable">${opts.caption ? html`<caption>${opts.caption}</caption>` : ''}<thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>${nav}`;
+}
+
+/** A sortable table; with `page`, one page of the sorted rows and a pager (`pager.ts`). */
+export function table<T>(req: Request, rows: readonly T[], cols: ReadonlyArray<Column<T>>, def: { key: string; dir: 'asc' | 'desc' }, opts: TableOpts & { page?: PageOpts } = {}): SafeHtml {
+  if (rows.length === 0) return html`<p class="muted empty">${opts.empty ?? 'Nothing to show.'}</p>`;
+  const s = sortRows(req, rows, cols, def);
+  const p = opts.page ? pageOf(req, s.rows.length, opts.page) : null;
+  if (p) s.rows = s.rows.slice(p.offset, p.offset + p.size);
+  return renderTable(req, s.rows, cols, s, p, opts);
+}
+
+/**
+ * A sortable table whose rows were sorted and paged by the database (issue 21: a long listing reads one page):
+ * `load(sort, page)` returns the rows of the page `?page=` asks for (clamped to the last page) in the order the
+ * sort state asks for; `total` is the count of every row. Same markup, sort links and pager as `table`.
+ */
+export function pagedTable<T>(
+  req: Request,
+  total: number,
+  load: (sort: { key: string; dir: 'asc' | 'desc' }, page: Page) => readonly T[],
+  cols: ReadonlyArray<Column<T>>,
+  def: { key: string; dir: 'asc' | 'desc' },
+  opts: TableOpts & { page: PageOpts },
+): SafeHtml {
+  if (total === 0) return html`<p class="muted empty">${opts.empty ?? 'Nothing to show.'}</p>`;
+  const s = sortState(req, cols, def);
+  const p = pageOf(req, total, opts.page);
+  return renderTable(req, load(s, p), cols, s, p, opts);
 }
 
 /** A label + input pair for filter forms. */

@@ -1,29 +1,35 @@
 /** `/outages`: detected outages, filterable and sortable. */
 import { Router } from 'express';
-import { listOutages } from '../../db/outages.js';
-import { groupByParent, subnationalSummary } from '../../services/detector/group.js';
+import { countOutages, outageParentGroups, pageOutages, type OutageSortKey } from '../../db/outages.js';
+import { subnationalSummaryOf } from '../../services/detector/group.js';
 import { lossText } from '../../services/detector/json.js';
 import { OUTAGE_KINDS, type Outage } from '../../core/outage.js';
 import { primaryZone } from '../../services/calendar/zones.js';
 import { badParameter } from '../../core/app-errors.js';
 import type { AppDeps } from '../deps.js';
 import { html, layout } from '../html.js';
-import { dataLinks, duration, field, keep, pct, q, select, table, time, timeMode, timeQuery, tzToggle, type Column } from './common.js';
+import { dataLinks, duration, field, keep, pagedTable, pct, q, select, time, timeMode, timeQuery, tzToggle, type Column } from './common.js';
 
 const KINDS = OUTAGE_KINDS;
 const DAY = 86400;
 /** rows per page of each table */
 export const PAGE_SIZE = 100;
 
-const countryOf = (entity: string, store: AppDeps['store']): string | null => {
-  if (entity.startsWith('country:')) return entity.slice(8);
-  return store.listEntities().find((e) => e.entity === entity)?.country ?? null;
-};
+/** The country of an entity; the entity list is read once per request, on the first entity that is not a country. */
+function countryLookup(store: AppDeps['store']): (entity: string) => string | null {
+  let byEntity: Map<string, string | null> | null = null;
+  return (entity) => {
+    if (entity.startsWith('country:')) return entity.slice(8);
+    byEntity ??= new Map(store.listEntities().map((e) => [e.entity, e.country ?? null]));
+    return byEntity.get(entity) ?? null;
+  };
+}
 
 export function outagesRouter(deps: AppDeps): Router {
   const router = Router();
   router.get('/outages', (req, res) => {
     const mode = timeMode(req);
+    const countryOf = countryLookup(deps.store);
     const country = q(req, 'country').toUpperCase();
     if (country && !/^[A-Z]{2}$/.test(country)) throw badParameter('country', 'a two-letter country code');
     const entity = q(req, 'entity');
@@ -34,13 +40,16 @@ export function outagesRouter(deps: AppDeps): Router {
     if (severity && severity !== 'warning' && severity !== 'critical') throw badParameter('severity', 'warning or critical');
     const from = timeQuery(req, 'from', 'start');
     const until = timeQuery(req, 'until', 'end');
-    const rows = listOutages(deps.store.db, { entity: entity || undefined, country: country || undefined, from, until, kind: (kind || undefined) as Outage['kind'] | undefined }).filter((o) => !severity || o.severity === severity);
+    // counted and paged in SQL: a page reads its 100 rows, not every outage (issue 21)
+    const filter = { entity: entity || undefined, country: country || undefined, from, until, kind: (kind || undefined) as Outage['kind'] | undefined, severity: (severity || undefined) as Outage['severity'] | undefined };
+    const counts = countOutages(deps.store.db, filter);
+    const nationalCount = counts.total - counts.subnational;
+    const groups = counts.subnational > 0 ? outageParentGroups(deps.store.db, filter) : [];
+    const load = (parent: string | null) => (s: { key: string; dir: 'asc' | 'desc' }, p: { offset: number; size: number }) => pageOutages(deps.store.db, { ...filter, parent }, { sort: s.key as OutageSortKey, dir: s.dir, limit: p.size, offset: p.offset });
     const zone = (o: Outage) => {
-      const cc = countryOf(o.entity, deps.store);
+      const cc = countryOf(o.entity);
       return cc ? primaryZone(cc) : null;
     };
-    const groups = groupByParent(rows);
-    const national = groups.find((g) => !g.parent)?.rows ?? [];
     const depth = (o: Outage) => (o.signals.length ? o.signals.reduce((m, s) => Math.max(m, s.depth), -Infinity) : null);
     const cols: Array<Column<Outage>> = [
       { key: 'id', label: 'ID', sort: (o) => o.id ?? null, cell: (o) => html`<a href="/api/outages/${o.id ?? ''}">${o.id ?? '—'}</a>` },
@@ -49,7 +58,7 @@ export function outagesRouter(deps: AppDeps): Router {
         label: 'Entity',
         sort: (o) => o.entity,
         cell: (o) => {
-          const cc = countryOf(o.entity, deps.store);
+          const cc = countryOf(o.entity);
           return cc ? html`<a href="/countries/${cc}?${o.entity.startsWith('country:') ? '' : `entity=${encodeURIComponent(o.entity)}&`}from=${o.start - 7 * DAY}&amp;until=${o.end + 7 * DAY}">${o.entity}</a>` : o.entity;
         },
       },
@@ -78,12 +87,10 @@ ${field('until', 'Until', q(req, 'until'), { type: 'date' })}
 ${keep(req, ['tz', 'sort', 'dir'])}
 <button type="submit">Filter</button> <a href="/outages">Clear</a>
 </form>
-<p class="count">${rows.length} outage(s)${groups.some((g) => g.parent) ? `, of which ${rows.filter((o) => o.parent).length} sub-national (grouped under their country below)` : ''}</p>
-${table(req, national, cols, { key: 'start', dir: 'desc' }, { id: 'outages', empty: rows.length ? 'No national outages match; sub-national ones are below.' : 'No outages match.', page: { size: PAGE_SIZE } })}
-${groups
-  .filter((g) => g.parent)
-  .map((g) => html`<details class="subnational" data-parent="${g.parent}"><summary><strong>${g.parent}</strong>: ${subnationalSummary(g.rows)}${g.rows.some((o) => o.synthetic) ? html` <span class="synthetic">SYNTHETIC</span>` : ''}</summary>
-${table(req, g.rows, cols, { key: 'start', dir: 'desc' }, { id: `outages-${g.parent!.replace(/[^A-Za-z0-9]+/g, '-')}`, page: { size: PAGE_SIZE, param: `page-${g.parent!.replace(/[^A-Za-z0-9]+/g, '-')}` } })}
+<p class="count">${counts.total} outage(s)${counts.subnational > 0 ? `, of which ${counts.subnational} sub-national (grouped under their country below)` : ''}</p>
+${pagedTable(req, nationalCount, load(null), cols, { key: 'start', dir: 'desc' }, { id: 'outages', empty: counts.total ? 'No national outages match; sub-national ones are below.' : 'No outages match.', page: { size: PAGE_SIZE } })}
+${groups.map((g) => html`<details class="subnational" data-parent="${g.parent}"><summary><strong>${g.parent}</strong>: ${subnationalSummaryOf(g)}${g.synthetic ? html` <span class="synthetic">SYNTHETIC</span>` : ''}</summary>
+${pagedTable(req, g.count, load(g.parent), cols, { key: 'start', dir: 'desc' }, { id: `outages-${g.parent.replace(/[^A-Za-z0-9]+/g, '-')}`, page: { size: PAGE_SIZE, param: `page-${g.parent.replace(/[^A-Za-z0-9]+/g, '-')}` } })}
 </details>`)}
 ${dataLinks('/api/outages', api, 'This table')}`;
     res.type('html').send(layout('Outages', body, { scripts: ['/static/page.js'] }));

@@ -1,13 +1,13 @@
 /** `/reference`: published outage lists (Access Now STOP, IODA investigated, user CSV), filterable and sortable. */
 import { Router } from 'express';
-import { getReferenceList, listReferenceLists, listReferenceOutages, SCOPES, type ReferenceListRow, type ReferenceOutage } from '../../db/reference.js';
+import { countReferenceOutages, getReferenceList, listReferenceLists, pageReferenceOutages, SCOPES, type ReferenceListRow, type ReferenceOutage, type ReferenceSortKey, type Scope } from '../../db/reference.js';
 import { primaryZone } from '../../services/calendar/zones.js';
 import { referenceConfig } from '../../services/correlator/config.js';
 import { badParameter, notFound } from '../../core/app-errors.js';
 import type { AppDeps } from '../deps.js';
 import { html, layout } from '../html.js';
 import { safeLink } from './event.js';
-import { dataLinks, duration, field, keep, q, select, table, time, timeMode, timeQuery, tzToggle, withQuery, type Column } from './common.js';
+import { dataLinks, duration, field, keep, pagedTable, q, select, table, time, timeMode, timeQuery, tzToggle, withQuery, type Column } from './common.js';
 
 const LIST = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
@@ -41,9 +41,9 @@ export function referenceRouter(deps: AppDeps): Router {
       const scope = q(req, 'scope');
       if (scope && !(SCOPES as readonly string[]).includes(scope)) throw badParameter('scope', `one of ${SCOPES.join(', ')}`);
       const openEndedSeconds = referenceConfig(deps.config).openEndedDefault;
-      const rows = listReferenceOutages(deps.store.db, { list: listName, country: country || undefined, from, until, openEndedSeconds }).filter(
-        (o) => (!scope || o.scope === scope) && (!text || [o.cause, o.scopeDetail, o.scopeRaw, o.area, o.scope, o.kind, ...o.services].some((s) => (s ?? '').toLowerCase().includes(text))),
-      );
+      // counted and paged in SQL (issue 21), scope and text filters too
+      const filter = { list: listName, country: country || undefined, from, until, openEndedSeconds, scope: (scope || undefined) as Scope | undefined, text: text || undefined };
+      const total = countReferenceOutages(deps.store.db, filter);
       const cols: Array<Column<ReferenceOutage>> = [
         { key: 'country', label: 'Country', sort: (o) => o.country, cell: (o) => html`<a href="/countries/${o.country}?from=${o.start - 14 * 86400}&amp;until=${(o.end ?? o.start + openEndedSeconds) + 14 * 86400}">${o.country}</a>` },
         { key: 'start', label: 'Start', sort: (o) => o.start, cell: (o) => time(o.start, mode, primaryZone(o.country)) },
@@ -58,7 +58,7 @@ export function referenceRouter(deps: AppDeps): Router {
         { key: 'origin', label: 'Row', cell: (o) => (o.originFile ? `${o.originFile}:${o.originLine ?? ''}` : '—') },
       ];
       detail = html`<section id="list" aria-labelledby="list-h">
-<h2 id="list-h">${listName}: ${rows.length} outage(s)</h2>
+<h2 id="list-h">${listName}: ${total} outage(s)</h2>
 <form class="filters" method="get" action="/reference" role="search" aria-label="Filter the list">
 <input type="hidden" name="list" value="${listName}">
 ${field('q', 'Text', q(req, 'q'), { type: 'search' })}
@@ -69,7 +69,7 @@ ${field('until', 'Until', q(req, 'until'), { type: 'date' })}
 ${keep(req, ['tz', 'sort', 'dir'])}
 <button type="submit">Filter</button> <a href="${withQuery(req, { q: null, country: null, scope: null, from: null, until: null })}">Clear</a>
 </form>
-${table(req, rows, cols, { key: 'start', dir: 'desc' }, { id: 'reference-outages', empty: 'No outages match.', page: { size: 100 } })}
+${pagedTable(req, total, (st, p) => pageReferenceOutages(deps.store.db, filter, { sort: st.key as ReferenceSortKey, dir: st.dir, limit: p.size, offset: p.offset }), cols, { key: 'start', dir: 'desc' }, { id: 'reference-outages', empty: 'No outages match.', page: { size: 100 } })}
 ${dataLinks(`/api/reference/${encodeURIComponent(listName)}`, { country: country || undefined, scope: scope || undefined, from, until }, 'This table')}
 </section>`;
     }

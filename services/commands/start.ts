@@ -8,14 +8,16 @@ export function register(program: Command, ctx: CliContext): void {
     .command('start')
     .description('run the daemon: scheduled collection, detection and the dashboard')
     .option('--no-dashboard', 'run only the scheduler')
+    .option('--no-collect', 'serve the dashboard and API only: no scheduled collection, detection or reports (a database this user cannot write is served read-only)')
     .option('--host <host>', 'dashboard address (OUTAGEWATCH_HOST, default 127.0.0.1)')
     .option('--port <port>', 'dashboard port (OUTAGEWATCH_PORT, default 8080; 0 picks a free one)')
-    .action(async (opts: { dashboard: boolean; host?: string; port?: string }) => {
+    .action(async (opts: { dashboard: boolean; collect: boolean; host?: string; port?: string }) => {
       if (opts.port !== undefined && !/^\d+$/.test(opts.port)) throw new UsageError(`--port: "${opts.port}" is not a port number`);
       const config = ctx.config({ host: opts.host, port: opts.port });
+      if (!opts.collect && !opts.dashboard) throw new UsageError('--no-collect with --no-dashboard leaves nothing to run');
       ctx.sqlitePath(); // the daemon runs on SQLite only (yet): a postgres:// URL is refused here, exit 2
       const log = ctx.log();
-      const daemon = await startDaemon({ config, log, dashboard: opts.dashboard });
+      const daemon = await startDaemon({ config, log, dashboard: opts.dashboard, collect: opts.collect });
       // stdout: where to look, for people and scripts
       ctx.out(daemon.url ? `outagewatch ${config.db} — dashboard at ${daemon.url}` : `outagewatch ${config.db} — scheduler only`);
       await new Promise<void>((resolve) => {

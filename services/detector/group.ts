@@ -23,10 +23,20 @@ export function groupByParent(list: readonly Outage[]): Array<{ parent: string |
 
 /** "73 sub-national outages in 73 units (county), 2019-11-13 to 2019-11-20" */
 export function subnationalSummary(rows: readonly Outage[]): string {
-  const entities = new Set(rows.map((o) => o.entity));
-  const types = [...new Set(rows.map((o) => o.entity.split(':')[0]!))].sort();
-  const from = isoUtc(rows.reduce((m, o) => Math.min(m, o.start), Infinity)).slice(0, 10);
-  const until = isoUtc(rows.reduce((m, o) => Math.max(m, o.end), -Infinity)).slice(0, 10);
-  return `${rows.length} sub-national outage${rows.length === 1 ? '' : 's'} in ${entities.size} ${types.join('/')} unit${entities.size === 1 ? '' : 's'}, ${from === until ? from : `${from} to ${until}`}`;
+  return subnationalSummaryOf({
+    count: rows.length,
+    entities: new Set(rows.map((o) => o.entity)).size,
+    types: [...new Set(rows.map((o) => o.entity.split(':')[0]!))],
+    from: rows.reduce((m, o) => Math.min(m, o.start), Infinity),
+    until: rows.reduce((m, o) => Math.max(m, o.end), -Infinity),
+  });
+}
+
+/** The same summary from counts (a listing paged in SQL knows a group's counts without reading its rows). */
+export function subnationalSummaryOf(g: { count: number; entities: number; types: readonly string[]; from: number; until: number }): string {
+  const types = [...g.types].sort();
+  const from = isoUtc(g.from).slice(0, 10);
+  const until = isoUtc(g.until).slice(0, 10);
+  return `${g.count} sub-national outage${g.count === 1 ? '' : 's'} in ${g.entities} ${types.join('/')} unit${g.entities === 1 ? '' : 's'}, ${from === until ? from : `${from} to ${until}`}`;
 }
 

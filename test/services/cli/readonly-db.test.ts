@@ -92,6 +92,48 @@ describe('read-only commands on a read-only database', { timeout: 180_000 }, () 
     }
   });
 
+  it('start --no-collect serves the dashboard and the API from a read-only database; nothing is created beside it', async () => {
+    t = tempDir('ow-ro-');
+    const db = makeDb(t.dir, { journal: 'delete' });
+    const proc = spawn(process.execPath, ['--import', 'tsx', cli, 'start', '--no-collect', '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...OFFLINE_SOURCES_ENV, OUTAGEWATCH_DB: db, LOG_LEVEL: 'info', HOME: '/tmp' },
+      cwd: packageRoot(),
+      ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+    });
+    let stdout = '';
+    let stderr = '';
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        proc.stdout.on('data', (d: Buffer) => {
+          stdout += d.toString();
+          const m = /dashboard at (http:\/\/\S+)/.exec(stdout);
+          if (m) resolve(m[1]!.replace(/\/$/, ''));
+        });
+        void exited.then((code) => reject(new Error(`the daemon exited (${code}) before serving: ${stderr}`)));
+      });
+      const health = await fetch(`${url}/api/health`);
+      expect(health.status, stderr).toBe(200);
+      const events = await fetch(`${url}/api/events?country=KZ`);
+      expect(events.status).toBe(200);
+      expect(await events.text()).toContain('kz-2022-01-05-protests');
+      const page = await fetch(`${url}/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toContain('text/html');
+      // the log says why there is no lock and that it serves read-only
+      expect(stderr).toContain('cannot write the lock file');
+      expect(stderr).toContain('the database is read-only here');
+      // no lock file, no journal, no WAL, nothing migrated
+      expect(readdirSync(t.dir)).toEqual(['ow.db']);
+    } finally {
+      proc.kill('SIGTERM');
+      await exited;
+    }
+    expect(readdirSync(t.dir)).toEqual(['ow.db']);
+  });
+
   it('a read-only database whose schema is older names the migration it needs', async () => {
     t = tempDir('ow-ro-');
     const db = makeDb(t.dir, { journal: 'delete', schemaBehind: 1 });
@@ -100,6 +142,11 @@ describe('read-only commands on a read-only database', { timeout: 180_000 }, () 
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`database ${db} is read-only and needs migration ${last.name}`);
     expect(r.stderr).toContain('outagewatch db migrate');
+    // the daemon serving it does not migrate it either: it refuses to start, saying why
+    const start = await run(['start', '--no-collect', '--port', '0'], db);
+    expect(start.code).not.toBe(0);
+    expect(start.stderr).toContain(`database ${db} is read-only and needs migration ${last.name}`);
+    expect(readdirSync(t.dir)).toEqual(['ow.db']);
   });
 
   it('a WAL database in a folder this user cannot write says why it cannot be read and what to do', async () => {
