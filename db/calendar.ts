@@ -254,6 +254,9 @@ export function openImportStage(db: Db, batchSize = 100): ImportStage {
   const groups = `temp.${name}_groups`;
   const seen = `temp.${name}_seen`;
   const written = `temp.${name}_written`;
+  // the staged rows are read back in index order: a small page cache for the temp schema is enough (the
+  // connection's 16 MB default would fill up with a large file's rows and stay in the process's memory)
+  db.pragma('temp.cache_size = -2000');
   db.exec(`
     CREATE TEMP TABLE ${name}_rows (seq INTEGER PRIMARY KEY, grp TEXT, event TEXT NOT NULL);
     CREATE INDEX temp.${name}_rows_grp ON ${name}_rows (grp, seq) WHERE grp IS NOT NULL;
