@@ -12,6 +12,7 @@ import { apiRouter } from './api/index.js';
 import { apiOptions } from './api/options.js';
 import { clientLimiter, rangeLimit } from './limits.js';
 import { pagesRouter } from './pages/index.js';
+import { warmTimeFormatters } from './pages/common.js';
 import { reportsRouter } from './reports.js';
 
 export type { AppDeps } from './deps.js';
@@ -20,6 +21,8 @@ export type { AppDeps } from './deps.js';
 export function createApp(given: AppDeps): Express {
   const deps: AppDeps = { ...given, dbWatch: given.dbWatch ?? new DbWatch(given.store) };
   const watch = deps.dbWatch!;
+  // one-time luxon/ICU set-up now, not inside the first request that shows a time
+  warmTimeFormatters();
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);

@@ -91,6 +91,20 @@ export function fmtLocal(ts: number, tz: string): string {
   return `${d.toFormat('yyyy-MM-dd HH:mm')} ${d.toFormat('ZZ')} (${tz})`;
 }
 
+let formattersWarm = false;
+
+/**
+ * Pays the process's one-time cost of formatting times (luxon and ICU time-zone set-up: 15–90 ms of one
+ * uninterrupted stretch on this 2-core machine) while the dashboard is being set up, before it serves. Without
+ * it the first page that shows a time (the cold `/countries/:cc` render) held the event loop that long while
+ * other requests waited (issue 17). Once per process; what any page shows is unchanged.
+ */
+export function warmTimeFormatters(): void {
+  if (formattersWarm) return;
+  formattersWarm = true;
+  time(0, 'local', 'UTC');
+}
+
 /**
  * A `<time>` that shows UTC or local time by the page's mode; both texts ride along in data attributes
  * so that the toggle (public/page.js) switches without a reload.
