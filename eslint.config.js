@@ -11,18 +11,23 @@ export default tseslint.config(
     languageOptions: { ecmaVersion: 2023, sourceType: 'module' },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       // library code writes command output with process.stdout.write and logs with pino
       'no-console': 'error',
       'no-restricted-syntax': [
         'error',
         {
           // log.error({ err: e.message }) drops the stack: log the error itself, pino's err serializer keeps it
-          selector: "CallExpression[callee.property.name=/^(fatal|error|warn|info|debug|trace)$/] > ObjectExpression > Property[key.name='err'] > MemberExpression[property.name='message']",
+          selector:
+            "CallExpression[callee.property.name=/^(fatal|error|warn|info|debug|trace)$/] > ObjectExpression > Property[key.name='err'] > MemberExpression[property.name='message']",
           message: 'log the error itself ({ err }) so pino keeps the stack, not err.message',
         },
         {
-          selector: "CallExpression[callee.property.name=/^(fatal|error|warn|info|debug|trace)$/] > ObjectExpression > Property[key.name='err'] > CallExpression[callee.name='errorMessage']",
+          selector:
+            "CallExpression[callee.property.name=/^(fatal|error|warn|info|debug|trace)$/] > ObjectExpression > Property[key.name='err'] > CallExpression[callee.name='errorMessage']",
           message: 'log the error itself ({ err }) so pino keeps the stack, not errorMessage(err)',
         },
       ],
@@ -42,7 +47,17 @@ export default tseslint.config(
     files: ['dashboards/public/**/*.js'],
     languageOptions: {
       sourceType: 'script',
-      globals: { document: 'readonly', window: 'readonly', URL: 'readonly', URLSearchParams: 'readonly', fetch: 'readonly', CustomEvent: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', uPlot: 'readonly' },
+      globals: {
+        document: 'readonly',
+        window: 'readonly',
+        URL: 'readonly',
+        URLSearchParams: 'readonly',
+        fetch: 'readonly',
+        CustomEvent: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        uPlot: 'readonly',
+      },
     },
   },
   {

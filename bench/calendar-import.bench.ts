@@ -36,23 +36,39 @@ function newest(paths: string[]): number {
 /** The built CLI is used when it is newer than every source the import runs (as in correlate-real.bench.ts). */
 const FRESH_DIST =
   existsSync(BUILT_CLI) &&
-  statSync(BUILT_CLI).mtimeMs >= newest(['calendar', 'commands', 'util', 'cli.ts'].map((f) => join(ROOT, 'services', f)).concat(['calendar.ts', 'store.ts', 'connection.ts', 'migrate.ts'].map((f) => join(ROOT, 'db', f))));
+  statSync(BUILT_CLI).mtimeMs >=
+    newest(
+      ['calendar', 'commands', 'util', 'cli.ts']
+        .map((f) => join(ROOT, 'services', f))
+        .concat(['calendar.ts', 'store.ts', 'connection.ts', 'migrate.ts'].map((f) => join(ROOT, 'db', f))),
+    );
 
 /** Preloaded into the CLI process: writes its kernel maxRSS (bytes) to OW_BENCH_RSS_FILE when it exits. */
 const RSS_PRELOAD = `data:text/javascript,${encodeURIComponent("import { writeFileSync } from 'node:fs'; process.on('exit', () => writeFileSync(process.env.OW_BENCH_RSS_FILE, String(process.resourceUsage().maxRSS * 1024)));")}`;
 
-const cliReport = z.object({ rows: z.number(), skipped: z.number(), rejected: z.number(), events: z.number(), inserted: z.number(), updated: z.number() });
+const cliReport = z.object({
+  rows: z.number(),
+  skipped: z.number(),
+  rejected: z.number(),
+  events: z.number(),
+  inserted: z.number(),
+  updated: z.number(),
+});
 
 /** One `calendar import` by the built CLI, as a user runs it: its --json report, wall time and peak RSS. */
 function runBuiltCli(csv: string, db: string): { report: z.infer<typeof cliReport>; seconds: number; peakRss: number } {
   const rssFile = join(dirname(csv), `rss-${Date.now()}`);
   const t0 = performance.now();
-  const res = spawnSync(process.execPath, ['--import', RSS_PRELOAD, BUILT_CLI, '--db', db, 'calendar', 'import', csv, '--format', 'acled', '--json'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, LOG_LEVEL: 'silent', OW_BENCH_RSS_FILE: rssFile },
-  });
+  const res = spawnSync(
+    process.execPath,
+    ['--import', RSS_PRELOAD, BUILT_CLI, '--db', db, 'calendar', 'import', csv, '--format', 'acled', '--json'],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, LOG_LEVEL: 'silent', OW_BENCH_RSS_FILE: rssFile },
+    },
+  );
   const seconds = (performance.now() - t0) / 1000;
   if (res.status !== 0) throw new Error(`calendar import (built CLI) failed (${res.status ?? res.signal}): ${res.stdout.slice(0, 500)}`);
   const peakRss = Number(readFileSync(rssFile, 'utf8'));
@@ -92,13 +108,46 @@ async function generate(path: string, rows: number): Promise<void> {
   for (let i = 0; i < rows; i++) {
     const [iso, country, admin1, location, lat, lon] = PLACES[Math.floor(rand() * PLACES.length)]!;
     const d = new Date(day0 + Math.floor(rand() * 7 * 365) * 86_400_000);
-    const date = rand() < 0.5 ? d.toISOString().slice(0, 10) : `${String(d.getUTCDate()).padStart(2, '0')} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
+    const date =
+      rand() < 0.5
+        ? d.toISOString().slice(0, 10)
+        : `${String(d.getUTCDate()).padStart(2, '0')} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
     const r = rand();
-    const [type, sub] = r < 0.7 ? ['Protests', 'Peaceful protest'] : r < 0.85 ? ['Riots', 'Violent demonstration'] : ['Battles', 'Armed clash'];
+    const [type, sub] =
+      r < 0.7 ? ['Protests', 'Peaceful protest'] : r < 0.85 ? ['Riots', 'Violent demonstration'] : ['Battles', 'Armed clash'];
     const notes = `"On ${d.toISOString().slice(0, 10)}, invented row ${i}: people gathered in ${location}, ${admin1}, demanding ""fair"" prices; police present."`;
     const row = [
-      `BEN${i}`, date, d.getUTCFullYear(), 1, 'Demonstrations', type, sub, `Protesters (${country})`, '', 'Protesters', '', '', '', 'Protesters only', '',
-      iso, 'Region', country, admin1, location, '', location, lat.toFixed(4), lon.toFixed(4), 1, 'Example Daily', 'National', notes, 0, '', 1700000000,
+      `BEN${i}`,
+      date,
+      d.getUTCFullYear(),
+      1,
+      'Demonstrations',
+      type,
+      sub,
+      `Protesters (${country})`,
+      '',
+      'Protesters',
+      '',
+      '',
+      '',
+      'Protesters only',
+      '',
+      iso,
+      'Region',
+      country,
+      admin1,
+      location,
+      '',
+      location,
+      lat.toFixed(4),
+      lon.toFixed(4),
+      1,
+      'Example Daily',
+      'National',
+      notes,
+      0,
+      '',
+      1700000000,
     ];
     await write(`${row.join(',')}\n`);
   }
@@ -118,10 +167,22 @@ async function child(csv: string, once: boolean): Promise<void> {
   const again = once ? { inserted: 0, updated: 0 } : await importCalendarFile(store.db, csv, { format: 'acled' });
   const secondsAgain = (performance.now() - t1) / 1000;
   store.close();
-  process.stdout.write(`${JSON.stringify({ rows: r.rows, skipped: r.skipped, events: r.inserted, rejected: r.rejected, changedAgain: again.inserted + again.updated, seconds, secondsAgain, peakRss, rssBefore })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ rows: r.rows, skipped: r.skipped, events: r.inserted, rejected: r.rejected, changedAgain: again.inserted + again.updated, seconds, secondsAgain, peakRss, rssBefore })}\n`,
+  );
 }
 
-const childSchema = z.object({ rows: z.number(), skipped: z.number(), events: z.number(), rejected: z.number(), changedAgain: z.number(), seconds: z.number(), secondsAgain: z.number(), peakRss: z.number(), rssBefore: z.number() });
+const childSchema = z.object({
+  rows: z.number(),
+  skipped: z.number(),
+  events: z.number(),
+  rejected: z.number(),
+  changedAgain: z.number(),
+  seconds: z.number(),
+  secondsAgain: z.number(),
+  peakRss: z.number(),
+  rssBefore: z.number(),
+});
 
 async function parent(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ow-bench-calendar-'));
@@ -136,11 +197,25 @@ async function parent(): Promise<void> {
         const again = once ? null : runBuiltCli(csv, db);
         rmSync(csv, { force: true });
         const r = first.report;
-        const m = { rows: r.rows, skipped: r.skipped, events: r.inserted, rejected: r.rejected, changedAgain: again ? again.report.inserted + again.report.updated : 0, seconds: first.seconds, secondsAgain: again?.seconds ?? 0, peakRss: first.peakRss, rssBefore: 0 };
+        const m = {
+          rows: r.rows,
+          skipped: r.skipped,
+          events: r.inserted,
+          rejected: r.rejected,
+          changedAgain: again ? again.report.inserted + again.report.updated : 0,
+          seconds: first.seconds,
+          secondsAgain: again?.seconds ?? 0,
+          peakRss: first.peakRss,
+          rssBefore: 0,
+        };
         if (m.rows !== rows || m.changedAgain !== 0 || m.rejected !== 0) throw new Error(`unexpected result: ${JSON.stringify(m)}`);
         return { m, size };
       }
-      const res = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', csv, once ? 'once' : 'twice'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'silent' } });
+      const res = spawnSync(
+        process.execPath,
+        [...process.execArgv, fileURLToPath(import.meta.url), '--child', csv, once ? 'once' : 'twice'],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'silent' } },
+      );
       rmSync(csv, { force: true });
       if (res.status !== 0) throw new Error(`import process failed (${res.status ?? res.signal})`);
       const m = childSchema.parse(JSON.parse(res.stdout.trim().split('\n').at(-1)!));
@@ -154,16 +229,50 @@ async function parent(): Promise<void> {
         `re-import ${m.secondsAgain.toFixed(2)} s; peak RSS ${mb.toFixed(0)} MB (${FRESH_DIST ? 'built CLI process, start to exit' : `under tsx; process at start ${(m.rssBefore / 1e6).toFixed(0)} MB`})\n`,
     );
     const results = [
-      { name: 'calendar import: 100k-row ACLED CSV, merged by country/day', figure: Math.round(ROWS / m.seconds), unit: 'rows/s', reference: ROWS / 10, ratio: +(ROWS / m.seconds / (ROWS / 10)).toFixed(2), target: '100,000 rows in < 10 s', check: { of: 'figure', op: '>', value: ROWS / 10 } },
-      { name: 'calendar import: elapsed', figure: +m.seconds.toFixed(2), unit: 's', reference: 10, ratio: +(m.seconds / 10).toFixed(3), target: '< 10 s', check: { of: 'figure', op: '<', value: 10 } },
-      { name: 'calendar import: peak memory (maxRSS of the importing process)', figure: Math.round(mb), unit: 'MB', reference: 300, ratio: +(mb / 300).toFixed(2), target: '< 300 MB', check: { of: 'figure', op: '<', value: 300 } },
+      {
+        name: 'calendar import: 100k-row ACLED CSV, merged by country/day',
+        figure: Math.round(ROWS / m.seconds),
+        unit: 'rows/s',
+        reference: ROWS / 10,
+        ratio: +(ROWS / m.seconds / (ROWS / 10)).toFixed(2),
+        target: '100,000 rows in < 10 s',
+        check: { of: 'figure', op: '>', value: ROWS / 10 },
+      },
+      {
+        name: 'calendar import: elapsed',
+        figure: +m.seconds.toFixed(2),
+        unit: 's',
+        reference: 10,
+        ratio: +(m.seconds / 10).toFixed(3),
+        target: '< 10 s',
+        check: { of: 'figure', op: '<', value: 10 },
+      },
+      {
+        name: 'calendar import: peak memory (maxRSS of the importing process)',
+        figure: Math.round(mb),
+        unit: 'MB',
+        reference: 300,
+        ratio: +(mb / 300).toFixed(2),
+        target: '< 300 MB',
+        check: { of: 'figure', op: '<', value: 300 },
+      },
       { name: 'calendar re-import of the same file (no-op)', figure: +m.secondsAgain.toFixed(2), unit: 's' },
     ];
     if (BIG_ROWS > 0) {
       const big = await run(BIG_ROWS, true);
       const bigMb = big.m.peakRss / 1e6;
-      process.stderr.write(`calendar import: ${BIG_ROWS} rows (${(big.size / 1e6).toFixed(0)} MB), ${big.m.events} events in ${big.m.seconds.toFixed(1)} s; peak RSS ${bigMb.toFixed(0)} MB\n`);
-      results.push({ name: `calendar import: peak memory at ${BIG_ROWS.toLocaleString('en')} rows (maxRSS)`, figure: Math.round(bigMb), unit: 'MB', reference: 200, ratio: +(bigMb / 200).toFixed(2), target: '< 200 MB at any size', check: { of: 'figure', op: '<', value: 200 } });
+      process.stderr.write(
+        `calendar import: ${BIG_ROWS} rows (${(big.size / 1e6).toFixed(0)} MB), ${big.m.events} events in ${big.m.seconds.toFixed(1)} s; peak RSS ${bigMb.toFixed(0)} MB\n`,
+      );
+      results.push({
+        name: `calendar import: peak memory at ${BIG_ROWS.toLocaleString('en')} rows (maxRSS)`,
+        figure: Math.round(bigMb),
+        unit: 'MB',
+        reference: 200,
+        ratio: +(bigMb / 200).toFixed(2),
+        target: '< 200 MB at any size',
+        check: { of: 'figure', op: '<', value: 200 },
+      });
     }
     process.stdout.write(`${JSON.stringify({ results })}\n`);
   } finally {

@@ -41,11 +41,32 @@ function timeIngest(file: string, opts: Parameters<typeof ingestCsv>[2], n: numb
 }
 
 try {
-  const results: Array<{ name: string; figure: number; unit: string; target?: string; check?: { of: 'figure' | 'ratio'; op: '<' | '<=' | '>' | '>='; value: number } }> = [];
+  const results: Array<{
+    name: string;
+    figure: number;
+    unit: string;
+    target?: string;
+    check?: { of: 'figure' | 'ratio'; op: '<' | '<=' | '>' | '>='; value: number };
+  }> = [];
   process.stderr.write('csv ingest: Monash\n');
   results.push({
     name: 'csv ingest (Monash Iran, grouped, local epochs)',
-    figure: Math.round(timeIngest(MONASH, { entity: 'country:IR', signal: 'custom.connectivity', timeColumn: 'time_e', valueColumn: 'connectivity', tz: 'Asia/Tehran', epochLocal: true, groupColumn: 'name_2', groupEntityType: 'county' }, 3)),
+    figure: Math.round(
+      timeIngest(
+        MONASH,
+        {
+          entity: 'country:IR',
+          signal: 'custom.connectivity',
+          timeColumn: 'time_e',
+          valueColumn: 'connectivity',
+          tz: 'Asia/Tehran',
+          epochLocal: true,
+          groupColumn: 'name_2',
+          groupEntityType: 'county',
+        },
+        3,
+      ),
+    ),
     unit: 'rows/s',
     target: '> 20000 rows/s',
     check: { of: 'figure', op: '>', value: 20000 },
@@ -57,7 +78,13 @@ try {
   const start = Date.parse('2020-01-01T00:00:00Z');
   for (let i = 0; i < 200_000; i++) lines.push(`${new Date(start + i * 300_000).toISOString().replace('Z', '+00:00')},${(i % 97) + 0.5}`);
   writeFileSync(long, lines.join('\n'));
-  results.push({ name: 'csv ingest (one long series, ISO times)', figure: Math.round(timeIngest(long, { entity: 'country:KZ', signal: 'custom.x', timeColumn: 'time', valueColumn: 'value' }, 3)), unit: 'rows/s', target: '> 20000 rows/s', check: { of: 'figure', op: '>', value: 20000 } });
+  results.push({
+    name: 'csv ingest (one long series, ISO times)',
+    figure: Math.round(timeIngest(long, { entity: 'country:KZ', signal: 'custom.x', timeColumn: 'time', valueColumn: 'value' }, 3)),
+    unit: 'rows/s',
+    target: '> 20000 rows/s',
+    check: { of: 'figure', op: '>', value: 20000 },
+  });
 
   process.stderr.write('planner\n');
   const rnd = seededRandom(7);
@@ -85,7 +112,13 @@ try {
     tasks = planCollection({ events, now, config, coverage: (_c, e) => covered.get(e) ?? [] }).tasks.length;
     plans++;
   }
-  results.push({ name: `plan (20 countries x 4 collectors, ${tasks} tasks)`, figure: Math.round((plans / (performance.now() - t0)) * 1000 * 10) / 10, unit: 'plans/s', target: '> 10 plans/s (the daemon plans once a minute per collector)', check: { of: 'figure', op: '>', value: 10 } });
+  results.push({
+    name: `plan (20 countries x 4 collectors, ${tasks} tasks)`,
+    figure: Math.round((plans / (performance.now() - t0)) * 1000 * 10) / 10,
+    unit: 'plans/s',
+    target: '> 10 plans/s (the daemon plans once a minute per collector)',
+    check: { of: 'figure', op: '>', value: 10 },
+  });
   process.stdout.write(`${JSON.stringify({ results })}\n`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -30,7 +30,23 @@ try {
       requestParameters: { from, until: from + LEN, datasource: 'bgp', sourceParams: null, maxPoints: null },
       error: null,
       perf: null,
-      data: [[{ entityType: 'country', entityCode: 'KZ', entityName: 'Kazakhstan', entityFqid: 'geo.provider.AS.KZ', datasource: 'bgp', subtype: '', from, until: from + LEN, step: STEP, nativeStep: STEP, values }]],
+      data: [
+        [
+          {
+            entityType: 'country',
+            entityCode: 'KZ',
+            entityName: 'Kazakhstan',
+            entityFqid: 'geo.provider.AS.KZ',
+            datasource: 'bgp',
+            subtype: '',
+            from,
+            until: from + LEN,
+            step: STEP,
+            nativeStep: STEP,
+            values,
+          },
+        ],
+      ],
       copyright: 'This data is Copyright (c) 2021-2024 Georgia Tech Research Corporation. All Rights Reserved.',
     };
     const f = join(dir, `w${w}.json`);
@@ -47,7 +63,9 @@ try {
     // bare insert: the same points, prepared statement, one transaction per window, no parsing, no rollups
     const bare = SqliteStore.open(join(dir, `bare${round}.db`));
     const sigId = bare.ensureSignal('country:KZ', { name: 'ioda.bgp', step: STEP });
-    const ins = bare.db.prepare('INSERT INTO points (signal_id, ts, value) VALUES (?, ?, ?) ON CONFLICT (signal_id, ts) DO UPDATE SET value = excluded.value');
+    const ins = bare.db.prepare(
+      'INSERT INTO points (signal_id, ts, value) VALUES (?, ?, ?) ON CONFLICT (signal_id, ts) DO UPDATE SET value = excluded.value',
+    );
     const insWindow = bare.db.transaction((w: { from: number; values: Array<number | null> }) => {
       for (let i = 0; i < w.values.length; i++) ins.run(sigId, w.from + i * STEP, w.values[i] ?? null);
     });
@@ -62,7 +80,8 @@ try {
     const r = await ingestIodaFiles({ files, store, log: silentLogger });
     ingestSec = Math.min(ingestSec, Number(process.hrtime.bigint() - t) / 1e9);
     store.close();
-    if (r.points !== total || r.failures.length) throw new Error(`ingest wrote ${r.points} of ${total} points: ${JSON.stringify(r.failures)}`);
+    if (r.points !== total || r.failures.length)
+      throw new Error(`ingest wrote ${r.points} of ${total} points: ${JSON.stringify(r.failures)}`);
   }
 
   const ingestRate = total / ingestSec;
@@ -70,7 +89,15 @@ try {
   process.stdout.write(
     `${JSON.stringify({
       results: [
-        { name: `ioda ingest end-to-end (${WINDOWS} x 99-day 5-min bgp windows, parse+validate+rollups)`, figure: Math.round(ingestRate), unit: 'points/s', reference: Math.round(bareRate), ratio: Number((ingestRate / bareRate).toFixed(3)), target: '>= 0.5 of bare insert', check: { of: 'ratio', op: '>=', value: 0.5 } },
+        {
+          name: `ioda ingest end-to-end (${WINDOWS} x 99-day 5-min bgp windows, parse+validate+rollups)`,
+          figure: Math.round(ingestRate),
+          unit: 'points/s',
+          reference: Math.round(bareRate),
+          ratio: Number((ingestRate / bareRate).toFixed(3)),
+          target: '>= 0.5 of bare insert',
+          check: { of: 'ratio', op: '>=', value: 0.5 },
+        },
         { name: 'bare point insert (same points, same run)', figure: Math.round(bareRate), unit: 'points/s' },
       ],
     })}\n`,

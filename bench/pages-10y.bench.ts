@@ -71,8 +71,22 @@ async function main(): Promise<void> {
       const ms = Math.round(times[1]! * 10) / 10;
       const floor = medianMs(floors[name]!);
       log(`${path}: ${ms} ms, ${Math.round(bytes / 1024)} KB (SQL alone ${floor} ms)`);
-      results.push({ name: `page.10y.${name}`, figure: ms, unit: 'ms', reference: floor, ratio: r3(ms / Math.max(0.1, floor)), target: '< 50 ms', check: { of: 'figure', op: '<', value: 50 } });
-      results.push({ name: `page.10y.${name}.size`, figure: Math.round(bytes / 1024), unit: 'KB', target: '< 300 KB', check: { of: 'figure', op: '<', value: 300 } });
+      results.push({
+        name: `page.10y.${name}`,
+        figure: ms,
+        unit: 'ms',
+        reference: floor,
+        ratio: r3(ms / Math.max(0.1, floor)),
+        target: '< 50 ms',
+        check: { of: 'figure', op: '<', value: 50 },
+      });
+      results.push({
+        name: `page.10y.${name}.size`,
+        figure: Math.round(bytes / 1024),
+        unit: 'KB',
+        target: '< 300 KB',
+        check: { of: 'figure', op: '<', value: 300 },
+      });
     }
     const load = Math.max(loadBefore, loadavg()[0]!);
     log(`load average (1 min) ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after`);

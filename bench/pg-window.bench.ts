@@ -20,7 +20,58 @@ import { findPgBin, startCluster } from '../test/pg-global-setup.js';
 
 const TARGET = 0.5;
 const DAYS = Number(process.env.BENCH_PG_DAYS ?? 4);
-const COUNTRIES = ['AF', 'AM', 'AZ', 'BD', 'BY', 'CD', 'CM', 'CN', 'CU', 'DZ', 'EG', 'ET', 'GA', 'GN', 'IN', 'IQ', 'IR', 'JO', 'KG', 'KZ', 'LY', 'MA', 'ML', 'MM', 'MR', 'NE', 'NG', 'NI', 'PK', 'PS', 'RU', 'RW', 'SA', 'SD', 'SN', 'SO', 'SS', 'SY', 'TD', 'TG', 'TJ', 'TM', 'TN', 'TR', 'TZ', 'UG', 'UZ', 'VE', 'YE', 'ZW'];
+const COUNTRIES = [
+  'AF',
+  'AM',
+  'AZ',
+  'BD',
+  'BY',
+  'CD',
+  'CM',
+  'CN',
+  'CU',
+  'DZ',
+  'EG',
+  'ET',
+  'GA',
+  'GN',
+  'IN',
+  'IQ',
+  'IR',
+  'JO',
+  'KG',
+  'KZ',
+  'LY',
+  'MA',
+  'ML',
+  'MM',
+  'MR',
+  'NE',
+  'NG',
+  'NI',
+  'PK',
+  'PS',
+  'RU',
+  'RW',
+  'SA',
+  'SD',
+  'SN',
+  'SO',
+  'SS',
+  'SY',
+  'TD',
+  'TG',
+  'TJ',
+  'TM',
+  'TN',
+  'TR',
+  'TZ',
+  'UG',
+  'UZ',
+  'VE',
+  'YE',
+  'ZW',
+];
 const SIGNALS = ['ioda.bgp', 'ioda.ping-slash24', 'ioda.merit-nt'];
 const DAY0 = Date.UTC(2024, 0, 1) / 1000;
 
@@ -46,7 +97,10 @@ function windows(): WindowWrite[] {
         entity: `country:${cc}`,
         from,
         until: from + 86400,
-        series: SIGNALS.map((name) => ({ signal: { name, step: 300 }, points: Array.from({ length: 288 }, (_, i): PointTuple => [from + i * 300, rnd() < 0.02 ? null : Math.round(rnd() * 1e5) / 10]) })),
+        series: SIGNALS.map((name) => ({
+          signal: { name, step: 300 },
+          points: Array.from({ length: 288 }, (_, i): PointTuple => [from + i * 300, rnd() < 0.02 ? null : Math.round(rnd() * 1e5) / 10]),
+        })),
       });
     }
   }
@@ -73,7 +127,9 @@ async function main(): Promise<void> {
     for (const w of ws) await store.writeWindow(w);
     const windowSeconds = (performance.now() - t0) / 1000;
     const signals = await store.listSignals();
-    const size = await store.pool.query<{ bytes: number }>("SELECT sum(pg_total_relation_size(relid)) AS bytes FROM pg_partition_tree('points')");
+    const size = await store.pool.query<{ bytes: number }>(
+      "SELECT sum(pg_total_relation_size(relid)) AS bytes FROM pg_partition_tree('points')",
+    );
     const bytesPerPoint = size.rows[0]!.bytes / rows;
     await store.close();
 
@@ -86,21 +142,37 @@ async function main(): Promise<void> {
     await copyStore.close();
     const ids = new Map(signals.map((s) => [`${s.entity}|${s.name}`, s.id]));
     const lines: string[] = [];
-    for (const w of ws) for (const s of w.series) for (const [ts, v] of s.points) lines.push(`${ids.get(`${w.entity}|${s.signal.name}`)},${ts},${v === null ? '' : v}`);
+    for (const w of ws)
+      for (const s of w.series)
+        for (const [ts, v] of s.points) lines.push(`${ids.get(`${w.entity}|${s.signal.name}`)},${ts},${v === null ? '' : v}`);
     const csv = `${lines.join('\n')}\n`;
     const t1 = performance.now();
-    const r = spawnSync('psql', [copyUrl, '-v', 'ON_ERROR_STOP=1', '-q', '-c', '\\copy points (signal_id, ts, value) FROM STDIN WITH (FORMAT csv)'], { input: csv, encoding: 'utf8' });
+    const r = spawnSync(
+      'psql',
+      [copyUrl, '-v', 'ON_ERROR_STOP=1', '-q', '-c', '\\copy points (signal_id, ts, value) FROM STDIN WITH (FORMAT csv)'],
+      { input: csv, encoding: 'utf8' },
+    );
     const copySeconds = (performance.now() - t1) / 1000;
     if (r.status !== 0) throw new Error(`psql \\copy failed: ${r.stderr}`);
 
     const w = rows / windowSeconds;
     const b = rows / copySeconds;
-    process.stderr.write(`pg: ${ws.length} windows, ${rows} rows: window writes ${windowSeconds.toFixed(2)} s, bare COPY ${copySeconds.toFixed(2)} s\n`);
+    process.stderr.write(
+      `pg: ${ws.length} windows, ${rows} rows: window writes ${windowSeconds.toFixed(2)} s, bare COPY ${copySeconds.toFixed(2)} s\n`,
+    );
     const results = [
       { name: 'pg.bare-copy', figure: Math.round(b), unit: 'rows/s' },
       // the sizing arithmetic of docs/scale.md: heap + primary key, per stored point
       { name: 'pg.points-bytes-per-point', figure: Math.round(bytesPerPoint * 10) / 10, unit: 'bytes' },
-      { name: 'pg.window-write', figure: Math.round(w), unit: 'points/s', reference: Math.round(b), ratio: Math.round((w / b) * 1000) / 1000, target: `>= ${TARGET}`, check: { of: 'ratio' as const, op: '>=' as const, value: TARGET } },
+      {
+        name: 'pg.window-write',
+        figure: Math.round(w),
+        unit: 'points/s',
+        reference: Math.round(b),
+        ratio: Math.round((w / b) * 1000) / 1000,
+        target: `>= ${TARGET}`,
+        check: { of: 'ratio' as const, op: '>=' as const, value: TARGET },
+      },
     ];
     process.stdout.write(`${JSON.stringify({ results })}\n`);
   } finally {

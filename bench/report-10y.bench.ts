@@ -29,7 +29,10 @@ async function child(): Promise<void> {
   const { main } = await import('../services/cli.js');
   const args = JSON.parse(process.env.OW_REPORT_ARGS!) as string[];
   let err = '';
-  const io = { stdout: { write: () => true } as unknown as NodeJS.WritableStream, stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream };
+  const io = {
+    stdout: { write: () => true } as unknown as NodeJS.WritableStream,
+    stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream,
+  };
   const t = process.hrtime.bigint();
   const code = await main(args, io);
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
@@ -38,7 +41,10 @@ async function child(): Promise<void> {
 
 function runReport(args: string[]): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const c = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, OW_REPORT_CHILD: '1', OW_REPORT_ARGS: JSON.stringify(args) }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const c = fork(fileURLToPath(import.meta.url), [], {
+      env: { ...process.env, OW_REPORT_CHILD: '1', OW_REPORT_ARGS: JSON.stringify(args) },
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
     let got: ChildResult | null = null;
     c.once('message', (m) => (got = m as ChildResult));
     c.once('exit', (code) => (got ? resolve(got) : reject(new Error(`report child exited with ${code}`))));
@@ -80,9 +86,29 @@ async function main(): Promise<void> {
     log(`--full-csv: ${Math.round(full.ms)} ms, peak ${full.rssMb} MB, ${(fullBytes / 1e6).toFixed(1)} MB`);
     const r3 = (x: number) => Math.round(x * 1000) / 1000;
     const results = [
-      { name: 'report.10y.all-formats', figure: Math.round(med.ms), unit: 'ms', reference: floorMs, ratio: r3(med.ms / floorMs), target: '< 10000 ms', check: { of: 'figure' as const, op: '<' as const, value: 10000 } },
-      { name: 'report.10y.peak-rss', figure: peak, unit: 'MB', target: '< 500 MB', check: { of: 'figure' as const, op: '<' as const, value: 500 } },
-      { name: 'report.10y.files', figure: r3(bytes / 1e6), unit: 'MB', target: 'megabytes, not hundreds (< 100 MB)', check: { of: 'figure' as const, op: '<' as const, value: 100 } },
+      {
+        name: 'report.10y.all-formats',
+        figure: Math.round(med.ms),
+        unit: 'ms',
+        reference: floorMs,
+        ratio: r3(med.ms / floorMs),
+        target: '< 10000 ms',
+        check: { of: 'figure' as const, op: '<' as const, value: 10000 },
+      },
+      {
+        name: 'report.10y.peak-rss',
+        figure: peak,
+        unit: 'MB',
+        target: '< 500 MB',
+        check: { of: 'figure' as const, op: '<' as const, value: 500 },
+      },
+      {
+        name: 'report.10y.files',
+        figure: r3(bytes / 1e6),
+        unit: 'MB',
+        target: 'megabytes, not hundreds (< 100 MB)',
+        check: { of: 'figure' as const, op: '<' as const, value: 100 },
+      },
       { name: 'report.10y.floor.sqlite-scan', figure: floorMs, unit: 'ms' },
       { name: 'report.10y.full-csv', figure: Math.round(full.ms), unit: 'ms', reference: floorMs, ratio: r3(full.ms / floorMs) },
       { name: 'report.10y.full-csv.peak-rss', figure: full.rssMb, unit: 'MB' },

@@ -33,7 +33,10 @@ export const resultSchema = z
       .optional(),
   })
   .strict()
-  .refine((r) => r.check === undefined || r.target !== undefined, { message: 'a check needs the target text it stands for', path: ['check'] })
+  .refine((r) => r.check === undefined || r.target !== undefined, {
+    message: 'a check needs the target text it stands for',
+    path: ['check'],
+  })
   .refine((r) => r.check?.of !== 'ratio' || r.ratio !== undefined, { message: 'a check of the ratio needs a ratio', path: ['check'] });
 export const benchOutputSchema = z.object({ results: z.array(resultSchema).min(1) }).strict();
 export type BenchResult = z.infer<typeof resultSchema>;
@@ -82,7 +85,10 @@ export function findBenches(filters: string[], dir = BENCH_DIR): string[] {
 
 /** The last stdout line that is a valid result document (a benchmark may print other lines before it). */
 export function parseBenchOutput(stdout: string): BenchResult[] | string {
-  const lines = stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('{'));
+  const lines = stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('{'));
   let problem = 'no JSON line on stdout';
   for (const line of lines.reverse()) {
     let data: unknown;
@@ -102,14 +108,19 @@ export function parseBenchOutput(stdout: string): BenchResult[] | string {
 function runOne(file: string): Promise<BenchRun> {
   return new Promise((resolve) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, ['--import', 'tsx', join('bench', file)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
+    const child = spawn(process.execPath, ['--import', 'tsx', join('bench', file)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: process.env,
+    });
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.on('error', (err) => resolve({ file, ok: false, exitCode: null, seconds: 0, error: err.message, results: [] }));
     child.on('close', (code) => {
       const seconds = Math.round(Number(process.hrtime.bigint() - started) / 1e7) / 100;
       const parsed = parseBenchOutput(stdout);
-      if (typeof parsed === 'string') resolve({ file, ok: false, exitCode: code, seconds, error: code === 0 ? parsed : `exit code ${code}; ${parsed}`, results: [] });
+      if (typeof parsed === 'string')
+        resolve({ file, ok: false, exitCode: code, seconds, error: code === 0 ? parsed : `exit code ${code}; ${parsed}`, results: [] });
       else resolve({ file, ok: code === 0, exitCode: code, seconds, error: code === 0 ? null : `exit code ${code}`, results: parsed });
     });
   });
@@ -126,12 +137,17 @@ export function formatTable(runs: BenchRun[]): string {
   const head = ['name', 'figure', 'unit', 'reference', 'ratio', 'target', 'status'];
   const rows: string[][] = [];
   for (const r of runs) {
-    for (const x of r.results) rows.push([x.name, num(x.figure), x.unit, num(x.reference), num(x.ratio), x.target ?? '', targetStatus(x) ?? '']);
+    for (const x of r.results)
+      rows.push([x.name, num(x.figure), x.unit, num(x.reference), num(x.ratio), x.target ?? '', targetStatus(x) ?? '']);
     if (!r.ok) rows.push([r.file, 'FAILED', '', '', '', r.error ?? '', 'FAILED']);
   }
   const widths = head.map((h, i) => rows.reduce((m, row) => Math.max(m, row[i]!.length), h.length));
   const right = new Set([1, 3, 4]);
-  const line = (cells: string[]) => cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -153,14 +169,22 @@ async function main(): Promise<number> {
   process.stdout.write(`${formatTable(runs)}\n`);
   const doc = {
     startedAt,
-    machine: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, memoryBytes: totalmem() },
+    machine: {
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? null,
+      memoryBytes: totalmem(),
+    },
     filters,
     benches: runs.map((r) => ({ ...r, results: r.results.map(withStatus) })),
   };
   writeFileSync(join(BENCH_DIR, 'results.json'), `${JSON.stringify(doc, null, 2)}\n`);
   const all = runs.flatMap((r) => r.results.map(targetStatus));
   const missed = all.filter((s) => s === 'MISSED').length;
-  process.stdout.write(`targets: ${all.filter((s) => s === 'met').length} met, ${missed} MISSED${runs.some((r) => !r.ok) ? `, ${runs.filter((r) => !r.ok).length} benchmark(s) FAILED` : ''}\n`);
+  process.stdout.write(
+    `targets: ${all.filter((s) => s === 'met').length} met, ${missed} MISSED${runs.some((r) => !r.ok) ? `, ${runs.filter((r) => !r.ok).length} benchmark(s) FAILED` : ''}\n`,
+  );
   process.stderr.write('written bench/results.json\n');
   return runs.every((r) => r.ok) && missed === 0 ? 0 : 1;
 }

@@ -71,11 +71,13 @@ function series(e: number, from: number, until: number): WindowWrite['series'] {
 function windows(order: 'sorted' | 'time-major'): WindowWrite[] {
   const out: WindowWrite[] = [];
   if (order === 'sorted') {
-    for (let e = 0; e < ENTITIES; e++) out.push({ collector: 'bench', entity: entityName(e), from: T0, until: T0 + STEPS * STEP, series: series(e, 0, STEPS) });
+    for (let e = 0; e < ENTITIES; e++)
+      out.push({ collector: 'bench', entity: entityName(e), from: T0, until: T0 + STEPS * STEP, series: series(e, 0, STEPS) });
   } else {
     for (let c = 0; c < STEPS; c += WINDOW_STEPS) {
       const end = Math.min(STEPS, c + WINDOW_STEPS);
-      for (let e = 0; e < ENTITIES; e++) out.push({ collector: 'bench', entity: entityName(e), from: T0 + c * STEP, until: T0 + end * STEP, series: series(e, c, end) });
+      for (let e = 0; e < ENTITIES; e++)
+        out.push({ collector: 'bench', entity: entityName(e), from: T0 + c * STEP, until: T0 + end * STEP, series: series(e, c, end) });
     }
   }
   return out;
@@ -182,7 +184,15 @@ const median = (xs: number[]) => {
 };
 const fmt = (x: number) => `${(x / 1e6).toFixed(3)} M/s`;
 
-const results: Array<{ name: string; figure: number; unit: string; reference?: number; ratio?: number; target?: string; check?: { of: 'ratio'; op: '>='; value: number } }> = [];
+const results: Array<{
+  name: string;
+  figure: number;
+  unit: string;
+  reference?: number;
+  ratio?: number;
+  target?: string;
+  check?: { of: 'ratio'; op: '>='; value: number };
+}> = [];
 try {
   for (const order of ['sorted', 'time-major'] as const) {
     const rows = bareRows(order);
@@ -206,11 +216,27 @@ try {
     const s = median(store);
     const ratio = (x: number, ref: number) => Math.round((x / ref) * 1000) / 1000;
     results.push({ name: `store.bare-insert.${order}`, figure: Math.round(b), unit: 'rows/s' });
-    results.push({ name: `store.window-write.${order}`, figure: Math.round(s), unit: 'points/s', reference: Math.round(b), ratio: ratio(s, b), target: `>= ${TARGET}`, check: { of: 'ratio', op: '>=', value: TARGET } });
+    results.push({
+      name: `store.window-write.${order}`,
+      figure: Math.round(s),
+      unit: 'points/s',
+      reference: Math.round(b),
+      ratio: ratio(s, b),
+      target: `>= ${TARGET}`,
+      check: { of: 'ratio', op: '>=', value: TARGET },
+    });
     if (sameOrder) {
       const bs = median(bareSame);
       results.push({ name: 'store.bare-insert.window-order', figure: Math.round(bs), unit: 'rows/s' });
-      results.push({ name: 'store.window-write.vs-window-order', figure: Math.round(s), unit: 'points/s', reference: Math.round(bs), ratio: ratio(s, bs), target: `>= ${TARGET}`, check: { of: 'ratio', op: '>=', value: TARGET } });
+      results.push({
+        name: 'store.window-write.vs-window-order',
+        figure: Math.round(s),
+        unit: 'points/s',
+        reference: Math.round(bs),
+        ratio: ratio(s, bs),
+        target: `>= ${TARGET}`,
+        check: { of: 'ratio', op: '>=', value: TARGET },
+      });
     }
   }
 } finally {

@@ -44,7 +44,7 @@ const log = (msg: string) => process.stderr.write(`[tenyear-db] ${msg}\n`);
 export function blackouts(): Array<[number, number]> {
   const rnd = seededRandom(21);
   const out: Array<[number, number]> = [];
-  for (let t = TEN_FROM + DAY; t < TEN_UNTIL - DAY; ) {
+  for (let t = TEN_FROM + DAY; t < TEN_UNTIL - DAY;) {
     const start = t + Math.floor(rnd() * 24) * 3600;
     const hours = 1 + Math.floor(rnd() * 6);
     out.push([start, start + hours * 3600]);
@@ -79,7 +79,8 @@ export function tenYearDb(path = TEN_DB_PATH): { path: string; buildSeconds: num
         while (k < outs.length && outs[k]![1] <= ts) k++;
         const dark = k < outs.length && outs[k]![0] <= ts;
         const cycle = 1 + s.diurnal * Math.sin(((ts % DAY) / DAY) * 2 * Math.PI);
-        const v = rnd() < 0.002 ? null : Math.round(s.level * cycle * (dark ? s.floor : 1) * (1 - s.noise + 2 * s.noise * rnd()) * 100) / 100;
+        const v =
+          rnd() < 0.002 ? null : Math.round(s.level * cycle * (dark ? s.floor : 1) * (1 - s.noise + 2 * s.noise * rnd()) * 100) / 100;
         pts.push([ts, v]);
       }
       total += pts.length;
@@ -94,7 +95,14 @@ export function tenYearDb(path = TEN_DB_PATH): { path: string; buildSeconds: num
     kind: 'connectivity',
     severity: 'critical',
     score: Math.round(((end - start) / 60) * 90),
-    signals: TEN_SIGNALS.slice(0, 3).map((s) => ({ signal: s.name, start, end, severity: 'critical' as const, depth: 1 - s.floor, score: Math.round(((end - start) / 60) * (1 - s.floor) * 100) })),
+    signals: TEN_SIGNALS.slice(0, 3).map((s) => ({
+      signal: s.name,
+      start,
+      end,
+      severity: 'critical' as const,
+      depth: 1 - s.floor,
+      score: Math.round(((end - start) / 60) * (1 - s.floor) * 100),
+    })),
     targets: [],
     evidence: [],
   }));
@@ -103,10 +111,45 @@ export function tenYearDb(path = TEN_DB_PATH): { path: string; buildSeconds: num
   const events: ProtestEvent[] = [];
   for (let i = 0; i < 300; i++) {
     const start = TEN_FROM + Math.floor(erng() * ((TEN_UNTIL - TEN_FROM) / DAY - 2)) * DAY - 6 * 3600;
-    events.push({ id: `kz-bench-${i}`, title: `Benchmark event ${i} (synthetic)`, country: 'KZ', places: [{ name: 'Almaty' }], start, end: start + DAY, tz: 'Asia/Almaty', allDay: true, kind: 'protest', sources: ['https://example.org/synthetic'], notes: 'synthetic benchmark event', tags: [], origin: 'manual', originFile: null, originLine: null });
+    events.push({
+      id: `kz-bench-${i}`,
+      title: `Benchmark event ${i} (synthetic)`,
+      country: 'KZ',
+      places: [{ name: 'Almaty' }],
+      start,
+      end: start + DAY,
+      tz: 'Asia/Almaty',
+      allDay: true,
+      kind: 'protest',
+      sources: ['https://example.org/synthetic'],
+      notes: 'synthetic benchmark event',
+      tags: [],
+      origin: 'manual',
+      originFile: null,
+      originLine: null,
+    });
   }
   upsertEvents(store.db, events, TEN_UNTIL);
-  const refs: ReferenceOutage[] = outs.filter((_, i) => i % 4 === 0).map(([start, end], i) => ({ list: 'bench', naturalKey: `bench-${i}`, country: 'KZ', start, end, kind: 'connectivity', scope: 'national', scopeRaw: 'country', scopeDetail: null, area: null, cause: 'synthetic', services: [], source: 'https://example.org/synthetic', originFile: null, originLine: null, raw: { i } }));
+  const refs: ReferenceOutage[] = outs
+    .filter((_, i) => i % 4 === 0)
+    .map(([start, end], i) => ({
+      list: 'bench',
+      naturalKey: `bench-${i}`,
+      country: 'KZ',
+      start,
+      end,
+      kind: 'connectivity',
+      scope: 'national',
+      scopeRaw: 'country',
+      scopeDetail: null,
+      area: null,
+      cause: 'synthetic',
+      services: [],
+      source: 'https://example.org/synthetic',
+      originFile: null,
+      originLine: null,
+      raw: { i },
+    }));
   upsertReferenceOutages(store.db, 'bench', 'csv', null, refs, { rejected: 0 }, TEN_UNTIL);
   store.db.pragma('wal_checkpoint(TRUNCATE)');
   store.close();

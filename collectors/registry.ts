@@ -78,5 +78,7 @@ export function chartTitles(): Record<string, string> {
 
 /** One line per source for help texts and docs. */
 export function sourceLines(opts: { ingestOnly?: boolean } = {}): string[] {
-  return COLLECTOR_MODULES.filter((m) => !opts.ingestOnly || m.ingests).map((m) => `${m.name.padEnd(9)} ${m.title}: ${opts.ingestOnly ? m.ingests : m.summary}`);
+  return COLLECTOR_MODULES.filter((m) => !opts.ingestOnly || m.ingests).map(
+    (m) => `${m.name.padEnd(9)} ${m.title}: ${opts.ingestOnly ? m.ingests : m.summary}`,
+  );
 }

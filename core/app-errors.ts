@@ -44,7 +44,8 @@ export class UsageError extends Error {
 }
 
 /** An unknown calendar event id on the command line: bad usage (exit 2), with the command that lists the ids. */
-export const unknownEvent = (flag: string, id: string) => new UsageError(`${flag}: no calendar event "${id}" (list the ids with \`outagewatch calendar list\`)`);
+export const unknownEvent = (flag: string, id: string) =>
+  new UsageError(`${flag}: no calendar event "${id}" (list the ids with \`outagewatch calendar list\`)`);
 
 /** A command that only reads was pointed at a database file that does not exist: exit 1, nothing created. */
 export class MissingDatabaseError extends Error {

@@ -43,7 +43,9 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 
 const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
-const sourceSchema = z.object({ url, enabled: z.boolean().default(true), token: z.string().min(1, 'must not be empty').optional() }).strict();
+const sourceSchema = z
+  .object({ url, enabled: z.boolean().default(true), token: z.string().min(1, 'must not be empty').optional() })
+  .strict();
 export type SourceSection = z.infer<typeof sourceSchema>;
 /** A source that declares no token variable takes no `token`. */
 const sourceSchemaOf = (tokenEnv: string | undefined) => (tokenEnv ? sourceSchema : sourceSchema.omit({ token: true }));
@@ -88,14 +90,24 @@ export function buildConfigSchema(sources: readonly SourceDeclaration[]) {
         })
         .default('./data/outagewatch.db'),
       host: z.string().min(1, 'must not be empty').default('127.0.0.1'),
-      port: z.coerce.number({ error: 'must be a port number 0-65535' }).int('must be a port number 0-65535').min(0, 'must be a port number 0-65535').max(65535, 'must be a port number 0-65535').default(8080),
+      port: z.coerce
+        .number({ error: 'must be a port number 0-65535' })
+        .int('must be a port number 0-65535')
+        .min(0, 'must be a port number 0-65535')
+        .max(65535, 'must be a port number 0-65535')
+        .default(8080),
       adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
       /** Where reports go (CLI, daemon and `/reports` alike); default `reports/` beside the database. */
       reportsDir: z.string().min(1, 'must not be empty').optional(),
       logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
       /** `sources.<name>` for every declared source (url, enabled, and a token where the source takes one). */
       sources: z
-        .object(Object.fromEntries(sources.map((s) => [s.name, sourceSchemaOf(s.tokenEnv).default({ url: s.url, enabled: true })])) as Record<string, z.ZodDefault<typeof sourceSchema>>)
+        .object(
+          Object.fromEntries(sources.map((s) => [s.name, sourceSchemaOf(s.tokenEnv).default({ url: s.url, enabled: true })])) as Record<
+            string,
+            z.ZodDefault<typeof sourceSchema>
+          >,
+        )
         .strict()
         .default(() => sourceDefaultsOf(sources)),
       collection: z.record(z.string(), z.unknown()).default({}),
@@ -157,7 +169,8 @@ function flagName(key: string): string {
 
 /** Every leaf path of a plain JSON object (`{ sources: { ooni: { url } } }` → `sources.ooni.url`). */
 function leafPaths(value: unknown, prefix: string[] = []): string[][] {
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.keys(value).length === 0) return prefix.length ? [prefix] : [];
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.keys(value).length === 0)
+    return prefix.length ? [prefix] : [];
   return Object.entries(value as Obj).flatMap(([k, v]) => leafPaths(v, [...prefix, k]));
 }
 

@@ -33,10 +33,13 @@ export function parseDbLocation(value: string): DbLocation {
   try {
     url = new URL(value);
   } catch {
-    throw new DbLocationError(`not a valid PostgreSQL URL: ${redactDbUrl(value)} (expected postgres://user[:password]@host[:port]/database)`);
+    throw new DbLocationError(
+      `not a valid PostgreSQL URL: ${redactDbUrl(value)} (expected postgres://user[:password]@host[:port]/database)`,
+    );
   }
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
-  if (!database) throw new DbLocationError(`the PostgreSQL URL ${redactDbUrl(value)} names no database (expected postgres://user@host:port/database)`);
+  if (!database)
+    throw new DbLocationError(`the PostgreSQL URL ${redactDbUrl(value)} names no database (expected postgres://user@host:port/database)`);
   return { backend: 'postgres', url: value };
 }
 

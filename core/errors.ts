@@ -21,7 +21,11 @@ export class ConfigError extends Error {
  * The one zod-issue → ConfigError mapping: the first issue, named by its dotted path under `prefix`
  * (`collection.ripestat.windowDays`), unknown keys listed by name.
  */
-export function configErrorFrom(prefix: readonly string[], error: z.ZodError, name: (path: string[]) => string = (p) => p.join('.')): ConfigError {
+export function configErrorFrom(
+  prefix: readonly string[],
+  error: z.ZodError,
+  name: (path: string[]) => string = (p) => p.join('.'),
+): ConfigError {
   const issue = error.issues[0]!;
   const reason = issue.code === 'unrecognized_keys' ? `unknown setting(s) ${issue.keys.join(', ')}` : issue.message;
   return new ConfigError(name([...prefix, ...issue.path.map(String)]), reason);

@@ -24,7 +24,10 @@ export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', op
     base: { pid: process.pid },
     // errors are logged as `{ err }`: the serializer keeps type, message and stack (and a FetchError's url)
     serializers: { err: pino.stdSerializers.err },
-    redact: { paths: ['token', 'adminToken', '*.token', '*.adminToken', 'headers.authorization', 'req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+    redact: {
+      paths: ['token', 'adminToken', '*.token', '*.adminToken', 'headers.authorization', 'req.headers.authorization', 'req.headers.cookie'],
+      censor: '[redacted]',
+    },
   };
   const pretty = opts.pretty ?? (process.stderr.isTTY === true && prettyAvailable());
   if (pretty) {

@@ -29,9 +29,19 @@ export function createApp(given: AppDeps): Express {
   // `upgrade-insecure-requests` only when the page itself came over HTTPS (or `api.upgradeInsecureRequests` says
   // a TLS proxy is in front): over plain HTTP by a host name other than localhost it makes the browser ask for
   // the CSS and JavaScript over https, which fails, leaving an unstyled page without charts
-  const directives = { 'script-src': ["'self'"], 'style-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'connect-src': ["'self'"], 'object-src': ["'none'"], 'frame-ancestors': ["'none'"] };
+  const directives = {
+    'script-src': ["'self'"],
+    'style-src': ["'self'"],
+    'img-src': ["'self'", 'data:'],
+    'connect-src': ["'self'"],
+    'object-src': ["'none'"],
+    'frame-ancestors': ["'none'"],
+  };
   const secureHeaders = helmet({ contentSecurityPolicy: { useDefaults: true, directives }, crossOriginEmbedderPolicy: false });
-  const plainHeaders = helmet({ contentSecurityPolicy: { useDefaults: true, directives: { ...directives, 'upgrade-insecure-requests': null } }, crossOriginEmbedderPolicy: false });
+  const plainHeaders = helmet({
+    contentSecurityPolicy: { useDefaults: true, directives: { ...directives, 'upgrade-insecure-requests': null } },
+    crossOriginEmbedderPolicy: false,
+  });
   const forceUpgrade = apiOptions(deps.config).upgradeInsecureRequests;
   app.use((req, res, next) => (req.secure || forceUpgrade ? secureHeaders : plainHeaders)(req, res, next));
   const metrics = createMetrics(deps);
@@ -54,7 +64,11 @@ export function createApp(given: AppDeps): Express {
 
   const limits = apiOptions(deps.config);
   // pages are rate-limited per client like the API (which has its own limiter); assets, health and metrics are not
-  const pageLimit = clientLimiter({ ...limits.pageRateLimit, what: 'page requests', skip: (path) => /^\/(api|static|metrics|favicon\.ico)(\/|$)/.test(path) });
+  const pageLimit = clientLimiter({
+    ...limits.pageRateLimit,
+    what: 'page requests',
+    skip: (path) => /^\/(api|static|metrics|favicon\.ico)(\/|$)/.test(path),
+  });
   if (pageLimit) app.use(pageLimit);
   // no request may ask for more than api.maxRangeDays of data (API and pages)
   app.use(rangeLimit(limits.maxRangeDays, () => (deps.now ? deps.now() : Math.floor(Date.now() / 1000))));
@@ -64,7 +78,8 @@ export function createApp(given: AppDeps): Express {
     const h = health(deps, watch);
     res.status(healthHttpStatus(h));
     const rows = h.collectors.map(
-      (c) => html`<tr><td>${c.name}</td><td class="status-${c.state === 'ok' ? 'ok' : c.state === 'failing' ? 'failed' : 'warn'}">${c.state}${c.disabledReason ? html` — ${c.disabledReason}` : ''}${c.noData.length ? html` · no data from the source for ${c.noData.length} range(s), newest ${c.noData[0]!.entity} ${c.noData[0]!.signal} ${c.noData[0]!.from} – ${c.noData[0]!.until}` : ''}</td><td>${c.lastRun?.startedAt ?? 'never'}</td><td>${c.lastSuccessAt ?? '—'}</td><td>${c.lastError ? html`${c.lastError.at}: ${c.lastError.message}` : '—'}</td></tr>`,
+      (c) =>
+        html`<tr><td>${c.name}</td><td class="status-${c.state === 'ok' ? 'ok' : c.state === 'failing' ? 'failed' : 'warn'}">${c.state}${c.disabledReason ? html` — ${c.disabledReason}` : ''}${c.noData.length ? html` · no data from the source for ${c.noData.length} range(s), newest ${c.noData[0]!.entity} ${c.noData[0]!.signal} ${c.noData[0]!.from} – ${c.noData[0]!.until}` : ''}</td><td>${c.lastRun?.startedAt ?? 'never'}</td><td>${c.lastSuccessAt ?? '—'}</td><td>${c.lastError ? html`${c.lastError.at}: ${c.lastError.message}` : '—'}</td></tr>`,
     );
     res.type('html').send(
       layout(

@@ -39,7 +39,10 @@ export interface ListingSource<T> {
 
 /** An in-memory list as a listing source (short lists, or lists assembled in JS). */
 export function arraySource<T>(rows: readonly T[]): ListingSource<T> {
-  return { total: () => rows.length, rows: (offset, limit) => (offset === 0 && limit >= rows.length ? rows : rows.slice(offset, offset + limit)) };
+  return {
+    total: () => rows.length,
+    rows: (offset, limit) => (offset === 0 && limit >= rows.length ? rows : rows.slice(offset, offset + limit)),
+  };
 }
 
 /**
@@ -47,7 +50,13 @@ export function arraySource<T>(rows: readonly T[]): ListingSource<T> {
  * count in `X-Total-Count` and, when more rows follow, a `Link: <…>; rel="next"` to the next page. CSV is written
  * in chunks as it is read (streamed), so an export of every row never holds every row or one large string.
  */
-export function sendListing<T>(req: Request, res: Response, rows: readonly T[] | ListingSource<T>, columns: ReadonlyArray<CsvColumn<T>>, filename: string): void {
+export function sendListing<T>(
+  req: Request,
+  res: Response,
+  rows: readonly T[] | ListingSource<T>,
+  columns: ReadonlyArray<CsvColumn<T>>,
+  filename: string,
+): void {
   const source = Array.isArray(rows) ? arraySource(rows as readonly T[]) : (rows as ListingSource<T>);
   const run = source.snapshot ?? (<R>(fn: () => R) => fn());
   const csv = wantsCsv(req);

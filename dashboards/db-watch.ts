@@ -48,8 +48,12 @@ export class DbWatch {
 
   reasons(now: number): string[] {
     const out: string[] = [];
-    if (this.check && !this.check.ok) out.push(`database fails its quick check (${isoUtc(this.check.at)}): ${this.check.problems.slice(0, 3).join('; ')}`);
-    if (this.lastError && now - this.lastError.at < this.checkEverySeconds) out.push(`database error ${this.lastError.code} answering ${this.lastError.path} at ${isoUtc(this.lastError.at)}: ${this.lastError.message}`);
+    if (this.check && !this.check.ok)
+      out.push(`database fails its quick check (${isoUtc(this.check.at)}): ${this.check.problems.slice(0, 3).join('; ')}`);
+    if (this.lastError && now - this.lastError.at < this.checkEverySeconds)
+      out.push(
+        `database error ${this.lastError.code} answering ${this.lastError.path} at ${isoUtc(this.lastError.at)}: ${this.lastError.message}`,
+      );
     return out;
   }
 }

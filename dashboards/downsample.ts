@@ -113,7 +113,12 @@ export function pointsFromExtremes(ext: readonly BucketExtreme[], base: number, 
 }
 
 /** Bucket geometry for a range: base, and the first bucket width (in steps) to try. */
-export function bucketPlan(from: number, until: number, step: number, maxPoints: number): { step: number; base: number; k: number; limit: number } {
+export function bucketPlan(
+  from: number,
+  until: number,
+  step: number,
+  maxPoints: number,
+): { step: number; base: number; k: number; limit: number } {
   const s = Math.max(1, Math.round(step));
   const base = Math.floor(from / s) * s;
   const slots = Math.max(1, Math.ceil((until - base) / s));
@@ -124,7 +129,13 @@ export function bucketPlan(from: number, until: number, step: number, maxPoints:
 }
 
 /** Downsampling with any bucketer (in JS over columns, or in SQL): widens buckets until the points fit. */
-export function downsampleWith(bucketer: (base: number, width: number) => Point[], from: number, until: number, step: number, maxPoints: number): DownsampleResult {
+export function downsampleWith(
+  bucketer: (base: number, width: number) => Point[],
+  from: number,
+  until: number,
+  step: number,
+  maxPoints: number,
+): DownsampleResult {
   const plan = bucketPlan(from, until, step, maxPoints);
   let k = plan.k;
   for (;;) {

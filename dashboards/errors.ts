@@ -76,9 +76,24 @@ export function errorHandler(log: Logger, onError?: (err: unknown, path: string)
     }
     res.status(app.status);
     if (req.path.startsWith('/api') || req.path === '/metrics') {
-      res.json({ error: { code: app.code, status: app.status, message: app.message, ...(app.details ?? {}), ...(id !== undefined ? { requestId: id } : {}) } });
+      res.json({
+        error: {
+          code: app.code,
+          status: app.status,
+          message: app.message,
+          ...(app.details ?? {}),
+          ...(id !== undefined ? { requestId: id } : {}),
+        },
+      });
     } else {
-      res.type('html').send(layout(ERRORS[app.code].title, html`<h1>${app.status} ${ERRORS[app.code].title}</h1><p>${app.message}</p>${id !== undefined ? html`<p class="muted">Request id: <code>${id}</code></p>` : ''}<p><a href="/">Back to the overview</a></p>`));
+      res
+        .type('html')
+        .send(
+          layout(
+            ERRORS[app.code].title,
+            html`<h1>${app.status} ${ERRORS[app.code].title}</h1><p>${app.message}</p>${id !== undefined ? html`<p class="muted">Request id: <code>${id}</code></p>` : ''}<p><a href="/">Back to the overview</a></p>`,
+          ),
+        );
     }
   };
 }

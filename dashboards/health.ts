@@ -57,7 +57,15 @@ export function collectorHealth(deps: Pick<AppDeps, 'store' | 'collectors'>): Co
       enabled: c.enabled(),
       disabledReason: c.disabledReason(),
       state,
-      lastRun: last ? { startedAt: iso(last.startedAt), finishedAt: last.finishedAt === null ? null : iso(last.finishedAt), status: last.status, rows: last.rows, error: last.error } : null,
+      lastRun: last
+        ? {
+            startedAt: iso(last.startedAt),
+            finishedAt: last.finishedAt === null ? null : iso(last.finishedAt),
+            status: last.status,
+            rows: last.rows,
+            error: last.error,
+          }
+        : null,
       lastSuccessAt: success?.finishedAt ? iso(success.finishedAt) : null,
       lastError: failed?.error ? { at: iso(failed.finishedAt ?? failed.startedAt), message: failed.error } : null,
       failingSince,
@@ -115,7 +123,10 @@ export function health(deps: AppDeps, watch?: DbWatch): Health {
     reasons.push(`collector state cannot be read from the database: ${(err as Error).message}`);
   }
   for (const c of collectors) {
-    if (c.enabled && c.lastRun?.status === 'failed') reasons.push(`collector ${c.name}: latest run failed (${c.lastRun.finishedAt ?? c.lastRun.startedAt}): ${c.lastRun.error ?? 'no error recorded'}`);
+    if (c.enabled && c.lastRun?.status === 'failed')
+      reasons.push(
+        `collector ${c.name}: latest run failed (${c.lastRun.finishedAt ?? c.lastRun.startedAt}): ${c.lastRun.error ?? 'no error recorded'}`,
+      );
   }
   if (watch) for (const r of watch.reasons(now)) reasons.push(r);
   return {

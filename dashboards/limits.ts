@@ -34,7 +34,12 @@ export function rangeLimit(maxDays: number, now: () => number): RequestHandler {
     }
     const end = until ?? Math.max(now(), from);
     if (end - from > maxDays * DAY) {
-      next(badParameter(until === undefined ? 'from' : 'until', `the range is ${Math.ceil((end - from) / DAY)} days, longer than the limit of ${maxDays} days (api.maxRangeDays): ask for a shorter range`));
+      next(
+        badParameter(
+          until === undefined ? 'from' : 'until',
+          `the range is ${Math.ceil((end - from) / DAY)} days, longer than the limit of ${maxDays} days (api.maxRangeDays): ask for a shorter range`,
+        ),
+      );
       return;
     }
     next();
@@ -42,7 +47,13 @@ export function rangeLimit(maxDays: number, now: () => number): RequestHandler {
 }
 
 /** A per-client limiter answering 429 through the app's error handler (JSON under /api, a page elsewhere). */
-export function clientLimiter(opts: { windowSeconds: number; max: number; what: string; skipSuccessfulRequests?: boolean; skip?: (path: string) => boolean }): RequestHandler | null {
+export function clientLimiter(opts: {
+  windowSeconds: number;
+  max: number;
+  what: string;
+  skipSuccessfulRequests?: boolean;
+  skip?: (path: string) => boolean;
+}): RequestHandler | null {
   if (opts.max === 0) return null;
   return rateLimit({
     windowMs: opts.windowSeconds * 1000,
@@ -52,7 +63,12 @@ export function clientLimiter(opts: { windowSeconds: number; max: number; what: 
     skipSuccessfulRequests: opts.skipSuccessfulRequests ?? false,
     ...(opts.skip ? { skip: (req) => opts.skip!(req.path) } : {}),
     handler: (_req, res, next) => {
-      next(new AppError('RATE_LIMITED', `too many ${opts.what}: at most ${opts.max} per ${opts.windowSeconds} s per client; retry after ${res.get('Retry-After') ?? opts.windowSeconds} s`));
+      next(
+        new AppError(
+          'RATE_LIMITED',
+          `too many ${opts.what}: at most ${opts.max} per ${opts.windowSeconds} s per client; retry after ${res.get('Retry-After') ?? opts.windowSeconds} s`,
+        ),
+      );
     },
   });
 }
@@ -62,11 +78,18 @@ export function clientLimiter(opts: { windowSeconds: number; max: number; what: 
  * in the range (a count, before any work) and throws a 400 naming the limit when there are more. `param` is
  * the parameter the user can narrow (the range's `from`, or `country` when no range was given).
  */
-export function checkEventLimit(deps: Pick<AppDeps, 'store' | 'config'>, country: string | undefined, range: { from?: number; until?: number } = {}): void {
+export function checkEventLimit(
+  deps: Pick<AppDeps, 'store' | 'config'>,
+  country: string | undefined,
+  range: { from?: number; until?: number } = {},
+): void {
   const max = apiOptions(deps.config).maxEvents;
   const n = countCountryEvents(deps.store, country, range);
   if (n > max) {
     const param = range.from !== undefined ? 'from' : 'country';
-    throw badParameter(param, `${country ? country.toUpperCase() : 'the calendar'} has ${n} calendar events in the range, more than the limit of ${max} per request (api.maxEvents): ask for a shorter range`);
+    throw badParameter(
+      param,
+      `${country ? country.toUpperCase() : 'the calendar'} has ${n} calendar events in the range, more than the limit of ${max} per request (api.maxEvents): ask for a shorter range`,
+    );
   }
 }

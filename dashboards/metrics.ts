@@ -55,22 +55,88 @@ export function createMetrics(deps: Pick<AppDeps, 'store' | 'collectors' | 'log'
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers,
   });
-  const runs = new Counter({ name: `${p}collector_runs_total`, help: 'Collector runs recorded in the database, by final status (running: in progress).', labelNames: ['collector', 'status'] as const, registers });
-  const failures = new Counter({ name: `${p}collector_failures_total`, help: "Collector runs that ended with status 'failed' or 'interrupted'.", labelNames: ['collector'] as const, registers });
-  const windowsFailed = new Counter({ name: `${p}collector_windows_failed_total`, help: 'Collection windows that failed (inside runs of any status).', labelNames: ['collector'] as const, registers });
-  const rowsWritten = new Counter({ name: `${p}collector_rows_written_total`, help: 'Rows (points) written by collector runs.', labelNames: ['collector'] as const, registers });
-  const lastSuccess = new Gauge({ name: `${p}collector_last_success_timestamp_seconds`, help: 'Unix time the latest successful run of the collector finished (absent: never succeeded).', labelNames: ['collector'] as const, registers });
-  const lastStart = new Gauge({ name: `${p}collector_last_run_timestamp_seconds`, help: 'Unix time the latest run of the collector started.', labelNames: ['collector'] as const, registers });
-  const enabled = new Gauge({ name: `${p}collector_enabled`, help: '1 when the collector is enabled, 0 when it is off (e.g. Radar without a token).', labelNames: ['collector'] as const, registers });
-  const jobRuns = new Counter({ name: `${p}job_runs_total`, help: 'Runs of every job (collection, detection...) by status.', labelNames: ['job', 'status'] as const, registers });
-  const points = new Gauge({ name: `${p}store_points`, help: 'Points holding a value in the store (sum of the daily rollup counts; "no data" points are not counted). Cached.', registers });
+  const runs = new Counter({
+    name: `${p}collector_runs_total`,
+    help: 'Collector runs recorded in the database, by final status (running: in progress).',
+    labelNames: ['collector', 'status'] as const,
+    registers,
+  });
+  const failures = new Counter({
+    name: `${p}collector_failures_total`,
+    help: "Collector runs that ended with status 'failed' or 'interrupted'.",
+    labelNames: ['collector'] as const,
+    registers,
+  });
+  const windowsFailed = new Counter({
+    name: `${p}collector_windows_failed_total`,
+    help: 'Collection windows that failed (inside runs of any status).',
+    labelNames: ['collector'] as const,
+    registers,
+  });
+  const rowsWritten = new Counter({
+    name: `${p}collector_rows_written_total`,
+    help: 'Rows (points) written by collector runs.',
+    labelNames: ['collector'] as const,
+    registers,
+  });
+  const lastSuccess = new Gauge({
+    name: `${p}collector_last_success_timestamp_seconds`,
+    help: 'Unix time the latest successful run of the collector finished (absent: never succeeded).',
+    labelNames: ['collector'] as const,
+    registers,
+  });
+  const lastStart = new Gauge({
+    name: `${p}collector_last_run_timestamp_seconds`,
+    help: 'Unix time the latest run of the collector started.',
+    labelNames: ['collector'] as const,
+    registers,
+  });
+  const enabled = new Gauge({
+    name: `${p}collector_enabled`,
+    help: '1 when the collector is enabled, 0 when it is off (e.g. Radar without a token).',
+    labelNames: ['collector'] as const,
+    registers,
+  });
+  const jobRuns = new Counter({
+    name: `${p}job_runs_total`,
+    help: 'Runs of every job (collection, detection...) by status.',
+    labelNames: ['job', 'status'] as const,
+    registers,
+  });
+  const points = new Gauge({
+    name: `${p}store_points`,
+    help: 'Points holding a value in the store (sum of the daily rollup counts; "no data" points are not counted). Cached.',
+    registers,
+  });
   const signals = new Gauge({ name: `${p}store_signals`, help: 'Signals (time series) in the store. Cached.', registers });
-  const entities = new Gauge({ name: `${p}store_entities`, help: 'Entities (countries, regions, networks) in the store. Cached.', registers });
-  const outages = new Gauge({ name: `${p}store_outages`, help: 'Detected outages in the store, by kind. Cached.', labelNames: ['kind'] as const, registers });
-  const sourceEvents = new Gauge({ name: `${p}store_source_events`, help: 'Outage events declared by the sources, by source. Cached.', labelNames: ['source'] as const, registers });
+  const entities = new Gauge({
+    name: `${p}store_entities`,
+    help: 'Entities (countries, regions, networks) in the store. Cached.',
+    registers,
+  });
+  const outages = new Gauge({
+    name: `${p}store_outages`,
+    help: 'Detected outages in the store, by kind. Cached.',
+    labelNames: ['kind'] as const,
+    registers,
+  });
+  const sourceEvents = new Gauge({
+    name: `${p}store_source_events`,
+    help: 'Outage events declared by the sources, by source. Cached.',
+    labelNames: ['source'] as const,
+    registers,
+  });
   const protestEvents = new Gauge({ name: `${p}store_protest_events`, help: 'Protest calendar events in the store. Cached.', registers });
-  const referenceOutages = new Gauge({ name: `${p}store_reference_outages`, help: 'Outages from published reference lists in the store. Cached.', registers });
-  const dbSize = new Gauge({ name: `${p}store_size_bytes`, help: 'Size of the database files (main, WAL, shared memory) in bytes.', registers });
+  const referenceOutages = new Gauge({
+    name: `${p}store_reference_outages`,
+    help: 'Outages from published reference lists in the store. Cached.',
+    registers,
+  });
+  const dbSize = new Gauge({
+    name: `${p}store_size_bytes`,
+    help: 'Size of the database files (main, WAL, shared memory) in bytes.',
+    registers,
+  });
 
   let queries: MetricsQueries | null = null;
   let cached: { at: number; counts: StoreCounts } | null = null;

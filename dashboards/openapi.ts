@@ -26,7 +26,14 @@ function parameters(shape: Record<string, z.ZodType>, where: 'query' | 'path'): 
   return Object.entries(shape).map(([name, schema]) => {
     const doc = paramDocs.get(schema);
     if (!doc) throw new Error(`${where} parameter ${name} has no documentation (build it with the helpers of dashboards/api/schema.ts)`);
-    return { name, in: where, required: where === 'path' || doc.required === true, description: doc.description, schema: jsonSchema(doc.value, 'output'), ...(doc.example ? { example: doc.example } : {}) };
+    return {
+      name,
+      in: where,
+      required: where === 'path' || doc.required === true,
+      description: doc.description,
+      schema: jsonSchema(doc.value, 'output'),
+      ...(doc.example ? { example: doc.example } : {}),
+    };
   });
 }
 
@@ -38,7 +45,14 @@ function operation(spec: RouteSpec, bodies: Record<string, Schema>): Schema {
   if (spec.body) bodies[spec.body.component] = jsonSchema(spec.body.doc ?? spec.body.schema, 'input');
   const responses = spec.listing
     ? {
-        '200': { description: spec.listing.description, headers: PAGING_HEADERS, content: { 'application/json': { schema: { type: 'array', items: ref(spec.listing.item) } }, 'text/csv': { schema: { type: 'string' } } } },
+        '200': {
+          description: spec.listing.description,
+          headers: PAGING_HEADERS,
+          content: {
+            'application/json': { schema: { type: 'array', items: ref(spec.listing.item) } },
+            'text/csv': { schema: { type: 'string' } },
+          },
+        },
         ...ERRORS,
         ...spec.responses,
       }

@@ -8,7 +8,13 @@ import type { AppDeps } from './deps.js';
 import { html, layout } from './html.js';
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$/;
-const TYPES: Record<string, string> = { '.html': 'text/html', '.md': 'text/markdown', '.json': 'application/json', '.csv': 'text/csv', '.svg': 'image/svg+xml' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.md': 'text/markdown',
+  '.json': 'application/json',
+  '.csv': 'text/csv',
+  '.svg': 'image/svg+xml',
+};
 
 interface ReportFile {
   name: string;
@@ -45,10 +51,12 @@ export function reportsRouter(deps: AppDeps): Router {
 ${
   bases.length === 0
     ? html`<p>No reports yet.</p>`
-    : html`<table><thead><tr><th scope="col">Report</th><th scope="col">Formats</th><th scope="col">Written (UTC)</th></tr></thead><tbody>${bases.map((b) => {
-        const mine = files.filter((f) => f.base === b);
-        return html`<tr><td>${b}</td><td>${mine.map((f) => html`<a href="/reports/${encodeURIComponent(f.name)}">${f.format}</a> `)}</td><td>${isoUtc(mine.reduce((m, f) => Math.max(m, f.modified), -Infinity))}</td></tr>`;
-      })}</tbody></table>`
+    : html`<table><thead><tr><th scope="col">Report</th><th scope="col">Formats</th><th scope="col">Written (UTC)</th></tr></thead><tbody>${bases.map(
+        (b) => {
+          const mine = files.filter((f) => f.base === b);
+          return html`<tr><td>${b}</td><td>${mine.map((f) => html`<a href="/reports/${encodeURIComponent(f.name)}">${f.format}</a> `)}</td><td>${isoUtc(mine.reduce((m, f) => Math.max(m, f.modified), -Infinity))}</td></tr>`;
+        },
+      )}</tbody></table>`
 }`,
       ),
     );

@@ -31,7 +31,9 @@ export interface DeliveryRow {
 const stmtCache = new WeakMap<Db, ReturnType<typeof prepareAll>>();
 function prepareAll(db: Db) {
   return {
-    insert: db.prepare('INSERT INTO outage_changes (key, entity, change, at, payload, announced, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING'),
+    insert: db.prepare(
+      'INSERT INTO outage_changes (key, entity, change, at, payload, announced, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING',
+    ),
     exists: db.prepare<[string], number>('SELECT 1 FROM outage_changes WHERE key = ?').pluck(),
     started: db.prepare<[string, number, number], { at: number; end: string | null }>(
       "SELECT at, json_extract(payload, '$.outage.end') AS end FROM outage_changes WHERE entity = ? AND change = 'started' AND at >= ? AND at < ? ORDER BY at",
@@ -48,10 +50,22 @@ const stmts = (db: Db) => {
  * Records a change unless its key is already known. Returns the new row, or null when the change was
  * seen before (so it is never announced twice).
  */
-export function recordChange(db: Db, c: { key: string; entity: string; change: ChangeType; at: number; payload: unknown; announced: boolean; now: number }): ChangeRow | null {
+export function recordChange(
+  db: Db,
+  c: { key: string; entity: string; change: ChangeType; at: number; payload: unknown; announced: boolean; now: number },
+): ChangeRow | null {
   const r = stmts(db).insert.run(c.key, c.entity, c.change, c.at, JSON.stringify(c.payload), c.announced ? 1 : 0, c.now);
   if (r.changes === 0) return null;
-  return { id: Number(r.lastInsertRowid), key: c.key, entity: c.entity, change: c.change, at: c.at, payload: c.payload, announced: c.announced, createdAt: c.now };
+  return {
+    id: Number(r.lastInsertRowid),
+    key: c.key,
+    entity: c.entity,
+    change: c.change,
+    at: c.at,
+    payload: c.payload,
+    announced: c.announced,
+    createdAt: c.now,
+  };
 }
 
 /** Whether a change with this key was recorded (a cheap look-up before building its payload). */
@@ -74,42 +88,110 @@ export function startedChanges(db: Db, entity: string, from: number, until: numb
 }
 
 export function listChanges(db: Db, filter: { entity?: string; limit?: number } = {}): ChangeRow[] {
-  type Row = { id: number; key: string; entity: string; change: ChangeType; at: number; payload: string; announced: number; created_at: number };
+  type Row = {
+    id: number;
+    key: string;
+    entity: string;
+    change: ChangeType;
+    at: number;
+    payload: string;
+    announced: number;
+    created_at: number;
+  };
   const rows = filter.entity
-    ? db.prepare<[string, number], Row>('SELECT * FROM outage_changes WHERE entity = ? ORDER BY id DESC LIMIT ?').all(filter.entity, filter.limit ?? 100)
+    ? db
+        .prepare<[string, number], Row>('SELECT * FROM outage_changes WHERE entity = ? ORDER BY id DESC LIMIT ?')
+        .all(filter.entity, filter.limit ?? 100)
     : db.prepare<[number], Row>('SELECT * FROM outage_changes ORDER BY id DESC LIMIT ?').all(filter.limit ?? 100);
-  return rows.map((r) => ({ id: r.id, key: r.key, entity: r.entity, change: r.change, at: r.at, payload: JSON.parse(r.payload) as unknown, announced: r.announced === 1, createdAt: r.created_at }));
+  return rows.map((r) => ({
+    id: r.id,
+    key: r.key,
+    entity: r.entity,
+    change: r.change,
+    at: r.at,
+    payload: JSON.parse(r.payload) as unknown,
+    announced: r.announced === 1,
+    createdAt: r.created_at,
+  }));
 }
 
 /** Queues a delivery of `changeId` to `url` (once: the pair is unique). */
 export function queueDelivery(db: Db, changeId: number, url: string, now: number): void {
-  db.prepare("INSERT INTO webhook_deliveries (change_id, url, status, next_attempt) VALUES (?, ?, 'pending', ?) ON CONFLICT (change_id, url) DO NOTHING").run(changeId, url, now);
+  db.prepare(
+    "INSERT INTO webhook_deliveries (change_id, url, status, next_attempt) VALUES (?, ?, 'pending', ?) ON CONFLICT (change_id, url) DO NOTHING",
+  ).run(changeId, url, now);
 }
 
 /** Pending deliveries due at `now`, oldest first. */
 export function dueDeliveries(db: Db, now: number, limit = 100): DeliveryRow[] {
-  type Row = { id: number; change_id: number; url: string; status: DeliveryRow['status']; attempts: number; last_error: string | null; next_attempt: number | null; sent_at: number | null; payload: string };
+  type Row = {
+    id: number;
+    change_id: number;
+    url: string;
+    status: DeliveryRow['status'];
+    attempts: number;
+    last_error: string | null;
+    next_attempt: number | null;
+    sent_at: number | null;
+    payload: string;
+  };
   return db
     .prepare<[number, number], Row>(
       "SELECT d.*, c.payload FROM webhook_deliveries d JOIN outage_changes c ON c.id = d.change_id WHERE d.status = 'pending' AND coalesce(d.next_attempt, 0) <= ? ORDER BY d.id LIMIT ?",
     )
     .all(now, limit)
-    .map((r) => ({ id: r.id, changeId: r.change_id, url: r.url, status: r.status, attempts: r.attempts, lastError: r.last_error, nextAttempt: r.next_attempt, sentAt: r.sent_at, payload: JSON.parse(r.payload) as unknown }));
+    .map((r) => ({
+      id: r.id,
+      changeId: r.change_id,
+      url: r.url,
+      status: r.status,
+      attempts: r.attempts,
+      lastError: r.last_error,
+      nextAttempt: r.next_attempt,
+      sentAt: r.sent_at,
+      payload: JSON.parse(r.payload) as unknown,
+    }));
 }
 
 export function listDeliveries(db: Db): Array<Omit<DeliveryRow, 'payload'>> {
-  type Row = { id: number; change_id: number; url: string; status: DeliveryRow['status']; attempts: number; last_error: string | null; next_attempt: number | null; sent_at: number | null };
+  type Row = {
+    id: number;
+    change_id: number;
+    url: string;
+    status: DeliveryRow['status'];
+    attempts: number;
+    last_error: string | null;
+    next_attempt: number | null;
+    sent_at: number | null;
+  };
   return db
     .prepare<[], Row>('SELECT * FROM webhook_deliveries ORDER BY id')
     .all()
-    .map((r) => ({ id: r.id, changeId: r.change_id, url: r.url, status: r.status, attempts: r.attempts, lastError: r.last_error, nextAttempt: r.next_attempt, sentAt: r.sent_at }));
+    .map((r) => ({
+      id: r.id,
+      changeId: r.change_id,
+      url: r.url,
+      status: r.status,
+      attempts: r.attempts,
+      lastError: r.last_error,
+      nextAttempt: r.next_attempt,
+      sentAt: r.sent_at,
+    }));
 }
 
 export function markDelivered(db: Db, id: number, attempts: number, now: number): void {
-  db.prepare("UPDATE webhook_deliveries SET status = 'sent', attempts = ?, sent_at = ?, last_error = NULL, next_attempt = NULL WHERE id = ? AND status = 'pending'").run(attempts, now, id);
+  db.prepare(
+    "UPDATE webhook_deliveries SET status = 'sent', attempts = ?, sent_at = ?, last_error = NULL, next_attempt = NULL WHERE id = ? AND status = 'pending'",
+  ).run(attempts, now, id);
 }
 
 /** A failed attempt: stays pending until `nextAttempt`, or becomes 'failed' when nextAttempt is null. */
 export function markAttemptFailed(db: Db, id: number, attempts: number, error: string, nextAttempt: number | null): void {
-  db.prepare('UPDATE webhook_deliveries SET status = ?, attempts = ?, last_error = ?, next_attempt = ? WHERE id = ?').run(nextAttempt === null ? 'failed' : 'pending', attempts, error.slice(0, 500), nextAttempt, id);
+  db.prepare('UPDATE webhook_deliveries SET status = ?, attempts = ?, last_error = ?, next_attempt = ? WHERE id = ?').run(
+    nextAttempt === null ? 'failed' : 'pending',
+    attempts,
+    error.slice(0, 500),
+    nextAttempt,
+    id,
+  );
 }

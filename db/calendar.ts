@@ -37,7 +37,8 @@ interface Row {
   updated_at: number;
 }
 
-const COLUMNS = 'id, title, country, places, start, "end", tz, all_day, kind, sources, notes, tags, origin, origin_file, origin_line, created_at, updated_at';
+const COLUMNS =
+  'id, title, country, places, start, "end", tz, all_day, kind, sources, notes, tags, origin, origin_file, origin_line, created_at, updated_at';
 
 function fromRow(r: Row): ProtestEvent {
   return {
@@ -88,7 +89,9 @@ const cache = new WeakMap<Db, Statements>();
 function prepare(db: Db) {
   return {
     get: db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM protest_events WHERE id = ?`),
-    byNaturalKey: db.prepare<[string, number, string], Row>(`SELECT ${COLUMNS} FROM protest_events WHERE country = ? AND start = ? AND title = ?`),
+    byNaturalKey: db.prepare<[string, number, string], Row>(
+      `SELECT ${COLUMNS} FROM protest_events WHERE country = ? AND start = ? AND title = ?`,
+    ),
     upsert: db.prepare(
       `INSERT INTO protest_events (${COLUMNS})
        VALUES (@id, @title, @country, @places, @start, @end, @tz, @all_day, @kind, @sources, @notes, @tags, @origin, @origin_file, @origin_line, @now, @now)
@@ -101,7 +104,9 @@ function prepare(db: Db) {
     count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM protest_events'),
     countOrigin: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM protest_events WHERE origin = ?'),
     getMeta: db.prepare<[string], { value: string }>('SELECT value FROM calendar_meta WHERE key = ?'),
-    setMeta: db.prepare<[string, string]>('INSERT INTO calendar_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+    setMeta: db.prepare<[string, string]>(
+      'INSERT INTO calendar_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    ),
   };
 }
 
@@ -139,7 +144,9 @@ function whereOf(filter: EventFilter): { where: string; args: Array<string | num
     args.push(filter.origin);
   }
   if (filter.text) {
-    where.push("(instr(ow_lower(title), ?) > 0 OR instr(id, ?) > 0 OR EXISTS (SELECT 1 FROM json_each(places) p WHERE instr(ow_lower(json_extract(p.value, '$.name')), ?) > 0))");
+    where.push(
+      "(instr(ow_lower(title), ?) > 0 OR instr(id, ?) > 0 OR EXISTS (SELECT 1 FROM json_each(places) p WHERE instr(ow_lower(json_extract(p.value, '$.name')), ?) > 0))",
+    );
     const t = filter.text.toLowerCase();
     args.push(t, t, t);
   }
@@ -150,7 +157,10 @@ function whereOf(filter: EventFilter): { where: string; args: Array<string | num
 export function listEvents(db: Db, filter: EventFilter = {}): ProtestEvent[] {
   ensureUnicodeLower(db);
   const { where, args } = whereOf(filter);
-  return db.prepare<Array<string | number>, Row>(`SELECT ${COLUMNS} FROM protest_events ${where} ORDER BY start, id`).all(...args).map(fromRow);
+  return db
+    .prepare<Array<string | number>, Row>(`SELECT ${COLUMNS} FROM protest_events ${where} ORDER BY start, id`)
+    .all(...args)
+    .map(fromRow);
 }
 
 /** How many events `listEvents` would return for this filter (a count, nothing read). */
@@ -161,16 +171,30 @@ export function countEventsWhere(db: Db, filter: EventFilter = {}): number {
 }
 
 /** What the calendar listing sorts by (nulls last, ties in start-then-id order as `listEvents`). */
-export const EVENT_SORTS = { start: 'start', title: 'ow_lower(title)', country: 'country', kind: 'kind', tz: 'tz', origin: 'origin' } as const;
+export const EVENT_SORTS = {
+  start: 'start',
+  title: 'ow_lower(title)',
+  country: 'country',
+  kind: 'kind',
+  tz: 'tz',
+  origin: 'origin',
+} as const;
 export type EventSortKey = keyof typeof EVENT_SORTS;
 
 /** One page of the events `listEvents` would return, sorted in SQL (issue 21: a page reads its rows, not all). */
-export function pageEvents(db: Db, filter: EventFilter, page: { sort: EventSortKey; dir: 'asc' | 'desc'; limit: number; offset: number }): ProtestEvent[] {
+export function pageEvents(
+  db: Db,
+  filter: EventFilter,
+  page: { sort: EventSortKey; dir: 'asc' | 'desc'; limit: number; offset: number },
+): ProtestEvent[] {
   ensureUnicodeLower(db);
   const { where, args } = whereOf(filter);
   const expr = EVENT_SORTS[page.sort];
   const sql = `SELECT ${COLUMNS} FROM protest_events ${where} ORDER BY (${expr}) IS NULL, ${expr} ${page.dir === 'desc' ? 'DESC' : 'ASC'}, start, id LIMIT ? OFFSET ?`;
-  return db.prepare<Array<string | number>, Row>(sql).all(...args, page.limit, page.offset).map(fromRow);
+  return db
+    .prepare<Array<string | number>, Row>(sql)
+    .all(...args, page.limit, page.offset)
+    .map(fromRow);
 }
 
 /** Events that have not ended at `now` (upcoming or under way), soonest first. */
@@ -267,13 +291,19 @@ export function openImportStage(db: Db, batchSize = 100): ImportStage {
   `);
   const insRow = db.prepare<[string | null, string]>(`INSERT INTO ${rows} (grp, event) VALUES (?, ?)`);
   const insGroup = db.prepare<[string, number]>(`INSERT INTO ${groups} (grp, first) VALUES (?, ?) ON CONFLICT (grp) DO NOTHING`);
-  const selGroups = db.prepare<[number, number], { grp: string; first: number }>(`SELECT grp, first FROM ${groups} WHERE first > ? ORDER BY first LIMIT ?`);
+  const selGroups = db.prepare<[number, number], { grp: string; first: number }>(
+    `SELECT grp, first FROM ${groups} WHERE first > ? ORDER BY first LIMIT ?`,
+  );
   const selGroupEvents = db.prepare<[string], { event: string }>(`SELECT event FROM ${rows} WHERE grp = ? ORDER BY seq`);
-  const selEvents = db.prepare<[number, number], { seq: number; event: string }>(`SELECT seq, event FROM ${rows} WHERE seq > ? AND grp IS NULL ORDER BY seq LIMIT ?`);
+  const selEvents = db.prepare<[number, number], { seq: number; event: string }>(
+    `SELECT seq, event FROM ${rows} WHERE seq > ? AND grp IS NULL ORDER BY seq LIMIT ?`,
+  );
   const selSeen = db.prepare<[string], { line: number }>(`SELECT line FROM ${seen} WHERE key = ?`);
   const insSeen = db.prepare<[string, number]>(`INSERT INTO ${seen} (key, line) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`);
   const insWritten = db.prepare<[string, string]>(`INSERT INTO ${written} (id, action) VALUES (?, ?)`);
-  const selWritten = db.prepare<[number, number], { seq: number; id: string; action: 'insert' | 'update' }>(`SELECT seq, id, action FROM ${written} WHERE seq > ? ORDER BY seq LIMIT ?`);
+  const selWritten = db.prepare<[number, number], { seq: number; id: string; action: 'insert' | 'update' }>(
+    `SELECT seq, id, action FROM ${written} WHERE seq > ? ORDER BY seq LIMIT ?`,
+  );
   let buffer: Array<[string | null, string]> = [];
   const writeBuffer = db.transaction((items: Array<[string | null, string]>) => {
     for (const [grp, event] of items) {
@@ -303,7 +333,9 @@ export function openImportStage(db: Db, batchSize = 100): ImportStage {
     written: (afterSeq, limit) => selWritten.all(afterSeq, limit),
     drop() {
       buffer = [];
-      db.exec(`DROP TABLE IF EXISTS ${rows}; DROP TABLE IF EXISTS ${groups}; DROP TABLE IF EXISTS ${seen}; DROP TABLE IF EXISTS ${written};`);
+      db.exec(
+        `DROP TABLE IF EXISTS ${rows}; DROP TABLE IF EXISTS ${groups}; DROP TABLE IF EXISTS ${seen}; DROP TABLE IF EXISTS ${written};`,
+      );
     },
   };
 }

@@ -40,7 +40,8 @@ export function describeDbError(err: unknown, path: string): string | null {
   const msg = (err as Error).message;
   if (code.startsWith('SQLITE_NOTADB')) return `${path} is not a database (${msg}); check --db / OUTAGEWATCH_DB`;
   if (code.startsWith('SQLITE_CORRUPT')) return `${path} is damaged (${msg}); restore it from a backup or try \`sqlite3 ${path} .recover\``;
-  if (code.startsWith('SQLITE_READONLY')) return `${path} is read-only (${msg}); commands that only read still work, writing needs write access to the file and its folder`;
+  if (code.startsWith('SQLITE_READONLY'))
+    return `${path} is read-only (${msg}); commands that only read still work, writing needs write access to the file and its folder`;
   if (code.startsWith('SQLITE_FULL')) return `${path}: the disk is full (${msg}); free space and run again (finished windows are kept)`;
   if (code.startsWith('SQLITE_CANTOPEN')) return `${path} cannot be opened (${msg}); check that the folder exists and is accessible`;
   if (code.startsWith('SQLITE_IOERR')) return `${path}: disk I/O error (${msg})`;

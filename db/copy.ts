@@ -34,17 +34,46 @@ interface TableSpec {
 }
 
 const c = (name: string, type: ColType, pgName?: string): Column => (pgName ? { name, type, pg: pgName } : { name, type });
-const ROLLUP_COLS = [c('signal_id', 'int8'), c('ts', 'int8'), c('min', 'float8'), c('mean', 'float8'), c('max', 'float8'), c('n', 'int8'), c('sum', 'float8')];
+const ROLLUP_COLS = [
+  c('signal_id', 'int8'),
+  c('ts', 'int8'),
+  c('min', 'float8'),
+  c('mean', 'float8'),
+  c('max', 'float8'),
+  c('n', 'int8'),
+  c('sum', 'float8'),
+];
 
 /** The copied tables, in an order that keeps references valid. */
 export const COPY_TABLES: readonly TableSpec[] = [
   { name: 'meta', key: ['key'], cols: [c('key', 'text'), c('value', 'text')] },
-  { name: 'entities', key: ['id'], identity: 'id', cols: [c('id', 'int8'), c('type', 'text'), c('code', 'text'), c('name', 'text'), c('country', 'text')] },
+  {
+    name: 'entities',
+    key: ['id'],
+    identity: 'id',
+    cols: [c('id', 'int8'), c('type', 'text'), c('code', 'text'), c('name', 'text'), c('country', 'text')],
+  },
   {
     name: 'signals',
     key: ['id'],
     identity: 'id',
-    cols: [c('id', 'int8'), c('entity_id', 'int8'), c('name', 'text'), c('source', 'text'), c('metric', 'text'), c('target', 'text'), c('step', 'int4'), c('unit', 'text'), c('synthetic', 'bool'), c('meta', 'json'), c('source_name', 'text'), c('licence', 'text'), c('citation', 'text'), c('label', 'text'), c('axis', 'text')],
+    cols: [
+      c('id', 'int8'),
+      c('entity_id', 'int8'),
+      c('name', 'text'),
+      c('source', 'text'),
+      c('metric', 'text'),
+      c('target', 'text'),
+      c('step', 'int4'),
+      c('unit', 'text'),
+      c('synthetic', 'bool'),
+      c('meta', 'json'),
+      c('source_name', 'text'),
+      c('licence', 'text'),
+      c('citation', 'text'),
+      c('label', 'text'),
+      c('axis', 'text'),
+    ],
   },
   { name: 'points', key: ['signal_id', 'ts'], cols: [c('signal_id', 'int8'), c('ts', 'int8'), c('value', 'float8')] },
   { name: 'points_hourly', key: ['signal_id', 'ts'], cols: ROLLUP_COLS },
@@ -54,21 +83,68 @@ export const COPY_TABLES: readonly TableSpec[] = [
     name: 'source_events',
     key: ['id'],
     identity: 'id',
-    cols: [c('id', 'int8'), c('source', 'text'), c('external_id', 'text'), c('entity_id', 'int8'), c('start', 'int8', 'start_ts'), c('end', 'int8', 'end_ts'), c('kind', 'text'), c('title', 'text'), c('description', 'text'), c('score', 'float8'), c('url', 'text'), c('raw', 'json'), c('fetched_at', 'int8')],
+    cols: [
+      c('id', 'int8'),
+      c('source', 'text'),
+      c('external_id', 'text'),
+      c('entity_id', 'int8'),
+      c('start', 'int8', 'start_ts'),
+      c('end', 'int8', 'end_ts'),
+      c('kind', 'text'),
+      c('title', 'text'),
+      c('description', 'text'),
+      c('score', 'float8'),
+      c('url', 'text'),
+      c('raw', 'json'),
+      c('fetched_at', 'int8'),
+    ],
   },
-  { name: 'raw_responses', key: ['id'], identity: 'id', cols: [c('id', 'int8'), c('source', 'text'), c('url', 'text'), c('fetched_at', 'int8'), c('sha256', 'text'), c('status', 'int4'), c('body_gzip', 'bytea')] },
+  {
+    name: 'raw_responses',
+    key: ['id'],
+    identity: 'id',
+    cols: [
+      c('id', 'int8'),
+      c('source', 'text'),
+      c('url', 'text'),
+      c('fetched_at', 'int8'),
+      c('sha256', 'text'),
+      c('status', 'int4'),
+      c('body_gzip', 'bytea'),
+    ],
+  },
   {
     name: 'checkpoints',
     key: ['collector', 'entity', 'signal', 'from_ts'],
-    cols: [c('collector', 'text'), c('entity', 'text'), c('signal', 'text'), c('from_ts', 'int8'), c('until_ts', 'int8'), c('status', 'text'), c('updated_at', 'int8')],
+    cols: [
+      c('collector', 'text'),
+      c('entity', 'text'),
+      c('signal', 'text'),
+      c('from_ts', 'int8'),
+      c('until_ts', 'int8'),
+      c('status', 'text'),
+      c('updated_at', 'int8'),
+    ],
   },
   {
     name: 'runs',
     key: ['id'],
     identity: 'id',
     cols: [
-      c('id', 'int8'), c('job', 'text'), c('collector', 'text'), c('started_at', 'int8'), c('finished_at', 'int8'), c('status', 'text'), c('rows', 'int8'), c('windows_ok', 'int4'), c('windows_failed', 'int4'),
-      c('error', 'text'), c('details', 'json'), c('owner_host', 'text'), c('owner_pid', 'int4'), c('owner_started', 'int8'),
+      c('id', 'int8'),
+      c('job', 'text'),
+      c('collector', 'text'),
+      c('started_at', 'int8'),
+      c('finished_at', 'int8'),
+      c('status', 'text'),
+      c('rows', 'int8'),
+      c('windows_ok', 'int4'),
+      c('windows_failed', 'int4'),
+      c('error', 'text'),
+      c('details', 'json'),
+      c('owner_host', 'text'),
+      c('owner_pid', 'int4'),
+      c('owner_started', 'int8'),
     ],
   },
 ];
@@ -122,7 +198,9 @@ class SqliteSide implements Side {
   }
 
   async write(t: TableSpec, rows: Row[]): Promise<void> {
-    const st = this.db.prepare(`INSERT INTO ${q(t.name)} (${t.cols.map((x) => q(x.name)).join(', ')}) VALUES (${t.cols.map(() => '?').join(', ')})`);
+    const st = this.db.prepare(
+      `INSERT INTO ${q(t.name)} (${t.cols.map((x) => q(x.name)).join(', ')}) VALUES (${t.cols.map(() => '?').join(', ')})`,
+    );
     const bools = t.cols.map((x, i) => (x.type === 'bool' ? i : -1)).filter((i) => i >= 0);
     this.db.transaction(() => {
       for (const r of rows) {
@@ -137,7 +215,10 @@ class SqliteSide implements Side {
 
   async otherTables(): Promise<Array<{ table: string; rows: number }>> {
     const copied = new Set(COPY_TABLES.map((t) => t.name));
-    const names = this.db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((r) => r.name);
+    const names = this.db
+      .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+      .all()
+      .map((r) => r.name);
     const out: Array<{ table: string; rows: number }> = [];
     for (const name of names) {
       if (copied.has(name) || SQLITE_INTERNAL.has(name) || name.startsWith('sqlite_')) continue;
@@ -152,7 +233,15 @@ class SqliteSide implements Side {
   }
 }
 
-const PG_ARRAY: Record<ColType, string> = { int8: 'int8[]', int4: 'int4[]', float8: 'float8[]', text: 'text[]', bool: 'bool[]', json: 'text[]', bytea: 'bytea[]' };
+const PG_ARRAY: Record<ColType, string> = {
+  int8: 'int8[]',
+  int4: 'int4[]',
+  float8: 'float8[]',
+  text: 'text[]',
+  bool: 'bool[]',
+  json: 'text[]',
+  bytea: 'bytea[]',
+};
 
 class PgSide implements Side {
   private readonly partitions = new Set<string>();
@@ -175,9 +264,15 @@ class PgSide implements Side {
     const keyCols = t.key.map((k) => q(t.cols.find((x) => x.name === k)!.pg ?? k));
     const args: unknown[] = after ? [...after, limit] : [limit];
     // the key compared in the C collation, as SQLite orders text
-    const collated = t.key.map((k, i) => (t.cols.find((x) => x.name === k)!.type === 'text' ? `${keyCols[i]} COLLATE "C"` : keyCols[i]!)).join(', ');
+    const collated = t.key
+      .map((k, i) => (t.cols.find((x) => x.name === k)!.type === 'text' ? `${keyCols[i]} COLLATE "C"` : keyCols[i]!))
+      .join(', ');
     const where = after ? `WHERE (${collated}) > (${t.key.map((_, i) => `$${i + 1}`).join(', ')})` : '';
-    const r = await this.pool.query({ text: `SELECT ${cols} FROM ${q(t.name)} ${where} ORDER BY ${collated} LIMIT $${args.length}`, values: args, rowMode: 'array' });
+    const r = await this.pool.query({
+      text: `SELECT ${cols} FROM ${q(t.name)} ${where} ORDER BY ${collated} LIMIT $${args.length}`,
+      values: args,
+      rowMode: 'array',
+    });
     return r.rows as Row[];
   }
 
@@ -202,7 +297,10 @@ class PgSide implements Side {
     const client = await this.pool.connect();
     try {
       if (specs.length) await ensurePartitions(client, specs, this.partitions);
-      await client.query(`INSERT INTO ${q(t.name)} (${names}) SELECT ${select} FROM unnest(${unnest}) AS u(${t.cols.map((_, i) => `c${i}`).join(', ')})`, columns);
+      await client.query(
+        `INSERT INTO ${q(t.name)} (${names}) SELECT ${select} FROM unnest(${unnest}) AS u(${t.cols.map((_, i) => `c${i}`).join(', ')})`,
+        columns,
+      );
     } finally {
       client.release();
     }
@@ -211,7 +309,9 @@ class PgSide implements Side {
   async finish(): Promise<void> {
     for (const t of COPY_TABLES) {
       if (!t.identity) continue;
-      await this.pool.query(`SELECT setval(pg_get_serial_sequence('${t.name}', '${t.identity}'), coalesce(max(${q(t.identity)}), 0) + 1, false) FROM ${q(t.name)}`);
+      await this.pool.query(
+        `SELECT setval(pg_get_serial_sequence('${t.name}', '${t.identity}'), coalesce(max(${q(t.identity)}), 0) + 1, false) FROM ${q(t.name)}`,
+      );
     }
   }
 
@@ -230,7 +330,8 @@ async function openSide(loc: DbLocation): Promise<Side> {
 }
 
 async function openSource(loc: DbLocation): Promise<Side> {
-  if (loc.backend === 'sqlite' && loc.path !== ':memory:' && !existsSync(resolve(loc.path))) throw new CopyRefusedError(`the source ${resolve(loc.path)} does not exist`);
+  if (loc.backend === 'sqlite' && loc.path !== ':memory:' && !existsSync(resolve(loc.path)))
+    throw new CopyRefusedError(`the source ${resolve(loc.path)} does not exist`);
   return openSide(loc);
 }
 

@@ -19,7 +19,9 @@ interface Row {
 
 export function getDetectionState(db: Db, entity: string): DetectionState | null {
   const r = db.prepare<[string], Row>('SELECT * FROM detection_state WHERE entity = ?').get(entity);
-  return r ? { entity: r.entity, rulesHash: r.rules_hash, detectedFrom: r.detected_from, detectedUntil: r.detected_until, updatedAt: r.updated_at } : null;
+  return r
+    ? { entity: r.entity, rulesHash: r.rules_hash, detectedFrom: r.detected_from, detectedUntil: r.detected_until, updatedAt: r.updated_at }
+    : null;
 }
 
 export function putDetectionState(db: Db, s: DetectionState): void {
@@ -31,5 +33,10 @@ export function putDetectionState(db: Db, s: DetectionState): void {
 
 /** A window was detected with the stored rules: extends the span they cover (never shrinks it). */
 export function extendDetectionState(db: Db, entity: string, until: number, now: number): void {
-  db.prepare('UPDATE detection_state SET detected_until = max(coalesce(detected_until, ?), ?), updated_at = ? WHERE entity = ?').run(until, until, now, entity);
+  db.prepare('UPDATE detection_state SET detected_until = max(coalesce(detected_until, ?), ?), updated_at = ? WHERE entity = ?').run(
+    until,
+    until,
+    now,
+    entity,
+  );
 }

@@ -8,7 +8,10 @@ export interface EntityRef {
 }
 
 export class EntityRefError extends Error {
-  constructor(readonly input: string, reason: string) {
+  constructor(
+    readonly input: string,
+    reason: string,
+  ) {
     super(`bad entity "${input}": ${reason}`);
     this.name = 'EntityRefError';
   }

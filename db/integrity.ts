@@ -36,7 +36,9 @@ function fromRows(rows: string[]): IntegrityResult {
 export function quickCheck(path: string, db: Db, max = 10): Promise<IntegrityResult> {
   if (path === ':memory:') {
     try {
-      return Promise.resolve(fromRows((db.pragma(`quick_check(${max})`) as Array<Record<string, unknown>>).map((r) => String(Object.values(r)[0]))));
+      return Promise.resolve(
+        fromRows((db.pragma(`quick_check(${max})`) as Array<Record<string, unknown>>).map((r) => String(Object.values(r)[0]))),
+      );
     } catch (err) {
       return Promise.resolve({ ok: false, problems: [(err as Error).message] });
     }
@@ -50,7 +52,9 @@ export function quickCheck(path: string, db: Db, max = 10): Promise<IntegrityRes
       resolve(r);
       void worker.terminate();
     };
-    worker.once('message', (m: { rows?: string[]; error?: string }) => finish(m.rows ? fromRows(m.rows) : { ok: false, problems: [m.error ?? 'unknown error'] }));
+    worker.once('message', (m: { rows?: string[]; error?: string }) =>
+      finish(m.rows ? fromRows(m.rows) : { ok: false, problems: [m.error ?? 'unknown error'] }),
+    );
     worker.once('error', (err) => finish({ ok: false, problems: [err.message] }));
     worker.once('exit', (code) => finish({ ok: false, problems: [`integrity check ended early (exit ${code})`] }));
   });

@@ -43,11 +43,17 @@ export class MetricsQueries {
 
   constructor(db: Db) {
     this.stmts = {
-      collectorTotals: db.prepare<[], { name: string; status: RunStatus; runs: number; rows: number; windows_ok: number; windows_failed: number }>(
+      collectorTotals: db.prepare<
+        [],
+        { name: string; status: RunStatus; runs: number; rows: number; windows_ok: number; windows_failed: number }
+      >(
         'SELECT collector AS name, status, count(*) AS runs, coalesce(sum(rows), 0) AS rows, coalesce(sum(windows_ok), 0) AS windows_ok, coalesce(sum(windows_failed), 0) AS windows_failed ' +
           'FROM runs WHERE collector IS NOT NULL GROUP BY collector, status ORDER BY collector, status',
       ),
-      jobTotals: db.prepare<[], { name: string; status: RunStatus; runs: number; rows: number; windows_ok: number; windows_failed: number }>(
+      jobTotals: db.prepare<
+        [],
+        { name: string; status: RunStatus; runs: number; rows: number; windows_ok: number; windows_failed: number }
+      >(
         'SELECT job AS name, status, count(*) AS runs, coalesce(sum(rows), 0) AS rows, coalesce(sum(windows_ok), 0) AS windows_ok, coalesce(sum(windows_failed), 0) AS windows_failed ' +
           'FROM runs GROUP BY job, status ORDER BY job, status',
       ),
@@ -59,7 +65,9 @@ export class MetricsQueries {
       entities: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM entities'),
       signals: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM signals'),
       outages: db.prepare<[], { kind: string; n: number }>('SELECT kind, count(*) AS n FROM outages GROUP BY kind ORDER BY kind'),
-      sourceEvents: db.prepare<[], { source: string; n: number }>('SELECT source, count(*) AS n FROM source_events GROUP BY source ORDER BY source'),
+      sourceEvents: db.prepare<[], { source: string; n: number }>(
+        'SELECT source, count(*) AS n FROM source_events GROUP BY source ORDER BY source',
+      ),
       protestEvents: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM protest_events'),
       referenceOutages: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM reference_outages'),
     };
@@ -95,6 +103,13 @@ export class MetricsQueries {
   }
 }
 
-function toTotals(r: { name: string; status: RunStatus; runs: number; rows: number; windows_ok: number; windows_failed: number }): RunTotals {
+function toTotals(r: {
+  name: string;
+  status: RunStatus;
+  runs: number;
+  rows: number;
+  windows_ok: number;
+  windows_failed: number;
+}): RunTotals {
   return { name: r.name, status: r.status, runs: r.runs, rows: r.rows, windowsOk: r.windows_ok, windowsFailed: r.windows_failed };
 }

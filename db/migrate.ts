@@ -20,7 +20,8 @@ export function loadMigrations(dir = migrationsDir()): Migration[] {
     .map((f) => ({ version: Number(f.slice(0, 4)), name: f, sql: readFileSync(join(dir, f), 'utf8') }))
     .sort((a, b) => a.version - b.version);
   for (let i = 1; i < list.length; i++) {
-    if (list[i]!.version === list[i - 1]!.version) throw new Error(`two migrations numbered ${list[i]!.version}: ${list[i - 1]!.name}, ${list[i]!.name}`);
+    if (list[i]!.version === list[i - 1]!.version)
+      throw new Error(`two migrations numbered ${list[i]!.version}: ${list[i - 1]!.name}, ${list[i]!.name}`);
   }
   return list;
 }
@@ -37,7 +38,8 @@ export function migrate(db: Db, migrations = loadMigrations()): string[] {
   const applied: string[] = [];
   const current = schemaVersion(db);
   const latest = migrations.at(-1)?.version ?? 0;
-  if (current > latest) throw new Error(`database schema version ${current} is newer than this outagewatch (${latest}); upgrade outagewatch`);
+  if (current > latest)
+    throw new Error(`database schema version ${current} is newer than this outagewatch (${latest}); upgrade outagewatch`);
   for (const m of migrations) {
     if (m.version <= current) continue;
     db.transaction(() => {

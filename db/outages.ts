@@ -105,7 +105,10 @@ function whereOf(filter: OutageFilter & { severity?: Severity }): { sql: string;
 /** Outages overlapping [from, until), ordered by start (then id). */
 export function listOutages(db: Db, filter: OutageFilter = {}): Outage[] {
   const w = whereOf(filter);
-  return db.prepare<Array<string | number>, Row>(`${SELECT} ${w.sql} ORDER BY o.start, o.id`).all(...w.args).map(toOutage);
+  return db
+    .prepare<Array<string | number>, Row>(`${SELECT} ${w.sql} ORDER BY o.start, o.id`)
+    .all(...w.args)
+    .map(toOutage);
 }
 
 // ---------- paging in SQL (issue 21: long listings read one page, not every row) ----------
@@ -157,7 +160,11 @@ function pageWhere(filter: OutagePageFilter): { sql: string; args: Array<string 
 /** How many outages match, and how many of them are sub-national (have a parent country). */
 export function countOutages(db: Db, filter: OutagePageFilter = {}): { total: number; subnational: number } {
   const w = pageWhere(filter);
-  const r = db.prepare<Array<string | number>, { total: number; sub: number | null }>(`SELECT count(*) AS total, sum(NOT ${NATIONAL}) AS sub FROM outages o JOIN entities e ON e.id = o.entity_id ${w.sql}`).get(...w.args)!;
+  const r = db
+    .prepare<Array<string | number>, { total: number; sub: number | null }>(
+      `SELECT count(*) AS total, sum(NOT ${NATIONAL}) AS sub FROM outages o JOIN entities e ON e.id = o.entity_id ${w.sql}`,
+    )
+    .get(...w.args)!;
   return { total: r.total, subnational: r.sub ?? 0 };
 }
 
@@ -165,15 +172,29 @@ export function countOutages(db: Db, filter: OutagePageFilter = {}): { total: nu
  * One page of the matching outages in a stable order: by `sort` (nulls last in either direction), ties by start
  * then id, as `listOutages` orders them.
  */
-export function pageOutages(db: Db, filter: OutagePageFilter, page: { sort: OutageSortKey; dir: 'asc' | 'desc'; limit: number; offset: number }): Outage[] {
+export function pageOutages(
+  db: Db,
+  filter: OutagePageFilter,
+  page: { sort: OutageSortKey; dir: 'asc' | 'desc'; limit: number; offset: number },
+): Outage[] {
   const w = pageWhere(filter);
   const key = OUTAGE_SORTS[page.sort];
   const dir = page.dir === 'desc' ? 'DESC' : 'ASC';
   // the page's ids first (the sorter holds ids and keys, not every row's JSON), then those rows
   const order = `${key.nullable ? `(${key.sql}) IS NULL, ` : ''}${key.sql} ${dir}, o.start, o.id`;
-  const ids = db.prepare<Array<string | number>, number>(`SELECT o.id FROM outages o JOIN entities e ON e.id = o.entity_id ${w.sql} ORDER BY ${order} LIMIT ? OFFSET ?`).pluck().all(...w.args, page.limit, page.offset);
+  const ids = db
+    .prepare<Array<string | number>, number>(
+      `SELECT o.id FROM outages o JOIN entities e ON e.id = o.entity_id ${w.sql} ORDER BY ${order} LIMIT ? OFFSET ?`,
+    )
+    .pluck()
+    .all(...w.args, page.limit, page.offset);
   if (ids.length === 0) return [];
-  const byId = new Map(db.prepare<number[], Row>(`${SELECT} WHERE o.id IN (${ids.map(() => '?').join(', ')})`).all(...ids).map((r) => [r.id, r]));
+  const byId = new Map(
+    db
+      .prepare<number[], Row>(`${SELECT} WHERE o.id IN (${ids.map(() => '?').join(', ')})`)
+      .all(...ids)
+      .map((r) => [r.id, r]),
+  );
   return ids.map((id) => toOutage(byId.get(id)!));
 }
 
@@ -194,9 +215,19 @@ export function outageParentGroups(db: Db, filter: OutageFilter & { severity?: S
     min(o.start) AS lo, max(o.end) AS hi, max(o.synthetic) AS synth
     FROM outages o JOIN entities e ON e.id = o.entity_id ${w.sql ? `${w.sql} AND` : 'WHERE'} NOT ${NATIONAL} GROUP BY e.country ORDER BY parent`;
   return db
-    .prepare<Array<string | number>, { parent: string; n: number; entities: number; types: string; lo: number; hi: number; synth: number }>(sql)
+    .prepare<Array<string | number>, { parent: string; n: number; entities: number; types: string; lo: number; hi: number; synth: number }>(
+      sql,
+    )
     .all(...w.args)
-    .map((r) => ({ parent: r.parent, count: r.n, entities: r.entities, types: r.types.split(',').sort(), from: r.lo, until: r.hi, synthetic: r.synth === 1 }));
+    .map((r) => ({
+      parent: r.parent,
+      count: r.n,
+      entities: r.entities,
+      types: r.types.split(',').sort(),
+      from: r.lo,
+      until: r.hi,
+      synthetic: r.synth === 1,
+    }));
 }
 
 export function getOutage(db: Db, id: number): Outage | undefined {
@@ -218,7 +249,14 @@ function entityId(db: Db, entity: string): number {
  * (which the caller computed over that range). Re-running detection over a range is therefore
  * idempotent. Returns the stored outages with their ids.
  */
-export function replaceOutages(db: Db, entity: string, from: number, until: number, outages: readonly Outage[], detectedAt = Math.floor(Date.now() / 1000)): Outage[] {
+export function replaceOutages(
+  db: Db,
+  entity: string,
+  from: number,
+  until: number,
+  outages: readonly Outage[],
+  detectedAt = Math.floor(Date.now() / 1000),
+): Outage[] {
   const key = formatEntity(parseEntity(entity));
   return db
     .transaction((): Outage[] => {
@@ -235,7 +273,22 @@ export function replaceOutages(db: Db, entity: string, from: number, until: numb
         const lostPercent = o.lostPercent !== undefined ? o.lostPercent : lostFromSignals(o.signals);
         const hours = o.hours ?? Math.round(((o.end - o.start) / 3600) * 100) / 100;
         const synthetic = o.synthetic ?? false;
-        const r = ins.run(id, o.start, o.end, o.kind, o.severity, o.score, JSON.stringify(o.signals), JSON.stringify(o.targets), JSON.stringify(o.evidence), detectedAt, o.open ? 1 : 0, lostPercent, hours, synthetic ? 1 : 0);
+        const r = ins.run(
+          id,
+          o.start,
+          o.end,
+          o.kind,
+          o.severity,
+          o.score,
+          JSON.stringify(o.signals),
+          JSON.stringify(o.targets),
+          JSON.stringify(o.evidence),
+          detectedAt,
+          o.open ? 1 : 0,
+          lostPercent,
+          hours,
+          synthetic ? 1 : 0,
+        );
         out.push({ ...o, entity: key, parent, lostPercent, hours, synthetic, id: Number(r.lastInsertRowid) });
       }
       return out;

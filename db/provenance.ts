@@ -30,10 +30,19 @@ export const KNOWN_SOURCES: Record<string, SourceInfo> = {
   ioda: {
     sourceName: 'IODA',
     licence: 'IODA terms of use (research use; acknowledge IODA)',
-    citation: 'Internet Outage Detection and Analysis (IODA), Internet Intelligence Lab, Georgia Institute of Technology — https://ioda.inetintel.cc.gatech.edu',
+    citation:
+      'Internet Outage Detection and Analysis (IODA), Internet Intelligence Lab, Georgia Institute of Technology — https://ioda.inetintel.cc.gatech.edu',
   },
-  ooni: { sourceName: 'OONI', licence: 'CC BY-NC-SA 4.0', citation: 'Open Observatory of Network Interference (OONI) — https://ooni.org/data' },
-  ripestat: { sourceName: 'RIPEstat', licence: 'RIPE NCC RIPEstat terms and conditions (attribution)', citation: 'RIPE NCC RIPEstat — https://stat.ripe.net' },
+  ooni: {
+    sourceName: 'OONI',
+    licence: 'CC BY-NC-SA 4.0',
+    citation: 'Open Observatory of Network Interference (OONI) — https://ooni.org/data',
+  },
+  ripestat: {
+    sourceName: 'RIPEstat',
+    licence: 'RIPE NCC RIPEstat terms and conditions (attribution)',
+    citation: 'RIPE NCC RIPEstat — https://stat.ripe.net',
+  },
   radar: { sourceName: 'Cloudflare Radar', licence: 'CC BY-NC 4.0', citation: 'Cloudflare Radar — https://radar.cloudflare.com' },
   cloudflare: { sourceName: 'Cloudflare Radar', licence: 'CC BY-NC 4.0', citation: 'Cloudflare Radar — https://radar.cloudflare.com' },
 };
@@ -81,7 +90,10 @@ export function defaultProvenance(name: string, unit: string | null = null): Sig
 }
 
 /** Stored columns (possibly NULL) over the defaults. */
-export function mergeProvenance(name: string, stored: Partial<{ [K in keyof SignalProvenance]: SignalProvenance[K] | null }>): SignalProvenance {
+export function mergeProvenance(
+  name: string,
+  stored: Partial<{ [K in keyof SignalProvenance]: SignalProvenance[K] | null }>,
+): SignalProvenance {
   const d = defaultProvenance(name, stored.unit ?? null);
   return {
     sourceName: stored.sourceName ?? d.sourceName,

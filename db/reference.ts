@@ -112,14 +112,24 @@ function fromRow(r: Row): ReferenceOutage {
  * Writes rows of one list in ONE transaction. A row whose natural key is already in the list is a repeat:
  * it updates the stored row, keeping a known end over an unknown one. Returns how many were new.
  */
-export function upsertReferenceOutages(db: Db, list: string, format: string, file: string | null, rows: readonly ReferenceOutage[], stats: { rejected: number }, now = Math.floor(Date.now() / 1000)): { inserted: number; repeated: number } {
-  const get = db.prepare<[string, string], { id: number; end: number | null }>('SELECT id, "end" FROM reference_outages WHERE list = ? AND natural_key = ?');
+export function upsertReferenceOutages(
+  db: Db,
+  list: string,
+  format: string,
+  file: string | null,
+  rows: readonly ReferenceOutage[],
+  stats: { rejected: number },
+  now = Math.floor(Date.now() / 1000),
+): { inserted: number; repeated: number } {
+  const get = db.prepare<[string, string], { id: number; end: number | null }>(
+    'SELECT id, "end" FROM reference_outages WHERE list = ? AND natural_key = ?',
+  );
   const ins = db.prepare(
     'INSERT INTO reference_outages (list, natural_key, country, start, "end", kind, scope, scope_raw, scope_detail, area, cause, services, source, origin_file, origin_line, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
   // a repeat keeps what is known: an unknown scope (and its text) does not replace a known one
   const upd = db.prepare(
-    'UPDATE reference_outages SET "end" = coalesce(?, "end"), kind = coalesce(?, kind), scope_raw = CASE WHEN ? = \'unknown\' AND scope <> \'unknown\' THEN scope_raw ELSE coalesce(?, scope_raw) END, scope = CASE WHEN ? = \'unknown\' THEN scope ELSE ? END, scope_detail = coalesce(?, scope_detail), area = coalesce(?, area), cause = coalesce(?, cause), services = ? WHERE id = ?',
+    "UPDATE reference_outages SET \"end\" = coalesce(?, \"end\"), kind = coalesce(?, kind), scope_raw = CASE WHEN ? = 'unknown' AND scope <> 'unknown' THEN scope_raw ELSE coalesce(?, scope_raw) END, scope = CASE WHEN ? = 'unknown' THEN scope ELSE ? END, scope_detail = coalesce(?, scope_detail), area = coalesce(?, area), cause = coalesce(?, cause), services = ? WHERE id = ?",
   );
   const listGet = db.prepare<[string], { files: string }>('SELECT files FROM reference_lists WHERE name = ?');
   const listIns = db.prepare('INSERT INTO reference_lists (name, format, files, created_at, updated_at) VALUES (?, ?, ?, ?, ?)');
@@ -137,7 +147,24 @@ export function upsertReferenceOutages(db: Db, list: string, format: string, fil
           upd.run(r.end, r.kind, r.scope, r.scopeRaw, r.scope, r.scope, r.scopeDetail, r.area, r.cause, JSON.stringify(services), old.id);
         } else {
           inserted++;
-          ins.run(list, r.naturalKey, r.country, r.start, r.end, r.kind, r.scope, r.scopeRaw, r.scopeDetail, r.area, r.cause, JSON.stringify(r.services), r.source, r.originFile, r.originLine, JSON.stringify(r.raw ?? null));
+          ins.run(
+            list,
+            r.naturalKey,
+            r.country,
+            r.start,
+            r.end,
+            r.kind,
+            r.scope,
+            r.scopeRaw,
+            r.scopeDetail,
+            r.area,
+            r.cause,
+            JSON.stringify(r.services),
+            r.source,
+            r.originFile,
+            r.originLine,
+            JSON.stringify(r.raw ?? null),
+          );
         }
       }
       const entry = { file: file ?? '', importedAt: now, imported: inserted, rejected: stats.rejected, duplicates: repeated };
@@ -174,7 +201,9 @@ function referenceWhere(db: Db, f: ReferenceFilter): { sql: string; args: Array<
   }
   if (f.text) {
     ensureUnicodeLower(db);
-    const fields = ['cause', 'scope_detail', 'scope_raw', 'area', SCOPE_SQL, 'kind'].map((c) => `instr(ow_lower(coalesce(${c}, '')), ?) > 0`);
+    const fields = ['cause', 'scope_detail', 'scope_raw', 'area', SCOPE_SQL, 'kind'].map(
+      (c) => `instr(ow_lower(coalesce(${c}, '')), ?) > 0`,
+    );
     where.push(`(${fields.join(' OR ')} OR EXISTS (SELECT 1 FROM json_each(services) s WHERE instr(ow_lower(s.value), ?) > 0))`);
     const t = f.text.toLowerCase();
     for (let i = 0; i < 7; i++) args.push(t);
@@ -193,7 +222,9 @@ export function listReferenceOutages(db: Db, f: ReferenceFilter): ReferenceOutag
 /** How many rows `listReferenceOutages` would return (a count, nothing read). */
 export function countReferenceOutages(db: Db, f: ReferenceFilter): number {
   const w = referenceWhere(db, f);
-  return db.prepare<Array<string | number>, { n: number }>(`SELECT count(*) AS n FROM reference_outages WHERE ${w.sql}`).get(...w.args)?.n ?? 0;
+  return (
+    db.prepare<Array<string | number>, { n: number }>(`SELECT count(*) AS n FROM reference_outages WHERE ${w.sql}`).get(...w.args)?.n ?? 0
+  );
 }
 
 /** What reference listings sort by (nulls last in either direction, ties in start-then-id order). */
@@ -210,7 +241,11 @@ export const REFERENCE_SORTS = {
 export type ReferenceSortKey = keyof typeof REFERENCE_SORTS;
 
 /** One page of the rows `listReferenceOutages` would return, sorted and paged in SQL. */
-export function pageReferenceOutages(db: Db, f: ReferenceFilter, page: { sort: ReferenceSortKey; dir: 'asc' | 'desc'; limit: number; offset: number }): ReferenceOutage[] {
+export function pageReferenceOutages(
+  db: Db,
+  f: ReferenceFilter,
+  page: { sort: ReferenceSortKey; dir: 'asc' | 'desc'; limit: number; offset: number },
+): ReferenceOutage[] {
   const w = referenceWhere(db, f);
   const expr = REFERENCE_SORTS[page.sort];
   const order = `(${expr}) IS NULL, ${expr} ${page.dir === 'desc' ? 'DESC' : 'ASC'}, start, id`;
@@ -222,13 +257,19 @@ export function pageReferenceOutages(db: Db, f: ReferenceFilter, page: { sort: R
 
 export function referenceListNames(db: Db): string[] {
   return db
-    .prepare<[], { name: string }>('SELECT name FROM reference_lists UNION SELECT DISTINCT list AS name FROM reference_outages ORDER BY name')
+    .prepare<[], { name: string }>(
+      'SELECT name FROM reference_lists UNION SELECT DISTINCT list AS name FROM reference_outages ORDER BY name',
+    )
     .all()
     .map((r) => r.name);
 }
 
 export function getReferenceList(db: Db, name: string): ReferenceListRow | null {
-  const meta = db.prepare<[string], { name: string; format: string; files: string; created_at: number; updated_at: number }>('SELECT * FROM reference_lists WHERE name = ?').get(name);
+  const meta = db
+    .prepare<[string], { name: string; format: string; files: string; created_at: number; updated_at: number }>(
+      'SELECT * FROM reference_lists WHERE name = ?',
+    )
+    .get(name);
   const agg = db
     .prepare<[string], { n: number; countries: number; first: number | null; last: number | null; lastStart: number | null }>(
       'SELECT count(*) AS n, count(DISTINCT country) AS countries, min(start) AS first, max(coalesce("end", start)) AS last, max(start) AS lastStart FROM reference_outages WHERE list = ?',
@@ -236,9 +277,18 @@ export function getReferenceList(db: Db, name: string): ReferenceListRow | null 
     .get(name);
   if (!meta && !agg?.n) return null;
   const kinds: Record<string, number> = {};
-  for (const k of db.prepare<[string], { kind: string | null; n: number }>('SELECT kind, count(*) AS n FROM reference_outages WHERE list = ? GROUP BY kind ORDER BY kind').all(name)) kinds[k.kind ?? 'unspecified'] = k.n;
+  for (const k of db
+    .prepare<[string], { kind: string | null; n: number }>(
+      'SELECT kind, count(*) AS n FROM reference_outages WHERE list = ? GROUP BY kind ORDER BY kind',
+    )
+    .all(name))
+    kinds[k.kind ?? 'unspecified'] = k.n;
   const scopes: Record<string, number> = {};
-  for (const k of db.prepare<[string], { scope: string | null; n: number }>('SELECT scope, count(*) AS n FROM reference_outages WHERE list = ? GROUP BY scope').all(name)) {
+  for (const k of db
+    .prepare<[string], { scope: string | null; n: number }>(
+      'SELECT scope, count(*) AS n FROM reference_outages WHERE list = ? GROUP BY scope',
+    )
+    .all(name)) {
     const s = (SCOPES as readonly string[]).includes(k.scope ?? '') ? k.scope! : 'unknown';
     scopes[s] = (scopes[s] ?? 0) + k.n;
   }
@@ -266,7 +316,9 @@ export function listReferenceLists(db: Db): ReferenceListRow[] {
 
 /** True when the list exists (false also on a database the 0040 migration has not reached). */
 export function referenceListExists(db: Db, name: string): boolean {
-  const t = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'reference_lists'").get();
+  const t = db
+    .prepare<[], { n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'reference_lists'")
+    .get();
   if (!t?.n) return false;
   return getReferenceList(db, name) !== null;
 }

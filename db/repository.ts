@@ -2,7 +2,19 @@ import type { DbBackend } from '../core/db-location.js';
 import type { Db } from './connection.js';
 import { getMeta, setMeta } from './meta.js';
 import { readSeries, signalExtent, type Resolution, type SeriesColumns } from './signals-read.js';
-import type { CheckpointRow, RollupRow, RunFinish, RunOwner, RunRow, SignalRow, SignalSpec, SourceEventRow, SqliteStore, WindowResult, WindowWrite } from './store.js';
+import type {
+  CheckpointRow,
+  RollupRow,
+  RunFinish,
+  RunOwner,
+  RunRow,
+  SignalRow,
+  SignalSpec,
+  SourceEventRow,
+  SqliteStore,
+  WindowResult,
+  WindowWrite,
+} from './store.js';
 
 /**
  * The core store behind one asynchronous interface (issue 23): points and rollups, signals and entities, source

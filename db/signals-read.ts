@@ -34,11 +34,31 @@ function stmts(db: Db): Stmts {
   let s = cache.get(db);
   if (!s) {
     s = {
-      raw: db.prepare<[number, number, number], [number, number | null]>('SELECT ts, value FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts').raw(true),
-      hourly: db.prepare<[number, number, number], [number, number | null, number | null, number | null]>('SELECT ts, min, max, mean FROM points_hourly WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts').raw(true),
-      daily: db.prepare<[number, number, number], [number, number | null, number | null, number | null]>('SELECT ts, min, max, mean FROM points_daily WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts').raw(true),
-      sixHourly: db.prepare<[number, number, number], [number, number | null, number | null, number | null]>('SELECT ts, min, max, mean FROM points_6h WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts').raw(true),
-      extent: db.prepare<[number, number], [number | null, number | null]>('SELECT (SELECT min(ts) FROM points WHERE signal_id = ?), (SELECT max(ts) FROM points WHERE signal_id = ?)').raw(true),
+      raw: db
+        .prepare<[number, number, number], [number, number | null]>(
+          'SELECT ts, value FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts',
+        )
+        .raw(true),
+      hourly: db
+        .prepare<[number, number, number], [number, number | null, number | null, number | null]>(
+          'SELECT ts, min, max, mean FROM points_hourly WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts',
+        )
+        .raw(true),
+      daily: db
+        .prepare<[number, number, number], [number, number | null, number | null, number | null]>(
+          'SELECT ts, min, max, mean FROM points_daily WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts',
+        )
+        .raw(true),
+      sixHourly: db
+        .prepare<[number, number, number], [number, number | null, number | null, number | null]>(
+          'SELECT ts, min, max, mean FROM points_6h WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts',
+        )
+        .raw(true),
+      extent: db
+        .prepare<[number, number], [number | null, number | null]>(
+          'SELECT (SELECT min(ts) FROM points WHERE signal_id = ?), (SELECT max(ts) FROM points WHERE signal_id = ?)',
+        )
+        .raw(true),
       firstTs: db.prepare<[number], [number]>('SELECT ts FROM points WHERE signal_id = ? ORDER BY ts LIMIT 64').raw(true),
       dataVersion: db.prepare<[], [number]>('PRAGMA data_version').raw(true),
       totalChanges: db.prepare<[], [number]>('SELECT total_changes()').raw(true),
@@ -60,7 +80,11 @@ export function readSeries(store: SqliteStore, signalId: number, resolution: Res
       out.mean.push(v);
     }
   } else {
-    for (const [ts, lo, hi, mean] of (resolution === 'hourly' ? s.hourly : resolution === '6h' ? s.sixHourly : s.daily).all(signalId, from, until)) {
+    for (const [ts, lo, hi, mean] of (resolution === 'hourly' ? s.hourly : resolution === '6h' ? s.sixHourly : s.daily).all(
+      signalId,
+      from,
+      until,
+    )) {
       out.ts.push(ts);
       out.lo.push(lo);
       out.hi.push(hi);
@@ -78,9 +102,14 @@ export function signalExtent(store: SqliteStore, signalId: number): { first: num
 
 /** The typical spacing of a signal's first points (median difference), or null with fewer than two. */
 export function inferStep(store: SqliteStore, signalId: number): number | null {
-  const ts = stmts(store.db).firstTs.all(signalId).map((r) => r[0]);
+  const ts = stmts(store.db)
+    .firstTs.all(signalId)
+    .map((r) => r[0]);
   if (ts.length < 2) return null;
-  const diffs = ts.slice(1).map((t, i) => t - ts[i]!).sort((a, b) => a - b);
+  const diffs = ts
+    .slice(1)
+    .map((t, i) => t - ts[i]!)
+    .sort((a, b) => a - b);
   return diffs[Math.floor(diffs.length / 2)]! || null;
 }
 
@@ -101,7 +130,6 @@ export function dataVersion(store: SqliteStore, maxAgeMs = 0): string {
 }
 
 const lastDataVersion = new WeakMap<Db, { at: number; value: number }>();
-
 
 /** Per bucket `(ts - base) / width`: the row holding the minimum and the row holding the maximum (first in time on ties). */
 export interface BucketExtremeRow {
@@ -137,7 +165,15 @@ function extremeStmt(db: Db, resolution: Resolution, which: 'min' | 'max'): Extr
 }
 
 /** Bucket extremes computed in SQL (two grouped scans), for downsampling long ranges without moving every row into JS. */
-export function readBucketExtremes(store: SqliteStore, signalId: number, resolution: Resolution, base: number, width: number, from: number, until: number): BucketExtremeRow[] {
+export function readBucketExtremes(
+  store: SqliteStore,
+  signalId: number,
+  resolution: Resolution,
+  base: number,
+  width: number,
+  from: number,
+  until: number,
+): BucketExtremeRow[] {
   const mins = extremeStmt(store.db, resolution, 'min').all(base, width, signalId, from, until);
   const maxs = extremeStmt(store.db, resolution, 'max').all(base, width, signalId, from, until);
   const out: BucketExtremeRow[] = [];

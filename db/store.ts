@@ -184,7 +184,19 @@ export interface SignalStore {
   close(): void;
 }
 
-type RunDbRow = { id: number; job: string; collector: string | null; started_at: number; finished_at: number | null; status: RunStatus; rows: number; windows_ok: number; windows_failed: number; error: string | null; details: string | null };
+type RunDbRow = {
+  id: number;
+  job: string;
+  collector: string | null;
+  started_at: number;
+  finished_at: number | null;
+  status: RunStatus;
+  rows: number;
+  windows_ok: number;
+  windows_failed: number;
+  error: string | null;
+  details: string | null;
+};
 
 function runFromRow(r: RunDbRow): RunRow {
   return {
@@ -268,7 +280,9 @@ export class SqliteStore implements SignalStore {
     });
     this.stmts = {
       entityGet: db.prepare<[string, string], { id: number }>('SELECT id FROM entities WHERE type = ? AND code = ?'),
-      entityIns: db.prepare('INSERT INTO entities (type, code, name, country) VALUES (?, ?, ?, ?) ON CONFLICT (type, code) DO UPDATE SET name = coalesce(excluded.name, name), country = coalesce(excluded.country, country)'),
+      entityIns: db.prepare(
+        'INSERT INTO entities (type, code, name, country) VALUES (?, ?, ?, ?) ON CONFLICT (type, code) DO UPDATE SET name = coalesce(excluded.name, name), country = coalesce(excluded.country, country)',
+      ),
       signalGet: db.prepare<[number, string], { id: number }>('SELECT id FROM signals WHERE entity_id = ? AND name = ?'),
       signalIns: db.prepare(
         'INSERT INTO signals (entity_id, name, source, metric, target, step, unit, synthetic, meta, source_name, licence, citation, label, axis) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
@@ -276,14 +290,18 @@ export class SqliteStore implements SignalStore {
           'target = coalesce(excluded.target, target), source_name = coalesce(excluded.source_name, source_name), licence = coalesce(excluded.licence, licence), citation = coalesce(excluded.citation, citation), ' +
           'label = coalesce(excluded.label, label), axis = coalesce(excluded.axis, axis)',
       ),
-      pointUpsert: db.prepare('INSERT INTO points (signal_id, ts, value) VALUES (?, ?, ?) ON CONFLICT (signal_id, ts) DO UPDATE SET value = excluded.value'),
+      pointUpsert: db.prepare(
+        'INSERT INTO points (signal_id, ts, value) VALUES (?, ?, ?) ON CONFLICT (signal_id, ts) DO UPDATE SET value = excluded.value',
+      ),
       hourly: db.prepare(
         'INSERT OR REPLACE INTO points_hourly (signal_id, ts, min, mean, max, n, sum) ' +
           'SELECT signal_id, (ts / 3600) * 3600 AS h, min(value), avg(value), max(value), count(value), sum(value) ' +
           'FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? GROUP BY h',
       ),
       // fast path (see writeWindowTx): hourly rows computed in JS when the window brings every point of its hours
-      pointsAny: db.prepare<[number, number, number], { one: number }>('SELECT 1 AS one FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? LIMIT 1'),
+      pointsAny: db.prepare<[number, number, number], { one: number }>(
+        'SELECT 1 AS one FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? LIMIT 1',
+      ),
       hourlyPut: db.prepare('INSERT OR REPLACE INTO points_hourly (signal_id, ts, min, mean, max, n, sum) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       daily: db.prepare(
         'INSERT OR REPLACE INTO points_daily (signal_id, ts, min, mean, max, n, sum) ' +
@@ -309,22 +327,54 @@ export class SqliteStore implements SignalStore {
         'SELECT from_ts, until_ts, status FROM checkpoints WHERE collector = ? AND entity = ? AND signal = ? AND status != ? AND from_ts < ? AND until_ts > ?',
       ),
       cpDel: db.prepare('DELETE FROM checkpoints WHERE collector = ? AND entity = ? AND signal = ? AND from_ts = ?'),
-      cpIns: db.prepare('INSERT INTO checkpoints (collector, entity, signal, from_ts, until_ts, status, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      cpIns: db.prepare(
+        'INSERT INTO checkpoints (collector, entity, signal, from_ts, until_ts, status, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
       cpRange: db.prepare<[string, string, string, number, number], { from_ts: number; until_ts: number }>(
         'SELECT from_ts, until_ts FROM checkpoints WHERE collector = ? AND entity = ? AND signal = ? AND from_ts < ? AND until_ts > ? ORDER BY from_ts',
       ),
-      runIns: db.prepare("INSERT INTO runs (job, collector, started_at, status, details, owner_host, owner_pid, owner_started) VALUES (?, ?, ?, 'running', ?, ?, ?, ?)"),
-      runRunning: db.prepare<[], { id: number; owner_host: string | null; owner_pid: number | null; owner_started: number | null }>("SELECT id, owner_host, owner_pid, owner_started FROM runs WHERE status = 'running'"),
-      runFin: db.prepare('UPDATE runs SET finished_at = ?, status = ?, rows = ?, windows_ok = ?, windows_failed = ?, error = ?, details = coalesce(?, details) WHERE id = ?'),
-      runInterrupt: db.prepare("UPDATE runs SET status = 'interrupted', finished_at = ?, error = coalesce(error, ?) WHERE id = ? AND status = 'running'"),
-      readPoints: db.prepare<[number, number, number], { ts: number; value: number | null }>('SELECT ts, value FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts'),
-      readHourly: db.prepare<[number, number, number], RollupRow>('SELECT ts, min, mean, max, n FROM points_hourly WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts'),
-      readDaily: db.prepare<[number, number, number], RollupRow>('SELECT ts, min, mean, max, n FROM points_daily WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts'),
-      hoursWithData: db.prepare<[number, number, number], number>('SELECT ts FROM points_hourly WHERE signal_id = ? AND ts >= ? AND ts < ? AND n > 0 ORDER BY ts').pluck(),
-      daySpan: db.prepare<[number], { first: number | null; last: number | null }>('SELECT min(ts) AS first, max(ts) AS last FROM points_daily WHERE signal_id = ? AND n > 0'),
-      countPoints: db.prepare<[number, number, number], number>('SELECT count(*) FROM points WHERE signal_id = ? AND ts >= ? AND ts < ?').pluck(),
-      collectPoints: db.prepare<[number, number, number], number>('SELECT count(ow_collect_point(ts, value)) FROM (SELECT ts, value FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts)').pluck(),
-      iterPoints: db.prepare<[number, number, number], [number, number | null]>('SELECT ts, value FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts').raw(true),
+      runIns: db.prepare(
+        "INSERT INTO runs (job, collector, started_at, status, details, owner_host, owner_pid, owner_started) VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
+      ),
+      runRunning: db.prepare<[], { id: number; owner_host: string | null; owner_pid: number | null; owner_started: number | null }>(
+        "SELECT id, owner_host, owner_pid, owner_started FROM runs WHERE status = 'running'",
+      ),
+      runFin: db.prepare(
+        'UPDATE runs SET finished_at = ?, status = ?, rows = ?, windows_ok = ?, windows_failed = ?, error = ?, details = coalesce(?, details) WHERE id = ?',
+      ),
+      runInterrupt: db.prepare(
+        "UPDATE runs SET status = 'interrupted', finished_at = ?, error = coalesce(error, ?) WHERE id = ? AND status = 'running'",
+      ),
+      readPoints: db.prepare<[number, number, number], { ts: number; value: number | null }>(
+        'SELECT ts, value FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts',
+      ),
+      readHourly: db.prepare<[number, number, number], RollupRow>(
+        'SELECT ts, min, mean, max, n FROM points_hourly WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts',
+      ),
+      readDaily: db.prepare<[number, number, number], RollupRow>(
+        'SELECT ts, min, mean, max, n FROM points_daily WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts',
+      ),
+      hoursWithData: db
+        .prepare<[number, number, number], number>(
+          'SELECT ts FROM points_hourly WHERE signal_id = ? AND ts >= ? AND ts < ? AND n > 0 ORDER BY ts',
+        )
+        .pluck(),
+      daySpan: db.prepare<[number], { first: number | null; last: number | null }>(
+        'SELECT min(ts) AS first, max(ts) AS last FROM points_daily WHERE signal_id = ? AND n > 0',
+      ),
+      countPoints: db
+        .prepare<[number, number, number], number>('SELECT count(*) FROM points WHERE signal_id = ? AND ts >= ? AND ts < ?')
+        .pluck(),
+      collectPoints: db
+        .prepare<[number, number, number], number>(
+          'SELECT count(ow_collect_point(ts, value)) FROM (SELECT ts, value FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts)',
+        )
+        .pluck(),
+      iterPoints: db
+        .prepare<[number, number, number], [number, number | null]>(
+          'SELECT ts, value FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts',
+        )
+        .raw(true),
     };
   }
 
@@ -415,7 +465,15 @@ export class SqliteStore implements SignalStore {
   }
 
   /** Adds [from, until) with `status` to the covered intervals, merging neighbours and cutting other statuses. */
-  private cover(collector: string, entity: string, signal: string, from: number, until: number, status: 'ok' | 'no-data', at: number): void {
+  private cover(
+    collector: string,
+    entity: string,
+    signal: string,
+    from: number,
+    until: number,
+    status: 'ok' | 'no-data',
+    at: number,
+  ): void {
     if (!(until > from)) return;
     const s = this.stmts;
     for (const o of s.cpOther.all(collector, entity, signal, status, until, from)) {
@@ -523,7 +581,14 @@ export class SqliteStore implements SignalStore {
     }
     for (const r of w.raw ?? []) {
       const body = typeof r.body === 'string' ? Buffer.from(r.body) : r.body;
-      this.stmts.rawIns.run(r.source, r.url, r.fetchedAt, createHash('sha256').update(body).digest('hex'), r.status ?? null, gzipSync(body));
+      this.stmts.rawIns.run(
+        r.source,
+        r.url,
+        r.fetchedAt,
+        createHash('sha256').update(body).digest('hex'),
+        r.status ?? null,
+        gzipSync(body),
+      );
     }
     const coverage = w.coverage ?? w.series.map((s) => ({ signal: s.signal.name, status: 'ok' as const }));
     for (const c of coverage) this.cover(w.collector, entity, c.signal, w.from, w.until, c.status, at);
@@ -547,7 +612,9 @@ export class SqliteStore implements SignalStore {
 
   listEntities() {
     return this.db
-      .prepare<[], { id: number; type: string; code: string; name: string | null; country: string | null }>('SELECT id, type, code, name, country FROM entities ORDER BY type, code')
+      .prepare<[], { id: number; type: string; code: string; name: string | null; country: string | null }>(
+        'SELECT id, type, code, name, country FROM entities ORDER BY type, code',
+      )
       .all()
       .map((r) => ({ id: r.id, entity: `${r.type}:${r.code}`, name: r.name, country: r.country }));
   }
@@ -570,7 +637,8 @@ export class SqliteStore implements SignalStore {
       label: string | null;
       axis: 'connectivity' | 'services' | null;
     };
-    const sql = 'SELECT s.id, e.type, e.code, s.name, s.source, s.metric, s.target, s.step, s.unit, s.synthetic, s.source_name, s.licence, s.citation, s.label, s.axis FROM signals s JOIN entities e ON e.id = s.entity_id';
+    const sql =
+      'SELECT s.id, e.type, e.code, s.name, s.source, s.metric, s.target, s.step, s.unit, s.synthetic, s.source_name, s.licence, s.citation, s.label, s.axis FROM signals s JOIN entities e ON e.id = s.entity_id';
     let rows: Row[];
     if (entity) {
       const e = parseEntity(entity);
@@ -588,7 +656,15 @@ export class SqliteStore implements SignalStore {
       step: r.step,
       unit: r.unit,
       synthetic: r.synthetic === 1,
-      provenance: mergeProvenance(r.name, { sourceName: r.source_name, licence: r.licence, citation: r.citation, unit: r.unit, label: r.label, axis: r.axis, target: r.target }),
+      provenance: mergeProvenance(r.name, {
+        sourceName: r.source_name,
+        licence: r.licence,
+        citation: r.citation,
+        unit: r.unit,
+        label: r.label,
+        axis: r.axis,
+        target: r.target,
+      }),
     }));
   }
 
@@ -690,7 +766,22 @@ export class SqliteStore implements SignalStore {
       where.push('coalesce(se.end, se.start) >= ?');
       args.push(filter.from);
     }
-    type Row = { id: number; source: string; external_id: string; type: string | null; code: string | null; start: number; end: number | null; kind: string | null; title: string | null; description: string | null; score: number | null; url: string | null; raw: string; fetched_at: number };
+    type Row = {
+      id: number;
+      source: string;
+      external_id: string;
+      type: string | null;
+      code: string | null;
+      start: number;
+      end: number | null;
+      kind: string | null;
+      title: string | null;
+      description: string | null;
+      score: number | null;
+      url: string | null;
+      raw: string;
+      fetched_at: number;
+    };
     const rows = this.db
       .prepare<Array<string | number>, Row>(
         `SELECT se.id, se.source, se.external_id, e.type, e.code, se.start, se.end, se.kind, se.title, se.description, se.score, se.url, se.raw, se.fetched_at
@@ -717,17 +808,39 @@ export class SqliteStore implements SignalStore {
   checkpoints(filter: { collector?: string; entity?: string; signal?: string } = {}): CheckpointRow[] {
     const where: string[] = [];
     const args: string[] = [];
-    for (const [col, v] of [['collector', filter.collector], ['entity', filter.entity], ['signal', filter.signal]] as const) {
+    for (const [col, v] of [
+      ['collector', filter.collector],
+      ['entity', filter.entity],
+      ['signal', filter.signal],
+    ] as const) {
       if (v !== undefined) {
         where.push(`${col} = ?`);
         args.push(v);
       }
     }
-    type Row = { collector: string; entity: string; signal: string; from_ts: number; until_ts: number; status: 'ok' | 'no-data'; updated_at: number };
+    type Row = {
+      collector: string;
+      entity: string;
+      signal: string;
+      from_ts: number;
+      until_ts: number;
+      status: 'ok' | 'no-data';
+      updated_at: number;
+    };
     return this.db
-      .prepare<string[], Row>(`SELECT * FROM checkpoints ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY collector, entity, signal, from_ts`)
+      .prepare<string[], Row>(
+        `SELECT * FROM checkpoints ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY collector, entity, signal, from_ts`,
+      )
       .all(...args)
-      .map((r) => ({ collector: r.collector, entity: r.entity, signal: r.signal, from: r.from_ts, until: r.until_ts, status: r.status, updatedAt: r.updated_at }));
+      .map((r) => ({
+        collector: r.collector,
+        entity: r.entity,
+        signal: r.signal,
+        from: r.from_ts,
+        until: r.until_ts,
+        status: r.status,
+        updatedAt: r.updated_at,
+      }));
   }
 
   /** Parts of [from, until) not yet covered by a checkpoint of any status, oldest first. */
@@ -744,17 +857,43 @@ export class SqliteStore implements SignalStore {
   }
 
   startRun(job: string, collector: string | null = null, details?: unknown): number {
-    return Number(this.stmts.runIns.run(job, collector, now(), details === undefined ? null : json(details), this.owner.host, this.owner.pid, this.owner.started).lastInsertRowid);
+    return Number(
+      this.stmts.runIns.run(
+        job,
+        collector,
+        now(),
+        details === undefined ? null : json(details),
+        this.owner.host,
+        this.owner.pid,
+        this.owner.started,
+      ).lastInsertRowid,
+    );
   }
 
   finishRun(id: number, f: RunFinish): void {
-    this.stmts.runFin.run(now(), f.status, f.rows ?? 0, f.windowsOk ?? 0, f.windowsFailed ?? 0, f.error ?? null, f.details === undefined ? null : json(f.details), id);
+    this.stmts.runFin.run(
+      now(),
+      f.status,
+      f.rows ?? 0,
+      f.windowsOk ?? 0,
+      f.windowsFailed ?? 0,
+      f.error ?? null,
+      f.details === undefined ? null : json(f.details),
+      id,
+    );
   }
 
-  markInterruptedRuns(ownerGone: (owner: RunOwner | null) => boolean = () => true, reason = 'the process that ran it ended before the run finished'): number {
+  markInterruptedRuns(
+    ownerGone: (owner: RunOwner | null) => boolean = () => true,
+    reason = 'the process that ran it ended before the run finished',
+  ): number {
     const gone = this.stmts.runRunning
       .all()
-      .filter((r) => ownerGone(r.owner_host === null || r.owner_pid === null ? null : { host: r.owner_host, pid: r.owner_pid, started: r.owner_started ?? 0 }));
+      .filter((r) =>
+        ownerGone(
+          r.owner_host === null || r.owner_pid === null ? null : { host: r.owner_host, pid: r.owner_pid, started: r.owner_started ?? 0 },
+        ),
+      );
     const t = now();
     let n = 0;
     this.db.transaction(() => {
@@ -776,7 +915,9 @@ export class SqliteStore implements SignalStore {
     }
     args.push(Math.max(1, Math.min(1000, filter.limit ?? 20)));
     return this.db
-      .prepare<Array<string | number>, RunDbRow>(`SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id DESC LIMIT ?`)
+      .prepare<Array<string | number>, RunDbRow>(
+        `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id DESC LIMIT ?`,
+      )
       .all(...args)
       .map(runFromRow);
   }
@@ -861,7 +1002,9 @@ function folderWritable(abs: string): boolean {
 
 function isWalWithoutWritableFolder(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_READONLY_DIRECTORY' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY_CANTINIT' || code === 'SQLITE_READONLY';
+  return (
+    code === 'SQLITE_READONLY_DIRECTORY' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY_CANTINIT' || code === 'SQLITE_READONLY'
+  );
 }
 
 /** A read-only connection cannot migrate: a schema older than this outagewatch's is refused, naming the first migration missing. */
@@ -869,7 +1012,12 @@ function checkSchemaForReading(db: Db, abs: string): void {
   const version = schemaVersion(db);
   const migrations = loadMigrations();
   const latest = migrations.at(-1)?.version ?? 0;
-  if (version > latest) throw new DatabaseError(`database ${abs} has schema version ${version}, newer than this outagewatch (${latest}); upgrade outagewatch`, 'SCHEMA_NEWER', abs);
+  if (version > latest)
+    throw new DatabaseError(
+      `database ${abs} has schema version ${version}, newer than this outagewatch (${latest}); upgrade outagewatch`,
+      'SCHEMA_NEWER',
+      abs,
+    );
   const missing = migrations.find((m) => m.version > version);
   if (missing) {
     throw new DatabaseError(

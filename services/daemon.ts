@@ -57,7 +57,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       store = SqliteStore.open(dbPath);
     }
     const readOnly = store.db.readonly;
-    if (readOnly) log.warn({ db: dbPath }, 'the database is read-only here: serving pages and the API read-only (no migration, no startup tasks, nothing collected or written)');
+    if (readOnly)
+      log.warn(
+        { db: dbPath },
+        'the database is read-only here: serving pages and the API read-only (no migration, no startup tasks, nothing collected or written)',
+      );
     else {
       // only runs whose process is gone: a `collect` running beside the daemon keeps its run
       const interrupted = store.markInterruptedRuns(ownerGone);
@@ -82,7 +86,17 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       // API-started collections run under the scheduler's stop signal, so stopping aborts and awaits them too
       // cold correlations (a country's whole calendar, B = 9,999) run off the event loop
       enableCorrelationWorker(reader.path !== ':memory:');
-      server.attach(createApp({ config, store: reader, writer: readOnly ? undefined : store, collectors, log, version: packageVersion(), jobs: scheduler }));
+      server.attach(
+        createApp({
+          config,
+          store: reader,
+          writer: readOnly ? undefined : store,
+          collectors,
+          log,
+          version: packageVersion(),
+          jobs: scheduler,
+        }),
+      );
       log.info({ url: server.url }, 'dashboard listening');
     }
     if (!serveOnly) scheduler.start();

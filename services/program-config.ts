@@ -1,4 +1,12 @@
-import { BASE_ENV_SETTINGS, buildConfigSchema, loadConfigWith, sourceEnvOf, type Config, type LoadOptions, type SourceDeclaration } from '../core/config.js';
+import {
+  BASE_ENV_SETTINGS,
+  buildConfigSchema,
+  loadConfigWith,
+  sourceEnvOf,
+  type Config,
+  type LoadOptions,
+  type SourceDeclaration,
+} from '../core/config.js';
 import { parseWebhooks } from './alerts/config.js';
 import { calendarConfig } from './calendar/config.js';
 import { correlatorConfig, referenceConfig } from './correlator/config.js';

@@ -25,4 +25,5 @@ export function ownerGone(owner: RunOwner | null): boolean {
 }
 
 /** Runs started by this very process (marked interrupted when it stops before they finish). */
-export const ownedHere = (owner: RunOwner | null): boolean => owner !== null && owner.host === THIS_PROCESS.host && owner.pid === THIS_PROCESS.pid && owner.started === THIS_PROCESS.started;
+export const ownedHere = (owner: RunOwner | null): boolean =>
+  owner !== null && owner.host === THIS_PROCESS.host && owner.pid === THIS_PROCESS.pid && owner.started === THIS_PROCESS.started;

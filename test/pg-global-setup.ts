@@ -10,7 +10,19 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -61,7 +73,8 @@ interface Cluster {
 function nobody(): { uid: number; gid: number } {
   const uid = Number(spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).stdout.trim());
   const gid = Number(spawnSync('id', ['-g', 'nobody'], { encoding: 'utf8' }).stdout.trim());
-  if (!Number.isInteger(uid) || !Number.isInteger(gid) || uid <= 0) throw new Error('running as root and no user "nobody" to run PostgreSQL as');
+  if (!Number.isInteger(uid) || !Number.isInteger(gid) || uid <= 0)
+    throw new Error('running as root and no user "nobody" to run PostgreSQL as');
   return { uid, gid };
 }
 
@@ -112,7 +125,8 @@ export async function startCluster(bin: string): Promise<Cluster> {
   const env = { ...process.env, LC_ALL: 'C', LANG: 'C' };
   const run = (cmd: string, args: string[]) => {
     const r = spawnSync('setpriv', [...as, '--', join(bin, cmd), ...args], { encoding: 'utf8', cwd: dir, env });
-    if (r.status !== 0) throw new Error(`${cmd} failed (${r.error?.message ?? `exit ${r.status}`}): ${(r.stderr || r.stdout || '').trim().slice(-800)}`);
+    if (r.status !== 0)
+      throw new Error(`${cmd} failed (${r.error?.message ?? `exit ${r.status}`}): ${(r.stderr || r.stdout || '').trim().slice(-800)}`);
   };
   const logFile = join(dir, 'server.log');
   let server: ReturnType<typeof spawn> | undefined;
@@ -137,15 +151,23 @@ export async function startCluster(bin: string): Promise<Cluster> {
         ...as,
         '--',
         join(bin, 'postgres'),
-        '-D', data,
-        '-p', String(port),
-        '-c', 'listen_addresses=127.0.0.1',
-        '-c', 'unix_socket_directories=',
+        '-D',
+        data,
+        '-p',
+        String(port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'unix_socket_directories=',
         // a throw-away test cluster: durability off, speed on
-        '-c', 'fsync=off',
-        '-c', 'synchronous_commit=off',
-        '-c', 'full_page_writes=off',
-        '-c', 'max_connections=200',
+        '-c',
+        'fsync=off',
+        '-c',
+        'synchronous_commit=off',
+        '-c',
+        'full_page_writes=off',
+        '-c',
+        'max_connections=200',
       ],
       { cwd: dir, env, stdio: ['ignore', log, log] },
     );

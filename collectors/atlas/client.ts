@@ -1,7 +1,14 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { EntityRef } from '../../db/entities.js';
-import { FetchError, formatPath, createHttpClient, type HttpClient, type HttpClientOptions, type TextResponse } from '../framework/index.js';
+import {
+  FetchError,
+  formatPath,
+  createHttpClient,
+  type HttpClient,
+  type HttpClientOptions,
+  type TextResponse,
+} from '../framework/index.js';
 import { atlasEnvelopeSchema, probeDeploymentResponseSchema, type ProbeDeploymentResponse } from './schema.js';
 
 export const PROBE_DEPLOYMENT_PATH = 'data/atlas-probe-deployment/data.json';
@@ -29,8 +36,15 @@ export function atlasHttp(baseUrl: string, rps: number, log: Logger, overrides: 
 export function validateProbeDeployment(doc: unknown, origin: string): ProbeDeploymentResponse {
   const env = atlasEnvelopeSchema.safeParse(doc);
   if (env.success && (env.data.status !== 'ok' || env.data.status_code >= 400)) {
-    const msgs = (env.data.messages ?? []).filter((m) => m[0] === 'error').map((m) => m[1]).join('; ');
-    throw new FetchError('api-error', origin, `${origin}: RIPEstat status ${env.data.status} (${env.data.status_code})${msgs ? `: ${msgs}` : ''}`);
+    const msgs = (env.data.messages ?? [])
+      .filter((m) => m[0] === 'error')
+      .map((m) => m[1])
+      .join('; ');
+    throw new FetchError(
+      'api-error',
+      origin,
+      `${origin}: RIPEstat status ${env.data.status} (${env.data.status_code})${msgs ? `: ${msgs}` : ''}`,
+    );
   }
   const r = probeDeploymentResponseSchema.safeParse(doc);
   if (!r.success) {

@@ -4,7 +4,16 @@ import { SYNTHETIC_PROVENANCE } from '../../db/provenance.js';
 import type { PointTuple, SignalSpec } from '../../db/store.js';
 import { parseSection } from '../../core/errors.js';
 import type { Config } from '../../core/config.js';
-import { countWindows, FetchError, runCollection, sourceConfig, type HttpClient, type SignalGroup, type WindowData, type WindowTask } from '../framework/index.js';
+import {
+  countWindows,
+  FetchError,
+  runCollection,
+  sourceConfig,
+  type HttpClient,
+  type SignalGroup,
+  type WindowData,
+  type WindowTask,
+} from '../framework/index.js';
 import { ingestFiles, readSavedResponse, savedJson } from '../framework/saved.js';
 import type { CollectArgs, CollectResult, Collector, CollectorDeps, IngestArgs, IngestResult } from '../types.js';
 import { emptyCollectResult } from '../types.js';
@@ -34,12 +43,16 @@ export const atlasConfigSchema = z
     windowDays: z.number().int().min(1).max(3650).default(365),
     requestsPerSecond: z.number().positive().max(20).default(1),
     /** `sourceapp` identifies the caller to RIPEstat. */
-    sourceapp: z.string().regex(/^[\w.-]{1,64}$/).default('outagewatch'),
+    sourceapp: z
+      .string()
+      .regex(/^[\w.-]{1,64}$/)
+      .default('outagewatch'),
   })
   .strict();
 export type AtlasConfig = z.infer<typeof atlasConfigSchema>;
 
-export const atlasConfig = (config: Pick<Config, 'collection'>): AtlasConfig => parseSection(atlasConfigSchema, config.collection[ATLAS], ['collection', ATLAS]);
+export const atlasConfig = (config: Pick<Config, 'collection'>): AtlasConfig =>
+  parseSection(atlasConfigSchema, config.collection[ATLAS], ['collection', ATLAS]);
 
 /** `2016-05-20` or `2016-05-20T00:00:00` (UTC) → the start of that UTC day. */
 export function dayStart(s: string): number {
@@ -49,7 +62,11 @@ export function dayStart(s: string): number {
 }
 
 /** Pure mapping: one point per deployment record and status, clipped to [from, until). */
-export function deploymentToSeries(data: ProbeDeploymentData, resource: string, opts: { from: number; until: number }): Array<{ signal: SignalSpec; points: PointTuple[] }> {
+export function deploymentToSeries(
+  data: ProbeDeploymentData,
+  resource: string,
+  opts: { from: number; until: number },
+): Array<{ signal: SignalSpec; points: PointTuple[] }> {
   const block = data.deployments.find((d) => d.resource.toLowerCase() === resource.toLowerCase());
   const records = block?.deployment ?? [];
   return ATLAS_STATUSES.map((status) => {
@@ -118,11 +135,22 @@ export class AtlasCollector implements Collector {
   }
 
   async fetchWindow(task: WindowTask, resource: string): Promise<WindowData> {
-    const r = await fetchProbeDeployment(this.client(), { resource, from: task.from, until: task.until, sourceapp: this.cfg.sourceapp, signal: task.abort });
+    const r = await fetchProbeDeployment(this.client(), {
+      resource,
+      from: task.from,
+      until: task.until,
+      sourceapp: this.cfg.sourceapp,
+      signal: task.abort,
+    });
     const data = r.data.data;
     if (data.deployments.length > 0 && !data.deployments.some((d) => d.resource.toLowerCase() === resource)) {
       const got = data.deployments.map((d) => d.resource).join(', ');
-      throw new FetchError('mismatch', r.response.url, `${r.response.url}: answer does not match the request at data.deployments: answer is about "${got}", asked for ${resource}`, { path: 'data.deployments' });
+      throw new FetchError(
+        'mismatch',
+        r.response.url,
+        `${r.response.url}: answer does not match the request at data.deployments: answer is about "${got}", asked for ${resource}`,
+        { path: 'data.deployments' },
+      );
     }
     return {
       series: deploymentToSeries(data, resource, task),
@@ -166,13 +194,24 @@ export class AtlasCollector implements Collector {
           from = Math.min(from, t);
           until = Math.max(until, t + DAY);
         }
-        const series = deploymentToSeries(data, block.resource, { from, until }).map((s) => ({ ...s, signal: { ...s.signal, synthetic: args.synthetic ?? false, ...(args.synthetic ? { provenance: { ...s.signal.provenance, ...SYNTHETIC_PROVENANCE('RIPE Atlas') } } : {}) } }));
+        const series = deploymentToSeries(data, block.resource, { from, until }).map((s) => ({
+          ...s,
+          signal: {
+            ...s.signal,
+            synthetic: args.synthetic ?? false,
+            ...(args.synthetic ? { provenance: { ...s.signal.provenance, ...SYNTHETIC_PROVENANCE('RIPE Atlas') } } : {}),
+          },
+        }));
         return [{ entity, from, until, series }];
       });
       let points = 0;
       let events = 0;
       for (const w of windows) {
-        const r = store.writeWindow({ collector: this.name, ...w, raw: [{ source: ATLAS, url: saved.url ?? `file:${file}`, fetchedAt: saved.fetchedAt, status: saved.status, body: saved.body }] });
+        const r = store.writeWindow({
+          collector: this.name,
+          ...w,
+          raw: [{ source: ATLAS, url: saved.url ?? `file:${file}`, fetchedAt: saved.fetchedAt, status: saved.status, body: saved.body }],
+        });
         points += r.points;
         events += r.events;
       }

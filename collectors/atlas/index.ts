@@ -12,7 +12,8 @@ const isoDay = (ts: number) => new Date(ts * 1000).toISOString().slice(0, 10);
 export const atlasModule: CollectorModule = {
   name: ATLAS,
   title: 'RIPE Atlas',
-  summary: 'connected and disconnected RIPE Atlas probes per day, per country or AS (RIPEstat atlas-probe-deployment, from the Atlas probe archive)',
+  summary:
+    'connected and disconnected RIPE Atlas probes per day, per country or AS (RIPEstat atlas-probe-deployment, from the Atlas probe archive)',
   source: { url: 'https://stat.ripe.net' },
   configSchema: atlasConfigSchema,
   // the probe archive is processed once a day
@@ -23,14 +24,25 @@ export const atlasModule: CollectorModule = {
     'atlas.probes_connected': { window: 7 * DAY, warning: 0.8, critical: 0.5, minBaseline: 3, minPoints: 1 },
     'atlas.probes_disconnected': { enabled: false },
   },
-  charts: { order: ['atlas.probes_connected', 'atlas'], titles: { 'atlas.probes_connected': 'Connected RIPE Atlas probes', 'atlas.probes_disconnected': 'Disconnected RIPE Atlas probes' } },
+  charts: {
+    order: ['atlas.probes_connected', 'atlas'],
+    titles: { 'atlas.probes_connected': 'Connected RIPE Atlas probes', 'atlas.probes_disconnected': 'Disconnected RIPE Atlas probes' },
+  },
   evidenceLinks(e, from, until) {
     const resource = atlasResource(e);
     if (!resource) return [];
     const filter = e.type === 'country' ? `country_code=${e.code}` : `asn_v4=${e.code}`;
     return [
-      { source: ATLAS, label: `RIPEstat data: atlas-probe-deployment ${resource}`, url: `https://stat.ripe.net/data/atlas-probe-deployment/data.json?resource=${resource}&starttime=${isoDay(from)}&endtime=${isoDay(until)}` },
-      { source: ATLAS, label: `RIPE Atlas API: probes of ${e.type === 'country' ? e.code : `AS${e.code}`}`, url: `https://atlas.ripe.net/api/v2/probes/?${filter}` },
+      {
+        source: ATLAS,
+        label: `RIPEstat data: atlas-probe-deployment ${resource}`,
+        url: `https://stat.ripe.net/data/atlas-probe-deployment/data.json?resource=${resource}&starttime=${isoDay(from)}&endtime=${isoDay(until)}`,
+      },
+      {
+        source: ATLAS,
+        label: `RIPE Atlas API: probes of ${e.type === 'country' ? e.code : `AS${e.code}`}`,
+        url: `https://atlas.ripe.net/api/v2/probes/?${filter}`,
+      },
     ];
   },
   ingests: 'saved atlas-probe-deployment responses (bare body or {url, body})',

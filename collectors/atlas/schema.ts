@@ -19,7 +19,9 @@ export const atlasEnvelopeSchema = z.looseObject({
 });
 
 /** `2016-05-20` or `2016-05-20T00:00:00` (UTC, offset optional), as RIPEstat writes dates and times. */
-export const ripeDate = z.string().regex(/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/, 'expected an ISO 8601 date or time');
+export const ripeDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/, 'expected an ISO 8601 date or time');
 
 const count = z.number().int().min(0);
 

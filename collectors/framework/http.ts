@@ -121,7 +121,8 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     try {
       const res = await ax.get<string>(url, { signal });
       const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(res.headers as Record<string, unknown>)) if (v !== undefined && v !== null) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+      for (const [k, v] of Object.entries(res.headers as Record<string, unknown>))
+        if (v !== undefined && v !== null) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
       const body = typeof res.data === 'string' ? res.data : res.data === undefined || res.data === null ? '' : String(res.data);
       const len = headers['content-length'];
       const expectedBytes = len && !headers['content-encoding'] && /^\d+$/.test(len) ? Number(len) : undefined;
@@ -132,10 +133,17 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       const e = err as { code?: string; cause?: { code?: string } };
       const code = e.code !== undefined && UNREACHABLE_CODES.has(e.code) ? e.code : (e.cause?.code ?? e.code);
       const msg = (err as Error).message;
-      if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(msg)) throw new FetchError('timeout', url, `${url}: no answer within ${timeoutMs} ms`);
-      if (code === 'ECONNRESET' && /aborted|socket hang up/i.test(msg)) throw new FetchError('truncated', url, `${url}: connection closed before the body was complete (${msg})`);
+      if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(msg))
+        throw new FetchError('timeout', url, `${url}: no answer within ${timeoutMs} ms`);
+      if (code === 'ECONNRESET' && /aborted|socket hang up/i.test(msg))
+        throw new FetchError('truncated', url, `${url}: connection closed before the body was complete (${msg})`);
       // offline, a name that does not resolve or a refused connection: fail now (one line), the next run tries again
-      if (code !== undefined && UNREACHABLE_CODES.has(code)) throw new FetchError('unreachable', url, `${url}: cannot reach the source (${code}${code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? ': the name does not resolve' : ': connection refused'}); the next run tries again`);
+      if (code !== undefined && UNREACHABLE_CODES.has(code))
+        throw new FetchError(
+          'unreachable',
+          url,
+          `${url}: cannot reach the source (${code}${code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? ': the name does not resolve' : ': connection refused'}); the next run tries again`,
+        );
       throw new FetchError('network', url, `${url}: network error ${code ?? ''} ${msg}`.replace(/\s+/g, ' ').trim());
     } finally {
       release();
@@ -162,7 +170,10 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       }
     }
     if (lastErr instanceof FetchError && isRetryable(lastErr)) {
-      throw new FetchError(lastErr.kind, lastErr.url, `${lastErr.message} (gave up after ${maxAttempts} attempts)`, { ...lastErr.extra, attempts: maxAttempts });
+      throw new FetchError(lastErr.kind, lastErr.url, `${lastErr.message} (gave up after ${maxAttempts} attempts)`, {
+        ...lastErr.extra,
+        attempts: maxAttempts,
+      });
     }
     throw lastErr;
   }
@@ -182,10 +193,16 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
    */
   function checkComplete(r: TextResponse & { expectedBytes?: number }): void {
     const bytes = Buffer.byteLength(r.body);
-    if (r.expectedBytes !== undefined && bytes < r.expectedBytes) throw new FetchError('truncated', r.url, `${r.url}: truncated body (${bytes} of ${r.expectedBytes} bytes)`);
+    if (r.expectedBytes !== undefined && bytes < r.expectedBytes)
+      throw new FetchError('truncated', r.url, `${r.url}: truncated body (${bytes} of ${r.expectedBytes} bytes)`);
     if (r.status !== 204 && r.body.trim() === '') throw new FetchError('truncated', r.url, `${r.url}: truncated body (empty)`);
     const nul = r.body.indexOf('\0');
-    if (nul >= 0 && /^\0*$/.test(r.body.slice(nul))) throw new FetchError('truncated', r.url, `${r.url}: truncated body (${Buffer.byteLength(r.body.slice(0, nul))} bytes, then ${r.body.length - nul} NUL bytes)`);
+    if (nul >= 0 && /^\0*$/.test(r.body.slice(nul)))
+      throw new FetchError(
+        'truncated',
+        r.url,
+        `${r.url}: truncated body (${Buffer.byteLength(r.body.slice(0, nul))} bytes, then ${r.body.length - nul} NUL bytes)`,
+      );
   }
 
   const client: HttpClient = {

@@ -18,4 +18,12 @@ export {
   type JsonResponse,
   type RequestOptions,
 } from './http.js';
-export { runCollection, planUncovered, countWindows, type RunnerArgs, type SignalGroup, type WindowTask, type WindowData } from './runner.js';
+export {
+  runCollection,
+  planUncovered,
+  countWindows,
+  type RunnerArgs,
+  type SignalGroup,
+  type WindowTask,
+  type WindowData,
+} from './runner.js';

@@ -16,7 +16,12 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
  * fetched responses and saved files (`origin` is then the file name): an invalid or truncated body, or a
  * mismatch, throws a FetchError naming the origin and, for a mismatch, the field path.
  */
-export function parseJsonBody<S extends z.ZodType>(text: string, schema: S, origin: string, opts: { expectedBytes?: number } = {}): z.infer<S> {
+export function parseJsonBody<S extends z.ZodType>(
+  text: string,
+  schema: S,
+  origin: string,
+  opts: { expectedBytes?: number } = {},
+): z.infer<S> {
   if (opts.expectedBytes !== undefined && Buffer.byteLength(text) < opts.expectedBytes) {
     throw new FetchError('truncated', origin, `${origin}: truncated body (${Buffer.byteLength(text)} of ${opts.expectedBytes} bytes)`);
   }
@@ -24,7 +29,12 @@ export function parseJsonBody<S extends z.ZodType>(text: string, schema: S, orig
   // its announced length is a truncation: retried like one
   if (text.trim() === '') throw new FetchError('truncated', origin, `${origin}: truncated body (empty)`);
   const nul = text.indexOf('\0');
-  if (nul >= 0 && /^\0*$/.test(text.slice(nul))) throw new FetchError('truncated', origin, `${origin}: truncated body (${Buffer.byteLength(text.slice(0, nul))} bytes, then ${text.length - nul} NUL bytes)`);
+  if (nul >= 0 && /^\0*$/.test(text.slice(nul)))
+    throw new FetchError(
+      'truncated',
+      origin,
+      `${origin}: truncated body (${Buffer.byteLength(text.slice(0, nul))} bytes, then ${text.length - nul} NUL bytes)`,
+    );
   let doc: unknown;
   try {
     doc = JSON.parse(text);

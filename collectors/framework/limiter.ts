@@ -2,10 +2,13 @@
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(abortError(signal));
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, ms));
+    const t = setTimeout(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      Math.max(0, ms),
+    );
     const onAbort = () => {
       clearTimeout(t);
       reject(abortError(signal!));
@@ -63,7 +66,8 @@ export class RequestLimiter {
       if (released) return;
       released = true;
       const next = this.waiting.shift();
-      if (next) next(); // hand the slot over
+      if (next)
+        next(); // hand the slot over
       else this.active--;
     };
     try {

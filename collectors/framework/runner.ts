@@ -71,7 +71,8 @@ export function planUncovered(args: Pick<RunnerArgs, 'collector' | 'entity' | 'f
     const from = Math.floor(args.from / align) * align;
     const until = Math.ceil(args.until / align) * align;
     const gaps = mergeIntervals(group.signals.flatMap((s) => args.store.uncovered(args.collector, args.entity, s, from, until)));
-    for (const [a, b] of gaps) for (const [wf, wu] of planWindows(a, b, { maxLength: group.maxWindow, align })) out.push({ group, from: wf, until: wu });
+    for (const [a, b] of gaps)
+      for (const [wf, wu] of planWindows(a, b, { maxLength: group.maxWindow, align })) out.push({ group, from: wf, until: wu });
   }
   return out;
 }
@@ -88,7 +89,13 @@ export async function runCollection(args: RunnerArgs): Promise<CollectResult> {
   const until = Math.min(args.until, now());
   const result: CollectResult = emptyCollectResult();
   const record = args.recordRun !== false;
-  const runId = record ? args.store.startRun(args.job ?? `collect:${args.collector}`, args.collector, { entity: args.entity, from: isoUtc(args.from), until: isoUtc(args.until) }) : null;
+  const runId = record
+    ? args.store.startRun(args.job ?? `collect:${args.collector}`, args.collector, {
+        entity: args.entity,
+        from: isoUtc(args.from),
+        until: isoUtc(args.until),
+      })
+    : null;
   let interrupted = false;
   let storeFailed = false;
   try {
@@ -97,7 +104,12 @@ export async function runCollection(args: RunnerArgs): Promise<CollectResult> {
     const planned = (until > args.from ? planUncovered({ ...args, until }) : []).flatMap((w) => {
       const align = w.group.align ?? 1;
       const cut = Math.floor(settleBefore / align) * align;
-      return cut > w.from && cut < w.until ? [{ ...w, until: cut }, { ...w, from: cut }] : [w];
+      return cut > w.from && cut < w.until
+        ? [
+            { ...w, until: cut },
+            { ...w, from: cut },
+          ]
+        : [w];
     });
     const total = planned.length;
     log.info({ windows: total, from: isoUtc(args.from), until: isoUtc(until) }, total ? 'collecting' : 'already covered');
@@ -109,11 +121,23 @@ export async function runCollection(args: RunnerArgs): Promise<CollectResult> {
       try {
         const data = await args.fetchWindow({ entity: args.entity, group: w.group, from: w.from, until: w.until, abort: args.abort });
         const coverage = w.until > settleBefore ? [] : data.coverage;
-        const wr = args.store.writeWindow({ collector: args.collector, entity: args.entity, from: w.from, until: w.until, series: data.series, sourceEvents: data.sourceEvents, raw: data.raw, coverage });
+        const wr = args.store.writeWindow({
+          collector: args.collector,
+          entity: args.entity,
+          from: w.from,
+          until: w.until,
+          series: data.series,
+          sourceEvents: data.sourceEvents,
+          raw: data.raw,
+          coverage,
+        });
         result.points += wr.points;
         result.events += wr.events;
         result.windowsOk++;
-        log.debug({ group: w.group.key, from: isoUtc(w.from), until: isoUtc(w.until), points: wr.points, events: wr.events }, 'window written');
+        log.debug(
+          { group: w.group.key, from: isoUtc(w.from), until: isoUtc(w.until), points: wr.points, events: wr.events },
+          'window written',
+        );
       } catch (err) {
         if (isAbort(err) || args.abort?.aborted) {
           interrupted = true;
@@ -138,9 +162,17 @@ export async function runCollection(args: RunnerArgs): Promise<CollectResult> {
           log.warn({ url: failure.url, err: failure.error }, 'source unreachable; collection stopped, the next run tries again');
           break;
         }
-        log.warn({ group: w.group.key, from: isoUtc(w.from), until: isoUtc(w.until), url: failure.url, err: failure.error }, 'window failed; it will be retried on a later run');
+        log.warn(
+          { group: w.group.key, from: isoUtc(w.from), until: isoUtc(w.until), url: failure.url, err: failure.error },
+          'window failed; it will be retried on a later run',
+        );
       }
-      args.onProgress?.({ windowsDone: result.windowsOk + result.windowsFailed, windowsTotal: total, points: result.points, errors: result.windowsFailed });
+      args.onProgress?.({
+        windowsDone: result.windowsOk + result.windowsFailed,
+        windowsTotal: total,
+        points: result.points,
+        errors: result.windowsFailed,
+      });
     }
     result.coveredUntil = coveredUntil(args, until);
     return result;
@@ -151,23 +183,46 @@ export async function runCollection(args: RunnerArgs): Promise<CollectResult> {
   } finally {
     if (runId !== null) {
       const failed = result.windowsFailed;
-      const status = interrupted ? 'interrupted' : storeFailed ? 'failed' : failed === 0 ? 'ok' : result.windowsOk > 0 ? 'partial' : 'failed';
+      const status = interrupted
+        ? 'interrupted'
+        : storeFailed
+          ? 'failed'
+          : failed === 0
+            ? 'ok'
+            : result.windowsOk > 0
+              ? 'partial'
+              : 'failed';
       const first = result.failures[0];
-      const error = interrupted ? 'interrupted before all windows were collected' : first ? `${failed} window(s) failed; first: ${first.error}` : null;
-      const finish = () => args.store.finishRun(runId, {
-        status,
-        rows: result.points + result.events,
-        windowsOk: result.windowsOk,
-        windowsFailed: failed,
-        error,
-        details: { entity: args.entity, from: isoUtc(args.from), until: isoUtc(args.until), failures: result.failures.slice(0, 20).map((f) => ({ ...f, from: isoUtc(f.from), until: isoUtc(f.until) })) },
-      });
+      const error = interrupted
+        ? 'interrupted before all windows were collected'
+        : first
+          ? `${failed} window(s) failed; first: ${first.error}`
+          : null;
+      const finish = () =>
+        args.store.finishRun(runId, {
+          status,
+          rows: result.points + result.events,
+          windowsOk: result.windowsOk,
+          windowsFailed: failed,
+          error,
+          details: {
+            entity: args.entity,
+            from: isoUtc(args.from),
+            until: isoUtc(args.until),
+            failures: result.failures.slice(0, 20).map((f) => ({ ...f, from: isoUtc(f.from), until: isoUtc(f.until) })),
+          },
+        });
       try {
         finish();
       } catch (err) {
         // e.g. the disk is full even for the run record: say so, the caller still prints its summary
         log.error({ err, run: runId }, `could not record the end of run ${runId} in ${args.store.path}`);
-        result.failures.push({ entity: args.entity, from: args.from, until: args.until, error: `database ${args.store.path}: could not record the run: ${errorMessage(err)}` });
+        result.failures.push({
+          entity: args.entity,
+          from: args.from,
+          until: args.until,
+          error: `database ${args.store.path}: could not record the run: ${errorMessage(err)}`,
+        });
       }
     }
   }

@@ -37,7 +37,8 @@ export function readSavedResponse(file: string, text: string = readFileSync(file
     const r = rec.data;
     let fetchedAt = Math.floor(Date.now() / 1000);
     if (typeof r.fetchedAt === 'number') fetchedAt = r.fetchedAt;
-    else if (typeof r.fetchedAt === 'string' && !Number.isNaN(Date.parse(r.fetchedAt))) fetchedAt = Math.floor(Date.parse(r.fetchedAt) / 1000);
+    else if (typeof r.fetchedAt === 'string' && !Number.isNaN(Date.parse(r.fetchedAt)))
+      fetchedAt = Math.floor(Date.parse(r.fetchedAt) / 1000);
     const body = typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
     return { file, url: r.url, status: r.status ?? null, fetchedAt, body };
   }
@@ -54,7 +55,10 @@ export function savedJson(saved: SavedResponse): unknown {
 }
 
 /** Runs `one` per file; a file that fails is reported and nothing from it is written. */
-export async function ingestFiles(args: IngestArgs, one: (file: string, store: SignalStore) => { points: number; events: number }): Promise<IngestResult> {
+export async function ingestFiles(
+  args: IngestArgs,
+  one: (file: string, store: SignalStore) => { points: number; events: number },
+): Promise<IngestResult> {
   const result: IngestResult = { files: args.files.length, filesOk: 0, points: 0, events: 0, failures: [] };
   for (const file of args.files) {
     try {

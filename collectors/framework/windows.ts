@@ -17,7 +17,10 @@ export function planWindows(from: number, until: number, opts: { maxLength: numb
 
 /** Union of intervals, sorted and merged. */
 export function mergeIntervals(intervals: ReadonlyArray<readonly [number, number]>): Array<[number, number]> {
-  const sorted = intervals.filter(([a, b]) => b > a).map(([a, b]) => [a, b] as [number, number]).sort((x, y) => x[0] - y[0]);
+  const sorted = intervals
+    .filter(([a, b]) => b > a)
+    .map(([a, b]) => [a, b] as [number, number])
+    .sort((x, y) => x[0] - y[0]);
   const out: Array<[number, number]> = [];
   for (const [a, b] of sorted) {
     const last = out[out.length - 1];

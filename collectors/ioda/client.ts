@@ -1,13 +1,31 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../core/config.js';
-import { createHttpClient, type HttpClient, type HttpClientOptions, type Query, type TextResponse, sourceConfig } from '../framework/index.js';
-import { entitiesDataSchema, eventsDataSchema, parseIodaBody, signalsDataSchema, type IodaEntity, type IodaEvent, type IodaSeries } from './schema.js';
+import {
+  createHttpClient,
+  type HttpClient,
+  type HttpClientOptions,
+  type Query,
+  type TextResponse,
+  sourceConfig,
+} from '../framework/index.js';
+import {
+  entitiesDataSchema,
+  eventsDataSchema,
+  parseIodaBody,
+  signalsDataSchema,
+  type IodaEntity,
+  type IodaEvent,
+  type IodaSeries,
+} from './schema.js';
 
 /**
  * IODA API v2 (`https://api.ioda.inetintel.cc.gatech.edu/v2`): no auth, no documented rate limit, so we
  * self-throttle (2 requests/s, 2 in flight). The body is parsed and validated here; mapping is in collect.ts.
  */
-export function createIodaHttp(config: Config, opts: Omit<Partial<HttpClientOptions>, 'source' | 'baseUrl'> & { log?: Logger } = {}): HttpClient {
+export function createIodaHttp(
+  config: Config,
+  opts: Omit<Partial<HttpClientOptions>, 'source' | 'baseUrl'> & { log?: Logger } = {},
+): HttpClient {
   return createHttpClient({
     source: 'ioda',
     baseUrl: sourceConfig(config, 'ioda').url,
@@ -32,7 +50,14 @@ export interface SignalsResponse {
 /** `GET signals/raw/{type}/{code}?from&until&datasource[&sourceParams]`; always passes `datasource`. */
 export async function fetchSignals(
   http: HttpClient,
-  args: { entity: { type: string; code: string }; from: number; until: number; datasource: string; sourceParams?: string[]; signal?: AbortSignal },
+  args: {
+    entity: { type: string; code: string };
+    from: number;
+    until: number;
+    datasource: string;
+    sourceParams?: string[];
+    signal?: AbortSignal;
+  },
 ): Promise<SignalsResponse> {
   const query: Query = { from: args.from, until: args.until, datasource: args.datasource };
   if (args.sourceParams?.length) query.sourceParams = args.sourceParams.join(',');
@@ -59,7 +84,16 @@ export async function fetchEvents(
   const responses: TextResponse[] = [];
   const events: IodaEvent[] = [];
   for (let page = 0; page < maxPages; page++) {
-    const query: Query = { entityType: args.entity.type, entityCode: args.entity.code, from: args.from, until: args.until, format: 'codf', ignoreMethods: '*.sarima', limit, page };
+    const query: Query = {
+      entityType: args.entity.type,
+      entityCode: args.entity.code,
+      from: args.from,
+      until: args.until,
+      format: 'codf',
+      ignoreMethods: '*.sarima',
+      limit,
+      page,
+    };
     const response = await http.getText('outages/events', query, { signal: args.signal });
     const { data } = parseIodaBody(response.body, eventsDataSchema, response.url, 'outages.events');
     responses.push(response);
@@ -77,7 +111,14 @@ export async function queryEntities(
   const limit = args.limit ?? 1000;
   const out: IodaEntity[] = [];
   for (let page = 0; page < 50; page++) {
-    const query: Query = { entityType: args.entityType, entityCode: args.entityCode, relatedTo: args.relatedTo, search: args.search, limit, page };
+    const query: Query = {
+      entityType: args.entityType,
+      entityCode: args.entityCode,
+      relatedTo: args.relatedTo,
+      search: args.search,
+      limit,
+      page,
+    };
     const response = await http.getText('entities/query', query, { signal: args.signal });
     const { data } = parseIodaBody(response.body, entitiesDataSchema, response.url, 'entities.lookup');
     for (const item of data) out.push(item);

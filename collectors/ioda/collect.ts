@@ -6,7 +6,11 @@ import type { IodaEvent, IodaSeries } from './schema.js';
 
 /** The scalar datasources outagewatch collects, with IODA's native step (`DatasourceService`). */
 export const IODA_DATASOURCES = {
-  bgp: { step: 300, unit: 'visible /24 blocks', description: 'BGP: /24 blocks visible to more than half of full-feed RouteViews/RIS peers' },
+  bgp: {
+    step: 300,
+    unit: 'visible /24 blocks',
+    description: 'BGP: /24 blocks visible to more than half of full-feed RouteViews/RIS peers',
+  },
   'ping-slash24': { step: 600, unit: 'responsive /24 blocks', description: 'active probing: /24 blocks answering pings' },
   'merit-nt': { step: 300, unit: 'unique source IPs', description: 'Merit network telescope: unique source addresses' },
   gtr: { step: 1800, unit: 'normalised traffic', description: 'Google Transparency Report product traffic (via IODA)' },
@@ -32,7 +36,11 @@ export function signalName(datasource: string, subtype?: string | null): string 
   return `ioda.${datasource}`;
 }
 
-export function signalSpec(datasource: string, subtype: string | null | undefined, opts: { synthetic?: boolean; origin?: string } = {}): SignalSpec {
+export function signalSpec(
+  datasource: string,
+  subtype: string | null | undefined,
+  opts: { synthetic?: boolean; origin?: string } = {},
+): SignalSpec {
   const ds = IODA_DATASOURCES[datasource as IodaDatasource];
   const meta: Record<string, unknown> = { datasource, description: ds?.description ?? datasource };
   if (subtype) meta.product = subtype;
@@ -60,7 +68,11 @@ export function entityFromIoda(type: string, code: string): string | null {
 }
 
 /** The signal groups (one request per window each) for an entity; gtr exists per country only. */
-export function signalGroups(entity: EntityRef, products: readonly string[], opts: { datasources?: readonly string[]; events?: boolean } = {}): SignalGroup[] {
+export function signalGroups(
+  entity: EntityRef,
+  products: readonly string[],
+  opts: { datasources?: readonly string[]; events?: boolean } = {},
+): SignalGroup[] {
   const wanted = opts.datasources ?? IODA_DATASOURCE_NAMES;
   const groups: SignalGroup[] = [];
   for (const ds of IODA_DATASOURCE_NAMES) {
@@ -97,7 +109,9 @@ const isoOf = (ts: number) => new Date(ts * 1000).toISOString().replace('.000Z',
  */
 function checkAnswered(s: IodaSeries, where: string, args: { url: string; from: number; until: number; settled?: boolean }): void {
   const fail = (field: string, why: string) => {
-    throw new FetchError('mismatch', args.url, `${args.url}: answer does not match the request at ${where}.${field}: ${why}`, { path: `${where}.${field}` });
+    throw new FetchError('mismatch', args.url, `${args.url}: answer does not match the request at ${where}.${field}: ${why}`, {
+      path: `${where}.${field}`,
+    });
   };
   if (s.step !== s.nativeStep) fail('step', `step ${s.step} s, asked for the native step ${s.nativeStep} s`);
   const askedFrom = Math.floor(args.from / s.step) * s.step;
@@ -105,7 +119,11 @@ function checkAnswered(s: IodaSeries, where: string, args: { url: string; from: 
   if (args.settled === false) return;
   if (s.until < args.until) fail('until', `ends at ${isoOf(s.until)}, asked until ${isoOf(args.until)}`);
   const expected = Math.ceil((Math.min(s.until, args.until) - s.from) / s.step);
-  if (s.values.length < expected) fail('values', `${s.values.length} values for ${isoOf(s.from)}–${isoOf(Math.min(s.until, args.until))} at ${s.step} s, expected ${expected}`);
+  if (s.values.length < expected)
+    fail(
+      'values',
+      `${s.values.length} values for ${isoOf(s.from)}–${isoOf(Math.min(s.until, args.until))} at ${s.step} s, expected ${expected}`,
+    );
 }
 
 /**
@@ -132,10 +150,20 @@ export function mapSignalsWindow(args: {
   seriesList.forEach((s, i) => {
     const where = `data[0][${i}]`;
     if (s.entityType !== args.entity.type || s.entityCode.toUpperCase() !== args.entity.code.toUpperCase()) {
-      throw new FetchError('schema', args.url, `${args.url}: unexpected response shape at ${where}.entityCode: asked for ${args.entity.type}/${args.entity.code}, got ${s.entityType}/${s.entityCode}`, { path: `${where}.entityCode` });
+      throw new FetchError(
+        'schema',
+        args.url,
+        `${args.url}: unexpected response shape at ${where}.entityCode: asked for ${args.entity.type}/${args.entity.code}, got ${s.entityType}/${s.entityCode}`,
+        { path: `${where}.entityCode` },
+      );
     }
     if (s.datasource !== args.datasource) {
-      throw new FetchError('schema', args.url, `${args.url}: unexpected response shape at ${where}.datasource: asked for ${args.datasource}, got ${s.datasource}`, { path: `${where}.datasource` });
+      throw new FetchError(
+        'schema',
+        args.url,
+        `${args.url}: unexpected response shape at ${where}.datasource: asked for ${args.datasource}, got ${s.datasource}`,
+        { path: `${where}.datasource` },
+      );
     }
     checkAnswered(s, where, args);
     const spec = signalSpec(s.datasource, args.datasource === 'gtr' ? s.subtype || 'WEB_SEARCH' : null, { synthetic: args.synthetic });
@@ -148,9 +176,15 @@ export function mapSignalsWindow(args: {
   for (const name of args.expected) {
     if (seen.has(name)) continue;
     const [, product] = name.split(':');
-    series.push({ signal: signalSpec(args.datasource, args.datasource === 'gtr' ? (product ?? null) : null, { synthetic: args.synthetic }), points: [] });
+    series.push({
+      signal: signalSpec(args.datasource, args.datasource === 'gtr' ? (product ?? null) : null, { synthetic: args.synthetic }),
+      points: [],
+    });
   }
-  const coverage = [...new Set([...args.expected, ...seen])].map((signal) => ({ signal, status: seen.has(signal) ? ('ok' as const) : ('no-data' as const) }));
+  const coverage = [...new Set([...args.expected, ...seen])].map((signal) => ({
+    signal,
+    status: seen.has(signal) ? ('ok' as const) : ('no-data' as const),
+  }));
   return { series, coverage, entityName };
 }
 
@@ -161,7 +195,11 @@ export function eventToSourceEvent(e: IodaEvent, fallbackEntity: string | null):
   const [type, ...rest] = e.location.split('/');
   const entity = (type && rest.length ? entityFromIoda(type, rest.join('/')) : null) ?? fallbackEntity;
   const end = e.start + e.duration;
-  const kind = e.datasource.startsWith('gtr') ? 'service-blocking' : ['bgp', 'ping-slash24', 'merit-nt', 'ucsd-nt'].includes(e.datasource) ? 'connectivity' : null;
+  const kind = e.datasource.startsWith('gtr')
+    ? 'service-blocking'
+    : ['bgp', 'ping-slash24', 'merit-nt', 'ucsd-nt'].includes(e.datasource)
+      ? 'connectivity'
+      : null;
   const dashPath = entity ? entity.replace(':', '/') : e.location;
   return {
     source: 'ioda',

@@ -2,10 +2,26 @@ import type { Logger } from 'pino';
 import { parseEntity, type EntityRef } from '../../db/entities.js';
 import type { SignalStore } from '../../db/store.js';
 import type { Config } from '../../core/config.js';
-import { countWindows, runCollection, type HttpClient, type HttpClientOptions, type WindowTask, type WindowData, sourceConfig } from '../framework/index.js';
+import {
+  countWindows,
+  runCollection,
+  type HttpClient,
+  type HttpClientOptions,
+  type WindowTask,
+  type WindowData,
+  sourceConfig,
+} from '../framework/index.js';
 import type { CollectArgs, CollectResult, Collector, CollectorModule, IngestArgs, IngestResult } from '../types.js';
 import { createIodaHttp, fetchEvents, fetchSignals, queryEntities } from './client.js';
-import { DEFAULT_GTR_PRODUCTS, eventToSourceEvent, mapSignalsWindow, SETTLE_SECONDS, signalGroups, signalName, IODA_DATASOURCE_NAMES } from './collect.js';
+import {
+  DEFAULT_GTR_PRODUCTS,
+  eventToSourceEvent,
+  mapSignalsWindow,
+  SETTLE_SECONDS,
+  signalGroups,
+  signalName,
+  IODA_DATASOURCE_NAMES,
+} from './collect.js';
 import { ingestIodaFiles } from './ingest.js';
 
 export interface IodaOptions {
@@ -55,7 +71,9 @@ export class IodaCollector implements Collector {
   }
 
   signals(entity: string): string[] {
-    return signalGroups(parseEntity(entity), this.products, { datasources: this.deps.datasources, events: false }).flatMap((g) => g.signals);
+    return signalGroups(parseEntity(entity), this.products, { datasources: this.deps.datasources, events: false }).flatMap(
+      (g) => g.signals,
+    );
   }
 
   windowCount(entity: string, from: number, until: number): number {
@@ -116,7 +134,9 @@ export class IodaCollector implements Collector {
       return {
         series: [],
         sourceEvents: events.map((ev) => eventToSourceEvent(ev, entity)),
-        raw: this.keepRaw ? responses.map((r) => ({ source: IODA_NAME, url: r.url, fetchedAt: r.fetchedAt, status: r.status, body: r.body })) : [],
+        raw: this.keepRaw
+          ? responses.map((r) => ({ source: IODA_NAME, url: r.url, fetchedAt: r.fetchedAt, status: r.status, body: r.body }))
+          : [],
         coverage: [{ signal: task.group.signals[0]!, status: 'ok' }],
         urls: responses.map((r) => r.url),
       };
@@ -132,7 +152,16 @@ export class IodaCollector implements Collector {
     });
     const now = this.deps.now ? this.deps.now() : Math.floor(Date.now() / 1000);
     const settled = task.until <= now - SETTLE_SECONDS;
-    const mapped = mapSignalsWindow({ url: response.url, entity: e, datasource, expected: task.group.signals, data: series, from: task.from, until: task.until, settled });
+    const mapped = mapSignalsWindow({
+      url: response.url,
+      entity: e,
+      datasource,
+      expected: task.group.signals,
+      data: series,
+      from: task.from,
+      until: task.until,
+      settled,
+    });
     if (mapped.entityName && e.type !== 'region' && !this.named.has(entity)) {
       this.named.add(entity);
       store.ensureEntity(entity, { name: mapped.entityName });
@@ -140,7 +169,9 @@ export class IodaCollector implements Collector {
     return {
       series: mapped.series,
       coverage: mapped.coverage,
-      raw: this.keepRaw ? [{ source: IODA_NAME, url: response.url, fetchedAt: response.fetchedAt, status: response.status, body: response.body }] : [],
+      raw: this.keepRaw
+        ? [{ source: IODA_NAME, url: response.url, fetchedAt: response.fetchedAt, status: response.status, body: response.body }]
+        : [],
       urls: [response.url],
     };
   }
@@ -181,7 +212,13 @@ export const iodaModule: CollectorModule = {
   },
   evidenceLinks(e, from, until) {
     if (e.type === 'county') return [];
-    return [{ source: IODA_NAME, label: `IODA dashboard: ${e.type} ${e.code}`, url: `https://ioda.inetintel.cc.gatech.edu/${e.type}/${encodeURIComponent(e.code)}?from=${from}&until=${until}` }];
+    return [
+      {
+        source: IODA_NAME,
+        label: `IODA dashboard: ${e.type} ${e.code}`,
+        url: `https://ioda.inetintel.cc.gatech.edu/${e.type}/${encodeURIComponent(e.code)}?from=${from}&until=${until}`,
+      },
+    ];
   },
   ingests: 'saved signals/raw and events responses',
   create: (config, deps) => createIodaCollector(config, deps),

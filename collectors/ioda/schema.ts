@@ -86,21 +86,43 @@ export type IodaEntity = z.infer<typeof entitySchema>;
 export const entitiesDataSchema = z.array(entitySchema);
 
 /** Datasources whose `values` are lists of objects (not collected; recognised to give a clear message). */
-export const NESTED_DATASOURCES = new Set(['ping-slash24-loss', 'ping-slash24-latency', 'upstream-delay-penult-asns', 'upstream-delay-penult-e2e-latency', 'gtr-sarima']);
+export const NESTED_DATASOURCES = new Set([
+  'ping-slash24-loss',
+  'ping-slash24-latency',
+  'upstream-delay-penult-asns',
+  'upstream-delay-penult-e2e-latency',
+  'gtr-sarima',
+]);
 
 /**
  * Parses an IODA response body (fetched or saved): JSON, envelope, `error` (an error even on HTTP 200),
  * then `data` against `dataSchema`. Every failure is a FetchError naming `origin` and the field.
  */
-export function parseIodaBody<S extends z.ZodType>(text: string, dataSchema: S, origin: string, expectedType?: string): { envelope: IodaEnvelope; data: z.infer<S> } {
+export function parseIodaBody<S extends z.ZodType>(
+  text: string,
+  dataSchema: S,
+  origin: string,
+  expectedType?: string,
+): { envelope: IodaEnvelope; data: z.infer<S> } {
   return checkIodaEnvelope(parseJsonBody(text, envelopeSchema, origin), dataSchema, origin, expectedType);
 }
 
 /** The second half of parseIodaBody, for an envelope already parsed. */
-export function checkIodaEnvelope<S extends z.ZodType>(envelope: IodaEnvelope, dataSchema: S, origin: string, expectedType?: string): { envelope: IodaEnvelope; data: z.infer<S> } {
-  if (envelope.error !== null && envelope.error !== '') throw new FetchError('api-error', origin, `${origin}: IODA answered with an error: ${envelope.error}`);
+export function checkIodaEnvelope<S extends z.ZodType>(
+  envelope: IodaEnvelope,
+  dataSchema: S,
+  origin: string,
+  expectedType?: string,
+): { envelope: IodaEnvelope; data: z.infer<S> } {
+  if (envelope.error !== null && envelope.error !== '')
+    throw new FetchError('api-error', origin, `${origin}: IODA answered with an error: ${envelope.error}`);
   if (expectedType && envelope.type !== expectedType) {
-    throw new FetchError('schema', origin, `${origin}: unexpected response shape at type: expected "${expectedType}", got "${envelope.type}"`, { path: 'type' });
+    throw new FetchError(
+      'schema',
+      origin,
+      `${origin}: unexpected response shape at type: expected "${expectedType}", got "${envelope.type}"`,
+      { path: 'type' },
+    );
   }
   const parsed = dataSchema.safeParse(envelope.data);
   if (!parsed.success) {

@@ -1,10 +1,23 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Config } from '../../core/config.js';
-import { FetchError, formatPath, httpClientFromConfig, type HttpClient, type HttpClientOptions, type TextResponse } from '../framework/index.js';
+import {
+  FetchError,
+  formatPath,
+  httpClientFromConfig,
+  type HttpClient,
+  type HttpClientOptions,
+  type TextResponse,
+} from '../framework/index.js';
 import type { OoniConfig } from './config.js';
 import { aggregationMismatch, aggregationQueryParams, type AggregationQuery } from './map.js';
-import { aggregationSchemaFor, measurementsResponseSchema, ooniErrorMessage, type AggregationResponse, type Measurement } from './schema.js';
+import {
+  aggregationSchemaFor,
+  measurementsResponseSchema,
+  ooniErrorMessage,
+  type AggregationResponse,
+  type Measurement,
+} from './schema.js';
 
 export const AGGREGATION_PATH = 'api/v1/aggregation';
 export const MEASUREMENTS_PATH = 'api/v1/measurements';
@@ -13,7 +26,10 @@ export function ooniHttp(config: Config, cfg: OoniConfig, log: Logger, overrides
   // quota is time-based (10 ms of server time = 1 unit); HTTP 429 {"error":"quota exceeded"} is retried with backoff
   return httpClientFromConfig(config, 'ooni', {
     log,
-    rateLimit: { requests: Math.max(1, Math.round(cfg.requestsPerSecond)), intervalMs: Math.round(1000 / Math.min(1, cfg.requestsPerSecond)) },
+    rateLimit: {
+      requests: Math.max(1, Math.round(cfg.requestsPerSecond)),
+      intervalMs: Math.round(1000 / Math.min(1, cfg.requestsPerSecond)),
+    },
     concurrency: 1,
     backoffBaseMs: 2000,
     ...overrides,

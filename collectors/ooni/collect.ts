@@ -1,7 +1,16 @@
 import type { PointTuple, RawResponseInput, SignalSpec, SignalStore, SourceEventInput } from '../../db/store.js';
 import { parseEntity } from '../../db/entities.js';
 import type { Config } from '../../core/config.js';
-import { countWindows, errorMessage, runCollection, type HttpClient, type SignalGroup, type WindowData, type WindowTask, sourceConfig } from '../framework/index.js';
+import {
+  countWindows,
+  errorMessage,
+  runCollection,
+  type HttpClient,
+  type SignalGroup,
+  type WindowData,
+  type WindowTask,
+  sourceConfig,
+} from '../framework/index.js';
 import { readSavedResponse, savedJson } from '../framework/saved.js';
 import type { CollectArgs, CollectResult, Collector, IngestArgs, IngestResult, CollectorDeps } from '../types.js';
 import { emptyCollectResult } from '../types.js';
@@ -82,7 +91,12 @@ export class OoniCollector implements Collector {
   groups(entity: string): SignalGroup[] {
     const { web, apps } = this.targets();
     const maxDays = this.grainFor(entity) === 'hour' ? 7 : this.cfg.windowDays;
-    const g = (key: string, targets: string[]): SignalGroup => ({ key, signals: targets.flatMap((t) => OONI_METRICS.map((m) => signalName(m, t))), maxWindow: maxDays * DAY, align: DAY });
+    const g = (key: string, targets: string[]): SignalGroup => ({
+      key,
+      signals: targets.flatMap((t) => OONI_METRICS.map((m) => signalName(m, t))),
+      maxWindow: maxDays * DAY,
+      align: DAY,
+    });
     return [g('web', web), ...(apps.length ? [g('apps', apps)] : [])];
   }
 
@@ -108,9 +122,24 @@ export class OoniCollector implements Collector {
     const place = e.type === 'country' ? { probe_cc: e.code } : { probe_asn: e.code };
     const grain = axis === 'probe_asn' ? 'day' : this.grainFor(entity);
     if (group === 'web') {
-      return { ...place, test_name: this.webTests(from), domain: this.cfg.webTargets.flatMap(domainVariants), since, until: untilDay, axis_y: axis === 'probe_asn' ? 'probe_asn' : 'domain', time_grain: grain };
+      return {
+        ...place,
+        test_name: this.webTests(from),
+        domain: this.cfg.webTargets.flatMap(domainVariants),
+        since,
+        until: untilDay,
+        axis_y: axis === 'probe_asn' ? 'probe_asn' : 'domain',
+        time_grain: grain,
+      };
     }
-    return { ...place, test_name: [...this.cfg.appTests], since, until: untilDay, axis_y: axis === 'probe_asn' ? 'probe_asn' : 'test_name', time_grain: grain };
+    return {
+      ...place,
+      test_name: [...this.cfg.appTests],
+      since,
+      until: untilDay,
+      axis_y: axis === 'probe_asn' ? 'probe_asn' : 'test_name',
+      time_grain: grain,
+    };
   }
 
   async fetchWindow(task: WindowTask, store: SignalStore, settleBefore: number): Promise<WindowData> {
@@ -151,15 +180,31 @@ export class OoniCollector implements Collector {
     return { series: countrySeries, sourceEvents: events, raw: rawAll, urls: rawAll.map((r) => r.url) };
   }
 
-  private async evidence(http: HttpClient, series: TargetSeries[], cc: string, step: number, signal?: AbortSignal): Promise<SourceEventInput[]> {
+  private async evidence(
+    http: HttpClient,
+    series: TargetSeries[],
+    cc: string,
+    step: number,
+    signal?: AbortSignal,
+  ): Promise<SourceEventInput[]> {
     const ev = this.cfg.evidence;
     if (!ev.enabled || ev.maxPerWindow === 0) return [];
-    const candidates = evidenceCandidates(series, { minMeasurements: this.cfg.minMeasurements, minRate: ev.minRate, step }).slice(0, ev.maxPerWindow);
+    const candidates = evidenceCandidates(series, { minMeasurements: this.cfg.minMeasurements, minRate: ev.minRate, step }).slice(
+      0,
+      ev.maxPerWindow,
+    );
     const out: SourceEventInput[] = [];
     for (const c of candidates) {
       const { measurements } = await fetchEvidenceMeasurements(
         http,
-        { cc, domain: c.domain, ...(c.domain ? {} : { testName: c.target }), ts: c.ts, step: c.step, confirmedOnly: c.counts.confirmed_count > 0 },
+        {
+          cc,
+          domain: c.domain,
+          ...(c.domain ? {} : { testName: c.target }),
+          ts: c.ts,
+          step: c.step,
+          confirmedOnly: c.counts.confirmed_count > 0,
+        },
         { pageSize: ev.pageSize, maxPages: ev.maxPages, want: ev.maxIds, signal, pick: (ms) => pickEvidence(ms, ev.maxIds) },
       );
       out.push(evidenceEvent(c, cc, pickEvidence(measurements, ev.maxIds)));
@@ -194,7 +239,8 @@ export class OoniCollector implements Collector {
     for (const file of args.files) {
       try {
         const saved = readSavedResponse(file);
-        if (!saved.url) throw new Error(`${file}: an OONI response must be saved with its request: {"url": ".../api/v1/aggregation?...", "body": ...}`);
+        if (!saved.url)
+          throw new Error(`${file}: an OONI response must be saved with its request: {"url": ".../api/v1/aggregation?...", "body": ...}`);
         const q = aggregationQueryFromUrl(saved.url);
         const doc = savedJson(saved);
         const data = validateOoni(doc, aggregationSchemaFor(doc), file);
@@ -208,7 +254,9 @@ export class OoniCollector implements Collector {
         const country = q.probe_cc ? `country:${q.probe_cc}` : `asn:${q.probe_asn ?? ''}`;
         const events =
           this.cfg.evidence.enabled && q.axis_y !== 'probe_asn'
-            ? evidenceCandidates(series, { minMeasurements: this.cfg.minMeasurements, minRate: this.cfg.evidence.minRate, step }).map((c) => evidenceEvent(c, q.probe_cc, [], { synthetic: args.synthetic }))
+            ? evidenceCandidates(series, { minMeasurements: this.cfg.minMeasurements, minRate: this.cfg.evidence.minRate, step }).map((c) =>
+                evidenceEvent(c, q.probe_cc, [], { synthetic: args.synthetic }),
+              )
             : [];
         // everything is parsed, validated and mapped before the first write; each entity is one window (transaction)
         const write = () => {
@@ -223,7 +271,10 @@ export class OoniCollector implements Collector {
               until,
               series: byEntity.get(entity)!,
               sourceEvents: events.filter((ev) => ev.entity === entity),
-              raw: entity === entities[entities.length - 1] ? [{ source: 'ooni', url: saved.url!, fetchedAt: saved.fetchedAt, status: saved.status, body: saved.body }] : [],
+              raw:
+                entity === entities[entities.length - 1]
+                  ? [{ source: 'ooni', url: saved.url!, fetchedAt: saved.fetchedAt, status: saved.status, body: saved.body }]
+                  : [],
             });
             points += r.points;
             nEvents += r.events;

@@ -29,7 +29,10 @@ export const ooniConfigSchema = z
   .object({
     /** anomaly_rate is NULL when (measurements − failures) is below this. */
     minMeasurements: z.number().int().min(1).default(5),
-    webTargets: z.array(domain).min(1).default([...DEFAULT_WEB_TARGETS]),
+    webTargets: z
+      .array(domain)
+      .min(1)
+      .default([...DEFAULT_WEB_TARGETS]),
     appTests: z.array(testName).default([...DEFAULT_APP_TESTS]),
     /** Web tests always queried for web targets. */
     webTests: z.array(testName).min(1).default(['web_connectivity']),

@@ -23,7 +23,10 @@ export const ooniModule: CollectorModule = {
   configSchema: ooniConfigSchema,
   cadence: { every: DAY, lag: HOUR, refresh: DAY, watch: true },
   axis: () => 'services',
-  era: { from: OONI_WEB_CONNECTIVITY_FROM, note: 'OONI Web Connectivity began on 3 June 2016 (only older tests such as http_requests, dns_consistency and tcp_connect exist before)' },
+  era: {
+    from: OONI_WEB_CONNECTIVITY_FROM,
+    note: 'OONI Web Connectivity began on 3 June 2016 (only older tests such as http_requests, dns_consistency and tcp_connect exist before)',
+  },
   charts: { order: ['ooni'] },
   evidenceLinks(e, from, until, opts) {
     if (e.type !== 'country' && e.type !== 'asn') return [];
@@ -31,12 +34,24 @@ export const ooniModule: CollectorModule = {
     const untilDay = isoDay(until + 86399);
     const scope = e.type === 'country' ? `probe_cc=${e.code}` : `probe_asn=AS${e.code}`;
     const links = [
-      { source: 'ooni', label: `OONI Explorer: measurements ${since} to ${untilDay}`, url: `https://explorer.ooni.org/search?${scope}&since=${since}&until=${untilDay}` },
-      { source: 'ooni', label: 'OONI Explorer: measurement aggregation chart', url: `https://explorer.ooni.org/chart/mat?${scope}&since=${since}&until=${untilDay}&axis_x=measurement_start_day&test_name=web_connectivity` },
+      {
+        source: 'ooni',
+        label: `OONI Explorer: measurements ${since} to ${untilDay}`,
+        url: `https://explorer.ooni.org/search?${scope}&since=${since}&until=${untilDay}`,
+      },
+      {
+        source: 'ooni',
+        label: 'OONI Explorer: measurement aggregation chart',
+        url: `https://explorer.ooni.org/chart/mat?${scope}&since=${since}&until=${untilDay}&axis_x=measurement_start_day&test_name=web_connectivity`,
+      },
     ];
     for (const target of opts.ooniTargets ?? []) {
       const q = target.includes('.') ? `domain=${encodeURIComponent(target)}` : `test_name=${encodeURIComponent(target)}`;
-      links.push({ source: 'ooni', label: `OONI Explorer: ${target}`, url: `https://explorer.ooni.org/search?${scope}&since=${since}&until=${untilDay}&${q}` });
+      links.push({
+        source: 'ooni',
+        label: `OONI Explorer: ${target}`,
+        url: `https://explorer.ooni.org/search?${scope}&since=${since}&until=${untilDay}&${q}`,
+      });
     }
     return links;
   },

@@ -51,7 +51,10 @@ export interface TargetSeries {
 
 /** `www.facebook.com` → `facebook.com`: OONI's `domain` is the hostname of the tested URL. */
 export function canonicalTarget(domainOrTest: string): string {
-  return domainOrTest.trim().toLowerCase().replace(/^www\./, '');
+  return domainOrTest
+    .trim()
+    .toLowerCase()
+    .replace(/^www\./, '');
 }
 
 /** The raw domains queried for a web target: itself and its `www.` form. */
@@ -101,7 +104,11 @@ export function aggregationQueryFromUrl(url: string): AggregationQuery {
   }
   if (!/\/api\/v1\/aggregation\/?$/.test(u.pathname)) throw new Error(`${url}: not an /api/v1/aggregation request`);
   const get = (k: string) => u.searchParams.get(k) ?? undefined;
-  const list = (k: string) => (get(k) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const list = (k: string) =>
+    (get(k) ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   const cc = get('probe_cc');
   const asn = get('probe_asn');
   if (cc !== undefined && !/^[A-Za-z]{2}$/.test(cc)) throw new Error(`${url}: probe_cc must be one country code`);
@@ -166,7 +173,11 @@ export function queryTargets(q: AggregationQuery): string[] {
  */
 export function aggregationMismatch(q: AggregationQuery, resp: AggregationResponse): { path: string; why: string } | null {
   const dims = q.axis_y ? 2 : 1;
-  if (resp.dimension_count !== dims) return { path: 'dimension_count', why: `${resp.dimension_count} dimensions, asked for ${dims} (axis_x=measurement_start_day${q.axis_y ? `, axis_y=${q.axis_y}` : ''})` };
+  if (resp.dimension_count !== dims)
+    return {
+      path: 'dimension_count',
+      why: `${resp.dimension_count} dimensions, asked for ${dims} (axis_x=measurement_start_day${q.axis_y ? `, axis_y=${q.axis_y}` : ''})`,
+    };
   const rows = Array.isArray(resp.result) ? resp.result : [resp.result];
   const step = GRAIN_STEP[q.time_grain];
   const from = dayTs(q.since);
@@ -179,13 +190,20 @@ export function aggregationMismatch(q: AggregationQuery, resp: AggregationRespon
     const day = row.measurement_start_day;
     if (day === undefined) return { path: at('measurement_start_day'), why: 'missing (asked for axis_x=measurement_start_day)' };
     const hourly = day.length > 10;
-    if (hourly !== (q.time_grain === 'hour')) return { path: at('measurement_start_day'), why: `"${day}" is ${hourly ? 'an hour' : 'a day'}, asked for time_grain=${q.time_grain}` };
+    if (hourly !== (q.time_grain === 'hour'))
+      return {
+        path: at('measurement_start_day'),
+        why: `"${day}" is ${hourly ? 'an hour' : 'a day'}, asked for time_grain=${q.time_grain}`,
+      };
     const ts = bucketTs(day);
-    if (ts < from || ts >= until) return { path: at('measurement_start_day'), why: `"${day}" is outside the asked ${q.since}–${q.until} (until exclusive)` };
+    if (ts < from || ts >= until)
+      return { path: at('measurement_start_day'), why: `"${day}" is outside the asked ${q.since}–${q.until} (until exclusive)` };
     if ((ts - from) % step !== 0) return { path: at('measurement_start_day'), why: `"${day}" is not on a ${q.time_grain} boundary` };
-    if (q.probe_cc && row.probe_cc !== undefined && row.probe_cc.toUpperCase() !== q.probe_cc.toUpperCase()) return { path: at('probe_cc'), why: `row is about ${row.probe_cc}, asked for ${q.probe_cc}` };
+    if (q.probe_cc && row.probe_cc !== undefined && row.probe_cc.toUpperCase() !== q.probe_cc.toUpperCase())
+      return { path: at('probe_cc'), why: `row is about ${row.probe_cc}, asked for ${q.probe_cc}` };
     const asn = rowAsn(row);
-    if (q.probe_asn && asn !== undefined && asn !== q.probe_asn) return { path: at('probe_asn'), why: `row is about AS${asn}, asked for AS${q.probe_asn}` };
+    if (q.probe_asn && asn !== undefined && asn !== q.probe_asn)
+      return { path: at('probe_asn'), why: `row is about AS${asn}, asked for AS${q.probe_asn}` };
     if (q.axis_y === 'domain') {
       if (row.domain === undefined) return { path: at('domain'), why: 'missing (asked for axis_y=domain)' };
       if (domains.size && !domains.has(row.domain.toLowerCase())) return { path: at('domain'), why: `"${row.domain}" was not asked for` };
@@ -195,8 +213,10 @@ export function aggregationMismatch(q: AggregationQuery, resp: AggregationRespon
     } else if (q.axis_y === 'probe_asn') {
       if (asn === undefined) return { path: at('probe_asn'), why: 'missing (asked for axis_y=probe_asn)' };
     }
-    if (row.test_name !== undefined && !tests.has(row.test_name)) return { path: at('test_name'), why: `"${row.test_name}" was not asked for` };
-    if (row.domain !== undefined && domains.size && !domains.has(row.domain.toLowerCase())) return { path: at('domain'), why: `"${row.domain}" was not asked for` };
+    if (row.test_name !== undefined && !tests.has(row.test_name))
+      return { path: at('test_name'), why: `"${row.test_name}" was not asked for` };
+    if (row.domain !== undefined && domains.size && !domains.has(row.domain.toLowerCase()))
+      return { path: at('domain'), why: `"${row.domain}" was not asked for` };
   }
   return null;
 }
@@ -230,7 +250,8 @@ export function aggregateRows(q: AggregationQuery, resp: AggregationResponse): T
     for (const t of queryTargets(q)) get(entity, t);
   }
   for (const row of rows) {
-    if (row.measurement_start_day === undefined) throw new Error('aggregation row without measurement_start_day (axis_x must be measurement_start_day)');
+    if (row.measurement_start_day === undefined)
+      throw new Error('aggregation row without measurement_start_day (axis_x must be measurement_start_day)');
     const ts = bucketTs(row.measurement_start_day);
     if (ts < from || ts >= until) continue;
     const asn = rowAsn(row) ?? q.probe_asn;
@@ -243,7 +264,8 @@ export function aggregateRows(q: AggregationQuery, resp: AggregationResponse): T
     b.confirmed_count += row.confirmed_count;
     b.failure_count += row.failure_count;
     b.ok_count += row.ok_count;
-    if ((row.anomaly_count > 0 || row.confirmed_count > 0) && row.domain && !b.anomalousDomains.includes(row.domain)) b.anomalousDomains.push(row.domain);
+    if ((row.anomaly_count > 0 || row.confirmed_count > 0) && row.domain && !b.anomalousDomains.includes(row.domain))
+      b.anomalousDomains.push(row.domain);
     s.buckets.set(ts, b);
   }
   for (const s of byKey.values()) {
@@ -260,7 +282,15 @@ export function anomalyRate(c: Counts, minMeasurements: number): number | null {
 }
 
 /** An OONI Explorer search for one target, place and day (or range). */
-export function explorerSearchUrl(args: { cc?: string; asn?: string; target: string; tests: string[]; domains: string[]; since: string; until: string }): string {
+export function explorerSearchUrl(args: {
+  cc?: string;
+  asn?: string;
+  target: string;
+  tests: string[];
+  domains: string[];
+  since: string;
+  until: string;
+}): string {
   const p = new URLSearchParams();
   p.set('since', args.since);
   p.set('until', args.until);
@@ -290,7 +320,15 @@ export function toSeries(
       ...(s.domains.length ? { domains: s.domains } : {}),
       minMeasurements: opts.minMeasurements,
       // a day's Explorer search: replace {since} and {until} with YYYY-MM-DD (until exclusive)
-      explorerSearch: explorerSearchUrl({ cc: opts.cc, asn, target: s.target, tests: s.tests, domains: s.domains.length ? [canonicalTarget(s.target)] : [], since: '{since}', until: '{until}' })
+      explorerSearch: explorerSearchUrl({
+        cc: opts.cc,
+        asn,
+        target: s.target,
+        tests: s.tests,
+        domains: s.domains.length ? [canonicalTarget(s.target)] : [],
+        since: '{since}',
+        until: '{until}',
+      })
         .replace('%7Bsince%7D', '{since}')
         .replace('%7Buntil%7D', '{until}'),
       ...(opts.synthetic ? { synthetic: true } : {}),
@@ -308,7 +346,12 @@ export function toSeries(
           unit: metric === 'anomaly_rate' ? 'ratio' : 'measurements',
           synthetic: opts.synthetic ?? false,
           meta,
-          provenance: { ...(opts.synthetic ? SYNTHETIC_PROVENANCE('OONI') : KNOWN_SOURCES.ooni), label: defaultProvenance(signalName(metric, s.target)).label, axis: 'services' as const, target: s.target },
+          provenance: {
+            ...(opts.synthetic ? SYNTHETIC_PROVENANCE('OONI') : KNOWN_SOURCES.ooni),
+            label: defaultProvenance(signalName(metric, s.target)).label,
+            axis: 'services' as const,
+            target: s.target,
+          },
         },
         points,
       });
@@ -331,7 +374,10 @@ export interface EvidenceCandidate {
   rate: number | null;
 }
 
-export function evidenceCandidates(series: TargetSeries[], opts: { minMeasurements: number; minRate: number; step: number }): EvidenceCandidate[] {
+export function evidenceCandidates(
+  series: TargetSeries[],
+  opts: { minMeasurements: number; minRate: number; step: number },
+): EvidenceCandidate[] {
   const out: EvidenceCandidate[] = [];
   for (const s of series) {
     for (const [ts, b] of [...s.buckets.entries()].sort((x, y) => x[0] - y[0])) {
@@ -348,7 +394,9 @@ export function evidenceCandidates(series: TargetSeries[], opts: { minMeasuremen
 /** Measurements worth citing: anomalous or confirmed and not failed; confirmed ones first. */
 export function pickEvidence(measurements: Measurement[], max: number): Measurement[] {
   const seen = new Set<string>();
-  const good = measurements.filter((m) => (m.anomaly || m.confirmed) && !m.failure && !seen.has(m.measurement_uid) && seen.add(m.measurement_uid));
+  const good = measurements.filter(
+    (m) => (m.anomaly || m.confirmed) && !m.failure && !seen.has(m.measurement_uid) && seen.add(m.measurement_uid),
+  );
   const confirmed = good.filter((m) => m.confirmed);
   const other = good.filter((m) => !m.confirmed);
   return [...confirmed, ...other].slice(0, max);
@@ -359,7 +407,12 @@ export function pickEvidence(measurements: Measurement[], max: number): Measurem
  * (a known blocking fingerprint matched), `anomaly-evidence` otherwise, with the Explorer search and up to
  * `max` measurement ids.
  */
-export function evidenceEvent(c: EvidenceCandidate, cc: string | undefined, measurements: Measurement[], opts: { synthetic?: boolean } = {}): SourceEventInput {
+export function evidenceEvent(
+  c: EvidenceCandidate,
+  cc: string | undefined,
+  measurements: Measurement[],
+  opts: { synthetic?: boolean } = {},
+): SourceEventInput {
   const since = dayString(c.ts);
   const until = dayString(c.ts + Math.max(c.step, 86400));
   const asn = c.entity.startsWith('asn:') ? c.entity.slice(4) : undefined;

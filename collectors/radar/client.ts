@@ -1,13 +1,26 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Config } from '../../core/config.js';
-import { FetchError, formatPath, httpClientFromConfig, type HttpClient, type HttpClientOptions, type TextResponse } from '../framework/index.js';
+import {
+  FetchError,
+  formatPath,
+  httpClientFromConfig,
+  type HttpClient,
+  type HttpClientOptions,
+  type TextResponse,
+} from '../framework/index.js';
 import type { RadarConfig } from './config.js';
 import { radarErrorSchema, radarOutagesResponseSchema, type RadarAnnotation, type RadarOutagesResponse } from './schema.js';
 
 export const OUTAGES_PATH = 'annotations/outages';
 
-export function radarHttp(config: Config, cfg: RadarConfig, token: string, log: Logger, overrides: Partial<HttpClientOptions> = {}): HttpClient {
+export function radarHttp(
+  config: Config,
+  cfg: RadarConfig,
+  token: string,
+  log: Logger,
+  overrides: Partial<HttpClientOptions> = {},
+): HttpClient {
   return httpClientFromConfig(config, 'radar', {
     log,
     // spread evenly: n requests per 5 minutes
@@ -23,7 +36,11 @@ export function radarHttp(config: Config, cfg: RadarConfig, token: string, log: 
 export function validateRadarOutages(doc: unknown, origin: string): RadarOutagesResponse {
   const err = radarErrorSchema.safeParse(doc);
   if (err.success) {
-    throw new FetchError('api-error', origin, `${origin}: Cloudflare Radar answered success=false: ${err.data.errors.map((e) => e.message).join('; ') || 'no message'}`);
+    throw new FetchError(
+      'api-error',
+      origin,
+      `${origin}: Cloudflare Radar answered success=false: ${err.data.errors.map((e) => e.message).join('; ') || 'no message'}`,
+    );
   }
   const r = radarOutagesResponseSchema.safeParse(doc);
   if (!r.success) {
@@ -44,7 +61,10 @@ function iso(ts: number): string {
  * location or network when it names any (`locations`, `asnsDetails[].locations`/`location`; `asns`). An answer to
  * another question fails the window (fetched again later) instead of being written and checkpointed.
  */
-export function checkAnnotationsAnswer(data: RadarOutagesResponse, ask: { location?: string; asn?: string; from: number; until: number; url: string }): void {
+export function checkAnnotationsAnswer(
+  data: RadarOutagesResponse,
+  ask: { location?: string; asn?: string; from: number; until: number; url: string },
+): void {
   const fail = (path: string, why: string) => {
     throw new FetchError('mismatch', ask.url, `${ask.url}: answer does not match the request at ${path}: ${why}`, { path });
   };
@@ -52,17 +72,22 @@ export function checkAnnotationsAnswer(data: RadarOutagesResponse, ask: { locati
     const at = `result.annotations[${i}]`;
     const start = Date.parse(a.startDate) / 1000;
     const end = a.endDate ? Date.parse(a.endDate) / 1000 : Infinity;
-    if (start >= ask.until) fail(`${at}.startDate`, `starts at ${a.startDate}, after the asked range ${iso(ask.from)}–${iso(ask.until - 1)}`);
+    if (start >= ask.until)
+      fail(`${at}.startDate`, `starts at ${a.startDate}, after the asked range ${iso(ask.from)}–${iso(ask.until - 1)}`);
     if (end < ask.from) fail(`${at}.endDate`, `ended at ${a.endDate}, before the asked range ${iso(ask.from)}–${iso(ask.until - 1)}`);
     if (end < start) fail(`${at}.endDate`, `ends (${a.endDate}) before it starts (${a.startDate})`);
     if (ask.location) {
       const want = ask.location.toUpperCase();
-      const named = [...a.locations, ...(a.asnsDetails ?? []).flatMap((d) => [d.locations?.code, d.location?.code]).filter((c): c is string => typeof c === 'string')].map((c) => c.toUpperCase());
+      const named = [
+        ...a.locations,
+        ...(a.asnsDetails ?? []).flatMap((d) => [d.locations?.code, d.location?.code]).filter((c): c is string => typeof c === 'string'),
+      ].map((c) => c.toUpperCase());
       if (named.length > 0 && !named.includes(want)) fail(`${at}.locations`, `about ${[...new Set(named)].join(', ')}, asked for ${want}`);
     }
     if (ask.asn) {
       const want = Number(ask.asn);
-      if (a.asns.length > 0 && !a.asns.includes(want)) fail(`${at}.asns`, `about ${a.asns.map((n) => `AS${n}`).join(', ')}, asked for AS${want}`);
+      if (a.asns.length > 0 && !a.asns.includes(want))
+        fail(`${at}.asns`, `about ${a.asns.map((n) => `AS${n}`).join(', ')}, asked for AS${want}`);
     }
   });
 }
@@ -76,7 +101,13 @@ export async function fetchOutageAnnotations(
   const responses: TextResponse[] = [];
   const maxPages = args.maxPages ?? 100;
   for (let page = 0; page < maxPages; page++) {
-    const query: Record<string, string | number> = { limit: args.pageSize, offset: page * args.pageSize, dateStart: iso(args.from), dateEnd: iso(args.until - 1), format: 'json' };
+    const query: Record<string, string | number> = {
+      limit: args.pageSize,
+      offset: page * args.pageSize,
+      dateStart: iso(args.from),
+      dateEnd: iso(args.until - 1),
+      format: 'json',
+    };
     if (args.location) query.location = args.location;
     if (args.asn) query.asn = args.asn;
     const r = await http.getJson(OUTAGES_PATH, query, z.unknown(), { signal: args.signal });
@@ -86,5 +117,9 @@ export async function fetchOutageAnnotations(
     for (const item of data.result.annotations) annotations.push(item);
     if (data.result.annotations.length < args.pageSize) return { annotations, responses };
   }
-  throw new FetchError('api-error', http.url(OUTAGES_PATH), `Cloudflare Radar returned more than ${maxPages} full pages; narrow collection.radar.windowDays`);
+  throw new FetchError(
+    'api-error',
+    http.url(OUTAGES_PATH),
+    `Cloudflare Radar returned more than ${maxPages} full pages; narrow collection.radar.windowDays`,
+  );
 }

@@ -1,7 +1,15 @@
 import { parseEntity } from '../../db/entities.js';
 import type { SourceEventInput } from '../../db/store.js';
 import type { Config } from '../../core/config.js';
-import { countWindows, runCollection, type HttpClient, type SignalGroup, type WindowData, type WindowTask, sourceConfig } from '../framework/index.js';
+import {
+  countWindows,
+  runCollection,
+  type HttpClient,
+  type SignalGroup,
+  type WindowData,
+  type WindowTask,
+  sourceConfig,
+} from '../framework/index.js';
 import { ingestFiles, readSavedResponse, savedJson } from '../framework/saved.js';
 import type { CollectArgs, CollectResult, Collector, IngestArgs, IngestResult, CollectorDeps } from '../types.js';
 import { emptyCollectResult } from '../types.js';
@@ -45,7 +53,8 @@ export class RadarCollector implements Collector {
 
   disabledReason(): string | null {
     if (!sourceConfig(this.config, 'radar').enabled) return 'disabled in the configuration (sources.radar.enabled = false)';
-    if (!this.token()) return 'no API token: set OUTAGEWATCH_RADAR_TOKEN (or sources.radar.token) to a Cloudflare token with Account › Radar › Read';
+    if (!this.token())
+      return 'no API token: set OUTAGEWATCH_RADAR_TOKEN (or sources.radar.token) to a Cloudflare token with Account › Radar › Read';
     return null;
   }
 
@@ -72,7 +81,13 @@ export class RadarCollector implements Collector {
   async fetchWindow(task: WindowTask): Promise<WindowData> {
     const e = parseEntity(task.entity);
     const where = e.type === 'country' ? { location: e.code } : { asn: e.code };
-    const r = await fetchOutageAnnotations(this.client(), { ...where, from: task.from, until: task.until, pageSize: this.cfg.pageSize, signal: task.abort });
+    const r = await fetchOutageAnnotations(this.client(), {
+      ...where,
+      from: task.from,
+      until: task.until,
+      pageSize: this.cfg.pageSize,
+      signal: task.abort,
+    });
     return {
       series: [],
       sourceEvents: r.annotations.map((a) => annotationEvent(a, task.entity)),

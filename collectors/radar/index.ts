@@ -26,8 +26,12 @@ export const radarModule: CollectorModule = {
   evidenceLinks(e, from, until) {
     if (until < RADAR_FROM) return [];
     const range = `dateStart=${isoDay(from)}&dateEnd=${isoDay(until + 86399)}`;
-    if (e.type === 'country') return [{ source: 'radar', label: `Cloudflare Radar: ${e.code}`, url: `https://radar.cloudflare.com/${e.code.toLowerCase()}?${range}` }];
-    if (e.type === 'asn') return [{ source: 'radar', label: `Cloudflare Radar: AS${e.code}`, url: `https://radar.cloudflare.com/as${e.code}?${range}` }];
+    if (e.type === 'country')
+      return [
+        { source: 'radar', label: `Cloudflare Radar: ${e.code}`, url: `https://radar.cloudflare.com/${e.code.toLowerCase()}?${range}` },
+      ];
+    if (e.type === 'asn')
+      return [{ source: 'radar', label: `Cloudflare Radar: AS${e.code}`, url: `https://radar.cloudflare.com/as${e.code}?${range}` }];
     return [];
   },
   ingests: 'saved outage-annotation responses ({url, body})',

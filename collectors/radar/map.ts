@@ -16,7 +16,15 @@ export function isoToTs(s: string): number {
  */
 export function annotationKey(a: RadarAnnotation): string {
   if (a.id) return a.id;
-  const basis = JSON.stringify([a.startDate, [...a.locations].sort(), [...a.asns].sort((x, y) => x - y), a.scope ?? null, a.linkedUrl ?? null, a.outage?.outageCause ?? null, a.outage?.outageType ?? null]);
+  const basis = JSON.stringify([
+    a.startDate,
+    [...a.locations].sort(),
+    [...a.asns].sort((x, y) => x - y),
+    a.scope ?? null,
+    a.linkedUrl ?? null,
+    a.outage?.outageCause ?? null,
+    a.outage?.outageType ?? null,
+  ]);
   return `sha256:${createHash('sha256').update(basis).digest('hex').slice(0, 24)}`;
 }
 
@@ -25,7 +33,13 @@ function words(s: string): string {
 }
 
 export function annotationTitle(a: RadarAnnotation): string {
-  const where = a.locationsDetails?.filter((l): l is { code: string; name: string } => l !== null).map((l) => l.name).join(', ') || a.locations.join(', ') || (a.asns.length ? a.asns.map((n) => `AS${n}`).join(', ') : 'unknown location');
+  const where =
+    a.locationsDetails
+      ?.filter((l): l is { code: string; name: string } => l !== null)
+      .map((l) => l.name)
+      .join(', ') ||
+    a.locations.join(', ') ||
+    (a.asns.length ? a.asns.map((n) => `AS${n}`).join(', ') : 'unknown location');
   const cause = a.outage ? `${words(a.outage.outageType)} outage (${words(a.outage.outageCause)})` : words(a.eventType);
   return `Cloudflare Radar: ${cause} in ${where}${a.scope ? `: ${a.scope}` : ''}`;
 }

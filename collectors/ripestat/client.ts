@@ -1,7 +1,14 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Config } from '../../core/config.js';
-import { FetchError, formatPath, httpClientFromConfig, type HttpClient, type HttpClientOptions, type TextResponse } from '../framework/index.js';
+import {
+  FetchError,
+  formatPath,
+  httpClientFromConfig,
+  type HttpClient,
+  type HttpClientOptions,
+  type TextResponse,
+} from '../framework/index.js';
 import type { RipestatConfig } from './config.js';
 import { tsToRipeTime } from './map.js';
 import { countryResourceStatsResponseSchema, ripestatEnvelopeSchema, type CountryResourceStatsResponse } from './schema.js';
@@ -23,8 +30,15 @@ export function ripestatHttp(config: Config, cfg: RipestatConfig, log: Logger, o
 export function validateCountryResourceStats(doc: unknown, origin: string): CountryResourceStatsResponse {
   const env = ripestatEnvelopeSchema.safeParse(doc);
   if (env.success && (env.data.status !== 'ok' || env.data.status_code >= 400)) {
-    const msgs = (env.data.messages ?? []).filter((m) => m[0] === 'error').map((m) => m[1]).join('; ');
-    throw new FetchError('api-error', origin, `${origin}: RIPEstat status ${env.data.status} (${env.data.status_code})${msgs ? `: ${msgs}` : ''}`);
+    const msgs = (env.data.messages ?? [])
+      .filter((m) => m[0] === 'error')
+      .map((m) => m[1])
+      .join('; ');
+    throw new FetchError(
+      'api-error',
+      origin,
+      `${origin}: RIPEstat status ${env.data.status} (${env.data.status_code})${msgs ? `: ${msgs}` : ''}`,
+    );
   }
   const r = countryResourceStatsResponseSchema.safeParse(doc);
   if (!r.success) {
@@ -39,7 +53,13 @@ export async function fetchCountryResourceStats(
   http: HttpClient,
   args: { cc: string; from: number; until: number; resolution: string; sourceapp: string; signal?: AbortSignal },
 ): Promise<{ data: CountryResourceStatsResponse; response: TextResponse }> {
-  const query = { resource: args.cc, starttime: tsToRipeTime(args.from), endtime: tsToRipeTime(args.until - 1), resolution: args.resolution, sourceapp: args.sourceapp };
+  const query = {
+    resource: args.cc,
+    starttime: tsToRipeTime(args.from),
+    endtime: tsToRipeTime(args.until - 1),
+    resolution: args.resolution,
+    sourceapp: args.sourceapp,
+  };
   const r = await http.getJson(COUNTRY_RESOURCE_STATS_PATH, query, z.unknown(), { signal: args.signal });
   return { data: validateCountryResourceStats(r.data, r.url), response: r };
 }

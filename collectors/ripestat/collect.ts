@@ -1,7 +1,16 @@
 import { parseEntity } from '../../db/entities.js';
 import { SYNTHETIC_PROVENANCE } from '../../db/provenance.js';
 import type { Config } from '../../core/config.js';
-import { countWindows, FetchError, runCollection, type HttpClient, type SignalGroup, type WindowData, type WindowTask, sourceConfig } from '../framework/index.js';
+import {
+  countWindows,
+  FetchError,
+  runCollection,
+  type HttpClient,
+  type SignalGroup,
+  type WindowData,
+  type WindowTask,
+  sourceConfig,
+} from '../framework/index.js';
 import { ingestFiles, readSavedResponse, savedJson } from '../framework/saved.js';
 import type { CollectArgs, CollectResult, Collector, IngestArgs, IngestResult, CollectorDeps } from '../types.js';
 import { emptyCollectResult } from '../types.js';
@@ -20,14 +29,20 @@ export type RipestatDeps = CollectorDeps;
 const isoOf = (ts: number) => new Date(ts * 1000).toISOString().replace('.000Z', 'Z');
 
 /** The answer must be about the asked country and cover the asked range; anything else fails the window (fetched again later). */
-function checkAnswered(data: { resource: string; query_starttime?: string | null; query_endtime?: string | null }, ask: { cc: string; from: number; until: number; step: number; url: string }): void {
+function checkAnswered(
+  data: { resource: string; query_starttime?: string | null; query_endtime?: string | null },
+  ask: { cc: string; from: number; until: number; step: number; url: string },
+): void {
   const fail = (field: string, why: string) => {
-    throw new FetchError('mismatch', ask.url, `${ask.url}: answer does not match the request at data.${field}: ${why}`, { path: `data.${field}` });
+    throw new FetchError('mismatch', ask.url, `${ask.url}: answer does not match the request at data.${field}: ${why}`, {
+      path: `data.${field}`,
+    });
   };
   if (data.resource.toUpperCase() !== ask.cc.toUpperCase()) fail('resource', `answer is about "${data.resource}", asked for ${ask.cc}`);
   if (data.query_starttime) {
     const start = ripeTimeToTs(data.query_starttime);
-    if (start > Math.floor(ask.from / ask.step) * ask.step) fail('query_starttime', `starts at ${isoOf(start)}, asked from ${isoOf(ask.from)}`);
+    if (start > Math.floor(ask.from / ask.step) * ask.step)
+      fail('query_starttime', `starts at ${isoOf(start)}, asked from ${isoOf(ask.from)}`);
   }
   if (data.query_endtime) {
     const end = ripeTimeToTs(data.query_endtime);
@@ -73,7 +88,14 @@ export class RipestatCollector implements Collector {
   groups(): SignalGroup[] {
     const days = this.cfg.windowDays ?? DEFAULT_WINDOW_DAYS[this.cfg.resolution];
     const step = RESOLUTION_STEP[this.cfg.resolution];
-    return [{ key: 'country-resource-stats', signals: RIPESTAT_METRICS.map((m) => `ripestat.${m}`), maxWindow: days * DAY, align: Math.min(step, DAY) }];
+    return [
+      {
+        key: 'country-resource-stats',
+        signals: RIPESTAT_METRICS.map((m) => `ripestat.${m}`),
+        maxWindow: days * DAY,
+        align: Math.min(step, DAY),
+      },
+    ];
   }
 
   windowCount(_entity: string, from: number, until: number): number {
@@ -82,15 +104,30 @@ export class RipestatCollector implements Collector {
 
   async fetchWindow(task: WindowTask): Promise<WindowData> {
     const cc = parseEntity(task.entity).code;
-    const r = await fetchCountryResourceStats(this.client(), { cc, from: task.from, until: task.until, resolution: this.cfg.resolution, sourceapp: this.cfg.sourceapp, signal: task.abort });
+    const r = await fetchCountryResourceStats(this.client(), {
+      cc,
+      from: task.from,
+      until: task.until,
+      resolution: this.cfg.resolution,
+      sourceapp: this.cfg.sourceapp,
+      signal: task.abort,
+    });
     const data = r.data.data;
     if (data.resolution !== this.cfg.resolution) {
       // a coarser answer would put e.g. daily means into an hourly series: refuse the window instead
-      throw new FetchError('api-error', r.response.url, `${r.response.url}: RIPEstat answered at resolution ${data.resolution}, not ${this.cfg.resolution}; lower collection.ripestat.windowDays`);
+      throw new FetchError(
+        'api-error',
+        r.response.url,
+        `${r.response.url}: RIPEstat answered at resolution ${data.resolution}, not ${this.cfg.resolution}; lower collection.ripestat.windowDays`,
+      );
     }
     checkAnswered(data, { cc, from: task.from, until: task.until, step: RESOLUTION_STEP[this.cfg.resolution], url: r.response.url });
     const series = statsToSeries(data, { from: task.from, until: task.until });
-    return { series, raw: [{ source: 'ripestat', url: r.response.url, fetchedAt: r.response.fetchedAt, status: r.response.status, body: r.response.body }], urls: [r.response.url] };
+    return {
+      series,
+      raw: [{ source: 'ripestat', url: r.response.url, fetchedAt: r.response.fetchedAt, status: r.response.status, body: r.response.body }],
+      urls: [r.response.url],
+    };
   }
 
   async collect(args: CollectArgs): Promise<CollectResult> {
@@ -121,10 +158,22 @@ export class RipestatCollector implements Collector {
       const step = RESOLUTION_STEP[data.resolution];
       const starts = data.stats.flatMap((s) => s.timeline.map((t) => ripeTimeToTs(t.starttime)));
       const ends = data.stats.flatMap((s) => s.timeline.map((t) => ripeTimeToTs(t.endtime ?? t.starttime)));
-      const from = data.query_starttime ? Math.floor(ripeTimeToTs(data.query_starttime) / step) * step : starts.reduce((m, x) => Math.min(m, x), Infinity);
-      const until = data.query_endtime ? Math.floor(ripeTimeToTs(data.query_endtime) / step) * step + step : ends.reduce((m, x) => Math.max(m, x), -Infinity) + step;
-      if (!Number.isFinite(from) || !Number.isFinite(until) || !(until > from)) throw new Error(`${file}: cannot tell the time range (no query_starttime/query_endtime and no stats)`);
-      const series = statsToSeries(data, { from, until }).map((s) => ({ ...s, signal: { ...s.signal, synthetic: args.synthetic ?? false, ...(args.synthetic ? { provenance: { ...s.signal.provenance, ...SYNTHETIC_PROVENANCE('RIPEstat') } } : {}) } }));
+      const from = data.query_starttime
+        ? Math.floor(ripeTimeToTs(data.query_starttime) / step) * step
+        : starts.reduce((m, x) => Math.min(m, x), Infinity);
+      const until = data.query_endtime
+        ? Math.floor(ripeTimeToTs(data.query_endtime) / step) * step + step
+        : ends.reduce((m, x) => Math.max(m, x), -Infinity) + step;
+      if (!Number.isFinite(from) || !Number.isFinite(until) || !(until > from))
+        throw new Error(`${file}: cannot tell the time range (no query_starttime/query_endtime and no stats)`);
+      const series = statsToSeries(data, { from, until }).map((s) => ({
+        ...s,
+        signal: {
+          ...s.signal,
+          synthetic: args.synthetic ?? false,
+          ...(args.synthetic ? { provenance: { ...s.signal.provenance, ...SYNTHETIC_PROVENANCE('RIPEstat') } } : {}),
+        },
+      }));
       return store.writeWindow({
         collector: this.name,
         entity: `country:${cc}`,

@@ -15,7 +15,10 @@ export const ripestatConfigSchema = z
     concurrency: z.number().int().min(1).max(8, 'RIPEstat allows at most 8 concurrent requests').default(4),
     requestsPerSecond: z.number().positive().max(20).default(2),
     /** `sourceapp` identifies the caller to RIPEstat (required above ~1000 requests a day). */
-    sourceapp: z.string().regex(/^[\w.-]{1,64}$/).default('outagewatch'),
+    sourceapp: z
+      .string()
+      .regex(/^[\w.-]{1,64}$/)
+      .default('outagewatch'),
   })
   .strict();
 export type RipestatConfig = z.infer<typeof ripestatConfigSchema>;

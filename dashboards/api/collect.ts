@@ -40,52 +40,83 @@ export function collectRouter(deps: AppDeps): Router {
     '/collect',
     requireAdmin(deps.config.adminToken),
     handle(routes.collect, ({ body: b }, req, res) => {
-    const collector = deps.collectors.find((c) => c.name === b.source);
-    if (!collector) throw badParameter('source', `unknown collector "${b.source}" (known: ${deps.collectors.map((c) => c.name).join(', ') || 'none'})`);
-    if (!collector.enabled()) throw badParameter('source', `${collector.name} is disabled: ${collector.disabledReason() ?? 'see its configuration'}`);
-    const entity = b.entity;
-    if (collector.signals(entity).length === 0) throw badParameter('entity', `${collector.name} collects nothing for ${entity}`);
-    const now = deps.now ? deps.now() : Math.floor(Date.now() / 1000);
-    const from = b.from;
-    const until = b.until ?? now;
-    if (until <= from) throw badParameter('until', 'must be after from');
-    // a range reaching before the source's first data is clipped to it (nothing to fetch there), not refused
-    const first = collector.firstData;
-    const clipped = first !== undefined && from < first;
-    if (clipped && until <= first) throw badParameter('until', `${collector.name} has no data before ${isoUtc(first)}: the range ends before it`);
-    const start = clipped ? first : from;
-    const windows = collector.windowCount ? collector.windowCount(entity, start, until) : 0;
-    if (windows > maxWindows)
-      throw badParameter('from', `the range needs ${windows} windows from ${collector.name}, more than the limit of ${maxWindows} per request (api.maxCollectWindows): ask for a shorter range or use \`outagewatch collect\``);
-    if (!deps.writer) throw new AppError('UNAVAILABLE', 'this server has no writable database connection (run it with `outagewatch start`)');
-    const jobName = `api-collect:${collector.name}`;
-    if (jobs.isRunning(jobName)) throw new AppError('CONFLICT', `a collection by ${collector.name} started through the API is still running`);
-    if (!jobs.accepting) throw new AppError('UNAVAILABLE', 'the server is shutting down');
+      const collector = deps.collectors.find((c) => c.name === b.source);
+      if (!collector)
+        throw badParameter('source', `unknown collector "${b.source}" (known: ${deps.collectors.map((c) => c.name).join(', ') || 'none'})`);
+      if (!collector.enabled())
+        throw badParameter('source', `${collector.name} is disabled: ${collector.disabledReason() ?? 'see its configuration'}`);
+      const entity = b.entity;
+      if (collector.signals(entity).length === 0) throw badParameter('entity', `${collector.name} collects nothing for ${entity}`);
+      const now = deps.now ? deps.now() : Math.floor(Date.now() / 1000);
+      const from = b.from;
+      const until = b.until ?? now;
+      if (until <= from) throw badParameter('until', 'must be after from');
+      // a range reaching before the source's first data is clipped to it (nothing to fetch there), not refused
+      const first = collector.firstData;
+      const clipped = first !== undefined && from < first;
+      if (clipped && until <= first)
+        throw badParameter('until', `${collector.name} has no data before ${isoUtc(first)}: the range ends before it`);
+      const start = clipped ? first : from;
+      const windows = collector.windowCount ? collector.windowCount(entity, start, until) : 0;
+      if (windows > maxWindows)
+        throw badParameter(
+          'from',
+          `the range needs ${windows} windows from ${collector.name}, more than the limit of ${maxWindows} per request (api.maxCollectWindows): ask for a shorter range or use \`outagewatch collect\``,
+        );
+      if (!deps.writer)
+        throw new AppError('UNAVAILABLE', 'this server has no writable database connection (run it with `outagewatch start`)');
+      const jobName = `api-collect:${collector.name}`;
+      if (jobs.isRunning(jobName))
+        throw new AppError('CONFLICT', `a collection by ${collector.name} started through the API is still running`);
+      if (!jobs.accepting) throw new AppError('UNAVAILABLE', 'the server is shutting down');
 
-    const store = deps.writer;
-    const runId = store.startRun(jobName, collector.name, { entity, from: isoUtc(start), until: isoUtc(until) });
-    // the request's logger (carrying its reqId) when the request logger is mounted
-    const log = ((req as { log?: typeof deps.log }).log ?? deps.log).child({ apiRun: runId, collector: collector.name, entity });
-    const started = jobs.runDetached(jobName, async (signal) => {
-      try {
-        const r = await collector.collect({ entity, from: start, until, store, log, abort: signal });
-        const status = signal.aborted ? 'interrupted' : r.windowsFailed === 0 ? 'ok' : r.windowsOk > 0 ? 'partial' : 'failed';
-        const error = signal.aborted ? 'interrupted: the server stopped before the collection finished' : r.failures[0] ? `${r.windowsFailed} window(s) failed; first: ${r.failures[0].error}` : null;
-        store.finishRun(runId, { status, rows: r.points + r.events, windowsOk: r.windowsOk, windowsFailed: r.windowsFailed, error });
-      } catch (err) {
-        if (!signal.aborted) log.error({ err }, 'API collection failed');
-        store.finishRun(runId, { status: signal.aborted ? 'interrupted' : 'failed', error: err instanceof Error ? err.message : String(err) });
+      const store = deps.writer;
+      const runId = store.startRun(jobName, collector.name, { entity, from: isoUtc(start), until: isoUtc(until) });
+      // the request's logger (carrying its reqId) when the request logger is mounted
+      const log = ((req as { log?: typeof deps.log }).log ?? deps.log).child({ apiRun: runId, collector: collector.name, entity });
+      const started = jobs.runDetached(jobName, async (signal) => {
+        try {
+          const r = await collector.collect({ entity, from: start, until, store, log, abort: signal });
+          const status = signal.aborted ? 'interrupted' : r.windowsFailed === 0 ? 'ok' : r.windowsOk > 0 ? 'partial' : 'failed';
+          const error = signal.aborted
+            ? 'interrupted: the server stopped before the collection finished'
+            : r.failures[0]
+              ? `${r.windowsFailed} window(s) failed; first: ${r.failures[0].error}`
+              : null;
+          store.finishRun(runId, { status, rows: r.points + r.events, windowsOk: r.windowsOk, windowsFailed: r.windowsFailed, error });
+        } catch (err) {
+          if (!signal.aborted) log.error({ err }, 'API collection failed');
+          store.finishRun(runId, {
+            status: signal.aborted ? 'interrupted' : 'failed',
+            error: err instanceof Error ? err.message : String(err),
+          });
+        }
+      });
+      if (!started) {
+        store.finishRun(runId, { status: 'interrupted', error: 'not started: the server is shutting down or the collector is busy' });
+        throw new AppError(
+          'CONFLICT',
+          `a collection by ${collector.name} could not start now: the server is shutting down or one is already running`,
+        );
       }
-    });
-    if (!started) {
-      store.finishRun(runId, { status: 'interrupted', error: 'not started: the server is shutting down or the collector is busy' });
-      throw new AppError('CONFLICT', `a collection by ${collector.name} could not start now: the server is shutting down or one is already running`);
-    }
-    const run = store.getRun(runId);
-    res
-      .status(202)
-      .location(`/api/sources/runs/${runId}`)
-      .json({ runId, source: collector.name, entity, from: isoUtc(start), until: isoUtc(until), run: run ? runJson(run) : null, ...(clipped ? { clippedFrom: isoUtc(from), note: `${collector.name} has no data before ${isoUtc(start)}: the range was clipped to start there` } : {}) });
+      const run = store.getRun(runId);
+      res
+        .status(202)
+        .location(`/api/sources/runs/${runId}`)
+        .json({
+          runId,
+          source: collector.name,
+          entity,
+          from: isoUtc(start),
+          until: isoUtc(until),
+          run: run ? runJson(run) : null,
+          ...(clipped
+            ? {
+                clippedFrom: isoUtc(from),
+                note: `${collector.name} has no data before ${isoUtc(start)}: the range was clipped to start there`,
+              }
+            : {}),
+        });
     }),
   );
 

@@ -9,7 +9,12 @@ const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` })
 const nullable = (type: string, extra: Schema = {}): Schema => ({ type: [type, 'null'], ...extra });
 const isoTime: Schema = { type: 'string', format: 'date-time', description: 'ISO 8601 UTC, e.g. 2016-05-21T00:00:00Z' };
 const isoTimeOrNull: Schema = { type: ['string', 'null'], format: 'date-time' };
-const obj = (properties: Record<string, Schema>, required: string[] = Object.keys(properties), extra: Schema = {}): Schema => ({ type: 'object', properties, required, ...extra });
+const obj = (properties: Record<string, Schema>, required: string[] = Object.keys(properties), extra: Schema = {}): Schema => ({
+  type: 'object',
+  properties,
+  required,
+  ...extra,
+});
 
 export const components: Record<string, Schema> = {
   Error: obj(
@@ -36,12 +41,21 @@ export const components: Record<string, Schema> = {
     lastRun: {
       oneOf: [
         { type: 'null' },
-        obj({ startedAt: isoTime, finishedAt: isoTimeOrNull, status: { type: 'string' }, rows: { type: 'integer' }, error: nullable('string') }),
+        obj({
+          startedAt: isoTime,
+          finishedAt: isoTimeOrNull,
+          status: { type: 'string' },
+          rows: { type: 'integer' },
+          error: nullable('string'),
+        }),
       ],
     },
     lastSuccessAt: isoTimeOrNull,
     lastError: { oneOf: [{ type: 'null' }, obj({ at: isoTime, message: { type: 'string' } })] },
-    failingSince: { ...isoTimeOrNull, description: 'Start of the unbroken run of failed runs up to the latest finished one; null when that one did not fail.' },
+    failingSince: {
+      ...isoTimeOrNull,
+      description: 'Start of the unbroken run of failed runs up to the latest finished one; null when that one did not fail.',
+    },
     noData: {
       type: 'array',
       description: 'Ranges where the source answered "no data for this era" (e.g. IODA `data: [[]]`), newest first, at most 20.',
@@ -52,7 +66,13 @@ export const components: Record<string, Schema> = {
     status: { type: 'string', enum: ['ok'] },
     version: { type: 'string' },
     time: isoTime,
-    database: obj({ backend: { type: 'string', enum: ['sqlite', 'postgres'] }, engine: { type: 'string', description: 'The database engine and its version, e.g. SQLite 3.50.4 or PostgreSQL 15.18.' }, path: { type: 'string' }, sizeBytes: { type: 'integer' }, schemaVersion: { type: 'integer' } }),
+    database: obj({
+      backend: { type: 'string', enum: ['sqlite', 'postgres'] },
+      engine: { type: 'string', description: 'The database engine and its version, e.g. SQLite 3.50.4 or PostgreSQL 15.18.' },
+      path: { type: 'string' },
+      sizeBytes: { type: 'integer' },
+      schemaVersion: { type: 'integer' },
+    }),
     collectors: { type: 'array', items: ref('CollectorHealth') },
     backfill: { type: 'array', items: ref('BackfillProgress'), description: 'Backfill progress per enabled collector and watched entity.' },
   }),
@@ -62,7 +82,11 @@ export const components: Record<string, Schema> = {
     from: { ...isoTime, description: 'Start of the history kept (a year before the earliest calendar event).' },
     until: { ...isoTime, description: 'Live data is complete up to here.' },
     plannedSeconds: { type: 'integer' },
-    coveredSeconds: { type: 'integer', description: 'History present: windows the collector checkpointed together with the UTC days the store holds values of its signals for the entity (imported, demo or collected).' },
+    coveredSeconds: {
+      type: 'integer',
+      description:
+        'History present: windows the collector checkpointed together with the UTC days the store holds values of its signals for the entity (imported, demo or collected).',
+    },
     percent: { type: 'number', minimum: 0, maximum: 100, description: 'coveredSeconds / plannedSeconds.' },
     checkpointedSeconds: { type: 'integer', description: 'Of the history present: what the collector fetched (checkpointed).' },
     daysWithData: { type: 'integer', minimum: 0, description: 'Of the history present: UTC days with values in the store.' },
@@ -71,14 +95,26 @@ export const components: Record<string, Schema> = {
     newestCovered: isoTimeOrNull,
     pendingWindows: { type: 'integer', description: 'Event and backfill windows still to fetch.' },
     nextWindow: {
-      oneOf: [{ type: 'null' }, obj({ from: isoTime, until: isoTime, reason: { type: 'string', enum: ['live', 'event', 'backfill'] }, eventId: nullable('string') })],
+      oneOf: [
+        { type: 'null' },
+        obj({
+          from: isoTime,
+          until: isoTime,
+          reason: { type: 'string', enum: ['live', 'event', 'backfill'] },
+          eventId: nullable('string'),
+        }),
+      ],
     },
     cadenceSeconds: { type: 'integer', description: 'Seconds between live collections now (300 inside a watch window).' },
     watchEvent: nullable('string', { description: 'The calendar event whose watch window is open.' }),
   }),
   Provenance: obj(
     {
-      sourceName: { type: 'string', description: 'Who measured it ("IODA", "Monash IP Observatory", an `ingest csv --source-name`).', example: 'IODA' },
+      sourceName: {
+        type: 'string',
+        description: 'Who measured it ("IODA", "Monash IP Observatory", an `ingest csv --source-name`).',
+        example: 'IODA',
+      },
       licence: nullable('string'),
       citation: nullable('string', { description: 'How to cite the data, or a URL.' }),
       unit: nullable('string'),
@@ -115,15 +151,20 @@ export const components: Record<string, Schema> = {
     metric: { type: 'string' },
     target: nullable('string'),
     unit: nullable('string'),
-    step: nullable('integer', { description: 'The signal\'s native step in seconds (stored, or inferred from its points).' }),
+    step: nullable('integer', { description: "The signal's native step in seconds (stored, or inferred from its points)." }),
     synthetic: { type: 'boolean' },
     provenance: ref('Provenance'),
-    resolution: { type: 'string', enum: ['raw', 'hourly', '6h', 'daily'], description: 'Which table the points were read from (`6h`: the 6-hour rollup).' },
+    resolution: {
+      type: 'string',
+      enum: ['raw', 'hourly', '6h', 'daily'],
+      description: 'Which table the points were read from (`6h`: the 6-hour rollup).',
+    },
     bucketSeconds: { type: 'integer', description: 'Width of one downsampling bucket.' },
     downsampled: { type: 'boolean' },
     points: {
       type: 'array',
-      description: '`[time, value]` pairs in time order. time: Unix seconds (or ISO 8601 with `times=iso`). value null marks a gap (no data), never zero. Per bucket the minimum and the maximum are kept, so one-point dips stay visible.',
+      description:
+        '`[time, value]` pairs in time order. time: Unix seconds (or ISO 8601 with `times=iso`). value null marks a gap (no data), never zero. Per bucket the minimum and the maximum are kept, so one-point dips stay visible.',
       items: { type: 'array', prefixItems: [{ type: ['integer', 'string'] }, { type: ['number', 'null'] }], minItems: 2, maxItems: 2 },
     },
   }),
@@ -168,7 +209,10 @@ export const components: Record<string, Schema> = {
     updatedAt: isoTime,
   }),
   Sources: obj({
-    collectors: { type: 'array', items: { allOf: [ref('CollectorHealth'), obj({ signals: { type: ['array', 'null'], items: { type: 'string' } } })] } },
+    collectors: {
+      type: 'array',
+      items: { allOf: [ref('CollectorHealth'), obj({ signals: { type: ['array', 'null'], items: { type: 'string' } } })] },
+    },
     runs: { type: 'array', items: ref('Run') },
     checkpoints: { type: 'array', items: ref('Checkpoint') },
     coverage: { type: 'array', items: ref('Coverage') },
@@ -176,20 +220,45 @@ export const components: Record<string, Schema> = {
   Outage: obj({
     id: nullable('integer'),
     entity: { type: 'string', example: 'county:ir-behbahan' },
-    parent: { type: ['string', 'null'], description: 'The entity this one belongs to (`country:IR` for a county, region or network); null for countries.' },
+    parent: {
+      type: ['string', 'null'],
+      description: 'The entity this one belongs to (`country:IR` for a county, region or network); null for countries.',
+    },
     kind: { type: 'string', enum: ['connectivity', 'service-blocking', 'both', 'degradation'] },
     severity: { type: 'string', enum: ['warning', 'critical'] },
     start: isoTime,
     end: isoTime,
     durationSeconds: { type: 'integer' },
-    score: { type: 'number', description: 'IODA-style score: product over datasources of each one\'s largest alert area (drop % × minutes).' },
-    lostPercent: { type: ['number', 'null'], description: 'Percent of normal lost (mean over the abnormal points); null when only rates (OONI) rose.' },
+    score: {
+      type: 'number',
+      description: "IODA-style score: product over datasources of each one's largest alert area (drop % × minutes).",
+    },
+    lostPercent: {
+      type: ['number', 'null'],
+      description: 'Percent of normal lost (mean over the abnormal points); null when only rates (OONI) rose.',
+    },
     hours: { type: 'number', description: 'Duration in hours.' },
     synthetic: { type: 'boolean', description: 'Some contributing signal is synthetic (demo or test data).' },
     open: { type: 'boolean' },
     signals: {
       type: 'array',
-      items: obj({ signal: { type: 'string' }, start: isoTime, end: isoTime, severity: { type: 'string', enum: ['warning', 'critical'] }, depth: { type: 'number' }, score: { type: 'number' }, lost: { type: ['number', 'null'], description: 'Mean fraction of normal lost (0–1); null for rates.' }, rate: { type: ['number', 'null'], description: 'Rate signals (OONI): the anomaly rate at the deepest point (0–1); null for level signals.' }, normalRate: { type: ['number', 'null'], description: 'Rate signals: the normal anomaly rate there (0–1); null when unknown or for level signals.' } }),
+      items: obj({
+        signal: { type: 'string' },
+        start: isoTime,
+        end: isoTime,
+        severity: { type: 'string', enum: ['warning', 'critical'] },
+        depth: { type: 'number' },
+        score: { type: 'number' },
+        lost: { type: ['number', 'null'], description: 'Mean fraction of normal lost (0–1); null for rates.' },
+        rate: {
+          type: ['number', 'null'],
+          description: 'Rate signals (OONI): the anomaly rate at the deepest point (0–1); null for level signals.',
+        },
+        normalRate: {
+          type: ['number', 'null'],
+          description: 'Rate signals: the normal anomaly rate there (0–1); null when unknown or for level signals.',
+        },
+      }),
     },
     targets: { type: 'array', items: { type: 'string' } },
     evidence: { type: 'array', items: obj({ label: { type: 'string' }, url: { type: 'string' } }) },
@@ -217,7 +286,10 @@ export const components: Record<string, Schema> = {
     {
       connectivity: { type: 'string', enum: ['outage', 'normal', 'no-data'], description: '`outage` only on national evidence.' },
       services: { type: 'string', enum: ['blocking', 'normal', 'no-data'] },
-      label: { type: 'string', enum: ['connectivity-outage', 'service-blocking', 'both', 'regional-outage', 'nothing-unusual', 'insufficient-data'] },
+      label: {
+        type: 'string',
+        enum: ['connectivity-outage', 'service-blocking', 'both', 'regional-outage', 'nothing-unusual', 'insufficient-data'],
+      },
       onset: {
         oneOf: [
           { type: 'null' },
@@ -235,7 +307,16 @@ export const components: Record<string, Schema> = {
       depth: nullable('number', { description: 'Deepest fraction of normal lost on national evidence.' }),
       subnational: {
         type: 'array',
-        items: obj({ scope: { type: 'string', enum: ['regional', 'local', 'asn', 'unknown'] }, entity: nullable('string'), area: nullable('string'), start: isoTime, end: isoTime, depth: { type: 'number' }, kind: { type: 'string' }, origin: { type: 'string' } }),
+        items: obj({
+          scope: { type: 'string', enum: ['regional', 'local', 'asn', 'unknown'] },
+          entity: nullable('string'),
+          area: nullable('string'),
+          start: isoTime,
+          end: isoTime,
+          depth: { type: 'number' },
+          kind: { type: 'string' },
+          origin: { type: 'string' },
+        }),
       },
       subnationalSummary: nullable('string', { description: 'e.g. "regional: 3 of 73 counties, 13–15 Nov; largest: Behbahan, 40 %".' }),
     },
@@ -243,7 +324,14 @@ export const components: Record<string, Schema> = {
   ),
   Correlation: obj(
     {
-      event: obj({ id: { type: 'string' }, title: { type: 'string' }, country: { type: 'string' }, start: isoTime, end: isoTime, tz: { type: 'string' } }),
+      event: obj({
+        id: { type: 'string' },
+        title: { type: 'string' },
+        country: { type: 'string' },
+        start: isoTime,
+        end: isoTime,
+        tz: { type: 'string' },
+      }),
       window: obj({ from: isoTime, until: isoTime, leadSeconds: { type: 'integer' }, lagSeconds: { type: 'integer' } }),
       outageInput: { type: 'string', description: '`detected` or `reference:NAME`' },
       verdict: ref('Verdict'),
@@ -264,8 +352,17 @@ export const components: Record<string, Schema> = {
         }),
       },
       sourceEvents: { type: 'array', items: { type: 'object' } },
-      coverage: { type: 'array', items: obj({ source: { type: 'string' }, hadData: { type: 'boolean' }, fraction: { type: 'number' }, reason: nullable('string') }, ['source', 'hadData']) },
-      p: nullable('number', { description: 'The headline p: permutation p of the window (the verdict\'s window, to the hour) against non-overlapping ordinary windows of the same country (see significance).' }),
+      coverage: {
+        type: 'array',
+        items: obj({ source: { type: 'string' }, hadData: { type: 'boolean' }, fraction: { type: 'number' }, reason: nullable('string') }, [
+          'source',
+          'hadData',
+        ]),
+      },
+      p: nullable('number', {
+        description:
+          "The headline p: permutation p of the window (the verdict's window, to the hour) against non-overlapping ordinary windows of the same country (see significance).",
+      }),
       significance: { type: 'object' },
       synthetic: { type: 'boolean', description: 'True when some signal with data in the window is synthetic (demo data).' },
     },
@@ -283,8 +380,21 @@ export const components: Record<string, Schema> = {
     first: isoTimeOrNull,
     last: isoTimeOrNull,
     kinds: { type: 'object', additionalProperties: { type: 'integer' } },
-    scopes: { type: 'object', description: 'Outages per scope (national, regional, local, asn, unknown); a scope with none is absent.', additionalProperties: { type: 'integer' } },
-    files: { type: 'array', items: obj({ file: { type: 'string' }, importedAt: isoTime, imported: { type: 'integer' }, rejected: { type: 'integer' }, duplicates: { type: 'integer' } }) },
+    scopes: {
+      type: 'object',
+      description: 'Outages per scope (national, regional, local, asn, unknown); a scope with none is absent.',
+      additionalProperties: { type: 'integer' },
+    },
+    files: {
+      type: 'array',
+      items: obj({
+        file: { type: 'string' },
+        importedAt: isoTime,
+        imported: { type: 'integer' },
+        rejected: { type: 'integer' },
+        duplicates: { type: 'integer' },
+      }),
+    },
   }),
   SourceEvent: obj({
     id: { type: 'integer' },
@@ -308,10 +418,26 @@ export const components: Record<string, Schema> = {
       events: {
         type: 'array',
         description: 'Every calendar event of the range; p null with a reason where the event cannot be assessed.',
-        items: obj({ id: { type: 'string' }, p: nullable('number', { description: 'The event\'s own (single-event permutation) p.' }), q: nullable('number', { description: 'Benjamini–Hochberg q over the assessable events of this listing (eventsFamily).' }), reason: nullable('string'), synthetic: { type: 'boolean' } }, ['id', 'p', 'q', 'reason']),
+        items: obj(
+          {
+            id: { type: 'string' },
+            p: nullable('number', { description: "The event's own (single-event permutation) p." }),
+            q: nullable('number', { description: 'Benjamini–Hochberg q over the assessable events of this listing (eventsFamily).' }),
+            reason: nullable('string'),
+            synthetic: { type: 'boolean' },
+          },
+          ['id', 'p', 'q', 'reason'],
+        ),
       },
-      eventsFamily: obj({ correction: { type: 'string' }, size: { type: 'integer' }, description: { type: 'string' } }, ['correction', 'size']),
-      stats: { type: 'object', description: 'Event coincidence analysis: method, lead/lag, seed, one entry per test with its own B, exhaustive and smallest attainable p; p = surrogate (calibrated), q = Benjamini–Hochberg, analyticP = Poisson approximation (see docs/correlator.md).' },
+      eventsFamily: obj({ correction: { type: 'string' }, size: { type: 'integer' }, description: { type: 'string' } }, [
+        'correction',
+        'size',
+      ]),
+      stats: {
+        type: 'object',
+        description:
+          'Event coincidence analysis: method, lead/lag, seed, one entry per test with its own B, exhaustive and smallest attainable p; p = surrogate (calibrated), q = Benjamini–Hochberg, analyticP = Poisson approximation (see docs/correlator.md).',
+      },
       synthetic: { type: 'boolean', description: 'True when some signal behind the result is synthetic (demo data).' },
     },
     ['country', 'range', 'outageInput', 'events', 'eventsFamily', 'stats', 'synthetic'],
@@ -323,10 +449,21 @@ export const components: Record<string, Schema> = {
     start: isoTime,
     end: { ...isoTimeOrNull, description: 'null: open-ended (Ongoing / Unknown in the source).' },
     kind: nullable('string'),
-    scope: { type: 'string', enum: ['national', 'regional', 'local', 'asn', 'unknown'], description: 'How much of the country the outage covered, normalized from the list\'s own words (docs/reference.md).' },
-    scopeRaw: { ...nullable('string'), description: 'The list\'s own scope text (`Level  2`, `Region (Central Equitoria)`, a STOP sentence).' },
-    scopeDetail: { ...nullable('string'), description: 'The list\'s detail of the scope: area names, region name or AS number.' },
-    area: { ...nullable('string'), description: 'Where in the country: a non-ISO place the country column named (Somaliland under SO), else the list\'s area or region name.' },
+    scope: {
+      type: 'string',
+      enum: ['national', 'regional', 'local', 'asn', 'unknown'],
+      description: "How much of the country the outage covered, normalized from the list's own words (docs/reference.md).",
+    },
+    scopeRaw: {
+      ...nullable('string'),
+      description: "The list's own scope text (`Level  2`, `Region (Central Equitoria)`, a STOP sentence).",
+    },
+    scopeDetail: { ...nullable('string'), description: "The list's detail of the scope: area names, region name or AS number." },
+    area: {
+      ...nullable('string'),
+      description:
+        "Where in the country: a non-ISO place the country column named (Somaliland under SO), else the list's area or region name.",
+    },
     cause: nullable('string'),
     services: { type: 'array', items: { type: 'string' } },
     source: nullable('string'),

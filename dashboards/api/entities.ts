@@ -68,30 +68,39 @@ export function entitiesRouter(deps: AppDeps): Router {
   router.get(
     '/entities',
     handle(routes.listEntities, ({ query: { country, type } }, req, res) => {
-    const rows = entitiesJson(deps).filter((e) => (country === undefined || e.country === country) && (type === undefined || e.type === type));
-    sendListing(
-      req,
-      res,
-      rows,
-      [
-        { header: 'entity', value: (e) => e.entity },
-        { header: 'type', value: (e) => e.type },
-        { header: 'code', value: (e) => e.code },
-        { header: 'name', value: (e) => e.name },
-        { header: 'country', value: (e) => e.country },
-        { header: 'signals', value: (e) => e.signals.map((s) => s.signal).join(' ') },
-        { header: 'synthetic_signals', value: (e) => e.signals.filter((s) => s.synthetic).map((s) => s.signal).join(' ') },
-      ],
-      'entities',
-    );
+      const rows = entitiesJson(deps).filter(
+        (e) => (country === undefined || e.country === country) && (type === undefined || e.type === type),
+      );
+      sendListing(
+        req,
+        res,
+        rows,
+        [
+          { header: 'entity', value: (e) => e.entity },
+          { header: 'type', value: (e) => e.type },
+          { header: 'code', value: (e) => e.code },
+          { header: 'name', value: (e) => e.name },
+          { header: 'country', value: (e) => e.country },
+          { header: 'signals', value: (e) => e.signals.map((s) => s.signal).join(' ') },
+          {
+            header: 'synthetic_signals',
+            value: (e) =>
+              e.signals
+                .filter((s) => s.synthetic)
+                .map((s) => s.signal)
+                .join(' '),
+          },
+        ],
+        'entities',
+      );
     }),
   );
   router.get(
     '/entities/:entity',
     handle(routes.getEntity, ({ params: { entity: id } }, _req, res) => {
-    const found = entitiesJson(deps).find((e) => e.entity === id || e.entity.toLowerCase() === id.toLowerCase());
-    if (!found) throw notFound(`entity ${id}`);
-    res.json(found);
+      const found = entitiesJson(deps).find((e) => e.entity === id || e.entity.toLowerCase() === id.toLowerCase());
+      if (!found) throw notFound(`entity ${id}`);
+      res.json(found);
     }),
   );
   return router;

@@ -37,36 +37,36 @@ export function eventsRouter(deps: AppDeps): Router {
   router.get(
     '/events',
     handle(routes.listEvents, ({ query: { country, from, until, kind } }, req, res) => {
-    checkEventLimit(deps, country, { ...(from !== undefined ? { from } : {}), ...(until !== undefined ? { until } : {}) });
-    // counted and paged in SQL, in the listing's stable order (start, then id)
-    const filter = { country, from, until, kind };
-    const db = deps.store.db;
-    sendListing(
-      req,
-      res,
-      {
-        total: () => countEventsWhere(db, filter),
-        rows: (offset, limit) => pageEvents(db, filter, { sort: 'start', dir: 'asc', offset, limit }).map(eventToJson),
-        snapshot: (fn) => readSnapshot(db, fn),
-      },
-      [
-        { header: 'id', value: (e) => e.id },
-        { header: 'title', value: (e) => e.title },
-        { header: 'country', value: (e) => e.country },
-        { header: 'kind', value: (e) => e.kind },
-        { header: 'start', value: (e) => e.start },
-        { header: 'end', value: (e) => e.end },
-        { header: 'tz', value: (e) => e.tz },
-        { header: 'all_day', value: (e) => e.allDay },
-        { header: 'local_start', value: (e) => e.localStart },
-        { header: 'local_end', value: (e) => e.localEnd },
-        { header: 'places', value: (e) => e.places.map((p) => p.name).join('; ') },
-        { header: 'sources', value: (e) => e.sources.join(' ') },
-        { header: 'tags', value: (e) => e.tags.join(', ') },
-        { header: 'notes', value: (e) => e.notes },
-      ],
-      'events',
-    );
+      checkEventLimit(deps, country, { ...(from !== undefined ? { from } : {}), ...(until !== undefined ? { until } : {}) });
+      // counted and paged in SQL, in the listing's stable order (start, then id)
+      const filter = { country, from, until, kind };
+      const db = deps.store.db;
+      sendListing(
+        req,
+        res,
+        {
+          total: () => countEventsWhere(db, filter),
+          rows: (offset, limit) => pageEvents(db, filter, { sort: 'start', dir: 'asc', offset, limit }).map(eventToJson),
+          snapshot: (fn) => readSnapshot(db, fn),
+        },
+        [
+          { header: 'id', value: (e) => e.id },
+          { header: 'title', value: (e) => e.title },
+          { header: 'country', value: (e) => e.country },
+          { header: 'kind', value: (e) => e.kind },
+          { header: 'start', value: (e) => e.start },
+          { header: 'end', value: (e) => e.end },
+          { header: 'tz', value: (e) => e.tz },
+          { header: 'all_day', value: (e) => e.allDay },
+          { header: 'local_start', value: (e) => e.localStart },
+          { header: 'local_end', value: (e) => e.localEnd },
+          { header: 'places', value: (e) => e.places.map((p) => p.name).join('; ') },
+          { header: 'sources', value: (e) => e.sources.join(' ') },
+          { header: 'tags', value: (e) => e.tags.join(', ') },
+          { header: 'notes', value: (e) => e.notes },
+        ],
+        'events',
+      );
     }),
   );
 
@@ -74,11 +74,11 @@ export function eventsRouter(deps: AppDeps): Router {
   router.get(
     '/events/:id',
     handle(routes.getEvent, async ({ params: { id }, query: { lead, lag, outages } }, _req, res) => {
-    const opts = correlateOptions(deps.config, { lead, lag, outages });
-    const e = getEvent(deps.store.db, id);
-    if (!e) throw notFound(`event ${id}`);
-    const correlation = await cachedEventAsync(deps.store, id, opts);
-    res.json({ ...eventToJson(e), verdict: correlation.verdict, correlation });
+      const opts = correlateOptions(deps.config, { lead, lag, outages });
+      const e = getEvent(deps.store.db, id);
+      if (!e) throw notFound(`event ${id}`);
+      const correlation = await cachedEventAsync(deps.store, id, opts);
+      res.json({ ...eventToJson(e), verdict: correlation.verdict, correlation });
     }),
   );
 
@@ -86,17 +86,26 @@ export function eventsRouter(deps: AppDeps): Router {
     '/events',
     admin,
     handle(routes.createEvent, ({ body }, _req, res) => {
-    const store = writer(deps);
-    const event = validated(body);
-    const [plan] = planChanges(store.db, [event]);
-    if (!plan) throw new AppError('INTERNAL', 'internal error');
-    if (plan.action !== 'insert') {
-      const other = plan.existing ?? plan.event;
-      throw new AppError('CONFLICT', plan.existing && plan.existing.id === event.id ? `event ${event.id} exists: PUT /api/events/${event.id} to change it` : `an event with the same country, start and title exists: ${other.id}`, { id: other.id });
-    }
-    applyChanges(store.db, [plan], deps.now ? deps.now() : Math.floor(Date.now() / 1000));
-    emitCalendarChange({ cause: 'api', added: [plan.event.id], updated: [], removed: [] });
-    res.status(201).location(`/api/events/${encodeURIComponent(plan.event.id)}`).json(eventToJson(getEvent(store.db, plan.event.id)!));
+      const store = writer(deps);
+      const event = validated(body);
+      const [plan] = planChanges(store.db, [event]);
+      if (!plan) throw new AppError('INTERNAL', 'internal error');
+      if (plan.action !== 'insert') {
+        const other = plan.existing ?? plan.event;
+        throw new AppError(
+          'CONFLICT',
+          plan.existing && plan.existing.id === event.id
+            ? `event ${event.id} exists: PUT /api/events/${event.id} to change it`
+            : `an event with the same country, start and title exists: ${other.id}`,
+          { id: other.id },
+        );
+      }
+      applyChanges(store.db, [plan], deps.now ? deps.now() : Math.floor(Date.now() / 1000));
+      emitCalendarChange({ cause: 'api', added: [plan.event.id], updated: [], removed: [] });
+      res
+        .status(201)
+        .location(`/api/events/${encodeURIComponent(plan.event.id)}`)
+        .json(eventToJson(getEvent(store.db, plan.event.id)!));
     }),
   );
 
@@ -104,18 +113,20 @@ export function eventsRouter(deps: AppDeps): Router {
     '/events/:id',
     admin,
     handle(routes.updateEvent, ({ params: { id }, body: raw }, _req, res) => {
-    const store = writer(deps);
-    if (raw.id !== undefined && raw.id !== id) throw new AppError('BAD_BODY', `id: the body's id "${String(raw.id)}" differs from the path's "${id}"`, { parameter: 'id' });
-    if (!getEvent(store.db, id)) throw notFound(`event ${id}`);
-    const event = validated({ ...raw, id });
-    const [plan] = planChanges(store.db, [event]);
-    if (!plan) throw new AppError('INTERNAL', 'internal error');
-    if (plan.action === 'conflict') throw new AppError('CONFLICT', `another event has the same country, start and title`, { id: plan.existing?.id ?? null });
-    if (plan.action === 'update') {
-      applyChanges(store.db, [plan], deps.now ? deps.now() : Math.floor(Date.now() / 1000));
-      emitCalendarChange({ cause: 'api', added: [], updated: [id], removed: [] });
-    }
-    res.json(eventToJson(getEvent(store.db, id)!));
+      const store = writer(deps);
+      if (raw.id !== undefined && raw.id !== id)
+        throw new AppError('BAD_BODY', `id: the body's id "${String(raw.id)}" differs from the path's "${id}"`, { parameter: 'id' });
+      if (!getEvent(store.db, id)) throw notFound(`event ${id}`);
+      const event = validated({ ...raw, id });
+      const [plan] = planChanges(store.db, [event]);
+      if (!plan) throw new AppError('INTERNAL', 'internal error');
+      if (plan.action === 'conflict')
+        throw new AppError('CONFLICT', `another event has the same country, start and title`, { id: plan.existing?.id ?? null });
+      if (plan.action === 'update') {
+        applyChanges(store.db, [plan], deps.now ? deps.now() : Math.floor(Date.now() / 1000));
+        emitCalendarChange({ cause: 'api', added: [], updated: [id], removed: [] });
+      }
+      res.json(eventToJson(getEvent(store.db, id)!));
     }),
   );
 
@@ -123,10 +134,10 @@ export function eventsRouter(deps: AppDeps): Router {
     '/events/:id',
     admin,
     handle(routes.deleteEvent, ({ params: { id } }, _req, res) => {
-    const store = writer(deps);
-    if (!removeEvent(store.db, id)) throw notFound(`event ${id}`);
-    emitCalendarChange({ cause: 'api', added: [], updated: [], removed: [id] });
-    res.status(204).end();
+      const store = writer(deps);
+      if (!removeEvent(store.db, id)) throw notFound(`event ${id}`);
+      emitCalendarChange({ cause: 'api', added: [], updated: [], removed: [id] });
+      res.status(204).end();
     }),
   );
 

@@ -16,46 +16,46 @@ export function outagesRouter(deps: AppDeps): Router {
   router.get(
     '/outages',
     handle(routes.listOutages, ({ query: { entity, country, from, until, kind, severity } }, req, res) => {
-    // counted and paged in SQL, in the listing's stable order (start, then id)
-    const filter = { entity, country, from, until, kind, severity };
-    const db = deps.store.db;
-    sendListing(
-      req,
-      res,
-      {
-        total: () => countOutages(db, filter).total,
-        rows: (offset, limit) => pageOutages(db, filter, { sort: 'start', dir: 'asc', offset, limit }).map(outageToJson),
-        snapshot: (fn) => readSnapshot(db, fn),
-      },
-      [
-        { header: 'id', value: (o) => o.id },
-        { header: 'entity', value: (o) => o.entity },
-        { header: 'parent', value: (o) => o.parent },
-        { header: 'kind', value: (o) => o.kind },
-        { header: 'severity', value: (o) => o.severity },
-        { header: 'start', value: (o) => o.start },
-        { header: 'end', value: (o) => o.end },
-        { header: 'duration_seconds', value: (o) => o.durationSeconds },
-        { header: 'score', value: (o) => o.score },
-        { header: 'lost_percent', value: (o) => o.lostPercent },
-        { header: 'hours', value: (o) => o.hours },
-        { header: 'synthetic', value: (o) => o.synthetic },
-        { header: 'open', value: (o) => o.open },
-        { header: 'signals', value: (o) => o.signals.map((s) => s.signal).join(' ') },
-        { header: 'max_depth', value: (o) => (o.signals.length ? o.signals.reduce((m, s) => Math.max(m, s.depth), -Infinity) : null) },
-        { header: 'targets', value: (o) => o.targets.join(' ') },
-      ],
-      'outages',
-    );
+      // counted and paged in SQL, in the listing's stable order (start, then id)
+      const filter = { entity, country, from, until, kind, severity };
+      const db = deps.store.db;
+      sendListing(
+        req,
+        res,
+        {
+          total: () => countOutages(db, filter).total,
+          rows: (offset, limit) => pageOutages(db, filter, { sort: 'start', dir: 'asc', offset, limit }).map(outageToJson),
+          snapshot: (fn) => readSnapshot(db, fn),
+        },
+        [
+          { header: 'id', value: (o) => o.id },
+          { header: 'entity', value: (o) => o.entity },
+          { header: 'parent', value: (o) => o.parent },
+          { header: 'kind', value: (o) => o.kind },
+          { header: 'severity', value: (o) => o.severity },
+          { header: 'start', value: (o) => o.start },
+          { header: 'end', value: (o) => o.end },
+          { header: 'duration_seconds', value: (o) => o.durationSeconds },
+          { header: 'score', value: (o) => o.score },
+          { header: 'lost_percent', value: (o) => o.lostPercent },
+          { header: 'hours', value: (o) => o.hours },
+          { header: 'synthetic', value: (o) => o.synthetic },
+          { header: 'open', value: (o) => o.open },
+          { header: 'signals', value: (o) => o.signals.map((s) => s.signal).join(' ') },
+          { header: 'max_depth', value: (o) => (o.signals.length ? o.signals.reduce((m, s) => Math.max(m, s.depth), -Infinity) : null) },
+          { header: 'targets', value: (o) => o.targets.join(' ') },
+        ],
+        'outages',
+      );
     }),
   );
 
   router.get(
     '/outages/:id',
     handle(routes.getOutage, ({ params: { id } }, _req, res) => {
-    const o = getOutage(deps.store.db, id);
-    if (!o) throw notFound(`outage ${id}`);
-    res.json(outageToJson(o));
+      const o = getOutage(deps.store.db, id);
+      if (!o) throw notFound(`outage ${id}`);
+      res.json(outageToJson(o));
     }),
   );
 

@@ -1,7 +1,14 @@
 import { Router } from 'express';
 import type { AppDeps } from '../deps.js';
 import { readSnapshot } from '../../db/connection.js';
-import { countReferenceOutages, getReferenceList, listReferenceLists, pageReferenceOutages, type ReferenceOutage, type Scope } from '../../db/reference.js';
+import {
+  countReferenceOutages,
+  getReferenceList,
+  listReferenceLists,
+  pageReferenceOutages,
+  type ReferenceOutage,
+  type Scope,
+} from '../../db/reference.js';
 import { referenceListJson } from '../../services/reference/json.js';
 import { referenceConfig } from '../../services/correlator/config.js';
 import { notFound } from '../../core/app-errors.js';
@@ -56,60 +63,72 @@ export function referenceRouter(deps: AppDeps): Router {
   router.get(
     '/reference',
     handle(routes.listReferenceLists, (_input, req, res) => {
-    const rows = listReferenceLists(deps.store.db).map(referenceListJson);
-    sendListing(
-      req,
-      res,
-      rows,
-      [
-        { header: 'name', value: (l) => l.name },
-        { header: 'format', value: (l) => l.format },
-        { header: 'outages', value: (l) => l.outages },
-        { header: 'countries', value: (l) => l.countries },
-        { header: 'first', value: (l) => l.first },
-        { header: 'last', value: (l) => l.last },
-        { header: 'kinds', value: (l) => Object.entries(l.kinds).map(([k, n]) => `${k}:${n}`).join(' ') },
-        { header: 'scopes', value: (l) => Object.entries(l.scopes).map(([k, n]) => `${k}:${n}`).join(' ') },
-        { header: 'files', value: (l) => l.files.map((f) => f.file).join(' ') },
-      ],
-      'reference-lists',
-    );
+      const rows = listReferenceLists(deps.store.db).map(referenceListJson);
+      sendListing(
+        req,
+        res,
+        rows,
+        [
+          { header: 'name', value: (l) => l.name },
+          { header: 'format', value: (l) => l.format },
+          { header: 'outages', value: (l) => l.outages },
+          { header: 'countries', value: (l) => l.countries },
+          { header: 'first', value: (l) => l.first },
+          { header: 'last', value: (l) => l.last },
+          {
+            header: 'kinds',
+            value: (l) =>
+              Object.entries(l.kinds)
+                .map(([k, n]) => `${k}:${n}`)
+                .join(' '),
+          },
+          {
+            header: 'scopes',
+            value: (l) =>
+              Object.entries(l.scopes)
+                .map(([k, n]) => `${k}:${n}`)
+                .join(' '),
+          },
+          { header: 'files', value: (l) => l.files.map((f) => f.file).join(' ') },
+        ],
+        'reference-lists',
+      );
     }),
   );
 
   router.get(
     '/reference/:list',
     handle(routes.listReferenceOutages, ({ params: { list }, query: { country, from, until, scope } }, req, res) => {
-    if (!getReferenceList(deps.store.db, list)) throw notFound(`reference list ${list}`);
-    const openEndedSeconds = referenceConfig(deps.config).openEndedDefault;
-    // counted and paged in SQL, in the listing's stable order (start, then id)
-    const filter = { list, country, from, until, openEndedSeconds, scope: scope as Scope | undefined };
-    const db = deps.store.db;
-    sendListing(
-      req,
-      res,
-      {
-        total: () => countReferenceOutages(db, filter),
-        rows: (offset, limit) => pageReferenceOutages(db, filter, { sort: 'start', dir: 'asc', offset, limit }).map(referenceOutageJson),
-        snapshot: (fn) => readSnapshot(db, fn),
-      },
-      [
-        { header: 'id', value: (o) => o.id },
-        { header: 'list', value: (o) => o.list },
-        { header: 'country', value: (o) => o.country },
-        { header: 'start', value: (o) => o.start },
-        { header: 'end', value: (o) => o.end },
-        { header: 'kind', value: (o) => o.kind },
-        { header: 'scope', value: (o) => o.scope },
-        { header: 'scope_raw', value: (o) => o.scopeRaw },
-        { header: 'scope_detail', value: (o) => o.scopeDetail },
-        { header: 'area', value: (o) => o.area },
-        { header: 'cause', value: (o) => o.cause },
-        { header: 'services', value: (o) => o.services.join(' ') },
-        { header: 'source', value: (o) => o.source },
-      ],
-      `reference-${list}`,
-    );
+      if (!getReferenceList(deps.store.db, list)) throw notFound(`reference list ${list}`);
+      const openEndedSeconds = referenceConfig(deps.config).openEndedDefault;
+      // counted and paged in SQL, in the listing's stable order (start, then id)
+      const filter = { list, country, from, until, openEndedSeconds, scope: scope as Scope | undefined };
+      const db = deps.store.db;
+      sendListing(
+        req,
+        res,
+        {
+          total: () => countReferenceOutages(db, filter),
+          rows: (offset, limit) => pageReferenceOutages(db, filter, { sort: 'start', dir: 'asc', offset, limit }).map(referenceOutageJson),
+          snapshot: (fn) => readSnapshot(db, fn),
+        },
+        [
+          { header: 'id', value: (o) => o.id },
+          { header: 'list', value: (o) => o.list },
+          { header: 'country', value: (o) => o.country },
+          { header: 'start', value: (o) => o.start },
+          { header: 'end', value: (o) => o.end },
+          { header: 'kind', value: (o) => o.kind },
+          { header: 'scope', value: (o) => o.scope },
+          { header: 'scope_raw', value: (o) => o.scopeRaw },
+          { header: 'scope_detail', value: (o) => o.scopeDetail },
+          { header: 'area', value: (o) => o.area },
+          { header: 'cause', value: (o) => o.cause },
+          { header: 'services', value: (o) => o.services.join(' ') },
+          { header: 'source', value: (o) => o.source },
+        ],
+        `reference-${list}`,
+      );
     }),
   );
 

@@ -4,7 +4,26 @@ import { SCOPES } from '../../db/reference.js';
 import { EVENT_KINDS } from '../../core/calendar.js';
 import { parseOutageSource } from '../../services/correlator/assemble.js';
 import { TimeParseError } from '../../core/time.js';
-import { countryParam, durationParam, entityParam, enumParam, formatParam, intParam, listParam, numericIdPath, param, pathParam, rangeShape, readTime, required, route, slugPath, textParam, TIME_TEXT, withDefault } from './schema.js';
+import {
+  countryParam,
+  durationParam,
+  entityParam,
+  enumParam,
+  formatParam,
+  intParam,
+  listParam,
+  numericIdPath,
+  param,
+  pathParam,
+  rangeShape,
+  readTime,
+  required,
+  route,
+  slugPath,
+  textParam,
+  TIME_TEXT,
+  withDefault,
+} from './schema.js';
 
 /**
  * Every route of the JSON API, one spec each: the zod schemas of its query, path parameters and body validate the
@@ -17,7 +36,10 @@ type Schema = Record<string, unknown>;
 export const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 export const errorResponse = (description: string): Schema => ({ description, content: { 'application/json': { schema: ref('Error') } } });
 export const json = (schema: Schema, description: string): Schema => ({ description, content: { 'application/json': { schema } } });
-const jsonOrCsv = (schema: Schema, description: string): Schema => ({ description, content: { 'application/json': { schema }, 'text/csv': { schema: { type: 'string' } } } });
+const jsonOrCsv = (schema: Schema, description: string): Schema => ({
+  description,
+  content: { 'application/json': { schema }, 'text/csv': { schema: { type: 'string' } } },
+});
 
 /** Answers every API route can give. */
 export const ERRORS: Record<string, Schema> = {
@@ -35,7 +57,13 @@ export const SEVERITIES = ['warning', 'critical'] as const;
 
 const collector = textParam('Only this collector.');
 const format = formatParam;
-const eventId = () => slugPath('Event id.', /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, (v) => `"${v}" is not an event id (a slug such as kz-2016-05-21-land-protests)`, 'kz-2016-05-21-land-protests');
+const eventId = () =>
+  slugPath(
+    'Event id.',
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/,
+    (v) => `"${v}" is not an event id (a slug such as kz-2016-05-21-land-protests)`,
+    'kz-2016-05-21-land-protests',
+  );
 
 /**
  * An event as a request body (the `EventInput` component). The handler checks the body against this schema with
@@ -49,12 +77,24 @@ export const eventInputDoc = z
       id: z.string().optional(),
       title: z.string(),
       country: z.string(),
-      places: z.array(z.object({ name: z.string(), admin1: z.string().nullable().optional(), lat: z.number().nullable().optional(), lon: z.number().nullable().optional() })).optional(),
+      places: z
+        .array(
+          z.object({
+            name: z.string(),
+            admin1: z.string().nullable().optional(),
+            lat: z.number().nullable().optional(),
+            lon: z.number().nullable().optional(),
+          }),
+        )
+        .optional(),
       start: z.string(),
       end: z.string().optional(),
       tz: z.string().optional(),
       allDay: z.boolean().optional(),
-      kind: z.string().meta({ enum: [...EVENT_KINDS] }).optional(),
+      kind: z
+        .string()
+        .meta({ enum: [...EVENT_KINDS] })
+        .optional(),
       sources: z.array(z.string()).optional(),
       notes: z.string().nullable().optional(),
       tags: z.array(z.string()).optional(),
@@ -97,7 +137,10 @@ export const collectBody = z
         }
       })
       .meta({ example: 'country:KZ' }),
-    from: z.union([z.string(), z.int()], { error: 'required: ISO 8601 UTC or Unix seconds' }).pipe(bodyTime('start')).meta({ description: TIME_TEXT.description }),
+    from: z
+      .union([z.string(), z.int()], { error: 'required: ISO 8601 UTC or Unix seconds' })
+      .pipe(bodyTime('start'))
+      .meta({ description: TIME_TEXT.description }),
     until: z
       .union([z.string(), z.int()])
       .pipe(bodyTime('end'))
@@ -156,7 +199,12 @@ export const routes = {
     path: '/sources',
     operationId: 'sources',
     summary: 'Collectors, recent runs, checkpoints and coverage (CSV: the coverage table).',
-    query: z.object({ collector, entity: entityParam(), runs: withDefault(intParam('How many recent runs (0–1000, default 50).', 0, 1000), 50), format }),
+    query: z.object({
+      collector,
+      entity: entityParam(),
+      runs: withDefault(intParam('How many recent runs (0–1000, default 50).', 0, 1000), 50),
+      format,
+    }),
     responses: { '200': jsonOrCsv(ref('Sources'), 'Sources'), ...ERRORS },
   }),
   listRuns: route({
@@ -217,7 +265,11 @@ export const routes = {
     query: z.object({
       entity: entityParam(),
       country: countryParam('Source events of every entity of this country.'),
-      source: textParam('Source name (ioda, ooni, radar).', /^[a-z][a-z0-9_-]{0,31}$/, (v) => `"${v}" is not a source name such as ioda, ooni or radar`),
+      source: textParam(
+        'Source name (ioda, ooni, radar).',
+        /^[a-z][a-z0-9_-]{0,31}$/,
+        (v) => `"${v}" is not a source name such as ioda, ooni or radar`,
+      ),
       ...rangeShape,
       format,
     }),
@@ -228,7 +280,8 @@ export const routes = {
     method: 'get',
     path: '/correlation',
     operationId: 'correlateCountry',
-    summary: 'A country calendar against its outages (the same document as `outagewatch correlate --country CC --json`); as CSV, one row per test.',
+    summary:
+      'A country calendar against its outages (the same document as `outagewatch correlate --country CC --json`); as CSV, one row per test.',
     query: z.object({ country: required(countryParam(), 'a two-letter country code is required'), ...rangeShape, format }),
     responses: { '200': jsonOrCsv(ref('CountryCorrelation'), 'The correlation'), ...ERRORS },
   }),
@@ -274,7 +327,11 @@ export const routes = {
         }
       }),
     }),
-    responses: { '200': json(ref('EventDetail'), 'The event, its verdict and correlation'), '400': ERRORS['400'], '404': errorResponse('Unknown event') },
+    responses: {
+      '200': json(ref('EventDetail'), 'The event, its verdict and correlation'),
+      '400': ERRORS['400'],
+      '404': errorResponse('Unknown event'),
+    },
   }),
   updateEvent: route({
     method: 'put',
@@ -319,7 +376,12 @@ export const routes = {
     params: z.object({
       list: slugPath('Reference list name.', /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, (v) => `"${v}" is not a list name`, 'stop'),
     }),
-    query: z.object({ country: countryParam(), scope: enumParam('Only outages of this scope.', SCOPES, () => `one of ${SCOPES.join(', ')}`), ...rangeShape, format }),
+    query: z.object({
+      country: countryParam(),
+      scope: enumParam('Only outages of this scope.', SCOPES, () => `one of ${SCOPES.join(', ')}`),
+      ...rangeShape,
+      format,
+    }),
     listing: { item: 'ReferenceOutage', description: 'Reference outages' },
     responses: { '404': errorResponse('Unknown list') },
   }),

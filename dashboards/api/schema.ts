@@ -37,14 +37,21 @@ const fail = (ctx: z.RefinementCtx, message: string): never => {
  * A query parameter: absent or empty reads as undefined; given twice (`?from=a&from=b`) is a 400, never silently
  * the first or last; otherwise `read` turns the text into the typed value (or reports why it cannot).
  */
-export function param<T>(doc: ParamDoc, read: (text: string, ctx: z.RefinementCtx) => T, blank: (text: string) => boolean = (s) => s === '') {
+export function param<T>(
+  doc: ParamDoc,
+  read: (text: string, ctx: z.RefinementCtx) => T,
+  blank: (text: string) => boolean = (s) => s === '',
+) {
   return documented(
-    z.unknown().transform((v, ctx): T | undefined => {
-      if (v === undefined) return undefined;
-      if (typeof v !== 'string') return fail(ctx, 'give it once, as a plain value');
-      if (blank(v)) return undefined;
-      return read(v, ctx);
-    }).optional(),
+    z
+      .unknown()
+      .transform((v, ctx): T | undefined => {
+        if (v === undefined) return undefined;
+        if (typeof v !== 'string') return fail(ctx, 'give it once, as a plain value');
+        if (blank(v)) return undefined;
+        return read(v, ctx);
+      })
+      .optional(),
     doc,
   );
 }
@@ -67,7 +74,8 @@ export function withDefault<T>(schema: z.ZodType<T | undefined>, value: T) {
   );
 }
 
-const TIME_HELP = 'ISO 8601 instant (`2016-05-21T00:00:00Z`; without an offset read as UTC), a date (`2016-05-21`: 00:00 UTC as `from`, the end of that UTC day as `until`) or Unix seconds (`1463788800`).';
+const TIME_HELP =
+  'ISO 8601 instant (`2016-05-21T00:00:00Z`; without an offset read as UTC), a date (`2016-05-21`: 00:00 UTC as `from`, the end of that UTC day as `until`) or Unix seconds (`1463788800`).';
 export const TIME_TEXT = z.string().meta({ description: TIME_HELP });
 const ISO_UTC = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ$/;
 
@@ -87,7 +95,8 @@ export const timeParam = (role: 'start' | 'end', description: string) =>
     try {
       return readTime(v, role);
     } catch (err) {
-      if (err instanceof TimeParseError) return fail(ctx, `"${v}" is not a time: use ISO 8601 (2016-05-21T00:00:00Z), a date (2016-05-21) or Unix seconds`);
+      if (err instanceof TimeParseError)
+        return fail(ctx, `"${v}" is not a time: use ISO 8601 (2016-05-21T00:00:00Z), a date (2016-05-21) or Unix seconds`);
       throw err;
     }
   });
@@ -98,7 +107,8 @@ export const rangeShape = {
   until: timeParam('end', 'End of the range (exclusive).'),
 };
 export function ordered<T extends { from?: number; until?: number }>(q: T, ctx: z.RefinementCtx): void {
-  if (q.from !== undefined && q.until !== undefined && q.until <= q.from) ctx.addIssue({ code: 'custom', path: ['until'], message: 'must be after from' });
+  if (q.from !== undefined && q.until !== undefined && q.until <= q.from)
+    ctx.addIssue({ code: 'custom', path: ['until'], message: 'must be after from' });
 }
 /** Just the two times, unordered (the range limit middleware reads them before any route, pages included). */
 export const rangeTimes = z.object(rangeShape);
@@ -116,7 +126,9 @@ export const entityParam = (description = 'Entity as `type:code`: `country:KZ`, 
 
 const COUNTRY = z.string().regex(/^[A-Za-z]{2}$/);
 export const countryParam = (description = 'ISO 3166-1 alpha-2 country code.') =>
-  param({ description, value: COUNTRY, example: 'KZ' }, (v, ctx) => (COUNTRY.safeParse(v).success ? v.toUpperCase() : fail(ctx, `"${v}" is not a two-letter country code (ISO 3166-1 alpha-2)`)));
+  param({ description, value: COUNTRY, example: 'KZ' }, (v, ctx) =>
+    COUNTRY.safeParse(v).success ? v.toUpperCase() : fail(ctx, `"${v}" is not a two-letter country code (ISO 3166-1 alpha-2)`),
+  );
 
 export function intParam(description: string, min: number, max: number) {
   const value = z.int().min(min).max(max);
@@ -129,7 +141,9 @@ export function intParam(description: string, min: number, max: number) {
 
 export function enumParam<const T extends readonly [string, ...string[]]>(description: string, values: T, message?: (v: string) => string) {
   const value = z.enum(values);
-  return param({ description, value }, (v, ctx): T[number] => (value.safeParse(v).success ? (v as T[number]) : fail(ctx, message ? message(v) : `"${v}" is not one of ${values.join(', ')}`)));
+  return param({ description, value }, (v, ctx): T[number] =>
+    value.safeParse(v).success ? (v as T[number]) : fail(ctx, message ? message(v) : `"${v}" is not one of ${values.join(', ')}`),
+  );
 }
 
 /** A plain text parameter matching `pattern` (`reason` says what was expected). */
@@ -142,7 +156,14 @@ export function textParam(description: string, pattern?: RegExp, reason?: (v: st
 export const listParam = (description: string, example?: string) =>
   param(
     { description, value: z.string(), ...(example ? { example } : {}) },
-    (v) => [...new Set(v.split(',').map((s) => s.trim()).filter((s) => s !== ''))],
+    (v) => [
+      ...new Set(
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== ''),
+      ),
+    ],
     (v) => v.trim() === '',
   );
 
@@ -158,7 +179,11 @@ export const durationParam = (description: string) =>
   });
 
 /** `format=json|csv` (every listing; `Accept: text/csv` selects CSV too). */
-export const formatParam = enumParam("Response format; `Accept: text/csv` selects CSV too. Text cells starting with = + - @ are prefixed with `'` in CSV.", ['json', 'csv'], () => 'must be json or csv');
+export const formatParam = enumParam(
+  "Response format; `Accept: text/csv` selects CSV too. Text cells starting with = + - @ are prefixed with `'` in CSV.",
+  ['json', 'csv'],
+  () => 'must be json or csv',
+);
 
 /** JSON listings answer at most this many rows unless `limit` asks for another page size (up to LISTING_MAX_LIMIT). */
 export const LISTING_DEFAULT_LIMIT = 1000;
@@ -166,11 +191,19 @@ export const LISTING_MAX_LIMIT = 10000;
 
 /** Paging of every listing: `limit` (page size) and `offset`. */
 export const pagingShape = {
-  limit: param({ description: `Page size: rows per answer (1–${LISTING_MAX_LIMIT}; JSON default ${LISTING_DEFAULT_LIMIT}; CSV default every row).`, value: z.int().min(1).max(LISTING_MAX_LIMIT) }, (v, ctx) =>
-    /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= LISTING_MAX_LIMIT ? Number(v) : fail(ctx, `a whole number from 1 to ${LISTING_MAX_LIMIT}`),
+  limit: param(
+    {
+      description: `Page size: rows per answer (1–${LISTING_MAX_LIMIT}; JSON default ${LISTING_DEFAULT_LIMIT}; CSV default every row).`,
+      value: z.int().min(1).max(LISTING_MAX_LIMIT),
+    },
+    (v, ctx) =>
+      /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= LISTING_MAX_LIMIT
+        ? Number(v)
+        : fail(ctx, `a whole number from 1 to ${LISTING_MAX_LIMIT}`),
   ),
-  offset: param({ description: 'Rows to skip (default 0); the order of a listing is stable, so offset pages do not overlap.', value: z.int().min(0) }, (v, ctx) =>
-    /^\d+$/.test(v) && Number(v) <= Number.MAX_SAFE_INTEGER ? Number(v) : fail(ctx, 'a whole number from 0'),
+  offset: param(
+    { description: 'Rows to skip (default 0); the order of a listing is stable, so offset pages do not overlap.', value: z.int().min(0) },
+    (v, ctx) => (/^\d+$/.test(v) && Number(v) <= Number.MAX_SAFE_INTEGER ? Number(v) : fail(ctx, 'a whole number from 0')),
   ),
 };
 export const pagingQuery = z.object(pagingShape);
@@ -235,7 +268,11 @@ export interface Parsed<Q extends QueryShape, P extends z.ZodType, B extends z.Z
 }
 
 /** Defines a route spec keeping its schema types. */
-export function route<Q extends QueryShape = z.ZodObject<Record<string, never>>, P extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined>(spec: RouteSpec<Q, P, B>): RouteSpec<Q, P, B> {
+export function route<
+  Q extends QueryShape = z.ZodObject<Record<string, never>>,
+  P extends z.ZodType = z.ZodUndefined,
+  B extends z.ZodType = z.ZodUndefined,
+>(spec: RouteSpec<Q, P, B>): RouteSpec<Q, P, B> {
   return spec;
 }
 
@@ -266,7 +303,10 @@ function parseBody<S extends z.ZodType>(schema: S, mode: 'list' | 'first', req: 
  * The handler of a route: validates path parameters, query and body with the route's schemas (in that order)
  * and calls `fn` with the typed values. Thrown errors (and rejected promises) reach the app's error handler.
  */
-export function handle<Q extends QueryShape, P extends z.ZodType, B extends z.ZodType>(spec: RouteSpec<Q, P, B>, fn: (input: Parsed<Q, P, B>, req: Request, res: Response) => void | Promise<void>): RequestHandler {
+export function handle<Q extends QueryShape, P extends z.ZodType, B extends z.ZodType>(
+  spec: RouteSpec<Q, P, B>,
+  fn: (input: Parsed<Q, P, B>, req: Request, res: Response) => void | Promise<void>,
+): RequestHandler {
   const query = querySchema(spec as unknown as RouteSpec);
   return (req, res) => {
     const params = spec.params ? parseParams(spec.params, req.params) : undefined;

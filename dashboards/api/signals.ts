@@ -4,7 +4,15 @@ import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
 import type { SignalRow, SqliteStore } from '../../db/store.js';
 import type { EntitySignalJson } from './entities.js';
-import { dataVersion, inferStep, readBucketExtremes, readSeries, readSeriesMany, type Resolution, type SeriesReadPart } from '../../db/signals-read.js';
+import {
+  dataVersion,
+  inferStep,
+  readBucketExtremes,
+  readSeries,
+  readSeriesMany,
+  type Resolution,
+  type SeriesReadPart,
+} from '../../db/signals-read.js';
 import { badParameter, notFound } from '../../core/app-errors.js';
 import { isoUtc } from '../../core/time.js';
 import { csvCell } from '../../services/util/csv-write.js';
@@ -77,7 +85,16 @@ interface Query {
 function readQuery(q: z.output<NonNullable<(typeof routes.signals)['query']>>, req: Request, now: number): Query {
   const until = q.until ?? (q.from !== undefined ? Math.max(now, q.from + HOUR) : now);
   const from = q.from ?? until - DEFAULT_RANGE_SECONDS;
-  return { entity: q.entity, from, until, names: q.signals, maxPoints: q.maxPoints, resolution: q.resolution, times: q.times, csv: wantsCsv(req) };
+  return {
+    entity: q.entity,
+    from,
+    until,
+    names: q.signals,
+    maxPoints: q.maxPoints,
+    resolution: q.resolution,
+    times: q.times,
+    csv: wantsCsv(req),
+  };
 }
 
 /** How one signal of a request is read: its native step, the resolution chosen for the range and where the read starts. */
@@ -101,7 +118,12 @@ export interface SeriesPlan {
  */
 export const RAW_ROWS_PER_POINT_IN_JS = 6;
 
-export function planSeries(deps: AppDeps, sig: SignalRow, q: Pick<Query, 'from' | 'until' | 'maxPoints' | 'resolution'>, stepCache: Map<number, number>): SeriesPlan {
+export function planSeries(
+  deps: AppDeps,
+  sig: SignalRow,
+  q: Pick<Query, 'from' | 'until' | 'maxPoints' | 'resolution'>,
+  stepCache: Map<number, number>,
+): SeriesPlan {
   let signalStep = sig.step ?? stepCache.get(sig.id);
   if (signalStep === undefined) {
     signalStep = inferStep(deps.store, sig.id) ?? 300;
@@ -112,10 +134,17 @@ export function planSeries(deps: AppDeps, sig: SignalRow, q: Pick<Query, 'from' 
   if (q.resolution === 'auto') chosen = chooseResolution(signalStep, span, q.maxPoints);
   else {
     chosen = { resolution: q.resolution, step: stepOf(q.resolution, signalStep) };
-    if (q.resolution === 'raw' && span / signalStep > MAX_RAW_SLOTS) throw badParameter('resolution', `raw points over this range would be more than ${MAX_RAW_SLOTS} per series: use auto, hourly or daily, or a shorter range`);
+    if (q.resolution === 'raw' && span / signalStep > MAX_RAW_SLOTS)
+      throw badParameter(
+        'resolution',
+        `raw points over this range would be more than ${MAX_RAW_SLOTS} per series: use auto, hourly or daily, or a shorter range`,
+      );
   }
   const from = chosen.resolution === 'raw' ? q.from : Math.floor(q.from / chosen.step) * chosen.step;
-  const inOneRead = chosen.resolution !== 'raw' || bucketPlan(from, q.until, chosen.step, q.maxPoints).k === 1 || span / chosen.step <= RAW_ROWS_PER_POINT_IN_JS * q.maxPoints;
+  const inOneRead =
+    chosen.resolution !== 'raw' ||
+    bucketPlan(from, q.until, chosen.step, q.maxPoints).k === 1 ||
+    span / chosen.step <= RAW_ROWS_PER_POINT_IN_JS * q.maxPoints;
   return { sig, signalStep, resolution: chosen.resolution, step: chosen.step, from, until: q.until, inOneRead };
 }
 
@@ -138,7 +167,11 @@ export function readPlanned(store: SqliteStore, plans: readonly SeriesPlan[], ma
     if (!part.signalIds.includes(p.sig.id)) part.signalIds.push(p.sig.id);
   }
   const cols = readSeriesMany(store, [...parts.values()]);
-  return plans.map((p) => (p.inOneRead ? downsample(cols.get(p.sig.id)!, p.from, p.until, p.step, maxPoints) : seriesPoints(store, p.sig.id, p.resolution, p.from, p.until, p.step, maxPoints)));
+  return plans.map((p) =>
+    p.inOneRead
+      ? downsample(cols.get(p.sig.id)!, p.from, p.until, p.step, maxPoints)
+      : seriesPoints(store, p.sig.id, p.resolution, p.from, p.until, p.step, maxPoints),
+  );
 }
 
 function seriesJson(p: SeriesPlan, ds: DownsampleResult, times: Query['times']): SeriesJson {
@@ -200,9 +233,23 @@ const weight = (v: CachedBody) => Math.ceil(v.body.length * 1.5);
  * the rows are read in one query and bucketed in JS. Both give the same points
  * (test/dashboards/api/downsample-sql.test.ts).
  */
-export function seriesPoints(store: SqliteStore, signalId: number, resolution: Resolution, from: number, until: number, step: number, maxPoints: number): DownsampleResult {
+export function seriesPoints(
+  store: SqliteStore,
+  signalId: number,
+  resolution: Resolution,
+  from: number,
+  until: number,
+  step: number,
+  maxPoints: number,
+): DownsampleResult {
   if (resolution === 'raw' && bucketPlan(from, until, step, maxPoints).k > 1) {
-    return downsampleWith((base, width) => pointsFromExtremes(readBucketExtremes(store, signalId, resolution, base, width, from, until), base, width), from, until, step, maxPoints);
+    return downsampleWith(
+      (base, width) => pointsFromExtremes(readBucketExtremes(store, signalId, resolution, base, width, from, until), base, width),
+      from,
+      until,
+      step,
+      maxPoints,
+    );
   }
   return downsample(readSeries(store, signalId, resolution, from, until), from, until, step, maxPoints);
 }
@@ -249,51 +296,55 @@ export function signalsRouter(deps: AppDeps, opts: { cacheEntries: number }): Ro
   router.get(
     '/signals',
     handle(routes.signals, ({ query }, req, res) => {
-    const now = deps.now ? deps.now() : Math.floor(Date.now() / 1000);
-    const q = readQuery(query, req, now);
-    const version = dataVersion(deps.store, DATA_VERSION_MAX_AGE_MS);
-    const key = JSON.stringify([version, q]);
-    if (q.csv) res.set('Content-Disposition', 'attachment; filename="signals.csv"');
-    const hit = cache.get(key);
-    if (hit) {
-      send(req, res, hit);
-      return;
-    }
-    const all = deps.store.listSignals(q.entity);
-    if (all.length === 0 && !deps.store.listEntities().some((e) => e.entity === q.entity)) throw notFound(`entity ${q.entity}`);
-    let chosen = all;
-    if (q.names) {
-      const unknown = q.names.filter((n) => !all.some((s) => s.name === n));
-      if (unknown.length > 0) throw badParameter('signals', `no signal ${unknown.join(', ')} for ${q.entity} (known: ${all.map((s) => s.name).join(', ') || 'none'})`);
-      chosen = q.names.map((n) => all.find((s) => s.name === n)!);
-    }
-    const plans = chosen.map((s) => planSeries(deps, s, q, stepCache));
-    const read = readPlanned(deps.store, plans, q.maxPoints);
-    const series = plans.map((p, i) => seriesJson(p, read[i]!, q.times));
-    const resolutions = new Set(series.map((s) => s.resolution));
-    const doc: SignalsJson = {
-      entity: q.entity,
-      from: isoUtc(q.from),
-      until: isoUtc(q.until),
-      maxPoints: q.maxPoints,
-      resolution: resolutions.size === 0 ? 'none' : resolutions.size === 1 ? [...resolutions][0]! : 'mixed',
-      series,
-    };
-    let entry: CachedBody;
-    if (q.csv) {
-      // built line by line from the point tuples (no object per point)
-      const lines = [['signal', 'time', 'value', 'resolution', 'synthetic'].join(',')];
-      for (const s of series) {
-        const tail = `${csvCell(s.resolution)},${csvCell(s.synthetic)}`;
-        const name = csvCell(s.signal);
-        for (const [t, v] of s.points) lines.push(`${name},${typeof t === 'number' ? isoUtc(t) : t},${csvCell(v)},${tail}`);
+      const now = deps.now ? deps.now() : Math.floor(Date.now() / 1000);
+      const q = readQuery(query, req, now);
+      const version = dataVersion(deps.store, DATA_VERSION_MAX_AGE_MS);
+      const key = JSON.stringify([version, q]);
+      if (q.csv) res.set('Content-Disposition', 'attachment; filename="signals.csv"');
+      const hit = cache.get(key);
+      if (hit) {
+        send(req, res, hit);
+        return;
       }
-      entry = cachedBody('text/csv; charset=utf-8', `${lines.join('\r\n')}\r\n`);
-    } else {
-      entry = cachedBody('application/json; charset=utf-8', JSON.stringify(doc));
-    }
-    cache.set(key, entry);
-    send(req, res, entry);
+      const all = deps.store.listSignals(q.entity);
+      if (all.length === 0 && !deps.store.listEntities().some((e) => e.entity === q.entity)) throw notFound(`entity ${q.entity}`);
+      let chosen = all;
+      if (q.names) {
+        const unknown = q.names.filter((n) => !all.some((s) => s.name === n));
+        if (unknown.length > 0)
+          throw badParameter(
+            'signals',
+            `no signal ${unknown.join(', ')} for ${q.entity} (known: ${all.map((s) => s.name).join(', ') || 'none'})`,
+          );
+        chosen = q.names.map((n) => all.find((s) => s.name === n)!);
+      }
+      const plans = chosen.map((s) => planSeries(deps, s, q, stepCache));
+      const read = readPlanned(deps.store, plans, q.maxPoints);
+      const series = plans.map((p, i) => seriesJson(p, read[i]!, q.times));
+      const resolutions = new Set(series.map((s) => s.resolution));
+      const doc: SignalsJson = {
+        entity: q.entity,
+        from: isoUtc(q.from),
+        until: isoUtc(q.until),
+        maxPoints: q.maxPoints,
+        resolution: resolutions.size === 0 ? 'none' : resolutions.size === 1 ? [...resolutions][0]! : 'mixed',
+        series,
+      };
+      let entry: CachedBody;
+      if (q.csv) {
+        // built line by line from the point tuples (no object per point)
+        const lines = [['signal', 'time', 'value', 'resolution', 'synthetic'].join(',')];
+        for (const s of series) {
+          const tail = `${csvCell(s.resolution)},${csvCell(s.synthetic)}`;
+          const name = csvCell(s.signal);
+          for (const [t, v] of s.points) lines.push(`${name},${typeof t === 'number' ? isoUtc(t) : t},${csvCell(v)},${tail}`);
+        }
+        entry = cachedBody('text/csv; charset=utf-8', `${lines.join('\r\n')}\r\n`);
+      } else {
+        entry = cachedBody('application/json; charset=utf-8', JSON.stringify(doc));
+      }
+      cache.set(key, entry);
+      send(req, res, entry);
     }),
   );
 

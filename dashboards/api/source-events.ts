@@ -30,29 +30,54 @@ export function sourceEventsRouter(deps: AppDeps): Router {
   router.get(
     '/source-events',
     handle(routes.listSourceEvents, ({ query: { entity, country, source, from, until } }, req, res) => {
-    const inCountry = country ? new Set(deps.store.listEntities().filter((e) => e.country === country).map((e) => e.entity)) : null;
-    const rows: SourceEventJson[] = deps.store
-      .listSourceEvents({ ...(entity ? { entity } : {}), ...(source ? { source } : {}), ...(from !== undefined ? { from } : {}), ...(until !== undefined ? { until } : {}) })
-      .filter((e) => inCountry === null || (e.entity !== null && inCountry.has(e.entity)))
-      .map((e) => ({ id: e.id, source: e.source, externalId: e.externalId, entity: e.entity, kind: e.kind, title: e.title, description: e.description, start: isoUtc(e.start), end: e.end === null ? null : isoUtc(e.end), score: e.score, url: e.url, raw: e.raw }));
-    sendListing(
-      req,
-      res,
-      rows,
-      [
-        { header: 'id', value: (e) => e.id },
-        { header: 'source', value: (e) => e.source },
-        { header: 'external_id', value: (e) => e.externalId },
-        { header: 'entity', value: (e) => e.entity },
-        { header: 'kind', value: (e) => e.kind },
-        { header: 'title', value: (e) => e.title },
-        { header: 'start', value: (e) => e.start },
-        { header: 'end', value: (e) => e.end },
-        { header: 'score', value: (e) => e.score },
-        { header: 'url', value: (e) => e.url },
-      ],
-      'source-events',
-    );
+      const inCountry = country
+        ? new Set(
+            deps.store
+              .listEntities()
+              .filter((e) => e.country === country)
+              .map((e) => e.entity),
+          )
+        : null;
+      const rows: SourceEventJson[] = deps.store
+        .listSourceEvents({
+          ...(entity ? { entity } : {}),
+          ...(source ? { source } : {}),
+          ...(from !== undefined ? { from } : {}),
+          ...(until !== undefined ? { until } : {}),
+        })
+        .filter((e) => inCountry === null || (e.entity !== null && inCountry.has(e.entity)))
+        .map((e) => ({
+          id: e.id,
+          source: e.source,
+          externalId: e.externalId,
+          entity: e.entity,
+          kind: e.kind,
+          title: e.title,
+          description: e.description,
+          start: isoUtc(e.start),
+          end: e.end === null ? null : isoUtc(e.end),
+          score: e.score,
+          url: e.url,
+          raw: e.raw,
+        }));
+      sendListing(
+        req,
+        res,
+        rows,
+        [
+          { header: 'id', value: (e) => e.id },
+          { header: 'source', value: (e) => e.source },
+          { header: 'external_id', value: (e) => e.externalId },
+          { header: 'entity', value: (e) => e.entity },
+          { header: 'kind', value: (e) => e.kind },
+          { header: 'title', value: (e) => e.title },
+          { header: 'start', value: (e) => e.start },
+          { header: 'end', value: (e) => e.end },
+          { header: 'score', value: (e) => e.score },
+          { header: 'url', value: (e) => e.url },
+        ],
+        'source-events',
+      );
     }),
   );
 
@@ -60,38 +85,38 @@ export function sourceEventsRouter(deps: AppDeps): Router {
   router.get(
     '/correlation',
     handle(routes.correlateCountry, async ({ query: { country, from, until } }, req, res) => {
-    checkEventLimit(deps, country, { ...(from !== undefined ? { from } : {}), ...(until !== undefined ? { until } : {}) });
-    const doc = await cachedCountryAsync(deps.store, country, correlateOptions(deps.config, { from, until }));
-    if (!wantsCsv(req)) {
-      res.json(doc);
-      return;
-    }
-    sendListing(
-      req,
-      res,
-      doc.stats.tests,
-      [
-        { header: 'country', value: () => doc.country },
-        { header: 'test', value: (t) => t.name },
-        { header: 'days', value: (t) => t.days },
-        { header: 'events_assessable', value: (t) => t.eventsAssessable },
-        { header: 'outage_days', value: (t) => t.outageDays },
-        { header: 'trigger_k', value: (t) => t.trigger.k },
-        { header: 'trigger_n', value: (t) => t.trigger.n },
-        { header: 'b', value: (t) => t.B },
-        { header: 'exhaustive', value: (t) => t.exhaustive },
-        { header: 'smallest_attainable_p', value: (t) => t.smallestAttainableP },
-        { header: 'trigger_p', value: (t) => t.trigger.p },
-        { header: 'trigger_q', value: (t) => t.trigger.q },
-        { header: 'trigger_p_analytic_approximation', value: (t) => t.trigger.analyticP },
-        { header: 'precursor_k', value: (t) => t.precursor.k },
-        { header: 'precursor_n', value: (t) => t.precursor.n },
-        { header: 'precursor_p', value: (t) => t.precursor.p },
-        { header: 'precursor_q', value: (t) => t.precursor.q },
-        { header: 'precursor_p_analytic_approximation', value: (t) => t.precursor.analyticP },
-      ],
-      `correlation-${country}`,
-    );
+      checkEventLimit(deps, country, { ...(from !== undefined ? { from } : {}), ...(until !== undefined ? { until } : {}) });
+      const doc = await cachedCountryAsync(deps.store, country, correlateOptions(deps.config, { from, until }));
+      if (!wantsCsv(req)) {
+        res.json(doc);
+        return;
+      }
+      sendListing(
+        req,
+        res,
+        doc.stats.tests,
+        [
+          { header: 'country', value: () => doc.country },
+          { header: 'test', value: (t) => t.name },
+          { header: 'days', value: (t) => t.days },
+          { header: 'events_assessable', value: (t) => t.eventsAssessable },
+          { header: 'outage_days', value: (t) => t.outageDays },
+          { header: 'trigger_k', value: (t) => t.trigger.k },
+          { header: 'trigger_n', value: (t) => t.trigger.n },
+          { header: 'b', value: (t) => t.B },
+          { header: 'exhaustive', value: (t) => t.exhaustive },
+          { header: 'smallest_attainable_p', value: (t) => t.smallestAttainableP },
+          { header: 'trigger_p', value: (t) => t.trigger.p },
+          { header: 'trigger_q', value: (t) => t.trigger.q },
+          { header: 'trigger_p_analytic_approximation', value: (t) => t.trigger.analyticP },
+          { header: 'precursor_k', value: (t) => t.precursor.k },
+          { header: 'precursor_n', value: (t) => t.precursor.n },
+          { header: 'precursor_p', value: (t) => t.precursor.p },
+          { header: 'precursor_q', value: (t) => t.precursor.q },
+          { header: 'precursor_p_analytic_approximation', value: (t) => t.precursor.analyticP },
+        ],
+        `correlation-${country}`,
+      );
     }),
   );
 

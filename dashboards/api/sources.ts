@@ -101,109 +101,118 @@ export function coverage(rows: CheckpointRow[]): CoverageJson[] {
 export function sourcesRouter(deps: AppDeps): Router {
   const router = Router();
 
-  const checkpointRows = (f: { collector?: string; entity?: string }) => deps.store.checkpoints({ collector: f.collector, entity: f.entity });
-  const checkpointJson = (c: CheckpointRow): CheckpointJson => ({ collector: c.collector, entity: c.entity, signal: c.signal, from: isoUtc(c.from), until: isoUtc(c.until), status: c.status, updatedAt: isoUtc(c.updatedAt) });
+  const checkpointRows = (f: { collector?: string; entity?: string }) =>
+    deps.store.checkpoints({ collector: f.collector, entity: f.entity });
+  const checkpointJson = (c: CheckpointRow): CheckpointJson => ({
+    collector: c.collector,
+    entity: c.entity,
+    signal: c.signal,
+    from: isoUtc(c.from),
+    until: isoUtc(c.until),
+    status: c.status,
+    updatedAt: isoUtc(c.updatedAt),
+  });
 
   router.get(
     '/sources',
     handle(routes.sources, ({ query: { collector, entity, runs: limit } }, req, res) => {
-    const f = { collector, entity };
-    const cps = checkpointRows(f);
-    const cov = coverage(cps);
-    if (wantsCsv(req)) {
-      res.type('text/csv; charset=utf-8').set('Content-Disposition', 'attachment; filename="coverage.csv"');
-      res.send(
-        toCsv(cov, [
-          { header: 'collector', value: (c) => c.collector },
-          { header: 'entity', value: (c) => c.entity },
-          { header: 'signal', value: (c) => c.signal },
-          { header: 'first', value: (c) => c.first },
-          { header: 'until', value: (c) => c.until },
-          { header: 'ok_seconds', value: (c) => c.okSeconds },
-          { header: 'no_data_seconds', value: (c) => c.noDataSeconds },
-          { header: 'gaps', value: (c) => c.gaps.length },
-          { header: 'updated_at', value: (c) => c.updatedAt },
-        ]),
-      );
-      return;
-    }
-    const collectors = collectorHealth(deps)
-      .filter((c) => !f.collector || c.name === f.collector)
-      .map((c) => {
-        const impl = deps.collectors.find((x) => x.name === c.name);
-        let signals: string[] | null = null;
-        if (impl && f.entity) {
-          try {
-            signals = impl.signals(f.entity);
-          } catch {
-            signals = null;
+      const f = { collector, entity };
+      const cps = checkpointRows(f);
+      const cov = coverage(cps);
+      if (wantsCsv(req)) {
+        res.type('text/csv; charset=utf-8').set('Content-Disposition', 'attachment; filename="coverage.csv"');
+        res.send(
+          toCsv(cov, [
+            { header: 'collector', value: (c) => c.collector },
+            { header: 'entity', value: (c) => c.entity },
+            { header: 'signal', value: (c) => c.signal },
+            { header: 'first', value: (c) => c.first },
+            { header: 'until', value: (c) => c.until },
+            { header: 'ok_seconds', value: (c) => c.okSeconds },
+            { header: 'no_data_seconds', value: (c) => c.noDataSeconds },
+            { header: 'gaps', value: (c) => c.gaps.length },
+            { header: 'updated_at', value: (c) => c.updatedAt },
+          ]),
+        );
+        return;
+      }
+      const collectors = collectorHealth(deps)
+        .filter((c) => !f.collector || c.name === f.collector)
+        .map((c) => {
+          const impl = deps.collectors.find((x) => x.name === c.name);
+          let signals: string[] | null = null;
+          if (impl && f.entity) {
+            try {
+              signals = impl.signals(f.entity);
+            } catch {
+              signals = null;
+            }
           }
-        }
-        return { ...c, signals };
-      });
-    const doc: SourcesJson = {
-      collectors,
-      runs: limit === 0 ? [] : deps.store.recentRuns({ collector: f.collector, limit }).map(runJson),
-      checkpoints: cps.map(checkpointJson),
-      coverage: cov,
-    };
-    res.json(doc);
+          return { ...c, signals };
+        });
+      const doc: SourcesJson = {
+        collectors,
+        runs: limit === 0 ? [] : deps.store.recentRuns({ collector: f.collector, limit }).map(runJson),
+        checkpoints: cps.map(checkpointJson),
+        coverage: cov,
+      };
+      res.json(doc);
     }),
   );
 
   router.get(
     '/sources/runs',
     handle(routes.listRuns, ({ query: { collector, limit } }, req, res) => {
-    const rows = deps.store.recentRuns({ collector, limit }).map(runJson);
-    sendListing(
-      req,
-      res,
-      rows,
-      [
-        { header: 'id', value: (r) => r.id },
-        { header: 'job', value: (r) => r.job },
-        { header: 'collector', value: (r) => r.collector },
-        { header: 'started_at', value: (r) => r.startedAt },
-        { header: 'finished_at', value: (r) => r.finishedAt },
-        { header: 'status', value: (r) => r.status },
-        { header: 'rows', value: (r) => r.rows },
-        { header: 'windows_ok', value: (r) => r.windowsOk },
-        { header: 'windows_failed', value: (r) => r.windowsFailed },
-        { header: 'error', value: (r) => r.error },
-      ],
-      'runs',
-    );
+      const rows = deps.store.recentRuns({ collector, limit }).map(runJson);
+      sendListing(
+        req,
+        res,
+        rows,
+        [
+          { header: 'id', value: (r) => r.id },
+          { header: 'job', value: (r) => r.job },
+          { header: 'collector', value: (r) => r.collector },
+          { header: 'started_at', value: (r) => r.startedAt },
+          { header: 'finished_at', value: (r) => r.finishedAt },
+          { header: 'status', value: (r) => r.status },
+          { header: 'rows', value: (r) => r.rows },
+          { header: 'windows_ok', value: (r) => r.windowsOk },
+          { header: 'windows_failed', value: (r) => r.windowsFailed },
+          { header: 'error', value: (r) => r.error },
+        ],
+        'runs',
+      );
     }),
   );
 
   router.get(
     '/sources/runs/:id',
     handle(routes.getRun, ({ params: { id } }, _req, res) => {
-    const run = deps.store.getRun(id);
-    if (!run) throw notFound(`run ${id}`);
-    res.json(runJson(run));
+      const run = deps.store.getRun(id);
+      if (!run) throw notFound(`run ${id}`);
+      res.json(runJson(run));
     }),
   );
 
   router.get(
     '/sources/checkpoints',
     handle(routes.listCheckpoints, ({ query: { collector, entity } }, req, res) => {
-    const rows = checkpointRows({ collector, entity }).map(checkpointJson);
-    sendListing(
-      req,
-      res,
-      rows,
-      [
-        { header: 'collector', value: (c) => c.collector },
-        { header: 'entity', value: (c) => c.entity },
-        { header: 'signal', value: (c) => c.signal },
-        { header: 'from', value: (c) => c.from },
-        { header: 'until', value: (c) => c.until },
-        { header: 'status', value: (c) => c.status },
-        { header: 'updated_at', value: (c) => c.updatedAt },
-      ],
-      'checkpoints',
-    );
+      const rows = checkpointRows({ collector, entity }).map(checkpointJson);
+      sendListing(
+        req,
+        res,
+        rows,
+        [
+          { header: 'collector', value: (c) => c.collector },
+          { header: 'entity', value: (c) => c.entity },
+          { header: 'signal', value: (c) => c.signal },
+          { header: 'from', value: (c) => c.from },
+          { header: 'until', value: (c) => c.until },
+          { header: 'status', value: (c) => c.status },
+          { header: 'updated_at', value: (c) => c.updatedAt },
+        ],
+        'checkpoints',
+      );
     }),
   );
 

@@ -22,7 +22,20 @@ import { validateEvent } from '../../services/calendar/validate.js';
 import { AppError, badParameter } from '../../core/app-errors.js';
 import type { AppDeps } from '../deps.js';
 import { html, layout, type SafeHtml } from '../html.js';
-import { dataLinks, field, keep, pagedTable, q, select, time, timeMode, timeQuery, tzToggle, type Column, type TimeMode } from './common.js';
+import {
+  dataLinks,
+  field,
+  keep,
+  pagedTable,
+  q,
+  select,
+  time,
+  timeMode,
+  timeQuery,
+  tzToggle,
+  type Column,
+  type TimeMode,
+} from './common.js';
 import type { Sessions } from './session.js';
 
 const form = express.urlencoded({ extended: false, limit: '2mb', parameterLimit: 50 });
@@ -117,12 +130,28 @@ export function calendarRouter(deps: AppDeps, sessions: Sessions): Router {
     const from = timeQuery(req, 'from', 'start');
     const until = timeQuery(req, 'until', 'end');
     // counted and paged in SQL (issue 21), the text search too
-    const filter = { country: country || undefined, kind: (kind || undefined) as EventKind | undefined, from, until, text: text || undefined };
+    const filter = {
+      country: country || undefined,
+      kind: (kind || undefined) as EventKind | undefined,
+      from,
+      until,
+      text: text || undefined,
+    };
     const total = countEventsWhere(deps.store.db, filter);
     const cols: Array<Column<ProtestEvent>> = [
       { key: 'start', label: 'Date (local)', sort: (e) => e.start, cell: (e) => eventDate(e, mode) },
-      { key: 'title', label: 'Event', sort: (e) => e.title.toLowerCase(), cell: (e) => html`<a href="/events/${e.id}" class="event-link">${e.title}</a>` },
-      { key: 'country', label: 'Country', sort: (e) => e.country, cell: (e) => html`<a href="/countries/${e.country}" title="${countryName(e.country)}">${e.country}</a>` },
+      {
+        key: 'title',
+        label: 'Event',
+        sort: (e) => e.title.toLowerCase(),
+        cell: (e) => html`<a href="/events/${e.id}" class="event-link">${e.title}</a>`,
+      },
+      {
+        key: 'country',
+        label: 'Country',
+        sort: (e) => e.country,
+        cell: (e) => html`<a href="/countries/${e.country}" title="${countryName(e.country)}">${e.country}</a>`,
+      },
       { key: 'kind', label: 'Kind', sort: (e) => e.kind, cell: (e) => e.kind },
       { key: 'places', label: 'Places', cell: (e) => e.places.map((p) => p.name).join('; ') || '—' },
       { key: 'tz', label: 'Zone', sort: (e) => e.tz, cell: (e) => e.tz },
@@ -158,9 +187,13 @@ ${admin ? adminForms(req, sessions) : sessions.enabled ? html`<p><a href="/login
   // failed logins per client are limited (a token cannot be guessed at network speed); successful ones do not count
   const loginLimit = clientLimiter({ ...apiOptions(deps.config).loginRateLimit, what: 'failed logins', skipSuccessfulRequests: true });
   router.post('/login', ...(loginLimit ? [loginLimit] : []), form, (req, res) => {
-    if (!sessions.enabled) throw new AppError('WRITES_DISABLED', 'writes are disabled: set OUTAGEWATCH_ADMIN_TOKEN (adminToken in the config) to allow them');
+    if (!sessions.enabled)
+      throw new AppError('WRITES_DISABLED', 'writes are disabled: set OUTAGEWATCH_ADMIN_TOKEN (adminToken in the config) to allow them');
     if (!sessions.checkToken(str(req.body, 'token'))) {
-      res.status(401).type('html').send(loginPage(req, sessions, 'That token is not valid.'));
+      res
+        .status(401)
+        .type('html')
+        .send(loginPage(req, sessions, 'That token is not valid.'));
       return;
     }
     sessions.login(req, res);
@@ -192,7 +225,12 @@ ${admin ? adminForms(req, sessions) : sessions.enabled ? html`<p><a href="/login
       res
         .status(400)
         .type('html')
-        .send(layout('Event not added', html`<h1>Event not added</h1><ul class="errors" role="alert">${v.errors.map((e) => html`<li><strong>${e.field}</strong>: ${e.reason}</li>`)}</ul><p><a href="/calendar#admin">Back to the form</a></p>`));
+        .send(
+          layout(
+            'Event not added',
+            html`<h1>Event not added</h1><ul class="errors" role="alert">${v.errors.map((e) => html`<li><strong>${e.field}</strong>: ${e.reason}</li>`)}</ul><p><a href="/calendar#admin">Back to the form</a></p>`,
+          ),
+        );
       return;
     }
     const [plan] = planChanges(store.db, [v.event]);
@@ -219,7 +257,14 @@ ${admin ? adminForms(req, sessions) : sessions.enabled ? html`<p><a href="/login
       writeFileSync(path, content, 'utf8');
       const country = str(b, 'country').trim().toUpperCase() || undefined;
       const tz = str(b, 'tz').trim() || undefined;
-      const report = await importCalendarFile(store.db, path, { format, displayName: 'web-import', country, tz, now: now(), log: deps.log });
+      const report = await importCalendarFile(store.db, path, {
+        format,
+        displayName: 'web-import',
+        country,
+        tz,
+        now: now(),
+        log: deps.log,
+      });
       const summary = `${report.inserted} added, ${report.updated} updated, ${report.unchanged} unchanged, ${report.rejected} rejected`;
       res
         .status(report.rejected > 0 ? 422 : 200)

@@ -63,7 +63,11 @@ const rank = (key: string) => {
 
 const TITLES: Record<string, string> = chartTitles();
 
-const slug = (s: string) => s.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase();
+const slug = (s: string) =>
+  s
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .toLowerCase();
 
 /**
  * Panels for an entity. `oonibars`: one bar panel per OONI target (event page); otherwise all OONI
@@ -75,7 +79,14 @@ export function panelsFor(store: SqliteStore, entity: string, opts: { ooniBars: 
   const groups = new Map<string, SignalRow[]>();
   for (const s of signals) {
     if (s.source === 'ooni' && s.metric !== 'anomaly_rate') continue; // counts stay in the CSV/JSON
-    const key = s.source === 'ooni' ? (opts.ooniBars ? `ooni.anomaly_rate:${s.target}` : 'ooni.anomaly_rate') : s.metric === 'gtr' ? 'ioda.gtr' : s.name;
+    const key =
+      s.source === 'ooni'
+        ? opts.ooniBars
+          ? `ooni.anomaly_rate:${s.target}`
+          : 'ooni.anomaly_rate'
+        : s.metric === 'gtr'
+          ? 'ioda.gtr'
+          : s.name;
     const g = groups.get(key);
     if (g) g.push(s);
     else groups.set(key, [s]);
@@ -87,7 +98,11 @@ export function panelsFor(store: SqliteStore, entity: string, opts: { ooniBars: 
     const chosen = opts.only ? rows.filter((r) => opts.only!.includes(r.name)) : rows;
     const first = chosen[0]!;
     const isOoni = first.source === 'ooni';
-    const series: PanelSeries[] = chosen.map((r) => ({ entity, signal: r.name, label: isOoni && !opts.ooniBars ? (r.target ?? r.name) : r.target && !isOoni ? r.target : entity }));
+    const series: PanelSeries[] = chosen.map((r) => ({
+      entity,
+      signal: r.name,
+      label: isOoni && !opts.ooniBars ? (r.target ?? r.name) : r.target && !isOoni ? r.target : entity,
+    }));
     let synthetic = chosen.some((r) => r.synthetic);
     if (isOoni && opts.ooniBars) {
       for (const n of netSignals) {
@@ -104,7 +119,13 @@ export function panelsFor(store: SqliteStore, entity: string, opts: { ooniBars: 
     const generic = `${key === 'ioda.gtr' ? 'Google product traffic' : pv.label}${first.unit ? ` (${first.unit})` : ''} — ${sources.join(', ')}`;
     panels.push({
       id: `panel-${slug(key)}`,
-      title: isOoni ? (opts.ooniBars ? `OONI: ${first.target ?? ''} anomaly rate — ${sources.join(', ')}` : `OONI: anomaly rate by target — ${sources.join(', ')}`) : first.synthetic ? generic : (TITLES[key] ?? generic),
+      title: isOoni
+        ? opts.ooniBars
+          ? `OONI: ${first.target ?? ''} anomaly rate — ${sources.join(', ')}`
+          : `OONI: anomaly rate by target — ${sources.join(', ')}`
+        : first.synthetic
+          ? generic
+          : (TITLES[key] ?? generic),
       kind: isOoni && opts.ooniBars ? 'bars' : 'line',
       unit: isOoni ? 'share of measurements' : first.unit,
       synthetic,
@@ -125,7 +146,11 @@ export function panelMarkup(p: Panel, range: { from: number; until: number }, ma
   const byEntity = new Map<string, string[]>();
   for (const s of p.series) byEntity.set(s.entity, [...(byEntity.get(s.entity) ?? []), s.signal]);
   const links = [...byEntity].map(([entity, sigs]) =>
-    dataLinks('/api/signals', { entity, signals: sigs.join(','), from: range.from, until: range.until, maxPoints }, byEntity.size > 1 ? `Data (${entity})` : 'Data'),
+    dataLinks(
+      '/api/signals',
+      { entity, signals: sigs.join(','), from: range.from, until: range.until, maxPoints },
+      byEntity.size > 1 ? `Data (${entity})` : 'Data',
+    ),
   );
   return html`<section class="chart-panel chart-${p.kind}" id="${p.id}" data-panel="${JSON.stringify(p)}" aria-labelledby="${p.id}-h">
 <h3 id="${p.id}-h">${p.title}${p.synthetic ? html` <span class="synthetic badge-synthetic" title="generated demo data, not a measurement">SYNTHETIC</span>` : html` <span class="real badge-real" title="measured data">REAL</span>`}</h3>
@@ -166,4 +191,5 @@ ${withMarkers ? html`<li><span class="swatch swatch-marker"></span> calendar eve
 </ul>`;
 }
 
-export const signalsApi = (entity: string, from: number, until: number, maxPoints = 1200) => apiUrl('/api/signals', { entity, from, until, maxPoints });
+export const signalsApi = (entity: string, from: number, until: number, maxPoints = 1200) =>
+  apiUrl('/api/signals', { entity, from, until, maxPoints });

@@ -33,7 +33,8 @@ export function timeQuery(req: Request, name: string, role: 'start' | 'end'): nu
   try {
     return parseTime(v, role);
   } catch (err) {
-    if (err instanceof TimeParseError) throw badParameter(name, `"${v}" is not a time: use 2016-05-21, 2016-05-21T00:00:00Z or Unix seconds`);
+    if (err instanceof TimeParseError)
+      throw badParameter(name, `"${v}" is not a time: use 2016-05-21, 2016-05-21T00:00:00Z or Unix seconds`);
     throw err;
   }
 }
@@ -73,7 +74,10 @@ export function apiUrl(path: string, params: Record<string, string | number | un
 export function signalsParam(req: Request): string[] | undefined {
   const v = (req.query as Record<string, unknown>).signals;
   if (v === undefined || v === '') return undefined;
-  const list = (Array.isArray(v) ? v : [v]).flatMap((x) => (typeof x === 'string' ? x.split(',') : [])).map((s) => s.trim()).filter(Boolean);
+  const list = (Array.isArray(v) ? v : [v])
+    .flatMap((x) => (typeof x === 'string' ? x.split(',') : []))
+    .map((s) => s.trim())
+    .filter(Boolean);
   return list.length ? list : undefined;
 }
 
@@ -159,7 +163,11 @@ export interface Column<T> {
 }
 
 /** The sort `?sort=KEY&dir=asc|desc` asks for, among the sortable columns (the default when it names none). */
-export function sortState<T>(req: Request, cols: ReadonlyArray<Column<T>>, def: { key: string; dir: 'asc' | 'desc' }): { key: string; dir: 'asc' | 'desc' } {
+export function sortState<T>(
+  req: Request,
+  cols: ReadonlyArray<Column<T>>,
+  def: { key: string; dir: 'asc' | 'desc' },
+): { key: string; dir: 'asc' | 'desc' } {
   const want = q(req, 'sort');
   const col = cols.find((c) => c.key === want && c.sort) ?? cols.find((c) => c.key === def.key)!;
   const d = q(req, 'dir');
@@ -168,7 +176,12 @@ export function sortState<T>(req: Request, cols: ReadonlyArray<Column<T>>, def: 
 }
 
 /** Sorts by `?sort=KEY&dir=asc|desc` (server-side, so the URL carries the state). */
-export function sortRows<T>(req: Request, rows: readonly T[], cols: ReadonlyArray<Column<T>>, def: { key: string; dir: 'asc' | 'desc' }): { rows: T[]; key: string; dir: 'asc' | 'desc' } {
+export function sortRows<T>(
+  req: Request,
+  rows: readonly T[],
+  cols: ReadonlyArray<Column<T>>,
+  def: { key: string; dir: 'asc' | 'desc' },
+): { rows: T[]; key: string; dir: 'asc' | 'desc' } {
   const { key, dir } = sortState(req, cols, def);
   const f = cols.find((c) => c.key === key)!.sort!;
   const sorted = [...rows].sort((a, b) => {
@@ -185,7 +198,14 @@ export function sortRows<T>(req: Request, rows: readonly T[], cols: ReadonlyArra
 
 type TableOpts = { caption?: string; id?: string; empty?: string };
 
-function renderTable<T>(req: Request, rows: readonly T[], cols: ReadonlyArray<Column<T>>, s: { key: string; dir: 'asc' | 'desc' }, p: Page | null, opts: TableOpts & { page?: PageOpts }): SafeHtml {
+function renderTable<T>(
+  req: Request,
+  rows: readonly T[],
+  cols: ReadonlyArray<Column<T>>,
+  s: { key: string; dir: 'asc' | 'desc' },
+  p: Page | null,
+  opts: TableOpts & { page?: PageOpts },
+): SafeHtml {
   const head = cols.map((c) => {
     if (!c.sort) return html`<th scope="col">${c.label}</th>`;
     const active = c.key === s.key;
@@ -195,13 +215,21 @@ function renderTable<T>(req: Request, rows: readonly T[], cols: ReadonlyArray<Co
     const href = withQuery(req, p ? { sort: c.key, dir: next, [p.param]: null } : { sort: c.key, dir: next });
     return html`<th scope="col" aria-sort="${ariaSort}"><a href="${href}${p?.anchor ? `#${p.anchor}` : ''}">${c.label}${active ? (s.dir === 'asc' ? ' ▲' : ' ▼') : ''}</a></th>`;
   });
-  const body = rows.map((r) => html`<tr>${cols.map((c) => html`<td${c.className ? html` class="${c.className}"` : ''}>${c.cell(r)}</td>`)}</tr>`);
+  const body = rows.map(
+    (r) => html`<tr>${cols.map((c) => html`<td${c.className ? html` class="${c.className}"` : ''}>${c.cell(r)}</td>`)}</tr>`,
+  );
   const nav = p ? pagerNav(req, p, opts.page?.label ?? opts.caption ?? opts.id ?? 'this table') : '';
   return html`<div class="table-wrap"><table${opts.id ? html` id="${opts.id}"` : ''} class="sortable">${opts.caption ? html`<caption>${opts.caption}</caption>` : ''}<thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>${nav}`;
 }
 
 /** A sortable table; with `page`, one page of the sorted rows and a pager (`pager.ts`). */
-export function table<T>(req: Request, rows: readonly T[], cols: ReadonlyArray<Column<T>>, def: { key: string; dir: 'asc' | 'desc' }, opts: TableOpts & { page?: PageOpts } = {}): SafeHtml {
+export function table<T>(
+  req: Request,
+  rows: readonly T[],
+  cols: ReadonlyArray<Column<T>>,
+  def: { key: string; dir: 'asc' | 'desc' },
+  opts: TableOpts & { page?: PageOpts } = {},
+): SafeHtml {
   if (rows.length === 0) return html`<p class="muted empty">${opts.empty ?? 'Nothing to show.'}</p>`;
   const s = sortRows(req, rows, cols, def);
   const p = opts.page ? pageOf(req, s.rows.length, opts.page) : null;
@@ -229,7 +257,12 @@ export function pagedTable<T>(
 }
 
 /** A label + input pair for filter forms. */
-export function field(name: string, label: string, value: string, opts: { type?: string; placeholder?: string; list?: string } = {}): SafeHtml {
+export function field(
+  name: string,
+  label: string,
+  value: string,
+  opts: { type?: string; placeholder?: string; list?: string } = {},
+): SafeHtml {
   const id = `f-${name}`;
   return html`<label for="${id}">${label}</label> <input id="${id}" name="${name}" type="${opts.type ?? 'text'}" value="${value}"${opts.placeholder ? html` placeholder="${opts.placeholder}"` : ''}${opts.list ? html` list="${opts.list}"` : ''}>`;
 }

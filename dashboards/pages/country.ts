@@ -13,7 +13,24 @@ import type { AppDeps } from '../deps.js';
 import { checkEventLimit } from '../limits.js';
 import { html, layout, type SafeHtml } from '../html.js';
 import { type Band, chartsMarkup, legend, type Marker, panelsFor } from './charts.js';
-import { dataLinks, duration, num, pct, pValue, q, signalsParam, table, time, timeMode, timeQuery, type TimeMode, tzToggle, verdictBadge, withQuery, type Column } from './common.js';
+import {
+  dataLinks,
+  duration,
+  num,
+  pct,
+  pValue,
+  q,
+  signalsParam,
+  table,
+  time,
+  timeMode,
+  timeQuery,
+  type TimeMode,
+  tzToggle,
+  verdictBadge,
+  withQuery,
+  type Column,
+} from './common.js';
 import { pageOf, pagerNav } from './pager.js';
 
 const DAY = 86400;
@@ -52,9 +69,11 @@ async function renderCountry(deps: AppDeps, req: Request, cc: string, mode: Time
   const countryEntity = `country:${cc}`;
   const networks = deps.store.listEntities().filter((e) => e.country === cc && e.entity !== countryEntity);
   // an unknown code (ZZ) with nothing stored for it is a 404, not an empty page
-  if (normaliseCountry(cc) === null && networks.length === 0 && deps.store.listSignals(countryEntity).length === 0) throw notFound(`country ${cc}`);
+  if (normaliseCountry(cc) === null && networks.length === 0 && deps.store.listSignals(countryEntity).length === 0)
+    throw notFound(`country ${cc}`);
   const wanted = q(req, 'entity');
-  if (wanted && wanted !== countryEntity && !networks.some((n) => n.entity === wanted)) throw badParameter('entity', `${wanted} is not ${countryEntity} or one of its networks`);
+  if (wanted && wanted !== countryEntity && !networks.some((n) => n.entity === wanted))
+    throw badParameter('entity', `${wanted} is not ${countryEntity} or one of its networks`);
   const entity = wanted || countryEntity;
   const signals = deps.store.listSignals(entity);
   let first: number | null = null;
@@ -76,8 +95,16 @@ async function renderCountry(deps: AppDeps, req: Request, cc: string, mode: Time
   // the calendar as of this data version (a thousand events: read and parsed once, not per page of the table)
   const calendar = cachedCorrelation(deps.store, `calendar-list:${cc}`, () => listEvents(deps.store.db, { country: cc }));
   const outages = listOutages(deps.store.db, { entity, from, until });
-  const bands: Band[] = outages.map((o) => ({ type: 'outage', kind: o.kind, from: o.start, until: o.end, label: `${o.kind} outage (${o.severity})` }));
-  const markers: Marker[] = calendar.filter((e) => e.start >= from && e.start < until).map((e) => ({ at: e.start, id: e.id, label: e.title }));
+  const bands: Band[] = outages.map((o) => ({
+    type: 'outage',
+    kind: o.kind,
+    from: o.start,
+    until: o.end,
+    label: `${o.kind} outage (${o.severity})`,
+  }));
+  const markers: Marker[] = calendar
+    .filter((e) => e.start >= from && e.start < until)
+    .map((e) => ({ at: e.start, id: e.id, label: e.title }));
   await breathe();
   const stats = await cachedCountryAsync(deps.store, cc, correlateOptions(deps.config));
   const verdictOf = derivedFrom(stats, 'by-id', () => new Map(stats.events.map((e) => [e.id, e])));
@@ -88,7 +115,13 @@ async function renderCountry(deps: AppDeps, req: Request, cc: string, mode: Time
     { key: 'start', label: 'Start', sort: (e) => e.start, cell: (e) => time(e.start, mode, e.tz) },
     { key: 'title', label: 'Event', sort: (e) => e.title, cell: (e) => html`<a href="/events/${e.id}">${e.title}</a>` },
     { key: 'kind', label: 'Kind', sort: (e) => e.kind, cell: (e) => e.kind },
-    { key: 'verdict', label: 'Verdict', sort: (e) => verdictOf.get(e.id)?.verdict.label ?? null, cell: (e) => (verdictOf.get(e.id) ? verdictBadge(verdictOf.get(e.id)!.verdict.label) : html`<span class="muted">outside the data</span>`) },
+    {
+      key: 'verdict',
+      label: 'Verdict',
+      sort: (e) => verdictOf.get(e.id)?.verdict.label ?? null,
+      cell: (e) =>
+        verdictOf.get(e.id) ? verdictBadge(verdictOf.get(e.id)!.verdict.label) : html`<span class="muted">outside the data</span>`,
+    },
     {
       key: 'onset',
       label: 'National onset',
@@ -101,14 +134,37 @@ async function renderCountry(deps: AppDeps, req: Request, cc: string, mode: Time
         return html`${relativeOnset(on.seconds, on.precision)} <span class="muted">(${on.precision === 'day' ? 'daily data' : on.precision === 'hour' ? 'hourly data' : 'sub-hourly data'})</span>${sub}`;
       },
     },
-    { key: 'p', label: 'p (this event)', sort: (e) => verdictOf.get(e.id)?.p ?? null, cell: (e) => { const x = verdictOf.get(e.id); return x && x.p === null ? html`<span class="muted" title="${x.reason ?? ''}">n/a</span>` : pValue(x?.p); } },
+    {
+      key: 'p',
+      label: 'p (this event)',
+      sort: (e) => verdictOf.get(e.id)?.p ?? null,
+      cell: (e) => {
+        const x = verdictOf.get(e.id);
+        return x && x.p === null ? html`<span class="muted" title="${x.reason ?? ''}">n/a</span>` : pValue(x?.p);
+      },
+    },
     { key: 'q', label: 'q (BH)', sort: (e) => verdictOf.get(e.id)?.q ?? null, cell: (e) => pValue(verdictOf.get(e.id)?.q) },
-    { key: 'view', label: 'On the timeline', cell: (e) => html`<a href="${withQuery(req, { from: dateOnly(e.start - 30 * DAY), until: dateOnly(e.end + 30 * DAY) })}">±30 days</a>` },
+    {
+      key: 'view',
+      label: 'On the timeline',
+      cell: (e) =>
+        html`<a href="${withQuery(req, { from: dateOnly(e.start - 30 * DAY), until: dateOnly(e.end + 30 * DAY) })}">±30 days</a>`,
+    },
   ];
 
   // one page of the events (sorted as asked, ties in calendar order: start, id), with the total and previous/next
   // links; every event stays reachable, and the table's order does not depend on the page shown
-  const eventsTable = table(req, calendar, evCols, { key: 'start', dir: 'asc' }, { id: 'country-events', empty: `No calendar events for ${cc}.`, page: { size: EVENTS_PER_PAGE, param: 'events-page', anchor: 'calendar', label: 'calendar events' } });
+  const eventsTable = table(
+    req,
+    calendar,
+    evCols,
+    { key: 'start', dir: 'asc' },
+    {
+      id: 'country-events',
+      empty: `No calendar events for ${cc}.`,
+      page: { size: EVENTS_PER_PAGE, param: 'events-page', anchor: 'calendar', label: 'calendar events' },
+    },
+  );
   await breathe();
   const outagePage = pageOf(req, outages.length, { size: OUTAGES_PER_PAGE, param: 'outages-page', anchor: 'outages' });
   const outagesShown = outages.slice(outagePage.offset, outagePage.offset + outagePage.size);
@@ -162,12 +218,23 @@ ${
 }
 ${dataLinks('/api/outages', { entity, from, until }, 'Outages')}
 </section>`;
-  return layout(`${countryName(cc)}`, body, { styles: ['/static/vendor/uplot/uPlot.min.css'], scripts: ['/static/vendor/uplot/uPlot.iife.min.js', '/static/page.js', '/static/charts.js'] });
+  return layout(`${countryName(cc)}`, body, {
+    styles: ['/static/vendor/uplot/uPlot.min.css'],
+    scripts: ['/static/vendor/uplot/uPlot.iife.min.js', '/static/page.js', '/static/charts.js'],
+  });
 }
 
 type CountryStats = Awaited<ReturnType<typeof cachedCountryAsync>>;
 
-const TEST_LABEL: Record<string, string> = { all: 'All outages', connectivity: 'Connectivity outages', services: 'Service blocking', ioda: 'IODA outages only', ooni: 'OONI outages only', ripestat: 'RIPEstat outages only', radar: 'Cloudflare Radar outages only' };
+const TEST_LABEL: Record<string, string> = {
+  all: 'All outages',
+  connectivity: 'Connectivity outages',
+  services: 'Service blocking',
+  ioda: 'IODA outages only',
+  ooni: 'OONI outages only',
+  ripestat: 'RIPEstat outages only',
+  radar: 'Cloudflare Radar outages only',
+};
 
 /** The statistics section: the same for every page of the events table and both time modes, so made once per result. */
 function statistics(stats: CountryStats, cc: string): SafeHtml {

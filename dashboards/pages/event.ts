@@ -14,7 +14,24 @@ import { onsetText as onsetAt, relativeOnset } from '../../services/report/forma
 import type { AppDeps } from '../deps.js';
 import { html, layout, type SafeHtml } from '../html.js';
 import { type Band, chartsMarkup, legend, panelsFor } from './charts.js';
-import { dataLinks, duration, durationQuery, fmtLocal, fmtUtc, pct, pValue, q, signalsParam, time, timeMode, timeQuery, type TimeMode, tzToggle, verdictBadge, withQuery } from './common.js';
+import {
+  dataLinks,
+  duration,
+  durationQuery,
+  fmtLocal,
+  fmtUtc,
+  pct,
+  pValue,
+  q,
+  signalsParam,
+  time,
+  timeMode,
+  timeQuery,
+  type TimeMode,
+  tzToggle,
+  verdictBadge,
+  withQuery,
+} from './common.js';
 
 const DAY = 86400;
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
@@ -44,7 +61,9 @@ function lossWords(o: WindowOutage): string {
   const h = o.hours >= 10 ? Math.round(o.hours) : Math.round(o.hours * 10) / 10;
   if (o.origin !== 'detected') return `listed (${o.scope}), ${h} h`;
   if (o.lostPercent === null) return `measurement anomalies for ${h} h`;
-  return o.kind === 'degradation' ? `ran ${Math.round(o.lostPercent)} % below normal for ${h} h` : `lost ${Math.round(o.lostPercent)} % of normal for ${h} h`;
+  return o.kind === 'degradation'
+    ? `ran ${Math.round(o.lostPercent)} % below normal for ${h} h`
+    : `lost ${Math.round(o.lostPercent)} % of normal for ${h} h`;
 }
 
 function outageRows(rows: readonly WindowOutage[], mode: TimeMode, ev: ProtestEvent): SafeHtml {
@@ -110,9 +129,16 @@ function rangeOf(req: Request, ev: ProtestEvent): { from: number; until: number;
   const after = durationQuery(req, 'after', 7 * DAY);
   const from = timeQuery(req, 'from', 'start');
   const until = timeQuery(req, 'until', 'end');
-  const r = { from: from ?? ev.start - before, until: until ?? ev.end + after, before, after, explicit: from !== undefined || until !== undefined };
+  const r = {
+    from: from ?? ev.start - before,
+    until: until ?? ev.end + after,
+    before,
+    after,
+    explicit: from !== undefined || until !== undefined,
+  };
   if (r.until <= r.from) throw badParameter('until', 'must be after from');
-  if (r.until - r.from > 3 * 366 * DAY) throw badParameter('from', 'the event page shows at most three years; use the country page for longer ranges');
+  if (r.until - r.from > 3 * 366 * DAY)
+    throw badParameter('from', 'the event page shows at most three years; use the country page for longer ranges');
   return r;
 }
 
@@ -136,7 +162,9 @@ async function renderEvent(deps: AppDeps, req: Request, id: string): Promise<str
   const range = rangeOf(req, ev);
   const c = await cachedEventAsync(deps.store, id, correlateOptions(deps.config));
   const countryEntity = `country:${ev.country}`;
-  const networks = deps.store.listEntities().filter((e) => e.country === ev.country && e.entity !== countryEntity && deps.store.listSignals(e.entity).length > 0);
+  const networks = deps.store
+    .listEntities()
+    .filter((e) => e.country === ev.country && e.entity !== countryEntity && deps.store.listSignals(e.entity).length > 0);
   const wanted = q(req, 'entity');
   const entity = wanted && (wanted === countryEntity || networks.some((n) => n.entity === wanted)) ? wanted : countryEntity;
   if (wanted && wanted !== entity) throw badParameter('entity', `${wanted} is not ${countryEntity} or one of its networks`);
@@ -145,11 +173,15 @@ async function renderEvent(deps: AppDeps, req: Request, id: string): Promise<str
   const allLine = panels.filter((p) => p.kind === 'line');
   // `?signals=` (shareable in the URL) narrows the line charts to the chosen signals
   const only = signalsParam(req);
-  const lineP = only ? allLine.map((p) => ({ ...p, series: p.series.filter((x) => only.includes(x.signal)) })).filter((p) => p.series.length > 0) : allLine;
+  const lineP = only
+    ? allLine.map((p) => ({ ...p, series: p.series.filter((x) => only.includes(x.signal)) })).filter((p) => p.series.length > 0)
+    : allLine;
   const lineSignals = [...new Set(allLine.flatMap((p) => p.series.map((x) => x.signal)))];
   const ooniP = panels.filter((p) => p.kind === 'bars');
   const outages = listOutages(deps.store.db, { entity, from: range.from, until: range.until });
-  const srcEvents = deps.store.listSourceEvents({ entity, from: range.from, until: range.until }).filter((e) => e.start < range.until && (e.end ?? e.start + 1) > range.from);
+  const srcEvents = deps.store
+    .listSourceEvents({ entity, from: range.from, until: range.until })
+    .filter((e) => e.start < range.until && (e.end ?? e.start + 1) > range.from);
   const bands: Band[] = [
     { type: 'window', from: Date.parse(c.window.from) / 1000, until: Date.parse(c.window.until) / 1000, label: 'correlation window' },
     { type: 'event', from: ev.start, until: ev.end, label: ev.title },
@@ -206,5 +238,8 @@ ${chartsMarkup({ ...common, panels: ooniP, id: 'ooni-charts', emptyText: 'No OON
 <p class="muted">The sources' own views of ${entity} for the same range.</p>
 <ul class="evidence">${evidence.map((l) => html`<li><span class="src src-${l.source}">${l.source}</span> ${safeLink(l.url, l.label)}</li>`)}</ul>
 </section>`;
-  return layout(ev.title, body, { styles: ['/static/vendor/uplot/uPlot.min.css'], scripts: ['/static/vendor/uplot/uPlot.iife.min.js', '/static/page.js', '/static/charts.js'] });
+  return layout(ev.title, body, {
+    styles: ['/static/vendor/uplot/uPlot.min.css'],
+    scripts: ['/static/vendor/uplot/uPlot.iife.min.js', '/static/page.js', '/static/charts.js'],
+  });
 }

@@ -8,7 +8,21 @@ import { primaryZone } from '../../services/calendar/zones.js';
 import { badParameter } from '../../core/app-errors.js';
 import type { AppDeps } from '../deps.js';
 import { html, layout } from '../html.js';
-import { dataLinks, duration, field, keep, pagedTable, pct, q, select, time, timeMode, timeQuery, tzToggle, type Column } from './common.js';
+import {
+  dataLinks,
+  duration,
+  field,
+  keep,
+  pagedTable,
+  pct,
+  q,
+  select,
+  time,
+  timeMode,
+  timeQuery,
+  tzToggle,
+  type Column,
+} from './common.js';
 
 const KINDS = OUTAGE_KINDS;
 const DAY = 86400;
@@ -33,7 +47,8 @@ export function outagesRouter(deps: AppDeps): Router {
     const country = q(req, 'country').toUpperCase();
     if (country && !/^[A-Z]{2}$/.test(country)) throw badParameter('country', 'a two-letter country code');
     const entity = q(req, 'entity');
-    if (entity && !/^(country|region|asn|county):[A-Za-z0-9._-]+$/.test(entity)) throw badParameter('entity', 'such as country:KZ or asn:9198');
+    if (entity && !/^(country|region|asn|county):[A-Za-z0-9._-]+$/.test(entity))
+      throw badParameter('entity', 'such as country:KZ or asn:9198');
     const kind = q(req, 'kind');
     if (kind && !(KINDS as readonly string[]).includes(kind)) throw badParameter('kind', `one of ${KINDS.join(', ')}`);
     const severity = q(req, 'severity');
@@ -41,11 +56,19 @@ export function outagesRouter(deps: AppDeps): Router {
     const from = timeQuery(req, 'from', 'start');
     const until = timeQuery(req, 'until', 'end');
     // counted and paged in SQL: a page reads its 100 rows, not every outage (issue 21)
-    const filter = { entity: entity || undefined, country: country || undefined, from, until, kind: (kind || undefined) as Outage['kind'] | undefined, severity: (severity || undefined) as Outage['severity'] | undefined };
+    const filter = {
+      entity: entity || undefined,
+      country: country || undefined,
+      from,
+      until,
+      kind: (kind || undefined) as Outage['kind'] | undefined,
+      severity: (severity || undefined) as Outage['severity'] | undefined,
+    };
     const counts = countOutages(deps.store.db, filter);
     const nationalCount = counts.total - counts.subnational;
     const groups = counts.subnational > 0 ? outageParentGroups(deps.store.db, filter) : [];
-    const load = (parent: string | null) => (s: { key: string; dir: 'asc' | 'desc' }, p: { offset: number; size: number }) => pageOutages(deps.store.db, { ...filter, parent }, { sort: s.key as OutageSortKey, dir: s.dir, limit: p.size, offset: p.offset });
+    const load = (parent: string | null) => (s: { key: string; dir: 'asc' | 'desc' }, p: { offset: number; size: number }) =>
+      pageOutages(deps.store.db, { ...filter, parent }, { sort: s.key as OutageSortKey, dir: s.dir, limit: p.size, offset: p.offset });
     const zone = (o: Outage) => {
       const cc = countryOf(o.entity);
       return cc ? primaryZone(cc) : null;
@@ -59,21 +82,41 @@ export function outagesRouter(deps: AppDeps): Router {
         sort: (o) => o.entity,
         cell: (o) => {
           const cc = countryOf(o.entity);
-          return cc ? html`<a href="/countries/${cc}?${o.entity.startsWith('country:') ? '' : `entity=${encodeURIComponent(o.entity)}&`}from=${o.start - 7 * DAY}&amp;until=${o.end + 7 * DAY}">${o.entity}</a>` : o.entity;
+          return cc
+            ? html`<a href="/countries/${cc}?${o.entity.startsWith('country:') ? '' : `entity=${encodeURIComponent(o.entity)}&`}from=${o.start - 7 * DAY}&amp;until=${o.end + 7 * DAY}">${o.entity}</a>`
+            : o.entity;
         },
       },
-      { key: 'kind', label: 'Kind', sort: (o) => o.kind, cell: (o) => html`<span class="kind kind-${o.kind}">${o.kind}</span>${o.synthetic ? html` <span class="synthetic" title="rests on synthetic (demo or test) data, not measurements">SYNTHETIC</span>` : ''}` },
+      {
+        key: 'kind',
+        label: 'Kind',
+        sort: (o) => o.kind,
+        cell: (o) =>
+          html`<span class="kind kind-${o.kind}">${o.kind}</span>${o.synthetic ? html` <span class="synthetic" title="rests on synthetic (demo or test) data, not measurements">SYNTHETIC</span>` : ''}`,
+      },
       { key: 'severity', label: 'Severity', sort: (o) => o.severity, cell: (o) => o.severity },
       { key: 'start', label: 'Start', sort: (o) => o.start, cell: (o) => time(o.start, mode, zone(o)) },
       { key: 'end', label: 'End', sort: (o) => o.end, cell: (o) => html`${time(o.end, mode, zone(o))}${o.open ? ' (ongoing)' : ''}` },
       { key: 'duration', label: 'Duration', sort: (o) => o.end - o.start, cell: (o) => duration(o.end - o.start) },
       { key: 'depth', label: 'Deepest drop', sort: depth, cell: (o) => pct(depth(o)) },
       // sorted by how much was lost in all: percent of normal × hours (the deepest fall where no mean loss is known)
-      { key: 'loss', label: 'Loss', sort: (o) => (o.lostPercent ?? (depth(o) ?? 0) * 100) * (o.hours ?? (o.end - o.start) / 3600), cell: (o) => lossText(o) },
+      {
+        key: 'loss',
+        label: 'Loss',
+        sort: (o) => (o.lostPercent ?? (depth(o) ?? 0) * 100) * (o.hours ?? (o.end - o.start) / 3600),
+        cell: (o) => lossText(o),
+      },
       { key: 'signals', label: 'Signals', cell: (o) => o.signals.map((s) => s.signal).join(', ') },
       { key: 'targets', label: 'Blocked targets', cell: (o) => o.targets.join(', ') || '—' },
     ];
-    const api = { entity: entity || undefined, country: country || undefined, kind: kind || undefined, severity: severity || undefined, from, until };
+    const api = {
+      entity: entity || undefined,
+      country: country || undefined,
+      kind: kind || undefined,
+      severity: severity || undefined,
+      from,
+      until,
+    };
     const body = html`<h1>Outages</h1>
 <p class="muted">Episodes the detector found: <strong>connectivity</strong> (routing, probing or telescope fall), <strong>service-blocking</strong> (OONI targets or Google products fall while connectivity holds), both, or <strong>degradation</strong> (a service running well below its long-run level for days: throttling). Loss is the share of normal lost while it lasted; regions, counties and networks are grouped under their country.</p>
 ${tzToggle(req, mode, 'local time (country)')}
@@ -89,9 +132,13 @@ ${keep(req, ['tz', 'sort', 'dir'])}
 </form>
 <p class="count">${counts.total} outage(s)${counts.subnational > 0 ? `, of which ${counts.subnational} sub-national (grouped under their country below)` : ''}</p>
 ${pagedTable(req, nationalCount, load(null), cols, { key: 'start', dir: 'desc' }, { id: 'outages', empty: counts.total ? 'No national outages match; sub-national ones are below.' : 'No outages match.', page: { size: PAGE_SIZE } })}
-${groups.map((g) => html`<details class="subnational" data-parent="${g.parent}"><summary><strong>${g.parent}</strong>: ${subnationalSummaryOf(g)}${g.synthetic ? html` <span class="synthetic">SYNTHETIC</span>` : ''}</summary>
+${groups.map(
+  (
+    g,
+  ) => html`<details class="subnational" data-parent="${g.parent}"><summary><strong>${g.parent}</strong>: ${subnationalSummaryOf(g)}${g.synthetic ? html` <span class="synthetic">SYNTHETIC</span>` : ''}</summary>
 ${pagedTable(req, g.count, load(g.parent), cols, { key: 'start', dir: 'desc' }, { id: `outages-${g.parent.replace(/[^A-Za-z0-9]+/g, '-')}`, page: { size: PAGE_SIZE, param: `page-${g.parent.replace(/[^A-Za-z0-9]+/g, '-')}` } })}
-</details>`)}
+</details>`,
+)}
 ${dataLinks('/api/outages', api, 'This table')}`;
     res.type('html').send(layout('Outages', body, { scripts: ['/static/page.js'] }));
   });

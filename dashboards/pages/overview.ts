@@ -51,16 +51,50 @@ export function overviewRouter(deps: AppDeps): Router {
       const outage = outages.length ? outages[outages.length - 1]! : null;
       let state = 'no data yet';
       if (last !== null) state = outage && (outage.open || outage.end >= last - DAY) ? `${outage.kind} outage` : 'normal';
-      return { entity: w.entity, country: w.country, signals: mine.length, synthetic: mine.some((s) => s.synthetic), last, outage, events: w.country ? calendar.filter((e) => e.country === w.country).length : 0, state };
+      return {
+        entity: w.entity,
+        country: w.country,
+        signals: mine.length,
+        synthetic: mine.some((s) => s.synthetic),
+        last,
+        outage,
+        events: w.country ? calendar.filter((e) => e.country === w.country).length : 0,
+        state,
+      };
     });
-    const countryLink = (r: Row) => (r.country ? html`<a href="/countries/${r.country}">${countryName(r.country)} (${r.country})</a>` : r.entity);
+    const countryLink = (r: Row) =>
+      r.country ? html`<a href="/countries/${r.country}">${countryName(r.country)} (${r.country})</a>` : r.entity;
     const cols: Array<Column<Row>> = [
-      { key: 'entity', label: 'Watched', sort: (r) => r.entity, cell: (r) => html`${countryLink(r)}${r.entity.startsWith('country:') ? '' : html` <span class="muted">${r.entity}</span>`}` },
-      { key: 'state', label: 'Latest state', sort: (r) => r.state, cell: (r) => html`<span class="state state-${r.state.replace(/[^a-z]+/g, '-')}">${r.state}</span>${r.synthetic ? html` <span class="synthetic">SYNTHETIC</span>` : ''}` },
+      {
+        key: 'entity',
+        label: 'Watched',
+        sort: (r) => r.entity,
+        cell: (r) => html`${countryLink(r)}${r.entity.startsWith('country:') ? '' : html` <span class="muted">${r.entity}</span>`}`,
+      },
+      {
+        key: 'state',
+        label: 'Latest state',
+        sort: (r) => r.state,
+        cell: (r) =>
+          html`<span class="state state-${r.state.replace(/[^a-z]+/g, '-')}">${r.state}</span>${r.synthetic ? html` <span class="synthetic">SYNTHETIC</span>` : ''}`,
+      },
       { key: 'last', label: 'Data until', sort: (r) => r.last, cell: (r) => time(r.last, mode, r.country ? primaryZone(r.country) : null) },
-      { key: 'outage', label: 'Latest outage', sort: (r) => r.outage?.start ?? null, cell: (r) => (r.outage ? html`<span class="kind kind-${r.outage.kind}">${r.outage.kind}</span> ${time(r.outage.start, mode, r.country ? primaryZone(r.country) : null)} (${duration(r.outage.end - r.outage.start)})` : '—') },
+      {
+        key: 'outage',
+        label: 'Latest outage',
+        sort: (r) => r.outage?.start ?? null,
+        cell: (r) =>
+          r.outage
+            ? html`<span class="kind kind-${r.outage.kind}">${r.outage.kind}</span> ${time(r.outage.start, mode, r.country ? primaryZone(r.country) : null)} (${duration(r.outage.end - r.outage.start)})`
+            : '—',
+      },
       { key: 'signals', label: 'Signals', sort: (r) => r.signals, cell: (r) => r.signals },
-      { key: 'events', label: 'Calendar events', sort: (r) => r.events, cell: (r) => (r.country ? html`<a href="/calendar?country=${r.country}">${r.events}</a>` : '—') },
+      {
+        key: 'events',
+        label: 'Calendar events',
+        sort: (r) => r.events,
+        cell: (r) => (r.country ? html`<a href="/calendar?country=${r.country}">${r.events}</a>` : '—'),
+      },
     ];
 
     const entityCountry = new Map(deps.store.listEntities().map((e) => [e.entity, e.country] as const));
@@ -77,7 +111,9 @@ export function overviewRouter(deps: AppDeps): Router {
     // event's country or its networks/regions with a daily value inside the event window [start − 1 d, end + 2 d]
     const entitiesOf = new Map<string, number[]>();
     const syntheticIds = new Set(signals.filter((s) => s.synthetic).map((s) => s.id));
-    const countryOfEntity = new Map(deps.store.listEntities().map((e) => [e.entity, e.country ?? (e.entity.startsWith('country:') ? e.entity.slice(8) : null)] as const));
+    const countryOfEntity = new Map(
+      deps.store.listEntities().map((e) => [e.entity, e.country ?? (e.entity.startsWith('country:') ? e.entity.slice(8) : null)] as const),
+    );
     for (const s of signals) {
       const cc = countryOfEntity.get(s.entity) ?? (s.entity.startsWith('country:') ? s.entity.slice(8) : null);
       if (!cc) continue;
@@ -101,15 +137,19 @@ export function overviewRouter(deps: AppDeps): Router {
       .filter((x) => x.points > 0)
       .sort((a, b) => b.e.start - a.e.start);
     const recentTable = (list: typeof latest) =>
-      html`<div class="table-wrap"><table class="recent-outages"${list === recent ? html` id="recent-outages"` : ''}><thead><tr><th scope="col">Entity</th><th scope="col">Kind</th><th scope="col">Start</th><th scope="col">Duration</th><th scope="col">Loss</th><th scope="col">Targets</th></tr></thead><tbody>${list.map((o) => {
-        const cc = o.entity.startsWith('country:') ? o.entity.slice(8) : (entityCountry.get(o.entity) ?? null);
-        const sub = o.entity.startsWith('country:') ? '' : `entity=${encodeURIComponent(o.entity)}&`;
-        return html`<tr><td>${cc ? html`<a href="/countries/${cc}?${sub}from=${o.start - 7 * DAY}&amp;until=${o.end + 7 * DAY}">${o.entity}</a>` : o.entity}${o.synthetic ? html` <span class="synthetic">SYNTHETIC</span>` : ''}</td><td><span class="kind kind-${o.kind}">${o.kind}</span></td><td>${time(o.start, mode, cc ? primaryZone(cc) : null)}</td><td>${duration(o.end - o.start)}${o.open ? ' (ongoing)' : ''}</td><td>${lossText(o)}</td><td>${o.targets.join(', ') || '—'}</td></tr>`;
-      })}</tbody></table></div>`;
+      html`<div class="table-wrap"><table class="recent-outages"${list === recent ? html` id="recent-outages"` : ''}><thead><tr><th scope="col">Entity</th><th scope="col">Kind</th><th scope="col">Start</th><th scope="col">Duration</th><th scope="col">Loss</th><th scope="col">Targets</th></tr></thead><tbody>${list.map(
+        (o) => {
+          const cc = o.entity.startsWith('country:') ? o.entity.slice(8) : (entityCountry.get(o.entity) ?? null);
+          const sub = o.entity.startsWith('country:') ? '' : `entity=${encodeURIComponent(o.entity)}&`;
+          return html`<tr><td>${cc ? html`<a href="/countries/${cc}?${sub}from=${o.start - 7 * DAY}&amp;until=${o.end + 7 * DAY}">${o.entity}</a>` : o.entity}${o.synthetic ? html` <span class="synthetic">SYNTHETIC</span>` : ''}</td><td><span class="kind kind-${o.kind}">${o.kind}</span></td><td>${time(o.start, mode, cc ? primaryZone(cc) : null)}</td><td>${duration(o.end - o.start)}${o.open ? ' (ongoing)' : ''}</td><td>${lossText(o)}</td><td>${o.targets.join(', ') || '—'}</td></tr>`;
+        },
+      )}</tbody></table></div>`;
     const health = collectorHealth(deps);
     const eventRow = (e: (typeof calendar)[number]) =>
       html`<tr><td><a href="/events/${e.id}">${e.title}</a></td><td>${e.country}</td><td>${time(e.start, mode, e.tz)}</td><td>${
-        policy.watch.enabled ? html`${time(e.start - policy.watch.before, mode, e.tz)} to ${time(e.end + policy.watch.after, mode, e.tz)}` : 'watching off'
+        policy.watch.enabled
+          ? html`${time(e.start - policy.watch.before, mode, e.tz)} to ${time(e.end + policy.watch.after, mode, e.tz)}`
+          : 'watching off'
       }</td></tr>`;
 
     const body = html`<h1>outagewatch</h1>

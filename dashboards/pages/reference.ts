@@ -1,13 +1,38 @@
 /** `/reference`: published outage lists (Access Now STOP, IODA investigated, user CSV), filterable and sortable. */
 import { Router } from 'express';
-import { countReferenceOutages, getReferenceList, listReferenceLists, pageReferenceOutages, SCOPES, type ReferenceListRow, type ReferenceOutage, type ReferenceSortKey, type Scope } from '../../db/reference.js';
+import {
+  countReferenceOutages,
+  getReferenceList,
+  listReferenceLists,
+  pageReferenceOutages,
+  SCOPES,
+  type ReferenceListRow,
+  type ReferenceOutage,
+  type ReferenceSortKey,
+  type Scope,
+} from '../../db/reference.js';
 import { primaryZone } from '../../services/calendar/zones.js';
 import { referenceConfig } from '../../services/correlator/config.js';
 import { badParameter, notFound } from '../../core/app-errors.js';
 import type { AppDeps } from '../deps.js';
 import { html, layout } from '../html.js';
 import { safeLink } from './event.js';
-import { dataLinks, duration, field, keep, pagedTable, q, select, table, time, timeMode, timeQuery, tzToggle, withQuery, type Column } from './common.js';
+import {
+  dataLinks,
+  duration,
+  field,
+  keep,
+  pagedTable,
+  q,
+  select,
+  table,
+  time,
+  timeMode,
+  timeQuery,
+  tzToggle,
+  withQuery,
+  type Column,
+} from './common.js';
 
 const LIST = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
@@ -17,15 +42,38 @@ export function referenceRouter(deps: AppDeps): Router {
     const mode = timeMode(req);
     const lists = listReferenceLists(deps.store.db);
     const listCols: Array<Column<ReferenceListRow>> = [
-      { key: 'name', label: 'List', sort: (l) => l.name, cell: (l) => html`<a href="/reference?list=${encodeURIComponent(l.name)}">${l.name}</a>` },
+      {
+        key: 'name',
+        label: 'List',
+        sort: (l) => l.name,
+        cell: (l) => html`<a href="/reference?list=${encodeURIComponent(l.name)}">${l.name}</a>`,
+      },
       { key: 'format', label: 'Format', sort: (l) => l.format, cell: (l) => l.format },
       { key: 'count', label: 'Outages', sort: (l) => l.count, cell: (l) => l.count },
       { key: 'countries', label: 'Countries', sort: (l) => l.countries, cell: (l) => l.countries },
       { key: 'first', label: 'First', sort: (l) => l.first, cell: (l) => time(l.first, mode, null) },
       { key: 'last', label: 'Last', sort: (l) => l.last, cell: (l) => time(l.last, mode, null) },
-      { key: 'kinds', label: 'Kinds', cell: (l) => Object.entries(l.kinds).map(([k, n]) => `${k}: ${n}`).join(', ') || '—' },
-      { key: 'scopes', label: 'Scopes', cell: (l) => Object.entries(l.scopes).map(([k, n]) => `${k}: ${n}`).join(', ') || '—' },
-      { key: 'files', label: 'Files', cell: (l) => l.files.map((f) => `${f.file} (${f.imported} imported, ${f.rejected} rejected)`).join('; ') || '—' },
+      {
+        key: 'kinds',
+        label: 'Kinds',
+        cell: (l) =>
+          Object.entries(l.kinds)
+            .map(([k, n]) => `${k}: ${n}`)
+            .join(', ') || '—',
+      },
+      {
+        key: 'scopes',
+        label: 'Scopes',
+        cell: (l) =>
+          Object.entries(l.scopes)
+            .map(([k, n]) => `${k}: ${n}`)
+            .join(', ') || '—',
+      },
+      {
+        key: 'files',
+        label: 'Files',
+        cell: (l) => l.files.map((f) => `${f.file} (${f.imported} imported, ${f.rejected} rejected)`).join('; ') || '—',
+      },
     ];
     const listName = q(req, 'list');
     let detail = html``;
@@ -42,16 +90,50 @@ export function referenceRouter(deps: AppDeps): Router {
       if (scope && !(SCOPES as readonly string[]).includes(scope)) throw badParameter('scope', `one of ${SCOPES.join(', ')}`);
       const openEndedSeconds = referenceConfig(deps.config).openEndedDefault;
       // counted and paged in SQL (issue 21), scope and text filters too
-      const filter = { list: listName, country: country || undefined, from, until, openEndedSeconds, scope: (scope || undefined) as Scope | undefined, text: text || undefined };
+      const filter = {
+        list: listName,
+        country: country || undefined,
+        from,
+        until,
+        openEndedSeconds,
+        scope: (scope || undefined) as Scope | undefined,
+        text: text || undefined,
+      };
       const total = countReferenceOutages(deps.store.db, filter);
       const cols: Array<Column<ReferenceOutage>> = [
-        { key: 'country', label: 'Country', sort: (o) => o.country, cell: (o) => html`<a href="/countries/${o.country}?from=${o.start - 14 * 86400}&amp;until=${(o.end ?? o.start + openEndedSeconds) + 14 * 86400}">${o.country}</a>` },
+        {
+          key: 'country',
+          label: 'Country',
+          sort: (o) => o.country,
+          cell: (o) =>
+            html`<a href="/countries/${o.country}?from=${o.start - 14 * 86400}&amp;until=${(o.end ?? o.start + openEndedSeconds) + 14 * 86400}">${o.country}</a>`,
+        },
         { key: 'start', label: 'Start', sort: (o) => o.start, cell: (o) => time(o.start, mode, primaryZone(o.country)) },
-        { key: 'end', label: 'End', sort: (o) => o.end, cell: (o) => (o.end === null ? 'ongoing / unknown' : time(o.end, mode, primaryZone(o.country))) },
-        { key: 'duration', label: 'Duration', sort: (o) => (o.end === null ? null : o.end - o.start), cell: (o) => (o.end === null ? '—' : duration(o.end - o.start)) },
+        {
+          key: 'end',
+          label: 'End',
+          sort: (o) => o.end,
+          cell: (o) => (o.end === null ? 'ongoing / unknown' : time(o.end, mode, primaryZone(o.country))),
+        },
+        {
+          key: 'duration',
+          label: 'Duration',
+          sort: (o) => (o.end === null ? null : o.end - o.start),
+          cell: (o) => (o.end === null ? '—' : duration(o.end - o.start)),
+        },
         { key: 'kind', label: 'Kind', sort: (o) => o.kind, cell: (o) => o.kind ?? '—' },
-        { key: 'scope', label: 'Scope', sort: (o) => o.scope, cell: (o) => html`<span title="${o.scopeRaw ?? 'the list gives no scope'}">${o.scope}</span>` },
-        { key: 'area', label: 'Area', sort: (o) => o.area, cell: (o) => o.area ?? (o.scope === 'asn' && o.scopeDetail ? `AS${o.scopeDetail.replace(/^AS/i, '')}` : '—') },
+        {
+          key: 'scope',
+          label: 'Scope',
+          sort: (o) => o.scope,
+          cell: (o) => html`<span title="${o.scopeRaw ?? 'the list gives no scope'}">${o.scope}</span>`,
+        },
+        {
+          key: 'area',
+          label: 'Area',
+          sort: (o) => o.area,
+          cell: (o) => o.area ?? (o.scope === 'asn' && o.scopeDetail ? `AS${o.scopeDetail.replace(/^AS/i, '')}` : '—'),
+        },
         { key: 'cause', label: 'Cause', sort: (o) => o.cause, cell: (o) => o.cause ?? '—' },
         { key: 'services', label: 'Services', cell: (o) => o.services.join(', ') || '—' },
         { key: 'source', label: 'Source', cell: (o) => safeLink(o.source, 'source') },

@@ -28,7 +28,15 @@
   function parts(ts, zone) {
     var f = fmtCache[zone];
     if (!f) {
-      f = fmtCache[zone] = new Intl.DateTimeFormat('en-GB', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+      f = fmtCache[zone] = new Intl.DateTimeFormat('en-GB', {
+        timeZone: zone,
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      });
     }
     var o = {};
     f.formatToParts(new Date(ts * 1000)).forEach(function (p) {
@@ -138,10 +146,26 @@
     if (chart.u) chart.u.destroy();
     el.textContent = '';
     var bars = spec.kind === 'bars';
-    var series = [{ label: 'Time', value: function (u, ts) { return hoverTime(ts, zone); } }].concat(
+    var series = [
+      {
+        label: 'Time',
+        value: function (u, ts) {
+          return hoverTime(ts, zone);
+        },
+      },
+    ].concat(
       spec.series.map(function (s, i) {
         var color = COLORS[i % COLORS.length];
-        var o = { label: s.label, stroke: color, width: 1.5, spanGaps: false, points: { show: false }, value: function (u, v) { return v === null || v === undefined ? '—' : yLabel(v, spec.unit); } };
+        var o = {
+          label: s.label,
+          stroke: color,
+          width: 1.5,
+          spanGaps: false,
+          points: { show: false },
+          value: function (u, v) {
+            return v === null || v === undefined ? '—' : yLabel(v, spec.unit);
+          },
+        };
         if (bars) {
           o.paths = uPlot.paths.bars({ size: [0.9 / spec.series.length, 40], align: 1, gap: 1 });
           o.fill = color + 'aa';
@@ -157,8 +181,20 @@
         return uPlot.tzDate(new Date(ts * 1000), zone);
       },
       scales: {
-        x: { time: true, range: function () { return [cfg.from, cfg.until]; } },
-        y: bars || spec.unit === 'share of measurements' ? { range: [0, 1] } : { range: function (u, min, max) { return [Math.min(0, min === null ? 0 : min), max === null || max <= 0 ? 1 : max * 1.08]; } },
+        x: {
+          time: true,
+          range: function () {
+            return [cfg.from, cfg.until];
+          },
+        },
+        y:
+          bars || spec.unit === 'share of measurements'
+            ? { range: [0, 1] }
+            : {
+                range: function (u, min, max) {
+                  return [Math.min(0, min === null ? 0 : min), max === null || max <= 0 ? 1 : max * 1.08];
+                },
+              },
       },
       series: series,
       axes: [
@@ -174,12 +210,23 @@
             return labels;
           },
         },
-        { size: 56, values: function (u, splits) { return splits.map(function (v) { return yLabel(v, spec.unit); }); } },
+        {
+          size: 56,
+          values: function (u, splits) {
+            return splits.map(function (v) {
+              return yLabel(v, spec.unit);
+            });
+          },
+        },
       ],
       cursor: { sync: { key: 'ow' }, drag: { x: true, y: false, setScale: false } },
       legend: { show: true, live: true },
       hooks: {
-        draw: [function (u) { overlay(u, chart); }],
+        draw: [
+          function (u) {
+            overlay(u, chart);
+          },
+        ],
         setSelect: [
           function (u) {
             if (u.select.width < 8) return;
@@ -208,7 +255,15 @@
   }
 
   function fetchEntity(entity, signals, cfg) {
-    var url = '/api/signals?' + new URLSearchParams({ entity: entity, signals: signals.join(','), from: String(cfg.from), until: String(cfg.until), maxPoints: String(cfg.maxPoints) }).toString();
+    var url =
+      '/api/signals?' +
+      new URLSearchParams({
+        entity: entity,
+        signals: signals.join(','),
+        from: String(cfg.from),
+        until: String(cfg.until),
+        maxPoints: String(cfg.maxPoints),
+      }).toString();
     return fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin' }).then(function (r) {
       if (!r.ok) {
         return r.json().then(
@@ -238,9 +293,13 @@
       }),
     };
     var panels = Array.prototype.slice.call(root.querySelectorAll('.chart-panel'));
-    var mine = panels.map(function (p) {
-      return { panel: p, spec: parse(p.getAttribute('data-panel'), null), cfg: cfg, u: null, data: null };
-    }).filter(function (c) { return c.spec; });
+    var mine = panels
+      .map(function (p) {
+        return { panel: p, spec: parse(p.getAttribute('data-panel'), null), cfg: cfg, u: null, data: null };
+      })
+      .filter(function (c) {
+        return c.spec;
+      });
     var byEntity = {};
     mine.forEach(function (c) {
       c.spec.series.forEach(function (s) {
@@ -267,12 +326,24 @@
             var f = found[s.entity + '|' + s.signal];
             return f ? f.points : [];
           });
-          var meta = c.spec.series.map(function (s) { return found[s.entity + '|' + s.signal]; }).filter(Boolean);
+          var meta = c.spec.series
+            .map(function (s) {
+              return found[s.entity + '|' + s.signal];
+            })
+            .filter(Boolean);
           c.data = align(list);
           var n = 0;
-          for (var i = 1; i < c.data.length; i++) c.data[i].forEach(function (v) { if (v !== null && v !== undefined) n++; });
+          for (var i = 1; i < c.data.length; i++)
+            c.data[i].forEach(function (v) {
+              if (v !== null && v !== undefined) n++;
+            });
           c.panel.setAttribute('data-points', String(n));
-          if (meta.some(function (m) { return m.synthetic; })) c.spec.synthetic = true;
+          if (
+            meta.some(function (m) {
+              return m.synthetic;
+            })
+          )
+            c.spec.synthetic = true;
           var status = c.panel.querySelector('.chart-status');
           if (n === 0) {
             // said in the panel itself, where the chart would be, not only as a badge beside the title
@@ -283,8 +354,18 @@
             empty.textContent = 'no data';
             c.panel.querySelector('.chart').after(empty);
           } else {
-            var res = meta.map(function (m) { return m.resolution + (m.downsampled ? ', downsampled to ' + m.bucketSeconds + ' s buckets' : ''); });
-            status.textContent = n + ' values · ' + res.filter(function (r, i) { return res.indexOf(r) === i; }).join('; ') + (c.spec.synthetic ? ' · SYNTHETIC (generated demo data)' : '');
+            var res = meta.map(function (m) {
+              return m.resolution + (m.downsampled ? ', downsampled to ' + m.bucketSeconds + ' s buckets' : '');
+            });
+            status.textContent =
+              n +
+              ' values · ' +
+              res
+                .filter(function (r, i) {
+                  return res.indexOf(r) === i;
+                })
+                .join('; ') +
+              (c.spec.synthetic ? ' · SYNTHETIC (generated demo data)' : '');
           }
           build(c);
           c.panel.classList.add('rendered');

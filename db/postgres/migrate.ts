@@ -34,10 +34,13 @@ export async function migratePg(client: pg.ClientBase, migrations: Migration[] =
   const applied: string[] = [];
   await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
   try {
-    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
     const current = await pgSchemaVersion(client);
     const latest = migrations.at(-1)?.version ?? 0;
-    if (current > latest) throw new Error(`database schema version ${current} is newer than this outagewatch (${latest}); upgrade outagewatch`);
+    if (current > latest)
+      throw new Error(`database schema version ${current} is newer than this outagewatch (${latest}); upgrade outagewatch`);
     for (const m of migrations) {
       if (m.version <= current) continue;
       await client.query('BEGIN');

@@ -30,7 +30,12 @@ export function partitionFor(table: string, ts: number): PartitionSpec {
   if (!(y >= 1000 && y <= 9999)) throw new Error(`time ${ts} (year ${y}) is outside the years 1000-9999 the store partitions`);
   if (period === 'year') return { table, name: `${table}_y${y}`, from: Date.UTC(y, 0, 1) / 1000, until: Date.UTC(y + 1, 0, 1) / 1000 };
   const m = d.getUTCMonth();
-  return { table, name: `${table}_p${y}${String(m + 1).padStart(2, '0')}`, from: Date.UTC(y, m, 1) / 1000, until: Date.UTC(y, m + 1, 1) / 1000 };
+  return {
+    table,
+    name: `${table}_p${y}${String(m + 1).padStart(2, '0')}`,
+    from: Date.UTC(y, m, 1) / 1000,
+    until: Date.UTC(y, m + 1, 1) / 1000,
+  };
 }
 
 /** Every partition of `table` overlapping [lo, hi] (inclusive times). */
@@ -51,7 +56,10 @@ export async function ensurePartitions(client: pg.ClientBase, specs: readonly Pa
   const missing = specs.filter((s) => !known.has(s.name));
   if (missing.length === 0) return 0;
   const names = missing.map((s) => s.name);
-  const have = await client.query<{ relname: string }>('SELECT relname FROM pg_class WHERE relname = ANY($1::text[]) AND relnamespace = current_schema()::regnamespace', [names]);
+  const have = await client.query<{ relname: string }>(
+    'SELECT relname FROM pg_class WHERE relname = ANY($1::text[]) AND relnamespace = current_schema()::regnamespace',
+    [names],
+  );
   for (const r of have.rows) known.add(r.relname);
   const todo = missing.filter((s) => !known.has(s.name));
   if (todo.length === 0) return 0;

@@ -6,7 +6,20 @@ import { formatEntity, parseEntity, parseSignalName } from '../entities.js';
 import { defaultProvenance, mergeProvenance } from '../provenance.js';
 import type { CheckpointFilter, EntityRow, PointStore, RollupResolution, SourceEventFilter } from '../repository.js';
 import type { Resolution, SeriesColumns } from '../signals-read.js';
-import { THIS_PROCESS, type CheckpointRow, type RollupRow, type RunFinish, type RunOwner, type RunRow, type RunStatus, type SignalRow, type SignalSpec, type SourceEventRow, type WindowResult, type WindowWrite } from '../store.js';
+import {
+  THIS_PROCESS,
+  type CheckpointRow,
+  type RollupRow,
+  type RunFinish,
+  type RunOwner,
+  type RunRow,
+  type RunStatus,
+  type SignalRow,
+  type SignalSpec,
+  type SourceEventRow,
+  type WindowResult,
+  type WindowWrite,
+} from '../store.js';
 import { migratePg, pgSchemaVersion } from './migrate.js';
 import { ensurePartitions, partitionsBetween, type PartitionSpec } from './partitions.js';
 
@@ -31,7 +44,8 @@ const TYPES = {
 
 const ROLLUP_TABLE: Record<RollupResolution, string> = { hourly: 'points_hourly', '6h': 'points_6h', daily: 'points_daily' };
 
-const ROLLUP_SET = 'ON CONFLICT (signal_id, ts) DO UPDATE SET min = excluded.min, mean = excluded.mean, max = excluded.max, n = excluded.n, sum = excluded.sum';
+const ROLLUP_SET =
+  'ON CONFLICT (signal_id, ts) DO UPDATE SET min = excluded.min, mean = excluded.mean, max = excluded.max, n = excluded.n, sum = excluded.sum';
 
 // the SQLite rollup rules (db/store.ts), in PostgreSQL: non-null values only; hours from points, 6-hour blocks and
 // days from the hourly rows (sum(sum) / sum(n): means combine exactly up to summation order)
@@ -57,7 +71,8 @@ const SQL = {
     'FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS r(sid, lo, hi) JOIN points_hourly p ON p.signal_id = r.sid AND p.ts >= r.lo AND p.ts < r.hi ' +
     `GROUP BY p.signal_id, d ${ROLLUP_SET}`,
   // checkpoint merging (migration 0002), every signal of the window in one call
-  cover: 'SELECT outagewatch_cover($1, $2, u.signal, $3, $4, u.status, $5) FROM unnest($6::text[], $7::text[]) WITH ORDINALITY AS u(signal, status, i) ORDER BY u.i',
+  cover:
+    'SELECT outagewatch_cover($1, $2, u.signal, $3, $4, u.status, $5) FROM unnest($6::text[], $7::text[]) WITH ORDINALITY AS u(signal, status, i) ORDER BY u.i',
   entityUpsert:
     'INSERT INTO entities (type, code, name, country) VALUES ($1, $2, $3, $4) ' +
     'ON CONFLICT (type, code) DO UPDATE SET name = coalesce(excluded.name, entities.name), country = coalesce(excluded.country, entities.country) RETURNING id',
@@ -77,7 +92,19 @@ const SQL = {
 
 type Queryable = pg.ClientBase | pg.Pool;
 
-type RunDbRow = { id: number; job: string; collector: string | null; started_at: number; finished_at: number | null; status: RunStatus; rows: number; windows_ok: number; windows_failed: number; error: string | null; details: unknown };
+type RunDbRow = {
+  id: number;
+  job: string;
+  collector: string | null;
+  started_at: number;
+  finished_at: number | null;
+  status: RunStatus;
+  rows: number;
+  windows_ok: number;
+  windows_failed: number;
+  error: string | null;
+  details: unknown;
+};
 
 function runFromRow(r: RunDbRow): RunRow {
   return {
@@ -133,7 +160,8 @@ export class PgPointStore implements PointStore {
       const client = await pool.connect();
       try {
         if (opts.migrate !== false) await migratePg(client);
-        else if ((await pgSchemaVersion(client)) === 0) throw new Error(`${store.location} holds no outagewatch schema (run \`outagewatch db migrate\`)`);
+        else if ((await pgSchemaVersion(client)) === 0)
+          throw new Error(`${store.location} holds no outagewatch schema (run \`outagewatch db migrate\`)`);
       } finally {
         client.release();
       }
@@ -215,7 +243,10 @@ export class PgPointStore implements PointStore {
   }
 
   /** The series of a window as upsert columns: whole-second times, NaN as null, the last of equal times kept (as SQLite's upsert). */
-  private static columns(name: string, pts: WindowWrite['series'][number]['points']): { ts: number[]; values: Array<number | null>; lo: number; hi: number } {
+  private static columns(
+    name: string,
+    pts: WindowWrite['series'][number]['points'],
+  ): { ts: number[]; values: Array<number | null>; lo: number; hi: number } {
     const last = new Map<number, number | null>();
     let sorted = true;
     let prev = -Infinity;
@@ -284,23 +315,40 @@ export class PgPointStore implements PointStore {
       let events = 0;
       for (const e of w.sourceEvents ?? []) {
         const entityId = e.entity ? await this.upsertEntity(client, e.entity) : null;
-        await client.query(SQL.eventUpsert, [e.source, e.externalId, entityId, e.start, e.end ?? null, e.kind ?? null, e.title ?? null, e.description ?? null, e.score ?? null, e.url ?? null, jsonb(e.raw), at]);
+        await client.query(SQL.eventUpsert, [
+          e.source,
+          e.externalId,
+          entityId,
+          e.start,
+          e.end ?? null,
+          e.kind ?? null,
+          e.title ?? null,
+          e.description ?? null,
+          e.score ?? null,
+          e.url ?? null,
+          jsonb(e.raw),
+          at,
+        ]);
         events++;
       }
       for (const r of w.raw ?? []) {
         const body = typeof r.body === 'string' ? Buffer.from(r.body) : r.body;
-        await client.query('INSERT INTO raw_responses (source, url, fetched_at, sha256, status, body_gzip) VALUES ($1, $2, $3, $4, $5, $6)', [
-          r.source,
-          r.url,
-          r.fetchedAt,
-          createHash('sha256').update(body).digest('hex'),
-          r.status ?? null,
-          gzipSync(body),
-        ]);
+        await client.query(
+          'INSERT INTO raw_responses (source, url, fetched_at, sha256, status, body_gzip) VALUES ($1, $2, $3, $4, $5, $6)',
+          [r.source, r.url, r.fetchedAt, createHash('sha256').update(body).digest('hex'), r.status ?? null, gzipSync(body)],
+        );
       }
       const coverage = w.coverage ?? w.series.map((s) => ({ signal: s.signal.name, status: 'ok' as const }));
       if (coverage.length) {
-        await client.query(SQL.cover, [w.collector, entity, w.from, w.until, at, coverage.map((c) => c.signal), coverage.map((c) => c.status)]);
+        await client.query(SQL.cover, [
+          w.collector,
+          entity,
+          w.from,
+          w.until,
+          at,
+          coverage.map((c) => c.signal),
+          coverage.map((c) => c.status),
+        ]);
       }
       await client.query('COMMIT');
       ok = true;
@@ -318,13 +366,32 @@ export class PgPointStore implements PointStore {
   }
 
   async listEntities(): Promise<EntityRow[]> {
-    const r = await this.pool.query<{ id: number; type: string; code: string; name: string | null; country: string | null }>('SELECT id, type, code, name, country FROM entities ORDER BY type COLLATE "C", code COLLATE "C"');
+    const r = await this.pool.query<{ id: number; type: string; code: string; name: string | null; country: string | null }>(
+      'SELECT id, type, code, name, country FROM entities ORDER BY type COLLATE "C", code COLLATE "C"',
+    );
     return r.rows.map((e) => ({ id: e.id, entity: `${e.type}:${e.code}`, name: e.name, country: e.country }));
   }
 
   async listSignals(entity?: string): Promise<SignalRow[]> {
-    type Row = { id: number; type: string; code: string; name: string; source: string; metric: string; target: string | null; step: number | null; unit: string | null; synthetic: boolean; source_name: string | null; licence: string | null; citation: string | null; label: string | null; axis: 'connectivity' | 'services' | null };
-    const sql = 'SELECT s.id, e.type, e.code, s.name, s.source, s.metric, s.target, s.step, s.unit, s.synthetic, s.source_name, s.licence, s.citation, s.label, s.axis FROM signals s JOIN entities e ON e.id = s.entity_id';
+    type Row = {
+      id: number;
+      type: string;
+      code: string;
+      name: string;
+      source: string;
+      metric: string;
+      target: string | null;
+      step: number | null;
+      unit: string | null;
+      synthetic: boolean;
+      source_name: string | null;
+      licence: string | null;
+      citation: string | null;
+      label: string | null;
+      axis: 'connectivity' | 'services' | null;
+    };
+    const sql =
+      'SELECT s.id, e.type, e.code, s.name, s.source, s.metric, s.target, s.step, s.unit, s.synthetic, s.source_name, s.licence, s.citation, s.label, s.axis FROM signals s JOIN entities e ON e.id = s.entity_id';
     let rows: Row[];
     if (entity) {
       const e = parseEntity(entity);
@@ -342,17 +409,31 @@ export class PgPointStore implements PointStore {
       step: r.step,
       unit: r.unit,
       synthetic: r.synthetic,
-      provenance: mergeProvenance(r.name, { sourceName: r.source_name, licence: r.licence, citation: r.citation, unit: r.unit, label: r.label, axis: r.axis, target: r.target }),
+      provenance: mergeProvenance(r.name, {
+        sourceName: r.source_name,
+        licence: r.licence,
+        citation: r.citation,
+        unit: r.unit,
+        label: r.label,
+        axis: r.axis,
+        target: r.target,
+      }),
     }));
   }
 
   async readPoints(signalId: number, from: number, until: number): Promise<Array<{ ts: number; value: number | null }>> {
-    const r = await this.pool.query<{ ts: number; value: number | null }>('SELECT ts, value FROM points WHERE signal_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts', [signalId, from, until]);
+    const r = await this.pool.query<{ ts: number; value: number | null }>(
+      'SELECT ts, value FROM points WHERE signal_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts',
+      [signalId, from, until],
+    );
     return r.rows;
   }
 
   async readRollup(signalId: number, resolution: RollupResolution, from: number, until: number): Promise<RollupRow[]> {
-    const r = await this.pool.query<RollupRow>(`SELECT ts, min, mean, max, n FROM ${ROLLUP_TABLE[resolution]} WHERE signal_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts`, [signalId, from, until]);
+    const r = await this.pool.query<RollupRow>(
+      `SELECT ts, min, mean, max, n FROM ${ROLLUP_TABLE[resolution]} WHERE signal_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts`,
+      [signalId, from, until],
+    );
     return r.rows;
   }
 
@@ -362,7 +443,10 @@ export class PgPointStore implements PointStore {
       resolution === 'raw'
         ? 'SELECT ts, value AS lo, value AS hi, value AS mean FROM points WHERE signal_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts'
         : `SELECT ts, min AS lo, max AS hi, mean FROM ${ROLLUP_TABLE[resolution]} WHERE signal_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts`;
-    const r = await this.pool.query<{ ts: number; lo: number | null; hi: number | null; mean: number | null }>({ text: sql, values: [signalId, from, until] });
+    const r = await this.pool.query<{ ts: number; lo: number | null; hi: number | null; mean: number | null }>({
+      text: sql,
+      values: [signalId, from, until],
+    });
     for (const row of r.rows) {
       out.ts.push(row.ts);
       out.lo.push(row.lo);
@@ -394,7 +478,22 @@ export class PgPointStore implements PointStore {
     if (filter.source) where.push(`se.source = ${arg(filter.source)}`);
     if (filter.until !== undefined) where.push(`se.start_ts < ${arg(filter.until)}`);
     if (filter.from !== undefined) where.push(`coalesce(se.end_ts, se.start_ts) >= ${arg(filter.from)}`);
-    type Row = { id: number; source: string; external_id: string; type: string | null; code: string | null; start_ts: number; end_ts: number | null; kind: string | null; title: string | null; description: string | null; score: number | null; url: string | null; raw: unknown; fetched_at: number };
+    type Row = {
+      id: number;
+      source: string;
+      external_id: string;
+      type: string | null;
+      code: string | null;
+      start_ts: number;
+      end_ts: number | null;
+      kind: string | null;
+      title: string | null;
+      description: string | null;
+      score: number | null;
+      url: string | null;
+      raw: unknown;
+      fetched_at: number;
+    };
     const r = await this.pool.query<Row>(
       `SELECT se.id, se.source, se.external_id, e.type, e.code, se.start_ts, se.end_ts, se.kind, se.title, se.description, se.score, se.url, se.raw, se.fetched_at
        FROM source_events se LEFT JOIN entities e ON e.id = se.entity_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY se.start_ts, se.id`,
@@ -420,18 +519,38 @@ export class PgPointStore implements PointStore {
   async checkpoints(filter: CheckpointFilter = {}): Promise<CheckpointRow[]> {
     const where: string[] = [];
     const args: string[] = [];
-    for (const [col, v] of [['collector', filter.collector], ['entity', filter.entity], ['signal', filter.signal]] as const) {
+    for (const [col, v] of [
+      ['collector', filter.collector],
+      ['entity', filter.entity],
+      ['signal', filter.signal],
+    ] as const) {
       if (v !== undefined) {
         args.push(v);
         where.push(`${col} = $${args.length}`);
       }
     }
-    type Row = { collector: string; entity: string; signal: string; from_ts: number; until_ts: number; status: 'ok' | 'no-data'; updated_at: number };
+    type Row = {
+      collector: string;
+      entity: string;
+      signal: string;
+      from_ts: number;
+      until_ts: number;
+      status: 'ok' | 'no-data';
+      updated_at: number;
+    };
     const r = await this.pool.query<Row>(
       `SELECT * FROM checkpoints ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY collector COLLATE "C", entity COLLATE "C", signal COLLATE "C", from_ts`,
       args,
     );
-    return r.rows.map((x) => ({ collector: x.collector, entity: x.entity, signal: x.signal, from: x.from_ts, until: x.until_ts, status: x.status, updatedAt: x.updated_at }));
+    return r.rows.map((x) => ({
+      collector: x.collector,
+      entity: x.entity,
+      signal: x.signal,
+      from: x.from_ts,
+      until: x.until_ts,
+      status: x.status,
+      updatedAt: x.updated_at,
+    }));
   }
 
   async uncovered(collector: string, entity: string, signal: string, from: number, until: number): Promise<Array<[number, number]>> {
@@ -459,23 +578,43 @@ export class PgPointStore implements PointStore {
   }
 
   async finishRun(id: number, f: RunFinish): Promise<void> {
-    await this.pool.query('UPDATE runs SET finished_at = $1, status = $2, rows = $3, windows_ok = $4, windows_failed = $5, error = $6, details = coalesce($7, details) WHERE id = $8', [
-      now(),
-      f.status,
-      f.rows ?? 0,
-      f.windowsOk ?? 0,
-      f.windowsFailed ?? 0,
-      f.error ?? null,
-      f.details === undefined ? null : jsonb(f.details),
-      id,
-    ]);
+    await this.pool.query(
+      'UPDATE runs SET finished_at = $1, status = $2, rows = $3, windows_ok = $4, windows_failed = $5, error = $6, details = coalesce($7, details) WHERE id = $8',
+      [
+        now(),
+        f.status,
+        f.rows ?? 0,
+        f.windowsOk ?? 0,
+        f.windowsFailed ?? 0,
+        f.error ?? null,
+        f.details === undefined ? null : jsonb(f.details),
+        id,
+      ],
+    );
   }
 
-  async markInterruptedRuns(ownerGone: (owner: RunOwner | null) => boolean = () => true, reason = 'the process that ran it ended before the run finished'): Promise<number> {
-    const running = await this.pool.query<{ id: number; owner_host: string | null; owner_pid: number | null; owner_started: number | null }>("SELECT id, owner_host, owner_pid, owner_started FROM runs WHERE status = 'running'");
-    const gone = running.rows.filter((r) => ownerGone(r.owner_host === null || r.owner_pid === null ? null : { host: r.owner_host, pid: r.owner_pid, started: r.owner_started ?? 0 })).map((r) => r.id);
+  async markInterruptedRuns(
+    ownerGone: (owner: RunOwner | null) => boolean = () => true,
+    reason = 'the process that ran it ended before the run finished',
+  ): Promise<number> {
+    const running = await this.pool.query<{
+      id: number;
+      owner_host: string | null;
+      owner_pid: number | null;
+      owner_started: number | null;
+    }>("SELECT id, owner_host, owner_pid, owner_started FROM runs WHERE status = 'running'");
+    const gone = running.rows
+      .filter((r) =>
+        ownerGone(
+          r.owner_host === null || r.owner_pid === null ? null : { host: r.owner_host, pid: r.owner_pid, started: r.owner_started ?? 0 },
+        ),
+      )
+      .map((r) => r.id);
     if (gone.length === 0) return 0;
-    const r = await this.pool.query("UPDATE runs SET status = 'interrupted', finished_at = $1, error = coalesce(error, $2) WHERE id = ANY($3::bigint[]) AND status = 'running'", [now(), reason, gone]);
+    const r = await this.pool.query(
+      "UPDATE runs SET status = 'interrupted', finished_at = $1, error = coalesce(error, $2) WHERE id = ANY($3::bigint[]) AND status = 'running'",
+      [now(), reason, gone],
+    );
     return r.rowCount ?? 0;
   }
 
@@ -491,7 +630,10 @@ export class PgPointStore implements PointStore {
       where.push(`collector = $${args.length}`);
     }
     args.push(Math.max(1, Math.min(1000, filter.limit ?? 20)));
-    const r = await this.pool.query<RunDbRow>(`SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id DESC LIMIT $${args.length}`, args);
+    const r = await this.pool.query<RunDbRow>(
+      `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id DESC LIMIT $${args.length}`,
+      args,
+    );
     return r.rows.map(runFromRow);
   }
 
@@ -506,7 +648,10 @@ export class PgPointStore implements PointStore {
   }
 
   async setMeta(key: string, value: string): Promise<void> {
-    await this.pool.query('INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
+    await this.pool.query('INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [
+      key,
+      value,
+    ]);
   }
 
   async close(): Promise<void> {

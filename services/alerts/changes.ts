@@ -108,12 +108,30 @@ export function recordOutageChanges(db: Db, outages: readonly Outage[], opts: Ch
       if (changeRecorded(db, key)) continue;
       const announced = at >= opts.now - opts.maxAge;
       const cal = opts.findEvent?.(o.entity, o.start, o.end) ?? null;
-      const payload: AlertPayload = { event, entity: o.entity, at: isoUtc(at), text: describe(event, o, cal), outage: outageToJson(o), calendarEvent: cal };
-      const row = recordChange(db, { key, entity: o.entity, change: event === 'outage.started' ? 'started' : 'ended', at, payload, announced, now: opts.now });
+      const payload: AlertPayload = {
+        event,
+        entity: o.entity,
+        at: isoUtc(at),
+        text: describe(event, o, cal),
+        outage: outageToJson(o),
+        calendarEvent: cal,
+      };
+      const row = recordChange(db, {
+        key,
+        entity: o.entity,
+        change: event === 'outage.started' ? 'started' : 'ended',
+        at,
+        payload,
+        announced,
+        now: opts.now,
+      });
       if (!row) continue;
       if (event === 'outage.started') list.splice(firstAtOrAfter(list, at + 1), 0, { at, outageEnd: outageEndOf(payload.outage.end) });
       if (announced) {
-        opts.log?.info({ event, entity: o.entity, at: payload.at, kind: o.kind, severity: o.severity, calendarEvent: cal?.id ?? null }, payload.text);
+        opts.log?.info(
+          { event, entity: o.entity, at: payload.at, kind: o.kind, severity: o.severity, calendarEvent: cal?.id ?? null },
+          payload.text,
+        );
         for (const w of opts.webhooks) if (w.events.includes(event)) queueDelivery(db, row.id, w.url, opts.now);
       }
       out.push({ key, event, entity: o.entity, at, announced, payload });

@@ -8,7 +8,10 @@ export type AlertEvent = (typeof ALERT_EVENTS)[number];
 const webhookSchema = z
   .object({
     url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-    events: z.array(z.enum(ALERT_EVENTS, { error: `must be one of ${ALERT_EVENTS.join(', ')}` })).min(1, 'must name at least one event').optional(),
+    events: z
+      .array(z.enum(ALERT_EVENTS, { error: `must be one of ${ALERT_EVENTS.join(', ')}` }))
+      .min(1, 'must name at least one event')
+      .optional(),
   })
   .strict();
 

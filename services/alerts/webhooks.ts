@@ -80,7 +80,12 @@ export async function deliverPending(db: Db, opts: DeliverOptions): Promise<{ se
 }
 
 /** Delivers what is due with the settings of `detector.alerts` (no-op without webhooks configured). */
-export async function deliverConfigured(db: Db, alerts: { attempts: number; backoff: number; timeout: number }, log?: Logger, version?: string) {
+export async function deliverConfigured(
+  db: Db,
+  alerts: { attempts: number; backoff: number; timeout: number },
+  log?: Logger,
+  version?: string,
+) {
   return deliverPending(db, {
     attempts: alerts.attempts,
     backoffMs: alerts.backoff * 1000,

@@ -31,15 +31,21 @@ function norm(v: unknown): unknown {
  * deciding insert / update / unchanged. `protect(existing)` true means the stored row must not be
  * touched (the seed never overwrites a user's event): the change becomes `kept`.
  */
-export function planChanges(db: Db, events: readonly ProtestEvent[], protect: (existing: ProtestEvent) => boolean = () => false): PlannedChange[] {
-  return events.map((e): PlannedChange => {
-    const existing = getEvent(db, e.id) ?? findByNaturalKey(db, e.country, e.start, e.title);
-    if (!existing) return { action: 'insert', event: e, existing: null };
-    if (protect(existing)) return { action: 'kept', event: existing, existing };
-    const event = existing.id === e.id ? e : { ...e, id: existing.id };
-    if (sameContent(existing, event)) return { action: 'unchanged', event, existing };
-    return { action: holder(db, event) ? 'conflict' : 'update', event, existing };
-  }).map((c): PlannedChange => (c.action === 'insert' && holder(db, c.event) ? { ...c, action: 'conflict' } : c));
+export function planChanges(
+  db: Db,
+  events: readonly ProtestEvent[],
+  protect: (existing: ProtestEvent) => boolean = () => false,
+): PlannedChange[] {
+  return events
+    .map((e): PlannedChange => {
+      const existing = getEvent(db, e.id) ?? findByNaturalKey(db, e.country, e.start, e.title);
+      if (!existing) return { action: 'insert', event: e, existing: null };
+      if (protect(existing)) return { action: 'kept', event: existing, existing };
+      const event = existing.id === e.id ? e : { ...e, id: existing.id };
+      if (sameContent(existing, event)) return { action: 'unchanged', event, existing };
+      return { action: holder(db, event) ? 'conflict' : 'update', event, existing };
+    })
+    .map((c): PlannedChange => (c.action === 'insert' && holder(db, c.event) ? { ...c, action: 'conflict' } : c));
 }
 
 /** Another stored event already using this event's country + start + title (the natural key is unique). */

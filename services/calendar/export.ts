@@ -7,7 +7,23 @@ export const EXPORT_FORMATS = ['json', 'csv', 'ics'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** The CSV columns, in order; `calendar import --format csv` reads them back without a --map. */
-export const CSV_COLUMNS = ['id', 'title', 'country', 'places', 'start', 'end', 'tz', 'allDay', 'localStart', 'localEnd', 'kind', 'sources', 'notes', 'tags', 'origin'] as const;
+export const CSV_COLUMNS = [
+  'id',
+  'title',
+  'country',
+  'places',
+  'start',
+  'end',
+  'tz',
+  'allDay',
+  'localStart',
+  'localEnd',
+  'kind',
+  'sources',
+  'notes',
+  'tags',
+  'origin',
+] as const;
 
 export function eventsToCsvRows(events: readonly ProtestEvent[]): string[][] {
   return events.map((e) => {

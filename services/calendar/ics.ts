@@ -41,7 +41,11 @@ export function eventsToIcs(events: readonly ProtestEvent[], opts: { generatedAt
     ev.addPropertyWithValue('x-outagewatch-tz', e.tz);
     ev.addPropertyWithValue('x-outagewatch-kind', e.kind);
     for (const s of e.sources) ev.addPropertyWithValue('x-outagewatch-source', s);
-    if (e.places.length) ev.addPropertyWithValue('x-outagewatch-places', JSON.stringify(e.places.map((p) => ({ name: p.name, admin1: p.admin1 ?? null, lat: p.lat ?? null, lon: p.lon ?? null }))));
+    if (e.places.length)
+      ev.addPropertyWithValue(
+        'x-outagewatch-places',
+        JSON.stringify(e.places.map((p) => ({ name: p.name, admin1: p.admin1 ?? null, lat: p.lat ?? null, lon: p.lon ?? null }))),
+      );
     cal.addSubcomponent(ev);
   }
   return foldLines(cal.toString());
@@ -52,7 +56,10 @@ export function eventsToIcs(events: readonly ProtestEvent[], opts: { generatedAt
  * one space, never splitting a UTF-8 character (ical.js folds by characters, one too long).
  */
 export function foldLines(text: string): string {
-  const unfolded = text.replace(/\r?\n[ \t]/g, '').split(/\r?\n/).filter((l) => l.length > 0);
+  const unfolded = text
+    .replace(/\r?\n[ \t]/g, '')
+    .split(/\r?\n/)
+    .filter((l) => l.length > 0);
   const out: string[] = [];
   for (const line of unfolded) {
     let chunk = '';
@@ -77,7 +84,14 @@ export function foldLines(text: string): string {
 function utcTime(ts: number): ICAL.Time {
   const d = new Date(ts * 1000);
   return ICAL.Time.fromData(
-    { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() },
+    {
+      year: d.getUTCFullYear(),
+      month: d.getUTCMonth() + 1,
+      day: d.getUTCDate(),
+      hour: d.getUTCHours(),
+      minute: d.getUTCMinutes(),
+      second: d.getUTCSeconds(),
+    },
     ICAL.Timezone.utcTimezone,
   );
 }

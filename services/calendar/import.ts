@@ -48,10 +48,21 @@ export interface ImportReport {
 }
 
 /** Reads a file in the given format: streamed for CSV/ACLED, whole for JSON/iCalendar. */
-export async function parseCalendarFile(path: string, format: ImportFormat, opts: ImporterOptions, sink?: CandidateSink): Promise<ParsedInput> {
+export async function parseCalendarFile(
+  path: string,
+  format: ImportFormat,
+  opts: ImporterOptions,
+  sink?: CandidateSink,
+): Promise<ParsedInput> {
   // text that is not UTF-8 (a spreadsheet saved as windows-1251) would turn into U+FFFD silently: refuse the file
   const notUtf8 = await checkUtf8(path);
-  if (notUtf8) return { rows: 0, skipped: 0, candidates: [], errors: [{ file: opts.file, line: notUtf8.line, field: 'file', reason: notUtf8.reason }] };
+  if (notUtf8)
+    return {
+      rows: 0,
+      skipped: 0,
+      candidates: [],
+      errors: [{ file: opts.file, line: notUtf8.line, field: 'file', reason: notUtf8.reason }],
+    };
   switch (format) {
     case 'acled':
       return parseAcled(createReadStream(path), opts, sink);
@@ -83,7 +94,10 @@ async function checkUtf8(path: string): Promise<{ line: number; reason: string }
       const cyrillic = high.filter((b) => b >= 0xc0).length > high.length * 0.6;
       const guess = cyrillic ? 'windows-1251 (Cyrillic)' : 'a legacy 8-bit encoding such as windows-1252 or latin-1';
       const cp = cyrillic ? 'CP1251' : 'CP1252';
-      return { line, reason: `not UTF-8 text (byte 0x${buf[bad]!.toString(16).toUpperCase()} cannot be UTF-8; the file looks like ${guess}): nothing was imported; convert it first, e.g. iconv -f ${cp} -t UTF-8 FILE > FILE.utf8` };
+      return {
+        line,
+        reason: `not UTF-8 text (byte 0x${buf[bad]!.toString(16).toUpperCase()} cannot be UTF-8; the file looks like ${guess}): nothing was imported; convert it first, e.g. iconv -f ${cp} -t UTF-8 FILE > FILE.utf8`,
+      };
     }
     for (const b of buf) if (b === 0x0a) line++;
   }
@@ -167,7 +181,14 @@ export async function importCalendarFile(db: Db, path: string, opts: ImportOptio
   }
 }
 
-function writeStaged(db: Db, stage: ImportStage, parsed: ParsedInput, opts: ImportOptions & { file: string }, errors: ErrorList, merged: boolean): ImportReport {
+function writeStaged(
+  db: Db,
+  stage: ImportStage,
+  parsed: ParsedInput,
+  opts: ImportOptions & { file: string },
+  errors: ErrorList,
+  merged: boolean,
+): ImportReport {
   const file = opts.file;
   for (const e of parsed.errors) errors.add(e);
   const now = opts.now ?? nowSeconds();
@@ -182,14 +203,24 @@ function writeStaged(db: Db, stage: ImportStage, parsed: ParsedInput, opts: Impo
     const prevLine = sameId ?? stage.seenLine(`nk:${key}`);
     if (prevLine !== null) {
       const same = sameId !== null ? `id ${e.id}` : 'country, start and title';
-      errors.add({ file, line: e.originLine ?? 0, field: sameId !== null ? 'id' : 'title', reason: `duplicate of the event on line ${prevLine} (same ${same})` });
+      errors.add({
+        file,
+        line: e.originLine ?? 0,
+        field: sameId !== null ? 'id' : 'title',
+        reason: `duplicate of the event on line ${prevLine} (same ${same})`,
+      });
       return;
     }
     stage.markSeen(`id:${e.id}`, e.originLine ?? 0);
     stage.markSeen(`nk:${key}`, e.originLine ?? 0);
     const c = planChanges(db, [e])[0]!;
     if (c.action === 'conflict') {
-      errors.add({ file, line: c.event.originLine ?? 0, field: 'title', reason: 'another stored event already has this country, start and title' });
+      errors.add({
+        file,
+        line: c.event.originLine ?? 0,
+        field: 'title',
+        reason: 'another stored event already has this country, start and title',
+      });
       return;
     }
     counts.events++;
@@ -207,7 +238,7 @@ function writeStaged(db: Db, stage: ImportStage, parsed: ParsedInput, opts: Impo
   const run = () => {
     if (merged) {
       // one country-day at a time, in the order of each day's first row
-      for (let after = 0; ; ) {
+      for (let after = 0; ;) {
         const groups = stage.groups(after, 500);
         if (groups.length === 0) break;
         for (const g of groups) {
@@ -218,7 +249,7 @@ function writeStaged(db: Db, stage: ImportStage, parsed: ParsedInput, opts: Impo
         }
       }
     }
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const batch = stage.events(after, 2000);
       if (batch.length === 0) break;
       for (const r of batch) take(JSON.parse(r.event) as ProtestEvent);
@@ -230,10 +261,15 @@ function writeStaged(db: Db, stage: ImportStage, parsed: ParsedInput, opts: Impo
     // ONE transaction for the whole file: all good rows or none
     db.transaction(run).immediate();
     // announced after the commit, in chunks (a large file is never held as one list of ids)
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const batch = stage.written(after, 10_000);
       if (batch.length === 0) break;
-      emitCalendarChange({ cause: 'import', added: batch.filter((w) => w.action === 'insert').map((w) => w.id), updated: batch.filter((w) => w.action === 'update').map((w) => w.id), removed: [] });
+      emitCalendarChange({
+        cause: 'import',
+        added: batch.filter((w) => w.action === 'insert').map((w) => w.id),
+        updated: batch.filter((w) => w.action === 'update').map((w) => w.id),
+        removed: [],
+      });
       after = batch[batch.length - 1]!.seq;
     }
   }
@@ -254,6 +290,18 @@ function writeStaged(db: Db, stage: ImportStage, parsed: ParsedInput, opts: Impo
     changes,
     changesOmitted,
   };
-  opts.log?.info({ file, format: opts.format, rows: report.rows, inserted: report.inserted, updated: report.updated, unchanged: report.unchanged, rejected: report.rejected, dryRun: report.dryRun }, 'calendar import');
+  opts.log?.info(
+    {
+      file,
+      format: opts.format,
+      rows: report.rows,
+      inserted: report.inserted,
+      updated: report.updated,
+      unchanged: report.unchanged,
+      rejected: report.rejected,
+      dryRun: report.dryRun,
+    },
+    'calendar import',
+  );
   return report;
 }

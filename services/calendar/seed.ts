@@ -73,13 +73,26 @@ export function parseSeed(text: string, file = SEED_FILE): ProtestEvent[] {
     const v = validateEvent(
       {
         line: lines[i] ?? 1,
-        raw: { id: s.id, title: s.title, country: s.country, places: s.region, start: s.start, end: s.end, tz: s.timezone, kind: s.kind, sources: s.sources, notes: s.notes, tags: seedTags(notes) },
+        raw: {
+          id: s.id,
+          title: s.title,
+          country: s.country,
+          places: s.region,
+          start: s.start,
+          end: s.end,
+          tz: s.timezone,
+          kind: s.kind,
+          sources: s.sources,
+          notes: s.notes,
+          tags: seedTags(notes),
+        },
         fieldNames: { places: 'region', tz: 'timezone' },
       },
       { file, origin: 'seed' },
     );
     if (v.ok) {
-      if (v.event.sources.length === 0) errors.push({ file, line: lines[i] ?? 1, field: 'sources', reason: 'every seed event needs a source URL' });
+      if (v.event.sources.length === 0)
+        errors.push({ file, line: lines[i] ?? 1, field: 'sources', reason: 'every seed event needs a source URL' });
       else events.push(v.event);
     } else for (const item of v.errors) errors.push(item);
   });

@@ -89,7 +89,9 @@ export function parseDayMonthYear(s: string): string | null {
 }
 
 function fullMonth(p: string): string {
-  return ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'][MONTHS.indexOf(p)]!;
+  return ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'][
+    MONTHS.indexOf(p)
+  ]!;
 }
 
 /** The first instant of a local day in `tz` (00:00, or the first existing time when DST skips midnight). */
@@ -126,7 +128,17 @@ const offsetMemo = memo((key: string): number => {
 function computeOffset(tz: string, ts: number): number {
   let f = formatters.get(tz);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', era: 'short' });
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      era: 'short',
+    });
     formatters.set(tz, f);
   }
   const p: Record<string, string> = {};

@@ -77,20 +77,28 @@ const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === 
 const ANSI = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[@-Z\\-_])/g;
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
 export const stripControls = (s: string): string => s.replace(ANSI, '').replace(CONTROL, '');
-const asText = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : typeof v === 'string' ? stripControls(v).trim() : v);
+const asText = (v: unknown) =>
+  typeof v === 'number' && Number.isFinite(v) ? String(v) : typeof v === 'string' ? stripControls(v).trim() : v;
 
 const requiredText = z.preprocess(
   (v) => blankToUndefined(asText(v)),
   z.string({ error: (iss) => (iss.input === undefined ? 'missing' : `expected text, got ${typeof iss.input}`) }),
 );
-const optionalText = z.preprocess((v) => blankToUndefined(asText(v)), z.string({ error: (iss) => `expected text, got ${typeof iss.input}` }).optional());
+const optionalText = z.preprocess(
+  (v) => blankToUndefined(asText(v)),
+  z.string({ error: (iss) => `expected text, got ${typeof iss.input}` }).optional(),
+);
 
 /** A list given as an array or as one string split on `sep`. */
 const list = (sep: RegExp) =>
   z.preprocess(
     (v) => {
       if (v === undefined || v === null || v === '') return [];
-      if (typeof v === 'string') return v.split(sep).map((s) => s.trim()).filter(Boolean);
+      if (typeof v === 'string')
+        return v
+          .split(sep)
+          .map((s) => s.trim())
+          .filter(Boolean);
       if (Array.isArray(v)) return v.map((s) => (typeof s === 'string' ? s.trim() : s)).filter((s) => s !== '');
       return v;
     },
@@ -133,23 +141,33 @@ const placeSchema = z.preprocess(
   }),
 );
 
-const placesSchema = z.preprocess((v) => {
-  if (v === undefined || v === null || v === '') return [];
-  if (typeof v === 'string') return v.split(';').map((s) => s.trim()).filter(Boolean);
-  return v;
-}, z.array(placeSchema, { error: 'expected a list of places' }));
+const placesSchema = z.preprocess(
+  (v) => {
+    if (v === undefined || v === null || v === '') return [];
+    if (typeof v === 'string')
+      return v
+        .split(';')
+        .map((s) => s.trim())
+        .filter(Boolean);
+    return v;
+  },
+  z.array(placeSchema, { error: 'expected a list of places' }),
+);
 
-const booleanSchema = z.preprocess((v) => {
-  const b = blankToUndefined(v);
-  if (typeof b === 'string') {
-    const s = b.trim().toLowerCase();
-    if (['true', '1', 'yes', 'y'].includes(s)) return true;
-    if (['false', '0', 'no', 'n'].includes(s)) return false;
-  }
-  if (b === 1) return true;
-  if (b === 0) return false;
-  return b;
-}, z.boolean({ error: (iss) => `expected true or false, got "${String(iss.input)}"` }).optional());
+const booleanSchema = z.preprocess(
+  (v) => {
+    const b = blankToUndefined(v);
+    if (typeof b === 'string') {
+      const s = b.trim().toLowerCase();
+      if (['true', '1', 'yes', 'y'].includes(s)) return true;
+      if (['false', '0', 'no', 'n'].includes(s)) return false;
+    }
+    if (b === 1) return true;
+    if (b === 0) return false;
+    return b;
+  },
+  z.boolean({ error: (iss) => `expected true or false, got "${String(iss.input)}"` }).optional(),
+);
 
 const RawSchema = z.object({
   id: optionalText.pipe(
@@ -244,7 +262,12 @@ export function validateEvent(c: Candidate, opts: ValidateOptions): Validated {
   const [start, end] = range;
 
   const title = r.title.replace(/\s+/g, ' ');
-  const places: Place[] = r.places.map((p) => ({ name: p.name.replace(/\s+/g, ' '), admin1: p.admin1 ?? null, lat: p.lat ?? null, lon: p.lon ?? null }));
+  const places: Place[] = r.places.map((p) => ({
+    name: p.name.replace(/\s+/g, ' '),
+    admin1: p.admin1 ?? null,
+    lat: p.lat ?? null,
+    lon: p.lon ?? null,
+  }));
   const event: ProtestEvent = {
     id: r.id ?? eventId(country, localDate(start, tz), title),
     title,
@@ -291,12 +314,16 @@ function timeRange(
     }
     return allDayRange(first, last, tz);
   }
-  const start = startV.type === 'date' ? localDayStart(startV.date, tz) : startV.type === 'local' ? localToInstant(startV.dt, tz) : startV.ts;
+  const start =
+    startV.type === 'date' ? localDayStart(startV.date, tz) : startV.type === 'local' ? localToInstant(startV.dt, tz) : startV.ts;
   let end: number;
   if (!endV) end = localDayStart(nextDate(localDate(start, tz)), tz);
   else end = endV.type === 'date' ? localDayStart(nextDate(endV.date), tz) : endV.type === 'local' ? localToInstant(endV.dt, tz) : endV.ts;
   if (end <= start) {
-    fail('end', end === start ? `equals the start (${endIn}); an event must last` : `ends before it starts (${endIn} is before ${startIn})`);
+    fail(
+      'end',
+      end === start ? `equals the start (${endIn}); an event must last` : `ends before it starts (${endIn} is before ${startIn})`,
+    );
     return null;
   }
   return [start, end];

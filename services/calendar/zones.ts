@@ -71,7 +71,15 @@ export function primaryZone(country: string): string | null {
 export function zoneForPlace(country: string, lat?: number | null, lon?: number | null): string | null {
   const zones = COUNTRY_ZONES[country];
   if (!zones || zones.length === 0) return null;
-  if (zones.length === 1 || lat === null || lat === undefined || lon === null || lon === undefined || !Number.isFinite(lat) || !Number.isFinite(lon)) {
+  if (
+    zones.length === 1 ||
+    lat === null ||
+    lat === undefined ||
+    lon === null ||
+    lon === undefined ||
+    !Number.isFinite(lat) ||
+    !Number.isFinite(lon)
+  ) {
     return primaryZone(country);
   }
   let best = zones[0]![0];

@@ -23,7 +23,9 @@ export class UnsupportedBackendError extends UsageError {
   constructor(command: string, loc: DbLocation) {
     super(
       `\`outagewatch ${command}\` does not work on PostgreSQL yet (database ${describeDbLocation(loc)}); ` +
-        (POSTGRES_COMMANDS.length ? `on PostgreSQL this version runs only: ${POSTGRES_COMMANDS.map((c) => `outagewatch ${c}`).join(', ')}. ` : 'no command runs on PostgreSQL in this version yet. ') +
+        (POSTGRES_COMMANDS.length
+          ? `on PostgreSQL this version runs only: ${POSTGRES_COMMANDS.map((c) => `outagewatch ${c}`).join(', ')}. `
+          : 'no command runs on PostgreSQL in this version yet. ') +
         'Use a SQLite file for the rest (see docs/scale.md)',
     );
     this.name = 'UnsupportedBackendError';
@@ -149,9 +151,19 @@ export class CliContext {
       this.out('(none)');
       return;
     }
-    const cell = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v)).replace(/\s+/g, ' ');
-    const widths = cols.map((c) => Math.min(60, rows.reduce((m, r) => Math.max(m, cell(r[c]).length), c.length)));
-    const line = (vals: string[]) => vals.map((v, i) => (v.length > widths[i]! ? `${v.slice(0, widths[i]! - 1)}…` : v.padEnd(widths[i]!))).join('  ').trimEnd();
+    const cell = (v: unknown) =>
+      (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v)).replace(/\s+/g, ' ');
+    const widths = cols.map((c) =>
+      Math.min(
+        60,
+        rows.reduce((m, r) => Math.max(m, cell(r[c]).length), c.length),
+      ),
+    );
+    const line = (vals: string[]) =>
+      vals
+        .map((v, i) => (v.length > widths[i]! ? `${v.slice(0, widths[i]! - 1)}…` : v.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd();
     this.out([line(cols), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => cell(r[c]))))].join('\n'));
   }
 

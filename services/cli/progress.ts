@@ -57,7 +57,14 @@ export function createProgressReporter(opts: ProgressReporterOptions): ProgressR
   const logLine = (p: CollectProgress, final: boolean) => {
     const eta = etaSeconds(p, now() - started);
     opts.log.info(
-      { label: opts.label, windowsDone: p.windowsDone, windowsTotal: p.windowsTotal, points: p.points, errors: p.errors, etaSeconds: final ? 0 : eta },
+      {
+        label: opts.label,
+        windowsDone: p.windowsDone,
+        windowsTotal: p.windowsTotal,
+        points: p.points,
+        errors: p.errors,
+        etaSeconds: final ? 0 : eta,
+      },
       `${opts.label}: ${p.windowsDone}/${p.windowsTotal} windows, ${p.points} points, ${p.errors} errors${final ? ', done' : `, ETA ${formatSeconds(eta)}`}`,
     );
     lastLog = now();

@@ -22,7 +22,8 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 function kindOption(v: string | undefined): EventKind | undefined {
   if (v === undefined) return undefined;
   const k = v.toLowerCase();
-  if (!(EVENT_KINDS as readonly string[]).includes(k)) throw new UsageError(`--kind: unknown kind "${v}" (expected ${EVENT_KINDS.join(', ')})`);
+  if (!(EVENT_KINDS as readonly string[]).includes(k))
+    throw new UsageError(`--kind: unknown kind "${v}" (expected ${EVENT_KINDS.join(', ')})`);
   return k as EventKind;
 }
 
@@ -50,7 +51,8 @@ function printTable(ctx: CliContext, events: ProtestEvent[]): void {
 function printReport(ctx: CliContext, r: ImportReport): void {
   if (r.dryRun) {
     for (const c of r.changes) {
-      if (c.action === 'insert' || c.action === 'update') ctx.out(`would ${c.action} ${c.event.id}  ${when(c.event)} ${c.event.tz}  ${c.event.title}`);
+      if (c.action === 'insert' || c.action === 'update')
+        ctx.out(`would ${c.action} ${c.event.id}  ${when(c.event)} ${c.event.tz}  ${c.event.title}`);
     }
     if (r.changesOmitted) ctx.out(`… and ${r.changesOmitted} more event(s) not listed`);
   }
@@ -131,13 +133,50 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--id <slug>', 'explicit id (default: country-date-title slug)')
     .option('--json', 'print the stored event as JSON')
     .action(
-      (opts: { title: string; country: string; start: string; end?: string; tz?: string; kind: string; source?: string[]; place?: string[]; notes?: string; tag?: string[]; id?: string; json?: boolean }) => {
+      (opts: {
+        title: string;
+        country: string;
+        start: string;
+        end?: string;
+        tz?: string;
+        kind: string;
+        source?: string[];
+        place?: string[];
+        notes?: string;
+        tag?: string[];
+        id?: string;
+        json?: boolean;
+      }) => {
         if (!opts.source?.length) throw new UsageError('--source: give at least one source URL');
         const v = validateEvent(
           {
             line: 0,
-            raw: { id: opts.id, title: opts.title, country: opts.country, places: opts.place ?? [], start: opts.start, end: opts.end, tz: opts.tz, kind: opts.kind, sources: opts.source, notes: opts.notes, tags: opts.tag ?? [] },
-            fieldNames: { id: '--id', title: '--title', country: '--country', places: '--place', start: '--start', end: '--end', tz: '--tz', kind: '--kind', sources: '--source', notes: '--notes', tags: '--tag' },
+            raw: {
+              id: opts.id,
+              title: opts.title,
+              country: opts.country,
+              places: opts.place ?? [],
+              start: opts.start,
+              end: opts.end,
+              tz: opts.tz,
+              kind: opts.kind,
+              sources: opts.source,
+              notes: opts.notes,
+              tags: opts.tag ?? [],
+            },
+            fieldNames: {
+              id: '--id',
+              title: '--title',
+              country: '--country',
+              places: '--place',
+              start: '--start',
+              end: '--end',
+              tz: '--tz',
+              kind: '--kind',
+              sources: '--source',
+              notes: '--notes',
+              tags: '--tag',
+            },
           },
           { file: null, origin: 'manual' },
         );
@@ -159,7 +198,8 @@ export function register(program: Command, ctx: CliContext): void {
         }
         const stored = getEvent(store.db, change.event.id)!;
         if (opts.json) ctx.json(eventToJson(stored));
-        else if (change.action === 'insert') ctx.out(`added ${stored.id}: ${when(stored)} ${stored.tz} (${eventToJson(stored).start} .. ${eventToJson(stored).end})`);
+        else if (change.action === 'insert')
+          ctx.out(`added ${stored.id}: ${when(stored)} ${stored.tz} (${eventToJson(stored).start} .. ${eventToJson(stored).end})`);
       },
     );
 
@@ -175,52 +215,68 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--country <CC>', 'country for rows that give none (ics, csv)')
     .option('--kind <kind>', 'kind for rows that give none')
     .option('--json', 'print the import report as JSON')
-    .action(async (file: string, opts: { format: ImportFormat; dryRun?: boolean; map?: string; merge: boolean; tz?: string; country?: string; kind?: string; json?: boolean }) => {
-      if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
-      let map: Record<string, string> | undefined;
-      try {
-        map = parseMapSpec(opts.map);
-      } catch (e) {
-        if (e instanceof MapError) throw new UsageError(e.message);
-        throw e;
-      }
-      if (opts.map && opts.format !== 'csv') throw new UsageError('--map applies to --format csv only');
-      const store = ctx.store();
-      const merge = opts.merge === false ? false : calendarConfig(ctx.config()).acledMerge;
-      // A one-shot process that streams a file of any size: V8's memory-saving mode (no heap limit; it collects
-      // the per-row garbage sooner instead of letting the heap grow to ~4x the live set). 1,000,000 ACLED rows
-      // peak at ~330 MB without it, under 200 MB with it, at about the same speed (bench/calendar-import.bench.ts).
-      setFlagsFromString('--optimize-for-size');
-      const report = await importCalendarFile(store.db, file, {
-        format: opts.format,
-        dryRun: opts.dryRun,
-        map,
-        merge,
-        tz: tzOption(opts.tz),
-        country: opts.country,
-        kind: kindOption(opts.kind),
-        log: ctx.log(),
-      });
-      if (opts.json) {
-        ctx.json({
-          file: report.file,
-          format: report.format,
-          dryRun: report.dryRun,
-          rows: report.rows,
-          skipped: report.skipped,
-          rejected: report.rejected,
-          events: report.events,
-          inserted: report.inserted,
-          updated: report.updated,
-          unchanged: report.unchanged,
-          errors: report.errors.map(formatRowError),
-          errorsOmitted: report.errorsOmitted,
-          changesOmitted: report.changesOmitted,
-          changes: report.changes.filter((c) => c.action === 'insert' || c.action === 'update').map((c) => ({ action: c.action, id: c.event.id })),
+    .action(
+      async (
+        file: string,
+        opts: {
+          format: ImportFormat;
+          dryRun?: boolean;
+          map?: string;
+          merge: boolean;
+          tz?: string;
+          country?: string;
+          kind?: string;
+          json?: boolean;
+        },
+      ) => {
+        if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
+        let map: Record<string, string> | undefined;
+        try {
+          map = parseMapSpec(opts.map);
+        } catch (e) {
+          if (e instanceof MapError) throw new UsageError(e.message);
+          throw e;
+        }
+        if (opts.map && opts.format !== 'csv') throw new UsageError('--map applies to --format csv only');
+        const store = ctx.store();
+        const merge = opts.merge === false ? false : calendarConfig(ctx.config()).acledMerge;
+        // A one-shot process that streams a file of any size: V8's memory-saving mode (no heap limit; it collects
+        // the per-row garbage sooner instead of letting the heap grow to ~4x the live set). 1,000,000 ACLED rows
+        // peak at ~330 MB without it, under 200 MB with it, at about the same speed (bench/calendar-import.bench.ts).
+        setFlagsFromString('--optimize-for-size');
+        const report = await importCalendarFile(store.db, file, {
+          format: opts.format,
+          dryRun: opts.dryRun,
+          map,
+          merge,
+          tz: tzOption(opts.tz),
+          country: opts.country,
+          kind: kindOption(opts.kind),
+          log: ctx.log(),
         });
-      } else printReport(ctx, report);
-      if (report.errors.length) process.exitCode = 1;
-    });
+        if (opts.json) {
+          ctx.json({
+            file: report.file,
+            format: report.format,
+            dryRun: report.dryRun,
+            rows: report.rows,
+            skipped: report.skipped,
+            rejected: report.rejected,
+            events: report.events,
+            inserted: report.inserted,
+            updated: report.updated,
+            unchanged: report.unchanged,
+            errors: report.errors.map(formatRowError),
+            errorsOmitted: report.errorsOmitted,
+            changesOmitted: report.changesOmitted,
+            changes: report.changes
+              .filter((c) => c.action === 'insert' || c.action === 'update')
+              .map((c) => ({ action: c.action, id: c.event.id })),
+          });
+        } else printReport(ctx, report);
+        if (report.errors.length) process.exitCode = 1;
+      },
+    );
 
   cal
     .command('export')
@@ -267,4 +323,3 @@ export function register(program: Command, ctx: CliContext): void {
         );
     });
 }
-

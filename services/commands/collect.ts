@@ -46,7 +46,13 @@ function outcome(collector: string, entity: string, from: number, until: number,
     windowsOk: r.windowsOk,
     windowsFailed: r.windowsFailed,
     coveredUntil: r.coveredUntil === null ? null : isoUtc(r.coveredUntil),
-    failures: r.failures.map((f) => ({ signal: f.signal ?? null, from: isoUtc(f.from), until: isoUtc(f.until), url: f.url ?? null, error: f.error })),
+    failures: r.failures.map((f) => ({
+      signal: f.signal ?? null,
+      from: isoUtc(f.from),
+      until: isoUtc(f.until),
+      url: f.url ?? null,
+      error: f.error,
+    })),
   };
 }
 
@@ -61,7 +67,12 @@ export function register(program: Command, ctx: CliContext): void {
     .requiredOption('--from <time>', 'start: a date (00:00 UTC), an ISO instant or Unix seconds')
     .option('--until <time>', 'end (exclusive; a date means the end of that UTC day); default now')
     .option('--json', 'print the outcome as one JSON array')
-    .addHelpText('after', `\nSources (collectors/registry.ts):\n${sourceLines().map((l) => `  ${l}`).join('\n')}`)
+    .addHelpText(
+      'after',
+      `\nSources (collectors/registry.ts):\n${sourceLines()
+        .map((l) => `  ${l}`)
+        .join('\n')}`,
+    )
     .action(async (flags: CollectFlags) => {
       const from = ctx.time('--from', flags.from, 'start')!;
       const until = ctx.time('--until', flags.until, 'end') ?? nowSeconds();
@@ -80,7 +91,10 @@ export function register(program: Command, ctx: CliContext): void {
       if (flags.source === 'all') chosen = all;
       else {
         const c = all.find((x) => x.name === flags.source);
-        if (!c) throw new UsageError(`--source: unknown collector "${flags.source}" (known: ${all.map((x) => x.name).join(', ') || 'none'}, or all)`);
+        if (!c)
+          throw new UsageError(
+            `--source: unknown collector "${flags.source}" (known: ${all.map((x) => x.name).join(', ') || 'none'}, or all)`,
+          );
         chosen = [c];
       }
       const abort = new AbortController();
@@ -98,7 +112,8 @@ export function register(program: Command, ctx: CliContext): void {
       let failed = false;
       try {
         for (const cc of flags.regionsOf ?? []) {
-          const ioda = all.find((x) => x.name === 'ioda') as (Collector & { regionsOf?(c: string, signal?: AbortSignal): Promise<Array<{ entity: string; name: string }>> }) | undefined;
+          const ioda = all.find((x) => x.name === 'ioda') as
+            (Collector & { regionsOf?(c: string, signal?: AbortSignal): Promise<Array<{ entity: string; name: string }>> }) | undefined;
           if (!ioda?.regionsOf) throw new UsageError('--regions-of needs the IODA collector');
           try {
             const regions = await ioda.regionsOf(cc, abort.signal);
@@ -118,7 +133,8 @@ export function register(program: Command, ctx: CliContext): void {
           if (!c.enabled()) {
             const reason = c.disabledReason() ?? 'disabled';
             log.warn({ collector: c.name, reason }, 'collector skipped');
-            for (const entity of entities) outcomes.push({ ...outcome(c.name, entity, from, until, emptyCollectResult()), skipped: reason });
+            for (const entity of entities)
+              outcomes.push({ ...outcome(c.name, entity, from, until, emptyCollectResult()), skipped: reason });
             if (flags.source !== 'all') failed = true;
             continue;
           }
@@ -140,12 +156,28 @@ export function register(program: Command, ctx: CliContext): void {
       if (flags.json) ctx.json(outcomes);
       else {
         ctx.table(
-          outcomes.map((o) => ({ collector: o.collector, entity: o.entity, windows_ok: o.windowsOk, windows_failed: o.windowsFailed, points: o.points, events: o.events, covered_until: o.coveredUntil ?? '', note: o.skipped ?? '' })),
+          outcomes.map((o) => ({
+            collector: o.collector,
+            entity: o.entity,
+            windows_ok: o.windowsOk,
+            windows_failed: o.windowsFailed,
+            points: o.points,
+            events: o.events,
+            covered_until: o.coveredUntil ?? '',
+            note: o.skipped ?? '',
+          })),
           ['collector', 'entity', 'windows_ok', 'windows_failed', 'points', 'events', 'covered_until', 'note'],
         );
-        for (const o of outcomes) for (const f of o.failures) ctx.out(`FAILED ${o.collector} ${o.entity} ${f.signal ?? ''} ${f.from}–${f.until}: ${f.error}`);
+        for (const o of outcomes)
+          for (const f of o.failures) ctx.out(`FAILED ${o.collector} ${o.entity} ${f.signal ?? ''} ${f.from}–${f.until}: ${f.error}`);
         const nf = outcomes.reduce((s, o) => s + o.windowsFailed, 0);
-        ctx.out(nf ? `${nf} window(s) failed; they will be retried on the next run` : abort.signal.aborted ? 'interrupted; run again to resume' : 'all windows collected');
+        ctx.out(
+          nf
+            ? `${nf} window(s) failed; they will be retried on the next run`
+            : abort.signal.aborted
+              ? 'interrupted; run again to resume'
+              : 'all windows collected',
+        );
       }
       if (failed) process.exitCode = 1;
     });

@@ -1,7 +1,14 @@
 import type { Command } from 'commander';
 import { referenceListExists } from '../../db/reference.js';
 import type { CliContext } from '../cli/context.js';
-import { correlateCountries, correlateEvent, parseOutageSource, type CorrelateOptions, type CountryCorrelationJson, type EventCorrelationJson } from '../correlator/assemble.js';
+import {
+  correlateCountries,
+  correlateEvent,
+  parseOutageSource,
+  type CorrelateOptions,
+  type CountryCorrelationJson,
+  type EventCorrelationJson,
+} from '../correlator/assemble.js';
 import { correlateOptions } from '../correlator/options.js';
 import { AppError, unknownEvent, UsageError } from '../../core/app-errors.js';
 import { parseDuration, TimeParseError } from '../../core/time.js';
@@ -45,17 +52,27 @@ function lossWords(o: { lostPercent: number | null; hours: number; origin: strin
   const h = o.hours >= 10 ? Math.round(o.hours) : Math.round(o.hours * 10) / 10;
   if (o.origin !== 'detected') return `listed, ${h} h`;
   if (o.lostPercent === null) return `anomalies for ${h} h`;
-  return o.kind === 'degradation' ? `ran ${Math.round(o.lostPercent)} % below normal for ${h} h` : `lost ${Math.round(o.lostPercent)} % of normal for ${h} h`;
+  return o.kind === 'degradation'
+    ? `ran ${Math.round(o.lostPercent)} % below normal for ${h} h`
+    : `lost ${Math.round(o.lostPercent)} % of normal for ${h} h`;
 }
 
 function printEvent(ctx: CliContext, c: EventCorrelationJson): void {
   const d = (s: number) => `${Math.round((s / 86400) * 100) / 100}d`;
   ctx.out(`${c.event.id} — ${c.event.title} (${c.event.country})`);
   ctx.out(`event   ${c.event.start} → ${c.event.end} (announced in ${c.event.tz})`);
-  ctx.out(`window  ${c.window.from} → ${c.window.until} (lead ${d(c.window.leadSeconds)}, lag ${d(c.window.lagSeconds)}); outages from ${c.outageInput}`);
-  ctx.out(`verdict ${c.verdict.label} (connectivity: ${c.verdict.connectivity}, services: ${c.verdict.services})${c.synthetic ? ' — on SYNTHETIC demo data' : ''}`);
+  ctx.out(
+    `window  ${c.window.from} → ${c.window.until} (lead ${d(c.window.leadSeconds)}, lag ${d(c.window.lagSeconds)}); outages from ${c.outageInput}`,
+  );
+  ctx.out(
+    `verdict ${c.verdict.label} (connectivity: ${c.verdict.connectivity}, services: ${c.verdict.services})${c.synthetic ? ' — on SYNTHETIC demo data' : ''}`,
+  );
   const on = c.verdict.onset;
-  ctx.out(on ? `onset   ${onsetText(on)}${on.seconds === null ? '' : `, ${relativeOnset(on.seconds, on.precision)}`} on ${on.entity}${on.signal ? ` (${on.signal})` : ''}${on.basis === 'subnational-majority' ? ' — most of the country’s units down at once' : ''}` : 'onset   none (no national evidence)');
+  ctx.out(
+    on
+      ? `onset   ${onsetText(on)}${on.seconds === null ? '' : `, ${relativeOnset(on.seconds, on.precision)}`} on ${on.entity}${on.signal ? ` (${on.signal})` : ''}${on.basis === 'subnational-majority' ? ' — most of the country’s units down at once' : ''}`
+      : 'onset   none (no national evidence)',
+  );
   if (c.verdict.subnationalSummary) ctx.out(`beside  ${c.verdict.subnationalSummary}`);
   ctx.out('');
   // national rows one by one; sub-national ones (counties, regions, ASes) counted per scope — `--json` lists them all
@@ -63,7 +80,17 @@ function printEvent(ctx: CliContext, c: EventCorrelationJson): void {
   const sub = c.outages.filter((o) => o.parent !== null);
   ctx.out('national outages in the window:');
   ctx.table(
-    national.map((o) => ({ id: o.id, entity: o.entity, scope: o.scope, kind: o.kind, start: o.start, end: o.openEnded ? `${o.end} (open-ended)` : o.end, onset: hours(o.onsetSeconds), loss: lossWords(o), signals: o.signals.join(' ') })),
+    national.map((o) => ({
+      id: o.id,
+      entity: o.entity,
+      scope: o.scope,
+      kind: o.kind,
+      start: o.start,
+      end: o.openEnded ? `${o.end} (open-ended)` : o.end,
+      onset: hours(o.onsetSeconds),
+      loss: lossWords(o),
+      signals: o.signals.join(' '),
+    })),
     ['id', 'entity', 'scope', 'kind', 'start', 'end', 'onset', 'loss', 'signals'],
   );
   if (sub.length) {
@@ -86,12 +113,29 @@ function printEvent(ctx: CliContext, c: EventCorrelationJson): void {
   if (c.sourceEvents.length) {
     ctx.out('');
     ctx.out('declared by sources:');
-    ctx.table(c.sourceEvents.map((e) => ({ source: e.source, entity: e.entity, kind: e.kind, start: e.start, end: e.end, onset: hours(e.onsetSeconds), title: e.title })));
+    ctx.table(
+      c.sourceEvents.map((e) => ({
+        source: e.source,
+        entity: e.entity,
+        kind: e.kind,
+        start: e.start,
+        end: e.end,
+        onset: hours(e.onsetSeconds),
+        title: e.title,
+      })),
+    );
   }
   ctx.out('');
   ctx.out('coverage:');
   ctx.table(
-    c.coverage.map((x) => ({ source: x.name, data: x.hadData ? 'yes' : 'no', hours: x.hours, share: `${Math.round(x.fraction * 100)}%`, axes: x.axes.join(' '), why: x.reason ?? '' })),
+    c.coverage.map((x) => ({
+      source: x.name,
+      data: x.hadData ? 'yes' : 'no',
+      hours: x.hours,
+      share: `${Math.round(x.fraction * 100)}%`,
+      axes: x.axes.join(' '),
+      why: x.reason ?? '',
+    })),
     ['source', 'data', 'hours', 'share', 'axes', 'why'],
   );
   ctx.out('');
@@ -105,7 +149,9 @@ function printEvent(ctx: CliContext, c: EventCorrelationJson): void {
 
 function printCountry(ctx: CliContext, c: CountryCorrelationJson): void {
   ctx.out(`${c.country}: ${c.range ? `${c.range.from} → ${c.range.until}` : 'no data'}; outages from ${c.outageInput}`);
-  ctx.out(`per event: p = single-event permutation test; q = ${c.eventsFamily.correction}, ${c.eventsFamily.description}${c.synthetic ? ' — on SYNTHETIC demo data' : ''}`);
+  ctx.out(
+    `per event: p = single-event permutation test; q = ${c.eventsFamily.correction}, ${c.eventsFamily.description}${c.synthetic ? ' — on SYNTHETIC demo data' : ''}`,
+  );
   ctx.table(
     c.events.map((e) => ({
       id: e.id,
@@ -113,7 +159,9 @@ function printCountry(ctx: CliContext, c: CountryCorrelationJson): void {
       verdict: e.verdict.label,
       outages: e.outages - e.subnational,
       'sub-national': e.subnational,
-      onset: e.verdict.onset ? `${onsetText(e.verdict.onset)}${e.verdict.onset.seconds === null ? '' : `, ${relativeOnset(e.verdict.onset.seconds, e.verdict.onset.precision)}`}` : '',
+      onset: e.verdict.onset
+        ? `${onsetText(e.verdict.onset)}${e.verdict.onset.seconds === null ? '' : `, ${relativeOnset(e.verdict.onset.seconds, e.verdict.onset.precision)}`}`
+        : '',
       p: fmtP(e.p),
       q: fmtP(e.q),
       why: e.reason ?? '',
@@ -122,7 +170,9 @@ function printCountry(ctx: CliContext, c: CountryCorrelationJson): void {
   );
   ctx.out('');
   const st = c.stats;
-  ctx.out(`set statistics: p = ${st.method.surrogate} surrogate test (seed ${st.seed}; B and the smallest attainable p per test); q = ${st.method.multipleTesting}; analytic p = ${st.method.analytic}`);
+  ctx.out(
+    `set statistics: p = ${st.method.surrogate} surrogate test (seed ${st.seed}; B and the smallest attainable p per test); q = ${st.method.multipleTesting}; analytic p = ${st.method.analytic}`,
+  );
   ctx.table(
     st.tests.map((t) => ({
       test: t.name,
@@ -161,7 +211,8 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--json', 'print one JSON document (the /api shape)')
     .action((flags: Flags) => {
       if (!flags.event === !flags.country) throw new UsageError('give exactly one of --event ID or --country CC');
-      if (flags.method !== undefined && flags.method !== 'circular-shift' && flags.method !== 'block-permutation') throw new UsageError('--method: circular-shift or block-permutation');
+      if (flags.method !== undefined && flags.method !== 'circular-shift' && flags.method !== 'block-permutation')
+        throw new UsageError('--method: circular-shift or block-permutation');
       let outages;
       try {
         outages = parseOutageSource(flags.outages);
@@ -178,10 +229,12 @@ export function register(program: Command, ctx: CliContext): void {
         from: ctx.time('--from', flags.from, 'start'),
         until: ctx.time('--until', flags.until, 'end'),
       });
-      if (opts.from !== undefined && opts.until !== undefined && !(opts.until > opts.from)) throw new UsageError('--until must be after --from');
+      if (opts.from !== undefined && opts.until !== undefined && !(opts.until > opts.from))
+        throw new UsageError('--until must be after --from');
       const store = ctx.readStore();
       if (outages.type === 'reference') {
-        if (!referenceListExists(store.db, outages.list)) throw new UsageError(`reference list "${outages.list}" not found (run \`outagewatch reference import\` first)`);
+        if (!referenceListExists(store.db, outages.list))
+          throw new UsageError(`reference list "${outages.list}" not found (run \`outagewatch reference import\` first)`);
       }
       if (flags.event) {
         let c: EventCorrelationJson;

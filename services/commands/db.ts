@@ -15,18 +15,29 @@ export function register(program: Command, ctx: CliContext): void {
       const { applied, schemaVersion } = await migrateDatabase(loc);
       const result = { database: describeDbLocation(loc), backend: loc.backend, applied, schemaVersion };
       if (opts.json) ctx.json(result);
-      else ctx.out(applied.length ? `applied ${applied.join(', ')}; schema version ${schemaVersion}` : `already up to date; schema version ${schemaVersion}`);
+      else
+        ctx.out(
+          applied.length
+            ? `applied ${applied.join(', ')}; schema version ${schemaVersion}`
+            : `already up to date; schema version ${schemaVersion}`,
+        );
     });
 
   db.command('copy')
-    .description('copy the store into an EMPTY database, either backend either way (a SQLite path or a postgres:// URL), verified by row counts and a rollup checksum')
+    .description(
+      'copy the store into an EMPTY database, either backend either way (a SQLite path or a postgres:// URL), verified by row counts and a rollup checksum',
+    )
     .argument('<source>', 'SQLite file or postgres:// URL to copy from')
     .argument('<target>', 'SQLite file or postgres:// URL to copy into (created / migrated; must hold no data)')
     .option('--batch <rows>', 'rows per batch (one transaction each)', '10000')
-    .option('--core-only', 'copy the core store even when the source has tables PostgreSQL does not hold yet (calendar, outages, reference lists…)')
+    .option(
+      '--core-only',
+      'copy the core store even when the source has tables PostgreSQL does not hold yet (calendar, outages, reference lists…)',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (source: string, target: string, opts: { batch: string; coreOnly?: boolean; json?: boolean }) => {
-      if (!/^\d+$/.test(opts.batch) || Number(opts.batch) < 1) throw new UsageError(`--batch: "${opts.batch}" is not a positive number of rows`);
+      if (!/^\d+$/.test(opts.batch) || Number(opts.batch) < 1)
+        throw new UsageError(`--batch: "${opts.batch}" is not a positive number of rows`);
       let from;
       let to;
       try {
@@ -48,8 +59,13 @@ export function register(program: Command, ctx: CliContext): void {
         const r = await copyDatabase(from, to, { batch: Number(opts.batch), coreOnly: opts.coreOnly, onProgress: progress });
         if (opts.json) ctx.json(r);
         else {
-          ctx.out(`copied ${r.source} → ${r.target} in ${r.seconds.toFixed(1)} s; verified: row counts equal, daily rollup checksum ${r.rollupChecksum.slice(0, 16)}`);
-          ctx.table(r.tables.map((x) => ({ table: x.table, rows: x.rows })), ['table', 'rows']);
+          ctx.out(
+            `copied ${r.source} → ${r.target} in ${r.seconds.toFixed(1)} s; verified: row counts equal, daily rollup checksum ${r.rollupChecksum.slice(0, 16)}`,
+          );
+          ctx.table(
+            r.tables.map((x) => ({ table: x.table, rows: x.rows })),
+            ['table', 'rows'],
+          );
         }
       } catch (err) {
         if (err instanceof CopyRefusedError) throw new UsageError(err.message);

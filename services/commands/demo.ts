@@ -26,6 +26,11 @@ export function register(program: Command, ctx: CliContext): void {
         }
       }
       if (flags.json) ctx.json(done);
-      else ctx.out(done.every((d) => d.ok) ? `demo data ready in ${store.path}; start the dashboard with: outagewatch start` : 'some demo steps failed (see above)');
+      else
+        ctx.out(
+          done.every((d) => d.ok)
+            ? `demo data ready in ${store.path}; start the dashboard with: outagewatch start`
+            : 'some demo steps failed (see above)',
+        );
     });
 }

@@ -56,22 +56,43 @@ export function register(program: Command, ctx: CliContext): void {
             entity: c.entity,
             status: c.status,
             outage: c.outage && { start: isoUtc(c.outage.start), end: isoUtc(c.outage.end), kind: c.outage.kind },
-            sourceEvent: c.sourceEvent && { ...c.sourceEvent, start: isoUtc(c.sourceEvent.start), end: c.sourceEvent.end === null ? null : isoUtc(c.sourceEvent.end) },
+            sourceEvent: c.sourceEvent && {
+              ...c.sourceEvent,
+              start: isoUtc(c.sourceEvent.start),
+              end: c.sourceEvent.end === null ? null : isoUtc(c.sourceEvent.end),
+            },
           })),
           changes: r.changes.filter((c) => c.announced).map((c) => c.payload),
-          history: r.history.map((h) => ({ ...h, insufficient: h.insufficient.map((x) => ({ start: isoUtc(x.start), end: isoUtc(x.end) })) })),
+          history: r.history.map((h) => ({
+            ...h,
+            insufficient: h.insufficient.map((x) => ({ start: isoUtc(x.start), end: isoUtc(x.end) })),
+          })),
         });
         return;
       }
       const cols = ['entity', 'kind', 'severity', 'start', 'end', 'loss', 'signals', 'targets'];
-      const row = (o: Outage) => ({ entity: o.synthetic ? `${o.entity} SYNTHETIC` : o.entity, kind: o.kind, severity: o.severity, start: isoUtc(o.start), end: o.open ? `${isoUtc(o.end)} (open)` : isoUtc(o.end), loss: lossText(o), signals: [...new Set(o.signals.map((s) => s.signal))].join(' '), targets: o.targets.join(' ') });
+      const row = (o: Outage) => ({
+        entity: o.synthetic ? `${o.entity} SYNTHETIC` : o.entity,
+        kind: o.kind,
+        severity: o.severity,
+        start: isoUtc(o.start),
+        end: o.open ? `${isoUtc(o.end)} (open)` : isoUtc(o.end),
+        loss: lossText(o),
+        signals: [...new Set(o.signals.map((s) => s.signal))].join(' '),
+        targets: o.targets.join(' '),
+      });
       const groups = groupByParent(r.outages);
       if (groups.length === 0) ctx.table([], cols);
       groups.forEach((g, i) => {
         if (g.parent) ctx.out(`${i > 0 ? '\n' : ''}${g.parent}: ${subnationalSummary(g.rows)}`);
         ctx.table(g.rows.map(row), cols);
       });
-      if (r.rerun.length) ctx.out(`the detector rules changed since the last detection of ${r.rerun.join(', ')}: detected again from the start, not only the range asked`);
-      ctx.out(`${r.entities} entities, ${r.outages.length} outages; against source events: ${count('agree')} agree, ${count('only-source')} only in a source, ${count('only-detected')} only detected`);
+      if (r.rerun.length)
+        ctx.out(
+          `the detector rules changed since the last detection of ${r.rerun.join(', ')}: detected again from the start, not only the range asked`,
+        );
+      ctx.out(
+        `${r.entities} entities, ${r.outages.length} outages; against source events: ${count('agree')} agree, ${count('only-source')} only in a source, ${count('only-detected')} only detected`,
+      );
     });
 }

@@ -11,7 +11,12 @@ interface IngestFlags {
 }
 
 /** Ingests saved responses of collector `source` through its own parse/validate/write path; used by the CLI and the demo. */
-export async function ingestSaved(ctx: CliContext, source: string, files: string[], opts: { synthetic?: boolean } = {}): Promise<IngestResult> {
+export async function ingestSaved(
+  ctx: CliContext,
+  source: string,
+  files: string[],
+  opts: { synthetic?: boolean } = {},
+): Promise<IngestResult> {
   const log = ctx.log();
   const c = createCollectors(ctx.config(), log).find((x) => x.name === source);
   if (!c) throw new UsageError(`unknown source "${source}"`);
@@ -34,8 +39,15 @@ export async function ingestSaved(ctx: CliContext, source: string, files: string
  * (a series of your own, services/ingest/csv-command.ts).
  */
 export function register(program: Command, ctx: CliContext): void {
-  const ingest = program.command('ingest').description('ingest saved API responses (ingest <source> FILE...) or a CSV series (ingest csv FILE)');
-  ingest.addHelpText('after', `\nSources that ingest saved responses (collectors/registry.ts):\n${sourceLines({ ingestOnly: true }).map((l) => `  ${l}`).join('\n')}\n  csv       a series of your own (ingest csv --help)`);
+  const ingest = program
+    .command('ingest')
+    .description('ingest saved API responses (ingest <source> FILE...) or a CSV series (ingest csv FILE)');
+  ingest.addHelpText(
+    'after',
+    `\nSources that ingest saved responses (collectors/registry.ts):\n${sourceLines({ ingestOnly: true })
+      .map((l) => `  ${l}`)
+      .join('\n')}\n  csv       a series of your own (ingest csv --help)`,
+  );
   for (const m of COLLECTOR_MODULES.filter((x) => x.ingests)) {
     const name = m.name;
     ingest
@@ -49,7 +61,9 @@ export function register(program: Command, ctx: CliContext): void {
         if (flags.json) ctx.json(r);
         else {
           for (const f of r.failures) ctx.out(f.error.startsWith(f.file) ? f.error : `${f.file}: ${f.error}`);
-          ctx.out(`${r.filesOk} of ${r.files} file(s) ingested: ${r.points} points, ${r.events} source events${r.failures.length ? `, ${r.failures.length} rejected` : ''}`);
+          ctx.out(
+            `${r.filesOk} of ${r.files} file(s) ingested: ${r.points} points, ${r.events} source events${r.failures.length ? `, ${r.failures.length} rejected` : ''}`,
+          );
         }
         if (r.failures.length) process.exitCode = 1;
       });

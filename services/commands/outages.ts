@@ -35,7 +35,8 @@ export function register(program: Command, ctx: CliContext): void {
       const from = ctx.time('--from', flags.from, 'start');
       const until = ctx.time('--until', flags.until, 'end');
       if (from !== undefined && until !== undefined && !(until > from)) throw new UsageError('--until must be after --from');
-      if (flags.kind !== undefined && !KINDS.includes(flags.kind as OutageKind)) throw new UsageError(`--kind: must be one of ${KINDS.join(', ')}`);
+      if (flags.kind !== undefined && !KINDS.includes(flags.kind as OutageKind))
+        throw new UsageError(`--kind: must be one of ${KINDS.join(', ')}`);
       const country = ctx.country('--country', flags.country);
       const store = ctx.readStore();
       const list = listOutages(store.db, { entity, country, from, until, kind: flags.kind as OutageKind | undefined });

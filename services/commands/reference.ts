@@ -18,13 +18,15 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--json', 'print the import summary as one JSON document')
     .action((files: string[], flags: { format: string; name?: string; json?: boolean }) => {
       if (!(FORMATS as readonly string[]).includes(flags.format)) throw new UsageError(`--format: must be one of ${FORMATS.join(', ')}`);
-      if (flags.name !== undefined && !/^[\w.-]{1,64}$/.test(flags.name)) throw new UsageError('--name: letters, digits, ".", "_" and "-" only');
+      if (flags.name !== undefined && !/^[\w.-]{1,64}$/.test(flags.name))
+        throw new UsageError('--name: letters, digits, ".", "_" and "-" only');
       const store = ctx.store();
       const r = importReference(store, files, flags.format as ReferenceFormat, flags.name);
       if (flags.json) ctx.json(r);
       else {
         for (const x of r.rejections) process.stderr.write(`${x.file}:${x.line}: ${x.field}: ${x.reason}\n`);
-        for (const f of r.files) ctx.out(`${f.file} (${f.layout}): ${f.imported} imported, ${f.repeated} already in the list, ${f.rejected} rejected`);
+        for (const f of r.files)
+          ctx.out(`${f.file} (${f.layout}): ${f.imported} imported, ${f.repeated} already in the list, ${f.rejected} rejected`);
         ctx.out(`reference list "${r.name}": ${r.imported} imported, ${r.repeated} repeated rows kept once, ${r.rejected} rejected`);
       }
       if (r.rejected > 0) process.exitCode = 1;
@@ -37,6 +39,18 @@ export function register(program: Command, ctx: CliContext): void {
       const store = ctx.store();
       const lists = listReferenceLists(store.db).map(referenceListJson);
       if (flags.json) ctx.json(lists);
-      else ctx.table(lists.map((l) => ({ ...l, kinds: Object.entries(l.kinds).map(([k, n]) => `${k}:${n}`).join(' '), scopes: Object.entries(l.scopes).map(([k, n]) => `${k}:${n}`).join(' '), files: l.files.length })));
+      else
+        ctx.table(
+          lists.map((l) => ({
+            ...l,
+            kinds: Object.entries(l.kinds)
+              .map(([k, n]) => `${k}:${n}`)
+              .join(' '),
+            scopes: Object.entries(l.scopes)
+              .map(([k, n]) => `${k}:${n}`)
+              .join(' '),
+            files: l.files.length,
+          })),
+        );
     });
 }

@@ -8,7 +8,10 @@ export function register(program: Command, ctx: CliContext): void {
     .command('start')
     .description('run the daemon: scheduled collection, detection and the dashboard')
     .option('--no-dashboard', 'run only the scheduler')
-    .option('--no-collect', 'serve the dashboard and API only: no scheduled collection, detection or reports (a database this user cannot write is served read-only)')
+    .option(
+      '--no-collect',
+      'serve the dashboard and API only: no scheduled collection, detection or reports (a database this user cannot write is served read-only)',
+    )
     .option('--host <host>', 'dashboard address (OUTAGEWATCH_HOST, default 127.0.0.1)')
     .option('--port <port>', 'dashboard port (OUTAGEWATCH_PORT, default 8080; 0 picks a free one)')
     .action(async (opts: { dashboard: boolean; collect: boolean; host?: string; port?: string }) => {

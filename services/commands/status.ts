@@ -41,15 +41,34 @@ export function register(program: Command, ctx: CliContext): void {
         return;
       }
       ctx.out(`status ${h.status}${h.reasons.map((r) => `\n  - ${r}`).join('')}`);
-      ctx.out(`outagewatch ${h.version}\ndatabase ${h.database.path} (${h.database.engine}, ${(h.database.sizeBytes / 1e6).toFixed(1)} MB, schema ${h.database.schemaVersion})\ndaemon ${pid ? `running (pid ${pid})` : 'not running'}`);
+      ctx.out(
+        `outagewatch ${h.version}\ndatabase ${h.database.path} (${h.database.engine}, ${(h.database.sizeBytes / 1e6).toFixed(1)} MB, schema ${h.database.schemaVersion})\ndaemon ${pid ? `running (pid ${pid})` : 'not running'}`,
+      );
       ctx.table(
-        h.collectors.map((c) => ({ collector: c.name, state: c.failingSince ? `failing since ${c.failingSince}` : c.state, 'last run': c.lastRun?.startedAt ?? 'never', 'last success': c.lastSuccessAt ?? '', 'last error': c.lastError?.message ?? c.disabledReason ?? '' })),
+        h.collectors.map((c) => ({
+          collector: c.name,
+          state: c.failingSince ? `failing since ${c.failingSince}` : c.state,
+          'last run': c.lastRun?.startedAt ?? 'never',
+          'last success': c.lastSuccessAt ?? '',
+          'last error': c.lastError?.message ?? c.disabledReason ?? '',
+        })),
         ['collector', 'state', 'last run', 'last success', 'last error'],
       );
       if (h.backfill.length) {
         ctx.out('\nbackfill (history kept per collector and entity; covered = windows fetched and days with data in the store)');
         ctx.table(
-          h.backfill.map((b) => ({ collector: b.collector, entity: b.entity, covered: `${b.percent}%${b.synthetic ? ' SYNTHETIC' : ''}`, 'days with data': b.daysWithData, 'history from': b.from, 'oldest covered': b.oldestCovered ?? '', pending: b.pendingWindows, next: b.nextWindow ? `${b.nextWindow.reason} ${b.nextWindow.from}` : '', every: formatSeconds(b.cadenceSeconds), watch: b.watchEvent ?? '' })),
+          h.backfill.map((b) => ({
+            collector: b.collector,
+            entity: b.entity,
+            covered: `${b.percent}%${b.synthetic ? ' SYNTHETIC' : ''}`,
+            'days with data': b.daysWithData,
+            'history from': b.from,
+            'oldest covered': b.oldestCovered ?? '',
+            pending: b.pendingWindows,
+            next: b.nextWindow ? `${b.nextWindow.reason} ${b.nextWindow.from}` : '',
+            every: formatSeconds(b.cadenceSeconds),
+            watch: b.watchEvent ?? '',
+          })),
           ['collector', 'entity', 'covered', 'days with data', 'history from', 'oldest covered', 'pending', 'next', 'every', 'watch'],
         );
       }

@@ -14,7 +14,18 @@ import { notFound } from '../../core/app-errors.js';
 import { isoUtc } from '../../core/time.js';
 import { entityScope, isNational, normalizeScope, type Scope, type Verdict } from './model.js';
 import { AXES, axesOf, eventWindow, onsetSeconds, overlapping, verdictFor, type Axis, type Episode, type TimeWindow } from './episodes.js';
-import { HISTORY_NEEDED_HOURS, SOURCES, SOURCE_NAMES, axisData, signalAxis, sourceCoverage, sourceOf, type CheckpointSpan, type SourceCoverage, type SourceInput } from './coverage.js';
+import {
+  HISTORY_NEEDED_HOURS,
+  SOURCES,
+  SOURCE_NAMES,
+  axisData,
+  signalAxis,
+  sourceCoverage,
+  sourceOf,
+  type CheckpointSpan,
+  type SourceCoverage,
+  type SourceInput,
+} from './coverage.js';
 import { DAY, HOUR, dailySeries, dayIndex, dayRange, eventDays, stepsPerDay, type DayRange } from './days.js';
 import { ecaWindows, type EcaRate } from './eca.js';
 import { singleEventPermutation, type PermutationResult, type TileCache } from './permutation.js';
@@ -53,7 +64,6 @@ const outageSourceName = (o: OutageSource) => (o.type === 'detected' ? 'detected
 const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
 
 // ---------- reading ----------
-
 
 /** What the correlator knows of a country's entities: names, data steps of their signals, units per type. */
 interface CountryUnits {
@@ -130,7 +140,11 @@ function unitsOf(r: Reader, country: string): CountryUnits {
 }
 
 /** A reference outage's scope, area and raw scope text, whichever shape the list's rows have (normalized or raw). */
-function referenceScope(o: { scope?: string | null; scopeRaw?: string | null; scopeDetail?: string | null; area?: string | null }): { scope: Scope; scopeRaw: string | null; area: string | null } {
+function referenceScope(o: { scope?: string | null; scopeRaw?: string | null; scopeDetail?: string | null; area?: string | null }): {
+  scope: Scope;
+  scopeRaw: string | null;
+  area: string | null;
+} {
   const raw = o.scopeRaw ?? o.scope ?? null;
   return { scope: normalizeScope(o.scope ?? o.scopeRaw ?? null), scopeRaw: raw, area: o.area ?? o.scopeDetail ?? null };
 }
@@ -138,7 +152,9 @@ function referenceScope(o: { scope?: string | null; scopeRaw?: string | null; sc
 function readEpisodes(r: Reader, country: string, from?: number, until?: number): Episode[] {
   if (r.input.type === 'detected') {
     const cu = unitsOf(r, country);
-    return listOutages(r.store.db, { country, ...(from !== undefined ? { from } : {}), ...(until !== undefined ? { until } : {}) }).map((o) => episodeFromOutage(o, cu));
+    return listOutages(r.store.db, { country, ...(from !== undefined ? { from } : {}), ...(until !== undefined ? { until } : {}) }).map(
+      (o) => episodeFromOutage(o, cu),
+    );
   }
   const list = r.input.list;
   return listReferenceOutages(r.store.db, { list, country, from, until, openEndedSeconds: r.openEnded }).map((o) => ({
@@ -179,7 +195,16 @@ interface CountryData {
   /** days (or the reference list's period) with data, null when there is none */
   span: TimeWindow | null;
   /** `source` is the prefix (`ioda`); `key` the coverage row (a built-in prefix, or the provenance source name of any other) */
-  signals: Array<{ name: string; source: string; key: string; sourceName: string; axis: Axis; synthetic: boolean; step: number; hours: Uint8Array }>;
+  signals: Array<{
+    name: string;
+    source: string;
+    key: string;
+    sourceName: string;
+    axis: Axis;
+    synthetic: boolean;
+    step: number;
+    hours: Uint8Array;
+  }>;
   checkpoints: CheckpointRow[];
   sourceEvents: SourceEventRow[];
   episodes: Episode[];
@@ -237,10 +262,21 @@ function loadCountry(r: Reader, country: string, extra: readonly TimeWindow[], s
     }
     const source = sourceOf(s.source);
     const key = (SOURCES as readonly string[]).includes(source) ? source : s.provenance.sourceName;
-    signals.push({ name: s.name, source, key, sourceName: s.provenance.sourceName, axis: s.provenance.axis ?? signalAxis(s.name), synthetic: s.synthetic, step: stepSecs, hours });
+    signals.push({
+      name: s.name,
+      source,
+      key,
+      sourceName: s.provenance.sourceName,
+      axis: s.provenance.axis ?? signalAxis(s.name),
+      synthetic: s.synthetic,
+      step: stepSecs,
+      hours,
+    });
   }
   const ents = entitiesOf(store, cc);
-  const sourceEvents = grid.len ? store.listSourceEvents({ from: grid.origin, until: gridUntil }).filter((e) => e.entity !== null && ents.has(e.entity)) : [];
+  const sourceEvents = grid.len
+    ? store.listSourceEvents({ from: grid.origin, until: gridUntil }).filter((e) => e.entity !== null && ents.has(e.entity))
+    : [];
   return {
     cc,
     entity,
@@ -256,7 +292,12 @@ function loadCountry(r: Reader, country: string, extra: readonly TimeWindow[], s
 }
 
 /** Coverage of [from, until) by the four sources for the country entity (plus the reference list when used). */
-function readCoverage(r: Reader, data: CountryData, w: TimeWindow, minCoverage: number): { coverage: SourceCoverage[]; synthetic: boolean } {
+function readCoverage(
+  r: Reader,
+  data: CountryData,
+  w: TimeWindow,
+  minCoverage: number,
+): { coverage: SourceCoverage[]; synthetic: boolean } {
   const { entity, grid } = data;
   let synthetic = false;
   const inputs: SourceInput[] = SOURCES.map((source) => ({ source, name: SOURCE_NAMES[source], signals: [], checkpoints: [], events: 0 }));
@@ -289,7 +330,9 @@ function readCoverage(r: Reader, data: CountryData, w: TimeWindow, minCoverage: 
     if (inp) inp.events++;
   }
   // built-in sources are always listed (with why they have no data); other sources when they have data in the window
-  const coverage = inputs.filter((i) => (SOURCES as readonly string[]).includes(i.source) || i.signals.some((x) => x.hours.length > 0)).map((i) => sourceCoverage(i, entity, w.from, w.until, minCoverage));
+  const coverage = inputs
+    .filter((i) => (SOURCES as readonly string[]).includes(i.source) || i.signals.some((x) => x.hours.length > 0))
+    .map((i) => sourceCoverage(i, entity, w.from, w.until, minCoverage));
   if (r.input.type === 'reference') coverage.push(referenceCoverage(r, data, w));
   return { coverage, synthetic };
 }
@@ -299,7 +342,18 @@ function referenceCoverage(r: Reader, data: CountryData, w: TimeWindow): SourceC
   const name = (r.input as { list: string }).list;
   const meta = data.refMeta;
   const source = `reference:${name}`;
-  if (!meta || meta.count === 0) return { source, name: source, hadData: false, hours: 0, fraction: 0, axes: [], signals: [], events: 0, reason: `reference list "${name}" is empty or was never imported` };
+  if (!meta || meta.count === 0)
+    return {
+      source,
+      name: source,
+      hadData: false,
+      hours: 0,
+      fraction: 0,
+      axes: [],
+      signals: [],
+      events: 0,
+      reason: `reference list "${name}" is empty or was never imported`,
+    };
   // the list records shutdowns that began between its first and last start
   const lo = meta.first ?? 0;
   const hi = (meta.lastStart ?? lo) + DAY;
@@ -397,7 +451,17 @@ export interface EventCorrelationJson {
   outageInput: string;
   verdict: Verdict;
   outages: CorrelatedOutageJson[];
-  sourceEvents: Array<{ id: number; source: string; entity: string | null; kind: string | null; title: string | null; start: string; end: string | null; onsetSeconds: number; url: string | null }>;
+  sourceEvents: Array<{
+    id: number;
+    source: string;
+    entity: string | null;
+    kind: string | null;
+    title: string | null;
+    start: string;
+    end: string | null;
+    onsetSeconds: number;
+    url: string | null;
+  }>;
   coverage: SourceCoverage[];
   /** the headline p: permutation p of the window's depth against the entity's ordinary windows (null: cannot be computed, see significance.note) */
   p: number | null;
@@ -406,7 +470,8 @@ export interface EventCorrelationJson {
   synthetic: boolean;
 }
 
-export const SINGLE_EVENT_METHOD = 'permutation test: the deepest loss inside the event window ranked among non-overlapping windows of the same length (same time of day) on the same country’s ordinary time — with data and no calendar event';
+export const SINGLE_EVENT_METHOD =
+  'permutation test: the deepest loss inside the event window ranked among non-overlapping windows of the same length (same time of day) on the same country’s ordinary time — with data and no calendar event';
 
 function eventRef(e: ProtestEvent): EventRef {
   return { id: e.id, title: e.title, country: e.country, start: isoUtc(e.start), end: isoUtc(e.end), tz: e.tz };
@@ -490,7 +555,10 @@ function significanceContext(r: Reader, o: Resolved, data: CountryData): Signifi
   return {
     busy,
     combined: dailySeries(national, grid, anyValid).depth,
-    byAxis: { connectivity: dailySeries(national, grid, valid.connectivity, ['connectivity']).depth, services: dailySeries(national, grid, valid.services, ['services']).depth },
+    byAxis: {
+      connectivity: dailySeries(national, grid, valid.connectivity, ['connectivity']).depth,
+      services: dailySeries(national, grid, valid.services, ['services']).depth,
+    },
     caches: { combined: new Map(), connectivity: new Map(), services: new Map() },
   };
 }
@@ -500,16 +568,36 @@ function correlateOne(r: Reader, o: Resolved, ev: ProtestEvent, data: CountryDat
   const episodes = overlapping(data.episodes, w);
   const { coverage, synthetic } = readCoverage(r, data, w, o.minCoverage);
   const considered = r.input.type === 'reference' ? coverage.filter((c) => c.source.startsWith('reference:')) : coverage;
-  const verdict = verdictFor(episodes, axisData(considered), { eventStart: ev.start, country: ev.country, units: r.input.type === 'detected' ? unitsOf(r, ev.country).units : {} });
+  const verdict = verdictFor(episodes, axisData(considered), {
+    eventStart: ev.start,
+    country: ev.country,
+    units: r.input.type === 'detected' ? unitsOf(r, ev.country).units : {},
+  });
   const sourceEvents = data.sourceEvents
     .filter((e) => e.start < w.until && (e.end ?? e.start + 1) > w.from)
-    .map((e) => ({ id: e.id, source: e.source, entity: e.entity, kind: e.kind, title: e.title, start: isoUtc(e.start), end: e.end === null ? null : isoUtc(e.end), onsetSeconds: e.start - ev.start, url: e.url }));
+    .map((e) => ({
+      id: e.id,
+      source: e.source,
+      entity: e.entity,
+      kind: e.kind,
+      title: e.title,
+      start: isoUtc(e.start),
+      end: e.end === null ? null : isoUtc(e.end),
+      onsetSeconds: e.start - ev.start,
+      url: e.url,
+    }));
 
   // single-event significance over the history of the country's data, on the verdict's window to the hour
   let significance: SignificanceJson;
   const span = data.span;
   if (!span || !ctx) {
-    significance = { ...noResult('no data history for this country'), method: SINGLE_EVENT_METHOD, window: null, history: null, byAxis: null };
+    significance = {
+      ...noResult('no data history for this country'),
+      method: SINGLE_EVENT_METHOD,
+      window: null,
+      history: null,
+      byAxis: null,
+    };
   } else {
     const grid = data.grid;
     const dw = eventDays(grid, ev, o.lead, o.lag);
@@ -677,7 +765,8 @@ export function correlateCountry(store: SqliteStore, country: string, opts: Corr
   const until = opts.until ?? span?.until;
   const statsBase = {
     method: {
-      coincidence: 'event coincidence analysis on hours: trigger = share of events whose window [start − lead, end + lag) holds an outage; precursor = share of outage onsets inside some event window',
+      coincidence:
+        'event coincidence analysis on hours: trigger = share of events whose window [start − lead, end + lag) holds an outage; precursor = share of outage onsets inside some event window',
       analytic: 'analytic approximation: Poisson null (CoinCalc conventions, Poisson-binomial over unequal windows); ignores clustering',
       surrogate: o.method,
       blockDays: o.method === 'block-permutation' ? o.blockDays : null,
@@ -689,12 +778,38 @@ export function correlateCountry(store: SqliteStore, country: string, opts: Corr
     alpha: o.alpha,
   };
   if (from === undefined || until === undefined || until <= from) {
-    const calendar = listEvents(store.db, { country: cc, ...(from !== undefined ? { from } : {}), ...(until !== undefined ? { until } : {}) });
+    const calendar = listEvents(store.db, {
+      country: cc,
+      ...(from !== undefined ? { from } : {}),
+      ...(until !== undefined ? { until } : {}),
+    });
     return {
       country: cc,
       range: null,
       outageInput: outageSourceName(r.input),
-      events: calendar.map((ev) => ({ id: ev.id, title: ev.title, start: isoUtc(ev.start), end: isoUtc(ev.end), tz: ev.tz, verdict: { connectivity: 'no-data', services: 'no-data', label: 'insufficient-data', onset: null, depth: null, subnational: [], subnationalSummary: null }, outages: 0, subnational: 0, firstOnsetSeconds: null, p: null, q: null, reason: `no data for ${cc}`, synthetic: false })),
+      events: calendar.map((ev) => ({
+        id: ev.id,
+        title: ev.title,
+        start: isoUtc(ev.start),
+        end: isoUtc(ev.end),
+        tz: ev.tz,
+        verdict: {
+          connectivity: 'no-data',
+          services: 'no-data',
+          label: 'insufficient-data',
+          onset: null,
+          depth: null,
+          subnational: [],
+          subnationalSummary: null,
+        },
+        outages: 0,
+        subnational: 0,
+        firstOnsetSeconds: null,
+        p: null,
+        q: null,
+        reason: `no data for ${cc}`,
+        synthetic: false,
+      })),
       eventsFamily: eventsFamily(0),
       stats: { ...statsBase, B: 0, exhaustive: false, smallestAttainableP: 1, tests: [], note: `no data for ${cc}: nothing to test` },
       synthetic: false,
@@ -709,7 +824,21 @@ export function correlateCountry(store: SqliteStore, country: string, opts: Corr
     const c = correlateOne(r, o, ev, data, ctx);
     if (c.synthetic) synthetic = true;
     const firstOnset = c.verdict.onset ? c.verdict.onset.seconds : null;
-    return { id: ev.id, title: ev.title, start: isoUtc(ev.start), end: isoUtc(ev.end), tz: ev.tz, verdict: c.verdict, outages: c.outages.length, subnational: c.verdict.subnational.length, firstOnsetSeconds: firstOnset, p: c.p, q: null, reason: c.p === null ? (c.significance.note ?? 'cannot be assessed') : null, synthetic: c.synthetic };
+    return {
+      id: ev.id,
+      title: ev.title,
+      start: isoUtc(ev.start),
+      end: isoUtc(ev.end),
+      tz: ev.tz,
+      verdict: c.verdict,
+      outages: c.outages.length,
+      subnational: c.verdict.subnational.length,
+      firstOnsetSeconds: firstOnset,
+      p: c.p,
+      q: null,
+      reason: c.p === null ? (c.significance.note ?? 'cannot be assessed') : null,
+      synthetic: c.synthetic,
+    };
   });
   const familySize = applyEventBH(events);
   // the set tests run over the requested range, on the same hourly grid and windows as the verdicts
@@ -742,7 +871,16 @@ export function correlateCountry(store: SqliteStore, country: string, opts: Corr
     for (let d = 0; d < range.len; d++) steps += series.valid[d]!;
     if (steps === 0) continue;
     const eca = ecaWindows(series, windows, { minValid: o.minCoverage });
-    const sur = eca.assessable.length ? surrogateTest(series, windows, { method: o.method, B: o.B, seed: o.seed, blockDays: o.blockDays, stepsPerDay: stepsPerDay(range), minValid: o.minCoverage }) : null;
+    const sur = eca.assessable.length
+      ? surrogateTest(series, windows, {
+          method: o.method,
+          B: o.B,
+          seed: o.seed,
+          blockDays: o.blockDays,
+          stepsPerDay: stepsPerDay(range),
+          minValid: o.minCoverage,
+        })
+      : null;
     tests.push({
       name: spec.name,
       country: cc,
@@ -767,7 +905,14 @@ export function correlateCountry(store: SqliteStore, country: string, opts: Corr
     outageInput: outageSourceName(r.input),
     events,
     eventsFamily: eventsFamily(familySize),
-    stats: { ...statsBase, B, exhaustive: run.length > 0 && run.every((t) => t.exhaustive), smallestAttainableP: B > 0 ? 1 / (B + 1) : 1, tests, note: few },
+    stats: {
+      ...statsBase,
+      B,
+      exhaustive: run.length > 0 && run.every((t) => t.exhaustive),
+      smallestAttainableP: B > 0 ? 1 / (B + 1) : 1,
+      tests,
+      note: few,
+    },
     synthetic: r.input.type === 'detected' && (synthetic || data.signals.some((s) => s.synthetic && s.hours.some((x) => x === 1))),
   };
 }
@@ -788,21 +933,34 @@ export function applyBH(tests: SetTestJson[]): void {
 }
 
 /** Several countries at once, with Benjamini–Hochberg across all of their tests and all of their events. */
-export function correlateCountries(store: SqliteStore, countries: readonly string[], opts: CorrelateOptions = {}): CountryCorrelationJson[] {
+export function correlateCountries(
+  store: SqliteStore,
+  countries: readonly string[],
+  opts: CorrelateOptions = {},
+): CountryCorrelationJson[] {
   const out = countries.map((c) => correlateCountry(store, c, opts));
   if (out.length > 1) {
     applyBH(out.flatMap((c) => c.stats.tests));
     const size = applyEventBH(out.flatMap((c) => c.events));
     for (const c of out) {
       c.stats.method.multipleTesting = `Benjamini–Hochberg over all tests of ${out.length} countries (q)`;
-      c.eventsFamily = { ...eventsFamily(size), description: `q-values over the ${size} assessable event(s) of all ${out.length} countries listed` };
+      c.eventsFamily = {
+        ...eventsFamily(size),
+        description: `q-values over the ${size} assessable event(s) of all ${out.length} countries listed`,
+      };
     }
   }
   return out;
 }
 
 /** Verdict, overlapping outages and coverage for an arbitrary range of a country (country reports, pages). */
-export function correlateRange(store: SqliteStore, country: string, from: number, until: number, opts: CorrelateOptions = {}): { verdict: Verdict; episodes: Episode[]; coverage: SourceCoverage[]; synthetic: boolean } {
+export function correlateRange(
+  store: SqliteStore,
+  country: string,
+  from: number,
+  until: number,
+  opts: CorrelateOptions = {},
+): { verdict: Verdict; episodes: Episode[]; coverage: SourceCoverage[]; synthetic: boolean } {
   const o = resolve(opts);
   const r: Reader = { store, input: o.input, openEnded: o.openEnded };
   const cc = country.toUpperCase();
@@ -811,10 +969,19 @@ export function correlateRange(store: SqliteStore, country: string, from: number
   const episodes = overlapping(data.episodes, w);
   const { coverage, synthetic } = readCoverage(r, data, w, o.minCoverage);
   const considered = r.input.type === 'reference' ? coverage.filter((c) => c.source.startsWith('reference:')) : coverage;
-  return { verdict: verdictFor(episodes, axisData(considered), { country: cc, units: r.input.type === 'detected' ? unitsOf(r, cc).units : {} }), episodes, coverage, synthetic };
+  return {
+    verdict: verdictFor(episodes, axisData(considered), { country: cc, units: r.input.type === 'detected' ? unitsOf(r, cc).units : {} }),
+    episodes,
+    coverage,
+    synthetic,
+  };
 }
 
 /** How many calendar events of a country (every country when none is given) overlap [from, until) (all of them without bounds): what a correlation would load. */
 export function countCountryEvents(store: SqliteStore, country: string | undefined, range: { from?: number; until?: number } = {}): number {
-  return countEventsWhere(store.db, { ...(country ? { country: country.toUpperCase() } : {}), ...(range.from !== undefined ? { from: range.from } : {}), ...(range.until !== undefined ? { until: range.until } : {}) });
+  return countEventsWhere(store.db, {
+    ...(country ? { country: country.toUpperCase() } : {}),
+    ...(range.from !== undefined ? { from: range.from } : {}),
+    ...(range.until !== undefined ? { until: range.until } : {}),
+  });
 }

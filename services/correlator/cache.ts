@@ -10,7 +10,13 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { SqliteStore } from '../../db/store.js';
 import { AppError, type ErrorCode } from '../../core/app-errors.js';
-import { correlateCountry, correlateEvent, type CorrelateOptions, type CountryCorrelationJson, type EventCorrelationJson } from './assemble.js';
+import {
+  correlateCountry,
+  correlateEvent,
+  type CorrelateOptions,
+  type CountryCorrelationJson,
+  type EventCorrelationJson,
+} from './assemble.js';
 
 interface Entry {
   version: number;
@@ -201,7 +207,10 @@ function getWorker(): Worker {
     // running from the TypeScript sources (tests, `npm run cli`): register tsx's loader in the worker first
     const api = createRequire(import.meta.url).resolve('tsx/esm/api');
     const entry = new URL('./worker.ts', import.meta.url).href;
-    w = new Worker(`import(${JSON.stringify(pathToFileURL(api).href.replace(/\.cjs$/, '.mjs'))}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
+    w = new Worker(
+      `import(${JSON.stringify(pathToFileURL(api).href.replace(/\.cjs$/, '.mjs'))}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`,
+      { eval: true },
+    );
   } else {
     w = new Worker(new URL('./worker.js', import.meta.url));
   }
@@ -227,7 +236,14 @@ function inWorker<T>(store: SqliteStore, kind: 'country' | 'event', arg: string,
   });
 }
 
-async function cachedAsync<T>(store: SqliteStore, key: string, kind: 'country' | 'event', arg: string, opts: CorrelateOptions, sync: () => T): Promise<T> {
+async function cachedAsync<T>(
+  store: SqliteStore,
+  key: string,
+  kind: 'country' | 'event',
+  arg: string,
+  opts: CorrelateOptions,
+  sync: () => T,
+): Promise<T> {
   const version = dataVersion(store);
   const useWorker = workerEnabled && store.path !== ':memory:' && version !== null;
   if (!useWorker) return cachedCorrelation(store, key, sync);

@@ -30,13 +30,21 @@ export const HISTORY_NEEDED_HOURS = { any: 24, dailyCycle: 72 } as const;
  * judge such points (no outage, but no "normal" either), and a reader must be told.
  */
 export function historyNote(signals: readonly SignalHours[]): string | null {
-  const short = signals.filter((s) => s.hours.length > 0 && s.historyHours !== undefined && s.historyHours < HISTORY_NEEDED_HOURS.dailyCycle);
+  const short = signals.filter(
+    (s) => s.hours.length > 0 && s.historyHours !== undefined && s.historyHours < HISTORY_NEEDED_HOURS.dailyCycle,
+  );
   if (!short.length) return null;
   const none = short.filter((s) => s.historyHours! < HISTORY_NEEDED_HOURS.any);
   const some = short.filter((s) => s.historyHours! >= HISTORY_NEEDED_HOURS.any);
   const parts: string[] = [];
-  if (none.length) parts.push(`insufficient history: ${none.map((s) => `${s.signal} (${s.historyHours} h before the window)`).join(', ')} — the detector needs about a day of data before it judges a point`);
-  if (some.length) parts.push(`short history: ${some.map((s) => `${s.signal} (${s.historyHours} h before the window)`).join(', ')} — too short for a same-time-of-day baseline if the series has a daily cycle (three days needed)`);
+  if (none.length)
+    parts.push(
+      `insufficient history: ${none.map((s) => `${s.signal} (${s.historyHours} h before the window)`).join(', ')} — the detector needs about a day of data before it judges a point`,
+    );
+  if (some.length)
+    parts.push(
+      `short history: ${some.map((s) => `${s.signal} (${s.historyHours} h before the window)`).join(', ')} — too short for a same-time-of-day baseline if the series has a daily cycle (three days needed)`,
+    );
   return parts.join('; ');
 }
 
@@ -122,8 +130,16 @@ export function sourceCoverage(input: SourceInput, entity: string, from: number,
   }
   const windowHours = Math.max(1, Math.ceil((until - first) / 3600));
   const fraction = Math.min(1, hourSet.size / windowHours);
-  const ok = coveredFraction(input.checkpoints.filter((c) => c.status === 'ok'), from, until);
-  const noData = coveredFraction(input.checkpoints.filter((c) => c.status === 'no-data'), from, until);
+  const ok = coveredFraction(
+    input.checkpoints.filter((c) => c.status === 'ok'),
+    from,
+    until,
+  );
+  const noData = coveredFraction(
+    input.checkpoints.filter((c) => c.status === 'no-data'),
+    from,
+    until,
+  );
   const eventsOnly = input.signals.length === 0 && input.checkpoints.some((c) => c.signal === '*');
   const axes = new Set<Axis>();
   for (const a of ['connectivity', 'services'] as const) if (axisHours[a].size / windowHours >= minFraction) axes.add(a);
@@ -146,7 +162,17 @@ export function sourceCoverage(input: SourceInput, entity: string, from: number,
   } else {
     reason = historyNote(input.signals);
   }
-  return { source: input.source, name: input.name ?? input.source, hadData, hours: hourSet.size, fraction: Math.round(fraction * 1000) / 1000, axes: [...axes].sort(), signals: withData.sort(), events: input.events, reason };
+  return {
+    source: input.source,
+    name: input.name ?? input.source,
+    hadData,
+    hours: hourSet.size,
+    fraction: Math.round(fraction * 1000) / 1000,
+    axes: [...axes].sort(),
+    signals: withData.sort(),
+    events: input.events,
+    reason,
+  };
 }
 
 /** Whether each verdict axis had data from some source. */

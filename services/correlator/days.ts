@@ -42,7 +42,12 @@ export interface DailySeries extends DailyOutages {
  * Step flags for the episodes counting on `axes` (default: both). `valid` says which steps had data; steps an
  * episode covers count as having data even if the mask says otherwise (something saw the outage).
  */
-export function dailySeries(episodes: readonly Episode[], r: DayRange, valid: Uint8Array, axes: readonly Axis[] = ['connectivity', 'services']): DailySeries {
+export function dailySeries(
+  episodes: readonly Episode[],
+  r: DayRange,
+  valid: Uint8Array,
+  axes: readonly Axis[] = ['connectivity', 'services'],
+): DailySeries {
   const active = new Uint8Array(r.len);
   const onset = new Uint8Array(r.len);
   const v = Uint8Array.from(valid);

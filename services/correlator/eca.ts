@@ -201,6 +201,8 @@ export function ecaWindows(series: DailyOutages, windows: readonly DayWindow[], 
       : { k: kt, n: nB, rate: kt / nB, expected: qs.reduce((a, b) => a + b, 0) / nB, p: poissonBinomialUpperTail(kt, qs) };
   const qU = T > 0 ? unionValid / T : 0;
   const precursor: EcaRate =
-    nOnsets === 0 || qU === 0 ? { k: kp, n: nOnsets, rate: nOnsets === 0 ? null : kp / nOnsets, expected: null, p: null } : { k: kp, n: nOnsets, rate: kp / nOnsets, expected: qU, p: binomialUpperTail(kp, nOnsets, qU) };
+    nOnsets === 0 || qU === 0
+      ? { k: kp, n: nOnsets, rate: nOnsets === 0 ? null : kp / nOnsets, expected: null, p: null }
+      : { k: kp, n: nOnsets, rate: kp / nOnsets, expected: qU, p: binomialUpperTail(kp, nOnsets, qU) };
   return { T, nActiveDays: nActive, nOnsets, trigger, precursor, assessable };
 }

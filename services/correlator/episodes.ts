@@ -104,7 +104,11 @@ const scopeOf = (e: Episode): Scope => e.scope ?? 'national';
  * a connectivity episode at the same time, with those units; null when it never happens. ASes are not
  * geographic units and never make a national picture.
  */
-export function majorityOnset(sub: readonly Episode[], units: Record<string, number>, majority = 0.5): { time: number; type: string; episodes: Episode[] } | null {
+export function majorityOnset(
+  sub: readonly Episode[],
+  units: Record<string, number>,
+  majority = 0.5,
+): { time: number; type: string; episodes: Episode[] } | null {
   let best: { time: number; type: string; episodes: Episode[] } | null = null;
   for (const [type, total] of Object.entries(units)) {
     if (type === 'asn' || total < MIN_UNITS_FOR_MAJORITY) continue;
@@ -143,7 +147,11 @@ const unitName = (e: Episode) => e.area ?? (e.entity.startsWith('country:') ? nu
  * "regional: 3 of 73 counties, 13–15 Nov; largest: Behbahan, 40 %": one line per unit type, for the sub-national
  * episodes outside any national outage (those inside it are counted in brackets).
  */
-export function subnationalSummary(sub: readonly Episode[], national: readonly Episode[], units: Record<string, number> = {}): string | null {
+export function subnationalSummary(
+  sub: readonly Episode[],
+  national: readonly Episode[],
+  units: Record<string, number> = {},
+): string | null {
   if (sub.length === 0) return null;
   const inNational = (e: Episode) => national.some((n) => axesOf(n.kind).includes('connectivity') && e.start >= n.start && e.start < n.end);
   const groups = new Map<string, Episode[]>();
@@ -161,13 +169,27 @@ export function subnationalSummary(sub: readonly Episode[], national: readonly E
     const n = new Set(eps.map((e) => e.entity + (e.area ?? ''))).size;
     const total = units[key];
     const label = PLURAL[key] ?? key;
-    const count = total ? `${n} of ${total} ${label}` : `${n} ${n === 1 ? label.replace(/ies$/, 'y').replace(/s$/, '').replace(/ reference outage$/, ' reference outage') : label}`;
+    const count = total
+      ? `${n} of ${total} ${label}`
+      : `${n} ${
+          n === 1
+            ? label
+                .replace(/ies$/, 'y')
+                .replace(/s$/, '')
+                .replace(/ reference outage$/, ' reference outage')
+            : label
+        }`;
     const from = eps.reduce((m, e) => Math.min(m, e.start), Infinity);
     const until = eps.reduce((m, e) => Math.max(m, e.end), -Infinity);
     const largest = [...eps].sort((a, b) => b.depth - a.depth || a.start - b.start)[0]!;
     const name = unitName(largest);
     const depth = largest.origin === 'detected' ? `, ${Math.round(largest.depth * 100)} %` : '';
-    const during = outside.length && inside ? ` (and ${new Set(all.filter(inNational).map((e) => e.entity)).size} during the national outage)` : !outside.length ? ' (all during the national outage)' : '';
+    const during =
+      outside.length && inside
+        ? ` (and ${new Set(all.filter(inNational).map((e) => e.entity)).size} during the national outage)`
+        : !outside.length
+          ? ' (all during the national outage)'
+          : '';
     parts.push(`regional: ${count}, ${daySpan(from, until)}${name ? `; largest: ${name}${depth}` : ''}${during}`);
   }
   return parts.join('; ');

@@ -3,8 +3,16 @@ import { SCOPES, normalizeScope, type Scope } from '../reference/scope.js';
 /** The two-axis verdict of DESIGN.md, with the national onset and the sub-national picture beside it. */
 export type ConnectivityVerdict = 'outage' | 'normal' | 'no-data';
 export type ServicesVerdict = 'blocking' | 'normal' | 'no-data';
-export type VerdictLabel = 'connectivity-outage' | 'service-blocking' | 'both' | 'regional-outage' | 'nothing-unusual' | 'insufficient-data';
-export const VERDICT_LABELS: readonly VerdictLabel[] = ['connectivity-outage', 'service-blocking', 'both', 'regional-outage', 'nothing-unusual', 'insufficient-data'];
+export type VerdictLabel =
+  'connectivity-outage' | 'service-blocking' | 'both' | 'regional-outage' | 'nothing-unusual' | 'insufficient-data';
+export const VERDICT_LABELS: readonly VerdictLabel[] = [
+  'connectivity-outage',
+  'service-blocking',
+  'both',
+  'regional-outage',
+  'nothing-unusual',
+  'insufficient-data',
+];
 
 /** How much of a country an outage covers (DESIGN.md "scope"): one vocabulary, read by services/reference/scope.ts. */
 export { SCOPES, normalizeScope, type Scope };

@@ -21,9 +21,13 @@ export interface CorrelateOverrides {
 }
 
 /** Fully resolved options: every statistical setting is explicit. */
-export type ResolvedCorrelateOptions = CorrelateOptions & Required<Pick<CorrelateOptions, 'lead' | 'lag' | 'B' | 'seed' | 'method' | 'blockDays' | 'minCoverage' | 'openEndedSeconds' | 'alpha'>>;
+export type ResolvedCorrelateOptions = CorrelateOptions &
+  Required<Pick<CorrelateOptions, 'lead' | 'lag' | 'B' | 'seed' | 'method' | 'blockDays' | 'minCoverage' | 'openEndedSeconds' | 'alpha'>>;
 
-export function correlateOptions(cfg: Partial<Pick<Config, 'correlator' | 'reference'>> | undefined, overrides: CorrelateOverrides = {}): ResolvedCorrelateOptions {
+export function correlateOptions(
+  cfg: Partial<Pick<Config, 'correlator' | 'reference'>> | undefined,
+  overrides: CorrelateOverrides = {},
+): ResolvedCorrelateOptions {
   const c = correlatorConfig({ correlator: cfg?.correlator ?? {} });
   const r = referenceConfig({ reference: cfg?.reference ?? {} });
   const o: ResolvedCorrelateOptions = {

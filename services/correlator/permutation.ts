@@ -63,12 +63,25 @@ export function tileMaxima(depth: Float64Array, busy: Uint8Array, L: number, pha
   return arr;
 }
 
-export function singleEventPermutation(depth: Float64Array, busy: Uint8Array, w: DayWindow, opts: PermutationOptions & { cache?: TileCache } = {}): PermutationResult {
+export function singleEventPermutation(
+  depth: Float64Array,
+  busy: Uint8Array,
+  w: DayWindow,
+  opts: PermutationOptions & { cache?: TileCache } = {},
+): PermutationResult {
   const len = depth.length;
   const L = w.until - w.from + 1;
   const base = { statistic: 'max-depth' as const };
   if (w.from < 0 || w.until >= len || L <= 0) {
-    return { ...base, observed: null, p: null, windows: 0, atLeastAsDeep: 0, smallestAttainableP: null, note: 'the event window lies outside the data history' };
+    return {
+      ...base,
+      observed: null,
+      p: null,
+      windows: 0,
+      atLeastAsDeep: 0,
+      smallestAttainableP: null,
+      note: 'the event window lies outside the data history',
+    };
   }
   let observed = 0;
   let ok = 0;
@@ -79,14 +92,30 @@ export function singleEventPermutation(depth: Float64Array, busy: Uint8Array, w:
     observed = Math.max(observed, x);
   }
   if (ok < neededValid(L, opts.minValid)) {
-    return { ...base, observed: null, p: null, windows: 0, atLeastAsDeep: 0, smallestAttainableP: null, note: ok === 0 ? 'no data in the event window' : 'some of the event window has no data' };
+    return {
+      ...base,
+      observed: null,
+      p: null,
+      windows: 0,
+      atLeastAsDeep: 0,
+      smallestAttainableP: null,
+      note: ok === 0 ? 'no data in the event window' : 'some of the event window has no data',
+    };
   }
   const tiles = tileMaxima(depth, busy, L, ((w.from % L) + L) % L, opts.minValid ?? 1, opts.cache);
   const windows = tiles.length;
   let ge = 0;
   for (let i = 0; i < windows; i++) if (tiles[i]! >= observed - 1e-12) ge++;
   if (windows === 0) {
-    return { ...base, observed, p: null, windows: 0, atLeastAsDeep: 0, smallestAttainableP: null, note: 'no ordinary windows with data to compare with' };
+    return {
+      ...base,
+      observed,
+      p: null,
+      windows: 0,
+      atLeastAsDeep: 0,
+      smallestAttainableP: null,
+      note: 'no ordinary windows with data to compare with',
+    };
   }
   return {
     ...base,

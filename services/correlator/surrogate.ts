@@ -79,7 +79,9 @@ export function surrogateTest(series: DailyOutages, windows: readonly DayWindow[
   const seed = opts.seed ?? 1;
   const rnd = seededRandom(seed);
   const len = series.valid.length;
-  const ws: Win[] = windows.filter((w) => w.from >= 0 && w.until < len && w.until >= w.from).map((w) => ({ from: w.from, until: w.until, width: w.until - w.from + 1, need: neededValid(w.until - w.from + 1, opts.minValid) }));
+  const ws: Win[] = windows
+    .filter((w) => w.from >= 0 && w.until < len && w.until >= w.from)
+    .map((w) => ({ from: w.from, until: w.until, width: w.until - w.from + 1, need: neededValid(w.until - w.from + 1, opts.minValid) }));
   const spd = Math.max(1, Math.round(opts.stepsPerDay ?? 1));
   const union = new Uint8Array(len);
   let totalWidth = 0;
@@ -104,7 +106,11 @@ export function surrogateTest(series: DailyOutages, windows: readonly DayWindow[
     }
     return [k, n, overlap];
   };
-  const mk = (k: number, n: number, overlap: number, kp: number, np: number): Stats => ({ trigger: n ? k / n : null, precursor: np ? kp / np : null, tie: overlap / (totalWidth + 1) });
+  const mk = (k: number, n: number, overlap: number, kp: number, np: number): Stats => ({
+    trigger: n ? k / n : null,
+    precursor: np ? kp / np : null,
+    tie: overlap / (totalWidth + 1),
+  });
 
   // observed
   const onsets: number[] = [];

@@ -34,6 +34,9 @@ parentPort?.on('message', (job: Job) => {
     parentPort!.postMessage({ id: job.id, value });
   } catch (err) {
     const e = err as Error;
-    parentPort!.postMessage({ id: job.id, error: { code: err instanceof AppError ? err.code : null, message: e.message, stack: e.stack ?? null } });
+    parentPort!.postMessage({
+      id: job.id,
+      error: { code: err instanceof AppError ? err.code : null, message: e.message, stack: e.stack ?? null },
+    });
   }
 });

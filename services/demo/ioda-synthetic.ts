@@ -58,7 +58,15 @@ export const SYNTHETIC_ERAS: Era[] = [
   },
 ];
 
-const BASE: Record<string, number> = { bgp: 5200, 'ping-slash24': 1900, 'merit-nt': 21000, WEB_SEARCH: 9e6, YOUTUBE: 6e6, GMAIL: 2.5e6, MAPS: 1.5e6 };
+const BASE: Record<string, number> = {
+  bgp: 5200,
+  'ping-slash24': 1900,
+  'merit-nt': 21000,
+  WEB_SEARCH: 9e6,
+  YOUTUBE: 6e6,
+  GMAIL: 2.5e6,
+  MAPS: 1.5e6,
+};
 
 /** Almaty is UTC+6: traffic peaks in the local evening, bottoms out before dawn. */
 function diurnal(ts: number, depth: number): number {
@@ -112,7 +120,13 @@ export function writeSyntheticIodaResponses(dir: string, seed = 20160521): strin
       const doc = {
         type: 'signals',
         metadata: { requestTime: '2016-01-01T00:00:00+00:00', responseTime: '2016-01-01T00:00:00+00:00' },
-        requestParameters: { from: era.from, until: era.until, datasource: ds, sourceParams: ds === 'gtr' ? products.join(',') : null, maxPoints: null },
+        requestParameters: {
+          from: era.from,
+          until: era.until,
+          datasource: ds,
+          sourceParams: ds === 'gtr' ? products.join(',') : null,
+          maxPoints: null,
+        },
         error: null,
         perf: null,
         data,
@@ -133,7 +147,10 @@ export const iodaSyntheticDemoStep = {
     const dir = mkdtempSync(join(tmpdir(), 'ow-demo-ioda-'));
     try {
       const files = writeSyntheticIodaResponses(dir);
-      ctx.log.warn({ files: files.length }, 'demo: ingesting SYNTHETIC IODA-shaped series for country:KZ (generated, not measured; signals flagged synthetic)');
+      ctx.log.warn(
+        { files: files.length },
+        'demo: ingesting SYNTHETIC IODA-shaped series for country:KZ (generated, not measured; signals flagged synthetic)',
+      );
       const r = await ingestIodaFiles({ files, store: ctx.store, log: ctx.log, synthetic: true });
       if (r.failures.length) throw new Error(`synthetic IODA ingest failed: ${r.failures.map((f) => f.error).join('; ')}`);
       return `IODA: ${r.points} SYNTHETIC points for country:KZ (bgp, ping-slash24, merit-nt, gtr WEB_SEARCH/YOUTUBE/GMAIL/MAPS) around 2016-05-21 (service blocking) and 2022-01-05 (shutdown); signals flagged synthetic`;

@@ -30,7 +30,10 @@ export const iranMonashDemoStep = {
   name: 'Iran November 2019 (REAL, Monash IP Observatory)',
   run(ctx: DemoContext): string {
     const r = ingestCsv(ctx.store, join(ctx.root, MONASH_IRAN_FILE), MONASH_IRAN_OPTIONS);
-    if (r.rejected.length) throw new Error(`Monash Iran series: ${r.rejected.length} rows rejected; first: line ${r.rejected[0]!.line}: ${r.rejected[0]!.field}: ${r.rejected[0]!.reason}`);
+    if (r.rejected.length)
+      throw new Error(
+        `Monash Iran series: ${r.rejected.length} rows rejected; first: line ${r.rejected[0]!.line}: ${r.rejected[0]!.field}: ${r.rejected[0]!.reason}`,
+      );
     return `Iran: ${r.points} REAL points of custom.connectivity (Monash IP Observatory, 11–20 Nov 2019): country:IR as the mean of ${r.entities.length - 1} counties, the 16 Nov 2019 blackout included`;
   },
 };

@@ -40,11 +40,27 @@ export function syntheticOoniAggregation(seed = 20160521): { url: string; body: 
       const failure = rand() < 0.3 ? 1 : 0;
       const usable = n - failure;
       const anomaly = blocked ? usable - Math.floor(rand() * 2) : rand() < 0.15 ? 1 : 0;
-      rows.push({ anomaly_count: anomaly, confirmed_count: 0, failure_count: failure, ok_count: usable - anomaly, measurement_count: n, measurement_start_day: iso(ts), domain });
+      rows.push({
+        anomaly_count: anomaly,
+        confirmed_count: 0,
+        failure_count: failure,
+        ok_count: usable - anomaly,
+        measurement_count: n,
+        measurement_start_day: iso(ts),
+        domain,
+      });
     }
   }
   const url = `https://api.ooni.io/api/v1/aggregation?probe_cc=${d.cc}&test_name=http_requests&domain=${d.domains.join(',')}&since=${d.since}&until=${d.until}&axis_x=measurement_start_day&axis_y=domain&time_grain=day`;
-  return { url, body: { v: 0, dimension_count: 2, db_stats: { row_count: rows.length, bytes: rows.length * 40, total_row_count: rows.length, elapsed_seconds: 0.02 }, result: rows } };
+  return {
+    url,
+    body: {
+      v: 0,
+      dimension_count: 2,
+      db_stats: { row_count: rows.length, bytes: rows.length * 40, total_row_count: rows.length, elapsed_seconds: 0.02 },
+      result: rows,
+    },
+  };
 }
 
 export const ooniSyntheticDemoStep = {
@@ -54,9 +70,20 @@ export const ooniSyntheticDemoStep = {
     try {
       const rec = syntheticOoniAggregation();
       const file = join(dir, 'ooni-aggregation-KZ-2016-synthetic.json');
-      writeFileSync(file, JSON.stringify({ url: rec.url, status: 200, fetchedAt: '2016-07-01T00:00:00Z', synthetic: true, body: rec.body }));
-      ctx.log.warn({ file }, 'demo: ingesting SYNTHETIC OONI-shaped aggregation for country:KZ (generated, not measured; signals flagged synthetic)');
-      const r = await createOoniCollector(ctx.config, { log: ctx.log }).ingest({ files: [file], store: ctx.store, log: ctx.log, synthetic: true });
+      writeFileSync(
+        file,
+        JSON.stringify({ url: rec.url, status: 200, fetchedAt: '2016-07-01T00:00:00Z', synthetic: true, body: rec.body }),
+      );
+      ctx.log.warn(
+        { file },
+        'demo: ingesting SYNTHETIC OONI-shaped aggregation for country:KZ (generated, not measured; signals flagged synthetic)',
+      );
+      const r = await createOoniCollector(ctx.config, { log: ctx.log }).ingest({
+        files: [file],
+        store: ctx.store,
+        log: ctx.log,
+        synthetic: true,
+      });
       if (r.failures.length) throw new Error(`synthetic OONI ingest failed: ${r.failures.map((f) => f.error).join('; ')}`);
       return `OONI: ${r.points} SYNTHETIC points and ${r.events} evidence events for country:KZ (http_requests: facebook.com, twitter.com, vk.com, youtube.com, whatsapp.com anomalous on 2016-05-20/21); signals flagged synthetic`;
     } finally {

@@ -40,12 +40,24 @@ export function resolveBaseline(series: Series, rule: SignalRule): ResolvedBasel
   }
   const cycles = detectCycles(series);
   if (cycles.weekly === true) {
-    const r: SignalRule = { ...rule, baseline: 'seasonal', period: WEEK, seasons: AUTO_WEEKLY.seasons, minCoverage: AUTO_WEEKLY.need / AUTO_WEEKLY.seasons };
+    const r: SignalRule = {
+      ...rule,
+      baseline: 'seasonal',
+      period: WEEK,
+      seasons: AUTO_WEEKLY.seasons,
+      minCoverage: AUTO_WEEKLY.need / AUTO_WEEKLY.seasons,
+    };
     r.window = WEEK * AUTO_WEEKLY.seasons;
     return { rule: r, kind: 'same-time-of-week', cycles, needs: AUTO_WEEKLY.need * WEEK };
   }
   if (cycles.daily === true) {
-    const r: SignalRule = { ...rule, baseline: 'seasonal', period: DAY, seasons: AUTO_DAILY.seasons, minCoverage: AUTO_DAILY.need / AUTO_DAILY.seasons };
+    const r: SignalRule = {
+      ...rule,
+      baseline: 'seasonal',
+      period: DAY,
+      seasons: AUTO_DAILY.seasons,
+      minCoverage: AUTO_DAILY.need / AUTO_DAILY.seasons,
+    };
     r.window = DAY * AUTO_DAILY.seasons;
     return { rule: r, kind: 'same-time-of-day', cycles, needs: AUTO_DAILY.need * DAY };
   }

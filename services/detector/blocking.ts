@@ -98,7 +98,11 @@ export function detectBlocking(input: BlockingInput, rule: OoniRule): { analysis
   // Rate episodes say what a reader needs: "anomalies in 93 % of measurements (normally 5 %)".
   for (const e of episodes) {
     let best = -Infinity;
-    for (let i = Math.max(0, Math.round((e.start - input.rate.start) / input.rate.step)); i < rate.length && tsAt(input.rate, i) < e.end; i++) {
+    for (
+      let i = Math.max(0, Math.round((e.start - input.rate.start) / input.rate.step));
+      i < rate.length && tsAt(input.rate, i) < e.end;
+      i++
+    ) {
       const r = rate[i]!;
       if (r !== r || r <= best) continue;
       best = r;

@@ -80,7 +80,17 @@ const alertsInput = z
 
 const detectorInput = z
   .object({
-    signals: z.record(z.string().regex(/^[a-z][a-z0-9_-]*(\.[A-Za-z0-9_\-.*]+)?(:.+)?$|^[a-z][a-z0-9_-]*\.\*$/, 'must be a signal name or pattern like ioda.bgp, ioda.gtr:*, custom.*'), ruleInput).optional(),
+    signals: z
+      .record(
+        z
+          .string()
+          .regex(
+            /^[a-z][a-z0-9_-]*(\.[A-Za-z0-9_\-.*]+)?(:.+)?$|^[a-z][a-z0-9_-]*\.\*$/,
+            'must be a signal name or pattern like ioda.bgp, ioda.gtr:*, custom.*',
+          ),
+        ruleInput,
+      )
+      .optional(),
     ooni: ooniInput.optional(),
     degradation: degradationInput.optional(),
     alerts: alertsInput.optional(),
@@ -252,5 +262,7 @@ function stableJson(v: unknown): string {
  */
 export function rulesHash(signalNames: readonly string[], cfg: DetectorConfig): string {
   const rules = [...new Set(signalNames)].sort().map((name) => [name, ruleFor(name, cfg)] as const);
-  return createHash('sha256').update(stableJson({ rules, ooni: cfg.ooni, degradation: cfg.degradation })).digest('hex');
+  return createHash('sha256')
+    .update(stableJson({ rules, ooni: cfg.ooni, degradation: cfg.degradation }))
+    .digest('hex');
 }

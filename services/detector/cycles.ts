@@ -114,7 +114,8 @@ function dailyTest(x: ArrayLike<number>, perDay: number): { daily: boolean | nul
   const h = lagCorrelation(x, perDay / 2);
   const enough = d.pairs >= CYCLE_TEST.minDailyPairs * perDay && h.pairs >= CYCLE_TEST.minDailyPairs * perDay;
   let daily: boolean | null;
-  if (d.pairs >= 3 && Number.isNaN(d.r)) daily = false; // constant
+  if (d.pairs >= 3 && Number.isNaN(d.r))
+    daily = false; // constant
   else if (!enough || Number.isNaN(d.r) || Number.isNaN(h.r)) daily = null;
   else daily = d.r >= CYCLE_TEST.minCorrelation && d.r - h.r >= CYCLE_TEST.dailyContrast;
   return { daily, day: d.r, halfDay: h.r };
@@ -175,4 +176,3 @@ export function dailyLevels(series: Series): { day0: number; levels: Float64Arra
   for (let d = 0; d < days; d++) levels[d] = cnt[d]! >= MIN_DAY_COVERAGE * perDay ? sum[d]! / cnt[d]! : NaN;
   return { day0, levels };
 }
-

@@ -39,7 +39,13 @@ function valid(a: Float64Array, from: number, to: number, excluded?: Uint8Array)
   return out;
 }
 
-export function detectDegradation(series: Series, rule: DegradationRule, signal: string, target: string | null, weekly: boolean): Episode[] {
+export function detectDegradation(
+  series: Series,
+  rule: DegradationRule,
+  signal: string,
+  target: string | null,
+  weekly: boolean,
+): Episode[] {
   const { day0, levels: raw } = dailyLevels(series);
   const days = raw.length;
   const longDays = Math.max(7, Math.round(rule.longRun / DAY));
@@ -54,7 +60,8 @@ export function detectDegradation(series: Series, rule: DegradationRule, signal:
     const v = raw[d]!;
     if (v !== v || !weekly) return v;
     const same: number[] = [];
-    for (let k = d - 7 * Math.ceil((d - longFrom) / 7); k < longTo; k += 7) if (k >= longFrom && k >= 0 && raw[k] === raw[k] && excluded[k] !== 1) same.push(raw[k]!);
+    for (let k = d - 7 * Math.ceil((d - longFrom) / 7); k < longTo; k += 7)
+      if (k >= longFrom && k >= 0 && raw[k] === raw[k] && excluded[k] !== 1) same.push(raw[k]!);
     const share = same.length >= 2 ? median(same) / L : 1;
     return share > 0 ? v / share : v;
   };
@@ -71,7 +78,18 @@ export function detectDegradation(series: Series, rule: DegradationRule, signal:
     const startTs = day0 + epStart * DAY;
     const endTs = day0 + endDay * DAY;
     const minutes = (endTs - startTs) / 60;
-    out.push({ signal, class: 'degradation', target, start: startTs, end: endTs, severity: lost >= 0.5 ? 'critical' : 'warning', depth: lost, score: lost * 100 * minutes, lost, open });
+    out.push({
+      signal,
+      class: 'degradation',
+      target,
+      start: startTs,
+      end: endTs,
+      severity: lost >= 0.5 ? 'critical' : 'warning',
+      depth: lost,
+      score: lost * 100 * minutes,
+      lost,
+      open,
+    });
   };
   for (let d = 0; d < days; d++) {
     if (!inEp) {

@@ -66,7 +66,9 @@ function ooniInputs(signals: readonly NamedSeries[]) {
     if (!rate && measurements && metrics.get('anomaly_count')) {
       // (anomaly + confirmed) / (measurements − failures), per DESIGN.md
       const a = alignTo(measurements, metrics.get('anomaly_count')!);
-      const c = metrics.get('confirmed_count') ? alignTo(measurements, metrics.get('confirmed_count')!) : new Float64Array(a.length).fill(0);
+      const c = metrics.get('confirmed_count')
+        ? alignTo(measurements, metrics.get('confirmed_count')!)
+        : new Float64Array(a.length).fill(0);
       const f = metrics.get('failure_count') ? alignTo(measurements, metrics.get('failure_count')!) : new Float64Array(a.length).fill(0);
       const v = new Float64Array(a.length);
       for (let i = 0; i < v.length; i++) {
@@ -102,14 +104,25 @@ export function signalHistory(s: NamedSeries, cfg: DetectorConfig): SignalHistor
 
 function historyOf(signal: string, axis: SignalAxis, series: Series, analysis: DropAnalysis): SignalHistory {
   const r = analysis.resolved;
-  return { signal, axis, baseline: r.kind, cycles: r.cycles && { daily: r.cycles.daily, weekly: r.cycles.weekly }, needs: r.needs, insufficient: insufficientRanges(series, analysis.baseline) };
+  return {
+    signal,
+    axis,
+    baseline: r.kind,
+    cycles: r.cycles && { daily: r.cycles.daily, weekly: r.cycles.weekly },
+    needs: r.needs,
+    insufficient: insufficientRanges(series, analysis.baseline),
+  };
 }
 
 /**
  * Pure detection for ONE entity: drops on each connectivity/Google signal the configuration knows,
  * blocking on each OONI target, merged into outages.
  */
-export function detectEntity(entity: string, signals: readonly NamedSeries[], cfg: DetectorConfig): { episodes: Episode[]; outages: Outage[]; history: SignalHistory[] } {
+export function detectEntity(
+  entity: string,
+  signals: readonly NamedSeries[],
+  cfg: DetectorConfig,
+): { episodes: Episode[]; outages: Outage[]; history: SignalHistory[] } {
   const episodes: Episode[] = [];
   const history: SignalHistory[] = [];
   const synthetic = new Set<string>();
@@ -125,10 +138,19 @@ export function detectEntity(entity: string, signals: readonly NamedSeries[], cf
     const r = analysis.resolved;
     history.push(historyOf(s.name, axis, s.series, analysis));
     if (axis === 'services' && cfg.degradation.enabled) {
-      const degr = detectDegradation(s.series, cfg.degradation, s.name, target, r.cycles?.weekly === true || r.kind === 'same-time-of-week');
+      const degr = detectDegradation(
+        s.series,
+        cfg.degradation,
+        s.name,
+        target,
+        r.cycles?.weekly === true || r.kind === 'same-time-of-week',
+      );
       for (const item of degr) episodes.push(item);
       // a drop that is the degradation's own onset (no deeper than twice the degradation's loss, inside it) is not a separate blocking
-      for (const item of drops.filter((e) => !degr.some((g) => e.start >= g.start - 86400 && e.start < g.end && e.depth <= Math.min(0.95, 2 * g.depth)))) episodes.push(item);
+      for (const item of drops.filter(
+        (e) => !degr.some((g) => e.start >= g.start - 86400 && e.start < g.end && e.depth <= Math.min(0.95, 2 * g.depth)),
+      ))
+        episodes.push(item);
     } else {
       for (const item of drops) episodes.push(item);
     }

@@ -190,7 +190,15 @@ export function episodesFromStatus(
   series: Series,
   status: Int8Array,
   drop: (i: number) => number,
-  opts: { minPoints: number; minDuration: number; recoverPoints: number; signal: string; class: EpisodeClass; target: string | null; rate?: boolean },
+  opts: {
+    minPoints: number;
+    minDuration: number;
+    recoverPoints: number;
+    signal: string;
+    class: EpisodeClass;
+    target: string | null;
+    rate?: boolean;
+  },
 ): Episode[] {
   const out: Episode[] = [];
   const stepMinutes = series.step / 60;
@@ -209,7 +217,18 @@ export function episodesFromStatus(
     const startTs = tsAt(series, start);
     if (count >= opts.minPoints && endTs - startTs >= opts.minDuration) {
       const lost = opts.rate ? null : count > 0 ? score / (count * 100 * stepMinutes) : 0;
-      out.push({ signal: opts.signal, class: opts.class, target: opts.target, start: startTs, end: endTs, severity: SEVERITIES[sev - 1]!, depth, score, lost, open: stillOpen });
+      out.push({
+        signal: opts.signal,
+        class: opts.class,
+        target: opts.target,
+        start: startTs,
+        end: endTs,
+        severity: SEVERITIES[sev - 1]!,
+        depth,
+        score,
+        lost,
+        open: stillOpen,
+      });
     }
   };
   for (let i = 0; i < n; i++) {
@@ -247,7 +266,13 @@ export function episodesFromStatus(
 }
 
 /** Connectivity-style detection of one signal: drops below the rule's thresholds. */
-export function detectDrops(series: Series, rule: SignalRule, signal: string, target: string | null = null, cls: EpisodeClass = rule.class): { analysis: DropAnalysis; episodes: Episode[] } {
+export function detectDrops(
+  series: Series,
+  rule: SignalRule,
+  signal: string,
+  target: string | null = null,
+  cls: EpisodeClass = rule.class,
+): { analysis: DropAnalysis; episodes: Episode[] } {
   const analysis = analyseDrops(series, rule);
   const { ratio } = analysis;
   const episodes = episodesFromStatus(series, analysis.status, (i) => 1 - ratio[i]!, {

@@ -4,7 +4,13 @@ import { evidenceLinks } from '../evidence/links.js';
  * Links a researcher can follow to check an outage at its sources (services/evidence/links.ts), limited
  * to the sources whose signals took part, over the outage padded by 6 hours.
  */
-export function evidenceFor(entity: string, start: number, end: number, signals: string[], targets: string[]): Array<{ label: string; url: string }> {
+export function evidenceFor(
+  entity: string,
+  start: number,
+  end: number,
+  signals: string[],
+  targets: string[],
+): Array<{ label: string; url: string }> {
   const sources = new Set(signals.map((s) => s.split('.')[0]!));
   const pad = 6 * 3600;
   const ooniTargets = targets.filter(() => sources.has('ooni'));

@@ -33,10 +33,15 @@ export function subnationalSummary(rows: readonly Outage[]): string {
 }
 
 /** The same summary from counts (a listing paged in SQL knows a group's counts without reading its rows). */
-export function subnationalSummaryOf(g: { count: number; entities: number; types: readonly string[]; from: number; until: number }): string {
+export function subnationalSummaryOf(g: {
+  count: number;
+  entities: number;
+  types: readonly string[];
+  from: number;
+  until: number;
+}): string {
   const types = [...g.types].sort();
   const from = isoUtc(g.from).slice(0, 10);
   const until = isoUtc(g.until).slice(0, 10);
   return `${g.count} sub-national outage${g.count === 1 ? '' : 's'} in ${g.entities} ${types.join('/')} unit${g.entities === 1 ? '' : 's'}, ${from === until ? from : `${from} to ${until}`}`;
 }
-

@@ -10,7 +10,10 @@ export const detectAfterCollect = {
   name: 'detect',
   async run(ctx: AfterCollectContext): Promise<void> {
     const r = detectAndStore(ctx.store, { entity: ctx.entity, from: ctx.from, until: ctx.until, config: ctx.config, log: ctx.log });
-    ctx.log.debug({ collector: ctx.collector, entity: ctx.entity, outages: r.outages.length, changes: r.changes.length }, 'detection after collection');
+    ctx.log.debug(
+      { collector: ctx.collector, entity: ctx.entity, outages: r.outages.length, changes: r.changes.length },
+      'detection after collection',
+    );
     await deliverConfigured(ctx.store.db, detectorConfigFrom(ctx.config).alerts, ctx.log);
   },
 };

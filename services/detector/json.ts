@@ -22,7 +22,17 @@ export interface OutageJson {
   synthetic: boolean;
   /** Still going at the end of the data the detector saw. */
   open: boolean;
-  signals: Array<{ signal: string; start: string; end: string; severity: Severity; depth: number; score: number; lost: number | null; rate: number | null; normalRate: number | null }>;
+  signals: Array<{
+    signal: string;
+    start: string;
+    end: string;
+    severity: Severity;
+    depth: number;
+    score: number;
+    lost: number | null;
+    rate: number | null;
+    normalRate: number | null;
+  }>;
   targets: string[];
   evidence: Array<{ label: string; url: string }>;
 }
@@ -47,7 +57,17 @@ export function outageToJson(o: Outage): OutageJson {
     hours: round(o.hours ?? (o.end - o.start) / 3600, 2),
     synthetic: o.synthetic ?? false,
     open: o.open ?? false,
-    signals: o.signals.map((s) => ({ signal: s.signal, start: isoUtc(s.start), end: isoUtc(s.end), severity: s.severity, depth: round(s.depth, 4), score: round(s.score, 2), lost: s.lost === undefined ? null : round(s.lost, 4), rate: s.rate === undefined ? null : round(s.rate, 4), normalRate: s.normalRate === undefined || s.normalRate === null ? null : round(s.normalRate, 4) })),
+    signals: o.signals.map((s) => ({
+      signal: s.signal,
+      start: isoUtc(s.start),
+      end: isoUtc(s.end),
+      severity: s.severity,
+      depth: round(s.depth, 4),
+      score: round(s.score, 2),
+      lost: s.lost === undefined ? null : round(s.lost, 4),
+      rate: s.rate === undefined ? null : round(s.rate, 4),
+      normalRate: s.normalRate === undefined || s.normalRate === null ? null : round(s.normalRate, 4),
+    })),
     targets: [...o.targets],
     evidence: o.evidence.map((e) => ({ label: e.label, url: e.url })),
   };
@@ -75,7 +95,10 @@ export function lossText(o: Pick<Outage, 'kind' | 'start' | 'end' | 'signals' | 
   const lost = o.lostPercent;
   if (lost === null || lost === undefined) {
     // rate signals (OONI): how often measurements were anomalous at the peak, and how often normally
-    const peak = o.signals.reduce<OutageSignal | null>((m, s) => (typeof s.rate === 'number' && (m === null || s.rate > m.rate!) ? s : m), null);
+    const peak = o.signals.reduce<OutageSignal | null>(
+      (m, s) => (typeof s.rate === 'number' && (m === null || s.rate > m.rate!) ? s : m),
+      null,
+    );
     if (peak) return `${rateText(peak.rate! * 100, typeof peak.normalRate === 'number' ? peak.normalRate * 100 : null)} for ${hours}`;
     const rise = o.signals.length ? o.signals.reduce((m, s) => Math.max(m, s.depth), -Infinity) : null;
     return rise === null ? `for ${hours}` : `anomaly rate up ${Math.round(rise * 100)} points for ${hours}`;

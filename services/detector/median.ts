@@ -9,7 +9,10 @@ class Heap {
   data: Float64Array;
   length = 0;
   /** +1: min-heap, -1: max-heap (values are stored negated). */
-  constructor(private readonly sign: 1 | -1, capacity = 16) {
+  constructor(
+    private readonly sign: 1 | -1,
+    capacity = 16,
+  ) {
     this.data = new Float64Array(capacity);
   }
 

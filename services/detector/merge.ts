@@ -32,7 +32,9 @@ function uncovered(start: number, end: number, cover: Array<{ start: number; end
 function kindOf(episodes: Episode[]): { kind: OutageKind; blocked: Episode[] } {
   const conn = episodes.filter((e) => e.class === 'connectivity').sort((a, b) => a.start - b.start);
   const service = episodes.filter((e) => e.class === 'service');
-  const blocked = service.filter((e) => conn.length === 0 || e.signal.startsWith('ooni.') || uncovered(e.start, e.end, conn) >= (e.end - e.start) / 2);
+  const blocked = service.filter(
+    (e) => conn.length === 0 || e.signal.startsWith('ooni.') || uncovered(e.start, e.end, conn) >= (e.end - e.start) / 2,
+  );
   if (conn.length === 0) return { kind: 'service-blocking', blocked };
   return { kind: blocked.length > 0 ? 'both' : 'connectivity', blocked };
 }
@@ -47,7 +49,10 @@ export function mergeEpisodes(entity: string, episodes: readonly Episode[], synt
   // degradations (weeks long) merge only with each other: a blocking inside one stays its own outage
   const degradations = groupOverlapping(episodes.filter((e) => e.class === 'degradation'));
   const drops = groupOverlapping(episodes.filter((e) => e.class !== 'degradation'));
-  return [...drops.map((g) => toOutage(entity, g, synthetic, false)), ...degradations.map((g) => toOutage(entity, g, synthetic, true))].sort((a, b) => a.start - b.start || a.end - b.end);
+  return [
+    ...drops.map((g) => toOutage(entity, g, synthetic, false)),
+    ...degradations.map((g) => toOutage(entity, g, synthetic, true)),
+  ].sort((a, b) => a.start - b.start || a.end - b.end);
 }
 
 function groupOverlapping(episodes: readonly Episode[]): Episode[][] {
@@ -87,9 +92,24 @@ function toOutage(entity: string, g: Episode[], synthetic: ReadonlySet<string>, 
       kind,
       severity,
       score,
-      signals: g.map((e) => ({ signal: e.signal, start: e.start, end: e.end, severity: e.severity, depth: e.depth, score: e.score, ...(typeof e.lost === 'number' ? { lost: e.lost } : {}), ...(typeof e.rate === 'number' ? { rate: e.rate, normalRate: e.normalRate ?? null } : {}) })),
+      signals: g.map((e) => ({
+        signal: e.signal,
+        start: e.start,
+        end: e.end,
+        severity: e.severity,
+        depth: e.depth,
+        score: e.score,
+        ...(typeof e.lost === 'number' ? { lost: e.lost } : {}),
+        ...(typeof e.rate === 'number' ? { rate: e.rate, normalRate: e.normalRate ?? null } : {}),
+      })),
       targets,
-      evidence: evidenceFor(entity, start, end, g.map((e) => e.signal), targets),
+      evidence: evidenceFor(
+        entity,
+        start,
+        end,
+        g.map((e) => e.signal),
+        targets,
+      ),
       open,
       lostPercent: losses.length ? Math.round(losses.reduce((m, x) => Math.max(m, x), -Infinity) * 1000) / 10 : null,
       hours: Math.round(((end - start) / 3600) * 100) / 100,

@@ -66,11 +66,13 @@ function compare(entity: string, outages: readonly Outage[], events: readonly So
     for (const [o, i] of hits) {
       matched.add(i);
       out.push({ entity, status: 'agree', outage: { start: o.start, end: o.end, kind: o.kind }, sourceEvent });
-      if (ev.url && !o.evidence.some((e) => e.url === ev.url)) o.evidence.push({ label: `${ev.source} event${ev.title ? `: ${ev.title}` : ''}`, url: ev.url });
+      if (ev.url && !o.evidence.some((e) => e.url === ev.url))
+        o.evidence.push({ label: `${ev.source} event${ev.title ? `: ${ev.title}` : ''}`, url: ev.url });
     }
   }
   outages.forEach((o, i) => {
-    if (!matched.has(i)) out.push({ entity, status: 'only-detected', outage: { start: o.start, end: o.end, kind: o.kind }, sourceEvent: null });
+    if (!matched.has(i))
+      out.push({ entity, status: 'only-detected', outage: { start: o.start, end: o.end, kind: o.kind }, sourceEvent: null });
   });
   return out;
 }
@@ -98,7 +100,10 @@ export function detectAndStore(store: SqliteStore, opts: DetectOptions = {}): De
     result.entities++;
     // the rules the stored outages were detected with: a window is enough while they hold; otherwise everything
     // is detected again (outages outside the window would stand under the old rules)
-    const hash = rulesHash(signals.map((s) => s.name), cfg);
+    const hash = rulesHash(
+      signals.map((s) => s.name),
+      cfg,
+    );
     const state = store.detectionState(entity);
     let full = opts.from === undefined && opts.until === undefined;
     if (!full && state && state.rulesHash !== hash) {
@@ -109,7 +114,11 @@ export function detectAndStore(store: SqliteStore, opts: DetectOptions = {}): De
     let from = full ? -Infinity : (opts.from ?? -Infinity);
     let until = full ? Infinity : (opts.until ?? Infinity);
     // an earlier detection overlapping the range is redone whole, so it is replaced, not cut
-    for (const o of listOutages(store.db, { entity, from: Number.isFinite(from) ? from : undefined, until: Number.isFinite(until) ? until : undefined })) {
+    for (const o of listOutages(store.db, {
+      entity,
+      from: Number.isFinite(from) ? from : undefined,
+      until: Number.isFinite(until) ? until : undefined,
+    })) {
       from = Math.min(from, o.start);
       until = Math.max(until, o.end);
     }
@@ -130,7 +139,8 @@ export function detectAndStore(store: SqliteStore, opts: DetectOptions = {}): De
     const rangeFrom = Number.isFinite(from) ? from : dataFrom;
     const rangeUntil = Number.isFinite(until) ? until : dataUntil;
     const { outages: detected, history } = detectEntity(entity, named, cfg);
-    for (const h of history) result.history.push({ entity, ...h, insufficient: h.insufficient.filter((r) => r.end > rangeFrom && r.start < rangeUntil) });
+    for (const h of history)
+      result.history.push({ entity, ...h, insufficient: h.insufficient.filter((r) => r.end > rangeFrom && r.start < rangeUntil) });
     const inRange = detected.filter((o) => o.end > rangeFrom && o.start < rangeUntil);
     const events = store.listSourceEvents({ entity, from: rangeFrom, until: rangeUntil });
     for (const item of compare(entity, inRange, events)) result.comparison.push(item);
@@ -139,7 +149,8 @@ export function detectAndStore(store: SqliteStore, opts: DetectOptions = {}): De
     else if (state) store.recordWindowDetection(entity, rangeUntil, now);
     log?.debug({ entity, signals: named.length, outages: stored.length }, 'detection done');
     for (const item of stored) result.outages.push(item);
-    for (const item of recordOutageChanges(store.db, stored, { now, maxAge: cfg.alerts.maxAge, webhooks, watched, findEvent, log })) result.changes.push(item);
+    for (const item of recordOutageChanges(store.db, stored, { now, maxAge: cfg.alerts.maxAge, webhooks, watched, findEvent, log }))
+      result.changes.push(item);
   }
   return result;
 }

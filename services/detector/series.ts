@@ -32,7 +32,12 @@ export function inferStep(ts: ArrayLike<number>): number {
  * Puts points (ts ascending or not, value null/NaN = no data) on a regular grid of `step` seconds
  * anchored at the first point; missing steps become NaN. A point off the grid goes to the nearest step.
  */
-export function toGrid(ts: ArrayLike<number>, values: ArrayLike<number | null>, step?: number, range?: { from?: number; until?: number }): Series {
+export function toGrid(
+  ts: ArrayLike<number>,
+  values: ArrayLike<number | null>,
+  step?: number,
+  range?: { from?: number; until?: number },
+): Series {
   const n = ts.length;
   const st = step && step > 0 ? step : inferStep(ts);
   if (n === 0) return { start: range?.from ?? 0, step: st, values: new Float64Array(0) };

@@ -27,12 +27,18 @@ export function registerCsvIngest(ingestCmd: Command, ctx: CliContext): Command 
     .requiredOption('--signal <name>', 'signal name source.metric, e.g. custom.connectivity')
     .requiredOption('--time-column <col>', 'column holding the time')
     .requiredOption('--value-column <col>', 'column holding the value (empty, NA, NaN = no data)')
-    .option('--time-format <fmt>', 'iso, epoch, or a luxon format such as "dd-LLL-yyyy HH:mm:ss" (default: epoch when digits, ISO otherwise)')
+    .option(
+      '--time-format <fmt>',
+      'iso, epoch, or a luxon format such as "dd-LLL-yyyy HH:mm:ss" (default: epoch when digits, ISO otherwise)',
+    )
     .option('--tz <zone>', 'IANA zone for times without an offset (default UTC)')
     .option('--epoch-local', 'the Unix-second times count local wall-clock time in --tz, not UTC')
     .option('--group-column <col>', 'each value of this column becomes its own entity; --entity gets their mean')
     .option('--group-entity-type <type>', 'region or county: the entity type of the groups')
-    .option('--source-name <name>', 'who measured the series, shown in coverage, charts and citations (e.g. "Monash IP Observatory"; default: the signal\'s source prefix)')
+    .option(
+      '--source-name <name>',
+      'who measured the series, shown in coverage, charts and citations (e.g. "Monash IP Observatory"; default: the signal\'s source prefix)',
+    )
     .option('--licence <text>', 'licence of the data (e.g. GPL-3.0, CC BY 4.0)')
     .option('--citation <text>', 'how to cite the data, or a URL')
     .option('--unit <unit>', 'unit of the values (e.g. "index 0–100", "requests")')

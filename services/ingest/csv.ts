@@ -114,16 +114,27 @@ export function checkOptions(opts: CsvIngestOptions): void {
   }
   if (opts.tz !== undefined && !validZone(opts.tz)) throw new UsageError(`--tz: "${opts.tz}" is not an IANA time zone (e.g. Asia/Tehran)`);
   if (opts.epochLocal && !opts.tz) throw new UsageError('--epoch-local needs --tz: the zone whose wall-clock time the epoch counts');
-  if (opts.epochLocal && opts.timeFormat && opts.timeFormat !== 'epoch') throw new UsageError('--epoch-local applies to Unix-second times only; drop --time-format or use --time-format epoch');
+  if (opts.epochLocal && opts.timeFormat && opts.timeFormat !== 'epoch')
+    throw new UsageError('--epoch-local applies to Unix-second times only; drop --time-format or use --time-format epoch');
   if (opts.groupColumn && !opts.groupEntityType) throw new UsageError('--group-column needs --group-entity-type region|county');
   if (opts.groupEntityType && !opts.groupColumn) throw new UsageError('--group-entity-type needs --group-column');
-  if (opts.groupEntityType && opts.groupEntityType !== 'region' && opts.groupEntityType !== 'county') throw new UsageError('--group-entity-type: must be region or county');
+  if (opts.groupEntityType && opts.groupEntityType !== 'region' && opts.groupEntityType !== 'county')
+    throw new UsageError('--group-entity-type: must be region or county');
   if (opts.timeFormat !== undefined && opts.timeFormat.trim() === '') throw new UsageError('--time-format: must not be empty');
   const p = opts.provenance;
   if (p) {
-    if (p.axis !== undefined && p.axis !== 'connectivity' && p.axis !== 'services') throw new UsageError(`--axis: must be connectivity or services, not "${String(p.axis)}"`);
-    if (p.target !== undefined && p.axis !== 'services') throw new UsageError('--target names what a services signal measures: give it with --axis services');
-    for (const [flag, v] of [['--source-name', p.sourceName], ['--licence', p.licence], ['--citation', p.citation], ['--unit', p.unit], ['--label', p.label], ['--target', p.target]] as const) {
+    if (p.axis !== undefined && p.axis !== 'connectivity' && p.axis !== 'services')
+      throw new UsageError(`--axis: must be connectivity or services, not "${String(p.axis)}"`);
+    if (p.target !== undefined && p.axis !== 'services')
+      throw new UsageError('--target names what a services signal measures: give it with --axis services');
+    for (const [flag, v] of [
+      ['--source-name', p.sourceName],
+      ['--licence', p.licence],
+      ['--citation', p.citation],
+      ['--unit', p.unit],
+      ['--label', p.label],
+      ['--target', p.target],
+    ] as const) {
       if (v !== undefined && v.trim() === '') throw new UsageError(`${flag}: must not be empty`);
     }
   }
@@ -173,9 +184,15 @@ function rawTimeParser(opts: CsvIngestOptions): TimeParser {
   const localToUtc = (secs: number, s: string): { ts: number } | { error: string } => {
     // the epoch counts wall-clock seconds in `zone`: read its UTC fields as local fields
     const wall = DateTime.fromSeconds(secs, { zone: 'UTC' });
-    const local = DateTime.fromObject({ year: wall.year, month: wall.month, day: wall.day, hour: wall.hour, minute: wall.minute, second: wall.second }, { zone });
+    const local = DateTime.fromObject(
+      { year: wall.year, month: wall.month, day: wall.day, hour: wall.hour, minute: wall.minute, second: wall.second },
+      { zone },
+    );
     if (!local.isValid) return { error: `"${s}": ${local.invalidExplanation ?? 'invalid local time'}` };
-    if (local.hour !== wall.hour || local.minute !== wall.minute) return { error: `"${s}" is ${wall.toFormat('yyyy-LL-dd HH:mm:ss')} local, a time that does not exist in ${zone} (clocks moved forward)` };
+    if (local.hour !== wall.hour || local.minute !== wall.minute)
+      return {
+        error: `"${s}" is ${wall.toFormat('yyyy-LL-dd HH:mm:ss')} local, a time that does not exist in ${zone} (clocks moved forward)`,
+      };
     return { ts: Math.floor(local.toSeconds()) };
   };
   const iso = (s: string): { ts: number } | { error: string } => {
@@ -314,7 +331,8 @@ export function parseCsvSeries(text: string, opts: CsvIngestOptions): ParsedCsv 
     acc.points.set(t.ts, { value, line });
   }
 
-  const toPoints = (m: Map<number, { value: number | null }>): PointTuple[] => [...m.entries()].sort((a, b) => a[0] - b[0]).map(([ts, p]) => [ts, p.value] as const);
+  const toPoints = (m: Map<number, { value: number | null }>): PointTuple[] =>
+    [...m.entries()].sort((a, b) => a[0] - b[0]).map(([ts, p]) => [ts, p.value] as const);
   const series: ParsedSeries[] = [];
   if (gi < 0) {
     const acc = groups.get(formatEntity(main));
@@ -368,8 +386,21 @@ export function ingestCsv(store: SignalStore, file: string, opts: CsvIngestOptio
     if (s.aggregate) Object.assign(meta, { aggregate: 'mean', groups: s.groups, groupColumn: opts.groupColumn });
     if (s.name !== null) Object.assign(meta, { group: s.name });
     const p = opts.provenance ?? {};
-    const provenance = { sourceName: p.sourceName, licence: p.licence, citation: p.citation, label: p.label, axis: p.axis, target: p.target };
-    const wr = store.writeWindow({ collector, entity: s.entity, from, until, series: [{ signal: { name: opts.signal, step: parsed.step, unit: p.unit ?? null, meta, provenance }, points: s.points }] });
+    const provenance = {
+      sourceName: p.sourceName,
+      licence: p.licence,
+      citation: p.citation,
+      label: p.label,
+      axis: p.axis,
+      target: p.target,
+    };
+    const wr = store.writeWindow({
+      collector,
+      entity: s.entity,
+      from,
+      until,
+      series: [{ signal: { name: opts.signal, step: parsed.step, unit: p.unit ?? null, meta, provenance }, points: s.points }],
+    });
     points += wr.points;
     entities.push({ entity: s.entity, name: s.name, points: wr.points, from: isoUtc(from), until: isoUtc(until) });
   }

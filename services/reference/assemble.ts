@@ -38,7 +38,15 @@ export interface EvaluationJson {
   sourceEvents: Evaluation;
   against: (Evaluation & { list: string }) | null;
   /** calendar events whose window [start − lead, end + lag] overlaps a reference outage of their country */
-  disruptedEvents: Array<{ id: string; title: string; country: string; start: string; end: string; tz: string; references: Array<{ id: number | null; start: string; end: string | null; kind: string | null; scope: string; area: string | null }> }>;
+  disruptedEvents: Array<{
+    id: string;
+    title: string;
+    country: string;
+    start: string;
+    end: string;
+    tz: string;
+    references: Array<{ id: number | null; start: string; end: string | null; kind: string | null; scope: string; area: string | null }>;
+  }>;
 }
 
 function kindOk(kind: string | null, want: string | undefined): boolean {
@@ -50,7 +58,9 @@ function kindOk(kind: string | null, want: string | undefined): boolean {
 const inRange = (ts: number, o: EvaluateOptions) => (o.from === undefined || ts >= o.from) && (o.until === undefined || ts < o.until);
 
 function refItems(rows: readonly ReferenceOutage[], o: EvaluateOptions): RefItem[] {
-  return rows.filter((r) => inRange(r.start, o) && kindOk(r.kind, o.kind) && scopeOk(r.scope, o.scope)).map((r) => ({ id: r.id ?? r.naturalKey, country: r.country, start: r.start, end: r.end, kind: r.kind, scope: r.scope }));
+  return rows
+    .filter((r) => inRange(r.start, o) && kindOk(r.kind, o.kind) && scopeOk(r.scope, o.scope))
+    .map((r) => ({ id: r.id ?? r.naturalKey, country: r.country, start: r.start, end: r.end, kind: r.kind, scope: r.scope }));
 }
 
 function scopeOk(scope: string, want: readonly string[] | undefined): boolean {
@@ -60,7 +70,15 @@ function scopeOk(scope: string, want: readonly string[] | undefined): boolean {
 /** A detection's own scope, from the type of its entity: a country's outage is national, a region's regional… */
 function entityScope(entity: string | null): string {
   const type = entity?.split(':', 1)[0];
-  return type === 'country' ? 'national' : type === 'region' ? 'regional' : type === 'county' ? 'local' : type === 'asn' ? 'asn' : 'unknown';
+  return type === 'country'
+    ? 'national'
+    : type === 'region'
+      ? 'regional'
+      : type === 'county'
+        ? 'local'
+        : type === 'asn'
+          ? 'asn'
+          : 'unknown';
 }
 
 export function evaluateReference(store: SqliteStore, o: EvaluateOptions): EvaluationJson {
@@ -70,12 +88,14 @@ export function evaluateReference(store: SqliteStore, o: EvaluateOptions): Evalu
   const refs = refItems(listReferenceOutages(store.db, { list: o.reference, country }), o);
   const countryOf = new Map<string, string>();
   for (const e of store.listEntities()) if (e.country) countryOf.set(e.entity, e.country);
-  const cc = (entity: string | null) => (entity ? (countryOf.get(entity) ?? (entity.startsWith('country:') ? entity.slice(8) : null)) : null);
+  const cc = (entity: string | null) =>
+    entity ? (countryOf.get(entity) ?? (entity.startsWith('country:') ? entity.slice(8) : null)) : null;
   const keep = (c: string | null): c is string => c !== null && (!country || c === country);
   const dets: DetItem[] = [];
   for (const x of listOutages(store.db, country ? { country } : {})) {
     const c = cc(x.entity);
-    if (keep(c) && inRange(x.start, o)) dets.push({ id: x.id ?? `${x.entity}@${x.start}`, country: c, start: x.start, kind: x.kind, scope: entityScope(x.entity) });
+    if (keep(c) && inRange(x.start, o))
+      dets.push({ id: x.id ?? `${x.entity}@${x.start}`, country: c, start: x.start, kind: x.kind, scope: entityScope(x.entity) });
   }
   const evs: DetItem[] = [];
   for (const x of store.listSourceEvents()) {
@@ -92,9 +112,15 @@ export function evaluateReference(store: SqliteStore, o: EvaluateOptions): Evalu
   }
   const lead = o.lead ?? DAY;
   const lag = o.lag ?? 2 * DAY;
-  const all = listReferenceOutages(store.db, { list: o.reference, country }).filter((r) => kindOk(r.kind, o.kind) && scopeOk(r.scope, o.scope));
+  const all = listReferenceOutages(store.db, { list: o.reference, country }).filter(
+    (r) => kindOk(r.kind, o.kind) && scopeOk(r.scope, o.scope),
+  );
   const disruptedEvents: EvaluationJson['disruptedEvents'] = [];
-  for (const ev of listEvents(store.db, { ...(country ? { country } : {}), ...(o.from !== undefined ? { from: o.from } : {}), ...(o.until !== undefined ? { until: o.until } : {}) })) {
+  for (const ev of listEvents(store.db, {
+    ...(country ? { country } : {}),
+    ...(o.from !== undefined ? { from: o.from } : {}),
+    ...(o.until !== undefined ? { until: o.until } : {}),
+  })) {
     const from = ev.start - lead;
     const until = ev.end + lag;
     const hits = all.filter((r) => r.country === ev.country && r.start < until && (r.end ?? r.start + open) > from);
@@ -106,7 +132,14 @@ export function evaluateReference(store: SqliteStore, o: EvaluateOptions): Evalu
         start: isoUtc(ev.start),
         end: isoUtc(ev.end),
         tz: ev.tz,
-        references: hits.map((r) => ({ id: r.id ?? null, start: isoUtc(r.start), end: r.end === null ? null : isoUtc(r.end), kind: r.kind, scope: r.scope, area: r.area })),
+        references: hits.map((r) => ({
+          id: r.id ?? null,
+          start: isoUtc(r.start),
+          end: r.end === null ? null : isoUtc(r.end),
+          kind: r.kind,
+          scope: r.scope,
+          area: r.area,
+        })),
       });
   }
   return {

@@ -133,9 +133,36 @@ function compact(k: string): string {
 }
 
 /** Words that only say what kind of state a country is: "X, Republic of" or "X (Bolivarian Republic of)" is X. */
-const GENERIC = new Set(['the', 'of', 'and', 'republic', 'state', 'states', 'united', 'islamic', 'arab', 'bolivarian', 'plurinational', 'federated', 'federal', 'kingdom', 'rb', 'commonwealth', 'principality', 'sultanate', 'socialist', 'oriental', 'co', 'operative', 'cooperative']);
+const GENERIC = new Set([
+  'the',
+  'of',
+  'and',
+  'republic',
+  'state',
+  'states',
+  'united',
+  'islamic',
+  'arab',
+  'bolivarian',
+  'plurinational',
+  'federated',
+  'federal',
+  'kingdom',
+  'rb',
+  'commonwealth',
+  'principality',
+  'sultanate',
+  'socialist',
+  'oriental',
+  'co',
+  'operative',
+  'cooperative',
+]);
 
-const generic = (s: string) => key(s).split(' ').every((w) => !w || GENERIC.has(w));
+const generic = (s: string) =>
+  key(s)
+    .split(' ')
+    .every((w) => !w || GENERIC.has(w));
 
 /**
  * The readings of a name, strongest first, in tiers:
@@ -172,7 +199,8 @@ function readings(name: string): Array<{ tier: 0 | 1 | 2; text: string; checkOnl
   }
   if (name.includes('/')) for (const part of name.split('/')) add(2, part);
   // "Congo (the Democratic Republic of the)": one more level for the inverted reading's own parenthesis
-  if (bracket && /[([]/.test(bracket[3] ?? '')) for (const r of readings(`${bracket[2]} ${bracket[1]} ${bracket[3]}`).slice(1)) add(r.tier === 0 ? 1 : r.tier, r.text, r.checkOnly);
+  if (bracket && /[([]/.test(bracket[3] ?? ''))
+    for (const r of readings(`${bracket[2]} ${bracket[1]} ${bracket[3]}`).slice(1)) add(r.tier === 0 ? 1 : r.tier, r.text, r.checkOnly);
   return out;
 }
 
@@ -311,7 +339,8 @@ export function closestCountries(input: string, n = 3): Array<{ name: string; co
   const best = new Map<string, { name: string; code: string; d: number }>();
   for (const c of getIndex().names) {
     // a name that starts with the input, or contains it as a word, is close whatever its length
-    const d = c.folded.startsWith(f) || ` ${c.folded} `.includes(` ${f} `) ? Math.min(levenshtein(f, c.folded), 1) : levenshtein(f, c.folded);
+    const d =
+      c.folded.startsWith(f) || ` ${c.folded} `.includes(` ${f} `) ? Math.min(levenshtein(f, c.folded), 1) : levenshtein(f, c.folded);
     const key = `${c.code}`;
     const old = best.get(key);
     if (!old || d < old.d) best.set(key, { name: c.name, code: c.code, d });

@@ -61,7 +61,10 @@ export function parseIodaTime(input: string): number {
     const wd = WEEKDAYS.indexOf(m[1]!.toLowerCase());
     if (wd < 0) throw new DateFormatError(`unknown weekday "${m[1]}"`);
     const actual = new Date(ts * 1000).getUTCDay();
-    if (wd !== actual) throw new DateFormatError(`${m[2]} ${m[3]}, ${m[4]} was a ${WEEKDAYS[actual]![0]!.toUpperCase()}${WEEKDAYS[actual]!.slice(1)}, not a ${m[1]}`);
+    if (wd !== actual)
+      throw new DateFormatError(
+        `${m[2]} ${m[3]}, ${m[4]} was a ${WEEKDAYS[actual]![0]!.toUpperCase()}${WEEKDAYS[actual]!.slice(1)}, not a ${m[1]}`,
+      );
     return ts;
   }
   m = /^(\d{1,2})\/(\d{1,2})\/(\d{4}),? (\d{1,2}):(\d{1,2})(?::(\d{0,2}))? ?(AM|PM)?$/i.exec(s);

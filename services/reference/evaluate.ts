@@ -89,11 +89,22 @@ export interface Evaluation {
 }
 
 function scores(refs: number, dets: number, mr: number, md: number): Scores {
-  return { references: refs, detections: dets, matchedReferences: mr, matchedDetections: md, precision: dets ? md / dets : null, recall: refs ? mr / refs : null };
+  return {
+    references: refs,
+    detections: dets,
+    matchedReferences: mr,
+    matchedDetections: md,
+    precision: dets ? md / dets : null,
+    recall: refs ? mr / refs : null,
+  };
 }
 
 /** Which references some detection matches and which detections match some reference (same country, the rule). */
-function matchSets(refs: readonly RefItem[], dets: readonly DetItem[], openEndedSeconds: number): { matchedR: Set<RefItem>; matchedD: Set<DetItem> } {
+function matchSets(
+  refs: readonly RefItem[],
+  dets: readonly DetItem[],
+  openEndedSeconds: number,
+): { matchedR: Set<RefItem>; matchedD: Set<DetItem> } {
   const byC = new Map<string, DetItem[]>();
   for (const d of dets) {
     let l = byC.get(d.country);
@@ -123,7 +134,14 @@ function matchSets(refs: readonly RefItem[], dets: readonly DetItem[], openEnded
   return { matchedR, matchedD };
 }
 
-function groupScores<K extends string | number>(refs: readonly RefItem[], dets: readonly DetItem[], mr: Set<RefItem>, md: Set<DetItem>, refKey: (r: RefItem) => K, detKey: (d: DetItem) => K): Map<K, Scores> {
+function groupScores<K extends string | number>(
+  refs: readonly RefItem[],
+  dets: readonly DetItem[],
+  mr: Set<RefItem>,
+  md: Set<DetItem>,
+  refKey: (r: RefItem) => K,
+  detKey: (d: DetItem) => K,
+): Map<K, Scores> {
   const acc = new Map<K, [number, number, number, number]>();
   const slot = (k: K) => {
     let s = acc.get(k);
@@ -148,11 +166,32 @@ const scopeOf = (s: string | undefined) => ((SCOPE_ORDER as readonly string[]).i
 
 export function evaluateDetections(refs: readonly RefItem[], dets: readonly DetItem[], openEndedSeconds = DAY): Evaluation {
   const { matchedR, matchedD } = matchSets(refs, dets, openEndedSeconds);
-  const byC = groupScores(refs, dets, matchedR, matchedD, (r) => r.country, (d) => d.country);
+  const byC = groupScores(
+    refs,
+    dets,
+    matchedR,
+    matchedD,
+    (r) => r.country,
+    (d) => d.country,
+  );
   const byCountry = [...byC.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([country, sc]) => ({ country, ...sc }));
-  const byS = groupScores(refs, dets, matchedR, matchedD, (r) => scopeOf(r.scope), (d) => scopeOf(d.scope));
+  const byS = groupScores(
+    refs,
+    dets,
+    matchedR,
+    matchedD,
+    (r) => scopeOf(r.scope),
+    (d) => scopeOf(d.scope),
+  );
   const byScope = SCOPE_ORDER.filter((k) => byS.has(k)).map((scope) => ({ scope, ...byS.get(scope)! }));
-  const byY = groupScores(refs, dets, matchedR, matchedD, (r) => yearOf(r.start), (d) => yearOf(d.start));
+  const byY = groupScores(
+    refs,
+    dets,
+    matchedR,
+    matchedD,
+    (r) => yearOf(r.start),
+    (d) => yearOf(d.start),
+  );
   const byYear = [...byY.entries()].sort((a, b) => a[0] - b[0]).map(([year, sc]) => ({ year, ...sc }));
   const byKind: Evaluation['byKind'] = [];
   for (const fam of KIND_FAMILIES) {

@@ -32,7 +32,12 @@ export function importReference(store: SqliteStore, files: readonly string[], fo
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      out.rejections.push({ file, line: 0, field: 'file', reason: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (err as Error).message });
+      out.rejections.push({
+        file,
+        line: 0,
+        field: 'file',
+        reason: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (err as Error).message,
+      });
       out.rejected++;
       out.files.push({ file, layout: 'unreadable', imported: 0, repeated: 0, rejected: 1 });
       continue;

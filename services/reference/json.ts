@@ -37,6 +37,12 @@ export function referenceListJson(l: ReferenceListSummary): ReferenceListJson {
     last: l.last === null ? null : isoUtc(l.last),
     kinds: { ...l.kinds },
     scopes: { ...l.scopes },
-    files: l.files.map((f) => ({ file: f.file, importedAt: isoUtc(f.importedAt), imported: f.imported, rejected: f.rejected, duplicates: f.duplicates })),
+    files: l.files.map((f) => ({
+      file: f.file,
+      importedAt: isoUtc(f.importedAt),
+      imported: f.imported,
+      rejected: f.rejected,
+      duplicates: f.duplicates,
+    })),
   };
 }

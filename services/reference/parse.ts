@@ -54,7 +54,11 @@ export function columnKey(name: string): string {
 function records(text: string): { header: string[]; recs: Rec[]; broken: Array<{ line: number; field: string; reason: string }> } {
   const got: Array<{ record: string[]; line: number }> = [];
   const broken: BrokenRecord[] = [];
-  readCsvText(text, (record, line) => void got.push({ record, line }), (b) => broken.push(b));
+  readCsvText(
+    text,
+    (record, line) => void got.push({ record, line }),
+    (b) => broken.push(b),
+  );
   if (got.length === 0 || broken[0]?.line === 1 || (got[0]!.line > 1 && broken.some((b) => b.line < got[0]!.line))) {
     return { header: [], recs: [], broken: broken.map(({ line, reason }) => ({ line, field: line === 1 ? 'header' : 'csv', reason })) };
   }
@@ -74,7 +78,11 @@ function records(text: string): { header: string[]; recs: Rec[]; broken: Array<{
   return {
     header,
     recs,
-    broken: broken.map(({ line, reason, column }) => ({ line, field: (column !== null && header[column]) || 'csv', reason: `${reason} (the row is skipped; reading goes on at the next line)` })),
+    broken: broken.map(({ line, reason, column }) => ({
+      line,
+      field: (column !== null && header[column]) || 'csv',
+      reason: `${reason} (the row is skipped; reading goes on at the next line)`,
+    })),
   };
 }
 
@@ -111,7 +119,11 @@ function country(v: string, field: string): CountryMatch {
 }
 
 /** A file whose header is not the format's: the header line, or the lines csv-parse could not read. */
-function headerRejection(file: string, broken: ReadonlyArray<{ line: number; field: string; reason: string }>, reason: string): Rejection[] {
+function headerRejection(
+  file: string,
+  broken: ReadonlyArray<{ line: number; field: string; reason: string }>,
+  reason: string,
+): Rejection[] {
   return broken.some((b) => b.line === 1) ? brokenRows(file, broken) : [{ file, line: 1, field: 'header', reason }];
 }
 
@@ -169,7 +181,8 @@ function stopServices(layout: StopLayout, r: Rec): string[] {
   } else {
     for (const [k, v] of Object.entries(r.raw)) {
       const m = /^([a-z]+)_affected$/i.exec(k.trim());
-      if (m && STOP_APPS.includes(m[1]!.toLowerCase()) && /^(yes|true)/i.test(v.trim())) out.push(m[1]![0]!.toUpperCase() + m[1]!.slice(1).toLowerCase());
+      if (m && STOP_APPS.includes(m[1]!.toLowerCase()) && /^(yes|true)/i.test(v.trim()))
+        out.push(m[1]![0]!.toUpperCase() + m[1]!.slice(1).toLowerCase());
     }
     for (const item of split(layout === '2019' ? r.get('other_service_details (specify)') : r.get('other_affected'))) out.push(item);
     if (/^(yes|true)/i.test(r.get('SMS_and_phone_call_affected') || r.get('sms_affected'))) out.push('SMS');
@@ -182,7 +195,16 @@ export function parseStop(text: string, file: string, list: string): ParseResult
   const { header, recs, broken } = records(text);
   const layout = stopLayout(header);
   if (!layout) {
-    return { rows: [], rejected: headerRejection(file, broken, 'not a STOP sheet: expected shutdown_type_group (2016–18), "full or service-based" (2019) or shutdown_extent (2020–22)'), repeated: 0, layout: 'unknown' };
+    return {
+      rows: [],
+      rejected: headerRejection(
+        file,
+        broken,
+        'not a STOP sheet: expected shutdown_type_group (2016–18), "full or service-based" (2019) or shutdown_extent (2020–22)',
+      ),
+      repeated: 0,
+      layout: 'unknown',
+    };
   }
   const key = keyer();
   const rows: ReferenceOutage[] = [];
@@ -238,7 +260,12 @@ export function parseIodaInvestigated(text: string, file: string, list: string):
   const { header, recs, broken } = records(text);
   const cols = new Set(header.map(columnKey));
   if (!cols.has('begintime') || !cols.has('endtime') || !cols.has('country')) {
-    return { rows: [], rejected: headerRejection(file, broken, 'not IODA\'s investigated-outages list: expected "Begin time", "End time", "Country"'), repeated: 0, layout: 'unknown' };
+    return {
+      rows: [],
+      rejected: headerRejection(file, broken, 'not IODA\'s investigated-outages list: expected "Begin time", "End time", "Country"'),
+      repeated: 0,
+      layout: 'unknown',
+    };
   }
   const scopeCol = header.find((h) => /^scope\b/i.test(h)) ?? 'Scope';
   const key = keyer();
@@ -248,7 +275,8 @@ export function parseIodaInvestigated(text: string, file: string, list: string):
     try {
       return parseIodaTime(r.get(field));
     } catch (err) {
-      if (err instanceof DateFormatError) throw new Reject(field, `${err.message === 'N/A' || err.message === 'empty' ? err.message : `"${r.get(field)}": ${err.message}`}`);
+      if (err instanceof DateFormatError)
+        throw new Reject(field, `${err.message === 'N/A' || err.message === 'empty' ? err.message : `"${r.get(field)}": ${err.message}`}`);
       throw err;
     }
   };
@@ -297,7 +325,17 @@ export function parsePlainCsv(text: string, file: string, list: string): ParseRe
   const { header, recs, broken } = records(text);
   const h = header.map((x) => x.toLowerCase());
   const missing = ['country', 'start', 'end'].filter((c) => !h.includes(c));
-  if (missing.length) return { rows: [], rejected: headerRejection(file, broken, `missing column(s) ${missing.join(', ')} (expected country,start,end[,kind,scope,area,cause,source])`), repeated: 0, layout: 'unknown' };
+  if (missing.length)
+    return {
+      rows: [],
+      rejected: headerRejection(
+        file,
+        broken,
+        `missing column(s) ${missing.join(', ')} (expected country,start,end[,kind,scope,area,cause,source])`,
+      ),
+      repeated: 0,
+      layout: 'unknown',
+    };
   const col = (r: Rec, name: string) => {
     const idx = h.indexOf(name);
     return idx < 0 ? '' : (r.raw[header[idx]!] ?? '').trim();
@@ -322,7 +360,8 @@ export function parsePlainCsv(text: string, file: string, list: string): ParseRe
         if (end <= start) throw new Reject('end', `ends before it starts (${eRaw} < ${sRaw})`);
       }
       const kindRaw = col(r, 'kind').toLowerCase();
-      if (kindRaw && !(KINDS as readonly string[]).includes(kindRaw)) throw new Reject('kind', `must be one of ${KINDS.join(', ')} or empty`);
+      if (kindRaw && !(KINDS as readonly string[]).includes(kindRaw))
+        throw new Reject('kind', `must be one of ${KINDS.join(', ')} or empty`);
       rows.push({
         list,
         naturalKey: key(`${cc}|${start}`),

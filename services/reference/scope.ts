@@ -76,7 +76,8 @@ export function normalizeScope(raw: string | null | undefined): Scope {
   const places = '(?:states?|provinces?|regions?|governorates?|prefectures?)';
   if (new RegExp(`\\b(?:more than one|several|multiple|many|two or more) ${places}\\b`).test(full)) return 'national';
   if (/\b(?:whole|entire|all of the) country\b|\bnation ?wide\b|\bcountry ?wide\b/.test(full)) return 'national';
-  if (/\b(?:more than one|several|multiple|many|two or more) (?:cities|city|towns?|counties|county|districts?)\b/.test(full)) return 'regional';
+  if (/\b(?:more than one|several|multiple|many|two or more) (?:cities|city|towns?|counties|county|districts?)\b/.test(full))
+    return 'regional';
   if (/\b(?:only )?(?:affected )?one (?:city|county|village|town|district)\b/.test(full)) return 'local';
   if (/\b(?:one|single) (?:as|asn|autonomous system|network|isp|operator)\b/.test(full)) return 'asn';
   return 'unknown';

@@ -11,7 +11,6 @@ import { correlateOptions } from '../correlator/options.js';
 import { gatherReport } from './gather.js';
 import { writeReport } from './write.js';
 
-
 /**
  * The one folder for reports — written by `outagewatch report`, by the daemon, and listed on `/reports`:
  * `reportsDir` (OUTAGEWATCH_REPORTS_DIR) when set, otherwise `reports/` beside the database file.

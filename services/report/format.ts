@@ -27,7 +27,12 @@ export function pValue(p: number | null): string {
 
 /** A safe file name part: letters, digits, dot, dash, underscore only. */
 export function fileSlug(text: string): string {
-  return text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '').slice(0, 80) || 'report';
+  return (
+    text
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/^[-.]+|-+$/g, '')
+      .slice(0, 80) || 'report'
+  );
 }
 
 /** The cadence of data in words: 86400 → "daily", 3600 → "hourly", 300 → "5-minute". */

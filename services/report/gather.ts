@@ -41,7 +41,13 @@ export interface ReportRequest {
 /** The report's correlate options: the builder's, with the request's lead/lag/B/seed on top. */
 function reportOptions(req: ReportRequest): CorrelateOptions {
   const base = req.correlate ?? correlateOptions(undefined);
-  return { ...base, ...(req.lead !== undefined ? { lead: req.lead } : {}), ...(req.lag !== undefined ? { lag: req.lag } : {}), ...(req.B !== undefined ? { B: req.B } : {}), ...(req.seed !== undefined ? { seed: req.seed } : {}) };
+  return {
+    ...base,
+    ...(req.lead !== undefined ? { lead: req.lead } : {}),
+    ...(req.lag !== undefined ? { lag: req.lag } : {}),
+    ...(req.B !== undefined ? { B: req.B } : {}),
+    ...(req.seed !== undefined ? { seed: req.seed } : {}),
+  };
 }
 
 export interface GatherOptions {
@@ -71,11 +77,24 @@ function levelLost(o: Outage): number | null {
 }
 
 export const LICENCES: ReportData['licences'] = [
-  { source: 'IODA', licence: 'IODA terms of use (research use; acknowledge IODA)', attribution: 'Internet Outage Detection and Analysis (IODA), Internet Intelligence Lab, Georgia Institute of Technology — https://ioda.inetintel.cc.gatech.edu' },
+  {
+    source: 'IODA',
+    licence: 'IODA terms of use (research use; acknowledge IODA)',
+    attribution:
+      'Internet Outage Detection and Analysis (IODA), Internet Intelligence Lab, Georgia Institute of Technology — https://ioda.inetintel.cc.gatech.edu',
+  },
   { source: 'OONI', licence: 'CC BY-NC-SA 4.0', attribution: 'Open Observatory of Network Interference (OONI) — https://ooni.org/data' },
-  { source: 'RIPEstat', licence: 'RIPE NCC RIPEstat terms and conditions (attribution)', attribution: 'RIPE NCC RIPEstat — https://stat.ripe.net' },
+  {
+    source: 'RIPEstat',
+    licence: 'RIPE NCC RIPEstat terms and conditions (attribution)',
+    attribution: 'RIPE NCC RIPEstat — https://stat.ripe.net',
+  },
   { source: 'Cloudflare Radar', licence: 'CC BY-NC 4.0', attribution: 'Cloudflare Radar — https://radar.cloudflare.com' },
-  { source: 'Access Now #KeepItOn STOP', licence: 'Access Now STOP dataset terms (cite Access Now)', attribution: 'Access Now, #KeepItOn Shutdown Tracker Optimization Project (STOP) — https://www.accessnow.org/keepiton' },
+  {
+    source: 'Access Now #KeepItOn STOP',
+    licence: 'Access Now STOP dataset terms (cite Access Now)',
+    attribution: 'Access Now, #KeepItOn Shutdown Tracker Optimization Project (STOP) — https://www.accessnow.org/keepiton',
+  },
 ];
 
 interface Scope {
@@ -96,9 +115,18 @@ function resolveScope(store: SqliteStore, req: ReportRequest): Scope {
     const lead = o.lead ?? DAY;
     const lag = o.lag ?? 2 * DAY;
     const window = { from: e.start - lead, until: e.end + lag, lead, lag };
-    return { kind: 'event', entity: `country:${e.country}`, country: e.country, tz: e.tz, event: e, window, display: { from: window.from - 2 * DAY, until: window.until + 2 * DAY } };
+    return {
+      kind: 'event',
+      entity: `country:${e.country}`,
+      country: e.country,
+      tz: e.tz,
+      event: e,
+      window,
+      display: { from: window.from - 2 * DAY, until: window.until + 2 * DAY },
+    };
   }
-  if (!req.country || req.from === undefined || req.until === undefined) throw new Error('a report needs --event ID, or --country CC with --from and --until');
+  if (!req.country || req.from === undefined || req.until === undefined)
+    throw new Error('a report needs --event ID, or --country CC with --from and --until');
   const country = req.country.toUpperCase();
   const tz = listEvents(store.db, { country })[0]?.tz ?? 'UTC';
   const window = { from: req.from, until: req.until, lead: 0, lag: 0 };
@@ -213,11 +241,17 @@ function signalStats(
   if (!isRate && baseline !== null && baseline > 0 && min !== null) drop = diurnal ? diurnalDrop : Math.max(0, 1 - min / baseline);
   let shown: ReportData['series'][number]['points'] = [];
   if (plan.resolution === 'raw') {
-    for (let k = 0; k < n; k++) if (ts[k]! >= display.from && ts[k]! < display.until) shown.push([isoUtc(ts[k]!), vs[k]! === vs[k]! ? vs[k]! : null]);
+    for (let k = 0; k < n; k++)
+      if (ts[k]! >= display.from && ts[k]! < display.until) shown.push([isoUtc(ts[k]!), vs[k]! === vs[k]! ? vs[k]! : null]);
   } else {
     const unit = plan.resolution === 'hourly' ? HOUR : DAY;
     const base = Math.floor(display.from / plan.bucketSeconds) * plan.bucketSeconds;
-    shown = bucketRollup(store.readRollup(sig.id, plan.resolution, Math.floor(display.from / unit) * unit, display.until), base, plan.bucketSeconds, display.from);
+    shown = bucketRollup(
+      store.readRollup(sig.id, plan.resolution, Math.floor(display.from / unit) * unit, display.until),
+      base,
+      plan.bucketSeconds,
+      display.from,
+    );
   }
   return { baseline, min, peak, drop, values, expected: Math.max(1, Math.ceil((wUntil - wFrom) / step)), plan, display: shown };
 }
@@ -244,7 +278,15 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
       method: `${sig.method} (the same test and p as \`outagewatch correlate --event ${s.event.id}\`)`,
       p: c.p,
       smallestAttainableP: sig.smallestAttainableP,
-      details: { statistic: sig.statistic, observedDepth: sig.observed, window: sig.window, comparableWindows: sig.windows, atLeastAsDeep: sig.atLeastAsDeep, history: sig.history, note: sig.note },
+      details: {
+        statistic: sig.statistic,
+        observedDepth: sig.observed,
+        window: sig.window,
+        comparableWindows: sig.windows,
+        atLeastAsDeep: sig.atLeastAsDeep,
+        history: sig.history,
+        note: sig.note,
+      },
       text:
         c.p === null
           ? `No p-value: ${sig.note ?? 'the history does not allow a comparison'}.`
@@ -302,11 +344,21 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
     depth: round(o.signals.reduce((m, x) => Math.max(m, x.depth), 0)),
     score: round(o.score, 2),
   }));
-  const blockedTargets = [...new Set(outages.filter((o) => o.kind !== 'connectivity' && o.entity === s.entity).flatMap((o) => o.targets))].sort();
+  const blockedTargets = [
+    ...new Set(outages.filter((o) => o.kind !== 'connectivity' && o.entity === s.entity).flatMap((o) => o.targets)),
+  ].sort();
 
   // source events, compared with detections
-  const countryEntities = new Set([s.entity, ...store.listEntities().filter((x) => x.country === s.country).map((x) => x.entity)]);
-  const sourceEvents = store.listSourceEvents({ from: wFrom, until: wUntil }).filter((e) => e.entity !== null && countryEntities.has(e.entity));
+  const countryEntities = new Set([
+    s.entity,
+    ...store
+      .listEntities()
+      .filter((x) => x.country === s.country)
+      .map((x) => x.entity),
+  ]);
+  const sourceEvents = store
+    .listSourceEvents({ from: wFrom, until: wUntil })
+    .filter((e) => e.entity !== null && countryEntities.has(e.entity));
   for (const e of sourceEvents) hasher.add('source-event', { source: e.source, id: e.externalId, start: e.start, end: e.end, raw: e.raw });
   const sourceRows: ReportData['sourceEvents'] = sourceEvents
     .filter((e) => e.kind !== 'anomaly-evidence')
@@ -358,7 +410,16 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
       points: st.values,
     });
     used.set(pv.sourceName, { source: pv.sourceName, licence: pv.licence ?? 'not stated by the source', attribution: pv.citation ?? '—' });
-    series.push({ signal: sig.name, synthetic: sig.synthetic, label: pv.label, unit: pv.unit, sourceName: pv.sourceName, resolution: st.plan.resolution, bucketSeconds: st.plan.bucketSeconds, points: st.display });
+    series.push({
+      signal: sig.name,
+      synthetic: sig.synthetic,
+      label: pv.label,
+      unit: pv.unit,
+      sourceName: pv.sourceName,
+      resolution: st.plan.resolution,
+      bucketSeconds: st.plan.bucketSeconds,
+      points: st.display,
+    });
   }
 
   // OONI per target and day
@@ -368,7 +429,8 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
       const sig = metrics.get(metric);
       const m = new Map<number, number>();
       if (!sig) return m;
-      for (const r of store.readRollup(sig.id, 'daily', Math.floor(wFrom / DAY) * DAY, wUntil)) if (r.n > 0 && r.mean !== null) m.set(r.ts, r.mean * r.n);
+      for (const r of store.readRollup(sig.id, 'daily', Math.floor(wFrom / DAY) * DAY, wUntil))
+        if (r.n > 0 && r.mean !== null) m.set(r.ts, r.mean * r.n);
       return m;
     };
     const meas = daily('measurement_count');
@@ -377,7 +439,15 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
     const days = [...new Set([...meas.keys(), ...anom.keys(), ...conf.keys()])].sort((a, b) => a - b);
     if (days.length === 0) continue;
     for (const d of days) hasher.add('ooni-day', [target, d, meas.get(d) ?? null, anom.get(d) ?? null, conf.get(d) ?? null]);
-    ooni.push({ target, days: days.map((d) => ({ day: isoUtc(d).slice(0, 10), measurements: meas.get(d) ?? null, anomaly: anom.get(d) ?? null, confirmed: conf.get(d) ?? null })) });
+    ooni.push({
+      target,
+      days: days.map((d) => ({
+        day: isoUtc(d).slice(0, 10),
+        measurements: meas.get(d) ?? null,
+        anomaly: anom.get(d) ?? null,
+        confirmed: conf.get(d) ?? null,
+      })),
+    });
   }
 
   // reference lists
@@ -385,32 +455,59 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
   for (const list of referenceListNames(store.db)) {
     for (const r of listReferenceOutages(store.db, { list, country: s.country, from: wFrom, until: wUntil })) {
       hasher.add('reference', [list, r.naturalKey, r.start, r.end, r.kind]);
-      reference.push({ list, country: r.country, start: isoUtc(r.start), end: r.end === null ? null : isoUtc(r.end), kind: r.kind, source: r.source });
+      reference.push({
+        list,
+        country: r.country,
+        start: isoUtc(r.start),
+        end: r.end === null ? null : isoUtc(r.end),
+        kind: r.kind,
+        source: r.source,
+      });
     }
   }
 
   // evidence
   const evidence: ReportData['evidence'] = evidenceLinks(s.entity, wFrom, wUntil, { ooniTargets: ooni.map((o) => o.target) });
-  for (const e of sourceEvents) if (e.url && /^https?:\/\//.test(e.url)) evidence.push({ source: e.source, label: `${e.source}: ${e.title ?? e.kind ?? e.externalId}`, url: e.url });
+  for (const e of sourceEvents)
+    if (e.url && /^https?:\/\//.test(e.url))
+      evidence.push({ source: e.source, label: `${e.source}: ${e.title ?? e.kind ?? e.externalId}`, url: e.url });
 
   if (s.event) hasher.add('event', s.event);
   const synthetic = { any: syntheticSignals.length > 0, signals: syntheticSignals };
   const coverageRows = coverage.map((c) => ({ source: c.source, name: c.name, hasData: c.hadData, hours: c.hours, reason: c.reason }));
   // licences: every source whose data the report uses, by its credited name (sources of declared events and reference lists too)
   for (const e of sourceEvents) {
-    const known = LICENCES.find((l) => l.source === (SOURCE_NAMES as Record<string, string>)[e.source === 'cloudflare' ? 'radar' : e.source]);
+    const known = LICENCES.find(
+      (l) => l.source === (SOURCE_NAMES as Record<string, string>)[e.source === 'cloudflare' ? 'radar' : e.source],
+    );
     if (known && !used.has(known.source)) used.set(known.source, known);
   }
   if (reference.some((x) => /stop|access/i.test(x.list))) used.set(LICENCES[4]!.source, LICENCES[4]!);
-  for (const list of new Set(reference.map((x) => x.list))) if (!/stop|access/i.test(list)) used.set(`reference list ${list}`, { source: `reference list ${list}`, licence: 'as published by the list', attribution: `imported reference list “${list}”` });
+  for (const list of new Set(reference.map((x) => x.list)))
+    if (!/stop|access/i.test(list))
+      used.set(`reference list ${list}`, {
+        source: `reference list ${list}`,
+        licence: 'as published by the list',
+        attribution: `imported reference list “${list}”`,
+      });
   const licences = [...used.values()];
   const caveats: string[] = [];
-  if (synthetic.any) caveats.push(`Synthetic (generated) data is used for ${syntheticSignals.join(', ')}: this report demonstrates the method and is not evidence.`);
+  if (synthetic.any)
+    caveats.push(
+      `Synthetic (generated) data is used for ${syntheticSignals.join(', ')}: this report demonstrates the method and is not evidence.`,
+    );
   for (const c of coverage) if (c.reason) caveats.push(`${c.name}: ${c.reason}.`);
-  if (ooni.length) caveats.push('OONI anomalies are signs of possible blocking, not proof; confirmed counts come from known blockpage fingerprints. Anomaly rates from few measurements are unreliable (rates below the minimum count are left empty).');
-  caveats.push('Detected outages compare each signal with its own recent baseline; a drop can also come from measurement problems at the source. Check the evidence links.');
+  if (ooni.length)
+    caveats.push(
+      'OONI anomalies are signs of possible blocking, not proof; confirmed counts come from known blockpage fingerprints. Anomaly rates from few measurements are unreliable (rates below the minimum count are left empty).',
+    );
+  caveats.push(
+    'Detected outages compare each signal with its own recent baseline; a drop can also come from measurement problems at the source. Check the evidence links.',
+  );
 
-  const title = s.event ? `Outage report: ${s.event.title}` : `Outage report: ${s.country}, ${isoUtc(wFrom).slice(0, 10)} to ${isoUtc(wUntil - 1).slice(0, 10)}`;
+  const title = s.event
+    ? `Outage report: ${s.event.title}`
+    : `Outage report: ${s.country}, ${isoUtc(wFrom).slice(0, 10)} to ${isoUtc(wUntil - 1).slice(0, 10)}`;
   const dataHash = hasher.digest();
   const data: ReportData = {
     schema: 'outagewatch-report/1',
@@ -452,7 +549,11 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
       tool: 'outagewatch',
       version: opts.version,
       generatedAt: isoUtc(opts.now),
-      parameters: { ...(s.event ? { event: s.event.id } : { country: s.country, from: isoUtc(wFrom), until: isoUtc(wUntil) }), leadSeconds: s.window.lead, lagSeconds: s.window.lag },
+      parameters: {
+        ...(s.event ? { event: s.event.id } : { country: s.country, from: isoUtc(wFrom), until: isoUtc(wUntil) }),
+        leadSeconds: s.window.lead,
+        lagSeconds: s.window.lag,
+      },
       dataHash,
       rows: hasher.rows,
     },
@@ -471,38 +572,64 @@ export function summarise(r: ReportData): string[] {
   const national = r.outages.filter((o) => o.parent === null);
   const connectivity = national.filter((o) => o.kind !== 'service-blocking' && o.kind !== 'degradation');
   if (v.label === 'insufficient-data') {
-    out.push(`There is not enough data to say what happened ${where}: no source had data for the window ${r.window.from} to ${r.window.until}. This is not the same as “nothing happened”.`);
+    out.push(
+      `There is not enough data to say what happened ${where}: no source had data for the window ${r.window.from} to ${r.window.until}. This is not the same as “nothing happened”.`,
+    );
   } else if (v.label === 'nothing-unusual') {
-    out.push(`Nothing unusual was found ${where} between ${r.window.from} and ${r.window.until}: ${v.connectivity === 'normal' ? 'the network held' : 'there is no connectivity data'}, and ${v.services === 'normal' ? 'the measured services were reachable' : 'there is no data on services (blocking cannot be ruled out)'}.`);
+    out.push(
+      `Nothing unusual was found ${where} between ${r.window.from} and ${r.window.until}: ${v.connectivity === 'normal' ? 'the network held' : 'there is no connectivity data'}, and ${v.services === 'normal' ? 'the measured services were reachable' : 'there is no data on services (blocking cannot be ruled out)'}.`,
+    );
   } else if (v.label === 'regional-outage') {
     out.push(
       `outagewatch found sub-national outages only ${where}; ${v.connectivity === 'normal' ? 'the country as a whole held' : 'there is no national connectivity data to say whether the country as a whole held'}${v.services === 'no-data' ? ' (there is no data on services)' : ''}. ${v.subnationalSummary ?? ''}`.trim(),
     );
   } else {
     const parts: string[] = [];
-    if (v.connectivity === 'outage') parts.push(`a connectivity outage (the network itself went dark${connectivity.length ? ` on ${[...new Set(connectivity.flatMap((o) => o.signals))].join(', ')}` : ''})`);
+    if (v.connectivity === 'outage')
+      parts.push(
+        `a connectivity outage (the network itself went dark${connectivity.length ? ` on ${[...new Set(connectivity.flatMap((o) => o.signals))].join(', ')}` : ''})`,
+      );
     if (v.services === 'blocking') parts.push(`service blocking${v.blockedTargets.length ? ` of ${v.blockedTargets.join(', ')}` : ''}`);
-    const held = v.connectivity === 'normal' ? ' while the network held' : v.connectivity === 'no-data' ? ' (there is no connectivity data to say whether the network held)' : '';
+    const held =
+      v.connectivity === 'normal'
+        ? ' while the network held'
+        : v.connectivity === 'no-data'
+          ? ' (there is no connectivity data to say whether the network held)'
+          : '';
     out.push(`outagewatch found ${parts.join(' and ')} ${where}${held}.`);
     if (v.onset) {
       const rel = v.onset.seconds === null ? '' : `, ${relativeOnset(v.onset.seconds, v.onset.precision)}`;
-      const basis = v.onset.basis === 'subnational-majority' ? ' when more than half of the country’s units were down at once' : ` on ${v.onset.entity}${v.onset.signal ? ` (${v.onset.signal})` : ''}`;
-      const ends = national.length ? `; the last national episode ended at ${[...national].sort((a, b) => b.end.localeCompare(a.end))[0]!.end} UTC and the longest lasted ${duration(national.reduce((mx, o) => Math.max(mx, o.durationSeconds), 0))}` : '';
+      const basis =
+        v.onset.basis === 'subnational-majority'
+          ? ' when more than half of the country’s units were down at once'
+          : ` on ${v.onset.entity}${v.onset.signal ? ` (${v.onset.signal})` : ''}`;
+      const ends = national.length
+        ? `; the last national episode ended at ${[...national].sort((a, b) => b.end.localeCompare(a.end))[0]!.end} UTC and the longest lasted ${duration(national.reduce((mx, o) => Math.max(mx, o.durationSeconds), 0))}`
+        : '';
       out.push(`It began ${onsetText(v.onset)}${rel}${basis}${ends}.`);
     }
     const levels = national.filter((o) => o.lostPercent !== null);
     if (levels.length) {
       const deepest = [...levels].sort((a, b) => b.lostPercent! - a.lostPercent! || b.hours - a.hours)[0]!;
-      out.push(`At its deepest the ${deepest.entity === r.scope.entity ? 'country' : deepest.entity} ${lostText(deepest.lostPercent!, deepest.hours)} (${deepest.signals.filter((x) => !isRateSignal(x)).join(', ')}).`);
+      out.push(
+        `At its deepest the ${deepest.entity === r.scope.entity ? 'country' : deepest.entity} ${lostText(deepest.lostPercent!, deepest.hours)} (${deepest.signals.filter((x) => !isRateSignal(x)).join(', ')}).`,
+      );
     }
     const rates = r.signals.filter((x) => x.rate && x.peakInWindow !== null && national.some((o) => o.signals.includes(x.signal)));
-    if (rates.length) out.push(`OONI: ${rates.map((x) => `${x.label.replace(/^OONI anomaly rate: /, '')}: ${rateText(x.peakInWindow! * 100, x.baseline === null ? null : x.baseline * 100)}`).join('; ')}.`);
+    if (rates.length)
+      out.push(
+        `OONI: ${rates.map((x) => `${x.label.replace(/^OONI anomaly rate: /, '')}: ${rateText(x.peakInWindow! * 100, x.baseline === null ? null : x.baseline * 100)}`).join('; ')}.`,
+      );
     if (v.subnationalSummary) out.push(`Beside the national picture, ${v.subnationalSummary}.`);
   }
   out.push(`How sure: ${r.statistics.text}`);
   const missing = r.coverage.filter((c) => !c.hasData);
   if (missing.length) out.push(`Missing data: ${missing.map((c) => `${c.name}${c.reason ? ` (${c.reason})` : ''}`).join('; ')}.`);
-  if (r.reference.length) out.push(`Published lists: ${r.reference.map((x) => `${x.list} records a ${x.kind ?? 'disruption'} from ${x.start.slice(0, 10)}`).join('; ')}.`);
-  if (r.synthetic.any) out.push(`Caution: these results come from SYNTHETIC demo data (${r.synthetic.signals.join(', ')}), not from measurements.`);
+  if (r.reference.length)
+    out.push(
+      `Published lists: ${r.reference.map((x) => `${x.list} records a ${x.kind ?? 'disruption'} from ${x.start.slice(0, 10)}`).join('; ')}.`,
+    );
+  if (r.synthetic.any)
+    out.push(`Caution: these results come from SYNTHETIC demo data (${r.synthetic.signals.join(', ')}), not from measurements.`);
   return out;
 }

@@ -27,7 +27,9 @@ export const reportSchema = z.object({
       notes: z.string().nullable(),
     })
     .nullable(),
-  window: z.object({ from: iso, until: iso, leadSeconds: z.number(), lagSeconds: z.number() }).describe('[start − lead, end + lag] for an event; the asked range for a country'),
+  window: z
+    .object({ from: iso, until: iso, leadSeconds: z.number(), lagSeconds: z.number() })
+    .describe('[start − lead, end + lag] for an event; the asked range for a country'),
   verdict: z.object({
     connectivity: z.enum(['outage', 'normal', 'no-data']),
     services: z.enum(['blocking', 'normal', 'no-data']),
@@ -47,7 +49,16 @@ export const reportSchema = z.object({
       .describe('when the national outage or blocking began, from country-level evidence only'),
     depth: z.number().nullable().describe('deepest fraction of normal lost on country-level evidence'),
     subnational: z.array(
-      z.object({ scope: z.enum(['regional', 'local', 'asn', 'unknown']), entity: z.string().nullable(), area: z.string().nullable(), start: iso, end: iso, depth: z.number(), kind: z.string(), origin: z.string() }),
+      z.object({
+        scope: z.enum(['regional', 'local', 'asn', 'unknown']),
+        entity: z.string().nullable(),
+        area: z.string().nullable(),
+        start: iso,
+        end: iso,
+        depth: z.number(),
+        kind: z.string(),
+        origin: z.string(),
+      }),
     ),
     subnationalSummary: z.string().nullable(),
   }),
@@ -65,10 +76,17 @@ export const reportSchema = z.object({
       endLocal: iso,
       durationSeconds: z.number(),
       onsetSeconds: z.number().nullable().describe('start relative to the event start; negative = before'),
-      scope: z.enum(['national', 'regional', 'local', 'asn', 'unknown']).describe('national for the country itself; sub-national units: region regional, county local, AS asn'),
+      scope: z
+        .enum(['national', 'regional', 'local', 'asn', 'unknown'])
+        .describe('national for the country itself; sub-national units: region regional, county local, AS asn'),
       parent: z.string().nullable().describe('the country a sub-national unit belongs to (null for the country)'),
       name: z.string().nullable().describe('the unit’s name (e.g. a county)'),
-      lostPercent: z.number().nullable().describe('largest share of normal lost on level signals, percent (null when only rate signals such as OONI anomaly rates dropped)'),
+      lostPercent: z
+        .number()
+        .nullable()
+        .describe(
+          'largest share of normal lost on level signals, percent (null when only rate signals such as OONI anomaly rates dropped)',
+        ),
       hours: z.number().describe('how long, hours'),
       signals: z.array(z.string()),
       targets: z.array(z.string()),
@@ -77,7 +95,14 @@ export const reportSchema = z.object({
     }),
   ),
   sourceEvents: z.array(
-    z.object({ source: z.string(), id: z.string(), start: iso, end: iso.nullable(), title: z.string().nullable(), agreement: z.enum(['agree', 'only-source']) }),
+    z.object({
+      source: z.string(),
+      id: z.string(),
+      start: iso,
+      end: iso.nullable(),
+      title: z.string().nullable(),
+      agreement: z.enum(['agree', 'only-source']),
+    }),
   ),
   signals: z.array(
     z.object({
@@ -97,12 +122,47 @@ export const reportSchema = z.object({
       points: z.number(),
     }),
   ),
-  ooni: z.array(z.object({ target: z.string(), days: z.array(z.object({ day: z.string(), measurements: z.number().nullable(), anomaly: z.number().nullable(), confirmed: z.number().nullable() })) })),
-  statistics: z.object({ method: z.string(), p: z.number().nullable(), smallestAttainableP: z.number().nullable(), details: z.record(z.string(), z.unknown()), text: z.string() }),
-  coverage: z.array(z.object({ source: z.string(), name: z.string().describe('the source as credited (provenance source name)'), hasData: z.boolean(), hours: z.number().describe('hours of the window with data'), reason: z.string().nullable() })),
+  ooni: z.array(
+    z.object({
+      target: z.string(),
+      days: z.array(
+        z.object({
+          day: z.string(),
+          measurements: z.number().nullable(),
+          anomaly: z.number().nullable(),
+          confirmed: z.number().nullable(),
+        }),
+      ),
+    }),
+  ),
+  statistics: z.object({
+    method: z.string(),
+    p: z.number().nullable(),
+    smallestAttainableP: z.number().nullable(),
+    details: z.record(z.string(), z.unknown()),
+    text: z.string(),
+  }),
+  coverage: z.array(
+    z.object({
+      source: z.string(),
+      name: z.string().describe('the source as credited (provenance source name)'),
+      hasData: z.boolean(),
+      hours: z.number().describe('hours of the window with data'),
+      reason: z.string().nullable(),
+    }),
+  ),
   caveats: z.array(z.string()),
   evidence: z.array(z.object({ source: z.string(), label: z.string(), url: z.string() })),
-  reference: z.array(z.object({ list: z.string(), country: z.string(), start: iso, end: iso.nullable(), kind: z.string().nullable(), source: z.string().nullable() })),
+  reference: z.array(
+    z.object({
+      list: z.string(),
+      country: z.string(),
+      start: iso,
+      end: iso.nullable(),
+      kind: z.string().nullable(),
+      source: z.string().nullable(),
+    }),
+  ),
   citation: z.string(),
   licences: z.array(z.object({ source: z.string(), licence: z.string(), attribution: z.string() })),
   series: z
@@ -118,12 +178,16 @@ export const reportSchema = z.object({
         points: z.array(
           z.union([
             z.tuple([iso, z.number().nullable()]).describe('raw: [time, value]'),
-            z.tuple([iso, z.number().nullable(), z.number().nullable(), z.number().nullable()]).describe('rollup bucket: [start, mean, min, max]'),
+            z
+              .tuple([iso, z.number().nullable(), z.number().nullable(), z.number().nullable()])
+              .describe('rollup bucket: [start, mean, min, max]'),
           ]),
         ),
       }),
     )
-    .describe('series behind the charts, at a resolution that fits the page (at most about 2,500 points each); the full-resolution points are the separate `--full-csv` export'),
+    .describe(
+      'series behind the charts, at a resolution that fits the page (at most about 2,500 points each); the full-resolution points are the separate `--full-csv` export',
+    ),
   reproducibility: z.object({
     tool: z.string(),
     version: z.string(),

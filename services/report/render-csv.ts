@@ -7,7 +7,9 @@ import type { ReportData } from './model.js';
  * `--full-csv` export (`export-csv.ts`).
  */
 export function renderSeriesCsv(r: ReportData): string {
-  const rows = r.series.flatMap((s) => s.points.map((p) => ({ s, time: p[0], value: p[1], min: p.length === 4 ? p[2] : null, max: p.length === 4 ? p[3] : null })));
+  const rows = r.series.flatMap((s) =>
+    s.points.map((p) => ({ s, time: p[0], value: p[1], min: p.length === 4 ? p[2] : null, max: p.length === 4 ? p[3] : null })),
+  );
   return toCsv(rows, [
     { header: 'signal', value: (x) => x.s.signal },
     { header: 'source', value: (x) => x.s.sourceName },

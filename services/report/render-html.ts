@@ -1,7 +1,19 @@
 import { html, raw, type SafeHtml } from '../util/html.js';
 import type { ReportData } from './model.js';
 import { onsetText, relativeOnset } from './format.js';
-import { coverageTable, nationalOutageTable, subnationalTable, eventTable, licenceTable, ooniTable, referenceTable, signalTable, sourceEventTable, statisticsTable, type TextTable } from './tables.js';
+import {
+  coverageTable,
+  nationalOutageTable,
+  subnationalTable,
+  eventTable,
+  licenceTable,
+  ooniTable,
+  referenceTable,
+  signalTable,
+  sourceEventTable,
+  statisticsTable,
+  type TextTable,
+} from './tables.js';
 
 const CSS = `
 @page { size: A4; margin: 15mm; }
@@ -24,7 +36,10 @@ a { color: #0b57d0; } @media print { a { color: inherit; } }
  * and its time (`2016-05-20` / `T03:00:00Z`), a signal name after its colon (`ioda.gtr:` / `YOUTUBE`).
  */
 function breakable(text: string): SafeHtml | string {
-  const pieces = text.replace(/\b(\d{4}-\d\d-\d\d)T(?=\d\d:)/g, '$1\u0000T').replace(/:(?=[A-Za-z])/g, ':\u0000').split('\u0000');
+  const pieces = text
+    .replace(/\b(\d{4}-\d\d-\d\d)T(?=\d\d:)/g, '$1\u0000T')
+    .replace(/:(?=[A-Za-z])/g, ':\u0000')
+    .split('\u0000');
   return pieces.length === 1 ? text : html`${pieces.map((p, i) => (i ? html`<wbr>${p}` : p))}`;
 }
 
@@ -61,11 +76,7 @@ ${
 }
 ${r.sourceEvents.length ? html`<h3>Outages declared by the sources</h3>${tab(sourceEventTable(r))}` : ''}
 <h2>Signals</h2>
-${
-  r.signals.length
-    ? tab(signalTable(r))
-    : html`<p>No signal data for this entity and range.</p>`
-}
+${r.signals.length ? tab(signalTable(r)) : html`<p>No signal data for this entity and range.</p>`}
 ${r.signals.map((s) => (charts[s.signal] ? html`<figure>${raw(charts[s.signal]!)}</figure>` : ''))}
 ${r.ooni.length ? html`<h2>OONI measurements per target</h2>${r.ooni.map((t) => html`<h3>${t.target}</h3>${tab(ooniTable(t))}`)}` : ''}
 <h2>Statistics</h2>

@@ -1,6 +1,18 @@
 import type { ReportData } from './model.js';
 import { chartTitle, onsetText, relativeOnset } from './format.js';
-import { coverageTable, nationalOutageTable, subnationalTable, eventTable, licenceTable, ooniTable, referenceTable, signalTable, sourceEventTable, statisticsTable, type TextTable } from './tables.js';
+import {
+  coverageTable,
+  nationalOutageTable,
+  subnationalTable,
+  eventTable,
+  licenceTable,
+  ooniTable,
+  referenceTable,
+  signalTable,
+  sourceEventTable,
+  statisticsTable,
+  type TextTable,
+} from './tables.js';
 
 /** A Markdown table cell: no pipes, no line breaks, no raw HTML. */
 export function mdCell(value: unknown): string {
@@ -11,7 +23,10 @@ export function mdCell(value: unknown): string {
     .replace(/>/g, '&gt;');
 }
 
-const mdText = (v: unknown) => String(v ?? '').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const mdText = (v: unknown) =>
+  String(v ?? '')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
 
 const md = (t: TextTable) => mdTable(t.headers, t.rows);
 
@@ -21,7 +36,8 @@ export function mdTable(headers: string[], rows: unknown[][]): string {
 }
 
 /** A link target as CommonMark reads it back: `(`, `)`, `<`, `>`, whitespace and `\\` percent-encoded (encodeURIComponent leaves parentheses). */
-export const mdLinkTarget = (url: string) => url.replace(/[()<>\s\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+export const mdLinkTarget = (url: string) =>
+  url.replace(/[()<>\s\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 
 const link = (label: string, url: string) => `[${mdCell(label).replace(/[[\]]/g, '')}](${mdLinkTarget(url)})`;
 
@@ -29,11 +45,22 @@ const link = (label: string, url: string) => `[${mdCell(label).replace(/[[\]]/g,
 export function renderMarkdown(r: ReportData, chartFiles: Record<string, string> = {}): string {
   const out: string[] = [];
   out.push(`# ${mdText(r.title)}`, '');
-  if (r.synthetic.any) out.push(`> **SYNTHETIC DATA.** This report uses synthetic (generated, not measured) data for: ${r.synthetic.signals.map(mdText).join(', ')}. Do not cite it as evidence.`, '');
+  if (r.synthetic.any)
+    out.push(
+      `> **SYNTHETIC DATA.** This report uses synthetic (generated, not measured) data for: ${r.synthetic.signals.map(mdText).join(', ')}. Do not cite it as evidence.`,
+      '',
+    );
   out.push('## Summary', '');
   for (const p of r.summary) out.push(mdText(p), '');
-  out.push(`**Verdict:** ${r.verdict.label} (connectivity: ${r.verdict.connectivity}; services: ${r.verdict.services}${r.verdict.blockedTargets.length ? `; blocked: ${r.verdict.blockedTargets.map(mdText).join(', ')}` : ''})`, '');
-  if (r.verdict.onset) out.push(`**Onset:** ${onsetText(r.verdict.onset)}${r.verdict.onset.seconds === null ? '' : `, ${relativeOnset(r.verdict.onset.seconds, r.verdict.onset.precision)}`} (${r.verdict.onset.entity})`, '');
+  out.push(
+    `**Verdict:** ${r.verdict.label} (connectivity: ${r.verdict.connectivity}; services: ${r.verdict.services}${r.verdict.blockedTargets.length ? `; blocked: ${r.verdict.blockedTargets.map(mdText).join(', ')}` : ''})`,
+    '',
+  );
+  if (r.verdict.onset)
+    out.push(
+      `**Onset:** ${onsetText(r.verdict.onset)}${r.verdict.onset.seconds === null ? '' : `, ${relativeOnset(r.verdict.onset.seconds, r.verdict.onset.precision)}`} (${r.verdict.onset.entity})`,
+      '',
+    );
   if (r.event) {
     const e = r.event;
     out.push('## The event', '');
@@ -50,7 +77,10 @@ export function renderMarkdown(r: ReportData, chartFiles: Record<string, string>
   out.push(nat.rows.length ? md(nat) : `No national outage or blocking episode was detected in the window.`, '');
   const sub = subnationalTable(r);
   if (sub.rows.length) {
-    out.push(`### Sub-national outages (${r.outages.length - nat.rows.length} episodes in ${sub.rows.length} units of ${r.scope.entity})`, '');
+    out.push(
+      `### Sub-national outages (${r.outages.length - nat.rows.length} episodes in ${sub.rows.length} units of ${r.scope.entity})`,
+      '',
+    );
     if (r.verdict.subnationalSummary) out.push(mdText(r.verdict.subnationalSummary), '');
     out.push(md(sub), '');
   }
@@ -59,12 +89,7 @@ export function renderMarkdown(r: ReportData, chartFiles: Record<string, string>
     out.push(md(sourceEventTable(r)), '');
   }
   out.push('## Signals', '');
-  out.push(
-    r.signals.length
-      ? md(signalTable(r))
-      : 'No signal data for this entity and range.',
-    '',
-  );
+  out.push(r.signals.length ? md(signalTable(r)) : 'No signal data for this entity and range.', '');
   for (const s of r.signals) {
     const file = chartFiles[s.signal];
     if (file) out.push(`![${mdCell(chartTitle(s))} ${s.synthetic ? 'SYNTHETIC' : 'REAL'}](${encodeURI(file)})`, '');
@@ -94,6 +119,11 @@ export function renderMarkdown(r: ReportData, chartFiles: Record<string, string>
   out.push('## How to cite', '', mdText(r.citation), '');
   out.push('## Licences and attribution', '', md(licenceTable(r)), '');
   const p = r.reproducibility;
-  out.push('## Reproducibility', '', `Generated by ${p.tool} ${p.version} at ${p.generatedAt}. Parameters: \`${JSON.stringify(p.parameters)}\`. Data hash (sha256 of the ${p.rows} rows used): \`${p.dataHash}\`.`, '');
+  out.push(
+    '## Reproducibility',
+    '',
+    `Generated by ${p.tool} ${p.version} at ${p.generatedAt}. Parameters: \`${JSON.stringify(p.parameters)}\`. Data hash (sha256 of the ${p.rows} rows used): \`${p.dataHash}\`.`,
+    '',
+  );
   return out.join('\n');
 }

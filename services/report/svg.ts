@@ -23,7 +23,11 @@ export interface ChartInput {
 
 const BAND_FILL = { event: '#0b57d0', outage: '#b3261e', blocking: '#8a5300' } as const;
 const BAND_OPACITY = { event: 0.12, outage: 0.22, blocking: 0.22 } as const;
-const BAND_LEGEND = { event: 'protest event (local day)', outage: 'detected connectivity outage', blocking: 'detected service blocking' } as const;
+const BAND_LEGEND = {
+  event: 'protest event (local day)',
+  outage: 'detected connectivity outage',
+  blocking: 'detected service blocking',
+} as const;
 
 /** 180 mm, the printable width of an A4 page with 15 mm margins, at 96 px per inch: charts are drawn 1:1 in the report. */
 export const A4_PRINTABLE_PX = 680;
@@ -57,7 +61,9 @@ export function typicalStep(points: ReadonlyArray<readonly [number, number | nul
  */
 export function svgChart(c: ChartInput): string {
   const W = c.width ?? A4_PRINTABLE_PX;
-  const bandKinds = (['event', 'outage', 'blocking'] as const).filter((k) => (c.bands ?? []).some((b) => b.kind === k && b.until > c.from && b.from < c.until));
+  const bandKinds = (['event', 'outage', 'blocking'] as const).filter((k) =>
+    (c.bands ?? []).some((b) => b.kind === k && b.until > c.from && b.from < c.until),
+  );
   const step = typicalStep(c.points);
   const daily = step !== null && step >= 86400 * 0.99;
   const L = 56;
@@ -66,9 +72,15 @@ export function svgChart(c: ChartInput): string {
   // the legend: what each shading means and how daily values are drawn, laid out in rows that fit the width
   const legendItems: Array<{ label: string; swatch: (lx: number, ly: number) => string }> = bandKinds.map((k) => ({
     label: BAND_LEGEND[k],
-    swatch: (lx, ly) => `<rect x="${lx}" y="${ly - 8}" width="14" height="9" fill="${BAND_FILL[k]}" fill-opacity="${BAND_OPACITY[k] * 1.6}" stroke="${BAND_FILL[k]}" stroke-width="0.5"/>`,
+    swatch: (lx, ly) =>
+      `<rect x="${lx}" y="${ly - 8}" width="14" height="9" fill="${BAND_FILL[k]}" fill-opacity="${BAND_OPACITY[k] * 1.6}" stroke="${BAND_FILL[k]}" stroke-width="0.5"/>`,
   }));
-  if (daily) legendItems.push({ label: 'daily value, held for its day', swatch: (lx, ly) => `<polyline fill="none" stroke="#1b1f24" stroke-width="1.2" points="${lx},${ly - 1} ${lx + 7},${ly - 1} ${lx + 7},${ly - 7} ${lx + 14},${ly - 7}"/>` });
+  if (daily)
+    legendItems.push({
+      label: 'daily value, held for its day',
+      swatch: (lx, ly) =>
+        `<polyline fill="none" stroke="#1b1f24" stroke-width="1.2" points="${lx},${ly - 1} ${lx + 7},${ly - 1} ${lx + 7},${ly - 7} ${lx + 14},${ly - 7}"/>`,
+    });
   const itemWidth = (label: string) => 18 + label.length * 6.2 + 14;
   const legendRows: Array<typeof legendItems> = [];
   for (const it of legendItems) {
@@ -108,14 +120,18 @@ export function svgChart(c: ChartInput): string {
   if (lo < 0) lo -= pad;
   const y = (v: number) => T + ph - ((v - lo) / (hi - lo)) * ph;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeHtml(c.title)}" font-family="sans-serif" font-size="10" data-y-min="${lo}" data-y-max="${hi}"${daily ? ' data-steps="daily"' : ''}>`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeHtml(c.title)}" font-family="sans-serif" font-size="10" data-y-min="${lo}" data-y-max="${hi}"${daily ? ' data-steps="daily"' : ''}>`,
+  );
   parts.push(`<title>${escapeHtml(c.title)}</title>`);
   parts.push(`<rect x="${L}" y="${T}" width="${pw}" height="${ph}" fill="#fff" stroke="#d0d7de"/>`);
   for (const b of c.bands ?? []) {
     const x0 = Math.max(L, x(b.from));
     const x1 = Math.min(L + pw, x(b.until));
     if (x1 <= x0) continue;
-    parts.push(`<rect class="band band-${b.kind}" x="${x0.toFixed(1)}" y="${T}" width="${(x1 - x0).toFixed(1)}" height="${ph}" fill="${BAND_FILL[b.kind]}" fill-opacity="${BAND_OPACITY[b.kind]}"><title>${escapeHtml(b.label)}</title></rect>`);
+    parts.push(
+      `<rect class="band band-${b.kind}" x="${x0.toFixed(1)}" y="${T}" width="${(x1 - x0).toFixed(1)}" height="${ph}" fill="${BAND_FILL[b.kind]}" fill-opacity="${BAND_OPACITY[b.kind]}"><title>${escapeHtml(b.label)}</title></rect>`,
+    );
   }
   // y axis: zero, the middle and the top, with light grid lines
   for (const v of lo < 0 ? [lo, 0, hi] : [0, hi / 2, hi]) {
@@ -131,7 +147,9 @@ export function svgChart(c: ChartInput): string {
     if (i % every !== 0) continue;
     const xx = x(d);
     parts.push(`<line x1="${xx.toFixed(1)}" y1="${T + ph}" x2="${xx.toFixed(1)}" y2="${T + ph + 3}" stroke="#57606a"/>`);
-    parts.push(`<text x="${xx.toFixed(1)}" y="${T + ph + 14}" text-anchor="middle">${new Date(d * 1000).toISOString().slice(5, 10)}</text>`);
+    parts.push(
+      `<text x="${xx.toFixed(1)}" y="${T + ph + 14}" text-anchor="middle">${new Date(d * 1000).toISOString().slice(5, 10)}</text>`,
+    );
   }
   // bucket extremes (long ranges drawn from rollups): one vertical stroke per bucket from its min to its max
   const ticks: string[] = [];
@@ -139,7 +157,10 @@ export function svgChart(c: ChartInput): string {
     if (ts < c.from || ts >= c.until || mn === null || mx === null || !Number.isFinite(mn) || !Number.isFinite(mx)) continue;
     ticks.push(`M${x(ts).toFixed(1)} ${y(mx).toFixed(1)}V${y(mn).toFixed(1)}`);
   }
-  if (ticks.length) parts.push(`<path class="range" fill="none" stroke="#8c959f" stroke-width="1" d="${ticks.join('')}"><title>minimum and maximum of each bucket</title></path>`);
+  if (ticks.length)
+    parts.push(
+      `<path class="range" fill="none" stroke="#8c959f" stroke-width="1" d="${ticks.join('')}"><title>minimum and maximum of each bucket</title></path>`,
+    );
   // the line, broken at gaps; daily values as steps (held until the next value, or for one step at the end)
   const segments: string[][] = [];
   let cur: string[] = [];
@@ -163,7 +184,10 @@ export function svgChart(c: ChartInput): string {
   }
   if (cur.length) segments.push(cur);
   for (const s of segments) {
-    if (s.length > 1) parts.push(`<polyline class="${daily ? 'series steps' : 'series'}" fill="none" stroke="#1b1f24" stroke-width="1.2" points="${s.join(' ')}"/>`);
+    if (s.length > 1)
+      parts.push(
+        `<polyline class="${daily ? 'series steps' : 'series'}" fill="none" stroke="#1b1f24" stroke-width="1.2" points="${s.join(' ')}"/>`,
+      );
     else {
       const [px, py] = s[0]!.split(',');
       parts.push(`<circle cx="${px}" cy="${py}" r="1.5" fill="#1b1f24"/>`);
@@ -174,14 +198,22 @@ export function svgChart(c: ChartInput): string {
     let lx = L;
     const ly = H - B + 24 + 14 * (r + 1);
     for (const it of row) {
-      parts.push(`<g class="legend-item">${it.swatch(lx, ly)}<text x="${(lx + 18).toFixed(1)}" y="${ly}">${escapeHtml(it.label)}</text></g>`);
+      parts.push(
+        `<g class="legend-item">${it.swatch(lx, ly)}<text x="${(lx + 18).toFixed(1)}" y="${ly}">${escapeHtml(it.label)}</text></g>`,
+      );
       lx += itemWidth(it.label);
     }
   });
   parts.push(`<text x="${L}" y="14" font-size="12" font-weight="bold">${escapeHtml(c.title)}</text>`);
   // every chart says whether it shows measurements or generated data
-  if (c.synthetic) parts.push(`<text class="badge badge-synthetic" x="${W - R}" y="14" text-anchor="end" font-size="11" font-weight="bold" fill="#8a5300">SYNTHETIC DATA</text>`);
-  else parts.push(`<text class="badge badge-real" x="${W - R}" y="14" text-anchor="end" font-size="11" font-weight="bold" fill="#1a7f37">REAL</text>`);
+  if (c.synthetic)
+    parts.push(
+      `<text class="badge badge-synthetic" x="${W - R}" y="14" text-anchor="end" font-size="11" font-weight="bold" fill="#8a5300">SYNTHETIC DATA</text>`,
+    );
+  else
+    parts.push(
+      `<text class="badge badge-real" x="${W - R}" y="14" text-anchor="end" font-size="11" font-weight="bold" fill="#1a7f37">REAL</text>`,
+    );
   parts.push('</svg>');
   return parts.join('');
 }

@@ -26,7 +26,10 @@ export function eventTable(e: NonNullable<ReportData['event']>): TextTable {
 }
 
 export function sourceEventTable(r: ReportData): TextTable {
-  return { headers: ['Source', 'Start (UTC)', 'End (UTC)', 'Title', 'Agreement with detections'], rows: r.sourceEvents.map((s) => [s.source, s.start, s.end ?? 'open', s.title ?? '—', s.agreement]) };
+  return {
+    headers: ['Source', 'Start (UTC)', 'End (UTC)', 'Title', 'Agreement with detections'],
+    rows: r.sourceEvents.map((s) => [s.source, s.start, s.end ?? 'open', s.title ?? '—', s.agreement]),
+  };
 }
 
 export function signalTable(r: ReportData): TextTable {
@@ -39,7 +42,13 @@ export function signalTable(r: ReportData): TextTable {
       s.rate && s.baseline !== null ? `${num(s.baseline * 100)}%` : num(s.baseline),
       s.rate && s.minInWindow !== null ? `${num(s.minInWindow * 100)}%` : num(s.minInWindow),
       s.rate && s.peakInWindow !== null ? `${num(s.peakInWindow * 100)}%` : num(s.peakInWindow),
-      s.rate ? (s.peakInWindow === null ? '—' : rateText(s.peakInWindow * 100, s.baseline === null ? null : s.baseline * 100)) : s.dropPercent === null ? '—' : `lost ${num(s.dropPercent)}% of normal at the lowest`,
+      s.rate
+        ? s.peakInWindow === null
+          ? '—'
+          : rateText(s.peakInWindow * 100, s.baseline === null ? null : s.baseline * 100)
+        : s.dropPercent === null
+          ? '—'
+          : `lost ${num(s.dropPercent)}% of normal at the lowest`,
       `${num(s.coveragePercent, 0)}%`,
       s.synthetic ? 'SYNTHETIC' : 'REAL',
     ]),
@@ -58,7 +67,17 @@ export function nationalOutageTable(r: ReportData): TextTable {
   const rows = r.outages.filter((o) => o.parent === null);
   return {
     headers: ['Start (UTC)', 'End (UTC)', `Start (${r.scope.tz})`, 'Duration', 'Onset', 'Kind', 'How much', 'Signals', 'Targets'],
-    rows: rows.map((o) => [o.start, o.end, o.startLocal, duration(o.durationSeconds), signedDuration(o.onsetSeconds), o.kind, howMuch(o), o.signals.join(', '), o.targets.join(', ') || '—']),
+    rows: rows.map((o) => [
+      o.start,
+      o.end,
+      o.startLocal,
+      duration(o.durationSeconds),
+      signedDuration(o.onsetSeconds),
+      o.kind,
+      howMuch(o),
+      o.signals.join(', '),
+      o.targets.join(', ') || '—',
+    ]),
   };
 }
 
@@ -75,14 +94,20 @@ export function subnationalTable(r: ReportData): TextTable {
     .map(([entity, eps]) => {
       const first = [...eps].sort((a, b) => a.start.localeCompare(b.start))[0]!;
       const deepest = [...eps].sort((a, b) => (b.lostPercent ?? 0) - (a.lostPercent ?? 0) || b.hours - a.hours)[0]!;
-      return { first: first.start, cells: [eps[0]!.name ?? entity, entity, eps[0]!.scope, String(eps.length), first.start, howMuch(deepest)] };
+      return {
+        first: first.start,
+        cells: [eps[0]!.name ?? entity, entity, eps[0]!.scope, String(eps.length), first.start, howMuch(deepest)],
+      };
     })
     .sort((a, b) => a.first.localeCompare(b.first));
   return { headers: ['Unit', 'Entity', 'Scope', 'Episodes', 'First start (UTC)', 'Deepest'], rows: rows.map((x) => x.cells) };
 }
 
 export function ooniTable(t: Ooni): TextTable {
-  return { headers: ['Day', 'Measurements', 'Anomalies', 'Confirmed'], rows: t.days.map((d) => [d.day, num(d.measurements, 0), num(d.anomaly, 0), num(d.confirmed, 0)]) };
+  return {
+    headers: ['Day', 'Measurements', 'Anomalies', 'Confirmed'],
+    rows: t.days.map((d) => [d.day, num(d.measurements, 0), num(d.anomaly, 0), num(d.confirmed, 0)]),
+  };
 }
 
 export function statisticsTable(r: ReportData): TextTable {
@@ -100,11 +125,17 @@ export function statisticsTable(r: ReportData): TextTable {
 }
 
 export function coverageTable(r: ReportData): TextTable {
-  return { headers: ['Source', 'Data for the window', 'Hours with data', 'Why not'], rows: r.coverage.map((c) => [c.name, c.hasData ? 'yes' : 'no', String(c.hours), c.reason ?? '—']) };
+  return {
+    headers: ['Source', 'Data for the window', 'Hours with data', 'Why not'],
+    rows: r.coverage.map((c) => [c.name, c.hasData ? 'yes' : 'no', String(c.hours), c.reason ?? '—']),
+  };
 }
 
 export function referenceTable(r: ReportData): TextTable {
-  return { headers: ['List', 'Country', 'Start', 'End', 'Kind', 'Source'], rows: r.reference.map((x) => [x.list, x.country, x.start, x.end ?? 'open-ended', x.kind ?? '—', x.source ?? '—']) };
+  return {
+    headers: ['List', 'Country', 'Start', 'End', 'Kind', 'Source'],
+    rows: r.reference.map((x) => [x.list, x.country, x.start, x.end ?? 'open-ended', x.kind ?? '—', x.source ?? '—']),
+  };
 }
 
 export function licenceTable(r: ReportData): TextTable {

@@ -17,7 +17,13 @@ export function reportCharts(r: ReportData): Record<string, string> {
   const bands: ChartBand[] = [];
   if (r.event) bands.push({ from: toTs(r.event.start), until: toTs(r.event.end), kind: 'event', label: `event: ${r.event.title}` });
   // national outages only: sub-national episodes (a hundred counties) would cover the chart
-  for (const o of r.outages.filter((x) => x.parent === null)) bands.push({ from: toTs(o.start), until: toTs(o.end), kind: o.kind === 'service-blocking' ? 'blocking' : 'outage', label: `${o.kind} ${o.start} – ${o.end}` });
+  for (const o of r.outages.filter((x) => x.parent === null))
+    bands.push({
+      from: toTs(o.start),
+      until: toTs(o.end),
+      kind: o.kind === 'service-blocking' ? 'blocking' : 'outage',
+      label: `${o.kind} ${o.start} – ${o.end}`,
+    });
   const charts: Record<string, string> = {};
   const from = toTs(r.scope.from);
   const until = toTs(r.scope.until);
@@ -25,7 +31,10 @@ export function reportCharts(r: ReportData): Record<string, string> {
     charts[s.signal] = svgChart({
       title: chartTitle(s),
       points: s.points.map((p) => [toTs(p[0]), p[1]] as const),
-      range: s.resolution === 'raw' ? undefined : s.points.map((p) => [toTs(p[0]), p.length === 4 ? p[2] : null, p.length === 4 ? p[3] : null] as const),
+      range:
+        s.resolution === 'raw'
+          ? undefined
+          : s.points.map((p) => [toTs(p[0]), p.length === 4 ? p[2] : null, p.length === 4 ? p[3] : null] as const),
       from,
       until,
       bands,

@@ -82,7 +82,13 @@ function dataDays(store: SqliteStore, collectors: readonly Collector[]): DaysLoo
  * days with data in the store), the oldest covered time and the next window the daemon will fetch. The daemon's
  * plan itself still goes by checkpoints: a day that only holds imported or demo data is fetched again.
  */
-export function backfillProgress(store: SqliteStore, config: Config, now: number, collectors: readonly Collector[], events?: readonly PlanEvent[]): BackfillProgress[] {
+export function backfillProgress(
+  store: SqliteStore,
+  config: Config,
+  now: number,
+  collectors: readonly Collector[],
+  events?: readonly PlanEvent[],
+): BackfillProgress[] {
   const policy = parseCollectionConfig(config.collection);
   const enabled = collectors.filter((c) => c.enabled());
   const coverage = storeCoverage(store, enabled);

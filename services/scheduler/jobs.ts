@@ -62,11 +62,26 @@ export async function runCollectionSlice(a: SliceArgs): Promise<SliceOutcome> {
 
   const execute = async (task: PlannedTask): Promise<void> => {
     const progress =
-      task.reason === 'live' ? null : createProgressReporter({ label: `${c.name} ${task.entity} ${task.reason} ${isoUtc(task.from)}..${isoUtc(task.until)}`, log, mode: 'log', intervalSeconds: policy.run.progressEvery });
+      task.reason === 'live'
+        ? null
+        : createProgressReporter({
+            label: `${c.name} ${task.entity} ${task.reason} ${isoUtc(task.from)}..${isoUtc(task.until)}`,
+            log,
+            mode: 'log',
+            intervalSeconds: policy.run.progressEvery,
+          });
     let result: CollectResult | null = null;
     let error: string | null = null;
     try {
-      result = await c.collect({ entity: task.entity, from: task.from, until: task.until, store, log, abort: a.abort, onProgress: progress?.onProgress });
+      result = await c.collect({
+        entity: task.entity,
+        from: task.from,
+        until: task.until,
+        store,
+        log,
+        abort: a.abort,
+        onProgress: progress?.onProgress,
+      });
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
     } finally {
@@ -74,13 +89,23 @@ export async function runCollectionSlice(a: SliceArgs): Promise<SliceOutcome> {
     }
     const ok = result?.windowsOk ?? 0;
     const failed = result?.windowsFailed ?? (error ? 1 : 0);
-    out.tasks.push({ ...task, points: result?.points ?? 0, windowsOk: ok, windowsFailed: failed, error: error ?? result?.failures[0]?.error ?? null });
+    out.tasks.push({
+      ...task,
+      points: result?.points ?? 0,
+      windowsOk: ok,
+      windowsFailed: failed,
+      error: error ?? result?.failures[0]?.error ?? null,
+    });
     out.rows! += (result?.points ?? 0) + (result?.events ?? 0);
     out.windowsOk! += ok;
     out.windowsFailed! += failed;
     if (error || (failed > 0 && ok === 0)) consecutiveFailures++;
     else consecutiveFailures = 0;
-    if (error && !a.abort.aborted) log.warn({ entity: task.entity, from: isoUtc(task.from), until: isoUtc(task.until), err: error }, 'collection failed; it is planned again on a later run');
+    if (error && !a.abort.aborted)
+      log.warn(
+        { entity: task.entity, from: isoUtc(task.from), until: isoUtc(task.until), err: error },
+        'collection failed; it is planned again on a later run',
+      );
     if (ok > 0 && !a.abort.aborted) {
       for (const hook of AFTER_COLLECT_HOOKS) {
         try {
@@ -109,7 +134,13 @@ export async function runCollectionSlice(a: SliceArgs): Promise<SliceOutcome> {
   if (out.tasks.length) {
     const next = rest[done];
     log.info(
-      { windows: out.tasks.length, points: out.rows, failed: out.windowsFailed, remaining: out.remaining, next: next ? `${next.entity} ${next.reason} ${isoUtc(next.from)}..${isoUtc(next.until)}` : null },
+      {
+        windows: out.tasks.length,
+        points: out.rows,
+        failed: out.windowsFailed,
+        remaining: out.remaining,
+        next: next ? `${next.entity} ${next.reason} ${isoUtc(next.from)}..${isoUtc(next.until)}` : null,
+      },
       'collection run finished',
     );
   }
@@ -135,7 +166,8 @@ export function buildJobs(ctx: JobContext): JobDefinition[] {
         cron: policy.run.tick,
         collector: c.name,
         record: false,
-        run: (abort: AbortSignal) => runCollectionSlice({ collector: c, store: ctx.store, config: ctx.config, policy, log: ctx.log, abort, now, lastLive }),
+        run: (abort: AbortSignal) =>
+          runCollectionSlice({ collector: c, store: ctx.store, config: ctx.config, policy, log: ctx.log, abort, now, lastLive }),
       };
     });
 }

@@ -148,7 +148,8 @@ export function parseCollectionConfig(raw: unknown): CollectionConfig {
 }
 
 export function cadenceOf(cfg: CollectionConfig, collector: string): SourceCadence {
-  const base: { every: number; lag: number; refresh: number; watch: boolean; chunk?: number } = DEFAULT_CADENCES[collector] ?? FALLBACK_CADENCE;
+  const base: { every: number; lag: number; refresh: number; watch: boolean; chunk?: number } =
+    DEFAULT_CADENCES[collector] ?? FALLBACK_CADENCE;
   const o = cfg.sources[collector] ?? {};
   return {
     every: o.every ?? base.every,
@@ -290,7 +291,9 @@ export function planCollection(input: PlanInput): CollectionPlan {
   const events = [...input.events].sort((a, b) => b.start - a.start || cmp(a.id, b.id));
   const watched = input.watched ? [...input.watched] : watchedEntities(events, cfg);
   const coverage = input.coverage ?? (() => []);
-  const collectors: PlanCollector[] = (input.collectors ?? Object.keys(DEFAULT_CADENCES)).map((c) => (typeof c === 'string' ? { name: c } : c));
+  const collectors: PlanCollector[] = (input.collectors ?? Object.keys(DEFAULT_CADENCES)).map((c) =>
+    typeof c === 'string' ? { name: c } : c,
+  );
 
   const live: PlannedTask[] = [];
   const eventTasks: PlannedTask[] = [];
@@ -319,7 +322,13 @@ export function planCollection(input: PlanInput): CollectionPlan {
         liveUntil,
         watch: watch && cad.watch ? { eventId: watch.id, from: watch.start - cfg.watch.before, until: watch.end + cfg.watch.after } : null,
       });
-      ranges.push({ collector: c.name, entity: w.entity, backfillFrom: cfg.backfill.enabled ? Math.min(backfillFrom, liveFrom) : liveFrom, liveFrom, liveUntil });
+      ranges.push({
+        collector: c.name,
+        entity: w.entity,
+        backfillFrom: cfg.backfill.enabled ? Math.min(backfillFrom, liveFrom) : liveFrom,
+        liveFrom,
+        liveUntil,
+      });
 
       // live: the uncovered part of the recent horizon, newest first; due only when a cadence step has passed
       const last = input.lastLive?.(c.name, w.entity);
@@ -328,7 +337,8 @@ export function planCollection(input: PlanInput): CollectionPlan {
       if (newest && newest[1] === liveUntil && cad.refresh > 0) {
         gaps[gaps.length - 1] = [Math.max(liveFrom, Math.min(newest[0], liveUntil - cad.refresh)), liveUntil];
       }
-      for (const [a, b] of normalize(gaps).reverse()) live.push({ collector: c.name, entity: w.entity, from: a, until: b, priority: 0, reason: 'live' });
+      for (const [a, b] of normalize(gaps).reverse())
+        live.push({ collector: c.name, entity: w.entity, from: a, until: b, priority: 0, reason: 'live' });
 
       // calendar events: each one's window, as far as it lies before the live horizon
       const planned: Interval[] = [];
@@ -347,7 +357,8 @@ export function planCollection(input: PlanInput): CollectionPlan {
       // continuous backfill, newest first
       if (cfg.backfill.enabled) {
         for (const [a, b] of subtract(backfillFrom, liveFrom, [...covered, ...planned])) {
-          for (const [x, y] of chunkNewestFirst(a, b, cad.chunk)) backfill.push({ collector: c.name, entity: w.entity, from: x, until: y, priority: 2, reason: 'backfill' });
+          for (const [x, y] of chunkNewestFirst(a, b, cad.chunk))
+            backfill.push({ collector: c.name, entity: w.entity, from: x, until: y, priority: 2, reason: 'backfill' });
         }
       }
     }

@@ -69,7 +69,12 @@ export class Scheduler {
   start(): void {
     for (const [name, entry] of this.jobs) {
       if (entry.task) continue;
-      entry.task = cron.schedule(entry.def.cron, () => void this.trigger(name), { name, timezone: 'Etc/UTC', noOverlap: true, logger: this.cronLogger });
+      entry.task = cron.schedule(entry.def.cron, () => void this.trigger(name), {
+        name,
+        timezone: 'Etc/UTC',
+        noOverlap: true,
+        logger: this.cronLogger,
+      });
     }
     this.log.info({ jobs: this.jobNames() }, 'scheduler started');
   }

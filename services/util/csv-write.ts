@@ -60,7 +60,13 @@ export function csvHeader<T>(columns: ReadonlyArray<CsvColumn<T>>, lineEnd: Line
 }
 
 /** The body lines (no header) of `rows[from, to)`. */
-export function csvBody<T>(rows: readonly T[], columns: ReadonlyArray<CsvColumn<T>>, from = 0, to = rows.length, lineEnd: LineEnd = '\r\n'): string {
+export function csvBody<T>(
+  rows: readonly T[],
+  columns: ReadonlyArray<CsvColumn<T>>,
+  from = 0,
+  to = rows.length,
+  lineEnd: LineEnd = '\r\n',
+): string {
   const cells: CsvCell[][] = [];
   for (let i = from; i < to; i++) cells.push(columns.map((c) => c.value(rows[i]!)));
   return csvRows(cells, lineEnd);

@@ -23,11 +23,23 @@ describe('CSP upgrade-insecure-requests', () => {
   it('is sent only when asked over HTTPS or when the setting says a TLS proxy is in front', async () => {
     const t = tempStore();
     try {
-      const plain = createApp({ config: configSchema.parse({ db: t.path }), store: t.store, collectors: [], log: silentLogger, version: 't' });
+      const plain = createApp({
+        config: configSchema.parse({ db: t.path }),
+        store: t.store,
+        collectors: [],
+        log: silentLogger,
+        version: 't',
+      });
       const csp = (await request(plain).get('/status').set('Host', 'outagewatch.test:8080')).headers['content-security-policy'] as string;
       expect(csp).toContain("default-src 'self'");
       expect(csp).not.toContain('upgrade-insecure-requests');
-      const proxied = createApp({ config: configSchema.parse({ db: t.path, api: { upgradeInsecureRequests: true } }), store: t.store, collectors: [], log: silentLogger, version: 't' });
+      const proxied = createApp({
+        config: configSchema.parse({ db: t.path, api: { upgradeInsecureRequests: true } }),
+        store: t.store,
+        collectors: [],
+        log: silentLogger,
+        version: 't',
+      });
       expect((await request(proxied).get('/status')).headers['content-security-policy']).toContain('upgrade-insecure-requests');
     } finally {
       t.cleanup();
@@ -50,7 +62,17 @@ describe.skipIf(skip)('dashboard over plain HTTP by a host name, in headless Chr
     port = (server.address() as AddressInfo).port;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-quic', '--no-first-run', '--disable-sync', '--host-resolver-rules=MAP outagewatch.test 127.0.0.1'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-sync',
+        '--host-resolver-rules=MAP outagewatch.test 127.0.0.1',
+      ],
     });
   }, 120_000);
 
@@ -70,7 +92,12 @@ describe.skipIf(skip)('dashboard over plain HTTP by a host name, in headless Chr
       if (r.status() === 200) loaded.push(r.url());
     });
     await page.goto(`http://outagewatch.test:${port}/status`, { waitUntil: 'load' });
-    const rules = await page.evaluate(() => Array.from({ length: document.styleSheets.length }, (_, i) => document.styleSheets.item(i)!.cssRules.length).reduce((n, k) => n + k, 0));
+    const rules = await page.evaluate(() =>
+      Array.from({ length: document.styleSheets.length }, (_, i) => document.styleSheets.item(i)!.cssRules.length).reduce(
+        (n, k) => n + k,
+        0,
+      ),
+    );
     expect(failed).toEqual([]);
     expect(loaded.some((u) => u === `http://outagewatch.test:${port}/static/style.css`)).toBe(true);
     expect(loaded.some((u) => u.startsWith('https:'))).toBe(false);

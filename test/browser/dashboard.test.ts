@@ -28,7 +28,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const haveBrowser = existsSync(CHROMIUM);
 const required = Boolean(process.env.REQUIRE_BROWSER);
 const skip = !haveBrowser && !required;
-if (skip) process.stderr.write(`browser tests skipped: ${CHROMIUM} is missing and REQUIRE_BROWSER is not set (apt-get install -y chromium)\n`);
+if (skip)
+  process.stderr.write(`browser tests skipped: ${CHROMIUM} is missing and REQUIRE_BROWSER is not set (apt-get install -y chromium)\n`);
 
 const TOKEN = 'browser-test-admin-token-0123456789';
 const HOSTILE = '<img src=x onerror=alert(1)>';
@@ -76,20 +77,48 @@ describe.skipIf(skip)('dashboard in headless Chromium', () => {
     store = SqliteStore.open(db);
     // an imported event whose title is an HTML injection attempt
     const v = validateEvent(
-      { line: 1, raw: { id: 'kz-2016-05-25-hostile', title: HOSTILE, country: 'KZ', start: '2016-05-25', tz: 'Asia/Almaty', kind: 'protest', sources: ['https://example.org/hostile'], notes: '<script>alert(2)</script>' } },
+      {
+        line: 1,
+        raw: {
+          id: 'kz-2016-05-25-hostile',
+          title: HOSTILE,
+          country: 'KZ',
+          start: '2016-05-25',
+          tz: 'Asia/Almaty',
+          kind: 'protest',
+          sources: ['https://example.org/hostile'],
+          notes: '<script>alert(2)</script>',
+        },
+      },
       { file: 'hostile.json', origin: 'import' },
     );
     if (!v.ok) throw new Error(JSON.stringify(v.errors));
     upsertEvent(store.db, v.event, Math.floor(Date.now() / 1000));
     const config = configSchema.parse({ db, adminToken: TOKEN });
-    const app = createApp({ config, store, writer: store, collectors: createCollectors(config, silentLogger), log: silentLogger, version: 'test' });
+    const app = createApp({
+      config,
+      store,
+      writer: store,
+      collectors: createCollectors(config, silentLogger),
+      log: silentLogger,
+      version: 'test',
+    });
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-quic', '--no-first-run', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-sync',
+      ],
     });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   }, 180_000);
@@ -106,9 +135,13 @@ describe.skipIf(skip)('dashboard in headless Chromium', () => {
     const page = await open(`/events/${EVENT}`);
     await page.waitForSelector('#charts.charts-ready', { timeout: 20_000 });
     await page.waitForSelector('#ooni-charts.charts-ready', { timeout: 20_000 });
-    const panels = await page.$$eval('.chart-panel', (els) => els.map((e) => ({ id: e.id, points: Number(e.getAttribute('data-points') ?? 0), canvas: e.querySelectorAll('canvas').length })));
+    const panels = await page.$$eval('.chart-panel', (els) =>
+      els.map((e) => ({ id: e.id, points: Number(e.getAttribute('data-points') ?? 0), canvas: e.querySelectorAll('canvas').length })),
+    );
     const withData = panels.filter((p) => p.points > 0 && p.canvas > 0).map((p) => p.id);
-    expect(withData).toEqual(expect.arrayContaining(['panel-ioda-bgp', 'panel-ioda-ping-slash24', 'panel-ioda-gtr', 'panel-ooni-anomaly-rate-facebook-com']));
+    expect(withData).toEqual(
+      expect.arrayContaining(['panel-ioda-bgp', 'panel-ioda-ping-slash24', 'panel-ioda-gtr', 'panel-ooni-anomaly-rate-facebook-com']),
+    );
     const bgp = page.locator('#panel-ioda-bgp');
     expect(await bgp.locator('.band-event').count()).toBe(1);
     expect(await bgp.locator('.band-window').count()).toBe(1);
@@ -209,7 +242,9 @@ describe.skipIf(skip)('dashboard in headless Chromium', () => {
     await page.waitForURL(/\/events\/kz-2016-06-12/);
     expect(await page.locator('h1').innerText()).toBe('Browser-added rally');
     // the same post with the cookie but without the CSRF token is refused
-    const res = await page.request.post(`${base}/calendar/events`, { form: { title: 'Forged', country: 'KZ', start: '2016-06-13', sources: 'https://example.org/f' } });
+    const res = await page.request.post(`${base}/calendar/events`, {
+      form: { title: 'Forged', country: 'KZ', start: '2016-06-13', sources: 'https://example.org/f' },
+    });
     expect(res.status()).toBe(403);
     expect(await res.text()).toContain('CSRF');
     const list = await page.request.get(`${base}/api/events?country=KZ`);
@@ -273,4 +308,3 @@ describe.skipIf(skip)('dashboard in headless Chromium', () => {
     expect(problems).toEqual([]);
   }, 60_000);
 });
-

@@ -34,11 +34,20 @@ describe.skipIf(skip)('HTML report in headless Chromium', () => {
     const points: Array<[number, number | null]> = [];
     const day0 = Math.floor(EVENT_START / DAY) * DAY + DAY; // 2016-05-21T00:00Z, OONI's daily bucket of the event day
     for (let d = -20; d < 10; d++) points.push([day0 + d * DAY, d === -1 || d === 0 ? 0.8 : 0.04]);
-    t.store.writeWindow({ collector: 'ooni', entity: 'country:KZ', from: points[0]![0], until: points.at(-1)![0] + DAY, series: [{ signal: { name: 'ooni.anomaly_rate:facebook.com', step: DAY, unit: 'share of measurements' }, points }] });
+    t.store.writeWindow({
+      collector: 'ooni',
+      entity: 'country:KZ',
+      from: points[0]![0],
+      until: points.at(-1)![0] + DAY,
+      series: [{ signal: { name: 'ooni.anomaly_rate:facebook.com', step: DAY, unit: 'share of measurements' }, points }],
+    });
     const r = gatherReport(t.store, { eventId: 'kz-2016-05-21-test' }, { version: 'test', now: Date.UTC(2026, 10, 27) / 1000 });
     file = join(ARTIFACTS, 'report.html');
     writeFileSync(file, renderHtml(r, reportCharts(r)));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -63,7 +72,8 @@ describe.skipIf(skip)('HTML report in headless Chromium', () => {
         const inner = th.clientWidth - parseFloat(getComputedStyle(th).paddingLeft) - parseFloat(getComputedStyle(th).paddingRight);
         for (const word of (th.textContent ?? '').split(/\s+/).filter(Boolean)) {
           probe.textContent = word;
-          if (probe.getBoundingClientRect().width > inner + 0.5) split.push(`${word} (${Math.round(probe.getBoundingClientRect().width)} > ${Math.round(inner)})`);
+          if (probe.getBoundingClientRect().width > inner + 0.5)
+            split.push(`${word} (${Math.round(probe.getBoundingClientRect().width)} > ${Math.round(inner)})`);
         }
         probe.remove();
       }
@@ -96,15 +106,23 @@ describe.skipIf(skip)('HTML report in headless Chromium', () => {
       expect(c.width, c.title).toBe(680);
       expect(c.yMin, c.title).toBe('0');
       expect(c.ticks[0], c.title).toBe('0');
-      expect(c.legend, c.title).toEqual(expect.arrayContaining(['protest event (local day)', 'detected connectivity outage', 'detected service blocking']));
+      expect(c.legend, c.title).toEqual(
+        expect.arrayContaining(['protest event (local day)', 'detected connectivity outage', 'detected service blocking']),
+      );
     }
     // the daily OONI series, and only it, is drawn in steps (the two hourly IODA series stay lines)
     const stepped = charts.filter((c) => c.steps === 'daily');
     expect(stepped).toHaveLength(1);
     expect(stepped[0]!.title.toLowerCase()).toMatch(/ooni|facebook/);
     expect(stepped[0]!.legend).toContain('daily value, held for its day');
-    await page.locator('figure').filter({ has: page.locator('svg[data-steps="daily"]') }).screenshot({ path: join(ARTIFACTS, 'report-chart-ooni-daily.png') });
-    await page.locator('figure').first().screenshot({ path: join(ARTIFACTS, 'report-chart-bgp.png') });
+    await page
+      .locator('figure')
+      .filter({ has: page.locator('svg[data-steps="daily"]') })
+      .screenshot({ path: join(ARTIFACTS, 'report-chart-ooni-daily.png') });
+    await page
+      .locator('figure')
+      .first()
+      .screenshot({ path: join(ARTIFACTS, 'report-chart-bgp.png') });
     // and it prints on A4
     const pdf = await page.pdf({ format: 'A4', printBackground: true });
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');

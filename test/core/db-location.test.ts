@@ -10,7 +10,10 @@ describe('database location (OUTAGEWATCH_DB / --db / config db)', () => {
     expect(parseDbLocation('./data/outagewatch.db')).toEqual({ backend: 'sqlite', path: './data/outagewatch.db' });
     expect(parseDbLocation(':memory:')).toEqual({ backend: 'sqlite', path: ':memory:' });
     expect(parseDbLocation('C:\\data\\ow.db')).toEqual({ backend: 'sqlite', path: 'C:\\data\\ow.db' });
-    expect(parseDbLocation('postgres://ow@127.0.0.1:5432/outagewatch')).toEqual({ backend: 'postgres', url: 'postgres://ow@127.0.0.1:5432/outagewatch' });
+    expect(parseDbLocation('postgres://ow@127.0.0.1:5432/outagewatch')).toEqual({
+      backend: 'postgres',
+      url: 'postgres://ow@127.0.0.1:5432/outagewatch',
+    });
     expect(parseDbLocation('PostgreSQL://ow:pw@db/ow').backend).toBe('postgres');
   });
 
@@ -31,7 +34,9 @@ describe('database location (OUTAGEWATCH_DB / --db / config db)', () => {
     expect(() => loadConfig({ env: { OUTAGEWATCH_DB: 'mysql://root@localhost/ow' }, flags: {} })).toThrow(
       /invalid setting db \(OUTAGEWATCH_DB\): unsupported database URL scheme "mysql:"/,
     );
-    expect(loadConfig({ env: { OUTAGEWATCH_DB: 'postgres://ow@127.0.0.1:5432/ow' }, flags: {} }).db).toBe('postgres://ow@127.0.0.1:5432/ow');
+    expect(loadConfig({ env: { OUTAGEWATCH_DB: 'postgres://ow@127.0.0.1:5432/ow' }, flags: {} }).db).toBe(
+      'postgres://ow@127.0.0.1:5432/ow',
+    );
   });
 });
 

@@ -27,7 +27,13 @@ function filledStore() {
   const t = tempStore();
   const pts: Array<[number, number]> = [];
   for (let i = 0; i < 20_000; i++) pts.push([NOW - 20_000 * STEP + i * STEP, 1000 + (i % 97)]);
-  t.store.writeWindow({ collector: 'ioda', entity: 'country:KZ', from: NOW - 20_000 * STEP, until: NOW, series: [{ signal: { name: 'ioda.bgp', step: STEP }, points: pts }] });
+  t.store.writeWindow({
+    collector: 'ioda',
+    entity: 'country:KZ',
+    from: NOW - 20_000 * STEP,
+    until: NOW,
+    series: [{ signal: { name: 'ioda.bgp', step: STEP }, points: pts }],
+  });
   t.store.db.pragma('wal_checkpoint(TRUNCATE)');
   return t;
 }
@@ -49,9 +55,16 @@ describe('/api/health tells the truth', () => {
   });
 
   const appFor = (store: SqliteStore, path: string) =>
-    createApp({ config: loadConfig({ env: {}, cwd: '/', flags: { db: path } }), store, collectors: [fakeCollector('ioda')], log: silentLogger, version: '1.0.0', now: () => NOW });
+    createApp({
+      config: loadConfig({ env: {}, cwd: '/', flags: { db: path } }),
+      store,
+      collectors: [fakeCollector('ioda')],
+      log: silentLogger,
+      version: '1.0.0',
+      now: () => NOW,
+    });
 
-  it('is ok while the latest runs succeed, and degraded (naming the collector and its error) when a collector\'s latest run failed', async () => {
+  it("is ok while the latest runs succeed, and degraded (naming the collector and its error) when a collector's latest run failed", async () => {
     t = tempStore();
     const a = appFor(t.store, t.path);
     const ok = t.store.startRun('collect:ioda', 'ioda');
@@ -76,7 +89,7 @@ describe('/api/health tells the truth', () => {
     expect((await request(a).get('/api/health').expect(200)).body.status).toBe('ok');
   });
 
-  it('a damaged file (pages of the points table overwritten) is degraded with the quick check\'s finding, never ok', async () => {
+  it("a damaged file (pages of the points table overwritten) is degraded with the quick check's finding, never ok", async () => {
     // stands for a database file damaged on disk (the hostile probe's case: /api/signals answered 500 while health said ok)
     t = filledStore();
     t.store.close();
@@ -86,7 +99,9 @@ describe('/api/health tells the truth', () => {
     const res = await request(a).get('/api/health').expect(200);
     expect(res.body.status).toBe('degraded');
     expect(res.body.reasons.join('\n')).toMatch(/quick check/);
-    const signals = await request(a).get('/api/signals').query({ entity: 'country:KZ', signal: 'ioda.bgp', from: NOW - 20_000 * STEP, until: NOW, resolution: 'raw' });
+    const signals = await request(a)
+      .get('/api/signals')
+      .query({ entity: 'country:KZ', signal: 'ioda.bgp', from: NOW - 20_000 * STEP, until: NOW, resolution: 'raw' });
     expect(signals.status).toBe(500);
     const after = await request(a).get('/api/health').expect(200);
     expect(after.body.status).toBe('degraded');

@@ -15,12 +15,19 @@ describe('bounds and rate limits on everything a client can ask', () => {
     expect(huge.body.error.message).toMatch(/longer than the limit of 7305 days \(api\.maxRangeDays\)/);
     const open = await request(app).get('/api/signals').query({ entity: 'country:KZ', from: 0 }).expect(400);
     expect(open.body.error.parameter).toBe('from');
-    const page = await request(app).get('/countries/KZ').query({ from: '1900-01-01', until: '2100-01-01' }).expect(400).expect('content-type', /html/);
+    const page = await request(app)
+      .get('/countries/KZ')
+      .query({ from: '1900-01-01', until: '2100-01-01' })
+      .expect(400)
+      .expect('content-type', /html/);
     expect(page.text).toContain('api.maxRangeDays');
     // within the limit it is answered
     await request(app).get('/api/correlation').query({ country: 'KZ', from: '2016-01-01', until: '2017-01-01' }).expect(200);
     const small = fixtureApp(t, { api: { maxRangeDays: 30 } });
-    expect((await request(small).get('/api/signals').query({ entity: 'country:KZ', from: '2016-01-01', until: '2016-03-01' }).expect(400)).body.error.message).toContain('limit of 30 days');
+    expect(
+      (await request(small).get('/api/signals').query({ entity: 'country:KZ', from: '2016-01-01', until: '2016-03-01' }).expect(400)).body
+        .error.message,
+    ).toContain('limit of 30 days');
   });
 
   it('a request over more calendar events than api.maxEvents is a 400 naming the limit (correlation, listings, country page)', async () => {
@@ -30,7 +37,9 @@ describe('bounds and rate limits on everything a client can ask', () => {
     const app = fixtureApp(t, { api: { maxEvents: 1 } });
     const corr = await request(app).get('/api/correlation').query({ country: 'KZ' }).expect(400);
     expect(corr.body.error.parameter).toBe('country');
-    expect(corr.body.error.message).toContain('KZ has 2 calendar events in the range, more than the limit of 1 per request (api.maxEvents)');
+    expect(corr.body.error.message).toContain(
+      'KZ has 2 calendar events in the range, more than the limit of 1 per request (api.maxEvents)',
+    );
     const ranged = await request(app).get('/api/correlation').query({ country: 'KZ', from: '2015-01-01', until: '2023-01-01' }).expect(400);
     expect(ranged.body.error.parameter).toBe('from');
     const list = await request(app).get('/api/events').expect(400);
@@ -48,7 +57,15 @@ describe('bounds and rate limits on everything a client can ask', () => {
     t = fixtureStore();
     const app = fixtureApp(t, { adminToken: ADMIN_TOKEN });
     const statuses: number[] = [];
-    for (let i = 0; i < 30; i++) statuses.push((await request(app).post('/login').type('form').send({ token: `wrong-guess-${i}` })).status);
+    for (let i = 0; i < 30; i++)
+      statuses.push(
+        (
+          await request(app)
+            .post('/login')
+            .type('form')
+            .send({ token: `wrong-guess-${i}` })
+        ).status,
+      );
     expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
     expect(statuses.slice(10).every((s) => s === 429)).toBe(true);
     const blocked = await request(app).post('/login').type('form').send({ token: ADMIN_TOKEN });

@@ -68,7 +68,13 @@ function parseLabels(s: string, line: number): { labels: Record<string, string>;
 /** Parses a scrape; throws naming the line on anything a Prometheus server would reject. */
 function parseExposition(text: string): Map<string, Family> {
   const families = new Map<string, Family>();
-  const suffixes: Record<string, string[]> = { counter: [''], gauge: [''], histogram: ['_bucket', '_sum', '_count'], summary: ['', '_sum', '_count'], untyped: [''] };
+  const suffixes: Record<string, string[]> = {
+    counter: [''],
+    gauge: [''],
+    histogram: ['_bucket', '_sum', '_count'],
+    summary: ['', '_sum', '_count'],
+    untyped: [''],
+  };
   const familyOf = (sample: string): Family | undefined => {
     for (const f of families.values()) if ((suffixes[f.type] ?? ['']).some((sfx) => f.name + sfx === sample)) return f;
     return undefined;
@@ -111,7 +117,13 @@ function parseExposition(text: string): Map<string, Family> {
 
 function value(fams: Map<string, Family>, sample: string, labels: Record<string, string> = {}): number | undefined {
   for (const f of fams.values())
-    for (const s of f.samples) if (s.name === sample && Object.entries(labels).every(([k, v]) => s.labels[k] === v) && Object.keys(s.labels).length === Object.keys(labels).length) return s.value;
+    for (const s of f.samples)
+      if (
+        s.name === sample &&
+        Object.entries(labels).every(([k, v]) => s.labels[k] === v) &&
+        Object.keys(s.labels).length === Object.keys(labels).length
+      )
+        return s.value;
   return undefined;
 }
 
@@ -135,7 +147,14 @@ describe('GET /metrics', () => {
   function app() {
     t = tempStore();
     const config = loadConfig({ env: {}, cwd: t.dir, flags: { db: t.path } });
-    return createApp({ config, store: t.store, writer: t.store, collectors: [fakeCollector('ioda'), fakeCollector('radar', false)], log: silentLogger, version: '9.9.9' });
+    return createApp({
+      config,
+      store: t.store,
+      writer: t.store,
+      collectors: [fakeCollector('ioda'), fakeCollector('radar', false)],
+      log: silentLogger,
+      version: '9.9.9',
+    });
   }
 
   async function scrape(a: express.Express): Promise<Map<string, Family>> {
@@ -214,7 +233,12 @@ describe('GET /metrics', () => {
     expect(value(fams, 'outagewatch_http_request_duration_seconds_count', { method: 'GET', route: 'unmatched', status: '404' })).toBe(2);
     const routes = new Set(fams.get('outagewatch_http_request_duration_seconds')!.samples.map((s) => s.labels.route));
     expect([...routes].some((r) => r?.includes('123'))).toBe(false);
-    const inf = value(fams, 'outagewatch_http_request_duration_seconds_bucket', { method: 'GET', route: '/api/health', status: '200', le: '+Inf' });
+    const inf = value(fams, 'outagewatch_http_request_duration_seconds_bucket', {
+      method: 'GET',
+      route: '/api/health',
+      status: '200',
+      le: '+Inf',
+    });
     expect(inf).toBe(2);
   });
 
@@ -238,21 +262,32 @@ describe('GET /metrics', () => {
     await request(a).get('/api/events/kz-2022-01-05').expect(200);
     await request(a).get('/static/style.css').expect(200);
     const fams = parseExposition((await request(a).get('/metrics').expect(200)).text);
-    expect(value(fams, 'outagewatch_http_request_duration_seconds_count', { method: 'GET', route: '/api/events/:id', status: '200' })).toBe(2);
+    expect(value(fams, 'outagewatch_http_request_duration_seconds_count', { method: 'GET', route: '/api/events/:id', status: '200' })).toBe(
+      2,
+    );
     expect(value(fams, 'outagewatch_http_request_duration_seconds_count', { method: 'GET', route: '/static', status: '200' })).toBe(1);
   });
 
   it('store contents come from the rollups and are cached for the TTL', async () => {
     t = tempStore();
     let clock = 1_000_000;
-    const m = createMetrics({ store: t.store, collectors: [], log: silentLogger }, { processMetrics: false, storeCountsTtlMs: 30_000, nowMs: () => clock });
+    const m = createMetrics(
+      { store: t.store, collectors: [], log: silentLogger },
+      { processMetrics: false, storeCountsTtlMs: 30_000, nowMs: () => clock },
+    );
     const a = express();
     a.get('/metrics', m.handler);
     const get = async () => parseExposition((await request(a).get('/metrics').expect(200)).text);
 
     expect(value(await get(), 'outagewatch_store_points')).toBe(0);
     const pts = Array.from({ length: 288 }, (_, i) => [1463702400 + i * 300, i % 10 === 0 ? null : 50] as const);
-    t.store.writeWindow({ collector: 'test', entity: 'country:KZ', from: 1463702400, until: 1463788800, series: [{ signal: { name: 'ioda.bgp', step: 300 }, points: pts }] });
+    t.store.writeWindow({
+      collector: 'test',
+      entity: 'country:KZ',
+      from: 1463702400,
+      until: 1463788800,
+      series: [{ signal: { name: 'ioda.bgp', step: 300 }, points: pts }],
+    });
 
     clock += 10_000; // within the TTL: the cached figure
     expect(value(await get(), 'outagewatch_store_points')).toBe(0);
@@ -267,6 +302,10 @@ describe('GET /metrics', () => {
     expect(() => parseExposition('# TYPE a counter\na{x="1} 1\n')).toThrow(/line 2/);
     expect(() => parseExposition('b 1\n')).toThrow(/no # TYPE/);
     expect(() => parseExposition('# TYPE a gauge\na one\n')).toThrow(/bad value/);
-    expect(parseExposition('# TYPE a gauge\na{x="q\\"uote"} 1.5e3\n').get('a')!.samples[0]).toEqual({ name: 'a', labels: { x: 'q"uote' }, value: 1500 });
+    expect(parseExposition('# TYPE a gauge\na{x="q\\"uote"} 1.5e3\n').get('a')!.samples[0]).toEqual({
+      name: 'a',
+      labels: { x: 'q"uote' },
+      value: 1500,
+    });
   });
 });

@@ -37,7 +37,11 @@ describe('crash safety', () => {
         const mine = cps.filter((c) => c.signal === sig.name);
         expect(mine).toHaveLength(1); // windows were contiguous, so intervals merged into one
         const c = mine[0]!;
-        const inside = (db.prepare('SELECT count(*) AS n FROM points WHERE signal_id = ? AND ts >= ? AND ts < ?').get(sig.id, c.from, c.until) as { n: number }).n;
+        const inside = (
+          db.prepare('SELECT count(*) AS n FROM points WHERE signal_id = ? AND ts >= ? AND ts < ?').get(sig.id, c.from, c.until) as {
+            n: number;
+          }
+        ).n;
         const all = (db.prepare('SELECT count(*) AS n FROM points WHERE signal_id = ?').get(sig.id) as { n: number }).n;
         expect(inside).toBe((c.until - c.from) / 300);
         expect(all).toBe(inside);
@@ -58,7 +62,11 @@ describe('crash safety', () => {
         )
         .get() as { n: number };
       expect(mismatchDaily.n).toBe(0);
-      const extraRollups = db.prepare('SELECT count(*) AS n FROM points_hourly h WHERE NOT EXISTS (SELECT 1 FROM points p WHERE p.signal_id = h.signal_id AND p.ts >= h.ts AND p.ts < h.ts + 3600)').get() as { n: number };
+      const extraRollups = db
+        .prepare(
+          'SELECT count(*) AS n FROM points_hourly h WHERE NOT EXISTS (SELECT 1 FROM points p WHERE p.signal_id = h.signal_id AND p.ts >= h.ts AND p.ts < h.ts + 3600)',
+        )
+        .get() as { n: number };
       expect(extraRollups.n).toBe(0);
     } finally {
       store.close();

@@ -19,7 +19,21 @@ describe('migrations', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((r) => r.name);
-    for (const name of ['entities', 'signals', 'points', 'points_hourly', 'points_daily', 'points_6h', 'source_events', 'outages', 'protest_events', 'reference_outages', 'checkpoints', 'runs', 'raw_responses']) {
+    for (const name of [
+      'entities',
+      'signals',
+      'points',
+      'points_hourly',
+      'points_daily',
+      'points_6h',
+      'source_events',
+      'outages',
+      'protest_events',
+      'reference_outages',
+      'checkpoints',
+      'runs',
+      'raw_responses',
+    ]) {
       expect(tables).toContain(name);
     }
     expect(migrate(db)).toEqual([]);

@@ -57,7 +57,14 @@ const BACKENDS: Backend[] = [
 const KZ_2016 = 1463702400; // 2016-05-20 00:00 UTC, the eve of the Kazakhstan land protests (the demo's case)
 
 function window(points: readonly PointTuple[], extra: Partial<WindowWrite> = {}): WindowWrite {
-  return { collector: 'test', entity: 'country:KZ', from: KZ_2016, until: KZ_2016 + 7200, series: [{ signal: { name: 'ioda.bgp', step: 300 }, points }], ...extra };
+  return {
+    collector: 'test',
+    entity: 'country:KZ',
+    from: KZ_2016,
+    until: KZ_2016 + 7200,
+    series: [{ signal: { name: 'ioda.bgp', step: 300 }, points }],
+    ...extra,
+  };
 }
 
 for (const b of BACKENDS) {
@@ -80,10 +87,14 @@ for (const b of BACKENDS) {
       const pts = Array.from({ length: 24 }, (_, i) => [KZ_2016 + i * 300, i === 5 ? null : 100 + i] as const);
       const w = window(pts);
       expect(await store.writeWindow(w)).toEqual({ points: 24, events: 0 });
-      const before = await Promise.all(['points', 'points_hourly', 'points_6h', 'points_daily', 'checkpoints', 'signals', 'entities'].map((t) => b.count(store, t)));
+      const before = await Promise.all(
+        ['points', 'points_hourly', 'points_6h', 'points_daily', 'checkpoints', 'signals', 'entities'].map((t) => b.count(store, t)),
+      );
       expect(before).toEqual([24, 2, 1, 1, 1, 1, 1]);
       await store.writeWindow(w);
-      const after = await Promise.all(['points', 'points_hourly', 'points_6h', 'points_daily', 'checkpoints', 'signals', 'entities'].map((t) => b.count(store, t)));
+      const after = await Promise.all(
+        ['points', 'points_hourly', 'points_6h', 'points_daily', 'checkpoints', 'signals', 'entities'].map((t) => b.count(store, t)),
+      );
       expect(after).toEqual(before);
       const sig = (await store.listSignals('country:KZ'))[0]!;
       expect(sig).toMatchObject({ entity: 'country:KZ', name: 'ioda.bgp', source: 'ioda', metric: 'bgp', step: 300, synthetic: false });
@@ -98,7 +109,16 @@ for (const b of BACKENDS) {
       ]);
       expect((await store.readRollup(sig.id, 'daily', 0, 2e9))[0]).toMatchObject({ ts: KZ_2016, min: 100, max: 123, n: 23 });
       expect((await store.readRollup(sig.id, '6h', 0, 2e9))[0]).toMatchObject({ ts: KZ_2016, min: 100, max: 123, n: 23 });
-      expect(await store.checkpoints()).toEqual([expect.objectContaining({ collector: 'test', entity: 'country:KZ', signal: 'ioda.bgp', from: KZ_2016, until: KZ_2016 + 7200, status: 'ok' })]);
+      expect(await store.checkpoints()).toEqual([
+        expect.objectContaining({
+          collector: 'test',
+          entity: 'country:KZ',
+          signal: 'ioda.bgp',
+          from: KZ_2016,
+          until: KZ_2016 + 7200,
+          status: 'ok',
+        }),
+      ]);
       const series = await store.readSeries(sig.id, 'hourly', KZ_2016, KZ_2016 + 3600);
       expect(series).toEqual({ ts: [KZ_2016], lo: [100], hi: [111], mean: [hourly[0]!.mean] });
       expect(await store.signalExtent(sig.id)).toEqual({ first: KZ_2016, last: KZ_2016 + 23 * 300 });
@@ -116,26 +136,61 @@ for (const b of BACKENDS) {
       const base = { collector: 'c', entity: 'country:UZ', series: [{ signal: { name: 'ioda.bgp' }, points: [] as PointTuple[] }] };
       await store.writeWindow({ ...base, from: 0, until: 100 });
       await store.writeWindow({ ...base, from: 200, until: 300 });
-      expect(await store.uncovered('c', 'country:UZ', 'ioda.bgp', 0, 400)).toEqual([[100, 200], [300, 400]]);
+      expect(await store.uncovered('c', 'country:UZ', 'ioda.bgp', 0, 400)).toEqual([
+        [100, 200],
+        [300, 400],
+      ]);
       await store.writeWindow({ ...base, from: 100, until: 200 });
       expect((await store.checkpoints({ collector: 'c' })).map((c) => [c.from, c.until])).toEqual([[0, 300]]);
       // a later "no data" answer cuts the ok interval rather than overlapping it
       await store.writeWindow({ ...base, from: 50, until: 60, coverage: [{ signal: 'ioda.bgp', status: 'no-data' }] });
-      expect((await store.checkpoints({ collector: 'c' })).map((c) => [c.from, c.until, c.status])).toEqual([[0, 50, 'ok'], [50, 60, 'no-data'], [60, 300, 'ok']]);
+      expect((await store.checkpoints({ collector: 'c' })).map((c) => [c.from, c.until, c.status])).toEqual([
+        [0, 50, 'ok'],
+        [50, 60, 'no-data'],
+        [60, 300, 'ok'],
+      ]);
     });
 
     it('a failure mid-window leaves neither points, rollups, signal nor checkpoint; the store works afterwards', async () => {
       const s = await b.open();
       try {
-        const bad = [[1000, 1], [1300, 2], [1600.5, 3]] as const;
-        await expect(s.writeWindow({ collector: 'c', entity: 'country:KZ', from: 0, until: 3600, series: [{ signal: { name: 'ioda.ping-slash24' }, points: [[1000, 1]] }, { signal: { name: 'ioda.bgp' }, points: bad }] })).rejects.toThrow(/whole seconds/);
+        const bad = [
+          [1000, 1],
+          [1300, 2],
+          [1600.5, 3],
+        ] as const;
+        await expect(
+          s.writeWindow({
+            collector: 'c',
+            entity: 'country:KZ',
+            from: 0,
+            until: 3600,
+            series: [
+              { signal: { name: 'ioda.ping-slash24' }, points: [[1000, 1]] },
+              { signal: { name: 'ioda.bgp' }, points: bad },
+            ],
+          }),
+        ).rejects.toThrow(/whole seconds/);
         // a database error in the middle of the transaction (after points were written): nothing stays
         await expect(
-          s.writeWindow({ collector: 'c', entity: 'country:KZ', from: 0, until: 3600, series: [{ signal: { name: 'ioda.bgp' }, points: [[1000, 1]] }], coverage: [{ signal: 'ioda.bgp', status: 'bad' as 'ok' }] }),
+          s.writeWindow({
+            collector: 'c',
+            entity: 'country:KZ',
+            from: 0,
+            until: 3600,
+            series: [{ signal: { name: 'ioda.bgp' }, points: [[1000, 1]] }],
+            coverage: [{ signal: 'ioda.bgp', status: 'bad' as 'ok' }],
+          }),
         ).rejects.toThrow();
         const counts = await Promise.all(['points', 'points_hourly', 'points_daily', 'checkpoints', 'signals'].map((t) => b.count(s, t)));
         expect(counts).toEqual([0, 0, 0, 0, 0]);
-        await s.writeWindow({ collector: 'c', entity: 'country:KZ', from: 0, until: 3600, series: [{ signal: { name: 'ioda.bgp' }, points: [[1000, 1]] }] });
+        await s.writeWindow({
+          collector: 'c',
+          entity: 'country:KZ',
+          from: 0,
+          until: 3600,
+          series: [{ signal: { name: 'ioda.bgp' }, points: [[1000, 1]] }],
+        });
         expect(await b.count(s, 'points')).toBe(1);
         expect(await b.count(s, 'signals')).toBe(1);
       } finally {
@@ -148,20 +203,59 @@ for (const b of BACKENDS) {
         ...window([]),
         collector: 'ioda-events',
         series: [],
-        sourceEvents: [{ source: 'ioda', externalId: 'ev-1', entity: 'country:KZ', start: KZ_2016, end: KZ_2016 + 3600, kind: 'outage', title: 'BGP drop', score: 12.5, raw: { id: 'ev-1', nested: [1, 2] } }],
-        raw: [{ source: 'ioda', url: 'https://api.ioda.inetintel.cc.gatech.edu/v2/outages/events', fetchedAt: KZ_2016, status: 200, body: '{"data":[]}' }],
+        sourceEvents: [
+          {
+            source: 'ioda',
+            externalId: 'ev-1',
+            entity: 'country:KZ',
+            start: KZ_2016,
+            end: KZ_2016 + 3600,
+            kind: 'outage',
+            title: 'BGP drop',
+            score: 12.5,
+            raw: { id: 'ev-1', nested: [1, 2] },
+          },
+        ],
+        raw: [
+          {
+            source: 'ioda',
+            url: 'https://api.ioda.inetintel.cc.gatech.edu/v2/outages/events',
+            fetchedAt: KZ_2016,
+            status: 200,
+            body: '{"data":[]}',
+          },
+        ],
         coverage: [{ signal: '*', status: 'ok' }],
       });
       expect(r).toEqual({ points: 0, events: 1 });
       const events = await store.listSourceEvents({ entity: 'country:KZ', from: KZ_2016 });
-      expect(events).toEqual([expect.objectContaining({ source: 'ioda', externalId: 'ev-1', entity: 'country:KZ', start: KZ_2016, end: KZ_2016 + 3600, kind: 'outage', score: 12.5, raw: { id: 'ev-1', nested: [1, 2] } })]);
+      expect(events).toEqual([
+        expect.objectContaining({
+          source: 'ioda',
+          externalId: 'ev-1',
+          entity: 'country:KZ',
+          start: KZ_2016,
+          end: KZ_2016 + 3600,
+          kind: 'outage',
+          score: 12.5,
+          raw: { id: 'ev-1', nested: [1, 2] },
+        }),
+      ]);
       expect(await store.listSourceEvents({ until: KZ_2016 })).toEqual([]);
       expect(await b.count(store, 'raw_responses')).toBe(1);
 
       const id = await store.startRun('collect:ioda', 'ioda', { windows: 3 });
       expect((await store.getRun(id))!).toMatchObject({ status: 'running', job: 'collect:ioda', details: { windows: 3 } });
       await store.finishRun(id, { status: 'partial', rows: 10, windowsOk: 2, windowsFailed: 1, error: 'HTTP 503' });
-      expect((await store.recentRuns({ collector: 'ioda' }))[0]).toMatchObject({ id, status: 'partial', rows: 10, windowsOk: 2, windowsFailed: 1, error: 'HTTP 503', details: { windows: 3 } });
+      expect((await store.recentRuns({ collector: 'ioda' }))[0]).toMatchObject({
+        id,
+        status: 'partial',
+        rows: 10,
+        windowsOk: 2,
+        windowsFailed: 1,
+        error: 'HTTP 503',
+        details: { windows: 3 },
+      });
       const stale = await store.startRun('detect');
       expect(await store.markInterruptedRuns(() => true)).toBe(1);
       expect((await store.getRun(stale))!.status).toBe('interrupted');
@@ -177,7 +271,10 @@ for (const b of BACKENDS) {
       await store.ensureEntity('asn:9198');
       const e = (await store.listEntities()).find((x) => x.entity === 'asn:9198');
       expect(e).toMatchObject({ name: 'JSC Kazakhtelecom', country: 'KZ' });
-      const id = await store.ensureSignal('asn:9198', { name: 'ripestat.visibility', provenance: { label: 'BGP visibility', axis: 'connectivity' } });
+      const id = await store.ensureSignal('asn:9198', {
+        name: 'ripestat.visibility',
+        provenance: { label: 'BGP visibility', axis: 'connectivity' },
+      });
       const sig = (await store.listSignals('asn:9198')).find((s) => s.id === id)!;
       expect(sig.provenance).toMatchObject({ label: 'BGP visibility', axis: 'connectivity' });
     });
@@ -192,7 +289,7 @@ describe.skipIf(!pgt.enabled)('SQLite and PostgreSQL give the same results', () 
       const rnd = seededRandom(2316);
       const base = Date.UTC(2019, 11, 30) / 1000; // spans a month and a year boundary: several partitions
       for (let w = 0; w < 12; w++) {
-        const from = base + Math.floor(rnd() * 6 * 86400 / 300) * 300 + (rnd() < 0.3 ? 17 : 0);
+        const from = base + Math.floor((rnd() * 6 * 86400) / 300) * 300 + (rnd() < 0.3 ? 17 : 0);
         const n = 1 + Math.floor(rnd() * 200);
         const pts: PointTuple[] = [];
         for (let i = 0; i < n; i++) {
@@ -202,7 +299,13 @@ describe.skipIf(!pgt.enabled)('SQLite and PostgreSQL give the same results', () 
           if (rnd() < 0.05) pts.push([ts, rnd() * 10]); // the same time twice: the last wins
         }
         if (rnd() < 0.5) pts.sort(() => rnd() - 0.5);
-        const ww: WindowWrite = { collector: 'x', entity: w % 2 ? 'country:IR' : 'asn:12880', from, until: from + n * 300, series: [{ signal: { name: w % 3 ? 'ioda.bgp' : 'ioda.merit-nt' }, points: pts }] };
+        const ww: WindowWrite = {
+          collector: 'x',
+          entity: w % 2 ? 'country:IR' : 'asn:12880',
+          from,
+          until: from + n * 300,
+          series: [{ signal: { name: w % 3 ? 'ioda.bgp' : 'ioda.merit-nt' }, points: pts }],
+        };
         await sqlite.writeWindow(ww);
         await pgs.writeWindow(ww);
       }
@@ -234,7 +337,9 @@ describe.skipIf(!pgt.enabled)('PostgreSQL schema', () => {
     const url = await pgt.createDatabase();
     const stores = await Promise.all(Array.from({ length: 4 }, () => PgPointStore.open(url, { max: 1 })));
     try {
-      const r = await stores[0]!.pool.query<{ version: number; n: number }>('SELECT version, count(*) OVER () AS n FROM schema_migrations ORDER BY version');
+      const r = await stores[0]!.pool.query<{ version: number; n: number }>(
+        'SELECT version, count(*) OVER () AS n FROM schema_migrations ORDER BY version',
+      );
       expect(r.rows.length).toBeGreaterThan(0);
       expect(r.rows.map((x) => x.version)).toEqual([...new Set(r.rows.map((x) => x.version))]);
       for (const s of stores) expect(await s.schemaVersion()).toBe(r.rows.at(-1)!.version);
@@ -249,7 +354,17 @@ describe.skipIf(!pgt.enabled)('PostgreSQL schema', () => {
     try {
       const jan31 = Date.UTC(2022, 0, 31, 22) / 1000;
       const pts: PointTuple[] = Array.from({ length: 48 }, (_, i) => [jan31 + i * 300, i]); // crosses into February
-      await Promise.all(stores.map((s, i) => s.writeWindow({ collector: `c${i}`, entity: `country:${i ? 'BY' : 'KZ'}`, from: jan31, until: jan31 + 48 * 300, series: [{ signal: { name: 'ioda.bgp' }, points: pts }] })));
+      await Promise.all(
+        stores.map((s, i) =>
+          s.writeWindow({
+            collector: `c${i}`,
+            entity: `country:${i ? 'BY' : 'KZ'}`,
+            from: jan31,
+            until: jan31 + 48 * 300,
+            series: [{ signal: { name: 'ioda.bgp' }, points: pts }],
+          }),
+        ),
+      );
       const parts = await stores[0]!.pool.query<{ child: string; parent: string }>(
         "SELECT c.relname AS child, p.relname AS parent FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname IN ('points', 'points_hourly') ORDER BY 1",
       );
@@ -271,8 +386,12 @@ describe.skipIf(!pgt.enabled)('PostgreSQL schema', () => {
       const pk = await s.pool.query<{ rel: string; def: string }>(
         "SELECT c.relname AS rel, pg_get_constraintdef(x.oid) AS def FROM pg_constraint x JOIN pg_class c ON c.oid = x.conrelid WHERE x.contype = 'p' AND c.relname IN ('points', 'points_hourly', 'points_6h', 'points_daily') ORDER BY 1",
       );
-      expect(pk.rows.map((r) => [r.rel, r.def])).toEqual(['points', 'points_6h', 'points_daily', 'points_hourly'].map((t) => [t, 'PRIMARY KEY (signal_id, ts)']));
-      const fks = await s.pool.query("SELECT conname FROM pg_constraint x JOIN pg_class c ON c.oid = x.conrelid WHERE x.contype = 'f' AND c.relname LIKE 'points%'");
+      expect(pk.rows.map((r) => [r.rel, r.def])).toEqual(
+        ['points', 'points_6h', 'points_daily', 'points_hourly'].map((t) => [t, 'PRIMARY KEY (signal_id, ts)']),
+      );
+      const fks = await s.pool.query(
+        "SELECT conname FROM pg_constraint x JOIN pg_class c ON c.oid = x.conrelid WHERE x.contype = 'f' AND c.relname LIKE 'points%'",
+      );
       expect(fks.rows).toEqual([]);
     } finally {
       await s.close();
@@ -283,7 +402,9 @@ describe.skipIf(!pgt.enabled)('PostgreSQL schema', () => {
     const url = await pgt.createDatabase();
     const c = new pg.Client({ connectionString: url });
     await c.connect();
-    await c.query('CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+    await c.query(
+      'CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
     await c.query("INSERT INTO schema_migrations (version, name) VALUES (9999, '9999-future.sql')");
     await c.end();
     await expect(PgPointStore.open(url)).rejects.toThrow(/schema version 9999 is newer than this outagewatch/);

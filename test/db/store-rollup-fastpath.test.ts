@@ -10,27 +10,38 @@ type Row = { signal_id: number; ts: number; min: number | null; mean: number | n
 
 /** Compares the hourly rollup with SQL aggregation of the points over [from, until) (everything by default). */
 function rollupsMatchPoints(store: SqliteStore, from = 0, until = 2 ** 31): void {
-  const hourly = store.db.prepare<[number, number], Row>('SELECT signal_id, ts, min, mean, max, n, sum FROM points_hourly WHERE ts >= ? AND ts < ? ORDER BY signal_id, ts').all(from, until);
+  const hourly = store.db
+    .prepare<[number, number], Row>(
+      'SELECT signal_id, ts, min, mean, max, n, sum FROM points_hourly WHERE ts >= ? AND ts < ? ORDER BY signal_id, ts',
+    )
+    .all(from, until);
   const fromPoints = store.db
-    .prepare<[number, number], Row>('SELECT signal_id, (ts / 3600) * 3600 AS ts, min(value) AS min, avg(value) AS mean, max(value) AS max, count(value) AS n, sum(value) AS sum FROM points WHERE ts >= ? AND ts < ? GROUP BY signal_id, ts / 3600 ORDER BY 1, 2')
+    .prepare<[number, number], Row>(
+      'SELECT signal_id, (ts / 3600) * 3600 AS ts, min(value) AS min, avg(value) AS mean, max(value) AS max, count(value) AS n, sum(value) AS sum FROM points WHERE ts >= ? AND ts < ? GROUP BY signal_id, ts / 3600 ORDER BY 1, 2',
+    )
     .all(from, until);
   expect(hourly.length).toBe(fromPoints.length);
   const mismatches: string[] = [];
   for (let i = 0; i < hourly.length; i++) {
     const a = hourly[i]!;
     const b = fromPoints[i]!;
-    for (const k of ['signal_id', 'ts', 'min', 'mean', 'max', 'n', 'sum'] as const) if (!Object.is(a[k], b[k])) mismatches.push(`hour ${b.ts} of signal ${b.signal_id}: ${k} ${a[k]} vs ${b[k]}`);
+    for (const k of ['signal_id', 'ts', 'min', 'mean', 'max', 'n', 'sum'] as const)
+      if (!Object.is(a[k], b[k])) mismatches.push(`hour ${b.ts} of signal ${b.signal_id}: ${k} ${a[k]} vs ${b[k]}`);
   }
   expect(mismatches.slice(0, 5)).toEqual([]);
   const daily = store.db.prepare<[], Row>('SELECT signal_id, ts, min, mean, max, n, sum FROM points_daily ORDER BY signal_id, ts').all();
   const fromHourly = store.db
-    .prepare<[], Row>('SELECT signal_id, (ts / 86400) * 86400 AS ts, min(min) AS min, sum(sum) / sum(n) AS mean, max(max) AS max, sum(n) AS n, sum(sum) AS sum FROM points_hourly GROUP BY signal_id, ts / 86400 ORDER BY 1, 2')
+    .prepare<[], Row>(
+      'SELECT signal_id, (ts / 86400) * 86400 AS ts, min(min) AS min, sum(sum) / sum(n) AS mean, max(max) AS max, sum(n) AS n, sum(sum) AS sum FROM points_hourly GROUP BY signal_id, ts / 86400 ORDER BY 1, 2',
+    )
     .all();
   expect(daily).toEqual(fromHourly);
   // the 6-hour rollup (long chart ranges) is the same aggregate of the hourly rows, by 6-hour UTC block
   const sixHourly = store.db.prepare<[], Row>('SELECT signal_id, ts, min, mean, max, n, sum FROM points_6h ORDER BY signal_id, ts').all();
   const blocks = store.db
-    .prepare<[], Row>('SELECT signal_id, (ts / 21600) * 21600 AS ts, min(min) AS min, sum(sum) / sum(n) AS mean, max(max) AS max, sum(n) AS n, sum(sum) AS sum FROM points_hourly GROUP BY signal_id, ts / 21600 ORDER BY 1, 2')
+    .prepare<[], Row>(
+      'SELECT signal_id, (ts / 21600) * 21600 AS ts, min(min) AS min, sum(sum) / sum(n) AS mean, max(max) AS max, sum(n) AS n, sum(sum) AS sum FROM points_hourly GROUP BY signal_id, ts / 21600 ORDER BY 1, 2',
+    )
     .all();
   expect(sixHourly).toEqual(blocks);
 }
@@ -55,14 +66,18 @@ describe('hourly rollups computed while writing', () => {
     for (let w = 0; w < 80; w++) {
       const step = [60, 300, 900, 3600][Math.floor(rnd() * 4)]!;
       // most windows bring new hours (the in-JS path); some land on earlier ones (recomputed from the points)
-      const from = rnd() < 0.7 ? T0 + w * 30 * 86400 + Math.floor(rnd() * 12) * 300 : T0 + Math.floor(rnd() * w) * 30 * 86400 + Math.floor(rnd() * 200) * 300;
+      const from =
+        rnd() < 0.7
+          ? T0 + w * 30 * 86400 + Math.floor(rnd() * 12) * 300
+          : T0 + Math.floor(rnd() * w) * 30 * 86400 + Math.floor(rnd() * 200) * 300;
       const n = 1 + Math.floor(rnd() * 400);
       const series = ['ioda.bgp', 'ioda.ping-slash24', 'ooni.anomaly_rate:facebook.com'].slice(0, 1 + Math.floor(rnd() * 3)).map((name) => {
         const pts: Array<[number, number | null]> = [];
         for (let i = 0; i < n; i++) pts.push([from + i * step, value()]);
         const shape = rnd();
         if (shape < 0.15) pts.reverse();
-        else if (shape < 0.25) pts.splice(Math.floor(rnd() * n), 0, [from + Math.floor(rnd() * n) * step, value()]); // a duplicate time: last write wins
+        else if (shape < 0.25)
+          pts.splice(Math.floor(rnd() * n), 0, [from + Math.floor(rnd() * n) * step, value()]); // a duplicate time: last write wins
         else if (shape < 0.3) for (const p of pts) p[1] = null; // all "no data"
         return { signal: { name }, points: pts as PointTuple[] };
       });
@@ -86,7 +101,20 @@ describe('hourly rollups computed while writing', () => {
     const sig = t.store.listSignals('country:KZ')[0]!;
     expect(t.store.readRollup(sig.id, 'hourly', 0, 2e9)).toEqual([{ ts: 1463738400, min: 10, mean: (75 + 615) / 12, max: 105, n: 12 }]);
     // and re-collecting part of it with new values replaces them in the rollup
-    t.store.writeWindow({ ...base, from: 1463738400, until: 1463739000, series: [{ signal: { name: 'ioda.bgp' }, points: [[1463738400, 1000], [1463738700, null]] }] });
+    t.store.writeWindow({
+      ...base,
+      from: 1463738400,
+      until: 1463739000,
+      series: [
+        {
+          signal: { name: 'ioda.bgp' },
+          points: [
+            [1463738400, 1000],
+            [1463738700, null],
+          ],
+        },
+      ],
+    });
     expect(t.store.readRollup(sig.id, 'hourly', 0, 2e9)[0]).toMatchObject({ max: 1000, n: 11 });
     rollupsMatchPoints(t.store);
   });

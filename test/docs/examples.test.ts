@@ -23,7 +23,8 @@ export function matches(doc: unknown, real: unknown, path = '$'): string[] {
     let at = 0;
     for (const [i, part] of parts.entries()) {
       const found = i === 0 ? (real.startsWith(part) ? 0 : -1) : real.indexOf(part, at);
-      if (found < 0 || (i === parts.length - 1 && part !== '' && !real.endsWith(part))) return [`${path}: ${JSON.stringify(real)} does not match ${JSON.stringify(doc)}`];
+      if (found < 0 || (i === parts.length - 1 && part !== '' && !real.endsWith(part)))
+        return [`${path}: ${JSON.stringify(real)} does not match ${JSON.stringify(doc)}`];
       at = found + part.length;
     }
     return [];
@@ -38,43 +39,52 @@ export function matches(doc: unknown, real: unknown, path = '$'): string[] {
     return doc.flatMap((d, i) => matches(d, real[i], `${path}[${i}]`));
   }
   if (doc !== null && typeof doc === 'object') {
-    if (real === null || typeof real !== 'object' || Array.isArray(real)) return [`${path}: expected an object, got ${JSON.stringify(real)}`];
-    return Object.entries(doc).flatMap(([k, v]) => (k in real ? matches(v, (real as Record<string, unknown>)[k], `${path}.${k}`) : [`${path}.${k}: not in the program's output`]));
+    if (real === null || typeof real !== 'object' || Array.isArray(real))
+      return [`${path}: expected an object, got ${JSON.stringify(real)}`];
+    return Object.entries(doc).flatMap(([k, v]) =>
+      k in real ? matches(v, (real as Record<string, unknown>)[k], `${path}.${k}`) : [`${path}.${k}: not in the program's output`],
+    );
   }
   return doc === real ? [] : [`${path}: the program says ${JSON.stringify(real)}, the doc ${JSON.stringify(doc)}`];
 }
 
 /** Figures quoted in prose: file, a pattern capturing them, and what they must equal in the program's output. */
-const FIGURES: Array<{ file: string; pattern: RegExp; args: string; expect: (out: Record<string, unknown>, m: RegExpMatchArray) => void }> = [
-  {
-    file: 'correlator.md',
-    pattern: /event\s+comes out as `([a-z-]+)`[\s\S]*?p = ([\d.]+) against (\d+) non-overlapping ordinary (\d+)-hour\s+windows/,
-    args: 'correlate --event kz-2016-05-21-land-protests --json',
-    expect: (out, m) => {
-      const sig = out.significance as { p: number; windows: number; window: { from: string; until: string } };
-      expect((out.verdict as { label: string }).label).toBe(m[1]);
-      expect(Number(sig.p.toFixed(4))).toBe(Number(m[2]));
-      expect(sig.windows).toBe(Number(m[3]));
-      expect((Date.parse(sig.window.until) - Date.parse(sig.window.from)) / 3600e3).toBe(Number(m[4]));
+const FIGURES: Array<{ file: string; pattern: RegExp; args: string; expect: (out: Record<string, unknown>, m: RegExpMatchArray) => void }> =
+  [
+    {
+      file: 'correlator.md',
+      pattern: /event\s+comes out as `([a-z-]+)`[\s\S]*?p = ([\d.]+) against (\d+) non-overlapping ordinary (\d+)-hour\s+windows/,
+      args: 'correlate --event kz-2016-05-21-land-protests --json',
+      expect: (out, m) => {
+        const sig = out.significance as { p: number; windows: number; window: { from: string; until: string } };
+        expect((out.verdict as { label: string }).label).toBe(m[1]);
+        expect(Number(sig.p.toFixed(4))).toBe(Number(m[2]));
+        expect(sig.windows).toBe(Number(m[3]));
+        expect((Date.parse(sig.window.until) - Date.parse(sig.window.from)) / 3600e3).toBe(Number(m[4]));
+      },
     },
-  },
-  {
-    file: 'correlator.md',
-    pattern: /`correlate --country KZ` lists its (\w+) seeded events: (\w+) assessable[\s\S]*?(\w+) of (\d{4})–(\d{4})\s+with `p: null`/,
-    args: 'correlate --country KZ --json',
-    expect: (out, m) => {
-      const words = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve'];
-      const n = (w: string) => words.indexOf(w);
-      const events = out.events as Array<{ id: string; p: number | null }>;
-      expect(events.length).toBe(n(m[1]!));
-      expect((out.eventsFamily as { size: number }).size).toBe(n(m[2]!));
-      const none = events.filter((e) => e.p === null);
-      expect(none.length).toBe(n(m[3]!));
-      expect(none.map((e) => e.id.slice(3, 7)).sort()[0]).toBe(m[4]);
-      expect(none.map((e) => e.id.slice(3, 7)).sort().at(-1)).toBe(m[5]);
+    {
+      file: 'correlator.md',
+      pattern: /`correlate --country KZ` lists its (\w+) seeded events: (\w+) assessable[\s\S]*?(\w+) of (\d{4})–(\d{4})\s+with `p: null`/,
+      args: 'correlate --country KZ --json',
+      expect: (out, m) => {
+        const words = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve'];
+        const n = (w: string) => words.indexOf(w);
+        const events = out.events as Array<{ id: string; p: number | null }>;
+        expect(events.length).toBe(n(m[1]!));
+        expect((out.eventsFamily as { size: number }).size).toBe(n(m[2]!));
+        const none = events.filter((e) => e.p === null);
+        expect(none.length).toBe(n(m[3]!));
+        expect(none.map((e) => e.id.slice(3, 7)).sort()[0]).toBe(m[4]);
+        expect(
+          none
+            .map((e) => e.id.slice(3, 7))
+            .sort()
+            .at(-1),
+        ).toBe(m[5]);
+      },
     },
-  },
-];
+  ];
 
 describe('docs examples quote what the program prints (demo database)', () => {
   let dir: ReturnType<typeof tempDir>;

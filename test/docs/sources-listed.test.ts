@@ -41,7 +41,8 @@ describe('sources in docs and help', () => {
     for (const cmd of ['collect', 'ingest']) {
       out = '';
       await main([cmd, '--help'], io as never).catch(() => undefined);
-      for (const m of COLLECTOR_MODULES) if (cmd === 'collect' || m.ingests) expect(out, `${cmd} --help`).toMatch(new RegExp(`^  ${m.name} +${m.title}:`, 'm'));
+      for (const m of COLLECTOR_MODULES)
+        if (cmd === 'collect' || m.ingests) expect(out, `${cmd} --help`).toMatch(new RegExp(`^  ${m.name} +${m.title}:`, 'm'));
     }
   });
 });

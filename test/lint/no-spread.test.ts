@@ -105,7 +105,9 @@ describe('no spread arguments into min/max/push', () => {
 
   it('holds in every source module', () => {
     const found: string[] = [];
-    for (const dir of DIRS) for (const f of files(join(ROOT, dir))) for (const line of findSpreads(readFileSync(f, 'utf8'))) found.push(`${relative(ROOT, f)}:${line}`);
+    for (const dir of DIRS)
+      for (const f of files(join(ROOT, dir)))
+        for (const line of findSpreads(readFileSync(f, 'utf8'))) found.push(`${relative(ROOT, f)}:${line}`);
     expect(found, 'use a loop or reduce instead of spreading an array into Math.min/Math.max/push/unshift').toEqual([]);
   });
 });

@@ -68,7 +68,14 @@ function ignored(patterns: string[], path: string): boolean {
       `^${p
         .replace(/^\/+|\/+$/g, '')
         .split('/')
-        .map((seg) => (seg === '**' ? '.*' : seg.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')))
+        .map((seg) =>
+          seg === '**'
+            ? '.*'
+            : seg
+                .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+                .replace(/\*/g, '[^/]*')
+                .replace(/\?/g, '[^/]'),
+        )
         .join('/')
         .replace(/\.\*\//g, '(?:.*/)?')}(?:/.*)?$`,
     );
@@ -120,13 +127,19 @@ describe('Dockerfile (static checks)', () => {
     expect(stages).toHaveLength(2);
     expect(stages[buildStage]?.image).toBe('node:24-bookworm');
     expect(stages[runtimeStage]?.image).toBe('node:24-bookworm-slim');
-    const buildRuns = inStage(buildStage, 'RUN').map((r) => r.args).join('\n');
+    const buildRuns = inStage(buildStage, 'RUN')
+      .map((r) => r.args)
+      .join('\n');
     expect(buildRuns).toMatch(/apt-get install[^\n]*python3[^\n]*make[^\n]*g\+\+/);
     expect(buildRuns).toMatch(/npm ci\b/);
     expect(buildRuns).toMatch(/npm run build/);
     expect(buildRuns).toMatch(/npm prune --omit=dev/);
     // nothing is installed or compiled in the runtime stage
-    expect(inStage(runtimeStage, 'RUN').map((r) => r.args).join('\n')).not.toMatch(/npm|apt-get/);
+    expect(
+      inStage(runtimeStage, 'RUN')
+        .map((r) => r.args)
+        .join('\n'),
+    ).not.toMatch(/npm|apt-get/);
   });
 
   it('every COPY source from the build context exists and is not excluded by .dockerignore', () => {
@@ -140,7 +153,8 @@ describe('Dockerfile (static checks)', () => {
       }
     }
     // and the context leaves out local state and build output
-    for (const p of ['node_modules/x', 'dist/services/cli.js', 'data/outagewatch.db', '.git/HEAD', 'sub/dir/x.db']) expect(ignored(ignore, p), p).toBe(true);
+    for (const p of ['node_modules/x', 'dist/services/cli.js', 'data/outagewatch.db', '.git/HEAD', 'sub/dir/x.db'])
+      expect(ignored(ignore, p), p).toBe(true);
   });
 
   it('the runtime stage copies only from the build stage what the build stage assembled', () => {
@@ -159,7 +173,10 @@ describe('Dockerfile (static checks)', () => {
     const argv = JSON.parse(cmd[0]!.args) as string[]; // exec form: signals reach node directly
     expect(argv).toEqual(['node', 'dist/services/cli.js', 'start']);
     // tsc -p tsconfig.build.json compiles services/cli.ts to dist/services/cli.js
-    const build = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as { include: string[]; compilerOptions: { noEmit?: boolean } };
+    const build = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as {
+      include: string[];
+      compilerOptions: { noEmit?: boolean };
+    };
     const base = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8')) as { compilerOptions: { outDir: string; rootDir: string } };
     expect(build.include).toContain('services');
     expect(build.compilerOptions.noEmit).toBe(false);
@@ -171,11 +188,17 @@ describe('Dockerfile (static checks)', () => {
 
     const user = inStage(runtimeStage, 'USER');
     expect(user.map((u) => u.args)).toEqual(['node']);
-    const env = inStage(runtimeStage, 'ENV').map((e) => e.args).join(' ');
+    const env = inStage(runtimeStage, 'ENV')
+      .map((e) => e.args)
+      .join(' ');
     expect(env).toContain('OUTAGEWATCH_DB=/data/outagewatch.db');
     expect(env).toContain('OUTAGEWATCH_HOST=0.0.0.0');
     expect(env).toContain('NODE_ENV=production');
-    expect(inStage(runtimeStage, 'VOLUME').map((v) => v.args).join(' ')).toContain('/data');
+    expect(
+      inStage(runtimeStage, 'VOLUME')
+        .map((v) => v.args)
+        .join(' '),
+    ).toContain('/data');
     expect(inStage(runtimeStage, 'EXPOSE').map((v) => v.args)).toEqual(['8080']);
     const hc = inStage(runtimeStage, 'HEALTHCHECK');
     expect(hc).toHaveLength(1);
@@ -197,7 +220,10 @@ describe('Dockerfile (static checks)', () => {
       expect(ok, `${r} is read at run time but not copied into the image`).toBe(true);
       if (shipped.has(top) && existsSync(join(ROOT, r)) && statSync(join(ROOT, r)).isDirectory()) {
         const files = readdirSync(join(ROOT, r), { recursive: true }).map(String);
-        expect(files.some((f) => !f.endsWith('.ts') || r.startsWith('dashboards/public')), `${r} has files the assembly keeps`).toBe(true);
+        expect(
+          files.some((f) => !f.endsWith('.ts') || r.startsWith('dashboards/public')),
+          `${r} has files the assembly keeps`,
+        ).toBe(true);
       }
     }
   });
@@ -225,24 +251,44 @@ describe('Docker runtime stage, emulated without Docker', () => {
     const out = join(t.dir, 'runtime');
     const assembly = inStage(buildStage, 'RUN').find((r) => r.args.includes('mkdir -p /runtime'))!.args;
     const script = assembly.replaceAll('/runtime', out).replace('npm prune', 'npm prune --offline');
-    const run = spawnSync('sh', ['-c', script], { cwd: ctx, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' }, timeout: 90_000 });
+    const run = spawnSync('sh', ['-c', script], {
+      cwd: ctx,
+      encoding: 'utf8',
+      env: { ...process.env, npm_config_update_notifier: 'false' },
+      timeout: 90_000,
+    });
     expect(run.status, run.stderr).toBe(0);
-    for (const dev of ['vitest', 'typescript', 'tsx', 'nock', 'pino-pretty', 'playwright-core', 'supertest']) expect(existsSync(join(out, 'node_modules', dev)), `${dev} pruned`).toBe(false);
+    for (const dev of ['vitest', 'typescript', 'tsx', 'nock', 'pino-pretty', 'playwright-core', 'supertest'])
+      expect(existsSync(join(out, 'node_modules', dev)), `${dev} pruned`).toBe(false);
     expect(existsSync(join(out, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'))).toBe(true);
     expect(existsSync(join(ROOT, 'node_modules', 'vitest')), 'the checkout keeps its dev dependencies').toBe(true);
     const sources = readdirSync(out, { recursive: true })
       .map(String)
-      .filter((f) => !f.startsWith('node_modules') && !f.startsWith('dist') && f.endsWith('.ts') && !f.startsWith(join('dashboards', 'public')));
+      .filter(
+        (f) => !f.startsWith('node_modules') && !f.startsWith('dist') && f.endsWith('.ts') && !f.startsWith(join('dashboards', 'public')),
+      );
     expect(sources, 'no TypeScript sources in the image').toEqual([]);
     expect(existsSync(join(out, 'db', 'migrations', '0001-init.sql'))).toBe(true);
-    for (const r of runtimeReads()) if (existsSync(join(ROOT, r))) expect(existsSync(join(out, r)), `${r} is read at run time: in the image`).toBe(true);
+    for (const r of runtimeReads())
+      if (existsSync(join(ROOT, r))) expect(existsSync(join(out, r)), `${r} is read at run time: in the image`).toBe(true);
 
     // 3. the container's command, with the image's environment (loopback and a free port instead of 0.0.0.0:8080)
     const data = join(t.dir, 'data');
     mkdirSync(data); // the volume exists in the image
-    const envLine = inStage(runtimeStage, 'ENV').map((e) => e.args).join(' ');
+    const envLine = inStage(runtimeStage, 'ENV')
+      .map((e) => e.args)
+      .join(' ');
     const imageEnv = Object.fromEntries([...envLine.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]));
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: t.dir, ...imageEnv, OUTAGEWATCH_DB: join(data, 'outagewatch.db'), OUTAGEWATCH_HOST: '127.0.0.1', OUTAGEWATCH_PORT: '0', LOG_LEVEL: 'info', ...OFFLINE_SOURCES_ENV };
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: t.dir,
+      ...imageEnv,
+      OUTAGEWATCH_DB: join(data, 'outagewatch.db'),
+      OUTAGEWATCH_HOST: '127.0.0.1',
+      OUTAGEWATCH_PORT: '0',
+      LOG_LEVEL: 'info',
+      ...OFFLINE_SOURCES_ENV,
+    };
     const argv = JSON.parse(inStage(runtimeStage, 'CMD')[0]!.args) as string[];
     const child = spawn(argv[0]!, argv.slice(1), { cwd: out, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -20,7 +20,10 @@ describe('configuration', () => {
 
   it('takes defaults < file < environment < flags', () => {
     t = tempDir();
-    writeFileSync(join(t.dir, 'outagewatch.config.json'), JSON.stringify({ port: 9000, host: '0.0.0.0', db: 'file.db', sources: { ooni: { url: 'https://api.ooni.org/' } } }));
+    writeFileSync(
+      join(t.dir, 'outagewatch.config.json'),
+      JSON.stringify({ port: 9000, host: '0.0.0.0', db: 'file.db', sources: { ooni: { url: 'https://api.ooni.org/' } } }),
+    );
     const c = loadConfig({ env: { OUTAGEWATCH_PORT: '9001', OUTAGEWATCH_DB: 'env.db' }, cwd: t.dir, flags: { db: 'flag.db' } });
     expect(c.port).toBe(9001);
     expect(c.host).toBe('0.0.0.0');
@@ -56,21 +59,29 @@ describe('configuration', () => {
   it('names where a bad value came from: the flag, the environment variable or the file', () => {
     t = tempDir();
     // `start --port 99999` came from the flag, not from OUTAGEWATCH_PORT
-    expect(() => loadConfig({ env: {}, cwd: t.dir, flags: { port: '99999' } })).toThrow(/^invalid setting port \(--port\): must be a port number/);
+    expect(() => loadConfig({ env: {}, cwd: t.dir, flags: { port: '99999' } })).toThrow(
+      /^invalid setting port \(--port\): must be a port number/,
+    );
     expect(() => loadConfig({ env: {}, cwd: t.dir, flags: { logLevel: 'loud' } })).toThrow(/^invalid setting logLevel \(--log-level\)/);
     // the flag wins over the environment, and so does the blame
     expect(() => loadConfig({ env: { OUTAGEWATCH_PORT: '8080' }, cwd: t.dir, flags: { port: '99999' } })).toThrow(/\(--port\)/);
     writeFileSync(join(t.dir, 'p.json'), JSON.stringify({ port: 99999 }));
-    expect(() => loadConfig({ env: {}, cwd: t.dir, configFile: 'p.json' })).toThrow(`invalid setting port (in ${join(t.dir, 'p.json')}): must be a port number 0-65535`);
+    expect(() => loadConfig({ env: {}, cwd: t.dir, configFile: 'p.json' })).toThrow(
+      `invalid setting port (in ${join(t.dir, 'p.json')}): must be a port number 0-65535`,
+    );
   });
 
   it('rejects unknown keys by name, and broken JSON in the file', () => {
     t = tempDir();
     writeFileSync(join(t.dir, 'a.json'), JSON.stringify({ prot: 1 }));
     // the unknown key is the setting named (not an empty parent path), with where it was written
-    expect(() => loadConfig({ env: {}, cwd: t.dir, configFile: 'a.json' })).toThrow(`invalid setting prot (in ${join(t.dir, 'a.json')}): unknown setting (known here: db, host, port,`);
+    expect(() => loadConfig({ env: {}, cwd: t.dir, configFile: 'a.json' })).toThrow(
+      `invalid setting prot (in ${join(t.dir, 'a.json')}): unknown setting (known here: db, host, port,`,
+    );
     writeFileSync(join(t.dir, 'n.json'), JSON.stringify({ sources: { ooni: { urll: 'https://api.ooni.org' } } }));
-    expect(() => loadConfig({ env: {}, cwd: t.dir, configFile: 'n.json' })).toThrow(/^invalid setting sources\.ooni\.urll \(in .*n\.json\): unknown setting \(known here: url, enabled\)$/);
+    expect(() => loadConfig({ env: {}, cwd: t.dir, configFile: 'n.json' })).toThrow(
+      /^invalid setting sources\.ooni\.urll \(in .*n\.json\): unknown setting \(known here: url, enabled\)$/,
+    );
     writeFileSync(join(t.dir, 'b.json'), '{ nope');
     expect(() => loadConfig({ env: {}, cwd: t.dir, configFile: 'b.json' })).toThrow(/is not valid JSON/);
     expect(() => loadConfig({ env: {}, cwd: t.dir, configFile: 'missing.json' })).toThrow(/file not found/);

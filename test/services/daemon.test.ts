@@ -23,12 +23,18 @@ interface Started {
 }
 
 function run(args: string[], env: Record<string, string> = {}) {
-  const proc = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info', ...OFFLINE_SOURCES_ENV, ...env }, cwd: packageRoot() });
+  const proc = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LOG_LEVEL: 'info', ...OFFLINE_SOURCES_ENV, ...env },
+    cwd: packageRoot(),
+  });
   let stdout = '';
   let stderr = '';
   proc.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; stdout: string }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal, stderr, stdout })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; stdout: string }>((resolve) =>
+    proc.on('exit', (code, signal) => resolve({ code, signal, stderr, stdout })),
+  );
   return { proc, exited, stdout: () => stdout };
 }
 
@@ -109,7 +115,10 @@ describe('daemon', () => {
     try {
       const db = join(t.dir, 'taken', 'outagewatch.db');
       let err = '';
-      const io = { stdout: { write: () => true } as unknown as NodeJS.WritableStream, stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream };
+      const io = {
+        stdout: { write: () => true } as unknown as NodeJS.WritableStream,
+        stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream,
+      };
       const code = await main(['--log-level', 'silent', 'start', '--port', String(port), '--db', db], io);
       expect(code).toBe(1);
       expect(err).toContain(`port ${port} on 127.0.0.1 is already in use (EADDRINUSE)`);
@@ -130,7 +139,14 @@ describe('daemon', () => {
     const config = loadConfig({
       env: {},
       cwd: t.dir,
-      flags: { db, 'calendar.seedOnStart': false, 'sources.ioda.enabled': false, 'sources.ooni.enabled': false, 'sources.ripestat.enabled': false, 'sources.radar.enabled': false },
+      flags: {
+        db,
+        'calendar.seedOnStart': false,
+        'sources.ioda.enabled': false,
+        'sources.ooni.enabled': false,
+        'sources.ripestat.enabled': false,
+        'sources.radar.enabled': false,
+      },
     });
     const daemon = await startDaemon({ config, log: silentLogger, dashboard: false });
     try {
@@ -180,7 +196,10 @@ describe('daemon', () => {
       expect(e!.code, e!.stderr).toBe(0);
       expect(e!.stderr).not.toContain('database connection is not open');
       await new Promise((r) => setTimeout(r, 1500));
-      expect(hits.filter((h) => h > stoppedAt), 'requests to the source after the daemon said it stopped').toEqual([]);
+      expect(
+        hits.filter((h) => h > stoppedAt),
+        'requests to the source after the daemon said it stopped',
+      ).toEqual([]);
       const store = SqliteStore.open(db, { readonly: true });
       try {
         const runs = store.recentRuns({ limit: 100 });

@@ -35,10 +35,23 @@ describe('demo: synthetic IODA series for Kazakhstan', () => {
 
   it('goes through the IODA ingest path, flags every signal synthetic, and shows blocking in May 2016 while the network held', async () => {
     s = tempStore();
-    const msg = await iodaSyntheticDemoStep.run({ store: s.store, config: loadConfig({ env: {}, cwd: '/' }), log: silentLogger, root: '/' });
+    const msg = await iodaSyntheticDemoStep.run({
+      store: s.store,
+      config: loadConfig({ env: {}, cwd: '/' }),
+      log: silentLogger,
+      root: '/',
+    });
     expect(msg).toMatch(/SYNTHETIC/);
     const sigs = s.store.listSignals('country:KZ');
-    expect(sigs.map((x) => x.name).sort()).toEqual(['ioda.bgp', 'ioda.gtr:GMAIL', 'ioda.gtr:MAPS', 'ioda.gtr:WEB_SEARCH', 'ioda.gtr:YOUTUBE', 'ioda.merit-nt', 'ioda.ping-slash24']);
+    expect(sigs.map((x) => x.name).sort()).toEqual([
+      'ioda.bgp',
+      'ioda.gtr:GMAIL',
+      'ioda.gtr:MAPS',
+      'ioda.gtr:WEB_SEARCH',
+      'ioda.gtr:YOUTUBE',
+      'ioda.merit-nt',
+      'ioda.ping-slash24',
+    ]);
     expect(sigs.every((x) => x.synthetic)).toBe(true);
     const meta = s.store.db.prepare("SELECT meta FROM signals WHERE name = 'ioda.gtr:YOUTUBE'").get() as { meta: string };
     expect(JSON.parse(meta.meta)).toMatchObject({ synthetic: true, note: expect.stringMatching(/SYNTHETIC/) });

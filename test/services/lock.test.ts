@@ -10,7 +10,18 @@ import { tempDir } from '../helpers.js';
 /** Another process (a daemon) holding the lock on `db` until killed. */
 async function holder(db: string): Promise<ChildProcess> {
   const mod = pathToFileURL(join(packageRoot(), 'services', 'lock.ts')).href;
-  const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `const { acquireLock } = await import(${JSON.stringify(mod)}); acquireLock(process.argv[1]); process.stdout.write('locked\\n'); setInterval(() => {}, 1000);`, db], { stdio: ['ignore', 'pipe', 'pipe'], cwd: packageRoot() });
+  const proc = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      `const { acquireLock } = await import(${JSON.stringify(mod)}); acquireLock(process.argv[1]); process.stdout.write('locked\\n'); setInterval(() => {}, 1000);`,
+      db,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], cwd: packageRoot() },
+  );
   await new Promise<void>((resolve, reject) => {
     let err = '';
     proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
@@ -53,7 +64,7 @@ describe('daemon lock', () => {
     expect(existsSync(again.path)).toBe(false);
   });
 
-  it('a database that does not exist yet locks beside its folder\'s real path', async () => {
+  it("a database that does not exist yet locks beside its folder's real path", async () => {
     t = tempDir();
     mkdirSync(join(t.dir, 'data'));
     symlinkSync(join(t.dir, 'data'), join(t.dir, 'alias'));

@@ -36,14 +36,46 @@ describe('every config section is validated when any command starts', () => {
   }
 
   const typos: Array<{ what: string; config: unknown; message: RegExp }> = [
-    { what: 'an unknown detector.signals key', config: { detector: { signals: { 'ioda.bgp': { warnig: 0.9 } } } }, message: /invalid setting detector\.signals\.ioda\.bgp: unknown setting\(s\) warnig/ },
-    { what: 'a bad correlator.lead', config: { correlator: { lead: '1 day' } }, message: /invalid setting correlator\.lead: "1 day" is not a duration such as 30d, 36h, 90m/ },
-    { what: 'a negative reference.openEndedDefault', config: { reference: { openEndedDefault: -5 } }, message: /invalid setting reference\.openEndedDefault: must be whole seconds/ },
-    { what: 'a bad collection.watch duration', config: { collection: { watch: { before: '3 days' } } }, message: /invalid setting collection\.watch\.before: "3 days" is not a duration/ },
-    { what: "a typo in a collector's own section", config: { collection: { ripestat: { windowDay: 3 } } }, message: /invalid setting collection\.ripestat: unknown setting\(s\) windowDay/ },
-    { what: 'a collection section for a source that takes none', config: { collection: { ioda: { x: 1 } } }, message: /invalid setting collection: unknown setting\(s\) ioda/ },
-    { what: 'a calendar typo', config: { calendar: { seedOnStrat: false } }, message: /invalid setting calendar: unknown setting\(s\) seedOnStrat/ },
-    { what: 'a webhook without a URL', config: { webhooks: [{ events: ['outage.started'] }] }, message: /invalid setting webhooks\.0\.url/ },
+    {
+      what: 'an unknown detector.signals key',
+      config: { detector: { signals: { 'ioda.bgp': { warnig: 0.9 } } } },
+      message: /invalid setting detector\.signals\.ioda\.bgp: unknown setting\(s\) warnig/,
+    },
+    {
+      what: 'a bad correlator.lead',
+      config: { correlator: { lead: '1 day' } },
+      message: /invalid setting correlator\.lead: "1 day" is not a duration such as 30d, 36h, 90m/,
+    },
+    {
+      what: 'a negative reference.openEndedDefault',
+      config: { reference: { openEndedDefault: -5 } },
+      message: /invalid setting reference\.openEndedDefault: must be whole seconds/,
+    },
+    {
+      what: 'a bad collection.watch duration',
+      config: { collection: { watch: { before: '3 days' } } },
+      message: /invalid setting collection\.watch\.before: "3 days" is not a duration/,
+    },
+    {
+      what: "a typo in a collector's own section",
+      config: { collection: { ripestat: { windowDay: 3 } } },
+      message: /invalid setting collection\.ripestat: unknown setting\(s\) windowDay/,
+    },
+    {
+      what: 'a collection section for a source that takes none',
+      config: { collection: { ioda: { x: 1 } } },
+      message: /invalid setting collection: unknown setting\(s\) ioda/,
+    },
+    {
+      what: 'a calendar typo',
+      config: { calendar: { seedOnStrat: false } },
+      message: /invalid setting calendar: unknown setting\(s\) seedOnStrat/,
+    },
+    {
+      what: 'a webhook without a URL',
+      config: { webhooks: [{ events: ['outage.started'] }] },
+      message: /invalid setting webhooks\.0\.url/,
+    },
     { what: 'an api typo', config: { api: { rateLimits: {} } }, message: /invalid setting api: unknown setting\(s\) rateLimits/ },
   ];
   for (const { what, config, message } of typos) {

@@ -39,7 +39,10 @@ describe('run records and their owners', () => {
     const ownRun = t.store.startRun('collect:radar', 'radar');
     t.store.db.prepare("INSERT INTO runs (job, collector, started_at, status) VALUES ('collect:old', 'ioda', 1, 'running')").run(); // before owners were kept
     const elsewhere = open({ pid: live.pid, started: 1 });
-    const otherHost = SqliteStore.open(t.path, { owner: { host: 'another-machine.example', pid: dead.pid, started: 1 } }).startRun('collect:ioda', 'ioda');
+    const otherHost = SqliteStore.open(t.path, { owner: { host: 'another-machine.example', pid: dead.pid, started: 1 } }).startRun(
+      'collect:ioda',
+      'ioda',
+    );
 
     expect(t.store.markInterruptedRuns(ownerGone)).toBe(3);
     const status = new Map(t.store.recentRuns({ limit: 50 }).map((r) => [r.id, r.status]));

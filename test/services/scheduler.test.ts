@@ -40,14 +40,23 @@ describe('scheduler', () => {
     await s.trigger('slow');
     expect(runs).toBe(2);
     const recorded = t.store.recentRuns({ job: 'slow' });
-    expect(recorded.map((r) => [r.status, r.rows, r.collector])).toEqual([['ok', 7, 'test'], ['ok', 7, 'test']]);
+    expect(recorded.map((r) => [r.status, r.rows, r.collector])).toEqual([
+      ['ok', 7, 'test'],
+      ['ok', 7, 'test'],
+    ]);
     await s.stop();
   });
 
   it('records a failed run with its error and keeps going', async () => {
     t = tempStore();
     const s = new Scheduler({ store: t.store, log: silentLogger });
-    s.add({ name: 'boom', cron: '0 * * * *', async run() { throw new Error('IODA answered 503'); } });
+    s.add({
+      name: 'boom',
+      cron: '0 * * * *',
+      async run() {
+        throw new Error('IODA answered 503');
+      },
+    });
     await s.trigger('boom');
     expect(t.store.recentRuns({ job: 'boom' })[0]).toMatchObject({ status: 'failed', error: 'IODA answered 503' });
   });

@@ -16,19 +16,65 @@ import type { CandidateSink, Combiner, ImporterOptions, ParsedInput } from './ty
  * `2016-05-21` (API) or `21 May 2016` (web export); `timestamp` is the upload time and is ignored.
  */
 export const ACLED_COLUMNS = [
-  'event_id_cnty', 'event_date', 'year', 'time_precision', 'disorder_type', 'event_type', 'sub_event_type', 'actor1',
-  'assoc_actor_1', 'inter1', 'actor2', 'assoc_actor_2', 'inter2', 'interaction', 'civilian_targeting', 'iso', 'region',
-  'country', 'admin1', 'admin2', 'admin3', 'location', 'latitude', 'longitude', 'geo_precision', 'source', 'source_scale',
-  'notes', 'fatalities', 'tags', 'timestamp',
+  'event_id_cnty',
+  'event_date',
+  'year',
+  'time_precision',
+  'disorder_type',
+  'event_type',
+  'sub_event_type',
+  'actor1',
+  'assoc_actor_1',
+  'inter1',
+  'actor2',
+  'assoc_actor_2',
+  'inter2',
+  'interaction',
+  'civilian_targeting',
+  'iso',
+  'region',
+  'country',
+  'admin1',
+  'admin2',
+  'admin3',
+  'location',
+  'latitude',
+  'longitude',
+  'geo_precision',
+  'source',
+  'source_scale',
+  'notes',
+  'fatalities',
+  'tags',
+  'timestamp',
 ] as const;
 
 /** Columns the importer reads; an export without them is not an ACLED export. */
-const REQUIRED = ['event_id_cnty', 'event_date', 'event_type', 'sub_event_type', 'iso', 'admin1', 'location', 'latitude', 'longitude', 'source', 'notes'] as const;
+const REQUIRED = [
+  'event_id_cnty',
+  'event_date',
+  'event_type',
+  'sub_event_type',
+  'iso',
+  'admin1',
+  'location',
+  'latitude',
+  'longitude',
+  'source',
+  'notes',
+] as const;
 
 export const ACLED_SOURCE_URL = 'https://acleddata.com/';
 const EVENT_KINDS: Record<string, EventKind> = { protests: 'protest', riots: 'unrest' };
 const NOTES_MAX = 20_000;
-const FIELD_NAMES: Candidate['fieldNames'] = { id: 'event_id_cnty', title: 'location', start: 'event_date', country: 'iso', places: 'location', tz: 'tz' };
+const FIELD_NAMES: Candidate['fieldNames'] = {
+  id: 'event_id_cnty',
+  title: 'location',
+  start: 'event_date',
+  country: 'iso',
+  places: 'location',
+  tz: 'tz',
+};
 
 export async function parseAcled(input: Readable | string, opts: ImporterOptions, sink?: CandidateSink): Promise<ParsedInput> {
   const file = opts.file;
@@ -46,67 +92,80 @@ export async function parseAcled(input: Readable | string, opts: ImporterOptions
         return;
       }
       out.rows++;
-      err(b.line, (b.column !== null && headerRow[b.column]?.trim()) || 'row', `${b.reason} (this row is skipped; the rows after it are read)`);
+      err(
+        b.line,
+        (b.column !== null && headerRow[b.column]?.trim()) || 'row',
+        `${b.reason} (this row is skipped; the rows after it are read)`,
+      );
     };
-    await readCsv(input, (record, line) => {
-      if (headerBroken) return false;
-      if (!col) {
-        headerRow = record;
-        col = {};
-        record.forEach((h, i) => (col![h.trim().toLowerCase()] = i));
-        width = record.length;
-        const missing = REQUIRED.filter((c) => col![c] === undefined);
-        if (missing.length) {
-          err(line, 'header', `not an ACLED export: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
-          return false;
+    await readCsv(
+      input,
+      (record, line) => {
+        if (headerBroken) return false;
+        if (!col) {
+          headerRow = record;
+          col = {};
+          record.forEach((h, i) => (col![h.trim().toLowerCase()] = i));
+          width = record.length;
+          const missing = REQUIRED.filter((c) => col![c] === undefined);
+          if (missing.length) {
+            err(line, 'header', `not an ACLED export: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+            return false;
+          }
+          return;
         }
-        return;
-      }
-      out.rows++;
-      if (record.length !== width) {
-        err(line, 'row', `has ${record.length} fields, the header has ${width}`);
-        return;
-      }
-      const get = (c: string) => (record[col![c]!] ?? '').trim();
-      const type = get('event_type').toLowerCase();
-      const kind = EVENT_KINDS[type];
-      if (!kind) {
-        out.skipped++;
-        return;
-      }
-      const iso = get('iso');
-      const cc = numericToAlpha2(iso);
-      if (!cc) {
-        err(line, 'iso', iso ? `unknown ISO 3166 numeric country code "${iso}"` : 'missing');
-        return;
-      }
-      const lat = get('latitude') === '' ? null : Number(get('latitude'));
-      const lon = get('longitude') === '' ? null : Number(get('longitude'));
-      const tz = opts.tz ?? zoneForPlace(cc, Number.isFinite(lat) ? lat : null, Number.isFinite(lon) ? lon : null) ?? undefined;
-      const eventId = get('event_id_cnty');
-      const location = get('location');
-      const sub = get('sub_event_type') || get('event_type');
-      const srcNames = get('source');
-      const candidate: Candidate = {
-        line,
-        raw: {
-          id: eventId ? `${cc.toLowerCase()}-acled-${eventId.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}` : undefined,
-          title: location ? `${sub} in ${location}${eventId ? ` (ACLED ${eventId})` : ''}` : '',
-          country: cc,
-          places: [{ name: location, admin1: get('admin1') || null, lat: get('latitude'), lon: get('longitude') }],
-          start: get('event_date'),
-          tz,
-          allDay: true,
-          kind,
-          sources: [ACLED_SOURCE_URL],
-          notes: `${eventId || `line ${line}`}${srcNames ? ` [${srcNames}]` : ''}: ${get('notes')}`.trim(),
-          tags: ['acled', sub.toLowerCase()],
-        },
-        fieldNames: FIELD_NAMES,
-      };
-      if (sink) sink(candidate);
-      else out.candidates.push(candidate);
-    }, broken);
+        out.rows++;
+        if (record.length !== width) {
+          err(line, 'row', `has ${record.length} fields, the header has ${width}`);
+          return;
+        }
+        const get = (c: string) => (record[col![c]!] ?? '').trim();
+        const type = get('event_type').toLowerCase();
+        const kind = EVENT_KINDS[type];
+        if (!kind) {
+          out.skipped++;
+          return;
+        }
+        const iso = get('iso');
+        const cc = numericToAlpha2(iso);
+        if (!cc) {
+          err(line, 'iso', iso ? `unknown ISO 3166 numeric country code "${iso}"` : 'missing');
+          return;
+        }
+        const lat = get('latitude') === '' ? null : Number(get('latitude'));
+        const lon = get('longitude') === '' ? null : Number(get('longitude'));
+        const tz = opts.tz ?? zoneForPlace(cc, Number.isFinite(lat) ? lat : null, Number.isFinite(lon) ? lon : null) ?? undefined;
+        const eventId = get('event_id_cnty');
+        const location = get('location');
+        const sub = get('sub_event_type') || get('event_type');
+        const srcNames = get('source');
+        const candidate: Candidate = {
+          line,
+          raw: {
+            id: eventId
+              ? `${cc.toLowerCase()}-acled-${eventId
+                  .toLowerCase()
+                  .replace(/[^a-z0-9]+/g, '-')
+                  .replace(/^-|-$/g, '')}`
+              : undefined,
+            title: location ? `${sub} in ${location}${eventId ? ` (ACLED ${eventId})` : ''}` : '',
+            country: cc,
+            places: [{ name: location, admin1: get('admin1') || null, lat: get('latitude'), lon: get('longitude') }],
+            start: get('event_date'),
+            tz,
+            allDay: true,
+            kind,
+            sources: [ACLED_SOURCE_URL],
+            notes: `${eventId || `line ${line}`}${srcNames ? ` [${srcNames}]` : ''}: ${get('notes')}`.trim(),
+            tags: ['acled', sub.toLowerCase()],
+          },
+          fieldNames: FIELD_NAMES,
+        };
+        if (sink) sink(candidate);
+        else out.candidates.push(candidate);
+      },
+      broken,
+    );
   } catch (e) {
     if (e instanceof CsvReadError) err(e.line, 'row', e.message);
     else throw e;

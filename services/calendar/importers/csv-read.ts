@@ -17,7 +17,11 @@ export class CsvReadError extends Error {
  * that cannot be read (a stray or unclosed quote) goes to `onBroken` and reading goes on at the next
  * line (the shared reader in services/util/csv-records.ts).
  */
-export async function readCsv(input: Readable | string, onRecord: (record: string[], line: number) => boolean | void, onBroken: OnBroken): Promise<void> {
+export async function readCsv(
+  input: Readable | string,
+  onRecord: (record: string[], line: number) => boolean | void,
+  onBroken: OnBroken,
+): Promise<void> {
   let failure: unknown = null;
   const guarded = (record: string[], line: number): boolean | void => {
     try {
@@ -31,4 +35,3 @@ export async function readCsv(input: Readable | string, onRecord: (record: strin
   else await readCsvStream(input, guarded, onBroken);
   if (failure) throw failure;
 }
-

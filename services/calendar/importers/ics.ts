@@ -18,7 +18,12 @@ export function parseIcs(text: string, opts: ImporterOptions): ParsedInput {
     root = new ICAL.Component(ICAL.parse(text));
   } catch (e) {
     const msg = (e as Error).message;
-    out.errors.push({ file, line: icsErrorLine(text, msg), field: 'file', reason: `not valid iCalendar: ${msg.replace(/^invalid /, '').replace(/\s+/g, ' ')}` });
+    out.errors.push({
+      file,
+      line: icsErrorLine(text, msg),
+      field: 'file',
+      reason: `not valid iCalendar: ${msg.replace(/^invalid /, '').replace(/\s+/g, ' ')}`,
+    });
     return out;
   }
   // ical.js keeps no positions: the n-th VEVENT is the n-th BEGIN:VEVENT line.
@@ -98,7 +103,10 @@ function readVevent(ev: ICAL.Component, line: number, opts: ImporterOptions): Ca
     }
   } else if (typeof places === 'string') {
     const geo = ev.getFirstPropertyValue('geo') as [number, number] | null;
-    const names = places.split(';').map((s) => s.trim()).filter(Boolean);
+    const names = places
+      .split(';')
+      .map((s) => s.trim())
+      .filter(Boolean);
     places = names.map((name, i) => ({ name, lat: i === 0 && geo ? geo[0] : null, lon: i === 0 && geo ? geo[1] : null }));
   }
   const sourcesX = ev.getAllProperties('x-outagewatch-source').map((p) => String(p.getFirstValue()));
@@ -121,7 +129,18 @@ function readVevent(ev: ICAL.Component, line: number, opts: ImporterOptions): Ca
   return {
     line,
     raw,
-    fieldNames: { title: 'SUMMARY', start: 'DTSTART', end: 'DTEND', tz: tzidText && !text(ev, 'x-outagewatch-tz') ? 'TZID' : 'X-OUTAGEWATCH-TZ', places: 'LOCATION', notes: 'DESCRIPTION', sources: 'URL', tags: 'CATEGORIES', kind: 'X-OUTAGEWATCH-KIND', country: 'X-OUTAGEWATCH-COUNTRY (or --country)' },
+    fieldNames: {
+      title: 'SUMMARY',
+      start: 'DTSTART',
+      end: 'DTEND',
+      tz: tzidText && !text(ev, 'x-outagewatch-tz') ? 'TZID' : 'X-OUTAGEWATCH-TZ',
+      places: 'LOCATION',
+      notes: 'DESCRIPTION',
+      sources: 'URL',
+      tags: 'CATEGORIES',
+      kind: 'X-OUTAGEWATCH-KIND',
+      country: 'X-OUTAGEWATCH-COUNTRY (or --country)',
+    },
   };
 }
 

@@ -17,12 +17,20 @@ const D = (s: string) => Date.parse(`${s}T00:00:00Z`) / 1000;
 const FIX = join(import.meta.dirname, '..', '..', 'fixtures', 'atlas');
 /** BUILT from the documented fields (see test/fixtures/atlas/SOURCES.md): the counts are illustrative. */
 const BUILT = readFileSync(join(FIX, 'atlas-probe-deployment-cc_kz-BUILT.json'), 'utf8');
-const built = () => JSON.parse(BUILT) as { data: { deployments: Array<{ resource: string; deployment: unknown[] }>; resource: string[] } } & Record<string, unknown>;
+const built = () =>
+  JSON.parse(BUILT) as { data: { deployments: Array<{ resource: string; deployment: unknown[] }>; resource: string[] } } & Record<
+    string,
+    unknown
+  >;
 
 function collector(atlas: Record<string, unknown> = {}, now = D('2026-01-01')) {
   const config = loadConfig({ env: { OUTAGEWATCH_ATLAS_URL: HOST }, cwd: '/' });
   config.collection = { atlas };
-  return new AtlasCollector(config, { log: silentLogger, http: { timeoutMs: 500, maxAttempts: 2, rateLimit: { requests: 1000, intervalMs: 1000 }, sleep: async () => {}, random: () => 0.5 }, now: () => now });
+  return new AtlasCollector(config, {
+    log: silentLogger,
+    http: { timeoutMs: 500, maxAttempts: 2, rateLimit: { requests: 1000, intervalMs: 1000 }, sleep: async () => {}, random: () => 0.5 },
+    now: () => now,
+  });
 }
 
 function points(store: SqliteStore, entity: string, signal: string) {
@@ -49,14 +57,26 @@ describe('RIPE Atlas probe connectivity', () => {
         seen.push(Object.fromEntries(new URL(uri, HOST).searchParams));
         return [200, BUILT];
       });
-    const r = await collector().collect({ entity: 'country:KZ', from: D('2016-05-19'), until: D('2016-05-23'), store: t.store, log: silentLogger });
+    const r = await collector().collect({
+      entity: 'country:KZ',
+      from: D('2016-05-19'),
+      until: D('2016-05-23'),
+      store: t.store,
+      log: silentLogger,
+    });
     expect(r.windowsFailed).toBe(0);
     expect(seen).toEqual([{ resource: 'cc_kz', starttime: '2016-05-19', endtime: '2016-05-22', sourceapp: 'outagewatch' }]);
     // the probe drop of 21 May (illustrative counts) is what the detector sees
     expect(points(t.store, 'country:KZ', 'atlas.probes_connected').map((p) => p.value)).toEqual([6, 6, 2, 6]);
     expect(points(t.store, 'country:KZ', 'atlas.probes_disconnected').map((p) => p.value)).toEqual([1, 1, 5, 1]);
-    expect(t.store.listSignals('country:KZ').find((s) => s.name === 'atlas.probes_connected')).toMatchObject({ step: 86400, unit: 'probes' });
-    expect(t.store.listSignals('country:KZ').find((s) => s.name === 'atlas.probes_connected')!.provenance).toMatchObject({ sourceName: 'RIPE Atlas', axis: 'connectivity' });
+    expect(t.store.listSignals('country:KZ').find((s) => s.name === 'atlas.probes_connected')).toMatchObject({
+      step: 86400,
+      unit: 'probes',
+    });
+    expect(t.store.listSignals('country:KZ').find((s) => s.name === 'atlas.probes_connected')!.provenance).toMatchObject({
+      sourceName: 'RIPE Atlas',
+      axis: 'connectivity',
+    });
     expect(t.store.uncovered('atlas', 'country:KZ', 'atlas.probes_connected', D('2016-05-19'), D('2016-05-23'))).toEqual([]);
   });
 
@@ -64,12 +84,27 @@ describe('RIPE Atlas probe connectivity', () => {
     const doc = built();
     doc.data.deployments[0]!.resource = 'asn4_9198';
     doc.data.resource = ['asn4_9198'];
-    const scope = nock(HOST).get('/data/atlas-probe-deployment/data.json').query((q) => q.resource === 'asn4_9198').reply(200, JSON.stringify(doc));
-    const r = await collector().collect({ entity: 'asn:9198', from: D('2016-05-19'), until: D('2016-05-23'), store: t.store, log: silentLogger });
+    const scope = nock(HOST)
+      .get('/data/atlas-probe-deployment/data.json')
+      .query((q) => q.resource === 'asn4_9198')
+      .reply(200, JSON.stringify(doc));
+    const r = await collector().collect({
+      entity: 'asn:9198',
+      from: D('2016-05-19'),
+      until: D('2016-05-23'),
+      store: t.store,
+      log: silentLogger,
+    });
     expect(r.windowsOk).toBe(1);
     expect(scope.isDone()).toBe(true);
     expect(points(t.store, 'asn:9198', 'atlas.probes_connected')).toHaveLength(4);
-    const none = await collector().collect({ entity: 'region:1234', from: D('2016-05-19'), until: D('2016-05-23'), store: t.store, log: silentLogger });
+    const none = await collector().collect({
+      entity: 'region:1234',
+      from: D('2016-05-19'),
+      until: D('2016-05-23'),
+      store: t.store,
+      log: silentLogger,
+    });
     expect(none.windowsOk + none.windowsFailed).toBe(0);
   });
 
@@ -77,20 +112,45 @@ describe('RIPE Atlas probe connectivity', () => {
     const other = built();
     other.data.deployments[0]!.resource = 'cc_uz';
     nock(HOST).get('/data/atlas-probe-deployment/data.json').query(true).reply(200, JSON.stringify(other));
-    const r = await collector().collect({ entity: 'country:KZ', from: D('2016-05-19'), until: D('2016-05-23'), store: t.store, log: silentLogger });
+    const r = await collector().collect({
+      entity: 'country:KZ',
+      from: D('2016-05-19'),
+      until: D('2016-05-23'),
+      store: t.store,
+      log: silentLogger,
+    });
     expect(r.windowsFailed).toBe(1);
     expect(r.failures[0]!.error).toMatch(/answer is about "cc_uz", asked for cc_kz/);
-    nock(HOST).get('/data/atlas-probe-deployment/data.json').query(true).reply(200, JSON.stringify({ ...built(), status: 'error', status_code: 400, messages: [['error', 'bad resource']] }));
-    const e = await collector().collect({ entity: 'country:KZ', from: D('2016-05-19'), until: D('2016-05-23'), store: t.store, log: silentLogger });
+    nock(HOST)
+      .get('/data/atlas-probe-deployment/data.json')
+      .query(true)
+      .reply(200, JSON.stringify({ ...built(), status: 'error', status_code: 400, messages: [['error', 'bad resource']] }));
+    const e = await collector().collect({
+      entity: 'country:KZ',
+      from: D('2016-05-19'),
+      until: D('2016-05-23'),
+      store: t.store,
+      log: silentLogger,
+    });
     expect(e.failures[0]!.error).toMatch(/RIPEstat status error \(400\): bad resource/);
     expect(points(t.store, 'country:KZ', 'atlas.probes_connected')).toEqual([]);
   });
 
   it('a record with a missing status count is a schema error naming the field', async () => {
     const bad = built();
-    (bad.data.deployments[0]!.deployment[1] as { statuses: Record<string, unknown> }).statuses = { neverseen: 2, disconnected: 1, abandoned: 3 };
+    (bad.data.deployments[0]!.deployment[1] as { statuses: Record<string, unknown> }).statuses = {
+      neverseen: 2,
+      disconnected: 1,
+      abandoned: 3,
+    };
     nock(HOST).get('/data/atlas-probe-deployment/data.json').query(true).reply(200, JSON.stringify(bad));
-    const r = await collector().collect({ entity: 'country:KZ', from: D('2016-05-19'), until: D('2016-05-23'), store: t.store, log: silentLogger });
+    const r = await collector().collect({
+      entity: 'country:KZ',
+      from: D('2016-05-19'),
+      until: D('2016-05-23'),
+      store: t.store,
+      log: silentLogger,
+    });
     expect(r.failures[0]!.error).toMatch(/data\.deployments\[0\]\.deployment\[1\]\.statuses\.connected/);
   });
 
@@ -118,9 +178,14 @@ describe('RIPE Atlas probe connectivity', () => {
     expect(ruleFor('atlas.probes_connected', rules)).toMatchObject({ enabled: true, minBaseline: 3, critical: 0.5 });
     expect(ruleFor('atlas.probes_disconnected', rules)).toBeNull(); // a rise in disconnected probes is not a drop to detect
     const links = evidenceLinksFor({ type: 'country', code: 'KZ' }, D('2016-05-19'), D('2016-05-23')).filter((l) => l.source === 'atlas');
-    expect(links.map((l) => l.url)).toEqual(['https://stat.ripe.net/data/atlas-probe-deployment/data.json?resource=cc_kz&starttime=2016-05-19&endtime=2016-05-23', 'https://atlas.ripe.net/api/v2/probes/?country_code=KZ']);
+    expect(links.map((l) => l.url)).toEqual([
+      'https://stat.ripe.net/data/atlas-probe-deployment/data.json?resource=cc_kz&starttime=2016-05-19&endtime=2016-05-23',
+      'https://atlas.ripe.net/api/v2/probes/?country_code=KZ',
+    ]);
     // the probes-API link filters on fields a real probe object carries
-    const probe = (JSON.parse(readFileSync(join(FIX, 'probes-list-page104-trimmed.json'), 'utf8')) as { results: Array<Record<string, unknown>> }).results[0]!;
+    const probe = (
+      JSON.parse(readFileSync(join(FIX, 'probes-list-page104-trimmed.json'), 'utf8')) as { results: Array<Record<string, unknown>> }
+    ).results[0]!;
     expect(Object.keys(probe)).toEqual(expect.arrayContaining(['country_code', 'asn_v4']));
   });
 });

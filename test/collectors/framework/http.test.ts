@@ -1,7 +1,13 @@
 import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { backoffDelay, createHttpClient, FetchError, parseRetryAfter, type HttpClientOptions } from '../../../collectors/framework/index.js';
+import {
+  backoffDelay,
+  createHttpClient,
+  FetchError,
+  parseRetryAfter,
+  type HttpClientOptions,
+} from '../../../collectors/framework/index.js';
 
 const BASE = 'http://api.example.test/v2';
 const schema = z.object({ data: z.array(z.object({ v: z.number().nullable() })) });
@@ -29,7 +35,9 @@ afterEach(() => {
 
 describe('HTTP client', () => {
   it('sends a User-Agent naming outagewatch and joins the base path', async () => {
-    const scope = nock('http://api.example.test', { reqheaders: { 'user-agent': /^outagewatch\/\d+\.\d+\.\d+ \(\+https:\/\/github.com\/outagewatch\)$/ } })
+    const scope = nock('http://api.example.test', {
+      reqheaders: { 'user-agent': /^outagewatch\/\d+\.\d+\.\d+ \(\+https:\/\/github.com\/outagewatch\)$/ },
+    })
       .get('/v2/things/KZ')
       .query({ a: '1' })
       .reply(200, { data: [{ v: 1 }] });
@@ -51,7 +59,9 @@ describe('HTTP client', () => {
 
   it('fails at once, without retrying, when the name does not resolve or the connection is refused (offline: the next run tries again)', async () => {
     for (const code of ['ENOTFOUND', 'ECONNREFUSED']) {
-      nock('http://api.example.test').get('/v2/x').replyWithError(Object.assign(new Error(`getaddrinfo ${code} api.example.test`), { code }));
+      nock('http://api.example.test')
+        .get('/v2/x')
+        .replyWithError(Object.assign(new Error(`getaddrinfo ${code} api.example.test`), { code }));
       const { c, sleeps } = client();
       const err = await c.getJson('x', {}, schema).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(FetchError);
@@ -63,7 +73,11 @@ describe('HTTP client', () => {
   });
 
   it('retries a network error (connection reset) with backoff and succeeds', async () => {
-    nock('http://api.example.test').get('/v2/x').replyWithError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })).get('/v2/x').reply(200, { data: [{ v: null }] });
+    nock('http://api.example.test')
+      .get('/v2/x')
+      .replyWithError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))
+      .get('/v2/x')
+      .reply(200, { data: [{ v: null }] });
     const { c, sleeps } = client();
     const r = await c.getJson('x', {}, schema);
     expect(r.attempts).toBe(2);
@@ -73,7 +87,13 @@ describe('HTTP client', () => {
 
   it('honours Retry-After in seconds and as an HTTP date on 429', async () => {
     const date = new Date(Date.now() + 7000).toUTCString();
-    nock('http://api.example.test').get('/v2/x').reply(429, 'slow down', { 'Retry-After': '3' }).get('/v2/x').reply(429, '', { 'Retry-After': date }).get('/v2/x').reply(200, { data: [] });
+    nock('http://api.example.test')
+      .get('/v2/x')
+      .reply(429, 'slow down', { 'Retry-After': '3' })
+      .get('/v2/x')
+      .reply(429, '', { 'Retry-After': date })
+      .get('/v2/x')
+      .reply(200, { data: [] });
     const { c, sleeps } = client();
     await c.getJson('x', {}, schema);
     expect(sleeps[0]).toBe(3000);
@@ -110,7 +130,9 @@ describe('HTTP client', () => {
   it('distinguishes invalid JSON, truncated bodies and schema mismatches (naming the field)', async () => {
     nock('http://api.example.test').get('/v2/bad').reply(200, '<html>busy</html>');
     nock('http://api.example.test').get('/v2/cut').times(4).reply(200, '{"data":[{"v":1},{"v"');
-    nock('http://api.example.test').get('/v2/shape').reply(200, { data: [{ v: 1 }, { v: 'x' }] });
+    nock('http://api.example.test')
+      .get('/v2/shape')
+      .reply(200, { data: [{ v: 1 }, { v: 'x' }] });
     const { c } = client();
     const bad = (await c.getJson('bad', {}, schema).catch((e: unknown) => e)) as FetchError;
     expect(bad.kind).toBe('invalid-json');

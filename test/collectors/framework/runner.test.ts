@@ -25,7 +25,12 @@ describe('runner', () => {
 
   const groups = [{ key: 'bgp', signals: ['test.bgp'], maxWindow: 10 * DAY, align: 300 }];
   const fetchOk = async (task: WindowTask) => ({
-    series: [{ signal: { name: 'test.bgp', step: 3600 }, points: Array.from({ length: (task.until - task.from) / 3600 }, (_, i) => [task.from + i * 3600, i] as const) }],
+    series: [
+      {
+        signal: { name: 'test.bgp', step: 3600 },
+        points: Array.from({ length: (task.until - task.from) / 3600 }, (_, i) => [task.from + i * 3600, i] as const),
+      },
+    ],
   });
 
   it('writes each window, continues after a failed one, records the run, and retries only the failed window later', async () => {
@@ -55,7 +60,17 @@ describe('runner', () => {
 
     calls.length = 0;
     const progress: number[] = [];
-    const second = await runCollection({ collector: 'test', entity: 'country:KZ', from: T0, until: T0 + 30 * DAY, store: t.store, log: silentLogger, groups, fetchWindow: async (task) => (calls.push(task.from), fetchOk(task)), onProgress: (p) => progress.push(p.windowsDone) });
+    const second = await runCollection({
+      collector: 'test',
+      entity: 'country:KZ',
+      from: T0,
+      until: T0 + 30 * DAY,
+      store: t.store,
+      log: silentLogger,
+      groups,
+      fetchWindow: async (task) => (calls.push(task.from), fetchOk(task)),
+      onProgress: (p) => progress.push(p.windowsDone),
+    });
     expect(calls).toEqual([T0 + 10 * DAY]);
     expect(progress).toEqual([1]);
     expect(second.coveredUntil).toBe(T0 + 30 * DAY);
@@ -77,7 +92,11 @@ describe('runner', () => {
       groups,
       fetchWindow: async (task) => {
         calls.push(task.from);
-        throw new FetchError('unreachable', 'http://x/y', 'http://x/y: cannot reach the source (ENOTFOUND: the name does not resolve); the next run tries again');
+        throw new FetchError(
+          'unreachable',
+          'http://x/y',
+          'http://x/y: cannot reach the source (ENOTFOUND: the name does not resolve); the next run tries again',
+        );
       },
     });
     expect(calls).toEqual([T0]);
@@ -91,7 +110,18 @@ describe('runner', () => {
   it('writes but does not checkpoint the part of a window too recent to be settled', async () => {
     t = tempStore();
     const now = T0 + 5 * DAY;
-    await runCollection({ collector: 'test', entity: 'country:KZ', from: T0, until: T0 + 5 * DAY, store: t.store, log: silentLogger, groups, fetchWindow: fetchOk, settleSeconds: 3 * 3600, now: () => now });
+    await runCollection({
+      collector: 'test',
+      entity: 'country:KZ',
+      from: T0,
+      until: T0 + 5 * DAY,
+      store: t.store,
+      log: silentLogger,
+      groups,
+      fetchWindow: fetchOk,
+      settleSeconds: 3 * 3600,
+      now: () => now,
+    });
     expect(t.store.uncovered('test', 'country:KZ', 'test.bgp', T0, now)).toEqual([[now - 3 * 3600, now]]);
     const sig = t.store.listSignals('country:KZ')[0]!;
     expect(t.store.readPoints(sig.id, T0, now)).toHaveLength(120);
@@ -121,7 +151,14 @@ describe('runner on a full disk', () => {
       now: () => T0 + 400 * DAY,
       fetchWindow: async (task) => {
         asked.push(task.from);
-        return { series: [{ signal: { name: 'test.bgp', step: 300 }, points: Array.from({ length: (task.until - task.from) / 300 }, (_, i) => [task.from + i * 300, i % 1000] as const) }] };
+        return {
+          series: [
+            {
+              signal: { name: 'test.bgp', step: 300 },
+              points: Array.from({ length: (task.until - task.from) / 300 }, (_, i) => [task.from + i * 300, i % 1000] as const),
+            },
+          ],
+        };
       },
     });
     expect(r.windowsFailed).toBe(1);

@@ -37,22 +37,64 @@ afterEach(() => {
 
 describe('outagewatch collect', () => {
   it('exits 0 and prints the outcome as JSON when every window succeeded', async () => {
-    nock('http://ioda.test').persist().get(/^\/v2\//).reply(200, (uri) => answer(uri)!.body);
+    nock('http://ioda.test')
+      .persist()
+      .get(/^\/v2\//)
+      .reply(200, (uri) => answer(uri)!.body);
     const o = io();
-    const code = await main(['--db', db, 'collect', '--source', 'ioda', '--entity', 'country:KZ', '--entity', 'asn:9198', '--from', '2016-05-20', '--until', '2016-05-20', '--json'], o.io);
+    const code = await main(
+      [
+        '--db',
+        db,
+        'collect',
+        '--source',
+        'ioda',
+        '--entity',
+        'country:KZ',
+        '--entity',
+        'asn:9198',
+        '--from',
+        '2016-05-20',
+        '--until',
+        '2016-05-20',
+        '--json',
+      ],
+      o.io,
+    );
     expect(code).toBe(0);
-    const doc = JSON.parse(o.out()) as Array<{ entity: string; windowsOk: number; windowsFailed: number; points: number; coveredUntil: string }>;
+    const doc = JSON.parse(o.out()) as Array<{
+      entity: string;
+      windowsOk: number;
+      windowsFailed: number;
+      points: number;
+      coveredUntil: string;
+    }>;
     expect(doc.map((d) => d.entity)).toEqual(['country:KZ', 'asn:9198']);
-    expect(doc[0]).toMatchObject({ windowsOk: 5, windowsFailed: 0, points: 288 + 144 + 288 + 4 * 48, coveredUntil: '2016-05-21T00:00:00Z' });
+    expect(doc[0]).toMatchObject({
+      windowsOk: 5,
+      windowsFailed: 0,
+      points: 288 + 144 + 288 + 4 * 48,
+      coveredUntil: '2016-05-21T00:00:00Z',
+    });
     expect(doc[1]).toMatchObject({ windowsOk: 4, windowsFailed: 0 }); // no gtr for an AS
   });
 
   it('exits 1 after trying every window when one fails, naming it', async () => {
-    nock('http://ioda.test').persist().get(/datasource=bgp/).reply(400, '{"error":"invalid"}').get(/^\/v2\//).reply(200, (uri) => answer(uri)!.body);
+    nock('http://ioda.test')
+      .persist()
+      .get(/datasource=bgp/)
+      .reply(400, '{"error":"invalid"}')
+      .get(/^\/v2\//)
+      .reply(200, (uri) => answer(uri)!.body);
     const o = io();
-    const code = await main(['--db', db, 'collect', '--source', 'ioda', '--entity', 'country:KZ', '--from', '2016-05-20', '--until', '2016-05-20'], o.io);
+    const code = await main(
+      ['--db', db, 'collect', '--source', 'ioda', '--entity', 'country:KZ', '--from', '2016-05-20', '--until', '2016-05-20'],
+      o.io,
+    );
     expect(code).toBe(1);
-    expect(o.out()).toMatch(/FAILED ioda country:KZ bgp 2016-05-20T00:00:00Z–2016-05-21T00:00:00Z: http:\/\/ioda\.test\/v2\/signals\/raw\/country\/KZ\?.*HTTP 400/);
+    expect(o.out()).toMatch(
+      /FAILED ioda country:KZ bgp 2016-05-20T00:00:00Z–2016-05-21T00:00:00Z: http:\/\/ioda\.test\/v2\/signals\/raw\/country\/KZ\?.*HTTP 400/,
+    );
     const store = SqliteStore.open(db);
     expect(store.recentRuns({ collector: 'ioda' })[0]).toMatchObject({ status: 'partial', windowsOk: 4, windowsFailed: 1 });
     store.close();
@@ -62,9 +104,30 @@ describe('outagewatch collect', () => {
     delete process.env.OUTAGEWATCH_RADAR_TOKEN;
     const cfg = join(t.dir, 'outagewatch.config.json');
     writeFileSync(cfg, JSON.stringify({ sources: { ooni: { enabled: false }, ripestat: { enabled: false }, atlas: { enabled: false } } }));
-    nock('http://ioda.test').persist().get(/^\/v2\//).reply(200, (uri) => answer(uri)!.body);
+    nock('http://ioda.test')
+      .persist()
+      .get(/^\/v2\//)
+      .reply(200, (uri) => answer(uri)!.body);
     const o = io();
-    const code = await main(['--db', db, '--config', cfg, 'collect', '--source', 'all', '--entity', 'country:KZ', '--from', '2016-05-20', '--until', '2016-05-20', '--json'], o.io);
+    const code = await main(
+      [
+        '--db',
+        db,
+        '--config',
+        cfg,
+        'collect',
+        '--source',
+        'all',
+        '--entity',
+        'country:KZ',
+        '--from',
+        '2016-05-20',
+        '--until',
+        '2016-05-20',
+        '--json',
+      ],
+      o.io,
+    );
     expect(code).toBe(0);
     const doc = JSON.parse(o.out()) as Array<{ collector: string; windowsOk: number; windowsFailed: number; skipped?: string }>;
     expect(doc.map((d) => d.collector).sort()).toEqual(['atlas', 'ioda', 'ooni', 'radar', 'ripestat']);
@@ -84,10 +147,18 @@ describe('outagewatch collect', () => {
 
 describe('outagewatch ingest ioda', () => {
   it('ingests saved responses, rejects the ones that do not fit with file and reason, exits 1; twice gives the same rows', async () => {
-    const files = ['signals-raw-country-KZ-bgp-20160520.json', 'signals-raw-country-KZ-gtr-20160520.json', 'outages-events-country-KZ-20160520.json', 'signals-raw-asn-1299-upstream-delay-penult-asns.json', 'outages-summary-county-2159.json'].map((f) => join(FIXTURES, f));
+    const files = [
+      'signals-raw-country-KZ-bgp-20160520.json',
+      'signals-raw-country-KZ-gtr-20160520.json',
+      'outages-events-country-KZ-20160520.json',
+      'signals-raw-asn-1299-upstream-delay-penult-asns.json',
+      'outages-summary-county-2159.json',
+    ].map((f) => join(FIXTURES, f));
     const o = io();
     expect(await main(['--db', db, 'ingest', 'ioda', ...files], o.io)).toBe(1);
-    expect(o.out()).toContain('signals-raw-asn-1299-upstream-delay-penult-asns.json: datasource "upstream-delay-penult-asns" has nested values');
+    expect(o.out()).toContain(
+      'signals-raw-asn-1299-upstream-delay-penult-asns.json: datasource "upstream-delay-penult-asns" has nested values',
+    );
     expect(o.out()).toContain('outages-summary-county-2159.json: unexpected response shape at type: "outages.summary"');
     expect(o.out()).toMatch(/3 of 5 file\(s\) ingested: 480 points, 2 source events, 2 rejected\n$/);
     const count = () => {

@@ -18,7 +18,13 @@ const config = loadConfig({ env: { OUTAGEWATCH_IODA_URL: `${HOST}/v2` }, cwd: '/
 function collector(sleeps: number[] = [], opts: { datasources?: string[]; events?: boolean } = {}) {
   return createIodaCollector(config, {
     log: silentLogger,
-    httpOptions: { timeoutMs: 300, maxAttempts: 3, rateLimit: { requests: 1000, intervalMs: 1000 }, sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 },
+    httpOptions: {
+      timeoutMs: 300,
+      maxAttempts: 3,
+      rateLimit: { requests: 1000, intervalMs: 1000 },
+      sleep: async (ms) => void sleeps.push(ms),
+      random: () => 0.5,
+    },
     now: () => 1_700_000_000,
     ...opts,
   });
@@ -68,10 +74,27 @@ describe('IODA collect: happy path from fixtures', () => {
     for (const q of qs.slice(0, 4)) expect(q.get('datasource')).toMatch(/^(bgp|ping-slash24|merit-nt|gtr)$/);
     expect(qs.find((q) => q.get('datasource') === 'gtr')!.get('sourceParams')).toBe('WEB_SEARCH,YOUTUBE,GMAIL,MAPS');
     const ev = qs[4]!;
-    expect(Object.fromEntries(ev)).toMatchObject({ entityType: 'country', entityCode: 'KZ', ignoreMethods: '*.sarima', page: '0', limit: '500', format: 'codf', from: String(FROM), until: String(UNTIL) });
+    expect(Object.fromEntries(ev)).toMatchObject({
+      entityType: 'country',
+      entityCode: 'KZ',
+      ignoreMethods: '*.sarima',
+      page: '0',
+      limit: '500',
+      format: 'codf',
+      from: String(FROM),
+      until: String(UNTIL),
+    });
 
     const sigs = t.store.listSignals('country:KZ');
-    expect(sigs.map((s) => s.name)).toEqual(['ioda.bgp', 'ioda.gtr:GMAIL', 'ioda.gtr:MAPS', 'ioda.gtr:WEB_SEARCH', 'ioda.gtr:YOUTUBE', 'ioda.merit-nt', 'ioda.ping-slash24']);
+    expect(sigs.map((s) => s.name)).toEqual([
+      'ioda.bgp',
+      'ioda.gtr:GMAIL',
+      'ioda.gtr:MAPS',
+      'ioda.gtr:WEB_SEARCH',
+      'ioda.gtr:YOUTUBE',
+      'ioda.merit-nt',
+      'ioda.ping-slash24',
+    ]);
     expect(sigs.every((s) => !s.synthetic)).toBe(true);
     const bgp = sigs.find((s) => s.name === 'ioda.bgp')!;
     const pts = t.store.readPoints(bgp.id, FROM, UNTIL);
@@ -87,12 +110,20 @@ describe('IODA collect: happy path from fixtures', () => {
     // merit-nt answered `data: [[]]`: no points, checkpoint 'no-data'
     const merit = sigs.find((s) => s.name === 'ioda.merit-nt')!;
     expect(t.store.readPoints(merit.id, FROM, UNTIL)).toEqual([]);
-    expect(t.store.checkpoints({ collector: 'ioda', signal: 'ioda.merit-nt' })).toMatchObject([{ from: FROM, until: UNTIL, status: 'no-data' }]);
+    expect(t.store.checkpoints({ collector: 'ioda', signal: 'ioda.merit-nt' })).toMatchObject([
+      { from: FROM, until: UNTIL, status: 'no-data' },
+    ]);
     expect(t.store.checkpoints({ collector: 'ioda', signal: 'ioda.bgp' })).toMatchObject([{ from: FROM, until: UNTIL, status: 'ok' }]);
     // source events with their raw JSON
     const events = t.store.listSourceEvents({ source: 'ioda' });
     expect(events).toHaveLength(2);
-    expect(events[0]).toMatchObject({ entity: 'country:KZ', start: 1463716800, end: 1463716800 + 86400, kind: 'service-blocking', score: 1234.5 });
+    expect(events[0]).toMatchObject({
+      entity: 'country:KZ',
+      start: 1463716800,
+      end: 1463716800 + 86400,
+      kind: 'service-blocking',
+      score: 1234.5,
+    });
     expect(events[0]!.raw).toMatchObject({ location: 'country/KZ', method: 'median', datasource: 'gtr' });
     expect(events[1]!.kind).toBe('connectivity');
     expect(t.store.listEntities().find((e) => e.entity === 'country:KZ')!.name).toBe('Kazakhstan');
@@ -115,7 +146,10 @@ describe('IODA collect: happy path from fixtures', () => {
     const r = await c.collect({ entity: 'region:1376', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
     expect(r.windowsOk).toBe(2);
     expect(t.store.listEntities().find((e) => e.entity === 'region:1376')).toMatchObject({ name: 'Almaty', country: 'KZ' });
-    nock(HOST).get('/v2/entities/query').query({ entityType: 'region', relatedTo: 'country/KZ', limit: '1000', page: '0' }).reply(200, fixture('entities-query-region-relatedTo-KZ.json'));
+    nock(HOST)
+      .get('/v2/entities/query')
+      .query({ entityType: 'region', relatedTo: 'country/KZ', limit: '1000', page: '0' })
+      .reply(200, fixture('entities-query-region-relatedTo-KZ.json'));
     expect(await c.regionsOf('kz')).toEqual([
       { entity: 'region:1376', name: 'Almaty' },
       { entity: 'region:1377', name: 'Almaty City' },
@@ -152,7 +186,8 @@ describe('IODA collect: windows and retries', () => {
       .get(/^\/v2\//)
       .reply(function (uri) {
         const q = new URL(uri, HOST).searchParams;
-        if (uri.includes('/signals/raw/')) asked.push({ ds: q.get('datasource')!, from: Number(q.get('from')), until: Number(q.get('until')) });
+        if (uri.includes('/signals/raw/'))
+          asked.push({ ds: q.get('datasource')!, from: Number(q.get('from')), until: Number(q.get('until')) });
         const a = answer(uri)!;
         return [a.status, a.body];
       });
@@ -162,7 +197,9 @@ describe('IODA collect: windows and retries', () => {
     expect(r.failures).toEqual([]);
     for (const ds of ['bgp', 'ping-slash24', 'merit-nt', 'gtr']) {
       // distinct windows: on a loaded machine an answer may miss the 300 ms timeout and be asked again (a retry, same window)
-      const w = asked.filter((a, i) => a.ds === ds && asked.findIndex((b) => b.ds === a.ds && b.from === a.from && b.until === a.until) === i);
+      const w = asked.filter(
+        (a, i) => a.ds === ds && asked.findIndex((b) => b.ds === a.ds && b.from === a.from && b.until === a.until) === i,
+      );
       expect(w).toHaveLength(2);
       expect(w[0]!.from).toBe(from);
       expect(w[0]!.until).toBe(w[1]!.from);
@@ -174,26 +211,59 @@ describe('IODA collect: windows and retries', () => {
   });
 
   it('retries a 500 and then writes the window', async () => {
-    nock(HOST).get(/signals\/raw/).reply(500, 'Internal Server Error').get(/signals\/raw/).reply(200, (uri) => answer(uri)!.body);
+    nock(HOST)
+      .get(/signals\/raw/)
+      .reply(500, 'Internal Server Error')
+      .get(/signals\/raw/)
+      .reply(200, (uri) => answer(uri)!.body);
     const sleeps: number[] = [];
-    const r = await collector(sleeps, { datasources: ['bgp'], events: false }).collect({ entity: 'country:KZ', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
+    const r = await collector(sleeps, { datasources: ['bgp'], events: false }).collect({
+      entity: 'country:KZ',
+      from: FROM,
+      until: UNTIL,
+      store: t.store,
+      log: silentLogger,
+    });
     expect(r).toMatchObject({ windowsOk: 1, windowsFailed: 0, points: 288 });
     expect(sleeps).toHaveLength(1);
   });
 
   it('waits as long as a 429 Retry-After says, then succeeds', async () => {
-    nock(HOST).get(/signals\/raw/).reply(429, 'Too Many Requests', { 'Retry-After': '17' }).get(/signals\/raw/).reply(200, (uri) => answer(uri)!.body);
+    nock(HOST)
+      .get(/signals\/raw/)
+      .reply(429, 'Too Many Requests', { 'Retry-After': '17' })
+      .get(/signals\/raw/)
+      .reply(200, (uri) => answer(uri)!.body);
     const sleeps: number[] = [];
-    const r = await collector(sleeps, { datasources: ['bgp'], events: false }).collect({ entity: 'country:KZ', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
+    const r = await collector(sleeps, { datasources: ['bgp'], events: false }).collect({
+      entity: 'country:KZ',
+      from: FROM,
+      until: UNTIL,
+      store: t.store,
+      log: silentLogger,
+    });
     expect(sleeps).toEqual([17_000]);
     expect(r.windowsOk).toBe(1);
   });
 
   it('a timeout fails that window only, names the URL, and the run says so; a later run fills it', async () => {
-    nock(HOST).get(/datasource=bgp/).times(3).delay(1000).reply(200, 'late');
+    nock(HOST)
+      .get(/datasource=bgp/)
+      .times(3)
+      .delay(1000)
+      .reply(200, 'late');
     // up to 3 answers: on a busy machine the healthy window's first answer may itself miss the 300 ms timeout
-    nock(HOST).get(/datasource=ping-slash24/).times(3).reply(200, (uri) => answer(uri)!.body);
-    const r = await collector([], { datasources: ['bgp', 'ping-slash24'], events: false }).collect({ entity: 'country:KZ', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
+    nock(HOST)
+      .get(/datasource=ping-slash24/)
+      .times(3)
+      .reply(200, (uri) => answer(uri)!.body);
+    const r = await collector([], { datasources: ['bgp', 'ping-slash24'], events: false }).collect({
+      entity: 'country:KZ',
+      from: FROM,
+      until: UNTIL,
+      store: t.store,
+      log: silentLogger,
+    });
     expect(r.windowsOk).toBe(1);
     expect(r.windowsFailed).toBe(1);
     expect(r.failures[0]!.url).toContain('/v2/signals/raw/country/KZ?');
@@ -204,8 +274,16 @@ describe('IODA collect: windows and retries', () => {
     expect(run.error).toMatch(/1 window\(s\) failed.*datasource=bgp/);
     nock.cleanAll();
     const asked: string[] = [];
-    nock(HOST).get(/signals\/raw/).reply(200, (uri) => (asked.push(uri), answer(uri)!.body));
-    const again = await collector([], { datasources: ['bgp', 'ping-slash24'], events: false }).collect({ entity: 'country:KZ', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
+    nock(HOST)
+      .get(/signals\/raw/)
+      .reply(200, (uri) => (asked.push(uri), answer(uri)!.body));
+    const again = await collector([], { datasources: ['bgp', 'ping-slash24'], events: false }).collect({
+      entity: 'country:KZ',
+      from: FROM,
+      until: UNTIL,
+      store: t.store,
+      log: silentLogger,
+    });
     expect(again.windowsOk).toBe(1);
     expect(asked).toHaveLength(1);
     expect(asked[0]).toContain('datasource=bgp');
@@ -215,8 +293,17 @@ describe('IODA collect: windows and retries', () => {
 
 describe('IODA collect: bad answers write nothing of their window', () => {
   async function collectBgp(body: string) {
-    nock(HOST).get(/signals\/raw/).times(3).reply(200, body);
-    return collector([], { datasources: ['bgp'], events: false }).collect({ entity: 'country:KZ', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
+    nock(HOST)
+      .get(/signals\/raw/)
+      .times(3)
+      .reply(200, body);
+    return collector([], { datasources: ['bgp'], events: false }).collect({
+      entity: 'country:KZ',
+      from: FROM,
+      until: UNTIL,
+      store: t.store,
+      log: silentLogger,
+    });
   }
   const good = () => fixture('signals-raw-country-KZ-bgp-20160520.json');
 
@@ -258,12 +345,21 @@ describe('IODA collect: bad answers write nothing of their window', () => {
     expect(r).toMatchObject({ windowsOk: 1, windowsFailed: 0, points: 0, coveredUntil: UNTIL });
     expect(t.store.checkpoints({ signal: 'ioda.bgp' })).toMatchObject([{ status: 'no-data', from: FROM, until: UNTIL }]);
     nock.cleanAll();
-    const again = await collector([], { datasources: ['bgp'], events: false }).collect({ entity: 'country:KZ', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
+    const again = await collector([], { datasources: ['bgp'], events: false }).collect({
+      entity: 'country:KZ',
+      from: FROM,
+      until: UNTIL,
+      store: t.store,
+      log: silentLogger,
+    });
     expect(again.windowsOk + again.windowsFailed).toBe(0);
   });
 
   it('the same range twice leaves the same rows and asks nothing the second time', async () => {
-    nock(HOST).persist().get(/^\/v2\//).reply(200, (uri) => answer(uri)!.body);
+    nock(HOST)
+      .persist()
+      .get(/^\/v2\//)
+      .reply(200, (uri) => answer(uri)!.body);
     const from = FROM - 10 * DAY;
     const c = collector();
     await c.collect({ entity: 'country:KZ', from, until: UNTIL, store: t.store, log: silentLogger });
@@ -285,26 +381,49 @@ describe('IODA collect: bad answers write nothing of their window', () => {
 describe('IODA collect: an answer that does not match the request fails its window, which is fetched again later', () => {
   // Each stands for a source (or a proxy in front of it) answering 200 with less than was asked: before, such
   // answers were written and checkpointed, leaving a third of the points missing for good.
-  const good = () => JSON.parse(fixture('signals-raw-country-KZ-bgp-20160520.json')) as { data: Array<Array<{ from: number; until: number; step: number; values: Array<number | null> }>> };
+  const good = () =>
+    JSON.parse(fixture('signals-raw-country-KZ-bgp-20160520.json')) as {
+      data: Array<Array<{ from: number; until: number; step: number; values: Array<number | null> }>>;
+    };
   const cases: Array<[string, (d: ReturnType<typeof good>) => void, RegExp]> = [
-    ['a short series (a third of the values missing)', (d) => void (d.data[0]![0]!.values = d.data[0]![0]!.values.slice(0, 192)), /192 values.*expected 288/],
-    ['a doubled step', (d) => {
-      const s = d.data[0]![0]!;
-      s.step = 600;
-      s.values = s.values.filter((_, i) => i % 2 === 0);
-    }, /step 600.*asked for the native step 300/],
-    ['a shifted `from`', (d) => {
-      const s = d.data[0]![0]!;
-      s.from += 8 * 3600;
-      s.values = s.values.slice(96);
-    }, /starts at 2016-05-20T08:00:00Z.*asked from 2016-05-20T00:00:00Z/],
+    [
+      'a short series (a third of the values missing)',
+      (d) => void (d.data[0]![0]!.values = d.data[0]![0]!.values.slice(0, 192)),
+      /192 values.*expected 288/,
+    ],
+    [
+      'a doubled step',
+      (d) => {
+        const s = d.data[0]![0]!;
+        s.step = 600;
+        s.values = s.values.filter((_, i) => i % 2 === 0);
+      },
+      /step 600.*asked for the native step 300/,
+    ],
+    [
+      'a shifted `from`',
+      (d) => {
+        const s = d.data[0]![0]!;
+        s.from += 8 * 3600;
+        s.values = s.values.slice(96);
+      },
+      /starts at 2016-05-20T08:00:00Z.*asked from 2016-05-20T00:00:00Z/,
+    ],
   ];
   for (const [name, change, message] of cases) {
     it(name, async () => {
       const doc = good();
       change(doc);
-      nock(HOST).get(/signals\/raw/).reply(200, JSON.stringify(doc));
-      const r = await collector([], { datasources: ['bgp'], events: false }).collect({ entity: 'country:KZ', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
+      nock(HOST)
+        .get(/signals\/raw/)
+        .reply(200, JSON.stringify(doc));
+      const r = await collector([], { datasources: ['bgp'], events: false }).collect({
+        entity: 'country:KZ',
+        from: FROM,
+        until: UNTIL,
+        store: t.store,
+        log: silentLogger,
+      });
       expect(r.windowsOk).toBe(0);
       expect(r.windowsFailed).toBe(1);
       expect(r.failures[0]!.error).toMatch(message);
@@ -315,16 +434,34 @@ describe('IODA collect: an answer that does not match the request fails its wind
       expect(run.status).toBe('failed');
       expect(run.error).toMatch(message);
       // the next run asks again and gets it all
-      nock(HOST).get(/signals\/raw/).reply(200, fixture('signals-raw-country-KZ-bgp-20160520.json'));
-      const again = await collector([], { datasources: ['bgp'], events: false }).collect({ entity: 'country:KZ', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
+      nock(HOST)
+        .get(/signals\/raw/)
+        .reply(200, fixture('signals-raw-country-KZ-bgp-20160520.json'));
+      const again = await collector([], { datasources: ['bgp'], events: false }).collect({
+        entity: 'country:KZ',
+        from: FROM,
+        until: UNTIL,
+        store: t.store,
+        log: silentLogger,
+      });
       expect(again).toMatchObject({ windowsOk: 1, windowsFailed: 0, points: 288 });
     });
   }
 
   it('an empty 200 body is retried within the run like a truncation', async () => {
-    nock(HOST).get(/signals\/raw/).reply(200, '').get(/signals\/raw/).reply(200, fixture('signals-raw-country-KZ-bgp-20160520.json'));
+    nock(HOST)
+      .get(/signals\/raw/)
+      .reply(200, '')
+      .get(/signals\/raw/)
+      .reply(200, fixture('signals-raw-country-KZ-bgp-20160520.json'));
     const sleeps: number[] = [];
-    const r = await collector(sleeps, { datasources: ['bgp'], events: false }).collect({ entity: 'country:KZ', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
+    const r = await collector(sleeps, { datasources: ['bgp'], events: false }).collect({
+      entity: 'country:KZ',
+      from: FROM,
+      until: UNTIL,
+      store: t.store,
+      log: silentLogger,
+    });
     expect(r).toMatchObject({ windowsOk: 1, windowsFailed: 0, points: 288 });
     expect(sleeps).toHaveLength(1);
   });
@@ -332,9 +469,19 @@ describe('IODA collect: an answer that does not match the request fails its wind
   it('a body cut short within its announced length (padded with NUL bytes) is retried within the run', async () => {
     const body = fixture('signals-raw-country-KZ-bgp-20160520.json');
     const cut = body.slice(0, 2000) + '\0'.repeat(body.length - 2000);
-    nock(HOST).get(/signals\/raw/).reply(200, cut, { 'Content-Length': String(Buffer.byteLength(cut)) }).get(/signals\/raw/).reply(200, body);
+    nock(HOST)
+      .get(/signals\/raw/)
+      .reply(200, cut, { 'Content-Length': String(Buffer.byteLength(cut)) })
+      .get(/signals\/raw/)
+      .reply(200, body);
     const sleeps: number[] = [];
-    const r = await collector(sleeps, { datasources: ['bgp'], events: false }).collect({ entity: 'country:KZ', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
+    const r = await collector(sleeps, { datasources: ['bgp'], events: false }).collect({
+      entity: 'country:KZ',
+      from: FROM,
+      until: UNTIL,
+      store: t.store,
+      log: silentLogger,
+    });
     expect(r).toMatchObject({ windowsOk: 1, windowsFailed: 0, points: 288 });
     expect(sleeps).toHaveLength(1);
   });

@@ -43,9 +43,12 @@ function runChild(dbPath: string, killAtRequest: number | null, killDelayMs = 0)
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    onRequest = killAtRequest === null ? null : (n) => {
-      if (n === killAtRequest) setTimeout(() => p.kill('SIGKILL'), killDelayMs);
-    };
+    onRequest =
+      killAtRequest === null
+        ? null
+        : (n) => {
+            if (n === killAtRequest) setTimeout(() => p.kill('SIGKILL'), killDelayMs);
+          };
     p.on('exit', (code, signal) => {
       onRequest = null;
       if (signal === 'SIGKILL') resolve({ killed: true, stdout });

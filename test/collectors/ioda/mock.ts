@@ -17,7 +17,14 @@ export function valueAt(datasource: string, product: string, ts: number): number
   return 1000 + ((slot * 7919 + datasource.length * 31 + product.length) % 500);
 }
 
-export function signalsBody(args: { type: string; code: string; datasource: string; from: number; until: number; sourceParams?: string | null }): string {
+export function signalsBody(args: {
+  type: string;
+  code: string;
+  datasource: string;
+  from: number;
+  until: number;
+  sourceParams?: string | null;
+}): string {
   const step = STEPS[args.datasource] ?? 300;
   const from = Math.floor(args.from / step) * step;
   const n = Math.max(0, Math.ceil((args.until - from) / step));
@@ -37,11 +44,43 @@ export function signalsBody(args: { type: string; code: string; datasource: stri
       values: Array.from({ length: n }, (_, i) => valueAt(args.datasource, p, from + i * step)),
     })),
   ];
-  return JSON.stringify({ type: 'signals', metadata: { requestTime: '2025-01-29T04:24:14+00:00', responseTime: '2025-01-29T04:24:14+00:00' }, requestParameters: { from: args.from, until: args.until, datasource: args.datasource, sourceParams: args.sourceParams ?? null, maxPoints: null }, error: null, perf: null, data, copyright: COPYRIGHT });
+  return JSON.stringify({
+    type: 'signals',
+    metadata: { requestTime: '2025-01-29T04:24:14+00:00', responseTime: '2025-01-29T04:24:14+00:00' },
+    requestParameters: {
+      from: args.from,
+      until: args.until,
+      datasource: args.datasource,
+      sourceParams: args.sourceParams ?? null,
+      maxPoints: null,
+    },
+    error: null,
+    perf: null,
+    data,
+    copyright: COPYRIGHT,
+  });
 }
 
 export function eventsBody(q: URLSearchParams, events: unknown[] = []): string {
-  return JSON.stringify({ type: 'outages.events', metadata: { requestTime: '2025-01-29T04:24:14+00:00', responseTime: '2025-01-29T04:24:14+00:00' }, requestParameters: { from: q.get('from'), until: q.get('until'), limit: Number(q.get('limit')), page: Number(q.get('page')), relatedTo: null, entityType: q.get('entityType'), entityCode: q.get('entityCode'), orderBy: null, ignoreMethods: q.get('ignoreMethods') }, error: null, perf: null, data: events, copyright: COPYRIGHT });
+  return JSON.stringify({
+    type: 'outages.events',
+    metadata: { requestTime: '2025-01-29T04:24:14+00:00', responseTime: '2025-01-29T04:24:14+00:00' },
+    requestParameters: {
+      from: q.get('from'),
+      until: q.get('until'),
+      limit: Number(q.get('limit')),
+      page: Number(q.get('page')),
+      relatedTo: null,
+      entityType: q.get('entityType'),
+      entityCode: q.get('entityCode'),
+      orderBy: null,
+      ignoreMethods: q.get('ignoreMethods'),
+    },
+    error: null,
+    perf: null,
+    data: events,
+    copyright: COPYRIGHT,
+  });
 }
 
 /** Answers a request path (`/v2/signals/raw/country/KZ?...`) like IODA would, or null for an unknown path. */
@@ -52,8 +91,19 @@ export function answer(pathAndQuery: string): { status: number; body: string } |
   if (m) {
     const from = Number(q.get('from'));
     const until = Number(q.get('until'));
-    if (until - from >= 100 * 86400) return { status: 400, body: JSON.stringify({ error: 'Time range for a single query must be less than 100 days' }) };
-    return { status: 200, body: signalsBody({ type: m[1]!, code: m[2]!, datasource: q.get('datasource') ?? '', from, until, sourceParams: q.get('sourceParams') }) };
+    if (until - from >= 100 * 86400)
+      return { status: 400, body: JSON.stringify({ error: 'Time range for a single query must be less than 100 days' }) };
+    return {
+      status: 200,
+      body: signalsBody({
+        type: m[1]!,
+        code: m[2]!,
+        datasource: q.get('datasource') ?? '',
+        from,
+        until,
+        sourceParams: q.get('sourceParams'),
+      }),
+    };
   }
   if (u.pathname.endsWith('/outages/events')) return { status: 200, body: eventsBody(q) };
   return null;

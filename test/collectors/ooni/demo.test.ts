@@ -21,7 +21,12 @@ describe('demo: SYNTHETIC OONI Kazakhstan May 2016', () => {
   });
 
   it('ingests through the OONI ingest path: social networks anomalous on 20–21 May, flagged synthetic', async () => {
-    const msg = await ooniSyntheticDemoStep.run({ store: t.store, config: loadConfig({ env: {}, cwd: '/' }), log: silentLogger, root: '/' });
+    const msg = await ooniSyntheticDemoStep.run({
+      store: t.store,
+      config: loadConfig({ env: {}, cwd: '/' }),
+      log: silentLogger,
+      root: '/',
+    });
     expect(msg).toMatch(/SYNTHETIC/);
     const signals = t.store.listSignals('country:KZ');
     expect(signals.length).toBe(8 * 6);

@@ -36,7 +36,13 @@ export function counts(target: string, asn: number, ts: number): Omit<Row, 'meas
   const blocked = BLOCKED.has(target) && ts >= BLOCK_FROM && ts < BLOCK_UNTIL;
   const confirmed = blocked && target === 'facebook.com' && asn === 9198 ? 1 : 0;
   const anomaly = blocked ? n - failure - confirmed : target === 'twitter.com' ? 1 : 0;
-  return { anomaly_count: anomaly, confirmed_count: confirmed, failure_count: failure, ok_count: n - failure - anomaly - confirmed, measurement_count: n };
+  return {
+    anomaly_count: anomaly,
+    confirmed_count: confirmed,
+    failure_count: failure,
+    ok_count: n - failure - anomaly - confirmed,
+    measurement_count: n,
+  };
 }
 
 function day(ts: number): string {
@@ -50,7 +56,12 @@ function sum(rows: Array<Omit<Row, 'measurement_start_day'>>): Omit<Row, 'measur
 }
 
 export function envelope(result: unknown, dims: number): string {
-  return JSON.stringify({ v: 0, dimension_count: dims, db_stats: { row_count: 1200, bytes: 48000, total_row_count: 1200, elapsed_seconds: 0.021 }, result });
+  return JSON.stringify({
+    v: 0,
+    dimension_count: dims,
+    db_stats: { row_count: 1200, bytes: 48000, total_row_count: 1200, elapsed_seconds: 0.021 },
+    result,
+  });
 }
 
 /** Answers `/api/v1/aggregation?...` like OONI would for probe_cc=KZ (daily grain). */

@@ -27,7 +27,13 @@ function makeConfig(ooni: Record<string, unknown> = {}) {
 function collector(ooni: Record<string, unknown> = {}, sleeps: number[] = [], now = D('2026-01-01')): OoniCollector {
   return createOoniCollector(makeConfig(ooni), {
     log: silentLogger,
-    http: { timeoutMs: 500, maxAttempts: 3, rateLimit: { requests: 1000, intervalMs: 1000 }, sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 },
+    http: {
+      timeoutMs: 500,
+      maxAttempts: 3,
+      rateLimit: { requests: 1000, intervalMs: 1000 },
+      sleep: async (ms) => void sleeps.push(ms),
+      random: () => 0.5,
+    },
     now: () => now,
   });
 }
@@ -69,7 +75,9 @@ afterEach(() => {
 describe('OONI schemas and mapping', () => {
   it('accepts the real aggregation response and reads its three daily rows', () => {
     const doc = aggregationResponseSchema.parse(JSON.parse(fixture('aggregation-web_connectivity-daily-2022-03-01_2022-03-04.json')));
-    const q = aggregationQueryFromUrl('https://api.ooni.org/api/v1/aggregation?probe_cc=RU&test_name=web_connectivity&since=2022-03-01&until=2022-03-04&axis_x=measurement_start_day&time_grain=day');
+    const q = aggregationQueryFromUrl(
+      'https://api.ooni.org/api/v1/aggregation?probe_cc=RU&test_name=web_connectivity&since=2022-03-01&until=2022-03-04&axis_x=measurement_start_day&time_grain=day',
+    );
     const series = aggregateRows(q, doc);
     expect(series).toHaveLength(1);
     expect(series[0]!.entity).toBe('country:RU');
@@ -118,7 +126,9 @@ describe('OONI collect', () => {
     expect(rate[1]!.value).toBeCloseTo(bad / usable, 10);
     expect(rate[1]!.value).toBeGreaterThan(0.8);
     expect(rate[0]!.value).toBe(0);
-    expect(points(t.store, 'country:KZ', 'ooni.measurement_count:facebook.com')[1]!.value).toBe(fb.reduce((n, x) => n + x.measurement_count, 0));
+    expect(points(t.store, 'country:KZ', 'ooni.measurement_count:facebook.com')[1]!.value).toBe(
+      fb.reduce((n, x) => n + x.measurement_count, 0),
+    );
     expect(points(t.store, 'country:KZ', 'ooni.confirmed_count:facebook.com')[1]!.value).toBe(1);
     expect(points(t.store, 'country:KZ', 'ooni.anomaly_rate:whatsapp')[2]!.value).toBeGreaterThan(0.8);
 
@@ -126,7 +136,10 @@ describe('OONI collect', () => {
     const asnRate = points(t.store, 'asn:9198', 'ooni.anomaly_rate:facebook.com');
     expect(asnRate).toHaveLength(4);
     const one = ['facebook.com', 'www.facebook.com'].map((d) => counts(d, 9198, D('2016-05-20'))!);
-    expect(asnRate[1]!.value).toBeCloseTo(one.reduce((n, x) => n + x.anomaly_count + x.confirmed_count, 0) / one.reduce((n, x) => n + x.measurement_count - x.failure_count, 0), 10);
+    expect(asnRate[1]!.value).toBeCloseTo(
+      one.reduce((n, x) => n + x.anomaly_count + x.confirmed_count, 0) / one.reduce((n, x) => n + x.measurement_count - x.failure_count, 0),
+      10,
+    );
     // a network with no twitter rows on 20 May: zero measurements, rate NULL (not missing, not 0)
     const tw = points(t.store, 'asn:21299', 'ooni.anomaly_rate:twitter.com');
     expect(tw[1]).toEqual({ ts: D('2016-05-20'), value: null });
@@ -134,7 +147,9 @@ describe('OONI collect', () => {
 
     // evidence: facebook.com (confirmed) and whatsapp (anomalies) on 20 and 21 May
     const events = t.store.listSourceEvents({ source: 'ooni' });
-    expect(events.map((e) => `${e.kind} ${(e.raw as { target: string }).target} ${new Date(e.start * 1000).toISOString().slice(0, 10)}`).sort()).toEqual([
+    expect(
+      events.map((e) => `${e.kind} ${(e.raw as { target: string }).target} ${new Date(e.start * 1000).toISOString().slice(0, 10)}`).sort(),
+    ).toEqual([
       'anomaly-evidence whatsapp 2016-05-20',
       'anomaly-evidence whatsapp 2016-05-21',
       'confirmed-block facebook.com 2016-05-20',
@@ -154,8 +169,14 @@ describe('OONI collect', () => {
     expect(waq.get('anomaly')).toBe('true');
 
     // the Explorer search link of any day is kept in the signal's meta
-    const sig = t.store.db.prepare("SELECT s.meta FROM signals s JOIN entities e ON e.id = s.entity_id WHERE e.type = 'country' AND s.name = 'ooni.anomaly_rate:facebook.com'").get() as { meta: string };
-    expect(JSON.parse(sig.meta).explorerSearch).toBe('https://explorer.ooni.org/search?since={since}&until={until}&probe_cc=KZ&domain=facebook.com');
+    const sig = t.store.db
+      .prepare(
+        "SELECT s.meta FROM signals s JOIN entities e ON e.id = s.entity_id WHERE e.type = 'country' AND s.name = 'ooni.anomaly_rate:facebook.com'",
+      )
+      .get() as { meta: string };
+    expect(JSON.parse(sig.meta).explorerSearch).toBe(
+      'https://explorer.ooni.org/search?since={since}&until={until}&probe_cc=KZ&domain=facebook.com',
+    );
 
     // checkpoints: the country and each network are covered
     expect(t.store.uncovered('ooni', 'country:KZ', 'ooni.anomaly_rate:whatsapp', FROM, UNTIL)).toEqual([]);
@@ -170,7 +191,17 @@ describe('OONI collect', () => {
       .reply(function (uri) {
         seen.push(uri);
         const q = new URL(uri, HOST).searchParams;
-        const rows = [{ anomaly_count: 0, confirmed_count: 0, failure_count: 0, ok_count: 6, measurement_count: 6, measurement_start_day: '2022-01-05T10:00:00Z', domain: 'facebook.com' }];
+        const rows = [
+          {
+            anomaly_count: 0,
+            confirmed_count: 0,
+            failure_count: 0,
+            ok_count: 6,
+            measurement_count: 6,
+            measurement_start_day: '2022-01-05T10:00:00Z',
+            domain: 'facebook.com',
+          },
+        ];
         return [200, envelope(q.get('axis_y') === 'domain' ? rows : [], 2)];
       });
     const c = collector({ grain: 'hour', perNetwork: false, appTests: [] });
@@ -189,7 +220,12 @@ describe('OONI collect', () => {
     const page1 = JSON.parse(fixture('measurements-list-page1-limit50.json'));
     const page2 = JSON.parse(fixture('measurements-list-page2-limit50-offset50.json'));
     // SYNTHETIC last page: ten rows of the real page 2 re-addressed to offset 100, as the API ends a listing
-    const last = { metadata: { ...page2.metadata, offset: 100, current_page: 3, count: 110, pages: 3, next_url: null }, results: page2.results.slice(10, 20).map((m: { measurement_uid: string }, i: number) => ({ ...m, measurement_uid: `${m.measurement_uid}-p3-${i}`, anomaly: true })) };
+    const last = {
+      metadata: { ...page2.metadata, offset: 100, current_page: 3, count: 110, pages: 3, next_url: null },
+      results: page2.results
+        .slice(10, 20)
+        .map((m: { measurement_uid: string }, i: number) => ({ ...m, measurement_uid: `${m.measurement_uid}-p3-${i}`, anomaly: true })),
+    };
     nock(HOST)
       .persist()
       .get(/^\/api\/v1\/aggregation\?/)
@@ -233,7 +269,10 @@ describe('OONI collect', () => {
   });
 
   it('gives up after repeated 429s, writes nothing and leaves the window uncovered', async () => {
-    nock(HOST).persist().get(/^\/api\/v1\/aggregation\?/).reply(429, JSON.stringify({ error: 'quota exceeded' }));
+    nock(HOST)
+      .persist()
+      .get(/^\/api\/v1\/aggregation\?/)
+      .reply(429, JSON.stringify({ error: 'quota exceeded' }));
     const c = collector({ appTests: [], perNetwork: false });
     const r = await c.collect({ entity: 'country:KZ', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
     expect(r.windowsFailed).toBe(1);
@@ -246,7 +285,22 @@ describe('OONI collect', () => {
     nock(HOST)
       .persist()
       .get(/^\/api\/v1\/aggregation\?/)
-      .reply(200, envelope([{ anomaly_count: 1, confirmed_count: 0, failure_count: 0, measurement_count: 3, measurement_start_day: '2016-05-20', domain: 'facebook.com' }], 2));
+      .reply(
+        200,
+        envelope(
+          [
+            {
+              anomaly_count: 1,
+              confirmed_count: 0,
+              failure_count: 0,
+              measurement_count: 3,
+              measurement_start_day: '2016-05-20',
+              domain: 'facebook.com',
+            },
+          ],
+          2,
+        ),
+      );
     const c = collector({ appTests: [], perNetwork: false });
     const r = await c.collect({ entity: 'country:KZ', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
     expect(r.windowsFailed).toBe(1);
@@ -257,7 +311,10 @@ describe('OONI collect', () => {
   });
 
   it('an error body on HTTP 200 ({"msg": ...}) fails the window', async () => {
-    nock(HOST).persist().get(/^\/api\/v1\/aggregation\?/).reply(200, JSON.stringify({ msg: 'Choose time_grain between day, week', v: 0 }));
+    nock(HOST)
+      .persist()
+      .get(/^\/api\/v1\/aggregation\?/)
+      .reply(200, JSON.stringify({ msg: 'Choose time_grain between day, week', v: 0 }));
     const c = collector({ appTests: [], perNetwork: false });
     const r = await c.collect({ entity: 'country:KZ', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
     expect(r.windowsFailed).toBe(1);
@@ -270,21 +327,57 @@ describe('OONI collect', () => {
     // before, such rows were written (or silently dropped) and the window checkpointed, never fetched again
     const shift = (uri: string, days: number) => {
       const u = new URL(uri, HOST);
-      for (const k of ['since', 'until']) u.searchParams.set(k, new Date((D(u.searchParams.get(k)!) + days * DAY) * 1000).toISOString().slice(0, 10));
+      for (const k of ['since', 'until'])
+        u.searchParams.set(k, new Date((D(u.searchParams.get(k)!) + days * DAY) * 1000).toISOString().slice(0, 10));
       return u.pathname + u.search;
     };
     const rowsOf = (uri: string) => JSON.parse(aggregationAnswer(uri)).result as Array<Record<string, unknown>>;
     const odd: Array<[string, (uri: string) => string, RegExp]> = [
-      ['a shifted range', (uri) => aggregationAnswer(shift(uri, -2)), /result\[0\]\.measurement_start_day: "2016-05-17" is outside the asked 2016-05-19–2016-05-23/],
-      ['hourly rows for a daily question', (uri) => envelope(rowsOf(uri).map((r) => ({ ...r, measurement_start_day: `${String(r.measurement_start_day)}T00:00:00Z` })), 2), /measurement_start_day: "2016-05-19T00:00:00Z" is an hour, asked for time_grain=day/],
-      ['axis_y ignored (one dimension)', (uri) => aggregationAnswer(uri.replace(/&axis_y=[a-z_]+/, '')), /dimension_count: 1 dimensions, asked for 2/],
-      ['a domain that was not asked for', (uri) => envelope(rowsOf(uri).map((r) => ({ ...r, domain: 'vk.com' })), 2), /result\[0\]\.domain: "vk\.com" was not asked for/],
-      ['rows about another country', (uri) => envelope(rowsOf(uri).map((r) => ({ ...r, probe_cc: 'UZ' })), 2), /result\[0\]\.probe_cc: row is about UZ, asked for KZ/],
+      [
+        'a shifted range',
+        (uri) => aggregationAnswer(shift(uri, -2)),
+        /result\[0\]\.measurement_start_day: "2016-05-17" is outside the asked 2016-05-19–2016-05-23/,
+      ],
+      [
+        'hourly rows for a daily question',
+        (uri) =>
+          envelope(
+            rowsOf(uri).map((r) => ({ ...r, measurement_start_day: `${String(r.measurement_start_day)}T00:00:00Z` })),
+            2,
+          ),
+        /measurement_start_day: "2016-05-19T00:00:00Z" is an hour, asked for time_grain=day/,
+      ],
+      [
+        'axis_y ignored (one dimension)',
+        (uri) => aggregationAnswer(uri.replace(/&axis_y=[a-z_]+/, '')),
+        /dimension_count: 1 dimensions, asked for 2/,
+      ],
+      [
+        'a domain that was not asked for',
+        (uri) =>
+          envelope(
+            rowsOf(uri).map((r) => ({ ...r, domain: 'vk.com' })),
+            2,
+          ),
+        /result\[0\]\.domain: "vk\.com" was not asked for/,
+      ],
+      [
+        'rows about another country',
+        (uri) =>
+          envelope(
+            rowsOf(uri).map((r) => ({ ...r, probe_cc: 'UZ' })),
+            2,
+          ),
+        /result\[0\]\.probe_cc: row is about UZ, asked for KZ/,
+      ],
     ];
     const c = collector({ appTests: [], perNetwork: false, evidence: { enabled: false } });
     for (const [what, answer, message] of odd) {
       nock.cleanAll();
-      nock(HOST).persist().get(/^\/api\/v1\/aggregation\?/).reply((uri) => [200, answer(uri)]);
+      nock(HOST)
+        .persist()
+        .get(/^\/api\/v1\/aggregation\?/)
+        .reply((uri) => [200, answer(uri)]);
       const r = await c.collect({ entity: 'country:KZ', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
       expect(r.windowsFailed, what).toBe(1);
       expect(r.failures[0]!.error, what).toMatch(/answer does not match the request/);
@@ -310,7 +403,13 @@ describe('OONI collect', () => {
       .persist()
       .get(/^\/api\/v1\/aggregation\?/)
       .reply((uri) => (++calls === 1 ? [200, ''] : [200, aggregationAnswer(uri)]));
-    const r = await collector({ appTests: [], perNetwork: false, evidence: { enabled: false } }).collect({ entity: 'country:KZ', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
+    const r = await collector({ appTests: [], perNetwork: false, evidence: { enabled: false } }).collect({
+      entity: 'country:KZ',
+      from: FROM,
+      until: UNTIL,
+      store: t.store,
+      log: silentLogger,
+    });
     expect(r.windowsFailed).toBe(0);
     expect(calls).toBe(2);
     expect(points(t.store, 'country:KZ', 'ooni.anomaly_rate:facebook.com')).toHaveLength(4);

@@ -13,7 +13,8 @@ const HOST = 'http://radar.test';
 const D = (s: string) => Date.parse(`${s}T00:00:00Z`) / 1000;
 const FROM = D('2022-09-01');
 const UNTIL = D('2022-11-01');
-const docsExample = () => readFileSync(join(import.meta.dirname, '..', '..', 'fixtures', 'radar', 'annotations-outages-docs-example.json'), 'utf8');
+const docsExample = () =>
+  readFileSync(join(import.meta.dirname, '..', '..', 'fixtures', 'radar', 'annotations-outages-docs-example.json'), 'utf8');
 
 /**
  * SYNTHETIC annotation in the full current shape: the fields of the docs example plus those the API
@@ -66,7 +67,13 @@ function makeConfig(token?: string, radar: Record<string, unknown> = {}) {
 function collector(token?: string, radar: Record<string, unknown> = {}, sleeps: number[] = []) {
   return createRadarCollector(makeConfig(token, radar), {
     log: silentLogger,
-    http: { timeoutMs: 500, maxAttempts: 3, rateLimit: { requests: 1000, intervalMs: 1000 }, sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 },
+    http: {
+      timeoutMs: 500,
+      maxAttempts: 3,
+      rateLimit: { requests: 1000, intervalMs: 1000 },
+      sleep: async (ms) => void sleeps.push(ms),
+      random: () => 0.5,
+    },
     now: () => D('2026-01-01'),
   });
 }
@@ -121,7 +128,14 @@ describe('Cloudflare Radar', () => {
     const r = await c.collect({ entity: 'country:UA', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
     expect(r.windowsFailed).toBe(0);
     expect(seen.map((q) => q.get('offset'))).toEqual(['0', '2']);
-    expect(Object.fromEntries(seen[0]!)).toEqual({ limit: '2', offset: '0', dateStart: '2022-09-01T00:00:00Z', dateEnd: '2022-10-31T23:59:59Z', format: 'json', location: 'UA' });
+    expect(Object.fromEntries(seen[0]!)).toEqual({
+      limit: '2',
+      offset: '0',
+      dateStart: '2022-09-01T00:00:00Z',
+      dateEnd: '2022-10-31T23:59:59Z',
+      format: 'json',
+      location: 'UA',
+    });
     expect(auth).toEqual(['Bearer tok-123', 'Bearer tok-123']);
     const events = t.store.listSourceEvents({ source: 'radar' });
     expect(events).toHaveLength(2);
@@ -145,10 +159,26 @@ describe('Cloudflare Radar', () => {
       .query(true)
       .reply(() => {
         calls++;
-        if (calls === 1) return [429, JSON.stringify({ success: false, errors: [{ code: 971, message: 'Please wait and consider throttling your request speed' }], messages: [], result: null }), { 'retry-after': '7' }];
+        if (calls === 1)
+          return [
+            429,
+            JSON.stringify({
+              success: false,
+              errors: [{ code: 971, message: 'Please wait and consider throttling your request speed' }],
+              messages: [],
+              result: null,
+            }),
+            { 'retry-after': '7' },
+          ];
         return [200, docsFor('UA')];
       });
-    const r = await collector('tok', {}, sleeps).collect({ entity: 'country:UA', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
+    const r = await collector('tok', {}, sleeps).collect({
+      entity: 'country:UA',
+      from: FROM,
+      until: UNTIL,
+      store: t.store,
+      log: silentLogger,
+    });
     expect(r.windowsFailed).toBe(0);
     expect(sleeps).toEqual([7000]);
     expect(t.store.listSourceEvents({ source: 'radar' })).toHaveLength(1);
@@ -161,7 +191,10 @@ describe('Cloudflare Radar', () => {
       .reply(200, JSON.stringify({ errors: [{ message: 'Invalid location' }], result: {}, success: false }))
       .get('/client/v4/radar/annotations/outages')
       .query(true)
-      .reply(200, JSON.stringify({ success: true, errors: [], result: { annotations: [{ ...fullAnnotation, startDate: 'last tuesday' }] } }));
+      .reply(
+        200,
+        JSON.stringify({ success: true, errors: [], result: { annotations: [{ ...fullAnnotation, startDate: 'last tuesday' }] } }),
+      );
     const c = collector('tok', { windowDays: 365 });
     const r1 = await c.collect({ entity: 'country:KZ', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
     expect(r1.failures[0]!.error).toMatch(/Invalid location/);
@@ -176,17 +209,40 @@ describe('Cloudflare Radar', () => {
     // the US annotation was filed under UA (and a January annotation under September–October) and checkpointed
     const docs = JSON.parse(docsExample());
     const us = docs.result.annotations[1];
-    const usDetails = { ...uaFullAnnotation, asnsDetails: [{ asn: '7922', name: 'Comcast', locations: { code: 'US', name: 'United States' } }], locations: [] };
+    const usDetails = {
+      ...uaFullAnnotation,
+      asnsDetails: [{ asn: '7922', name: 'Comcast', locations: { code: 'US', name: 'United States' } }],
+      locations: [],
+    };
     const odd: Array<[string, unknown[], RegExp]> = [
-      ['the US annotation for location=UA', [docs.result.annotations[0], us], /result\.annotations\[1\]\.locations: about US, asked for UA/],
-      ['a network annotation located in the US only by its details', [usDetails], /result\.annotations\[0\]\.locations: about US, asked for UA/],
-      ['an annotation that ended before the range', [{ ...fullAnnotation, locations: ['UA'] }], /result\.annotations\[0\]\.endDate: ended at 2022-01-10T06:00:00Z, before the asked range/],
-      ['an annotation that starts after the range', [{ ...uaFullAnnotation, startDate: '2022-12-01T00:00:00Z', endDate: null }], /result\.annotations\[0\]\.startDate: starts at 2022-12-01T00:00:00Z, after the asked range/],
+      [
+        'the US annotation for location=UA',
+        [docs.result.annotations[0], us],
+        /result\.annotations\[1\]\.locations: about US, asked for UA/,
+      ],
+      [
+        'a network annotation located in the US only by its details',
+        [usDetails],
+        /result\.annotations\[0\]\.locations: about US, asked for UA/,
+      ],
+      [
+        'an annotation that ended before the range',
+        [{ ...fullAnnotation, locations: ['UA'] }],
+        /result\.annotations\[0\]\.endDate: ended at 2022-01-10T06:00:00Z, before the asked range/,
+      ],
+      [
+        'an annotation that starts after the range',
+        [{ ...uaFullAnnotation, startDate: '2022-12-01T00:00:00Z', endDate: null }],
+        /result\.annotations\[0\]\.startDate: starts at 2022-12-01T00:00:00Z, after the asked range/,
+      ],
     ];
     const c = collector('tok', { windowDays: 365 });
     for (const [what, annotations, message] of odd) {
       nock.cleanAll();
-      nock(HOST).get('/client/v4/radar/annotations/outages').query(true).reply(200, JSON.stringify({ success: true, errors: [], result: { annotations } }));
+      nock(HOST)
+        .get('/client/v4/radar/annotations/outages')
+        .query(true)
+        .reply(200, JSON.stringify({ success: true, errors: [], result: { annotations } }));
       const r = await c.collect({ entity: 'country:UA', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
       expect(r.windowsFailed, what).toBe(1);
       expect(r.failures[0]!.error, what).toMatch(/answer does not match the request/);
@@ -199,15 +255,34 @@ describe('Cloudflare Radar', () => {
     }
     // an ongoing annotation that started before the range overlaps it: accepted (overlap, not containment)
     nock.cleanAll();
-    nock(HOST).get('/client/v4/radar/annotations/outages').query(true).reply(200, JSON.stringify({ success: true, errors: [], result: { annotations: [{ ...docs.result.annotations[0], startDate: '2022-08-01T00:00:00Z' }] } }));
+    nock(HOST)
+      .get('/client/v4/radar/annotations/outages')
+      .query(true)
+      .reply(
+        200,
+        JSON.stringify({
+          success: true,
+          errors: [],
+          result: { annotations: [{ ...docs.result.annotations[0], startDate: '2022-08-01T00:00:00Z' }] },
+        }),
+      );
     const again = await c.collect({ entity: 'country:UA', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
     expect(again.windowsOk).toBe(1);
     expect(t.store.listSourceEvents({ source: 'radar' })).toHaveLength(1);
   });
 
   it('asked for a network, an annotation about other networks fails the window', async () => {
-    nock(HOST).get('/client/v4/radar/annotations/outages').query(true).reply(200, JSON.stringify({ success: true, errors: [], result: { annotations: [{ ...uaFullAnnotation, asns: [9198] }] } }));
-    const r = await collector('tok', { windowDays: 365 }).collect({ entity: 'asn:15895', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
+    nock(HOST)
+      .get('/client/v4/radar/annotations/outages')
+      .query(true)
+      .reply(200, JSON.stringify({ success: true, errors: [], result: { annotations: [{ ...uaFullAnnotation, asns: [9198] }] } }));
+    const r = await collector('tok', { windowDays: 365 }).collect({
+      entity: 'asn:15895',
+      from: FROM,
+      until: UNTIL,
+      store: t.store,
+      log: silentLogger,
+    });
     expect(r.windowsFailed).toBe(1);
     expect(r.failures[0]!.error).toMatch(/result\.annotations\[0\]\.asns: about AS9198, asked for AS15895/);
     expect(t.store.listSourceEvents()).toEqual([]);
@@ -220,7 +295,13 @@ describe('Cloudflare Radar', () => {
       .get('/client/v4/radar/annotations/outages')
       .query(true)
       .reply(() => (++calls === 1 ? [200, ''] : [200, docsFor('UA')]));
-    const r = await collector('tok', { windowDays: 365 }).collect({ entity: 'country:UA', from: FROM, until: UNTIL, store: t.store, log: silentLogger });
+    const r = await collector('tok', { windowDays: 365 }).collect({
+      entity: 'country:UA',
+      from: FROM,
+      until: UNTIL,
+      store: t.store,
+      log: silentLogger,
+    });
     expect(r.windowsFailed).toBe(0);
     expect(calls).toBe(2);
     expect(t.store.listSourceEvents({ source: 'radar' })).toHaveLength(1);
@@ -242,6 +323,11 @@ describe('Cloudflare Radar', () => {
     expect(r.filesOk).toBe(2);
     // ingest files each annotation under its own locations (UA, US): the UA one is the same event as collected,
     // the US one is new
-    expect(t.store.listSourceEvents({ source: 'radar' }).map((e) => e.entity).sort()).toEqual(['country:UA', 'country:US']);
+    expect(
+      t.store
+        .listSourceEvents({ source: 'radar' })
+        .map((e) => e.entity)
+        .sort(),
+    ).toEqual(['country:UA', 'country:US']);
   });
 });

@@ -28,7 +28,16 @@ function crsBody(data: Record<string, unknown>): string {
 }
 
 function stat(day: string, v4: number, v6: number, asns: number, endDay?: string) {
-  return { timeline: [{ starttime: `${day}T00:00:00`, endtime: `${endDay ?? day}T00:00:00` }], v4_prefixes_ris: v4, v6_prefixes_ris: v6, asns_ris: asns, v4_prefixes_stats: -1, v6_prefixes_stats: -1, asns_stats: 150, stats_date: `${day}T00:00:00` };
+  return {
+    timeline: [{ starttime: `${day}T00:00:00`, endtime: `${endDay ?? day}T00:00:00` }],
+    v4_prefixes_ris: v4,
+    v6_prefixes_ris: v6,
+    asns_ris: asns,
+    v4_prefixes_stats: -1,
+    v6_prefixes_stats: -1,
+    asns_stats: 150,
+    stats_date: `${day}T00:00:00`,
+  };
 }
 
 function kzData(from: string, until: string, resolution = '1d') {
@@ -57,7 +66,13 @@ function makeConfig(ripestat: Record<string, unknown> = {}) {
 function collector(ripestat: Record<string, unknown> = {}, sleeps: number[] = [], now = D('2026-01-01')) {
   return createRipestatCollector(makeConfig(ripestat), {
     log: silentLogger,
-    http: { timeoutMs: 500, maxAttempts: 3, rateLimit: { requests: 1000, intervalMs: 1000 }, sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 },
+    http: {
+      timeoutMs: 500,
+      maxAttempts: 3,
+      rateLimit: { requests: 1000, intervalMs: 1000 },
+      sleep: async (ms) => void sleeps.push(ms),
+      random: () => 0.5,
+    },
     now: () => now,
   });
 }
@@ -81,7 +96,11 @@ afterEach(() => {
 
 describe('RIPEstat', () => {
   it('the envelope schema accepts real RIPEstat responses', () => {
-    for (const f of ['bgp-update-activity-AS10503-empty.json', 'bgp-update-activity-AS62752-trimmed.json', 'country-resource-list-VA.json']) {
+    for (const f of [
+      'bgp-update-activity-AS10503-empty.json',
+      'bgp-update-activity-AS62752-trimmed.json',
+      'country-resource-list-VA.json',
+    ]) {
       expect(ripestatEnvelopeSchema.parse(JSON.parse(fixture(f))).status).toBe('ok');
     }
   });
@@ -95,10 +114,22 @@ describe('RIPEstat', () => {
         seen.push(new URL(uri, HOST).searchParams);
         return [200, crsBody(kzData('2016-05-19', '2016-05-22'))];
       });
-    const r = await collector().collect({ entity: 'country:KZ', from: D('2016-05-19'), until: D('2016-05-23'), store: t.store, log: silentLogger });
+    const r = await collector().collect({
+      entity: 'country:KZ',
+      from: D('2016-05-19'),
+      until: D('2016-05-23'),
+      store: t.store,
+      log: silentLogger,
+    });
     expect(r.windowsFailed).toBe(0);
     expect(seen).toHaveLength(1);
-    expect(Object.fromEntries(seen[0]!)).toEqual({ resource: 'KZ', starttime: '2016-05-19T00:00:00', endtime: '2016-05-22T23:59:59', resolution: '1d', sourceapp: 'outagewatch' });
+    expect(Object.fromEntries(seen[0]!)).toEqual({
+      resource: 'KZ',
+      starttime: '2016-05-19T00:00:00',
+      endtime: '2016-05-22T23:59:59',
+      resolution: '1d',
+      sourceapp: 'outagewatch',
+    });
     expect(points(t.store, 'ripestat.v4_prefixes_ris')).toEqual([
       { ts: D('2016-05-19'), value: 1650 },
       { ts: D('2016-05-20'), value: 1650 },
@@ -122,14 +153,29 @@ describe('RIPEstat', () => {
         starts.push(`${q.get('starttime')}..${q.get('endtime')}`);
         return [200, crsBody({ ...kzData('2016-05-19', '2016-05-22'), stats: [] })];
       });
-    const r = await collector({ windowDays: 2 }).collect({ entity: 'country:KZ', from: D('2016-05-19'), until: D('2016-05-23'), store: t.store, log: silentLogger });
+    const r = await collector({ windowDays: 2 }).collect({
+      entity: 'country:KZ',
+      from: D('2016-05-19'),
+      until: D('2016-05-23'),
+      store: t.store,
+      log: silentLogger,
+    });
     expect(r.windowsOk).toBe(2);
     expect(starts).toEqual(['2016-05-19T00:00:00..2016-05-20T23:59:59', '2016-05-21T00:00:00..2016-05-22T23:59:59']);
   });
 
   it('refuses an answer at a coarser resolution than asked, writing nothing', async () => {
-    nock(HOST).get('/data/country-resource-stats/data.json').query(true).reply(200, crsBody(kzData('2016-05-19', '2016-05-22', '1d')));
-    const r = await collector({ resolution: '1h', windowDays: 4 }).collect({ entity: 'country:KZ', from: D('2016-05-19'), until: D('2016-05-23'), store: t.store, log: silentLogger });
+    nock(HOST)
+      .get('/data/country-resource-stats/data.json')
+      .query(true)
+      .reply(200, crsBody(kzData('2016-05-19', '2016-05-22', '1d')));
+    const r = await collector({ resolution: '1h', windowDays: 4 }).collect({
+      entity: 'country:KZ',
+      from: D('2016-05-19'),
+      until: D('2016-05-23'),
+      store: t.store,
+      log: silentLogger,
+    });
     expect(r.windowsFailed).toBe(1);
     expect(r.failures[0]!.error).toMatch(/resolution 1d, not 1h/);
     expect(pointCount(t.store)).toBe(0);
@@ -144,14 +190,29 @@ describe('RIPEstat', () => {
       [shifted, /data\.query_starttime: starts at 2016-05-21T00:00:00Z, asked from 2016-05-19T00:00:00Z/],
     ] as const) {
       nock(HOST).get('/data/country-resource-stats/data.json').query(true).reply(200, crsBody(data));
-      const r = await collector().collect({ entity: 'country:KZ', from: D('2016-05-19'), until: D('2016-05-23'), store: t.store, log: silentLogger });
+      const r = await collector().collect({
+        entity: 'country:KZ',
+        from: D('2016-05-19'),
+        until: D('2016-05-23'),
+        store: t.store,
+        log: silentLogger,
+      });
       expect(r.windowsFailed).toBe(1);
       expect(r.failures[0]!.error).toMatch(message);
       expect(pointCount(t.store)).toBe(0);
       expect(t.store.checkpoints()).toEqual([]);
     }
-    nock(HOST).get('/data/country-resource-stats/data.json').query(true).reply(200, crsBody(kzData('2016-05-19', '2016-05-22')));
-    const again = await collector().collect({ entity: 'country:KZ', from: D('2016-05-19'), until: D('2016-05-23'), store: t.store, log: silentLogger });
+    nock(HOST)
+      .get('/data/country-resource-stats/data.json')
+      .query(true)
+      .reply(200, crsBody(kzData('2016-05-19', '2016-05-22')));
+    const again = await collector().collect({
+      entity: 'country:KZ',
+      from: D('2016-05-19'),
+      until: D('2016-05-23'),
+      store: t.store,
+      log: silentLogger,
+    });
     expect(again.windowsOk).toBe(1);
   });
 
@@ -159,7 +220,13 @@ describe('RIPEstat', () => {
     const data = kzData('2016-05-19', '2016-05-22');
     (data.stats[1] as Record<string, unknown>).timeline = 'yesterday';
     nock(HOST).get('/data/country-resource-stats/data.json').query(true).reply(200, crsBody(data));
-    const r = await collector().collect({ entity: 'country:KZ', from: D('2016-05-19'), until: D('2016-05-23'), store: t.store, log: silentLogger });
+    const r = await collector().collect({
+      entity: 'country:KZ',
+      from: D('2016-05-19'),
+      until: D('2016-05-23'),
+      store: t.store,
+      log: silentLogger,
+    });
     expect(r.windowsFailed).toBe(1);
     expect(r.failures[0]!.error).toMatch(/data\.stats\[1\]\.timeline/);
     expect(pointCount(t.store)).toBe(0);
@@ -171,8 +238,17 @@ describe('RIPEstat', () => {
     nock(HOST)
       .get('/data/country-resource-stats/data.json')
       .query(true)
-      .reply(200, JSON.stringify({ ...env, status: 'error', status_code: 400, messages: [['error', 'resource is not a country']], data: {} }));
-    const r = await collector().collect({ entity: 'country:KZ', from: D('2016-05-19'), until: D('2016-05-23'), store: t.store, log: silentLogger });
+      .reply(
+        200,
+        JSON.stringify({ ...env, status: 'error', status_code: 400, messages: [['error', 'resource is not a country']], data: {} }),
+      );
+    const r = await collector().collect({
+      entity: 'country:KZ',
+      from: D('2016-05-19'),
+      until: D('2016-05-23'),
+      store: t.store,
+      log: silentLogger,
+    });
     expect(r.failures[0]!.error).toMatch(/resource is not a country/);
   });
 
@@ -182,7 +258,11 @@ describe('RIPEstat', () => {
   });
 
   it('re-collecting and re-ingesting give the same rows; ingest reads a bare saved body', async () => {
-    nock(HOST).persist().get('/data/country-resource-stats/data.json').query(true).reply(200, crsBody(kzData('2016-05-19', '2016-05-22')));
+    nock(HOST)
+      .persist()
+      .get('/data/country-resource-stats/data.json')
+      .query(true)
+      .reply(200, crsBody(kzData('2016-05-19', '2016-05-22')));
     // now is inside the settle period: nothing is checkpointed, the second run fetches again
     const c = collector({}, [], D('2016-05-23') + 3600);
     await c.collect({ entity: 'country:KZ', from: D('2016-05-19'), until: D('2016-05-23'), store: t.store, log: silentLogger });
@@ -198,7 +278,13 @@ describe('RIPEstat', () => {
   });
 
   it('does nothing for entities other than countries', async () => {
-    const r = await collector().collect({ entity: 'asn:9198', from: D('2016-05-19'), until: D('2016-05-23'), store: t.store, log: silentLogger });
+    const r = await collector().collect({
+      entity: 'asn:9198',
+      from: D('2016-05-19'),
+      until: D('2016-05-23'),
+      store: t.store,
+      log: silentLogger,
+    });
     expect(r.windowsOk + r.windowsFailed).toBe(0);
     expect(collector().signals('asn:9198')).toEqual([]);
     expect(collector().signals('country:KZ')).toEqual(['ripestat.v4_prefixes_ris', 'ripestat.v6_prefixes_ris', 'ripestat.asns_ris']);

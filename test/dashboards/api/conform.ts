@@ -24,18 +24,23 @@ export async function loadSpec() {
     if (!documented) throw new Error(`${method} ${template}: status ${res.status} is not documented (body ${res.text.slice(0, 200)})`);
     checked.add(`${method.toLowerCase()} ${template} ${res.status}`);
     if (res.status === 204) return;
-    const type = String(res.headers['content-type'] ?? '').split(';')[0]!.trim();
+    const type = String(res.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim();
     const media = documented.content?.[type];
     if (!media) throw new Error(`${method} ${template} ${res.status}: content type ${type} is not documented`);
     if (type !== 'application/json') return;
     const validate = ajv.compile(media.schema);
-    if (!validate(res.body)) throw new Error(`${method} ${template} ${res.status}: body does not match the schema: ${ajv.errorsText(validate.errors)}`);
+    if (!validate(res.body))
+      throw new Error(`${method} ${template} ${res.status}: body does not match the schema: ${ajv.errorsText(validate.errors)}`);
   }
 
   /** Every documented (method, path, status). */
   function documented(): string[] {
     const out: string[] = [];
-    for (const [path, ops] of Object.entries(deref.paths)) for (const [method, op] of Object.entries(ops)) for (const status of Object.keys(op.responses)) out.push(`${method} ${path} ${status}`);
+    for (const [path, ops] of Object.entries(deref.paths))
+      for (const [method, op] of Object.entries(ops))
+        for (const status of Object.keys(op.responses)) out.push(`${method} ${path} ${status}`);
     return out.sort();
   }
 

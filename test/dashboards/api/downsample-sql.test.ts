@@ -20,14 +20,29 @@ describe('downsampling in SQL gives the same points as in JS', () => {
       // small integer values: many ties, and stored nulls
       pts.push([ts, r < 0.03 ? null : Math.floor(rnd() * 6)]);
     }
-    t.store.writeWindow({ collector: 'x', entity: 'country:KZ', from: T0, until: T0 + DAYS * 86400, series: [{ signal: { name: 'ioda.bgp', step: 300 }, points: pts }] });
+    t.store.writeWindow({
+      collector: 'x',
+      entity: 'country:KZ',
+      from: T0,
+      until: T0 + DAYS * 86400,
+      series: [{ signal: { name: 'ioda.bgp', step: 300 }, points: pts }],
+    });
   });
   afterAll(() => t.cleanup());
 
   const cases: Array<[Resolution, number, number, number, number]> = [];
   for (const maxPoints of [10, 50, 333, 1000])
-    for (const [res, step] of [['raw', 300], ['hourly', 3600], ['6h', 21600], ['daily', 86400]] as const)
-      for (const [from, until] of [[T0, T0 + DAYS * 86400], [T0 + 12345, T0 + 40 * 86400 + 777]] as const) cases.push([res, step, from, until, maxPoints]);
+    for (const [res, step] of [
+      ['raw', 300],
+      ['hourly', 3600],
+      ['6h', 21600],
+      ['daily', 86400],
+    ] as const)
+      for (const [from, until] of [
+        [T0, T0 + DAYS * 86400],
+        [T0 + 12345, T0 + 40 * 86400 + 777],
+      ] as const)
+        cases.push([res, step, from, until, maxPoints]);
 
   it.each(cases)('%s step %i from %i until %i maxPoints %i', (res, step, from, until, maxPoints) => {
     const sig = t.store.listSignals('country:KZ')[0]!;

@@ -32,7 +32,10 @@ describe('downsample (min/max per bucket)', () => {
     }
     const r = downsample(rawCols(series), 0, 100 * 300, 300, 1000);
     expect(r.downsampled).toBe(false);
-    expect(r.points.filter((p) => p[1] === null)).toEqual([[40 * 300, null], [70 * 300, null]]);
+    expect(r.points.filter((p) => p[1] === null)).toEqual([
+      [40 * 300, null],
+      [70 * 300, null],
+    ]);
     expect(r.points).toHaveLength(90 - 1 + 2);
   });
 
@@ -66,6 +69,7 @@ describe('downsample (min/max per bucket)', () => {
   it('returns nothing for an empty series and never exceeds maxPoints for unaligned times', () => {
     expect(downsample(rawCols([]), 0, 86400, 300, 100).points).toEqual([]);
     const odd = Array.from({ length: 5000 }, (_, i): [number, number | null] => [i * 173 + 11, i % 97 === 0 ? null : i % 13]);
-    for (const max of [10, 37, 100, 999]) expect(downsample(rawCols(odd), 0, 5000 * 173 + 11, 300, max).points.length).toBeLessThanOrEqual(max);
+    for (const max of [10, 37, 100, 999])
+      expect(downsample(rawCols(odd), 0, 5000 * 173 + 11, 300, max).points.length).toBeLessThanOrEqual(max);
   });
 });

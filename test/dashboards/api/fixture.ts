@@ -45,17 +45,41 @@ export function fixtureStore() {
     if (ts === T.storedNull) bgp.push([ts, null]);
     else bgp.push([ts, ts === T.dip ? 5 : Math.round(1000 + rnd() * 20)]);
   }
-  t.store.writeWindow({ collector: 'ioda', entity: 'country:KZ', from: T.dataFrom, until: T.dataUntil, series: [{ signal: { name: 'ioda.bgp', step: 300, unit: 'prefixes' }, points: bgp }] });
+  t.store.writeWindow({
+    collector: 'ioda',
+    entity: 'country:KZ',
+    from: T.dataFrom,
+    until: T.dataUntil,
+    series: [{ signal: { name: 'ioda.bgp', step: 300, unit: 'prefixes' }, points: bgp }],
+  });
   const d19 = Date.UTC(2016, 4, 19) / 1000;
   const ping: PointTuple[] = [];
   for (let ts = d19; ts < d19 + 4 * 86400; ts += 600) ping.push([ts, 500 + Math.round(rnd() * 10)]);
-  t.store.writeWindow({ collector: 'ioda', entity: 'country:KZ', from: d19, until: d19 + 4 * 86400, series: [{ signal: { name: 'ioda.ping-slash24' }, points: ping }] });
+  t.store.writeWindow({
+    collector: 'ioda',
+    entity: 'country:KZ',
+    from: d19,
+    until: d19 + 4 * 86400,
+    series: [{ signal: { name: 'ioda.ping-slash24' }, points: ping }],
+  });
   const ooni: PointTuple[] = [];
   for (let d = 0; d < 10; d++) ooni.push([Date.UTC(2016, 4, 15 + d) / 1000, d === 5 || d === 6 ? 0.9 : 0.05]);
-  t.store.writeWindow({ collector: 'ooni', entity: 'country:KZ', from: Date.UTC(2016, 4, 15) / 1000, until: Date.UTC(2016, 4, 25) / 1000, series: [{ signal: { name: 'ooni.anomaly_rate:facebook.com', step: 86400 }, points: ooni }] });
+  t.store.writeWindow({
+    collector: 'ooni',
+    entity: 'country:KZ',
+    from: Date.UTC(2016, 4, 15) / 1000,
+    until: Date.UTC(2016, 4, 25) / 1000,
+    series: [{ signal: { name: 'ooni.anomaly_rate:facebook.com', step: 86400 }, points: ooni }],
+  });
   const synth: PointTuple[] = [];
   for (let h = 0; h < 96; h++) synth.push([d19 + h * 3600, 100]);
-  t.store.writeWindow({ collector: 'demo', entity: 'country:KZ', from: d19, until: d19 + 96 * 3600, series: [{ signal: { name: 'custom.connectivity', step: 3600, synthetic: true }, points: synth }] });
+  t.store.writeWindow({
+    collector: 'demo',
+    entity: 'country:KZ',
+    from: d19,
+    until: d19 + 96 * 3600,
+    series: [{ signal: { name: 'custom.connectivity', step: 3600, synthetic: true }, points: synth }],
+  });
   // a spreadsheet formula in a name, to check CSV neutralising
   t.store.ensureEntity('asn:9198', { name: '=HYPERLINK("http://evil.example","KazakhTelecom")', country: 'KZ' });
   t.store.ensureEntity('country:UA');
@@ -69,7 +93,16 @@ export function fixtureStore() {
       kind: 'service-blocking',
       severity: 'critical',
       score: 1234.5,
-      signals: [{ signal: 'ooni.anomaly_rate:facebook.com', start: Date.UTC(2016, 4, 20, 6) / 1000, end: Date.UTC(2016, 4, 21, 18) / 1000, severity: 'critical', depth: 0.85, score: 1234.5 }],
+      signals: [
+        {
+          signal: 'ooni.anomaly_rate:facebook.com',
+          start: Date.UTC(2016, 4, 20, 6) / 1000,
+          end: Date.UTC(2016, 4, 21, 18) / 1000,
+          severity: 'critical',
+          depth: 0.85,
+          score: 1234.5,
+        },
+      ],
       targets: ['facebook.com'],
       evidence: [{ label: 'OONI Explorer', url: 'https://explorer.ooni.org/chart/mat?probe_cc=KZ' }],
     },
@@ -96,8 +129,42 @@ export function fixtureStore() {
     'stop',
     'stop-2016.csv',
     [
-      { list: 'stop', naturalKey: 'KZ-2016-05-20', country: 'KZ', start: Date.UTC(2016, 4, 20) / 1000, end: Date.UTC(2016, 4, 22) / 1000, kind: 'service-blocking', scope: 'national', scopeRaw: 'Country', scopeDetail: null, area: null, cause: 'protests', services: ['Facebook', 'WhatsApp'], source: 'https://www.accessnow.org/keepiton', originFile: 'stop-2016.csv', originLine: 2, raw: {} },
-      { list: 'stop', naturalKey: 'UA-2016-06-01', country: 'UA', start: Date.UTC(2016, 5, 1) / 1000, end: null, kind: 'connectivity', scope: 'regional', scopeRaw: 'Region (@Crimea)', scopeDetail: '@Crimea', area: '@Crimea', cause: null, services: [], source: null, originFile: 'stop-2016.csv', originLine: 3, raw: {} },
+      {
+        list: 'stop',
+        naturalKey: 'KZ-2016-05-20',
+        country: 'KZ',
+        start: Date.UTC(2016, 4, 20) / 1000,
+        end: Date.UTC(2016, 4, 22) / 1000,
+        kind: 'service-blocking',
+        scope: 'national',
+        scopeRaw: 'Country',
+        scopeDetail: null,
+        area: null,
+        cause: 'protests',
+        services: ['Facebook', 'WhatsApp'],
+        source: 'https://www.accessnow.org/keepiton',
+        originFile: 'stop-2016.csv',
+        originLine: 2,
+        raw: {},
+      },
+      {
+        list: 'stop',
+        naturalKey: 'UA-2016-06-01',
+        country: 'UA',
+        start: Date.UTC(2016, 5, 1) / 1000,
+        end: null,
+        kind: 'connectivity',
+        scope: 'regional',
+        scopeRaw: 'Region (@Crimea)',
+        scopeDetail: '@Crimea',
+        area: '@Crimea',
+        cause: null,
+        services: [],
+        source: null,
+        originFile: 'stop-2016.csv',
+        originLine: 3,
+        raw: {},
+      },
     ],
     { rejected: 0 },
     T.now,
@@ -106,9 +173,35 @@ export function fixtureStore() {
 }
 
 export const EVENTS = [
-  { id: 'kz-2016-05-21-land-protests', title: 'Land reform protests', country: 'KZ', start: '2016-05-21', tz: 'Asia/Almaty', kind: 'protest', sources: ['https://en.wikipedia.org/wiki/2016_Kazakh_protests'], places: [{ name: 'Almaty' }] },
-  { id: 'kz-2022-01-05-unrest', title: 'January events', country: 'KZ', start: '2022-01-05', tz: 'Asia/Almaty', kind: 'unrest', sources: ['https://en.wikipedia.org/wiki/2022_Kazakh_unrest'], notes: '-cmd|calc' },
-  { id: 'ua-2016-05-01-rally', title: 'Rally', country: 'UA', start: '2016-05-01', tz: 'Europe/Kyiv', kind: 'protest', sources: ['https://example.org/ua'] },
+  {
+    id: 'kz-2016-05-21-land-protests',
+    title: 'Land reform protests',
+    country: 'KZ',
+    start: '2016-05-21',
+    tz: 'Asia/Almaty',
+    kind: 'protest',
+    sources: ['https://en.wikipedia.org/wiki/2016_Kazakh_protests'],
+    places: [{ name: 'Almaty' }],
+  },
+  {
+    id: 'kz-2022-01-05-unrest',
+    title: 'January events',
+    country: 'KZ',
+    start: '2022-01-05',
+    tz: 'Asia/Almaty',
+    kind: 'unrest',
+    sources: ['https://en.wikipedia.org/wiki/2022_Kazakh_unrest'],
+    notes: '-cmd|calc',
+  },
+  {
+    id: 'ua-2016-05-01-rally',
+    title: 'Rally',
+    country: 'UA',
+    start: '2016-05-01',
+    tz: 'Europe/Kyiv',
+    kind: 'protest',
+    sources: ['https://example.org/ua'],
+  },
 ];
 
 export interface AppOptions {
@@ -125,7 +218,10 @@ export function fixtureApp(t: ReturnType<typeof tempStore>, opts: AppOptions = {
     config,
     store: t.store,
     writer: opts.writer ? t.store : undefined,
-    collectors: opts.collectors ?? [fakeCollector('ioda', ['ioda.bgp', 'ioda.ping-slash24']), fakeCollector('ooni', ['ooni.anomaly_rate:facebook.com'])],
+    collectors: opts.collectors ?? [
+      fakeCollector('ioda', ['ioda.bgp', 'ioda.ping-slash24']),
+      fakeCollector('ooni', ['ooni.anomaly_rate:facebook.com']),
+    ],
     log: opts.log ?? silentLogger,
     version: '1.2.3',
     now: () => T.now,

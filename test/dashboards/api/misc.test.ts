@@ -7,11 +7,27 @@ import { fixtureApp, fixtureStore } from './fixture.js';
 
 describe('CSV', () => {
   it('neutralises text cells that a spreadsheet would run as formulas, but not numbers', () => {
-    expect(['=1+1', '+1', '-2+3', '@SUM(A1)', '\tx', 'plain', '3-2'].map(csvCell)).toEqual(["'=1+1", "'+1", "'-2+3", "'@SUM(A1)", "'\tx", 'plain', '3-2']);
+    expect(['=1+1', '+1', '-2+3', '@SUM(A1)', '\tx', 'plain', '3-2'].map(csvCell)).toEqual([
+      "'=1+1",
+      "'+1",
+      "'-2+3",
+      "'@SUM(A1)",
+      "'\tx",
+      'plain',
+      '3-2',
+    ]);
     expect(csvCell(-3.5)).toBe('-3.5');
     expect(csvCell(null)).toBe('');
     expect(csvCell('=HYPERLINK("http://x","y")')).toBe('"\'=HYPERLINK(""http://x"",""y"")"');
-    expect(toCsv([{ a: 'x,y', b: 'line\nbreak' }], [{ header: 'a', value: (r) => r.a }, { header: 'b', value: (r) => r.b }])).toBe('a,b\r\n"x,y","line\nbreak"\r\n');
+    expect(
+      toCsv(
+        [{ a: 'x,y', b: 'line\nbreak' }],
+        [
+          { header: 'a', value: (r) => r.a },
+          { header: 'b', value: (r) => r.b },
+        ],
+      ),
+    ).toBe('a,b\r\n"x,y","line\nbreak"\r\n');
   });
 });
 
@@ -33,7 +49,14 @@ describe('API listings, detail and protections', () => {
     const events = await request(app).get('/api/events?format=csv').expect(200);
     expect(events.text.split('\r\n')[0]).toBe('id,title,country,kind,start,end,tz,all_day,local_start,local_end,places,sources,tags,notes');
     expect(events.text).toContain(",'-cmd|calc");
-    for (const url of ['/api/outages', '/api/reference', '/api/reference/stop', '/api/sources/runs', '/api/sources/checkpoints', '/api/sources']) {
+    for (const url of [
+      '/api/outages',
+      '/api/reference',
+      '/api/reference/stop',
+      '/api/sources/runs',
+      '/api/sources/checkpoints',
+      '/api/sources',
+    ]) {
       const res = await request(app).get(url).query({ format: 'csv' }).expect(200);
       expect(res.headers['content-type'], url).toMatch(/^text\/csv/);
     }
@@ -56,29 +79,57 @@ describe('API listings, detail and protections', () => {
 
   it('/api/events/:id carries the correlation and its verdict (the correlate --json document)', async () => {
     const res = await request(app).get('/api/events/kz-2016-05-21-land-protests').expect(200);
-    expect(res.body).toMatchObject({ id: 'kz-2016-05-21-land-protests', country: 'KZ', tz: 'Asia/Almaty', localStart: '2016-05-21T00:00:00+06:00' });
+    expect(res.body).toMatchObject({
+      id: 'kz-2016-05-21-land-protests',
+      country: 'KZ',
+      tz: 'Asia/Almaty',
+      localStart: '2016-05-21T00:00:00+06:00',
+    });
     expect(res.body.verdict).toEqual(res.body.correlation.verdict);
     expect(res.body.verdict.services).toBe('blocking');
     expect(res.body.correlation.event.id).toBe('kz-2016-05-21-land-protests');
     expect(res.body.correlation.outages.map((o: { kind: string }) => o.kind)).toContain('service-blocking');
     const narrow = await request(app).get('/api/events/kz-2016-05-21-land-protests?lead=0h&lag=0h').expect(200);
-    expect(narrow.body.correlation.window).toMatchObject({ from: '2016-05-20T18:00:00Z', until: '2016-05-21T18:00:00Z', leadSeconds: 0, lagSeconds: 0 });
+    expect(narrow.body.correlation.window).toMatchObject({
+      from: '2016-05-20T18:00:00Z',
+      until: '2016-05-21T18:00:00Z',
+      leadSeconds: 0,
+      lagSeconds: 0,
+    });
     const ref = await request(app).get('/api/events/kz-2016-05-21-land-protests?outages=reference:stop').expect(200);
     expect(ref.body.correlation.outageInput).toBe('reference:stop');
     const bad = await request(app).get('/api/events/kz-2016-05-21-land-protests?outages=guess').expect(400);
     expect(bad.body.error.parameter).toBe('outages');
   });
 
-  it('/api/reference lists the lists and one list\'s outages, with filters', async () => {
+  it("/api/reference lists the lists and one list's outages, with filters", async () => {
     const lists = await request(app).get('/api/reference').expect(200);
-    expect(lists.body).toEqual([expect.objectContaining({ name: 'stop', format: 'stop', outages: 2, countries: 2, first: '2016-05-20T00:00:00Z', scopes: { national: 1, regional: 1 }, files: [expect.objectContaining({ file: 'stop-2016.csv', imported: 2 })] })]);
+    expect(lists.body).toEqual([
+      expect.objectContaining({
+        name: 'stop',
+        format: 'stop',
+        outages: 2,
+        countries: 2,
+        first: '2016-05-20T00:00:00Z',
+        scopes: { national: 1, regional: 1 },
+        files: [expect.objectContaining({ file: 'stop-2016.csv', imported: 2 })],
+      }),
+    ]);
     const all = await request(app).get('/api/reference/stop').expect(200);
     expect(all.body.map((o: { country: string }) => o.country)).toEqual(['KZ', 'UA']);
-    expect(all.body[1]).toMatchObject({ end: null, scope: 'regional', scopeRaw: 'Region (@Crimea)', scopeDetail: '@Crimea', area: '@Crimea' });
+    expect(all.body[1]).toMatchObject({
+      end: null,
+      scope: 'regional',
+      scopeRaw: 'Region (@Crimea)',
+      scopeDetail: '@Crimea',
+      area: '@Crimea',
+    });
     expect((await request(app).get('/api/reference/stop?country=UA').expect(200)).body).toHaveLength(1);
     expect((await request(app).get('/api/reference/stop?from=2016-05-25&until=2016-05-31').expect(200)).body).toHaveLength(0);
     await request(app).get('/api/reference/nope').expect(404);
-    expect((await request(app).get('/api/reference/stop?scope=regional').expect(200)).body.map((o: { country: string }) => o.country)).toEqual(['UA']);
+    expect(
+      (await request(app).get('/api/reference/stop?scope=regional').expect(200)).body.map((o: { country: string }) => o.country),
+    ).toEqual(['UA']);
     await request(app).get('/api/reference/stop?scope=planet').expect(400);
   });
 
@@ -110,7 +161,9 @@ describe('API listings, detail and protections', () => {
     const broken = fixtureApp(store);
     store.store.db.exec('DROP TABLE outages');
     const res = await request(broken).get('/api/outages').expect(500);
-    expect(res.body).toEqual({ error: { code: 'INTERNAL', status: 500, message: 'internal error', requestId: res.headers['x-request-id'] } });
+    expect(res.body).toEqual({
+      error: { code: 'INTERNAL', status: 500, message: 'internal error', requestId: res.headers['x-request-id'] },
+    });
     store.cleanup();
   });
 

@@ -7,7 +7,14 @@ import { loadSpec } from './conform.js';
 type Spec = Awaited<ReturnType<typeof loadSpec>>;
 
 /** One request per documented (method, path, status): the response must match its schema. */
-const CASES: Array<{ method: 'get' | 'post' | 'put' | 'delete'; path: string; url: string; body?: unknown; auth?: string | null; app?: 'plain' | 'readonly' | 'notoken' }> = [
+const CASES: Array<{
+  method: 'get' | 'post' | 'put' | 'delete';
+  path: string;
+  url: string;
+  body?: unknown;
+  auth?: string | null;
+  app?: 'plain' | 'readonly' | 'notoken';
+}> = [
   { method: 'get', path: '/health', url: '/api/health' },
   { method: 'get', path: '/openapi.json', url: '/api/openapi.json' },
   { method: 'get', path: '/entities', url: '/api/entities' },
@@ -59,30 +66,77 @@ const CASES: Array<{ method: 'get' | 'post' | 'put' | 'delete'; path: string; ur
   { method: 'get', path: '/reference/{list}', url: '/api/reference/stop?scope=regional' },
   { method: 'get', path: '/reference/{list}', url: '/api/reference/stop?scope=planet' },
   { method: 'get', path: '/reference/{list}', url: '/api/reference/nope' },
-  { method: 'post', path: '/events', url: '/api/events', body: { title: 'Rally', country: 'KZ', start: '2016-06-12', tz: 'Asia/Almaty', kind: 'protest', sources: ['https://example.org/a'] } },
+  {
+    method: 'post',
+    path: '/events',
+    url: '/api/events',
+    body: { title: 'Rally', country: 'KZ', start: '2016-06-12', tz: 'Asia/Almaty', kind: 'protest', sources: ['https://example.org/a'] },
+  },
   { method: 'post', path: '/events', url: '/api/events', body: { title: 'Rally', country: 'Atlantis', start: '2016-06-12' } },
   { method: 'post', path: '/events', url: '/api/events', body: { title: 'x', country: 'KZ', start: '2016-06-12' }, auth: null },
   { method: 'post', path: '/events', url: '/api/events', body: { title: 'x', country: 'KZ', start: '2016-06-12' }, app: 'notoken' },
-  { method: 'post', path: '/events', url: '/api/events', body: { id: 'kz-2016-05-21-land-protests', title: 'Land reform protests', country: 'KZ', start: '2016-05-21', tz: 'Asia/Almaty' } },
+  {
+    method: 'post',
+    path: '/events',
+    url: '/api/events',
+    body: { id: 'kz-2016-05-21-land-protests', title: 'Land reform protests', country: 'KZ', start: '2016-05-21', tz: 'Asia/Almaty' },
+  },
   { method: 'post', path: '/events', url: '/api/events', body: { title: 'x', country: 'KZ', start: '2016-06-12' }, app: 'readonly' },
-  { method: 'put', path: '/events/{id}', url: '/api/events/kz-2016-05-21-land-protests', body: { title: 'Land reform protests', country: 'KZ', start: '2016-05-21', tz: 'Asia/Almaty', kind: 'protest', notes: 'edited' } },
-  { method: 'put', path: '/events/{id}', url: '/api/events/kz-2016-05-21-land-protests', body: { title: 'Land reform protests', country: 'KZ', start: 'tomorrow' } },
+  {
+    method: 'put',
+    path: '/events/{id}',
+    url: '/api/events/kz-2016-05-21-land-protests',
+    body: { title: 'Land reform protests', country: 'KZ', start: '2016-05-21', tz: 'Asia/Almaty', kind: 'protest', notes: 'edited' },
+  },
+  {
+    method: 'put',
+    path: '/events/{id}',
+    url: '/api/events/kz-2016-05-21-land-protests',
+    body: { title: 'Land reform protests', country: 'KZ', start: 'tomorrow' },
+  },
   { method: 'put', path: '/events/{id}', url: '/api/events/kz-2016-05-21-land-protests', body: {}, auth: 'wrong-token-wrong-token' },
   { method: 'put', path: '/events/{id}', url: '/api/events/kz-2016-05-21-land-protests', body: {}, app: 'notoken' },
   { method: 'put', path: '/events/{id}', url: '/api/events/no-such-event', body: { title: 'x', country: 'KZ', start: '2016-06-12' } },
-  { method: 'put', path: '/events/{id}', url: '/api/events/kz-2016-05-21-land-protests', body: { title: 'January events', country: 'KZ', start: '2022-01-05', tz: 'Asia/Almaty' } },
+  {
+    method: 'put',
+    path: '/events/{id}',
+    url: '/api/events/kz-2016-05-21-land-protests',
+    body: { title: 'January events', country: 'KZ', start: '2022-01-05', tz: 'Asia/Almaty' },
+  },
   { method: 'put', path: '/events/{id}', url: '/api/events/kz-2016-05-21-land-protests', body: {}, app: 'readonly' },
   { method: 'delete', path: '/events/{id}', url: '/api/events/ua-2016-05-01-rally' },
   { method: 'delete', path: '/events/{id}', url: '/api/events/ua-2016-05-01-rally', auth: null },
   { method: 'delete', path: '/events/{id}', url: '/api/events/ua-2016-05-01-rally', app: 'notoken' },
   { method: 'delete', path: '/events/{id}', url: '/api/events/no-such-event' },
   { method: 'delete', path: '/events/{id}', url: '/api/events/ua-2016-05-01-rally', app: 'readonly' },
-  { method: 'post', path: '/collect', url: '/api/collect', body: { source: 'ioda', entity: 'country:KZ', from: '2016-05-20', until: '2016-05-21' } },
-  { method: 'post', path: '/collect', url: '/api/collect', body: { source: 'ioda', entity: 'country:KZ', from: '2016-05-20', until: '2016-05-21' } },
+  {
+    method: 'post',
+    path: '/collect',
+    url: '/api/collect',
+    body: { source: 'ioda', entity: 'country:KZ', from: '2016-05-20', until: '2016-05-21' },
+  },
+  {
+    method: 'post',
+    path: '/collect',
+    url: '/api/collect',
+    body: { source: 'ioda', entity: 'country:KZ', from: '2016-05-20', until: '2016-05-21' },
+  },
   { method: 'post', path: '/collect', url: '/api/collect', body: { source: 'nope', entity: 'country:KZ', from: '2016-05-20' } },
   { method: 'post', path: '/collect', url: '/api/collect', body: { source: 'ioda', entity: 'country:KZ', from: '2016-05-20' }, auth: null },
-  { method: 'post', path: '/collect', url: '/api/collect', body: { source: 'ioda', entity: 'country:KZ', from: '2016-05-20' }, app: 'notoken' },
-  { method: 'post', path: '/collect', url: '/api/collect', body: { source: 'ioda', entity: 'country:KZ', from: '2016-05-20' }, app: 'readonly' },
+  {
+    method: 'post',
+    path: '/collect',
+    url: '/api/collect',
+    body: { source: 'ioda', entity: 'country:KZ', from: '2016-05-20' },
+    app: 'notoken',
+  },
+  {
+    method: 'post',
+    path: '/collect',
+    url: '/api/collect',
+    body: { source: 'ioda', entity: 'country:KZ', from: '2016-05-20' },
+    app: 'readonly',
+  },
 ];
 
 describe('OpenAPI document', () => {
@@ -94,7 +148,15 @@ describe('OpenAPI document', () => {
     spec = await loadSpec();
     t = fixtureStore();
     // a collector that stays busy until released, so that a second POST /collect meets the 409
-    const slow = fakeCollector('ioda', ['ioda.bgp'], () => new Promise((resolve) => (release = () => resolve({ points: 0, events: 0, coveredUntil: null, windowsOk: 1, windowsFailed: 0, failures: [] }))));
+    const slow = fakeCollector(
+      'ioda',
+      ['ioda.bgp'],
+      () =>
+        new Promise(
+          (resolve) =>
+            (release = () => resolve({ points: 0, events: 0, coveredUntil: null, windowsOk: 1, windowsFailed: 0, failures: [] })),
+        ),
+    );
     apps.plain = fixtureApp(t, { adminToken: ADMIN_TOKEN, writer: true, collectors: [slow] });
     apps.readonly = fixtureApp(t, { adminToken: ADMIN_TOKEN, collectors: [slow] });
     apps.notoken = fixtureApp(t, { writer: true });
@@ -131,7 +193,12 @@ describe('OpenAPI document', () => {
   });
 
   it('documents exactly what each route validates: a value outside a documented parameter schema is a 400 naming it', async () => {
-    type Param = { name: string; in: string; required?: boolean; schema: { type?: string; enum?: string[]; pattern?: string; minimum?: number; maximum?: number } };
+    type Param = {
+      name: string;
+      in: string;
+      required?: boolean;
+      schema: { type?: string; enum?: string[]; pattern?: string; minimum?: number; maximum?: number };
+    };
     const paths = spec.doc.paths as Record<string, Record<string, { parameters?: Param[] }>>;
     const required: Record<string, string> = { '/signals': 'entity=country:KZ', '/correlation': 'country=KZ' };
     let tried = 0;
@@ -139,7 +206,13 @@ describe('OpenAPI document', () => {
       const get = ops.get;
       if (!get?.parameters || path.includes('{')) continue;
       for (const p of get.parameters.filter((x) => x.in === 'query')) {
-        const bad = p.schema.enum ? 'not-a-listed-value' : p.schema.type === 'integer' ? String((p.schema.maximum ?? 1e15) + 1) : p.schema.pattern ? '!!' : null;
+        const bad = p.schema.enum
+          ? 'not-a-listed-value'
+          : p.schema.type === 'integer'
+            ? String((p.schema.maximum ?? 1e15) + 1)
+            : p.schema.pattern
+              ? '!!'
+              : null;
         if (bad === null) continue;
         const base = required[path] && !required[path]!.startsWith(`${p.name}=`) ? `${required[path]}&` : '';
         const res = await request(apps.plain!).get(`/api${path}?${base}${p.name}=${encodeURIComponent(bad)}`);

@@ -29,14 +29,27 @@ describe('read API', () => {
         unit: 'prefixes',
         step: 300,
         synthetic: false,
-        provenance: expect.objectContaining({ sourceName: 'IODA', unit: 'prefixes', axis: 'connectivity', label: 'BGP: visible /24 blocks' }),
+        provenance: expect.objectContaining({
+          sourceName: 'IODA',
+          unit: 'prefixes',
+          axis: 'connectivity',
+          label: 'BGP: visible /24 blocks',
+        }),
         first: '2016-04-01T00:00:00Z',
         last: '2016-05-31T23:55:00Z',
       });
       // provenance of every signal is in the metadata: a services signal names its axis and target
-      expect(kz.signals.find((s: { signal: string }) => s.signal === 'ooni.anomaly_rate:facebook.com').provenance).toMatchObject({ sourceName: 'OONI', axis: 'services', target: 'facebook.com', licence: 'CC BY-NC-SA 4.0' });
+      expect(kz.signals.find((s: { signal: string }) => s.signal === 'ooni.anomaly_rate:facebook.com').provenance).toMatchObject({
+        sourceName: 'OONI',
+        axis: 'services',
+        target: 'facebook.com',
+        licence: 'CC BY-NC-SA 4.0',
+      });
       expect(kz.signals.find((s: { signal: string }) => s.signal === 'custom.connectivity').synthetic).toBe(true);
-      expect(kz.signals.find((s: { signal: string }) => s.signal === 'ooni.anomaly_rate:facebook.com')).toMatchObject({ target: 'facebook.com', metric: 'anomaly_rate' });
+      expect(kz.signals.find((s: { signal: string }) => s.signal === 'ooni.anomaly_rate:facebook.com')).toMatchObject({
+        target: 'facebook.com',
+        metric: 'anomaly_rate',
+      });
     });
 
     it('filters by country and type; one entity by id; unknown entity 404', async () => {
@@ -55,8 +68,17 @@ describe('read API', () => {
 
   describe('/api/signals', () => {
     it('reads raw points for one day, keeps the stored null, and carries the synthetic flag', async () => {
-      const res = await request(app).get('/api/signals').query({ entity: 'country:KZ', from: '2016-05-20', until: '2016-05-20', maxPoints: 1000 }).expect(200);
-      expect(res.body).toMatchObject({ entity: 'country:KZ', from: '2016-05-20T00:00:00Z', until: '2016-05-21T00:00:00Z', maxPoints: 1000, resolution: 'raw' });
+      const res = await request(app)
+        .get('/api/signals')
+        .query({ entity: 'country:KZ', from: '2016-05-20', until: '2016-05-20', maxPoints: 1000 })
+        .expect(200);
+      expect(res.body).toMatchObject({
+        entity: 'country:KZ',
+        from: '2016-05-20T00:00:00Z',
+        until: '2016-05-21T00:00:00Z',
+        maxPoints: 1000,
+        resolution: 'raw',
+      });
       const names = res.body.series.map((s: { signal: string }) => s.signal);
       expect(names).toEqual(['custom.connectivity', 'ioda.bgp', 'ioda.ping-slash24', 'ooni.anomaly_rate:facebook.com']);
       const bgp = res.body.series.find((s: { signal: string }) => s.signal === 'ioda.bgp');
@@ -86,15 +108,27 @@ describe('read API', () => {
     });
 
     it('uses the daily rollup for years, raw when forced, and ISO point times on request', async () => {
-      const years = await request(app).get('/api/signals').query({ entity: 'country:KZ', signals: 'ioda.bgp', from: '2010-01-01', until: '2020-01-01', maxPoints: 500 }).expect(200);
+      const years = await request(app)
+        .get('/api/signals')
+        .query({ entity: 'country:KZ', signals: 'ioda.bgp', from: '2010-01-01', until: '2020-01-01', maxPoints: 500 })
+        .expect(200);
       expect(years.body.series[0].resolution).toBe('daily');
       expect(years.body.series[0].points.some((p: [number, number]) => p[1] === 5)).toBe(true);
-      const raw = await request(app).get('/api/signals').query({ entity: 'country:KZ', signals: 'ioda.bgp', from: '2016-05-01', until: '2016-05-31', maxPoints: 300, resolution: 'raw' }).expect(200);
+      const raw = await request(app)
+        .get('/api/signals')
+        .query({ entity: 'country:KZ', signals: 'ioda.bgp', from: '2016-05-01', until: '2016-05-31', maxPoints: 300, resolution: 'raw' })
+        .expect(200);
       expect(raw.body.series[0]).toMatchObject({ resolution: 'raw', downsampled: true });
       expect(raw.body.series[0].points).toContainEqual([T.dip, 5]);
-      const isoTimes = await request(app).get('/api/signals').query({ entity: 'country:KZ', signals: 'ooni.anomaly_rate:facebook.com', from: '2016-05-15', until: '2016-05-24', times: 'iso' }).expect(200);
+      const isoTimes = await request(app)
+        .get('/api/signals')
+        .query({ entity: 'country:KZ', signals: 'ooni.anomaly_rate:facebook.com', from: '2016-05-15', until: '2016-05-24', times: 'iso' })
+        .expect(200);
       expect(isoTimes.body.series[0].resolution).toBe('raw');
-      expect(isoTimes.body.series[0].points.slice(0, 2)).toEqual([['2016-05-15T00:00:00Z', 0.05], ['2016-05-16T00:00:00Z', 0.05]]);
+      expect(isoTimes.body.series[0].points.slice(0, 2)).toEqual([
+        ['2016-05-15T00:00:00Z', 0.05],
+        ['2016-05-16T00:00:00Z', 0.05],
+      ]);
     });
 
     it('gzips a large answer for clients that accept it, plain otherwise', async () => {
@@ -118,7 +152,13 @@ describe('read API', () => {
       const before = await request(app).get('/api/signals').query(q).expect(200);
       expect(before.body.series).toEqual([]);
       expect(before.body.resolution).toBe('none');
-      t.store.writeWindow({ collector: 'ioda', entity: 'country:UA', from: T.gapFrom - 86400, until: T.gapFrom, series: [{ signal: { name: 'ioda.bgp', step: 300 }, points: [[T.gapFrom - 86400, 7]] }] });
+      t.store.writeWindow({
+        collector: 'ioda',
+        entity: 'country:UA',
+        from: T.gapFrom - 86400,
+        until: T.gapFrom,
+        series: [{ signal: { name: 'ioda.bgp', step: 300 }, points: [[T.gapFrom - 86400, 7]] }],
+      });
       const after = await request(app).get('/api/signals').query(q).expect(200);
       expect(after.body.series[0].points).toEqual([[T.gapFrom - 86400, 7]]);
       // a client holding the same answer gets 304 without a body
@@ -155,7 +195,16 @@ describe('read API', () => {
     });
 
     it('serves CSV in long format', async () => {
-      const res = await request(app).get('/api/signals').query({ entity: 'country:KZ', signals: 'custom.connectivity', from: '2016-05-19T00:00:00Z', until: '2016-05-19T03:00:00Z', format: 'csv' }).expect(200);
+      const res = await request(app)
+        .get('/api/signals')
+        .query({
+          entity: 'country:KZ',
+          signals: 'custom.connectivity',
+          from: '2016-05-19T00:00:00Z',
+          until: '2016-05-19T03:00:00Z',
+          format: 'csv',
+        })
+        .expect(200);
       expect(res.headers['content-type']).toMatch(/^text\/csv/);
       expect(res.text.split('\r\n')).toEqual([
         'signal,time,value,resolution,synthetic',
@@ -174,7 +223,14 @@ describe('read API', () => {
       expect(res.body.collectors[0]).toMatchObject({ state: 'ok', signals: null });
       expect(res.body.runs[0]).toMatchObject({ job: 'collect:ioda', collector: 'ioda', status: 'ok', windowsOk: 1 });
       const cov = res.body.coverage.find((c: { signal: string; entity: string }) => c.signal === 'ioda.bgp' && c.entity === 'country:KZ');
-      expect(cov).toMatchObject({ collector: 'ioda', first: '2016-04-01T00:00:00Z', until: '2016-06-01T00:00:00Z', okSeconds: 61 * 86400, noDataSeconds: 0, gaps: [] });
+      expect(cov).toMatchObject({
+        collector: 'ioda',
+        first: '2016-04-01T00:00:00Z',
+        until: '2016-06-01T00:00:00Z',
+        okSeconds: 61 * 86400,
+        noDataSeconds: 0,
+        gaps: [],
+      });
       const ooni = await request(app).get('/api/sources?collector=ooni&entity=country:KZ').expect(200);
       expect(ooni.body.collectors).toEqual([expect.objectContaining({ name: 'ooni', signals: ['ooni.anomaly_rate:facebook.com'] })]);
       expect(ooni.body.runs).toEqual([]);
@@ -193,12 +249,19 @@ describe('read API', () => {
     it('lists outages with every filter, one by id, 404 and 400', async () => {
       const all = await request(app).get('/api/outages').expect(200);
       expect(all.body.map((o: { kind: string }) => o.kind)).toEqual(['service-blocking', 'connectivity']);
-      expect(all.body[0]).toMatchObject({ entity: 'country:KZ', start: '2016-05-20T06:00:00Z', end: '2016-05-21T18:00:00Z', targets: ['facebook.com'] });
+      expect(all.body[0]).toMatchObject({
+        entity: 'country:KZ',
+        start: '2016-05-20T06:00:00Z',
+        end: '2016-05-21T18:00:00Z',
+        targets: ['facebook.com'],
+      });
       const byKind = await request(app).get('/api/outages?kind=connectivity').expect(200);
       expect(byKind.body).toHaveLength(1);
       const bySeverity = await request(app).get('/api/outages?severity=critical').expect(200);
       expect(bySeverity.body.map((o: { kind: string }) => o.kind)).toEqual(['service-blocking']);
-      const byRange = await request(app).get(`/api/outages?from=${T.dip + 300}&until=2016-06-01`).expect(200);
+      const byRange = await request(app)
+        .get(`/api/outages?from=${T.dip + 300}&until=2016-06-01`)
+        .expect(200);
       expect(byRange.body.map((o: { kind: string }) => o.kind)).toEqual(['service-blocking']);
       expect((await request(app).get('/api/outages?country=KZ').expect(200)).body).toHaveLength(2);
       expect((await request(app).get('/api/outages?country=UA').expect(200)).body).toHaveLength(0);

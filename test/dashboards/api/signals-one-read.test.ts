@@ -36,7 +36,13 @@ describe('one read per /api/signals request', () => {
         if (ts >= T0 + 30 * 86400 && ts < T0 + 33 * 86400) continue; // a three-day gap (a source outage)
         pts.push([ts, r < 0.02 ? null : Math.round((r < 0.05 ? 5 : 1000) * (0.9 + 0.2 * rnd()))]); // stored nulls, dips
       }
-      t.store.writeWindow({ collector: 'x', entity: 'country:KZ', from: T0, until: T0 + DAYS * 86400, series: [{ signal: { name: s.name, step: s.step }, points: pts }] });
+      t.store.writeWindow({
+        collector: 'x',
+        entity: 'country:KZ',
+        from: T0,
+        until: T0 + DAYS * 86400,
+        series: [{ signal: { name: s.name, step: s.step }, points: pts }],
+      });
     }
   });
   afterAll(() => t.cleanup());
@@ -47,7 +53,12 @@ describe('one read per /api/signals request', () => {
     ['four months (6-hour and daily rollups)', T0, T0 + DAYS * 86400, 300],
     ['four months at maxPoints 20 (daily)', T0 + 7777, T0 + DAYS * 86400 - 5, 20],
     ['fifty days at maxPoints 200 (6-hour rollup)', T0 + 50 * 86400, T0 + 100 * 86400, 200],
-    ['three days at maxPoints 100 (raw 5-minute buckets of many steps from grouped SQL, the rest in one read)', T0 + 50 * 86400, T0 + 53 * 86400, 100],
+    [
+      'three days at maxPoints 100 (raw 5-minute buckets of many steps from grouped SQL, the rest in one read)',
+      T0 + 50 * 86400,
+      T0 + 53 * 86400,
+      100,
+    ],
   ];
 
   it.each(ranges)('%s: the same points as one read per series', (_label, from, until, maxPoints) => {
@@ -56,9 +67,18 @@ describe('one read per /api/signals request', () => {
     expect(sigs.map((s) => s.name).sort()).toEqual(SIGNALS.map((s) => s.name).sort());
     const plans = sigs.map((s) => planSeries(deps, s, { from, until, maxPoints, resolution: 'auto' }, new Map()));
     const together = readPlanned(t.store, plans, maxPoints);
-    if (maxPoints === 100 && until - from === 3 * 86400) expect(plans.filter((p) => !p.inOneRead).map((p) => p.sig.name).sort()).toEqual(['ioda.bgp', 'ioda.merit-nt']);
+    if (maxPoints === 100 && until - from === 3 * 86400)
+      expect(
+        plans
+          .filter((p) => !p.inOneRead)
+          .map((p) => p.sig.name)
+          .sort(),
+      ).toEqual(['ioda.bgp', 'ioda.merit-nt']);
     plans.forEach((p, i) => {
-      const alone = p.resolution === 'raw' && !p.inOneRead ? seriesPoints(t.store, p.sig.id, p.resolution, p.from, p.until, p.step, maxPoints) : downsample(readSeries(t.store, p.sig.id, p.resolution, p.from, p.until), p.from, p.until, p.step, maxPoints);
+      const alone =
+        p.resolution === 'raw' && !p.inOneRead
+          ? seriesPoints(t.store, p.sig.id, p.resolution, p.from, p.until, p.step, maxPoints)
+          : downsample(readSeries(t.store, p.sig.id, p.resolution, p.from, p.until), p.from, p.until, p.step, maxPoints);
       expect(together[i]).toEqual(alone);
       expect(together[i]!.points.length).toBeGreaterThan(0);
       expect(together[i]!.points.length).toBeLessThanOrEqual(maxPoints);
@@ -96,8 +116,18 @@ describe('one read per /api/signals request', () => {
       return all.apply(this, args);
     };
     try {
-      const app = createApp({ config: configSchema.parse({ db: ':memory:', api: { rateLimit: { max: 0 } } }), store: t.store, collectors: [], log: silentLogger, version: 'test', now: () => T0 + DAYS * 86400 });
-      for (const [from, until, maxPoints] of [[T0, T0 + DAYS * 86400, 300], [T0 + 86400, T0 + 5 * 86400, 1000]] as const) {
+      const app = createApp({
+        config: configSchema.parse({ db: ':memory:', api: { rateLimit: { max: 0 } } }),
+        store: t.store,
+        collectors: [],
+        log: silentLogger,
+        version: 'test',
+        now: () => T0 + DAYS * 86400,
+      });
+      for (const [from, until, maxPoints] of [
+        [T0, T0 + DAYS * 86400, 300],
+        [T0 + 86400, T0 + 5 * 86400, 1000],
+      ] as const) {
         reads.length = 0;
         const res = await request(app).get(`/api/signals?entity=country:KZ&from=${from}&until=${until}&maxPoints=${maxPoints}`);
         expect(res.status).toBe(200);

@@ -18,9 +18,37 @@ describe('/api/source-events and /api/correlation', () => {
       series: [],
       coverage: [],
       sourceEvents: [
-        { source: 'radar', externalId: 'a1', entity: 'country:KZ', start: d20 + 3600, end: d20 + 7200, kind: 'outage', title: '=HYPERLINK("x")', url: 'https://radar.cloudflare.com/kz', raw: { id: 'a1' } },
-        { source: 'ioda', externalId: 'e1', entity: 'asn:9198', start: d20 - 30 * 86400, end: null, kind: 'outage', title: 'older', raw: { id: 'e1' } },
-        { source: 'ioda', externalId: 'e2', entity: 'country:IR', start: d20 + 100, end: d20 + 200, kind: 'outage', title: 'elsewhere', raw: {} },
+        {
+          source: 'radar',
+          externalId: 'a1',
+          entity: 'country:KZ',
+          start: d20 + 3600,
+          end: d20 + 7200,
+          kind: 'outage',
+          title: '=HYPERLINK("x")',
+          url: 'https://radar.cloudflare.com/kz',
+          raw: { id: 'a1' },
+        },
+        {
+          source: 'ioda',
+          externalId: 'e1',
+          entity: 'asn:9198',
+          start: d20 - 30 * 86400,
+          end: null,
+          kind: 'outage',
+          title: 'older',
+          raw: { id: 'e1' },
+        },
+        {
+          source: 'ioda',
+          externalId: 'e2',
+          entity: 'country:IR',
+          start: d20 + 100,
+          end: d20 + 200,
+          kind: 'outage',
+          title: 'elsewhere',
+          raw: {},
+        },
       ],
     });
     t.store.ensureEntity('asn:9198', { country: 'KZ' });
@@ -32,8 +60,20 @@ describe('/api/source-events and /api/correlation', () => {
     const all = await request(app).get('/api/source-events?country=KZ').expect(200);
     expect(all.body.map((e: { externalId: string }) => e.externalId).sort()).toEqual(['a1', 'e1']);
     const radar = await request(app).get('/api/source-events?country=KZ&source=radar&from=2016-05-20&until=2016-05-20').expect(200);
-    expect(radar.body).toEqual([expect.objectContaining({ source: 'radar', externalId: 'a1', entity: 'country:KZ', start: '2016-05-20T01:00:00Z', end: '2016-05-20T02:00:00Z', raw: { id: 'a1' } })]);
-    const csv = await request(app).get('/api/source-events?source=radar&format=csv').expect(200).expect('content-type', /text\/csv/);
+    expect(radar.body).toEqual([
+      expect.objectContaining({
+        source: 'radar',
+        externalId: 'a1',
+        entity: 'country:KZ',
+        start: '2016-05-20T01:00:00Z',
+        end: '2016-05-20T02:00:00Z',
+        raw: { id: 'a1' },
+      }),
+    ]);
+    const csv = await request(app)
+      .get('/api/source-events?source=radar&format=csv')
+      .expect(200)
+      .expect('content-type', /text\/csv/);
     expect(csv.text).toContain(`'=HYPERLINK(""x"")`);
     const bad = await request(app).get('/api/source-events?source=IODA!').expect(400);
     expect(bad.body.error.parameter).toBe('source');

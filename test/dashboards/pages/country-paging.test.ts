@@ -15,7 +15,23 @@ function manyEvents(): ProtestEvent[] {
     // local midnight in Almaty (UTC+6), one event every ~half day so that pairs share a day
     const day = T.dataFrom - 20 * 86400 + Math.floor(i / 2) * 86400;
     const start = day - 6 * 3600;
-    out.push({ id: `kz-many-${String(i).padStart(3, '0')}`, title: `Rally ${i}`, country: 'KZ', places: [], start, end: start + 86400, tz: 'Asia/Almaty', allDay: true, kind: 'protest', sources: ['https://example.org/many'], notes: null, tags: [], origin: 'import', originFile: null, originLine: null });
+    out.push({
+      id: `kz-many-${String(i).padStart(3, '0')}`,
+      title: `Rally ${i}`,
+      country: 'KZ',
+      places: [],
+      start,
+      end: start + 86400,
+      tz: 'Asia/Almaty',
+      allDay: true,
+      kind: 'protest',
+      sources: ['https://example.org/many'],
+      notes: null,
+      tags: [],
+      origin: 'import',
+      originFile: null,
+      originLine: null,
+    });
   }
   return out;
 }
@@ -46,7 +62,8 @@ describe('the country page pages its events table', () => {
     for (let p = 1; p <= 3; p++) {
       const page = await request(app).get(`/countries/KZ?events-page=${p}`).expect(200);
       seen.push(...rowsOf(page.text).map((r) => r.id));
-      if (p > 1) expect(page.text).toContain(`<a rel="prev" href="/countries/KZ${p === 2 ? '' : `?events-page=${p - 1}`}#calendar">‹ Previous</a>`);
+      if (p > 1)
+        expect(page.text).toContain(`<a rel="prev" href="/countries/KZ${p === 2 ? '' : `?events-page=${p - 1}`}#calendar">‹ Previous</a>`);
     }
     expect(seen).toHaveLength(total);
     expect(new Set(seen).size).toBe(total);
@@ -76,7 +93,10 @@ describe('the country page pages its events table', () => {
   });
 
   it('keeps the statistics: p and q per event and the family are those of /api/correlation, the same on every page', async () => {
-    const doc = (await request(app).get('/api/correlation?country=KZ').expect(200)).body as { events: Array<{ id: string; p: number | null; q: number | null }>; eventsFamily: { size: number } };
+    const doc = (await request(app).get('/api/correlation?country=KZ').expect(200)).body as {
+      events: Array<{ id: string; p: number | null; q: number | null }>;
+      eventsFamily: { size: number };
+    };
     const fmt = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x < 0.001 ? x.toExponential(1) : x.toFixed(3));
     const byId = new Map(doc.events.map((e) => [e.id, e]));
     let statistics: string | null = null;

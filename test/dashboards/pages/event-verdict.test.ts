@@ -12,7 +12,11 @@ describe('/events/ir-2019-11-15-fuel-protests', () => {
   let app: Express;
   beforeAll(() => {
     t = iranStore();
-    upsertEvent(t.store.db, parseSeed(readSeedText()).find((e) => e.id === 'ir-2019-11-15-fuel-protests')!, 0);
+    upsertEvent(
+      t.store.db,
+      parseSeed(readSeedText()).find((e) => e.id === 'ir-2019-11-15-fuel-protests')!,
+      0,
+    );
     app = fixtureApp(t);
   });
   afterAll(() => t.cleanup());

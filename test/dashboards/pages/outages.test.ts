@@ -23,7 +23,9 @@ describe('outages in the API, the outages page and the overview', () => {
     expect(behbahan.length).toBeGreaterThan(0);
     expect(behbahan[0]).toMatchObject({ parent: 'country:IR', synthetic: false });
     expect(typeof behbahan[0]!.lostPercent).toBe('number');
-    const one = await request(app).get(`/api/outages/${String((behbahan[0] as { id: number }).id)}`).expect(200);
+    const one = await request(app)
+      .get(`/api/outages/${String((behbahan[0] as { id: number }).id)}`)
+      .expect(200);
     expect(() => spec.check('get', '/outages/{id}', one)).not.toThrow();
     const csv = await request(app).get('/api/outages?format=csv').expect(200);
     expect(csv.text.split('\n')[0]).toContain('parent');
@@ -38,7 +40,10 @@ describe('outages in the API, the outages page and the overview', () => {
     expect(res.text).toMatch(/lost 9\d % of normal for 82 h/);
     expect(res.text).toMatch(/country:KZ<\/a><\/td><td><span class="kind kind-connectivity">connectivity<\/span> <span class="synthetic"/);
     // the county rows are inside one <details> under country:IR, not in the main table
-    const details = /<details class="subnational" data-parent="country:IR"><summary><strong>country:IR<\/strong>: (\d+) sub-national outages in 73 county units/.exec(res.text);
+    const details =
+      /<details class="subnational" data-parent="country:IR"><summary><strong>country:IR<\/strong>: (\d+) sub-national outages in 73 county units/.exec(
+        res.text,
+      );
     expect(details).not.toBeNull();
     const main = res.text.slice(res.text.indexOf('id="outages"'), res.text.indexOf('<details'));
     expect(main).not.toContain('county:');

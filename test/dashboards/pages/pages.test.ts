@@ -13,7 +13,17 @@ function addHostile(t: ReturnType<typeof fixtureStore>) {
   const v = validateEvent(
     {
       line: 1,
-      raw: { id: 'kz-2016-05-10-hostile', title: HOSTILE, country: 'KZ', start: '2016-05-10', tz: 'Asia/Almaty', kind: 'protest', sources: ['https://example.org/x'], places: ['<b>Almaty</b>'], notes: '<script>alert(2)</script>' },
+      raw: {
+        id: 'kz-2016-05-10-hostile',
+        title: HOSTILE,
+        country: 'KZ',
+        start: '2016-05-10',
+        tz: 'Asia/Almaty',
+        kind: 'protest',
+        sources: ['https://example.org/x'],
+        places: ['<b>Almaty</b>'],
+        notes: '<script>alert(2)</script>',
+      },
     },
     { file: 'test', origin: 'import' },
   );
@@ -27,7 +37,19 @@ function addHostile(t: ReturnType<typeof fixtureStore>) {
     from: at,
     until: at + 3600,
     series: [],
-    sourceEvents: [{ source: 'ioda', externalId: 'hostile-1', entity: 'country:KZ', start: at, end: at + 3600, kind: 'outage', title: HOSTILE_SOURCE, url: 'javascript:alert(3)', raw: {} }],
+    sourceEvents: [
+      {
+        source: 'ioda',
+        externalId: 'hostile-1',
+        entity: 'country:KZ',
+        start: at,
+        end: at + 3600,
+        kind: 'outage',
+        title: HOSTILE_SOURCE,
+        url: 'javascript:alert(3)',
+        raw: {},
+      },
+    ],
   });
 }
 
@@ -75,21 +97,28 @@ describe('dashboard pages (supertest)', () => {
     const from = Date.UTC(2016, 4, 13, 18) / 1000;
     const until = Date.UTC(2016, 4, 28, 18) / 1000;
     expect(res.text).toContain(`data-from="${from}" data-until="${until}"`);
-    expect(res.text).toContain(`/api/signals?entity=country%3AKZ&amp;signals=ioda.bgp&amp;from=${from}&amp;until=${until}&amp;maxPoints=1200&amp;format=csv`);
+    expect(res.text).toContain(
+      `/api/signals?entity=country%3AKZ&amp;signals=ioda.bgp&amp;from=${from}&amp;until=${until}&amp;maxPoints=1200&amp;format=csv`,
+    );
     // bands: the event, its window and the outage overlapping the range
     const bands = JSON.parse(/id="charts"[^>]*data-bands="([^"]*)"/.exec(res.text)![1]!.replace(/&quot;/g, '"')) as Array<{ type: string }>;
     expect(bands.map((b) => b.type)).toEqual(expect.arrayContaining(['event', 'window', 'outage']));
     expect(res.text).toContain('https://explorer.ooni.org/search?probe_cc=KZ');
     expect(res.text).toContain('https://stat.ripe.net/KZ');
     // the data links of the page answer
-    await request(app).get(`/api/signals?entity=country%3AKZ&signals=ioda.bgp&from=${from}&until=${until}&maxPoints=1200&format=csv`).expect(200).expect('content-type', /text\/csv/);
+    await request(app)
+      .get(`/api/signals?entity=country%3AKZ&signals=ioda.bgp&from=${from}&until=${until}&maxPoints=1200&format=csv`)
+      .expect(200)
+      .expect('content-type', /text\/csv/);
   });
 
   it('keeps the range and the time zone in the URL', async () => {
     const res = await request(app).get('/events/kz-2016-05-21-land-protests?before=2d&after=1d&tz=local').expect(200);
     expect(res.text).toContain(`data-from="${Date.UTC(2016, 4, 18, 18) / 1000}" data-until="${Date.UTC(2016, 4, 22, 18) / 1000}"`);
     expect(res.text).toContain('data-mode="local"');
-    expect(res.text).toMatch(/<time datetime="2016-05-19T18:00:00Z" data-utc="2016-05-19 18:00 UTC" data-local="2016-05-20 00:00 \+06:00 \(Asia\/Almaty\)">2016-05-20 00:00 \+06:00/);
+    expect(res.text).toMatch(
+      /<time datetime="2016-05-19T18:00:00Z" data-utc="2016-05-19 18:00 UTC" data-local="2016-05-20 00:00 \+06:00 \(Asia\/Almaty\)">2016-05-20 00:00 \+06:00/,
+    );
     const utc = await request(app).get('/events/kz-2016-05-21-land-protests').expect(200);
     expect(utc.text).toMatch(/<time datetime="2016-05-19T18:00:00Z"[^>]*>2016-05-19 18:00 UTC<\/time>/);
     await request(app).get('/events/kz-2016-05-21-land-protests?before=soon').expect(400);
@@ -200,7 +229,12 @@ describe('admin session and CSRF on the calendar forms', () => {
   afterAll(() => t.cleanup());
 
   async function login(): Promise<{ cookie: string; csrf: string }> {
-    const res = await request(app).post('/login').type('form').send({ token: ADMIN_TOKEN, next: '/calendar' }).expect(303).expect('location', '/calendar');
+    const res = await request(app)
+      .post('/login')
+      .type('form')
+      .send({ token: ADMIN_TOKEN, next: '/calendar' })
+      .expect(303)
+      .expect('location', '/calendar');
     const setCookie = (res.headers['set-cookie'] as unknown as string[])[0]!;
     expect(setCookie).toMatch(/^ow_session=[A-Za-z0-9_-]+;/);
     expect(setCookie).toContain('HttpOnly');
@@ -212,7 +246,15 @@ describe('admin session and CSRF on the calendar forms', () => {
     return { cookie, csrf };
   }
 
-  const EVENT = { title: 'Rally <b>bold</b>', country: 'KZ', start: '2016-06-01', tz: 'Asia/Almaty', kind: 'protest', sources: 'https://example.org/rally', places: 'Almaty; Astana' };
+  const EVENT = {
+    title: 'Rally <b>bold</b>',
+    country: 'KZ',
+    start: '2016-06-01',
+    tz: 'Asia/Almaty',
+    kind: 'protest',
+    sources: 'https://example.org/rally',
+    places: 'Almaty; Astana',
+  };
 
   it('asks anonymous visitors to log in and refuses a wrong token', async () => {
     const page = await request(app).get('/calendar').expect(200);
@@ -226,30 +268,64 @@ describe('admin session and CSRF on the calendar forms', () => {
   it('adds an event with the session cookie and the CSRF token, and refuses it without the token', async () => {
     const { cookie, csrf } = await login();
     await request(app).post('/calendar/events').set('Cookie', cookie).type('form').send(EVENT).expect(403);
-    await request(app).post('/calendar/events').set('Cookie', cookie).type('form').send({ ...EVENT, _csrf: 'x'.repeat(43) }).expect(403);
+    await request(app)
+      .post('/calendar/events')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ ...EVENT, _csrf: 'x'.repeat(43) })
+      .expect(403);
     // a token from another session does not work either
     const other = await login();
-    await request(app).post('/calendar/events').set('Cookie', cookie).type('form').send({ ...EVENT, _csrf: other.csrf }).expect(403);
-    const ok = await request(app).post('/calendar/events').set('Cookie', cookie).type('form').send({ ...EVENT, _csrf: csrf }).expect(303);
+    await request(app)
+      .post('/calendar/events')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ ...EVENT, _csrf: other.csrf })
+      .expect(403);
+    const ok = await request(app)
+      .post('/calendar/events')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ ...EVENT, _csrf: csrf })
+      .expect(303);
     const id = decodeURIComponent(String(ok.headers.location).replace('/events/', ''));
     const stored = getEvent(t.store.db, id)!;
     expect(stored.title).toBe('Rally <b>bold</b>');
     expect(stored.places.map((p) => p.name)).toEqual(['Almaty', 'Astana']);
-    const page = await request(app).get(ok.headers.location as string).expect(200);
+    const page = await request(app)
+      .get(ok.headers.location as string)
+      .expect(200);
     expect(page.text).toContain('Rally &lt;b&gt;bold&lt;/b&gt;');
     // a bad row names its field
-    const bad = await request(app).post('/calendar/events').set('Cookie', cookie).type('form').send({ ...EVENT, title: 'Other', country: 'XX', _csrf: csrf }).expect(400);
+    const bad = await request(app)
+      .post('/calendar/events')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ ...EVENT, title: 'Other', country: 'XX', _csrf: csrf })
+      .expect(400);
     expect(bad.text).toContain('<strong>country</strong>');
   });
 
   it('imports a pasted JSON file and reports rejected rows by line', async () => {
     const { cookie, csrf } = await login();
     const content = JSON.stringify([
-      { title: 'Imported rally', country: 'KZ', start: '2016-07-01', tz: 'Asia/Almaty', kind: 'protest', sources: ['https://example.org/imp'] },
+      {
+        title: 'Imported rally',
+        country: 'KZ',
+        start: '2016-07-01',
+        tz: 'Asia/Almaty',
+        kind: 'protest',
+        sources: ['https://example.org/imp'],
+      },
       { title: 'Broken', country: 'KZ', start: 'not a date', sources: ['https://example.org/b'] },
     ]);
     await request(app).post('/calendar/import').set('Cookie', cookie).type('form').send({ format: 'json', content }).expect(403);
-    const res = await request(app).post('/calendar/import').set('Cookie', cookie).type('form').send({ format: 'json', content, _csrf: csrf }).expect(422);
+    const res = await request(app)
+      .post('/calendar/import')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ format: 'json', content, _csrf: csrf })
+      .expect(422);
     expect(res.text).toContain('1 added');
     expect(res.text).toContain('1 rejected');
     expect(res.text).toMatch(/web-import:\d+: start: /);
@@ -260,7 +336,12 @@ describe('admin session and CSRF on the calendar forms', () => {
   it('logs out (the cookie no longer works)', async () => {
     const { cookie, csrf } = await login();
     await request(app).post('/logout').set('Cookie', cookie).type('form').send({ _csrf: csrf }).expect(303);
-    await request(app).post('/calendar/events').set('Cookie', cookie).type('form').send({ ...EVENT, title: 'After logout', _csrf: csrf }).expect(401);
+    await request(app)
+      .post('/calendar/events')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ ...EVENT, title: 'After logout', _csrf: csrf })
+      .expect(401);
   });
 
   it('says writes are disabled without an admin token', async () => {

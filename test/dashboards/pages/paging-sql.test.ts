@@ -27,8 +27,32 @@ function outages(entity: string, n: number, seed: number): Outage[] {
     const hours = 1 + Math.floor(rnd() * 4);
     const depth = Math.round(rnd() * 4) / 4;
     const lost = rnd() < 0.5 ? Math.round(rnd() * 100) / 100 : undefined;
-    const signals = rnd() < 0.15 ? [] : [{ signal: 'ioda.bgp', start, end: start + hours * 3600, severity: 'critical' as const, depth, score: i, ...(lost !== undefined ? { lost } : {}) }];
-    out.push({ entity, start, end: start + hours * 3600, kind: KINDS[i % 4]!, severity: rnd() < 0.3 ? 'warning' : 'critical', score: i, signals, targets: [], evidence: [], ...(rnd() < 0.3 ? { lostPercent: null } : {}) });
+    const signals =
+      rnd() < 0.15
+        ? []
+        : [
+            {
+              signal: 'ioda.bgp',
+              start,
+              end: start + hours * 3600,
+              severity: 'critical' as const,
+              depth,
+              score: i,
+              ...(lost !== undefined ? { lost } : {}),
+            },
+          ];
+    out.push({
+      entity,
+      start,
+      end: start + hours * 3600,
+      kind: KINDS[i % 4]!,
+      severity: rnd() < 0.3 ? 'warning' : 'critical',
+      score: i,
+      signals,
+      targets: [],
+      evidence: [],
+      ...(rnd() < 0.3 ? { lostPercent: null } : {}),
+    });
   }
   return out;
 }
@@ -82,7 +106,15 @@ describe('/outages pages in SQL', () => {
   });
   afterAll(() => t.cleanup());
 
-  it.each(Object.keys(SORTS).flatMap((k) => [[k, 'asc'], [k, 'desc']] as const))('sort=%s dir=%s: pages in SQL follow the order of the whole list sorted', async (key, dir) => {
+  it.each(
+    Object.keys(SORTS).flatMap(
+      (k) =>
+        [
+          [k, 'asc'],
+          [k, 'desc'],
+        ] as const,
+    ),
+  )('sort=%s dir=%s: pages in SQL follow the order of the whole list sorted', async (key, dir) => {
     const all = listOutages(t.store.db, { country: 'UZ' });
     const national = all.filter((o) => !o.parent);
     const got: number[] = [];
@@ -97,7 +129,13 @@ describe('/outages pages in SQL', () => {
       const res = await request(app).get(`/outages?country=UZ&sort=${key}&dir=${dir}&page-country-UZ=${page}`).expect(200);
       region.push(...idsOf(res.text, 'outages-country-UZ'));
     }
-    expect(region).toEqual(jsOrder(all.filter((o) => o.parent === 'country:UZ'), key, dir));
+    expect(region).toEqual(
+      jsOrder(
+        all.filter((o) => o.parent === 'country:UZ'),
+        key,
+        dir,
+      ),
+    );
   });
 
   it('counts every row, shows the remainder on the last page and clamps a page past the end to it', async () => {
@@ -117,7 +155,13 @@ describe('/outages pages in SQL', () => {
     const warnings = listOutages(t.store.db, { country: 'UZ' }).filter((o) => o.severity === 'warning');
     const res = await request(app).get('/outages?country=UZ&severity=warning').expect(200);
     expect(res.text).toContain(`${warnings.length} outage(s), of which ${warnings.filter((o) => o.parent).length} sub-national`);
-    expect(idsOf(res.text, 'outages')).toEqual(jsOrder(warnings.filter((o) => !o.parent), 'start', 'desc').slice(0, 100));
+    expect(idsOf(res.text, 'outages')).toEqual(
+      jsOrder(
+        warnings.filter((o) => !o.parent),
+        'start',
+        'desc',
+      ).slice(0, 100),
+    );
   });
 });
 
@@ -126,7 +170,14 @@ describe('/calendar and /api/events page in SQL', () => {
   let app: ReturnType<typeof fixtureApp>;
   const N = 230;
   const KINDS_E = ['protest', 'election', 'unrest', 'anniversary', 'other'] as const;
-  const TITLES = ['Митинг в Алматы', 'Land protest', 'Election day', 'Жаңаөзен anniversary', 'unrest in Nukus', 'Protest against fuel prices'];
+  const TITLES = [
+    'Митинг в Алматы',
+    'Land protest',
+    'Election day',
+    'Жаңаөзен anniversary',
+    'unrest in Nukus',
+    'Protest against fuel prices',
+  ];
   beforeAll(() => {
     t = fixtureStore();
     const rnd = seededRandom(9);
@@ -134,15 +185,39 @@ describe('/calendar and /api/events page in SQL', () => {
     for (let i = 0; i < N; i++) {
       // a country's calendar over years: repeated days (ties), titles in Cyrillic and Latin, places to search
       const start = T0 + Math.floor(rnd() * 150) * 86400 - 5 * 3600;
-      events.push({ id: `uz-test-${String(i).padStart(3, '0')}`, title: `${TITLES[i % TITLES.length]!} ${i % 7}-${i}`, country: 'UZ', places: [{ name: i % 4 === 0 ? 'Нукус' : 'Tashkent' }], start, end: start + 86400, tz: i % 3 ? 'Asia/Tashkent' : 'Asia/Samarkand', allDay: true, kind: KINDS_E[i % 5]!, sources: ['https://example.org/test'], notes: null, tags: [], origin: i % 2 ? 'manual' : 'import', originFile: null, originLine: null });
+      events.push({
+        id: `uz-test-${String(i).padStart(3, '0')}`,
+        title: `${TITLES[i % TITLES.length]!} ${i % 7}-${i}`,
+        country: 'UZ',
+        places: [{ name: i % 4 === 0 ? 'Нукус' : 'Tashkent' }],
+        start,
+        end: start + 86400,
+        tz: i % 3 ? 'Asia/Tashkent' : 'Asia/Samarkand',
+        allDay: true,
+        kind: KINDS_E[i % 5]!,
+        sources: ['https://example.org/test'],
+        notes: null,
+        tags: [],
+        origin: i % 2 ? 'manual' : 'import',
+        originFile: null,
+        originLine: null,
+      });
     }
     upsertEvents(t.store.db, events, T0);
     app = fixtureApp(t);
   });
   afterAll(() => t.cleanup());
 
-  const ids = (html: string) => [...(html.match(/<table id="events"[\s\S]*?<\/table>/)?.[0] ?? '').matchAll(/<a href="\/events\/([^"]+)"/g)].map((m) => m[1]!);
-  const SORT_E: Record<string, (e: ProtestEvent) => string | number> = { start: (e) => e.start, title: (e) => e.title.toLowerCase(), country: (e) => e.country, kind: (e) => e.kind, tz: (e) => e.tz, origin: (e) => e.origin };
+  const ids = (html: string) =>
+    [...(html.match(/<table id="events"[\s\S]*?<\/table>/)?.[0] ?? '').matchAll(/<a href="\/events\/([^"]+)"/g)].map((m) => m[1]!);
+  const SORT_E: Record<string, (e: ProtestEvent) => string | number> = {
+    start: (e) => e.start,
+    title: (e) => e.title.toLowerCase(),
+    country: (e) => e.country,
+    kind: (e) => e.kind,
+    tz: (e) => e.tz,
+    origin: (e) => e.origin,
+  };
   const order = (rows: ProtestEvent[], key: string, dir: 'asc' | 'desc') => {
     const f = SORT_E[key]!;
     // stable sort of the start-then-id list; text compared by code point (the order SQLite gives)
@@ -154,11 +229,20 @@ describe('/calendar and /api/events page in SQL', () => {
     });
   };
 
-  it.each(Object.keys(SORT_E).flatMap((k) => [[k, 'asc'], [k, 'desc']] as const))('sort=%s dir=%s: three pages in the order of the whole list sorted', async (key, dir) => {
+  it.each(
+    Object.keys(SORT_E).flatMap(
+      (k) =>
+        [
+          [k, 'asc'],
+          [k, 'desc'],
+        ] as const,
+    ),
+  )('sort=%s dir=%s: three pages in the order of the whole list sorted', async (key, dir) => {
     const all = listEvents(t.store.db, { country: 'UZ' });
     expect(all).toHaveLength(N);
     const got: string[] = [];
-    for (const page of [1, 2, 3]) got.push(...ids((await request(app).get(`/calendar?country=UZ&sort=${key}&dir=${dir}&page=${page}`).expect(200)).text));
+    for (const page of [1, 2, 3])
+      got.push(...ids((await request(app).get(`/calendar?country=UZ&sort=${key}&dir=${dir}&page=${page}`).expect(200)).text));
     expect(got).toEqual(order(all, key, dir).map((e) => e.id));
   });
 
@@ -170,9 +254,16 @@ describe('/calendar and /api/events page in SQL', () => {
     expect(ids(last.text)).toHaveLength(30);
     const all = listEvents(t.store.db, { country: 'UZ' });
     for (const text of ['МИТИНГ', 'нукус', 'ANNIVERSARY', 'uz-test-01']) {
-      const want = all.filter((e) => e.title.toLowerCase().includes(text.toLowerCase()) || e.id.includes(text.toLowerCase()) || e.places.some((p) => p.name.toLowerCase().includes(text.toLowerCase())));
+      const want = all.filter(
+        (e) =>
+          e.title.toLowerCase().includes(text.toLowerCase()) ||
+          e.id.includes(text.toLowerCase()) ||
+          e.places.some((p) => p.name.toLowerCase().includes(text.toLowerCase())),
+      );
       expect(want.length).toBeGreaterThan(0);
-      const res = await request(app).get(`/calendar?country=UZ&q=${encodeURIComponent(text)}`).expect(200);
+      const res = await request(app)
+        .get(`/calendar?country=UZ&q=${encodeURIComponent(text)}`)
+        .expect(200);
       expect(res.text).toContain(`${want.length} event(s)`);
       expect(ids(res.text)).toEqual(want.slice(0, 100).map((e) => e.id));
     }
@@ -187,7 +278,13 @@ describe('/calendar and /api/events page in SQL', () => {
     expect(b.headers.link).toBeUndefined();
     expect([...a.body, ...b.body].map((e: { id: string }) => e.id)).toEqual([...all.slice(0, 100), ...all.slice(200)]);
     const csv = await request(app).get('/api/events?country=UZ&format=csv').expect(200);
-    expect(csv.text.split('\r\n').filter(Boolean).slice(1).map((l) => l.split(',')[0])).toEqual(all);
+    expect(
+      csv.text
+        .split('\r\n')
+        .filter(Boolean)
+        .slice(1)
+        .map((l) => l.split(',')[0]),
+    ).toEqual(all);
   });
 });
 
@@ -203,14 +300,36 @@ describe('/reference and /api/reference/:list page in SQL', () => {
     const rows: ReferenceOutage[] = [];
     for (let i = 0; i < N; i++) {
       const start = T0 + Math.floor(rnd() * 100) * 86400;
-      rows.push({ list: 'paged', naturalKey: `p-${i}`, country: i % 3 ? 'UZ' : 'TJ', start, end: i % 5 === 0 ? null : start + (1 + Math.floor(rnd() * 3)) * 3600, kind: i % 4 === 0 ? null : i % 2 ? 'connectivity' : 'service-blocking', scope: SCOPE_LIST[i % 5]!, scopeRaw: null, scopeDetail: null, area: i % 6 === 0 ? null : `Area ${i % 9}`, cause: i % 7 === 0 ? 'Выборы' : i % 2 ? 'Protests' : null, services: i % 8 === 0 ? ['Telegram'] : [], source: 'https://example.org/list', originFile: null, originLine: null, raw: { i } });
+      rows.push({
+        list: 'paged',
+        naturalKey: `p-${i}`,
+        country: i % 3 ? 'UZ' : 'TJ',
+        start,
+        end: i % 5 === 0 ? null : start + (1 + Math.floor(rnd() * 3)) * 3600,
+        kind: i % 4 === 0 ? null : i % 2 ? 'connectivity' : 'service-blocking',
+        scope: SCOPE_LIST[i % 5]!,
+        scopeRaw: null,
+        scopeDetail: null,
+        area: i % 6 === 0 ? null : `Area ${i % 9}`,
+        cause: i % 7 === 0 ? 'Выборы' : i % 2 ? 'Protests' : null,
+        services: i % 8 === 0 ? ['Telegram'] : [],
+        source: 'https://example.org/list',
+        originFile: null,
+        originLine: null,
+        raw: { i },
+      });
     }
     upsertReferenceOutages(t.store.db, 'paged', 'csv', null, rows, { rejected: 0 }, T0);
     app = fixtureApp(t);
   });
   afterAll(() => t.cleanup());
 
-  const ids = (html: string) => [...(html.match(/<table id="reference-outages"[\s\S]*?<\/table>/)?.[0] ?? '').matchAll(/<tr><td><a href="\/countries\/(\w\w)\?from=(\d+)/g)].map((m) => `${m[1]}@${m[2]}`);
+  const ids = (html: string) =>
+    [
+      ...(html.match(/<table id="reference-outages"[\s\S]*?<\/table>/)?.[0] ?? '').matchAll(
+        /<tr><td><a href="\/countries\/(\w\w)\?from=(\d+)/g,
+      ),
+    ].map((m) => `${m[1]}@${m[2]}`);
   const SORT_R: Record<string, (o: ReferenceOutage) => string | number | null> = {
     country: (o) => o.country,
     start: (o) => o.start,
@@ -236,10 +355,19 @@ describe('/reference and /api/reference/:list page in SQL', () => {
   // rows are told apart on the page by country and start (the link); several share both, so compare those keys
   const keyOf = (o: ReferenceOutage) => `${o.country}@${o.start - 14 * 86400}`;
 
-  it.each(Object.keys(SORT_R).flatMap((k) => [[k, 'asc'], [k, 'desc']] as const))('sort=%s dir=%s: two pages in the order of the whole list sorted', async (key, dir) => {
+  it.each(
+    Object.keys(SORT_R).flatMap(
+      (k) =>
+        [
+          [k, 'asc'],
+          [k, 'desc'],
+        ] as const,
+    ),
+  )('sort=%s dir=%s: two pages in the order of the whole list sorted', async (key, dir) => {
     const all = listReferenceOutages(t.store.db, { list: 'paged' });
     const got: string[] = [];
-    for (const page of [1, 2]) got.push(...ids((await request(app).get(`/reference?list=paged&sort=${key}&dir=${dir}&page=${page}`).expect(200)).text));
+    for (const page of [1, 2])
+      got.push(...ids((await request(app).get(`/reference?list=paged&sort=${key}&dir=${dir}&page=${page}`).expect(200)).text));
     expect(got).toEqual(order(all, key, dir).map(keyOf));
   });
 
@@ -248,10 +376,14 @@ describe('/reference and /api/reference/:list page in SQL', () => {
     const first = await request(app).get('/reference?list=paged').expect(200);
     expect(first.text).toContain(`paged: ${N} outage(s)`);
     expect(first.text).toContain('Rows 1–100 of 163 (page 1 of 2)');
-    const byText = await request(app).get(`/reference?list=paged&q=${encodeURIComponent('ВЫБОРЫ')}`).expect(200);
+    const byText = await request(app)
+      .get(`/reference?list=paged&q=${encodeURIComponent('ВЫБОРЫ')}`)
+      .expect(200);
     expect(byText.text).toContain(`paged: ${all.filter((o) => o.cause === 'Выборы').length} outage(s)`);
     const telegram = await request(app).get('/reference?list=paged&q=telegram&scope=national').expect(200);
-    expect(telegram.text).toContain(`paged: ${all.filter((o) => o.services.includes('Telegram') && o.scope === 'national').length} outage(s)`);
+    expect(telegram.text).toContain(
+      `paged: ${all.filter((o) => o.services.includes('Telegram') && o.scope === 'national').length} outage(s)`,
+    );
     const a = await request(app).get('/api/reference/paged?limit=100').expect(200);
     expect(a.headers['x-total-count']).toBe(String(N));
     expect(a.headers.link).toBe('</api/reference/paged?limit=100&offset=100>; rel="next"');

@@ -13,7 +13,17 @@ function manyOutages(): Outage[] {
   const out: Outage[] = [];
   for (let i = 0; i < N; i++) {
     const start = T0 + i * 2 * 86400;
-    out.push({ entity: 'country:UZ', start, end: start + 3600 * (1 + (i % 5)), kind: 'connectivity', severity: i % 3 ? 'critical' : 'warning', score: i, signals: [{ signal: 'ioda.bgp', start, end: start + 3600, severity: 'critical', depth: 0.5, score: i }], targets: [], evidence: [] });
+    out.push({
+      entity: 'country:UZ',
+      start,
+      end: start + 3600 * (1 + (i % 5)),
+      kind: 'connectivity',
+      severity: i % 3 ? 'critical' : 'warning',
+      score: i,
+      signals: [{ signal: 'ioda.bgp', start, end: start + 3600, severity: 'critical', depth: 0.5, score: i }],
+      targets: [],
+      evidence: [],
+    });
   }
   return out;
 }

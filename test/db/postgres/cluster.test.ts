@@ -9,7 +9,9 @@ describe.skipIf(!pgt.enabled)('the test PostgreSQL (one private cluster per run,
     const c = new pg.Client({ connectionString: pgt.url() });
     await c.connect();
     try {
-      const r = await c.query<{ v: string; db: string; addr: string | null }>("SELECT current_setting('server_version_num') AS v, current_database() AS db, host(inet_server_addr()) AS addr");
+      const r = await c.query<{ v: string; db: string; addr: string | null }>(
+        "SELECT current_setting('server_version_num') AS v, current_database() AS db, host(inet_server_addr()) AS addr",
+      );
       expect(Number(r.rows[0]!.v)).toBeGreaterThanOrEqual(150000);
       expect(r.rows[0]!.db).toMatch(/^ow_[0-9a-f]{12}$/);
       expect(r.rows[0]!.addr).toBe('127.0.0.1');

@@ -9,13 +9,30 @@ const H = 3600;
 const T0 = Date.UTC(2022, 0, 5, 10) / 1000;
 
 function outage(start: number, end: number, open = false): Outage {
-  return { entity: 'country:KZ', start, end, kind: 'connectivity', severity: 'critical', score: 1, signals: [], targets: [], evidence: [], open };
+  return {
+    entity: 'country:KZ',
+    start,
+    end,
+    kind: 'connectivity',
+    severity: 'critical',
+    score: 1,
+    signals: [],
+    targets: [],
+    evidence: [],
+    open,
+  };
 }
 
 describe('alert changes', () => {
   let t: ReturnType<typeof tempStore>;
   afterEach(() => t?.cleanup());
-  const opts = { now: T0 + 10 * H, maxAge: 2 * 86400, webhooks: [{ url: 'http://127.0.0.1:9/hook', events: ['outage.started' as const, 'outage.ended' as const] }], watched: () => true, log: silentLogger };
+  const opts = {
+    now: T0 + 10 * H,
+    maxAge: 2 * 86400,
+    webhooks: [{ url: 'http://127.0.0.1:9/hook', events: ['outage.started' as const, 'outage.ended' as const] }],
+    watched: () => true,
+    log: silentLogger,
+  };
 
   it('an outage whose start moved with late data is the same outage: its start is not announced twice', () => {
     t = tempStore();
@@ -25,13 +42,20 @@ describe('alert changes', () => {
     expect(again.map((c) => c.event)).toEqual(['outage.ended']);
     // and once more, unchanged: nothing new
     expect(recordOutageChanges(t.store.db, [outage(T0 - 1800, T0 + 6 * H)], { ...opts, now: T0 + 13 * H })).toEqual([]);
-    expect(listChanges(t.store.db).map((c) => c.change).sort()).toEqual(['ended', 'started']);
+    expect(
+      listChanges(t.store.db)
+        .map((c) => c.change)
+        .sort(),
+    ).toEqual(['ended', 'started']);
   });
 
   it('a separate later outage of the same entity is announced', () => {
     t = tempStore();
     recordOutageChanges(t.store.db, [outage(T0, T0 + 2 * H)], opts);
-    const next = recordOutageChanges(t.store.db, [outage(T0, T0 + 2 * H), outage(T0 + 4 * H, T0 + 5 * H, true)], { ...opts, now: T0 + 6 * H });
+    const next = recordOutageChanges(t.store.db, [outage(T0, T0 + 2 * H), outage(T0 + 4 * H, T0 + 5 * H, true)], {
+      ...opts,
+      now: T0 + 6 * H,
+    });
     expect(next.map((c) => [c.event, c.at])).toEqual([['outage.started', T0 + 4 * H]]);
   });
 });

@@ -40,7 +40,13 @@ async function receiver(statuses: number[]): Promise<{ url: string; received: Re
 function writeSeries(store: ReturnType<typeof tempStore>['store'], hours: number, endHour?: number) {
   const pts: Array<readonly [number, number]> = [];
   for (let h = 0; h < hours; h++) pts.push([T0 + h * HOUR, h >= 60 && (endHour === undefined || h < endHour) ? 5 : 100]);
-  store.writeWindow({ collector: 'test', entity: 'country:KZ', from: T0, until: T0 + hours * HOUR, series: [{ signal: { name: 'custom.connectivity', step: HOUR }, points: pts }] });
+  store.writeWindow({
+    collector: 'test',
+    entity: 'country:KZ',
+    from: T0,
+    until: T0 + hours * HOUR,
+    series: [{ signal: { name: 'custom.connectivity', step: HOUR }, points: pts }],
+  });
 }
 
 const fast = { attempts: 3, backoffMs: 1, timeoutMs: 2000 };
@@ -55,23 +61,27 @@ describe('live alerts', () => {
   it('POSTs one JSON document per change, retried on 500, never twice, naming the calendar event', async () => {
     const r = await receiver([500, 500]);
     try {
-      upsertEvent(t.store.db, {
-        id: 'kz-2024-03-03-test-protest',
-        title: 'Test protest',
-        country: 'KZ',
-        places: [],
-        start: T0 + 2 * 86400,
-        end: T0 + 3 * 86400,
-        tz: 'Asia/Almaty',
-        allDay: true,
-        kind: 'protest',
-        sources: ['https://example.org/source'],
-        notes: null,
-        tags: [],
-        origin: 'manual',
-        originFile: null,
-        originLine: null,
-      }, T0);
+      upsertEvent(
+        t.store.db,
+        {
+          id: 'kz-2024-03-03-test-protest',
+          title: 'Test protest',
+          country: 'KZ',
+          places: [],
+          start: T0 + 2 * 86400,
+          end: T0 + 3 * 86400,
+          tz: 'Asia/Almaty',
+          allDay: true,
+          kind: 'protest',
+          sources: ['https://example.org/source'],
+          notes: null,
+          tags: [],
+          origin: 'manual',
+          originFile: null,
+          originLine: null,
+        },
+        T0,
+      );
       const config = configSchema.parse({ webhooks: [{ url: r.url }], detector: { watch: ['country:KZ'] } });
       writeSeries(t.store, 70);
       const now = T0 + 70 * HOUR;
@@ -81,7 +91,12 @@ describe('live alerts', () => {
       expect(r.hits()).toBe(3); // 500, 500, 200
       expect(r.received).toHaveLength(1);
       const body = r.received[0]!.body;
-      expect(body).toMatchObject({ event: 'outage.started', entity: 'country:KZ', at: '2024-03-03T12:00:00Z', calendarEvent: { id: 'kz-2024-03-03-test-protest', tz: 'Asia/Almaty' } });
+      expect(body).toMatchObject({
+        event: 'outage.started',
+        entity: 'country:KZ',
+        at: '2024-03-03T12:00:00Z',
+        calendarEvent: { id: 'kz-2024-03-03-test-protest', tz: 'Asia/Almaty' },
+      });
       expect((body.outage as Record<string, unknown>).open).toBe(true);
       expect(String(body.text)).toContain('Test protest');
 
@@ -128,12 +143,18 @@ describe('live alerts', () => {
     const r = await receiver([]);
     try {
       writeSeries(t.store, 80, 72);
-      const old = detectAndStore(t.store, { config: configSchema.parse({ webhooks: [{ url: r.url }], detector: { watch: ['country:KZ'] } }), now: T0 + 30 * 86400 });
+      const old = detectAndStore(t.store, {
+        config: configSchema.parse({ webhooks: [{ url: r.url }], detector: { watch: ['country:KZ'] } }),
+        now: T0 + 30 * 86400,
+      });
       expect(old.changes.every((c) => !c.announced)).toBe(true);
       const other = tempStore();
       try {
         writeSeries(other.store, 80, 72);
-        const res = detectAndStore(other.store, { config: configSchema.parse({ webhooks: [{ url: r.url }], detector: { watch: ['country:IR'] } }), now: T0 + 80 * HOUR });
+        const res = detectAndStore(other.store, {
+          config: configSchema.parse({ webhooks: [{ url: r.url }], detector: { watch: ['country:IR'] } }),
+          now: T0 + 80 * HOUR,
+        });
         expect(res.changes).toEqual([]);
       } finally {
         other.cleanup();
@@ -146,7 +167,9 @@ describe('live alerts', () => {
   });
 
   it('validates the webhooks setting', () => {
-    expect(parseWebhooks([{ url: 'https://example.org/x' }])).toEqual([{ url: 'https://example.org/x', events: ['outage.started', 'outage.ended'] }]);
+    expect(parseWebhooks([{ url: 'https://example.org/x' }])).toEqual([
+      { url: 'https://example.org/x', events: ['outage.started', 'outage.ended'] },
+    ]);
     expect(() => parseWebhooks([{ url: 'ftp://x' }])).toThrow(ConfigError);
     expect(() => parseWebhooks([{ url: 'https://x.org', events: ['outage.maybe'] }])).toThrow(/webhooks\.0\.events/);
   });

@@ -35,7 +35,24 @@ describe('outagewatch calendar', () => {
     const doc = JSON.parse(a.out) as Array<Record<string, unknown>>;
     expect(doc.map((e) => e.id)).toEqual(['kz-2016-05-21-land-protests']);
     const e = doc[0]!;
-    expect(Object.keys(e)).toEqual(['id', 'title', 'country', 'places', 'start', 'end', 'tz', 'allDay', 'localStart', 'localEnd', 'localDays', 'kind', 'sources', 'notes', 'tags', 'origin']);
+    expect(Object.keys(e)).toEqual([
+      'id',
+      'title',
+      'country',
+      'places',
+      'start',
+      'end',
+      'tz',
+      'allDay',
+      'localStart',
+      'localEnd',
+      'localDays',
+      'kind',
+      'sources',
+      'notes',
+      'tags',
+      'origin',
+    ]);
     expect(e).toMatchObject({
       start: '2016-05-20T18:00:00Z',
       end: '2016-05-21T18:00:00Z',
@@ -51,14 +68,59 @@ describe('outagewatch calendar', () => {
   });
 
   it('add, list, remove; a bad add is a usage error naming the flags', async () => {
-    const added = await run('add', '--title', 'Vigil', '--country', 'KZ', '--start', '2030-12-16', '--tz', 'Asia/Almaty', '--kind', 'anniversary', '--source', 'https://example.org/v', '--place', 'Almaty');
-    expect(added).toMatchObject({ code: 0, out: 'added kz-2030-12-16-vigil: 2030-12-16 Asia/Almaty (2030-12-15T19:00:00Z .. 2030-12-16T19:00:00Z)\n' });
-    const again = await run('add', '--title', 'Vigil', '--country', 'KZ', '--start', '2030-12-16', '--tz', 'Asia/Almaty', '--kind', 'anniversary', '--source', 'https://example.org/other');
+    const added = await run(
+      'add',
+      '--title',
+      'Vigil',
+      '--country',
+      'KZ',
+      '--start',
+      '2030-12-16',
+      '--tz',
+      'Asia/Almaty',
+      '--kind',
+      'anniversary',
+      '--source',
+      'https://example.org/v',
+      '--place',
+      'Almaty',
+    );
+    expect(added).toMatchObject({
+      code: 0,
+      out: 'added kz-2030-12-16-vigil: 2030-12-16 Asia/Almaty (2030-12-15T19:00:00Z .. 2030-12-16T19:00:00Z)\n',
+    });
+    const again = await run(
+      'add',
+      '--title',
+      'Vigil',
+      '--country',
+      'KZ',
+      '--start',
+      '2030-12-16',
+      '--tz',
+      'Asia/Almaty',
+      '--kind',
+      'anniversary',
+      '--source',
+      'https://example.org/other',
+    );
     expect(again.code).toBe(1);
     expect(again.err).toMatch(/already exists/);
     const upcoming = await run('list', '--upcoming');
     expect(upcoming.out).toMatch(/kz-2030-12-16-vigil\s+2030-12-16\s+Asia\/Almaty\s+KZ\s+anniversary\s+Vigil/);
-    const bad = await run('add', '--title', '', '--country', 'XX', '--start', '2016-05-21', '--end', '2016-05-20', '--source', 'https://example.org/x');
+    const bad = await run(
+      'add',
+      '--title',
+      '',
+      '--country',
+      'XX',
+      '--start',
+      '2016-05-21',
+      '--end',
+      '2016-05-20',
+      '--source',
+      'https://example.org/x',
+    );
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('--title: missing');
     expect(bad.err).toContain('--country: unknown country "XX"');
@@ -72,9 +134,13 @@ describe('outagewatch calendar', () => {
   it('import reports rejected rows and a summary, exits 1; --dry-run writes nothing; a second import changes nothing', async () => {
     const dry = await run('import', fixture('acled-sample.csv'), '--format', 'acled', '--dry-run');
     expect(dry.code).toBe(1);
-    expect(dry.out).toContain('would insert kz-2016-05-21-acled  2016-05-21 Asia/Almaty  Protests in Kazakhstan: Atyrau, Almaty (ACLED, 2 events)');
+    expect(dry.out).toContain(
+      'would insert kz-2016-05-21-acled  2016-05-21 Asia/Almaty  Protests in Kazakhstan: Atyrau, Almaty (ACLED, 2 events)',
+    );
     expect(dry.out).toMatch(/acled-sample\.csv:8: event_date: impossible date "2022-02-30"\n/);
-    expect(dry.out.trimEnd().split('\n').at(-1)).toMatch(/11 row\(s\) read, 1 skipped \(not protests or riots\), 3 rejected; would import 4 event\(s\): 4 new, 0 updated, 0 unchanged \(dry run: nothing written\)$/);
+    expect(dry.out.trimEnd().split('\n').at(-1)).toMatch(
+      /11 row\(s\) read, 1 skipped \(not protests or riots\), 3 rejected; would import 4 event\(s\): 4 new, 0 updated, 0 unchanged \(dry run: nothing written\)$/,
+    );
     expect(JSON.parse((await run('list', '--json')).out)).toEqual([]);
 
     const first = await run('import', fixture('acled-sample.csv'), '--format', 'acled', '--json');
@@ -82,7 +148,14 @@ describe('outagewatch calendar', () => {
     const second = await run('import', fixture('acled-sample.csv'), '--format', 'acled', '--json');
     expect(JSON.parse(second.out)).toMatchObject({ inserted: 0, updated: 0, unchanged: 4 });
 
-    const ok = await run('import', fixture('mapped.csv'), '--format', 'csv', '--map', 'title=name,country=cc,start=date,end=until,tz=zone,kind=type,sources=link,notes=comment');
+    const ok = await run(
+      'import',
+      fixture('mapped.csv'),
+      '--format',
+      'csv',
+      '--map',
+      'title=name,country=cc,start=date,end=until,tz=zone,kind=type,sources=link,notes=comment',
+    );
     expect(ok.code).toBe(1);
     expect((await run('import', fixture('mapped.csv'), '--format', 'csv', '--map', 'bogus=x')).code).toBe(2);
     expect((await run('import', fixture('nope.csv'), '--format', 'csv')).code).toBe(2);
@@ -90,7 +163,17 @@ describe('outagewatch calendar', () => {
 
   it('export writes JSON, formula-safe CSV and .ics, to stdout or --out', async () => {
     await run('seed');
-    await run('add', '--title', '=HYPERLINK("http://evil.example")', '--country', 'KZ', '--start', '2016-05-22', '--source', 'https://example.org/x');
+    await run(
+      'add',
+      '--title',
+      '=HYPERLINK("http://evil.example")',
+      '--country',
+      'KZ',
+      '--start',
+      '2016-05-22',
+      '--source',
+      'https://example.org/x',
+    );
     const csv = await run('export', '--format', 'csv');
     expect(csv.out.split('\n')[0]).toBe('id,title,country,places,start,end,tz,allDay,localStart,localEnd,kind,sources,notes,tags,origin');
     expect(csv.out).toContain(`"'=HYPERLINK(""http://evil.example"")"`);

@@ -18,11 +18,20 @@ afterEach(() => t?.cleanup());
 describe('ACLED import', () => {
   it('turns Protests and Riots rows into one event per country and local day, with all places and notes', async () => {
     t = tempStore();
-    const r = await importCalendarFile(t.store.db, fixture('acled-sample.csv'), { format: 'acled', displayName: 'acled-sample.csv', now: 1000 });
+    const r = await importCalendarFile(t.store.db, fixture('acled-sample.csv'), {
+      format: 'acled',
+      displayName: 'acled-sample.csv',
+      now: 1000,
+    });
     expect([r.rows, r.skipped, r.rejected, r.inserted]).toEqual([11, 1, 3, 4]);
     const jan2 = getEvent(t.store.db, 'kz-2022-01-02-acled')!;
     // Zhanaozen and Aktau (UTC+5) outnumber Almaty: the day is read in Asia/Aqtau
-    expect([jan2.tz, iso(jan2.start), iso(jan2.end), jan2.kind]).toEqual(['Asia/Aqtau', '2022-01-01T19:00:00Z', '2022-01-02T19:00:00Z', 'unrest']);
+    expect([jan2.tz, iso(jan2.start), iso(jan2.end), jan2.kind]).toEqual([
+      'Asia/Aqtau',
+      '2022-01-01T19:00:00Z',
+      '2022-01-02T19:00:00Z',
+      'unrest',
+    ]);
     expect(jan2.places.map((p) => p.name)).toEqual(['Zhanaozen', 'Aktau', 'Almaty']);
     expect(jan2.places[0]).toMatchObject({ admin1: 'Mangystau', lat: 43.3412, lon: 52.8619 });
     expect(jan2.notes).toContain('TST1002 [Example Daily; Example Weekly]: Invented test row: drivers joined the protest.');
@@ -57,7 +66,9 @@ describe('ACLED import', () => {
   it('rejects a file that lacks the ACLED columns', async () => {
     t = tempStore();
     const r = await importCalendarFile(t.store.db, fixture('mapped.csv'), { format: 'acled', displayName: 'mapped.csv' });
-    expect(r.errors.map(formatRowError)[0]).toMatch(/^mapped\.csv:1: header: not an ACLED export: missing columns event_id_cnty, event_date/);
+    expect(r.errors.map(formatRowError)[0]).toMatch(
+      /^mapped\.csv:1: header: not an ACLED export: missing columns event_id_cnty, event_date/,
+    );
     expect(countEvents(t.store.db)).toBe(0);
   });
 });
@@ -80,7 +91,11 @@ describe('a bad CSV quote costs only its row', () => {
     const r = await importCalendarFile(t.store.db, write(lines), { format: 'acled', displayName: 'acled-broken.csv', merge: false });
     const errs = r.errors.map(formatRowError);
     expect(errs[0]).toMatch(/^acled-broken\.csv:3: location: bad CSV quote: a quote inside an unquoted field/);
-    expect(errs.slice(1)).toEqual(['acled-broken.csv:8: event_date: impossible date "2022-02-30"', 'acled-broken.csv:9: iso: unknown ISO 3166 numeric country code "999"', 'acled-broken.csv:10: location: missing']);
+    expect(errs.slice(1)).toEqual([
+      'acled-broken.csv:8: event_date: impossible date "2022-02-30"',
+      'acled-broken.csv:9: iso: unknown ISO 3166 numeric country code "999"',
+      'acled-broken.csv:10: location: missing',
+    ]);
     expect(r.rows).toBe(11);
     expect(getEvent(t.store.db, 'kz-acled-tst1001')).not.toBeNull(); // before
     expect(getEvent(t.store.db, 'kz-acled-tst1002')).toBeNull(); // the broken row
@@ -98,17 +113,32 @@ describe('a bad CSV quote costs only its row', () => {
     expect(r.errors.map(formatRowError)[0]).toMatch(/^acled-broken\.csv:4: (notes|row): bad CSV quote/);
     expect(r.errors.filter((e) => e.line !== 4).map((e) => e.line)).toEqual([8, 9, 10]);
     expect(getEvent(t.store.db, 'kz-acled-tst1003')).toBeNull();
-    expect(['tst1001', 'tst1002', 'tst1005', 'tst1009', 'tst1010'].map((id) => getEvent(t.store.db, `kz-acled-${id}`) !== null)).toEqual([true, true, true, true, true]);
+    expect(['tst1001', 'tst1002', 'tst1005', 'tst1009', 'tst1010'].map((id) => getEvent(t.store.db, `kz-acled-${id}`) !== null)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
     expect(getEvent(t.store.db, 'by-acled-tst2001')).not.toBeNull();
   });
 
   it('plain CSV: a stray quote after a closing quote (line 3) is reported; rows 2, 4 and 5 are read', async () => {
     t = tempStore();
     const path = join(t.dir, 'broken.csv');
-    writeFileSync(path, 'title,country,start,tz\nRally A,KZ,2016-05-21,Asia/Almaty\n"Rally "B" x,KZ,2016-05-22,Asia/Almaty\nRally C,KZ,2016-05-23,Asia/Almaty\nRally D,KZ,2016-05-24,Asia/Almaty\n');
+    writeFileSync(
+      path,
+      'title,country,start,tz\nRally A,KZ,2016-05-21,Asia/Almaty\n"Rally "B" x,KZ,2016-05-22,Asia/Almaty\nRally C,KZ,2016-05-23,Asia/Almaty\nRally D,KZ,2016-05-24,Asia/Almaty\n',
+    );
     const r = await importCalendarFile(t.store.db, path, { format: 'csv', displayName: 'broken.csv' });
-    expect(r.errors.map(formatRowError)).toEqual([expect.stringMatching(/^broken\.csv:3: title: bad CSV quote: a closing quote is followed by text/)]);
-    expect(listEvents(t.store.db).map((e) => e.title).sort()).toEqual(['Rally A', 'Rally C', 'Rally D']);
+    expect(r.errors.map(formatRowError)).toEqual([
+      expect.stringMatching(/^broken\.csv:3: title: bad CSV quote: a closing quote is followed by text/),
+    ]);
+    expect(
+      listEvents(t.store.db)
+        .map((e) => e.title)
+        .sort(),
+    ).toEqual(['Rally A', 'Rally C', 'Rally D']);
   });
 });
 
@@ -163,7 +193,13 @@ describe('plain CSV, JSON and iCalendar', () => {
       'events.json:30: row: expected an object',
     ]);
     const blocking = getEvent(t.store.db, 'kz-2016-05-20-blocking-starts')!;
-    expect([blocking.country, blocking.tz, iso(blocking.start), iso(blocking.end), blocking.allDay]).toEqual(['KZ', 'Asia/Almaty', '2016-05-19T21:00:00Z', '2016-05-21T18:00:00Z', false]);
+    expect([blocking.country, blocking.tz, iso(blocking.start), iso(blocking.end), blocking.allDay]).toEqual([
+      'KZ',
+      'Asia/Almaty',
+      '2016-05-19T21:00:00Z',
+      '2016-05-21T18:00:00Z',
+      false,
+    ]);
     // future dates are allowed: an upcoming anniversary
     expect(getEvent(t.store.db, 'kz-2026-05-21-anniversary-land-protests')).toMatchObject({ kind: 'anniversary' });
   });
@@ -173,10 +209,22 @@ describe('plain CSV, JSON and iCalendar', () => {
     const none = await importCalendarFile(t.store.db, fixture('events.ics'), { format: 'ics', displayName: 'events.ics', dryRun: true });
     expect(none.errors.map(formatRowError)[0]).toBe('events.ics:4: X-OUTAGEWATCH-COUNTRY (or --country): missing');
     const r = await importCalendarFile(t.store.db, fixture('events.ics'), { format: 'ics', displayName: 'events.ics', country: 'KZ' });
-    expect(r.errors.map(formatRowError)).toEqual(['events.ics:28: TZID: unknown time zone "Asia/Nowhere" (expected an IANA zone such as Asia/Almaty)']);
+    expect(r.errors.map(formatRowError)).toEqual([
+      'events.ics:28: TZID: unknown time zone "Asia/Nowhere" (expected an IANA zone such as Asia/Almaty)',
+    ]);
     const [ny, rally, shutdown] = [listEvents(t.store.db)[1]!, listEvents(t.store.db)[0]!, listEvents(t.store.db)[2]!];
-    expect([iso(rally.start), iso(rally.end), rally.tz, rally.sources]).toEqual(['2016-05-21T05:00:00Z', '2016-05-21T09:00:00Z', 'Asia/Almaty', ['https://example.org/astana']]);
-    expect([iso(ny.start), iso(ny.end), ny.kind, ny.tags]).toEqual(['2021-12-30T18:00:00Z', '2022-01-01T18:00:00Z', 'unrest', ['unrest', 'watch']]);
+    expect([iso(rally.start), iso(rally.end), rally.tz, rally.sources]).toEqual([
+      '2016-05-21T05:00:00Z',
+      '2016-05-21T09:00:00Z',
+      'Asia/Almaty',
+      ['https://example.org/astana'],
+    ]);
+    expect([iso(ny.start), iso(ny.end), ny.kind, ny.tags]).toEqual([
+      '2021-12-30T18:00:00Z',
+      '2022-01-01T18:00:00Z',
+      'unrest',
+      ['unrest', 'watch'],
+    ]);
     expect([iso(shutdown.start), iso(shutdown.end)]).toEqual(['2022-01-05T10:30:00Z', '2022-01-05T14:30:00Z']);
   });
 
@@ -200,7 +248,9 @@ describe('writes', () => {
 
   it('never half-writes: when the database fails mid-import, none of the good rows stay', async () => {
     t = tempStore();
-    t.store.db.exec(`CREATE TRIGGER boom BEFORE INSERT ON protest_events WHEN NEW.country = 'BY' BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`);
+    t.store.db.exec(
+      `CREATE TRIGGER boom BEFORE INSERT ON protest_events WHEN NEW.country = 'BY' BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`,
+    );
     await expect(importCalendarFile(t.store.db, fixture('acled-sample.csv'), { format: 'acled' })).rejects.toThrow('disk on fire');
     expect(countEvents(t.store.db)).toBe(0);
   });
@@ -210,11 +260,14 @@ describe('writes', () => {
     t = tempStore();
     const path = join(t.dir, 'many.csv');
     const lines = ['title,country,start,tz'];
-    for (let i = 0; i < 2500; i++) lines.push(`Rally ${i},KZ,${new Date(Date.UTC(2016, 0, 1) + i * 86_400_000).toISOString().slice(0, 10)},Asia/Almaty`);
+    for (let i = 0; i < 2500; i++)
+      lines.push(`Rally ${i},KZ,${new Date(Date.UTC(2016, 0, 1) + i * 86_400_000).toISOString().slice(0, 10)},Asia/Almaty`);
     lines.push('Rally 5,KZ,2016-01-06,Asia/Almaty'); // a duplicate of line 7, found after 2,500 staged rows
     writeFileSync(path, `${lines.join('\n')}\n`);
     const scratch = () => t.store.db.prepare("SELECT count(*) AS n FROM sqlite_temp_master WHERE type = 'table'").get() as { n: number };
-    t.store.db.exec(`CREATE TRIGGER boom BEFORE INSERT ON protest_events WHEN NEW.title = 'Rally 2400' BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`);
+    t.store.db.exec(
+      `CREATE TRIGGER boom BEFORE INSERT ON protest_events WHEN NEW.title = 'Rally 2400' BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`,
+    );
     await expect(importCalendarFile(t.store.db, path, { format: 'csv', displayName: 'many.csv' })).rejects.toThrow('disk on fire');
     expect(countEvents(t.store.db)).toBe(0);
     expect(scratch().n).toBe(0);
@@ -236,7 +289,22 @@ describe('writes', () => {
     try {
       await importCalendarFile(t.store.db, fixture('events.json'), { format: 'json' });
       const path = join(t.dir, 'edit.json');
-      writeFileSync(path, JSON.stringify([{ id: 'kz-2016-05-20-blocking-starts', title: 'Social networks unreachable', country: 'KZ', start: '2016-05-20T03:00', end: '2016-05-21T18:00:00Z', tz: 'Asia/Almaty', allDay: false, kind: 'other', notes: 'edited' }]));
+      writeFileSync(
+        path,
+        JSON.stringify([
+          {
+            id: 'kz-2016-05-20-blocking-starts',
+            title: 'Social networks unreachable',
+            country: 'KZ',
+            start: '2016-05-20T03:00',
+            end: '2016-05-21T18:00:00Z',
+            tz: 'Asia/Almaty',
+            allDay: false,
+            kind: 'other',
+            notes: 'edited',
+          },
+        ]),
+      );
       await importCalendarFile(t.store.db, path, { format: 'json' });
     } finally {
       off();
@@ -303,7 +371,16 @@ describe('export', () => {
 describe('hostile and mis-encoded calendar files', () => {
   const ics = (vevents: string) => ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN', vevents, 'END:VCALENDAR', ''].join('\r\n');
   const vevent = (uid: string, summary: string, extra = '') =>
-    ['BEGIN:VEVENT', `UID:${uid}`, 'DTSTAMP:20160501T000000Z', 'DTSTART;VALUE=DATE:20160521', `SUMMARY:${summary}`, 'X-OUTAGEWATCH-COUNTRY:KZ', ...(extra ? [extra] : []), 'END:VEVENT'].join('\r\n');
+    [
+      'BEGIN:VEVENT',
+      `UID:${uid}`,
+      'DTSTAMP:20160501T000000Z',
+      'DTSTART;VALUE=DATE:20160521',
+      `SUMMARY:${summary}`,
+      'X-OUTAGEWATCH-COUNTRY:KZ',
+      ...(extra ? [extra] : []),
+      'END:VEVENT',
+    ].join('\r\n');
 
   it('an iCalendar row reported as rejected is not imported', async () => {
     t = tempStore();
@@ -330,15 +407,33 @@ describe('hostile and mis-encoded calendar files', () => {
     t = tempStore();
     const cp1251 = Buffer.from([0xcc, 0xe8, 0xf2, 0xe8, 0xed, 0xe3]);
     for (const [format, name, body] of [
-      ['csv', 'cp1251.csv', Buffer.concat([Buffer.from('title,country,start\nRally,KZ,2016-05-20\n'), cp1251, Buffer.from(',KZ,2016-05-21\n')])],
-      ['ics', 'cp1251.ics', Buffer.concat([Buffer.from(ics(vevent('a@x', 'XX')).split('XX')[0]!), cp1251, Buffer.from(ics(vevent('a@x', 'XX')).split('XX')[1]!)])],
-      ['json', 'cp1251.json', Buffer.concat([Buffer.from('[{"title": "'), cp1251, Buffer.from('", "country": "KZ", "start": "2016-05-21"}]')])],
+      [
+        'csv',
+        'cp1251.csv',
+        Buffer.concat([Buffer.from('title,country,start\nRally,KZ,2016-05-20\n'), cp1251, Buffer.from(',KZ,2016-05-21\n')]),
+      ],
+      [
+        'ics',
+        'cp1251.ics',
+        Buffer.concat([
+          Buffer.from(ics(vevent('a@x', 'XX')).split('XX')[0]!),
+          cp1251,
+          Buffer.from(ics(vevent('a@x', 'XX')).split('XX')[1]!),
+        ]),
+      ],
+      [
+        'json',
+        'cp1251.json',
+        Buffer.concat([Buffer.from('[{"title": "'), cp1251, Buffer.from('", "country": "KZ", "start": "2016-05-21"}]')]),
+      ],
     ] as const) {
       const path = join(t.dir, name);
       writeFileSync(path, body);
       const r = await importCalendarFile(t.store.db, path, { format, displayName: name });
       expect(r.errors, name).toHaveLength(1);
-      expect(formatRowError(r.errors[0]!)).toMatch(new RegExp(`^${name.replace('.', '\\.')}:\\d+: file: not UTF-8 text .*windows-1251.*nothing was imported`));
+      expect(formatRowError(r.errors[0]!)).toMatch(
+        new RegExp(`^${name.replace('.', '\\.')}:\\d+: file: not UTF-8 text .*windows-1251.*nothing was imported`),
+      );
       expect(r.inserted).toBe(0);
     }
     expect(listEvents(t.store.db).some((e) => e.title.includes('\uFFFD'))).toBe(false);
@@ -348,7 +443,17 @@ describe('hostile and mis-encoded calendar files', () => {
   it('ANSI escapes and control characters in titles and notes are stripped before they are stored or printed', async () => {
     t = tempStore();
     const path = join(t.dir, 'ansi.json');
-    writeFileSync(path, JSON.stringify([{ title: 'Rally\u001b[2J\u001b[31m in red\u0007\u0000', country: 'KZ', start: '2016-05-21', notes: 'a\u001b]0;pwned\u0007b\u0008c' }]));
+    writeFileSync(
+      path,
+      JSON.stringify([
+        {
+          title: 'Rally\u001b[2J\u001b[31m in red\u0007\u0000',
+          country: 'KZ',
+          start: '2016-05-21',
+          notes: 'a\u001b]0;pwned\u0007b\u0008c',
+        },
+      ]),
+    );
     const r = await importCalendarFile(t.store.db, path, { format: 'json', displayName: 'ansi.json' });
     expect(r.inserted).toBe(1);
     const [e] = listEvents(t.store.db);

@@ -22,7 +22,12 @@ describe('the built-in seed', () => {
     expect(events).toHaveLength(20);
     expect(events.every((e) => e.sources.length > 0 && e.origin === 'seed')).toBe(true);
     const may21 = getEvent(t.store.db, 'kz-2016-05-21-land-protests')!;
-    expect([iso(may21.start), iso(may21.end), may21.tz, may21.kind]).toEqual(['2016-05-20T18:00:00Z', '2016-05-21T18:00:00Z', 'Asia/Almaty', 'protest']);
+    expect([iso(may21.start), iso(may21.end), may21.tz, may21.kind]).toEqual([
+      '2016-05-20T18:00:00Z',
+      '2016-05-21T18:00:00Z',
+      'Asia/Almaty',
+      'protest',
+    ]);
     expect(may21.places.map((p) => p.name)).toEqual(['Almaty', 'Astana', 'Atyrau', 'Oral', 'Shymkent', 'Karaganda', 'Zhezkazgan']);
     expect(may21.notes).toContain("UNVERIFIED: the claim that Beeline, Kcell and Kazakhtelecom blamed 'technical issues'");
     expect(may21.tags).toContain('unverified');
@@ -47,7 +52,14 @@ describe('the built-in seed', () => {
   it('reloading updates seed rows and never touches the user’s own events', () => {
     t = tempStore();
     seedCalendar(t.store);
-    const mine = ev({ title: 'My own rally', country: 'KZ', start: '2016-05-21', tz: 'Asia/Almaty', sources: ['https://example.org/mine'], kind: 'protest' });
+    const mine = ev({
+      title: 'My own rally',
+      country: 'KZ',
+      start: '2016-05-21',
+      tz: 'Asia/Almaty',
+      sources: ['https://example.org/mine'],
+      kind: 'protest',
+    });
     upsertEvent(t.store.db, mine, 100);
     // the user took over one seed id with their own version
     const takeover = { ...getEvent(t.store.db, 'kz-2019-05-01-almaty-protest')!, origin: 'manual' as const, notes: 'my notes' };
@@ -81,11 +93,28 @@ describe('the built-in seed', () => {
     await task.run({ store: t.store, config, log });
     expect(countEvents(t.store.db, 'seed')).toBe(20);
     expect(DEMO_STEPS[0]!.name).toBe('calendar seed');
-    expect(await DEMO_STEPS[0]!.run({ store: t.store, config, log, root: '.' })).toMatch(/^calendar: 20 seed events \(0 new, 0 updated, 20 unchanged\)/);
+    expect(await DEMO_STEPS[0]!.run({ store: t.store, config, log, root: '.' })).toMatch(
+      /^calendar: 20 seed events \(0 new, 0 updated, 20 unchanged\)/,
+    );
   });
 
   it('a broken seed is refused whole, naming the entry line and field', () => {
-    const text = JSON.stringify([{ id: 'kz-x', title: 'X', country: 'KZ', start: '2016-05-21', end: '2016-05-21', timezone: 'Asia/Almaty', kind: 'protest', sources: [] }], null, 2);
+    const text = JSON.stringify(
+      [
+        {
+          id: 'kz-x',
+          title: 'X',
+          country: 'KZ',
+          start: '2016-05-21',
+          end: '2016-05-21',
+          timezone: 'Asia/Almaty',
+          kind: 'protest',
+          sources: [],
+        },
+      ],
+      null,
+      2,
+    );
     expect(() => parseSeed(text)).toThrow(SeedError);
     expect(() => parseSeed(text)).toThrow('db/seeds/calendar.json:2: sources: every seed event needs a source URL');
   });

@@ -43,8 +43,42 @@ function makeDb(dir: string, opts: { journal: 'wal' | 'delete'; schemaBehind?: n
     db.close();
   } else {
     const store = SqliteStore.open(path);
-    upsertEvent(store.db, { id: 'kz-2022-01-05-protests', title: 'Protests', country: 'KZ', places: [], start: T0, end: T0 + DAY, tz: 'Asia/Almaty', allDay: true, kind: 'protest', sources: [], notes: null, tags: [], origin: 'manual', originFile: null, originLine: null }, T0);
-    store.writeWindow({ collector: 'ioda', entity: 'country:KZ', from: T0 - DAY, until: T0 + DAY, series: [{ signal: { name: 'ioda.bgp', unit: 'prefixes' }, points: [[T0 - DAY, 100], [T0, 99]] }] });
+    upsertEvent(
+      store.db,
+      {
+        id: 'kz-2022-01-05-protests',
+        title: 'Protests',
+        country: 'KZ',
+        places: [],
+        start: T0,
+        end: T0 + DAY,
+        tz: 'Asia/Almaty',
+        allDay: true,
+        kind: 'protest',
+        sources: [],
+        notes: null,
+        tags: [],
+        origin: 'manual',
+        originFile: null,
+        originLine: null,
+      },
+      T0,
+    );
+    store.writeWindow({
+      collector: 'ioda',
+      entity: 'country:KZ',
+      from: T0 - DAY,
+      until: T0 + DAY,
+      series: [
+        {
+          signal: { name: 'ioda.bgp', unit: 'prefixes' },
+          points: [
+            [T0 - DAY, 100],
+            [T0, 99],
+          ],
+        },
+      ],
+    });
     store.db.pragma(`journal_mode = ${opts.journal}`);
     store.close();
   }
@@ -156,6 +190,6 @@ describe('read-only commands on a read-only database', { timeout: 180_000 }, () 
     const r = await run(['calendar', 'list'], db);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`its folder ${t.dir} is not writable`);
-    expect(r.stderr).toContain("PRAGMA journal_mode=DELETE");
+    expect(r.stderr).toContain('PRAGMA journal_mode=DELETE');
   });
 });

@@ -24,8 +24,20 @@ function fill(path: string): void {
   for (const entity of ['country:KZ', 'country:UZ']) {
     for (let d = 0; d < 3; d++) {
       const from = DAY0 + d * 86400;
-      const pts: PointTuple[] = Array.from({ length: 288 }, (_, i) => [from + i * 300, rnd() < 0.05 ? null : Math.round(rnd() * 5000) / 10]);
-      s.writeWindow({ collector: 'ioda', entity, from, until: from + 86400, series: [{ signal: { name: 'ioda.bgp', step: 300, meta: { note: 'seeded' } }, points: pts }, { signal: { name: 'ioda.ping-slash24', step: 600, synthetic: true }, points: pts.filter((_, i) => i % 2 === 0) }] });
+      const pts: PointTuple[] = Array.from({ length: 288 }, (_, i) => [
+        from + i * 300,
+        rnd() < 0.05 ? null : Math.round(rnd() * 5000) / 10,
+      ]);
+      s.writeWindow({
+        collector: 'ioda',
+        entity,
+        from,
+        until: from + 86400,
+        series: [
+          { signal: { name: 'ioda.bgp', step: 300, meta: { note: 'seeded' } }, points: pts },
+          { signal: { name: 'ioda.ping-slash24', step: 600, synthetic: true }, points: pts.filter((_, i) => i % 2 === 0) },
+        ],
+      });
     }
   }
   s.writeWindow({
@@ -34,8 +46,26 @@ function fill(path: string): void {
     from: DAY0,
     until: DAY0 + 86400,
     series: [],
-    sourceEvents: [{ source: 'ioda', externalId: 'kz-1', entity: 'country:KZ', start: DAY0 + 3600, end: DAY0 + 7200, kind: 'outage', raw: { a: [1, 'x'] } }],
-    raw: [{ source: 'ioda', url: 'https://api.ioda.inetintel.cc.gatech.edu/v2/outages/events?entityType=country&entityCode=KZ', fetchedAt: DAY0, status: 200, body: '{"data":[]}' }],
+    sourceEvents: [
+      {
+        source: 'ioda',
+        externalId: 'kz-1',
+        entity: 'country:KZ',
+        start: DAY0 + 3600,
+        end: DAY0 + 7200,
+        kind: 'outage',
+        raw: { a: [1, 'x'] },
+      },
+    ],
+    raw: [
+      {
+        source: 'ioda',
+        url: 'https://api.ioda.inetintel.cc.gatech.edu/v2/outages/events?entityType=country&entityCode=KZ',
+        fetchedAt: DAY0,
+        status: 200,
+        body: '{"data":[]}',
+      },
+    ],
     coverage: [{ signal: '*', status: 'ok' }],
   });
   const run = s.startRun('collect:ioda', 'ioda', { windows: 6 });
@@ -47,7 +77,13 @@ async function snapshot(store: PointStore) {
   const signals = await store.listSignals();
   const series = [];
   for (const sig of signals) {
-    series.push({ id: sig.id, points: await store.readPoints(sig.id, 0, 2e9), hourly: await store.readRollup(sig.id, 'hourly', 0, 2e9), sixHourly: await store.readRollup(sig.id, '6h', 0, 2e9), daily: await store.readRollup(sig.id, 'daily', 0, 2e9) });
+    series.push({
+      id: sig.id,
+      points: await store.readPoints(sig.id, 0, 2e9),
+      hourly: await store.readRollup(sig.id, 'hourly', 0, 2e9),
+      sixHourly: await store.readRollup(sig.id, '6h', 0, 2e9),
+      daily: await store.readRollup(sig.id, 'daily', 0, 2e9),
+    });
   }
   return {
     entities: await store.listEntities(),
@@ -86,8 +122,16 @@ describe.skipIf(!pgt.enabled)('outagewatch db copy', () => {
       // ids go on after the copied ones on PostgreSQL
       const id = await sp.ensureEntity('country:TJ');
       expect(id).toBeGreaterThan(x.entities.reduce((m, e) => Math.max(m, e.id), 0));
-      await sp.writeWindow({ collector: 'ioda', entity: 'country:KZ', from: DAY0 + 3 * 86400, until: DAY0 + 3 * 86400 + 3600, series: [{ signal: { name: 'ioda.bgp' }, points: [[DAY0 + 3 * 86400, 1]] }] });
-      expect((await sp.listSignals('country:KZ')).map((s) => s.id)).toEqual(x.signals.filter((s) => s.entity === 'country:KZ').map((s) => s.id));
+      await sp.writeWindow({
+        collector: 'ioda',
+        entity: 'country:KZ',
+        from: DAY0 + 3 * 86400,
+        until: DAY0 + 3 * 86400 + 3600,
+        series: [{ signal: { name: 'ioda.bgp' }, points: [[DAY0 + 3 * 86400, 1]] }],
+      });
+      expect((await sp.listSignals('country:KZ')).map((s) => s.id)).toEqual(
+        x.signals.filter((s) => s.entity === 'country:KZ').map((s) => s.id),
+      );
     } finally {
       await sa.close();
       await sp.close();
@@ -105,7 +149,27 @@ describe.skipIf(!pgt.enabled)('outagewatch db copy', () => {
     expect(again.err).toMatch(/is not empty \(meta|is not empty \(entities holds \d+ rows\)/);
 
     const s = SqliteStore.open(a);
-    upsertEvent(s.db, { id: 'kz-2016-05-21-land-protests', title: 'Land reform protests', country: 'KZ', places: [], start: DAY0 + 86400, end: DAY0 + 2 * 86400, tz: 'Asia/Almaty', allDay: true, kind: 'protest', sources: [], notes: null, tags: [], origin: 'manual', originFile: null, originLine: null }, DAY0);
+    upsertEvent(
+      s.db,
+      {
+        id: 'kz-2016-05-21-land-protests',
+        title: 'Land reform protests',
+        country: 'KZ',
+        places: [],
+        start: DAY0 + 86400,
+        end: DAY0 + 2 * 86400,
+        tz: 'Asia/Almaty',
+        allDay: true,
+        kind: 'protest',
+        sources: [],
+        notes: null,
+        tags: [],
+        origin: 'manual',
+        originFile: null,
+        originLine: null,
+      },
+      DAY0,
+    );
     s.close();
     const url2 = await pgt.createDatabase();
     const refused = capture();

@@ -44,11 +44,19 @@ describe('database errors name the database', () => {
       s.db.pragma(`max_page_count = ${s.db.pragma('page_count', { simple: true }) as number}`);
       let caught: unknown;
       try {
-        s.writeWindow({ collector: 'x', entity: 'country:KZ', from: 0, until: 86400 * 30, series: [{ signal: { name: 'ioda.bgp', step: 300 }, points: Array.from({ length: 8640 }, (_, i) => [i * 300, i] as const) }] });
+        s.writeWindow({
+          collector: 'x',
+          entity: 'country:KZ',
+          from: 0,
+          until: 86400 * 30,
+          series: [{ signal: { name: 'ioda.bgp', step: 300 }, points: Array.from({ length: 8640 }, (_, i) => [i * 300, i] as const) }],
+        });
       } catch (err) {
         caught = err;
       }
-      expect(SqliteStore.describeError(caught, db)).toBe(`${db}: the disk is full (database or disk is full); free space and run again (finished windows are kept)`);
+      expect(SqliteStore.describeError(caught, db)).toBe(
+        `${db}: the disk is full (database or disk is full); free space and run again (finished windows are kept)`,
+      );
     } finally {
       s.close();
     }

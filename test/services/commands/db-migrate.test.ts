@@ -33,7 +33,11 @@ describe('outagewatch db migrate', () => {
     expect(await main(['db', 'migrate', '--json', '--db', url], c.io)).toBe(0);
     const doc = JSON.parse(c.out) as { database: string; backend: string; applied: string[]; schemaVersion: number };
     expect(doc.backend).toBe('postgres');
-    expect(doc.applied).toEqual(readdirSync(join(process.cwd(), 'db', 'postgres', 'migrations')).filter((f) => f.endsWith('.sql')).sort());
+    expect(doc.applied).toEqual(
+      readdirSync(join(process.cwd(), 'db', 'postgres', 'migrations'))
+        .filter((f) => f.endsWith('.sql'))
+        .sort(),
+    );
     expect(doc.applied[0]).toBe('0001-core-store.sql');
     expect(doc.schemaVersion).toBe(Number(doc.applied.at(-1)!.slice(0, 4)));
     expect(doc.database).toContain(':***@127.0.0.1:');

@@ -5,7 +5,10 @@ import { iranStore } from '../detector/iran-store.js';
 
 async function cli(args: string[]) {
   let out = '';
-  const io = { stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream, stderr: { write: () => true } as unknown as NodeJS.WritableStream };
+  const io = {
+    stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream,
+    stderr: { write: () => true } as unknown as NodeJS.WritableStream,
+  };
   const code = await main(['--log-level', 'silent', ...args], io);
   return { code, out };
 }
@@ -21,7 +24,16 @@ describe('`outages` on the real Iranian county series (Monash IP Observatory, No
   it('--json keeps one row per episode with its entity and parent, the loss in numbers and the synthetic flag', async () => {
     const r = await cli(['--db', t.path, 'outages', '--json']);
     expect(r.code).toBe(0);
-    const list = JSON.parse(r.out) as Array<{ entity: string; parent: string | null; start: string; kind: string; lostPercent: number | null; hours: number; score: number; synthetic: boolean }>;
+    const list = JSON.parse(r.out) as Array<{
+      entity: string;
+      parent: string | null;
+      start: string;
+      kind: string;
+      lostPercent: number | null;
+      hours: number;
+      score: number;
+      synthetic: boolean;
+    }>;
     const national = list.filter((o) => o.entity === 'country:IR');
     expect(national).toHaveLength(1);
     expect(national[0]).toMatchObject({ parent: null, kind: 'connectivity', start: '2019-11-16T17:30:00Z', synthetic: false, hours: 82 });

@@ -17,7 +17,7 @@ describe('outagewatch status', () => {
   let t: ReturnType<typeof tempDir>;
   afterEach(() => t?.cleanup());
 
-  it('says degraded, and why, when a collector\'s latest run failed (the same facts as /api/health)', async () => {
+  it("says degraded, and why, when a collector's latest run failed (the same facts as /api/health)", async () => {
     t = tempDir();
     const db = join(t.dir, 's.db');
     const s = SqliteStore.open(db);
@@ -50,34 +50,94 @@ describe('outagewatch status', () => {
     const d0 = Date.UTC(2016, 3, 1) / 1000; // 60 days of 5-minute ioda.bgp from 2016-04-01, imported
     const bgp: PointTuple[] = [];
     for (let ts = d0; ts < d0 + 60 * DAY; ts += 300) bgp.push([ts, 1000]);
-    s.writeWindow({ collector: 'ingest', entity: 'country:KZ', from: d0, until: d0 + 60 * DAY, series: [{ signal: { name: 'ioda.bgp', step: 300 }, points: bgp }] });
+    s.writeWindow({
+      collector: 'ingest',
+      entity: 'country:KZ',
+      from: d0,
+      until: d0 + 60 * DAY,
+      series: [{ signal: { name: 'ioda.bgp', step: 300 }, points: bgp }],
+    });
     // the ioda collector fetched days 50–70 itself, every one of its signals (10 days new), the last day without data
     const own: PointTuple[] = [];
     for (let ts = d0 + 50 * DAY; ts < d0 + 69 * DAY; ts += 3600) own.push([ts, 990]);
-    const iodaSignals = createCollectors(configSchema.parse({ db }), silentLogger).find((c) => c.name === 'ioda')!.signals('country:KZ');
-    s.writeWindow({ collector: 'ioda', entity: 'country:KZ', from: d0 + 50 * DAY, until: d0 + 70 * DAY, series: iodaSignals.map((name) => ({ signal: { name, step: 300 }, points: name === 'ioda.bgp' ? own : [] })) });
+    const iodaSignals = createCollectors(configSchema.parse({ db }), silentLogger)
+      .find((c) => c.name === 'ioda')!
+      .signals('country:KZ');
+    s.writeWindow({
+      collector: 'ioda',
+      entity: 'country:KZ',
+      from: d0 + 50 * DAY,
+      until: d0 + 70 * DAY,
+      series: iodaSignals.map((name) => ({ signal: { name, step: 300 }, points: name === 'ioda.bgp' ? own : [] })),
+    });
     // ten days of synthetic OONI, as the demo writes them; and a stored null day that is no data
     const ooni: PointTuple[] = [];
     for (let d = 0; d < 10; d++) ooni.push([d0 + (40 + d) * DAY, 0.05]);
     ooni.push([d0 + 55 * DAY, null]);
-    s.writeWindow({ collector: 'demo', entity: 'country:KZ', from: d0, until: d0 + 60 * DAY, series: [{ signal: { name: 'ooni.anomaly_rate:facebook.com', step: DAY, synthetic: true }, points: ooni }] });
-    upsertEvent(s.db, { id: 'kz-2016-05-21', title: 'Land reform protests', country: 'KZ', places: [], start: Date.UTC(2016, 4, 20, 18) / 1000, end: Date.UTC(2016, 4, 21, 18) / 1000, tz: 'Asia/Almaty', allDay: true, kind: 'protest', sources: ['https://example.org/kz'], notes: null, tags: [], origin: 'seed', originFile: null, originLine: null }, d0);
+    s.writeWindow({
+      collector: 'demo',
+      entity: 'country:KZ',
+      from: d0,
+      until: d0 + 60 * DAY,
+      series: [{ signal: { name: 'ooni.anomaly_rate:facebook.com', step: DAY, synthetic: true }, points: ooni }],
+    });
+    upsertEvent(
+      s.db,
+      {
+        id: 'kz-2016-05-21',
+        title: 'Land reform protests',
+        country: 'KZ',
+        places: [],
+        start: Date.UTC(2016, 4, 20, 18) / 1000,
+        end: Date.UTC(2016, 4, 21, 18) / 1000,
+        tz: 'Asia/Almaty',
+        allDay: true,
+        kind: 'protest',
+        sources: ['https://example.org/kz'],
+        notes: null,
+        tags: [],
+        origin: 'seed',
+        originFile: null,
+        originLine: null,
+      },
+      d0,
+    );
     s.close();
     const saved = { ...process.env };
     Object.assign(process.env, OFFLINE_SOURCES_ENV);
     try {
-      type Row = { collector: string; entity: string; plannedSeconds: number; coveredSeconds: number; checkpointedSeconds: number; daysWithData: number; percent: number; synthetic: boolean; oldestCovered: string | null };
+      type Row = {
+        collector: string;
+        entity: string;
+        plannedSeconds: number;
+        coveredSeconds: number;
+        checkpointedSeconds: number;
+        daysWithData: number;
+        percent: number;
+        synthetic: boolean;
+        oldestCovered: string | null;
+      };
       const json = capture();
       expect(await main(['status', '--json', '--db', db], json.io)).toBe(0);
       const rows = (JSON.parse(json.out) as { backfill: Row[] }).backfill;
       const ioda = rows.find((r) => r.collector === 'ioda' && r.entity === 'country:KZ')!;
-      expect(ioda).toMatchObject({ daysWithData: 69, checkpointedSeconds: 20 * DAY, coveredSeconds: 70 * DAY, synthetic: false, oldestCovered: '2016-04-01T00:00:00Z' });
+      expect(ioda).toMatchObject({
+        daysWithData: 69,
+        checkpointedSeconds: 20 * DAY,
+        coveredSeconds: 70 * DAY,
+        synthetic: false,
+        oldestCovered: '2016-04-01T00:00:00Z',
+      });
       expect(ioda.percent).toBe(Math.floor(((70 * DAY) / ioda.plannedSeconds) * 1000) / 10);
       expect(ioda.percent).toBeGreaterThan(0);
       const ooniRow = rows.find((r) => r.collector === 'ooni' && r.entity === 'country:KZ')!;
       expect(ooniRow).toMatchObject({ daysWithData: 10, checkpointedSeconds: 0, coveredSeconds: 10 * DAY, synthetic: true });
       // a collector with nothing stored stays at 0
-      expect(rows.find((r) => r.collector === 'ripestat' && r.entity === 'country:KZ')).toMatchObject({ daysWithData: 0, coveredSeconds: 0, percent: 0 });
+      expect(rows.find((r) => r.collector === 'ripestat' && r.entity === 'country:KZ')).toMatchObject({
+        daysWithData: 0,
+        coveredSeconds: 0,
+        percent: 0,
+      });
 
       const text = capture();
       expect(await main(['status', '--db', db], text.io)).toBe(0);

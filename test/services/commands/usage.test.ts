@@ -15,7 +15,10 @@ function capture() {
   let out = '';
   let err = '';
   return {
-    io: { stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream, stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream },
+    io: {
+      stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream,
+      stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream,
+    },
     out: () => out,
     err: () => err,
   };
@@ -106,7 +109,9 @@ describe('bad usage on an existing database', () => {
     expect(readdirSync(join(t.dir, 'reports'))).toEqual(['KZ-2016-05-14-2016-05-28.json']);
     // and the dashboard of the same database lists it at /reports (one folder for the CLI, the daemon and the page)
     const config = loadConfig({ env: {}, cwd: t.dir, flags: { db: t.path } });
-    const page = await request(createApp({ config, store: t.store, collectors: [], log: silentLogger, version: 'x' })).get('/reports').expect(200);
+    const page = await request(createApp({ config, store: t.store, collectors: [], log: silentLogger, version: 'x' }))
+      .get('/reports')
+      .expect(200);
     expect(page.text).toContain('href="/reports/KZ-2016-05-14-2016-05-28.json"');
     expect(page.text).not.toContain('No reports yet');
   });

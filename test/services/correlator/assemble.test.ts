@@ -14,11 +14,37 @@ const t = (iso: string) => Date.parse(iso) / 1000;
 
 function event(id: string, startIso: string, country = 'KZ'): ProtestEvent {
   const start = t(startIso);
-  return { id, title: id, country, places: [], start, end: start + D, tz: 'Asia/Almaty', allDay: true, kind: 'protest', sources: ['https://example.org/'], notes: null, tags: [], origin: 'manual', originFile: null, originLine: null };
+  return {
+    id,
+    title: id,
+    country,
+    places: [],
+    start,
+    end: start + D,
+    tz: 'Asia/Almaty',
+    allDay: true,
+    kind: 'protest',
+    sources: ['https://example.org/'],
+    notes: null,
+    tags: [],
+    origin: 'manual',
+    originFile: null,
+    originLine: null,
+  };
 }
 
 function outage(start: number, hours: number, kind: Outage['kind'], signal: string, depth = 0.8): Outage {
-  return { entity: 'country:KZ', start, end: start + hours * H, kind, severity: 'critical', score: 1000, signals: [{ signal, start, end: start + hours * H, severity: 'critical', depth, score: 1000 }], targets: [], evidence: [] };
+  return {
+    entity: 'country:KZ',
+    start,
+    end: start + hours * H,
+    kind,
+    severity: 'critical',
+    score: 1000,
+    signals: [{ signal, start, end: start + hours * H, severity: 'critical', depth, score: 1000 }],
+    targets: [],
+    evidence: [],
+  };
 }
 
 /** Hourly points for a signal over [from, until). */
@@ -41,7 +67,10 @@ describe('correlateEvent', () => {
     const { store } = env;
     upsertEvent(store.db, event('kz-test', EV), 0);
     series(store, 'ioda', 'ioda.bgp', t(EV) - 60 * D, t(EV) + 60 * D);
-    replaceOutages(store.db, 'country:KZ', t(EV) - 60 * D, t(EV) + 60 * D, [outage(t(EV) + 6 * H, 4, 'connectivity', 'ioda.bgp'), outage(t(EV) + 5 * D, 4, 'connectivity', 'ioda.bgp')]);
+    replaceOutages(store.db, 'country:KZ', t(EV) - 60 * D, t(EV) + 60 * D, [
+      outage(t(EV) + 6 * H, 4, 'connectivity', 'ioda.bgp'),
+      outage(t(EV) + 5 * D, 4, 'connectivity', 'ioda.bgp'),
+    ]);
     const c = correlateEvent(store, 'kz-test');
     expect(c.window).toMatchObject({ from: '2021-03-19T18:00:00Z', until: '2021-03-23T18:00:00Z', leadSeconds: D, lagSeconds: 2 * D });
     expect(c.outages).toHaveLength(1);
@@ -69,7 +98,9 @@ describe('correlateEvent', () => {
     upsertEvent(store.db, event('kz-block', EV), 0);
     series(store, 'ioda', 'ioda.bgp', t(EV) - 10 * D, t(EV) + 10 * D);
     series(store, 'ooni', 'ooni.anomaly_rate:facebook.com', t(EV) - 10 * D, t(EV) + 10 * D, 0.1);
-    replaceOutages(store.db, 'country:KZ', t(EV) - 10 * D, t(EV) + 10 * D, [outage(t(EV) - 21 * H, 30, 'service-blocking', 'ooni.anomaly_rate:facebook.com')]);
+    replaceOutages(store.db, 'country:KZ', t(EV) - 10 * D, t(EV) + 10 * D, [
+      outage(t(EV) - 21 * H, 30, 'service-blocking', 'ooni.anomaly_rate:facebook.com'),
+    ]);
     const c = correlateEvent(store, 'kz-block');
     expect(c.verdict).toMatchObject({ connectivity: 'normal', services: 'blocking', label: 'service-blocking' });
     expect(c.outages[0]!.onsetSeconds).toBe(-21 * H);
@@ -90,7 +121,14 @@ describe('correlateEvent', () => {
   it('names a source that answered "no data" for the window', () => {
     const { store } = env;
     upsertEvent(store.db, event('kz-nd', EV), 0);
-    store.writeWindow({ collector: 'ripestat', entity: 'country:KZ', from: t(EV) - 5 * D, until: t(EV) + 5 * D, series: [], coverage: [{ signal: 'ripestat.v4_prefixes_ris', status: 'no-data' }] });
+    store.writeWindow({
+      collector: 'ripestat',
+      entity: 'country:KZ',
+      from: t(EV) - 5 * D,
+      until: t(EV) + 5 * D,
+      series: [],
+      coverage: [{ signal: 'ripestat.v4_prefixes_ris', status: 'no-data' }],
+    });
     const c = correlateEvent(store, 'kz-nd');
     expect(c.coverage.find((x) => x.source === 'ripestat')!.reason).toBe('ripestat answered that it has no data for 100% of this window');
   });
@@ -98,8 +136,36 @@ describe('correlateEvent', () => {
   it('takes a reference list as the outage input, kinds mapped to the axes', () => {
     const { store } = env;
     upsertEvent(store.db, event('kz-ref', EV), 0);
-    const row = (key: string, start: number, end: number | null, kind: string | null) => ({ list: 'mine', naturalKey: key, country: 'KZ', start, end, kind, scope: 'unknown' as const, scopeRaw: null, scopeDetail: null, area: null, cause: null, services: [], source: null, originFile: null, originLine: null, raw: {} });
-    upsertReferenceOutages(store.db, 'mine', 'csv', null, [row('a', t(EV) - 100 * D, t(EV) - 99 * D, null), row('b', t(EV) + 3 * H, null, 'service-blocking'), row('c', t(EV) + 100 * D, t(EV) + 101 * D, 'connectivity')], { rejected: 0 });
+    const row = (key: string, start: number, end: number | null, kind: string | null) => ({
+      list: 'mine',
+      naturalKey: key,
+      country: 'KZ',
+      start,
+      end,
+      kind,
+      scope: 'unknown' as const,
+      scopeRaw: null,
+      scopeDetail: null,
+      area: null,
+      cause: null,
+      services: [],
+      source: null,
+      originFile: null,
+      originLine: null,
+      raw: {},
+    });
+    upsertReferenceOutages(
+      store.db,
+      'mine',
+      'csv',
+      null,
+      [
+        row('a', t(EV) - 100 * D, t(EV) - 99 * D, null),
+        row('b', t(EV) + 3 * H, null, 'service-blocking'),
+        row('c', t(EV) + 100 * D, t(EV) + 101 * D, 'connectivity'),
+      ],
+      { rejected: 0 },
+    );
     const c = correlateEvent(store, 'kz-ref', { outages: { type: 'reference', list: 'mine' } });
     expect(c.outageInput).toBe('reference:mine');
     expect(c.outages).toHaveLength(1);
@@ -110,7 +176,24 @@ describe('correlateEvent', () => {
   it('counts a reference list without kinds as connectivity', () => {
     const { store } = env;
     upsertEvent(store.db, event('kz-ref', EV), 0);
-    const row = { list: 'kindless', naturalKey: 'a', country: 'KZ', start: t(EV) + 2 * H, end: t(EV) + 8 * H, kind: null, scope: 'unknown' as const, scopeRaw: null, scopeDetail: null, area: null, cause: null, services: [], source: null, originFile: null, originLine: null, raw: {} };
+    const row = {
+      list: 'kindless',
+      naturalKey: 'a',
+      country: 'KZ',
+      start: t(EV) + 2 * H,
+      end: t(EV) + 8 * H,
+      kind: null,
+      scope: 'unknown' as const,
+      scopeRaw: null,
+      scopeDetail: null,
+      area: null,
+      cause: null,
+      services: [],
+      source: null,
+      originFile: null,
+      originLine: null,
+      raw: {},
+    };
     upsertReferenceOutages(store.db, 'kindless', 'ioda-investigated', null, [row], { rejected: 0 });
     const c = correlateEvent(store, 'kz-ref', { outages: { type: 'reference', list: 'kindless' } });
     expect(c.outages.map((o) => [o.kind, o.onsetSeconds])).toEqual([['connectivity', 2 * H]]);
@@ -121,13 +204,35 @@ describe('correlateEvent', () => {
     // stands for IODA's investigated list, whose one-province and one-AS outages used to count as national shutdowns
     const { store } = env;
     upsertEvent(store.db, event('kz-ref', EV), 0);
-    const row = (key: string, start: number, scope: Scope, scopeRaw: string, area: string | null) => ({ list: 'ioda-inv', naturalKey: key, country: 'KZ', start, end: start + 6 * H, kind: 'connectivity', scope, scopeRaw, scopeDetail: area, area, cause: null, services: [], source: null, originFile: null, originLine: null, raw: {} });
+    const row = (key: string, start: number, scope: Scope, scopeRaw: string, area: string | null) => ({
+      list: 'ioda-inv',
+      naturalKey: key,
+      country: 'KZ',
+      start,
+      end: start + 6 * H,
+      kind: 'connectivity',
+      scope,
+      scopeRaw,
+      scopeDetail: area,
+      area,
+      cause: null,
+      services: [],
+      source: null,
+      originFile: null,
+      originLine: null,
+      raw: {},
+    });
     upsertReferenceOutages(
       store.db,
       'ioda-inv',
       'ioda-investigated',
       null,
-      [row('old', t(EV) - 100 * D, 'national', 'country', null), row('r', t(EV) + 2 * H, 'regional', 'Region (Almaty Oblast)', 'Almaty Oblast'), row('a', t(EV) + 4 * H, 'asn', 'AS (9198)', 'AS9198'), row('new', t(EV) + 100 * D, 'national', 'country', null)],
+      [
+        row('old', t(EV) - 100 * D, 'national', 'country', null),
+        row('r', t(EV) + 2 * H, 'regional', 'Region (Almaty Oblast)', 'Almaty Oblast'),
+        row('a', t(EV) + 4 * H, 'asn', 'AS (9198)', 'AS9198'),
+        row('new', t(EV) + 100 * D, 'national', 'country', null),
+      ],
       { rejected: 0 },
     );
     const c = correlateEvent(store, 'kz-ref', { outages: { type: 'reference', list: 'ioda-inv' } });
@@ -144,7 +249,9 @@ describe('correlateEvent', () => {
       ['asn', 'AS (9198)'],
     ]);
     // a national row in the same list makes it a connectivity outage, with its onset at day precision
-    upsertReferenceOutages(store.db, 'ioda-inv', 'ioda-investigated', null, [row('n', t(EV) + 5 * H, 'national', 'country', null)], { rejected: 0 });
+    upsertReferenceOutages(store.db, 'ioda-inv', 'ioda-investigated', null, [row('n', t(EV) + 5 * H, 'national', 'country', null)], {
+      rejected: 0,
+    });
     const d = correlateEvent(store, 'kz-ref', { outages: { type: 'reference', list: 'ioda-inv' } });
     expect(d.verdict.label).toBe('connectivity-outage');
     expect(d.verdict.onset).toMatchObject({ seconds: 5 * H, precision: 'day', entity: 'country:KZ' });

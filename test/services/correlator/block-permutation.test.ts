@@ -78,10 +78,14 @@ describe('block permutation', () => {
           for (let i = 0; i < len; i++) if (onset[i] && valid[i]) obsOnsets.push(i);
           const nullT = ref.filter(([, n]) => n > 0).map(([k, n]) => k / n);
           const meanT = nullT.length ? nullT.reduce((a, b) => a + b, 0) / nullT.length : null;
-          expect(r.trigger.nullMean === null ? null : Math.round(r.trigger.nullMean * 1e9)).toBe(meanT === null ? null : Math.round(meanT * 1e9));
+          expect(r.trigger.nullMean === null ? null : Math.round(r.trigger.nullMean * 1e9)).toBe(
+            meanT === null ? null : Math.round(meanT * 1e9),
+          );
           const nullP = obsOnsets.length ? ref.map(([, , kp]) => kp / obsOnsets.length) : [];
           const meanP = nullP.length ? nullP.reduce((a, b) => a + b, 0) / nullP.length : null;
-          expect(r.precursor.nullMean === null ? null : Math.round(r.precursor.nullMean * 1e9)).toBe(meanP === null ? null : Math.round(meanP * 1e9));
+          expect(r.precursor.nullMean === null ? null : Math.round(r.precursor.nullMean * 1e9)).toBe(
+            meanP === null ? null : Math.round(meanP * 1e9),
+          );
         },
       ),
       { numRuns: 200, seed: 17 },

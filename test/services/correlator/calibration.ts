@@ -66,5 +66,13 @@ export function calibrate(o: CalibrationOptions): CalibrationRow {
     if (e.precursor.p !== null && e.precursor.p <= alpha) ap++;
   }
   const n = o.trials;
-  return { method: o.method, trials: n, trigger: t / n, precursor: p / n, analyticTrigger: at / n, analyticPrecursor: ap / n, positives: { trigger: t, precursor: p } };
+  return {
+    method: o.method,
+    trials: n,
+    trigger: t / n,
+    precursor: p / n,
+    analyticTrigger: at / n,
+    analyticPrecursor: ap / n,
+    positives: { trigger: t, precursor: p },
+  };
 }

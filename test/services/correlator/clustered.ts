@@ -5,7 +5,11 @@ import type { DailyOutages, DayWindow } from '../../../services/correlator/eca.j
  * campaign brings repeated episodes over the next weeks, like exam or election shutdowns), each lasting
  * 1–7 days (geometric), with a few collector gaps.
  */
-export function clusteredOutages(len: number, rnd: () => number, opts: { base?: number; burst?: number; gaps?: boolean } = {}): DailyOutages {
+export function clusteredOutages(
+  len: number,
+  rnd: () => number,
+  opts: { base?: number; burst?: number; gaps?: boolean } = {},
+): DailyOutages {
   const active = new Uint8Array(len);
   const onset = new Uint8Array(len);
   const valid = new Uint8Array(len).fill(1);

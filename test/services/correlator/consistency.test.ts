@@ -28,22 +28,60 @@ const t = (iso: string) => Date.parse(iso) / 1000;
 function allDayAlmaty(id: string, localDate: string): ProtestEvent {
   // an all-day event covers its local day: Almaty was UTC+6 in 2016, so 21 May runs 20 May 18:00Z → 21 May 18:00Z
   const start = t(`${localDate}T00:00:00+06:00`);
-  return { id, title: id, country: 'KZ', places: [], start, end: start + D, tz: 'Asia/Almaty', allDay: true, kind: 'protest', sources: ['https://example.org/'], notes: null, tags: [], origin: 'manual', originFile: null, originLine: null };
+  return {
+    id,
+    title: id,
+    country: 'KZ',
+    places: [],
+    start,
+    end: start + D,
+    tz: 'Asia/Almaty',
+    allDay: true,
+    kind: 'protest',
+    sources: ['https://example.org/'],
+    notes: null,
+    tags: [],
+    origin: 'manual',
+    originFile: null,
+    originLine: null,
+  };
 }
 
 function outage(start: number, hours: number, depth = 0.8): Outage {
-  return { entity: 'country:KZ', start, end: start + hours * H, kind: 'connectivity', severity: 'critical', score: 1000, signals: [{ signal: 'ioda.bgp', start, end: start + hours * H, severity: 'critical', depth, score: 1000 }], targets: [], evidence: [] };
+  return {
+    entity: 'country:KZ',
+    start,
+    end: start + hours * H,
+    kind: 'connectivity',
+    severity: 'critical',
+    score: 1000,
+    signals: [{ signal: 'ioda.bgp', start, end: start + hours * H, severity: 'critical', depth, score: 1000 }],
+    targets: [],
+    evidence: [],
+  };
 }
 
 function fill(store: SqliteStore, from: number, until: number, synthetic = false) {
   const points: Array<[number, number]> = [];
   for (let ts = from; ts < until; ts += H) points.push([ts, 100]);
-  store.writeWindow({ collector: 'ioda', entity: 'country:KZ', from, until, series: [{ signal: { name: 'ioda.bgp', step: H, ...(synthetic ? { synthetic: true } : {}) }, points }] });
+  store.writeWindow({
+    collector: 'ioda',
+    entity: 'country:KZ',
+    from,
+    until,
+    series: [{ signal: { name: 'ioda.bgp', step: H, ...(synthetic ? { synthetic: true } : {}) }, points }],
+  });
 }
 
 function capture() {
   let out = '';
-  return { io: { stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream, stderr: { write: () => true } as unknown as NodeJS.WritableStream }, out: () => out };
+  return {
+    io: {
+      stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream,
+      stderr: { write: () => true } as unknown as NodeJS.WritableStream,
+    },
+    out: () => out,
+  };
 }
 
 describe('the same window for verdict and statistics', () => {
@@ -57,7 +95,9 @@ describe('the same window for verdict and statistics', () => {
     fill(store, t('2016-03-01T00:00:00Z'), t('2016-08-01T00:00:00Z'));
     // an outage that ends 6 hours before the window opens: inside the old whole-UTC-day window (which opened at
     // 19 May 00:00Z, 18 h early), outside the verdict's window
-    replaceOutages(store.db, 'country:KZ', t('2016-03-01T00:00:00Z'), t('2016-08-01T00:00:00Z'), [outage(t('2016-05-19T08:00:00Z'), 4, 0.9)]);
+    replaceOutages(store.db, 'country:KZ', t('2016-03-01T00:00:00Z'), t('2016-08-01T00:00:00Z'), [
+      outage(t('2016-05-19T08:00:00Z'), 4, 0.9),
+    ]);
     const c = correlateEvent(store, 'kz-2016-05-21', correlateOptions(undefined));
     expect(c.window).toMatchObject({ from: '2016-05-19T18:00:00Z', until: '2016-05-23T18:00:00Z' });
     expect(c.significance.window).toEqual({ from: c.window.from, until: c.window.until });
@@ -95,14 +135,51 @@ describe('correlate and report give the same p', () => {
 
   it('report --event statistics.p equals correlate --event --json p under the configuration', async () => {
     const c1 = capture();
-    expect(await main(['--db', env.path, '--config', join(dir, 'config.json'), '--log-level', 'silent', 'correlate', '--event', 'kz-2016-05-21', '--json'], c1.io)).toBe(0);
+    expect(
+      await main(
+        [
+          '--db',
+          env.path,
+          '--config',
+          join(dir, 'config.json'),
+          '--log-level',
+          'silent',
+          'correlate',
+          '--event',
+          'kz-2016-05-21',
+          '--json',
+        ],
+        c1.io,
+      ),
+    ).toBe(0);
     const corr = JSON.parse(c1.out()) as { p: number | null; window: { from: string; leadSeconds: number } };
     expect(corr.window.leadSeconds).toBe(2 * D);
     expect(corr.p).not.toBeNull();
     const c2 = capture();
-    expect(await main(['--db', env.path, '--config', join(dir, 'config.json'), '--log-level', 'silent', 'report', '--event', 'kz-2016-05-21', '--format', 'json', '--out', join(dir, 'out')], c2.io)).toBe(0);
+    expect(
+      await main(
+        [
+          '--db',
+          env.path,
+          '--config',
+          join(dir, 'config.json'),
+          '--log-level',
+          'silent',
+          'report',
+          '--event',
+          'kz-2016-05-21',
+          '--format',
+          'json',
+          '--out',
+          join(dir, 'out'),
+        ],
+        c2.io,
+      ),
+    ).toBe(0);
     const file = readdirSync(join(dir, 'out')).find((f) => f.endsWith('.json'))!;
-    const rep = JSON.parse(readFileSync(join(dir, 'out', file), 'utf8')) as { statistics: { p: number | null; details: { window: { from: string } } } };
+    const rep = JSON.parse(readFileSync(join(dir, 'out', file), 'utf8')) as {
+      statistics: { p: number | null; details: { window: { from: string } } };
+    };
     expect(rep.statistics.p).toBe(corr.p);
     expect(rep.statistics.details.window.from).toBe(corr.window.from);
   });
@@ -164,7 +241,8 @@ describe('country listings', () => {
 
 describe('correlation off the event loop', () => {
   it('the worker thread gives the same document as the synchronous path, and unknown events stay NOT_FOUND', async () => {
-    const { cachedCountryAsync, cachedEventAsync, clearCorrelationCache, enableCorrelationWorker } = await import('../../../services/correlator/cache.js');
+    const { cachedCountryAsync, cachedEventAsync, clearCorrelationCache, enableCorrelationWorker } =
+      await import('../../../services/correlator/cache.js');
     const env = tempStore();
     try {
       const { store } = env;

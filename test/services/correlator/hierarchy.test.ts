@@ -15,7 +15,13 @@ const ep = (entity: string, start: number, hours: number, depth = 0.5, step = H)
   depth,
   signals: ['custom.connectivity'],
   origin: 'detected',
-  scope: entity.startsWith('country:') ? 'national' : entity.startsWith('county:') ? 'local' : entity.startsWith('asn:') ? 'asn' : 'regional',
+  scope: entity.startsWith('country:')
+    ? 'national'
+    : entity.startsWith('county:')
+      ? 'local'
+      : entity.startsWith('asn:')
+        ? 'asn'
+        : 'regional',
   area: entity.split(':')[1]!,
   firstSignal: 'custom.connectivity',
   step,
@@ -24,16 +30,30 @@ const data = { connectivity: true, services: false };
 
 describe('verdict hierarchy', () => {
   it('county blips alone: regional-outage, no national onset, a one-line summary', () => {
-    const v = verdictFor([ep('county:ir-behbahan', T0 - 60 * H, 11, 0.4), ep('county:ir-sirjan', T0 - 48 * H, 5, 0.5)], data, { eventStart: T0, country: 'IR', units: { county: 73 } });
+    const v = verdictFor([ep('county:ir-behbahan', T0 - 60 * H, 11, 0.4), ep('county:ir-sirjan', T0 - 48 * H, 5, 0.5)], data, {
+      eventStart: T0,
+      country: 'IR',
+      units: { county: 73 },
+    });
     expect(v).toMatchObject({ connectivity: 'normal', label: 'regional-outage', onset: null, depth: null });
     expect(v.subnational).toHaveLength(2);
     expect(v.subnationalSummary).toBe('regional: 2 of 73 counties, 13–14 Nov; largest: ir-sirjan, 50 %');
   });
 
   it('a country-level episode sets the onset even when county episodes began earlier', () => {
-    const v = verdictFor([ep('county:ir-behbahan', T0 - 60 * H, 11, 0.4), ep('country:IR', T0 + 17.5 * H, 80, 0.97)], data, { eventStart: T0 - 24 * H, country: 'IR', units: { county: 73 } });
+    const v = verdictFor([ep('county:ir-behbahan', T0 - 60 * H, 11, 0.4), ep('country:IR', T0 + 17.5 * H, 80, 0.97)], data, {
+      eventStart: T0 - 24 * H,
+      country: 'IR',
+      units: { county: 73 },
+    });
     expect(v.label).toBe('connectivity-outage');
-    expect(v.onset).toMatchObject({ time: '2019-11-16T17:30:00Z', seconds: 41.5 * H, entity: 'country:IR', precision: 'hour', basis: 'national' });
+    expect(v.onset).toMatchObject({
+      time: '2019-11-16T17:30:00Z',
+      seconds: 41.5 * H,
+      entity: 'country:IR',
+      precision: 'hour',
+      basis: 'national',
+    });
     expect(v.depth).toBe(0.97);
   });
 
@@ -46,14 +66,21 @@ describe('verdict hierarchy', () => {
     // four of ten is not a national picture
     expect(verdictFor(eps.slice(0, 4), data, { units: { county: 10 } }).connectivity).toBe('normal');
     // ASes never make one
-    expect(majorityOnset([0, 1, 2, 3, 4, 5].map((i) => ep(`asn:${i}`, T0, 5)), { asn: 6 })).toBeNull();
+    expect(
+      majorityOnset(
+        [0, 1, 2, 3, 4, 5].map((i) => ep(`asn:${i}`, T0, 5)),
+        { asn: 6 },
+      ),
+    ).toBeNull();
   });
 
   it('property: sub-national episodes covering at most half of the units never give a national outage or onset', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 5, max: 80 }),
-        fc.array(fc.record({ unit: fc.nat(1000), start: fc.integer({ min: 0, max: 500 }), hours: fc.integer({ min: 1, max: 100 }) }), { maxLength: 60 }),
+        fc.array(fc.record({ unit: fc.nat(1000), start: fc.integer({ min: 0, max: 500 }), hours: fc.integer({ min: 1, max: 100 }) }), {
+          maxLength: 60,
+        }),
         (total, raw) => {
           const allowed = Math.floor(total / 2);
           const eps = raw.map((r) => ep(`county:u${r.unit % allowed}`, T0 + r.start * H, r.hours));

@@ -63,7 +63,11 @@ describe('Iran, November 2019 (REAL Monash series): national onset from country-
   });
 
   it('report --country IR: begins on 16 Nov (not 11 Nov), credits the Monash IP Observatory, groups the counties', () => {
-    const r = gatherReport(env.store, { country: 'IR', from: t('2019-11-11T00:00:00Z'), until: t('2019-11-21T00:00:00Z'), B: 99 }, { version: 'test', now: 0 });
+    const r = gatherReport(
+      env.store,
+      { country: 'IR', from: t('2019-11-11T00:00:00Z'), until: t('2019-11-21T00:00:00Z'), B: 99 },
+      { version: 'test', now: 0 },
+    );
     const began = r.summary.find((p) => p.startsWith('It began'))!;
     expect(began).toMatch(/^It began at 1[6-8]:30 UTC on 16 Nov 2019 \(hourly data\)/);
     expect(r.summary.join(' ')).not.toMatch(/11 Nov 2019|2019-11-11T16:30/);

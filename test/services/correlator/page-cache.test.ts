@@ -26,7 +26,29 @@ describe('rendered pages by data version', () => {
     expect((await renderPageOnce(store, 'country:/countries/KZ', render)).body.toString()).toBe('<p>render 1</p>');
     expect(renders).toBe(1);
     // a calendar change moves the data version: the next request renders again
-    upsertEvents(store.db, [{ id: 'kz-x', title: 'x', country: 'KZ', places: [], start: 1463767200, end: 1463853600, tz: 'Asia/Almaty', allDay: true, kind: 'protest', sources: ['https://example.org/x'], notes: null, tags: [], origin: 'import', originFile: null, originLine: null }], 1463767200);
+    upsertEvents(
+      store.db,
+      [
+        {
+          id: 'kz-x',
+          title: 'x',
+          country: 'KZ',
+          places: [],
+          start: 1463767200,
+          end: 1463853600,
+          tz: 'Asia/Almaty',
+          allDay: true,
+          kind: 'protest',
+          sources: ['https://example.org/x'],
+          notes: null,
+          tags: [],
+          origin: 'import',
+          originFile: null,
+          originLine: null,
+        },
+      ],
+      1463767200,
+    );
     expect((await renderPageOnce(store, 'country:/countries/KZ', render)).body.toString()).toBe('<p>render 2</p>');
   });
 

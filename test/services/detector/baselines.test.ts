@@ -64,7 +64,9 @@ describe('baselines for a series brought with `ingest csv` (a product’s traffi
     const r = detect(s);
     expect(r.outages).toEqual([]);
     // as a services signal too: no drop, no degradation
-    expect(detectEntity('country:BR', [{ name: 'custom.traffic', series: s, axis: 'services', target: 'example.com' }], cfg).outages).toEqual([]);
+    expect(
+      detectEntity('country:BR', [{ name: 'custom.traffic', series: s, axis: 'services', target: 'example.com' }], cfg).outages,
+    ).toEqual([]);
     // a weekday/weekend cycle: the same time of week, judged from the fourth week on (three weeks of history)
     expect(r.history[0]!.baseline).toBe('same-time-of-week');
     expect(r.history[0]!.insufficient[0]).toEqual({ start: T0, end: T0 + 21 * DAY });

@@ -29,7 +29,13 @@ describe('OONI service blocking', () => {
   it('a target whose anomaly rate jumps from 2% to 80% for a day is a blocking episode of that day', () => {
     const { episodes } = detectBlocking(target({ count: 40, spike: 0.8 }), cfg.ooni);
     expect(episodes).toHaveLength(1);
-    expect(episodes[0]).toMatchObject({ start: T0 + 30 * DAY, end: T0 + 31 * DAY, severity: 'critical', target: 'facebook.com', class: 'service' });
+    expect(episodes[0]).toMatchObject({
+      start: T0 + 30 * DAY,
+      end: T0 + 31 * DAY,
+      severity: 'critical',
+      target: 'facebook.com',
+      class: 'service',
+    });
     expect(episodes[0]!.depth).toBeCloseTo(0.78, 1);
   });
 

@@ -10,28 +10,41 @@ const rule = ruleFor('custom.traffic', parseDetectorConfig({}))!;
 describe('cycles found in the data (any signal, any name)', () => {
   it('a daily swing is found at any phase, depth, step and noise, with gaps (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1e6 }), fc.double({ min: 0.1, max: 0.6, noNaN: true }), fc.integer({ min: 0, max: 23 }), fc.constantFrom(300, 3600, 7200), fc.integer({ min: 3, max: 20 }), (seed, night, phase, step, days) => {
-        const c = detectCycles(traffic({ seed, days, step, night, phase, noise: 0.1, gaps: days }));
-        expect(c.daily).toBe(true);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 1e6 }),
+        fc.double({ min: 0.1, max: 0.6, noNaN: true }),
+        fc.integer({ min: 0, max: 23 }),
+        fc.constantFrom(300, 3600, 7200),
+        fc.integer({ min: 3, max: 20 }),
+        (seed, night, phase, step, days) => {
+          const c = detectCycles(traffic({ seed, days, step, night, phase, noise: 0.1, gaps: days }));
+          expect(c.daily).toBe(true);
+        },
+      ),
       { numRuns: 40, seed: 16 },
     );
   });
 
   it('noise, a level shift or a slow trend is not a cycle (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1e6 }), fc.constantFrom('noise', 'shift', 'trend'), fc.constantFrom(300, 3600), fc.integer({ min: 3, max: 30 }), (seed, shape, step, days) => {
-        const s = traffic({ seed, days, step, noise: 0.2, gaps: days });
-        const n = s.values.length;
-        for (let i = 0; i < n; i++) {
-          if (shape === 'shift' && i > n / 2) s.values[i] = s.values[i]! * 0.3;
-          if (shape === 'trend') s.values[i] = s.values[i]! * (1 + (3 * i) / n);
-        }
-        const c = detectCycles(s);
-        expect(c.daily).toBe(false);
-        expect(c.weekly === true).toBe(false);
-        expect(resolveBaseline(s, rule).kind).toBe('moving');
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 1e6 }),
+        fc.constantFrom('noise', 'shift', 'trend'),
+        fc.constantFrom(300, 3600),
+        fc.integer({ min: 3, max: 30 }),
+        (seed, shape, step, days) => {
+          const s = traffic({ seed, days, step, noise: 0.2, gaps: days });
+          const n = s.values.length;
+          for (let i = 0; i < n; i++) {
+            if (shape === 'shift' && i > n / 2) s.values[i] = s.values[i]! * 0.3;
+            if (shape === 'trend') s.values[i] = s.values[i]! * (1 + (3 * i) / n);
+          }
+          const c = detectCycles(s);
+          expect(c.daily).toBe(false);
+          expect(c.weekly === true).toBe(false);
+          expect(resolveBaseline(s, rule).kind).toBe('moving');
+        },
+      ),
       { numRuns: 40, seed: 17 },
     );
   });
@@ -45,13 +58,19 @@ describe('cycles found in the data (any signal, any name)', () => {
 
   it('the answer does not depend on the unit or offset of the values (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1e6 }), fc.double({ min: 1e-3, max: 1e6, noNaN: true }), fc.double({ min: -1e3, max: 1e3, noNaN: true }), fc.boolean(), (seed, a, b, cyc) => {
-        const s = traffic({ seed, days: 22, step: 3600, night: cyc ? 0.3 : undefined, weekend: cyc ? 0.6 : undefined, noise: 0.1 });
-        const scaled = { ...s, values: s.values.map((v) => a * v + b) };
-        const x = detectCycles(s);
-        const y = detectCycles(scaled);
-        expect([y.daily, y.weekly]).toEqual([x.daily, x.weekly]);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 1e6 }),
+        fc.double({ min: 1e-3, max: 1e6, noNaN: true }),
+        fc.double({ min: -1e3, max: 1e3, noNaN: true }),
+        fc.boolean(),
+        (seed, a, b, cyc) => {
+          const s = traffic({ seed, days: 22, step: 3600, night: cyc ? 0.3 : undefined, weekend: cyc ? 0.6 : undefined, noise: 0.1 });
+          const scaled = { ...s, values: s.values.map((v) => a * v + b) };
+          const x = detectCycles(s);
+          const y = detectCycles(scaled);
+          expect([y.daily, y.weekly]).toEqual([x.daily, x.weekly]);
+        },
+      ),
       { numRuns: 30, seed: 18 },
     );
   });
@@ -66,7 +85,11 @@ describe('cycles found in the data (any signal, any name)', () => {
     // two weeks cannot tell a weekly cycle yet: the daily baseline is used
     expect(detectCycles(traffic({ seed: 1, days: 14, step: 3600, night: 0.3, weekend: 0.6 })).weekly).toBeNull();
     // daily data (one point a day) can show a weekly cycle, never a daily one
-    const perDay = { start: T0, step: 86400, values: Float64Array.from({ length: 60 }, (_, d) => (d % 7 >= 5 ? 400 : 1000) * (1 + 0.05 * Math.sin(d * 12.9898))) };
+    const perDay = {
+      start: T0,
+      step: 86400,
+      values: Float64Array.from({ length: 60 }, (_, d) => (d % 7 >= 5 ? 400 : 1000) * (1 + 0.05 * Math.sin(d * 12.9898))),
+    };
     expect(detectCycles(perDay)).toMatchObject({ daily: false, weekly: true });
   });
 

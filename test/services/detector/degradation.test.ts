@@ -14,7 +14,13 @@ function service(seed: number, days = 120, step = 3600): Series {
   return traffic({ seed, days, step, night: 0.3, weekend: 0.8, noise: 0.08, gaps: 40 });
 }
 
-const asService = (series: Series, synthetic = false): NamedSeries => ({ name: 'custom.traffic', series, axis: 'services', target: 'youtube.com', synthetic });
+const asService = (series: Series, synthetic = false): NamedSeries => ({
+  name: 'custom.traffic',
+  series,
+  axis: 'services',
+  target: 'youtube.com',
+  synthetic,
+});
 
 function shift(s: Series, fromDay: number, factor: number, rampDays = 0): Series {
   const perDay = DAY / s.step;
@@ -44,13 +50,18 @@ describe('slow degradation of a services signal (throttling)', () => {
 
   it('any shift of 25–40 % on any day after the first five weeks is one degradation near its start (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1e6 }), fc.double({ min: 0.6, max: 0.75, noNaN: true }), fc.integer({ min: 40, max: 90 }), (seed, factor, day) => {
-        const { outages } = detectEntity('country:RU', [asService(shift(service(seed), day, factor))], cfg);
-        const deg = outages.filter((o) => o.kind === 'degradation');
-        expect(deg).toHaveLength(1);
-        expect(Math.abs(deg[0]!.start - (T0 + day * DAY))).toBeLessThanOrEqual(2 * DAY);
-        expect(outages.filter((o) => o.kind === 'connectivity' || o.kind === 'both')).toEqual([]);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 1e6 }),
+        fc.double({ min: 0.6, max: 0.75, noNaN: true }),
+        fc.integer({ min: 40, max: 90 }),
+        (seed, factor, day) => {
+          const { outages } = detectEntity('country:RU', [asService(shift(service(seed), day, factor))], cfg);
+          const deg = outages.filter((o) => o.kind === 'degradation');
+          expect(deg).toHaveLength(1);
+          expect(Math.abs(deg[0]!.start - (T0 + day * DAY))).toBeLessThanOrEqual(2 * DAY);
+          expect(outages.filter((o) => o.kind === 'connectivity' || o.kind === 'both')).toEqual([]);
+        },
+      ),
       { numRuns: 15, seed: 44 },
     );
   });
@@ -82,7 +93,11 @@ describe('slow degradation of a services signal (throttling)', () => {
   });
 
   it('a connectivity signal with the same 30 % shift is no degradation (degradation is a services finding)', () => {
-    const { outages } = detectEntity('country:RU', [{ name: 'custom.connectivity', series: shift(service(21), 70, 0.7), axis: 'connectivity' }], cfg);
+    const { outages } = detectEntity(
+      'country:RU',
+      [{ name: 'custom.connectivity', series: shift(service(21), 70, 0.7), axis: 'connectivity' }],
+      cfg,
+    );
     expect(outages.some((o) => o.kind === 'degradation')).toBe(false);
   });
 

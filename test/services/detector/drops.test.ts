@@ -38,11 +38,16 @@ describe('connectivity drops', () => {
 
   it('a merely noisy signal (±10%, seeded) has none, with or without gaps', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1e9 }), fc.double({ min: 25, max: 1e6, noNaN: true }), fc.double({ min: 0, max: 0.1, noNaN: true }), (seed, level, noise) => {
-        const s = noisy(seed, level, noise);
-        expect(find(s)).toEqual([]);
-        expect(find(withGaps(s, seed + 1, 12, 72))).toEqual([]);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 1e9 }),
+        fc.double({ min: 25, max: 1e6, noNaN: true }),
+        fc.double({ min: 0, max: 0.1, noNaN: true }),
+        (seed, level, noise) => {
+          const s = noisy(seed, level, noise);
+          expect(find(s)).toEqual([]);
+          expect(find(withGaps(s, seed + 1, 12, 72))).toEqual([]);
+        },
+      ),
       { seed: 20191116, numRuns: 60 },
     );
   });
@@ -86,7 +91,14 @@ describe('connectivity drops', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 1e9 }),
-        fc.array(fc.record({ at: fc.integer({ min: 0, max: 863 }), len: fc.integer({ min: 1, max: 60 }), keep: fc.double({ min: 0, max: 1, noNaN: true }) }), { maxLength: 6 }),
+        fc.array(
+          fc.record({
+            at: fc.integer({ min: 0, max: 863 }),
+            len: fc.integer({ min: 1, max: 60 }),
+            keep: fc.double({ min: 0, max: 1, noNaN: true }),
+          }),
+          { maxLength: 6 },
+        ),
         fc.integer({ min: 1, max: 12 }),
         (seed, drops, k) => {
           const s = withGaps(noisy(seed, 800, 0.15), seed, 4, 30);

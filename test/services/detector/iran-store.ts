@@ -13,8 +13,13 @@ export function iranStore() {
   const from = Date.UTC(2022, 0, 1) / 1000;
   const pts: Array<[number, number | null]> = [];
   for (let h = 0; h < 96; h++) pts.push([from + h * 3600, h >= 60 && h < 66 ? 10 : 100]);
-  t.store.writeWindow({ collector: 'demo', entity: 'country:KZ', from, until: from + 96 * 3600, series: [{ signal: { name: 'custom.connectivity', step: 3600, synthetic: true }, points: pts }] });
+  t.store.writeWindow({
+    collector: 'demo',
+    entity: 'country:KZ',
+    from,
+    until: from + 96 * 3600,
+    series: [{ signal: { name: 'custom.connectivity', step: 3600, synthetic: true }, points: pts }],
+  });
   detectAndStore(t.store, { config: configSchema.parse({}) });
   return t;
 }
-

@@ -46,26 +46,31 @@ describe('SlidingMedian', () => {
 
   it('IndexedMedian (what the baselines use) equals a re-sorted window, removing items by id in any order', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 1, maxLength: 300 }), fc.integer({ min: 1, max: 40 }), fc.integer(), (xs, w, seed) => {
-        const vals = Float64Array.from(xs);
-        const m = new IndexedMedian(vals, new Int32Array(xs.length), new Int8Array(xs.length), 2);
-        const live = new Set<number>();
-        let s = seed >>> 0;
-        for (let i = 0; i < xs.length; i++) {
-          m.add(i);
-          live.add(i);
-          if (live.size > w) {
-            // evict a pseudo-random live id, not only the oldest
-            s = (s * 1103515245 + 12345) >>> 0;
-            const ids = [...live];
-            const id = ids[s % ids.length]!;
-            m.remove(id);
-            live.delete(id);
+      fc.property(
+        fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 1, maxLength: 300 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer(),
+        (xs, w, seed) => {
+          const vals = Float64Array.from(xs);
+          const m = new IndexedMedian(vals, new Int32Array(xs.length), new Int8Array(xs.length), 2);
+          const live = new Set<number>();
+          let s = seed >>> 0;
+          for (let i = 0; i < xs.length; i++) {
+            m.add(i);
+            live.add(i);
+            if (live.size > w) {
+              // evict a pseudo-random live id, not only the oldest
+              s = (s * 1103515245 + 12345) >>> 0;
+              const ids = [...live];
+              const id = ids[s % ids.length]!;
+              m.remove(id);
+              live.delete(id);
+            }
+            expect(m.size).toBe(live.size);
+            expect(m.median()).toBe(naiveMedian([...live].map((k) => vals[k]!)));
           }
-          expect(m.size).toBe(live.size);
-          expect(m.median()).toBe(naiveMedian([...live].map((k) => vals[k]!)));
-        }
-      }),
+        },
+      ),
       { seed: 10, numRuns: 150 },
     );
   });

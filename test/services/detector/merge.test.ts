@@ -66,9 +66,23 @@ describe('merging episodes into outages', () => {
       hours: 1,
       synthetic: true,
       open: false,
-      signals: [{ signal: 'ioda.bgp', start: '2016-05-20T04:00:00Z', end: '2016-05-20T05:00:00Z', severity: 'warning', depth: 0.5, score: 12.35, lost: 0.4123, rate: null, normalRate: null }],
+      signals: [
+        {
+          signal: 'ioda.bgp',
+          start: '2016-05-20T04:00:00Z',
+          end: '2016-05-20T05:00:00Z',
+          severity: 'warning',
+          depth: 0.5,
+          score: 12.35,
+          lost: 0.4123,
+          rate: null,
+          normalRate: null,
+        },
+      ],
       targets: [],
-      evidence: [{ label: 'IODA dashboard: country KZ', url: 'https://ioda.inetintel.cc.gatech.edu/country/KZ?from=1463695200&until=1463742000' }],
+      evidence: [
+        { label: 'IODA dashboard: country KZ', url: 'https://ioda.inetintel.cc.gatech.edu/country/KZ?from=1463695200&until=1463742000' },
+      ],
     });
   });
 });

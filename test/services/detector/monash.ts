@@ -33,7 +33,11 @@ export function readMonash(): { counties: Map<string, Series>; mean: Series; tim
     }
   }
   const times = [...sums.keys()].sort((a, b) => a - b);
-  const mean = toGrid(times, times.map((t) => sums.get(t)!.s / sums.get(t)!.n), 3600);
+  const mean = toGrid(
+    times,
+    times.map((t) => sums.get(t)!.s / sums.get(t)!.n),
+    3600,
+  );
   const counties = new Map<string, Series>();
   for (const [k, c] of byCounty) counties.set(k, toGrid(c.ts, c.v, 3600));
   return { counties, mean, times };

@@ -16,11 +16,25 @@ const points = Array.from(series.values, (v, i) => [tsAt(series, i), Number.isNa
 const last = points.at(-1)![0];
 
 function load(store: SqliteStore) {
-  store.writeWindow({ collector: 'test', entity: 'country:IR', from: points[0]![0], until: last + 3600, series: [{ signal: { name: 'custom.connectivity', step: 3600 }, points }] });
+  store.writeWindow({
+    collector: 'test',
+    entity: 'country:IR',
+    from: points[0]![0],
+    until: last + 3600,
+    series: [{ signal: { name: 'custom.connectivity', step: 3600 }, points }],
+  });
 }
 
-const rows = (store: SqliteStore) => listOutages(store.db, { entity: 'country:IR' }).map((o) => ({ id: o.id, start: o.start, end: o.end, severity: o.severity, score: o.score }));
-const detectedAt = (store: SqliteStore, start: number) => store.db.prepare('SELECT detected_at FROM outages WHERE start = ?').pluck().get(start);
+const rows = (store: SqliteStore) =>
+  listOutages(store.db, { entity: 'country:IR' }).map((o) => ({
+    id: o.id,
+    start: o.start,
+    end: o.end,
+    severity: o.severity,
+    score: o.score,
+  }));
+const detectedAt = (store: SqliteStore, start: number) =>
+  store.db.prepare('SELECT detected_at FROM outages WHERE start = ?').pluck().get(start);
 const shape = (store: SqliteStore) => rows(store).map(({ id: _id, ...rest }) => rest);
 
 describe('detection after a collection: a window while the rules hold, everything when they changed', () => {
@@ -39,11 +53,28 @@ describe('detection after a collection: a window while the rules hold, everythin
     const base = detectorConfigFrom(configSchema.parse({}));
     const h = rulesHash(['custom.connectivity'], base);
     expect(h).toMatch(/^[0-9a-f]{64}$/);
-    expect(rulesHash(['custom.connectivity'], detectorConfigFrom(configSchema.parse({ detector: { alerts: { maxAge: '5d' }, watch: ['country:IR'] } })))).toBe(h);
-    expect(rulesHash(['custom.connectivity'], detectorConfigFrom(configSchema.parse({ detector: { signals: { 'custom.*': { warning: 0.6 } } } })))).not.toBe(h);
-    expect(rulesHash(['custom.connectivity'], detectorConfigFrom(configSchema.parse({ detector: { degradation: { below: 0.7 } } })))).not.toBe(h);
+    expect(
+      rulesHash(
+        ['custom.connectivity'],
+        detectorConfigFrom(configSchema.parse({ detector: { alerts: { maxAge: '5d' }, watch: ['country:IR'] } })),
+      ),
+    ).toBe(h);
+    expect(
+      rulesHash(
+        ['custom.connectivity'],
+        detectorConfigFrom(configSchema.parse({ detector: { signals: { 'custom.*': { warning: 0.6 } } } })),
+      ),
+    ).not.toBe(h);
+    expect(
+      rulesHash(['custom.connectivity'], detectorConfigFrom(configSchema.parse({ detector: { degradation: { below: 0.7 } } }))),
+    ).not.toBe(h);
     // another signal's rule is not this entity's business
-    expect(rulesHash(['custom.connectivity'], detectorConfigFrom(configSchema.parse({ detector: { signals: { 'ioda.bgp': { warning: 0.9 } } } })))).toBe(h);
+    expect(
+      rulesHash(
+        ['custom.connectivity'],
+        detectorConfigFrom(configSchema.parse({ detector: { signals: { 'ioda.bgp': { warning: 0.9 } } } })),
+      ),
+    ).toBe(h);
   });
 
   it('keeps the outages outside a new window while the rules hold, and re-detects from the start when they changed — as a full run with the new rules would', () => {
@@ -53,7 +84,13 @@ describe('detection after a collection: a window while the rules hold, everythin
     expect(full.outages.map((o) => Math.floor((o.start - series.start) / 86400))).toEqual([20, 45]);
     const stored = rows(store);
     // a collection brought the last two days: only they are detected, the shutdown's row is untouched
-    const windowRun = detectAndStore(store, { entity: 'country:IR', from: last - 2 * 86400, until: last + 3600, config: before, now: last + 60 });
+    const windowRun = detectAndStore(store, {
+      entity: 'country:IR',
+      from: last - 2 * 86400,
+      until: last + 3600,
+      config: before,
+      now: last + 60,
+    });
     expect(windowRun.rerun).toEqual([]);
     const earlier = stored.filter((o) => o.end < last - 2 * 86400);
     expect(earlier.length).toBeGreaterThan(0);
@@ -64,11 +101,22 @@ describe('detection after a collection: a window while the rules hold, everythin
 
     // the user changed the rule: the next window's detection redoes everything
     const after = configSchema.parse({ detector: { signals: { 'custom.*': { warning: 0.5, critical: 0.3, minDuration: '7h' } } } });
-    const rerun = detectAndStore(store, { entity: 'country:IR', from: last - 2 * 86400, until: last + 3600, config: after, now: last + 120 });
+    const rerun = detectAndStore(store, {
+      entity: 'country:IR',
+      from: last - 2 * 86400,
+      until: last + 3600,
+      config: after,
+      now: last + 120,
+    });
     expect(rerun.rerun).toEqual(['country:IR']);
     // every stored outage was detected again, those long before the window too: under the new rules (seven hours
     // at least) neither six-hour shutdown is an outage any more
-    expect(store.db.prepare('SELECT count(*) FROM outages WHERE detected_at < ?').pluck().get(last + 120)).toBe(0);
+    expect(
+      store.db
+        .prepare('SELECT count(*) FROM outages WHERE detected_at < ?')
+        .pluck()
+        .get(last + 120),
+    ).toBe(0);
     expect(shape(store)).toEqual([]);
     const reference = fresh();
     detectAndStore(reference, { config: after, now: last });
@@ -76,6 +124,8 @@ describe('detection after a collection: a window while the rules hold, everythin
     expect(shape(store)).not.toEqual(stored.map(({ id: _id, ...rest }) => rest));
 
     // and with the new rules recorded, the next window is a window again
-    expect(detectAndStore(store, { entity: 'country:IR', from: last - 86400, until: last + 3600, config: after, now: last }).rerun).toEqual([]);
+    expect(detectAndStore(store, { entity: 'country:IR', from: last - 86400, until: last + 3600, config: after, now: last }).rerun).toEqual(
+      [],
+    );
   });
 });

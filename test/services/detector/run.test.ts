@@ -30,7 +30,10 @@ function load(store: SqliteStore, upTo = Infinity) {
 async function cli(args: string[]) {
   let out = '';
   let err = '';
-  const io = { stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream, stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream };
+  const io = {
+    stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream,
+    stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream,
+  };
   const code = await main(['--log-level', 'silent', ...args], io);
   return { code, out, err };
 }
@@ -51,8 +54,24 @@ describe('detectAndStore and the CLI', () => {
       until: utc('2019-11-21T00:00:00Z'),
       series: [],
       sourceEvents: [
-        { source: 'ioda', externalId: 'a', entity: 'country:IR', start: utc('2019-11-16T16:00:00Z'), end: utc('2019-11-21T00:00:00Z'), title: 'IODA outage', url: 'https://ioda.example/a', raw: {} },
-        { source: 'ioda', externalId: 'b', entity: 'country:IR', start: utc('2019-11-12T03:00:00Z'), end: utc('2019-11-12T04:00:00Z'), raw: {} },
+        {
+          source: 'ioda',
+          externalId: 'a',
+          entity: 'country:IR',
+          start: utc('2019-11-16T16:00:00Z'),
+          end: utc('2019-11-21T00:00:00Z'),
+          title: 'IODA outage',
+          url: 'https://ioda.example/a',
+          raw: {},
+        },
+        {
+          source: 'ioda',
+          externalId: 'b',
+          entity: 'country:IR',
+          start: utc('2019-11-12T03:00:00Z'),
+          end: utc('2019-11-12T04:00:00Z'),
+          raw: {},
+        },
       ],
     });
     const config = configSchema.parse({});
@@ -86,8 +105,33 @@ describe('detectAndStore and the CLI', () => {
     expect(r.code).toBe(0);
     const list = JSON.parse(r.out) as Array<Record<string, unknown>>;
     expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ entity: 'country:IR', kind: 'connectivity', severity: 'critical', start: '2019-11-16T17:30:00Z', open: true });
-    expect(Object.keys(list[0]!).sort()).toEqual(['durationSeconds', 'end', 'entity', 'evidence', 'hours', 'id', 'kind', 'lostPercent', 'open', 'parent', 'score', 'severity', 'signals', 'start', 'synthetic', 'targets'].sort());
+    expect(list[0]).toMatchObject({
+      entity: 'country:IR',
+      kind: 'connectivity',
+      severity: 'critical',
+      start: '2019-11-16T17:30:00Z',
+      open: true,
+    });
+    expect(Object.keys(list[0]!).sort()).toEqual(
+      [
+        'durationSeconds',
+        'end',
+        'entity',
+        'evidence',
+        'hours',
+        'id',
+        'kind',
+        'lostPercent',
+        'open',
+        'parent',
+        'score',
+        'severity',
+        'signals',
+        'start',
+        'synthetic',
+        'targets',
+      ].sort(),
+    );
     // the numbers a reader understands beside the IODA score: most of normal lost, for the 82 h until the file ends
     expect(list[0]).toMatchObject({ parent: null, synthetic: false, hours: 82 });
     expect(list[0]!.lostPercent as number).toBeGreaterThan(80);
@@ -105,7 +149,13 @@ describe('detectAndStore and the CLI', () => {
     const s = traffic({ seed: 31, days: 110, step: 3600, night: 0.3, weekend: 0.8, noise: 0.05 });
     const pts = Array.from(s.values, (v, i) => [s.start + i * 3600, i >= 70 * 24 ? v * 0.7 : v] as [number, number]);
     const until = s.start + pts.length * 3600;
-    t.store.writeWindow({ collector: 'test', entity: 'country:RU', from: s.start, until, series: [{ signal: { name: 'custom.traffic', step: 3600, provenance: { axis: 'services', target: 'twitter.com' } }, points: pts }] });
+    t.store.writeWindow({
+      collector: 'test',
+      entity: 'country:RU',
+      from: s.start,
+      until,
+      series: [{ signal: { name: 'custom.traffic', step: 3600, provenance: { axis: 'services', target: 'twitter.com' } }, points: pts }],
+    });
     const r = detectAndStore(t.store, { config: configSchema.parse({}) });
     expect(r.outages.map((o) => [o.kind, o.targets])).toEqual([['degradation', ['twitter.com']]]);
     expect(Math.abs(r.outages[0]!.start - (s.start + 70 * 86400))).toBeLessThanOrEqual(2 * 86400);
@@ -117,9 +167,16 @@ describe('detectAndStore and the CLI', () => {
     load(t.store);
     const hook = AFTER_COLLECT_HOOKS.find((h) => h.name === 'detect');
     expect(hook).toBeDefined();
-    await hook!.run({ store: t.store, config: configSchema.parse({}), log: silentLogger, collector: 'test', entity: 'country:IR', from: utc('2019-11-16T00:00:00Z'), until: utc('2019-11-17T00:00:00Z') });
+    await hook!.run({
+      store: t.store,
+      config: configSchema.parse({}),
+      log: silentLogger,
+      collector: 'test',
+      entity: 'country:IR',
+      from: utc('2019-11-16T00:00:00Z'),
+      until: utc('2019-11-17T00:00:00Z'),
+    });
     expect(listOutages(t.store.db, { entity: 'country:IR' }).map((o) => o.start)).toEqual([utc('2019-11-16T17:30:00Z')]);
     expect(DEMO_STEPS.at(-1)?.name).toBe('detect');
   });
 });
-

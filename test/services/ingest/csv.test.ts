@@ -27,7 +27,11 @@ describe('time forms', () => {
   const cases: Array<[string, string[], Partial<CsvIngestOptions>]> = [
     ['ISO with offsets', ['2019-11-16T20:00:00+03:30', '2019-11-16T17:30:00Z', '2019-11-16T18:30:00.000Z'], {}],
     ['ISO without offset, read in --tz', ['2019-11-16T20:00:00', '2019-11-16 21:00:00', '2019-11-16T22:00'], { tz: 'Asia/Tehran' }],
-    ['text in a luxon format, read in --tz', ['16-Nov-2019 20:00:00', '16-Nov-2019 21:00:00', '16-Nov-2019 22:00:00'], { tz: 'Asia/Tehran', timeFormat: 'dd-LLL-yyyy HH:mm:ss' }],
+    [
+      'text in a luxon format, read in --tz',
+      ['16-Nov-2019 20:00:00', '16-Nov-2019 21:00:00', '16-Nov-2019 22:00:00'],
+      { tz: 'Asia/Tehran', timeFormat: 'dd-LLL-yyyy HH:mm:ss' },
+    ],
     ['Unix seconds (UTC)', expected.map(String), {}],
     ['Unix seconds counting local wall-clock time', expected.map((x) => String(x + 12600)), { tz: 'Asia/Tehran', epochLocal: true }],
   ];
@@ -37,19 +41,32 @@ describe('time forms', () => {
       const r = parseCsvSeries(text, { ...base, ...opts });
       expect(r.rejected).toEqual([]);
       expect(r.series).toHaveLength(1);
-      expect(r.series[0]!.points).toEqual([[expected[0], 90], [expected[1], 60], [expected[2], 30]]);
+      expect(r.series[0]!.points).toEqual([
+        [expected[0], 90],
+        [expected[1], 60],
+        [expected[2], 30],
+      ]);
       expect(r.step).toBe(3600);
     });
   }
 
   it('reads local text across a daylight-saving change in its own zone', () => {
-    const r = parseCsvSeries('time,value\n2016-03-27 01:30,1\n2016-03-27 03:30,2\n', { ...base, entity: 'country:DE', tz: 'Europe/Berlin' });
+    const r = parseCsvSeries('time,value\n2016-03-27 01:30,1\n2016-03-27 03:30,2\n', {
+      ...base,
+      entity: 'country:DE',
+      tz: 'Europe/Berlin',
+    });
     expect(r.series[0]!.points.map((p) => p[0])).toEqual([t('2016-03-27T00:30:00Z'), t('2016-03-27T01:30:00Z')]);
   });
 
   it('rejects a local epoch that falls in the hour clocks skip', () => {
     const skipped = t('2016-03-27T02:30:00Z'); // 02:30 wall-clock does not exist in Berlin that night
-    const r = parseCsvSeries(`time,value\n${skipped},1\n${skipped + 3600},2\n`, { ...base, entity: 'country:DE', tz: 'Europe/Berlin', epochLocal: true });
+    const r = parseCsvSeries(`time,value\n${skipped},1\n${skipped + 3600},2\n`, {
+      ...base,
+      entity: 'country:DE',
+      tz: 'Europe/Berlin',
+      epochLocal: true,
+    });
     expect(r.rejected).toEqual([{ line: 2, field: 'time', reason: expect.stringContaining('does not exist in Europe/Berlin') }]);
     expect(r.series[0]!.points).toEqual([[t('2016-03-27T01:30:00Z'), 2]]);
   });
@@ -57,7 +74,9 @@ describe('time forms', () => {
   it('refuses inconsistent options as usage errors', () => {
     expect(() => parseCsvSeries('time,value\n', { ...base, epochLocal: true })).toThrow(/--epoch-local needs --tz/);
     expect(() => parseCsvSeries('time,value\n', { ...base, tz: 'Mars/Olympus' })).toThrow(UsageError);
-    expect(() => parseCsvSeries('time,value\n', { ...base, valueColumn: 'connectivity' })).toThrow(/--value-column: no column "connectivity".*columns: time, value/);
+    expect(() => parseCsvSeries('time,value\n', { ...base, valueColumn: 'connectivity' })).toThrow(
+      /--value-column: no column "connectivity".*columns: time, value/,
+    );
     expect(() => parseCsvSeries('time,value,g\n', { ...base, groupColumn: 'g' })).toThrow(/--group-entity-type/);
     expect(() => parseCsvSeries('time,value\n', { ...base, entity: 'country:Iran' })).toThrow(/--entity/);
   });
@@ -65,20 +84,37 @@ describe('time forms', () => {
 
 describe('groups', () => {
   it('makes each group its own entity and the main entity their mean, skipping missing values', () => {
-    const text = ['time,county,value', '2019-11-16T00:00Z,Rey,100', '2019-11-16T00:00Z,Ābādān,80', '2019-11-16T00:00Z,Qom city,',
-      '2019-11-16T01:00Z,Rey,10', '2019-11-16T01:00Z,Ābādān,NA', '2019-11-16T01:00Z,Qom city,30'].join('\n');
+    const text = [
+      'time,county,value',
+      '2019-11-16T00:00Z,Rey,100',
+      '2019-11-16T00:00Z,Ābādān,80',
+      '2019-11-16T00:00Z,Qom city,',
+      '2019-11-16T01:00Z,Rey,10',
+      '2019-11-16T01:00Z,Ābādān,NA',
+      '2019-11-16T01:00Z,Qom city,30',
+    ].join('\n');
     const r = parseCsvSeries(text, { ...base, groupColumn: 'county', groupEntityType: 'county' });
     expect(r.rejected).toEqual([]);
     const by = Object.fromEntries(r.series.map((s) => [s.entity, s]));
     expect(Object.keys(by)).toEqual(['country:IR', 'county:ir-abadan', 'county:ir-qom-city', 'county:ir-rey']);
     expect(by['county:ir-abadan']!.name).toBe('Ābādān');
-    expect(by['country:IR']!.points).toEqual([[t('2019-11-16T00:00Z'), 90], [t('2019-11-16T01:00Z'), 20]]);
-    expect(by['county:ir-qom-city']!.points).toEqual([[t('2019-11-16T00:00Z'), null], [t('2019-11-16T01:00Z'), 30]]);
+    expect(by['country:IR']!.points).toEqual([
+      [t('2019-11-16T00:00Z'), 90],
+      [t('2019-11-16T01:00Z'), 20],
+    ]);
+    expect(by['county:ir-qom-city']!.points).toEqual([
+      [t('2019-11-16T00:00Z'), null],
+      [t('2019-11-16T01:00Z'), 30],
+    ]);
   });
 
   it('keeps two names that slug alike apart', () => {
     const r = parseCsvSeries('time,g,value\n0,Qom,1\n0,QOM,2\n', { ...base, groupColumn: 'g', groupEntityType: 'region' });
-    expect(r.series.map((s) => [s.entity, s.name])).toEqual([['country:IR', null], ['region:ir-qom', 'Qom'], ['region:ir-qom-2', 'QOM']]);
+    expect(r.series.map((s) => [s.entity, s.name])).toEqual([
+      ['country:IR', null],
+      ['region:ir-qom', 'Qom'],
+      ['region:ir-qom-2', 'QOM'],
+    ]);
     expect(slugify('  Kohgiluyeh & Boyer-Ahmad ')).toBe('kohgiluyeh-boyer-ahmad');
   });
 });
@@ -89,19 +125,22 @@ describe('bad rows', () => {
     const db = tempStore();
     cleanups.push(dir.cleanup, db.cleanup);
     const file = join(dir.dir, 'series.csv');
-    writeFileSync(file, [
-      'time,value,note',                 // 1
-      '2019-11-16T00:00:00Z,97,ok',      // 2
-      'yesterday,90,bad time',           // 3
-      '',                                // 4 (blank)
-      '2019-11-16T02:00:00Z,lots,bad',   // 5
-      '2019-11-16T00:00:00Z,50,dup',     // 6
-      '"2019-11-16T03:00:00Z",12,"multi', // 7
-      'line note"',                      // 8
-      ',5,no time',                      // 9
-      '1573873200000,5,ms',              // 10
-      '2019-11-16T04:00:00Z,,no data',   // 11
-    ].join('\n'));
+    writeFileSync(
+      file,
+      [
+        'time,value,note', // 1
+        '2019-11-16T00:00:00Z,97,ok', // 2
+        'yesterday,90,bad time', // 3
+        '', // 4 (blank)
+        '2019-11-16T02:00:00Z,lots,bad', // 5
+        '2019-11-16T00:00:00Z,50,dup', // 6
+        '"2019-11-16T03:00:00Z",12,"multi', // 7
+        'line note"', // 8
+        ',5,no time', // 9
+        '1573873200000,5,ms', // 10
+        '2019-11-16T04:00:00Z,,no data', // 11
+      ].join('\n'),
+    );
     const out = new PassThrough();
     const err = new PassThrough();
     const chunks = { out: '', err: '' };
@@ -110,7 +149,24 @@ describe('bad rows', () => {
     const program = new Command('outagewatch').option('--db <file>').exitOverride();
     const ctx = new CliContext(program, { stdout: out, stderr: err });
     registerCsvIngest(program.command('ingest'), ctx);
-    await program.parseAsync(['--db', db.path, 'ingest', 'csv', file, '--entity', 'country:IR', '--signal', 'custom.connectivity', '--time-column', 'time', '--value-column', 'value'], { from: 'user' });
+    await program.parseAsync(
+      [
+        '--db',
+        db.path,
+        'ingest',
+        'csv',
+        file,
+        '--entity',
+        'country:IR',
+        '--signal',
+        'custom.connectivity',
+        '--time-column',
+        'time',
+        '--value-column',
+        'value',
+      ],
+      { from: 'user' },
+    );
     ctx.close();
     expect(process.exitCode).toBe(1);
     expect(chunks.err.trim().split('\n')).toEqual([
@@ -154,7 +210,15 @@ describe('the Monash IP Observatory file (real data, Asia/Tehran local epochs)',
   it('puts the 16 Nov 2019 national blackout between 16:30 and 18:30 UTC', () => {
     const db = tempStore();
     cleanups.push(db.cleanup);
-    const r = ingestCsv(db.store, MONASH, { ...base, timeColumn: 'time_e', valueColumn: 'connectivity', tz: 'Asia/Tehran', epochLocal: true, groupColumn: 'name_2', groupEntityType: 'county' });
+    const r = ingestCsv(db.store, MONASH, {
+      ...base,
+      timeColumn: 'time_e',
+      valueColumn: 'connectivity',
+      tz: 'Asia/Tehran',
+      epochLocal: true,
+      groupColumn: 'name_2',
+      groupEntityType: 'county',
+    });
     expect(r.rejected).toEqual([]);
     expect(r.rows).toBe(16279);
     expect(r.entities).toHaveLength(74);
@@ -171,12 +235,26 @@ describe('the Monash IP Observatory file (real data, Asia/Tehran local epochs)',
     const rey = db.store.listEntities().find((e) => e.entity === 'county:ir-rey')!;
     expect(rey).toMatchObject({ name: 'Rey', country: 'IR' });
     // the local text column read in the same zone gives the very same series
-    const text = parseCsvSeries(readFileSync(MONASH, 'utf8'), { ...base, timeColumn: 'time_e_str', valueColumn: 'connectivity', tz: 'Asia/Tehran', timeFormat: 'dd-LLL-yyyy HH:mm:ss', groupColumn: 'name_2', groupEntityType: 'county' });
+    const text = parseCsvSeries(readFileSync(MONASH, 'utf8'), {
+      ...base,
+      timeColumn: 'time_e_str',
+      valueColumn: 'connectivity',
+      tz: 'Asia/Tehran',
+      timeFormat: 'dd-LLL-yyyy HH:mm:ss',
+      groupColumn: 'name_2',
+      groupEntityType: 'county',
+    });
     expect(new Map(text.series[0]!.points)).toEqual(mean);
   });
 
   it('would put the blackout 3.5 hours late if the local epoch were read as UTC', () => {
-    const r = parseCsvSeries(readFileSync(MONASH, 'utf8'), { ...base, timeColumn: 'time_e', valueColumn: 'connectivity', groupColumn: 'name_2', groupEntityType: 'county' });
+    const r = parseCsvSeries(readFileSync(MONASH, 'utf8'), {
+      ...base,
+      timeColumn: 'time_e',
+      valueColumn: 'connectivity',
+      groupColumn: 'name_2',
+      groupEntityType: 'county',
+    });
     const mean = new Map(r.series[0]!.points);
     expect(mean.has(t('2019-11-16T16:30:00Z'))).toBe(false);
     expect(mean.get(t('2019-11-16T20:00:00Z'))!).toBeGreaterThan(85);
@@ -220,7 +298,21 @@ describe('outagewatch ingest csv (the real command line)', () => {
     const db = join(dir.dir, 'x.db');
     const file = join(dir.dir, 'ok.csv');
     writeFileSync(file, 'when,v\n16-Nov-2019 20:00:00,97\n16-Nov-2019 21:00:00,60\n');
-    const common = ['--db', db, 'ingest', 'csv', file, '--entity', 'country:IR', '--signal', 'custom.connectivity', '--time-column', 'when', '--value-column', 'v'];
+    const common = [
+      '--db',
+      db,
+      'ingest',
+      'csv',
+      file,
+      '--entity',
+      'country:IR',
+      '--signal',
+      'custom.connectivity',
+      '--time-column',
+      'when',
+      '--value-column',
+      'v',
+    ];
     const ok = await run([...common, '--time-format', 'dd-LLL-yyyy HH:mm:ss', '--tz', 'Asia/Tehran', '--json']);
     expect(ok.code).toBe(0);
     const doc = JSON.parse(ok.out) as { points: number; rejected: unknown[]; entities: Array<{ entity: string; from: string }> };
@@ -255,8 +347,37 @@ describe('ingest csv: provenance flags', () => {
       const rows = ['time,requests'];
       for (let h = 0; h < 72; h++) rows.push(`${new Date(Date.UTC(2022, 0, 1, h)).toISOString()},${1000 + h}`);
       writeFileSync(file, `${rows.join('\n')}\n`);
-      const args = ['--db', db, 'ingest', 'csv', file, '--entity', 'country:KZ', '--signal', 'custom.traffic', '--time-column', 'time', '--value-column', 'requests'];
-      const prov = ['--source-name', 'Example CDN', '--licence', 'CC BY 4.0', '--citation', 'https://example.org/traffic', '--unit', 'requests/h', '--label', 'Video requests', '--axis', 'services', '--target', 'youtube.com'];
+      const args = [
+        '--db',
+        db,
+        'ingest',
+        'csv',
+        file,
+        '--entity',
+        'country:KZ',
+        '--signal',
+        'custom.traffic',
+        '--time-column',
+        'time',
+        '--value-column',
+        'requests',
+      ];
+      const prov = [
+        '--source-name',
+        'Example CDN',
+        '--licence',
+        'CC BY 4.0',
+        '--citation',
+        'https://example.org/traffic',
+        '--unit',
+        'requests/h',
+        '--label',
+        'Video requests',
+        '--axis',
+        'services',
+        '--target',
+        'youtube.com',
+      ];
       const ok = await run([...args, ...prov]);
       expect(ok.code).toBe(0);
       const bad = await run([...args, '--axis', 'satellite']);
@@ -267,10 +388,23 @@ describe('ingest csv: provenance flags', () => {
       const store = SqliteStore.open(db);
       try {
         const sig = store.listSignals('country:KZ').find((s) => s.name === 'custom.traffic')!;
-        expect(sig.provenance).toEqual({ sourceName: 'Example CDN', licence: 'CC BY 4.0', citation: 'https://example.org/traffic', unit: 'requests/h', label: 'Video requests', axis: 'services', target: 'youtube.com' });
+        expect(sig.provenance).toEqual({
+          sourceName: 'Example CDN',
+          licence: 'CC BY 4.0',
+          citation: 'https://example.org/traffic',
+          unit: 'requests/h',
+          label: 'Video requests',
+          axis: 'services',
+          target: 'youtube.com',
+        });
         const c = correlateRange(store, 'KZ', Date.UTC(2022, 0, 1) / 1000, Date.UTC(2022, 0, 3) / 1000);
         // credited by its source name, on the services axis it was given, with its hours
-        expect(c.coverage.find((x) => x.name === 'Example CDN')).toMatchObject({ source: 'Example CDN', hadData: true, axes: ['services'], hours: 48 });
+        expect(c.coverage.find((x) => x.name === 'Example CDN')).toMatchObject({
+          source: 'Example CDN',
+          hadData: true,
+          axes: ['services'],
+          hours: 48,
+        });
         expect(c.verdict.services).toBe('normal');
       } finally {
         store.close();

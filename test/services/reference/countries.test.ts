@@ -13,7 +13,12 @@ describe('country names as the lists write them', () => {
       for (const name of names) {
         // "Congo" is listed under both CD and CG; ISO 3166-1 and the UN give it to CG (documented alias)
         const want = name === 'Congo' ? 'CG' : cc;
-        for (const v of [name, name.toUpperCase(), name.normalize('NFD').replace(/[\u0300-\u036f]/g, ''), ` ${name.replace(/ /g, '  ')} `]) {
+        for (const v of [
+          name,
+          name.toUpperCase(),
+          name.normalize('NFD').replace(/[\u0300-\u036f]/g, ''),
+          ` ${name.replace(/ /g, '  ')} `,
+        ]) {
           n++;
           if (code(v) !== want) wrong.push(`${v} → ${code(v)} (want ${want})`);
         }
@@ -38,7 +43,7 @@ describe('country names as the lists write them', () => {
       'Tanzania, United Republic of': 'TZ',
       'Tanzania, the United Republic of': 'TZ',
       'Korea, Republic of': 'KR',
-      'Korea (the Democratic People\'s Republic of)': 'KP',
+      "Korea (the Democratic People's Republic of)": 'KP',
       'Congo, the Democratic Republic of the': 'CD',
       'Congo (the Democratic Republic of the)': 'CD',
       'Congo (the)': 'CG',
@@ -56,14 +61,32 @@ describe('country names as the lists write them', () => {
   });
 
   it('World Bank short forms with abbreviations', () => {
-    const cases: Record<string, string> = { 'Congo, Dem. Rep.': 'CD', 'Congo, Rep.': 'CG', "Korea, Dem. People's Rep.": 'KP', 'Korea, Rep.': 'KR', 'Lao PDR': 'LA', 'Egypt, Arab Rep.': 'EG', 'Yemen, Rep.': 'YE', 'Venezuela, RB': 'VE', 'Micronesia, Fed. Sts.': 'FM', 'Czech Rep.': 'CZ', 'Bosnia and Herz.': 'BA', 'Eq. Guinea': 'GQ', 'St. Lucia': 'LC', 'Hong Kong SAR, China': 'HK', 'Slovak Republic': 'SK', 'Kyrgyz Republic': 'KG', 'West Bank and Gaza': 'PS' };
+    const cases: Record<string, string> = {
+      'Congo, Dem. Rep.': 'CD',
+      'Congo, Rep.': 'CG',
+      "Korea, Dem. People's Rep.": 'KP',
+      'Korea, Rep.': 'KR',
+      'Lao PDR': 'LA',
+      'Egypt, Arab Rep.': 'EG',
+      'Yemen, Rep.': 'YE',
+      'Venezuela, RB': 'VE',
+      'Micronesia, Fed. Sts.': 'FM',
+      'Czech Rep.': 'CZ',
+      'Bosnia and Herz.': 'BA',
+      'Eq. Guinea': 'GQ',
+      'St. Lucia': 'LC',
+      'Hong Kong SAR, China': 'HK',
+      'Slovak Republic': 'SK',
+      'Kyrgyz Republic': 'KG',
+      'West Bank and Gaza': 'PS',
+    };
     expect(Object.fromEntries(Object.keys(cases).map((k) => [k, code(k)]))).toEqual(cases);
   });
 
   it('common and former names, other names in parentheses, alternatives with a slash', () => {
     const cases: Record<string, string> = {
       'Ivory Coast': 'CI',
-      'Ivory Coast (Cote d\'Ivoire)': 'CI',
+      "Ivory Coast (Cote d'Ivoire)": 'CI',
       Burma: 'MM',
       'Myanmar/Burma': 'MM',
       Swaziland: 'SZ',
@@ -88,10 +111,38 @@ describe('country names as the lists write them', () => {
   });
 
   it('accents, case, punctuation, "&" and spacing, as the sheets write them', () => {
-    const cases: Record<string, string> = { "Côte d'Ivoire": 'CI', "COTE D’IVOIRE": 'CI', 'Curacao': 'CW', 'Réunion': 'RE', 'India ': 'IN', '  sri   lanka ': 'LK', SriLanka: 'LK', DemocraticRepublicCongo: 'CD', 'Antigua & Barbuda': 'AG', 'Bosnia & Herzegovina': 'BA', 'Timor Leste': 'TL', 'Turks And Caicos Islands': 'TC', 'Federated States Of Micronesia': 'FM', 'Guinea-Bissau': 'GW' };
+    const cases: Record<string, string> = {
+      "Côte d'Ivoire": 'CI',
+      'COTE D’IVOIRE': 'CI',
+      Curacao: 'CW',
+      Réunion: 'RE',
+      'India ': 'IN',
+      '  sri   lanka ': 'LK',
+      SriLanka: 'LK',
+      DemocraticRepublicCongo: 'CD',
+      'Antigua & Barbuda': 'AG',
+      'Bosnia & Herzegovina': 'BA',
+      'Timor Leste': 'TL',
+      'Turks And Caicos Islands': 'TC',
+      'Federated States Of Micronesia': 'FM',
+      'Guinea-Bissau': 'GW',
+    };
     expect(Object.fromEntries(Object.keys(cases).map((k) => [k, code(k)]))).toEqual(cases);
     // and not confused with their neighbours
-    expect(['Guinea', 'Equatorial Guinea', 'Niger', 'Nigeria', 'Dominica', 'Dominican Republic', 'Sudan', 'South Sudan', 'Samoa', 'American Samoa'].map(code)).toEqual(['GN', 'GQ', 'NE', 'NG', 'DM', 'DO', 'SD', 'SS', 'WS', 'AS']);
+    expect(
+      [
+        'Guinea',
+        'Equatorial Guinea',
+        'Niger',
+        'Nigeria',
+        'Dominica',
+        'Dominican Republic',
+        'Sudan',
+        'South Sudan',
+        'Samoa',
+        'American Samoa',
+      ].map(code),
+    ).toEqual(['GN', 'GQ', 'NE', 'NG', 'DM', 'DO', 'SD', 'SS', 'WS', 'AS']);
   });
 
   it('places that are not ISO countries: the ISO parent with the area kept; Kosovo is XK', () => {
@@ -113,7 +164,11 @@ describe('country names as the lists write them', () => {
     expect(resolveCountry('European Union')).toBeNull();
     expect(closestCountries('Venezuala')[0]).toEqual({ name: 'Venezuela', code: 'VE' });
     expect(closestCountries('Somalilnd')[0]).toEqual({ name: 'Somaliland', code: 'SO' });
-    expect(closestCountries('Virgin Islands').map((c) => c.code).sort()).toEqual(expect.arrayContaining(['VG', 'VI']));
+    expect(
+      closestCountries('Virgin Islands')
+        .map((c) => c.code)
+        .sort(),
+    ).toEqual(expect.arrayContaining(['VG', 'VI']));
     expect(unknownCountryReason('Kazakstn')).toMatch(/^unknown country "Kazakstn" \(closest: Kazakhstan \(KZ\), .+\)$/);
   });
 });

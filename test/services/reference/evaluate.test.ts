@@ -67,27 +67,106 @@ describe('evaluateReference', () => {
     const env = tempStore();
     try {
       const { store } = env;
-      const row = (key: string, start: string, end: string | null, kind: string | null): ReferenceOutage => ({ list: 'hand', naturalKey: key, country: 'KZ', start: t(start), end: end === null ? null : t(end), kind, scope: 'unknown', scopeRaw: null, scopeDetail: null, area: null, cause: null, services: [], source: null, originFile: null, originLine: null, raw: {} });
+      const row = (key: string, start: string, end: string | null, kind: string | null): ReferenceOutage => ({
+        list: 'hand',
+        naturalKey: key,
+        country: 'KZ',
+        start: t(start),
+        end: end === null ? null : t(end),
+        kind,
+        scope: 'unknown',
+        scopeRaw: null,
+        scopeDetail: null,
+        area: null,
+        cause: null,
+        services: [],
+        source: null,
+        originFile: null,
+        originLine: null,
+        raw: {},
+      });
       upsertReferenceOutages(
         store.db,
         'hand',
         'csv',
         null,
-        [row('jan', '2022-01-05T00:00:00Z', '2022-01-10T00:00:00Z', 'connectivity'), row('may', '2016-05-20T00:00:00Z', null, 'service-blocking'), row('x', '2019-06-09T00:00:00Z', '2019-06-10T00:00:00Z', 'connectivity')],
+        [
+          row('jan', '2022-01-05T00:00:00Z', '2022-01-10T00:00:00Z', 'connectivity'),
+          row('may', '2016-05-20T00:00:00Z', null, 'service-blocking'),
+          row('x', '2019-06-09T00:00:00Z', '2019-06-10T00:00:00Z', 'connectivity'),
+        ],
         { rejected: 0 },
       );
-      const o = (start: string, hours: number): Outage => ({ entity: 'country:KZ', start: t(start), end: t(start) + hours * 3600, kind: 'connectivity', severity: 'critical', score: 1, signals: [], targets: [], evidence: [] });
+      const o = (start: string, hours: number): Outage => ({
+        entity: 'country:KZ',
+        start: t(start),
+        end: t(start) + hours * 3600,
+        kind: 'connectivity',
+        severity: 'critical',
+        score: 1,
+        signals: [],
+        targets: [],
+        evidence: [],
+      });
       // matches jan; matches may (open-ended, within start + 2 d); a false alarm in March 2020
-      replaceOutages(store.db, 'country:KZ', t('2016-01-01T00:00:00Z'), t('2023-01-01T00:00:00Z'), [o('2022-01-05T04:00:00Z', 100), o('2016-05-20T03:00:00Z', 40), o('2020-03-01T00:00:00Z', 5)]);
-      const ev = (id: string, start: string) => ({ id, title: id, country: 'KZ', places: [], start: t(start), end: t(start) + D, tz: 'Asia/Almaty', allDay: true, kind: 'protest' as const, sources: [], notes: null, tags: [], origin: 'manual' as const, originFile: null, originLine: null });
+      replaceOutages(store.db, 'country:KZ', t('2016-01-01T00:00:00Z'), t('2023-01-01T00:00:00Z'), [
+        o('2022-01-05T04:00:00Z', 100),
+        o('2016-05-20T03:00:00Z', 40),
+        o('2020-03-01T00:00:00Z', 5),
+      ]);
+      const ev = (id: string, start: string) => ({
+        id,
+        title: id,
+        country: 'KZ',
+        places: [],
+        start: t(start),
+        end: t(start) + D,
+        tz: 'Asia/Almaty',
+        allDay: true,
+        kind: 'protest' as const,
+        sources: [],
+        notes: null,
+        tags: [],
+        origin: 'manual' as const,
+        originFile: null,
+        originLine: null,
+      });
       upsertEvent(store.db, ev('kz-2016-05-21-land-protests', '2016-05-20T18:00:00Z'), 0);
       upsertEvent(store.db, ev('kz-2018-quiet', '2018-03-01T18:00:00Z'), 0);
       // source events (IODA, Radar) are scored the same way: one matches jan, one is 3 days before may (too early)
-      const se = (id: string, start: string) => ({ source: 'ioda', externalId: id, entity: 'country:KZ', start: t(start), end: t(start) + 3600, raw: {} });
-      store.writeWindow({ collector: 'test', entity: 'country:KZ', from: t('2016-01-01T00:00:00Z'), until: t('2023-01-01T00:00:00Z'), series: [], sourceEvents: [se('a', '2022-01-06T00:00:00Z'), se('b', '2016-05-17T00:00:00Z')] });
+      const se = (id: string, start: string) => ({
+        source: 'ioda',
+        externalId: id,
+        entity: 'country:KZ',
+        start: t(start),
+        end: t(start) + 3600,
+        raw: {},
+      });
+      store.writeWindow({
+        collector: 'test',
+        entity: 'country:KZ',
+        from: t('2016-01-01T00:00:00Z'),
+        until: t('2023-01-01T00:00:00Z'),
+        series: [],
+        sourceEvents: [se('a', '2022-01-06T00:00:00Z'), se('b', '2016-05-17T00:00:00Z')],
+      });
       const r = evaluateReference(store, { reference: 'hand' });
-      expect(r.sourceEvents.overall).toEqual({ references: 3, detections: 2, matchedReferences: 1, matchedDetections: 1, precision: 1 / 2, recall: 1 / 3 });
-      expect(r.detected.overall).toEqual({ references: 3, detections: 3, matchedReferences: 2, matchedDetections: 2, precision: 2 / 3, recall: 2 / 3 });
+      expect(r.sourceEvents.overall).toEqual({
+        references: 3,
+        detections: 2,
+        matchedReferences: 1,
+        matchedDetections: 1,
+        precision: 1 / 2,
+        recall: 1 / 3,
+      });
+      expect(r.detected.overall).toEqual({
+        references: 3,
+        detections: 3,
+        matchedReferences: 2,
+        matchedDetections: 2,
+        precision: 2 / 3,
+        recall: 2 / 3,
+      });
       expect(r.disruptedEvents.map((e) => e.id)).toEqual(['kz-2016-05-21-land-protests']);
       const conn = evaluateReference(store, { reference: 'hand', kind: 'connectivity', from: t('2019-01-01T00:00:00Z') });
       expect(conn.detected.overall).toMatchObject({ references: 2, detections: 2, matchedReferences: 1, matchedDetections: 1 });
@@ -101,13 +180,45 @@ describe('outagewatch evaluate', () => {
   it('--json prints precision and recall; an unknown list or a bad flag is a usage error', async () => {
     const env = tempStore();
     try {
-      const row = (key: string, start: string): ReferenceOutage => ({ list: 'hand', naturalKey: key, country: 'KZ', start: t(start), end: t(start) + D, kind: 'connectivity', scope: 'unknown', scopeRaw: null, scopeDetail: null, area: null, cause: null, services: [], source: null, originFile: null, originLine: null, raw: {} });
-      upsertReferenceOutages(env.store.db, 'hand', 'csv', null, [row('a', '2022-01-05T00:00:00Z'), row('b', '2020-06-01T00:00:00Z')], { rejected: 0 });
-      const o: Outage = { entity: 'country:KZ', start: t('2022-01-05T06:00:00Z'), end: t('2022-01-05T10:00:00Z'), kind: 'connectivity', severity: 'critical', score: 1, signals: [], targets: [], evidence: [] };
+      const row = (key: string, start: string): ReferenceOutage => ({
+        list: 'hand',
+        naturalKey: key,
+        country: 'KZ',
+        start: t(start),
+        end: t(start) + D,
+        kind: 'connectivity',
+        scope: 'unknown',
+        scopeRaw: null,
+        scopeDetail: null,
+        area: null,
+        cause: null,
+        services: [],
+        source: null,
+        originFile: null,
+        originLine: null,
+        raw: {},
+      });
+      upsertReferenceOutages(env.store.db, 'hand', 'csv', null, [row('a', '2022-01-05T00:00:00Z'), row('b', '2020-06-01T00:00:00Z')], {
+        rejected: 0,
+      });
+      const o: Outage = {
+        entity: 'country:KZ',
+        start: t('2022-01-05T06:00:00Z'),
+        end: t('2022-01-05T10:00:00Z'),
+        kind: 'connectivity',
+        severity: 'critical',
+        score: 1,
+        signals: [],
+        targets: [],
+        evidence: [],
+      };
       replaceOutages(env.store.db, 'country:KZ', t('2016-01-01T00:00:00Z'), t('2023-01-01T00:00:00Z'), [o]);
       env.store.close();
       let out = '';
-      const io = { stdout: { write: (s: string) => ((out += s), true) }, stderr: { write: () => true } } as unknown as { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
+      const io = { stdout: { write: (s: string) => ((out += s), true) }, stderr: { write: () => true } } as unknown as {
+        stdout: NodeJS.WritableStream;
+        stderr: NodeJS.WritableStream;
+      };
       const run = async (...args: string[]) => {
         out = '';
         const code = await main(['--db', env.path, '--log-level', 'silent', 'evaluate', ...args], io);
@@ -116,9 +227,19 @@ describe('outagewatch evaluate', () => {
       };
       expect(await run('--reference', 'hand', '--json')).toBe(0);
       const j = JSON.parse(out) as { detected: { overall: Record<string, number> } };
-      expect(j.detected.overall).toMatchObject({ references: 2, detections: 1, matchedReferences: 1, matchedDetections: 1, precision: 1, recall: 0.5 });
+      expect(j.detected.overall).toMatchObject({
+        references: 2,
+        detections: 1,
+        matchedReferences: 1,
+        matchedDetections: 1,
+        precision: 1,
+        recall: 0.5,
+      });
       expect(await run('--reference', 'hand', '--from', '2021-01-01', '--json')).toBe(0);
-      expect((JSON.parse(out) as { detected: { overall: Record<string, number> } }).detected.overall).toMatchObject({ references: 1, recall: 1 });
+      expect((JSON.parse(out) as { detected: { overall: Record<string, number> } }).detected.overall).toMatchObject({
+        references: 1,
+        recall: 1,
+      });
       expect(await run('--reference', 'nope')).toBe(2);
       expect(await run('--reference', 'hand', '--country', 'Kazakhstan')).toBe(2);
     } finally {
@@ -178,20 +299,76 @@ describe('breakdowns by scope, kind and year', () => {
   it('`evaluate --by scope` prints a table per block; --json holds byScope in each block and in against', async () => {
     const env = tempStore();
     try {
-      const row = (key: string, list: string, start: string, scope: ReferenceOutage['scope'], scopeRaw: string, kind: string | null = 'connectivity'): ReferenceOutage => ({ list, naturalKey: key, country: 'IR', start: t(start), end: t(start) + D, kind, scope, scopeRaw, scopeDetail: null, area: null, cause: null, services: [], source: null, originFile: null, originLine: null, raw: {} });
-      upsertReferenceOutages(env.store.db, 'stop', 'stop', null, [row('a', 'stop', '2019-11-16T00:00:00Z', 'national', 'Level 3'), row('b', 'stop', '2019-06-01T00:00:00Z', 'regional', 'Level  2'), row('c', 'stop', '2019-07-01T00:00:00Z', 'local', 'Level 1')], { rejected: 0 });
-      upsertReferenceOutages(env.store.db, 'ioda', 'ioda-investigated', null, [row('x', 'ioda', '2019-11-16T06:00:00Z', 'national', 'Country', null), row('y', 'ioda', '2019-06-02T06:00:00Z', 'asn', 'AS (12880)', null)], { rejected: 0 });
+      const row = (
+        key: string,
+        list: string,
+        start: string,
+        scope: ReferenceOutage['scope'],
+        scopeRaw: string,
+        kind: string | null = 'connectivity',
+      ): ReferenceOutage => ({
+        list,
+        naturalKey: key,
+        country: 'IR',
+        start: t(start),
+        end: t(start) + D,
+        kind,
+        scope,
+        scopeRaw,
+        scopeDetail: null,
+        area: null,
+        cause: null,
+        services: [],
+        source: null,
+        originFile: null,
+        originLine: null,
+        raw: {},
+      });
+      upsertReferenceOutages(
+        env.store.db,
+        'stop',
+        'stop',
+        null,
+        [
+          row('a', 'stop', '2019-11-16T00:00:00Z', 'national', 'Level 3'),
+          row('b', 'stop', '2019-06-01T00:00:00Z', 'regional', 'Level  2'),
+          row('c', 'stop', '2019-07-01T00:00:00Z', 'local', 'Level 1'),
+        ],
+        { rejected: 0 },
+      );
+      upsertReferenceOutages(
+        env.store.db,
+        'ioda',
+        'ioda-investigated',
+        null,
+        [
+          row('x', 'ioda', '2019-11-16T06:00:00Z', 'national', 'Country', null),
+          row('y', 'ioda', '2019-06-02T06:00:00Z', 'asn', 'AS (12880)', null),
+        ],
+        { rejected: 0 },
+      );
       env.store.close();
       let out = '';
-      const io = { stdout: { write: (s: string) => ((out += s), true) }, stderr: { write: () => true } } as unknown as { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
+      const io = { stdout: { write: (s: string) => ((out += s), true) }, stderr: { write: () => true } } as unknown as {
+        stdout: NodeJS.WritableStream;
+        stderr: NodeJS.WritableStream;
+      };
       const run = async (...args: string[]) => {
         out = '';
-        const code = await main(['--db', env.path, '--log-level', 'silent', 'evaluate', '--reference', 'stop', '--against', 'ioda', ...args], io);
+        const code = await main(
+          ['--db', env.path, '--log-level', 'silent', 'evaluate', '--reference', 'stop', '--against', 'ioda', ...args],
+          io,
+        );
         process.exitCode = undefined;
         return code;
       };
       expect(await run('--by', 'scope', '--json')).toBe(0);
-      type Block = { byScope: Array<{ scope: string; references: number; matchedReferences: number; recall: number | null }>; byKind: unknown[]; byYear: unknown[]; byCountry: unknown[] };
+      type Block = {
+        byScope: Array<{ scope: string; references: number; matchedReferences: number; recall: number | null }>;
+        byKind: unknown[];
+        byYear: unknown[];
+        byCountry: unknown[];
+      };
       const j = JSON.parse(out) as { detected: Block; against: Block & { list: string } };
       expect(j.detected.byScope.map((s) => [s.scope, s.references, s.matchedReferences])).toEqual([
         ['national', 1, 0],
@@ -230,17 +407,50 @@ describe('the SIGCOMM 2023 table on the real sheets (docs/reference.md)', () => 
     const env = tempStore();
     try {
       const FIX = join(import.meta.dirname, '../../fixtures/reference');
-      importReference(env.store, ['stop_2016_2018.csv', 'stop_2019.csv', 'stop_2021.csv'].map((f) => join(FIX, f)), 'stop');
+      importReference(
+        env.store,
+        ['stop_2016_2018.csv', 'stop_2019.csv', 'stop_2021.csv'].map((f) => join(FIX, f)),
+        'stop',
+      );
       importReference(env.store, [join(FIX, 'ioda-investigated-outages-2018-2022.csv')], 'ioda-investigated');
       env.store.close();
       let out = '';
-      const io = { stdout: { write: (s: string) => ((out += s), true) }, stderr: { write: () => true } } as unknown as { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
-      const args = ['--db', env.path, '--log-level', 'silent', 'evaluate', '--reference', 'stop', '--kind', 'connectivity', '--from', '2018-01-01', '--until', '2021-08-01', '--against', 'ioda-investigated', '--by', 'scope', '--json'];
+      const io = { stdout: { write: (s: string) => ((out += s), true) }, stderr: { write: () => true } } as unknown as {
+        stdout: NodeJS.WritableStream;
+        stderr: NodeJS.WritableStream;
+      };
+      const args = [
+        '--db',
+        env.path,
+        '--log-level',
+        'silent',
+        'evaluate',
+        '--reference',
+        'stop',
+        '--kind',
+        'connectivity',
+        '--from',
+        '2018-01-01',
+        '--until',
+        '2021-08-01',
+        '--against',
+        'ioda-investigated',
+        '--by',
+        'scope',
+        '--json',
+      ];
       expect(await main(args, io)).toBe(0);
-      const j = JSON.parse(out) as { against: { overall: { references: number; matchedReferences: number }; byScope: Array<{ scope: string; references: number; matchedReferences: number }> } };
+      const j = JSON.parse(out) as {
+        against: {
+          overall: { references: number; matchedReferences: number };
+          byScope: Array<{ scope: string; references: number; matchedReferences: number }>;
+        };
+      };
       // the published table is 55/544: national 46/89, regional 7/132, local 2/315 (the 2020 sheet is not here)
       expect(j.against.overall).toMatchObject({ references: 410, matchedReferences: 47 });
-      expect(Object.fromEntries(j.against.byScope.filter((s) => s.references).map((s) => [s.scope, `${s.matchedReferences}/${s.references}`]))).toEqual({ national: '41/73', regional: '4/96', local: '2/233', unknown: '0/8' });
+      expect(
+        Object.fromEntries(j.against.byScope.filter((s) => s.references).map((s) => [s.scope, `${s.matchedReferences}/${s.references}`])),
+      ).toEqual({ national: '41/73', regional: '4/96', local: '2/233', unknown: '0/8' });
     } finally {
       env.cleanup();
     }

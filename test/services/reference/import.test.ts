@@ -17,9 +17,26 @@ describe('STOP sheets', () => {
     const r = parseStop(read('stop_2016_2018.csv'), 'stop_2016_2018.csv', 'stop');
     expect(r.layout).toBe('2016-2018');
     expect(r.rows).toHaveLength(376);
-    expect(r.rejected).toEqual([{ file: 'stop_2016_2018.csv', line: 173, field: 'end_date', reason: 'ends before it starts (April/2017 following the inauguration of the new prime minister < 2017-12-12)' }]);
+    expect(r.rejected).toEqual([
+      {
+        file: 'stop_2016_2018.csv',
+        line: 173,
+        field: 'end_date',
+        reason: 'ends before it starts (April/2017 following the inauguration of the new prime minister < 2017-12-12)',
+      },
+    ]);
     const first = r.rows[0]!; // India, Kashmir, 26 Jan 2016, full network
-    expect(first).toMatchObject({ country: 'IN', start: t('2016-01-26T00:00:00Z'), end: t('2016-01-27T00:00:00Z'), kind: 'connectivity', scope: 'regional', scopeRaw: 'Regional', scopeDetail: 'Kashmir', area: 'Kashmir', cause: 'Protest' });
+    expect(first).toMatchObject({
+      country: 'IN',
+      start: t('2016-01-26T00:00:00Z'),
+      end: t('2016-01-27T00:00:00Z'),
+      kind: 'connectivity',
+      scope: 'regional',
+      scopeRaw: 'Regional',
+      scopeDetail: 'Kashmir',
+      area: 'Kashmir',
+      cause: 'Protest',
+    });
     const morocco = r.rows[1]!; // service-based, no end
     expect(morocco).toMatchObject({ country: 'MA', kind: 'service-blocking', end: null });
     expect(morocco.services).toContain('Voice over IP calls to social networks');
@@ -41,7 +58,12 @@ describe('STOP sheets', () => {
     expect(r.rejected).toEqual([]);
     expect(r.rows).toHaveLength(213);
     const chad = r.rows[0]!;
-    expect(chad).toMatchObject({ country: 'TD', start: t('2018-03-28T00:00:00Z'), end: t('2019-07-14T00:00:00Z'), kind: 'service-blocking' });
+    expect(chad).toMatchObject({
+      country: 'TD',
+      start: t('2018-03-28T00:00:00Z'),
+      end: t('2019-07-14T00:00:00Z'),
+      kind: 'service-blocking',
+    });
     const unkown = r.rows.filter((x) => (x.raw as Record<string, string>)['end_date'] === 'Unkown ');
     expect(unkown).toHaveLength(6);
     expect(unkown.every((x) => x.end === null)).toBe(true);
@@ -54,18 +76,29 @@ describe('STOP sheets', () => {
     expect(r.layout).toBe('2020-2022');
     expect(r.rejected).toEqual([]);
     expect(r.rows).toHaveLength(182);
-    expect(r.rows[0]).toMatchObject({ country: 'PK', start: t('2016-06-12T00:00:00Z'), end: t('2021-12-29T00:00:00Z'), kind: 'connectivity' });
+    expect(r.rows[0]).toMatchObject({
+      country: 'PK',
+      start: t('2016-06-12T00:00:00Z'),
+      end: t('2021-12-29T00:00:00Z'),
+      kind: 'connectivity',
+    });
     const ethiopia = r.rows.find((x) => x.country === 'ET' && x.start === t('2020-11-04T00:00:00Z'))!;
     expect(ethiopia.end).toBeNull();
     expect(r.rows.filter((x) => x.end === null)).toHaveLength(16);
   });
 
-  it('reads the live sheet\'s m/d/Y dates and rejects a row that ends before it starts', () => {
+  it("reads the live sheet's m/d/Y dates and rejects a row that ends before it starts", () => {
     expect(parseDay('5/21/2016')).toBe(t('2016-05-21T00:00:00Z'));
-    const csv = 'year,start_date,end_date,country,geo_scope,area_name,shutdown_type_group,shutdown_type,actual_cause\n2016,5/20/2016,5/21/2016,Kazakhstan,National,nationwide,Service-based,Service-based,Protest\n2016,5/22/2016,5/20/2016,Kazakhstan,National,nationwide,Full network,Mobile Internet,Protest\n';
+    const csv =
+      'year,start_date,end_date,country,geo_scope,area_name,shutdown_type_group,shutdown_type,actual_cause\n2016,5/20/2016,5/21/2016,Kazakhstan,National,nationwide,Service-based,Service-based,Protest\n2016,5/22/2016,5/20/2016,Kazakhstan,National,nationwide,Full network,Mobile Internet,Protest\n';
     const r = parseStop(csv, 'live.csv', 'stop');
     expect(r.rows).toHaveLength(1);
-    expect(r.rows[0]).toMatchObject({ country: 'KZ', start: t('2016-05-20T00:00:00Z'), end: t('2016-05-22T00:00:00Z'), kind: 'service-blocking' });
+    expect(r.rows[0]).toMatchObject({
+      country: 'KZ',
+      start: t('2016-05-20T00:00:00Z'),
+      end: t('2016-05-22T00:00:00Z'),
+      kind: 'service-blocking',
+    });
     expect(r.rejected).toEqual([{ file: 'live.csv', line: 3, field: 'end_date', reason: 'ends before it starts (5/20/2016 < 5/22/2016)' }]);
   });
 
@@ -124,7 +157,14 @@ describe('a STOP sheet not seen before (the 2020 sheet has the 2021 layout)', ()
       ['TR', 'sheet area', 'unknown'],
     ]);
     expect(r.rows[3]!.scopeRaw).toBe('Level  2');
-    expect(r.rejected).toEqual([{ file: 'stop_2020.csv', line: 8, field: 'country', reason: expect.stringMatching(/^unknown country "Republic of Atlantis" \(closest: .+\)$/) }]);
+    expect(r.rejected).toEqual([
+      {
+        file: 'stop_2020.csv',
+        line: 8,
+        field: 'country',
+        reason: expect.stringMatching(/^unknown country "Republic of Atlantis" \(closest: .+\)$/),
+      },
+    ]);
   });
 });
 
@@ -134,8 +174,15 @@ describe('a 2020 sheet in the 2019 layout', () => {
   // with header names cased and spaced differently
   it('is read by the same parser: layout from the header whatever its case and spacing, scope words normalized', () => {
     const rows = parseStop(read('stop_2019.csv'), 'x', 'x').rows.slice(0, 20);
-    const cols = Object.keys(rows[0]!.raw as Record<string, string>).filter((c) => c !== 'sub-region' && c !== 'SMS_and_phone_call_affected');
-    const header = [...cols.map((c) => (c === 'full or service-based' ? 'Full or Service-based' : c === 'geo_scope' ? 'Geo_Scope ' : c)), 'sms_affected', 'phone_call_affected', 'state/india'];
+    const cols = Object.keys(rows[0]!.raw as Record<string, string>).filter(
+      (c) => c !== 'sub-region' && c !== 'SMS_and_phone_call_affected',
+    );
+    const header = [
+      ...cols.map((c) => (c === 'full or service-based' ? 'Full or Service-based' : c === 'geo_scope' ? 'Geo_Scope ' : c)),
+      'sms_affected',
+      'phone_call_affected',
+      'state/india',
+    ];
     const q = (v: string) => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
     const lines = rows.map((r) => {
       const raw = r.raw as Record<string, string>;
@@ -158,7 +205,18 @@ describe('IODA investigated outages', () => {
     const r = parseIodaInvestigated(read('ioda-investigated-outages-2018-2022.csv'), 'ioda.csv', 'ioda-investigated');
     expect(r.rows).toHaveLength(1592);
     expect(r.rejected).toHaveLength(112);
-    expect(r.rows[0]).toMatchObject({ naturalKey: '61AE093F#1', country: 'SS', start: t('2021-03-17T16:40:00Z'), end: t('2021-03-17T17:40:00Z'), scope: 'regional', scopeRaw: 'Region (Central Equitoria)', scopeDetail: 'Central Equitoria', area: 'Central Equitoria', cause: 'Unknown', kind: null });
+    expect(r.rows[0]).toMatchObject({
+      naturalKey: '61AE093F#1',
+      country: 'SS',
+      start: t('2021-03-17T16:40:00Z'),
+      end: t('2021-03-17T17:40:00Z'),
+      scope: 'regional',
+      scopeRaw: 'Region (Central Equitoria)',
+      scopeDetail: 'Central Equitoria',
+      area: 'Central Equitoria',
+      cause: 'Unknown',
+      kind: null,
+    });
     const byLine = new Map(r.rejected.map((x) => [x.line, x]));
     expect(byLine.get(45)).toMatchObject({ field: 'End time', reason: 'N/A' });
     expect(byLine.get(55)).toMatchObject({ field: 'End time', reason: 'empty' });
@@ -243,7 +301,10 @@ describe('outagewatch reference', () => {
     writeFileSync(file, 'country,start,end\nKZ,2022-01-05,2022-01-10\nKZ,2022-01-12,2022-01-01\n');
     const out: string[] = [];
     const err: string[] = [];
-    const io = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) } } as unknown as { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
+    const io = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) } } as unknown as {
+      stdout: NodeJS.WritableStream;
+      stderr: NodeJS.WritableStream;
+    };
     const stderrWrite = process.stderr.write.bind(process.stderr);
     process.stderr.write = ((s: string) => (err.push(String(s)), true)) as typeof process.stderr.write;
     let code: number;

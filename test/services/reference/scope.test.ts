@@ -3,11 +3,19 @@ import { normalizeScope } from '../../../services/reference/scope.js';
 
 describe('one scope vocabulary', () => {
   it('STOP 2016–18 words, any case and spacing; multi-regional is national', () => {
-    expect(['National', 'Regional', 'Local', 'Multi-regional', 'multi regional', 'MULTIREGIONAL', ' national '].map(normalizeScope)).toEqual(['national', 'regional', 'local', 'national', 'national', 'national', 'national']);
+    expect(
+      ['National', 'Regional', 'Local', 'Multi-regional', 'multi regional', 'MULTIREGIONAL', ' national '].map(normalizeScope),
+    ).toEqual(['national', 'regional', 'local', 'national', 'national', 'national', 'national']);
   });
 
   it("STOP 2019 levels, including the sheet's own `Level  2` with two spaces", () => {
-    expect(['Level 1', 'Level  2', 'Level 3', 'level\t3', 'LEVEL-2'].map(normalizeScope)).toEqual(['local', 'regional', 'national', 'national', 'regional']);
+    expect(['Level 1', 'Level  2', 'Level 3', 'level\t3', 'LEVEL-2'].map(normalizeScope)).toEqual([
+      'local',
+      'regional',
+      'national',
+      'national',
+      'regional',
+    ]);
   });
 
   it('STOP 2020– sentences, by what they say, and "Not sure"', () => {
@@ -26,6 +34,13 @@ describe('one scope vocabulary', () => {
   });
 
   it('nothing, or words it does not know, are unknown (the raw text is kept by the caller)', () => {
-    expect([null, undefined, '', '  ', 'somewhere', 'partial'].map(normalizeScope)).toEqual(['unknown', 'unknown', 'unknown', 'unknown', 'unknown', 'unknown']);
+    expect([null, undefined, '', '  ', 'somewhere', 'partial'].map(normalizeScope)).toEqual([
+      'unknown',
+      'unknown',
+      'unknown',
+      'unknown',
+      'unknown',
+      'unknown',
+    ]);
   });
 });

@@ -25,7 +25,13 @@ describe('automatic reports', () => {
     expect(existsSync(join(dir, 'kz-2016-05-21-test.json'))).toBe(true);
     expect(writeDueReports(t.store, config, silentLogger, EVENT_START + 6 * 86400)).toEqual([]); // same data: not again
     // new data for the window: written again
-    t.store.writeWindow({ collector: 'ioda', entity: 'country:KZ', from: EVENT_START, until: EVENT_START + 3600, series: [{ signal: { name: 'ioda.bgp', step: 3600 }, points: [[EVENT_START, 999]] }] });
+    t.store.writeWindow({
+      collector: 'ioda',
+      entity: 'country:KZ',
+      from: EVENT_START,
+      until: EVENT_START + 3600,
+      series: [{ signal: { name: 'ioda.bgp', step: 3600 }, points: [[EVENT_START, 999]] }],
+    });
     expect(writeDueReports(t.store, config, silentLogger, EVENT_START + 7 * 86400).length).toBeGreaterThan(0);
 
     const app = createApp({ config, store: t.store, collectors: [], log: silentLogger, version: 'x' });

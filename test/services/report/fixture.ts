@@ -38,30 +38,57 @@ export function buildReportFixture(store: SqliteStore, opts: { title?: string; b
     const diurnal = 1000 + 500 * Math.sin((hour / 24) * 2 * Math.PI);
     yt.push([ts, ts >= EVENT_START - 15 * 3600 && ts < EVENT_START + 30 * 3600 ? diurnal * 0.1 : i === 30 ? null : diurnal]);
   }
-  store.writeWindow({ collector: 'ioda', entity: 'country:KZ', from, until, series: [{ signal: { name: 'ioda.bgp', step }, points: bgp }, { signal: { name: 'ioda.gtr:YOUTUBE', step }, points: yt }] });
-  replaceOutages(store.db, 'country:KZ', from, until, [
-    {
-      entity: 'country:KZ',
-      start: EVENT_START + 6 * 3600,
-      end: EVENT_START + 12 * 3600,
-      kind: 'connectivity',
-      severity: 'critical',
-      score: 216,
-      signals: [{ signal: 'ioda.bgp', start: EVENT_START + 6 * 3600, end: EVENT_START + 12 * 3600, severity: 'critical', depth: 0.6, score: 216 }],
-      targets: [],
-      evidence: [],
-    },
-    {
-      entity: 'country:KZ',
-      start: EVENT_START - 15 * 3600,
-      end: EVENT_START + 30 * 3600,
-      kind: 'service-blocking',
-      severity: 'critical',
-      score: 2430,
-      signals: [{ signal: 'ioda.gtr:YOUTUBE', start: EVENT_START - 15 * 3600, end: EVENT_START + 30 * 3600, severity: 'critical', depth: 0.9, score: 2430 }],
-      targets: ['YOUTUBE'],
-      evidence: [],
-    },
-  ], 1_700_000_000);
+  store.writeWindow({
+    collector: 'ioda',
+    entity: 'country:KZ',
+    from,
+    until,
+    series: [
+      { signal: { name: 'ioda.bgp', step }, points: bgp },
+      { signal: { name: 'ioda.gtr:YOUTUBE', step }, points: yt },
+    ],
+  });
+  replaceOutages(
+    store.db,
+    'country:KZ',
+    from,
+    until,
+    [
+      {
+        entity: 'country:KZ',
+        start: EVENT_START + 6 * 3600,
+        end: EVENT_START + 12 * 3600,
+        kind: 'connectivity',
+        severity: 'critical',
+        score: 216,
+        signals: [
+          { signal: 'ioda.bgp', start: EVENT_START + 6 * 3600, end: EVENT_START + 12 * 3600, severity: 'critical', depth: 0.6, score: 216 },
+        ],
+        targets: [],
+        evidence: [],
+      },
+      {
+        entity: 'country:KZ',
+        start: EVENT_START - 15 * 3600,
+        end: EVENT_START + 30 * 3600,
+        kind: 'service-blocking',
+        severity: 'critical',
+        score: 2430,
+        signals: [
+          {
+            signal: 'ioda.gtr:YOUTUBE',
+            start: EVENT_START - 15 * 3600,
+            end: EVENT_START + 30 * 3600,
+            severity: 'critical',
+            depth: 0.9,
+            score: 2430,
+          },
+        ],
+        targets: ['YOUTUBE'],
+        evidence: [],
+      },
+    ],
+    1_700_000_000,
+  );
   return event;
 }

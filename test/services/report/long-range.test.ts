@@ -30,7 +30,13 @@ function buildLongStore(store: ReturnType<typeof tempStore>['store']): number {
       points.push([ts, inBlackout ? 3 : 1000 + ((ts / STEP) % 7)]);
     }
     n += points.length;
-    store.writeWindow({ collector: 'ioda', entity: 'country:KZ', from: m, until, series: [{ signal: { name: 'ioda.bgp', step: STEP }, points }] });
+    store.writeWindow({
+      collector: 'ioda',
+      entity: 'country:KZ',
+      from: m,
+      until,
+      series: [{ signal: { name: 'ioda.bgp', step: STEP }, points }],
+    });
   }
   return n;
 }
@@ -67,8 +73,29 @@ describe('reports over long ranges', () => {
     t = tempStore();
     const n = buildLongStore(t.store);
     let out = '';
-    const io = { stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream, stderr: { write: () => true } as unknown as NodeJS.WritableStream };
-    const code = await main(['report', '--db', t.path, '--country', 'KZ', '--from', '2018-01-01', '--until', '2019-12-31', '--format', 'md,html,csv,json', '--full-csv', '--out', join(t.dir, 'reports')], io);
+    const io = {
+      stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream,
+      stderr: { write: () => true } as unknown as NodeJS.WritableStream,
+    };
+    const code = await main(
+      [
+        'report',
+        '--db',
+        t.path,
+        '--country',
+        'KZ',
+        '--from',
+        '2018-01-01',
+        '--until',
+        '2019-12-31',
+        '--format',
+        'md,html,csv,json',
+        '--full-csv',
+        '--out',
+        join(t.dir, 'reports'),
+      ],
+      io,
+    );
     expect(code).toBe(0);
     const paths = out.trim().split('\n');
     const full = paths.find((p) => p.endsWith('.points.csv'))!;

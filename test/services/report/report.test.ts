@@ -27,7 +27,10 @@ function io() {
   let out = '';
   let err = '';
   return {
-    io: { stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream, stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream },
+    io: {
+      stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream,
+      stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream,
+    },
     out: () => out,
     err: () => err,
   };
@@ -89,8 +92,24 @@ describe('reports', () => {
       for (const row of rows) expect(cols(row)).toBe(cols(rows[0]!));
     }
     const outagesCsv = renderOutagesCsv(r);
-    expect(outagesCsv.split('\r\n')[0]).toBe('entity,parent,scope,name,kind,severity,start_utc,end_utc,start_local,end_local,duration_seconds,onset_seconds,signals,targets,depth,lost_percent,hours,score,synthetic_data');
-    const series = renderSeriesCsv({ ...r, series: [{ signal: '=cmd|calc', synthetic: false, label: 'x', unit: null, sourceName: '@src', resolution: 'raw', bucketSeconds: 3600, points: [['2016-05-20T00:00:00Z', -1]] }] });
+    expect(outagesCsv.split('\r\n')[0]).toBe(
+      'entity,parent,scope,name,kind,severity,start_utc,end_utc,start_local,end_local,duration_seconds,onset_seconds,signals,targets,depth,lost_percent,hours,score,synthetic_data',
+    );
+    const series = renderSeriesCsv({
+      ...r,
+      series: [
+        {
+          signal: '=cmd|calc',
+          synthetic: false,
+          label: 'x',
+          unit: null,
+          sourceName: '@src',
+          resolution: 'raw',
+          bucketSeconds: 3600,
+          points: [['2016-05-20T00:00:00Z', -1]],
+        },
+      ],
+    });
     expect(series).toContain("'=cmd|calc,'@src,,2016-05-20T00:00:00Z,-1,false");
   });
 
@@ -110,18 +129,56 @@ describe('reports', () => {
   it('an event with no data gives a clear insufficient-data report, not an error', async () => {
     t = tempStore();
     const quiet = Date.UTC(2019, 2, 19, 18) / 1000;
-    upsertEvent(t.store.db, { id: 'kz-2019-03-20-quiet', title: 'Quiet day', country: 'KZ', places: [], start: quiet, end: quiet + 86400, tz: 'Asia/Almaty', allDay: true, kind: 'protest', sources: ['https://example.org/x'], notes: null, tags: [], origin: 'manual', originFile: null, originLine: null }, 1_700_000_000);
+    upsertEvent(
+      t.store.db,
+      {
+        id: 'kz-2019-03-20-quiet',
+        title: 'Quiet day',
+        country: 'KZ',
+        places: [],
+        start: quiet,
+        end: quiet + 86400,
+        tz: 'Asia/Almaty',
+        allDay: true,
+        kind: 'protest',
+        sources: ['https://example.org/x'],
+        notes: null,
+        tags: [],
+        origin: 'manual',
+        originFile: null,
+        originLine: null,
+      },
+      1_700_000_000,
+    );
     const id = 'kz-2019-03-20-quiet';
     const out = io();
-    const code = await main(['report', '--db', t.path, '--event', id, '--format', 'md,json,html,csv', '--out', join(t.dir, 'reports')], out.io);
+    const code = await main(
+      ['report', '--db', t.path, '--event', id, '--format', 'md,json,html,csv', '--out', join(t.dir, 'reports')],
+      out.io,
+    );
     expect(out.err()).toBe('');
     expect(code).toBe(0);
     const paths = out.out().trim().split('\n');
-    expect(paths.some((p) => p.endsWith('.md')) && paths.some((p) => p.endsWith('.html')) && paths.some((p) => p.endsWith('.json')) && paths.some((p) => p.endsWith('.outages.csv'))).toBe(true);
-    const json = JSON.parse(readFileSync(paths.find((p) => p.endsWith('.json'))!, 'utf8'));
+    expect(
+      paths.some((p) => p.endsWith('.md')) &&
+        paths.some((p) => p.endsWith('.html')) &&
+        paths.some((p) => p.endsWith('.json')) &&
+        paths.some((p) => p.endsWith('.outages.csv')),
+    ).toBe(true);
+    const json = JSON.parse(
+      readFileSync(
+        paths.find((p) => p.endsWith('.json'))!,
+        'utf8',
+      ),
+    );
     expect(json.verdict.label).toBe('insufficient-data');
     expect(json.summary[0]).toMatch(/There is not enough data to say what happened/);
-    expect(readFileSync(paths.find((p) => p.endsWith('.md'))!, 'utf8')).toContain('This is not the same as “nothing happened”');
+    expect(
+      readFileSync(
+        paths.find((p) => p.endsWith('.md'))!,
+        'utf8',
+      ),
+    ).toContain('This is not the same as “nothing happened”');
   });
 
   it('rejects bad usage with exit 2', async () => {

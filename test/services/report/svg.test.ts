@@ -6,7 +6,10 @@ const FROM = Date.UTC(2016, 4, 14) / 1000;
 const UNTIL = FROM + 14 * DAY;
 
 const yTicks = (svg: string) => [...svg.matchAll(/<text class="y-tick"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
-const polylines = (svg: string) => [...svg.matchAll(/<polyline class="series[^"]*"[^>]*points="([^"]*)"/g)].map((m) => m[1]!.split(' ').map((p) => p.split(',').map(Number) as [number, number]));
+const polylines = (svg: string) =>
+  [...svg.matchAll(/<polyline class="series[^"]*"[^>]*points="([^"]*)"/g)].map((m) =>
+    m[1]!.split(' ').map((p) => p.split(',').map(Number) as [number, number]),
+  );
 
 describe('report charts (SVG)', () => {
   it('start the y axis at zero: a flat IODA BGP line near 5,200 stays flat instead of filling the plot', () => {
@@ -16,7 +19,9 @@ describe('report charts (SVG)', () => {
     expect(svg).toContain('data-y-min="0"');
     expect(yTicks(svg)[0]).toBe('0');
     expect(new Set(yTicks(svg)).size).toBe(3); // 0, middle, top: never "5.2k" at both ends
-    const ys = polylines(svg).flat().map(([, y]) => y);
+    const ys = polylines(svg)
+      .flat()
+      .map(([, y]) => y);
     // the line sits near the top and spans under 1% of the plot height
     expect(Math.max(...ys) - Math.min(...ys)).toBeLessThan(2);
     expect(svg).not.toContain('data-steps');

@@ -15,7 +15,10 @@ const DAY = 86400;
 const t = (iso: string) => Date.parse(iso) / 1000;
 
 /** A collector that writes one hourly point per hour asked for and records its calls. */
-function fakeCollector(name: string, opts: { enabled?: boolean; fail?: (a: CollectArgs) => boolean } = {}): Collector & { calls: CollectArgs[] } {
+function fakeCollector(
+  name: string,
+  opts: { enabled?: boolean; fail?: (a: CollectArgs) => boolean } = {},
+): Collector & { calls: CollectArgs[] } {
   const calls: CollectArgs[] = [];
   return {
     name,
@@ -30,7 +33,13 @@ function fakeCollector(name: string, opts: { enabled?: boolean; fail?: (a: Colle
       const points: Array<[number, number]> = [];
       for (let ts = Math.ceil(a.from / 3600) * 3600; ts < a.until; ts += 3600) points.push([ts, 1]);
       a.onProgress?.({ windowsDone: 1, windowsTotal: 1, points: points.length, errors: 0 });
-      const w = a.store.writeWindow({ collector: name, entity: a.entity, from: a.from, until: a.until, series: [{ signal: { name: `${name}.x`, step: 3600 }, points }] });
+      const w = a.store.writeWindow({
+        collector: name,
+        entity: a.entity,
+        from: a.from,
+        until: a.until,
+        series: [{ signal: { name: `${name}.x`, step: 3600 }, points }],
+      });
       return { points: w.points, events: 0, coveredUntil: a.until, windowsOk: 1, windowsFailed: 0, failures: [] };
     },
   };
@@ -38,7 +47,23 @@ function fakeCollector(name: string, opts: { enabled?: boolean; fail?: (a: Colle
 
 function event(id: string, country: string, start: string, days = 1): ProtestEvent {
   const s = t(start);
-  return { id, title: id, country, places: [], start: s, end: s + days * DAY, tz: 'UTC', allDay: true, kind: 'protest', sources: ['https://example.org/'], notes: null, tags: [], origin: 'manual', originFile: null, originLine: null };
+  return {
+    id,
+    title: id,
+    country,
+    places: [],
+    start: s,
+    end: s + days * DAY,
+    tz: 'UTC',
+    allDay: true,
+    kind: 'protest',
+    sources: ['https://example.org/'],
+    notes: null,
+    tags: [],
+    origin: 'manual',
+    originFile: null,
+    originLine: null,
+  };
 }
 
 const config = (collection: Record<string, unknown> = {}): Config => configSchema.parse({ db: ':memory:', collection });
@@ -58,7 +83,12 @@ function setup(collection: Record<string, unknown> = {}) {
 describe('buildJobs', () => {
   it('makes one job per enabled collector that records no run of its own (the collectors do)', () => {
     const { store, cfg } = setup();
-    const jobs = buildJobs({ config: cfg, store, collectors: [fakeCollector('ioda'), fakeCollector('radar', { enabled: false })], log: silentLogger });
+    const jobs = buildJobs({
+      config: cfg,
+      store,
+      collectors: [fakeCollector('ioda'), fakeCollector('radar', { enabled: false })],
+      log: silentLogger,
+    });
     expect(jobs.map((j) => [j.name, j.collector, j.record, j.cron])).toEqual([['collect:ioda', 'ioda', false, '* * * * *']]);
   });
 
@@ -77,7 +107,9 @@ describe('buildJobs', () => {
     expect(first.tasks[0]).toMatchObject({ entity: 'country:KZ', until: t('2022-03-01T11:30:00Z') });
     expect(first.tasks[1]!.eventId).toBe('kz-2022-01-05');
     // hooks ran after each successful collection, with its range
-    expect(hooks.map((h) => [h.collector, h.entity, h.from, h.until])).toEqual(first.tasks.map((x) => ['ioda', 'country:KZ', x.from, x.until]));
+    expect(hooks.map((h) => [h.collector, h.entity, h.from, h.until])).toEqual(
+      first.tasks.map((x) => ['ioda', 'country:KZ', x.from, x.until]),
+    );
 
     // the next tick within the same cadence step: no live window, the slice goes on with what is left
     now += 60;
@@ -128,7 +160,13 @@ describe('buildJobs', () => {
     let now = start - DAY;
     upsertEvent(store.db, event('kz-vote', 'KZ', '2024-03-10T00:00:00Z'), now);
     // history already complete: only live collection is due
-    store.writeWindow({ collector: 'ioda', entity: 'country:KZ', from: start - 800 * DAY, until: start - DAY - 7200, series: [{ signal: { name: 'ioda.x' }, points: [] }] });
+    store.writeWindow({
+      collector: 'ioda',
+      entity: 'country:KZ',
+      from: start - 800 * DAY,
+      until: start - DAY - 7200,
+      series: [{ signal: { name: 'ioda.x' }, points: [] }],
+    });
     const ioda = fakeCollector('ioda');
     const [job] = buildJobs({ config: cfg, store, collectors: [ioda], log: silentLogger, now: () => now });
     const liveRuns: number[] = [];
@@ -148,7 +186,15 @@ describe('backfillProgress', () => {
     const ioda = fakeCollector('ioda');
     const before = backfillProgress(store, cfg, now, [ioda, fakeCollector('radar', { enabled: false })]);
     expect(before).toHaveLength(1);
-    expect(before[0]).toMatchObject({ collector: 'ioda', entity: 'country:KZ', coveredSeconds: 0, percent: 0, oldestCovered: null, cadenceSeconds: 600, watchEvent: null });
+    expect(before[0]).toMatchObject({
+      collector: 'ioda',
+      entity: 'country:KZ',
+      coveredSeconds: 0,
+      percent: 0,
+      oldestCovered: null,
+      cadenceSeconds: 600,
+      watchEvent: null,
+    });
     expect(before[0]!.nextWindow).toMatchObject({ reason: 'event', eventId: 'kz' });
     expect(Date.parse(before[0]!.from) / 1000).toBeLessThanOrEqual(t('2022-01-05T00:00:00Z') - 365 * DAY);
 

@@ -1,15 +1,36 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../core/config.js';
 import { measure, normalize, type Interval } from '../../../services/scheduler/intervals.js';
-import { parseCollectionConfig, planCollection, watchedEntities, type PlanEvent, type PlannedTask } from '../../../services/scheduler/policy.js';
+import {
+  parseCollectionConfig,
+  planCollection,
+  watchedEntities,
+  type PlanEvent,
+  type PlannedTask,
+} from '../../../services/scheduler/policy.js';
 
 const DAY = 86400;
 const t = (iso: string) => Date.parse(iso) / 1000;
 const cfg = parseCollectionConfig({});
 
-const kz2022: PlanEvent = { id: 'kz-2022-01-02-january-events', country: 'KZ', start: t('2022-01-01T18:00:00Z'), end: t('2022-01-11T18:00:00Z') };
-const kz2016: PlanEvent = { id: 'kz-2016-05-21-land-protests', country: 'KZ', start: t('2016-05-20T18:00:00Z'), end: t('2016-05-21T18:00:00Z') };
-const kz2019: PlanEvent = { id: 'kz-2019-06-09-presidential-election', country: 'KZ', start: t('2019-06-08T18:00:00Z'), end: t('2019-06-12T18:00:00Z') };
+const kz2022: PlanEvent = {
+  id: 'kz-2022-01-02-january-events',
+  country: 'KZ',
+  start: t('2022-01-01T18:00:00Z'),
+  end: t('2022-01-11T18:00:00Z'),
+};
+const kz2016: PlanEvent = {
+  id: 'kz-2016-05-21-land-protests',
+  country: 'KZ',
+  start: t('2016-05-20T18:00:00Z'),
+  end: t('2016-05-21T18:00:00Z'),
+};
+const kz2019: PlanEvent = {
+  id: 'kz-2019-06-09-presidential-election',
+  country: 'KZ',
+  start: t('2019-06-08T18:00:00Z'),
+  end: t('2019-06-12T18:00:00Z'),
+};
 
 /** Coverage that holds everything the plan asked for (as if every task had run). */
 function coverageOf(tasks: PlannedTask[], prior: Map<string, Interval[]> = new Map()): Map<string, Interval[]> {
@@ -67,7 +88,13 @@ describe('planCollection', () => {
   it('a new calendar event schedules its own backfill, and only what is missing', () => {
     const cov = coverageOf(plan.tasks);
     // an event inside already-covered history adds nothing
-    const inside = planCollection({ events: [kz2022, { ...kz2022, id: 'kz-2022-03-x', start: t('2022-03-01T00:00:00Z'), end: t('2022-03-02T00:00:00Z') }], now, config: cfg, collectors: ['ioda'], coverage: lookup(cov) });
+    const inside = planCollection({
+      events: [kz2022, { ...kz2022, id: 'kz-2022-03-x', start: t('2022-03-01T00:00:00Z'), end: t('2022-03-02T00:00:00Z') }],
+      now,
+      config: cfg,
+      collectors: ['ioda'],
+      coverage: lookup(cov),
+    });
     expect(inside.tasks).toEqual([]);
     // an older event adds its window first, then the backfill reaching a year before it
     const next = planCollection({ events: [kz2022, kz2019], now, config: cfg, collectors: ['ioda'], coverage: lookup(cov) });
@@ -78,7 +105,11 @@ describe('planCollection', () => {
     expect(Math.min(...bf.map((x) => x.from))).toBeLessThanOrEqual(kz2019.start - 365 * DAY);
     // nothing already covered is planned again
     const before = cov.get('ioda|country:KZ')!;
-    for (const x of next.tasks) expect(measure(normalize([[x.from, x.until]])) - measure(before.map(([a, b]) => [Math.max(a, x.from), Math.min(b, x.until)] as Interval).filter(([a, b]) => b > a))).toBe(x.until - x.from);
+    for (const x of next.tasks)
+      expect(
+        measure(normalize([[x.from, x.until]])) -
+          measure(before.map(([a, b]) => [Math.max(a, x.from), Math.min(b, x.until)] as Interval).filter(([a, b]) => b > a)),
+      ).toBe(x.until - x.from);
   });
 
   it('orders event windows newest event first', () => {
@@ -146,7 +177,10 @@ describe('collection config', () => {
   });
 
   it('accepts durations as text or seconds and names a bad setting', () => {
-    expect(parseCollectionConfig({ watch: { every: '2m' }, sources: { ioda: { lag: 900 } } })).toMatchObject({ watch: { every: 120 }, sources: { ioda: { lag: 900 } } });
+    expect(parseCollectionConfig({ watch: { every: '2m' }, sources: { ioda: { lag: 900 } } })).toMatchObject({
+      watch: { every: 120 },
+      sources: { ioda: { lag: 900 } },
+    });
     expect(() => parseCollectionConfig({ watch: { every: 'often' } })).toThrow(ConfigError);
     expect(() => parseCollectionConfig({ watch: { every: 'often' } })).toThrow(/collection\.watch\.every/);
     expect(() => parseCollectionConfig({ entities: ['planet:mars'] })).toThrow(/collection\.entities\.0/);
@@ -161,7 +195,10 @@ describe('live cadence without checkpoints', () => {
     const cov = lookup(new Map());
     const first = planCollection({ events: [ev], now, config: cfg, collectors: ['ioda'], coverage: cov });
     const liveUntil = first.cadences[0]!.liveUntil;
-    const p = (at: number) => planCollection({ events: [ev], now: at, config: cfg, collectors: ['ioda'], coverage: cov, lastLive: () => liveUntil }).tasks.filter((x) => x.reason === 'live');
+    const p = (at: number) =>
+      planCollection({ events: [ev], now: at, config: cfg, collectors: ['ioda'], coverage: cov, lastLive: () => liveUntil }).tasks.filter(
+        (x) => x.reason === 'live',
+      );
     expect(p(now + 60)).toEqual([]);
     expect(p(now + 180)).toHaveLength(1);
   });

@@ -8,7 +8,11 @@ import { silentLogger } from '../../../../core/logger.js';
 const [dbPath, from, until] = process.argv.slice(2);
 const store = SqliteStore.open(dbPath!);
 const config = loadConfig({ env: process.env, cwd: '/' });
-const ioda = createIodaCollector(config, { log: silentLogger, httpOptions: { rateLimit: { requests: 1000, intervalMs: 1000 }, maxAttempts: 2, backoffBaseMs: 10 }, now: () => 1_700_000_000 });
+const ioda = createIodaCollector(config, {
+  log: silentLogger,
+  httpOptions: { rateLimit: { requests: 1000, intervalMs: 1000 }, maxAttempts: 2, backoffBaseMs: 10 },
+  now: () => 1_700_000_000,
+});
 process.stdout.write('ready\n');
 const r = await ioda.collect({ entity: 'country:KZ', from: Number(from), until: Number(until), store, log: silentLogger });
 process.stdout.write(`${JSON.stringify(r)}\n`);
