@@ -2,9 +2,10 @@
 // another user's file, a backup on read-only storage. Root ignores file modes, so when the tests run as root the
 // CLI runs as user nobody (65534); otherwise the modes alone make the file read-only.
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { upsertEvent } from '../../../db/calendar.js';
 import { loadMigrations, migrate } from '../../../db/migrate.js';
 import { openDb } from '../../../db/connection.js';
@@ -16,8 +17,43 @@ import { OFFLINE_SOURCES_ENV } from '../../offline-env.js';
 const cli = join(packageRoot(), 'services', 'cli.ts');
 const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
+/**
+ * The Node binary the CLI runs on. As root the CLI runs as nobody, who must be able to execute the binary: a Node
+ * kept in a private folder (root's nvm under /root, or CI's second Node line in a mktemp folder) is copied to a
+ * folder anyone may enter, so the test runs on the same Node version instead of failing to start the child.
+ */
+const nodeBinary: string = (() => {
+  if (!asRoot) return process.execPath;
+  const othersMayRun = (path: string): boolean => {
+    for (let p = dirname(path); ; p = dirname(p)) {
+      if ((statSync(p).mode & 0o001) === 0) return false;
+      if (p === dirname(p)) break;
+    }
+    return (statSync(path).mode & 0o001) !== 0;
+  };
+  if (othersMayRun(process.execPath)) return process.execPath;
+  const dir = mkdtempSync(join(tmpdir(), 'ow-node-'));
+  chmodSync(dir, 0o755);
+  const copy = join(dir, 'node');
+  copyFileSync(process.execPath, copy);
+  chmodSync(copy, 0o755);
+  return copy;
+})();
+
+afterAll(() => {
+  if (nodeBinary !== process.execPath) rmSync(dirname(nodeBinary), { recursive: true, force: true });
+});
+
+/** A child's exit code, or the spawn failure itself (never a promise that waits forever). */
+function exitOf(proc: ReturnType<typeof spawn>): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    proc.on('exit', (code) => resolve(code));
+    proc.on('error', (err) => reject(err));
+  });
+}
+
 function run(args: string[], db: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
+  const proc = spawn(nodeBinary, ['--import', 'tsx', cli, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...OFFLINE_SOURCES_ENV, OUTAGEWATCH_DB: db, LOG_LEVEL: 'warn', HOME: '/tmp' },
     cwd: packageRoot(),
@@ -27,7 +63,7 @@ function run(args: string[], db: string): Promise<{ code: number | null; stdout:
   let stderr = '';
   proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => proc.on('exit', (code) => resolve({ code, stdout, stderr })));
+  return exitOf(proc).then((code) => ({ code, stdout, stderr }));
 }
 
 const DAY = 86400;
@@ -129,7 +165,7 @@ describe('read-only commands on a read-only database', { timeout: 180_000 }, () 
   it('start --no-collect serves the dashboard and the API from a read-only database; nothing is created beside it', async () => {
     t = tempDir('ow-ro-');
     const db = makeDb(t.dir, { journal: 'delete' });
-    const proc = spawn(process.execPath, ['--import', 'tsx', cli, 'start', '--no-collect', '--port', '0'], {
+    const proc = spawn(nodeBinary, ['--import', 'tsx', cli, 'start', '--no-collect', '--port', '0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...OFFLINE_SOURCES_ENV, OUTAGEWATCH_DB: db, LOG_LEVEL: 'info', HOME: '/tmp' },
       cwd: packageRoot(),
@@ -138,7 +174,7 @@ describe('read-only commands on a read-only database', { timeout: 180_000 }, () 
     let stdout = '';
     let stderr = '';
     proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+    const exited = exitOf(proc);
     try {
       const url = await new Promise<string>((resolve, reject) => {
         proc.stdout.on('data', (d: Buffer) => {
