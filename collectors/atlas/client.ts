@@ -1,15 +1,9 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { EntityRef } from '../../db/entities.js';
-import {
-  FetchError,
-  formatPath,
-  createHttpClient,
-  type HttpClient,
-  type HttpClientOptions,
-  type TextResponse,
-} from '../framework/index.js';
-import { atlasEnvelopeSchema, probeDeploymentResponseSchema, type ProbeDeploymentResponse } from './schema.js';
+import { createHttpClient, type HttpClient, type HttpClientOptions, type TextResponse } from '../framework/index.js';
+import { probeDeploymentResponseSchema, type ProbeDeploymentResponse } from './schema.js';
+import { validateRipestat } from '../ripestat/envelope.js';
 
 export const PROBE_DEPLOYMENT_PATH = 'data/atlas-probe-deployment/data.json';
 
@@ -34,25 +28,7 @@ export function atlasHttp(baseUrl: string, rps: number, log: Logger, overrides: 
 
 /** Checks the envelope (`status` must be "ok") and then the data call's shape. */
 export function validateProbeDeployment(doc: unknown, origin: string): ProbeDeploymentResponse {
-  const env = atlasEnvelopeSchema.safeParse(doc);
-  if (env.success && (env.data.status !== 'ok' || env.data.status_code >= 400)) {
-    const msgs = (env.data.messages ?? [])
-      .filter((m) => m[0] === 'error')
-      .map((m) => m[1])
-      .join('; ');
-    throw new FetchError(
-      'api-error',
-      origin,
-      `${origin}: RIPEstat status ${env.data.status} (${env.data.status_code})${msgs ? `: ${msgs}` : ''}`,
-    );
-  }
-  const r = probeDeploymentResponseSchema.safeParse(doc);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const path = formatPath(issue.path);
-    throw new FetchError('schema', origin, `${origin}: unexpected response shape at ${path}: ${issue.message}`, { path });
-  }
-  return r.data;
+  return validateRipestat(doc, probeDeploymentResponseSchema, origin);
 }
 
 const day = (ts: number) => new Date(ts * 1000).toISOString().slice(0, 10);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ripestatEnvelopeSchema } from '../ripestat/schema.js';
 
 /**
  * RIPE Atlas probe connectivity as RIPEstat publishes it from the Atlas probe archive (processed once a day):
@@ -9,14 +10,6 @@ import { z } from 'zod';
  * (`deployments: [{ resource, deployment: [...] }]`, `merge`). No recorded response was found: see
  * test/fixtures/atlas/SOURCES.md.
  */
-
-export const atlasEnvelopeSchema = z.looseObject({
-  messages: z.array(z.array(z.string())).optional(),
-  data_call_name: z.string().optional(),
-  status: z.string(),
-  status_code: z.number().int(),
-  data: z.unknown(),
-});
 
 /** `2016-05-20` or `2016-05-20T00:00:00` (UTC, offset optional), as RIPEstat writes dates and times. */
 export const ripeDate = z
@@ -41,5 +34,5 @@ export const probeDeploymentDataSchema = z.looseObject({
 });
 export type ProbeDeploymentData = z.infer<typeof probeDeploymentDataSchema>;
 
-export const probeDeploymentResponseSchema = atlasEnvelopeSchema.extend({ data: probeDeploymentDataSchema });
+export const probeDeploymentResponseSchema = ripestatEnvelopeSchema.extend({ data: probeDeploymentDataSchema });
 export type ProbeDeploymentResponse = z.infer<typeof probeDeploymentResponseSchema>;

@@ -1,6 +1,6 @@
 /** The collector framework: one HTTP client, one validation path, one window planner, one runner. */
 export { FetchError, isRetryable, isAbort, errorMessage, type FetchErrorKind } from './errors.js';
-export { parseJsonBody, formatPath } from './json.js';
+export { parseJsonBody, parseShape, formatPath } from './json.js';
 export { planWindows, mergeIntervals } from './windows.js';
 export { RequestLimiter, abortableSleep, type Sleep } from './limiter.js';
 export {

@@ -48,11 +48,25 @@ export function parseJsonBody<S extends z.ZodType>(
     }
     throw new FetchError('invalid-json', origin, `${origin}: invalid JSON (${msg})`);
   }
+  return parseShape(doc, schema, origin, { countMore: true });
+}
+
+/**
+ * A parsed document checked against the expected shape: the data, or a `schema` FetchError naming the first
+ * issue's path (under `under` when `doc` is a part of the answer, and, with `countMore`, how many more issues there
+ * are). Every collector's answer check ends here.
+ */
+export function parseShape<S extends z.ZodType>(
+  doc: unknown,
+  schema: S,
+  origin: string,
+  opts: { countMore?: boolean; under?: ReadonlyArray<PropertyKey> } = {},
+): z.infer<S> {
   const parsed = schema.safeParse(doc);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const path = formatPath(issue.path);
-    const more = parsed.error.issues.length > 1 ? ` (+${parsed.error.issues.length - 1} more)` : '';
+    const path = formatPath((opts.under ?? []).concat(issue.path));
+    const more = opts.countMore && parsed.error.issues.length > 1 ? ` (+${parsed.error.issues.length - 1} more)` : '';
     throw new FetchError('schema', origin, `${origin}: unexpected response shape at ${path}: ${issue.message}${more}`, { path });
   }
   return parsed.data as z.infer<S>;

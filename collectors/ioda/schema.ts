@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FetchError, formatPath, parseJsonBody } from '../framework/index.js';
+import { FetchError, parseJsonBody, parseShape } from '../framework/index.js';
 
 /**
  * Zod schemas of IODA API v2 responses, after the server code (InetIntel/ioda-api `src/Response/Envelope.php`,
@@ -124,11 +124,5 @@ export function checkIodaEnvelope<S extends z.ZodType>(
       { path: 'type' },
     );
   }
-  const parsed = dataSchema.safeParse(envelope.data);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const path = formatPath(['data', ...issue.path]);
-    throw new FetchError('schema', origin, `${origin}: unexpected response shape at ${path}: ${issue.message}`, { path });
-  }
-  return { envelope, data: parsed.data as z.infer<S> };
+  return { envelope, data: parseShape(envelope.data, dataSchema, origin, { under: ['data'] }) };
 }

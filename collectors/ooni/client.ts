@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Config } from '../../core/config.js';
 import {
   FetchError,
-  formatPath,
+  parseShape,
   httpClientFromConfig,
   type HttpClient,
   type HttpClientOptions,
@@ -40,13 +40,7 @@ export function ooniHttp(config: Config, cfg: OoniConfig, log: Logger, overrides
 export function validateOoni<S extends z.ZodType>(doc: unknown, schema: S, origin: string): z.infer<S> {
   const msg = ooniErrorMessage(doc);
   if (msg !== null) throw new FetchError('api-error', origin, `${origin}: OONI answered with an error: ${msg}`);
-  const r = schema.safeParse(doc);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const path = formatPath(issue.path);
-    throw new FetchError('schema', origin, `${origin}: unexpected response shape at ${path}: ${issue.message}`, { path });
-  }
-  return r.data as z.infer<S>;
+  return parseShape(doc, schema, origin);
 }
 
 export interface Fetched<T> {

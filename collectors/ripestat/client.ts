@@ -1,17 +1,11 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Config } from '../../core/config.js';
-import {
-  FetchError,
-  formatPath,
-  httpClientFromConfig,
-  type HttpClient,
-  type HttpClientOptions,
-  type TextResponse,
-} from '../framework/index.js';
+import { httpClientFromConfig, type HttpClient, type HttpClientOptions, type TextResponse } from '../framework/index.js';
 import type { RipestatConfig } from './config.js';
 import { tsToRipeTime } from './map.js';
-import { countryResourceStatsResponseSchema, ripestatEnvelopeSchema, type CountryResourceStatsResponse } from './schema.js';
+import { countryResourceStatsResponseSchema, type CountryResourceStatsResponse } from './schema.js';
+import { validateRipestat } from './envelope.js';
 
 export const COUNTRY_RESOURCE_STATS_PATH = 'data/country-resource-stats/data.json';
 
@@ -28,25 +22,7 @@ export function ripestatHttp(config: Config, cfg: RipestatConfig, log: Logger, o
 
 /** Checks the envelope (`status` must be "ok") and then the data call's shape. */
 export function validateCountryResourceStats(doc: unknown, origin: string): CountryResourceStatsResponse {
-  const env = ripestatEnvelopeSchema.safeParse(doc);
-  if (env.success && (env.data.status !== 'ok' || env.data.status_code >= 400)) {
-    const msgs = (env.data.messages ?? [])
-      .filter((m) => m[0] === 'error')
-      .map((m) => m[1])
-      .join('; ');
-    throw new FetchError(
-      'api-error',
-      origin,
-      `${origin}: RIPEstat status ${env.data.status} (${env.data.status_code})${msgs ? `: ${msgs}` : ''}`,
-    );
-  }
-  const r = countryResourceStatsResponseSchema.safeParse(doc);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const path = formatPath(issue.path);
-    throw new FetchError('schema', origin, `${origin}: unexpected response shape at ${path}: ${issue.message}`, { path });
-  }
-  return r.data;
+  return validateRipestat(doc, countryResourceStatsResponseSchema, origin);
 }
 
 export async function fetchCountryResourceStats(
