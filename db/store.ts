@@ -184,7 +184,8 @@ export interface SignalStore {
   close(): void;
 }
 
-type RunDbRow = {
+/** A `runs` row as both backends return it; `D` is how the backend gives `details` (SQLite text, PostgreSQL jsonb). */
+export type RunDbRow<D = string | null> = {
   id: number;
   job: string;
   collector: string | null;
@@ -195,10 +196,11 @@ type RunDbRow = {
   windows_ok: number;
   windows_failed: number;
   error: string | null;
-  details: string | null;
+  details: D;
 };
 
-function runFromRow(r: RunDbRow): RunRow {
+/** A stored run as the program reads it, `details` decoded by the backend's `decode`. */
+export function runFromDbRow<D>(r: RunDbRow<D>, decode: (details: D) => unknown): RunRow {
   return {
     id: r.id,
     job: r.job,
@@ -210,9 +212,11 @@ function runFromRow(r: RunDbRow): RunRow {
     windowsOk: r.windows_ok,
     windowsFailed: r.windows_failed,
     error: r.error,
-    details: r.details ? (JSON.parse(r.details) as unknown) : null,
+    details: decode(r.details),
   };
 }
+
+const runFromRow = (r: RunDbRow): RunRow => runFromDbRow(r, (d) => (d ? (JSON.parse(d) as unknown) : null));
 
 const HOUR = 3600;
 const DAY = 86400;

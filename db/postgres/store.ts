@@ -7,13 +7,14 @@ import { defaultProvenance, mergeProvenance } from '../provenance.js';
 import type { CheckpointFilter, EntityRow, PointStore, RollupResolution, SourceEventFilter } from '../repository.js';
 import type { Resolution, SeriesColumns } from '../signals-read.js';
 import {
+  runFromDbRow,
   THIS_PROCESS,
+  type RunDbRow,
   type CheckpointRow,
   type RollupRow,
   type RunFinish,
   type RunOwner,
   type RunRow,
-  type RunStatus,
   type SignalRow,
   type SignalSpec,
   type SourceEventRow,
@@ -92,35 +93,7 @@ const SQL = {
 
 type Queryable = pg.ClientBase | pg.Pool;
 
-type RunDbRow = {
-  id: number;
-  job: string;
-  collector: string | null;
-  started_at: number;
-  finished_at: number | null;
-  status: RunStatus;
-  rows: number;
-  windows_ok: number;
-  windows_failed: number;
-  error: string | null;
-  details: unknown;
-};
-
-function runFromRow(r: RunDbRow): RunRow {
-  return {
-    id: r.id,
-    job: r.job,
-    collector: r.collector,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-    status: r.status,
-    rows: r.rows,
-    windowsOk: r.windows_ok,
-    windowsFailed: r.windows_failed,
-    error: r.error,
-    details: r.details ?? null,
-  };
-}
+const runFromRow = (r: RunDbRow<unknown>): RunRow => runFromDbRow(r, (d) => d ?? null);
 
 /** JSON for a jsonb parameter (the driver would turn an array into a PostgreSQL array otherwise). */
 function jsonb(v: unknown): string {
@@ -630,7 +603,7 @@ export class PgPointStore implements PointStore {
       where.push(`collector = $${args.length}`);
     }
     args.push(Math.max(1, Math.min(1000, filter.limit ?? 20)));
-    const r = await this.pool.query<RunDbRow>(
+    const r = await this.pool.query<RunDbRow<unknown>>(
       `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id DESC LIMIT $${args.length}`,
       args,
     );
@@ -638,7 +611,7 @@ export class PgPointStore implements PointStore {
   }
 
   async getRun(id: number): Promise<RunRow | null> {
-    const r = await this.pool.query<RunDbRow>('SELECT * FROM runs WHERE id = $1', [id]);
+    const r = await this.pool.query<RunDbRow<unknown>>('SELECT * FROM runs WHERE id = $1', [id]);
     return r.rows[0] ? runFromRow(r.rows[0]) : null;
   }
 
