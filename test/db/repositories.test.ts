@@ -14,7 +14,6 @@ import { usePostgres } from '../pg.js';
 // list's shutdowns).
 
 const pgt = usePostgres({ database: false });
-const PG_REPOSITORIES = false;
 
 interface Backend {
   name: 'sqlite' | 'postgres';
@@ -39,7 +38,7 @@ const BACKENDS: Backend[] = [
   },
   {
     name: 'postgres',
-    enabled: pgt.enabled && PG_REPOSITORIES,
+    enabled: pgt.enabled,
     async open() {
       return openRepositories(await pgt.createDatabase());
     },
