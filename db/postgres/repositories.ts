@@ -1,8 +1,9 @@
+import Database from 'better-sqlite3';
 import type pg from 'pg';
 import type { EventOrigin, Place, ProtestEvent } from '../../core/calendar.js';
 import type { Outage, OutageSignal, Severity } from '../../core/outage.js';
 import { outageEndOf, type ChangeRow, type DeliveryRow } from '../alerts.js';
-import type { EventFilter, EventSortKey } from '../calendar.js';
+import { openImportStage, type EventFilter, type EventSortKey, type ImportStage } from '../calendar.js';
 import { formatEntity, parseEntity } from '../entities.js';
 import type { OutageFilter, OutagePageFilter, OutageSortKey, ParentGroup } from '../outages.js';
 import {
@@ -302,7 +303,7 @@ export class PgCalendarRepository implements CalendarRepository {
   async openImport(): Promise<CalendarImportSession> {
     const client = await this.pool.connect();
     try {
-      return await PgCalendarImport.open(client);
+      return new PgCalendarImport(client);
     } catch (err) {
       client.release();
       throw err;
@@ -310,123 +311,25 @@ export class PgCalendarRepository implements CalendarRepository {
   }
 }
 
-let stageCounter = 0;
-
 /**
- * One import on PostgreSQL: TEMP tables on one connection of the pool (the file is never held in memory), filled
- * with multi-row inserts; the events written are buffered and sent as multi-row upserts (in write order), with
- * reads inside the transaction seeing the buffer first, so the plan sees every earlier row of the file.
+ * One import on PostgreSQL. The staged rows live in a private temporary SQLite file (the same TEMP-table stage as
+ * on SQLite: the file is never held in memory, and the parser hands rows over synchronously); the events written
+ * are buffered and sent as multi-row upserts in write order on one connection, and reads inside the transaction
+ * see that buffer first, so the plan of each row sees every earlier row of the file.
  */
 class PgCalendarImport implements CalendarImportSession {
-  private stageBuffer: Array<[string | null, string]> = [];
-  private seenBuffer = new Map<string, number>();
-  private writtenBuffer: Array<[string, string]> = [];
+  readonly stage: ImportStage;
+  private readonly scratch: Database.Database;
   /** Events written and not sent yet, by id, in write order. */
   private pending = new Map<string, ProtestEvent>();
   /** Natural key → id of the pending events. */
   private pendingKeys = new Map<string, string>();
   private pendingNow = 0;
 
-  private constructor(
-    private readonly client: pg.PoolClient,
-    private readonly name: string,
-  ) {}
-
-  static async open(client: pg.PoolClient): Promise<PgCalendarImport> {
-    const name = `calendar_import_${process.pid}_${++stageCounter}`;
-    await client.query(`
-      CREATE TEMP TABLE ${name}_rows (seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, grp text, event text NOT NULL);
-      CREATE INDEX ${name}_rows_grp ON ${name}_rows (grp, seq) WHERE grp IS NOT NULL;
-      CREATE TEMP TABLE ${name}_groups (grp text PRIMARY KEY, first bigint NOT NULL);
-      CREATE INDEX ${name}_groups_first ON ${name}_groups (first);
-      CREATE TEMP TABLE ${name}_seen (key text PRIMARY KEY, line integer NOT NULL);
-      CREATE TEMP TABLE ${name}_written (seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, id text NOT NULL, action text NOT NULL);
-    `);
-    return new PgCalendarImport(client, name);
-  }
-
-  async add(group: string | null, event: string): Promise<void> {
-    this.stageBuffer.push([group, event]);
-    if (this.stageBuffer.length >= 1000) await this.flush();
-  }
-
-  async flush(): Promise<void> {
-    if (this.stageBuffer.length === 0) return;
-    const items = this.stageBuffer;
-    this.stageBuffer = [];
-    await this.client.query(
-      `WITH ins AS (INSERT INTO ${this.name}_rows (grp, event) SELECT g, e FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(g, e, i) ORDER BY i RETURNING seq, grp)
-       INSERT INTO ${this.name}_groups (grp, first) SELECT grp, min(seq) FROM ins WHERE grp IS NOT NULL GROUP BY grp ON CONFLICT (grp) DO NOTHING`,
-      [items.map((x) => x[0]), items.map((x) => x[1])],
-    );
-  }
-
-  async groups(afterSeq: number, limit: number): Promise<Array<{ grp: string; first: number }>> {
-    const r = await this.client.query<{ grp: string; first: number }>(
-      `SELECT grp, first FROM ${this.name}_groups WHERE first > $1 ORDER BY first LIMIT $2`,
-      [afterSeq, limit],
-    );
-    return r.rows;
-  }
-
-  async groupEvents(grp: string): Promise<string[]> {
-    const r = await this.client.query<{ event: string }>(`SELECT event FROM ${this.name}_rows WHERE grp = $1 ORDER BY seq`, [grp]);
-    return r.rows.map((x) => x.event);
-  }
-
-  async events(afterSeq: number, limit: number): Promise<Array<{ seq: number; event: string }>> {
-    const r = await this.client.query<{ seq: number; event: string }>(
-      `SELECT seq, event FROM ${this.name}_rows WHERE seq > $1 AND grp IS NULL ORDER BY seq LIMIT $2`,
-      [afterSeq, limit],
-    );
-    return r.rows;
-  }
-
-  async seenLine(key: string): Promise<number | null> {
-    // the stored line first: it is the earlier one (a key is only buffered when it was not stored)
-    const r = await this.client.query<{ line: number }>(`SELECT line FROM ${this.name}_seen WHERE key = $1`, [key]);
-    return r.rows[0]?.line ?? this.seenBuffer.get(key) ?? null;
-  }
-
-  async markSeen(key: string, line: number): Promise<void> {
-    if (this.seenBuffer.has(key)) return;
-    this.seenBuffer.set(key, line);
-    if (this.seenBuffer.size >= 1000) await this.flushSeen();
-  }
-
-  private async flushSeen(): Promise<void> {
-    if (this.seenBuffer.size === 0) return;
-    const keys = [...this.seenBuffer.keys()];
-    const lines = [...this.seenBuffer.values()];
-    this.seenBuffer = new Map();
-    await this.client.query(
-      `INSERT INTO ${this.name}_seen (key, line) SELECT k, l FROM unnest($1::text[], $2::int4[]) AS u(k, l) ON CONFLICT (key) DO NOTHING`,
-      [keys, lines],
-    );
-  }
-
-  async recordWritten(id: string, action: 'insert' | 'update'): Promise<void> {
-    this.writtenBuffer.push([id, action]);
-    if (this.writtenBuffer.length >= 1000) await this.flushWritten();
-  }
-
-  private async flushWritten(): Promise<void> {
-    if (this.writtenBuffer.length === 0) return;
-    const items = this.writtenBuffer;
-    this.writtenBuffer = [];
-    await this.client.query(
-      `INSERT INTO ${this.name}_written (id, action) SELECT i, a FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(i, a, o) ORDER BY o`,
-      [items.map((x) => x[0]), items.map((x) => x[1])],
-    );
-  }
-
-  async written(afterSeq: number, limit: number): Promise<Array<{ seq: number; id: string; action: 'insert' | 'update' }>> {
-    await this.flushWritten();
-    const r = await this.client.query<{ seq: number; id: string; action: 'insert' | 'update' }>(
-      `SELECT seq, id, action FROM ${this.name}_written WHERE seq > $1 ORDER BY seq LIMIT $2`,
-      [afterSeq, limit],
-    );
-    return r.rows;
+  constructor(private readonly client: pg.PoolClient) {
+    // '' = a private temporary database that SQLite deletes when it is closed
+    this.scratch = new Database('');
+    this.stage = openImportStage(this.scratch);
   }
 
   async getEvent(id: string): Promise<ProtestEvent | null> {
@@ -479,11 +382,8 @@ class PgCalendarImport implements CalendarImportSession {
   }
 
   async close(): Promise<void> {
-    try {
-      await this.client.query(`DROP TABLE IF EXISTS ${this.name}_rows, ${this.name}_groups, ${this.name}_seen, ${this.name}_written`);
-    } finally {
-      this.client.release();
-    }
+    this.client.release();
+    this.scratch.close();
   }
 }
 
