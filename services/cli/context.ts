@@ -159,7 +159,8 @@ export class CliContext {
 
   private postgresOrSqlite(): DbLocation {
     const loc = this.dbLocation();
-    if (loc.backend === 'postgres' && !POSTGRES_COMMANDS.includes(this.command)) throw new UnsupportedBackendError(this.command || 'this command', loc);
+    if (loc.backend === 'postgres' && !POSTGRES_COMMANDS.includes(this.command))
+      throw new UnsupportedBackendError(this.command || 'this command', loc);
     return loc;
   }
 
