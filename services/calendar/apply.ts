@@ -83,3 +83,26 @@ export async function planChange(r: CalendarReader, e: ProtestEvent): Promise<Pl
   const h = await r.findByNaturalKey(event.country, event.start, event.title);
   return { action: h && h.id !== event.id ? 'conflict' : 'update', event, existing };
 }
+
+/** `planChanges` through a repository (either backend): every event planned against the calendar as stored now. */
+export async function planChangesIn(
+  r: CalendarReader,
+  events: readonly ProtestEvent[],
+  protect: (existing: ProtestEvent) => boolean = () => false,
+): Promise<PlannedChange[]> {
+  const out: PlannedChange[] = [];
+  for (const e of events) {
+    const existing = (await r.getEvent(e.id)) ?? (await r.findByNaturalKey(e.country, e.start, e.title));
+    if (!existing) out.push({ action: 'insert', event: e, existing: null });
+    else if (protect(existing)) out.push({ action: 'kept', event: existing, existing });
+    else {
+      const event = existing.id === e.id ? e : { ...e, id: existing.id };
+      if (sameContent(existing, event)) out.push({ action: 'unchanged', event, existing });
+      else {
+        const h = await r.findByNaturalKey(event.country, event.start, event.title);
+        out.push({ action: h && h.id !== event.id ? 'conflict' : 'update', event, existing });
+      }
+    }
+  }
+  return out;
+}

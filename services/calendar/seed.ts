@@ -7,7 +7,8 @@ import { getCalendarMeta, setCalendarMeta } from '../../db/calendar.js';
 import type { SqliteStore } from '../../db/store.js';
 import { packageRoot } from '../../core/package-root.js';
 import { nowSeconds } from '../../core/time.js';
-import { applyChanges, planChanges } from './apply.js';
+import type { CalendarRepository } from '../../db/repositories.js';
+import { applyChanges, planChanges, planChangesIn, type PlannedChange } from './apply.js';
 import { emitCalendarChange } from './events.js';
 import { arrayElementLines } from './importers/json-lines.js';
 import type { ProtestEvent } from '../../core/calendar.js';
@@ -119,12 +120,16 @@ export function seedCalendar(target: SqliteStore | Db, log?: Logger, opts: { tex
   const events = parseSeed(text);
   const hash = seedHash(text);
   const plan = planChanges(db, events, (existing) => existing.origin !== 'seed');
-  const conflicts = plan.filter((c) => c.action === 'conflict');
   // A seed event whose title+day clashes with a user's event: the user's wins, like a same-id one.
   const writable = plan.filter((c) => c.action !== 'conflict');
   applyChanges(db, writable, opts.now ?? nowSeconds(), () => setCalendarMeta(db, 'seed_hash', hash));
+  return seedResult(plan, events.length, hash, log);
+}
+
+function seedResult(plan: readonly PlannedChange[], total: number, hash: string, log?: Logger): SeedResult {
+  const conflicts = plan.filter((c) => c.action === 'conflict');
   const result: SeedResult = {
-    total: events.length,
+    total,
     inserted: plan.filter((c) => c.action === 'insert').length,
     updated: plan.filter((c) => c.action === 'update').length,
     unchanged: plan.filter((c) => c.action === 'unchanged').length,
@@ -139,6 +144,21 @@ export function seedCalendar(target: SqliteStore | Db, log?: Logger, opts: { tex
     removed: [],
   });
   return result;
+}
+
+/** `seedCalendar` through the calendar repository of either backend (`outagewatch calendar seed`). */
+export async function seedCalendarRepository(
+  calendar: CalendarRepository,
+  log?: Logger,
+  opts: { text?: string; now?: number } = {},
+): Promise<SeedResult> {
+  const text = opts.text ?? readSeedText();
+  const events = parseSeed(text);
+  const hash = seedHash(text);
+  const plan = await planChangesIn(calendar, events, (existing) => existing.origin !== 'seed');
+  const write = plan.filter((c) => c.action === 'insert' || c.action === 'update').map((c) => c.event);
+  await calendar.upsertEvents(write, opts.now ?? nowSeconds(), { seed_hash: hash });
+  return seedResult(plan, events.length, hash, log);
 }
 
 /**

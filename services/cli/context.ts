@@ -26,6 +26,9 @@ export const POSTGRES_COMMANDS: readonly string[] = [
   'calendar show',
   'calendar import',
   'calendar export',
+  'calendar add',
+  'calendar remove',
+  'calendar seed',
   'reference import',
   'reference list',
 ];

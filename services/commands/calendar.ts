@@ -1,8 +1,7 @@
 import { Option, type Command } from 'commander';
 import { existsSync, writeFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
-import { getEvent, removeEvent } from '../../db/calendar.js';
-import { applyChanges, planChanges } from '../calendar/apply.js';
+import { planChange } from '../calendar/apply.js';
 import { calendarConfig } from '../calendar/config.js';
 import { emitCalendarChange } from '../calendar/events.js';
 import { EXPORT_FORMATS, exportEvents, type ExportFormat } from '../calendar/export.js';
@@ -10,7 +9,7 @@ import { IMPORT_FORMATS, importCalendarFile, type ImportFormat, type ImportRepor
 import { MapError, parseMapSpec } from '../calendar/importers/csv.js';
 import { eventToJson } from '../calendar/json.js';
 import { EVENT_KINDS, type EventKind, type ProtestEvent } from '../../core/calendar.js';
-import { seedCalendar } from '../calendar/seed.js';
+import { seedCalendarRepository } from '../calendar/seed.js';
 import { formatRowError, validateEvent } from '../calendar/validate.js';
 import { canonicalZone } from '../calendar/zones.js';
 import type { CliContext } from '../cli/context.js';
@@ -133,7 +132,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--id <slug>', 'explicit id (default: country-date-title slug)')
     .option('--json', 'print the stored event as JSON')
     .action(
-      (opts: {
+      async (opts: {
         title: string;
         country: string;
         start: string;
@@ -181,9 +180,8 @@ export function register(program: Command, ctx: CliContext): void {
           { file: null, origin: 'manual' },
         );
         if (!v.ok) throw new UsageError(v.errors.map((e) => `${e.field}: ${e.reason}`).join('; '));
-        const store = ctx.store();
-        const [change] = planChanges(store.db, [v.event]);
-        if (!change) return;
+        const calendar = (await ctx.repositories()).calendar;
+        const change = await planChange(calendar, v.event);
         if (change.action === 'unchanged') {
           ctx.out(`unchanged: ${change.event.id} is already in the calendar`);
         } else if (change.action !== 'insert') {
@@ -193,10 +191,10 @@ export function register(program: Command, ctx: CliContext): void {
           process.exitCode = 1;
           return;
         } else {
-          applyChanges(store.db, [change], nowSeconds());
+          await calendar.upsertEvents([change.event], nowSeconds());
           emitCalendarChange({ cause: 'add', added: [v.event.id], updated: [], removed: [] });
         }
-        const stored = getEvent(store.db, change.event.id)!;
+        const stored = (await calendar.getEvent(change.event.id))!;
         if (opts.json) ctx.json(eventToJson(stored));
         else if (change.action === 'insert')
           ctx.out(`added ${stored.id}: ${when(stored)} ${stored.tz} (${eventToJson(stored).start} .. ${eventToJson(stored).end})`);
@@ -302,9 +300,9 @@ export function register(program: Command, ctx: CliContext): void {
     .command('remove')
     .description('remove an event by id')
     .argument('<id>', 'event id')
-    .action((id: string) => {
-      const store = ctx.existingStore();
-      if (!removeEvent(store.db, id)) throw unknownEvent('calendar remove', id);
+    .action(async (id: string) => {
+      const repos = await ctx.readRepositories();
+      if (!(await repos.calendar.removeEvent(id))) throw unknownEvent('calendar remove', id);
       emitCalendarChange({ cause: 'remove', added: [], updated: [], removed: [id] });
       ctx.out(`removed ${id}`);
     });
@@ -313,8 +311,8 @@ export function register(program: Command, ctx: CliContext): void {
     .command('seed')
     .description('load the built-in calendar (inserts and updates seed events, never touches your own)')
     .option('--json', 'print the counts as JSON')
-    .action((opts: { json?: boolean }) => {
-      const r = seedCalendar(ctx.store(), ctx.log());
+    .action(async (opts: { json?: boolean }) => {
+      const r = await seedCalendarRepository((await ctx.repositories()).calendar, ctx.log());
       if (opts.json) ctx.json(r);
       else
         ctx.out(

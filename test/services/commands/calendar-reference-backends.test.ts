@@ -85,6 +85,37 @@ for (const b of BACKENDS) {
       expect(ics.out).toContain('UID:kz-2022-01-02-acled');
       seen.push(clockless(ics.out));
 
+      // by hand: add (the same again is unchanged; another event with its id is refused, exit 1), remove; the built-in seed, twice (nothing new the second time)
+      const add = [
+        'calendar',
+        'add',
+        '--title',
+        'Пикет у акимата',
+        '--country',
+        'KZ',
+        '--start',
+        '2016-05-21',
+        '--source',
+        'https://example.org/p',
+      ];
+      const added = await run(db, ...add, '--json');
+      expect(added.code).toBe(0);
+      const addedId = (JSON.parse(added.out) as { id: string }).id;
+      seen.push(clockless(added.out));
+      const twice = await run(db, ...add);
+      expect([twice.code, twice.out]).toEqual([0, `unchanged: ${addedId} is already in the calendar\n`]);
+      const clash = await run(db, ...add.map((x) => (x === 'Пикет у акимата' ? 'Другой пикет' : x)), '--id', addedId);
+      expect(clash.code).toBe(1);
+      expect(clash.err).toMatch(/already exists/);
+      expect((await run(db, 'calendar', 'remove', addedId)).code).toBe(0);
+      expect((await run(db, 'calendar', 'remove', addedId)).code).toBe(2);
+      const seed = await run(db, 'calendar', 'seed', '--json');
+      expect(seed.code).toBe(0);
+      const seeded = JSON.parse(seed.out) as { total: number; inserted: number };
+      expect(seeded.inserted).toBe(seeded.total);
+      seen.push(seed.out);
+      expect(JSON.parse((await run(db, 'calendar', 'seed', '--json')).out)).toMatchObject({ inserted: 0, unchanged: seeded.total });
+
       const ref = await run(db, 'reference', 'import', join(REF, 'stop_2019.csv'), '--format', 'stop', '--json');
       const refDoc = JSON.parse(ref.out) as { imported: number; rejected: number };
       expect(refDoc.imported).toBeGreaterThan(100);
@@ -108,9 +139,9 @@ describe.skipIf(!pgt.enabled)('the same on both backends', () => {
     expect(b).toEqual(a);
   });
 
-  it('a calendar command not ported yet still refuses PostgreSQL with exit 2', async () => {
-    const r = await run(await pgt.createDatabase(), 'calendar', 'remove', 'kz-x');
+  it('a command not ported yet still refuses PostgreSQL with exit 2', async () => {
+    const r = await run(await pgt.createDatabase(), 'evaluate', '--reference', 'stop');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/`outagewatch calendar remove` does not work on PostgreSQL yet/);
+    expect(r.err).toMatch(/`outagewatch evaluate` does not work on PostgreSQL yet/);
   });
 });
