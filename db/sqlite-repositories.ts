@@ -79,6 +79,7 @@ class SqliteCalendarImport implements CalendarImportSession {
     readonly stage: calendar.ImportStage,
   ) {}
 
+  async prefetch(): Promise<void> {}
   async getEvent(id: string): Promise<ProtestEvent | null> {
     return calendar.getEvent(this.db, id);
   }

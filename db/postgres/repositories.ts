@@ -311,6 +311,8 @@ export class PgCalendarRepository implements CalendarRepository {
   }
 }
 
+const naturalKey = (e: Pick<ProtestEvent, 'country' | 'start' | 'title'>) => JSON.stringify([e.country, e.start, e.title]);
+
 /**
  * One import on PostgreSQL. The staged rows live in a private temporary SQLite file (the same TEMP-table stage as
  * on SQLite: the file is never held in memory, and the parser hands rows over synchronously); the events written
@@ -325,6 +327,9 @@ class PgCalendarImport implements CalendarImportSession {
   /** Natural key → id of the pending events. */
   private pendingKeys = new Map<string, string>();
   private pendingNow = 0;
+  /** Read ahead by `prefetch`: the stored row of each id / natural key asked (null: none). */
+  private byId = new Map<string, ProtestEvent | null>();
+  private byKey = new Map<string, ProtestEvent | null>();
 
   constructor(private readonly client: pg.PoolClient) {
     // '' = a private temporary database that SQLite deletes when it is closed
@@ -332,15 +337,39 @@ class PgCalendarImport implements CalendarImportSession {
     this.stage = openImportStage(this.scratch);
   }
 
+  async prefetch(events: readonly ProtestEvent[]): Promise<void> {
+    this.byId = new Map();
+    this.byKey = new Map();
+    if (events.length === 0) return;
+    const r = await this.client.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM protest_events WHERE id = ANY($1::text[])
+       OR (country, start, title) IN (SELECT c, s, t FROM unnest($2::text[], $3::int8[], $4::text[]) AS u(c, s, t))`,
+      [events.map((e) => e.id), events.map((e) => e.country), events.map((e) => e.start), events.map((e) => e.title)],
+    );
+    for (const e of events) {
+      this.byId.set(e.id, null);
+      this.byKey.set(naturalKey(e), null);
+    }
+    for (const row of r.rows) {
+      const e = eventFromRow(row);
+      if (this.byId.has(e.id)) this.byId.set(e.id, e);
+      if (this.byKey.has(naturalKey(e))) this.byKey.set(naturalKey(e), e);
+    }
+  }
+
   async getEvent(id: string): Promise<ProtestEvent | null> {
-    return this.pending.get(id) ?? getEventRow(this.client, id);
+    const p = this.pending.get(id);
+    if (p) return p;
+    const cached = this.byId.get(id);
+    return cached !== undefined ? cached : getEventRow(this.client, id);
   }
 
   async findByNaturalKey(country: string, start: number, title: string): Promise<ProtestEvent | null> {
-    const key = JSON.stringify([country, start, title]);
+    const key = naturalKey({ country, start, title });
     const id = this.pendingKeys.get(key);
     if (id !== undefined) return this.pending.get(id)!;
-    const stored = await naturalKeyRow(this.client, country, start, title);
+    const cached = this.byKey.get(key);
+    const stored = cached !== undefined ? cached : await naturalKeyRow(this.client, country, start, title);
     // a stored row whose pending update moved it to another key no longer holds this one
     if (stored && this.pending.has(stored.id)) return null;
     return stored;
@@ -350,11 +379,11 @@ class PgCalendarImport implements CalendarImportSession {
     if (this.pending.size && now !== this.pendingNow) await this.flushEvents();
     this.pendingNow = now;
     const before = this.pending.get(e.id);
-    if (before) this.pendingKeys.delete(JSON.stringify([before.country, before.start, before.title]));
+    if (before) this.pendingKeys.delete(naturalKey(before));
     // kept in write order: a rewrite moves to the end
     this.pending.delete(e.id);
     this.pending.set(e.id, e);
-    this.pendingKeys.set(JSON.stringify([e.country, e.start, e.title]), e.id);
+    this.pendingKeys.set(naturalKey(e), e.id);
     if (this.pending.size >= 1000) await this.flushEvents();
   }
 
@@ -364,6 +393,13 @@ class PgCalendarImport implements CalendarImportSession {
     this.pending = new Map();
     this.pendingKeys = new Map();
     await upsertEventRows(this.client, events, this.pendingNow);
+    // what was read ahead now holds these rows as written: their old keys are free, their new keys taken
+    const ids = new Set(events.map((e) => e.id));
+    for (const [k, v] of this.byKey) if (v && ids.has(v.id)) this.byKey.set(k, null);
+    for (const e of events) {
+      if (this.byId.has(e.id)) this.byId.set(e.id, e);
+      if (this.byKey.has(naturalKey(e))) this.byKey.set(naturalKey(e), e);
+    }
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
@@ -376,6 +412,8 @@ class PgCalendarImport implements CalendarImportSession {
     } catch (err) {
       this.pending = new Map();
       this.pendingKeys = new Map();
+      this.byId = new Map();
+      this.byKey = new Map();
       await this.client.query('ROLLBACK');
       throw err;
     }

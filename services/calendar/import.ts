@@ -242,22 +242,28 @@ async function writeStaged(
 
   const run = async (): Promise<void> => {
     if (merged) {
-      // one country-day at a time, in the order of each day's first row
+      // one country-day at a time, in the order of each day's first row; the stored rows a batch of days may
+      // match are read at once
       for (let after = 0; ;) {
         const groups = stage.groups(after, 500);
         if (groups.length === 0) break;
+        const events: ProtestEvent[] = [];
         for (const g of groups) {
           const merger = countryDayMerger();
           for (const json of stage.groupEvents(g.grp)) merger.add(JSON.parse(json) as ProtestEvent);
-          for (const e of merger.finish()) await take(e);
+          for (const e of merger.finish()) events.push(e);
           after = g.first;
         }
+        await session.prefetch(events);
+        for (const e of events) await take(e);
       }
     }
     for (let after = 0; ;) {
       const batch = stage.events(after, 2000);
       if (batch.length === 0) break;
-      for (const r of batch) await take(JSON.parse(r.event) as ProtestEvent);
+      const events = batch.map((r) => JSON.parse(r.event) as ProtestEvent);
+      await session.prefetch(events);
+      for (const e of events) await take(e);
       after = batch[batch.length - 1]!.seq;
     }
   };
