@@ -53,13 +53,22 @@ export interface SignalsJson {
   series: SeriesJson[];
 }
 
-/** Picks the coarsest resolution that still gives at least `maxPoints` steps over the range; raw otherwise. */
+/**
+ * Rollup rows a range must hold, per `maxPoints`, for that rollup to be chosen. A rollup row gives up to two
+ * exact points (its minimum and maximum at the times they happened, migration 0105), so a third of `maxPoints`
+ * rows gives at least two thirds of the points asked; the downsampler itself, when it merges steps, gives
+ * between a quarter and a half of `maxPoints` buckets. E.g. a one-year chart at 1,000 points reads 365 daily
+ * rows (730 exact points) per series instead of 1,460 six-hour rows.
+ */
+export const ROLLUP_ROWS_PER_POINT = 1 / 3;
+
+/** Picks the coarsest rollup whose rows over the range number at least `maxPoints / 3`; raw otherwise. */
 export function chooseResolution(signalStep: number, span: number, maxPoints: number): { resolution: Resolution; step: number } {
   const candidates: Array<{ resolution: Resolution; step: number }> = [];
   if (signalStep < DAY) candidates.push({ resolution: 'daily', step: DAY });
   if (signalStep < SIX_HOURS) candidates.push({ resolution: '6h', step: SIX_HOURS });
   if (signalStep < HOUR) candidates.push({ resolution: 'hourly', step: HOUR });
-  for (const c of candidates) if (span / c.step >= maxPoints) return c;
+  for (const c of candidates) if (span / c.step >= maxPoints * ROLLUP_ROWS_PER_POINT) return c;
   return { resolution: 'raw', step: signalStep };
 }
 
