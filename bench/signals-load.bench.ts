@@ -53,6 +53,10 @@ async function serve(): Promise<void> {
   const app = createApp({ config, store, collectors: [], log: silentLogger, version: 'bench', now: () => TEN_FROM + 10 * YEAR });
   const running = await startServer(app, '127.0.0.1', 0);
   process.send?.({ url: running.url });
+  // the parent asks for this process's CPU time at the start and the end of the measured run
+  process.on('message', (m) => {
+    if (m === 'cpu') process.send?.({ cpu: process.cpuUsage() });
+  });
   process.on('disconnect', () => {
     void running.close().then(() => {
       store.close();
@@ -119,7 +123,20 @@ async function main(): Promise<void> {
     let failed = 0;
     let loadBefore = 0;
     let cpuBefore = process.cpuUsage();
+    const serverCpu = () =>
+      new Promise<number>((resolve) => {
+        const on = (m: unknown) => {
+          const cpu = (m as { cpu?: NodeJS.CpuUsage }).cpu;
+          if (!cpu) return;
+          child.off('message', on);
+          resolve((cpu.user + cpu.system) / 1e6);
+        };
+        child.on('message', on);
+        child.send('cpu');
+      });
+    let serverBefore: Promise<number> = Promise.resolve(0);
     setTimeout(() => {
+      serverBefore = serverCpu();
       loadBefore = loadavg()[0]!;
       cpuBefore = process.cpuUsage();
     }, WARM_MS);
@@ -141,6 +158,8 @@ async function main(): Promise<void> {
       }),
     );
     const cpu = process.cpuUsage(cpuBefore);
+    // CPU the server spent per answered request (includes the tail of requests started before the end)
+    const serverMs = r3((((await serverCpu()) - (await serverBefore)) * 1000) / Math.max(1, latencies.length));
     const loadAfter = loadavg()[0]!;
     latencies.sort((a, b) => a - b);
     firsts.sort((a, b) => a - b);
@@ -152,7 +171,9 @@ async function main(): Promise<void> {
       `50 keep-alive users, distinct 1-year ranges: p50 ${q(latencies, 0.5)} ms, p99 ${q(latencies, 0.99)} ms, max ${q(latencies, 1)} ms, ${rps} req/s, failed ${failed}`,
     );
     log(`first request of each connection (opened at once): median ${q(firsts, 0.5)} ms, slowest ${q(firsts, 1)} ms`);
-    log(`client CPU ${clientCpu} cores; load average (1 min) ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`);
+    log(
+      `server CPU ${serverMs} ms per request; client CPU ${clientCpu} cores; load average (1 min) ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`,
+    );
     const results = [
       {
         name: 'api.signals.misses.p99',
@@ -181,6 +202,7 @@ async function main(): Promise<void> {
       { name: 'api.signals.misses.floor.sql', figure: floorMs, unit: 'ms' },
       { name: 'api.signals.misses.failed', figure: failed, unit: 'requests', target: '0', check: { of: 'figure', op: '<=', value: 0 } },
       { name: 'api.signals.misses.first-request.slowest', figure: q(firsts, 1), unit: 'ms' },
+      { name: 'api.signals.misses.server-cpu', figure: serverMs, unit: 'ms/request', reference: floorMs, ratio: r3(serverMs / floorMs) },
       { name: 'api.signals.misses.client-cpu', figure: clientCpu, unit: 'cores' },
       { name: 'api.signals.misses.load-average', figure: r3(Math.max(loadBefore, loadAfter)), unit: 'load (1 min)' },
     ];
