@@ -31,6 +31,7 @@ export const POSTGRES_COMMANDS: readonly string[] = [
   'calendar seed',
   'reference import',
   'reference list',
+  'evaluate',
 ];
 
 /** A command asked to work on a backend it does not support yet: exit 2, one line saying so. */

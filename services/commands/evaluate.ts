@@ -72,7 +72,7 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .option('--against <list>', 'also score another reference list as if it were detections, e.g. ioda-investigated')
     .option('--json', 'print one JSON document')
-    .action((flags: Flags) => {
+    .action(async (flags: Flags) => {
       const from = ctx.time('--from', flags.from, 'start');
       const until = ctx.time('--until', flags.until, 'end');
       if (from !== undefined && until !== undefined && !(until > from)) throw new UsageError('--until must be after --from');
@@ -98,10 +98,10 @@ export function register(program: Command, ctx: CliContext): void {
         throw new UsageError(`--scope: ${badScope.join(', ') || 'empty'} is not one of ${SCOPES.join(', ')}`);
       const cfg = correlatorConfig(ctx.config());
       const ref = referenceConfig(ctx.config());
-      const store = ctx.store();
+      const repos = await ctx.repositories();
       let r: EvaluationJson;
       try {
-        r = evaluateReference(store, {
+        r = await evaluateReference(repos, {
           reference: flags.reference,
           country: flags.country,
           from,

@@ -1,8 +1,8 @@
 /** `evaluate`: reads the reference list, the detections and the calendar, and scores them (evaluate.ts). */
-import { listEvents } from '../../db/calendar.js';
-import { listOutages } from '../../db/outages.js';
-import { getReferenceList, listReferenceOutages, type ReferenceOutage } from '../../db/reference.js';
-import type { SqliteStore } from '../../db/store.js';
+import type { ReferenceOutage } from '../../db/reference.js';
+import type { Repositories } from '../../db/repositories.js';
+import { sqliteRepositories } from '../../db/sqlite-repositories.js';
+import { SqliteStore } from '../../db/store.js';
 import { notFound } from '../../core/app-errors.js';
 import { isoUtc } from '../../core/time.js';
 import { evaluateDetections, type DetItem, type Evaluation, type RefItem } from './evaluate.js';
@@ -81,42 +81,44 @@ function entityScope(entity: string | null): string {
           : 'unknown';
 }
 
-export function evaluateReference(store: SqliteStore, o: EvaluateOptions): EvaluationJson {
+/** Scores the detections against a reference list, on either backend (a SQLite store is taken as its repositories). */
+export async function evaluateReference(target: Repositories | SqliteStore, o: EvaluateOptions): Promise<EvaluationJson> {
+  const repos = target instanceof SqliteStore ? sqliteRepositories(target) : target;
   const open = o.openEndedSeconds ?? DAY;
-  if (!getReferenceList(store.db, o.reference)) throw notFound(`reference list "${o.reference}"`);
+  if (!(await repos.reference.getReferenceList(o.reference))) throw notFound(`reference list "${o.reference}"`);
   const country = o.country?.toUpperCase();
-  const refs = refItems(listReferenceOutages(store.db, { list: o.reference, country }), o);
+  const refs = refItems(await repos.reference.listReferenceOutages({ list: o.reference, country }), o);
   const countryOf = new Map<string, string>();
-  for (const e of store.listEntities()) if (e.country) countryOf.set(e.entity, e.country);
+  for (const e of await repos.points.listEntities()) if (e.country) countryOf.set(e.entity, e.country);
   const cc = (entity: string | null) =>
     entity ? (countryOf.get(entity) ?? (entity.startsWith('country:') ? entity.slice(8) : null)) : null;
   const keep = (c: string | null): c is string => c !== null && (!country || c === country);
   const dets: DetItem[] = [];
-  for (const x of listOutages(store.db, country ? { country } : {})) {
+  for (const x of await repos.outages.listOutages(country ? { country } : {})) {
     const c = cc(x.entity);
     if (keep(c) && inRange(x.start, o))
       dets.push({ id: x.id ?? `${x.entity}@${x.start}`, country: c, start: x.start, kind: x.kind, scope: entityScope(x.entity) });
   }
   const evs: DetItem[] = [];
-  for (const x of store.listSourceEvents()) {
+  for (const x of await repos.points.listSourceEvents()) {
     const c = cc(x.entity);
     if (keep(c) && inRange(x.start, o)) evs.push({ id: x.id, country: c, start: x.start, kind: x.kind, scope: entityScope(x.entity) });
   }
   let against: EvaluationJson['against'] = null;
   if (o.against) {
-    if (!getReferenceList(store.db, o.against)) throw notFound(`reference list "${o.against}"`);
-    const other = listReferenceOutages(store.db, { list: o.against, country })
+    if (!(await repos.reference.getReferenceList(o.against))) throw notFound(`reference list "${o.against}"`);
+    const other = (await repos.reference.listReferenceOutages({ list: o.against, country }))
       .filter((r) => inRange(r.start, o))
       .map((r) => ({ id: r.id ?? r.naturalKey, country: r.country, start: r.start, kind: r.kind, scope: r.scope }));
     against = { list: o.against, ...evaluateDetections(refs, other, open) };
   }
   const lead = o.lead ?? DAY;
   const lag = o.lag ?? 2 * DAY;
-  const all = listReferenceOutages(store.db, { list: o.reference, country }).filter(
+  const all = (await repos.reference.listReferenceOutages({ list: o.reference, country })).filter(
     (r) => kindOk(r.kind, o.kind) && scopeOk(r.scope, o.scope),
   );
   const disruptedEvents: EvaluationJson['disruptedEvents'] = [];
-  for (const ev of listEvents(store.db, {
+  for (const ev of await repos.calendar.listEvents({
     ...(country ? { country } : {}),
     ...(o.from !== undefined ? { from: o.from } : {}),
     ...(o.until !== undefined ? { until: o.until } : {}),

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../../services/cli.js';
+import { buildProgram, main } from '../../../services/cli.js';
+import { UnsupportedBackendError } from '../../../services/cli/context.js';
 import { capture, tempDir } from '../../helpers.js';
 import { usePostgres } from '../../pg.js';
 
@@ -9,7 +10,7 @@ import { usePostgres } from '../../pg.js';
 // exports. The files are the test fixtures of the importers (a mapped CSV with broken rows, an ACLED sample, the
 // Access Now STOP 2019 sheet).
 
-const pgt = usePostgres({ database: false });
+const pgt = usePostgres();
 const t = tempDir();
 afterAll(() => t.cleanup());
 
@@ -126,6 +127,11 @@ for (const b of BACKENDS) {
       expect(lists.code).toBe(0);
       expect(JSON.parse(lists.out)).toMatchObject([{ name: 'stop', outages: refDoc.imported }]);
       seen.push(clockless(lists.out.replaceAll(REF, 'REF')));
+      // the reference list scored against the (empty) detections, naming the calendar events it marks as disrupted
+      const ev = await run(db, 'evaluate', '--reference', 'stop', '--json');
+      expect(ev.code).toBe(0);
+      expect(JSON.parse(ev.out)).toMatchObject({ reference: 'stop', detected: { overall: { detections: 0 } } });
+      seen.push(ev.out);
 
       outputs.set(b.name, seen);
     });
@@ -139,9 +145,15 @@ describe.skipIf(!pgt.enabled)('the same on both backends', () => {
     expect(b).toEqual(a);
   });
 
-  it('a command not ported yet still refuses PostgreSQL with exit 2', async () => {
-    const r = await run(await pgt.createDatabase(), 'evaluate', '--reference', 'stop');
-    expect(r.code).toBe(2);
-    expect(r.err).toMatch(/`outagewatch evaluate` does not work on PostgreSQL yet/);
+  it('repositories are refused on PostgreSQL to a command not ported (exit 2), never opened as SQLite', async () => {
+    const { program, ctx } = buildProgram(capture().io);
+    program.setOptionValue('db', pgt.url()).setOptionValue('logLevel', 'silent');
+    ctx.command = 'some command not ported';
+    await expect(ctx.repositories()).rejects.toThrow(UnsupportedBackendError);
+    await expect(ctx.readRepositories()).rejects.toThrow(/`outagewatch some command not ported` does not work on PostgreSQL yet/);
+    ctx.command = 'calendar list';
+    const r = await ctx.readRepositories();
+    expect(r.backend).toBe('postgres');
+    await ctx.close();
   });
 });

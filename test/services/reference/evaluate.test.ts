@@ -63,7 +63,7 @@ describe('SIGCOMM 2023 matching rule', () => {
 });
 
 describe('evaluateReference', () => {
-  it('scores detected outages against a list and names the calendar events the list marks as disrupted', () => {
+  it('scores detected outages against a list and names the calendar events the list marks as disrupted', async () => {
     const env = tempStore();
     try {
       const { store } = env;
@@ -150,7 +150,7 @@ describe('evaluateReference', () => {
         series: [],
         sourceEvents: [se('a', '2022-01-06T00:00:00Z'), se('b', '2016-05-17T00:00:00Z')],
       });
-      const r = evaluateReference(store, { reference: 'hand' });
+      const r = await evaluateReference(store, { reference: 'hand' });
       expect(r.sourceEvents.overall).toEqual({
         references: 3,
         detections: 2,
@@ -168,7 +168,7 @@ describe('evaluateReference', () => {
         recall: 2 / 3,
       });
       expect(r.disruptedEvents.map((e) => e.id)).toEqual(['kz-2016-05-21-land-protests']);
-      const conn = evaluateReference(store, { reference: 'hand', kind: 'connectivity', from: t('2019-01-01T00:00:00Z') });
+      const conn = await evaluateReference(store, { reference: 'hand', kind: 'connectivity', from: t('2019-01-01T00:00:00Z') });
       expect(conn.detected.overall).toMatchObject({ references: 2, detections: 2, matchedReferences: 1, matchedDetections: 1 });
     } finally {
       env.cleanup();
