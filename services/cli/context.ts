@@ -16,7 +16,7 @@ import { describeDbLocation, parseDbLocation, type DbLocation } from '../../core
  * The commands that work on a PostgreSQL database today (issue 23); every other command refuses one with exit 2
  * (never a silent fall back to SQLite). `docs/scale.md` lists what remains.
  */
-export const POSTGRES_COMMANDS: readonly string[] = ['db migrate', 'db copy'];
+export const POSTGRES_COMMANDS: readonly string[] = ['db migrate', 'db copy', 'serve'];
 
 /** A command asked to work on a backend it does not support yet: exit 2, one line saying so. */
 export class UnsupportedBackendError extends UsageError {
