@@ -21,6 +21,8 @@ import {
   type WindowResult,
   type WindowWrite,
 } from '../store.js';
+import type { WindowLeases } from '../leases.js';
+import { PgWindowLeases } from './leases.js';
 import { migratePg, pgSchemaVersion } from './migrate.js';
 import { ensurePartitions, partitionsBetween, type PartitionSpec } from './partitions.js';
 
@@ -625,6 +627,11 @@ export class PgPointStore implements PointStore {
       key,
       value,
     ]);
+  }
+
+  /** Leases on collection windows (several collectors on this database split the windows): db/postgres/leases.ts. */
+  windowLeases(ttlSeconds?: number): WindowLeases {
+    return new PgWindowLeases(this.pool, this.owner, ttlSeconds);
   }
 
   async close(): Promise<void> {
