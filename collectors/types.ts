@@ -4,6 +4,7 @@ import type { EntityRef } from '../db/entities.js';
 import type { SignalStore } from '../db/store.js';
 import type { Config } from '../core/config.js';
 import type { HttpClientOptions } from './framework/http.js';
+import type { CollectStore } from './framework/store.js';
 
 /** Progress reported by a collector as windows complete (CLI progress bars, health page). */
 export interface CollectProgress {
@@ -18,10 +19,16 @@ export interface CollectArgs {
   /** Unix seconds UTC, [from, until). */
   from: number;
   until: number;
-  store: SignalStore;
+  /** The async store (SQLite or PostgreSQL); a SQLite store given as it is gets wrapped (framework/store.ts). */
+  store: CollectStore;
   log: Logger;
   abort?: AbortSignal;
   onProgress?: (p: CollectProgress) => void;
+  /**
+   * On a store with window leases (PostgreSQL): how long a claim on a window lives without renewal, seconds
+   * (default db/postgres/leases.ts). A collector killed mid-window gives its window up after this.
+   */
+  leaseSeconds?: number;
 }
 
 export interface WindowFailure {
@@ -40,6 +47,11 @@ export interface CollectResult {
   coveredUntil: number | null;
   windowsOk: number;
   windowsFailed: number;
+  /**
+   * Windows another collector on the same database held or finished during this run (leases, PostgreSQL):
+   * not fetched here and not failures. Set only when the store has leases.
+   */
+  windowsLeased?: number;
   failures: WindowFailure[];
 }
 

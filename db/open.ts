@@ -1,10 +1,12 @@
 import pg from 'pg';
-import { parseDbLocation, type DbLocation } from '../core/db-location.js';
+import { describeDbLocation, parseDbLocation, type DbLocation } from '../core/db-location.js';
 import { openDb } from './connection.js';
 import { migrate, schemaVersion } from './migrate.js';
 import { migratePg, pgSchemaVersion } from './postgres/migrate.js';
 import { PgPointStore } from './postgres/store.js';
+import type { Repositories } from './repositories.js';
 import { SqlitePointStore, type PointStore } from './repository.js';
+import { sqliteRepositories } from './sqlite-repositories.js';
 import { SqliteStore, type RunOwner } from './store.js';
 
 /**
@@ -15,6 +17,30 @@ export async function openPointStore(where: string | DbLocation, opts: { migrate
   const loc = typeof where === 'string' ? parseDbLocation(where) : where;
   if (loc.backend === 'postgres') return PgPointStore.open(loc.url, opts);
   return new SqlitePointStore(SqliteStore.open(loc.path, opts));
+}
+
+export interface OpenRepositoriesOptions {
+  /** Apply pending migrations (default true). */
+  migrate?: boolean;
+  /** SQLite: open read-only (the schema must be current); PostgreSQL: ignored (the role's rights decide). */
+  readonly?: boolean;
+  owner?: RunOwner;
+  /** PostgreSQL pool size (default 4). */
+  max?: number;
+}
+
+/**
+ * Every repository of the database `OUTAGEWATCH_DB` names (core/db-location.ts), schema brought up to date: one
+ * SQLite connection, or one PostgreSQL pool shared by all of them. `close()` closes it.
+ */
+export async function openRepositories(where: string | DbLocation, opts: OpenRepositoriesOptions = {}): Promise<Repositories> {
+  const loc = typeof where === 'string' ? parseDbLocation(where) : where;
+  if (loc.backend === 'postgres') {
+    throw new Error(
+      `the calendar, outage, alert and reference tables are not on PostgreSQL yet (${describeDbLocation(loc)}); see docs/scale.md`,
+    );
+  }
+  return sqliteRepositories(SqliteStore.open(loc.path, { migrate: opts.migrate, owner: opts.owner, readonly: opts.readonly }));
 }
 
 /** `outagewatch db migrate`: applies pending migrations of either backend; the names applied and the version. */

@@ -1,5 +1,6 @@
 import type { DbBackend } from '../core/db-location.js';
 import type { Db } from './connection.js';
+import type { WindowLeases } from './leases.js';
 import { getMeta, setMeta } from './meta.js';
 import { readSeries, signalExtent, type Resolution, type SeriesColumns } from './signals-read.js';
 import type {
@@ -82,6 +83,12 @@ export interface PointStore {
 
   getMeta(key: string): Promise<string | null>;
   setMeta(key: string, value: string): Promise<void>;
+
+  /**
+   * Leases on collection windows, so that several collectors on one database split a range (db/leases.ts); a
+   * claim not renewed lives `ttlSeconds`. Absent on SQLite, where one daemon per database holds the lock file.
+   */
+  windowLeases?(ttlSeconds?: number): WindowLeases;
 
   close(): Promise<void>;
 }

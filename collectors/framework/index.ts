@@ -18,6 +18,7 @@ export {
   type JsonResponse,
   type RequestOptions,
 } from './http.js';
+export { pointStoreOf, type CollectStore } from './store.js';
 export {
   runCollection,
   planUncovered,

@@ -2,7 +2,10 @@ import type { CoverageInput, PointTuple, RawResponseInput, SignalSpec, SourceEve
 import { isoUtc } from '../../core/time.js';
 import type { CollectArgs, CollectResult, WindowFailure } from '../types.js';
 import { emptyCollectResult } from '../types.js';
+import type { PointStore } from '../../db/repository.js';
+import type { WindowKey, WindowLeases } from '../../db/leases.js';
 import { errorMessage, FetchError, isAbort, isUnreachable } from './errors.js';
+import { pointStoreOf } from './store.js';
 import { mergeIntervals, planWindows } from './windows.js';
 
 /** A set of signals fetched together (one request per window), e.g. IODA `bgp`, or `gtr` with its products. */
@@ -64,13 +67,18 @@ export function countWindows(groups: readonly SignalGroup[], from: number, until
 }
 
 /** The windows still to fetch for [from, until): per group, the uncovered parts cut into windows, oldest first. */
-export function planUncovered(args: Pick<RunnerArgs, 'collector' | 'entity' | 'from' | 'until' | 'store' | 'groups'>): PlannedWindow[] {
+export async function planUncovered(
+  args: Pick<RunnerArgs, 'collector' | 'entity' | 'from' | 'until' | 'store' | 'groups'>,
+): Promise<PlannedWindow[]> {
+  const store = pointStoreOf(args.store);
   const out: PlannedWindow[] = [];
   for (const group of args.groups) {
     const align = group.align ?? 1;
     const from = Math.floor(args.from / align) * align;
     const until = Math.ceil(args.until / align) * align;
-    const gaps = mergeIntervals(group.signals.flatMap((s) => args.store.uncovered(args.collector, args.entity, s, from, until)));
+    const parts: Array<[number, number]> = [];
+    for (const s of group.signals) for (const gap of await store.uncovered(args.collector, args.entity, s, from, until)) parts.push(gap);
+    const gaps = mergeIntervals(parts);
     for (const [a, b] of gaps)
       for (const [wf, wu] of planWindows(a, b, { maxLength: group.maxWindow, align })) out.push({ group, from: wf, until: wu });
   }
@@ -82,15 +90,22 @@ export function planUncovered(args: Pick<RunnerArgs, 'collector' | 'entity' | 'f
  * fetch and map (the collector's `fetchWindow`), then write points, rollups, events, raw responses and
  * checkpoints in ONE transaction. A failed window is recorded and the loop goes on; an abort stops it
  * between windows (the window in flight finishes or rolls back). The run is recorded in `runs`.
+ *
+ * On a store with window leases (PostgreSQL, db/leases.ts) each window is claimed first: a window another
+ * collector holds, or finished during this run, is skipped (counted in `windowsLeased`, not a failure), and the
+ * claim is renewed while the window is fetched. Several processes collecting the same range thus split it.
  */
 export async function runCollection(args: RunnerArgs): Promise<CollectResult> {
+  const store = pointStoreOf(args.store);
   const now = args.now ?? (() => Math.floor(Date.now() / 1000));
   const log = args.log.child({ collector: args.collector, entity: args.entity });
   const until = Math.min(args.until, now());
   const result: CollectResult = emptyCollectResult();
   const record = args.recordRun !== false;
+  const leases: WindowLeases | null = store.windowLeases?.(args.leaseSeconds) ?? null;
+  if (leases) result.windowsLeased = 0;
   const runId = record
-    ? args.store.startRun(args.job ?? `collect:${args.collector}`, args.collector, {
+    ? await store.startRun(args.job ?? `collect:${args.collector}`, args.collector, {
         entity: args.entity,
         from: isoUtc(args.from),
         until: isoUtc(args.until),
@@ -99,9 +114,11 @@ export async function runCollection(args: RunnerArgs): Promise<CollectResult> {
   let interrupted = false;
   let storeFailed = false;
   try {
+    // the round begins before planning: a window another collector finishes after this is skipped as done
+    await leases?.begin();
     const settleBefore = now() - (args.settleSeconds ?? 0);
     // a window reaching past the settled edge is split there, so that the settled part is checkpointed
-    const planned = (until > args.from ? planUncovered({ ...args, until }) : []).flatMap((w) => {
+    const planned = (until > args.from ? await planUncovered({ ...args, store, until }) : []).flatMap((w) => {
       const align = w.group.align ?? 1;
       const cut = Math.floor(settleBefore / align) * align;
       return cut > w.from && cut < w.until
@@ -118,10 +135,33 @@ export async function runCollection(args: RunnerArgs): Promise<CollectResult> {
         interrupted = true;
         break;
       }
+      const key: WindowKey = { collector: args.collector, entity: args.entity, group: w.group.key, from: w.from, until: w.until };
+      let renewal: ReturnType<typeof setInterval> | undefined;
+      let written = false;
       try {
+        if (leases) {
+          const claim = await leases.claim(key);
+          if (claim !== 'claimed') {
+            result.windowsLeased = (result.windowsLeased ?? 0) + 1;
+            log.debug({ group: w.group.key, from: isoUtc(w.from), until: isoUtc(w.until), claim }, 'window left to another collector');
+            continue;
+          }
+          renewal = setInterval(
+            () => {
+              leases.renew(key).then(
+                (kept) => {
+                  if (!kept) log.warn({ group: w.group.key, from: isoUtc(w.from) }, 'lease on the window lost while fetching it');
+                },
+                (err: unknown) => log.warn({ err, group: w.group.key, from: isoUtc(w.from) }, 'could not renew the lease on the window'),
+              );
+            },
+            Math.max(200, (leases.ttlSeconds * 1000) / 3),
+          );
+          renewal.unref();
+        }
         const data = await args.fetchWindow({ entity: args.entity, group: w.group, from: w.from, until: w.until, abort: args.abort });
         const coverage = w.until > settleBefore ? [] : data.coverage;
-        const wr = args.store.writeWindow({
+        const wr = await store.writeWindow({
           collector: args.collector,
           entity: args.entity,
           from: w.from,
@@ -131,6 +171,7 @@ export async function runCollection(args: RunnerArgs): Promise<CollectResult> {
           raw: data.raw,
           coverage,
         });
+        written = true;
         result.points += wr.points;
         result.events += wr.events;
         result.windowsOk++;
@@ -144,9 +185,9 @@ export async function runCollection(args: RunnerArgs): Promise<CollectResult> {
           break;
         }
         if (isDatabaseTrouble(err)) {
-          // the store, not the source, failed (full disk, read-only or damaged file): later windows would fail the
-          // same way, so stop here; the run is recorded as failed with the database named
-          const error = `database ${args.store.path}: ${errorMessage(err)}`;
+          // the store, not the source, failed (full disk, read-only or damaged file, server gone): later windows
+          // would fail the same way, so stop here; the run is recorded as failed with the database named
+          const error = `database ${store.location}: ${errorMessage(err)}`;
           result.failures.push({ entity: args.entity, signal: w.group.key, from: w.from, until: w.until, error });
           result.windowsFailed++;
           storeFailed = true;
@@ -157,6 +198,8 @@ export async function runCollection(args: RunnerArgs): Promise<CollectResult> {
         if (err instanceof FetchError) failure.url = err.url;
         result.failures.push(failure);
         result.windowsFailed++;
+        // the window is settled for this round (the others do not retry it now); a later run tries again
+        written = true;
         if (isUnreachable(err)) {
           // every later window would fail the same way: one warning for the run, not one per window
           log.warn({ url: failure.url, err: failure.error }, 'source unreachable; collection stopped, the next run tries again');
@@ -166,6 +209,14 @@ export async function runCollection(args: RunnerArgs): Promise<CollectResult> {
           { group: w.group.key, from: isoUtc(w.from), until: isoUtc(w.until), url: failure.url, err: failure.error },
           'window failed; it will be retried on a later run',
         );
+      } finally {
+        if (renewal !== undefined) {
+          clearInterval(renewal);
+          // finished (written, or failed at the source) or given back (interrupted, database trouble)
+          await (written ? leases!.finish(key) : leases!.release(key)).catch((err: unknown) =>
+            log.warn({ err, group: w.group.key, from: isoUtc(w.from) }, 'could not end the lease on the window; it expires by itself'),
+          );
+        }
       }
       args.onProgress?.({
         windowsDone: result.windowsOk + result.windowsFailed,
@@ -174,7 +225,8 @@ export async function runCollection(args: RunnerArgs): Promise<CollectResult> {
         errors: result.windowsFailed,
       });
     }
-    result.coveredUntil = coveredUntil(args, until);
+    if (result.windowsLeased) log.info({ windows: result.windowsLeased }, 'windows held or finished by another collector were left to it');
+    result.coveredUntil = await coveredUntil(store, args, until);
     return result;
   } catch (err) {
     result.failures.push({ entity: args.entity, from: args.from, until: args.until, error: errorMessage(err) });
@@ -198,8 +250,8 @@ export async function runCollection(args: RunnerArgs): Promise<CollectResult> {
         : first
           ? `${failed} window(s) failed; first: ${first.error}`
           : null;
-      const finish = () =>
-        args.store.finishRun(runId, {
+      try {
+        await store.finishRun(runId, {
           status,
           rows: result.points + result.events,
           windowsOk: result.windowsOk,
@@ -209,37 +261,43 @@ export async function runCollection(args: RunnerArgs): Promise<CollectResult> {
             entity: args.entity,
             from: isoUtc(args.from),
             until: isoUtc(args.until),
+            ...(result.windowsLeased !== undefined ? { windowsLeased: result.windowsLeased } : {}),
             failures: result.failures.slice(0, 20).map((f) => ({ ...f, from: isoUtc(f.from), until: isoUtc(f.until) })),
           },
         });
-      try {
-        finish();
       } catch (err) {
         // e.g. the disk is full even for the run record: say so, the caller still prints its summary
-        log.error({ err, run: runId }, `could not record the end of run ${runId} in ${args.store.path}`);
+        log.error({ err, run: runId }, `could not record the end of run ${runId} in ${store.location}`);
         result.failures.push({
           entity: args.entity,
           from: args.from,
           until: args.until,
-          error: `database ${args.store.path}: could not record the run: ${errorMessage(err)}`,
+          error: `database ${store.location}: could not record the run: ${errorMessage(err)}`,
         });
       }
     }
   }
 }
 
-/** SQLite errors about the database file itself (not about one window's data). */
+/**
+ * Errors about the database itself, not about one window's data: SQLite's file errors; PostgreSQL's connection
+ * exceptions (SQLSTATE class 08), insufficient resources (53: disk full, out of memory), operator intervention
+ * (57: shutdown), system errors (58), and a refused or dropped connection.
+ */
 function isDatabaseTrouble(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^SQLITE_(FULL|IOERR|READONLY|CORRUPT|NOTADB|CANTOPEN)/.test(code);
+  if (typeof code !== 'string') return false;
+  return (
+    /^SQLITE_(FULL|IOERR|READONLY|CORRUPT|NOTADB|CANTOPEN)/.test(code) || /^(08|53|57|58)[0-9A-Z]{3}$/.test(code) || code === 'ECONNREFUSED'
+  );
 }
 
 /** Latest t such that [from, t) is covered for every signal of every group (null when nothing is). */
-function coveredUntil(args: RunnerArgs, until: number): number | null {
+async function coveredUntil(store: PointStore, args: RunnerArgs, until: number): Promise<number | null> {
   let t = until;
   for (const g of args.groups) {
     for (const s of g.signals) {
-      const gaps = args.store.uncovered(args.collector, args.entity, s, args.from, until);
+      const gaps = await store.uncovered(args.collector, args.entity, s, args.from, until);
       if (gaps.length) t = Math.min(t, gaps[0]![0]);
     }
   }

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import { parseEntity, type EntityRef } from '../../db/entities.js';
-import type { SignalStore } from '../../db/store.js';
+import type { PointStore } from '../../db/repository.js';
 import type { Config } from '../../core/config.js';
 import {
   countWindows,
+  pointStoreOf,
   runCollection,
   type HttpClient,
   type HttpClientOptions,
@@ -87,15 +88,17 @@ export class IodaCollector implements Collector {
   async collect(args: CollectArgs): Promise<CollectResult> {
     const e = parseEntity(args.entity);
     const entity = `${e.type}:${e.code}`;
-    await this.nameEntity(args.store, e, entity, args.abort);
+    const store = pointStoreOf(args.store);
+    await this.nameEntity(store, e, entity, args.abort);
     return runCollection({
       ...args,
+      store,
       entity,
       collector: IODA_NAME,
       groups: this.groups(e),
       settleSeconds: SETTLE_SECONDS,
       now: this.deps.now,
-      fetchWindow: (task) => this.fetchWindow(args.store, e, entity, task),
+      fetchWindow: (task) => this.fetchWindow(store, e, entity, task),
     });
   }
 
@@ -112,23 +115,23 @@ export class IodaCollector implements Collector {
   }
 
   /** Region names come from `entities/query` (series carry a name too, used for the others). */
-  private async nameEntity(store: SignalStore, e: EntityRef, entity: string, abort?: AbortSignal): Promise<void> {
+  private async nameEntity(store: PointStore, e: EntityRef, entity: string, abort?: AbortSignal): Promise<void> {
     if (this.named.has(entity) || e.type !== 'region') return;
     this.named.add(entity);
-    const known = store.listEntities().find((x) => x.entity === entity);
+    const known = (await store.listEntities()).find((x) => x.entity === entity);
     if (known?.name) return;
     try {
       const [found] = await queryEntities(this.http, { entityType: 'region', entityCode: e.code, signal: abort });
       if (found) {
         const cc = found.attrs?.country_code;
-        store.ensureEntity(entity, { name: found.name, country: typeof cc === 'string' ? cc : null });
+        await store.ensureEntity(entity, { name: found.name, country: typeof cc === 'string' ? cc : null });
       }
     } catch (err) {
       this.deps.log.warn({ entity, err }, 'IODA region lookup failed; continuing without its name');
     }
   }
 
-  private async fetchWindow(store: SignalStore, e: EntityRef, entity: string, task: WindowTask): Promise<WindowData> {
+  private async fetchWindow(store: PointStore, e: EntityRef, entity: string, task: WindowTask): Promise<WindowData> {
     if (task.group.key === 'events') {
       const { responses, events } = await fetchEvents(this.http, { entity: e, from: task.from, until: task.until, signal: task.abort });
       return {
@@ -164,7 +167,7 @@ export class IodaCollector implements Collector {
     });
     if (mapped.entityName && e.type !== 'region' && !this.named.has(entity)) {
       this.named.add(entity);
-      store.ensureEntity(entity, { name: mapped.entityName });
+      await store.ensureEntity(entity, { name: mapped.entityName });
     }
     return {
       series: mapped.series,

@@ -1,9 +1,11 @@
-import type { PointTuple, RawResponseInput, SignalSpec, SignalStore, SourceEventInput } from '../../db/store.js';
+import type { PointTuple, RawResponseInput, SignalSpec, SourceEventInput } from '../../db/store.js';
 import { parseEntity } from '../../db/entities.js';
+import type { PointStore } from '../../db/repository.js';
 import type { Config } from '../../core/config.js';
 import {
   countWindows,
   errorMessage,
+  pointStoreOf,
   runCollection,
   type HttpClient,
   type SignalGroup,
@@ -142,7 +144,7 @@ export class OoniCollector implements Collector {
     };
   }
 
-  async fetchWindow(task: WindowTask, store: SignalStore, settleBefore: number): Promise<WindowData> {
+  async fetchWindow(task: WindowTask, store: PointStore, settleBefore: number): Promise<WindowData> {
     const http = this.client();
     const e = parseEntity(task.entity);
     const cc = e.type === 'country' ? e.code : undefined;
@@ -173,7 +175,14 @@ export class OoniCollector implements Collector {
     const byAsn = new Map<string, Series>();
     for (const p of perNetwork) byAsn.set(p.entity, [...(byAsn.get(p.entity) ?? []), ...p.series]);
     for (const [entity, s] of byAsn) {
-      store.writeWindow({ collector: this.name, entity, from: task.from, until: task.until, series: s, ...(coverage ? { coverage } : {}) });
+      await store.writeWindow({
+        collector: this.name,
+        entity,
+        from: task.from,
+        until: task.until,
+        series: s,
+        ...(coverage ? { coverage } : {}),
+      });
     }
     const countrySeries = toSeries(series, { cc, minMeasurements: this.cfg.minMeasurements, step }).get(task.entity) ?? [];
     const rawAll = [...rawResponses, ...[...new Map(perNetwork.map((p) => [p.raw.url, p.raw])).values()]];
@@ -220,13 +229,15 @@ export class OoniCollector implements Collector {
     }
     const now = this.deps.now ?? (() => Math.floor(Date.now() / 1000));
     const settleBefore = now() - OONI_SETTLE_SECONDS;
+    const store = pointStoreOf(args.store);
     return runCollection({
       ...args,
+      store,
       collector: this.name,
       groups: this.groups(args.entity),
       settleSeconds: OONI_SETTLE_SECONDS,
       now,
-      fetchWindow: (task) => this.fetchWindow(task, args.store, settleBefore),
+      fetchWindow: (task) => this.fetchWindow(task, store, settleBefore),
     });
   }
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CollectArgs, CollectResult, Collector } from '../../../collectors/types.js';
+import { pointStoreOf } from '../../../collectors/framework/store.js';
 import { upsertEvent } from '../../../db/calendar.js';
 import type { SqliteStore } from '../../../db/store.js';
 import type { ProtestEvent } from '../../../core/calendar.js';
@@ -33,7 +34,7 @@ function fakeCollector(
       const points: Array<[number, number]> = [];
       for (let ts = Math.ceil(a.from / 3600) * 3600; ts < a.until; ts += 3600) points.push([ts, 1]);
       a.onProgress?.({ windowsDone: 1, windowsTotal: 1, points: points.length, errors: 0 });
-      const w = a.store.writeWindow({
+      const w = await pointStoreOf(a.store).writeWindow({
         collector: name,
         entity: a.entity,
         from: a.from,
