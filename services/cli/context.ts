@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { SqliteStore } from '../../db/store.js';
+import { openPointStore } from '../../db/open.js';
+import type { PointStore } from '../../db/repository.js';
 import { type Config } from '../../core/config.js';
 import { loadConfig, type SectionCheck } from '../program-config.js';
 import { apiOptions } from '../../dashboards/api/options.js';
@@ -16,7 +18,7 @@ import { describeDbLocation, parseDbLocation, type DbLocation } from '../../core
  * The commands that work on a PostgreSQL database today (issue 23); every other command refuses one with exit 2
  * (never a silent fall back to SQLite). `docs/scale.md` lists what remains.
  */
-export const POSTGRES_COMMANDS: readonly string[] = ['db migrate', 'db copy'];
+export const POSTGRES_COMMANDS: readonly string[] = ['db migrate', 'db copy', 'collect'];
 
 /** A command asked to work on a backend it does not support yet: exit 2, one line saying so. */
 export class UnsupportedBackendError extends UsageError {
@@ -49,6 +51,7 @@ export class CliContext {
   private cfg: Config | undefined;
   private logger: Logger | undefined;
   private stores: SqliteStore[] = [];
+  private pointStores: PointStore[] = [];
   /** The command being run, e.g. `db migrate` (set before its action runs), for messages. */
   command = '';
 
@@ -91,6 +94,16 @@ export class CliContext {
   store(): SqliteStore {
     const s = SqliteStore.open(this.sqlitePath());
     this.stores.push(s);
+    return s;
+  }
+
+  /**
+   * The core store on either backend (a SQLite file or a PostgreSQL URL), migrated, behind the async interface
+   * (db/repository.ts), for the commands that run on both. Closed when the command ends (closeAll).
+   */
+  async pointStore(): Promise<PointStore> {
+    const s = await openPointStore(this.dbLocation());
+    this.pointStores.push(s);
     return s;
   }
 
@@ -194,5 +207,13 @@ export class CliContext {
   close(): void {
     for (const s of this.stores) s.close();
     this.stores = [];
+  }
+
+  /** Closes every store, the async ones too (a PostgreSQL pool left open would keep the process alive). */
+  async closeAll(): Promise<void> {
+    this.close();
+    const open = this.pointStores;
+    this.pointStores = [];
+    for (const s of open) await s.close().catch(() => {});
   }
 }
