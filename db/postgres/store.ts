@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+import { finished } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { redactDbUrl } from '../../core/db-location.js';
 import { formatEntity, parseEntity, parseSignalName } from '../entities.js';
 import { defaultProvenance, mergeProvenance } from '../provenance.js';
@@ -47,35 +49,10 @@ const TYPES = {
 
 const ROLLUP_TABLE: Record<RollupResolution, string> = { hourly: 'points_hourly', '6h': 'points_6h', daily: 'points_daily' };
 
-const ROLLUP_SET =
-  'ON CONFLICT (signal_id, ts) DO UPDATE SET min = excluded.min, mean = excluded.mean, max = excluded.max, n = excluded.n, sum = excluded.sum';
-
-// the SQLite rollup rules (db/store.ts), in PostgreSQL: non-null values only; hours from points, 6-hour blocks and
-// days from the hourly rows (sum(sum) / sum(n): means combine exactly up to summation order)
+// a window in one server-side call (migration 0025): points, rollups (the caller's where the series' hours or days
+// held no point, else recomputed with the SQLite rules), checkpoints
 const SQL = {
-  // every series of a window in one statement: parallel arrays of (signal id, time, value)
-  points:
-    'INSERT INTO points (signal_id, ts, value) SELECT s, t, v FROM unnest($1::bigint[], $2::bigint[], $3::float8[]) AS u(s, t, v) ' +
-    'ON CONFLICT (signal_id, ts) DO UPDATE SET value = excluded.value',
-  // rollups of every series at once: $1 signal ids, $2/$3 the [from, until) each one's recompute covers
-  hourly:
-    'INSERT INTO points_hourly (signal_id, ts, min, mean, max, n, sum) ' +
-    'SELECT p.signal_id, (p.ts / 3600) * 3600 AS h, min(p.value), avg(p.value), max(p.value), count(p.value), sum(p.value) ' +
-    'FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS r(sid, lo, hi) JOIN points p ON p.signal_id = r.sid AND p.ts >= r.lo AND p.ts < r.hi ' +
-    `GROUP BY p.signal_id, h ${ROLLUP_SET}`,
-  sixHourly:
-    'INSERT INTO points_6h (signal_id, ts, min, mean, max, n, sum) ' +
-    'SELECT p.signal_id, (p.ts / 21600) * 21600 AS q, min(p.min), sum(p.sum) / nullif(sum(p.n), 0), max(p.max), sum(p.n), sum(p.sum) ' +
-    'FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS r(sid, lo, hi) JOIN points_hourly p ON p.signal_id = r.sid AND p.ts >= r.lo AND p.ts < r.hi ' +
-    `GROUP BY p.signal_id, q ${ROLLUP_SET}`,
-  daily:
-    'INSERT INTO points_daily (signal_id, ts, min, mean, max, n, sum) ' +
-    'SELECT p.signal_id, (p.ts / 86400) * 86400 AS d, min(p.min), sum(p.sum) / nullif(sum(p.n), 0), max(p.max), sum(p.n), sum(p.sum) ' +
-    'FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS r(sid, lo, hi) JOIN points_hourly p ON p.signal_id = r.sid AND p.ts >= r.lo AND p.ts < r.hi ' +
-    `GROUP BY p.signal_id, d ${ROLLUP_SET}`,
-  // checkpoint merging (migration 0002), every signal of the window in one call
-  cover:
-    'SELECT outagewatch_cover($1, $2, u.signal, $3, $4, u.status, $5) FROM unnest($6::text[], $7::text[]) WITH ORDINALITY AS u(signal, status, i) ORDER BY u.i',
+  writeWindow: `SELECT outagewatch_write_window(${Array.from({ length: 25 }, (_, i) => `$${i + 1}`).join(', ')})`,
   entityUpsert:
     'INSERT INTO entities (type, code, name, country) VALUES ($1, $2, $3, $4) ' +
     'ON CONFLICT (type, code) DO UPDATE SET name = coalesce(excluded.name, entities.name), country = coalesce(excluded.country, entities.country) RETURNING id',
@@ -102,6 +79,273 @@ function jsonb(v: unknown): string {
   return JSON.stringify(v ?? null);
 }
 
+/** Aggregates of one hour, 6-hour block or day: the SQLite rollup rules (non-null values; sum kept so means combine). */
+interface Agg {
+  ts: number;
+  min: number | null;
+  max: number | null;
+  n: number;
+  sum: number;
+  /** Kahan-Babuska-Neumaier error term of an hour's sum (as SQLite's avg keeps it). */
+  err: number;
+}
+
+/**
+ * The hourly, 6-hour and daily rows of one series of a window from its own (sorted, distinct) points, in one pass:
+ * what the store writes when no other point lies in those hours or days (migration 0025 decides, per series, under
+ * the window's lock). Hours from the points (compensated sum, as SQLite's fast path); blocks and days from the
+ * hours' sums (as the SQL recompute: sum(sum) / sum(n)).
+ */
+function rollupsOf(ts: readonly number[], values: ReadonlyArray<number | null>): [Agg[], Agg[], Agg[]] {
+  const hours: Agg[] = [];
+  let cur: Agg | null = null;
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i]!;
+    const h = t - (((t % HOUR) + HOUR) % HOUR);
+    if (cur === null || cur.ts !== h) {
+      cur = { ts: h, min: null, max: null, n: 0, sum: 0, err: 0 };
+      hours.push(cur);
+    }
+    const v = values[i];
+    if (v === null || v === undefined) continue;
+    if (cur.min === null || cur.min > v) cur.min = v;
+    if (cur.max === null || cur.max < v) cur.max = v;
+    cur.n++;
+    const s = cur.sum;
+    const x = s + v;
+    if (Math.abs(s) > Math.abs(v)) cur.err += s - x + v;
+    else cur.err += v - x + s;
+    cur.sum = x;
+  }
+  for (const h of hours) if (Number.isFinite(h.err)) h.sum += h.err;
+  const group = (size: number): Agg[] => {
+    const out: Agg[] = [];
+    let g: Agg | null = null;
+    for (const h of hours) {
+      const b = h.ts - (((h.ts % size) + size) % size);
+      if (g === null || g.ts !== b) {
+        g = { ts: b, min: null, max: null, n: 0, sum: 0, err: 0 };
+        out.push(g);
+      }
+      if (h.n === 0) continue;
+      if (g.min === null || (h.min !== null && g.min > h.min)) g.min = h.min;
+      if (g.max === null || (h.max !== null && g.max < h.max)) g.max = h.max;
+      g.n += h.n;
+      g.sum += h.sum;
+    }
+    return out;
+  };
+  return [hours, group(6 * HOUR), group(DAY)];
+}
+
+type Columns = { ts: number[]; values: Array<number | null>; lo: number; hi: number };
+
+/** A window made ready for migration 0025's calls: per-series spans, the caller's rollup rows, coverage. */
+interface WindowParts {
+  /** Per series with points: signal id, point count, hour span [hlo, hhi), day span [dlo, dhi). */
+  r: { sid: number[]; cnt: number[]; hlo: number[]; hhi: number[]; dlo: number[]; dhi: number[] };
+  /** The rollup rows computed here (level 1 hourly, 2 six-hourly, 3 daily). */
+  k: {
+    lvl: number[];
+    sid: number[];
+    ts: number[];
+    min: Array<number | null>;
+    mean: Array<number | null>;
+    max: Array<number | null>;
+    n: number[];
+    sum: Array<number | null>;
+  };
+  c: { collector: string; entity: string; from: number; until: number; at: number; signal: string[]; status: string[] };
+}
+
+function windowParts(
+  ids: readonly number[],
+  cols: ReadonlyArray<Columns | null>,
+  w: WindowWrite,
+  entity: string,
+  at: number,
+  coverage: ReadonlyArray<{ signal: string; status: string }>,
+): WindowParts {
+  const r: WindowParts['r'] = { sid: [], cnt: [], hlo: [], hhi: [], dlo: [], dhi: [] };
+  const k: WindowParts['k'] = { lvl: [], sid: [], ts: [], min: [], mean: [], max: [], n: [], sum: [] };
+  for (let i = 0; i < cols.length; i++) {
+    const c = cols[i];
+    if (!c) continue;
+    const id = ids[i]!;
+    r.sid.push(id);
+    r.cnt.push(c.ts.length);
+    r.hlo.push(Math.floor(c.lo / HOUR) * HOUR);
+    r.hhi.push(Math.floor(c.hi / HOUR) * HOUR + HOUR);
+    r.dlo.push(Math.floor(c.lo / DAY) * DAY);
+    r.dhi.push(Math.floor(c.hi / DAY) * DAY + DAY);
+    const levels = rollupsOf(c.ts, c.values);
+    for (let lvl = 0; lvl < 3; lvl++) {
+      for (const a of levels[lvl]!) {
+        k.lvl.push(lvl + 1);
+        k.sid.push(id);
+        k.ts.push(a.ts);
+        k.min.push(a.min);
+        k.mean.push(a.n === 0 ? null : a.sum / a.n);
+        k.max.push(a.max);
+        k.n.push(a.n);
+        k.sum.push(a.n === 0 ? null : a.sum);
+      }
+    }
+  }
+  const c = {
+    collector: w.collector,
+    entity,
+    from: w.from,
+    until: w.until,
+    at,
+    signal: coverage.map((x) => x.signal),
+    status: coverage.map((x) => x.status),
+  };
+  return { r, k, c };
+}
+
+/** The parameters of outagewatch_write_window: every point as upsert arrays; the function locks and decides. */
+function writeWindowArgs(ids: readonly number[], cols: ReadonlyArray<Columns | null>, parts: WindowParts): unknown[] {
+  const sid: number[] = [];
+  const ts: number[] = [];
+  const val: Array<number | null> = [];
+  for (let i = 0; i < cols.length; i++) {
+    const c = cols[i];
+    if (!c) continue;
+    for (let j = 0; j < c.ts.length; j++) {
+      sid.push(ids[i]!);
+      ts.push(c.ts[j]!);
+      val.push(c.values[j]!);
+    }
+  }
+  const { r, k, c } = parts;
+  return [
+    sid,
+    ts,
+    val,
+    r.sid,
+    r.hlo,
+    r.hhi,
+    r.dlo,
+    r.dhi,
+    k.lvl,
+    k.sid,
+    k.ts,
+    k.min,
+    k.mean,
+    k.max,
+    k.n,
+    k.sum,
+    c.collector,
+    c.entity,
+    c.from,
+    c.until,
+    c.at,
+    c.signal,
+    c.status,
+    null,
+    null,
+  ];
+}
+
+/** A number array as an SQL literal (numbers only: times, ids, counts, values — never text). */
+function numArray(xs: ReadonlyArray<number | null>, type: string): string {
+  let out = "'{";
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i];
+    if (i) out += ',';
+    if (x === null || x === undefined) out += 'NULL';
+    else if (typeof x !== 'number' || Number.isNaN(x)) throw new Error(`not a number: ${String(x)}`);
+    else out += String(x);
+  }
+  return `${out}}'::${type}[]`;
+}
+
+/**
+ * The one-round-trip statement of a large window: BEGIN, the COPY of every point (its data follows on the
+ * connection), the CALL of outagewatch_copied_window with the window's parts as literals (numbers as digits, text
+ * through the driver's escapeLiteral), COMMIT.
+ */
+function copiedWindowSql(client: pg.ClientBase, parts: WindowParts, begin: boolean): string {
+  const { r, k, c } = parts;
+  const text = (x: string) => client.escapeLiteral(x);
+  const int = (x: number) => {
+    if (!Number.isInteger(x)) throw new Error(`not an integer: ${x}`);
+    return `${x}::bigint`;
+  };
+  const texts = (xs: readonly string[]) => (xs.length ? `ARRAY[${xs.map(text).join(',')}]` : "'{}'::text[]");
+  const args = [
+    numArray(r.sid, 'bigint'),
+    numArray(r.cnt, 'bigint'),
+    numArray(r.hlo, 'bigint'),
+    numArray(r.hhi, 'bigint'),
+    numArray(r.dlo, 'bigint'),
+    numArray(r.dhi, 'bigint'),
+    numArray(k.lvl, 'smallint'),
+    numArray(k.sid, 'bigint'),
+    numArray(k.ts, 'bigint'),
+    numArray(k.min, 'float8'),
+    numArray(k.mean, 'float8'),
+    numArray(k.max, 'float8'),
+    numArray(k.n, 'bigint'),
+    numArray(k.sum, 'float8'),
+    text(c.collector),
+    text(c.entity),
+    int(c.from),
+    int(c.until),
+    int(c.at),
+    texts(c.signal),
+    texts(c.status),
+  ];
+  return `${begin ? 'BEGIN; ' : ''}COPY points (signal_id, ts, value) FROM STDIN (FORMAT binary); CALL outagewatch_copied_window(${args.join(', ')}); COMMIT`;
+}
+
+/** A window at least this many points large goes in by COPY (below it one call with arrays is quicker). */
+export const COPY_MIN_POINTS = 256;
+
+const COPY_HEADER = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]);
+const TWO32 = 4294967296;
+
+/**
+ * The points of a window in PostgreSQL's binary COPY format: header, per row 3 fields (int8 signal id, int8 time,
+ * float8 value or NULL), trailer.
+ */
+export function copyRows(ids: readonly number[], cols: ReadonlyArray<Columns | null>): Buffer {
+  let rows = 0;
+  for (const c of cols) if (c) rows += c.ts.length;
+  const buf = Buffer.allocUnsafe(COPY_HEADER.length + rows * 38 + 2);
+  let o = COPY_HEADER.copy(buf, 0);
+  const int8 = (v: number) => {
+    const hi = Math.floor(v / TWO32);
+    buf.writeInt32BE(8, o);
+    buf.writeInt32BE(hi, o + 4);
+    buf.writeUInt32BE(v - hi * TWO32, o + 8);
+    o += 12;
+  };
+  for (let i = 0; i < cols.length; i++) {
+    const c = cols[i];
+    if (!c) continue;
+    const id = ids[i]!;
+    for (let j = 0; j < c.ts.length; j++) {
+      buf.writeInt16BE(3, o);
+      o += 2;
+      int8(id);
+      int8(c.ts[j]!);
+      const v = c.values[j];
+      if (v === null || v === undefined) {
+        buf.writeInt32BE(-1, o);
+        o += 4;
+      } else {
+        buf.writeInt32BE(8, o);
+        buf.writeDoubleBE(v, o + 4);
+        o += 12;
+      }
+    }
+  }
+  o = buf.writeInt16BE(-1, o);
+  return buf.subarray(0, o);
+}
+
 export interface PgOpenOptions {
   /** Apply pending migrations (default true). */
   migrate?: boolean;
@@ -116,6 +360,8 @@ export class PgPointStore implements PointStore {
   private readonly entityIds = new Map<string, number>();
   private readonly signalIds = new Map<string, number>();
   private readonly partitions = new Set<string>();
+  /** Per `entity|signal`: the latest point time this process stored (a window starting before it overlaps). */
+  private readonly writtenUntil = new Map<string, number>();
 
   private constructor(
     readonly pool: pg.Pool,
@@ -218,23 +464,25 @@ export class PgPointStore implements PointStore {
   }
 
   /** The series of a window as upsert columns: whole-second times, NaN as null, the last of equal times kept (as SQLite's upsert). */
-  private static columns(
-    name: string,
-    pts: WindowWrite['series'][number]['points'],
-  ): { ts: number[]; values: Array<number | null>; lo: number; hi: number } {
-    const last = new Map<number, number | null>();
-    let sorted = true;
+  private static columns(name: string, pts: WindowWrite['series'][number]['points']): Columns {
+    // the usual case (a source's series in time order, each time once) in one pass without a map
+    const ts: number[] = new Array<number>(pts.length);
+    const values: Array<number | null> = new Array<number | null>(pts.length);
     let prev = -Infinity;
-    for (const [ts, raw] of pts) {
-      if (!Number.isInteger(ts)) throw new Error(`${name}: point time ${ts} is not whole seconds`);
-      if (ts <= prev) sorted = false;
-      prev = ts;
-      last.set(ts, raw === null || Number.isNaN(raw) ? null : raw);
+    let ordered = true;
+    for (let i = 0; i < pts.length; i++) {
+      const [t, raw] = pts[i]!;
+      if (!Number.isInteger(t)) throw new Error(`${name}: point time ${t} is not whole seconds`);
+      if (t <= prev) ordered = false;
+      prev = t;
+      ts[i] = t;
+      values[i] = raw === null || Number.isNaN(raw) ? null : raw;
     }
-    const ts = [...last.keys()];
-    if (!sorted) ts.sort((a, b) => a - b);
-    const values = ts.map((t) => last.get(t)!);
-    return { ts, values, lo: ts[0]!, hi: ts[ts.length - 1]! };
+    if (ordered) return { ts, values, lo: ts[0]!, hi: ts[ts.length - 1]! };
+    const last = new Map<number, number | null>();
+    for (let i = 0; i < ts.length; i++) last.set(ts[i]!, values[i]!);
+    const sorted = [...last.keys()].sort((x, y) => x - y);
+    return { ts: sorted, values: sorted.map((t) => last.get(t)!), lo: sorted[0]!, hi: sorted[sorted.length - 1]! };
   }
 
   async writeWindow(w: WindowWrite): Promise<WindowResult> {
@@ -248,84 +496,64 @@ export class PgPointStore implements PointStore {
       for (const p of partitionsBetween('points', c.lo, c.hi)) specs.push(p);
       for (const p of partitionsBetween('points_hourly', c.lo, c.hi)) specs.push(p);
     }
+    const at = now();
+    const coverage = w.coverage ?? w.series.map((s) => ({ signal: s.signal.name, status: 'ok' as const }));
+    const keyOf = (name: string) => `${entity}|${name}`;
+    const total = cols.reduce((n, c) => n + (c ? c.ts.length : 0), 0);
+    const points = cols.reduce((n, c, i) => n + (c ? w.series[i]!.points.length : 0), 0);
+    const known = w.series.every((s) => this.signalIds.has(keyOf(s.signal.name)));
+    const plain = known && !w.sourceEvents?.length && !w.raw?.length;
+    // a small window of known signals with no events or raw bodies to keep (a collector's steady work) is ONE
+    // statement, atomic by itself: no BEGIN/COMMIT round trips
+    if (plain && total < COPY_MIN_POINTS && specs.every((s) => this.partitions.has(s.name))) {
+      const ids = w.series.map((s) => this.signalIds.get(keyOf(s.signal.name))!);
+      const parts = windowParts(ids, cols, w, entity, at, coverage);
+      await this.pool.query({ name: 'ow_write_window', text: SQL.writeWindow, values: writeWindowArgs(ids, cols, parts) });
+      this.noteWritten(w, cols);
+      return { points, events: 0 };
+    }
     const client = await this.pool.connect();
     const entityCacheSize = this.entityIds.size;
     const signalCacheSize = this.signalIds.size;
     let ok = false;
     try {
       if (specs.length) await ensurePartitions(client, specs, this.partitions);
-      await client.query('BEGIN');
-      const at = now();
-      let points = 0;
-      const sid: number[] = [];
-      const sts: number[] = [];
-      const sval: Array<number | null> = [];
-      const hour: [number[], number[], number[]] = [[], [], []];
-      const day: [number[], number[], number[]] = [[], [], []];
-      for (let i = 0; i < w.series.length; i++) {
-        const { signal, points: pts } = w.series[i]!;
-        const id = await this.upsertSignal(client, entity, signal);
-        const c = cols[i];
-        if (!c) continue;
-        for (let k = 0; k < c.ts.length; k++) {
-          sid.push(id);
-          sts.push(c.ts[k]!);
-          sval.push(c.values[k]!);
+      // a large window of new points (a backfill, a first collection): BEGIN, new signals, events and raw bodies,
+      // then ONE round trip — a binary COPY of its points, the rollups and checkpoints in one CALL, COMMIT. Points
+      // already stored make the COPY fail: the window then goes the upsert way below. Series this process wrote up
+      // to or past the window's start are known to overlap and skip the attempt.
+      const overlaps = cols.some((c, i) => c && (this.writtenUntil.get(keyOf(w.series[i]!.signal.name)) ?? -Infinity) >= c.lo);
+      if (total >= COPY_MIN_POINTS && !overlaps) {
+        try {
+          const ids: number[] = [];
+          let events = 0;
+          const pre = !plain;
+          if (pre) {
+            await client.query('BEGIN');
+            for (const { signal } of w.series) ids.push(await this.upsertSignal(client, entity, signal));
+            events = await this.writeExtras(client, w, at);
+          } else for (const { signal } of w.series) ids.push(this.signalIds.get(keyOf(signal.name))!);
+          const stream = client.query(copyFrom(copiedWindowSql(client, windowParts(ids, cols, w, entity, at, coverage), !pre)));
+          stream.end(copyRows(ids, cols));
+          await finished(stream);
+          this.noteWritten(w, cols);
+          ok = true;
+          return { points, events };
+        } catch (err) {
+          await client.query('ROLLBACK');
+          if (this.entityIds.size !== entityCacheSize) this.entityIds.clear();
+          if (this.signalIds.size !== signalCacheSize) this.signalIds.clear();
+          if ((err as { code?: string }).code !== '23505') throw err;
         }
-        points += pts.length;
-        hour[0].push(id);
-        hour[1].push(Math.floor(c.lo / HOUR) * HOUR);
-        hour[2].push(Math.floor(c.hi / HOUR) * HOUR + HOUR);
-        day[0].push(id);
-        day[1].push(Math.floor(c.lo / DAY) * DAY);
-        day[2].push(Math.floor(c.hi / DAY) * DAY + DAY);
       }
-      if (sid.length) {
-        await client.query(SQL.points, [sid, sts, sval]);
-        await client.query(SQL.hourly, hour);
-        await client.query(SQL.daily, day);
-        // 6-hour blocks lie inside UTC days: the same day range covers every block the window touched
-        await client.query(SQL.sixHourly, day);
-      }
-      let events = 0;
-      for (const e of w.sourceEvents ?? []) {
-        const entityId = e.entity ? await this.upsertEntity(client, e.entity) : null;
-        await client.query(SQL.eventUpsert, [
-          e.source,
-          e.externalId,
-          entityId,
-          e.start,
-          e.end ?? null,
-          e.kind ?? null,
-          e.title ?? null,
-          e.description ?? null,
-          e.score ?? null,
-          e.url ?? null,
-          jsonb(e.raw),
-          at,
-        ]);
-        events++;
-      }
-      for (const r of w.raw ?? []) {
-        const body = typeof r.body === 'string' ? Buffer.from(r.body) : r.body;
-        await client.query(
-          'INSERT INTO raw_responses (source, url, fetched_at, sha256, status, body_gzip) VALUES ($1, $2, $3, $4, $5, $6)',
-          [r.source, r.url, r.fetchedAt, createHash('sha256').update(body).digest('hex'), r.status ?? null, gzipSync(body)],
-        );
-      }
-      const coverage = w.coverage ?? w.series.map((s) => ({ signal: s.signal.name, status: 'ok' as const }));
-      if (coverage.length) {
-        await client.query(SQL.cover, [
-          w.collector,
-          entity,
-          w.from,
-          w.until,
-          at,
-          coverage.map((c) => c.signal),
-          coverage.map((c) => c.status),
-        ]);
-      }
+      await client.query('BEGIN');
+      const ids: number[] = [];
+      for (const { signal } of w.series) ids.push(await this.upsertSignal(client, entity, signal));
+      const parts = windowParts(ids, cols, w, entity, at, coverage);
+      await client.query({ name: 'ow_write_window', text: SQL.writeWindow, values: writeWindowArgs(ids, cols, parts) });
+      const events = await this.writeExtras(client, w, at);
       await client.query('COMMIT');
+      this.noteWritten(w, cols);
       ok = true;
       return { points, events };
     } catch (err) {
@@ -337,6 +565,51 @@ export class PgPointStore implements PointStore {
     } finally {
       // a client whose transaction failed mid-way is not reused
       client.release(ok ? undefined : true);
+    }
+  }
+
+  /** A window's source events and raw responses, inside its transaction; returns the events written. */
+  private async writeExtras(client: pg.ClientBase, w: WindowWrite, at: number): Promise<number> {
+    let events = 0;
+    for (const e of w.sourceEvents ?? []) {
+      const entityId = e.entity ? await this.upsertEntity(client, e.entity) : null;
+      await client.query(SQL.eventUpsert, [
+        e.source,
+        e.externalId,
+        entityId,
+        e.start,
+        e.end ?? null,
+        e.kind ?? null,
+        e.title ?? null,
+        e.description ?? null,
+        e.score ?? null,
+        e.url ?? null,
+        jsonb(e.raw),
+        at,
+      ]);
+      events++;
+    }
+    for (const r of w.raw ?? []) {
+      const body = typeof r.body === 'string' ? Buffer.from(r.body) : r.body;
+      await client.query('INSERT INTO raw_responses (source, url, fetched_at, sha256, status, body_gzip) VALUES ($1, $2, $3, $4, $5, $6)', [
+        r.source,
+        r.url,
+        r.fetchedAt,
+        createHash('sha256').update(body).digest('hex'),
+        r.status ?? null,
+        gzipSync(body),
+      ]);
+    }
+    return events;
+  }
+
+  private noteWritten(w: WindowWrite, cols: ReadonlyArray<Columns | null>): void {
+    const entity = formatEntity(parseEntity(w.entity));
+    for (let i = 0; i < cols.length; i++) {
+      const c = cols[i];
+      if (!c) continue;
+      const key = `${entity}|${w.series[i]!.signal.name}`;
+      this.writtenUntil.set(key, Math.max(this.writtenUntil.get(key) ?? -Infinity, c.hi));
     }
   }
 
