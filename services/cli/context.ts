@@ -2,8 +2,10 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { openPointStore, openRepositories } from '../../db/open.js';
+import type { Repositories } from '../../db/repositories.js';
+import { sqliteRepositories } from '../../db/sqlite-repositories.js';
 import { SqliteStore } from '../../db/store.js';
-import { openPointStore } from '../../db/open.js';
 import type { PointStore } from '../../db/repository.js';
 import { type Config } from '../../core/config.js';
 import { loadConfig, type SectionCheck } from '../program-config.js';
@@ -18,7 +20,17 @@ import { describeDbLocation, parseDbLocation, type DbLocation } from '../../core
  * The commands that work on a PostgreSQL database today (issue 23); every other command refuses one with exit 2
  * (never a silent fall back to SQLite). `docs/scale.md` lists what remains.
  */
-export const POSTGRES_COMMANDS: readonly string[] = ['db migrate', 'db copy', 'collect'];
+export const POSTGRES_COMMANDS: readonly string[] = [
+  'db migrate',
+  'db copy',
+  'collect',
+  'calendar list',
+  'calendar show',
+  'calendar import',
+  'calendar export',
+  'reference import',
+  'reference list',
+];
 
 /** A command asked to work on a backend it does not support yet: exit 2, one line saying so. */
 export class UnsupportedBackendError extends UsageError {
@@ -52,6 +64,7 @@ export class CliContext {
   private logger: Logger | undefined;
   private stores: SqliteStore[] = [];
   private pointStores: PointStore[] = [];
+  private repos: Repositories[] = [];
   /** The command being run, e.g. `db migrate` (set before its action runs), for messages. */
   command = '';
 
@@ -135,6 +148,35 @@ export class CliContext {
     return s;
   }
 
+  /**
+   * Every repository of the configured database, on either backend, schema up to date (a SQLite file is created
+   * like `store()` does). Only for commands in POSTGRES_COMMANDS when the database is PostgreSQL. Closed when the
+   * command ends.
+   */
+  async repositories(): Promise<Repositories> {
+    const loc = this.postgresOrSqlite();
+    if (loc.backend === 'sqlite') return sqliteRepositories(this.store());
+    const r = await openRepositories(loc);
+    this.repos.push(r);
+    return r;
+  }
+
+  /** The repositories of a command that only reads: a SQLite file must exist and is opened as `existingStore()` does. */
+  async readRepositories(): Promise<Repositories> {
+    const loc = this.postgresOrSqlite();
+    if (loc.backend === 'sqlite') return sqliteRepositories(this.existingStore());
+    const r = await openRepositories(loc);
+    this.repos.push(r);
+    return r;
+  }
+
+  private postgresOrSqlite(): DbLocation {
+    const loc = this.dbLocation();
+    if (loc.backend === 'postgres' && !POSTGRES_COMMANDS.includes(this.command))
+      throw new UnsupportedBackendError(this.command || 'this command', loc);
+    return loc;
+  }
+
   private requireDatabase(): void {
     const db = this.sqlitePath();
     if (db !== ':memory:' && !existsSync(resolve(db))) throw new MissingDatabaseError(resolve(db));
@@ -204,14 +246,13 @@ export class CliContext {
     return SqliteStore.describeError(err, path);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     for (const s of this.stores) s.close();
     this.stores = [];
-  }
-
-  /** Closes every store, the async ones too (a PostgreSQL pool left open would keep the process alive). */
-  async closeAll(): Promise<void> {
-    this.close();
+    const repos = this.repos;
+    this.repos = [];
+    for (const r of repos) await r.close();
+    // a PostgreSQL pool left open would keep the process alive
     const open = this.pointStores;
     this.pointStores = [];
     for (const s of open) await s.close().catch(() => {});
