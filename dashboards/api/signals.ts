@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
+import type { PointStore } from '../../db/repository.js';
 import type { SignalRow, SqliteStore } from '../../db/store.js';
 import type { EntitySignalJson } from './entities.js';
 import {
@@ -135,7 +136,8 @@ export function planSeries(
 ): SeriesPlan {
   let signalStep = sig.step ?? stepCache.get(sig.id);
   if (signalStep === undefined) {
-    signalStep = inferStep(deps.store, sig.id) ?? 300;
+    // on PostgreSQL the handler infers the steps first (asynchronously) and fills the cache
+    signalStep = (deps.store ? inferStep(deps.store, sig.id) : null) ?? 300;
     stepCache.set(sig.id, signalStep);
   }
   const span = q.until - q.from;
@@ -180,6 +182,19 @@ export function readPlanned(store: SqliteStore, plans: readonly SeriesPlan[], ma
     p.inOneRead
       ? downsample(cols.get(p.sig.id)!, p.from, p.until, p.step, maxPoints)
       : seriesPoints(store, p.sig.id, p.resolution, p.from, p.until, p.step, maxPoints),
+  );
+}
+
+/**
+ * `readPlanned` through the backend-neutral point store (PostgreSQL): one indexed range read per series (the
+ * rollup chosen for the range, or raw points), bucketed in JS by the same `downsample`, so both backends give the
+ * same points for the same data (test/dashboards/api/backends.test.ts).
+ */
+export async function readPlannedAsync(points: PointStore, plans: readonly SeriesPlan[], maxPoints: number): Promise<DownsampleResult[]> {
+  return Promise.all(
+    plans.map(async (p) =>
+      downsample(await points.readSeries(p.sig.id, p.resolution, p.from, p.until), p.from, p.until, p.step, maxPoints),
+    ),
   );
 }
 
@@ -317,10 +332,12 @@ export function signalsRouter(deps: AppDeps, opts: { cacheEntries: number }): Ro
 
   router.get(
     '/signals',
-    handle(routes.signals, ({ query }, req, res) => {
+    handle(routes.signals, async ({ query }, req, res) => {
       const now = deps.now ? deps.now() : Math.floor(Date.now() / 1000);
       const q = readQuery(query, req, now);
-      const version = dataVersion(deps.store, DATA_VERSION_MAX_AGE_MS);
+      // SQLite: the synchronous reads as they are (their speed is benchmarked); PostgreSQL: the point store
+      const store = deps.store;
+      const version = store ? dataVersion(store, DATA_VERSION_MAX_AGE_MS) : await deps.listings.dataVersion(DATA_VERSION_MAX_AGE_MS);
       const key = JSON.stringify([version, q]);
       if (q.csv) res.set('Content-Disposition', 'attachment; filename="signals.csv"');
       const hit = cache.get(key);
@@ -328,8 +345,9 @@ export function signalsRouter(deps: AppDeps, opts: { cacheEntries: number }): Ro
         send(req, res, hit);
         return;
       }
-      const all = deps.store.listSignals(q.entity);
-      if (all.length === 0 && !deps.store.listEntities().some((e) => e.entity === q.entity)) throw notFound(`entity ${q.entity}`);
+      const all = store ? store.listSignals(q.entity) : await deps.points.listSignals(q.entity);
+      if (all.length === 0 && !(store ? store.listEntities() : await deps.points.listEntities()).some((e) => e.entity === q.entity))
+        throw notFound(`entity ${q.entity}`);
       let chosen = all;
       if (q.names) {
         const unknown = q.names.filter((n) => !all.some((s) => s.name === n));
@@ -340,8 +358,11 @@ export function signalsRouter(deps: AppDeps, opts: { cacheEntries: number }): Ro
           );
         chosen = q.names.map((n) => all.find((s) => s.name === n)!);
       }
+      if (!store)
+        for (const s of chosen)
+          if (s.step === null && !stepCache.has(s.id)) stepCache.set(s.id, (await deps.listings.inferStep(s.id)) ?? 300);
       const plans = chosen.map((s) => planSeries(deps, s, q, stepCache));
-      const read = readPlanned(deps.store, plans, q.maxPoints);
+      const read = store ? readPlanned(store, plans, q.maxPoints) : await readPlannedAsync(deps.points, plans, q.maxPoints);
       const series = plans.map((p, i) => seriesJson(p, read[i]!, q.times));
       const resolutions = new Set(series.map((s) => s.resolution));
       const doc: SignalsJson = {
