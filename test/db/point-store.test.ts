@@ -122,6 +122,11 @@ for (const b of BACKENDS) {
       ]);
       const series = await store.readSeries(sig.id, 'hourly', KZ_2016, KZ_2016 + 3600);
       expect(series).toEqual({ ts: [KZ_2016], lo: [100], hi: [111], mean: [hourly[0]!.mean] });
+      const raw = await store.readSeries(sig.id, 'raw', KZ_2016, KZ_2016 + 900);
+      const rawPoints = await store.readPoints(sig.id, KZ_2016, KZ_2016 + 900);
+      const values = rawPoints.map((p) => p.value);
+      expect(raw).toEqual({ ts: rawPoints.map((p) => p.ts), lo: values, hi: values, mean: values });
+      expect(raw.ts).toHaveLength(3);
       expect(await store.signalExtent(sig.id)).toEqual({ first: KZ_2016, last: KZ_2016 + 23 * 300 });
     });
 
