@@ -9,10 +9,11 @@ import { ensurePartitions, partitionsBetween, type PartitionSpec } from './postg
 import { SqliteStore } from './store.js';
 
 /**
- * `outagewatch db copy SOURCE TARGET` (issue 23): the core store (the tables both backends have: meta, entities,
- * signals, points and rollups, source events, raw responses, checkpoints, runs) from one database into an EMPTY
- * one, either backend either way, ids kept. In batches (keyset pages in key order), each batch one transaction;
- * verified at the end by row counts of every table and a checksum of the daily rollup (every row, bit for bit).
+ * `outagewatch db copy SOURCE TARGET` (issue 23): every table both backends have (meta, entities, signals, points
+ * and rollups, source events, raw responses, checkpoints, runs; the calendar, detected outages, outage changes and
+ * webhook deliveries, reference lists) from one database into an EMPTY one, either backend either way, ids kept.
+ * In batches (keyset pages in key order), each batch one transaction; verified at the end by row counts of every
+ * table, a checksum of the daily rollup and one of every row of the small tables (calendar … reference lists).
  */
 
 type ColType = 'int8' | 'int4' | 'float8' | 'text' | 'bool' | 'json' | 'bytea';
@@ -31,6 +32,8 @@ interface TableSpec {
   cols: Column[];
   /** Identity column whose sequence follows the copied ids on PostgreSQL. */
   identity?: string;
+  /** Small table: every row goes into the records checksum. */
+  checksum?: boolean;
 }
 
 const c = (name: string, type: ColType, pgName?: string): Column => (pgName ? { name, type, pg: pgName } : { name, type });
@@ -145,6 +148,119 @@ export const COPY_TABLES: readonly TableSpec[] = [
       c('owner_host', 'text'),
       c('owner_pid', 'int4'),
       c('owner_started', 'int8'),
+    ],
+  },
+  // the calendar, detected outages, alerts and reference lists (PostgreSQL migration 0010): small tables, also
+  // verified by a checksum of every row
+  {
+    name: 'protest_events',
+    key: ['id'],
+    checksum: true,
+    cols: [
+      c('id', 'text'),
+      c('title', 'text'),
+      c('country', 'text'),
+      c('places', 'text'),
+      c('start', 'int8'),
+      c('end', 'int8'),
+      c('tz', 'text'),
+      c('all_day', 'bool'),
+      c('kind', 'text'),
+      c('sources', 'text'),
+      c('notes', 'text'),
+      c('tags', 'text'),
+      c('origin', 'text'),
+      c('origin_file', 'text'),
+      c('origin_line', 'int4'),
+      c('created_at', 'int8'),
+      c('updated_at', 'int8'),
+    ],
+  },
+  { name: 'calendar_meta', key: ['key'], checksum: true, cols: [c('key', 'text'), c('value', 'text')] },
+  {
+    name: 'outages',
+    key: ['id'],
+    identity: 'id',
+    checksum: true,
+    cols: [
+      c('id', 'int8'),
+      c('entity_id', 'int8'),
+      c('start', 'int8'),
+      c('end', 'int8'),
+      c('kind', 'text'),
+      c('severity', 'text'),
+      c('score', 'float8'),
+      c('signals', 'text'),
+      c('targets', 'text'),
+      c('evidence', 'text'),
+      c('detected_at', 'int8'),
+      c('open', 'bool'),
+      c('lost_percent', 'float8'),
+      c('hours', 'float8'),
+      c('synthetic', 'bool'),
+    ],
+  },
+  {
+    name: 'outage_changes',
+    key: ['id'],
+    identity: 'id',
+    checksum: true,
+    cols: [
+      c('id', 'int8'),
+      c('key', 'text'),
+      c('entity', 'text'),
+      c('change', 'text'),
+      c('at', 'int8'),
+      c('payload', 'text'),
+      c('announced', 'bool'),
+      c('created_at', 'int8'),
+    ],
+  },
+  {
+    name: 'webhook_deliveries',
+    key: ['id'],
+    identity: 'id',
+    checksum: true,
+    cols: [
+      c('id', 'int8'),
+      c('change_id', 'int8'),
+      c('url', 'text'),
+      c('status', 'text'),
+      c('attempts', 'int4'),
+      c('last_error', 'text'),
+      c('next_attempt', 'int8'),
+      c('sent_at', 'int8'),
+    ],
+  },
+  {
+    name: 'reference_lists',
+    key: ['name'],
+    checksum: true,
+    cols: [c('name', 'text'), c('format', 'text'), c('files', 'text'), c('created_at', 'int8'), c('updated_at', 'int8')],
+  },
+  {
+    name: 'reference_outages',
+    key: ['id'],
+    identity: 'id',
+    checksum: true,
+    cols: [
+      c('id', 'int8'),
+      c('list', 'text'),
+      c('natural_key', 'text'),
+      c('country', 'text'),
+      c('start', 'int8'),
+      c('end', 'int8'),
+      c('kind', 'text'),
+      c('scope', 'text'),
+      c('scope_raw', 'text'),
+      c('scope_detail', 'text'),
+      c('area', 'text'),
+      c('cause', 'text'),
+      c('services', 'text'),
+      c('source', 'text'),
+      c('origin_file', 'text'),
+      c('origin_line', 'int4'),
+      c('raw', 'text'),
     ],
   },
 ];
@@ -347,6 +463,8 @@ export interface CopyResult {
   tables: Array<{ table: string; rows: number }>;
   /** sha256 of every daily rollup row, equal on both sides. */
   rollupChecksum: string;
+  /** sha256 of every row of the calendar, outage, alert and reference tables, equal on both sides. */
+  recordsChecksum: string;
   seconds: number;
 }
 
@@ -358,20 +476,31 @@ export class CopyRefusedError extends Error {
   }
 }
 
-/** sha256 over the daily rollup rows in key order (signal_id, ts, min, mean, max, n, sum). */
-async function rollupChecksum(side: Side): Promise<string> {
-  const t = COPY_TABLES.find((x) => x.name === 'points_daily')!;
+/** sha256 over the rows of these tables in key order (every column; JSON null and '' told apart). */
+async function checksum(side: Side, tables: readonly TableSpec[]): Promise<string> {
   const h = createHash('sha256');
-  let after: Row | null = null;
-  for (;;) {
-    const rows = await side.page(t, after, 10_000);
-    for (const r of rows) h.update(`${r.map((v) => (v === null ? '' : String(v))).join(',')}\n`);
-    if (rows.length < 10_000) break;
-    const last = rows[rows.length - 1]!;
-    after = [last[0], last[1]];
+  for (const t of tables) {
+    h.update(`${t.name}\n`);
+    let after: Row | null = null;
+    for (;;) {
+      const rows = await side.page(t, after, 10_000);
+      for (const r of rows) h.update(`${JSON.stringify(r.map((v) => (v === null || typeof v !== 'object' ? v : String(v))))}\n`);
+      if (rows.length < 10_000) break;
+      const last = rows[rows.length - 1]!;
+      after = t.key.map((k) => last[t.cols.findIndex((x) => x.name === k)]);
+    }
   }
   return h.digest('hex');
 }
+
+/** sha256 over the daily rollup rows in key order (signal_id, ts, min, mean, max, n, sum). */
+const rollupChecksum = (side: Side) => checksum(side, [COPY_TABLES.find((x) => x.name === 'points_daily')!]);
+/** sha256 over every row of the calendar, outage, alert and reference tables. */
+const recordsChecksum = (side: Side) =>
+  checksum(
+    side,
+    COPY_TABLES.filter((x) => x.checksum),
+  );
 
 export async function copyDatabase(
   source: DbLocation,
@@ -387,8 +516,8 @@ export async function copyDatabase(
     const left = await from.otherTables();
     if (left.length && !opts.coreOnly) {
       throw new CopyRefusedError(
-        `these tables of ${from.label} are not copied (the PostgreSQL schema does not hold them yet): ${left.map((x) => `${x.table} (${x.rows} rows)`).join(', ')}; ` +
-          'pass --core-only to copy the core store (points, rollups, signals, events, runs, checkpoints) without them',
+        `these tables of ${from.label} are not copied (this version's PostgreSQL schema does not hold them): ${left.map((x) => `${x.table} (${x.rows} rows)`).join(', ')}; ` +
+          'pass --core-only to copy every other table without them',
       );
     }
     to = await openSide(target);
@@ -423,8 +552,17 @@ export async function copyDatabase(
     }
     const [ca, cb] = [await rollupChecksum(from), await rollupChecksum(to)];
     if (ca !== cb) mismatch.push(`daily rollup checksum differs (${ca.slice(0, 12)} vs ${cb.slice(0, 12)})`);
+    const [ra, rb] = [await recordsChecksum(from), await recordsChecksum(to)];
+    if (ra !== rb) mismatch.push(`calendar/outage/alert/reference checksum differs (${ra.slice(0, 12)} vs ${rb.slice(0, 12)})`);
     if (mismatch.length) throw new Error(`the copy does not verify: ${mismatch.join('; ')}`);
-    return { source: from.label, target: to.label, tables, rollupChecksum: ca, seconds: (Date.now() - started) / 1000 };
+    return {
+      source: from.label,
+      target: to.label,
+      tables,
+      rollupChecksum: ca,
+      recordsChecksum: ra,
+      seconds: (Date.now() - started) / 1000,
+    };
   } finally {
     await from.close();
     await to?.close();

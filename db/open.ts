@@ -1,8 +1,9 @@
 import pg from 'pg';
-import { describeDbLocation, parseDbLocation, type DbLocation } from '../core/db-location.js';
+import { parseDbLocation, type DbLocation } from '../core/db-location.js';
 import { openDb } from './connection.js';
 import { migrate, schemaVersion } from './migrate.js';
 import { migratePg, pgSchemaVersion } from './postgres/migrate.js';
+import { pgRepositories } from './postgres/repositories.js';
 import { PgPointStore } from './postgres/store.js';
 import type { Repositories } from './repositories.js';
 import { SqlitePointStore, type PointStore } from './repository.js';
@@ -36,9 +37,8 @@ export interface OpenRepositoriesOptions {
 export async function openRepositories(where: string | DbLocation, opts: OpenRepositoriesOptions = {}): Promise<Repositories> {
   const loc = typeof where === 'string' ? parseDbLocation(where) : where;
   if (loc.backend === 'postgres') {
-    throw new Error(
-      `the calendar, outage, alert and reference tables are not on PostgreSQL yet (${describeDbLocation(loc)}); see docs/scale.md`,
-    );
+    const points = await PgPointStore.open(loc.url, { migrate: opts.migrate, owner: opts.owner, max: opts.max });
+    return pgRepositories(points);
   }
   return sqliteRepositories(SqliteStore.open(loc.path, { migrate: opts.migrate, owner: opts.owner, readonly: opts.readonly }));
 }

@@ -2,7 +2,7 @@ import type { DbBackend } from '../core/db-location.js';
 import type { EventOrigin, ProtestEvent } from '../core/calendar.js';
 import type { Outage, Severity } from '../core/outage.js';
 import type { ChangeRow, ChangeType, DeliveryRow } from './alerts.js';
-import type { EventFilter, EventSortKey } from './calendar.js';
+import type { EventFilter, EventSortKey, ImportStage } from './calendar.js';
 import type { OutageFilter, OutagePageFilter, OutageSortKey, ParentGroup } from './outages.js';
 import type { ReferenceFilter, ReferenceListRow, ReferenceOutage, ReferenceSortKey } from './reference.js';
 import type { PointStore } from './repository.js';
@@ -23,29 +23,15 @@ export interface PageRequest<K extends string> {
 }
 
 /**
- * Scratch space and the one transaction of a calendar import (services/calendar/import.ts): validated rows are
- * staged as they are read (never the whole file in memory: TEMP tables on either backend), read back in batches,
- * planned against the stored calendar and written inside ONE transaction (all good rows of a file or none).
+ * The scratch space and the one transaction of a calendar import (services/calendar/import.ts): validated rows are
+ * staged as they are read (`stage`: TEMP tables on local disk — on SQLite the calendar's own connection, on
+ * PostgreSQL a private temporary SQLite file — so a file of any size is never held in memory), read back in
+ * batches, planned against the stored calendar and written inside ONE transaction (all good rows of a file or none).
  */
 export interface CalendarImportSession {
-  /** Stages one validated event (JSON) under its merge group (null: not merged); buffered, written in batches. */
-  add(group: string | null, event: string): Promise<void>;
-  /** Writes what is buffered. */
-  flush(): Promise<void>;
-  /** Merge groups in the order of their first row, after the group whose first row was `afterSeq`. */
-  groups(afterSeq: number, limit: number): Promise<Array<{ grp: string; first: number }>>;
-  /** The events of one merge group, in file order. */
-  groupEvents(grp: string): Promise<string[]>;
-  /** Unmerged events in file order, after `afterSeq`. */
-  events(afterSeq: number, limit: number): Promise<Array<{ seq: number; event: string }>>;
-  /** The line recorded for a key seen earlier in this file, or null. */
-  seenLine(key: string): Promise<number | null>;
-  markSeen(key: string, line: number): Promise<void>;
-  /** Remembers an id written (insert/update), to announce after the commit. */
-  recordWritten(id: string, action: 'insert' | 'update'): Promise<void>;
-  /** Ids written, in order, after row `afterSeq` of that list. */
-  written(afterSeq: number, limit: number): Promise<Array<{ seq: number; id: string; action: 'insert' | 'update' }>>;
-  /** The stored calendar as this import's transaction sees it. */
+  /** Synchronous scratch tables (the parser hands rows over one by one as it streams the file). */
+  readonly stage: ImportStage;
+  /** The stored calendar as this import's transaction sees it (its own writes included). */
   getEvent(id: string): Promise<ProtestEvent | null>;
   findByNaturalKey(country: string, start: number, title: string): Promise<ProtestEvent | null>;
   upsertEvent(e: ProtestEvent, now: number): Promise<void>;

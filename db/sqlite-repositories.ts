@@ -76,36 +76,9 @@ export class SqliteCalendarRepository implements CalendarRepository {
 class SqliteCalendarImport implements CalendarImportSession {
   constructor(
     private readonly db: Db,
-    private readonly stage: calendar.ImportStage,
+    readonly stage: calendar.ImportStage,
   ) {}
 
-  async add(group: string | null, event: string): Promise<void> {
-    this.stage.add(group, event);
-  }
-  async flush(): Promise<void> {
-    this.stage.flush();
-  }
-  async groups(afterSeq: number, limit: number): Promise<Array<{ grp: string; first: number }>> {
-    return this.stage.groups(afterSeq, limit);
-  }
-  async groupEvents(grp: string): Promise<string[]> {
-    return this.stage.groupEvents(grp);
-  }
-  async events(afterSeq: number, limit: number): Promise<Array<{ seq: number; event: string }>> {
-    return this.stage.events(afterSeq, limit);
-  }
-  async seenLine(key: string): Promise<number | null> {
-    return this.stage.seenLine(key);
-  }
-  async markSeen(key: string, line: number): Promise<void> {
-    this.stage.markSeen(key, line);
-  }
-  async recordWritten(id: string, action: 'insert' | 'update'): Promise<void> {
-    this.stage.recordWritten(id, action);
-  }
-  async written(afterSeq: number, limit: number): Promise<Array<{ seq: number; id: string; action: 'insert' | 'update' }>> {
-    return this.stage.written(afterSeq, limit);
-  }
   async getEvent(id: string): Promise<ProtestEvent | null> {
     return calendar.getEvent(this.db, id);
   }

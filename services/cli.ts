@@ -62,7 +62,7 @@ export async function main(argv: string[], io?: CliContext['io']): Promise<numbe
     err.write(`outagewatch: ${named ?? (e as Error).message ?? String(e)}\n`);
     return 1;
   } finally {
-    ctx.close();
+    await ctx.close();
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Db } from '../../db/connection.js';
 import { findByNaturalKey, getEvent, upsertEvent } from '../../db/calendar.js';
-export { openImportStage, type ImportStage } from '../../db/calendar.js';
+export { type ImportStage } from '../../db/calendar.js';
 import { CONTENT_FIELDS, type ProtestEvent } from '../../core/calendar.js';
 
 /** What writing one validated event would do to the calendar. */
@@ -65,4 +65,21 @@ export function applyChanges(db: Db, plan: readonly PlannedChange[], now: number
 /** Writes one planned insert or update (call inside the transaction that writes the whole file). */
 export function writeChange(db: Db, c: PlannedChange, now: number): void {
   if (c.action === 'insert' || c.action === 'update') upsertEvent(db, c.event, now);
+}
+
+/** What planning reads of the stored calendar: a repository, or an import's transaction. */
+export interface CalendarReader {
+  getEvent(id: string): Promise<ProtestEvent | null>;
+  findByNaturalKey(country: string, start: number, title: string): Promise<ProtestEvent | null>;
+}
+
+/** `planChanges` for one event through a repository (either backend): insert, update, unchanged or conflict. */
+export async function planChange(r: CalendarReader, e: ProtestEvent): Promise<PlannedChange> {
+  const existing = (await r.getEvent(e.id)) ?? (await r.findByNaturalKey(e.country, e.start, e.title));
+  // nothing holds the id or the natural key: an insert (no other event can hold its key)
+  if (!existing) return { action: 'insert', event: e, existing: null };
+  const event = existing.id === e.id ? e : { ...e, id: existing.id };
+  if (sameContent(existing, event)) return { action: 'unchanged', event, existing };
+  const h = await r.findByNaturalKey(event.country, event.start, event.title);
+  return { action: h && h.id !== event.id ? 'conflict' : 'update', event, existing };
 }

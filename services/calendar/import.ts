@@ -1,8 +1,10 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/connection.js';
+import type { CalendarImportSession, CalendarRepository } from '../../db/repositories.js';
+import { SqliteCalendarRepository } from '../../db/sqlite-repositories.js';
 import { nowSeconds } from '../../core/time.js';
-import { openImportStage, planChanges, writeChange, type ImportStage, type PlannedChange } from './apply.js';
+import { planChange, type ImportStage, type PlannedChange } from './apply.js';
 import { emitCalendarChange } from './events.js';
 import { countryDayGroup, countryDayMerger, parseAcled } from './importers/acled.js';
 import { parseCsv } from './importers/csv.js';
@@ -158,37 +160,40 @@ class Validator {
 }
 
 /**
- * Imports a calendar file: read → the shared validation step → staged (TEMP tables) → in ONE transaction:
- * (ACLED merge, one country-day at a time) → duplicates inside the file → plan against the stored calendar →
- * write. All good rows of a file or none; bad rows are reported as FILE:LINE: field: reason. Memory stays flat
- * at any file size (CSV and ACLED are streamed). Importing the same file again changes nothing (ids are stable;
- * an event with the same country, start and title is the same event).
+ * Imports a calendar file into the calendar of either backend: read → the shared validation step → staged (TEMP
+ * tables on local disk) → in ONE transaction: (ACLED merge, one country-day at a time) → duplicates inside the
+ * file → plan against the stored calendar → write. All good rows of a file or none; bad rows are reported as
+ * FILE:LINE: field: reason. Memory stays flat at any file size (CSV and ACLED are streamed). Importing the same
+ * file again changes nothing (ids are stable; an event with the same country, start and title is the same event).
+ * A SQLite handle (`Db`) is taken as that database's calendar.
  */
-export async function importCalendarFile(db: Db, path: string, opts: ImportOptions): Promise<ImportReport> {
+export async function importCalendarFile(target: CalendarRepository | Db, path: string, opts: ImportOptions): Promise<ImportReport> {
+  const calendar = 'prepare' in target ? new SqliteCalendarRepository(target) : target;
   const file = opts.displayName ?? path;
   const o = { ...opts, file };
-  const stage = openImportStage(db);
+  const session = await calendar.openImport();
   try {
+    const stage = session.stage;
     const errors = new ErrorList();
     const merge = opts.format === 'acled' && (opts.merge ?? true);
     const validator = new Validator(o, stage, errors, merge ? countryDayGroup : null);
     const parsed = await parseCalendarFile(path, opts.format, o, validator.add);
     for (const c of parsed.candidates) validator.add(c);
     stage.flush();
-    return writeStaged(db, stage, parsed, o, errors, merge || parsed.combiner !== undefined);
+    return await writeStaged(session, parsed, o, errors, merge || parsed.combiner !== undefined);
   } finally {
-    stage.drop();
+    await session.close();
   }
 }
 
-function writeStaged(
-  db: Db,
-  stage: ImportStage,
+async function writeStaged(
+  session: CalendarImportSession,
   parsed: ParsedInput,
   opts: ImportOptions & { file: string },
   errors: ErrorList,
   merged: boolean,
-): ImportReport {
+): Promise<ImportReport> {
+  const stage = session.stage;
   const file = opts.file;
   for (const e of parsed.errors) errors.add(e);
   const now = opts.now ?? nowSeconds();
@@ -196,7 +201,7 @@ function writeStaged(
   const changes: PlannedChange[] = [];
   let changesOmitted = 0;
 
-  const take = (e: ProtestEvent): void => {
+  const take = async (e: ProtestEvent): Promise<void> => {
     // two rows of one file naming the same event: the first wins, the later one is reported
     const key = `${e.country}|${e.start}|${e.title}`;
     const sameId = stage.seenLine(`id:${e.id}`);
@@ -213,7 +218,7 @@ function writeStaged(
     }
     stage.markSeen(`id:${e.id}`, e.originLine ?? 0);
     stage.markSeen(`nk:${key}`, e.originLine ?? 0);
-    const c = planChanges(db, [e])[0]!;
+    const c = await planChange(session, e);
     if (c.action === 'conflict') {
       errors.add({
         file,
@@ -228,14 +233,14 @@ function writeStaged(
     else if (c.action === 'update') counts.updated++;
     else if (c.action === 'unchanged') counts.unchanged++;
     if (!opts.dryRun && (c.action === 'insert' || c.action === 'update')) {
-      writeChange(db, c, now);
+      await session.upsertEvent(c.event, now);
       stage.recordWritten(c.event.id, c.action);
     }
     if (changes.length < REPORT_KEEP_CHANGES) changes.push(c);
     else changesOmitted++;
   };
 
-  const run = () => {
+  const run = async (): Promise<void> => {
     if (merged) {
       // one country-day at a time, in the order of each day's first row
       for (let after = 0; ;) {
@@ -244,7 +249,7 @@ function writeStaged(
         for (const g of groups) {
           const merger = countryDayMerger();
           for (const json of stage.groupEvents(g.grp)) merger.add(JSON.parse(json) as ProtestEvent);
-          for (const e of merger.finish()) take(e);
+          for (const e of merger.finish()) await take(e);
           after = g.first;
         }
       }
@@ -252,14 +257,14 @@ function writeStaged(
     for (let after = 0; ;) {
       const batch = stage.events(after, 2000);
       if (batch.length === 0) break;
-      for (const r of batch) take(JSON.parse(r.event) as ProtestEvent);
+      for (const r of batch) await take(JSON.parse(r.event) as ProtestEvent);
       after = batch[batch.length - 1]!.seq;
     }
   };
-  if (opts.dryRun) run();
+  if (opts.dryRun) await run();
   else {
     // ONE transaction for the whole file: all good rows or none
-    db.transaction(run).immediate();
+    await session.transaction(run);
     // announced after the commit, in chunks (a large file is never held as one list of ids)
     for (let after = 0; ;) {
       const batch = stage.written(after, 10_000);

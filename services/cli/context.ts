@@ -2,6 +2,9 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { openRepositories } from '../../db/open.js';
+import type { Repositories } from '../../db/repositories.js';
+import { sqliteRepositories } from '../../db/sqlite-repositories.js';
 import { SqliteStore } from '../../db/store.js';
 import { type Config } from '../../core/config.js';
 import { loadConfig, type SectionCheck } from '../program-config.js';
@@ -16,7 +19,16 @@ import { describeDbLocation, parseDbLocation, type DbLocation } from '../../core
  * The commands that work on a PostgreSQL database today (issue 23); every other command refuses one with exit 2
  * (never a silent fall back to SQLite). `docs/scale.md` lists what remains.
  */
-export const POSTGRES_COMMANDS: readonly string[] = ['db migrate', 'db copy'];
+export const POSTGRES_COMMANDS: readonly string[] = [
+  'db migrate',
+  'db copy',
+  'calendar list',
+  'calendar show',
+  'calendar import',
+  'calendar export',
+  'reference import',
+  'reference list',
+];
 
 /** A command asked to work on a backend it does not support yet: exit 2, one line saying so. */
 export class UnsupportedBackendError extends UsageError {
@@ -49,6 +61,7 @@ export class CliContext {
   private cfg: Config | undefined;
   private logger: Logger | undefined;
   private stores: SqliteStore[] = [];
+  private repos: Repositories[] = [];
   /** The command being run, e.g. `db migrate` (set before its action runs), for messages. */
   command = '';
 
@@ -122,6 +135,35 @@ export class CliContext {
     return s;
   }
 
+  /**
+   * Every repository of the configured database, on either backend, schema up to date (a SQLite file is created
+   * like `store()` does). Only for commands in POSTGRES_COMMANDS when the database is PostgreSQL. Closed when the
+   * command ends.
+   */
+  async repositories(): Promise<Repositories> {
+    const loc = this.postgresOrSqlite();
+    if (loc.backend === 'sqlite') return sqliteRepositories(this.store());
+    const r = await openRepositories(loc);
+    this.repos.push(r);
+    return r;
+  }
+
+  /** The repositories of a command that only reads: a SQLite file must exist and is opened as `existingStore()` does. */
+  async readRepositories(): Promise<Repositories> {
+    const loc = this.postgresOrSqlite();
+    if (loc.backend === 'sqlite') return sqliteRepositories(this.existingStore());
+    const r = await openRepositories(loc);
+    this.repos.push(r);
+    return r;
+  }
+
+  private postgresOrSqlite(): DbLocation {
+    const loc = this.dbLocation();
+    if (loc.backend === 'postgres' && !POSTGRES_COMMANDS.includes(this.command))
+      throw new UnsupportedBackendError(this.command || 'this command', loc);
+    return loc;
+  }
+
   private requireDatabase(): void {
     const db = this.sqlitePath();
     if (db !== ':memory:' && !existsSync(resolve(db))) throw new MissingDatabaseError(resolve(db));
@@ -191,8 +233,11 @@ export class CliContext {
     return SqliteStore.describeError(err, path);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     for (const s of this.stores) s.close();
     this.stores = [];
+    const repos = this.repos;
+    this.repos = [];
+    for (const r of repos) await r.close();
   }
 }

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { existsSync, writeFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
-import { getEvent, listEvents, removeEvent } from '../../db/calendar.js';
+import { getEvent, removeEvent } from '../../db/calendar.js';
 import { applyChanges, planChanges } from '../calendar/apply.js';
 import { calendarConfig } from '../calendar/config.js';
 import { emitCalendarChange } from '../calendar/events.js';
@@ -77,13 +77,13 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--kind <kind>', `one of ${EVENT_KINDS.join(', ')}`)
     .option('--upcoming', 'only events that have not ended yet')
     .option('--json', 'print a JSON array (the /api/events shape)')
-    .action((opts: { country?: string; from?: string; until?: string; kind?: string; upcoming?: boolean; json?: boolean }) => {
+    .action(async (opts: { country?: string; from?: string; until?: string; kind?: string; upcoming?: boolean; json?: boolean }) => {
       const from = ctx.time('--from', opts.from, 'start');
       const until = ctx.time('--until', opts.until, 'end');
       const now = nowSeconds();
       const country = ctx.country('--country', opts.country);
-      const store = ctx.existingStore();
-      const events = listEvents(store.db, {
+      const repos = await ctx.readRepositories();
+      const events = await repos.calendar.listEvents({
         country,
         from: opts.upcoming ? Math.max(from ?? now, now) : from,
         until,
@@ -98,8 +98,8 @@ export function register(program: Command, ctx: CliContext): void {
     .description('one event with its places, sources and notes')
     .argument('<id>', 'event id')
     .option('--json', 'print one JSON object')
-    .action((id: string, opts: { json?: boolean }) => {
-      const e = getEvent(ctx.existingStore().db, id);
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const e = await (await ctx.readRepositories()).calendar.getEvent(id);
       if (!e) throw unknownEvent('calendar show', id);
       const j = eventToJson(e);
       if (opts.json) return ctx.json(j);
@@ -238,13 +238,13 @@ export function register(program: Command, ctx: CliContext): void {
           throw e;
         }
         if (opts.map && opts.format !== 'csv') throw new UsageError('--map applies to --format csv only');
-        const store = ctx.store();
+        const repos = await ctx.repositories();
         const merge = opts.merge === false ? false : calendarConfig(ctx.config()).acledMerge;
         // A one-shot process that streams a file of any size: V8's memory-saving mode (no heap limit; it collects
         // the per-row garbage sooner instead of letting the heap grow to ~4x the live set). 1,000,000 ACLED rows
         // peak at ~330 MB without it, under 200 MB with it, at about the same speed (bench/calendar-import.bench.ts).
         setFlagsFromString('--optimize-for-size');
-        const report = await importCalendarFile(store.db, file, {
+        const report = await importCalendarFile(repos.calendar, file, {
           format: opts.format,
           dryRun: opts.dryRun,
           map,
@@ -290,7 +290,7 @@ export function register(program: Command, ctx: CliContext): void {
       const from = ctx.time('--from', opts.from, 'start');
       const until = ctx.time('--until', opts.until, 'end');
       const country = ctx.country('--country', opts.country);
-      const events = listEvents(ctx.existingStore().db, { country, from, until });
+      const events = await (await ctx.readRepositories()).calendar.listEvents({ country, from, until });
       const text = await exportEvents(events, opts.format, { generatedAt: nowSeconds() });
       if (opts.out) {
         writeFileSync(opts.out, text);

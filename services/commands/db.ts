@@ -25,14 +25,14 @@ export function register(program: Command, ctx: CliContext): void {
 
   db.command('copy')
     .description(
-      'copy the store into an EMPTY database, either backend either way (a SQLite path or a postgres:// URL), verified by row counts and a rollup checksum',
+      'copy the whole database (points, rollups, signals, runs, calendar, outages, alerts, reference lists) into an EMPTY one, either backend either way (a SQLite path or a postgres:// URL), verified by row counts and checksums',
     )
     .argument('<source>', 'SQLite file or postgres:// URL to copy from')
     .argument('<target>', 'SQLite file or postgres:// URL to copy into (created / migrated; must hold no data)')
     .option('--batch <rows>', 'rows per batch (one transaction each)', '10000')
     .option(
       '--core-only',
-      'copy the core store even when the source has tables PostgreSQL does not hold yet (calendar, outages, reference lists…)',
+      'copy even when the source has tables this version cannot copy (a newer SQLite file): those are left behind, every other table is copied',
     )
     .option('--json', 'print the result as JSON')
     .action(async (source: string, target: string, opts: { batch: string; coreOnly?: boolean; json?: boolean }) => {
@@ -60,7 +60,7 @@ export function register(program: Command, ctx: CliContext): void {
         if (opts.json) ctx.json(r);
         else {
           ctx.out(
-            `copied ${r.source} → ${r.target} in ${r.seconds.toFixed(1)} s; verified: row counts equal, daily rollup checksum ${r.rollupChecksum.slice(0, 16)}`,
+            `copied ${r.source} → ${r.target} in ${r.seconds.toFixed(1)} s; verified: row counts equal, daily rollup checksum ${r.rollupChecksum.slice(0, 16)}, calendar/outage/alert/reference checksum ${r.recordsChecksum.slice(0, 16)}`,
           );
           ctx.table(
             r.tables.map((x) => ({ table: x.table, rows: x.rows })),

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { listReferenceLists } from '../../db/reference.js';
 import type { CliContext } from '../cli/context.js';
 import { UsageError } from '../../core/app-errors.js';
 import { importReference } from '../reference/import.js';
@@ -16,12 +15,12 @@ export function register(program: Command, ctx: CliContext): void {
     .requiredOption('--format <format>', `one of ${FORMATS.join(', ')}`)
     .option('--name <name>', 'the list to add to (default: the format name)')
     .option('--json', 'print the import summary as one JSON document')
-    .action((files: string[], flags: { format: string; name?: string; json?: boolean }) => {
+    .action(async (files: string[], flags: { format: string; name?: string; json?: boolean }) => {
       if (!(FORMATS as readonly string[]).includes(flags.format)) throw new UsageError(`--format: must be one of ${FORMATS.join(', ')}`);
       if (flags.name !== undefined && !/^[\w.-]{1,64}$/.test(flags.name))
         throw new UsageError('--name: letters, digits, ".", "_" and "-" only');
-      const store = ctx.store();
-      const r = importReference(store, files, flags.format as ReferenceFormat, flags.name);
+      const repos = await ctx.repositories();
+      const r = await importReference(repos.reference, files, flags.format as ReferenceFormat, flags.name);
       if (flags.json) ctx.json(r);
       else {
         for (const x of r.rejections) process.stderr.write(`${x.file}:${x.line}: ${x.field}: ${x.reason}\n`);
@@ -35,9 +34,9 @@ export function register(program: Command, ctx: CliContext): void {
     .command('list')
     .description('the imported reference lists')
     .option('--json', 'print one JSON array')
-    .action((flags: { json?: boolean }) => {
-      const store = ctx.store();
-      const lists = listReferenceLists(store.db).map(referenceListJson);
+    .action(async (flags: { json?: boolean }) => {
+      const repos = await ctx.repositories();
+      const lists = (await repos.reference.listReferenceLists()).map(referenceListJson);
       if (flags.json) ctx.json(lists);
       else
         ctx.table(

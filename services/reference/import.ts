@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { upsertReferenceOutages } from '../../db/reference.js';
+import type { ReferenceRepository } from '../../db/repositories.js';
+import { SqliteReferenceRepository } from '../../db/sqlite-repositories.js';
 import type { SqliteStore } from '../../db/store.js';
 import { parseReference, type ReferenceFormat, type Rejection } from './parse.js';
 
@@ -23,8 +24,17 @@ export interface ImportResult {
   rejected: number;
 }
 
-/** Imports files into the list `name` (default: the format's name). Good rows are committed per file. */
-export function importReference(store: SqliteStore, files: readonly string[], format: ReferenceFormat, name?: string): ImportResult {
+/**
+ * Imports files into the list `name` (default: the format's name), on either backend (a SQLite store is taken as
+ * its reference repository). Good rows are committed per file, each file in one transaction.
+ */
+export async function importReference(
+  target: ReferenceRepository | SqliteStore,
+  files: readonly string[],
+  format: ReferenceFormat,
+  name?: string,
+): Promise<ImportResult> {
+  const repo = 'db' in target ? new SqliteReferenceRepository(target.db) : target;
   const list = name ?? format;
   const out: ImportResult = { name: list, format, files: [], rejections: [], imported: 0, repeated: 0, rejected: 0 };
   for (const file of files) {
@@ -43,7 +53,7 @@ export function importReference(store: SqliteStore, files: readonly string[], fo
       continue;
     }
     const parsed = parseReference(format, text, file, list);
-    const w = upsertReferenceOutages(store.db, list, format, file, parsed.rows, { rejected: parsed.rejected.length });
+    const w = await repo.upsertReferenceOutages(list, format, file, parsed.rows, { rejected: parsed.rejected.length });
     out.files.push({ file, layout: parsed.layout, imported: w.inserted, repeated: w.repeated, rejected: parsed.rejected.length });
     for (const item of parsed.rejected) out.rejections.push(item);
     out.imported += w.inserted;

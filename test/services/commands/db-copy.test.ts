@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { upsertEvent } from '../../../db/calendar.js';
-import { openPointStore } from '../../../db/open.js';
+import { openPointStore, openRepositories } from '../../../db/open.js';
+import type { Repositories } from '../../../db/repositories.js';
+import { sqliteRepositories } from '../../../db/sqlite-repositories.js';
 import type { PointStore } from '../../../db/repository.js';
 import { SqliteStore, type PointTuple } from '../../../db/store.js';
 import { main } from '../../../services/cli.js';
@@ -9,7 +10,7 @@ import { capture, seededRandom, tempDir } from '../../helpers.js';
 import { usePostgres } from '../../pg.js';
 
 // `outagewatch db copy`: SQLite → PostgreSQL → SQLite gives back the same store (ids, points, rollups, checkpoints,
-// runs, events). The data stands for a few days of IODA signals for two countries around the 2016 Kazakhstan
+// runs, events, and the calendar, outages, alerts and reference lists). The data stands for a few days of IODA signals for two countries around the 2016 Kazakhstan
 // protests (seeded values), with a source event, a raw response and runs.
 
 const pgt = usePostgres({ database: false });
@@ -73,6 +74,104 @@ function fill(path: string): void {
   s.close();
 }
 
+/** The calendar, outages, alerts and reference lists of the same days: what import, detect and alerts store. */
+async function fillRecords(path: string): Promise<void> {
+  const r = sqliteRepositories(SqliteStore.open(path));
+  try {
+    await r.calendar.upsertEvents(
+      [
+        {
+          id: 'kz-2016-05-21-land-protests',
+          title: 'Митинги против поправок в Земельный кодекс',
+          country: 'KZ',
+          places: [{ name: 'Алматы', lat: 43.24, lon: 76.89 }, { name: 'Атырау' }],
+          start: DAY0 + 86400,
+          end: DAY0 + 2 * 86400,
+          tz: 'Asia/Almaty',
+          allDay: true,
+          kind: 'protest',
+          sources: ['https://example.org/kz'],
+          notes: 'заметка',
+          tags: ['land'],
+          origin: 'import',
+          originFile: 'kz.csv',
+          originLine: 2,
+        },
+      ],
+      DAY0,
+      { seed_hash: 'h' },
+    );
+    const [o] = await r.outages.replaceOutages('country:KZ', DAY0, DAY0 + 3 * 86400, [
+      {
+        entity: 'country:KZ',
+        start: DAY0 + 3600,
+        end: DAY0 + 7200,
+        kind: 'connectivity',
+        severity: 'critical',
+        score: 1234.5,
+        signals: [
+          { signal: 'ioda.bgp', start: DAY0 + 3600, end: DAY0 + 7200, severity: 'critical', depth: 0.31, score: 12.5, lost: 0.1 / 3 },
+        ],
+        targets: [],
+        evidence: [],
+        open: true,
+        synthetic: true,
+      },
+    ]);
+    const ch = await r.alerts.recordChange({
+      key: `started:country:KZ:${o!.start}`,
+      entity: 'country:KZ',
+      change: 'started',
+      at: o!.start,
+      payload: { outage: o },
+      announced: true,
+      now: DAY0,
+    });
+    await r.alerts.queueDelivery(ch!.id, 'https://hooks.example/x', DAY0);
+    await r.reference.upsertReferenceOutages(
+      'stop',
+      'stop',
+      'stop.csv',
+      [
+        {
+          list: 'stop',
+          naturalKey: 'kz-1',
+          country: 'KZ',
+          start: DAY0,
+          end: null,
+          kind: 'connectivity',
+          scope: 'regional',
+          scopeRaw: 'Region (Mangystau)',
+          scopeDetail: 'Mangystau',
+          area: 'Mangystau',
+          cause: 'protests',
+          services: ['WhatsApp'],
+          source: null,
+          originFile: 'stop.csv',
+          originLine: 2,
+          raw: { Country: 'Kazakhstan' },
+        },
+      ],
+      { rejected: 0 },
+      DAY0,
+    );
+  } finally {
+    await r.close();
+  }
+}
+
+async function records(r: Repositories) {
+  return {
+    events: await r.calendar.listEvents(),
+    seed: await r.calendar.getMeta('seed_hash'),
+    outages: await r.outages.listOutages(),
+    changes: await r.alerts.listChanges(),
+    deliveries: await r.alerts.listDeliveries(),
+    lists: await r.reference.listReferenceLists(),
+    reference: await r.reference.listReferenceOutages({ list: 'stop' }),
+  };
+}
+
 async function snapshot(store: PointStore) {
   const signals = await store.listSignals();
   const series = [];
@@ -100,6 +199,7 @@ describe.skipIf(!pgt.enabled)('outagewatch db copy', () => {
     const a = join(t.dir, 'a.db');
     const b = join(t.dir, 'b.db');
     fill(a);
+    await fillRecords(a);
     const url = await pgt.createDatabase();
     const c1 = capture();
     expect(await main(['db', 'copy', a, url, '--batch', '500', '--json'], c1.io)).toBe(0);
@@ -109,8 +209,43 @@ describe.skipIf(!pgt.enabled)('outagewatch db copy', () => {
     expect(c1.err).toMatch(/copy points: 500\/2592 rows \(19%\)|copy points: 2592\/2592 rows \(100%\)/);
     const c2 = capture();
     expect(await main(['db', 'copy', url, b, '--json'], c2.io)).toBe(0);
-    const r2 = JSON.parse(c2.out) as { rollupChecksum: string };
+    const r2 = JSON.parse(c2.out) as { rollupChecksum: string; recordsChecksum: string };
     expect(r2.rollupChecksum).toBe(r1.rollupChecksum);
+    expect(r2.recordsChecksum).toBe((r1 as unknown as { recordsChecksum: string }).recordsChecksum);
+    for (const table of [
+      'protest_events',
+      'calendar_meta',
+      'outages',
+      'outage_changes',
+      'webhook_deliveries',
+      'reference_lists',
+      'reference_outages',
+    ])
+      expect(r1.tables.find((x) => x.table === table)?.rows, table).toBe(1);
+
+    // the calendar, outages, alerts and reference lists read the same through the repositories on all three
+    const ra = await openRepositories(a);
+    const rp = await openRepositories(url);
+    const rb = await openRepositories(b);
+    try {
+      const [x, y, z] = [await records(ra), await records(rp), await records(rb)];
+      expect(x.events[0]!.places).toEqual([
+        { name: 'Алматы', admin1: null, lat: 43.24, lon: 76.89 },
+        { name: 'Атырау', admin1: null, lat: null, lon: null },
+      ]);
+      expect(x.outages).toHaveLength(1);
+      expect(y).toEqual(x);
+      expect(z).toEqual(x);
+      // ids go on after the copied ones
+      const [o2] = await rp.outages.replaceOutages('country:UZ', DAY0, DAY0 + 86400, [
+        { ...x.outages[0]!, entity: 'country:UZ', id: undefined },
+      ]);
+      expect(o2!.id).toBeGreaterThan(x.outages[0]!.id!);
+    } finally {
+      await ra.close();
+      await rp.close();
+      await rb.close();
+    }
 
     const sa = await openPointStore(a);
     const sp = await openPointStore(url);
@@ -139,7 +274,7 @@ describe.skipIf(!pgt.enabled)('outagewatch db copy', () => {
     }
   });
 
-  it('refuses a target that holds data (exit 2, nothing written) and a source with tables PostgreSQL lacks, unless --core-only', async () => {
+  it('refuses a target that holds data (exit 2, nothing written) and a source with tables it cannot copy, unless --core-only', async () => {
     const a = join(t.dir, 'c.db');
     fill(a);
     const url = await pgt.createDatabase();
@@ -148,33 +283,14 @@ describe.skipIf(!pgt.enabled)('outagewatch db copy', () => {
     expect(await main(['db', 'copy', a, url], again.io)).toBe(2);
     expect(again.err).toMatch(/is not empty \(meta|is not empty \(entities holds \d+ rows\)/);
 
+    // a table this version does not copy (detection bookkeeping: re-detection rebuilds it)
     const s = SqliteStore.open(a);
-    upsertEvent(
-      s.db,
-      {
-        id: 'kz-2016-05-21-land-protests',
-        title: 'Land reform protests',
-        country: 'KZ',
-        places: [],
-        start: DAY0 + 86400,
-        end: DAY0 + 2 * 86400,
-        tz: 'Asia/Almaty',
-        allDay: true,
-        kind: 'protest',
-        sources: [],
-        notes: null,
-        tags: [],
-        origin: 'manual',
-        originFile: null,
-        originLine: null,
-      },
-      DAY0,
-    );
+    s.db.prepare("INSERT INTO detection_state (entity, rules_hash, updated_at) VALUES ('country:KZ', 'x', 1)").run();
     s.close();
     const url2 = await pgt.createDatabase();
     const refused = capture();
     expect(await main(['db', 'copy', a, url2], refused.io)).toBe(2);
-    expect(refused.err).toMatch(/protest_events \(1 rows\).*--core-only/);
+    expect(refused.err).toMatch(/detection_state \(1 rows\).*--core-only/);
     expect(await main(['db', 'copy', a, url2, '--core-only'], capture().io)).toBe(0);
   });
 

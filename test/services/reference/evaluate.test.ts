@@ -407,12 +407,12 @@ describe('the SIGCOMM 2023 table on the real sheets (docs/reference.md)', () => 
     const env = tempStore();
     try {
       const FIX = join(import.meta.dirname, '../../fixtures/reference');
-      importReference(
+      await importReference(
         env.store,
         ['stop_2016_2018.csv', 'stop_2019.csv', 'stop_2021.csv'].map((f) => join(FIX, f)),
         'stop',
       );
-      importReference(env.store, [join(FIX, 'ioda-investigated-outages-2018-2022.csv')], 'ioda-investigated');
+      await importReference(env.store, [join(FIX, 'ioda-investigated-outages-2018-2022.csv')], 'ioda-investigated');
       env.store.close();
       let out = '';
       const io = { stdout: { write: (s: string) => ((out += s), true) }, stderr: { write: () => true } } as unknown as {

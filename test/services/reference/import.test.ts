@@ -102,11 +102,11 @@ describe('STOP sheets', () => {
     expect(r.rejected).toEqual([{ file: 'live.csv', line: 3, field: 'end_date', reason: 'ends before it starts (5/20/2016 < 5/22/2016)' }]);
   });
 
-  it('keeps a shutdown repeated across yearly sheets once, and re-importing adds nothing', () => {
+  it('keeps a shutdown repeated across yearly sheets once, and re-importing adds nothing', async () => {
     const env = tempStore();
     try {
       const files = ['stop_2016_2018.csv', 'stop_2019.csv', 'stop_2021.csv'].map((f) => join(FIX, f));
-      const a = importReference(env.store, files, 'stop');
+      const a = await importReference(env.store, files, 'stop');
       expect(a.imported).toBe(767);
       expect(a.repeated).toBe(4);
       expect(a.rejected).toBe(1);
@@ -114,7 +114,7 @@ describe('STOP sheets', () => {
       const chad = listReferenceOutages(env.store.db, { list: 'stop', country: 'TD' }).filter((x) => x.start === t('2018-03-28T00:00:00Z'));
       expect(chad).toHaveLength(1);
       expect(chad[0]!.end).toBe(t('2019-07-14T00:00:00Z'));
-      const b = importReference(env.store, files, 'stop');
+      const b = await importReference(env.store, files, 'stop');
       expect(b.imported).toBe(0);
       expect(getReferenceList(env.store.db, 'stop')!.count).toBe(767);
     } finally {
