@@ -28,6 +28,7 @@ export const POSTGRES_COMMANDS: readonly string[] = [
   'calendar export',
   'reference import',
   'reference list',
+  'outages',
 ];
 
 /** A command asked to work on a backend it does not support yet: exit 2, one line saying so. */
