@@ -2,7 +2,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { join } from 'node:path';
 import { packageRoot } from '../core/package-root.js';
-import type { AppDeps } from './deps.js';
+import { completeDeps, type AppDeps, type AppInput } from './deps.js';
 import { errorHandler, notFoundHandler, requestLogger } from './errors.js';
 import { DbWatch } from './db-watch.js';
 import { health, healthHttpStatus } from './health.js';
@@ -15,11 +15,15 @@ import { pagesRouter } from './pages/index.js';
 import { warmTimeFormatters } from './pages/common.js';
 import { reportsRouter } from './reports.js';
 
-export type { AppDeps } from './deps.js';
+export type { AppDeps, AppInput } from './deps.js';
 
-/** Builds the Express app without listening (tests use it directly; `server.ts` listens). */
-export function createApp(given: AppDeps): Express {
-  const deps: AppDeps = { ...given, dbWatch: given.dbWatch ?? new DbWatch(given.store) };
+/**
+ * Builds the Express app without listening (tests use it directly; `server.ts` listens). On SQLite the point store
+ * may be left out (the SQLite connection is wrapped); on PostgreSQL `points` is the store and `store` is absent.
+ */
+export function createApp(given: AppInput): Express {
+  const filled = completeDeps(given);
+  const deps: AppDeps = { ...filled, dbWatch: given.dbWatch ?? new DbWatch(given.store ?? null) };
   const watch = deps.dbWatch!;
   // one-time luxon/ICU set-up now, not inside the first request that shows a time
   warmTimeFormatters();
@@ -58,7 +62,7 @@ export function createApp(given: AppDeps): Express {
   app.get('/api/health', async (_req, res) => {
     const now = deps.now ? deps.now() : Math.floor(Date.now() / 1000);
     await watch.ensureFresh(now);
-    const h = health(deps, watch);
+    const h = await health(deps, watch);
     res.set('Cache-Control', 'no-store').status(healthHttpStatus(h)).json(h);
   });
 
@@ -75,7 +79,7 @@ export function createApp(given: AppDeps): Express {
 
   app.get('/status', async (_req, res) => {
     await watch.ensureFresh(deps.now ? deps.now() : Math.floor(Date.now() / 1000));
-    const h = health(deps, watch);
+    const h = await health(deps, watch);
     res.status(healthHttpStatus(h));
     const rows = h.collectors.map(
       (c) =>

@@ -87,3 +87,54 @@ export function sendListing<T>(
     res.end();
   });
 }
+
+/** `X-Total-Count`, and `Link: <…>; rel="next"` when rows follow the page ending at `end`. */
+export function setListingHeaders(req: Request, res: Response, total: number, limit: number, end: number): void {
+  res.set('X-Total-Count', String(total));
+  if (end < total) {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(req.query)) if (typeof v === 'string' && k !== 'offset' && k !== 'limit') params.set(k, v);
+    params.set('limit', String(limit));
+    params.set('offset', String(end));
+    res.set('Link', `<${req.baseUrl}${req.path}?${params.toString()}>; rel="next"`);
+  }
+}
+
+/**
+ * A listing read through the backend-neutral listing reads (db/listings.ts, SQLite or PostgreSQL): counted with
+ * COUNT and read a page at a time, asynchronously. No snapshot across pages: on a database being written, a
+ * streamed export may show rows added after its count (the count and `Link` are those of the first read).
+ */
+export interface AsyncListingSource<T> {
+  total: () => Promise<number>;
+  rows: (offset: number, limit: number) => Promise<readonly T[]>;
+}
+
+/** `sendListing` for an asynchronous source: the same headers, paging, JSON and streamed CSV. */
+export async function sendListingAsync<T>(
+  req: Request,
+  res: Response,
+  source: AsyncListingSource<T>,
+  columns: ReadonlyArray<CsvColumn<T>>,
+  filename: string,
+): Promise<void> {
+  const csv = wantsCsv(req);
+  const total = await source.total();
+  const { offset, limit } = listingPage(req, total, csv);
+  const end = Math.min(total, offset + limit);
+  setListingHeaders(req, res, total, limit, end);
+  if (!csv) {
+    res.json(end > offset ? await source.rows(offset, end - offset) : []);
+    return;
+  }
+  res.type('text/csv; charset=utf-8');
+  res.set('Content-Disposition', `attachment; filename="${filename}.csv"`);
+  if (end - offset <= CSV_CHUNK_ROWS) {
+    res.send(toCsv(end > offset ? await source.rows(offset, end - offset) : [], columns));
+    return;
+  }
+  res.write(csvHeader(columns));
+  for (let i = offset; i < end; i += CSV_CHUNK_ROWS)
+    res.write(csvBody(await source.rows(i, Math.min(end, i + CSV_CHUNK_ROWS) - i), columns));
+  res.end();
+}

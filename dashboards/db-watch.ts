@@ -13,7 +13,8 @@ export class DbWatch {
   private lastError: { at: number; code: string; message: string; path: string } | null = null;
 
   constructor(
-    private readonly store: { quickCheck(): Promise<{ ok: boolean; problems: string[] }> },
+    /** null: no file check (PostgreSQL checks its own pages; a request's database error is still noted) */
+    private readonly store: { quickCheck(): Promise<{ ok: boolean; problems: string[] }> } | null,
     private readonly checkEverySeconds = 600,
   ) {}
 
@@ -25,6 +26,7 @@ export class DbWatch {
 
   /** Runs the quick check now (off the event loop); resolves when it is done. */
   refresh(now = Math.floor(Date.now() / 1000)): Promise<void> {
+    if (!this.store) return Promise.resolve();
     this.running ??= this.store
       .quickCheck()
       .then((r) => {
@@ -38,7 +40,7 @@ export class DbWatch {
 
   /** Starts a check when none ran for `checkEverySeconds`; waits up to `waitMs` for the first one ever. */
   async ensureFresh(now: number, waitMs = 5000): Promise<void> {
-    if (this.check && now - this.check.at < this.checkEverySeconds) return;
+    if (!this.store || (this.check && now - this.check.at < this.checkEverySeconds)) return;
     const p = this.refresh(now);
     if (this.check) return;
     let timer: NodeJS.Timeout | undefined;

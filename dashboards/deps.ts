@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { Collector } from '../collectors/types.js';
+import { listingsFor, type ListingReads } from '../db/listings.js';
+import { SqlitePointStore, type PointStore } from '../db/repository.js';
 import type { SqliteStore } from '../db/store.js';
 import type { Config } from '../core/config.js';
 import type { DbWatch } from './db-watch.js';
@@ -15,9 +17,17 @@ export interface BackgroundJobs {
 /** What the dashboard needs; tests build these directly and call `createApp` without listening. */
 export interface AppDeps {
   config: Config;
-  /** Read-only connection for pages and the API. */
-  store: SqliteStore;
-  /** Writable connection (the daemon's); absent in read-only deployments and most tests. */
+  /** The store pages and the API read through, on either backend (SQLite or PostgreSQL; db/repository.ts). */
+  points: PointStore;
+  /** Listings counted and paged in SQL, and small facts for health and caches, on the same database. */
+  listings: ListingReads;
+  /**
+   * Read-only SQLite connection, for what is not converted to the interfaces yet (calendar, outages, reference
+   * lists, correlation, reports, metrics). Absent on PostgreSQL: those pages and routes answer 503 "not available
+   * on PostgreSQL in this version" (`sqliteStore()` in dashboards/backend.ts).
+   */
+  store?: SqliteStore;
+  /** Writable connection (the daemon's); absent in read-only deployments, in `serve` and most tests. */
   writer?: SqliteStore;
   collectors: Collector[];
   log: Logger;
@@ -30,4 +40,14 @@ export interface AppDeps {
   dbWatch?: DbWatch;
   /** Injected clock (Unix seconds) for tests. */
   now?: () => number;
+}
+
+/** What `createApp` takes: on SQLite the point store may be left out (it then wraps `store`). */
+export type AppInput = Omit<AppDeps, 'points' | 'listings'> & { points?: PointStore };
+
+/** Fills in the point store (on SQLite: `store` wrapped) and the listing reads of the same database. */
+export function completeDeps(given: AppInput): AppDeps {
+  const points = given.points ?? (given.store ? new SqlitePointStore(given.store) : undefined);
+  if (!points) throw new Error('no database for the dashboard (give `points`, or a SQLite `store`)');
+  return { ...given, points, listings: listingsFor(points) };
 }

@@ -8,15 +8,20 @@
  * start (consecutive empty buckets share one null). Leading and trailing empty stretches are left out.
  * The result never has more than `maxPoints` points.
  *
- * For rollup rows (hourly/daily) a row carries min, mean and max of its interval; when a bucket holds
- * a single row whose min and max differ, the one farther from the row's mean is kept (a dip
- * usually), at the row's start time.
+ * For rollup rows (hourly/6-hour/daily) a row carries min, mean and max of its interval and, when known
+ * (`loTs`/`hiTs`, migration 0105), the times its minimum and maximum happened: the bucket's extremes are then
+ * the exact points, at their own times, the same points the raw series gives for buckets made of whole rows
+ * (so a daily row yields two exact points). A row without those times stands at its start time; when a bucket
+ * holds a single such row whose min and max differ, the one farther from the row's mean is kept (a dip usually).
  */
 export interface SeriesColumnsLike {
   ts: ArrayLike<number>;
   lo: ArrayLike<number | null>;
   hi: ArrayLike<number | null>;
   mean: ArrayLike<number | null>;
+  /** time of the point holding lo / hi (default: ts) */
+  loTs?: ArrayLike<number>;
+  hiTs?: ArrayLike<number>;
 }
 
 export type Point = [number, number | null];
@@ -32,6 +37,8 @@ export interface DownsampleResult {
 function bucketize(cols: SeriesColumnsLike, base: number, width: number): Point[] {
   const out: Point[] = [];
   const n = cols.ts.length;
+  const loTs = cols.loTs ?? cols.ts;
+  const hiTs = cols.hiTs ?? cols.ts;
   let cur = -1;
   let minI = -1;
   let maxI = -1;
@@ -48,17 +55,20 @@ function bucketize(cols: SeriesColumnsLike, base: number, width: number): Point[
     // the first empty bucket after the last one with data marks the gap
     if (pendingGap || (lastEmitted >= 0 && cur > lastEmitted + 1)) out.push([base + (lastEmitted + 1) * width, null]);
     pendingGap = false;
-    if (minI === maxI) {
+    const tLo = loTs[minI]!;
+    const tHi = hiTs[maxI]!;
+    if (tLo === tHi) {
+      // one point holds both extremes; or one row without extreme times: the value farther from its mean
       const lo = cols.lo[minI]!;
       const hi = cols.hi[minI]!;
       const mean = cols.mean[minI];
       let v = lo;
       if (lo !== hi && mean !== null && mean !== undefined && hi - mean > mean - lo) v = hi;
-      out.push([cols.ts[minI]!, v]);
-    } else if (cols.ts[minI]! < cols.ts[maxI]!) {
-      out.push([cols.ts[minI]!, cols.lo[minI]!], [cols.ts[maxI]!, cols.hi[maxI]!]);
+      out.push([tLo, v]);
+    } else if (tLo < tHi) {
+      out.push([tLo, cols.lo[minI]!], [tHi, cols.hi[maxI]!]);
     } else {
-      out.push([cols.ts[maxI]!, cols.hi[maxI]!], [cols.ts[minI]!, cols.lo[minI]!]);
+      out.push([tHi, cols.hi[maxI]!], [tLo, cols.lo[minI]!]);
     }
     lastEmitted = cur;
   };

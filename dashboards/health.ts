@@ -1,5 +1,6 @@
 import type { AppDeps } from './deps.js';
 import type { DbWatch } from './db-watch.js';
+import type { CheckpointRow, RunRow } from '../db/store.js';
 import { isoUtc } from '../core/time.js';
 import { backfillProgress, type BackfillProgress } from '../services/scheduler/backfill.js';
 
@@ -29,57 +30,73 @@ export interface Health {
   collectors: CollectorHealth[];
   /** Backfill progress per enabled collector and watched entity (services/scheduler/backfill.ts). */
   backfill: BackfillProgress[];
+  /** Why `backfill` is empty on this backend (PostgreSQL in this version). */
+  backfillUnavailable?: string;
 }
 
 const iso = isoUtc;
 
-export function collectorHealth(deps: Pick<AppDeps, 'store' | 'collectors'>): CollectorHealth[] {
-  return deps.collectors.map((c) => {
-    const runs = deps.store.recentRuns({ collector: c.name, limit: 50 });
-    const last = runs[0];
-    const success = runs.find((r) => r.status === 'ok');
-    const failed = runs.find((r) => r.error);
-    // the runs that failed one after another up to the latest finished one (a run in progress says nothing yet)
-    const finished = runs.filter((r) => r.status !== 'running');
-    let streak = 0;
-    while (streak < finished.length && finished[streak]!.status === 'failed') streak++;
-    const failingSince = streak ? iso(finished[streak - 1]!.startedAt) : null;
-    let state: CollectorHealth['state'];
-    if (!c.enabled()) state = 'disabled';
-    else if (!last) state = 'never-run';
-    else if (last.status === 'running') state = failingSince ? 'failing' : 'running';
-    else if (last.status === 'ok') state = 'ok';
-    else if (last.status === 'partial') state = 'partial';
-    else state = 'failing';
-    return {
-      name: c.name,
-      description: c.describe(),
-      enabled: c.enabled(),
-      disabledReason: c.disabledReason(),
-      state,
-      lastRun: last
-        ? {
-            startedAt: iso(last.startedAt),
-            finishedAt: last.finishedAt === null ? null : iso(last.finishedAt),
-            status: last.status,
-            rows: last.rows,
-            error: last.error,
-          }
-        : null,
-      lastSuccessAt: success?.finishedAt ? iso(success.finishedAt) : null,
-      lastError: failed?.error ? { at: iso(failed.finishedAt ?? failed.startedAt), message: failed.error } : null,
-      failingSince,
-      noData: deps.store
-        .checkpoints({ collector: c.name })
-        .filter((cp) => cp.status === 'no-data')
-        .sort((a, b) => b.from - a.from)
-        .slice(0, 20)
-        .map((cp) => ({ entity: cp.entity, signal: cp.signal, from: iso(cp.from), until: iso(cp.until) })),
-    };
-  });
+/** Per collector: its latest runs and the ranges its source had no data for (one read of each per collector). */
+export async function collectorHealth(deps: Pick<AppDeps, 'points' | 'collectors'>): Promise<CollectorHealth[]> {
+  return Promise.all(
+    deps.collectors.map(async (c) => {
+      const [runs, cps] = await Promise.all([
+        deps.points.recentRuns({ collector: c.name, limit: 50 }),
+        deps.points.checkpoints({ collector: c.name }),
+      ]);
+      return collectorState(c, runs, cps);
+    }),
+  );
 }
 
+function collectorState(c: AppDeps['collectors'][number], runs: RunRow[], cps: CheckpointRow[]): CollectorHealth {
+  const last = runs[0];
+  const success = runs.find((r) => r.status === 'ok');
+  const failed = runs.find((r) => r.error);
+  // the runs that failed one after another up to the latest finished one (a run in progress says nothing yet)
+  const finished = runs.filter((r) => r.status !== 'running');
+  let streak = 0;
+  while (streak < finished.length && finished[streak]!.status === 'failed') streak++;
+  const failingSince = streak ? iso(finished[streak - 1]!.startedAt) : null;
+  let state: CollectorHealth['state'];
+  if (!c.enabled()) state = 'disabled';
+  else if (!last) state = 'never-run';
+  else if (last.status === 'running') state = failingSince ? 'failing' : 'running';
+  else if (last.status === 'ok') state = 'ok';
+  else if (last.status === 'partial') state = 'partial';
+  else state = 'failing';
+  return {
+    name: c.name,
+    description: c.describe(),
+    enabled: c.enabled(),
+    disabledReason: c.disabledReason(),
+    state,
+    lastRun: last
+      ? {
+          startedAt: iso(last.startedAt),
+          finishedAt: last.finishedAt === null ? null : iso(last.finishedAt),
+          status: last.status,
+          rows: last.rows,
+          error: last.error,
+        }
+      : null,
+    lastSuccessAt: success?.finishedAt ? iso(success.finishedAt) : null,
+    lastError: failed?.error ? { at: iso(failed.finishedAt ?? failed.startedAt), message: failed.error } : null,
+    failingSince,
+    noData: cps
+      .filter((cp) => cp.status === 'no-data')
+      .sort((a, b) => b.from - a.from)
+      .slice(0, 20)
+      .map((cp) => ({ entity: cp.entity, signal: cp.signal, from: iso(cp.from), until: iso(cp.until) })),
+  };
+}
+
+/** Backfill progress needs the calendar and the scheduler's plan, which read SQLite only in this version. */
+export const BACKFILL_NOT_ON_POSTGRES =
+  'backfill progress is not available on PostgreSQL in this version (it plans from the calendar, which is read from SQLite only)';
+
 function safeBackfill(deps: AppDeps, now: number): BackfillProgress[] {
+  if (!deps.store) return [];
   try {
     return backfillProgress(deps.store, deps.config, now, deps.collectors);
   } catch (err) {
@@ -88,29 +105,39 @@ function safeBackfill(deps: AppDeps, now: number): BackfillProgress[] {
   }
 }
 
-/** The database engine and version (the dashboard runs on SQLite in this version; docs/scale.md). */
-function safeEngine(deps: AppDeps): string {
+async function safe<T>(read: () => Promise<T>, fallback: T): Promise<T> {
   try {
-    return deps.store.engineVersion();
+    return await read();
   } catch {
-    return 'SQLite';
+    return fallback;
   }
 }
 
-export function health(deps: AppDeps, watch?: DbWatch): Health {
+/** The database engine and version (`SQLite 3.50.4`, `PostgreSQL 15.18`). */
+const engineOf = (deps: AppDeps) => safe(() => deps.points.serverVersion(), deps.points.backend === 'postgres' ? 'PostgreSQL' : 'SQLite');
+
+export async function health(deps: AppDeps, watch?: DbWatch): Promise<Health> {
   const now = deps.now ? deps.now() : Math.floor(Date.now() / 1000);
+  const backend = deps.points.backend;
+  const path = deps.points.location;
   let schemaVersion: number;
   try {
-    deps.store.probe();
-    schemaVersion = deps.store.schemaVersion();
+    await deps.listings.probe();
+    schemaVersion = await deps.points.schemaVersion();
   } catch (err) {
     deps.log.error({ err }, 'health: the database cannot be read');
     return {
       status: 'down',
-      reasons: [`database ${deps.store.path} cannot be read: ${(err as Error).message}`],
+      reasons: [`database ${path} cannot be read: ${(err as Error).message}`],
       version: deps.version,
       time: iso(now),
-      database: { backend: 'sqlite', engine: safeEngine(deps), path: deps.store.path, sizeBytes: safeSize(deps), schemaVersion: -1 },
+      database: {
+        backend,
+        engine: await engineOf(deps),
+        path,
+        sizeBytes: await safe(() => deps.listings.sizeBytes(), 0),
+        schemaVersion: -1,
+      },
       collectors: [],
       backfill: [],
     };
@@ -118,7 +145,7 @@ export function health(deps: AppDeps, watch?: DbWatch): Health {
   const reasons: string[] = [];
   let collectors: CollectorHealth[] = [];
   try {
-    collectors = collectorHealth(deps);
+    collectors = await collectorHealth(deps);
   } catch (err) {
     reasons.push(`collector state cannot be read from the database: ${(err as Error).message}`);
   }
@@ -134,18 +161,11 @@ export function health(deps: AppDeps, watch?: DbWatch): Health {
     reasons,
     version: deps.version,
     time: iso(now),
-    database: { backend: 'sqlite', engine: safeEngine(deps), path: deps.store.path, sizeBytes: safeSize(deps), schemaVersion },
+    database: { backend, engine: await engineOf(deps), path, sizeBytes: await safe(() => deps.listings.sizeBytes(), 0), schemaVersion },
     collectors,
     backfill: safeBackfill(deps, now),
+    ...(deps.store ? {} : { backfillUnavailable: BACKFILL_NOT_ON_POSTGRES }),
   };
-}
-
-function safeSize(deps: AppDeps): number {
-  try {
-    return deps.store.sizeBytes();
-  } catch {
-    return 0;
-  }
 }
 
 /** HTTP status for a health document: 503 when down. */

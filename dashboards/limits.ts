@@ -5,6 +5,10 @@ import { countCountryEvents } from '../services/correlator/assemble.js';
 import type { AppDeps } from './deps.js';
 import { apiOptions } from './api/options.js';
 import { parseParams, rangeTimes } from './api/schema.js';
+import { sqliteStore } from './backend.js';
+
+/** What a PostgreSQL database cannot serve here yet (answered with 503, never a 500 or an empty page). */
+const WHAT = 'The correlation';
 
 const DAY = 86400;
 
@@ -79,12 +83,12 @@ export function clientLimiter(opts: {
  * the parameter the user can narrow (the range's `from`, or `country` when no range was given).
  */
 export function checkEventLimit(
-  deps: Pick<AppDeps, 'store' | 'config'>,
+  deps: Pick<AppDeps, 'store' | 'points' | 'config'>,
   country: string | undefined,
   range: { from?: number; until?: number } = {},
 ): void {
   const max = apiOptions(deps.config).maxEvents;
-  const n = countCountryEvents(deps.store, country, range);
+  const n = countCountryEvents(sqliteStore(deps, WHAT), country, range);
   if (n > max) {
     const param = range.from !== undefined ? 'from' : 'country';
     throw badParameter(

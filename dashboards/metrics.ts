@@ -1,5 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { sqliteStore } from './backend.js';
 import { MetricsQueries, type StoreCounts } from '../db/metrics.js';
 import type { AppDeps } from './deps.js';
 
@@ -40,7 +41,10 @@ export function routeLabel(req: Request): string {
  * `runs` table at scrape time so they survive restarts; store contents come from small tables and the daily
  * rollup (never `count(*)` over `points`) and are cached for `storeCountsTtlMs`.
  */
-export function createMetrics(deps: Pick<AppDeps, 'store' | 'collectors' | 'log'>, opts: MetricsOptions = {}): AppMetrics {
+export function createMetrics(
+  deps: Pick<AppDeps, 'store' | 'collectors' | 'log'> & Partial<Pick<AppDeps, 'points'>>,
+  opts: MetricsOptions = {},
+): AppMetrics {
   const registry = new Registry();
   const p = METRICS_PREFIX;
   if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: p });
@@ -142,7 +146,7 @@ export function createMetrics(deps: Pick<AppDeps, 'store' | 'collectors' | 'log'
   let cached: { at: number; counts: StoreCounts } | null = null;
 
   const refresh = (): void => {
-    queries ??= new MetricsQueries(deps.store.db);
+    queries ??= new MetricsQueries(sqliteStore(deps, 'The Prometheus metrics endpoint').db);
     const names = new Set<string>(deps.collectors.map((c) => c.name));
     const totals = queries.collectorRunTotals();
     for (const t of totals) names.add(t.name);
@@ -186,7 +190,7 @@ export function createMetrics(deps: Pick<AppDeps, 'store' | 'collectors' | 'log'
     for (const s of c.sourceEvents) sourceEvents.set({ source: s.source }, s.n);
     protestEvents.set(c.protestEvents);
     referenceOutages.set(c.referenceOutages);
-    dbSize.set(deps.store.sizeBytes());
+    dbSize.set(sqliteStore(deps, 'The Prometheus metrics endpoint').sizeBytes());
   };
 
   const middleware: RequestHandler = (req, res, next) => {

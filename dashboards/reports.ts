@@ -1,3 +1,4 @@
+import { notOnPostgres } from './backend.js';
 import { Router } from 'express';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
@@ -39,7 +40,16 @@ function listReports(dir: string): ReportFile[] {
 /** `/reports`: the reports the daemon (or `outagewatch report --out <reports dir>`) wrote, and the files themselves. */
 export function reportsRouter(deps: AppDeps): Router {
   const router = Router();
-  const dir = () => deps.reportsDir ?? reportsDir(deps.config);
+  // on PostgreSQL there is no folder beside the database: reports are served only from a configured folder
+  const dir = () => {
+    if (deps.reportsDir) return deps.reportsDir;
+    if (deps.points.backend === 'postgres' && !deps.config.reportsDir)
+      throw notOnPostgres(
+        deps,
+        'The reports folder (set `reportsDir` or OUTAGEWATCH_REPORTS_DIR to serve reports with a PostgreSQL database)',
+      );
+    return reportsDir(deps.config);
+  };
   router.get('/reports', (_req, res) => {
     const files = listReports(dir());
     const bases = [...new Set(files.map((f) => f.base))];

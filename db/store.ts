@@ -228,15 +228,24 @@ interface HourAgg {
   ts: number;
   min: number | null;
   max: number | null;
+  /** time of the first point holding min / max (points arrive in increasing time) */
+  minTs: number | null;
+  maxTs: number | null;
   n: number;
   /** Kahan-Babuska-Neumaier running sum and error term, as SQLite's sum()/avg() (3.43+) keep them. */
   sum: number;
   err: number;
 }
 
-function addToHour(h: HourAgg, v: number): void {
-  if (h.min === null || h.min > v) h.min = v;
-  if (h.max === null || h.max < v) h.max = v;
+function addToHour(h: HourAgg, v: number, ts: number): void {
+  if (h.min === null || h.min > v) {
+    h.min = v;
+    h.minTs = ts;
+  }
+  if (h.max === null || h.max < v) {
+    h.max = v;
+    h.maxTs = ts;
+  }
   h.n++;
   const s = h.sum;
   const t = s + v;
@@ -297,25 +306,38 @@ export class SqliteStore implements SignalStore {
       pointUpsert: db.prepare(
         'INSERT INTO points (signal_id, ts, value) VALUES (?, ?, ?) ON CONFLICT (signal_id, ts) DO UPDATE SET value = excluded.value',
       ),
+      // min_ts / max_ts (migration 0105): the first point in time holding the hour's minimum / maximum
       hourly: db.prepare(
-        'INSERT OR REPLACE INTO points_hourly (signal_id, ts, min, mean, max, n, sum) ' +
-          'SELECT signal_id, (ts / 3600) * 3600 AS h, min(value), avg(value), max(value), count(value), sum(value) ' +
-          'FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? GROUP BY h',
+        'INSERT OR REPLACE INTO points_hourly (signal_id, ts, min, mean, max, n, sum, min_ts, max_ts) ' +
+          'SELECT g.signal_id, g.h, g.mn, g.av, g.mx, g.c, g.s, ' +
+          '(SELECT p.ts FROM points p WHERE p.signal_id = g.signal_id AND p.ts >= g.h AND p.ts < g.h + 3600 AND p.value = g.mn ORDER BY p.ts LIMIT 1), ' +
+          '(SELECT p.ts FROM points p WHERE p.signal_id = g.signal_id AND p.ts >= g.h AND p.ts < g.h + 3600 AND p.value = g.mx ORDER BY p.ts LIMIT 1) ' +
+          'FROM (SELECT signal_id, (ts / 3600) * 3600 AS h, min(value) AS mn, avg(value) AS av, max(value) AS mx, count(value) AS c, sum(value) AS s ' +
+          'FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? GROUP BY h) g',
       ),
       // fast path (see writeWindowTx): hourly rows computed in JS when the window brings every point of its hours
       pointsAny: db.prepare<[number, number, number], { one: number }>(
         'SELECT 1 AS one FROM points WHERE signal_id = ? AND ts >= ? AND ts < ? LIMIT 1',
       ),
-      hourlyPut: db.prepare('INSERT OR REPLACE INTO points_hourly (signal_id, ts, min, mean, max, n, sum) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      hourlyPut: db.prepare(
+        'INSERT OR REPLACE INTO points_hourly (signal_id, ts, min, mean, max, n, sum, min_ts, max_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      // min_ts / max_ts: those of the first hour holding the extreme
       daily: db.prepare(
-        'INSERT OR REPLACE INTO points_daily (signal_id, ts, min, mean, max, n, sum) ' +
-          'SELECT signal_id, (ts / 86400) * 86400 AS d, min(min), sum(sum) / sum(n), max(max), sum(n), sum(sum) ' +
-          'FROM points_hourly WHERE signal_id = ? AND ts >= ? AND ts < ? GROUP BY d',
+        'INSERT OR REPLACE INTO points_daily (signal_id, ts, min, mean, max, n, sum, min_ts, max_ts) ' +
+          'SELECT g.signal_id, g.b, g.mn, g.av, g.mx, g.c, g.s, ' +
+          '(SELECT h.min_ts FROM points_hourly h WHERE h.signal_id = g.signal_id AND h.ts >= g.b AND h.ts < g.b + 86400 AND h.min = g.mn ORDER BY h.ts LIMIT 1), ' +
+          '(SELECT h.max_ts FROM points_hourly h WHERE h.signal_id = g.signal_id AND h.ts >= g.b AND h.ts < g.b + 86400 AND h.max = g.mx ORDER BY h.ts LIMIT 1) ' +
+          'FROM (SELECT signal_id, (ts / 86400) * 86400 AS b, min(min) AS mn, sum(sum) / sum(n) AS av, max(max) AS mx, sum(n) AS c, sum(sum) AS s ' +
+          'FROM points_hourly WHERE signal_id = ? AND ts >= ? AND ts < ? GROUP BY b) g',
       ),
       sixHourly: db.prepare(
-        'INSERT OR REPLACE INTO points_6h (signal_id, ts, min, mean, max, n, sum) ' +
-          'SELECT signal_id, (ts / 21600) * 21600 AS q, min(min), sum(sum) / sum(n), max(max), sum(n), sum(sum) ' +
-          'FROM points_hourly WHERE signal_id = ? AND ts >= ? AND ts < ? GROUP BY q',
+        'INSERT OR REPLACE INTO points_6h (signal_id, ts, min, mean, max, n, sum, min_ts, max_ts) ' +
+          'SELECT g.signal_id, g.b, g.mn, g.av, g.mx, g.c, g.s, ' +
+          '(SELECT h.min_ts FROM points_hourly h WHERE h.signal_id = g.signal_id AND h.ts >= g.b AND h.ts < g.b + 21600 AND h.min = g.mn ORDER BY h.ts LIMIT 1), ' +
+          '(SELECT h.max_ts FROM points_hourly h WHERE h.signal_id = g.signal_id AND h.ts >= g.b AND h.ts < g.b + 21600 AND h.max = g.mx ORDER BY h.ts LIMIT 1) ' +
+          'FROM (SELECT signal_id, (ts / 21600) * 21600 AS b, min(min) AS mn, sum(sum) / sum(n) AS av, max(max) AS mx, sum(n) AS c, sum(sum) AS s ' +
+          'FROM points_hourly WHERE signal_id = ? AND ts >= ? AND ts < ? GROUP BY b) g',
       ),
       eventUpsert: db.prepare(
         'INSERT INTO source_events (source, external_id, entity_id, start, end, kind, title, description, score, url, raw, fetched_at) ' +
@@ -538,10 +560,10 @@ export class SqliteStore implements SignalStore {
           prev = ts;
           const h = ts - (ts % HOUR);
           if (cur === null || cur.ts !== h) {
-            cur = { ts: h, min: null, max: null, n: 0, sum: 0, err: 0 };
+            cur = { ts: h, min: null, max: null, minTs: null, maxTs: null, n: 0, sum: 0, err: 0 };
             hours.push(cur);
           }
-          if (value !== null) addToHour(cur, value);
+          if (value !== null) addToHour(cur, value, ts);
         }
       }
       points += pts.length;
@@ -554,7 +576,7 @@ export class SqliteStore implements SignalStore {
             continue;
           }
           const total = h.n === 0 ? null : Number.isFinite(h.err) ? h.sum + h.err : h.sum;
-          this.stmts.hourlyPut.run(id, h.ts, h.min, total === null ? null : total / h.n, h.max, h.n, total);
+          this.stmts.hourlyPut.run(id, h.ts, h.min, total === null ? null : total / h.n, h.max, h.n, total, h.minTs, h.maxTs);
         }
       } else {
         this.stmts.hourly.run(id, hFrom, hUntil);

@@ -1,10 +1,10 @@
 import { Router } from 'express';
 import type { AppDeps } from '../deps.js';
 import type { SignalProvenance } from '../../db/store.js';
-import { signalExtent } from '../../db/signals-read.js';
+import type { EntityRow } from '../../db/repository.js';
 import { notFound } from '../../core/app-errors.js';
 import { isoUtc } from '../../core/time.js';
-import { sendListing } from '../csv.js';
+import { sendListingAsync } from '../csv.js';
 import { routes } from './routes.js';
 import { handle } from './schema.js';
 
@@ -32,34 +32,33 @@ export interface EntityJson {
   signals: EntitySignalJson[];
 }
 
-export function entitiesJson(deps: Pick<AppDeps, 'store'>): EntityJson[] {
-  const signals = deps.store.listSignals();
-  return deps.store.listEntities().map((e) => {
+/** The entities given with their signals and each signal's first and last point (one read of the signals). */
+export async function entitiesJson(deps: Pick<AppDeps, 'points'>, entities: readonly EntityRow[]): Promise<EntityJson[]> {
+  if (entities.length === 0) return [];
+  const signals = entities.length === 1 ? await deps.points.listSignals(entities[0]!.entity) : await deps.points.listSignals();
+  const wanted = new Set(entities.map((e) => e.entity));
+  const bySignal = new Map<string, EntitySignalJson[]>();
+  for (const s of signals) {
+    if (!wanted.has(s.entity)) continue;
+    const x = await deps.points.signalExtent(s.id);
+    const list = bySignal.get(s.entity) ?? [];
+    list.push({
+      signal: s.name,
+      source: s.source,
+      metric: s.metric,
+      target: s.target,
+      unit: s.unit,
+      step: s.step,
+      synthetic: s.synthetic,
+      provenance: s.provenance,
+      first: x.first === null ? null : isoUtc(x.first),
+      last: x.last === null ? null : isoUtc(x.last),
+    });
+    bySignal.set(s.entity, list);
+  }
+  return entities.map((e) => {
     const [type, ...rest] = e.entity.split(':');
-    return {
-      entity: e.entity,
-      type: type!,
-      code: rest.join(':'),
-      name: e.name,
-      country: e.country,
-      signals: signals
-        .filter((s) => s.entity === e.entity)
-        .map((s) => {
-          const x = signalExtent(deps.store, s.id);
-          return {
-            signal: s.name,
-            source: s.source,
-            metric: s.metric,
-            target: s.target,
-            unit: s.unit,
-            step: s.step,
-            synthetic: s.synthetic,
-            provenance: s.provenance,
-            first: x.first === null ? null : isoUtc(x.first),
-            last: x.last === null ? null : isoUtc(x.last),
-          };
-        }),
-    };
+    return { entity: e.entity, type: type!, code: rest.join(':'), name: e.name, country: e.country, signals: bySignal.get(e.entity) ?? [] };
   });
 }
 
@@ -67,14 +66,16 @@ export function entitiesRouter(deps: AppDeps): Router {
   const router = Router();
   router.get(
     '/entities',
-    handle(routes.listEntities, ({ query: { country, type } }, req, res) => {
-      const rows = entitiesJson(deps).filter(
-        (e) => (country === undefined || e.country === country) && (type === undefined || e.type === type),
-      );
-      sendListing(
+    handle(routes.listEntities, async ({ query: { country, type } }, req, res) => {
+      // counted and paged in SQL (type, then code); signals and their extents only for the page's entities
+      const f = { country, type };
+      await sendListingAsync(
         req,
         res,
-        rows,
+        {
+          total: () => deps.listings.countEntities(f),
+          rows: async (offset, limit) => entitiesJson(deps, await deps.listings.pageEntities(f, offset, limit)),
+        },
         [
           { header: 'entity', value: (e) => e.entity },
           { header: 'type', value: (e) => e.type },
@@ -97,10 +98,10 @@ export function entitiesRouter(deps: AppDeps): Router {
   );
   router.get(
     '/entities/:entity',
-    handle(routes.getEntity, ({ params: { entity: id } }, _req, res) => {
-      const found = entitiesJson(deps).find((e) => e.entity === id || e.entity.toLowerCase() === id.toLowerCase());
+    handle(routes.getEntity, async ({ params: { entity: id } }, _req, res) => {
+      const found = await deps.listings.findEntity(id);
       if (!found) throw notFound(`entity ${id}`);
-      res.json(found);
+      res.json((await entitiesJson(deps, [found]))[0]);
     }),
   );
   return router;

@@ -15,6 +15,10 @@ import { checkEventLimit } from '../limits.js';
 import { sendListing } from '../csv.js';
 import { routes } from './routes.js';
 import { handle } from './schema.js';
+import { sqliteStore } from '../backend.js';
+
+/** What a PostgreSQL database cannot serve here yet (answered with 503, never a 500 or an empty page). */
+const WHAT = 'The calendar API';
 
 function writer(deps: AppDeps): SqliteStore {
   if (!deps.writer) throw new AppError('UNAVAILABLE', 'this server has no writable database connection (run it with `outagewatch start`)');
@@ -40,7 +44,7 @@ export function eventsRouter(deps: AppDeps): Router {
       checkEventLimit(deps, country, { ...(from !== undefined ? { from } : {}), ...(until !== undefined ? { until } : {}) });
       // counted and paged in SQL, in the listing's stable order (start, then id)
       const filter = { country, from, until, kind };
-      const db = deps.store.db;
+      const db = sqliteStore(deps, WHAT).db;
       sendListing(
         req,
         res,
@@ -75,9 +79,9 @@ export function eventsRouter(deps: AppDeps): Router {
     '/events/:id',
     handle(routes.getEvent, async ({ params: { id }, query: { lead, lag, outages } }, _req, res) => {
       const opts = correlateOptions(deps.config, { lead, lag, outages });
-      const e = getEvent(deps.store.db, id);
+      const e = getEvent(sqliteStore(deps, WHAT).db, id);
       if (!e) throw notFound(`event ${id}`);
-      const correlation = await cachedEventAsync(deps.store, id, opts);
+      const correlation = await cachedEventAsync(sqliteStore(deps, WHAT), id, opts);
       res.json({ ...eventToJson(e), verdict: correlation.verdict, correlation });
     }),
   );

@@ -7,6 +7,10 @@ import { notFound } from '../../core/app-errors.js';
 import { sendListing } from '../csv.js';
 import { routes } from './routes.js';
 import { handle } from './schema.js';
+import { sqliteStore } from '../backend.js';
+
+/** What a PostgreSQL database cannot serve here yet (answered with 503, never a 500 or an empty page). */
+const WHAT = 'The outages API';
 
 export { OUTAGE_KINDS, SEVERITIES } from './routes.js';
 
@@ -18,7 +22,7 @@ export function outagesRouter(deps: AppDeps): Router {
     handle(routes.listOutages, ({ query: { entity, country, from, until, kind, severity } }, req, res) => {
       // counted and paged in SQL, in the listing's stable order (start, then id)
       const filter = { entity, country, from, until, kind, severity };
-      const db = deps.store.db;
+      const db = sqliteStore(deps, WHAT).db;
       sendListing(
         req,
         res,
@@ -53,7 +57,7 @@ export function outagesRouter(deps: AppDeps): Router {
   router.get(
     '/outages/:id',
     handle(routes.getOutage, ({ params: { id } }, _req, res) => {
-      const o = getOutage(deps.store.db, id);
+      const o = getOutage(sqliteStore(deps, WHAT).db, id);
       if (!o) throw notFound(`outage ${id}`);
       res.json(outageToJson(o));
     }),

@@ -16,6 +16,10 @@ import { isoUtc } from '../../core/time.js';
 import { sendListing } from '../csv.js';
 import { routes } from './routes.js';
 import { handle } from './schema.js';
+import { sqliteStore } from '../backend.js';
+
+/** What a PostgreSQL database cannot serve here yet (answered with 503, never a 500 or an empty page). */
+const WHAT = 'The reference lists API';
 
 export interface ReferenceOutageJson {
   id: number | null;
@@ -63,7 +67,7 @@ export function referenceRouter(deps: AppDeps): Router {
   router.get(
     '/reference',
     handle(routes.listReferenceLists, (_input, req, res) => {
-      const rows = listReferenceLists(deps.store.db).map(referenceListJson);
+      const rows = listReferenceLists(sqliteStore(deps, WHAT).db).map(referenceListJson);
       sendListing(
         req,
         res,
@@ -99,11 +103,11 @@ export function referenceRouter(deps: AppDeps): Router {
   router.get(
     '/reference/:list',
     handle(routes.listReferenceOutages, ({ params: { list }, query: { country, from, until, scope } }, req, res) => {
-      if (!getReferenceList(deps.store.db, list)) throw notFound(`reference list ${list}`);
+      if (!getReferenceList(sqliteStore(deps, WHAT).db, list)) throw notFound(`reference list ${list}`);
       const openEndedSeconds = referenceConfig(deps.config).openEndedDefault;
       // counted and paged in SQL, in the listing's stable order (start, then id)
       const filter = { list, country, from, until, openEndedSeconds, scope: scope as Scope | undefined };
-      const db = deps.store.db;
+      const db = sqliteStore(deps, WHAT).db;
       sendListing(
         req,
         res,

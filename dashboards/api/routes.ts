@@ -23,6 +23,7 @@ import {
   textParam,
   TIME_TEXT,
   withDefault,
+  pagingShape,
 } from './schema.js';
 
 /**
@@ -198,8 +199,10 @@ export const routes = {
     method: 'get',
     path: '/sources',
     operationId: 'sources',
-    summary: 'Collectors, recent runs, checkpoints and coverage (CSV: the coverage table).',
+    summary:
+      'Collectors, recent runs, checkpoints and coverage (CSV: the coverage table). Coverage is paged (`limit`, `offset`; `X-Total-Count` counts its rows); `checkpoints` are those of the coverage rows on the page.',
     query: z.object({
+      ...pagingShape,
       collector,
       entity: entityParam(),
       runs: withDefault(intParam('How many recent runs (0–1000, default 50).', 0, 1000), 50),

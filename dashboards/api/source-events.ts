@@ -4,7 +4,9 @@ import { correlateOptions } from '../../services/correlator/options.js';
 import { isoUtc } from '../../core/time.js';
 import type { AppDeps } from '../deps.js';
 import { checkEventLimit } from '../limits.js';
-import { sendListing, wantsCsv } from '../csv.js';
+import { sendListing, sendListingAsync, wantsCsv } from '../csv.js';
+import { sqliteStore } from '../backend.js';
+import type { SourceEventRow } from '../../db/store.js';
 import { routes } from './routes.js';
 import { handle } from './schema.js';
 
@@ -24,46 +26,42 @@ export interface SourceEventJson {
   raw: unknown;
 }
 
+const sourceEventJson = (e: SourceEventRow): SourceEventJson => ({
+  id: e.id,
+  source: e.source,
+  externalId: e.externalId,
+  entity: e.entity,
+  kind: e.kind,
+  title: e.title,
+  description: e.description,
+  start: isoUtc(e.start),
+  end: e.end === null ? null : isoUtc(e.end),
+  score: e.score,
+  url: e.url,
+  raw: e.raw,
+});
+
 export function sourceEventsRouter(deps: AppDeps): Router {
   const router = Router();
 
   router.get(
     '/source-events',
-    handle(routes.listSourceEvents, ({ query: { entity, country, source, from, until } }, req, res) => {
-      const inCountry = country
-        ? new Set(
-            deps.store
-              .listEntities()
-              .filter((e) => e.country === country)
-              .map((e) => e.entity),
-          )
-        : null;
-      const rows: SourceEventJson[] = deps.store
-        .listSourceEvents({
-          ...(entity ? { entity } : {}),
-          ...(source ? { source } : {}),
-          ...(from !== undefined ? { from } : {}),
-          ...(until !== undefined ? { until } : {}),
-        })
-        .filter((e) => inCountry === null || (e.entity !== null && inCountry.has(e.entity)))
-        .map((e) => ({
-          id: e.id,
-          source: e.source,
-          externalId: e.externalId,
-          entity: e.entity,
-          kind: e.kind,
-          title: e.title,
-          description: e.description,
-          start: isoUtc(e.start),
-          end: e.end === null ? null : isoUtc(e.end),
-          score: e.score,
-          url: e.url,
-          raw: e.raw,
-        }));
-      sendListing(
+    handle(routes.listSourceEvents, async ({ query: { entity, country, source, from, until } }, req, res) => {
+      // counted and paged in SQL (start, then id)
+      const f = {
+        ...(entity ? { entity } : {}),
+        ...(country ? { country } : {}),
+        ...(source ? { source } : {}),
+        ...(from !== undefined ? { from } : {}),
+        ...(until !== undefined ? { until } : {}),
+      };
+      await sendListingAsync(
         req,
         res,
-        rows,
+        {
+          total: () => deps.listings.countSourceEvents(f),
+          rows: async (offset, limit) => (await deps.listings.pageSourceEvents(f, offset, limit)).map(sourceEventJson),
+        },
         [
           { header: 'id', value: (e) => e.id },
           { header: 'source', value: (e) => e.source },
@@ -86,7 +84,11 @@ export function sourceEventsRouter(deps: AppDeps): Router {
     '/correlation',
     handle(routes.correlateCountry, async ({ query: { country, from, until } }, req, res) => {
       checkEventLimit(deps, country, { ...(from !== undefined ? { from } : {}), ...(until !== undefined ? { until } : {}) });
-      const doc = await cachedCountryAsync(deps.store, country, correlateOptions(deps.config, { from, until }));
+      const doc = await cachedCountryAsync(
+        sqliteStore(deps, 'The correlation API'),
+        country,
+        correlateOptions(deps.config, { from, until }),
+      );
       if (!wantsCsv(req)) {
         res.json(doc);
         return;

@@ -3,8 +3,9 @@ import type { AppDeps } from '../deps.js';
 import type { CheckpointRow, RunRow } from '../../db/store.js';
 import { isoUtc } from '../../core/time.js';
 import { collectorHealth, type CollectorHealth } from '../health.js';
-import { toCsv } from '../../services/util/csv-write.js';
-import { sendListing, wantsCsv } from '../csv.js';
+import type { CsvColumn } from '../../services/util/csv-write.js';
+import type { CoverageRow } from '../../db/listings.js';
+import { listingPage, sendListingAsync, setListingHeaders, wantsCsv } from '../csv.js';
 import { routes } from './routes.js';
 import { handle } from './schema.js';
 
@@ -67,76 +68,89 @@ export const runJson = (r: RunRow): RunJson => ({
   error: r.error,
 });
 
-export function coverage(rows: CheckpointRow[]): CoverageJson[] {
-  const groups = new Map<string, CheckpointRow[]>();
-  for (const r of rows) {
-    const k = `${r.collector}\u0000${r.entity}\u0000${r.signal}`;
-    const g = groups.get(k);
-    if (g) g.push(r);
-    else groups.set(k, [r]);
+/** Coverage rows (aggregated in SQL) with their gaps, from the checkpoints of just those rows. */
+export async function coverageWithGaps(deps: Pick<AppDeps, 'listings'>, rows: readonly CoverageRow[]): Promise<CoverageJson[]> {
+  const cps = await deps.listings.checkpointsOf(rows);
+  const byKey = new Map<string, CheckpointRow[]>();
+  for (const c of cps) {
+    const k = `${c.collector}\u0000${c.entity}\u0000${c.signal}`;
+    const list = byKey.get(k);
+    if (list) list.push(c);
+    else byKey.set(k, [c]);
   }
-  return [...groups.values()].map((g) => {
-    g.sort((a, b) => a.from - b.from);
+  return rows.map((r) => {
+    const g = byKey.get(`${r.collector}\u0000${r.entity}\u0000${r.signal}`) ?? [];
     const gaps: CoverageJson['gaps'] = [];
-    let end = g[0]!.until;
-    for (const r of g.slice(1)) {
-      if (r.from > end) gaps.push({ from: isoUtc(end), until: isoUtc(r.from) });
-      end = Math.max(end, r.until);
+    let end = g[0]?.until ?? r.first;
+    for (const c of g.slice(1)) {
+      if (c.from > end) gaps.push({ from: isoUtc(end), until: isoUtc(c.from) });
+      end = Math.max(end, c.until);
     }
-    const first = g[0]!;
     return {
-      collector: first.collector,
-      entity: first.entity,
-      signal: first.signal,
-      first: isoUtc(first.from),
-      until: isoUtc(end),
-      okSeconds: g.filter((r) => r.status === 'ok').reduce((s, r) => s + (r.until - r.from), 0),
-      noDataSeconds: g.filter((r) => r.status === 'no-data').reduce((s, r) => s + (r.until - r.from), 0),
+      collector: r.collector,
+      entity: r.entity,
+      signal: r.signal,
+      first: isoUtc(r.first),
+      until: isoUtc(r.until),
+      okSeconds: r.okSeconds,
+      noDataSeconds: r.noDataSeconds,
       gaps,
-      updatedAt: isoUtc(g.reduce((m, r) => Math.max(m, r.updatedAt), -Infinity)),
+      updatedAt: isoUtc(r.updatedAt),
     };
   });
 }
 
+const checkpointJson = (c: CheckpointRow): CheckpointJson => ({
+  collector: c.collector,
+  entity: c.entity,
+  signal: c.signal,
+  from: isoUtc(c.from),
+  until: isoUtc(c.until),
+  status: c.status,
+  updatedAt: isoUtc(c.updatedAt),
+});
+
+const COVERAGE_COLUMNS: ReadonlyArray<CsvColumn<CoverageJson>> = [
+  { header: 'collector', value: (c) => c.collector },
+  { header: 'entity', value: (c) => c.entity },
+  { header: 'signal', value: (c) => c.signal },
+  { header: 'first', value: (c) => c.first },
+  { header: 'until', value: (c) => c.until },
+  { header: 'ok_seconds', value: (c) => c.okSeconds },
+  { header: 'no_data_seconds', value: (c) => c.noDataSeconds },
+  { header: 'gaps', value: (c) => c.gaps.length },
+  { header: 'updated_at', value: (c) => c.updatedAt },
+];
+
 export function sourcesRouter(deps: AppDeps): Router {
   const router = Router();
 
-  const checkpointRows = (f: { collector?: string; entity?: string }) =>
-    deps.store.checkpoints({ collector: f.collector, entity: f.entity });
-  const checkpointJson = (c: CheckpointRow): CheckpointJson => ({
-    collector: c.collector,
-    entity: c.entity,
-    signal: c.signal,
-    from: isoUtc(c.from),
-    until: isoUtc(c.until),
-    status: c.status,
-    updatedAt: isoUtc(c.updatedAt),
-  });
-
   router.get(
     '/sources',
-    handle(routes.sources, ({ query: { collector, entity, runs: limit } }, req, res) => {
+    handle(routes.sources, async ({ query: { collector, entity, runs: limit } }, req, res) => {
       const f = { collector, entity };
-      const cps = checkpointRows(f);
-      const cov = coverage(cps);
+      // coverage counted and paged in SQL (collector, entity, signal); the checkpoints are those of the page's rows
+      const coverageSource = {
+        total: () => deps.listings.countCoverage(f),
+        rows: async (offset: number, n: number) =>
+          coverageWithGaps(deps, await deps.listings.pageCoverage(f, { key: 'collector', dir: 'asc' }, offset, n)),
+      };
       if (wantsCsv(req)) {
-        res.type('text/csv; charset=utf-8').set('Content-Disposition', 'attachment; filename="coverage.csv"');
-        res.send(
-          toCsv(cov, [
-            { header: 'collector', value: (c) => c.collector },
-            { header: 'entity', value: (c) => c.entity },
-            { header: 'signal', value: (c) => c.signal },
-            { header: 'first', value: (c) => c.first },
-            { header: 'until', value: (c) => c.until },
-            { header: 'ok_seconds', value: (c) => c.okSeconds },
-            { header: 'no_data_seconds', value: (c) => c.noDataSeconds },
-            { header: 'gaps', value: (c) => c.gaps.length },
-            { header: 'updated_at', value: (c) => c.updatedAt },
-          ]),
-        );
+        await sendListingAsync(req, res, coverageSource, COVERAGE_COLUMNS, 'coverage');
         return;
       }
-      const collectors = collectorHealth(deps)
+      const total = await coverageSource.total();
+      const page = listingPage(req, total, false);
+      const end = Math.min(total, page.offset + page.limit);
+      const covRows =
+        end > page.offset ? await deps.listings.pageCoverage(f, { key: 'collector', dir: 'asc' }, page.offset, end - page.offset) : [];
+      const [cov, cps, health, runs] = await Promise.all([
+        coverageWithGaps(deps, covRows),
+        deps.listings.checkpointsOf(covRows),
+        collectorHealth(deps),
+        limit === 0 ? Promise.resolve([]) : deps.listings.pageRuns({ collector: f.collector }, { key: 'id', dir: 'desc' }, 0, limit),
+      ]);
+      const collectors = health
         .filter((c) => !f.collector || c.name === f.collector)
         .map((c) => {
           const impl = deps.collectors.find((x) => x.name === c.name);
@@ -150,24 +164,23 @@ export function sourcesRouter(deps: AppDeps): Router {
           }
           return { ...c, signals };
         });
-      const doc: SourcesJson = {
-        collectors,
-        runs: limit === 0 ? [] : deps.store.recentRuns({ collector: f.collector, limit }).map(runJson),
-        checkpoints: cps.map(checkpointJson),
-        coverage: cov,
-      };
+      const doc: SourcesJson = { collectors, runs: runs.map(runJson), checkpoints: cps.map(checkpointJson), coverage: cov };
+      setListingHeaders(req, res, total, page.limit, end);
       res.json(doc);
     }),
   );
 
   router.get(
     '/sources/runs',
-    handle(routes.listRuns, ({ query: { collector, limit } }, req, res) => {
-      const rows = deps.store.recentRuns({ collector, limit }).map(runJson);
-      sendListing(
+    handle(routes.listRuns, async ({ query: { collector } }, req, res) => {
+      // newest first, counted and paged in SQL
+      await sendListingAsync(
         req,
         res,
-        rows,
+        {
+          total: () => deps.listings.countRuns({ collector }),
+          rows: async (offset, n) => (await deps.listings.pageRuns({ collector }, { key: 'id', dir: 'desc' }, offset, n)).map(runJson),
+        },
         [
           { header: 'id', value: (r) => r.id },
           { header: 'job', value: (r) => r.job },
@@ -187,8 +200,8 @@ export function sourcesRouter(deps: AppDeps): Router {
 
   router.get(
     '/sources/runs/:id',
-    handle(routes.getRun, ({ params: { id } }, _req, res) => {
-      const run = deps.store.getRun(id);
+    handle(routes.getRun, async ({ params: { id } }, _req, res) => {
+      const run = await deps.points.getRun(id);
       if (!run) throw notFound(`run ${id}`);
       res.json(runJson(run));
     }),
@@ -196,12 +209,15 @@ export function sourcesRouter(deps: AppDeps): Router {
 
   router.get(
     '/sources/checkpoints',
-    handle(routes.listCheckpoints, ({ query: { collector, entity } }, req, res) => {
-      const rows = checkpointRows({ collector, entity }).map(checkpointJson);
-      sendListing(
+    handle(routes.listCheckpoints, async ({ query: { collector, entity } }, req, res) => {
+      // counted and paged in SQL (collector, entity, signal, start)
+      await sendListingAsync(
         req,
         res,
-        rows,
+        {
+          total: () => deps.listings.countCheckpoints({ collector, entity }),
+          rows: async (offset, n) => (await deps.listings.pageCheckpoints({ collector, entity }, offset, n)).map(checkpointJson),
+        },
         [
           { header: 'collector', value: (c) => c.collector },
           { header: 'entity', value: (c) => c.entity },

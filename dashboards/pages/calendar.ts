@@ -37,6 +37,10 @@ import {
   type TimeMode,
 } from './common.js';
 import type { Sessions } from './session.js';
+import { sqliteStore } from '../backend.js';
+
+/** What a PostgreSQL database cannot serve here yet (answered with 503, never a 500 or an empty page). */
+const WHAT = 'The calendar page';
 
 const form = express.urlencoded({ extended: false, limit: '2mb', parameterLimit: 50 });
 
@@ -137,7 +141,7 @@ export function calendarRouter(deps: AppDeps, sessions: Sessions): Router {
       until,
       text: text || undefined,
     };
-    const total = countEventsWhere(deps.store.db, filter);
+    const total = countEventsWhere(sqliteStore(deps, WHAT).db, filter);
     const cols: Array<Column<ProtestEvent>> = [
       { key: 'start', label: 'Date (local)', sort: (e) => e.start, cell: (e) => eventDate(e, mode) },
       {
@@ -174,7 +178,7 @@ ${keep(req, ['tz', 'sort', 'dir'])}
 <button type="submit">Filter</button> <a href="/calendar">Clear</a>
 </form>
 <p class="count">${total} event(s)</p>
-${pagedTable(req, total, (s, p) => pageEvents(deps.store.db, filter, { sort: s.key as EventSortKey, dir: s.dir, limit: p.size, offset: p.offset }), cols, { key: 'start', dir: 'asc' }, { id: 'events', empty: 'No events match.', page: { size: 100 } })}
+${pagedTable(req, total, (s, p) => pageEvents(sqliteStore(deps, WHAT).db, filter, { sort: s.key as EventSortKey, dir: s.dir, limit: p.size, offset: p.offset }), cols, { key: 'start', dir: 'asc' }, { id: 'events', empty: 'No events match.', page: { size: 100 } })}
 ${dataLinks('/api/events', api, 'This table')}
 ${admin ? adminForms(req, sessions) : sessions.enabled ? html`<p><a href="/login?next=%2Fcalendar">Log in</a> with the admin token to add or import events.</p>` : html`<p class="muted">Editing is disabled on this server (no admin token configured).</p>`}`;
     res.type('html').send(layout('Calendar', body, { scripts: ['/static/page.js'] }));
@@ -286,7 +290,7 @@ ${report.changes.length ? html`<h2>Events</h2><ul>${report.changes.map((c) => ht
 
   // an event that exists: also reachable as /calendar/:id
   router.get('/calendar/:id', (req, res, next) => {
-    const e = /^[a-z0-9-]{1,200}$/.test(req.params.id) ? getEvent(deps.store.db, req.params.id) : null;
+    const e = /^[a-z0-9-]{1,200}$/.test(req.params.id) ? getEvent(sqliteStore(deps, WHAT).db, req.params.id) : null;
     if (!e) {
       next();
       return;

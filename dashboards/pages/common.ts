@@ -256,6 +256,21 @@ export function pagedTable<T>(
   return renderTable(req, load(s, p), cols, s, p, opts);
 }
 
+/** `pagedTable` whose page is read asynchronously (the backend-neutral listing reads, db/listings.ts). */
+export async function pagedTableAsync<T>(
+  req: Request,
+  total: number,
+  load: (sort: { key: string; dir: 'asc' | 'desc' }, page: Page) => Promise<readonly T[]>,
+  cols: ReadonlyArray<Column<T>>,
+  def: { key: string; dir: 'asc' | 'desc' },
+  opts: TableOpts & { page: PageOpts },
+): Promise<SafeHtml> {
+  if (total === 0) return html`<p class="muted empty">${opts.empty ?? 'Nothing to show.'}</p>`;
+  const s = sortState(req, cols, def);
+  const p = pageOf(req, total, opts.page);
+  return renderTable(req, await load(s, p), cols, s, p, opts);
+}
+
 /** A label + input pair for filter forms. */
 export function field(
   name: string,

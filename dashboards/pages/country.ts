@@ -32,6 +32,10 @@ import {
   type Column,
 } from './common.js';
 import { pageOf, pagerNav } from './pager.js';
+import { sqliteStore } from '../backend.js';
+
+/** What a PostgreSQL database cannot serve here yet (answered with 503, never a 500 or an empty page). */
+const WHAT = 'The country page';
 
 const DAY = 86400;
 /** Rows per page of the events table and the outages table (a country may hold thousands of either). */
@@ -55,7 +59,7 @@ export function countryRouter(deps: AppDeps): Router {
     // a warm page is served as rendered, until the data changes (or the hour turns: default ranges follow now);
     // a cold one is rendered once however many requests wait for it
     const pageKey = `country:${req.originalUrl}:${Math.floor(now / 3600)}`;
-    const page = await renderPageOnce(deps.store, pageKey, () => renderCountry(deps, req, cc, mode, now));
+    const page = await renderPageOnce(sqliteStore(deps, WHAT), pageKey, () => renderCountry(deps, req, cc, mode, now));
     res.type('html').set('ETag', page.etag).send(page.body);
   });
   return router;
@@ -67,19 +71,21 @@ const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
 async function renderCountry(deps: AppDeps, req: Request, cc: string, mode: TimeMode, now: number): Promise<string> {
   const tz = primaryZone(cc) ?? 'UTC';
   const countryEntity = `country:${cc}`;
-  const networks = deps.store.listEntities().filter((e) => e.country === cc && e.entity !== countryEntity);
+  const networks = sqliteStore(deps, WHAT)
+    .listEntities()
+    .filter((e) => e.country === cc && e.entity !== countryEntity);
   // an unknown code (ZZ) with nothing stored for it is a 404, not an empty page
-  if (normaliseCountry(cc) === null && networks.length === 0 && deps.store.listSignals(countryEntity).length === 0)
+  if (normaliseCountry(cc) === null && networks.length === 0 && sqliteStore(deps, WHAT).listSignals(countryEntity).length === 0)
     throw notFound(`country ${cc}`);
   const wanted = q(req, 'entity');
   if (wanted && wanted !== countryEntity && !networks.some((n) => n.entity === wanted))
     throw badParameter('entity', `${wanted} is not ${countryEntity} or one of its networks`);
   const entity = wanted || countryEntity;
-  const signals = deps.store.listSignals(entity);
+  const signals = sqliteStore(deps, WHAT).listSignals(entity);
   let first: number | null = null;
   let last: number | null = null;
   for (const s of signals) {
-    const x = signalExtent(deps.store, s.id);
+    const x = signalExtent(sqliteStore(deps, WHAT), s.id);
     if (x.first !== null && (first === null || x.first < first)) first = x.first;
     if (x.last !== null && (last === null || x.last > last)) last = x.last;
   }
@@ -90,11 +96,13 @@ async function renderCountry(deps: AppDeps, req: Request, cc: string, mode: Time
   if (until <= from) throw badParameter('until', 'must be after from');
   const only = signalsParam(req);
   const all = signals.filter((s) => !(s.source === 'ooni' && s.metric !== 'anomaly_rate'));
-  const panels = panelsFor(deps.store, entity, { ooniBars: false, only });
+  const panels = panelsFor(sqliteStore(deps, WHAT), entity, { ooniBars: false, only });
   checkEventLimit(deps, cc);
   // the calendar as of this data version (a thousand events: read and parsed once, not per page of the table)
-  const calendar = cachedCorrelation(deps.store, `calendar-list:${cc}`, () => listEvents(deps.store.db, { country: cc }));
-  const outages = listOutages(deps.store.db, { entity, from, until });
+  const calendar = cachedCorrelation(sqliteStore(deps, WHAT), `calendar-list:${cc}`, () =>
+    listEvents(sqliteStore(deps, WHAT).db, { country: cc }),
+  );
+  const outages = listOutages(sqliteStore(deps, WHAT).db, { entity, from, until });
   const bands: Band[] = outages.map((o) => ({
     type: 'outage',
     kind: o.kind,
@@ -106,7 +114,7 @@ async function renderCountry(deps: AppDeps, req: Request, cc: string, mode: Time
     .filter((e) => e.start >= from && e.start < until)
     .map((e) => ({ at: e.start, id: e.id, label: e.title }));
   await breathe();
-  const stats = await cachedCountryAsync(deps.store, cc, correlateOptions(deps.config));
+  const stats = await cachedCountryAsync(sqliteStore(deps, WHAT), cc, correlateOptions(deps.config));
   const verdictOf = derivedFrom(stats, 'by-id', () => new Map(stats.events.map((e) => [e.id, e])));
   await breathe();
 

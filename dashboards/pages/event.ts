@@ -32,6 +32,10 @@ import {
   verdictBadge,
   withQuery,
 } from './common.js';
+import { sqliteStore } from '../backend.js';
+
+/** What a PostgreSQL database cannot serve here yet (answered with 503, never a 500 or an empty page). */
+const WHAT = 'The event page';
 
 const DAY = 86400;
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
@@ -148,28 +152,28 @@ export function eventRouter(deps: AppDeps): Router {
     const id = req.params.id;
     if (!ID.test(id)) throw badParameter('id', 'not an event id');
     // a warm page is served as rendered until the data changes; a cold one is rendered once however many wait
-    const page = await renderPageOnce(deps.store, `event:${req.originalUrl}`, () => renderEvent(deps, req, id));
+    const page = await renderPageOnce(sqliteStore(deps, WHAT), `event:${req.originalUrl}`, () => renderEvent(deps, req, id));
     res.type('html').set('ETag', page.etag).send(page.body);
   });
   return router;
 }
 
 async function renderEvent(deps: AppDeps, req: Request, id: string): Promise<string> {
-  const ev = getEvent(deps.store.db, id);
+  const ev = getEvent(sqliteStore(deps, WHAT).db, id);
   if (!ev) throw notFound(`event ${id}`);
   const mode = timeMode(req);
   const j = eventToJson(ev);
   const range = rangeOf(req, ev);
-  const c = await cachedEventAsync(deps.store, id, correlateOptions(deps.config));
+  const c = await cachedEventAsync(sqliteStore(deps, WHAT), id, correlateOptions(deps.config));
   const countryEntity = `country:${ev.country}`;
-  const networks = deps.store
+  const networks = sqliteStore(deps, WHAT)
     .listEntities()
-    .filter((e) => e.country === ev.country && e.entity !== countryEntity && deps.store.listSignals(e.entity).length > 0);
+    .filter((e) => e.country === ev.country && e.entity !== countryEntity && sqliteStore(deps, WHAT).listSignals(e.entity).length > 0);
   const wanted = q(req, 'entity');
   const entity = wanted && (wanted === countryEntity || networks.some((n) => n.entity === wanted)) ? wanted : countryEntity;
   if (wanted && wanted !== entity) throw badParameter('entity', `${wanted} is not ${countryEntity} or one of its networks`);
   const chartNetworks = entity === countryEntity ? networks.map((n) => n.entity) : [];
-  const panels = panelsFor(deps.store, entity, { ooniBars: true, networks: chartNetworks });
+  const panels = panelsFor(sqliteStore(deps, WHAT), entity, { ooniBars: true, networks: chartNetworks });
   const allLine = panels.filter((p) => p.kind === 'line');
   // `?signals=` (shareable in the URL) narrows the line charts to the chosen signals
   const only = signalsParam(req);
@@ -178,8 +182,8 @@ async function renderEvent(deps: AppDeps, req: Request, id: string): Promise<str
     : allLine;
   const lineSignals = [...new Set(allLine.flatMap((p) => p.series.map((x) => x.signal)))];
   const ooniP = panels.filter((p) => p.kind === 'bars');
-  const outages = listOutages(deps.store.db, { entity, from: range.from, until: range.until });
-  const srcEvents = deps.store
+  const outages = listOutages(sqliteStore(deps, WHAT).db, { entity, from: range.from, until: range.until });
+  const srcEvents = sqliteStore(deps, WHAT)
     .listSourceEvents({ entity, from: range.from, until: range.until })
     .filter((e) => e.start < range.until && (e.end ?? e.start + 1) > range.from);
   const bands: Band[] = [

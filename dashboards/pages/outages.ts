@@ -23,6 +23,10 @@ import {
   tzToggle,
   type Column,
 } from './common.js';
+import { sqliteStore } from '../backend.js';
+
+/** What a PostgreSQL database cannot serve here yet (answered with 503, never a 500 or an empty page). */
+const WHAT = 'The outages page';
 
 const KINDS = OUTAGE_KINDS;
 const DAY = 86400;
@@ -30,7 +34,7 @@ const DAY = 86400;
 export const PAGE_SIZE = 100;
 
 /** The country of an entity; the entity list is read once per request, on the first entity that is not a country. */
-function countryLookup(store: AppDeps['store']): (entity: string) => string | null {
+function countryLookup(store: NonNullable<AppDeps['store']>): (entity: string) => string | null {
   let byEntity: Map<string, string | null> | null = null;
   return (entity) => {
     if (entity.startsWith('country:')) return entity.slice(8);
@@ -43,7 +47,7 @@ export function outagesRouter(deps: AppDeps): Router {
   const router = Router();
   router.get('/outages', (req, res) => {
     const mode = timeMode(req);
-    const countryOf = countryLookup(deps.store);
+    const countryOf = countryLookup(sqliteStore(deps, WHAT));
     const country = q(req, 'country').toUpperCase();
     if (country && !/^[A-Z]{2}$/.test(country)) throw badParameter('country', 'a two-letter country code');
     const entity = q(req, 'entity');
@@ -64,11 +68,15 @@ export function outagesRouter(deps: AppDeps): Router {
       kind: (kind || undefined) as Outage['kind'] | undefined,
       severity: (severity || undefined) as Outage['severity'] | undefined,
     };
-    const counts = countOutages(deps.store.db, filter);
+    const counts = countOutages(sqliteStore(deps, WHAT).db, filter);
     const nationalCount = counts.total - counts.subnational;
-    const groups = counts.subnational > 0 ? outageParentGroups(deps.store.db, filter) : [];
+    const groups = counts.subnational > 0 ? outageParentGroups(sqliteStore(deps, WHAT).db, filter) : [];
     const load = (parent: string | null) => (s: { key: string; dir: 'asc' | 'desc' }, p: { offset: number; size: number }) =>
-      pageOutages(deps.store.db, { ...filter, parent }, { sort: s.key as OutageSortKey, dir: s.dir, limit: p.size, offset: p.offset });
+      pageOutages(
+        sqliteStore(deps, WHAT).db,
+        { ...filter, parent },
+        { sort: s.key as OutageSortKey, dir: s.dir, limit: p.size, offset: p.offset },
+      );
     const zone = (o: Outage) => {
       const cc = countryOf(o.entity);
       return cc ? primaryZone(cc) : null;

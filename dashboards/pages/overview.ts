@@ -13,22 +13,26 @@ import type { AppDeps } from '../deps.js';
 import { collectorHealth } from '../health.js';
 import { html, layout } from '../html.js';
 import { dataLinks, duration, table, time, timeMode, tzToggle, verdictBadge, type Column } from './common.js';
+import { sqliteStore } from '../backend.js';
+
+/** What a PostgreSQL database cannot serve here yet (answered with 503, never a 500 or an empty page). */
+const WHAT = 'The overview';
 
 const DAY = 86400;
 
 export function overviewRouter(deps: AppDeps): Router {
   const router = Router();
-  router.get('/', (req, res) => {
+  router.get('/', async (req, res) => {
     const now = deps.now ? deps.now() : Math.floor(Date.now() / 1000);
     const mode = timeMode(req);
-    const db = deps.store.db;
+    const db = sqliteStore(deps, WHAT).db;
     const policy = parseCollectionConfig(deps.config.collection);
     const calendar = listEvents(db);
     const watched = watchedEntities(
       calendar.map((e) => ({ id: e.id, country: e.country, start: e.start, end: e.end })),
       policy,
     );
-    const signals = deps.store.listSignals();
+    const signals = sqliteStore(deps, WHAT).listSignals();
 
     interface Row {
       entity: string;
@@ -44,7 +48,7 @@ export function overviewRouter(deps: AppDeps): Router {
       const mine = signals.filter((s) => s.entity === w.entity);
       let last: number | null = null;
       for (const s of mine) {
-        const x = signalExtent(deps.store, s.id).last;
+        const x = signalExtent(sqliteStore(deps, WHAT), s.id).last;
         if (x !== null && (last === null || x > last)) last = x;
       }
       const outages = listOutages(db, { entity: w.entity });
@@ -97,7 +101,11 @@ export function overviewRouter(deps: AppDeps): Router {
       },
     ];
 
-    const entityCountry = new Map(deps.store.listEntities().map((e) => [e.entity, e.country] as const));
+    const entityCountry = new Map(
+      sqliteStore(deps, WHAT)
+        .listEntities()
+        .map((e) => [e.entity, e.country] as const),
+    );
     // the 10 latest national (or parentless) outages; sub-national ones among the latest 100, collapsed per country
     const latest = listOutages(db).sort((a, b) => b.start - a.start);
     const recent = latest.filter((o) => !o.parent).slice(0, 10);
@@ -112,7 +120,9 @@ export function overviewRouter(deps: AppDeps): Router {
     const entitiesOf = new Map<string, number[]>();
     const syntheticIds = new Set(signals.filter((s) => s.synthetic).map((s) => s.id));
     const countryOfEntity = new Map(
-      deps.store.listEntities().map((e) => [e.entity, e.country ?? (e.entity.startsWith('country:') ? e.entity.slice(8) : null)] as const),
+      sqliteStore(deps, WHAT)
+        .listEntities()
+        .map((e) => [e.entity, e.country ?? (e.entity.startsWith('country:') ? e.entity.slice(8) : null)] as const),
     );
     for (const s of signals) {
       const cc = countryOfEntity.get(s.entity) ?? (s.entity.startsWith('country:') ? s.entity.slice(8) : null);
@@ -126,7 +136,9 @@ export function overviewRouter(deps: AppDeps): Router {
         let points = 0;
         let synthetic = false;
         for (const id of ids) {
-          const n = deps.store.readRollup(id, 'daily', e.start - DAY, e.end + 2 * DAY).reduce((sum, r) => sum + r.n, 0);
+          const n = sqliteStore(deps, WHAT)
+            .readRollup(id, 'daily', e.start - DAY, e.end + 2 * DAY)
+            .reduce((sum, r) => sum + r.n, 0);
           if (n > 0) {
             points += n;
             if (syntheticIds.has(id)) synthetic = true;
@@ -144,7 +156,7 @@ export function overviewRouter(deps: AppDeps): Router {
           return html`<tr><td>${cc ? html`<a href="/countries/${cc}?${sub}from=${o.start - 7 * DAY}&amp;until=${o.end + 7 * DAY}">${o.entity}</a>` : o.entity}${o.synthetic ? html` <span class="synthetic">SYNTHETIC</span>` : ''}</td><td><span class="kind kind-${o.kind}">${o.kind}</span></td><td>${time(o.start, mode, cc ? primaryZone(cc) : null)}</td><td>${duration(o.end - o.start)}${o.open ? ' (ongoing)' : ''}</td><td>${lossText(o)}</td><td>${o.targets.join(', ') || '—'}</td></tr>`;
         },
       )}</tbody></table></div>`;
-    const health = collectorHealth(deps);
+    const health = await collectorHealth(deps);
     const eventRow = (e: (typeof calendar)[number]) =>
       html`<tr><td><a href="/events/${e.id}">${e.title}</a></td><td>${e.country}</td><td>${time(e.start, mode, e.tz)}</td><td>${
         policy.watch.enabled

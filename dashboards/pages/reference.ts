@@ -33,6 +33,10 @@ import {
   withQuery,
   type Column,
 } from './common.js';
+import { sqliteStore } from '../backend.js';
+
+/** What a PostgreSQL database cannot serve here yet (answered with 503, never a 500 or an empty page). */
+const WHAT = 'The reference lists page';
 
 const LIST = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
@@ -40,7 +44,7 @@ export function referenceRouter(deps: AppDeps): Router {
   const router = Router();
   router.get('/reference', (req, res) => {
     const mode = timeMode(req);
-    const lists = listReferenceLists(deps.store.db);
+    const lists = listReferenceLists(sqliteStore(deps, WHAT).db);
     const listCols: Array<Column<ReferenceListRow>> = [
       {
         key: 'name',
@@ -79,7 +83,7 @@ export function referenceRouter(deps: AppDeps): Router {
     let detail = html``;
     if (listName) {
       if (!LIST.test(listName)) throw badParameter('list', 'not a list name');
-      const meta = getReferenceList(deps.store.db, listName);
+      const meta = getReferenceList(sqliteStore(deps, WHAT).db, listName);
       if (!meta) throw notFound(`reference list ${listName}`);
       const country = q(req, 'country').toUpperCase();
       if (country && !/^[A-Z]{2}$/.test(country)) throw badParameter('country', 'a two-letter country code');
@@ -99,7 +103,7 @@ export function referenceRouter(deps: AppDeps): Router {
         scope: (scope || undefined) as Scope | undefined,
         text: text || undefined,
       };
-      const total = countReferenceOutages(deps.store.db, filter);
+      const total = countReferenceOutages(sqliteStore(deps, WHAT).db, filter);
       const cols: Array<Column<ReferenceOutage>> = [
         {
           key: 'country',
@@ -151,7 +155,7 @@ ${field('until', 'Until', q(req, 'until'), { type: 'date' })}
 ${keep(req, ['tz', 'sort', 'dir'])}
 <button type="submit">Filter</button> <a href="${withQuery(req, { q: null, country: null, scope: null, from: null, until: null })}">Clear</a>
 </form>
-${pagedTable(req, total, (st, p) => pageReferenceOutages(deps.store.db, filter, { sort: st.key as ReferenceSortKey, dir: st.dir, limit: p.size, offset: p.offset }), cols, { key: 'start', dir: 'desc' }, { id: 'reference-outages', empty: 'No outages match.', page: { size: 100 } })}
+${pagedTable(req, total, (st, p) => pageReferenceOutages(sqliteStore(deps, WHAT).db, filter, { sort: st.key as ReferenceSortKey, dir: st.dir, limit: p.size, offset: p.offset }), cols, { key: 'start', dir: 'desc' }, { id: 'reference-outages', empty: 'No outages match.', page: { size: 100 } })}
 ${dataLinks(`/api/reference/${encodeURIComponent(listName)}`, { country: country || undefined, scope: scope || undefined, from, until }, 'This table')}
 </section>`;
     }

@@ -2,65 +2,31 @@
 import { Router } from 'express';
 import type { RunRow } from '../../db/store.js';
 import type { AppDeps } from '../deps.js';
-import { coverage, type CoverageJson } from '../api/sources.js';
+import { coverageWithGaps, type CoverageJson } from '../api/sources.js';
+import type { CoverageSortKey, RunSortKey } from '../../db/listings.js';
 import { health } from '../health.js';
 import { html, layout } from '../html.js';
-import { dataLinks, duration, q, select, table, time, timeMode, tzToggle, keep, type Column } from './common.js';
+import { dataLinks, duration, pagedTableAsync, q, select, table, time, timeMode, tzToggle, keep, type Column } from './common.js';
 import type { BackfillProgress } from '../../services/scheduler/backfill.js';
 
 const secs = (iso: string) => Date.parse(iso) / 1000;
 
-/** Sub-national entities of one kind (73 Iranian counties) with this many rows or more fold into one line. */
-const GROUP_AT = 6;
-
-interface CoverageGroup {
-  /** `IR county` */
-  key: string;
-  country: string;
-  type: string;
-  rows: CoverageJson[];
-}
-
-/**
- * Coverage rows split into those shown one by one (countries, networks, small sets) and groups of many regions or
- * counties of one country, each shown as one collapsed summary line that opens to its rows.
- */
-export function groupCoverage(
-  rows: readonly CoverageJson[],
-  countryOf: ReadonlyMap<string, string | null>,
-): { single: CoverageJson[]; groups: CoverageGroup[] } {
-  const byKey = new Map<string, CoverageGroup>();
-  const single: CoverageJson[] = [];
-  for (const r of rows) {
-    const type = r.entity.split(':')[0]!;
-    const country = countryOf.get(r.entity) ?? null;
-    if (type === 'country' || !country) {
-      single.push(r);
-      continue;
-    }
-    const key = `${country} ${type}`;
-    if (!byKey.has(key)) byKey.set(key, { key, country, type, rows: [] });
-    byKey.get(key)!.rows.push(r);
-  }
-  const groups: CoverageGroup[] = [];
-  for (const g of byKey.values()) {
-    if (new Set(g.rows.map((r) => r.entity)).size >= GROUP_AT) groups.push(g);
-    else for (const r of g.rows) single.push(r);
-  }
-  return { single, groups: groups.sort((a, b) => a.key.localeCompare(b.key)) };
-}
-
 export function sourcesRouter(deps: AppDeps): Router {
   const router = Router();
-  router.get('/sources', (req, res) => {
+  router.get('/sources', async (req, res) => {
     const mode = timeMode(req);
-    const h = health(deps, deps.dbWatch);
+    const h = await health(deps, deps.dbWatch);
     const names = h.collectors.map((c) => c.name);
     const collector = q(req, 'collector');
     const pick = (name: string) => !collector || name === collector;
-    const runs = deps.store.recentRuns({ collector: collector || undefined, limit: 50 });
-    const cov = coverage(deps.store.checkpoints({ collector: collector || undefined }));
-    const grouped = groupCoverage(cov, new Map(deps.store.listEntities().map((e) => [e.entity, e.country] as const)));
+    const runFilter = { collector: collector || undefined };
+    const covFilter = { collector: collector || undefined };
+    // runs and coverage are counted and paged in SQL (issue 21): a page reads only its rows, on either backend
+    const [runTotal, singleTotal, groups] = await Promise.all([
+      deps.listings.countRuns(runFilter),
+      deps.listings.countCoverage({ ...covFilter, part: 'singles' }),
+      deps.listings.coverageGroups(covFilter),
+    ]);
     const runCols: Array<Column<RunRow>> = [
       { key: 'id', label: 'Run', sort: (r) => r.id, cell: (r) => html`<a href="/api/sources/runs/${r.id}">${r.id}</a>` },
       { key: 'job', label: 'Job', sort: (r) => r.job, cell: (r) => r.job },
@@ -156,11 +122,19 @@ ${keep(req, ['tz'])}
 </form>
 <section aria-labelledby="runs-h">
 <h2 id="runs-h">Recent runs</h2>
-${table(req, runs, runCols, { key: 'id', dir: 'desc' }, { id: 'runs', empty: 'No runs yet.', page: { size: 50, param: 'runs-page' } })}
+${await pagedTableAsync(
+  req,
+  runTotal,
+  (st, p) => deps.listings.pageRuns(runFilter, { key: st.key as RunSortKey, dir: st.dir }, p.offset, p.size),
+  runCols,
+  { key: 'id', dir: 'desc' },
+  { id: 'runs', empty: 'No runs yet.', page: { size: 50, param: 'runs-page', label: 'runs' } },
+)}
 ${dataLinks('/api/sources/runs', { collector: collector || undefined }, 'Runs')}
 </section>
 <section aria-labelledby="backfill-h">
 <h2 id="backfill-h">Backfill progress</h2>
+${h.backfillUnavailable ? html`<p class="muted unavailable">${h.backfillUnavailable}.</p>` : ''}
 ${table(
   req,
   h.backfill.filter((b) => pick(b.collector)),
@@ -171,16 +145,46 @@ ${table(
 </section>
 <section aria-labelledby="coverage-h">
 <h2 id="coverage-h">Coverage per entity (checkpoints)</h2>
-${table(req, grouped.single, covCols, { key: 'entity', dir: 'asc' }, { id: 'coverage', empty: grouped.groups.length ? 'Only regional rows (below).' : 'No checkpoints yet.', page: { size: 100, param: 'coverage-page' } })}
-${grouped.groups.map((g) => {
-  const entities = new Set(g.rows.map((r) => r.entity)).size;
-  const first = g.rows.reduce((m, r) => (r.first < m ? r.first : m), g.rows[0]!.first);
-  const until = g.rows.reduce((m, r) => (r.until > m ? r.until : m), g.rows[0]!.until);
-  const gaps = g.rows.reduce((n, r) => n + r.gaps.length, 0);
-  const signals = [...new Set(g.rows.map((r) => `${r.collector} ${r.signal}`))].join(', ');
-  return html`<details class="group coverage-group" id="${`coverage-${g.country}-${g.type}`}"><summary><strong>${g.country}: ${entities} ${g.type} entities</strong> <span class="muted">(${signals}) · ${time(secs(first), mode, null)} to ${time(secs(until), mode, null)} · ${gaps ? `${gaps} gap(s)` : 'no gaps'}</span></summary>
-${table(req, g.rows, covCols, { key: 'entity', dir: 'asc' })}</details>`;
-})}
+${await pagedTableAsync(
+  req,
+  singleTotal,
+  async (st, p) =>
+    coverageWithGaps(
+      deps,
+      await deps.listings.pageCoverage(
+        { ...covFilter, part: 'singles' },
+        { key: st.key as CoverageSortKey, dir: st.dir },
+        p.offset,
+        p.size,
+      ),
+    ),
+  covCols,
+  { key: 'entity', dir: 'asc' },
+  {
+    id: 'coverage',
+    empty: groups.length ? 'Only regional rows (below).' : 'No checkpoints yet.',
+    page: { size: 100, param: 'coverage-page', label: 'coverage rows' },
+  },
+)}
+${await Promise.all(
+  groups.map(async (g) => {
+    const part = { country: g.country, type: g.type };
+    const id = `coverage-${g.country}-${g.type}`;
+    return html`<details class="group coverage-group" id="${id}"><summary><strong>${g.country}: ${g.entities} ${g.type} entities</strong> <span class="muted">(${g.signals.join(', ')}) · ${time(g.first, mode, null)} to ${time(g.until, mode, null)} · ${g.gaps ? `${g.gaps} gap(s)` : 'no gaps'}</span></summary>
+${await pagedTableAsync(
+  req,
+  g.rows,
+  async (st, p) =>
+    coverageWithGaps(
+      deps,
+      await deps.listings.pageCoverage({ ...covFilter, part }, { key: st.key as CoverageSortKey, dir: st.dir }, p.offset, p.size),
+    ),
+  covCols,
+  { key: 'entity', dir: 'asc' },
+  { page: { size: 100, param: `${id}-page`, anchor: id, label: `${g.country} ${g.type} coverage rows` } },
+)}</details>`;
+  }),
+)}
 ${dataLinks('/api/sources', { collector: collector || undefined }, 'Coverage')}
 ${dataLinks('/api/sources/checkpoints', { collector: collector || undefined }, 'Checkpoints')}
 </section>`;

@@ -28,6 +28,7 @@ export const POSTGRES_COMMANDS: readonly string[] = [
   'calendar export',
   'reference import',
   'reference list',
+  'serve',
   'outages',
 ];
 

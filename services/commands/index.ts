@@ -11,12 +11,14 @@ import * as ingest from './ingest.js';
 import * as outages from './outages.js';
 import * as reference from './reference.js';
 import * as report from './report.js';
+import * as serve from './serve.js';
 import * as start from './start.js';
 import * as status from './status.js';
 
 /** Every subcommand, in the order `--help` lists them. Each module registers one command. */
 export const COMMANDS: Array<{ register(program: Command, ctx: CliContext): void }> = [
   start,
+  serve,
   status,
   db,
   collect,

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createCollectors } from '../../collectors/registry.js';
 import { DbWatch } from '../../dashboards/db-watch.js';
 import { health } from '../../dashboards/health.js';
+import { completeDeps } from '../../dashboards/deps.js';
 import type { CliContext } from '../cli/context.js';
 import { formatSeconds } from '../cli/progress.js';
 import { lockPathFor } from '../lock.js';
@@ -32,7 +33,7 @@ export function register(program: Command, ctx: CliContext): void {
       const collectors = createCollectors(config, ctx.log());
       const watch = new DbWatch(store);
       await watch.refresh();
-      const h = health({ config, store, collectors, log: ctx.log(), version: packageVersion() }, watch);
+      const h = await health(completeDeps({ config, store, collectors, log: ctx.log(), version: packageVersion() }), watch);
       if (h.status === 'down') process.exitCode = 1;
       const pid = daemonPid(config.db);
       const doc = { ...h, daemon: { running: pid !== null, pid } };

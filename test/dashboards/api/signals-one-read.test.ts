@@ -47,25 +47,26 @@ describe('one read per /api/signals request', () => {
   });
   afterAll(() => t.cleanup());
 
-  const ranges: Array<[string, number, number, number]> = [
+  const ranges: Array<[string, number, number, number, ('raw' | 'auto')?]> = [
     ['two days (raw, one step per bucket for the slow signals)', T0 + 40 * 86400 + 123, T0 + 42 * 86400, 1000],
-    ['two weeks (raw merged, hourly for 5-minute signals at maxPoints 100)', T0 + 25 * 86400 + 999, T0 + 39 * 86400, 100],
-    ['four months (6-hour and daily rollups)', T0, T0 + DAYS * 86400, 300],
+    ['two weeks at maxPoints 100 (6-hour rollup; the daily signal raw)', T0 + 25 * 86400 + 999, T0 + 39 * 86400, 100],
+    ['four months at maxPoints 300 (daily rollup)', T0, T0 + DAYS * 86400, 300],
     ['four months at maxPoints 20 (daily)', T0 + 7777, T0 + DAYS * 86400 - 5, 20],
     ['fifty days at maxPoints 200 (6-hour rollup)', T0 + 50 * 86400, T0 + 100 * 86400, 200],
     [
-      'three days at maxPoints 100 (raw 5-minute buckets of many steps from grouped SQL, the rest in one read)',
+      'three days of raw points asked at maxPoints 100 (5-minute buckets of many steps from grouped SQL, the rest in one read)',
       T0 + 50 * 86400,
       T0 + 53 * 86400,
       100,
+      'raw',
     ],
   ];
 
-  it.each(ranges)('%s: the same points as one read per series', (_label, from, until, maxPoints) => {
+  it.each(ranges)('%s: the same points as one read per series', (_label, from, until, maxPoints, resolution = 'auto') => {
     const deps = { store: t.store } as AppDeps;
     const sigs = t.store.listSignals('country:KZ');
     expect(sigs.map((s) => s.name).sort()).toEqual(SIGNALS.map((s) => s.name).sort());
-    const plans = sigs.map((s) => planSeries(deps, s, { from, until, maxPoints, resolution: 'auto' }, new Map()));
+    const plans = sigs.map((s) => planSeries(deps, s, { from, until, maxPoints, resolution }, new Map()));
     const together = readPlanned(t.store, plans, maxPoints);
     if (maxPoints === 100 && until - from === 3 * 86400)
       expect(
@@ -78,7 +79,7 @@ describe('one read per /api/signals request', () => {
       const alone =
         p.resolution === 'raw' && !p.inOneRead
           ? seriesPoints(t.store, p.sig.id, p.resolution, p.from, p.until, p.step, maxPoints)
-          : downsample(readSeries(t.store, p.sig.id, p.resolution, p.from, p.until), p.from, p.until, p.step, maxPoints);
+          : downsample(readSeries(t.store, p.sig.id, p.resolution, p.from, p.until, true), p.from, p.until, p.step, maxPoints);
       expect(together[i]).toEqual(alone);
       expect(together[i]!.points.length).toBeGreaterThan(0);
       expect(together[i]!.points.length).toBeLessThanOrEqual(maxPoints);
@@ -96,9 +97,10 @@ describe('one read per /api/signals request', () => {
       { signalIds: [bgp.id, gtr.id], resolution: '6h', from, until },
       { signalIds: [ooni.id], resolution: 'raw', from: from + 1, until },
     ]);
-    expect(cols.get(bgp.id)).toEqual(readSeries(t.store, bgp.id, '6h', from, until));
-    expect(cols.get(gtr.id)).toEqual(readSeries(t.store, gtr.id, '6h', from, until));
-    expect(cols.get(ooni.id)).toEqual(readSeries(t.store, ooni.id, 'raw', from + 1, until));
+    expect(cols.get(bgp.id)).toEqual(readSeries(t.store, bgp.id, '6h', from, until, true));
+    expect(cols.get(gtr.id)).toEqual(readSeries(t.store, gtr.id, '6h', from, until, true));
+    expect(cols.get(ooni.id)).toEqual(readSeries(t.store, ooni.id, 'raw', from + 1, until, true));
+    expect(cols.get(bgp.id)).toMatchObject(readSeries(t.store, bgp.id, '6h', from, until));
     expect(cols.get(bgp.id)!.ts.length).toBe(50 * 4 - 3 * 4); // 6-hour rows outside the three-day gap
   });
 
