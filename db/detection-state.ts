@@ -40,3 +40,68 @@ export function extendDetectionState(db: Db, entity: string, until: number, now:
     entity,
   );
 }
+
+/** One level signal's stored detector state (migration 0101): JSON and packed arrays, as the detector wrote them. */
+export interface SignalStateRow {
+  signal: string;
+  checkpoint: number;
+  state: string;
+  data: Uint8Array | null;
+}
+
+/** An episode closed before its signal's checkpoint, as JSON. */
+export interface EpisodeRow {
+  signal: string;
+  start: number;
+  end: number;
+  episode: string;
+}
+
+export function getSignalStates(db: Db, entity: string): SignalStateRow[] {
+  return db
+    .prepare<[string], SignalStateRow>('SELECT signal, checkpoint, state, data FROM detector_signal_state WHERE entity = ? ORDER BY signal')
+    .all(entity);
+}
+
+export function getStoredEpisodes(db: Db, entity: string): EpisodeRow[] {
+  return db
+    .prepare<[string], EpisodeRow>('SELECT signal, start, end, episode FROM detector_episodes WHERE entity = ? ORDER BY signal, start')
+    .all(entity);
+}
+
+/**
+ * Saves the detector states of an entity's signals and the episodes newly final: with `replace`, everything stored for
+ * the entity before is dropped first (a detection from the start). A null state removes the signal's (it starts over).
+ */
+export function saveSignalStates(
+  db: Db,
+  entity: string,
+  states: ReadonlyArray<{ signal: string; row: SignalStateRow | null }>,
+  episodes: readonly EpisodeRow[],
+  replace: boolean,
+): void {
+  db.transaction(() => {
+    if (replace) {
+      db.prepare('DELETE FROM detector_signal_state WHERE entity = ?').run(entity);
+      db.prepare('DELETE FROM detector_episodes WHERE entity = ?').run(entity);
+    }
+    const put = db.prepare(
+      'INSERT INTO detector_signal_state (entity, signal, checkpoint, state, data) VALUES (?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (entity, signal) DO UPDATE SET checkpoint = excluded.checkpoint, state = excluded.state, data = excluded.data',
+    );
+    const del = db.prepare('DELETE FROM detector_signal_state WHERE entity = ? AND signal = ?');
+    const delEpisodes = db.prepare('DELETE FROM detector_episodes WHERE entity = ? AND signal = ?');
+    for (const s of states) {
+      if (s.row) put.run(entity, s.signal, s.row.checkpoint, s.row.state, s.row.data);
+      else {
+        del.run(entity, s.signal);
+        delEpisodes.run(entity, s.signal);
+      }
+    }
+    const ins = db.prepare(
+      'INSERT INTO detector_episodes (entity, signal, start, end, episode) VALUES (?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (entity, signal, start) DO UPDATE SET end = excluded.end, episode = excluded.episode',
+    );
+    for (const e of episodes) ins.run(entity, e.signal, e.start, e.end, e.episode);
+  })();
+}

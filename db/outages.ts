@@ -295,3 +295,99 @@ export function replaceOutages(
     })
     .immediate();
 }
+
+/**
+ * Makes the stored detections of `entity` exactly `outages` (a detection of all its data), in ONE transaction,
+ * touching only what differs: a stored row equal to one of `outages` in every stored field is kept (its id and
+ * detection time too), the other rows are deleted and the missing outages inserted. What incremental detection writes
+ * after a collection. Returns every outage with its id, and those inserted (new or changed).
+ */
+export function syncOutages(
+  db: Db,
+  entity: string,
+  outages: readonly Outage[],
+  detectedAt = Math.floor(Date.now() / 1000),
+): { all: Outage[]; inserted: Outage[] } {
+  const key = formatEntity(parseEntity(entity));
+  return db
+    .transaction(() => {
+      const id = entityId(db, key);
+      const ent = db.prepare<[number], { type: string; country: string | null }>('SELECT type, country FROM entities WHERE id = ?').get(id);
+      const parent = ent ? parentOf(ent.type, ent.country) : null;
+      type Stored = [number, ...unknown[]];
+      const stored = db
+        .prepare<[number], Stored>(
+          'SELECT id, start, end, kind, severity, score, signals, targets, evidence, open, lost_percent, hours, synthetic FROM outages WHERE entity_id = ? ORDER BY id',
+        )
+        .raw(true)
+        .all(id)
+        .map((r) => ({ id: r[0], k: JSON.stringify(r.slice(1)) }));
+      const byKey = new Map<string, number[]>();
+      for (const r of stored) {
+        const list = byKey.get(r.k);
+        if (list) list.push(r.id);
+        else byKey.set(r.k, [r.id]);
+      }
+      const ins = db.prepare(
+        'INSERT INTO outages (entity_id, start, end, kind, severity, score, signals, targets, evidence, detected_at, open, lost_percent, hours, synthetic) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      );
+      const all: Outage[] = [];
+      const inserted: Outage[] = [];
+      const toInsert: Array<{ o: Outage; row: unknown[]; index: number }> = [];
+      for (const o of outages) {
+        if (formatEntity(parseEntity(o.entity)) !== key) throw new Error(`outage of ${o.entity} given to syncOutages for ${key}`);
+        const lostPercent = o.lostPercent !== undefined ? o.lostPercent : lostFromSignals(o.signals);
+        const hours = o.hours ?? Math.round(((o.end - o.start) / 3600) * 100) / 100;
+        const synthetic = o.synthetic ?? false;
+        const row = [
+          o.start,
+          o.end,
+          o.kind,
+          o.severity,
+          o.score,
+          JSON.stringify(o.signals),
+          JSON.stringify(o.targets),
+          JSON.stringify(o.evidence),
+          o.open ? 1 : 0,
+          lostPercent,
+          hours,
+          synthetic ? 1 : 0,
+        ];
+        const k = JSON.stringify(row);
+        const same = byKey.get(k);
+        const full = { ...o, entity: key, parent, lostPercent, hours, synthetic };
+        if (same && same.length > 0) {
+          all.push({ ...full, id: same.shift()! });
+        } else {
+          toInsert.push({ o: full, row, index: all.length });
+          all.push(full);
+        }
+      }
+      const del = db.prepare('DELETE FROM outages WHERE id = ?');
+      for (const ids of byKey.values()) for (const gone of ids) del.run(gone);
+      for (const t of toInsert) {
+        const [start, end, kind, severity, score, signals, targets, evidence, open, lostPercent, hours, synthetic] = t.row;
+        const r = ins.run(
+          id,
+          start,
+          end,
+          kind,
+          severity,
+          score,
+          signals,
+          targets,
+          evidence,
+          detectedAt,
+          open,
+          lostPercent,
+          hours,
+          synthetic,
+        );
+        const withId = { ...t.o, id: Number(r.lastInsertRowid) };
+        all[t.index] = withId;
+        inserted.push(withId);
+      }
+      return { all, inserted };
+    })
+    .immediate();
+}

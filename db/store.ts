@@ -10,7 +10,17 @@ import { quickCheck, type IntegrityResult } from './integrity.js';
 import { loadMigrations, migrate, schemaVersion } from './migrate.js';
 import { formatEntity, parseEntity, parseSignalName, type EntityRef } from './entities.js';
 import { defaultProvenance, mergeProvenance, type SignalProvenance } from './provenance.js';
-import { extendDetectionState, getDetectionState, putDetectionState, type DetectionState } from './detection-state.js';
+import {
+  extendDetectionState,
+  getDetectionState,
+  getSignalStates,
+  getStoredEpisodes,
+  putDetectionState,
+  saveSignalStates,
+  type DetectionState,
+  type EpisodeRow,
+  type SignalStateRow,
+} from './detection-state.js';
 
 export type { SignalProvenance } from './provenance.js';
 
@@ -745,6 +755,21 @@ export class SqliteStore implements SignalStore {
   /** After a detection over all of an entity's data: the rules it used and the span it saw. */
   recordFullDetection(entity: string, rulesHash: string, from: number | null, until: number | null, now: number): void {
     putDetectionState(this.db, { entity, rulesHash, detectedFrom: from, detectedUntil: until, updatedAt: now });
+  }
+
+  /** The detector's stored state for an entity's level signals and their final episodes (incremental detection). */
+  detectorStates(entity: string): { states: SignalStateRow[]; episodes: EpisodeRow[] } {
+    return { states: getSignalStates(this.db, entity), episodes: getStoredEpisodes(this.db, entity) };
+  }
+
+  /** Saves detector states and newly final episodes (`replace`: a detection from the start, dropping the old ones). */
+  saveDetectorStates(
+    entity: string,
+    states: ReadonlyArray<{ signal: string; row: SignalStateRow | null }>,
+    episodes: readonly EpisodeRow[],
+    replace: boolean,
+  ): void {
+    saveSignalStates(this.db, entity, states, episodes, replace);
   }
 
   /** After a window was detected with the stored rules. */

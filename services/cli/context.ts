@@ -2,10 +2,11 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { openRepositories } from '../../db/open.js';
+import { openPointStore, openRepositories } from '../../db/open.js';
 import type { Repositories } from '../../db/repositories.js';
 import { sqliteRepositories } from '../../db/sqlite-repositories.js';
 import { SqliteStore } from '../../db/store.js';
+import type { PointStore } from '../../db/repository.js';
 import { type Config } from '../../core/config.js';
 import { loadConfig, type SectionCheck } from '../program-config.js';
 import { apiOptions } from '../../dashboards/api/options.js';
@@ -22,6 +23,7 @@ import { describeDbLocation, parseDbLocation, type DbLocation } from '../../core
 export const POSTGRES_COMMANDS: readonly string[] = [
   'db migrate',
   'db copy',
+  'collect',
   'calendar list',
   'calendar show',
   'calendar import',
@@ -63,6 +65,7 @@ export class CliContext {
   private cfg: Config | undefined;
   private logger: Logger | undefined;
   private stores: SqliteStore[] = [];
+  private pointStores: PointStore[] = [];
   private repos: Repositories[] = [];
   /** The command being run, e.g. `db migrate` (set before its action runs), for messages. */
   command = '';
@@ -106,6 +109,16 @@ export class CliContext {
   store(): SqliteStore {
     const s = SqliteStore.open(this.sqlitePath());
     this.stores.push(s);
+    return s;
+  }
+
+  /**
+   * The core store on either backend (a SQLite file or a PostgreSQL URL), migrated, behind the async interface
+   * (db/repository.ts), for the commands that run on both. Closed when the command ends (closeAll).
+   */
+  async pointStore(): Promise<PointStore> {
+    const s = await openPointStore(this.dbLocation());
+    this.pointStores.push(s);
     return s;
   }
 
@@ -241,5 +254,9 @@ export class CliContext {
     const repos = this.repos;
     this.repos = [];
     for (const r of repos) await r.close();
+    // a PostgreSQL pool left open would keep the process alive
+    const open = this.pointStores;
+    this.pointStores = [];
+    for (const s of open) await s.close().catch(() => {});
   }
 }

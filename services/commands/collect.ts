@@ -16,6 +16,7 @@ interface CollectFlags {
   from: string;
   until?: string;
   json?: boolean;
+  leaseSeconds?: number;
 }
 
 /** One line of `collect --json` (an array of these). */
@@ -28,6 +29,8 @@ export interface CollectOutcome {
   events: number;
   windowsOk: number;
   windowsFailed: number;
+  /** PostgreSQL: windows another collector on the same database held or finished meanwhile (not failures). */
+  windowsLeased?: number;
   coveredUntil: string | null;
   failures: Array<{ signal: string | null; from: string; until: string; url: string | null; error: string }>;
   skipped?: string;
@@ -45,6 +48,7 @@ function outcome(collector: string, entity: string, from: number, until: number,
     events: r.events,
     windowsOk: r.windowsOk,
     windowsFailed: r.windowsFailed,
+    ...(r.windowsLeased !== undefined ? { windowsLeased: r.windowsLeased } : {}),
     coveredUntil: r.coveredUntil === null ? null : isoUtc(r.coveredUntil),
     failures: r.failures.map((f) => ({
       signal: f.signal ?? null,
@@ -56,7 +60,19 @@ function outcome(collector: string, entity: string, from: number, until: number,
   };
 }
 
-/** `outagewatch collect --source ioda|all --entity country:KZ [...] --from --until [--json]`: exit 0 when every window succeeded. */
+const leaseSeconds = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 86400)
+    throw new UsageError(`--lease-seconds: "${v}" is not a whole number of seconds from 1 to 86400`);
+  return n;
+};
+
+/**
+ * `outagewatch collect --source ioda|all --entity country:KZ [...] --from --until [--json]`: exit 0 when every window
+ * succeeded. On SQLite or PostgreSQL. On PostgreSQL several `collect` processes may run at once on one database:
+ * they split the windows through leases (collectors/framework/runner.ts, db/postgres/leases.ts); windows another
+ * process holds or finished are left to it and are not failures.
+ */
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('collect')
@@ -67,6 +83,11 @@ export function register(program: Command, ctx: CliContext): void {
     .requiredOption('--from <time>', 'start: a date (00:00 UTC), an ISO instant or Unix seconds')
     .option('--until <time>', 'end (exclusive; a date means the end of that UTC day); default now')
     .option('--json', 'print the outcome as one JSON array')
+    .option(
+      '--lease-seconds <n>',
+      'PostgreSQL: how long a claim on a window lives without renewal; a collector killed mid-window gives it up after this (default 60)',
+      leaseSeconds,
+    )
     .addHelpText(
       'after',
       `\nSources (collectors/registry.ts):\n${sourceLines()
@@ -104,9 +125,10 @@ export function register(program: Command, ctx: CliContext): void {
       };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      const store = ctx.store();
-      // a run left `running` by a collect or daemon that was killed is interrupted (never one whose process lives)
-      const stale = store.markInterruptedRuns(ownerGone);
+      const store = await ctx.pointStore();
+      // a run left `running` by a collect or daemon that was killed is interrupted (never one whose process lives;
+      // on a shared PostgreSQL database, only runs of this host are decided here)
+      const stale = await store.markInterruptedRuns(ownerGone);
       if (stale > 0) log.warn({ runs: stale }, 'runs left unfinished by a process that is gone are marked interrupted');
       const outcomes: CollectOutcome[] = [];
       let failed = false;
@@ -119,7 +141,7 @@ export function register(program: Command, ctx: CliContext): void {
             const regions = await ioda.regionsOf(cc, abort.signal);
             log.info({ country: cc.toUpperCase(), regions: regions.length }, 'IODA regions found');
             for (const r of regions) {
-              store.ensureEntity(r.entity, { name: r.name, country: cc.toUpperCase() });
+              await store.ensureEntity(r.entity, { name: r.name, country: cc.toUpperCase() });
               if (!entities.includes(r.entity)) entities.push(r.entity);
             }
           } catch (err) {
@@ -142,7 +164,16 @@ export function register(program: Command, ctx: CliContext): void {
             if (abort.signal.aborted) break;
             const progress = createProgressReporter({ label: `${c.name} ${entity}`, stream: ctx.io.stderr, log });
             const r = await c
-              .collect({ entity, from, until, store, log, abort: abort.signal, onProgress: progress.onProgress })
+              .collect({
+                entity,
+                from,
+                until,
+                store,
+                log,
+                abort: abort.signal,
+                onProgress: progress.onProgress,
+                leaseSeconds: flags.leaseSeconds,
+              })
               .finally(() => progress.done());
             outcomes.push(outcome(c.name, entity, from, until, r));
             if (r.windowsFailed > 0) failed = true;
@@ -164,19 +195,22 @@ export function register(program: Command, ctx: CliContext): void {
             points: o.points,
             events: o.events,
             covered_until: o.coveredUntil ?? '',
-            note: o.skipped ?? '',
+            note: o.skipped ?? (o.windowsLeased ? `${o.windowsLeased} window(s) left to another collector` : ''),
           })),
           ['collector', 'entity', 'windows_ok', 'windows_failed', 'points', 'events', 'covered_until', 'note'],
         );
         for (const o of outcomes)
           for (const f of o.failures) ctx.out(`FAILED ${o.collector} ${o.entity} ${f.signal ?? ''} ${f.from}–${f.until}: ${f.error}`);
         const nf = outcomes.reduce((s, o) => s + o.windowsFailed, 0);
+        const leased = outcomes.reduce((s, o) => s + (o.windowsLeased ?? 0), 0);
         ctx.out(
           nf
             ? `${nf} window(s) failed; they will be retried on the next run`
             : abort.signal.aborted
               ? 'interrupted; run again to resume'
-              : 'all windows collected',
+              : leased
+                ? `all windows collected or left to other collectors on this database (${leased} held or finished by them)`
+                : 'all windows collected',
         );
       }
       if (failed) process.exitCode = 1;

@@ -255,6 +255,12 @@ function stableJson(v: unknown): string {
 }
 
 /**
+ * The detector's version: part of the rules hash, so that an upgrade that changes what is detected (or the stored
+ * state's shape) detects every entity again from the start. Raise it with any such change.
+ */
+export const DETECTOR_VERSION = 2;
+
+/**
  * A hash of the rules detection applies to these signals: each one's effective rule (built-in defaults and the
  * user's configuration merged; null when disabled or unknown), and the OONI and degradation settings. Equal hashes:
  * outages detected earlier still stand; a different one: the entity is re-detected from the start. Alert settings
@@ -263,6 +269,6 @@ function stableJson(v: unknown): string {
 export function rulesHash(signalNames: readonly string[], cfg: DetectorConfig): string {
   const rules = [...new Set(signalNames)].sort().map((name) => [name, ruleFor(name, cfg)] as const);
   return createHash('sha256')
-    .update(stableJson({ rules, ooni: cfg.ooni, degradation: cfg.degradation }))
+    .update(stableJson({ detector: DETECTOR_VERSION, rules, ooni: cfg.ooni, degradation: cfg.degradation }))
     .digest('hex');
 }

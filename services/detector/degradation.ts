@@ -46,7 +46,19 @@ export function detectDegradation(
   target: string | null,
   weekly: boolean,
 ): Episode[] {
-  const { day0, levels: raw } = dailyLevels(series);
+  const { day0, levels } = dailyLevels(series);
+  return degradationFromLevels(day0, levels, rule, signal, target, weekly);
+}
+
+/** `detectDegradation` on day levels already computed (incremental detection keeps the day totals). */
+export function degradationFromLevels(
+  day0: number,
+  raw: Float64Array,
+  rule: DegradationRule,
+  signal: string,
+  target: string | null,
+  weekly: boolean,
+): Episode[] {
   const days = raw.length;
   const longDays = Math.max(7, Math.round(rule.longRun / DAY));
   const recentDays = Math.max(3, Math.round(rule.recent / DAY));
@@ -106,15 +118,20 @@ export function detectDegradation(
     const R = median(recent);
     if (!inEp) {
       if (R < rule.below * L) {
-        inEp = true;
-        mid = (L + R) / 2;
-        // the start: first day of the run of low days ending today (gaps do not break the run)
-        epStart = d;
+        const m = (L + R) / 2;
+        // the start: first day of the run of low days ending today (gaps do not break the run); none when the
+        // latest days with a level are not low (the episode would have no day to measure: it waits for one)
+        let first = -1;
         for (let k = d; k >= Math.max(0, d - recentDays + 1); k--) {
           const v = norm[k]!;
           if (v !== v) continue;
-          if (v < mid) epStart = k;
+          if (v < m) first = k;
           else break;
+        }
+        if (first >= 0) {
+          inEp = true;
+          mid = m;
+          epStart = first;
         }
       }
     } else if (R >= rule.below * L) {

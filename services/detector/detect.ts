@@ -1,11 +1,12 @@
 import { insufficientRanges, type BaselineKind, type TimeRange } from './baselines.js';
 import { detectBlocking } from './blocking.js';
 import { ruleFor, type DetectorConfig } from './config.js';
-import { detectDegradation } from './degradation.js';
-import { analyseDrops, detectDrops, type DropAnalysis, type Episode } from './drops.js';
+import { degradationFromLevels } from './degradation.js';
+import { analyseDrops, type DropAnalysis, type Episode } from './drops.js';
 import { mergeEpisodes } from './merge.js';
 import type { Outage } from '../../core/outage.js';
 import { alignTo, type Series } from './series.js';
+import { runSignal, type SignalState } from './resume.js';
 
 export type SignalAxis = 'connectivity' | 'services';
 
@@ -114,6 +115,22 @@ function historyOf(signal: string, axis: SignalAxis, series: Series, analysis: D
   };
 }
 
+/** Where an entity's detection stood (incremental detection): per level signal, its state and its final episodes. */
+export interface EntityResume {
+  states: ReadonlyMap<string, SignalState>;
+  /** Episodes closed before each signal's checkpoint, by signal. */
+  committed: ReadonlyMap<string, readonly Episode[]>;
+}
+
+export interface EntityRun {
+  episodes: Episode[];
+  outages: Outage[];
+  /** Per signal: what was judged in this run (for a resumed run: the points after the checkpoint). */
+  history: SignalHistory[];
+  /** Per level signal: the state at its new checkpoint (null: start over next time) and the episodes newly final. */
+  states: Map<string, { state: SignalState | null; committed: Episode[] }>;
+}
+
 /**
  * Pure detection for ONE entity: drops on each connectivity/Google signal the configuration knows,
  * blocking on each OONI target, merged into outages.
@@ -123,8 +140,24 @@ export function detectEntity(
   signals: readonly NamedSeries[],
   cfg: DetectorConfig,
 ): { episodes: Episode[]; outages: Outage[]; history: SignalHistory[] } {
+  const { episodes, outages, history } = detectEntityFrom(entity, signals, cfg, null);
+  return { episodes, outages, history };
+}
+
+/**
+ * `detectEntity`, resumable: with `resume`, each level signal's series holds only its points from its checkpoint on
+ * (on its grid), and detection goes on from the stored state — the outages are those of a run over all the data
+ * (OONI series are given whole: their daily series are detected again each time). Without it, from the start.
+ */
+export function detectEntityFrom(
+  entity: string,
+  signals: readonly NamedSeries[],
+  cfg: DetectorConfig,
+  resume: EntityResume | null,
+): EntityRun {
   const episodes: Episode[] = [];
   const history: SignalHistory[] = [];
+  const states: EntityRun['states'] = new Map();
   const synthetic = new Set<string>();
   for (const s of signals) {
     if (s.synthetic) synthetic.add(s.name);
@@ -134,12 +167,22 @@ export function detectEntity(
     // a services-axis signal never yields connectivity episodes, whatever its rule says
     const cls = axis === 'services' ? 'service' : 'connectivity';
     const target = axis === 'services' ? (s.target ?? targetOf(s.name)) : null;
-    const { analysis, episodes: drops } = detectDrops(s.series, rule, s.name, target, cls);
+    const withDegradation = axis === 'services' && cfg.degradation.enabled;
+    const prev = resume?.states.get(s.name) ?? null;
+    const run = runSignal(s.series, rule, { signal: s.name, target, cls, days: withDegradation }, prev);
+    states.set(s.name, { state: run.state, committed: run.committed });
+    const analysis = run.analysis;
     const r = analysis.resolved;
     history.push(historyOf(s.name, axis, s.series, analysis));
-    if (axis === 'services' && cfg.degradation.enabled) {
-      const degr = detectDegradation(
-        s.series,
+    const drops: Episode[] = [];
+    for (const e of resume?.committed.get(s.name) ?? []) drops.push(e);
+    for (const e of run.committed) drops.push(e);
+    for (const e of run.provisional) drops.push(e);
+    if (withDegradation) {
+      const lv = run.levels ?? { day0: 0, levels: new Float64Array(0) };
+      const degr = degradationFromLevels(
+        lv.day0,
+        lv.levels,
         cfg.degradation,
         s.name,
         target,
@@ -158,5 +201,5 @@ export function detectEntity(
   if (cfg.ooni.enabled) {
     for (const input of ooniInputs(signals)) for (const item of detectBlocking(input, cfg.ooni).episodes) episodes.push(item);
   }
-  return { episodes, outages: mergeEpisodes(entity, episodes, synthetic), history };
+  return { episodes, outages: mergeEpisodes(entity, episodes, synthetic), history, states };
 }

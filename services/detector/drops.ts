@@ -105,55 +105,112 @@ function seasonalHistory(hist: Float64Array, periodSteps: number, seasons: numbe
   };
 }
 
+/** The history a resumed analysis starts from: the last grid points before the new ones (see `tailSteps`). */
+export interface DropTail {
+  /** The original values (NaN = gap). */
+  values: Float64Array;
+  /** The values the history held (the value, or the prediction that stood in for it; NaN = none). */
+  hist: Float64Array;
+  /** 1 where the value was kept out of the history. */
+  inpainted: Uint8Array;
+  /** Start of the run of kept-out values still going at the end of the tail, as an index into it (−1: none). */
+  runStart: number;
+}
+
+/**
+ * How many grid points before the next one a resumed analysis needs: the baseline's history window (the moving
+ * window and one point, or every season of the same time of day/week and one), and the longest run of kept-out
+ * values whose originals may still be put back (`maxInpaint`).
+ */
+export function tailSteps(rule: SignalRule, step: number): number {
+  const span =
+    rule.baseline === 'seasonal'
+      ? (rule.seasons + 1) * Math.max(1, Math.round(rule.period / step))
+      : Math.max(1, Math.round(rule.window / step)) + 1;
+  return Math.max(span, Math.ceil(rule.maxInpaint / step) + 2);
+}
+
 /**
  * Baseline and per-point status of one signal, after IODA's moving-median detector: the history holds
  * the actual values, except values outside [inpaintBelow, inpaintAbove] × baseline, for which the
  * prediction stands in — for at most `maxInpaint` seconds, after which the kept-out originals replace
  * the predictions (a level shift becomes the new normal). Gaps stay gaps; a baseline needs
  * `minCoverage` of its window present; baselines under `minBaseline` raise no alerts.
+ *
+ * Resumable (incremental detection): given `resolved` (the baseline chosen earlier) and `resume` (the tail of the
+ * history as it stood before the first point of `series`), the result for `series` is the one a run over the whole
+ * series would give for those points — the medians depend only on which values the window holds. `checkpoint` (an
+ * index into `series`, 0..n) asks for the tail as it stands before that point (`snapshot`).
  */
-export function analyseDrops(series: Series, input: SignalRule): DropAnalysis {
-  const { values, step } = series;
-  const n = values.length;
+export function analyseDrops(
+  series: Series,
+  input: SignalRule,
+  opts: { resolved?: ResolvedBaseline; resume?: DropTail | null; checkpoint?: number } = {},
+): DropAnalysis & { snapshot: DropTail | null } {
+  const { values: fresh, step } = series;
+  const n = fresh.length;
   const baseline = new Float64Array(n);
   const ratio = new Float64Array(n);
   const status = new Int8Array(n);
-  const inpainted = new Uint8Array(n);
-  const resolved = resolveBaseline(series, input);
+  const resolved = opts.resolved ?? resolveBaseline(series, input);
   const rule = resolved.rule;
   if (resolved.kind === 'undetermined') {
     // too little data to tell whether the signal has a daily cycle: nothing can be judged yet
     baseline.fill(NaN);
     ratio.fill(NaN);
     status.fill(UNKNOWN);
-    return { baseline, ratio, status, inpainted, resolved };
+    return { baseline, ratio, status, inpainted: new Uint8Array(n), resolved, snapshot: null };
   }
-  const hist = new Float64Array(n);
+  // work arrays: the resumed tail (if any), then the new points
+  const resume = opts.resume ?? null;
+  const off = resume ? resume.values.length : 0;
+  const total = off + n;
+  let values = fresh;
+  const hist = new Float64Array(total);
+  let inpainted = new Uint8Array(total);
+  if (resume) {
+    values = new Float64Array(total);
+    values.set(resume.values);
+    values.set(fresh, off);
+    hist.set(resume.hist);
+    inpainted.set(resume.inpainted);
+  }
   let history: History;
+  let span: number;
   if (rule.baseline === 'seasonal') {
     const periodSteps = Math.max(1, Math.round(rule.period / step));
+    span = (rule.seasons + 1) * periodSteps;
     history = seasonalHistory(hist, periodSteps, rule.seasons, Math.max(1, Math.ceil(rule.minCoverage * rule.seasons - 1e-9)));
   } else {
     const windowSteps = Math.max(1, Math.round(rule.window / step));
+    span = windowSteps + 1;
     history = movingHistory(hist, windowSteps, Math.max(1, Math.ceil(rule.minCoverage * windowSteps - 1e-9)));
   }
+  // the history as it stood before the first new point: the window's values (a median depends only on them)
+  for (let k = Math.max(0, off - span); k < off; k++) if (hist[k] === hist[k]) history.add(k);
   const { warning, critical, minBaseline, inpaintBelow, inpaintAbove } = rule;
   const maxInpaintSteps = rule.maxInpaint / step;
-  let runStart = -1;
-  for (let i = 0; i < n; i++) {
+  const tailLen = tailSteps(rule, step);
+  const cp = opts.checkpoint === undefined ? -1 : off + Math.max(0, Math.min(n, opts.checkpoint));
+  let snapshot: DropTail | null = null;
+  let runStart = resume ? resume.runStart : -1;
+  for (let i = off; i <= total; i++) {
+    if (i === cp) snapshot = tailAt(values, hist, inpainted, i, tailLen, runStart);
+    if (i === total) break;
     history.advance(i);
     const b = history.predict(i);
     const x = values[i]!;
-    baseline[i] = b;
+    const o = i - off;
+    baseline[o] = b;
     let h = x;
     if (x !== x || b !== b || b < minBaseline || b <= 0) {
-      ratio[i] = NaN;
-      status[i] = UNKNOWN;
+      ratio[o] = NaN;
+      status[o] = UNKNOWN;
       if (b !== b || b < minBaseline) runStart = -1;
     } else {
       const r = x / b;
-      ratio[i] = r;
-      status[i] = r < critical ? CRITICAL : r < warning ? WARNING : NORMAL;
+      ratio[o] = r;
+      status[o] = r < critical ? CRITICAL : r < warning ? WARNING : NORMAL;
       if (r < inpaintBelow || r > inpaintAbove) {
         if (runStart < 0) runStart = i;
         if (i - runStart >= maxInpaintSteps) {
@@ -175,16 +232,64 @@ export function analyseDrops(series: Series, input: SignalRule): DropAnalysis {
     hist[i] = h;
     if (h === h) history.add(i);
   }
-  return { baseline, ratio, status, inpainted, resolved };
+  if (resume) inpainted = inpainted.subarray(off);
+  return { baseline, ratio, status, inpainted, resolved, snapshot };
+}
+
+/** The last `len` points before index `i` of the work arrays (NaN / 0 before the data's start). */
+function tailAt(values: Float64Array, hist: Float64Array, inpainted: Uint8Array, i: number, len: number, runStart: number): DropTail {
+  const from = i - len;
+  const t: DropTail = {
+    values: new Float64Array(len).fill(NaN),
+    hist: new Float64Array(len).fill(NaN),
+    inpainted: new Uint8Array(len),
+    runStart: runStart < 0 ? -1 : runStart - from,
+  };
+  const lo = Math.max(0, from);
+  t.values.set(values.subarray(lo, i), lo - from);
+  t.hist.set(hist.subarray(lo, i), lo - from);
+  t.inpainted.set(inpainted.subarray(lo, i), lo - from);
+  if (t.runStart < 0 && runStart >= 0) throw new Error('detector tail too short for the kept-out run');
+  return t;
 }
 
 const SEVERITIES: Severity[] = ['warning', 'critical'];
+
+/** Where episode building stands (times in seconds), so that it can go on with the next points. */
+export interface EpisodeBuilder {
+  open: boolean;
+  /** Time of the episode's first abnormal point, of its last one, and of the first normal point after it (−1: none). */
+  start: number;
+  lastAbn: number;
+  firstNormal: number;
+  sev: number;
+  depth: number;
+  score: number;
+  count: number;
+  normals: number;
+}
+
+export const NO_EPISODE: EpisodeBuilder = {
+  open: false,
+  start: 0,
+  lastAbn: 0,
+  firstNormal: -1,
+  sev: 1,
+  depth: 0,
+  score: 0,
+  count: 0,
+  normals: 0,
+};
 
 /**
  * Episodes from per-point statuses: a warning or critical point opens one; `recoverPoints` normal
  * points close it (its end is the first of them); unknown points (gaps, no baseline) neither open
  * nor close one. Episodes with fewer than `minPoints` abnormal points or shorter than `minDuration`
  * are dropped. `drop(i)` is the fraction lost at point i (for the depth and the alert area).
+ *
+ * Resumable: `builder` is where building stood before the first point (an episode may be open); `snapshotAt` (an
+ * index, 0..n) asks where it stands before that point (`snapshot`), and `closedBefore` counts the episodes closed
+ * before it (the first ones of `episodes`). The episode still open at the last point is returned as open.
  */
 export function episodesFromStatus(
   series: Series,
@@ -198,23 +303,26 @@ export function episodesFromStatus(
     class: EpisodeClass;
     target: string | null;
     rate?: boolean;
+    builder?: EpisodeBuilder;
+    snapshotAt?: number;
   },
-): Episode[] {
-  const out: Episode[] = [];
+): Episode[] & { snapshot?: EpisodeBuilder; closedBefore?: number } {
+  const out: Episode[] & { snapshot?: EpisodeBuilder; closedBefore?: number } = [];
   const stepMinutes = series.step / 60;
   const n = status.length;
-  let open = false;
-  let start = 0;
-  let lastAbn = 0;
-  let sev = 1;
-  let depth = 0;
-  let score = 0;
-  let count = 0;
-  let normals = 0;
-  let firstNormal = -1;
+  const b0 = opts.builder ?? NO_EPISODE;
+  let open = b0.open;
+  let start = b0.start;
+  let lastAbn = b0.lastAbn;
+  let sev = b0.sev;
+  let depth = b0.depth;
+  let score = b0.score;
+  let count = b0.count;
+  let normals = b0.normals;
+  let firstNormal = b0.firstNormal;
   const close = (endTs: number, stillOpen: boolean) => {
     open = false;
-    const startTs = tsAt(series, start);
+    const startTs = start;
     if (count >= opts.minPoints && endTs - startTs >= opts.minDuration) {
       const lost = opts.rate ? null : count > 0 ? score / (count * 100 * stepMinutes) : 0;
       out.push({
@@ -231,14 +339,19 @@ export function episodesFromStatus(
       });
     }
   };
+  const snapAt = opts.snapshotAt ?? -1;
   for (let i = 0; i < n; i++) {
+    if (i === snapAt) {
+      out.snapshot = { open, start, lastAbn, firstNormal, sev, depth, score, count, normals };
+      out.closedBefore = out.length;
+    }
     const s = status[i]!;
     if (s === UNKNOWN) continue;
     if (s >= WARNING) {
       const d = Math.max(0, Math.min(1, drop(i)));
       if (!open) {
         open = true;
-        start = i;
+        start = tsAt(series, i);
         sev = s;
         depth = d;
         score = 0;
@@ -248,20 +361,24 @@ export function episodesFromStatus(
       if (d > depth) depth = d;
       score += d * 100 * stepMinutes;
       count++;
-      lastAbn = i;
+      lastAbn = tsAt(series, i);
       normals = 0;
       firstNormal = -1;
     } else if (open) {
-      if (normals === 0) firstNormal = i;
+      if (normals === 0) firstNormal = tsAt(series, i);
       normals++;
       if (normals >= opts.recoverPoints) {
-        close(tsAt(series, firstNormal), false);
+        close(firstNormal, false);
         normals = 0;
         firstNormal = -1;
       }
     }
   }
-  if (open) close(tsAt(series, lastAbn) + series.step, true);
+  if (snapAt === n) {
+    out.snapshot = { open, start, lastAbn, firstNormal, sev, depth, score, count, normals };
+    out.closedBefore = out.length;
+  }
+  if (open) close(lastAbn + series.step, true);
   return out;
 }
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { listOutages, replaceOutages } from '../../db/outages.js';
+import { syncOutages } from '../../db/outages.js';
 import type { SqliteStore, SourceEventRow } from '../../db/store.js';
 import { formatEntity, parseEntity } from '../../db/entities.js';
 import { calendarFinder, watchedFilter } from '../alerts/context.js';
@@ -7,11 +7,13 @@ import { recordOutageChanges, type AlertChange, type CalendarRef } from '../aler
 import { webhooksFrom } from '../alerts/config.js';
 import type { Config } from '../../core/config.js';
 import { nowSeconds } from '../../core/time.js';
-import { detectorConfigFrom, ruleFor, rulesHash, type DetectorConfig } from './config.js';
-import { lookbackFor } from './baselines.js';
-import { detectEntity, type NamedSeries, type SignalHistory } from './detect.js';
+import { detectorConfigFrom, ruleFor, rulesHash } from './config.js';
+import { detectEntityFrom, type EntityResume, type NamedSeries, type SignalHistory } from './detect.js';
+import type { Episode } from './drops.js';
+import { checkpointOf, type SignalState } from './resume.js';
+import { decodeEpisode, decodeState, encodeEpisode, encodeState, type StoredSignalState } from './state-codec.js';
 import type { Outage } from '../../core/outage.js';
-import { toGrid } from './series.js';
+import { toGrid, type Series } from './series.js';
 
 export type ComparisonStatus = 'agree' | 'only-source' | 'only-detected';
 
@@ -43,16 +45,10 @@ export interface DetectResult {
   comparison: Comparison[];
   /** Entities asked for a window but re-detected from the start: their rules changed since their outages were detected. */
   rerun: string[];
+  /** Entities detected from their stored state on (only the points since its checkpoint read): the others from the start. */
+  resumed: string[];
   /** Per entity and signal: the baseline chosen, and where data had too little history to be judged. */
   history: Array<SignalHistory & { entity: string }>;
-}
-
-/** How much history before `from` the baselines of this signal need. */
-function lookback(name: string, cfg: DetectorConfig): number {
-  if (name.startsWith('ooni.')) return cfg.ooni.window + 86400;
-  const rule = ruleFor(name, cfg);
-  if (!rule) return 0;
-  return lookbackFor(rule) + 3600;
 }
 
 function compare(entity: string, outages: readonly Outage[], events: readonly SourceEventRow[]): Comparison[] {
@@ -77,13 +73,59 @@ function compare(entity: string, outages: readonly Outage[], events: readonly So
   return out;
 }
 
+/** What an entity's detection needs to go on from its stored state, or why it cannot (then: from the start). */
+function resumable(
+  store: SqliteStore,
+  entity: string,
+  levelSignals: ReadonlyArray<{ name: string; step: number | null }>,
+  from: number,
+): EntityResume | null {
+  const stored = store.detectorStates(entity);
+  const states = new Map<string, SignalState>();
+  for (const row of stored.states) {
+    const st = decodeState(row);
+    if (st) states.set(row.signal, st);
+  }
+  for (const s of levelSignals) {
+    const st = states.get(s.name);
+    // no state (never detected, or a baseline choice not settled yet), another step, or new data before the checkpoint
+    if (!st || (s.step !== null && s.step !== st.step) || from < checkpointOf(st)) return null;
+  }
+  const committed = new Map<string, Episode[]>();
+  for (const e of stored.episodes) {
+    const list = committed.get(e.signal);
+    if (list) list.push(decodeEpisode(e.episode));
+    else committed.set(e.signal, [decodeEpisode(e.episode)]);
+  }
+  return { states, committed };
+}
+
+/** The points of a level signal from its checkpoint on, on its grid (as `toGrid` puts them for the whole series). */
+function readFrom(store: SqliteStore, id: number, st: SignalState): Series {
+  const { anchor, step, next } = st;
+  const start = anchor + next * step;
+  // a point a little before the checkpoint may round onto it
+  const { ts, values, length } = store.readColumns(id, start - step / 2, 1e12);
+  let hi = -Infinity;
+  for (let i = 0; i < length; i++) if (ts[i]! > hi) hi = ts[i]!;
+  const len = length === 0 ? 0 : Math.max(0, Math.floor((hi - anchor) / step) + 1 - next);
+  const out = new Float64Array(len).fill(NaN);
+  for (let i = 0; i < length; i++) {
+    const k = Math.round((ts[i]! - anchor) / step) - next;
+    if (k >= 0 && k < len) out[k] = values[i]!;
+  }
+  return { start, step, values: out };
+}
+
 /**
- * Detection over the store: for each entity (or the one asked), reads its signals (with enough history
- * before `from` for the baselines), runs the pure detector, compares with the source events, and
- * replaces the stored detections of the range in one transaction (idempotent). A detection over all of an
- * entity's data records the hash of the rules it used; a window asked for later is detected alone while that
- * hash matches, and the entity is detected again from the start when the rules changed. New outage starts and
- * ends of watched entities are recorded once and queued for the configured webhooks.
+ * Detection over the store: for each entity (or the one asked), runs the pure detector over its signals, compares
+ * with the source events, and stores the outages (idempotent). Every detection gives the outages of a detection over
+ * all of the entity's data:
+ * - without `from`/`until` (or when the rules, the detector, or the entity's signals changed since its stored state,
+ *   or a window starts before the state's checkpoint): from the first point, replacing everything stored;
+ * - a window after a collection: from each level signal's stored state (its checkpoint, up to two days before its
+ *   last point) on, reading only the points since; only the outages that differ are rewritten.
+ * New outage starts and ends of watched entities are recorded once and queued for the configured webhooks.
  */
 export function detectAndStore(store: SqliteStore, opts: DetectOptions = {}): DetectResult {
   const cfg = detectorConfigFrom(opts.config);
@@ -93,64 +135,84 @@ export function detectAndStore(store: SqliteStore, opts: DetectOptions = {}): De
   const now = opts.now ?? nowSeconds();
   const log = opts.log;
   const entities = opts.entity ? [formatEntity(parseEntity(opts.entity))] : [...new Set(store.listSignals().map((s) => s.entity))];
-  const result: DetectResult = { entities: 0, outages: [], changes: [], comparison: [], rerun: [], history: [] };
+  const result: DetectResult = { entities: 0, outages: [], changes: [], comparison: [], rerun: [], resumed: [], history: [] };
+  const window = opts.from !== undefined || opts.until !== undefined;
+  const rangeOf = (o: { start: number; end: number }) =>
+    !window || (o.end > (opts.from ?? -Infinity) && o.start < (opts.until ?? Infinity));
   for (const entity of entities) {
     const signals = store.listSignals(entity).filter((s) => s.name.startsWith('ooni.') || ruleFor(s.name, cfg) !== null);
     if (signals.length === 0) continue;
     result.entities++;
-    // the rules the stored outages were detected with: a window is enough while they hold; otherwise everything
-    // is detected again (outages outside the window would stand under the old rules)
+    // the rules (and detector version) the stored outages and state were made with: while they hold, a window goes
+    // on from the stored state; otherwise everything is detected again
     const hash = rulesHash(
       signals.map((s) => s.name),
       cfg,
     );
     const state = store.detectionState(entity);
-    let full = opts.from === undefined && opts.until === undefined;
-    if (!full && state && state.rulesHash !== hash) {
-      full = true;
+    const level = signals.filter((s) => !s.name.startsWith('ooni.'));
+    let resume: EntityResume | null = null;
+    if (window && state && state.rulesHash === hash) resume = resumable(store, entity, level, opts.from ?? -Infinity);
+    else if (window && state) {
       result.rerun.push(entity);
       log?.info({ entity }, 'detector rules changed since the last detection: detecting again from the start');
-    }
-    let from = full ? -Infinity : (opts.from ?? -Infinity);
-    let until = full ? Infinity : (opts.until ?? Infinity);
-    // an earlier detection overlapping the range is redone whole, so it is replaced, not cut
-    for (const o of listOutages(store.db, {
-      entity,
-      from: Number.isFinite(from) ? from : undefined,
-      until: Number.isFinite(until) ? until : undefined,
-    })) {
-      from = Math.min(from, o.start);
-      until = Math.max(until, o.end);
     }
     const named: NamedSeries[] = [];
     let dataFrom = Infinity;
     let dataUntil = -Infinity;
     for (const s of signals) {
-      const readFrom = Number.isFinite(from) ? from - lookback(s.name, cfg) : -1e12;
-      // columns, not objects: typed arrays filled in chunks straight from the rows (NaN = no data)
-      const { ts, values: vs, length } = store.readColumns(s.id, readFrom, Number.isFinite(until) ? until : 1e12);
+      const meta = { name: s.name, axis: s.provenance.axis, target: s.provenance.target ?? s.target, synthetic: s.synthetic };
+      const st = resume?.states.get(s.name);
+      if (st) {
+        const series = readFrom(store, s.id, st);
+        named.push({ ...meta, series });
+        dataFrom = Math.min(dataFrom, st.anchor);
+        dataUntil = Math.max(dataUntil, series.start + series.values.length * series.step);
+        continue;
+      }
+      // columns, not objects: typed arrays filled from inside SQLite's scan (NaN = no data)
+      const { ts, values: vs, length } = store.readColumns(s.id, -1e12, 1e12);
       if (length === 0) continue;
       const series = toGrid(ts, vs, s.step ?? undefined);
-      named.push({ name: s.name, series, axis: s.provenance.axis, target: s.provenance.target ?? s.target, synthetic: s.synthetic });
+      named.push({ ...meta, series });
       dataFrom = Math.min(dataFrom, ts[0]!);
       dataUntil = Math.max(dataUntil, ts[ts.length - 1]! + series.step);
     }
     if (named.length === 0) continue;
-    const rangeFrom = Number.isFinite(from) ? from : dataFrom;
-    const rangeUntil = Number.isFinite(until) ? until : dataUntil;
-    const { outages: detected, history } = detectEntity(entity, named, cfg);
-    for (const h of history)
-      result.history.push({ entity, ...h, insufficient: h.insufficient.filter((r) => r.end > rangeFrom && r.start < rangeUntil) });
-    const inRange = detected.filter((o) => o.end > rangeFrom && o.start < rangeUntil);
-    const events = store.listSourceEvents({ entity, from: rangeFrom, until: rangeUntil });
-    for (const item of compare(entity, inRange, events)) result.comparison.push(item);
-    const stored = replaceOutages(store.db, entity, rangeFrom, rangeUntil, inRange, now);
-    if (full) store.recordFullDetection(entity, hash, dataFrom, dataUntil, now);
-    else if (state) store.recordWindowDetection(entity, rangeUntil, now);
-    log?.debug({ entity, signals: named.length, outages: stored.length }, 'detection done');
-    for (const item of stored) result.outages.push(item);
-    for (const item of recordOutageChanges(store.db, stored, { now, maxAge: cfg.alerts.maxAge, webhooks, watched, findEvent, log }))
-      result.changes.push(item);
+    if (resume) result.resumed.push(entity);
+    const run = detectEntityFrom(entity, named, cfg, resume);
+    for (const h of run.history) result.history.push({ entity, ...h, insufficient: h.insufficient.filter((r) => rangeOf(r)) });
+    const events = store.listSourceEvents({ entity, from: dataFrom, until: dataUntil });
+    for (const item of compare(entity, run.outages, events))
+      if (
+        !item.outage ||
+        rangeOf(item.outage) ||
+        (item.sourceEvent && rangeOf({ start: item.sourceEvent.start, end: item.sourceEvent.end ?? item.sourceEvent.start + 3600 }))
+      )
+        result.comparison.push(item);
+    const states: Array<{ signal: string; row: StoredSignalState | null }> = [];
+    const final: Array<ReturnType<typeof encodeEpisode>> = [];
+    for (const [signal, r] of run.states) {
+      states.push({ signal, row: r.state ? encodeState(r.state) : null });
+      for (const e of r.committed) final.push(encodeEpisode(e));
+    }
+    // the outages, the detector's state and the alert changes: one transaction (thousands of rows on a first run)
+    const { stored, changes } = store.db.transaction(() => {
+      // only the outages that differ are rewritten (unchanged rows keep their id and detection time); a detection
+      // from the start records the alert changes of all of them (an entity may have become watched), a resumed one
+      // those of the outages that changed
+      const synced = syncOutages(store.db, entity, run.outages, now);
+      const stored = synced.all;
+      const changed = resume ? synced.inserted : stored;
+      store.saveDetectorStates(entity, states, final, resume === null);
+      if (resume) store.recordWindowDetection(entity, dataUntil, now);
+      else store.recordFullDetection(entity, hash, dataFrom, dataUntil, now);
+      const changes = recordOutageChanges(store.db, changed, { now, maxAge: cfg.alerts.maxAge, webhooks, watched, findEvent, log });
+      return { stored, changes };
+    })();
+    log?.debug({ entity, signals: named.length, outages: stored.length, resumed: resume !== null }, 'detection done');
+    for (const item of stored) if (rangeOf(item)) result.outages.push(item);
+    for (const item of changes) result.changes.push(item);
   }
   return result;
 }

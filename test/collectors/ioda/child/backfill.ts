@@ -1,12 +1,13 @@
 // Child process for the kill-and-resume test: runs the IODA collector for a long range against the
-// local mock server named by OUTAGEWATCH_IODA_URL, until done or killed.
+// local mock server named by OUTAGEWATCH_IODA_URL, until done or killed. The database is a SQLite path or a
+// postgres:// URL (the same test runs on both backends).
 import { createIodaCollector } from '../../../../collectors/ioda/index.js';
-import { SqliteStore } from '../../../../db/store.js';
+import { openPointStore } from '../../../../db/open.js';
 import { loadConfig } from '../../../../services/program-config.js';
 import { silentLogger } from '../../../../core/logger.js';
 
 const [dbPath, from, until] = process.argv.slice(2);
-const store = SqliteStore.open(dbPath!);
+const store = await openPointStore(dbPath!);
 const config = loadConfig({ env: process.env, cwd: '/' });
 const ioda = createIodaCollector(config, {
   log: silentLogger,
@@ -14,6 +15,8 @@ const ioda = createIodaCollector(config, {
   now: () => 1_700_000_000,
 });
 process.stdout.write('ready\n');
-const r = await ioda.collect({ entity: 'country:KZ', from: Number(from), until: Number(until), store, log: silentLogger });
+// PostgreSQL: a short lease, so that a window this process held when killed is free again soon
+const leaseSeconds = process.env.LEASE_SECONDS ? Number(process.env.LEASE_SECONDS) : undefined;
+const r = await ioda.collect({ entity: 'country:KZ', from: Number(from), until: Number(until), store, log: silentLogger, leaseSeconds });
 process.stdout.write(`${JSON.stringify(r)}\n`);
-store.close();
+await store.close();
