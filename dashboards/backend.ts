@@ -19,3 +19,9 @@ export function notOnPostgres(deps: Partial<Pick<AppDeps, 'points'>>, what: stri
     { backend: 'postgres', notOnPostgres: true },
   );
 }
+
+/** The calendar, outage and reference repositories, or 503 when this database has none (PostgreSQL without them). */
+export function repositories(deps: Pick<AppDeps, 'repos' | 'points'>, what: string): NonNullable<AppDeps['repos']> {
+  if (deps.repos) return deps.repos;
+  throw notOnPostgres(deps, what);
+}

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { Collector } from '../collectors/types.js';
 import { listingsFor, type ListingReads } from '../db/listings.js';
 import { SqlitePointStore, type PointStore } from '../db/repository.js';
+import type { Repositories } from '../db/repositories.js';
+import { sqliteRepositories } from '../db/sqlite-repositories.js';
 import type { SqliteStore } from '../db/store.js';
 import type { Config } from '../core/config.js';
 import type { DbWatch } from './db-watch.js';
@@ -21,6 +23,11 @@ export interface AppDeps {
   points: PointStore;
   /** Listings counted and paged in SQL, and small facts for health and caches, on the same database. */
   listings: ListingReads;
+  /**
+   * The calendar, detected outages and reference lists on either backend (db/repositories.ts); on SQLite made from
+   * `store` when absent. Absent on a PostgreSQL database without those tables: their pages and routes answer 503.
+   */
+  repos?: Pick<Repositories, 'calendar' | 'outages' | 'reference'>;
   /**
    * Read-only SQLite connection, for what is not converted to the interfaces yet (calendar, outages, reference
    * lists, correlation, reports, metrics). Absent on PostgreSQL: those pages and routes answer 503 "not available
@@ -49,5 +56,6 @@ export type AppInput = Omit<AppDeps, 'points' | 'listings'> & { points?: PointSt
 export function completeDeps(given: AppInput): AppDeps {
   const points = given.points ?? (given.store ? new SqlitePointStore(given.store) : undefined);
   if (!points) throw new Error('no database for the dashboard (give `points`, or a SQLite `store`)');
-  return { ...given, points, listings: listingsFor(points) };
+  const repos = given.repos ?? (given.store ? sqliteRepositories(given.store) : undefined);
+  return { ...given, points, listings: listingsFor(points), ...(repos ? { repos } : {}) };
 }

@@ -5,7 +5,7 @@ import { countCountryEvents } from '../services/correlator/assemble.js';
 import type { AppDeps } from './deps.js';
 import { apiOptions } from './api/options.js';
 import { parseParams, rangeTimes } from './api/schema.js';
-import { sqliteStore } from './backend.js';
+import { repositories, sqliteStore } from './backend.js';
 
 /** What a PostgreSQL database cannot serve here yet (answered with 503, never a 500 or an empty page). */
 const WHAT = 'The correlation';
@@ -87,8 +87,26 @@ export function checkEventLimit(
   country: string | undefined,
   range: { from?: number; until?: number } = {},
 ): void {
+  eventLimit(deps, country, range, countCountryEvents(sqliteStore(deps, WHAT), country, range));
+}
+
+/** `checkEventLimit` on either backend (the count through the calendar repository). */
+export async function checkEventLimitAsync(
+  deps: Pick<AppDeps, 'store' | 'points' | 'repos' | 'config'>,
+  country: string | undefined,
+  range: { from?: number; until?: number } = {},
+): Promise<void> {
+  if (deps.store) return checkEventLimit(deps, country, range);
+  const n = await repositories(deps, 'The calendar').calendar.countEventsWhere({
+    ...(country ? { country: country.toUpperCase() } : {}),
+    ...(range.from !== undefined ? { from: range.from } : {}),
+    ...(range.until !== undefined ? { until: range.until } : {}),
+  });
+  eventLimit(deps, country, range, n);
+}
+
+function eventLimit(deps: Pick<AppDeps, 'config'>, country: string | undefined, range: { from?: number }, n: number): void {
   const max = apiOptions(deps.config).maxEvents;
-  const n = countCountryEvents(sqliteStore(deps, WHAT), country, range);
   if (n > max) {
     const param = range.from !== undefined ? 'from' : 'country';
     throw badParameter(

@@ -11,14 +11,17 @@ import { cachedEventAsync } from '../../services/correlator/cache.js';
 import { correlateOptions } from '../../services/correlator/options.js';
 import { AppError, notFound } from '../../core/app-errors.js';
 import { requireAdmin } from '../auth.js';
-import { checkEventLimit } from '../limits.js';
-import { sendListing } from '../csv.js';
+import { checkEventLimitAsync } from '../limits.js';
+import { sendListing, sendListingAsync } from '../csv.js';
+import type { CsvColumn } from '../../services/util/csv-write.js';
 import { routes } from './routes.js';
 import { handle } from './schema.js';
-import { sqliteStore } from '../backend.js';
+import { repositories, sqliteStore } from '../backend.js';
 
 /** What a PostgreSQL database cannot serve here yet (answered with 503, never a 500 or an empty page). */
 const WHAT = 'The calendar API';
+/** `/api/events/{id}` carries the event's correlation, computed from SQLite only in this version. */
+const CORRELATION = 'The event correlation (`/api/events/{id}`)';
 
 function writer(deps: AppDeps): SqliteStore {
   if (!deps.writer) throw new AppError('UNAVAILABLE', 'this server has no writable database connection (run it with `outagewatch start`)');
@@ -34,17 +37,50 @@ function validated(raw: Record<string, unknown>) {
   return v.event;
 }
 
+const EVENT_COLUMNS: ReadonlyArray<CsvColumn<ReturnType<typeof eventToJson>>> = [
+  { header: 'id', value: (e) => e.id },
+  { header: 'title', value: (e) => e.title },
+  { header: 'country', value: (e) => e.country },
+  { header: 'kind', value: (e) => e.kind },
+  { header: 'start', value: (e) => e.start },
+  { header: 'end', value: (e) => e.end },
+  { header: 'tz', value: (e) => e.tz },
+  { header: 'all_day', value: (e) => e.allDay },
+  { header: 'local_start', value: (e) => e.localStart },
+  { header: 'local_end', value: (e) => e.localEnd },
+  { header: 'places', value: (e) => e.places.map((p) => p.name).join('; ') },
+  { header: 'sources', value: (e) => e.sources.join(' ') },
+  { header: 'tags', value: (e) => e.tags.join(', ') },
+  { header: 'notes', value: (e) => e.notes },
+];
+
 export function eventsRouter(deps: AppDeps): Router {
   const router = Router();
   const admin = requireAdmin(deps.config.adminToken);
 
   router.get(
     '/events',
-    handle(routes.listEvents, ({ query: { country, from, until, kind } }, req, res) => {
-      checkEventLimit(deps, country, { ...(from !== undefined ? { from } : {}), ...(until !== undefined ? { until } : {}) });
+    handle(routes.listEvents, async ({ query: { country, from, until, kind } }, req, res) => {
+      await checkEventLimitAsync(deps, country, { ...(from !== undefined ? { from } : {}), ...(until !== undefined ? { until } : {}) });
       // counted and paged in SQL, in the listing's stable order (start, then id)
       const filter = { country, from, until, kind };
-      const db = sqliteStore(deps, WHAT).db;
+      if (!deps.store) {
+        // PostgreSQL: through the calendar repository
+        const repo = repositories(deps, WHAT).calendar;
+        await sendListingAsync(
+          req,
+          res,
+          {
+            total: () => repo.countEventsWhere(filter),
+            rows: async (offset, limit) => (await repo.pageEvents(filter, { sort: 'start', dir: 'asc', offset, limit })).map(eventToJson),
+          },
+          EVENT_COLUMNS,
+          'events',
+        );
+        return;
+      }
+      // SQLite: count and pages inside one read transaction
+      const db = deps.store.db;
       sendListing(
         req,
         res,
@@ -53,22 +89,7 @@ export function eventsRouter(deps: AppDeps): Router {
           rows: (offset, limit) => pageEvents(db, filter, { sort: 'start', dir: 'asc', offset, limit }).map(eventToJson),
           snapshot: (fn) => readSnapshot(db, fn),
         },
-        [
-          { header: 'id', value: (e) => e.id },
-          { header: 'title', value: (e) => e.title },
-          { header: 'country', value: (e) => e.country },
-          { header: 'kind', value: (e) => e.kind },
-          { header: 'start', value: (e) => e.start },
-          { header: 'end', value: (e) => e.end },
-          { header: 'tz', value: (e) => e.tz },
-          { header: 'all_day', value: (e) => e.allDay },
-          { header: 'local_start', value: (e) => e.localStart },
-          { header: 'local_end', value: (e) => e.localEnd },
-          { header: 'places', value: (e) => e.places.map((p) => p.name).join('; ') },
-          { header: 'sources', value: (e) => e.sources.join(' ') },
-          { header: 'tags', value: (e) => e.tags.join(', ') },
-          { header: 'notes', value: (e) => e.notes },
-        ],
+        EVENT_COLUMNS,
         'events',
       );
     }),
@@ -79,9 +100,9 @@ export function eventsRouter(deps: AppDeps): Router {
     '/events/:id',
     handle(routes.getEvent, async ({ params: { id }, query: { lead, lag, outages } }, _req, res) => {
       const opts = correlateOptions(deps.config, { lead, lag, outages });
-      const e = getEvent(sqliteStore(deps, WHAT).db, id);
+      const e = getEvent(sqliteStore(deps, CORRELATION).db, id);
       if (!e) throw notFound(`event ${id}`);
-      const correlation = await cachedEventAsync(sqliteStore(deps, WHAT), id, opts);
+      const correlation = await cachedEventAsync(sqliteStore(deps, CORRELATION), id, opts);
       res.json({ ...eventToJson(e), verdict: correlation.verdict, correlation });
     }),
   );

@@ -1,22 +1,16 @@
 import { Router } from 'express';
 import type { AppDeps } from '../deps.js';
 import { readSnapshot } from '../../db/connection.js';
-import {
-  countReferenceOutages,
-  getReferenceList,
-  listReferenceLists,
-  pageReferenceOutages,
-  type ReferenceOutage,
-  type Scope,
-} from '../../db/reference.js';
+import { countReferenceOutages, pageReferenceOutages, type ReferenceOutage, type Scope } from '../../db/reference.js';
 import { referenceListJson } from '../../services/reference/json.js';
 import { referenceConfig } from '../../services/correlator/config.js';
 import { notFound } from '../../core/app-errors.js';
 import { isoUtc } from '../../core/time.js';
-import { sendListing } from '../csv.js';
+import { sendListing, sendListingAsync } from '../csv.js';
+import type { CsvColumn } from '../../services/util/csv-write.js';
 import { routes } from './routes.js';
 import { handle } from './schema.js';
-import { sqliteStore } from '../backend.js';
+import { repositories } from '../backend.js';
 
 /** What a PostgreSQL database cannot serve here yet (answered with 503, never a 500 or an empty page). */
 const WHAT = 'The reference lists API';
@@ -61,13 +55,29 @@ export function referenceOutageJson(o: ReferenceOutage): ReferenceOutageJson {
   };
 }
 
+const REFERENCE_COLUMNS: ReadonlyArray<CsvColumn<ReturnType<typeof referenceOutageJson>>> = [
+  { header: 'id', value: (o) => o.id },
+  { header: 'list', value: (o) => o.list },
+  { header: 'country', value: (o) => o.country },
+  { header: 'start', value: (o) => o.start },
+  { header: 'end', value: (o) => o.end },
+  { header: 'kind', value: (o) => o.kind },
+  { header: 'scope', value: (o) => o.scope },
+  { header: 'scope_raw', value: (o) => o.scopeRaw },
+  { header: 'scope_detail', value: (o) => o.scopeDetail },
+  { header: 'area', value: (o) => o.area },
+  { header: 'cause', value: (o) => o.cause },
+  { header: 'services', value: (o) => o.services.join(' ') },
+  { header: 'source', value: (o) => o.source },
+];
+
 export function referenceRouter(deps: AppDeps): Router {
   const router = Router();
 
   router.get(
     '/reference',
-    handle(routes.listReferenceLists, (_input, req, res) => {
-      const rows = listReferenceLists(sqliteStore(deps, WHAT).db).map(referenceListJson);
+    handle(routes.listReferenceLists, async (_input, req, res) => {
+      const rows = (await repositories(deps, WHAT).reference.listReferenceLists()).map(referenceListJson);
       sendListing(
         req,
         res,
@@ -102,12 +112,29 @@ export function referenceRouter(deps: AppDeps): Router {
 
   router.get(
     '/reference/:list',
-    handle(routes.listReferenceOutages, ({ params: { list }, query: { country, from, until, scope } }, req, res) => {
-      if (!getReferenceList(sqliteStore(deps, WHAT).db, list)) throw notFound(`reference list ${list}`);
+    handle(routes.listReferenceOutages, async ({ params: { list }, query: { country, from, until, scope } }, req, res) => {
+      const repo = repositories(deps, WHAT).reference;
+      if (!(await repo.getReferenceList(list))) throw notFound(`reference list ${list}`);
       const openEndedSeconds = referenceConfig(deps.config).openEndedDefault;
       // counted and paged in SQL, in the listing's stable order (start, then id)
       const filter = { list, country, from, until, openEndedSeconds, scope: scope as Scope | undefined };
-      const db = sqliteStore(deps, WHAT).db;
+      if (!deps.store) {
+        // PostgreSQL: through the reference repository
+        await sendListingAsync(
+          req,
+          res,
+          {
+            total: () => repo.countReferenceOutages(filter),
+            rows: async (offset, limit) =>
+              (await repo.pageReferenceOutages(filter, { sort: 'start', dir: 'asc', offset, limit })).map(referenceOutageJson),
+          },
+          REFERENCE_COLUMNS,
+          `reference-${list}`,
+        );
+        return;
+      }
+      // SQLite: count and pages inside one read transaction
+      const db = deps.store.db;
       sendListing(
         req,
         res,
@@ -116,21 +143,7 @@ export function referenceRouter(deps: AppDeps): Router {
           rows: (offset, limit) => pageReferenceOutages(db, filter, { sort: 'start', dir: 'asc', offset, limit }).map(referenceOutageJson),
           snapshot: (fn) => readSnapshot(db, fn),
         },
-        [
-          { header: 'id', value: (o) => o.id },
-          { header: 'list', value: (o) => o.list },
-          { header: 'country', value: (o) => o.country },
-          { header: 'start', value: (o) => o.start },
-          { header: 'end', value: (o) => o.end },
-          { header: 'kind', value: (o) => o.kind },
-          { header: 'scope', value: (o) => o.scope },
-          { header: 'scope_raw', value: (o) => o.scopeRaw },
-          { header: 'scope_detail', value: (o) => o.scopeDetail },
-          { header: 'area', value: (o) => o.area },
-          { header: 'cause', value: (o) => o.cause },
-          { header: 'services', value: (o) => o.services.join(' ') },
-          { header: 'source', value: (o) => o.source },
-        ],
+        REFERENCE_COLUMNS,
         `reference-${list}`,
       );
     }),

@@ -1,8 +1,6 @@
 /** `/`: watched countries and their latest state, recent outages, upcoming events with their watch windows, collector health. */
 import { Router } from 'express';
-import { listEvents, listUpcoming } from '../../db/calendar.js';
-import { listOutages } from '../../db/outages.js';
-import { signalExtent } from '../../db/signals-read.js';
+import type { Outage } from '../../core/outage.js';
 import { countryName } from '../../services/calendar/countries.js';
 import { localDate } from '../../services/calendar/time.js';
 import { primaryZone } from '../../services/calendar/zones.js';
@@ -13,7 +11,7 @@ import type { AppDeps } from '../deps.js';
 import { collectorHealth } from '../health.js';
 import { html, layout } from '../html.js';
 import { dataLinks, duration, table, time, timeMode, tzToggle, verdictBadge, type Column } from './common.js';
-import { sqliteStore } from '../backend.js';
+import { repositories } from '../backend.js';
 
 /** What a PostgreSQL database cannot serve here yet (answered with 503, never a 500 or an empty page). */
 const WHAT = 'The overview';
@@ -25,14 +23,21 @@ export function overviewRouter(deps: AppDeps): Router {
   router.get('/', async (req, res) => {
     const now = deps.now ? deps.now() : Math.floor(Date.now() / 1000);
     const mode = timeMode(req);
-    const db = sqliteStore(deps, WHAT).db;
+    // on either backend: the calendar and outages through their repositories, signals through the point store
+    const repos = repositories(deps, WHAT);
+    const points = deps.points;
     const policy = parseCollectionConfig(deps.config.collection);
-    const calendar = listEvents(db);
+    const [calendar, signals, entities, allOutages, upcomingAll] = await Promise.all([
+      repos.calendar.listEvents(),
+      points.listSignals(),
+      points.listEntities(),
+      repos.outages.listOutages(),
+      repos.calendar.listUpcoming(now),
+    ]);
     const watched = watchedEntities(
       calendar.map((e) => ({ id: e.id, country: e.country, start: e.start, end: e.end })),
       policy,
     );
-    const signals = sqliteStore(deps, WHAT).listSignals();
 
     interface Row {
       entity: string;
@@ -40,18 +45,31 @@ export function overviewRouter(deps: AppDeps): Router {
       signals: number;
       synthetic: boolean;
       last: number | null;
-      outage: ReturnType<typeof listOutages>[number] | null;
+      outage: Outage | null;
       events: number;
       state: string;
     }
+    // each entity's outages in start order (as the repository lists them)
+    const outagesOf = new Map<string, Outage[]>();
+    for (const o of allOutages) {
+      const list = outagesOf.get(o.entity);
+      if (list) list.push(o);
+      else outagesOf.set(o.entity, [o]);
+    }
+    const extents = new Map<number, number | null>();
+    await Promise.all(
+      signals
+        .filter((s) => watched.some((w) => w.entity === s.entity))
+        .map(async (s) => extents.set(s.id, (await points.signalExtent(s.id)).last)),
+    );
     const rows: Row[] = watched.map((w) => {
       const mine = signals.filter((s) => s.entity === w.entity);
       let last: number | null = null;
       for (const s of mine) {
-        const x = signalExtent(sqliteStore(deps, WHAT), s.id).last;
+        const x = extents.get(s.id) ?? null;
         if (x !== null && (last === null || x > last)) last = x;
       }
-      const outages = listOutages(db, { entity: w.entity });
+      const outages = outagesOf.get(w.entity) ?? [];
       const outage = outages.length ? outages[outages.length - 1]! : null;
       let state = 'no data yet';
       if (last !== null) state = outage && (outage.open || outage.end >= last - DAY) ? `${outage.kind} outage` : 'normal';
@@ -101,16 +119,12 @@ export function overviewRouter(deps: AppDeps): Router {
       },
     ];
 
-    const entityCountry = new Map(
-      sqliteStore(deps, WHAT)
-        .listEntities()
-        .map((e) => [e.entity, e.country] as const),
-    );
+    const entityCountry = new Map(entities.map((e) => [e.entity, e.country] as const));
     // the 10 latest national (or parentless) outages; sub-national ones among the latest 100, collapsed per country
-    const latest = listOutages(db).sort((a, b) => b.start - a.start);
+    const latest = [...allOutages].sort((a, b) => b.start - a.start);
     const recent = latest.filter((o) => !o.parent).slice(0, 10);
     const recentSub = groupByParent(latest.slice(0, 100).filter((o) => o.parent));
-    const upcoming = listUpcoming(db, now).slice(0, 10);
+    const upcoming = upcomingAll.slice(0, 10);
     const past = calendar
       .filter((e) => e.start < now)
       .sort((a, b) => b.start - a.start)
@@ -120,9 +134,7 @@ export function overviewRouter(deps: AppDeps): Router {
     const entitiesOf = new Map<string, number[]>();
     const syntheticIds = new Set(signals.filter((s) => s.synthetic).map((s) => s.id));
     const countryOfEntity = new Map(
-      sqliteStore(deps, WHAT)
-        .listEntities()
-        .map((e) => [e.entity, e.country ?? (e.entity.startsWith('country:') ? e.entity.slice(8) : null)] as const),
+      entities.map((e) => [e.entity, e.country ?? (e.entity.startsWith('country:') ? e.entity.slice(8) : null)] as const),
     );
     for (const s of signals) {
       const cc = countryOfEntity.get(s.entity) ?? (s.entity.startsWith('country:') ? s.entity.slice(8) : null);
@@ -130,24 +142,22 @@ export function overviewRouter(deps: AppDeps): Router {
       if (!entitiesOf.has(cc)) entitiesOf.set(cc, []);
       entitiesOf.get(cc)!.push(s.id);
     }
-    const withData = calendar
-      .map((e) => {
+    const counted = await Promise.all(
+      calendar.map(async (e) => {
         const ids = entitiesOf.get(e.country) ?? [];
-        let points = 0;
+        let n = 0;
         let synthetic = false;
         for (const id of ids) {
-          const n = sqliteStore(deps, WHAT)
-            .readRollup(id, 'daily', e.start - DAY, e.end + 2 * DAY)
-            .reduce((sum, r) => sum + r.n, 0);
-          if (n > 0) {
-            points += n;
+          const k = (await points.readRollup(id, 'daily', e.start - DAY, e.end + 2 * DAY)).reduce((sum, r) => sum + r.n, 0);
+          if (k > 0) {
+            n += k;
             if (syntheticIds.has(id)) synthetic = true;
           }
         }
-        return { e, points, synthetic };
-      })
-      .filter((x) => x.points > 0)
-      .sort((a, b) => b.e.start - a.e.start);
+        return { e, points: n, synthetic };
+      }),
+    );
+    const withData = counted.filter((x) => x.points > 0).sort((a, b) => b.e.start - a.e.start);
     const recentTable = (list: typeof latest) =>
       html`<div class="table-wrap"><table class="recent-outages"${list === recent ? html` id="recent-outages"` : ''}><thead><tr><th scope="col">Entity</th><th scope="col">Kind</th><th scope="col">Start</th><th scope="col">Duration</th><th scope="col">Loss</th><th scope="col">Targets</th></tr></thead><tbody>${list.map(
         (o) => {

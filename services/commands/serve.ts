@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { createCollectors } from '../../collectors/registry.js';
-import { openPointStore } from '../../db/open.js';
-import type { PointStore } from '../../db/repository.js';
+import { openRepositories } from '../../db/open.js';
+import type { Repositories } from '../../db/repositories.js';
 import type { SqliteStore } from '../../db/store.js';
 import { createApp } from '../../dashboards/app.js';
 import { bindServer, type BoundServer } from '../../dashboards/server.js';
@@ -35,35 +35,35 @@ export async function startServing(opts: {
   const { config, log } = opts;
   // the port first: when it is taken nothing else is opened
   const server: BoundServer = await bindServer(config.host, config.port);
-  let points: PointStore | undefined;
+  let repos: Repositories | undefined;
   try {
-    if (!opts.sqlite) points = await openPointStore(config.db);
+    if (!opts.sqlite) repos = await openRepositories(config.db);
     else enableCorrelationWorker(opts.sqlite.path !== ':memory:');
     const collectors = createCollectors(config, log);
     server.attach(
       createApp({
         config,
         ...(opts.sqlite ? { store: opts.sqlite } : {}),
-        ...(points ? { points } : {}),
+        ...(repos ? { points: repos.points, repos } : {}),
         collectors,
         log,
         version: packageVersion(),
       }),
     );
-    log.info({ url: server.url, backend: points?.backend ?? 'sqlite' }, 'serving the dashboard and API (no collection)');
+    log.info({ url: server.url, backend: repos?.backend ?? 'sqlite' }, 'serving the dashboard and API (no collection)');
   } catch (err) {
     await server.close();
-    await points?.close();
+    await repos?.close();
     throw err;
   }
   let stopped: Promise<void> | null = null;
-  const finalPoints = points;
+  const finalRepos = repos;
   return {
     url: server.url,
     stop() {
       stopped ??= (async () => {
         await server.close();
-        await finalPoints?.close();
+        await finalRepos?.close();
       })();
       return stopped;
     },

@@ -2,8 +2,10 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../dashboards/app.js';
-import { openPointStore } from '../../../db/open.js';
+import { openRepositories } from '../../../db/open.js';
+import type { Repositories } from '../../../db/repositories.js';
 import { SqlitePointStore, type PointStore } from '../../../db/repository.js';
+import { validateEvent } from '../../../services/calendar/validate.js';
 import type { PointTuple } from '../../../db/store.js';
 import { configSchema } from '../../../services/program-config.js';
 import { silentLogger } from '../../../core/logger.js';
@@ -47,6 +49,94 @@ function bgp(from: number, until: number): PointTuple[] {
   const out: PointTuple[] = [];
   for (let ts = from; ts < until; ts += 300) out.push([ts, ts === DIP ? 5 : 1000 + ((ts / 300) % 7)]);
   return out;
+}
+
+/** The calendar, two detected outages and a reference list, through the repositories (as the commands write them). */
+async function seedRepositories(r: Repositories): Promise<void> {
+  for (const raw of [
+    {
+      id: 'kz-2016-05-21-land-protests',
+      title: 'Land reform protests',
+      country: 'KZ',
+      start: '2016-05-21',
+      tz: 'Asia/Almaty',
+      kind: 'protest',
+      sources: ['https://en.wikipedia.org/wiki/2016_Kazakh_protests'],
+    },
+    {
+      id: 'kz-2016-05-17-rally',
+      title: 'Rally',
+      country: 'KZ',
+      start: '2016-05-17',
+      tz: 'Asia/Almaty',
+      kind: 'protest',
+      sources: ['https://example.org/kz'],
+    },
+    {
+      id: 'ua-2016-05-01-rally',
+      title: 'Rally',
+      country: 'UA',
+      start: '2016-05-01',
+      tz: 'Europe/Kyiv',
+      kind: 'protest',
+      sources: ['https://example.org/ua'],
+    },
+  ]) {
+    const v = validateEvent({ line: 1, raw }, { file: 'fixture', origin: 'seed' });
+    if (!v.ok) throw new Error(JSON.stringify(v.errors));
+    await r.calendar.upsertEvent(v.event, NOW);
+  }
+  await r.outages.replaceOutages('country:KZ', D20, D22, [
+    {
+      entity: 'country:KZ',
+      start: DIP,
+      end: DIP + 300,
+      kind: 'connectivity',
+      severity: 'warning',
+      score: 10,
+      signals: [{ signal: 'ioda.bgp', start: DIP, end: DIP + 300, severity: 'warning', depth: 0.99, score: 10 }],
+      targets: [],
+      evidence: [],
+    },
+    {
+      entity: 'country:KZ',
+      start: D21,
+      end: D21 + 43200,
+      kind: 'connectivity',
+      severity: 'critical',
+      score: 99,
+      signals: [{ signal: 'ioda.bgp', start: D21, end: D21 + 43200, severity: 'critical', depth: 1, score: 99 }],
+      targets: [],
+      evidence: [],
+    },
+  ]);
+  await r.reference.upsertReferenceOutages(
+    'stop',
+    'stop',
+    'stop-2016.csv',
+    [
+      {
+        list: 'stop',
+        naturalKey: 'KZ-2016-05-20',
+        country: 'KZ',
+        start: D20,
+        end: D22,
+        kind: 'service-blocking',
+        scope: 'national',
+        scopeRaw: 'Country',
+        scopeDetail: null,
+        area: null,
+        cause: 'protests',
+        services: ['Facebook', 'WhatsApp'],
+        source: 'https://www.accessnow.org/keepiton',
+        originFile: 'stop-2016.csv',
+        originLine: 2,
+        raw: {},
+      },
+    ],
+    { rejected: 0 },
+    NOW,
+  );
 }
 
 async function seed(s: PointStore): Promise<void> {
@@ -101,15 +191,18 @@ async function seed(s: PointStore): Promise<void> {
 
 for (const b of BACKENDS) {
   describe.skipIf(!b.enabled)(`the dashboard and API on ${b.name}`, () => {
-    let points: PointStore;
+    let repos: Repositories;
     let app: Express;
     beforeAll(async () => {
       const where = await b.location();
-      points = await openPointStore(where);
+      repos = await openRepositories(where);
+      const points = repos.points;
       await seed(points);
+      await seedRepositories(repos);
       app = createApp({
         config: configSchema.parse({ db: where }),
         points,
+        repos,
         ...(points instanceof SqlitePointStore ? { store: points.store } : {}),
         collectors: [fakeCollector('ioda', ['ioda.bgp'])],
         log: silentLogger,
@@ -118,7 +211,7 @@ for (const b of BACKENDS) {
       });
     });
     afterAll(async () => {
-      await points?.close();
+      await repos?.close();
     });
 
     it('/api/health and /status name the engine and its version', async () => {
@@ -241,13 +334,42 @@ for (const b of BACKENDS) {
       expect(sorted.text).toMatch(/<a href="\/api\/sources\/runs\/\d+">\d+<\/a><\/td><td>collect:ioda<\/td>/);
     });
 
+    it('/api/outages, /api/events and /api/reference: counted and paged in SQL through the repositories', async () => {
+      const o = await request(app).get('/api/outages?limit=1').expect(200);
+      expect(o.headers['x-total-count']).toBe('2');
+      expect(o.headers.link).toBe('</api/outages?limit=1&offset=1>; rel="next"');
+      expect(o.body[0]).toMatchObject({ entity: 'country:KZ', start: '2016-05-20T18:00:00Z', severity: 'warning' });
+      const o2 = await request(app).get('/api/outages?limit=1&offset=1').expect(200);
+      expect(o2.body[0]).toMatchObject({ start: '2016-05-21T00:00:00Z', severity: 'critical' });
+      expect((await request(app).get(`/api/outages/${o2.body[0].id}`).expect(200)).body.score).toBe(99);
+      await request(app).get('/api/outages/999999').expect(404);
+      const e = await request(app).get('/api/events?country=KZ').expect(200);
+      expect(e.headers['x-total-count']).toBe('2');
+      expect(e.body.map((x: { id: string }) => x.id)).toEqual(['kz-2016-05-17-rally', 'kz-2016-05-21-land-protests']);
+      const csv = await request(app).get('/api/events?format=csv&limit=1&offset=0').expect(200);
+      expect(csv.text.split('\r\n')[1]).toMatch(/^ua-2016-05-01-rally,Rally,UA,/);
+      const lists = await request(app).get('/api/reference').expect(200);
+      expect(lists.body).toEqual([expect.objectContaining({ name: 'stop', outages: 1 })]);
+      const ref = await request(app).get('/api/reference/stop?country=KZ').expect(200);
+      expect(ref.headers['x-total-count']).toBe('1');
+      expect(ref.body[0]).toMatchObject({ country: 'KZ', scope: 'national', services: ['Facebook', 'WhatsApp'] });
+      await request(app).get('/api/reference/nope').expect(404);
+    });
+
+    it('the overview shows the watched country, its latest outage and the events with data', async () => {
+      const page = await request(app).get('/').expect(200);
+      expect(page.text).toContain('Kazakhstan (KZ)');
+      expect(page.text).toContain('Land reform protests');
+      expect(page.text).toMatch(/connectivity outage|normal/);
+    });
+
     if (b.name === 'postgres') {
       it('what is not converted yet answers 503 "not available on PostgreSQL", as JSON under /api and as a page elsewhere', async () => {
-        for (const path of ['/api/outages', '/api/events', '/api/reference/lists', '/api/correlation?country=KZ']) {
+        for (const path of ['/api/events/kz-2016-05-21-land-protests', '/api/correlation?country=KZ', '/metrics']) {
           const res = await request(app).get(path).expect(503);
           expect(res.body.error.message, path).toMatch(/not available on PostgreSQL in this version/);
         }
-        for (const path of ['/', '/outages', '/calendar', '/countries/KZ', '/reference', '/reports']) {
+        for (const path of ['/outages', '/calendar', '/countries/KZ', '/events/kz-2016-05-21-land-protests', '/reference', '/reports']) {
           const res = await request(app).get(path).expect(503);
           expect(res.text, path).toMatch(/not available on PostgreSQL in this version/);
         }
