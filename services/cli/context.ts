@@ -24,6 +24,8 @@ export const POSTGRES_COMMANDS: readonly string[] = [
   'db migrate',
   'db copy',
   'collect',
+  'start --no-dashboard',
+  'start --no-collect',
   'calendar list',
   'calendar show',
   'calendar import',
@@ -35,6 +37,7 @@ export const POSTGRES_COMMANDS: readonly string[] = [
   'reference list',
   'evaluate',
   'serve',
+  'outages',
 ];
 
 /** A command asked to work on a backend it does not support yet: exit 2, one line saying so. */
