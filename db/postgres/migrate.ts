@@ -29,7 +29,7 @@ export async function pgSchemaVersion(client: pg.ClientBase): Promise<number> {
   return r.rows[0]?.v ?? 0;
 }
 
-/** Applies every migration newer than the database's; returns the names applied (empty when up to date). */
+/** Applies every migration the database has not recorded (in number order); returns the names applied (empty when up to date). */
 export async function migratePg(client: pg.ClientBase, migrations: Migration[] = loadPgMigrations()): Promise<string[]> {
   const applied: string[] = [];
   await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
@@ -41,8 +41,11 @@ export async function migratePg(client: pg.ClientBase, migrations: Migration[] =
     const latest = migrations.at(-1)?.version ?? 0;
     if (current > latest)
       throw new Error(`database schema version ${current} is newer than this outagewatch (${latest}); upgrade outagewatch`);
+    // every migration not recorded yet, in number order — not only those above the newest applied: numbers are
+    // handed out in blocks to parallel lines of work, so a lower number may arrive after a higher one was applied
+    const done = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
     for (const m of migrations) {
-      if (m.version <= current) continue;
+      if (done.has(m.version)) continue;
       await client.query('BEGIN');
       try {
         await client.query(m.sql);

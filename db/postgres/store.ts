@@ -686,20 +686,28 @@ export class PgPointStore implements PointStore {
   }
 
   async readSeries(signalId: number, resolution: Resolution, from: number, until: number): Promise<SeriesColumns> {
-    const out: SeriesColumns = { ts: [], lo: [], hi: [], mean: [] };
-    const sql =
-      resolution === 'raw'
-        ? 'SELECT ts, value AS lo, value AS hi, value AS mean FROM points WHERE signal_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts'
-        : `SELECT ts, min AS lo, max AS hi, mean FROM ${ROLLUP_TABLE[resolution]} WHERE signal_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts`;
-    const r = await this.pool.query<{ ts: number; lo: number | null; hi: number | null; mean: number | null }>({
-      text: sql,
+    // rows as arrays (no object per row), a raw point's value read once
+    const raw = resolution === 'raw';
+    const r = await this.pool.query<Array<number | null>>({
+      text: raw
+        ? 'SELECT ts, value FROM points WHERE signal_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts'
+        : `SELECT ts, min, max, mean FROM ${ROLLUP_TABLE[resolution]} WHERE signal_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts`,
       values: [signalId, from, until],
+      rowMode: 'array',
     });
-    for (const row of r.rows) {
-      out.ts.push(row.ts);
-      out.lo.push(row.lo);
-      out.hi.push(row.hi);
-      out.mean.push(row.mean);
+    const n = r.rows.length;
+    const out: SeriesColumns = {
+      ts: new Array<number>(n),
+      lo: new Array<number | null>(n),
+      hi: new Array<number | null>(n),
+      mean: new Array<number | null>(n),
+    };
+    for (let i = 0; i < n; i++) {
+      const row = r.rows[i]!;
+      out.ts[i] = row[0] as number;
+      out.lo[i] = row[1]!;
+      out.hi[i] = raw ? row[1]! : row[2]!;
+      out.mean[i] = raw ? row[1]! : row[3]!;
     }
     return out;
   }

@@ -31,6 +31,7 @@ export const POSTGRES_COMMANDS: readonly string[] = [
   'reference import',
   'reference list',
   'serve',
+  'outages',
 ];
 
 /** A command asked to work on a backend it does not support yet: exit 2, one line saying so. */

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { listOutages } from '../../db/outages.js';
 import type { CliContext } from '../cli/context.js';
 import { lossText, outageToJson } from '../detector/json.js';
 import { OUTAGE_KINDS, type Outage, type OutageKind } from '../../core/outage.js';
@@ -30,7 +29,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--until <time>', 'end, exclusive (a date means the end of that UTC day)')
     .option('--kind <kind>', `one of ${KINDS.join(', ')}`)
     .option('--json', 'print one JSON array (the /api/outages shape)')
-    .action((flags: OutagesFlags) => {
+    .action(async (flags: OutagesFlags) => {
       const entity = entityFlag(flags.entity);
       const from = ctx.time('--from', flags.from, 'start');
       const until = ctx.time('--until', flags.until, 'end');
@@ -38,8 +37,9 @@ export function register(program: Command, ctx: CliContext): void {
       if (flags.kind !== undefined && !KINDS.includes(flags.kind as OutageKind))
         throw new UsageError(`--kind: must be one of ${KINDS.join(', ')}`);
       const country = ctx.country('--country', flags.country);
-      const store = ctx.readStore();
-      const list = listOutages(store.db, { entity, country, from, until, kind: flags.kind as OutageKind | undefined });
+      // either backend (issue 23): the stored detections through the outage repository
+      const repos = await ctx.readRepositories();
+      const list = await repos.outages.listOutages({ entity, country, from, until, kind: flags.kind as OutageKind | undefined });
       if (flags.json) {
         ctx.json(list.map(outageToJson));
         return;

@@ -4,6 +4,7 @@ import { openPointStore } from '../../db/open.js';
 import type { PointStore } from '../../db/repository.js';
 import { SqlitePointStore } from '../../db/repository.js';
 import { PgPointStore } from '../../db/postgres/store.js';
+import { loadPgMigrations, migratePg } from '../../db/postgres/migrate.js';
 import type { PointTuple, WindowWrite } from '../../db/store.js';
 import { seededRandom, tempDir } from '../helpers.js';
 import { usePostgres } from '../pg.js';
@@ -121,6 +122,11 @@ for (const b of BACKENDS) {
       ]);
       const series = await store.readSeries(sig.id, 'hourly', KZ_2016, KZ_2016 + 3600);
       expect(series).toEqual({ ts: [KZ_2016], lo: [100], hi: [111], mean: [hourly[0]!.mean] });
+      const raw = await store.readSeries(sig.id, 'raw', KZ_2016, KZ_2016 + 900);
+      const rawPoints = await store.readPoints(sig.id, KZ_2016, KZ_2016 + 900);
+      const values = rawPoints.map((p) => p.value);
+      expect(raw).toEqual({ ts: rawPoints.map((p) => p.ts), lo: values, hi: values, mean: values });
+      expect(raw.ts).toHaveLength(3);
       expect(await store.signalExtent(sig.id)).toEqual({ first: KZ_2016, last: KZ_2016 + 23 * 300 });
     });
 
@@ -448,6 +454,35 @@ describe.skipIf(!pgt.enabled)('PostgreSQL schema', () => {
       expect(fks.rows).toEqual([]);
     } finally {
       await s.close();
+    }
+  });
+
+  it('applies a migration numbered below the newest applied one when it arrives later (numbers are handed out in blocks)', async () => {
+    // a database migrated by a program that had 0001, 0002 and 0025 but not yet 0003: the next program applies 0003
+    const url = await pgt.createDatabase();
+    const all = loadPgMigrations();
+    expect(all.length).toBeGreaterThanOrEqual(3);
+    const gap = all[2]!;
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      await migratePg(
+        c,
+        all.filter((m) => m !== gap),
+      );
+      const before = (await c.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).rows.map(
+        (r) => r.version,
+      );
+      expect(before).not.toContain(gap.version);
+      expect(before.at(-1)).toBe(all.at(-1)!.version);
+      expect(await migratePg(c, all)).toEqual([gap.name]);
+      const after = (await c.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).rows.map(
+        (r) => r.version,
+      );
+      expect(after).toEqual(all.map((m) => m.version));
+      expect(await migratePg(c, all)).toEqual([]);
+    } finally {
+      await c.end();
     }
   });
 
