@@ -1,4 +1,5 @@
 import type { Db } from './connection.js';
+import { parseEntity } from './entities.js';
 
 /** Per entity: the hash of the detector rules its stored outages were detected with (table of migration 0100). */
 export interface DetectionState {
@@ -104,4 +105,31 @@ export function saveSignalStates(
     );
     for (const e of episodes) ins.run(entity, e.signal, e.start, e.end, e.episode);
   })();
+}
+
+/** What an entity's last detection derived in full (OONI and degradation episodes, source events), as JSON. */
+export function getDerived(db: Db, entity: string): string | null {
+  return (
+    (db.prepare<[string], string>('SELECT derived FROM detector_entity_state WHERE entity = ?').pluck().get(entity) as
+      string | undefined) ?? null
+  );
+}
+
+export function putDerived(db: Db, entity: string, derived: string): void {
+  db.prepare(
+    'INSERT INTO detector_entity_state (entity, derived) VALUES (?, ?) ON CONFLICT (entity) DO UPDATE SET derived = excluded.derived',
+  ).run(entity, derived);
+}
+
+/** The earliest start of the stored outages of an entity that end at or after `t` (null: none). */
+export function firstOutageEndingFrom(db: Db, entity: string, t: number): number | null {
+  const ref = parseEntity(entity);
+  return (
+    (db
+      .prepare<[string, string, number], number | null>(
+        'SELECT min(o.start) FROM outages o JOIN entities e ON e.id = o.entity_id WHERE e.type = ? AND e.code = ? AND o.end >= ?',
+      )
+      .pluck()
+      .get(ref.type, ref.code, t) as number | null | undefined) ?? null
+  );
 }

@@ -300,13 +300,15 @@ export function replaceOutages(
  * Makes the stored detections of `entity` exactly `outages` (a detection of all its data), in ONE transaction,
  * touching only what differs: a stored row equal to one of `outages` in every stored field is kept (its id and
  * detection time too), the other rows are deleted and the missing outages inserted. What incremental detection writes
- * after a collection. Returns every outage with its id, and those inserted (new or changed).
+ * after a collection. With `since`, only the stored rows ending at or after it are compared (and `outages` are those
+ * ending at or after it); earlier rows stay. Returns every outage given with its id, and those inserted.
  */
 export function syncOutages(
   db: Db,
   entity: string,
   outages: readonly Outage[],
   detectedAt = Math.floor(Date.now() / 1000),
+  since = -1e15,
 ): { all: Outage[]; inserted: Outage[] } {
   const key = formatEntity(parseEntity(entity));
   return db
@@ -316,11 +318,11 @@ export function syncOutages(
       const parent = ent ? parentOf(ent.type, ent.country) : null;
       type Stored = [number, ...unknown[]];
       const stored = db
-        .prepare<[number], Stored>(
-          'SELECT id, start, end, kind, severity, score, signals, targets, evidence, open, lost_percent, hours, synthetic FROM outages WHERE entity_id = ? ORDER BY id',
+        .prepare<[number, number], Stored>(
+          'SELECT id, start, end, kind, severity, score, signals, targets, evidence, open, lost_percent, hours, synthetic FROM outages WHERE entity_id = ? AND end >= ? ORDER BY id',
         )
         .raw(true)
-        .all(id)
+        .all(id, since)
         .map((r) => ({ id: r[0], k: JSON.stringify(r.slice(1)) }));
       const byKey = new Map<string, number[]>();
       for (const r of stored) {

@@ -12,9 +12,12 @@ import { formatEntity, parseEntity, parseSignalName, type EntityRef } from './en
 import { defaultProvenance, mergeProvenance, type SignalProvenance } from './provenance.js';
 import {
   extendDetectionState,
+  firstOutageEndingFrom,
+  getDerived,
   getDetectionState,
   getSignalStates,
   getStoredEpisodes,
+  putDerived,
   putDetectionState,
   saveSignalStates,
   type DetectionState,
@@ -758,8 +761,13 @@ export class SqliteStore implements SignalStore {
   }
 
   /** The detector's stored state for an entity's level signals and their final episodes (incremental detection). */
-  detectorStates(entity: string): { states: SignalStateRow[]; episodes: EpisodeRow[] } {
-    return { states: getSignalStates(this.db, entity), episodes: getStoredEpisodes(this.db, entity) };
+  detectorStates(entity: string): { states: SignalStateRow[]; episodes: EpisodeRow[]; derived: string | null } {
+    return { states: getSignalStates(this.db, entity), episodes: getStoredEpisodes(this.db, entity), derived: getDerived(this.db, entity) };
+  }
+
+  /** The earliest start of the entity's stored outages that end at or after `t` (null: none). */
+  firstOutageEndingFrom(entity: string, t: number): number | null {
+    return firstOutageEndingFrom(this.db, entity, t);
   }
 
   /** Saves detector states and newly final episodes (`replace`: a detection from the start, dropping the old ones). */
@@ -768,8 +776,10 @@ export class SqliteStore implements SignalStore {
     states: ReadonlyArray<{ signal: string; row: SignalStateRow | null }>,
     episodes: readonly EpisodeRow[],
     replace: boolean,
+    derived: string,
   ): void {
     saveSignalStates(this.db, entity, states, episodes, replace);
+    putDerived(this.db, entity, derived);
   }
 
   /** After a window was detected with the stored rules. */

@@ -3,7 +3,7 @@ import { detectBlocking } from './blocking.js';
 import { ruleFor, type DetectorConfig } from './config.js';
 import { degradationFromLevels } from './degradation.js';
 import { analyseDrops, type DropAnalysis, type Episode } from './drops.js';
-import { mergeEpisodes } from './merge.js';
+import { mergeEpisodesSince } from './merge.js';
 import type { Outage } from '../../core/outage.js';
 import { alignTo, type Series } from './series.js';
 import { runSignal, type SignalState } from './resume.js';
@@ -124,7 +124,11 @@ export interface EntityResume {
 
 export interface EntityRun {
   episodes: Episode[];
+  /** The outages (with `since`: those whose group ends at or after the bound it gave). */
   outages: Outage[];
+  since: number;
+  /** The OONI and degradation episodes: detected again in full each time (incremental detection compares them). */
+  derived: Episode[];
   /** Per signal: what was judged in this run (for a resumed run: the points after the checkpoint). */
   history: SignalHistory[];
   /** Per level signal: the state at its new checkpoint (null: start over next time) and the episodes newly final. */
@@ -154,8 +158,10 @@ export function detectEntityFrom(
   signals: readonly NamedSeries[],
   cfg: DetectorConfig,
   resume: EntityResume | null,
+  since: (spans: ReadonlyArray<{ start: number; end: number }>, derived: readonly Episode[]) => number = () => -Infinity,
 ): EntityRun {
   const episodes: Episode[] = [];
+  const derived: Episode[] = [];
   const history: SignalHistory[] = [];
   const states: EntityRun['states'] = new Map();
   const synthetic = new Set<string>();
@@ -188,7 +194,10 @@ export function detectEntityFrom(
         target,
         r.cycles?.weekly === true || r.kind === 'same-time-of-week',
       );
-      for (const item of degr) episodes.push(item);
+      for (const item of degr) {
+        episodes.push(item);
+        derived.push(item);
+      }
       // a drop that is the degradation's own onset (no deeper than twice the degradation's loss, inside it) is not a separate blocking
       for (const item of drops.filter(
         (e) => !degr.some((g) => e.start >= g.start - 86400 && e.start < g.end && e.depth <= Math.min(0.95, 2 * g.depth)),
@@ -199,7 +208,12 @@ export function detectEntityFrom(
     }
   }
   if (cfg.ooni.enabled) {
-    for (const input of ooniInputs(signals)) for (const item of detectBlocking(input, cfg.ooni).episodes) episodes.push(item);
+    for (const input of ooniInputs(signals))
+      for (const item of detectBlocking(input, cfg.ooni).episodes) {
+        episodes.push(item);
+        derived.push(item);
+      }
   }
-  return { episodes, outages: mergeEpisodes(entity, episodes, synthetic), history, states };
+  const merged = mergeEpisodesSince(entity, episodes, synthetic, (spans) => since(spans, derived));
+  return { episodes, outages: merged.outages, since: merged.since, derived, history, states };
 }

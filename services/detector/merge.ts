@@ -46,13 +46,33 @@ function kindOf(episodes: Episode[]): { kind: OutageKind; blocked: Episode[] } {
  * product over datasources of each datasource's largest alert area.
  */
 export function mergeEpisodes(entity: string, episodes: readonly Episode[], synthetic: ReadonlySet<string> = new Set()): Outage[] {
+  return mergeEpisodesSince(entity, episodes, synthetic, () => -Infinity).outages;
+}
+
+/**
+ * `mergeEpisodes`, keeping only the outages whose group ends at or after `since(groups)` (the groups' spans given):
+ * incremental detection rewrites those and leaves the earlier ones stored as they are. Returns that bound too.
+ */
+export function mergeEpisodesSince(
+  entity: string,
+  episodes: readonly Episode[],
+  synthetic: ReadonlySet<string>,
+  since: (spans: ReadonlyArray<{ start: number; end: number }>) => number,
+): { outages: Outage[]; since: number } {
   // degradations (weeks long) merge only with each other: a blocking inside one stays its own outage
   const degradations = groupOverlapping(episodes.filter((e) => e.class === 'degradation'));
   const drops = groupOverlapping(episodes.filter((e) => e.class !== 'degradation'));
-  return [
-    ...drops.map((g) => toOutage(entity, g, synthetic, false)),
-    ...degradations.map((g) => toOutage(entity, g, synthetic, true)),
+  const span = (g: Episode[]) => ({
+    start: g.reduce((m, e) => Math.min(m, e.start), Infinity),
+    end: g.reduce((m, e) => Math.max(m, e.end), -Infinity),
+  });
+  const bound = since([...drops.map(span), ...degradations.map(span)]);
+  const keep = (g: Episode[]) => span(g).end >= bound;
+  const outages = [
+    ...drops.filter(keep).map((g) => toOutage(entity, g, synthetic, false)),
+    ...degradations.filter(keep).map((g) => toOutage(entity, g, synthetic, true)),
   ].sort((a, b) => a.start - b.start || a.end - b.end);
+  return { outages, since: bound };
 }
 
 function groupOverlapping(episodes: readonly Episode[]): Episode[][] {

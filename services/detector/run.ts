@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { syncOutages } from '../../db/outages.js';
+import { listOutages, syncOutages } from '../../db/outages.js';
 import type { SqliteStore, SourceEventRow } from '../../db/store.js';
 import { formatEntity, parseEntity } from '../../db/entities.js';
 import { calendarFinder, watchedFilter } from '../alerts/context.js';
@@ -79,8 +79,9 @@ function resumable(
   entity: string,
   levelSignals: ReadonlyArray<{ name: string; step: number | null }>,
   from: number,
-): EntityResume | null {
+): (EntityResume & { derived: Map<string, number> }) | null {
   const stored = store.detectorStates(entity);
+  if (stored.derived === null) return null;
   const states = new Map<string, SignalState>();
   for (const row of stored.states) {
     const st = decodeState(row);
@@ -97,7 +98,36 @@ function resumable(
     if (list) list.push(decodeEpisode(e.episode));
     else committed.set(e.signal, [decodeEpisode(e.episode)]);
   }
-  return { states, committed };
+  const derived = new Map<string, number>();
+  for (const [bound, key] of JSON.parse(stored.derived) as Array<[number, string]>) derived.set(key, bound);
+  return { states, committed, derived };
+}
+
+/**
+ * What a detection derived in full (OONI and degradation episodes, the source events compared), each keyed by its
+ * content with the earliest time it bears on the outages (a degradation also hides drops that start up to a day before it).
+ */
+function derivedOf(episodes: readonly Episode[], events: readonly SourceEventRow[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const e of episodes) out.set(`e${JSON.stringify(e)}`, e.class === 'degradation' ? e.start - 86400 : e.start);
+  for (const v of events) out.set(`v${JSON.stringify([v.id, v.source, v.start, v.end, v.title, v.url])}`, v.start);
+  return out;
+}
+
+/**
+ * The earliest time from which a resumed detection's outages can differ from the stored ones: each level signal's
+ * checkpoint (or the start of the episode it had open there), and the bound of every derived item that appeared or
+ * went away. Before it every episode is the same as at the last detection.
+ */
+function changedFrom(resume: EntityResume & { derived: Map<string, number> }, derived: Map<string, number>): number {
+  let h = Infinity;
+  for (const st of resume.states.values()) {
+    h = Math.min(h, checkpointOf(st));
+    if (st.builder.open) h = Math.min(h, st.builder.start);
+  }
+  for (const [k, b] of derived) if (!resume.derived.has(k)) h = Math.min(h, b);
+  for (const [k, b] of resume.derived) if (!derived.has(k)) h = Math.min(h, b);
+  return h;
 }
 
 /** The points of a level signal from its checkpoint on, on its grid (as `toGrid` puts them for the whole series). */
@@ -151,7 +181,7 @@ export function detectAndStore(store: SqliteStore, opts: DetectOptions = {}): De
     );
     const state = store.detectionState(entity);
     const level = signals.filter((s) => !s.name.startsWith('ooni.'));
-    let resume: EntityResume | null = null;
+    let resume: (EntityResume & { derived: Map<string, number> }) | null = null;
     if (window && state && state.rulesHash === hash) resume = resumable(store, entity, level, opts.from ?? -Infinity);
     else if (window && state) {
       result.rerun.push(entity);
@@ -180,9 +210,21 @@ export function detectAndStore(store: SqliteStore, opts: DetectOptions = {}): De
     }
     if (named.length === 0) continue;
     if (resume) result.resumed.push(entity);
-    const run = detectEntityFrom(entity, named, cfg, resume);
-    for (const h of run.history) result.history.push({ entity, ...h, insufficient: h.insufficient.filter((r) => rangeOf(r)) });
     const events = store.listSourceEvents({ entity, from: dataFrom, until: dataUntil });
+    let derived = new Map<string, number>();
+    // a resumed detection rewrites only the outages from the first that can differ: groups of episodes ending before
+    // the earliest change are the same as stored (and so is the stored outage that starts first among those ending
+    // after it)
+    const run = detectEntityFrom(entity, named, cfg, resume, (spans, eps) => {
+      derived = derivedOf(eps, events);
+      if (!resume) return -Infinity;
+      const h = changedFrom(resume, derived);
+      if (h === Infinity) return Infinity;
+      let cut = Math.min(h, store.firstOutageEndingFrom(entity, h) ?? Infinity);
+      for (const sp of spans) if (sp.end >= h && sp.start < cut) cut = sp.start;
+      return cut;
+    });
+    for (const h of run.history) result.history.push({ entity, ...h, insufficient: h.insufficient.filter((r) => rangeOf(r)) });
     for (const item of compare(entity, run.outages, events))
       if (
         !item.outage ||
@@ -201,10 +243,10 @@ export function detectAndStore(store: SqliteStore, opts: DetectOptions = {}): De
       // only the outages that differ are rewritten (unchanged rows keep their id and detection time); a detection
       // from the start records the alert changes of all of them (an entity may have become watched), a resumed one
       // those of the outages that changed
-      const synced = syncOutages(store.db, entity, run.outages, now);
-      const stored = synced.all;
+      const synced = syncOutages(store.db, entity, run.outages, now, run.since);
+      const stored = resume && window ? listOutages(store.db, { entity, from: opts.from, until: opts.until }) : synced.all;
       const changed = resume ? synced.inserted : stored;
-      store.saveDetectorStates(entity, states, final, resume === null);
+      store.saveDetectorStates(entity, states, final, resume === null, JSON.stringify([...derived].map(([k, b]) => [b, k])));
       if (resume) store.recordWindowDetection(entity, dataUntil, now);
       else store.recordFullDetection(entity, hash, dataFrom, dataUntil, now);
       const changes = recordOutageChanges(store.db, changed, { now, maxAge: cfg.alerts.maxAge, webhooks, watched, findEvent, log });
