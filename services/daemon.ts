@@ -3,6 +3,8 @@ import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { createCollectors } from '../collectors/registry.js';
 import { SqliteStore } from '../db/store.js';
+import { openRepositories } from '../db/open.js';
+import { describeDbLocation, type DbLocation } from '../core/db-location.js';
 import { createApp } from '../dashboards/app.js';
 import { bindServer, type BoundServer } from '../dashboards/server.js';
 import type { Config } from '../core/config.js';
@@ -145,6 +147,69 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     if (reader && reader !== store) reader.close();
     store?.close();
     lock?.release();
+    throw err;
+  }
+}
+
+/** The daemon on PostgreSQL: scheduled collection only (`start --no-dashboard`). */
+export interface CollectionDaemon {
+  url: null;
+  scheduler: Scheduler;
+  stop(): Promise<void>;
+}
+
+/**
+ * `start --no-dashboard` on PostgreSQL (issue 23): the scheduler's collection jobs, planned from the calendar and
+ * the checkpoints in the database, writing through the async store. No lock file: any number of these (and of
+ * `outagewatch collect`) may run on one database, on one machine or many — they split the windows through leases
+ * (db/postgres/leases.ts). Not in this version on PostgreSQL, each said once at start: detection and alerts after
+ * a collection, automatic reports and the calendar seed at start (they read the SQLite store).
+ */
+export async function startPgCollection(opts: { config: Config; log: Logger; location: DbLocation }): Promise<CollectionDaemon> {
+  const { config, log } = opts;
+  const repos = await openRepositories(opts.location);
+  try {
+    // only runs whose process is gone (on this host: other hosts decide for their own)
+    const interrupted = await repos.points.markInterruptedRuns(ownerGone);
+    if (interrupted > 0) log.warn({ runs: interrupted }, 'runs left unfinished by a process that is gone are marked interrupted');
+    log.warn(
+      { db: describeDbLocation(opts.location) },
+      'on PostgreSQL this version runs scheduled collection only: detection and alerts after each collection, automatic reports ' +
+        'and the calendar seed at start are skipped (docs/scale.md)',
+    );
+    const collectors = createCollectors(config, log);
+    for (const c of collectors) if (!c.enabled()) log.warn({ collector: c.name, reason: c.disabledReason() }, 'collector disabled');
+    const scheduler = new Scheduler({ log });
+    for (const job of buildJobs({ config, repos: { points: repos.points, calendar: repos.calendar }, collectors, log })) scheduler.add(job);
+    scheduler.start();
+    const kickoff = setTimeout(() => {
+      for (const name of scheduler.jobNames()) if (name.startsWith('collect:')) void scheduler.trigger(name);
+    }, 1000);
+    kickoff.unref();
+    let stopped: Promise<void> | null = null;
+    return {
+      url: null,
+      scheduler,
+      stop() {
+        stopped ??= (async () => {
+          log.info('shutting down');
+          clearTimeout(kickoff);
+          const clean = await scheduler.stop(8000);
+          if (!clean) log.warn('in-flight jobs did not finish in time; their open windows roll back');
+          try {
+            const left = await repos.points.markInterruptedRuns(ownedHere, 'interrupted: the daemon stopped before the run finished');
+            if (left > 0) log.warn({ runs: left }, 'runs still in flight at shutdown are marked interrupted');
+          } catch (err) {
+            log.error({ err }, 'could not mark the runs in flight as interrupted');
+          }
+          await repos.close();
+          log.info('stopped');
+        })();
+        return stopped;
+      },
+    };
+  } catch (err) {
+    await repos.close();
     throw err;
   }
 }

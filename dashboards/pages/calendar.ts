@@ -9,7 +9,7 @@ import { DateTime } from 'luxon';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { countEventsWhere, getEvent, pageEvents, type EventSortKey } from '../../db/calendar.js';
+import type { EventSortKey } from '../../db/calendar.js';
 import type { SqliteStore } from '../../db/store.js';
 import { applyChanges, planChanges } from '../../services/calendar/apply.js';
 import { countryName } from '../../services/calendar/countries.js';
@@ -26,7 +26,7 @@ import {
   dataLinks,
   field,
   keep,
-  pagedTable,
+  pagedTableAsync,
   q,
   select,
   time,
@@ -37,7 +37,7 @@ import {
   type TimeMode,
 } from './common.js';
 import type { Sessions } from './session.js';
-import { sqliteStore } from '../backend.js';
+import { repositories } from '../backend.js';
 
 /** What a PostgreSQL database cannot serve here yet (answered with 503, never a 500 or an empty page). */
 const WHAT = 'The calendar page';
@@ -124,7 +124,9 @@ export function calendarRouter(deps: AppDeps, sessions: Sessions): Router {
   const router = Router();
   const now = () => (deps.now ? deps.now() : Math.floor(Date.now() / 1000));
 
-  router.get('/calendar', (req, res) => {
+  router.get('/calendar', async (req, res) => {
+    // on either backend: the calendar through its repository
+    const repo = repositories(deps, WHAT).calendar;
     const mode = timeMode(req);
     const country = q(req, 'country').toUpperCase();
     if (country && !/^[A-Z]{2}$/.test(country)) throw badParameter('country', 'a two-letter country code');
@@ -141,7 +143,7 @@ export function calendarRouter(deps: AppDeps, sessions: Sessions): Router {
       until,
       text: text || undefined,
     };
-    const total = countEventsWhere(sqliteStore(deps, WHAT).db, filter);
+    const total = await repo.countEventsWhere(filter);
     const cols: Array<Column<ProtestEvent>> = [
       { key: 'start', label: 'Date (local)', sort: (e) => e.start, cell: (e) => eventDate(e, mode) },
       {
@@ -178,7 +180,7 @@ ${keep(req, ['tz', 'sort', 'dir'])}
 <button type="submit">Filter</button> <a href="/calendar">Clear</a>
 </form>
 <p class="count">${total} event(s)</p>
-${pagedTable(req, total, (s, p) => pageEvents(sqliteStore(deps, WHAT).db, filter, { sort: s.key as EventSortKey, dir: s.dir, limit: p.size, offset: p.offset }), cols, { key: 'start', dir: 'asc' }, { id: 'events', empty: 'No events match.', page: { size: 100 } })}
+${await pagedTableAsync(req, total, (s, p) => repo.pageEvents(filter, { sort: s.key as EventSortKey, dir: s.dir, limit: p.size, offset: p.offset }), cols, { key: 'start', dir: 'asc' }, { id: 'events', empty: 'No events match.', page: { size: 100 } })}
 ${dataLinks('/api/events', api, 'This table')}
 ${admin ? adminForms(req, sessions) : sessions.enabled ? html`<p><a href="/login?next=%2Fcalendar">Log in</a> with the admin token to add or import events.</p>` : html`<p class="muted">Editing is disabled on this server (no admin token configured).</p>`}`;
     res.type('html').send(layout('Calendar', body, { scripts: ['/static/page.js'] }));
@@ -289,8 +291,8 @@ ${report.changes.length ? html`<h2>Events</h2><ul>${report.changes.map((c) => ht
   });
 
   // an event that exists: also reachable as /calendar/:id
-  router.get('/calendar/:id', (req, res, next) => {
-    const e = /^[a-z0-9-]{1,200}$/.test(req.params.id) ? getEvent(sqliteStore(deps, WHAT).db, req.params.id) : null;
+  router.get('/calendar/:id', async (req, res, next) => {
+    const e = /^[a-z0-9-]{1,200}$/.test(req.params.id) ? await repositories(deps, WHAT).calendar.getEvent(req.params.id) : null;
     if (!e) {
       next();
       return;

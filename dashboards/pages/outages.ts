@@ -1,6 +1,6 @@
 /** `/outages`: detected outages, filterable and sortable. */
 import { Router } from 'express';
-import { countOutages, outageParentGroups, pageOutages, type OutageSortKey } from '../../db/outages.js';
+import type { OutageSortKey } from '../../db/outages.js';
 import { subnationalSummaryOf } from '../../services/detector/group.js';
 import { lossText } from '../../services/detector/json.js';
 import { OUTAGE_KINDS, type Outage } from '../../core/outage.js';
@@ -13,7 +13,7 @@ import {
   duration,
   field,
   keep,
-  pagedTable,
+  pagedTableAsync,
   pct,
   q,
   select,
@@ -23,7 +23,7 @@ import {
   tzToggle,
   type Column,
 } from './common.js';
-import { sqliteStore } from '../backend.js';
+import { repositories } from '../backend.js';
 
 /** What a PostgreSQL database cannot serve here yet (answered with 503, never a 500 or an empty page). */
 const WHAT = 'The outages page';
@@ -34,20 +34,21 @@ const DAY = 86400;
 export const PAGE_SIZE = 100;
 
 /** The country of an entity; the entity list is read once per request, on the first entity that is not a country. */
-function countryLookup(store: NonNullable<AppDeps['store']>): (entity: string) => string | null {
+function countryLookup(entities: ReadonlyArray<{ entity: string; country: string | null }>): (entity: string) => string | null {
   let byEntity: Map<string, string | null> | null = null;
   return (entity) => {
     if (entity.startsWith('country:')) return entity.slice(8);
-    byEntity ??= new Map(store.listEntities().map((e) => [e.entity, e.country ?? null]));
+    byEntity ??= new Map(entities.map((e) => [e.entity, e.country ?? null]));
     return byEntity.get(entity) ?? null;
   };
 }
 
 export function outagesRouter(deps: AppDeps): Router {
   const router = Router();
-  router.get('/outages', (req, res) => {
+  router.get('/outages', async (req, res) => {
     const mode = timeMode(req);
-    const countryOf = countryLookup(sqliteStore(deps, WHAT));
+    // on either backend: outages through their repository, entities through the point store
+    const repo = repositories(deps, WHAT).outages;
     const country = q(req, 'country').toUpperCase();
     if (country && !/^[A-Z]{2}$/.test(country)) throw badParameter('country', 'a two-letter country code');
     const entity = q(req, 'entity');
@@ -68,15 +69,15 @@ export function outagesRouter(deps: AppDeps): Router {
       kind: (kind || undefined) as Outage['kind'] | undefined,
       severity: (severity || undefined) as Outage['severity'] | undefined,
     };
-    const counts = countOutages(sqliteStore(deps, WHAT).db, filter);
+    const counts = await repo.countOutages(filter);
     const nationalCount = counts.total - counts.subnational;
-    const groups = counts.subnational > 0 ? outageParentGroups(sqliteStore(deps, WHAT).db, filter) : [];
+    const [groups, entities] = await Promise.all([
+      counts.subnational > 0 ? repo.outageParentGroups(filter) : Promise.resolve([]),
+      counts.total > 0 ? deps.points.listEntities() : Promise.resolve([]),
+    ]);
+    const countryOf = countryLookup(entities);
     const load = (parent: string | null) => (s: { key: string; dir: 'asc' | 'desc' }, p: { offset: number; size: number }) =>
-      pageOutages(
-        sqliteStore(deps, WHAT).db,
-        { ...filter, parent },
-        { sort: s.key as OutageSortKey, dir: s.dir, limit: p.size, offset: p.offset },
-      );
+      repo.pageOutages({ ...filter, parent }, { sort: s.key as OutageSortKey, dir: s.dir, limit: p.size, offset: p.offset });
     const zone = (o: Outage) => {
       const cc = countryOf(o.entity);
       return cc ? primaryZone(cc) : null;
@@ -139,13 +140,15 @@ ${keep(req, ['tz', 'sort', 'dir'])}
 <button type="submit">Filter</button> <a href="/outages">Clear</a>
 </form>
 <p class="count">${counts.total} outage(s)${counts.subnational > 0 ? `, of which ${counts.subnational} sub-national (grouped under their country below)` : ''}</p>
-${pagedTable(req, nationalCount, load(null), cols, { key: 'start', dir: 'desc' }, { id: 'outages', empty: counts.total ? 'No national outages match; sub-national ones are below.' : 'No outages match.', page: { size: PAGE_SIZE } })}
-${groups.map(
-  (
-    g,
-  ) => html`<details class="subnational" data-parent="${g.parent}"><summary><strong>${g.parent}</strong>: ${subnationalSummaryOf(g)}${g.synthetic ? html` <span class="synthetic">SYNTHETIC</span>` : ''}</summary>
-${pagedTable(req, g.count, load(g.parent), cols, { key: 'start', dir: 'desc' }, { id: `outages-${g.parent.replace(/[^A-Za-z0-9]+/g, '-')}`, page: { size: PAGE_SIZE, param: `page-${g.parent.replace(/[^A-Za-z0-9]+/g, '-')}` } })}
+${await pagedTableAsync(req, nationalCount, load(null), cols, { key: 'start', dir: 'desc' }, { id: 'outages', empty: counts.total ? 'No national outages match; sub-national ones are below.' : 'No outages match.', page: { size: PAGE_SIZE } })}
+${await Promise.all(
+  groups.map(
+    async (
+      g,
+    ) => html`<details class="subnational" data-parent="${g.parent}"><summary><strong>${g.parent}</strong>: ${subnationalSummaryOf(g)}${g.synthetic ? html` <span class="synthetic">SYNTHETIC</span>` : ''}</summary>
+${await pagedTableAsync(req, g.count, load(g.parent), cols, { key: 'start', dir: 'desc' }, { id: `outages-${g.parent.replace(/[^A-Za-z0-9]+/g, '-')}`, page: { size: PAGE_SIZE, param: `page-${g.parent.replace(/[^A-Za-z0-9]+/g, '-')}` } })}
 </details>`,
+  ),
 )}
 ${dataLinks('/api/outages', api, 'This table')}`;
     res.type('html').send(layout('Outages', body, { scripts: ['/static/page.js'] }));

@@ -1,16 +1,6 @@
 /** `/reference`: published outage lists (Access Now STOP, IODA investigated, user CSV), filterable and sortable. */
 import { Router } from 'express';
-import {
-  countReferenceOutages,
-  getReferenceList,
-  listReferenceLists,
-  pageReferenceOutages,
-  SCOPES,
-  type ReferenceListRow,
-  type ReferenceOutage,
-  type ReferenceSortKey,
-  type Scope,
-} from '../../db/reference.js';
+import { SCOPES, type ReferenceListRow, type ReferenceOutage, type ReferenceSortKey, type Scope } from '../../db/reference.js';
 import { primaryZone } from '../../services/calendar/zones.js';
 import { referenceConfig } from '../../services/correlator/config.js';
 import { badParameter, notFound } from '../../core/app-errors.js';
@@ -22,7 +12,7 @@ import {
   duration,
   field,
   keep,
-  pagedTable,
+  pagedTableAsync,
   q,
   select,
   table,
@@ -33,7 +23,7 @@ import {
   withQuery,
   type Column,
 } from './common.js';
-import { sqliteStore } from '../backend.js';
+import { repositories } from '../backend.js';
 
 /** What a PostgreSQL database cannot serve here yet (answered with 503, never a 500 or an empty page). */
 const WHAT = 'The reference lists page';
@@ -42,9 +32,11 @@ const LIST = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 export function referenceRouter(deps: AppDeps): Router {
   const router = Router();
-  router.get('/reference', (req, res) => {
+  router.get('/reference', async (req, res) => {
     const mode = timeMode(req);
-    const lists = listReferenceLists(sqliteStore(deps, WHAT).db);
+    // on either backend: the reference lists through their repository
+    const repo = repositories(deps, WHAT).reference;
+    const lists = await repo.listReferenceLists();
     const listCols: Array<Column<ReferenceListRow>> = [
       {
         key: 'name',
@@ -83,7 +75,7 @@ export function referenceRouter(deps: AppDeps): Router {
     let detail = html``;
     if (listName) {
       if (!LIST.test(listName)) throw badParameter('list', 'not a list name');
-      const meta = getReferenceList(sqliteStore(deps, WHAT).db, listName);
+      const meta = await repo.getReferenceList(listName);
       if (!meta) throw notFound(`reference list ${listName}`);
       const country = q(req, 'country').toUpperCase();
       if (country && !/^[A-Z]{2}$/.test(country)) throw badParameter('country', 'a two-letter country code');
@@ -103,7 +95,7 @@ export function referenceRouter(deps: AppDeps): Router {
         scope: (scope || undefined) as Scope | undefined,
         text: text || undefined,
       };
-      const total = countReferenceOutages(sqliteStore(deps, WHAT).db, filter);
+      const total = await repo.countReferenceOutages(filter);
       const cols: Array<Column<ReferenceOutage>> = [
         {
           key: 'country',
@@ -155,7 +147,7 @@ ${field('until', 'Until', q(req, 'until'), { type: 'date' })}
 ${keep(req, ['tz', 'sort', 'dir'])}
 <button type="submit">Filter</button> <a href="${withQuery(req, { q: null, country: null, scope: null, from: null, until: null })}">Clear</a>
 </form>
-${pagedTable(req, total, (st, p) => pageReferenceOutages(sqliteStore(deps, WHAT).db, filter, { sort: st.key as ReferenceSortKey, dir: st.dir, limit: p.size, offset: p.offset }), cols, { key: 'start', dir: 'desc' }, { id: 'reference-outages', empty: 'No outages match.', page: { size: 100 } })}
+${await pagedTableAsync(req, total, (st, p) => repo.pageReferenceOutages(filter, { sort: st.key as ReferenceSortKey, dir: st.dir, limit: p.size, offset: p.offset }), cols, { key: 'start', dir: 'desc' }, { id: 'reference-outages', empty: 'No outages match.', page: { size: 100 } })}
 ${dataLinks(`/api/reference/${encodeURIComponent(listName)}`, { country: country || undefined, scope: scope || undefined, from, until }, 'This table')}
 </section>`;
     }

@@ -24,6 +24,8 @@ export const POSTGRES_COMMANDS: readonly string[] = [
   'db migrate',
   'db copy',
   'collect',
+  'start --no-dashboard',
+  'start --no-collect',
   'calendar list',
   'calendar show',
   'calendar import',

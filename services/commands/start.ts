@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { startDaemon } from '../daemon.js';
+import { startDaemon, startPgCollection } from '../daemon.js';
+import { startServing } from './serve.js';
+import { describeDbLocation } from '../../core/db-location.js';
 import type { CliContext } from '../cli/context.js';
 import { UsageError } from '../../core/app-errors.js';
 
@@ -18,11 +20,20 @@ export function register(program: Command, ctx: CliContext): void {
       if (opts.port !== undefined && !/^\d+$/.test(opts.port)) throw new UsageError(`--port: "${opts.port}" is not a port number`);
       const config = ctx.config({ host: opts.host, port: opts.port });
       if (!opts.collect && !opts.dashboard) throw new UsageError('--no-collect with --no-dashboard leaves nothing to run');
-      ctx.sqlitePath(); // the daemon runs on SQLite only (yet): a postgres:// URL is refused here, exit 2
+      const loc = ctx.dbLocation();
       const log = ctx.log();
-      const daemon = await startDaemon({ config, log, dashboard: opts.dashboard, collect: opts.collect });
+      // on PostgreSQL: --no-dashboard is the scheduled collection (collection only), --no-collect is `serve`; the
+      // daemon with both (one process, a lock file) runs on SQLite only and is refused here, exit 2
+      if (loc.backend === 'postgres' && opts.dashboard && opts.collect) ctx.sqlitePath();
+      const daemon: { url: string | null; stop(): Promise<void> } =
+        loc.backend === 'postgres'
+          ? opts.collect
+            ? await startPgCollection({ config, log, location: loc })
+            : await startServing({ config, log })
+          : await startDaemon({ config, log, dashboard: opts.dashboard, collect: opts.collect });
       // stdout: where to look, for people and scripts
-      ctx.out(daemon.url ? `outagewatch ${config.db} — dashboard at ${daemon.url}` : `outagewatch ${config.db} — scheduler only`);
+      const where = loc.backend === 'postgres' ? describeDbLocation(loc) : config.db;
+      ctx.out(daemon.url ? `outagewatch ${where} — dashboard at ${daemon.url}` : `outagewatch ${where} — scheduler only`);
       await new Promise<void>((resolve) => {
         let stopping = false;
         const onSignal = (sig: NodeJS.Signals) => {

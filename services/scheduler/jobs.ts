@@ -1,17 +1,37 @@
 import type { Logger } from 'pino';
 import type { Collector, CollectResult } from '../../collectors/types.js';
 import type { SqliteStore } from '../../db/store.js';
+import type { PointStore } from '../../db/repository.js';
+import type { CalendarRepository } from '../../db/repositories.js';
 import { createProgressReporter } from '../cli/progress.js';
 import type { Config } from '../../core/config.js';
 import { isoUtc, nowSeconds } from '../../core/time.js';
-import { planCollectors, planEvents, storeCoverage } from './coverage.js';
+import { checkpointCoverage, planCollectors, planEvents, storeCoverage } from './coverage.js';
 import { AFTER_COLLECT_HOOKS } from './hooks.js';
-import { parseCollectionConfig, planCollection, type CollectionConfig, type PlannedTask } from './policy.js';
+import {
+  parseCollectionConfig,
+  planCollection,
+  type CollectionConfig,
+  type CoverageLookup,
+  type PlanEvent,
+  type PlannedTask,
+} from './policy.js';
 import type { JobDefinition, JobOutcome } from './scheduler.js';
 
-export interface JobContext {
+/**
+ * Where the daemon's collection reads its plan (calendar, checkpoints) and writes: the SQLite store as it is, or
+ * on PostgreSQL the async repositories (the core store with window leases, and the calendar). Detection after a
+ * collection (the after-collect hooks) runs on SQLite only in this version.
+ */
+export interface CollectionDb {
+  /** SQLite: the store (planning, writes and the after-collect hooks). */
+  store?: SqliteStore;
+  /** PostgreSQL (or any backend through the async interfaces): writes and checkpoints, and the calendar. */
+  repos?: { points: PointStore; calendar: CalendarRepository };
+}
+
+export interface JobContext extends CollectionDb {
   config: Config;
-  store: SqliteStore;
   collectors: Collector[];
   log: Logger;
   /** Injected clock, Unix seconds (tests). */
@@ -24,9 +44,8 @@ export interface SliceOutcome extends JobOutcome {
   remaining: number;
 }
 
-export interface SliceArgs {
+export interface SliceArgs extends CollectionDb {
   collector: Collector;
-  store: SqliteStore;
   config: Config;
   policy: CollectionConfig;
   log: Logger;
@@ -46,12 +65,23 @@ export async function runCollectionSlice(a: SliceArgs): Promise<SliceOutcome> {
   const { collector: c, store, policy } = a;
   const log = a.log.child({ job: `collect:${c.name}` });
   const started = a.now();
+  let events: PlanEvent[];
+  let coverage: CoverageLookup;
+  if (a.repos) {
+    events = (await a.repos.calendar.listEvents()).map((e) => ({ id: e.id, country: e.country, start: e.start, end: e.end }));
+    coverage = await checkpointCoverage(a.repos.points, [c]);
+  } else {
+    if (!store) throw new Error('runCollectionSlice needs a store or repositories');
+    events = planEvents(store);
+    coverage = storeCoverage(store, [c]);
+  }
+  const target = a.repos?.points ?? store!;
   const plan = planCollection({
-    events: planEvents(store),
+    events,
     now: started,
     config: policy,
     collectors: planCollectors([c]),
-    coverage: storeCoverage(store, [c]),
+    coverage,
     lastLive: (_collector, entity) => a.lastLive.get(entity),
   });
   const live = plan.tasks.filter((t) => t.reason === 'live');
@@ -77,7 +107,7 @@ export async function runCollectionSlice(a: SliceArgs): Promise<SliceOutcome> {
         entity: task.entity,
         from: task.from,
         until: task.until,
-        store,
+        store: target,
         log,
         abort: a.abort,
         onProgress: progress?.onProgress,
@@ -106,7 +136,9 @@ export async function runCollectionSlice(a: SliceArgs): Promise<SliceOutcome> {
         { entity: task.entity, from: isoUtc(task.from), until: isoUtc(task.until), err: error },
         'collection failed; it is planned again on a later run',
       );
-    if (ok > 0 && !a.abort.aborted) {
+    // the hooks (detection, alerts) read and write the SQLite store; on PostgreSQL the daemon said once at start
+    // that they are skipped
+    if (ok > 0 && !a.abort.aborted && store && !a.repos) {
       for (const hook of AFTER_COLLECT_HOOKS) {
         try {
           await hook.run({ store, config: a.config, log, collector: c.name, entity: task.entity, from: task.from, until: task.until });
@@ -167,7 +199,17 @@ export function buildJobs(ctx: JobContext): JobDefinition[] {
         collector: c.name,
         record: false,
         run: (abort: AbortSignal) =>
-          runCollectionSlice({ collector: c, store: ctx.store, config: ctx.config, policy, log: ctx.log, abort, now, lastLive }),
+          runCollectionSlice({
+            collector: c,
+            store: ctx.store,
+            repos: ctx.repos,
+            config: ctx.config,
+            policy,
+            log: ctx.log,
+            abort,
+            now,
+            lastLive,
+          }),
       };
     });
 }

@@ -356,6 +356,19 @@ for (const b of BACKENDS) {
       await request(app).get('/api/reference/nope').expect(404);
     });
 
+    it('the /outages, /calendar and /reference pages count and page through the repositories', async () => {
+      const o = await request(app).get('/outages?country=KZ').expect(200);
+      expect(o.text).toContain('2 outage(s)');
+      expect(o.text).toContain('href="/countries/KZ?');
+      const c = await request(app).get('/calendar?country=KZ').expect(200);
+      expect(c.text).toContain('Land reform protests');
+      expect(c.text).not.toContain('ua-2016-05-01-rally');
+      await request(app).get('/calendar/kz-2016-05-21-land-protests').expect(301);
+      const r = await request(app).get('/reference?list=stop').expect(200);
+      expect(r.text).toContain('Facebook');
+      await request(app).get('/reference?list=nope').expect(404);
+    });
+
     it('the overview shows the watched country, its latest outage and the events with data', async () => {
       const page = await request(app).get('/').expect(200);
       expect(page.text).toContain('Kazakhstan (KZ)');
@@ -369,7 +382,7 @@ for (const b of BACKENDS) {
           const res = await request(app).get(path).expect(503);
           expect(res.body.error.message, path).toMatch(/not available on PostgreSQL in this version/);
         }
-        for (const path of ['/outages', '/calendar', '/countries/KZ', '/events/kz-2016-05-21-land-protests', '/reference', '/reports']) {
+        for (const path of ['/countries/KZ', '/events/kz-2016-05-21-land-protests', '/reports']) {
           const res = await request(app).get(path).expect(503);
           expect(res.text, path).toMatch(/not available on PostgreSQL in this version/);
         }
