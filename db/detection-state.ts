@@ -64,10 +64,13 @@ export function getSignalStates(db: Db, entity: string): SignalStateRow[] {
     .all(entity);
 }
 
-export function getStoredEpisodes(db: Db, entity: string): EpisodeRow[] {
+/** The final episodes of an entity that end at or after `fromEnd`, by signal and start. */
+export function getStoredEpisodes(db: Db, entity: string, fromEnd = -1e15): EpisodeRow[] {
   return db
-    .prepare<[string], EpisodeRow>('SELECT signal, start, end, episode FROM detector_episodes WHERE entity = ? ORDER BY signal, start')
-    .all(entity);
+    .prepare<[string, number], EpisodeRow>(
+      'SELECT signal, start, end, episode FROM detector_episodes WHERE entity = ? AND end >= ? ORDER BY signal, start',
+    )
+    .all(entity, fromEnd);
 }
 
 /**

@@ -761,8 +761,13 @@ export class SqliteStore implements SignalStore {
   }
 
   /** The detector's stored state for an entity's level signals and their final episodes (incremental detection). */
-  detectorStates(entity: string): { states: SignalStateRow[]; episodes: EpisodeRow[]; derived: string | null } {
-    return { states: getSignalStates(this.db, entity), episodes: getStoredEpisodes(this.db, entity), derived: getDerived(this.db, entity) };
+  detectorStates(entity: string): { states: SignalStateRow[]; derived: string | null } {
+    return { states: getSignalStates(this.db, entity), derived: getDerived(this.db, entity) };
+  }
+
+  /** The final episodes of an entity's level signals that end at or after `fromEnd` (incremental detection). */
+  detectorEpisodes(entity: string, fromEnd?: number): EpisodeRow[] {
+    return getStoredEpisodes(this.db, entity, fromEnd);
   }
 
   /** The earliest start of the entity's stored outages that end at or after `t` (null: none). */

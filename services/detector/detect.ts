@@ -118,8 +118,11 @@ function historyOf(signal: string, axis: SignalAxis, series: Series, analysis: D
 /** Where an entity's detection stood (incremental detection): per level signal, its state and its final episodes. */
 export interface EntityResume {
   states: ReadonlyMap<string, SignalState>;
-  /** Episodes closed before each signal's checkpoint, by signal. */
-  committed: ReadonlyMap<string, readonly Episode[]>;
+  /**
+   * Episodes closed before each signal's checkpoint, by signal: given the OONI and degradation episodes of this run,
+   * those that can belong to an outage the run rewrites (all of them, when in doubt).
+   */
+  committed: (derived: readonly Episode[]) => ReadonlyMap<string, readonly Episode[]>;
 }
 
 export interface EntityRun {
@@ -165,6 +168,7 @@ export function detectEntityFrom(
   const history: SignalHistory[] = [];
   const states: EntityRun['states'] = new Map();
   const synthetic = new Set<string>();
+  const level: Array<{ name: string; run: ReturnType<typeof runSignal>; degr: Episode[] | null }> = [];
   for (const s of signals) {
     if (s.synthetic) synthetic.add(s.name);
     const rule = ruleFor(s.name, cfg);
@@ -180,13 +184,10 @@ export function detectEntityFrom(
     const analysis = run.analysis;
     const r = analysis.resolved;
     history.push(historyOf(s.name, axis, s.series, analysis));
-    const drops: Episode[] = [];
-    for (const e of resume?.committed.get(s.name) ?? []) drops.push(e);
-    for (const e of run.committed) drops.push(e);
-    for (const e of run.provisional) drops.push(e);
+    let degr: Episode[] | null = null;
     if (withDegradation) {
       const lv = run.levels ?? { day0: 0, levels: new Float64Array(0) };
-      const degr = degradationFromLevels(
+      degr = degradationFromLevels(
         lv.day0,
         lv.levels,
         cfg.degradation,
@@ -194,10 +195,21 @@ export function detectEntityFrom(
         target,
         r.cycles?.weekly === true || r.kind === 'same-time-of-week',
       );
-      for (const item of degr) {
-        episodes.push(item);
-        derived.push(item);
-      }
+      for (const item of degr) derived.push(item);
+    }
+    level.push({ name: s.name, run, degr });
+  }
+  if (cfg.ooni.enabled) {
+    for (const input of ooniInputs(signals)) for (const item of detectBlocking(input, cfg.ooni).episodes) derived.push(item);
+  }
+  // the episodes made final before (a resumed run reads only those that can belong to an outage it rewrites)
+  const committed = resume ? resume.committed(derived) : new Map<string, readonly Episode[]>();
+  for (const { name, run, degr } of level) {
+    const drops: Episode[] = [];
+    for (const e of committed.get(name) ?? []) drops.push(e);
+    for (const e of run.committed) drops.push(e);
+    for (const e of run.provisional) drops.push(e);
+    if (degr) {
       // a drop that is the degradation's own onset (no deeper than twice the degradation's loss, inside it) is not a separate blocking
       for (const item of drops.filter(
         (e) => !degr.some((g) => e.start >= g.start - 86400 && e.start < g.end && e.depth <= Math.min(0.95, 2 * g.depth)),
@@ -207,13 +219,7 @@ export function detectEntityFrom(
       for (const item of drops) episodes.push(item);
     }
   }
-  if (cfg.ooni.enabled) {
-    for (const input of ooniInputs(signals))
-      for (const item of detectBlocking(input, cfg.ooni).episodes) {
-        episodes.push(item);
-        derived.push(item);
-      }
-  }
+  for (const item of derived) episodes.push(item);
   const merged = mergeEpisodesSince(entity, episodes, synthetic, (spans) => since(spans, derived));
   return { episodes, outages: merged.outages, since: merged.since, derived, history, states };
 }

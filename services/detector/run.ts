@@ -92,15 +92,21 @@ function resumable(
     // no state (never detected, or a baseline choice not settled yet), another step, or new data before the checkpoint
     if (!st || (s.step !== null && s.step !== st.step) || from < checkpointOf(st)) return null;
   }
-  const committed = new Map<string, Episode[]>();
-  for (const e of stored.episodes) {
-    const list = committed.get(e.signal);
-    if (list) list.push(decodeEpisode(e.episode));
-    else committed.set(e.signal, [decodeEpisode(e.episode)]);
-  }
   const derived = new Map<string, number>();
   for (const [bound, key] of JSON.parse(stored.derived) as Array<[number, string]>) derived.set(key, bound);
-  return { states, committed, derived };
+  // read once the run knows where its changes start (`committedFrom`)
+  return { states, committed: () => new Map(), derived };
+}
+
+/** The final episodes of an entity ending at or after `fromEnd`, by signal. */
+function committedFrom(store: SqliteStore, entity: string, fromEnd: number): Map<string, Episode[]> {
+  const out = new Map<string, Episode[]>();
+  for (const e of store.detectorEpisodes(entity, fromEnd)) {
+    const list = out.get(e.signal);
+    if (list) list.push(decodeEpisode(e.episode));
+    else out.set(e.signal, [decodeEpisode(e.episode)]);
+  }
+  return out;
 }
 
 /**
@@ -212,6 +218,19 @@ export function detectAndStore(store: SqliteStore, opts: DetectOptions = {}): De
     if (resume) result.resumed.push(entity);
     const events = store.listSourceEvents({ entity, from: dataFrom, until: dataUntil });
     let derived = new Map<string, number>();
+    let episodesFrom = -Infinity;
+    if (resume) {
+      const r = resume;
+      // episodes ending before the earliest change, and before the first stored outage ending after it, belong only
+      // to outages that stay as stored: they are not read
+      r.committed = (eps) => {
+        const h = changedFrom(r, derivedOf(eps, events));
+        if (h === Infinity) return new Map();
+        const cut = Math.min(h, store.firstOutageEndingFrom(entity, h) ?? Infinity);
+        episodesFrom = Math.min(cut, store.firstOutageEndingFrom(entity, cut) ?? Infinity);
+        return committedFrom(store, entity, episodesFrom);
+      };
+    }
     // a resumed detection rewrites only the outages from the first that can differ: groups of episodes ending before
     // the earliest change are the same as stored (and so is the stored outage that starts first among those ending
     // after it)
@@ -222,6 +241,8 @@ export function detectAndStore(store: SqliteStore, opts: DetectOptions = {}): De
       if (h === Infinity) return Infinity;
       let cut = Math.min(h, store.firstOutageEndingFrom(entity, h) ?? Infinity);
       for (const sp of spans) if (sp.end >= h && sp.start < cut) cut = sp.start;
+      // cannot happen (such a group holds an episode that was in a stored outage starting earlier): say so if it does
+      if (cut < episodesFrom) throw new Error(`incremental detection of ${entity}: an outage to rewrite starts before the episodes read`);
       return cut;
     });
     for (const h of run.history) result.history.push({ entity, ...h, insufficient: h.insufficient.filter((r) => rangeOf(r)) });
