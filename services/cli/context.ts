@@ -38,6 +38,7 @@ export const POSTGRES_COMMANDS: readonly string[] = [
   'evaluate',
   'serve',
   'outages',
+  'status',
 ];
 
 /** A command asked to work on a backend it does not support yet: exit 2, one line saying so. */

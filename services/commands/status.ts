@@ -29,21 +29,34 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--json', 'print one JSON document')
     .action(async (opts: { json?: boolean }) => {
       const config = ctx.config();
-      const store = ctx.existingStore();
       const collectors = createCollectors(config, ctx.log());
-      const watch = new DbWatch(store);
+      const base = { config, collectors, log: ctx.log(), version: packageVersion() };
+      // SQLite: the file's integrity check and the daemon's lock file; PostgreSQL: the same health through the
+      // repositories (collectors there coordinate by leases, not a lock file, so no daemon pid is known)
+      const sqlite = ctx.dbLocation().backend === 'sqlite';
+      let deps;
+      let watch: DbWatch;
+      if (sqlite) {
+        const store = ctx.existingStore();
+        deps = completeDeps({ ...base, store });
+        watch = new DbWatch(store);
+      } else {
+        const repos = await ctx.readRepositories();
+        deps = completeDeps({ ...base, points: repos.points, repos });
+        watch = new DbWatch(null);
+      }
       await watch.refresh();
-      const h = await health(completeDeps({ config, store, collectors, log: ctx.log(), version: packageVersion() }), watch);
+      const h = await health(deps, watch);
       if (h.status === 'down') process.exitCode = 1;
-      const pid = daemonPid(config.db);
-      const doc = { ...h, daemon: { running: pid !== null, pid } };
+      const pid = sqlite ? daemonPid(config.db) : null;
+      const doc = { ...h, daemon: { running: sqlite ? pid !== null : null, pid } };
       if (opts.json) {
         ctx.json(doc);
         return;
       }
       ctx.out(`status ${h.status}${h.reasons.map((r) => `\n  - ${r}`).join('')}`);
       ctx.out(
-        `outagewatch ${h.version}\ndatabase ${h.database.path} (${h.database.engine}, ${(h.database.sizeBytes / 1e6).toFixed(1)} MB, schema ${h.database.schemaVersion})\ndaemon ${pid ? `running (pid ${pid})` : 'not running'}`,
+        `outagewatch ${h.version}\ndatabase ${h.database.path} (${h.database.engine}, ${(h.database.sizeBytes / 1e6).toFixed(1)} MB, schema ${h.database.schemaVersion})\ndaemon ${pid ? `running (pid ${pid})` : sqlite ? 'not running' : 'not tracked on PostgreSQL (collectors share windows by leases)'}`,
       );
       ctx.table(
         h.collectors.map((c) => ({

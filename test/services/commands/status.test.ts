@@ -10,8 +10,12 @@ import { configSchema } from '../../../services/program-config.js';
 import { silentLogger } from '../../../core/logger.js';
 import { tempDir, capture } from '../../helpers.js';
 import { OFFLINE_SOURCES_ENV } from '../../offline-env.js';
+import { openPointStore } from '../../../db/open.js';
+import { usePostgres } from '../../pg.js';
 
 const DAY = 86400;
+
+const pgt = usePostgres();
 
 describe('outagewatch status', () => {
   let t: ReturnType<typeof tempDir>;
@@ -156,6 +160,43 @@ describe('outagewatch status', () => {
       } finally {
         store.close();
       }
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it.runIf(pgt.enabled)('runs on PostgreSQL: the same collector facts as on SQLite, the engine named, no daemon pid claimed', async () => {
+    // a collector whose latest run failed offline, written through the store interface on each backend
+    t = tempDir();
+    const sqlite = join(t.dir, 'p.db');
+    for (const setting of [sqlite, pgt.url()]) {
+      const store = await openPointStore(setting);
+      const id = await store.startRun('collect:ioda', 'ioda');
+      await store.finishRun(id, { status: 'failed', error: 'http://127.0.0.1:9/ioda: network error ECONNREFUSED' });
+      await store.close();
+    }
+    const saved = { ...process.env };
+    Object.assign(process.env, OFFLINE_SOURCES_ENV);
+    try {
+      type Doc = { status: string; reasons: string[]; database: { backend: string; engine: string }; daemon: { running: boolean | null } };
+      const docs: Doc[] = [];
+      for (const setting of [sqlite, pgt.url()]) {
+        const c = capture();
+        expect(await main(['status', '--json', '--db', setting], c.io), c.err).toBe(0);
+        docs.push(JSON.parse(c.out) as Doc);
+      }
+      const [lite, pg] = docs;
+      expect(pg!.database.backend).toBe('postgres');
+      expect(pg!.database.engine).toMatch(/^PostgreSQL \d+/);
+      expect(pg!.status).toBe(lite!.status);
+      expect(pg!.status).toBe('degraded');
+      expect(pg!.reasons.filter((r) => r.includes('collector'))).toEqual(lite!.reasons.filter((r) => r.includes('collector')));
+      expect(pg!.daemon.running).toBeNull();
+      const text = capture();
+      expect(await main(['status', '--db', pgt.url()], text.io)).toBe(0);
+      expect(text.out).toMatch(/^status degraded\n {2}- collector ioda: latest run failed/);
+      expect(text.out).toContain('daemon not tracked on PostgreSQL');
+      expect(text.out).not.toContain(':pw@');
     } finally {
       process.env = saved;
     }
