@@ -268,6 +268,13 @@ export const COPY_TABLES: readonly TableSpec[] = [
 /** SQLite tables that are bookkeeping, not data (never listed as "not copied"). */
 const SQLITE_INTERNAL = new Set(['data_version', 'sqlite_sequence', 'sqlite_stat1', 'sqlite_stat4']);
 
+/**
+ * The detector's resumable state (rules hash, per-signal history tails and episodes): derived from the points and
+ * the rules, not data. Not copied — the target has none, so the next `detect` there starts from the first point
+ * and rebuilds it (docs/detector.md) — and never a reason to refuse a copy.
+ */
+const DERIVED_STATE = new Set(['detection_state', 'detector_signal_state', 'detector_entity_state', 'detector_episodes']);
+
 /** A row in logical form: bool as boolean, json as JSON text, bytea as Buffer, numbers as numbers. */
 type Row = unknown[];
 
@@ -465,6 +472,8 @@ export interface CopyResult {
   rollupChecksum: string;
   /** sha256 of every row of the calendar, outage, alert and reference tables, equal on both sides. */
   recordsChecksum: string;
+  /** Derived tables of the source left behind on purpose (the detector's state, rebuilt by the next `detect`). */
+  notCopiedDerived: Array<{ table: string; rows: number }>;
   seconds: number;
 }
 
@@ -513,7 +522,9 @@ export async function copyDatabase(
   const from = await openSource(source);
   let to: Side | undefined;
   try {
-    const left = await from.otherTables();
+    const others = await from.otherTables();
+    const derived = others.filter((x) => DERIVED_STATE.has(x.table));
+    const left = others.filter((x) => !DERIVED_STATE.has(x.table));
     if (left.length && !opts.coreOnly) {
       throw new CopyRefusedError(
         `these tables of ${from.label} are not copied (this version's PostgreSQL schema does not hold them): ${left.map((x) => `${x.table} (${x.rows} rows)`).join(', ')}; ` +
@@ -561,6 +572,7 @@ export async function copyDatabase(
       tables,
       rollupChecksum: ca,
       recordsChecksum: ra,
+      notCopiedDerived: derived,
       seconds: (Date.now() - started) / 1000,
     };
   } finally {

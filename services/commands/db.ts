@@ -66,6 +66,10 @@ export function register(program: Command, ctx: CliContext): void {
             r.tables.map((x) => ({ table: x.table, rows: x.rows })),
             ['table', 'rows'],
           );
+          if (r.notCopiedDerived.length)
+            ctx.out(
+              `not copied (derived, rebuilt by the next \`outagewatch detect\` on the target): ${r.notCopiedDerived.map((x) => `${x.table} (${x.rows} rows)`).join(', ')}`,
+            );
         }
       } catch (err) {
         if (err instanceof CopyRefusedError) throw new UsageError(err.message);

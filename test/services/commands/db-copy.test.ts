@@ -274,7 +274,7 @@ describe.skipIf(!pgt.enabled)('outagewatch db copy', () => {
     }
   });
 
-  it('refuses a target that holds data (exit 2, nothing written) and a source with tables it cannot copy, unless --core-only', async () => {
+  it('refuses a target that holds data (exit 2, nothing written) and a source with tables it cannot copy, unless --core-only; derived detector state is left behind', async () => {
     const a = join(t.dir, 'c.db');
     fill(a);
     const url = await pgt.createDatabase();
@@ -283,15 +283,27 @@ describe.skipIf(!pgt.enabled)('outagewatch db copy', () => {
     expect(await main(['db', 'copy', a, url], again.io)).toBe(2);
     expect(again.err).toMatch(/is not empty \(meta|is not empty \(entities holds \d+ rows\)/);
 
-    // a table this version does not copy (detection bookkeeping: re-detection rebuilds it)
+    // the detector's resumable state is derived (the next detect on the target rebuilds it): left behind and said so
     const s = SqliteStore.open(a);
     s.db.prepare("INSERT INTO detection_state (entity, rules_hash, updated_at) VALUES ('country:KZ', 'x', 1)").run();
     s.close();
     const url2 = await pgt.createDatabase();
+    const derived = capture();
+    expect(await main(['db', 'copy', a, url2], derived.io), derived.err).toBe(0);
+    expect(derived.out).toMatch(
+      /not copied \(derived, rebuilt by the next `outagewatch detect` on the target\): detection_state \(1 rows\)/,
+    );
+
+    // a table with data this version cannot copy (stands for one added by a later version): refused unless --core-only
+    const s2 = SqliteStore.open(a);
+    s2.db.exec("CREATE TABLE later_feature (x TEXT); INSERT INTO later_feature VALUES ('kept')");
+    s2.close();
+    const url3 = await pgt.createDatabase();
     const refused = capture();
-    expect(await main(['db', 'copy', a, url2], refused.io)).toBe(2);
-    expect(refused.err).toMatch(/detection_state \(1 rows\).*--core-only/);
-    expect(await main(['db', 'copy', a, url2, '--core-only'], capture().io)).toBe(0);
+    expect(await main(['db', 'copy', a, url3], refused.io)).toBe(2);
+    expect(refused.err).toMatch(/later_feature \(1 rows\).*--core-only/);
+    expect(refused.err).not.toContain('detection_state');
+    expect(await main(['db', 'copy', a, url3, '--core-only'], capture().io)).toBe(0);
   });
 
   it('bad arguments exit 2: an unsupported URL scheme, a missing source file', async () => {

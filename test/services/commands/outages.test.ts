@@ -68,15 +68,15 @@ describe('`outages` on the real Iranian county series (Monash IP Observatory, No
 
 describe.skipIf(!pgt.enabled)('`outages` on PostgreSQL gives what it gives on SQLite (issue 23)', () => {
   // The same detections on both backends: the Iranian county database above, copied into PostgreSQL with
-  // `outagewatch db copy --core-only` (outages included), then listed with the same filters on each.
+  // `outagewatch db copy` (outages included), then listed with the same filters on each.
   let t: ReturnType<typeof tempStore>;
   let url: string;
   beforeAll(async () => {
     t = iranStore();
     t.store.close();
     url = await pgt.createDatabase();
-    // --core-only: the detector's incremental state (detection_state) has no PostgreSQL table yet; outages are copied
-    const copy = await cli(['db', 'copy', '--core-only', t.path, url]);
+    // the detector's incremental state is derived and left behind (said on stdout); outages are copied
+    const copy = await cli(['db', 'copy', t.path, url]);
     expect(copy.code, copy.err).toBe(0);
   });
   afterAll(() => t.cleanup());
