@@ -17,7 +17,8 @@ export interface EventFilter {
   text?: string;
 }
 
-interface Row {
+/** A `protest_events` row as both backends return it; `B` is how the driver gives booleans (SQLite 0/1, PostgreSQL boolean). */
+export interface EventDbRow<B = number> {
   id: string;
   title: string;
   country: string;
@@ -25,7 +26,7 @@ interface Row {
   start: number;
   end: number;
   tz: string;
-  all_day: number;
+  all_day: B;
   kind: EventKind;
   sources: string;
   notes: string | null;
@@ -37,10 +38,12 @@ interface Row {
   updated_at: number;
 }
 
-const COLUMNS =
+/** The columns of `protest_events`, in the order both backends select and insert them. */
+export const EVENT_COLUMNS =
   'id, title, country, places, start, "end", tz, all_day, kind, sources, notes, tags, origin, origin_file, origin_line, created_at, updated_at';
 
-function fromRow(r: Row): ProtestEvent {
+/** An event from its row on either backend (`flag` reads the driver's boolean). */
+export function eventFromDbRow<B>(r: EventDbRow<B>, flag: (b: B) => boolean): ProtestEvent {
   return {
     id: r.id,
     title: r.title,
@@ -49,7 +52,7 @@ function fromRow(r: Row): ProtestEvent {
     start: r.start,
     end: r.end,
     tz: r.tz,
-    allDay: r.all_day === 1,
+    allDay: flag(r.all_day),
     kind: r.kind,
     sources: JSON.parse(r.sources) as string[],
     notes: r.notes,
@@ -61,6 +64,10 @@ function fromRow(r: Row): ProtestEvent {
     updatedAt: r.updated_at,
   };
 }
+
+type Row = EventDbRow;
+const COLUMNS = EVENT_COLUMNS;
+const fromRow = (r: Row): ProtestEvent => eventFromDbRow(r, (b) => b === 1);
 
 function params(e: ProtestEvent, now: number) {
   return {

@@ -15,7 +15,8 @@ export interface OutageFilter {
   kind?: OutageKind;
 }
 
-interface Row {
+/** An `outages` row joined with its entity, as both backends return it; `B` is how the driver gives booleans. */
+export interface OutageDbRow<B = number> {
   id: number;
   type: string;
   code: string;
@@ -27,29 +28,31 @@ interface Row {
   signals: string;
   targets: string;
   evidence: string;
-  open: number;
+  open: B;
   country: string | null;
   lost_percent: number | null;
   hours: number | null;
-  synthetic: number;
+  synthetic: B;
 }
+type Row = OutageDbRow;
 
 const SELECT = `SELECT o.id, e.type, e.code, e.country, o.start, o.end, o.kind, o.severity, o.score, o.signals, o.targets, o.evidence, o.open,
   o.lost_percent, o.hours, o.synthetic
   FROM outages o JOIN entities e ON e.id = o.entity_id`;
 
 /** The entity an entity belongs to: its country for regions, counties and networks (null for countries and when unknown). */
-function parentOf(type: string, country: string | null): string | null {
+export function parentOf(type: string, country: string | null): string | null {
   return type !== 'country' && country && /^[A-Z]{2}$/.test(country) ? `country:${country}` : null;
 }
 
 /** Percent of normal lost from the signals' stored mean loss, for rows detected before the column existed. */
-function lostFromSignals(signals: OutageSignal[]): number | null {
+export function lostFromSignals(signals: OutageSignal[]): number | null {
   const l = signals.map((s) => s.lost).filter((x): x is number => typeof x === 'number');
   return l.length ? Math.round(l.reduce((m, x) => Math.max(m, x), -Infinity) * 1000) / 10 : null;
 }
 
-function toOutage(r: Row): Outage {
+/** An outage from its row on either backend (`flag` reads the driver's boolean). */
+export function outageFromDbRow<B>(r: OutageDbRow<B>, flag: (b: B) => boolean): Outage {
   const signals = JSON.parse(r.signals) as OutageSignal[];
   return {
     id: r.id,
@@ -63,12 +66,14 @@ function toOutage(r: Row): Outage {
     signals,
     targets: JSON.parse(r.targets) as string[],
     evidence: JSON.parse(r.evidence) as Array<{ label: string; url: string }>,
-    open: r.open === 1,
+    open: flag(r.open),
     lostPercent: r.lost_percent ?? lostFromSignals(signals),
     hours: r.hours ?? Math.round(((r.end - r.start) / 3600) * 100) / 100,
-    synthetic: r.synthetic === 1,
+    synthetic: flag(r.synthetic),
   };
 }
+
+const toOutage = (r: Row): Outage => outageFromDbRow(r, (b) => b === 1);
 
 function whereOf(filter: OutageFilter & { severity?: Severity }): { sql: string; args: Array<string | number> } {
   const where: string[] = [];

@@ -1,11 +1,28 @@
 import Database from 'better-sqlite3';
 import type pg from 'pg';
-import type { EventOrigin, Place, ProtestEvent } from '../../core/calendar.js';
-import type { Outage, OutageSignal, Severity } from '../../core/outage.js';
+import type { EventOrigin, ProtestEvent } from '../../core/calendar.js';
+import type { Outage, Severity } from '../../core/outage.js';
 import { outageEndOf, type ChangeRow, type DeliveryRow } from '../alerts.js';
-import { openImportStage, type EventFilter, type EventSortKey, type ImportStage } from '../calendar.js';
+import {
+  EVENT_COLUMNS,
+  eventFromDbRow,
+  openImportStage,
+  type EventDbRow,
+  type EventFilter,
+  type EventSortKey,
+  type ImportStage,
+} from '../calendar.js';
 import { formatEntity, parseEntity } from '../entities.js';
-import type { OutageFilter, OutagePageFilter, OutageSortKey, ParentGroup } from '../outages.js';
+import {
+  lostFromSignals,
+  outageFromDbRow,
+  parentOf,
+  type OutageDbRow,
+  type OutageFilter,
+  type OutagePageFilter,
+  type OutageSortKey,
+  type ParentGroup,
+} from '../outages.js';
 import {
   SCOPES,
   type ReferenceFilter,
@@ -68,50 +85,8 @@ async function transaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T
 
 // ---------------------------------------------------------------- calendar
 
-interface EventRow {
-  id: string;
-  title: string;
-  country: string;
-  places: string;
-  start: number;
-  end: number;
-  tz: string;
-  all_day: boolean;
-  kind: ProtestEvent['kind'];
-  sources: string;
-  notes: string | null;
-  tags: string;
-  origin: EventOrigin;
-  origin_file: string | null;
-  origin_line: number | null;
-  created_at: number;
-  updated_at: number;
-}
-
-const EVENT_COLUMNS =
-  'id, title, country, places, start, "end", tz, all_day, kind, sources, notes, tags, origin, origin_file, origin_line, created_at, updated_at';
-
-function eventFromRow(r: EventRow): ProtestEvent {
-  return {
-    id: r.id,
-    title: r.title,
-    country: r.country,
-    places: JSON.parse(r.places) as Place[],
-    start: r.start,
-    end: r.end,
-    tz: r.tz,
-    allDay: r.all_day,
-    kind: r.kind,
-    sources: JSON.parse(r.sources) as string[],
-    notes: r.notes,
-    tags: JSON.parse(r.tags) as string[],
-    origin: r.origin,
-    originFile: r.origin_file,
-    originLine: r.origin_line,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
+type EventRow = EventDbRow<boolean>;
+const eventFromRow = (r: EventRow): ProtestEvent => eventFromDbRow(r, (b) => b);
 
 /** The column values of an event, in EVENT_COLUMNS order without the two times (as db/calendar.ts writes them). */
 function eventValues(e: ProtestEvent): Arg[] {
@@ -427,57 +402,12 @@ class PgCalendarImport implements CalendarImportSession {
 
 // ---------------------------------------------------------------- outages
 
-interface OutageRow {
-  id: number;
-  type: string;
-  code: string;
-  country: string | null;
-  start: number;
-  end: number;
-  kind: Outage['kind'];
-  severity: Severity;
-  score: number;
-  signals: string;
-  targets: string;
-  evidence: string;
-  open: boolean;
-  lost_percent: number | null;
-  hours: number | null;
-  synthetic: boolean;
-}
+type OutageRow = OutageDbRow<boolean>;
 
 const OUTAGE_SELECT = `SELECT o.id, e.type, e.code, e.country, o.start, o."end" AS end, o.kind, o.severity, o.score, o.signals, o.targets, o.evidence,
   o.open, o.lost_percent, o.hours, o.synthetic FROM outages o JOIN entities e ON e.id = o.entity_id`;
 
-function parentOf(type: string, country: string | null): string | null {
-  return type !== 'country' && country && /^[A-Z]{2}$/.test(country) ? `country:${country}` : null;
-}
-
-function lostFromSignals(signals: OutageSignal[]): number | null {
-  const l = signals.map((s) => s.lost).filter((x): x is number => typeof x === 'number');
-  return l.length ? Math.round(l.reduce((m, x) => Math.max(m, x), -Infinity) * 1000) / 10 : null;
-}
-
-function outageFromRow(r: OutageRow): Outage {
-  const signals = JSON.parse(r.signals) as OutageSignal[];
-  return {
-    id: r.id,
-    entity: `${r.type}:${r.code}`,
-    parent: parentOf(r.type, r.country),
-    start: r.start,
-    end: r.end,
-    kind: r.kind,
-    severity: r.severity,
-    score: r.score,
-    signals,
-    targets: JSON.parse(r.targets) as string[],
-    evidence: JSON.parse(r.evidence) as Array<{ label: string; url: string }>,
-    open: r.open,
-    lostPercent: r.lost_percent ?? lostFromSignals(signals),
-    hours: r.hours ?? Math.round(((r.end - r.start) / 3600) * 100) / 100,
-    synthetic: r.synthetic,
-  };
-}
+const outageFromRow = (r: OutageRow): Outage => outageFromDbRow(r, (b) => b);
 
 function outageWhere(filter: OutageFilter & { severity?: Severity }, p: Params): string[] {
   const where: string[] = [];
