@@ -66,7 +66,8 @@ export interface ReferenceFilter {
   text?: string;
 }
 
-interface Row {
+/** A `reference_outages` row (the same on both backends). */
+export interface ReferenceDbRow {
   id: number;
   list: string;
   natural_key: string;
@@ -86,7 +87,8 @@ interface Row {
   raw: string;
 }
 
-function fromRow(r: Row): ReferenceOutage {
+/** A reference outage from its row on either backend (an unknown stored scope reads as `unknown`). */
+export function referenceFromDbRow(r: ReferenceDbRow): ReferenceOutage {
   return {
     id: r.id,
     list: r.list,
@@ -107,6 +109,9 @@ function fromRow(r: Row): ReferenceOutage {
     raw: JSON.parse(r.raw) as unknown,
   };
 }
+
+type Row = ReferenceDbRow;
+const fromRow = referenceFromDbRow;
 
 /**
  * Writes rows of one list in ONE transaction. A row whose natural key is already in the list is a repeat:

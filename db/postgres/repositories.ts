@@ -25,11 +25,12 @@ import {
 } from '../outages.js';
 import {
   SCOPES,
+  referenceFromDbRow,
+  type ReferenceDbRow,
   type ReferenceFilter,
   type ReferenceListRow,
   type ReferenceOutage,
   type ReferenceSortKey,
-  type Scope,
 } from '../reference.js';
 import type {
   AlertRepository,
@@ -707,50 +708,12 @@ export class PgAlertRepository implements AlertRepository {
 
 // ---------------------------------------------------------------- reference lists
 
-interface RefRow {
-  id: number;
-  list: string;
-  natural_key: string;
-  country: string;
-  start: number;
-  end: number | null;
-  kind: string | null;
-  scope: string | null;
-  scope_raw: string | null;
-  scope_detail: string | null;
-  area: string | null;
-  cause: string | null;
-  services: string;
-  source: string | null;
-  origin_file: string | null;
-  origin_line: number | null;
-  raw: string;
-}
+type RefRow = ReferenceDbRow;
 
 const REF_COLUMNS =
   'id, list, natural_key, country, start, "end", kind, scope, scope_raw, scope_detail, area, cause, services, source, origin_file, origin_line, raw';
 
-function refFromRow(r: RefRow): ReferenceOutage {
-  return {
-    id: r.id,
-    list: r.list,
-    naturalKey: r.natural_key,
-    country: r.country,
-    start: r.start,
-    end: r.end,
-    kind: r.kind,
-    scope: (SCOPES as readonly string[]).includes(r.scope ?? '') ? (r.scope as Scope) : 'unknown',
-    scopeRaw: r.scope_raw,
-    scopeDetail: r.scope_detail,
-    area: r.area,
-    cause: r.cause,
-    services: JSON.parse(r.services) as string[],
-    source: r.source,
-    originFile: r.origin_file,
-    originLine: r.origin_line,
-    raw: JSON.parse(r.raw) as unknown,
-  };
-}
+const refFromRow = referenceFromDbRow;
 
 const SCOPE_SQL = `(CASE WHEN scope IN (${SCOPES.map((x) => `'${x}'`).join(', ')}) THEN scope ELSE 'unknown' END)`;
 
