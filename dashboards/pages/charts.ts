@@ -54,6 +54,15 @@ export function markersAttr(markers: readonly Marker[]): string {
   return JSON.stringify(markers.map((m) => [m.at, m.id, m.label]));
 }
 
+/**
+ * Bands go to the browser as `[type, from, until, label, kind, target]` tuples (dashboards/public/charts.js reads
+ * them): a ten-year country timeline carries ~1,900 outage bands, and as objects with their keys (each quote
+ * escaped in the attribute) they were 368 KB of a 447 KB page.
+ */
+export function bandsAttr(bands: readonly Band[]): string {
+  return JSON.stringify(bands.map((b) => [b.type, b.from, b.until, b.label, b.kind ?? null, b.target ?? null]));
+}
+
 // panel order and titles come from the collector modules (collectors/<name>/index.ts)
 const ORDER = chartOrder();
 const rank = (key: string) => {
@@ -175,7 +184,7 @@ export function chartsMarkup(opts: {
 }): SafeHtml {
   const maxPoints = opts.maxPoints ?? 1200;
   if (opts.panels.length === 0) return html`<p class="muted empty">${opts.emptyText ?? 'No signals stored for this entity.'}</p>`;
-  return html`<div class="charts" id="${opts.id ?? 'charts'}" data-from="${opts.from}" data-until="${opts.until}" data-tz="${opts.tz}" data-mode="${opts.mode}" data-maxpoints="${maxPoints}" data-bands="${JSON.stringify(opts.bands)}" data-markers="${markersAttr(opts.markers ?? [])}">
+  return html`<div class="charts" id="${opts.id ?? 'charts'}" data-from="${opts.from}" data-until="${opts.until}" data-tz="${opts.tz}" data-mode="${opts.mode}" data-maxpoints="${maxPoints}" data-bands="${bandsAttr(opts.bands)}" data-markers="${markersAttr(opts.markers ?? [])}">
 <p class="axis-caption muted">Time axis: <span class="axis-zone">${opts.mode === 'local' ? opts.tz : 'UTC'}</span>. Drag across a chart to zoom into that range.</p>
 ${opts.panels.map((p) => panelMarkup(p, opts, maxPoints))}
 </div>`;

@@ -286,7 +286,10 @@
       tz: root.getAttribute('data-tz') || 'UTC',
       mode: root.getAttribute('data-mode') === 'local' ? 'local' : 'utc',
       maxPoints: Number(root.getAttribute('data-maxpoints')) || 1200,
-      bands: parse(root.getAttribute('data-bands'), []),
+      // bands come as [type, from, until, label, kind, target] (dashboards/pages/charts.ts bandsAttr)
+      bands: parse(root.getAttribute('data-bands'), []).map(function (b) {
+        return { type: b[0], from: b[1], until: b[2], label: b[3], kind: b[4], target: b[5] };
+      }),
       // calendar markers come as [at, event id, label] (dashboards/pages/charts.ts markersAttr)
       markers: parse(root.getAttribute('data-markers'), []).map(function (m) {
         return { at: m[0], href: '/events/' + encodeURIComponent(m[1]), label: m[2] };

@@ -101,8 +101,14 @@ describe('dashboard pages (supertest)', () => {
       `/api/signals?entity=country%3AKZ&amp;signals=ioda.bgp&amp;from=${from}&amp;until=${until}&amp;maxPoints=1200&amp;format=csv`,
     );
     // bands: the event, its window and the outage overlapping the range
-    const bands = JSON.parse(/id="charts"[^>]*data-bands="([^"]*)"/.exec(res.text)![1]!.replace(/&quot;/g, '"')) as Array<{ type: string }>;
-    expect(bands.map((b) => b.type)).toEqual(expect.arrayContaining(['event', 'window', 'outage']));
+    // as [type, from, until, label, kind, target] tuples (the page's size on ten years of outages)
+    const bands = JSON.parse(/id="charts"[^>]*data-bands="([^"]*)"/.exec(res.text)![1]!.replace(/&quot;/g, '"')) as Array<
+      [string, number, number, string, string | null, string | null]
+    >;
+    expect(bands.map((b) => b[0])).toEqual(expect.arrayContaining(['event', 'window', 'outage']));
+    const outage = bands.find((b) => b[0] === 'outage')!;
+    expect(outage[1]).toBeLessThan(outage[2]);
+    expect(outage[3]).toMatch(/outage/);
     expect(res.text).toContain('https://explorer.ooni.org/search?probe_cc=KZ');
     expect(res.text).toContain('https://stat.ripe.net/KZ');
     // the data links of the page answer
