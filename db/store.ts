@@ -273,6 +273,53 @@ function json(v: unknown): string {
 
 const EMPTY_COLUMN = new Float64Array(0);
 
+/** A `signals` row joined with its entity, as both backends return it; `B` is how the driver gives booleans. */
+export interface SignalDbRow<B> {
+  id: number;
+  type: string;
+  code: string;
+  name: string;
+  source: string;
+  metric: string;
+  target: string | null;
+  step: number | null;
+  unit: string | null;
+  synthetic: B;
+  source_name: string | null;
+  licence: string | null;
+  citation: string | null;
+  label: string | null;
+  axis: 'connectivity' | 'services' | null;
+}
+
+/** The signal listing query of both backends (each adds its WHERE and ORDER BY). */
+export const SIGNAL_SELECT =
+  'SELECT s.id, e.type, e.code, s.name, s.source, s.metric, s.target, s.step, s.unit, s.synthetic, s.source_name, s.licence, s.citation, s.label, s.axis FROM signals s JOIN entities e ON e.id = s.entity_id';
+
+/** A signal with its provenance from its row on either backend (`flag` reads the driver's boolean). */
+export function signalFromDbRow<B>(r: SignalDbRow<B>, flag: (b: B) => boolean): SignalRow {
+  return {
+    id: r.id,
+    entity: `${r.type}:${r.code}`,
+    name: r.name,
+    source: r.source,
+    metric: r.metric,
+    target: r.target,
+    step: r.step,
+    unit: r.unit,
+    synthetic: flag(r.synthetic),
+    provenance: mergeProvenance(r.name, {
+      sourceName: r.source_name,
+      licence: r.licence,
+      citation: r.citation,
+      unit: r.unit,
+      label: r.label,
+      axis: r.axis,
+      target: r.target,
+    }),
+  };
+}
+
 export class SqliteStore implements SignalStore {
   readonly db: Db;
   readonly path: string;
@@ -659,52 +706,15 @@ export class SqliteStore implements SignalStore {
   }
 
   listSignals(entity?: string): SignalRow[] {
-    type Row = {
-      id: number;
-      type: string;
-      code: string;
-      name: string;
-      source: string;
-      metric: string;
-      target: string | null;
-      step: number | null;
-      unit: string | null;
-      synthetic: number;
-      source_name: string | null;
-      licence: string | null;
-      citation: string | null;
-      label: string | null;
-      axis: 'connectivity' | 'services' | null;
-    };
-    const sql =
-      'SELECT s.id, e.type, e.code, s.name, s.source, s.metric, s.target, s.step, s.unit, s.synthetic, s.source_name, s.licence, s.citation, s.label, s.axis FROM signals s JOIN entities e ON e.id = s.entity_id';
+    type Row = SignalDbRow<number>;
     let rows: Row[];
     if (entity) {
       const e = parseEntity(entity);
-      rows = this.db.prepare<[string, string], Row>(`${sql} WHERE e.type = ? AND e.code = ? ORDER BY s.name`).all(e.type, e.code);
+      rows = this.db.prepare<[string, string], Row>(`${SIGNAL_SELECT} WHERE e.type = ? AND e.code = ? ORDER BY s.name`).all(e.type, e.code);
     } else {
-      rows = this.db.prepare<[], Row>(`${sql} ORDER BY e.type, e.code, s.name`).all();
+      rows = this.db.prepare<[], Row>(`${SIGNAL_SELECT} ORDER BY e.type, e.code, s.name`).all();
     }
-    return rows.map((r) => ({
-      id: r.id,
-      entity: `${r.type}:${r.code}`,
-      name: r.name,
-      source: r.source,
-      metric: r.metric,
-      target: r.target,
-      step: r.step,
-      unit: r.unit,
-      synthetic: r.synthetic === 1,
-      provenance: mergeProvenance(r.name, {
-        sourceName: r.source_name,
-        licence: r.licence,
-        citation: r.citation,
-        unit: r.unit,
-        label: r.label,
-        axis: r.axis,
-        target: r.target,
-      }),
-    }));
+    return rows.map((r) => signalFromDbRow(r, (b) => b === 1));
   }
 
   readPoints(signalId: number, from: number, until: number) {

@@ -5,11 +5,14 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { redactDbUrl } from '../../core/db-location.js';
 import { formatEntity, parseEntity, parseSignalName } from '../entities.js';
-import { defaultProvenance, mergeProvenance } from '../provenance.js';
+import { defaultProvenance } from '../provenance.js';
 import type { CheckpointFilter, EntityRow, PointStore, RollupResolution, SourceEventFilter } from '../repository.js';
 import type { Resolution, SeriesColumns } from '../signals-read.js';
 import {
   runFromDbRow,
+  signalFromDbRow,
+  SIGNAL_SELECT,
+  type SignalDbRow,
   THIS_PROCESS,
   type RunDbRow,
   type CheckpointRow,
@@ -621,52 +624,17 @@ export class PgPointStore implements PointStore {
   }
 
   async listSignals(entity?: string): Promise<SignalRow[]> {
-    type Row = {
-      id: number;
-      type: string;
-      code: string;
-      name: string;
-      source: string;
-      metric: string;
-      target: string | null;
-      step: number | null;
-      unit: string | null;
-      synthetic: boolean;
-      source_name: string | null;
-      licence: string | null;
-      citation: string | null;
-      label: string | null;
-      axis: 'connectivity' | 'services' | null;
-    };
-    const sql =
-      'SELECT s.id, e.type, e.code, s.name, s.source, s.metric, s.target, s.step, s.unit, s.synthetic, s.source_name, s.licence, s.citation, s.label, s.axis FROM signals s JOIN entities e ON e.id = s.entity_id';
+    type Row = SignalDbRow<boolean>;
     let rows: Row[];
     if (entity) {
       const e = parseEntity(entity);
-      rows = (await this.pool.query<Row>(`${sql} WHERE e.type = $1 AND e.code = $2 ORDER BY s.name COLLATE "C"`, [e.type, e.code])).rows;
+      rows = (
+        await this.pool.query<Row>(`${SIGNAL_SELECT} WHERE e.type = $1 AND e.code = $2 ORDER BY s.name COLLATE "C"`, [e.type, e.code])
+      ).rows;
     } else {
-      rows = (await this.pool.query<Row>(`${sql} ORDER BY e.type COLLATE "C", e.code COLLATE "C", s.name COLLATE "C"`)).rows;
+      rows = (await this.pool.query<Row>(`${SIGNAL_SELECT} ORDER BY e.type COLLATE "C", e.code COLLATE "C", s.name COLLATE "C"`)).rows;
     }
-    return rows.map((r) => ({
-      id: r.id,
-      entity: `${r.type}:${r.code}`,
-      name: r.name,
-      source: r.source,
-      metric: r.metric,
-      target: r.target,
-      step: r.step,
-      unit: r.unit,
-      synthetic: r.synthetic,
-      provenance: mergeProvenance(r.name, {
-        sourceName: r.source_name,
-        licence: r.licence,
-        citation: r.citation,
-        unit: r.unit,
-        label: r.label,
-        axis: r.axis,
-        target: r.target,
-      }),
-    }));
+    return rows.map((r) => signalFromDbRow(r, (b) => b));
   }
 
   async readPoints(signalId: number, from: number, until: number): Promise<Array<{ ts: number; value: number | null }>> {
