@@ -281,19 +281,40 @@ export function getReferenceList(db: Db, name: string): ReferenceListRow | null 
     )
     .get(name);
   if (!meta && !agg?.n) return null;
-  const kinds: Record<string, number> = {};
-  for (const k of db
+  const kinds = db
     .prepare<[string], { kind: string | null; n: number }>(
       'SELECT kind, count(*) AS n FROM reference_outages WHERE list = ? GROUP BY kind ORDER BY kind',
     )
-    .all(name))
-    kinds[k.kind ?? 'unspecified'] = k.n;
-  const scopes: Record<string, number> = {};
-  for (const k of db
+    .all(name);
+  const scopes = db
     .prepare<[string], { scope: string | null; n: number }>(
       'SELECT scope, count(*) AS n FROM reference_outages WHERE list = ? GROUP BY scope',
     )
-    .all(name)) {
+    .all(name);
+  return referenceListFromParts(name, meta, agg, kinds, scopes);
+}
+
+/** A list's stored summary parts, as both backends read them. */
+export interface ReferenceListParts {
+  meta: { format: string; files: string; created_at: number; updated_at: number } | undefined;
+  agg: { n: number; countries: number; first: number | null; last: number | null; lastStart: number | null } | undefined;
+}
+
+/**
+ * A list's summary from its meta row, its aggregate row and its counts per kind (in the backend's kind order) and
+ * per stored scope (scopes this version does not know count as `unknown`). Both backends build it here.
+ */
+export function referenceListFromParts(
+  name: string,
+  meta: ReferenceListParts['meta'],
+  agg: ReferenceListParts['agg'],
+  kindCounts: ReadonlyArray<{ kind: string | null; n: number }>,
+  scopeCounts: ReadonlyArray<{ scope: string | null; n: number }>,
+): ReferenceListRow {
+  const kinds: Record<string, number> = {};
+  for (const k of kindCounts) kinds[k.kind ?? 'unspecified'] = k.n;
+  const scopes: Record<string, number> = {};
+  for (const k of scopeCounts) {
     const s = (SCOPES as readonly string[]).includes(k.scope ?? '') ? k.scope! : 'unknown';
     scopes[s] = (scopes[s] ?? 0) + k.n;
   }

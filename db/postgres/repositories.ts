@@ -26,6 +26,7 @@ import {
 import {
   SCOPES,
   referenceFromDbRow,
+  referenceListFromParts,
   type ReferenceDbRow,
   type ReferenceFilter,
   type ReferenceListRow,
@@ -950,38 +951,19 @@ export class PgReferenceRepository implements ReferenceRepository {
       )
     ).rows[0];
     if (!meta && !agg?.n) return null;
-    const kinds: Record<string, number> = {};
-    for (const k of (
+    const kinds = (
       await this.pool.query<{ kind: string | null; n: number }>(
         `SELECT kind, count(*) AS n FROM reference_outages WHERE list = $1 GROUP BY kind ORDER BY ${C('kind')} NULLS FIRST`,
         [name],
       )
-    ).rows)
-      kinds[k.kind ?? 'unspecified'] = k.n;
-    const scopes: Record<string, number> = {};
-    for (const k of (
+    ).rows;
+    const scopes = (
       await this.pool.query<{ scope: string | null; n: number }>(
         'SELECT scope, count(*) AS n FROM reference_outages WHERE list = $1 GROUP BY scope',
         [name],
       )
-    ).rows) {
-      const s = (SCOPES as readonly string[]).includes(k.scope ?? '') ? k.scope! : 'unknown';
-      scopes[s] = (scopes[s] ?? 0) + k.n;
-    }
-    return {
-      name,
-      format: meta?.format ?? 'unknown',
-      files: meta ? (JSON.parse(meta.files) as ReferenceListRow['files']) : [],
-      createdAt: meta?.created_at ?? 0,
-      updatedAt: meta?.updated_at ?? 0,
-      count: agg?.n ?? 0,
-      countries: agg?.countries ?? 0,
-      first: agg?.first ?? null,
-      last: agg?.last ?? null,
-      lastStart: agg?.last_start ?? null,
-      kinds,
-      scopes: Object.fromEntries(SCOPES.filter((x) => scopes[x]).map((x) => [x, scopes[x]!])),
-    };
+    ).rows;
+    return referenceListFromParts(name, meta, agg && { ...agg, lastStart: agg.last_start }, kinds, scopes);
   }
 
   async listReferenceLists(): Promise<ReferenceListRow[]> {
