@@ -115,6 +115,32 @@ export function listChanges(db: Db, filter: { entity?: string; limit?: number } 
   }));
 }
 
+/** A `webhook_deliveries` row (the same on both backends). */
+export interface DeliveryDbRow {
+  id: number;
+  change_id: number;
+  url: string;
+  status: DeliveryRow['status'];
+  attempts: number;
+  last_error: string | null;
+  next_attempt: number | null;
+  sent_at: number | null;
+}
+
+/** A delivery from its row on either backend (without the change's payload). */
+export function deliveryFromDbRow(r: DeliveryDbRow): Omit<DeliveryRow, 'payload'> {
+  return {
+    id: r.id,
+    changeId: r.change_id,
+    url: r.url,
+    status: r.status,
+    attempts: r.attempts,
+    lastError: r.last_error,
+    nextAttempt: r.next_attempt,
+    sentAt: r.sent_at,
+  };
+}
+
 /** Queues a delivery of `changeId` to `url` (once: the pair is unique). */
 export function queueDelivery(db: Db, changeId: number, url: string, now: number): void {
   db.prepare(
@@ -124,59 +150,16 @@ export function queueDelivery(db: Db, changeId: number, url: string, now: number
 
 /** Pending deliveries due at `now`, oldest first. */
 export function dueDeliveries(db: Db, now: number, limit = 100): DeliveryRow[] {
-  type Row = {
-    id: number;
-    change_id: number;
-    url: string;
-    status: DeliveryRow['status'];
-    attempts: number;
-    last_error: string | null;
-    next_attempt: number | null;
-    sent_at: number | null;
-    payload: string;
-  };
   return db
-    .prepare<[number, number], Row>(
+    .prepare<[number, number], DeliveryDbRow & { payload: string }>(
       "SELECT d.*, c.payload FROM webhook_deliveries d JOIN outage_changes c ON c.id = d.change_id WHERE d.status = 'pending' AND coalesce(d.next_attempt, 0) <= ? ORDER BY d.id LIMIT ?",
     )
     .all(now, limit)
-    .map((r) => ({
-      id: r.id,
-      changeId: r.change_id,
-      url: r.url,
-      status: r.status,
-      attempts: r.attempts,
-      lastError: r.last_error,
-      nextAttempt: r.next_attempt,
-      sentAt: r.sent_at,
-      payload: JSON.parse(r.payload) as unknown,
-    }));
+    .map((r) => ({ ...deliveryFromDbRow(r), payload: JSON.parse(r.payload) as unknown }));
 }
 
 export function listDeliveries(db: Db): Array<Omit<DeliveryRow, 'payload'>> {
-  type Row = {
-    id: number;
-    change_id: number;
-    url: string;
-    status: DeliveryRow['status'];
-    attempts: number;
-    last_error: string | null;
-    next_attempt: number | null;
-    sent_at: number | null;
-  };
-  return db
-    .prepare<[], Row>('SELECT * FROM webhook_deliveries ORDER BY id')
-    .all()
-    .map((r) => ({
-      id: r.id,
-      changeId: r.change_id,
-      url: r.url,
-      status: r.status,
-      attempts: r.attempts,
-      lastError: r.last_error,
-      nextAttempt: r.next_attempt,
-      sentAt: r.sent_at,
-    }));
+  return db.prepare<[], DeliveryDbRow>('SELECT * FROM webhook_deliveries ORDER BY id').all().map(deliveryFromDbRow);
 }
 
 export function markDelivered(db: Db, id: number, attempts: number, now: number): void {

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import type pg from 'pg';
 import type { EventOrigin, ProtestEvent } from '../../core/calendar.js';
 import type { Outage, Severity } from '../../core/outage.js';
-import { outageEndOf, type ChangeRow, type DeliveryRow } from '../alerts.js';
+import { deliveryFromDbRow, outageEndOf, type ChangeRow, type DeliveryDbRow, type DeliveryRow } from '../alerts.js';
 import {
   EVENT_COLUMNS,
   eventFromDbRow,
@@ -596,27 +596,7 @@ interface ChangeDbRow {
   created_at: number;
 }
 
-interface DeliveryDbRow {
-  id: number;
-  change_id: number;
-  url: string;
-  status: DeliveryRow['status'];
-  attempts: number;
-  last_error: string | null;
-  next_attempt: number | null;
-  sent_at: number | null;
-}
-
-const delivery = (r: DeliveryDbRow): Omit<DeliveryRow, 'payload'> => ({
-  id: r.id,
-  changeId: r.change_id,
-  url: r.url,
-  status: r.status,
-  attempts: r.attempts,
-  lastError: r.last_error,
-  nextAttempt: r.next_attempt,
-  sentAt: r.sent_at,
-});
+const delivery = deliveryFromDbRow;
 
 export class PgAlertRepository implements AlertRepository {
   constructor(readonly pool: pg.Pool) {}
