@@ -1,5 +1,6 @@
 import { AppError } from '../core/app-errors.js';
 import type { SqliteStore } from '../db/store.js';
+import type { CorrelatorSource } from '../services/correlator/assemble.js';
 import type { AppDeps } from './deps.js';
 
 /**
@@ -24,4 +25,13 @@ export function notOnPostgres(deps: Partial<Pick<AppDeps, 'points'>>, what: stri
 export function repositories(deps: Pick<AppDeps, 'repos' | 'points'>, what: string): NonNullable<AppDeps['repos']> {
   if (deps.repos) return deps.repos;
   throw notOnPostgres(deps, what);
+}
+
+/**
+ * What the correlator reads (the point store and the calendar, outage and reference repositories), on either
+ * backend; 503 when this database has no repositories. The correlation caches are kept per `deps.points`.
+ */
+export function correlatorSource(deps: Pick<AppDeps, 'repos' | 'points'>, what: string): CorrelatorSource {
+  const r = repositories(deps, what);
+  return { points: deps.points, calendar: r.calendar, outages: r.outages, reference: r.reference };
 }

@@ -1,14 +1,13 @@
 import type { RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { AppError, badParameter } from '../core/app-errors.js';
-import { countCountryEvents } from '../services/correlator/assemble.js';
 import type { AppDeps } from './deps.js';
 import { apiOptions } from './api/options.js';
 import { parseParams, rangeTimes } from './api/schema.js';
-import { repositories, sqliteStore } from './backend.js';
+import { repositories } from './backend.js';
 
-/** What a PostgreSQL database cannot serve here yet (answered with 503, never a 500 or an empty page). */
-const WHAT = 'The correlation';
+/** A database without the calendar repository answers 503 naming this. */
+const WHAT = 'The calendar';
 
 const DAY = 86400;
 
@@ -79,25 +78,16 @@ export function clientLimiter(opts: {
 
 /**
  * Bounds the events one request may correlate or list (`api.maxEvents`): counts the country's calendar events
- * in the range (a count, before any work) and throws a 400 naming the limit when there are more. `param` is
- * the parameter the user can narrow (the range's `from`, or `country` when no range was given).
+ * in the range (a count through the calendar repository, before any work; either backend) and throws a 400 naming
+ * the limit when there are more. `param` is the parameter the user can narrow (the range's `from`, or `country`
+ * when no range was given).
  */
-export function checkEventLimit(
-  deps: Pick<AppDeps, 'store' | 'points' | 'config'>,
-  country: string | undefined,
-  range: { from?: number; until?: number } = {},
-): void {
-  eventLimit(deps, country, range, countCountryEvents(sqliteStore(deps, WHAT), country, range));
-}
-
-/** `checkEventLimit` on either backend (the count through the calendar repository). */
 export async function checkEventLimitAsync(
-  deps: Pick<AppDeps, 'store' | 'points' | 'repos' | 'config'>,
+  deps: Pick<AppDeps, 'points' | 'repos' | 'config'>,
   country: string | undefined,
   range: { from?: number; until?: number } = {},
 ): Promise<void> {
-  if (deps.store) return checkEventLimit(deps, country, range);
-  const n = await repositories(deps, 'The calendar').calendar.countEventsWhere({
+  const n = await repositories(deps, WHAT).calendar.countEventsWhere({
     ...(country ? { country: country.toUpperCase() } : {}),
     ...(range.from !== undefined ? { from: range.from } : {}),
     ...(range.until !== undefined ? { until: range.until } : {}),

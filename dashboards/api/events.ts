@@ -16,11 +16,11 @@ import { sendListing, sendListingAsync } from '../csv.js';
 import type { CsvColumn } from '../../services/util/csv-write.js';
 import { routes } from './routes.js';
 import { handle } from './schema.js';
-import { repositories, sqliteStore } from '../backend.js';
+import { correlatorSource, repositories } from '../backend.js';
 
 /** What a PostgreSQL database cannot serve here yet (answered with 503, never a 500 or an empty page). */
 const WHAT = 'The calendar API';
-/** `/api/events/{id}` carries the event's correlation, computed from SQLite only in this version. */
+/** `/api/events/{id}` carries the event's correlation (503 on a database without the calendar repository). */
 const CORRELATION = 'The event correlation (`/api/events/{id}`)';
 
 function writer(deps: AppDeps): SqliteStore {
@@ -100,9 +100,10 @@ export function eventsRouter(deps: AppDeps): Router {
     '/events/:id',
     handle(routes.getEvent, async ({ params: { id }, query: { lead, lag, outages } }, _req, res) => {
       const opts = correlateOptions(deps.config, { lead, lag, outages });
-      const e = getEvent(sqliteStore(deps, CORRELATION).db, id);
+      const src = correlatorSource(deps, CORRELATION);
+      const e = await src.calendar.getEvent(id);
       if (!e) throw notFound(`event ${id}`);
-      const correlation = await cachedEventAsync(sqliteStore(deps, CORRELATION), id, opts);
+      const correlation = await cachedEventAsync(src, id, opts);
       res.json({ ...eventToJson(e), verdict: correlation.verdict, correlation });
     }),
   );

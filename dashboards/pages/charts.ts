@@ -5,6 +5,7 @@
  * themselves are fetched from /api/signals, the same URLs the CSV/JSON links point at.
  */
 import type { SqliteStore, SignalRow } from '../../db/store.js';
+import type { PointStore } from '../../db/repository.js';
 import { html, type SafeHtml } from '../html.js';
 import { apiUrl, dataLinks, type TimeMode } from './common.js';
 import { chartOrder, chartTitles } from '../../services/sources.js';
@@ -83,8 +84,12 @@ const slug = (s: string) =>
  * anomaly rates share one line panel (long timelines). `networks`: other entities (ASes) of the same
  * country whose OONI anomaly rates are added to the target panels (per-network view).
  */
-export function panelsFor(store: SqliteStore, entity: string, opts: { ooniBars: boolean; networks?: string[]; only?: string[] }): Panel[] {
-  const signals = store.listSignals(entity);
+export async function panelsFor(
+  points: Pick<PointStore, 'listSignals'>,
+  entity: string,
+  opts: { ooniBars: boolean; networks?: string[]; only?: string[] },
+): Promise<Panel[]> {
+  const signals = await points.listSignals(entity);
   const groups = new Map<string, SignalRow[]>();
   for (const s of signals) {
     if (s.source === 'ooni' && s.metric !== 'anomaly_rate') continue; // counts stay in the CSV/JSON
@@ -100,7 +105,8 @@ export function panelsFor(store: SqliteStore, entity: string, opts: { ooniBars: 
     if (g) g.push(s);
     else groups.set(key, [s]);
   }
-  const netSignals = (opts.networks ?? []).map((n) => ({ entity: n, signals: store.listSignals(n) }));
+  const netSignals: Array<{ entity: string; signals: SignalRow[] }> = [];
+  for (const n of opts.networks ?? []) netSignals.push({ entity: n, signals: await points.listSignals(n) });
   const panels: Panel[] = [];
   for (const [key, rows] of groups) {
     if (opts.only && !rows.some((r) => opts.only!.includes(r.name))) continue;

@@ -1,8 +1,5 @@
 /** `/countries/:cc`: a long timeline of every signal, calendar markers, outage bands and the calendar's statistics. */
 import { Router, type Request } from 'express';
-import { listEvents } from '../../db/calendar.js';
-import { listOutages } from '../../db/outages.js';
-import { signalExtent } from '../../db/signals-read.js';
 import { countryName, normaliseCountry } from '../../services/calendar/countries.js';
 import { primaryZone } from '../../services/calendar/zones.js';
 import { cachedCorrelation, cachedCountryAsync, derivedFrom, renderPageOnce } from '../../services/correlator/cache.js';
@@ -10,7 +7,7 @@ import { correlateOptions } from '../../services/correlator/options.js';
 import { badParameter, notFound } from '../../core/app-errors.js';
 import { relativeOnset } from '../../services/report/format.js';
 import type { AppDeps } from '../deps.js';
-import { checkEventLimit } from '../limits.js';
+import { checkEventLimitAsync } from '../limits.js';
 import { html, layout, type SafeHtml } from '../html.js';
 import { type Band, chartsMarkup, legend, type Marker, panelsFor } from './charts.js';
 import {
@@ -32,9 +29,9 @@ import {
   type Column,
 } from './common.js';
 import { pageOf, pagerNav } from './pager.js';
-import { sqliteStore } from '../backend.js';
+import { correlatorSource } from '../backend.js';
 
-/** What a PostgreSQL database cannot serve here yet (answered with 503, never a 500 or an empty page). */
+/** A database without the calendar repository answers 503 naming this. */
 const WHAT = 'The country page';
 
 const DAY = 86400;
@@ -59,7 +56,7 @@ export function countryRouter(deps: AppDeps): Router {
     // a warm page is served as rendered, until the data changes (or the hour turns: default ranges follow now);
     // a cold one is rendered once however many requests wait for it
     const pageKey = `country:${req.originalUrl}:${Math.floor(now / 3600)}`;
-    const page = await renderPageOnce(sqliteStore(deps, WHAT), pageKey, () => renderCountry(deps, req, cc, mode, now));
+    const page = await renderPageOnce(deps.points, pageKey, () => renderCountry(deps, req, cc, mode, now));
     res.type('html').set('ETag', page.etag).send(page.body);
   });
   return router;
@@ -71,21 +68,20 @@ const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
 async function renderCountry(deps: AppDeps, req: Request, cc: string, mode: TimeMode, now: number): Promise<string> {
   const tz = primaryZone(cc) ?? 'UTC';
   const countryEntity = `country:${cc}`;
-  const networks = sqliteStore(deps, WHAT)
-    .listEntities()
-    .filter((e) => e.country === cc && e.entity !== countryEntity);
+  const src = correlatorSource(deps, WHAT);
+  const networks = (await deps.points.listEntities()).filter((e) => e.country === cc && e.entity !== countryEntity);
   // an unknown code (ZZ) with nothing stored for it is a 404, not an empty page
-  if (normaliseCountry(cc) === null && networks.length === 0 && sqliteStore(deps, WHAT).listSignals(countryEntity).length === 0)
+  if (normaliseCountry(cc) === null && networks.length === 0 && (await deps.points.listSignals(countryEntity)).length === 0)
     throw notFound(`country ${cc}`);
   const wanted = q(req, 'entity');
   if (wanted && wanted !== countryEntity && !networks.some((n) => n.entity === wanted))
     throw badParameter('entity', `${wanted} is not ${countryEntity} or one of its networks`);
   const entity = wanted || countryEntity;
-  const signals = sqliteStore(deps, WHAT).listSignals(entity);
+  const signals = await deps.points.listSignals(entity);
   let first: number | null = null;
   let last: number | null = null;
   for (const s of signals) {
-    const x = signalExtent(sqliteStore(deps, WHAT), s.id);
+    const x = await deps.points.signalExtent(s.id);
     if (x.first !== null && (first === null || x.first < first)) first = x.first;
     if (x.last !== null && (last === null || x.last > last)) last = x.last;
   }
@@ -96,13 +92,11 @@ async function renderCountry(deps: AppDeps, req: Request, cc: string, mode: Time
   if (until <= from) throw badParameter('until', 'must be after from');
   const only = signalsParam(req);
   const all = signals.filter((s) => !(s.source === 'ooni' && s.metric !== 'anomaly_rate'));
-  const panels = panelsFor(sqliteStore(deps, WHAT), entity, { ooniBars: false, only });
-  checkEventLimit(deps, cc);
+  const panels = await panelsFor(deps.points, entity, { ooniBars: false, only });
+  await checkEventLimitAsync(deps, cc);
   // the calendar as of this data version (a thousand events: read and parsed once, not per page of the table)
-  const calendar = cachedCorrelation(sqliteStore(deps, WHAT), `calendar-list:${cc}`, () =>
-    listEvents(sqliteStore(deps, WHAT).db, { country: cc }),
-  );
-  const outages = listOutages(sqliteStore(deps, WHAT).db, { entity, from, until });
+  const calendar = await cachedCorrelation(deps.points, `calendar-list:${cc}`, () => src.calendar.listEvents({ country: cc }));
+  const outages = await src.outages.listOutages({ entity, from, until });
   const bands: Band[] = outages.map((o) => ({
     type: 'outage',
     kind: o.kind,
@@ -114,7 +108,7 @@ async function renderCountry(deps: AppDeps, req: Request, cc: string, mode: Time
     .filter((e) => e.start >= from && e.start < until)
     .map((e) => ({ at: e.start, id: e.id, label: e.title }));
   await breathe();
-  const stats = await cachedCountryAsync(sqliteStore(deps, WHAT), cc, correlateOptions(deps.config));
+  const stats = await cachedCountryAsync(src, cc, correlateOptions(deps.config));
   const verdictOf = derivedFrom(stats, 'by-id', () => new Map(stats.events.map((e) => [e.id, e])));
   await breathe();
 

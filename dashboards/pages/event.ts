@@ -1,7 +1,5 @@
 /** `/events/:id`: one protest event against every signal of its country, with the verdict and its evidence. */
 import { Router, type Request } from 'express';
-import { getEvent } from '../../db/calendar.js';
-import { listOutages } from '../../db/outages.js';
 import { countryName } from '../../services/calendar/countries.js';
 import { eventToJson } from '../../services/calendar/json.js';
 import type { ProtestEvent } from '../../core/calendar.js';
@@ -32,9 +30,9 @@ import {
   verdictBadge,
   withQuery,
 } from './common.js';
-import { sqliteStore } from '../backend.js';
+import { correlatorSource } from '../backend.js';
 
-/** What a PostgreSQL database cannot serve here yet (answered with 503, never a 500 or an empty page). */
+/** A database without the calendar repository answers 503 naming this. */
 const WHAT = 'The event page';
 
 const DAY = 86400;
@@ -152,28 +150,29 @@ export function eventRouter(deps: AppDeps): Router {
     const id = req.params.id;
     if (!ID.test(id)) throw badParameter('id', 'not an event id');
     // a warm page is served as rendered until the data changes; a cold one is rendered once however many wait
-    const page = await renderPageOnce(sqliteStore(deps, WHAT), `event:${req.originalUrl}`, () => renderEvent(deps, req, id));
+    const page = await renderPageOnce(deps.points, `event:${req.originalUrl}`, () => renderEvent(deps, req, id));
     res.type('html').set('ETag', page.etag).send(page.body);
   });
   return router;
 }
 
 async function renderEvent(deps: AppDeps, req: Request, id: string): Promise<string> {
-  const ev = getEvent(sqliteStore(deps, WHAT).db, id);
+  const src = correlatorSource(deps, WHAT);
+  const ev = await src.calendar.getEvent(id);
   if (!ev) throw notFound(`event ${id}`);
   const mode = timeMode(req);
   const j = eventToJson(ev);
   const range = rangeOf(req, ev);
-  const c = await cachedEventAsync(sqliteStore(deps, WHAT), id, correlateOptions(deps.config));
+  const c = await cachedEventAsync(src, id, correlateOptions(deps.config));
   const countryEntity = `country:${ev.country}`;
-  const networks = sqliteStore(deps, WHAT)
-    .listEntities()
-    .filter((e) => e.country === ev.country && e.entity !== countryEntity && sqliteStore(deps, WHAT).listSignals(e.entity).length > 0);
+  const networks: Awaited<ReturnType<AppDeps['points']['listEntities']>> = [];
+  for (const e of await deps.points.listEntities())
+    if (e.country === ev.country && e.entity !== countryEntity && (await deps.points.listSignals(e.entity)).length > 0) networks.push(e);
   const wanted = q(req, 'entity');
   const entity = wanted && (wanted === countryEntity || networks.some((n) => n.entity === wanted)) ? wanted : countryEntity;
   if (wanted && wanted !== entity) throw badParameter('entity', `${wanted} is not ${countryEntity} or one of its networks`);
   const chartNetworks = entity === countryEntity ? networks.map((n) => n.entity) : [];
-  const panels = panelsFor(sqliteStore(deps, WHAT), entity, { ooniBars: true, networks: chartNetworks });
+  const panels = await panelsFor(deps.points, entity, { ooniBars: true, networks: chartNetworks });
   const allLine = panels.filter((p) => p.kind === 'line');
   // `?signals=` (shareable in the URL) narrows the line charts to the chosen signals
   const only = signalsParam(req);
@@ -182,10 +181,10 @@ async function renderEvent(deps: AppDeps, req: Request, id: string): Promise<str
     : allLine;
   const lineSignals = [...new Set(allLine.flatMap((p) => p.series.map((x) => x.signal)))];
   const ooniP = panels.filter((p) => p.kind === 'bars');
-  const outages = listOutages(sqliteStore(deps, WHAT).db, { entity, from: range.from, until: range.until });
-  const srcEvents = sqliteStore(deps, WHAT)
-    .listSourceEvents({ entity, from: range.from, until: range.until })
-    .filter((e) => e.start < range.until && (e.end ?? e.start + 1) > range.from);
+  const outages = await src.outages.listOutages({ entity, from: range.from, until: range.until });
+  const srcEvents = (await deps.points.listSourceEvents({ entity, from: range.from, until: range.until })).filter(
+    (e) => e.start < range.until && (e.end ?? e.start + 1) > range.from,
+  );
   const bands: Band[] = [
     { type: 'window', from: Date.parse(c.window.from) / 1000, until: Date.parse(c.window.until) / 1000, label: 'correlation window' },
     { type: 'event', from: ev.start, until: ev.end, label: ev.title },
