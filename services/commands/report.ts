@@ -29,7 +29,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--full-csv', 'also write every stored point of the range at full resolution (BASE.points.csv, streamed)')
     .option('--json-schema', 'print the JSON Schema of the JSON report and exit')
     .action(
-      (opts: {
+      async (opts: {
         event?: string;
         country?: string;
         from?: string;
@@ -69,7 +69,7 @@ export function register(program: Command, ctx: CliContext): void {
         const store = ctx.existingStore();
         let data;
         try {
-          data = gatherReport(
+          data = await gatherReport(
             store,
             { eventId: opts.event, country, from, until, correlate: correlateOptions(ctx.config(), { lead, lag }) },
             { version: packageVersion(), now: nowSeconds() },

@@ -24,13 +24,13 @@ export function reportsDir(config: Config): string {
  * Writes a report for every calendar event whose window [start − 1 d, end + 2 d] has closed and has data,
  * once — and again when the data behind it changed (its hash differs, e.g. after a backfill).
  */
-export function writeDueReports(store: SqliteStore, config: Config, log: Logger, now = nowSeconds()): string[] {
+export async function writeDueReports(store: SqliteStore, config: Config, log: Logger, now = nowSeconds()): Promise<string[]> {
   const written: string[] = [];
   const correlate = correlateOptions(config);
   const lag = correlate.lag;
   for (const e of listEvents(store.db, { until: now - lag })) {
     if (e.end + lag > now) continue;
-    const data = gatherReport(store, { eventId: e.id, correlate }, { version: packageVersion(), now });
+    const data = await gatherReport(store, { eventId: e.id, correlate }, { version: packageVersion(), now });
     if (data.verdict.label === 'insufficient-data') continue;
     const key = `report:${e.id}`;
     if (getMeta(store.db, key) === data.reproducibility.dataHash) continue;
@@ -47,7 +47,7 @@ export function autoReportJob(store: SqliteStore, config: Config, log: Logger): 
     name: 'reports',
     cron: '17 * * * *',
     async run() {
-      const paths = writeDueReports(store, config, log);
+      const paths = await writeDueReports(store, config, log);
       return { rows: paths.length };
     },
   };

@@ -4,6 +4,7 @@ import { getEvent, listEvents } from '../../db/calendar.js';
 import { listOutages } from '../../db/outages.js';
 import { listReferenceOutages, referenceListNames } from '../../db/reference.js';
 import type { SignalRow, SqliteStore } from '../../db/store.js';
+import { sqliteRepositories } from '../../db/sqlite-repositories.js';
 import { correlateEvent, correlateCountry, correlateRange, type CorrelateOptions } from '../correlator/assemble.js';
 import { correlateOptions } from '../correlator/options.js';
 import { SOURCE_NAMES, type SourceCoverage } from '../correlator/coverage.js';
@@ -257,8 +258,10 @@ function signalStats(
 }
 
 /** Reads everything a report needs from the store; the result is rendered by the format modules. */
-export function gatherReport(store: SqliteStore, req: ReportRequest, opts: GatherOptions): ReportData {
+export async function gatherReport(store: SqliteStore, req: ReportRequest, opts: GatherOptions): Promise<ReportData> {
   const s = resolveScope(store, req);
+  // the correlator reads through the interfaces (issue 23); the rest of the report still reads the SQLite store
+  const src = sqliteRepositories(store);
   const hasher = new RowHasher();
   const { from: wFrom, until: wUntil } = s.window;
 
@@ -269,7 +272,7 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
   const outageOnset = new Map<number, number>();
   const copts = reportOptions(req);
   if (s.event) {
-    const c = correlateEvent(store, s.event.id, { ...copts, lead: s.window.lead, lag: s.window.lag });
+    const c = await correlateEvent(src, s.event.id, { ...copts, lead: s.window.lead, lag: s.window.lag });
     verdict = c.verdict;
     coverage = c.coverage;
     for (const o of c.outages) if (typeof o.id === 'number') outageOnset.set(o.id, o.onsetSeconds);
@@ -293,10 +296,10 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
           : `Of ${sig.windows} non-overlapping windows of the same length on ordinary days, ${sig.atLeastAsDeep} were at least as deep as this one: p = ${pValue(c.p)} (the smallest p this history allows is ${pValue(sig.smallestAttainableP)}).${c.p <= (copts.alpha ?? 0.05) ? ` That is unlikely to be chance at the ${Math.round((copts.alpha ?? 0.05) * 100)}% level.` : ' That is not unusual for this network: it could be chance.'}`,
     };
   } else {
-    const r = correlateRange(store, s.country, wFrom, wUntil, copts);
+    const r = await correlateRange(src, s.country, wFrom, wUntil, copts);
     verdict = r.verdict;
     coverage = r.coverage;
-    const set = correlateCountry(store, s.country, { ...copts, from: wFrom, until: wUntil });
+    const set = await correlateCountry(src, s.country, { ...copts, from: wFrom, until: wUntil });
     const first = set.stats.tests[0];
     const analytic = (x: { analyticP: number | null }) => `analytic approximation ${pValue(x.analyticP)}`;
     statistics = {

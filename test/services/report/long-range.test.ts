@@ -45,10 +45,10 @@ describe('reports over long ranges', () => {
   let t: ReturnType<typeof tempStore>;
   afterEach(() => t?.cleanup());
 
-  it('draw two years from the daily rollup with each bucket’s extremes, so a one-hour blackout stays visible', () => {
+  it('draw two years from the daily rollup with each bucket’s extremes, so a one-hour blackout stays visible', async () => {
     t = tempStore();
     buildLongStore(t.store);
-    const r = gatherReport(t.store, { country: 'KZ', from: FROM, until: UNTIL, B: 19 }, { version: 'x', now: NOW });
+    const r = await gatherReport(t.store, { country: 'KZ', from: FROM, until: UNTIL, B: 19 }, { version: 'x', now: NOW });
     expect(() => reportSchema.parse(r)).not.toThrow();
     const s = r.series.find((x) => x.signal === 'ioda.bgp')!;
     expect(s.resolution).toBe('daily');
@@ -106,7 +106,7 @@ describe('reports over long ranges', () => {
     expect(lines).toContain(`ioda.bgp,2019-03-14T10:00:00.000Z,${BLACKOUT},3,false`.replace('.000Z', 'Z'));
   });
 
-  it('keep raw points for short ranges and merge days only when even days are too many', () => {
+  it('keep raw points for short ranges and merge days only when even days are too many', async () => {
     expect(chartPlan(7 * DAY, 300)).toEqual({ resolution: 'raw', bucketSeconds: 300 });
     expect(chartPlan(60 * DAY, 300)).toEqual({ resolution: 'hourly', bucketSeconds: 3600 });
     expect(chartPlan(3652 * DAY, 300)).toEqual({ resolution: 'daily', bucketSeconds: 2 * DAY });
