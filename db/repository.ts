@@ -91,6 +91,17 @@ export interface PointStore {
    * PostgreSQL reads all of it inside ONE read-only REPEATABLE READ transaction (one snapshot), in keyset pages.
    */
   iteratePoints(signalIds: readonly number[], from: number, until: number, batchRows?: number): AsyncIterable<PointBatch>;
+  /** Start times of the hours of [from, until) in which the signal has at least one value, ascending (the correlator's coverage read). */
+  hoursWithData(signalId: number, from: number, until: number): Promise<number[]>;
+  /** The first and last UTC day (start times) on which the signal has a value, or null when it has none. */
+  daySpan(signalId: number): Promise<{ first: number; last: number } | null>;
+  /**
+   * A number that changes whenever something correlation results are computed from changes (daily rollups, outages,
+   * calendar, reference lists, source events, checkpoints), by this process or any other; the correlation caches key
+   * on it. Null when it cannot vouch for a cached result: a database without the counter, or (PostgreSQL) a writer's
+   * change to those tables not committed yet.
+   */
+  dataVersion(): Promise<number | null>;
 
   listSourceEvents(filter?: SourceEventFilter): Promise<SourceEventRow[]>;
   checkpoints(filter?: CheckpointFilter): Promise<CheckpointRow[]>;
@@ -193,6 +204,22 @@ export class SqlitePointStore implements PointStore {
         }
       }
       if (rows.length) yield { signalId, rows };
+    }
+  }
+
+  async hoursWithData(signalId: number, from: number, until: number): Promise<number[]> {
+    return this.store.hoursWithData(signalId, from, until);
+  }
+
+  async daySpan(signalId: number): Promise<{ first: number; last: number } | null> {
+    return this.store.daySpan(signalId);
+  }
+
+  async dataVersion(): Promise<number | null> {
+    try {
+      return this.store.dataVersion();
+    } catch {
+      return null; // a database without migration 0060: nothing is cached
     }
   }
 
