@@ -89,13 +89,23 @@ describe.skipIf(!pgt.enabled)('`report` on PostgreSQL writes what it writes on S
     // a real result, not an empty report: the outage, the credited source, every row hashed
     expect(json.verdict.label).toBe('connectivity-outage');
     expect(json.licences.map((l) => l.source)).toContain('Monash IP Observatory');
-    expect(json.reproducibility.rows).toBeGreaterThan(1000);
+    expect(json.reproducibility.rows).toBeGreaterThan(300);
     const points = r.pg.get(`${EVENT}.points.csv`)!.toString('utf8').split('\r\n').filter(Boolean);
-    expect(points.length).toBeGreaterThan(1000);
+    expect(points.length).toBeGreaterThan(150); // hourly Monash points of country:IR in the displayed range
   });
 
   it('--country with a range: the set statistics and every file are identical', async () => {
-    const r = await both(['--country', 'IR', '--from', '2019-11-11', '--until', '2019-11-20', '--format', 'md,html,csv,json', '--full-csv']);
+    const r = await both([
+      '--country',
+      'IR',
+      '--from',
+      '2019-11-11',
+      '--until',
+      '2019-11-20',
+      '--format',
+      'md,html,csv,json',
+      '--full-csv',
+    ]);
     expect(r.sqlite.size).toBeGreaterThan(4);
     for (const [name, body] of r.sqlite) expect(r.pg.get(name)?.toString('utf8'), name).toBe(body.toString('utf8'));
   });
