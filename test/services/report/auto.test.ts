@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,8 +7,13 @@ import { loadConfig } from '../../../services/program-config.js';
 import { silentLogger } from '../../../core/logger.js';
 import { writeDueReports } from '../../../services/report/auto.js';
 import { sqliteRepositories } from '../../../db/sqlite-repositories.js';
+import { main } from '../../../services/cli.js';
+import { openRepositories } from '../../../db/open.js';
 import { tempStore } from '../../helpers.js';
+import { usePostgres } from '../../pg.js';
 import { buildReportFixture, EVENT_START } from './fixture.js';
+
+const pgt = usePostgres({ database: false });
 
 describe('automatic reports', () => {
   let t: ReturnType<typeof tempStore>;
@@ -45,5 +50,50 @@ describe('automatic reports', () => {
     await request(app).get('/reports/..%2Foutagewatch.db').expect(404);
     await request(app).get('/reports/test.db').expect(404);
     expect(readdirSync(dir).length).toBeGreaterThan(3);
+  });
+});
+
+describe.skipIf(!pgt.enabled)('automatic reports on PostgreSQL (issue 23)', () => {
+  let t: ReturnType<typeof tempStore>;
+  afterEach(() => t?.cleanup());
+
+  it('are written from a PostgreSQL database as from SQLite: the same files, once per data version (meta in PostgreSQL)', async () => {
+    // the report fixture (a SYNTHETIC stand-in for the Kazakh May 2016 case: one event, three signals, one outage)
+    // copied into PostgreSQL with `db copy`, then the daemon's job run against each backend
+    t = tempStore();
+    buildReportFixture(t.store);
+    t.store.close();
+    const url = await pgt.createDatabase();
+    const quiet = { write: () => true } as unknown as NodeJS.WritableStream;
+    expect(await main(['--log-level', 'silent', 'db', 'copy', t.path, url], { stdout: quiet, stderr: quiet })).toBe(0);
+    const when = EVENT_START + 5 * 86400;
+    const sqliteDir = join(t.dir, 'reports-sqlite');
+    const pgDir = join(t.dir, 'reports-pg');
+    const sqliteConfig = loadConfig({ env: {}, cwd: t.dir, flags: { db: t.path, reportsDir: sqliteDir } });
+    const pgConfig = loadConfig({ env: {}, cwd: t.dir, flags: { db: url, reportsDir: pgDir } });
+    const repos = await openRepositories(url);
+    try {
+      const onPg = await writeDueReports(repos, pgConfig, silentLogger, when);
+      expect(onPg.some((p) => p.endsWith('kz-2016-05-21-test.html'))).toBe(true);
+      expect(await repos.points.getMeta('report:kz-2016-05-21-test')).toMatch(/^[0-9a-f]{64}$/);
+      expect(await writeDueReports(repos, pgConfig, silentLogger, when + 86400)).toEqual([]); // same data: not again
+    } finally {
+      await repos.close();
+    }
+    const local = await openRepositories(t.path);
+    try {
+      await writeDueReports(local, sqliteConfig, silentLogger, when);
+    } finally {
+      await local.close();
+    }
+    const names = readdirSync(pgDir)
+      .filter((n) => !n.endsWith('-charts'))
+      .sort();
+    expect(names).toEqual(
+      readdirSync(sqliteDir)
+        .filter((n) => !n.endsWith('-charts'))
+        .sort(),
+    );
+    for (const n of names) expect(readFileSync(join(pgDir, n), 'utf8'), n).toBe(readFileSync(join(sqliteDir, n), 'utf8'));
   });
 });
