@@ -762,8 +762,12 @@ export class SqliteStore implements SignalStore {
     return this.packed.repackAll((id) => this.scanColumns(id, -Infinity, Infinity));
   }
 
-  /** `readColumns` from the `points` table: a function registered on this connection called once per row. */
-  private scanColumns(signalId: number, from: number, until: number): { ts: Float64Array; values: Float64Array; length: number } {
+  /**
+   * `readColumns` from the `points` table (a function registered on this connection called once per row): how
+   * signals not packed yet are read, and how every signal was read before migration 0106 (the detection bench
+   * measures both).
+   */
+  scanColumns(signalId: number, from: number, until: number): { ts: Float64Array; values: Float64Array; length: number } {
     const sink = this.columnSink;
     const size = Math.max(1024, (this.stmts.countPoints.get(signalId, from, until) as number) + 16);
     sink.ts = new Float64Array(size);
