@@ -1,10 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
-import { getEvent, listEvents } from '../../db/calendar.js';
-import { listOutages } from '../../db/outages.js';
-import { listReferenceOutages, referenceListNames } from '../../db/reference.js';
-import type { SignalRow, SqliteStore } from '../../db/store.js';
-import { sqliteRepositories } from '../../db/sqlite-repositories.js';
+import type { Repositories } from '../../db/repositories.js';
+import type { SignalRow } from '../../db/store.js';
 import { correlateEvent, correlateCountry, correlateRange, type CorrelateOptions } from '../correlator/assemble.js';
 import { correlateOptions } from '../correlator/options.js';
 import { SOURCE_NAMES, type SourceCoverage } from '../correlator/coverage.js';
@@ -108,9 +105,9 @@ interface Scope {
   display: { from: number; until: number };
 }
 
-function resolveScope(store: SqliteStore, req: ReportRequest): Scope {
+async function resolveScope(repos: Repositories, req: ReportRequest): Promise<Scope> {
   if (req.eventId) {
-    const e = getEvent(store.db, req.eventId);
+    const e = await repos.calendar.getEvent(req.eventId);
     if (!e) throw notFound(`calendar event ${req.eventId}`);
     const o = reportOptions(req);
     const lead = o.lead ?? DAY;
@@ -129,7 +126,7 @@ function resolveScope(store: SqliteStore, req: ReportRequest): Scope {
   if (!req.country || req.from === undefined || req.until === undefined)
     throw new Error('a report needs --event ID, or --country CC with --from and --until');
   const country = req.country.toUpperCase();
-  const tz = listEvents(store.db, { country })[0]?.tz ?? 'UTC';
+  const tz = (await repos.calendar.listEvents({ country }))[0]?.tz ?? 'UTC';
   const window = { from: req.from, until: req.until, lead: 0, lag: 0 };
   return { kind: 'country', entity: `country:${country}`, country, tz, event: null, window, display: { from: req.from, until: req.until } };
 }
@@ -187,18 +184,18 @@ interface SignalStats {
  * points for short ranges and from the hourly or daily rollups otherwise, each bucket with its minimum and maximum.
  * Null when there are no points.
  */
-function signalStats(
-  store: SqliteStore,
+async function signalStats(
+  points: Repositories['points'],
   sig: SignalRow,
   hasher: RowHasher,
   r: { histFrom: number; wFrom: number; wUntil: number; display: { from: number; until: number } },
-): SignalStats | null {
+): Promise<SignalStats | null> {
   const { histFrom, wFrom, wUntil, display } = r;
   const readFrom = Math.min(histFrom, display.from);
   const readUntil = Math.max(wUntil, display.until);
   const isRate = sig.metric === 'anomaly_rate';
   const diurnal = sig.source === 'ioda' && (sig.metric === 'gtr' || sig.metric === 'merit-nt');
-  const { ts, values: vs, length: n } = store.readColumns(sig.id, readFrom, readUntil);
+  const { ts, values: vs, length: n } = await points.readColumns(sig.id, readFrom, readUntil);
   if (n === 0) return null;
   // every point used, exactly (NaN = a stored null): the signal's name and count, then both columns' bytes
   hasher.addColumns(sig.name, ts, vs);
@@ -248,7 +245,7 @@ function signalStats(
     const unit = plan.resolution === 'hourly' ? HOUR : DAY;
     const base = Math.floor(display.from / plan.bucketSeconds) * plan.bucketSeconds;
     shown = bucketRollup(
-      store.readRollup(sig.id, plan.resolution, Math.floor(display.from / unit) * unit, display.until),
+      await points.readRollup(sig.id, plan.resolution, Math.floor(display.from / unit) * unit, display.until),
       base,
       plan.bucketSeconds,
       display.from,
@@ -257,11 +254,12 @@ function signalStats(
   return { baseline, min, peak, drop, values, expected: Math.max(1, Math.ceil((wUntil - wFrom) / step)), plan, display: shown };
 }
 
-/** Reads everything a report needs from the store; the result is rendered by the format modules. */
-export async function gatherReport(store: SqliteStore, req: ReportRequest, opts: GatherOptions): Promise<ReportData> {
-  const s = resolveScope(store, req);
-  // the correlator reads through the interfaces (issue 23); the rest of the report still reads the SQLite store
-  const src = sqliteRepositories(store);
+/**
+ * Reads everything a report needs through the repositories (either backend); the result is rendered by the format
+ * modules.
+ */
+export async function gatherReport(repos: Repositories, req: ReportRequest, opts: GatherOptions): Promise<ReportData> {
+  const s = await resolveScope(repos, req);
   const hasher = new RowHasher();
   const { from: wFrom, until: wUntil } = s.window;
 
@@ -272,7 +270,7 @@ export async function gatherReport(store: SqliteStore, req: ReportRequest, opts:
   const outageOnset = new Map<number, number>();
   const copts = reportOptions(req);
   if (s.event) {
-    const c = await correlateEvent(src, s.event.id, { ...copts, lead: s.window.lead, lag: s.window.lag });
+    const c = await correlateEvent(repos, s.event.id, { ...copts, lead: s.window.lead, lag: s.window.lag });
     verdict = c.verdict;
     coverage = c.coverage;
     for (const o of c.outages) if (typeof o.id === 'number') outageOnset.set(o.id, o.onsetSeconds);
@@ -296,10 +294,10 @@ export async function gatherReport(store: SqliteStore, req: ReportRequest, opts:
           : `Of ${sig.windows} non-overlapping windows of the same length on ordinary days, ${sig.atLeastAsDeep} were at least as deep as this one: p = ${pValue(c.p)} (the smallest p this history allows is ${pValue(sig.smallestAttainableP)}).${c.p <= (copts.alpha ?? 0.05) ? ` That is unlikely to be chance at the ${Math.round((copts.alpha ?? 0.05) * 100)}% level.` : ' That is not unusual for this network: it could be chance.'}`,
     };
   } else {
-    const r = await correlateRange(src, s.country, wFrom, wUntil, copts);
+    const r = await correlateRange(repos, s.country, wFrom, wUntil, copts);
     verdict = r.verdict;
     coverage = r.coverage;
-    const set = await correlateCountry(src, s.country, { ...copts, from: wFrom, until: wUntil });
+    const set = await correlateCountry(repos, s.country, { ...copts, from: wFrom, until: wUntil });
     const first = set.stats.tests[0];
     const analytic = (x: { analyticP: number | null }) => `analytic approximation ${pValue(x.analyticP)}`;
     statistics = {
@@ -323,8 +321,9 @@ export async function gatherReport(store: SqliteStore, req: ReportRequest, opts:
   }
 
   // outages of the entity (and its networks) in the window
-  const outages: Outage[] = listOutages(store.db, { country: s.country, from: wFrom, until: wUntil });
-  const entityNames = new Map(store.listEntities().flatMap((e) => (e.name ? [[e.entity, e.name] as const] : [])));
+  const outages: Outage[] = await repos.outages.listOutages({ country: s.country, from: wFrom, until: wUntil });
+  const entities = await repos.points.listEntities();
+  const entityNames = new Map(entities.flatMap((e) => (e.name ? [[e.entity, e.name] as const] : [])));
   for (const o of outages) hasher.add('outage', o);
   const outageRows: ReportData['outages'] = outages.map((o) => ({
     id: o.id ?? null,
@@ -352,16 +351,10 @@ export async function gatherReport(store: SqliteStore, req: ReportRequest, opts:
   ].sort();
 
   // source events, compared with detections
-  const countryEntities = new Set([
-    s.entity,
-    ...store
-      .listEntities()
-      .filter((x) => x.country === s.country)
-      .map((x) => x.entity),
-  ]);
-  const sourceEvents = store
-    .listSourceEvents({ from: wFrom, until: wUntil })
-    .filter((e) => e.entity !== null && countryEntities.has(e.entity));
+  const countryEntities = new Set([s.entity, ...entities.filter((x) => x.country === s.country).map((x) => x.entity)]);
+  const sourceEvents = (await repos.points.listSourceEvents({ from: wFrom, until: wUntil })).filter(
+    (e) => e.entity !== null && countryEntities.has(e.entity),
+  );
   for (const e of sourceEvents) hasher.add('source-event', { source: e.source, id: e.externalId, start: e.start, end: e.end, raw: e.raw });
   const sourceRows: ReportData['sourceEvents'] = sourceEvents
     .filter((e) => e.kind !== 'anomaly-evidence')
@@ -375,7 +368,7 @@ export async function gatherReport(store: SqliteStore, req: ReportRequest, opts:
     }));
 
   // signals
-  const signals = store.listSignals(s.entity);
+  const signals = await repos.points.listSignals(s.entity);
   const signalRows: ReportData['signals'] = [];
   const series: ReportData['series'] = [];
   const ooniTargets = new Map<string, Map<string, SignalRow>>();
@@ -392,7 +385,7 @@ export async function gatherReport(store: SqliteStore, req: ReportRequest, opts:
       }
       if (sig.metric !== 'anomaly_rate') continue;
     }
-    const st = signalStats(store, sig, hasher, { histFrom, wFrom, wUntil, display: s.display });
+    const st = await signalStats(repos.points, sig, hasher, { histFrom, wFrom, wUntil, display: s.display });
     if (st === null) continue;
     const isRate = sig.metric === 'anomaly_rate';
     if (sig.synthetic && st.values) syntheticSignals.push(sig.name);
@@ -428,17 +421,17 @@ export async function gatherReport(store: SqliteStore, req: ReportRequest, opts:
   // OONI per target and day
   const ooni: ReportData['ooni'] = [];
   for (const [target, metrics] of [...ooniTargets].sort((a, b) => a[0].localeCompare(b[0]))) {
-    const daily = (metric: string) => {
+    const daily = async (metric: string) => {
       const sig = metrics.get(metric);
       const m = new Map<number, number>();
       if (!sig) return m;
-      for (const r of store.readRollup(sig.id, 'daily', Math.floor(wFrom / DAY) * DAY, wUntil))
+      for (const r of await repos.points.readRollup(sig.id, 'daily', Math.floor(wFrom / DAY) * DAY, wUntil))
         if (r.n > 0 && r.mean !== null) m.set(r.ts, r.mean * r.n);
       return m;
     };
-    const meas = daily('measurement_count');
-    const anom = daily('anomaly_count');
-    const conf = daily('confirmed_count');
+    const meas = await daily('measurement_count');
+    const anom = await daily('anomaly_count');
+    const conf = await daily('confirmed_count');
     const days = [...new Set([...meas.keys(), ...anom.keys(), ...conf.keys()])].sort((a, b) => a - b);
     if (days.length === 0) continue;
     for (const d of days) hasher.add('ooni-day', [target, d, meas.get(d) ?? null, anom.get(d) ?? null, conf.get(d) ?? null]);
@@ -455,8 +448,8 @@ export async function gatherReport(store: SqliteStore, req: ReportRequest, opts:
 
   // reference lists
   const reference: ReportData['reference'] = [];
-  for (const list of referenceListNames(store.db)) {
-    for (const r of listReferenceOutages(store.db, { list, country: s.country, from: wFrom, until: wUntil })) {
+  for (const list of await repos.reference.referenceListNames()) {
+    for (const r of await repos.reference.listReferenceOutages({ list, country: s.country, from: wFrom, until: wUntil })) {
       hasher.add('reference', [list, r.naturalKey, r.start, r.end, r.kind]);
       reference.push({
         list,

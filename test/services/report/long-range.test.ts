@@ -6,6 +6,7 @@ import { gatherReport } from '../../../services/report/gather.js';
 import { reportSchema } from '../../../services/report/model.js';
 import { bucketRollup, chartPlan, MAX_CHART_BUCKETS } from '../../../services/report/series.js';
 import { reportCharts } from '../../../services/report/write.js';
+import { sqliteRepositories } from '../../../db/sqlite-repositories.js';
 import { tempStore } from '../../helpers.js';
 
 const NOW = Date.UTC(2026, 10, 27, 12) / 1000;
@@ -48,7 +49,11 @@ describe('reports over long ranges', () => {
   it('draw two years from the daily rollup with each bucket’s extremes, so a one-hour blackout stays visible', async () => {
     t = tempStore();
     buildLongStore(t.store);
-    const r = await gatherReport(t.store, { country: 'KZ', from: FROM, until: UNTIL, B: 19 }, { version: 'x', now: NOW });
+    const r = await gatherReport(
+      sqliteRepositories(t.store),
+      { country: 'KZ', from: FROM, until: UNTIL, B: 19 },
+      { version: 'x', now: NOW },
+    );
     expect(() => reportSchema.parse(r)).not.toThrow();
     const s = r.series.find((x) => x.signal === 'ioda.bgp')!;
     expect(s.resolution).toBe('daily');
@@ -106,7 +111,7 @@ describe('reports over long ranges', () => {
     expect(lines).toContain(`ioda.bgp,2019-03-14T10:00:00.000Z,${BLACKOUT},3,false`.replace('.000Z', 'Z'));
   });
 
-  it('keep raw points for short ranges and merge days only when even days are too many', async () => {
+  it('keep raw points for short ranges and merge days only when even days are too many', () => {
     expect(chartPlan(7 * DAY, 300)).toEqual({ resolution: 'raw', bucketSeconds: 300 });
     expect(chartPlan(60 * DAY, 300)).toEqual({ resolution: 'hourly', bucketSeconds: 3600 });
     expect(chartPlan(3652 * DAY, 300)).toEqual({ resolution: 'daily', bucketSeconds: 2 * DAY });
