@@ -83,14 +83,6 @@ export interface PointStore {
   /** [from, until) at a resolution as columns (the chart read). */
   readSeries(signalId: number, resolution: Resolution, from: number, until: number): Promise<SeriesColumns>;
   signalExtent(signalId: number): Promise<{ first: number | null; last: number | null }>;
-  /** [from, until) raw points as two typed columns (no object per point): the report's and correlator's scan. */
-  readColumns(signalId: number, from: number, until: number): Promise<PointColumns>;
-  /**
-   * Every raw point of these signals in [from, until), signal after signal (in the order given), each in time order,
-   * in batches of at most `batchRows` — memory stays flat however many points there are (the `--full-csv` export).
-   * PostgreSQL reads all of it inside ONE read-only REPEATABLE READ transaction (one snapshot), in keyset pages.
-   */
-  iteratePoints(signalIds: readonly number[], from: number, until: number, batchRows?: number): AsyncIterable<PointBatch>;
   /** Start times of the hours of [from, until) in which the signal has at least one value, ascending (the correlator's coverage read). */
   hoursWithData(signalId: number, from: number, until: number): Promise<number[]>;
   /** The first and last UTC day (start times) on which the signal has a value, or null when it has none. */
@@ -102,6 +94,14 @@ export interface PointStore {
    * change to those tables not committed yet.
    */
   dataVersion(): Promise<number | null>;
+  /** [from, until) raw points as two typed columns (no object per point): the report's and correlator's scan. */
+  readColumns(signalId: number, from: number, until: number): Promise<PointColumns>;
+  /**
+   * Every raw point of these signals in [from, until), signal after signal (in the order given), each in time order,
+   * in batches of at most `batchRows` — memory stays flat however many points there are (the `--full-csv` export).
+   * PostgreSQL reads all of it inside ONE read-only REPEATABLE READ transaction (one snapshot), in keyset pages.
+   */
+  iteratePoints(signalIds: readonly number[], from: number, until: number, batchRows?: number): AsyncIterable<PointBatch>;
 
   listSourceEvents(filter?: SourceEventFilter): Promise<SourceEventRow[]>;
   checkpoints(filter?: CheckpointFilter): Promise<CheckpointRow[]>;
@@ -189,6 +189,22 @@ export class SqlitePointStore implements PointStore {
     return signalExtent(this.store, signalId);
   }
 
+  async hoursWithData(signalId: number, from: number, until: number): Promise<number[]> {
+    return this.store.hoursWithData(signalId, from, until);
+  }
+
+  async daySpan(signalId: number): Promise<{ first: number; last: number } | null> {
+    return this.store.daySpan(signalId);
+  }
+
+  async dataVersion(): Promise<number | null> {
+    try {
+      return this.store.dataVersion();
+    } catch {
+      return null; // a database without migration 0060: nothing is cached
+    }
+  }
+
   async readColumns(signalId: number, from: number, until: number): Promise<PointColumns> {
     return this.store.readColumns(signalId, from, until);
   }
@@ -204,22 +220,6 @@ export class SqlitePointStore implements PointStore {
         }
       }
       if (rows.length) yield { signalId, rows };
-    }
-  }
-
-  async hoursWithData(signalId: number, from: number, until: number): Promise<number[]> {
-    return this.store.hoursWithData(signalId, from, until);
-  }
-
-  async daySpan(signalId: number): Promise<{ first: number; last: number } | null> {
-    return this.store.daySpan(signalId);
-  }
-
-  async dataVersion(): Promise<number | null> {
-    try {
-      return this.store.dataVersion();
-    } catch {
-      return null; // a database without migration 0060: nothing is cached
     }
   }
 

@@ -4,7 +4,6 @@
  * country as their mean) and run through the detector. The national onset must be the nationwide blackout of
  * 16 November (16:30–18:30 UTC), not the Behbahan dip of 13 November nor the county blip of 11 November.
  */
-import { sqliteRepositories } from '../../../db/sqlite-repositories.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertEvent } from '../../../db/calendar.js';
@@ -15,6 +14,7 @@ import { detectAndStore } from '../../../services/detector/run.js';
 import { ingestCsv } from '../../../services/ingest/csv.js';
 import { gatherReport } from '../../../services/report/gather.js';
 import { reportCharts } from '../../../services/report/write.js';
+import { sqliteRepositories } from '../../../db/sqlite-repositories.js';
 import { tempStore } from '../../helpers.js';
 
 const FILE = join(import.meta.dirname, '..', '..', 'fixtures', 'monash', 'monash-ipobs-iran-2019-11-counties.csv');
