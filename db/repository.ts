@@ -36,6 +36,13 @@ export interface EntityRow {
   country: string | null;
 }
 
+/** A series' points as columns (`length` of each array used). */
+export interface PointColumns {
+  ts: Float64Array;
+  values: Float64Array;
+  length: number;
+}
+
 export interface SourceEventFilter {
   entity?: string;
   source?: string;
@@ -70,6 +77,11 @@ export interface PointStore {
   /** [from, until) at a resolution as columns (the chart read). */
   readSeries(signalId: number, resolution: Resolution, from: number, until: number): Promise<SeriesColumns>;
   signalExtent(signalId: number): Promise<{ first: number | null; last: number | null }>;
+  /**
+   * The points of [from, until) as two columns in time order (NaN = no data): what the detector reads. On SQLite
+   * `SqliteStore.readColumns` as it is (filled from inside SQLite's scan).
+   */
+  readColumns(signalId: number, from: number, until: number): Promise<PointColumns>;
 
   listSourceEvents(filter?: SourceEventFilter): Promise<SourceEventRow[]>;
   checkpoints(filter?: CheckpointFilter): Promise<CheckpointRow[]>;
@@ -152,6 +164,10 @@ export class SqlitePointStore implements PointStore {
 
   async signalExtent(signalId: number): Promise<{ first: number | null; last: number | null }> {
     return signalExtent(this.store, signalId);
+  }
+
+  async readColumns(signalId: number, from: number, until: number): Promise<PointColumns> {
+    return this.store.readColumns(signalId, from, until);
   }
 
   async listSourceEvents(filter?: SourceEventFilter): Promise<SourceEventRow[]> {

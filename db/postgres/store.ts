@@ -6,7 +6,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { redactDbUrl } from '../../core/db-location.js';
 import { formatEntity, parseEntity, parseSignalName } from '../entities.js';
 import { defaultProvenance } from '../provenance.js';
-import type { CheckpointFilter, EntityRow, PointStore, RollupResolution, SourceEventFilter } from '../repository.js';
+import type { CheckpointFilter, EntityRow, PointColumns, PointStore, RollupResolution, SourceEventFilter } from '../repository.js';
 import type { Resolution, SeriesColumns } from '../signals-read.js';
 import {
   runFromDbRow,
@@ -686,6 +686,23 @@ export class PgPointStore implements PointStore {
       [signalId],
     );
     return r.rows[0] ?? { first: null, last: null };
+  }
+
+  async readColumns(signalId: number, from: number, until: number): Promise<PointColumns> {
+    const r = await this.pool.query<[number, number | null]>({
+      text: 'SELECT ts, value FROM points WHERE signal_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts',
+      values: [signalId, from, until],
+      rowMode: 'array',
+    });
+    const n = r.rows.length;
+    const ts = new Float64Array(n);
+    const values = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const row = r.rows[i]!;
+      ts[i] = row[0];
+      values[i] = row[1] ?? NaN;
+    }
+    return { ts, values, length: n };
   }
 
   async listSourceEvents(filter: SourceEventFilter = {}): Promise<SourceEventRow[]> {

@@ -39,6 +39,7 @@ export const POSTGRES_COMMANDS: readonly string[] = [
   'serve',
   'outages',
   'status',
+  'detect',
 ];
 
 /** A command asked to work on a backend it does not support yet: exit 2, one line saying so. */

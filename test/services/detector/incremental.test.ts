@@ -117,20 +117,20 @@ describe('incremental detection equals one detection of all the data', () => {
   };
   const config = configSchema.parse({});
 
-  it('detecting after each collection window stores exactly the outages of one full detection (property, seeded)', () => {
+  it('detecting after each collection window stores exactly the outages of one full detection (property, seeded)', async () => {
     let resumed = 0;
     let windows = 0;
-    fc.assert(
-      fc.property(caseArb, (c) => {
+    await fc.assert(
+      fc.asyncProperty(caseArb, async (c) => {
         const all = seriesOf(c);
         const inc = fresh();
         let from = 0;
-        c.cuts.forEach((until, k) => {
+        for (const [k, until] of c.cuts.entries()) {
           // some windows first bring revised values for their last hours, re-sent by the next window
           const revisedFrom = c.revise[k % c.revise.length] && until - from > 6 && k < c.cuts.length - 1 ? until - 6 : until;
           write(inc, all, from, revisedFrom, false);
           if (revisedFrom < until) write(inc, all, revisedFrom, until, true);
-          const r = detectAndStore(inc, {
+          const r = await detectAndStore(inc, {
             entity: 'country:IR',
             from: T0 + from * HOUR,
             until: T0 + until * HOUR,
@@ -140,11 +140,11 @@ describe('incremental detection equals one detection of all the data', () => {
           windows++;
           resumed += r.resumed.length;
           from = revisedFrom < until ? revisedFrom : until;
-        });
+        }
         // the last window re-sent the revised hours with their final values
         const ref = fresh();
         write(ref, all, 0, c.cuts.at(-1)!, false);
-        detectAndStore(ref, { config, now: T0 + c.days * DAY });
+        await detectAndStore(ref, { config, now: T0 + c.days * DAY });
         const got = shape(inc);
         const want = shape(ref);
         expect(got).toEqual(want);
@@ -156,7 +156,7 @@ describe('incremental detection equals one detection of all the data', () => {
     expect(resumed).toBeGreaterThan(windows / 5);
   });
 
-  it('a window before the checkpoint (a backfill) and a change of detector rules detect from the start', () => {
+  it('a window before the checkpoint (a backfill) and a change of detector rules detect from the start', async () => {
     const c: Case = {
       seed: 7,
       days: 60,
@@ -170,22 +170,22 @@ describe('incremental detection equals one detection of all the data', () => {
     const all = seriesOf(c);
     const store = fresh();
     write(store, all, 0, 50 * 24, false);
-    expect(detectAndStore(store, { entity: 'country:IR', from: T0, until: T0 + 50 * DAY, config, now: T0 }).resumed).toEqual([]);
+    expect((await detectAndStore(store, { entity: 'country:IR', from: T0, until: T0 + 50 * DAY, config, now: T0 })).resumed).toEqual([]);
     write(store, all, 50 * 24, 60 * 24, false);
-    expect(detectAndStore(store, { entity: 'country:IR', from: T0 + 50 * DAY, until: T0 + 60 * DAY, config, now: T0 }).resumed).toEqual([
+    expect((await detectAndStore(store, { entity: 'country:IR', from: T0 + 50 * DAY, until: T0 + 60 * DAY, config, now: T0 })).resumed).toEqual([
       'country:IR',
     ]);
     // a backfill of day 10: from the start (the data before the checkpoint changed)
     write(store, all, 10 * 24, 11 * 24, false);
-    expect(detectAndStore(store, { entity: 'country:IR', from: T0 + 10 * DAY, until: T0 + 11 * DAY, config, now: T0 }).resumed).toEqual([]);
+    expect((await detectAndStore(store, { entity: 'country:IR', from: T0 + 10 * DAY, until: T0 + 11 * DAY, config, now: T0 })).resumed).toEqual([]);
     // other rules: from the start, reported as a rerun
     const other = configSchema.parse({ detector: { signals: { 'custom.*': { warning: 0.6 } } } });
-    const r = detectAndStore(store, { entity: 'country:IR', from: T0 + 59 * DAY, until: T0 + 60 * DAY, config: other, now: T0 });
+    const r = await detectAndStore(store, { entity: 'country:IR', from: T0 + 59 * DAY, until: T0 + 60 * DAY, config: other, now: T0 });
     expect(r.rerun).toEqual(['country:IR']);
     expect(r.resumed).toEqual([]);
     const ref = fresh();
     write(ref, all, 0, 60 * 24, false);
-    detectAndStore(ref, { config: other, now: T0 });
+    await detectAndStore(ref, { config: other, now: T0 });
     expect(shape(store)).toEqual(shape(ref));
   });
 });

@@ -6,7 +6,7 @@ import { tempStore } from '../../helpers.js';
 import { MONASH_CSV } from './monash.js';
 
 /** The real Monash county file as the demo loads it, plus one synthetic series with a drop (for the SYNTHETIC marker). */
-export function iranStore() {
+export async function iranStore() {
   const t = tempStore();
   const r = ingestCsv(t.store, MONASH_CSV, MONASH_IRAN_OPTIONS);
   if (r.rejected.length) throw new Error('Monash rows rejected');
@@ -20,6 +20,6 @@ export function iranStore() {
     until: from + 96 * 3600,
     series: [{ signal: { name: 'custom.connectivity', step: 3600, synthetic: true }, points: pts }],
   });
-  detectAndStore(t.store, { config: configSchema.parse({}) });
+  await detectAndStore(t.store, { config: configSchema.parse({}) });
   return t;
 }
