@@ -211,7 +211,7 @@ export class PgDetectionRepository implements DetectionRepository {
         synthetic: boolean;
       }>(
         `SELECT id, start, "end" AS end, kind, severity, score, signals, targets, evidence, open, lost_percent, hours, synthetic
-         FROM outages WHERE entity_id = $1 AND "end" >= $2 ORDER BY id`,
+         FROM outages WHERE entity_id = $1 AND "end" >= $2::float8 ORDER BY id`,
         [id, c.since],
       );
       const byKey = new Map<string, number[]>();
@@ -302,7 +302,13 @@ export class PgDetectionRepository implements DetectionRepository {
           `INSERT INTO detector_episodes (entity, signal, start, "end", episode)
            SELECT $1, s, st, en, ep FROM unnest($2::text[], $3::int8[], $4::int8[], $5::text[]) AS u(s, st, en, ep)
            ON CONFLICT (entity, signal, start) DO UPDATE SET "end" = excluded."end", episode = excluded.episode`,
-          [key, c.episodes.map((x) => x.signal), c.episodes.map((x) => x.start), c.episodes.map((x) => x.end), c.episodes.map((x) => x.episode)],
+          [
+            key,
+            c.episodes.map((x) => x.signal),
+            c.episodes.map((x) => x.start),
+            c.episodes.map((x) => x.end),
+            c.episodes.map((x) => x.episode),
+          ],
         );
       await q.query(
         'INSERT INTO detector_entity_state (entity, derived) VALUES ($1, $2) ON CONFLICT (entity) DO UPDATE SET derived = excluded.derived',

@@ -28,7 +28,10 @@ const permanent = (status: number | undefined) => status !== undefined && status
  * 408 and 429. A delivery is marked 'sent' on the first 2xx and never sent again; one that still fails
  * stays pending for the next call (a later collection) until `maxTotalAttempts`, then 'failed'.
  */
-export async function deliverPending(alerts: AlertRepository, opts: DeliverOptions): Promise<{ sent: number; failed: number; pending: number }> {
+export async function deliverPending(
+  alerts: AlertRepository,
+  opts: DeliverOptions,
+): Promise<{ sent: number; failed: number; pending: number }> {
   const now = opts.now ?? nowSeconds;
   const sleep = opts.sleep ?? defaultSleep;
   const maxTotal = opts.maxTotalAttempts ?? opts.attempts * 5;

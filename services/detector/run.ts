@@ -174,9 +174,7 @@ export async function detectAndStore(db: Repositories | SqliteStore, opts: Detec
   const findEvent = opts.findEvent ?? (await calendarFinder(repos));
   const now = opts.now ?? nowSeconds();
   const log = opts.log;
-  const entities = opts.entity
-    ? [formatEntity(parseEntity(opts.entity))]
-    : [...new Set((await points.listSignals()).map((s) => s.entity))];
+  const entities = opts.entity ? [formatEntity(parseEntity(opts.entity))] : [...new Set((await points.listSignals()).map((s) => s.entity))];
   const result: DetectResult = { entities: 0, outages: [], changes: [], comparison: [], rerun: [], resumed: [], history: [] };
   const window = opts.from !== undefined || opts.until !== undefined;
   const rangeOf = (o: { start: number; end: number }) =>
@@ -283,7 +281,8 @@ export async function detectAndStore(db: Repositories | SqliteStore, opts: Detec
       detected: resume ? { kind: 'window', until: dataUntil } : { kind: 'full', rulesHash: hash, from: dataFrom, until: dataUntil },
       window: resume && window ? { from: opts.from, until: opts.until } : undefined,
       changesOf: resume ? 'inserted' : 'stored',
-      alerts: (ledger, changed) => recordOutageChanges(ledger, changed, { now, maxAge: cfg.alerts.maxAge, webhooks, watched, findEvent, log }),
+      alerts: (ledger, changed) =>
+        recordOutageChanges(ledger, changed, { now, maxAge: cfg.alerts.maxAge, webhooks, watched, findEvent, log }),
     });
     log?.debug({ entity, signals: named.length, outages: written.length, resumed: resume !== null }, 'detection done');
     for (const item of written) if (rangeOf(item)) result.outages.push(item);

@@ -66,7 +66,7 @@ describe('the CLI with a database URL', () => {
     for (const argv of [
       ['report', '--country', 'KZ', '--from', '2016-05-01', '--until', '2016-06-01'],
       ['correlate', '--country', 'KZ'],
-      ['detect'],
+      ['demo'],
       ['start'],
     ]) {
       const c = capture();

@@ -75,7 +75,7 @@ describe.skipIf(!pgt.enabled)('`outages` on PostgreSQL gives what it gives on SQ
     t = await iranStore();
     t.store.close();
     url = await pgt.createDatabase();
-    // the detector's incremental state is derived and left behind (said on stdout); outages are copied
+    // outages (and the detector's state) are copied
     const copy = await cli(['db', 'copy', t.path, url]);
     expect(copy.code, copy.err).toBe(0);
   });
