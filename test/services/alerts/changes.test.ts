@@ -37,7 +37,9 @@ describe('alert changes', () => {
 
   it('an outage whose start moved with late data is the same outage: its start is not announced twice', () => {
     t = tempStore();
-    expect(recordOutageChanges(sqliteAlertLedger(t.store.db), [outage(T0, T0 + 5 * H, true)], opts).map((c) => c.event)).toEqual(['outage.started']);
+    expect(recordOutageChanges(sqliteAlertLedger(t.store.db), [outage(T0, T0 + 5 * H, true)], opts).map((c) => c.event)).toEqual([
+      'outage.started',
+    ]);
     // late data moves the start 30 minutes earlier, and the outage has now ended
     const again = recordOutageChanges(sqliteAlertLedger(t.store.db), [outage(T0 - 1800, T0 + 6 * H)], { ...opts, now: T0 + 12 * H });
     expect(again.map((c) => c.event)).toEqual(['outage.ended']);

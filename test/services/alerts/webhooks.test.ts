@@ -129,12 +129,24 @@ describe('live alerts', () => {
       const res = await detectAndStore(t.store, { config, now: T0 + 80 * HOUR });
       expect(res.changes.map((c) => c.event)).toEqual(['outage.started', 'outage.ended']);
       let clock = T0 + 80 * HOUR;
-      expect(await deliverPending(sqliteRepositories(t.store).alerts, { ...fast, now: () => clock })).toEqual({ sent: 0, failed: 0, pending: 1 });
+      expect(await deliverPending(sqliteRepositories(t.store).alerts, { ...fast, now: () => clock })).toEqual({
+        sent: 0,
+        failed: 0,
+        pending: 1,
+      });
       expect(r.received).toHaveLength(0);
       clock += 3600;
-      expect(await deliverPending(sqliteRepositories(t.store).alerts, { ...fast, now: () => clock })).toEqual({ sent: 1, failed: 0, pending: 0 });
+      expect(await deliverPending(sqliteRepositories(t.store).alerts, { ...fast, now: () => clock })).toEqual({
+        sent: 1,
+        failed: 0,
+        pending: 0,
+      });
       expect(r.received.map((x) => x.body.event)).toEqual(['outage.started']); // the webhook asked for starts only
-      expect(await deliverPending(sqliteRepositories(t.store).alerts, { ...fast, now: () => clock + 3600 })).toEqual({ sent: 0, failed: 0, pending: 0 });
+      expect(await deliverPending(sqliteRepositories(t.store).alerts, { ...fast, now: () => clock + 3600 })).toEqual({
+        sent: 0,
+        failed: 0,
+        pending: 0,
+      });
     } finally {
       await r.close();
     }

@@ -3,7 +3,6 @@ import { upsertEvent } from '../../../db/calendar.js';
 import { openRepositories } from '../../../db/open.js';
 import { parseSeed, readSeedText } from '../../../services/calendar/seed.js';
 import { main } from '../../../services/cli.js';
-import type { tempStore } from '../../helpers.js';
 import { iranStore } from '../detector/iran-store.js';
 import { usePostgres } from '../../pg.js';
 
@@ -38,7 +37,11 @@ describe.skipIf(!pgt.enabled)('`detect` on PostgreSQL gives what it gives on SQL
   beforeAll(async () => {
     t = await iranStore({ detect: false });
     // the fuel protests of November 2019 make Iran (and its counties) watched: alerts record their outages' changes
-    upsertEvent(t.store.db, parseSeed(readSeedText()).find((e) => e.id === 'ir-2019-11-15-fuel-protests')!, 0);
+    upsertEvent(
+      t.store.db,
+      parseSeed(readSeedText()).find((e) => e.id === 'ir-2019-11-15-fuel-protests')!,
+      0,
+    );
     t.store.close();
     url = await pgt.createDatabase();
     const copy = await cli(['db', 'copy', t.path, url]);

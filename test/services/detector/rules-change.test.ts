@@ -124,8 +124,8 @@ describe('detection after a collection: a window while the rules hold, everythin
     expect(shape(store)).not.toEqual(stored.map(({ id: _id, ...rest }) => rest));
 
     // and with the new rules recorded, the next window is a window again
-    expect((await detectAndStore(store, { entity: 'country:IR', from: last - 86400, until: last + 3600, config: after, now: last })).rerun).toEqual(
-      [],
-    );
+    expect(
+      (await detectAndStore(store, { entity: 'country:IR', from: last - 86400, until: last + 3600, config: after, now: last })).rerun,
+    ).toEqual([]);
   });
 });
