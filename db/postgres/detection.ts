@@ -5,7 +5,7 @@ import type { AlertLedger, ChangeRecord, DetectionCommit, DetectionRepository, R
 import type { DetectionState, EpisodeRow, SignalStateRow } from '../detection-state.js';
 import { formatEntity, parseEntity } from '../entities.js';
 import { lostFromSignals, parentOf } from '../outages.js';
-import { OUTAGE_SELECT, insertOutageRows, outageFromRow, transaction, type OutageRow } from './repositories.js';
+import { OUTAGE_SELECT, insertOutageRows, outageFromRow, transaction, type OutageRow } from './outage-rows.js';
 
 /**
  * The detector's state and a detection's write on PostgreSQL (tables of migration 0040, outages and alerts of 0010):
