@@ -289,6 +289,12 @@ export const COPY_TABLES: readonly TableSpec[] = [
 /** SQLite tables that are bookkeeping, not data (never listed as "not copied"). */
 const SQLITE_INTERNAL = new Set(['data_version', 'sqlite_sequence', 'sqlite_stat1', 'sqlite_stat4']);
 
+/**
+ * Points packed per signal and day (migration 0106, db/packed.ts): derived from `points` and SQLite-only (PostgreSQL
+ * reads its points table). Not copied: a SQLite target packs the copied points itself when the copy finishes.
+ */
+const PACKED_POINTS = new Set(['points_packed', 'points_unpacked']);
+
 /** A row in logical form: bool as boolean, json as JSON text, bytea as Buffer, numbers as numbers. */
 type Row = unknown[];
 
@@ -348,7 +354,10 @@ class SqliteSide implements Side {
     })();
   }
 
-  async finish(): Promise<void> {}
+  /** The copied points packed per day, as `writeWindow` would have kept them. */
+  async finish(): Promise<void> {
+    this.store.repackPoints();
+  }
 
   async otherTables(): Promise<Array<{ table: string; rows: number }>> {
     const copied = new Set(COPY_TABLES.map((t) => t.name));
@@ -358,7 +367,7 @@ class SqliteSide implements Side {
       .map((r) => r.name);
     const out: Array<{ table: string; rows: number }> = [];
     for (const name of names) {
-      if (copied.has(name) || SQLITE_INTERNAL.has(name) || name.startsWith('sqlite_')) continue;
+      if (copied.has(name) || SQLITE_INTERNAL.has(name) || PACKED_POINTS.has(name) || name.startsWith('sqlite_')) continue;
       const n = (this.db.prepare(`SELECT count(*) AS n FROM ${q(name)}`).get() as { n: number }).n;
       if (n > 0) out.push({ table: name, rows: n });
     }
