@@ -48,7 +48,7 @@ describe.skipIf(!pgt.enabled)('`report` on PostgreSQL writes what it writes on S
   let t: ReturnType<typeof tempStore>;
   let url: string;
   beforeAll(async () => {
-    t = iranStore();
+    t = await iranStore();
     const ev = parseSeed(readSeedText()).find((e) => e.id === EVENT)!;
     upsertEvent(t.store.db, ev, 0);
     t.store.close();
