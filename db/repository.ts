@@ -66,8 +66,9 @@ export interface PointStore {
   listSignals(entity?: string): Promise<SignalRow[]>;
 
   readPoints(signalId: number, from: number, until: number): Promise<Array<{ ts: number; value: number | null }>>;
+  /** Rollup rows with the times of their extremes (`minTs` / `maxTs`). */
   readRollup(signalId: number, resolution: RollupResolution, from: number, until: number): Promise<RollupRow[]>;
-  /** [from, until) at a resolution as columns (the chart read). */
+  /** [from, until) at a resolution as columns (the chart read), with the times of each row's extremes (`loTs` / `hiTs`). */
   readSeries(signalId: number, resolution: Resolution, from: number, until: number): Promise<SeriesColumns>;
   signalExtent(signalId: number): Promise<{ first: number | null; last: number | null }>;
 
@@ -93,7 +94,14 @@ export interface PointStore {
   close(): Promise<void>;
 }
 
-const SIX_HOURLY_SQL = 'SELECT ts, min, mean, max, n FROM points_6h WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts';
+/** A rollup's rows with the times of their extremes (migration 0105), as PostgreSQL's `readRollup` gives them. */
+const ROLLUP_SQL = {
+  hourly:
+    'SELECT ts, min, mean, max, n, min_ts AS minTs, max_ts AS maxTs FROM points_hourly WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts',
+  '6h': 'SELECT ts, min, mean, max, n, min_ts AS minTs, max_ts AS maxTs FROM points_6h WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts',
+  daily:
+    'SELECT ts, min, mean, max, n, min_ts AS minTs, max_ts AS maxTs FROM points_daily WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts',
+} as const;
 
 /** `PointStore` over today's SQLite store: every call is the synchronous one, settled. */
 export class SqlitePointStore implements PointStore {
@@ -142,12 +150,12 @@ export class SqlitePointStore implements PointStore {
   }
 
   async readRollup(signalId: number, resolution: RollupResolution, from: number, until: number): Promise<RollupRow[]> {
-    if (resolution === '6h') return this.db.prepare<[number, number, number], RollupRow>(SIX_HOURLY_SQL).all(signalId, from, until);
-    return this.store.readRollup(signalId, resolution, from, until);
+    return this.db.prepare<[number, number, number], RollupRow>(ROLLUP_SQL[resolution]).all(signalId, from, until);
   }
 
   async readSeries(signalId: number, resolution: Resolution, from: number, until: number): Promise<SeriesColumns> {
-    return readSeries(this.store, signalId, resolution, from, until);
+    // with the times of each row's extremes (loTs / hiTs), as PostgreSQL's
+    return readSeries(this.store, signalId, resolution, from, until, true);
   }
 
   async signalExtent(signalId: number): Promise<{ first: number | null; last: number | null }> {
