@@ -84,6 +84,8 @@ export interface PointStore {
   /** [from, until) at a resolution as columns (the chart read), with the times of each row's extremes (`loTs` / `hiTs`). */
   readSeries(signalId: number, resolution: Resolution, from: number, until: number): Promise<SeriesColumns>;
   signalExtent(signalId: number): Promise<{ first: number | null; last: number | null }>;
+  /** The UTC days in [from, until) on which any of these signals holds a value (daily rollup n > 0), and whether only synthetic signals do. */
+  daysWithData(signalIds: readonly number[], from: number, until: number): Promise<Array<{ day: number; synthetic: boolean }>>;
   /** [from, until) raw points as two typed columns (no object per point): the report's and correlator's scan. */
   readColumns(signalId: number, from: number, until: number): Promise<PointColumns>;
   /**
@@ -184,6 +186,10 @@ export class SqlitePointStore implements PointStore {
 
   async signalExtent(signalId: number): Promise<{ first: number | null; last: number | null }> {
     return signalExtent(this.store, signalId);
+  }
+
+  async daysWithData(signalIds: readonly number[], from: number, until: number): Promise<Array<{ day: number; synthetic: boolean }>> {
+    return this.store.daysWithData(signalIds, from, until);
   }
 
   async readColumns(signalId: number, from: number, until: number): Promise<PointColumns> {

@@ -785,6 +785,16 @@ export class PgPointStore implements PointStore {
     return r.rows[0] ?? { first: null, last: null };
   }
 
+  async daysWithData(signalIds: readonly number[], from: number, until: number): Promise<Array<{ day: number; synthetic: boolean }>> {
+    if (signalIds.length === 0) return [];
+    const r = await this.pool.query<{ day: number; measured: boolean }>(
+      'SELECT d.ts AS day, bool_or(NOT s.synthetic) AS measured FROM points_daily d JOIN signals s ON s.id = d.signal_id ' +
+        'WHERE d.signal_id = ANY($1::bigint[]) AND d.ts >= $2 AND d.ts < $3 AND d.n > 0 GROUP BY d.ts ORDER BY d.ts',
+      [signalIds, from, until],
+    );
+    return r.rows.map((x) => ({ day: x.day, synthetic: !x.measured }));
+  }
+
   async listSourceEvents(filter: SourceEventFilter = {}): Promise<SourceEventRow[]> {
     const where: string[] = [];
     const args: Array<string | number> = [];
