@@ -84,10 +84,8 @@ export interface PointStore {
   /** [from, until) at a resolution as columns (the chart read), with the times of each row's extremes (`loTs` / `hiTs`). */
   readSeries(signalId: number, resolution: Resolution, from: number, until: number): Promise<SeriesColumns>;
   signalExtent(signalId: number): Promise<{ first: number | null; last: number | null }>;
-<<<<<<< HEAD
   /** The UTC days in [from, until) on which any of these signals holds a value (daily rollup n > 0), and whether only synthetic signals do. */
   daysWithData(signalIds: readonly number[], from: number, until: number): Promise<Array<{ day: number; synthetic: boolean }>>;
-=======
   /** Start times of the hours of [from, until) in which the signal has at least one value, ascending (the correlator's coverage read). */
   hoursWithData(signalId: number, from: number, until: number): Promise<number[]>;
   /** The first and last UTC day (start times) on which the signal has a value, or null when it has none. */
@@ -99,7 +97,6 @@ export interface PointStore {
    * change to those tables not committed yet.
    */
   dataVersion(): Promise<number | null>;
->>>>>>> main
   /** [from, until) raw points as two typed columns (no object per point): the report's and correlator's scan. */
   readColumns(signalId: number, from: number, until: number): Promise<PointColumns>;
   /**
@@ -202,10 +199,10 @@ export class SqlitePointStore implements PointStore {
     return signalExtent(this.store, signalId);
   }
 
-<<<<<<< HEAD
   async daysWithData(signalIds: readonly number[], from: number, until: number): Promise<Array<{ day: number; synthetic: boolean }>> {
     return this.store.daysWithData(signalIds, from, until);
-=======
+  }
+
   async hoursWithData(signalId: number, from: number, until: number): Promise<number[]> {
     return this.store.hoursWithData(signalId, from, until);
   }
@@ -220,7 +217,6 @@ export class SqlitePointStore implements PointStore {
     } catch {
       return null; // a database without migration 0060: nothing is cached
     }
->>>>>>> main
   }
 
   async readColumns(signalId: number, from: number, until: number): Promise<PointColumns> {
