@@ -84,6 +84,12 @@ export interface PointStore {
   /** [from, until) at a resolution as columns (the chart read), with the times of each row's extremes (`loTs` / `hiTs`). */
   readSeries(signalId: number, resolution: Resolution, from: number, until: number): Promise<SeriesColumns>;
   signalExtent(signalId: number): Promise<{ first: number | null; last: number | null }>;
+  /**
+   * Runs `fn` so that the reads it makes through this database (store, listings, repositories) see one snapshot:
+   * PostgreSQL pins them to one read-only REPEATABLE READ transaction; SQLite runs `fn` as it is (its listings are
+   * read synchronously, and the routes that stream them take `readSnapshot` of db/connection.ts).
+   */
+  readSnapshot<R>(fn: () => Promise<R>): Promise<R>;
   /** The UTC days in [from, until) on which any of these signals holds a value (daily rollup n > 0), and whether only synthetic signals do. */
   daysWithData(signalIds: readonly number[], from: number, until: number): Promise<Array<{ day: number; synthetic: boolean }>>;
   /** Start times of the hours of [from, until) in which the signal has at least one value, ascending (the correlator's coverage read). */
@@ -201,6 +207,10 @@ export class SqlitePointStore implements PointStore {
 
   async daysWithData(signalIds: readonly number[], from: number, until: number): Promise<Array<{ day: number; synthetic: boolean }>> {
     return this.store.daysWithData(signalIds, from, until);
+  }
+
+  readSnapshot<R>(fn: () => Promise<R>): Promise<R> {
+    return fn();
   }
 
   async hoursWithData(signalId: number, from: number, until: number): Promise<number[]> {

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { finished } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
@@ -371,6 +372,20 @@ export function copyRows(ids: readonly number[], cols: ReadonlyArray<Columns | n
   return buf.subarray(0, o);
 }
 
+/**
+ * Queries made through the pool inside `PgPointStore.readSnapshot(fn)` go to that call's client, inside its
+ * read-only REPEATABLE READ transaction: every read of the listings, repositories and store sharing the pool then
+ * sees one snapshot (a CSV export's count and pages). Outside, the pool hands out clients as usual.
+ */
+function pinnable(pool: pg.Pool, pinned: AsyncLocalStorage<pg.PoolClient>): void {
+  const poolQuery = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  const query = (...args: unknown[]): unknown => {
+    const client = pinned.getStore();
+    return client ? (client.query.bind(client) as (...a: unknown[]) => unknown)(...args) : poolQuery(...args);
+  };
+  pool.query = query as typeof pool.query;
+}
+
 export interface PgOpenOptions {
   /** Apply pending migrations (default true). */
   migrate?: boolean;
@@ -395,16 +410,40 @@ export class PgPointStore implements PointStore {
     readonly pool: pg.Pool,
     url: string,
     readonly owner: RunOwner,
+    private readonly pinned: AsyncLocalStorage<pg.PoolClient>,
   ) {
     this.location = redactDbUrl(url);
+  }
+
+  /**
+   * Runs `fn` with every query of this pool (the store's, the listings' and the repositories' reads) inside ONE
+   * read-only REPEATABLE READ transaction on one client: they all see the same snapshot, whatever is written
+   * meanwhile (an export's count and every page agree). Nested calls join the outer snapshot.
+   */
+  async readSnapshot<R>(fn: () => Promise<R>): Promise<R> {
+    if (this.pinned.getStore()) return fn();
+    const client = await this.pool.connect();
+    let ok = false;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const out = await this.pinned.run(client, fn);
+      await client.query('COMMIT');
+      ok = true;
+      return out;
+    } finally {
+      if (!ok) await client.query('ROLLBACK').catch(() => {});
+      client.release(ok ? undefined : true);
+    }
   }
 
   /** Connects (and, unless `migrate: false`, brings the schema up to date under the migration lock). */
   static async open(url: string, opts: PgOpenOptions = {}): Promise<PgPointStore> {
     const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 4, types: TYPES, application_name: 'outagewatch' });
+    const store0 = { pinned: new AsyncLocalStorage<pg.PoolClient>() };
+    pinnable(pool, store0.pinned);
     // an idle client's error (server restart) must not crash the process; the next query reports it
     pool.on('error', () => {});
-    const store = new PgPointStore(pool, url, opts.owner ?? THIS_PROCESS);
+    const store = new PgPointStore(pool, url, opts.owner ?? THIS_PROCESS, store0.pinned);
     try {
       const client = await pool.connect();
       try {
