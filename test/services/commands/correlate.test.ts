@@ -32,7 +32,7 @@ describe.skipIf(!pgt.enabled)('`correlate` on PostgreSQL gives what it gives on 
   let t: ReturnType<typeof tempStore>;
   let url: string;
   beforeAll(async () => {
-    t = iranStore();
+    t = await iranStore();
     t.store.close();
     expect((await cli(['--db', t.path, 'calendar', 'seed'])).code).toBe(0);
     const ref = await cli(['--db', t.path, 'reference', 'import', join(REF, 'stop_2019.csv'), '--format', 'stop', '--name', 'stop']);
@@ -96,7 +96,7 @@ describe.skipIf(!pgt.enabled)('the correlation cache on PostgreSQL (issue 23)', 
   let mine: Repositories;
   let other: Repositories;
   beforeAll(async () => {
-    t = iranStore();
+    t = await iranStore();
     t.store.close();
     expect((await cli(['--db', t.path, 'calendar', 'seed'])).code).toBe(0);
     url = await pgt.createDatabase();
