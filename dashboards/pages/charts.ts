@@ -55,12 +55,82 @@ export function markersAttr(markers: readonly Marker[]): string {
 }
 
 /**
+ * Widest a chart's plot area can be, in CSS pixels: the page's `main` is at most 1280 px wide (public/style.css),
+ * and a chart fills it at most. One pixel of a chart over [from, until) therefore spans at least
+ * (until − from) / CHART_MAX_PIXELS seconds.
+ */
+export const CHART_MAX_PIXELS = 1280;
+
+/**
+ * Bands thinned to what one pixel of the chart can show: bands of the same type, kind and target whose gap is
+ * under one pixel of the range (or that overlap) become one band from the first start to the last end, labelled
+ * with how many it holds and their own labels by count (`14 merged at this zoom (zoom in to separate them):
+ * connectivity outage (major) ×9, connectivity outage (minor) ×5`). A chart drawn at most CHART_MAX_PIXELS wide shows the same shading either way (public/charts.js
+ * draws every band at least 2 px wide), but the number of bands of one type and kind stays below the pixel count
+ * however many outages a range holds (years of daily shutdowns). Each outage stays reachable in full through the
+ * page's outage list and the API; zooming in (a narrower range) draws them apart again. Bands whose range is empty
+ * or inverted are passed through as they are.
+ */
+export function thinBands(bands: readonly Band[], range: { from: number; until: number }, pixels = CHART_MAX_PIXELS): Band[] {
+  const pixel = (range.until - range.from) / pixels;
+  if (!(pixel > 0) || bands.length < 2) return [...bands];
+  const groups = new Map<string, Band[]>();
+  for (const b of bands) {
+    const key = JSON.stringify([b.type, b.kind ?? null, b.target ?? null]);
+    const g = groups.get(key);
+    if (g) g.push(b);
+    else groups.set(key, [b]);
+  }
+  const out: Band[] = [];
+  for (const g of groups.values()) {
+    g.sort((a, b) => a.from - b.from || a.until - b.until);
+    let run: Band[] = [g[0]!];
+    let end = g[0]!.until;
+    const flush = () => {
+      out.push(run.length === 1 ? run[0]! : mergedBand(run, end));
+    };
+    for (let i = 1; i < g.length; i++) {
+      const b = g[i]!;
+      if (b.from - end < pixel) {
+        run.push(b);
+        if (b.until > end) end = b.until;
+      } else {
+        flush();
+        run = [b];
+        end = b.until;
+      }
+    }
+    flush();
+  }
+  return out.sort((a, b) => a.from - b.from || a.until - b.until);
+}
+
+/** Labels listed in a merged band's label (the most frequent first); the rest are counted. */
+const MERGED_LABELS = 3;
+
+function mergedBand(run: readonly Band[], until: number): Band {
+  const counts = new Map<string, number>();
+  for (const b of run) counts.set(b.label, (counts.get(b.label) ?? 0) + 1);
+  const byCount = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const shown = byCount.slice(0, MERGED_LABELS).map(([label, n]) => `${label} ×${n}`);
+  const rest = byCount.slice(MERGED_LABELS).reduce((sum, [, n]) => sum + n, 0);
+  const first = run[0]!;
+  return {
+    ...first,
+    until,
+    label: `${run.length} merged at this zoom (zoom in to separate them): ${shown.join(', ')}${rest > 0 ? `, ${rest} other` : ''}`,
+  };
+}
+
+/**
  * Bands go to the browser as `[type, from, until, label, kind, target]` tuples (dashboards/public/charts.js reads
  * them): a ten-year country timeline carries ~1,900 outage bands, and as objects with their keys (each quote
- * escaped in the attribute) they were 368 KB of a 447 KB page.
+ * escaped in the attribute) they were 368 KB of a 447 KB page. With `range`, the bands are thinned to the chart's
+ * pixel resolution first (`thinBands`).
  */
-export function bandsAttr(bands: readonly Band[]): string {
-  return JSON.stringify(bands.map((b) => [b.type, b.from, b.until, b.label, b.kind ?? null, b.target ?? null]));
+export function bandsAttr(bands: readonly Band[], range?: { from: number; until: number }): string {
+  const shown = range ? thinBands(bands, range) : bands;
+  return JSON.stringify(shown.map((b) => [b.type, b.from, b.until, b.label, b.kind ?? null, b.target ?? null]));
 }
 
 // panel order and titles come from the collector modules (collectors/<name>/index.ts)
@@ -184,7 +254,7 @@ export function chartsMarkup(opts: {
 }): SafeHtml {
   const maxPoints = opts.maxPoints ?? 1200;
   if (opts.panels.length === 0) return html`<p class="muted empty">${opts.emptyText ?? 'No signals stored for this entity.'}</p>`;
-  return html`<div class="charts" id="${opts.id ?? 'charts'}" data-from="${opts.from}" data-until="${opts.until}" data-tz="${opts.tz}" data-mode="${opts.mode}" data-maxpoints="${maxPoints}" data-bands="${bandsAttr(opts.bands)}" data-markers="${markersAttr(opts.markers ?? [])}">
+  return html`<div class="charts" id="${opts.id ?? 'charts'}" data-from="${opts.from}" data-until="${opts.until}" data-tz="${opts.tz}" data-mode="${opts.mode}" data-maxpoints="${maxPoints}" data-bands="${bandsAttr(opts.bands, opts)}" data-markers="${markersAttr(opts.markers ?? [])}">
 <p class="axis-caption muted">Time axis: <span class="axis-zone">${opts.mode === 'local' ? opts.tz : 'UTC'}</span>. Drag across a chart to zoom into that range.</p>
 ${opts.panels.map((p) => panelMarkup(p, opts, maxPoints))}
 </div>`;
