@@ -2,7 +2,15 @@ import type { DbBackend } from '../core/db-location.js';
 import type { Db } from './connection.js';
 import type { WindowLeases } from './leases.js';
 import { getMeta, setMeta } from './meta.js';
-import { readSeries, signalExtent, type Resolution, type SeriesColumns } from './signals-read.js';
+import {
+  dailyValueCounts,
+  readSeries,
+  signalExtent,
+  signalExtents,
+  type DailyCountWindow,
+  type Resolution,
+  type SeriesColumns,
+} from './signals-read.js';
 import type {
   CheckpointRow,
   RollupRow,
@@ -70,6 +78,13 @@ export interface PointStore {
   /** [from, until) at a resolution as columns (the chart read). */
   readSeries(signalId: number, resolution: Resolution, from: number, until: number): Promise<SeriesColumns>;
   signalExtent(signalId: number): Promise<{ first: number | null; last: number | null }>;
+  /** `signalExtent` of many signals in ONE query (a page's signals); signals without points map to nulls. */
+  signalExtents(signalIds: readonly number[]): Promise<Map<number, { first: number | null; last: number | null }>>;
+  /**
+   * For each window, per signal of it, the number of values the daily rollup holds in [from, until) (the sum of
+   * `n` over its rows there; 0 without), every window in ONE query.
+   */
+  dailyValueCounts(windows: readonly DailyCountWindow[]): Promise<Array<Map<number, number>>>;
 
   listSourceEvents(filter?: SourceEventFilter): Promise<SourceEventRow[]>;
   checkpoints(filter?: CheckpointFilter): Promise<CheckpointRow[]>;
@@ -152,6 +167,14 @@ export class SqlitePointStore implements PointStore {
 
   async signalExtent(signalId: number): Promise<{ first: number | null; last: number | null }> {
     return signalExtent(this.store, signalId);
+  }
+
+  async signalExtents(signalIds: readonly number[]): Promise<Map<number, { first: number | null; last: number | null }>> {
+    return signalExtents(this.store, signalIds);
+  }
+
+  async dailyValueCounts(windows: readonly DailyCountWindow[]): Promise<Array<Map<number, number>>> {
+    return dailyValueCounts(this.store, windows);
   }
 
   async listSourceEvents(filter?: SourceEventFilter): Promise<SourceEventRow[]> {
