@@ -57,6 +57,19 @@ export interface CheckpointFilter {
   signal?: string;
 }
 
+/** A signal's points as two columns in time order: times (Unix seconds) and values (NaN = a stored null). */
+export interface PointColumns {
+  ts: Float64Array;
+  values: Float64Array;
+  length: number;
+}
+
+/** A batch of one signal's points in time order, `[ts, value]` (null value = no data). */
+export interface PointBatch {
+  signalId: number;
+  rows: Array<[number, number | null]>;
+}
+
 export interface PointStore {
   readonly backend: DbBackend;
   /** Where it is, for messages (a path, or the URL without its password). */
@@ -85,6 +98,14 @@ export interface PointStore {
    * `n` over its rows there; 0 without), every window in ONE query.
    */
   dailyValueCounts(windows: readonly DailyCountWindow[]): Promise<Array<Map<number, number>>>;
+  /** [from, until) raw points as two typed columns (no object per point): the report's and correlator's scan. */
+  readColumns(signalId: number, from: number, until: number): Promise<PointColumns>;
+  /**
+   * Every raw point of these signals in [from, until), signal after signal (in the order given), each in time order,
+   * in batches of at most `batchRows` — memory stays flat however many points there are (the `--full-csv` export).
+   * PostgreSQL reads all of it inside ONE read-only REPEATABLE READ transaction (one snapshot), in keyset pages.
+   */
+  iteratePoints(signalIds: readonly number[], from: number, until: number, batchRows?: number): AsyncIterable<PointBatch>;
 
   listSourceEvents(filter?: SourceEventFilter): Promise<SourceEventRow[]>;
   checkpoints(filter?: CheckpointFilter): Promise<CheckpointRow[]>;
@@ -107,6 +128,9 @@ export interface PointStore {
 
   close(): Promise<void>;
 }
+
+/** Rows per batch of `iteratePoints` unless asked otherwise. */
+export const POINT_BATCH_ROWS = 20_000;
 
 const SIX_HOURLY_SQL = 'SELECT ts, min, mean, max, n FROM points_6h WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts';
 
@@ -175,6 +199,24 @@ export class SqlitePointStore implements PointStore {
 
   async dailyValueCounts(windows: readonly DailyCountWindow[]): Promise<Array<Map<number, number>>> {
     return dailyValueCounts(this.store, windows);
+  }
+
+  async readColumns(signalId: number, from: number, until: number): Promise<PointColumns> {
+    return this.store.readColumns(signalId, from, until);
+  }
+
+  async *iteratePoints(signalIds: readonly number[], from: number, until: number, batchRows = POINT_BATCH_ROWS): AsyncIterable<PointBatch> {
+    for (const signalId of signalIds) {
+      let rows: Array<[number, number | null]> = [];
+      for (const row of this.store.iteratePoints(signalId, from, until)) {
+        rows.push(row);
+        if (rows.length >= batchRows) {
+          yield { signalId, rows };
+          rows = [];
+        }
+      }
+      if (rows.length) yield { signalId, rows };
+    }
   }
 
   async listSourceEvents(filter?: SourceEventFilter): Promise<SourceEventRow[]> {

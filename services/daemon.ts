@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { createCollectors } from '../collectors/registry.js';
 import { SqliteStore } from '../db/store.js';
 import { openRepositories } from '../db/open.js';
+import { sqliteRepositories } from '../db/sqlite-repositories.js';
 import { describeDbLocation, type DbLocation } from '../core/db-location.js';
 import { createApp } from '../dashboards/app.js';
 import { bindServer, type BoundServer } from '../dashboards/server.js';
@@ -81,7 +82,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     const scheduler = new Scheduler({ store, log });
     if (!serveOnly) {
       for (const job of buildJobs({ config, store, collectors, log })) scheduler.add(job);
-      scheduler.add(autoReportJob(store, config, log));
+      scheduler.add(autoReportJob(sqliteRepositories(store), config, log));
     } else log.info('collection is off (--no-collect): no scheduled collection, detection or reports');
     if (server) {
       reader = dbPath === ':memory:' || readOnly ? store : SqliteStore.open(dbPath, { readonly: true });

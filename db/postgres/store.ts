@@ -6,7 +6,16 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { redactDbUrl } from '../../core/db-location.js';
 import { formatEntity, parseEntity, parseSignalName } from '../entities.js';
 import { defaultProvenance } from '../provenance.js';
-import type { CheckpointFilter, EntityRow, PointStore, RollupResolution, SourceEventFilter } from '../repository.js';
+import {
+  POINT_BATCH_ROWS,
+  type CheckpointFilter,
+  type EntityRow,
+  type PointBatch,
+  type PointColumns,
+  type PointStore,
+  type RollupResolution,
+  type SourceEventFilter,
+} from '../repository.js';
 import type { DailyCountWindow, Resolution, SeriesColumns } from '../signals-read.js';
 import {
   runFromDbRow,
@@ -49,6 +58,11 @@ const TYPES = {
     return pg.types.getTypeParser(oid, format);
   },
 } as unknown as pg.CustomTypesConfig;
+
+/** One keyset page of a signal's raw points (time is an integer: the next page starts after the last time). */
+const POINT_PAGE_SQL = 'SELECT ts, value FROM points WHERE signal_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts LIMIT $4';
+/** Rows per page of `readColumns`. */
+const COLUMN_PAGE_ROWS = 100_000;
 
 const ROLLUP_TABLE: Record<RollupResolution, string> = { hourly: 'points_hourly', '6h': 'points_6h', daily: 'points_daily' };
 
@@ -678,6 +692,68 @@ export class PgPointStore implements PointStore {
       out.mean[i] = raw ? row[1]! : row[3]!;
     }
     return out;
+  }
+
+  async readColumns(signalId: number, from: number, until: number): Promise<PointColumns> {
+    // keyset pages of rows as arrays into growing typed columns: no object per point, no result of millions of rows
+    let ts = new Float64Array(1024);
+    let values = new Float64Array(1024);
+    let n = 0;
+    let next = from;
+    for (;;) {
+      const r = await this.pool.query<[number, number | null]>({
+        name: 'ow_read_columns',
+        text: POINT_PAGE_SQL,
+        values: [signalId, next, until, COLUMN_PAGE_ROWS],
+        rowMode: 'array',
+      });
+      const rows = r.rows;
+      if (n + rows.length > ts.length) {
+        const size = Math.max(ts.length * 2, n + rows.length);
+        const t2 = new Float64Array(size);
+        const v2 = new Float64Array(size);
+        t2.set(ts.subarray(0, n));
+        v2.set(values.subarray(0, n));
+        ts = t2;
+        values = v2;
+      }
+      for (const [t, v] of rows) {
+        ts[n] = t;
+        values[n] = v === null ? Number.NaN : v;
+        n++;
+      }
+      if (rows.length < COLUMN_PAGE_ROWS) break;
+      next = rows[rows.length - 1]![0] + 1;
+    }
+    return { ts: ts.subarray(0, n), values: values.subarray(0, n), length: n };
+  }
+
+  async *iteratePoints(signalIds: readonly number[], from: number, until: number, batchRows = POINT_BATCH_ROWS): AsyncIterable<PointBatch> {
+    // one snapshot for the whole export: a read-only REPEATABLE READ transaction, keyset pages of each signal
+    const client = await this.pool.connect();
+    let ok = false;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      for (const signalId of signalIds) {
+        let next = from;
+        for (;;) {
+          const r = await client.query<[number, number | null]>({
+            name: 'ow_point_page',
+            text: POINT_PAGE_SQL,
+            values: [signalId, next, until, batchRows],
+            rowMode: 'array',
+          });
+          if (r.rows.length) yield { signalId, rows: r.rows };
+          if (r.rows.length < batchRows) break;
+          next = r.rows[r.rows.length - 1]![0] + 1;
+        }
+      }
+      await client.query('COMMIT');
+      ok = true;
+    } finally {
+      if (!ok) await client.query('ROLLBACK').catch(() => undefined);
+      client.release();
+    }
   }
 
   async signalExtent(signalId: number): Promise<{ first: number | null; last: number | null }> {

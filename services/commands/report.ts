@@ -29,7 +29,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--full-csv', 'also write every stored point of the range at full resolution (BASE.points.csv, streamed)')
     .option('--json-schema', 'print the JSON Schema of the JSON report and exit')
     .action(
-      (opts: {
+      async (opts: {
         event?: string;
         country?: string;
         from?: string;
@@ -66,11 +66,11 @@ export function register(program: Command, ctx: CliContext): void {
         const from = ctx.time('--from', opts.from, 'start');
         const until = ctx.time('--until', opts.until, 'end');
         if (from !== undefined && until !== undefined && until <= from) throw new UsageError('--until must be after --from');
-        const store = ctx.existingStore();
+        const repos = await ctx.readRepositories();
         let data;
         try {
-          data = gatherReport(
-            store,
+          data = await gatherReport(
+            repos,
             { eventId: opts.event, country, from, until, correlate: correlateOptions(ctx.config(), { lead, lag }) },
             { version: packageVersion(), now: nowSeconds() },
           );
@@ -82,8 +82,8 @@ export function register(program: Command, ctx: CliContext): void {
         for (const path of writeReport(data, formats as ReportFormat[], out)) ctx.out(path);
         if (opts.fullCsv) {
           const path = join(resolve(out), `${reportBaseName(data)}.points.csv`);
-          exportPointsCsv(
-            store,
+          await exportPointsCsv(
+            repos.points,
             data.scope.entity,
             Math.floor(Date.parse(data.scope.from) / 1000),
             Math.floor(Date.parse(data.scope.until) / 1000),

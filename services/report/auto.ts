@@ -1,9 +1,8 @@
 import { dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { listEvents } from '../../db/calendar.js';
-import { getMeta, setMeta } from '../../db/meta.js';
-import type { SqliteStore } from '../../db/store.js';
+import type { Repositories } from '../../db/repositories.js';
 import type { Config } from '../../core/config.js';
+import { parseDbLocation } from '../../core/db-location.js';
 import type { JobDefinition } from '../scheduler/scheduler.js';
 import { packageVersion } from '../../core/package-root.js';
 import { nowSeconds } from '../../core/time.js';
@@ -13,41 +12,44 @@ import { writeReport } from './write.js';
 
 /**
  * The one folder for reports — written by `outagewatch report`, by the daemon, and listed on `/reports`:
- * `reportsDir` (OUTAGEWATCH_REPORTS_DIR) when set, otherwise `reports/` beside the database file.
+ * `reportsDir` (OUTAGEWATCH_REPORTS_DIR) when set, otherwise `reports/` beside the database file (for an in-memory
+ * or PostgreSQL database, which has no folder: `reports/` in the working directory).
  */
 export function reportsDir(config: Config): string {
   if (config.reportsDir) return resolve(config.reportsDir);
-  return config.db === ':memory:' ? resolve('reports') : join(dirname(resolve(config.db)), 'reports');
+  if (config.db === ':memory:' || parseDbLocation(config.db).backend === 'postgres') return resolve('reports');
+  return join(dirname(resolve(config.db)), 'reports');
 }
 
 /**
  * Writes a report for every calendar event whose window [start − 1 d, end + 2 d] has closed and has data,
  * once — and again when the data behind it changed (its hash differs, e.g. after a backfill).
  */
-export function writeDueReports(store: SqliteStore, config: Config, log: Logger, now = nowSeconds()): string[] {
+export async function writeDueReports(repos: Repositories, config: Config, log: Logger, now = nowSeconds()): Promise<string[]> {
   const written: string[] = [];
   const correlate = correlateOptions(config);
   const lag = correlate.lag;
-  for (const e of listEvents(store.db, { until: now - lag })) {
+  for (const e of await repos.calendar.listEvents({ until: now - lag })) {
     if (e.end + lag > now) continue;
-    const data = gatherReport(store, { eventId: e.id, correlate }, { version: packageVersion(), now });
+    const data = await gatherReport(repos, { eventId: e.id, correlate }, { version: packageVersion(), now });
     if (data.verdict.label === 'insufficient-data') continue;
     const key = `report:${e.id}`;
-    if (getMeta(store.db, key) === data.reproducibility.dataHash) continue;
+    if ((await repos.points.getMeta(key)) === data.reproducibility.dataHash) continue;
     const paths = writeReport(data, ['html', 'md', 'json', 'csv'], reportsDir(config));
-    setMeta(store.db, key, data.reproducibility.dataHash);
+    await repos.points.setMeta(key, data.reproducibility.dataHash);
     log.info({ event: e.id, verdict: data.verdict.label, paths: paths.length }, 'report written');
     for (const item of paths) written.push(item);
   }
   return written;
 }
 
-export function autoReportJob(store: SqliteStore, config: Config, log: Logger): JobDefinition {
+/** The daemon's hourly job writing due reports, on either backend (the meta keys `report:ID` hold what was written). */
+export function autoReportJob(repos: Repositories, config: Config, log: Logger): JobDefinition {
   return {
     name: 'reports',
     cron: '17 * * * *',
     async run() {
-      const paths = writeDueReports(store, config, log);
+      const paths = await writeDueReports(repos, config, log);
       return { rows: paths.length };
     },
   };

@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { SqliteStore } from '../../db/store.js';
+import type { PointStore } from '../../db/repository.js';
 import { csvRows, type CsvCell } from '../util/csv-write.js';
 import { isoUtc } from '../../core/time.js';
 
@@ -12,9 +12,10 @@ const CHUNK_ROWS = 20_000;
  * one row each (`signal,time_utc,ts,value,synthetic`; empty value = no data), streamed from the store to
  * `path` in chunks (through `path.tmp`, renamed when complete: a failed export leaves no half file). Returns
  * the number of rows written, through the one CSV writer (services/util/csv-write.ts; signal names are
- * neutralised like every CSV cell).
+ * neutralised like every CSV cell). Read through `PointStore.iteratePoints` on either backend (on PostgreSQL in
+ * one REPEATABLE READ snapshot, keyset pages).
  */
-export function exportPointsCsv(store: SqliteStore, entity: string, from: number, until: number, path: string): number {
+export async function exportPointsCsv(points: PointStore, entity: string, from: number, until: number, path: string): Promise<number> {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, 'w');
@@ -23,8 +24,16 @@ export function exportPointsCsv(store: SqliteStore, entity: string, from: number
   try {
     writeSync(fd, csvRows([['signal', 'time_utc', 'ts', 'value', 'synthetic']]));
     let chunk: CsvCell[][] = [];
-    for (const sig of store.listSignals(entity)) {
-      for (const [ts, v] of store.iteratePoints(sig.id, from, until)) {
+    const signals = await points.listSignals(entity);
+    const byId = new Map(signals.map((s) => [s.id, s] as const));
+    for await (const batch of points.iteratePoints(
+      signals.map((s) => s.id),
+      from,
+      until,
+      CHUNK_ROWS,
+    )) {
+      const sig = byId.get(batch.signalId)!;
+      for (const [ts, v] of batch.rows) {
         chunk.push([sig.name, isoUtc(ts), ts, v, sig.synthetic]);
         rows++;
         if (chunk.length >= CHUNK_ROWS) {

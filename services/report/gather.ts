@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
-import { getEvent, listEvents } from '../../db/calendar.js';
-import { listOutages } from '../../db/outages.js';
-import { listReferenceOutages, referenceListNames } from '../../db/reference.js';
+import type { Repositories } from '../../db/repositories.js';
 import type { SignalRow, SqliteStore } from '../../db/store.js';
 import { correlateEvent, correlateCountry, correlateRange, type CorrelateOptions } from '../correlator/assemble.js';
 import { correlateOptions } from '../correlator/options.js';
@@ -97,6 +95,13 @@ export const LICENCES: ReportData['licences'] = [
   },
 ];
 
+/** Until the correlator reads through the interfaces (h23e): the SQLite store behind the repositories. */
+function sqliteOnly(repos: Repositories): SqliteStore {
+  const store = (repos.points as { store?: SqliteStore }).store;
+  if (!store) throw new Error(`reports need the correlator, which runs on SQLite only in this version (database ${repos.points.location})`);
+  return store;
+}
+
 interface Scope {
   kind: 'event' | 'country';
   entity: string;
@@ -107,9 +112,9 @@ interface Scope {
   display: { from: number; until: number };
 }
 
-function resolveScope(store: SqliteStore, req: ReportRequest): Scope {
+async function resolveScope(repos: Repositories, req: ReportRequest): Promise<Scope> {
   if (req.eventId) {
-    const e = getEvent(store.db, req.eventId);
+    const e = await repos.calendar.getEvent(req.eventId);
     if (!e) throw notFound(`calendar event ${req.eventId}`);
     const o = reportOptions(req);
     const lead = o.lead ?? DAY;
@@ -128,7 +133,7 @@ function resolveScope(store: SqliteStore, req: ReportRequest): Scope {
   if (!req.country || req.from === undefined || req.until === undefined)
     throw new Error('a report needs --event ID, or --country CC with --from and --until');
   const country = req.country.toUpperCase();
-  const tz = listEvents(store.db, { country })[0]?.tz ?? 'UTC';
+  const tz = (await repos.calendar.listEvents({ country }))[0]?.tz ?? 'UTC';
   const window = { from: req.from, until: req.until, lead: 0, lag: 0 };
   return { kind: 'country', entity: `country:${country}`, country, tz, event: null, window, display: { from: req.from, until: req.until } };
 }
@@ -186,18 +191,18 @@ interface SignalStats {
  * points for short ranges and from the hourly or daily rollups otherwise, each bucket with its minimum and maximum.
  * Null when there are no points.
  */
-function signalStats(
-  store: SqliteStore,
+async function signalStats(
+  points: Repositories['points'],
   sig: SignalRow,
   hasher: RowHasher,
   r: { histFrom: number; wFrom: number; wUntil: number; display: { from: number; until: number } },
-): SignalStats | null {
+): Promise<SignalStats | null> {
   const { histFrom, wFrom, wUntil, display } = r;
   const readFrom = Math.min(histFrom, display.from);
   const readUntil = Math.max(wUntil, display.until);
   const isRate = sig.metric === 'anomaly_rate';
   const diurnal = sig.source === 'ioda' && (sig.metric === 'gtr' || sig.metric === 'merit-nt');
-  const { ts, values: vs, length: n } = store.readColumns(sig.id, readFrom, readUntil);
+  const { ts, values: vs, length: n } = await points.readColumns(sig.id, readFrom, readUntil);
   if (n === 0) return null;
   // every point used, exactly (NaN = a stored null): the signal's name and count, then both columns' bytes
   hasher.addColumns(sig.name, ts, vs);
@@ -247,7 +252,7 @@ function signalStats(
     const unit = plan.resolution === 'hourly' ? HOUR : DAY;
     const base = Math.floor(display.from / plan.bucketSeconds) * plan.bucketSeconds;
     shown = bucketRollup(
-      store.readRollup(sig.id, plan.resolution, Math.floor(display.from / unit) * unit, display.until),
+      await points.readRollup(sig.id, plan.resolution, Math.floor(display.from / unit) * unit, display.until),
       base,
       plan.bucketSeconds,
       display.from,
@@ -256,9 +261,13 @@ function signalStats(
   return { baseline, min, peak, drop, values, expected: Math.max(1, Math.ceil((wUntil - wFrom) / step)), plan, display: shown };
 }
 
-/** Reads everything a report needs from the store; the result is rendered by the format modules. */
-export function gatherReport(store: SqliteStore, req: ReportRequest, opts: GatherOptions): ReportData {
-  const s = resolveScope(store, req);
+/**
+ * Reads everything a report needs through the repositories (either backend); the result is rendered by the format
+ * modules.
+ */
+export async function gatherReport(repos: Repositories, req: ReportRequest, opts: GatherOptions): Promise<ReportData> {
+  const store = sqliteOnly(repos);
+  const s = await resolveScope(repos, req);
   const hasher = new RowHasher();
   const { from: wFrom, until: wUntil } = s.window;
 
@@ -320,8 +329,9 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
   }
 
   // outages of the entity (and its networks) in the window
-  const outages: Outage[] = listOutages(store.db, { country: s.country, from: wFrom, until: wUntil });
-  const entityNames = new Map(store.listEntities().flatMap((e) => (e.name ? [[e.entity, e.name] as const] : [])));
+  const outages: Outage[] = await repos.outages.listOutages({ country: s.country, from: wFrom, until: wUntil });
+  const entities = await repos.points.listEntities();
+  const entityNames = new Map(entities.flatMap((e) => (e.name ? [[e.entity, e.name] as const] : [])));
   for (const o of outages) hasher.add('outage', o);
   const outageRows: ReportData['outages'] = outages.map((o) => ({
     id: o.id ?? null,
@@ -349,16 +359,10 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
   ].sort();
 
   // source events, compared with detections
-  const countryEntities = new Set([
-    s.entity,
-    ...store
-      .listEntities()
-      .filter((x) => x.country === s.country)
-      .map((x) => x.entity),
-  ]);
-  const sourceEvents = store
-    .listSourceEvents({ from: wFrom, until: wUntil })
-    .filter((e) => e.entity !== null && countryEntities.has(e.entity));
+  const countryEntities = new Set([s.entity, ...entities.filter((x) => x.country === s.country).map((x) => x.entity)]);
+  const sourceEvents = (await repos.points.listSourceEvents({ from: wFrom, until: wUntil })).filter(
+    (e) => e.entity !== null && countryEntities.has(e.entity),
+  );
   for (const e of sourceEvents) hasher.add('source-event', { source: e.source, id: e.externalId, start: e.start, end: e.end, raw: e.raw });
   const sourceRows: ReportData['sourceEvents'] = sourceEvents
     .filter((e) => e.kind !== 'anomaly-evidence')
@@ -372,7 +376,7 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
     }));
 
   // signals
-  const signals = store.listSignals(s.entity);
+  const signals = await repos.points.listSignals(s.entity);
   const signalRows: ReportData['signals'] = [];
   const series: ReportData['series'] = [];
   const ooniTargets = new Map<string, Map<string, SignalRow>>();
@@ -389,7 +393,7 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
       }
       if (sig.metric !== 'anomaly_rate') continue;
     }
-    const st = signalStats(store, sig, hasher, { histFrom, wFrom, wUntil, display: s.display });
+    const st = await signalStats(repos.points, sig, hasher, { histFrom, wFrom, wUntil, display: s.display });
     if (st === null) continue;
     const isRate = sig.metric === 'anomaly_rate';
     if (sig.synthetic && st.values) syntheticSignals.push(sig.name);
@@ -425,17 +429,17 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
   // OONI per target and day
   const ooni: ReportData['ooni'] = [];
   for (const [target, metrics] of [...ooniTargets].sort((a, b) => a[0].localeCompare(b[0]))) {
-    const daily = (metric: string) => {
+    const daily = async (metric: string) => {
       const sig = metrics.get(metric);
       const m = new Map<number, number>();
       if (!sig) return m;
-      for (const r of store.readRollup(sig.id, 'daily', Math.floor(wFrom / DAY) * DAY, wUntil))
+      for (const r of await repos.points.readRollup(sig.id, 'daily', Math.floor(wFrom / DAY) * DAY, wUntil))
         if (r.n > 0 && r.mean !== null) m.set(r.ts, r.mean * r.n);
       return m;
     };
-    const meas = daily('measurement_count');
-    const anom = daily('anomaly_count');
-    const conf = daily('confirmed_count');
+    const meas = await daily('measurement_count');
+    const anom = await daily('anomaly_count');
+    const conf = await daily('confirmed_count');
     const days = [...new Set([...meas.keys(), ...anom.keys(), ...conf.keys()])].sort((a, b) => a - b);
     if (days.length === 0) continue;
     for (const d of days) hasher.add('ooni-day', [target, d, meas.get(d) ?? null, anom.get(d) ?? null, conf.get(d) ?? null]);
@@ -452,8 +456,8 @@ export function gatherReport(store: SqliteStore, req: ReportRequest, opts: Gathe
 
   // reference lists
   const reference: ReportData['reference'] = [];
-  for (const list of referenceListNames(store.db)) {
-    for (const r of listReferenceOutages(store.db, { list, country: s.country, from: wFrom, until: wUntil })) {
+  for (const list of await repos.reference.referenceListNames()) {
+    for (const r of await repos.reference.listReferenceOutages({ list, country: s.country, from: wFrom, until: wUntil })) {
       hasher.add('reference', [list, r.naturalKey, r.start, r.end, r.kind]);
       reference.push({
         list,

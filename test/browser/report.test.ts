@@ -11,6 +11,7 @@ import { gatherReport } from '../../services/report/gather.js';
 import { renderHtml } from '../../services/report/render-html.js';
 import { reportCharts } from '../../services/report/write.js';
 import { packageRoot } from '../../core/package-root.js';
+import { sqliteRepositories } from '../../db/sqlite-repositories.js';
 import { tempStore } from '../helpers.js';
 import { buildReportFixture, EVENT_START } from '../services/report/fixture.js';
 
@@ -41,7 +42,11 @@ describe.skipIf(skip)('HTML report in headless Chromium', () => {
       until: points.at(-1)![0] + DAY,
       series: [{ signal: { name: 'ooni.anomaly_rate:facebook.com', step: DAY, unit: 'share of measurements' }, points }],
     });
-    const r = gatherReport(t.store, { eventId: 'kz-2016-05-21-test' }, { version: 'test', now: Date.UTC(2026, 10, 27) / 1000 });
+    const r = await gatherReport(
+      sqliteRepositories(t.store),
+      { eventId: 'kz-2016-05-21-test' },
+      { version: 'test', now: Date.UTC(2026, 10, 27) / 1000 },
+    );
     file = join(ARTIFACTS, 'report.html');
     writeFileSync(file, renderHtml(r, reportCharts(r)));
     browser = await chromium.launch({

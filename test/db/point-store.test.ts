@@ -130,6 +130,47 @@ for (const b of BACKENDS) {
       expect(await store.signalExtent(sig.id)).toEqual({ first: KZ_2016, last: KZ_2016 + 23 * 300 });
     });
 
+    it('reads points as typed columns and streams them in batches, signal after signal, in time order', async () => {
+      // what a report scans (readColumns) and what `report --full-csv` streams (iteratePoints), on one stored signal
+      // and a second one written here (a null in each, pages smaller than the data so batches split)
+      const sig = (await store.listSignals('country:KZ'))[0]!;
+      const other = window(
+        Array.from({ length: 7 }, (_, i) => [KZ_2016 + i * 600, i === 3 ? null : i] as const),
+        {
+          series: [
+            {
+              signal: { name: 'ioda.ping-slash24', step: 600 },
+              points: Array.from({ length: 7 }, (_, i) => [KZ_2016 + i * 600, i === 3 ? null : i] as const),
+            },
+          ],
+        },
+      );
+      await store.writeWindow(other);
+      const sig2 = (await store.listSignals('country:KZ')).find((s) => s.name === 'ioda.ping-slash24')!;
+      const cols = await store.readColumns(sig.id, KZ_2016 + 300, KZ_2016 + 3600);
+      const pts = await store.readPoints(sig.id, KZ_2016 + 300, KZ_2016 + 3600);
+      expect(cols.length).toBe(11);
+      expect([...cols.ts]).toEqual(pts.map((p) => p.ts));
+      expect([...cols.values]).toEqual(pts.map((p) => (p.value === null ? Number.NaN : p.value)));
+      expect(Number.isNaN(cols.values[4]!)).toBe(true); // the stored null at KZ_2016 + 1500
+      expect((await store.readColumns(sig.id, 0, 1)).length).toBe(0);
+      const batches: Array<{ signalId: number; rows: Array<[number, number | null]> }> = [];
+      for await (const batch of store.iteratePoints([sig2.id, sig.id], KZ_2016, KZ_2016 + 7200, 5)) batches.push(batch);
+      expect(batches.map((x) => [x.signalId, x.rows.length])).toEqual([
+        [sig2.id, 5],
+        [sig2.id, 2],
+        [sig.id, 5],
+        [sig.id, 5],
+        [sig.id, 5],
+        [sig.id, 5],
+        [sig.id, 4],
+      ]);
+      expect(batches.slice(0, 2).flatMap((x) => x.rows)).toEqual(
+        Array.from({ length: 7 }, (_, i) => [KZ_2016 + i * 600, i === 3 ? null : i]),
+      );
+      expect(batches.slice(2).flatMap((x) => x.rows)).toEqual((await store.readPoints(sig.id, 0, 2e9)).map((p) => [p.ts, p.value]));
+    });
+
     it('a later window changing a value recomputes that hour, day and block', async () => {
       const sig = (await store.listSignals('country:KZ'))[0]!;
       await store.writeWindow(window([[KZ_2016 + 300, 5]], { from: KZ_2016, until: KZ_2016 + 600 }));

@@ -14,6 +14,7 @@ import { detectAndStore } from '../../../services/detector/run.js';
 import { ingestCsv } from '../../../services/ingest/csv.js';
 import { gatherReport } from '../../../services/report/gather.js';
 import { reportCharts } from '../../../services/report/write.js';
+import { sqliteRepositories } from '../../../db/sqlite-repositories.js';
 import { tempStore } from '../../helpers.js';
 
 const FILE = join(import.meta.dirname, '..', '..', 'fixtures', 'monash', 'monash-ipobs-iran-2019-11-counties.csv');
@@ -62,9 +63,9 @@ describe('Iran, November 2019 (REAL Monash series): national onset from country-
     expect(r.verdict.onset!.seconds).toBeNull();
   });
 
-  it('report --country IR: begins on 16 Nov (not 11 Nov), credits the Monash IP Observatory, groups the counties', () => {
-    const r = gatherReport(
-      env.store,
+  it('report --country IR: begins on 16 Nov (not 11 Nov), credits the Monash IP Observatory, groups the counties', async () => {
+    const r = await gatherReport(
+      sqliteRepositories(env.store),
       { country: 'IR', from: t('2019-11-11T00:00:00Z'), until: t('2019-11-21T00:00:00Z'), B: 99 },
       { version: 'test', now: 0 },
     );

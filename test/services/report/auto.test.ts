@@ -6,6 +6,7 @@ import { createApp } from '../../../dashboards/app.js';
 import { loadConfig } from '../../../services/program-config.js';
 import { silentLogger } from '../../../core/logger.js';
 import { writeDueReports } from '../../../services/report/auto.js';
+import { sqliteRepositories } from '../../../db/sqlite-repositories.js';
 import { tempStore } from '../../helpers.js';
 import { buildReportFixture, EVENT_START } from './fixture.js';
 
@@ -19,11 +20,11 @@ describe('automatic reports', () => {
     const config = loadConfig({ env: {}, cwd: t.dir, flags: { db: t.path } });
     const dir = join(t.dir, 'reports');
     // window still open (end + 2 days not reached): nothing yet
-    expect(writeDueReports(t.store, config, silentLogger, EVENT_START + 86400 + 86400)).toEqual([]);
-    const written = writeDueReports(t.store, config, silentLogger, EVENT_START + 5 * 86400);
+    expect(await writeDueReports(sqliteRepositories(t.store), config, silentLogger, EVENT_START + 86400 + 86400)).toEqual([]);
+    const written = await writeDueReports(sqliteRepositories(t.store), config, silentLogger, EVENT_START + 5 * 86400);
     expect(written.some((p) => p.endsWith('kz-2016-05-21-test.html'))).toBe(true);
     expect(existsSync(join(dir, 'kz-2016-05-21-test.json'))).toBe(true);
-    expect(writeDueReports(t.store, config, silentLogger, EVENT_START + 6 * 86400)).toEqual([]); // same data: not again
+    expect(await writeDueReports(sqliteRepositories(t.store), config, silentLogger, EVENT_START + 6 * 86400)).toEqual([]); // same data: not again
     // new data for the window: written again
     t.store.writeWindow({
       collector: 'ioda',
@@ -32,7 +33,7 @@ describe('automatic reports', () => {
       until: EVENT_START + 3600,
       series: [{ signal: { name: 'ioda.bgp', step: 3600 }, points: [[EVENT_START, 999]] }],
     });
-    expect(writeDueReports(t.store, config, silentLogger, EVENT_START + 7 * 86400).length).toBeGreaterThan(0);
+    expect((await writeDueReports(sqliteRepositories(t.store), config, silentLogger, EVENT_START + 7 * 86400)).length).toBeGreaterThan(0);
 
     const app = createApp({ config, store: t.store, collectors: [], log: silentLogger, version: 'x' });
     const list = await request(app).get('/reports').expect(200);

@@ -6,6 +6,7 @@ import { gatherReport } from '../../../services/report/gather.js';
 import { reportSchema } from '../../../services/report/model.js';
 import { bucketRollup, chartPlan, MAX_CHART_BUCKETS } from '../../../services/report/series.js';
 import { reportCharts } from '../../../services/report/write.js';
+import { sqliteRepositories } from '../../../db/sqlite-repositories.js';
 import { tempStore } from '../../helpers.js';
 
 const NOW = Date.UTC(2026, 10, 27, 12) / 1000;
@@ -45,10 +46,14 @@ describe('reports over long ranges', () => {
   let t: ReturnType<typeof tempStore>;
   afterEach(() => t?.cleanup());
 
-  it('draw two years from the daily rollup with each bucket’s extremes, so a one-hour blackout stays visible', () => {
+  it('draw two years from the daily rollup with each bucket’s extremes, so a one-hour blackout stays visible', async () => {
     t = tempStore();
     buildLongStore(t.store);
-    const r = gatherReport(t.store, { country: 'KZ', from: FROM, until: UNTIL, B: 19 }, { version: 'x', now: NOW });
+    const r = await gatherReport(
+      sqliteRepositories(t.store),
+      { country: 'KZ', from: FROM, until: UNTIL, B: 19 },
+      { version: 'x', now: NOW },
+    );
     expect(() => reportSchema.parse(r)).not.toThrow();
     const s = r.series.find((x) => x.signal === 'ioda.bgp')!;
     expect(s.resolution).toBe('daily');

@@ -9,6 +9,7 @@ import { renderOutagesCsv, renderSeriesCsv } from '../../../services/report/rend
 import { renderHtml } from '../../../services/report/render-html.js';
 import { renderMarkdown } from '../../../services/report/render-md.js';
 import { reportCharts } from '../../../services/report/write.js';
+import { sqliteRepositories } from '../../../db/sqlite-repositories.js';
 import { tempStore } from '../../helpers.js';
 import { buildReportFixture, HOSTILE_TITLE } from './fixture.js';
 
@@ -40,10 +41,10 @@ describe('reports', () => {
   let t: ReturnType<typeof tempStore>;
   afterEach(() => t?.cleanup());
 
-  it('match the golden Markdown, HTML and JSON for a fixture database', () => {
+  it('match the golden Markdown, HTML and JSON for a fixture database', async () => {
     t = tempStore();
     buildReportFixture(t.store);
-    const r = gatherReport(t.store, { eventId: 'kz-2016-05-21-test' }, { version: '0.0.0-test', now: NOW });
+    const r = await gatherReport(sqliteRepositories(t.store), { eventId: 'kz-2016-05-21-test' }, { version: '0.0.0-test', now: NOW });
     expect(() => reportSchema.parse(r)).not.toThrow();
     expect(r.verdict).toMatchObject({ connectivity: 'outage', services: 'blocking', label: 'both', blockedTargets: ['YOUTUBE'] });
     expect(r.outages.map((o) => o.onsetSeconds)).toEqual([-15 * 3600, 6 * 3600]);
@@ -57,27 +58,27 @@ describe('reports', () => {
     checkGolden('kz-2016-05-21-test.json', `${JSON.stringify(r, null, 2)}\n`);
   });
 
-  it('hash is stable across runs and changes when one point changes', () => {
+  it('hash is stable across runs and changes when one point changes', async () => {
     t = tempStore();
     buildReportFixture(t.store);
-    const a = gatherReport(t.store, { eventId: 'kz-2016-05-21-test' }, { version: 'x', now: NOW });
-    const b = gatherReport(t.store, { eventId: 'kz-2016-05-21-test' }, { version: 'x', now: NOW + 999 });
+    const a = await gatherReport(sqliteRepositories(t.store), { eventId: 'kz-2016-05-21-test' }, { version: 'x', now: NOW });
+    const b = await gatherReport(sqliteRepositories(t.store), { eventId: 'kz-2016-05-21-test' }, { version: 'x', now: NOW + 999 });
     expect(a.reproducibility.dataHash).toMatch(/^[0-9a-f]{64}$/);
     expect(b.reproducibility.dataHash).toBe(a.reproducibility.dataHash);
     const t2 = tempStore();
     try {
       buildReportFixture(t2.store, { bgpDipValue: 401 });
-      const c = gatherReport(t2.store, { eventId: 'kz-2016-05-21-test' }, { version: 'x', now: NOW });
+      const c = await gatherReport(sqliteRepositories(t2.store), { eventId: 'kz-2016-05-21-test' }, { version: 'x', now: NOW });
       expect(c.reproducibility.dataHash).not.toBe(a.reproducibility.dataHash);
     } finally {
       t2.cleanup();
     }
   });
 
-  it('HTML is self-contained and escapes hostile titles; Markdown tables keep their columns; CSV neutralises formulas', () => {
+  it('HTML is self-contained and escapes hostile titles; Markdown tables keep their columns; CSV neutralises formulas', async () => {
     t = tempStore();
     buildReportFixture(t.store, { title: HOSTILE_TITLE });
-    const r = gatherReport(t.store, { eventId: 'kz-2016-05-21-test' }, { version: 'x', now: NOW });
+    const r = await gatherReport(sqliteRepositories(t.store), { eventId: 'kz-2016-05-21-test' }, { version: 'x', now: NOW });
     const html = renderHtml(r, reportCharts(r));
     expect(html).not.toContain('<img src=x');
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
@@ -113,11 +114,11 @@ describe('reports', () => {
     expect(series).toContain("'=cmd|calc,'@src,,2016-05-20T00:00:00Z,-1,false");
   });
 
-  it('Markdown link targets keep their whole URL: ), <, > and spaces are percent-encoded', () => {
+  it('Markdown link targets keep their whole URL: ), <, > and spaces are percent-encoded', async () => {
     // a source URL with parentheses (Wikipedia-style) used to end the link early and leave the rest as text
     t = tempStore();
     buildReportFixture(t.store);
-    const r = gatherReport(t.store, { eventId: 'kz-2016-05-21-test' }, { version: 'x', now: NOW });
+    const r = await gatherReport(sqliteRepositories(t.store), { eventId: 'kz-2016-05-21-test' }, { version: 'x', now: NOW });
     const url = 'https://en.wikipedia.org/wiki/Protests_(2016)<b>x</b> y';
     const md = renderMarkdown({ ...r, evidence: [{ ...r.evidence[0]!, label: 'Protests', url }] });
     expect(md).toContain('- [Protests](https://en.wikipedia.org/wiki/Protests_%282016%29%3Cb%3Ex%3C/b%3E%20y)');
