@@ -61,15 +61,19 @@ export function markersAttr(markers: readonly Marker[]): string {
  */
 export const CHART_MAX_PIXELS = 1280;
 
+/** public/charts.js draws a band at least this many pixels wide. */
+const MIN_BAND_PIXELS = 2;
+
 /**
- * Bands thinned to what one pixel of the chart can show: bands of the same type, kind and target whose gap is
- * under one pixel of the range (or that overlap) become one band from the first start to the last end, labelled
- * with how many it holds and their own labels by count (`14 merged at this zoom (zoom in to separate them):
- * connectivity outage (major) ×9, connectivity outage (minor) ×5`). A chart drawn at most CHART_MAX_PIXELS wide shows the same shading either way (public/charts.js
- * draws every band at least 2 px wide), but the number of bands of one type and kind stays below the pixel count
+ * Bands thinned to what one pixel of the chart can show: a band narrower than the 2 px public/charts.js draws at
+ * least, less than one pixel from the next band of the same type, kind and target (or overlapping it), merges with
+ * it; the merged band runs from the first start to the last end and is labelled with how many it holds and their
+ * own labels by count (`14 merged at this zoom (zoom in to separate them): connectivity outage (warning) ×9,
+ * connectivity outage (critical) ×5`). Drawn at most CHART_MAX_PIXELS wide, the chart shows the same shading either
+ * way; bands wide enough to hover on their own (an OONI day on an event's two weeks) stay as they are. Of one type
+ * and kind, every band kept is either 2 px wide or a pixel apart from the next, so there are fewer than the pixels
  * however many outages a range holds (years of daily shutdowns). Each outage stays reachable in full through the
- * page's outage list and the API; zooming in (a narrower range) draws them apart again. Bands whose range is empty
- * or inverted are passed through as they are.
+ * page's outage list and the API; zooming in (a narrower range) draws them apart again.
  */
 export function thinBands(bands: readonly Band[], range: { from: number; until: number }, pixels = CHART_MAX_PIXELS): Band[] {
   const pixel = (range.until - range.from) / pixels;
@@ -84,19 +88,22 @@ export function thinBands(bands: readonly Band[], range: { from: number; until: 
   const out: Band[] = [];
   for (const g of groups.values()) {
     g.sort((a, b) => a.from - b.from || a.until - b.until);
+    const narrow = (from: number, until: number) => until - from < MIN_BAND_PIXELS * pixel;
     let run: Band[] = [g[0]!];
+    let start = g[0]!.from;
     let end = g[0]!.until;
     const flush = () => {
       out.push(run.length === 1 ? run[0]! : mergedBand(run, end));
     };
     for (let i = 1; i < g.length; i++) {
       const b = g[i]!;
-      if (b.from - end < pixel) {
+      if (b.from - end < pixel && (narrow(start, end) || narrow(b.from, b.until))) {
         run.push(b);
         if (b.until > end) end = b.until;
       } else {
         flush();
         run = [b];
+        start = b.from;
         end = b.until;
       }
     }

@@ -75,13 +75,33 @@ describe('bands thinned to the chart pixel', () => {
   });
 
   it('keeps an inner band that ends after the next starts (overlaps), and names at most three labels', () => {
-    const range = { from: 0, until: 1280 };
+    // a pixel is 100 s: bands of 80-90 s are narrower than the 2 px a band is drawn at least
+    const range = { from: 0, until: 1280 * 100 };
     const labels = ['a', 'b', 'c', 'd', 'e'];
     const bands = labels.map((l, i) => band(10 + i, 100 - i, l));
     const [only, ...rest] = thinBands(bands, range);
     expect(rest).toHaveLength(0);
     expect(only).toMatchObject({ from: 10, until: 100 });
     expect(only!.label).toBe('5 merged at this zoom (zoom in to separate them): a ×1, b ×1, c ×1, 2 other');
+  });
+
+  it('leaves bands wide enough to hover on their own apart, even when they touch (OONI days on an event page)', () => {
+    // two weeks: a pixel is 945 s, a day 91 px
+    const range = { from: FROM, until: FROM + 14 * DAY };
+    const days = [0, 1, 2].map((d) => ({
+      ...band(FROM + d * DAY, FROM + (d + 1) * DAY, 'OONI anomaly', undefined),
+      type: 'source-event' as const,
+    }));
+    expect(thinBands(days, range)).toEqual(days);
+    // a short outage touching a long one still merges (it could not be hovered on its own)
+    const short = [band(FROM, FROM + 5 * DAY), band(FROM + 5 * DAY, FROM + 5 * DAY + 600)];
+    expect(thinBands(short, range)).toEqual([
+      {
+        ...short[0]!,
+        until: FROM + 5 * DAY + 600,
+        label: '2 merged at this zoom (zoom in to separate them): connectivity outage (major) ×2',
+      },
+    ]);
   });
 
   it('ten years of daily shutdowns: a bounded number of bands; zoomed in to a month, every shutdown again', () => {
