@@ -1,5 +1,6 @@
 import { AppError } from '../core/app-errors.js';
 import type { SqliteStore } from '../db/store.js';
+import type { CorrelatorSource } from '../services/correlator/assemble.js';
 import type { AppDeps } from './deps.js';
 
 /**
@@ -24,4 +25,13 @@ export function notOnPostgres(deps: Partial<Pick<AppDeps, 'points'>>, what: stri
 export function repositories(deps: Pick<AppDeps, 'repos' | 'points'>, what: string): NonNullable<AppDeps['repos']> {
   if (deps.repos) return deps.repos;
   throw notOnPostgres(deps, what);
+}
+
+/**
+ * What the correlator reads (services/correlator/assemble.ts): the point store and the repositories of this app.
+ * The correlation pages and routes still answer 503 on PostgreSQL until they are converted (`sqliteStore` guard).
+ */
+export function correlatorSource(deps: Pick<AppDeps, 'store' | 'points' | 'repos'>, what: string): CorrelatorSource {
+  sqliteStore(deps, what);
+  return { points: deps.points, ...repositories(deps, what) };
 }

@@ -82,12 +82,13 @@ export function clientLimiter(opts: {
  * in the range (a count, before any work) and throws a 400 naming the limit when there are more. `param` is
  * the parameter the user can narrow (the range's `from`, or `country` when no range was given).
  */
-export function checkEventLimit(
-  deps: Pick<AppDeps, 'store' | 'points' | 'config'>,
+export async function checkEventLimit(
+  deps: Pick<AppDeps, 'store' | 'points' | 'repos' | 'config'>,
   country: string | undefined,
   range: { from?: number; until?: number } = {},
-): void {
-  eventLimit(deps, country, range, countCountryEvents(sqliteStore(deps, WHAT), country, range));
+): Promise<void> {
+  sqliteStore(deps, WHAT); // the correlation pages and routes: SQLite only until they are converted
+  return checkEventLimitAsync(deps, country, range);
 }
 
 /** `checkEventLimit` on either backend (the count through the calendar repository). */
@@ -96,13 +97,7 @@ export async function checkEventLimitAsync(
   country: string | undefined,
   range: { from?: number; until?: number } = {},
 ): Promise<void> {
-  if (deps.store) return checkEventLimit(deps, country, range);
-  const n = await repositories(deps, 'The calendar').calendar.countEventsWhere({
-    ...(country ? { country: country.toUpperCase() } : {}),
-    ...(range.from !== undefined ? { from: range.from } : {}),
-    ...(range.until !== undefined ? { until: range.until } : {}),
-  });
-  eventLimit(deps, country, range, n);
+  eventLimit(deps, country, range, await countCountryEvents(repositories(deps, 'The calendar'), country, range));
 }
 
 function eventLimit(deps: Pick<AppDeps, 'config'>, country: string | undefined, range: { from?: number }, n: number): void {

@@ -269,6 +269,12 @@ export const COPY_TABLES: readonly TableSpec[] = [
 const SQLITE_INTERNAL = new Set(['data_version', 'sqlite_sequence', 'sqlite_stat1', 'sqlite_stat4']);
 
 /**
+ * Points packed per signal and day (migration 0106, db/packed.ts): derived from `points` and SQLite-only (PostgreSQL
+ * reads its points table). Not copied: a SQLite target packs the copied points itself when the copy finishes.
+ */
+const PACKED_POINTS = new Set(['points_packed', 'points_unpacked']);
+
+/**
  * The detector's resumable state (rules hash, per-signal history tails and episodes): derived from the points and
  * the rules, not data. Not copied — the target has none, so the next `detect` there starts from the first point
  * and rebuilds it (docs/detector.md) — and never a reason to refuse a copy.
@@ -334,7 +340,10 @@ class SqliteSide implements Side {
     })();
   }
 
-  async finish(): Promise<void> {}
+  /** The copied points packed per day, as `writeWindow` would have kept them. */
+  async finish(): Promise<void> {
+    this.store.repackPoints();
+  }
 
   async otherTables(): Promise<Array<{ table: string; rows: number }>> {
     const copied = new Set(COPY_TABLES.map((t) => t.name));
@@ -344,7 +353,7 @@ class SqliteSide implements Side {
       .map((r) => r.name);
     const out: Array<{ table: string; rows: number }> = [];
     for (const name of names) {
-      if (copied.has(name) || SQLITE_INTERNAL.has(name) || name.startsWith('sqlite_')) continue;
+      if (copied.has(name) || SQLITE_INTERNAL.has(name) || PACKED_POINTS.has(name) || name.startsWith('sqlite_')) continue;
       const n = (this.db.prepare(`SELECT count(*) AS n FROM ${q(name)}`).get() as { n: number }).n;
       if (n > 0) out.push({ table: name, rows: n });
     }

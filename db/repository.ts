@@ -98,6 +98,17 @@ export interface PointStore {
    * `n` over its rows there; 0 without), every window in ONE query.
    */
   dailyValueCounts(windows: readonly DailyCountWindow[]): Promise<Array<Map<number, number>>>;
+  /** Start times of the hours of [from, until) in which the signal has at least one value, ascending (the correlator's coverage read). */
+  hoursWithData(signalId: number, from: number, until: number): Promise<number[]>;
+  /** The first and last UTC day (start times) on which the signal has a value, or null when it has none. */
+  daySpan(signalId: number): Promise<{ first: number; last: number } | null>;
+  /**
+   * A number that changes whenever something correlation results are computed from changes (daily rollups, outages,
+   * calendar, reference lists, source events, checkpoints), by this process or any other; the correlation caches key
+   * on it. Null when it cannot vouch for a cached result: a database without the counter, or (PostgreSQL) a writer's
+   * change to those tables not committed yet.
+   */
+  dataVersion(): Promise<number | null>;
   /** [from, until) raw points as two typed columns (no object per point): the report's and correlator's scan. */
   readColumns(signalId: number, from: number, until: number): Promise<PointColumns>;
   /**
@@ -199,6 +210,22 @@ export class SqlitePointStore implements PointStore {
 
   async dailyValueCounts(windows: readonly DailyCountWindow[]): Promise<Array<Map<number, number>>> {
     return dailyValueCounts(this.store, windows);
+  }
+
+  async hoursWithData(signalId: number, from: number, until: number): Promise<number[]> {
+    return this.store.hoursWithData(signalId, from, until);
+  }
+
+  async daySpan(signalId: number): Promise<{ first: number; last: number } | null> {
+    return this.store.daySpan(signalId);
+  }
+
+  async dataVersion(): Promise<number | null> {
+    try {
+      return this.store.dataVersion();
+    } catch {
+      return null; // a database without migration 0060: nothing is cached
+    }
   }
 
   async readColumns(signalId: number, from: number, until: number): Promise<PointColumns> {

@@ -16,7 +16,7 @@ import { sendListing, sendListingAsync } from '../csv.js';
 import type { CsvColumn } from '../../services/util/csv-write.js';
 import { routes } from './routes.js';
 import { handle } from './schema.js';
-import { repositories, sqliteStore } from '../backend.js';
+import { correlatorSource, repositories, sqliteStore } from '../backend.js';
 
 /** What a PostgreSQL database cannot serve here yet (answered with 503, never a 500 or an empty page). */
 const WHAT = 'The calendar API';
@@ -102,7 +102,7 @@ export function eventsRouter(deps: AppDeps): Router {
       const opts = correlateOptions(deps.config, { lead, lag, outages });
       const e = getEvent(sqliteStore(deps, CORRELATION).db, id);
       if (!e) throw notFound(`event ${id}`);
-      const correlation = await cachedEventAsync(sqliteStore(deps, CORRELATION), id, opts);
+      const correlation = await cachedEventAsync(correlatorSource(deps, CORRELATION), id, opts);
       res.json({ ...eventToJson(e), verdict: correlation.verdict, correlation });
     }),
   );

@@ -5,7 +5,7 @@ import { isoUtc } from '../../core/time.js';
 import type { AppDeps } from '../deps.js';
 import { checkEventLimit } from '../limits.js';
 import { sendListing, sendListingAsync, wantsCsv } from '../csv.js';
-import { sqliteStore } from '../backend.js';
+import { correlatorSource } from '../backend.js';
 import type { SourceEventRow } from '../../db/store.js';
 import { routes } from './routes.js';
 import { handle } from './schema.js';
@@ -83,9 +83,9 @@ export function sourceEventsRouter(deps: AppDeps): Router {
   router.get(
     '/correlation',
     handle(routes.correlateCountry, async ({ query: { country, from, until } }, req, res) => {
-      checkEventLimit(deps, country, { ...(from !== undefined ? { from } : {}), ...(until !== undefined ? { until } : {}) });
+      await checkEventLimit(deps, country, { ...(from !== undefined ? { from } : {}), ...(until !== undefined ? { until } : {}) });
       const doc = await cachedCountryAsync(
-        sqliteStore(deps, 'The correlation API'),
+        correlatorSource(deps, 'The correlation API'),
         country,
         correlateOptions(deps.config, { from, until }),
       );

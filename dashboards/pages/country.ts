@@ -32,7 +32,7 @@ import {
   type Column,
 } from './common.js';
 import { pageOf, pagerNav } from './pager.js';
-import { sqliteStore } from '../backend.js';
+import { correlatorSource, sqliteStore } from '../backend.js';
 
 /** What a PostgreSQL database cannot serve here yet (answered with 503, never a 500 or an empty page). */
 const WHAT = 'The country page';
@@ -59,7 +59,7 @@ export function countryRouter(deps: AppDeps): Router {
     // a warm page is served as rendered, until the data changes (or the hour turns: default ranges follow now);
     // a cold one is rendered once however many requests wait for it
     const pageKey = `country:${req.originalUrl}:${Math.floor(now / 3600)}`;
-    const page = await renderPageOnce(sqliteStore(deps, WHAT), pageKey, () => renderCountry(deps, req, cc, mode, now));
+    const page = await renderPageOnce(deps.points, pageKey, () => renderCountry(deps, req, cc, mode, now));
     res.type('html').set('ETag', page.etag).send(page.body);
   });
   return router;
@@ -97,9 +97,9 @@ async function renderCountry(deps: AppDeps, req: Request, cc: string, mode: Time
   const only = signalsParam(req);
   const all = signals.filter((s) => !(s.source === 'ooni' && s.metric !== 'anomaly_rate'));
   const panels = panelsFor(sqliteStore(deps, WHAT), entity, { ooniBars: false, only });
-  checkEventLimit(deps, cc);
+  await checkEventLimit(deps, cc);
   // the calendar as of this data version (a thousand events: read and parsed once, not per page of the table)
-  const calendar = cachedCorrelation(sqliteStore(deps, WHAT), `calendar-list:${cc}`, () =>
+  const calendar = await cachedCorrelation(deps.points, `calendar-list:${cc}`, () =>
     listEvents(sqliteStore(deps, WHAT).db, { country: cc }),
   );
   const outages = listOutages(sqliteStore(deps, WHAT).db, { entity, from, until });
@@ -114,7 +114,7 @@ async function renderCountry(deps: AppDeps, req: Request, cc: string, mode: Time
     .filter((e) => e.start >= from && e.start < until)
     .map((e) => ({ at: e.start, id: e.id, label: e.title }));
   await breathe();
-  const stats = await cachedCountryAsync(sqliteStore(deps, WHAT), cc, correlateOptions(deps.config));
+  const stats = await cachedCountryAsync(correlatorSource(deps, WHAT), cc, correlateOptions(deps.config));
   const verdictOf = derivedFrom(stats, 'by-id', () => new Map(stats.events.map((e) => [e.id, e])));
   await breathe();
 

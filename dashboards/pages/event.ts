@@ -32,7 +32,7 @@ import {
   verdictBadge,
   withQuery,
 } from './common.js';
-import { sqliteStore } from '../backend.js';
+import { correlatorSource, sqliteStore } from '../backend.js';
 
 /** What a PostgreSQL database cannot serve here yet (answered with 503, never a 500 or an empty page). */
 const WHAT = 'The event page';
@@ -152,7 +152,7 @@ export function eventRouter(deps: AppDeps): Router {
     const id = req.params.id;
     if (!ID.test(id)) throw badParameter('id', 'not an event id');
     // a warm page is served as rendered until the data changes; a cold one is rendered once however many wait
-    const page = await renderPageOnce(sqliteStore(deps, WHAT), `event:${req.originalUrl}`, () => renderEvent(deps, req, id));
+    const page = await renderPageOnce(deps.points, `event:${req.originalUrl}`, () => renderEvent(deps, req, id));
     res.type('html').set('ETag', page.etag).send(page.body);
   });
   return router;
@@ -164,7 +164,7 @@ async function renderEvent(deps: AppDeps, req: Request, id: string): Promise<str
   const mode = timeMode(req);
   const j = eventToJson(ev);
   const range = rangeOf(req, ev);
-  const c = await cachedEventAsync(sqliteStore(deps, WHAT), id, correlateOptions(deps.config));
+  const c = await cachedEventAsync(correlatorSource(deps, WHAT), id, correlateOptions(deps.config));
   const countryEntity = `country:${ev.country}`;
   const networks = sqliteStore(deps, WHAT)
     .listEntities()

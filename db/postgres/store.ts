@@ -371,6 +371,9 @@ export interface PgOpenOptions {
   owner?: RunOwner;
 }
 
+/** The advisory lock (two-key form) every writer of correlation inputs holds shared until commit (migration 0030). */
+const DATA_VERSION_LOCK = '1870098032, 30';
+
 export class PgPointStore implements PointStore {
   readonly backend = 'postgres' as const;
   readonly location: string;
@@ -424,10 +427,37 @@ export class PgPointStore implements PointStore {
     }
   }
 
-  /** A number that changes when correlation inputs (daily rollups, source events, checkpoints) change. */
-  async dataVersion(): Promise<number> {
-    const r = await this.pool.query<{ v: number }>('SELECT last_value AS v FROM data_version_seq');
-    return r.rows[0]?.v ?? 0;
+  /**
+   * A number that changes when correlation inputs change (daily rollups, source events, checkpoints, calendar,
+   * outages, reference lists: statement triggers move `data_version_seq`, migration 0030), by any process. Null
+   * while a transaction that moved it has not committed: a result computed now might miss that transaction's rows,
+   * so it must not be cached under this number (every writer of those tables holds a shared advisory lock until its
+   * commit; the sequence is read first, then the lock is tried, never waited for).
+   */
+  async dataVersion(): Promise<number | null> {
+    const r = await this.pool.query<{ v: number; settled: boolean }>(
+      `SELECT v, pg_try_advisory_xact_lock(${DATA_VERSION_LOCK}) AS settled FROM (SELECT last_value AS v FROM data_version_seq OFFSET 0) s`,
+    );
+    const row = r.rows[0];
+    return row && row.settled ? Number(row.v) : null;
+  }
+
+  async hoursWithData(signalId: number, from: number, until: number): Promise<number[]> {
+    const r = await this.pool.query<[number]>({
+      text: 'SELECT ts FROM points_hourly WHERE signal_id = $1 AND ts >= $2 AND ts < $3 AND n > 0 ORDER BY ts',
+      values: [signalId, from, until],
+      rowMode: 'array',
+    });
+    return r.rows.map((x) => Number(x[0]));
+  }
+
+  async daySpan(signalId: number): Promise<{ first: number; last: number } | null> {
+    const r = await this.pool.query<{ first: number | null; last: number | null }>(
+      'SELECT min(ts) AS first, max(ts) AS last FROM points_daily WHERE signal_id = $1 AND n > 0',
+      [signalId],
+    );
+    const row = r.rows[0];
+    return row && row.first !== null && row.last !== null ? { first: Number(row.first), last: Number(row.last) } : null;
   }
 
   private async upsertEntity(q: Queryable, ref: string, extra: { name?: string | null; country?: string | null } = {}): Promise<number> {

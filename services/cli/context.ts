@@ -39,6 +39,7 @@ export const POSTGRES_COMMANDS: readonly string[] = [
   'serve',
   'outages',
   'status',
+  'correlate',
 ];
 
 /** A command asked to work on a backend it does not support yet: exit 2, one line saying so. */
@@ -170,10 +171,13 @@ export class CliContext {
     return r;
   }
 
-  /** The repositories of a command that only reads: a SQLite file must exist and is opened as `existingStore()` does. */
-  async readRepositories(): Promise<Repositories> {
+  /**
+   * The repositories of a command that only reads: a SQLite file must exist and is opened as `existingStore()` does
+   * (with `upgrade`, as `readStore()` does: a writable file's schema brought up to date first).
+   */
+  async readRepositories(opts: { upgrade?: boolean } = {}): Promise<Repositories> {
     const loc = this.postgresOrSqlite();
-    if (loc.backend === 'sqlite') return sqliteRepositories(this.existingStore());
+    if (loc.backend === 'sqlite') return sqliteRepositories(opts.upgrade ? this.readStore() : this.existingStore());
     const r = await openRepositories(loc);
     this.repos.push(r);
     return r;

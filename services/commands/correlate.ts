@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { referenceListExists } from '../../db/reference.js';
 import type { CliContext } from '../cli/context.js';
 import {
   correlateCountries,
@@ -209,7 +208,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--seed <n>', 'seed of the surrogates (default: correlator.seed, 1)')
     .option('--method <m>', 'circular-shift or block-permutation (default: correlator.method)')
     .option('--json', 'print one JSON document (the /api shape)')
-    .action((flags: Flags) => {
+    .action(async (flags: Flags) => {
       if (!flags.event === !flags.country) throw new UsageError('give exactly one of --event ID or --country CC');
       if (flags.method !== undefined && flags.method !== 'circular-shift' && flags.method !== 'block-permutation')
         throw new UsageError('--method: circular-shift or block-permutation');
@@ -231,15 +230,16 @@ export function register(program: Command, ctx: CliContext): void {
       });
       if (opts.from !== undefined && opts.until !== undefined && !(opts.until > opts.from))
         throw new UsageError('--until must be after --from');
-      const store = ctx.readStore();
+      // either backend (issue 23): the correlator reads through the repositories
+      const repos = await ctx.readRepositories({ upgrade: true });
       if (outages.type === 'reference') {
-        if (!referenceListExists(store.db, outages.list))
+        if (!(await repos.reference.referenceListExists(outages.list)))
           throw new UsageError(`reference list "${outages.list}" not found (run \`outagewatch reference import\` first)`);
       }
       if (flags.event) {
         let c: EventCorrelationJson;
         try {
-          c = correlateEvent(store, flags.event, opts);
+          c = await correlateEvent(repos, flags.event, opts);
         } catch (err) {
           if (err instanceof AppError && err.code === 'NOT_FOUND') throw unknownEvent('--event', flags.event);
           throw err;
@@ -249,7 +249,7 @@ export function register(program: Command, ctx: CliContext): void {
         return;
       }
       const countries = flags.country!.split(',').map((s) => ctx.country('--country', s.trim())!);
-      const out = correlateCountries(store, countries, opts);
+      const out = await correlateCountries(repos, countries, opts);
       if (flags.json) ctx.json(out.length === 1 ? out[0] : out);
       else
         out.forEach((c, i) => {

@@ -1,13 +1,15 @@
 /**
  * The one place the correlator reads the database: events from the calendar, outages from the detector
- * (or a reference list), signal coverage from the store. Everything it computes is done by the pure modules
- * next to it. `correlateEvent` and `correlateCountry` return the JSON documents of `outagewatch correlate
- * --json` and of the API.
+ * (or a reference list), signal coverage from the store — through the asynchronous interfaces of db/ (issue 23),
+ * so the same code runs on SQLite and PostgreSQL. A country's (or an event's) inputs are read ONCE into memory
+ * (`prepareCountry`, `prepareEvent`); everything computed from them is done synchronously by the pure modules
+ * next to it (`computeCountry`, `computeEvent`: what the worker thread runs). `correlateEvent` and
+ * `correlateCountry` return the JSON documents of `outagewatch correlate --json` and of the API.
  */
-import type { CheckpointRow, SignalRow, SourceEventRow, SqliteStore } from '../../db/store.js';
-import { countEventsWhere, getEvent, listEvents } from '../../db/calendar.js';
-import { listOutages } from '../../db/outages.js';
-import { getReferenceList, listReferenceOutages } from '../../db/reference.js';
+import type { CheckpointRow, SignalRow, SourceEventRow } from '../../db/store.js';
+import type { EntityRow, PointStore } from '../../db/repository.js';
+import type { CalendarRepository, OutageRepository, ReferenceRepository } from '../../db/repositories.js';
+import type { ReferenceListRow } from '../../db/reference.js';
 import type { ProtestEvent } from '../../core/calendar.js';
 import type { Outage } from '../../core/outage.js';
 import { notFound } from '../../core/app-errors.js';
@@ -33,6 +35,17 @@ import { surrogateTest, type SurrogateMethod, type SurrogateStat } from './surro
 import { benjaminiHochberg } from './stats.js';
 
 export type OutageSource = { type: 'detected' } | { type: 'reference'; list: string };
+
+/**
+ * What the correlator reads, on either backend: `Repositories` (db/open.ts `openRepositories`,
+ * db/sqlite-repositories.ts `sqliteRepositories(store)`) is one. The result caches of cache.ts are kept per `points`.
+ */
+export interface CorrelatorSource {
+  readonly points: PointStore;
+  readonly calendar: Pick<CalendarRepository, 'getEvent' | 'listEvents' | 'countEventsWhere'>;
+  readonly outages: Pick<OutageRepository, 'listOutages'>;
+  readonly reference: Pick<ReferenceRepository, 'getReferenceList' | 'listReferenceOutages'>;
+}
 
 export interface CorrelateOptions {
   lead?: number;
@@ -74,17 +87,17 @@ interface CountryUnits {
   units: Record<string, number>;
 }
 
-function countryUnits(store: SqliteStore, country: string): CountryUnits {
+function countryUnits(entities: readonly EntityRow[], allSignals: readonly SignalRow[], country: string): CountryUnits {
   const names = new Map<string, string>();
   const inCountry = new Set<string>();
-  for (const e of store.listEntities()) {
+  for (const e of entities) {
     if (e.country !== country && e.entity !== `country:${country}`) continue;
     inCountry.add(e.entity);
     if (e.name) names.set(e.entity, e.name);
   }
   const steps = new Map<string, number>();
   const withSignals = new Set<string>();
-  for (const s of store.listSignals()) {
+  for (const s of allSignals) {
     if (!inCountry.has(s.entity)) continue;
     withSignals.add(s.entity);
     if (s.step) steps.set(`${s.entity}|${s.name}`, s.step);
@@ -122,21 +135,9 @@ function episodeFromOutage(o: Outage, cu: CountryUnits | null): Episode {
 }
 
 interface Reader {
-  store: SqliteStore;
+  src: CorrelatorSource;
   input: OutageSource;
   openEnded: number;
-  /** per country, read once */
-  units?: Map<string, CountryUnits>;
-}
-
-function unitsOf(r: Reader, country: string): CountryUnits {
-  r.units ??= new Map();
-  let u = r.units.get(country);
-  if (!u) {
-    u = countryUnits(r.store, country);
-    r.units.set(country, u);
-  }
-  return u;
 }
 
 /** A reference outage's scope, area and raw scope text, whichever shape the list's rows have (normalized or raw). */
@@ -149,15 +150,18 @@ function referenceScope(o: { scope?: string | null; scopeRaw?: string | null; sc
   return { scope: normalizeScope(o.scope ?? o.scopeRaw ?? null), scopeRaw: raw, area: o.area ?? o.scopeDetail ?? null };
 }
 
-function readEpisodes(r: Reader, country: string, from?: number, until?: number): Episode[] {
+async function readEpisodes(r: Reader, cu: CountryUnits | null, country: string, from?: number, until?: number): Promise<Episode[]> {
   if (r.input.type === 'detected') {
-    const cu = unitsOf(r, country);
-    return listOutages(r.store.db, { country, ...(from !== undefined ? { from } : {}), ...(until !== undefined ? { until } : {}) }).map(
-      (o) => episodeFromOutage(o, cu),
-    );
+    const list = await r.src.outages.listOutages({
+      country,
+      ...(from !== undefined ? { from } : {}),
+      ...(until !== undefined ? { until } : {}),
+    });
+    return list.map((o) => episodeFromOutage(o, cu));
   }
   const list = r.input.list;
-  return listReferenceOutages(r.store.db, { list, country, from, until, openEndedSeconds: r.openEnded }).map((o) => ({
+  const rows = await r.src.reference.listReferenceOutages({ list, country, from, until, openEndedSeconds: r.openEnded });
+  return rows.map((o) => ({
     id: o.id ?? null,
     entity: `country:${o.country}`,
     kind: o.kind ?? 'connectivity',
@@ -173,9 +177,9 @@ function readEpisodes(r: Reader, country: string, from?: number, until?: number)
   }));
 }
 
-function entitiesOf(store: SqliteStore, country: string): Set<string> {
+function entitiesOf(entities: readonly EntityRow[], country: string): Set<string> {
   const out = new Set<string>([`country:${country}`]);
-  for (const e of store.listEntities()) if (e.country === country) out.add(e.entity);
+  for (const e of entities) if (e.country === country) out.add(e.entity);
   return out;
 }
 
@@ -187,8 +191,12 @@ function entitiesOf(store: SqliteStore, country: string): Set<string> {
  * checkpoints, source events, outages and the calendar. Per-event coverage, verdicts and statistics are then
  * computed from memory.
  */
-interface CountryData {
+export interface CountryData {
   cc: string;
+  /** the outage input the episodes came from */
+  input: OutageSource;
+  /** names, steps and sub-national units of the country (detected outages only) */
+  units: CountryUnits | null;
   entity: string;
   /** hourly grid over the data history and every window asked about */
   grid: DayRange;
@@ -209,33 +217,37 @@ interface CountryData {
   sourceEvents: SourceEventRow[];
   episodes: Episode[];
   calendar: ProtestEvent[];
-  refMeta: ReturnType<typeof getReferenceList> | null;
+  refMeta: ReferenceListRow | null;
 }
 
-function dataSpanOf(r: Reader, country: string, signals: readonly SignalRow[]): TimeWindow | null {
+async function dataSpanOf(r: Reader, signals: readonly SignalRow[]): Promise<TimeWindow | null> {
   if (r.input.type === 'reference') {
-    const meta = getReferenceList(r.store.db, r.input.list);
+    const meta = await r.src.reference.getReferenceList(r.input.list);
     if (!meta || meta.first === null) return null;
     return { from: meta.first, until: (meta.lastStart ?? meta.first) + DAY };
   }
   let lo = Infinity;
   let hi = -Infinity;
   for (const s of signals) {
-    const span = r.store.daySpan(s.id);
+    const span = await r.src.points.daySpan(s.id);
     if (!span) continue;
     if (span.first < lo) lo = span.first;
     if (span.last + DAY > hi) hi = span.last + DAY;
   }
-  void country;
   return Number.isFinite(lo) ? { from: lo, until: hi } : null;
 }
 
-function loadCountry(r: Reader, country: string, extra: readonly TimeWindow[], spanOverride?: TimeWindow): CountryData {
-  const { store } = r;
+async function loadCountry(
+  r: Reader,
+  country: string,
+  extra: readonly TimeWindow[],
+  given: { span?: TimeWindow; signals?: SignalRow[]; calendar?: ProtestEvent[] } = {},
+): Promise<CountryData> {
+  const { points } = r.src;
   const cc = country.toUpperCase();
   const entity = `country:${cc}`;
-  const rows = store.listSignals(entity);
-  const span = spanOverride ?? dataSpanOf(r, cc, rows);
+  const rows = given.signals ?? (await points.listSignals(entity));
+  const span = given.span ?? (await dataSpanOf(r, rows));
   let lo = span ? span.from : Infinity;
   let hi = span ? span.until : -Infinity;
   for (const w of extra) {
@@ -255,7 +267,7 @@ function loadCountry(r: Reader, country: string, extra: readonly TimeWindow[], s
     const stepSecs = Math.max(HOUR, s.step ?? HOUR);
     const per = Math.round(stepSecs / HOUR);
     if (grid.len > 0) {
-      for (const ts of store.hoursWithData(s.id, Math.floor((grid.origin - stepSecs + 1) / HOUR) * HOUR, gridUntil)) {
+      for (const ts of await points.hoursWithData(s.id, Math.floor((grid.origin - stepSecs + 1) / HOUR) * HOUR, gridUntil)) {
         const i0 = dayIndex(grid, ts);
         for (let i = Math.max(0, i0); i < Math.min(grid.len, i0 + per); i++) hours[i] = 1;
       }
@@ -273,31 +285,30 @@ function loadCountry(r: Reader, country: string, extra: readonly TimeWindow[], s
       hours,
     });
   }
-  const ents = entitiesOf(store, cc);
+  const entities = await points.listEntities();
+  const units = r.input.type === 'detected' ? countryUnits(entities, await points.listSignals(), cc) : null;
+  const ents = entitiesOf(entities, cc);
   const sourceEvents = grid.len
-    ? store.listSourceEvents({ from: grid.origin, until: gridUntil }).filter((e) => e.entity !== null && ents.has(e.entity))
+    ? (await points.listSourceEvents({ from: grid.origin, until: gridUntil })).filter((e) => e.entity !== null && ents.has(e.entity))
     : [];
   return {
     cc,
+    input: r.input,
+    units,
     entity,
     grid,
     span,
     signals,
-    checkpoints: store.checkpoints({ entity }),
+    checkpoints: await points.checkpoints({ entity }),
     sourceEvents,
-    episodes: grid.len ? readEpisodes(r, cc, grid.origin, gridUntil) : [],
-    calendar: listEvents(store.db, { country: cc }),
-    refMeta: r.input.type === 'reference' ? getReferenceList(store.db, r.input.list) : null,
+    episodes: grid.len ? await readEpisodes(r, units, cc, grid.origin, gridUntil) : [],
+    calendar: given.calendar ?? (await r.src.calendar.listEvents({ country: cc })),
+    refMeta: r.input.type === 'reference' ? await r.src.reference.getReferenceList(r.input.list) : null,
   };
 }
 
 /** Coverage of [from, until) by the four sources for the country entity (plus the reference list when used). */
-function readCoverage(
-  r: Reader,
-  data: CountryData,
-  w: TimeWindow,
-  minCoverage: number,
-): { coverage: SourceCoverage[]; synthetic: boolean } {
+function readCoverage(data: CountryData, w: TimeWindow, minCoverage: number): { coverage: SourceCoverage[]; synthetic: boolean } {
   const { entity, grid } = data;
   let synthetic = false;
   const inputs: SourceInput[] = SOURCES.map((source) => ({ source, name: SOURCE_NAMES[source], signals: [], checkpoints: [], events: 0 }));
@@ -333,13 +344,12 @@ function readCoverage(
   const coverage = inputs
     .filter((i) => (SOURCES as readonly string[]).includes(i.source) || i.signals.some((x) => x.hours.length > 0))
     .map((i) => sourceCoverage(i, entity, w.from, w.until, minCoverage));
-  if (r.input.type === 'reference') coverage.push(referenceCoverage(r, data, w));
+  if (data.input.type === 'reference') coverage.push(referenceCoverage(data.input.list, data, w));
   return { coverage, synthetic };
 }
 
 /** A reference list "has data" for a window inside the period it covers; its axes are those of its kinds. */
-function referenceCoverage(r: Reader, data: CountryData, w: TimeWindow): SourceCoverage {
-  const name = (r.input as { list: string }).list;
+function referenceCoverage(name: string, data: CountryData, w: TimeWindow): SourceCoverage {
   const meta = data.refMeta;
   const source = `reference:${name}`;
   if (!meta || meta.count === 0)
@@ -376,10 +386,10 @@ function referenceCoverage(r: Reader, data: CountryData, w: TimeWindow): SourceC
 }
 
 /** Hours with data per axis for the country entity over the grid (optionally one source's signals only). */
-function validHours(r: Reader, data: CountryData, source: string | null = null): Record<Axis, Uint8Array> {
+function validHours(data: CountryData, source: string | null = null): Record<Axis, Uint8Array> {
   const { grid } = data;
   const out: Record<Axis, Uint8Array> = { connectivity: new Uint8Array(grid.len), services: new Uint8Array(grid.len) };
-  if (r.input.type === 'reference') {
+  if (data.input.type === 'reference') {
     const meta = data.refMeta;
     if (meta && meta.first !== null) {
       const a = Math.max(0, dayIndex(grid, meta.first));
@@ -499,7 +509,8 @@ function outageJson(ep: Episode, ev: ProtestEvent): CorrelatedOutageJson {
   };
 }
 
-interface Resolved {
+/** The options with every default filled in (what the worker thread is sent). */
+export interface Resolved {
   lead: number;
   lag: number;
   input: OutageSource;
@@ -512,7 +523,7 @@ interface Resolved {
   alpha: number;
 }
 
-function resolve(opts: CorrelateOptions): Resolved {
+export function resolve(opts: CorrelateOptions): Resolved {
   return {
     lead: opts.lead ?? DAY,
     lag: opts.lag ?? 2 * DAY,
@@ -539,9 +550,9 @@ interface SignificanceContext {
   caches: { combined: TileCache; connectivity: TileCache; services: TileCache };
 }
 
-function significanceContext(r: Reader, o: Resolved, data: CountryData): SignificanceContext {
+function significanceContext(o: Resolved, data: CountryData): SignificanceContext {
   const { grid } = data;
-  const valid = validHours(r, data);
+  const valid = validHours(data);
   const busy = new Uint8Array(grid.len);
   for (const e of data.calendar) {
     const dw = eventDays(grid, e, o.lead, o.lag);
@@ -563,15 +574,15 @@ function significanceContext(r: Reader, o: Resolved, data: CountryData): Signifi
   };
 }
 
-function correlateOne(r: Reader, o: Resolved, ev: ProtestEvent, data: CountryData, ctx: SignificanceContext | null): EventCorrelationJson {
+function correlateOne(o: Resolved, ev: ProtestEvent, data: CountryData, ctx: SignificanceContext | null): EventCorrelationJson {
   const w = eventWindow(ev, o.lead, o.lag);
   const episodes = overlapping(data.episodes, w);
-  const { coverage, synthetic } = readCoverage(r, data, w, o.minCoverage);
-  const considered = r.input.type === 'reference' ? coverage.filter((c) => c.source.startsWith('reference:')) : coverage;
+  const { coverage, synthetic } = readCoverage(data, w, o.minCoverage);
+  const considered = o.input.type === 'reference' ? coverage.filter((c) => c.source.startsWith('reference:')) : coverage;
   const verdict = verdictFor(episodes, axisData(considered), {
     eventStart: ev.start,
     country: ev.country,
-    units: r.input.type === 'detected' ? unitsOf(r, ev.country).units : {},
+    units: data.units?.units ?? {},
   });
   const sourceEvents = data.sourceEvents
     .filter((e) => e.start < w.until && (e.end ?? e.start + 1) > w.from)
@@ -617,25 +628,44 @@ function correlateOne(r: Reader, o: Resolved, ev: ProtestEvent, data: CountryDat
   return {
     event: eventRef(ev),
     window: { from: isoUtc(w.from), until: isoUtc(w.until), leadSeconds: o.lead, lagSeconds: o.lag },
-    outageInput: outageSourceName(r.input),
+    outageInput: outageSourceName(o.input),
     verdict,
     outages: episodes.map((e) => outageJson(e, ev)),
     sourceEvents,
     coverage,
     p: significance.p,
     significance,
-    synthetic: r.input.type === 'detected' && synthetic,
+    synthetic: o.input.type === 'detected' && synthetic,
   };
 }
 
-/** Correlation of one calendar event (`outagewatch correlate --event ID`). Throws AppError NOT_FOUND. */
-export function correlateEvent(store: SqliteStore, eventId: string, opts: CorrelateOptions = {}): EventCorrelationJson {
-  const ev = getEvent(store.db, eventId);
+/** Everything one event's correlation is computed from (read by `prepareEvent`; plain data a worker thread can take). */
+export interface EventJob {
+  kind: 'event';
+  o: Resolved;
+  ev: ProtestEvent;
+  data: CountryData;
+}
+
+/** Reads one calendar event's inputs once. Throws AppError NOT_FOUND. */
+export async function prepareEvent(src: CorrelatorSource, eventId: string, opts: CorrelateOptions = {}): Promise<EventJob> {
+  const ev = await src.calendar.getEvent(eventId);
   if (!ev) throw notFound(`event "${eventId}"`);
   const o = resolve(opts);
-  const r: Reader = { store, input: o.input, openEnded: o.openEnded };
-  const data = loadCountry(r, ev.country, [eventWindow(ev, o.lead, o.lag)]);
-  return correlateOne(r, o, ev, data, data.span ? significanceContext(r, o, data) : null);
+  const r: Reader = { src, input: o.input, openEnded: o.openEnded };
+  const data = await loadCountry(r, ev.country, [eventWindow(ev, o.lead, o.lag)]);
+  return { kind: 'event', o, ev, data };
+}
+
+/** The event's correlation from its inputs (pure, synchronous). */
+export function computeEvent(job: EventJob): EventCorrelationJson {
+  const { o, ev, data } = job;
+  return correlateOne(o, ev, data, data.span ? significanceContext(o, data) : null);
+}
+
+/** Correlation of one calendar event (`outagewatch correlate --event ID`), on either backend. Throws AppError NOT_FOUND. */
+export async function correlateEvent(src: CorrelatorSource, eventId: string, opts: CorrelateOptions = {}): Promise<EventCorrelationJson> {
+  return computeEvent(await prepareEvent(src, eventId, opts));
 }
 
 // ---------- sets ----------
@@ -755,14 +785,60 @@ const eventsFamily = (size: number) => ({
   description: `q-values over the ${size} assessable event(s) of this listing (events without a p are left out of the family)`,
 });
 
-/** Correlation of a country's calendar (`outagewatch correlate --country KZ`). */
-export function correlateCountry(store: SqliteStore, country: string, opts: CorrelateOptions = {}): CountryCorrelationJson {
+/**
+ * Everything a country's correlation is computed from (read by `prepareCountry`; plain data a worker thread can
+ * take). `data` is null when the country has no data (or the range is empty): `calendar` then holds the events
+ * listed as not assessable.
+ */
+export interface CountryJob {
+  kind: 'country';
+  o: Resolved;
+  cc: string;
+  from: number | undefined;
+  until: number | undefined;
+  calendar: ProtestEvent[];
+  data: CountryData | null;
+}
+
+/** Reads a country's inputs once (signals' hours with data over the history, outages, calendar, coverage facts). */
+export async function prepareCountry(src: CorrelatorSource, country: string, opts: CorrelateOptions = {}): Promise<CountryJob> {
   const cc = country.toUpperCase();
   const o = resolve(opts);
-  const r: Reader = { store, input: o.input, openEnded: o.openEnded };
-  const span = dataSpanOf(r, cc, r.input.type === 'detected' ? store.listSignals(`country:${cc}`) : []);
+  const r: Reader = { src, input: o.input, openEnded: o.openEnded };
+  const signals = r.input.type === 'detected' ? await src.points.listSignals(`country:${cc}`) : undefined;
+  const span = await dataSpanOf(r, signals ?? []);
   const from = opts.from ?? span?.from;
   const until = opts.until ?? span?.until;
+  if (from === undefined || until === undefined || until <= from) {
+    const calendar = await src.calendar.listEvents({
+      country: cc,
+      ...(from !== undefined ? { from } : {}),
+      ...(until !== undefined ? { until } : {}),
+    });
+    return { kind: 'country', o, cc, from, until, calendar, data: null };
+  }
+  const calendarAll = await src.calendar.listEvents({ country: cc });
+  const calendar = calendarAll.filter((e) => e.end > from && e.start < until);
+  const data = await loadCountry(r, cc, [{ from, until }, ...calendar.map((ev) => eventWindow(ev, o.lead, o.lag))], {
+    span: span ?? { from, until },
+    ...(signals ? { signals } : {}),
+    calendar: calendarAll,
+  });
+  return { kind: 'country', o, cc, from, until, calendar, data };
+}
+
+/** Correlation of a country's calendar (`outagewatch correlate --country KZ`), on either backend. */
+export async function correlateCountry(
+  src: CorrelatorSource,
+  country: string,
+  opts: CorrelateOptions = {},
+): Promise<CountryCorrelationJson> {
+  return computeCountry(await prepareCountry(src, country, opts));
+}
+
+/** The country's correlation from its inputs (pure, synchronous). */
+export function computeCountry(job: CountryJob): CountryCorrelationJson {
+  const { o, cc, from, until } = job;
   const statsBase = {
     method: {
       coincidence:
@@ -777,17 +853,12 @@ export function correlateCountry(store: SqliteStore, country: string, opts: Corr
     seed: o.seed,
     alpha: o.alpha,
   };
-  if (from === undefined || until === undefined || until <= from) {
-    const calendar = listEvents(store.db, {
-      country: cc,
-      ...(from !== undefined ? { from } : {}),
-      ...(until !== undefined ? { until } : {}),
-    });
+  if (job.data === null || from === undefined || until === undefined) {
     return {
       country: cc,
       range: null,
-      outageInput: outageSourceName(r.input),
-      events: calendar.map((ev) => ({
+      outageInput: outageSourceName(o.input),
+      events: job.calendar.map((ev) => ({
         id: ev.id,
         title: ev.title,
         start: isoUtc(ev.start),
@@ -815,13 +886,11 @@ export function correlateCountry(store: SqliteStore, country: string, opts: Corr
       synthetic: false,
     };
   }
-  const calendarAll = listEvents(store.db, { country: cc });
-  const calendar = calendarAll.filter((e) => e.end > from && e.start < until);
-  const data = loadCountry(r, cc, [{ from, until }, ...calendar.map((ev) => eventWindow(ev, o.lead, o.lag))], span ?? { from, until });
-  const ctx = significanceContext(r, o, data);
+  const { calendar, data } = job;
+  const ctx = significanceContext(o, data);
   let synthetic = false;
   const events: CountryEventJson[] = calendar.map((ev) => {
-    const c = correlateOne(r, o, ev, data, ctx);
+    const c = correlateOne(o, ev, data, ctx);
     if (c.synthetic) synthetic = true;
     const firstOnset = c.verdict.onset ? c.verdict.onset.seconds : null;
     return {
@@ -854,7 +923,7 @@ export function correlateCountry(store: SqliteStore, country: string, opts: Corr
     { name: 'connectivity', axes: ['connectivity'], source: null },
     { name: 'services', axes: ['services'], source: null },
   ];
-  if (r.input.type === 'detected') {
+  if (o.input.type === 'detected') {
     const sources = new Set(data.signals.map((s) => s.source));
     for (const s of SOURCES) if (sources.has(s)) specs.push({ name: s, axes: ['connectivity', 'services'], source: s });
   }
@@ -862,7 +931,7 @@ export function correlateCountry(store: SqliteStore, country: string, opts: Corr
   const inRange = data.episodes.filter((e) => e.start < rangeUntil && e.end > range.origin);
   const tests: SetTestJson[] = [];
   for (const spec of specs) {
-    const valid = validHours(r, data, spec.source);
+    const valid = validHours(data, spec.source);
     const v = new Uint8Array(range.len);
     for (let d = 0; d < range.len; d++) for (const ax of spec.axes) v[d] = v[d]! | valid[ax][d + a]!;
     const eps = spec.source ? inRange.filter((e) => e.signals.some((s) => sourceOf(s) === spec.source)) : inRange;
@@ -902,7 +971,7 @@ export function correlateCountry(store: SqliteStore, country: string, opts: Corr
   return {
     country: cc,
     range: { from: isoUtc(range.origin), until: isoUtc(rangeUntil) },
-    outageInput: outageSourceName(r.input),
+    outageInput: outageSourceName(o.input),
     events,
     eventsFamily: eventsFamily(familySize),
     stats: {
@@ -913,7 +982,7 @@ export function correlateCountry(store: SqliteStore, country: string, opts: Corr
       tests,
       note: few,
     },
-    synthetic: r.input.type === 'detected' && (synthetic || data.signals.some((s) => s.synthetic && s.hours.some((x) => x === 1))),
+    synthetic: o.input.type === 'detected' && (synthetic || data.signals.some((s) => s.synthetic && s.hours.some((x) => x === 1))),
   };
 }
 
@@ -933,12 +1002,13 @@ export function applyBH(tests: SetTestJson[]): void {
 }
 
 /** Several countries at once, with Benjamini–Hochberg across all of their tests and all of their events. */
-export function correlateCountries(
-  store: SqliteStore,
+export async function correlateCountries(
+  src: CorrelatorSource,
   countries: readonly string[],
   opts: CorrelateOptions = {},
-): CountryCorrelationJson[] {
-  const out = countries.map((c) => correlateCountry(store, c, opts));
+): Promise<CountryCorrelationJson[]> {
+  const out: CountryCorrelationJson[] = [];
+  for (const c of countries) out.push(await correlateCountry(src, c, opts));
   if (out.length > 1) {
     applyBH(out.flatMap((c) => c.stats.tests));
     const size = applyEventBH(out.flatMap((c) => c.events));
@@ -954,23 +1024,23 @@ export function correlateCountries(
 }
 
 /** Verdict, overlapping outages and coverage for an arbitrary range of a country (country reports, pages). */
-export function correlateRange(
-  store: SqliteStore,
+export async function correlateRange(
+  src: CorrelatorSource,
   country: string,
   from: number,
   until: number,
   opts: CorrelateOptions = {},
-): { verdict: Verdict; episodes: Episode[]; coverage: SourceCoverage[]; synthetic: boolean } {
+): Promise<{ verdict: Verdict; episodes: Episode[]; coverage: SourceCoverage[]; synthetic: boolean }> {
   const o = resolve(opts);
-  const r: Reader = { store, input: o.input, openEnded: o.openEnded };
+  const r: Reader = { src, input: o.input, openEnded: o.openEnded };
   const cc = country.toUpperCase();
   const w: TimeWindow = { from, until };
-  const data = loadCountry(r, cc, [w], w);
+  const data = await loadCountry(r, cc, [w], { span: w });
   const episodes = overlapping(data.episodes, w);
-  const { coverage, synthetic } = readCoverage(r, data, w, o.minCoverage);
-  const considered = r.input.type === 'reference' ? coverage.filter((c) => c.source.startsWith('reference:')) : coverage;
+  const { coverage, synthetic } = readCoverage(data, w, o.minCoverage);
+  const considered = o.input.type === 'reference' ? coverage.filter((c) => c.source.startsWith('reference:')) : coverage;
   return {
-    verdict: verdictFor(episodes, axisData(considered), { country: cc, units: r.input.type === 'detected' ? unitsOf(r, cc).units : {} }),
+    verdict: verdictFor(episodes, axisData(considered), { country: cc, units: data.units?.units ?? {} }),
     episodes,
     coverage,
     synthetic,
@@ -978,8 +1048,12 @@ export function correlateRange(
 }
 
 /** How many calendar events of a country (every country when none is given) overlap [from, until) (all of them without bounds): what a correlation would load. */
-export function countCountryEvents(store: SqliteStore, country: string | undefined, range: { from?: number; until?: number } = {}): number {
-  return countEventsWhere(store.db, {
+export function countCountryEvents(
+  src: Pick<CorrelatorSource, 'calendar'>,
+  country: string | undefined,
+  range: { from?: number; until?: number } = {},
+): Promise<number> {
+  return src.calendar.countEventsWhere({
     ...(country ? { country: country.toUpperCase() } : {}),
     ...(range.from !== undefined ? { from: range.from } : {}),
     ...(range.until !== undefined ? { until: range.until } : {}),

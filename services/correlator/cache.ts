@@ -1,22 +1,32 @@
 /**
  * Correlation results cached by data version (issue 17): pages and the API must not recompute B = 9,999
- * surrogates per request. A result is kept per store, keyed by what was asked (country or event, options) and
- * valid while the store's data version (points, outages, calendar, reference lists, source events,
- * checkpoints — see migration 0060) is unchanged. Bounded (least recently used out).
+ * surrogates per request. A result is kept per point store (`CorrelatorSource.points`: one per connection or
+ * pool, on SQLite or PostgreSQL), keyed by what was asked (country or event, options) and valid while the
+ * database's data version (points, outages, calendar, reference lists, source events, checkpoints — SQLite
+ * migration 0060, PostgreSQL migrations 0001 and 0030; moved by any process's writes) is unchanged. Bounded
+ * (least recently used out). The caches are in memory: nothing is stored in the database.
  */
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { SqliteStore } from '../../db/store.js';
+import type { PointStore } from '../../db/repository.js';
 import { AppError, type ErrorCode } from '../../core/app-errors.js';
 import {
-  correlateCountry,
-  correlateEvent,
+  computeCountry,
+  computeEvent,
+  prepareCountry,
+  prepareEvent,
   type CorrelateOptions,
+  type CorrelatorSource,
   type CountryCorrelationJson,
+  type CountryJob,
   type EventCorrelationJson,
+  type EventJob,
 } from './assemble.js';
+
+/** What the caches are kept per, and versioned by: a database's point store (one per connection or pool). */
+export type VersionedStore = Pick<PointStore, 'dataVersion'>;
 
 interface Entry {
   version: number;
@@ -24,40 +34,47 @@ interface Entry {
 }
 
 const MAX_ENTRIES = 200;
-const caches = new WeakMap<SqliteStore, Map<string, Entry>>();
+const caches = new WeakMap<VersionedStore, Map<string, Entry>>();
 
-/** The store's data version; null on a database without migration 0060 (then nothing is cached). */
-export function dataVersion(store: SqliteStore): number | null {
-  try {
-    return store.dataVersion();
-  } catch {
-    return null;
-  }
+/**
+ * The store's data version (`PointStore.dataVersion`); null when nothing may be cached under it (a SQLite database
+ * without migration 0060, or a PostgreSQL writer's change not committed yet).
+ */
+export function dataVersion(store: VersionedStore): Promise<number | null> {
+  return store.dataVersion();
 }
 
-/** `compute()` once per (key, data version). */
-export function cachedCorrelation<T>(store: SqliteStore, key: string, compute: () => T): T {
+function remember(store: VersionedStore, key: string, version: number, value: unknown): void {
   let m = caches.get(store);
   if (!m) {
     m = new Map();
     caches.set(store, m);
   }
-  const version = dataVersion(store);
+  m.delete(key);
+  m.set(key, { version, value });
+  while (m.size > MAX_ENTRIES) m.delete(m.keys().next().value!);
+}
+
+/**
+ * `compute()` once per (key, data version). The version is read BEFORE computing: a change meanwhile leaves the
+ * entry under the older version, and the next call computes again.
+ */
+export async function cachedCorrelation<T>(store: VersionedStore, key: string, compute: () => T | Promise<T>): Promise<T> {
+  const version = await dataVersion(store);
   if (version === null) return compute();
-  const hit = m.get(key);
-  if (hit && hit.version === version) {
+  const m = caches.get(store);
+  const hit = m?.get(key);
+  if (m && hit && hit.version === version) {
     m.delete(key);
     m.set(key, hit);
     return hit.value as T;
   }
-  const value = compute();
-  m.delete(key);
-  m.set(key, { version, value });
-  while (m.size > MAX_ENTRIES) m.delete(m.keys().next().value!);
+  const value = await compute();
+  remember(store, key, version, value);
   return value;
 }
 
-const pages = new WeakMap<SqliteStore, Map<string, Entry>>();
+const pages = new WeakMap<VersionedStore, Map<string, Entry>>();
 const MAX_PAGES = 50;
 
 /**
@@ -70,8 +87,8 @@ export interface CachedPage {
   etag: string;
 }
 
-export function cachedPage(store: SqliteStore, key: string): { version: number | null; html: CachedPage | undefined } {
-  const version = dataVersion(store);
+export async function cachedPage(store: VersionedStore, key: string): Promise<{ version: number | null; html: CachedPage | undefined }> {
+  const version = await dataVersion(store);
   if (version === null) return { version, html: undefined };
   const m = pages.get(store);
   const hit = m?.get(key);
@@ -82,7 +99,7 @@ export function cachedPage(store: SqliteStore, key: string): { version: number |
 }
 
 /** Keeps a rendered page (body and its ETag computed once, so a hit costs no hashing). */
-export function keepPage(store: SqliteStore, key: string, version: number | null, html: string): CachedPage {
+export function keepPage(store: VersionedStore, key: string, version: number | null, html: string): CachedPage {
   const body = Buffer.from(html, 'utf8');
   const page = { body, etag: `W/"${body.length.toString(16)}-${createHash('sha1').update(body).digest('base64').slice(0, 27)}"` };
   if (version === null) return page;
@@ -97,17 +114,17 @@ export function keepPage(store: SqliteStore, key: string, version: number | null
   return page;
 }
 
-const rendering = new WeakMap<SqliteStore, Map<string, Promise<CachedPage>>>();
+const rendering = new WeakMap<VersionedStore, Map<string, Promise<CachedPage>>>();
 
 /**
  * A page from the cache, or rendered ONCE per (key, data version) however many requests ask for it meanwhile:
  * after a data change, 50 waiting clients get the one render instead of rendering the page 50 times in a row
  * on the event loop. `render` may await (the correlation runs in the worker).
  */
-export function renderPageOnce(store: SqliteStore, key: string, render: () => Promise<string>): Promise<CachedPage> {
-  const cached = cachedPage(store, key);
-  if (cached.html !== undefined) return Promise.resolve(cached.html);
-  if (cached.version === null) return render().then((h) => keepPage(store, key, null, h));
+export async function renderPageOnce(store: VersionedStore, key: string, render: () => Promise<string>): Promise<CachedPage> {
+  const cached = await cachedPage(store, key);
+  if (cached.html !== undefined) return cached.html;
+  if (cached.version === null) return keepPage(store, key, null, await render());
   let m = rendering.get(store);
   if (!m) {
     m = new Map();
@@ -152,20 +169,10 @@ export function derivedFrom<T>(source: object, key: string, make: () => T): T {
 }
 
 /** Drops every cached result of a store (tests, or after a bulk change outside the triggers). */
-export function clearCorrelationCache(store: SqliteStore): void {
+export function clearCorrelationCache(store: VersionedStore): void {
   caches.delete(store);
   pages.delete(store);
   rendering.delete(store);
-}
-
-/** `correlateCountry`, cached by data version (pages and the API). The result is shared: do not mutate it. */
-export function cachedCountry(store: SqliteStore, country: string, opts: CorrelateOptions): CountryCorrelationJson {
-  return cachedCorrelation(store, `country:${country.toUpperCase()}:${JSON.stringify(opts)}`, () => correlateCountry(store, country, opts));
-}
-
-/** `correlateEvent`, cached by data version (pages and the API). The result is shared: do not mutate it. */
-export function cachedEvent(store: SqliteStore, eventId: string, opts: CorrelateOptions): EventCorrelationJson {
-  return cachedCorrelation(store, `event:${eventId}:${JSON.stringify(opts)}`, () => correlateEvent(store, eventId, opts));
 }
 
 // ---------- off the event loop ----------
@@ -179,11 +186,13 @@ let worker: Worker | null = null;
 let workerEnabled = false;
 let nextId = 1;
 const pending = new Map<number, Pending>();
-const inflight = new WeakMap<SqliteStore, Map<string, Promise<unknown>>>();
+const inflight = new WeakMap<VersionedStore, Map<string, Promise<unknown>>>();
 
 /**
- * Cold correlations run in a worker thread from now on (the dashboard of `outagewatch start` turns this on):
- * no request blocks the event loop while 1,000 events and 9,999 surrogates are computed.
+ * Cold correlations are computed in a worker thread from now on (the dashboard of `outagewatch start` and `serve`
+ * turn this on): no request blocks the event loop while 1,000 events and 9,999 surrogates are computed. The inputs
+ * are read here, through the store's interfaces (asynchronous on PostgreSQL), and sent to the worker (the hours
+ * with data as transferred typed arrays): the worker opens no database, so it works on either backend.
  */
 export function enableCorrelationWorker(on = true): void {
   workerEnabled = on;
@@ -228,28 +237,33 @@ function getWorker(): Worker {
   return w;
 }
 
-function inWorker<T>(store: SqliteStore, kind: 'country' | 'event', arg: string, opts: CorrelateOptions): Promise<T> {
+/** One computation in the worker: the job's typed arrays are transferred, not copied (the job is not used after). */
+function inWorker<T>(job: EventJob | CountryJob): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const id = nextId++;
     pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-    getWorker().postMessage({ id, db: store.path, kind, arg, opts });
+    const transfer = job.data ? job.data.signals.map((s) => s.hours.buffer as ArrayBuffer) : [];
+    getWorker().postMessage({ id, job }, transfer);
   });
 }
 
-async function cachedAsync<T>(
-  store: SqliteStore,
-  key: string,
-  kind: 'country' | 'event',
-  arg: string,
-  opts: CorrelateOptions,
-  sync: () => T,
-): Promise<T> {
-  const version = dataVersion(store);
-  const useWorker = workerEnabled && store.path !== ':memory:' && version !== null;
-  if (!useWorker) return cachedCorrelation(store, key, sync);
+function compute<T>(job: EventJob | CountryJob): Promise<T> {
+  if (workerEnabled) return inWorker<T>(job);
+  return Promise.resolve((job.kind === 'event' ? computeEvent(job) : computeCountry(job)) as T);
+}
+
+/** Read once, compute (in the worker when enabled) once per (key, data version) however many ask meanwhile. */
+async function cachedAsync<T>(src: CorrelatorSource, key: string, prepare: () => Promise<EventJob | CountryJob>): Promise<T> {
+  const store = src.points;
+  const version = await dataVersion(store);
+  if (version === null) return compute<T>(await prepare());
   const m = caches.get(store);
   const hit = m?.get(key);
-  if (hit && hit.version === version) return hit.value as T;
+  if (m && hit && hit.version === version) {
+    m.delete(key);
+    m.set(key, hit);
+    return hit.value as T;
+  }
   let fl = inflight.get(store);
   if (!fl) {
     fl = new Map();
@@ -258,36 +272,36 @@ async function cachedAsync<T>(
   const flKey = `${version}:${key}`;
   let p = fl.get(flKey) as Promise<T> | undefined;
   if (!p) {
-    p = inWorker<T>(store, kind, arg, opts).then(
-      (value) => {
-        fl.delete(flKey);
-        let c = caches.get(store);
-        if (!c) {
-          c = new Map();
-          caches.set(store, c);
-        }
-        c.set(key, { version, value });
-        while (c.size > MAX_ENTRIES) c.delete(c.keys().next().value!);
-        return value;
-      },
-      (err: unknown) => {
-        fl.delete(flKey);
-        throw err;
-      },
-    );
+    const inflightHere = fl;
+    p = prepare()
+      .then((job) => compute<T>(job))
+      .then(
+        (value) => {
+          inflightHere.delete(flKey);
+          remember(store, key, version, value);
+          return value;
+        },
+        (err: unknown) => {
+          inflightHere.delete(flKey);
+          throw err;
+        },
+      );
     fl.set(flKey, p);
   }
   return p;
 }
 
-/** `cachedCountry`, computed in the worker thread when it is enabled (see `enableCorrelationWorker`). */
-export function cachedCountryAsync(store: SqliteStore, country: string, opts: CorrelateOptions): Promise<CountryCorrelationJson> {
+/**
+ * `correlateCountry`, cached per `src.points` by data version, computed in the worker thread when it is enabled (see
+ * `enableCorrelationWorker`); on either backend. The result is shared: do not mutate it.
+ */
+export function cachedCountryAsync(src: CorrelatorSource, country: string, opts: CorrelateOptions): Promise<CountryCorrelationJson> {
   const key = `country:${country.toUpperCase()}:${JSON.stringify(opts)}`;
-  return cachedAsync(store, key, 'country', country, opts, () => correlateCountry(store, country, opts));
+  return cachedAsync(src, key, () => prepareCountry(src, country, opts));
 }
 
-/** `cachedEvent`, computed in the worker thread when it is enabled (see `enableCorrelationWorker`). */
-export function cachedEventAsync(store: SqliteStore, eventId: string, opts: CorrelateOptions): Promise<EventCorrelationJson> {
+/** `correlateEvent`, cached and computed as `cachedCountryAsync`. Rejects with AppError NOT_FOUND for an unknown event. */
+export function cachedEventAsync(src: CorrelatorSource, eventId: string, opts: CorrelateOptions): Promise<EventCorrelationJson> {
   const key = `event:${eventId}:${JSON.stringify(opts)}`;
-  return cachedAsync(store, key, 'event', eventId, opts, () => correlateEvent(store, eventId, opts));
+  return cachedAsync(src, key, () => prepareEvent(src, eventId, opts));
 }

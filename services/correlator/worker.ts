@@ -1,41 +1,21 @@
 /**
  * Worker thread for correlations (issue 17): a cold country correlation (1,000 events, B = 9,999) takes seconds,
- * so the dashboard computes it here, on its own read-only connection, and the server's event loop stays free.
- * Messages: `{ id, db, kind: 'country' | 'event', arg, opts }` → `{ id, value }` or `{ id, error: { code, message } }`.
+ * so the dashboard computes it here and the server's event loop stays free. The worker opens no database (issue
+ * 23): it is sent the inputs the main thread read through the store's interfaces (cache.ts), on either backend.
+ * Messages: `{ id, job: EventJob | CountryJob }` → `{ id, value }` or `{ id, error: { code, message } }`.
  */
 import { parentPort } from 'node:worker_threads';
-import { SqliteStore } from '../../db/store.js';
 import { AppError } from '../../core/app-errors.js';
-import { correlateCountry, correlateEvent, type CorrelateOptions } from './assemble.js';
+import { computeCountry, computeEvent, type CountryJob, type EventJob } from './assemble.js';
 
-interface Job {
-  id: number;
-  db: string;
-  kind: 'country' | 'event';
-  arg: string;
-  opts: CorrelateOptions;
-}
-
-const stores = new Map<string, SqliteStore>();
-
-function storeFor(path: string): SqliteStore {
-  let s = stores.get(path);
-  if (!s) {
-    s = SqliteStore.open(path, { readonly: true });
-    stores.set(path, s);
-  }
-  return s;
-}
-
-parentPort?.on('message', (job: Job) => {
+parentPort?.on('message', (m: { id: number; job: EventJob | CountryJob }) => {
   try {
-    const store = storeFor(job.db);
-    const value = job.kind === 'country' ? correlateCountry(store, job.arg, job.opts) : correlateEvent(store, job.arg, job.opts);
-    parentPort!.postMessage({ id: job.id, value });
+    const value = m.job.kind === 'event' ? computeEvent(m.job) : computeCountry(m.job);
+    parentPort!.postMessage({ id: m.id, value });
   } catch (err) {
     const e = err as Error;
     parentPort!.postMessage({
-      id: job.id,
+      id: m.id,
       error: { code: err instanceof AppError ? err.code : null, message: e.message, stack: e.stack ?? null },
     });
   }

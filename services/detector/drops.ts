@@ -47,62 +47,137 @@ export interface Episode {
 /**
  * The history a baseline is computed from: a moving window, or the same time of day on past days.
  * Items are point indices; their values are `hist[i]` (the actual value, or the prediction that stood in).
+ * Two classes, one loop each way (the analysis calls only one of them per signal).
  */
 interface History {
-  /** Called before point i is judged: drop what fell out of the window. */
-  advance(i: number): void;
-  /** The baseline for point i, or NaN when too little of the window is present. */
+  /** Before point i is judged: drops what fell out of the window; the baseline for point i, or NaN when too little
+   * of the window is present. */
   predict(i: number): number;
-  /** Adds point i (hist[i] must be set and not NaN). */
-  add(i: number): void;
+  /** After point i was judged, `hist[i]` set (NaN: a gap, not added). */
+  commit(i: number): void;
   /** Is point k (k < i) still inside the history used from point i on? */
   holds(k: number, i: number): boolean;
   /** Replaces point k's value in the history by `value`. */
   replace(k: number, value: number): void;
 }
 
-function movingHistory(hist: Float64Array, windowSteps: number, need: number): History {
-  const n = hist.length;
-  const med = new IndexedMedian(hist, new Int32Array(n), new Int8Array(n), Math.min(n, windowSteps + 1) + 1);
-  return {
-    advance(i) {
-      const j = i - windowSteps - 1;
-      if (j >= 0) med.remove(j);
-    },
-    predict: () => (med.size >= need ? med.median() : NaN),
-    add: (i) => med.add(i),
-    holds: (k, i) => k >= i - windowSteps,
-    replace(k, value) {
-      med.remove(k);
-      hist[k] = value;
-      med.add(k);
-    },
-  };
+/**
+ * Moving median of the last `windowSteps` points. Between two points one item leaves and one enters: done in one
+ * step (`IndexedMedian.replace`) when point i is committed, so that point i + 1 finds the window [i + 1 − W, i].
+ */
+class MovingHistory implements History {
+  private readonly med: IndexedMedian;
+  constructor(
+    private readonly hist: Float64Array,
+    private readonly windowSteps: number,
+    private readonly need: number,
+    off: number,
+  ) {
+    const n = hist.length;
+    this.med = new IndexedMedian(hist, new Int32Array(n), new Int8Array(n), Math.min(n, windowSteps + 1) + 1);
+    // the history as it stood before the first new point: the window's values
+    for (let k = Math.max(0, off - windowSteps); k < off; k++) if (hist[k] === hist[k]) this.med.add(k);
+  }
+  predict(): number {
+    return this.med.size >= this.need ? this.med.median() : NaN;
+  }
+  commit(i: number): void {
+    const j = i - this.windowSteps;
+    const h = this.hist[i]!;
+    if (h === h) {
+      if (j >= 0) this.med.replace(j, i);
+      else this.med.add(i);
+    } else if (j >= 0) this.med.remove(j);
+  }
+  holds(k: number, i: number): boolean {
+    return k >= i - this.windowSteps;
+  }
+  replace(k: number, value: number): void {
+    this.med.remove(k);
+    this.hist[k] = value;
+    this.med.add(k);
+  }
 }
 
-function seasonalHistory(hist: Float64Array, periodSteps: number, seasons: number, need: number): History {
-  const n = hist.length;
-  const pos = new Int32Array(n);
-  const side = new Int8Array(n);
-  const slots = new Array<IndexedMedian | undefined>(periodSteps);
-  const slot = (i: number) => (slots[i % periodSteps] ??= new IndexedMedian(hist, pos, side, seasons + 2));
-  let current: IndexedMedian | undefined;
-  return {
-    advance(i) {
-      current = slot(i);
-      const j = i - (seasons + 1) * periodSteps;
-      if (j >= 0) current.remove(j);
-    },
-    predict: () => (current && current.size >= need ? current.median() : NaN),
-    add: (i) => slot(i).add(i),
-    holds: (k, i) => k > i - (seasons + 1) * periodSteps,
-    replace(k, value) {
-      const m = slot(k);
-      m.remove(k);
-      hist[k] = value;
-      m.add(k);
-    },
-  };
+/**
+ * Median of the same time of day (or week) on the last `seasons` periods: at most seasons + 1 values per time of
+ * day, kept sorted in a small block of one flat array per slot (an insertion moves a few numbers; no heap).
+ */
+class SeasonalHistory implements History {
+  private readonly cap: number;
+  private readonly span: number;
+  private readonly v: Float64Array;
+  private readonly ids: Int32Array;
+  private readonly cnt: Int32Array;
+  constructor(
+    private readonly hist: Float64Array,
+    private readonly periodSteps: number,
+    seasons: number,
+    private readonly need: number,
+    off: number,
+  ) {
+    this.cap = seasons + 2;
+    this.span = (seasons + 1) * periodSteps;
+    this.v = new Float64Array(periodSteps * this.cap);
+    this.ids = new Int32Array(periodSteps * this.cap);
+    this.cnt = new Int32Array(periodSteps);
+    for (let k = Math.max(0, off - this.span); k < off; k++) if (hist[k] === hist[k]) this.add(k);
+  }
+  predict(i: number): number {
+    const s = i % this.periodSteps;
+    const j = i - this.span;
+    if (j >= 0) this.drop(s, j);
+    const n = this.cnt[s]!;
+    if (n < this.need || n === 0) return NaN;
+    const base = s * this.cap;
+    const h = n >> 1;
+    return (n & 1) === 1 ? this.v[base + h]! : (this.v[base + h - 1]! + this.v[base + h]!) / 2;
+  }
+  commit(i: number): void {
+    if (this.hist[i] === this.hist[i]) this.add(i);
+  }
+  holds(k: number, i: number): boolean {
+    return k > i - this.span;
+  }
+  replace(k: number, value: number): void {
+    const s = k % this.periodSteps;
+    this.drop(s, k);
+    this.hist[k] = value;
+    this.add(k);
+  }
+  private add(i: number): void {
+    const s = i % this.periodSteps;
+    const n = this.cnt[s]!;
+    if (n === this.cap) throw new Error(`seasonal history: more than ${this.cap} values for one time of day`);
+    const base = s * this.cap;
+    const x = this.hist[i]!;
+    const v = this.v;
+    const ids = this.ids;
+    let p = base + n;
+    while (p > base && v[p - 1]! > x) {
+      v[p] = v[p - 1]!;
+      ids[p] = ids[p - 1]!;
+      p--;
+    }
+    v[p] = x;
+    ids[p] = i;
+    this.cnt[s] = n + 1;
+  }
+  /** Removes item `id` from slot s (nothing when it is not there: a gap). */
+  private drop(s: number, id: number): void {
+    const base = s * this.cap;
+    const end = base + this.cnt[s]!;
+    const v = this.v;
+    const ids = this.ids;
+    let p = base;
+    while (p < end && ids[p] !== id) p++;
+    if (p === end) return;
+    for (; p + 1 < end; p++) {
+      v[p] = v[p + 1]!;
+      ids[p] = ids[p + 1]!;
+    }
+    this.cnt[s] = end - base - 1;
+  }
 }
 
 /** The history a resumed analysis starts from: the last grid points before the new ones (see `tailSteps`). */
@@ -175,19 +250,15 @@ export function analyseDrops(
     hist.set(resume.hist);
     inpainted.set(resume.inpainted);
   }
+  // the history as it stood before the first new point: the window's values (a median depends only on them)
   let history: History;
-  let span: number;
   if (rule.baseline === 'seasonal') {
     const periodSteps = Math.max(1, Math.round(rule.period / step));
-    span = (rule.seasons + 1) * periodSteps;
-    history = seasonalHistory(hist, periodSteps, rule.seasons, Math.max(1, Math.ceil(rule.minCoverage * rule.seasons - 1e-9)));
+    history = new SeasonalHistory(hist, periodSteps, rule.seasons, Math.max(1, Math.ceil(rule.minCoverage * rule.seasons - 1e-9)), off);
   } else {
     const windowSteps = Math.max(1, Math.round(rule.window / step));
-    span = windowSteps + 1;
-    history = movingHistory(hist, windowSteps, Math.max(1, Math.ceil(rule.minCoverage * windowSteps - 1e-9)));
+    history = new MovingHistory(hist, windowSteps, Math.max(1, Math.ceil(rule.minCoverage * windowSteps - 1e-9)), off);
   }
-  // the history as it stood before the first new point: the window's values (a median depends only on them)
-  for (let k = Math.max(0, off - span); k < off; k++) if (hist[k] === hist[k]) history.add(k);
   const { warning, critical, minBaseline, inpaintBelow, inpaintAbove } = rule;
   const maxInpaintSteps = rule.maxInpaint / step;
   const tailLen = tailSteps(rule, step);
@@ -197,7 +268,6 @@ export function analyseDrops(
   for (let i = off; i <= total; i++) {
     if (i === cp) snapshot = tailAt(values, hist, inpainted, i, tailLen, runStart);
     if (i === total) break;
-    history.advance(i);
     const b = history.predict(i);
     const x = values[i]!;
     const o = i - off;
@@ -215,11 +285,7 @@ export function analyseDrops(
         if (runStart < 0) runStart = i;
         if (i - runStart >= maxInpaintSteps) {
           // kept out for too long: this is the new normal, put the originals back
-          for (let k = runStart; k < i; k++) {
-            if (inpainted[k] === 1 && history.holds(k, i)) {
-              history.replace(k, values[k]!);
-            }
-          }
+          putBack(history, values, inpainted, runStart, i);
           runStart = -1;
         } else {
           h = b;
@@ -230,10 +296,21 @@ export function analyseDrops(
       }
     }
     hist[i] = h;
-    if (h === h) history.add(i);
+    history.commit(i);
   }
   if (resume) inpainted = inpainted.subarray(off);
   return { baseline, ratio, status, inpainted, resolved, snapshot };
+}
+
+/**
+ * The originals of the kept-out run [runStart, i) still in the history go back into it. A function of its own: the
+ * analysis loop is compiled before this rare path first runs, and a method called there without type feedback
+ * would throw the compiled loop away each time.
+ */
+function putBack(history: History, values: Float64Array, inpainted: Uint8Array, runStart: number, i: number): void {
+  for (let k = runStart; k < i; k++) {
+    if (inpainted[k] === 1 && history.holds(k, i)) history.replace(k, values[k]!);
+  }
 }
 
 /** The last `len` points before index `i` of the work arrays (NaN / 0 before the data's start). */

@@ -241,6 +241,59 @@ export class IndexedMedian {
     }
   }
 
+  /**
+   * Removes item `out` and adds item `inn` in one step (a sliding window moving by one point): `inn` takes `out`'s
+   * place in its heap — or, when it belongs to the other half, the other half's nearest value takes that place and
+   * `inn` takes the other heap's top — so the sizes never change and one sift per heap is done instead of the four a
+   * removal and an addition (each rebalancing) would do. The median after it is the one `remove(out); add(inn)` gives:
+   * it depends only on the values held. An `out` not held is only an addition.
+   */
+  replace(out: number, inn: number): void {
+    const s = this.side[out];
+    if (s !== 1 && s !== 2) {
+      this.add(inn);
+      return;
+    }
+    const vals = this.vals;
+    const v = vals[inn]!;
+    const p = this.pos[out]!;
+    this.side[out] = 0;
+    if (s === 1) {
+      if (this.nHi === 0 || v <= vals[this.hi[0]!]!) {
+        this.side[inn] = 1;
+        this.siftLo(p, inn, v);
+      } else {
+        // the smallest of the upper half moves down into `out`'s place; `inn` takes its place
+        const m = this.hi[0]!;
+        this.side[inn] = 2;
+        this.downHi(0, inn, v);
+        this.side[m] = 1;
+        this.siftLo(p, m, vals[m]!);
+      }
+    } else if (v >= vals[this.lo[0]!]!) {
+      this.side[inn] = 2;
+      this.siftHi(p, inn, v);
+    } else {
+      // the largest of the lower half moves up into `out`'s place; `inn` takes its place
+      const m = this.lo[0]!;
+      this.side[inn] = 1;
+      this.downLo(0, inn, v);
+      this.side[m] = 2;
+      this.siftHi(p, m, vals[m]!);
+    }
+  }
+
+  /** Puts `id` (value v) at position i of the lower heap and restores the heap order around it. */
+  private siftLo(i: number, id: number, v: number): void {
+    if (i > 0 && this.vals[this.lo[(i - 1) >> 1]!]! < v) this.upLo(i, id, v);
+    else this.downLo(i, id, v);
+  }
+
+  private siftHi(i: number, id: number, v: number): void {
+    if (i > 0 && this.vals[this.hi[(i - 1) >> 1]!]! > v) this.upHi(i, id, v);
+    else this.downHi(i, id, v);
+  }
+
   private moveLoToHi(): void {
     const id = this.lo[0]!;
     this.removeLo(0);
@@ -347,18 +400,14 @@ export class IndexedMedian {
     const n = --this.nLo;
     if (i === n) return;
     const last = this.lo[n]!;
-    const v = this.vals[last]!;
-    if (i > 0 && this.vals[this.lo[(i - 1) >> 1]!]! < v) this.upLo(i, last, v);
-    else this.downLo(i, last, v);
+    this.siftLo(i, last, this.vals[last]!);
   }
 
   private removeHi(i: number): void {
     const n = --this.nHi;
     if (i === n) return;
     const last = this.hi[n]!;
-    const v = this.vals[last]!;
-    if (i > 0 && this.vals[this.hi[(i - 1) >> 1]!]! > v) this.upHi(i, last, v);
-    else this.downHi(i, last, v);
+    this.siftHi(i, last, this.vals[last]!);
   }
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { Repositories } from '../../db/repositories.js';
-import type { SignalRow, SqliteStore } from '../../db/store.js';
+import type { SignalRow } from '../../db/store.js';
 import { correlateEvent, correlateCountry, correlateRange, type CorrelateOptions } from '../correlator/assemble.js';
 import { correlateOptions } from '../correlator/options.js';
 import { SOURCE_NAMES, type SourceCoverage } from '../correlator/coverage.js';
@@ -94,13 +94,6 @@ export const LICENCES: ReportData['licences'] = [
     attribution: 'Access Now, #KeepItOn Shutdown Tracker Optimization Project (STOP) — https://www.accessnow.org/keepiton',
   },
 ];
-
-/** Until the correlator reads through the interfaces (h23e): the SQLite store behind the repositories. */
-function sqliteOnly(repos: Repositories): SqliteStore {
-  const store = (repos.points as { store?: SqliteStore }).store;
-  if (!store) throw new Error(`reports need the correlator, which runs on SQLite only in this version (database ${repos.points.location})`);
-  return store;
-}
 
 interface Scope {
   kind: 'event' | 'country';
@@ -266,7 +259,6 @@ async function signalStats(
  * modules.
  */
 export async function gatherReport(repos: Repositories, req: ReportRequest, opts: GatherOptions): Promise<ReportData> {
-  const store = sqliteOnly(repos);
   const s = await resolveScope(repos, req);
   const hasher = new RowHasher();
   const { from: wFrom, until: wUntil } = s.window;
@@ -278,7 +270,7 @@ export async function gatherReport(repos: Repositories, req: ReportRequest, opts
   const outageOnset = new Map<number, number>();
   const copts = reportOptions(req);
   if (s.event) {
-    const c = correlateEvent(store, s.event.id, { ...copts, lead: s.window.lead, lag: s.window.lag });
+    const c = await correlateEvent(repos, s.event.id, { ...copts, lead: s.window.lead, lag: s.window.lag });
     verdict = c.verdict;
     coverage = c.coverage;
     for (const o of c.outages) if (typeof o.id === 'number') outageOnset.set(o.id, o.onsetSeconds);
@@ -302,10 +294,10 @@ export async function gatherReport(repos: Repositories, req: ReportRequest, opts
           : `Of ${sig.windows} non-overlapping windows of the same length on ordinary days, ${sig.atLeastAsDeep} were at least as deep as this one: p = ${pValue(c.p)} (the smallest p this history allows is ${pValue(sig.smallestAttainableP)}).${c.p <= (copts.alpha ?? 0.05) ? ` That is unlikely to be chance at the ${Math.round((copts.alpha ?? 0.05) * 100)}% level.` : ' That is not unusual for this network: it could be chance.'}`,
     };
   } else {
-    const r = correlateRange(store, s.country, wFrom, wUntil, copts);
+    const r = await correlateRange(repos, s.country, wFrom, wUntil, copts);
     verdict = r.verdict;
     coverage = r.coverage;
-    const set = correlateCountry(store, s.country, { ...copts, from: wFrom, until: wUntil });
+    const set = await correlateCountry(repos, s.country, { ...copts, from: wFrom, until: wUntil });
     const first = set.stats.tests[0];
     const analytic = (x: { analyticP: number | null }) => `analytic approximation ${pValue(x.analyticP)}`;
     statistics = {

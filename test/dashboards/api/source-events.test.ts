@@ -1,3 +1,4 @@
+import { sqliteRepositories } from '../../../db/sqlite-repositories.js';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { correlateCountry } from '../../../services/correlator/assemble.js';
@@ -82,7 +83,7 @@ describe('/api/source-events and /api/correlation', () => {
   it('serves the country correlation as the CLI prints it, and its tests as CSV', async () => {
     const app = withEvents();
     const res = await request(app).get('/api/correlation?country=kz').expect(200);
-    expect(res.body).toEqual(JSON.parse(JSON.stringify(correlateCountry(t.store, 'KZ'))));
+    expect(res.body).toEqual(JSON.parse(JSON.stringify(await correlateCountry(sqliteRepositories(t.store), 'KZ'))));
     const csv = await request(app).get('/api/correlation?country=KZ&format=csv').expect(200);
     expect(csv.text.split('\r\n')[0]).toMatch(/^country,test,days,events_assessable,outage_days,trigger_k/);
     expect((await request(app).get('/api/correlation').expect(400)).body.error.parameter).toBe('country');

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openPointStore, openRepositories } from '../../../db/open.js';
@@ -271,6 +272,26 @@ describe.skipIf(!pgt.enabled)('outagewatch db copy', () => {
       await sa.close();
       await sp.close();
       await sb.close();
+    }
+
+    // the SQLite target packed the copied points per day itself (what detection reads; not copied), equal to them
+    const raw = new Database(b, { readonly: true });
+    expect(raw.prepare('SELECT count(*) FROM points_unpacked').pluck().get()).toBe(0);
+    expect(raw.prepare('SELECT count(DISTINCT signal_id) FROM points_packed').pluck().get()).toBe(
+      r1.tables.find((x) => x.table === 'signals')!.rows,
+    );
+    raw.close();
+    const tb = SqliteStore.open(b);
+    try {
+      for (const sig of tb.listSignals()) {
+        const c = tb.readColumns(sig.id, -1e12, 1e12);
+        const p = tb.readPoints(sig.id, -1e12, 1e12);
+        expect(c.length).toBe(p.length);
+        expect(Array.from(c.ts)).toEqual(p.map((r) => r.ts));
+        expect(Array.from(c.values)).toEqual(p.map((r) => r.value ?? Number.NaN));
+      }
+    } finally {
+      tb.close();
     }
   });
 

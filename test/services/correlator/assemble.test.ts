@@ -1,3 +1,4 @@
+import { sqliteRepositories } from '../../../db/sqlite-repositories.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { upsertEvent } from '../../../db/calendar.js';
 import { replaceOutages } from '../../../db/outages.js';
@@ -63,7 +64,7 @@ describe('correlateEvent', () => {
 
   const EV = '2021-03-20T18:00:00Z';
 
-  it('matches an outage 6 hours after the event start with onset +6 h, and not one 5 days later', () => {
+  it('matches an outage 6 hours after the event start with onset +6 h, and not one 5 days later', async () => {
     const { store } = env;
     upsertEvent(store.db, event('kz-test', EV), 0);
     series(store, 'ioda', 'ioda.bgp', t(EV) - 60 * D, t(EV) + 60 * D);
@@ -71,7 +72,7 @@ describe('correlateEvent', () => {
       outage(t(EV) + 6 * H, 4, 'connectivity', 'ioda.bgp'),
       outage(t(EV) + 5 * D, 4, 'connectivity', 'ioda.bgp'),
     ]);
-    const c = correlateEvent(store, 'kz-test');
+    const c = await correlateEvent(sqliteRepositories(store), 'kz-test');
     expect(c.window).toMatchObject({ from: '2021-03-19T18:00:00Z', until: '2021-03-23T18:00:00Z', leadSeconds: D, lagSeconds: 2 * D });
     expect(c.outages).toHaveLength(1);
     expect(c.outages[0]!.onsetSeconds).toBe(6 * H);
@@ -93,7 +94,7 @@ describe('correlateEvent', () => {
     expect(c.significance.smallestAttainableP).toBeCloseTo(1 / (1 + c.significance.windows), 12);
   });
 
-  it('gives service-blocking when OONI shows blocking while connectivity holds', () => {
+  it('gives service-blocking when OONI shows blocking while connectivity holds', async () => {
     const { store } = env;
     upsertEvent(store.db, event('kz-block', EV), 0);
     series(store, 'ioda', 'ioda.bgp', t(EV) - 10 * D, t(EV) + 10 * D);
@@ -101,15 +102,15 @@ describe('correlateEvent', () => {
     replaceOutages(store.db, 'country:KZ', t(EV) - 10 * D, t(EV) + 10 * D, [
       outage(t(EV) - 21 * H, 30, 'service-blocking', 'ooni.anomaly_rate:facebook.com'),
     ]);
-    const c = correlateEvent(store, 'kz-block');
+    const c = await correlateEvent(sqliteRepositories(store), 'kz-block');
     expect(c.verdict).toMatchObject({ connectivity: 'normal', services: 'blocking', label: 'service-blocking' });
     expect(c.outages[0]!.onsetSeconds).toBe(-21 * H);
   });
 
-  it('says insufficient-data, not nothing-unusual, when no source had data', () => {
+  it('says insufficient-data, not nothing-unusual, when no source had data', async () => {
     const { store } = env;
     upsertEvent(store.db, event('kz-2016-05-21-land-protests', '2016-05-20T18:00:00Z'), 0);
-    const c = correlateEvent(store, 'kz-2016-05-21-land-protests');
+    const c = await correlateEvent(sqliteRepositories(store), 'kz-2016-05-21-land-protests');
     expect(c.verdict).toMatchObject({ connectivity: 'no-data', services: 'no-data', label: 'insufficient-data' });
     expect(c.p).toBeNull();
     const ooni = c.coverage.find((x) => x.source === 'ooni')!;
@@ -118,7 +119,7 @@ describe('correlateEvent', () => {
     expect(c.coverage.find((x) => x.source === 'radar')!.reason).toMatch(/^Cloudflare Radar began in 2020/);
   });
 
-  it('names a source that answered "no data" for the window', () => {
+  it('names a source that answered "no data" for the window', async () => {
     const { store } = env;
     upsertEvent(store.db, event('kz-nd', EV), 0);
     store.writeWindow({
@@ -129,11 +130,11 @@ describe('correlateEvent', () => {
       series: [],
       coverage: [{ signal: 'ripestat.v4_prefixes_ris', status: 'no-data' }],
     });
-    const c = correlateEvent(store, 'kz-nd');
+    const c = await correlateEvent(sqliteRepositories(store), 'kz-nd');
     expect(c.coverage.find((x) => x.source === 'ripestat')!.reason).toBe('ripestat answered that it has no data for 100% of this window');
   });
 
-  it('takes a reference list as the outage input, kinds mapped to the axes', () => {
+  it('takes a reference list as the outage input, kinds mapped to the axes', async () => {
     const { store } = env;
     upsertEvent(store.db, event('kz-ref', EV), 0);
     const row = (key: string, start: number, end: number | null, kind: string | null) => ({
@@ -166,14 +167,14 @@ describe('correlateEvent', () => {
       ],
       { rejected: 0 },
     );
-    const c = correlateEvent(store, 'kz-ref', { outages: { type: 'reference', list: 'mine' } });
+    const c = await correlateEvent(sqliteRepositories(store), 'kz-ref', { outages: { type: 'reference', list: 'mine' } });
     expect(c.outageInput).toBe('reference:mine');
     expect(c.outages).toHaveLength(1);
     expect(c.outages[0]).toMatchObject({ kind: 'service-blocking', openEnded: true, onsetSeconds: 3 * H, end: '2021-03-21T21:00:00Z' });
     expect(c.verdict).toMatchObject({ connectivity: 'normal', services: 'blocking', label: 'service-blocking' });
   });
 
-  it('counts a reference list without kinds as connectivity', () => {
+  it('counts a reference list without kinds as connectivity', async () => {
     const { store } = env;
     upsertEvent(store.db, event('kz-ref', EV), 0);
     const row = {
@@ -195,12 +196,12 @@ describe('correlateEvent', () => {
       raw: {},
     };
     upsertReferenceOutages(store.db, 'kindless', 'ioda-investigated', null, [row], { rejected: 0 });
-    const c = correlateEvent(store, 'kz-ref', { outages: { type: 'reference', list: 'kindless' } });
+    const c = await correlateEvent(sqliteRepositories(store), 'kz-ref', { outages: { type: 'reference', list: 'kindless' } });
     expect(c.outages.map((o) => [o.kind, o.onsetSeconds])).toEqual([['connectivity', 2 * H]]);
     expect(c.verdict.label).toBe('connectivity-outage');
   });
 
-  it('a regional or AS-level reference outage is sub-national: regional-outage, never a national connectivity outage', () => {
+  it('a regional or AS-level reference outage is sub-national: regional-outage, never a national connectivity outage', async () => {
     // stands for IODA's investigated list, whose one-province and one-AS outages used to count as national shutdowns
     const { store } = env;
     upsertEvent(store.db, event('kz-ref', EV), 0);
@@ -235,7 +236,7 @@ describe('correlateEvent', () => {
       ],
       { rejected: 0 },
     );
-    const c = correlateEvent(store, 'kz-ref', { outages: { type: 'reference', list: 'ioda-inv' } });
+    const c = await correlateEvent(sqliteRepositories(store), 'kz-ref', { outages: { type: 'reference', list: 'ioda-inv' } });
     expect(c.verdict.connectivity).toBe('normal');
     expect(c.verdict.label).toBe('regional-outage');
     expect(c.verdict.onset).toBeNull();
@@ -252,19 +253,19 @@ describe('correlateEvent', () => {
     upsertReferenceOutages(store.db, 'ioda-inv', 'ioda-investigated', null, [row('n', t(EV) + 5 * H, 'national', 'country', null)], {
       rejected: 0,
     });
-    const d = correlateEvent(store, 'kz-ref', { outages: { type: 'reference', list: 'ioda-inv' } });
+    const d = await correlateEvent(sqliteRepositories(store), 'kz-ref', { outages: { type: 'reference', list: 'ioda-inv' } });
     expect(d.verdict.label).toBe('connectivity-outage');
     expect(d.verdict.onset).toMatchObject({ seconds: 5 * H, precision: 'day', entity: 'country:KZ' });
     expect(d.verdict.subnational).toHaveLength(2);
   });
 
-  it('throws NOT_FOUND for an unknown event', () => {
-    expect(() => correlateEvent(env.store, 'nope')).toThrow(/not found/);
+  it('throws NOT_FOUND for an unknown event', async () => {
+    await expect(correlateEvent(sqliteRepositories(env.store), 'nope')).rejects.toThrow(/not found/);
   });
 });
 
 describe('correlateCountry', () => {
-  it('reports ECA rates, Poisson and surrogate p-values, BH q-values and the smallest attainable p', () => {
+  it('reports ECA rates, Poisson and surrogate p-values, BH q-values and the smallest attainable p', async () => {
     const env = tempStore();
     try {
       const { store } = env;
@@ -278,7 +279,7 @@ describe('correlateCountry', () => {
         outs.push(outage(start + 5 * H, 10, 'connectivity', 'ioda.bgp'));
       }
       replaceOutages(store.db, 'country:KZ', from, until, outs);
-      const c = correlateCountry(store, 'KZ', { B: 999 });
+      const c = await correlateCountry(sqliteRepositories(store), 'KZ', { B: 999 });
       expect(c.events).toHaveLength(12);
       expect(c.events.every((e) => e.verdict.label === 'connectivity-outage' && e.firstOnsetSeconds === 5 * H)).toBe(true);
       const all = c.stats.tests.find((x) => x.name === 'all')!;

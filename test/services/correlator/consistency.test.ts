@@ -5,6 +5,7 @@
  * zone away from UTC); a country listing carries BH q-values, keeps events it cannot assess with a reason, and
  * says when the data behind it is synthetic.
  */
+import { sqliteRepositories } from '../../../db/sqlite-repositories.js';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import type { SqliteStore } from '../../../db/store.js';
 import type { ProtestEvent } from '../../../core/calendar.js';
 import { main } from '../../../services/cli.js';
 import { correlateCountry, correlateEvent } from '../../../services/correlator/assemble.js';
-import { cachedCountry } from '../../../services/correlator/cache.js';
+import { cachedCountryAsync as cachedCountry } from '../../../services/correlator/cache.js';
 import { correlateOptions } from '../../../services/correlator/options.js';
 import type { Outage } from '../../../core/outage.js';
 import { benjaminiHochberg } from '../../../services/correlator/stats.js';
@@ -89,7 +90,7 @@ describe('the same window for verdict and statistics', () => {
   beforeEach(() => (env = tempStore()));
   afterEach(() => env.cleanup());
 
-  it('tests an all-day Almaty event on [start − lead, end + lag) to the hour, not on whole UTC days', () => {
+  it('tests an all-day Almaty event on [start − lead, end + lag) to the hour, not on whole UTC days', async () => {
     const { store } = env;
     upsertEvent(store.db, allDayAlmaty('kz-2016-05-21', '2016-05-21'), 0);
     fill(store, t('2016-03-01T00:00:00Z'), t('2016-08-01T00:00:00Z'));
@@ -98,7 +99,7 @@ describe('the same window for verdict and statistics', () => {
     replaceOutages(store.db, 'country:KZ', t('2016-03-01T00:00:00Z'), t('2016-08-01T00:00:00Z'), [
       outage(t('2016-05-19T08:00:00Z'), 4, 0.9),
     ]);
-    const c = correlateEvent(store, 'kz-2016-05-21', correlateOptions(undefined));
+    const c = await correlateEvent(sqliteRepositories(store), 'kz-2016-05-21', correlateOptions(undefined));
     expect(c.window).toMatchObject({ from: '2016-05-19T18:00:00Z', until: '2016-05-23T18:00:00Z' });
     expect(c.significance.window).toEqual({ from: c.window.from, until: c.window.until });
     expect((Date.parse(c.significance.window!.until) - Date.parse(c.significance.window!.from)) / 3600e3).toBe(96);
@@ -190,7 +191,7 @@ describe('country listings', () => {
   beforeEach(() => (env = tempStore()));
   afterEach(() => env.cleanup());
 
-  it('carry a BH q per assessable event, keep the others with p: null and a reason, and flag synthetic data', () => {
+  it('carry a BH q per assessable event, keep the others with p: null and a reason, and flag synthetic data', async () => {
     const { store } = env;
     const from = t('2019-01-07T00:00:00Z');
     fill(store, from, from + 300 * D, true);
@@ -203,7 +204,11 @@ describe('country listings', () => {
     // an event after the data ends: listed, not assessable
     upsertEvent(store.db, allDayAlmaty('kz-late', '2019-12-30'), 0);
     replaceOutages(store.db, 'country:KZ', from, from + 300 * D, outs);
-    const c = correlateCountry(store, 'KZ', { ...correlateOptions(undefined), B: 99, until: t('2020-01-10T00:00:00Z') });
+    const c = await correlateCountry(sqliteRepositories(store), 'KZ', {
+      ...correlateOptions(undefined),
+      B: 99,
+      until: t('2020-01-10T00:00:00Z'),
+    });
     expect(c.synthetic).toBe(true);
     const late = c.events.find((e) => e.id === 'kz-late')!;
     expect(late.p).toBeNull();
@@ -221,21 +226,22 @@ describe('country listings', () => {
     }
   });
 
-  it('the cached result is the computed one and is recomputed when the data changes', () => {
+  it('the cached result is the computed one and is recomputed when the data changes', async () => {
     const { store } = env;
     const from = t('2019-01-07T00:00:00Z');
     fill(store, from, from + 200 * D);
     upsertEvent(store.db, allDayAlmaty('kz-a', '2019-03-01'), 0);
     const opts = { ...correlateOptions(undefined), B: 99 };
-    const a = cachedCountry(store, 'KZ', opts);
-    expect(a).toEqual(correlateCountry(store, 'KZ', opts));
-    expect(cachedCountry(store, 'KZ', opts)).toBe(a);
+    const src = sqliteRepositories(store);
+    const a = await cachedCountry(src, 'KZ', opts);
+    expect(a).toEqual(await correlateCountry(sqliteRepositories(store), 'KZ', opts));
+    expect(await cachedCountry(src, 'KZ', opts)).toBe(a);
     upsertEvent(store.db, allDayAlmaty('kz-b', '2019-04-01'), 0);
-    const b = cachedCountry(store, 'KZ', opts);
+    const b = await cachedCountry(src, 'KZ', opts);
     expect(b).not.toBe(a);
     expect(b.events.map((e) => e.id)).toEqual(['kz-a', 'kz-b']);
     replaceOutages(store.db, 'country:KZ', from, from + 200 * D, [outage(t('2019-04-01T02:00:00Z'), 3)]);
-    expect(cachedCountry(store, 'KZ', opts).events[1]!.outages).toBe(1);
+    expect((await cachedCountry(src, 'KZ', opts)).events[1]!.outages).toBe(1);
   });
 });
 
@@ -251,14 +257,15 @@ describe('correlation off the event loop', () => {
       upsertEvent(store.db, allDayAlmaty('kz-w', '2019-03-01'), 0);
       replaceOutages(store.db, 'country:KZ', from, from + 120 * D, [outage(t('2019-03-01T02:00:00Z'), 3)]);
       const opts = { ...correlateOptions(undefined), B: 99 };
-      const sync = correlateCountry(store, 'KZ', opts);
+      const sync = await correlateCountry(sqliteRepositories(store), 'KZ', opts);
+      const src = sqliteRepositories(store);
       enableCorrelationWorker();
-      clearCorrelationCache(store);
-      const viaWorker = await cachedCountryAsync(store, 'KZ', opts);
+      clearCorrelationCache(src.points);
+      const viaWorker = await cachedCountryAsync(src, 'KZ', opts);
       expect(viaWorker).toEqual(sync);
-      expect(await cachedCountryAsync(store, 'KZ', opts)).toBe(viaWorker);
-      expect(await cachedEventAsync(store, 'kz-w', opts)).toEqual(correlateEvent(store, 'kz-w', opts));
-      await expect(cachedEventAsync(store, 'nope', opts)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      expect(await cachedCountryAsync(src, 'KZ', opts)).toBe(viaWorker);
+      expect(await cachedEventAsync(src, 'kz-w', opts)).toEqual(await correlateEvent(sqliteRepositories(store), 'kz-w', opts));
+      await expect(cachedEventAsync(src, 'nope', opts)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     } finally {
       enableCorrelationWorker(false);
       env.cleanup();

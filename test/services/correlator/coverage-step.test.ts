@@ -1,3 +1,4 @@
+import { sqliteRepositories } from '../../../db/sqlite-repositories.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { upsertEvent } from '../../../db/calendar.js';
 import { correlateEvent } from '../../../services/correlator/assemble.js';
@@ -7,7 +8,7 @@ describe('coverage of daily series', () => {
   let t: ReturnType<typeof tempStore>;
   afterEach(() => t?.cleanup());
 
-  it('a daily OONI count speaks for its whole day, so a window full of daily points has full coverage', () => {
+  it('a daily OONI count speaks for its whole day, so a window full of daily points has full coverage', async () => {
     t = tempStore();
     const start = Date.UTC(2016, 4, 20, 18) / 1000; // 21 May 2016 00:00 Almaty
     upsertEvent(
@@ -40,7 +41,7 @@ describe('coverage of daily series', () => {
       until: day0 + 12 * 86400,
       series: [{ signal: { name: 'ooni.measurement_count:facebook.com', step: 86400 }, points: pts }],
     });
-    const ooni = correlateEvent(t.store, 'kz-test').coverage.find((c) => c.source === 'ooni')!;
+    const ooni = (await correlateEvent(sqliteRepositories(t.store), 'kz-test')).coverage.find((c) => c.source === 'ooni')!;
     expect(ooni.hadData).toBe(true);
     expect(ooni.fraction).toBe(1);
   });

@@ -32,8 +32,8 @@ describe('Iran, November 2019 (REAL Monash series): national onset from country-
   });
   afterAll(() => env.cleanup());
 
-  it('correlate --event: onset on 16 Nov between 16:30 and 18:30 UTC, on country:IR, at hour precision', () => {
-    const c = correlateEvent(env.store, 'ir-2019-11-15-fuel-protests', { B: 99 });
+  it('correlate --event: onset on 16 Nov between 16:30 and 18:30 UTC, on country:IR, at hour precision', async () => {
+    const c = await correlateEvent(sqliteRepositories(env.store), 'ir-2019-11-15-fuel-protests', { B: 99 });
     expect(c.verdict.connectivity).toBe('outage');
     expect(c.verdict.label).toBe('connectivity-outage');
     const o = c.verdict.onset!;
@@ -56,8 +56,8 @@ describe('Iran, November 2019 (REAL Monash series): national onset from country-
     expect(monash!.signals).toEqual(['custom.connectivity']);
   });
 
-  it('a country range: the onset is the 16 Nov blackout, not a county blip of 11 or 13 Nov', () => {
-    const r = correlateRange(env.store, 'IR', t('2019-11-11T00:00:00Z'), t('2019-11-21T00:00:00Z'));
+  it('a country range: the onset is the 16 Nov blackout, not a county blip of 11 or 13 Nov', async () => {
+    const r = await correlateRange(sqliteRepositories(env.store), 'IR', t('2019-11-11T00:00:00Z'), t('2019-11-21T00:00:00Z'));
     expect(r.verdict.onset).not.toBeNull();
     expect(r.verdict.onset!.time.slice(0, 10)).toBe('2019-11-16');
     expect(r.verdict.onset!.seconds).toBeNull();
@@ -85,8 +85,8 @@ describe('Iran, November 2019 (REAL Monash series): national onset from country-
     expect(charts['custom.connectivity']).toContain('>REAL<');
   });
 
-  it('the days before the blackout, county blips only: a regional outage, no national onset', () => {
-    const r = correlateRange(env.store, 'IR', t('2019-11-11T00:00:00Z'), t('2019-11-15T00:00:00Z'));
+  it('the days before the blackout, county blips only: a regional outage, no national onset', async () => {
+    const r = await correlateRange(sqliteRepositories(env.store), 'IR', t('2019-11-11T00:00:00Z'), t('2019-11-15T00:00:00Z'));
     expect(r.verdict.connectivity).toBe('normal');
     expect(r.verdict.onset).toBeNull();
     if (r.verdict.subnational.length) expect(r.verdict.label).toBe('regional-outage');

@@ -1,3 +1,4 @@
+import { sqliteRepositories } from '../../../db/sqlite-repositories.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -36,7 +37,7 @@ describe('time forms', () => {
     ['Unix seconds counting local wall-clock time', expected.map((x) => String(x + 12600)), { tz: 'Asia/Tehran', epochLocal: true }],
   ];
   for (const [name, times, opts] of cases) {
-    it(name, () => {
+    it(name, async () => {
       const text = `time,value\n${times.map((x, i) => `${x},${90 - i * 30}`).join('\n')}\n`;
       const r = parseCsvSeries(text, { ...base, ...opts });
       expect(r.rejected).toEqual([]);
@@ -50,7 +51,7 @@ describe('time forms', () => {
     });
   }
 
-  it('reads local text across a daylight-saving change in its own zone', () => {
+  it('reads local text across a daylight-saving change in its own zone', async () => {
     const r = parseCsvSeries('time,value\n2016-03-27 01:30,1\n2016-03-27 03:30,2\n', {
       ...base,
       entity: 'country:DE',
@@ -59,7 +60,7 @@ describe('time forms', () => {
     expect(r.series[0]!.points.map((p) => p[0])).toEqual([t('2016-03-27T00:30:00Z'), t('2016-03-27T01:30:00Z')]);
   });
 
-  it('rejects a local epoch that falls in the hour clocks skip', () => {
+  it('rejects a local epoch that falls in the hour clocks skip', async () => {
     const skipped = t('2016-03-27T02:30:00Z'); // 02:30 wall-clock does not exist in Berlin that night
     const r = parseCsvSeries(`time,value\n${skipped},1\n${skipped + 3600},2\n`, {
       ...base,
@@ -71,7 +72,7 @@ describe('time forms', () => {
     expect(r.series[0]!.points).toEqual([[t('2016-03-27T01:30:00Z'), 2]]);
   });
 
-  it('refuses inconsistent options as usage errors', () => {
+  it('refuses inconsistent options as usage errors', async () => {
     expect(() => parseCsvSeries('time,value\n', { ...base, epochLocal: true })).toThrow(/--epoch-local needs --tz/);
     expect(() => parseCsvSeries('time,value\n', { ...base, tz: 'Mars/Olympus' })).toThrow(UsageError);
     expect(() => parseCsvSeries('time,value\n', { ...base, valueColumn: 'connectivity' })).toThrow(
@@ -83,7 +84,7 @@ describe('time forms', () => {
 });
 
 describe('groups', () => {
-  it('makes each group its own entity and the main entity their mean, skipping missing values', () => {
+  it('makes each group its own entity and the main entity their mean, skipping missing values', async () => {
     const text = [
       'time,county,value',
       '2019-11-16T00:00Z,Rey,100',
@@ -108,7 +109,7 @@ describe('groups', () => {
     ]);
   });
 
-  it('keeps two names that slug alike apart', () => {
+  it('keeps two names that slug alike apart', async () => {
     const r = parseCsvSeries('time,g,value\n0,Qom,1\n0,QOM,2\n', { ...base, groupColumn: 'g', groupEntityType: 'region' });
     expect(r.series.map((s) => [s.entity, s.name])).toEqual([
       ['country:IR', null],
@@ -185,7 +186,7 @@ describe('bad rows', () => {
     ]);
   });
 
-  it('counts physical lines through quoted line breaks, CRLF and blank lines', () => {
+  it('counts physical lines through quoted line breaks, CRLF and blank lines', async () => {
     const problems: Array<[number, string]> = [];
     const recs = readRecords('\uFEFFa,b\r\n"x\r\ny",1\r\n\r\n"say ""hi""",2\n3,"open\n', (l, r) => problems.push([l, r]));
     expect(recs).toEqual([
@@ -199,7 +200,7 @@ describe('bad rows', () => {
     expect(r.accepted).toBe(1);
   });
 
-  it('names the file when it does not exist', () => {
+  it('names the file when it does not exist', async () => {
     const db = tempStore();
     cleanups.push(db.cleanup);
     expect(() => ingestCsv(db.store, '/nonexistent/x.csv', base)).toThrow(/x\.csv: no such file/);
@@ -207,7 +208,7 @@ describe('bad rows', () => {
 });
 
 describe('the Monash IP Observatory file (real data, Asia/Tehran local epochs)', () => {
-  it('puts the 16 Nov 2019 national blackout between 16:30 and 18:30 UTC', () => {
+  it('puts the 16 Nov 2019 national blackout between 16:30 and 18:30 UTC', async () => {
     const db = tempStore();
     cleanups.push(db.cleanup);
     const r = ingestCsv(db.store, MONASH, {
@@ -247,7 +248,7 @@ describe('the Monash IP Observatory file (real data, Asia/Tehran local epochs)',
     expect(new Map(text.series[0]!.points)).toEqual(mean);
   });
 
-  it('would put the blackout 3.5 hours late if the local epoch were read as UTC', () => {
+  it('would put the blackout 3.5 hours late if the local epoch were read as UTC', async () => {
     const r = parseCsvSeries(readFileSync(MONASH, 'utf8'), {
       ...base,
       timeColumn: 'time_e',
@@ -397,7 +398,7 @@ describe('ingest csv: provenance flags', () => {
           axis: 'services',
           target: 'youtube.com',
         });
-        const c = correlateRange(store, 'KZ', Date.UTC(2022, 0, 1) / 1000, Date.UTC(2022, 0, 3) / 1000);
+        const c = await correlateRange(sqliteRepositories(store), 'KZ', Date.UTC(2022, 0, 1) / 1000, Date.UTC(2022, 0, 3) / 1000);
         // credited by its source name, on the services axis it was given, with its hours
         expect(c.coverage.find((x) => x.name === 'Example CDN')).toMatchObject({
           source: 'Example CDN',

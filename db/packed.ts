@@ -1,0 +1,205 @@
+import type { Db } from './connection.js';
+
+/**
+ * Points packed per signal and UTC day (migration 0106, table `points_packed`): what `SqliteStore.readColumns`
+ * reads, so that ten years of 5-minute points reach the detector as a copy per day instead of a JavaScript call
+ * per row. Derived from `points` (which stays the data) and kept equal to it: `SqliteStore.writeWindow` merges
+ * each window's points into the days they touch in the same transaction; signals whose points predate the table
+ * are listed in `points_unpacked` until `packPending` packs them (until then they are read from `points`).
+ *
+ * A day's blob: n float64 values (no data = NaN), then n int32 offsets (seconds from the day's start), in time
+ * order, little-endian (the byte order of every platform Node supports here): 12 bytes a point.
+ */
+export const PACK_DAY = 86400;
+
+const dayOf = (ts: number) => Math.floor(ts / PACK_DAY) * PACK_DAY;
+
+/** A stored value as `points` gives it back: NULL and NaN are no data (NaN); SQLite stores -0 as 0. */
+const stored = (v: number | null) => (v === null || Number.isNaN(v) ? Number.NaN : v === 0 ? 0 : v);
+
+/** The blob of n points (offsets from the day's start, values), in time order. */
+export function encodeDay(offsets: ArrayLike<number>, values: ArrayLike<number>, n: number): Buffer {
+  const buf = new ArrayBuffer(n * 12);
+  const v = new Float64Array(buf, 0, n);
+  const o = new Int32Array(buf, n * 8, n);
+  for (let i = 0; i < n; i++) {
+    v[i] = values[i]!;
+    o[i] = offsets[i]!;
+  }
+  return Buffer.from(buf);
+}
+
+/** A blob's points as (offsets, values). */
+export function decodeDay(blob: Uint8Array): { offsets: Int32Array; values: Float64Array } {
+  if (blob.length % 12 !== 0) throw new Error(`packed day of ${blob.length} bytes: not a whole number of points`);
+  const n = blob.length / 12;
+  // copied into aligned memory (a Buffer may start at any byte)
+  const buf = new ArrayBuffer(blob.length);
+  new Uint8Array(buf).set(blob);
+  return { values: new Float64Array(buf, 0, n), offsets: new Int32Array(buf, n * 8, n) };
+}
+
+type Columns = { ts: Float64Array; values: Float64Array; length: number };
+
+export class PackedPoints {
+  private readonly stmts;
+  /** Aligned scratch for a day's offsets while reading. */
+  private scratch = new Int32Array(512);
+
+  constructor(private readonly db: Db) {
+    this.stmts = {
+      get: db.prepare<[number, number], Buffer>('SELECT data FROM points_packed WHERE signal_id = ? AND day = ?').pluck(),
+      put: db.prepare('INSERT OR REPLACE INTO points_packed (signal_id, day, data) VALUES (?, ?, ?)'),
+      range: db
+        .prepare<[number, number, number], [number, Buffer]>(
+          'SELECT day, data FROM points_packed WHERE signal_id = ? AND day >= ? AND day < ? ORDER BY day',
+        )
+        .raw(true),
+      unpacked: db.prepare<[number], number>('SELECT 1 FROM points_unpacked WHERE signal_id = ?').pluck(),
+      pending: db.prepare<[], number>('SELECT signal_id FROM points_unpacked ORDER BY signal_id').pluck(),
+      done: db.prepare('DELETE FROM points_unpacked WHERE signal_id = ?'),
+      clear: db.prepare('DELETE FROM points_packed WHERE signal_id = ?'),
+      markAll: db.prepare('INSERT OR IGNORE INTO points_unpacked (signal_id) SELECT DISTINCT signal_id FROM points'),
+      clearAll: db.prepare('DELETE FROM points_packed'),
+    };
+  }
+
+  /** Whether the signal's packed rows hold all its points (false: read it from `points`). */
+  ready(signalId: number): boolean {
+    return this.stmts.unpacked.get(signalId) === undefined;
+  }
+
+  /**
+   * Inside the transaction that upserted them into `points`: merges a series' points (any order; for a time given
+   * twice the later wins, as the upsert) into the packed days they touch. A signal not packed yet is left alone.
+   */
+  merge(signalId: number, ts: ArrayLike<number>, values: ArrayLike<number | null>, n: number): void {
+    if (n === 0 || !this.ready(signalId)) return;
+    let sorted = true;
+    for (let i = 1; i < n && sorted; i++) if (!(ts[i]! > ts[i - 1]!)) sorted = false;
+    let order: number[] | null = null;
+    if (!sorted) {
+      const idx = Array.from({ length: n }, (_, i) => i);
+      idx.sort((a, b) => ts[a]! - ts[b]! || a - b);
+      // equal times: keep the last given
+      order = idx.filter((k, j) => j === idx.length - 1 || ts[idx[j + 1]!] !== ts[k]);
+    }
+    const m = order ? order.length : n;
+    const at = (j: number) => (order ? order[j]! : j);
+    let j = 0;
+    while (j < m) {
+      const day = dayOf(ts[at(j)]!);
+      let e = j;
+      while (e < m && ts[at(e)]! < day + PACK_DAY) e++;
+      const k = e - j;
+      const blob = this.stmts.get.get(signalId, day);
+      let outO: Int32Array;
+      let outV: Float64Array;
+      let len: number;
+      if (blob === undefined) {
+        outO = new Int32Array(k);
+        outV = new Float64Array(k);
+        for (let i = 0; i < k; i++) {
+          const p = at(j + i);
+          outO[i] = ts[p]! - day;
+          outV[i] = stored(values[p]!);
+        }
+        len = k;
+      } else {
+        // merge two lists in time order, the window's point replacing a stored one at the same time
+        const old = decodeDay(blob);
+        const a = old.offsets.length;
+        outO = new Int32Array(a + k);
+        outV = new Float64Array(a + k);
+        len = 0;
+        let x = 0;
+        let y = 0;
+        while (x < a || y < k) {
+          const oy = y < k ? ts[at(j + y)]! - day : Infinity;
+          const ox = x < a ? old.offsets[x]! : Infinity;
+          if (oy <= ox) {
+            outO[len] = oy;
+            outV[len++] = stored(values[at(j + y)]!);
+            y++;
+            if (ox === oy) x++;
+          } else {
+            outO[len] = ox;
+            outV[len++] = old.values[x]!;
+            x++;
+          }
+        }
+      }
+      this.stmts.put.run(signalId, day, encodeDay(outO, outV, len));
+      j = e;
+    }
+  }
+
+  /** The points of [from, until) as two columns (time, value; NaN = no data), in time order. */
+  read(signalId: number, from: number, until: number): Columns {
+    const rows = this.stmts.range.all(signalId, dayOf(from), until);
+    let total = 0;
+    for (const r of rows) total += r[1].length / 12;
+    const ts = new Float64Array(total);
+    const values = new Float64Array(total);
+    const v8 = new Uint8Array(values.buffer);
+    let pos = 0;
+    for (const [day, blob] of rows) {
+      const n = blob.length / 12;
+      if (!Number.isInteger(n))
+        throw new Error(`packed day ${day} of signal ${signalId}: ${blob.length} bytes, not a whole number of points`);
+      v8.set(blob.subarray(0, n * 8), pos * 8);
+      if (this.scratch.length < n) this.scratch = new Int32Array(n);
+      const o = this.scratch;
+      new Uint8Array(o.buffer, 0, n * 4).set(blob.subarray(n * 8));
+      for (let i = 0; i < n; i++) ts[pos + i] = day + o[i]!;
+      pos += n;
+    }
+    // the first and last day may reach outside [from, until)
+    let lo = 0;
+    while (lo < total && ts[lo]! < from) lo++;
+    let hi = total;
+    while (hi > lo && ts[hi - 1]! >= until) hi--;
+    return { ts: ts.subarray(lo, hi), values: values.subarray(lo, hi), length: hi - lo };
+  }
+
+  /**
+   * Packs every signal listed in `points_unpacked` (points stored before migration 0106, or copied in by `db copy`),
+   * one transaction per signal, reading its points with `readAll`. Returns how many signals it packed.
+   */
+  packPending(readAll: (signalId: number) => Columns): number {
+    let packed = 0;
+    for (const id of this.stmts.pending.all()) {
+      const did = this.db
+        .transaction(() => {
+          // another connection may have packed it meanwhile
+          if (this.ready(id)) return false;
+          this.stmts.clear.run(id);
+          const { ts, values, length } = readAll(id);
+          let j = 0;
+          while (j < length) {
+            const day = dayOf(ts[j]!);
+            let e = j;
+            while (e < length && ts[e]! < day + PACK_DAY) e++;
+            const offsets = new Int32Array(e - j);
+            for (let i = j; i < e; i++) offsets[i - j] = ts[i]! - day;
+            this.stmts.put.run(id, day, encodeDay(offsets, values.subarray(j, e), e - j));
+            j = e;
+          }
+          this.stmts.done.run(id);
+          return true;
+        })
+        .immediate();
+      if (did) packed++;
+    }
+    return packed;
+  }
+
+  /** After points were written around `writeWindow` (`db copy` into SQLite): packs every signal again. */
+  repackAll(readAll: (signalId: number) => Columns): number {
+    this.db.transaction(() => {
+      this.stmts.markAll.run();
+      this.stmts.clearAll.run();
+    })();
+    return this.packPending(readAll);
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * Points packed per signal and day (migration 0106, db/packed.ts) are what detection reads (`readColumns`): they
+ * must always equal the `points` table, whatever the collections wrote — windows out of order, overlapping windows
+ * that revise stored values (IODA re-sends its last hours), a time given twice in one window (the later wins, as
+ * the upsert), stored nulls, NaN, -0, windows across UTC midnight, points before 1970 — and a window that fails
+ * leaves them as they were. A database with points from before the migration is packed when opened for writing.
+ */
+import fc from 'fast-check';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadMigrations, migrate } from '../../db/migrate.js';
+import { SqliteStore, type PointTuple } from '../../db/store.js';
+import { tempDir, tempStore } from '../helpers.js';
+
+const DAY = 86400;
+const T0 = Date.UTC(2019, 10, 14) / 1000;
+
+/** readColumns over [from, until) against the `points` table, value for value (NaN for null). */
+function expectColumnsEqualPoints(store: SqliteStore, id: number, from: number, until: number): void {
+  const expected = store.readPoints(id, from, until);
+  const c = store.readColumns(id, from, until);
+  expect(c.length).toBe(expected.length);
+  expect(Array.from(c.ts)).toEqual(expected.map((p) => p.ts));
+  expect(Array.from(c.values)).toEqual(expected.map((p) => (p.value === null ? Number.NaN : p.value)));
+}
+
+const value = fc.oneof(
+  { weight: 8, arbitrary: fc.double({ min: -1e6, max: 1e6, noNaN: true }) },
+  { weight: 1, arbitrary: fc.constantFrom<number | null>(null, Number.NaN, -0, 0) },
+);
+
+/** A collection window: points on a 5-minute grid (some off it), maybe shuffled, maybe a time given twice. */
+const windowArb = fc.record({
+  start: fc.integer({ min: -3 * 288, max: 6 * 288 }),
+  count: fc.integer({ min: 1, max: 400 }),
+  values: fc.array(value, { minLength: 400, maxLength: 400 }),
+  offGrid: fc.boolean(),
+  shuffle: fc.option(fc.integer({ min: 1, max: 1_000_000 }), { nil: null }),
+  repeat: fc.boolean(),
+});
+
+describe('points packed per day (what detection reads)', () => {
+  let t: ReturnType<typeof tempStore> | undefined;
+  let d: ReturnType<typeof tempDir> | undefined;
+  afterEach(() => {
+    t?.cleanup();
+    d?.cleanup();
+    t = undefined;
+    d = undefined;
+  });
+
+  it('equal the points table after any sequence of windows, over any range', () => {
+    fc.assert(
+      fc.property(
+        fc.array(windowArb, { minLength: 1, maxLength: 8 }),
+        fc.array(fc.integer({ min: -4 * DAY, max: 9 * DAY }), { minLength: 2, maxLength: 6 }),
+        (windows, cuts) => {
+          const s = tempStore();
+          try {
+            for (const w of windows) {
+              const pts: PointTuple[] = [];
+              for (let i = 0; i < w.count; i++) pts.push([T0 + (w.start + i) * 300 + (w.offGrid && i % 7 === 3 ? 17 : 0), w.values[i]!]);
+              if (w.repeat) pts.push([pts[0]![0], 4242]);
+              if (w.shuffle !== null) {
+                let x = w.shuffle;
+                for (let i = pts.length - 1; i > 0; i--) {
+                  x = (x * 1103515245 + 12345) % 2147483648;
+                  const j = x % (i + 1);
+                  [pts[i], pts[j]] = [pts[j]!, pts[i]!];
+                }
+              }
+              let lo = Infinity;
+              let hi = -Infinity;
+              for (const p of pts) {
+                lo = Math.min(lo, p[0]);
+                hi = Math.max(hi, p[0]);
+              }
+              s.store.writeWindow({
+                collector: 'x',
+                entity: 'country:KZ',
+                from: lo,
+                until: hi + 300,
+                series: [{ signal: { name: 'ioda.bgp', step: 300 }, points: pts }],
+              });
+            }
+            const id = s.store.listSignals('country:KZ')[0]!.id;
+            expectColumnsEqualPoints(s.store, id, -1e12, 1e12);
+            const sorted = cuts.map((c) => T0 + c).sort((a, b) => a - b);
+            for (let i = 0; i + 1 < sorted.length; i++) expectColumnsEqualPoints(s.store, id, sorted[i]! - 0.5, sorted[i + 1]!);
+          } finally {
+            s.cleanup();
+          }
+        },
+      ),
+      { seed: 1060106, numRuns: 60 },
+    );
+  });
+
+  it('points before 1970 and a single point: packed and read back', () => {
+    t = tempStore();
+    const pts: PointTuple[] = [
+      [-DAY - 300, 1],
+      [-DAY, 2],
+      [-1, null],
+      [0, 3],
+    ];
+    t.store.writeWindow({
+      collector: 'x',
+      entity: 'country:KZ',
+      from: -DAY - 300,
+      until: 300,
+      series: [{ signal: { name: 'ioda.bgp' }, points: pts }],
+    });
+    t.store.writeWindow({
+      collector: 'x',
+      entity: 'country:KZ',
+      from: T0,
+      until: T0 + 300,
+      series: [{ signal: { name: 'ioda.bgp' }, points: [[T0, 5]] }],
+    });
+    const id = t.store.listSignals('country:KZ')[0]!.id;
+    expectColumnsEqualPoints(t.store, id, -1e12, 1e12);
+    expectColumnsEqualPoints(t.store, id, -DAY, 0);
+  });
+
+  it('a window that fails leaves the packed days as they were (one transaction)', () => {
+    t = tempStore();
+    const pts: PointTuple[] = [];
+    for (let ts = T0; ts < T0 + DAY; ts += 300) pts.push([ts, 100]);
+    t.store.writeWindow({
+      collector: 'x',
+      entity: 'country:KZ',
+      from: T0,
+      until: T0 + DAY,
+      series: [{ signal: { name: 'ioda.bgp', step: 300 }, points: pts }],
+    });
+    const id = t.store.listSignals('country:KZ')[0]!.id;
+    const before = t.store.readColumns(id, -1e12, 1e12);
+    const beforeValues = Array.from(before.values);
+    expect(() =>
+      t!.store.writeWindow({
+        collector: 'x',
+        entity: 'country:KZ',
+        from: T0,
+        until: T0 + DAY,
+        series: [
+          { signal: { name: 'ioda.bgp', step: 300 }, points: pts.map(([ts]) => [ts, 1] as PointTuple) },
+          // a later series with a bad time: the whole window is rejected
+          { signal: { name: 'ioda.merit-nt', step: 300 }, points: [[T0 + 0.5, 1]] },
+        ],
+      }),
+    ).toThrow(/not whole seconds/);
+    expect(Array.from(t.store.readColumns(id, -1e12, 1e12).values)).toEqual(beforeValues);
+    expectColumnsEqualPoints(t.store, id, -1e12, 1e12);
+  });
+
+  it('a database with points from before the migration: read from points until packed, packed when opened for writing', () => {
+    d = tempDir();
+    const path = join(d.dir, 'old.db');
+    // a database at schema 0105 holding points (as written before 0106)
+    const raw = new Database(path);
+    migrate(
+      raw,
+      loadMigrations().filter((m) => m.version <= 105),
+    );
+    raw.prepare("INSERT INTO entities (id, type, code) VALUES (1, 'country', 'KZ')").run();
+    raw.prepare("INSERT INTO signals (id, entity_id, name, source, metric, step) VALUES (7, 1, 'ioda.bgp', 'ioda', 'bgp', 300)").run();
+    const ins = raw.prepare('INSERT INTO points (signal_id, ts, value) VALUES (7, ?, ?)');
+    for (let ts = T0 - DAY / 2; ts < T0 + 2 * DAY; ts += 300) ins.run(ts, ts % 3600 === 0 ? null : (ts % 977) / 10);
+    raw.close();
+    // read-only: nothing can be packed, the points are read from `points`
+    const migrated = new Database(path);
+    migrate(migrated);
+    migrated.close();
+    const ro = SqliteStore.open(path, { readonly: true });
+    expect(ro.db.prepare('SELECT count(*) FROM points_packed').pluck().get()).toBe(0);
+    expectColumnsEqualPoints(ro, 7, -1e12, 1e12);
+    ro.close();
+    // opening for writing packs the signal; a window written afterwards is merged into its days
+    const s = SqliteStore.open(path);
+    try {
+      expect(s.db.prepare('SELECT count(*) FROM points_unpacked').pluck().get()).toBe(0);
+      expect(s.db.prepare('SELECT count(*) FROM points_packed').pluck().get()).toBe(3);
+      expectColumnsEqualPoints(s, 7, -1e12, 1e12);
+      s.writeWindow({
+        collector: 'x',
+        entity: 'country:KZ',
+        from: T0 + DAY - 3600,
+        until: T0 + DAY + 3600,
+        series: [
+          {
+            signal: { name: 'ioda.bgp', step: 300 },
+            points: [
+              [T0 + DAY - 300, 1],
+              [T0 + DAY + 60, 2],
+            ],
+          },
+        ],
+      });
+      expectColumnsEqualPoints(s, 7, -1e12, 1e12);
+      expectColumnsEqualPoints(s, 7, T0 + DAY - 300, T0 + DAY + 61);
+      // packing again from the points (what `db copy` does on its target) gives the same blobs
+      const blobs = s.db.prepare('SELECT day, hex(data) FROM points_packed ORDER BY day').raw(true).all();
+      expect(s.repackPoints()).toBe(1);
+      expect(s.db.prepare('SELECT day, hex(data) FROM points_packed ORDER BY day').raw(true).all()).toEqual(blobs);
+    } finally {
+      s.close();
+    }
+  });
+});
