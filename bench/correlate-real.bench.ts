@@ -12,6 +12,10 @@
  * failed request), and the server reports the longest event-loop block (target < 100 ms, the cold render included).
  * Every figure with a target carries a machine-readable `check`, so `npm run bench` marks it met or MISSED.
  *
+ * PostgreSQL (issue 23): the same database is copied with `db copy` into a private cluster (as the test suite starts
+ * one; OUTAGEWATCH_TEST_PG_URL names another), the same `correlateCountry` is timed there and its document compared
+ * with SQLite's. Left out, with a line saying so, where PostgreSQL is not installed.
+ *
  *   npx tsx bench/correlate-real.bench.ts
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
@@ -23,9 +27,13 @@ import { fileURLToPath } from 'node:url';
 import { upsertEvents } from '../db/calendar.js';
 import { SqliteStore } from '../db/store.js';
 import { sqliteRepositories } from '../db/sqlite-repositories.js';
+import { copyDatabase } from '../db/copy.js';
+import { openRepositories } from '../db/open.js';
+import pg from 'pg';
+import { findPgBin, startCluster } from '../test/pg-global-setup.js';
 import type { ProtestEvent } from '../core/calendar.js';
 import { configSchema } from '../services/program-config.js';
-import { correlateCountry } from '../services/correlator/assemble.js';
+import { correlateCountry, type CorrelateOptions } from '../services/correlator/assemble.js';
 import { correlateOptions } from '../services/correlator/options.js';
 import { DEMO_STEPS } from '../services/demo/steps.js';
 import { silentLogger } from '../core/logger.js';
@@ -188,6 +196,49 @@ async function pages(): Promise<
   return out;
 }
 
+/**
+ * The same correlation on PostgreSQL (issue 23): the bench database copied with `db copy` into a private cluster
+ * (started here as the test suite does; OUTAGEWATCH_TEST_PG_URL names another), timed in process after a warm-up,
+ * and its document compared with SQLite's. Null (with a line saying why) without PostgreSQL on the machine.
+ */
+async function postgresFigures(opts: CorrelateOptions, sqliteJson: string): Promise<{ seconds: number; same: boolean } | null> {
+  let admin = process.env.OUTAGEWATCH_TEST_PG_URL ?? null;
+  let stop: () => Promise<void> | void = () => {};
+  if (!admin) {
+    const bin = findPgBin();
+    if (!bin) {
+      log('no PostgreSQL (initdb) on this machine and no OUTAGEWATCH_TEST_PG_URL: the PostgreSQL figure is left out');
+      return null;
+    }
+    const cluster = await startCluster(bin);
+    admin = cluster.url;
+    stop = cluster.stop;
+  }
+  try {
+    const c = new pg.Client({ connectionString: admin });
+    await c.connect();
+    await c.query('DROP DATABASE IF EXISTS bench_correlate WITH (FORCE)');
+    await c.query('CREATE DATABASE bench_correlate');
+    await c.end();
+    const u = new URL(admin);
+    u.pathname = '/bench_correlate';
+    await copyDatabase({ backend: 'sqlite', path: DB_PATH }, { backend: 'postgres', url: u.toString() });
+    const repos = await openRepositories(u.toString());
+    try {
+      await correlateCountry(repos, 'KZ', { ...opts, B: 99 }); // warm-up (pool, plans, JIT)
+      const t0 = performance.now();
+      const doc = await correlateCountry(repos, 'KZ', opts);
+      const seconds = (performance.now() - t0) / 1000;
+      log(`PostgreSQL, in process: ${doc.events.length} events in ${seconds.toFixed(3)} s`);
+      return { seconds, same: JSON.stringify(doc) === sqliteJson };
+    } finally {
+      await repos.close();
+    }
+  } finally {
+    await stop();
+  }
+}
+
 async function main(): Promise<void> {
   await buildDb(DB_PATH);
   SqliteStore.open(DB_PATH).close(); // a database cached by an older build: bring its schema up to date
@@ -202,8 +253,10 @@ async function main(): Promise<void> {
   const inProcess = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const sqliteJson = JSON.stringify(await correlateCountry(src, 'KZ', opts));
   store.close();
   log(`in process: ${events} events in ${inProcess.toFixed(3)} s`);
+  const onPg = await postgresFigures(opts, sqliteJson);
   // end to end as users run it: the built CLI (`outagewatch` → dist/) when it is newer than the correlator sources
   const built = join(ROOT, 'dist', 'services', 'cli.js');
   const fresh =
@@ -253,6 +306,21 @@ async function main(): Promise<void> {
       ...below(r3(endToEnd), TARGET_S, 's'),
     },
   ];
+  if (onPg) {
+    results.push({
+      name: `correlate --country KZ, ${events} events, demo database copied into PostgreSQL (db copy), in process`,
+      figure: r3(onPg.seconds),
+      unit: 's',
+      ...below(r3(onPg.seconds), TARGET_S, 's'),
+    });
+    results.push({
+      name: 'the same document on PostgreSQL as on SQLite',
+      figure: onPg.same ? 1 : 0,
+      unit: 'yes=1',
+      target: '1',
+      check: { of: 'figure', op: '>=', value: 1 },
+    });
+  }
   if (process.env.OW_BENCH_PAGES === '1' || process.env.BENCH_SECONDS !== undefined) {
     for (const p of await pages()) {
       results.push({ name: `warm ${p.path} at 50 connections, p99`, figure: p.p99, unit: 'ms', ...below(p.p99, PAGE_P99_MS, 'ms') });

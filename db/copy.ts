@@ -200,6 +200,27 @@ export const COPY_TABLES: readonly TableSpec[] = [
       c('synthetic', 'bool'),
     ],
   },
+  // the detector's resumable state (db/detection-state.ts): copied, so the next detection on the target goes on from
+  // it (a big database's detection from the first point is slow)
+  {
+    name: 'detection_state',
+    key: ['entity'],
+    checksum: true,
+    cols: [c('entity', 'text'), c('rules_hash', 'text'), c('detected_from', 'int8'), c('detected_until', 'int8'), c('updated_at', 'int8')],
+  },
+  {
+    name: 'detector_signal_state',
+    key: ['entity', 'signal'],
+    checksum: true,
+    cols: [c('entity', 'text'), c('signal', 'text'), c('checkpoint', 'int8'), c('state', 'text'), c('data', 'bytea')],
+  },
+  {
+    name: 'detector_episodes',
+    key: ['entity', 'signal', 'start'],
+    checksum: true,
+    cols: [c('entity', 'text'), c('signal', 'text'), c('start', 'int8'), c('end', 'int8'), c('episode', 'text')],
+  },
+  { name: 'detector_entity_state', key: ['entity'], checksum: true, cols: [c('entity', 'text'), c('derived', 'text')] },
   {
     name: 'outage_changes',
     key: ['id'],
@@ -273,13 +294,6 @@ const SQLITE_INTERNAL = new Set(['data_version', 'sqlite_sequence', 'sqlite_stat
  * reads its points table). Not copied: a SQLite target packs the copied points itself when the copy finishes.
  */
 const PACKED_POINTS = new Set(['points_packed', 'points_unpacked']);
-
-/**
- * The detector's resumable state (rules hash, per-signal history tails and episodes): derived from the points and
- * the rules, not data. Not copied — the target has none, so the next `detect` there starts from the first point
- * and rebuilds it (docs/detector.md) — and never a reason to refuse a copy.
- */
-const DERIVED_STATE = new Set(['detection_state', 'detector_signal_state', 'detector_entity_state', 'detector_episodes']);
 
 /** A row in logical form: bool as boolean, json as JSON text, bytea as Buffer, numbers as numbers. */
 type Row = unknown[];
@@ -482,7 +496,6 @@ export interface CopyResult {
   /** sha256 of every row of the calendar, outage, alert and reference tables, equal on both sides. */
   recordsChecksum: string;
   /** Derived tables of the source left behind on purpose (the detector's state, rebuilt by the next `detect`). */
-  notCopiedDerived: Array<{ table: string; rows: number }>;
   seconds: number;
 }
 
@@ -532,8 +545,7 @@ export async function copyDatabase(
   let to: Side | undefined;
   try {
     const others = await from.otherTables();
-    const derived = others.filter((x) => DERIVED_STATE.has(x.table));
-    const left = others.filter((x) => !DERIVED_STATE.has(x.table));
+    const left = others;
     if (left.length && !opts.coreOnly) {
       throw new CopyRefusedError(
         `these tables of ${from.label} are not copied (this version's PostgreSQL schema does not hold them): ${left.map((x) => `${x.table} (${x.rows} rows)`).join(', ')}; ` +
@@ -573,7 +585,8 @@ export async function copyDatabase(
     const [ca, cb] = [await rollupChecksum(from), await rollupChecksum(to)];
     if (ca !== cb) mismatch.push(`daily rollup checksum differs (${ca.slice(0, 12)} vs ${cb.slice(0, 12)})`);
     const [ra, rb] = [await recordsChecksum(from), await recordsChecksum(to)];
-    if (ra !== rb) mismatch.push(`calendar/outage/alert/reference checksum differs (${ra.slice(0, 12)} vs ${rb.slice(0, 12)})`);
+    if (ra !== rb)
+      mismatch.push(`calendar/outage/alert/reference/detector-state checksum differs (${ra.slice(0, 12)} vs ${rb.slice(0, 12)})`);
     if (mismatch.length) throw new Error(`the copy does not verify: ${mismatch.join('; ')}`);
     return {
       source: from.label,
@@ -581,7 +594,6 @@ export async function copyDatabase(
       tables,
       rollupChecksum: ca,
       recordsChecksum: ra,
-      notCopiedDerived: derived,
       seconds: (Date.now() - started) / 1000,
     };
   } finally {

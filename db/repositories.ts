@@ -5,6 +5,7 @@ import type { ChangeRow, ChangeType, DeliveryRow } from './alerts.js';
 import type { EventFilter, EventSortKey, ImportStage } from './calendar.js';
 import type { OutageFilter, OutagePageFilter, OutageSortKey, ParentGroup } from './outages.js';
 import type { ReferenceFilter, ReferenceListRow, ReferenceOutage, ReferenceSortKey } from './reference.js';
+import type { DetectionRepository } from './detection.js';
 import type { PointStore } from './repository.js';
 
 /**
@@ -146,5 +147,7 @@ export interface Repositories {
   readonly outages: OutageRepository;
   readonly alerts: AlertRepository;
   readonly reference: ReferenceRepository;
+  /** The detector's stored state and the write of a detection's results (db/detection.ts). */
+  readonly detection: DetectionRepository;
   close(): Promise<void>;
 }

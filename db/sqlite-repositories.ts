@@ -14,6 +14,7 @@ import type {
   ReferenceRepository,
   Repositories,
 } from './repositories.js';
+import { SqliteDetectionRepository } from './detection.js';
 import { SqlitePointStore } from './repository.js';
 import type { SqliteStore } from './store.js';
 
@@ -210,6 +211,7 @@ export function sqliteRepositories(store: SqliteStore): Repositories {
     outages: new SqliteOutageRepository(store.db),
     alerts: new SqliteAlertRepository(store.db),
     reference: new SqliteReferenceRepository(store.db),
+    detection: new SqliteDetectionRepository(store.db),
     close: () => points.close(),
   };
 }

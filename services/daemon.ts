@@ -69,9 +69,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       // only runs whose process is gone: a `collect` running beside the daemon keeps its run
       const interrupted = store.markInterruptedRuns(ownerGone);
       if (interrupted > 0) log.warn({ runs: interrupted }, 'runs left unfinished by the previous process are marked interrupted');
+      const db = sqliteRepositories(store);
       for (const task of STARTUP_TASKS) {
         try {
-          await task.run({ store, config, log });
+          await task.run({ db, config, log });
         } catch (err) {
           log.error({ task: task.name, err }, 'startup task failed');
         }
@@ -152,7 +153,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   }
 }
 
-/** The daemon on PostgreSQL: scheduled collection only (`start --no-dashboard`). */
+/** The daemon on PostgreSQL without the dashboard (`start --no-dashboard`). */
 export interface CollectionDaemon {
   url: null;
   scheduler: Scheduler;
@@ -163,8 +164,9 @@ export interface CollectionDaemon {
  * `start --no-dashboard` on PostgreSQL (issue 23): the scheduler's collection jobs, planned from the calendar and
  * the checkpoints in the database, writing through the async store. No lock file: any number of these (and of
  * `outagewatch collect`) may run on one database, on one machine or many — they split the windows through leases
- * (db/postgres/leases.ts). Not in this version on PostgreSQL, each said once at start: detection and alerts after
- * a collection, automatic reports and the calendar seed at start (they read the SQLite store).
+ * (db/postgres/leases.ts). As on SQLite: the calendar seed at start, detection and alerts after each collection
+ * (through the repositories: incremental, one transaction per entity, an advisory lock per entity so two daemons
+ * detecting one entity take turns) and the automatic reports.
  */
 export async function startPgCollection(opts: { config: Config; log: Logger; location: DbLocation }): Promise<CollectionDaemon> {
   const { config, log } = opts;
@@ -173,18 +175,23 @@ export async function startPgCollection(opts: { config: Config; log: Logger; loc
     // only runs whose process is gone (on this host: other hosts decide for their own)
     const interrupted = await repos.points.markInterruptedRuns(ownerGone);
     if (interrupted > 0) log.warn({ runs: interrupted }, 'runs left unfinished by a process that is gone are marked interrupted');
-    log.warn(
-      { db: describeDbLocation(opts.location) },
-      'on PostgreSQL this version runs scheduled collection only: detection and alerts after each collection, automatic reports ' +
-        'and the calendar seed at start are skipped (docs/scale.md)',
-    );
+    log.info({ db: describeDbLocation(opts.location) }, 'daemon on PostgreSQL: no lock file, collectors share windows by leases');
+    for (const task of STARTUP_TASKS) {
+      try {
+        await task.run({ db: repos, config, log });
+      } catch (err) {
+        log.error({ task: task.name, err }, 'startup task failed');
+      }
+    }
     const collectors = createCollectors(config, log);
     for (const c of collectors) if (!c.enabled()) log.warn({ collector: c.name, reason: c.disabledReason() }, 'collector disabled');
     const scheduler = new Scheduler({ log });
-    for (const job of buildJobs({ config, repos: { points: repos.points, calendar: repos.calendar }, collectors, log })) scheduler.add(job);
+    for (const job of buildJobs({ config, repos: { points: repos.points, calendar: repos.calendar }, hooks: repos, collectors, log }))
+      scheduler.add(job);
+    scheduler.add(autoReportJob(repos, config, log));
     scheduler.start();
     const kickoff = setTimeout(() => {
-      for (const name of scheduler.jobNames()) if (name.startsWith('collect:')) void scheduler.trigger(name);
+      for (const name of scheduler.jobNames()) if (name.startsWith('collect:') || name === 'reports') void scheduler.trigger(name);
     }, 1000);
     kickoff.unref();
     let stopped: Promise<void> | null = null;

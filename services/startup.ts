@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
-import type { SqliteStore } from '../db/store.js';
+import type { Repositories } from '../db/repositories.js';
 import type { Config } from '../core/config.js';
 import { calendarConfig } from './calendar/config.js';
-import { seedCalendarIfChanged } from './calendar/seed.js';
+import { readSeedText, seedCalendarRepository, seedHash } from './calendar/seed.js';
 
 export interface StartupContext {
-  store: SqliteStore;
+  /** The daemon's database, either backend. */
+  db: Repositories;
   config: Config;
   log: Logger;
 }
@@ -17,8 +18,16 @@ export interface StartupContext {
 export const STARTUP_TASKS: Array<{ name: string; run(ctx: StartupContext): void | Promise<void> }> = [
   {
     name: 'calendar-seed',
-    run: ({ store, config, log }) => {
-      if (calendarConfig(config).seedOnStart) seedCalendarIfChanged(store, log);
+    // the seed on first start and whenever the seed file changed since it was last loaded (so an event the user
+    // removed stays removed until then)
+    run: async ({ db, config, log }) => {
+      if (!calendarConfig(config).seedOnStart) return;
+      const text = readSeedText();
+      if ((await db.calendar.getMeta('seed_hash')) === seedHash(text)) {
+        log.debug('calendar seed already loaded');
+        return;
+      }
+      await seedCalendarRepository(db.calendar, log, { text });
     },
   },
 ];

@@ -13,16 +13,7 @@ import {
   type ImportStage,
 } from '../calendar.js';
 import { formatEntity, parseEntity } from '../entities.js';
-import {
-  lostFromSignals,
-  outageFromDbRow,
-  parentOf,
-  type OutageDbRow,
-  type OutageFilter,
-  type OutagePageFilter,
-  type OutageSortKey,
-  type ParentGroup,
-} from '../outages.js';
+import { parentOf, type OutageFilter, type OutagePageFilter, type OutageSortKey, type ParentGroup } from '../outages.js';
 import {
   SCOPES,
   referenceFromDbRow,
@@ -42,6 +33,8 @@ import type {
   ReferenceRepository,
   Repositories,
 } from '../repositories.js';
+import { PgDetectionRepository } from './detection.js';
+import { OUTAGE_SELECT, insertOutageRows, outageFromRow, transaction, type OutageRow } from './outage-rows.js';
 import type { PgPointStore } from './store.js';
 
 /**
@@ -65,23 +58,6 @@ class Params {
   add(v: Arg): string {
     this.values.push(v);
     return `$${this.values.length}`;
-  }
-}
-
-async function transaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    try {
-      const r = await fn(client);
-      await client.query('COMMIT');
-      return r;
-    } catch (err) {
-      await client.query('ROLLBACK');
-      throw err;
-    }
-  } finally {
-    client.release();
   }
 }
 
@@ -404,13 +380,6 @@ class PgCalendarImport implements CalendarImportSession {
 
 // ---------------------------------------------------------------- outages
 
-type OutageRow = OutageDbRow<boolean>;
-
-const OUTAGE_SELECT = `SELECT o.id, e.type, e.code, e.country, o.start, o."end" AS end, o.kind, o.severity, o.score, o.signals, o.targets, o.evidence,
-  o.open, o.lost_percent, o.hours, o.synthetic FROM outages o JOIN entities e ON e.id = o.entity_id`;
-
-const outageFromRow = (r: OutageRow): Outage => outageFromDbRow(r, (b) => b);
-
 function outageWhere(filter: OutageFilter & { severity?: Severity }, p: Params): string[] {
   const where: string[] = [];
   if (filter.entity) {
@@ -539,46 +508,7 @@ export class PgOutageRepository implements OutageRepository {
       const { id, type, country } = ent.rows[0]!;
       const parent = parentOf(type, country);
       await c.query('DELETE FROM outages WHERE entity_id = $1 AND "end" > $2 AND start < $3', [id, from, until]);
-      if (outages.length === 0) return [];
-      const rows = outages.map((o) => {
-        const lostPercent = o.lostPercent !== undefined ? o.lostPercent : lostFromSignals(o.signals);
-        const hours = o.hours ?? Math.round(((o.end - o.start) / 3600) * 100) / 100;
-        return { o, lostPercent, hours, synthetic: o.synthetic ?? false };
-      });
-      const ins = await c.query<{ id: number }>(
-        `INSERT INTO outages (entity_id, start, "end", kind, severity, score, signals, targets, evidence, detected_at, open, lost_percent, hours, synthetic)
-         SELECT $1, s, en, k, sv, sc, sg, tg, ev, $2, op, lp, h, sy
-         FROM unnest($3::int8[], $4::int8[], $5::text[], $6::text[], $7::float8[], $8::text[], $9::text[], $10::text[], $11::bool[], $12::float8[], $13::float8[], $14::bool[])
-           WITH ORDINALITY AS u(s, en, k, sv, sc, sg, tg, ev, op, lp, h, sy, i)
-         ORDER BY i RETURNING id`,
-        [
-          id,
-          detectedAt,
-          rows.map((x) => x.o.start),
-          rows.map((x) => x.o.end),
-          rows.map((x) => x.o.kind),
-          rows.map((x) => x.o.severity),
-          rows.map((x) => x.o.score),
-          rows.map((x) => JSON.stringify(x.o.signals)),
-          rows.map((x) => JSON.stringify(x.o.targets)),
-          rows.map((x) => JSON.stringify(x.o.evidence)),
-          rows.map((x) => x.o.open ?? false),
-          rows.map((x) => x.lostPercent),
-          rows.map((x) => x.hours),
-          rows.map((x) => x.synthetic),
-        ],
-      );
-      // identity values are taken in the order the rows are inserted (ORDER BY i): ascending ids in input order
-      const ids = ins.rows.map((x) => x.id).sort((a, b) => a - b);
-      return rows.map((x, i) => ({
-        ...x.o,
-        entity: key,
-        parent,
-        lostPercent: x.lostPercent,
-        hours: x.hours,
-        synthetic: x.synthetic,
-        id: ids[i]!,
-      }));
+      return insertOutageRows(c, id, parent, key, outages, detectedAt);
     });
   }
 }
@@ -969,6 +899,7 @@ export function pgRepositories(points: PgPointStore): Repositories {
     outages: new PgOutageRepository(points.pool),
     alerts: new PgAlertRepository(points.pool),
     reference: new PgReferenceRepository(points.pool),
+    detection: new PgDetectionRepository(points.pool),
     close: () => points.close(),
   };
 }

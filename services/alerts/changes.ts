@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { Db } from '../../db/connection.js';
-import { changeRecorded, outageEndOf, queueDelivery, recordChange, startedChanges } from '../../db/alerts.js';
+import { outageEndOf } from '../../db/alerts.js';
+import type { AlertLedger } from '../../db/detection.js';
 import { outageToJson, type OutageJson } from '../detector/json.js';
 import type { Outage } from '../../core/outage.js';
 import { isoUtc } from '../../core/time.js';
@@ -62,11 +62,11 @@ function describe(event: AlertEvent, o: Outage, cal: CalendarRef | null): string
 }
 
 /**
- * Records each start and end of the given (stored) outages once, keyed by entity and the start first announced
+ * Records (in `ledger`: the detection's transaction, on either backend) each start and end of the given (stored) outages once, keyed by entity and the start first announced
  * (an overlapping re-detection whose start moved is the same outage), so that re-detection does not repeat them. New, recent changes of watched entities are logged and queued
  * for every webhook that asked for that event. Returns the changes seen for the first time.
  */
-export function recordOutageChanges(db: Db, outages: readonly Outage[], opts: ChangeOptions): AlertChange[] {
+export function recordOutageChanges(ledger: AlertLedger, outages: readonly Outage[], opts: ChangeOptions): AlertChange[] {
   const out: AlertChange[] = [];
   // the 'started' changes each outage's identity is looked up in, read once per entity for the whole span (a
   // ten-year re-detection has thousands of outages) and kept up to date with the changes recorded below
@@ -81,7 +81,7 @@ export function recordOutageChanges(db: Db, outages: readonly Outage[], opts: Ch
         lo = Math.min(lo, o.start - SAME_OUTAGE_LOOKBACK);
         hi = Math.max(hi, o.end);
       }
-      list = startedChanges(db, entity, lo, hi);
+      list = ledger.startedChanges(entity, lo, hi);
       started.set(entity, list);
     }
     return list;
@@ -105,7 +105,7 @@ export function recordOutageChanges(db: Db, outages: readonly Outage[], opts: Ch
     for (const [event, at] of events) {
       const key = `${event === 'outage.started' ? 'started' : 'ended'}:${o.entity}:${identity}`;
       // seen before: nothing to record or announce (checked before the payload is built)
-      if (changeRecorded(db, key)) continue;
+      if (ledger.changeRecorded(key)) continue;
       const announced = at >= opts.now - opts.maxAge;
       const cal = opts.findEvent?.(o.entity, o.start, o.end) ?? null;
       const payload: AlertPayload = {
@@ -116,7 +116,7 @@ export function recordOutageChanges(db: Db, outages: readonly Outage[], opts: Ch
         outage: outageToJson(o),
         calendarEvent: cal,
       };
-      const row = recordChange(db, {
+      const recorded = ledger.recordChange({
         key,
         entity: o.entity,
         change: event === 'outage.started' ? 'started' : 'ended',
@@ -125,14 +125,14 @@ export function recordOutageChanges(db: Db, outages: readonly Outage[], opts: Ch
         announced,
         now: opts.now,
       });
-      if (!row) continue;
+      if (!recorded) continue;
       if (event === 'outage.started') list.splice(firstAtOrAfter(list, at + 1), 0, { at, outageEnd: outageEndOf(payload.outage.end) });
       if (announced) {
         opts.log?.info(
           { event, entity: o.entity, at: payload.at, kind: o.kind, severity: o.severity, calendarEvent: cal?.id ?? null },
           payload.text,
         );
-        for (const w of opts.webhooks) if (w.events.includes(event)) queueDelivery(db, row.id, w.url, opts.now);
+        for (const w of opts.webhooks) if (w.events.includes(event)) ledger.queueDelivery(key, w.url, opts.now);
       }
       out.push({ key, event, entity: o.entity, at, announced, payload });
     }

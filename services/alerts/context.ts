@@ -1,7 +1,7 @@
-import { listEvents } from '../../db/calendar.js';
 import { formatEntity, parseEntity } from '../../db/entities.js';
-import type { SqliteStore } from '../../db/store.js';
+import type { Repositories } from '../../db/repositories.js';
 import type { Config } from '../../core/config.js';
+import type { ProtestEvent } from '../../core/calendar.js';
 import type { DetectorConfig } from '../detector/config.js';
 import { parseCollectionConfig, watchedEntities } from '../scheduler/policy.js';
 import { isoUtc } from '../../core/time.js';
@@ -10,8 +10,8 @@ import type { CalendarRef } from './changes.js';
 const DAY = 86400;
 
 /** The country an entity belongs to (its own code for a country; the entities table for the rest). */
-function countryLookup(store: SqliteStore): (entity: string) => string | null {
-  const byEntity = new Map(store.listEntities().map((e) => [e.entity, e.country]));
+async function countryLookup(repos: Pick<Repositories, 'points'>): Promise<(entity: string) => string | null> {
+  const byEntity = new Map((await repos.points.listEntities()).map((e) => [e.entity, e.country]));
   return (entity) => {
     const e = parseEntity(entity);
     return e.type === 'country' ? e.code : (byEntity.get(formatEntity(e)) ?? null);
@@ -21,18 +21,25 @@ function countryLookup(store: SqliteStore): (entity: string) => string | null {
 /**
  * The calendar event an outage falls in: an event of the entity's country whose window
  * [start − 1 day, end + 2 days] (the correlator's default lead and lag) overlaps the outage; the one
- * starting nearest the outage's start when several do.
+ * starting nearest the outage's start when several do. The calendar is read once, here (a ten-year detection asks
+ * thousands of times; the finder itself is synchronous, as the alert rules run inside the detection's transaction).
  */
-export function calendarFinder(store: SqliteStore): (entity: string, start: number, end: number) => CalendarRef | null {
-  const countryOf = countryLookup(store);
-  // each country's events read once (by start), when its first outage asks: a ten-year detection asks thousands of times
-  const byCountry = new Map<string, ReturnType<typeof listEvents>>();
+export async function calendarFinder(
+  repos: Pick<Repositories, 'points' | 'calendar'>,
+): Promise<(entity: string, start: number, end: number) => CalendarRef | null> {
+  const countryOf = await countryLookup(repos);
+  const byCountry = new Map<string, ProtestEvent[]>();
+  // by start, then id (as listEvents orders them)
+  for (const ev of await repos.calendar.listEvents()) {
+    const list = byCountry.get(ev.country);
+    if (list) list.push(ev);
+    else byCountry.set(ev.country, [ev]);
+  }
   return (entity, start, end) => {
     const country = countryOf(entity);
     if (!country) return null;
-    let all = byCountry.get(country);
-    if (!all) byCountry.set(country, (all = listEvents(store.db, { country })));
-    let best: (typeof all)[number] | null = null;
+    const all = byCountry.get(country) ?? [];
+    let best: ProtestEvent | null = null;
     for (const ev of all) {
       if (ev.start - DAY >= end) break;
       if (!(start < ev.end + 2 * DAY)) continue;
@@ -47,15 +54,19 @@ export function calendarFinder(store: SqliteStore): (entity: string, start: numb
  * watched set (the calendar's countries plus `collection.entities`), an entity also counting as watched
  * when its country is.
  */
-export function watchedFilter(store: SqliteStore, config: Config | undefined, cfg: DetectorConfig): (entity: string) => boolean {
+export async function watchedFilter(
+  repos: Pick<Repositories, 'points' | 'calendar'>,
+  config: Config | undefined,
+  cfg: DetectorConfig,
+): Promise<(entity: string) => boolean> {
   let list: string[];
   if (cfg.watch) list = cfg.watch.map((e) => formatEntity(parseEntity(e)));
   else {
-    const events = listEvents(store.db).map((e) => ({ id: e.id, country: e.country, start: e.start, end: e.end }));
+    const events = (await repos.calendar.listEvents()).map((e) => ({ id: e.id, country: e.country, start: e.start, end: e.end }));
     list = watchedEntities(events, parseCollectionConfig(config?.collection ?? {})).map((w) => w.entity);
   }
   const set = new Set(list);
-  const countryOf = countryLookup(store);
+  const countryOf = await countryLookup(repos);
   return (entity) => {
     if (set.has(entity)) return true;
     const cc = countryOf(entity);

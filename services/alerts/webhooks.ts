@@ -1,7 +1,6 @@
 import axios from 'axios';
 import type { Logger } from 'pino';
-import type { Db } from '../../db/connection.js';
-import { dueDeliveries, markAttemptFailed, markDelivered } from '../../db/alerts.js';
+import type { AlertRepository } from '../../db/repositories.js';
 import { nowSeconds } from '../../core/time.js';
 
 export interface DeliverOptions {
@@ -29,12 +28,15 @@ const permanent = (status: number | undefined) => status !== undefined && status
  * 408 and 429. A delivery is marked 'sent' on the first 2xx and never sent again; one that still fails
  * stays pending for the next call (a later collection) until `maxTotalAttempts`, then 'failed'.
  */
-export async function deliverPending(db: Db, opts: DeliverOptions): Promise<{ sent: number; failed: number; pending: number }> {
+export async function deliverPending(
+  alerts: AlertRepository,
+  opts: DeliverOptions,
+): Promise<{ sent: number; failed: number; pending: number }> {
   const now = opts.now ?? nowSeconds;
   const sleep = opts.sleep ?? defaultSleep;
   const maxTotal = opts.maxTotalAttempts ?? opts.attempts * 5;
   const result = { sent: 0, failed: 0, pending: 0 };
-  for (const d of dueDeliveries(db, now())) {
+  for (const d of await alerts.dueDeliveries(now())) {
     let attempts = d.attempts;
     let lastError = '';
     let done = false;
@@ -64,15 +66,15 @@ export async function deliverPending(db: Db, opts: DeliverOptions): Promise<{ se
       opts.log?.warn({ url: d.url, attempt: attempts, error: lastError }, 'webhook delivery failed');
     }
     if (done) {
-      markDelivered(db, d.id, attempts, now());
+      await alerts.markDelivered(d.id, attempts, now());
       opts.log?.info({ url: d.url, change: d.changeId, attempts }, 'webhook delivered');
       result.sent++;
     } else if (giveUp || attempts >= maxTotal) {
-      markAttemptFailed(db, d.id, attempts, lastError, null);
+      await alerts.markAttemptFailed(d.id, attempts, lastError, null);
       opts.log?.error({ url: d.url, change: d.changeId, attempts, error: lastError }, 'webhook delivery given up');
       result.failed++;
     } else {
-      markAttemptFailed(db, d.id, attempts, lastError, now() + Math.ceil((opts.backoffMs * 2 ** opts.attempts) / 1000));
+      await alerts.markAttemptFailed(d.id, attempts, lastError, now() + Math.ceil((opts.backoffMs * 2 ** opts.attempts) / 1000));
       result.pending++;
     }
   }
@@ -81,12 +83,12 @@ export async function deliverPending(db: Db, opts: DeliverOptions): Promise<{ se
 
 /** Delivers what is due with the settings of `detector.alerts` (no-op without webhooks configured). */
 export async function deliverConfigured(
-  db: Db,
+  repo: AlertRepository,
   alerts: { attempts: number; backoff: number; timeout: number },
   log?: Logger,
   version?: string,
 ) {
-  return deliverPending(db, {
+  return deliverPending(repo, {
     attempts: alerts.attempts,
     backoffMs: alerts.backoff * 1000,
     timeoutMs: alerts.timeout * 1000,

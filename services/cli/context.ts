@@ -39,6 +39,7 @@ export const POSTGRES_COMMANDS: readonly string[] = [
   'serve',
   'outages',
   'status',
+  'detect',
   'correlate',
 ];
 

@@ -60,16 +60,12 @@ export function register(program: Command, ctx: CliContext): void {
         if (opts.json) ctx.json(r);
         else {
           ctx.out(
-            `copied ${r.source} → ${r.target} in ${r.seconds.toFixed(1)} s; verified: row counts equal, daily rollup checksum ${r.rollupChecksum.slice(0, 16)}, calendar/outage/alert/reference checksum ${r.recordsChecksum.slice(0, 16)}`,
+            `copied ${r.source} → ${r.target} in ${r.seconds.toFixed(1)} s; verified: row counts equal, daily rollup checksum ${r.rollupChecksum.slice(0, 16)}, calendar/outage/alert/reference/detector-state checksum ${r.recordsChecksum.slice(0, 16)}`,
           );
           ctx.table(
             r.tables.map((x) => ({ table: x.table, rows: x.rows })),
             ['table', 'rows'],
           );
-          if (r.notCopiedDerived.length)
-            ctx.out(
-              `not copied (derived, rebuilt by the next \`outagewatch detect\` on the target): ${r.notCopiedDerived.map((x) => `${x.table} (${x.rows} rows)`).join(', ')}`,
-            );
         }
       } catch (err) {
         if (err instanceof CopyRefusedError) throw new UsageError(err.message);

@@ -44,9 +44,9 @@ export function register(program: Command, ctx: CliContext): void {
       if (from !== undefined && until !== undefined && !(until > from)) throw new UsageError('--until must be after --from');
       const config = ctx.config();
       const log = ctx.log();
-      const store = ctx.store();
-      const r = detectAndStore(store, { entity, from, until, config, log });
-      await deliverConfigured(store.db, detectorConfigFrom(config).alerts, log, packageVersion());
+      const db = await ctx.repositories();
+      const r = await detectAndStore(db, { entity, from, until, config, log });
+      await deliverConfigured(db.alerts, detectorConfigFrom(config).alerts, log, packageVersion());
       const count = (s: string) => r.comparison.filter((c) => c.status === s).length;
       if (flags.json) {
         ctx.json({

@@ -220,6 +220,9 @@ export interface CountryData {
   refMeta: ReferenceListRow | null;
 }
 
+/** The longest stretch of reading before other work on the event loop gets a turn. */
+const READ_SLICE_MS = 20;
+
 async function dataSpanOf(r: Reader, signals: readonly SignalRow[]): Promise<TimeWindow | null> {
   if (r.input.type === 'reference') {
     const meta = await r.src.reference.getReferenceList(r.input.list);
@@ -261,7 +264,14 @@ async function loadCountry(
   const grid = dayRange(lo, hi, HOUR);
   const gridUntil = grid.origin + grid.len * HOUR;
   const signals: CountryData['signals'] = [];
+  // SQLite answers synchronously: a country's history (dozens of signals, years of hours) read in one go would hold
+  // a server's event loop; other requests get their turn between signals every few milliseconds
+  let ranSince = performance.now();
   for (const s of rows) {
+    if (performance.now() - ranSince > READ_SLICE_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      ranSince = performance.now();
+    }
     const hours = new Uint8Array(grid.len);
     // a point covers its whole step: a daily OONI count speaks for the 24 hours of its day
     const stepSecs = Math.max(HOUR, s.step ?? HOUR);

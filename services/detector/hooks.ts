@@ -9,20 +9,20 @@ import { detectAndStore } from './run.js';
 export const detectAfterCollect = {
   name: 'detect',
   async run(ctx: AfterCollectContext): Promise<void> {
-    const r = detectAndStore(ctx.store, { entity: ctx.entity, from: ctx.from, until: ctx.until, config: ctx.config, log: ctx.log });
+    const r = await detectAndStore(ctx.db, { entity: ctx.entity, from: ctx.from, until: ctx.until, config: ctx.config, log: ctx.log });
     ctx.log.debug(
       { collector: ctx.collector, entity: ctx.entity, outages: r.outages.length, changes: r.changes.length },
       'detection after collection',
     );
-    await deliverConfigured(ctx.store.db, detectorConfigFrom(ctx.config).alerts, ctx.log);
+    await deliverConfigured(ctx.db.alerts, detectorConfigFrom(ctx.config).alerts, ctx.log);
   },
 };
 
 /** The demo's last step: detection over everything the demo loaded. */
 export const detectDemoStep = {
   name: 'detect',
-  run({ store, config, log }: DemoContext): string {
-    const r = detectAndStore(store, { config, log });
+  async run({ store, config, log }: DemoContext): Promise<string> {
+    const r = await detectAndStore(store, { config, log });
     const kinds = OUTAGE_KINDS.map((k) => `${r.outages.filter((o) => o.kind === k).length} ${k}`).join(', ');
     return `detect: ${r.entities} entities, ${r.outages.length} outages (${kinds})`;
   },

@@ -1,5 +1,8 @@
 import type { Logger } from 'pino';
-import { listOutages, syncOutages } from '../../db/outages.js';
+import type { ResumeState } from '../../db/detection.js';
+import type { PointStore } from '../../db/repository.js';
+import type { Repositories } from '../../db/repositories.js';
+import { sqliteRepositories } from '../../db/sqlite-repositories.js';
 import type { SqliteStore, SourceEventRow } from '../../db/store.js';
 import { formatEntity, parseEntity } from '../../db/entities.js';
 import { calendarFinder, watchedFilter } from '../alerts/context.js';
@@ -75,12 +78,10 @@ function compare(entity: string, outages: readonly Outage[], events: readonly So
 
 /** What an entity's detection needs to go on from its stored state, or why it cannot (then: from the start). */
 function resumable(
-  store: SqliteStore,
-  entity: string,
+  stored: ResumeState,
   levelSignals: ReadonlyArray<{ name: string; step: number | null }>,
   from: number,
 ): (EntityResume & { derived: Map<string, number> }) | null {
-  const stored = store.detectorStates(entity);
   if (stored.derived === null) return null;
   const states = new Map<string, SignalState>();
   for (const row of stored.states) {
@@ -99,9 +100,9 @@ function resumable(
 }
 
 /** The final episodes of an entity ending at or after `fromEnd`, by signal. */
-function committedFrom(store: SqliteStore, entity: string, fromEnd: number): Map<string, Episode[]> {
+function committedFrom(stored: ResumeState, fromEnd: number): Map<string, Episode[]> {
   const out = new Map<string, Episode[]>();
-  for (const e of store.detectorEpisodes(entity, fromEnd)) {
+  for (const e of stored.episodesFrom(fromEnd)) {
     const list = out.get(e.signal);
     if (list) list.push(decodeEpisode(e.episode));
     else out.set(e.signal, [decodeEpisode(e.episode)]);
@@ -137,11 +138,11 @@ function changedFrom(resume: EntityResume & { derived: Map<string, number> }, de
 }
 
 /** The points of a level signal from its checkpoint on, on its grid (as `toGrid` puts them for the whole series). */
-function readFrom(store: SqliteStore, id: number, st: SignalState): Series {
+async function readFrom(points: PointStore, id: number, st: SignalState): Promise<Series> {
   const { anchor, step, next } = st;
   const start = anchor + next * step;
   // a point a little before the checkpoint may round onto it
-  const { ts, values, length } = store.readColumns(id, start - step / 2, 1e12);
+  const { ts, values, length } = await points.readColumns(id, start - step / 2, 1e12);
   let hi = -Infinity;
   for (let i = 0; i < length; i++) if (ts[i]! > hi) hi = ts[i]!;
   const len = length === 0 ? 0 : Math.max(0, Math.floor((hi - anchor) / step) + 1 - next);
@@ -163,20 +164,23 @@ function readFrom(store: SqliteStore, id: number, st: SignalState): Series {
  *   last point) on, reading only the points since; only the outages that differ are rewritten.
  * New outage starts and ends of watched entities are recorded once and queued for the configured webhooks.
  */
-export function detectAndStore(store: SqliteStore, opts: DetectOptions = {}): DetectResult {
+export async function detectAndStore(db: Repositories | SqliteStore, opts: DetectOptions = {}): Promise<DetectResult> {
+  const repos = 'backend' in db ? db : sqliteRepositories(db);
+  const points = repos.points;
+  const detection = repos.detection;
   const cfg = detectorConfigFrom(opts.config);
   const webhooks = webhooksFrom(opts.config);
-  const watched = watchedFilter(store, opts.config, cfg);
-  const findEvent = opts.findEvent ?? calendarFinder(store);
+  const watched = await watchedFilter(repos, opts.config, cfg);
+  const findEvent = opts.findEvent ?? (await calendarFinder(repos));
   const now = opts.now ?? nowSeconds();
   const log = opts.log;
-  const entities = opts.entity ? [formatEntity(parseEntity(opts.entity))] : [...new Set(store.listSignals().map((s) => s.entity))];
+  const entities = opts.entity ? [formatEntity(parseEntity(opts.entity))] : [...new Set((await points.listSignals()).map((s) => s.entity))];
   const result: DetectResult = { entities: 0, outages: [], changes: [], comparison: [], rerun: [], resumed: [], history: [] };
   const window = opts.from !== undefined || opts.until !== undefined;
   const rangeOf = (o: { start: number; end: number }) =>
     !window || (o.end > (opts.from ?? -Infinity) && o.start < (opts.until ?? Infinity));
   for (const entity of entities) {
-    const signals = store.listSignals(entity).filter((s) => s.name.startsWith('ooni.') || ruleFor(s.name, cfg) !== null);
+    const signals = (await points.listSignals(entity)).filter((s) => s.name.startsWith('ooni.') || ruleFor(s.name, cfg) !== null);
     if (signals.length === 0) continue;
     result.entities++;
     // the rules (and detector version) the stored outages and state were made with: while they hold, a window goes
@@ -185,10 +189,11 @@ export function detectAndStore(store: SqliteStore, opts: DetectOptions = {}): De
       signals.map((s) => s.name),
       cfg,
     );
-    const state = store.detectionState(entity);
+    const state = await detection.detectionState(entity);
     const level = signals.filter((s) => !s.name.startsWith('ooni.'));
     let resume: (EntityResume & { derived: Map<string, number> }) | null = null;
-    if (window && state && state.rulesHash === hash) resume = resumable(store, entity, level, opts.from ?? -Infinity);
+    const stored = window && state && state.rulesHash === hash ? await detection.resumeState(entity) : null;
+    if (stored) resume = resumable(stored, level, opts.from ?? -Infinity);
     else if (window && state) {
       result.rerun.push(entity);
       log?.info({ entity }, 'detector rules changed since the last detection: detecting again from the start');
@@ -200,14 +205,14 @@ export function detectAndStore(store: SqliteStore, opts: DetectOptions = {}): De
       const meta = { name: s.name, axis: s.provenance.axis, target: s.provenance.target ?? s.target, synthetic: s.synthetic };
       const st = resume?.states.get(s.name);
       if (st) {
-        const series = readFrom(store, s.id, st);
+        const series = await readFrom(points, s.id, st);
         named.push({ ...meta, series });
         dataFrom = Math.min(dataFrom, st.anchor);
         dataUntil = Math.max(dataUntil, series.start + series.values.length * series.step);
         continue;
       }
       // columns, not objects: typed arrays filled from inside SQLite's scan (NaN = no data)
-      const { ts, values: vs, length } = store.readColumns(s.id, -1e12, 1e12);
+      const { ts, values: vs, length } = await points.readColumns(s.id, -1e12, 1e12);
       if (length === 0) continue;
       const series = toGrid(ts, vs, s.step ?? undefined);
       named.push({ ...meta, series });
@@ -216,19 +221,20 @@ export function detectAndStore(store: SqliteStore, opts: DetectOptions = {}): De
     }
     if (named.length === 0) continue;
     if (resume) result.resumed.push(entity);
-    const events = store.listSourceEvents({ entity, from: dataFrom, until: dataUntil });
+    const events = await points.listSourceEvents({ entity, from: dataFrom, until: dataUntil });
     let derived = new Map<string, number>();
     let episodesFrom = -Infinity;
-    if (resume) {
+    if (resume && stored) {
       const r = resume;
+      const st = stored;
       // episodes ending before the earliest change, and before the first stored outage ending after it, belong only
       // to outages that stay as stored: they are not read
       r.committed = (eps) => {
         const h = changedFrom(r, derivedOf(eps, events));
         if (h === Infinity) return new Map();
-        const cut = Math.min(h, store.firstOutageEndingFrom(entity, h) ?? Infinity);
-        episodesFrom = Math.min(cut, store.firstOutageEndingFrom(entity, cut) ?? Infinity);
-        return committedFrom(store, entity, episodesFrom);
+        const cut = Math.min(h, st.firstOutageEndingFrom(h) ?? Infinity);
+        episodesFrom = Math.min(cut, st.firstOutageEndingFrom(cut) ?? Infinity);
+        return committedFrom(st, episodesFrom);
       };
     }
     // a resumed detection rewrites only the outages from the first that can differ: groups of episodes ending before
@@ -236,10 +242,10 @@ export function detectAndStore(store: SqliteStore, opts: DetectOptions = {}): De
     // after it)
     const run = detectEntityFrom(entity, named, cfg, resume, (spans, eps) => {
       derived = derivedOf(eps, events);
-      if (!resume) return -Infinity;
+      if (!resume || !stored) return -Infinity;
       const h = changedFrom(resume, derived);
       if (h === Infinity) return Infinity;
-      let cut = Math.min(h, store.firstOutageEndingFrom(entity, h) ?? Infinity);
+      let cut = Math.min(h, stored.firstOutageEndingFrom(h) ?? Infinity);
       for (const sp of spans) if (sp.end >= h && sp.start < cut) cut = sp.start;
       // cannot happen (such a group holds an episode that was in a stored outage starting earlier): say so if it does
       if (cut < episodesFrom) throw new Error(`incremental detection of ${entity}: an outage to rewrite starts before the episodes read`);
@@ -259,22 +265,27 @@ export function detectAndStore(store: SqliteStore, opts: DetectOptions = {}): De
       states.push({ signal, row: r.state ? encodeState(r.state) : null });
       for (const e of r.committed) final.push(encodeEpisode(e));
     }
-    // the outages, the detector's state and the alert changes: one transaction (thousands of rows on a first run)
-    const { stored, changes } = store.db.transaction(() => {
-      // only the outages that differ are rewritten (unchanged rows keep their id and detection time); a detection
-      // from the start records the alert changes of all of them (an entity may have become watched), a resumed one
-      // those of the outages that changed
-      const synced = syncOutages(store.db, entity, run.outages, now, run.since);
-      const stored = resume && window ? listOutages(store.db, { entity, from: opts.from, until: opts.until }) : synced.all;
-      const changed = resume ? synced.inserted : stored;
-      store.saveDetectorStates(entity, states, final, resume === null, JSON.stringify([...derived].map(([k, b]) => [b, k])));
-      if (resume) store.recordWindowDetection(entity, dataUntil, now);
-      else store.recordFullDetection(entity, hash, dataFrom, dataUntil, now);
-      const changes = recordOutageChanges(store.db, changed, { now, maxAge: cfg.alerts.maxAge, webhooks, watched, findEvent, log });
-      return { stored, changes };
-    })();
-    log?.debug({ entity, signals: named.length, outages: stored.length, resumed: resume !== null }, 'detection done');
-    for (const item of stored) if (rangeOf(item)) result.outages.push(item);
+    // the outages, the detector's state and the alert changes: one transaction (thousands of rows on a first run).
+    // Only the outages that differ are rewritten (unchanged rows keep their id and detection time); a detection from
+    // the start records the alert changes of all of them (an entity may have become watched), a resumed one those of
+    // the outages that changed
+    const { stored: written, changes } = await detection.commit({
+      entity,
+      outages: run.outages,
+      now,
+      since: run.since,
+      states,
+      episodes: final,
+      replace: resume === null,
+      derived: JSON.stringify([...derived].map(([k, b]) => [b, k])),
+      detected: resume ? { kind: 'window', until: dataUntil } : { kind: 'full', rulesHash: hash, from: dataFrom, until: dataUntil },
+      window: resume && window ? { from: opts.from, until: opts.until } : undefined,
+      changesOf: resume ? 'inserted' : 'stored',
+      alerts: (ledger, changed) =>
+        recordOutageChanges(ledger, changed, { now, maxAge: cfg.alerts.maxAge, webhooks, watched, findEvent, log }),
+    });
+    log?.debug({ entity, signals: named.length, outages: written.length, resumed: resume !== null }, 'detection done');
+    for (const item of written) if (rangeOf(item)) result.outages.push(item);
     for (const item of changes) result.changes.push(item);
   }
   return result;

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { Collector, CollectResult } from '../../collectors/types.js';
 import type { SqliteStore } from '../../db/store.js';
 import type { PointStore } from '../../db/repository.js';
-import type { CalendarRepository } from '../../db/repositories.js';
+import type { CalendarRepository, Repositories } from '../../db/repositories.js';
+import { sqliteRepositories } from '../../db/sqlite-repositories.js';
 import { createProgressReporter } from '../cli/progress.js';
 import type { Config } from '../../core/config.js';
 import { isoUtc, nowSeconds } from '../../core/time.js';
@@ -21,13 +22,15 @@ import type { JobDefinition, JobOutcome } from './scheduler.js';
 /**
  * Where the daemon's collection reads its plan (calendar, checkpoints) and writes: the SQLite store as it is, or
  * on PostgreSQL the async repositories (the core store with window leases, and the calendar). Detection after a
- * collection (the after-collect hooks) runs on SQLite only in this version.
+ * collection (the after-collect hooks) runs on `hooks` (on SQLite, by default, the store wrapped).
  */
 export interface CollectionDb {
   /** SQLite: the store (planning, writes and the after-collect hooks). */
   store?: SqliteStore;
   /** PostgreSQL (or any backend through the async interfaces): writes and checkpoints, and the calendar. */
   repos?: { points: PointStore; calendar: CalendarRepository };
+  /** Where the after-collect hooks (detection, alerts) run; without it: the SQLite store's, or none with `repos`. */
+  hooks?: Repositories;
 }
 
 export interface JobContext extends CollectionDb {
@@ -136,12 +139,12 @@ export async function runCollectionSlice(a: SliceArgs): Promise<SliceOutcome> {
         { entity: task.entity, from: isoUtc(task.from), until: isoUtc(task.until), err: error },
         'collection failed; it is planned again on a later run',
       );
-    // the hooks (detection, alerts) read and write the SQLite store; on PostgreSQL the daemon said once at start
-    // that they are skipped
-    if (ok > 0 && !a.abort.aborted && store && !a.repos) {
+    // the hooks (detection, alerts) on the daemon's database, either backend
+    const hookDb = a.hooks ?? (store && !a.repos ? sqliteRepositories(store) : undefined);
+    if (ok > 0 && !a.abort.aborted && hookDb) {
       for (const hook of AFTER_COLLECT_HOOKS) {
         try {
-          await hook.run({ store, config: a.config, log, collector: c.name, entity: task.entity, from: task.from, until: task.until });
+          await hook.run({ db: hookDb, config: a.config, log, collector: c.name, entity: task.entity, from: task.from, until: task.until });
         } catch (err) {
           log.error({ hook: hook.name, entity: task.entity, err }, 'after-collect hook failed');
         }
@@ -203,6 +206,7 @@ export function buildJobs(ctx: JobContext): JobDefinition[] {
             collector: c,
             store: ctx.store,
             repos: ctx.repos,
+            hooks: ctx.hooks,
             config: ctx.config,
             policy,
             log: ctx.log,

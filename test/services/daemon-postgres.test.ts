@@ -34,7 +34,7 @@ describe.skipIf(!pg.enabled)('start --no-dashboard on PostgreSQL', () => {
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-  it('collects what the calendar asks for into PostgreSQL, says what it skips, and stops cleanly on SIGTERM', async () => {
+  it('collects what the calendar asks for into PostgreSQL, seeds the calendar, detects after collecting, and stops cleanly on SIGTERM', async () => {
     const db = pg.url();
     const now = Math.floor(Date.now() / 1000);
     const start = Math.floor((now - 3 * 86400) / 86400) * 86400;
@@ -85,8 +85,15 @@ describe.skipIf(!pg.enabled)('start --no-dashboard on PostgreSQL', () => {
       expect(stdout).toMatch(/^outagewatch postgres:\/\/\S+ — scheduler only$/m);
       const password = decodeURIComponent(new URL(db).password);
       if (password) expect(stdout + stderr).not.toContain(password); // never shown
-      // what this version skips on PostgreSQL is said once
-      expect(stderr.match(/scheduled collection only/g)).toHaveLength(1);
+      // as on SQLite: the calendar seed loaded at start, detection (and alerts) after the collection
+      expect(await repos.calendar.countEvents('seed')).toBeGreaterThan(0);
+      let detected = null;
+      while (!detected && Date.now() < deadline) {
+        detected = await repos.detection.detectionState('country:KZ');
+        if (!detected) await new Promise((r) => setTimeout(r, 500));
+      }
+      expect(detected?.detectedUntil, stderr).toBeGreaterThanOrEqual(start + 86400);
+      expect(stderr).not.toMatch(/scheduled collection only|after-collect hook failed|startup task failed/);
     } finally {
       proc.kill('SIGTERM');
     }

@@ -8,10 +8,10 @@ import { fixtureApp } from '../api/fixture.js';
 
 /** The event page on the REAL Monash series of Iran (Nov 2019): national onset, counties collapsed, credited chart. */
 describe('/events/ir-2019-11-15-fuel-protests', () => {
-  let t: ReturnType<typeof iranStore>;
+  let t: Awaited<ReturnType<typeof iranStore>>;
   let app: Express;
-  beforeAll(() => {
-    t = iranStore();
+  beforeAll(async () => {
+    t = await iranStore();
     upsertEvent(
       t.store.db,
       parseSeed(readSeedText()).find((e) => e.id === 'ir-2019-11-15-fuel-protests')!,

@@ -7,10 +7,10 @@ import { fixtureApp } from '../api/fixture.js';
 
 /** The real Monash county series of Iran (Nov 2019) detected as the demo does, plus one synthetic outage in KZ. */
 describe('outages in the API, the outages page and the overview', () => {
-  let t: ReturnType<typeof iranStore>;
+  let t: Awaited<ReturnType<typeof iranStore>>;
   let app: Express;
-  beforeAll(() => {
-    t = iranStore();
+  beforeAll(async () => {
+    t = await iranStore();
     app = fixtureApp(t);
   });
   afterAll(() => t.cleanup());

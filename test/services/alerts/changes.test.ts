@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { listChanges } from '../../../db/alerts.js';
+import { sqliteAlertLedger } from '../../../db/detection.js';
 import { recordOutageChanges } from '../../../services/alerts/changes.js';
 import type { Outage } from '../../../core/outage.js';
 import { silentLogger } from '../../../core/logger.js';
@@ -36,12 +37,14 @@ describe('alert changes', () => {
 
   it('an outage whose start moved with late data is the same outage: its start is not announced twice', () => {
     t = tempStore();
-    expect(recordOutageChanges(t.store.db, [outage(T0, T0 + 5 * H, true)], opts).map((c) => c.event)).toEqual(['outage.started']);
+    expect(recordOutageChanges(sqliteAlertLedger(t.store.db), [outage(T0, T0 + 5 * H, true)], opts).map((c) => c.event)).toEqual([
+      'outage.started',
+    ]);
     // late data moves the start 30 minutes earlier, and the outage has now ended
-    const again = recordOutageChanges(t.store.db, [outage(T0 - 1800, T0 + 6 * H)], { ...opts, now: T0 + 12 * H });
+    const again = recordOutageChanges(sqliteAlertLedger(t.store.db), [outage(T0 - 1800, T0 + 6 * H)], { ...opts, now: T0 + 12 * H });
     expect(again.map((c) => c.event)).toEqual(['outage.ended']);
     // and once more, unchanged: nothing new
-    expect(recordOutageChanges(t.store.db, [outage(T0 - 1800, T0 + 6 * H)], { ...opts, now: T0 + 13 * H })).toEqual([]);
+    expect(recordOutageChanges(sqliteAlertLedger(t.store.db), [outage(T0 - 1800, T0 + 6 * H)], { ...opts, now: T0 + 13 * H })).toEqual([]);
     expect(
       listChanges(t.store.db)
         .map((c) => c.change)
@@ -51,8 +54,8 @@ describe('alert changes', () => {
 
   it('a separate later outage of the same entity is announced', () => {
     t = tempStore();
-    recordOutageChanges(t.store.db, [outage(T0, T0 + 2 * H)], opts);
-    const next = recordOutageChanges(t.store.db, [outage(T0, T0 + 2 * H), outage(T0 + 4 * H, T0 + 5 * H, true)], {
+    recordOutageChanges(sqliteAlertLedger(t.store.db), [outage(T0, T0 + 2 * H)], opts);
+    const next = recordOutageChanges(sqliteAlertLedger(t.store.db), [outage(T0, T0 + 2 * H), outage(T0 + 4 * H, T0 + 5 * H, true)], {
       ...opts,
       now: T0 + 6 * H,
     });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listDeliveries } from '../../../db/alerts.js';
 import { upsertEvent } from '../../../db/calendar.js';
+import { sqliteRepositories } from '../../../db/sqlite-repositories.js';
 import { parseWebhooks } from '../../../services/alerts/config.js';
 import { deliverPending } from '../../../services/alerts/webhooks.js';
 import { ConfigError } from '../../../core/config.js';
@@ -85,9 +86,9 @@ describe('live alerts', () => {
       const config = configSchema.parse({ webhooks: [{ url: r.url }], detector: { watch: ['country:KZ'] } });
       writeSeries(t.store, 70);
       const now = T0 + 70 * HOUR;
-      const first = detectAndStore(t.store, { config, now });
+      const first = await detectAndStore(t.store, { config, now });
       expect(first.changes.map((c) => c.event)).toEqual(['outage.started']);
-      expect(await deliverPending(t.store.db, fast)).toEqual({ sent: 1, failed: 0, pending: 0 });
+      expect(await deliverPending(sqliteRepositories(t.store).alerts, fast)).toEqual({ sent: 1, failed: 0, pending: 0 });
       expect(r.hits()).toBe(3); // 500, 500, 200
       expect(r.received).toHaveLength(1);
       const body = r.received[0]!.body;
@@ -101,17 +102,17 @@ describe('live alerts', () => {
       expect(String(body.text)).toContain('Test protest');
 
       // re-detection of the same data: nothing new is sent
-      detectAndStore(t.store, { config, now });
-      await deliverPending(t.store.db, fast);
+      await detectAndStore(t.store, { config, now });
+      await deliverPending(sqliteRepositories(t.store).alerts, fast);
       expect(r.received).toHaveLength(1);
 
       // the outage ends: exactly one more POST
       writeSeries(t.store, 80, 72);
-      const second = detectAndStore(t.store, { config, now: T0 + 80 * HOUR });
+      const second = await detectAndStore(t.store, { config, now: T0 + 80 * HOUR });
       expect(second.changes.map((c) => c.event)).toEqual(['outage.ended']);
-      await deliverPending(t.store.db, fast);
-      detectAndStore(t.store, { config, now: T0 + 81 * HOUR });
-      await deliverPending(t.store.db, fast);
+      await deliverPending(sqliteRepositories(t.store).alerts, fast);
+      await detectAndStore(t.store, { config, now: T0 + 81 * HOUR });
+      await deliverPending(sqliteRepositories(t.store).alerts, fast);
       expect(r.received.map((x) => x.body.event)).toEqual(['outage.started', 'outage.ended']);
       expect(r.received[1]!.body.at).toBe('2024-03-04T00:00:00Z');
       expect(listDeliveries(t.store.db).map((d) => d.status)).toEqual(['sent', 'sent']);
@@ -125,15 +126,27 @@ describe('live alerts', () => {
     try {
       const config = configSchema.parse({ webhooks: [{ url: r.url, events: ['outage.started'] }], detector: { watch: ['country:KZ'] } });
       writeSeries(t.store, 80, 72);
-      const res = detectAndStore(t.store, { config, now: T0 + 80 * HOUR });
+      const res = await detectAndStore(t.store, { config, now: T0 + 80 * HOUR });
       expect(res.changes.map((c) => c.event)).toEqual(['outage.started', 'outage.ended']);
       let clock = T0 + 80 * HOUR;
-      expect(await deliverPending(t.store.db, { ...fast, now: () => clock })).toEqual({ sent: 0, failed: 0, pending: 1 });
+      expect(await deliverPending(sqliteRepositories(t.store).alerts, { ...fast, now: () => clock })).toEqual({
+        sent: 0,
+        failed: 0,
+        pending: 1,
+      });
       expect(r.received).toHaveLength(0);
       clock += 3600;
-      expect(await deliverPending(t.store.db, { ...fast, now: () => clock })).toEqual({ sent: 1, failed: 0, pending: 0 });
+      expect(await deliverPending(sqliteRepositories(t.store).alerts, { ...fast, now: () => clock })).toEqual({
+        sent: 1,
+        failed: 0,
+        pending: 0,
+      });
       expect(r.received.map((x) => x.body.event)).toEqual(['outage.started']); // the webhook asked for starts only
-      expect(await deliverPending(t.store.db, { ...fast, now: () => clock + 3600 })).toEqual({ sent: 0, failed: 0, pending: 0 });
+      expect(await deliverPending(sqliteRepositories(t.store).alerts, { ...fast, now: () => clock + 3600 })).toEqual({
+        sent: 0,
+        failed: 0,
+        pending: 0,
+      });
     } finally {
       await r.close();
     }
@@ -143,7 +156,7 @@ describe('live alerts', () => {
     const r = await receiver([]);
     try {
       writeSeries(t.store, 80, 72);
-      const old = detectAndStore(t.store, {
+      const old = await detectAndStore(t.store, {
         config: configSchema.parse({ webhooks: [{ url: r.url }], detector: { watch: ['country:KZ'] } }),
         now: T0 + 30 * 86400,
       });
@@ -151,7 +164,7 @@ describe('live alerts', () => {
       const other = tempStore();
       try {
         writeSeries(other.store, 80, 72);
-        const res = detectAndStore(other.store, {
+        const res = await detectAndStore(other.store, {
           config: configSchema.parse({ webhooks: [{ url: r.url }], detector: { watch: ['country:IR'] } }),
           now: T0 + 80 * HOUR,
         });
@@ -159,7 +172,7 @@ describe('live alerts', () => {
       } finally {
         other.cleanup();
       }
-      await deliverPending(t.store.db, fast);
+      await deliverPending(sqliteRepositories(t.store).alerts, fast);
       expect(r.hits()).toBe(0);
     } finally {
       await r.close();

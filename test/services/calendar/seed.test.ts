@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { countEvents, getEvent, listEvents, removeEvent, upsertEvent } from '../../../db/calendar.js';
 import { parseSeed, readSeedText, SeedError, seedCalendar, seedCalendarIfChanged } from '../../../services/calendar/seed.js';
+import { sqliteRepositories } from '../../../db/sqlite-repositories.js';
 import { STARTUP_TASKS } from '../../../services/startup.js';
 import { DEMO_STEPS } from '../../../services/demo/steps.js';
 import { loadConfig } from '../../../services/program-config.js';
@@ -90,12 +91,16 @@ describe('the built-in seed', () => {
     const config = loadConfig({ flags: { db: t.path, logLevel: 'silent' } });
     const log = createLogger('silent');
     const task = STARTUP_TASKS.find((s) => s.name === 'calendar-seed')!;
-    await task.run({ store: t.store, config, log });
+    await task.run({ db: sqliteRepositories(t.store), config, log });
     expect(countEvents(t.store.db, 'seed')).toBe(20);
     expect(DEMO_STEPS[0]!.name).toBe('calendar seed');
     expect(await DEMO_STEPS[0]!.run({ store: t.store, config, log, root: '.' })).toMatch(
       /^calendar: 20 seed events \(0 new, 0 updated, 20 unchanged\)/,
     );
+    // loaded once: a seed event the user removed stays removed at the next start
+    removeEvent(t.store.db, 'mm-2021-02-01-coup');
+    await task.run({ db: sqliteRepositories(t.store), config, log });
+    expect(countEvents(t.store.db, 'seed')).toBe(19);
   });
 
   it('a broken seed is refused whole, naming the entry line and field', () => {

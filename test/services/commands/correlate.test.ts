@@ -5,7 +5,7 @@ import { openRepositories } from '../../../db/open.js';
 import type { Repositories } from '../../../db/repositories.js';
 import { main } from '../../../services/cli.js';
 import { correlateCountry } from '../../../services/correlator/assemble.js';
-import { cachedCountryAsync, cachedEventAsync } from '../../../services/correlator/cache.js';
+import { cachedCountryAsync, cachedEventAsync, enableCorrelationWorker } from '../../../services/correlator/cache.js';
 import type { tempStore } from '../../helpers.js';
 import { iranStore } from '../detector/iran-store.js';
 import { usePostgres } from '../../pg.js';
@@ -32,7 +32,7 @@ describe.skipIf(!pgt.enabled)('`correlate` on PostgreSQL gives what it gives on 
   let t: ReturnType<typeof tempStore>;
   let url: string;
   beforeAll(async () => {
-    t = iranStore();
+    t = await iranStore();
     t.store.close();
     expect((await cli(['--db', t.path, 'calendar', 'seed'])).code).toBe(0);
     const ref = await cli(['--db', t.path, 'reference', 'import', join(REF, 'stop_2019.csv'), '--format', 'stop', '--name', 'stop']);
@@ -96,7 +96,7 @@ describe.skipIf(!pgt.enabled)('the correlation cache on PostgreSQL (issue 23)', 
   let mine: Repositories;
   let other: Repositories;
   beforeAll(async () => {
-    t = iranStore();
+    t = await iranStore();
     t.store.close();
     expect((await cli(['--db', t.path, 'calendar', 'seed'])).code).toBe(0);
     url = await pgt.createDatabase();
@@ -159,6 +159,18 @@ describe.skipIf(!pgt.enabled)('the correlation cache on PostgreSQL (issue 23)', 
     const again = await cachedEventAsync(mine, 'ir-2019-11-15-fuel-protests', opts);
     expect(again).not.toBe(e);
     expect(await cachedEventAsync(mine, 'ir-2019-11-15-fuel-protests', opts)).toBe(again);
+  });
+
+  it('the worker thread computes from the inputs read here: the same documents on PostgreSQL, no database opened there', async () => {
+    const o = { B: 49, seed: 11 };
+    const direct = await correlateCountry(mine, 'IR', o);
+    enableCorrelationWorker();
+    try {
+      expect(await cachedCountryAsync(mine, 'IR', o)).toEqual(direct);
+      await expect(cachedEventAsync(mine, 'ir-2019-11-15-nope', o)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    } finally {
+      enableCorrelationWorker(false);
+    }
   });
 
   it('the calendar, detected outages and reference lists move the data version, as on SQLite', async () => {

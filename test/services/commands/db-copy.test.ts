@@ -295,7 +295,7 @@ describe.skipIf(!pgt.enabled)('outagewatch db copy', () => {
     }
   });
 
-  it('refuses a target that holds data (exit 2, nothing written) and a source with tables it cannot copy, unless --core-only; derived detector state is left behind', async () => {
+  it('refuses a target that holds data (exit 2, nothing written) and a source with tables it cannot copy, unless --core-only; the detector state is copied both ways', async () => {
     const a = join(t.dir, 'c.db');
     fill(a);
     const url = await pgt.createDatabase();
@@ -304,16 +304,53 @@ describe.skipIf(!pgt.enabled)('outagewatch db copy', () => {
     expect(await main(['db', 'copy', a, url], again.io)).toBe(2);
     expect(again.err).toMatch(/is not empty \(meta|is not empty \(entities holds \d+ rows\)/);
 
-    // the detector's resumable state is derived (the next detect on the target rebuilds it): left behind and said so
+    // the detector's resumable state is copied (both ways), so the next detection on the target goes on from it
     const s = SqliteStore.open(a);
-    s.db.prepare("INSERT INTO detection_state (entity, rules_hash, updated_at) VALUES ('country:KZ', 'x', 1)").run();
+    s.db.prepare("INSERT INTO detection_state (entity, rules_hash, detected_from, updated_at) VALUES ('country:KZ', 'x', 5, 1)").run();
+    s.db
+      .prepare("INSERT INTO detector_signal_state (entity, signal, checkpoint, state, data) VALUES ('country:KZ', 'ioda.bgp', 7, '{}', ?)")
+      .run(Buffer.from([1, 2, 3, 255]));
+    s.db
+      .prepare(
+        "INSERT INTO detector_signal_state (entity, signal, checkpoint, state, data) VALUES ('country:KZ', 'ioda.gtr:YOUTUBE', 8, '{}', NULL)",
+      )
+      .run();
+    s.db
+      .prepare("INSERT INTO detector_episodes (entity, signal, start, end, episode) VALUES ('country:KZ', 'ioda.bgp', 10, 20, '{\"a\":1}')")
+      .run();
+    s.db.prepare("INSERT INTO detector_entity_state (entity, derived) VALUES ('country:KZ', '[]')").run();
     s.close();
     const url2 = await pgt.createDatabase();
-    const derived = capture();
-    expect(await main(['db', 'copy', a, url2], derived.io), derived.err).toBe(0);
-    expect(derived.out).toMatch(
-      /not copied \(derived, rebuilt by the next `outagewatch detect` on the target\): detection_state \(1 rows\)/,
-    );
+    const withState = capture();
+    expect(await main(['db', 'copy', a, url2, '--json'], withState.io), withState.err).toBe(0);
+    const tables = (JSON.parse(withState.out) as { tables: Array<{ table: string; rows: number }> }).tables;
+    expect(tables.filter((x) => x.table.startsWith('detect')).map((x) => [x.table, x.rows])).toEqual([
+      ['detection_state', 1],
+      ['detector_signal_state', 2],
+      ['detector_episodes', 1],
+      ['detector_entity_state', 1],
+    ]);
+    const back = join(t.dir, 'c-back.db');
+    expect(await main(['db', 'copy', url2, back], capture().io)).toBe(0);
+    const stateOf = async (where: string) => {
+      const r = await openRepositories(where);
+      try {
+        const rs = await r.detection.resumeState('country:KZ');
+        return {
+          detection: await r.detection.detectionState('country:KZ'),
+          states: rs.states.map((x) => ({ ...x, data: x.data && [...x.data] })),
+          derived: rs.derived,
+          episodes: rs.episodesFrom(-1e15),
+        };
+      } finally {
+        await r.close();
+      }
+    };
+    const want = await stateOf(a);
+    expect(want.states[0]!.data).toEqual([1, 2, 3, 255]);
+    expect(want.episodes).toHaveLength(1);
+    expect(await stateOf(url2)).toEqual(want);
+    expect(await stateOf(back)).toEqual(want);
 
     // a table with data this version cannot copy (stands for one added by a later version): refused unless --core-only
     const s2 = SqliteStore.open(a);

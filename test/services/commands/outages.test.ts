@@ -19,8 +19,8 @@ async function cli(args: string[]) {
 
 describe('`outages` on the real Iranian county series (Monash IP Observatory, Nov 2019)', () => {
   let t: ReturnType<typeof tempStore>;
-  beforeAll(() => {
-    t = iranStore();
+  beforeAll(async () => {
+    t = await iranStore();
     t.store.close();
   });
   afterAll(() => t.cleanup());
@@ -72,10 +72,10 @@ describe.skipIf(!pgt.enabled)('`outages` on PostgreSQL gives what it gives on SQ
   let t: ReturnType<typeof tempStore>;
   let url: string;
   beforeAll(async () => {
-    t = iranStore();
+    t = await iranStore();
     t.store.close();
     url = await pgt.createDatabase();
-    // the detector's incremental state is derived and left behind (said on stdout); outages are copied
+    // outages (and the detector's state) are copied
     const copy = await cli(['db', 'copy', t.path, url]);
     expect(copy.code, copy.err).toBe(0);
   });

@@ -22,13 +22,13 @@ const t = (iso: string) => Date.parse(iso) / 1000;
 
 describe('Iran, November 2019 (REAL Monash series): national onset from country-level evidence', () => {
   let env: ReturnType<typeof tempStore>;
-  beforeAll(() => {
+  beforeAll(async () => {
     env = tempStore();
     const r = ingestCsv(env.store, FILE, MONASH_IRAN_OPTIONS);
     expect(r.rejected).toEqual([]);
     const ev = parseSeed(readSeedText()).find((e) => e.id === 'ir-2019-11-15-fuel-protests')!;
     upsertEvent(env.store.db, ev, 0);
-    detectAndStore(env.store, {});
+    await detectAndStore(env.store, {});
   });
   afterAll(() => env.cleanup());
 

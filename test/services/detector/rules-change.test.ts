@@ -77,14 +77,14 @@ describe('detection after a collection: a window while the rules hold, everythin
     ).toBe(h);
   });
 
-  it('keeps the outages outside a new window while the rules hold, and re-detects from the start when they changed — as a full run with the new rules would', () => {
+  it('keeps the outages outside a new window while the rules hold, and re-detects from the start when they changed — as a full run with the new rules would', async () => {
     const store = fresh();
     const before = configSchema.parse({});
-    const full = detectAndStore(store, { config: before, now: last });
+    const full = await detectAndStore(store, { config: before, now: last });
     expect(full.outages.map((o) => Math.floor((o.start - series.start) / 86400))).toEqual([20, 45]);
     const stored = rows(store);
     // a collection brought the last two days: only they are detected, the shutdown's row is untouched
-    const windowRun = detectAndStore(store, {
+    const windowRun = await detectAndStore(store, {
       entity: 'country:IR',
       from: last - 2 * 86400,
       until: last + 3600,
@@ -101,7 +101,7 @@ describe('detection after a collection: a window while the rules hold, everythin
 
     // the user changed the rule: the next window's detection redoes everything
     const after = configSchema.parse({ detector: { signals: { 'custom.*': { warning: 0.5, critical: 0.3, minDuration: '7h' } } } });
-    const rerun = detectAndStore(store, {
+    const rerun = await detectAndStore(store, {
       entity: 'country:IR',
       from: last - 2 * 86400,
       until: last + 3600,
@@ -119,13 +119,13 @@ describe('detection after a collection: a window while the rules hold, everythin
     ).toBe(0);
     expect(shape(store)).toEqual([]);
     const reference = fresh();
-    detectAndStore(reference, { config: after, now: last });
+    await detectAndStore(reference, { config: after, now: last });
     expect(shape(store)).toEqual(shape(reference));
     expect(shape(store)).not.toEqual(stored.map(({ id: _id, ...rest }) => rest));
 
     // and with the new rules recorded, the next window is a window again
-    expect(detectAndStore(store, { entity: 'country:IR', from: last - 86400, until: last + 3600, config: after, now: last }).rerun).toEqual(
-      [],
-    );
+    expect(
+      (await detectAndStore(store, { entity: 'country:IR', from: last - 86400, until: last + 3600, config: after, now: last })).rerun,
+    ).toEqual([]);
   });
 });

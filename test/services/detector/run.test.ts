@@ -3,6 +3,7 @@ import { listOutages, getOutage } from '../../../db/outages.js';
 import type { SqliteStore } from '../../../db/store.js';
 import { main } from '../../../services/cli.js';
 import { configSchema } from '../../../services/program-config.js';
+import { sqliteRepositories } from '../../../db/sqlite-repositories.js';
 import { detectAndStore } from '../../../services/detector/run.js';
 import { tsAt } from '../../../services/detector/series.js';
 import { tempStore } from '../../helpers.js';
@@ -45,7 +46,7 @@ describe('detectAndStore and the CLI', () => {
   });
   afterEach(() => t.cleanup());
 
-  it('stores the Iranian blackout, compares it with source events, and is idempotent', () => {
+  it('stores the Iranian blackout, compares it with source events, and is idempotent', async () => {
     load(t.store);
     t.store.writeWindow({
       collector: 'test',
@@ -75,7 +76,7 @@ describe('detectAndStore and the CLI', () => {
       ],
     });
     const config = configSchema.parse({});
-    const first = detectAndStore(t.store, { config });
+    const first = await detectAndStore(t.store, { config });
     expect(first.entities).toBe(1);
     expect(first.outages).toHaveLength(1);
     const o = first.outages[0]!;
@@ -83,8 +84,8 @@ describe('detectAndStore and the CLI', () => {
     expect(o.kind).toBe('connectivity');
     expect(o.evidence.some((e) => e.url === 'https://ioda.example/a')).toBe(true);
     expect(first.comparison.map((c) => c.status).sort()).toEqual(['agree', 'only-source']);
-    const again = detectAndStore(t.store, { config });
-    const again2 = detectAndStore(t.store, { config, from: utc('2019-11-16T00:00:00Z'), until: utc('2019-11-18T00:00:00Z') });
+    const again = await detectAndStore(t.store, { config });
+    const again2 = await detectAndStore(t.store, { config, from: utc('2019-11-16T00:00:00Z'), until: utc('2019-11-18T00:00:00Z') });
     const stored = listOutages(t.store.db);
     expect(stored).toHaveLength(1);
     expect(stored[0]).toMatchObject({ start: o.start, end: o.end, kind: o.kind, open: true });
@@ -144,7 +145,7 @@ describe('detectAndStore and the CLI', () => {
     expect(JSON.parse(none.out)).toEqual([]);
   });
 
-  it('a series stored with the services axis (ingest csv --axis services --target) is throttled, not a connectivity outage', () => {
+  it('a series stored with the services axis (ingest csv --axis services --target) is throttled, not a connectivity outage', async () => {
     // a product's hourly traffic in one country, 30 % lower from day 70 (stands for throttling such as Twitter in Russia, 2021)
     const s = traffic({ seed: 31, days: 110, step: 3600, night: 0.3, weekend: 0.8, noise: 0.05 });
     const pts = Array.from(s.values, (v, i) => [s.start + i * 3600, i >= 70 * 24 ? v * 0.7 : v] as [number, number]);
@@ -156,7 +157,7 @@ describe('detectAndStore and the CLI', () => {
       until,
       series: [{ signal: { name: 'custom.traffic', step: 3600, provenance: { axis: 'services', target: 'twitter.com' } }, points: pts }],
     });
-    const r = detectAndStore(t.store, { config: configSchema.parse({}) });
+    const r = await detectAndStore(t.store, { config: configSchema.parse({}) });
     expect(r.outages.map((o) => [o.kind, o.targets])).toEqual([['degradation', ['twitter.com']]]);
     expect(Math.abs(r.outages[0]!.start - (s.start + 70 * 86400))).toBeLessThanOrEqual(2 * 86400);
     expect(r.history[0]).toMatchObject({ entity: 'country:RU', signal: 'custom.traffic', axis: 'services', baseline: 'same-time-of-week' });
@@ -168,7 +169,7 @@ describe('detectAndStore and the CLI', () => {
     const hook = AFTER_COLLECT_HOOKS.find((h) => h.name === 'detect');
     expect(hook).toBeDefined();
     await hook!.run({
-      store: t.store,
+      db: sqliteRepositories(t.store),
       config: configSchema.parse({}),
       log: silentLogger,
       collector: 'test',
