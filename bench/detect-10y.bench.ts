@@ -60,32 +60,27 @@ async function main(): Promise<void> {
         .join(' ')}`,
     );
     log(`floor: SQLite scan of ${db.points} points in ${floorMs} ms`);
-    // the full detection first, in a cold process, as `outagewatch detect` runs it
+    // the full detection first, in a cold process, as `outagewatch detect` runs it (its CPU time beside the scan's:
+    // steadier than wall time on a shared machine)
     let outages = 0;
+    const cpuScan0 = process.cpuUsage();
+    medianMs(() => {
+      for (const s of sigs) scan.get(s.id);
+    }, 1);
+    const cpuScan = process.cpuUsage(cpuScan0);
+    const scanCpuMs = (cpuScan.user + cpuScan.system) / 1000;
+    const cpuFull0 = process.cpuUsage();
     const fullMs = await medianMsAsync(async () => {
       outages = (await detectAndStore(store, { entity: TEN_ENTITY, now: TEN_UNTIL })).outages.length;
     }, 1);
+    const cpuFull = process.cpuUsage(cpuFull0);
+    const fullCpuMs = (cpuFull.user + cpuFull.system) / 1000;
+    log(`CPU time: full detect ${Math.round(fullCpuMs)} ms, scan ${Math.round(scanCpuMs)} ms (${r2(fullCpuMs / scanCpuMs)}×)`);
     log(`full detect: ${fullMs} ms (${r2(fullMs / floorMs)}× the scan), ${outages} outages`);
-    // reading alone: as detection read before (a JavaScript call per row, from inside SQLite's scan) and now (points
-    // packed per day, migration 0106)
-    const rowsMs = medianMs(() => {
-      for (const s of sigs) store.scanColumns(s.id, -1e12, 1e12);
-    });
-    const columnsMs = medianMs(() => {
-      for (const s of sigs) store.readColumns(s.id, -1e12, 1e12);
-    });
-    log(`reading: a call per row ${rowsMs} ms (before), packed days ${columnsMs} ms (now; ${r2(columnsMs / floorMs)}× the scan)`);
-    // the pure detector on the same series, already in memory (its code warm from the full run)
-    const cfg = detectorConfigFrom(undefined);
-    const named: NamedSeries[] = sigs.map((s) => {
-      const c = store.readColumns(s.id, -1e12, 1e12);
-      return { name: s.name, series: toGrid(c.ts, c.values, s.step ?? undefined) };
-    });
-    const pureMs = medianMs(() => detectEntity(TEN_ENTITY, named, cfg), 3);
-    log(`pure detector: ${pureMs} ms (${r2(pureMs / floorMs)}× the scan)`);
     // a collection brings one new hour; detection of the new window only
     // (ten collections in a row, as the daemon runs them: the median; the first, with cold code paths, beside it)
     const times: number[] = [];
+    const cpus: number[] = [];
     const floors: number[] = [];
     for (let h = 0; h < 10; h++) {
       const from = TEN_UNTIL + h * 3600;
@@ -96,11 +91,14 @@ async function main(): Promise<void> {
       });
       store.writeWindow({ collector: 'bench', entity: TEN_ENTITY, from, until: from + 3600, series });
       let resumed = 0;
+      const cpu0 = process.cpuUsage();
       times.push(
         await medianMsAsync(async () => {
           resumed = (await detectAndStore(store, { entity: TEN_ENTITY, from, until: from + 3600, now: TEN_UNTIL })).resumed.length;
         }, 1),
       );
+      const cpu = process.cpuUsage(cpu0);
+      cpus.push((cpu.user + cpu.system) / 1000);
       if (resumed !== 1) throw new Error('the window was not detected from the stored state');
       // the floor: the points since the checkpoints (what the resumed detection reads), scanned inside SQLite
       const since = store.db
@@ -119,7 +117,28 @@ async function main(): Promise<void> {
     const firstIncMs = times[0]!;
     times.sort((a, b) => a - b);
     const incMs = times[times.length >> 1]!;
-    log(`incremental detect of one new hour: ${incMs} ms (median of ${times.length}; the first ${firstIncMs} ms); floor ${incFloorMs} ms`);
+    cpus.sort((x, y) => x - y);
+    const incCpuMs = Math.round(cpus[cpus.length >> 1]! * 10) / 10;
+    log(
+      `incremental detect of one new hour: ${incMs} ms (median of ${times.length}; the first ${firstIncMs} ms); floor ${incFloorMs} ms; CPU time ${incCpuMs} ms (the rest of the wall time: waiting for a core)`,
+    );
+    // reading alone: as detection read before (a JavaScript call per row, from inside SQLite's scan) and now (points
+    // packed per day, migration 0106)
+    const rowsMs = medianMs(() => {
+      for (const s of sigs) store.scanColumns(s.id, -1e12, 1e12);
+    });
+    const columnsMs = medianMs(() => {
+      for (const s of sigs) store.readColumns(s.id, -1e12, 1e12);
+    });
+    log(`reading: a call per row ${rowsMs} ms (before), packed days ${columnsMs} ms (now; ${r2(columnsMs / floorMs)}× the scan)`);
+    // the pure detector on the same series, already in memory (its code warm from the full run)
+    const cfg = detectorConfigFrom(undefined);
+    const named: NamedSeries[] = sigs.map((s) => {
+      const c = store.readColumns(s.id, -1e12, 1e12);
+      return { name: s.name, series: toGrid(c.ts, c.values, s.step ?? undefined) };
+    });
+    const pureMs = medianMs(() => detectEntity(TEN_ENTITY, named, cfg), 3);
+    log(`pure detector: ${pureMs} ms (${r2(pureMs / floorMs)}× the scan)`);
     log(
       `load average at the end: ${loadavg()
         .map((x) => x.toFixed(2))
@@ -139,6 +158,13 @@ async function main(): Promise<void> {
         check: { of: 'ratio' as const, op: '<=' as const, value: 3 },
       },
       { name: 'detect.10y.floor.sqlite-scan', figure: floorMs, unit: 'ms' },
+      {
+        name: 'detect.10y.full.cpu',
+        figure: Math.round(fullCpuMs),
+        unit: 'ms',
+        reference: Math.round(scanCpuMs),
+        ratio: r3(fullCpuMs / scanCpuMs),
+      },
       {
         name: 'detect.10y.read.columns',
         figure: columnsMs,
@@ -160,6 +186,7 @@ async function main(): Promise<void> {
       },
       { name: 'detect.10y.outages', figure: outages, unit: 'outages' },
       { name: 'detect.incremental.1h.first', figure: firstIncMs, unit: 'ms' },
+      { name: 'detect.incremental.1h.cpu', figure: incCpuMs, unit: 'ms' },
       { name: 'detect.incremental.1h.floor.sqlite-scan', figure: incFloorMs, unit: 'ms' },
       { name: 'detect.load-average', figure: load, unit: 'load' },
       {

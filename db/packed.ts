@@ -49,7 +49,10 @@ export class PackedPoints {
   constructor(private readonly db: Db) {
     this.stmts = {
       get: db.prepare<[number, number], Buffer>('SELECT data FROM points_packed WHERE signal_id = ? AND day = ?').pluck(),
-      put: db.prepare('INSERT OR REPLACE INTO points_packed (signal_id, day, data) VALUES (?, ?, ?)'),
+      // an update in place when the day exists (INSERT OR REPLACE would delete the row and its index entry first)
+      put: db.prepare(
+        'INSERT INTO points_packed (signal_id, day, data) VALUES (?, ?, ?) ON CONFLICT (signal_id, day) DO UPDATE SET data = excluded.data',
+      ),
       range: db
         .prepare<[number, number, number], [number, Buffer]>(
           'SELECT day, data FROM points_packed WHERE signal_id = ? AND day >= ? AND day < ? ORDER BY day',

@@ -40,6 +40,7 @@ export const POSTGRES_COMMANDS: readonly string[] = [
   'outages',
   'status',
   'detect',
+  'ingest csv',
   'correlate',
 ];
 

@@ -28,8 +28,8 @@ export const MONASH_IRAN_OPTIONS: CsvIngestOptions = {
 /** Demo step: ingest the real Iranian series through the generic CSV ingest (`outagewatch ingest csv`). */
 export const iranMonashDemoStep = {
   name: 'Iran November 2019 (REAL, Monash IP Observatory)',
-  run(ctx: DemoContext): string {
-    const r = ingestCsv(ctx.store, join(ctx.root, MONASH_IRAN_FILE), MONASH_IRAN_OPTIONS);
+  async run(ctx: DemoContext): Promise<string> {
+    const r = await ingestCsv(ctx.store, join(ctx.root, MONASH_IRAN_FILE), MONASH_IRAN_OPTIONS);
     if (r.rejected.length)
       throw new Error(
         `Monash Iran series: ${r.rejected.length} rows rejected; first: line ${r.rejected[0]!.line}: ${r.rejected[0]!.field}: ${r.rejected[0]!.reason}`,

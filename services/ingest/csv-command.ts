@@ -50,7 +50,7 @@ export function registerCsvIngest(ingestCmd: Command, ctx: CliContext): Command 
       'after',
       '\nExamples:\n  outagewatch ingest csv irn.csv --entity country:IR --signal custom.connectivity \\\n    --time-column time_e --value-column connectivity --tz Asia/Tehran --epoch-local \\\n    --group-column name_2 --group-entity-type county \\\n    --source-name "Monash IP Observatory" --licence GPL-3.0 --unit "index 0–100" --label "Connectivity index"\n\nRejected rows are reported as FILE:LINE: field: reason; good rows are kept; exit 1 when any row was rejected.',
     )
-    .action((file: string, flags: CsvFlags) => {
+    .action(async (file: string, flags: CsvFlags) => {
       const { json: _json, sourceName, licence, citation, unit, label, axis, target, groupEntityType, epochLocal, ...columns } = flags;
       const opts: CsvIngestOptions = {
         ...columns,
@@ -59,7 +59,8 @@ export function registerCsvIngest(ingestCmd: Command, ctx: CliContext): Command 
         provenance: { sourceName, licence, citation, unit, label, axis: axis as CsvProvenance['axis'], target },
       };
       checkOptions(opts);
-      const result = ingestCsv(ctx.store(), file, opts);
+      // either backend: the points go through PointStore.writeWindow (one transaction per entity)
+      const result = await ingestCsv((await ctx.repositories()).points, file, opts);
       const err = ctx.io.stderr;
       for (const line of formatRejected(result)) err.write(`${line}\n`);
       if (flags.json) ctx.json(result);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { DateTime } from 'luxon';
 import { parseEntity, formatEntity, parseSignalName } from '../../db/entities.js';
-import type { PointTuple, SignalStore } from '../../db/store.js';
+import type { PointTuple, WindowResult, WindowWrite } from '../../db/store.js';
 import { UsageError } from '../../core/app-errors.js';
 import { readCsvText } from '../util/csv-records.js';
 import { isoUtc } from '../../core/time.js';
@@ -361,8 +361,17 @@ export function parseCsvSeries(text: string, opts: CsvIngestOptions): ParsedCsv 
   return { rows, accepted: rows - rejected.length, series, rejected, step };
 }
 
+/**
+ * Where the series go: the async `PointStore` of either backend (SQLite or PostgreSQL), or a `SqliteStore` as it is
+ * (its synchronous calls).
+ */
+export interface CsvTarget {
+  writeWindow(w: WindowWrite): WindowResult | Promise<WindowResult>;
+  ensureEntity(ref: string, extra?: { name?: string | null; country?: string | null }): number | Promise<number>;
+}
+
 /** Reads FILE, parses it and writes every series through `store.writeWindow` (one transaction per entity). */
-export function ingestCsv(store: SignalStore, file: string, opts: CsvIngestOptions): CsvIngestResult {
+export async function ingestCsv(store: CsvTarget, file: string, opts: CsvIngestOptions): Promise<CsvIngestResult> {
   checkOptions(opts);
   let text: string;
   try {
@@ -378,7 +387,7 @@ export function ingestCsv(store: SignalStore, file: string, opts: CsvIngestOptio
   let points = 0;
   for (const s of parsed.series) {
     if (s.points.length === 0) continue;
-    if (s.name !== null) store.ensureEntity(s.entity, { name: s.name, country });
+    if (s.name !== null) await store.ensureEntity(s.entity, { name: s.name, country });
     const from = s.points[0]![0];
     const last = s.points[s.points.length - 1]![0];
     const until = last + (parsed.step ?? 1);
@@ -394,7 +403,7 @@ export function ingestCsv(store: SignalStore, file: string, opts: CsvIngestOptio
       axis: p.axis,
       target: p.target,
     };
-    const wr = store.writeWindow({
+    const wr = await store.writeWindow({
       collector,
       entity: s.entity,
       from,

@@ -24,7 +24,7 @@ describe('Iran, November 2019 (REAL Monash series): national onset from country-
   let env: ReturnType<typeof tempStore>;
   beforeAll(async () => {
     env = tempStore();
-    const r = ingestCsv(env.store, FILE, MONASH_IRAN_OPTIONS);
+    const r = await ingestCsv(env.store, FILE, MONASH_IRAN_OPTIONS);
     expect(r.rejected).toEqual([]);
     const ev = parseSeed(readSeedText()).find((e) => e.id === 'ir-2019-11-15-fuel-protests')!;
     upsertEvent(env.store.db, ev, 0);

@@ -11,7 +11,7 @@ import { MONASH_CSV } from './monash.js';
  */
 export async function iranStore(opts: { detect?: boolean } = {}) {
   const t = tempStore();
-  const r = ingestCsv(t.store, MONASH_CSV, MONASH_IRAN_OPTIONS);
+  const r = await ingestCsv(t.store, MONASH_CSV, MONASH_IRAN_OPTIONS);
   if (r.rejected.length) throw new Error('Monash rows rejected');
   const from = Date.UTC(2022, 0, 1) / 1000;
   const pts: Array<[number, number | null]> = [];

@@ -203,7 +203,7 @@ describe('bad rows', () => {
   it('names the file when it does not exist', async () => {
     const db = tempStore();
     cleanups.push(db.cleanup);
-    expect(() => ingestCsv(db.store, '/nonexistent/x.csv', base)).toThrow(/x\.csv: no such file/);
+    await expect(ingestCsv(db.store, '/nonexistent/x.csv', base)).rejects.toThrow(/x\.csv: no such file/);
   });
 });
 
@@ -211,7 +211,7 @@ describe('the Monash IP Observatory file (real data, Asia/Tehran local epochs)',
   it('puts the 16 Nov 2019 national blackout between 16:30 and 18:30 UTC', async () => {
     const db = tempStore();
     cleanups.push(db.cleanup);
-    const r = ingestCsv(db.store, MONASH, {
+    const r = await ingestCsv(db.store, MONASH, {
       ...base,
       timeColumn: 'time_e',
       valueColumn: 'connectivity',
@@ -270,7 +270,7 @@ describe('the demo step', () => {
     const { configSchema } = await import('../../../services/program-config.js');
     const db = tempStore();
     cleanups.push(db.cleanup);
-    const msg = iranMonashDemoStep.run({ store: db.store, config: configSchema.parse({}), log: silentLogger, root: packageRoot() });
+    const msg = await iranMonashDemoStep.run({ store: db.store, config: configSchema.parse({}), log: silentLogger, root: packageRoot() });
     expect(msg).toMatch(/REAL points .* mean of 73 counties/);
     const ir = db.store.listSignals('country:IR')[0]!;
     const mean = new Map(db.store.readPoints(ir.id, t('2019-11-16T16:30:00Z'), t('2019-11-16T18:31:00Z')).map((p) => [p.ts, p.value!]));
