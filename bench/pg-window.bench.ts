@@ -138,6 +138,7 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       for (const w of day) await store.writeWindow(w);
       windowSeconds += (performance.now() - t0) / 1000;
+      process.stderr.write(`day ${d}: ${(performance.now() - t0).toFixed(0)} ms\n`);
       if (ids.size === 0) for (const s of await store.listSignals()) ids.set(`${s.entity}|${s.name}`, s.id);
       const sid: number[] = [];
       const cols = day.flatMap((w) =>

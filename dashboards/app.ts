@@ -8,6 +8,7 @@ import { DbWatch } from './db-watch.js';
 import { health, healthHttpStatus } from './health.js';
 import { html, layout } from './html.js';
 import { createMetrics } from './metrics.js';
+import { setListingSnapshot } from './csv.js';
 import { apiRouter } from './api/index.js';
 import { apiOptions } from './api/options.js';
 import { clientLimiter, rangeLimit } from './limits.js';
@@ -49,6 +50,8 @@ export function createApp(given: AppInput): Express {
   const forceUpgrade = apiOptions(deps.config).upgradeInsecureRequests;
   app.use((req, res, next) => (req.secure || forceUpgrade ? secureHeaders : plainHeaders)(req, res, next));
   const metrics = createMetrics(deps);
+  // listings streamed page by page (sendListingAsync) read inside one snapshot of this database (dashboards/csv.ts)
+  setListingSnapshot(app, (fn) => deps.points.readSnapshot(fn));
   app.use(metrics.middleware);
   app.use(requestLogger(deps.log));
   app.use('/static', express.static(join(packageRoot(), 'dashboards', 'public'), { maxAge: '1h', index: false }));

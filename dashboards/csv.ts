@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { Application, Request, Response } from 'express';
 import { z } from 'zod';
 import { formatParam, LISTING_DEFAULT_LIMIT, pagingQuery, parseParams } from './api/schema.js';
 import { csvBody, csvHeader, toCsv, type CsvColumn } from '../services/util/csv-write.js';
@@ -102,12 +102,28 @@ export function setListingHeaders(req: Request, res: Response, total: number, li
 
 /**
  * A listing read through the backend-neutral listing reads (db/listings.ts, SQLite or PostgreSQL): counted with
- * COUNT and read a page at a time, asynchronously. No snapshot across pages: on a database being written, a
- * streamed export may show rows added after its count (the count and `Link` are those of the first read).
+ * COUNT and read a page at a time, asynchronously. The count and every page are read inside the app's listing
+ * snapshot (`setListingSnapshot`; PostgreSQL: one read-only REPEATABLE READ transaction), so on a database being
+ * written a streamed export never shows a row added after its count.
  */
 export interface AsyncListingSource<T> {
   total: () => Promise<number>;
   rows: (offset: number, limit: number) => Promise<readonly T[]>;
+}
+
+/** Runs a listing's reads so that they see one snapshot of the database. */
+export type ListingSnapshot = <R>(fn: () => Promise<R>) => Promise<R>;
+
+const SNAPSHOT_KEY = 'outagewatchListingSnapshot';
+
+/** The app's listing snapshot (createApp: `PointStore.readSnapshot`), used by `sendListingAsync`. */
+export function setListingSnapshot(app: Application, snapshot: ListingSnapshot): void {
+  (app.locals as Record<string, unknown>)[SNAPSHOT_KEY] = snapshot;
+}
+
+function listingSnapshot(req: Request): ListingSnapshot {
+  const s = (req.app.locals as Record<string, unknown>)[SNAPSHOT_KEY];
+  return typeof s === 'function' ? (s as ListingSnapshot) : (fn) => fn();
 }
 
 /** `sendListing` for an asynchronous source: the same headers, paging, JSON and streamed CSV. */
@@ -119,22 +135,24 @@ export async function sendListingAsync<T>(
   filename: string,
 ): Promise<void> {
   const csv = wantsCsv(req);
-  const total = await source.total();
-  const { offset, limit } = listingPage(req, total, csv);
-  const end = Math.min(total, offset + limit);
-  setListingHeaders(req, res, total, limit, end);
-  if (!csv) {
-    res.json(end > offset ? await source.rows(offset, end - offset) : []);
-    return;
-  }
-  res.type('text/csv; charset=utf-8');
-  res.set('Content-Disposition', `attachment; filename="${filename}.csv"`);
-  if (end - offset <= CSV_CHUNK_ROWS) {
-    res.send(toCsv(end > offset ? await source.rows(offset, end - offset) : [], columns));
-    return;
-  }
-  res.write(csvHeader(columns));
-  for (let i = offset; i < end; i += CSV_CHUNK_ROWS)
-    res.write(csvBody(await source.rows(i, Math.min(end, i + CSV_CHUNK_ROWS) - i), columns));
-  res.end();
+  await listingSnapshot(req)(async () => {
+    const total = await source.total();
+    const { offset, limit } = listingPage(req, total, csv);
+    const end = Math.min(total, offset + limit);
+    setListingHeaders(req, res, total, limit, end);
+    if (!csv) {
+      res.json(end > offset ? await source.rows(offset, end - offset) : []);
+      return;
+    }
+    res.type('text/csv; charset=utf-8');
+    res.set('Content-Disposition', `attachment; filename="${filename}.csv"`);
+    if (end - offset <= CSV_CHUNK_ROWS) {
+      res.send(toCsv(end > offset ? await source.rows(offset, end - offset) : [], columns));
+      return;
+    }
+    res.write(csvHeader(columns));
+    for (let i = offset; i < end; i += CSV_CHUNK_ROWS)
+      res.write(csvBody(await source.rows(i, Math.min(end, i + CSV_CHUNK_ROWS) - i), columns));
+    res.end();
+  });
 }

@@ -2,7 +2,7 @@ import type { AppDeps } from './deps.js';
 import type { DbWatch } from './db-watch.js';
 import type { CheckpointRow, RunRow } from '../db/store.js';
 import { isoUtc } from '../core/time.js';
-import { backfillProgress, type BackfillProgress } from '../services/scheduler/backfill.js';
+import { backfillProgress, backfillProgressAsync, type BackfillProgress } from '../services/scheduler/backfill.js';
 
 export interface CollectorHealth {
   name: string;
@@ -30,7 +30,7 @@ export interface Health {
   collectors: CollectorHealth[];
   /** Backfill progress per enabled collector and watched entity (services/scheduler/backfill.ts). */
   backfill: BackfillProgress[];
-  /** Why `backfill` is empty on this backend (PostgreSQL in this version). */
+  /** Why `backfill` is empty on this database (a PostgreSQL database without the calendar's tables). */
   backfillUnavailable?: string;
 }
 
@@ -91,14 +91,20 @@ function collectorState(c: AppDeps['collectors'][number], runs: RunRow[], cps: C
   };
 }
 
-/** Backfill progress needs the calendar and the scheduler's plan, which read SQLite only in this version. */
+/** Backfill progress needs the calendar: a PostgreSQL database without the calendar's tables has none. */
 export const BACKFILL_NOT_ON_POSTGRES =
-  'backfill progress is not available on PostgreSQL in this version (it plans from the calendar, which is read from SQLite only)';
+  'backfill progress is not available on this PostgreSQL database (it plans from the calendar, and this database has no calendar tables)';
 
-function safeBackfill(deps: AppDeps, now: number): BackfillProgress[] {
-  if (!deps.store) return [];
+/**
+ * Backfill progress: on SQLite from the store's own reads (synchronous, cached by data version); otherwise through
+ * the point store and the calendar repository (PostgreSQL) — the same numbers for the same data.
+ */
+async function safeBackfill(deps: AppDeps, now: number): Promise<BackfillProgress[]> {
   try {
-    return backfillProgress(deps.store, deps.config, now, deps.collectors);
+    if (deps.store) return backfillProgress(deps.store, deps.config, now, deps.collectors);
+    if (!deps.repos) return [];
+    const events = (await deps.repos.calendar.listEvents()).map((e) => ({ id: e.id, country: e.country, start: e.start, end: e.end }));
+    return await backfillProgressAsync(deps.points, deps.config, now, deps.collectors, events);
   } catch (err) {
     deps.log.warn({ err }, 'backfill progress unavailable');
     return [];
@@ -163,8 +169,8 @@ export async function health(deps: AppDeps, watch?: DbWatch): Promise<Health> {
     time: iso(now),
     database: { backend, engine: await engineOf(deps), path, sizeBytes: await safe(() => deps.listings.sizeBytes(), 0), schemaVersion },
     collectors,
-    backfill: safeBackfill(deps, now),
-    ...(deps.store ? {} : { backfillUnavailable: BACKFILL_NOT_ON_POSTGRES }),
+    backfill: await safeBackfill(deps, now),
+    ...(deps.store || deps.repos ? {} : { backfillUnavailable: BACKFILL_NOT_ON_POSTGRES }),
   };
 }
 

@@ -1,7 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { sqliteStore } from './backend.js';
-import { MetricsQueries, type StoreCounts } from '../db/metrics.js';
+import { metricsFor, type MetricsReads, type StoreCounts } from '../db/metrics.js';
 import type { AppDeps } from './deps.js';
 
 export const METRICS_PREFIX = 'outagewatch_';
@@ -41,10 +40,7 @@ export function routeLabel(req: Request): string {
  * `runs` table at scrape time so they survive restarts; store contents come from small tables and the daily
  * rollup (never `count(*)` over `points`) and are cached for `storeCountsTtlMs`.
  */
-export function createMetrics(
-  deps: Pick<AppDeps, 'store' | 'collectors' | 'log'> & Partial<Pick<AppDeps, 'points'>>,
-  opts: MetricsOptions = {},
-): AppMetrics {
+export function createMetrics(deps: Pick<AppDeps, 'points' | 'listings' | 'collectors' | 'log'>, opts: MetricsOptions = {}): AppMetrics {
   const registry = new Registry();
   const p = METRICS_PREFIX;
   if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: p });
@@ -138,17 +134,17 @@ export function createMetrics(
   });
   const dbSize = new Gauge({
     name: `${p}store_size_bytes`,
-    help: 'Size of the database files (main, WAL, shared memory) in bytes.',
+    help: 'Size of the database in bytes (SQLite: the main, WAL and shared-memory files; PostgreSQL: pg_database_size).',
     registers,
   });
 
-  let queries: MetricsQueries | null = null;
+  let queries: MetricsReads | null = null;
   let cached: { at: number; counts: StoreCounts } | null = null;
 
-  const refresh = (): void => {
-    queries ??= new MetricsQueries(sqliteStore(deps, 'The Prometheus metrics endpoint').db);
+  const refresh = async (): Promise<void> => {
+    queries ??= metricsFor(deps.points);
     const names = new Set<string>(deps.collectors.map((c) => c.name));
-    const totals = queries.collectorRunTotals();
+    const [totals, times, jobs] = await Promise.all([queries.collectorRunTotals(), queries.collectorRunTimes(), queries.jobRunTotals()]);
     for (const t of totals) names.add(t.name);
 
     runs.reset();
@@ -171,14 +167,14 @@ export function createMetrics(
       windowsFailed.inc({ collector: t.name }, t.windowsFailed);
       rowsWritten.inc({ collector: t.name }, t.rows);
     }
-    for (const r of queries.collectorRunTimes()) {
+    for (const r of times) {
       if (r.lastSuccess !== null) lastSuccess.set({ collector: r.name }, r.lastSuccess);
       lastStart.set({ collector: r.name }, r.lastStart);
     }
-    for (const t of queries.jobRunTotals()) jobRuns.inc({ job: t.name, status: t.status }, t.runs);
+    for (const t of jobs) jobRuns.inc({ job: t.name, status: t.status }, t.runs);
 
     const now = nowMs();
-    if (!cached || now - cached.at >= ttl) cached = { at: now, counts: queries.storeCounts() };
+    if (!cached || now - cached.at >= ttl) cached = { at: now, counts: await queries.storeCounts() };
     const c = cached.counts;
     points.set(c.pointsWithValue);
     signals.set(c.signals);
@@ -190,7 +186,7 @@ export function createMetrics(
     for (const s of c.sourceEvents) sourceEvents.set({ source: s.source }, s.n);
     protestEvents.set(c.protestEvents);
     referenceOutages.set(c.referenceOutages);
-    dbSize.set(sqliteStore(deps, 'The Prometheus metrics endpoint').sizeBytes());
+    dbSize.set(await deps.listings.sizeBytes());
   };
 
   const middleware: RequestHandler = (req, res, next) => {
@@ -203,7 +199,7 @@ export function createMetrics(
 
   const handler: RequestHandler = async (_req, res, next) => {
     try {
-      refresh();
+      await refresh();
       const body = await registry.metrics();
       res.setHeader('Cache-Control', 'no-store');
       res.type(registry.contentType).send(body);

@@ -45,6 +45,8 @@ const ROLLUP_COLS = [
   c('max', 'float8'),
   c('n', 'int8'),
   c('sum', 'float8'),
+  c('min_ts', 'int8'),
+  c('max_ts', 'int8'),
 ];
 
 /** The copied tables, in an order that keeps references valid. */
@@ -524,7 +526,7 @@ async function checksum(side: Side, tables: readonly TableSpec[]): Promise<strin
   return h.digest('hex');
 }
 
-/** sha256 over the daily rollup rows in key order (signal_id, ts, min, mean, max, n, sum). */
+/** sha256 over the daily rollup rows in key order (signal_id, ts, min, mean, max, n, sum, min_ts, max_ts). */
 const rollupChecksum = (side: Side) => checksum(side, [COPY_TABLES.find((x) => x.name === 'points_daily')!]);
 /** sha256 over every row of the calendar, outage, alert and reference tables. */
 const recordsChecksum = (side: Side) =>

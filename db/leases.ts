@@ -40,4 +40,9 @@ export interface WindowLeases {
   finish(w: WindowKey): Promise<void>;
   /** Gives the window back unfinished (interrupted): another process may take it at once. */
   release(w: WindowKey): Promise<void>;
+  /**
+   * Deletes lease rows no live claim holds and nobody touched for `olderThanSeconds` (default: a week); `begin`
+   * does it. Returns the rows deleted.
+   */
+  prune(olderThanSeconds?: number): Promise<number>;
 }

@@ -1,4 +1,8 @@
+import type pg from 'pg';
 import type { Db } from './connection.js';
+import type { PointStore } from './repository.js';
+import { SqlitePointStore } from './repository.js';
+import { PgPointStore } from './postgres/store.js';
 import type { RunStatus } from './store.js';
 
 /** Runs of one collector (or job) with one status, summed over the whole `runs` table. */
@@ -101,6 +105,118 @@ export class MetricsQueries {
       referenceOutages: s.referenceOutages.get()!.n,
     };
   }
+}
+
+/** The metrics reads on either backend (the same queries, the same numbers for the same data). */
+export interface MetricsReads {
+  collectorRunTotals(): Promise<RunTotals[]>;
+  jobRunTotals(): Promise<RunTotals[]>;
+  collectorRunTimes(): Promise<LastRunTimes[]>;
+  storeCounts(): Promise<StoreCounts>;
+}
+
+class SqliteMetricsReads implements MetricsReads {
+  private readonly q: MetricsQueries;
+  constructor(db: Db) {
+    this.q = new MetricsQueries(db);
+  }
+  async collectorRunTotals(): Promise<RunTotals[]> {
+    return this.q.collectorRunTotals();
+  }
+  async jobRunTotals(): Promise<RunTotals[]> {
+    return this.q.jobRunTotals();
+  }
+  async collectorRunTimes(): Promise<LastRunTimes[]> {
+    return this.q.collectorRunTimes();
+  }
+  async storeCounts(): Promise<StoreCounts> {
+    return this.q.storeCounts();
+  }
+}
+
+/**
+ * The Prometheus metrics' reads on PostgreSQL: SQLite's queries (db/metrics.ts) with text sorted in code point
+ * order (`COLLATE "C"`, as SQLite's binary order), so both backends give the same series in the same order.
+ */
+class PgMetricsReads implements MetricsReads {
+  constructor(private readonly pool: pg.Pool) {}
+
+  private async totals(by: 'collector' | 'job'): Promise<RunTotals[]> {
+    const r = await this.pool.query<{
+      name: string;
+      status: RunStatus;
+      runs: number;
+      rows: number;
+      windows_ok: number;
+      windows_failed: number;
+    }>(
+      `SELECT ${by} AS name, status, count(*) AS runs, coalesce(sum(rows), 0) AS rows, coalesce(sum(windows_ok), 0) AS windows_ok, ` +
+        `coalesce(sum(windows_failed), 0) AS windows_failed FROM runs ${by === 'collector' ? 'WHERE collector IS NOT NULL ' : ''}` +
+        `GROUP BY ${by}, status ORDER BY ${by} COLLATE "C", status COLLATE "C"`,
+    );
+    return r.rows.map((x) => ({
+      name: x.name,
+      status: x.status,
+      runs: x.runs,
+      rows: x.rows,
+      windowsOk: x.windows_ok,
+      windowsFailed: x.windows_failed,
+    }));
+  }
+
+  collectorRunTotals(): Promise<RunTotals[]> {
+    return this.totals('collector');
+  }
+
+  jobRunTotals(): Promise<RunTotals[]> {
+    return this.totals('job');
+  }
+
+  async collectorRunTimes(): Promise<LastRunTimes[]> {
+    const r = await this.pool.query<{ name: string; last_success: number | null; last_start: number }>(
+      "SELECT collector AS name, max(CASE WHEN status = 'ok' THEN coalesce(finished_at, started_at) END) AS last_success, max(started_at) AS last_start " +
+        'FROM runs WHERE collector IS NOT NULL GROUP BY collector ORDER BY collector COLLATE "C"',
+    );
+    return r.rows.map((x) => ({ name: x.name, lastSuccess: x.last_success, lastStart: x.last_start }));
+  }
+
+  async storeCounts(): Promise<StoreCounts> {
+    // one round trip: the small tables' counts and the daily rollup's sums; the grouped counts as JSON arrays
+    const r = await this.pool.query<{
+      n: number;
+      rows: number;
+      entities: number;
+      signals: number;
+      protest: number;
+      reference: number;
+      outages: Array<{ kind: string; n: number }> | null;
+      events: Array<{ source: string; n: number }> | null;
+    }>(
+      'SELECT (SELECT coalesce(sum(n), 0) FROM points_daily) AS n, (SELECT count(*) FROM points_daily) AS rows, ' +
+        '(SELECT count(*) FROM entities) AS entities, (SELECT count(*) FROM signals) AS signals, ' +
+        '(SELECT count(*) FROM protest_events) AS protest, (SELECT count(*) FROM reference_outages) AS reference, ' +
+        "(SELECT json_agg(json_build_object('kind', kind, 'n', n) ORDER BY kind COLLATE \"C\") FROM (SELECT kind, count(*) AS n FROM outages GROUP BY kind) o) AS outages, " +
+        "(SELECT json_agg(json_build_object('source', source, 'n', n) ORDER BY source COLLATE \"C\") FROM (SELECT source, count(*) AS n FROM source_events GROUP BY source) e) AS events",
+    );
+    const x = r.rows[0]!;
+    return {
+      pointsWithValue: x.n,
+      dailyRollupRows: x.rows,
+      entities: x.entities,
+      signals: x.signals,
+      outages: x.outages ?? [],
+      sourceEvents: x.events ?? [],
+      protestEvents: x.protest,
+      referenceOutages: x.reference,
+    };
+  }
+}
+
+/** The metrics reads of the database behind a point store (SQLite: MetricsQueries; PostgreSQL: PgMetricsReads). */
+export function metricsFor(points: PointStore): MetricsReads {
+  if (points instanceof SqlitePointStore) return new SqliteMetricsReads(points.store.db);
+  if (points instanceof PgPointStore) return new PgMetricsReads(points.pool);
+  throw new Error(`no metrics reads for a ${points.backend} store`);
 }
 
 function toTotals(r: {

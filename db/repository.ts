@@ -79,10 +79,19 @@ export interface PointStore {
   listSignals(entity?: string): Promise<SignalRow[]>;
 
   readPoints(signalId: number, from: number, until: number): Promise<Array<{ ts: number; value: number | null }>>;
+  /** Rollup rows with the times of their extremes (`minTs` / `maxTs`). */
   readRollup(signalId: number, resolution: RollupResolution, from: number, until: number): Promise<RollupRow[]>;
-  /** [from, until) at a resolution as columns (the chart read). */
+  /** [from, until) at a resolution as columns (the chart read), with the times of each row's extremes (`loTs` / `hiTs`). */
   readSeries(signalId: number, resolution: Resolution, from: number, until: number): Promise<SeriesColumns>;
   signalExtent(signalId: number): Promise<{ first: number | null; last: number | null }>;
+  /**
+   * Runs `fn` so that the reads it makes through this database (store, listings, repositories) see one snapshot:
+   * PostgreSQL pins them to one read-only REPEATABLE READ transaction; SQLite runs `fn` as it is (its listings are
+   * read synchronously, and the routes that stream them take `readSnapshot` of db/connection.ts).
+   */
+  readSnapshot<R>(fn: () => Promise<R>): Promise<R>;
+  /** The UTC days in [from, until) on which any of these signals holds a value (daily rollup n > 0), and whether only synthetic signals do. */
+  daysWithData(signalIds: readonly number[], from: number, until: number): Promise<Array<{ day: number; synthetic: boolean }>>;
   /** Start times of the hours of [from, until) in which the signal has at least one value, ascending (the correlator's coverage read). */
   hoursWithData(signalId: number, from: number, until: number): Promise<number[]>;
   /** The first and last UTC day (start times) on which the signal has a value, or null when it has none. */
@@ -128,7 +137,14 @@ export interface PointStore {
 /** Rows per batch of `iteratePoints` unless asked otherwise. */
 export const POINT_BATCH_ROWS = 20_000;
 
-const SIX_HOURLY_SQL = 'SELECT ts, min, mean, max, n FROM points_6h WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts';
+/** A rollup's rows with the times of their extremes (migration 0105), as PostgreSQL's `readRollup` gives them. */
+const ROLLUP_SQL = {
+  hourly:
+    'SELECT ts, min, mean, max, n, min_ts AS minTs, max_ts AS maxTs FROM points_hourly WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts',
+  '6h': 'SELECT ts, min, mean, max, n, min_ts AS minTs, max_ts AS maxTs FROM points_6h WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts',
+  daily:
+    'SELECT ts, min, mean, max, n, min_ts AS minTs, max_ts AS maxTs FROM points_daily WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts',
+} as const;
 
 /** `PointStore` over today's SQLite store: every call is the synchronous one, settled. */
 export class SqlitePointStore implements PointStore {
@@ -177,16 +193,24 @@ export class SqlitePointStore implements PointStore {
   }
 
   async readRollup(signalId: number, resolution: RollupResolution, from: number, until: number): Promise<RollupRow[]> {
-    if (resolution === '6h') return this.db.prepare<[number, number, number], RollupRow>(SIX_HOURLY_SQL).all(signalId, from, until);
-    return this.store.readRollup(signalId, resolution, from, until);
+    return this.db.prepare<[number, number, number], RollupRow>(ROLLUP_SQL[resolution]).all(signalId, from, until);
   }
 
   async readSeries(signalId: number, resolution: Resolution, from: number, until: number): Promise<SeriesColumns> {
-    return readSeries(this.store, signalId, resolution, from, until);
+    // with the times of each row's extremes (loTs / hiTs), as PostgreSQL's
+    return readSeries(this.store, signalId, resolution, from, until, true);
   }
 
   async signalExtent(signalId: number): Promise<{ first: number | null; last: number | null }> {
     return signalExtent(this.store, signalId);
+  }
+
+  async daysWithData(signalIds: readonly number[], from: number, until: number): Promise<Array<{ day: number; synthetic: boolean }>> {
+    return this.store.daysWithData(signalIds, from, until);
+  }
+
+  readSnapshot<R>(fn: () => Promise<R>): Promise<R> {
+    return fn();
   }
 
   async hoursWithData(signalId: number, from: number, until: number): Promise<number[]> {

@@ -118,6 +118,12 @@ export interface RollupRow {
   mean: number | null;
   max: number | null;
   n: number;
+  /**
+   * Time of the first point holding min / max (migration 0105; null without a value or for rows older than it).
+   * Given by `PointStore.readRollup` on both backends; the synchronous SQLite `readRollup` leaves them out.
+   */
+  minTs?: number | null;
+  maxTs?: number | null;
 }
 
 export type RunStatus = 'running' | 'ok' | 'partial' | 'failed' | 'interrupted';

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { finished } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
@@ -66,10 +67,10 @@ const COLUMN_PAGE_ROWS = 100_000;
 
 const ROLLUP_TABLE: Record<RollupResolution, string> = { hourly: 'points_hourly', '6h': 'points_6h', daily: 'points_daily' };
 
-// a window in one server-side call (migration 0025): points, rollups (the caller's where the series' hours or days
+// a window in one server-side call (migration 0045): points, rollups (the caller's where the series' hours or days
 // held no point, else recomputed with the SQLite rules), checkpoints
 const SQL = {
-  writeWindow: `SELECT outagewatch_write_window(${Array.from({ length: 25 }, (_, i) => `$${i + 1}`).join(', ')})`,
+  writeWindow: `SELECT outagewatch_window_v2(${Array.from({ length: 21 }, (_, i) => `$${i + 1}`).join(', ')})`,
   entityUpsert:
     'INSERT INTO entities (type, code, name, country) VALUES ($1, $2, $3, $4) ' +
     'ON CONFLICT (type, code) DO UPDATE SET name = coalesce(excluded.name, entities.name), country = coalesce(excluded.country, entities.country) RETURNING id',
@@ -101,6 +102,9 @@ interface Agg {
   ts: number;
   min: number | null;
   max: number | null;
+  /** Time of the first point holding min / max (blocks and days: that of the first hour holding it). */
+  minTs: number | null;
+  maxTs: number | null;
   n: number;
   sum: number;
   /** Kahan-Babuska-Neumaier error term of an hour's sum (as SQLite's avg keeps it). */
@@ -109,7 +113,7 @@ interface Agg {
 
 /**
  * The hourly, 6-hour and daily rows of one series of a window from its own (sorted, distinct) points, in one pass:
- * what the store writes when no other point lies in those hours or days (migration 0025 decides, per series, under
+ * what the store writes when no other point lies in those hours or days (migration 0045 decides, per row, under
  * the window's lock). Hours from the points (compensated sum, as SQLite's fast path); blocks and days from the
  * hours' sums (as the SQL recompute: sum(sum) / sum(n)).
  */
@@ -120,13 +124,19 @@ function rollupsOf(ts: readonly number[], values: ReadonlyArray<number | null>):
     const t = ts[i]!;
     const h = t - (((t % HOUR) + HOUR) % HOUR);
     if (cur === null || cur.ts !== h) {
-      cur = { ts: h, min: null, max: null, n: 0, sum: 0, err: 0 };
+      cur = { ts: h, min: null, max: null, minTs: null, maxTs: null, n: 0, sum: 0, err: 0 };
       hours.push(cur);
     }
     const v = values[i];
     if (v === null || v === undefined) continue;
-    if (cur.min === null || cur.min > v) cur.min = v;
-    if (cur.max === null || cur.max < v) cur.max = v;
+    if (cur.min === null || cur.min > v) {
+      cur.min = v;
+      cur.minTs = t;
+    }
+    if (cur.max === null || cur.max < v) {
+      cur.max = v;
+      cur.maxTs = t;
+    }
     cur.n++;
     const s = cur.sum;
     const x = s + v;
@@ -141,12 +151,19 @@ function rollupsOf(ts: readonly number[], values: ReadonlyArray<number | null>):
     for (const h of hours) {
       const b = h.ts - (((h.ts % size) + size) % size);
       if (g === null || g.ts !== b) {
-        g = { ts: b, min: null, max: null, n: 0, sum: 0, err: 0 };
+        g = { ts: b, min: null, max: null, minTs: null, maxTs: null, n: 0, sum: 0, err: 0 };
         out.push(g);
       }
       if (h.n === 0) continue;
-      if (g.min === null || (h.min !== null && g.min > h.min)) g.min = h.min;
-      if (g.max === null || (h.max !== null && g.max < h.max)) g.max = h.max;
+      // the first hour (in time) holding the extreme gives its time
+      if (g.min === null || (h.min !== null && g.min > h.min)) {
+        g.min = h.min;
+        g.minTs = h.minTs;
+      }
+      if (g.max === null || (h.max !== null && g.max < h.max)) {
+        g.max = h.max;
+        g.maxTs = h.maxTs;
+      }
       g.n += h.n;
       g.sum += h.sum;
     }
@@ -157,10 +174,10 @@ function rollupsOf(ts: readonly number[], values: ReadonlyArray<number | null>):
 
 type Columns = { ts: number[]; values: Array<number | null>; lo: number; hi: number };
 
-/** A window made ready for migration 0025's calls: per-series spans, the caller's rollup rows, coverage. */
+/** A window made ready for migration 0045's calls: the signals to lock, the caller's rollup rows, coverage. */
 interface WindowParts {
-  /** Per series with points: signal id, point count, hour span [hlo, hhi), day span [dlo, dhi). */
-  r: { sid: number[]; cnt: number[]; hlo: number[]; hhi: number[]; dlo: number[]; dhi: number[] };
+  /** The signal ids of the series with points (locked in id order by the server). */
+  lock: number[];
   /** The rollup rows computed here (level 1 hourly, 2 six-hourly, 3 daily). */
   k: {
     lvl: number[];
@@ -171,6 +188,8 @@ interface WindowParts {
     max: Array<number | null>;
     n: number[];
     sum: Array<number | null>;
+    minTs: Array<number | null>;
+    maxTs: Array<number | null>;
   };
   c: { collector: string; entity: string; from: number; until: number; at: number; signal: string[]; status: string[] };
 }
@@ -183,18 +202,13 @@ function windowParts(
   at: number,
   coverage: ReadonlyArray<{ signal: string; status: string }>,
 ): WindowParts {
-  const r: WindowParts['r'] = { sid: [], cnt: [], hlo: [], hhi: [], dlo: [], dhi: [] };
-  const k: WindowParts['k'] = { lvl: [], sid: [], ts: [], min: [], mean: [], max: [], n: [], sum: [] };
+  const lock: number[] = [];
+  const k: WindowParts['k'] = { lvl: [], sid: [], ts: [], min: [], mean: [], max: [], n: [], sum: [], minTs: [], maxTs: [] };
   for (let i = 0; i < cols.length; i++) {
     const c = cols[i];
     if (!c) continue;
     const id = ids[i]!;
-    r.sid.push(id);
-    r.cnt.push(c.ts.length);
-    r.hlo.push(Math.floor(c.lo / HOUR) * HOUR);
-    r.hhi.push(Math.floor(c.hi / HOUR) * HOUR + HOUR);
-    r.dlo.push(Math.floor(c.lo / DAY) * DAY);
-    r.dhi.push(Math.floor(c.hi / DAY) * DAY + DAY);
+    lock.push(id);
     const levels = rollupsOf(c.ts, c.values);
     for (let lvl = 0; lvl < 3; lvl++) {
       for (const a of levels[lvl]!) {
@@ -206,6 +220,8 @@ function windowParts(
         k.max.push(a.max);
         k.n.push(a.n);
         k.sum.push(a.n === 0 ? null : a.sum);
+        k.minTs.push(a.minTs);
+        k.maxTs.push(a.maxTs);
       }
     }
   }
@@ -218,10 +234,10 @@ function windowParts(
     signal: coverage.map((x) => x.signal),
     status: coverage.map((x) => x.status),
   };
-  return { r, k, c };
+  return { lock, k, c };
 }
 
-/** The parameters of outagewatch_write_window: every point as upsert arrays; the function locks and decides. */
+/** The parameters of outagewatch_window_v2: every point as upsert arrays, then the parts. */
 function writeWindowArgs(ids: readonly number[], cols: ReadonlyArray<Columns | null>, parts: WindowParts): unknown[] {
   const sid: number[] = [];
   const ts: number[] = [];
@@ -235,16 +251,12 @@ function writeWindowArgs(ids: readonly number[], cols: ReadonlyArray<Columns | n
       val.push(c.values[j]!);
     }
   }
-  const { r, k, c } = parts;
+  const { lock, k, c } = parts;
   return [
     sid,
     ts,
     val,
-    r.sid,
-    r.hlo,
-    r.hhi,
-    r.dlo,
-    r.dhi,
+    lock,
     k.lvl,
     k.sid,
     k.ts,
@@ -253,6 +265,8 @@ function writeWindowArgs(ids: readonly number[], cols: ReadonlyArray<Columns | n
     k.max,
     k.n,
     k.sum,
+    k.minTs,
+    k.maxTs,
     c.collector,
     c.entity,
     c.from,
@@ -260,8 +274,6 @@ function writeWindowArgs(ids: readonly number[], cols: ReadonlyArray<Columns | n
     c.at,
     c.signal,
     c.status,
-    null,
-    null,
   ];
 }
 
@@ -280,11 +292,11 @@ function numArray(xs: ReadonlyArray<number | null>, type: string): string {
 
 /**
  * The one-round-trip statement of a large window: BEGIN, the COPY of every point (its data follows on the
- * connection), the CALL of outagewatch_copied_window with the window's parts as literals (numbers as digits, text
+ * connection), the CALL of outagewatch_copied_window_v2 with the window's parts as literals (numbers as digits, text
  * through the driver's escapeLiteral), COMMIT.
  */
 function copiedWindowSql(client: pg.ClientBase, parts: WindowParts, begin: boolean): string {
-  const { r, k, c } = parts;
+  const { lock, k, c } = parts;
   const text = (x: string) => client.escapeLiteral(x);
   const int = (x: number) => {
     if (!Number.isInteger(x)) throw new Error(`not an integer: ${x}`);
@@ -292,12 +304,7 @@ function copiedWindowSql(client: pg.ClientBase, parts: WindowParts, begin: boole
   };
   const texts = (xs: readonly string[]) => (xs.length ? `ARRAY[${xs.map(text).join(',')}]` : "'{}'::text[]");
   const args = [
-    numArray(r.sid, 'bigint'),
-    numArray(r.cnt, 'bigint'),
-    numArray(r.hlo, 'bigint'),
-    numArray(r.hhi, 'bigint'),
-    numArray(r.dlo, 'bigint'),
-    numArray(r.dhi, 'bigint'),
+    numArray(lock, 'bigint'),
     numArray(k.lvl, 'smallint'),
     numArray(k.sid, 'bigint'),
     numArray(k.ts, 'bigint'),
@@ -306,6 +313,8 @@ function copiedWindowSql(client: pg.ClientBase, parts: WindowParts, begin: boole
     numArray(k.max, 'float8'),
     numArray(k.n, 'bigint'),
     numArray(k.sum, 'float8'),
+    numArray(k.minTs, 'bigint'),
+    numArray(k.maxTs, 'bigint'),
     text(c.collector),
     text(c.entity),
     int(c.from),
@@ -314,7 +323,7 @@ function copiedWindowSql(client: pg.ClientBase, parts: WindowParts, begin: boole
     texts(c.signal),
     texts(c.status),
   ];
-  return `${begin ? 'BEGIN; ' : ''}COPY points (signal_id, ts, value) FROM STDIN (FORMAT binary); CALL outagewatch_copied_window(${args.join(', ')}); COMMIT`;
+  return `${begin ? 'BEGIN; ' : ''}COPY points (signal_id, ts, value) FROM STDIN (FORMAT binary); CALL outagewatch_copied_window_v2(${args.join(', ')}); COMMIT`;
 }
 
 /** A window at least this many points large goes in by COPY (below it one call with arrays is quicker). */
@@ -363,6 +372,20 @@ export function copyRows(ids: readonly number[], cols: ReadonlyArray<Columns | n
   return buf.subarray(0, o);
 }
 
+/**
+ * Queries made through the pool inside `PgPointStore.readSnapshot(fn)` go to that call's client, inside its
+ * read-only REPEATABLE READ transaction: every read of the listings, repositories and store sharing the pool then
+ * sees one snapshot (a CSV export's count and pages). Outside, the pool hands out clients as usual.
+ */
+function pinnable(pool: pg.Pool, pinned: AsyncLocalStorage<pg.PoolClient>): void {
+  const poolQuery = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  const query = (...args: unknown[]): unknown => {
+    const client = pinned.getStore();
+    return client ? (client.query.bind(client) as (...a: unknown[]) => unknown)(...args) : poolQuery(...args);
+  };
+  pool.query = query as typeof pool.query;
+}
+
 export interface PgOpenOptions {
   /** Apply pending migrations (default true). */
   migrate?: boolean;
@@ -387,16 +410,40 @@ export class PgPointStore implements PointStore {
     readonly pool: pg.Pool,
     url: string,
     readonly owner: RunOwner,
+    private readonly pinned: AsyncLocalStorage<pg.PoolClient>,
   ) {
     this.location = redactDbUrl(url);
+  }
+
+  /**
+   * Runs `fn` with every query of this pool (the store's, the listings' and the repositories' reads) inside ONE
+   * read-only REPEATABLE READ transaction on one client: they all see the same snapshot, whatever is written
+   * meanwhile (an export's count and every page agree). Nested calls join the outer snapshot.
+   */
+  async readSnapshot<R>(fn: () => Promise<R>): Promise<R> {
+    if (this.pinned.getStore()) return fn();
+    const client = await this.pool.connect();
+    let ok = false;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const out = await this.pinned.run(client, fn);
+      await client.query('COMMIT');
+      ok = true;
+      return out;
+    } finally {
+      if (!ok) await client.query('ROLLBACK').catch(() => {});
+      client.release(ok ? undefined : true);
+    }
   }
 
   /** Connects (and, unless `migrate: false`, brings the schema up to date under the migration lock). */
   static async open(url: string, opts: PgOpenOptions = {}): Promise<PgPointStore> {
     const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 4, types: TYPES, application_name: 'outagewatch' });
+    const store0 = { pinned: new AsyncLocalStorage<pg.PoolClient>() };
+    pinnable(pool, store0.pinned);
     // an idle client's error (server restart) must not crash the process; the next query reports it
     pool.on('error', () => {});
-    const store = new PgPointStore(pool, url, opts.owner ?? THIS_PROCESS);
+    const store = new PgPointStore(pool, url, opts.owner ?? THIS_PROCESS, store0.pinned);
     try {
       const client = await pool.connect();
       try {
@@ -555,7 +602,7 @@ export class PgPointStore implements PointStore {
     if (plain && total < COPY_MIN_POINTS && specs.every((s) => this.partitions.has(s.name))) {
       const ids = w.series.map((s) => this.signalIds.get(keyOf(s.signal.name))!);
       const parts = windowParts(ids, cols, w, entity, at, coverage);
-      await this.pool.query({ name: 'ow_write_window', text: SQL.writeWindow, values: writeWindowArgs(ids, cols, parts) });
+      await this.pool.query({ name: 'ow_window_v2', text: SQL.writeWindow, values: writeWindowArgs(ids, cols, parts) });
       this.noteWritten(w, cols);
       return { points, events: 0 };
     }
@@ -597,7 +644,7 @@ export class PgPointStore implements PointStore {
       const ids: number[] = [];
       for (const { signal } of w.series) ids.push(await this.upsertSignal(client, entity, signal));
       const parts = windowParts(ids, cols, w, entity, at, coverage);
-      await client.query({ name: 'ow_write_window', text: SQL.writeWindow, values: writeWindowArgs(ids, cols, parts) });
+      await client.query({ name: 'ow_window_v2', text: SQL.writeWindow, values: writeWindowArgs(ids, cols, parts) });
       const events = await this.writeExtras(client, w, at);
       await client.query('COMMIT');
       this.noteWritten(w, cols);
@@ -691,35 +738,48 @@ export class PgPointStore implements PointStore {
 
   async readRollup(signalId: number, resolution: RollupResolution, from: number, until: number): Promise<RollupRow[]> {
     const r = await this.pool.query<RollupRow>(
-      `SELECT ts, min, mean, max, n FROM ${ROLLUP_TABLE[resolution]} WHERE signal_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts`,
+      `SELECT ts, min, mean, max, n, min_ts AS "minTs", max_ts AS "maxTs" FROM ${ROLLUP_TABLE[resolution]} WHERE signal_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts`,
       [signalId, from, until],
     );
     return r.rows;
   }
 
   async readSeries(signalId: number, resolution: Resolution, from: number, until: number): Promise<SeriesColumns> {
-    // rows as arrays (no object per row), a raw point's value read once
+    // rows as arrays (no object per row); with the times of each row's extremes, as SQLite's readSeriesMany (a
+    // rollup row's min_ts / max_ts, its own start when it predates migration 0045; a raw point's own time)
     const raw = resolution === 'raw';
     const r = await this.pool.query<Array<number | null>>({
       text: raw
         ? 'SELECT ts, value FROM points WHERE signal_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts'
-        : `SELECT ts, min, max, mean FROM ${ROLLUP_TABLE[resolution]} WHERE signal_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts`,
+        : `SELECT ts, min, max, mean, coalesce(min_ts, ts), coalesce(max_ts, ts) FROM ${ROLLUP_TABLE[resolution]} WHERE signal_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts`,
       values: [signalId, from, until],
       rowMode: 'array',
     });
     const n = r.rows.length;
-    const out: SeriesColumns = {
+    const out: Required<SeriesColumns> = {
       ts: new Array<number>(n),
       lo: new Array<number | null>(n),
       hi: new Array<number | null>(n),
       mean: new Array<number | null>(n),
+      loTs: new Array<number>(n),
+      hiTs: new Array<number>(n),
     };
     for (let i = 0; i < n; i++) {
       const row = r.rows[i]!;
-      out.ts[i] = row[0] as number;
+      const ts = row[0] as number;
+      out.ts[i] = ts;
       out.lo[i] = row[1]!;
-      out.hi[i] = raw ? row[1]! : row[2]!;
-      out.mean[i] = raw ? row[1]! : row[3]!;
+      if (raw) {
+        out.hi[i] = row[1]!;
+        out.mean[i] = row[1]!;
+        out.loTs[i] = ts;
+        out.hiTs[i] = ts;
+      } else {
+        out.hi[i] = row[2]!;
+        out.mean[i] = row[3]!;
+        out.loTs[i] = row[4] as number;
+        out.hiTs[i] = row[5] as number;
+      }
     }
     return out;
   }
@@ -792,6 +852,16 @@ export class PgPointStore implements PointStore {
       [signalId],
     );
     return r.rows[0] ?? { first: null, last: null };
+  }
+
+  async daysWithData(signalIds: readonly number[], from: number, until: number): Promise<Array<{ day: number; synthetic: boolean }>> {
+    if (signalIds.length === 0) return [];
+    const r = await this.pool.query<{ day: number; measured: boolean }>(
+      'SELECT d.ts AS day, bool_or(NOT s.synthetic) AS measured FROM points_daily d JOIN signals s ON s.id = d.signal_id ' +
+        'WHERE d.signal_id = ANY($1::bigint[]) AND d.ts >= $2 AND d.ts < $3 AND d.n > 0 GROUP BY d.ts ORDER BY d.ts',
+      [signalIds, from, until],
+    );
+    return r.rows.map((x) => ({ day: x.day, synthetic: !x.measured }));
   }
 
   async listSourceEvents(filter: SourceEventFilter = {}): Promise<SourceEventRow[]> {

@@ -1,10 +1,11 @@
 import type { Collector } from '../../collectors/types.js';
+import type { PointStore } from '../../db/repository.js';
 import type { SqliteStore } from '../../db/store.js';
 import type { Config } from '../../core/config.js';
 import { isoUtc } from '../../core/time.js';
-import { collectorSignals, planCollectors, planEvents, storeCoverage } from './coverage.js';
+import { checkpointCoverage, collectorSignals, planCollectors, planEvents, storeCoverage } from './coverage.js';
 import { intersect, measure, normalize } from './intervals.js';
-import { parseCollectionConfig, planCollection, type PlanEvent } from './policy.js';
+import { parseCollectionConfig, planCollection, type CoverageLookup, type PlanEvent } from './policy.js';
 
 /** Backfill progress of one collector for one watched entity (status, /api/health). */
 export interface BackfillProgress {
@@ -89,11 +90,62 @@ export function backfillProgress(
   collectors: readonly Collector[],
   events?: readonly PlanEvent[],
 ): BackfillProgress[] {
-  const policy = parseCollectionConfig(config.collection);
   const enabled = collectors.filter((c) => c.enabled());
-  const coverage = storeCoverage(store, enabled);
-  const plan = planCollection({ events: events ?? planEvents(store), now, config: policy, collectors: planCollectors(enabled), coverage });
-  const present = dataDays(store, enabled);
+  return progressOf(config, now, enabled, events ?? planEvents(store), storeCoverage(store, enabled), dataDays(store, enabled));
+}
+
+/**
+ * The same progress through the asynchronous store (PostgreSQL, or SQLite wrapped): the calendar's events given,
+ * the checkpoints read once, the days with data read per (collector, entity) planned — the same numbers for the
+ * same data (test/services/commands/status.test.ts compares both backends).
+ */
+export async function backfillProgressAsync(
+  points: PointStore,
+  config: Config,
+  now: number,
+  collectors: readonly Collector[],
+  events: readonly PlanEvent[],
+): Promise<BackfillProgress[]> {
+  const enabled = collectors.filter((c) => c.enabled());
+  const coverage = await checkpointCoverage(points, enabled);
+  const policy = parseCollectionConfig(config.collection);
+  const plan = planCollection({ events, now, config: policy, collectors: planCollectors(enabled), coverage });
+  const days = new Map<string, Array<{ day: number; synthetic: boolean }>>();
+  const signals = new Map<string, Awaited<ReturnType<PointStore['listSignals']>>>();
+  for (const r of plan.ranges) {
+    let list = signals.get(r.entity);
+    if (!list) {
+      list = await points.listSignals(r.entity);
+      signals.set(r.entity, list);
+    }
+    const c = enabled.find((x) => x.name === r.collector);
+    const names = new Set(c ? collectorSignals(c, r.entity) : []);
+    const ids = list.filter((s) => s.source === r.collector || names.has(s.name)).map((s) => s.id);
+    days.set(
+      `${r.collector}|${r.entity}|${r.backfillFrom}|${r.liveUntil}`,
+      await points.daysWithData(ids, Math.floor(r.backfillFrom / DAY) * DAY, r.liveUntil),
+    );
+  }
+  return progressOf(
+    config,
+    now,
+    enabled,
+    events,
+    coverage,
+    (collector, entity, from, until) => days.get(`${collector}|${entity}|${from}|${until}`) ?? [],
+  );
+}
+
+function progressOf(
+  config: Config,
+  now: number,
+  enabled: readonly Collector[],
+  events: readonly PlanEvent[],
+  coverage: CoverageLookup,
+  present: DaysLookup,
+): BackfillProgress[] {
+  const policy = parseCollectionConfig(config.collection);
+  const plan = planCollection({ events, now, config: policy, collectors: planCollectors(enabled), coverage });
   return plan.ranges.map((r) => {
     const planned: Array<[number, number]> = [[r.backfillFrom, r.liveUntil]];
     const checkpointed = intersect(normalize(coverage(r.collector, r.entity)), planned);

@@ -1,8 +1,13 @@
 import express from 'express';
 import request from 'supertest';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../dashboards/app.js';
 import { createMetrics } from '../../dashboards/metrics.js';
+import { completeDeps } from '../../dashboards/deps.js';
+import { copyDatabase } from '../../db/copy.js';
+import { openRepositories } from '../../db/open.js';
+import { usePostgres } from '../pg.js';
+import { fixtureStore } from './api/fixture.js';
 import type { Collector } from '../../collectors/types.js';
 import { loadConfig } from '../../services/program-config.js';
 import { silentLogger } from '../../core/logger.js';
@@ -140,6 +145,16 @@ function fakeCollector(name: string, enabled = true): Collector {
   };
 }
 
+/** The app's dependencies on a test store (what createApp gives createMetrics). */
+const depsOf = (t: ReturnType<typeof tempStore>) =>
+  completeDeps({
+    config: loadConfig({ env: {}, cwd: t.dir, flags: { db: t.path } }),
+    store: t.store,
+    collectors: [],
+    log: silentLogger,
+    version: '9.9.9',
+  });
+
 describe('GET /metrics', () => {
   let t: ReturnType<typeof tempStore>;
   afterEach(() => t?.cleanup());
@@ -244,7 +259,7 @@ describe('GET /metrics', () => {
 
   it('labels routes inside (nested) routers with their pattern, static files with their mount point', async () => {
     t = tempStore();
-    const m = createMetrics({ store: t.store, collectors: [], log: silentLogger }, { processMetrics: false });
+    const m = createMetrics(depsOf(t), { processMetrics: false });
     const a = express();
     a.use(m.middleware);
     const inner = express.Router();
@@ -271,10 +286,11 @@ describe('GET /metrics', () => {
   it('store contents come from the rollups and are cached for the TTL', async () => {
     t = tempStore();
     let clock = 1_000_000;
-    const m = createMetrics(
-      { store: t.store, collectors: [], log: silentLogger },
-      { processMetrics: false, storeCountsTtlMs: 30_000, nowMs: () => clock },
-    );
+    const m = createMetrics(depsOf(t), {
+      processMetrics: false,
+      storeCountsTtlMs: 30_000,
+      nowMs: () => clock,
+    });
     const a = express();
     a.get('/metrics', m.handler);
     const get = async () => parseExposition((await request(a).get('/metrics').expect(200)).text);
@@ -307,5 +323,67 @@ describe('GET /metrics', () => {
       labels: { x: 'q"uote' },
       value: 1500,
     });
+  });
+});
+
+// /metrics on both backends (issue 23): the dashboards' fixture (two months of KZ data, an IODA run, detected
+// outages, source events, calendar events, a reference list) on SQLite, copied into PostgreSQL with `db copy`, plus
+// runs of every status recorded on both after the copy: every family but the process's own, the request timings
+// and the database size has the same samples on both.
+const pgt = usePostgres({ database: false });
+describe.skipIf(!pgt.enabled)('GET /metrics on SQLite and PostgreSQL', () => {
+  const closers: Array<() => Promise<void> | void> = [];
+  afterAll(async () => {
+    for (const c of closers) await c();
+  });
+
+  it('the same store and run metrics for the same data', async () => {
+    const t = fixtureStore();
+    closers.push(() => t.cleanup());
+    const url = await pgt.createDatabase();
+    await copyDatabase({ backend: 'sqlite', path: t.path }, { backend: 'postgres', url }, { coreOnly: true });
+    const texts: string[] = [];
+    for (const where of [t.path, url]) {
+      const repos = await openRepositories(where);
+      closers.push(() => repos.close());
+      // runs recorded through the interface: a failure, an interruption, a detection job without a collector
+      const failed = await repos.points.startRun('collect:radar', 'radar');
+      await repos.points.finishRun(failed, { status: 'failed', windowsFailed: 3, error: 'HTTP 401' });
+      const cut = await repos.points.startRun('collect:ioda', 'ioda');
+      await repos.points.finishRun(cut, { status: 'interrupted', rows: 17, windowsOk: 1, windowsFailed: 1 });
+      await repos.points.finishRun(await repos.points.startRun('detect'), { status: 'ok', rows: 4 });
+      const a = createApp({
+        config: loadConfig({ env: {}, cwd: t.dir, flags: { db: where } }),
+        points: repos.points,
+        repos,
+        collectors: [fakeCollector('ioda'), fakeCollector('radar', false)],
+        log: silentLogger,
+        version: '9.9.9',
+      });
+      texts.push((await request(a).get('/metrics').expect(200)).text);
+    }
+    // the runs recorded above started at this second on each backend: their times compared within a few seconds
+    const keep = (text: string, clock: boolean) => {
+      const fams = parseExposition(text);
+      const out: Record<string, Array<[Record<string, string>, number]>> = {};
+      for (const [name, f] of fams) {
+        if (/^outagewatch_(process_|nodejs_|http_|store_size_bytes)/.test(name)) continue;
+        if (/_timestamp_seconds$/.test(name) !== clock) continue;
+        out[name] = f.samples.map((x): [Record<string, string>, number] => [x.labels, clock ? Math.floor(x.value / 10) : x.value]);
+      }
+      return out;
+    };
+    const [sqlite, postgres] = texts.map((x) => keep(x, false));
+    const [sqliteTimes, postgresTimes] = texts.map((x) => keep(x, true));
+    expect(Object.keys(sqliteTimes!)).toHaveLength(2);
+    for (const [name, samples] of Object.entries(sqliteTimes!)) {
+      expect(postgresTimes![name]!.map((x) => x[0])).toEqual(samples.map((x) => x[0]));
+      postgresTimes![name]!.forEach((x, i) => expect(Math.abs(x[1] - samples[i]![1])).toBeLessThanOrEqual(1));
+    }
+    expect(sqlite!['outagewatch_store_points']![0]![1]).toBeGreaterThan(10_000);
+    expect(sqlite!['outagewatch_collector_runs_total']!.length).toBeGreaterThanOrEqual(3);
+    expect(Object.keys(sqlite!).length).toBeGreaterThan(10);
+    expect(postgres).toEqual(sqlite);
+    expect(value(parseExposition(texts[1]!), 'outagewatch_store_size_bytes')).toBeGreaterThan(0);
   });
 });

@@ -5,6 +5,7 @@ import type { PointStore } from '../../db/repository.js';
 import { SqlitePointStore } from '../../db/repository.js';
 import { PgPointStore } from '../../db/postgres/store.js';
 import { loadPgMigrations, migratePg } from '../../db/postgres/migrate.js';
+import { ensurePartitions, partitionsBetween } from '../../db/postgres/partitions.js';
 import type { PointTuple, WindowWrite } from '../../db/store.js';
 import { seededRandom, tempDir } from '../helpers.js';
 import { usePostgres } from '../pg.js';
@@ -105,11 +106,21 @@ for (const b of BACKENDS) {
       expect(read[0]).toEqual({ ts: KZ_2016, value: 100 });
       const hourly = await store.readRollup(sig.id, 'hourly', 0, 2e9);
       expect(hourly).toEqual([
-        { ts: KZ_2016, min: 100, mean: (100 + 101 + 102 + 103 + 104 + 106 + 107 + 108 + 109 + 110 + 111) / 11, max: 111, n: 11 },
-        { ts: KZ_2016 + 3600, min: 112, mean: 117.5, max: 123, n: 12 },
+        {
+          ts: KZ_2016,
+          min: 100,
+          mean: (100 + 101 + 102 + 103 + 104 + 106 + 107 + 108 + 109 + 110 + 111) / 11,
+          max: 111,
+          n: 11,
+          minTs: KZ_2016,
+          maxTs: KZ_2016 + 11 * 300,
+        },
+        { ts: KZ_2016 + 3600, min: 112, mean: 117.5, max: 123, n: 12, minTs: KZ_2016 + 12 * 300, maxTs: KZ_2016 + 23 * 300 },
       ]);
-      expect((await store.readRollup(sig.id, 'daily', 0, 2e9))[0]).toMatchObject({ ts: KZ_2016, min: 100, max: 123, n: 23 });
-      expect((await store.readRollup(sig.id, '6h', 0, 2e9))[0]).toMatchObject({ ts: KZ_2016, min: 100, max: 123, n: 23 });
+      // a day's and a block's extremes happened at the times the hourly rows holding them say
+      const extremes = { ts: KZ_2016, min: 100, max: 123, n: 23, minTs: KZ_2016, maxTs: KZ_2016 + 23 * 300 };
+      expect((await store.readRollup(sig.id, 'daily', 0, 2e9))[0]).toMatchObject(extremes);
+      expect((await store.readRollup(sig.id, '6h', 0, 2e9))[0]).toMatchObject(extremes);
       expect(await store.checkpoints()).toEqual([
         expect.objectContaining({
           collector: 'test',
@@ -121,11 +132,12 @@ for (const b of BACKENDS) {
         }),
       ]);
       const series = await store.readSeries(sig.id, 'hourly', KZ_2016, KZ_2016 + 3600);
-      expect(series).toEqual({ ts: [KZ_2016], lo: [100], hi: [111], mean: [hourly[0]!.mean] });
+      expect(series).toEqual({ ts: [KZ_2016], lo: [100], hi: [111], mean: [hourly[0]!.mean], loTs: [KZ_2016], hiTs: [KZ_2016 + 11 * 300] });
       const raw = await store.readSeries(sig.id, 'raw', KZ_2016, KZ_2016 + 900);
       const rawPoints = await store.readPoints(sig.id, KZ_2016, KZ_2016 + 900);
       const values = rawPoints.map((p) => p.value);
-      expect(raw).toEqual({ ts: rawPoints.map((p) => p.ts), lo: values, hi: values, mean: values });
+      const times = rawPoints.map((p) => p.ts);
+      expect(raw).toEqual({ ts: times, lo: values, hi: values, mean: values, loTs: times, hiTs: times });
       expect(raw.ts).toHaveLength(3);
       expect(await store.signalExtent(sig.id)).toEqual({ first: KZ_2016, last: KZ_2016 + 23 * 300 });
     });
@@ -174,9 +186,10 @@ for (const b of BACKENDS) {
     it('a later window changing a value recomputes that hour, day and block', async () => {
       const sig = (await store.listSignals('country:KZ'))[0]!;
       await store.writeWindow(window([[KZ_2016 + 300, 5]], { from: KZ_2016, until: KZ_2016 + 600 }));
-      expect((await store.readRollup(sig.id, 'hourly', KZ_2016, KZ_2016 + 1))[0]).toMatchObject({ min: 5, max: 111, n: 11 });
-      expect((await store.readRollup(sig.id, 'daily', 0, 2e9))[0]).toMatchObject({ min: 5, n: 23 });
-      expect((await store.readRollup(sig.id, '6h', 0, 2e9))[0]).toMatchObject({ min: 5, n: 23 });
+      const dip = { min: 5, minTs: KZ_2016 + 300 };
+      expect((await store.readRollup(sig.id, 'hourly', KZ_2016, KZ_2016 + 1))[0]).toMatchObject({ ...dip, max: 111, n: 11 });
+      expect((await store.readRollup(sig.id, 'daily', 0, 2e9))[0]).toMatchObject({ ...dip, n: 23, maxTs: KZ_2016 + 23 * 300 });
+      expect((await store.readRollup(sig.id, '6h', 0, 2e9))[0]).toMatchObject({ ...dip, n: 23 });
     });
 
     it('merges checkpoint intervals and reports what is still uncovered', async () => {
@@ -364,7 +377,9 @@ describe.skipIf(!pgt.enabled)('SQLite and PostgreSQL give the same results', () 
         for (const res of ['hourly', '6h', 'daily'] as const) {
           const ra = await sqlite.readRollup(a[i]!.id, res, 0, 2e9);
           const rb = await pgs.readRollup(b[i]!.id, res, 0, 2e9);
-          expect(rb.map((r) => [r.ts, r.min, r.max, r.n])).toEqual(ra.map((r) => [r.ts, r.min, r.max, r.n]));
+          expect(rb.map((r) => [r.ts, r.min, r.max, r.n, r.minTs, r.maxTs])).toEqual(
+            ra.map((r) => [r.ts, r.min, r.max, r.n, r.minTs, r.maxTs]),
+          );
           for (let k = 0; k < ra.length; k++) {
             if (ra[k]!.mean === null) expect(rb[k]!.mean).toBeNull();
             else expect(Math.abs(rb[k]!.mean! - ra[k]!.mean!)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(ra[k]!.mean!)));
@@ -416,7 +431,9 @@ describe.skipIf(!pgt.enabled)('SQLite and PostgreSQL give the same results', () 
         for (const res of ['hourly', '6h', 'daily'] as const) {
           const ra = await sqlite.readRollup(a[i]!.id, res, 0, 2e9);
           const rb = await pgs.readRollup(b[i]!.id, res, 0, 2e9);
-          expect(rb.map((r) => [r.ts, r.min, r.max, r.n])).toEqual(ra.map((r) => [r.ts, r.min, r.max, r.n]));
+          expect(rb.map((r) => [r.ts, r.min, r.max, r.n, r.minTs, r.maxTs])).toEqual(
+            ra.map((r) => [r.ts, r.min, r.max, r.n, r.minTs, r.maxTs]),
+          );
           for (let k = 0; k < ra.length; k++) {
             if (ra[k]!.mean === null) expect(rb[k]!.mean).toBeNull();
             else expect(Math.abs(rb[k]!.mean! - ra[k]!.mean!)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(ra[k]!.mean!)));
@@ -499,31 +516,87 @@ describe.skipIf(!pgt.enabled)('PostgreSQL schema', () => {
   });
 
   it('applies a migration numbered below the newest applied one when it arrives later (numbers are handed out in blocks)', async () => {
-    // a database migrated by a program that had 0001, 0002 and 0025 but not yet 0003: the next program applies 0003
+    // a database migrated by a program whose migrations were all but one with a low number (a line of work that
+    // landed later): the next program applies that one. A migration of its own here, so that no real migration
+    // that depends on an earlier one is left out.
     const url = await pgt.createDatabase();
     const all = loadPgMigrations();
     expect(all.length).toBeGreaterThanOrEqual(3);
-    const gap = all[2]!;
+    const gap = { version: 4, name: '0004-arrived-late.sql', sql: 'CREATE TABLE arrived_late (x integer)' };
+    expect(all.some((m) => m.version === gap.version)).toBe(false);
+    const withGap = [...all, gap].sort((x, y) => x.version - y.version);
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     try {
-      await migratePg(
-        c,
-        all.filter((m) => m !== gap),
-      );
+      await migratePg(c, all);
       const before = (await c.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).rows.map(
         (r) => r.version,
       );
       expect(before).not.toContain(gap.version);
       expect(before.at(-1)).toBe(all.at(-1)!.version);
-      expect(await migratePg(c, all)).toEqual([gap.name]);
+      expect(await migratePg(c, withGap)).toEqual([gap.name]);
       const after = (await c.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).rows.map(
         (r) => r.version,
       );
-      expect(after).toEqual(all.map((m) => m.version));
-      expect(await migratePg(c, all)).toEqual([]);
+      expect(after).toEqual(withGap.map((m) => m.version));
+      expect((await c.query("SELECT to_regclass('arrived_late') AS t")).rows[0].t).toBe('arrived_late');
+      expect(await migratePg(c, withGap)).toEqual([]);
     } finally {
       await c.end();
+    }
+  });
+
+  it('migration 0045 fills min_ts / max_ts of rollup rows written before it, as SQLite computes them', async () => {
+    // a database written by the previous version (rollups without extreme times), then upgraded
+    const url = await pgt.createDatabase();
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    const sqlite = await BACKENDS[0]!.open();
+    const pgs = { store: null as PgPointStore | null };
+    try {
+      const all = loadPgMigrations();
+      await migratePg(
+        c,
+        all.filter((m) => m.version < 45),
+      );
+      const rnd = seededRandom(45);
+      const pts: PointTuple[] = [];
+      for (let t = KZ_2016; t < KZ_2016 + 2 * 86400; t += 300) pts.push([t, rnd() < 0.05 ? null : Math.floor(rnd() * 20)]); // ties on purpose
+      await sqlite.writeWindow(window(pts, { from: KZ_2016, until: KZ_2016 + 2 * 86400 }));
+      await ensurePartitions(
+        c,
+        [...partitionsBetween('points', KZ_2016, KZ_2016 + 2 * 86400), ...partitionsBetween('points_hourly', KZ_2016, KZ_2016 + 2 * 86400)],
+        new Set(),
+      );
+      await c.query("INSERT INTO entities (type, code) VALUES ('country', 'KZ')");
+      await c.query("INSERT INTO signals (entity_id, name, source, metric) SELECT id, 'ioda.bgp', 'ioda', 'bgp' FROM entities");
+      await c.query(
+        'INSERT INTO points (signal_id, ts, value) SELECT (SELECT id FROM signals), t, v FROM unnest($1::bigint[], $2::float8[]) AS u(t, v)',
+        [pts.map((p) => p[0]), pts.map((p) => p[1])],
+      );
+      await c.query(
+        'INSERT INTO points_hourly (signal_id, ts, min, mean, max, n, sum) SELECT signal_id, ts / 3600 * 3600, min(value), avg(value), max(value), count(value), sum(value) FROM points GROUP BY 1, 2',
+      );
+      for (const [table, size] of [
+        ['points_6h', 21600],
+        ['points_daily', 86400],
+      ] as const)
+        await c.query(
+          `INSERT INTO ${table} (signal_id, ts, min, mean, max, n, sum) SELECT signal_id, ts / ${size} * ${size}, min(min), sum(sum) / nullif(sum(n), 0), max(max), sum(n), sum(sum) FROM points_hourly GROUP BY 1, 2`,
+        );
+      pgs.store = await PgPointStore.open(url); // applies 0045
+      const a = (await sqlite.listSignals())[0]!;
+      const b = (await pgs.store.listSignals())[0]!;
+      for (const res of ['hourly', '6h', 'daily'] as const) {
+        const ra = await sqlite.readRollup(a.id, res, 0, 2e9);
+        const rb = await pgs.store.readRollup(b.id, res, 0, 2e9);
+        expect(ra.length).toBeGreaterThan(0);
+        expect(rb.map((r) => [r.ts, r.min, r.max, r.minTs, r.maxTs])).toEqual(ra.map((r) => [r.ts, r.min, r.max, r.minTs, r.maxTs]));
+      }
+    } finally {
+      await c.end();
+      await sqlite.close();
+      await pgs.store?.close();
     }
   });
 

@@ -11,6 +11,7 @@ import { silentLogger } from '../../../core/logger.js';
 import { tempDir, capture } from '../../helpers.js';
 import { OFFLINE_SOURCES_ENV } from '../../offline-env.js';
 import { openPointStore } from '../../../db/open.js';
+import { copyDatabase } from '../../../db/copy.js';
 import { usePostgres } from '../../pg.js';
 
 const DAY = 86400;
@@ -159,6 +160,38 @@ describe('outagewatch status', () => {
         expect(api.find((r) => r.collector === 'ooni' && r.entity === 'country:KZ')).toEqual(ooniRow);
       } finally {
         store.close();
+      }
+
+      // PostgreSQL: the same database copied (db copy), the same backfill progress from `status` (issue 23)
+      if (pgt.enabled) {
+        const url = await pgt.createDatabase();
+        await copyDatabase({ backend: 'sqlite', path: db }, { backend: 'postgres', url }, { coreOnly: true });
+        const again = capture();
+        expect(await main(['status', '--json', '--db', db], again.io)).toBe(0);
+        const pgJson = capture();
+        expect(await main(['status', '--json', '--db', url], pgJson.io), pgJson.err).toBe(0);
+        const pgDoc = JSON.parse(pgJson.out) as { backfill: Row[]; backfillUnavailable?: string };
+        expect(pgDoc.backfillUnavailable).toBeUndefined();
+        // the plan runs from "now": the two commands ran a moment apart, so the end of the range may differ by a second
+        const steady = (rows: Row[]) =>
+          rows.map((r) => {
+            const {
+              until: _u,
+              plannedSeconds: _p,
+              percent: _pc,
+              nextWindow: _n,
+              ...rest
+            } = r as Row & { until: string; nextWindow: unknown };
+            return rest;
+          });
+        const liteRows = (JSON.parse(again.out) as { backfill: Row[] }).backfill;
+        expect(liteRows.length).toBeGreaterThanOrEqual(3);
+        expect(steady(pgDoc.backfill)).toEqual(steady(liteRows));
+        pgDoc.backfill.forEach((r, i) => expect(Math.abs(r.percent - liteRows[i]!.percent)).toBeLessThanOrEqual(0.1));
+        const pgText = capture();
+        expect(await main(['status', '--db', url], pgText.io)).toBe(0);
+        expect(pgText.out).toMatch(new RegExp(`ioda\\s+country:KZ\\s+${ioda.percent}%\\s+69\\s`));
+        expect(pgText.out).toMatch(new RegExp(`ooni\\s+country:KZ\\s+${ooniRow.percent}% SYNTHETIC\\s+10\\s`));
       }
     } finally {
       process.env = saved;
