@@ -19,7 +19,8 @@ async function pointsOf(where: string) {
   try {
     const out: Record<string, unknown> = {};
     for (const sig of await s.listSignals()) out[`${sig.entity} ${sig.name}`] = await s.readPoints(sig.id, -1e12, 1e12);
-    out['source events'] = (await s.listSourceEvents()).map(({ id: _id, ...e }) => e);
+    // without the row id and the wall-clock second the file was read in
+    out['source events'] = (await s.listSourceEvents()).map(({ id: _id, fetchedAt: _f, ...e }) => e);
     return out;
   } finally {
     await s.close();
