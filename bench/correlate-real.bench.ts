@@ -54,7 +54,7 @@ async function buildDb(path: string): Promise<void> {
   const tmp = `${path}.building-${process.pid}`;
   const store = SqliteStore.open(tmp);
   const config = configSchema.parse({ db: tmp });
-  for (const step of DEMO_STEPS) await step.run({ store, config, log: silentLogger, root: ROOT });
+  for (const step of DEMO_STEPS) await step.run({ repos: sqliteRepositories(store), config, log: silentLogger, root: ROOT });
   const span = { lo: Infinity, hi: -Infinity };
   for (const s of store.listSignals('country:KZ')) {
     for (const r of store.readRollup(s.id, 'daily', 0, 4e9)) {

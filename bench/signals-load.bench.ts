@@ -6,8 +6,12 @@
  * (node:http, one request in flight each, back to back, as 50 open dashboards), warmed up on the same connections
  * (at least 2 s, and until each has been answered once), then measured for BENCH_SECONDS (default 10); a request not answered within 10 s counts as failed.
  * Beside it, in the same run, its floor: the SQL those requests need (the one statement the route runs for the
- * same distinct ranges, in this process), as milliseconds per request.
- * Targets: p99 < 300 ms, >= 60 req/s, no failures; time per request within 1.5× of the SQL it needs. Each target
+ * same kind of distinct ranges, in this process, warmed up first as the server is, timed in three passes before and
+ * three after the load run; the median pass), as milliseconds per request: its wall time and its CPU time.
+ * Targets: p99 < 300 ms, >= 60 req/s, no failures; the route's cost within 1.5× of the SQL it needs, measured two
+ * ways: wall time per request (1000 / req/s: the client shares the 2 cores with the server) against the
+ * statement's wall time, and the server process's CPU per request (process.cpuUsage in the server, all its
+ * threads) against the statement's CPU time. Each target
  * carries a machine-readable `check` (bench/run.ts marks it met or MISSED). Also printed: the 1-minute load average
  * before and after, the CPU the client itself used (it shares the 2 cores with the server), and how long the first
  * request of each connection waited (opening 50 connections to a saturated server: Node accepts them while it
@@ -82,24 +86,38 @@ function startChild(path: string): Promise<{ child: ChildProcess; url: string }>
 
 async function main(): Promise<void> {
   const db = tenYearDb();
-  // the floor: the rows the same requests need, read in this process
+  // the floor: the one statement the same kind of requests need, read in this process, warmed up first (the server
+  // is measured warm too), timed in passes before and after the load run; the median pass is the floor
   const store = SqliteStore.open(db.path, { readonly: true });
   const sigs = store.listSignals(TEN_ENTITY);
-  const N = 200;
-  const t0 = process.hrtime.bigint();
-  let rows = 0;
-  for (let i = 0; i < N; i++) {
-    const [from, until] = rangeOf(100_000 + i);
-    // the one statement a request runs (every signal picks the same rollup for a one-year range)
-    const plans = sigs.map((s) => planSeries({ store } as AppDeps, s, { from, until, maxPoints: 1000, resolution: 'auto' }, new Map()));
-    const parts = plans.map((p) => ({ signalIds: [p.sig.id], resolution: p.resolution, from: p.from, until: p.until }));
-    const same = parts.every((p) => p.resolution === parts[0]!.resolution && p.from === parts[0]!.from);
-    const cols = readSeriesMany(store, same ? [{ ...parts[0]!, signalIds: parts.map((p) => p.signalIds[0]!) }] : parts);
-    for (const c of cols.values()) rows += c.ts.length;
+  const floorPass = (first: number, n: number): { ms: number; cpuMs: number; rows: number } => {
+    const c0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    let rows = 0;
+    for (let i = 0; i < n; i++) {
+      const [from, until] = rangeOf(first + i);
+      // the one statement a request runs (every signal picks the same rollup for a one-year range)
+      const plans = sigs.map((s) => planSeries({ store } as AppDeps, s, { from, until, maxPoints: 1000, resolution: 'auto' }, new Map()));
+      const parts = plans.map((p) => ({ signalIds: [p.sig.id], resolution: p.resolution, from: p.from, until: p.until }));
+      const same = parts.every((p) => p.resolution === parts[0]!.resolution && p.from === parts[0]!.from);
+      const cols = readSeriesMany(store, same ? [{ ...parts[0]!, signalIds: parts.map((p) => p.signalIds[0]!) }] : parts);
+      for (const c of cols.values()) rows += c.ts.length;
+    }
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6 / n;
+    const c = process.cpuUsage(c0);
+    return { ms, cpuMs: (c.user + c.system) / 1000 / n, rows: rows / n };
+  };
+  const FLOOR_N = 200;
+  floorPass(50_000, FLOOR_N); // warm-up: statement prepared, pages cached, JIT done
+  const floorPasses: Array<{ ms: number; cpuMs: number }> = [];
+  let floorRows = 0;
+  for (let k = 0; k < 3; k++) {
+    const f = floorPass(100_000 + k * FLOOR_N, FLOOR_N);
+    floorPasses.push(f);
+    floorRows = f.rows;
   }
-  const floorMs = r3(Number(process.hrtime.bigint() - t0) / 1e6 / N);
-  store.close();
-  log(`floor: ${floorMs} ms of SQL per request (${Math.round(rows / N)} rollup rows)`);
+  const show = (xs: Array<{ ms: number; cpuMs: number }>) => xs.map((f) => `${r3(f.ms)} (CPU ${r3(f.cpuMs)})`).join(', ');
+  log(`floor before the load run: ${show(floorPasses)} ms of SQL per request (${Math.round(floorRows)} rollup rows)`);
   const { child, url } = await startChild(db.path);
   const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   try {
@@ -164,9 +182,20 @@ async function main(): Promise<void> {
       }),
     );
     const cpu = process.cpuUsage(cpuBefore);
+    const loadAfter = loadavg()[0]!;
     // CPU the server spent per answered request (includes the tail of requests started before the end)
     const serverMs = r3((((await serverCpu()) - (await serverBefore)) * 1000) / Math.max(1, latencies.length));
-    const loadAfter = loadavg()[0]!;
+    // the floor again after the load run (same process, same warm statement); the median of the six passes
+    const after: Array<{ ms: number; cpuMs: number }> = [];
+    for (let k = 0; k < 3; k++) after.push(floorPass(200_000 + k * FLOOR_N, FLOOR_N));
+    log(`floor after the load run: ${show(after)} ms`);
+    const median6 = (xs: number[]) => {
+      const s6 = [...xs].sort((a, b) => a - b);
+      return r3((s6[2]! + s6[3]!) / 2);
+    };
+    // wall time against wall time; the server's CPU against the statement's CPU (both inflate differently under load)
+    const floorMs = median6([...floorPasses, ...after].map((f) => f.ms));
+    const floorCpuMs = median6([...floorPasses, ...after].map((f) => f.cpuMs));
     latencies.sort((a, b) => a - b);
     firsts.sort((a, b) => a - b);
     const q = (xs: number[], p: number) => (xs.length === 0 ? 0 : Math.round(xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]!));
@@ -178,7 +207,7 @@ async function main(): Promise<void> {
     );
     log(`first request of each connection (opened at once): median ${q(firsts, 0.5)} ms, slowest ${q(firsts, 1)} ms`);
     log(
-      `server CPU ${serverMs} ms per request; client CPU ${clientCpu} cores; load average (1 min) ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`,
+      `per request: wall ${perRequest} ms against the statement's ${floorMs} ms (${r3(perRequest / floorMs)}x); server CPU ${serverMs} ms against its ${floorCpuMs} ms of CPU (${r3(serverMs / floorCpuMs)}x); client CPU ${clientCpu} cores; load average (1 min) ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`,
     );
     const results = [
       {
@@ -206,14 +235,25 @@ async function main(): Promise<void> {
         check: { of: 'ratio', op: '<=', value: 1.5 },
       },
       { name: 'api.signals.misses.floor.sql', figure: floorMs, unit: 'ms' },
+      { name: 'api.signals.misses.floor.sql-cpu', figure: floorCpuMs, unit: 'ms' },
       { name: 'api.signals.misses.failed', figure: failed, unit: 'requests', target: '0', check: { of: 'figure', op: '<=', value: 0 } },
       { name: 'api.signals.misses.first-request.slowest', figure: q(firsts, 1), unit: 'ms' },
-      { name: 'api.signals.misses.server-cpu', figure: serverMs, unit: 'ms/request', reference: floorMs, ratio: r3(serverMs / floorMs) },
+      {
+        // the route's own cost: CPU the server process spent per answered request (all its threads)
+        name: 'api.signals.misses.server-cpu',
+        figure: serverMs,
+        unit: 'ms/request',
+        reference: floorCpuMs,
+        ratio: r3(serverMs / floorCpuMs),
+        target: 'ratio <= 1.5',
+        check: { of: 'ratio', op: '<=', value: 1.5 },
+      },
       { name: 'api.signals.misses.client-cpu', figure: clientCpu, unit: 'cores' },
       { name: 'api.signals.misses.load-average', figure: r3(Math.max(loadBefore, loadAfter)), unit: 'load (1 min)' },
     ];
     process.stdout.write(`${JSON.stringify({ results })}\n`);
   } finally {
+    store.close();
     agent.destroy();
     child.disconnect();
     await new Promise((res) => child.once('exit', res));

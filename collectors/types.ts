@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { EntityRef } from '../db/entities.js';
-import type { SignalStore } from '../db/store.js';
 import type { Config } from '../core/config.js';
 import type { HttpClientOptions } from './framework/http.js';
 import type { CollectStore } from './framework/store.js';
@@ -86,7 +85,8 @@ export interface Collector {
 
 export interface IngestArgs {
   files: string[];
-  store: SignalStore;
+  /** Written through as `collect` writes: the async store of either backend (a SQLite store is wrapped). */
+  store: CollectStore;
   log: Logger;
   /** Mark every signal written as synthetic (generated data, e.g. the offline demo). */
   synthetic?: boolean;

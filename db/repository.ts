@@ -2,7 +2,15 @@ import type { DbBackend } from '../core/db-location.js';
 import type { Db } from './connection.js';
 import type { WindowLeases } from './leases.js';
 import { getMeta, setMeta } from './meta.js';
-import { readSeries, signalExtent, type Resolution, type SeriesColumns } from './signals-read.js';
+import {
+  dailyValueCounts,
+  readSeries,
+  signalExtent,
+  signalExtents,
+  type DailyCountWindow,
+  type Resolution,
+  type SeriesColumns,
+} from './signals-read.js';
 import type {
   CheckpointRow,
   RollupRow,
@@ -84,6 +92,13 @@ export interface PointStore {
   /** [from, until) at a resolution as columns (the chart read), with the times of each row's extremes (`loTs` / `hiTs`). */
   readSeries(signalId: number, resolution: Resolution, from: number, until: number): Promise<SeriesColumns>;
   signalExtent(signalId: number): Promise<{ first: number | null; last: number | null }>;
+  /** `signalExtent` of many signals in ONE query (a page's signals); signals without points map to nulls. */
+  signalExtents(signalIds: readonly number[]): Promise<Map<number, { first: number | null; last: number | null }>>;
+  /**
+   * For each window, per signal of it, the number of values the daily rollup holds in [from, until) (the sum of
+   * `n` over its rows there; 0 without), every window in ONE query.
+   */
+  dailyValueCounts(windows: readonly DailyCountWindow[]): Promise<Array<Map<number, number>>>;
   /**
    * Runs `fn` so that the reads it makes through this database (store, listings, repositories) see one snapshot:
    * PostgreSQL pins them to one read-only REPEATABLE READ transaction; SQLite runs `fn` as it is (its listings are
@@ -203,6 +218,14 @@ export class SqlitePointStore implements PointStore {
 
   async signalExtent(signalId: number): Promise<{ first: number | null; last: number | null }> {
     return signalExtent(this.store, signalId);
+  }
+
+  async signalExtents(signalIds: readonly number[]): Promise<Map<number, { first: number | null; last: number | null }>> {
+    return signalExtents(this.store, signalIds);
+  }
+
+  async dailyValueCounts(windows: readonly DailyCountWindow[]): Promise<Array<Map<number, number>>> {
+    return dailyValueCounts(this.store, windows);
   }
 
   async daysWithData(signalIds: readonly number[], from: number, until: number): Promise<Array<{ day: number; synthetic: boolean }>> {

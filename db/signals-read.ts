@@ -32,6 +32,8 @@ interface Stmts {
   daily: Statement<[number, number, number], RollupTuple>;
   sixHourly: Statement<[number, number, number], RollupTuple>;
   extent: Statement<[number, number], [number | null, number | null]>;
+  extents: Statement<[string], [number, number | null, number | null]>;
+  dailyCounts: Statement<[string], [number, number, number]>;
   firstTs: Statement<[number], [number]>;
   dataVersion: Statement<[], [number]>;
   totalChanges: Statement<[], [number]>;
@@ -66,6 +68,19 @@ function stmts(db: Db): Stmts {
       extent: db
         .prepare<[number, number], [number | null, number | null]>(
           'SELECT (SELECT min(ts) FROM points WHERE signal_id = ?), (SELECT max(ts) FROM points WHERE signal_id = ?)',
+        )
+        .raw(true),
+      // one row per id of the JSON array, each the same indexed min/max read as `extent`
+      extents: db
+        .prepare<[string], [number, number | null, number | null]>(
+          'SELECT CAST(j.value AS INTEGER), (SELECT min(ts) FROM points WHERE signal_id = j.value), (SELECT max(ts) FROM points WHERE signal_id = j.value) FROM json_each(?) j',
+        )
+        .raw(true),
+      // one row per [window, signal, from, until] of the JSON array: an indexed range sum over the daily rollup
+      dailyCounts: db
+        .prepare<[string], [number, number, number]>(
+          "WITH q AS (SELECT json_extract(value, '$[0]') AS w, json_extract(value, '$[1]') AS sid, json_extract(value, '$[2]') AS f, json_extract(value, '$[3]') AS u FROM json_each(?)) " +
+            'SELECT q.w, q.sid, (SELECT coalesce(sum(n), 0) FROM points_daily WHERE signal_id = q.sid AND ts >= q.f AND ts < q.u) FROM q',
         )
         .raw(true),
       firstTs: db.prepare<[number], [number]>('SELECT ts FROM points WHERE signal_id = ? ORDER BY ts LIMIT 64').raw(true),
@@ -120,6 +135,46 @@ export function readSeries(
 export function signalExtent(store: SqliteStore, signalId: number): { first: number | null; last: number | null } {
   const [first, last] = stmts(store.db).extent.get(signalId, signalId) ?? [null, null];
   return { first, last };
+}
+
+/**
+ * First and last point time of many signals in ONE statement (pages list many signals: one query per page, not
+ * per signal); each signal's pair is the same indexed min/max read `signalExtent` runs. Signals without points
+ * (or unknown ids) map to nulls.
+ */
+export function signalExtents(
+  store: SqliteStore,
+  signalIds: readonly number[],
+): Map<number, { first: number | null; last: number | null }> {
+  const out = new Map<number, { first: number | null; last: number | null }>();
+  if (signalIds.length === 0) return out;
+  const rows = stmts(store.db).extents.all(JSON.stringify([...new Set(signalIds)]));
+  for (const [id, first, last] of rows) out.set(id, { first, last });
+  for (const id of signalIds) if (!out.has(id)) out.set(id, { first: null, last: null });
+  return out;
+}
+
+/** A window of `dailyValueCounts`: these signals over [from, until). */
+export interface DailyCountWindow {
+  signalIds: readonly number[];
+  from: number;
+  until: number;
+}
+
+/**
+ * For each window, per signal of it, how many values the daily rollup holds in [from, until) (rows with ts in the
+ * range; the sum of their `n`), all windows in ONE statement. Every signal of a window is in its map (0 without
+ * values).
+ */
+export function dailyValueCounts(store: SqliteStore, windows: readonly DailyCountWindow[]): Array<Map<number, number>> {
+  const out = windows.map((w) => new Map<number, number>(w.signalIds.map((id) => [id, 0])));
+  const flat: Array<[number, number, number, number]> = [];
+  windows.forEach((w, i) => {
+    for (const id of new Set(w.signalIds)) flat.push([i, id, w.from, w.until]);
+  });
+  if (flat.length === 0) return out;
+  for (const [i, id, n] of stmts(store.db).dailyCounts.all(JSON.stringify(flat))) out[i]!.set(id, n);
+  return out;
 }
 
 /** The typical spacing of a signal's first points (median difference), or null with fewer than two. */

@@ -178,7 +178,7 @@ export class AtlasCollector implements Collector {
 
   /** `outagewatch ingest atlas FILE...`: saved atlas-probe-deployment bodies (one file may hold several resources). */
   async ingest(args: IngestArgs): Promise<IngestResult> {
-    return ingestFiles(args, (file, store) => {
+    return ingestFiles(args, async (file, store) => {
       const saved = readSavedResponse(file);
       const data = validateProbeDeployment(savedJson(saved), file).data;
       // check every block before writing any, so a bad file writes nothing
@@ -207,7 +207,7 @@ export class AtlasCollector implements Collector {
       let points = 0;
       let events = 0;
       for (const w of windows) {
-        const r = store.writeWindow({
+        const r = await store.writeWindow({
           collector: this.name,
           ...w,
           raw: [{ source: ATLAS, url: saved.url ?? `file:${file}`, fetchedAt: saved.fetchedAt, status: saved.status, body: saved.body }],

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { SignalStore } from '../../db/store.js';
+import type { PointStore } from '../../db/repository.js';
 import type { IngestArgs, IngestResult } from '../types.js';
 import { errorMessage, FetchError } from './errors.js';
+import { pointStoreOf } from './store.js';
 
 /**
  * A saved API response for `outagewatch ingest <source> FILE...`. Either the bare response body (when the
@@ -57,12 +58,13 @@ export function savedJson(saved: SavedResponse): unknown {
 /** Runs `one` per file; a file that fails is reported and nothing from it is written. */
 export async function ingestFiles(
   args: IngestArgs,
-  one: (file: string, store: SignalStore) => { points: number; events: number },
+  one: (file: string, store: PointStore) => Promise<{ points: number; events: number }>,
 ): Promise<IngestResult> {
   const result: IngestResult = { files: args.files.length, filesOk: 0, points: 0, events: 0, failures: [] };
+  const store = pointStoreOf(args.store);
   for (const file of args.files) {
     try {
-      const r = one(file, args.store);
+      const r = await one(file, store);
       result.points += r.points;
       result.events += r.events;
       result.filesOk++;

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Logger } from 'pino';
-import type { SignalStore, SourceEventInput, WindowWrite } from '../../db/store.js';
+import type { SourceEventInput, WindowWrite } from '../../db/store.js';
+import { pointStoreOf, type CollectStore } from '../framework/store.js';
 import { errorMessage, FetchError } from '../framework/index.js';
 import type { IngestResult } from '../types.js';
 import { entityFromIoda, eventToSourceEvent, seriesPoints, signalSpec, IODA_DATASOURCES } from './collect.js';
@@ -102,11 +103,12 @@ export function mapSavedResponse(text: string, origin: string, opts: { synthetic
 /** `outagewatch ingest ioda FILE...`: each file is validated as a whole and written in one transaction per entity. */
 export async function ingestIodaFiles(args: {
   files: string[];
-  store: SignalStore;
+  store: CollectStore;
   log: Logger;
   synthetic?: boolean;
 }): Promise<IngestResult> {
   const result: IngestResult = { files: args.files.length, filesOk: 0, points: 0, events: 0, failures: [] };
+  const store = pointStoreOf(args.store);
   for (const file of args.files) {
     try {
       const text = await readFile(file, 'utf8');
@@ -114,7 +116,7 @@ export async function ingestIodaFiles(args: {
       let points = 0;
       let events = 0;
       for (const w of writes) {
-        const r = args.store.writeWindow(w);
+        const r = await store.writeWindow(w);
         points += r.points;
         events += r.events;
       }

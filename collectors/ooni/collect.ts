@@ -247,6 +247,7 @@ export class OoniCollector implements Collector {
    */
   async ingest(args: IngestArgs): Promise<IngestResult> {
     const result: IngestResult = { files: args.files.length, filesOk: 0, points: 0, events: 0, failures: [] };
+    const store = pointStoreOf(args.store);
     for (const file of args.files) {
       try {
         const saved = readSavedResponse(file);
@@ -270,12 +271,12 @@ export class OoniCollector implements Collector {
               )
             : [];
         // everything is parsed, validated and mapped before the first write; each entity is one window (transaction)
-        const write = () => {
+        const write = async () => {
           let points = 0;
           let nEvents = 0;
           const entities = [...byEntity.keys()].sort((a, b) => (a === country ? 1 : b === country ? -1 : a.localeCompare(b)));
           for (const entity of entities) {
-            const r = args.store.writeWindow({
+            const r = await store.writeWindow({
               collector: this.name,
               entity,
               from,
@@ -292,7 +293,7 @@ export class OoniCollector implements Collector {
           }
           return { points, events: nEvents };
         };
-        const r = write();
+        const r = await write();
         result.points += r.points;
         result.events += r.events;
         result.filesOk++;

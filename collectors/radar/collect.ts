@@ -121,7 +121,7 @@ export class RadarCollector implements Collector {
    * annotation becomes a source event for every location and ASN it names. No token is needed.
    */
   async ingest(args: IngestArgs): Promise<IngestResult> {
-    return ingestFiles(args, (file, store) => {
+    return ingestFiles(args, async (file, store) => {
       const saved = readSavedResponse(file);
       const doc = savedJson(saved);
       const resp = validateRadarOutages(doc, file);
@@ -138,7 +138,7 @@ export class RadarCollector implements Collector {
       for (const [entity, evs] of byEntity) {
         const from = evs.reduce((m, e) => Math.min(m, e.start), Infinity);
         const until = evs.reduce((m, e) => Math.max(m, (e.end ?? e.start) + 1), -Infinity);
-        const r = store.writeWindow({ collector: this.name, entity, from, until, series: [], sourceEvents: evs, coverage: [] });
+        const r = await store.writeWindow({ collector: this.name, entity, from, until, series: [], sourceEvents: evs, coverage: [] });
         points += r.points;
         events += r.events;
       }

@@ -148,7 +148,7 @@ export class RipestatCollector implements Collector {
 
   /** `outagewatch ingest ripestat FILE...`: saved country-resource-stats bodies (the body says country, range and resolution). */
   async ingest(args: IngestArgs): Promise<IngestResult> {
-    return ingestFiles(args, (file, store) => {
+    return ingestFiles(args, async (file, store) => {
       const saved = readSavedResponse(file);
       const doc = savedJson(saved);
       const resp = validateCountryResourceStats(doc, file);
@@ -174,7 +174,7 @@ export class RipestatCollector implements Collector {
           ...(args.synthetic ? { provenance: { ...s.signal.provenance, ...SYNTHETIC_PROVENANCE('RIPEstat') } } : {}),
         },
       }));
-      return store.writeWindow({
+      return await store.writeWindow({
         collector: this.name,
         entity: `country:${cc}`,
         from,

@@ -32,15 +32,17 @@ export interface EntityJson {
   signals: EntitySignalJson[];
 }
 
-/** The entities given with their signals and each signal's first and last point (one read of the signals). */
+/** The entities given with their signals and each signal's first and last point (one read of the signals, one of their extents). */
 export async function entitiesJson(deps: Pick<AppDeps, 'points'>, entities: readonly EntityRow[]): Promise<EntityJson[]> {
   if (entities.length === 0) return [];
   const signals = entities.length === 1 ? await deps.points.listSignals(entities[0]!.entity) : await deps.points.listSignals();
   const wanted = new Set(entities.map((e) => e.entity));
+  const mine = signals.filter((s) => wanted.has(s.entity));
+  // the first and last point of every signal on the page: one query
+  const extents = await deps.points.signalExtents(mine.map((s) => s.id));
   const bySignal = new Map<string, EntitySignalJson[]>();
-  for (const s of signals) {
-    if (!wanted.has(s.entity)) continue;
-    const x = await deps.points.signalExtent(s.id);
+  for (const s of mine) {
+    const x = extents.get(s.id)!;
     const list = bySignal.get(s.entity) ?? [];
     list.push({
       signal: s.name,

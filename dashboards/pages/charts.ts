@@ -56,12 +56,89 @@ export function markersAttr(markers: readonly Marker[]): string {
 }
 
 /**
+ * Widest a chart's plot area can be, in CSS pixels: the page's `main` is at most 1280 px wide (public/style.css),
+ * and a chart fills it at most. One pixel of a chart over [from, until) therefore spans at least
+ * (until − from) / CHART_MAX_PIXELS seconds.
+ */
+export const CHART_MAX_PIXELS = 1280;
+
+/** public/charts.js draws a band at least this many pixels wide. */
+const MIN_BAND_PIXELS = 2;
+
+/**
+ * Bands thinned to what one pixel of the chart can show: a band narrower than the 2 px public/charts.js draws at
+ * least, less than one pixel from the next band of the same type, kind and target (or overlapping it), merges with
+ * it; the merged band runs from the first start to the last end and is labelled with how many it holds and their
+ * own labels by count (`14 merged at this zoom (zoom in to separate them): connectivity outage (warning) ×9,
+ * connectivity outage (critical) ×5`). Drawn at most CHART_MAX_PIXELS wide, the chart shows the same shading either
+ * way; bands wide enough to hover on their own (an OONI day on an event's two weeks) stay as they are. Of one type
+ * and kind, every band kept is either 2 px wide or a pixel apart from the next, so there are fewer than the pixels
+ * however many outages a range holds (years of daily shutdowns). Each outage stays reachable in full through the
+ * page's outage list and the API; zooming in (a narrower range) draws them apart again.
+ */
+export function thinBands(bands: readonly Band[], range: { from: number; until: number }, pixels = CHART_MAX_PIXELS): Band[] {
+  const pixel = (range.until - range.from) / pixels;
+  if (!(pixel > 0) || bands.length < 2) return [...bands];
+  const groups = new Map<string, Band[]>();
+  for (const b of bands) {
+    const key = JSON.stringify([b.type, b.kind ?? null, b.target ?? null]);
+    const g = groups.get(key);
+    if (g) g.push(b);
+    else groups.set(key, [b]);
+  }
+  const out: Band[] = [];
+  for (const g of groups.values()) {
+    g.sort((a, b) => a.from - b.from || a.until - b.until);
+    const narrow = (from: number, until: number) => until - from < MIN_BAND_PIXELS * pixel;
+    let run: Band[] = [g[0]!];
+    let start = g[0]!.from;
+    let end = g[0]!.until;
+    const flush = () => {
+      out.push(run.length === 1 ? run[0]! : mergedBand(run, end));
+    };
+    for (let i = 1; i < g.length; i++) {
+      const b = g[i]!;
+      if (b.from - end < pixel && (narrow(start, end) || narrow(b.from, b.until))) {
+        run.push(b);
+        if (b.until > end) end = b.until;
+      } else {
+        flush();
+        run = [b];
+        start = b.from;
+        end = b.until;
+      }
+    }
+    flush();
+  }
+  return out.sort((a, b) => a.from - b.from || a.until - b.until);
+}
+
+/** Labels listed in a merged band's label (the most frequent first); the rest are counted. */
+const MERGED_LABELS = 3;
+
+function mergedBand(run: readonly Band[], until: number): Band {
+  const counts = new Map<string, number>();
+  for (const b of run) counts.set(b.label, (counts.get(b.label) ?? 0) + 1);
+  const byCount = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const shown = byCount.slice(0, MERGED_LABELS).map(([label, n]) => `${label} ×${n}`);
+  const rest = byCount.slice(MERGED_LABELS).reduce((sum, [, n]) => sum + n, 0);
+  const first = run[0]!;
+  return {
+    ...first,
+    until,
+    label: `${run.length} merged at this zoom (zoom in to separate them): ${shown.join(', ')}${rest > 0 ? `, ${rest} other` : ''}`,
+  };
+}
+
+/**
  * Bands go to the browser as `[type, from, until, label, kind, target]` tuples (dashboards/public/charts.js reads
  * them): a ten-year country timeline carries ~1,900 outage bands, and as objects with their keys (each quote
- * escaped in the attribute) they were 368 KB of a 447 KB page.
+ * escaped in the attribute) they were 368 KB of a 447 KB page. With `range`, the bands are thinned to the chart's
+ * pixel resolution first (`thinBands`).
  */
-export function bandsAttr(bands: readonly Band[]): string {
-  return JSON.stringify(bands.map((b) => [b.type, b.from, b.until, b.label, b.kind ?? null, b.target ?? null]));
+export function bandsAttr(bands: readonly Band[], range?: { from: number; until: number }): string {
+  const shown = range ? thinBands(bands, range) : bands;
+  return JSON.stringify(shown.map((b) => [b.type, b.from, b.until, b.label, b.kind ?? null, b.target ?? null]));
 }
 
 // panel order and titles come from the collector modules (collectors/<name>/index.ts)
@@ -190,7 +267,7 @@ export function chartsMarkup(opts: {
 }): SafeHtml {
   const maxPoints = opts.maxPoints ?? 1200;
   if (opts.panels.length === 0) return html`<p class="muted empty">${opts.emptyText ?? 'No signals stored for this entity.'}</p>`;
-  return html`<div class="charts" id="${opts.id ?? 'charts'}" data-from="${opts.from}" data-until="${opts.until}" data-tz="${opts.tz}" data-mode="${opts.mode}" data-maxpoints="${maxPoints}" data-bands="${bandsAttr(opts.bands)}" data-markers="${markersAttr(opts.markers ?? [])}">
+  return html`<div class="charts" id="${opts.id ?? 'charts'}" data-from="${opts.from}" data-until="${opts.until}" data-tz="${opts.tz}" data-mode="${opts.mode}" data-maxpoints="${maxPoints}" data-bands="${bandsAttr(opts.bands, opts)}" data-markers="${markersAttr(opts.markers ?? [])}">
 <p class="axis-caption muted">Time axis: <span class="axis-zone">${opts.mode === 'local' ? opts.tz : 'UTC'}</span>. Drag across a chart to zoom into that range.</p>
 ${opts.panels.map((p) => panelMarkup(p, opts, maxPoints))}
 </div>`;

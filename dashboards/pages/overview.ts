@@ -56,12 +56,10 @@ export function overviewRouter(deps: AppDeps): Router {
       if (list) list.push(o);
       else outagesOf.set(o.entity, [o]);
     }
-    const extents = new Map<number, number | null>();
-    await Promise.all(
-      signals
-        .filter((s) => watched.some((w) => w.entity === s.entity))
-        .map(async (s) => extents.set(s.id, (await points.signalExtent(s.id)).last)),
-    );
+    // the last point of every watched signal: one query for the page
+    const watchedSet = new Set(watched.map((w) => w.entity));
+    const extentOf = await points.signalExtents(signals.filter((s) => watchedSet.has(s.entity)).map((s) => s.id));
+    const extents = new Map<number, number | null>([...extentOf].map(([id, x]) => [id, x.last]));
     const rows: Row[] = watched.map((w) => {
       const mine = signals.filter((s) => s.entity === w.entity);
       let last: number | null = null;
@@ -142,21 +140,21 @@ export function overviewRouter(deps: AppDeps): Router {
       if (!entitiesOf.has(cc)) entitiesOf.set(cc, []);
       entitiesOf.get(cc)!.push(s.id);
     }
-    const counted = await Promise.all(
-      calendar.map(async (e) => {
-        const ids = entitiesOf.get(e.country) ?? [];
-        let n = 0;
-        let synthetic = false;
-        for (const id of ids) {
-          const k = (await points.readRollup(id, 'daily', e.start - DAY, e.end + 2 * DAY)).reduce((sum, r) => sum + r.n, 0);
-          if (k > 0) {
-            n += k;
-            if (syntheticIds.has(id)) synthetic = true;
-          }
-        }
-        return { e, points: n, synthetic };
-      }),
+    // every event's window over every signal of its country: one query for the page
+    const perEvent = await points.dailyValueCounts(
+      calendar.map((e) => ({ signalIds: entitiesOf.get(e.country) ?? [], from: e.start - DAY, until: e.end + 2 * DAY })),
     );
+    const counted = calendar.map((e, i) => {
+      let n = 0;
+      let synthetic = false;
+      for (const [id, k] of perEvent[i]!) {
+        if (k > 0) {
+          n += k;
+          if (syntheticIds.has(id)) synthetic = true;
+        }
+      }
+      return { e, points: n, synthetic };
+    });
     const withData = counted.filter((x) => x.points > 0).sort((a, b) => b.e.start - a.e.start);
     const recentTable = (list: typeof latest) =>
       html`<div class="table-wrap"><table class="recent-outages"${list === recent ? html` id="recent-outages"` : ''}><thead><tr><th scope="col">Entity</th><th scope="col">Kind</th><th scope="col">Start</th><th scope="col">Duration</th><th scope="col">Loss</th><th scope="col">Targets</th></tr></thead><tbody>${list.map(

@@ -17,7 +17,7 @@ import {
   type RollupResolution,
   type SourceEventFilter,
 } from '../repository.js';
-import type { Resolution, SeriesColumns } from '../signals-read.js';
+import type { DailyCountWindow, Resolution, SeriesColumns } from '../signals-read.js';
 import {
   runFromDbRow,
   signalFromDbRow,
@@ -852,6 +852,40 @@ export class PgPointStore implements PointStore {
       [signalId],
     );
     return r.rows[0] ?? { first: null, last: null };
+  }
+
+  async signalExtents(signalIds: readonly number[]): Promise<Map<number, { first: number | null; last: number | null }>> {
+    const out = new Map<number, { first: number | null; last: number | null }>();
+    if (signalIds.length === 0) return out;
+    // one statement: per id the same two index reads as signalExtent
+    const r = await this.pool.query<{ id: number; first: number | null; last: number | null }>(
+      'SELECT q.id, (SELECT ts FROM points WHERE signal_id = q.id ORDER BY ts LIMIT 1) AS first, (SELECT ts FROM points WHERE signal_id = q.id ORDER BY ts DESC LIMIT 1) AS last FROM unnest($1::bigint[]) AS q(id)',
+      [[...new Set(signalIds)]],
+    );
+    for (const row of r.rows) out.set(row.id, { first: row.first, last: row.last });
+    for (const id of signalIds) if (!out.has(id)) out.set(id, { first: null, last: null });
+    return out;
+  }
+
+  async dailyValueCounts(windows: readonly DailyCountWindow[]): Promise<Array<Map<number, number>>> {
+    const out = windows.map((w) => new Map<number, number>(w.signalIds.map((id) => [id, 0])));
+    const cols: [number[], number[], number[], number[]] = [[], [], [], []];
+    windows.forEach((w, i) => {
+      for (const id of new Set(w.signalIds)) {
+        cols[0].push(i);
+        cols[1].push(id);
+        cols[2].push(w.from);
+        cols[3].push(w.until);
+      }
+    });
+    if (cols[0].length === 0) return out;
+    // one statement: per (window, signal) an indexed range sum over the daily rollup
+    const r = await this.pool.query<{ w: number; sid: number; n: number }>(
+      'SELECT q.w, q.sid, (SELECT coalesce(sum(d.n), 0) FROM points_daily d WHERE d.signal_id = q.sid AND d.ts >= q.f AND d.ts < q.u) AS n FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::bigint[]) AS q(w, sid, f, u)',
+      cols,
+    );
+    for (const row of r.rows) out[row.w]!.set(row.sid, row.n);
+    return out;
   }
 
   async daysWithData(signalIds: readonly number[], from: number, until: number): Promise<Array<{ day: number; synthetic: boolean }>> {

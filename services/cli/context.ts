@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { COLLECTOR_MODULES } from '../../collectors/registry.js';
 import { openPointStore, openRepositories } from '../../db/open.js';
 import type { Repositories } from '../../db/repositories.js';
 import { sqliteRepositories } from '../../db/sqlite-repositories.js';
@@ -41,8 +42,11 @@ export const POSTGRES_COMMANDS: readonly string[] = [
   'status',
   'detect',
   'ingest csv',
+  // every source that ingests saved responses (one registry line each, collectors/registry.ts)
+  ...COLLECTOR_MODULES.filter((m) => m.ingests).map((m) => `ingest ${m.name}`),
   'correlate',
   'report',
+  'demo',
 ];
 
 /** A command asked to work on a backend it does not support yet: exit 2, one line saying so. */

@@ -10,12 +10,12 @@ export function register(program: Command, ctx: CliContext): void {
     .description('fill the database with demo data (seeded calendar, real and SYNTHETIC series) for an offline tour')
     .option('--json', 'print what each step did as one JSON array')
     .action(async (flags: { json?: boolean }) => {
-      const store = ctx.store();
+      const repos = await ctx.repositories();
       const log = ctx.log();
       const done: Array<{ step: string; ok: boolean; message: string }> = [];
       for (const step of DEMO_STEPS) {
         try {
-          const message = await step.run({ store, config: ctx.config(), log, root: packageRoot() });
+          const message = await step.run({ repos, config: ctx.config(), log, root: packageRoot() });
           done.push({ step: step.name, ok: true, message });
           if (!flags.json) ctx.out(`✓ ${step.name}: ${message}`);
         } catch (err) {
@@ -29,7 +29,7 @@ export function register(program: Command, ctx: CliContext): void {
       else
         ctx.out(
           done.every((d) => d.ok)
-            ? `demo data ready in ${store.path}; start the dashboard with: outagewatch start`
+            ? `demo data ready in ${repos.points.location}; start the dashboard with: outagewatch start`
             : 'some demo steps failed (see above)',
         );
     });

@@ -21,10 +21,10 @@ export async function ingestSaved(
   const c = createCollectors(ctx.config(), log).find((x) => x.name === source);
   if (!c) throw new UsageError(`unknown source "${source}"`);
   if (!c.ingest) throw new UsageError(`the ${source} collector cannot ingest saved responses`);
-  const store = ctx.store();
-  const run = store.startRun(`ingest:${source}`, null, { files: files.length });
+  const store = (await ctx.repositories()).points;
+  const run = await store.startRun(`ingest:${source}`, null, { files: files.length });
   const r = await c.ingest({ files, store, log, synthetic: opts.synthetic });
-  store.finishRun(run, {
+  await store.finishRun(run, {
     status: r.failures.length === 0 ? 'ok' : r.filesOk > 0 ? 'partial' : 'failed',
     rows: r.points + r.events,
     windowsOk: r.filesOk,

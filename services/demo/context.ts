@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
-import type { SqliteStore } from '../../db/store.js';
+import type { Repositories } from '../../db/repositories.js';
 import type { Config } from '../../core/config.js';
 
 /** What a demo step runs with (`outagewatch demo`; the steps are listed in steps.ts). */
 export interface DemoContext {
-  store: SqliteStore;
+  /** The database being filled, SQLite or PostgreSQL. */
+  repos: Repositories;
   config: Config;
   log: Logger;
   /** Where `../shared/data` style inputs live inside the repo. */

@@ -151,7 +151,7 @@ export const iodaSyntheticDemoStep = {
         { files: files.length },
         'demo: ingesting SYNTHETIC IODA-shaped series for country:KZ (generated, not measured; signals flagged synthetic)',
       );
-      const r = await ingestIodaFiles({ files, store: ctx.store, log: ctx.log, synthetic: true });
+      const r = await ingestIodaFiles({ files, store: ctx.repos.points, log: ctx.log, synthetic: true });
       if (r.failures.length) throw new Error(`synthetic IODA ingest failed: ${r.failures.map((f) => f.error).join('; ')}`);
       return `IODA: ${r.points} SYNTHETIC points for country:KZ (bgp, ping-slash24, merit-nt, gtr WEB_SEARCH/YOUTUBE/GMAIL/MAPS) around 2016-05-21 (service blocking) and 2022-01-05 (shutdown); signals flagged synthetic`;
     } finally {

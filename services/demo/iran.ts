@@ -29,7 +29,7 @@ export const MONASH_IRAN_OPTIONS: CsvIngestOptions = {
 export const iranMonashDemoStep = {
   name: 'Iran November 2019 (REAL, Monash IP Observatory)',
   async run(ctx: DemoContext): Promise<string> {
-    const r = await ingestCsv(ctx.store, join(ctx.root, MONASH_IRAN_FILE), MONASH_IRAN_OPTIONS);
+    const r = await ingestCsv(ctx.repos.points, join(ctx.root, MONASH_IRAN_FILE), MONASH_IRAN_OPTIONS);
     if (r.rejected.length)
       throw new Error(
         `Monash Iran series: ${r.rejected.length} rows rejected; first: line ${r.rejected[0]!.line}: ${r.rejected[0]!.field}: ${r.rejected[0]!.reason}`,

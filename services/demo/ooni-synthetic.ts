@@ -80,7 +80,7 @@ export const ooniSyntheticDemoStep = {
       );
       const r = await createOoniCollector(ctx.config, { log: ctx.log }).ingest({
         files: [file],
-        store: ctx.store,
+        store: ctx.repos.points,
         log: ctx.log,
         synthetic: true,
       });

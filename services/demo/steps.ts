@@ -1,5 +1,5 @@
 import type { DemoStep } from './context.js';
-import { seedCalendar } from '../calendar/seed.js';
+import { seedCalendarRepository } from '../calendar/seed.js';
 import { detectDemoStep } from '../detector/hooks.js';
 import { iodaSyntheticDemoStep } from './ioda-synthetic.js';
 import { ooniSyntheticDemoStep } from './ooni-synthetic.js';
@@ -9,8 +9,8 @@ import { iranMonashDemoStep } from './iran.js';
 export const DEMO_STEPS: DemoStep[] = [
   {
     name: 'calendar seed',
-    run: ({ store, log }) => {
-      const r = seedCalendar(store, log);
+    run: async ({ repos, log }) => {
+      const r = await seedCalendarRepository(repos.calendar, log);
       return `calendar: ${r.total} seed events (${r.inserted} new, ${r.updated} updated, ${r.unchanged} unchanged${r.keptUser.length ? `, ${r.keptUser.length} left to the user` : ''})`;
     },
   },

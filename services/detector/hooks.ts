@@ -21,8 +21,8 @@ export const detectAfterCollect = {
 /** The demo's last step: detection over everything the demo loaded. */
 export const detectDemoStep = {
   name: 'detect',
-  async run({ store, config, log }: DemoContext): Promise<string> {
-    const r = await detectAndStore(store, { config, log });
+  async run({ repos, config, log }: DemoContext): Promise<string> {
+    const r = await detectAndStore(repos, { config, log });
     const kinds = OUTAGE_KINDS.map((k) => `${r.outages.filter((o) => o.kind === k).length} ${k}`).join(', ');
     return `detect: ${r.entities} entities, ${r.outages.length} outages (${kinds})`;
   },

@@ -63,7 +63,7 @@ describe('the CLI with a database URL', () => {
   it('a command not ported to PostgreSQL says so (exit 2) and never falls back to a SQLite file', async () => {
     t = tempDir();
     process.chdir(t.dir);
-    for (const argv of [['demo'], ['start']]) {
+    for (const argv of [['start']]) {
       const c = capture();
       const code = await main([...argv, '--db', 'postgres://ow:pw@127.0.0.1:1/ow'], c.io);
       expect(code, argv.join(' ')).toBe(2);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { sqliteRepositories } from '../../db/sqlite-repositories.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { iodaSyntheticDemoStep, writeSyntheticIodaResponses } from '../../services/demo/ioda-synthetic.js';
 import { DEMO_STEPS } from '../../services/demo/steps.js';
@@ -36,7 +37,7 @@ describe('demo: synthetic IODA series for Kazakhstan', () => {
   it('goes through the IODA ingest path, flags every signal synthetic, and shows blocking in May 2016 while the network held', async () => {
     s = tempStore();
     const msg = await iodaSyntheticDemoStep.run({
-      store: s.store,
+      repos: sqliteRepositories(s.store),
       config: loadConfig({ env: {}, cwd: '/' }),
       log: silentLogger,
       root: '/',
@@ -67,7 +68,12 @@ describe('demo: synthetic IODA series for Kazakhstan', () => {
     expect(mean('ioda.ping-slash24', '2022-01-06', '2022-01-07') / mean('ioda.ping-slash24', '2021-12-29', '2021-12-30')).toBeLessThan(0.2);
     // ingesting again changes nothing (upserts)
     const n = (s.store.db.prepare('SELECT count(*) AS n FROM points').get() as { n: number }).n;
-    await iodaSyntheticDemoStep.run({ store: s.store, config: loadConfig({ env: {}, cwd: '/' }), log: silentLogger, root: '/' });
+    await iodaSyntheticDemoStep.run({
+      repos: sqliteRepositories(s.store),
+      config: loadConfig({ env: {}, cwd: '/' }),
+      log: silentLogger,
+      root: '/',
+    });
     expect((s.store.db.prepare('SELECT count(*) AS n FROM points').get() as { n: number }).n).toBe(n);
   });
 });

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sqliteRepositories } from '../../../db/sqlite-repositories.js';
 import { ooniSyntheticDemoStep, syntheticOoniAggregation } from '../../../services/demo/ooni-synthetic.js';
 import { DEMO_STEPS } from '../../../services/demo/steps.js';
 import { loadConfig } from '../../../services/program-config.js';
@@ -22,7 +23,7 @@ describe('demo: SYNTHETIC OONI Kazakhstan May 2016', () => {
 
   it('ingests through the OONI ingest path: social networks anomalous on 20–21 May, flagged synthetic', async () => {
     const msg = await ooniSyntheticDemoStep.run({
-      store: t.store,
+      repos: sqliteRepositories(t.store),
       config: loadConfig({ env: {}, cwd: '/' }),
       log: silentLogger,
       root: '/',

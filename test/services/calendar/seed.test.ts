@@ -94,7 +94,7 @@ describe('the built-in seed', () => {
     await task.run({ db: sqliteRepositories(t.store), config, log });
     expect(countEvents(t.store.db, 'seed')).toBe(20);
     expect(DEMO_STEPS[0]!.name).toBe('calendar seed');
-    expect(await DEMO_STEPS[0]!.run({ store: t.store, config, log, root: '.' })).toMatch(
+    expect(await DEMO_STEPS[0]!.run({ repos: sqliteRepositories(t.store), config, log, root: '.' })).toMatch(
       /^calendar: 20 seed events \(0 new, 0 updated, 20 unchanged\)/,
     );
     // loaded once: a seed event the user removed stays removed at the next start

@@ -270,7 +270,12 @@ describe('the demo step', () => {
     const { configSchema } = await import('../../../services/program-config.js');
     const db = tempStore();
     cleanups.push(db.cleanup);
-    const msg = await iranMonashDemoStep.run({ store: db.store, config: configSchema.parse({}), log: silentLogger, root: packageRoot() });
+    const msg = await iranMonashDemoStep.run({
+      repos: sqliteRepositories(db.store),
+      config: configSchema.parse({}),
+      log: silentLogger,
+      root: packageRoot(),
+    });
     expect(msg).toMatch(/REAL points .* mean of 73 counties/);
     const ir = db.store.listSignals('country:IR')[0]!;
     const mean = new Map(db.store.readPoints(ir.id, t('2019-11-16T16:30:00Z'), t('2019-11-16T18:31:00Z')).map((p) => [p.ts, p.value!]));
