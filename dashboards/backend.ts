@@ -1,18 +1,11 @@
 import { AppError } from '../core/app-errors.js';
-import type { SqliteStore } from '../db/store.js';
 import type { CorrelatorSource } from '../services/correlator/assemble.js';
 import type { AppDeps } from './deps.js';
 
 /**
- * The SQLite connection of a page or route that is not converted to the backend-neutral interfaces yet (issue 23):
- * on PostgreSQL it answers 503 saying so (JSON under /api, an HTML page elsewhere), never a 500 or an empty page.
- * docs/dashboard.md and docs/api.md list these pages and routes.
+ * What a page or route that needs something a database lacks answers (issue 23): 503 saying so (JSON under /api, an
+ * HTML page elsewhere), never a 500 or an empty page. docs/dashboard.md and docs/api.md list these pages and routes.
  */
-export function sqliteStore(deps: Pick<AppDeps, 'store'> & Partial<Pick<AppDeps, 'points'>>, what: string): SqliteStore {
-  if (deps.store) return deps.store;
-  throw notOnPostgres(deps, what);
-}
-
 export function notOnPostgres(deps: Partial<Pick<AppDeps, 'points'>>, what: string): AppError {
   return new AppError(
     'UNAVAILABLE',

@@ -29,9 +29,9 @@ export interface AppDeps {
    */
   repos?: Pick<Repositories, 'calendar' | 'outages' | 'reference'>;
   /**
-   * Read-only SQLite connection, for what is not converted to the interfaces yet (calendar, outages, reference
-   * lists, correlation, reports, metrics). Absent on PostgreSQL: those pages and routes answer 503 "not available
-   * on PostgreSQL in this version" (`sqliteStore()` in dashboards/backend.ts).
+   * Read-only SQLite connection, on a SQLite database only: its CSV exports read every page in one snapshot and the
+   * chart API infers a signal's step from it. Absent on PostgreSQL, where the same routes read through `points` and
+   * `repos`.
    */
   store?: SqliteStore;
   /** Writable connection (the daemon's); absent in read-only deployments, in `serve` and most tests. */

@@ -46,14 +46,22 @@ const stmts = (db: Db) => {
   return s;
 };
 
+/** What a change to record looks like (the alert rules live in services/alerts/changes.ts). */
+export interface ChangeRecord {
+  key: string;
+  entity: string;
+  change: ChangeType;
+  at: number;
+  payload: unknown;
+  announced: boolean;
+  now: number;
+}
+
 /**
  * Records a change unless its key is already known. Returns the new row, or null when the change was
  * seen before (so it is never announced twice).
  */
-export function recordChange(
-  db: Db,
-  c: { key: string; entity: string; change: ChangeType; at: number; payload: unknown; announced: boolean; now: number },
-): ChangeRow | null {
+export function recordChange(db: Db, c: ChangeRecord): ChangeRow | null {
   const r = stmts(db).insert.run(c.key, c.entity, c.change, c.at, JSON.stringify(c.payload), c.announced ? 1 : 0, c.now);
   if (r.changes === 0) return null;
   return {

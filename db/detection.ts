@@ -1,5 +1,7 @@
 import type { Outage } from '../core/outage.js';
-import { changeRecorded, queueDelivery, recordChange, startedChanges, type ChangeType } from './alerts.js';
+import { changeRecorded, queueDelivery, recordChange, startedChanges, type ChangeRecord } from './alerts.js';
+
+export type { ChangeRecord } from './alerts.js';
 import type { Db } from './connection.js';
 import {
   extendDetectionState,
@@ -24,17 +26,6 @@ import { listOutages, syncOutages } from './outages.js';
  * it runs (the episodes closed before a checkpoint, the first stored outage ending after a time) is answered
  * synchronously by a `ResumeState` read before the run.
  */
-
-/** What a change to record looks like (the alert rules live in services/alerts/changes.ts). */
-export interface ChangeRecord {
-  key: string;
-  entity: string;
-  change: ChangeType;
-  at: number;
-  payload: unknown;
-  announced: boolean;
-  now: number;
-}
 
 /**
  * Outage changes and webhook deliveries as the alert rules see them inside a detection's transaction, synchronously

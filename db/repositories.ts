@@ -1,7 +1,7 @@
 import type { DbBackend } from '../core/db-location.js';
 import type { EventOrigin, ProtestEvent } from '../core/calendar.js';
 import type { Outage, Severity } from '../core/outage.js';
-import type { ChangeRow, ChangeType, DeliveryRow } from './alerts.js';
+import type { ChangeRecord, ChangeRow, DeliveryRow } from './alerts.js';
 import type { EventFilter, EventSortKey, ImportStage } from './calendar.js';
 import type { OutageFilter, OutagePageFilter, OutageSortKey, ParentGroup } from './outages.js';
 import type { ReferenceFilter, ReferenceListRow, ReferenceOutage, ReferenceSortKey } from './reference.js';
@@ -91,15 +91,7 @@ export interface OutageRepository {
 
 export interface AlertRepository {
   /** Records a change unless its key is known; the new row, or null when seen before (never announced twice). */
-  recordChange(c: {
-    key: string;
-    entity: string;
-    change: ChangeType;
-    at: number;
-    payload: unknown;
-    announced: boolean;
-    now: number;
-  }): Promise<ChangeRow | null>;
+  recordChange(c: ChangeRecord): Promise<ChangeRow | null>;
   changeRecorded(key: string): Promise<boolean>;
   /** 'started' changes of an entity recorded at times in [from, until), oldest first, with the outage end they carried. */
   startedChanges(entity: string, from: number, until: number): Promise<Array<{ at: number; outageEnd: number | null }>>;

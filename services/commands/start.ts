@@ -22,7 +22,7 @@ export function register(program: Command, ctx: CliContext): void {
       if (!opts.collect && !opts.dashboard) throw new UsageError('--no-collect with --no-dashboard leaves nothing to run');
       const loc = ctx.dbLocation();
       const log = ctx.log();
-      // on PostgreSQL: --no-dashboard is the scheduled collection (collection only), --no-collect is `serve`; the
+      // on PostgreSQL: --no-dashboard is the scheduler (collection, detection, alerts, reports), --no-collect is `serve`; the
       // daemon with both (one process, a lock file) runs on SQLite only and is refused here, exit 2
       if (loc.backend === 'postgres' && opts.dashboard && opts.collect) ctx.sqlitePath();
       const daemon: { url: string | null; stop(): Promise<void> } =

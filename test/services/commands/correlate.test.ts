@@ -3,26 +3,15 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRepositories } from '../../../db/open.js';
 import type { Repositories } from '../../../db/repositories.js';
-import { main } from '../../../services/cli.js';
 import { correlateCountry } from '../../../services/correlator/assemble.js';
 import { cachedCountryAsync, cachedEventAsync, enableCorrelationWorker } from '../../../services/correlator/cache.js';
 import type { tempStore } from '../../helpers.js';
 import { iranStore } from '../detector/iran-store.js';
 import { usePostgres } from '../../pg.js';
+import { runCli as cli } from '../../cli.js';
 
 const pgt = usePostgres({ database: false });
 const REF = join(import.meta.dirname, '..', '..', 'fixtures', 'reference');
-
-async function cli(args: string[]) {
-  let out = '';
-  let err = '';
-  const io = {
-    stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream,
-    stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream,
-  };
-  const code = await main(['--log-level', 'silent', ...args], io);
-  return { code, out, err };
-}
 
 // The same database on both backends: the REAL Monash county series of Iran, November 2019 (test/fixtures/monash)
 // run through the detector, the shipped protest calendar (the Iranian fuel protests of 15 Nov 2019 among its

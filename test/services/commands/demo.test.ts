@@ -1,17 +1,11 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../../services/cli.js';
-import { capture, tempDir } from '../../helpers.js';
+import { tempDir } from '../../helpers.js';
 import { usePostgres } from '../../pg.js';
 import { openPointStore } from '../../../db/open.js';
+import { runCli as cli } from '../../cli.js';
 
 const pgt = usePostgres({ database: false });
-
-async function cli(args: string[]) {
-  const c = capture();
-  const code = await main(['--log-level', 'silent', ...args], c.io);
-  return { code, out: c.out, err: c.err };
-}
 
 /** Every signal's points and the source events, keyed by entity and name (ids differ between backends). */
 async function pointsOf(where: string) {

@@ -2,22 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertEvent } from '../../../db/calendar.js';
 import { openRepositories } from '../../../db/open.js';
 import { parseSeed, readSeedText } from '../../../services/calendar/seed.js';
-import { main } from '../../../services/cli.js';
 import { iranStore } from '../detector/iran-store.js';
 import { usePostgres } from '../../pg.js';
+import { runCli as cli } from '../../cli.js';
 
 const pgt = usePostgres({ database: false });
-
-async function cli(args: string[]) {
-  let out = '';
-  let err = '';
-  const io = {
-    stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream,
-    stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream,
-  };
-  const code = await main(['--log-level', 'silent', ...args], io);
-  return { code, out, err };
-}
 
 /** The outage changes (alert history) a database holds, without row ids and the wall-clock time they were written. */
 async function changes(where: string) {

@@ -1,21 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../services/cli.js';
 import type { tempStore } from '../../helpers.js';
 import { iranStore } from '../detector/iran-store.js';
 import { usePostgres } from '../../pg.js';
+import { runCli as cli } from '../../cli.js';
 
 const pgt = usePostgres({ database: false });
-
-async function cli(args: string[]) {
-  let out = '';
-  let err = '';
-  const io = {
-    stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream,
-    stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream,
-  };
-  const code = await main(['--log-level', 'silent', ...args], io);
-  return { code, out, err };
-}
 
 describe('`outages` on the real Iranian county series (Monash IP Observatory, Nov 2019)', () => {
   let t: ReturnType<typeof tempStore>;

@@ -3,23 +3,12 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { upsertEvent } from '../../../db/calendar.js';
 import { parseSeed, readSeedText } from '../../../services/calendar/seed.js';
-import { main } from '../../../services/cli.js';
 import type { tempStore } from '../../helpers.js';
 import { iranStore } from '../detector/iran-store.js';
 import { usePostgres } from '../../pg.js';
+import { runCli as cli } from '../../cli.js';
 
 const pgt = usePostgres({ database: false });
-
-async function cli(args: string[]) {
-  let out = '';
-  let err = '';
-  const io = {
-    stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream,
-    stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream,
-  };
-  const code = await main(['--log-level', 'silent', ...args], io);
-  return { code, out, err };
-}
 
 /** Every file under `dir` (charts included), by its path relative to `dir`. */
 function files(dir: string): Map<string, Buffer> {

@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listOutages, getOutage } from '../../../db/outages.js';
 import type { SqliteStore } from '../../../db/store.js';
-import { main } from '../../../services/cli.js';
 import { configSchema } from '../../../services/program-config.js';
 import { sqliteRepositories } from '../../../db/sqlite-repositories.js';
 import { detectAndStore } from '../../../services/detector/run.js';
@@ -12,6 +11,7 @@ import { DEMO_STEPS } from '../../../services/demo/steps.js';
 import { silentLogger } from '../../../core/logger.js';
 import { readMonash } from './monash.js';
 import { traffic } from './traffic.js';
+import { runCli as cli } from '../../cli.js';
 
 const utc = (s: string) => Date.parse(s) / 1000;
 const { mean } = readMonash();
@@ -26,17 +26,6 @@ function load(store: SqliteStore, upTo = Infinity) {
     until: pts.at(-1)![0] + 3600,
     series: [{ signal: { name: 'custom.connectivity', step: 3600 }, points: pts }],
   });
-}
-
-async function cli(args: string[]) {
-  let out = '';
-  let err = '';
-  const io = {
-    stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream,
-    stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream,
-  };
-  const code = await main(['--log-level', 'silent', ...args], io);
-  return { code, out, err };
 }
 
 describe('detectAndStore and the CLI', () => {
