@@ -29,7 +29,7 @@ export function register(program: Command, ctx: CliContext): void {
       else
         ctx.out(
           done.every((d) => d.ok)
-            ? `demo data ready in ${repos.points.location}; start the dashboard with: outagewatch start`
+            ? `demo data ready in ${repos.points.location}; start the dashboard with: outagewatch ${repos.backend === 'postgres' ? 'serve' : 'start'}`
             : 'some demo steps failed (see above)',
         );
     });

@@ -57,8 +57,11 @@ describe.skipIf(!pgt.enabled)('`demo` and `ingest <source>` on PostgreSQL do wha
     expect(ta.out).toMatch(/SYNTHETIC/);
 
     // a second demo changes nothing (the ingests upsert; detection finds the same)
-    const again = await cli(['--db', url, 'demo', '--json']);
+    const again = await cli(['--db', url, 'demo']);
     expect(again.code, again.err).toBe(0);
+    // and it names the command that serves the dashboard on this backend (`start` runs collectors and dashboard in
+    // one process on SQLite only)
+    expect(again.out).toMatch(/demo data ready in postgres:\/\/\S+; start the dashboard with: outagewatch serve\n$/);
     expect((await cli(['--db', url, 'outages', '--json'])).out).toBe(lb.out);
   });
 
