@@ -308,6 +308,38 @@ export function replaceOutages(
  * after a collection. With `since`, only the stored rows ending at or after it are compared (and `outages` are those
  * ending at or after it); earlier rows stay. Returns every outage given with its id, and those inserted.
  */
+/**
+ * A detected outage as both backends store it and compare it with stored rows (`syncOutages`, the PostgreSQL
+ * detection commit): the derived fields filled in, and the row's columns from `start` to `synthetic` with flags as
+ * 0/1, whose JSON text is the key a stored row equal to it has.
+ */
+export function storedOutage(
+  o: Outage,
+  entity: string,
+  parent: string | null,
+): { full: Outage; row: [number, number, string, string, number, string, string, string, 0 | 1, number | null, number, 0 | 1] } {
+  const lostPercent = o.lostPercent !== undefined ? o.lostPercent : lostFromSignals(o.signals);
+  const hours = o.hours ?? Math.round(((o.end - o.start) / 3600) * 100) / 100;
+  const synthetic = o.synthetic ?? false;
+  return {
+    full: { ...o, entity, parent, lostPercent, hours, synthetic },
+    row: [
+      o.start,
+      o.end,
+      o.kind,
+      o.severity,
+      o.score,
+      JSON.stringify(o.signals),
+      JSON.stringify(o.targets),
+      JSON.stringify(o.evidence),
+      o.open ? 1 : 0,
+      lostPercent,
+      hours,
+      synthetic ? 1 : 0,
+    ],
+  };
+}
+
 export function syncOutages(
   db: Db,
   entity: string,
@@ -343,26 +375,9 @@ export function syncOutages(
       const toInsert: Array<{ o: Outage; row: unknown[]; index: number }> = [];
       for (const o of outages) {
         if (formatEntity(parseEntity(o.entity)) !== key) throw new Error(`outage of ${o.entity} given to syncOutages for ${key}`);
-        const lostPercent = o.lostPercent !== undefined ? o.lostPercent : lostFromSignals(o.signals);
-        const hours = o.hours ?? Math.round(((o.end - o.start) / 3600) * 100) / 100;
-        const synthetic = o.synthetic ?? false;
-        const row = [
-          o.start,
-          o.end,
-          o.kind,
-          o.severity,
-          o.score,
-          JSON.stringify(o.signals),
-          JSON.stringify(o.targets),
-          JSON.stringify(o.evidence),
-          o.open ? 1 : 0,
-          lostPercent,
-          hours,
-          synthetic ? 1 : 0,
-        ];
+        const { full, row } = storedOutage(o, key, parent);
         const k = JSON.stringify(row);
         const same = byKey.get(k);
-        const full = { ...o, entity: key, parent, lostPercent, hours, synthetic };
         if (same && same.length > 0) {
           all.push({ ...full, id: same.shift()! });
         } else {

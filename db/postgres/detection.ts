@@ -4,7 +4,7 @@ import { outageEndOf } from '../alerts.js';
 import type { AlertLedger, ChangeRecord, DetectionCommit, DetectionRepository, ResumeState } from '../detection.js';
 import type { DetectionState, EpisodeRow, SignalStateRow } from '../detection-state.js';
 import { formatEntity, parseEntity } from '../entities.js';
-import { lostFromSignals, parentOf } from '../outages.js';
+import { parentOf, storedOutage } from '../outages.js';
 import { OUTAGE_SELECT, insertOutageRows, outageFromRow, transaction, type OutageRow } from './outage-rows.js';
 
 /**
@@ -13,37 +13,6 @@ import { OUTAGE_SELECT, insertOutageRows, outageFromRow, transaction, type Outag
  * outage ending after a time) are answered from the entity's rows read ahead; its write is one transaction, under a
  * transaction-level advisory lock per entity (two processes detecting one entity write one after the other).
  */
-
-/** The same key SQLite's `syncOutages` compares stored and detected outages by (flags as 0/1). */
-function outageKey(r: {
-  start: number;
-  end: number;
-  kind: string;
-  severity: string;
-  score: number;
-  signals: string;
-  targets: string;
-  evidence: string;
-  open: boolean;
-  lostPercent: number | null;
-  hours: number;
-  synthetic: boolean;
-}): string {
-  return JSON.stringify([
-    r.start,
-    r.end,
-    r.kind,
-    r.severity,
-    r.score,
-    r.signals,
-    r.targets,
-    r.evidence,
-    r.open ? 1 : 0,
-    r.lostPercent,
-    r.hours,
-    r.synthetic ? 1 : 0,
-  ]);
-}
 
 /** The entity's outage changes read ahead; new ones kept until `flush` writes them in the transaction. */
 class PgAlertLedger implements AlertLedger {
@@ -195,53 +164,26 @@ export class PgDetectionRepository implements DetectionRepository {
       const { id, type, country } = ent.rows[0]!;
       const parent = parentOf(type, country);
       // outages by difference: a stored row equal to a detected one keeps its id and detection time
-      const stored = await q.query<{
-        id: number;
-        start: number;
-        end: number;
-        kind: string;
-        severity: string;
-        score: number;
-        signals: string;
-        targets: string;
-        evidence: string;
-        open: boolean;
-        lost_percent: number | null;
-        hours: number;
-        synthetic: boolean;
-      }>(
-        `SELECT id, start, "end" AS end, kind, severity, score, signals, targets, evidence, open, lost_percent, hours, synthetic
-         FROM outages WHERE entity_id = $1 AND "end" >= $2::float8 ORDER BY id`,
-        [id, c.since],
-      );
+      const stored = await q.query<[number, ...unknown[]]>({
+        text: `SELECT id, start, "end" AS end, kind, severity, score, signals, targets, evidence, open::int, lost_percent, hours,
+                      synthetic::int
+               FROM outages WHERE entity_id = $1 AND "end" >= $2::float8 ORDER BY id`,
+        values: [id, c.since],
+        rowMode: 'array',
+      });
       const byKey = new Map<string, number[]>();
-      for (const r of stored.rows) {
-        const k = outageKey({ ...r, lostPercent: r.lost_percent });
+      // the key SQLite's syncOutages compares by: the JSON text of the stored columns (flags as 0/1), storedOutage's row
+      for (const [rowId, ...cols] of stored.rows) {
+        const k = JSON.stringify(cols);
         const list = byKey.get(k);
-        if (list) list.push(r.id);
-        else byKey.set(k, [r.id]);
+        if (list) list.push(rowId);
+        else byKey.set(k, [rowId]);
       }
       const all: Outage[] = [];
       const toInsert: Array<{ o: Outage; index: number }> = [];
       for (const o of c.outages) {
-        const lostPercent = o.lostPercent !== undefined ? o.lostPercent : lostFromSignals(o.signals);
-        const hours = o.hours ?? Math.round(((o.end - o.start) / 3600) * 100) / 100;
-        const synthetic = o.synthetic ?? false;
-        const full: Outage = { ...o, entity: key, parent, lostPercent, hours, synthetic };
-        const k = outageKey({
-          start: o.start,
-          end: o.end,
-          kind: o.kind,
-          severity: o.severity,
-          score: o.score,
-          signals: JSON.stringify(o.signals),
-          targets: JSON.stringify(o.targets),
-          evidence: JSON.stringify(o.evidence),
-          open: o.open ?? false,
-          lostPercent,
-          hours,
-          synthetic,
-        });
+        const { full, row } = storedOutage(o, key, parent);
+        const k = JSON.stringify(row);
         const same = byKey.get(k);
         if (same && same.length > 0) all.push({ ...full, id: same.shift()! });
         else {
