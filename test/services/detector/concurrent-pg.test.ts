@@ -1,0 +1,167 @@
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { DetectionRepository } from '../../../db/detection.js';
+import { openRepositories } from '../../../db/open.js';
+import type { Repositories } from '../../../db/repositories.js';
+import type { PointTuple, WindowWrite } from '../../../db/store.js';
+import { configSchema } from '../../../services/program-config.js';
+import { detectAndStore } from '../../../services/detector/run.js';
+import { usePostgres } from '../../pg.js';
+import { T0, traffic } from './traffic.js';
+
+const pgt = usePostgres({ database: false });
+
+/**
+ * Two processes detecting the same entity at the same moment on one PostgreSQL database (issue 23): two daemons
+ * (`start --no-dashboard`) that each collected a window of the same country and detect it right after. Each opens
+ * its own connection pool here (as two processes do). The first has read the detector's state and the points of its
+ * window and is about to write when the second, which collected the next window, starts; the write of the first is
+ * held back until the second either finished (no lock across the read: the first then writes state computed from
+ * an older read over the second's) or waits for the first (the lock held from the read to the write).
+ *
+ * SYNTHETIC series standing for a real case: a country's hourly connectivity index (Monash's, as `ingest csv` brings
+ * it for Iran) with a daily swing and noise, and two regional blackouts of hours, one in each window.
+ */
+
+const HOUR = 3600;
+const DAY = 86400;
+const ENTITY = 'country:IR';
+const config = configSchema.parse({ detector: { watch: [ENTITY] } });
+
+function values(): Array<number | null> {
+  const s = traffic({ seed: 2323, days: 60, step: HOUR, night: 0.4, noise: 0.04, gaps: 3, level: 500 });
+  const v: Array<number | null> = Array.from(s.values, (x) => (Number.isNaN(x) ? null : x));
+  for (const [from, hours] of [
+    [44 * 24 + 10, 6],
+    [51 * 24 + 3, 8],
+  ] as const)
+    for (let i = from; i < from + hours; i++) if (v[i] !== null) v[i] = v[i]! * 0.05;
+  return v;
+}
+
+const ALL = values();
+/** Hours: what was collected before (detected), the first daemon's window, the second's. */
+const WINDOWS = [
+  [0, 42 * 24],
+  [42 * 24, 48 * 24],
+  [48 * 24, 56 * 24],
+] as const;
+
+function windowOf([from, until]: readonly [number, number]): WindowWrite {
+  const pts: PointTuple[] = [];
+  for (let i = from; i < until; i++) pts.push([T0 + i * HOUR, ALL[i] ?? null]);
+  return {
+    collector: 'test',
+    entity: ENTITY,
+    from: T0 + from * HOUR,
+    until: T0 + until * HOUR,
+    series: [{ signal: { name: 'custom.connectivity', step: HOUR, synthetic: true }, points: pts }],
+  };
+}
+
+/** The daemon's detection after collecting window `k` (its clock at the window's end). */
+function detectWindow(repos: Repositories, k: number) {
+  const [from, until] = WINDOWS[k]!;
+  return detectAndStore(repos, { entity: ENTITY, from: T0 + from * HOUR, until: T0 + until * HOUR, config, now: T0 + until * HOUR });
+}
+
+/** Everything a detection leaves: outages (ids included), detector state, detected span, alert changes. */
+async function snapshot(repos: Repositories) {
+  const resume = await repos.detection.resumeState(ENTITY);
+  return {
+    outages: await repos.outages.listOutages({ entity: ENTITY }),
+    state: await repos.detection.detectionState(ENTITY),
+    signals: resume.states.map((s) => ({ ...s, data: s.data ? Buffer.from(s.data).toString('base64') : null })),
+    derived: resume.derived,
+    episodes: resume.episodesFrom(-Infinity),
+    changes: (await repos.alerts.listChanges({ limit: 100_000 })).map(({ createdAt: _c, ...c }) => c),
+  };
+}
+
+/** The repositories with the detection's write held until `gate` opens (`reached` says the write was asked for). */
+function heldWrite(repos: Repositories, gate: Promise<void>, reached: () => void): Repositories {
+  const detection = new Proxy(repos.detection, {
+    get(target, key, receiver) {
+      if (key === 'commit')
+        return async (c: Parameters<DetectionRepository['commit']>[0]) => {
+          reached();
+          await gate;
+          return target.commit(c);
+        };
+      return Reflect.get(target, key, receiver) as unknown;
+    },
+  });
+  return new Proxy(repos, { get: (target, key, receiver) => (key === 'detection' ? detection : (Reflect.get(target, key, receiver) as unknown)) });
+}
+
+/** Advisory locks some connection of database `url` waits for. */
+async function waitingLocks(url: string): Promise<number> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const r = await c.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_locks
+       WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    );
+    return r.rows[0]!.n;
+  } finally {
+    await c.end();
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+describe.skipIf(!pgt.enabled)('two processes detecting one entity at once on PostgreSQL (issue 23)', () => {
+  const open: Repositories[] = [];
+  afterAll(async () => {
+    for (const r of open) await r.close();
+  });
+  const repositories = async (url: string) => {
+    const r = await openRepositories(url);
+    open.push(r);
+    return r;
+  };
+
+  it('the later detection waits for the earlier one from its read on: the outages, state and alert changes of one daemon detecting both windows in turn', async () => {
+    // one daemon: the windows collected and detected one after the other
+    const one = await repositories(await pgt.createDatabase());
+    for (let k = 0; k < WINDOWS.length; k++) {
+      await one.points.writeWindow(windowOf(WINDOWS[k]!));
+      await detectWindow(one, k);
+    }
+    const expected = await snapshot(one);
+    expect(expected.outages.length).toBeGreaterThanOrEqual(2); // a blackout in each window
+    expect(expected.changes.length).toBeGreaterThan(0);
+
+    // two daemons on one database, each with its own pool
+    const url = await pgt.createDatabase();
+    const a = await repositories(url);
+    const b = await repositories(url);
+    await a.points.writeWindow(windowOf(WINDOWS[0]));
+    await detectWindow(a, 0);
+    await a.points.writeWindow(windowOf(WINDOWS[1]));
+    let open1 = () => {};
+    const gate = new Promise<void>((r) => (open1 = r));
+    let reached = () => {};
+    const readDone = new Promise<void>((r) => (reached = r));
+    const first = detectWindow(heldWrite(a, gate, reached), 1);
+    await readDone; // the first daemon has read and detected its window and is about to write
+    await b.points.writeWindow(windowOf(WINDOWS[2]));
+    let secondDone = false;
+    const second = detectWindow(b, 2).finally(() => (secondDone = true));
+    // until the second either finished or waits for the first
+    const deadline = Date.now() + 60_000;
+    let waited = false;
+    while (!secondDone && Date.now() < deadline) {
+      if ((await waitingLocks(url)) > 0) {
+        waited = true;
+        break;
+      }
+      await sleep(50);
+    }
+    open1();
+    await Promise.all([first, second]);
+    expect(await snapshot(a)).toEqual(expected);
+    expect(waited).toBe(true);
+  }, 120_000);
+});
