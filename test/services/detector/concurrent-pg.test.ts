@@ -1,11 +1,17 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../../../core/package-root.js';
 import type { DetectionRepository } from '../../../db/detection.js';
 import { openRepositories } from '../../../db/open.js';
 import type { Repositories } from '../../../db/repositories.js';
 import type { PointTuple, WindowWrite } from '../../../db/store.js';
 import { configSchema } from '../../../services/program-config.js';
 import { detectAndStore } from '../../../services/detector/run.js';
+import { seededRandom } from '../../helpers.js';
 import { usePostgres } from '../../pg.js';
 import { T0, traffic } from './traffic.js';
 
@@ -20,7 +26,7 @@ const pgt = usePostgres({ database: false });
  * an older read over the second's) or waits for the first (the lock held from the read to the write).
  *
  * SYNTHETIC series standing for a real case: a country's hourly connectivity index (Monash's, as `ingest csv` brings
- * it for Iran) with a daily swing and noise, and two regional blackouts of hours, one in each window.
+ * it for Iran) with a daily swing and noise, and regional blackouts of hours: one in the weeks detected first, one in each window after.
  */
 
 const HOUR = 3600;
@@ -32,6 +38,7 @@ function values(): Array<number | null> {
   const s = traffic({ seed: 2323, days: 60, step: HOUR, night: 0.4, noise: 0.04, gaps: 3, level: 500 });
   const v: Array<number | null> = Array.from(s.values, (x) => (Number.isNaN(x) ? null : x));
   for (const [from, hours] of [
+    [30 * 24 + 5, 5],
     [44 * 24 + 10, 6],
     [51 * 24 + 3, 8],
   ] as const)
@@ -91,7 +98,9 @@ function heldWrite(repos: Repositories, gate: Promise<void>, reached: () => void
       return Reflect.get(target, key, receiver) as unknown;
     },
   });
-  return new Proxy(repos, { get: (target, key, receiver) => (key === 'detection' ? detection : (Reflect.get(target, key, receiver) as unknown)) });
+  return new Proxy(repos, {
+    get: (target, key, receiver) => (key === 'detection' ? detection : (Reflect.get(target, key, receiver) as unknown)),
+  });
 }
 
 /** Advisory locks some connection of database `url` waits for. */
@@ -164,4 +173,76 @@ describe.skipIf(!pgt.enabled)('two processes detecting one entity at once on Pos
     expect(await snapshot(a)).toEqual(expected);
     expect(waited).toBe(true);
   }, 120_000);
+
+  it('several `outagewatch detect` processes at once, as daemons run them after each collection: what one process detecting the windows in turn stores', async () => {
+    // windows of days 42–56 after six weeks detected before; each is written, then detected by two processes at once
+    // (two daemons that both collected it), without waiting for the detections of the windows before
+    const windows: Array<[number, number]> = [
+      [42 * 24, 45 * 24],
+      [45 * 24, 48 * 24],
+      [48 * 24, 52 * 24],
+      [52 * 24, 56 * 24],
+    ];
+    const dir = mkdtempSync(join(tmpdir(), 'ow-detect-'));
+    const configFile = join(dir, 'config.json');
+    writeFileSync(configFile, JSON.stringify({ detector: { watch: [ENTITY] } }));
+    try {
+      const one = await repositories(await pgt.createDatabase());
+      const url = await pgt.createDatabase();
+      const many = await repositories(url);
+      for (const r of [one, many]) {
+        await r.points.writeWindow(windowOf(WINDOWS[0]));
+        await detectWindow(r, 0);
+      }
+      const before = await many.outages.listOutages({ entity: ENTITY });
+      for (const w of windows) {
+        await one.points.writeWindow(windowOf(w));
+        await detectAndStore(one, { entity: ENTITY, from: T0 + w[0] * HOUR, until: T0 + w[1] * HOUR, config });
+      }
+      const cli = join(packageRoot(), 'services', 'cli.ts');
+      const rnd = seededRandom(23);
+      const runs: Array<Promise<{ code: number | null; err: string }>> = [];
+      for (const w of windows) {
+        await many.points.writeWindow(windowOf(w));
+        for (let p = 0; p < 2; p++) {
+          const args = ['--db', url, '--config', configFile, '--log-level', 'warn', 'detect', '--entity', ENTITY];
+          args.push('--from', String(T0 + w[0] * HOUR), '--until', String(T0 + w[1] * HOUR));
+          const proc = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
+            stdio: ['ignore', 'ignore', 'pipe'],
+            cwd: packageRoot(),
+          });
+          let err = '';
+          proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+          runs.push(new Promise((resolve) => proc.on('exit', (code) => resolve({ code, err }))));
+        }
+        // the next collection comes a little later (seeded): the processes start and read at different moments
+        await sleep(200 + Math.floor(rnd() * 800));
+      }
+      const exits = await Promise.all(runs);
+      expect(
+        exits.map((e) => e.code),
+        exits.map((e) => e.err).join('\n'),
+      ).toEqual(exits.map(() => 0));
+      const strip = (s: Awaited<ReturnType<typeof snapshot>>) => ({
+        ...s,
+        outages: s.outages.map(({ id: _id, ...o }) => o),
+        changes: s.changes.map(({ id: _id, ...c }) => c),
+        state: s.state && { ...s.state, updatedAt: 0 },
+      });
+      const got = await snapshot(many);
+      const want = await snapshot(one);
+      expect(want.outages.length).toBeGreaterThanOrEqual(2);
+      expect(want.changes.length).toBeGreaterThan(0);
+      expect(strip(got)).toEqual(strip(want));
+      // no outage lost its id: those detected before and unchanged since are the same rows
+      const key = (o: { id?: number }) => JSON.stringify({ ...o, id: undefined });
+      const kept = new Set(want.outages.map(key));
+      const ids = new Map(got.outages.map((o) => [key(o), o.id]));
+      const unchanged = before.filter((o) => kept.has(key(o)));
+      expect(unchanged.length).toBeGreaterThan(0);
+      for (const o of unchanged) expect(ids.get(key(o))).toBe(o.id);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
 });
