@@ -30,7 +30,6 @@ const pgt = usePostgres({ database: false });
  */
 
 const HOUR = 3600;
-const DAY = 86400;
 /** The first test's country; the second detects all of them (a daemon collecting several countries). */
 const ENTITY = 'country:IR';
 const ENTITIES = ['IR', 'IQ', 'SY', 'KZ', 'BY', 'MM', 'SD', 'ET', 'PK', 'RU'].map((c) => `country:${c}`);
