@@ -59,7 +59,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       lock = dbPath === ':memory:' ? null : acquireLock(dbPath);
       store = SqliteStore.open(dbPath);
     }
-    const readOnly = store.db.readonly;
+    const readOnly = store.readOnly;
     if (readOnly)
       log.warn(
         { db: dbPath },
