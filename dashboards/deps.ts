@@ -29,9 +29,9 @@ export interface AppDeps {
    */
   repos?: Pick<Repositories, 'calendar' | 'outages' | 'reference'>;
   /**
-   * Read-only SQLite connection, on a SQLite database only: its CSV exports read every page in one snapshot and the
-   * chart API infers a signal's step from it. Absent on PostgreSQL, where the same routes read through `points` and
-   * `repos`.
+   * Read-only SQLite connection, on a SQLite database only: the chart API's lean path and health's backfill
+   * progress read it synchronously (no SQL here: through db/ functions and `SqliteStore` methods). Absent on
+   * PostgreSQL, where the same routes read through `points` and `repos`.
    */
   store?: SqliteStore;
   /**
