@@ -54,7 +54,7 @@ describe('syncOutages', () => {
     expect(b.all.map((o) => o.id)).toEqual([ids[0], ids[2], b.inserted[0]!.id, b.inserted[1]!.id, b.inserted[2]!.id]);
     expect(b.inserted.map((o) => o.start)).toEqual([T0 + 20 * H, T0 + 30 * H, T0 + 40 * H]);
     const stored = listOutages(db, { entity: 'country:KZ' });
-    expect(stored.map((o) => o.id).sort((x, y) => x - y)).toEqual(b.all.map((o) => o.id!).sort((x, y) => x - y));
+    expect(stored.map((o) => o.id!).sort((x, y) => x - y)).toEqual(b.all.map((o) => o.id!).sort((x, y) => x - y));
     const detectedAt = db.prepare('SELECT id, detected_at FROM outages ORDER BY id').all() as Array<{ id: number; detected_at: number }>;
     expect(detectedAt.filter((r) => r.detected_at === 1000).map((r) => r.id)).toEqual([ids[0], ids[2]]);
     // and once more, nothing changed: nothing written
