@@ -18,7 +18,18 @@ import { badParameter, notFound } from '../../core/app-errors.js';
 import { isoUtc } from '../../core/time.js';
 import { csvCell } from '../../services/util/csv-write.js';
 import { wantsCsv } from '../csv.js';
-import { bucketPlan, downsample, downsampleWith, pointsFromExtremes, type DownsampleResult, type Point } from '../downsample.js';
+import {
+  bucketPlan,
+  downsample,
+  downsampleFlat,
+  downsampleWith,
+  fromPoints,
+  pointsFromExtremes,
+  toPoints,
+  type DownsampleResult,
+  type FlatDownsampleResult,
+} from '../downsample.js';
+import { signalsBody } from './signals-json.js';
 import type { z } from 'zod';
 import { routes } from './routes.js';
 import { handle } from './schema.js';
@@ -168,6 +179,17 @@ export function planSeries(
  * test/dashboards/api/signals-one-read.test.ts).
  */
 export function readPlanned(store: SqliteStore, plans: readonly SeriesPlan[], maxPoints: number): DownsampleResult[] {
+  return readPlannedFlat(store, plans, maxPoints).map(asTuples);
+}
+
+const asTuples = (r: FlatDownsampleResult): DownsampleResult => ({
+  points: toPoints(r.flat),
+  bucketSeconds: r.bucketSeconds,
+  downsampled: r.downsampled,
+});
+
+/** `readPlanned` with each series' points as columns (what the route serialises). */
+export function readPlannedFlat(store: SqliteStore, plans: readonly SeriesPlan[], maxPoints: number): FlatDownsampleResult[] {
   const parts = new Map<string, SeriesReadPart & { signalIds: number[] }>();
   for (const p of plans) {
     if (!p.inOneRead) continue;
@@ -180,11 +202,11 @@ export function readPlanned(store: SqliteStore, plans: readonly SeriesPlan[], ma
     if (!part.signalIds.includes(p.sig.id)) part.signalIds.push(p.sig.id);
   }
   const cols = readSeriesMany(store, [...parts.values()]);
-  return plans.map((p) =>
-    p.inOneRead
-      ? downsample(cols.get(p.sig.id)!, p.from, p.until, p.step, maxPoints)
-      : seriesPoints(store, p.sig.id, p.resolution, p.from, p.until, p.step, maxPoints),
-  );
+  return plans.map((p) => {
+    if (p.inOneRead) return downsampleFlat(cols.get(p.sig.id)!, p.from, p.until, p.step, maxPoints);
+    const r = seriesPoints(store, p.sig.id, p.resolution, p.from, p.until, p.step, maxPoints);
+    return { flat: fromPoints(r.points), bucketSeconds: r.bucketSeconds, downsampled: r.downsampled };
+  });
 }
 
 /**
@@ -192,15 +214,20 @@ export function readPlanned(store: SqliteStore, plans: readonly SeriesPlan[], ma
  * rollup chosen for the range, or raw points), bucketed in JS by the same `downsample`, so both backends give the
  * same points for the same data (test/dashboards/api/backends.test.ts).
  */
-export async function readPlannedAsync(points: PointStore, plans: readonly SeriesPlan[], maxPoints: number): Promise<DownsampleResult[]> {
+export async function readPlannedAsync(
+  points: PointStore,
+  plans: readonly SeriesPlan[],
+  maxPoints: number,
+): Promise<FlatDownsampleResult[]> {
   return Promise.all(
     plans.map(async (p) =>
-      downsample(await points.readSeries(p.sig.id, p.resolution, p.from, p.until), p.from, p.until, p.step, maxPoints),
+      downsampleFlat(await points.readSeries(p.sig.id, p.resolution, p.from, p.until), p.from, p.until, p.step, maxPoints),
     ),
   );
 }
 
-function seriesJson(p: SeriesPlan, ds: DownsampleResult, times: Query['times']): SeriesJson {
+/** A series of the document without its points (written after these keys, by `signalsBody`). */
+function seriesHead(p: SeriesPlan, ds: FlatDownsampleResult): Omit<SeriesJson, 'points'> {
   const sig = p.sig;
   return {
     signal: sig.name,
@@ -214,7 +241,6 @@ function seriesJson(p: SeriesPlan, ds: DownsampleResult, times: Query['times']):
     resolution: p.resolution,
     bucketSeconds: ds.bucketSeconds,
     downsampled: ds.downsampled,
-    points: times === 'iso' ? ds.points.map(([t, v]: Point) => [isoUtc(t), v]) : ds.points,
   };
 }
 
@@ -258,7 +284,10 @@ interface CachedBody {
 }
 
 export function cachedBody(type: string, text: string): CachedBody {
-  const body = Buffer.from(text, 'utf8');
+  return cachedBytes(type, Buffer.from(text, 'utf8'));
+}
+
+function cachedBytes(type: string, body: Buffer): CachedBody {
   return { type, body, etag: `W/"${body.length.toString(16)}-${createHash('sha1').update(body).digest('base64url').slice(0, 27)}"` };
 }
 
@@ -377,29 +406,33 @@ export function signalsRouter(deps: AppDeps, opts: { cacheEntries: number }): Ro
         for (const s of chosen)
           if (s.step === null && !stepCache.has(s.id)) stepCache.set(s.id, (await deps.listings.inferStep(s.id)) ?? 300);
       const plans = chosen.map((s) => planSeries(deps, s, q, stepCache));
-      const read = store ? readPlanned(store, plans, q.maxPoints) : await readPlannedAsync(deps.points, plans, q.maxPoints);
-      const series = plans.map((p, i) => seriesJson(p, read[i]!, q.times));
-      const resolutions = new Set(series.map((s) => s.resolution));
-      const doc: SignalsJson = {
+      const read = store ? readPlannedFlat(store, plans, q.maxPoints) : await readPlannedAsync(deps.points, plans, q.maxPoints);
+      const series = plans.map((p, i) => ({ head: seriesHead(p, read[i]!), flat: read[i]!.flat }));
+      const resolutions = new Set(plans.map((p) => p.resolution));
+      const doc: Omit<SignalsJson, 'series'> & { series: null } = {
         entity: q.entity,
         from: isoUtc(q.from),
         until: isoUtc(q.until),
         maxPoints: q.maxPoints,
         resolution: resolutions.size === 0 ? 'none' : resolutions.size === 1 ? [...resolutions][0]! : 'mixed',
-        series,
+        series: null,
       };
       let entry: CachedBody;
       if (q.csv) {
-        // built line by line from the point tuples (no object per point)
+        // built line by line from the point columns (no object per point)
         const lines = [['signal', 'time', 'value', 'resolution', 'synthetic'].join(',')];
-        for (const s of series) {
-          const tail = `${csvCell(s.resolution)},${csvCell(s.synthetic)}`;
-          const name = csvCell(s.signal);
-          for (const [t, v] of s.points) lines.push(`${name},${typeof t === 'number' ? isoUtc(t) : t},${csvCell(v)},${tail}`);
+        for (const { head, flat } of series) {
+          const tail = `${csvCell(head.resolution)},${csvCell(head.synthetic)}`;
+          const name = csvCell(head.signal);
+          for (let i = 0; i < flat.n; i++) {
+            const v = flat.v[i]!;
+            lines.push(`${name},${isoUtc(flat.t[i]!)},${csvCell(v === v ? v : null)},${tail}`);
+          }
         }
         entry = cachedBody('text/csv; charset=utf-8', `${lines.join('\r\n')}\r\n`);
       } else {
-        entry = cachedBody('application/json; charset=utf-8', JSON.stringify(doc));
+        // the bytes JSON.stringify(SignalsJson) gives, written from the columns (dashboards/api/signals-json.ts)
+        entry = cachedBytes('application/json; charset=utf-8', signalsBody(doc, series, q.times === 'iso'));
       }
       cache.set(key, entry);
       send(req, res, entry);
