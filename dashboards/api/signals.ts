@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
-import { Router, type Request, type Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { AppDeps } from '../deps.js';
 import type { PointStore } from '../../db/repository.js';
 import type { SignalRow, SqliteStore } from '../../db/store.js';
@@ -356,88 +356,86 @@ export class BodyCache {
   }
 }
 
-export function signalsRouter(deps: AppDeps, opts: { cacheEntries: number }): Router {
-  const router = Router();
+/**
+ * `GET /api/signals`: the handler (validation with zod, the response cache, the read, the body). dashboards/app.ts
+ * mounts it as its own route, behind the same middleware every API request goes through, called in a row.
+ */
+export function signalsHandler(deps: AppDeps, opts: { cacheEntries: number }): RequestHandler {
   const cache = new BodyCache(opts.cacheEntries);
   const stepCache = new Map<number, number>();
   const signalLists = new Map<string, SignalRow[]>();
   let signalsVersion = '';
 
-  router.get(
-    '/signals',
-    handle(routes.signals, async ({ query }, req, res) => {
-      const now = deps.now ? deps.now() : Math.floor(Date.now() / 1000);
-      const q = readQuery(query, req, now);
-      // SQLite: the synchronous reads as they are (their speed is benchmarked); PostgreSQL: the point store
-      const store = deps.store;
-      const version = store ? dataVersion(store, DATA_VERSION_MAX_AGE_MS) : await deps.listings.dataVersion(DATA_VERSION_MAX_AGE_MS);
-      const key = JSON.stringify([version, q]);
-      if (q.csv) res.set('Content-Disposition', 'attachment; filename="signals.csv"');
-      const hit = cache.get(key);
-      if (hit) {
-        send(req, res, hit);
-        return;
-      }
-      // the entity's signals, read once per data version (listing them prepares a statement: ~4 % of a miss)
-      if (signalsVersion !== version) {
-        signalLists.clear();
-        signalsVersion = version;
-      }
-      let listed = signalLists.get(q.entity);
-      if (!listed) {
-        listed = store ? store.listSignals(q.entity) : await deps.points.listSignals(q.entity);
-        if (signalLists.size >= SIGNAL_LISTS) signalLists.clear();
-        signalLists.set(q.entity, listed);
-      }
-      const all = listed;
-      if (all.length === 0 && !(store ? store.listEntities() : await deps.points.listEntities()).some((e) => e.entity === q.entity))
-        throw notFound(`entity ${q.entity}`);
-      let chosen = all;
-      if (q.names) {
-        const unknown = q.names.filter((n) => !all.some((s) => s.name === n));
-        if (unknown.length > 0)
-          throw badParameter(
-            'signals',
-            `no signal ${unknown.join(', ')} for ${q.entity} (known: ${all.map((s) => s.name).join(', ') || 'none'})`,
-          );
-        chosen = q.names.map((n) => all.find((s) => s.name === n)!);
-      }
-      if (!store)
-        for (const s of chosen)
-          if (s.step === null && !stepCache.has(s.id)) stepCache.set(s.id, (await deps.listings.inferStep(s.id)) ?? 300);
-      const plans = chosen.map((s) => planSeries(deps, s, q, stepCache));
-      const read = store ? readPlannedFlat(store, plans, q.maxPoints) : await readPlannedAsync(deps.points, plans, q.maxPoints);
-      const series = plans.map((p, i) => ({ head: seriesHead(p, read[i]!), flat: read[i]!.flat }));
-      const resolutions = new Set(plans.map((p) => p.resolution));
-      const doc: Omit<SignalsJson, 'series'> & { series: null } = {
-        entity: q.entity,
-        from: isoUtc(q.from),
-        until: isoUtc(q.until),
-        maxPoints: q.maxPoints,
-        resolution: resolutions.size === 0 ? 'none' : resolutions.size === 1 ? [...resolutions][0]! : 'mixed',
-        series: null,
-      };
-      let entry: CachedBody;
-      if (q.csv) {
-        // built line by line from the point columns (no object per point)
-        const lines = [['signal', 'time', 'value', 'resolution', 'synthetic'].join(',')];
-        for (const { head, flat } of series) {
-          const tail = `${csvCell(head.resolution)},${csvCell(head.synthetic)}`;
-          const name = csvCell(head.signal);
-          for (let i = 0; i < flat.n; i++) {
-            const v = flat.v[i]!;
-            lines.push(`${name},${isoUtc(flat.t[i]!)},${csvCell(v === v ? v : null)},${tail}`);
-          }
+  return handle(routes.signals, async ({ query }, req, res) => {
+    const now = deps.now ? deps.now() : Math.floor(Date.now() / 1000);
+    const q = readQuery(query, req, now);
+    // SQLite: the synchronous reads as they are (their speed is benchmarked); PostgreSQL: the point store
+    const store = deps.store;
+    const version = store ? dataVersion(store, DATA_VERSION_MAX_AGE_MS) : await deps.listings.dataVersion(DATA_VERSION_MAX_AGE_MS);
+    const key = JSON.stringify([version, q]);
+    if (q.csv) res.set('Content-Disposition', 'attachment; filename="signals.csv"');
+    const hit = cache.get(key);
+    if (hit) {
+      send(req, res, hit);
+      return;
+    }
+    // the entity's signals, read once per data version (listing them prepares a statement: ~4 % of a miss)
+    if (signalsVersion !== version) {
+      signalLists.clear();
+      signalsVersion = version;
+    }
+    let listed = signalLists.get(q.entity);
+    if (!listed) {
+      listed = store ? store.listSignals(q.entity) : await deps.points.listSignals(q.entity);
+      if (signalLists.size >= SIGNAL_LISTS) signalLists.clear();
+      signalLists.set(q.entity, listed);
+    }
+    const all = listed;
+    if (all.length === 0 && !(store ? store.listEntities() : await deps.points.listEntities()).some((e) => e.entity === q.entity))
+      throw notFound(`entity ${q.entity}`);
+    let chosen = all;
+    if (q.names) {
+      const unknown = q.names.filter((n) => !all.some((s) => s.name === n));
+      if (unknown.length > 0)
+        throw badParameter(
+          'signals',
+          `no signal ${unknown.join(', ')} for ${q.entity} (known: ${all.map((s) => s.name).join(', ') || 'none'})`,
+        );
+      chosen = q.names.map((n) => all.find((s) => s.name === n)!);
+    }
+    if (!store)
+      for (const s of chosen)
+        if (s.step === null && !stepCache.has(s.id)) stepCache.set(s.id, (await deps.listings.inferStep(s.id)) ?? 300);
+    const plans = chosen.map((s) => planSeries(deps, s, q, stepCache));
+    const read = store ? readPlannedFlat(store, plans, q.maxPoints) : await readPlannedAsync(deps.points, plans, q.maxPoints);
+    const series = plans.map((p, i) => ({ head: seriesHead(p, read[i]!), flat: read[i]!.flat }));
+    const resolutions = new Set(plans.map((p) => p.resolution));
+    const doc: Omit<SignalsJson, 'series'> & { series: null } = {
+      entity: q.entity,
+      from: isoUtc(q.from),
+      until: isoUtc(q.until),
+      maxPoints: q.maxPoints,
+      resolution: resolutions.size === 0 ? 'none' : resolutions.size === 1 ? [...resolutions][0]! : 'mixed',
+      series: null,
+    };
+    let entry: CachedBody;
+    if (q.csv) {
+      // built line by line from the point columns (no object per point)
+      const lines = [['signal', 'time', 'value', 'resolution', 'synthetic'].join(',')];
+      for (const { head, flat } of series) {
+        const tail = `${csvCell(head.resolution)},${csvCell(head.synthetic)}`;
+        const name = csvCell(head.signal);
+        for (let i = 0; i < flat.n; i++) {
+          const v = flat.v[i]!;
+          lines.push(`${name},${isoUtc(flat.t[i]!)},${csvCell(v === v ? v : null)},${tail}`);
         }
-        entry = cachedBody('text/csv; charset=utf-8', `${lines.join('\r\n')}\r\n`);
-      } else {
-        // the bytes JSON.stringify(SignalsJson) gives, written from the columns (dashboards/api/signals-json.ts)
-        entry = cachedBytes('application/json; charset=utf-8', signalsBody(doc, series, q.times === 'iso'));
       }
-      cache.set(key, entry);
-      send(req, res, entry);
-    }),
-  );
-
-  return router;
+      entry = cachedBody('text/csv; charset=utf-8', `${lines.join('\r\n')}\r\n`);
+    } else {
+      // the bytes JSON.stringify(SignalsJson) gives, written from the columns (dashboards/api/signals-json.ts)
+      entry = cachedBytes('application/json; charset=utf-8', signalsBody(doc, series, q.times === 'iso'));
+    }
+    cache.set(key, entry);
+    send(req, res, entry);
+  });
 }
