@@ -28,3 +28,19 @@ export function correlatorSource(deps: Pick<AppDeps, 'repos' | 'points'>, what: 
   const r = repositories(deps, what);
   return { points: deps.points, calendar: r.calendar, outages: r.outages, reference: r.reference };
 }
+
+/**
+ * Where this dashboard writes (the calendar forms, the events API's writes, `POST /api/collect`), or 503 saying
+ * why it cannot: on SQLite only the process holding the database's writer (`start`, `start --no-collect`) writes
+ * (docs/scale.md, "Dashboard writes").
+ */
+export function writable(deps: Pick<AppDeps, 'writes' | 'points'>): NonNullable<AppDeps['writes']> {
+  if (deps.writes) return deps.writes;
+  throw new AppError(
+    'UNAVAILABLE',
+    deps.points.backend === 'sqlite'
+      ? 'this server has no writable database connection: on a SQLite database the dashboard writes through the daemon (`outagewatch start`, or `start --no-collect`); `serve` and a file this user cannot write are read-only — edit the calendar with `outagewatch calendar add|import|remove` meanwhile'
+      : 'this server was started without a writable database connection',
+    { backend: deps.points.backend },
+  );
+}

@@ -29,13 +29,18 @@ export interface AppDeps {
    */
   repos?: Pick<Repositories, 'calendar' | 'outages' | 'reference'>;
   /**
-   * Read-only SQLite connection, on a SQLite database only: its CSV exports read every page in one snapshot and the
-   * chart API infers a signal's step from it. Absent on PostgreSQL, where the same routes read through `points` and
-   * `repos`.
+   * Read-only SQLite connection, on a SQLite database only: the chart API's lean path and health's backfill
+   * progress read it synchronously (no SQL here: through db/ functions and `SqliteStore` methods). Absent on
+   * PostgreSQL, where the same routes read through `points` and `repos`.
    */
   store?: SqliteStore;
-  /** Writable connection (the daemon's); absent in read-only deployments, in `serve` and most tests. */
-  writer?: SqliteStore;
+  /**
+   * Where the dashboard's writes go (the calendar forms, `POST`/`PUT`/`DELETE /api/events`, `POST /api/collect`),
+   * through the repositories: on PostgreSQL the same database as `repos` (any number of dashboards, under `serve`
+   * or `start`, write one database); on SQLite the daemon's writable connection (`start`, `start --no-collect`).
+   * Absent under `serve` on SQLite, on a read-only file and in most tests: those writes answer 503 saying why.
+   */
+  writes?: Pick<Repositories, 'points' | 'calendar'>;
   collectors: Collector[];
   log: Logger;
   version: string;
@@ -49,13 +54,18 @@ export interface AppDeps {
   now?: () => number;
 }
 
-/** What `createApp` takes: on SQLite the point store may be left out (it then wraps `store`). */
-export type AppInput = Omit<AppDeps, 'points' | 'listings'> & { points?: PointStore };
+/**
+ * What `createApp` takes: on SQLite the point store may be left out (it then wraps `store`), and the daemon's
+ * writable connection may be given as `writer` (wrapped into `writes`).
+ */
+export type AppInput = Omit<AppDeps, 'points' | 'listings'> & { points?: PointStore; writer?: SqliteStore };
 
 /** Fills in the point store (on SQLite: `store` wrapped) and the listing reads of the same database. */
 export function completeDeps(given: AppInput): AppDeps {
   const points = given.points ?? (given.store ? new SqlitePointStore(given.store) : undefined);
   if (!points) throw new Error('no database for the dashboard (give `points`, or a SQLite `store`)');
   const repos = given.repos ?? (given.store ? sqliteRepositories(given.store) : undefined);
-  return { ...given, points, listings: listingsFor(points), ...(repos ? { repos } : {}) };
+  const { writer, ...rest } = given;
+  const writes = given.writes ?? (writer ? sqliteRepositories(writer) : undefined);
+  return { ...rest, points, listings: listingsFor(points), ...(repos ? { repos } : {}), ...(writes ? { writes } : {}) };
 }

@@ -48,6 +48,7 @@ export async function migrateDatabase(where: string | DbLocation): Promise<{ app
   const loc = typeof where === 'string' ? parseDbLocation(where) : where;
   if (loc.backend === 'postgres') {
     const client = new pg.Client({ connectionString: loc.url, application_name: 'outagewatch' });
+    client.on('error', () => {}); // a lost connection rejects the running query; no uncaught 'error' event
     await client.connect();
     try {
       const applied = await migratePg(client);

@@ -47,6 +47,18 @@ export interface CalendarImportSession {
   close(): Promise<void>;
 }
 
+/** What `CalendarRepository.writeEvent` finds stored for an event: the row with its id, and the row holding its natural key. */
+export interface StoredEventMatch {
+  byId: ProtestEvent | null;
+  byKey: ProtestEvent | null;
+}
+
+/** What `writeEvent`'s `decide` returns: the event to store (null: store nothing) and a result handed back. */
+export interface EventWriteDecision<R> {
+  write: ProtestEvent | null;
+  result: R;
+}
+
 export interface CalendarRepository {
   /** Events overlapping [from, until) (either bound optional), ordered by start, then id. */
   listEvents(filter?: EventFilter): Promise<ProtestEvent[]>;
@@ -63,6 +75,19 @@ export interface CalendarRepository {
   upsertEvent(e: ProtestEvent, now: number): Promise<void>;
   /** Inserts or updates many events, and sets calendar meta keys, in ONE transaction: all or none. */
   upsertEvents(events: readonly ProtestEvent[], now: number, meta?: Record<string, string>): Promise<void>;
+  /**
+   * One planned write of one event (the dashboard's forms and `POST`/`PUT /api/events`), in ONE write transaction
+   * that every other `writeEvent` and calendar import on this database waits for — SQLite: an IMMEDIATE transaction
+   * run synchronously on this connection; PostgreSQL: a transaction-level advisory lock, so any number of dashboards
+   * on one database cannot both insert the same event. `decide` gets what is stored under the event's id and under
+   * its natural key (country + start + title) and says what to store; when it throws nothing is written. Returns
+   * its result and the stored row of the written event (of `key.id` when nothing was written) after the write.
+   */
+  writeEvent<R>(
+    key: Pick<ProtestEvent, 'id' | 'country' | 'start' | 'title'>,
+    now: number,
+    decide: (found: StoredEventMatch) => EventWriteDecision<R>,
+  ): Promise<{ result: R; stored: ProtestEvent | null }>;
   /** Removes an event; false when there was none. */
   removeEvent(id: string): Promise<boolean>;
   countEvents(origin?: EventOrigin): Promise<number>;

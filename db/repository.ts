@@ -101,8 +101,8 @@ export interface PointStore {
   dailyValueCounts(windows: readonly DailyCountWindow[]): Promise<Array<Map<number, number>>>;
   /**
    * Runs `fn` so that the reads it makes through this database (store, listings, repositories) see one snapshot:
-   * PostgreSQL pins them to one read-only REPEATABLE READ transaction; SQLite runs `fn` as it is (its listings are
-   * read synchronously, and the routes that stream them take `readSnapshot` of db/connection.ts).
+   * PostgreSQL pins them to one read-only REPEATABLE READ transaction; SQLite runs `fn` inside one read
+   * transaction on its connection (the repositories made from the same store read on that connection).
    */
   readSnapshot<R>(fn: () => Promise<R>): Promise<R>;
   /** The UTC days in [from, until) on which any of these signals holds a value (daily rollup n > 0), and whether only synthetic signals do. */
@@ -160,6 +160,9 @@ const ROLLUP_SQL = {
   daily:
     'SELECT ts, min, mean, max, n, min_ts AS minTs, max_ts AS maxTs FROM points_daily WHERE signal_id = ? AND ts >= ? AND ts < ? ORDER BY ts',
 } as const;
+
+/** Open `readSnapshot`s per SQLite connection (the one read transaction they share). */
+const snapshotDepth = new WeakMap<Db, number>();
 
 /** `PointStore` over today's SQLite store: every call is the synchronous one, settled. */
 export class SqlitePointStore implements PointStore {
@@ -232,8 +235,27 @@ export class SqlitePointStore implements PointStore {
     return this.store.daysWithData(signalIds, from, until);
   }
 
-  readSnapshot<R>(fn: () => Promise<R>): Promise<R> {
-    return fn();
+  /**
+   * One read transaction on this connection around `fn` (BEGIN … COMMIT, never a rollback: a write that joined
+   * it from elsewhere on the connection is committed as it would have been), so a count and the pages after it
+   * see one snapshot although their calls are asynchronous. Nested or concurrent snapshots on one connection share
+   * the transaction (the last to finish commits); inside a transaction someone else opened, `fn` just runs in it.
+   */
+  async readSnapshot<R>(fn: () => Promise<R>): Promise<R> {
+    const db = this.db;
+    const depth = snapshotDepth.get(db) ?? 0;
+    if (depth === 0) {
+      if (db.inTransaction) return fn();
+      db.exec('BEGIN');
+    }
+    snapshotDepth.set(db, depth + 1);
+    try {
+      return await fn();
+    } finally {
+      const left = (snapshotDepth.get(db) ?? 1) - 1;
+      snapshotDepth.set(db, left);
+      if (left === 0 && db.inTransaction) db.exec('COMMIT');
+    }
   }
 
   async hoursWithData(signalId: number, from: number, until: number): Promise<number[]> {

@@ -9,6 +9,8 @@ import type {
   AlertRepository,
   CalendarImportSession,
   CalendarRepository,
+  EventWriteDecision,
+  StoredEventMatch,
   OutageRepository,
   PageRequest,
   ReferenceRepository,
@@ -53,6 +55,24 @@ export class SqliteCalendarRepository implements CalendarRepository {
       .transaction(() => {
         calendar.upsertEvents(this.db, events, now);
         for (const [k, v] of Object.entries(meta ?? {})) calendar.setCalendarMeta(this.db, k, v);
+      })
+      .immediate();
+  }
+  async writeEvent<R>(
+    key: Pick<ProtestEvent, 'id' | 'country' | 'start' | 'title'>,
+    now: number,
+    decide: (found: StoredEventMatch) => EventWriteDecision<R>,
+  ): Promise<{ result: R; stored: ProtestEvent | null }> {
+    // synchronous from BEGIN to COMMIT: nothing else on this connection runs in between
+    return this.db
+      .transaction(() => {
+        const found = {
+          byId: calendar.getEvent(this.db, key.id),
+          byKey: calendar.findByNaturalKey(this.db, key.country, key.start, key.title),
+        };
+        const { write, result } = decide(found);
+        if (write) calendar.upsertEvent(this.db, write, now);
+        return { result, stored: calendar.getEvent(this.db, write?.id ?? key.id) };
       })
       .immediate();
   }

@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import type { Db } from './connection.js';
 import { DatabaseError, describeDbError, namedDbError, openDb } from './connection.js';
 import { quickCheck, type IntegrityResult } from './integrity.js';
+import { listEvents } from './calendar.js';
 import { PackedPoints } from './packed.js';
 import { loadMigrations, migrate, schemaVersion } from './migrate.js';
 import { formatEntity, parseEntity, parseSignalName, type EntityRef } from './entities.js';
@@ -1073,6 +1074,16 @@ export class SqliteStore implements SignalStore {
     return r?.v ?? 0;
   }
   private dataVersionStmt: Statement<[], { v: number }> | undefined;
+
+  /** True when this connection cannot write (opened read-only, or the file or its folder is read-only here). */
+  get readOnly(): boolean {
+    return this.db.readonly;
+  }
+
+  /** The calendar's events (id, country, span), ordered by start: what the collection planner reads. */
+  calendarSpans(): Array<{ id: string; country: string; start: number; end: number }> {
+    return listEvents(this.db).map((e) => ({ id: e.id, country: e.country, start: e.start, end: e.end }));
+  }
 
   /** A cheap read of the schema and the newest run: throws when the database cannot be read at all. */
   probe(): void {

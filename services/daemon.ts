@@ -5,6 +5,7 @@ import { createCollectors } from '../collectors/registry.js';
 import { SqliteStore } from '../db/store.js';
 import { openRepositories } from '../db/open.js';
 import { sqliteRepositories } from '../db/sqlite-repositories.js';
+import type { Repositories } from '../db/repositories.js';
 import { describeDbLocation, type DbLocation } from '../core/db-location.js';
 import { createApp } from '../dashboards/app.js';
 import { bindServer, type BoundServer } from '../dashboards/server.js';
@@ -59,7 +60,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       lock = dbPath === ':memory:' ? null : acquireLock(dbPath);
       store = SqliteStore.open(dbPath);
     }
-    const readOnly = store.db.readonly;
+    const readOnly = store.readOnly;
     if (readOnly)
       log.warn(
         { db: dbPath },
@@ -153,24 +154,41 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   }
 }
 
-/** The daemon on PostgreSQL without the dashboard (`start --no-dashboard`). */
+/** The daemon on PostgreSQL (`start`, `start --no-dashboard`). */
 export interface CollectionDaemon {
-  url: null;
+  /** The dashboard's address, or null with `dashboard: false`. */
+  url: string | null;
   scheduler: Scheduler;
   stop(): Promise<void>;
 }
 
 /**
- * `start --no-dashboard` on PostgreSQL (issue 23): the scheduler's collection jobs, planned from the calendar and
- * the checkpoints in the database, writing through the async store. No lock file: any number of these (and of
- * `outagewatch collect`) may run on one database, on one machine or many — they split the windows through leases
+ * `start` on PostgreSQL (issue 23): the scheduler's collection jobs, planned from the calendar and the checkpoints
+ * in the database, writing through the async store, and (unless `dashboard: false`) the dashboard and API in the
+ * same process on the same connection pool — its writes (calendar forms, `/api/events`, `POST /api/collect`) go to
+ * the database like every other dashboard's. No lock file: any number of these (and of `outagewatch collect` and
+ * `serve`) may run on one database, on one machine or many — collectors split the windows through leases
  * (db/postgres/leases.ts). As on SQLite: the calendar seed at start, detection and alerts after each collection
  * (through the repositories: incremental, one transaction per entity, an advisory lock per entity so two daemons
  * detecting one entity take turns) and the automatic reports.
  */
-export async function startPgCollection(opts: { config: Config; log: Logger; location: DbLocation }): Promise<CollectionDaemon> {
+export async function startPgCollection(opts: {
+  config: Config;
+  log: Logger;
+  location: DbLocation;
+  /** false: the scheduler only (`start --no-dashboard`). Default true. */
+  dashboard?: boolean;
+}): Promise<CollectionDaemon> {
   const { config, log } = opts;
-  const repos = await openRepositories(opts.location);
+  // the port first: when it is taken the daemon stops here, before the database is touched
+  const server: BoundServer | undefined = opts.dashboard !== false ? await bindServer(config.host, config.port) : undefined;
+  let repos: Repositories;
+  try {
+    repos = await openRepositories(opts.location);
+  } catch (err) {
+    await server?.close();
+    throw err;
+  }
   try {
     // only runs whose process is gone (on this host: other hosts decide for their own)
     const interrupted = await repos.points.markInterruptedRuns(ownerGone);
@@ -189,21 +207,40 @@ export async function startPgCollection(opts: { config: Config; log: Logger; loc
     for (const job of buildJobs({ config, repos: { points: repos.points, calendar: repos.calendar }, hooks: repos, collectors, log }))
       scheduler.add(job);
     scheduler.add(autoReportJob(repos, config, log));
+    if (server) {
+      // API-started collections run under the scheduler's stop signal, so stopping aborts and awaits them too
+      server.attach(
+        createApp({
+          config,
+          points: repos.points,
+          repos,
+          writes: repos,
+          collectors,
+          log,
+          version: packageVersion(),
+          jobs: scheduler,
+        }),
+      );
+      log.info({ url: server.url, backend: 'postgres' }, 'dashboard listening');
+    }
     scheduler.start();
     const kickoff = setTimeout(() => {
       for (const name of scheduler.jobNames()) if (name.startsWith('collect:') || name === 'reports') void scheduler.trigger(name);
     }, 1000);
     kickoff.unref();
     let stopped: Promise<void> | null = null;
+    const finalServer = server;
     return {
-      url: null,
+      url: server?.url ?? null,
       scheduler,
       stop() {
         stopped ??= (async () => {
           log.info('shutting down');
           clearTimeout(kickoff);
+          const closing = finalServer?.close();
           const clean = await scheduler.stop(8000);
           if (!clean) log.warn('in-flight jobs did not finish in time; their open windows roll back');
+          await closing;
           try {
             const left = await repos.points.markInterruptedRuns(ownedHere, 'interrupted: the daemon stopped before the run finished');
             if (left > 0) log.warn({ runs: left }, 'runs still in flight at shutdown are marked interrupted');
@@ -217,6 +254,7 @@ export async function startPgCollection(opts: { config: Config; log: Logger; loc
       },
     };
   } catch (err) {
+    await server?.close();
     await repos.close();
     throw err;
   }

@@ -7,6 +7,7 @@ import { apiOptions } from './options.js';
 import { routes } from './routes.js';
 import { handle } from './schema.js';
 import { runJson } from './sources.js';
+import { writable } from '../backend.js';
 
 /** For apps built without a daemon (tests, embedding): runs the work, one per name, with a signal that never aborts. */
 function localJobs(): BackgroundJobs {
@@ -39,7 +40,7 @@ export function collectRouter(deps: AppDeps): Router {
   router.post(
     '/collect',
     requireAdmin(deps.config.adminToken),
-    handle(routes.collect, ({ body: b }, req, res) => {
+    handle(routes.collect, async ({ body: b }, req, res) => {
       const collector = deps.collectors.find((c) => c.name === b.source);
       if (!collector)
         throw badParameter('source', `unknown collector "${b.source}" (known: ${deps.collectors.map((c) => c.name).join(', ') || 'none'})`);
@@ -63,15 +64,15 @@ export function collectRouter(deps: AppDeps): Router {
           'from',
           `the range needs ${windows} windows from ${collector.name}, more than the limit of ${maxWindows} per request (api.maxCollectWindows): ask for a shorter range or use \`outagewatch collect\``,
         );
-      if (!deps.writer)
-        throw new AppError('UNAVAILABLE', 'this server has no writable database connection (run it with `outagewatch start`)');
+      // on PostgreSQL the same database as the pages (several dashboards and collectors split windows by leases);
+      // on SQLite the daemon's writable connection
+      const store = writable(deps).points;
       const jobName = `api-collect:${collector.name}`;
       if (jobs.isRunning(jobName))
         throw new AppError('CONFLICT', `a collection by ${collector.name} started through the API is still running`);
       if (!jobs.accepting) throw new AppError('UNAVAILABLE', 'the server is shutting down');
 
-      const store = deps.writer;
-      const runId = store.startRun(jobName, collector.name, { entity, from: isoUtc(start), until: isoUtc(until) });
+      const runId = await store.startRun(jobName, collector.name, { entity, from: isoUtc(start), until: isoUtc(until) });
       // the request's logger (carrying its reqId) when the request logger is mounted
       const log = ((req as { log?: typeof deps.log }).log ?? deps.log).child({ apiRun: runId, collector: collector.name, entity });
       const started = jobs.runDetached(jobName, async (signal) => {
@@ -83,23 +84,29 @@ export function collectRouter(deps: AppDeps): Router {
             : r.failures[0]
               ? `${r.windowsFailed} window(s) failed; first: ${r.failures[0].error}`
               : null;
-          store.finishRun(runId, { status, rows: r.points + r.events, windowsOk: r.windowsOk, windowsFailed: r.windowsFailed, error });
+          await store.finishRun(runId, {
+            status,
+            rows: r.points + r.events,
+            windowsOk: r.windowsOk,
+            windowsFailed: r.windowsFailed,
+            error,
+          });
         } catch (err) {
           if (!signal.aborted) log.error({ err }, 'API collection failed');
-          store.finishRun(runId, {
+          await store.finishRun(runId, {
             status: signal.aborted ? 'interrupted' : 'failed',
             error: err instanceof Error ? err.message : String(err),
           });
         }
       });
       if (!started) {
-        store.finishRun(runId, { status: 'interrupted', error: 'not started: the server is shutting down or the collector is busy' });
+        await store.finishRun(runId, { status: 'interrupted', error: 'not started: the server is shutting down or the collector is busy' });
         throw new AppError(
           'CONFLICT',
           `a collection by ${collector.name} could not start now: the server is shutting down or one is already running`,
         );
       }
-      const run = store.getRun(runId);
+      const run = await store.getRun(runId);
       res
         .status(202)
         .location(`/api/sources/runs/${runId}`)

@@ -1,9 +1,6 @@
 import { Router } from 'express';
 import type { AppDeps } from '../deps.js';
-import { countEventsWhere, getEvent, pageEvents, removeEvent } from '../../db/calendar.js';
-import { readSnapshot } from '../../db/connection.js';
-import type { SqliteStore } from '../../db/store.js';
-import { applyChanges, planChanges } from '../../services/calendar/apply.js';
+import { planFromStored } from '../../services/calendar/apply.js';
 import { emitCalendarChange } from '../../services/calendar/events.js';
 import { eventToJson, rawFromJson } from '../../services/calendar/json.js';
 import { validateEvent } from '../../services/calendar/validate.js';
@@ -12,21 +9,16 @@ import { correlateOptions } from '../../services/correlator/options.js';
 import { AppError, notFound } from '../../core/app-errors.js';
 import { requireAdmin } from '../auth.js';
 import { checkEventLimitAsync } from '../limits.js';
-import { sendListing, sendListingAsync } from '../csv.js';
+import { sendListingAsync } from '../csv.js';
 import type { CsvColumn } from '../../services/util/csv-write.js';
 import { routes } from './routes.js';
 import { handle } from './schema.js';
-import { correlatorSource, repositories } from '../backend.js';
+import { correlatorSource, repositories, writable } from '../backend.js';
 
 /** What a PostgreSQL database cannot serve here yet (answered with 503, never a 500 or an empty page). */
 const WHAT = 'The calendar API';
 /** `/api/events/{id}` carries the event's correlation (503 on a database without the calendar repository). */
 const CORRELATION = 'The event correlation (`/api/events/{id}`)';
-
-function writer(deps: AppDeps): SqliteStore {
-  if (!deps.writer) throw new AppError('UNAVAILABLE', 'this server has no writable database connection (run it with `outagewatch start`)');
-  return deps.writer;
-}
 
 function validated(raw: Record<string, unknown>) {
   const v = validateEvent({ line: 1, raw: rawFromJson(raw) }, { file: null, origin: 'manual' });
@@ -64,30 +56,15 @@ export function eventsRouter(deps: AppDeps): Router {
       await checkEventLimitAsync(deps, country, { ...(from !== undefined ? { from } : {}), ...(until !== undefined ? { until } : {}) });
       // counted and paged in SQL, in the listing's stable order (start, then id)
       const filter = { country, from, until, kind };
-      if (!deps.store) {
-        // PostgreSQL: through the calendar repository
-        const repo = repositories(deps, WHAT).calendar;
-        await sendListingAsync(
-          req,
-          res,
-          {
-            total: () => repo.countEventsWhere(filter),
-            rows: async (offset, limit) => (await repo.pageEvents(filter, { sort: 'start', dir: 'asc', offset, limit })).map(eventToJson),
-          },
-          EVENT_COLUMNS,
-          'events',
-        );
-        return;
-      }
-      // SQLite: count and pages inside one read transaction
-      const db = deps.store.db;
-      sendListing(
+      // on either backend through the calendar repository, the count and every page inside one snapshot
+      // (createApp's listing snapshot: PointStore.readSnapshot)
+      const repo = repositories(deps, WHAT).calendar;
+      await sendListingAsync(
         req,
         res,
         {
-          total: () => countEventsWhere(db, filter),
-          rows: (offset, limit) => pageEvents(db, filter, { sort: 'start', dir: 'asc', offset, limit }).map(eventToJson),
-          snapshot: (fn) => readSnapshot(db, fn),
+          total: () => repo.countEventsWhere(filter),
+          rows: async (offset, limit) => (await repo.pageEvents(filter, { sort: 'start', dir: 'asc', offset, limit })).map(eventToJson),
         },
         EVENT_COLUMNS,
         'events',
@@ -108,60 +85,68 @@ export function eventsRouter(deps: AppDeps): Router {
     }),
   );
 
+  const nowOf = () => (deps.now ? deps.now() : Math.floor(Date.now() / 1000));
+
   router.post(
     '/events',
     admin,
-    handle(routes.createEvent, ({ body }, _req, res) => {
-      const store = writer(deps);
+    handle(routes.createEvent, async ({ body }, _req, res) => {
+      const { calendar } = writable(deps);
       const event = validated(body);
-      const [plan] = planChanges(store.db, [event]);
-      if (!plan) throw new AppError('INTERNAL', 'internal error');
-      if (plan.action !== 'insert') {
-        const other = plan.existing ?? plan.event;
-        throw new AppError(
-          'CONFLICT',
-          plan.existing && plan.existing.id === event.id
-            ? `event ${event.id} exists: PUT /api/events/${event.id} to change it`
-            : `an event with the same country, start and title exists: ${other.id}`,
-          { id: other.id },
-        );
-      }
-      applyChanges(store.db, [plan], deps.now ? deps.now() : Math.floor(Date.now() / 1000));
-      emitCalendarChange({ cause: 'api', added: [plan.event.id], updated: [], removed: [] });
+      // planned and written in one transaction that other writers of this database wait for (either backend)
+      const { stored } = await calendar.writeEvent(event, nowOf(), (found) => {
+        const plan = planFromStored(found, event);
+        if (plan.action !== 'insert') {
+          const other = plan.existing ?? plan.event;
+          throw new AppError(
+            'CONFLICT',
+            plan.existing && plan.existing.id === event.id
+              ? `event ${event.id} exists: PUT /api/events/${event.id} to change it`
+              : `an event with the same country, start and title exists: ${other.id}`,
+            { id: other.id },
+          );
+        }
+        return { write: plan.event, result: plan };
+      });
+      emitCalendarChange({ cause: 'api', added: [event.id], updated: [], removed: [] });
       res
         .status(201)
-        .location(`/api/events/${encodeURIComponent(plan.event.id)}`)
-        .json(eventToJson(getEvent(store.db, plan.event.id)!));
+        .location(`/api/events/${encodeURIComponent(event.id)}`)
+        .json(eventToJson(stored!));
     }),
   );
 
   router.put(
     '/events/:id',
     admin,
-    handle(routes.updateEvent, ({ params: { id }, body: raw }, _req, res) => {
-      const store = writer(deps);
+    handle(routes.updateEvent, async ({ params: { id }, body: raw }, _req, res) => {
+      const { calendar } = writable(deps);
       if (raw.id !== undefined && raw.id !== id)
         throw new AppError('BAD_BODY', `id: the body's id "${String(raw.id)}" differs from the path's "${id}"`, { parameter: 'id' });
-      if (!getEvent(store.db, id)) throw notFound(`event ${id}`);
+      if (!(await calendar.getEvent(id))) throw notFound(`event ${id}`);
       const event = validated({ ...raw, id });
-      const [plan] = planChanges(store.db, [event]);
-      if (!plan) throw new AppError('INTERNAL', 'internal error');
-      if (plan.action === 'conflict')
-        throw new AppError('CONFLICT', `another event has the same country, start and title`, { id: plan.existing?.id ?? null });
-      if (plan.action === 'update') {
-        applyChanges(store.db, [plan], deps.now ? deps.now() : Math.floor(Date.now() / 1000));
-        emitCalendarChange({ cause: 'api', added: [], updated: [id], removed: [] });
-      }
-      res.json(eventToJson(getEvent(store.db, id)!));
+      const { result: plan, stored } = await calendar.writeEvent(event, nowOf(), (found) => {
+        // removed since the check above (another dashboard): as if it had not been there
+        if (!found.byId) throw notFound(`event ${id}`);
+        const plan = planFromStored(found, event);
+        // named by the event holding the key (not the one being changed)
+        if (plan.action === 'conflict')
+          throw new AppError('CONFLICT', `another event has the same country, start and title: ${found.byKey?.id ?? '?'}`, {
+            id: found.byKey?.id ?? null,
+          });
+        return { write: plan.action === 'update' ? plan.event : null, result: plan };
+      });
+      if (plan.action === 'update') emitCalendarChange({ cause: 'api', added: [], updated: [id], removed: [] });
+      res.json(eventToJson(stored!));
     }),
   );
 
   router.delete(
     '/events/:id',
     admin,
-    handle(routes.deleteEvent, ({ params: { id } }, _req, res) => {
-      const store = writer(deps);
-      if (!removeEvent(store.db, id)) throw notFound(`event ${id}`);
+    handle(routes.deleteEvent, async ({ params: { id } }, _req, res) => {
+      const { calendar } = writable(deps);
+      if (!(await calendar.removeEvent(id))) throw notFound(`event ${id}`);
       emitCalendarChange({ cause: 'api', added: [], updated: [], removed: [id] });
       res.status(204).end();
     }),

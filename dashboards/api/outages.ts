@@ -1,10 +1,8 @@
 import { Router } from 'express';
 import type { AppDeps } from '../deps.js';
-import { readSnapshot } from '../../db/connection.js';
-import { countOutages, pageOutages } from '../../db/outages.js';
 import { outageToJson } from '../../services/detector/json.js';
 import { notFound } from '../../core/app-errors.js';
-import { sendListing, sendListingAsync } from '../csv.js';
+import { sendListingAsync } from '../csv.js';
 import type { CsvColumn } from '../../services/util/csv-write.js';
 import { routes } from './routes.js';
 import { handle } from './schema.js';
@@ -42,30 +40,15 @@ export function outagesRouter(deps: AppDeps): Router {
     handle(routes.listOutages, async ({ query: { entity, country, from, until, kind, severity } }, req, res) => {
       // counted and paged in SQL, in the listing's stable order (start, then id)
       const filter = { entity, country, from, until, kind, severity };
-      if (!deps.store) {
-        // PostgreSQL: through the outage repository
-        const repo = repositories(deps, WHAT).outages;
-        await sendListingAsync(
-          req,
-          res,
-          {
-            total: async () => (await repo.countOutages(filter)).total,
-            rows: async (offset, limit) => (await repo.pageOutages(filter, { sort: 'start', dir: 'asc', offset, limit })).map(outageToJson),
-          },
-          OUTAGE_COLUMNS,
-          'outages',
-        );
-        return;
-      }
-      // SQLite: count and pages inside one read transaction
-      const db = deps.store.db;
-      sendListing(
+      // on either backend through the repository, the count and every page inside one snapshot (createApp's
+      // listing snapshot: PointStore.readSnapshot)
+      const repo = repositories(deps, WHAT).outages;
+      await sendListingAsync(
         req,
         res,
         {
-          total: () => countOutages(db, filter).total,
-          rows: (offset, limit) => pageOutages(db, filter, { sort: 'start', dir: 'asc', offset, limit }).map(outageToJson),
-          snapshot: (fn) => readSnapshot(db, fn),
+          total: async () => (await repo.countOutages(filter)).total,
+          rows: async (offset, limit) => (await repo.pageOutages(filter, { sort: 'start', dir: 'asc', offset, limit })).map(outageToJson),
         },
         OUTAGE_COLUMNS,
         'outages',

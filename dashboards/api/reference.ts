@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import type { AppDeps } from '../deps.js';
-import { readSnapshot } from '../../db/connection.js';
-import { countReferenceOutages, pageReferenceOutages, type ReferenceOutage, type Scope } from '../../db/reference.js';
+import type { ReferenceOutage, Scope } from '../../db/reference.js';
 import { referenceListJson } from '../../services/reference/json.js';
 import { referenceConfig } from '../../services/correlator/config.js';
 import { notFound } from '../../core/app-errors.js';
@@ -118,30 +117,15 @@ export function referenceRouter(deps: AppDeps): Router {
       const openEndedSeconds = referenceConfig(deps.config).openEndedDefault;
       // counted and paged in SQL, in the listing's stable order (start, then id)
       const filter = { list, country, from, until, openEndedSeconds, scope: scope as Scope | undefined };
-      if (!deps.store) {
-        // PostgreSQL: through the reference repository
-        await sendListingAsync(
-          req,
-          res,
-          {
-            total: () => repo.countReferenceOutages(filter),
-            rows: async (offset, limit) =>
-              (await repo.pageReferenceOutages(filter, { sort: 'start', dir: 'asc', offset, limit })).map(referenceOutageJson),
-          },
-          REFERENCE_COLUMNS,
-          `reference-${list}`,
-        );
-        return;
-      }
-      // SQLite: count and pages inside one read transaction
-      const db = deps.store.db;
-      sendListing(
+      // on either backend through the repository, the count and every page inside one snapshot (createApp's
+      // listing snapshot: PointStore.readSnapshot)
+      await sendListingAsync(
         req,
         res,
         {
-          total: () => countReferenceOutages(db, filter),
-          rows: (offset, limit) => pageReferenceOutages(db, filter, { sort: 'start', dir: 'asc', offset, limit }).map(referenceOutageJson),
-          snapshot: (fn) => readSnapshot(db, fn),
+          total: () => repo.countReferenceOutages(filter),
+          rows: async (offset, limit) =>
+            (await repo.pageReferenceOutages(filter, { sort: 'start', dir: 'asc', offset, limit })).map(referenceOutageJson),
         },
         REFERENCE_COLUMNS,
         `reference-${list}`,

@@ -10,8 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventSortKey } from '../../db/calendar.js';
-import type { SqliteStore } from '../../db/store.js';
-import { applyChanges, planChanges } from '../../services/calendar/apply.js';
+import { planFromStored } from '../../services/calendar/apply.js';
 import { countryName } from '../../services/calendar/countries.js';
 import { emitCalendarChange } from '../../services/calendar/events.js';
 import { IMPORT_FORMATS, importCalendarFile, type ImportFormat } from '../../services/calendar/import.js';
@@ -37,7 +36,7 @@ import {
   type TimeMode,
 } from './common.js';
 import type { Sessions } from './session.js';
-import { repositories } from '../backend.js';
+import { repositories, writable } from '../backend.js';
 
 /** What a PostgreSQL database cannot serve here yet (answered with 503, never a 500 or an empty page). */
 const WHAT = 'The calendar page';
@@ -59,11 +58,6 @@ function eventDate(e: ProtestEvent, mode: TimeMode): SafeHtml {
 function str(body: unknown, name: string): string {
   const v = (body as Record<string, unknown> | undefined)?.[name];
   return typeof v === 'string' ? v : '';
-}
-
-function writer(deps: AppDeps): SqliteStore {
-  if (!deps.writer) throw new AppError('UNAVAILABLE', 'this server has no writable database connection (run it with `outagewatch start`)');
-  return deps.writer;
 }
 
 function safeNext(v: string): string {
@@ -211,8 +205,8 @@ ${admin ? adminForms(req, sessions) : sessions.enabled ? html`<p><a href="/login
     res.redirect(303, '/calendar');
   });
 
-  router.post('/calendar/events', form, sessions.requireAdmin, (req, res) => {
-    const store = writer(deps);
+  router.post('/calendar/events', form, sessions.requireAdmin, async (req, res) => {
+    const { calendar } = writable(deps);
     const b = req.body as Record<string, unknown>;
     const raw = rawFromJson({
       title: str(b, 'title'),
@@ -239,19 +233,22 @@ ${admin ? adminForms(req, sessions) : sessions.enabled ? html`<p><a href="/login
         );
       return;
     }
-    const [plan] = planChanges(store.db, [v.event]);
-    if (!plan) throw new AppError('INTERNAL', 'internal error');
-    if (plan.action !== 'insert') {
-      const other = plan.existing ?? plan.event;
-      throw new AppError('CONFLICT', `an event with the same country, start and title exists: ${other.id}`, { id: other.id });
-    }
-    applyChanges(store.db, [plan], now());
-    emitCalendarChange({ cause: 'api', added: [plan.event.id], updated: [], removed: [] });
-    res.redirect(303, `/events/${encodeURIComponent(plan.event.id)}`);
+    const event = v.event;
+    // planned and written in one transaction that other writers of this database wait for (either backend)
+    await calendar.writeEvent(event, now(), (found) => {
+      const plan = planFromStored(found, event);
+      if (plan.action !== 'insert') {
+        const other = plan.existing ?? plan.event;
+        throw new AppError('CONFLICT', `an event with the same country, start and title exists: ${other.id}`, { id: other.id });
+      }
+      return { write: plan.event, result: null };
+    });
+    emitCalendarChange({ cause: 'api', added: [event.id], updated: [], removed: [] });
+    res.redirect(303, `/events/${encodeURIComponent(event.id)}`);
   });
 
   router.post('/calendar/import', form, sessions.requireAdmin, async (req, res) => {
-    const store = writer(deps);
+    const { calendar } = writable(deps);
     const b = req.body as Record<string, unknown>;
     const format = str(b, 'format') as ImportFormat;
     if (!(IMPORT_FORMATS as readonly string[]).includes(format)) throw badParameter('format', `one of ${IMPORT_FORMATS.join(', ')}`);
@@ -263,7 +260,7 @@ ${admin ? adminForms(req, sessions) : sessions.enabled ? html`<p><a href="/login
       writeFileSync(path, content, 'utf8');
       const country = str(b, 'country').trim().toUpperCase() || undefined;
       const tz = str(b, 'tz').trim() || undefined;
-      const report = await importCalendarFile(store.db, path, {
+      const report = await importCalendarFile(calendar, path, {
         format,
         displayName: 'web-import',
         country,

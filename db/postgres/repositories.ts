@@ -28,10 +28,12 @@ import type {
   AlertRepository,
   CalendarImportSession,
   CalendarRepository,
+  EventWriteDecision,
   OutageRepository,
   PageRequest,
   ReferenceRepository,
   Repositories,
+  StoredEventMatch,
 } from '../repositories.js';
 import { PgDetectionRepository } from './detection.js';
 import { OUTAGE_SELECT, insertOutageRows, outageFromRow, transaction, type OutageRow } from './outage-rows.js';
@@ -171,6 +173,9 @@ async function setCalendarMeta(q: Queryable, key: string, value: string): Promis
   ]);
 }
 
+/** The advisory lock the calendar's planned writes (`writeEvent`, imports) take for their transaction ('owcal'). */
+export const CALENDAR_WRITE_LOCK = 0x6f77_6361_6c;
+
 export class PgCalendarRepository implements CalendarRepository {
   constructor(readonly pool: pg.Pool) {}
 
@@ -229,6 +234,22 @@ export class PgCalendarRepository implements CalendarRepository {
       }
       await upsertEventRows(c, batch, now);
       for (const [k, v] of Object.entries(meta ?? {})) await setCalendarMeta(c, k, v);
+    });
+  }
+
+  async writeEvent<R>(
+    key: Pick<ProtestEvent, 'id' | 'country' | 'start' | 'title'>,
+    now: number,
+    decide: (found: StoredEventMatch) => EventWriteDecision<R>,
+  ): Promise<{ result: R; stored: ProtestEvent | null }> {
+    return transaction(this.pool, async (c) => {
+      // every dashboard's write (and import) of this database takes turns here: what is read below is what is
+      // committed before this write, and no other writer plans against it until COMMIT
+      await c.query('SELECT pg_advisory_xact_lock($1)', [CALENDAR_WRITE_LOCK]);
+      const found = { byId: await getEventRow(c, key.id), byKey: await naturalKeyRow(c, key.country, key.start, key.title) };
+      const { write, result } = decide(found);
+      if (write) await upsertEventRows(c, [write], now);
+      return { result, stored: await getEventRow(c, write?.id ?? key.id) };
     });
   }
 
@@ -358,6 +379,8 @@ class PgCalendarImport implements CalendarImportSession {
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     await this.client.query('BEGIN');
     try {
+      // in turn with the dashboards' single-event writes (`writeEvent`)
+      await this.client.query('SELECT pg_advisory_xact_lock($1)', [CALENDAR_WRITE_LOCK]);
       const r = await fn();
       await this.flushEvents();
       await this.client.query('COMMIT');

@@ -441,8 +441,11 @@ export class PgPointStore implements PointStore {
     const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 4, types: TYPES, application_name: 'outagewatch' });
     const store0 = { pinned: new AsyncLocalStorage<pg.PoolClient>() };
     pinnable(pool, store0.pinned);
-    // an idle client's error (server restart) must not crash the process; the next query reports it
+    // a lost connection (server restart, database dropped) must not crash the process with an uncaught 'error':
+    // an idle client's error reaches the pool, a checked-out client's its own listener; the next query on it
+    // rejects, and that error goes where every query's error goes
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     const store = new PgPointStore(pool, url, opts.owner ?? THIS_PROCESS, store0.pinned);
     try {
       const client = await pool.connect();

@@ -84,6 +84,20 @@ export async function planChange(r: CalendarReader, e: ProtestEvent): Promise<Pl
   return { action: h && h.id !== event.id ? 'conflict' : 'update', event, existing };
 }
 
+/**
+ * `planChange` from what is already read: the stored rows under the event's id and under its natural key (the
+ * calendar repository's `writeEvent` reads both inside its write transaction). Insert, update, unchanged or conflict.
+ */
+export function planFromStored(found: { byId: ProtestEvent | null; byKey: ProtestEvent | null }, e: ProtestEvent): PlannedChange {
+  const existing = found.byId ?? found.byKey;
+  if (!existing) return { action: 'insert', event: e, existing: null };
+  const event = existing.id === e.id ? e : { ...e, id: existing.id };
+  if (sameContent(existing, event)) return { action: 'unchanged', event, existing };
+  // the natural key is the event's own (an id taken over keeps the event's country, start and title)
+  const h = found.byKey;
+  return { action: h && h.id !== event.id ? 'conflict' : 'update', event, existing };
+}
+
 /** `planChanges` through a repository (either backend): every event planned against the calendar as stored now. */
 export async function planChangesIn(
   r: CalendarReader,

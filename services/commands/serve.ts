@@ -22,7 +22,9 @@ export interface Serving {
 /**
  * `outagewatch serve`: the dashboard and the API only — no collectors run, no scheduler, no lock — on SQLite or
  * PostgreSQL. Any number of these may serve one database (beside one daemon or `collect` processes writing it).
- * On SQLite the file must exist; one this user cannot write is served read-only (as `start --no-collect` does).
+ * On PostgreSQL they also take the dashboard's writes (calendar forms, `POST`/`PUT`/`DELETE /api/events`,
+ * `POST /api/collect`). On SQLite the file must exist and is served read-only: its writes answer 503 naming the
+ * daemon (`start`, `start --no-collect`), the one process that writes a SQLite database (docs/scale.md).
  * On PostgreSQL the schema is brought up to date under the migration lock first (safe with many processes
  * starting at once).
  */
@@ -44,7 +46,9 @@ export async function startServing(opts: {
       createApp({
         config,
         ...(opts.sqlite ? { store: opts.sqlite } : {}),
-        ...(repos ? { points: repos.points, repos } : {}),
+        // PostgreSQL: the dashboard writes (calendar forms, /api/events, POST /api/collect) go to the same database,
+        // from any number of these processes; SQLite: `serve` is read-only (the daemon owns the writer)
+        ...(repos ? { points: repos.points, repos, writes: repos } : {}),
         collectors,
         log,
         version: packageVersion(),

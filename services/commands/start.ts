@@ -22,13 +22,12 @@ export function register(program: Command, ctx: CliContext): void {
       if (!opts.collect && !opts.dashboard) throw new UsageError('--no-collect with --no-dashboard leaves nothing to run');
       const loc = ctx.dbLocation();
       const log = ctx.log();
-      // on PostgreSQL: --no-dashboard is the scheduler (collection, detection, alerts, reports), --no-collect is `serve`; the
-      // daemon with both (one process, a lock file) runs on SQLite only and is refused here, exit 2
-      if (loc.backend === 'postgres' && opts.dashboard && opts.collect) ctx.sqlitePath();
+      // on PostgreSQL: the scheduler (collection, detection, alerts, reports) with the dashboard in the same process,
+      // or either alone (--no-collect is `serve`); no lock file — any number of these share one database
       const daemon: { url: string | null; stop(): Promise<void> } =
         loc.backend === 'postgres'
           ? opts.collect
-            ? await startPgCollection({ config, log, location: loc })
+            ? await startPgCollection({ config, log, location: loc, dashboard: opts.dashboard })
             : await startServing({ config, log })
           : await startDaemon({ config, log, dashboard: opts.dashboard, collect: opts.collect });
       // stdout: where to look, for people and scripts

@@ -1,5 +1,4 @@
 import type { Collector } from '../../collectors/types.js';
-import { listEvents } from '../../db/calendar.js';
 import type { PointStore } from '../../db/repository.js';
 import type { SqliteStore } from '../../db/store.js';
 import { intersect, normalize, type Interval } from './intervals.js';
@@ -7,7 +6,7 @@ import type { CoverageLookup, PlanCollector, PlanEvent } from './policy.js';
 
 /** The calendar as the planner needs it, read from the store. */
 export function planEvents(store: SqliteStore): PlanEvent[] {
-  return listEvents(store.db).map((e) => ({ id: e.id, country: e.country, start: e.start, end: e.end }));
+  return store.calendarSpans();
 }
 
 /** The signals a collector produces for an entity ([] when it does not measure that kind of entity). */

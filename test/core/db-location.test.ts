@@ -2,7 +2,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeDbLocation, parseDbLocation, redactDbUrl } from '../../core/db-location.js';
 import { loadConfig } from '../../services/program-config.js';
-import { main } from '../../services/cli.js';
+import type { Command } from 'commander';
+import { buildProgram, main } from '../../services/cli.js';
+import { POSTGRES_COMMANDS } from '../../services/cli/context.js';
 import { capture, tempDir } from '../helpers.js';
 
 describe('database location (OUTAGEWATCH_DB / --db / config db)', () => {
@@ -60,16 +62,28 @@ describe('the CLI with a database URL', () => {
     expect(readdirSync(t.dir)).toEqual([]);
   });
 
-  it('a command not ported to PostgreSQL says so (exit 2) and never falls back to a SQLite file', async () => {
+  it('every command runs on PostgreSQL: `start` with both parts tries the database (exit 1 naming it down), never a SQLite file', async () => {
+    // every leaf command of the CLI is in POSTGRES_COMMANDS (the list the refusal message names)
+    const { program } = buildProgram();
+    const leaves: string[] = [];
+    const walk = (c: Command, prefix: string[]) => {
+      for (const sub of c.commands) {
+        const names = [...prefix, sub.name()];
+        if (sub.commands.length) walk(sub, names);
+        else if (sub.name() !== 'help') leaves.push(names.join(' '));
+      }
+    };
+    walk(program, []);
+    expect(leaves).toContain('start');
+    expect(leaves.filter((c) => !POSTGRES_COMMANDS.includes(c))).toEqual([]);
     t = tempDir();
     process.chdir(t.dir);
-    for (const argv of [['start']]) {
-      const c = capture();
-      const code = await main([...argv, '--db', 'postgres://ow:pw@127.0.0.1:1/ow'], c.io);
-      expect(code, argv.join(' ')).toBe(2);
-      expect(c.err).toMatch(new RegExp(`\`outagewatch ${argv[0]}.*\` does not work on PostgreSQL yet`));
-      expect(c.err).not.toContain(':pw@');
-    }
+    const c = capture();
+    const code = await main(['start', '--port', '0', '--db', 'postgres://ow:pw@127.0.0.1:1/ow'], c.io);
+    expect(code).toBe(1);
+    expect(c.err).toMatch(/ECONNREFUSED 127\.0\.0\.1:1/);
+    expect(c.err).not.toContain('does not work on PostgreSQL');
+    expect(c.err).not.toContain(':pw@');
     expect(existsSync('postgres:')).toBe(false);
     expect(readdirSync(t.dir)).toEqual([]);
   });

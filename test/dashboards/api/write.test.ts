@@ -5,6 +5,7 @@ import type { CollectArgs } from '../../../collectors/types.js';
 import { createRipestatCollector } from '../../../collectors/ripestat/collect.js';
 import { loadConfig } from '../../../services/program-config.js';
 import { silentLogger } from '../../../core/logger.js';
+import { SqlitePointStore } from '../../../db/repository.js';
 
 const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 const rally = {
@@ -159,7 +160,9 @@ describe('writes', () => {
     expect(res.headers.location).toBe(`/api/sources/runs/${res.body.runId}`);
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatchObject({ entity: 'country:KZ', from: 1463702400, until: 1463788800 });
-    expect(calls[0]!.store).toBe(t.store);
+    // the writer's connection, through the point store (the same write path as on PostgreSQL)
+    const given = calls[0]!.store;
+    expect(given instanceof SqlitePointStore && given.store === t.store).toBe(true);
     await request(app).post('/api/collect').set(auth).send({ source: 'ioda', entity: 'country:KZ', from: '2016-05-20' }).expect(409);
     finish();
     await new Promise((r) => setTimeout(r, 20));
