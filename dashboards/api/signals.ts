@@ -227,7 +227,7 @@ export async function readPlannedAsync(
 }
 
 /** A series of the document without its points (written after these keys, by `signalsBody`). */
-function seriesHead(p: SeriesPlan, ds: FlatDownsampleResult): Omit<SeriesJson, 'points'> {
+export function seriesHead(p: SeriesPlan, ds: FlatDownsampleResult): Omit<SeriesJson, 'points'> {
   const sig = p.sig;
   return {
     signal: sig.name,
@@ -254,9 +254,7 @@ function send(req: Request, res: Response, entry: CachedBody): void {
   res.set('Content-Type', entry.type);
   res.vary('Accept-Encoding');
   if (entry.body.length > FAST_GZIP_BYTES && req.acceptsEncodings('br')) {
-    entry.br ??= brotliCompressSync(entry.body, {
-      params: { [zlib.BROTLI_PARAM_QUALITY]: 0, [zlib.BROTLI_PARAM_SIZE_HINT]: entry.body.length },
-    });
+    entry.br ??= brotliFast(entry.body);
     res.set('Content-Encoding', 'br');
     res.set('ETag', `${entry.etag.slice(0, -1)}-br"`);
     res.send(entry.br);
@@ -273,7 +271,12 @@ function send(req: Request, res: Response, entry: CachedBody): void {
   res.send(entry.body);
 }
 
-interface CachedBody {
+/** Brotli at quality 0: the cheapest of Brotli and gzip at any level for chart bodies (bench/README.md). */
+export function brotliFast(body: Buffer): Buffer {
+  return brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 0, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length } });
+}
+
+export interface CachedBody {
   type: string;
   body: Buffer;
   etag: string;
@@ -287,7 +290,8 @@ export function cachedBody(type: string, text: string): CachedBody {
   return cachedBytes(type, Buffer.from(text, 'utf8'));
 }
 
-function cachedBytes(type: string, body: Buffer): CachedBody {
+/** A body with its ETag (a SHA-1 of the bytes). */
+export function cachedBytes(type: string, body: Buffer): CachedBody {
   return { type, body, etag: `W/"${body.length.toString(16)}-${createHash('sha1').update(body).digest('base64url').slice(0, 27)}"` };
 }
 
