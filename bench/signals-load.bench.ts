@@ -16,7 +16,10 @@
  * before and after, the CPU the client itself used (it shares the 2 cores with the server), and how long the first
  * request of each connection waited (opening 50 connections to a saturated server: Node accepts them while it
  * serves the others, so the last ones wait seconds; autocannon, used before, opens new connections for its measured
- * run, and its p99 was made of those waits).
+ * run, and its p99 was made of those waits), the server's kernel (system) CPU per request, and where a miss's CPU goes
+ * beyond the statement: downsampling, writing the JSON body, its ETag and Brotli, each timed alone in this process on
+ * the same kind of requests, and the rest (server CPU per request less the statement and those pieces: HTTP,
+ * Express, the middleware, garbage collection).
  * Prints one JSON line on stdout; progress on stderr.
  *
  *   npx tsx bench/signals-load.bench.ts
@@ -26,8 +29,10 @@ import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
 import { readSeriesMany } from '../db/signals-read.js';
-import { SqliteStore } from '../db/store.js';
-import { planSeries } from '../dashboards/api/signals.js';
+import { SqliteStore, type SignalRow } from '../db/store.js';
+import { brotliFast, cachedBytes, planSeries, readPlannedFlat, seriesHead } from '../dashboards/api/signals.js';
+import { signalsBody } from '../dashboards/api/signals-json.js';
+import { isoUtc } from '../core/time.js';
 import type { AppDeps } from '../dashboards/deps.js';
 import { TEN_DB_PATH, TEN_ENTITY, TEN_FROM, tenYearDb } from './tenyear-db.js';
 
@@ -67,6 +72,71 @@ async function serve(): Promise<void> {
       process.exit(0);
     });
   });
+}
+
+/**
+ * CPU per request of each piece a miss runs after the statement, on the same kind of distinct one-year requests:
+ * downsampling (the statement plus bucketing, less the statement alone), writing the JSON body, its ETag (SHA-1),
+ * and Brotli. Each piece is timed alone over 200 requests (inputs made beforehand); the median of three passes.
+ */
+function missPieces(store: SqliteStore, sigs: SignalRow[]) {
+  const N = 200;
+  const cpu = (fn: (i: number) => unknown): number => {
+    const passes: number[] = [];
+    for (let k = 0; k < 4; k++) {
+      const c0 = process.cpuUsage();
+      for (let i = 0; i < N; i++) fn(i);
+      const c = process.cpuUsage(c0);
+      passes.push((c.user + c.system) / 1000 / N);
+    }
+    // the first pass warms up; the median of the other three
+    return r3(passes.slice(1).sort((a, b) => a - b)[1]!);
+  };
+  const plansOf = (i: number) => {
+    const [from, until] = rangeOf(300_000 + i);
+    return {
+      from,
+      until,
+      plans: sigs.map((s) => planSeries({ store } as AppDeps, s, { from, until, maxPoints: 1000, resolution: 'auto' }, new Map())),
+    };
+  };
+  const statement = cpu((i) => {
+    const { plans } = plansOf(i);
+    readSeriesMany(store, [
+      { signalIds: plans.map((p) => p.sig.id), resolution: plans[0]!.resolution, from: plans[0]!.from, until: plans[0]!.until },
+    ]);
+  });
+  const withDownsampling = cpu((i) => {
+    const { plans } = plansOf(i);
+    readPlannedFlat(store, plans, 1000);
+  });
+  const docs = Array.from({ length: N }, (_, i) => {
+    const { from, until, plans } = plansOf(i);
+    const read = readPlannedFlat(store, plans, 1000);
+    return {
+      doc: {
+        entity: TEN_ENTITY,
+        from: isoUtc(from),
+        until: isoUtc(until),
+        maxPoints: 1000,
+        resolution: plans[0]!.resolution,
+        series: null,
+      },
+      series: plans.map((p, k) => ({ head: seriesHead(p, read[k]!), flat: read[k]!.flat })),
+    };
+  });
+  const bodies = docs.map((d) => signalsBody(d.doc, d.series, false));
+  const body = cpu((i) => signalsBody(docs[i]!.doc, docs[i]!.series, false));
+  const etag = cpu((i) => cachedBytes('application/json; charset=utf-8', bodies[i]!));
+  const brotli = cpu((i) => brotliFast(bodies[i]!));
+  return {
+    downsample: r3(Math.max(0, withDownsampling - statement)),
+    body,
+    bytes: bodies[0]!.length,
+    etag,
+    brotli,
+    brBytes: brotliFast(bodies[0]!).length,
+  };
 }
 
 function startChild(path: string): Promise<{ child: ChildProcess; url: string }> {
@@ -143,17 +213,17 @@ async function main(): Promise<void> {
     let loadBefore = 0;
     let cpuBefore = process.cpuUsage();
     const serverCpu = () =>
-      new Promise<number>((resolve) => {
+      new Promise<{ total: number; system: number }>((resolve) => {
         const on = (m: unknown) => {
           const cpu = (m as { cpu?: NodeJS.CpuUsage }).cpu;
           if (!cpu) return;
           child.off('message', on);
-          resolve((cpu.user + cpu.system) / 1e6);
+          resolve({ total: (cpu.user + cpu.system) / 1e6, system: cpu.system / 1e6 });
         };
         child.on('message', on);
         child.send('cpu');
       });
-    let serverBefore: Promise<number> = Promise.resolve(0);
+    let serverBefore: Promise<{ total: number; system: number }> = Promise.resolve({ total: 0, system: 0 });
     const maybeStart = (now: number) => {
       if (measureFrom !== Infinity || firsts.length < CONNECTIONS || now - started < WARM_MS) return;
       measureFrom = now;
@@ -184,11 +254,20 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage(cpuBefore);
     const loadAfter = loadavg()[0]!;
     // CPU the server spent per answered request (includes the tail of requests started before the end)
-    const serverMs = r3((((await serverCpu()) - (await serverBefore)) * 1000) / Math.max(1, latencies.length));
+    const [serverEnd, serverStart] = [await serverCpu(), await serverBefore];
+    const serverMs = r3(((serverEnd.total - serverStart.total) * 1000) / Math.max(1, latencies.length));
+    // of which in the kernel (the socket writes)
+    const serverSystemMs = r3(((serverEnd.system - serverStart.system) * 1000) / Math.max(1, latencies.length));
     // the floor again after the load run (same process, same warm statement); the median of the six passes
     const after: Array<{ ms: number; cpuMs: number }> = [];
     for (let k = 0; k < 3; k++) after.push(floorPass(200_000 + k * FLOOR_N, FLOOR_N));
     log(`floor after the load run: ${show(after)} ms`);
+    // where a miss's CPU goes beyond the statement: each further piece the route runs, timed alone on the same
+    // kind of requests in this process (median of three passes); the rest is HTTP, Express, middleware and GC
+    const pieces = missPieces(store, sigs);
+    log(
+      `a miss's pieces (CPU ms per request): downsampling ${pieces.downsample}, JSON body ${pieces.body} (${pieces.bytes} bytes), ETag ${pieces.etag}, Brotli ${pieces.brotli} (${pieces.brBytes} bytes)`,
+    );
     const median6 = (xs: number[]) => {
       const s6 = [...xs].sort((a, b) => a - b);
       return r3((s6[2]! + s6[3]!) / 2);
@@ -249,6 +328,17 @@ async function main(): Promise<void> {
         check: { of: 'ratio', op: '<=', value: 1.5 },
       },
       { name: 'api.signals.misses.client-cpu', figure: clientCpu, unit: 'cores' },
+      { name: 'api.signals.misses.server-cpu.system', figure: serverSystemMs, unit: 'ms/request' },
+      { name: 'api.signals.misses.piece.downsample', figure: pieces.downsample, unit: 'ms/request' },
+      { name: 'api.signals.misses.piece.body', figure: pieces.body, unit: 'ms/request' },
+      { name: 'api.signals.misses.piece.etag', figure: pieces.etag, unit: 'ms/request' },
+      { name: 'api.signals.misses.piece.brotli', figure: pieces.brotli, unit: 'ms/request' },
+      {
+        // server CPU per request not accounted for by the statement and the pieces above
+        name: 'api.signals.misses.piece.rest',
+        figure: r3(serverMs - floorCpuMs - pieces.downsample - pieces.body - pieces.etag - pieces.brotli),
+        unit: 'ms/request',
+      },
       { name: 'api.signals.misses.load-average', figure: r3(Math.max(loadBefore, loadAfter)), unit: 'load (1 min)' },
     ];
     process.stdout.write(`${JSON.stringify({ results })}\n`);

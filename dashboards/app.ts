@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { join } from 'node:path';
 import { packageRoot } from '../core/package-root.js';
@@ -9,7 +9,8 @@ import { health, healthHttpStatus } from './health.js';
 import { html, layout } from './html.js';
 import { createMetrics } from './metrics.js';
 import { setListingSnapshot } from './csv.js';
-import { apiRouter } from './api/index.js';
+import { apiFront, apiRouter } from './api/index.js';
+import { signalsHandler } from './api/signals.js';
 import { apiOptions } from './api/options.js';
 import { clientLimiter, rangeLimit } from './limits.js';
 import { pagesRouter } from './pages/index.js';
@@ -48,12 +49,30 @@ export function createApp(given: AppInput): Express {
     crossOriginEmbedderPolicy: false,
   });
   const forceUpgrade = apiOptions(deps.config).upgradeInsecureRequests;
-  app.use((req, res, next) => (req.secure || forceUpgrade ? secureHeaders : plainHeaders)(req, res, next));
+  const securityHeaders: RequestHandler = (req, res, next) => (req.secure || forceUpgrade ? secureHeaders : plainHeaders)(req, res, next);
   const metrics = createMetrics(deps);
+  const logRequests = requestLogger(deps.log);
+  const limits = apiOptions(deps.config);
+  // no request may ask for more than api.maxRangeDays of data (API and pages)
+  const range = rangeLimit(limits.maxRangeDays, () => (deps.now ? deps.now() : Math.floor(Date.now() / 1000)));
+  const front = apiFront(deps);
+  // GET /api/signals (every chart, issue 21): the middleware any API request passes, called in a row as one route
+  // instead of walking the app's stack and the API router (the statics, the page limiter, which skips /api, and the
+  // other routes do not apply to it); the same instances, so the rate limiter counts it with every API request
+  app.get(
+    '/api/signals',
+    securityHeaders,
+    metrics.middleware,
+    logRequests,
+    range,
+    ...front,
+    signalsHandler(deps, { cacheEntries: limits.cacheEntries }),
+  );
+  app.use(securityHeaders);
   // listings streamed page by page (sendListingAsync) read inside one snapshot of this database (dashboards/csv.ts)
   setListingSnapshot(app, (fn) => deps.points.readSnapshot(fn));
   app.use(metrics.middleware);
-  app.use(requestLogger(deps.log));
+  app.use(logRequests);
   app.use('/static', express.static(join(packageRoot(), 'dashboards', 'public'), { maxAge: '1h', index: false }));
   // the chart library, from node_modules (no CDN)
   app.use('/static/vendor/uplot', express.static(join(packageRoot(), 'node_modules', 'uplot', 'dist'), { maxAge: '1h', index: false }));
@@ -69,7 +88,6 @@ export function createApp(given: AppInput): Express {
     res.set('Cache-Control', 'no-store').status(healthHttpStatus(h)).json(h);
   });
 
-  const limits = apiOptions(deps.config);
   // pages are rate-limited per client like the API (which has its own limiter); assets, health and metrics are not
   const pageLimit = clientLimiter({
     ...limits.pageRateLimit,
@@ -77,8 +95,7 @@ export function createApp(given: AppInput): Express {
     skip: (path) => /^\/(api|static|metrics|favicon\.ico)(\/|$)/.test(path),
   });
   if (pageLimit) app.use(pageLimit);
-  // no request may ask for more than api.maxRangeDays of data (API and pages)
-  app.use(rangeLimit(limits.maxRangeDays, () => (deps.now ? deps.now() : Math.floor(Date.now() / 1000))));
+  app.use(range);
 
   app.get('/status', async (_req, res) => {
     await watch.ensureFresh(deps.now ? deps.now() : Math.floor(Date.now() / 1000));
@@ -101,7 +118,7 @@ ${h.collectors.length === 0 ? html`<p class="muted">No collectors registered.</p
       ),
     );
   });
-  app.use('/api', apiRouter(deps));
+  app.use('/api', apiRouter(deps, front));
   app.use(reportsRouter(deps));
   // pages, including the overview at `/`
   app.use(pagesRouter(deps));

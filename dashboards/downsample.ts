@@ -34,9 +34,27 @@ export interface DownsampleResult {
   downsampled: boolean;
 }
 
-function bucketize(cols: SeriesColumnsLike, base: number, width: number): Point[] {
-  const out: Point[] = [];
+/**
+ * Points as two parallel columns (`n` used): times, and values with NaN for a gap (`null` in JSON; JSON.stringify
+ * writes NaN as null too). The chart route serialises these directly (no array per point).
+ */
+export interface FlatPoints {
+  n: number;
+  t: Float64Array;
+  v: Float64Array;
+}
+
+/** Room for the points of `rows` rows: at most one gap and two points per bucket with data, buckets ≤ rows. */
+export function flatPoints(rows: number): FlatPoints {
+  return { n: 0, t: new Float64Array(3 * rows + 1), v: new Float64Array(3 * rows + 1) };
+}
+
+function bucketize(cols: SeriesColumnsLike, base: number, width: number): FlatPoints {
   const n = cols.ts.length;
+  const out = flatPoints(n);
+  const ot = out.t;
+  const ov = out.v;
+  let k = 0;
   const loTs = cols.loTs ?? cols.ts;
   const hiTs = cols.hiTs ?? cols.ts;
   let cur = -1;
@@ -53,7 +71,10 @@ function bucketize(cols: SeriesColumnsLike, base: number, width: number): Point[
       return;
     }
     // the first empty bucket after the last one with data marks the gap
-    if (pendingGap || (lastEmitted >= 0 && cur > lastEmitted + 1)) out.push([base + (lastEmitted + 1) * width, null]);
+    if (pendingGap || (lastEmitted >= 0 && cur > lastEmitted + 1)) {
+      ot[k] = base + (lastEmitted + 1) * width;
+      ov[k++] = NaN;
+    }
     pendingGap = false;
     const tLo = loTs[minI]!;
     const tHi = hiTs[maxI]!;
@@ -64,11 +85,18 @@ function bucketize(cols: SeriesColumnsLike, base: number, width: number): Point[
       const mean = cols.mean[minI];
       let v = lo;
       if (lo !== hi && mean !== null && mean !== undefined && hi - mean > mean - lo) v = hi;
-      out.push([tLo, v]);
+      ot[k] = tLo;
+      ov[k++] = v ?? NaN;
     } else if (tLo < tHi) {
-      out.push([tLo, cols.lo[minI]!], [tHi, cols.hi[maxI]!]);
+      ot[k] = tLo;
+      ov[k++] = cols.lo[minI]!;
+      ot[k] = tHi;
+      ov[k++] = cols.hi[maxI]!;
     } else {
-      out.push([tHi, cols.hi[maxI]!], [tLo, cols.lo[minI]!]);
+      ot[k] = tHi;
+      ov[k++] = cols.hi[maxI]!;
+      ot[k] = tLo;
+      ov[k++] = cols.lo[minI]!;
     }
     lastEmitted = cur;
   };
@@ -87,6 +115,31 @@ function bucketize(cols: SeriesColumnsLike, base: number, width: number): Point[
     if (hi !== null && hi !== undefined && (maxI < 0 || hi > cols.hi[maxI]!)) maxI = i;
   }
   flush();
+  out.n = k;
+  return out;
+}
+
+/** `[time, value]` tuples of flat points (NaN → null). */
+export function toPoints(f: FlatPoints): Point[] {
+  const out: Point[] = new Array<Point>(f.n);
+  for (let i = 0; i < f.n; i++) {
+    const v = f.v[i]!;
+    out[i] = [f.t[i]!, v === v ? v : null];
+  }
+  return out;
+}
+
+/** Flat points of `[time, value]` tuples (null → NaN). */
+export function fromPoints(points: readonly Point[]): FlatPoints {
+  const out = flatPoints(0);
+  out.t = new Float64Array(points.length);
+  out.v = new Float64Array(points.length);
+  for (let i = 0; i < points.length; i++) {
+    const [t, v] = points[i]!;
+    out.t[i] = t;
+    out.v[i] = v ?? NaN;
+  }
+  out.n = points.length;
   return out;
 }
 
@@ -146,18 +199,58 @@ export function downsampleWith(
   step: number,
   maxPoints: number,
 ): DownsampleResult {
+  const r = widen(bucketer, (p) => p.length, from, until, step, maxPoints);
+  return { points: r.points, bucketSeconds: r.bucketSeconds, downsampled: r.downsampled };
+}
+
+function widen<P>(
+  bucketer: (base: number, width: number) => P,
+  count: (p: P) => number,
+  from: number,
+  until: number,
+  step: number,
+  maxPoints: number,
+): { points: P; bucketSeconds: number; downsampled: boolean } {
   const plan = bucketPlan(from, until, step, maxPoints);
   let k = plan.k;
   for (;;) {
     const points = bucketer(plan.base, k * plan.step);
-    if (points.length <= plan.limit) return { points, bucketSeconds: k * plan.step, downsampled: k > 1 };
-    k = Math.max(k + 1, Math.ceil(k * (points.length / plan.limit)));
+    const n = count(points);
+    if (n <= plan.limit) return { points, bucketSeconds: k * plan.step, downsampled: k > 1 };
+    k = Math.max(k + 1, Math.ceil(k * (n / plan.limit)));
   }
+}
+
+/** `downsample` with the points as columns (what the chart route serialises). */
+export interface FlatDownsampleResult {
+  flat: FlatPoints;
+  bucketSeconds: number;
+  downsampled: boolean;
+}
+
+/** `downsample`'s points as columns: the same buckets and points, without an array per point. */
+export function downsampleFlat(
+  cols: SeriesColumnsLike,
+  from: number,
+  until: number,
+  step: number,
+  maxPoints: number,
+): FlatDownsampleResult {
+  const r = widen(
+    (base, width) => bucketize(cols, base, width),
+    (f) => f.n,
+    from,
+    until,
+    step,
+    maxPoints,
+  );
+  return { flat: r.points, bucketSeconds: r.bucketSeconds, downsampled: r.downsampled };
 }
 
 /**
  * @param step the spacing of the rows (raw step, 3600 for hourly, 86400 for daily; at least 1)
  */
 export function downsample(cols: SeriesColumnsLike, from: number, until: number, step: number, maxPoints: number): DownsampleResult {
-  return downsampleWith((base, width) => bucketize(cols, base, width), from, until, step, maxPoints);
+  const r = downsampleFlat(cols, from, until, step, maxPoints);
+  return { points: toPoints(r.flat), bucketSeconds: r.bucketSeconds, downsampled: r.downsampled };
 }

@@ -8,7 +8,6 @@ import { clientLimiter } from '../limits.js';
 import { apiOptions } from './options.js';
 import { outagesRouter } from './outages.js';
 import { referenceRouter } from './reference.js';
-import { signalsRouter } from './signals.js';
 import { sourceEventsRouter } from './source-events.js';
 import { sourcesRouter } from './sources.js';
 
@@ -32,24 +31,36 @@ function cors(origins: string[]): RequestHandler {
   };
 }
 
-/** The JSON API under /api (health is mounted by the app itself). */
-export function apiRouter(deps: AppDeps): Router {
+/**
+ * What every API request goes through before its route, in order: CORS (when origins are listed), the per-client
+ * rate limiter (one instance: every API route counts against the same budget), JSON bodies, `Cache-Control: no-store`.
+ */
+export function apiFront(deps: AppDeps): RequestHandler[] {
   const opts = apiOptions(deps.config);
-  const router = Router();
-  if (opts.corsOrigins.length > 0) router.use(cors(opts.corsOrigins));
+  const front: RequestHandler[] = [];
+  if (opts.corsOrigins.length > 0) front.push(cors(opts.corsOrigins));
   const limit = clientLimiter({ ...opts.rateLimit, what: 'requests' });
-  if (limit) router.use(limit);
-  router.use(express.json({ limit: '256kb', strict: true }));
-  router.use((_req, res, next) => {
+  if (limit) front.push(limit);
+  front.push(express.json({ limit: '256kb', strict: true }));
+  front.push((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
     next();
   });
+  return front;
+}
+
+/**
+ * The JSON API under /api (health is mounted by the app itself), behind `front` (apiFront). `GET /api/signals` is
+ * not here: the app mounts `signalsHandler` as its own route behind the same middleware (dashboards/app.ts).
+ */
+export function apiRouter(deps: AppDeps, front: readonly RequestHandler[]): Router {
+  const router = Router();
+  for (const h of front) router.use(h);
 
   router.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument(deps.version));
   });
   router.use(entitiesRouter(deps));
-  router.use(signalsRouter(deps, { cacheEntries: opts.cacheEntries }));
   router.use(sourcesRouter(deps));
   router.use(outagesRouter(deps));
   router.use(eventsRouter(deps));

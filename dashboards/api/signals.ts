@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
-import { Router, type Request, type Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { AppDeps } from '../deps.js';
 import type { PointStore } from '../../db/repository.js';
 import type { SignalRow, SqliteStore } from '../../db/store.js';
@@ -18,7 +18,18 @@ import { badParameter, notFound } from '../../core/app-errors.js';
 import { isoUtc } from '../../core/time.js';
 import { csvCell } from '../../services/util/csv-write.js';
 import { wantsCsv } from '../csv.js';
-import { bucketPlan, downsample, downsampleWith, pointsFromExtremes, type DownsampleResult, type Point } from '../downsample.js';
+import {
+  bucketPlan,
+  downsample,
+  downsampleFlat,
+  downsampleWith,
+  fromPoints,
+  pointsFromExtremes,
+  toPoints,
+  type DownsampleResult,
+  type FlatDownsampleResult,
+} from '../downsample.js';
+import { signalsBody } from './signals-json.js';
 import type { z } from 'zod';
 import { routes } from './routes.js';
 import { handle } from './schema.js';
@@ -168,6 +179,17 @@ export function planSeries(
  * test/dashboards/api/signals-one-read.test.ts).
  */
 export function readPlanned(store: SqliteStore, plans: readonly SeriesPlan[], maxPoints: number): DownsampleResult[] {
+  return readPlannedFlat(store, plans, maxPoints).map(asTuples);
+}
+
+const asTuples = (r: FlatDownsampleResult): DownsampleResult => ({
+  points: toPoints(r.flat),
+  bucketSeconds: r.bucketSeconds,
+  downsampled: r.downsampled,
+});
+
+/** `readPlanned` with each series' points as columns (what the route serialises). */
+export function readPlannedFlat(store: SqliteStore, plans: readonly SeriesPlan[], maxPoints: number): FlatDownsampleResult[] {
   const parts = new Map<string, SeriesReadPart & { signalIds: number[] }>();
   for (const p of plans) {
     if (!p.inOneRead) continue;
@@ -180,11 +202,11 @@ export function readPlanned(store: SqliteStore, plans: readonly SeriesPlan[], ma
     if (!part.signalIds.includes(p.sig.id)) part.signalIds.push(p.sig.id);
   }
   const cols = readSeriesMany(store, [...parts.values()]);
-  return plans.map((p) =>
-    p.inOneRead
-      ? downsample(cols.get(p.sig.id)!, p.from, p.until, p.step, maxPoints)
-      : seriesPoints(store, p.sig.id, p.resolution, p.from, p.until, p.step, maxPoints),
-  );
+  return plans.map((p) => {
+    if (p.inOneRead) return downsampleFlat(cols.get(p.sig.id)!, p.from, p.until, p.step, maxPoints);
+    const r = seriesPoints(store, p.sig.id, p.resolution, p.from, p.until, p.step, maxPoints);
+    return { flat: fromPoints(r.points), bucketSeconds: r.bucketSeconds, downsampled: r.downsampled };
+  });
 }
 
 /**
@@ -192,15 +214,20 @@ export function readPlanned(store: SqliteStore, plans: readonly SeriesPlan[], ma
  * rollup chosen for the range, or raw points), bucketed in JS by the same `downsample`, so both backends give the
  * same points for the same data (test/dashboards/api/backends.test.ts).
  */
-export async function readPlannedAsync(points: PointStore, plans: readonly SeriesPlan[], maxPoints: number): Promise<DownsampleResult[]> {
+export async function readPlannedAsync(
+  points: PointStore,
+  plans: readonly SeriesPlan[],
+  maxPoints: number,
+): Promise<FlatDownsampleResult[]> {
   return Promise.all(
     plans.map(async (p) =>
-      downsample(await points.readSeries(p.sig.id, p.resolution, p.from, p.until), p.from, p.until, p.step, maxPoints),
+      downsampleFlat(await points.readSeries(p.sig.id, p.resolution, p.from, p.until), p.from, p.until, p.step, maxPoints),
     ),
   );
 }
 
-function seriesJson(p: SeriesPlan, ds: DownsampleResult, times: Query['times']): SeriesJson {
+/** A series of the document without its points (written after these keys, by `signalsBody`). */
+export function seriesHead(p: SeriesPlan, ds: FlatDownsampleResult): Omit<SeriesJson, 'points'> {
   const sig = p.sig;
   return {
     signal: sig.name,
@@ -214,7 +241,6 @@ function seriesJson(p: SeriesPlan, ds: DownsampleResult, times: Query['times']):
     resolution: p.resolution,
     bucketSeconds: ds.bucketSeconds,
     downsampled: ds.downsampled,
-    points: times === 'iso' ? ds.points.map(([t, v]: Point) => [isoUtc(t), v]) : ds.points,
   };
 }
 
@@ -228,9 +254,7 @@ function send(req: Request, res: Response, entry: CachedBody): void {
   res.set('Content-Type', entry.type);
   res.vary('Accept-Encoding');
   if (entry.body.length > FAST_GZIP_BYTES && req.acceptsEncodings('br')) {
-    entry.br ??= brotliCompressSync(entry.body, {
-      params: { [zlib.BROTLI_PARAM_QUALITY]: 0, [zlib.BROTLI_PARAM_SIZE_HINT]: entry.body.length },
-    });
+    entry.br ??= brotliFast(entry.body);
     res.set('Content-Encoding', 'br');
     res.set('ETag', `${entry.etag.slice(0, -1)}-br"`);
     res.send(entry.br);
@@ -247,7 +271,12 @@ function send(req: Request, res: Response, entry: CachedBody): void {
   res.send(entry.body);
 }
 
-interface CachedBody {
+/** Brotli at quality 0: the cheapest of Brotli and gzip at any level for chart bodies (bench/README.md). */
+export function brotliFast(body: Buffer): Buffer {
+  return brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 0, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length } });
+}
+
+export interface CachedBody {
   type: string;
   body: Buffer;
   etag: string;
@@ -258,7 +287,11 @@ interface CachedBody {
 }
 
 export function cachedBody(type: string, text: string): CachedBody {
-  const body = Buffer.from(text, 'utf8');
+  return cachedBytes(type, Buffer.from(text, 'utf8'));
+}
+
+/** A body with its ETag (a SHA-1 of the bytes). */
+export function cachedBytes(type: string, body: Buffer): CachedBody {
   return { type, body, etag: `W/"${body.length.toString(16)}-${createHash('sha1').update(body).digest('base64url').slice(0, 27)}"` };
 }
 
@@ -327,84 +360,86 @@ export class BodyCache {
   }
 }
 
-export function signalsRouter(deps: AppDeps, opts: { cacheEntries: number }): Router {
-  const router = Router();
+/**
+ * `GET /api/signals`: the handler (validation with zod, the response cache, the read, the body). dashboards/app.ts
+ * mounts it as its own route, behind the same middleware every API request goes through, called in a row.
+ */
+export function signalsHandler(deps: AppDeps, opts: { cacheEntries: number }): RequestHandler {
   const cache = new BodyCache(opts.cacheEntries);
   const stepCache = new Map<number, number>();
   const signalLists = new Map<string, SignalRow[]>();
   let signalsVersion = '';
 
-  router.get(
-    '/signals',
-    handle(routes.signals, async ({ query }, req, res) => {
-      const now = deps.now ? deps.now() : Math.floor(Date.now() / 1000);
-      const q = readQuery(query, req, now);
-      // SQLite: the synchronous reads as they are (their speed is benchmarked); PostgreSQL: the point store
-      const store = deps.store;
-      const version = store ? dataVersion(store, DATA_VERSION_MAX_AGE_MS) : await deps.listings.dataVersion(DATA_VERSION_MAX_AGE_MS);
-      const key = JSON.stringify([version, q]);
-      if (q.csv) res.set('Content-Disposition', 'attachment; filename="signals.csv"');
-      const hit = cache.get(key);
-      if (hit) {
-        send(req, res, hit);
-        return;
-      }
-      // the entity's signals, read once per data version (listing them prepares a statement: ~4 % of a miss)
-      if (signalsVersion !== version) {
-        signalLists.clear();
-        signalsVersion = version;
-      }
-      let listed = signalLists.get(q.entity);
-      if (!listed) {
-        listed = store ? store.listSignals(q.entity) : await deps.points.listSignals(q.entity);
-        if (signalLists.size >= SIGNAL_LISTS) signalLists.clear();
-        signalLists.set(q.entity, listed);
-      }
-      const all = listed;
-      if (all.length === 0 && !(store ? store.listEntities() : await deps.points.listEntities()).some((e) => e.entity === q.entity))
-        throw notFound(`entity ${q.entity}`);
-      let chosen = all;
-      if (q.names) {
-        const unknown = q.names.filter((n) => !all.some((s) => s.name === n));
-        if (unknown.length > 0)
-          throw badParameter(
-            'signals',
-            `no signal ${unknown.join(', ')} for ${q.entity} (known: ${all.map((s) => s.name).join(', ') || 'none'})`,
-          );
-        chosen = q.names.map((n) => all.find((s) => s.name === n)!);
-      }
-      if (!store)
-        for (const s of chosen)
-          if (s.step === null && !stepCache.has(s.id)) stepCache.set(s.id, (await deps.listings.inferStep(s.id)) ?? 300);
-      const plans = chosen.map((s) => planSeries(deps, s, q, stepCache));
-      const read = store ? readPlanned(store, plans, q.maxPoints) : await readPlannedAsync(deps.points, plans, q.maxPoints);
-      const series = plans.map((p, i) => seriesJson(p, read[i]!, q.times));
-      const resolutions = new Set(series.map((s) => s.resolution));
-      const doc: SignalsJson = {
-        entity: q.entity,
-        from: isoUtc(q.from),
-        until: isoUtc(q.until),
-        maxPoints: q.maxPoints,
-        resolution: resolutions.size === 0 ? 'none' : resolutions.size === 1 ? [...resolutions][0]! : 'mixed',
-        series,
-      };
-      let entry: CachedBody;
-      if (q.csv) {
-        // built line by line from the point tuples (no object per point)
-        const lines = [['signal', 'time', 'value', 'resolution', 'synthetic'].join(',')];
-        for (const s of series) {
-          const tail = `${csvCell(s.resolution)},${csvCell(s.synthetic)}`;
-          const name = csvCell(s.signal);
-          for (const [t, v] of s.points) lines.push(`${name},${typeof t === 'number' ? isoUtc(t) : t},${csvCell(v)},${tail}`);
+  return handle(routes.signals, async ({ query }, req, res) => {
+    const now = deps.now ? deps.now() : Math.floor(Date.now() / 1000);
+    const q = readQuery(query, req, now);
+    // SQLite: the synchronous reads as they are (their speed is benchmarked); PostgreSQL: the point store
+    const store = deps.store;
+    const version = store ? dataVersion(store, DATA_VERSION_MAX_AGE_MS) : await deps.listings.dataVersion(DATA_VERSION_MAX_AGE_MS);
+    const key = JSON.stringify([version, q]);
+    if (q.csv) res.set('Content-Disposition', 'attachment; filename="signals.csv"');
+    const hit = cache.get(key);
+    if (hit) {
+      send(req, res, hit);
+      return;
+    }
+    // the entity's signals, read once per data version (listing them prepares a statement: ~4 % of a miss)
+    if (signalsVersion !== version) {
+      signalLists.clear();
+      signalsVersion = version;
+    }
+    let listed = signalLists.get(q.entity);
+    if (!listed) {
+      listed = store ? store.listSignals(q.entity) : await deps.points.listSignals(q.entity);
+      if (signalLists.size >= SIGNAL_LISTS) signalLists.clear();
+      signalLists.set(q.entity, listed);
+    }
+    const all = listed;
+    if (all.length === 0 && !(store ? store.listEntities() : await deps.points.listEntities()).some((e) => e.entity === q.entity))
+      throw notFound(`entity ${q.entity}`);
+    let chosen = all;
+    if (q.names) {
+      const unknown = q.names.filter((n) => !all.some((s) => s.name === n));
+      if (unknown.length > 0)
+        throw badParameter(
+          'signals',
+          `no signal ${unknown.join(', ')} for ${q.entity} (known: ${all.map((s) => s.name).join(', ') || 'none'})`,
+        );
+      chosen = q.names.map((n) => all.find((s) => s.name === n)!);
+    }
+    if (!store)
+      for (const s of chosen)
+        if (s.step === null && !stepCache.has(s.id)) stepCache.set(s.id, (await deps.listings.inferStep(s.id)) ?? 300);
+    const plans = chosen.map((s) => planSeries(deps, s, q, stepCache));
+    const read = store ? readPlannedFlat(store, plans, q.maxPoints) : await readPlannedAsync(deps.points, plans, q.maxPoints);
+    const series = plans.map((p, i) => ({ head: seriesHead(p, read[i]!), flat: read[i]!.flat }));
+    const resolutions = new Set(plans.map((p) => p.resolution));
+    const doc: Omit<SignalsJson, 'series'> & { series: null } = {
+      entity: q.entity,
+      from: isoUtc(q.from),
+      until: isoUtc(q.until),
+      maxPoints: q.maxPoints,
+      resolution: resolutions.size === 0 ? 'none' : resolutions.size === 1 ? [...resolutions][0]! : 'mixed',
+      series: null,
+    };
+    let entry: CachedBody;
+    if (q.csv) {
+      // built line by line from the point columns (no object per point)
+      const lines = [['signal', 'time', 'value', 'resolution', 'synthetic'].join(',')];
+      for (const { head, flat } of series) {
+        const tail = `${csvCell(head.resolution)},${csvCell(head.synthetic)}`;
+        const name = csvCell(head.signal);
+        for (let i = 0; i < flat.n; i++) {
+          const v = flat.v[i]!;
+          lines.push(`${name},${isoUtc(flat.t[i]!)},${csvCell(v === v ? v : null)},${tail}`);
         }
-        entry = cachedBody('text/csv; charset=utf-8', `${lines.join('\r\n')}\r\n`);
-      } else {
-        entry = cachedBody('application/json; charset=utf-8', JSON.stringify(doc));
       }
-      cache.set(key, entry);
-      send(req, res, entry);
-    }),
-  );
-
-  return router;
+      entry = cachedBody('text/csv; charset=utf-8', `${lines.join('\r\n')}\r\n`);
+    } else {
+      // the bytes JSON.stringify(SignalsJson) gives, written from the columns (dashboards/api/signals-json.ts)
+      entry = cachedBytes('application/json; charset=utf-8', signalsBody(doc, series, q.times === 'iso'));
+    }
+    cache.set(key, entry);
+    send(req, res, entry);
+  });
 }

@@ -154,7 +154,7 @@ export class CliContext {
     // bring a writable file's schema up to date first; a read-only one must be current already (named if not)
     const path = this.sqlitePath();
     const opened = SqliteStore.openForReading(path);
-    if (opened.db.readonly) {
+    if (opened.readOnly) {
       this.stores.push(opened);
       return opened;
     }

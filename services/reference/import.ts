@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ReferenceRepository } from '../../db/repositories.js';
-import { SqliteReferenceRepository } from '../../db/sqlite-repositories.js';
-import type { SqliteStore } from '../../db/store.js';
+import { sqliteRepositories } from '../../db/sqlite-repositories.js';
+import { SqliteStore } from '../../db/store.js';
 import { parseReference, type ReferenceFormat, type Rejection } from './parse.js';
 
 export interface ImportFileResult {
@@ -34,7 +34,7 @@ export async function importReference(
   format: ReferenceFormat,
   name?: string,
 ): Promise<ImportResult> {
-  const repo = 'db' in target ? new SqliteReferenceRepository(target.db) : target;
+  const repo = target instanceof SqliteStore ? sqliteRepositories(target).reference : target;
   const list = name ?? format;
   const out: ImportResult = { name: list, format, files: [], rejections: [], imported: 0, repeated: 0, rejected: 0 };
   for (const file of files) {

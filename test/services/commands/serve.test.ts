@@ -20,6 +20,23 @@ const t = tempDir();
 afterAll(() => t.cleanup());
 
 const D20 = Date.UTC(2016, 4, 20) / 1000;
+const TOKEN = 'serve-test-admin-token-0123456789';
+
+/** `POST /api/events` with the admin token: a protest day a researcher adds by hand. */
+function addEvent(base: string): Promise<Response> {
+  return fetch(`${base}/api/events`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      title: 'Land reform protests',
+      country: 'KZ',
+      start: '2016-05-21',
+      tz: 'Asia/Almaty',
+      kind: 'protest',
+      sources: ['https://en.wikipedia.org/wiki/2016_Kazakh_protests'],
+    }),
+  });
+}
 
 interface Serving {
   url: string;
@@ -29,7 +46,7 @@ interface Serving {
 function serve(db: string): Promise<Serving> {
   const proc = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', '--port', '0', '--db', db], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LOG_LEVEL: 'info', ...OFFLINE_SOURCES_ENV },
+    env: { ...process.env, LOG_LEVEL: 'info', ...OFFLINE_SOURCES_ENV, OUTAGEWATCH_ADMIN_TOKEN: TOKEN },
     cwd: packageRoot(),
   });
   let stdout = '';
@@ -91,7 +108,7 @@ async function sameAnswers(a: Serving, b: Serving): Promise<void> {
 }
 
 describe.skipIf(!pgt.enabled)('outagewatch serve on PostgreSQL', () => {
-  it('two processes start at once on a fresh database (one migrates, under the lock), both answer with the same data, both stop on SIGTERM', async () => {
+  it('two processes start at once on a fresh database (one migrates, under the lock), both answer with the same data, one serves what the other wrote, both stop on SIGTERM', async () => {
     const url = await pgt.createDatabase();
     const [a, b] = await Promise.all([serve(url), serve(url)]);
     try {
@@ -107,6 +124,12 @@ describe.skipIf(!pgt.enabled)('outagewatch serve on PostgreSQL', () => {
         expect(h.body).toMatchObject({ database: { backend: 'postgres', engine: expect.stringMatching(/^PostgreSQL 1[5-9]\.\d+/) } });
       }
       await sameAnswers(a, b);
+      // the dashboard's writes: one process adds an event, the other serves it; the same again is a conflict there
+      const created = await addEvent(a.url);
+      expect(created.status, await created.clone().text()).toBe(201);
+      const id = ((await created.json()) as { id: string }).id;
+      expect((await getJson(`${b.url}/api/events/${id}`)).status).toBe(200);
+      expect((await addEvent(b.url)).status).toBe(409);
     } finally {
       const [ea, eb] = await Promise.all([a.stop(), b.stop()]);
       expect(ea.code, ea.stderr).toBe(0);
@@ -116,7 +139,7 @@ describe.skipIf(!pgt.enabled)('outagewatch serve on PostgreSQL', () => {
 });
 
 describe('outagewatch serve on SQLite', () => {
-  it('two processes serve one file with the same data and take no daemon lock; a missing file is named (exit 1)', async () => {
+  it('two processes serve one file with the same data and take no daemon lock, refuse dashboard writes naming the daemon (503); a missing file is named (exit 1)', async () => {
     const db = join(t.dir, 'served.db');
     const store = await openPointStore(db);
     await seed(store);
@@ -127,6 +150,10 @@ describe('outagewatch serve on SQLite', () => {
       const h = (await getJson(`${a.url}/api/health`)).body as { database: { backend: string; path: string } };
       expect(h.database).toMatchObject({ backend: 'sqlite', path: db });
       await sameAnswers(a, b);
+      // one writer per SQLite file (the daemon): `serve` refuses the dashboard's writes and says why
+      const refused = await addEvent(a.url);
+      expect(refused.status).toBe(503);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('`outagewatch start`');
     } finally {
       const [ea, eb] = await Promise.all([a.stop(), b.stop()]);
       expect(ea.code, ea.stderr).toBe(0);
