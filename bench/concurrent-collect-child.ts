@@ -14,7 +14,8 @@ import { loadConfig } from '../services/program-config.js';
 const [url, from, until, ...entities] = process.argv.slice(2);
 const store = await openPointStore(url!);
 const config = loadConfig({ env: process.env, cwd: '/' });
-// the stand-in's latency decides, not IODA's politeness limit (2 requests/s per process by default)
+// the stand-in's latency decides, not IODA's politeness limit (2 requests/s by default, on PostgreSQL shared by every
+// process through the request budget: three processes at that rate would take as long as one)
 const ioda = createIodaCollector(config, { log: silentLogger, httpOptions: { rateLimit: { requests: 1000, intervalMs: 1000 } } });
 process.stdout.write('ready\n');
 await new Promise<void>((resolve) => {

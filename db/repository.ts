@@ -70,6 +70,18 @@ export interface PointBatch {
   rows: Array<[number, number | null]>;
 }
 
+/**
+ * A per-source request budget shared by every process on the database (PostgreSQL: db/postgres/request-budget.ts), so
+ * that several collectors together keep a source's pace instead of each keeping it on its own.
+ */
+export interface RequestBudget {
+  /**
+   * Claims the next request start of `source`, at least `spacingMs` after the one claimed before it by any process:
+   * resolves with the milliseconds to wait before starting the request (0: start now).
+   */
+  claim(source: string, spacingMs: number): Promise<number>;
+}
+
 export interface PointStore {
   readonly backend: DbBackend;
   /** Where it is, for messages (a path, or the URL without its password). */
@@ -145,6 +157,12 @@ export interface PointStore {
    * claim not renewed lives `ttlSeconds`. Absent on SQLite, where one daemon per database holds the lock file.
    */
   windowLeases?(ttlSeconds?: number): WindowLeases;
+
+  /**
+   * The sources' request budget shared with the other processes on this database (collectors/framework/budget.ts).
+   * Absent on SQLite, where one daemon per database holds the lock file and its own limiter keeps the pace.
+   */
+  requestBudget?(): RequestBudget;
 
   close(): Promise<void>;
 }

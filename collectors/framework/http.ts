@@ -6,6 +6,7 @@ import { silentLogger } from '../../core/logger.js';
 import { packageVersion } from '../../core/package-root.js';
 import { FetchError, UNREACHABLE_CODES, isRetryable } from './errors.js';
 import { parseJsonBody } from './json.js';
+import { requestBudget } from './budget.js';
 import { abortableSleep, RequestLimiter, type Sleep } from './limiter.js';
 
 export type Query = Record<string, string | number | boolean | null | undefined>;
@@ -105,6 +106,24 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
   const log = (opts.log ?? silentLogger).child({ source: opts.source });
   const rate = opts.rateLimit ?? { requests: 2, intervalMs: 1000 };
   const limiter = new RequestLimiter({ requests: rate.requests, intervalMs: rate.intervalMs, concurrency: opts.concurrency ?? 2 });
+  // across processes (PostgreSQL, collectors/framework/budget.ts): one start per interval/requests, evenly spaced
+  const spacingMs = rate.intervalMs / Math.max(1, rate.requests);
+  let budgetFailed = false;
+  /** Waits for this request's start in the budget shared with the other processes, when one is in force. */
+  async function sharedStart(signal: AbortSignal | undefined): Promise<void> {
+    const budget = requestBudget();
+    if (!budget) return;
+    let wait: number;
+    try {
+      wait = await budget.claim(opts.source, spacingMs);
+    } catch (err) {
+      // the database answers no claim: this process's own limiter keeps its pace (logged once per client)
+      if (!budgetFailed) log.warn({ err }, 'could not claim a request start from the shared budget; pacing this process alone');
+      budgetFailed = true;
+      return;
+    }
+    if (wait > 0) await abortableSleep(wait, signal);
+  }
   const ax: AxiosInstance = axios.create({
     timeout: timeoutMs,
     responseType: 'text',
@@ -119,6 +138,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       throw new FetchError('aborted', url, `${url}: ${(err as Error).message}`);
     });
     try {
+      await sharedStart(signal);
       const res = await ax.get<string>(url, { signal });
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers as Record<string, unknown>))

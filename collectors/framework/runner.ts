@@ -5,6 +5,7 @@ import { emptyCollectResult } from '../types.js';
 import type { PointStore } from '../../db/repository.js';
 import type { WindowKey, WindowLeases } from '../../db/leases.js';
 import { errorMessage, FetchError, isAbort, isUnreachable } from './errors.js';
+import { withRequestBudget } from './budget.js';
 import { pointStoreOf } from './store.js';
 import { mergeIntervals, planWindows } from './windows.js';
 
@@ -93,9 +94,17 @@ export async function planUncovered(
  *
  * On a store with window leases (PostgreSQL, db/leases.ts) each window is claimed first: a window another
  * collector holds, or finished during this run, is skipped (counted in `windowsLeased`, not a failure), and the
- * claim is renewed while the window is fetched. Several processes collecting the same range thus split it.
+ * claim is renewed while the window is fetched. Several processes collecting the same range thus split it. On a
+ * store with a request budget (PostgreSQL) every request of the collection also claims its start from the budget
+ * all processes on the database share (collectors/framework/budget.ts): together they keep the source's pace.
  */
 export async function runCollection(args: RunnerArgs): Promise<CollectResult> {
+  // on PostgreSQL every request of the collection claims its start from the budget all processes share
+  const budget = pointStoreOf(args.store).requestBudget?.();
+  return withRequestBudget(budget, () => collectWindows(args));
+}
+
+async function collectWindows(args: RunnerArgs): Promise<CollectResult> {
   const store = pointStoreOf(args.store);
   const now = args.now ?? (() => Math.floor(Date.now() / 1000));
   const log = args.log.child({ collector: args.collector, entity: args.entity });

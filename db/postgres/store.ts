@@ -12,6 +12,7 @@ import {
   type PointBatch,
   type PointColumns,
   type PointStore,
+  type RequestBudget,
   type RollupResolution,
   type SourceEventFilter,
 } from '../repository.js';
@@ -36,6 +37,7 @@ import {
 } from '../store.js';
 import type { WindowLeases } from '../leases.js';
 import { PgWindowLeases } from './leases.js';
+import { PgRequestBudget } from './request-budget.js';
 import { migratePg, pgSchemaVersion } from './migrate.js';
 import { ensurePartitions, partitionFor, partitionsBetween, type PartitionSpec } from './partitions.js';
 import { PipelinedQuery } from './pipeline.js';
@@ -1261,6 +1263,11 @@ export class PgPointStore implements PointStore {
   /** Leases on collection windows (several collectors on this database split the windows): db/postgres/leases.ts. */
   windowLeases(ttlSeconds?: number): WindowLeases {
     return new PgWindowLeases(this.pool, this.owner, ttlSeconds);
+  }
+
+  /** Every source's request starts, claimed by all processes on this database together: db/postgres/request-budget.ts. */
+  requestBudget(): RequestBudget {
+    return new PgRequestBudget(this.pool);
   }
 
   async close(): Promise<void> {

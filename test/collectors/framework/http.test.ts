@@ -8,6 +8,7 @@ import {
   parseRetryAfter,
   type HttpClientOptions,
 } from '../../../collectors/framework/index.js';
+import { withRequestBudget } from '../../../collectors/framework/budget.js';
 
 const BASE = 'http://api.example.test/v2';
 const schema = z.object({ data: z.array(z.object({ v: z.number().nullable() })) });
@@ -161,5 +162,41 @@ describe('HTTP client', () => {
     await Promise.all(Array.from({ length: 6 }, () => c.getJson('r', {}, schema)));
     // 6 requests at 2 per 100 ms: the last starts no earlier than 200 ms after the first
     expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
+  });
+});
+
+describe('HTTP client: the request budget shared across processes (PostgreSQL)', () => {
+  it('claims every request start (retries included) from the budget in force, spaced by the source rate, and waits what it says', async () => {
+    const claims: Array<[string, number]> = [];
+    const budget = {
+      claim: async (source: string, spacingMs: number) => {
+        claims.push([source, spacingMs]);
+        return 30;
+      },
+    };
+    const { c } = client({ rateLimit: { requests: 2, intervalMs: 1000 } });
+    const scope = nock('http://api.example.test').get('/v2/x').reply(503, '').get('/v2/x').reply(200, '{"data":[]}');
+    const t0 = performance.now();
+    const r = await withRequestBudget(budget, () => c.getText('x'));
+    expect(r.status).toBe(200);
+    scope.done();
+    expect(claims).toEqual([
+      ['test', 500],
+      ['test', 500],
+    ]);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(55);
+    // outside a collection's budget nothing is claimed
+    nock('http://api.example.test').get('/v2/y').reply(200, '{}');
+    await c.getText('y');
+    expect(claims).toHaveLength(2);
+  });
+
+  it('a budget that cannot be claimed (database gone) does not stop the request: the process keeps its own pace', async () => {
+    const { c } = client();
+    const scope = nock('http://api.example.test').get('/v2/x').reply(200, '{}');
+    const budget = { claim: () => Promise.reject(new Error('connection terminated')) };
+    const r = await withRequestBudget(budget, () => c.getText('x'));
+    expect(r.status).toBe(200);
+    scope.done();
   });
 });
