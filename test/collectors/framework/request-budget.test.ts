@@ -23,8 +23,11 @@ const pg = usePostgres({ database: false });
 /** IODA's pace in outagewatch: 2 starts in any 1000 ms. */
 const REQUESTS = 2;
 const INTERVAL_MS = 1000;
-/** Requests arrive a little after they start, by a varying delay (event loop, a loaded machine): the margin allowed. */
-const JITTER_MS = 150;
+/**
+ * Requests arrive a little after their start, by a delay that varies (event loop, a loaded machine: up to a few
+ * hundred milliseconds while the whole suite runs): the margin allowed on the span of all arrivals.
+ */
+const JITTER_MS = 300;
 
 interface StandIn {
   server: Server;
@@ -62,15 +65,27 @@ function standIn(): StandIn {
   return s;
 }
 
-/** The most request arrivals in any window of `INTERVAL_MS - JITTER_MS`. */
-function busiest(arrivals: ReadonlyArray<{ at: number }>): number {
+/** The most request arrivals in any window of `windowMs`. */
+function busiest(arrivals: ReadonlyArray<{ at: number }>, windowMs: number): number {
   const t = arrivals.map((a) => a.at).sort((a, b) => a - b);
   let most = 0;
   for (let i = 0, j = 0; i < t.length; i++) {
-    while (t[i]! - t[j]! >= INTERVAL_MS - JITTER_MS) j++;
+    while (t[i]! - t[j]! >= windowMs) j++;
     most = Math.max(most, i - j + 1);
   }
   return most;
+}
+
+/**
+ * The source's pace kept by all collectors together: the arrivals, n of them, span at least (n − 1) spacings of
+ * 1000 ms / 2 (less the arrival jitter), and no more than 2 arrive within one spacing (the collectors on their own
+ * pace each send 2 at once, 4 in all).
+ */
+function expectPaced(arrivals: ReadonlyArray<{ at: number }>): void {
+  const spacing = INTERVAL_MS / REQUESTS;
+  const t = arrivals.map((a) => a.at).sort((a, b) => a - b);
+  expect(t.at(-1)! - t[0]!).toBeGreaterThanOrEqual((t.length - 1) * spacing - JITTER_MS);
+  expect(busiest(arrivals, spacing)).toBeLessThanOrEqual(REQUESTS);
 }
 
 const FROM = Date.UTC(2016, 0, 1) / 1000;
@@ -88,7 +103,7 @@ describe.skipIf(!pg.enabled)("collectors on one PostgreSQL database keep a sourc
     for (const x of stores.splice(0)) await x.close();
   });
 
-  it('two collectors (each with its own connection pool, as two processes) ask IODA at most 2 times a second in all', async () => {
+  it('two collectors (each with its own connection pool, as two processes) ask IODA 2 times a second in all, not each', async () => {
     const url = await pg.createDatabase();
     const config = loadConfig({ env: { ...OFFLINE_SOURCES_ENV, OUTAGEWATCH_IODA_URL: s.base }, cwd: '/' });
     s.arrivals = [];
@@ -106,10 +121,10 @@ describe.skipIf(!pg.enabled)("collectors on one PostgreSQL database keep a sourc
     // both asked, enough times for the rate to bind
     expect(new Set(s.arrivals.map((a) => a.code))).toEqual(new Set(['KZ', 'BY']));
     expect(s.arrivals.length).toBeGreaterThanOrEqual(8);
-    expect(busiest(s.arrivals)).toBeLessThanOrEqual(REQUESTS);
+    expectPaced(s.arrivals);
   }, 120_000);
 
-  it('two `outagewatch collect` processes at once ask IODA at most 2 times a second in all', async () => {
+  it('two `outagewatch collect` processes at once ask IODA 2 times a second in all, not each', async () => {
     const url = await pg.createDatabase();
     s.arrivals = [];
     s.gate = 2;
@@ -137,6 +152,6 @@ describe.skipIf(!pg.enabled)("collectors on one PostgreSQL database keep a sourc
     for (const e of exits) expect((JSON.parse(e.out) as Array<{ windowsFailed: number }>)[0]!.windowsFailed).toBe(0);
     expect(new Set(s.arrivals.map((a) => a.code))).toEqual(new Set(['KZ', 'BY']));
     expect(s.arrivals.length).toBeGreaterThanOrEqual(8);
-    expect(busiest(s.arrivals)).toBeLessThanOrEqual(REQUESTS);
+    expectPaced(s.arrivals);
   }, 180_000);
 });
