@@ -1,8 +1,28 @@
 import { DateTime } from 'luxon';
 
+const pad2 = (x: number): string => (x < 10 ? `0${x}` : `${x}`);
+
 /** ISO 8601 UTC without milliseconds: `2016-05-20T18:00:00Z`. */
 export function isoUtc(ts: number): string {
-  return new Date(ts * 1000).toISOString().replace('.000Z', 'Z');
+  // whole seconds in years 0000–9999 (every stored time): computed here, as `toISOString` writes it (a detection
+  // writes tens of thousands of these); anything else through `Date`
+  if (!Number.isInteger(ts) || ts < -62167219200 || ts >= 253402300800) return new Date(ts * 1000).toISOString().replace('.000Z', 'Z');
+  const day = Math.floor(ts / 86400);
+  const sec = ts - day * 86400;
+  // the civil date of a day number (days since 1970-01-01, proleptic Gregorian)
+  const z = day + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  const yyyy = y < 10 ? `000${y}` : y < 100 ? `00${y}` : y < 1000 ? `0${y}` : `${y}`;
+  const h = Math.floor(sec / 3600);
+  const mi = Math.floor((sec - h * 3600) / 60);
+  return `${yyyy}-${pad2(m)}-${pad2(d)}T${pad2(h)}:${pad2(mi)}:${pad2(sec - h * 3600 - mi * 60)}Z`;
 }
 
 export function nowSeconds(): number {

@@ -53,6 +53,8 @@ export interface ChangeRecord {
   change: ChangeType;
   at: number;
   payload: unknown;
+  /** `JSON.stringify(payload)`, when the caller has it already (a detection builds thousands of payloads). */
+  payloadJson?: string;
   announced: boolean;
   now: number;
 }
@@ -62,7 +64,7 @@ export interface ChangeRecord {
  * seen before (so it is never announced twice).
  */
 export function recordChange(db: Db, c: ChangeRecord): ChangeRow | null {
-  const r = stmts(db).insert.run(c.key, c.entity, c.change, c.at, JSON.stringify(c.payload), c.announced ? 1 : 0, c.now);
+  const r = stmts(db).insert.run(c.key, c.entity, c.change, c.at, c.payloadJson ?? JSON.stringify(c.payload), c.announced ? 1 : 0, c.now);
   if (r.changes === 0) return null;
   return {
     id: Number(r.lastInsertRowid),

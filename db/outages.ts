@@ -302,13 +302,6 @@ export function replaceOutages(
 }
 
 /**
- * Makes the stored detections of `entity` exactly `outages` (a detection of all its data), in ONE transaction,
- * touching only what differs: a stored row equal to one of `outages` in every stored field is kept (its id and
- * detection time too), the other rows are deleted and the missing outages inserted. What incremental detection writes
- * after a collection. With `since`, only the stored rows ending at or after it are compared (and `outages` are those
- * ending at or after it); earlier rows stay. Returns every outage given with its id, and those inserted.
- */
-/**
  * A detected outage as both backends store it and compare it with stored rows (`syncOutages`, the PostgreSQL
  * detection commit): the derived fields filled in, and the row's columns from `start` to `synthetic` with flags as
  * 0/1, whose JSON text is the key a stored row equal to it has.
@@ -340,6 +333,29 @@ export function storedOutage(
   };
 }
 
+/** A JSON value's text is the same for both (what comparing `JSON.stringify` of the rows compared): a non-finite number is null. */
+const jsonNull = (x: unknown): boolean => x === null || (typeof x === 'number' && !Number.isFinite(x));
+
+/** Stored row `r` (its id first) holds the columns `row` (`storedOutage`) would write. */
+function sameColumns(r: readonly unknown[], row: readonly unknown[]): boolean {
+  for (let i = 0; i < row.length; i++) {
+    const a = r[i + 1];
+    const b = row[i];
+    if (a !== b && !(jsonNull(a) && jsonNull(b))) return false;
+  }
+  return true;
+}
+
+/** Start and end as the key stored rows are looked up by (as JSON would write them). */
+const timeKey = (start: unknown, end: unknown): string => `${jsonNull(start) ? null : start} ${jsonNull(end) ? null : end}`;
+
+/**
+ * Makes the stored detections of `entity` exactly `outages` (a detection of all its data), in ONE transaction,
+ * touching only what differs: a stored row equal to one of `outages` in every stored field is kept (its id and
+ * detection time too), the other rows are deleted and the missing outages inserted. What incremental detection writes
+ * after a collection. With `since`, only the stored rows ending at or after it are compared (and `outages` are those
+ * ending at or after it); earlier rows stay. Returns every outage given with its id, and those inserted.
+ */
 export function syncOutages(
   db: Db,
   entity: string,
@@ -353,19 +369,21 @@ export function syncOutages(
       const id = entityId(db, key);
       const ent = db.prepare<[number], { type: string; country: string | null }>('SELECT type, country FROM entities WHERE id = ?').get(id);
       const parent = ent ? parentOf(ent.type, ent.country) : null;
-      type Stored = [number, ...unknown[]];
-      const stored = db
+      // the stored rows by start and end; a detected outage takes the first (by id) whose columns all hold what it
+      // would store (compared as their JSON text would be: a non-finite number is null), so that unchanged rows keep
+      // their id without a JSON key per row
+      type Stored = [number, ...Array<string | number | null>];
+      const byTime = new Map<string, Stored[]>();
+      for (const r of db
         .prepare<[number, number], Stored>(
           'SELECT id, start, end, kind, severity, score, signals, targets, evidence, open, lost_percent, hours, synthetic FROM outages WHERE entity_id = ? AND end >= ? ORDER BY id',
         )
         .raw(true)
-        .all(id, since)
-        .map((r) => ({ id: r[0], k: JSON.stringify(r.slice(1)) }));
-      const byKey = new Map<string, number[]>();
-      for (const r of stored) {
-        const list = byKey.get(r.k);
-        if (list) list.push(r.id);
-        else byKey.set(r.k, [r.id]);
+        .all(id, since)) {
+        const k = timeKey(r[1], r[2]);
+        const list = byTime.get(k);
+        if (list) list.push(r);
+        else byTime.set(k, [r]);
       }
       const ins = db.prepare(
         'INSERT INTO outages (entity_id, start, end, kind, severity, score, signals, targets, evidence, detected_at, open, lost_percent, hours, synthetic) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -373,20 +391,24 @@ export function syncOutages(
       const all: Outage[] = [];
       const inserted: Outage[] = [];
       const toInsert: Array<{ o: Outage; row: unknown[]; index: number }> = [];
+      let checked = '';
       for (const o of outages) {
-        if (formatEntity(parseEntity(o.entity)) !== key) throw new Error(`outage of ${o.entity} given to syncOutages for ${key}`);
+        if (o.entity !== checked) {
+          if (formatEntity(parseEntity(o.entity)) !== key) throw new Error(`outage of ${o.entity} given to syncOutages for ${key}`);
+          checked = o.entity;
+        }
         const { full, row } = storedOutage(o, key, parent);
-        const k = JSON.stringify(row);
-        const same = byKey.get(k);
-        if (same && same.length > 0) {
-          all.push({ ...full, id: same.shift()! });
+        const list = byTime.get(timeKey(row[0], row[1]));
+        const at = list ? list.findIndex((r) => sameColumns(r, row)) : -1;
+        if (at >= 0) {
+          all.push({ ...full, id: list!.splice(at, 1)[0]![0] });
         } else {
           toInsert.push({ o: full, row, index: all.length });
           all.push(full);
         }
       }
       const del = db.prepare('DELETE FROM outages WHERE id = ?');
-      for (const ids of byKey.values()) for (const gone of ids) del.run(gone);
+      for (const rows of byTime.values()) for (const gone of rows) del.run(gone[0]);
       for (const t of toInsert) {
         const [start, end, kind, severity, score, signals, targets, evidence, open, lostPercent, hours, synthetic] = t.row;
         const r = ins.run(

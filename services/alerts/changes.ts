@@ -102,26 +102,36 @@ export function recordOutageChanges(ledger: AlertLedger, outages: readonly Outag
       }
     }
     const identity = prior?.at ?? o.start;
+    // what both changes of the outage carry, built once (a first detection records thousands)
+    let shared: { cal: CalendarRef | null; outage: OutageJson; tail: string } | null = null;
     for (const [event, at] of events) {
       const key = `${event === 'outage.started' ? 'started' : 'ended'}:${o.entity}:${identity}`;
       // seen before: nothing to record or announce (checked before the payload is built)
       if (ledger.changeRecorded(key)) continue;
       const announced = at >= opts.now - opts.maxAge;
-      const cal = opts.findEvent?.(o.entity, o.start, o.end) ?? null;
+      if (!shared) {
+        const outage = outageToJson(o);
+        const cal = opts.findEvent?.(o.entity, o.start, o.end) ?? null;
+        shared = { cal, outage, tail: `,"outage":${JSON.stringify(outage)},"calendarEvent":${JSON.stringify(cal)}}` };
+      }
+      const cal = shared.cal;
       const payload: AlertPayload = {
         event,
         entity: o.entity,
         at: isoUtc(at),
         text: describe(event, o, cal),
-        outage: outageToJson(o),
+        outage: shared.outage,
         calendarEvent: cal,
       };
+      // its JSON text, written as JSON.stringify writes it (keys in this order), with the outage's text made once
+      const payloadJson = `{"event":${JSON.stringify(event)},"entity":${JSON.stringify(payload.entity)},"at":${JSON.stringify(payload.at)},"text":${JSON.stringify(payload.text)}${shared.tail}`;
       const recorded = ledger.recordChange({
         key,
         entity: o.entity,
         change: event === 'outage.started' ? 'started' : 'ended',
         at,
         payload,
+        payloadJson,
         announced,
         now: opts.now,
       });

@@ -50,9 +50,10 @@ export interface Episode {
  * Two classes, one loop each way (the analysis calls only one of them per signal).
  */
 interface History {
-  /** Before point i is judged: drops what fell out of the window; the baseline for point i, or NaN when too little
-   * of the window is present. */
-  predict(i: number): number;
+  /** Before point i is judged: drops what fell out of the window; writes the baseline for point i (NaN when too
+   * little of the window is present) to `out[o]` (written, not returned: a double returned from a call the loop
+   * cannot inline is a heap allocation per point). */
+  predict(i: number, out: Float64Array, o: number): void;
   /** After point i was judged, `hist[i]` set (NaN: a gap, not added). */
   commit(i: number): void;
   /** Is point k (k < i) still inside the history used from point i on? */
@@ -78,8 +79,8 @@ class MovingHistory implements History {
     // the history as it stood before the first new point: the window's values
     for (let k = Math.max(0, off - windowSteps); k < off; k++) if (hist[k] === hist[k]) this.med.add(k);
   }
-  predict(): number {
-    return this.med.size >= this.need ? this.med.median() : NaN;
+  predict(_i: number, out: Float64Array, o: number): void {
+    this.med.medianInto(out, o, this.need);
   }
   commit(i: number): void {
     const j = i - this.windowSteps;
@@ -123,15 +124,18 @@ class SeasonalHistory implements History {
     this.cnt = new Int32Array(periodSteps);
     for (let k = Math.max(0, off - this.span); k < off; k++) if (hist[k] === hist[k]) this.add(k);
   }
-  predict(i: number): number {
+  predict(i: number, out: Float64Array, o: number): void {
     const s = i % this.periodSteps;
     const j = i - this.span;
     if (j >= 0) this.drop(s, j);
     const n = this.cnt[s]!;
-    if (n < this.need || n === 0) return NaN;
+    if (n < this.need || n === 0) {
+      out[o] = NaN;
+      return;
+    }
     const base = s * this.cap;
     const h = n >> 1;
-    return (n & 1) === 1 ? this.v[base + h]! : (this.v[base + h - 1]! + this.v[base + h]!) / 2;
+    out[o] = (n & 1) === 1 ? this.v[base + h]! : (this.v[base + h - 1]! + this.v[base + h]!) / 2;
   }
   commit(i: number): void {
     if (this.hist[i] === this.hist[i]) this.add(i);
@@ -268,10 +272,10 @@ export function analyseDrops(
   for (let i = off; i <= total; i++) {
     if (i === cp) snapshot = tailAt(values, hist, inpainted, i, tailLen, runStart);
     if (i === total) break;
-    const b = history.predict(i);
-    const x = values[i]!;
     const o = i - off;
-    baseline[o] = b;
+    history.predict(i, baseline, o);
+    const b = baseline[o]!;
+    const x = values[i]!;
     let h = x;
     if (x !== x || b !== b || b < minBaseline || b <= 0) {
       ratio[o] = NaN;

@@ -213,6 +213,17 @@ export class IndexedMedian {
     return (n & 1) === 1 ? a : (a + this.vals[this.hi[0]!]!) / 2;
   }
 
+  /**
+   * Writes the median to `out[o]`, or NaN when fewer than `need` items are held (written, not returned: a caller
+   * that cannot inline this would get each double as a heap allocation).
+   */
+  medianInto(out: Float64Array, o: number, need: number): void {
+    const n = this.nLo + this.nHi;
+    if (n < need || n === 0) out[o] = NaN;
+    else if ((n & 1) === 1) out[o] = this.vals[this.lo[0]!]!;
+    else out[o] = (this.vals[this.lo[0]!]! + this.vals[this.hi[0]!]!) / 2;
+  }
+
   add(id: number): void {
     const v = this.vals[id]!;
     if (this.nLo === 0 || v <= this.vals[this.lo[0]!]!) {

@@ -104,8 +104,8 @@ function committedFrom(stored: ResumeState, fromEnd: number): Map<string, Episod
   const out = new Map<string, Episode[]>();
   for (const e of stored.episodesFrom(fromEnd)) {
     const list = out.get(e.signal);
-    if (list) list.push(decodeEpisode(e.episode));
-    else out.set(e.signal, [decodeEpisode(e.episode)]);
+    if (list) list.push(decodeEpisode(e));
+    else out.set(e.signal, [decodeEpisode(e)]);
   }
   return out;
 }

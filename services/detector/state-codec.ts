@@ -107,11 +107,33 @@ export function decodeState(row: StoredSignalState): SignalState | null {
   };
 }
 
-/** Episodes as stored (JSON per episode); `open` is always false for a final one. */
+/** The keys of an episode as `episodesFromStatus` builds it, in its order (the only kind stored as final). */
+const EPISODE_KEYS = ['signal', 'class', 'target', 'start', 'end', 'severity', 'depth', 'score', 'lost', 'open'] as const;
+
+/**
+ * Episodes as stored (JSON per episode; `open` is always false for a final one). The usual episode is written
+ * compactly, its values without the keys and without signal, start and end (the row's columns hold them):
+ * `["connectivity",null,"critical",0.93,412.5,0.71,false]`; any other shape as its whole JSON object.
+ */
 export function encodeEpisode(e: Episode): { signal: string; start: number; end: number; episode: string } {
-  return { signal: e.signal, start: e.start, end: e.end, episode: JSON.stringify(e) };
+  const keys = Object.keys(e);
+  const usual = keys.length === EPISODE_KEYS.length && keys.every((k, i) => k === EPISODE_KEYS[i]);
+  const episode = usual ? JSON.stringify([e.class, e.target, e.severity, e.depth, e.score, e.lost, e.open]) : JSON.stringify(e);
+  return { signal: e.signal, start: e.start, end: e.end, episode };
 }
 
-export function decodeEpisode(text: string): Episode {
-  return JSON.parse(text) as Episode;
+/** An episode from its stored row (either form): what `JSON.parse(JSON.stringify(e))` gives, keys in the same order. */
+export function decodeEpisode(row: { signal: string; start: number; end: number; episode: string }): Episode {
+  const text = row.episode;
+  if (text.charCodeAt(0) !== 91 /* [ */) return JSON.parse(text) as Episode;
+  const [cls, target, severity, depth, score, lost, open] = JSON.parse(text) as [
+    Episode['class'],
+    string | null,
+    Episode['severity'],
+    number,
+    number,
+    number | null,
+    boolean,
+  ];
+  return { signal: row.signal, class: cls, target, start: row.start, end: row.end, severity, depth, score, lost, open };
 }

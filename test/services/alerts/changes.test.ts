@@ -61,4 +61,31 @@ describe('alert changes', () => {
     });
     expect(next.map((c) => [c.event, c.at])).toEqual([['outage.started', T0 + 4 * H]]);
   });
+
+  it('stores each payload as exactly the JSON of the payload returned (the text is built once per outage)', () => {
+    t = tempStore();
+    // a detected outage as the detector gives it: signals, a Google product target, evidence, quotes in a label
+    const o: Outage = {
+      ...outage(T0, T0 + 5 * H),
+      kind: 'both',
+      signals: [
+        { signal: 'ioda.bgp', start: T0, end: T0 + 5 * H, severity: 'critical', depth: 0.91234, score: 2.5, lost: 0.8 },
+        { signal: 'ioda.gtr:YOUTUBE', start: T0 + H, end: T0 + 4 * H, severity: 'warning', depth: 0.4, score: 1 },
+      ],
+      targets: ['YOUTUBE'],
+      evidence: [{ label: 'IODA "signals" view', url: 'https://ioda.inetintel.cc.gatech.edu/country/KZ' }],
+      lostPercent: 80,
+      hours: 5,
+    };
+    const cal = { id: 'e1', title: 'Protest "Jan"', start: '2022-01-05T00:00:00Z', end: '2022-01-06T00:00:00Z', tz: 'Asia/Almaty' };
+    const changes = recordOutageChanges(sqliteAlertLedger(t.store.db), [o], { ...opts, findEvent: () => cal });
+    expect(changes.map((c) => c.event)).toEqual(['outage.started', 'outage.ended']);
+    const stored = t.store.db.prepare('SELECT key, payload FROM outage_changes ORDER BY id').all() as Array<{
+      key: string;
+      payload: string;
+    }>;
+    expect(stored.map((r) => r.key)).toEqual(changes.map((c) => c.key));
+    stored.forEach((r, i) => expect(r.payload).toBe(JSON.stringify(changes[i]!.payload)));
+    expect(changes[1]!.payload.calendarEvent).toEqual(cal);
+  });
 });
