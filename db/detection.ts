@@ -74,7 +74,25 @@ export interface DetectionCommit<T> {
   alerts: (ledger: AlertLedger, outages: readonly Outage[]) => T;
 }
 
+/**
+ * One detection run's hold on the entities it detects, so that two processes (or two runs in one) detecting the
+ * same entity take turns from the read of its state and points to the write of its results: the later one reads what
+ * the earlier one wrote. One entity at a time.
+ */
+export interface DetectionLock {
+  /** Lets go of the entity held (if any), then waits until no other run holds `entity` and holds it. */
+  hold(entity: string): Promise<void>;
+  /** Lets go of the entity held; the lock is not used again. */
+  close(): Promise<void>;
+}
+
 export interface DetectionRepository {
+  /**
+   * A lock for one detection run (see DetectionLock). PostgreSQL: a session-level advisory lock per entity on a
+   * connection of its own. SQLite: nothing held, as before (the daemon's lock file keeps a second daemon off the
+   * file; a `detect` command run beside the daemon is not kept out).
+   */
+  lock(): Promise<DetectionLock>;
   /** The rules hash and span of the entity's last detection over all of its data (null: never detected). */
   detectionState(entity: string): Promise<DetectionState | null>;
   /** The state a window detection resumes from. */
@@ -104,8 +122,15 @@ export function sqliteAlertLedger(db: Db): AlertLedger {
   };
 }
 
+/** A lock that holds nothing (SQLite). */
+const NO_LOCK: DetectionLock = { hold: async () => {}, close: async () => {} };
+
 export class SqliteDetectionRepository implements DetectionRepository {
   constructor(readonly db: Db) {}
+
+  async lock(): Promise<DetectionLock> {
+    return NO_LOCK;
+  }
 
   async detectionState(entity: string): Promise<DetectionState | null> {
     return getDetectionState(this.db, entity);

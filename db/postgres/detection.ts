@@ -1,7 +1,7 @@
-import type pg from 'pg';
+import pg from 'pg';
 import type { Outage } from '../../core/outage.js';
 import { outageEndOf } from '../alerts.js';
-import type { AlertLedger, ChangeRecord, DetectionCommit, DetectionRepository, ResumeState } from '../detection.js';
+import type { AlertLedger, ChangeRecord, DetectionCommit, DetectionLock, DetectionRepository, ResumeState } from '../detection.js';
 import type { DetectionState, EpisodeRow, SignalStateRow } from '../detection-state.js';
 import { formatEntity, parseEntity } from '../entities.js';
 import { parentOf, storedOutage } from '../outages.js';
@@ -11,8 +11,57 @@ import { OUTAGE_SELECT, insertOutageRows, outageFromRow, transaction, type Outag
  * The detector's state and a detection's write on PostgreSQL (tables of migration 0040, outages and alerts of 0010):
  * the same results as the SQLite repository. A resumed detection's synchronous reads (episodes, the first stored
  * outage ending after a time) are answered from the entity's rows read ahead; its write is one transaction, under a
- * transaction-level advisory lock per entity (two processes detecting one entity write one after the other).
+ * transaction-level advisory lock per entity (two processes detecting one entity write one after the other). A
+ * detection run holds each entity it detects from the read to the write with `lock()` (PgDetectionLock).
  */
+
+/**
+ * A session-level advisory lock per entity (`detect-run:` and the entity), held from the read of the entity's state
+ * and points to the commit of its results, on a connection of its own outside the pool: the reads and the commit run
+ * on pooled connections meanwhile (no pool slot is kept waiting, however many runs a process has), and a process
+ * that dies lets go of the lock with its connection. The commit's own transaction-level lock (`detect:`) is another
+ * key, so a run never waits for itself.
+ */
+class PgDetectionLock implements DetectionLock {
+  private client: pg.Client | null = null;
+  private held: string | null = null;
+  private closed = false;
+
+  constructor(private readonly config: pg.ClientConfig) {}
+
+  private async connection(): Promise<pg.Client> {
+    if (this.closed) throw new Error('detection lock used after close()');
+    if (this.client) return this.client;
+    const c = new pg.Client(this.config);
+    // a connection lost while idle is reported by the next query (its locks went with it)
+    c.on('error', () => {});
+    await c.connect();
+    this.client = c;
+    return c;
+  }
+
+  async hold(entity: string): Promise<void> {
+    const key = formatEntity(parseEntity(entity));
+    if (this.held === key) return;
+    const c = await this.connection();
+    if (this.held !== null) {
+      const was = this.held;
+      this.held = null;
+      await c.query("SELECT pg_advisory_unlock(hashtextextended('detect-run:' || $1, 0))", [was]);
+    }
+    await c.query("SELECT pg_advisory_lock(hashtextextended('detect-run:' || $1, 0))", [key]);
+    this.held = key;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const c = this.client;
+    this.client = null;
+    this.held = null;
+    // the session's end lets go of its advisory locks
+    if (c) await c.end().catch(() => {});
+  }
+}
 
 /** The entity's outage changes read ahead; new ones kept until `flush` writes them in the transaction. */
 class PgAlertLedger implements AlertLedger {
@@ -104,6 +153,10 @@ class PgAlertLedger implements AlertLedger {
 
 export class PgDetectionRepository implements DetectionRepository {
   constructor(readonly pool: pg.Pool) {}
+
+  async lock(): Promise<DetectionLock> {
+    return new PgDetectionLock(this.pool.options);
+  }
 
   async detectionState(entity: string): Promise<DetectionState | null> {
     const r = await this.pool.query<{

@@ -1,9 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
-import { finished } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
 import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { redactDbUrl } from '../../core/db-location.js';
 import { formatEntity, parseEntity, parseSignalName } from '../entities.js';
 import { defaultProvenance } from '../provenance.js';
@@ -39,13 +37,15 @@ import {
 import type { WindowLeases } from '../leases.js';
 import { PgWindowLeases } from './leases.js';
 import { migratePg, pgSchemaVersion } from './migrate.js';
-import { ensurePartitions, partitionsBetween, type PartitionSpec } from './partitions.js';
+import { ensurePartitions, partitionFor, partitionsBetween, type PartitionSpec } from './partitions.js';
+import { PipelinedQuery } from './pipeline.js';
 
 /**
  * The core store on PostgreSQL 15+ (issue 23), with the `pg` driver: the same results as the SQLite store for the
- * same calls. A window is one transaction (points as one multi-row upsert from arrays, rollups recomputed for the
- * hours/days it touched with the SQLite rules, source events, raw responses, checkpoints): all of it or nothing,
- * and writing it again changes nothing. Times are Unix seconds (bigint), read back as JS numbers.
+ * same calls. A window is one transaction (points, rollups with the SQLite rules, source events, raw responses,
+ * checkpoints): all of it or nothing, and writing it again changes nothing. A large window of new days goes by COPY
+ * (points and rollup rows) in one pipelined round trip; others as upserts from arrays (writeWindow says which).
+ * Times are Unix seconds (bigint), read back as JS numbers.
  */
 
 const HOUR = 3600;
@@ -67,10 +67,10 @@ const COLUMN_PAGE_ROWS = 100_000;
 
 const ROLLUP_TABLE: Record<RollupResolution, string> = { hourly: 'points_hourly', '6h': 'points_6h', daily: 'points_daily' };
 
-// a window in one server-side call (migration 0045): points, rollups (the caller's where the series' hours or days
-// held no point, else recomputed with the SQLite rules), checkpoints
+// a window in one server-side call (migrations 0045, 0050, 0051): points, rollups (the caller's where the series'
+// hours or days held no point, else recomputed with the SQLite rules), checkpoints (all signals in one statement)
 const SQL = {
-  writeWindow: `SELECT outagewatch_window_v2(${Array.from({ length: 21 }, (_, i) => `$${i + 1}`).join(', ')})`,
+  writeWindow: `SELECT outagewatch_window_v3(${Array.from({ length: 21 }, (_, i) => `$${i + 1}`).join(', ')})`,
   entityUpsert:
     'INSERT INTO entities (type, code, name, country) VALUES ($1, $2, $3, $4) ' +
     'ON CONFLICT (type, code) DO UPDATE SET name = coalesce(excluded.name, entities.name), country = coalesce(excluded.country, entities.country) RETURNING id',
@@ -174,7 +174,7 @@ function rollupsOf(ts: readonly number[], values: ReadonlyArray<number | null>):
 
 type Columns = { ts: number[]; values: Array<number | null>; lo: number; hi: number };
 
-/** A window made ready for migration 0045's calls: the signals to lock, the caller's rollup rows, coverage. */
+/** A window made ready for its write (migrations 0045-0051): the signals to lock, the caller's rollup rows, coverage. */
 interface WindowParts {
   /** The signal ids of the series with points (locked in id order by the server). */
   lock: number[];
@@ -237,7 +237,7 @@ function windowParts(
   return { lock, k, c };
 }
 
-/** The parameters of outagewatch_window_v2: every point as upsert arrays, then the parts. */
+/** The parameters of outagewatch_window_v3: every point as upsert arrays, then the parts. */
 function writeWindowArgs(ids: readonly number[], cols: ReadonlyArray<Columns | null>, parts: WindowParts): unknown[] {
   const sid: number[] = [];
   const ts: number[] = [];
@@ -290,20 +290,40 @@ function numArray(xs: ReadonlyArray<number | null>, type: string): string {
   return `${out}}'::${type}[]`;
 }
 
-/**
- * The one-round-trip statement of a large window: BEGIN, the COPY of every point (its data follows on the
- * connection), the CALL of outagewatch_copied_window_v2 with the window's parts as literals (numbers as digits, text
- * through the driver's escapeLiteral), COMMIT.
- */
-function copiedWindowSql(client: pg.ClientBase, parts: WindowParts, begin: boolean): string {
-  const { lock, k, c } = parts;
+/** SQL literals of a window's lock list and checkpoint call (numbers as digits, text through escapeLiteral). */
+function literals(client: pg.ClientBase) {
   const text = (x: string) => client.escapeLiteral(x);
   const int = (x: number) => {
     if (!Number.isInteger(x)) throw new Error(`not an integer: ${x}`);
     return `${x}::bigint`;
   };
   const texts = (xs: readonly string[]) => (xs.length ? `ARRAY[${xs.map(text).join(',')}]` : "'{}'::text[]");
+  return { text, int, texts };
+}
+
+/** The per-signal advisory locks of a window (migration 0045's key, taken in id order) as one statement. */
+function lockSql(lock: readonly number[]): string {
+  return `SELECT pg_advisory_xact_lock(1870098031, (s % 2147483647)::integer) FROM (SELECT DISTINCT s FROM unnest(${numArray(lock, 'bigint')}) AS u(s) ORDER BY s) AS x`;
+}
+
+/** The checkpoints of a window in one statement (migration 0050). */
+function coverSql(client: pg.ClientBase, c: WindowParts['c']): string {
+  const { text, int, texts } = literals(client);
+  return `SELECT outagewatch_cover_many(${text(c.collector)}, ${text(c.entity)}, ${texts(c.signal)}, ${texts(c.status)}, ${int(c.from)}, ${int(c.until)}, ${int(c.at)})`;
+}
+
+/**
+ * The one-round-trip query of a large window whose points are new: BEGIN, the COPY of every point (its data is
+ * sent with the query, db/postgres/pipeline.ts), outagewatch_window_v3 with no points and the window's parts as
+ * literals (rollups under the signals' locks, checkpoints), COMMIT.
+ */
+function copiedWindowSql(client: pg.ClientBase, parts: WindowParts, rows: number, begin: boolean): string {
+  const { lock, k, c } = parts;
+  const { text, int, texts } = literals(client);
   const args = [
+    "'{}'::bigint[]",
+    "'{}'::bigint[]",
+    "'{}'::float8[]",
     numArray(lock, 'bigint'),
     numArray(k.lvl, 'smallint'),
     numArray(k.sid, 'bigint'),
@@ -323,7 +343,54 @@ function copiedWindowSql(client: pg.ClientBase, parts: WindowParts, begin: boole
     texts(c.signal),
     texts(c.status),
   ];
-  return `${begin ? 'BEGIN; ' : ''}COPY points (signal_id, ts, value) FROM STDIN (FORMAT binary); CALL outagewatch_copied_window_v2(${args.join(', ')}); COMMIT`;
+  return `${begin ? 'BEGIN; ' : ''}${copyPointsSql('points', rows)}; SELECT outagewatch_window_v3(${args.join(', ')}); COMMIT`;
+}
+
+const ROLLUP_COLUMNS = '(signal_id, ts, min, mean, max, n, sum, min_ts, max_ts)';
+
+/** Below this many rows a window's points go in row by row (copyPointsSql). */
+const COPY_ROW_BY_ROW_BELOW = 2000;
+
+/**
+ * The COPY of a window's points into `table`. PostgreSQL 15's COPY buffers up to 1,000 rows for multi-row inserts
+ * and makes one tuple slot per buffered row, each pinning the table's row type in the transaction's resource owner,
+ * whose hash table then holds that one pointer hundreds of times: adding each costs a probe past all the others,
+ * quadratic in the rows of one COPY. For a batched COPY that is paid once per 1,000 rows; for a window of 864 points
+ * in its own COPY it was about a fifth of the server's time (measured with perf: ResourceOwnerRememberTupleDesc
+ * under CopyFrom). A volatile WHERE makes COPY insert row by row with one slot (PostgreSQL's rule for a WHERE clause
+ * with a volatile function), which measured about 20 % less server CPU per window of 864 points. Larger windows keep
+ * the multi-row inserts (their fixed cost is spread over more rows).
+ */
+function copyPointsSql(table: string, rows: number): string {
+  return `COPY ${table} (signal_id, ts, value) FROM STDIN (FORMAT binary)${rows < COPY_ROW_BY_ROW_BELOW ? ' WHERE random() >= 0' : ''}`;
+}
+
+/**
+ * The one-round-trip query of a window whose points AND rollup buckets are new (a backfill of whole days): BEGIN,
+ * the signals' locks, a binary COPY each of the points (straight into their monthly partition when they all lie in
+ * one), the hourly rows (into their yearly partition likewise), the 6-hour rows and the daily rows — each computed
+ * here from the window's own points, exact because no other point lies in their buckets — then the checkpoints in
+ * one statement, COMMIT. Any row already stored (a point, or a rollup row: its bucket then holds a stored point)
+ * makes a COPY fail with a unique violation; the caller rolls back and writes the window the upsert way.
+ */
+function freshWindowSql(
+  client: pg.ClientBase,
+  parts: WindowParts,
+  tables: { points: string; hourly: string },
+  rows: number,
+  begin: boolean,
+): string {
+  const copy = (table: string, columns: string) => `COPY ${table} ${columns} FROM STDIN (FORMAT binary)`;
+  return [
+    ...(begin ? ['BEGIN'] : []),
+    lockSql(parts.lock),
+    copyPointsSql(tables.points, rows),
+    copy(tables.hourly, ROLLUP_COLUMNS),
+    copy('points_6h', ROLLUP_COLUMNS),
+    copy('points_daily', ROLLUP_COLUMNS),
+    coverSql(client, parts.c),
+    'COMMIT',
+  ].join('; ');
 }
 
 /** A window at least this many points large goes in by COPY (below it one call with arrays is quicker). */
@@ -333,43 +400,104 @@ const COPY_HEADER = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff,
 const TWO32 = 4294967296;
 
 /**
+ * A buffer in PostgreSQL's binary COPY format, written through a DataView (header, tuples, trailer): int8 and float8
+ * fields, NULL as length -1. Times, ids and counts are integers below 2^53.
+ */
+class CopyWriter {
+  readonly buf: Buffer;
+  private readonly dv: DataView;
+  private o: number;
+
+  constructor(maxBytes: number) {
+    this.buf = Buffer.allocUnsafe(COPY_HEADER.length + maxBytes + 2);
+    this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+    this.o = COPY_HEADER.copy(this.buf, 0);
+  }
+
+  tuple(fields: number): void {
+    this.dv.setInt16(this.o, fields);
+    this.o += 2;
+  }
+
+  int8(v: number): void {
+    const hi = Math.floor(v / TWO32);
+    this.dv.setInt32(this.o, 8);
+    this.dv.setInt32(this.o + 4, hi);
+    this.dv.setUint32(this.o + 8, v - hi * TWO32);
+    this.o += 12;
+  }
+
+  float8(v: number): void {
+    this.dv.setInt32(this.o, 8);
+    this.dv.setFloat64(this.o + 4, v);
+    this.o += 12;
+  }
+
+  nil(): void {
+    this.dv.setInt32(this.o, -1);
+    this.o += 4;
+  }
+
+  /** The data with its trailer. */
+  end(): Buffer {
+    this.dv.setInt16(this.o, -1);
+    return this.buf.subarray(0, this.o + 2);
+  }
+}
+
+/**
  * The points of a window in PostgreSQL's binary COPY format: header, per row 3 fields (int8 signal id, int8 time,
  * float8 value or NULL), trailer.
  */
 export function copyRows(ids: readonly number[], cols: ReadonlyArray<Columns | null>): Buffer {
   let rows = 0;
   for (const c of cols) if (c) rows += c.ts.length;
-  const buf = Buffer.allocUnsafe(COPY_HEADER.length + rows * 38 + 2);
-  let o = COPY_HEADER.copy(buf, 0);
-  const int8 = (v: number) => {
-    const hi = Math.floor(v / TWO32);
-    buf.writeInt32BE(8, o);
-    buf.writeInt32BE(hi, o + 4);
-    buf.writeUInt32BE(v - hi * TWO32, o + 8);
-    o += 12;
-  };
+  const w = new CopyWriter(rows * 38);
   for (let i = 0; i < cols.length; i++) {
     const c = cols[i];
     if (!c) continue;
     const id = ids[i]!;
-    for (let j = 0; j < c.ts.length; j++) {
-      buf.writeInt16BE(3, o);
-      o += 2;
-      int8(id);
-      int8(c.ts[j]!);
-      const v = c.values[j];
-      if (v === null || v === undefined) {
-        buf.writeInt32BE(-1, o);
-        o += 4;
-      } else {
-        buf.writeInt32BE(8, o);
-        buf.writeDoubleBE(v, o + 4);
-        o += 12;
-      }
+    const { ts, values } = c;
+    for (let j = 0; j < ts.length; j++) {
+      w.tuple(3);
+      w.int8(id);
+      w.int8(ts[j]!);
+      const v = values[j];
+      if (v === null || v === undefined) w.nil();
+      else w.float8(v);
     }
   }
-  o = buf.writeInt16BE(-1, o);
-  return buf.subarray(0, o);
+  return w.end();
+}
+
+/**
+ * Rollup rows in PostgreSQL's binary COPY format (ROLLUP_COLUMNS: int8 signal id, int8 ts, float8 min/mean/max,
+ * int8 n, float8 sum, int8 min_ts/max_ts; NULL where the row has no value), one buffer per level (hourly, 6-hour,
+ * daily) from a window's parts.
+ */
+function rollupCopies(k: WindowParts['k']): [Buffer, Buffer, Buffer] {
+  const counts = [0, 0, 0];
+  for (const l of k.lvl) counts[l - 1]!++;
+  const ws = counts.map((n) => new CopyWriter(n * 110));
+  const opt = (w: CopyWriter, v: number | null, int: boolean) => {
+    if (v === null) w.nil();
+    else if (int) w.int8(v);
+    else w.float8(v);
+  };
+  for (let i = 0; i < k.lvl.length; i++) {
+    const w = ws[k.lvl[i]! - 1]!;
+    w.tuple(9);
+    w.int8(k.sid[i]!);
+    w.int8(k.ts[i]!);
+    opt(w, k.min[i]!, false);
+    opt(w, k.mean[i]!, false);
+    opt(w, k.max[i]!, false);
+    w.int8(k.n[i]!);
+    opt(w, k.sum[i]!, false);
+    opt(w, k.minTs[i]!, true);
+    opt(w, k.maxTs[i]!, true);
+  }
+  return ws.map((w) => w.end()) as [Buffer, Buffer, Buffer];
 }
 
 /**
@@ -403,8 +531,11 @@ export class PgPointStore implements PointStore {
   private readonly entityIds = new Map<string, number>();
   private readonly signalIds = new Map<string, number>();
   private readonly partitions = new Set<string>();
-  /** Per `entity|signal`: the latest point time this process stored (a window starting before it overlaps). */
-  private readonly writtenUntil = new Map<string, number>();
+  /**
+   * Per `entity|signal`: the first and last point time this process stored. A window whose points fall inside that
+   * span may meet stored points; one whose days reach into it, stored rollup rows (both then skip a COPY attempt).
+   */
+  private readonly written = new Map<string, { lo: number; hi: number }>();
 
   private constructor(
     readonly pool: pg.Pool,
@@ -605,7 +736,7 @@ export class PgPointStore implements PointStore {
     if (plain && total < COPY_MIN_POINTS && specs.every((s) => this.partitions.has(s.name))) {
       const ids = w.series.map((s) => this.signalIds.get(keyOf(s.signal.name))!);
       const parts = windowParts(ids, cols, w, entity, at, coverage);
-      await this.pool.query({ name: 'ow_window_v2', text: SQL.writeWindow, values: writeWindowArgs(ids, cols, parts) });
+      await this.pool.query({ name: 'ow_window_v3', text: SQL.writeWindow, values: writeWindowArgs(ids, cols, parts) });
       this.noteWritten(w, cols);
       return { points, events: 0 };
     }
@@ -615,11 +746,22 @@ export class PgPointStore implements PointStore {
     let ok = false;
     try {
       if (specs.length) await ensurePartitions(client, specs, this.partitions);
-      // a large window of new points (a backfill, a first collection): BEGIN, new signals, events and raw bodies,
-      // then ONE round trip — a binary COPY of its points, the rollups and checkpoints in one CALL, COMMIT. Points
-      // already stored make the COPY fail: the window then goes the upsert way below. Series this process wrote up
-      // to or past the window's start are known to overlap and skip the attempt.
-      const overlaps = cols.some((c, i) => c && (this.writtenUntil.get(keyOf(w.series[i]!.signal.name)) ?? -Infinity) >= c.lo);
+      // A large window goes in ONE round trip after its new signals, events and raw bodies (BEGIN first when there
+      // are any): binary COPYs, the rest in one statement, COMMIT, the COPYs' data sent with the query:
+      //   * "fresh": no series of it was written by this process in the days it touches — its points, hourly,
+      //     6-hour and daily rows all by COPY (freshWindowSql);
+      //   * else, when none of its points' times were: its points by COPY, rollups and checkpoints by
+      //     outagewatch_window_v3 (copiedWindowSql).
+      // A row already stored (written by another process, or before this one started) makes a COPY fail with a
+      // unique violation: the window is then rolled back and written the upsert way below.
+      const spans = cols.map((c, i) => (c ? this.written.get(keyOf(w.series[i]!.signal.name)) : undefined));
+      const overlaps = cols.some((c, i) => c && spans[i] && spans[i].hi >= c.lo && spans[i].lo <= c.hi);
+      const fresh = cols.every((c, i) => {
+        if (!c || !spans[i]) return true;
+        const first = c.lo - (((c.lo % DAY) + DAY) % DAY);
+        const last = c.hi - (((c.hi % DAY) + DAY) % DAY) + DAY;
+        return !(spans[i].hi >= first && spans[i].lo < last);
+      });
       if (total >= COPY_MIN_POINTS && !overlaps) {
         try {
           const ids: number[] = [];
@@ -630,9 +772,14 @@ export class PgPointStore implements PointStore {
             for (const { signal } of w.series) ids.push(await this.upsertSignal(client, entity, signal));
             events = await this.writeExtras(client, w, at);
           } else for (const { signal } of w.series) ids.push(this.signalIds.get(keyOf(signal.name))!);
-          const stream = client.query(copyFrom(copiedWindowSql(client, windowParts(ids, cols, w, entity, at, coverage), !pre)));
-          stream.end(copyRows(ids, cols));
-          await finished(stream);
+          const parts = windowParts(ids, cols, w, entity, at, coverage);
+          const q = fresh
+            ? new PipelinedQuery(freshWindowSql(client, parts, this.copyTables(cols), total, !pre), [
+                copyRows(ids, cols),
+                ...rollupCopies(parts.k),
+              ])
+            : new PipelinedQuery(copiedWindowSql(client, parts, total, !pre), [copyRows(ids, cols)]);
+          await client.query(q).done;
           this.noteWritten(w, cols);
           ok = true;
           return { points, events };
@@ -647,7 +794,7 @@ export class PgPointStore implements PointStore {
       const ids: number[] = [];
       for (const { signal } of w.series) ids.push(await this.upsertSignal(client, entity, signal));
       const parts = windowParts(ids, cols, w, entity, at, coverage);
-      await client.query({ name: 'ow_window_v2', text: SQL.writeWindow, values: writeWindowArgs(ids, cols, parts) });
+      await client.query({ name: 'ow_window_v3', text: SQL.writeWindow, values: writeWindowArgs(ids, cols, parts) });
       const events = await this.writeExtras(client, w, at);
       await client.query('COMMIT');
       this.noteWritten(w, cols);
@@ -663,6 +810,26 @@ export class PgPointStore implements PointStore {
       // a client whose transaction failed mid-way is not reused
       client.release(ok ? undefined : true);
     }
+  }
+
+  /**
+   * Where a window's COPYs go: the one monthly partition of `points` (and yearly one of `points_hourly`) holding all
+   * its points when there is one (no routing of each row through the parent), else the parent table. Partition
+   * names are made here from numbers, never from input text; they exist (ensurePartitions ran).
+   */
+  private copyTables(cols: ReadonlyArray<Columns | null>): { points: string; hourly: string } {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const c of cols) {
+      if (!c) continue;
+      lo = Math.min(lo, c.lo);
+      hi = Math.max(hi, c.hi);
+    }
+    const one = (table: string) => {
+      const a = partitionFor(table, lo);
+      return partitionFor(table, hi).name === a.name ? a.name : table;
+    };
+    return { points: one('points'), hourly: one('points_hourly') };
   }
 
   /** A window's source events and raw responses, inside its transaction; returns the events written. */
@@ -706,7 +873,8 @@ export class PgPointStore implements PointStore {
       const c = cols[i];
       if (!c) continue;
       const key = `${entity}|${w.series[i]!.signal.name}`;
-      this.writtenUntil.set(key, Math.max(this.writtenUntil.get(key) ?? -Infinity, c.hi));
+      const span = this.written.get(key);
+      this.written.set(key, span ? { lo: Math.min(span.lo, c.lo), hi: Math.max(span.hi, c.hi) } : { lo: c.lo, hi: c.hi });
     }
   }
 

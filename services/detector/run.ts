@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ResumeState } from '../../db/detection.js';
+import type { DetectionLock, ResumeState } from '../../db/detection.js';
 import type { PointStore } from '../../db/repository.js';
 import type { Repositories } from '../../db/repositories.js';
 import { sqliteRepositories } from '../../db/sqlite-repositories.js';
@@ -166,6 +166,16 @@ async function readFrom(points: PointStore, id: number, st: SignalState): Promis
  */
 export async function detectAndStore(db: Repositories | SqliteStore, opts: DetectOptions = {}): Promise<DetectResult> {
   const repos = 'backend' in db ? db : sqliteRepositories(db);
+  // two runs detecting one entity at once (two daemons on one PostgreSQL database) take turns per entity
+  const lock = await repos.detection.lock();
+  try {
+    return await detectHeld(repos, lock, opts);
+  } finally {
+    await lock.close();
+  }
+}
+
+async function detectHeld(repos: Repositories, lock: DetectionLock, opts: DetectOptions): Promise<DetectResult> {
   const points = repos.points;
   const detection = repos.detection;
   const cfg = detectorConfigFrom(opts.config);
@@ -180,6 +190,9 @@ export async function detectAndStore(db: Repositories | SqliteStore, opts: Detec
   const rangeOf = (o: { start: number; end: number }) =>
     !window || (o.end > (opts.from ?? -Infinity) && o.start < (opts.until ?? Infinity));
   for (const entity of entities) {
+    // held from the read of the entity's state and points to the write of its results: a run that comes second reads
+    // what the first wrote, never writes over it what it computed from an older read
+    await lock.hold(entity);
     const signals = (await points.listSignals(entity)).filter((s) => s.name.startsWith('ooni.') || ruleFor(s.name, cfg) !== null);
     if (signals.length === 0) continue;
     result.entities++;

@@ -449,6 +449,143 @@ describe.skipIf(!pgt.enabled)('SQLite and PostgreSQL give the same results', () 
   });
 });
 
+describe.skipIf(!pgt.enabled)('window writes on PostgreSQL: the all-COPY way and its fallbacks', () => {
+  // A backfill writes whole days of new points: PostgreSQL takes them, their rollup rows and checkpoints by COPY in
+  // one round trip (db/postgres/store.ts freshWindowSql). These tests check what must stay true around that way:
+  // the same rows as SQLite when another writer already holds rows in the window's days, nothing left after a
+  // failure inside the query, and checkpoints merged for every signal at once as SQLite merges them one by one.
+  const day = Date.UTC(2024, 2, 3) / 1000;
+  const series = (from: number, n: number, rnd: () => number, names = ['ioda.bgp', 'ioda.ping-slash24']) =>
+    names.map((name) => ({
+      signal: { name, step: 300 },
+      points: Array.from({ length: n }, (_, i): PointTuple => [from + i * 300, rnd() < 0.05 ? null : Math.round(rnd() * 1e6) / 100]),
+    }));
+
+  async function sameAsSqlite(sqlite: PointStore, pgs: PointStore): Promise<void> {
+    const a = await sqlite.listSignals();
+    const b = await pgs.listSignals();
+    expect(b.map((s) => [s.entity, s.name])).toEqual(a.map((s) => [s.entity, s.name]));
+    for (let i = 0; i < a.length; i++) {
+      expect(await pgs.readPoints(b[i]!.id, 0, 2e9)).toEqual(await sqlite.readPoints(a[i]!.id, 0, 2e9));
+      for (const res of ['hourly', '6h', 'daily'] as const) {
+        const ra = await sqlite.readRollup(a[i]!.id, res, 0, 2e9);
+        const rb = await pgs.readRollup(b[i]!.id, res, 0, 2e9);
+        expect(rb.map((r) => [r.ts, r.min, r.max, r.n, r.minTs, r.maxTs])).toEqual(
+          ra.map((r) => [r.ts, r.min, r.max, r.n, r.minTs, r.maxTs]),
+        );
+        for (let k = 0; k < ra.length; k++) {
+          if (ra[k]!.mean === null) expect(rb[k]!.mean).toBeNull();
+          else expect(Math.abs(rb[k]!.mean! - ra[k]!.mean!)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(ra[k]!.mean!)));
+        }
+      }
+    }
+    expect(await pgs.checkpoints()).toEqual((await sqlite.checkpoints()).map((c) => ({ ...c, updatedAt: expect.any(Number) as number })));
+  }
+
+  it('a window of new points in a day another writer already holds rows of: its rollup rows meet stored ones, and the window is upserted to the same rows as SQLite', async () => {
+    // two collectors splitting one day between them (leases hand out half-day windows): the second writer's
+    // points are all new, its hours too, but the day (and the 6-hour block at the seam) already hold rollup rows
+    const sqlite = await BACKENDS[0]!.open();
+    const pgs = await BACKENDS[1]!.open();
+    const other = await openPointStore((pgs as PgPointStore).pool.options.connectionString!);
+    try {
+      const rnd = seededRandom(2350);
+      const windows: WindowWrite[] = [
+        { collector: 'ioda', entity: 'country:SD', from: day, until: day + 15 * 3600, series: series(day, 180, rnd) },
+        { collector: 'ioda', entity: 'country:SD', from: day + 15 * 3600, until: day + 86400, series: series(day + 15 * 3600, 108, rnd) },
+        { collector: 'ioda', entity: 'country:SD', from: day + 86400, until: day + 2 * 86400, series: series(day + 86400, 288, rnd) },
+      ];
+      for (const [i, w] of windows.entries()) {
+        await sqlite.writeWindow(w);
+        await (i === 1 ? other : pgs).writeWindow(w);
+      }
+      // the fallback wrote the second window whole: its hours by the caller's rows, the shared day and block recomputed
+      await sameAsSqlite(sqlite, pgs);
+      const sig = (await pgs.listSignals('country:SD'))[0]!;
+      expect((await pgs.readRollup(sig.id, 'daily', day, day + 1))[0]!.n).toBe(
+        windows[0]!.series[0]!.points.filter((p) => p[1] !== null).length +
+          windows[1]!.series[0]!.points.filter((p) => p[1] !== null).length,
+      );
+    } finally {
+      await sqlite.close();
+      await pgs.close();
+      await other.close();
+    }
+  });
+
+  it('a failure inside the one-round-trip query (after the COPYs) leaves no point, rollup, signal or checkpoint; the store works afterwards', async () => {
+    const pgs = await BACKENDS[1]!.open();
+    try {
+      const rnd = seededRandom(2351);
+      const w: WindowWrite = { collector: 'ioda', entity: 'country:ET', from: day, until: day + 86400, series: series(day, 288, rnd) };
+      // a status the checkpoints table refuses: the checkpoint statement fails after every COPY went in
+      await expect(pgs.writeWindow({ ...w, coverage: [{ signal: 'ioda.bgp', status: 'bad' as 'ok' }] })).rejects.toThrow(/check/i);
+      const count = async (t: string) =>
+        (await (pgs as PgPointStore).pool.query<{ n: number }>(`SELECT count(*) AS n FROM ${t}`)).rows[0]!.n;
+      expect(await Promise.all(['points', 'points_hourly', 'points_6h', 'points_daily', 'checkpoints', 'signals'].map(count))).toEqual([
+        0, 0, 0, 0, 0, 0,
+      ]);
+      // known signals this time (no BEGIN before the query): the same
+      await pgs.ensureSignal('country:ET', { name: 'ioda.bgp', step: 300 });
+      await pgs.ensureSignal('country:ET', { name: 'ioda.ping-slash24', step: 300 });
+      await expect(pgs.writeWindow({ ...w, coverage: [{ signal: 'ioda.bgp', status: 'bad' as 'ok' }] })).rejects.toThrow(/check/i);
+      expect(await Promise.all(['points', 'points_hourly', 'points_6h', 'points_daily', 'checkpoints'].map(count))).toEqual([
+        0, 0, 0, 0, 0,
+      ]);
+      await pgs.writeWindow(w);
+      expect(await Promise.all(['points', 'points_hourly', 'points_6h', 'points_daily', 'checkpoints'].map(count))).toEqual([
+        576, 48, 8, 2, 2,
+      ]);
+      // the same window again: nothing changes (it meets its own rows and is upserted)
+      await pgs.writeWindow(w);
+      expect(await Promise.all(['points', 'points_hourly', 'points_6h', 'points_daily', 'checkpoints'].map(count))).toEqual([
+        576, 48, 8, 2, 2,
+      ]);
+    } finally {
+      await pgs.close();
+    }
+  });
+
+  it("checkpoints of every signal of a window merged at once equal SQLite's one-by-one merging (statuses, overlaps, a signal listed twice)", async () => {
+    const sqlite = await BACKENDS[0]!.open();
+    const pgs = await BACKENDS[1]!.open();
+    const other = await openPointStore((pgs as PgPointStore).pool.options.connectionString!);
+    try {
+      const rnd = seededRandom(2352);
+      const names = ['ioda.bgp', 'ioda.ping-slash24', 'ioda.merit-nt'];
+      const win = (from: number, n: number): WindowWrite => ({
+        collector: 'ioda',
+        entity: 'country:CM',
+        from,
+        until: from + n * 300,
+        series: series(from, n, rnd, names),
+        coverage: names.map((signal) => ({ signal, status: rnd() < 0.4 ? ('no-data' as const) : ('ok' as const) })),
+      });
+      // another process wrote days 1, 3 and 5 first; then this one backfills days 0-6 in order (the new days go the
+      // all-COPY way, their checkpoints merging with or cutting the neighbours'); then windows shifted by hours and
+      // days written again, by either process, one listing a signal twice (the later status wins)
+      const plan: Array<[PointStore, WindowWrite]> = [];
+      for (const d of [1, 3, 5]) plan.push([other, win(day + d * 86400, 288)]);
+      for (let d = 0; d < 7; d++) plan.push([pgs, win(day + d * 86400, 288)]);
+      for (let k = 0; k < 8; k++) {
+        const w = win(day + Math.floor(rnd() * 7) * 86400 + Math.floor(rnd() * 24) * 3600, rnd() < 0.5 ? 288 : 100);
+        if (k === 3) w.coverage!.push({ signal: 'ioda.bgp', status: 'no-data' });
+        plan.push([k % 2 ? other : pgs, w]);
+      }
+      for (const [target, w] of plan) {
+        await sqlite.writeWindow(w);
+        await target.writeWindow(w);
+      }
+      await sameAsSqlite(sqlite, pgs);
+      expect((await pgs.checkpoints()).some((c) => c.status === 'no-data')).toBe(true);
+    } finally {
+      await sqlite.close();
+      await pgs.close();
+      await other.close();
+    }
+  });
+});
+
 describe.skipIf(!pgt.enabled)('PostgreSQL schema', () => {
   it('several processes opening a fresh database at once apply each migration once (advisory lock)', async () => {
     const url = await pgt.createDatabase();
