@@ -63,8 +63,16 @@ export function eraNote(source: string, until: number): string | null {
   return era && until <= era.from ? era.note : null;
 }
 
-export function evidenceLinksFor(entity: EntityRef, from: number, until: number, opts: { ooniTargets?: string[] } = {}): EvidenceLink[] {
-  return COLLECTOR_MODULES.flatMap((m) => m.evidenceLinks?.(entity, from, until, opts) ?? []);
+/** Every source's evidence links, or only those of the sources named in `sources` (a link's source is its module's name). */
+export function evidenceLinksFor(
+  entity: EntityRef,
+  from: number,
+  until: number,
+  opts: { ooniTargets?: string[]; sources?: ReadonlySet<string> } = {},
+): EvidenceLink[] {
+  return COLLECTOR_MODULES.flatMap((m) =>
+    opts.sources && !opts.sources.has(m.name) ? [] : (m.evidenceLinks?.(entity, from, until, opts) ?? []),
+  );
 }
 
 /** Chart panel order (signal names or prefixes) and titles; `custom` signals come last. */

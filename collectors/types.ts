@@ -166,6 +166,7 @@ export interface CollectorModule {
   detectorRules?: Record<string, DetectorRuleDefaults>;
   /** Chart panels: order keys (signal names or prefixes) and titles. */
   charts?: { order: string[]; titles?: Record<string, string> };
+  /** Links to the source's own views of an entity and range; each link's `source` is this module's `name`. */
   evidenceLinks?: (entity: EntityRef, from: number, until: number, opts: { ooniTargets?: string[] }) => EvidenceLink[];
   /** `outagewatch ingest <name>` accepts saved responses of this source. */
   ingests?: string;

@@ -44,9 +44,10 @@ import { PipelinedQuery } from './pipeline.js';
 
 /**
  * The core store on PostgreSQL 15+ (issue 23), with the `pg` driver: the same results as the SQLite store for the
- * same calls. A window is one transaction (points as one multi-row upsert from arrays, rollups recomputed for the
- * hours/days it touched with the SQLite rules, source events, raw responses, checkpoints): all of it or nothing,
- * and writing it again changes nothing. Times are Unix seconds (bigint), read back as JS numbers.
+ * same calls. A window is one transaction (points, rollups with the SQLite rules, source events, raw responses,
+ * checkpoints): all of it or nothing, and writing it again changes nothing. A large window of new days goes by COPY
+ * (points and rollup rows) in one pipelined round trip; others as upserts from arrays (writeWindow says which).
+ * Times are Unix seconds (bigint), read back as JS numbers.
  */
 
 const HOUR = 3600;
@@ -175,7 +176,7 @@ function rollupsOf(ts: readonly number[], values: ReadonlyArray<number | null>):
 
 type Columns = { ts: number[]; values: Array<number | null>; lo: number; hi: number };
 
-/** A window made ready for migration 0045's calls: the signals to lock, the caller's rollup rows, coverage. */
+/** A window made ready for its write (migrations 0045-0051): the signals to lock, the caller's rollup rows, coverage. */
 interface WindowParts {
   /** The signal ids of the series with points (locked in id order by the server). */
   lock: number[];
@@ -238,7 +239,7 @@ function windowParts(
   return { lock, k, c };
 }
 
-/** The parameters of outagewatch_window_v2: every point as upsert arrays, then the parts. */
+/** The parameters of outagewatch_window_v3: every point as upsert arrays, then the parts. */
 function writeWindowArgs(ids: readonly number[], cols: ReadonlyArray<Columns | null>, parts: WindowParts): unknown[] {
   const sid: number[] = [];
   const ts: number[] = [];

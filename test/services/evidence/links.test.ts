@@ -21,4 +21,26 @@ describe('evidence links', () => {
     expect(links.map((l) => l.url)).toContain('https://ioda.inetintel.cc.gatech.edu/asn/9198?from=1463616000&until=1463702400');
     expect(links.map((l) => l.url)).toContain('https://explorer.ooni.org/search?probe_asn=AS9198&since=2016-05-19&until=2016-05-20');
   });
+
+  it('asking for some sources gives exactly their links among all (each link names the source whose module made it)', () => {
+    // the detector asks only for the sources whose signals took part in an outage: that must leave every link it
+    // kept before, for every kind of entity and era
+    const ranges: Array<[number, number]> = [
+      [Date.UTC(2016, 4, 19) / 1000, Date.UTC(2016, 4, 24) / 1000],
+      [Date.UTC(2022, 0, 4) / 1000, Date.UTC(2022, 0, 8) / 1000],
+    ];
+    for (const entity of ['country:KZ', 'asn:9198', 'region:1234', 'county:ir-behbahan'])
+      for (const [from, until] of ranges) {
+        const all = evidenceLinks(entity, from, until, { ooniTargets: ['whatsapp'] });
+        const names = [...new Set(all.map((l) => l.source))];
+        for (const name of names) {
+          const only = evidenceLinks(entity, from, until, { ooniTargets: ['whatsapp'], sources: new Set([name]) });
+          expect(only).toEqual(all.filter((l) => l.source === name));
+        }
+        expect(evidenceLinks(entity, from, until, { sources: new Set(['ioda', 'ooni']) })).toEqual(
+          evidenceLinks(entity, from, until).filter((l) => l.source === 'ioda' || l.source === 'ooni'),
+        );
+        expect(evidenceLinks(entity, from, until, { sources: new Set() })).toEqual([]);
+      }
+  });
 });
