@@ -9,6 +9,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, inject } from 'vitest';
 
 export interface TestPostgres {
@@ -76,4 +79,34 @@ export function usePostgres(opts: { database?: boolean } = {}): TestPostgres {
     },
     createDatabase,
   };
+}
+
+/** Where one backend's fresh database goes: `location()` gives a SQLite path or a postgres:// URL. */
+export interface TestBackend {
+  readonly name: 'sqlite' | 'postgres';
+  readonly enabled: boolean;
+  location(): Promise<string>;
+}
+
+/**
+ * Both backends for a test that runs the same requests or commands on each and compares: a SQLite file in a temp
+ * folder (removed in afterAll) and a fresh database on the run's cluster. Call at the top of a file.
+ */
+export function bothBackends(pgt: TestPostgres): readonly TestBackend[] {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  return [
+    {
+      name: 'sqlite',
+      enabled: true,
+      async location() {
+        const d = mkdtempSync(join(tmpdir(), 'ow-test-'));
+        dirs.push(d);
+        return join(d, 'ow.db');
+      },
+    },
+    { name: 'postgres', enabled: pgt.enabled, location: () => pgt.createDatabase() },
+  ];
 }

@@ -341,6 +341,28 @@ for (const b of BACKENDS) {
   });
 }
 
+/** The same signals, points, rollups (means up to summation order) and checkpoints on SQLite and PostgreSQL. */
+async function sameAsSqlite(sqlite: PointStore, pgs: PointStore): Promise<void> {
+  const a = await sqlite.listSignals();
+  const b = await pgs.listSignals();
+  expect(b.map((s) => [s.entity, s.name])).toEqual(a.map((s) => [s.entity, s.name]));
+  for (let i = 0; i < a.length; i++) {
+    expect(await pgs.readPoints(b[i]!.id, 0, 2e9)).toEqual(await sqlite.readPoints(a[i]!.id, 0, 2e9));
+    for (const res of ['hourly', '6h', 'daily'] as const) {
+      const ra = await sqlite.readRollup(a[i]!.id, res, 0, 2e9);
+      const rb = await pgs.readRollup(b[i]!.id, res, 0, 2e9);
+      expect(rb.map((r) => [r.ts, r.min, r.max, r.n, r.minTs, r.maxTs])).toEqual(
+        ra.map((r) => [r.ts, r.min, r.max, r.n, r.minTs, r.maxTs]),
+      );
+      for (let k = 0; k < ra.length; k++) {
+        if (ra[k]!.mean === null) expect(rb[k]!.mean).toBeNull();
+        else expect(Math.abs(rb[k]!.mean! - ra[k]!.mean!)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(ra[k]!.mean!)));
+      }
+    }
+  }
+  expect(await pgs.checkpoints()).toEqual((await sqlite.checkpoints()).map((c) => ({ ...c, updatedAt: expect.any(Number) as number })));
+}
+
 describe.skipIf(!pgt.enabled)('SQLite and PostgreSQL give the same results', () => {
   it('random windows (shuffled, duplicated, overlapping, null and NaN values): equal points, equal rollups (means up to summation order)', async () => {
     const sqlite = await BACKENDS[0]!.open();
@@ -369,24 +391,7 @@ describe.skipIf(!pgt.enabled)('SQLite and PostgreSQL give the same results', () 
         await sqlite.writeWindow(ww);
         await pgs.writeWindow(ww);
       }
-      const a = await sqlite.listSignals();
-      const b = await pgs.listSignals();
-      expect(b.map((s) => [s.entity, s.name])).toEqual(a.map((s) => [s.entity, s.name]));
-      for (let i = 0; i < a.length; i++) {
-        expect(await pgs.readPoints(b[i]!.id, 0, 2e9)).toEqual(await sqlite.readPoints(a[i]!.id, 0, 2e9));
-        for (const res of ['hourly', '6h', 'daily'] as const) {
-          const ra = await sqlite.readRollup(a[i]!.id, res, 0, 2e9);
-          const rb = await pgs.readRollup(b[i]!.id, res, 0, 2e9);
-          expect(rb.map((r) => [r.ts, r.min, r.max, r.n, r.minTs, r.maxTs])).toEqual(
-            ra.map((r) => [r.ts, r.min, r.max, r.n, r.minTs, r.maxTs]),
-          );
-          for (let k = 0; k < ra.length; k++) {
-            if (ra[k]!.mean === null) expect(rb[k]!.mean).toBeNull();
-            else expect(Math.abs(rb[k]!.mean! - ra[k]!.mean!)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(ra[k]!.mean!)));
-          }
-        }
-      }
-      expect(await pgs.checkpoints()).toEqual((await sqlite.checkpoints()).map((c) => ({ ...c, updatedAt: expect.any(Number) as number })));
+      await sameAsSqlite(sqlite, pgs);
     } finally {
       await sqlite.close();
       await pgs.close();
@@ -423,24 +428,7 @@ describe.skipIf(!pgt.enabled)('SQLite and PostgreSQL give the same results', () 
         await sqlite.writeWindow(ww);
         await (i >= 6 && i % 2 ? pg2 : pgs).writeWindow(ww);
       }
-      const a = await sqlite.listSignals();
-      const b = await pgs.listSignals();
-      expect(b.map((s) => [s.entity, s.name])).toEqual(a.map((s) => [s.entity, s.name]));
-      for (let i = 0; i < a.length; i++) {
-        expect(await pgs.readPoints(b[i]!.id, 0, 2e9)).toEqual(await sqlite.readPoints(a[i]!.id, 0, 2e9));
-        for (const res of ['hourly', '6h', 'daily'] as const) {
-          const ra = await sqlite.readRollup(a[i]!.id, res, 0, 2e9);
-          const rb = await pgs.readRollup(b[i]!.id, res, 0, 2e9);
-          expect(rb.map((r) => [r.ts, r.min, r.max, r.n, r.minTs, r.maxTs])).toEqual(
-            ra.map((r) => [r.ts, r.min, r.max, r.n, r.minTs, r.maxTs]),
-          );
-          for (let k = 0; k < ra.length; k++) {
-            if (ra[k]!.mean === null) expect(rb[k]!.mean).toBeNull();
-            else expect(Math.abs(rb[k]!.mean! - ra[k]!.mean!)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(ra[k]!.mean!)));
-          }
-        }
-      }
-      expect(await pgs.checkpoints()).toEqual((await sqlite.checkpoints()).map((c) => ({ ...c, updatedAt: expect.any(Number) as number })));
+      await sameAsSqlite(sqlite, pgs);
     } finally {
       await sqlite.close();
       await pgs.close();
@@ -460,27 +448,6 @@ describe.skipIf(!pgt.enabled)('window writes on PostgreSQL: the all-COPY way and
       signal: { name, step: 300 },
       points: Array.from({ length: n }, (_, i): PointTuple => [from + i * 300, rnd() < 0.05 ? null : Math.round(rnd() * 1e6) / 100]),
     }));
-
-  async function sameAsSqlite(sqlite: PointStore, pgs: PointStore): Promise<void> {
-    const a = await sqlite.listSignals();
-    const b = await pgs.listSignals();
-    expect(b.map((s) => [s.entity, s.name])).toEqual(a.map((s) => [s.entity, s.name]));
-    for (let i = 0; i < a.length; i++) {
-      expect(await pgs.readPoints(b[i]!.id, 0, 2e9)).toEqual(await sqlite.readPoints(a[i]!.id, 0, 2e9));
-      for (const res of ['hourly', '6h', 'daily'] as const) {
-        const ra = await sqlite.readRollup(a[i]!.id, res, 0, 2e9);
-        const rb = await pgs.readRollup(b[i]!.id, res, 0, 2e9);
-        expect(rb.map((r) => [r.ts, r.min, r.max, r.n, r.minTs, r.maxTs])).toEqual(
-          ra.map((r) => [r.ts, r.min, r.max, r.n, r.minTs, r.maxTs]),
-        );
-        for (let k = 0; k < ra.length; k++) {
-          if (ra[k]!.mean === null) expect(rb[k]!.mean).toBeNull();
-          else expect(Math.abs(rb[k]!.mean! - ra[k]!.mean!)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(ra[k]!.mean!)));
-        }
-      }
-    }
-    expect(await pgs.checkpoints()).toEqual((await sqlite.checkpoints()).map((c) => ({ ...c, updatedAt: expect.any(Number) as number })));
-  }
 
   it('a window of new points in a day another writer already holds rows of: its rollup rows meet stored ones, and the window is upserted to the same rows as SQLite', async () => {
     // two collectors splitting one day between them (leases hand out half-day windows): the second writer's

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProtestEvent } from '../../core/calendar.js';
 import { packageRoot } from '../../core/package-root.js';
 import { openRepositories } from '../../db/open.js';
+import type { Repositories } from '../../db/repositories.js';
 import { answer } from '../collectors/ioda/mock.js';
 import { OFFLINE_SOURCES_ENV } from '../offline-env.js';
 import { usePostgres } from '../pg.js';
@@ -17,6 +18,17 @@ import { usePostgres } from '../pg.js';
  */
 const pg = usePostgres();
 const cli = join(packageRoot(), 'services', 'cli.ts');
+
+/** Polls until the day's IODA bgp points of KZ are in the database (or the deadline passes): how many there are. */
+async function bgpPointsOnceThere(repos: Repositories, start: number, deadline: number): Promise<number> {
+  while (Date.now() < deadline) {
+    const sig = (await repos.points.listSignals('country:KZ')).find((s) => s.name === 'ioda.bgp');
+    const points = sig ? (await repos.points.readPoints(sig.id, start, start + 86400)).length : 0;
+    if (points > 0) return points;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return 0;
+}
 
 describe.skipIf(!pg.enabled)('start on PostgreSQL', () => {
   let server: Server;
@@ -73,13 +85,7 @@ describe.skipIf(!pg.enabled)('start on PostgreSQL', () => {
     try {
       // IODA data for the event's country lands in PostgreSQL
       const deadline = Date.now() + 90_000;
-      let points = 0;
-      while (Date.now() < deadline) {
-        const sig = (await repos.points.listSignals('country:KZ')).find((s) => s.name === 'ioda.bgp');
-        if (sig) points = (await repos.points.readPoints(sig.id, start, start + 86400)).length;
-        if (points > 0) break;
-        await new Promise((r) => setTimeout(r, 500));
-      }
+      const points = await bgpPointsOnceThere(repos, start, deadline);
       expect(points, stderr).toBe(288);
       expect(requests).toBeGreaterThan(0);
       expect(stdout).toMatch(/^outagewatch postgres:\/\/\S+ — scheduler only$/m);
@@ -159,13 +165,7 @@ describe.skipIf(!pg.enabled)('start on PostgreSQL', () => {
         body: JSON.stringify({ source: 'ioda', entity: 'country:KZ', from: start, until: start + 86400 }),
       });
       expect([202, 409], await collect.clone().text()).toContain(collect.status);
-      let points = 0;
-      while (Date.now() < deadline) {
-        const sig = (await repos.points.listSignals('country:KZ')).find((s) => s.name === 'ioda.bgp');
-        if (sig) points = (await repos.points.readPoints(sig.id, start, start + 86400)).length;
-        if (points > 0) break;
-        await new Promise((r) => setTimeout(r, 500));
-      }
+      const points = await bgpPointsOnceThere(repos, start, deadline);
       expect(points, stderr).toBe(288);
       expect(requests).toBeGreaterThan(0);
       // the dashboard serves what the collectors wrote

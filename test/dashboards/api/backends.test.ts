@@ -9,8 +9,7 @@ import { validateEvent } from '../../../services/calendar/validate.js';
 import type { PointTuple } from '../../../db/store.js';
 import { configSchema } from '../../../services/program-config.js';
 import { silentLogger } from '../../../core/logger.js';
-import { tempDir } from '../../helpers.js';
-import { usePostgres } from '../../pg.js';
+import { bothBackends, usePostgres } from '../../pg.js';
 import { fakeCollector } from './fixture.js';
 
 // The dashboard and API on both backends (issue 23): the same requests against a SQLite file and a real
@@ -20,10 +19,6 @@ import { fakeCollector } from './fixture.js';
 // into one group on /sources), a network, IODA source events and more collection runs than one page holds.
 
 const pgt = usePostgres({ database: false });
-const dirs: Array<ReturnType<typeof tempDir>> = [];
-afterAll(() => {
-  for (const d of dirs) d.cleanup();
-});
 
 const D20 = Date.UTC(2016, 4, 20) / 1000;
 const D21 = D20 + 86400;
@@ -41,18 +36,7 @@ const CORRELATION_PATHS = [
 ];
 const SEEN = new Map<string, Record<string, string>>();
 
-const BACKENDS = [
-  {
-    name: 'sqlite' as const,
-    enabled: true,
-    async location() {
-      const d = tempDir();
-      dirs.push(d);
-      return `${d.dir}/ow.db`;
-    },
-  },
-  { name: 'postgres' as const, enabled: pgt.enabled, location: () => pgt.createDatabase() },
-];
+const BACKENDS = bothBackends(pgt);
 
 function bgp(from: number, until: number): PointTuple[] {
   const out: PointTuple[] = [];

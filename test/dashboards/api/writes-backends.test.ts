@@ -8,8 +8,7 @@ import { SqlitePointStore } from '../../../db/repository.js';
 import { eventToJson } from '../../../services/calendar/json.js';
 import { configSchema } from '../../../services/program-config.js';
 import { silentLogger } from '../../../core/logger.js';
-import { tempDir } from '../../helpers.js';
-import { usePostgres } from '../../pg.js';
+import { bothBackends, usePostgres } from '../../pg.js';
 import { ADMIN_TOKEN, fakeCollector } from './fixture.js';
 import { pointStoreOf } from '../../../collectors/framework/store.js';
 
@@ -21,11 +20,9 @@ import { pointStoreOf } from '../../../collectors/framework/store.js';
 // around Kazakhstan's May 2016 land-reform protests (the calendar's real seed event, re-dated and renamed).
 
 const pgt = usePostgres({ database: false });
-const dirs: Array<ReturnType<typeof tempDir>> = [];
 const open: Repositories[] = [];
 afterAll(async () => {
   for (const r of open) await r.close();
-  for (const d of dirs) d.cleanup();
 });
 
 const NOW = Date.UTC(2016, 5, 1) / 1000;
@@ -48,18 +45,7 @@ const RALLY = {
   sources: ['https://example.org/rally'],
 };
 
-const BACKENDS = [
-  {
-    name: 'sqlite' as const,
-    enabled: true,
-    async location() {
-      const d = tempDir();
-      dirs.push(d);
-      return `${d.dir}/ow.db`;
-    },
-  },
-  { name: 'postgres' as const, enabled: pgt.enabled, location: () => pgt.createDatabase() },
-];
+const BACKENDS = bothBackends(pgt);
 
 /** A dashboard on `where` that writes: on PostgreSQL as `serve` wires it, on SQLite as the daemon does (its writer). */
 async function dashboard(
