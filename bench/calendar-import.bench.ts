@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { SqliteCalendarRepository } from '../db/sqlite-repositories.js';
 import { SqliteStore } from '../db/store.js';
 import { importCalendarFile } from '../services/calendar/import.js';
 import { ACLED_COLUMNS } from '../services/calendar/importers/acled.js';
@@ -160,11 +161,13 @@ async function child(csv: string, once: boolean): Promise<void> {
   const store = SqliteStore.open(join(dirname(csv), `bench-${Date.now()}.db`));
   const rssBefore = process.memoryUsage().rss;
   const t0 = performance.now();
-  const r = await importCalendarFile(store.db, csv, { format: 'acled' });
+  const r = await importCalendarFile(new SqliteCalendarRepository(store.db), csv, { format: 'acled' });
   const seconds = (performance.now() - t0) / 1000;
   const peakRss = process.resourceUsage().maxRSS * 1024;
   const t1 = performance.now();
-  const again = once ? { inserted: 0, updated: 0 } : await importCalendarFile(store.db, csv, { format: 'acled' });
+  const again = once
+    ? { inserted: 0, updated: 0 }
+    : await importCalendarFile(new SqliteCalendarRepository(store.db), csv, { format: 'acled' });
   const secondsAgain = (performance.now() - t1) / 1000;
   store.close();
   process.stdout.write(

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Repositories } from '../db/repositories.js';
 import type { Config } from '../core/config.js';
 import { calendarConfig } from './calendar/config.js';
-import { readSeedText, seedCalendarRepository, seedHash } from './calendar/seed.js';
+import { seedCalendarIfChanged } from './calendar/seed.js';
 
 export interface StartupContext {
   /** The daemon's database, either backend. */
@@ -21,13 +21,7 @@ export const STARTUP_TASKS: Array<{ name: string; run(ctx: StartupContext): void
     // the seed on first start and whenever the seed file changed since it was last loaded (so an event the user
     // removed stays removed until then)
     run: async ({ db, config, log }) => {
-      if (!calendarConfig(config).seedOnStart) return;
-      const text = readSeedText();
-      if ((await db.calendar.getMeta('seed_hash')) === seedHash(text)) {
-        log.debug('calendar seed already loaded');
-        return;
-      }
-      await seedCalendarRepository(db.calendar, log, { text });
+      if (calendarConfig(config).seedOnStart) await seedCalendarIfChanged(db.calendar, log);
     },
   },
 ];

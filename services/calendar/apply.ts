@@ -1,5 +1,3 @@
-import type { Db } from '../../db/connection.js';
-import { findByNaturalKey, getEvent, upsertEvent } from '../../db/calendar.js';
 export { type ImportStage } from '../../db/calendar.js';
 import { CONTENT_FIELDS, type ProtestEvent } from '../../core/calendar.js';
 
@@ -24,47 +22,6 @@ function norm(v: unknown): unknown {
     return { name: o.name, admin1: o.admin1 ?? null, lat: o.lat ?? null, lon: o.lon ?? null };
   }
   return v ?? null;
-}
-
-/**
- * Matches each event with the stored calendar (by id, else by natural key, keeping the stored id),
- * deciding insert / update / unchanged. `protect(existing)` true means the stored row must not be
- * touched (the seed never overwrites a user's event): the change becomes `kept`.
- */
-export function planChanges(
-  db: Db,
-  events: readonly ProtestEvent[],
-  protect: (existing: ProtestEvent) => boolean = () => false,
-): PlannedChange[] {
-  return events
-    .map((e): PlannedChange => {
-      const existing = getEvent(db, e.id) ?? findByNaturalKey(db, e.country, e.start, e.title);
-      if (!existing) return { action: 'insert', event: e, existing: null };
-      if (protect(existing)) return { action: 'kept', event: existing, existing };
-      const event = existing.id === e.id ? e : { ...e, id: existing.id };
-      if (sameContent(existing, event)) return { action: 'unchanged', event, existing };
-      return { action: holder(db, event) ? 'conflict' : 'update', event, existing };
-    })
-    .map((c): PlannedChange => (c.action === 'insert' && holder(db, c.event) ? { ...c, action: 'conflict' } : c));
-}
-
-/** Another stored event already using this event's country + start + title (the natural key is unique). */
-export function holder(db: Db, e: ProtestEvent): ProtestEvent | null {
-  const h = findByNaturalKey(db, e.country, e.start, e.title);
-  return h && h.id !== e.id ? h : null;
-}
-
-/** Writes the inserts and updates of a plan in ONE transaction (all or nothing). */
-export function applyChanges(db: Db, plan: readonly PlannedChange[], now: number, extra?: () => void): void {
-  db.transaction(() => {
-    for (const c of plan) if (c.action === 'insert' || c.action === 'update') upsertEvent(db, c.event, now);
-    extra?.();
-  }).immediate();
-}
-
-/** Writes one planned insert or update (call inside the transaction that writes the whole file). */
-export function writeChange(db: Db, c: PlannedChange, now: number): void {
-  if (c.action === 'insert' || c.action === 'update') upsertEvent(db, c.event, now);
 }
 
 /** What planning reads of the stored calendar: a repository, or an import's transaction. */

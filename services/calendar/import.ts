@@ -1,8 +1,6 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { Db } from '../../db/connection.js';
 import type { CalendarImportSession, CalendarRepository } from '../../db/repositories.js';
-import { SqliteCalendarRepository } from '../../db/sqlite-repositories.js';
 import { nowSeconds } from '../../core/time.js';
 import { planChange, type ImportStage, type PlannedChange } from './apply.js';
 import { emitCalendarChange } from './events.js';
@@ -165,10 +163,8 @@ class Validator {
  * file → plan against the stored calendar → write. All good rows of a file or none; bad rows are reported as
  * FILE:LINE: field: reason. Memory stays flat at any file size (CSV and ACLED are streamed). Importing the same
  * file again changes nothing (ids are stable; an event with the same country, start and title is the same event).
- * A SQLite handle (`Db`) is taken as that database's calendar.
  */
-export async function importCalendarFile(target: CalendarRepository | Db, path: string, opts: ImportOptions): Promise<ImportReport> {
-  const calendar = 'prepare' in target ? new SqliteCalendarRepository(target) : target;
+export async function importCalendarFile(calendar: CalendarRepository, path: string, opts: ImportOptions): Promise<ImportReport> {
   const file = opts.displayName ?? path;
   const o = { ...opts, file };
   const session = await calendar.openImport();

@@ -2,13 +2,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Db } from '../../db/connection.js';
-import { getCalendarMeta, setCalendarMeta } from '../../db/calendar.js';
-import type { SqliteStore } from '../../db/store.js';
 import { packageRoot } from '../../core/package-root.js';
 import { nowSeconds } from '../../core/time.js';
 import type { CalendarRepository } from '../../db/repositories.js';
-import { applyChanges, planChanges, planChangesIn, type PlannedChange } from './apply.js';
+import { planChangesIn, type PlannedChange } from './apply.js';
 import { emitCalendarChange } from './events.js';
 import { arrayElementLines } from './importers/json-lines.js';
 import type { ProtestEvent } from '../../core/calendar.js';
@@ -105,27 +102,6 @@ export function seedHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
-function dbOf(target: SqliteStore | Db): Db {
-  return 'db' in target && typeof (target as SqliteStore).db?.prepare === 'function' ? (target as SqliteStore).db : (target as Db);
-}
-
-/**
- * Loads the built-in seed: inserts missing seed events, updates seed rows whose facts changed, and
- * never touches an event that belongs to the user (imported or added by hand), even with the same id.
- * One transaction. `text` overrides the seed file (tests).
- */
-export function seedCalendar(target: SqliteStore | Db, log?: Logger, opts: { text?: string; now?: number } = {}): SeedResult {
-  const db = dbOf(target);
-  const text = opts.text ?? readSeedText();
-  const events = parseSeed(text);
-  const hash = seedHash(text);
-  const plan = planChanges(db, events, (existing) => existing.origin !== 'seed');
-  // A seed event whose title+day clashes with a user's event: the user's wins, like a same-id one.
-  const writable = plan.filter((c) => c.action !== 'conflict');
-  applyChanges(db, writable, opts.now ?? nowSeconds(), () => setCalendarMeta(db, 'seed_hash', hash));
-  return seedResult(plan, events.length, hash, log);
-}
-
 function seedResult(plan: readonly PlannedChange[], total: number, hash: string, log?: Logger): SeedResult {
   const conflicts = plan.filter((c) => c.action === 'conflict');
   const result: SeedResult = {
@@ -146,7 +122,12 @@ function seedResult(plan: readonly PlannedChange[], total: number, hash: string,
   return result;
 }
 
-/** `seedCalendar` through the calendar repository of either backend (`outagewatch calendar seed`). */
+/**
+ * Loads the built-in seed through the calendar repository of either backend (`outagewatch calendar seed`, the
+ * daemon's start, the demo): inserts missing seed events, updates seed rows whose facts changed, and never touches
+ * an event that belongs to the user (imported or added by hand), even with the same id or the same title and day.
+ * One transaction. `text` overrides the seed file (tests).
+ */
 export async function seedCalendarRepository(
   calendar: CalendarRepository,
   log?: Logger,
@@ -165,12 +146,11 @@ export async function seedCalendarRepository(
  * Daemon start: loads the seed on first start and whenever the seed file changed since it was last
  * loaded (so an event the user removed stays removed until then). Returns null when nothing to do.
  */
-export function seedCalendarIfChanged(target: SqliteStore | Db, log?: Logger): SeedResult | null {
-  const db = dbOf(target);
+export async function seedCalendarIfChanged(calendar: CalendarRepository, log?: Logger): Promise<SeedResult | null> {
   const text = readSeedText();
-  if (getCalendarMeta(db, 'seed_hash') === seedHash(text)) {
+  if ((await calendar.getMeta('seed_hash')) === seedHash(text)) {
     log?.debug('calendar seed already loaded');
     return null;
   }
-  return seedCalendar(db, log, { text });
+  return seedCalendarRepository(calendar, log, { text });
 }

@@ -8,17 +8,20 @@ import { importCalendarFile } from '../../../services/calendar/import.js';
 import { parseMapSpec } from '../../../services/calendar/importers/csv.js';
 import { eventToJson } from '../../../services/calendar/json.js';
 import { formatRowError } from '../../../services/calendar/validate.js';
+import { SqliteCalendarRepository } from '../../../db/sqlite-repositories.js';
+import type { SqliteStore } from '../../../db/store.js';
 import { tempStore } from '../../helpers.js';
 import { fixture, iso } from './helpers.js';
 
 const MAP = parseMapSpec('title=name,country=cc,start=date,end=until,tz=zone,kind=type,sources=link,notes=comment');
 let t: ReturnType<typeof tempStore>;
+const calendarOf = (store: SqliteStore) => new SqliteCalendarRepository(store.db);
 afterEach(() => t?.cleanup());
 
 describe('ACLED import', () => {
   it('turns Protests and Riots rows into one event per country and local day, with all places and notes', async () => {
     t = tempStore();
-    const r = await importCalendarFile(t.store.db, fixture('acled-sample.csv'), {
+    const r = await importCalendarFile(calendarOf(t.store), fixture('acled-sample.csv'), {
       format: 'acled',
       displayName: 'acled-sample.csv',
       now: 1000,
@@ -45,7 +48,10 @@ describe('ACLED import', () => {
 
   it('reports each bad row as FILE:LINE: field: reason, counting physical lines (a note spans two)', async () => {
     t = tempStore();
-    const r = await importCalendarFile(t.store.db, fixture('acled-sample.csv'), { format: 'acled', displayName: 'acled-sample.csv' });
+    const r = await importCalendarFile(calendarOf(t.store), fixture('acled-sample.csv'), {
+      format: 'acled',
+      displayName: 'acled-sample.csv',
+    });
     expect(r.errors.map(formatRowError)).toEqual([
       'acled-sample.csv:8: event_date: impossible date "2022-02-30"',
       'acled-sample.csv:9: iso: unknown ISO 3166 numeric country code "999"',
@@ -55,7 +61,7 @@ describe('ACLED import', () => {
 
   it('--no-merge keeps one event per row with a stable id from event_id_cnty', async () => {
     t = tempStore();
-    const r = await importCalendarFile(t.store.db, fixture('acled-sample.csv'), { format: 'acled', merge: false });
+    const r = await importCalendarFile(calendarOf(t.store), fixture('acled-sample.csv'), { format: 'acled', merge: false });
     expect(r.inserted).toBe(7);
     const e = getEvent(t.store.db, 'kz-acled-tst1005')!;
     expect(e.title).toBe('Protest with intervention in Atyrau (ACLED TST1005)');
@@ -65,7 +71,7 @@ describe('ACLED import', () => {
 
   it('rejects a file that lacks the ACLED columns', async () => {
     t = tempStore();
-    const r = await importCalendarFile(t.store.db, fixture('mapped.csv'), { format: 'acled', displayName: 'mapped.csv' });
+    const r = await importCalendarFile(calendarOf(t.store), fixture('mapped.csv'), { format: 'acled', displayName: 'mapped.csv' });
     expect(r.errors.map(formatRowError)[0]).toMatch(
       /^mapped\.csv:1: header: not an ACLED export: missing columns event_id_cnty, event_date/,
     );
@@ -88,7 +94,11 @@ describe('a bad CSV quote costs only its row', () => {
     t = tempStore();
     const lines = sample();
     lines[2] = lines[2]!.replace(',Aktau,,Aktau,', ',Aktau,,Ak"tau,');
-    const r = await importCalendarFile(t.store.db, write(lines), { format: 'acled', displayName: 'acled-broken.csv', merge: false });
+    const r = await importCalendarFile(calendarOf(t.store), write(lines), {
+      format: 'acled',
+      displayName: 'acled-broken.csv',
+      merge: false,
+    });
     const errs = r.errors.map(formatRowError);
     expect(errs[0]).toMatch(/^acled-broken\.csv:3: location: bad CSV quote: a quote inside an unquoted field/);
     expect(errs.slice(1)).toEqual([
@@ -109,7 +119,11 @@ describe('a bad CSV quote costs only its row', () => {
     const lines = sample();
     lines[3] = lines[3]!.replace(',National,Invented test row: a cr', ',National,"Invented test row: a cr');
     expect(lines[3]).toContain('"Invented');
-    const r = await importCalendarFile(t.store.db, write(lines), { format: 'acled', displayName: 'acled-broken.csv', merge: false });
+    const r = await importCalendarFile(calendarOf(t.store), write(lines), {
+      format: 'acled',
+      displayName: 'acled-broken.csv',
+      merge: false,
+    });
     expect(r.errors.map(formatRowError)[0]).toMatch(/^acled-broken\.csv:4: (notes|row): bad CSV quote/);
     expect(r.errors.filter((e) => e.line !== 4).map((e) => e.line)).toEqual([8, 9, 10]);
     expect(getEvent(t.store.db, 'kz-acled-tst1003')).toBeNull();
@@ -130,7 +144,7 @@ describe('a bad CSV quote costs only its row', () => {
       path,
       'title,country,start,tz\nRally A,KZ,2016-05-21,Asia/Almaty\n"Rally "B" x,KZ,2016-05-22,Asia/Almaty\nRally C,KZ,2016-05-23,Asia/Almaty\nRally D,KZ,2016-05-24,Asia/Almaty\n',
     );
-    const r = await importCalendarFile(t.store.db, path, { format: 'csv', displayName: 'broken.csv' });
+    const r = await importCalendarFile(calendarOf(t.store), path, { format: 'csv', displayName: 'broken.csv' });
     expect(r.errors.map(formatRowError)).toEqual([
       expect.stringMatching(/^broken\.csv:3: title: bad CSV quote: a closing quote is followed by text/),
     ]);
@@ -151,10 +165,10 @@ describe('importing the same file twice changes nothing', () => {
   ] as const) {
     it(format, async () => {
       t = tempStore();
-      const first = await importCalendarFile(t.store.db, fixture(file), { format, now: 1000, ...extra });
+      const first = await importCalendarFile(calendarOf(t.store), fixture(file), { format, now: 1000, ...extra });
       expect(first.inserted).toBeGreaterThan(0);
       const before = listEvents(t.store.db);
-      const again = await importCalendarFile(t.store.db, fixture(file), { format, now: 2000, ...extra });
+      const again = await importCalendarFile(calendarOf(t.store), fixture(file), { format, now: 2000, ...extra });
       expect([again.inserted, again.updated, again.unchanged]).toEqual([0, 0, first.inserted]);
       expect(listEvents(t.store.db)).toEqual(before); // updated_at untouched too
     });
@@ -164,7 +178,7 @@ describe('importing the same file twice changes nothing', () => {
 describe('plain CSV, JSON and iCalendar', () => {
   it('CSV with --map: good rows in, every bad kind reported by the column the user named', async () => {
     t = tempStore();
-    const r = await importCalendarFile(t.store.db, fixture('mapped.csv'), { format: 'csv', map: MAP, displayName: 'mapped.csv' });
+    const r = await importCalendarFile(calendarOf(t.store), fixture('mapped.csv'), { format: 'csv', map: MAP, displayName: 'mapped.csv' });
     expect(r.errors.map(formatRowError)).toEqual([
       'mapped.csv:4: name: missing',
       'mapped.csv:5: cc: unknown country "XX" (expected an ISO 3166-1 alpha-2 code such as KZ)',
@@ -180,13 +194,13 @@ describe('plain CSV, JSON and iCalendar', () => {
 
   it('CSV without a title column says how to map one', async () => {
     t = tempStore();
-    const r = await importCalendarFile(t.store.db, fixture('mapped.csv'), { format: 'csv', displayName: 'mapped.csv' });
+    const r = await importCalendarFile(calendarOf(t.store), fixture('mapped.csv'), { format: 'csv', displayName: 'mapped.csv' });
     expect(r.errors.map(formatRowError)).toContain('mapped.csv:1: header: no column for title (name one with --map title=COLUMN)');
   });
 
   it('JSON: every element validated, errors at the line the element starts', async () => {
     t = tempStore();
-    const r = await importCalendarFile(t.store.db, fixture('events.json'), { format: 'json', displayName: 'events.json' });
+    const r = await importCalendarFile(calendarOf(t.store), fixture('events.json'), { format: 'json', displayName: 'events.json' });
     expect(r.errors.map(formatRowError)).toEqual([
       'events.json:23: kind: unknown kind "march" (expected protest, election, unrest, anniversary, other)',
       'events.json:23: end: ends before it starts (2016-05-19 is before 2016-05-21)',
@@ -206,9 +220,17 @@ describe('plain CSV, JSON and iCalendar', () => {
 
   it('iCalendar: TZID, DATE (DTEND exclusive) and UTC+DURATION events; unknown TZID and missing country reported', async () => {
     t = tempStore();
-    const none = await importCalendarFile(t.store.db, fixture('events.ics'), { format: 'ics', displayName: 'events.ics', dryRun: true });
+    const none = await importCalendarFile(calendarOf(t.store), fixture('events.ics'), {
+      format: 'ics',
+      displayName: 'events.ics',
+      dryRun: true,
+    });
     expect(none.errors.map(formatRowError)[0]).toBe('events.ics:4: X-OUTAGEWATCH-COUNTRY (or --country): missing');
-    const r = await importCalendarFile(t.store.db, fixture('events.ics'), { format: 'ics', displayName: 'events.ics', country: 'KZ' });
+    const r = await importCalendarFile(calendarOf(t.store), fixture('events.ics'), {
+      format: 'ics',
+      displayName: 'events.ics',
+      country: 'KZ',
+    });
     expect(r.errors.map(formatRowError)).toEqual([
       'events.ics:28: TZID: unknown time zone "Asia/Nowhere" (expected an IANA zone such as Asia/Almaty)',
     ]);
@@ -232,7 +254,7 @@ describe('plain CSV, JSON and iCalendar', () => {
     t = tempStore();
     const path = join(t.dir, 'dup.csv');
     writeFileSync(path, 'title,country,start,tz\nRally,KZ,2016-05-21,Asia/Almaty\nRally,KZ,2016-05-21,Asia/Almaty\n');
-    const r = await importCalendarFile(t.store.db, path, { format: 'csv', displayName: 'dup.csv' });
+    const r = await importCalendarFile(calendarOf(t.store), path, { format: 'csv', displayName: 'dup.csv' });
     expect(r.errors.map(formatRowError)).toEqual(['dup.csv:3: id: duplicate of the event on line 2 (same id kz-2016-05-21-rally)']);
     expect(r.inserted).toBe(1);
   });
@@ -241,7 +263,7 @@ describe('plain CSV, JSON and iCalendar', () => {
 describe('writes', () => {
   it('--dry-run reports the plan and errors but writes nothing', async () => {
     t = tempStore();
-    const r = await importCalendarFile(t.store.db, fixture('acled-sample.csv'), { format: 'acled', dryRun: true });
+    const r = await importCalendarFile(calendarOf(t.store), fixture('acled-sample.csv'), { format: 'acled', dryRun: true });
     expect([r.inserted, r.errors.length]).toEqual([4, 3]);
     expect(countEvents(t.store.db)).toBe(0);
   });
@@ -251,7 +273,7 @@ describe('writes', () => {
     t.store.db.exec(
       `CREATE TRIGGER boom BEFORE INSERT ON protest_events WHEN NEW.country = 'BY' BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`,
     );
-    await expect(importCalendarFile(t.store.db, fixture('acled-sample.csv'), { format: 'acled' })).rejects.toThrow('disk on fire');
+    await expect(importCalendarFile(calendarOf(t.store), fixture('acled-sample.csv'), { format: 'acled' })).rejects.toThrow('disk on fire');
     expect(countEvents(t.store.db)).toBe(0);
   });
 
@@ -268,11 +290,11 @@ describe('writes', () => {
     t.store.db.exec(
       `CREATE TRIGGER boom BEFORE INSERT ON protest_events WHEN NEW.title = 'Rally 2400' BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`,
     );
-    await expect(importCalendarFile(t.store.db, path, { format: 'csv', displayName: 'many.csv' })).rejects.toThrow('disk on fire');
+    await expect(importCalendarFile(calendarOf(t.store), path, { format: 'csv', displayName: 'many.csv' })).rejects.toThrow('disk on fire');
     expect(countEvents(t.store.db)).toBe(0);
     expect(scratch().n).toBe(0);
     t.store.db.exec('DROP TRIGGER boom');
-    const r = await importCalendarFile(t.store.db, path, { format: 'csv', displayName: 'many.csv' });
+    const r = await importCalendarFile(calendarOf(t.store), path, { format: 'csv', displayName: 'many.csv' });
     expect([r.rows, r.inserted, r.events, r.rejected]).toEqual([2501, 2500, 2500, 1]);
     expect(r.changes).toHaveLength(1000);
     expect(r.changesOmitted).toBe(1500);
@@ -287,7 +309,7 @@ describe('writes', () => {
     const seen: CalendarChange[] = [];
     const off = onCalendarChange((c) => seen.push(c));
     try {
-      await importCalendarFile(t.store.db, fixture('events.json'), { format: 'json' });
+      await importCalendarFile(calendarOf(t.store), fixture('events.json'), { format: 'json' });
       const path = join(t.dir, 'edit.json');
       writeFileSync(
         path,
@@ -305,7 +327,7 @@ describe('writes', () => {
           },
         ]),
       );
-      await importCalendarFile(t.store.db, path, { format: 'json' });
+      await importCalendarFile(calendarOf(t.store), path, { format: 'json' });
     } finally {
       off();
     }
@@ -320,10 +342,10 @@ describe('writes', () => {
 describe('export', () => {
   it('CSV cells that start with = + - @ are neutralised, and the export imports back unchanged', async () => {
     t = tempStore();
-    await importCalendarFile(t.store.db, fixture('mapped.csv'), { format: 'csv', map: MAP });
+    await importCalendarFile(calendarOf(t.store), fixture('mapped.csv'), { format: 'csv', map: MAP });
     const path = join(t.dir, 'x.csv');
     writeFileSync(path, 'title,country,start,tz,notes,tags\n-1 dead at rally,KZ,2016-05-22,Asia/Almaty,@admin +7 =2+2,"=cmd,ok"\n');
-    await importCalendarFile(t.store.db, path, { format: 'csv' });
+    await importCalendarFile(calendarOf(t.store), path, { format: 'csv' });
     const csv = await exportEvents(listEvents(t.store.db), 'csv', { generatedAt: 0 });
     expect(csv).toContain(`"'=HYPERLINK(""http://evil.example"",""click"")"`);
     expect(csv).toContain(`'-1 dead at rally`);
@@ -336,7 +358,7 @@ describe('export', () => {
     const before = listEvents(t.store.db).map(eventToJson);
     const t2 = tempStore();
     try {
-      const r = await importCalendarFile(t2.store.db, out, { format: 'csv' });
+      const r = await importCalendarFile(calendarOf(t2.store), out, { format: 'csv' });
       expect(r.errors).toEqual([]);
       const after = listEvents(t2.store.db).map(eventToJson);
       const strip = (j: ReturnType<typeof eventToJson>) => ({ ...j, origin: null, places: j.places.map((p) => p.name) });
@@ -348,9 +370,9 @@ describe('export', () => {
 
   it('ICS round trip: export then import gives the same events (zones, places, sources, times)', async () => {
     t = tempStore();
-    await importCalendarFile(t.store.db, fixture('events.json'), { format: 'json' });
-    await importCalendarFile(t.store.db, fixture('events.ics'), { format: 'ics', country: 'KZ' });
-    await importCalendarFile(t.store.db, fixture('acled-sample.csv'), { format: 'acled' });
+    await importCalendarFile(calendarOf(t.store), fixture('events.json'), { format: 'json' });
+    await importCalendarFile(calendarOf(t.store), fixture('events.ics'), { format: 'ics', country: 'KZ' });
+    await importCalendarFile(calendarOf(t.store), fixture('acled-sample.csv'), { format: 'acled' });
     const before = listEvents(t.store.db);
     const ics = await exportEvents(before, 'ics', { generatedAt: 1_700_000_000 });
     expect(ics.split('\r\n').every((l) => Buffer.byteLength(l) <= 75)).toBe(true);
@@ -358,7 +380,7 @@ describe('export', () => {
     writeFileSync(path, ics);
     const t2 = tempStore();
     try {
-      const r = await importCalendarFile(t2.store.db, path, { format: 'ics' });
+      const r = await importCalendarFile(calendarOf(t2.store), path, { format: 'ics' });
       expect(r.errors).toEqual([]);
       const strip = (e: (typeof before)[number]) => ({ ...eventToJson(e), origin: null });
       expect(listEvents(t2.store.db).map(strip)).toEqual(before.map(strip));
@@ -386,7 +408,7 @@ describe('hostile and mis-encoded calendar files', () => {
     t = tempStore();
     const path = join(t.dir, 'bad-places.ics');
     writeFileSync(path, ics([vevent('a@x', 'Rally', 'X-OUTAGEWATCH-PLACES:[{"name": "Almaty"'), vevent('b@x', 'March')].join('\r\n')));
-    const r = await importCalendarFile(t.store.db, path, { format: 'ics', displayName: 'bad-places.ics' });
+    const r = await importCalendarFile(calendarOf(t.store), path, { format: 'ics', displayName: 'bad-places.ics' });
     expect(r.errors.map(formatRowError)).toEqual(['bad-places.ics:4: X-OUTAGEWATCH-PLACES: not valid JSON']);
     expect(r.inserted).toBe(1);
     expect(listEvents(t.store.db).map((e) => e.title)).toEqual(['March']);
@@ -396,7 +418,7 @@ describe('hostile and mis-encoded calendar files', () => {
     t = tempStore();
     const path = join(t.dir, 'broken.ics');
     writeFileSync(path, ics([vevent('a@x', 'Rally'), 'THIS LINE IS GARBAGE'].join('\r\n')));
-    const r = await importCalendarFile(t.store.db, path, { format: 'ics', displayName: 'broken.ics' });
+    const r = await importCalendarFile(calendarOf(t.store), path, { format: 'ics', displayName: 'broken.ics' });
     expect(r.errors).toHaveLength(1);
     expect(formatRowError(r.errors[0]!)).toMatch(/^broken\.ics:11: file: not valid iCalendar: line .*THIS LINE IS GARBAGE/);
     expect(countEvents(t.store.db)).toBe(0);
@@ -429,7 +451,7 @@ describe('hostile and mis-encoded calendar files', () => {
     ] as const) {
       const path = join(t.dir, name);
       writeFileSync(path, body);
-      const r = await importCalendarFile(t.store.db, path, { format, displayName: name });
+      const r = await importCalendarFile(calendarOf(t.store), path, { format, displayName: name });
       expect(r.errors, name).toHaveLength(1);
       expect(formatRowError(r.errors[0]!)).toMatch(
         new RegExp(`^${name.replace('.', '\\.')}:\\d+: file: not UTF-8 text .*windows-1251.*nothing was imported`),
@@ -454,7 +476,7 @@ describe('hostile and mis-encoded calendar files', () => {
         },
       ]),
     );
-    const r = await importCalendarFile(t.store.db, path, { format: 'json', displayName: 'ansi.json' });
+    const r = await importCalendarFile(calendarOf(t.store), path, { format: 'json', displayName: 'ansi.json' });
     expect(r.inserted).toBe(1);
     const [e] = listEvents(t.store.db);
     expect(e!.title).toBe('Rally in red');

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { countEvents, getEvent, listEvents, removeEvent, upsertEvent } from '../../../db/calendar.js';
-import { parseSeed, readSeedText, SeedError, seedCalendar, seedCalendarIfChanged } from '../../../services/calendar/seed.js';
+import { parseSeed, readSeedText, SeedError, seedCalendarIfChanged, seedCalendarRepository } from '../../../services/calendar/seed.js';
 import { sqliteRepositories } from '../../../db/sqlite-repositories.js';
 import { STARTUP_TASKS } from '../../../services/startup.js';
 import { DEMO_STEPS } from '../../../services/demo/steps.js';
@@ -15,9 +15,9 @@ let t: ReturnType<typeof tempStore>;
 afterEach(() => t?.cleanup());
 
 describe('the built-in seed', () => {
-  it('loads all 20 events, each with its sources, keeping the UNVERIFIED remarks', () => {
+  it('loads all 20 events, each with its sources, keeping the UNVERIFIED remarks', async () => {
     t = tempStore();
-    const r = seedCalendar(t.store);
+    const r = await seedCalendarRepository(sqliteRepositories(t.store).calendar);
     expect([r.total, r.inserted]).toEqual([20, 20]);
     const events = listEvents(t.store.db);
     expect(events).toHaveLength(20);
@@ -41,18 +41,18 @@ describe('the built-in seed', () => {
     expect([iso(ir.start), iso(ir.end)]).toEqual(['2022-09-18T19:30:00Z', '2022-12-25T20:30:00Z']);
   });
 
-  it('public notes speak to readers, not to the developers (no tool instructions or internal data-set names)', () => {
+  it('public notes speak to readers, not to the developers (no tool instructions or internal data-set names)', async () => {
     t = tempStore();
-    seedCalendar(t.store);
+    await seedCalendarRepository(sqliteRepositories(t.store).calendar);
     const notes = listEvents(t.store.db).map((e) => `${e.id}: ${e.notes ?? ''}`);
     // the notes appear on the calendar, event pages and reports; these phrases were instructions for the code or the research
     for (const n of notes) expect(n).not.toMatch(/correlator|lookback|heldout|was not read here|in this research|>=\s*\d/i);
     expect(getEvent(t.store.db, 'kz-2016-05-21-land-protests')!.notes).toContain('Western cities (Atyrau, Oral, Aktobe) are UTC+05');
   });
 
-  it('reloading updates seed rows and never touches the user’s own events', () => {
+  it('reloading updates seed rows and never touches the user’s own events', async () => {
     t = tempStore();
-    seedCalendar(t.store);
+    await seedCalendarRepository(sqliteRepositories(t.store).calendar);
     const mine = ev({
       title: 'My own rally',
       country: 'KZ',
@@ -68,7 +68,7 @@ describe('the built-in seed', () => {
     // a seed row was edited behind the seed's back
     upsertEvent(t.store.db, { ...getEvent(t.store.db, 'kz-2016-05-21-land-protests')!, title: 'tampered' }, 100);
 
-    const r = seedCalendar(t.store);
+    const r = await seedCalendarRepository(sqliteRepositories(t.store).calendar);
     expect([r.inserted, r.updated, r.unchanged, r.keptUser]).toEqual([0, 1, 18, ['kz-2019-05-01-almaty-protest']]);
     expect(getEvent(t.store.db, 'kz-2016-05-21-land-protests')!.title).toBe('Nationwide anti-land-reform protest day; mass detentions');
     expect(getEvent(t.store.db, 'kz-2019-05-01-almaty-protest')!.notes).toBe('my notes');
@@ -76,14 +76,14 @@ describe('the built-in seed', () => {
     expect(countEvents(t.store.db)).toBe(21);
   });
 
-  it('on daemon start loads only when never loaded or when the seed changed: a removed seed event stays removed', () => {
+  it('on daemon start loads only when never loaded or when the seed changed: a removed seed event stays removed', async () => {
     t = tempStore();
-    expect(seedCalendarIfChanged(t.store)?.inserted).toBe(20);
+    expect((await seedCalendarIfChanged(sqliteRepositories(t.store).calendar))?.inserted).toBe(20);
     removeEvent(t.store.db, 'mm-2021-02-01-coup');
-    expect(seedCalendarIfChanged(t.store)).toBeNull();
+    expect(await seedCalendarIfChanged(sqliteRepositories(t.store).calendar)).toBeNull();
     expect(getEvent(t.store.db, 'mm-2021-02-01-coup')).toBeNull();
     // `calendar seed` (explicit) brings it back
-    expect(seedCalendar(t.store).inserted).toBe(1);
+    expect((await seedCalendarRepository(sqliteRepositories(t.store).calendar)).inserted).toBe(1);
   });
 
   it('is registered as a startup task and as the first demo step', async () => {
