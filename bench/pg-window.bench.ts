@@ -285,7 +285,7 @@ async function main(): Promise<void> {
         `pg ${shape.name} (${m.rows / m.windows} points a window): ${m.windows} windows, ${m.rows} rows: window writes ${m.windowSeconds.toFixed(2)} s, ` +
           `bare COPY ${m.copySeconds.toFixed(2)} s (one per window: ${m.perWindowSeconds.toFixed(2)} s); load average ${load1!.toFixed(1)}\n`,
       );
-      out.push(...results(shape.name === 'backfill' ? 'pg' : 'pg.day-windows', m, shape.name === 'backfill'));
+      for (const r of results(shape.name === 'backfill' ? 'pg' : 'pg.day-windows', m, shape.name === 'backfill')) out.push(r);
       // the sizing arithmetic of docs/scale.md: heap + primary key, per stored point
       if (shape.name === 'backfill')
         out.push({ name: 'pg.points-bytes-per-point', figure: Math.round(m.bytesPerPoint * 10) / 10, unit: 'bytes' });
