@@ -47,17 +47,11 @@ export class MetricsQueries {
 
   constructor(db: Db) {
     this.stmts = {
-      collectorTotals: db.prepare<
-        [],
-        { name: string; status: RunStatus; runs: number; rows: number; windows_ok: number; windows_failed: number }
-      >(
+      collectorTotals: db.prepare<[], RunTotalsRow>(
         'SELECT collector AS name, status, count(*) AS runs, coalesce(sum(rows), 0) AS rows, coalesce(sum(windows_ok), 0) AS windows_ok, coalesce(sum(windows_failed), 0) AS windows_failed ' +
           'FROM runs WHERE collector IS NOT NULL GROUP BY collector, status ORDER BY collector, status',
       ),
-      jobTotals: db.prepare<
-        [],
-        { name: string; status: RunStatus; runs: number; rows: number; windows_ok: number; windows_failed: number }
-      >(
+      jobTotals: db.prepare<[], RunTotalsRow>(
         'SELECT job AS name, status, count(*) AS runs, coalesce(sum(rows), 0) AS rows, coalesce(sum(windows_ok), 0) AS windows_ok, coalesce(sum(windows_failed), 0) AS windows_failed ' +
           'FROM runs GROUP BY job, status ORDER BY job, status',
       ),
@@ -142,14 +136,7 @@ class PgMetricsReads implements MetricsReads {
   constructor(private readonly pool: pg.Pool) {}
 
   private async totals(by: 'collector' | 'job'): Promise<RunTotals[]> {
-    const r = await this.pool.query<{
-      name: string;
-      status: RunStatus;
-      runs: number;
-      rows: number;
-      windows_ok: number;
-      windows_failed: number;
-    }>(
+    const r = await this.pool.query<RunTotalsRow>(
       `SELECT ${by} AS name, status, count(*) AS runs, coalesce(sum(rows), 0) AS rows, coalesce(sum(windows_ok), 0) AS windows_ok, ` +
         `coalesce(sum(windows_failed), 0) AS windows_failed FROM runs ${by === 'collector' ? 'WHERE collector IS NOT NULL ' : ''}` +
         `GROUP BY ${by}, status ORDER BY ${by} COLLATE "C", status COLLATE "C"`,
@@ -219,13 +206,16 @@ export function metricsFor(points: PointStore): MetricsReads {
   throw new Error(`no metrics reads for a ${points.backend} store`);
 }
 
-function toTotals(r: {
+/** A row of the run totals query, on either backend. */
+interface RunTotalsRow {
   name: string;
   status: RunStatus;
   runs: number;
   rows: number;
   windows_ok: number;
   windows_failed: number;
-}): RunTotals {
+}
+
+function toTotals(r: RunTotalsRow): RunTotals {
   return { name: r.name, status: r.status, runs: r.runs, rows: r.rows, windowsOk: r.windows_ok, windowsFailed: r.windows_failed };
 }

@@ -249,6 +249,10 @@ function entityId(db: Db, entity: string): number {
   return get.get(e.type, e.code)!.id;
 }
 
+/** One outage row: the entity, when it was detected, then `storedOutage(…).row`. */
+const INSERT_OUTAGE =
+  'INSERT INTO outages (entity_id, detected_at, start, end, kind, severity, score, signals, targets, evidence, open, lost_percent, hours, synthetic) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+
 /**
  * Replaces, in ONE transaction, the detections of `entity` that overlap [from, until) with `outages`
  * (which the caller computed over that range). Re-running detection over a range is therefore
@@ -269,32 +273,13 @@ export function replaceOutages(
       const ent = db.prepare<[number], { type: string; country: string | null }>('SELECT type, country FROM entities WHERE id = ?').get(id);
       const parent = ent ? parentOf(ent.type, ent.country) : null;
       db.prepare('DELETE FROM outages WHERE entity_id = ? AND end > ? AND start < ?').run(id, from, until);
-      const ins = db.prepare(
-        'INSERT INTO outages (entity_id, start, end, kind, severity, score, signals, targets, evidence, detected_at, open, lost_percent, hours, synthetic) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      );
+      const ins = db.prepare(INSERT_OUTAGE);
       const out: Outage[] = [];
       for (const o of outages) {
         if (formatEntity(parseEntity(o.entity)) !== key) throw new Error(`outage of ${o.entity} given to replaceOutages for ${key}`);
-        const lostPercent = o.lostPercent !== undefined ? o.lostPercent : lostFromSignals(o.signals);
-        const hours = o.hours ?? Math.round(((o.end - o.start) / 3600) * 100) / 100;
-        const synthetic = o.synthetic ?? false;
-        const r = ins.run(
-          id,
-          o.start,
-          o.end,
-          o.kind,
-          o.severity,
-          o.score,
-          JSON.stringify(o.signals),
-          JSON.stringify(o.targets),
-          JSON.stringify(o.evidence),
-          detectedAt,
-          o.open ? 1 : 0,
-          lostPercent,
-          hours,
-          synthetic ? 1 : 0,
-        );
-        out.push({ ...o, entity: key, parent, lostPercent, hours, synthetic, id: Number(r.lastInsertRowid) });
+        const { full, row } = storedOutage(o, key, parent);
+        const r = ins.run(id, detectedAt, ...row);
+        out.push({ ...full, id: Number(r.lastInsertRowid) });
       }
       return out;
     })
@@ -385,9 +370,7 @@ export function syncOutages(
         if (list) list.push(r);
         else byTime.set(k, [r]);
       }
-      const ins = db.prepare(
-        'INSERT INTO outages (entity_id, start, end, kind, severity, score, signals, targets, evidence, detected_at, open, lost_percent, hours, synthetic) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      );
+      const ins = db.prepare(INSERT_OUTAGE);
       const all: Outage[] = [];
       const inserted: Outage[] = [];
       const toInsert: Array<{ o: Outage; row: unknown[]; index: number }> = [];
@@ -410,23 +393,7 @@ export function syncOutages(
       const del = db.prepare('DELETE FROM outages WHERE id = ?');
       for (const rows of byTime.values()) for (const gone of rows) del.run(gone[0]);
       for (const t of toInsert) {
-        const [start, end, kind, severity, score, signals, targets, evidence, open, lostPercent, hours, synthetic] = t.row;
-        const r = ins.run(
-          id,
-          start,
-          end,
-          kind,
-          severity,
-          score,
-          signals,
-          targets,
-          evidence,
-          detectedAt,
-          open,
-          lostPercent,
-          hours,
-          synthetic,
-        );
+        const r = ins.run(id, detectedAt, ...t.row);
         const withId = { ...t.o, id: Number(r.lastInsertRowid) };
         all[t.index] = withId;
         inserted.push(withId);

@@ -19,6 +19,26 @@ import { usePostgres } from '../pg.js';
 const pg = usePostgres();
 const cli = join(packageRoot(), 'services', 'cli.ts');
 
+/** `outagewatch ARGS` as a child process with the offline sources' settings and `env`; its output so far. */
+function startCli(args: string[], env: NodeJS.ProcessEnv) {
+  const proc = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...OFFLINE_SOURCES_ENV, ...env },
+    cwd: packageRoot(),
+  });
+  const d = {
+    proc,
+    stdout: '',
+    stderr: '',
+    exited: new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      proc.on('exit', (code, signal) => resolve({ code, signal })),
+    ),
+  };
+  proc.stdout.on('data', (b: Buffer) => (d.stdout += b.toString()));
+  proc.stderr.on('data', (b: Buffer) => (d.stderr += b.toString()));
+  return d;
+}
+
 /** Polls until the day's IODA bgp points of KZ are in the database (or the deadline passes): how many there are. */
 async function bgpPointsOnceThere(repos: Repositories, start: number, deadline: number): Promise<number> {
   while (Date.now() < deadline) {
@@ -70,27 +90,16 @@ describe.skipIf(!pg.enabled)('start on PostgreSQL', () => {
     };
     await repos.calendar.upsertEvent(ev, now);
 
-    const proc = spawn(process.execPath, ['--import', 'tsx', cli, 'start', '--no-dashboard', '--db', db], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...OFFLINE_SOURCES_ENV, OUTAGEWATCH_IODA_URL: base, LOG_LEVEL: 'info' },
-      cwd: packageRoot(),
-    });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      proc.on('exit', (code, signal) => resolve({ code, signal })),
-    );
+    const d = startCli(['start', '--no-dashboard', '--db', db], { OUTAGEWATCH_IODA_URL: base, LOG_LEVEL: 'info' });
     try {
       // IODA data for the event's country lands in PostgreSQL
       const deadline = Date.now() + 90_000;
       const points = await bgpPointsOnceThere(repos, start, deadline);
-      expect(points, stderr).toBe(288);
+      expect(points, d.stderr).toBe(288);
       expect(requests).toBeGreaterThan(0);
-      expect(stdout).toMatch(/^outagewatch postgres:\/\/\S+ — scheduler only$/m);
+      expect(d.stdout).toMatch(/^outagewatch postgres:\/\/\S+ — scheduler only$/m);
       const password = decodeURIComponent(new URL(db).password);
-      if (password) expect(stdout + stderr).not.toContain(password); // never shown
+      if (password) expect(d.stdout + d.stderr).not.toContain(password); // never shown
       // as on SQLite: the calendar seed loaded at start, detection (and alerts) after the collection
       expect(await repos.calendar.countEvents('seed')).toBeGreaterThan(0);
       let detected = null;
@@ -98,13 +107,13 @@ describe.skipIf(!pg.enabled)('start on PostgreSQL', () => {
         detected = await repos.detection.detectionState('country:KZ');
         if (!detected) await new Promise((r) => setTimeout(r, 500));
       }
-      expect(detected?.detectedUntil, stderr).toBeGreaterThanOrEqual(start + 86400);
-      expect(stderr).not.toMatch(/scheduled collection only|after-collect hook failed|startup task failed/);
+      expect(detected?.detectedUntil, d.stderr).toBeGreaterThanOrEqual(start + 86400);
+      expect(d.stderr).not.toMatch(/scheduled collection only|after-collect hook failed|startup task failed/);
     } finally {
-      proc.kill('SIGTERM');
+      d.proc.kill('SIGTERM');
     }
-    const e = await exited;
-    expect(e, stderr).toEqual({ code: 0, signal: null });
+    const e = await d.exited;
+    expect(e, d.stderr).toEqual({ code: 0, signal: null });
     // nothing left `running` by the stopped daemon
     const runs = await repos.points.recentRuns({ limit: 100 });
     expect(runs.length).toBeGreaterThan(0);
@@ -118,27 +127,20 @@ describe.skipIf(!pg.enabled)('start on PostgreSQL', () => {
     const start = Math.floor((now - 3 * 86400) / 86400) * 86400;
     const day = new Date(start * 1000).toISOString().slice(0, 10);
     const token = 'h23d-admin-token-for-the-daemon-test';
-    const proc = spawn(process.execPath, ['--import', 'tsx', cli, 'start', '--port', '0', '--db', db], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...OFFLINE_SOURCES_ENV, OUTAGEWATCH_IODA_URL: base, OUTAGEWATCH_ADMIN_TOKEN: token, LOG_LEVEL: 'info' },
-      cwd: packageRoot(),
+    const d = startCli(['start', '--port', '0', '--db', db], {
+      OUTAGEWATCH_IODA_URL: base,
+      OUTAGEWATCH_ADMIN_TOKEN: token,
+      LOG_LEVEL: 'info',
     });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      proc.on('exit', (code, signal) => resolve({ code, signal })),
-    );
     const repos = await openRepositories(db);
     try {
       const deadline = Date.now() + 90_000;
       let url: string | null = null;
       while (!url && Date.now() < deadline) {
-        url = /^outagewatch postgres:\/\/\S+ — dashboard at (http:\/\/\S+)$/m.exec(stdout)?.[1] ?? null;
+        url = /^outagewatch postgres:\/\/\S+ — dashboard at (http:\/\/\S+)$/m.exec(d.stdout)?.[1] ?? null;
         if (!url) await new Promise((r) => setTimeout(r, 200));
       }
-      expect(url, stderr).not.toBeNull();
+      expect(url, d.stderr).not.toBeNull();
       const health = (await (await fetch(`${url}/api/health`)).json()) as { database?: { backend?: string } };
       expect(health.database?.backend).toBe('postgres');
       // a protest day added through this daemon's own dashboard (the API, with the admin token) …
@@ -166,7 +168,7 @@ describe.skipIf(!pg.enabled)('start on PostgreSQL', () => {
       });
       expect([202, 409], await collect.clone().text()).toContain(collect.status);
       const points = await bgpPointsOnceThere(repos, start, deadline);
-      expect(points, stderr).toBe(288);
+      expect(points, d.stderr).toBe(288);
       expect(requests).toBeGreaterThan(0);
       // the dashboard serves what the collectors wrote
       const series = (await (
@@ -177,43 +179,32 @@ describe.skipIf(!pg.enabled)('start on PostgreSQL', () => {
       const drawn = (series.series.find((x) => x.signal === 'ioda.bgp')?.points ?? []) as Array<[number, number | null]>;
       expect(drawn.length).toBeGreaterThan(280);
       for (const [ts, v] of drawn) if (v !== null) expect(stored.get(ts)).toBe(v);
-      expect(stderr).not.toMatch(/after-collect hook failed|startup task failed/);
+      expect(d.stderr).not.toMatch(/after-collect hook failed|startup task failed/);
     } finally {
-      proc.kill('SIGTERM');
+      d.proc.kill('SIGTERM');
     }
-    expect(await exited, stderr).toEqual({ code: 0, signal: null });
+    expect(await d.exited, d.stderr).toEqual({ code: 0, signal: null });
     expect((await repos.points.recentRuns({ limit: 100 })).filter((r) => r.status === 'running')).toEqual([]);
     await repos.close();
   }, 150_000);
 
   it('start --no-collect serves the dashboard and API from PostgreSQL (as `serve` does) and stops on SIGTERM', async () => {
     const db = pg.url();
-    const proc = spawn(process.execPath, ['--import', 'tsx', cli, 'start', '--no-collect', '--port', '0', '--db', db], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...OFFLINE_SOURCES_ENV, LOG_LEVEL: 'warn' },
-      cwd: packageRoot(),
-    });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      proc.on('exit', (code, signal) => resolve({ code, signal })),
-    );
+    const d = startCli(['start', '--no-collect', '--port', '0', '--db', db], { LOG_LEVEL: 'warn' });
     try {
       const deadline = Date.now() + 60_000;
       let url: string | null = null;
       while (!url && Date.now() < deadline) {
-        url = /dashboard at (http:\/\/\S+)/.exec(stdout)?.[1] ?? null;
+        url = /dashboard at (http:\/\/\S+)/.exec(d.stdout)?.[1] ?? null;
         if (!url) await new Promise((r) => setTimeout(r, 200));
       }
-      expect(url, stderr).not.toBeNull();
+      expect(url, d.stderr).not.toBeNull();
       const res = await fetch(`${url}/api/health`);
       const body = (await res.json()) as { database?: { backend?: string } };
       expect(body.database?.backend).toBe('postgres');
     } finally {
-      proc.kill('SIGTERM');
+      d.proc.kill('SIGTERM');
     }
-    expect(await exited, stderr).toEqual({ code: 0, signal: null });
+    expect(await d.exited, d.stderr).toEqual({ code: 0, signal: null });
   }, 90_000);
 });
