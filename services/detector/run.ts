@@ -228,15 +228,19 @@ async function detectHeld(repos: Repositories, lock: DetectionLock, opts: Detect
     const threads = opts.threads ?? defaultJudgeThreads();
     const pool = threads > 0 ? judgePool(threads) : null;
     const minPoints = opts.threadMinPoints ?? THREAD_MIN_POINTS;
-    const read: Array<EntitySignal | Promise<EntitySignal>> = [];
+    // in the signals' order (the order episodes are merged in), read finest step first: the signals with the most
+    // points go to the threads first, the small ones fill in after
+    const read: Array<EntitySignal | Promise<EntitySignal>> = new Array(signals.length);
+    const order = signals.map((s, i) => [s.step ?? Infinity, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     let dataFrom = Infinity;
     let dataUntil = -Infinity;
-    for (const s of signals) {
+    for (const [, i] of order) {
+      const s = signals[i]!;
       const meta = { name: s.name, axis: s.provenance.axis, target: s.provenance.target ?? s.target, synthetic: s.synthetic };
       const st = resume?.states.get(s.name);
       if (st) {
         const series = await readFrom(points, s.id, st);
-        read.push({ ...meta, series });
+        read[i] = { ...meta, series };
         dataFrom = Math.min(dataFrom, st.anchor);
         dataUntil = Math.max(dataUntil, series.start + series.values.length * series.step);
         continue;
@@ -255,14 +259,15 @@ async function detectHeld(repos: Repositories, lock: DetectionLock, opts: Detect
         });
         // failures surface at the Promise.all below (not as unhandled while later signals are read)
         judged.catch(() => {});
-        read.push(judged);
+        read[i] = judged;
         continue;
       }
       const series = toGrid(ts, vs, s.step ?? undefined);
-      read.push({ ...meta, series });
+      read[i] = { ...meta, series };
       dataUntil = Math.max(dataUntil, last + series.step);
     }
-    const named = await Promise.all(read);
+    // (a signal read empty leaves a hole: not detected)
+    const named = (await Promise.all(read)).filter((x) => x !== undefined);
     if (named.length === 0) continue;
     if (resume) result.resumed.push(entity);
     const events = await points.listSourceEvents({ entity, from: dataFrom, until: dataUntil });
