@@ -2,13 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listOutages } from '../../../db/outages.js';
+import { openRepositories } from '../../../db/open.js';
 import type { PointTuple } from '../../../db/store.js';
 import { detectorConfigFrom } from '../../../services/detector/config.js';
 import { judgingOf } from '../../../services/detector/detect.js';
 import { judgeSignal, type SignalJob } from '../../../services/detector/judge.js';
 import { JudgePool, judgePool } from '../../../services/detector/pool.js';
-import { detectAndStore } from '../../../services/detector/run.js';
+import { detectAndStore, type DetectResult } from '../../../services/detector/run.js';
 import { tempStore } from '../../helpers.js';
+import { usePostgres } from '../../pg.js';
 import { T0, traffic } from './traffic.js';
 
 /**
@@ -22,6 +24,7 @@ import { T0, traffic } from './traffic.js';
  */
 const cfg = detectorConfigFrom(undefined);
 const DAYS = 60;
+const pgt = usePostgres({ database: false });
 
 function series() {
   const merit = traffic({ seed: 11, days: DAYS, step: 300, night: 0.4, noise: 0.03, gaps: 8, level: 4000 });
@@ -85,41 +88,57 @@ describe('judging signals in worker threads', () => {
     );
   }, 60_000);
 
-  it('a detection with threads stores what one on the main thread stores', async () => {
-    const stored = [];
+  it('a detection with threads stores what one on the main thread stores, on either backend', async () => {
+    const window = {
+      collector: 'test',
+      entity: 'country:KZ',
+      from: T0,
+      until: T0 + DAYS * 86400,
+      series: series().map((s) => {
+        const pts: PointTuple[] = [];
+        s.series.values.forEach((v, i) => pts.push([s.series.start + i * s.series.step, Number.isNaN(v) ? null : v]));
+        return { signal: { name: s.name, step: s.series.step, synthetic: true }, points: pts };
+      }),
+    };
+    const opts = { entity: 'country:KZ', now: T0 + DAYS * 86400, threadMinPoints: 1000 };
+    const seen = (r: DetectResult) => ({
+      outages: r.outages.map(({ id: _id, ...o }) => o),
+      history: r.history,
+      changes: r.changes.map((c) => [c.key, c.payload]),
+    });
     const before = judgePool(2).judged;
+    const onSqlite = [];
     for (const threads of [0, 2]) {
       const t = tempStore();
       try {
-        t.store.writeWindow({
-          collector: 'test',
-          entity: 'country:KZ',
-          from: T0,
-          until: T0 + DAYS * 86400,
-          series: series().map((s) => {
-            const pts: PointTuple[] = [];
-            s.series.values.forEach((v, i) => pts.push([s.series.start + i * s.series.step, Number.isNaN(v) ? null : v]));
-            return { signal: { name: s.name, step: s.series.step, synthetic: true }, points: pts };
-          }),
-        });
-        const r = await detectAndStore(t.store, { entity: 'country:KZ', now: T0 + DAYS * 86400, threads, threadMinPoints: 1000 });
+        t.store.writeWindow(window);
+        const r = await detectAndStore(t.store, { ...opts, threads });
         const states = t.store.db.prepare('SELECT signal, data FROM detector_signal_state ORDER BY signal').raw(true).all();
-        const changes = t.store.db.prepare('SELECT key, at, payload FROM outage_changes ORDER BY key').raw(true).all();
-        stored.push({
-          outages: listOutages(t.store.db, { entity: 'country:KZ' }).map(({ id: _id, ...o }) => o),
-          history: r.history,
-          states,
-          changes,
-        });
+        const stored = listOutages(t.store.db, { entity: 'country:KZ' }).map(({ id: _id, ...o }) => o);
+        onSqlite.push({ ...seen(r), states, stored });
       } finally {
         t.cleanup();
       }
     }
-    expect(stored[0]!.outages.length).toBeGreaterThan(0);
-    expect(stored[1]).toEqual(stored[0]);
+    expect(onSqlite[0]!.outages.length).toBeGreaterThan(0);
+    expect(onSqlite[1]).toEqual(onSqlite[0]);
     // the three level signals went to the threads
     expect(judgePool(2).judged - before).toBe(3);
-  }, 60_000);
+    if (pgt.enabled) {
+      const repos = await openRepositories(await pgt.createDatabase());
+      try {
+        await repos.points.writeWindow(window);
+        expect(seen(await detectAndStore(repos, { ...opts, threads: 2 }))).toEqual({
+          outages: onSqlite[0]!.outages,
+          history: onSqlite[0]!.history,
+          changes: onSqlite[0]!.changes,
+        });
+      } finally {
+        await repos.close();
+      }
+      expect(judgePool(2).judged - before).toBe(6);
+    }
+  }, 90_000);
 
   it('a command that detected with threads exits by itself (idle threads do not hold the process)', () => {
     const child = spawnSync(
