@@ -32,6 +32,8 @@ function series() {
   const yt = traffic({ seed: 13, days: DAYS, step: 3600, night: 0.3, weekend: 0.8, noise: 0.05, gaps: 4, level: 800 });
   // the blackout: day 45, 06:00–11:00 UTC
   for (const s of [merit, bgp]) for (let i = (45 * 86400 + 6 * 3600) / 300; i < (45 * 86400 + 11 * 3600) / 300; i++) s.values[i]! *= 0.1;
+  // and a second one still going at the last point (an open outage: provisional, detected again next time)
+  for (const s of [merit, bgp]) for (let i = s.values.length - 30; i < s.values.length; i++) s.values[i]! *= 0.1;
   for (let i = 50 * 24; i < yt.values.length; i++) yt.values[i]! *= 0.7;
   return [
     { name: 'ioda.merit-nt', series: merit },
