@@ -238,6 +238,8 @@ export const COPY_TABLES: readonly TableSpec[] = [
       c('payload', 'text'),
       c('announced', 'bool'),
       c('created_at', 'int8'),
+      // the change whose payload holds the outage part this one shares (migrations 0109 / 0071)
+      c('body_of', 'int8'),
     ],
   },
   {
