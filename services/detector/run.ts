@@ -15,7 +15,7 @@ import { detectEntityFrom, judgingOf, type EntityResume, type EntitySignal, type
 import { defaultJudgeThreads, judgePool } from './pool.js';
 import type { Episode } from './drops.js';
 import { checkpointOf, type SignalState } from './resume.js';
-import { decodeEpisode, decodeState, encodeEpisode, encodeState, type StoredSignalState } from './state-codec.js';
+import { decodeEpisode, decodeState, encodeState, type EncodedEpisode, type StoredSignalState } from './state-codec.js';
 import type { Outage } from '../../core/outage.js';
 import { toGrid, type Series } from './series.js';
 
@@ -309,10 +309,10 @@ async function detectHeld(repos: Repositories, lock: DetectionLock, opts: Detect
       )
         result.comparison.push(item);
     const states: Array<{ signal: string; row: StoredSignalState | null }> = [];
-    const final: Array<ReturnType<typeof encodeEpisode>> = [];
+    const final: EncodedEpisode[] = [];
     for (const [signal, r] of run.states) {
       states.push({ signal, row: r.state ? encodeState(r.state) : null });
-      for (const e of r.committed) final.push(encodeEpisode(e));
+      for (const e of r.committedRows) final.push(e);
     }
     // the outages, the detector's state and the alert changes: one transaction (thousands of rows on a first run).
     // Only the outages that differ are rewritten (unchanged rows keep their id and detection time); a detection from
