@@ -67,7 +67,7 @@ async function serve(): Promise<void> {
   const { PerformanceObserver, constants } = await import('node:perf_hooks');
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
-      const kind = (e.detail as { kind?: number } | undefined)?.kind;
+      const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
       if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gc.minor += e.duration;
       else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gc.major += e.duration;
       else gc.other += e.duration;
