@@ -32,7 +32,7 @@ const stmtCache = new WeakMap<Db, ReturnType<typeof prepareAll>>();
 function prepareAll(db: Db) {
   return {
     insert: db.prepare(
-      'INSERT INTO outage_changes (key, entity, change, at, payload, announced, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING',
+      'INSERT INTO outage_changes (key, entity, change, at, payload, announced, created_at, body_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING',
     ),
     exists: db.prepare<[string], number>('SELECT 1 FROM outage_changes WHERE key = ?').pluck(),
     started: db.prepare<[string, number, number], { at: number; end: string | null }>(
@@ -55,6 +55,13 @@ export interface ChangeRecord {
   payload: unknown;
   /** `JSON.stringify(payload)`, when the caller has it already (a detection builds thousands of payloads). */
   payloadJson?: string;
+  /**
+   * The change recorded just before in the same ledger whose payload ends with the same `,"outage":…,"calendarEvent":…}`
+   * (the outage's other change, recorded with it), and this payload's JSON up to that part, closed: `{"event":…,"text":…}`.
+   * A ledger that can stores only that head and the other change's id (`body_of`, migration 0109); readers put the
+   * payload back together (`payloadText`), the same text.
+   */
+  sharesOutageWith?: { key: string; head: string };
   announced: boolean;
   now: number;
 }
@@ -63,8 +70,10 @@ export interface ChangeRecord {
  * Records a change unless its key is already known. Returns the new row, or null when the change was
  * seen before (so it is never announced twice).
  */
-export function recordChange(db: Db, c: ChangeRecord): ChangeRow | null {
-  const r = stmts(db).insert.run(c.key, c.entity, c.change, c.at, c.payloadJson ?? JSON.stringify(c.payload), c.announced ? 1 : 0, c.now);
+export function recordChange(db: Db, c: ChangeRecord, bodyOf: number | null = null): ChangeRow | null {
+  // with `bodyOf` (the id of the change holding the same outage JSON): only the head of the payload is stored
+  const text = bodyOf !== null && c.sharesOutageWith ? c.sharesOutageWith.head : (c.payloadJson ?? JSON.stringify(c.payload));
+  const r = stmts(db).insert.run(c.key, c.entity, c.change, c.at, text, c.announced ? 1 : 0, c.now, bodyOf);
   if (r.changes === 0) return null;
   return {
     id: Number(r.lastInsertRowid),
@@ -83,6 +92,21 @@ export function changeRecorded(db: Db, key: string): boolean {
   return stmts(db).exists.get(key) !== undefined;
 }
 
+/** Where the part of a payload two changes of one outage share begins (`,"outage":` cannot occur inside a JSON string). */
+const OUTAGE_PART = ',"outage":';
+
+/**
+ * A change's payload as JSON text from its stored columns: `payload` alone, or (with `body_of`, migration 0109) its
+ * stored head `{"event":…,"text":…}` opened again and the outage and calendar event of the change it names (`body`).
+ * The same text on both backends, byte for byte what was built when the change was recorded.
+ */
+export function payloadText(payload: string, body: string | null): string {
+  if (body === null) return payload;
+  const at = body.indexOf(OUTAGE_PART);
+  if (at < 0 || !payload.endsWith('}')) throw new Error('outage change: the payload it shares has no outage');
+  return `${payload.slice(0, -1)}${body.slice(at)}`;
+}
+
 /** The outage end a 'started' change carried (its payload's `outage.end`, ISO), as Unix seconds or null. */
 export function outageEndOf(end: string | null | undefined): number | null {
   const ts = end ? Date.parse(end) / 1000 : NaN;
@@ -97,6 +121,10 @@ export function startedChanges(db: Db, entity: string, from: number, until: numb
     .map((r) => ({ at: r.at, outageEnd: outageEndOf(r.end) }));
 }
 
+/** Changes with the payload they share (`body`: null when the row holds its whole payload), as both backends read them. */
+export const SELECT_CHANGES =
+  'SELECT c.id, c.key, c.entity, c.change, c.at, c.payload, b.payload AS body, c.announced, c.created_at FROM outage_changes c LEFT JOIN outage_changes b ON b.id = c.body_of';
+
 export function listChanges(db: Db, filter: { entity?: string; limit?: number } = {}): ChangeRow[] {
   type Row = {
     id: number;
@@ -105,21 +133,22 @@ export function listChanges(db: Db, filter: { entity?: string; limit?: number } 
     change: ChangeType;
     at: number;
     payload: string;
+    body: string | null;
     announced: number;
     created_at: number;
   };
   const rows = filter.entity
     ? db
-        .prepare<[string, number], Row>('SELECT * FROM outage_changes WHERE entity = ? ORDER BY id DESC LIMIT ?')
+        .prepare<[string, number], Row>(`${SELECT_CHANGES} WHERE c.entity = ? ORDER BY c.id DESC LIMIT ?`)
         .all(filter.entity, filter.limit ?? 100)
-    : db.prepare<[number], Row>('SELECT * FROM outage_changes ORDER BY id DESC LIMIT ?').all(filter.limit ?? 100);
+    : db.prepare<[number], Row>(`${SELECT_CHANGES} ORDER BY c.id DESC LIMIT ?`).all(filter.limit ?? 100);
   return rows.map((r) => ({
     id: r.id,
     key: r.key,
     entity: r.entity,
     change: r.change,
     at: r.at,
-    payload: JSON.parse(r.payload) as unknown,
+    payload: JSON.parse(payloadText(r.payload, r.body)) as unknown,
     announced: r.announced === 1,
     createdAt: r.created_at,
   }));
@@ -161,11 +190,12 @@ export function queueDelivery(db: Db, changeId: number, url: string, now: number
 /** Pending deliveries due at `now`, oldest first. */
 export function dueDeliveries(db: Db, now: number, limit = 100): DeliveryRow[] {
   return db
-    .prepare<[number, number], DeliveryDbRow & { payload: string }>(
-      "SELECT d.*, c.payload FROM webhook_deliveries d JOIN outage_changes c ON c.id = d.change_id WHERE d.status = 'pending' AND coalesce(d.next_attempt, 0) <= ? ORDER BY d.id LIMIT ?",
+    .prepare<[number, number], DeliveryDbRow & { payload: string; body: string | null }>(
+      `SELECT d.*, c.payload, b.payload AS body FROM webhook_deliveries d JOIN outage_changes c ON c.id = d.change_id LEFT JOIN outage_changes b ON b.id = c.body_of
+       WHERE d.status = 'pending' AND coalesce(d.next_attempt, 0) <= ? ORDER BY d.id LIMIT ?`,
     )
     .all(now, limit)
-    .map((r) => ({ ...deliveryFromDbRow(r), payload: JSON.parse(r.payload) as unknown }));
+    .map((r) => ({ ...deliveryFromDbRow(r), payload: JSON.parse(payloadText(r.payload, r.body)) as unknown }));
 }
 
 export function listDeliveries(db: Db): Array<Omit<DeliveryRow, 'payload'>> {

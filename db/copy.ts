@@ -7,6 +7,7 @@ import { describeDbLocation, type DbLocation } from '../core/db-location.js';
 import { PgPointStore } from './postgres/store.js';
 import { ensurePartitions, partitionsBetween, type PartitionSpec } from './postgres/partitions.js';
 import { SqliteStore } from './store.js';
+import { outagesChanged } from './outages.js';
 
 /**
  * `outagewatch db copy SOURCE TARGET` (issue 23): every table both backends have (meta, entities, signals, points
@@ -237,6 +238,8 @@ export const COPY_TABLES: readonly TableSpec[] = [
       c('payload', 'text'),
       c('announced', 'bool'),
       c('created_at', 'int8'),
+      // the change whose payload holds the outage part this one shares (migrations 0109 / 0071)
+      c('body_of', 'int8'),
     ],
   },
   {
@@ -353,6 +356,8 @@ class SqliteSide implements Side {
         for (const i of bools) v[i] = v[i] === null ? null : v[i] ? 1 : 0;
         st.run(...v);
       }
+      // outages have no row triggers moving the correlation data version (migration 0108): their writers move it
+      if (t.name === 'outages' && rows.length > 0) outagesChanged(this.db);
     })();
   }
 

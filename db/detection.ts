@@ -111,7 +111,8 @@ export function sqliteAlertLedger(db: Db): AlertLedger {
     startedChanges: (entity, from, until) => startedChanges(db, entity, from, until),
     changeRecorded: (key) => changeRecorded(db, key),
     recordChange(c) {
-      const row = recordChange(db, c);
+      // the outage's other change recorded just before by this ledger: its payload holds the outage JSON once
+      const row = recordChange(db, c, c.sharesOutageWith ? (ids.get(c.sharesOutageWith.key) ?? null) : null);
       if (row) ids.set(c.key, row.id);
       return row !== null;
     },

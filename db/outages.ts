@@ -249,6 +249,15 @@ function entityId(db: Db, entity: string): number {
   return get.get(e.type, e.code)!.id;
 }
 
+/**
+ * Moves the correlation data version once (migration 0108): what every write of outages on SQLite calls, in the
+ * transaction that changed rows, instead of a row trigger per row inserted or deleted. Cached correlation results
+ * keyed by the version are computed again.
+ */
+export function outagesChanged(db: Db): void {
+  db.prepare("UPDATE data_version SET v = v + 1 WHERE name = 'correlation'").run();
+}
+
 /** One outage row: the entity, when it was detected, then `storedOutage(…).row`. */
 const INSERT_OUTAGE =
   'INSERT INTO outages (entity_id, detected_at, start, end, kind, severity, score, signals, targets, evidence, open, lost_percent, hours, synthetic) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
@@ -272,7 +281,7 @@ export function replaceOutages(
       const id = entityId(db, key);
       const ent = db.prepare<[number], { type: string; country: string | null }>('SELECT type, country FROM entities WHERE id = ?').get(id);
       const parent = ent ? parentOf(ent.type, ent.country) : null;
-      db.prepare('DELETE FROM outages WHERE entity_id = ? AND end > ? AND start < ?').run(id, from, until);
+      const deleted = db.prepare('DELETE FROM outages WHERE entity_id = ? AND end > ? AND start < ?').run(id, from, until).changes;
       const ins = db.prepare(INSERT_OUTAGE);
       const out: Outage[] = [];
       for (const o of outages) {
@@ -281,6 +290,7 @@ export function replaceOutages(
         const r = ins.run(id, detectedAt, ...row);
         out.push({ ...full, id: Number(r.lastInsertRowid) });
       }
+      if (deleted > 0 || out.length > 0) outagesChanged(db);
       return out;
     })
     .immediate();
@@ -391,13 +401,15 @@ export function syncOutages(
         }
       }
       const del = db.prepare('DELETE FROM outages WHERE id = ?');
-      for (const rows of byTime.values()) for (const gone of rows) del.run(gone[0]);
+      let deleted = 0;
+      for (const rows of byTime.values()) for (const gone of rows) deleted += del.run(gone[0]).changes;
       for (const t of toInsert) {
         const r = ins.run(id, detectedAt, ...t.row);
         const withId = { ...t.o, id: Number(r.lastInsertRowid) };
         all[t.index] = withId;
         inserted.push(withId);
       }
+      if (deleted > 0 || inserted.length > 0) outagesChanged(db);
       return { all, inserted };
     })
     .immediate();

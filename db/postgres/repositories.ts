@@ -2,7 +2,15 @@ import Database from 'better-sqlite3';
 import type pg from 'pg';
 import type { EventOrigin, ProtestEvent } from '../../core/calendar.js';
 import type { Outage, Severity } from '../../core/outage.js';
-import { deliveryFromDbRow, outageEndOf, type ChangeRow, type DeliveryDbRow, type DeliveryRow } from '../alerts.js';
+import {
+  deliveryFromDbRow,
+  outageEndOf,
+  payloadText,
+  SELECT_CHANGES,
+  type ChangeRow,
+  type DeliveryDbRow,
+  type DeliveryRow,
+} from '../alerts.js';
 import {
   EVENT_COLUMNS,
   eventFromDbRow,
@@ -545,6 +553,8 @@ interface ChangeDbRow {
   change: ChangeRow['change'];
   at: number;
   payload: string;
+  /** The payload of the change it shares its outage with (migration 0071), null when it holds its whole payload. */
+  body: string | null;
   announced: boolean;
   created_at: number;
 }
@@ -586,18 +596,18 @@ export class PgAlertRepository implements AlertRepository {
 
   async listChanges(filter: { entity?: string; limit?: number } = {}): Promise<ChangeRow[]> {
     const r = filter.entity
-      ? await this.pool.query<ChangeDbRow>('SELECT * FROM outage_changes WHERE entity = $1 ORDER BY id DESC LIMIT $2', [
+      ? await this.pool.query<ChangeDbRow>(`${SELECT_CHANGES} WHERE c.entity = $1 ORDER BY c.id DESC LIMIT $2`, [
           filter.entity,
           filter.limit ?? 100,
         ])
-      : await this.pool.query<ChangeDbRow>('SELECT * FROM outage_changes ORDER BY id DESC LIMIT $1', [filter.limit ?? 100]);
+      : await this.pool.query<ChangeDbRow>(`${SELECT_CHANGES} ORDER BY c.id DESC LIMIT $1`, [filter.limit ?? 100]);
     return r.rows.map((x) => ({
       id: x.id,
       key: x.key,
       entity: x.entity,
       change: x.change,
       at: x.at,
-      payload: JSON.parse(x.payload) as unknown,
+      payload: JSON.parse(payloadText(x.payload, x.body)) as unknown,
       announced: x.announced,
       createdAt: x.created_at,
     }));
@@ -611,11 +621,12 @@ export class PgAlertRepository implements AlertRepository {
   }
 
   async dueDeliveries(now: number, limit = 100): Promise<DeliveryRow[]> {
-    const r = await this.pool.query<DeliveryDbRow & { payload: string }>(
-      "SELECT d.*, c.payload FROM webhook_deliveries d JOIN outage_changes c ON c.id = d.change_id WHERE d.status = 'pending' AND coalesce(d.next_attempt, 0) <= $1 ORDER BY d.id LIMIT $2",
+    const r = await this.pool.query<DeliveryDbRow & { payload: string; body: string | null }>(
+      `SELECT d.*, c.payload, b.payload AS body FROM webhook_deliveries d JOIN outage_changes c ON c.id = d.change_id LEFT JOIN outage_changes b ON b.id = c.body_of
+       WHERE d.status = 'pending' AND coalesce(d.next_attempt, 0) <= $1 ORDER BY d.id LIMIT $2`,
       [now, limit],
     );
-    return r.rows.map((x) => ({ ...delivery(x), payload: JSON.parse(x.payload) as unknown }));
+    return r.rows.map((x) => ({ ...delivery(x), payload: JSON.parse(payloadText(x.payload, x.body)) as unknown }));
   }
 
   async listDeliveries(): Promise<Array<Omit<DeliveryRow, 'payload'>>> {

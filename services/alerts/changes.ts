@@ -104,6 +104,8 @@ export function recordOutageChanges(ledger: AlertLedger, outages: readonly Outag
     const identity = prior?.at ?? o.start;
     // what both changes of the outage carry, built once (a first detection records thousands)
     let shared: { cal: CalendarRef | null; outage: OutageJson; tail: string } | null = null;
+    // the key of this outage's change recorded just above, whose stored payload holds the outage part once
+    let recordedKey: string | null = null;
     for (const [event, at] of events) {
       const key = `${event === 'outage.started' ? 'started' : 'ended'}:${o.entity}:${identity}`;
       // seen before: nothing to record or announce (checked before the payload is built)
@@ -124,18 +126,21 @@ export function recordOutageChanges(ledger: AlertLedger, outages: readonly Outag
         calendarEvent: cal,
       };
       // its JSON text, written as JSON.stringify writes it (keys in this order), with the outage's text made once
-      const payloadJson = `{"event":${JSON.stringify(event)},"entity":${JSON.stringify(payload.entity)},"at":${JSON.stringify(payload.at)},"text":${JSON.stringify(payload.text)}${shared.tail}`;
+      const head = `{"event":${JSON.stringify(event)},"entity":${JSON.stringify(payload.entity)},"at":${JSON.stringify(payload.at)},"text":${JSON.stringify(payload.text)}`;
       const recorded = ledger.recordChange({
         key,
         entity: o.entity,
         change: event === 'outage.started' ? 'started' : 'ended',
         at,
         payload,
-        payloadJson,
+        payloadJson: `${head}${shared.tail}`,
+        // the outage's start recorded just above carries the same outage and calendar event: stored once
+        sharesOutageWith: recordedKey === null ? undefined : { key: recordedKey, head: `${head}}` },
         announced,
         now: opts.now,
       });
       if (!recorded) continue;
+      recordedKey = key;
       if (event === 'outage.started') list.splice(firstAtOrAfter(list, at + 1), 0, { at, outageEnd: outageEndOf(payload.outage.end) });
       if (announced) {
         opts.log?.info(

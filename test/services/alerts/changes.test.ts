@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { listChanges } from '../../../db/alerts.js';
+import { dueDeliveries, listChanges, payloadText, queueDelivery } from '../../../db/alerts.js';
 import { sqliteAlertLedger } from '../../../db/detection.js';
 import { recordOutageChanges } from '../../../services/alerts/changes.js';
 import type { Outage } from '../../../core/outage.js';
@@ -80,12 +80,27 @@ describe('alert changes', () => {
     const cal = { id: 'e1', title: 'Protest "Jan"', start: '2022-01-05T00:00:00Z', end: '2022-01-06T00:00:00Z', tz: 'Asia/Almaty' };
     const changes = recordOutageChanges(sqliteAlertLedger(t.store.db), [o], { ...opts, findEvent: () => cal });
     expect(changes.map((c) => c.event)).toEqual(['outage.started', 'outage.ended']);
-    const stored = t.store.db.prepare('SELECT key, payload FROM outage_changes ORDER BY id').all() as Array<{
-      key: string;
-      payload: string;
-    }>;
+    const stored = t.store.db
+      .prepare(
+        'SELECT c.key, c.payload, c.body_of, b.payload AS body FROM outage_changes c LEFT JOIN outage_changes b ON b.id = c.body_of ORDER BY c.id',
+      )
+      .all() as Array<{ key: string; payload: string; body_of: number | null; body: string | null }>;
     expect(stored.map((r) => r.key)).toEqual(changes.map((c) => c.key));
-    stored.forEach((r, i) => expect(r.payload).toBe(JSON.stringify(changes[i]!.payload)));
+    stored.forEach((r, i) => expect(payloadText(r.payload, r.body)).toBe(JSON.stringify(changes[i]!.payload)));
     expect(changes[1]!.payload.calendarEvent).toEqual(cal);
+    // the outage and calendar event are stored once (a ten-year backfill records thousands of these pairs): the end's
+    // row holds only its own head, and names the start's row
+    expect(stored[0]!.body_of).toBeNull();
+    expect(stored[1]!.body_of).not.toBeNull();
+    expect(stored[1]!.payload).toBe(
+      JSON.stringify({ event: 'outage.ended', entity: o.entity, at: changes[1]!.payload.at, text: changes[1]!.payload.text }),
+    );
+    // and every reader gives the whole payload back: the listing, and a delivery's body
+    expect(listChanges(t.store.db, { limit: 10 }).map((c) => JSON.stringify(c.payload))).toEqual(
+      [...changes].reverse().map((c) => JSON.stringify(c.payload)),
+    );
+    const endedId = listChanges(t.store.db, { limit: 10 })[0]!.id;
+    queueDelivery(t.store.db, endedId, 'https://hooks.example.org/x', T0);
+    expect(JSON.stringify(dueDeliveries(t.store.db, T0 + 1)[0]!.payload)).toBe(JSON.stringify(changes[1]!.payload));
   });
 });

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertEvent } from '../../../db/calendar.js';
 import { openRepositories } from '../../../db/open.js';
@@ -52,6 +53,25 @@ describe.skipIf(!pgt.enabled)('`detect` on PostgreSQL gives what it gives on SQL
     const ca = await changes(t.path);
     expect(ca.length).toBeGreaterThan(0);
     expect(await changes(url)).toEqual(ca);
+  });
+
+  it('alert changes stored on SQLite with their outage shared (migration 0109) read the same once copied into PostgreSQL', async () => {
+    // SQLite stores an ended change's outage once, in its started change's row; PostgreSQL writes whole payloads.
+    // A database detected on SQLite (above) and then copied keeps SQLite's form, and PostgreSQL reads it back the same
+    const db = new Database(t.path, { readonly: true });
+    try {
+      expect((db.prepare('SELECT count(*) AS n FROM outage_changes WHERE body_of IS NOT NULL').get() as { n: number }).n).toBeGreaterThan(
+        0,
+      );
+    } finally {
+      db.close();
+    }
+    const url2 = await pgt.createDatabase();
+    const copy = await cli(['db', 'copy', t.path, url2]);
+    expect(copy.code, copy.err).toBe(0);
+    const ca = await changes(t.path);
+    expect(ca.length).toBeGreaterThan(0);
+    expect(await changes(url2)).toEqual(ca);
   });
 
   it('a window detected again (as after a collection) goes on from the stored state and keeps every unchanged outage and its id', async () => {
