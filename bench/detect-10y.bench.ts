@@ -1,8 +1,11 @@
 /**
  * Detection benchmark (issue 21) on a copy of the shared ten-year database (`bench/tenyear-db.ts`):
  *   - `detect.10y.full`: `detectAndStore` for country:KZ over everything (what `outagewatch detect` does, first in
- *     a cold process as the command runs it), beside its floor in the same run: one scan inside SQLite of the same
- *     points (`count(*), sum(value)` per signal: every point row visited and decoded, nothing handed to JavaScript);
+ *     a cold process as the command runs it, from the build: dist/, made first when older than the sources; its
+ *     level signals judged in worker threads, `defaultJudgeThreads`), beside its floor in the same run: one scan
+ *     inside SQLite of the same points (`count(*), sum(value)` per signal: every point row visited and decoded,
+ *     nothing handed to JavaScript); and the same detection with every signal judged on the main thread (a fresh
+ *     copy of the database), shown beside it;
  *   - its parts beside the same floor: reading the points as columns (`readColumns`: packed per day, migration 0106;
  *     and as before, a JavaScript call per row), and the pure detector on the same series in memory (`detectEntity`,
  *     median of three, its code warm from the full run). The 3× budget split: reading ≤ 1×, the detector ≤ 2×;
@@ -19,11 +22,9 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteStore, type PointTuple } from '../db/store.js';
-import { detectEntity, type NamedSeries } from '../services/detector/detect.js';
-import { detectorConfigFrom } from '../services/detector/config.js';
-import { detectAndStore } from '../services/detector/run.js';
-import { toGrid } from '../services/detector/series.js';
+import type { PointTuple } from '../db/store.js';
+import type { NamedSeries } from '../services/detector/detect.js';
+import { ensureBuild, importBuilt } from './built.js';
 import { medianMs, TEN_ENTITY, TEN_SIGNALS, TEN_UNTIL, tenYearDb } from './tenyear-db.js';
 
 const log = (msg: string) => process.stderr.write(`[detect-10y.bench] ${msg}\n`);
@@ -43,6 +44,14 @@ async function medianMsAsync(fn: () => Promise<unknown>, n = 3): Promise<number>
 }
 
 async function main(): Promise<void> {
+  // the code `outagewatch detect` runs: the build (made first when older than the sources)
+  ensureBuild(log);
+  const { SqliteStore } = await importBuilt<typeof import('../db/store.js')>('db/store.ts');
+  const { detectAndStore } = await importBuilt<typeof import('../services/detector/run.js')>('services/detector/run.ts');
+  const { detectEntity } = await importBuilt<typeof import('../services/detector/detect.js')>('services/detector/detect.ts');
+  const { detectorConfigFrom } = await importBuilt<typeof import('../services/detector/config.js')>('services/detector/config.ts');
+  const { toGrid } = await importBuilt<typeof import('../services/detector/series.js')>('services/detector/series.ts');
+  const { defaultJudgeThreads } = await importBuilt<typeof import('../services/detector/pool.js')>('services/detector/pool.ts');
   const db = tenYearDb();
   const dir = mkdtempSync(join(tmpdir(), 'ow-detect-bench-'));
   try {
@@ -76,7 +85,16 @@ async function main(): Promise<void> {
     const cpuFull = process.cpuUsage(cpuFull0);
     const fullCpuMs = (cpuFull.user + cpuFull.system) / 1000;
     log(`CPU time: full detect ${Math.round(fullCpuMs)} ms, scan ${Math.round(scanCpuMs)} ms (${r2(fullCpuMs / scanCpuMs)}×)`);
-    log(`full detect: ${fullMs} ms (${r2(fullMs / floorMs)}× the scan), ${outages} outages`);
+    const threads = defaultJudgeThreads();
+    log(`full detect: ${fullMs} ms (${r2(fullMs / floorMs)}× the scan), ${outages} outages, ${threads} judging threads`);
+    // the same detection with every signal judged on the main thread (threads: 0), in a fresh copy of the database
+    const onePath = join(dir, 'one-thread.db');
+    copyFileSync(db.path, onePath);
+    const one = SqliteStore.open(onePath);
+    const oneMs = await medianMsAsync(() => detectAndStore(one, { entity: TEN_ENTITY, now: TEN_UNTIL, threads: 0 }), 1);
+    one.close();
+    rmSync(onePath, { force: true });
+    log(`the same on the main thread alone: ${oneMs} ms (${r2(oneMs / floorMs)}× the scan)`);
     // a collection brings one new hour; detection of the new window only
     // (ten collections in a row, as the daemon runs them: the median; the first, with cold code paths, beside it)
     const times: number[] = [];
@@ -158,6 +176,8 @@ async function main(): Promise<void> {
         check: { of: 'ratio' as const, op: '<=' as const, value: 3 },
       },
       { name: 'detect.10y.floor.sqlite-scan', figure: floorMs, unit: 'ms' },
+      { name: 'detect.10y.full.judging-threads', figure: threads, unit: 'threads' },
+      { name: 'detect.10y.full.main-thread-only', figure: oneMs, unit: 'ms', reference: floorMs, ratio: r3(oneMs / floorMs) },
       {
         name: 'detect.10y.full.cpu',
         figure: Math.round(fullCpuMs),

@@ -7,10 +7,9 @@
  * (least recently used out). The caches are in memory: nothing is stored in the database.
  */
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { PointStore } from '../../db/repository.js';
+import { moduleWorker } from '../util/module-worker.js';
 import { AppError, type ErrorCode } from '../../core/app-errors.js';
 import {
   computeCountry,
@@ -210,19 +209,7 @@ function failAll(err: Error): void {
 
 function getWorker(): Worker {
   if (worker) return worker;
-  const ts = import.meta.url.endsWith('.ts');
-  let w: Worker;
-  if (ts) {
-    // running from the TypeScript sources (tests, `npm run cli`): register tsx's loader in the worker first
-    const api = createRequire(import.meta.url).resolve('tsx/esm/api');
-    const entry = new URL('./worker.ts', import.meta.url).href;
-    w = new Worker(
-      `import(${JSON.stringify(pathToFileURL(api).href.replace(/\.cjs$/, '.mjs'))}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`,
-      { eval: true },
-    );
-  } else {
-    w = new Worker(new URL('./worker.js', import.meta.url));
-  }
+  const w = moduleWorker(import.meta.url, 'worker');
   w.unref();
   w.on('message', (m: { id: number; value?: unknown; error?: { code: ErrorCode | null; message: string } }) => {
     const p = pending.get(m.id);

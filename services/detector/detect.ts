@@ -1,19 +1,19 @@
-import { insufficientRanges, type BaselineKind, type TimeRange } from './baselines.js';
 import { detectBlocking } from './blocking.js';
 import { ruleFor, type DetectorConfig } from './config.js';
 import { degradationFromLevels } from './degradation.js';
-import { analyseDrops, type DropAnalysis, type Episode } from './drops.js';
+import { analyseDrops, type Episode } from './drops.js';
+import { historyOf, judgeSignal, type SignalAxis, type SignalHistory, type SignalJob, type SignalJudgement } from './judge.js';
 import { mergeEpisodesSince } from './merge.js';
 import type { Outage } from '../../core/outage.js';
 import { alignTo, type Series } from './series.js';
-import { runSignal, type SignalState } from './resume.js';
+import type { SignalState } from './resume.js';
 
-export type SignalAxis = 'connectivity' | 'services';
+export type { SignalAxis, SignalHistory } from './judge.js';
 
-export interface NamedSeries {
+/** A signal of an entity as the detector sees it, but for its points. */
+export interface SignalMeta {
   /** `source.metric[:target]` */
   name: string;
-  series: Series;
   /** The signal's stored axis (provenance), when it has one; otherwise the rule's class decides. */
   axis?: SignalAxis | null;
   /** The service a services-axis signal measures (stored target), when not in the name. */
@@ -22,17 +22,12 @@ export interface NamedSeries {
   synthetic?: boolean;
 }
 
-/** Per signal: which baseline it got, the cycles found, and where it had data but too little history to judge. */
-export interface SignalHistory {
-  signal: string;
-  axis: SignalAxis;
-  baseline: BaselineKind;
-  cycles: { daily: boolean | null; weekly: boolean | null } | null;
-  /** Seconds of history a point needs before it is judged. */
-  needs: number;
-  /** "insufficient history": data present, no baseline yet. */
-  insufficient: TimeRange[];
+export interface NamedSeries extends SignalMeta {
+  series: Series;
 }
+
+/** A signal given to `detectEntityFrom`: its series, or (a level signal) its judgement made already (`judgeSignal`). */
+export type EntitySignal = NamedSeries | (SignalMeta & { judged: SignalJudgement });
 
 /**
  * The axis of a signal: services when its stored provenance axis says so (`ingest csv --axis services`, Google
@@ -49,6 +44,22 @@ const targetOf = (name: string): string | null => {
   const i = name.indexOf(':');
   return i < 0 ? null : name.slice(i + 1);
 };
+
+/** How a level signal is judged (`judgeSignal`), but for its points and state; null when no rule applies to it. */
+export function judgingOf(s: SignalMeta, cfg: DetectorConfig): Omit<SignalJob, 'prev' | 'points'> | null {
+  const rule = ruleFor(s.name, cfg);
+  if (!rule) return null;
+  const axis = axisOf(s, cfg);
+  return {
+    signal: s.name,
+    axis,
+    // a services-axis signal never yields connectivity episodes, whatever its rule says
+    cls: axis === 'services' ? 'service' : 'connectivity',
+    target: axis === 'services' ? (s.target ?? targetOf(s.name)) : null,
+    rule,
+    days: axis === 'services' && cfg.degradation.enabled,
+  };
+}
 
 /** OONI series of one target: the rate, or one computed from the disjoint counts when only they exist. */
 function ooniInputs(signals: readonly NamedSeries[]) {
@@ -103,18 +114,6 @@ export function signalHistory(s: NamedSeries, cfg: DetectorConfig): SignalHistor
   return historyOf(s.name, axisOf(s, cfg), s.series, analysis);
 }
 
-function historyOf(signal: string, axis: SignalAxis, series: Series, analysis: DropAnalysis): SignalHistory {
-  const r = analysis.resolved;
-  return {
-    signal,
-    axis,
-    baseline: r.kind,
-    cycles: r.cycles && { daily: r.cycles.daily, weekly: r.cycles.weekly },
-    needs: r.needs,
-    insufficient: insufficientRanges(series, analysis.baseline),
-  };
-}
-
 /** Where an entity's detection stood (incremental detection): per level signal, its state and its final episodes. */
 export interface EntityResume {
   states: ReadonlyMap<string, SignalState>;
@@ -158,7 +157,7 @@ export function detectEntity(
  */
 export function detectEntityFrom(
   entity: string,
-  signals: readonly NamedSeries[],
+  signals: readonly EntitySignal[],
   cfg: DetectorConfig,
   resume: EntityResume | null,
   since: (spans: ReadonlyArray<{ start: number; end: number }>, derived: readonly Episode[]) => number = () => -Infinity,
@@ -168,39 +167,27 @@ export function detectEntityFrom(
   const history: SignalHistory[] = [];
   const states: EntityRun['states'] = new Map();
   const synthetic = new Set<string>();
-  const level: Array<{ name: string; run: ReturnType<typeof runSignal>; degr: Episode[] | null }> = [];
+  const level: Array<{ name: string; run: SignalJudgement; degr: Episode[] | null }> = [];
   for (const s of signals) {
     if (s.synthetic) synthetic.add(s.name);
-    const rule = ruleFor(s.name, cfg);
-    if (!rule) continue;
-    const axis = axisOf(s, cfg);
-    // a services-axis signal never yields connectivity episodes, whatever its rule says
-    const cls = axis === 'services' ? 'service' : 'connectivity';
-    const target = axis === 'services' ? (s.target ?? targetOf(s.name)) : null;
-    const withDegradation = axis === 'services' && cfg.degradation.enabled;
+    const how = judgingOf(s, cfg);
+    if (!how) continue;
+    // judged already (in a worker thread, while the next signal was read), or here
     const prev = resume?.states.get(s.name) ?? null;
-    const run = runSignal(s.series, rule, { signal: s.name, target, cls, days: withDegradation }, prev);
+    const run = 'judged' in s ? s.judged : judgeSignal({ ...how, prev, points: { series: s.series } });
     states.set(s.name, { state: run.state, committed: run.committed });
-    const analysis = run.analysis;
-    const r = analysis.resolved;
-    history.push(historyOf(s.name, axis, s.series, analysis));
+    history.push(run.history);
     let degr: Episode[] | null = null;
-    if (withDegradation) {
+    if (how.days) {
       const lv = run.levels ?? { day0: 0, levels: new Float64Array(0) };
-      degr = degradationFromLevels(
-        lv.day0,
-        lv.levels,
-        cfg.degradation,
-        s.name,
-        target,
-        r.cycles?.weekly === true || r.kind === 'same-time-of-week',
-      );
+      degr = degradationFromLevels(lv.day0, lv.levels, cfg.degradation, s.name, how.target, run.weekly);
       for (const item of degr) derived.push(item);
     }
     level.push({ name: s.name, run, degr });
   }
   if (cfg.ooni.enabled) {
-    for (const input of ooniInputs(signals)) for (const item of detectBlocking(input, cfg.ooni).episodes) derived.push(item);
+    for (const input of ooniInputs(signals.filter((s): s is NamedSeries => 'series' in s)))
+      for (const item of detectBlocking(input, cfg.ooni).episodes) derived.push(item);
   }
   // the episodes made final before (a resumed run reads only those that can belong to an outage it rewrites)
   const committed = resume ? resume.committed(derived) : new Map<string, readonly Episode[]>();
