@@ -62,9 +62,20 @@ async function serve(): Promise<void> {
   const app = createApp({ config, store, collectors: [], log: silentLogger, version: 'bench', now: () => TEN_FROM + 10 * YEAR });
   const running = await startServer(app, '127.0.0.1', 0);
   process.send?.({ url: running.url });
-  // the parent asks for this process's CPU time at the start and the end of the measured run
+  // garbage collection in the server, by kind (minor: scavenges; major: mark-compact), in ms
+  const gc = { minor: 0, major: 0, other: 0 };
+  const { PerformanceObserver, constants } = await import('node:perf_hooks');
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gc.minor += e.duration;
+      else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gc.major += e.duration;
+      else gc.other += e.duration;
+    }
+  }).observe({ entryTypes: ['gc'] });
+  // the parent asks for this process's CPU time (and GC time) at the start and the end of the measured run
   process.on('message', (m) => {
-    if (m === 'cpu') process.send?.({ cpu: process.cpuUsage() });
+    if (m === 'cpu') process.send?.({ cpu: process.cpuUsage(), gc: { ...gc } });
   });
   process.on('disconnect', () => {
     void running.close().then(() => {
@@ -212,18 +223,23 @@ async function main(): Promise<void> {
     let failed = 0;
     let loadBefore = 0;
     let cpuBefore = process.cpuUsage();
+    type GcTimes = { minor: number; major: number; other: number };
     const serverCpu = () =>
-      new Promise<{ total: number; system: number }>((resolve) => {
+      new Promise<{ total: number; system: number; gc: GcTimes }>((resolve) => {
         const on = (m: unknown) => {
-          const cpu = (m as { cpu?: NodeJS.CpuUsage }).cpu;
-          if (!cpu) return;
+          const { cpu, gc } = m as { cpu?: NodeJS.CpuUsage; gc?: GcTimes };
+          if (!cpu || !gc) return;
           child.off('message', on);
-          resolve({ total: (cpu.user + cpu.system) / 1e6, system: cpu.system / 1e6 });
+          resolve({ total: (cpu.user + cpu.system) / 1e6, system: cpu.system / 1e6, gc });
         };
         child.on('message', on);
         child.send('cpu');
       });
-    let serverBefore: Promise<{ total: number; system: number }> = Promise.resolve({ total: 0, system: 0 });
+    let serverBefore: Promise<{ total: number; system: number; gc: GcTimes }> = Promise.resolve({
+      total: 0,
+      system: 0,
+      gc: { minor: 0, major: 0, other: 0 },
+    });
     const maybeStart = (now: number) => {
       if (measureFrom !== Infinity || firsts.length < CONNECTIONS || now - started < WARM_MS) return;
       measureFrom = now;
@@ -258,6 +274,12 @@ async function main(): Promise<void> {
     const serverMs = r3(((serverEnd.total - serverStart.total) * 1000) / Math.max(1, latencies.length));
     // of which in the kernel (the socket writes)
     const serverSystemMs = r3(((serverEnd.system - serverStart.system) * 1000) / Math.max(1, latencies.length));
+    // of which garbage collection on the server's main thread (pauses, by kind)
+    const gcMs = (k: keyof GcTimes) => r3((serverEnd.gc[k] - serverStart.gc[k]) / Math.max(1, latencies.length));
+    const serverGc = { minor: gcMs('minor'), major: gcMs('major'), other: gcMs('other') };
+    log(
+      `server GC per request: ${r3(serverGc.minor + serverGc.major + serverGc.other)} ms (scavenges ${serverGc.minor}, mark-compact ${serverGc.major}, other ${serverGc.other}); kernel CPU ${serverSystemMs} ms`,
+    );
     // the floor again after the load run (same process, same warm statement); the median of the six passes
     const after: Array<{ ms: number; cpuMs: number }> = [];
     for (let k = 0; k < 3; k++) after.push(floorPass(200_000 + k * FLOOR_N, FLOOR_N));
@@ -329,6 +351,7 @@ async function main(): Promise<void> {
       },
       { name: 'api.signals.misses.client-cpu', figure: clientCpu, unit: 'cores' },
       { name: 'api.signals.misses.server-cpu.system', figure: serverSystemMs, unit: 'ms/request' },
+      { name: 'api.signals.misses.server-gc', figure: r3(serverGc.minor + serverGc.major + serverGc.other), unit: 'ms/request' },
       { name: 'api.signals.misses.piece.downsample', figure: pieces.downsample, unit: 'ms/request' },
       { name: 'api.signals.misses.piece.body', figure: pieces.body, unit: 'ms/request' },
       { name: 'api.signals.misses.piece.etag', figure: pieces.etag, unit: 'ms/request' },

@@ -139,12 +139,48 @@ function writePoints(w: Bytes, t: Float64Array, v: Float64Array, n: number, iso:
   }
   const b = w.buf;
   let pos = w.pos;
+  // the first five digits of a ten-digit time (every time from September 2001 to 2038) change about once a day:
+  // they are copied from the last point's, and only the last five computed
+  let high = -1;
+  let h0 = 0;
+  let h1 = 0;
+  let h2 = 0;
+  let h3 = 0;
+  let h4 = 0;
   for (let i = 0; i < n; i++) {
     if (i > 0) b[pos++] = C_COMMA;
     b[pos++] = C_OPEN;
     const ti = t[i]!;
-    // times are whole seconds after 1970 (before 2038): the integer path directly
-    pos = ti > 0 && ti < INT_LIMIT && (ti | 0) === ti ? writeUint(b, pos, ti) : writeNumber(b, pos, ti);
+    if (ti >= 1_000_000_000 && ti < INT_LIMIT && (ti | 0) === ti) {
+      const hi = (ti / 100_000) | 0;
+      if (hi !== high) {
+        high = hi;
+        writeUint(b, pos, hi);
+        h0 = b[pos]!;
+        h1 = b[pos + 1]!;
+        h2 = b[pos + 2]!;
+        h3 = b[pos + 3]!;
+        h4 = b[pos + 4]!;
+      }
+      b[pos] = h0;
+      b[pos + 1] = h1;
+      b[pos + 2] = h2;
+      b[pos + 3] = h3;
+      b[pos + 4] = h4;
+      const lo = ti - hi * 100_000;
+      const q1 = (lo / 100) | 0;
+      const r1 = (lo - q1 * 100) << 1;
+      const q2 = (q1 / 100) | 0;
+      const r2 = (q1 - q2 * 100) << 1;
+      b[pos + 5] = C_0 + q2;
+      b[pos + 6] = PAIRS[r2]!;
+      b[pos + 7] = PAIRS[r2 + 1]!;
+      b[pos + 8] = PAIRS[r1]!;
+      b[pos + 9] = PAIRS[r1 + 1]!;
+      pos += 10;
+    }
+    // other whole seconds after 1970 (before 2038): the integer path directly
+    else pos = ti > 0 && ti < INT_LIMIT && (ti | 0) === ti ? writeUint(b, pos, ti) : writeNumber(b, pos, ti);
     b[pos++] = C_COMMA;
     pos = writeNumber(b, pos, v[i]!);
     b[pos++] = C_CLOSE;

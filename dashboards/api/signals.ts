@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import type { Request, RequestHandler, Response } from 'express';
 import type { AppDeps } from '../deps.js';
@@ -28,6 +28,7 @@ import {
   toPoints,
   type DownsampleResult,
   type FlatDownsampleResult,
+  type FlatPoints,
 } from '../downsample.js';
 import { signalsBody } from './signals-json.js';
 import type { z } from 'zod';
@@ -141,6 +142,9 @@ export interface SeriesPlan {
  */
 export const RAW_ROWS_PER_POINT_IN_JS = 6;
 
+/** Largest point columns (values each) the route keeps between requests for the next read (`readPlannedFlat`). */
+const SCRATCH_MAX_VALUES = 64 * 1024;
+
 export function planSeries(
   deps: AppDeps,
   sig: SignalRow,
@@ -188,8 +192,17 @@ const asTuples = (r: FlatDownsampleResult): DownsampleResult => ({
   downsampled: r.downsampled,
 });
 
-/** `readPlanned` with each series' points as columns (what the route serialises). */
-export function readPlannedFlat(store: SqliteStore, plans: readonly SeriesPlan[], maxPoints: number): FlatDownsampleResult[] {
+/**
+ * `readPlanned` with each series' points as columns (what the route serialises). With `scratch`, series i's
+ * points go into `scratch[i]` (grown as needed and kept there): the results share those arrays, so they are good
+ * only until the next call with the same scratch (the route serialises them first, synchronously).
+ */
+export function readPlannedFlat(
+  store: SqliteStore,
+  plans: readonly SeriesPlan[],
+  maxPoints: number,
+  scratch?: FlatPoints[],
+): FlatDownsampleResult[] {
   const parts = new Map<string, SeriesReadPart & { signalIds: number[] }>();
   for (const p of plans) {
     if (!p.inOneRead) continue;
@@ -202,8 +215,14 @@ export function readPlannedFlat(store: SqliteStore, plans: readonly SeriesPlan[]
     if (!part.signalIds.includes(p.sig.id)) part.signalIds.push(p.sig.id);
   }
   const cols = readSeriesMany(store, [...parts.values()]);
-  return plans.map((p) => {
-    if (p.inOneRead) return downsampleFlat(cols.get(p.sig.id)!, p.from, p.until, p.step, maxPoints);
+  return plans.map((p, i) => {
+    if (p.inOneRead) {
+      if (!scratch) return downsampleFlat(cols.get(p.sig.id)!, p.from, p.until, p.step, maxPoints);
+      const r = downsampleFlat(cols.get(p.sig.id)!, p.from, p.until, p.step, maxPoints, scratch[i]);
+      // columns for a long raw read are not kept (a one-year chart's are about 1,100 values each)
+      if (r.flat.t.length <= SCRATCH_MAX_VALUES) scratch[i] = r.flat;
+      return r;
+    }
     const r = seriesPoints(store, p.sig.id, p.resolution, p.from, p.until, p.step, maxPoints);
     return { flat: fromPoints(r.points), bucketSeconds: r.bucketSeconds, downsampled: r.downsampled };
   });
@@ -251,16 +270,18 @@ export function seriesHead(p: SeriesPlan, ds: FlatDownsampleResult): Omit<Series
  * one-year chart of four series, 59 KB, is 25 KB either way), else gzip at level 1; smaller ones as gzip level 6.
  */
 function send(req: Request, res: Response, entry: CachedBody): void {
-  res.set('Content-Type', entry.type);
+  // the type carries its charset, so this is the header Express's res.set would write
+  res.setHeader('Content-Type', entry.type);
   res.vary('Accept-Encoding');
-  if (entry.body.length > FAST_GZIP_BYTES && req.acceptsEncodings('br')) {
+  const accepts = acceptedEncodings(req);
+  if (entry.body.length > FAST_GZIP_BYTES && accepts.br) {
     entry.br ??= brotliFast(entry.body);
     res.set('Content-Encoding', 'br');
     res.set('ETag', `${entry.etag.slice(0, -1)}-br"`);
     res.send(entry.br);
     return;
   }
-  if (entry.body.length > 1024 && req.acceptsEncodings('gzip', 'identity') === 'gzip') {
+  if (entry.body.length > 1024 && accepts.gzip) {
     entry.gzip ??= gzipSync(entry.body, { level: entry.body.length > FAST_GZIP_BYTES ? 1 : 6 });
     res.set('Content-Encoding', 'gzip');
     res.set('ETag', `${entry.etag.slice(0, -1)}-gz"`);
@@ -269,6 +290,28 @@ function send(req: Request, res: Response, entry: CachedBody): void {
   }
   res.set('ETag', entry.etag);
   res.send(entry.body);
+}
+
+interface Accepted {
+  /** `req.acceptsEncodings('br')` */
+  br: boolean;
+  /** `req.acceptsEncodings('gzip', 'identity') === 'gzip'` */
+  gzip: boolean;
+}
+/** What each `Accept-Encoding` header seen accepts (clients send a handful of distinct values). */
+const acceptedBy = new Map<string | undefined, Accepted>();
+const ACCEPTED_MAX = 256;
+
+/** The encodings a request accepts, as Express's negotiation answers them, worked out once per distinct header. */
+function acceptedEncodings(req: Request): Accepted {
+  const header = req.headers['accept-encoding'];
+  let a = acceptedBy.get(header);
+  if (!a) {
+    a = { br: Boolean(req.acceptsEncodings('br')), gzip: req.acceptsEncodings('gzip', 'identity') === 'gzip' };
+    if (acceptedBy.size >= ACCEPTED_MAX) acceptedBy.clear();
+    acceptedBy.set(header, a);
+  }
+  return a;
 }
 
 /** Brotli at quality 0: the cheapest of Brotli and gzip at any level for chart bodies (bench/README.md). */
@@ -292,7 +335,7 @@ export function cachedBody(type: string, text: string): CachedBody {
 
 /** A body with its ETag (a SHA-1 of the bytes). */
 export function cachedBytes(type: string, body: Buffer): CachedBody {
-  return { type, body, etag: `W/"${body.length.toString(16)}-${createHash('sha1').update(body).digest('base64url').slice(0, 27)}"` };
+  return { type, body, etag: `W/"${body.length.toString(16)}-${hash('sha1', body, 'base64url').slice(0, 27)}"` };
 }
 
 /** Estimated memory of an entry: the body and its compressed copy (made later; usually under half the body). */
@@ -369,6 +412,8 @@ export function signalsHandler(deps: AppDeps, opts: { cacheEntries: number }): R
   const stepCache = new Map<number, number>();
   const signalLists = new Map<string, SignalRow[]>();
   let signalsVersion = '';
+  // the point columns of the last SQLite read, reused by the next (each body is written before the next request runs)
+  const scratch: FlatPoints[] = [];
 
   return handle(routes.signals, async ({ query }, req, res) => {
     const now = deps.now ? deps.now() : Math.floor(Date.now() / 1000);
@@ -411,7 +456,8 @@ export function signalsHandler(deps: AppDeps, opts: { cacheEntries: number }): R
       for (const s of chosen)
         if (s.step === null && !stepCache.has(s.id)) stepCache.set(s.id, (await deps.listings.inferStep(s.id)) ?? 300);
     const plans = chosen.map((s) => planSeries(deps, s, q, stepCache));
-    const read = store ? readPlannedFlat(store, plans, q.maxPoints) : await readPlannedAsync(deps.points, plans, q.maxPoints);
+    // SQLite: read, bucketed and serialised below without an await in between, so the scratch columns can be reused
+    const read = store ? readPlannedFlat(store, plans, q.maxPoints, scratch) : await readPlannedAsync(deps.points, plans, q.maxPoints);
     const series = plans.map((p, i) => ({ head: seriesHead(p, read[i]!), flat: read[i]!.flat }));
     const resolutions = new Set(plans.map((p) => p.resolution));
     const doc: Omit<SignalsJson, 'series'> & { series: null } = {

@@ -49,7 +49,13 @@ const value = fc.oneof(
   fc.constantFrom(0, -0, 0.1, 0.07, 1e21, 1e-7, 123456789.99, 21474836.47, 21474836.48, -21474836.47, Number.MAX_VALUE),
   fc.constant(null),
 );
-const time = fc.oneof(fc.integer({ min: 0, max: 4_102_444_800 }), fc.integer({ min: 1_388_534_400, max: 1_704_067_200 }));
+/** Any time to 2100, the years the sources cover, runs of times a few minutes apart (whose first digits repeat), and edges. */
+const time = fc.oneof(
+  fc.integer({ min: 0, max: 4_102_444_800 }),
+  fc.integer({ min: 1_388_534_400, max: 1_704_067_200 }),
+  fc.integer({ min: 1_459_399_000, max: 1_459_701_000 }),
+  fc.constantFrom(999_999_999, 1_000_000_000, 1_000_099_999, 1_000_100_000, 1_459_499_999, 2_147_483_647, 2_147_483_648, 1_459_500_000.5),
+);
 const points = fc.array(fc.tuple(time, value), { maxLength: 60 });
 
 describe('the /api/signals body written from columns', () => {

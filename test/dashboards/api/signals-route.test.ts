@@ -96,4 +96,32 @@ describe('the /api/signals route', () => {
     const other = await request(app).get('/api/signals').query(Q).set('Origin', 'https://evil.example').expect(200);
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
+
+  it('answers a run of different charts on one app as a fresh app answers each (columns reused between requests)', async () => {
+    // a dashboard asking one range after another: long and short, raw and rollups, all series or one, at several
+    // sizes, as each encoding; the route keeps its point columns and its reading of Accept-Encoding between requests
+    const queries = [
+      { entity: 'country:KZ', from: '2016-04-01', until: '2016-06-01', maxPoints: 2000 },
+      { entity: 'country:KZ', from: '2016-05-19', until: '2016-05-23', signals: 'ioda.bgp', maxPoints: 50 },
+      { entity: 'country:KZ', from: '2016-05-01', until: '2016-06-01', resolution: 'raw', maxPoints: 300 },
+      { entity: 'country:KZ', from: '2016-05-20', until: '2016-05-21' },
+      { entity: 'country:KZ', from: '2016-04-01', until: '2016-06-01', maxPoints: 2000, times: 'iso' },
+      { entity: 'country:KZ', from: '2016-05-19', until: '2016-05-23', format: 'csv' },
+    ];
+    const encodings = ['gzip, deflate, br', 'identity', 'gzip', 'br;q=0, gzip', 'gzip;q=0, br;q=0'];
+    const app = fixtureApp(t, { api: { rateLimit: { max: 0 }, cacheEntries: 0 } });
+    for (let round = 0; round < 2; round++)
+      for (const [i, q] of queries.entries()) {
+        const encoding = encodings[(i + round) % encodings.length]!;
+        const got = await request(app).get('/api/signals').query(q).set('Accept-Encoding', encoding).expect(200);
+        const fresh = await request(fixtureApp(t, { api: { rateLimit: { max: 0 } } }))
+          .get('/api/signals')
+          .query(q)
+          .set('Accept-Encoding', encoding)
+          .expect(200);
+        expect(got.text).toBe(fresh.text);
+        expect(got.headers['content-encoding']).toBe(fresh.headers['content-encoding']);
+        expect(got.headers.etag).toBe(fresh.headers.etag);
+      }
+  });
 });
