@@ -5,6 +5,7 @@
  *   - `outages`: every stored outage as the API lists it (`listOutages`, with ids and derived fields);
  *   - `changes`: every alert change as a user lists it (`listChanges`: key, event, time, payload, announced);
  *   - `deliveries`: every queued webhook body, as the sender POSTs it (`JSON.stringify` of the payload);
+ *   - what `detectAndStore` returned (`returnedSha`: the changes, `returnedOutagesSha`: the outages, as `detect --json`);
  *   - after a second full detection: the same three digests and no new change (idempotence).
  * Two runs: the defaults (a backfill: changes older than two days recorded silently) and one webhook with
  * `alerts.maxAge` of a year (the last year's changes announced and queued).
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
       const after2 = digests(store);
       store.close();
       process.stdout.write(
-        `${JSON.stringify({ run: name, firstChanges: first.changes.length, returnedSha: sha(JSON.stringify(first.changes)), ...after1, secondChanges: second.changes.length, secondSame: JSON.stringify(after2) === JSON.stringify(after1) })}\n`,
+        `${JSON.stringify({ run: name, firstChanges: first.changes.length, returnedSha: sha(JSON.stringify(first.changes)), returnedOutagesSha: sha(JSON.stringify(first.outages)), ...after1, secondChanges: second.changes.length, secondReturnedOutagesSha: sha(JSON.stringify(second.outages)), secondSame: JSON.stringify(after2) === JSON.stringify(after1) })}\n`,
       );
     }
   } finally {

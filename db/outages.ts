@@ -345,6 +345,40 @@ function sameColumns(r: readonly unknown[], row: readonly unknown[]): boolean {
 const timeKey = (start: unknown, end: unknown): string => `${jsonNull(start) ? null : start} ${jsonNull(end) ? null : end}`;
 
 /**
+ * An entity's stored outage rows (the id, then the columns `storedOutage(…).row` holds, flags as 0/1), by start and
+ * end, for writing a detection by difference on either backend: a detected outage takes the first stored row (by id)
+ * whose columns all hold what it would store (compared as their JSON text would be: a non-finite number is null), so
+ * that unchanged rows keep their id without a JSON key per row; the rows no outage took are deleted.
+ */
+export class StoredOutageRows {
+  private readonly byTime = new Map<string, Array<readonly unknown[]>>();
+
+  /** `rows` in id order. */
+  constructor(rows: Iterable<readonly unknown[]>) {
+    for (const r of rows) {
+      const k = timeKey(r[1], r[2]);
+      const list = this.byTime.get(k);
+      if (list) list.push(r);
+      else this.byTime.set(k, [r]);
+    }
+  }
+
+  /** The id of the first stored row equal to `row`, taken (no other outage takes it); undefined when none is. */
+  take(row: readonly unknown[]): number | undefined {
+    const list = this.byTime.get(timeKey(row[0], row[1]));
+    const at = list ? list.findIndex((r) => sameColumns(r, row)) : -1;
+    return at >= 0 ? (list!.splice(at, 1)[0]![0] as number) : undefined;
+  }
+
+  /** The ids of the rows no outage took. */
+  rest(): number[] {
+    const out: number[] = [];
+    for (const rows of this.byTime.values()) for (const r of rows) out.push(r[0] as number);
+    return out;
+  }
+}
+
+/**
  * Makes the stored detections of `entity` exactly `outages` (a detection of all its data), in ONE transaction,
  * touching only what differs: a stored row equal to one of `outages` in every stored field is kept (its id and
  * detection time too), the other rows are deleted and the missing outages inserted. What incremental detection writes
@@ -364,26 +398,19 @@ export function syncOutages(
       const id = entityId(db, key);
       const ent = db.prepare<[number], { type: string; country: string | null }>('SELECT type, country FROM entities WHERE id = ?').get(id);
       const parent = ent ? parentOf(ent.type, ent.country) : null;
-      // the stored rows by start and end; a detected outage takes the first (by id) whose columns all hold what it
-      // would store (compared as their JSON text would be: a non-finite number is null), so that unchanged rows keep
-      // their id without a JSON key per row
-      type Stored = [number, ...Array<string | number | null>];
-      const byTime = new Map<string, Stored[]>();
-      for (const r of db
-        .prepare<[number, number], Stored>(
-          'SELECT id, start, end, kind, severity, score, signals, targets, evidence, open, lost_percent, hours, synthetic FROM outages WHERE entity_id = ? AND end >= ? ORDER BY id',
-        )
-        .raw(true)
-        .all(id, since)) {
-        const k = timeKey(r[1], r[2]);
-        const list = byTime.get(k);
-        if (list) list.push(r);
-        else byTime.set(k, [r]);
-      }
+      // the stored rows by start and end (StoredOutageRows): unchanged rows keep their id and detection time
+      const stored = new StoredOutageRows(
+        db
+          .prepare<[number, number], unknown[]>(
+            'SELECT id, start, end, kind, severity, score, signals, targets, evidence, open, lost_percent, hours, synthetic FROM outages WHERE entity_id = ? AND end >= ? ORDER BY id',
+          )
+          .raw(true)
+          .all(id, since),
+      );
       const ins = db.prepare(INSERT_OUTAGE);
       const all: Outage[] = [];
       const inserted: Outage[] = [];
-      const toInsert: Array<{ o: Outage; row: unknown[]; index: number }> = [];
+      const toInsert: Array<{ o: Outage; row: unknown[] }> = [];
       let checked = '';
       for (const o of outages) {
         if (o.entity !== checked) {
@@ -391,23 +418,19 @@ export function syncOutages(
           checked = o.entity;
         }
         const { full, row } = storedOutage(o, key, parent);
-        const list = byTime.get(timeKey(row[0], row[1]));
-        const at = list ? list.findIndex((r) => sameColumns(r, row)) : -1;
-        if (at >= 0) {
-          all.push({ ...full, id: list!.splice(at, 1)[0]![0] });
-        } else {
-          toInsert.push({ o: full, row, index: all.length });
-          all.push(full);
-        }
+        const kept = stored.take(row);
+        // `full` is a new object of storedOutage's: it takes its id in place (the kept row's, or the inserted one's below)
+        if (kept !== undefined) full.id = kept;
+        else toInsert.push({ o: full, row });
+        all.push(full);
       }
       const del = db.prepare('DELETE FROM outages WHERE id = ?');
       let deleted = 0;
-      for (const rows of byTime.values()) for (const gone of rows) deleted += del.run(gone[0]).changes;
+      for (const gone of stored.rest()) deleted += del.run(gone).changes;
       for (const t of toInsert) {
         const r = ins.run(id, detectedAt, ...t.row);
-        const withId = { ...t.o, id: Number(r.lastInsertRowid) };
-        all[t.index] = withId;
-        inserted.push(withId);
+        t.o.id = Number(r.lastInsertRowid);
+        inserted.push(t.o);
       }
       if (deleted > 0 || inserted.length > 0) outagesChanged(db);
       return { all, inserted };

@@ -4,7 +4,7 @@ import { outageEndOf } from '../alerts.js';
 import type { AlertLedger, ChangeRecord, DetectionCommit, DetectionLock, DetectionRepository, ResumeState } from '../detection.js';
 import type { DetectionState, EpisodeRow, SignalStateRow } from '../detection-state.js';
 import { formatEntity, parseEntity } from '../entities.js';
-import { parentOf, storedOutage } from '../outages.js';
+import { parentOf, storedOutage, StoredOutageRows } from '../outages.js';
 import { OUTAGE_SELECT, insertOutageRows, outageFromRow, transaction, type OutageRow } from './outage-rows.js';
 
 /**
@@ -135,7 +135,8 @@ class PgAlertLedger implements AlertLedger {
         p.map((x) => x.entity),
         p.map((x) => x.change),
         p.map((x) => x.at),
-        p.map((x) => JSON.stringify(x.payload)),
+        // the text the alert rules built (the same as JSON.stringify of the payload, tested), not made again
+        p.map((x) => x.payloadJson ?? JSON.stringify(x.payload)),
         p.map((x) => x.announced),
         p.map((x) => x.now),
       ],
@@ -224,28 +225,23 @@ export class PgDetectionRepository implements DetectionRepository {
         values: [id, c.since],
         rowMode: 'array',
       });
-      const byKey = new Map<string, number[]>();
-      // the key SQLite's syncOutages compares by: the JSON text of the stored columns (flags as 0/1), storedOutage's row
-      for (const [rowId, ...cols] of stored.rows) {
-        const k = JSON.stringify(cols);
-        const list = byKey.get(k);
-        if (list) list.push(rowId);
-        else byKey.set(k, [rowId]);
-      }
+      // compared as SQLite's syncOutages compares them (StoredOutageRows: the columns of storedOutage's row, flags as 0/1)
+      const rows = new StoredOutageRows(stored.rows);
       const all: Outage[] = [];
       const toInsert: Array<{ o: Outage; index: number }> = [];
       for (const o of c.outages) {
         const { full, row } = storedOutage(o, key, parent);
-        const k = JSON.stringify(row);
-        const same = byKey.get(k);
-        if (same && same.length > 0) all.push({ ...full, id: same.shift()! });
-        else {
+        const kept = rows.take(row);
+        if (kept !== undefined) {
+          // a new object of storedOutage's: it takes the kept row's id in place
+          full.id = kept;
+          all.push(full);
+        } else {
           toInsert.push({ o: full, index: all.length });
           all.push(full);
         }
       }
-      const gone: number[] = [];
-      for (const ids of byKey.values()) for (const x of ids) gone.push(x);
+      const gone = rows.rest();
       if (gone.length > 0) {
         await q.query('DELETE FROM outages WHERE id = ANY($1::int8[])', [gone]);
       }
