@@ -15,7 +15,7 @@ import { detectEntityFrom, judgingOf, type EntityResume, type EntitySignal, type
 import { defaultJudgeThreads, judgePool } from './pool.js';
 import type { Episode } from './drops.js';
 import { checkpointOf, type SignalState } from './resume.js';
-import { decodeEpisode, decodeState, encodeState, type EncodedEpisode, type StoredSignalState } from './state-codec.js';
+import { decodeEpisode, decodeState, encodeEpisode, encodeState, type EncodedEpisode, type StoredSignalState } from './state-codec.js';
 import type { Outage } from '../../core/outage.js';
 import { toGrid, type Series } from './series.js';
 
@@ -255,7 +255,7 @@ async function detectHeld(repos: Repositories, lock: DetectionLock, opts: Detect
       const how = pool && length >= minPoints ? judgingOf(meta, cfg) : null;
       if (pool && how) {
         // judged in a thread while the next signal is read (its arrays handed over)
-        const judged = pool.judge({ ...how, prev: null, points: { ts, values: vs, step: s.step ?? undefined } }).then((j) => {
+        const judged = pool.judge({ ...how, prev: null, encode: true, points: { ts, values: vs, step: s.step ?? undefined } }).then((j) => {
           dataUntil = Math.max(dataUntil, last + j.step);
           return { ...meta, judged: j };
         });
@@ -314,7 +314,7 @@ async function detectHeld(repos: Repositories, lock: DetectionLock, opts: Detect
     const final: EncodedEpisode[] = [];
     for (const [signal, r] of run.states) {
       states.push({ signal, row: r.state ? encodeState(r.state) : null });
-      for (const e of r.committedRows) final.push(e);
+      for (const e of r.committedRows ?? r.committed.map(encodeEpisode)) final.push(e);
     }
     // the outages, the detector's state and the alert changes: one transaction (thousands of rows on a first run).
     // Only the outages that differ are rewritten (unchanged rows keep their id and detection time); a detection from

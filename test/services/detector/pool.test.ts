@@ -117,8 +117,10 @@ describe('judging signals in worker threads', () => {
         t.store.writeWindow(window);
         const r = await detectAndStore(t.store, { ...opts, threads });
         const states = t.store.db.prepare('SELECT signal, data FROM detector_signal_state ORDER BY signal').raw(true).all();
+        const episodes = t.store.db.prepare('SELECT * FROM detector_episodes ORDER BY 1, 2, 3, 4').raw(true).all();
+        expect(episodes.length).toBeGreaterThan(0);
         const stored = listOutages(t.store.db, { entity: 'country:KZ' }).map(({ id: _id, ...o }) => o);
-        onSqlite.push({ ...seen(r), states, stored });
+        onSqlite.push({ ...seen(r), states, episodes, stored });
       } finally {
         t.cleanup();
       }
