@@ -5,10 +5,11 @@ import type { PackedSource } from '../../db/packed.js';
 import type { SignalJob, SignalJudgement } from './judge.js';
 
 /**
- * Worker threads that judge level signals (`judgeSignal`, services/detector/signal-worker.ts) while the main thread
- * reads the next signal's points and, after them, merges the entity's episodes and stores the outages (issue 21: a
- * ten-year detection spends most of its time judging millions of points, one signal at a time). The judgement is the
- * same wherever it is made (a pure function of plain data; tested against judging on the main thread).
+ * Worker threads that judge level signals (`judgeSignal`, services/detector/signal-worker.ts), several at a time,
+ * while the main thread goes on with the next signal and, after them all, merges the entity's episodes and stores
+ * the outages (issue 21: a ten-year detection spends most of its time reading and judging millions of points). A
+ * SQLite signal is read by the thread itself; others are read on the main thread and handed over. The judgement is
+ * the same wherever it is made (a pure function of plain data; tested against judging on the main thread).
  *
  * Threads start when first needed and end after `IDLE_MS` without work; while one works it keeps the process alive,
  * idle ones do not.
