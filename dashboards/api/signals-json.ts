@@ -210,6 +210,8 @@ const scratch = new Bytes();
 export interface SeriesBody {
   /** The series object without points; its keys in the document's order (`points` comes after them). */
   head: Record<string, unknown>;
+  /** `seriesOpening(head)`, when the caller kept it from an earlier body (the same head gives the same text). */
+  opening?: string;
   flat: FlatPoints;
 }
 
@@ -226,8 +228,8 @@ export function signalsBody(doc: Record<string, unknown>, series: readonly Serie
   w.byte(C_OPEN);
   for (let s = 0; s < series.length; s++) {
     if (s > 0) w.byte(C_COMMA);
-    const { head, flat } = series[s]!;
-    w.text(openLast({ ...head, points: 0 }, 'points'));
+    const { head, flat, opening } = series[s]!;
+    w.text(opening ?? seriesOpening(head));
     w.byte(C_OPEN);
     w.reserve(flat.n * POINT_BYTES);
     writePoints(w, flat.t, flat.v, flat.n, iso);
@@ -237,6 +239,11 @@ export function signalsBody(doc: Record<string, unknown>, series: readonly Serie
   w.byte(C_CLOSE);
   w.byte(125);
   return w.take();
+}
+
+/** The text a series object starts with in the body, up to its points: `{"signal":…,"points":`. */
+export function seriesOpening(head: Record<string, unknown>): string {
+  return openLast({ ...head, points: 0 }, 'points');
 }
 
 /** JSON.stringify(obj) up to the value of its last key `last` (which must be last), i.e. ending in `"last":`. */

@@ -30,7 +30,7 @@ import {
   type FlatDownsampleResult,
   type FlatPoints,
 } from '../downsample.js';
-import { signalsBody } from './signals-json.js';
+import { seriesOpening, signalsBody } from './signals-json.js';
 import type { z } from 'zod';
 import { routes } from './routes.js';
 import { handle } from './schema.js';
@@ -369,6 +369,30 @@ export function seriesPoints(
   return downsample(readSeries(store, signalId, resolution, from, until), from, until, step, maxPoints);
 }
 
+/**
+ * The JSON text each series of a body starts with (`seriesOpening`: the signal's metadata, its resolution and
+ * buckets), kept per signal row and per the fields a request sets (the rows are re-read when the data version
+ * changes, which drops their texts).
+ */
+class SeriesOpenings {
+  private readonly bySignal = new WeakMap<SignalRow, Map<string, string>>();
+  get(sig: SignalRow, head: Omit<SeriesJson, 'points'>): string {
+    let m = this.bySignal.get(sig);
+    if (!m) {
+      m = new Map();
+      this.bySignal.set(sig, m);
+    }
+    const key = `${head.step} ${head.resolution} ${head.bucketSeconds} ${head.downsampled}`;
+    let text = m.get(key);
+    if (text === undefined) {
+      text = seriesOpening(head as unknown as Record<string, unknown>);
+      if (m.size >= 64) m.clear();
+      m.set(key, text);
+    }
+    return text;
+  }
+}
+
 /** A small LRU of finished response bodies, bounded by entry count and by bytes. */
 export class BodyCache {
   private readonly map = new Map<string, CachedBody>();
@@ -414,6 +438,7 @@ export function signalsHandler(deps: AppDeps, opts: { cacheEntries: number }): R
   let signalsVersion = '';
   // the point columns of the last SQLite read, reused by the next (each body is written before the next request runs)
   const scratch: FlatPoints[] = [];
+  const openings = new SeriesOpenings();
 
   return handle(routes.signals, async ({ query }, req, res) => {
     const now = deps.now ? deps.now() : Math.floor(Date.now() / 1000);
@@ -458,7 +483,10 @@ export function signalsHandler(deps: AppDeps, opts: { cacheEntries: number }): R
     const plans = chosen.map((s) => planSeries(deps, s, q, stepCache));
     // SQLite: read, bucketed and serialised below without an await in between, so the scratch columns can be reused
     const read = store ? readPlannedFlat(store, plans, q.maxPoints, scratch) : await readPlannedAsync(deps.points, plans, q.maxPoints);
-    const series = plans.map((p, i) => ({ head: seriesHead(p, read[i]!), flat: read[i]!.flat }));
+    const series = plans.map((p, i) => {
+      const head = seriesHead(p, read[i]!);
+      return { head, flat: read[i]!.flat, opening: openings.get(p.sig, head) };
+    });
     const resolutions = new Set(plans.map((p) => p.resolution));
     const doc: Omit<SignalsJson, 'series'> & { series: null } = {
       entity: q.entity,

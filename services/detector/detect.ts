@@ -1,12 +1,12 @@
 import { detectBlocking } from './blocking.js';
 import { ruleFor, type DetectorConfig } from './config.js';
-import { degradationFromLevels } from './degradation.js';
 import { analyseDrops, type Episode } from './drops.js';
 import { historyOf, judgeSignal, type SignalAxis, type SignalHistory, type SignalJob, type SignalJudgement } from './judge.js';
 import { mergeEpisodesSince } from './merge.js';
 import type { Outage } from '../../core/outage.js';
 import { alignTo, type Series } from './series.js';
 import type { SignalState } from './resume.js';
+import type { EncodedEpisode } from './state-codec.js';
 
 export type { SignalAxis, SignalHistory } from './judge.js';
 
@@ -57,7 +57,7 @@ export function judgingOf(s: SignalMeta, cfg: DetectorConfig): Omit<SignalJob, '
     cls: axis === 'services' ? 'service' : 'connectivity',
     target: axis === 'services' ? (s.target ?? targetOf(s.name)) : null,
     rule,
-    days: axis === 'services' && cfg.degradation.enabled,
+    degradation: axis === 'services' && cfg.degradation.enabled ? cfg.degradation : null,
   };
 }
 
@@ -133,8 +133,9 @@ export interface EntityRun {
   derived: Episode[];
   /** Per signal: what was judged in this run (for a resumed run: the points after the checkpoint). */
   history: SignalHistory[];
-  /** Per level signal: the state at its new checkpoint (null: start over next time) and the episodes newly final. */
-  states: Map<string, { state: SignalState | null; committed: Episode[] }>;
+  /** Per level signal: the state at its new checkpoint (null: start over next time) and the episodes newly final
+   * (also as stored). */
+  states: Map<string, { state: SignalState | null; committed: Episode[]; committedRows: EncodedEpisode[] }>;
 }
 
 /**
@@ -175,14 +176,10 @@ export function detectEntityFrom(
     // judged already (in a worker thread, while the next signal was read), or here
     const prev = resume?.states.get(s.name) ?? null;
     const run = 'judged' in s ? s.judged : judgeSignal({ ...how, prev, points: { series: s.series } });
-    states.set(s.name, { state: run.state, committed: run.committed });
+    states.set(s.name, { state: run.state, committed: run.committed, committedRows: run.committedRows });
     history.push(run.history);
-    let degr: Episode[] | null = null;
-    if (how.days) {
-      const lv = run.levels ?? { day0: 0, levels: new Float64Array(0) };
-      degr = degradationFromLevels(lv.day0, lv.levels, cfg.degradation, s.name, how.target, run.weekly);
-      for (const item of degr) derived.push(item);
-    }
+    const degr = run.degradation;
+    if (degr) for (const item of degr) derived.push(item);
     level.push({ name: s.name, run, degr });
   }
   if (cfg.ooni.enabled) {

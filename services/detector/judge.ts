@@ -1,9 +1,11 @@
 import { insufficientRanges, type BaselineKind, type TimeRange } from './baselines.js';
-import type { SignalRule } from './config.js';
+import type { DegradationRule, SignalRule } from './config.js';
+import { degradationFromLevels } from './degradation.js';
 import type { DropAnalysis, Episode } from './drops.js';
 import type { EpisodeClass } from '../../core/outage.js';
 import { runSignal, type SignalState } from './resume.js';
 import { toGrid, type Series } from './series.js';
+import { encodeEpisode, type EncodedEpisode } from './state-codec.js';
 
 /**
  * The part of an entity's detection that concerns ONE level signal on its own (its baseline, the per-point judgement,
@@ -35,8 +37,8 @@ export interface SignalJob {
   /** The service it measures (services axis), or null. */
   target: string | null;
   rule: SignalRule;
-  /** Keep day totals and give day levels (services-axis signals with degradation on). */
-  days: boolean;
+  /** Look for slow degradation (services-axis signals, when it is on): its rule; null: not looked for. */
+  degradation: DegradationRule | null;
   /** The state to go on from (a resumed detection), or null: from the first point. */
   prev: SignalState | null;
   /** The points on the signal's grid, or as read (time and value columns, put on the grid here as `toGrid` does). */
@@ -50,12 +52,12 @@ export interface SignalJudgement {
   /** The state at the new checkpoint (null: start over next time) and the episodes closed before it (final). */
   state: SignalState | null;
   committed: Episode[];
+  /** The committed episodes as stored (`encodeEpisode`), made here too (thousands on a first detection). */
+  committedRows: EncodedEpisode[];
   /** Episodes closed after the checkpoint and the one still open: detected again next time. */
   provisional: Episode[];
-  /** Day levels (services signals with `days`), for degradation. */
-  levels: { day0: number; levels: Float64Array } | null;
-  /** Whether the signal follows a weekly rhythm (a weekly cycle found, or a same-time-of-week baseline). */
-  weekly: boolean;
+  /** Slow-degradation episodes over all the signal's days (null: not looked for). */
+  degradation: Episode[] | null;
   history: SignalHistory;
 }
 
@@ -71,19 +73,27 @@ export function historyOf(signal: string, axis: SignalAxis, series: Series, anal
   };
 }
 
-/** Judges one level signal: `runSignal` on its grid, and its history. */
+/** Judges one level signal: `runSignal` on its grid, its slow degradation (from all its day levels), its history. */
 export function judgeSignal(job: SignalJob): SignalJudgement {
   const p = job.points;
   const series = 'series' in p ? p.series : toGrid(p.ts, p.values, p.step);
-  const run = runSignal(series, job.rule, { signal: job.signal, target: job.target, cls: job.cls, days: job.days }, job.prev);
+  const meta = { signal: job.signal, target: job.target, cls: job.cls, days: job.degradation !== null };
+  const run = runSignal(series, job.rule, meta, job.prev);
   const r = run.analysis.resolved;
+  let degradation: Episode[] | null = null;
+  if (job.degradation) {
+    const lv = run.levels ?? { day0: 0, levels: new Float64Array(0) };
+    // a signal with a weekly rhythm is compared with the same weekday
+    const weekly = r.cycles?.weekly === true || r.kind === 'same-time-of-week';
+    degradation = degradationFromLevels(lv.day0, lv.levels, job.degradation, job.signal, job.target, weekly);
+  }
   return {
     step: series.step,
     state: run.state,
     committed: run.committed,
+    committedRows: run.committed.map(encodeEpisode),
     provisional: run.provisional,
-    levels: run.levels,
-    weekly: r.cycles?.weekly === true || r.kind === 'same-time-of-week',
+    degradation,
     history: historyOf(job.signal, job.axis, series, run.analysis),
   };
 }

@@ -15,7 +15,7 @@ import { detectEntityFrom, judgingOf, type EntityResume, type EntitySignal, type
 import { defaultJudgeThreads, judgePool } from './pool.js';
 import type { Episode } from './drops.js';
 import { checkpointOf, type SignalState } from './resume.js';
-import { decodeEpisode, decodeState, encodeEpisode, encodeState, type StoredSignalState } from './state-codec.js';
+import { decodeEpisode, decodeState, encodeState, type EncodedEpisode, type StoredSignalState } from './state-codec.js';
 import type { Outage } from '../../core/outage.js';
 import { toGrid, type Series } from './series.js';
 
@@ -193,6 +193,12 @@ async function detectHeld(repos: Repositories, lock: DetectionLock, opts: Detect
   const points = repos.points;
   const detection = repos.detection;
   const cfg = detectorConfigFrom(opts.config);
+  const window = opts.from !== undefined || opts.until !== undefined;
+  const threads = opts.threads ?? defaultJudgeThreads();
+  const pool = threads > 0 ? judgePool(threads) : null;
+  // a detection from the start reads whole histories: its threads start while it reads what it needs first
+  if (pool && !window) pool.start();
+  const minPoints = opts.threadMinPoints ?? THREAD_MIN_POINTS;
   const webhooks = webhooksFrom(opts.config);
   const watched = await watchedFilter(repos, opts.config, cfg);
   const findEvent = opts.findEvent ?? (await calendarFinder(repos));
@@ -200,7 +206,6 @@ async function detectHeld(repos: Repositories, lock: DetectionLock, opts: Detect
   const log = opts.log;
   const entities = opts.entity ? [formatEntity(parseEntity(opts.entity))] : [...new Set((await points.listSignals()).map((s) => s.entity))];
   const result: DetectResult = { entities: 0, outages: [], changes: [], comparison: [], rerun: [], resumed: [], history: [] };
-  const window = opts.from !== undefined || opts.until !== undefined;
   const rangeOf = (o: { start: number; end: number }) =>
     !window || (o.end > (opts.from ?? -Infinity) && o.start < (opts.until ?? Infinity));
   for (const entity of entities) {
@@ -225,9 +230,6 @@ async function detectHeld(repos: Repositories, lock: DetectionLock, opts: Detect
       result.rerun.push(entity);
       log?.info({ entity }, 'detector rules changed since the last detection: detecting again from the start');
     }
-    const threads = opts.threads ?? defaultJudgeThreads();
-    const pool = threads > 0 ? judgePool(threads) : null;
-    const minPoints = opts.threadMinPoints ?? THREAD_MIN_POINTS;
     // in the signals' order (the order episodes are merged in), read finest step first: the signals with the most
     // points go to the threads first, the small ones fill in after
     const read: Array<EntitySignal | Promise<EntitySignal>> = new Array(signals.length);
@@ -309,10 +311,10 @@ async function detectHeld(repos: Repositories, lock: DetectionLock, opts: Detect
       )
         result.comparison.push(item);
     const states: Array<{ signal: string; row: StoredSignalState | null }> = [];
-    const final: Array<ReturnType<typeof encodeEpisode>> = [];
+    const final: EncodedEpisode[] = [];
     for (const [signal, r] of run.states) {
       states.push({ signal, row: r.state ? encodeState(r.state) : null });
-      for (const e of r.committed) final.push(encodeEpisode(e));
+      for (const e of r.committedRows) final.push(e);
     }
     // the outages, the detector's state and the alert changes: one transaction (thousands of rows on a first run).
     // Only the outages that differ are rewritten (unchanged rows keep their id and detection time); a detection from

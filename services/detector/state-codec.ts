@@ -115,7 +115,14 @@ const EPISODE_KEYS = ['signal', 'class', 'target', 'start', 'end', 'severity', '
  * compactly, its values without the keys and without signal, start and end (the row's columns hold them):
  * `["connectivity",null,"critical",0.93,412.5,0.71,false]`; any other shape as its whole JSON object.
  */
-export function encodeEpisode(e: Episode): { signal: string; start: number; end: number; episode: string } {
+export interface EncodedEpisode {
+  signal: string;
+  start: number;
+  end: number;
+  episode: string;
+}
+
+export function encodeEpisode(e: Episode): EncodedEpisode {
   const keys = Object.keys(e);
   const usual = keys.length === EPISODE_KEYS.length && keys.every((k, i) => k === EPISODE_KEYS[i]);
   const episode = usual ? JSON.stringify([e.class, e.target, e.severity, e.depth, e.score, e.lost, e.open]) : JSON.stringify(e);
@@ -123,7 +130,7 @@ export function encodeEpisode(e: Episode): { signal: string; start: number; end:
 }
 
 /** An episode from its stored row (either form): what `JSON.parse(JSON.stringify(e))` gives, keys in the same order. */
-export function decodeEpisode(row: { signal: string; start: number; end: number; episode: string }): Episode {
+export function decodeEpisode(row: EncodedEpisode): Episode {
   const text = row.episode;
   if (text.charCodeAt(0) !== 91 /* [ */) return JSON.parse(text) as Episode;
   const [cls, target, severity, depth, score, lost, open] = JSON.parse(text) as [

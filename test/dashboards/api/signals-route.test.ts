@@ -99,7 +99,8 @@ describe('the /api/signals route', () => {
 
   it('answers a run of different charts on one app as a fresh app answers each (columns reused between requests)', async () => {
     // a dashboard asking one range after another: long and short, raw and rollups, all series or one, at several
-    // sizes, as each encoding; the route keeps its point columns and its reading of Accept-Encoding between requests
+    // sizes, as each encoding; the route keeps its point columns, the opening text of each series and its reading of
+    // Accept-Encoding between requests
     const queries = [
       { entity: 'country:KZ', from: '2016-04-01', until: '2016-06-01', maxPoints: 2000 },
       { entity: 'country:KZ', from: '2016-05-19', until: '2016-05-23', signals: 'ioda.bgp', maxPoints: 50 },
