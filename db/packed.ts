@@ -1,4 +1,6 @@
-import type { Db } from './connection.js';
+import type Database from 'better-sqlite3';
+import { statSync } from 'node:fs';
+import { openDb, type Db } from './connection.js';
 
 /**
  * Points packed per signal and UTC day (migration 0106, table `points_packed`): what `SqliteStore.readColumns`
@@ -41,11 +43,75 @@ export function decodeDay(blob: Uint8Array): { offsets: Int32Array; values: Floa
 
 type Columns = { ts: Float64Array; values: Float64Array; length: number };
 
+/** Aligned scratch for a day's offsets while decoding (one per thread). */
+let scratch = new Int32Array(512);
+
+/** Packed day rows (in day order) as two columns, cut to [from, until). */
+function decodeDays(rows: ReadonlyArray<[number, Buffer]>, from: number, until: number, signalId: number): Columns {
+  let total = 0;
+  for (const r of rows) total += r[1].length / 12;
+  const ts = new Float64Array(total);
+  const values = new Float64Array(total);
+  const v8 = new Uint8Array(values.buffer);
+  let pos = 0;
+  for (const [day, blob] of rows) {
+    const n = blob.length / 12;
+    if (!Number.isInteger(n))
+      throw new Error(`packed day ${day} of signal ${signalId}: ${blob.length} bytes, not a whole number of points`);
+    v8.set(blob.subarray(0, n * 8), pos * 8);
+    if (scratch.length < n) scratch = new Int32Array(n);
+    const o = scratch;
+    new Uint8Array(o.buffer, 0, n * 4).set(blob.subarray(n * 8));
+    for (let i = 0; i < n; i++) ts[pos + i] = day + o[i]!;
+    pos += n;
+  }
+  // the first and last day may reach outside [from, until)
+  let lo = 0;
+  while (lo < total && ts[lo]! < from) lo++;
+  let hi = total;
+  while (hi > lo && ts[hi - 1]! >= until) hi--;
+  return { ts: ts.subarray(lo, hi), values: values.subarray(lo, hi), length: hi - lo };
+}
+
+/**
+ * Where another thread can read a signal's packed points itself, on a connection of its own (a detection's judging
+ * threads: services/detector/pool.ts): the database file and the signal. Only for a file database whose signal is
+ * packed.
+ */
+export interface PackedSource {
+  path: string;
+  signalId: number;
+}
+
+const RANGE_SQL = 'SELECT day, data FROM points_packed WHERE signal_id = ? AND day >= ? AND day < ? ORDER BY day';
+
+/**
+ * Read-only connections of this thread, one per database file (kept while the thread lives; opened again when the
+ * file at that path is another one: replaced, restored from a backup).
+ */
+const readers = new Map<string, { ino: number; db: Db; range: Database.Statement<[number, number, number], [number, Buffer]> }>();
+
+/**
+ * `PackedPoints.read` from another thread: on a read-only connection of this thread to `source.path` (opened on first
+ * use, then kept). It reads what is committed when it runs (as any read outside a transaction does).
+ */
+export function readPackedSource(source: PackedSource, from: number, until: number): Columns {
+  const ino = statSync(source.path).ino;
+  let r = readers.get(source.path);
+  if (r && r.ino !== ino) {
+    r.db.close();
+    r = undefined;
+  }
+  if (!r) {
+    const db = openDb(source.path, { readonly: true });
+    r = { ino, db, range: db.prepare<[number, number, number], [number, Buffer]>(RANGE_SQL).raw(true) };
+    readers.set(source.path, r);
+  }
+  return decodeDays(r.range.all(source.signalId, dayOf(from), until), from, until, source.signalId);
+}
+
 export class PackedPoints {
   private readonly stmts;
-  /** Aligned scratch for a day's offsets while reading. */
-  private scratch = new Int32Array(512);
-
   constructor(private readonly db: Db) {
     this.stmts = {
       get: db.prepare<[number, number], Buffer>('SELECT data FROM points_packed WHERE signal_id = ? AND day = ?').pluck(),
@@ -53,11 +119,7 @@ export class PackedPoints {
       put: db.prepare(
         'INSERT INTO points_packed (signal_id, day, data) VALUES (?, ?, ?) ON CONFLICT (signal_id, day) DO UPDATE SET data = excluded.data',
       ),
-      range: db
-        .prepare<[number, number, number], [number, Buffer]>(
-          'SELECT day, data FROM points_packed WHERE signal_id = ? AND day >= ? AND day < ? ORDER BY day',
-        )
-        .raw(true),
+      range: db.prepare<[number, number, number], [number, Buffer]>(RANGE_SQL).raw(true),
       unpacked: db.prepare<[number], number>('SELECT 1 FROM points_unpacked WHERE signal_id = ?').pluck(),
       pending: db.prepare<[], number>('SELECT signal_id FROM points_unpacked ORDER BY signal_id').pluck(),
       done: db.prepare('DELETE FROM points_unpacked WHERE signal_id = ?'),
@@ -139,30 +201,7 @@ export class PackedPoints {
 
   /** The points of [from, until) as two columns (time, value; NaN = no data), in time order. */
   read(signalId: number, from: number, until: number): Columns {
-    const rows = this.stmts.range.all(signalId, dayOf(from), until);
-    let total = 0;
-    for (const r of rows) total += r[1].length / 12;
-    const ts = new Float64Array(total);
-    const values = new Float64Array(total);
-    const v8 = new Uint8Array(values.buffer);
-    let pos = 0;
-    for (const [day, blob] of rows) {
-      const n = blob.length / 12;
-      if (!Number.isInteger(n))
-        throw new Error(`packed day ${day} of signal ${signalId}: ${blob.length} bytes, not a whole number of points`);
-      v8.set(blob.subarray(0, n * 8), pos * 8);
-      if (this.scratch.length < n) this.scratch = new Int32Array(n);
-      const o = this.scratch;
-      new Uint8Array(o.buffer, 0, n * 4).set(blob.subarray(n * 8));
-      for (let i = 0; i < n; i++) ts[pos + i] = day + o[i]!;
-      pos += n;
-    }
-    // the first and last day may reach outside [from, until)
-    let lo = 0;
-    while (lo < total && ts[lo]! < from) lo++;
-    let hi = total;
-    while (hi > lo && ts[hi - 1]! >= until) hi--;
-    return { ts: ts.subarray(lo, hi), values: values.subarray(lo, hi), length: hi - lo };
+    return decodeDays(this.stmts.range.all(signalId, dayOf(from), until), from, until, signalId);
   }
 
   /**

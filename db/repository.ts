@@ -1,5 +1,6 @@
 import type { DbBackend } from '../core/db-location.js';
 import type { Db } from './connection.js';
+import type { PackedSource } from './packed.js';
 import type { WindowLeases } from './leases.js';
 import { getMeta, setMeta } from './meta.js';
 import {
@@ -132,6 +133,12 @@ export interface PointStore {
   dataVersion(): Promise<number | null>;
   /** [from, until) raw points as two typed columns (no object per point): the report's and correlator's scan. */
   readColumns(signalId: number, from: number, until: number): Promise<PointColumns>;
+  /**
+   * Where another thread of this process can read the signal's columns itself, on a connection of its own
+   * (`readPackedSource`: a detection's judging threads), with about how many points it has; null when it cannot
+   * (PostgreSQL, an in-memory SQLite database, a signal not packed yet): read it with `readColumns` then.
+   */
+  columnsSource(signalId: number): Promise<(PackedSource & { points: number }) | null>;
   /**
    * Every raw point of these signals in [from, until), signal after signal (in the order given), each in time order,
    * in batches of at most `batchRows` — memory stays flat however many points there are (the `--full-csv` export).
@@ -294,6 +301,10 @@ export class SqlitePointStore implements PointStore {
 
   async readColumns(signalId: number, from: number, until: number): Promise<PointColumns> {
     return this.store.readColumns(signalId, from, until);
+  }
+
+  async columnsSource(signalId: number): Promise<(PackedSource & { points: number }) | null> {
+    return this.store.columnsSource(signalId);
   }
 
   async *iteratePoints(signalIds: readonly number[], from: number, until: number, batchRows = POINT_BATCH_ROWS): AsyncIterable<PointBatch> {

@@ -8,7 +8,7 @@ import type { Db } from './connection.js';
 import { DatabaseError, describeDbError, namedDbError, openDb } from './connection.js';
 import { quickCheck, type IntegrityResult } from './integrity.js';
 import { listEvents } from './calendar.js';
-import { PackedPoints } from './packed.js';
+import { PackedPoints, type PackedSource } from './packed.js';
 import { loadMigrations, migrate, schemaVersion } from './migrate.js';
 import { formatEntity, parseEntity, parseSignalName, type EntityRef } from './entities.js';
 import { defaultProvenance, mergeProvenance, type SignalProvenance } from './provenance.js';
@@ -364,6 +364,7 @@ export class SqliteStore implements SignalStore {
     });
     this.stmts = {
       entityGet: db.prepare<[string, string], { id: number }>('SELECT id FROM entities WHERE type = ? AND code = ?'),
+      pointsOfSignal: db.prepare<[number], number>('SELECT coalesce(sum(n), 0) FROM points_daily WHERE signal_id = ?').pluck(),
       entityIns: db.prepare(
         'INSERT INTO entities (type, code, name, country) VALUES (?, ?, ?, ?) ON CONFLICT (type, code) DO UPDATE SET name = coalesce(excluded.name, name), country = coalesce(excluded.country, country)',
       ),
@@ -745,6 +746,16 @@ export class SqliteStore implements SignalStore {
    * the report) reads. From the points packed per day (`db/packed.ts`, migration 0106): one row and two copies per
    * day, no JavaScript call per point; a signal not packed yet is read from `points`.
    */
+  /**
+   * Where another thread of this process can read this signal's columns itself (`readPackedSource`, db/packed.ts),
+   * with about how many points it has (the daily rollup's count); null for an in-memory database or a signal not
+   * packed yet (read it here).
+   */
+  columnsSource(signalId: number): (PackedSource & { points: number }) | null {
+    if (this.path === ':memory:' || !this.packed.ready(signalId)) return null;
+    return { path: resolve(this.path), signalId, points: this.stmts.pointsOfSignal.get(signalId) ?? 0 };
+  }
+
   readColumns(signalId: number, from: number, until: number): { ts: Float64Array; values: Float64Array; length: number } {
     if (this.packed.ready(signalId)) return this.packed.read(signalId, from, until);
     return this.scanColumns(signalId, from, until);

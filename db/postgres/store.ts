@@ -957,6 +957,11 @@ export class PgPointStore implements PointStore {
     return out;
   }
 
+  /** Null: a thread of this process reads nothing from PostgreSQL itself (the main thread reads and hands over). */
+  async columnsSource(_signalId: number): Promise<null> {
+    return null;
+  }
+
   async readColumns(signalId: number, from: number, until: number): Promise<PointColumns> {
     // keyset pages of rows as arrays into growing typed columns: no object per point, no result of millions of rows
     let ts = new Float64Array(1024);

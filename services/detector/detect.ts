@@ -135,7 +135,7 @@ export interface EntityRun {
   history: SignalHistory[];
   /** Per level signal: the state at its new checkpoint (null: start over next time) and the episodes newly final
    * (also as stored). */
-  states: Map<string, { state: SignalState | null; committed: Episode[]; committedRows: EncodedEpisode[] }>;
+  states: Map<string, { state: SignalState | null; committed: Episode[]; committedRows: EncodedEpisode[] | null }>;
 }
 
 /**

@@ -39,6 +39,8 @@ export interface SignalJob {
   rule: SignalRule;
   /** Look for slow degradation (services-axis signals, when it is on): its rule; null: not looked for. */
   degradation: DegradationRule | null;
+  /** Also give the final episodes as stored (`committedRows`): a thread does it, beside the other threads' work. */
+  encode?: boolean;
   /** The state to go on from (a resumed detection), or null: from the first point. */
   prev: SignalState | null;
   /** The points on the signal's grid, or as read (time and value columns, put on the grid here as `toGrid` does). */
@@ -52,8 +54,8 @@ export interface SignalJudgement {
   /** The state at the new checkpoint (null: start over next time) and the episodes closed before it (final). */
   state: SignalState | null;
   committed: Episode[];
-  /** The committed episodes as stored (`encodeEpisode`), made here too (thousands on a first detection). */
-  committedRows: EncodedEpisode[];
+  /** With `encode`: the committed episodes as stored (`encodeEpisode`; thousands on a first detection). */
+  committedRows: EncodedEpisode[] | null;
   /** Episodes closed after the checkpoint and the one still open: detected again next time. */
   provisional: Episode[];
   /** Slow-degradation episodes over all the signal's days (null: not looked for). */
@@ -91,7 +93,7 @@ export function judgeSignal(job: SignalJob): SignalJudgement {
     step: series.step,
     state: run.state,
     committed: run.committed,
-    committedRows: run.committed.map(encodeEpisode),
+    committedRows: job.encode ? run.committed.map(encodeEpisode) : null,
     provisional: run.provisional,
     degradation,
     history: historyOf(job.signal, job.axis, series, run.analysis),

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { moduleWorker, runningBuild } from '../util/module-worker.js';
+import type { PackedSource } from '../../db/packed.js';
 import type { SignalJob, SignalJudgement } from './judge.js';
 
 /**
@@ -25,13 +26,22 @@ export function defaultJudgeThreads(): number {
   return cores >= 2 ? Math.min(4, cores) : 0;
 }
 
+/**
+ * What a thread is sent: a signal's job with its points, or one whose points the thread reads itself from the
+ * database file (`read`: a SQLite signal packed per day; the main thread then reads nothing).
+ */
+export type ThreadJob = SignalJob | (Omit<SignalJob, 'points'> & { read: { source: PackedSource; step: number | undefined } });
+
+/** A thread's judgement; for a job it read itself, the first and last time read and how many points. */
+export type ThreadJudgement = SignalJudgement & { read?: { first: number; last: number; length: number } };
+
 interface Task {
-  job: SignalJob;
-  resolve: (v: SignalJudgement) => void;
+  job: ThreadJob;
+  resolve: (v: ThreadJudgement) => void;
   reject: (e: Error) => void;
 }
 
-type Reply = { value: SignalJudgement; error?: undefined } | { error: { message: string; stack: string | null } };
+type Reply = { value: ThreadJudgement; error?: undefined } | { error: { message: string; stack: string | null } };
 
 export class JudgePool {
   private readonly idle: Worker[] = [];
@@ -39,16 +49,17 @@ export class JudgePool {
   private readonly queue: Task[] = [];
   private readonly all = new Set<Worker>();
   private idleTimer: NodeJS.Timeout | null = null;
-  /** Jobs judged in this pool's threads so far. */
+  /** Jobs judged in this pool's threads so far, and how many of them the thread read itself. */
   judged = 0;
+  readInThreads = 0;
 
   constructor(readonly size: number) {
     if (!(size >= 1)) throw new Error(`a judging pool needs at least one thread (${size})`);
   }
 
   /** Judges the signal in a thread. The job's typed arrays are transferred, not copied: do not use them after. */
-  judge(job: SignalJob): Promise<SignalJudgement> {
-    return new Promise<SignalJudgement>((resolve, reject) => {
+  judge(job: ThreadJob): Promise<ThreadJudgement> {
+    return new Promise<ThreadJudgement>((resolve, reject) => {
       this.queue.push({ job, resolve, reject });
       this.pump();
     });
@@ -104,6 +115,7 @@ export class JudgePool {
       if (this.busy.size === 0 && this.queue.length === 0) this.armIdleTimer();
       if (task) {
         this.judged++;
+        if ('read' in task.job) this.readInThreads++;
         if (m.error) task.reject(Object.assign(new Error(m.error.message), m.error.stack ? { stack: m.error.stack } : {}));
         else task.resolve(m.value);
       }
@@ -141,7 +153,8 @@ export class JudgePool {
 }
 
 /** The buffers of a job's points (handed over to the thread). */
-function transferOf(job: SignalJob): ArrayBuffer[] {
+function transferOf(job: ThreadJob): ArrayBuffer[] {
+  if ('read' in job) return [];
   const p = job.points;
   const arrays = 'series' in p ? [p.series.values] : [p.ts, p.values];
   const out: ArrayBuffer[] = [];

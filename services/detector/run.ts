@@ -15,7 +15,7 @@ import { detectEntityFrom, judgingOf, type EntityResume, type EntitySignal, type
 import { defaultJudgeThreads, judgePool } from './pool.js';
 import type { Episode } from './drops.js';
 import { checkpointOf, type SignalState } from './resume.js';
-import { decodeEpisode, decodeState, encodeState, type EncodedEpisode, type StoredSignalState } from './state-codec.js';
+import { decodeEpisode, decodeState, encodeEpisode, encodeState, type EncodedEpisode, type StoredSignalState } from './state-codec.js';
 import type { Outage } from '../../core/outage.js';
 import { toGrid, type Series } from './series.js';
 
@@ -232,7 +232,7 @@ async function detectHeld(repos: Repositories, lock: DetectionLock, opts: Detect
     }
     // in the signals' order (the order episodes are merged in), read finest step first: the signals with the most
     // points go to the threads first, the small ones fill in after
-    const read: Array<EntitySignal | Promise<EntitySignal>> = new Array(signals.length);
+    const read: Array<EntitySignal | Promise<EntitySignal | undefined>> = new Array(signals.length);
     const order = signals.map((s, i) => [s.step ?? Infinity, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     let dataFrom = Infinity;
     let dataUntil = -Infinity;
@@ -247,15 +247,28 @@ async function detectHeld(repos: Repositories, lock: DetectionLock, opts: Detect
         dataUntil = Math.max(dataUntil, series.start + series.values.length * series.step);
         continue;
       }
+      const how = pool ? judgingOf(meta, cfg) : null;
+      // a large signal a thread can read itself (SQLite): read and judged there, beside the others
+      const source = pool && how ? await points.columnsSource(s.id) : null;
+      if (pool && how && source && source.points >= minPoints) {
+        const judged = pool.judge({ ...how, prev: null, encode: true, read: { source, step: s.step ?? undefined } }).then((j) => {
+          if (!j.read || j.read.length === 0) return undefined;
+          dataFrom = Math.min(dataFrom, j.read.first);
+          dataUntil = Math.max(dataUntil, j.read.last + j.step);
+          return { ...meta, judged: j };
+        });
+        judged.catch(() => {});
+        read[i] = judged;
+        continue;
+      }
       // columns, not objects: typed arrays filled from inside SQLite's scan (NaN = no data)
       const { ts, values: vs, length } = await points.readColumns(s.id, -1e12, 1e12);
       if (length === 0) continue;
       dataFrom = Math.min(dataFrom, ts[0]!);
       const last = ts[length - 1]!;
-      const how = pool && length >= minPoints ? judgingOf(meta, cfg) : null;
-      if (pool && how) {
+      if (pool && how && length >= minPoints) {
         // judged in a thread while the next signal is read (its arrays handed over)
-        const judged = pool.judge({ ...how, prev: null, points: { ts, values: vs, step: s.step ?? undefined } }).then((j) => {
+        const judged = pool.judge({ ...how, prev: null, encode: true, points: { ts, values: vs, step: s.step ?? undefined } }).then((j) => {
           dataUntil = Math.max(dataUntil, last + j.step);
           return { ...meta, judged: j };
         });
@@ -269,7 +282,7 @@ async function detectHeld(repos: Repositories, lock: DetectionLock, opts: Detect
       dataUntil = Math.max(dataUntil, last + series.step);
     }
     // (a signal read empty leaves a hole: not detected)
-    const named = (await Promise.all(read)).filter((x) => x !== undefined);
+    const named = (await Promise.all(read)).filter((x): x is EntitySignal => x !== undefined);
     if (named.length === 0) continue;
     if (resume) result.resumed.push(entity);
     const events = await points.listSourceEvents({ entity, from: dataFrom, until: dataUntil });
@@ -314,7 +327,7 @@ async function detectHeld(repos: Repositories, lock: DetectionLock, opts: Detect
     const final: EncodedEpisode[] = [];
     for (const [signal, r] of run.states) {
       states.push({ signal, row: r.state ? encodeState(r.state) : null });
-      for (const e of r.committedRows) final.push(e);
+      for (const e of r.committedRows ?? r.committed.map(encodeEpisode)) final.push(e);
     }
     // the outages, the detector's state and the alert changes: one transaction (thousands of rows on a first run).
     // Only the outages that differ are rewritten (unchanged rows keep their id and detection time); a detection from

@@ -7,9 +7,11 @@
  */
 import fc from 'fast-check';
 import Database from 'better-sqlite3';
+import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadMigrations, migrate } from '../../db/migrate.js';
+import { readPackedSource } from '../../db/packed.js';
 import { SqliteStore, type PointTuple } from '../../db/store.js';
 import { tempDir, tempStore } from '../helpers.js';
 
@@ -206,6 +208,69 @@ describe('points packed per day (what detection reads)', () => {
       expect(s.db.prepare('SELECT day, hex(data) FROM points_packed ORDER BY day').raw(true).all()).toEqual(blobs);
     } finally {
       s.close();
+    }
+  });
+});
+
+describe("another thread's read of a signal's packed points (a detection's judging threads)", () => {
+  it('gives what readColumns gives, knows about how many points there are, and follows the file at the path', () => {
+    const t = tempStore();
+    try {
+      const write = (store: SqliteStore, level: number, days: number) => {
+        const pts: PointTuple[] = [];
+        for (let i = 0; i < days * 288; i++) pts.push([T0 + i * 300, i % 97 === 0 ? null : level + (i % 7)]);
+        store.writeWindow({
+          collector: 'test',
+          entity: 'country:KZ',
+          from: T0,
+          until: T0 + days * DAY,
+          series: [{ signal: { name: 'ioda.bgp', step: 300 }, points: pts }],
+        });
+      };
+      write(t.store, 1000, 3);
+      const id = t.store.listSignals('country:KZ')[0]!.id;
+      const source = t.store.columnsSource(id)!;
+      const mine = t.store.readColumns(id, -1e12, 1e12);
+      // the daily rollup's count: the points with a value
+      expect(source.points).toBe(Array.from(mine.values).filter((v) => !Number.isNaN(v)).length);
+      const theirs = readPackedSource(source, -1e12, 1e12);
+      expect(Array.from(theirs.ts)).toEqual(Array.from(mine.ts));
+      expect(Array.from(theirs.values)).toEqual(Array.from(mine.values));
+      expect(Array.from(readPackedSource(source, T0 + DAY + 1, T0 + 2 * DAY).ts)).toEqual(
+        Array.from(t.store.readColumns(id, T0 + DAY + 1, T0 + 2 * DAY).ts),
+      );
+      // a later write is seen (read-only connection, committed data)
+      write(t.store, 2000, 4);
+      expect(readPackedSource(source, -1e12, 1e12).values[1]).toBe(2001);
+      // another database put at the same path (a restore): read from it, not from the file the connection had open
+      t.store.close();
+      const other = join(t.dir, 'other.db');
+      const s2 = SqliteStore.open(other);
+      write(s2, 5000, 1);
+      s2.close();
+      renameSync(other, t.path);
+      rmSync(`${t.path}-wal`, { force: true });
+      rmSync(`${t.path}-shm`, { force: true });
+      expect(readPackedSource(source, -1e12, 1e12).values[1]).toBe(5001);
+      expect(readPackedSource(source, -1e12, 1e12).length).toBe(288);
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('is not offered for an in-memory database', () => {
+    const store = SqliteStore.open(':memory:');
+    try {
+      store.writeWindow({
+        collector: 'test',
+        entity: 'country:KZ',
+        from: T0,
+        until: T0 + 3600,
+        series: [{ signal: { name: 'ioda.bgp', step: 300 }, points: [[T0, 1]] }],
+      });
+      expect(store.columnsSource(store.listSignals('country:KZ')[0]!.id)).toBeNull();
+    } finally {
+      store.close();
     }
   });
 });

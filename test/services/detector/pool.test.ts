@@ -110,6 +110,7 @@ describe('judging signals in worker threads', () => {
       changes: r.changes.map((c) => [c.key, c.payload]),
     });
     const before = judgePool(2).judged;
+    const readBefore = judgePool(2).readInThreads;
     const onSqlite = [];
     for (const threads of [0, 2]) {
       const t = tempStore();
@@ -117,16 +118,19 @@ describe('judging signals in worker threads', () => {
         t.store.writeWindow(window);
         const r = await detectAndStore(t.store, { ...opts, threads });
         const states = t.store.db.prepare('SELECT signal, data FROM detector_signal_state ORDER BY signal').raw(true).all();
+        const episodes = t.store.db.prepare('SELECT * FROM detector_episodes ORDER BY 1, 2, 3, 4').raw(true).all();
+        expect(episodes.length).toBeGreaterThan(0);
         const stored = listOutages(t.store.db, { entity: 'country:KZ' }).map(({ id: _id, ...o }) => o);
-        onSqlite.push({ ...seen(r), states, stored });
+        onSqlite.push({ ...seen(r), states, episodes, stored });
       } finally {
         t.cleanup();
       }
     }
     expect(onSqlite[0]!.outages.length).toBeGreaterThan(0);
     expect(onSqlite[1]).toEqual(onSqlite[0]);
-    // the three level signals went to the threads
+    // the three level signals went to the threads, which read them from the SQLite file themselves
     expect(judgePool(2).judged - before).toBe(3);
+    expect(judgePool(2).readInThreads - readBefore).toBe(3);
     if (pgt.enabled) {
       const repos = await openRepositories(await pgt.createDatabase());
       try {
@@ -139,7 +143,9 @@ describe('judging signals in worker threads', () => {
       } finally {
         await repos.close();
       }
+      // PostgreSQL: read here, handed over
       expect(judgePool(2).judged - before).toBe(6);
+      expect(judgePool(2).readInThreads - readBefore).toBe(3);
     }
   }, 90_000);
 
