@@ -10,13 +10,34 @@ import { Worker } from 'node:worker_threads';
  * them in the worker).
  */
 export function moduleWorker(base: string, name: string): Worker {
-  if (!base.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, base));
+  if (!base.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, base), { execArgv: withoutLoaders(process.execArgv) });
   const api = createRequire(base).resolve('tsx/esm/api');
   const entry = new URL(`./${name}.ts`, base).href;
   return new Worker(
     `import(${JSON.stringify(pathToFileURL(api).href.replace(/\.cjs$/, '.mjs'))}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`,
     { eval: true },
   );
+}
+
+const LOADER_FLAGS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader']);
+
+/**
+ * The process's Node options without module loaders and preloads (`--import tsx`, `-r …`): the build's worker runs
+ * plain JavaScript, and a loader would cost it hundreds of milliseconds to start (a benchmark that loads the build
+ * from a process started under tsx). Other options (memory limits, source maps) are kept.
+ */
+export function withoutLoaders(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const eq = a.indexOf('=');
+    if (LOADER_FLAGS.has(eq < 0 ? a : a.slice(0, eq))) {
+      if (eq < 0) i++; // its value is the next argument
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
 }
 
 /** Whether this process runs the build (dist/) rather than the TypeScript sources. */
