@@ -63,6 +63,42 @@ interface History {
 }
 
 /**
+ * Work arrays kept from one analysis to the next (a thread judging signal after signal): an analysis of a million
+ * points allocates ~40 MB of arrays, and fresh memory is paid for page by page when first written (about a tenth of
+ * the analysis). An analysis given one writes into these instead; its result's arrays are then views of them, valid
+ * until the next analysis with the same scratch (`judgeSignal` uses them up before it returns).
+ */
+export class DropScratch {
+  private readonly buffers: ArrayBuffer[] = [];
+
+  /** A view of `length` items over slot `slot`'s buffer (grown when too small), zeroed when asked. */
+  take<T extends Float64Array | Int32Array | Int8Array | Uint8Array>(
+    slot: number,
+    kind: { new (buffer: ArrayBuffer, offset: number, length: number): T; BYTES_PER_ELEMENT: number },
+    length: number,
+    zero = false,
+  ): T {
+    const bytes = length * kind.BYTES_PER_ELEMENT;
+    let buf = this.buffers[slot];
+    if (!buf || buf.byteLength < bytes) this.buffers[slot] = buf = new ArrayBuffer(Math.ceil(bytes * 1.25) + 64);
+    const view = new kind(buf, 0, length);
+    if (zero) view.fill(0);
+    return view;
+  }
+}
+
+/** New arrays, or views of a scratch's (slot numbers: one per array of an analysis). */
+function workArray<T extends Float64Array | Int32Array | Int8Array | Uint8Array>(
+  scratch: DropScratch | null,
+  slot: number,
+  kind: { new (length: number): T; new (buffer: ArrayBuffer, offset: number, length: number): T; BYTES_PER_ELEMENT: number },
+  length: number,
+  zero = false,
+): T {
+  return scratch ? scratch.take(slot, kind, length, zero) : new kind(length);
+}
+
+/**
  * Moving median of the last `windowSteps` points. Between two points one item leaves and one enters: done in one
  * step (`IndexedMedian.replace`) when point i is committed, so that point i + 1 finds the window [i + 1 − W, i].
  */
@@ -73,9 +109,13 @@ class MovingHistory implements History {
     private readonly windowSteps: number,
     private readonly need: number,
     off: number,
+    scratch: DropScratch | null,
   ) {
     const n = hist.length;
-    this.med = new IndexedMedian(hist, new Int32Array(n), new Int8Array(n), Math.min(n, windowSteps + 1) + 1);
+    // the heap positions (written before read) and sides (0: not held, so zeroed) of every point
+    const pos = workArray(scratch, 6, Int32Array, n);
+    const side = workArray(scratch, 7, Int8Array, n, true);
+    this.med = new IndexedMedian(hist, pos, side, Math.min(n, windowSteps + 1) + 1);
     // the history as it stood before the first new point: the window's values
     for (let k = Math.max(0, off - windowSteps); k < off; k++) if (hist[k] === hist[k]) this.med.add(k);
   }
@@ -224,13 +264,15 @@ export function tailSteps(rule: SignalRule, step: number): number {
 export function analyseDrops(
   series: Series,
   input: SignalRule,
-  opts: { resolved?: ResolvedBaseline; resume?: DropTail | null; checkpoint?: number } = {},
+  opts: { resolved?: ResolvedBaseline; resume?: DropTail | null; checkpoint?: number; scratch?: DropScratch } = {},
 ): DropAnalysis & { snapshot: DropTail | null } {
   const { values: fresh, step } = series;
   const n = fresh.length;
-  const baseline = new Float64Array(n);
-  const ratio = new Float64Array(n);
-  const status = new Int8Array(n);
+  const scratch = opts.scratch ?? null;
+  // every item of these is written below
+  const baseline = workArray(scratch, 0, Float64Array, n);
+  const ratio = workArray(scratch, 1, Float64Array, n);
+  const status = workArray(scratch, 2, Int8Array, n);
   const resolved = opts.resolved ?? resolveBaseline(series, input);
   const rule = resolved.rule;
   if (resolved.kind === 'undetermined') {
@@ -245,10 +287,10 @@ export function analyseDrops(
   const off = resume ? resume.values.length : 0;
   const total = off + n;
   let values = fresh;
-  const hist = new Float64Array(total);
-  let inpainted = new Uint8Array(total);
+  const hist = workArray(scratch, 3, Float64Array, total);
+  let inpainted = workArray(scratch, 4, Uint8Array, total, true);
   if (resume) {
-    values = new Float64Array(total);
+    values = workArray(scratch, 5, Float64Array, total);
     values.set(resume.values);
     values.set(fresh, off);
     hist.set(resume.hist);
@@ -261,7 +303,7 @@ export function analyseDrops(
     history = new SeasonalHistory(hist, periodSteps, rule.seasons, Math.max(1, Math.ceil(rule.minCoverage * rule.seasons - 1e-9)), off);
   } else {
     const windowSteps = Math.max(1, Math.round(rule.window / step));
-    history = new MovingHistory(hist, windowSteps, Math.max(1, Math.ceil(rule.minCoverage * windowSteps - 1e-9)), off);
+    history = new MovingHistory(hist, windowSteps, Math.max(1, Math.ceil(rule.minCoverage * windowSteps - 1e-9)), off, scratch);
   }
   const { warning, critical, minBaseline, inpaintBelow, inpaintAbove } = rule;
   const maxInpaintSteps = rule.maxInpaint / step;

@@ -1,7 +1,7 @@
 import { insufficientRanges, type BaselineKind, type TimeRange } from './baselines.js';
 import type { DegradationRule, SignalRule } from './config.js';
 import { degradationFromLevels } from './degradation.js';
-import type { DropAnalysis, Episode } from './drops.js';
+import { DropScratch, type DropAnalysis, type Episode } from './drops.js';
 import type { EpisodeClass } from '../../core/outage.js';
 import { runSignal, type SignalState } from './resume.js';
 import { toGrid, type Series } from './series.js';
@@ -75,12 +75,15 @@ export function historyOf(signal: string, axis: SignalAxis, series: Series, anal
   };
 }
 
+/** This thread's work arrays, reused signal after signal (the analysis is used up before `judgeSignal` returns). */
+const scratch = new DropScratch();
+
 /** Judges one level signal: `runSignal` on its grid, its slow degradation (from all its day levels), its history. */
 export function judgeSignal(job: SignalJob): SignalJudgement {
   const p = job.points;
   const series = 'series' in p ? p.series : toGrid(p.ts, p.values, p.step);
   const meta = { signal: job.signal, target: job.target, cls: job.cls, days: job.degradation !== null };
-  const run = runSignal(series, job.rule, meta, job.prev);
+  const run = runSignal(series, job.rule, meta, job.prev, scratch);
   const r = run.analysis.resolved;
   let degradation: Episode[] | null = null;
   if (job.degradation) {

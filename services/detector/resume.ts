@@ -1,7 +1,15 @@
 import { resolveBaseline, type ResolvedBaseline } from './baselines.js';
 import type { SignalRule } from './config.js';
 import { DAY } from './cycles.js';
-import { analyseDrops, episodesFromStatus, type DropAnalysis, type DropTail, type Episode, type EpisodeBuilder } from './drops.js';
+import {
+  analyseDrops,
+  episodesFromStatus,
+  type DropAnalysis,
+  type DropScratch,
+  type DropTail,
+  type Episode,
+  type EpisodeBuilder,
+} from './drops.js';
 import type { EpisodeClass } from '../../core/outage.js';
 import type { Series } from './series.js';
 
@@ -68,16 +76,17 @@ export interface SignalMeta {
 /**
  * Detection of one level signal from `prev` on (or from its first point when `prev` is null): `series` holds the
  * points after the previous checkpoint, on the signal's grid (its `start` is `checkpointOf(prev)`), or all the
- * points. Returns the episodes and the state at the new checkpoint.
+ * points. Returns the episodes and the state at the new checkpoint. With `scratch`, the analysis's arrays are views
+ * of it (valid until its next use).
  */
-export function runSignal(series: Series, rule: SignalRule, meta: SignalMeta, prev: SignalState | null): SignalRun {
+export function runSignal(series: Series, rule: SignalRule, meta: SignalMeta, prev: SignalState | null, scratch?: DropScratch): SignalRun {
   const { step, values } = series;
   const n = values.length;
   const anchor = prev ? prev.anchor : series.start;
   const next0 = prev ? prev.next : 0;
   const resolved = prev ? prev.resolved : resolveBaseline(series, rule);
   const cp = Math.max(0, n - Math.ceil(CHECKPOINT_LAG / step));
-  const analysis = analyseDrops(series, rule, { resolved, resume: prev?.tail ?? null, checkpoint: cp });
+  const analysis = analyseDrops(series, rule, { resolved, resume: prev?.tail ?? null, checkpoint: cp, scratch });
   const { ratio } = analysis;
   const eps = episodesFromStatus(series, analysis.status, (i) => 1 - ratio[i]!, {
     minPoints: rule.minPoints,
