@@ -4,32 +4,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { copyDatabase } from '../../db/copy.js';
 import { listOutages, replaceOutages, syncOutages } from '../../db/outages.js';
 import { SqliteStore } from '../../db/store.js';
-import type { Outage } from '../../core/outage.js';
 import { tempDir, tempStore } from '../helpers.js';
+import { H, outage, T0 } from './outage-fixture.js';
 
 // Cached correlation results (the dashboard's event and country pages) are keyed by the data version: a user who
 // re-detects outages must see correlations computed from the new outages, never a cached page from the old ones.
 // On SQLite the version is moved once per write of outages by the writers themselves (migration 0108 dropped the
 // row triggers that moved it once per row), so every writer is held to it here.
-const T0 = Date.UTC(2022, 0, 5) / 1000;
-const H = 3600;
-
-function outage(start: number, hours: number, extra: Partial<Outage> = {}): Outage {
-  return {
-    entity: 'country:KZ',
-    start,
-    end: start + hours * H,
-    kind: 'connectivity',
-    severity: 'critical',
-    score: 12.5,
-    signals: [{ signal: 'ioda.bgp', start, end: start + hours * H, severity: 'critical', depth: 0.9, score: 12.5, lost: 0.8 }],
-    targets: [],
-    evidence: [{ label: 'IODA "country" view', url: 'https://ioda.inetintel.cc.gatech.edu/country/KZ' }],
-    open: false,
-    ...extra,
-  };
-}
-
 describe('the correlation data version and writes of outages (SQLite)', () => {
   let t: { cleanup(): void } | undefined;
   afterEach(() => t?.cleanup());

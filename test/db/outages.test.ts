@@ -1,30 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { listOutages, syncOutages } from '../../db/outages.js';
-import type { Outage } from '../../core/outage.js';
 import { tempStore } from '../helpers.js';
+import { H, outage, T0 } from './outage-fixture.js';
 
 // What a re-detection after a collection writes: every outage detected again, of which most are stored already.
 // A user notices ids (links to /outages/:id) and detection times that stay put for unchanged outages, and no
 // outage kept that a new detection no longer gives.
-const T0 = Date.UTC(2022, 0, 5) / 1000;
-const H = 3600;
-
-function outage(start: number, hours: number, extra: Partial<Outage> = {}): Outage {
-  return {
-    entity: 'country:KZ',
-    start,
-    end: start + hours * H,
-    kind: 'connectivity',
-    severity: 'critical',
-    score: 12.5,
-    signals: [{ signal: 'ioda.bgp', start, end: start + hours * H, severity: 'critical', depth: 0.9, score: 12.5, lost: 0.8 }],
-    targets: [],
-    evidence: [{ label: 'IODA "country" view', url: 'https://ioda.inetintel.cc.gatech.edu/country/KZ' }],
-    open: false,
-    ...extra,
-  };
-}
-
 describe('syncOutages', () => {
   let t: ReturnType<typeof tempStore>;
   afterEach(() => t?.cleanup());
