@@ -11,8 +11,8 @@ import { webhooksFrom } from '../alerts/config.js';
 import type { Config } from '../../core/config.js';
 import { nowSeconds } from '../../core/time.js';
 import { detectorConfigFrom, ruleFor, rulesHash } from './config.js';
-import { detectEntityFrom, judgingOf, type EntityResume, type EntitySignal, type SignalHistory } from './detect.js';
-import { defaultJudgeThreads, judgePool } from './pool.js';
+import { detectEntityFrom, judgingOf, type EntityResume, type EntitySignal, type SignalHistory, type SignalMeta } from './detect.js';
+import { defaultJudgeThreads, judgePool, type JudgePool, type ThreadJob } from './pool.js';
 import type { Episode } from './drops.js';
 import { checkpointOf, type SignalState } from './resume.js';
 import { decodeEpisode, decodeState, encodeEpisode, encodeState, type EncodedEpisode, type StoredSignalState } from './state-codec.js';
@@ -236,6 +236,21 @@ async function detectHeld(repos: Repositories, lock: DetectionLock, opts: Detect
     const order = signals.map((s, i) => [s.step ?? Infinity, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     let dataFrom = Infinity;
     let dataUntil = -Infinity;
+    /**
+     * A signal judged in a thread, its time span (read there, or `span` here) added to the data's; undefined when the
+     * thread read no point. Failures surface at the Promise.all below, not as unhandled while later signals are read.
+     */
+    const inThread = (p: JudgePool, meta: SignalMeta, job: ThreadJob, span?: { first: number; last: number }) => {
+      const judged = p.judge(job).then((j): EntitySignal | undefined => {
+        const sp = j.read ? (j.read.length > 0 ? j.read : null) : span!;
+        if (!sp) return undefined;
+        dataFrom = Math.min(dataFrom, sp.first);
+        dataUntil = Math.max(dataUntil, sp.last + j.step);
+        return { ...meta, judged: j };
+      });
+      judged.catch(() => {});
+      return judged;
+    };
     for (const [, i] of order) {
       const s = signals[i]!;
       const meta = { name: s.name, axis: s.provenance.axis, target: s.provenance.target ?? s.target, synthetic: s.synthetic };
@@ -251,14 +266,7 @@ async function detectHeld(repos: Repositories, lock: DetectionLock, opts: Detect
       // a large signal a thread can read itself (SQLite): read and judged there, beside the others
       const source = pool && how ? await points.columnsSource(s.id) : null;
       if (pool && how && source && source.points >= minPoints) {
-        const judged = pool.judge({ ...how, prev: null, encode: true, read: { source, step: s.step ?? undefined } }).then((j) => {
-          if (!j.read || j.read.length === 0) return undefined;
-          dataFrom = Math.min(dataFrom, j.read.first);
-          dataUntil = Math.max(dataUntil, j.read.last + j.step);
-          return { ...meta, judged: j };
-        });
-        judged.catch(() => {});
-        read[i] = judged;
+        read[i] = inThread(pool, meta, { ...how, prev: null, encode: true, read: { source, step: s.step ?? undefined } });
         continue;
       }
       // columns, not objects: typed arrays filled from inside SQLite's scan (NaN = no data)
@@ -268,13 +276,8 @@ async function detectHeld(repos: Repositories, lock: DetectionLock, opts: Detect
       const last = ts[length - 1]!;
       if (pool && how && length >= minPoints) {
         // judged in a thread while the next signal is read (its arrays handed over)
-        const judged = pool.judge({ ...how, prev: null, encode: true, points: { ts, values: vs, step: s.step ?? undefined } }).then((j) => {
-          dataUntil = Math.max(dataUntil, last + j.step);
-          return { ...meta, judged: j };
-        });
-        // failures surface at the Promise.all below (not as unhandled while later signals are read)
-        judged.catch(() => {});
-        read[i] = judged;
+        const span = { first: ts[0]!, last };
+        read[i] = inThread(pool, meta, { ...how, prev: null, encode: true, points: { ts, values: vs, step: s.step ?? undefined } }, span);
         continue;
       }
       const series = toGrid(ts, vs, s.step ?? undefined);
