@@ -10,6 +10,8 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** The built CLI (`outagewatch` as installed). */
+export const BUILT_CLI = join(ROOT, 'dist', 'services', 'cli.js');
 const SOURCE_DIRS = ['core', 'db', 'collectors', 'services', 'dashboards'];
 
 /** TypeScript sources under `dir` (recursive). */

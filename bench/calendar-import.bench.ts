@@ -8,7 +8,7 @@
 // Then the same for a 1,000,000-row file (BENCH_BIG_ROWS), once, for memory only: peak under 200 MB at any size (issue 19).
 // Prints one JSON line. Run: npx tsx bench/calendar-import.bench.ts
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,30 +19,12 @@ import { SqliteStore } from '../db/store.js';
 import { importCalendarFile } from '../services/calendar/import.js';
 import { ACLED_COLUMNS } from '../services/calendar/importers/acled.js';
 import { seededRandom } from '../services/util/random.js';
+import { BUILT_CLI, staleSource } from './built.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const BUILT_CLI = join(ROOT, 'dist', 'services', 'cli.js');
 
-/** Newest modification time of the .ts files under these folders / files. */
-function newest(paths: string[]): number {
-  let m = -Infinity;
-  for (const p of paths) {
-    const st = statSync(p);
-    if (st.isDirectory()) m = Math.max(m, newest(readdirSync(p).map((f) => join(p, f))));
-    else if (p.endsWith('.ts')) m = Math.max(m, st.mtimeMs);
-  }
-  return m;
-}
-/** The built CLI is used when it is newer than every source the import runs (as in correlate-real.bench.ts). */
-const FRESH_DIST =
-  existsSync(BUILT_CLI) &&
-  statSync(BUILT_CLI).mtimeMs >=
-    newest(
-      ['calendar', 'commands', 'util', 'cli.ts']
-        .map((f) => join(ROOT, 'services', f))
-        .concat(['calendar.ts', 'store.ts', 'connection.ts', 'migrate.ts'].map((f) => join(ROOT, 'db', f))),
-    );
+/** The built CLI is used when the build is up to date with every source (bench/built.ts). */
+const FRESH_DIST = staleSource() === null;
 
 /** Preloaded into the CLI process: writes its kernel maxRSS (bytes) to OW_BENCH_RSS_FILE when it exits. */
 const RSS_PRELOAD = `data:text/javascript,${encodeURIComponent("import { writeFileSync } from 'node:fs'; process.on('exit', () => writeFileSync(process.env.OW_BENCH_RSS_FILE, String(process.resourceUsage().maxRSS * 1024)));")}`;

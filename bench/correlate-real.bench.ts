@@ -19,7 +19,7 @@
  *   npx tsx bench/correlate-real.bench.ts
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -38,6 +38,7 @@ import { correlateOptions } from '../services/correlator/options.js';
 import { DEMO_STEPS } from '../services/demo/steps.js';
 import { silentLogger } from '../core/logger.js';
 import { seededRandom } from '../services/util/random.js';
+import { BUILT_CLI, staleSource } from './built.js';
 import type { BenchResult } from './run.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -257,16 +258,9 @@ async function main(): Promise<void> {
   store.close();
   log(`in process: ${events} events in ${inProcess.toFixed(3)} s`);
   const onPg = await postgresFigures(opts, sqliteJson);
-  // end to end as users run it: the built CLI (`outagewatch` → dist/) when it is newer than the correlator sources
-  const built = join(ROOT, 'dist', 'services', 'cli.js');
-  const fresh =
-    existsSync(built) &&
-    statSync(built).mtimeMs >=
-      ['assemble.ts', 'surrogate.ts', 'permutation.ts', 'eca.ts'].reduce(
-        (m, f) => Math.max(m, statSync(join(ROOT, 'services', 'correlator', f)).mtimeMs),
-        -Infinity,
-      );
-  const args = fresh ? [built] : ['--import', 'tsx', join(ROOT, 'services', 'cli.ts')];
+  // end to end as users run it: the built CLI (`outagewatch` → dist/) when the build is up to date (bench/built.ts)
+  const fresh = staleSource() === null;
+  const args = fresh ? [BUILT_CLI] : ['--import', 'tsx', join(ROOT, 'services', 'cli.ts')];
   const endToEnd = seconds(() =>
     execFileSync(process.execPath, [...args, '--db', DB_PATH, 'correlate', '--country', 'KZ', '--json'], {
       cwd: ROOT,
