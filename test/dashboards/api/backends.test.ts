@@ -10,7 +10,7 @@ import type { PointTuple } from '../../../db/store.js';
 import { configSchema } from '../../../services/program-config.js';
 import { silentLogger } from '../../../core/logger.js';
 import { bothBackends, usePostgres } from '../../pg.js';
-import { fakeCollector } from './fixture.js';
+import { fakeCollector, LAND_PROTESTS } from './fixture.js';
 
 // The dashboard and API on both backends (issue 23): the same requests against a SQLite file and a real
 // PostgreSQL (the suite's private cluster), the data seeded through the store interface, as a collector writes it.
@@ -47,15 +47,7 @@ function bgp(from: number, until: number): PointTuple[] {
 /** The calendar, two detected outages and a reference list, through the repositories (as the commands write them). */
 async function seedRepositories(r: Repositories): Promise<void> {
   for (const raw of [
-    {
-      id: 'kz-2016-05-21-land-protests',
-      title: 'Land reform protests',
-      country: 'KZ',
-      start: '2016-05-21',
-      tz: 'Asia/Almaty',
-      kind: 'protest',
-      sources: ['https://en.wikipedia.org/wiki/2016_Kazakh_protests'],
-    },
+    { id: 'kz-2016-05-21-land-protests', ...LAND_PROTESTS },
     {
       id: 'kz-2016-05-17-rally',
       title: 'Rally',

@@ -9,7 +9,7 @@ import { eventToJson } from '../../../services/calendar/json.js';
 import { configSchema } from '../../../services/program-config.js';
 import { silentLogger } from '../../../core/logger.js';
 import { bothBackends, usePostgres } from '../../pg.js';
-import { ADMIN_TOKEN, fakeCollector } from './fixture.js';
+import { ADMIN_TOKEN, fakeCollector, LAND_PROTESTS } from './fixture.js';
 import { pointStoreOf } from '../../../collectors/framework/store.js';
 
 // The dashboard's writes on both backends (issue 23 items 1 and 4): the calendar forms (admin session + CSRF),
@@ -27,15 +27,7 @@ afterAll(async () => {
 
 const NOW = Date.UTC(2016, 5, 1) / 1000;
 const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
-const LAND = {
-  title: 'Land reform protests',
-  country: 'KZ',
-  start: '2016-05-21',
-  tz: 'Asia/Almaty',
-  kind: 'protest',
-  sources: ['https://en.wikipedia.org/wiki/2016_Kazakh_protests'],
-  places: [{ name: 'Almaty' }, { name: 'Atyrau' }],
-};
+const LAND = { ...LAND_PROTESTS, places: [{ name: 'Almaty' }, { name: 'Atyrau' }] };
 const RALLY = {
   title: 'Rally in Almaty',
   country: 'kz',

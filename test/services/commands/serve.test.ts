@@ -7,6 +7,7 @@ import type { PointStore } from '../../../db/repository.js';
 import type { PointTuple } from '../../../db/store.js';
 import { packageRoot } from '../../../core/package-root.js';
 import { lockPathFor } from '../../../services/lock.js';
+import { LAND_PROTESTS } from '../../dashboards/api/fixture.js';
 import { tempDir } from '../../helpers.js';
 import { OFFLINE_SOURCES_ENV } from '../../offline-env.js';
 import { usePostgres } from '../../pg.js';
@@ -27,14 +28,7 @@ function addEvent(base: string): Promise<Response> {
   return fetch(`${base}/api/events`, {
     method: 'POST',
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      title: 'Land reform protests',
-      country: 'KZ',
-      start: '2016-05-21',
-      tz: 'Asia/Almaty',
-      kind: 'protest',
-      sources: ['https://en.wikipedia.org/wiki/2016_Kazakh_protests'],
-    }),
+    body: JSON.stringify(LAND_PROTESTS),
   });
 }
 
