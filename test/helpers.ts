@@ -1,6 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { SqliteStore } from '../db/store.js';
 
 /** A fresh temporary folder, removed by the returned cleanup. */
@@ -43,4 +46,16 @@ export function capture() {
       return err;
     },
   };
+}
+
+/**
+ * Serves a local stand-in (a source's API) on a free port of 127.0.0.1 for the tests of the enclosing describe block
+ * (started in beforeAll, closed in afterAll); `onUrl` gets its `http://127.0.0.1:PORT` once it listens.
+ */
+export function serveDuringTests(server: Server, onUrl: (url: string) => void): void {
+  beforeAll(async () => {
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    onUrl(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
 }

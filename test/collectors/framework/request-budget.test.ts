@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { serveDuringTests } from '../../helpers.js';
 import { createIodaCollector } from '../../../collectors/ioda/index.js';
 import { silentLogger } from '../../../core/logger.js';
 import { packageRoot } from '../../../core/package-root.js';
@@ -93,11 +93,7 @@ const UNTIL = Date.UTC(2016, 2, 15) / 1000; // one window per datasource, and th
 
 describe.skipIf(!pg.enabled)("collectors on one PostgreSQL database keep a source's request rate together", () => {
   const s = standIn();
-  beforeAll(async () => {
-    await new Promise<void>((r) => s.server.listen(0, '127.0.0.1', r));
-    s.base = `http://127.0.0.1:${(s.server.address() as AddressInfo).port}/v2`;
-  });
-  afterAll(() => new Promise<void>((r) => s.server.close(() => r())));
+  serveDuringTests(s.server, (url) => (s.base = `${url}/v2`));
   const stores: PgPointStore[] = [];
   afterEach(async () => {
     for (const x of stores.splice(0)) await x.close();

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import pgDriver from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { serveDuringTests } from '../../helpers.js';
 import { openPointStore } from '../../../db/open.js';
 import { packageRoot } from '../../../core/package-root.js';
 import { main } from '../../../services/cli.js';
@@ -181,11 +181,7 @@ async function contents(db: string) {
 
 describe.skipIf(!pg.enabled)('outagewatch collect on PostgreSQL, several processes at once', () => {
   const s = standIn();
-  beforeAll(async () => {
-    await new Promise<void>((r) => s.server.listen(0, '127.0.0.1', r));
-    s.base = `http://127.0.0.1:${(s.server.address() as AddressInfo).port}/v2`;
-  });
-  afterAll(() => new Promise<void>((r) => s.server.close(() => r())));
+  serveDuringTests(s.server, (url) => (s.base = `${url}/v2`));
 
   let reference: Awaited<ReturnType<typeof contents>>;
   let referenceRequests: Map<string, number>;
