@@ -8,7 +8,7 @@ import { silentLogger } from '../../../core/logger.js';
 import { packageRoot } from '../../../core/package-root.js';
 import { PgPointStore } from '../../../db/postgres/store.js';
 import { loadConfig } from '../../../services/program-config.js';
-import { answer } from '../ioda/mock.js';
+import { replyLater } from '../ioda/mock.js';
 import { OFFLINE_SOURCES_ENV } from '../../offline-env.js';
 import { usePostgres } from '../../pg.js';
 
@@ -46,12 +46,7 @@ function standIn(): StandIn {
     const code =
       /\/(?:country|region|asn)\/([^/?]+)/.exec(url)?.[1] ?? new URL(url, 'http://stand-in').searchParams.get('entityCode') ?? '';
     s.arrivals.push({ at: performance.now(), code });
-    const a = answer(url);
-    const reply = () =>
-      setTimeout(() => {
-        res.writeHead(a?.status ?? 404, { 'content-type': 'application/json' });
-        res.end(a?.body ?? '{}');
-      }, 20);
+    const reply = replyLater(url, res);
     if (s.gate > 1) {
       held.push(reply);
       if (new Set(s.arrivals.map((x) => x.code)).size >= s.gate) {

@@ -2,6 +2,7 @@
 // (envelope keys copied from the real fixtures in test/fixtures/ioda/). Values are a deterministic
 // function of (datasource, product, time), so any re-collection must give the same rows.
 import { readFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 
 export const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'ioda');
@@ -107,4 +108,14 @@ export function answer(pathAndQuery: string): { status: number; body: string } |
   }
   if (u.pathname.endsWith('/outages/events')) return { status: 200, body: eventsBody(q) };
   return null;
+}
+
+/** A stand-in server's reply to a request: `answer(url)` (404 `{}` for an unknown path) sent after `ms` of latency. */
+export function replyLater(url: string, res: ServerResponse, ms = 20): () => void {
+  const a = answer(url);
+  return () =>
+    setTimeout(() => {
+      res.writeHead(a?.status ?? 404, { 'content-type': 'application/json' });
+      res.end(a?.body ?? '{}');
+    }, ms);
 }

@@ -8,7 +8,7 @@ import { serveDuringTests } from '../../helpers.js';
 import { openPointStore } from '../../../db/open.js';
 import { packageRoot } from '../../../core/package-root.js';
 import { main } from '../../../services/cli.js';
-import { answer } from '../../collectors/ioda/mock.js';
+import { replyLater } from '../../collectors/ioda/mock.js';
 import { OFFLINE_SOURCES_ENV } from '../../offline-env.js';
 import { usePostgres } from '../../pg.js';
 
@@ -51,12 +51,7 @@ function standIn(): StandIn {
     s.requests.set(key, (s.requests.get(key) ?? 0) + 1);
     n++;
     if (s.onRequest && !s.onRequest(n, key)) return;
-    const a = answer(req.url ?? '/');
-    const reply = () =>
-      setTimeout(() => {
-        res.writeHead(a?.status ?? 404, { 'content-type': 'application/json' });
-        res.end(a?.body ?? '{}');
-      }, 20);
+    const reply = replyLater(req.url ?? '/', res);
     if (s.gate > 1) {
       // (a process that never comes does not hang the test: after 30 s everything held is answered)
       if (held.length === 0) setTimeout(() => held.splice(0).forEach((h) => h()), 30_000).unref();
