@@ -5,7 +5,7 @@
  * `ThreadJob` → `{ value: ThreadJudgement }` or `{ error: { message, stack } }`.
  */
 import { parentPort } from 'node:worker_threads';
-import { readPackedSource } from '../../db/packed.js';
+import { readPackedGrid, readPackedSource } from '../../db/packed.js';
 import { judgeSignal } from './judge.js';
 import type { ThreadJob, ThreadJudgement } from './pool.js';
 
@@ -17,9 +17,16 @@ parentPort?.on('messageerror', (err) => {
 /** The judgement of a job; a job that names its points' source is read here first (on this thread's connection). */
 function judge(job: ThreadJob): ThreadJudgement {
   if (!('read' in job)) return judgeSignal(job);
-  const { ts, values, length } = readPackedSource(job.read.source, -1e12, 1e12);
   const { read, ...rest } = job;
-  const value: ThreadJudgement = judgeSignal({ ...rest, points: { ts, values, step: read.step } });
+  if (read.step !== undefined && read.step > 0) {
+    // the signal's step known: its points go straight onto the grid
+    const { first, last, length, ...series } = readPackedGrid(read.source, read.step);
+    const value: ThreadJudgement = judgeSignal({ ...rest, points: { series } });
+    value.read = { first, last, length };
+    return value;
+  }
+  const { ts, values, length } = readPackedSource(read.source, -1e12, 1e12);
+  const value: ThreadJudgement = judgeSignal({ ...rest, points: { ts, values, step: undefined } });
   value.read = { first: length > 0 ? ts[0]! : NaN, last: length > 0 ? ts[length - 1]! : NaN, length };
   return value;
 }

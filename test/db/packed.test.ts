@@ -11,8 +11,9 @@ import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadMigrations, migrate } from '../../db/migrate.js';
-import { readPackedSource } from '../../db/packed.js';
+import { readPackedGrid, readPackedSource } from '../../db/packed.js';
 import { SqliteStore, type PointTuple } from '../../db/store.js';
+import { toGrid } from '../../services/detector/series.js';
 import { tempDir, tempStore } from '../helpers.js';
 
 const DAY = 86400;
@@ -42,6 +43,36 @@ const windowArb = fc.record({
   repeat: fc.boolean(),
 });
 
+type WindowSpec = typeof windowArb extends fc.Arbitrary<infer T> ? T : never;
+
+/** Writes a generated collection window (`windowArb`) of ioda.bgp points for country:KZ. */
+function writeWindowArb(store: SqliteStore, w: WindowSpec, offset = 17): void {
+  const pts: PointTuple[] = [];
+  for (let i = 0; i < w.count; i++) pts.push([T0 + (w.start + i) * 300 + (w.offGrid && i % 7 === 3 ? offset : 0), w.values[i]!]);
+  if (w.repeat) pts.push([pts[0]![0], 4242]);
+  if (w.shuffle !== null) {
+    let x = w.shuffle;
+    for (let i = pts.length - 1; i > 0; i--) {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      const j = x % (i + 1);
+      [pts[i], pts[j]] = [pts[j]!, pts[i]!];
+    }
+  }
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const p of pts) {
+    lo = Math.min(lo, p[0]);
+    hi = Math.max(hi, p[0]);
+  }
+  store.writeWindow({
+    collector: 'x',
+    entity: 'country:KZ',
+    from: lo,
+    until: hi + 300,
+    series: [{ signal: { name: 'ioda.bgp', step: 300 }, points: pts }],
+  });
+}
+
 describe('points packed per day (what detection reads)', () => {
   let t: ReturnType<typeof tempStore> | undefined;
   let d: ReturnType<typeof tempDir> | undefined;
@@ -60,32 +91,7 @@ describe('points packed per day (what detection reads)', () => {
         (windows, cuts) => {
           const s = tempStore();
           try {
-            for (const w of windows) {
-              const pts: PointTuple[] = [];
-              for (let i = 0; i < w.count; i++) pts.push([T0 + (w.start + i) * 300 + (w.offGrid && i % 7 === 3 ? 17 : 0), w.values[i]!]);
-              if (w.repeat) pts.push([pts[0]![0], 4242]);
-              if (w.shuffle !== null) {
-                let x = w.shuffle;
-                for (let i = pts.length - 1; i > 0; i--) {
-                  x = (x * 1103515245 + 12345) % 2147483648;
-                  const j = x % (i + 1);
-                  [pts[i], pts[j]] = [pts[j]!, pts[i]!];
-                }
-              }
-              let lo = Infinity;
-              let hi = -Infinity;
-              for (const p of pts) {
-                lo = Math.min(lo, p[0]);
-                hi = Math.max(hi, p[0]);
-              }
-              s.store.writeWindow({
-                collector: 'x',
-                entity: 'country:KZ',
-                from: lo,
-                until: hi + 300,
-                series: [{ signal: { name: 'ioda.bgp', step: 300 }, points: pts }],
-              });
-            }
+            for (const w of windows) writeWindowArb(s.store, w);
             const id = s.store.listSignals('country:KZ')[0]!.id;
             expectColumnsEqualPoints(s.store, id, -1e12, 1e12);
             const sorted = cuts.map((c) => T0 + c).sort((a, b) => a - b);
@@ -256,6 +262,39 @@ describe("another thread's read of a signal's packed points (a detection's judgi
     } finally {
       t.cleanup();
     }
+  });
+
+  it("put straight on a grid: the detector's grid of the same points (toGrid), whatever the step and the points", () => {
+    // what a judging thread reads when the signal's step is known: points off the grid (half a step off rounds
+    // up, as toGrid's Math.round does), two points on one step (the later wins), gaps, nulls, a coarser or odd step
+    fc.assert(
+      fc.property(
+        fc.array(windowArb, { minLength: 1, maxLength: 5 }),
+        fc.constantFrom(17, 150, 151, 299),
+        fc.constantFrom(300, 600, 450, 7, 86400),
+        (windows, offset, step) => {
+          const s = tempStore();
+          try {
+            for (const w of windows) writeWindowArb(s.store, w, offset);
+            const source = s.store.columnsSource(s.store.listSignals('country:KZ')[0]!.id)!;
+            const cols = readPackedSource(source, -1e12, 1e12);
+            const want = toGrid(cols.ts, cols.values, step);
+            const got = readPackedGrid(source, step);
+            expect([got.start, got.step, got.length, got.first, got.last]).toEqual([
+              want.start,
+              want.step,
+              cols.length,
+              cols.ts[0],
+              cols.ts[cols.length - 1],
+            ]);
+            expect(Array.from(got.values)).toEqual(Array.from(want.values));
+          } finally {
+            s.cleanup();
+          }
+        },
+      ),
+      { seed: 1090030, numRuns: 40 },
+    );
   });
 
   it('is not offered for an in-memory database', () => {
