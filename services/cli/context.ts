@@ -252,6 +252,13 @@ export class CliContext {
     }
   }
 
+  /** Parses a whole-number flag (≥ `min`); a bad value is a usage error naming the flag. */
+  wholeNumber(flag: string, value: string | undefined, min: number): number | undefined {
+    if (value === undefined) return undefined;
+    if (!/^\d+$/.test(value) || Number(value) < min) throw new UsageError(`${flag}: must be a whole number ≥ ${min}`);
+    return Number(value);
+  }
+
   /** A database error in words naming the configured file, or null for other errors. */
   describeDbError(err: unknown): string | null {
     let path: string;

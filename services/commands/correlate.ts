@@ -37,12 +37,6 @@ function duration(flag: string, v: string | undefined): number | undefined {
   }
 }
 
-function int(flag: string, v: string | undefined, min: number): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`${flag}: must be a whole number ≥ ${min}`);
-  return Number(v);
-}
-
 const hours = (s: number) => `${s < 0 ? '−' : '+'}${Math.round((Math.abs(s) / 3600) * 10) / 10} h`;
 const fmtP = (p: number | null) => (p === null ? 'n/a' : p < 0.0001 ? p.toExponential(2) : String(Math.round(p * 10000) / 10000));
 
@@ -222,8 +216,8 @@ export function register(program: Command, ctx: CliContext): void {
         lead: duration('--lead', flags.lead),
         lag: duration('--lag', flags.lag),
         outages,
-        B: int('--surrogates', flags.surrogates, 1),
-        seed: int('--seed', flags.seed, 0),
+        B: ctx.wholeNumber('--surrogates', flags.surrogates, 1),
+        seed: ctx.wholeNumber('--seed', flags.seed, 0),
         method: flags.method as CorrelateOptions['method'],
         from: ctx.time('--from', flags.from, 'start'),
         until: ctx.time('--until', flags.until, 'end'),

@@ -16,6 +16,7 @@ interface DetectFlags {
   from?: string;
   until?: string;
   json?: boolean;
+  threads?: string;
 }
 
 export function entityFlag(value: string | undefined): string | undefined {
@@ -37,15 +38,17 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--from <time>', 'start: a date (00:00 UTC), an ISO instant or Unix seconds (default: all data)')
     .option('--until <time>', 'end, exclusive (a date means the end of that UTC day)')
     .option('--json', 'print { entities, outages, comparison, changes } as one JSON document')
+    .option('--threads <n>', 'worker threads judging large signals, 0 for none (default: detector.threads, else one per core, at most 4)')
     .action(async (flags: DetectFlags) => {
       const entity = entityFlag(flags.entity);
       const from = ctx.time('--from', flags.from, 'start');
       const until = ctx.time('--until', flags.until, 'end');
       if (from !== undefined && until !== undefined && !(until > from)) throw new UsageError('--until must be after --from');
+      const threads = ctx.wholeNumber('--threads', flags.threads, 0);
       const config = ctx.config();
       const log = ctx.log();
       const db = await ctx.repositories();
-      const r = await detectAndStore(db, { entity, from, until, config, log });
+      const r = await detectAndStore(db, { entity, from, until, config, log, threads });
       await deliverConfigured(db.alerts, detectorConfigFrom(config).alerts, log, packageVersion());
       const count = (s: string) => r.comparison.filter((c) => c.status === s).length;
       if (flags.json) {

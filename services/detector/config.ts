@@ -95,6 +95,8 @@ const detectorInput = z
     degradation: degradationInput.optional(),
     alerts: alertsInput.optional(),
     watch: z.array(z.string().min(3)).optional(),
+    /** Worker threads judging a detection's large signals (0: none); default one per core, at most 4. */
+    threads: z.number().int().min(0).max(64).optional(),
   })
   .strict();
 
@@ -149,6 +151,8 @@ export interface DetectorConfig {
   degradation: DegradationRule;
   alerts: { maxAge: number; attempts: number; backoff: number; timeout: number };
   watch: string[] | null;
+  /** Judging threads (`detector.threads`); null: one per core, at most 4 (`defaultJudgeThreads`). */
+  threads: number | null;
 }
 
 const D = 86400;
@@ -207,6 +211,7 @@ export function parseDetectorConfig(raw: unknown): DetectorConfig {
     degradation: { ...DEFAULT_DEGRADATION, ...(d.degradation ?? {}) },
     alerts: { ...DEFAULT_ALERTS, ...(d.alerts ?? {}) },
     watch: d.watch ?? null,
+    threads: d.threads ?? null,
   };
 }
 
@@ -264,7 +269,7 @@ export const DETECTOR_VERSION = 2;
  * A hash of the rules detection applies to these signals: each one's effective rule (built-in defaults and the
  * user's configuration merged; null when disabled or unknown), and the OONI and degradation settings. Equal hashes:
  * outages detected earlier still stand; a different one: the entity is re-detected from the start. Alert settings
- * and the watch list do not take part (they change no outage).
+ * the watch list and the number of judging threads do not take part (they change no outage).
  */
 export function rulesHash(signalNames: readonly string[], cfg: DetectorConfig): string {
   const rules = [...new Set(signalNames)].sort().map((name) => [name, ruleFor(name, cfg)] as const);

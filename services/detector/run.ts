@@ -41,7 +41,8 @@ export interface DetectOptions {
   findEvent?: (entity: string, start: number, end: number) => CalendarRef | null;
   /**
    * Worker threads judging the level signals read in full while the next one is read (0: all on the main thread);
-   * by default `defaultJudgeThreads()`. The outages are the same either way.
+   * by default the configuration's `detector.threads`, else `defaultJudgeThreads()`. The outages are the same either
+   * way.
    */
   threads?: number;
   /** A level signal goes to a thread from this many points on (`THREAD_MIN_POINTS`; tests use fewer). */
@@ -194,7 +195,7 @@ async function detectHeld(repos: Repositories, lock: DetectionLock, opts: Detect
   const detection = repos.detection;
   const cfg = detectorConfigFrom(opts.config);
   const window = opts.from !== undefined || opts.until !== undefined;
-  const threads = opts.threads ?? defaultJudgeThreads();
+  const threads = opts.threads ?? cfg.threads ?? defaultJudgeThreads();
   const pool = threads > 0 ? judgePool(threads) : null;
   // a detection from the start reads whole histories: its threads start while it reads what it needs first
   if (pool && !window) pool.start();

@@ -81,6 +81,22 @@ describe('bad usage on an existing database', () => {
     }
   });
 
+  it('a count that is not a whole number is exit 2 naming the flag, before anything is read or written', async () => {
+    const outages = () => t.store.db.prepare('SELECT id, detected_at FROM outages ORDER BY id').all();
+    const before = outages();
+    for (const [args, msg] of [
+      [['detect', '--threads', '-1'], '--threads: must be a whole number ≥ 0'],
+      [['detect', '--threads', 'two'], '--threads: must be a whole number ≥ 0'],
+      [['correlate', '--country', 'KZ', '--surrogates', '0'], '--surrogates: must be a whole number ≥ 1'],
+      [['correlate', '--country', 'KZ', '--seed', '1.5'], '--seed: must be a whole number ≥ 0'],
+    ] as const) {
+      const r = await run('--db', t.path, ...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err, args.join(' ')).toContain(msg);
+    }
+    expect(outages()).toEqual(before);
+  });
+
   it('an unknown country code is rejected, not answered with an empty list', async () => {
     for (const args of [
       ['calendar', 'list', '--country', 'XX'],

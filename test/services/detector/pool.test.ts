@@ -26,6 +26,21 @@ const cfg = detectorConfigFrom(undefined);
 const DAYS = 60;
 const pgt = usePostgres({ database: false });
 
+/** The series as one stored collection window of country:KZ. */
+function storedWindow() {
+  return {
+    collector: 'test',
+    entity: 'country:KZ',
+    from: T0,
+    until: T0 + DAYS * 86400,
+    series: series().map((s) => {
+      const pts: PointTuple[] = [];
+      s.series.values.forEach((v, i) => pts.push([s.series.start + i * s.series.step, Number.isNaN(v) ? null : v]));
+      return { signal: { name: s.name, step: s.series.step, synthetic: true }, points: pts };
+    }),
+  };
+}
+
 function series() {
   const merit = traffic({ seed: 11, days: DAYS, step: 300, night: 0.4, noise: 0.03, gaps: 8, level: 4000 });
   const bgp = traffic({ seed: 12, days: DAYS, step: 300, noise: 0.002, gaps: 3, level: 1200 });
@@ -93,17 +108,7 @@ describe('judging signals in worker threads', () => {
   }, 60_000);
 
   it('a detection with threads stores what one on the main thread stores, on either backend', async () => {
-    const window = {
-      collector: 'test',
-      entity: 'country:KZ',
-      from: T0,
-      until: T0 + DAYS * 86400,
-      series: series().map((s) => {
-        const pts: PointTuple[] = [];
-        s.series.values.forEach((v, i) => pts.push([s.series.start + i * s.series.step, Number.isNaN(v) ? null : v]));
-        return { signal: { name: s.name, step: s.series.step, synthetic: true }, points: pts };
-      }),
-    };
+    const window = storedWindow();
     const opts = { entity: 'country:KZ', now: T0 + DAYS * 86400, threadMinPoints: 1000 };
     const seen = (r: DetectResult) => ({
       outages: r.outages.map(({ id: _id, ...o }) => o),
@@ -149,6 +154,25 @@ describe('judging signals in worker threads', () => {
       expect(judgePool(2).readInThreads - readBefore).toBe(3);
     }
   }, 90_000);
+
+  it("takes its number of threads from the configuration's detector.threads (0: none), unless told", async () => {
+    // a daemon sharing its machine caps the threads in its configuration; `detect --threads` overrides it
+    const opts = { entity: 'country:KZ', now: T0 + DAYS * 86400, threadMinPoints: 1000 };
+    const one = judgePool(1).judged;
+    const two = judgePool(2).judged;
+    const t = tempStore();
+    try {
+      t.store.writeWindow(storedWindow());
+      await detectAndStore(t.store, { ...opts, config: { detector: { threads: 1 } } });
+      expect(judgePool(1).judged - one).toBe(3);
+      await detectAndStore(t.store, { ...opts, config: { detector: { threads: 0 } } });
+      await detectAndStore(t.store, { ...opts, config: { detector: { threads: 1 } }, threads: 0 });
+      expect([judgePool(1).judged - one, judgePool(2).judged - two]).toEqual([3, 0]);
+    } finally {
+      t.cleanup();
+    }
+    expect(() => detectorConfigFrom({ detector: { threads: -1 } })).toThrow(/detector\.threads/);
+  }, 60_000);
 
   it('a command that detected with threads exits by itself (idle threads do not hold the process)', () => {
     const child = spawnSync(
