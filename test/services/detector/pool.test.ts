@@ -9,6 +9,7 @@ import { judgingOf } from '../../../services/detector/detect.js';
 import { judgeSignal, type SignalJob } from '../../../services/detector/judge.js';
 import { JudgePool, judgePool } from '../../../services/detector/pool.js';
 import { detectAndStore, type DetectResult } from '../../../services/detector/run.js';
+import { configSchema } from '../../../services/program-config.js';
 import { tempStore } from '../../helpers.js';
 import { usePostgres } from '../../pg.js';
 import { T0, traffic } from './traffic.js';
@@ -163,10 +164,10 @@ describe('judging signals in worker threads', () => {
     const t = tempStore();
     try {
       t.store.writeWindow(storedWindow());
-      await detectAndStore(t.store, { ...opts, config: { detector: { threads: 1 } } });
+      await detectAndStore(t.store, { ...opts, config: configSchema.parse({ detector: { threads: 1 } }) });
       expect(judgePool(1).judged - one).toBe(3);
-      await detectAndStore(t.store, { ...opts, config: { detector: { threads: 0 } } });
-      await detectAndStore(t.store, { ...opts, config: { detector: { threads: 1 } }, threads: 0 });
+      await detectAndStore(t.store, { ...opts, config: configSchema.parse({ detector: { threads: 0 } }) });
+      await detectAndStore(t.store, { ...opts, config: configSchema.parse({ detector: { threads: 1 } }), threads: 0 });
       expect([judgePool(1).judged - one, judgePool(2).judged - two]).toEqual([3, 0]);
     } finally {
       t.cleanup();
