@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     mapped.close();
     const floorMs = Math.min(storeScanMs, mappedScanMs);
     log(
-      `load average at the start: ${loadavg()
+      `Node ${process.version}; load average at the start: ${loadavg()
         .map((x) => x.toFixed(2))
         .join(' ')}`,
     );
