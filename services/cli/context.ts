@@ -252,10 +252,11 @@ export class CliContext {
     }
   }
 
-  /** Parses a whole-number flag (≥ `min`); a bad value is a usage error naming the flag. */
-  wholeNumber(flag: string, value: string | undefined, min: number): number | undefined {
+  /** Parses a whole-number flag (from `min`, up to `max`); a bad value is a usage error naming the flag. */
+  wholeNumber(flag: string, value: string | undefined, min: number, max = Infinity): number | undefined {
     if (value === undefined) return undefined;
-    if (!/^\d+$/.test(value) || Number(value) < min) throw new UsageError(`${flag}: must be a whole number ≥ ${min}`);
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
+      throw new UsageError(`${flag}: must be a whole number ≥ ${min}${max < Infinity ? ` and ≤ ${max}` : ''}`);
     return Number(value);
   }
 

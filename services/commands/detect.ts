@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { EntityRefError, formatEntity, parseEntity } from '../../db/entities.js';
 import { deliverConfigured } from '../alerts/webhooks.js';
 import type { CliContext } from '../cli/context.js';
-import { detectorConfigFrom } from '../detector/config.js';
+import { detectorConfigFrom, MAX_JUDGE_THREADS } from '../detector/config.js';
 import { lossText, outageToJson } from '../detector/json.js';
 import { detectAndStore } from '../detector/run.js';
 import type { Outage } from '../../core/outage.js';
@@ -44,7 +44,7 @@ export function register(program: Command, ctx: CliContext): void {
       const from = ctx.time('--from', flags.from, 'start');
       const until = ctx.time('--until', flags.until, 'end');
       if (from !== undefined && until !== undefined && !(until > from)) throw new UsageError('--until must be after --from');
-      const threads = ctx.wholeNumber('--threads', flags.threads, 0);
+      const threads = ctx.wholeNumber('--threads', flags.threads, 0, MAX_JUDGE_THREADS);
       const config = ctx.config();
       const log = ctx.log();
       const db = await ctx.repositories();

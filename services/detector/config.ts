@@ -17,6 +17,9 @@ import { defaultDetectorRules } from '../sources.js';
  * ```
  */
 
+/** The most judging threads a configuration (or `detect --threads`) may ask for. */
+export const MAX_JUDGE_THREADS = 64;
+
 const fraction = z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
 
 const ruleInput = z
@@ -96,7 +99,7 @@ const detectorInput = z
     alerts: alertsInput.optional(),
     watch: z.array(z.string().min(3)).optional(),
     /** Worker threads judging a detection's large signals (0: none); default one per core, at most 4. */
-    threads: z.number().int().min(0).max(64).optional(),
+    threads: z.number().int().min(0).max(MAX_JUDGE_THREADS).optional(),
   })
   .strict();
 
@@ -268,7 +271,7 @@ export const DETECTOR_VERSION = 2;
 /**
  * A hash of the rules detection applies to these signals: each one's effective rule (built-in defaults and the
  * user's configuration merged; null when disabled or unknown), and the OONI and degradation settings. Equal hashes:
- * outages detected earlier still stand; a different one: the entity is re-detected from the start. Alert settings
+ * outages detected earlier still stand; a different one: the entity is re-detected from the start. Alert settings,
  * the watch list and the number of judging threads do not take part (they change no outage).
  */
 export function rulesHash(signalNames: readonly string[], cfg: DetectorConfig): string {

@@ -85,8 +85,9 @@ describe('bad usage on an existing database', () => {
     const outages = () => t.store.db.prepare('SELECT id, detected_at FROM outages ORDER BY id').all();
     const before = outages();
     for (const [args, msg] of [
-      [['detect', '--threads', '-1'], '--threads: must be a whole number ≥ 0'],
-      [['detect', '--threads', 'two'], '--threads: must be a whole number ≥ 0'],
+      [['detect', '--threads', '-1'], '--threads: must be a whole number ≥ 0 and ≤ 64'],
+      [['detect', '--threads', 'two'], '--threads: must be a whole number ≥ 0 and ≤ 64'],
+      [['detect', '--threads', '1000'], '--threads: must be a whole number ≥ 0 and ≤ 64'],
       [['correlate', '--country', 'KZ', '--surrogates', '0'], '--surrogates: must be a whole number ≥ 1'],
       [['correlate', '--country', 'KZ', '--seed', '1.5'], '--seed: must be a whole number ≥ 0'],
     ] as const) {
