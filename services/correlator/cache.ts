@@ -210,16 +210,20 @@ function failAll(err: Error): void {
 function getWorker(): Worker {
   if (worker) return worker;
   const w = moduleWorker(import.meta.url, 'worker');
-  w.unref();
   w.on('message', (m: { id: number; value?: unknown; error?: { code: ErrorCode | null; message: string } }) => {
     const p = pending.get(m.id);
     if (!p) return;
     pending.delete(m.id);
+    // idle, it does not hold the process (a SIGTERM'd server exits once its requests are answered)
+    if (pending.size === 0) w.unref();
     if (m.error) p.reject(m.error.code ? new AppError(m.error.code, m.error.message) : new Error(m.error.message));
     else p.resolve(m.value);
   });
   w.on('error', (err) => failAll(err));
   w.on('exit', (code) => failAll(new Error(`correlation worker exited (${code})`)));
+  // after the listeners: Node refs a worker again when a 'message' listener is added, and an idle worker referenced
+  // kept `serve` and `start` alive after SIGTERM once a country page had been computed
+  w.unref();
   worker = w;
   return w;
 }
@@ -230,7 +234,16 @@ function inWorker<T>(job: EventJob | CountryJob): Promise<T> {
     const id = nextId++;
     pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
     const transfer = job.data ? job.data.signals.map((s) => s.hours.buffer as ArrayBuffer) : [];
-    getWorker().postMessage({ id, job }, transfer);
+    const w = getWorker();
+    // a computation in flight holds the process until it is answered
+    w.ref();
+    try {
+      w.postMessage({ id, job }, transfer);
+    } catch (err) {
+      pending.delete(id);
+      if (pending.size === 0) w.unref();
+      reject(err instanceof Error ? err : new Error(String(err)));
+    }
   });
 }
 

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openPointStore } from '../../../db/open.js';
 import type { PointStore } from '../../../db/repository.js';
-import type { PointTuple } from '../../../db/store.js';
+import { SqliteStore, type PointTuple } from '../../../db/store.js';
+import { upsertEvent } from '../../../db/calendar.js';
+import { parseSeed, readSeedText } from '../../../services/calendar/seed.js';
 import { packageRoot } from '../../../core/package-root.js';
 import { lockPathFor } from '../../../services/lock.js';
 import { LAND_PROTESTS } from '../../dashboards/api/fixture.js';
@@ -67,6 +69,14 @@ function serve(db: string): Promise<Serving> {
       reject(new Error(`serve exited early (${e.code}): ${e.stderr}`));
     });
   });
+}
+
+/** A stop that must end within `ms` (a process that stays alive after SIGTERM fails here, not at the test's timeout). */
+function stoppedWithin<T>(p: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`still running ${ms} ms after SIGTERM`)), ms).unref()),
+  ]);
 }
 
 async function seed(s: PointStore): Promise<void> {
@@ -138,6 +148,14 @@ describe('outagewatch serve on SQLite', () => {
     const store = await openPointStore(db);
     await seed(store);
     await store.close();
+    // the land reform protests, so that the country page computes a correlation (in the correlation worker)
+    const sqlite = SqliteStore.open(db);
+    upsertEvent(
+      sqlite.db,
+      parseSeed(readSeedText()).find((e) => e.id === 'kz-2016-05-21-land-protests')!,
+      0,
+    );
+    sqlite.close();
     const [a, b] = await Promise.all([serve(db), serve(db)]);
     try {
       expect(existsSync(lockPathFor(db))).toBe(false);
@@ -148,8 +166,11 @@ describe('outagewatch serve on SQLite', () => {
       const refused = await addEvent(a.url);
       expect(refused.status).toBe(503);
       expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('`outagewatch start`');
+      // a country page: its correlation is computed in the worker thread, which must not keep the process alive after
+      // SIGTERM (it did: the server stopped, the process stayed)
+      expect((await fetch(`${a.url}/countries/KZ`)).status).toBe(200);
     } finally {
-      const [ea, eb] = await Promise.all([a.stop(), b.stop()]);
+      const [ea, eb] = await Promise.all([stoppedWithin(a.stop(), 20_000), stoppedWithin(b.stop(), 20_000)]);
       expect(ea.code, ea.stderr).toBe(0);
       expect(eb.code, eb.stderr).toBe(0);
     }
