@@ -23,13 +23,21 @@ export function reportsDir(config: Config): string {
 
 /**
  * Writes a report for every calendar event whose window [start − 1 d, end + 2 d] has closed and has data,
- * once — and again when the data behind it changed (its hash differs, e.g. after a backfill).
+ * once — and again when the data behind it changed (its hash differs, e.g. after a backfill). With `signal`, it stops
+ * between two reports once the signal is aborted (the daemon stopping): the others are written at the next run.
  */
-export async function writeDueReports(repos: Repositories, config: Config, log: Logger, now = nowSeconds()): Promise<string[]> {
+export async function writeDueReports(
+  repos: Repositories,
+  config: Config,
+  log: Logger,
+  now = nowSeconds(),
+  signal?: AbortSignal,
+): Promise<string[]> {
   const written: string[] = [];
   const correlate = correlateOptions(config);
   const lag = correlate.lag;
   for (const e of await repos.calendar.listEvents({ until: now - lag })) {
+    if (signal?.aborted) break;
     if (e.end + lag > now) continue;
     const data = await gatherReport(repos, { eventId: e.id, correlate }, { version: packageVersion(), now });
     if (data.verdict.label === 'insufficient-data') continue;
@@ -48,8 +56,8 @@ export function autoReportJob(repos: Repositories, config: Config, log: Logger):
   return {
     name: 'reports',
     cron: '17 * * * *',
-    async run() {
-      const paths = await writeDueReports(repos, config, log);
+    async run(signal) {
+      const paths = await writeDueReports(repos, config, log, nowSeconds(), signal);
       return { rows: paths.length };
     },
   };
