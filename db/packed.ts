@@ -43,8 +43,30 @@ export function decodeDay(blob: Uint8Array): { offsets: Int32Array; values: Floa
 
 type Columns = { ts: Float64Array; values: Float64Array; length: number };
 
-/** Aligned scratch for a day's offsets while decoding (one per thread). */
-let scratch = new Int32Array(512);
+/** Aligned scratch for a day's offsets and values while decoding (one per thread). */
+let offsetScratch = new Int32Array(512);
+let valueScratch = new Float64Array(512);
+
+/** How many points a packed day holds (12 bytes each); otherwise an error naming the day and the signal. */
+function pointsIn(blob: Buffer, day: number, signalId: number): number {
+  const n = blob.length / 12;
+  if (!Number.isInteger(n)) throw new Error(`packed day ${day} of signal ${signalId}: ${blob.length} bytes, not a whole number of points`);
+  return n;
+}
+
+/** A day's n offsets, copied into aligned scratch (valid until the next call; a Buffer may start at any byte). */
+function offsetsOf(blob: Buffer, n: number): Int32Array {
+  if (offsetScratch.length < n) offsetScratch = new Int32Array(n);
+  new Uint8Array(offsetScratch.buffer, 0, n * 4).set(blob.subarray(n * 8));
+  return offsetScratch;
+}
+
+/** A day's n values, copied into aligned scratch (valid until the next call). */
+function valuesOf(blob: Buffer, n: number): Float64Array {
+  if (valueScratch.length < n) valueScratch = new Float64Array(n);
+  new Uint8Array(valueScratch.buffer, 0, n * 8).set(blob.subarray(0, n * 8));
+  return valueScratch;
+}
 
 /** Packed day rows (in day order) as two columns, cut to [from, until). */
 function decodeDays(rows: ReadonlyArray<[number, Buffer]>, from: number, until: number, signalId: number): Columns {
@@ -55,13 +77,9 @@ function decodeDays(rows: ReadonlyArray<[number, Buffer]>, from: number, until: 
   const v8 = new Uint8Array(values.buffer);
   let pos = 0;
   for (const [day, blob] of rows) {
-    const n = blob.length / 12;
-    if (!Number.isInteger(n))
-      throw new Error(`packed day ${day} of signal ${signalId}: ${blob.length} bytes, not a whole number of points`);
+    const n = pointsIn(blob, day, signalId);
     v8.set(blob.subarray(0, n * 8), pos * 8);
-    if (scratch.length < n) scratch = new Int32Array(n);
-    const o = scratch;
-    new Uint8Array(o.buffer, 0, n * 4).set(blob.subarray(n * 8));
+    const o = offsetsOf(blob, n);
     for (let i = 0; i < n; i++) ts[pos + i] = day + o[i]!;
     pos += n;
   }
@@ -87,18 +105,13 @@ export interface PackedGrid {
   length: number;
 }
 
-/** Aligned scratch for a day's values while decoding onto a grid (one per thread). */
-let valueScratch = new Float64Array(512);
-
 /** Packed day rows (in day order, each in time order) put straight on the grid: no time column is made. */
 function decodeDaysOnGrid(rows: ReadonlyArray<[number, Buffer]>, step: number, signalId: number): PackedGrid {
   let total = 0;
   let lo = Infinity;
   let hi = -Infinity;
   for (const [day, blob] of rows) {
-    const n = blob.length / 12;
-    if (!Number.isInteger(n))
-      throw new Error(`packed day ${day} of signal ${signalId}: ${blob.length} bytes, not a whole number of points`);
+    const n = pointsIn(blob, day, signalId);
     if (n === 0) continue;
     total += n;
     // a day's offsets are in time order: its first and last points are its earliest and latest
@@ -113,12 +126,8 @@ function decodeDaysOnGrid(rows: ReadonlyArray<[number, Buffer]>, step: number, s
   for (const [day, blob] of rows) {
     const n = blob.length / 12;
     if (n === 0) continue;
-    if (scratch.length < n) scratch = new Int32Array(n);
-    if (valueScratch.length < n) valueScratch = new Float64Array(n);
-    const o = scratch;
-    const v = valueScratch;
-    new Uint8Array(v.buffer, 0, n * 8).set(blob.subarray(0, n * 8));
-    new Uint8Array(o.buffer, 0, n * 4).set(blob.subarray(n * 8));
+    const o = offsetsOf(blob, n);
+    const v = valuesOf(blob, n);
     for (let i = 0; i < n; i++) {
       // where toGrid puts it (Math.round of the division); a point on the grid is found by a multiplication
       const x = day + o[i]! - start;
