@@ -742,11 +742,6 @@ export class SqliteStore implements SignalStore {
   }
 
   /**
-   * The points of [from, until) as two columns (time, value; NaN = no data) in time order: what the detector (and
-   * the report) reads. From the points packed per day (`db/packed.ts`, migration 0106): one row and two copies per
-   * day, no JavaScript call per point; a signal not packed yet is read from `points`.
-   */
-  /**
    * Where another thread of this process can read this signal's columns itself (`readPackedSource`, db/packed.ts),
    * with about how many points it has (the daily rollup's count); null for an in-memory database or a signal not
    * packed yet (read it here).
@@ -756,6 +751,11 @@ export class SqliteStore implements SignalStore {
     return { path: resolve(this.path), signalId, points: this.stmts.pointsOfSignal.get(signalId) ?? 0 };
   }
 
+  /**
+   * The points of [from, until) as two columns (time, value; NaN = no data) in time order: what the detector (and
+   * the report) reads. From the points packed per day (`db/packed.ts`, migration 0106): one row and two copies per
+   * day, no JavaScript call per point; a signal not packed yet is read from `points`.
+   */
   readColumns(signalId: number, from: number, until: number): { ts: Float64Array; values: Float64Array; length: number } {
     if (this.packed.ready(signalId)) return this.packed.read(signalId, from, until);
     return this.scanColumns(signalId, from, until);

@@ -110,11 +110,7 @@ export function decodeState(row: StoredSignalState): SignalState | null {
 /** The keys of an episode as `episodesFromStatus` builds it, in its order (the only kind stored as final). */
 const EPISODE_KEYS = ['signal', 'class', 'target', 'start', 'end', 'severity', 'depth', 'score', 'lost', 'open'] as const;
 
-/**
- * Episodes as stored (JSON per episode; `open` is always false for a final one). The usual episode is written
- * compactly, its values without the keys and without signal, start and end (the row's columns hold them):
- * `["connectivity",null,"critical",0.93,412.5,0.71,false]`; any other shape as its whole JSON object.
- */
+/** A final episode as stored: its signal, start and end (the row's columns) and the rest as JSON (`episode`). */
 export interface EncodedEpisode {
   signal: string;
   start: number;
@@ -122,6 +118,11 @@ export interface EncodedEpisode {
   episode: string;
 }
 
+/**
+ * Episodes as stored (JSON per episode; `open` is always false for a final one). The usual episode is written
+ * compactly, its values without the keys and without signal, start and end (the row's columns hold them):
+ * `["connectivity",null,"critical",0.93,412.5,0.71,false]`; any other shape as its whole JSON object.
+ */
 export function encodeEpisode(e: Episode): EncodedEpisode {
   const keys = Object.keys(e);
   const usual = keys.length === EPISODE_KEYS.length && keys.every((k, i) => k === EPISODE_KEYS[i]);
