@@ -168,7 +168,7 @@ export function detectEntityFrom(
   const history: SignalHistory[] = [];
   const states: EntityRun['states'] = new Map();
   const synthetic = new Set<string>();
-  const level: Array<{ name: string; run: SignalJudgement; degr: Episode[] | null }> = [];
+  const level: Array<{ name: string; run: SignalJudgement }> = [];
   for (const s of signals) {
     if (s.synthetic) synthetic.add(s.name);
     const how = judgingOf(s, cfg);
@@ -178,9 +178,8 @@ export function detectEntityFrom(
     const run = 'judged' in s ? s.judged : judgeSignal({ ...how, prev, points: { series: s.series } });
     states.set(s.name, { state: run.state, committed: run.committed, committedRows: run.committedRows });
     history.push(run.history);
-    const degr = run.degradation;
-    if (degr) for (const item of degr) derived.push(item);
-    level.push({ name: s.name, run, degr });
+    if (run.degradation) for (const item of run.degradation) derived.push(item);
+    level.push({ name: s.name, run });
   }
   if (cfg.ooni.enabled) {
     for (const input of ooniInputs(signals.filter((s): s is NamedSeries => 'series' in s)))
@@ -188,7 +187,8 @@ export function detectEntityFrom(
   }
   // the episodes made final before (a resumed run reads only those that can belong to an outage it rewrites)
   const committed = resume ? resume.committed(derived) : new Map<string, readonly Episode[]>();
-  for (const { name, run, degr } of level) {
+  for (const { name, run } of level) {
+    const degr = run.degradation;
     const drops: Episode[] = [];
     for (const e of committed.get(name) ?? []) drops.push(e);
     for (const e of run.committed) drops.push(e);
