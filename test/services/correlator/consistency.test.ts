@@ -20,6 +20,7 @@ import { cachedCountryAsync as cachedCountry } from '../../../services/correlato
 import { correlateOptions } from '../../../services/correlator/options.js';
 import type { Outage } from '../../../core/outage.js';
 import { benjaminiHochberg } from '../../../services/correlator/stats.js';
+import { outage as storedOutage } from '../../db/outage-fixture.js';
 import { tempStore } from '../../helpers.js';
 
 const H = 3600;
@@ -48,18 +49,13 @@ function allDayAlmaty(id: string, localDate: string): ProtestEvent {
   };
 }
 
+/** The tests' stored outage (test/db/outage-fixture.ts) with the depth the correlation reads, and no evidence. */
 function outage(start: number, hours: number, depth = 0.8): Outage {
-  return {
-    entity: 'country:KZ',
-    start,
-    end: start + hours * H,
-    kind: 'connectivity',
-    severity: 'critical',
+  return storedOutage(start, hours, {
     score: 1000,
     signals: [{ signal: 'ioda.bgp', start, end: start + hours * H, severity: 'critical', depth, score: 1000 }],
-    targets: [],
     evidence: [],
-  };
+  });
 }
 
 function fill(store: SqliteStore, from: number, until: number, synthetic = false) {
